@@ -1,0 +1,14 @@
+// Registration of the CLI's subcommands; each lives in its own cmd_<name>.cpp.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace osier::cli {
+
+// The process exit code the chosen subcommand asks for (set by its callback).
+int exit_code();
+void set_exit_code(int code);
+
+void register_hash(CLI::App& app);
+
+}  // namespace osier::cli

@@ -1,0 +1,29 @@
+# Shared compile settings and the helper that defines one library per layer.
+
+add_library(osier_warnings INTERFACE)
+target_compile_options(osier_warnings INTERFACE -Wall -Wextra -Wpedantic -Werror)
+
+if(OSIER_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+if(OSIER_BUILD_FUZZ)
+  # Instrument all project code for coverage; the fuzzer main is linked only into fuzz targets.
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+# osier_layer(NAME DEPS...) — a static library osier_NAME made of src/NAME/*.cpp.
+# The include root is src/, so code includes "NAME/header.hpp".
+function(osier_layer name)
+  file(GLOB _srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/${name}/*.cpp)
+  if(NOT _srcs)  # a layer that is headers only (so far)
+    add_library(osier_${name} INTERFACE)
+    target_include_directories(osier_${name} INTERFACE ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(osier_${name} INTERFACE ${ARGN})
+    return()
+  endif()
+  add_library(osier_${name} STATIC ${_srcs})
+  target_include_directories(osier_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(osier_${name} PUBLIC ${ARGN} PRIVATE osier_warnings)
+endfunction()
