@@ -27,7 +27,8 @@ bool newer_than(const Entry& a, const Entry& b);
 // newer's path is a prefix of older's, and newer is newer_than older.
 bool prunes(const Entry& newer, const Entry& older);
 
-// spec: willow25#default_entry — the entry signed by the default authorisation token.
+// spec: misc_definitions#default_entry — empty path, timestamp 0, payload length 0. willow25's
+// default authorisation token signs encode_entry of default_entry(default ids, default digest).
 Entry default_entry(const NamespaceId& namespace_id, const SubspaceId& subspace_id,
                     const PayloadDigest& payload_digest);
 

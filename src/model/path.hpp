@@ -59,8 +59,9 @@ class Path {
   // prefix of; nullopt if none exists.
   std::optional<Path> greater_but_not_prefixed() const;
 
-  // Human-readable "/comp/comp" ("/" for the empty path); bytes other than unreserved ASCII
-  // are percent-escaped, so distinct paths give distinct strings.
+  // Human-readable "/comp/comp", as in Willow URIs: "" is the empty path, "/" the path of one
+  // empty component. Bytes other than unreserved ASCII (and the dots of a "." or ".."
+  // component) are percent-escaped, so distinct paths give distinct strings.
   std::string to_string() const;
 
  private:

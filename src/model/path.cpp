@@ -1,0 +1,199 @@
+#include "model/path.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "model/ids.hpp"
+
+namespace osier::model {
+namespace {
+
+// Three-way bytewise comparison; a proper prefix sorts first.
+std::strong_ordering compare_bytes(ByteView a, ByteView b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  if (n > 0) {
+    const int c = std::memcmp(a.data(), b.data(), n);
+    if (c != 0) return c < 0 ? std::strong_ordering::less : std::strong_ordering::greater;
+  }
+  return a.size() <=> b.size();
+}
+
+bool equal_bytes(ByteView a, ByteView b) {
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size()) == 0);
+}
+
+Status limit_error(const char* what, std::size_t value, const char* limit_name, std::size_t limit) {
+  return error(ErrorCode::kOutOfRange, std::string(what) + " " + std::to_string(value) + " exceeds " +
+                                           limit_name + " (" + std::to_string(limit) + ")");
+}
+
+// The least byte string strictly greater than `s` (bytewise order) of length at most
+// `max_length`; nullopt when `s` is the greatest such string.
+// REQUIRES: s.size() <= max_length
+std::optional<Bytes> bytestring_successor(ByteView s, std::size_t max_length) {
+  Bytes out(s.begin(), s.end());
+  if (s.size() < max_length) {  // appending the least byte gives the least extension
+    out.push_back(0);
+    return out;
+  }
+  // No room to extend: increment the last byte that can be incremented and drop what follows.
+  while (!out.empty() && out.back() == 0xff) out.pop_back();
+  if (out.empty()) return std::nullopt;
+  ++out.back();
+  return out;
+}
+
+}  // namespace
+
+Path Path::from_checked(std::span<const ByteView> components) {
+  if (components.empty()) return Path{};
+  auto rep = std::make_shared<Rep>();
+  std::size_t total = 0;
+  for (ByteView c : components) total += c.size();
+  rep->data.reserve(total);
+  rep->ends.reserve(components.size());
+  for (ByteView c : components) {
+    osier::append(rep->data, c);
+    rep->ends.push_back(static_cast<std::uint32_t>(rep->data.size()));
+  }
+  return Path(std::move(rep), components.size());
+}
+
+Result<Path> Path::from_components(std::span<const ByteView> components) {
+  if (components.size() > kMaxComponentCount) {
+    return limit_error("component count", components.size(), "max_component_count", kMaxComponentCount);
+  }
+  std::size_t total = 0;
+  for (ByteView c : components) {
+    if (c.size() > kMaxComponentLength) {
+      return limit_error("component length", c.size(), "max_component_length", kMaxComponentLength);
+    }
+    total += c.size();
+  }
+  if (total > kMaxPathLength) {
+    return limit_error("total path length", total, "max_path_length", kMaxPathLength);
+  }
+  return from_checked(components);
+}
+
+Result<Path> Path::from_strings(std::initializer_list<std::string_view> components) {
+  std::vector<ByteView> views;
+  views.reserve(components.size());
+  for (std::string_view s : components) views.push_back(as_bytes(s));
+  return from_components(views);
+}
+
+ByteView Path::component(std::size_t i) const {
+  const std::size_t b = begin_of(i);
+  return ByteView(rep_->data).subspan(b, rep_->ends[i] - b);
+}
+
+Path Path::prefix(std::size_t count) const {
+  if (count == 0) return Path{};
+  return Path(rep_, std::min(count, count_));
+}
+
+Result<Path> Path::append(ByteView component) const {
+  std::vector<ByteView> parts;
+  parts.reserve(count_ + 1);
+  for (std::size_t i = 0; i < count_; ++i) parts.push_back(this->component(i));
+  parts.push_back(component);
+  return from_components(parts);
+}
+
+Result<Path> Path::concat(const Path& suffix) const {
+  if (suffix.count_ == 0) return *this;
+  if (count_ == 0) return suffix;
+  std::vector<ByteView> parts;
+  parts.reserve(count_ + suffix.count_);
+  for (std::size_t i = 0; i < count_; ++i) parts.push_back(component(i));
+  for (std::size_t i = 0; i < suffix.count_; ++i) parts.push_back(suffix.component(i));
+  return from_components(parts);
+}
+
+bool Path::is_prefix_of(const Path& other) const {
+  if (count_ > other.count_) return false;
+  if (count_ == 0 || rep_ == other.rep_) return true;
+  // Both buffers start at offset 0, so equal leading components means equal end offsets and
+  // equal leading bytes.
+  const std::size_t len = total_length();
+  return std::equal(rep_->ends.begin(), rep_->ends.begin() + static_cast<std::ptrdiff_t>(count_),
+                    other.rep_->ends.begin()) &&
+         equal_bytes(ByteView(rep_->data).first(len), ByteView(other.rep_->data).first(len));
+}
+
+std::size_t Path::common_prefix_count(const Path& other) const {
+  const std::size_t n = std::min(count_, other.count_);
+  if (n > 0 && rep_ == other.rep_) return n;
+  std::size_t i = 0;
+  while (i < n && equal_bytes(component(i), other.component(i))) ++i;
+  return i;
+}
+
+Path Path::longest_common_prefix(const Path& other) const { return prefix(common_prefix_count(other)); }
+
+std::strong_ordering Path::operator<=>(const Path& other) const {
+  const std::size_t n = std::min(count_, other.count_);
+  if (n > 0 && rep_ != other.rep_) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto c = compare_bytes(component(i), other.component(i));
+      if (c != 0) return c;
+    }
+  }
+  return count_ <=> other.count_;
+}
+
+bool Path::operator==(const Path& other) const {
+  return count_ == other.count_ && is_prefix_of(other);
+}
+
+std::optional<Path> Path::successor() const {
+  // Appending an empty component gives the least extension, and every path greater than this
+  // one is either an extension of it or greater than all its extensions.
+  if (count_ < kMaxComponentCount) return append(ByteView{}).value();
+  return greater_but_not_prefixed();
+}
+
+std::optional<Path> Path::greater_but_not_prefixed() const {
+  // The least such path keeps as many leading components as possible: replace the last
+  // component that has a successor (within the limits) by that successor, and drop the rest.
+  for (std::size_t i = count_; i-- > 0;) {
+    const std::size_t room = std::min(kMaxComponentLength, kMaxPathLength - begin_of(i));
+    std::optional<Bytes> next = bytestring_successor(component(i), room);
+    if (!next) continue;
+    std::vector<ByteView> parts;
+    parts.reserve(i + 1);
+    for (std::size_t j = 0; j < i; ++j) parts.push_back(component(j));
+    parts.push_back(*next);
+    return from_checked(parts);
+  }
+  return std::nullopt;
+}
+
+std::string Path::to_string() const {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (std::size_t i = 0; i < count_; ++i) {
+    out.push_back('/');
+    const ByteView c = component(i);
+    // A component "." or ".." is escaped so it cannot be read as a dot segment.
+    const bool dot_segment = (c.size() == 1 || c.size() == 2) &&
+                             std::all_of(c.begin(), c.end(), [](std::uint8_t b) { return b == '.'; });
+    for (std::uint8_t b : c) {
+      const bool unreserved = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') ||
+                              (b >= '0' && b <= '9') || b == '-' || b == '_' || b == '~' ||
+                              (b == '.' && !dot_segment);
+      if (unreserved) {
+        out.push_back(static_cast<char>(b));
+      } else {
+        out.push_back('%');
+        out.push_back(kHex[b >> 4]);
+        out.push_back(kHex[b & 0xf]);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace osier::model
