@@ -80,6 +80,12 @@ struct Backend {
 
 // The portable backend: always available, the reference for the others.
 const Backend& portable_backend();
+// The x86 SIMD backends. Each may only run on a CPU with its instruction set (and the
+// narrower ones, which the wider ones use for leftover inputs): take them from
+// available_backends, which checks.
+const Backend& sse41_backend();
+const Backend& avx2_backend();
+const Backend& avx512_backend();
 // Every backend this CPU can run, portable first, fastest last.
 std::size_t available_backends(const Backend** out, std::size_t max);
 // The backend chosen once at startup (the fastest available; OSIER_WILLIAM3_BACKEND=<name>
