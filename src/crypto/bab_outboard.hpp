@@ -1,0 +1,62 @@
+// Bab outboards: a payload's tree labels stored apart from the payload, so any slice can be
+// served with its verification data without rehashing. Layout: docs/formats.md "Bab outboard"
+// (one 64-byte pair `label(left) || label(right)` per inner node, in post-order, which a
+// single streaming pass over the payload emits in order).
+#pragma once
+
+#include <cstdint>
+
+#include "base/bytes.hpp"
+#include "base/status.hpp"
+#include "crypto/bab_hash.hpp"
+#include "crypto/bab_io.hpp"
+
+namespace osier::crypto {
+
+struct BabOutboard {
+  std::uint64_t length = 0;  // payload length in bytes
+  BabLabel digest{};         // the root label
+  Bytes pairs;               // bab_outboard_size(length) bytes
+};
+
+// Bytes of the outboard of a payload of `length` bytes: 64 per inner node.
+std::uint64_t bab_outboard_size(std::uint64_t length, std::uint64_t chunk_size = 1024);
+
+// Computes the digest and writes the outboard to a sink in one pass, in fixed memory
+// (a batch of chunks and one label per tree level) whatever the payload length.
+class BabOutboardBuilder {
+ public:
+  explicit BabOutboardBuilder(BabSink sink, const BabHash& hash = william3_bab());
+
+  Status update(ByteView data);
+  // Writes the rest of the outboard and returns the digest. Call once.
+  Result<BabLabel> finish();
+  std::uint64_t length() const { return length_; }
+
+ private:
+  static constexpr std::size_t kBatchChunks = 32;
+  static constexpr std::size_t kOutBuffer = 4096;
+
+  Status hash_full_chunks(const std::uint8_t* data, std::size_t n);
+  Status push(const BabLabel& label, std::uint64_t len);
+  Status emit_pair(const BabLabel& left, const BabLabel& right);
+  Status flush_out();
+
+  BabSink sink_;
+  const BabHash& hash_;
+  std::uint64_t chunk_size_;
+  std::uint64_t length_ = 0;
+  std::uint64_t chunks_pushed_ = 0;
+  Bytes buf_;  // input not yet hashed (at most kBatchChunks chunks)
+  Bytes out_;  // outboard bytes not yet written
+  // Labels of completed subtrees, left to right, with their byte lengths.
+  BabLabel stack_[65]{};
+  std::uint64_t stack_len_[65]{};
+  std::size_t stack_size_ = 0;
+  Status failed_;
+};
+
+// The whole outboard of an in-memory payload.
+Result<BabOutboard> bab_outboard(ByteView payload, const BabHash& hash = william3_bab());
+
+}  // namespace osier::crypto

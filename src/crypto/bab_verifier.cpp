@@ -1,0 +1,295 @@
+#include "crypto/bab_verifier.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace osier::crypto {
+
+namespace {
+Status mismatch(const char* what) {
+  return error(ErrorCode::kVerification, std::string("Bab stream does not verify: ") + what);
+}
+Status internal(const char* what) { return error(ErrorCode::kInternal, what); }
+constexpr std::size_t L = 0, R = 1;
+}  // namespace
+
+BabVerifier::BabVerifier(const BabLabel& digest, const BabStreamOptions& opts,
+                         const BabHash& hash, std::uint64_t max_group_bytes)
+    : hash_(&hash), digest_(digest), opts_(opts), max_group_bytes_(max_group_bytes) {}
+
+Result<BabVerifier> BabVerifier::create(const BabLabel& digest, const BabStreamOptions& opts,
+                                        std::optional<std::uint64_t> length, const BabHash& hash,
+                                        std::uint64_t max_group_bytes) {
+  BabVerifier v(digest, opts, hash, max_group_bytes);
+  if (!opts.has_length_prefix()) {
+    if (!length) return error(ErrorCode::kInvalidArgument, "Bab verifier needs the length");
+    OSIER_RETURN_IF_ERROR(v.start(*length));
+    v.length_verified_ = true;  // trusted from the caller
+  }
+  return v;
+}
+
+std::optional<std::uint64_t> BabVerifier::length() const {
+  if (!geo_ || !length_verified_) return std::nullopt;
+  return geo_->length();
+}
+
+Status BabVerifier::start(std::uint64_t length) {
+  OSIER_ASSIGN_OR_RETURN(layout_, bab_layout(opts_, length, *hash_));
+  geo_.emplace(length, hash_->chunk_size());
+  walker_.emplace(*geo_, layout_);
+  slot_[0].label[L] = digest_;
+  slot_[0].state[L] = LabelState::kKnown;
+  return Status::ok();
+}
+
+void BabVerifier::do_release(ByteView bytes, const Release& release) {
+  released_ += bytes.size();
+  if (release && !bytes.empty()) release(bytes);
+}
+
+Status BabVerifier::flush_batch(const Release& release) {
+  if (batch_size_ == 0) return Status::ok();
+  const std::uint8_t* full[kBatch] = {};
+  std::size_t full_idx[kBatch] = {};
+  std::size_t nfull = 0;
+  const std::uint64_t cs = hash_->chunk_size();
+  for (std::size_t i = 0; i < batch_size_; ++i) {
+    if (batch_[i].len == cs) {
+      full_idx[nfull] = i;
+      full[nfull++] = batch_[i].data;
+    }
+  }
+  BabLabel labels[kBatch];
+  BabLabel full_labels[kBatch];
+  hash_->hash_chunks(full, nfull, full_labels);
+  for (std::size_t i = 0; i < nfull; ++i) labels[full_idx[i]] = full_labels[i];
+  std::size_t n = batch_size_;
+  batch_size_ = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Pending& p = batch_[i];
+    if (p.len != cs) labels[i] = hash_->hash_chunk({p.data, p.len}, false);
+    if (labels[i] != p.expected) return mismatch("chunk");
+    do_release({p.data, p.len}, release);
+  }
+  return Status::ok();
+}
+
+Status BabVerifier::feed(ByteView piece, const Release& release) {
+  OSIER_RETURN_IF_ERROR(failed_);
+  Status st = run(piece, release);
+  // Chunks batched before a failure precede it in the stream: release the valid ones.
+  Status flushed = flush_batch(release);
+  if (!flushed.is_ok()) st = flushed;
+  if (!st.is_ok()) failed_ = st;
+  return st;
+}
+
+Status BabVerifier::finish(const Release& release) {
+  OSIER_RETURN_IF_ERROR(feed({}, release));
+  if (!done_) {
+    failed_ = error(ErrorCode::kIncomplete, "Bab stream ended early");
+    return failed_;
+  }
+  return Status::ok();
+}
+
+Status BabVerifier::next_item() {
+  if (!walker_) {
+    prefix_item_ = true;
+    need_ = 8;
+    have_item_ = true;
+    return Status::ok();
+  }
+  if (!walker_->next(item_)) {
+    done_ = true;
+    return Status::ok();
+  }
+  prefix_item_ = false;
+  if (item_.depth + 1 >= kMaxDepth) return internal("Bab tree deeper than 64 levels");
+  if (item_.kind == BabStreamItem::kChildren) {
+    need_ = (item_.left == BabLabelMode::kSent ? 32 : 0) +
+            (item_.right == BabLabelMode::kSent ? 32 : 0);
+  } else {
+    need_ = layout_.group_stream_len(*geo_, item_.node, item_.depth);
+    if (need_ > max_group_bytes_) {
+      return error(ErrorCode::kOutOfRange,
+                   "Bab chunk group larger than the verifier's buffer limit");
+    }
+  }
+  have_item_ = true;
+  return Status::ok();
+}
+
+Status BabVerifier::run(ByteView piece, const Release& release) {
+  while (true) {
+    if (!have_item_ && !done_) OSIER_RETURN_IF_ERROR(next_item());
+    if (done_) {
+      if (!piece.empty()) return error(ErrorCode::kInvalidEncoding, "bytes after the Bab stream");
+      return Status::ok();
+    }
+    ByteView data;
+    bool zero_copy = buf_.empty() && piece.size() >= need_;
+    if (zero_copy) {
+      data = piece.first(static_cast<std::size_t>(need_));
+      piece = piece.subspan(static_cast<std::size_t>(need_));
+    } else {
+      if (piece.empty()) return Status::ok();
+      // need_ is capped by max_group_bytes_, so this reservation is bounded.
+      if (buf_.empty()) buf_.reserve(static_cast<std::size_t>(need_));
+      std::size_t take =
+          static_cast<std::size_t>(std::min<std::uint64_t>(need_ - buf_.size(), piece.size()));
+      append(buf_, piece.first(take));
+      piece = piece.subspan(take);
+      if (buf_.size() < need_) return Status::ok();
+      data = buf_;
+    }
+    OSIER_RETURN_IF_ERROR(process(data, zero_copy, release));
+    buf_.clear();
+    have_item_ = false;
+  }
+}
+
+Status BabVerifier::process(ByteView data, bool zero_copy, const Release& release) {
+  if (prefix_item_) {
+    // The length is unverified until the first check against the digest succeeds; a false
+    // one only changes which bytes are expected where, so verification then fails.
+    return start(get_be(data));
+  }
+  node_[item_.depth] = item_.node;
+  is_left_[item_.depth] = item_.is_left;
+  if (item_.kind == BabStreamItem::kChildren) return children(data);
+  return group(data, zero_copy, release);
+}
+
+Result<BabLabel> BabVerifier::child_label(BabNode child, BabLabelMode mode, ByteView data,
+                                          std::size_t& pos) {
+  if (mode == BabLabelMode::kSkipped) {
+    std::optional<BabLabel> known = known_ ? known_(child) : std::nullopt;
+    if (!known) return error(ErrorCode::kInvalidArgument, "no known label for a skipped node");
+    return *known;
+  }
+  if (pos + 32 > data.size()) return internal("Bab label read past its item");
+  BabLabel l;
+  std::memcpy(l.data(), data.data() + pos, 32);
+  pos += 32;
+  return l;
+}
+
+Status BabVerifier::children(ByteView data) {
+  const unsigned d = item_.depth;
+  const BabNode v = item_.node;
+  Slot& own = slot_[d];
+  const std::size_t side = item_.is_left ? L : R;
+  if (own.state[side] == LabelState::kUnverified) return internal("Bab label order broken");
+  if (item_.right == BabLabelMode::kOmitted) return internal("Bab right label omitted");
+
+  Slot& kids = slot_[d + 1];
+  std::size_t pos = 0;
+  const BabLabelMode modes[2] = {item_.left, item_.right};
+  const BabNode nodes[2] = {BabGeometry::left_child(v), BabGeometry::right_child(v)};
+  for (std::size_t i = 0; i < 2; ++i) {
+    if (modes[i] == BabLabelMode::kOmitted) {
+      kids.state[i] = LabelState::kUnknown;
+      continue;
+    }
+    OSIER_ASSIGN_OR_RETURN(kids.label[i], child_label(nodes[i], modes[i], data, pos));
+    kids.state[i] = LabelState::kUnverified;
+  }
+  // spec: bab#left_label_omission — with the left label omitted, the right one waits
+  // (unverified) until the left subtree's data yields the left label.
+  if (kids.state[L] == LabelState::kUnknown) return Status::ok();
+  BabLabel candidate = hash_->hash_inner(kids.label[L], kids.label[R], geo_->byte_len(v), d == 0);
+  OSIER_RETURN_IF_ERROR(propagate(d, candidate));
+  kids.state[L] = kids.state[R] = LabelState::kKnown;
+  if (d == 0) length_verified_ = true;
+  return Status::ok();
+}
+
+// `candidate` was computed for the path node at `depth`. Compares it with that node's label,
+// or, where that label was omitted, combines it with the (received) right sibling and goes
+// up until a verified label is reached; then everything on the way is verified.
+Status BabVerifier::propagate(unsigned depth, BabLabel candidate) {
+  unsigned j = depth;
+  while (true) {
+    Slot& s = slot_[j];
+    const std::size_t side = is_left_[j] ? L : R;
+    if (s.state[side] == LabelState::kKnown) {
+      if (s.label[side] != candidate) return mismatch("label");
+      break;
+    }
+    // Only left labels are ever omitted, and their right siblings are sent before them.
+    if (side != L || j == 0 || s.state[L] != LabelState::kUnknown ||
+        s.state[R] == LabelState::kUnknown) {
+      return internal("Bab label state broken");
+    }
+    s.label[L] = candidate;
+    const BabNode parent = node_[j - 1];
+    candidate = hash_->hash_inner(candidate, s.label[R], geo_->byte_len(parent), j - 1 == 0);
+    --j;
+  }
+  for (unsigned i = j + 1; i <= depth; ++i) {
+    slot_[i].state[L] = slot_[i].state[R] = LabelState::kKnown;
+  }
+  return Status::ok();
+}
+
+Result<BabLabel> BabVerifier::eval(BabNode n, unsigned depth, bool is_root, ByteView data,
+                                   std::size_t& pos) {
+  if (layout_.fully_in_slice(n)) {
+    std::uint64_t len = geo_->byte_len(n);
+    if (len > data.size() - pos) return internal("Bab group read past its item");
+    spans_[num_spans_][0] = pos;
+    spans_[num_spans_][1] = static_cast<std::size_t>(len);
+    ++num_spans_;
+    ByteView bytes = data.subspan(pos, static_cast<std::size_t>(len));
+    pos += static_cast<std::size_t>(len);
+    return hash_->hash_subtree(bytes, is_root);
+  }
+  BabLabelMode modes[2];
+  layout_.child_modes(n, depth, true, modes[L], modes[R]);
+  const BabNode nodes[2] = {BabGeometry::left_child(n), BabGeometry::right_child(n)};
+  BabLabel labels[2];
+  std::optional<BabLabel> expect[2];
+  for (std::size_t i = 0; i < 2; ++i) {
+    if (modes[i] == BabLabelMode::kOmitted) continue;
+    OSIER_ASSIGN_OR_RETURN(labels[i], child_label(nodes[i], modes[i], data, pos));
+    expect[i] = labels[i];
+  }
+  for (std::size_t i = 0; i < 2; ++i) {
+    if (!layout_.in_slice(nodes[i])) continue;
+    OSIER_ASSIGN_OR_RETURN(labels[i], eval(nodes[i], depth + 1, false, data, pos));
+    // A skipped label of a node in the slice is also recomputed; both must agree.
+    if (expect[i] && *expect[i] != labels[i]) return mismatch("skipped label");
+  }
+  return hash_->hash_inner(labels[L], labels[R], geo_->byte_len(n), is_root);
+}
+
+Status BabVerifier::group(ByteView data, bool zero_copy, const Release& release) {
+  const unsigned d = item_.depth;
+  const BabNode g = item_.node;
+  Slot& own = slot_[d];
+  const std::size_t side = item_.is_left ? L : R;
+  const bool is_root = d == 0;
+  // Single chunks with a verified label wait in a batch (hashed in parallel lanes) while
+  // their bytes stay valid, i.e. within this feed call.
+  if (zero_copy && g.is_leaf() && !is_root && own.state[side] == LabelState::kKnown &&
+      layout_.fully_in_slice(g)) {
+    batch_[batch_size_++] = {data.data(), data.size(), own.label[side]};
+    if (batch_size_ == kBatch) return flush_batch(release);
+    return Status::ok();
+  }
+  OSIER_RETURN_IF_ERROR(flush_batch(release));
+  num_spans_ = 0;
+  std::size_t pos = 0;
+  OSIER_ASSIGN_OR_RETURN(BabLabel candidate, eval(g, d, is_root, data, pos));
+  if (pos != data.size()) return internal("Bab group size mismatch");
+  OSIER_RETURN_IF_ERROR(propagate(d, candidate));
+  if (is_root) length_verified_ = true;
+  for (std::size_t i = 0; i < num_spans_; ++i) {
+    do_release(data.subspan(spans_[i][0], spans_[i][1]), release);
+  }
+  return Status::ok();
+}
+
+}  // namespace osier::crypto

@@ -1,0 +1,80 @@
+// Helpers shared by the Bab tests: a small-chunk instantiation, random payloads, and a
+// verifier driver that feeds a stream in random pieces.
+#pragma once
+
+#include <algorithm>
+#include <random>
+
+#include "crypto/bab_hash.hpp"
+#include "crypto/bab_verifier.hpp"
+#include "crypto/william3.hpp"
+
+namespace osier::crypto::testing {
+
+// spec: bab#instantiations_from_secure, with WILLIAM3 as the conventional hash and any
+// chunk size: small chunks give deep trees from a few bytes.
+class ConventionalBab final : public BabHash {
+ public:
+  explicit ConventionalBab(std::uint64_t chunk_size) : chunk_size_(chunk_size) {}
+  std::uint64_t chunk_size() const override { return chunk_size_; }
+  BabLabel hash_chunk(ByteView chunk, bool is_root) const override {
+    Bytes in(chunk.begin(), chunk.end());
+    in.push_back(is_root ? 0x01 : 0x00);
+    return william3(in);
+  }
+  BabLabel hash_inner(const BabLabel& l, const BabLabel& r, std::uint64_t len,
+                      bool is_root) const override {
+    Bytes in(l.begin(), l.end());
+    append(in, r);
+    put_be(in, len, 8);
+    in.push_back(is_root ? 0x03 : 0x02);
+    return william3(in);
+  }
+
+ private:
+  std::uint64_t chunk_size_;
+};
+
+inline Bytes random_bytes(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  Bytes b(n);
+  for (auto& x : b) x = static_cast<std::uint8_t>(rng());
+  return b;
+}
+
+struct VerifyRun {
+  Status status;           // first failure of feed/finish, or OK
+  Bytes released;          // everything the verifier released
+  std::uint64_t prefix = 0;
+};
+
+// Feeds `stream` in random pieces (seeded), then finish() if `finish`.
+inline VerifyRun run_verifier(BabVerifier v, ByteView stream, std::uint64_t seed,
+                              bool finish = true) {
+  VerifyRun out;
+  std::mt19937_64 rng(seed);
+  auto release = [&out](ByteView b) { append(out.released, b); };
+  std::size_t pos = 0;
+  while (pos < stream.size()) {
+    std::size_t n;
+    switch (rng() % 4) {
+      case 0: n = 1; break;
+      case 1: n = rng() % 40; break;
+      case 2: n = rng() % 3000; break;
+      default: n = stream.size(); break;
+    }
+    n = std::min(n, stream.size() - pos);
+    Status st = v.feed(stream.subspan(pos, n), release);
+    pos += n;
+    if (!st.is_ok()) {
+      out.status = st;
+      out.prefix = v.verified_prefix_length();
+      return out;
+    }
+  }
+  if (finish) out.status = v.finish(release);
+  out.prefix = v.verified_prefix_length();
+  return out;
+}
+
+}  // namespace osier::crypto::testing
