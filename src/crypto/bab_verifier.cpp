@@ -202,7 +202,6 @@ Status BabVerifier::children(ByteView data) {
   BabLabel candidate = hash_->hash_inner(kids.label[L], kids.label[R], geo_->byte_len(v), d == 0);
   OSIER_RETURN_IF_ERROR(propagate(d, candidate));
   kids.state[L] = kids.state[R] = LabelState::kKnown;
-  if (d == 0) length_verified_ = true;
   return Status::ok();
 }
 
@@ -231,6 +230,8 @@ Status BabVerifier::propagate(unsigned depth, BabLabel candidate) {
   for (unsigned i = j + 1; i <= depth; ++i) {
     slot_[i].state[L] = slot_[i].state[R] = LabelState::kKnown;
   }
+  // Every verified label descends from a root check, which binds the length.
+  length_verified_ = true;
   return Status::ok();
 }
 
@@ -285,7 +286,6 @@ Status BabVerifier::group(ByteView data, bool zero_copy, const Release& release)
   OSIER_ASSIGN_OR_RETURN(BabLabel candidate, eval(g, d, is_root, data, pos));
   if (pos != data.size()) return internal("Bab group size mismatch");
   OSIER_RETURN_IF_ERROR(propagate(d, candidate));
-  if (is_root) length_verified_ = true;
   for (std::size_t i = 0; i < num_spans_; ++i) {
     do_release(data.subspan(spans_[i][0], spans_[i][1]), release);
   }
