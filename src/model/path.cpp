@@ -5,6 +5,7 @@
 #include <string>
 
 #include "model/ids.hpp"
+#include "model/path_successor.hpp"
 
 namespace osier::model {
 namespace {
@@ -26,22 +27,6 @@ bool equal_bytes(ByteView a, ByteView b) {
 Status limit_error(const char* what, std::size_t value, const char* limit_name, std::size_t limit) {
   return error(ErrorCode::kOutOfRange, std::string(what) + " " + std::to_string(value) + " exceeds " +
                                            limit_name + " (" + std::to_string(limit) + ")");
-}
-
-// The least byte string strictly greater than `s` (bytewise order) of length at most
-// `max_length`; nullopt when `s` is the greatest such string.
-// REQUIRES: s.size() <= max_length
-std::optional<Bytes> bytestring_successor(ByteView s, std::size_t max_length) {
-  Bytes out(s.begin(), s.end());
-  if (s.size() < max_length) {  // appending the least byte gives the least extension
-    out.push_back(0);
-    return out;
-  }
-  // No room to extend: increment the last byte that can be incremented and drop what follows.
-  while (!out.empty() && out.back() == 0xff) out.pop_back();
-  if (out.empty()) return std::nullopt;
-  ++out.back();
-  return out;
 }
 
 }  // namespace
@@ -95,9 +80,7 @@ Path Path::prefix(std::size_t count) const {
 }
 
 Result<Path> Path::append(ByteView component) const {
-  std::vector<ByteView> parts;
-  parts.reserve(count_ + 1);
-  for (std::size_t i = 0; i < count_; ++i) parts.push_back(this->component(i));
+  std::vector<ByteView> parts = components();
   parts.push_back(component);
   return from_components(parts);
 }
@@ -105,9 +88,7 @@ Result<Path> Path::append(ByteView component) const {
 Result<Path> Path::concat(const Path& suffix) const {
   if (suffix.count_ == 0) return *this;
   if (count_ == 0) return suffix;
-  std::vector<ByteView> parts;
-  parts.reserve(count_ + suffix.count_);
-  for (std::size_t i = 0; i < count_; ++i) parts.push_back(component(i));
+  std::vector<ByteView> parts = components();
   for (std::size_t i = 0; i < suffix.count_; ++i) parts.push_back(suffix.component(i));
   return from_components(parts);
 }
@@ -148,27 +129,31 @@ bool Path::operator==(const Path& other) const {
   return count_ == other.count_ && is_prefix_of(other);
 }
 
+Path Path::with_step(const PathStep& step) const {
+  std::vector<ByteView> parts;
+  parts.reserve(step.keep + 1);
+  for (std::size_t j = 0; j < step.keep; ++j) parts.push_back(component(j));
+  parts.push_back(step.last);
+  return from_checked(parts);
+}
+
+std::vector<ByteView> Path::components() const {
+  std::vector<ByteView> parts;
+  parts.reserve(count_);
+  for (std::size_t i = 0; i < count_; ++i) parts.push_back(component(i));
+  return parts;
+}
+
 std::optional<Path> Path::successor() const {
-  // Appending an empty component gives the least extension, and every path greater than this
-  // one is either an extension of it or greater than all its extensions.
-  if (count_ < kMaxComponentCount) return append(ByteView{}).value();
-  return greater_but_not_prefixed();
+  std::optional<PathStep> step = path_successor(components(), kWillow25PathLimits);
+  if (!step) return std::nullopt;
+  return with_step(*step);
 }
 
 std::optional<Path> Path::greater_but_not_prefixed() const {
-  // The least such path keeps as many leading components as possible: replace the last
-  // component that has a successor (within the limits) by that successor, and drop the rest.
-  for (std::size_t i = count_; i-- > 0;) {
-    const std::size_t room = std::min(kMaxComponentLength, kMaxPathLength - begin_of(i));
-    std::optional<Bytes> next = bytestring_successor(component(i), room);
-    if (!next) continue;
-    std::vector<ByteView> parts;
-    parts.reserve(i + 1);
-    for (std::size_t j = 0; j < i; ++j) parts.push_back(component(j));
-    parts.push_back(*next);
-    return from_checked(parts);
-  }
-  return std::nullopt;
+  std::optional<PathStep> step = path_greater_but_not_prefixed(components(), kWillow25PathLimits);
+  if (!step) return std::nullopt;
+  return with_step(*step);
 }
 
 std::string Path::to_string() const {

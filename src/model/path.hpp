@@ -21,6 +21,8 @@
 
 namespace osier::model {
 
+struct PathStep;  // model/path_successor.hpp
+
 // spec: data_model#Path
 class Path {
  public:
@@ -64,6 +66,9 @@ class Path {
   // component) are percent-escaped, so distinct paths give distinct strings.
   std::string to_string() const;
 
+  // Views of all components (valid while this Path or a copy of it lives).
+  std::vector<ByteView> components() const;
+
  private:
   struct Rep {
     Bytes data;                       // all components, concatenated
@@ -73,6 +78,8 @@ class Path {
   Path(std::shared_ptr<const Rep> rep, std::size_t count) : rep_(std::move(rep)), count_(count) {}
   // Builds a path from components already known to be within the limits.
   static Path from_checked(std::span<const ByteView> components);
+  // The first step.keep components followed by step.last (known to be within the limits).
+  Path with_step(const PathStep& step) const;
   std::size_t begin_of(std::size_t i) const { return i == 0 ? 0 : rep_->ends[i - 1]; }
 
   std::shared_ptr<const Rep> rep_;  // null for a path that never had components
