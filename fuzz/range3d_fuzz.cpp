@@ -1,0 +1,18 @@
+// Encode3dRangeRelative3dRange: arbitrary bytes never crash the decoder, and whatever decodes
+// round-trips. The reference is built from the first bytes.
+#include <cstddef>
+#include <cstdint>
+
+#include "fuzz_codec.hpp"
+#include "model/encoding_range.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace osier;
+  using namespace osier::model;
+  fuzz::FuzzValues v(ByteView(data, size));
+  const D3Range ref = v.d3_range();
+  fuzz::check_round_trip(
+      v.rest(), [&](Decoder& d, DecodeMode) { return decode_3d_range_relative_3d_range(d, ref); },
+      [&](Encoder& e, const D3Range& r) { return encode_3d_range_relative_3d_range(e, r, ref); }, false);
+  return 0;
+}
