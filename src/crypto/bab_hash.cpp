@@ -1,6 +1,9 @@
 #include "crypto/bab_hash.hpp"
 
+#include <cstring>
+
 #include "crypto/bab_tree.hpp"
+#include "crypto/william3.hpp"
 #include "crypto/william3_impl.hpp"
 
 namespace osier::crypto {
@@ -64,6 +67,24 @@ class William3Bab final : public BabHash {
 };
 
 }  // namespace
+
+BabLabel ConventionalBab::hash_chunk(ByteView chunk, bool is_root) const {
+  William3Hasher h;
+  h.update(chunk);
+  const std::uint8_t flag[1] = {static_cast<std::uint8_t>(is_root ? 0x01 : 0x00)};
+  h.update(flag);
+  return h.finalize();
+}
+
+BabLabel ConventionalBab::hash_inner(const BabLabel& left, const BabLabel& right,
+                                     std::uint64_t len, bool is_root) const {
+  std::uint8_t in[32 + 32 + 8 + 1];
+  std::memcpy(in, left.data(), 32);
+  std::memcpy(in + 32, right.data(), 32);
+  for (int i = 0; i < 8; ++i) in[64 + i] = static_cast<std::uint8_t>(len >> (8 * (7 - i)));
+  in[72] = is_root ? 0x03 : 0x02;
+  return william3(in);
+}
 
 const BabHash& william3_bab() {
   static const William3Bab h;

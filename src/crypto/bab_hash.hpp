@@ -36,4 +36,18 @@ class BabHash {
 // WILLIAM3 (spec: bab#instantiations_william): chunk_size 1024, width 32, unkeyed.
 const BabHash& william3_bab();
 
+// spec: bab#instantiations_from_secure, with WILLIAM3 as the conventional hash h and any
+// chunk size. Small chunks make deep trees from a few bytes (tests, fuzzing).
+class ConventionalBab final : public BabHash {
+ public:
+  explicit ConventionalBab(std::uint64_t chunk_size) : chunk_size_(chunk_size) {}
+  std::uint64_t chunk_size() const override { return chunk_size_; }
+  BabLabel hash_chunk(ByteView chunk, bool is_root) const override;
+  BabLabel hash_inner(const BabLabel& left, const BabLabel& right, std::uint64_t len,
+                      bool is_root) const override;
+
+ private:
+  std::uint64_t chunk_size_;
+};
+
 }  // namespace osier::crypto

@@ -1,5 +1,5 @@
-// Helpers shared by the Bab tests: a small-chunk instantiation, random payloads, and a
-// verifier driver that feeds a stream in random pieces.
+// Helpers shared by the Bab tests: random payloads and a verifier driver that feeds a
+// stream in random pieces.
 #pragma once
 
 #include <algorithm>
@@ -10,30 +10,6 @@
 #include "crypto/william3.hpp"
 
 namespace osier::crypto::testing {
-
-// spec: bab#instantiations_from_secure, with WILLIAM3 as the conventional hash and any
-// chunk size: small chunks give deep trees from a few bytes.
-class ConventionalBab final : public BabHash {
- public:
-  explicit ConventionalBab(std::uint64_t chunk_size) : chunk_size_(chunk_size) {}
-  std::uint64_t chunk_size() const override { return chunk_size_; }
-  BabLabel hash_chunk(ByteView chunk, bool is_root) const override {
-    Bytes in(chunk.begin(), chunk.end());
-    in.push_back(is_root ? 0x01 : 0x00);
-    return william3(in);
-  }
-  BabLabel hash_inner(const BabLabel& l, const BabLabel& r, std::uint64_t len,
-                      bool is_root) const override {
-    Bytes in(l.begin(), l.end());
-    append(in, r);
-    put_be(in, len, 8);
-    in.push_back(is_root ? 0x03 : 0x02);
-    return william3(in);
-  }
-
- private:
-  std::uint64_t chunk_size_;
-};
 
 inline Bytes random_bytes(std::size_t n, std::uint64_t seed) {
   std::mt19937_64 rng(seed);

@@ -11,7 +11,6 @@
 namespace osier::crypto {
 namespace {
 
-using testing::ConventionalBab;
 using testing::random_bytes;
 using testing::run_verifier;
 
