@@ -1,0 +1,60 @@
+// Private encodings of read capabilities and enumeration capabilities, relative to what both
+// peers already know, revealing nothing more: EncodeCommunalCapabilityRelativePrivateInterest,
+// EncodeOwnedCapabilityRelativePrivateInterest, EncodeMcCapabilityRelativePrivateInterest,
+// EncodeMcEnumerationCapabilityRelativePrivateInterest.
+// spec: encodings#enc_private
+//
+// No canonic subsets; the encoders write the minimal count tags. Delegations are read one by one
+// (each code is at least a signature long), so their number is bounded by the input.
+#pragma once
+
+#include "base/codec.hpp"
+#include "meadowcap/capability.hpp"
+#include "meadowcap/enumeration_capability.hpp"
+#include "model/encoding_private.hpp"
+
+namespace osier::meadowcap {
+
+// spec: encodings#PersonalPrivateInterest — a private interest and the user holding it.
+struct PersonalPrivateInterest {
+  model::PrivateInterest private_interest;
+  UserPublicKey user{};
+
+  bool operator==(const PersonalPrivateInterest&) const = default;
+};
+
+// spec: encodings#enc_private_communal_capabilities. For read capabilities whose user is the
+// interest's (specific) subspace, whose namespace is the interest's, whose granted area's path
+// prefixes the interest's path and whose receiver is rel.user; kInvalidArgument otherwise.
+Status encode_communal_capability_relative_private_interest(Encoder& enc,
+                                                            const CommunalCapability& cap,
+                                                            const PersonalPrivateInterest& rel);
+Result<CommunalCapability> decode_communal_capability_relative_private_interest(
+    Decoder& dec, const PersonalPrivateInterest& rel);
+
+// spec: encodings#enc_private_owned_capabilities. For read capabilities of the interest's
+// namespace whose granted area has the interest's subspace (when it names one), whose granted
+// area's path prefixes the interest's path and whose receiver is rel.user.
+Status encode_owned_capability_relative_private_interest(Encoder& enc, const OwnedCapability& cap,
+                                                         const PersonalPrivateInterest& rel);
+Result<OwnedCapability> decode_owned_capability_relative_private_interest(
+    Decoder& dec, const PersonalPrivateInterest& rel);
+
+// spec: encodings#enc_private_mc_capabilities — the kind follows from is_communal(rel's namespace).
+Status encode_mc_capability_relative_private_interest(Encoder& enc, const McCapability& cap,
+                                                      const PersonalPrivateInterest& rel);
+Result<McCapability> decode_mc_capability_relative_private_interest(
+    Decoder& dec, const PersonalPrivateInterest& rel);
+
+// spec: encodings#enc_private_enumeration_capabilities — relative to the pair of the
+// capability's namespace and its receiver.
+struct EnumerationCapabilityContext {
+  NamespacePublicKey namespace_key{};
+  UserPublicKey receiver{};
+};
+Status encode_mc_enumeration_capability_relative_private_interest(
+    Encoder& enc, const McEnumerationCapability& cap, const EnumerationCapabilityContext& rel);
+Result<McEnumerationCapability> decode_mc_enumeration_capability_relative_private_interest(
+    Decoder& dec, const EnumerationCapabilityContext& rel);
+
+}  // namespace osier::meadowcap
