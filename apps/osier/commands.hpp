@@ -10,5 +10,6 @@ int exit_code();
 void set_exit_code(int code);
 
 void register_hash(CLI::App& app);
+void register_codec(CLI::App& app);
 
 }  // namespace osier::cli

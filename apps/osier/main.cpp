@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("osier ") + OSIER_VERSION);
   app.require_subcommand(1);
   osier::cli::register_hash(app);
+  osier::cli::register_codec(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
