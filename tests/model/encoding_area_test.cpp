@@ -124,7 +124,9 @@ TEST(EncodeAreaInArea, TieGoesToFromEnd) {
 TEST(EncodePrivatePathExtendsPath, RoundTripsRandomPairs) {
   EncodingRandom r(22);
   for (int i = 0; i < 1000; ++i) {
-    auto [p, ctx] = r.private_path_pair();
+    const auto pair = r.private_path_pair();  // (no structured bindings: lambdas capture them)
+    const Path& p = pair.first;
+    const PrivatePathContext& ctx = pair.second;
     check_round_trip(
         p, [&](Encoder& e) { return encode_private_path_extends_path(e, p, ctx); },
         [&](Decoder& d, DecodeMode) { return decode_private_path_extends_path(d, ctx); }, false);
@@ -162,7 +164,9 @@ TEST(EncodePrivatePathExtendsPath, HidesThePrivateComponents) {
 TEST(EncodePrivateAreaAlmostInArea, RoundTripsRandomPairs) {
   EncodingRandom r(23);
   for (int i = 0; i < 1500; ++i) {
-    auto [a, ctx] = r.private_area_pair();
+    const auto pair = r.private_area_pair();
+    const Area& a = pair.first;
+    const PrivateAreaContext& ctx = pair.second;
     check_round_trip(
         a, [&](Encoder& e) { return encode_private_area_almost_in_area(e, a, ctx); },
         [&](Decoder& d, DecodeMode) { return decode_private_area_almost_in_area(d, ctx); }, false);
@@ -220,13 +224,11 @@ TEST(AreaDecoders, SurviveGarbage) {
     check_garbage<Area>(
         junk, [&](Encoder& e, const Area& v) { return encode_area_in_area(e, v, ref); },
         [&](Decoder& d, DecodeMode m) { return decode_area_in_area(d, ref, m); });
-    auto [value, ctx] = r.private_area_pair();
-    (void)value;
+    const PrivateAreaContext ctx = r.private_area_pair().second;
     check_garbage<Area>(
         junk, [&](Encoder& e, const Area& v) { return encode_private_area_almost_in_area(e, v, ctx); },
         [&](Decoder& d, DecodeMode) { return decode_private_area_almost_in_area(d, ctx); });
-    auto [pv, pctx] = r.private_path_pair();
-    (void)pv;
+    const PrivatePathContext pctx = r.private_path_pair().second;
     check_garbage<Path>(
         junk, [&](Encoder& e, const Path& v) { return encode_private_path_extends_path(e, v, pctx); },
         [&](Decoder& d, DecodeMode) { return decode_private_path_extends_path(d, pctx); });
