@@ -1,0 +1,523 @@
+#include "store/entry_index.hpp"
+
+#include <algorithm>
+#include <compare>
+#include <queue>
+#include <utility>
+
+namespace osier::store {
+
+using model::D3Range;
+using model::Path;
+using model::SubspaceId;
+using model::Timestamp;
+
+namespace {
+
+struct Agg {
+  Fp256 fp;
+  std::uint64_t count = 0;
+  std::uint64_t bytes = 0;
+  Timestamp min_t = 0;
+  Timestamp max_t = 0;
+};
+
+std::uint64_t sat_add(std::uint64_t a, std::uint64_t b) { return a + b < a ? UINT64_MAX : a + b; }
+
+std::strong_ordering key_cmp(const SubspaceId& s1, const Path& p1, const SubspaceId& s2,
+                             const Path& p2) {
+  if (auto c = s1 <=> s2; c != 0) return c;
+  return p1 <=> p2;
+}
+
+std::uint64_t splitmix64(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+struct EntryIndex::Node {
+  IndexItem item;
+  std::uint64_t prio = 0;
+  std::unique_ptr<Node> left, right;
+  Agg agg;
+  const Node* leftmost = this;
+  const Node* rightmost = this;
+
+  const SubspaceId& s() const { return item.entry.subspace_id; }
+  const Path& p() const { return item.entry.path; }
+
+  void pull() {
+    agg.fp = item.hash;
+    agg.count = 1;
+    agg.bytes = item.entry.payload_length;
+    agg.min_t = agg.max_t = item.entry.timestamp;
+    leftmost = rightmost = this;
+    for (const Node* c : {left.get(), right.get()}) {
+      if (!c) continue;
+      agg.fp += c->agg.fp;
+      agg.count += c->agg.count;
+      agg.bytes = sat_add(agg.bytes, c->agg.bytes);
+      agg.min_t = std::min(agg.min_t, c->agg.min_t);
+      agg.max_t = std::max(agg.max_t, c->agg.max_t);
+    }
+    if (left) leftmost = left->leftmost;
+    if (right) rightmost = right->rightmost;
+  }
+};
+
+namespace {
+
+using NodePtr = std::unique_ptr<EntryIndex::Node>;
+
+}  // namespace
+
+// How a 3d range relates to subtrees and items of the (subspace, path)-ordered tree.
+class RangeView {
+ public:
+  explicit RangeView(const D3Range& r) : r_(r) {
+    const auto& ss = r.subspaces;
+    const auto succ = model::subspace_successor(ss.start);
+    single_subspace_ = ss.end ? (succ && *ss.end == *succ) : !succ;
+    full_paths_ = r.paths.start.component_count() == 0 && !r.paths.end;
+    empty_ = r.is_empty();
+  }
+
+  bool includes(const IndexItem& item) const { return r_.includes(item.entry); }
+
+  template <typename N>
+  bool disjoint(const N& n) const {
+    if (empty_) return true;
+    const auto& t = r_.times;
+    if (n.agg.max_t < t.start || (t.end && n.agg.min_t >= *t.end)) return true;
+    const N& lm = *n.leftmost;
+    const N& rm = *n.rightmost;
+    // Keys of the range lie in [(s.start, lo_path), (s.end, hi_path)).
+    const Path& lo_path = single_subspace_ ? r_.paths.start : kEmpty;
+    if (key_cmp(rm.s(), rm.p(), r_.subspaces.start, lo_path) < 0) return true;
+    if (r_.subspaces.end) {
+      if (lm.s() >= *r_.subspaces.end) return true;
+    }
+    if (single_subspace_ && r_.paths.end &&
+        key_cmp(lm.s(), lm.p(), r_.subspaces.start, *r_.paths.end) >= 0) {
+      return true;
+    }
+    if (lm.s() == rm.s()) {
+      if (rm.p() < r_.paths.start) return true;
+      if (r_.paths.end && lm.p() >= *r_.paths.end) return true;
+    }
+    return false;
+  }
+
+  template <typename N>
+  bool contained(const N& n) const {
+    const auto& t = r_.times;
+    if (!(t.start <= n.agg.min_t && (!t.end || n.agg.max_t < *t.end))) return false;
+    const N& lm = *n.leftmost;
+    const N& rm = *n.rightmost;
+    if (!r_.subspaces.includes(lm.s()) || !r_.subspaces.includes(rm.s())) return false;
+    if (full_paths_) return true;
+    return lm.s() == rm.s() && r_.paths.includes(lm.p()) && r_.paths.includes(rm.p());
+  }
+
+ private:
+  static inline const Path kEmpty{};
+  const D3Range& r_;
+  bool single_subspace_ = false;
+  bool full_paths_ = false;
+  bool empty_ = false;
+};
+
+namespace {
+
+std::pair<NodePtr, NodePtr> split_at(NodePtr t, const SubspaceId& s, const Path& p) {
+  if (!t) return {nullptr, nullptr};
+  if (key_cmp(t->s(), t->p(), s, p) < 0) {
+    auto [l, r] = split_at(std::move(t->right), s, p);
+    t->right = std::move(l);
+    t->pull();
+    return {std::move(t), std::move(r)};
+  }
+  auto [l, r] = split_at(std::move(t->left), s, p);
+  t->left = std::move(r);
+  t->pull();
+  return {std::move(l), std::move(t)};
+}
+
+NodePtr merge(NodePtr a, NodePtr b) {
+  if (!a) return b;
+  if (!b) return a;
+  if (a->prio > b->prio) {
+    a->right = merge(std::move(a->right), std::move(b));
+    a->pull();
+    return a;
+  }
+  b->left = merge(std::move(a), std::move(b->left));
+  b->pull();
+  return b;
+}
+
+void insert_node(NodePtr& t, NodePtr n) {
+  if (!t) {
+    t = std::move(n);
+    return;
+  }
+  if (n->prio > t->prio) {
+    auto [l, r] = split_at(std::move(t), n->s(), n->p());
+    n->left = std::move(l);
+    n->right = std::move(r);
+    n->pull();
+    t = std::move(n);
+    return;
+  }
+  if (key_cmp(n->s(), n->p(), t->s(), t->p()) < 0) {
+    insert_node(t->left, std::move(n));
+  } else {
+    insert_node(t->right, std::move(n));
+  }
+  t->pull();
+}
+
+std::optional<IndexItem> erase_node(NodePtr& t, const SubspaceId& s, const Path& p) {
+  if (!t) return std::nullopt;
+  const auto c = key_cmp(s, p, t->s(), t->p());
+  std::optional<IndexItem> out;
+  if (c == 0) {
+    out = std::move(t->item);
+    t = merge(std::move(t->left), std::move(t->right));
+    return out;
+  }
+  out = erase_node(c < 0 ? t->left : t->right, s, p);
+  if (out) t->pull();
+  return out;
+}
+
+bool update_node(EntryIndex::Node* t, const SubspaceId& s, const Path& p, std::uint64_t available,
+                 const Fp256& hash) {
+  if (!t) return false;
+  const auto c = key_cmp(s, p, t->s(), t->p());
+  if (c == 0) {
+    t->item.available = available;
+    t->item.hash = hash;
+    t->pull();
+    return true;
+  }
+  if (!update_node(c < 0 ? t->left.get() : t->right.get(), s, p, available, hash)) return false;
+  t->pull();
+  return true;
+}
+
+void summarise_rec(const EntryIndex::Node* n, const RangeView& v, Agg& acc) {
+  if (!n || v.disjoint(*n)) return;
+  if (v.contained(*n)) {
+    acc.fp += n->agg.fp;
+    acc.count += n->agg.count;
+    acc.bytes = sat_add(acc.bytes, n->agg.bytes);
+    return;
+  }
+  summarise_rec(n->left.get(), v, acc);
+  if (v.includes(n->item)) {
+    acc.fp += n->item.hash;
+    acc.count += 1;
+    acc.bytes = sat_add(acc.bytes, n->item.entry.payload_length);
+  }
+  summarise_rec(n->right.get(), v, acc);
+}
+
+std::uint64_t count_in(const EntryIndex::Node* n, const RangeView& v) {
+  Agg acc;
+  summarise_rec(n, v, acc);
+  return acc.count;
+}
+
+// The i-th (0-based) item of the range in key order, or null.
+const EntryIndex::Node* select_rec(const EntryIndex::Node* n, const RangeView& v, std::uint64_t i) {
+  while (n) {
+    if (v.disjoint(*n)) return nullptr;
+    if (v.contained(*n)) {
+      // Plain order statistics: every item of this subtree is in the range.
+      while (n) {
+        const std::uint64_t cl = n->left ? n->left->agg.count : 0;
+        if (i < cl) {
+          n = n->left.get();
+        } else if (i == cl) {
+          return n;
+        } else {
+          i -= cl + 1;
+          n = n->right.get();
+        }
+      }
+      return nullptr;
+    }
+    const std::uint64_t cl = count_in(n->left.get(), v);
+    if (i < cl) {
+      n = n->left.get();
+      continue;
+    }
+    i -= cl;
+    if (v.includes(n->item)) {
+      if (i == 0) return n;
+      --i;
+    }
+    n = n->right.get();
+  }
+  return nullptr;
+}
+
+bool visit_rec(const EntryIndex::Node* n, const RangeView& v, const EntryIndex::Visitor& fn) {
+  if (!n || v.disjoint(*n)) return true;
+  if (!visit_rec(n->left.get(), v, fn)) return false;
+  if (v.includes(n->item) && !fn(n->item)) return false;
+  return visit_rec(n->right.get(), v, fn);
+}
+
+Status check_rec(const EntryIndex::Node* n, const EntryIndex::Node* lo, const EntryIndex::Node* hi,
+                 std::uint64_t parent_prio, bool has_parent) {
+  if (!n) return Status::ok();
+  if (has_parent && n->prio > parent_prio) return error(ErrorCode::kCorrupt, "index: heap order");
+  if (lo && key_cmp(lo->s(), lo->p(), n->s(), n->p()) >= 0) {
+    return error(ErrorCode::kCorrupt, "index: key order");
+  }
+  if (hi && key_cmp(n->s(), n->p(), hi->s(), hi->p()) >= 0) {
+    return error(ErrorCode::kCorrupt, "index: key order");
+  }
+  OSIER_RETURN_IF_ERROR(check_rec(n->left.get(), lo, n, n->prio, true));
+  OSIER_RETURN_IF_ERROR(check_rec(n->right.get(), n, hi, n->prio, true));
+  Agg a;
+  a.fp = n->item.hash;
+  a.count = 1;
+  a.bytes = n->item.entry.payload_length;
+  a.min_t = a.max_t = n->item.entry.timestamp;
+  for (const EntryIndex::Node* c : {n->left.get(), n->right.get()}) {
+    if (!c) continue;
+    a.fp += c->agg.fp;
+    a.count += c->agg.count;
+    a.bytes = sat_add(a.bytes, c->agg.bytes);
+    a.min_t = std::min(a.min_t, c->agg.min_t);
+    a.max_t = std::max(a.max_t, c->agg.max_t);
+  }
+  if (!(a.fp == n->agg.fp) || a.count != n->agg.count || a.bytes != n->agg.bytes ||
+      a.min_t != n->agg.min_t || a.max_t != n->agg.max_t) {
+    return error(ErrorCode::kCorrupt, "index: subtree aggregates differ from a recomputation");
+  }
+  const auto* lm = n->left ? n->left->leftmost : n;
+  const auto* rm = n->right ? n->right->rightmost : n;
+  if (lm != n->leftmost || rm != n->rightmost) {
+    return error(ErrorCode::kCorrupt, "index: extreme keys");
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+EntryIndex::EntryIndex() : prio_state_(0x5eed5eed5eedULL) {}
+EntryIndex::~EntryIndex() {
+  // Tear down iteratively so that a degenerate tree cannot overflow the stack.
+  std::vector<NodePtr> stack;
+  if (root_) stack.push_back(std::move(root_));
+  while (!stack.empty()) {
+    NodePtr n = std::move(stack.back());
+    stack.pop_back();
+    if (n->left) stack.push_back(std::move(n->left));
+    if (n->right) stack.push_back(std::move(n->right));
+  }
+}
+EntryIndex::EntryIndex(EntryIndex&&) noexcept = default;
+EntryIndex& EntryIndex::operator=(EntryIndex&&) noexcept = default;
+
+std::size_t EntryIndex::size() const { return root_ ? root_->agg.count : 0; }
+
+const IndexItem* EntryIndex::find(const SubspaceId& s, const Path& p) const {
+  const Node* n = root_.get();
+  while (n) {
+    const auto c = key_cmp(s, p, n->s(), n->p());
+    if (c == 0) return &n->item;
+    n = c < 0 ? n->left.get() : n->right.get();
+  }
+  return nullptr;
+}
+
+void EntryIndex::insert(IndexItem item) {
+  auto n = std::make_unique<Node>();
+  n->item = std::move(item);
+  n->prio = splitmix64(prio_state_);
+  n->pull();
+  insert_node(root_, std::move(n));
+}
+
+std::optional<IndexItem> EntryIndex::erase(const SubspaceId& s, const Path& p) {
+  return erase_node(root_, s, p);
+}
+
+bool EntryIndex::update_available(const SubspaceId& s, const Path& p, std::uint64_t available,
+                                  const Fp256& hash) {
+  return update_node(root_.get(), s, p, available, hash);
+}
+
+RangeSummary EntryIndex::summarise(const D3Range& range) const {
+  RangeView v(range);
+  Agg acc;
+  summarise_rec(root_.get(), v, acc);
+  return RangeSummary{acc.fp.to_bytes(), acc.count, acc.bytes};
+}
+
+void EntryIndex::visit(const D3Range& range, const Visitor& fn) const {
+  RangeView v(range);
+  visit_rec(root_.get(), v, fn);
+}
+
+void EntryIndex::visit_newest_first(const D3Range& range, const Visitor& fn) const {
+  RangeView v(range);
+  // Best-first search: a subtree is keyed by its greatest timestamp and is expanded before any
+  // item of that timestamp is emitted, so items come out in newer_than order.
+  struct Cand {
+    const Node* n;
+    bool subtree;
+  };
+  auto lower = [](const Cand& a, const Cand& b) {
+    const Timestamp ta = a.subtree ? a.n->agg.max_t : a.n->item.entry.timestamp;
+    const Timestamp tb = b.subtree ? b.n->agg.max_t : b.n->item.entry.timestamp;
+    if (ta != tb) return ta < tb;
+    if (a.subtree != b.subtree) return b.subtree;
+    if (a.subtree) return false;
+    const model::Entry& ea = a.n->item.entry;
+    const model::Entry& eb = b.n->item.entry;
+    if (model::newer_than(eb, ea)) return true;
+    if (model::newer_than(ea, eb)) return false;
+    return key_cmp(ea.subspace_id, ea.path, eb.subspace_id, eb.path) > 0;  // ties: key order
+  };
+  std::priority_queue<Cand, std::vector<Cand>, decltype(lower)> heap(lower);
+  if (root_) heap.push({root_.get(), true});
+  while (!heap.empty()) {
+    const Cand c = heap.top();
+    heap.pop();
+    if (!c.subtree) {
+      if (!fn(c.n->item)) return;
+      continue;
+    }
+    if (v.disjoint(*c.n)) continue;
+    if (v.includes(c.n->item)) heap.push({c.n, false});
+    if (c.n->left) heap.push({c.n->left.get(), true});
+    if (c.n->right) heap.push({c.n->right.get(), true});
+  }
+}
+
+namespace {
+
+// Shares k parts among pieces holding `counts` items (each piece at least one part), in
+// proportion to the counts, by largest remainders, and never more parts than items.
+// REQUIRES: counts.size() <= k <= the sum of counts; every count >= 1.
+std::vector<std::size_t> share_parts(const std::vector<std::uint64_t>& counts, std::size_t k) {
+  std::uint64_t total = 0;
+  for (auto c : counts) total += c;
+  std::vector<std::size_t> out(counts.size(), 1);
+  std::size_t left = k - counts.size();
+  const long double spare = static_cast<long double>(left);
+  std::vector<std::pair<long double, std::size_t>> rem;
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    const long double want = spare * static_cast<long double>(counts[i]) / static_cast<long double>(total);
+    const auto whole = static_cast<std::size_t>(want);
+    out[i] += whole;
+    left -= whole;
+    rem.emplace_back(want - static_cast<long double>(whole), i);
+  }
+  std::sort(rem.begin(), rem.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (std::size_t i = 0; i < left && i < rem.size(); ++i) ++out[rem[i].second];
+  // A piece cannot use more parts than it has items; move the excess to pieces that can.
+  std::size_t excess = 0;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (out[i] > counts[i]) {
+      excess += out[i] - static_cast<std::size_t>(counts[i]);
+      out[i] = static_cast<std::size_t>(counts[i]);
+    }
+  }
+  for (std::size_t i = 0; excess > 0 && i < out.size(); ++i) {
+    const std::size_t room = static_cast<std::size_t>(counts[i]) - out[i];
+    const std::size_t add = std::min(room, excess);
+    out[i] += add;
+    excess -= add;
+  }
+  return out;
+}
+
+void split_rec(const EntryIndex::Node* root, const D3Range& r, std::uint64_t c, std::size_t k,
+               std::vector<D3Range>& out) {
+  if (k <= 1 || c <= 1) {
+    out.push_back(r);
+    return;
+  }
+  if (c < k) k = static_cast<std::size_t>(c);
+  const std::uint64_t k1 = k / 2;
+  std::uint64_t idx = c / k * k1 + (c % k) * k1 / k;
+  idx = std::clamp<std::uint64_t>(idx, 1, c - 1);
+  const auto* x = select_rec(root, RangeView(r), idx);
+  const auto* y = select_rec(root, RangeView(r), idx - 1);
+
+  // Cut points along the subspace dimension (each leaving items on both sides), else one cut
+  // along the path dimension (all items share one subspace then).
+  std::vector<SubspaceId> cuts;
+  if (x->s() != y->s()) {
+    cuts.push_back(x->s());
+  } else {
+    D3Range below = r;
+    below.subspaces.end = x->s();
+    const std::uint64_t cl = count_in(root, RangeView(below));
+    const auto succ = model::subspace_successor(x->s());
+    std::uint64_t through = c;
+    if (succ) {
+      D3Range upto = r;
+      upto.subspaces.end = *succ;
+      through = count_in(root, RangeView(upto));
+    }
+    if (cl > 0) cuts.push_back(x->s());
+    if (through < c) cuts.push_back(*succ);
+    if (cuts.size() == 2 && k == 2) {
+      // Keep the cut that comes closer to the wanted split point.
+      const std::uint64_t d1 = idx > cl ? idx - cl : cl - idx;
+      const std::uint64_t d2 = idx > through ? idx - through : through - idx;
+      cuts.erase(cuts.begin() + (d1 <= d2 ? 1 : 0));
+    }
+  }
+  std::vector<D3Range> pieces;
+  if (cuts.empty()) {
+    D3Range a = r;
+    D3Range b = r;
+    a.paths.end = x->p();
+    b.paths.start = x->p();
+    pieces = {a, b};
+  } else {
+    D3Range rest = r;
+    for (const auto& cut : cuts) {
+      D3Range a = rest;
+      a.subspaces.end = cut;
+      rest.subspaces.start = cut;
+      pieces.push_back(a);
+    }
+    pieces.push_back(rest);
+  }
+  std::vector<std::uint64_t> counts;
+  std::uint64_t assigned = 0;
+  for (std::size_t i = 0; i + 1 < pieces.size(); ++i) {
+    counts.push_back(count_in(root, RangeView(pieces[i])));
+    assigned += counts.back();
+  }
+  counts.push_back(c - assigned);
+  const auto parts = share_parts(counts, k);
+  for (std::size_t i = 0; i < pieces.size(); ++i) split_rec(root, pieces[i], counts[i], parts[i], out);
+}
+
+}  // namespace
+
+std::vector<D3Range> EntryIndex::split(const D3Range& range, std::size_t k) const {
+  std::vector<D3Range> out;
+  const std::uint64_t c = count_in(root_.get(), RangeView(range));
+  split_rec(root_.get(), range, c, std::max<std::size_t>(k, 1), out);
+  return out;
+}
+
+Status EntryIndex::check() const { return check_rec(root_.get(), nullptr, nullptr, 0, false); }
+
+}  // namespace osier::store

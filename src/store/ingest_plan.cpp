@@ -1,0 +1,76 @@
+#include "store/ingest_plan.hpp"
+
+#include "model/range.hpp"
+
+namespace osier::store {
+
+IngestPlan plan_ingest(const EntryIndex& index, const model::Entry& entry) {
+  IngestPlan plan;
+  // The store holds at most one entry per (subspace, path), so the entries that could prune this
+  // one are found by looking up each prefix of its path.
+  for (std::size_t n = 0; n <= entry.path.component_count(); ++n) {
+    const IndexItem* have = index.find(entry.subspace_id, entry.path.prefix(n));
+    if (have && (have->entry == entry || model::newer_than(have->entry, entry))) {
+      plan.obsolete = true;
+      return plan;
+    }
+  }
+  model::D3Range below{
+      model::SubspaceRange{entry.subspace_id, model::subspace_successor(entry.subspace_id)},
+      model::PathRange{entry.path, entry.path.greater_but_not_prefixed()},
+      // Only entries no newer than this one can be pruned by it.
+      model::TimeRange{0, entry.timestamp == UINT64_MAX ? std::nullopt
+                                                        : std::optional(entry.timestamp + 1)}};
+  index.visit(below, [&](const IndexItem& item) {
+    if (model::newer_than(entry, item.entry)) plan.pruned.push_back(item.entry.path);
+    return true;
+  });
+  return plan;
+}
+
+}  // namespace osier::store
+
+namespace osier::store {
+
+Status check_no_pruning(const EntryIndex& index) {
+  Status st;
+  index.visit(model::D3Range::full(), [&](const IndexItem& item) {
+    const model::Entry& e = item.entry;
+    for (std::size_t n = 0; n < e.path.component_count(); ++n) {
+      const IndexItem* above = index.find(e.subspace_id, e.path.prefix(n));
+      if (above && model::prunes(above->entry, e)) {
+        st = error(ErrorCode::kCorrupt, "store holds an entry at " + e.path.to_string() +
+                                            " pruned by the entry at " +
+                                            above->entry.path.to_string());
+        return false;
+      }
+    }
+    return true;
+  });
+  return st;
+}
+
+Status query_index(const EntryIndex& index, const model::D3Range& range,
+                   const QueryOptions& options, const ItemConverter& convert,
+                   const EntryCallback& fn) {
+  if (options.limit == 0) return Status::ok();
+  std::uint64_t emitted = 0;
+  Status st;
+  auto visitor = [&](const IndexItem& item) {
+    auto lae = convert(item);
+    if (!lae) {
+      st = lae.status();
+      return false;
+    }
+    if (!fn(*lae)) return false;
+    return ++emitted < options.limit;
+  };
+  if (options.order == QueryOrder::kNewestFirst) {
+    index.visit_newest_first(range, visitor);
+  } else {
+    index.visit(range, visitor);
+  }
+  return st;
+}
+
+}  // namespace osier::store

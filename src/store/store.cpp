@@ -1,0 +1,34 @@
+#include "store/store.hpp"
+
+namespace osier::store {
+
+Status Store::query_area(const model::NamespaceId& namespace_id, const model::Area& area,
+                         const QueryOptions& options, const EntryCallback& fn) {
+  return query(namespace_id, model::area_to_range(area), options, fn);
+}
+
+Status Store::query_aoi(const model::NamespaceId& namespace_id, const model::AreaOfInterest& aoi,
+                        const EntryCallback& fn) {
+  std::uint64_t count = 0;
+  std::uint64_t size = 0;
+  const bool size_limited = aoi.max_size != model::AreaOfInterest::kNoLimit;
+  QueryOptions opts{QueryOrder::kNewestFirst, aoi.max_count};
+  return query_area(namespace_id, aoi.area, opts, [&](const LengthyAuthorisedEntry& e) {
+    ++count;
+    if (size_limited) {
+      const std::uint64_t len = e.authorised.entry.payload_length;
+      if (len > aoi.max_size - size) return false;  // this and every older entry exceed it
+      size += len;
+    }
+    if (count > aoi.max_count && aoi.max_count != model::AreaOfInterest::kNoLimit) return false;
+    return fn(e);
+  });
+}
+
+Result<Fingerprint> Store::fingerprint(const model::NamespaceId& namespace_id,
+                                       const model::D3Range& range) {
+  OSIER_ASSIGN_OR_RETURN(RangeSummary s, summarise(namespace_id, range));
+  return s.fingerprint;
+}
+
+}  // namespace osier::store

@@ -1,0 +1,79 @@
+// Store: the 3d store of a Willow node — many namespaces of authorised entries and their
+// payloads, with the queries applications and sync need.
+//
+// Two implementations share this interface and one conformance suite (tests/store/):
+// MemoryStore (ephemeral, store/memory_store.hpp) and LmdbStore (durable, the embedded default,
+// store/lmdb_store.hpp).
+//
+// Every store keeps the store invariant per namespace (spec: data_model#store): no entry prunes
+// another. Ingesting an entry removes every entry it prunes in the same transaction.
+//
+// Methods are safe to call from several threads (they serialise on the store's lock). Query
+// callbacks run under that lock and must not call back into the store.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "base/status.hpp"
+#include "model/area.hpp"
+#include "model/entry.hpp"
+#include "model/range.hpp"
+#include "store/types.hpp"
+
+namespace osier::store {
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // ---- Entries
+
+  // Stores an authorised entry unless it is obsolete; verifies the token unless the caller
+  // vouches for it. A Status error means the store could not do its work (I/O, full disk); a
+  // refused entry is a kRejected result, not an error.
+  virtual Result<IngestResult> ingest(const AuthorisedEntry& entry, Trust trust = Trust::kVerify) = 0;
+  // Ingests many entries in one transaction, in order; one result per entry. On an error none of
+  // them is stored.
+  virtual Result<std::vector<IngestResult>> ingest_batch(std::span<const AuthorisedEntry> entries,
+                                                         Trust trust = Trust::kVerify) = 0;
+
+  virtual Result<std::optional<LengthyAuthorisedEntry>> get(const model::NamespaceId& namespace_id,
+                                                            const model::SubspaceId& subspace,
+                                                            const model::Path& path) = 0;
+
+  // Streams the entries of `range` (in namespace `namespace_id`) to `fn` in the requested order.
+  virtual Status query(const model::NamespaceId& namespace_id, const model::D3Range& range,
+                       const QueryOptions& options, const EntryCallback& fn) = 0;
+  Status query_area(const model::NamespaceId& namespace_id, const model::Area& area,
+                    const QueryOptions& options, const EntryCallback& fn);
+  // spec: grouping_entries#aoi_include — the entries the area of interest includes, newest
+  // first: the newest max_count entries of the area whose payload lengths, with those of all
+  // newer entries of the area, sum to at most max_size (docs/spec-notes.md).
+  Status query_aoi(const model::NamespaceId& namespace_id, const model::AreaOfInterest& aoi,
+                   const EntryCallback& fn);
+
+  // ---- Sync support
+
+  // Fingerprint (hash_lengthy_authorised_entries), count and payload bytes of a 3d range.
+  virtual Result<RangeSummary> summarise(const model::NamespaceId& namespace_id,
+                                         const model::D3Range& range) = 0;
+  Result<Fingerprint> fingerprint(const model::NamespaceId& namespace_id,
+                                  const model::D3Range& range);
+  // At most k disjoint 3d ranges covering `range` with roughly equal entry counts (fewer when
+  // the range holds fewer than k entries; always at least one).
+  virtual Result<std::vector<model::D3Range>> split(const model::NamespaceId& namespace_id,
+                                                    const model::D3Range& range, std::size_t k) = 0;
+
+  // The namespaces that hold at least one entry.
+  virtual Result<std::vector<model::NamespaceId>> namespaces() = 0;
+
+  // Verifies every invariant: no entry pruned by another, hashes and aggregates equal a
+  // recomputation, payload reference counts equal the references. Expensive (reads everything).
+  virtual Status check() = 0;
+};
+
+}  // namespace osier::store

@@ -1,0 +1,77 @@
+// The values a store takes and gives: authorised entries, ingest outcomes, query options and
+// range summaries.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "base/bytes.hpp"
+#include "base/status.hpp"
+#include "model/entry.hpp"
+#include "store/fingerprint.hpp"
+
+namespace osier::store {
+
+// spec: data_model#AuthorisedEntry — the token is kept as its encoding (for Willow'25:
+// encode_mc_capability(capability) ‖ signature), opaque to the store except for verification.
+struct AuthorisedEntry {
+  model::Entry entry;
+  Bytes token;
+
+  bool operator==(const AuthorisedEntry&) const = default;
+};
+
+// spec: rbsr#LengthyAuthorisedEntry — an authorised entry and how many leading payload bytes
+// the store holds.
+struct LengthyAuthorisedEntry {
+  AuthorisedEntry authorised;
+  std::uint64_t available = 0;
+
+  bool operator==(const LengthyAuthorisedEntry&) const = default;
+};
+
+enum class IngestOutcome {
+  kInserted,  // stored; every entry it prunes was removed in the same transaction
+  kObsolete,  // an equal entry is stored already, or a stored entry is newer and prunes it
+  kRejected,  // not authorised (or otherwise invalid); `reason` says why
+};
+
+struct IngestResult {
+  IngestOutcome outcome = IngestOutcome::kRejected;
+  std::uint64_t pruned = 0;  // entries removed because the new one prunes them
+  Status reason;             // set for kRejected
+
+  static IngestResult inserted(std::uint64_t pruned) { return {IngestOutcome::kInserted, pruned, {}}; }
+  static IngestResult obsolete() { return {IngestOutcome::kObsolete, 0, {}}; }
+  static IngestResult rejected(Status why) { return {IngestOutcome::kRejected, 0, std::move(why)}; }
+};
+
+// Whether ingest verifies the token. kAlreadyVerified is for callers that checked it themselves
+// (a sync session that verified on receipt, a drop importer, tests).
+enum class Trust { kVerify, kAlreadyVerified };
+
+enum class QueryOrder {
+  kSubspacePathTime,  // ascending (subspace, path); a store holds one entry per pair
+  kNewestFirst,       // descending by newer_than (timestamp, then digest, then length)
+};
+
+struct QueryOptions {
+  QueryOrder order = QueryOrder::kSubspacePathTime;
+  std::uint64_t limit = UINT64_MAX;  // at most this many results
+};
+
+// Receives query results one at a time; return false to stop early. A callback must not call
+// back into the store (it runs under the store's lock).
+using EntryCallback = std::function<bool(const LengthyAuthorisedEntry&)>;
+
+// Aggregates of the entries of a 3d range.
+struct RangeSummary {
+  Fingerprint fingerprint{};         // hash_lengthy_authorised_entries of the range's entries
+  std::uint64_t count = 0;           // number of entries
+  std::uint64_t payload_bytes = 0;   // sum of payload_length (saturating at 2^64-1)
+
+  bool operator==(const RangeSummary&) const = default;
+};
+
+}  // namespace osier::store
