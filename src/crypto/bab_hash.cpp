@@ -22,6 +22,16 @@ void BabHash::hash_chunks(const std::uint8_t* const* chunks, std::size_t n, BabL
   for (std::size_t i = 0; i < n; ++i) out[i] = hash_chunk({chunks[i], chunk_size()}, false);
 }
 
+void BabHash::hash_inners(const std::uint8_t* const* pairs, std::size_t n, std::uint64_t len,
+                          BabLabel* out) const {
+  for (std::size_t i = 0; i < n; ++i) {
+    BabLabel l, r;
+    std::memcpy(l.data(), pairs[i], 32);
+    std::memcpy(r.data(), pairs[i] + 32, 32);
+    out[i] = hash_inner(l, r, len, false);
+  }
+}
+
 namespace {
 
 class William3Bab final : public BabHash {
@@ -55,6 +65,13 @@ class William3Bab final : public BabHash {
     static_assert(sizeof(BabLabel) == w3::kOutLen);
     w3::active_backend().hash_many(chunks, n, w3::kBlocksPerChunk, key_.data(), 0, 0,
                                    w3::kChunkStart, w3::kChunkEnd, reinterpret_cast<std::uint8_t*>(out));
+  }
+
+  void hash_inners(const std::uint8_t* const* pairs, std::size_t n, std::uint64_t len,
+                   BabLabel* out) const override {
+    // WILLIAM3 labels inner nodes with t = their length, so one batch shares one length.
+    w3::active_backend().hash_many(pairs, n, 1, key_.data(), len, w3::kParent, 0, 0,
+                                   reinterpret_cast<std::uint8_t*>(out));
   }
 
  private:

@@ -31,6 +31,10 @@ class BabHash {
   virtual BabLabel hash_subtree(ByteView bytes, bool is_root) const;
   // Labels of n full, non-root chunks (`chunks[i]` points to chunk_size() bytes).
   virtual void hash_chunks(const std::uint8_t* const* chunks, std::size_t n, BabLabel* out) const;
+  // Labels of n non-root inner nodes covering `len` bytes each; `pairs[i]` points to the
+  // 64 bytes label(left) || label(right).
+  virtual void hash_inners(const std::uint8_t* const* pairs, std::size_t n, std::uint64_t len,
+                           BabLabel* out) const;
 };
 
 // WILLIAM3 (spec: bab#instantiations_william): chunk_size 1024, width 32, unkeyed.

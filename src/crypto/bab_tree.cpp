@@ -104,4 +104,11 @@ bool BabStreamWalker::next(BabStreamItem& item) {
   return true;
 }
 
+void BabStreamWalker::skip_below(BabNode node) {
+  while (size_ > 0 && stack_[size_ - 1].node.first_chunk >= node.first_chunk &&
+         stack_[size_ - 1].node.end_chunk() <= node.end_chunk()) {
+    --size_;
+  }
+}
+
 }  // namespace osier::crypto

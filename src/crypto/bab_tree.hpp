@@ -136,6 +136,9 @@ class BabStreamWalker {
   BabStreamWalker(const BabGeometry& geo, const BabLayout& layout);
   // Writes the next item; false once the stream is over.
   bool next(BabStreamItem& item);
+  // Drops the pending items below `node` (the last kChildren item's node), whose data the
+  // caller consumed in one go.
+  void skip_below(BabNode node);
 
  private:
   struct Frame {

@@ -128,6 +128,14 @@ Status BabVerifier::run(ByteView piece, const Release& release) {
       if (!piece.empty()) return error(ErrorCode::kInvalidEncoding, "bytes after the Bab stream");
       return Status::ok();
     }
+    if (item_.kind == BabStreamItem::kChildren && !prefix_item_ && buf_.empty()) {
+      OSIER_ASSIGN_OR_RETURN(std::size_t used, try_bulk(piece, release));
+      if (used > 0) {
+        piece = piece.subspan(used);
+        have_item_ = false;
+        continue;
+      }
+    }
     ByteView data;
     bool zero_copy = buf_.empty() && piece.size() >= need_;
     if (zero_copy) {
@@ -264,6 +272,109 @@ Result<BabLabel> BabVerifier::eval(BabNode n, unsigned depth, bool is_root, Byte
     if (expect[i] && *expect[i] != labels[i]) return mismatch("skipped label");
   }
   return hash_->hash_inner(labels[L], labels[R], geo_->byte_len(n), is_root);
+}
+
+// Collects the chunks and sent labels of the subtree of `n` (wholly in the slice, no skips)
+// from data[pos...]; false if data ends first.
+bool BabVerifier::bulk_parse(BabNode n, unsigned depth, ByteView data, std::size_t& pos) {
+  if (layout_.is_grouped(n)) {
+    std::uint64_t len = geo_->byte_len(n);
+    if (len > data.size() - pos) return false;
+    const std::uint64_t cs = hash_->chunk_size();
+    for (std::uint64_t c = 0; c < n.chunk_count; ++c) bulk_chunk_[bulk_chunks_++] = data.data() + pos + c * cs;
+    pos += static_cast<std::size_t>(len);
+    return true;
+  }
+  BabLabelMode modes[2];
+  layout_.child_modes(n, depth, false, modes[L], modes[R]);
+  const BabNode kids[2] = {BabGeometry::left_child(n), BabGeometry::right_child(n)};
+  for (std::size_t i = 0; i < 2; ++i) {
+    if (modes[i] != BabLabelMode::kSent) continue;
+    if (32 > data.size() - pos) return false;
+    bulk_sent_[bulk_sent_count_++] = {kids[i], data.data() + pos};
+    pos += 32;
+  }
+  return bulk_parse(kids[L], depth + 1, data, pos) && bulk_parse(kids[R], depth + 1, data, pos);
+}
+
+const BabLabel& BabVerifier::bulk_label(BabNode n) const {
+  unsigned level = BabGeometry::layer(n);
+  return bulk_levels_[bulk_level_off_[level] + ((n.first_chunk - bulk_first_) >> level)];
+}
+
+// Verifies the subtree of the current kChildren item in one go if its stream data is all in
+// `piece`. Returns the bytes consumed (0: not possible, take the item by item path).
+Result<std::size_t> BabVerifier::try_bulk(ByteView piece, const Release& release) {
+  const BabNode v = item_.node;
+  const unsigned d = item_.depth;
+  const std::size_t side = item_.is_left ? L : R;
+  if (layout_.left_skip != 0 || layout_.right_skip != 0 || !layout_.fully_in_slice(v) ||
+      v.chunk_count > kBulkChunks || piece.size() < geo_->byte_len(v) ||
+      slot_[d].state[side] == LabelState::kUnverified) {
+    return std::size_t{0};
+  }
+  bulk_chunks_ = bulk_sent_count_ = 0;
+  std::size_t pos = 0;
+  if (!bulk_parse(v, d, piece, pos)) return std::size_t{0};
+
+  // Level 0: the chunks (only the payload's last one may be short).
+  const std::uint64_t cs = hash_->chunk_size();
+  const std::size_t m = bulk_chunks_;
+  const bool short_last = v.end_chunk() == geo_->num_chunks() && geo_->length() % cs != 0;
+  const std::size_t full = short_last ? m - 1 : m;
+  hash_->hash_chunks(bulk_chunk_, full, bulk_levels_);
+  if (short_last) {
+    bulk_levels_[m - 1] = hash_->hash_chunk({bulk_chunk_[m - 1], geo_->length() % cs}, false);
+  }
+  // Pair neighbours level by level (an odd last label moves up unchanged); all full pairs
+  // of a level cover the same length, so they share one batch.
+  bulk_first_ = v.first_chunk;
+  const bool is_root = d == 0;
+  std::size_t level = 0, n = m, off = 0;
+  const std::uint8_t* ptrs[kBulkChunks / 2];
+  while (n > (is_root ? 2u : 1u)) {
+    std::size_t next_off = off + n, pairs = n / 2;
+    std::uint64_t unit = std::uint64_t{1} << (level + 1);  // chunks under a full pair
+    std::size_t full_pairs = pairs;
+    if (pairs * unit > v.chunk_count || (short_last && pairs * unit == v.chunk_count)) --full_pairs;
+    for (std::size_t i = 0; i < full_pairs; ++i) ptrs[i] = bulk_levels_[off + 2 * i].data();
+    hash_->hash_inners(ptrs, full_pairs, unit * cs, bulk_levels_ + next_off);
+    for (std::size_t i = full_pairs; i < pairs; ++i) {
+      BabNode node{v.first_chunk + i * unit, std::min<std::uint64_t>(unit, v.chunk_count - i * unit)};
+      bulk_levels_[next_off + i] = hash_->hash_inner(bulk_levels_[off + 2 * i],
+                                                     bulk_levels_[off + 2 * i + 1],
+                                                     geo_->byte_len(node), false);
+    }
+    if (n % 2 == 1) bulk_levels_[next_off + pairs] = bulk_levels_[off + n - 1];
+    ++level;
+    bulk_level_off_[level] = next_off;
+    off = next_off;
+    n = pairs + n % 2;
+  }
+  BabLabel candidate = is_root ? hash_->hash_inner(bulk_levels_[off], bulk_levels_[off + 1],
+                                                   geo_->byte_len(v), true)
+                               : bulk_levels_[off];
+  for (std::size_t i = 0; i < bulk_sent_count_; ++i) {
+    if (std::memcmp(bulk_label(bulk_sent_[i].node).data(), bulk_sent_[i].bytes, 32) != 0) {
+      return mismatch("label");
+    }
+  }
+  node_[d] = v;
+  is_left_[d] = item_.is_left;
+  OSIER_RETURN_IF_ERROR(propagate(d, candidate));
+  OSIER_RETURN_IF_ERROR(flush_batch(release));
+  // Release the chunks, merging neighbours that are adjacent in the stream.
+  std::size_t i = 0;
+  while (i < m) {
+    const std::uint8_t* start = bulk_chunk_[i];
+    std::size_t len = 0;
+    std::size_t j = i;
+    for (; j < m && bulk_chunk_[j] == start + len; ++j) len += (j == m - 1 && short_last) ? geo_->length() % cs : cs;
+    do_release({start, len}, release);
+    i = j;
+  }
+  walker_->skip_below(v);
+  return pos;
 }
 
 Status BabVerifier::group(ByteView data, bool zero_copy, const Release& release) {

@@ -66,6 +66,13 @@ class BabVerifier {
   };
   static constexpr std::size_t kMaxDepth = 66;
   static constexpr std::size_t kBatch = 16;
+  // Subtrees of up to this many chunks whose whole stream data is in one fed piece are
+  // verified in one go, every tree level hashed in parallel lanes.
+  static constexpr std::size_t kBulkChunks = 256;
+  struct SentLabel {
+    BabNode node;
+    const std::uint8_t* bytes;
+  };
 
   BabVerifier(const BabLabel& digest, const BabStreamOptions& opts, const BabHash& hash,
               std::uint64_t max_group_bytes);
@@ -79,6 +86,9 @@ class BabVerifier {
   Result<BabLabel> child_label(BabNode child, BabLabelMode mode, ByteView data, std::size_t& pos);
   Status propagate(unsigned depth, BabLabel candidate);
   Status flush_batch(const Release& release);
+  Result<std::size_t> try_bulk(ByteView piece, const Release& release);
+  bool bulk_parse(BabNode n, unsigned depth, ByteView data, std::size_t& pos);
+  const BabLabel& bulk_label(BabNode n) const;
   void do_release(ByteView bytes, const Release& release);
 
   const BabHash* hash_;
@@ -111,6 +121,16 @@ class BabVerifier {
   // Spans of released chunk bytes within a group's data (nodes fully in the slice).
   std::size_t spans_[2 * kMaxDepth + 2][2];
   std::size_t num_spans_ = 0;
+
+  // Bulk verification scratch: chunk pointers, sent labels, and the labels of every level
+  // (level l at bulk_level_off_[l], node [a, a + c) at its level's index (a - first) >> l).
+  const std::uint8_t* bulk_chunk_[kBulkChunks];
+  std::size_t bulk_chunks_ = 0;
+  SentLabel bulk_sent_[2 * kBulkChunks];
+  std::size_t bulk_sent_count_ = 0;
+  BabLabel bulk_levels_[2 * kBulkChunks + 16];
+  std::size_t bulk_level_off_[16]{};
+  std::uint64_t bulk_first_ = 0;
 
   std::uint64_t released_ = 0;
   bool done_ = false;
