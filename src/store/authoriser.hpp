@@ -1,10 +1,15 @@
 // The write-authorisation hook of a store: ingest asks it whether a token authorises an entry.
+//
+// A store keeps tokens as opaque bytes. For Willow'25 those bytes are the token encoding
+// encode_mc_capability(capability) ‖ signature (64 bytes), which is also what
+// hash_lengthy_authorised_entries hashes (docs/spec-notes.md).
 #pragma once
 
 #include <memory>
 
 #include "base/bytes.hpp"
 #include "base/status.hpp"
+#include "meadowcap/authorisation.hpp"
 #include "model/entry.hpp"
 
 namespace osier::store {
@@ -16,8 +21,12 @@ class WriteAuthoriser {
   virtual Status verify(const model::Entry& entry, ByteView token) const = 0;
 };
 
-// spec: meadowcap#meadowcap_is_authorised_write, with the namespace check of SPEC-NOTES. The
-// token bytes are encode_mc_capability(capability) ‖ signature.
+// The stored bytes of a Meadowcap authorisation token, and back (canonic codes only; the whole
+// input must be one token).
+Result<Bytes> encode_token_bytes(const meadowcap::MeadowcapAuthorisationToken& token);
+Result<meadowcap::MeadowcapAuthorisationToken> decode_token_bytes(ByteView bytes);
+
+// spec: meadowcap#meadowcap_is_authorised_write, with the namespace check of SPEC-NOTES.
 std::shared_ptr<const WriteAuthoriser> meadowcap_authoriser();
 
 // Accepts every token: for tests and for stores that only ever see pre-verified entries.
