@@ -192,27 +192,16 @@ struct Lanes4 {
 };
 
 #if defined(__AVX2__)
-// Transposes the 8x8 matrix of 32-bit words whose rows are r[0..7].
-inline void transpose8(__m256i r[8]) {
-  // Within each 128-bit half: pairs of rows interleaved, then quadruples.
-  __m256i t[8];
-  for (int p = 0; p < 4; ++p) {
-    t[2 * p] = _mm256_unpacklo_epi32(r[2 * p], r[2 * p + 1]);
-    t[2 * p + 1] = _mm256_unpackhi_epi32(r[2 * p], r[2 * p + 1]);
-  }
-  // u[4 * g + j]: words j (low half) and j + 4 (high half) of rows 4g .. 4g+3.
-  __m256i u[8];
-  for (int g = 0; g < 2; ++g) {
-    const __m256i* q = t + 4 * g;
-    u[4 * g + 0] = _mm256_unpacklo_epi64(q[0], q[2]);
-    u[4 * g + 1] = _mm256_unpackhi_epi64(q[0], q[2]);
-    u[4 * g + 2] = _mm256_unpacklo_epi64(q[1], q[3]);
-    u[4 * g + 3] = _mm256_unpackhi_epi64(q[1], q[3]);
-  }
-  for (int j = 0; j < 4; ++j) {
-    r[j] = _mm256_permute2x128_si256(u[j], u[4 + j], 0x20);
-    r[j + 4] = _mm256_permute2x128_si256(u[j], u[4 + j], 0x31);
-  }
+// Transposes two 4x4 matrices of 32-bit words at once: the 128-bit halves of r[0..3].
+inline void transpose4x2(__m256i r[4]) {
+  __m256i ab01 = _mm256_unpacklo_epi32(r[0], r[1]);
+  __m256i ab23 = _mm256_unpackhi_epi32(r[0], r[1]);
+  __m256i cd01 = _mm256_unpacklo_epi32(r[2], r[3]);
+  __m256i cd23 = _mm256_unpackhi_epi32(r[2], r[3]);
+  r[0] = _mm256_unpacklo_epi64(ab01, cd01);
+  r[1] = _mm256_unpackhi_epi64(ab01, cd01);
+  r[2] = _mm256_unpacklo_epi64(ab23, cd23);
+  r[3] = _mm256_unpackhi_epi64(ab23, cd23);
 }
 
 struct Lanes8 {
@@ -222,19 +211,31 @@ struct Lanes8 {
   static Reg xor_(Reg a, Reg b) { return _mm256_xor_si256(a, b); }
   static Reg set1(std::uint32_t w) { return _mm256_set1_epi32(static_cast<int>(w)); }
 
+  // Each register takes 16 bytes of input i and of input i + 4, so one 4x4 transpose per
+  // 128-bit half orders the lanes by input.
   static void load_transposed(const std::uint8_t* const* in, std::size_t offset, Reg m[16]) {
-    for (std::size_t half = 0; half < 2; ++half) {
-      for (std::size_t i = 0; i < 8; ++i)
-        m[8 * half + i] =
-            _mm256_loadu_si256(reinterpret_cast<const Reg*>(in[i] + offset + 32 * half));
-      transpose8(m + 8 * half);
+    for (std::size_t q = 0; q < 4; ++q) {
+      for (std::size_t i = 0; i < 4; ++i)
+        m[4 * q + i] = _mm256_loadu2_m128i(
+            reinterpret_cast<const __m128i*>(in[i + 4] + offset + 16 * q),
+            reinterpret_cast<const __m128i*>(in[i] + offset + 16 * q));
+      transpose4x2(m + 4 * q);
     }
+    for (std::size_t i = 0; i < 8; ++i)
+      _mm_prefetch(reinterpret_cast<const char*>(in[i] + offset + kPrefetchAhead), _MM_HINT_T0);
   }
   static void store_transposed(const Reg h[8], std::uint8_t* out) {
-    Reg r[8] = {h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]};
-    transpose8(r);
-    for (std::size_t i = 0; i < 8; ++i)
-      _mm256_storeu_si256(reinterpret_cast<Reg*>(out + kOutLen * i), r[i]);
+    // After the transposes, lo[i] holds words 0-3 of lanes i and i + 4, hi[i] words 4-7.
+    Reg lo[4] = {h[0], h[1], h[2], h[3]};
+    Reg hi[4] = {h[4], h[5], h[6], h[7]};
+    transpose4x2(lo);
+    transpose4x2(hi);
+    for (std::size_t i = 0; i < 4; ++i) {
+      _mm256_storeu_si256(reinterpret_cast<Reg*>(out + kOutLen * i),
+                          _mm256_permute2x128_si256(lo[i], hi[i], 0x20));
+      _mm256_storeu_si256(reinterpret_cast<Reg*>(out + kOutLen * (i + 4)),
+                          _mm256_permute2x128_si256(lo[i], hi[i], 0x31));
+    }
   }
 };
 #endif
