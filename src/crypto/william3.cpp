@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <iterator>
 
 namespace osier::crypto {
 namespace w3 {
@@ -46,10 +47,24 @@ Cv ChunkState::output(bool is_root) const {
 
 Cv chunk_cv(const std::uint8_t* chunk, std::size_t len, const Cv& key, std::uint8_t base_flags,
             bool is_root) {
-  ChunkState st;
-  st.init(key, base_flags);
-  st.update(chunk, len);
-  return st.output(is_root);
+  // Compresses straight from the input; only a partial last block needs a padded copy.
+  const CompressInPlaceFn compress = active_backend().compress_in_place;
+  Cv cv = key;
+  std::uint8_t start = kChunkStart;
+  for (; len > kBlockLen; len -= kBlockLen, chunk += kBlockLen) {
+    compress(cv.data(), chunk, kBlockLen, 0, base_flags | start);
+    start = 0;
+  }
+  // WILLIAM3 labels chunks with t = 0, whatever their index.
+  const std::uint8_t flags = base_flags | start | kChunkEnd | (is_root ? kRoot : 0);
+  if (len == kBlockLen) {
+    compress(cv.data(), chunk, kBlockLen, 0, flags);
+  } else {
+    std::uint8_t last[kBlockLen] = {};
+    if (len > 0) std::memcpy(last, chunk, len);
+    compress(cv.data(), last, static_cast<std::uint8_t>(len), 0, flags);
+  }
+  return cv;
 }
 
 Cv parent_cv(const Cv& left, const Cv& right, std::uint64_t len, const Cv& key,
@@ -262,16 +277,34 @@ William3Digest William3Hasher::finalize() const {
   return out;
 }
 
+namespace {
+
+// The whole input at once needs no hasher state: the root is one chunk or the parent of
+// the two subtrees.
+William3Digest one_shot(const Cv& key, std::uint8_t flags, ByteView input) {
+  Cv root;
+  if (input.size() <= kChunkLen) {
+    root = chunk_cv(input.data(), input.size(), key, flags, true);
+  } else {
+    Cv l, r;
+    subtree_children(input.data(), input.size(), key, flags, l, r);
+    root = parent_cv(l, r, input.size(), key, flags, true);
+  }
+  William3Digest out;
+  store_cv(out.data(), root);
+  return out;
+}
+
+}  // namespace
+
 William3Digest william3(ByteView input) {
-  William3Hasher h;
-  h.update(input);
-  return h.finalize();
+  Cv iv;
+  std::copy(std::begin(kIv), std::end(kIv), iv.begin());
+  return one_shot(iv, 0, input);
 }
 
 William3Digest william3_keyed(const William3Key& key, ByteView input) {
-  William3Hasher h(key);
-  h.update(input);
-  return h.finalize();
+  return one_shot(load_cv(key.data()), kKeyedHash, input);
 }
 
 }  // namespace osier::crypto
