@@ -14,6 +14,37 @@ bool area_includes_area_for_encoding(const Area& outer, const Area& inner) {
   return outer.path.is_prefix_of(inner.path) && outer.times.includes_range(inner.times);
 }
 
+void set_area_time_bits(BitByte& header, const AreaTimeCode& code) {
+  header.set_bit(2, code.start_from_start);
+  header.set_bit(3, code.end_from_start);
+  header.set(4, 2, c64_minimal_tag(code.start_diff, 2));
+  header.set(6, 2, code.end_diff ? c64_minimal_tag(*code.end_diff, 2) : 0);
+}
+
+void encode_area_time_diffs(Encoder& enc, const AreaTimeCode& code) {
+  c64_encode_corresponding(enc, code.start_diff, c64_minimal_tag(code.start_diff, 2), 2);
+  if (code.end_diff) c64_encode_corresponding(enc, *code.end_diff, c64_minimal_tag(*code.end_diff, 2), 2);
+}
+
+Result<TimeRange> decode_area_times(Decoder& dec, BitByte header, bool end_open,
+                                    const TimeRange& reference) {
+  // A difference from the end is only announced for a closed reference end (checked by callers).
+  auto apply = [&](bool from_start, std::uint64_t diff) {
+    return from_start ? apply_diff(reference.start, diff, true) : apply_diff(*reference.end, diff, false);
+  };
+  TimeRange times;
+  OSIER_ASSIGN_OR_RETURN(std::uint64_t start_diff,
+                         c64_decode_corresponding(dec, header.get(4, 2), 2, DecodeMode::kAny));
+  OSIER_ASSIGN_OR_RETURN(times.start, apply(header.bit(2), start_diff));
+  if (!end_open) {
+    OSIER_ASSIGN_OR_RETURN(std::uint64_t end_diff,
+                           c64_decode_corresponding(dec, header.get(6, 2), 2, DecodeMode::kAny));
+    OSIER_ASSIGN_OR_RETURN(std::uint64_t end, apply(header.bit(3), end_diff));
+    times.end = end;
+  }
+  return times;
+}
+
 // spec: encodings#area_encodings
 Status encode_area_in_area(Encoder& enc, const Area& area, const Area& reference) {
   if (!area_includes_area_for_encoding(reference, area)) {
@@ -21,35 +52,28 @@ Status encode_area_in_area(Encoder& enc, const Area& area, const Area& reference
   }
   const TimeRange& rt = reference.times;
   const TimeRange& vt = area.times;
-  bool start_from_start = true;
-  std::uint64_t start_diff = vt.start - rt.start;
-  bool end_from_start = vt.end.has_value();
-  std::uint64_t end_diff = 0;
-  if (vt.end) end_diff = *vt.end - rt.start;
+  AreaTimeCode time;
+  time.start_diff = vt.start - rt.start;
+  time.end_from_start = vt.end.has_value();
+  if (vt.end) time.end_diff = *vt.end - rt.start;
   if (rt.end) {
     // Canonic: the lesser difference; false on a tie. (A closed reference range means the
     // area's range is closed too.)
     const std::uint64_t start_from_end = *rt.end - vt.start;
-    start_from_start = start_diff < start_from_end;
-    if (!start_from_start) start_diff = start_from_end;
+    time.start_from_start = time.start_diff < start_from_end;
+    if (!time.start_from_start) time.start_diff = start_from_end;
     const std::uint64_t end_from_end = *rt.end - *vt.end;
-    end_from_start = end_diff < end_from_end;
-    if (!end_from_start) end_diff = end_from_end;
+    time.end_from_start = *time.end_diff < end_from_end;
+    if (!time.end_from_start) time.end_diff = end_from_end;
   }
   const bool subspace_differs = area.subspace != reference.subspace;
-  const unsigned start_tag = c64_minimal_tag(start_diff, 2);
-  const unsigned end_tag = vt.end ? c64_minimal_tag(end_diff, 2) : 0;
   BitByte header;
   header.set_bit(0, subspace_differs);
   header.set_bit(1, !vt.end);
-  header.set_bit(2, start_from_start);
-  header.set_bit(3, end_from_start);
-  header.set(4, 2, start_tag);
-  header.set(6, 2, end_tag);
+  set_area_time_bits(header, time);
   enc.byte(header.value());
   if (subspace_differs) enc.bytes(*area.subspace);
-  c64_encode_corresponding(enc, start_diff, start_tag, 2);
-  if (vt.end) c64_encode_corresponding(enc, end_diff, end_tag, 2);
+  encode_area_time_diffs(enc, time);
   return encode_path_extends_path(enc, area.path, reference.path);
 }
 
@@ -74,17 +98,7 @@ Result<Area> decode_area_in_area(Decoder& dec, const Area& reference, DecodeMode
     OSIER_ASSIGN_OR_RETURN(SubspaceId id, dec.array<32>());
     area.subspace = id;
   }
-  OSIER_ASSIGN_OR_RETURN(std::uint64_t start_diff,
-                         c64_decode_corresponding(dec, header.get(4, 2), 2, DecodeMode::kAny));
-  OSIER_ASSIGN_OR_RETURN(area.times.start, start_from_start ? apply_diff(rt.start, start_diff, true)
-                                                            : apply_diff(*rt.end, start_diff, false));
-  if (!end_open) {
-    OSIER_ASSIGN_OR_RETURN(std::uint64_t end_diff,
-                           c64_decode_corresponding(dec, header.get(6, 2), 2, DecodeMode::kAny));
-    OSIER_ASSIGN_OR_RETURN(std::uint64_t end, end_from_start ? apply_diff(rt.start, end_diff, true)
-                                                             : apply_diff(*rt.end, end_diff, false));
-    area.times.end = end;
-  }
+  OSIER_ASSIGN_OR_RETURN(area.times, decode_area_times(dec, header, end_open, rt));
   OSIER_ASSIGN_OR_RETURN(area.path, decode_path_extends_path(dec, reference.path, DecodeMode::kAny));
   if (!area_includes_area_for_encoding(reference, area)) {
     return invalid_encoding("decoded area is not included in the reference area");

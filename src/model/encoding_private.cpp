@@ -8,8 +8,6 @@
 namespace osier::model {
 namespace {
 
-using encoding_detail::apply_diff;
-
 bool related(const Path& a, const Path& b) { return a.is_prefix_of(b) || b.is_prefix_of(a); }
 
 bool subspaces_compatible(const std::optional<SubspaceId>& a, const std::optional<SubspaceId>& b) {
@@ -126,26 +124,27 @@ Status encode_private_area_almost_in_area(Encoder& enc, const Area& area,
     start_from_end = *rt.end - vt.start;
     end_from_end = *rt.end - *vt.end;
   }
+  AreaTimeCode time;
   const TimeDiff start = shorter_diff(vt.start - rt.start, start_from_end);
-  // An open rel end forces end_from_start to mean "the area's end is closed".
-  TimeDiff end{vt.end.has_value(), 0};
-  if (vt.end) end = shorter_diff(*vt.end - rt.start, end_from_end);
-  const unsigned start_tag = c64_minimal_tag(start.diff, 2);
-  const unsigned end_tag = vt.end ? c64_minimal_tag(end.diff, 2) : 0;
+  time.start_from_start = start.from_start;
+  time.start_diff = start.diff;
+  // With an open rel end, end_from_start says whether the area's end is closed.
+  time.end_from_start = vt.end.has_value();
+  if (vt.end) {
+    const TimeDiff end = shorter_diff(*vt.end - rt.start, end_from_end);
+    time.end_from_start = end.from_start;
+    time.end_diff = end.diff;
+  }
 
   const bool subspace_differs = area.subspace != rel.subspace;
   BitByte header;
   header.set_bit(0, subspace_differs);
   header.set_bit(1, !area.subspace);
-  header.set_bit(2, start.from_start);
-  header.set_bit(3, end.from_start);
-  header.set(4, 2, start_tag);
-  header.set(6, 2, end_tag);
+  set_area_time_bits(header, time);
   enc.byte(header.value());
   // SPEC-NOTES: the condition compares the subspace with `any` (the text says "open").
   if (area.subspace && subspace_differs) enc.bytes(*area.subspace);
-  c64_encode_corresponding(enc, start.diff, start_tag, 2);
-  if (vt.end) c64_encode_corresponding(enc, end.diff, end_tag, 2);
+  encode_area_time_diffs(enc, time);
   enc.bytes(path_code.bytes());
   return Status::ok();
 }
@@ -159,10 +158,9 @@ Result<Area> decode_private_area_almost_in_area(Decoder& dec, const PrivateAreaC
   const bool subspace_differs = header.bit(0);
   const bool subspace_any = header.bit(1);
   const bool start_from_start = header.bit(2);
-  const bool end_from_start = header.bit(3);
   if (!rt.end && !start_from_start) return invalid_encoding("start encoded relative to an open end");
   // With a closed rel end the area's end is closed; with an open one, end_from_start says so.
-  const bool end_open = !rt.end && !end_from_start;
+  const bool end_open = !rt.end && !header.bit(3);
 
   Area area;
   if (!subspace_differs) {
@@ -175,17 +173,7 @@ Result<Area> decode_private_area_almost_in_area(Decoder& dec, const PrivateAreaC
     OSIER_ASSIGN_OR_RETURN(SubspaceId id, dec.array<32>());
     area.subspace = id;
   }
-  OSIER_ASSIGN_OR_RETURN(std::uint64_t start_diff,
-                         c64_decode_corresponding(dec, header.get(4, 2), 2, DecodeMode::kAny));
-  OSIER_ASSIGN_OR_RETURN(area.times.start, start_from_start ? apply_diff(rt.start, start_diff, true)
-                                                            : apply_diff(*rt.end, start_diff, false));
-  if (!end_open) {
-    OSIER_ASSIGN_OR_RETURN(std::uint64_t end_diff,
-                           c64_decode_corresponding(dec, header.get(6, 2), 2, DecodeMode::kAny));
-    OSIER_ASSIGN_OR_RETURN(std::uint64_t end, end_from_start ? apply_diff(rt.start, end_diff, true)
-                                                             : apply_diff(*rt.end, end_diff, false));
-    area.times.end = end;
-  }
+  OSIER_ASSIGN_OR_RETURN(area.times, decode_area_times(dec, header, end_open, rt));
   OSIER_ASSIGN_OR_RETURN(area.path, decode_private_path_extends_path(dec, path_context(context)));
   if (!area_almost_includes_area(rel, area)) {
     return invalid_encoding("decoded area is not almost included in the rel area");

@@ -20,14 +20,8 @@ using testing::check_non_canonic;
 using testing::check_rejects;
 using testing::check_round_trip;
 using testing::EncodingRandom;
-
-Path P(std::initializer_list<std::string_view> comps) { return Path::from_strings(comps).value(); }
-
-SubspaceId id_filled(std::uint8_t b) {
-  SubspaceId id;
-  id.fill(b);
-  return id;
-}
+using testing::id_filled;
+using testing::path_of;
 
 // --- EncodeAreaInArea ---------------------------------------------------------------------
 
@@ -66,8 +60,8 @@ TEST(EncodeAreaInArea, RejectsAreasNotIncluded) {
 }
 
 TEST(EncodeAreaInArea, CanonicChoicesAndOtherValidCodes) {
-  const Area ref{std::nullopt, P({"a"}), TimeRange{100, 1000}};
-  const Area a{id_filled(7), P({"a", "b"}), TimeRange{990, 995}};
+  const Area ref{std::nullopt, path_of({"a"}), TimeRange{100, 1000}};
+  const Area a{id_filled(7), path_of({"a", "b"}), TimeRange{990, 995}};
   auto dec = [&](Decoder& d, DecodeMode m) { return decode_area_in_area(d, ref, m); };
   Encoder canonic;
   ASSERT_TRUE(encode_area_in_area(canonic, a, ref).is_ok());
@@ -87,7 +81,7 @@ TEST(EncodeAreaInArea, CanonicChoicesAndOtherValidCodes) {
   other.bytes(id_filled(7));
   other.uint_be(890, 2);
   other.uint_be(895, 8);
-  encode_path(other, P({"b"}));
+  encode_path(other, path_of({"b"}));
   check_non_canonic(other.take(), a, dec);
 
   // Open end with nonzero arbitrary end-tag bits.
@@ -134,28 +128,28 @@ TEST(EncodePrivatePathExtendsPath, RoundTripsRandomPairs) {
 }
 
 TEST(EncodePrivatePathExtendsPath, HidesThePrivateComponents) {
-  const PrivatePathContext ctx{P({"a", "secret", "x"}), P({"a"})};
+  const PrivatePathContext ctx{path_of({"a", "secret", "x"}), path_of({"a"})};
   auto dec = [&](Decoder& d, DecodeMode) { return decode_private_path_extends_path(d, ctx); };
   // A prefix of the private path: only the common prefix length.
   Encoder e;
-  ASSERT_TRUE(encode_private_path_extends_path(e, P({"a", "secret"}), ctx).is_ok());
+  ASSERT_TRUE(encode_private_path_extends_path(e, path_of({"a", "secret"}), ctx).is_ok());
   EXPECT_EQ(to_hex(e.bytes()), "02");
   // An extension of it: relative to the private path.
   Encoder e2;
-  ASSERT_TRUE(encode_private_path_extends_path(e2, P({"a", "secret", "x", "y"}), ctx).is_ok());
+  ASSERT_TRUE(encode_private_path_extends_path(e2, path_of({"a", "secret", "x", "y"}), ctx).is_ok());
   EXPECT_EQ(to_hex(e2.bytes()), "03" "1179");
-  check_decodes_to(e2.bytes(), P({"a", "secret", "x", "y"}), dec);
+  check_decodes_to(e2.bytes(), path_of({"a", "secret", "x", "y"}), dec);
   // Unrelated to the private path, or not extending rel: rejected.
   Encoder e3;
-  EXPECT_EQ(encode_private_path_extends_path(e3, P({"a", "other"}), ctx).code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(encode_private_path_extends_path(e3, P({"b"}), ctx).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(encode_private_path_extends_path(e3, path_of({"a", "other"}), ctx).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(encode_private_path_extends_path(e3, path_of({"b"}), ctx).code(), ErrorCode::kInvalidArgument);
   // Common prefix longer than the private path; or shorter than rel.
   check_rejects<Path>(Bytes{0x04}, ErrorCode::kInvalidEncoding, dec);
   check_rejects<Path>(Bytes{0x00}, ErrorCode::kInvalidEncoding, dec);
   // A short private path: plain EncodePathExtendsPath relative to rel.
-  const PrivatePathContext short_ctx{P({"a"}), P({"a", "b"})};
+  const PrivatePathContext short_ctx{path_of({"a"}), path_of({"a", "b"})};
   Encoder e4;
-  ASSERT_TRUE(encode_private_path_extends_path(e4, P({"a", "b", "c"}), short_ctx).is_ok());
+  ASSERT_TRUE(encode_private_path_extends_path(e4, path_of({"a", "b", "c"}), short_ctx).is_ok());
   EXPECT_EQ(to_hex(e4.bytes()), "1163");
 }
 
@@ -175,11 +169,11 @@ TEST(EncodePrivateAreaAlmostInArea, RoundTripsRandomPairs) {
 
 TEST(EncodePrivateAreaAlmostInArea, SubspaceCasesAndInvalidContexts) {
   PrivateAreaContext ctx;
-  ctx.private_interest.path = P({"a"});
-  ctx.rel = Area{id_filled(1), P({"a"}), TimeRange{10, std::nullopt}};
+  ctx.private_interest.path = path_of({"a"});
+  ctx.rel = Area{id_filled(1), path_of({"a"}), TimeRange{10, std::nullopt}};
   auto dec = [&](Decoder& d, DecodeMode) { return decode_private_area_almost_in_area(d, ctx); };
   // Any subspace inside a specific one: bits 11, no id.
-  const Area any_area{std::nullopt, P({"a"}), TimeRange{10, std::nullopt}};
+  const Area any_area{std::nullopt, path_of({"a"}), TimeRange{10, std::nullopt}};
   Encoder e;
   ASSERT_TRUE(encode_private_area_almost_in_area(e, any_area, ctx).is_ok());
   EXPECT_EQ(to_hex(e.bytes()), "e0" "00" "00");
@@ -187,7 +181,7 @@ TEST(EncodePrivateAreaAlmostInArea, SubspaceCasesAndInvalidContexts) {
   check_decodes_to(Bytes{0xe3, 0x00, 0x00}, any_area, dec);
   // Another specific subspace is not almost included.
   Encoder e2;
-  const Area other{id_filled(2), P({"a"}), TimeRange{10, std::nullopt}};
+  const Area other{id_filled(2), path_of({"a"}), TimeRange{10, std::nullopt}};
   EXPECT_EQ(encode_private_area_almost_in_area(e2, other, ctx).code(), ErrorCode::kInvalidArgument);
   check_rejects<Area>(Bytes{0xa0, 0x00}, ErrorCode::kInvalidEncoding, dec);
   // Flags contradicting the reference: "equal" but "any" while the rel subspace is specific.

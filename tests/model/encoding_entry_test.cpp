@@ -22,16 +22,12 @@ using testing::check_non_canonic;
 using testing::check_rejects;
 using testing::check_round_trip;
 using testing::EncodingRandom;
+using testing::id_filled;
+using testing::path_of;
 
 constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
 
 auto decode_abs = [](Decoder& d, DecodeMode m) { return decode_entry(d, m); };
-
-SubspaceId id_filled(std::uint8_t b) {
-  SubspaceId id;
-  id.fill(b);
-  return id;
-}
 
 Entry sample_entry() {
   return Entry{id_filled(1), id_filled(2), Path::from_strings({"blog", "ideas"}).value(), 1000, 5,

@@ -19,8 +19,8 @@ using testing::check_non_canonic;
 using testing::check_rejects;
 using testing::check_round_trip;
 using testing::EncodingRandom;
-
-Path P(std::initializer_list<std::string_view> comps) { return Path::from_strings(comps).value(); }
+using testing::id_filled;
+using testing::path_of;
 
 auto decode_abs = [](Decoder& d, DecodeMode m) { return decode_path(d, m); };
 
@@ -43,9 +43,9 @@ TEST(EncodePath, CorrectedSpecExample) {
     ASSERT_TRUE(back.is_ok()) << back.status().to_string();
     EXPECT_EQ(*back, p);
   }
-  EXPECT_EQ(to_hex(encode_abs(P({"blog", "ideas", "fun"}))), "c30c04626c6f6705696465617366756e");
+  EXPECT_EQ(to_hex(encode_abs(path_of({"blog", "ideas", "fun"}))), "c30c04626c6f6705696465617366756e");
   EXPECT_EQ(to_hex(encode_abs(Path())), "00");
-  EXPECT_EQ(to_hex(encode_abs(P({""}))), "01");
+  EXPECT_EQ(to_hex(encode_abs(path_of({""}))), "01");
 }
 
 TEST(EncodePath, RoundTripsRandomPaths) {
@@ -57,7 +57,7 @@ TEST(EncodePath, RoundTripsRandomPaths) {
 }
 
 TEST(EncodePath, AcceptsNonMinimalTagsOnlyInAnyMode) {
-  const Path p = P({"blog", "ideas", "fun"});
+  const Path p = path_of({"blog", "ideas", "fun"});
   // Total length with an 8-byte tag (15), component count with a 1-byte tag (12).
   Encoder e;
   e.byte(0xfc);
@@ -105,8 +105,8 @@ TEST(EncodePathRelativePath, RoundTripsAgainstRandomReferences) {
 }
 
 TEST(EncodePathRelativePath, NonMaximalPrefixCountIsNonCanonic) {
-  const Path ref = P({"a", "b", "c"});
-  const Path p = P({"a", "b", "d"});
+  const Path ref = path_of({"a", "b", "c"});
+  const Path p = path_of({"a", "b", "d"});
   Encoder canonic;
   encode_path_rel_path(canonic, p, ref);
   EXPECT_EQ(to_hex(canonic.bytes()), "02" "11" "64");
@@ -114,12 +114,12 @@ TEST(EncodePathRelativePath, NonMaximalPrefixCountIsNonCanonic) {
   // prefix_count 1, then /b/d.
   Encoder e;
   c64_encode_standalone(e, 1);
-  encode_path(e, P({"b", "d"}));
+  encode_path(e, path_of({"b", "d"}));
   check_non_canonic(e.take(), p, dec);
   // prefix_count 2 with a non-minimal tag.
   Encoder e2;
   c64_encode_standalone_with_tag(e2, 2, 0xfc);
-  encode_path(e2, P({"d"}));
+  encode_path(e2, path_of({"d"}));
   check_non_canonic(e2.take(), p, dec);
   // prefix_count beyond the reference.
   check_rejects<Path>(Bytes{0x04, 0x00}, ErrorCode::kInvalidEncoding, dec);
@@ -147,9 +147,9 @@ TEST(EncodePathExtendsPath, RoundTripsAndRejectsNonPrefixes) {
         [&](Decoder& d, DecodeMode m) { return decode_path_extends_path(d, prefix, m); }, true);
   }
   Encoder e;
-  Status st = encode_path_extends_path(e, P({"a"}), P({"b"}));
+  Status st = encode_path_extends_path(e, path_of({"a"}), path_of({"b"}));
   EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument);
-  st = encode_path_extends_path(e, P({"a"}), P({"a", "b"}));
+  st = encode_path_extends_path(e, path_of({"a"}), path_of({"a", "b"}));
   EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument);
   EXPECT_EQ(e.size(), 0u);
 }

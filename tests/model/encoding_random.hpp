@@ -8,7 +8,9 @@
 #include <limits>
 #include <optional>
 #include <random>
+#include <initializer_list>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -20,6 +22,16 @@
 #include "model/range.hpp"
 
 namespace osier::model::testing {
+
+inline Path path_of(std::initializer_list<std::string_view> components) {
+  return Path::from_strings(components).value();
+}
+
+inline SubspaceId id_filled(std::uint8_t b) {
+  SubspaceId id;
+  id.fill(b);
+  return id;
+}
 
 class EncodingRandom {
  public:

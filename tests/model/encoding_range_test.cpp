@@ -15,14 +15,8 @@ using testing::check_garbage;
 using testing::check_rejects;
 using testing::check_round_trip;
 using testing::EncodingRandom;
-
-Path P(std::initializer_list<std::string_view> comps) { return Path::from_strings(comps).value(); }
-
-SubspaceId id_filled(std::uint8_t b) {
-  SubspaceId id;
-  id.fill(b);
-  return id;
-}
+using testing::id_filled;
+using testing::path_of;
 
 auto decoder_for(const D3Range& ref) {
   return [ref](Decoder& d, DecodeMode) { return decode_3d_range_relative_3d_range(d, ref); };
@@ -51,14 +45,14 @@ TEST(Encode3dRangeRelative3dRange, RejectsEmptyRanges) {
   Encoder e;
   EXPECT_EQ(encode_3d_range_relative_3d_range(e, empty, D3Range::full()).code(), ErrorCode::kInvalidArgument);
   empty = D3Range::full();
-  empty.paths = PathRange{P({"b"}), P({"a"})};
+  empty.paths = PathRange{path_of({"b"}), path_of({"a"})};
   EXPECT_EQ(encode_3d_range_relative_3d_range(e, empty, D3Range::full()).code(), ErrorCode::kInvalidArgument);
 }
 
 TEST(Encode3dRangeRelative3dRange, KnownCodeAndAlternatives) {
-  const D3Range ref{SubspaceRange{id_filled(1), id_filled(5)}, PathRange{P({"a"}), P({"c"})},
+  const D3Range ref{SubspaceRange{id_filled(1), id_filled(5)}, PathRange{path_of({"a"}), path_of({"c"})},
                     TimeRange{1000, 2000}};
-  const D3Range v{SubspaceRange{id_filled(5), std::nullopt}, PathRange{P({"a", "x"}), P({"c"})},
+  const D3Range v{SubspaceRange{id_filled(5), std::nullopt}, PathRange{path_of({"a", "x"}), path_of({"c"})},
                   TimeRange{1990, 2010}};
   Encoder e;
   ASSERT_TRUE(encode_3d_range_relative_3d_range(e, v, ref).is_ok());
