@@ -1,6 +1,7 @@
 // `osier codec` end to end: spawns the built binary (OSIER_BINARY) with JSON Lines on stdin.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
