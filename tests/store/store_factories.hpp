@@ -3,9 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
+#include <string>
 
 #include "store/authoriser.hpp"
+#include "store/lmdb_store.hpp"
 #include "store/memory_store.hpp"
 #include "store/store.hpp"
 
@@ -33,6 +37,42 @@ struct MemoryFactory {
   void wipe() {}
 };
 
-using StoreFactories = ::testing::Types<MemoryFactory>;
+// A fresh directory under the system's temporary directory, removed on destruction.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "osier-store-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) std::abort();
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string sub(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+struct LmdbFactory {
+  static constexpr bool kDurable = true;
+  std::unique_ptr<Store> open() {
+    LmdbStoreOptions opts;
+    opts.authoriser = test_authoriser();
+    opts.map_size = std::uint64_t{1} << 30;
+    auto s = LmdbStore::open(dir.sub("store" + std::to_string(generation)), opts);
+    EXPECT_TRUE(s) << s.status().to_string();
+    return s ? std::move(*s) : nullptr;
+  }
+  void wipe() { ++generation; }
+  TempDir dir;
+  int generation = 0;
+};
+
+using StoreFactories = ::testing::Types<MemoryFactory, LmdbFactory>;
 
 }  // namespace osier::store::testing

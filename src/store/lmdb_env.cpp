@@ -1,0 +1,77 @@
+#include "store/lmdb_env.hpp"
+
+namespace osier::store::lmdb {
+
+Status status_of(int rc, const std::string& what) {
+  if (rc == MDB_SUCCESS) return Status::ok();
+  const std::string msg = what + ": " + mdb_strerror(rc);
+  switch (rc) {
+    case MDB_MAP_FULL:
+      return error(ErrorCode::kOutOfRange, msg + " (the store's map size is exhausted)");
+    case MDB_CORRUPTED:
+    case MDB_INVALID:
+    case MDB_VERSION_MISMATCH:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_INCOMPATIBLE:
+      return error(ErrorCode::kCorrupt, msg);
+    default:
+      return error(ErrorCode::kIo, msg);
+  }
+}
+
+Result<Txn> Txn::begin(MDB_env* env, bool read_only) {
+  MDB_txn* t = nullptr;
+  OSIER_RETURN_IF_ERROR(
+      status_of(mdb_txn_begin(env, nullptr, read_only ? MDB_RDONLY : 0, &t), "begin transaction"));
+  return Txn(t);
+}
+
+Status Txn::commit() {
+  MDB_txn* t = txn_;
+  txn_ = nullptr;  // commit frees the transaction whether or not it succeeds
+  return status_of(mdb_txn_commit(t), "commit");
+}
+
+Result<std::optional<ByteView>> Txn::get(MDB_dbi dbi, ByteView key) const {
+  MDB_val k = val(key);
+  MDB_val v{};
+  const int rc = mdb_get(txn_, dbi, &k, &v);
+  if (rc == MDB_NOTFOUND) return std::optional<ByteView>();
+  OSIER_RETURN_IF_ERROR(status_of(rc, "read"));
+  return std::optional<ByteView>(view(v));
+}
+
+Status Txn::put(MDB_dbi dbi, ByteView key, ByteView value) {
+  MDB_val k = val(key);
+  MDB_val v = val(value);
+  return status_of(mdb_put(txn_, dbi, &k, &v, 0), "write");
+}
+
+Status Txn::del(MDB_dbi dbi, ByteView key) {
+  MDB_val k = val(key);
+  const int rc = mdb_del(txn_, dbi, &k, nullptr);
+  if (rc == MDB_NOTFOUND) return Status::ok();
+  return status_of(rc, "delete");
+}
+
+Result<Cursor> Cursor::open(const Txn& txn, MDB_dbi dbi) {
+  MDB_cursor* c = nullptr;
+  OSIER_RETURN_IF_ERROR(status_of(mdb_cursor_open(txn.get(), dbi, &c), "open cursor"));
+  return Cursor(c);
+}
+
+Result<bool> Cursor::step(MDB_cursor_op op) {
+  const int rc = mdb_cursor_get(c_, &k_, &v_, op);
+  if (rc == MDB_NOTFOUND) return false;
+  OSIER_RETURN_IF_ERROR(status_of(rc, "cursor"));
+  return true;
+}
+
+Result<bool> Cursor::seek(ByteView key) {
+  k_ = val(key);
+  return step(MDB_SET_RANGE);
+}
+Result<bool> Cursor::first() { return step(MDB_FIRST); }
+Result<bool> Cursor::next() { return step(MDB_NEXT); }
+
+}  // namespace osier::store::lmdb

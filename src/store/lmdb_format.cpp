@@ -1,0 +1,77 @@
+#include "store/lmdb_format.hpp"
+
+#include "base/codec.hpp"
+#include "crypto/william3.hpp"
+#include "model/encoding_entry.hpp"
+#include "model/encoding_path.hpp"
+
+namespace osier::store::lmdb_format {
+
+ByteArray<kEntryKeySize> entry_key(const model::NamespaceId& ns, const model::SubspaceId& subspace,
+                                   const model::Path& path) {
+  ByteArray<kEntryKeySize> k{};
+  std::copy(ns.begin(), ns.end(), k.begin());
+  std::copy(subspace.begin(), subspace.end(), k.begin() + 32);
+  Encoder enc;
+  model::encode_path(enc, path);
+  const auto d = crypto::william3(enc.bytes());
+  std::copy(d.begin(), d.end(), k.begin() + 64);
+  return k;
+}
+
+Bytes encode_entry_value(const model::Entry& entry, ByteView token) {
+  const Bytes code = model::encode_entry_bytes(entry);
+  Bytes v;
+  v.reserve(4 + code.size() + token.size());
+  put_be(v, code.size(), 4);
+  append(v, code);
+  append(v, token);
+  return v;
+}
+
+Result<AuthorisedEntry> decode_entry_value(ByteView value) {
+  if (value.size() < 4) return error(ErrorCode::kCorrupt, "entry record too short");
+  const std::uint64_t n = get_be(value.first(4));
+  if (n > value.size() - 4) return error(ErrorCode::kCorrupt, "entry record length out of bounds");
+  Decoder dec(value.subspan(4, n));
+  auto e = model::decode_entry(dec, DecodeMode::kCanonic);
+  if (!e || !dec.at_end()) return error(ErrorCode::kCorrupt, "entry record holds no valid entry");
+  const ByteView token = value.subspan(4 + n);
+  return AuthorisedEntry{std::move(*e), Bytes(token.begin(), token.end())};
+}
+
+ByteArray<kPayloadKeySize> payload_key(const model::Entry& entry) {
+  ByteArray<kPayloadKeySize> k{};
+  std::copy(entry.payload_digest.begin(), entry.payload_digest.end(), k.begin());
+  for (int i = 0; i < 8; ++i) {
+    k[static_cast<std::size_t>(32 + i)] =
+        static_cast<std::uint8_t>(entry.payload_length >> (8 * (7 - i)));
+  }
+  return k;
+}
+
+Bytes encode_payload_record(const PayloadRecord& r) {
+  Bytes v;
+  put_be(v, r.refcount, 8);
+  put_be(v, r.held, 8);
+  v.push_back(r.in_file ? 1 : 0);
+  if (!r.in_file) append(v, r.inline_bytes);
+  return v;
+}
+
+Result<PayloadRecord> decode_payload_record(ByteView value) {
+  if (value.size() < 17) return error(ErrorCode::kCorrupt, "payload record too short");
+  PayloadRecord r;
+  r.refcount = get_be(value.first(8));
+  r.held = get_be(value.subspan(8, 8));
+  if (value[16] > 1) return error(ErrorCode::kCorrupt, "payload record of unknown kind");
+  r.in_file = value[16] == 1;
+  const ByteView rest = value.subspan(17);
+  if (r.in_file ? !rest.empty() : rest.size() != r.held) {
+    return error(ErrorCode::kCorrupt, "payload record size disagrees with its held length");
+  }
+  r.inline_bytes.assign(rest.begin(), rest.end());
+  return r;
+}
+
+}  // namespace osier::store::lmdb_format

@@ -1,0 +1,40 @@
+// The records of the LMDB store format, version 1 (docs/formats.md "Store (LMDB)").
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "base/bytes.hpp"
+#include "base/status.hpp"
+#include "model/entry.hpp"
+#include "store/types.hpp"
+
+namespace osier::store::lmdb_format {
+
+inline constexpr std::size_t kEntryKeySize = 96;
+inline constexpr std::size_t kPayloadKeySize = 40;
+
+// namespace_id ‖ subspace_id ‖ WILLIAM3(encode_path(path)). Paths may be longer than LMDB's
+// key limit, so the key holds the path's digest; order comes from the in-memory index.
+ByteArray<kEntryKeySize> entry_key(const model::NamespaceId& ns, const model::SubspaceId& subspace,
+                                   const model::Path& path);
+// u32 big-endian length of the entry code ‖ encode_entry(entry) ‖ token bytes.
+Bytes encode_entry_value(const model::Entry& entry, ByteView token);
+// Fails with kCorrupt unless the value is well formed (canonic entry code).
+Result<AuthorisedEntry> decode_entry_value(ByteView value);
+
+// payload_digest ‖ u64 big-endian payload_length.
+ByteArray<kPayloadKeySize> payload_key(const model::Entry& entry);
+
+// What the store knows about one payload (shared by all entries with its digest and length).
+struct PayloadRecord {
+  std::uint64_t refcount = 0;  // entries referencing it
+  std::uint64_t held = 0;      // verified leading bytes stored
+  bool in_file = false;        // bytes live in a file beside the environment, not inline
+  Bytes inline_bytes;          // the held bytes when !in_file
+};
+// u64 refcount ‖ u64 held ‖ u8 kind (0 inline, 1 file) ‖ inline bytes.
+Bytes encode_payload_record(const PayloadRecord& r);
+Result<PayloadRecord> decode_payload_record(ByteView value);
+
+}  // namespace osier::store::lmdb_format

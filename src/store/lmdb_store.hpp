@@ -1,0 +1,87 @@
+// LmdbStore: the durable, embedded Store — one LMDB environment (a directory) holding every
+// namespace. On-disk format: docs/formats.md "Store (LMDB)".
+//
+// LMDB holds the truth; a namespace's EntryIndex (the aggregate tree for fingerprints, counts,
+// splits and newest-first queries) is built in memory from it on first use, so opening the store
+// and merely knowing namespaces costs nothing, and a committed write is durable (LMDB syncs on
+// commit). Writes are serialised; a failed transaction (I/O error, full map) changes nothing on
+// disk and drops the affected in-memory indexes, which reload from disk on next use.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/authoriser.hpp"
+#include "store/entry_index.hpp"
+#include "store/lmdb_env.hpp"
+#include "store/store.hpp"
+
+namespace osier::store {
+
+struct LmdbStoreOptions {
+  std::shared_ptr<const WriteAuthoriser> authoriser = meadowcap_authoriser();
+  // The most the data file may grow to (LMDB's map size); a write beyond it fails with
+  // kOutOfRange and leaves the store as it was.
+  std::uint64_t map_size = std::uint64_t{1} << 36;
+  bool create_if_missing = true;
+};
+
+class LmdbStore final : public Store {
+ public:
+  // The on-disk format version this build reads and writes.
+  static constexpr std::uint32_t kFormatVersion = 1;
+
+  // Opens (or creates) the store in directory `dir`. Fails with kCorrupt for damaged files or an
+  // unknown format version, kIo when the directory cannot be used.
+  static Result<std::unique_ptr<LmdbStore>> open(const std::string& dir,
+                                                 LmdbStoreOptions options = {});
+  ~LmdbStore() override;
+
+  Result<IngestResult> ingest(const AuthorisedEntry& entry, Trust trust = Trust::kVerify) override;
+  Result<std::vector<IngestResult>> ingest_batch(std::span<const AuthorisedEntry> entries,
+                                                 Trust trust = Trust::kVerify) override;
+  Result<std::optional<LengthyAuthorisedEntry>> get(const model::NamespaceId& namespace_id,
+                                                    const model::SubspaceId& subspace,
+                                                    const model::Path& path) override;
+  Status query(const model::NamespaceId& namespace_id, const model::D3Range& range,
+               const QueryOptions& options, const EntryCallback& fn) override;
+  Result<RangeSummary> summarise(const model::NamespaceId& namespace_id,
+                                 const model::D3Range& range) override;
+  Result<std::vector<model::D3Range>> split(const model::NamespaceId& namespace_id,
+                                            const model::D3Range& range, std::size_t k) override;
+  Result<std::vector<model::NamespaceId>> namespaces() override;
+  Status check() override;
+
+  // How many namespaces have their index in memory (for tests of lazy loading).
+  std::size_t loaded_namespaces();
+
+  struct Dbs {
+    MDB_dbi meta = 0, entries = 0, payloads = 0, refs = 0;
+  };
+  // Only open() can make one.
+  class PassKey {
+    friend class LmdbStore;
+    PassKey() = default;
+  };
+  LmdbStore(PassKey, std::string dir, LmdbStoreOptions options, lmdb::EnvPtr env, Dbs dbs);
+
+ private:
+  Result<EntryIndex*> index_for(const lmdb::Txn& txn, const model::NamespaceId& namespace_id);
+  Result<IngestResult> ingest_in(lmdb::Txn& txn, const AuthorisedEntry& entry, Trust trust,
+                                 std::vector<model::NamespaceId>& touched);
+  Result<std::vector<IngestResult>> write_batch(std::span<const AuthorisedEntry> entries,
+                                                Trust trust);
+  void after_abort(const std::vector<model::NamespaceId>& touched);
+
+  std::string dir_;
+  LmdbStoreOptions options_;
+  lmdb::EnvPtr env_;
+  Dbs dbs_;
+  std::mutex mu_;
+  std::map<model::NamespaceId, EntryIndex> loaded_;
+};
+
+}  // namespace osier::store
