@@ -124,7 +124,10 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::string& dir,
   OSIER_RETURN_IF_ERROR(
       lmdb::status_of(mdb_env_set_mapsize(raw, options.map_size), "set map size"));
   OSIER_RETURN_IF_ERROR(
-      lmdb::status_of(mdb_env_open(raw, dir.c_str(), MDB_NOTLS, 0600), "open " + dir));
+      lmdb::status_of(mdb_env_open(raw, dir.c_str(),
+                                   MDB_NOTLS | (options.sync_commits ? 0u : unsigned{MDB_NOSYNC}),
+                                   0600),
+                      "open " + dir));
   Dbs dbs;
   OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(raw, false));
   for (auto [name, dbi] : {std::pair{"meta", &dbs.meta}, std::pair{"entries", &dbs.entries},

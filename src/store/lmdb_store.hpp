@@ -27,6 +27,10 @@ struct LmdbStoreOptions {
   // kOutOfRange and leaves the store as it was.
   std::uint64_t map_size = std::uint64_t{1} << 36;
   bool create_if_missing = true;
+  // Flush to disk on every commit (LMDB's default), so a committed write survives a crash of the
+  // machine. false trades that for speed (MDB_NOSYNC): a process crash still loses nothing
+  // committed, a power loss may lose the latest commits (never consistency).
+  bool sync_commits = true;
 };
 
 class LmdbStore final : public Store {

@@ -1,0 +1,155 @@
+// LmdbStore specifics: lazy namespaces, format version, damaged files, a full map.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "store/lmdb_store.hpp"
+#include "store/store_factories.hpp"
+#include "store/store_random.hpp"
+
+namespace osier::store {
+namespace {
+
+using testing::TempDir;
+using testing::test_authoriser;
+
+LmdbStoreOptions opts(std::uint64_t map_size = std::uint64_t{1} << 30) {
+  LmdbStoreOptions o;
+  o.authoriser = test_authoriser();
+  o.map_size = map_size;
+  o.sync_commits = false;
+  return o;
+}
+
+AuthorisedEntry entry_in(std::uint32_t ns_no, std::uint32_t i) {
+  AuthorisedEntry ae;
+  ae.entry.namespace_id[0] = static_cast<std::uint8_t>(ns_no >> 8);
+  ae.entry.namespace_id[1] = static_cast<std::uint8_t>(ns_no);
+  ae.entry.path = model::Path::from_strings({"p", std::to_string(i)}).value();
+  ae.entry.timestamp = 10 + i;
+  ae.entry.payload_length = i;
+  ae.token = Bytes(100, 7);
+  return ae;
+}
+
+TEST(LmdbStore, NamespacesLoadLazily) {
+  TempDir dir;
+  {
+    auto s = LmdbStore::open(dir.path(), opts()).value();
+    std::vector<AuthorisedEntry> batch;
+    for (std::uint32_t n = 0; n < 40; ++n) {
+      for (std::uint32_t i = 0; i < 5; ++i) batch.push_back(entry_in(n, i));
+    }
+    ASSERT_TRUE(s->ingest_batch(batch, Trust::kAlreadyVerified));
+  }
+  auto s = LmdbStore::open(dir.path(), opts()).value();
+  EXPECT_EQ(s->loaded_namespaces(), 0u);
+  auto nss = s->namespaces();
+  ASSERT_TRUE(nss);
+  EXPECT_EQ(nss->size(), 40u);
+  EXPECT_EQ(s->loaded_namespaces(), 0u);
+  auto sum = s->summarise(entry_in(3, 0).entry.namespace_id, model::D3Range::full());
+  ASSERT_TRUE(sum);
+  EXPECT_EQ(sum->count, 5u);
+  EXPECT_EQ(s->loaded_namespaces(), 1u);
+  auto got = s->get(entry_in(7, 2).entry.namespace_id, {}, entry_in(7, 2).entry.path);
+  ASSERT_TRUE(got && got->has_value());
+  EXPECT_EQ((*got)->authorised, entry_in(7, 2));
+  EXPECT_EQ(s->loaded_namespaces(), 1u);  // a point lookup reads the disk only
+}
+
+TEST(LmdbStore, RejectsAnotherFormatVersion) {
+  TempDir dir;
+  {
+    auto s = LmdbStore::open(dir.path(), opts()).value();
+    ASSERT_TRUE(s->ingest(entry_in(1, 1), Trust::kAlreadyVerified));
+  }
+  {
+    // Rewrite the version record as a future build would.
+    MDB_env* env = nullptr;
+    ASSERT_EQ(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 8);
+    ASSERT_EQ(mdb_env_open(env, dir.path().c_str(), 0, 0600), 0);
+    MDB_txn* txn = nullptr;
+    ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
+    MDB_dbi meta;
+    ASSERT_EQ(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+    std::string k = "format_version";
+    std::uint8_t v[4] = {0, 0, 0, 2};
+    MDB_val kv{k.size(), k.data()}, vv{4, v};
+    ASSERT_EQ(mdb_put(txn, meta, &kv, &vv, 0), 0);
+    ASSERT_EQ(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+  }
+  auto s = LmdbStore::open(dir.path(), opts());
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.status().code(), ErrorCode::kCorrupt);
+  EXPECT_NE(s.status().message().find("version 2"), std::string::npos) << s.status().to_string();
+}
+
+TEST(LmdbStore, DamagedFileIsAClearError) {
+  TempDir dir;
+  {
+    auto s = LmdbStore::open(dir.path(), opts()).value();
+    ASSERT_TRUE(s->ingest(entry_in(1, 1), Trust::kAlreadyVerified));
+  }
+  {
+    std::fstream f(dir.path() + "/data.mdb", std::ios::in | std::ios::out | std::ios::binary);
+    const std::string junk(8192, '\x5a');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));  // both meta pages
+  }
+  auto s = LmdbStore::open(dir.path(), opts());
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.status().code(), ErrorCode::kCorrupt) << s.status().to_string();
+}
+
+TEST(LmdbStore, NotADirectoryOrMissing) {
+  TempDir dir;
+  std::ofstream(dir.sub("file")) << "x";
+  auto s = LmdbStore::open(dir.sub("file"), opts());
+  ASSERT_FALSE(s);
+  LmdbStoreOptions o = opts();
+  o.create_if_missing = false;
+  auto m = LmdbStore::open(dir.sub("missing"), o);
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.status().code(), ErrorCode::kNotFound);
+}
+
+TEST(LmdbStore, FullMapIsAClearErrorAndDamagesNothing) {
+  TempDir dir;
+  auto s = LmdbStore::open(dir.path(), opts(256 * 1024)).value();
+  std::vector<AuthorisedEntry> acknowledged;
+  Status failure;
+  for (std::uint32_t b = 0; b < 1000 && failure.is_ok(); ++b) {
+    std::vector<AuthorisedEntry> batch;
+    for (std::uint32_t i = 0; i < 20; ++i) batch.push_back(entry_in(b % 3, b * 20 + i));
+    auto r = s->ingest_batch(batch, Trust::kAlreadyVerified);
+    if (r) {
+      for (auto& ae : batch) acknowledged.push_back(ae);
+    } else {
+      failure = r.status();
+    }
+  }
+  ASSERT_FALSE(failure.is_ok()) << "the map never filled";
+  EXPECT_EQ(failure.code(), ErrorCode::kOutOfRange) << failure.to_string();
+  EXPECT_TRUE(s->check());
+  for (const auto& ae : acknowledged) {
+    auto got = s->get(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path);
+    ASSERT_TRUE(got && got->has_value());
+  }
+  // Reads keep working, and so does a reopen.
+  s.reset();
+  auto again = LmdbStore::open(dir.path(), opts(256 * 1024));
+  ASSERT_TRUE(again);
+  EXPECT_TRUE((*again)->check());
+  std::uint64_t total = 0;
+  const auto nss = (*again)->namespaces();
+  ASSERT_TRUE(nss);
+  for (const auto& ns : *nss) {
+    total += (*again)->summarise(ns, model::D3Range::full())->count;
+  }
+  EXPECT_EQ(total, acknowledged.size());
+}
+
+}  // namespace
+}  // namespace osier::store
