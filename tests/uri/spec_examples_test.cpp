@@ -20,7 +20,7 @@ using testing::parse_error;
 using testing::path_of;
 
 // The spec writes 4- and 3-byte digests (b287afb0, b287af); Willow'25 digests have 32 bytes.
-const std::string kDigestHex = "b287afb0" + std::string(56, '5');
+const std::string kDigestHex = std::string("b287afb0") + std::string(56, '5');
 
 EntryUri entry(std::string_view text) {
   WillowUri u = must_parse(text);
@@ -113,28 +113,28 @@ TEST(UriSpecExamples, DigestsAsWrittenAreTooShortForWillow25) {
 }
 
 TEST(UriSpecExamples, Digest) {
-  const EntryUri e = entry("willow://family.alfie/blog?digest=" + kDigestHex);
+  const EntryUri e = entry(std::string("willow://family.alfie/blog?digest=") + kDigestHex);
   ASSERT_TRUE(e.expected_digest);
   EXPECT_EQ(to_hex(*e.expected_digest), kDigestHex);
   EXPECT_FALSE(e.fragment);
-  EXPECT_EQ(to_string(e), kHead + "/blog?digest=" + kDigestHex);
+  EXPECT_EQ(to_string(e), kHead + std::string("/blog?digest=") + kDigestHex);
 }
 
 TEST(UriSpecExamples, DigestAndFragment) {
-  const EntryUri e = entry("willow://family.alfie/blog?digest=" + kDigestHex + "#blabla%0A");
+  const EntryUri e = entry(std::string("willow://family.alfie/blog?digest=") + kDigestHex + "#blabla%0A");
   ASSERT_TRUE(e.fragment);
   EXPECT_EQ(*e.fragment, Bytes({'b', 'l', 'a', 'b', 'l', 'a', '\n'}));
-  EXPECT_EQ(to_string(e), kHead + "/blog?digest=" + kDigestHex + "#blabla%0A");
+  EXPECT_EQ(to_string(e), kHead + std::string("/blog?digest=") + kDigestHex + "#blabla%0A");
 }
 
 TEST(UriSpecExamples, AtAGlanceEntry) {
-  const EntryUri e = entry("willow://family.alfie/blog/idea.txt?from=5&digest=" + kDigestHex + "#about");
+  const EntryUri e = entry(std::string("willow://family.alfie/blog/idea.txt?from=5&digest=") + kDigestHex + "#about");
   EXPECT_EQ(e.path, path_of({"blog", "idea.txt"}));
   EXPECT_EQ(e.payload_from, 5u);
   EXPECT_FALSE(e.payload_to);
   EXPECT_EQ(e.fragment, Bytes({'a', 'b', 'o', 'u', 't'}));
   // Normal form: digest before from, as the spec lists them.
-  EXPECT_EQ(to_string(e), kHead + "/blog/idea.txt?digest=" + kDigestHex + "&from=5#about");
+  EXPECT_EQ(to_string(e), kHead + std::string("/blog/idea.txt?digest=") + kDigestHex + "&from=5#about");
 }
 
 TEST(UriSpecExamples, AtAGlanceArea) {

@@ -120,7 +120,7 @@ TEST(UriPercent, CharactersThatMustBeEncoded) {
 TEST(UriAuthority, HexIdsAnyCaseNormaliseToLowercase) {
   std::string upper = kFamilyText + "." + kAlfieText;
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  EXPECT_EQ(normal("willow://" + upper + "/x"), kHead + "/x");
+  EXPECT_EQ(normal(std::string("willow://") + upper + "/x"), kHead + "/x");
   EXPECT_EQ(normal("WILLOW://family.alfie"), kHead);  // schemes are case-insensitive (RFC 3986)
 }
 
@@ -128,18 +128,18 @@ TEST(UriAuthority, SignMustMatchCommunality) {
   model::NamespaceId owned = kFamily;
   owned.back() |= 1;
   const std::string owned_hex = to_hex(owned);
-  EXPECT_EQ(parse_entry_uri("willow://-" + owned_hex + "." + kAlfieText)->namespace_id, owned);
-  expect_error("willow://+" + owned_hex + "." + kAlfieText, "owned (last bit 1): write it with '-'");
-  expect_error("willow://-" + to_hex(kFamily) + "." + kAlfieText, "communal (last bit 0): write it with '+'");
-  EXPECT_EQ(normal("willow://-" + owned_hex + "." + kAlfieText), "willow://-" + owned_hex + "." + kAlfieText);
+  EXPECT_EQ(parse_entry_uri(std::string("willow://-") + owned_hex + "." + kAlfieText)->namespace_id, owned);
+  expect_error(std::string("willow://+") + owned_hex + "." + kAlfieText, "owned (last bit 1): write it with '-'");
+  expect_error(std::string("willow://-") + to_hex(kFamily) + "." + kAlfieText, "communal (last bit 0): write it with '+'");
+  EXPECT_EQ(normal(std::string("willow://-") + owned_hex + "." + kAlfieText), std::string("willow://-") + owned_hex + "." + kAlfieText);
 }
 
 TEST(UriAuthority, BadIds) {
-  expect_error("willow://+" + std::string(63, 'a') + "0." + kAlfieText.substr(1),
+  expect_error(std::string("willow://+") + std::string(63, 'a') + "0." + kAlfieText.substr(1),
                "column 76: the subspace id needs 64 hex digits (32 bytes), found 63");
-  expect_error("willow://+" + std::string(62, 'a') + "00." + kAlfieText + "0", "found 65");
-  expect_error("willow://+" + std::string(62, 'a') + "0." + kAlfieText, "namespace id needs 64 hex digits");
-  expect_error("willow://+" + std::string(30, 'a') + "g" + std::string(33, '0') + "." + kAlfieText,
+  expect_error(std::string("willow://+") + std::string(62, 'a') + "00." + kAlfieText + "0", "found 65");
+  expect_error(std::string("willow://+") + std::string(62, 'a') + "0." + kAlfieText, "namespace id needs 64 hex digits");
+  expect_error(std::string("willow://+") + std::string(30, 'a') + std::string("g") + std::string(33, '0') + "." + kAlfieText,
                "column 41: 'g' is not a hex digit in the namespace id");
   expect_error("willow://+." + kAlfieText, "found 0");
   expect_error("willow://." + kAlfieText, "column 10: missing namespace id");
@@ -184,7 +184,7 @@ TEST(UriQuery, OrderAndLeadingZerosDoNotMatter) {
   EXPECT_EQ(normal("willow://family.alfie/x?to=3&count=00&area&size=9&from=000"),
             kHead + "/x?area&size=9&to=3");
   EXPECT_EQ(normal("willow://family.alfie?from=18446744073709551615"), kHead + "?from=18446744073709551615");
-  EXPECT_EQ(normal("willow://family.alfie?digest=" + std::string(64, 'F')), kHead + "?digest=" + std::string(64, 'f'));
+  EXPECT_EQ(normal(std::string("willow://family.alfie?digest=") + std::string(64, 'F')), kHead + std::string("?digest=") + std::string(64, 'f'));
   // Keys may be percent-encoded too.
   EXPECT_EQ(normal("willow://family.alfie?%61rea&fr%6Fm=1"), kHead + "?area&from=1");
 }
@@ -209,7 +209,7 @@ TEST(UriQuery, Errors) {
   expect_error("willow://family.alfie?area&count=99999999999999999999", "'count=' exceeds the largest U64");
   expect_error("willow://family.alfie?digest=xyz", "'x' is not a hex digit in the payload digest");
   expect_error("willow://family.alfie?digest=", "the payload digest needs 64 hex digits");
-  expect_error("willow://family.alfie?area&digest=" + std::string(64, '0'),
+  expect_error(std::string("willow://family.alfie?area&digest=") + std::string(64, '0'),
                "column 28: 'digest=' belongs in Entry URIs, not Area URIs");
   expect_error("willow://family.alfie?count=1", "'count=' belongs in Area URIs (add 'area' to the query)");
   expect_error("willow://family.alfie?size=1", "'size=' belongs in Area URIs");
@@ -254,9 +254,9 @@ std::string repeat(std::string_view s, std::size_t n) {
 
 TEST(UriLimits, AtTheLimitsParses) {
   EXPECT_EQ(path(repeat("/", 4096)).component_count(), 4096u);
-  EXPECT_EQ(path("/" + std::string(4096, 'x')).total_length(), 4096u);
+  EXPECT_EQ(path(std::string("/") + std::string(4096, 'x')).total_length(), 4096u);
   EXPECT_EQ(path(repeat("/ab", 2048)).total_length(), 4096u);
-  EXPECT_EQ(path("/" + repeat("%41", 4096)).total_length(), 4096u);
+  EXPECT_EQ(path(std::string("/") + repeat("%41", 4096)).total_length(), 4096u);
   // Only the resolved path counts.
   EXPECT_EQ(path(repeat("/x", 5000) + repeat("/..", 1000)).component_count(), 4000u);
 }
@@ -269,14 +269,14 @@ TEST(UriLimits, OverTheLimitsIsAnErrorNotATruncation) {
     EXPECT_NE(r.status().message().find(limit), std::string::npos) << r.status().message();
   };
   over(repeat("/", 4097), "max_component_count");
-  over("/" + std::string(4097, 'x'), "max_component_length");
+  over(std::string("/").append(4097, 'x'), "max_component_length");
   over(repeat("/ab", 2048) + "/c", "max_path_length");
-  over("/" + repeat("%41", 4097), "max_component_length");
+  over(std::string("/").append(repeat("%41", 4097)), "max_component_length");
   over(repeat("/", 4097) + "?area", "max_component_count");
 }
 
 TEST(UriLimits, OverlongInput) {
-  const std::string text = "willow://family.alfie#" + std::string(kMaxUriLength, 'a');
+  const std::string text = std::string("willow://family.alfie#") + std::string(kMaxUriLength, 'a');
   Result<WillowUri> r = parse_uri(text, testing::kExampleResolver);
   ASSERT_FALSE(r.is_ok());
   EXPECT_EQ(r.status().code(), ErrorCode::kOutOfRange);

@@ -17,7 +17,7 @@ inline const model::NamespaceId kFamily =
     *array_from_hex<32>("0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20");
 inline const model::SubspaceId kAlfie =
     *array_from_hex<32>("a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0");
-inline const std::string kFamilyText = "+" + to_hex(kFamily);
+inline const std::string kFamilyText = std::string("+").append(to_hex(kFamily));
 inline const std::string kAlfieText = to_hex(kAlfie);
 // What willow://family.alfie normalises to.
 inline const std::string kHead = "willow://" + kFamilyText + "." + kAlfieText;
