@@ -11,5 +11,6 @@ void set_exit_code(int code);
 
 void register_hash(CLI::App& app);
 void register_codec(CLI::App& app);
+void register_uri(CLI::App& app);
 
 }  // namespace osier::cli

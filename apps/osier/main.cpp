@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   osier::cli::register_hash(app);
   osier::cli::register_codec(app);
+  osier::cli::register_uri(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
