@@ -28,7 +28,12 @@
 namespace osier::crypto::w3 {
 namespace {
 
-// ---- Rotations of every 32-bit lane right by N. ----
+// ---- Vector operations, one type per register width. ----
+//
+// Each provides Reg; add, xor_, set1; unpacklo32/unpackhi32/unpacklo64/unpackhi64;
+// shuffle<imm>(a) and shuffle2<imm>(a, b) (pshufd and shufps); blend_word3(a, b) (a with
+// word 3 taken from b); broadcast4(p) (words p[0..3]). Wider than 128 bits, every one of
+// them except set1 and broadcast4 acts on each 128-bit block on its own.
 
 template <int N>
 inline __m128i rotr(__m128i x) {
@@ -44,6 +49,29 @@ inline __m128i rotr(__m128i x) {
   }
 #endif
 }
+
+struct Ops128 {
+  using Reg = __m128i;
+  static Reg add(Reg a, Reg b) { return _mm_add_epi32(a, b); }
+  static Reg xor_(Reg a, Reg b) { return _mm_xor_si128(a, b); }
+  static Reg set1(std::uint32_t w) { return _mm_set1_epi32(static_cast<int>(w)); }
+  static Reg unpacklo32(Reg a, Reg b) { return _mm_unpacklo_epi32(a, b); }
+  static Reg unpackhi32(Reg a, Reg b) { return _mm_unpackhi_epi32(a, b); }
+  static Reg unpacklo64(Reg a, Reg b) { return _mm_unpacklo_epi64(a, b); }
+  static Reg unpackhi64(Reg a, Reg b) { return _mm_unpackhi_epi64(a, b); }
+  template <int Imm>
+  static Reg shuffle(Reg a) {
+    return _mm_shuffle_epi32(a, Imm);
+  }
+  template <int Imm>
+  static Reg shuffle2(Reg a, Reg b) {
+    return _mm_castps_si128(_mm_shuffle_ps(_mm_castsi128_ps(a), _mm_castsi128_ps(b), Imm));
+  }
+  static Reg blend_word3(Reg a, Reg b) { return _mm_blend_epi16(a, b, 0xc0); }
+  static Reg broadcast4(const std::uint32_t* p) {
+    return _mm_loadu_si128(reinterpret_cast<const Reg*>(p));
+  }
+};
 
 #if defined(__AVX2__)
 template <int N>
@@ -64,6 +92,30 @@ inline __m256i rotr(__m256i x) {
   }
 #endif
 }
+
+struct Ops256 {
+  using Reg = __m256i;
+  static Reg add(Reg a, Reg b) { return _mm256_add_epi32(a, b); }
+  static Reg xor_(Reg a, Reg b) { return _mm256_xor_si256(a, b); }
+  static Reg set1(std::uint32_t w) { return _mm256_set1_epi32(static_cast<int>(w)); }
+  static Reg unpacklo32(Reg a, Reg b) { return _mm256_unpacklo_epi32(a, b); }
+  static Reg unpackhi32(Reg a, Reg b) { return _mm256_unpackhi_epi32(a, b); }
+  static Reg unpacklo64(Reg a, Reg b) { return _mm256_unpacklo_epi64(a, b); }
+  static Reg unpackhi64(Reg a, Reg b) { return _mm256_unpackhi_epi64(a, b); }
+  template <int Imm>
+  static Reg shuffle(Reg a) {
+    return _mm256_shuffle_epi32(a, Imm);
+  }
+  template <int Imm>
+  static Reg shuffle2(Reg a, Reg b) {
+    return _mm256_castps_si256(
+        _mm256_shuffle_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b), Imm));
+  }
+  static Reg blend_word3(Reg a, Reg b) { return _mm256_blend_epi32(a, b, 0x88); }
+  static Reg broadcast4(const std::uint32_t* p) {
+    return _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
+};
 #endif
 
 #if defined(__AVX512F__)
@@ -71,17 +123,55 @@ template <int N>
 inline __m512i rotr(__m512i x) {
   return _mm512_ror_epi32(x, N);
 }
+
+struct Ops512 {
+  using Reg = __m512i;
+  static Reg add(Reg a, Reg b) { return _mm512_add_epi32(a, b); }
+  static Reg xor_(Reg a, Reg b) { return _mm512_xor_si512(a, b); }
+  static Reg set1(std::uint32_t w) { return _mm512_set1_epi32(static_cast<int>(w)); }
+  static Reg unpacklo32(Reg a, Reg b) { return _mm512_unpacklo_epi32(a, b); }
+  static Reg unpackhi32(Reg a, Reg b) { return _mm512_unpackhi_epi32(a, b); }
+  static Reg unpacklo64(Reg a, Reg b) { return _mm512_unpacklo_epi64(a, b); }
+  static Reg unpackhi64(Reg a, Reg b) { return _mm512_unpackhi_epi64(a, b); }
+  template <int Imm>
+  static Reg shuffle(Reg a) {
+    return _mm512_shuffle_epi32(a, static_cast<_MM_PERM_ENUM>(Imm));
+  }
+  template <int Imm>
+  static Reg shuffle2(Reg a, Reg b) {
+    return _mm512_castps_si512(
+        _mm512_shuffle_ps(_mm512_castsi512_ps(a), _mm512_castsi512_ps(b), Imm));
+  }
+  static Reg blend_word3(Reg a, Reg b) { return _mm512_mask_blend_epi32(0x8888, a, b); }
+  static Reg broadcast4(const std::uint32_t* p) {
+    return _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
+};
 #endif
 
+// Transposes, within each 128-bit block, the 4x4 matrix of words whose rows are r[0..3]:
+// afterwards word i of r[j] is what word j of r[i] was.
+template <class O>
+inline void transpose4_blocks(typename O::Reg r[4]) {
+  auto ab01 = O::unpacklo32(r[0], r[1]);  // a0 b0 a1 b1
+  auto ab23 = O::unpackhi32(r[0], r[1]);  // a2 b2 a3 b3
+  auto cd01 = O::unpacklo32(r[2], r[3]);
+  auto cd23 = O::unpackhi32(r[2], r[3]);
+  r[0] = O::unpacklo64(ab01, cd01);
+  r[1] = O::unpackhi64(ab01, cd01);
+  r[2] = O::unpacklo64(ab23, cd23);
+  r[3] = O::unpackhi64(ab23, cd23);
+}
+
 // ---- Many inputs at once: lane i of every register belongs to input i. ----
+//
+// A lane type L adds to its vector operations: kLanes; load_transposed(inputs, offset, m),
+// which sets m[w] to word w of the 64-byte block at inputs[i] + offset in lane i; and
+// store_transposed(h, out), which writes lane i of h[0..7] as 32 bytes to out + 32 * i.
 
 // How far ahead of the block being hashed the wide paths ask for each input's bytes.
 // Prefetches past an input's end are harmless (they never fault).
 constexpr std::size_t kPrefetchAhead = 4 * kBlockLen;
-//
-// A lane type L provides: Reg; kLanes; add, xor_, set1; load_transposed(inputs, offset, m),
-// which sets m[w] to word w of the 64-byte block at inputs[i] + offset in lane i; and
-// store_transposed(h, out), which writes lane i of h[0..7] as 32 bytes to out + 32 * i.
 
 // G mixes v[a], v[b], v[c], v[d]. A half-round applies it to four disjoint quadruples
 // (a = 0..3), step by step across the four, so independent operations sit side by side.
@@ -166,37 +256,20 @@ void hash_lanes(const std::uint8_t* const* inputs, std::size_t blocks, const std
   L::store_transposed(h, out);
 }
 
-// Transposes the 4x4 matrix of 32-bit words whose rows are r[0..3].
-inline void transpose4(__m128i r[4]) {
-  __m128i ab01 = _mm_unpacklo_epi32(r[0], r[1]);  // a0 b0 a1 b1
-  __m128i ab23 = _mm_unpackhi_epi32(r[0], r[1]);  // a2 b2 a3 b3
-  __m128i cd01 = _mm_unpacklo_epi32(r[2], r[3]);
-  __m128i cd23 = _mm_unpackhi_epi32(r[2], r[3]);
-  r[0] = _mm_unpacklo_epi64(ab01, cd01);
-  r[1] = _mm_unpackhi_epi64(ab01, cd01);
-  r[2] = _mm_unpacklo_epi64(ab23, cd23);
-  r[3] = _mm_unpackhi_epi64(ab23, cd23);
-}
-
-struct Lanes4 {
-  using Reg = __m128i;
+struct Lanes4 : Ops128 {
   static constexpr std::size_t kLanes = 4;
-  static Reg add(Reg a, Reg b) { return _mm_add_epi32(a, b); }
-  static Reg xor_(Reg a, Reg b) { return _mm_xor_si128(a, b); }
-  static Reg set1(std::uint32_t w) { return _mm_set1_epi32(static_cast<int>(w)); }
-
   static void load_transposed(const std::uint8_t* const* in, std::size_t offset, Reg m[16]) {
     for (std::size_t q = 0; q < 4; ++q) {
       for (std::size_t i = 0; i < 4; ++i)
         m[4 * q + i] = _mm_loadu_si128(reinterpret_cast<const Reg*>(in[i] + offset + 16 * q));
-      transpose4(m + 4 * q);
+      transpose4_blocks<Ops128>(m + 4 * q);
     }
   }
   static void store_transposed(const Reg h[8], std::uint8_t* out) {
     Reg lo[4] = {h[0], h[1], h[2], h[3]};
     Reg hi[4] = {h[4], h[5], h[6], h[7]};
-    transpose4(lo);
-    transpose4(hi);
+    transpose4_blocks<Ops128>(lo);
+    transpose4_blocks<Ops128>(hi);
     for (std::size_t i = 0; i < 4; ++i) {
       _mm_storeu_si128(reinterpret_cast<Reg*>(out + kOutLen * i), lo[i]);
       _mm_storeu_si128(reinterpret_cast<Reg*>(out + kOutLen * i + 16), hi[i]);
@@ -205,34 +278,17 @@ struct Lanes4 {
 };
 
 #if defined(__AVX2__)
-// Transposes two 4x4 matrices of 32-bit words at once: the 128-bit halves of r[0..3].
-inline void transpose4x2(__m256i r[4]) {
-  __m256i ab01 = _mm256_unpacklo_epi32(r[0], r[1]);
-  __m256i ab23 = _mm256_unpackhi_epi32(r[0], r[1]);
-  __m256i cd01 = _mm256_unpacklo_epi32(r[2], r[3]);
-  __m256i cd23 = _mm256_unpackhi_epi32(r[2], r[3]);
-  r[0] = _mm256_unpacklo_epi64(ab01, cd01);
-  r[1] = _mm256_unpackhi_epi64(ab01, cd01);
-  r[2] = _mm256_unpacklo_epi64(ab23, cd23);
-  r[3] = _mm256_unpackhi_epi64(ab23, cd23);
-}
-
-struct Lanes8 {
-  using Reg = __m256i;
+struct Lanes8 : Ops256 {
   static constexpr std::size_t kLanes = 8;
-  static Reg add(Reg a, Reg b) { return _mm256_add_epi32(a, b); }
-  static Reg xor_(Reg a, Reg b) { return _mm256_xor_si256(a, b); }
-  static Reg set1(std::uint32_t w) { return _mm256_set1_epi32(static_cast<int>(w)); }
-
   // Each register takes 16 bytes of input i and of input i + 4, so one 4x4 transpose per
-  // 128-bit half orders the lanes by input.
+  // 128-bit block orders the lanes by input.
   static void load_transposed(const std::uint8_t* const* in, std::size_t offset, Reg m[16]) {
     for (std::size_t q = 0; q < 4; ++q) {
       for (std::size_t i = 0; i < 4; ++i)
         m[4 * q + i] = _mm256_loadu2_m128i(
             reinterpret_cast<const __m128i*>(in[i + 4] + offset + 16 * q),
             reinterpret_cast<const __m128i*>(in[i] + offset + 16 * q));
-      transpose4x2(m + 4 * q);
+      transpose4_blocks<Ops256>(m + 4 * q);
     }
     for (std::size_t i = 0; i < 8; ++i)
       _mm_prefetch(reinterpret_cast<const char*>(in[i] + offset + kPrefetchAhead), _MM_HINT_T0);
@@ -241,8 +297,8 @@ struct Lanes8 {
     // After the transposes, lo[i] holds words 0-3 of lanes i and i + 4, hi[i] words 4-7.
     Reg lo[4] = {h[0], h[1], h[2], h[3]};
     Reg hi[4] = {h[4], h[5], h[6], h[7]};
-    transpose4x2(lo);
-    transpose4x2(hi);
+    transpose4_blocks<Ops256>(lo);
+    transpose4_blocks<Ops256>(hi);
     for (std::size_t i = 0; i < 4; ++i) {
       _mm256_storeu_si256(reinterpret_cast<Reg*>(out + kOutLen * i),
                           _mm256_permute2x128_si256(lo[i], hi[i], 0x20));
@@ -254,73 +310,42 @@ struct Lanes8 {
 #endif
 
 #if defined(__AVX512F__)
-// Transposes two 8x8 matrices of 32-bit words at once: the 256-bit halves of r[0..7].
-// Afterwards r[j] holds column j of the low matrix in its low half and column j of the
-// high matrix in its high half.
-inline void transpose8x2(__m512i r[8]) {
-  // Within each 128-bit block: pairs of rows interleaved, then quadruples.
-  __m512i t[8];
-  for (int p = 0; p < 4; ++p) {
-    t[2 * p] = _mm512_unpacklo_epi32(r[2 * p], r[2 * p + 1]);
-    t[2 * p + 1] = _mm512_unpackhi_epi32(r[2 * p], r[2 * p + 1]);
-  }
-  // u[4 * g + j]: blocks hold words j, j + 4 of rows 4g .. 4g+3, then the same of the high
-  // matrix.
-  __m512i u[8];
-  for (int g = 0; g < 2; ++g) {
-    const __m512i* q = t + 4 * g;
-    u[4 * g + 0] = _mm512_unpacklo_epi64(q[0], q[2]);
-    u[4 * g + 1] = _mm512_unpackhi_epi64(q[0], q[2]);
-    u[4 * g + 2] = _mm512_unpacklo_epi64(q[1], q[3]);
-    u[4 * g + 3] = _mm512_unpackhi_epi64(q[1], q[3]);
-  }
-  const __m512i low_blocks = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13);
-  const __m512i high_blocks = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
-  for (int j = 0; j < 4; ++j) {
-    r[j] = _mm512_permutex2var_epi64(u[j], low_blocks, u[4 + j]);
-    r[j + 4] = _mm512_permutex2var_epi64(u[j], high_blocks, u[4 + j]);
-  }
-}
-
-struct Lanes16 {
-  using Reg = __m512i;
+struct Lanes16 : Ops512 {
   static constexpr std::size_t kLanes = 16;
-  static Reg add(Reg a, Reg b) { return _mm512_add_epi32(a, b); }
-  static Reg xor_(Reg a, Reg b) { return _mm512_xor_si512(a, b); }
-  static Reg set1(std::uint32_t w) { return _mm512_set1_epi32(static_cast<int>(w)); }
-
-  // Each register takes 32 bytes of input i and of input i + 8, so one 8x8 transpose per
-  // 256-bit half orders the lanes by input.
+  // Each register takes 32 bytes of input i and of input i + 8; transposing the 4x4 blocks
+  // and then exchanging 128-bit blocks orders the lanes by input.
   static void load_transposed(const std::uint8_t* const* in, std::size_t offset, Reg m[16]) {
+    const __m512i low_blocks = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13);
+    const __m512i high_blocks = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
     for (std::size_t half = 0; half < 2; ++half) {
+      Reg* r = m + 8 * half;
       for (std::size_t i = 0; i < 8; ++i) {
         const std::uint8_t* lo = in[i] + offset + 32 * half;
         const std::uint8_t* hi = in[i + 8] + offset + 32 * half;
-        m[8 * half + i] = _mm512_inserti64x4(
+        r[i] = _mm512_inserti64x4(
             _mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(lo))),
             _mm256_loadu_si256(reinterpret_cast<const __m256i*>(hi)), 1);
       }
-      transpose8x2(m + 8 * half);
+      // Now block k of r[j] (r[4 + j]) holds word j of inputs 0-3 (4-7) for k = 0, word
+      // j + 4 for k = 1, and the same of inputs 8-11 (12-15) for k = 2, 3.
+      transpose4_blocks<Ops512>(r);
+      transpose4_blocks<Ops512>(r + 4);
+      for (int j = 0; j < 4; ++j) {
+        Reg words_j = _mm512_permutex2var_epi64(r[j], low_blocks, r[4 + j]);
+        r[j + 4] = _mm512_permutex2var_epi64(r[j], high_blocks, r[4 + j]);
+        r[j] = words_j;
+      }
     }
     // Sixteen interleaved streams are more than the hardware prefetcher follows well.
     for (std::size_t i = 0; i < 16; ++i)
       _mm_prefetch(reinterpret_cast<const char*>(in[i] + offset + kPrefetchAhead), _MM_HINT_T0);
   }
   static void store_transposed(const Reg h[8], std::uint8_t* out) {
-    // lo[j] (from h[0..3]) and hi[j] (from h[4..7]): block k holds four words of lane 4k + j.
-    __m512i lo[4], hi[4];
-    for (int half = 0; half < 2; ++half) {
-      const Reg* q = h + 4 * half;
-      __m512i* dst = half == 0 ? lo : hi;
-      __m512i a = _mm512_unpacklo_epi32(q[0], q[1]);
-      __m512i b = _mm512_unpackhi_epi32(q[0], q[1]);
-      __m512i c = _mm512_unpacklo_epi32(q[2], q[3]);
-      __m512i d = _mm512_unpackhi_epi32(q[2], q[3]);
-      dst[0] = _mm512_unpacklo_epi64(a, c);
-      dst[1] = _mm512_unpackhi_epi64(a, c);
-      dst[2] = _mm512_unpacklo_epi64(b, d);
-      dst[3] = _mm512_unpackhi_epi64(b, d);
-    }
+    // After the transposes, block k of lo[j] (hi[j]) holds words 0-3 (4-7) of lane 4k + j.
+    Reg lo[4] = {h[0], h[1], h[2], h[3]};
+    Reg hi[4] = {h[4], h[5], h[6], h[7]};
+    transpose4_blocks<Ops512>(lo);
+    transpose4_blocks<Ops512>(hi);
     // p holds lanes j and 4 + j, q lanes 8 + j and 12 + j.
     const __m512i lanes_0_4 = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
     const __m512i lanes_8_12 = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
@@ -346,11 +371,9 @@ struct Lanes16 {
 // last), so the shuffles overlap G's tail instead of lengthening the chain from one G to
 // the next; then diagonal G number (j + 3) % 4 lands in column j.
 //
-// A row type W provides: Reg; kLanes (inputs per register); add, xor_; shuffle<imm>(a)
-// and shuffle2<imm>(a, b) (pshufd and shufps within each block); unpacklo/unpackhi;
-// blend_word3(a, b) (a with word 3 of each block taken from b); broadcast(p) (words
-// p[0..3] into every block); load(inputs, offset) (16 bytes of input i at offset into
-// block i); store(lo, hi, out) (block i of lo and hi as 32 bytes to out + 32 * i).
+// A row type W adds to its vector operations: kLanes (inputs per register);
+// load(inputs, offset) (16 bytes of input i at offset into block i); and store(lo, hi, out)
+// (block i of lo and hi as 32 bytes to out + 32 * i).
 
 // Returns x, but the compiler cannot see through it: keeps a sum in the order written.
 template <class Reg>
@@ -389,7 +412,7 @@ inline void compress_rows(typename W::Reg& a, typename W::Reg& b, typename W::Re
                           typename W::Reg q0, typename W::Reg q1, typename W::Reg q2,
                           typename W::Reg q3) {
   using Reg = typename W::Reg;
-  Reg c = W::broadcast(kIv);  // WILLIAM3's IV, not BLAKE3's (spec: bab#instantiations_william)
+  Reg c = W::broadcast4(kIv);  // WILLIAM3's IV, not BLAKE3's (spec: bab#instantiations_william)
   Reg x = W::template shuffle2<_MM_SHUFFLE(2, 0, 2, 0)>(q0, q1);
   Reg y = W::template shuffle2<_MM_SHUFFLE(3, 1, 3, 1)>(q0, q1);
   Reg z = W::template shuffle<_MM_SHUFFLE(2, 1, 0, 3)>(
@@ -409,8 +432,8 @@ inline void compress_rows(typename W::Reg& a, typename W::Reg& b, typename W::Re
     // x' = (x1 y1 y3 x2), y' = (x3 z2 x0 w3), z' = (w0 y0 z3 w1), w' = (z1 w2 y2 z0).
     Reg x1x2y1y3 = W::template shuffle2<_MM_SHUFFLE(3, 1, 2, 1)>(x, y);
     Reg x3x0z2w3 = W::blend_word3(W::template shuffle2<_MM_SHUFFLE(2, 2, 0, 3)>(x, z), w);
-    Reg w0y0w1z3 = W::blend_word3(W::unpacklo(w, y), z);
-    Reg z1z0w2y2 = W::template shuffle2<_MM_SHUFFLE(1, 0, 0, 1)>(z, W::unpackhi(w, y));
+    Reg w0y0w1z3 = W::blend_word3(W::unpacklo32(w, y), z);
+    Reg z1z0w2y2 = W::template shuffle2<_MM_SHUFFLE(1, 0, 0, 1)>(z, W::unpackhi32(w, y));
     x = W::template shuffle<_MM_SHUFFLE(1, 3, 2, 0)>(x1x2y1y3);
     y = W::template shuffle<_MM_SHUFFLE(3, 1, 2, 0)>(x3x0z2w3);
     z = W::template shuffle<_MM_SHUFFLE(2, 3, 1, 0)>(w0y0w1z3);
@@ -426,40 +449,23 @@ void hash_rows(const std::uint8_t* const* inputs, std::size_t blocks, const std:
                std::uint64_t t, std::uint8_t flags, std::uint8_t flags_start,
                std::uint8_t flags_end, std::uint8_t* out) {
   using Reg = typename W::Reg;
-  Reg a = W::broadcast(key);
-  Reg b = W::broadcast(key + 4);
+  Reg a = W::broadcast4(key);
+  Reg b = W::broadcast4(key + 4);
   std::uint8_t block_flags = flags | flags_start;
   for (std::size_t blk = 0; blk < blocks; ++blk) {
     if (blk + 1 == blocks) block_flags |= flags_end;
     const std::size_t offset = blk * kBlockLen;
     const std::uint32_t d[4] = {static_cast<std::uint32_t>(t), static_cast<std::uint32_t>(t >> 32),
                                 kBlockLen, block_flags};
-    compress_rows<W>(a, b, W::broadcast(d), W::load(inputs, offset), W::load(inputs, offset + 16),
+    compress_rows<W>(a, b, W::broadcast4(d), W::load(inputs, offset), W::load(inputs, offset + 16),
                      W::load(inputs, offset + 32), W::load(inputs, offset + 48));
     block_flags = flags;
   }
   W::store(a, b, out);
 }
 
-struct Rows1 {
-  using Reg = __m128i;
+struct Rows1 : Ops128 {
   static constexpr std::size_t kLanes = 1;
-  static Reg add(Reg a, Reg b) { return _mm_add_epi32(a, b); }
-  static Reg xor_(Reg a, Reg b) { return _mm_xor_si128(a, b); }
-  template <int Imm>
-  static Reg shuffle(Reg a) {
-    return _mm_shuffle_epi32(a, Imm);
-  }
-  template <int Imm>
-  static Reg shuffle2(Reg a, Reg b) {
-    return _mm_castps_si128(_mm_shuffle_ps(_mm_castsi128_ps(a), _mm_castsi128_ps(b), Imm));
-  }
-  static Reg unpacklo(Reg a, Reg b) { return _mm_unpacklo_epi32(a, b); }
-  static Reg unpackhi(Reg a, Reg b) { return _mm_unpackhi_epi32(a, b); }
-  static Reg blend_word3(Reg a, Reg b) { return _mm_blend_epi16(a, b, 0xc0); }
-  static Reg broadcast(const std::uint32_t* p) {
-    return _mm_loadu_si128(reinterpret_cast<const Reg*>(p));
-  }
   static Reg load(const std::uint8_t* const* in, std::size_t offset) {
     return _mm_loadu_si128(reinterpret_cast<const Reg*>(in[0] + offset));
   }
@@ -470,26 +476,8 @@ struct Rows1 {
 };
 
 #if defined(__AVX2__)
-struct Rows2 {
-  using Reg = __m256i;
+struct Rows2 : Ops256 {
   static constexpr std::size_t kLanes = 2;
-  static Reg add(Reg a, Reg b) { return _mm256_add_epi32(a, b); }
-  static Reg xor_(Reg a, Reg b) { return _mm256_xor_si256(a, b); }
-  template <int Imm>
-  static Reg shuffle(Reg a) {
-    return _mm256_shuffle_epi32(a, Imm);
-  }
-  template <int Imm>
-  static Reg shuffle2(Reg a, Reg b) {
-    return _mm256_castps_si256(
-        _mm256_shuffle_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b), Imm));
-  }
-  static Reg unpacklo(Reg a, Reg b) { return _mm256_unpacklo_epi32(a, b); }
-  static Reg unpackhi(Reg a, Reg b) { return _mm256_unpackhi_epi32(a, b); }
-  static Reg blend_word3(Reg a, Reg b) { return _mm256_blend_epi32(a, b, 0x88); }
-  static Reg broadcast(const std::uint32_t* p) {
-    return _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-  }
   static Reg load(const std::uint8_t* const* in, std::size_t offset) {
     return _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(in[1] + offset),
                                reinterpret_cast<const __m128i*>(in[0] + offset));
@@ -503,26 +491,8 @@ struct Rows2 {
 #endif
 
 #if defined(__AVX512F__)
-struct Rows4 {
-  using Reg = __m512i;
+struct Rows4 : Ops512 {
   static constexpr std::size_t kLanes = 4;
-  static Reg add(Reg a, Reg b) { return _mm512_add_epi32(a, b); }
-  static Reg xor_(Reg a, Reg b) { return _mm512_xor_si512(a, b); }
-  template <int Imm>
-  static Reg shuffle(Reg a) {
-    return _mm512_shuffle_epi32(a, static_cast<_MM_PERM_ENUM>(Imm));
-  }
-  template <int Imm>
-  static Reg shuffle2(Reg a, Reg b) {
-    return _mm512_castps_si512(
-        _mm512_shuffle_ps(_mm512_castsi512_ps(a), _mm512_castsi512_ps(b), Imm));
-  }
-  static Reg unpacklo(Reg a, Reg b) { return _mm512_unpacklo_epi32(a, b); }
-  static Reg unpackhi(Reg a, Reg b) { return _mm512_unpackhi_epi32(a, b); }
-  static Reg blend_word3(Reg a, Reg b) { return _mm512_mask_blend_epi32(0x8888, a, b); }
-  static Reg broadcast(const std::uint32_t* p) {
-    return _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-  }
   static Reg load(const std::uint8_t* const* in, std::size_t offset) {
     auto part = [&](int i) {
       return _mm_loadu_si128(reinterpret_cast<const __m128i*>(in[i] + offset));
