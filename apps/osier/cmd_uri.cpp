@@ -98,8 +98,9 @@ void print_human(const uri::WillowUri& u) {
         fmt::print("namespace id:   {} ({})\n", to_hex(x.namespace_id),
                    model::is_communal(x.namespace_id) ? "communal" : "owned");
         fmt::print("subspace id:    {}\n", to_hex(x.subspace_id));
-        fmt::print("path:           {} ({} components)\n", x.path.component_count() == 0 ? "(empty)" : x.path.to_string(),
-                   x.path.component_count());
+        const std::size_t n = x.path.component_count();
+        fmt::print("path:           {} ({} component{})\n", n == 0 ? "(empty)" : x.path.to_string(), n,
+                   n == 1 ? "" : "s");
         for (const std::string& h : x.hints) fmt::print("hint:           {}\n", h);
         fmt::print("fragment:       {}\n", x.fragment ? std::string("#").append(fragment_text(x.fragment)) : std::string("(none)"));
       },
