@@ -14,6 +14,7 @@
 
 #include "base/codec.hpp"
 #include "base/hex.hpp"
+#include "codec_meadowcap.hpp"
 #include "commands.hpp"
 #include "json_model.hpp"
 #include "model/encoding_area.hpp"
@@ -166,6 +167,9 @@ const std::vector<Relation>& relations() {
         [](Decoder& d, const PrivateAreaContext& ref, DecodeMode) {
           return decode_private_area_almost_in_area(d, ref);
         }));
+    for (const MeadowcapRelation& m : meadowcap_relations()) {
+      r.push_back(Relation{m.name, m.value_form, m.reference_form, m.has_canonic, m.encode, m.decode});
+    }
     return r;
   }();
   return kRelations;
@@ -245,6 +249,8 @@ void register_codec(CLI::App& app) {
   dec->add_option("relation", dec_opt->relation, "The relation's spec name, e.g. EncodeEntry")->required();
   dec->add_flag("--canonic", dec_opt->canonic, "Accept only the canonic code (relations with a canonic subset)");
   dec->callback([dec_opt] { run_batch(dec_opt->relation, false, dec_opt->canonic); });
+
+  register_codec_verify_token(*cmd);
 }
 
 }  // namespace osier::cli
