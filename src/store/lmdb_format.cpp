@@ -40,16 +40,6 @@ Result<AuthorisedEntry> decode_entry_value(ByteView value) {
   return AuthorisedEntry{std::move(*e), Bytes(token.begin(), token.end())};
 }
 
-ByteArray<kPayloadKeySize> payload_key(const model::Entry& entry) {
-  ByteArray<kPayloadKeySize> k{};
-  std::copy(entry.payload_digest.begin(), entry.payload_digest.end(), k.begin());
-  for (int i = 0; i < 8; ++i) {
-    k[static_cast<std::size_t>(32 + i)] =
-        static_cast<std::uint8_t>(entry.payload_length >> (8 * (7 - i)));
-  }
-  return k;
-}
-
 Bytes encode_payload_record(const PayloadRecord& r) {
   Bytes v;
   put_be(v, r.refcount, 8);

@@ -23,9 +23,6 @@ Bytes encode_entry_value(const model::Entry& entry, ByteView token);
 // Fails with kCorrupt unless the value is well formed (canonic entry code).
 Result<AuthorisedEntry> decode_entry_value(ByteView value);
 
-// payload_digest ‖ u64 big-endian payload_length.
-ByteArray<kPayloadKeySize> payload_key(const model::Entry& entry);
-
 // What the store knows about one payload (shared by all entries with its digest and length).
 struct PayloadRecord {
   std::uint64_t refcount = 0;  // entries referencing it

@@ -5,7 +5,11 @@
 #include <cerrno>
 #include <cstring>
 
+#include <filesystem>
+
+#include "base/hex.hpp"
 #include "store/ingest_plan.hpp"
+#include "store/payload_files.hpp"
 #include "store/lmdb_format.hpp"
 
 namespace osier::store {
@@ -53,7 +57,7 @@ Status check_version(Txn& txn, MDB_dbi meta, MDB_dbi entries) {
 }
 
 Result<std::uint64_t> payload_held(const Txn& txn, MDB_dbi payloads, const model::Entry& e) {
-  OSIER_ASSIGN_OR_RETURN(auto rec, txn.get(payloads, fmt::payload_key(e)));
+  OSIER_ASSIGN_OR_RETURN(auto rec, txn.get(payloads, payload_key(e)));
   if (!rec) return std::uint64_t{0};
   OSIER_ASSIGN_OR_RETURN(auto r, fmt::decode_payload_record(*rec));
   return r.held;
@@ -61,28 +65,11 @@ Result<std::uint64_t> payload_held(const Txn& txn, MDB_dbi payloads, const model
 
 ByteArray<fmt::kPayloadKeySize + fmt::kEntryKeySize> ref_key(const model::Entry& e) {
   ByteArray<fmt::kPayloadKeySize + fmt::kEntryKeySize> k{};
-  const auto pk = fmt::payload_key(e);
+  const auto pk = payload_key(e);
   const auto ek = fmt::entry_key(e.namespace_id, e.subspace_id, e.path);
   std::copy(pk.begin(), pk.end(), k.begin());
   std::copy(ek.begin(), ek.end(), k.begin() + fmt::kPayloadKeySize);
   return k;
-}
-
-// Adds `delta` (+1 or -1) references to the payload of `e`; drops the record at zero.
-Status change_refcount(Txn& txn, const LmdbStore::Dbs& dbs, const model::Entry& e, int delta) {
-  const auto pk = fmt::payload_key(e);
-  OSIER_ASSIGN_OR_RETURN(auto have, txn.get(dbs.payloads, pk));
-  fmt::PayloadRecord r;
-  if (have) {
-    OSIER_ASSIGN_OR_RETURN(r, fmt::decode_payload_record(*have));
-  }
-  if (delta < 0) {
-    if (r.refcount == 0) return error(ErrorCode::kCorrupt, "payload reference count underflow");
-    if (--r.refcount == 0) return txn.del(dbs.payloads, pk);
-  } else {
-    ++r.refcount;
-  }
-  return txn.put(dbs.payloads, pk, fmt::encode_payload_record(r));
 }
 
 // Scans the entries of one namespace from disk into a fresh index.
@@ -137,7 +124,10 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::string& dir,
   }
   OSIER_RETURN_IF_ERROR(check_version(txn, dbs.meta, dbs.entries));
   OSIER_RETURN_IF_ERROR(txn.commit());
-  return std::make_unique<LmdbStore>(PassKey{}, dir, std::move(options), std::move(env), dbs);
+  OSIER_RETURN_IF_ERROR(make_dir(dir + "/payloads", true));
+  auto store = std::make_unique<LmdbStore>(PassKey{}, dir, std::move(options), std::move(env), dbs);
+  store->sweep_payload_files();
+  return store;
 }
 
 LmdbStore::LmdbStore(PassKey, std::string dir, LmdbStoreOptions options, lmdb::EnvPtr env,
@@ -145,6 +135,306 @@ LmdbStore::LmdbStore(PassKey, std::string dir, LmdbStoreOptions options, lmdb::E
     : dir_(std::move(dir)), options_(std::move(options)), env_(std::move(env)), dbs_(dbs) {}
 
 LmdbStore::~LmdbStore() = default;
+
+std::string LmdbStore::payload_file(const PayloadKey& key) const {
+  return dir_ + "/payloads/" + to_hex(key);
+}
+
+Status LmdbStore::change_refcount(Txn& txn, const model::Entry& e, int delta) {
+  const PayloadKey pk = payload_key(e);
+  OSIER_ASSIGN_OR_RETURN(auto have, txn.get(dbs_.payloads, pk));
+  fmt::PayloadRecord r;
+  if (have) {
+    OSIER_ASSIGN_OR_RETURN(r, fmt::decode_payload_record(*have));
+  } else {
+    r.in_file = e.payload_length > kInlineMax;
+  }
+  if (delta < 0) {
+    if (r.refcount == 0) return error(ErrorCode::kCorrupt, "payload reference count underflow");
+    if (--r.refcount == 0) {
+      // Garbage: the record goes with this transaction, its files once it commits.
+      if (r.in_file) {
+        pending_removals_.push_back(payload_file(pk));
+        pending_removals_.push_back(payload_file(pk) + ".obao");
+      }
+      appenders_.erase(pk);
+      return txn.del(dbs_.payloads, pk);
+    }
+  } else {
+    ++r.refcount;
+  }
+  return txn.put(dbs_.payloads, pk, fmt::encode_payload_record(r));
+}
+
+void LmdbStore::sweep_payload_files() {
+  // Files whose payload record is gone (a crash between commit and removal, or an unfinished
+  // local write) are removed at open.
+  std::error_code ec;
+  auto txn = Txn::begin(env_.get(), true);
+  if (!txn) return;
+  for (std::filesystem::directory_iterator it(dir_ + "/payloads", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    auto key = from_hex(name.substr(0, 80));
+    bool keep = false;
+    if (key && key->size() == 40 && (name.size() == 80 || name.substr(80) == ".obao")) {
+      auto rec = txn->get(dbs_.payloads, *key);
+      if (rec && *rec) {
+        auto r = fmt::decode_payload_record(**rec);
+        keep = r && r->in_file;
+      }
+    }
+    if (!keep) std::filesystem::remove(it->path(), ec);
+  }
+}
+
+Result<std::size_t> LmdbStore::payload_count() {
+  std::lock_guard lock(mu_);
+  OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
+  MDB_stat st{};
+  OSIER_RETURN_IF_ERROR(lmdb::status_of(mdb_stat(txn.get(), dbs_.payloads, &st), "stat"));
+  return static_cast<std::size_t>(st.ms_entries);
+}
+
+Result<std::optional<LmdbStore::Located>> LmdbStore::locate(const Txn& txn,
+                                                            const model::NamespaceId& ns,
+                                                            const model::SubspaceId& subspace,
+                                                            const model::Path& path) {
+  OSIER_ASSIGN_OR_RETURN(auto v, txn.get(dbs_.entries, fmt::entry_key(ns, subspace, path)));
+  if (!v) return std::optional<Located>();
+  OSIER_ASSIGN_OR_RETURN(AuthorisedEntry ae, fmt::decode_entry_value(*v));
+  OSIER_ASSIGN_OR_RETURN(auto rec, txn.get(dbs_.payloads, payload_key(ae.entry)));
+  if (!rec) return error(ErrorCode::kCorrupt, "stored entry has no payload record");
+  OSIER_ASSIGN_OR_RETURN(fmt::PayloadRecord r, fmt::decode_payload_record(*rec));
+  return std::optional(Located{std::move(ae), std::move(r)});
+}
+
+Status LmdbStore::commit_payload(const PayloadKey& key, const fmt::PayloadRecord& record) {
+  OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), false));
+  OSIER_RETURN_IF_ERROR(txn.put(dbs_.payloads, key, fmt::encode_payload_record(record)));
+  return txn.commit();
+}
+
+Status LmdbStore::payload_grew(const PayloadKey& key, std::uint64_t held) {
+  OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
+  OSIER_ASSIGN_OR_RETURN(Cursor cur, Cursor::open(txn, dbs_.refs));
+  OSIER_ASSIGN_OR_RETURN(bool ok, cur.seek(key));
+  while (ok && cur.key().size() == key.size() + fmt::kEntryKeySize &&
+         std::equal(key.begin(), key.end(), cur.key().begin())) {
+    const ByteView ek = cur.key().subspan(key.size());
+    model::NamespaceId ns{};
+    std::copy_n(ek.begin(), 32, ns.begin());
+    auto it = loaded_.find(ns);
+    if (it != loaded_.end()) {
+      OSIER_ASSIGN_OR_RETURN(auto v, txn.get(dbs_.entries, ek));
+      if (!v) return error(ErrorCode::kCorrupt, "payload reference to a missing entry");
+      OSIER_ASSIGN_OR_RETURN(AuthorisedEntry ae, fmt::decode_entry_value(*v));
+      const std::uint64_t available = std::min(held, ae.entry.payload_length);
+      it->second.update_available(ae.entry.subspace_id, ae.entry.path, available,
+                                  hash_lengthy_authorised_entry(ae.entry, ae.token, available));
+    }
+    OSIER_ASSIGN_OR_RETURN(ok, cur.next());
+  }
+  return Status::ok();
+}
+
+Status LmdbStore::build_outboard_file(const PayloadKey& key) {
+  const std::string data = payload_file(key);
+  const std::string tmp = data + ".obao.tmp";
+  OSIER_ASSIGN_OR_RETURN(FileReader in, FileReader::open(data));
+  OSIER_ASSIGN_OR_RETURN(FileAppender out, FileAppender::create(tmp));
+  const std::uint64_t length = get_be(ByteView(key).subspan(32, 8));
+  crypto::BabOutboardBuilder builder([&](ByteView b) { return out.write(b); });
+  Bytes buf(std::size_t{1} << 16);
+  for (std::uint64_t off = 0; off < length;) {
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), length - off));
+    OSIER_RETURN_IF_ERROR(in.read(off, MutableByteView(buf).first(n)));
+    OSIER_RETURN_IF_ERROR(builder.update(ByteView(buf).first(n)));
+    off += n;
+  }
+  OSIER_ASSIGN_OR_RETURN(crypto::BabLabel digest, builder.finish());
+  if (!std::equal(digest.begin(), digest.end(), key.begin())) {
+    return error(ErrorCode::kCorrupt, "stored payload bytes do not match their digest");
+  }
+  return file_publish(tmp, data + ".obao", options_.sync_commits);
+}
+
+Result<std::optional<PayloadState>> LmdbStore::payload_state(const model::NamespaceId& ns,
+                                                             const model::SubspaceId& subspace,
+                                                             const model::Path& path) {
+  std::lock_guard lock(mu_);
+  OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
+  OSIER_ASSIGN_OR_RETURN(auto loc, locate(txn, ns, subspace, path));
+  if (!loc) return std::optional<PayloadState>();
+  return std::optional(PayloadState{loc->entry.entry.payload_length, loc->record.held});
+}
+
+Result<PayloadState> LmdbStore::write_payload(const model::NamespaceId& ns,
+                                              const model::SubspaceId& subspace,
+                                              const model::Path& path,
+                                              const PayloadSource& source) {
+  std::lock_guard lock(mu_);
+  std::optional<Located> loc;
+  {
+    OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
+    OSIER_ASSIGN_OR_RETURN(loc, locate(txn, ns, subspace, path));
+  }
+  if (!loc) return error(ErrorCode::kNotFound, "no such entry");
+  const model::Entry& entry = loc->entry.entry;
+  fmt::PayloadRecord rec = std::move(loc->record);
+  const PayloadState done{entry.payload_length, entry.payload_length};
+  if (rec.held == entry.payload_length) return done;
+  const PayloadKey key = payload_key(entry);
+  const std::string file = payload_file(key);
+  std::optional<FileAppender> data_out, outboard_out;
+  if (rec.in_file) {
+    OSIER_ASSIGN_OR_RETURN(FileAppender d, FileAppender::create(file + ".tmp"));
+    OSIER_ASSIGN_OR_RETURN(FileAppender o, FileAppender::create(file + ".obao.tmp"));
+    data_out.emplace(std::move(d));
+    outboard_out.emplace(std::move(o));
+  }
+  PayloadHasher hasher([&](ByteView b) { return outboard_out ? outboard_out->write(b) : Status::ok(); });
+  Bytes inline_bytes;
+  std::uint64_t n = 0;
+  auto fail = [&](Status st) {
+    file_remove(file + ".tmp");
+    file_remove(file + ".obao.tmp");
+    return st;
+  };
+  for (;;) {
+    auto piece = source();
+    if (!piece) return fail(piece.status());
+    if (piece->empty()) break;
+    if (piece->size() > entry.payload_length - n) {
+      return fail(error(ErrorCode::kVerification, "payload is longer than the entry says"));
+    }
+    if (Status st = hasher.update(*piece); !st) return fail(st);
+    if (data_out) {
+      if (Status st = data_out->write(*piece); !st) return fail(st);
+    } else {
+      append(inline_bytes, *piece);
+    }
+    n += piece->size();
+  }
+  if (Status st = hasher.finish(entry); !st) return fail(st);
+  if (rec.in_file) {
+    data_out.reset();
+    outboard_out.reset();
+    if (Status st = file_publish(file + ".tmp", file, options_.sync_commits); !st) return fail(st);
+    if (Status st = file_publish(file + ".obao.tmp", file + ".obao", options_.sync_commits); !st) {
+      return fail(st);
+    }
+  } else {
+    rec.inline_bytes = std::move(inline_bytes);
+  }
+  rec.held = entry.payload_length;
+  appenders_.erase(key);
+  OSIER_RETURN_IF_ERROR(commit_payload(key, rec));
+  OSIER_RETURN_IF_ERROR(payload_grew(key, rec.held));
+  return done;
+}
+
+Result<PayloadState> LmdbStore::append_payload(const model::NamespaceId& ns,
+                                               const model::SubspaceId& subspace,
+                                               const model::Path& path, ByteView piece) {
+  std::lock_guard lock(mu_);
+  std::optional<Located> loc;
+  {
+    OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
+    OSIER_ASSIGN_OR_RETURN(loc, locate(txn, ns, subspace, path));
+  }
+  if (!loc) return error(ErrorCode::kNotFound, "no such entry");
+  const model::Entry& entry = loc->entry.entry;
+  fmt::PayloadRecord rec = std::move(loc->record);
+  if (rec.held == entry.payload_length) return PayloadState{entry.payload_length, rec.held};
+  const PayloadKey key = payload_key(entry);
+  auto it = appenders_.find(key);
+  if (it == appenders_.end()) {
+    OSIER_ASSIGN_OR_RETURN(PayloadAppender a,
+                           PayloadAppender::create(entry.payload_digest, entry.payload_length,
+                                                   rec.held));
+    it = appenders_.emplace(key, std::move(a)).first;
+  }
+  Bytes verified;
+  Status st = it->second.feed(piece, [&](ByteView b) {
+    append(verified, b);
+    return Status::ok();
+  });
+  if (!st) appenders_.erase(it);
+  if (!verified.empty()) {
+    if (rec.in_file) {
+      OSIER_RETURN_IF_ERROR(
+          file_write_at(payload_file(key), rec.held, verified, options_.sync_commits));
+    } else {
+      append(rec.inline_bytes, verified);
+    }
+    rec.held += verified.size();
+    if (rec.held == entry.payload_length) {
+      appenders_.erase(key);
+      if (rec.in_file) OSIER_RETURN_IF_ERROR(build_outboard_file(key));
+    }
+    OSIER_RETURN_IF_ERROR(commit_payload(key, rec));
+    OSIER_RETURN_IF_ERROR(payload_grew(key, rec.held));
+  }
+  if (!st) return st;
+  return PayloadState{entry.payload_length, rec.held};
+}
+
+Status LmdbStore::read_payload(const model::NamespaceId& ns, const model::SubspaceId& subspace,
+                               const model::Path& path, std::uint64_t offset,
+                               std::uint64_t length, const ByteSink& sink) {
+  std::lock_guard lock(mu_);
+  std::optional<Located> loc;
+  {
+    OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
+    OSIER_ASSIGN_OR_RETURN(loc, locate(txn, ns, subspace, path));
+  }
+  if (!loc) return error(ErrorCode::kNotFound, "no such entry");
+  const std::uint64_t held = loc->record.held;
+  if (offset > held || length > held - offset) {
+    return error(ErrorCode::kOutOfRange, "payload bytes not held");
+  }
+  if (length == 0) return Status::ok();
+  if (!loc->record.in_file) {
+    return sink(ByteView(loc->record.inline_bytes).subspan(offset, length));
+  }
+  OSIER_ASSIGN_OR_RETURN(FileReader in, FileReader::open(payload_file(payload_key(loc->entry.entry))));
+  Bytes buf(std::size_t{1} << 16);
+  for (std::uint64_t done = 0; done < length;) {
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), length - done));
+    OSIER_RETURN_IF_ERROR(in.read(offset + done, MutableByteView(buf).first(n)));
+    OSIER_RETURN_IF_ERROR(sink(ByteView(buf).first(n)));
+    done += n;
+  }
+  return Status::ok();
+}
+
+Status LmdbStore::serve_payload(const model::NamespaceId& ns, const model::SubspaceId& subspace,
+                                const model::Path& path, const crypto::BabStreamOptions& opts,
+                                const ByteSink& sink) {
+  std::lock_guard lock(mu_);
+  std::optional<Located> loc;
+  {
+    OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
+    OSIER_ASSIGN_OR_RETURN(loc, locate(txn, ns, subspace, path));
+  }
+  if (!loc) return error(ErrorCode::kNotFound, "no such entry");
+  const model::Entry& entry = loc->entry.entry;
+  if (loc->record.held != entry.payload_length) {
+    return error(ErrorCode::kNotFound, "payload is not complete");
+  }
+  if (!loc->record.in_file) {
+    // Small: the outboard is cheaper to recompute than to store.
+    OSIER_ASSIGN_OR_RETURN(crypto::BabOutboard ob, crypto::bab_outboard(loc->record.inline_bytes));
+    crypto::BytesReader data(loc->record.inline_bytes);
+    crypto::BytesReader outboard(ob.pairs);
+    return crypto::bab_produce_stream(opts, entry.payload_length, data, outboard, sink);
+  }
+  const std::string file = payload_file(payload_key(entry));
+  OSIER_ASSIGN_OR_RETURN(FileReader data, FileReader::open(file));
+  OSIER_ASSIGN_OR_RETURN(FileReader outboard, FileReader::open(file + ".obao"));
+  return crypto::bab_produce_stream(opts, entry.payload_length, data, outboard, sink);
+}
 
 std::size_t LmdbStore::loaded_namespaces() {
   std::lock_guard lock(mu_);
@@ -179,13 +469,13 @@ Result<IngestResult> LmdbStore::ingest_in(Txn& txn, const AuthorisedEntry& ae, T
     const model::Entry old_entry = old->entry;
     OSIER_RETURN_IF_ERROR(txn.del(dbs_.entries, fmt::entry_key(e.namespace_id, e.subspace_id, p)));
     OSIER_RETURN_IF_ERROR(txn.del(dbs_.refs, ref_key(old_entry)));
-    OSIER_RETURN_IF_ERROR(change_refcount(txn, dbs_, old_entry, -1));
+    OSIER_RETURN_IF_ERROR(change_refcount(txn, old_entry, -1));
     (void)index->erase(e.subspace_id, p);
   }
   OSIER_RETURN_IF_ERROR(txn.put(dbs_.entries, fmt::entry_key(e.namespace_id, e.subspace_id, e.path),
                                 fmt::encode_entry_value(e, ae.token)));
   OSIER_RETURN_IF_ERROR(txn.put(dbs_.refs, ref_key(e), {}));
-  OSIER_RETURN_IF_ERROR(change_refcount(txn, dbs_, e, +1));
+  OSIER_RETURN_IF_ERROR(change_refcount(txn, e, +1));
   OSIER_ASSIGN_OR_RETURN(std::uint64_t held, payload_held(txn, dbs_.payloads, e));
   const std::uint64_t available = std::min(held, e.payload_length);
   index->insert(IndexItem{e, available, hash_lengthy_authorised_entry(e, ae.token, available), {}});
@@ -207,7 +497,13 @@ Result<std::vector<IngestResult>> LmdbStore::write_batch(std::span<const Authori
     return out;
   };
   auto res = run();
-  if (!res) after_abort(touched);
+  if (!res) {
+    after_abort(touched);
+    pending_removals_.clear();
+    return res;
+  }
+  for (const auto& f : pending_removals_) file_remove(f);
+  pending_removals_.clear();
   return res;
 }
 
@@ -302,7 +598,7 @@ Status LmdbStore::check() {
     total_entries += fresh.size();
     Status st;
     fresh.visit(model::D3Range::full(), [&](const IndexItem& item) {
-      ++refs[fmt::payload_key(item.entry)];
+      ++refs[payload_key(item.entry)];
       auto r = txn.get(dbs_.refs, ref_key(item.entry));
       if (!r || !r->has_value()) st = error(ErrorCode::kCorrupt, "entry lacks its payload reference");
       return st.is_ok();
@@ -331,6 +627,14 @@ Status LmdbStore::check() {
     ByteArray<fmt::kPayloadKeySize> k{};
     std::copy_n(cur.key().begin(), fmt::kPayloadKeySize, k.begin());
     OSIER_ASSIGN_OR_RETURN(auto rec, fmt::decode_payload_record(cur.value()));
+    if (rec.held > get_be(ByteView(k).subspan(32, 8))) {
+      return error(ErrorCode::kCorrupt, "payload holds more bytes than its length");
+    }
+    if (rec.in_file && rec.held > 0) {
+      std::error_code ec;
+      const auto size = std::filesystem::file_size(payload_file(k), ec);
+      if (ec || size < rec.held) return error(ErrorCode::kCorrupt, "payload file missing or short");
+    }
     auto it = refs.find(k);
     if (it == refs.end() || it->second != rec.refcount) {
       return error(ErrorCode::kCorrupt, "payload reference count differs from the references");

@@ -17,6 +17,8 @@
 #include "store/authoriser.hpp"
 #include "store/entry_index.hpp"
 #include "store/lmdb_env.hpp"
+#include "store/lmdb_format.hpp"
+#include "store/payload.hpp"
 #include "store/store.hpp"
 
 namespace osier::store {
@@ -59,8 +61,30 @@ class LmdbStore final : public Store {
   Result<std::vector<model::NamespaceId>> namespaces() override;
   Status check() override;
 
+  Result<std::optional<PayloadState>> payload_state(const model::NamespaceId& namespace_id,
+                                                    const model::SubspaceId& subspace,
+                                                    const model::Path& path) override;
+  Result<PayloadState> write_payload(const model::NamespaceId& namespace_id,
+                                     const model::SubspaceId& subspace, const model::Path& path,
+                                     const PayloadSource& source) override;
+  Result<PayloadState> append_payload(const model::NamespaceId& namespace_id,
+                                      const model::SubspaceId& subspace, const model::Path& path,
+                                      ByteView stream_piece) override;
+  Status read_payload(const model::NamespaceId& namespace_id, const model::SubspaceId& subspace,
+                      const model::Path& path, std::uint64_t offset, std::uint64_t length,
+                      const ByteSink& sink) override;
+  Status serve_payload(const model::NamespaceId& namespace_id, const model::SubspaceId& subspace,
+                       const model::Path& path, const crypto::BabStreamOptions& opts,
+                       const ByteSink& sink) override;
+
+  // Payloads up to this length live inline in their LMDB record; longer ones in files.
+  static constexpr std::uint64_t kInlineMax = 16 * 1024;
+
   // How many namespaces have their index in memory (for tests of lazy loading).
   std::size_t loaded_namespaces();
+  Result<std::size_t> payload_count() override;
+  // The file a large payload's bytes live in (its outboard: the same name plus ".obao").
+  std::string payload_file(const PayloadKey& key) const;
 
   struct Dbs {
     MDB_dbi meta = 0, entries = 0, payloads = 0, refs = 0;
@@ -79,6 +103,22 @@ class LmdbStore final : public Store {
   Result<std::vector<IngestResult>> write_batch(std::span<const AuthorisedEntry> entries,
                                                 Trust trust);
   void after_abort(const std::vector<model::NamespaceId>& touched);
+  Status change_refcount(lmdb::Txn& txn, const model::Entry& entry, int delta);
+  // The stored entry and its payload record (nullopt record: none yet).
+  struct Located {
+    AuthorisedEntry entry;
+    lmdb_format::PayloadRecord record;
+  };
+  Result<std::optional<Located>> locate(const lmdb::Txn& txn, const model::NamespaceId& ns,
+                                        const model::SubspaceId& subspace,
+                                        const model::Path& path);
+  // Stores a new held length (and inline bytes) for a payload and commits.
+  Status commit_payload(const PayloadKey& key, const lmdb_format::PayloadRecord& record);
+  // After the held bytes of a payload changed: updates the hashes of its loaded entries.
+  Status payload_grew(const PayloadKey& key, std::uint64_t held);
+  // Writes the outboard file of a complete file payload.
+  Status build_outboard_file(const PayloadKey& key);
+  void sweep_payload_files();
 
   std::string dir_;
   LmdbStoreOptions options_;
@@ -86,6 +126,8 @@ class LmdbStore final : public Store {
   Dbs dbs_;
   std::mutex mu_;
   std::map<model::NamespaceId, EntryIndex> loaded_;
+  std::map<PayloadKey, PayloadAppender> appenders_;
+  std::vector<std::string> pending_removals_;  // files of payloads dropped by the open txn
 };
 
 }  // namespace osier::store

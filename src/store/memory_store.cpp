@@ -20,11 +20,151 @@ IngestResult MemoryStore::ingest_locked(const AuthorisedEntry& ae, Trust trust) 
   EntryIndex& index = namespaces_[ae.entry.namespace_id];
   IngestPlan plan = plan_ingest(index, ae.entry);
   if (plan.obsolete) return IngestResult::obsolete();
-  for (const model::Path& p : plan.pruned) (void)index.erase(ae.entry.subspace_id, p);
-  const std::uint64_t available = 0;
+  for (const model::Path& p : plan.pruned) {
+    auto old = index.erase(ae.entry.subspace_id, p);
+    if (old) unref_payload(old->entry);
+  }
+  Payload& payload = payloads_[payload_key(ae.entry)];
+  payload.refs.emplace(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path);
+  const std::uint64_t available = payload.data.size();
   index.insert(IndexItem{ae.entry, available,
                          hash_lengthy_authorised_entry(ae.entry, ae.token, available), ae.token});
   return IngestResult::inserted(plan.pruned.size());
+}
+
+void MemoryStore::unref_payload(const model::Entry& e) {
+  auto it = payloads_.find(payload_key(e));
+  if (it == payloads_.end()) return;
+  it->second.refs.erase(EntryRef{e.namespace_id, e.subspace_id, e.path});
+  if (it->second.refs.empty()) payloads_.erase(it);
+}
+
+void MemoryStore::payload_grew(Payload& payload) {
+  for (const auto& [ns, ss, path] : payload.refs) {
+    EntryIndex& index = namespaces_[ns];
+    const IndexItem* item = index.find(ss, path);
+    if (!item) continue;
+    const std::uint64_t available = payload.data.size();
+    index.update_available(ss, path, available,
+                           hash_lengthy_authorised_entry(item->entry, item->token, available));
+  }
+}
+
+const IndexItem* MemoryStore::find_item(const model::NamespaceId& ns,
+                                        const model::SubspaceId& subspace,
+                                        const model::Path& path) const {
+  const EntryIndex* index = find_namespace(ns);
+  return index ? index->find(subspace, path) : nullptr;
+}
+
+Result<std::size_t> MemoryStore::payload_count() {
+  std::lock_guard lock(mu_);
+  return payloads_.size();
+}
+
+Result<std::optional<PayloadState>> MemoryStore::payload_state(const model::NamespaceId& ns,
+                                                               const model::SubspaceId& subspace,
+                                                               const model::Path& path) {
+  std::lock_guard lock(mu_);
+  const IndexItem* item = find_item(ns, subspace, path);
+  if (!item) return std::optional<PayloadState>();
+  return std::optional(PayloadState{item->entry.payload_length, item->available});
+}
+
+Result<PayloadState> MemoryStore::write_payload(const model::NamespaceId& ns,
+                                                const model::SubspaceId& subspace,
+                                                const model::Path& path,
+                                                const PayloadSource& source) {
+  std::lock_guard lock(mu_);
+  const IndexItem* item = find_item(ns, subspace, path);
+  if (!item) return error(ErrorCode::kNotFound, "no such entry");
+  const model::Entry entry = item->entry;
+  Payload& payload = payloads_[payload_key(entry)];
+  if (payload.data.size() == entry.payload_length) {
+    return PayloadState{entry.payload_length, entry.payload_length};
+  }
+  Bytes data;
+  Bytes outboard;
+  PayloadHasher hasher(crypto::append_to(outboard));
+  for (;;) {
+    OSIER_ASSIGN_OR_RETURN(ByteView piece, source());
+    if (piece.empty()) break;
+    if (piece.size() > entry.payload_length - data.size()) {
+      return error(ErrorCode::kVerification, "payload is longer than the entry says");
+    }
+    OSIER_RETURN_IF_ERROR(hasher.update(piece));
+    append(data, piece);
+  }
+  OSIER_RETURN_IF_ERROR(hasher.finish(entry));
+  payload.data = std::move(data);
+  payload.outboard = crypto::BabOutboard{entry.payload_length, entry.payload_digest, std::move(outboard)};
+  payload.appender.reset();
+  payload_grew(payload);
+  return PayloadState{entry.payload_length, entry.payload_length};
+}
+
+Result<PayloadState> MemoryStore::append_payload(const model::NamespaceId& ns,
+                                                 const model::SubspaceId& subspace,
+                                                 const model::Path& path, ByteView piece) {
+  std::lock_guard lock(mu_);
+  const IndexItem* item = find_item(ns, subspace, path);
+  if (!item) return error(ErrorCode::kNotFound, "no such entry");
+  const model::Entry entry = item->entry;
+  Payload& payload = payloads_[payload_key(entry)];
+  if (payload.data.size() == entry.payload_length) {
+    return PayloadState{entry.payload_length, entry.payload_length};
+  }
+  if (!payload.appender) {
+    OSIER_ASSIGN_OR_RETURN(PayloadAppender a,
+                           PayloadAppender::create(entry.payload_digest, entry.payload_length,
+                                                   payload.data.size()));
+    payload.appender.emplace(std::move(a));
+  }
+  const std::size_t before = payload.data.size();
+  Status st = payload.appender->feed(piece, [&](ByteView bytes) {
+    append(payload.data, bytes);
+    return Status::ok();
+  });
+  if (!st) payload.appender.reset();
+  if (payload.data.size() == entry.payload_length) {
+    payload.appender.reset();
+    auto ob = crypto::bab_outboard(payload.data);
+    if (!ob) return ob.status();
+    payload.outboard = std::move(*ob);
+  }
+  if (payload.data.size() != before) payload_grew(payload);
+  if (!st) return st;
+  return PayloadState{entry.payload_length, payload.data.size()};
+}
+
+Status MemoryStore::read_payload(const model::NamespaceId& ns, const model::SubspaceId& subspace,
+                                 const model::Path& path, std::uint64_t offset,
+                                 std::uint64_t length, const ByteSink& sink) {
+  std::lock_guard lock(mu_);
+  const IndexItem* item = find_item(ns, subspace, path);
+  if (!item) return error(ErrorCode::kNotFound, "no such entry");
+  auto it = payloads_.find(payload_key(item->entry));
+  const std::uint64_t held = it == payloads_.end() ? 0 : it->second.data.size();
+  if (offset > held || length > held - offset) {
+    return error(ErrorCode::kOutOfRange, "payload bytes not held");
+  }
+  if (length == 0) return Status::ok();
+  return sink(ByteView(it->second.data).subspan(offset, length));
+}
+
+Status MemoryStore::serve_payload(const model::NamespaceId& ns, const model::SubspaceId& subspace,
+                                  const model::Path& path, const crypto::BabStreamOptions& opts,
+                                  const ByteSink& sink) {
+  std::lock_guard lock(mu_);
+  const IndexItem* item = find_item(ns, subspace, path);
+  if (!item) return error(ErrorCode::kNotFound, "no such entry");
+  auto it = payloads_.find(payload_key(item->entry));
+  if (it == payloads_.end() || !it->second.outboard) {
+    return error(ErrorCode::kNotFound, "payload is not complete");
+  }
+  crypto::BytesReader data(it->second.data);
+  crypto::BytesReader outboard(it->second.outboard->pairs);
+  return crypto::bab_produce_stream(opts, item->entry.payload_length, data, outboard, sink);
 }
 
 Result<IngestResult> MemoryStore::ingest(const AuthorisedEntry& entry, Trust trust) {
@@ -107,6 +247,24 @@ Status MemoryStore::check() {
     });
     OSIER_RETURN_IF_ERROR(st);
   }
+  // Payload references: exactly the stored entries, each payload held by someone.
+  std::size_t refs = 0;
+  for (const auto& [key, payload] : payloads_) {
+    if (payload.refs.empty()) return error(ErrorCode::kCorrupt, "unreferenced payload kept");
+    for (const auto& [ns, ss, path] : payload.refs) {
+      const IndexItem* item = find_item(ns, ss, path);
+      if (!item || payload_key(item->entry) != key) {
+        return error(ErrorCode::kCorrupt, "payload reference to a missing entry");
+      }
+      if (item->available != payload.data.size()) {
+        return error(ErrorCode::kCorrupt, "entry's available length differs from its payload");
+      }
+    }
+    refs += payload.refs.size();
+  }
+  std::size_t entries = 0;
+  for (const auto& [ns, index] : namespaces_) entries += index.size();
+  if (refs != entries) return error(ErrorCode::kCorrupt, "entries without payload references");
   return Status::ok();
 }
 

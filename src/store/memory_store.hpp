@@ -4,9 +4,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
+#include <tuple>
 
 #include "store/authoriser.hpp"
 #include "store/entry_index.hpp"
+#include "store/payload.hpp"
 #include "store/store.hpp"
 
 namespace osier::store {
@@ -30,13 +34,45 @@ class MemoryStore final : public Store {
   Result<std::vector<model::NamespaceId>> namespaces() override;
   Status check() override;
 
+  Result<std::optional<PayloadState>> payload_state(const model::NamespaceId& namespace_id,
+                                                    const model::SubspaceId& subspace,
+                                                    const model::Path& path) override;
+  Result<PayloadState> write_payload(const model::NamespaceId& namespace_id,
+                                     const model::SubspaceId& subspace, const model::Path& path,
+                                     const PayloadSource& source) override;
+  Result<PayloadState> append_payload(const model::NamespaceId& namespace_id,
+                                      const model::SubspaceId& subspace, const model::Path& path,
+                                      ByteView stream_piece) override;
+  Status read_payload(const model::NamespaceId& namespace_id, const model::SubspaceId& subspace,
+                      const model::Path& path, std::uint64_t offset, std::uint64_t length,
+                      const ByteSink& sink) override;
+  Status serve_payload(const model::NamespaceId& namespace_id, const model::SubspaceId& subspace,
+                       const model::Path& path, const crypto::BabStreamOptions& opts,
+                       const ByteSink& sink) override;
+
+  Result<std::size_t> payload_count() override;
+
  private:
+  using EntryRef = std::tuple<model::NamespaceId, model::SubspaceId, model::Path>;
+  struct Payload {
+    std::set<EntryRef> refs;  // the entries sharing this payload
+    Bytes data;               // the held (verified) prefix
+    std::optional<crypto::BabOutboard> outboard;  // once complete
+    std::optional<PayloadAppender> appender;      // a continuation stream in progress
+  };
+
   IngestResult ingest_locked(const AuthorisedEntry& entry, Trust trust);
   const EntryIndex* find_namespace(const model::NamespaceId& namespace_id) const;
+  const IndexItem* find_item(const model::NamespaceId& namespace_id,
+                             const model::SubspaceId& subspace, const model::Path& path) const;
+  void unref_payload(const model::Entry& entry);
+  // Records that the payload's held bytes changed: updates every referencing entry's hash.
+  void payload_grew(Payload& payload);
 
   std::mutex mu_;
   std::shared_ptr<const WriteAuthoriser> authoriser_;
   std::map<model::NamespaceId, EntryIndex> namespaces_;
+  std::map<PayloadKey, Payload> payloads_;
 };
 
 }  // namespace osier::store

@@ -22,6 +22,7 @@
 #include "model/area.hpp"
 #include "model/entry.hpp"
 #include "model/range.hpp"
+#include "crypto/bab_stream.hpp"
 #include "store/types.hpp"
 
 namespace osier::store {
@@ -67,6 +68,43 @@ class Store {
   // the range holds fewer than k entries; always at least one).
   virtual Result<std::vector<model::D3Range>> split(const model::NamespaceId& namespace_id,
                                                     const model::D3Range& range, std::size_t k) = 0;
+
+  // ---- Payloads, of stored entries (named by namespace, subspace and path). Payloads are
+  // shared by all entries with the same digest and length, across namespaces, and dropped when
+  // no entry references them any more.
+
+  // nullopt when no such entry is stored.
+  virtual Result<std::optional<PayloadState>> payload_state(const model::NamespaceId& namespace_id,
+                                                            const model::SubspaceId& subspace,
+                                                            const model::Path& path) = 0;
+  // A local write of the whole payload from raw bytes, streamed through fixed memory and hashed
+  // as it goes; kept only if it is exactly the entry's payload (else kVerification and nothing
+  // is kept). A payload that is complete already is left alone and `source` is not read.
+  virtual Result<PayloadState> write_payload(const model::NamespaceId& namespace_id,
+                                             const model::SubspaceId& subspace,
+                                             const model::Path& path,
+                                             const PayloadSource& source) = 0;
+  // Appends from the continuation stream (store/payload.hpp: the Bab light stream, without
+  // length, of the chunks from held / 1024 on), verified incrementally against the digest; the
+  // stream may arrive in any pieces over several calls. On a mismatch the bytes verified so far
+  // are kept, the stream is dropped (the next call starts a new one at the held length) and the
+  // result is kVerification.
+  virtual Result<PayloadState> append_payload(const model::NamespaceId& namespace_id,
+                                              const model::SubspaceId& subspace,
+                                              const model::Path& path, ByteView stream_piece) = 0;
+  // Streams the held bytes [offset, offset + length) to `sink`; kOutOfRange past the held ones.
+  virtual Status read_payload(const model::NamespaceId& namespace_id,
+                              const model::SubspaceId& subspace, const model::Path& path,
+                              std::uint64_t offset, std::uint64_t length,
+                              const ByteSink& sink) = 0;
+  // Streams a Bab verifiable stream of a complete payload (any slice `opts` describes) from its
+  // stored outboard, without rehashing; kNotFound unless the payload is complete.
+  virtual Status serve_payload(const model::NamespaceId& namespace_id,
+                               const model::SubspaceId& subspace, const model::Path& path,
+                               const crypto::BabStreamOptions& opts, const ByteSink& sink) = 0;
+
+  // How many distinct payloads the store keeps records for (diagnostics, tests).
+  virtual Result<std::size_t> payload_count() = 0;
 
   // The namespaces that hold at least one entry.
   virtual Result<std::vector<model::NamespaceId>> namespaces() = 0;

@@ -74,4 +74,18 @@ struct RangeSummary {
   bool operator==(const RangeSummary&) const = default;
 };
 
+// How much of an entry's payload a store holds: always a verified prefix.
+struct PayloadState {
+  std::uint64_t length = 0;  // the entry's payload_length
+  std::uint64_t held = 0;    // leading bytes held (verified against the digest)
+
+  bool complete() const { return held == length; }
+  bool operator==(const PayloadState&) const = default;
+};
+
+// Supplies raw payload bytes piece by piece; an empty view ends the input.
+using PayloadSource = std::function<Result<ByteView>()>;
+// Receives bytes in order; a failed Status stops the producer.
+using ByteSink = std::function<Status(ByteView)>;
+
 }  // namespace osier::store

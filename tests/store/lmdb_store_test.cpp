@@ -1,7 +1,10 @@
 // LmdbStore specifics: lazy namespaces, format version, damaged files, a full map.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
+
+#include "crypto/william3.hpp"
 
 #include "store/lmdb_store.hpp"
 #include "store/store_factories.hpp"
@@ -149,6 +152,47 @@ TEST(LmdbStore, FullMapIsAClearErrorAndDamagesNothing) {
     total += (*again)->summarise(ns, model::D3Range::full())->count;
   }
   EXPECT_EQ(total, acknowledged.size());
+}
+
+TEST(LmdbStore, LargePayloadFilesAreRemovedWithTheirLastEntry) {
+  TempDir dir;
+  auto s = LmdbStore::open(dir.path(), opts()).value();
+  Bytes payload(100000, 0x61);
+  AuthorisedEntry ae = entry_in(1, 1);
+  ae.entry.payload_length = payload.size();
+  ae.entry.payload_digest = crypto::william3(payload);
+  ASSERT_TRUE(s->ingest(ae, Trust::kAlreadyVerified));
+  bool given = false;
+  ASSERT_TRUE(s->write_payload(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path,
+                               [&]() -> Result<ByteView> {
+                                 if (given) return ByteView{};
+                                 given = true;
+                                 return ByteView(payload);
+                               }));
+  auto files = [&] {
+    std::size_t n = 0;
+    for (auto& f : std::filesystem::directory_iterator(dir.sub("payloads"))) n += f.is_regular_file();
+    return n;
+  };
+  EXPECT_EQ(files(), 2u);  // bytes and outboard
+  AuthorisedEntry newer = ae;
+  newer.entry.timestamp += 1;
+  newer.entry.payload_length = 0;
+  newer.entry.payload_digest = crypto::william3({});
+  ASSERT_TRUE(s->ingest(newer, Trust::kAlreadyVerified));
+  EXPECT_EQ(files(), 0u);
+  EXPECT_TRUE(s->check());
+}
+
+TEST(LmdbStore, StrayPayloadFilesAreSweptAtOpen) {
+  TempDir dir;
+  { ASSERT_TRUE(LmdbStore::open(dir.path(), opts())); }
+  const std::string stray = dir.sub("payloads/" + std::string(80, 'a'));
+  std::ofstream(stray) << "left over";
+  std::ofstream(stray + ".obao.tmp") << "left over";
+  ASSERT_TRUE(LmdbStore::open(dir.path(), opts()));
+  EXPECT_FALSE(std::filesystem::exists(stray));
+  EXPECT_FALSE(std::filesystem::exists(stray + ".obao.tmp"));
 }
 
 }  // namespace

@@ -1,0 +1,74 @@
+#include "store/payload.hpp"
+
+namespace osier::store {
+
+PayloadKey payload_key(const model::Entry& entry) {
+  PayloadKey k{};
+  std::copy(entry.payload_digest.begin(), entry.payload_digest.end(), k.begin());
+  for (int i = 0; i < 8; ++i) {
+    k[static_cast<std::size_t>(32 + i)] =
+        static_cast<std::uint8_t>(entry.payload_length >> (8 * (7 - i)));
+  }
+  return k;
+}
+
+crypto::BabStreamOptions continuation_stream(std::uint64_t length, std::uint64_t held) {
+  crypto::BabStreamOptions opts;
+  opts.light = true;
+  opts.length_prefix = false;
+  if (held > 0) {
+    const std::uint64_t chunks = (length + kPayloadChunk - 1) / kPayloadChunk;
+    const std::uint64_t first = held / kPayloadChunk;
+    opts.slice = crypto::BabSlice{first, chunks - first};
+  }
+  return opts;
+}
+
+Result<PayloadAppender> PayloadAppender::create(const model::PayloadDigest& digest,
+                                                std::uint64_t length, std::uint64_t held) {
+  if (held >= length || held % kPayloadChunk != 0) {
+    return error(ErrorCode::kInvalidArgument, "no payload bytes to append at this offset");
+  }
+  OSIER_ASSIGN_OR_RETURN(crypto::BabVerifier v,
+                         crypto::BabVerifier::create(digest, continuation_stream(length, held),
+                                                     length));
+  return PayloadAppender(std::move(v), length, held);
+}
+
+Status PayloadAppender::feed(ByteView piece, const ByteSink& write) {
+  Status write_status;
+  auto release = [&](ByteView bytes) {
+    if (!write_status) return;
+    write_status = write(bytes);
+    if (write_status) held_ += bytes.size();
+  };
+  // The verifier checks chunks in batches and releases nothing of a batch that fails, so feed
+  // it in small steps: a mismatch then loses at most one step's worth of good bytes.
+  constexpr std::size_t kStep = 16 * 1024;
+  for (std::size_t pos = 0; pos < piece.size(); pos += kStep) {
+    Status st = verifier_.feed(piece.subspan(pos, std::min(kStep, piece.size() - pos)), release);
+    OSIER_RETURN_IF_ERROR(write_status);
+    OSIER_RETURN_IF_ERROR(st);
+  }
+  if (held_ == length_) {
+    OSIER_RETURN_IF_ERROR(write_status);
+    return verifier_.finish(release);
+  }
+  return Status::ok();
+}
+
+Status PayloadHasher::finish(const model::Entry& entry) {
+  const std::uint64_t n = builder_.length();
+  OSIER_ASSIGN_OR_RETURN(crypto::BabLabel digest, builder_.finish());
+  if (n != entry.payload_length) {
+    return error(ErrorCode::kVerification, "payload has " + std::to_string(n) +
+                                               " bytes, the entry says " +
+                                               std::to_string(entry.payload_length));
+  }
+  if (digest != entry.payload_digest) {
+    return error(ErrorCode::kVerification, "payload digest differs from the entry's");
+  }
+  return Status::ok();
+}
+
+}  // namespace osier::store

@@ -1,0 +1,68 @@
+// Payload plumbing shared by the stores: the key payloads are deduplicated by, and incremental
+// verification of a payload's Bab stream against its digest.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "base/bytes.hpp"
+#include "base/status.hpp"
+#include "crypto/bab_outboard.hpp"
+#include "crypto/bab_stream.hpp"
+#include "crypto/bab_verifier.hpp"
+#include "model/entry.hpp"
+#include "store/types.hpp"
+
+namespace osier::store {
+
+// Payloads are shared by every entry with the same digest and length (a digest fixes the bytes,
+// and Bab verification depends on the length too): payload_digest ‖ u64 big-endian length.
+using PayloadKey = ByteArray<40>;
+PayloadKey payload_key(const model::Entry& entry);
+
+// WILLIAM3's Bab chunk size; a partial payload always holds whole chunks.
+inline constexpr std::uint64_t kPayloadChunk = 1024;
+
+// The stream options for the rest of a payload of which `held` bytes are held: the Bab light
+// verifiable stream without length indicator (willow25#transform_payload) of the chunks from
+// held / 1024 to the end — the whole stream when held is 0.
+crypto::BabStreamOptions continuation_stream(std::uint64_t length, std::uint64_t held);
+
+// Verifies a continuation stream piece by piece and hands on the verified payload bytes.
+// A mismatch fails the appender; bytes verified before it were already handed on.
+class PayloadAppender {
+ public:
+  // REQUIRES: held < length, held % kPayloadChunk == 0.
+  static Result<PayloadAppender> create(const model::PayloadDigest& digest, std::uint64_t length,
+                                        std::uint64_t held);
+
+  // Feeds the next piece of the stream; `write` receives the verified bytes, in order, to be
+  // stored after the held ones. Stops at the first failure of either.
+  Status feed(ByteView piece, const ByteSink& write);
+  std::uint64_t held() const { return held_; }
+  bool complete() const { return held_ == length_; }
+
+ private:
+  PayloadAppender(crypto::BabVerifier v, std::uint64_t length, std::uint64_t held)
+      : verifier_(std::move(v)), length_(length), held_(held) {}
+
+  crypto::BabVerifier verifier_;
+  std::uint64_t length_;
+  std::uint64_t held_;
+};
+
+// Hashes raw payload bytes as they are written and checks the result against an entry: the
+// digest must be the entry's and the byte count its payload_length. The outboard goes to
+// `outboard_sink` as it is produced (fixed memory).
+class PayloadHasher {
+ public:
+  explicit PayloadHasher(crypto::BabSink outboard_sink) : builder_(std::move(outboard_sink)) {}
+  Status update(ByteView data) { return builder_.update(data); }
+  // OK iff the bytes were exactly the entry's payload.
+  Status finish(const model::Entry& entry);
+
+ private:
+  crypto::BabOutboardBuilder builder_;
+};
+
+}  // namespace osier::store

@@ -1,0 +1,97 @@
+#include "store/payload_files.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace osier::store {
+namespace {
+
+Status io_error(const std::string& what, const std::string& path) {
+  return error(ErrorCode::kIo, what + " " + path + ": " + std::strerror(errno));
+}
+
+Status write_all(int fd, std::uint64_t offset, ByteView data, const std::string& path) {
+  while (!data.empty()) {
+    const ssize_t n = ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return io_error("cannot write", path);
+    }
+    data = data.subspan(static_cast<std::size_t>(n));
+    offset += static_cast<std::uint64_t>(n);
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status file_write_at(const std::string& path, std::uint64_t offset, ByteView data, bool sync) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return io_error("cannot open", path);
+  Status st = write_all(fd, offset, data, path);
+  if (st && sync && ::fsync(fd) != 0) st = io_error("cannot sync", path);
+  ::close(fd);
+  return st;
+}
+
+void file_remove(const std::string& path) { (void)::unlink(path.c_str()); }
+
+Status file_publish(const std::string& from, const std::string& to, bool sync) {
+  if (sync) {
+    const int fd = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return io_error("cannot open", from);
+    const int rc = ::fsync(fd);
+    ::close(fd);
+    if (rc != 0) return io_error("cannot sync", from);
+  }
+  if (::rename(from.c_str(), to.c_str()) != 0) return io_error("cannot rename", from);
+  return Status::ok();
+}
+
+Result<FileReader> FileReader::open(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return io_error("cannot open", path);
+  return FileReader(fd);
+}
+
+FileReader::~FileReader() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status FileReader::read(std::uint64_t offset, MutableByteView out) const {
+  while (!out.empty()) {
+    const ssize_t n = ::pread(fd_, out.data(), out.size(), static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return error(ErrorCode::kIo, std::string("cannot read payload file: ") + std::strerror(errno));
+    if (n == 0) return error(ErrorCode::kCorrupt, "payload file is shorter than recorded");
+    out = out.subspan(static_cast<std::size_t>(n));
+    offset += static_cast<std::uint64_t>(n);
+  }
+  return Status::ok();
+}
+
+Result<FileAppender> FileAppender::create(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return io_error("cannot create", path);
+  return FileAppender(fd);
+}
+
+FileAppender::~FileAppender() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status FileAppender::write(ByteView data) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd_, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return error(ErrorCode::kIo, std::string("cannot write: ") + std::strerror(errno));
+    data = data.subspan(static_cast<std::size_t>(n));
+  }
+  return Status::ok();
+}
+
+}  // namespace osier::store
