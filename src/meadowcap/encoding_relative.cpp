@@ -76,7 +76,7 @@ Result<Counts> read_counts(Decoder& dec, BitByte header) {
 
 // Copies `shared` delegations from the prior capability, then reads the rest.
 Result<std::vector<Delegation>> read_delegations(Decoder& dec, std::uint64_t count,
-                                                 std::size_t shared,
+                                                 std::uint64_t shared,
                                                  const std::vector<Delegation>& prior,
                                                  const model::Entry& entry) {
   if (shared > count) return invalid_encoding("more shared delegations than delegations");
@@ -98,6 +98,15 @@ Result<std::vector<Delegation>> read_delegations(Decoder& dec, std::uint64_t cou
   return out;
 }
 
+// The decoded value must lie in the relation: its granted area includes the entry.
+template <typename Cap>
+Result<Cap> in_relation(Cap cap, const model::Entry& entry) {
+  if (!cap.granted_area().includes(entry)) {
+    return invalid_encoding("the capability's granted area does not include the entry");
+  }
+  return cap;
+}
+
 Result<CommunalCapability> decode_communal_after_header(Decoder& dec, BitByte header,
                                                         const McCapability& prior_cap,
                                                         const model::Entry& entry) {
@@ -110,18 +119,11 @@ Result<CommunalCapability> decode_communal_after_header(Decoder& dec, BitByte he
                                 : "nice_hack is not 0 but the prior capability is owned");
   }
   const std::uint64_t shared = counts.nice_hack == 0 ? 0 : counts.nice_hack - 1;
-  if (shared > prior_cap.delegation_count()) {
-    return invalid_encoding("more shared delegations than the prior capability has");
-  }
   OSIER_ASSIGN_OR_RETURN(auto delegations,
-                         read_delegations(dec, counts.count, static_cast<std::size_t>(shared),
-                                          prior_cap.delegations(), entry));
+                         read_delegations(dec, counts.count, shared, prior_cap.delegations(), entry));
   CommunalCapability cap{AccessMode::kWrite, entry.namespace_id, entry.subspace_id,
                          std::move(delegations)};
-  if (!cap.granted_area().includes(entry)) {
-    return invalid_encoding("the capability's granted area does not include the entry");
-  }
-  return cap;
+  return in_relation(std::move(cap), entry);
 }
 
 Result<OwnedCapability> decode_owned_after_header(Decoder& dec, BitByte header,
@@ -149,17 +151,10 @@ Result<OwnedCapability> decode_owned_after_header(Decoder& dec, BitByte header,
     cap.user_key = prior_cap.owned().user_key;
     cap.initial_authorisation = prior_cap.owned().initial_authorisation;
     shared = counts.nice_hack - 1;
-    if (shared > prior_cap.delegation_count()) {
-      return invalid_encoding("more shared delegations than the prior capability has");
-    }
   }
   OSIER_ASSIGN_OR_RETURN(cap.delegations,
-                         read_delegations(dec, counts.count, static_cast<std::size_t>(shared),
-                                          prior_cap.delegations(), entry));
-  if (!cap.granted_area().includes(entry)) {
-    return invalid_encoding("the capability's granted area does not include the entry");
-  }
-  return cap;
+                         read_delegations(dec, counts.count, shared, prior_cap.delegations(), entry));
+  return in_relation(std::move(cap), entry);
 }
 
 Status check_value(const McCapability& cap, const model::Entry& entry) {
