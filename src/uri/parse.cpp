@@ -92,6 +92,13 @@ class Parser {
   Result<model::Path> parse_path();
   Status parse_query(std::size_t begin, std::size_t end, Query& q) const;
   Result<std::uint64_t> parse_u64(const Param& p, const char* key) const;
+  // Sets `out` (a U64 or an optional one) when the parameter is present.
+  template <typename T>
+  Status read_number(const Param& p, const char* key, T& out) const {
+    if (!p.present) return Status::ok();
+    OSIER_ASSIGN_OR_RETURN(out, parse_u64(p, key));
+    return Status::ok();
+  }
   Result<model::PayloadDigest> parse_digest(const Param& p) const;
   Result<std::vector<std::string>> parse_hints(const Param& p) const;
   Status reject(const Param& p, const char* key, const char* why) const {
@@ -328,45 +335,32 @@ Result<WillowUri> Parser::parse() {
     OSIER_ASSIGN_OR_RETURN(hints, parse_hints(q.hints));
   }
 
+  // The fields both kinds share.
+  const auto common = [&](auto uri) {
+    uri.namespace_id = namespace_id;
+    uri.subspace_id = subspace_id;
+    uri.path = std::move(path);
+    uri.hints = std::move(hints);
+    uri.fragment = std::move(fragment);
+    return uri;
+  };
   if (q.area) {
     OSIER_RETURN_IF_ERROR(reject(q.digest, "digest", "belongs in Entry URIs, not Area URIs"));
-    AreaUri a;
-    a.namespace_id = namespace_id;
-    a.subspace_id = subspace_id;
-    a.path = std::move(path);
-    a.hints = std::move(hints);
-    a.fragment = std::move(fragment);
-    if (q.count.present) {
-      OSIER_ASSIGN_OR_RETURN(a.max_count, parse_u64(q.count, "count"));
-    }
-    if (q.size.present) {
-      OSIER_ASSIGN_OR_RETURN(a.max_size, parse_u64(q.size, "size"));
-    }
-    if (q.from.present) {
-      OSIER_ASSIGN_OR_RETURN(a.timestamp_from, parse_u64(q.from, "from"));
-    }
-    if (q.to.present) {
-      OSIER_ASSIGN_OR_RETURN(a.timestamp_to, parse_u64(q.to, "to"));
-    }
+    AreaUri a = common(AreaUri{});
+    OSIER_RETURN_IF_ERROR(read_number(q.count, "count", a.max_count));
+    OSIER_RETURN_IF_ERROR(read_number(q.size, "size", a.max_size));
+    OSIER_RETURN_IF_ERROR(read_number(q.from, "from", a.timestamp_from));
+    OSIER_RETURN_IF_ERROR(read_number(q.to, "to", a.timestamp_to));
     return WillowUri{std::move(a)};
   }
   OSIER_RETURN_IF_ERROR(reject(q.count, "count", "belongs in Area URIs (add 'area' to the query)"));
   OSIER_RETURN_IF_ERROR(reject(q.size, "size", "belongs in Area URIs (add 'area' to the query)"));
-  EntryUri e;
-  e.namespace_id = namespace_id;
-  e.subspace_id = subspace_id;
-  e.path = std::move(path);
-  e.hints = std::move(hints);
-  e.fragment = std::move(fragment);
+  EntryUri e = common(EntryUri{});
   if (q.digest.present) {
     OSIER_ASSIGN_OR_RETURN(e.expected_digest, parse_digest(q.digest));
   }
-  if (q.from.present) {
-    OSIER_ASSIGN_OR_RETURN(e.payload_from, parse_u64(q.from, "from"));
-  }
-  if (q.to.present) {
-    OSIER_ASSIGN_OR_RETURN(e.payload_to, parse_u64(q.to, "to"));
-  }
+  OSIER_RETURN_IF_ERROR(read_number(q.from, "from", e.payload_from));
+  OSIER_RETURN_IF_ERROR(read_number(q.to, "to", e.payload_to));
   return WillowUri{std::move(e)};
 }
 

@@ -71,13 +71,20 @@ class UriRandom {
   }
   std::optional<std::uint64_t> maybe_u64() { return coin() ? std::nullopt : std::optional(u64()); }
 
+  // Random values for the fields both kinds share.
+  template <typename U>
+  U common() {
+    U u;
+    u.namespace_id = id();
+    u.subspace_id = id();
+    u.path = path();
+    u.hints = hints();
+    u.fragment = fragment();
+    return u;
+  }
+
   EntryUri entry() {
-    EntryUri e;
-    e.namespace_id = id();
-    e.subspace_id = id();
-    e.path = path();
-    e.hints = hints();
-    e.fragment = fragment();
+    EntryUri e = common<EntryUri>();
     if (coin()) e.expected_digest = id();
     e.payload_from = maybe_u64();
     e.payload_to = maybe_u64();
@@ -85,12 +92,7 @@ class UriRandom {
   }
 
   AreaUri area() {
-    AreaUri a;
-    a.namespace_id = id();
-    a.subspace_id = id();
-    a.path = path();
-    a.hints = hints();
-    a.fragment = fragment();
+    AreaUri a = common<AreaUri>();
     a.max_count = u64();
     a.max_size = u64();
     a.timestamp_from = u64();
