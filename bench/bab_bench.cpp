@@ -2,7 +2,7 @@
 //   bab_plain_william3/<bytes>        plain one-shot hashing, the reference
 //   bab_outboard/<bytes>              digest + outboard in one pass (64 KiB pieces)
 //   bab_produce/<kind>/<bytes>        stream production from payload + outboard
-//   bab_verify/<kind>/<bytes>         verification, stream fed in 64 KiB pieces
+//   bab_verify/<kind>/<bytes>/<piece> verification, stream fed in <piece>-byte pieces
 // with <kind> one of baseline, light, light_k3.
 #include <benchmark/benchmark.h>
 
@@ -83,8 +83,9 @@ void verify(benchmark::State& state, int kind) {
     BabVerifier v = *BabVerifier::create(ob.digest, options(kind), std::nullopt);
     std::uint64_t released = 0;
     auto rel = [&](ByteView b) { released += b.size(); };
-    for (std::size_t pos = 0; pos < stream.size(); pos += kPiece)
-      (void)v.feed(ByteView(stream).subspan(pos, std::min(kPiece, stream.size() - pos)), rel);
+    const auto piece = static_cast<std::size_t>(state.range(1));
+    for (std::size_t pos = 0; pos < stream.size(); pos += piece)
+      (void)v.feed(ByteView(stream).subspan(pos, std::min(piece, stream.size() - pos)), rel);
     if (!v.finish().is_ok() || released != in.size()) state.SkipWithError("did not verify");
   }
   set_bytes(state);
@@ -101,7 +102,8 @@ int main(int argc, char** argv) {
       benchmark::RegisterBenchmark((std::string("bab_produce/") + kinds[k]).c_str(), produce, k)
           ->Arg(len);
       benchmark::RegisterBenchmark((std::string("bab_verify/") + kinds[k]).c_str(), verify, k)
-          ->Arg(len);
+          ->Args({len, 64 * 1024})
+          ->Args({len, 1 << 20});
     }
   }
   benchmark::Initialize(&argc, argv);

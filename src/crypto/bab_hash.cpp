@@ -63,8 +63,24 @@ class William3Bab final : public BabHash {
                    BabLabel* out) const override {
     // BabLabel is a plain 32-byte array, so the labels can be written in place.
     static_assert(sizeof(BabLabel) == w3::kOutLen);
-    w3::active_backend().hash_many(chunks, n, w3::kBlocksPerChunk, key_.data(), 0, 0,
-                                   w3::kChunkStart, w3::kChunkEnd, reinterpret_cast<std::uint8_t*>(out));
+    const w3::Backend& be = w3::active_backend();
+    const std::size_t degree = be.simd_degree;
+    std::size_t whole = n / degree * degree, rest = n - whole;
+    // A remainder of more than half the lanes is cheaper hashed as a full set of lanes (the
+    // padding lanes repeat a real chunk) than in the backend's narrower paths.
+    if (degree > 1 && degree <= 16 && rest > degree / 2) {
+      be.hash_many(chunks, whole, w3::kBlocksPerChunk, key_.data(), 0, 0, w3::kChunkStart,
+                   w3::kChunkEnd, reinterpret_cast<std::uint8_t*>(out));
+      const std::uint8_t* padded[16];
+      for (std::size_t i = 0; i < degree; ++i) padded[i] = chunks[whole + std::min(i, rest - 1)];
+      BabLabel tmp[16];
+      be.hash_many(padded, degree, w3::kBlocksPerChunk, key_.data(), 0, 0, w3::kChunkStart,
+                   w3::kChunkEnd, reinterpret_cast<std::uint8_t*>(tmp));
+      std::copy(tmp, tmp + rest, out + whole);
+      return;
+    }
+    be.hash_many(chunks, n, w3::kBlocksPerChunk, key_.data(), 0, 0, w3::kChunkStart,
+                 w3::kChunkEnd, reinterpret_cast<std::uint8_t*>(out));
   }
 
   void hash_inners(const std::uint8_t* const* pairs, std::size_t n, std::uint64_t len,

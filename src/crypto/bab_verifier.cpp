@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 
 namespace osier::crypto {
 
@@ -62,7 +63,7 @@ Status BabVerifier::flush_batch(const Release& release) {
   }
   BabLabel labels[kBatch];
   BabLabel full_labels[kBatch];
-  hash_->hash_chunks(full, nfull, full_labels);
+  chunk_labels(full, nfull, full_labels);
   for (std::size_t i = 0; i < nfull; ++i) labels[full_idx[i]] = full_labels[i];
   std::size_t n = batch_size_;
   batch_size_ = 0;
@@ -75,12 +76,97 @@ Status BabVerifier::flush_batch(const Release& release) {
   return Status::ok();
 }
 
+// Chunk hashing dominates verification and runs fastest with many chunks at once, so the
+// chunks wholly inside the piece are found ahead (by walking a copy of the layout) and hashed
+// together. Only the hashing moves ahead; every check still happens in stream order.
+std::size_t BabVerifier::precompute_chunks(ByteView piece) {
+  cache_n_ = cache_pos_ = 0;
+  pending_chunk_ = false;
+  if (!walker_ || done_) return 0;
+  const std::uint64_t cs = hash_->chunk_size();
+  BabStreamWalker sim = *walker_;
+  BabStreamItem item;
+  std::uint64_t pos = 0;
+  std::size_t taken = 0;
+  bool use_current = have_item_ && !prefix_item_;
+  const std::uint8_t* ptrs[kCacheChunks + 1];
+  std::size_t n = 0;
+  if (have_item_ && !buf_.empty()) {
+    // The rest of an item already begun. A chunk completed here joins the batch.
+    std::uint64_t rest = need_ - buf_.size();
+    if (!prefix_item_ && item_.kind == BabStreamItem::kGroup && item_.node.is_leaf() &&
+        item_.depth > 0 && need_ == cs && layout_.fully_in_slice(item_.node) &&
+        rest <= piece.size()) {
+      taken = static_cast<std::size_t>(rest);
+      append(buf_, piece.first(taken));
+      pending_chunk_ = true;
+      ptrs[n++] = buf_.data();
+    }
+    pos = rest;
+    use_current = false;
+  }
+  const std::size_t first_cached = n;
+  while (pos < piece.size() && n < kCacheChunks) {
+    if (use_current) {
+      item = item_;
+      use_current = false;
+    } else if (!sim.next(item)) {
+      break;
+    }
+    if (item.kind == BabStreamItem::kChildren) {
+      pos += (item.left == BabLabelMode::kSent ? 32 : 0) + (item.right == BabLabelMode::kSent ? 32 : 0);
+      continue;
+    }
+    std::uint64_t len = layout_.group_stream_len(*geo_, item.node, item.depth);
+    if (len > piece.size() - pos) break;
+    if (layout_.fully_in_slice(item.node) && item.depth > 0) {
+      for (std::uint64_t c = 0; c < item.node.chunk_count && n < kCacheChunks; ++c) {
+        if ((c + 1) * cs > len) break;  // the payload's short last chunk
+        ptrs[n++] = piece.data() + pos + c * cs;
+      }
+    }
+    pos += len;
+  }
+  BabLabel labels[kCacheChunks + 1];
+  hash_->hash_chunks(ptrs, n, labels);
+  if (pending_chunk_) pending_label_ = labels[0];
+  cache_n_ = n - first_cached;
+  for (std::size_t i = 0; i < cache_n_; ++i) {
+    cache_ptr_[i] = ptrs[first_cached + i];
+    cache_label_[i] = labels[first_cached + i];
+  }
+  return taken;
+}
+
+void BabVerifier::chunk_labels(const std::uint8_t* const* chunks, std::size_t n, BabLabel* out) {
+  const std::uint8_t* missing[kBulkChunks];
+  std::size_t missing_idx[kBulkChunks];
+  std::size_t nmissing = 0;
+  const std::less<const std::uint8_t*> before;
+  for (std::size_t i = 0; i < n; ++i) {
+    while (cache_pos_ < cache_n_ && before(cache_ptr_[cache_pos_], chunks[i])) ++cache_pos_;
+    if (cache_pos_ < cache_n_ && cache_ptr_[cache_pos_] == chunks[i]) {
+      out[i] = cache_label_[cache_pos_++];
+    } else {
+      missing_idx[nmissing] = i;
+      missing[nmissing++] = chunks[i];
+    }
+  }
+  if (nmissing == 0) return;
+  BabLabel labels[kBulkChunks];
+  hash_->hash_chunks(missing, nmissing, labels);
+  for (std::size_t i = 0; i < nmissing; ++i) out[missing_idx[i]] = labels[i];
+}
+
 Status BabVerifier::feed(ByteView piece, const Release& release) {
   OSIER_RETURN_IF_ERROR(failed_);
-  Status st = run(piece, release);
+  std::size_t taken = precompute_chunks(piece);
+  Status st = run(piece.subspan(taken), release);
   // Chunks batched before a failure precede it in the stream: release the valid ones.
   Status flushed = flush_batch(release);
   if (!flushed.is_ok()) st = flushed;
+  cache_n_ = cache_pos_ = 0;  // the pointers die with the piece
+  pending_chunk_ = false;
   if (!st.is_ok()) failed_ = st;
   return st;
 }
@@ -142,7 +228,6 @@ Status BabVerifier::run(ByteView piece, const Release& release) {
       data = piece.first(static_cast<std::size_t>(need_));
       piece = piece.subspan(static_cast<std::size_t>(need_));
     } else {
-      if (piece.empty()) return Status::ok();
       // need_ is capped by max_group_bytes_, so this reservation is bounded.
       if (buf_.empty()) buf_.reserve(static_cast<std::size_t>(need_));
       std::size_t take =
@@ -322,7 +407,7 @@ Result<std::size_t> BabVerifier::try_bulk(ByteView piece, const Release& release
   const std::size_t m = bulk_chunks_;
   const bool short_last = v.end_chunk() == geo_->num_chunks() && geo_->length() % cs != 0;
   const std::size_t full = short_last ? m - 1 : m;
-  hash_->hash_chunks(bulk_chunk_, full, bulk_levels_);
+  chunk_labels(bulk_chunk_, full, bulk_levels_);
   if (short_last) {
     bulk_levels_[m - 1] = hash_->hash_chunk({bulk_chunk_[m - 1], geo_->length() % cs}, false);
   }
@@ -392,6 +477,13 @@ Status BabVerifier::group(ByteView data, bool zero_copy, const Release& release)
     return Status::ok();
   }
   OSIER_RETURN_IF_ERROR(flush_batch(release));
+  if (pending_chunk_ && !zero_copy) {
+    // The chunk completed at the start of this piece, already hashed with the batch.
+    pending_chunk_ = false;
+    OSIER_RETURN_IF_ERROR(propagate(d, pending_label_));
+    do_release(data, release);
+    return Status::ok();
+  }
   num_spans_ = 0;
   std::size_t pos = 0;
   OSIER_ASSIGN_OR_RETURN(BabLabel candidate, eval(g, d, is_root, data, pos));

@@ -87,6 +87,9 @@ class BabVerifier {
   Status propagate(unsigned depth, BabLabel candidate);
   Status flush_batch(const Release& release);
   Result<std::size_t> try_bulk(ByteView piece, const Release& release);
+  // Returns how many bytes of `piece` it moved into buf_ to complete a pending chunk.
+  std::size_t precompute_chunks(ByteView piece);
+  void chunk_labels(const std::uint8_t* const* chunks, std::size_t n, BabLabel* out);
   bool bulk_parse(BabNode n, unsigned depth, ByteView data, std::size_t& pos);
   const BabLabel& bulk_label(BabNode n) const;
   void do_release(ByteView bytes, const Release& release);
@@ -131,6 +134,17 @@ class BabVerifier {
   BabLabel bulk_levels_[2 * kBulkChunks + 16];
   std::size_t bulk_level_off_[16]{};
   std::uint64_t bulk_first_ = 0;
+
+  // Labels of the full chunks found whole in the piece being fed, hashed in one batch before
+  // the piece is processed (in stream order, so lookups move forward only).
+  static constexpr std::size_t kCacheChunks = 512;
+  const std::uint8_t* cache_ptr_[kCacheChunks];
+  BabLabel cache_label_[kCacheChunks];
+  std::size_t cache_n_ = 0;
+  std::size_t cache_pos_ = 0;
+  // A chunk begun in an earlier piece and completed from this one, hashed with the batch.
+  bool pending_chunk_ = false;
+  BabLabel pending_label_{};
 
   std::uint64_t released_ = 0;
   bool done_ = false;
