@@ -236,7 +236,7 @@ Status Parser::parse_query(std::size_t begin, std::size_t end, Query& q) const {
     if (item == item_end) {
       return fail(item, begin == end ? "empty query after '?'" : "empty query parameter (a stray '&')");
     }
-    const std::size_t eq = std::min(text_.find('=', item), item_end);
+    const std::size_t eq = item + std::min(text_.substr(item, item_end - item).find('='), item_end - item);
     const Bytes key_bytes = decode(item, eq);
     const std::string key(as_chars(key_bytes));
     const std::string shown(text_.substr(item, std::min<std::size_t>(eq - item, 40)));
