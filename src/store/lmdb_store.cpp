@@ -436,6 +436,76 @@ Status LmdbStore::serve_payload(const model::NamespaceId& ns, const model::Subsp
   return crypto::bab_produce_stream(opts, entry.payload_length, data, outboard, sink);
 }
 
+Status LmdbStore::remove_stored(Txn& txn, EntryIndex& index, const model::NamespaceId& ns,
+                               const model::SubspaceId& subspace, const model::Path& path) {
+  const IndexItem* old = index.find(subspace, path);
+  if (!old) return error(ErrorCode::kInternal, "entry to remove is not in the index");
+  const model::Entry old_entry = old->entry;
+  OSIER_RETURN_IF_ERROR(txn.del(dbs_.entries, fmt::entry_key(ns, subspace, path)));
+  OSIER_RETURN_IF_ERROR(txn.del(dbs_.refs, ref_key(old_entry)));
+  OSIER_RETURN_IF_ERROR(change_refcount(txn, old_entry, -1));
+  (void)index.erase(subspace, path);
+  return Status::ok();
+}
+
+Status LmdbStore::finish_write(Txn& txn, const std::vector<model::NamespaceId>& touched) {
+  Status st = txn.commit();
+  if (!st) {
+    after_abort(touched);
+    pending_removals_.clear();
+    return st;
+  }
+  for (const auto& f : pending_removals_) file_remove(f);
+  pending_removals_.clear();
+  return Status::ok();
+}
+
+Result<std::uint64_t> LmdbStore::forget_range(const model::NamespaceId& ns,
+                                              const model::D3Range& range) {
+  std::lock_guard lock(mu_);
+  std::vector<model::NamespaceId> touched{ns};
+  auto run = [&]() -> Result<std::uint64_t> {
+    OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), false));
+    OSIER_ASSIGN_OR_RETURN(EntryIndex * index, index_for(txn, ns));
+    std::vector<std::pair<model::SubspaceId, model::Path>> keys;
+    index->visit(range, [&](const IndexItem& item) {
+      keys.emplace_back(item.entry.subspace_id, item.entry.path);
+      return true;
+    });
+    for (const auto& [ss, path] : keys) {
+      OSIER_RETURN_IF_ERROR(remove_stored(txn, *index, ns, ss, path));
+    }
+    OSIER_RETURN_IF_ERROR(finish_write(txn, touched));
+    return std::uint64_t{keys.size()};
+  };
+  auto res = run();
+  if (!res) {
+    after_abort(touched);
+    pending_removals_.clear();
+  }
+  return res;
+}
+
+Status LmdbStore::forget_payload(const model::NamespaceId& ns, const model::SubspaceId& subspace,
+                                 const model::Path& path) {
+  std::lock_guard lock(mu_);
+  OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), false));
+  OSIER_ASSIGN_OR_RETURN(auto loc, locate(txn, ns, subspace, path));
+  if (!loc) return error(ErrorCode::kNotFound, "no such entry");
+  const PayloadKey key = payload_key(loc->entry.entry);
+  fmt::PayloadRecord rec = std::move(loc->record);
+  if (rec.in_file && rec.held > 0) {
+    pending_removals_.push_back(payload_file(key));
+    pending_removals_.push_back(payload_file(key) + ".obao");
+  }
+  rec.held = 0;
+  rec.inline_bytes.clear();
+  appenders_.erase(key);
+  OSIER_RETURN_IF_ERROR(txn.put(dbs_.payloads, key, fmt::encode_payload_record(rec)));
+  OSIER_RETURN_IF_ERROR(finish_write(txn, {}));
+  return payload_grew(key, 0);
+}
+
 std::size_t LmdbStore::loaded_namespaces() {
   std::lock_guard lock(mu_);
   return loaded_.size();
@@ -464,13 +534,7 @@ Result<IngestResult> LmdbStore::ingest_in(Txn& txn, const AuthorisedEntry& ae, T
   if (plan.obsolete) return IngestResult::obsolete();
   touched.push_back(e.namespace_id);
   for (const model::Path& p : plan.pruned) {
-    const IndexItem* old = index->find(e.subspace_id, p);
-    if (!old) return error(ErrorCode::kInternal, "pruned entry vanished from the index");
-    const model::Entry old_entry = old->entry;
-    OSIER_RETURN_IF_ERROR(txn.del(dbs_.entries, fmt::entry_key(e.namespace_id, e.subspace_id, p)));
-    OSIER_RETURN_IF_ERROR(txn.del(dbs_.refs, ref_key(old_entry)));
-    OSIER_RETURN_IF_ERROR(change_refcount(txn, old_entry, -1));
-    (void)index->erase(e.subspace_id, p);
+    OSIER_RETURN_IF_ERROR(remove_stored(txn, *index, e.namespace_id, e.subspace_id, p));
   }
   OSIER_RETURN_IF_ERROR(txn.put(dbs_.entries, fmt::entry_key(e.namespace_id, e.subspace_id, e.path),
                                 fmt::encode_entry_value(e, ae.token)));
@@ -493,17 +557,14 @@ Result<std::vector<IngestResult>> LmdbStore::write_batch(std::span<const Authori
       OSIER_ASSIGN_OR_RETURN(IngestResult r, ingest_in(txn, ae, trust, touched));
       out.push_back(std::move(r));
     }
-    OSIER_RETURN_IF_ERROR(txn.commit());
+    OSIER_RETURN_IF_ERROR(finish_write(txn, touched));
     return out;
   };
   auto res = run();
   if (!res) {
     after_abort(touched);
     pending_removals_.clear();
-    return res;
   }
-  for (const auto& f : pending_removals_) file_remove(f);
-  pending_removals_.clear();
   return res;
 }
 

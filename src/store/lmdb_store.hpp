@@ -82,6 +82,10 @@ class LmdbStore final : public Store {
 
   // How many namespaces have their index in memory (for tests of lazy loading).
   std::size_t loaded_namespaces();
+  Result<std::uint64_t> forget_range(const model::NamespaceId& namespace_id,
+                                     const model::D3Range& range) override;
+  Status forget_payload(const model::NamespaceId& namespace_id, const model::SubspaceId& subspace,
+                        const model::Path& path) override;
   Result<std::size_t> payload_count() override;
   // The file a large payload's bytes live in (its outboard: the same name plus ".obao").
   std::string payload_file(const PayloadKey& key) const;
@@ -104,6 +108,12 @@ class LmdbStore final : public Store {
                                                 Trust trust);
   void after_abort(const std::vector<model::NamespaceId>& touched);
   Status change_refcount(lmdb::Txn& txn, const model::Entry& entry, int delta);
+  // Removes a stored entry (disk records, payload reference, index item).
+  Status remove_stored(lmdb::Txn& txn, EntryIndex& index, const model::NamespaceId& ns,
+                       const model::SubspaceId& subspace, const model::Path& path);
+  // Commits `txn`, then removes the files of payloads it dropped; on failure forgets the
+  // in-memory state of `touched` namespaces.
+  Status finish_write(lmdb::Txn& txn, const std::vector<model::NamespaceId>& touched);
   // The stored entry and its payload record (nullopt record: none yet).
   struct Located {
     AuthorisedEntry entry;

@@ -167,6 +167,40 @@ Status MemoryStore::serve_payload(const model::NamespaceId& ns, const model::Sub
   return crypto::bab_produce_stream(opts, item->entry.payload_length, data, outboard, sink);
 }
 
+Result<std::uint64_t> MemoryStore::forget_range(const model::NamespaceId& ns,
+                                                const model::D3Range& range) {
+  std::lock_guard lock(mu_);
+  auto it = namespaces_.find(ns);
+  if (it == namespaces_.end()) return std::uint64_t{0};
+  std::vector<std::pair<model::SubspaceId, model::Path>> keys;
+  it->second.visit(range, [&](const IndexItem& item) {
+    keys.emplace_back(item.entry.subspace_id, item.entry.path);
+    return true;
+  });
+  for (const auto& [ss, path] : keys) {
+    auto old = it->second.erase(ss, path);
+    if (old) unref_payload(old->entry);
+  }
+  if (it->second.size() == 0) namespaces_.erase(it);
+  return std::uint64_t{keys.size()};
+}
+
+Status MemoryStore::forget_payload(const model::NamespaceId& ns, const model::SubspaceId& subspace,
+                                   const model::Path& path) {
+  std::lock_guard lock(mu_);
+  const IndexItem* item = find_item(ns, subspace, path);
+  if (!item) return error(ErrorCode::kNotFound, "no such entry");
+  auto it = payloads_.find(payload_key(item->entry));
+  if (it == payloads_.end()) return Status::ok();
+  Payload& p = it->second;
+  p.data.clear();
+  p.data.shrink_to_fit();
+  p.outboard.reset();
+  p.appender.reset();
+  payload_grew(p);
+  return Status::ok();
+}
+
 Result<IngestResult> MemoryStore::ingest(const AuthorisedEntry& entry, Trust trust) {
   std::lock_guard lock(mu_);
   return ingest_locked(entry, trust);

@@ -50,6 +50,10 @@ class MemoryStore final : public Store {
                        const model::Path& path, const crypto::BabStreamOptions& opts,
                        const ByteSink& sink) override;
 
+  Result<std::uint64_t> forget_range(const model::NamespaceId& namespace_id,
+                                     const model::D3Range& range) override;
+  Status forget_payload(const model::NamespaceId& namespace_id, const model::SubspaceId& subspace,
+                        const model::Path& path) override;
   Result<std::size_t> payload_count() override;
 
  private:

@@ -31,4 +31,22 @@ Result<Fingerprint> Store::fingerprint(const model::NamespaceId& namespace_id,
   return s.fingerprint;
 }
 
+Result<std::uint64_t> Store::forget_area(const model::NamespaceId& namespace_id,
+                                         const model::Area& area) {
+  return forget_range(namespace_id, model::area_to_range(area));
+}
+
+Result<bool> Store::forget_entry(const model::NamespaceId& namespace_id,
+                                 const model::SubspaceId& subspace, const model::Path& path) {
+  // [path, successor) holds path alone; with no successor, path is the greatest path.
+  const model::D3Range one{model::SubspaceRange{subspace, model::subspace_successor(subspace)},
+                           model::PathRange{path, path.successor()}, model::TimeRange::full()};
+  OSIER_ASSIGN_OR_RETURN(std::uint64_t n, forget_range(namespace_id, one));
+  return n > 0;
+}
+
+Result<std::uint64_t> Store::forget_namespace(const model::NamespaceId& namespace_id) {
+  return forget_range(namespace_id, model::D3Range::full());
+}
+
 }  // namespace osier::store

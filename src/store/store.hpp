@@ -103,6 +103,23 @@ class Store {
                                const model::SubspaceId& subspace, const model::Path& path,
                                const crypto::BabStreamOptions& opts, const ByteSink& sink) = 0;
 
+  // ---- Local forgetting: drops data from this store only. Not a Willow deletion — a peer may
+  // send the same entries again. Space is reclaimed: LMDB reuses the freed pages, payload files
+  // are removed.
+
+  // Forgets every entry of the range; returns how many.
+  virtual Result<std::uint64_t> forget_range(const model::NamespaceId& namespace_id,
+                                             const model::D3Range& range) = 0;
+  Result<std::uint64_t> forget_area(const model::NamespaceId& namespace_id,
+                                    const model::Area& area);
+  Result<bool> forget_entry(const model::NamespaceId& namespace_id,
+                            const model::SubspaceId& subspace, const model::Path& path);
+  Result<std::uint64_t> forget_namespace(const model::NamespaceId& namespace_id);
+  // Forgets the payload bytes of an entry (the entry stays, holding 0 bytes) — and so of every
+  // entry sharing that payload.
+  virtual Status forget_payload(const model::NamespaceId& namespace_id,
+                                const model::SubspaceId& subspace, const model::Path& path) = 0;
+
   // How many distinct payloads the store keeps records for (diagnostics, tests).
   virtual Result<std::size_t> payload_count() = 0;
 

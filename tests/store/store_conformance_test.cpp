@@ -385,7 +385,43 @@ TYPED_TEST_P(StoreConformance, ReopenKeepsEverything) {
   EXPECT_TRUE(this->store().check());
 }
 
-REGISTER_TYPED_TEST_SUITE_P(StoreConformance, PruningCases, RejectsUnauthorised,
+TYPED_TEST_P(StoreConformance, ForgettingAreasEntriesAndNamespaces) {
+  StoreRandom rnd(21);
+  auto held = fill(*this, rnd, 500);
+  for (int q = 0; q < 30; ++q) {
+    const NamespaceId ns = rnd.namespace_id();
+    const model::Area area = rnd.area();
+    std::vector<LengthyAuthorisedEntry> keep;
+    for (const auto& e : held[ns]) {
+      if (!area.includes(e.authorised.entry)) keep.push_back(e);
+    }
+    auto n = this->store().forget_area(ns, area);
+    ASSERT_TRUE(n);
+    EXPECT_EQ(*n, held[ns].size() - keep.size());
+    held[ns] = keep;
+    EXPECT_EQ(this->all(ns), keep);
+    if (q % 10 == 0) this->reopen();
+  }
+  Status st = this->store().check();
+  ASSERT_TRUE(st) << st.to_string();
+  // One entry.
+  for (auto& [ns, es] : held) {
+    if (es.empty()) continue;
+    const Entry e = es.front().authorised.entry;
+    EXPECT_TRUE(this->store().forget_entry(ns, e.subspace_id, e.path).value());
+    EXPECT_FALSE(this->store().forget_entry(ns, e.subspace_id, e.path).value());
+    EXPECT_FALSE(this->store().get(ns, e.subspace_id, e.path).value().has_value());
+    EXPECT_EQ(this->all(ns).size(), es.size() - 1);
+  }
+  // Whole namespaces: nothing left, payload records collected.
+  for (auto& [ns, es] : held) ASSERT_TRUE(this->store().forget_namespace(ns));
+  EXPECT_TRUE(this->store().namespaces().value().empty());
+  EXPECT_EQ(this->store().payload_count().value(), 0u);
+  st = this->store().check();
+  EXPECT_TRUE(st) << st.to_string();
+}
+
+REGISTER_TYPED_TEST_SUITE_P(StoreConformance, ForgettingAreasEntriesAndNamespaces, PruningCases, RejectsUnauthorised,
                             RandomIngestMatchesReferenceJoin, SummariesOfRandomRangesMatchBruteForce,
                             QueriesMatchBruteForce, AreaOfInterestMatchesBruteForce,
                             SplitCoversExactly, SplitIsBalancedOnALargeStore,

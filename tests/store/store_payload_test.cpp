@@ -228,6 +228,25 @@ TYPED_TEST_P(StorePayloads, DeduplicatedAndCollected) {
   EXPECT_TRUE(this->store().check());
 }
 
+TYPED_TEST_P(StorePayloads, ForgettingAPayloadKeepsTheEntry) {
+  const Bytes payload = make_payload(30000, 8);
+  const auto ae = entry_for(payload, "f");
+  this->put(ae);
+  ASSERT_TRUE(this->store().write_payload(ae.entry.namespace_id, ae.entry.subspace_id,
+                                          ae.entry.path, pieces_of(payload, 5000)));
+  const auto before = this->store().fingerprint(ae.entry.namespace_id, model::D3Range::full()).value();
+  ASSERT_TRUE(this->store().forget_payload(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path));
+  EXPECT_EQ(this->state(ae), (PayloadState{payload.size(), 0}));
+  EXPECT_NE(this->store().fingerprint(ae.entry.namespace_id, model::D3Range::full()).value(), before);
+  EXPECT_TRUE(this->store().check());
+  this->reopen();
+  EXPECT_EQ(this->state(ae), (PayloadState{payload.size(), 0}));
+  ASSERT_TRUE(this->store().write_payload(ae.entry.namespace_id, ae.entry.subspace_id,
+                                          ae.entry.path, pieces_of(payload, 5000)));
+  EXPECT_EQ(this->store().fingerprint(ae.entry.namespace_id, model::D3Range::full()).value(), before);
+  EXPECT_TRUE(this->store().check());
+}
+
 TYPED_TEST_P(StorePayloads, ServesVerifiableSlices) {
   const Bytes payload = make_payload(9000, 5);
   const auto ae = entry_for(payload, "v");
@@ -251,7 +270,7 @@ REGISTER_TYPED_TEST_SUITE_P(StorePayloads, LocalWriteSmallAndLarge,
                             AppendVerifiedStreamInPiecesAcrossReopen,
                             TamperedStreamKeepsTheVerifiedPrefix,
                             TamperedSinglePieceKeepsMostOfThePrefix, DeduplicatedAndCollected,
-                            ServesVerifiableSlices);
+                            ForgettingAPayloadKeepsTheEntry, ServesVerifiableSlices);
 INSTANTIATE_TYPED_TEST_SUITE_P(All, StorePayloads, testing::StoreFactories);
 
 }  // namespace
