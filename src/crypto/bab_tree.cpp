@@ -7,7 +7,6 @@ namespace osier::crypto {
 namespace {
 constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
 
-bool contains_chunk(BabNode n, std::uint64_t c) { return n.first_chunk <= c && c < n.end_chunk(); }
 }  // namespace
 
 std::uint64_t BabGeometry::pair_index_of(BabNode n) const {
@@ -34,35 +33,6 @@ std::uint64_t bab_light_period(std::uint64_t chunk_size, std::uint64_t width, un
   return skipped == kMax ? kMax : skipped + 1;
 }
 
-void BabLayout::child_modes(BabNode parent, unsigned depth, bool in_group, BabLabelMode& left,
-                            BabLabelMode& right) const {
-  // spec: bab#left_skip — the receiver already holds the children's labels of the first
-  // left_skip (right_skip) nodes on the path to the slice's first (last) chunk.
-  bool skip = (depth < left_skip && contains_chunk(parent, slice_begin)) ||
-              (depth < right_skip && contains_chunk(parent, slice_end - 1));
-  BabNode children[2] = {BabGeometry::left_child(parent), BabGeometry::right_child(parent)};
-  BabLabelMode modes[2];
-  for (int i = 0; i < 2; ++i) {
-    const BabNode c = children[i];
-    if (skip) {
-      modes[i] = BabLabelMode::kSkipped;
-    } else if (!in_slice(c)) {
-      // spec: bab#slice_streaming — labels off the slice's paths are never omitted.
-      modes[i] = BabLabelMode::kSent;
-    } else if (in_group) {
-      modes[i] = BabLabelMode::kOmitted;
-    } else if (i == 1) {
-      modes[i] = BabLabelMode::kSent;
-    } else {
-      // A left child of an ungrouped node covers at least one whole group: layer >= k.
-      std::uint64_t above_k = BabGeometry::layer(c) - k;
-      modes[i] = above_k % light_period == 0 ? BabLabelMode::kSent : BabLabelMode::kOmitted;
-    }
-  }
-  left = modes[0];
-  right = modes[1];
-}
-
 std::uint64_t BabLayout::group_stream_len(const BabGeometry& geo, BabNode g,
                                           unsigned depth) const {
   if (fully_in_slice(g)) return geo.byte_len(g);
@@ -81,27 +51,6 @@ std::uint64_t BabLayout::group_stream_len(const BabGeometry& geo, BabNode g,
 BabStreamWalker::BabStreamWalker(const BabGeometry& geo, const BabLayout& layout)
     : geo_(geo), layout_(layout) {
   if (layout_.slice_begin < layout_.slice_end) stack_[size_++] = {geo_.root(), 0, true, 0};
-}
-
-bool BabStreamWalker::next(BabStreamItem& item) {
-  if (size_ == 0) return false;
-  Frame f = stack_[--size_];
-  item.node = f.node;
-  item.depth = f.depth;
-  item.is_left = f.is_left;
-  item.pair_base = f.pair_base;
-  if (layout_.is_grouped(f.node)) {
-    item.kind = BabStreamItem::kGroup;
-    return true;
-  }
-  item.kind = BabStreamItem::kChildren;
-  layout_.child_modes(f.node, f.depth, false, item.left, item.right);
-  BabNode l = BabGeometry::left_child(f.node), r = BabGeometry::right_child(f.node);
-  if (layout_.in_slice(r)) {
-    stack_[size_++] = {r, f.depth + 1, false, BabGeometry::right_base(f.node, f.pair_base)};
-  }
-  if (layout_.in_slice(l)) stack_[size_++] = {l, f.depth + 1, true, f.pair_base};
-  return true;
 }
 
 void BabStreamWalker::skip_below(BabNode node) {

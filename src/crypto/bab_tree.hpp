@@ -158,4 +158,58 @@ class BabStreamWalker {
 // + 1 for light streams, 1 for baseline ones. Saturates.
 std::uint64_t bab_light_period(std::uint64_t chunk_size, std::uint64_t width, unsigned k);
 
+// Inline: both run once per tree node while producing or verifying.
+
+inline void BabLayout::child_modes(BabNode parent, unsigned depth, bool in_group,
+                                   BabLabelMode& left, BabLabelMode& right) const {
+  // spec: bab#left_skip — the receiver already holds the children's labels of the first
+  // left_skip (right_skip) nodes on the path to the slice's first (last) chunk.
+  auto contains = [&](std::uint64_t c) { return parent.first_chunk <= c && c < parent.end_chunk(); };
+  bool skip = (depth < left_skip && contains(slice_begin)) ||
+              (depth < right_skip && contains(slice_end - 1));
+  BabNode children[2] = {BabGeometry::left_child(parent), BabGeometry::right_child(parent)};
+  BabLabelMode modes[2];
+  for (int i = 0; i < 2; ++i) {
+    const BabNode c = children[i];
+    if (skip) {
+      modes[i] = BabLabelMode::kSkipped;
+    } else if (!in_slice(c)) {
+      // spec: bab#slice_streaming — labels off the slice's paths are never omitted.
+      modes[i] = BabLabelMode::kSent;
+    } else if (in_group) {
+      modes[i] = BabLabelMode::kOmitted;
+    } else if (i == 1) {
+      modes[i] = BabLabelMode::kSent;
+    } else {
+      // A left child of an ungrouped node covers at least one whole group: layer >= k.
+      std::uint64_t above_k = BabGeometry::layer(c) - k;
+      bool keep = light_period == 1 || above_k % light_period == 0;
+      modes[i] = keep ? BabLabelMode::kSent : BabLabelMode::kOmitted;
+    }
+  }
+  left = modes[0];
+  right = modes[1];
+}
+
+inline bool BabStreamWalker::next(BabStreamItem& item) {
+  if (size_ == 0) return false;
+  Frame f = stack_[--size_];
+  item.node = f.node;
+  item.depth = f.depth;
+  item.is_left = f.is_left;
+  item.pair_base = f.pair_base;
+  if (layout_.is_grouped(f.node)) {
+    item.kind = BabStreamItem::kGroup;
+    return true;
+  }
+  item.kind = BabStreamItem::kChildren;
+  layout_.child_modes(f.node, f.depth, false, item.left, item.right);
+  BabNode l = BabGeometry::left_child(f.node), r = BabGeometry::right_child(f.node);
+  if (layout_.in_slice(r)) {
+    stack_[size_++] = {r, f.depth + 1, false, BabGeometry::right_base(f.node, f.pair_base)};
+  }
+  if (layout_.in_slice(l)) stack_[size_++] = {l, f.depth + 1, true, f.pair_base};
+  return true;
+}
+
 }  // namespace osier::crypto
