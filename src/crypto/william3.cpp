@@ -38,8 +38,8 @@ Cv ChunkState::output(bool is_root) const {
   Cv out = cv;
   std::uint8_t block[kBlockLen] = {};
   std::memcpy(block, buf, buf_len);
-  std::uint8_t f = flags | kChunkEnd | (blocks_compressed == 0 ? kChunkStart : 0) |
-                   (is_root ? kRoot : 0);
+  std::uint8_t f =
+      flags | kChunkEnd | (blocks_compressed == 0 ? kChunkStart : 0) | (is_root ? kRoot : 0);
   // WILLIAM3 labels chunks with t = 0, whatever their index.
   active_backend().compress_in_place(out.data(), block, buf_len, 0, f);
   return out;

@@ -20,8 +20,8 @@ std::uint64_t os_enabled_state() {
   return (static_cast<std::uint64_t>(hi) << 32) | lo;
 }
 
-constexpr std::uint64_t kXmmYmm = 0x6;      // SSE and AVX state
-constexpr std::uint64_t kZmmMasks = 0xe0;   // opmask registers, ZMM0-15 upper halves, ZMM16-31
+constexpr std::uint64_t kXmmYmm = 0x6;     // SSE and AVX state
+constexpr std::uint64_t kZmmMasks = 0xe0;  // opmask registers, ZMM0-15 upper halves, ZMM16-31
 
 struct Support {
   bool sse41, avx2, avx512;
@@ -35,8 +35,8 @@ Support detect() {
   Support s;
   s.sse41 = __builtin_cpu_supports("sse4.1");
   s.avx2 = s.sse41 && ymm && __builtin_cpu_supports("avx2");
-  s.avx512 = s.avx2 && zmm && __builtin_cpu_supports("avx512f") &&
-             __builtin_cpu_supports("avx512vl");
+  s.avx512 =
+      s.avx2 && zmm && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
   return s;
 }
 

@@ -80,13 +80,13 @@ inline __m256i rotr(__m256i x) {
   return _mm256_ror_epi32(x, N);
 #else
   if constexpr (N == 16) {
-    return _mm256_shuffle_epi8(x, _mm256_setr_epi8(2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12,
-                                                   13, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14,
-                                                   15, 12, 13));
+    return _mm256_shuffle_epi8(
+        x, _mm256_setr_epi8(2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13, 2, 3, 0, 1, 6, 7,
+                            4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
   } else if constexpr (N == 8) {
-    return _mm256_shuffle_epi8(x, _mm256_setr_epi8(1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15,
-                                                   12, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13,
-                                                   14, 15, 12));
+    return _mm256_shuffle_epi8(
+        x, _mm256_setr_epi8(1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12, 1, 2, 3, 0, 5, 6,
+                            7, 4, 9, 10, 11, 8, 13, 14, 15, 12));
   } else {
     return _mm256_or_si256(_mm256_srli_epi32(x, N), _mm256_slli_epi32(x, 32 - N));
   }
@@ -227,22 +227,13 @@ void hash_lanes(const std::uint8_t* const* inputs, std::size_t blocks, const std
     alignas(sizeof(Reg)) Reg m[16];
     L::load_transposed(inputs, b * kBlockLen, m);
     // The third row holds WILLIAM3's IV, not BLAKE3's (spec: bab#instantiations_william).
-    Reg v[16] = {h[0],
-                 h[1],
-                 h[2],
-                 h[3],
-                 h[4],
-                 h[5],
-                 h[6],
-                 h[7],
-                 L::set1(kIv[0]),
-                 L::set1(kIv[1]),
-                 L::set1(kIv[2]),
-                 L::set1(kIv[3]),
-                 L::set1(static_cast<std::uint32_t>(t)),
-                 L::set1(static_cast<std::uint32_t>(t >> 32)),
-                 L::set1(static_cast<std::uint32_t>(kBlockLen)),
-                 L::set1(block_flags)};
+    Reg v[16];
+    for (int i = 0; i < 8; ++i) v[i] = h[i];
+    for (int i = 0; i < 4; ++i) v[8 + i] = L::set1(kIv[i]);
+    v[12] = L::set1(static_cast<std::uint32_t>(t));
+    v[13] = L::set1(static_cast<std::uint32_t>(t >> 32));
+    v[14] = L::set1(static_cast<std::uint32_t>(kBlockLen));
+    v[15] = L::set1(block_flags);
     round_lanes<L, 0>(v, message_operands(m));
     round_lanes<L, 1>(v, message_operands(m));
     round_lanes<L, 2>(v, message_operands(m));
@@ -285,9 +276,9 @@ struct Lanes8 : Ops256 {
   static void load_transposed(const std::uint8_t* const* in, std::size_t offset, Reg m[16]) {
     for (std::size_t q = 0; q < 4; ++q) {
       for (std::size_t i = 0; i < 4; ++i)
-        m[4 * q + i] = _mm256_loadu2_m128i(
-            reinterpret_cast<const __m128i*>(in[i + 4] + offset + 16 * q),
-            reinterpret_cast<const __m128i*>(in[i] + offset + 16 * q));
+        m[4 * q + i] =
+            _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(in[i + 4] + offset + 16 * q),
+                                reinterpret_cast<const __m128i*>(in[i] + offset + 16 * q));
       transpose4_blocks<Ops256>(m + 4 * q);
     }
     for (std::size_t i = 0; i < 8; ++i)
@@ -387,8 +378,8 @@ inline Reg opaque(Reg x) {
 // a + x is ready before b, and adding b last keeps one add on the chain instead of two
 // (compilers would otherwise reassociate the sum).
 template <class W>
-inline void g_rows(typename W::Reg& a, typename W::Reg& b, typename W::Reg& c,
-                   typename W::Reg& d, typename W::Reg x, typename W::Reg y) {
+inline void g_rows(typename W::Reg& a, typename W::Reg& b, typename W::Reg& c, typename W::Reg& d,
+                   typename W::Reg x, typename W::Reg y) {
   a = W::add(opaque(W::add(a, x)), b);
   d = rotr<16>(W::xor_(d, a));
   c = W::add(c, d);
@@ -516,12 +507,12 @@ void compress_in_place_rows(std::uint32_t cv[8], const std::uint8_t block[kBlock
                             std::uint8_t block_len, std::uint64_t t, std::uint8_t flags) {
   __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(cv));
   __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(cv + 4));
-  __m128i d = _mm_setr_epi32(static_cast<int>(static_cast<std::uint32_t>(t)),
-                             static_cast<int>(static_cast<std::uint32_t>(t >> 32)), block_len,
-                             flags);
+  __m128i d =
+      _mm_setr_epi32(static_cast<int>(static_cast<std::uint32_t>(t)),
+                     static_cast<int>(static_cast<std::uint32_t>(t >> 32)), block_len, flags);
   const auto* q = reinterpret_cast<const __m128i*>(block);
-  compress_rows<Rows1>(a, b, d, _mm_loadu_si128(q), _mm_loadu_si128(q + 1),
-                       _mm_loadu_si128(q + 2), _mm_loadu_si128(q + 3));
+  compress_rows<Rows1>(a, b, d, _mm_loadu_si128(q), _mm_loadu_si128(q + 1), _mm_loadu_si128(q + 2),
+                       _mm_loadu_si128(q + 3));
   _mm_storeu_si128(reinterpret_cast<__m128i*>(cv), a);
   _mm_storeu_si128(reinterpret_cast<__m128i*>(cv + 4), b);
 }
@@ -531,10 +522,9 @@ void compress_in_place_rows(std::uint32_t cv[8], const std::uint8_t block[kBlock
 // Inputs go through the first type while enough are left, then the next ones; the last
 // type takes a single input, so nothing is left over.
 template <class... Ws>
-void hash_many_simd(const std::uint8_t* const* inputs, std::size_t num_inputs,
-                    std::size_t blocks, const std::uint32_t key[8], std::uint64_t t,
-                    std::uint8_t flags, std::uint8_t flags_start, std::uint8_t flags_end,
-                    std::uint8_t* out) {
+void hash_many_simd(const std::uint8_t* const* inputs, std::size_t num_inputs, std::size_t blocks,
+                    const std::uint32_t key[8], std::uint64_t t, std::uint8_t flags,
+                    std::uint8_t flags_start, std::uint8_t flags_end, std::uint8_t* out) {
   auto run = [&](auto way) {
     using W = decltype(way);
     for (; num_inputs >= W::kLanes; num_inputs -= W::kLanes) {

@@ -50,11 +50,11 @@ TEST_F(William3Backends, HashManyMatchesPortable) {
     bool keyed;
   };
   const Params params[] = {
-      {0, 0, kChunkStart, kChunkEnd, false},               // chunks
-      {0, kKeyedHash, kChunkStart, kChunkEnd, true},       // keyed chunks
-      {2048, kParent, 0, 0, false},                        // parents of two chunks
+      {0, 0, kChunkStart, kChunkEnd, false},                    // chunks
+      {0, kKeyedHash, kChunkStart, kChunkEnd, true},            // keyed chunks
+      {2048, kParent, 0, 0, false},                             // parents of two chunks
       {(1ull << 35) + 3072, kParent | kKeyedHash, 0, 0, true},  // t needs both words
-      {0xfedcba9876543210ull, 0, kRoot, kChunkEnd, false}, // odd combinations too
+      {0xfedcba9876543210ull, 0, kRoot, kChunkEnd, false},      // odd combinations too
   };
   std::mt19937_64 rng(1);
   constexpr std::size_t kMaxInputs = 40;
@@ -77,8 +77,8 @@ TEST_F(William3Backends, HashManyMatchesPortable) {
                         p.flags_end, got.data());
           ASSERT_EQ(got.back(), 0xaa) << be->name << " wrote past its output";
           got.pop_back();
-          ASSERT_EQ(got, want) << be->name << " n=" << n << " blocks=" << blocks
-                               << " t=" << p.t << " flags=" << int(p.flags);
+          ASSERT_EQ(got, want) << be->name << " n=" << n << " blocks=" << blocks << " t=" << p.t
+                               << " flags=" << int(p.flags);
         }
       }
     }
@@ -106,9 +106,9 @@ TEST_F(William3Backends, CompressInPlaceMatchesPortable) {
 // Lengths around every edge of the tree (blocks, chunks, powers of two of chunks), then
 // random ones up to a few MiB.
 std::vector<std::size_t> digest_lengths() {
-  std::vector<std::size_t> lens = {0,    1,    63,   64,   65,        1023,     1024,
-                                   1025, 2047, 2048, 2049, 3073,      16384,    16385,
-                                   17 * 1024, 128 * 1024, 128 * 1024 + 1, (1 << 20) + 1};
+  std::vector<std::size_t> lens = {
+      0,    1,    63,   64,    65,    1023,      1024,       1025,           2047,
+      2048, 2049, 3073, 16384, 16385, 17 * 1024, 128 * 1024, 128 * 1024 + 1, (1 << 20) + 1};
   std::mt19937_64 rng(3);
   for (int i = 0; i < 100; ++i) {
     std::size_t max = i < 60 ? 64 * 1024 : (i < 95 ? 1 << 20 : 3 << 20);

@@ -3,9 +3,9 @@
 // batched, lazily merging hasher and for the SIMD backends.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <algorithm>
 #include <random>
 
 #include "base/bytes.hpp"
@@ -35,7 +35,8 @@ inline crypto::w3::Cv william3_reference_label(const std::uint8_t* in, std::uint
       std::uint8_t block[kBlockLen] = {};
       std::size_t n = std::min<std::uint64_t>(kBlockLen, len - b * kBlockLen);
       if (n > 0) std::memcpy(block, in + b * kBlockLen, n);
-      std::uint8_t f = flags | (b == 0 ? kChunkStart : 0) | (b + 1 == blocks ? kChunkEnd | root : 0);
+      std::uint8_t f =
+          flags | (b == 0 ? kChunkStart : 0) | (b + 1 == blocks ? kChunkEnd | root : 0);
       compress(cv.data(), block, static_cast<std::uint8_t>(n), 0, f);
     }
     return cv;
@@ -59,10 +60,9 @@ inline crypto::William3Digest william3_reference(ByteView in) {
 inline crypto::William3Digest william3_keyed_reference(const crypto::William3Key& key,
                                                        ByteView in) {
   crypto::William3Digest d;
-  crypto::w3::store_cv(d.data(),
-                       william3_reference_label(in.data(), in.size(),
-                                                crypto::w3::load_cv(key.data()),
-                                                crypto::w3::kKeyedHash, true));
+  crypto::w3::store_cv(
+      d.data(), william3_reference_label(in.data(), in.size(), crypto::w3::load_cv(key.data()),
+                                         crypto::w3::kKeyedHash, true));
   return d;
 }
 
