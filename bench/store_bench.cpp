@@ -1,0 +1,248 @@
+// Store benchmarks on 100k entries, for MemoryStore and LmdbStore: ingest rate, point lookups,
+// area queries, fingerprints of random 3d ranges (with and without a time restriction), splits,
+// and (LMDB) loading a namespace's index on first use. Results: docs/benchmarks.md "## Store".
+#include <benchmark/benchmark.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "store/authoriser.hpp"
+#include "store/lmdb_store.hpp"
+#include "store/memory_store.hpp"
+
+namespace {
+
+using namespace osier;
+using namespace osier::store;
+
+constexpr std::size_t kEntries = 100000;
+
+// "<c><n>" (spelled out because g++ 12 warns falsely on string + to_string).
+std::string named(char c, std::uint64_t n) {
+  std::string s(1, c);
+  s += std::to_string(n);
+  return s;
+}
+
+model::NamespaceId the_ns() {
+  model::NamespaceId ns{};
+  ns.fill(0x20);
+  return ns;
+}
+
+model::SubspaceId subspace_no(std::uint64_t i) {
+  model::SubspaceId s{};
+  s.fill(0x42);
+  s.back() = static_cast<std::uint8_t>(i);
+  return s;
+}
+
+// 16 subspaces; paths /<dir 0..99>/<file i>; timestamps spread over 10^6.
+std::vector<AuthorisedEntry> make_entries(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<AuthorisedEntry> out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    AuthorisedEntry ae;
+    ae.entry.namespace_id = the_ns();
+    ae.entry.subspace_id = subspace_no(rng() % 16);
+    ae.entry.path =
+        model::Path::from_strings({named('d', rng() % 100), named('f', i)})
+            .value();
+    ae.entry.timestamp = rng() % 1000000;
+    ae.entry.payload_length = rng() % 100000;
+    ae.entry.payload_digest[0] = static_cast<std::uint8_t>(i);
+    ae.entry.payload_digest[1] = static_cast<std::uint8_t>(i >> 8);
+    ae.entry.payload_digest[2] = static_cast<std::uint8_t>(i >> 16);
+    ae.token = Bytes(96, 0x11);  // about the size of a communal capability and signature
+    out.push_back(std::move(ae));
+  }
+  return out;
+}
+
+std::string temp_dir() {
+  std::string t = (std::filesystem::temp_directory_path() / "osier-bench-XXXXXX").string();
+  if (!::mkdtemp(t.data())) std::abort();
+  return t;
+}
+
+LmdbStoreOptions bench_opts(bool sync) {
+  LmdbStoreOptions o;
+  o.authoriser = accept_all_authoriser();
+  o.sync_commits = sync;
+  o.map_size = std::uint64_t{1} << 34;
+  return o;
+}
+
+struct Loaded {
+  std::string dir;  // empty for memory
+  std::unique_ptr<Store> store;
+  std::vector<AuthorisedEntry> entries;
+};
+
+Loaded& loaded(bool lmdb) {
+  static Loaded mem, disk;
+  Loaded& l = lmdb ? disk : mem;
+  if (!l.store) {
+    l.entries = make_entries(kEntries, 1);
+    if (lmdb) {
+      l.dir = temp_dir();
+      l.store = std::move(LmdbStore::open(l.dir, bench_opts(false)).value());
+    } else {
+      l.store = std::make_unique<MemoryStore>(accept_all_authoriser());
+    }
+    for (std::size_t i = 0; i < l.entries.size(); i += 1000) {
+      const std::size_t n = std::min<std::size_t>(1000, l.entries.size() - i);
+      (void)l.store->ingest_batch(std::span(l.entries).subspan(i, n), Trust::kAlreadyVerified);
+    }
+  }
+  return l;
+}
+
+model::D3Range random_range(std::mt19937_64& rng, bool restrict_time) {
+  model::D3Range r = model::D3Range::full();
+  const std::uint64_t s0 = rng() % 16;
+  const std::uint64_t s1 = s0 + 1 + rng() % (16 - s0);
+  r.subspaces = {subspace_no(s0), subspace_no(s1)};
+  const std::uint64_t d0 = rng() % 100;
+  const std::uint64_t d1 = d0 + 1 + rng() % 10;
+  r.paths = {model::Path::from_strings({named('d', d0)}).value(),
+             model::Path::from_strings({named('d', d1)}).value()};
+  if (r.paths.end <= r.paths.start) r.paths.end.reset();
+  if (restrict_time) {
+    const std::uint64_t t0 = rng() % 1000000;
+    r.times = {t0, t0 + 1 + rng() % 200000};
+  }
+  return r;
+}
+
+void BM_Ingest(benchmark::State& state, bool lmdb, bool sync) {
+  const std::size_t batch = static_cast<std::size_t>(state.range(0));
+  const auto entries = make_entries(kEntries, 2);
+  std::size_t done = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::string dir;
+    std::unique_ptr<Store> s;
+    if (lmdb) {
+      dir = temp_dir();
+      s = std::move(LmdbStore::open(dir, bench_opts(sync)).value());
+    } else {
+      s = std::make_unique<MemoryStore>(accept_all_authoriser());
+    }
+    // Synced single-entry commits are slow: ingest fewer of them.
+    const std::size_t n = sync && batch == 1 ? 2000 : entries.size();
+    state.ResumeTiming();
+    for (std::size_t i = 0; i < n; i += batch) {
+      const std::size_t m = std::min(batch, n - i);
+      benchmark::DoNotOptimize(s->ingest_batch(std::span(entries).subspan(i, m), Trust::kAlreadyVerified));
+    }
+    done += n;
+    state.PauseTiming();
+    s.reset();
+    if (!dir.empty()) std::filesystem::remove_all(dir);
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(done));
+}
+
+void BM_Get(benchmark::State& state, bool lmdb) {
+  Loaded& l = loaded(lmdb);
+  std::mt19937_64 rng(3);
+  for (auto _ : state) {
+    const auto& e = l.entries[rng() % l.entries.size()].entry;
+    benchmark::DoNotOptimize(l.store->get(e.namespace_id, e.subspace_id, e.path));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_AreaQuery(benchmark::State& state, bool lmdb) {
+  Loaded& l = loaded(lmdb);
+  std::mt19937_64 rng(4);
+  std::uint64_t results = 0;
+  for (auto _ : state) {
+    model::Area a = model::Area::full();
+    a.subspace = subspace_no(rng() % 16);
+    a.path = model::Path::from_strings({named('d', rng() % 100)}).value();
+    QueryOptions o;
+    o.limit = static_cast<std::uint64_t>(state.range(0));
+    (void)l.store->query_area(the_ns(), a, o, [&](const LengthyAuthorisedEntry&) {
+      ++results;
+      return true;
+    });
+  }
+  state.counters["results/query"] = static_cast<double>(results) / static_cast<double>(state.iterations());
+  state.SetItemsProcessed(static_cast<std::int64_t>(results));
+}
+
+void BM_NewestInArea(benchmark::State& state, bool lmdb) {
+  Loaded& l = loaded(lmdb);
+  std::mt19937_64 rng(5);
+  for (auto _ : state) {
+    model::AreaOfInterest aoi;
+    aoi.area = model::Area::subspace_area(subspace_no(rng() % 16));
+    aoi.max_count = 100;
+    (void)l.store->query_aoi(the_ns(), aoi, [](const LengthyAuthorisedEntry&) { return true; });
+  }
+}
+
+void BM_Fingerprint(benchmark::State& state, bool lmdb, bool restrict_time) {
+  Loaded& l = loaded(lmdb);
+  std::mt19937_64 rng(6);
+  std::uint64_t counted = 0;
+  for (auto _ : state) {
+    auto s = l.store->summarise(the_ns(), random_range(rng, restrict_time));
+    counted += s->count;
+  }
+  state.counters["entries/range"] = static_cast<double>(counted) / static_cast<double>(state.iterations());
+}
+
+void BM_FingerprintFull(benchmark::State& state, bool lmdb) {
+  Loaded& l = loaded(lmdb);
+  for (auto _ : state) benchmark::DoNotOptimize(l.store->summarise(the_ns(), model::D3Range::full()));
+}
+
+void BM_Split(benchmark::State& state, bool lmdb) {
+  Loaded& l = loaded(lmdb);
+  std::mt19937_64 rng(7);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(l.store->split(the_ns(), random_range(rng, false),
+                                            static_cast<std::size_t>(state.range(0))));
+  }
+}
+
+void BM_LmdbOpenAndLoadIndex(benchmark::State& state) {
+  Loaded& l = loaded(true);
+  // Measure: reopen the loaded store's directory in a second handle and summarise once.
+  for (auto _ : state) {
+    auto s = LmdbStore::open(l.dir, bench_opts(false)).value();
+    benchmark::DoNotOptimize(s->summarise(the_ns(), model::D3Range::full()));
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kEntries));
+}
+
+}  // namespace
+
+BENCHMARK_CAPTURE(BM_Ingest, memory_batch1000, false, false)->Arg(1000)->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK_CAPTURE(BM_Ingest, lmdb_nosync_batch1000, true, false)->Arg(1000)->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK_CAPTURE(BM_Ingest, lmdb_sync_batch1000, true, true)->Arg(1000)->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK_CAPTURE(BM_Ingest, lmdb_sync_batch1, true, true)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(BM_Get, memory, false);
+BENCHMARK_CAPTURE(BM_Get, lmdb, true);
+BENCHMARK_CAPTURE(BM_AreaQuery, memory_limit100, false)->Arg(100);
+BENCHMARK_CAPTURE(BM_AreaQuery, lmdb_limit100, true)->Arg(100);
+BENCHMARK_CAPTURE(BM_NewestInArea, memory_newest100, false);
+BENCHMARK_CAPTURE(BM_NewestInArea, lmdb_newest100, true);
+BENCHMARK_CAPTURE(BM_Fingerprint, memory_random_range, false, false);
+BENCHMARK_CAPTURE(BM_Fingerprint, lmdb_random_range, true, false);
+BENCHMARK_CAPTURE(BM_Fingerprint, memory_random_range_and_time, false, true);
+BENCHMARK_CAPTURE(BM_Fingerprint, lmdb_random_range_and_time, true, true);
+BENCHMARK_CAPTURE(BM_FingerprintFull, memory, false);
+BENCHMARK_CAPTURE(BM_Split, memory_k8, false)->Arg(8);
+BENCHMARK_CAPTURE(BM_Split, lmdb_k8, true)->Arg(8);
+BENCHMARK(BM_LmdbOpenAndLoadIndex)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+BENCHMARK_MAIN();
