@@ -20,6 +20,19 @@ std::strong_ordering compare_bytes(ByteView a, ByteView b) {
   return a.size() <=> b.size();
 }
 
+// The index of the first position where a and b differ, or n if they agree on all n.
+std::size_t first_difference(const std::uint8_t* a, const std::uint8_t* b, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {  // eight bytes at a time; then find the byte within the word
+    std::uint64_t x, y;
+    std::memcpy(&x, a + i, 8);
+    std::memcpy(&y, b + i, 8);
+    if (x != y) break;
+  }
+  while (i < n && a[i] == b[i]) ++i;
+  return i;
+}
+
 bool equal_bytes(ByteView a, ByteView b) {
   return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size()) == 0);
 }
@@ -117,10 +130,24 @@ Path Path::longest_common_prefix(const Path& other) const { return prefix(common
 std::strong_ordering Path::operator<=>(const Path& other) const {
   const std::size_t n = std::min(count_, other.count_);
   if (n > 0 && rep_ != other.rep_) {
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto c = compare_bytes(component(i), other.component(i));
-      if (c != 0) return c;
-    }
+    // Both buffers start at offset 0, so the first differing component is the first one whose
+    // end offset differs or that holds the first differing byte — found with two bulk scans
+    // instead of one comparison per component.
+    const auto& ends = rep_->ends;
+    const auto& other_ends = other.rep_->ends;
+    const std::size_t first_end_diff = static_cast<std::size_t>(
+        std::mismatch(ends.begin(), ends.begin() + static_cast<std::ptrdiff_t>(n), other_ends.begin()).first -
+        ends.begin());
+    const std::size_t bytes = std::min(total_length(), other.total_length());
+    const std::size_t first_byte_diff = first_difference(rep_->data.data(), other.rep_->data.data(), bytes);
+    // The component of this path holding byte first_byte_diff (components before
+    // first_end_diff have the same bounds in both paths).
+    const std::size_t byte_component = static_cast<std::size_t>(
+        std::upper_bound(ends.begin(), ends.begin() + static_cast<std::ptrdiff_t>(n),
+                         static_cast<std::uint32_t>(first_byte_diff)) -
+        ends.begin());
+    const std::size_t k = std::min(first_end_diff, byte_component);
+    if (k < n) return compare_bytes(component(k), other.component(k));
   }
   return count_ <=> other.count_;
 }

@@ -136,6 +136,28 @@ TEST(PathTest, RandomPathsMatchNaiveModel) {
   }
 }
 
+// Longer components over a two-letter alphabet: long shared byte runs with differences at any
+// offset, and component boundaries that disagree while the bytes agree.
+TEST(PathTest, LongRandomPathsMatchNaiveOrder) {
+  testing::ModelRandom rnd(4);
+  std::vector<Path> paths;
+  for (int i = 0; i < 300; ++i) {
+    std::vector<Bytes> comps(rnd.below(8));
+    for (Bytes& c : comps) {
+      c.assign(rnd.below(24), 'a');
+      if (!c.empty() && rnd.coin()) c[rnd.below(c.size())] = 'b';
+    }
+    std::vector<ByteView> views(comps.begin(), comps.end());
+    paths.push_back(Path::from_components(views).value());
+  }
+  for (const Path& p : paths) {
+    for (const Path& q : paths) {
+      EXPECT_EQ(p <=> q, naive(p) <=> naive(q));
+      EXPECT_EQ(p == q, naive(p) == naive(q));
+    }
+  }
+}
+
 TEST(PathTest, OrderIsTotalAndTransitive) {
   testing::ModelRandom rnd(2);
   std::vector<Path> paths;
