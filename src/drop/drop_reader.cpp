@@ -1,0 +1,400 @@
+#include "drop/drop_reader.hpp"
+
+#include <memory>
+#include <vector>
+
+#include "base/compact_u64.hpp"
+#include "crypto/bab_verifier.hpp"
+#include "drop/drop_codec.hpp"
+#include "drop/drop_input.hpp"
+#include "drop/staging.hpp"
+#include "drop/willow25_defaults.hpp"
+#include "store/authoriser.hpp"
+#include "store/payload.hpp"
+
+namespace osier::drop {
+
+namespace {
+
+constexpr std::size_t kInitialHeaderLookahead = 4096;
+// A 64-chunk group is 64 KiB plus labels; nothing legitimate buffers more.
+constexpr std::uint64_t kMaxGroupBytes = std::uint64_t{1} << 20;
+constexpr std::size_t kEntryBatch = 512;
+
+Status corrupt(std::uint64_t at, const std::string& what) {
+  return error(ErrorCode::kInvalidEncoding,
+               "invalid drop at byte " + std::to_string(at) + ": " + what);
+}
+
+Status truncated(std::uint64_t at, const std::string& what) {
+  return error(ErrorCode::kIncomplete,
+               "truncated drop: it ends at byte " + std::to_string(at) + " " + what);
+}
+
+// Bytes in the stream `opts` describes (the verifier needs exactly them; the drop delimits
+// slice streams by nothing else).
+Result<std::uint64_t> stream_length(const crypto::BabStreamOptions& opts, std::uint64_t length) {
+  const crypto::BabHash& hash = crypto::william3_bab();
+  OSIER_ASSIGN_OR_RETURN(crypto::BabLayout layout, crypto::bab_layout(opts, length, hash));
+  const crypto::BabGeometry geo(length, hash.chunk_size());
+  crypto::BabStreamWalker walker(geo, layout);
+  crypto::BabStreamItem item;
+  std::uint64_t total = 0;
+  while (walker.next(item)) {
+    if (item.kind == crypto::BabStreamItem::kGroup) {
+      total += layout.group_stream_len(geo, item.node, item.depth);
+    } else {
+      if (item.left == crypto::BabLabelMode::kSent) total += crypto::kBabLabelLen;
+      if (item.right == crypto::BabLabelMode::kSent) total += crypto::kBabLabelLen;
+    }
+  }
+  return total;
+}
+
+// The first pass: decodes, verifies and (when staging) stages one drop.
+class Verifier {
+ public:
+  Verifier(const ByteSource& source, const ImportOptions& options, Staging* staging)
+      : in_(source, std::max<std::size_t>(options.max_entry_header_bytes, 64)),
+        options_(options),
+        staging_(staging) {}
+
+  Result<ImportStats> run() {
+    model::Entry prev_entry = initial_entry();
+    meadowcap::MeadowcapAuthorisationToken prev_token = default_authorisation_token();
+    for (;;) {
+      OSIER_ASSIGN_OR_RETURN(ByteView first, in_.peek(1));
+      if (first.empty()) return truncated(in_.position(), "before its final 0x00 byte");
+      if (first[0] == kDropEnd) {
+        in_.consume(1);
+        OSIER_ASSIGN_OR_RETURN(ByteView rest, in_.peek(1));
+        if (!rest.empty()) return corrupt(in_.position(), "bytes after the final 0x00 byte");
+        break;
+      }
+      if (stats_.entries == options_.max_entries) {
+        return error(ErrorCode::kOutOfRange, "drop: more than " +
+                                                 std::to_string(options_.max_entries) + " entries");
+      }
+      OSIER_ASSIGN_OR_RETURN(EntryHeader header, read_header(prev_entry, prev_token));
+      OSIER_RETURN_IF_ERROR(entry(header));
+      prev_entry = std::move(header.entry);
+      prev_token = std::move(header.token);
+    }
+    stats_.drop_bytes = in_.position();
+    if (staging_ != nullptr) OSIER_RETURN_IF_ERROR(staging_->seal());
+    return stats_;
+  }
+
+ private:
+  // Decodes the next entry header, buffering more of the input until it fits (up to the cap).
+  Result<EntryHeader> read_header(const model::Entry& prev_entry,
+                                  const meadowcap::MeadowcapAuthorisationToken& prev_token) {
+    const std::uint64_t at = in_.position();
+    std::size_t want = std::min(kInitialHeaderLookahead, options_.max_entry_header_bytes);
+    for (;;) {
+      OSIER_ASSIGN_OR_RETURN(ByteView avail, in_.peek(want));
+      Decoder dec(avail);
+      Result<EntryHeader> r = decode_entry_header(dec, prev_entry, prev_token);
+      if (r.is_ok()) {
+        in_.consume(dec.position());
+        return r;
+      }
+      // A decoder that ran out of input may say so in several ways: retry with more input
+      // until the input or the cap ends.
+      if (avail.size() < want) {
+        if (r.status().code() == ErrorCode::kIncomplete) {
+          return truncated(in_.position() + avail.size(), "inside an entry header");
+        }
+        return corrupt(at, "entry " + std::to_string(stats_.entries) + ": " + r.status().message());
+      }
+      if (want >= options_.max_entry_header_bytes) {
+        if (r.status().code() == ErrorCode::kIncomplete) {
+          return error(ErrorCode::kOutOfRange,
+                       "drop: an entry header longer than the limit of " +
+                           std::to_string(options_.max_entry_header_bytes) + " bytes");
+        }
+        return corrupt(at, "entry " + std::to_string(stats_.entries) + ": " + r.status().message());
+      }
+      want = std::min(want * 2, options_.max_entry_header_bytes);
+    }
+  }
+
+  Status entry(const EntryHeader& header) {
+    const model::Entry& e = header.entry;
+    const std::uint64_t at = in_.position();
+    // spec: meadowcap#meadowcap_is_authorised_write
+    Result<meadowcap::AuthorisedEntry> authorised = meadowcap::AuthorisedEntry::verify(e, header.token);
+    if (!authorised.is_ok()) {
+      return error(ErrorCode::kVerification, "drop: entry " + std::to_string(stats_.entries) +
+                                                 " is not authorised: " +
+                                                 authorised.status().message());
+    }
+    std::optional<std::uint64_t> staged_at;
+    switch (header.mode) {
+      case SliceMode::kNone:
+        break;
+      case SliceMode::kFullRaw:
+        OSIER_RETURN_IF_ERROR(raw_payload(e, staged_at));
+        break;
+      case SliceMode::kPrefix: {
+        OSIER_ASSIGN_OR_RETURN(ByteView b, in_.peek(9));
+        Decoder dec(b);
+        Result<std::uint64_t> count = c64_decode_standalone(dec, DecodeMode::kAny);
+        if (!count.is_ok()) {
+          if (b.size() < 9) return truncated(in_.position() + b.size(), "inside a slice length");
+          return corrupt(in_.position(), count.status().message());
+        }
+        in_.consume(dec.position());
+        if (*count == 0) return corrupt(at, "a payload slice of zero chunks");
+        OSIER_RETURN_IF_ERROR(slice(e, {0, *count}, staged_at));
+        break;
+      }
+      case SliceMode::kSlices:
+        OSIER_RETURN_IF_ERROR(slices(e, staged_at));
+        break;
+    }
+    if (staging_ != nullptr) {
+      OSIER_ASSIGN_OR_RETURN(Bytes token, store::encode_token_bytes(header.token));
+      OSIER_RETURN_IF_ERROR(staging_->add_entry({e, std::move(token)}, staged_at));
+    }
+    ++stats_.entries;
+    if (options_.progress) {
+      ImportProgress p;
+      p.drop_bytes = in_.position();
+      p.entries = stats_.entries;
+      options_.progress(p);
+    }
+    return Status::ok();
+  }
+
+  Status reserve_staging(std::uint64_t n) {
+    if (staging_ == nullptr) return Status::ok();
+    if (n > options_.max_staged_payload_bytes - std::min(options_.max_staged_payload_bytes,
+                                                         staging_->payload_bytes())) {
+      return error(ErrorCode::kOutOfRange, "drop: its payloads exceed the limit of " +
+                                               std::to_string(options_.max_staged_payload_bytes) +
+                                               " bytes");
+    }
+    return Status::ok();
+  }
+
+  // spec: drop_format#slice_mode (01) — the raw payload, hashed as it streams past.
+  Status raw_payload(const model::Entry& e, std::optional<std::uint64_t>& staged_at) {
+    OSIER_RETURN_IF_ERROR(reserve_staging(e.payload_length));
+    if (staging_ != nullptr) staged_at = staging_->payload_bytes();
+    store::PayloadHasher hasher([](ByteView) { return Status::ok(); });
+    std::uint64_t left = e.payload_length;
+    while (left > 0) {
+      OSIER_ASSIGN_OR_RETURN(ByteView b, in_.peek(1));
+      if (b.empty()) return truncated(in_.position(), "inside a payload");
+      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(left, b.size()));
+      const ByteView piece = b.first(n);
+      OSIER_RETURN_IF_ERROR(hasher.update(piece));
+      if (staging_ != nullptr) OSIER_RETURN_IF_ERROR(staging_->add_payload_bytes(piece));
+      in_.consume(n);
+      left -= n;
+      report_bytes();
+    }
+    if (!hasher.finish(e).is_ok()) {
+      return error(ErrorCode::kVerification, "drop: the payload of entry " +
+                                                 std::to_string(stats_.entries) +
+                                                 " does not match its digest");
+    }
+    if (e.payload_length == 0) staged_at.reset();
+    return Status::ok();
+  }
+
+  // spec: drop_format#slice_mode (11) — slices, each after a slice header.
+  Status slices(const model::Entry& e, std::optional<std::uint64_t>& staged_at) {
+    std::uint64_t prev_end = 0;
+    for (std::uint64_t j = 0;; ++j) {
+      OSIER_ASSIGN_OR_RETURN(ByteView b, in_.peek(17));
+      if (b.empty()) return truncated(in_.position(), "inside the slices of an entry");
+      if (!starts_slice_header(b[0])) {
+        if (j == 0) return corrupt(in_.position(), "slice mode 11 without slices");
+        return Status::ok();
+      }
+      const std::uint64_t at = in_.position();
+      Decoder dec(b);
+      Result<SliceHeader> h = decode_slice_header(dec);
+      if (!h.is_ok()) {
+        if (h.status().code() == ErrorCode::kIncomplete) {
+          return truncated(at + b.size(), "inside a slice header");
+        }
+        return corrupt(at, h.status().message());
+      }
+      in_.consume(dec.position());
+      if (j >= options_.max_slices_per_entry) {
+        return error(ErrorCode::kOutOfRange, "drop: an entry with more than " +
+                                                 std::to_string(options_.max_slices_per_entry) +
+                                                 " slices");
+      }
+      if (j > 0) {
+        // Later slices' streams left-skip what earlier ones held (SPEC-NOTES "Drops"); osier
+        // never writes them and cannot check them yet.
+        return error(ErrorCode::kInvalidArgument,
+                     "drop: entry " + std::to_string(stats_.entries) +
+                         " has several payload slices, which osier does not support yet");
+      }
+      if (h->offset > UINT64_MAX - prev_end || h->chunk_count > UINT64_MAX - prev_end - h->offset) {
+        return corrupt(at, "a payload slice beyond the payload");
+      }
+      const crypto::BabSlice s{prev_end + h->offset, h->chunk_count};
+      OSIER_RETURN_IF_ERROR(slice(e, s, staged_at));
+      prev_end = s.first_chunk + s.chunk_count;
+    }
+  }
+
+  // One 64-grouped baseline slice stream, verified against the entry's digest. Only a slice
+  // that is the whole payload is staged.
+  Status slice(const model::Entry& e, crypto::BabSlice s, std::optional<std::uint64_t>& staged_at) {
+    const std::uint64_t at = in_.position();
+    const crypto::BabGeometry geo(e.payload_length, crypto::william3_bab().chunk_size());
+    if (s.first_chunk >= geo.num_chunks() || s.chunk_count > geo.num_chunks() - s.first_chunk) {
+      return corrupt(at, "entry " + std::to_string(stats_.entries) +
+                             ": a payload slice beyond the payload");
+    }
+    const crypto::BabStreamOptions opts = drop_slice_options(s);
+    OSIER_ASSIGN_OR_RETURN(std::uint64_t len, stream_length(opts, e.payload_length));
+    OSIER_ASSIGN_OR_RETURN(crypto::BabVerifier verifier,
+                           crypto::BabVerifier::create(e.payload_digest, opts, e.payload_length,
+                                                       crypto::william3_bab(), kMaxGroupBytes));
+    const bool whole = s.first_chunk == 0 && s.chunk_count == geo.num_chunks();
+    const bool stage = staging_ != nullptr && whole && e.payload_length > 0;
+    if (stage) {
+      OSIER_RETURN_IF_ERROR(reserve_staging(e.payload_length));
+      staged_at = staging_->payload_bytes();
+    } else {
+      ++stats_.slices_not_stored;
+    }
+    Status write_status;
+    auto release = [&](ByteView bytes) {
+      if (stage && write_status.is_ok()) write_status = staging_->add_payload_bytes(bytes);
+    };
+    std::uint64_t left = len;
+    while (left > 0) {
+      OSIER_ASSIGN_OR_RETURN(ByteView b, in_.peek(1));
+      if (b.empty()) return truncated(in_.position(), "inside a payload slice");
+      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(left, b.size()));
+      Status st = verifier.feed(b.first(n), release);
+      OSIER_RETURN_IF_ERROR(write_status);
+      if (!st.is_ok()) return verification_failed(st);
+      in_.consume(n);
+      left -= n;
+      report_bytes();
+    }
+    Status st = verifier.finish(release);
+    OSIER_RETURN_IF_ERROR(write_status);
+    if (!st.is_ok()) return verification_failed(st);
+    return Status::ok();
+  }
+
+  Status verification_failed(const Status& st) const {
+    return error(ErrorCode::kVerification, "drop: a payload slice of entry " +
+                                               std::to_string(stats_.entries) +
+                                               " does not match its digest (" + st.message() + ")");
+  }
+
+  void report_bytes() {
+    if (!options_.progress) return;
+    // Large payloads: report every few MiB, not per piece.
+    if (in_.position() - last_report_ < (std::uint64_t{4} << 20)) return;
+    last_report_ = in_.position();
+    ImportProgress p;
+    p.drop_bytes = in_.position();
+    p.entries = stats_.entries;
+    options_.progress(p);
+  }
+
+  DropInput in_;
+  const ImportOptions& options_;
+  Staging* staging_;
+  ImportStats stats_;
+  std::uint64_t last_report_ = 0;
+};
+
+// The second pass: the staged entries in batches, then their payloads.
+Status ingest(store::Store& store, const Staging& staging, const ImportOptions& options,
+              ImportStats& stats) {
+  std::vector<store::AuthorisedEntry> batch;
+  batch.reserve(kEntryBatch);
+  ImportProgress prog;
+  prog.phase = ImportProgress::Phase::kIngest;
+  prog.drop_bytes = stats.drop_bytes;
+  prog.total_entries = stats.entries;
+  auto flush = [&]() -> Status {
+    if (batch.empty()) return Status::ok();
+    // Every token was verified in the first pass.
+    OSIER_ASSIGN_OR_RETURN(std::vector<store::IngestResult> results,
+                           store.ingest_batch(batch, store::Trust::kAlreadyVerified));
+    for (const store::IngestResult& r : results) {
+      switch (r.outcome) {
+        case store::IngestOutcome::kInserted: ++stats.inserted; break;
+        case store::IngestOutcome::kObsolete: ++stats.obsolete; break;
+        case store::IngestOutcome::kRejected: ++stats.rejected; break;
+      }
+    }
+    prog.entries += batch.size();
+    if (options.progress) options.progress(prog);
+    batch.clear();
+    return Status::ok();
+  };
+  OSIER_RETURN_IF_ERROR(staging.for_each_entry([&](const StagedEntry& s) -> Status {
+    batch.push_back(s.authorised);
+    if (batch.size() == kEntryBatch) return flush();
+    return Status::ok();
+  }));
+  OSIER_RETURN_IF_ERROR(flush());
+
+  return staging.for_each_entry([&](const StagedEntry& s) -> Status {
+    if (!s.payload_offset) return Status::ok();
+    const model::Entry& e = s.authorised.entry;
+    OSIER_ASSIGN_OR_RETURN(std::optional<store::LengthyAuthorisedEntry> held,
+                           store.get(e.namespace_id, e.subspace_id, e.path));
+    // The store may hold a newer entry at this place; then this payload is of no use.
+    if (!held || held->authorised.entry != e || held->available == e.payload_length) {
+      return Status::ok();
+    }
+    // Stream the staged bytes through write_payload's pull source in 64 KiB pieces.
+    Bytes buf(std::size_t{64} << 10);
+    std::uint64_t pos = 0;
+    Status read_status;
+    store::PayloadSource source = [&]() -> Result<ByteView> {
+      const std::size_t n =
+          static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), e.payload_length - pos));
+      if (n == 0) return ByteView();
+      Status st = staging.read_payload(*s.payload_offset + pos, n, [&](ByteView piece) {
+        std::memcpy(buf.data(), piece.data(), piece.size());
+        return Status::ok();
+      });
+      if (!st.is_ok()) return st;
+      pos += n;
+      return ByteView(buf.data(), n);
+    };
+    OSIER_ASSIGN_OR_RETURN(store::PayloadState state,
+                           store.write_payload(e.namespace_id, e.subspace_id, e.path, source));
+    if (state.complete()) {
+      ++stats.payloads_written;
+      stats.payload_bytes += e.payload_length;
+    }
+    return Status::ok();
+  });
+}
+
+}  // namespace
+
+Result<ImportStats> verify_drop(const ByteSource& source, const ImportOptions& options) {
+  Verifier v(source, options, nullptr);
+  return v.run();
+}
+
+Result<ImportStats> import_drop(store::Store& store, const ByteSource& source,
+                                const ImportOptions& options) {
+  OSIER_ASSIGN_OR_RETURN(std::unique_ptr<Staging> staging, Staging::create(options.staging_parent));
+  Verifier v(source, options, staging.get());
+  OSIER_ASSIGN_OR_RETURN(ImportStats stats, v.run());
+  OSIER_RETURN_IF_ERROR(ingest(store, *staging, options, stats));
+  return stats;
+}
+
+}  // namespace osier::drop

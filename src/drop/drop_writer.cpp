@@ -1,0 +1,87 @@
+#include "drop/drop_writer.hpp"
+
+#include <vector>
+
+#include "drop/drop_codec.hpp"
+#include "drop/willow25_defaults.hpp"
+#include "store/authoriser.hpp"
+
+namespace osier::drop {
+
+namespace {
+
+Result<std::vector<store::LengthyAuthorisedEntry>> collect(store::Store& store,
+                                                           const model::NamespaceId& ns,
+                                                           const model::AreaOfInterest& aoi) {
+  std::vector<store::LengthyAuthorisedEntry> out;
+  auto keep = [&out](const store::LengthyAuthorisedEntry& e) {
+    out.push_back(e);
+    return true;
+  };
+  if (aoi.max_count == model::AreaOfInterest::kNoLimit &&
+      aoi.max_size == model::AreaOfInterest::kNoLimit) {
+    // Subspace-path order keeps consecutive entries close, so relative codes stay short.
+    OSIER_RETURN_IF_ERROR(store.query_area(ns, aoi.area, {}, keep));
+  } else {
+    OSIER_RETURN_IF_ERROR(store.query_aoi(ns, aoi, keep));
+  }
+  return out;
+}
+
+}  // namespace
+
+// spec: drop_format#drop_format_desc
+Result<ExportStats> export_drop(store::Store& store, const model::NamespaceId& namespace_id,
+                                const model::AreaOfInterest& aoi, const ByteSink& sink,
+                                const ExportProgressFn& progress) {
+  OSIER_ASSIGN_OR_RETURN(std::vector<store::LengthyAuthorisedEntry> entries,
+                         collect(store, namespace_id, aoi));
+  ExportProgress prog;
+  prog.total_entries = entries.size();
+  for (const auto& e : entries) {
+    if (e.available == e.authorised.entry.payload_length) {
+      prog.total_payload_bytes += e.available;
+    }
+  }
+
+  ExportStats stats;
+  BufferedSink out(sink);
+  model::Entry prev_entry = initial_entry();
+  meadowcap::MeadowcapAuthorisationToken prev_token = default_authorisation_token();
+  for (const auto& lengthy : entries) {
+    const model::Entry& entry = lengthy.authorised.entry;
+    OSIER_ASSIGN_OR_RETURN(meadowcap::MeadowcapAuthorisationToken token,
+                           store::decode_token_bytes(lengthy.authorised.token));
+    const bool complete = lengthy.available == entry.payload_length;
+    EntryHeader header{entry, token, SliceMode::kNone};
+    // Zero-length slices are invalid (SPEC-NOTES "Drops"), so an empty payload has none.
+    if (complete && entry.payload_length > 0) header.mode = SliceMode::kFullRaw;
+    if (!complete && lengthy.available > 0) ++stats.partial_skipped;
+
+    Encoder enc;
+    OSIER_RETURN_IF_ERROR(encode_entry_header(enc, header, prev_entry, prev_token));
+    OSIER_RETURN_IF_ERROR(out.write(ByteView(enc.bytes().data(), enc.size())));
+    if (header.mode == SliceMode::kFullRaw) {
+      OSIER_RETURN_IF_ERROR(store.read_payload(
+          entry.namespace_id, entry.subspace_id, entry.path, 0, entry.payload_length,
+          [&](ByteView piece) {
+            prog.payload_bytes_done += piece.size();
+            return out.write(piece);
+          }));
+      ++stats.payloads;
+      stats.payload_bytes += entry.payload_length;
+    }
+    ++stats.entries;
+    prog.entries_done = stats.entries;
+    if (progress) progress(prog);
+    prev_entry = entry;
+    prev_token = std::move(token);
+  }
+  const std::uint8_t end = kDropEnd;
+  OSIER_RETURN_IF_ERROR(out.write(ByteView(&end, 1)));
+  OSIER_RETURN_IF_ERROR(out.flush());
+  stats.bytes_written = out.written();
+  return stats;
+}
+
+}  // namespace osier::drop

@@ -1,0 +1,138 @@
+#include "drop/staging.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <vector>
+
+#include "drop/drop_input.hpp"
+#include "model/encoding_path.hpp"
+
+namespace osier::drop {
+
+namespace {
+
+constexpr std::size_t kMaxRecord = std::size_t{64} << 20;
+
+template <std::size_t N>
+void put(Encoder& enc, const ByteArray<N>& a) {
+  enc.bytes(ByteView(a.data(), a.size()));
+}
+
+Result<std::uint64_t> read_be(Decoder& dec, std::size_t width) {
+  OSIER_ASSIGN_OR_RETURN(ByteView b, dec.take(width));
+  std::uint64_t v = 0;
+  for (std::uint8_t x : b) v = (v << 8) | x;
+  return v;
+}
+
+Result<StagedEntry> decode_record(ByteView record) {
+  Decoder dec(record);
+  StagedEntry out;
+  model::Entry& e = out.authorised.entry;
+  OSIER_ASSIGN_OR_RETURN(e.namespace_id, dec.array<32>());
+  OSIER_ASSIGN_OR_RETURN(e.subspace_id, dec.array<32>());
+  OSIER_ASSIGN_OR_RETURN(e.timestamp, read_be(dec, 8));
+  OSIER_ASSIGN_OR_RETURN(e.payload_length, read_be(dec, 8));
+  OSIER_ASSIGN_OR_RETURN(e.payload_digest, dec.array<32>());
+  OSIER_ASSIGN_OR_RETURN(e.path, model::decode_path(dec, DecodeMode::kAny));
+  OSIER_ASSIGN_OR_RETURN(std::uint64_t token_len, read_be(dec, 4));
+  OSIER_ASSIGN_OR_RETURN(ByteView token, dec.take(token_len));
+  out.authorised.token.assign(token.begin(), token.end());
+  OSIER_ASSIGN_OR_RETURN(std::uint8_t has_payload, dec.byte());
+  OSIER_ASSIGN_OR_RETURN(std::uint64_t offset, read_be(dec, 8));
+  if (has_payload != 0) out.payload_offset = offset;
+  if (!dec.at_end()) return error(ErrorCode::kCorrupt, "drop staging: malformed record");
+  return out;
+}
+
+}  // namespace
+
+Staging::Staging(Key, std::string dir, store::FileAppender entries, store::FileAppender payloads)
+    : dir_(std::move(dir)),
+      entries_file_(std::move(entries)),
+      payloads_file_(std::move(payloads)),
+      entries_([this](ByteView b) { return entries_file_.write(b); }),
+      payloads_([this](ByteView b) { return payloads_file_.write(b); }) {}
+
+Result<std::unique_ptr<Staging>> Staging::create(const std::string& parent) {
+  std::error_code ec;
+  const std::filesystem::path base =
+      parent.empty() ? std::filesystem::temp_directory_path(ec) : std::filesystem::path(parent);
+  if (ec) return error(ErrorCode::kIo, "drop staging: no temporary directory: " + ec.message());
+  std::string templ = (base / "osier-drop-XXXXXX").string();
+  if (::mkdtemp(templ.data()) == nullptr) {
+    return error(ErrorCode::kIo, "drop staging: cannot create a directory under " + base.string());
+  }
+  auto entries = store::FileAppender::create(templ + "/entries");
+  auto payloads = store::FileAppender::create(templ + "/payloads");
+  if (!entries.is_ok() || !payloads.is_ok()) {
+    std::filesystem::remove_all(templ, ec);
+    return !entries.is_ok() ? entries.status() : payloads.status();
+  }
+  return std::make_unique<Staging>(Key{}, templ, std::move(entries).value(),
+                                   std::move(payloads).value());
+}
+
+Staging::~Staging() {
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+Status Staging::add_entry(const store::AuthorisedEntry& a, std::optional<std::uint64_t> payload_offset) {
+  const model::Entry& e = a.entry;
+  Encoder enc;
+  put(enc, e.namespace_id);
+  put(enc, e.subspace_id);
+  enc.uint_be(e.timestamp, 8);
+  enc.uint_be(e.payload_length, 8);
+  put(enc, e.payload_digest);
+  model::encode_path(enc, e.path);
+  enc.uint_be(a.token.size(), 4);
+  enc.bytes(ByteView(a.token.data(), a.token.size()));
+  enc.byte(payload_offset ? 1 : 0);
+  enc.uint_be(payload_offset.value_or(0), 8);
+  Encoder len;
+  len.uint_be(enc.size(), 4);
+  OSIER_RETURN_IF_ERROR(entries_.write(ByteView(len.bytes().data(), len.size())));
+  return entries_.write(ByteView(enc.bytes().data(), enc.size()));
+}
+
+Status Staging::add_payload_bytes(ByteView data) { return payloads_.write(data); }
+
+Status Staging::seal() {
+  OSIER_RETURN_IF_ERROR(entries_.flush());
+  return payloads_.flush();
+}
+
+Status Staging::for_each_entry(const std::function<Status(const StagedEntry&)>& fn) const {
+  OSIER_ASSIGN_OR_RETURN(File file, File::open_read(dir_ + "/entries"));
+  DropInput in(file.source(), kMaxRecord);
+  for (;;) {
+    OSIER_ASSIGN_OR_RETURN(ByteView head, in.peek(4));
+    if (head.empty()) return Status::ok();
+    if (head.size() < 4) return error(ErrorCode::kCorrupt, "drop staging: truncated record");
+    const std::size_t n = (std::size_t{head[0]} << 24) | (std::size_t{head[1]} << 16) |
+                          (std::size_t{head[2]} << 8) | head[3];
+    OSIER_ASSIGN_OR_RETURN(ByteView rec, in.peek(4 + n));
+    if (rec.size() < 4 + n) return error(ErrorCode::kCorrupt, "drop staging: truncated record");
+    OSIER_ASSIGN_OR_RETURN(StagedEntry staged, decode_record(rec.subspan(4, n)));
+    in.consume(4 + n);
+    OSIER_RETURN_IF_ERROR(fn(staged));
+  }
+}
+
+Status Staging::read_payload(std::uint64_t offset, std::uint64_t length,
+                             const std::function<Status(ByteView)>& fn) const {
+  OSIER_ASSIGN_OR_RETURN(store::FileReader reader, store::FileReader::open(dir_ + "/payloads"));
+  std::vector<std::uint8_t> buf(std::size_t{64} << 10);
+  while (length > 0) {
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(length, buf.size()));
+    OSIER_RETURN_IF_ERROR(reader.read(offset, MutableByteView(buf.data(), n)));
+    OSIER_RETURN_IF_ERROR(fn(ByteView(buf.data(), n)));
+    offset += n;
+    length -= n;
+  }
+  return Status::ok();
+}
+
+}  // namespace osier::drop

@@ -1,0 +1,61 @@
+// The staging area of an import: verified entries and payloads, written to temporary files in
+// a first pass, so that nothing reaches the store before the whole drop checked out, whatever
+// its size.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "drop/byte_io.hpp"
+#include "store/payload_files.hpp"
+#include "store/types.hpp"
+
+namespace osier::drop {
+
+struct StagedEntry {
+  store::AuthorisedEntry authorised;
+  // Where the entry's complete payload starts in the staged payloads (nullopt: none staged).
+  std::optional<std::uint64_t> payload_offset;
+};
+
+class Staging {
+ public:
+  // Creates a fresh directory under `parent` (the system's temporary directory when empty).
+  static Result<std::unique_ptr<Staging>> create(const std::string& parent);
+  Staging(const Staging&) = delete;
+  Staging& operator=(const Staging&) = delete;
+  // Removes the directory and everything in it.
+  ~Staging();
+
+  // Appends an entry; with `payload_offset`, its payload is the next payload_length staged
+  // payload bytes from there.
+  Status add_entry(const store::AuthorisedEntry& entry, std::optional<std::uint64_t> payload_offset);
+  Status add_payload_bytes(ByteView data);
+  std::uint64_t payload_bytes() const { return payloads_.written(); }
+  // Ends the writing phase.
+  Status seal();
+
+  // Reads the staged entries back, in order.
+  Status for_each_entry(const std::function<Status(const StagedEntry&)>& fn) const;
+  // Reads the staged payload bytes [offset, offset + length) in pieces.
+  Status read_payload(std::uint64_t offset, std::uint64_t length,
+                      const std::function<Status(ByteView)>& fn) const;
+
+ private:
+  struct Key {};  // create() is the only way in
+
+ public:
+  Staging(Key, std::string dir, store::FileAppender entries, store::FileAppender payloads);
+
+ private:
+  std::string dir_;
+  store::FileAppender entries_file_;
+  store::FileAppender payloads_file_;
+  BufferedSink entries_;
+  BufferedSink payloads_;
+};
+
+}  // namespace osier::drop
