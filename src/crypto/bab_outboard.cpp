@@ -40,8 +40,8 @@ Status BabOutboardBuilder::emit_pair(const BabLabel& left, const BabLabel& right
   return Status::ok();
 }
 
-Status BabOutboardBuilder::push(const BabLabel& label, std::uint64_t len) {
-  // Merging lazily, only once another chunk arrives, keeps the last subtree open in case it
+Status BabOutboardBuilder::merge() {
+  // Merging lazily, only once more chunks arrive, keeps the last subtree open in case it
   // turns out to be the root. After merging, one label per set bit of the chunk count
   // remains; each merge completes an inner node, and those complete in post-order.
   std::size_t want = static_cast<std::size_t>(std::popcount(chunks_pushed_));
@@ -53,20 +53,45 @@ Status BabOutboardBuilder::push(const BabLabel& label, std::uint64_t len) {
     stack_len_[l] = plen;
     --stack_size_;
   }
+  return Status::ok();
+}
+
+Status BabOutboardBuilder::push(const BabLabel& label, std::uint64_t len, std::uint64_t chunks) {
+  OSIER_RETURN_IF_ERROR(merge());
   stack_[stack_size_] = label;
   stack_len_[stack_size_] = len;
   ++stack_size_;
-  ++chunks_pushed_;
+  chunks_pushed_ += chunks;
   return Status::ok();
+}
+
+// Emits the pairs of the complete subtree whose top is levels_[level][index], in post-order.
+Status BabOutboardBuilder::emit_subtree(std::size_t level, std::size_t index) {
+  if (level == 0) return Status::ok();
+  OSIER_RETURN_IF_ERROR(emit_subtree(level - 1, 2 * index));
+  OSIER_RETURN_IF_ERROR(emit_subtree(level - 1, 2 * index + 1));
+  const BabLabel* below = levels_ + kLevelOff[level - 1];
+  return emit_pair(below[2 * index], below[2 * index + 1]);
 }
 
 Status BabOutboardBuilder::hash_full_chunks(const std::uint8_t* data, std::size_t n) {
   const std::uint8_t* ptrs[kBatchChunks] = {};
-  BabLabel labels[kBatchChunks];
   for (std::size_t i = 0; i < n; ++i) ptrs[i] = data + i * chunk_size_;
-  hash_.hash_chunks(ptrs, n, labels);
-  for (std::size_t i = 0; i < n; ++i) OSIER_RETURN_IF_ERROR(push(labels[i], chunk_size_));
-  return Status::ok();
+  hash_.hash_chunks(ptrs, n, levels_);
+  if (n < kBatchChunks) {
+    for (std::size_t i = 0; i < n; ++i) OSIER_RETURN_IF_ERROR(push(levels_[i], chunk_size_, 1));
+    return Status::ok();
+  }
+  // A whole batch is an aligned complete subtree (batches start at multiples of its size):
+  // hash it level by level, each level in one batched call, then emit its pairs.
+  for (std::size_t level = 1; level <= kBatchLevels; ++level) {
+    std::size_t count = kBatchChunks >> level;
+    for (std::size_t i = 0; i < count; ++i) ptrs[i] = levels_[kLevelOff[level - 1] + 2 * i].data();
+    hash_.hash_inners(ptrs, count, chunk_size_ << level, levels_ + kLevelOff[level]);
+  }
+  OSIER_RETURN_IF_ERROR(merge());  // earlier nodes complete before this batch's, in post-order
+  OSIER_RETURN_IF_ERROR(emit_subtree(kBatchLevels, 0));
+  return push(levels_[kLevelOff[kBatchLevels]], kBatchChunks * chunk_size_, kBatchChunks);
 }
 
 Status BabOutboardBuilder::update(ByteView data) {
@@ -104,7 +129,7 @@ Result<BabLabel> BabOutboardBuilder::finish() {
   std::size_t full = buf_.empty() ? 0 : (buf_.size() - 1) / chunk_size_;
   OSIER_RETURN_IF_ERROR(hash_full_chunks(buf_.data(), full));
   ByteView last = ByteView(buf_).subspan(full * chunk_size_);
-  OSIER_RETURN_IF_ERROR(push(hash_.hash_chunk(last, false), last.size()));
+  OSIER_RETURN_IF_ERROR(push(hash_.hash_chunk(last, false), last.size(), 1));
   while (stack_size_ > 1) {
     const std::size_t l = stack_size_ - 2, r = stack_size_ - 1;
     OSIER_RETURN_IF_ERROR(emit_pair(stack_[l], stack_[r]));

@@ -34,11 +34,16 @@ class BabOutboardBuilder {
   std::uint64_t length() const { return length_; }
 
  private:
-  static constexpr std::size_t kBatchChunks = 32;
+  static constexpr std::size_t kBatchLevels = 5;
+  static constexpr std::size_t kBatchChunks = std::size_t{1} << kBatchLevels;
   static constexpr std::size_t kOutBuffer = 4096;
+  // Where each level of a batch's subtree starts in levels_ (32 chunk labels, 16, 8, ...).
+  static constexpr std::size_t kLevelOff[kBatchLevels + 1] = {0, 32, 48, 56, 60, 62};
 
   Status hash_full_chunks(const std::uint8_t* data, std::size_t n);
-  Status push(const BabLabel& label, std::uint64_t len);
+  Status merge();
+  Status push(const BabLabel& label, std::uint64_t len, std::uint64_t chunks);
+  Status emit_subtree(std::size_t level, std::size_t index);
   Status emit_pair(const BabLabel& left, const BabLabel& right);
   Status flush_out();
 
@@ -48,6 +53,7 @@ class BabOutboardBuilder {
   std::uint64_t length_ = 0;
   std::uint64_t chunks_pushed_ = 0;
   Bytes buf_;  // input not yet hashed (at most kBatchChunks chunks)
+  BabLabel levels_[2 * kBatchChunks];
   Bytes out_;  // outboard bytes not yet written
   // Labels of completed subtrees, left to right, with their byte lengths.
   BabLabel stack_[65]{};
