@@ -21,6 +21,13 @@ using lmdb::Txn;
 namespace {
 
 constexpr std::string_view kVersionKey = "format_version";
+constexpr std::string_view kLastSeqKey = "last_seq";
+
+ByteArray<8> seq_key(std::uint64_t seq) {
+  ByteArray<8> k{};
+  for (int i = 0; i < 8; ++i) k[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(seq >> (8 * (7 - i)));
+  return k;
+}
 
 Status make_dir(const std::string& dir, bool create) {
   struct stat st {};
@@ -118,15 +125,26 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::string& dir,
   Dbs dbs;
   OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(raw, false));
   for (auto [name, dbi] : {std::pair{"meta", &dbs.meta}, std::pair{"entries", &dbs.entries},
-                           std::pair{"payloads", &dbs.payloads}, std::pair{"refs", &dbs.refs}}) {
+                           std::pair{"payloads", &dbs.payloads}, std::pair{"refs", &dbs.refs},
+                           std::pair{"events", &dbs.events}}) {
     OSIER_RETURN_IF_ERROR(lmdb::status_of(mdb_dbi_open(txn.get(), name, MDB_CREATE, dbi),
                                           std::string("open database ") + name));
   }
   OSIER_RETURN_IF_ERROR(check_version(txn, dbs.meta, dbs.entries));
+  std::uint64_t last_seq = 0;
+  {
+    OSIER_ASSIGN_OR_RETURN(auto v, txn.get(dbs.meta, as_bytes(kLastSeqKey)));
+    if (v) {
+      if (v->size() != 8) return error(ErrorCode::kCorrupt, "malformed event sequence record");
+      last_seq = get_be(*v);
+    }
+  }
   OSIER_RETURN_IF_ERROR(txn.commit());
+  if (options.max_event_history == 0) options.max_event_history = 1;
   OSIER_RETURN_IF_ERROR(make_dir(dir + "/payloads", true));
   auto store = std::make_unique<LmdbStore>(PassKey{}, dir, std::move(options), std::move(env), dbs);
   store->sweep_payload_files();
+  store->last_seq_ = last_seq;
   return store;
 }
 
@@ -209,31 +227,49 @@ Result<std::optional<LmdbStore::Located>> LmdbStore::locate(const Txn& txn,
   return std::optional(Located{std::move(ae), std::move(r)});
 }
 
-Status LmdbStore::commit_payload(const PayloadKey& key, const fmt::PayloadRecord& record) {
-  OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), false));
-  OSIER_RETURN_IF_ERROR(txn.put(dbs_.payloads, key, fmt::encode_payload_record(record)));
-  return txn.commit();
-}
-
-Status LmdbStore::payload_grew(const PayloadKey& key, std::uint64_t held) {
-  OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
-  OSIER_ASSIGN_OR_RETURN(Cursor cur, Cursor::open(txn, dbs_.refs));
-  OSIER_ASSIGN_OR_RETURN(bool ok, cur.seek(key));
-  while (ok && cur.key().size() == key.size() + fmt::kEntryKeySize &&
-         std::equal(key.begin(), key.end(), cur.key().begin())) {
-    const ByteView ek = cur.key().subspan(key.size());
-    model::NamespaceId ns{};
-    std::copy_n(ek.begin(), 32, ns.begin());
-    auto it = loaded_.find(ns);
-    if (it != loaded_.end()) {
+Status LmdbStore::commit_payload(const PayloadKey& key, const fmt::PayloadRecord& record,
+                                 EventKind kind) {
+  struct Update {
+    model::Entry entry;
+    Fp256 hash;
+    std::uint64_t available;
+  };
+  std::vector<Update> updates;
+  auto run = [&]() -> Status {
+    OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), false));
+    OSIER_RETURN_IF_ERROR(txn.put(dbs_.payloads, key, fmt::encode_payload_record(record)));
+    std::vector<Bytes> entry_keys;
+    {
+      OSIER_ASSIGN_OR_RETURN(Cursor cur, Cursor::open(txn, dbs_.refs));
+      OSIER_ASSIGN_OR_RETURN(bool ok, cur.seek(key));
+      while (ok && cur.key().size() == key.size() + fmt::kEntryKeySize &&
+             std::equal(key.begin(), key.end(), cur.key().begin())) {
+        const ByteView ek = cur.key().subspan(key.size());
+        entry_keys.emplace_back(ek.begin(), ek.end());
+        OSIER_ASSIGN_OR_RETURN(ok, cur.next());
+      }
+    }
+    for (const Bytes& ek : entry_keys) {
       OSIER_ASSIGN_OR_RETURN(auto v, txn.get(dbs_.entries, ek));
       if (!v) return error(ErrorCode::kCorrupt, "payload reference to a missing entry");
       OSIER_ASSIGN_OR_RETURN(AuthorisedEntry ae, fmt::decode_entry_value(*v));
-      const std::uint64_t available = std::min(held, ae.entry.payload_length);
-      it->second.update_available(ae.entry.subspace_id, ae.entry.path, available,
-                                  hash_lengthy_authorised_entry(ae.entry, ae.token, available));
+      const std::uint64_t available = std::min(record.held, ae.entry.payload_length);
+      OSIER_RETURN_IF_ERROR(emit_in(txn, kind, ae.entry, available));
+      updates.push_back({ae.entry, hash_lengthy_authorised_entry(ae.entry, ae.token, available),
+                         available});
     }
-    OSIER_ASSIGN_OR_RETURN(ok, cur.next());
+    return finish_write(txn, {});
+  };
+  Status st = run();
+  if (!st) {
+    abandon({});
+    return st;
+  }
+  for (const auto& u : updates) {
+    auto it = loaded_.find(u.entry.namespace_id);
+    if (it != loaded_.end()) {
+      it->second.update_available(u.entry.subspace_id, u.entry.path, u.available, u.hash);
+    }
   }
   return Status::ok();
 }
@@ -329,8 +365,7 @@ Result<PayloadState> LmdbStore::write_payload(const model::NamespaceId& ns,
   }
   rec.held = entry.payload_length;
   appenders_.erase(key);
-  OSIER_RETURN_IF_ERROR(commit_payload(key, rec));
-  OSIER_RETURN_IF_ERROR(payload_grew(key, rec.held));
+  OSIER_RETURN_IF_ERROR(commit_payload(key, rec, EventKind::kPayloadAppended));
   return done;
 }
 
@@ -373,8 +408,7 @@ Result<PayloadState> LmdbStore::append_payload(const model::NamespaceId& ns,
       appenders_.erase(key);
       if (rec.in_file) OSIER_RETURN_IF_ERROR(build_outboard_file(key));
     }
-    OSIER_RETURN_IF_ERROR(commit_payload(key, rec));
-    OSIER_RETURN_IF_ERROR(payload_grew(key, rec.held));
+    OSIER_RETURN_IF_ERROR(commit_payload(key, rec, EventKind::kPayloadAppended));
   }
   if (!st) return st;
   return PayloadState{entry.payload_length, rec.held};
@@ -437,10 +471,12 @@ Status LmdbStore::serve_payload(const model::NamespaceId& ns, const model::Subsp
 }
 
 Status LmdbStore::remove_stored(Txn& txn, EntryIndex& index, const model::NamespaceId& ns,
-                               const model::SubspaceId& subspace, const model::Path& path) {
+                               const model::SubspaceId& subspace, const model::Path& path,
+                               EventKind why) {
   const IndexItem* old = index.find(subspace, path);
   if (!old) return error(ErrorCode::kInternal, "entry to remove is not in the index");
   const model::Entry old_entry = old->entry;
+  OSIER_RETURN_IF_ERROR(emit_in(txn, why, old_entry, old->available));
   OSIER_RETURN_IF_ERROR(txn.del(dbs_.entries, fmt::entry_key(ns, subspace, path)));
   OSIER_RETURN_IF_ERROR(txn.del(dbs_.refs, ref_key(old_entry)));
   OSIER_RETURN_IF_ERROR(change_refcount(txn, old_entry, -1));
@@ -448,16 +484,87 @@ Status LmdbStore::remove_stored(Txn& txn, EntryIndex& index, const model::Namesp
   return Status::ok();
 }
 
+Status LmdbStore::emit_in(Txn& txn, EventKind kind, const model::Entry& entry,
+                          std::uint64_t available) {
+  StoreEvent ev{last_seq_ + pending_events_.size() + 1, kind, entry, available};
+  OSIER_RETURN_IF_ERROR(txn.put(dbs_.events, seq_key(ev.seq), encode_event(ev)));
+  pending_events_.push_back(std::move(ev));
+  return Status::ok();
+}
+
+void LmdbStore::abandon(const std::vector<model::NamespaceId>& touched) {
+  after_abort(touched);
+  pending_removals_.clear();
+  pending_events_.clear();
+}
+
 Status LmdbStore::finish_write(Txn& txn, const std::vector<model::NamespaceId>& touched) {
-  Status st = txn.commit();
+  auto run = [&]() -> Status {
+    if (!pending_events_.empty()) {
+      Bytes v;
+      put_be(v, pending_events_.back().seq, 8);
+      OSIER_RETURN_IF_ERROR(txn.put(dbs_.meta, as_bytes(kLastSeqKey), v));
+      // Compact: keep the latest max_event_history events.
+      MDB_stat st{};
+      OSIER_RETURN_IF_ERROR(lmdb::status_of(mdb_stat(txn.get(), dbs_.events, &st), "stat"));
+      std::uint64_t excess =
+          st.ms_entries > options_.max_event_history ? st.ms_entries - options_.max_event_history : 0;
+      while (excess > 0) {
+        OSIER_ASSIGN_OR_RETURN(Cursor cur, Cursor::open(txn, dbs_.events));
+        OSIER_ASSIGN_OR_RETURN(bool ok, cur.first());
+        if (!ok) break;
+        const Bytes k(cur.key().begin(), cur.key().end());
+        OSIER_RETURN_IF_ERROR(txn.del(dbs_.events, k));
+        --excess;
+      }
+    }
+    return txn.commit();
+  };
+  Status st = run();
   if (!st) {
-    after_abort(touched);
-    pending_removals_.clear();
+    abandon(touched);
     return st;
   }
   for (const auto& f : pending_removals_) file_remove(f);
   pending_removals_.clear();
+  if (!pending_events_.empty()) last_seq_ = pending_events_.back().seq;
+  for (const auto& ev : pending_events_) hub_.dispatch(ev);
+  pending_events_.clear();
   return Status::ok();
+}
+
+Result<SubscriptionId> LmdbStore::subscribe(const model::NamespaceId& ns, const model::Area& area,
+                                            std::optional<std::uint64_t> after,
+                                            EventCallback fn) {
+  std::lock_guard lock(mu_);
+  if (after) {
+    OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
+    OSIER_ASSIGN_OR_RETURN(Cursor cur, Cursor::open(txn, dbs_.events));
+    OSIER_ASSIGN_OR_RETURN(bool ok, cur.first());
+    const std::uint64_t oldest = ok ? get_be(cur.key()) : last_seq_ + 1;
+    if (*after + 1 < oldest) {
+      return error(ErrorCode::kOutOfRange, "events after " + std::to_string(*after) +
+                                               " were compacted; re-query the area");
+    }
+    OSIER_ASSIGN_OR_RETURN(ok, cur.seek(seq_key(*after + 1)));
+    while (ok) {
+      if (cur.key().size() != 8) return error(ErrorCode::kCorrupt, "malformed event key");
+      OSIER_ASSIGN_OR_RETURN(StoreEvent ev, decode_event(get_be(cur.key()), cur.value()));
+      if (event_matches(ev, ns, area)) fn(ev);
+      OSIER_ASSIGN_OR_RETURN(ok, cur.next());
+    }
+  }
+  return hub_.add(ns, area, std::move(fn));
+}
+
+void LmdbStore::unsubscribe(SubscriptionId id) {
+  std::lock_guard lock(mu_);
+  hub_.remove(id);
+}
+
+Result<std::uint64_t> LmdbStore::last_sequence() {
+  std::lock_guard lock(mu_);
+  return last_seq_;
 }
 
 Result<std::uint64_t> LmdbStore::forget_range(const model::NamespaceId& ns,
@@ -473,24 +580,24 @@ Result<std::uint64_t> LmdbStore::forget_range(const model::NamespaceId& ns,
       return true;
     });
     for (const auto& [ss, path] : keys) {
-      OSIER_RETURN_IF_ERROR(remove_stored(txn, *index, ns, ss, path));
+      OSIER_RETURN_IF_ERROR(remove_stored(txn, *index, ns, ss, path, EventKind::kForgotten));
     }
     OSIER_RETURN_IF_ERROR(finish_write(txn, touched));
     return std::uint64_t{keys.size()};
   };
   auto res = run();
-  if (!res) {
-    after_abort(touched);
-    pending_removals_.clear();
-  }
+  if (!res) abandon(touched);
   return res;
 }
 
 Status LmdbStore::forget_payload(const model::NamespaceId& ns, const model::SubspaceId& subspace,
                                  const model::Path& path) {
   std::lock_guard lock(mu_);
-  OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), false));
-  OSIER_ASSIGN_OR_RETURN(auto loc, locate(txn, ns, subspace, path));
+  std::optional<Located> loc;
+  {
+    OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
+    OSIER_ASSIGN_OR_RETURN(loc, locate(txn, ns, subspace, path));
+  }
   if (!loc) return error(ErrorCode::kNotFound, "no such entry");
   const PayloadKey key = payload_key(loc->entry.entry);
   fmt::PayloadRecord rec = std::move(loc->record);
@@ -501,9 +608,7 @@ Status LmdbStore::forget_payload(const model::NamespaceId& ns, const model::Subs
   rec.held = 0;
   rec.inline_bytes.clear();
   appenders_.erase(key);
-  OSIER_RETURN_IF_ERROR(txn.put(dbs_.payloads, key, fmt::encode_payload_record(rec)));
-  OSIER_RETURN_IF_ERROR(finish_write(txn, {}));
-  return payload_grew(key, 0);
+  return commit_payload(key, rec, EventKind::kPayloadForgotten);
 }
 
 std::size_t LmdbStore::loaded_namespaces() {
@@ -534,7 +639,8 @@ Result<IngestResult> LmdbStore::ingest_in(Txn& txn, const AuthorisedEntry& ae, T
   if (plan.obsolete) return IngestResult::obsolete();
   touched.push_back(e.namespace_id);
   for (const model::Path& p : plan.pruned) {
-    OSIER_RETURN_IF_ERROR(remove_stored(txn, *index, e.namespace_id, e.subspace_id, p));
+    OSIER_RETURN_IF_ERROR(
+        remove_stored(txn, *index, e.namespace_id, e.subspace_id, p, EventKind::kPruned));
   }
   OSIER_RETURN_IF_ERROR(txn.put(dbs_.entries, fmt::entry_key(e.namespace_id, e.subspace_id, e.path),
                                 fmt::encode_entry_value(e, ae.token)));
@@ -543,6 +649,7 @@ Result<IngestResult> LmdbStore::ingest_in(Txn& txn, const AuthorisedEntry& ae, T
   OSIER_ASSIGN_OR_RETURN(std::uint64_t held, payload_held(txn, dbs_.payloads, e));
   const std::uint64_t available = std::min(held, e.payload_length);
   index->insert(IndexItem{e, available, hash_lengthy_authorised_entry(e, ae.token, available), {}});
+  OSIER_RETURN_IF_ERROR(emit_in(txn, EventKind::kInserted, e, available));
   return IngestResult::inserted(plan.pruned.size());
 }
 
@@ -561,10 +668,7 @@ Result<std::vector<IngestResult>> LmdbStore::write_batch(std::span<const Authori
     return out;
   };
   auto res = run();
-  if (!res) {
-    after_abort(touched);
-    pending_removals_.clear();
-  }
+  if (!res) abandon(touched);
   return res;
 }
 

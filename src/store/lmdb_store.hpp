@@ -33,6 +33,8 @@ struct LmdbStoreOptions {
   // machine. false trades that for speed (MDB_NOSYNC): a process crash still loses nothing
   // committed, a power loss may lose the latest commits (never consistency).
   bool sync_commits = true;
+  // How many of the latest events are kept for replay to subscribers (at least 1).
+  std::uint64_t max_event_history = std::uint64_t{1} << 20;
 };
 
 class LmdbStore final : public Store {
@@ -86,12 +88,16 @@ class LmdbStore final : public Store {
                                      const model::D3Range& range) override;
   Status forget_payload(const model::NamespaceId& namespace_id, const model::SubspaceId& subspace,
                         const model::Path& path) override;
+  Result<SubscriptionId> subscribe(const model::NamespaceId& namespace_id, const model::Area& area,
+                                   std::optional<std::uint64_t> after, EventCallback fn) override;
+  void unsubscribe(SubscriptionId id) override;
+  Result<std::uint64_t> last_sequence() override;
   Result<std::size_t> payload_count() override;
   // The file a large payload's bytes live in (its outboard: the same name plus ".obao").
   std::string payload_file(const PayloadKey& key) const;
 
   struct Dbs {
-    MDB_dbi meta = 0, entries = 0, payloads = 0, refs = 0;
+    MDB_dbi meta = 0, entries = 0, payloads = 0, refs = 0, events = 0;
   };
   // Only open() can make one.
   class PassKey {
@@ -108,9 +114,14 @@ class LmdbStore final : public Store {
                                                 Trust trust);
   void after_abort(const std::vector<model::NamespaceId>& touched);
   Status change_refcount(lmdb::Txn& txn, const model::Entry& entry, int delta);
-  // Removes a stored entry (disk records, payload reference, index item).
+  // Removes a stored entry (disk records, payload reference, index item), logging `why`.
   Status remove_stored(lmdb::Txn& txn, EntryIndex& index, const model::NamespaceId& ns,
-                       const model::SubspaceId& subspace, const model::Path& path);
+                       const model::SubspaceId& subspace, const model::Path& path, EventKind why);
+  // Logs an event in the open write transaction; it is numbered and delivered on commit.
+  Status emit_in(lmdb::Txn& txn, EventKind kind, const model::Entry& entry,
+                 std::uint64_t available);
+  // Forgets everything an unfinished write transaction did to in-memory state.
+  void abandon(const std::vector<model::NamespaceId>& touched);
   // Commits `txn`, then removes the files of payloads it dropped; on failure forgets the
   // in-memory state of `touched` namespaces.
   Status finish_write(lmdb::Txn& txn, const std::vector<model::NamespaceId>& touched);
@@ -122,10 +133,10 @@ class LmdbStore final : public Store {
   Result<std::optional<Located>> locate(const lmdb::Txn& txn, const model::NamespaceId& ns,
                                         const model::SubspaceId& subspace,
                                         const model::Path& path);
-  // Stores a new held length (and inline bytes) for a payload and commits.
-  Status commit_payload(const PayloadKey& key, const lmdb_format::PayloadRecord& record);
-  // After the held bytes of a payload changed: updates the hashes of its loaded entries.
-  Status payload_grew(const PayloadKey& key, std::uint64_t held);
+  // Stores a new held length (and inline bytes) for a payload, logs `kind` for every entry that
+  // references it, commits, and updates the hashes of those entries in loaded indexes.
+  Status commit_payload(const PayloadKey& key, const lmdb_format::PayloadRecord& record,
+                        EventKind kind);
   // Writes the outboard file of a complete file payload.
   Status build_outboard_file(const PayloadKey& key);
   void sweep_payload_files();
@@ -138,6 +149,9 @@ class LmdbStore final : public Store {
   std::map<model::NamespaceId, EntryIndex> loaded_;
   std::map<PayloadKey, PayloadAppender> appenders_;
   std::vector<std::string> pending_removals_;  // files of payloads dropped by the open txn
+  std::vector<StoreEvent> pending_events_;     // events logged by the open txn
+  std::uint64_t last_seq_ = 0;
+  EventHub hub_;
 };
 
 }  // namespace osier::store

@@ -4,8 +4,44 @@
 
 namespace osier::store {
 
-MemoryStore::MemoryStore(std::shared_ptr<const WriteAuthoriser> authoriser)
-    : authoriser_(std::move(authoriser)) {}
+MemoryStore::MemoryStore(std::shared_ptr<const WriteAuthoriser> authoriser,
+                         std::size_t max_event_history)
+    : authoriser_(std::move(authoriser)), max_history_(max_event_history) {}
+
+void MemoryStore::emit(EventKind kind, const model::Entry& entry, std::uint64_t available) {
+  StoreEvent ev{++last_seq_, kind, entry, available};
+  history_.push_back(ev);
+  while (history_.size() > max_history_) history_.pop_front();
+  hub_.dispatch(ev);
+}
+
+Result<SubscriptionId> MemoryStore::subscribe(const model::NamespaceId& ns,
+                                              const model::Area& area,
+                                              std::optional<std::uint64_t> after,
+                                              EventCallback fn) {
+  std::lock_guard lock(mu_);
+  if (after) {
+    const std::uint64_t oldest = history_.empty() ? last_seq_ + 1 : history_.front().seq;
+    if (*after + 1 < oldest) {
+      return error(ErrorCode::kOutOfRange, "events after " + std::to_string(*after) +
+                                               " were compacted; re-query the area");
+    }
+    for (const auto& ev : history_) {
+      if (ev.seq > *after && event_matches(ev, ns, area)) fn(ev);
+    }
+  }
+  return hub_.add(ns, area, std::move(fn));
+}
+
+void MemoryStore::unsubscribe(SubscriptionId id) {
+  std::lock_guard lock(mu_);
+  hub_.remove(id);
+}
+
+Result<std::uint64_t> MemoryStore::last_sequence() {
+  std::lock_guard lock(mu_);
+  return last_seq_;
+}
 
 const EntryIndex* MemoryStore::find_namespace(const model::NamespaceId& namespace_id) const {
   auto it = namespaces_.find(namespace_id);
@@ -22,13 +58,16 @@ IngestResult MemoryStore::ingest_locked(const AuthorisedEntry& ae, Trust trust) 
   if (plan.obsolete) return IngestResult::obsolete();
   for (const model::Path& p : plan.pruned) {
     auto old = index.erase(ae.entry.subspace_id, p);
-    if (old) unref_payload(old->entry);
+    if (!old) continue;
+    unref_payload(old->entry);
+    emit(EventKind::kPruned, old->entry, old->available);
   }
   Payload& payload = payloads_[payload_key(ae.entry)];
   payload.refs.emplace(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path);
   const std::uint64_t available = payload.data.size();
   index.insert(IndexItem{ae.entry, available,
                          hash_lengthy_authorised_entry(ae.entry, ae.token, available), ae.token});
+  emit(EventKind::kInserted, ae.entry, available);
   return IngestResult::inserted(plan.pruned.size());
 }
 
@@ -39,7 +78,7 @@ void MemoryStore::unref_payload(const model::Entry& e) {
   if (it->second.refs.empty()) payloads_.erase(it);
 }
 
-void MemoryStore::payload_grew(Payload& payload) {
+void MemoryStore::payload_grew(Payload& payload, EventKind kind) {
   for (const auto& [ns, ss, path] : payload.refs) {
     EntryIndex& index = namespaces_[ns];
     const IndexItem* item = index.find(ss, path);
@@ -47,6 +86,7 @@ void MemoryStore::payload_grew(Payload& payload) {
     const std::uint64_t available = payload.data.size();
     index.update_available(ss, path, available,
                            hash_lengthy_authorised_entry(item->entry, item->token, available));
+    emit(kind, item->entry, available);
   }
 }
 
@@ -99,7 +139,7 @@ Result<PayloadState> MemoryStore::write_payload(const model::NamespaceId& ns,
   payload.data = std::move(data);
   payload.outboard = crypto::BabOutboard{entry.payload_length, entry.payload_digest, std::move(outboard)};
   payload.appender.reset();
-  payload_grew(payload);
+  payload_grew(payload, EventKind::kPayloadAppended);
   return PayloadState{entry.payload_length, entry.payload_length};
 }
 
@@ -132,7 +172,7 @@ Result<PayloadState> MemoryStore::append_payload(const model::NamespaceId& ns,
     if (!ob) return ob.status();
     payload.outboard = std::move(*ob);
   }
-  if (payload.data.size() != before) payload_grew(payload);
+  if (payload.data.size() != before) payload_grew(payload, EventKind::kPayloadAppended);
   if (!st) return st;
   return PayloadState{entry.payload_length, payload.data.size()};
 }
@@ -179,7 +219,9 @@ Result<std::uint64_t> MemoryStore::forget_range(const model::NamespaceId& ns,
   });
   for (const auto& [ss, path] : keys) {
     auto old = it->second.erase(ss, path);
-    if (old) unref_payload(old->entry);
+    if (!old) continue;
+    unref_payload(old->entry);
+    emit(EventKind::kForgotten, old->entry, old->available);
   }
   if (it->second.size() == 0) namespaces_.erase(it);
   return std::uint64_t{keys.size()};
@@ -197,7 +239,7 @@ Status MemoryStore::forget_payload(const model::NamespaceId& ns, const model::Su
   p.data.shrink_to_fit();
   p.outboard.reset();
   p.appender.reset();
-  payload_grew(p);
+  payload_grew(p, EventKind::kPayloadForgotten);
   return Status::ok();
 }
 

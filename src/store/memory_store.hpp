@@ -1,6 +1,7 @@
 // MemoryStore: an ephemeral Store held entirely in memory (tests, caches, short-lived peers).
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -17,7 +18,9 @@ namespace osier::store {
 
 class MemoryStore final : public Store {
  public:
-  explicit MemoryStore(std::shared_ptr<const WriteAuthoriser> authoriser = meadowcap_authoriser());
+  // Keeps the latest `max_event_history` events for replay to subscribers.
+  explicit MemoryStore(std::shared_ptr<const WriteAuthoriser> authoriser = meadowcap_authoriser(),
+                       std::size_t max_event_history = std::size_t{1} << 20);
 
   Result<IngestResult> ingest(const AuthorisedEntry& entry, Trust trust = Trust::kVerify) override;
   Result<std::vector<IngestResult>> ingest_batch(std::span<const AuthorisedEntry> entries,
@@ -54,6 +57,10 @@ class MemoryStore final : public Store {
                                      const model::D3Range& range) override;
   Status forget_payload(const model::NamespaceId& namespace_id, const model::SubspaceId& subspace,
                         const model::Path& path) override;
+  Result<SubscriptionId> subscribe(const model::NamespaceId& namespace_id, const model::Area& area,
+                                   std::optional<std::uint64_t> after, EventCallback fn) override;
+  void unsubscribe(SubscriptionId id) override;
+  Result<std::uint64_t> last_sequence() override;
   Result<std::size_t> payload_count() override;
 
  private:
@@ -70,13 +77,19 @@ class MemoryStore final : public Store {
   const IndexItem* find_item(const model::NamespaceId& namespace_id,
                              const model::SubspaceId& subspace, const model::Path& path) const;
   void unref_payload(const model::Entry& entry);
-  // Records that the payload's held bytes changed: updates every referencing entry's hash.
-  void payload_grew(Payload& payload);
+  // Records that the payload's held bytes changed: updates every referencing entry's hash and
+  // emits `kind` for each.
+  void payload_grew(Payload& payload, EventKind kind);
+  void emit(EventKind kind, const model::Entry& entry, std::uint64_t available);
 
   std::mutex mu_;
   std::shared_ptr<const WriteAuthoriser> authoriser_;
   std::map<model::NamespaceId, EntryIndex> namespaces_;
   std::map<PayloadKey, Payload> payloads_;
+  std::size_t max_history_;
+  std::deque<StoreEvent> history_;
+  std::uint64_t last_seq_ = 0;
+  EventHub hub_;
 };
 
 }  // namespace osier::store

@@ -23,6 +23,7 @@
 #include "model/entry.hpp"
 #include "model/range.hpp"
 #include "crypto/bab_stream.hpp"
+#include "store/events.hpp"
 #include "store/types.hpp"
 
 namespace osier::store {
@@ -119,6 +120,21 @@ class Store {
   // entry sharing that payload.
   virtual Status forget_payload(const model::NamespaceId& namespace_id,
                                 const model::SubspaceId& subspace, const model::Path& path) = 0;
+
+  // ---- Events
+
+  // Subscribes to the events of `area` in `namespace_id`. With `after`, first replays the logged
+  // events numbered above it, so a subscriber that had seen up to `after` (say, before a
+  // restart) misses nothing; fails with kOutOfRange when some of them were compacted away — then
+  // re-query the area and subscribe from last_sequence(). Callbacks run after the change is
+  // committed, under the store's lock, and must not call the store.
+  virtual Result<SubscriptionId> subscribe(const model::NamespaceId& namespace_id,
+                                           const model::Area& area,
+                                           std::optional<std::uint64_t> after,
+                                           EventCallback fn) = 0;
+  virtual void unsubscribe(SubscriptionId id) = 0;
+  // The number of the latest event (0 before the first).
+  virtual Result<std::uint64_t> last_sequence() = 0;
 
   // How many distinct payloads the store keeps records for (diagnostics, tests).
   virtual Result<std::size_t> payload_count() = 0;

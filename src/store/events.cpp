@@ -1,0 +1,45 @@
+#include "store/events.hpp"
+
+#include "base/codec.hpp"
+#include "model/encoding_entry.hpp"
+
+namespace osier::store {
+
+Bytes encode_event(const StoreEvent& event) {
+  Bytes b;
+  b.push_back(static_cast<std::uint8_t>(event.kind));
+  put_be(b, event.available, 8);
+  append(b, model::encode_entry_bytes(event.entry));
+  return b;
+}
+
+Result<StoreEvent> decode_event(std::uint64_t seq, ByteView bytes) {
+  if (bytes.size() < 9 || bytes[0] < 1 || bytes[0] > 5) {
+    return error(ErrorCode::kCorrupt, "malformed event record");
+  }
+  Decoder dec(bytes.subspan(9));
+  auto e = model::decode_entry(dec, DecodeMode::kCanonic);
+  if (!e || !dec.at_end()) return error(ErrorCode::kCorrupt, "event record holds no valid entry");
+  return StoreEvent{seq, static_cast<EventKind>(bytes[0]), std::move(*e), get_be(bytes.subspan(1, 8))};
+}
+
+bool event_matches(const StoreEvent& event, const model::NamespaceId& ns, const model::Area& area) {
+  return event.entry.namespace_id == ns && area.includes(event.entry);
+}
+
+SubscriptionId EventHub::add(const model::NamespaceId& ns, const model::Area& area,
+                             EventCallback fn) {
+  const SubscriptionId id = next_++;
+  subs_.emplace(id, Sub{ns, area, std::move(fn)});
+  return id;
+}
+
+void EventHub::remove(SubscriptionId id) { subs_.erase(id); }
+
+void EventHub::dispatch(const StoreEvent& event) const {
+  for (const auto& [id, sub] : subs_) {
+    if (event_matches(event, sub.ns, sub.area)) sub.fn(event);
+  }
+}
+
+}  // namespace osier::store

@@ -1,0 +1,61 @@
+// Store events: what changed, each with a store-wide sequence number, for subscribers to an
+// area (live, and replayed from a sequence number after a restart).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+
+#include "base/bytes.hpp"
+#include "base/status.hpp"
+#include "model/area.hpp"
+#include "model/entry.hpp"
+
+namespace osier::store {
+
+enum class EventKind : std::uint8_t {
+  kInserted = 1,          // the entry was stored
+  kPruned = 2,            // the entry was removed because a newer one prunes it
+  kPayloadAppended = 3,   // the entry's payload grew to `available` bytes
+  kForgotten = 4,         // the entry was forgotten locally
+  kPayloadForgotten = 5,  // the entry's payload bytes were forgotten locally
+};
+
+struct StoreEvent {
+  std::uint64_t seq = 0;  // store-wide, strictly increasing, never reused
+  EventKind kind = EventKind::kInserted;
+  model::Entry entry;
+  std::uint64_t available = 0;
+
+  bool operator==(const StoreEvent&) const = default;
+};
+
+using EventCallback = std::function<void(const StoreEvent&)>;
+using SubscriptionId = std::uint64_t;
+
+// The event record as stored: u8 kind ‖ u64 available ‖ encode_entry(entry).
+Bytes encode_event(const StoreEvent& event);
+Result<StoreEvent> decode_event(std::uint64_t seq, ByteView bytes);
+
+// Live subscribers and their filters. Not thread-safe; the store serialises.
+class EventHub {
+ public:
+  SubscriptionId add(const model::NamespaceId& ns, const model::Area& area, EventCallback fn);
+  void remove(SubscriptionId id);
+  void dispatch(const StoreEvent& event) const;
+
+ private:
+  struct Sub {
+    model::NamespaceId ns;
+    model::Area area;
+    EventCallback fn;
+  };
+  std::map<SubscriptionId, Sub> subs_;
+  SubscriptionId next_ = 1;
+};
+
+// Whether a subscriber to (ns, area) wants the event.
+bool event_matches(const StoreEvent& event, const model::NamespaceId& ns, const model::Area& area);
+
+}  // namespace osier::store
