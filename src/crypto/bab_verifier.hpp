@@ -5,7 +5,10 @@
 //
 // Memory is bounded: one item (a label pair, a chunk group) is buffered at a time, and the
 // labels on one root-to-leaf path (the tree has at most 64 levels). A group larger than
-// `max_group_bytes` (only possible for large k) is refused rather than buffered.
+// `max_group_bytes` (only possible for large k) is refused rather than buffered. The object
+// itself is ~60 KiB (fixed scratch for hashing a piece's chunks and subtrees in batches).
+//
+// REQUIRES: `release` callbacks must not call back into the verifier.
 #pragma once
 
 #include <cstdint>
