@@ -308,7 +308,9 @@ Result<std::vector<model::NamespaceId>> MemoryStore::namespaces() {
 
 Status MemoryStore::check() {
   std::lock_guard lock(mu_);
-  for (const auto& [ns, index] : namespaces_) {
+  for (const auto& kv : namespaces_) {
+    const model::NamespaceId& ns = kv.first;  // (a named variable: lambdas capture it below)
+    const EntryIndex& index = kv.second;
     OSIER_RETURN_IF_ERROR(index.check());
     OSIER_RETURN_IF_ERROR(check_no_pruning(index));
     Status st;
