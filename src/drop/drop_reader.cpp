@@ -130,6 +130,11 @@ class Verifier {
                                                  authorised.status().message());
     }
     std::optional<std::uint64_t> staged_at;
+    // Any slice of the empty payload would be of zero length (SPEC-NOTES "Drops").
+    if (header.mode != SliceMode::kNone && e.payload_length == 0) {
+      return corrupt(at, "entry " + std::to_string(stats_.entries) +
+                             ": payload slices for an empty payload");
+    }
     switch (header.mode) {
       case SliceMode::kNone:
         break;
@@ -200,7 +205,6 @@ class Verifier {
                                                  std::to_string(stats_.entries) +
                                                  " does not match its digest");
     }
-    if (e.payload_length == 0) staged_at.reset();
     return Status::ok();
   }
 
@@ -260,7 +264,7 @@ class Verifier {
                            crypto::BabVerifier::create(e.payload_digest, opts, e.payload_length,
                                                        crypto::william3_bab(), kMaxGroupBytes));
     const bool whole = s.first_chunk == 0 && s.chunk_count == geo.num_chunks();
-    const bool stage = staging_ != nullptr && whole && e.payload_length > 0;
+    const bool stage = staging_ != nullptr && whole;
     if (stage) {
       OSIER_RETURN_IF_ERROR(reserve_staging(e.payload_length));
       staged_at = staging_->payload_bytes();

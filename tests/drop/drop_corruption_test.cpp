@@ -1,0 +1,87 @@
+// Every single-byte corruption and every truncation of a small drop is refused, and the store
+// it was imported into stays as it was.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "drop_fixture.hpp"
+
+namespace osier::drop::testing {
+namespace {
+
+Bytes big_payload() { return pseudo_random_bytes(1500, 2); }
+
+// Two users, payloads of 0, 1 and 1500 bytes (a raw payload spanning two chunks).
+Bytes small_drop() {
+  store::MemoryStore s;
+  const Bytes p1 = pseudo_random_bytes(1, 1);
+  const Bytes p2 = big_payload();
+  put(s, make_entry(user_key(1), model::Path::from_strings({"a"}).value(), 1, {}), {});
+  put(s, make_entry(user_key(1), model::Path::from_strings({"a", "b"}).value(), 2, p1), p1);
+  put(s, make_entry(user_key(2), model::Path::from_strings({"c"}).value(), 3, p2), p2);
+  return export_all(s);
+}
+
+TEST(DropCorruption, EverySingleByteChangeIsRejected) {
+  const Bytes drop = small_drop();
+  ASSERT_TRUE(verify_drop(memory_source(drop)));
+  store::MemoryStore target;
+  const Bytes other = pseudo_random_bytes(7, 9);
+  put(target, make_entry(user_key(3), model::Path::from_strings({"z"}).value(), 1, other), other);
+  const Snapshot before = snapshot(target);
+  // Inside the 1500-byte payload every change is a digest mismatch: a few values per byte do.
+  const Bytes p2 = big_payload();
+  const auto at = std::search(drop.begin(), drop.end(), p2.begin(), p2.end());
+  ASSERT_NE(at, drop.end());
+  const std::size_t payload_begin = static_cast<std::size_t>(at - drop.begin());
+  std::size_t checked = 0;
+  for (std::size_t i = 0; i < drop.size(); ++i) {
+    const bool in_payload = i >= payload_begin + 1 && i + 1 < payload_begin + p2.size();
+    for (unsigned delta = 1; delta < 256; delta += in_payload ? 127 : 1) {
+      Bytes bad = drop;
+      bad[i] = static_cast<std::uint8_t>(bad[i] ^ delta);
+      auto r = verify_drop(memory_source(bad));
+      ASSERT_FALSE(r) << "byte " << i << " ^ " << delta << " accepted";
+      ++checked;
+    }
+    // Through the full import too, for one change per byte.
+    Bytes bad = drop;
+    bad[i] = static_cast<std::uint8_t>(bad[i] ^ 0x5a);
+    auto r = import_bytes(target, bad);
+    ASSERT_FALSE(r) << "byte " << i;
+    ASSERT_EQ(snapshot(target), before) << "byte " << i;
+  }
+  EXPECT_GT(checked, (drop.size() - p2.size()) * 255);
+}
+
+TEST(DropCorruption, EveryTruncationAndExtensionIsRejected) {
+  const Bytes drop = small_drop();
+  store::MemoryStore target;
+  const Snapshot before = snapshot(target);
+  for (std::size_t n = 0; n < drop.size(); ++n) {
+    auto r = import_bytes(target, ByteView(drop.data(), n));
+    ASSERT_FALSE(r) << "prefix of " << n << " bytes accepted";
+    EXPECT_EQ(r.status().code(), ErrorCode::kIncomplete) << n << ": " << r.status().to_string();
+    ASSERT_EQ(snapshot(target), before);
+  }
+  Bytes longer = drop;
+  longer.push_back(0);
+  EXPECT_FALSE(import_bytes(target, longer));
+  EXPECT_EQ(snapshot(target), before);
+}
+
+TEST(DropCorruption, ErrorsSayWhatWentWrong) {
+  const Bytes drop = small_drop();
+  auto r = verify_drop(memory_source(ByteView(drop.data(), drop.size() - 10)));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.status().message().find("truncated drop"), std::string::npos) << r.status().to_string();
+  Bytes bad = drop;
+  bad[bad.size() - 20] ^= 1;  // inside the last payload
+  r = verify_drop(memory_source(bad));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.status().message().find("does not match its digest"), std::string::npos)
+      << r.status().to_string();
+}
+
+}  // namespace
+}  // namespace osier::drop::testing

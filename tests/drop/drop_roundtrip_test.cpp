@@ -1,0 +1,192 @@
+// Export -> import round trips, idempotence, and the slice modes osier does not write.
+#include <gtest/gtest.h>
+
+#include "base/compact_u64.hpp"
+#include "drop/drop_codec.hpp"
+#include "drop_fixture.hpp"
+
+namespace osier::drop::testing {
+namespace {
+
+template <typename F>
+class DropRoundTrip : public ::testing::Test {
+ protected:
+  F factory;
+};
+using Factories = ::testing::Types<MemoryFactory, LmdbFactory>;
+TYPED_TEST_SUITE(DropRoundTrip, Factories);
+
+model::Path path_of(std::initializer_list<std::string_view> parts) {
+  return model::Path::from_strings(parts).value();
+}
+
+// A random entry set: several users, prefix-related paths (so some prune others), payloads of
+// the edge sizes and a few partial ones.
+void fill_random(store::Store& s, std::uint64_t seed, bool big) {
+  std::mt19937_64 rng(seed);
+  const std::vector<std::uint64_t> sizes = {0, 1, 1024, 1025, 5000, 70000};
+  const char* names[] = {"a", "b", "c", "docs", "x"};
+  for (int i = 0; i < 40; ++i) {
+    const auto key = user_key(static_cast<std::uint8_t>(rng() % 3));
+    std::vector<std::string> comps;
+    const int depth = 1 + static_cast<int>(rng() % 3);
+    for (int d = 0; d < depth; ++d) comps.push_back(names[rng() % 5]);
+    std::vector<ByteView> views;
+    for (const auto& c : comps) views.emplace_back(reinterpret_cast<const std::uint8_t*>(c.data()), c.size());
+    const model::Path path = model::Path::from_components(views).value();
+    const std::uint64_t size = sizes[rng() % sizes.size()];
+    const Bytes payload = pseudo_random_bytes(size, rng());
+    const auto ae = make_entry(key, path, 1000 + rng() % 50, payload);
+    std::optional<std::uint64_t> held;
+    if (size > 4096 && rng() % 3 == 0) held = 2048;
+    put(s, ae, payload, held);
+  }
+  if (big) {
+    const Bytes payload = pseudo_random_bytes(std::size_t{5} << 20, seed);
+    put(s, make_entry(user_key(9), path_of({"big"}), 7, payload), payload);
+  }
+}
+
+// What a drop round trip keeps: every entry, and every complete payload. Partial payloads
+// arrive as entries without payload bytes (the drop writer cannot give them slices).
+Snapshot expected_after_import(Snapshot s) {
+  for (std::size_t i = 0; i < s.entries.size(); ++i) {
+    auto& e = s.entries[i];
+    if (e.available != e.authorised.entry.payload_length) {
+      e.available = 0;
+      s.payloads[i].clear();
+    }
+  }
+  return s;
+}
+
+TYPED_TEST(DropRoundTrip, RandomEntrySetsSurviveExportImport) {
+  for (std::uint64_t seed : {1u, 2u, 3u}) {
+    auto source = this->factory.open();
+    fill_random(*source, seed, seed == 1);
+    const Snapshot before = snapshot(*source);
+    ASSERT_FALSE(before.entries.empty());
+    const Bytes drop = export_all(*source);
+
+    auto target = this->factory.open();
+    auto stats = import_bytes(*target, drop);
+    ASSERT_TRUE(stats) << stats.status().to_string();
+    EXPECT_EQ(stats->entries, before.entries.size());
+    EXPECT_EQ(stats->inserted, before.entries.size());
+    EXPECT_EQ(snapshot(*target), expected_after_import(before));
+    EXPECT_TRUE(target->check());
+
+    // Importing again changes nothing.
+    const auto last = target->last_sequence();
+    auto again = import_bytes(*target, drop);
+    ASSERT_TRUE(again) << again.status().to_string();
+    EXPECT_EQ(again->inserted, 0u);
+    EXPECT_EQ(again->payloads_written, 0u);
+    EXPECT_EQ(snapshot(*target), expected_after_import(before));
+    EXPECT_EQ(target->last_sequence().value(), last.value());
+
+    // The imported store exports the same drop (partial payloads aside).
+    if (stats->slices_not_stored == 0) {
+      EXPECT_EQ(export_all(*target), drop);
+    }
+  }
+}
+
+TYPED_TEST(DropRoundTrip, EmptyDropIsOneZeroByte) {
+  auto s = this->factory.open();
+  const Bytes drop = export_all(*s);
+  EXPECT_EQ(drop, Bytes{0x00});
+  auto stats = import_bytes(*s, drop);
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->entries, 0u);
+}
+
+TYPED_TEST(DropRoundTrip, ImportIntoStoreWithNewerEntriesKeepsThem) {
+  auto a = this->factory.open();
+  const Bytes old_payload = pseudo_random_bytes(3000, 1);
+  put(*a, make_entry(user_key(1), path_of({"p"}), 10, old_payload), old_payload);
+  const Bytes drop = export_all(*a);
+
+  auto b = this->factory.open();
+  const Bytes new_payload = pseudo_random_bytes(10, 2);
+  put(*b, make_entry(user_key(1), path_of({"p"}), 20, new_payload), new_payload);
+  const Snapshot before = snapshot(*b);
+  auto stats = import_bytes(*b, drop);
+  ASSERT_TRUE(stats) << stats.status().to_string();
+  EXPECT_EQ(stats->obsolete, 1u);
+  EXPECT_EQ(snapshot(*b), before);
+}
+
+// Drops by other writers may use slice modes 10 and 11; build them by hand.
+Bytes hand_drop(const store::AuthorisedEntry& ae, ByteView payload, SliceMode mode,
+                crypto::BabSlice slice) {
+  Encoder enc;
+  auto token = store::decode_token_bytes(ae.token).value();
+  EXPECT_TRUE(encode_entry_header(enc, {ae.entry, token, mode}, initial_entry(),
+                                  default_authorisation_token()));
+  if (mode == SliceMode::kPrefix) {
+    c64_encode_standalone(enc, slice.chunk_count);
+  } else {
+    encode_slice_header(enc, {slice.first_chunk, slice.chunk_count});
+  }
+  auto ob = crypto::bab_outboard(payload).value();
+  Bytes stream = crypto::bab_stream(drop_slice_options(slice), payload, ob).value();
+  enc.bytes(ByteView(stream.data(), stream.size()));
+  enc.byte(0x00);
+  return enc.take();
+}
+
+TYPED_TEST(DropRoundTrip, SliceModesTenAndElevenVerifyAndStoreWholePayloads) {
+  const Bytes payload = pseudo_random_bytes(200 * 1024 + 7, 5);  // 201 chunks
+  const auto ae = make_entry(user_key(2), path_of({"s"}), 5, payload);
+  for (SliceMode mode : {SliceMode::kPrefix, SliceMode::kSlices}) {
+    auto s = this->factory.open();
+    auto stats = import_bytes(*s, hand_drop(ae, payload, mode, {0, 201}));
+    ASSERT_TRUE(stats) << stats.status().to_string();
+    EXPECT_EQ(stats->payloads_written, 1u);
+    auto state = s->payload_state(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path);
+    ASSERT_TRUE(state && *state);
+    EXPECT_TRUE((*state)->complete());
+
+    // A partial slice verifies; the entry is stored without payload bytes.
+    auto s2 = this->factory.open();
+    auto partial = import_bytes(*s2, hand_drop(ae, payload, mode, {mode == SliceMode::kPrefix ? 0u : 70u, 65}));
+    ASSERT_TRUE(partial) << partial.status().to_string();
+    EXPECT_EQ(partial->slices_not_stored, 1u);
+    EXPECT_EQ(partial->inserted, 1u);
+
+    // One flipped byte in the slice stream fails verification and stores nothing.
+    Bytes bad = hand_drop(ae, payload, mode, {0, 201});
+    bad[bad.size() - 500] ^= 0x10;
+    auto s3 = this->factory.open();
+    auto failed = import_bytes(*s3, bad);
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.status().code(), ErrorCode::kVerification) << failed.status().to_string();
+    EXPECT_TRUE(snapshot(*s3).entries.empty());
+  }
+}
+
+TEST(DropCaps, EntryCountCapIsEnforced) {
+  store::MemoryStore s;
+  for (int i = 0; i < 3; ++i) {
+    const Bytes p = pseudo_random_bytes(10, static_cast<std::uint64_t>(i));
+    put(s, make_entry(user_key(1), model::Path::from_strings({std::to_string(i)}).value(), 1, p), p);
+  }
+  const Bytes drop = export_all(s);
+  store::MemoryStore t;
+  ImportOptions opts;
+  opts.max_entries = 2;
+  auto r = import_drop(t, memory_source(drop), opts);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.status().code(), ErrorCode::kOutOfRange);
+  EXPECT_TRUE(snapshot(t).entries.empty());
+  opts.max_entries = 3;
+  opts.max_staged_payload_bytes = 25;
+  r = import_drop(t, memory_source(drop), opts);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.status().code(), ErrorCode::kOutOfRange);
+  EXPECT_TRUE(snapshot(t).entries.empty());
+}
+
+}  // namespace
+}  // namespace osier::drop::testing
