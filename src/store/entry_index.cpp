@@ -24,6 +24,18 @@ struct Agg {
 
 std::uint64_t sat_add(std::uint64_t a, std::uint64_t b) { return a + b < a ? UINT64_MAX : a + b; }
 
+Agg single(const IndexItem& item) {
+  return Agg{item.hash, 1, item.entry.payload_length, item.entry.timestamp, item.entry.timestamp};
+}
+
+void add_into(Agg& a, const Agg& b) {
+  a.fp += b.fp;
+  a.count += b.count;
+  a.bytes = sat_add(a.bytes, b.bytes);
+  a.min_t = std::min(a.min_t, b.min_t);
+  a.max_t = std::max(a.max_t, b.max_t);
+}
+
 std::strong_ordering key_cmp(const SubspaceId& s1, const Path& p1, const SubspaceId& s2,
                              const Path& p2) {
   if (auto c = s1 <=> s2; c != 0) return c;
@@ -51,18 +63,10 @@ struct EntryIndex::Node {
   const Path& p() const { return item.entry.path; }
 
   void pull() {
-    agg.fp = item.hash;
-    agg.count = 1;
-    agg.bytes = item.entry.payload_length;
-    agg.min_t = agg.max_t = item.entry.timestamp;
+    agg = single(item);
     leftmost = rightmost = this;
     for (const Node* c : {left.get(), right.get()}) {
-      if (!c) continue;
-      agg.fp += c->agg.fp;
-      agg.count += c->agg.count;
-      agg.bytes = sat_add(agg.bytes, c->agg.bytes);
-      agg.min_t = std::min(agg.min_t, c->agg.min_t);
-      agg.max_t = std::max(agg.max_t, c->agg.max_t);
+      if (c) add_into(agg, c->agg);
     }
     if (left) leftmost = left->leftmost;
     if (right) rightmost = right->rightmost;
@@ -286,18 +290,9 @@ Status check_rec(const EntryIndex::Node* n, const EntryIndex::Node* lo, const En
   }
   OSIER_RETURN_IF_ERROR(check_rec(n->left.get(), lo, n, n->prio, true));
   OSIER_RETURN_IF_ERROR(check_rec(n->right.get(), n, hi, n->prio, true));
-  Agg a;
-  a.fp = n->item.hash;
-  a.count = 1;
-  a.bytes = n->item.entry.payload_length;
-  a.min_t = a.max_t = n->item.entry.timestamp;
+  Agg a = single(n->item);
   for (const EntryIndex::Node* c : {n->left.get(), n->right.get()}) {
-    if (!c) continue;
-    a.fp += c->agg.fp;
-    a.count += c->agg.count;
-    a.bytes = sat_add(a.bytes, c->agg.bytes);
-    a.min_t = std::min(a.min_t, c->agg.min_t);
-    a.max_t = std::max(a.max_t, c->agg.max_t);
+    if (c) add_into(a, c->agg);
   }
   if (!(a.fp == n->agg.fp) || a.count != n->agg.count || a.bytes != n->agg.bytes ||
       a.min_t != n->agg.min_t || a.max_t != n->agg.max_t) {

@@ -227,6 +227,16 @@ Result<std::optional<LmdbStore::Located>> LmdbStore::locate(const Txn& txn,
   return std::optional(Located{std::move(ae), std::move(r)});
 }
 
+Result<LmdbStore::Located> LmdbStore::locate_stored(const model::NamespaceId& ns,
+                                                    const model::SubspaceId& subspace,
+                                                    const model::Path& path) {
+  OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
+  auto loc = locate(txn, ns, subspace, path);
+  if (!loc) return loc.status();
+  if (!loc->has_value()) return error(ErrorCode::kNotFound, "no such entry");
+  return std::move(**loc);
+}
+
 Status LmdbStore::commit_payload(const PayloadKey& key, const fmt::PayloadRecord& record,
                                  EventKind kind) {
   struct Update {
@@ -310,14 +320,9 @@ Result<PayloadState> LmdbStore::write_payload(const model::NamespaceId& ns,
                                               const model::Path& path,
                                               const PayloadSource& source) {
   std::lock_guard lock(mu_);
-  std::optional<Located> loc;
-  {
-    OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
-    OSIER_ASSIGN_OR_RETURN(loc, locate(txn, ns, subspace, path));
-  }
-  if (!loc) return error(ErrorCode::kNotFound, "no such entry");
-  const model::Entry& entry = loc->entry.entry;
-  fmt::PayloadRecord rec = std::move(loc->record);
+  OSIER_ASSIGN_OR_RETURN(Located loc, locate_stored(ns, subspace, path));
+  const model::Entry& entry = loc.entry.entry;
+  fmt::PayloadRecord rec = std::move(loc.record);
   const PayloadState done{entry.payload_length, entry.payload_length};
   if (rec.held == entry.payload_length) return done;
   const PayloadKey key = payload_key(entry);
@@ -373,14 +378,9 @@ Result<PayloadState> LmdbStore::append_payload(const model::NamespaceId& ns,
                                                const model::SubspaceId& subspace,
                                                const model::Path& path, ByteView piece) {
   std::lock_guard lock(mu_);
-  std::optional<Located> loc;
-  {
-    OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
-    OSIER_ASSIGN_OR_RETURN(loc, locate(txn, ns, subspace, path));
-  }
-  if (!loc) return error(ErrorCode::kNotFound, "no such entry");
-  const model::Entry& entry = loc->entry.entry;
-  fmt::PayloadRecord rec = std::move(loc->record);
+  OSIER_ASSIGN_OR_RETURN(Located loc, locate_stored(ns, subspace, path));
+  const model::Entry& entry = loc.entry.entry;
+  fmt::PayloadRecord rec = std::move(loc.record);
   if (rec.held == entry.payload_length) return PayloadState{entry.payload_length, rec.held};
   const PayloadKey key = payload_key(entry);
   auto it = appenders_.find(key);
@@ -418,21 +418,16 @@ Status LmdbStore::read_payload(const model::NamespaceId& ns, const model::Subspa
                                const model::Path& path, std::uint64_t offset,
                                std::uint64_t length, const ByteSink& sink) {
   std::lock_guard lock(mu_);
-  std::optional<Located> loc;
-  {
-    OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
-    OSIER_ASSIGN_OR_RETURN(loc, locate(txn, ns, subspace, path));
-  }
-  if (!loc) return error(ErrorCode::kNotFound, "no such entry");
-  const std::uint64_t held = loc->record.held;
+  OSIER_ASSIGN_OR_RETURN(Located loc, locate_stored(ns, subspace, path));
+  const std::uint64_t held = loc.record.held;
   if (offset > held || length > held - offset) {
     return error(ErrorCode::kOutOfRange, "payload bytes not held");
   }
   if (length == 0) return Status::ok();
-  if (!loc->record.in_file) {
-    return sink(ByteView(loc->record.inline_bytes).subspan(offset, length));
+  if (!loc.record.in_file) {
+    return sink(ByteView(loc.record.inline_bytes).subspan(offset, length));
   }
-  OSIER_ASSIGN_OR_RETURN(FileReader in, FileReader::open(payload_file(payload_key(loc->entry.entry))));
+  OSIER_ASSIGN_OR_RETURN(FileReader in, FileReader::open(payload_file(payload_key(loc.entry.entry))));
   Bytes buf(std::size_t{1} << 16);
   for (std::uint64_t done = 0; done < length;) {
     const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), length - done));
@@ -447,20 +442,15 @@ Status LmdbStore::serve_payload(const model::NamespaceId& ns, const model::Subsp
                                 const model::Path& path, const crypto::BabStreamOptions& opts,
                                 const ByteSink& sink) {
   std::lock_guard lock(mu_);
-  std::optional<Located> loc;
-  {
-    OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
-    OSIER_ASSIGN_OR_RETURN(loc, locate(txn, ns, subspace, path));
-  }
-  if (!loc) return error(ErrorCode::kNotFound, "no such entry");
-  const model::Entry& entry = loc->entry.entry;
-  if (loc->record.held != entry.payload_length) {
+  OSIER_ASSIGN_OR_RETURN(Located loc, locate_stored(ns, subspace, path));
+  const model::Entry& entry = loc.entry.entry;
+  if (loc.record.held != entry.payload_length) {
     return error(ErrorCode::kNotFound, "payload is not complete");
   }
-  if (!loc->record.in_file) {
+  if (!loc.record.in_file) {
     // Small: the outboard is cheaper to recompute than to store.
-    OSIER_ASSIGN_OR_RETURN(crypto::BabOutboard ob, crypto::bab_outboard(loc->record.inline_bytes));
-    crypto::BytesReader data(loc->record.inline_bytes);
+    OSIER_ASSIGN_OR_RETURN(crypto::BabOutboard ob, crypto::bab_outboard(loc.record.inline_bytes));
+    crypto::BytesReader data(loc.record.inline_bytes);
     crypto::BytesReader outboard(ob.pairs);
     return crypto::bab_produce_stream(opts, entry.payload_length, data, outboard, sink);
   }
@@ -593,14 +583,9 @@ Result<std::uint64_t> LmdbStore::forget_range(const model::NamespaceId& ns,
 Status LmdbStore::forget_payload(const model::NamespaceId& ns, const model::SubspaceId& subspace,
                                  const model::Path& path) {
   std::lock_guard lock(mu_);
-  std::optional<Located> loc;
-  {
-    OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
-    OSIER_ASSIGN_OR_RETURN(loc, locate(txn, ns, subspace, path));
-  }
-  if (!loc) return error(ErrorCode::kNotFound, "no such entry");
-  const PayloadKey key = payload_key(loc->entry.entry);
-  fmt::PayloadRecord rec = std::move(loc->record);
+  OSIER_ASSIGN_OR_RETURN(Located loc, locate_stored(ns, subspace, path));
+  const PayloadKey key = payload_key(loc.entry.entry);
+  fmt::PayloadRecord rec = std::move(loc.record);
   if (rec.in_file && rec.held > 0) {
     pending_removals_.push_back(payload_file(key));
     pending_removals_.push_back(payload_file(key) + ".obao");

@@ -133,6 +133,9 @@ class LmdbStore final : public Store {
   Result<std::optional<Located>> locate(const lmdb::Txn& txn, const model::NamespaceId& ns,
                                         const model::SubspaceId& subspace,
                                         const model::Path& path);
+  // The same in a read transaction of its own; kNotFound when there is no such entry.
+  Result<Located> locate_stored(const model::NamespaceId& ns, const model::SubspaceId& subspace,
+                                const model::Path& path);
   // Stores a new held length (and inline bytes) for a payload, logs `kind` for every entry that
   // references it, commits, and updates the hashes of those entries in loaded indexes.
   Status commit_payload(const PayloadKey& key, const lmdb_format::PayloadRecord& record,

@@ -20,27 +20,19 @@ using model::NamespaceId;
 using testing::StoreRandom;
 
 template <typename Factory>
-class StoreConformance : public ::testing::Test {
+class StoreConformance : public testing::StoreFixture<Factory> {
  public:
-  void SetUp() override { store_ = factory_.open(); }
-  // Closes and reopens a durable store; an ephemeral one stays as it is.
-  void reopen() {
-    if (!Factory::kDurable) return;
-    store_.reset();
-    store_ = factory_.open();
-  }
   // A fresh, empty store.
   void reset() {
-    store_.reset();
-    factory_.wipe();
-    store_ = factory_.open();
+    this->store_.reset();
+    this->factory_.wipe();
+    this->store_ = this->factory_.open();
   }
-  Store& store() { return *store_; }
 
   // Everything the store holds in `ns`, in (subspace, path) order.
   std::vector<LengthyAuthorisedEntry> all(const NamespaceId& ns) {
     std::vector<LengthyAuthorisedEntry> out;
-    EXPECT_TRUE(store().query(ns, D3Range::full(), {}, [&](const LengthyAuthorisedEntry& e) {
+    EXPECT_TRUE(this->store().query(ns, D3Range::full(), {}, [&](const LengthyAuthorisedEntry& e) {
       out.push_back(e);
       return true;
     }));
@@ -51,9 +43,6 @@ class StoreConformance : public ::testing::Test {
     for (const auto& e : all(ns)) out.push_back(e.authorised.entry);
     return out;
   }
-
-  Factory factory_;
-  std::unique_ptr<Store> store_;
 };
 
 TYPED_TEST_SUITE_P(StoreConformance);

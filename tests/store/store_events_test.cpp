@@ -23,18 +23,7 @@ AuthorisedEntry at(const char* a, const char* b, model::Timestamp t) {
 }
 
 template <typename Factory>
-class StoreEvents : public ::testing::Test {
- public:
-  void SetUp() override { store_ = factory_.open(); }
-  void reopen() {
-    if (!Factory::kDurable) return;
-    store_.reset();
-    store_ = factory_.open();
-  }
-  Store& store() { return *store_; }
-  Factory factory_;
-  std::unique_ptr<Store> store_;
-};
+class StoreEvents : public testing::StoreFixture<Factory> {};
 
 TYPED_TEST_SUITE_P(StoreEvents);
 

@@ -76,4 +76,21 @@ struct LmdbFactory {
 
 using StoreFactories = ::testing::Types<MemoryFactory, LmdbFactory>;
 
+// The base of the typed suites: a store from `Factory`, reopened on demand.
+template <typename Factory>
+class StoreFixture : public ::testing::Test {
+ public:
+  void SetUp() override { store_ = factory_.open(); }
+  // Closes and reopens a durable store; an ephemeral one stays as it is.
+  void reopen() {
+    if (!Factory::kDurable) return;
+    store_.reset();
+    store_ = factory_.open();
+  }
+  Store& store() { return *store_; }
+
+  Factory factory_;
+  std::unique_ptr<Store> store_;
+};
+
 }  // namespace osier::store::testing

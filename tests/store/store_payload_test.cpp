@@ -52,40 +52,31 @@ Bytes stream_for(const Bytes& payload, std::uint64_t held) {
 }
 
 template <typename Factory>
-class StorePayloads : public ::testing::Test {
+class StorePayloads : public testing::StoreFixture<Factory> {
  public:
-  void SetUp() override { store_ = factory_.open(); }
-  void reopen() {
-    if (!Factory::kDurable) return;
-    store_.reset();
-    store_ = factory_.open();
-  }
-  Store& store() { return *store_; }
   void put(const AuthorisedEntry& ae) {
-    auto r = store().ingest(ae, Trust::kAlreadyVerified);
+    auto r = this->store().ingest(ae, Trust::kAlreadyVerified);
     ASSERT_TRUE(r);
     ASSERT_EQ(r->outcome, IngestOutcome::kInserted);
   }
   Bytes read_all(const AuthorisedEntry& ae) {
-    auto st = store().payload_state(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path);
+    auto st = this->store().payload_state(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path);
     EXPECT_TRUE(st && st->has_value());
     Bytes out;
-    EXPECT_TRUE(store().read_payload(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path,
+    EXPECT_TRUE(this->store().read_payload(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path,
                                      0, (*st)->held, crypto::append_to(out)));
     return out;
   }
   PayloadState state(const AuthorisedEntry& ae) {
-    return store().payload_state(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path)
+    return this->store().payload_state(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path)
         .value()
         .value();
   }
   Result<PayloadState> append(const AuthorisedEntry& ae, ByteView piece) {
-    return store().append_payload(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path,
+    return this->store().append_payload(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path,
                                   piece);
   }
 
-  Factory factory_;
-  std::unique_ptr<Store> store_;
 };
 
 TYPED_TEST_SUITE_P(StorePayloads);
