@@ -602,14 +602,28 @@ std::size_t LmdbStore::loaded_namespaces() {
 }
 
 Result<EntryIndex*> LmdbStore::index_for(const Txn& txn, const model::NamespaceId& ns) {
+  last_used_[ns] = ++use_clock_;
   auto it = loaded_.find(ns);
   if (it != loaded_.end()) return &it->second;
+  // Evicting is safe even inside a write transaction: an index is rebuilt from what the
+  // transaction sees, and an aborted transaction drops the indexes it touched anyway.
+  while (loaded_.size() >= std::max<std::size_t>(options_.max_loaded_namespaces, 1)) {
+    auto victim = loaded_.begin();
+    for (auto c = loaded_.begin(); c != loaded_.end(); ++c) {
+      if (last_used_[c->first] < last_used_[victim->first]) victim = c;
+    }
+    last_used_.erase(victim->first);
+    loaded_.erase(victim);
+  }
   OSIER_ASSIGN_OR_RETURN(EntryIndex index, load_index(txn, dbs_, ns));
   return &loaded_.emplace(ns, std::move(index)).first->second;
 }
 
 void LmdbStore::after_abort(const std::vector<model::NamespaceId>& touched) {
-  for (const auto& ns : touched) loaded_.erase(ns);
+  for (const auto& ns : touched) {
+    loaded_.erase(ns);
+    last_used_.erase(ns);
+  }
 }
 
 Result<IngestResult> LmdbStore::ingest_in(Txn& txn, const AuthorisedEntry& ae, Trust trust,

@@ -33,6 +33,9 @@ struct LmdbStoreOptions {
   // machine. false trades that for speed (MDB_NOSYNC): a process crash still loses nothing
   // committed, a power loss may lose the latest commits (never consistency).
   bool sync_commits = true;
+  // At most this many namespace indexes stay in memory; the least recently used goes first
+  // (it is rebuilt from disk when needed again).
+  std::size_t max_loaded_namespaces = 64;
   // How many of the latest events are kept for replay to subscribers (at least 1).
   std::uint64_t max_event_history = std::uint64_t{1} << 20;
 };
@@ -150,6 +153,8 @@ class LmdbStore final : public Store {
   Dbs dbs_;
   std::mutex mu_;
   std::map<model::NamespaceId, EntryIndex> loaded_;
+  std::map<model::NamespaceId, std::uint64_t> last_used_;  // for evicting loaded_ (LRU)
+  std::uint64_t use_clock_ = 0;
   std::map<PayloadKey, PayloadAppender> appenders_;
   std::vector<std::string> pending_removals_;  // files of payloads dropped by the open txn
   std::vector<StoreEvent> pending_events_;     // events logged by the open txn

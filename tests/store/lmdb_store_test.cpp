@@ -61,6 +61,24 @@ TEST(LmdbStore, NamespacesLoadLazily) {
   EXPECT_EQ(s->loaded_namespaces(), 1u);  // a point lookup reads the disk only
 }
 
+TEST(LmdbStore, LoadedIndexesAreBounded) {
+  TempDir dir;
+  LmdbStoreOptions o = opts();
+  o.max_loaded_namespaces = 3;
+  auto s = LmdbStore::open(dir.path(), o).value();
+  for (std::uint32_t n = 0; n < 10; ++n) {
+    std::vector<AuthorisedEntry> batch;
+    for (std::uint32_t i = 0; i < 4; ++i) batch.push_back(entry_in(n, i));
+    ASSERT_TRUE(s->ingest_batch(batch, Trust::kAlreadyVerified));
+    EXPECT_LE(s->loaded_namespaces(), 3u);
+  }
+  for (std::uint32_t n = 0; n < 10; ++n) {
+    EXPECT_EQ(s->summarise(entry_in(n, 0).entry.namespace_id, model::D3Range::full())->count, 4u);
+    EXPECT_LE(s->loaded_namespaces(), 3u);
+  }
+  EXPECT_TRUE(s->check());
+}
+
 TEST(LmdbStore, RejectsAnotherFormatVersion) {
   TempDir dir;
   {
