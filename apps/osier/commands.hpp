@@ -12,5 +12,6 @@ void set_exit_code(int code);
 void register_hash(CLI::App& app);
 void register_codec(CLI::App& app);
 void register_uri(CLI::App& app);
+void register_node(CLI::App& app);  // init, id, ns, cap, put/get/cat/ls/stat/rm, store
 
 }  // namespace osier::cli

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   osier::cli::register_hash(app);
   osier::cli::register_codec(app);
   osier::cli::register_uri(app);
+  osier::cli::register_node(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,229 @@
+// osier cap new|delegate|show|list|import|export: Meadowcap capabilities held by this node.
+#include <fmt/core.h>
+
+#include <cstdio>
+
+#include "base/hex.hpp"
+#include "cmd_node.hpp"
+#include "commands.hpp"
+#include "json_meadowcap.hpp"
+
+namespace osier::cli {
+namespace {
+
+struct CapOptions {
+  NodeFlags flags;
+  std::string cap;   // id, id prefix or text
+  std::string ns;
+  std::string mode;
+  std::string as;
+  std::string to;
+  std::string area;
+};
+
+Result<meadowcap::AccessMode> parse_mode(const std::string& mode) {
+  if (mode == "read") return meadowcap::AccessMode::kRead;
+  if (mode == "write") return meadowcap::AccessMode::kWrite;
+  return error(ErrorCode::kInvalidArgument, "--mode is read or write, not '" + mode + "'");
+}
+
+// Keeps `cap` and prints it (id and text).
+void keep_and_print(const char* command, const node::Node& n, const meadowcap::McCapability& cap, bool json) {
+  Result<std::string> id = n.caps().add(cap);
+  if (!id) return fail(command, id.status());
+  Result<std::string> text = node::capability_to_text(cap);
+  if (!text) return fail(command, text.status());
+  if (json) {
+    print_json_line(Json{{"id", *id}, {"text", *text}, {"capability", to_json(cap)}});
+  } else {
+    fmt::print("capability {} ({} {}, for {}):\n{}\n", *id, cap.is_communal() ? "communal" : "owned",
+               meadowcap::access_mode_name(cap.access_mode()), id_text(n, uri::IdKind::kSubspace, cap.receiver()), *text);
+  }
+}
+
+void run_new(const CapOptions& o) {
+  auto n = open_node("cap new", o.flags);
+  if (!n) return;
+  Result<meadowcap::AccessMode> mode = parse_mode(o.mode);
+  if (!mode) return fail("cap new", mode.status(), 2);
+  Result<model::NamespaceId> ns = n->aliases().namespace_id(o.ns);
+  if (!ns) return fail("cap new", ns.status());
+  // The receiver: --as, else the one identity with a secret key.
+  std::string as = o.as;
+  if (as.empty()) {
+    std::vector<std::string> own;
+    for (const auto& [name, id] : n->aliases().identities()) {
+      if (n->keys().has(node::KeyKind::kIdentity, name)) own.push_back(name);
+    }
+    if (own.size() != 1) {
+      return fail("cap new", error(ErrorCode::kInvalidArgument, own.empty() ? "no identity on this node: `osier id new NAME` first"
+                                                                            : "several identities: say which with --as"));
+    }
+    as = own[0];
+  }
+  Result<model::SubspaceId> user = n->aliases().identity(as);
+  if (!user) return fail("cap new", user.status());
+  if (model::is_communal(*ns)) {
+    keep_and_print("cap new", *n, meadowcap::CommunalCapability::create(*mode, *ns, *user), o.flags.json);
+    return;
+  }
+  std::optional<crypto::Ed25519SecretKey> secret = n->namespace_secret(*ns);
+  if (!secret) {
+    return fail("cap new", error(ErrorCode::kNotFound, "missing namespace secret: creating a capability for owned namespace '" +
+                                                           o.ns + "' needs its secret key, which this node does not hold"));
+  }
+  keep_and_print("cap new", *n, meadowcap::OwnedCapability::create(*secret, *mode, *user), o.flags.json);
+}
+
+void run_delegate(const CapOptions& o) {
+  auto n = open_node("cap delegate", o.flags);
+  if (!n) return;
+  Result<node::HeldCapability> held = n->caps().find(o.cap);
+  if (!held) return fail("cap delegate", held.status());
+  const meadowcap::McCapability& cap = held->cap;
+  Result<meadowcap::AccessMode> mode = parse_mode(o.mode);
+  if (!mode) return fail("cap delegate", mode.status(), 2);
+  if (*mode != cap.access_mode()) {
+    return fail("cap delegate", error(ErrorCode::kInvalidArgument, std::string("wrong mode: capability ") + held->id + " is a " +
+                                                                       meadowcap::access_mode_name(cap.access_mode()) +
+                                                                       " capability; a delegation keeps the mode"));
+  }
+  Result<model::SubspaceId> to = n->aliases().identity(o.to);
+  if (!to) return fail("cap delegate", to.status());
+  model::Area area = cap.granted_area();
+  if (!o.area.empty()) {
+    Result<uri::AreaUri> a = uri::parse_area_uri(o.area, n->aliases().resolver());
+    if (!a) return fail("cap delegate", error(a.status().code(), "--area: " + a.status().message()));
+    if (a->namespace_id != cap.granted_namespace()) {
+      return fail("cap delegate", error(ErrorCode::kInvalidArgument, "--area names another namespace than the capability's"));
+    }
+    area = uri::area_of_interest(*a).area;
+  }
+  const std::optional<std::string> receiver = n->aliases().name_of(uri::IdKind::kSubspace, cap.receiver());
+  if (!receiver) {
+    return fail("cap delegate", error(ErrorCode::kNotFound, "missing key: the capability's receiver " + to_hex(cap.receiver()) +
+                                                                " is not an identity of this node"));
+  }
+  Result<node::Identity> me = n->identity(*receiver);
+  if (!me) return fail("cap delegate", me.status());
+  Result<meadowcap::McCapability> d = cap.delegate(me->key, area, *to);
+  if (!d) return fail("cap delegate", d.status());
+  keep_and_print("cap delegate", *n, *d, o.flags.json);
+}
+
+void show(const node::Node& n, const node::HeldCapability& h, bool json) {
+  const meadowcap::McCapability& c = h.cap;
+  if (json) {
+    Result<std::string> text = node::capability_to_text(c);
+    print_json_line(Json{{"id", h.id}, {"text", text ? *text : std::string()}, {"capability", to_json(c)}});
+    return;
+  }
+  fmt::print("capability {}\n", h.id);
+  fmt::print("  kind:        {} {}\n", c.is_communal() ? "communal" : "owned", meadowcap::access_mode_name(c.access_mode()));
+  fmt::print("  namespace:   {}\n", id_text(n, uri::IdKind::kNamespace, c.granted_namespace()));
+  fmt::print("  receiver:    {}\n", id_text(n, uri::IdKind::kSubspace, c.receiver()));
+  fmt::print("  progenitor:  {}\n", id_text(n, uri::IdKind::kSubspace, c.progenitor()));
+  fmt::print("  area:        {}\n", area_text(n, c.granted_area()));
+  fmt::print("  delegations: {}\n", c.delegation_count());
+}
+
+void run_show(const CapOptions& o) {
+  auto n = open_node("cap show", o.flags);
+  if (!n) return;
+  Result<node::HeldCapability> held = n->caps().find(o.cap);
+  if (!held) return fail("cap show", held.status());
+  show(*n, *held, o.flags.json);
+}
+
+void run_list(const CapOptions& o) {
+  auto n = open_node("cap list", o.flags);
+  if (!n) return;
+  Result<std::vector<node::HeldCapability>> held = n->caps().list();
+  if (!held) return fail("cap list", held.status());
+  for (const node::HeldCapability& h : *held) {
+    if (o.flags.json) {
+      show(*n, h, true);
+    } else {
+      fmt::print("{}  {:<8} {:<5}  ns {}  for {}  {}\n", h.id, h.cap.is_communal() ? "communal" : "owned",
+                 meadowcap::access_mode_name(h.cap.access_mode()),
+                 id_text(*n, uri::IdKind::kNamespace, h.cap.granted_namespace()),
+                 id_text(*n, uri::IdKind::kSubspace, h.cap.receiver()), area_text(*n, h.cap.granted_area()));
+    }
+  }
+}
+
+void run_import(const CapOptions& o) {
+  auto n = open_node("cap import", o.flags);
+  if (!n) return;
+  std::string text = o.cap;
+  if (text.empty() || text == "-") {
+    text.clear();
+    char buf[4096];
+    for (std::size_t got; (got = std::fread(buf, 1, sizeof buf, stdin)) > 0;) {
+      text.append(buf, got);
+      if (text.size() > (2 << 20)) return fail("cap import", error(ErrorCode::kOutOfRange, "capability text too long"));
+    }
+  }
+  Result<meadowcap::McCapability> cap = node::capability_from_text(text);
+  if (!cap) return fail("cap import", cap.status());
+  keep_and_print("cap import", *n, *cap, o.flags.json);
+}
+
+void run_export(const CapOptions& o) {
+  auto n = open_node("cap export", o.flags);
+  if (!n) return;
+  Result<node::HeldCapability> held = n->caps().find(o.cap);
+  if (!held) return fail("cap export", held.status());
+  Result<std::string> text = node::capability_to_text(held->cap);
+  if (!text) return fail("cap export", text.status());
+  fmt::print("{}\n", *text);
+}
+
+}  // namespace
+
+void register_cap_commands(CLI::App& app) {
+  CLI::App* cap = app.add_subcommand("cap", "Meadowcap capabilities held by this node");
+  cap->require_subcommand(1);
+
+  auto nw = std::make_shared<CapOptions>();
+  CLI::App* c = cap->add_subcommand("new", "Create a capability (owned namespace: needs its secret key)");
+  c->add_option("--ns", nw->ns, "The namespace (alias or id)")->required();
+  c->add_option("--mode", nw->mode, "read or write")->required();
+  c->add_option("--as", nw->as, "The receiver (alias or id; default: this node's only identity)");
+  add_node_flags(c, nw->flags);
+  c->callback([nw] { run_new(*nw); });
+
+  auto dg = std::make_shared<CapOptions>();
+  c = cap->add_subcommand("delegate", "Delegate a held capability (its receiver's key signs) to another identity");
+  c->add_option("cap", dg->cap, "The capability: its id (or 4+ leading digits) or its text")->required();
+  c->add_option("--to", dg->to, "The new receiver (alias or id)")->required();
+  c->add_option("--area", dg->area, "An Area URI within the capability's area (default: all of it)");
+  c->add_option("--mode", dg->mode, "read or write: must be the capability's mode")->required();
+  add_node_flags(c, dg->flags);
+  c->callback([dg] { run_delegate(*dg); });
+
+  auto sh = std::make_shared<CapOptions>();
+  c = cap->add_subcommand("show", "Show a capability's fields");
+  c->add_option("cap", sh->cap, "The capability: its id (or 4+ leading digits) or its text")->required();
+  add_node_flags(c, sh->flags);
+  c->callback([sh] { run_show(*sh); });
+
+  auto ls = std::make_shared<CapOptions>();
+  c = cap->add_subcommand("list", "List held capabilities");
+  add_node_flags(c, ls->flags);
+  c->callback([ls] { run_list(*ls); });
+
+  auto im = std::make_shared<CapOptions>();
+  c = cap->add_subcommand("import", "Keep a capability given as text (argument, or standard input)");
+  c->add_option("text", im->cap, "The capability's text (hex of its canonic encoding); '-' or none: stdin");
+  add_node_flags(c, im->flags);
+  c->callback([im] { run_import(*im); });
+
+  auto ex = std::make_shared<CapOptions>();
+  c = cap->add_subcommand("export", "Print a held capability as text (hex of its canonic encoding)");
+  c->add_option("cap", ex->cap, "The capability's id (or 4+ leading digits)")->required();
+  add_node_flags(c, ex->flags, false);
+  c->callback([ex] { run_export(*ex); });
+}
+
+}  // namespace osier::cli

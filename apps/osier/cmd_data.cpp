@@ -1,0 +1,300 @@
+// osier put|get|cat|ls|stat|rm: entries and payloads of the local store.
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "base/hex.hpp"
+#include "cmd_node.hpp"
+#include "commands.hpp"
+#include "json_meadowcap.hpp"
+#include "node/files.hpp"
+#include "store/authoriser.hpp"
+
+namespace osier::cli {
+namespace {
+
+struct DataOptions {
+  NodeFlags flags;
+  std::string uri;
+  std::string file;
+  std::string output;
+  std::string as;
+  std::optional<std::uint64_t> time;
+  std::uint64_t limit = UINT64_MAX;
+  bool newest = false;
+  bool yes = false;
+  bool force = false;
+};
+
+Result<uri::EntryUri> entry_uri(const node::Node& n, const std::string& text) {
+  Result<uri::EntryUri> u = uri::parse_entry_uri(text, n.aliases().resolver());
+  if (!u) return error(u.status().code(), "bad entry URI '" + text + "': " + u.status().message());
+  return u;
+}
+
+std::optional<std::string> as_option(const DataOptions& o) {
+  return o.as.empty() ? std::nullopt : std::optional<std::string>(o.as);
+}
+
+Json entry_json(const node::Node& n, const store::LengthyAuthorisedEntry& e) {
+  const model::Entry& x = e.authorised.entry;
+  Json j = to_json(x);
+  j["available"] = e.available;
+  j["uri"] = uri::to_string(uri::EntryUri{x.namespace_id, x.subspace_id, x.path, {}, {}, {}, {}, {}});
+  j["name"] = entry_text(n, x.namespace_id, x.subspace_id, x.path);
+  return j;
+}
+
+void print_entry_line(const node::Node& n, const store::LengthyAuthorisedEntry& e, bool json) {
+  if (json) return print_json_line(entry_json(n, e));
+  const model::Entry& x = e.authorised.entry;
+  std::string held;
+  if (e.available < x.payload_length) held = fmt::format("  (holds {})", size_text(e.available));
+  fmt::print("{}  {}  {}{}\n", time_text(x.timestamp), size_text(x.payload_length),
+             entry_text(n, x.namespace_id, x.subspace_id, x.path), held);
+}
+
+void run_put(const DataOptions& o) {
+  auto n = open_node("put", o.flags);
+  if (!n) return;
+  Result<uri::EntryUri> u = entry_uri(*n, o.uri);
+  if (!u) return fail("put", u.status());
+  ProgressBar bar("put");
+  node::PutOptions opts{as_option(o), o.time, bar.callback()};
+  Result<node::PutResult> r = n->put(*u, o.file.empty() ? "-" : o.file, opts);
+  if (!r) return fail("put", r.status());
+  const model::Entry& e = r->entry.entry;
+  if (o.flags.json) {
+    Json j = to_json(e);
+    j["uri"] = uri::to_string(*u);
+    j["pruned"] = r->pruned;
+    j["authorised_by"] = r->authority;
+    print_json_line(j);
+  } else {
+    fmt::print("wrote {} ({}, digest {}, time {}) signed with {}{}\n", entry_text(*n, e.namespace_id, e.subspace_id, e.path),
+               size_text(e.payload_length), to_hex(e.payload_digest).substr(0, 16), e.timestamp, r->authority,
+               r->pruned ? fmt::format("; replaced {} entr{}", r->pruned, r->pruned == 1 ? "y" : "ies") : std::string());
+  }
+}
+
+// Writes to `path` through a temporary file renamed on success (nothing partial is left).
+void run_get(const DataOptions& o, bool to_stdout) {
+  const char* cmd = to_stdout ? "cat" : "get";
+  auto n = open_node(cmd, o.flags);
+  if (!n) return;
+  Result<uri::EntryUri> u = entry_uri(*n, o.uri);
+  if (!u) return fail(cmd, u.status());
+  if (to_stdout) {
+    const Status st = n->read(*u, [](ByteView piece) -> Status {
+      if (std::fwrite(piece.data(), 1, piece.size(), stdout) != piece.size()) return node::io_error("standard output", errno);
+      return Status::ok();
+    }, {});
+    if (std::fflush(stdout) != 0 && st.is_ok()) return fail(cmd, node::io_error("standard output", errno));
+    if (!st) fail(cmd, st);
+    return;
+  }
+  std::string out = o.output;
+  if (out.empty()) {
+    const std::size_t c = u->path.component_count();
+    const std::string last = c == 0 ? std::string() : std::string(as_chars(u->path.component(c - 1)));
+    const bool safe = !last.empty() && last != "." && last != ".." && last.find('/') == std::string::npos &&
+                      last.find('\0') == std::string::npos;
+    if (!safe) return fail(cmd, error(ErrorCode::kInvalidArgument, "no file name in the path: give one with -o FILE"));
+    out = last;
+  }
+  if (out != "-" && !o.force && node::file_exists(out)) {
+    return fail(cmd, error(ErrorCode::kInvalidArgument, out + " exists already (--force overwrites it)"));
+  }
+  if (out == "-") return run_get(o, true);
+  const std::string tmp = out + ".osier-part";
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) return fail(cmd, node::io_error(tmp, errno));
+  ProgressBar bar("get");
+  Status st = n->read(*u, [&](ByteView piece) -> Status {
+    if (std::fwrite(piece.data(), 1, piece.size(), f) != piece.size()) return node::io_error(out, errno);
+    return Status::ok();
+  }, bar.callback());
+  if (std::fflush(f) != 0 && st.is_ok()) st = node::io_error(out, errno);
+  if (::fsync(::fileno(f)) != 0 && st.is_ok()) st = node::io_error(out, errno);
+  std::fclose(f);
+  if (st.is_ok() && std::rename(tmp.c_str(), out.c_str()) != 0) st = node::io_error(out, errno);
+  if (!st) {
+    ::unlink(tmp.c_str());
+    return fail(cmd, st);
+  }
+  if (!o.flags.json) {
+    fmt::print(stderr, "saved {}\n", out);
+  } else {
+    print_json_line(Json{{"file", out}});
+  }
+}
+
+void run_stat(const DataOptions& o) {
+  auto n = open_node("stat", o.flags);
+  if (!n) return;
+  Result<uri::EntryUri> u = entry_uri(*n, o.uri);
+  if (!u) return fail("stat", u.status());
+  Result<store::LengthyAuthorisedEntry> e = n->stat(*u);
+  if (!e) return fail("stat", e.status());
+  Result<meadowcap::MeadowcapAuthorisationToken> token = store::decode_token_bytes(e->authorised.token);
+  if (o.flags.json) {
+    Json j = entry_json(*n, *e);
+    j["token"] = token ? to_json(*token) : Json(nullptr);
+    return print_json_line(j);
+  }
+  const model::Entry& x = e->authorised.entry;
+  fmt::print("entry:      {}\n", entry_text(*n, x.namespace_id, x.subspace_id, x.path));
+  fmt::print("uri:        {}\n", uri::to_string(*u));
+  fmt::print("namespace:  {} ({})\n", to_hex(x.namespace_id), model::is_communal(x.namespace_id) ? "communal" : "owned");
+  fmt::print("subspace:   {}\n", to_hex(x.subspace_id));
+  fmt::print("path:       {}\n", x.path.component_count() ? x.path.to_string() : std::string("(empty)"));
+  fmt::print("timestamp:  {} ({})\n", x.timestamp, time_text(x.timestamp));
+  fmt::print("payload:    {} bytes, {} held{}\n", x.payload_length, e->available,
+             x.payload_length == 0 ? " (empty: a deletion marker)" : "");
+  fmt::print("digest:     {}\n", to_hex(x.payload_digest));
+  if (token) {
+    const meadowcap::McCapability& c = token->capability;
+    fmt::print("authorised: {} {} capability for {}, {} delegation(s)\n", c.is_communal() ? "communal" : "owned",
+               meadowcap::access_mode_name(c.access_mode()), id_text(*n, uri::IdKind::kSubspace, c.receiver()),
+               c.delegation_count());
+  }
+}
+
+// Lists the entries of one namespace within `area`, honouring --limit across calls.
+Status list_area(const node::Node& n, store::Store& s, const model::NamespaceId& ns, const model::AreaOfInterest& aoi,
+                 const DataOptions& o, std::uint64_t& left) {
+  const auto each = [&](const store::LengthyAuthorisedEntry& e) {
+    if (left == 0) return false;
+    --left;
+    print_entry_line(n, e, o.flags.json);
+    return left > 0;
+  };
+  if (aoi.max_count != model::AreaOfInterest::kNoLimit || aoi.max_size != model::AreaOfInterest::kNoLimit) {
+    return s.query_aoi(ns, aoi, each);
+  }
+  store::QueryOptions q;
+  q.order = o.newest ? store::QueryOrder::kNewestFirst : store::QueryOrder::kSubspacePathTime;
+  q.limit = left;
+  return s.query_area(ns, aoi.area, q, each);
+}
+
+void run_ls(const DataOptions& o) {
+  auto n = open_node("ls", o.flags);
+  if (!n) return;
+  Result<store::LmdbStore*> s = n->store();
+  if (!s) return fail("ls", s.status());
+  std::uint64_t left = o.limit;
+  std::vector<model::NamespaceId> spaces;
+  model::AreaOfInterest aoi{model::Area::full(), model::AreaOfInterest::kNoLimit, model::AreaOfInterest::kNoLimit};
+  const bool is_uri = o.uri.size() >= 7 && strncasecmp(o.uri.c_str(), "willow:", 7) == 0;
+  if (is_uri) {
+    Result<uri::AreaUri> a = uri::parse_area_uri(o.uri, n->aliases().resolver());
+    if (!a) return fail("ls", error(a.status().code(), "bad area URI '" + o.uri + "': " + a.status().message()));
+    spaces.push_back(a->namespace_id);
+    aoi = uri::area_of_interest(*a);
+  } else if (!o.uri.empty()) {
+    Result<model::NamespaceId> ns = n->aliases().namespace_id(o.uri);
+    if (!ns) return fail("ls", ns.status());
+    spaces.push_back(*ns);
+  } else {
+    Result<std::vector<model::NamespaceId>> all = (*s)->namespaces();
+    if (!all) return fail("ls", all.status());
+    spaces = *all;
+  }
+  for (const model::NamespaceId& ns : spaces) {
+    if (left == 0) break;
+    if (const Status st = list_area(*n, **s, ns, aoi, o, left); !st) return fail("ls", st);
+  }
+}
+
+bool confirm(const std::string& question) {
+  fmt::print(stderr, "{} [y/N] ", question);
+  std::fflush(stderr);
+  char line[64] = {};
+  if (!std::fgets(line, sizeof line, stdin)) return false;
+  return line[0] == 'y' || line[0] == 'Y';
+}
+
+void run_rm(const DataOptions& o) {
+  auto n = open_node("rm", o.flags);
+  if (!n) return;
+  Result<uri::EntryUri> u = entry_uri(*n, o.uri);
+  if (!u) return fail("rm", u.status());
+  Result<std::uint64_t> count = n->count_under(*u);
+  if (!count) return fail("rm", count.status());
+  // Ask for the capability before asking the user: a refusal should come first.
+  model::Entry probe{u->namespace_id, u->subspace_id, u->path, 0, 0, {}};
+  if (Result<node::WriteAuthority> auth = n->write_authority(probe, as_option(o)); !auth) return fail("rm", auth.status());
+  const std::string what = entry_text(*n, u->namespace_id, u->subspace_id, u->path);
+  const std::string question = fmt::format("delete {} entr{} at and under {}?", *count, *count == 1 ? "y" : "ies", what);
+  if (!o.yes) {
+    if (::isatty(0) != 1) {
+      return fail("rm", error(ErrorCode::kInvalidArgument, "would " + question.substr(0, question.size() - 1) +
+                                                                 " — standard input is not a terminal, so pass --yes to confirm"));
+    }
+    if (!confirm(question)) return fail("rm", error(ErrorCode::kInvalidArgument, "not confirmed; nothing deleted"));
+  }
+  Result<node::PutResult> r = n->remove(*u, as_option(o));
+  if (!r) return fail("rm", r.status());
+  if (o.flags.json) {
+    Json j = to_json(r->entry.entry);
+    j["removed"] = r->pruned;
+    return print_json_line(j);
+  }
+  fmt::print("deleted {} entr{} under {} (a tombstone entry with an empty payload now prunes them)\n", r->pruned,
+             r->pruned == 1 ? "y" : "ies", what);
+}
+
+CLI::App* data_command(CLI::App& app, const char* name, const char* help, DataOptions& o, bool json = true) {
+  CLI::App* c = app.add_subcommand(name, help);
+  add_node_flags(c, o.flags, json);
+  return c;
+}
+
+}  // namespace
+
+void register_data_commands(CLI::App& app) {
+  auto put = std::make_shared<DataOptions>();
+  CLI::App* c = data_command(app, "put", "Write an entry with a payload from FILE (or '-' / none: stdin)", *put);
+  c->add_option("uri", put->uri, "The entry URI, e.g. willow://NS.ID/path (aliases allowed)")->required();
+  c->add_option("file", put->file, "The payload file; '-' or none reads standard input");
+  c->add_option("--as", put->as, "Sign as this identity (default: whichever holds a capability)");
+  c->add_option("--time", put->time, "Timestamp in microseconds (default: now, later than what it replaces)");
+  c->callback([put] { run_put(*put); });
+
+  auto get = std::make_shared<DataOptions>();
+  c = data_command(app, "get", "Save an entry's payload to a file", *get);
+  c->add_option("uri", get->uri, "The entry URI (a payload slice ?from=&to= is honoured)")->required();
+  c->add_option("-o,--output", get->output, "The file to write ('-': stdout; default: the path's last component)");
+  c->add_flag("--force", get->force, "Overwrite an existing file");
+  c->callback([get] { run_get(*get, false); });
+
+  auto cat = std::make_shared<DataOptions>();
+  c = data_command(app, "cat", "Write an entry's payload to standard output", *cat, false);
+  c->add_option("uri", cat->uri, "The entry URI")->required();
+  c->callback([cat] { run_get(*cat, true); });
+
+  auto ls = std::make_shared<DataOptions>();
+  c = data_command(app, "ls", "List entries (of an area URI, a namespace, or everything)", *ls);
+  c->add_option("area", ls->uri, "An Area URI, a namespace (alias or id), or none for every namespace");
+  c->add_option("--limit", ls->limit, "At most N entries");
+  c->add_flag("--newest", ls->newest, "Newest first (per namespace)");
+  c->callback([ls] { run_ls(*ls); });
+
+  auto st = std::make_shared<DataOptions>();
+  c = data_command(app, "stat", "Show an entry's metadata, held payload bytes and authorisation", *st);
+  c->add_option("uri", st->uri, "The entry URI")->required();
+  c->callback([st] { run_stat(*st); });
+
+  auto rm = std::make_shared<DataOptions>();
+  c = data_command(app, "rm", "Delete (Willow-style) an entry and every entry under its path", *rm);
+  c->add_option("uri", rm->uri, "The entry URI")->required();
+  c->add_option("--as", rm->as, "Sign as this identity");
+  c->add_flag("-y,--yes", rm->yes, "Do not ask for confirmation");
+  c->callback([rm] { run_rm(*rm); });
+}
+
+}  // namespace osier::cli

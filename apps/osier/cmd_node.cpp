@@ -1,0 +1,140 @@
+// Shared helpers of the local-node commands, and their registration (docs/cli.md).
+#include "cmd_node.hpp"
+
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+
+#include "base/hex.hpp"
+#include "commands.hpp"
+
+namespace osier::cli {
+
+void register_init_commands(CLI::App& app);
+void register_id_commands(CLI::App& app);
+void register_ns_commands(CLI::App& app);
+void register_cap_commands(CLI::App& app);
+void register_data_commands(CLI::App& app);
+
+void register_node(CLI::App& app) {
+  register_init_commands(app);
+  register_id_commands(app);
+  register_ns_commands(app);
+  register_cap_commands(app);
+  register_data_commands(app);
+}
+
+void add_node_flags(CLI::App* cmd, NodeFlags& flags, bool json) {
+  cmd->add_option("--home", flags.home, "The node's home directory (default: $OSIER_HOME, else ~/.local/share/osier)");
+  if (json) cmd->add_flag("--json", flags.json, "Output JSON (one object per line) instead of text");
+}
+
+void fail(const std::string& command, const Status& status, int code) {
+  std::fflush(stdout);
+  fmt::print(stderr, "osier {}: {}\n", command, status.message());
+  set_exit_code(code);
+}
+
+std::unique_ptr<node::Node> open_node(const std::string& command, const NodeFlags& flags) {
+  Result<node::HomePaths> home = node::resolve_home(flags.home);
+  if (!home) {
+    fail(command, home.status());
+    return nullptr;
+  }
+  Result<std::unique_ptr<node::Node>> n = node::Node::open(*home);
+  if (!n) {
+    fail(command, n.status());
+    return nullptr;
+  }
+  return std::move(*n);
+}
+
+std::string id_text(const node::Node& n, uri::IdKind kind, const ByteArray<32>& id) {
+  const node::Aliases& a = n.aliases();
+  if (auto name = a.name_of(kind, id)) return *name;
+  return to_hex(id);
+}
+
+std::string entry_text(const node::Node& n, const model::NamespaceId& ns, const model::SubspaceId& ss,
+                       const model::Path& path) {
+  const node::Aliases& a = n.aliases();
+  const auto ns_name = a.name_of(uri::IdKind::kNamespace, ns);
+  const auto ss_name = a.name_of(uri::IdKind::kSubspace, ss);
+  // Printed through the URI printer so the path is escaped exactly as in a URI.
+  std::string text = uri::to_string(uri::EntryUri{ns, ss, path, {}, {}, {}, {}, {}});
+  const std::string head = "willow://";
+  const std::size_t dot = text.find('.', head.size());
+  const std::size_t slash = text.find('/', dot);
+  std::string out = head;
+  out += ns_name ? *ns_name : text.substr(head.size(), dot - head.size());
+  out += '.';
+  out += ss_name ? *ss_name : text.substr(dot + 1, (slash == std::string::npos ? text.size() : slash) - dot - 1);
+  if (slash != std::string::npos) out += text.substr(slash);
+  return out;
+}
+
+std::string area_text(const node::Node& n, const model::Area& area) {
+  std::string s = "subspace ";
+  s += area.subspace ? id_text(n, uri::IdKind::kSubspace, *area.subspace) : std::string("(any)");
+  s += ", path ";
+  s += area.path.component_count() == 0 ? std::string("(any)") : area.path.to_string() + "/…";
+  s += ", times ";
+  if (area.times.start == 0 && !area.times.end) {
+    s += "(all)";
+  } else {
+    s += "[" + std::to_string(area.times.start) + ", " +
+         (area.times.end ? std::to_string(*area.times.end) : std::string("∞")) + ")";
+  }
+  return s;
+}
+
+std::string time_text(model::Timestamp t) {
+  const std::time_t secs = static_cast<std::time_t>(t / 1000000);
+  std::tm tm{};
+  if (::gmtime_r(&secs, &tm) == nullptr) return std::to_string(t);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:06}Z", buf, t % 1000000);
+}
+
+std::string size_text(std::uint64_t bytes) {
+  if (bytes < 1024) return fmt::format("{} B", bytes);
+  const char* units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  double v = static_cast<double>(bytes) / 1024;
+  std::size_t u = 0;
+  while (v >= 1024 && u + 1 < std::size(units)) {
+    v /= 1024;
+    ++u;
+  }
+  return fmt::format("{:.1f} {}", v, units[u]);
+}
+
+ProgressBar::ProgressBar(std::string label, std::uint64_t min_total)
+    : label_(std::move(label)), min_total_(min_total), tty_(::isatty(2) == 1),
+      start_(std::chrono::steady_clock::now()), last_(start_) {}
+
+ProgressBar::~ProgressBar() {
+  if (shown_) fmt::print(stderr, "\n");
+}
+
+void ProgressBar::update(std::uint64_t done, std::uint64_t total) {
+  if (!tty_ || total < min_total_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (shown_ && done < total && now - last_ < std::chrono::milliseconds(100)) return;
+  last_ = now;
+  shown_ = true;
+  const double secs = std::chrono::duration<double>(now - start_).count();
+  const double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
+  const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0;
+  const int width = 30;
+  const int filled = static_cast<int>(static_cast<double>(width) * static_cast<double>(done) / static_cast<double>(total));
+  fmt::print(stderr, "\r{} [{}{}] {} / {}  {}/s  ETA {:.0f}s \x1b[K", label_, std::string(filled, '#'),
+             std::string(width - filled, ' '), size_text(done), size_text(total),
+             size_text(static_cast<std::uint64_t>(rate)), eta);
+}
+
+void print_json_line(const Json& j) { fmt::print("{}\n", j.dump()); }
+
+}  // namespace osier::cli

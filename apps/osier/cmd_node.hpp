@@ -1,0 +1,63 @@
+// What the local-node commands (init, id, ns, cap, put/get/cat/ls/stat/rm, store) share: the
+// --home and --json flags, opening the node, one-line errors, names for ids, progress bars.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "base/status.hpp"
+#include "json_model.hpp"
+#include "node/node.hpp"
+
+namespace osier::cli {
+
+struct NodeFlags {
+  std::string home;
+  bool json = false;
+};
+
+// Adds --home (and, with `json`, --json) to `cmd`.
+void add_node_flags(CLI::App* cmd, NodeFlags& flags, bool json = true);
+
+// Prints "osier <command>: <message>" on stderr and sets the exit code (1 unless given).
+void fail(const std::string& command, const Status& status, int code = 1);
+
+// The node of --home / $OSIER_HOME / ~/.local/share/osier; on failure reports it and returns null.
+std::unique_ptr<node::Node> open_node(const std::string& command, const NodeFlags& flags);
+
+// The alias of an id when it has one, else its hex.
+std::string id_text(const node::Node& n, uri::IdKind kind, const ByteArray<32>& id);
+// An entry URI with aliases in place of the ids it has names for (for people to read).
+std::string entry_text(const node::Node& n, const model::NamespaceId& ns, const model::SubspaceId& ss,
+                       const model::Path& path);
+// An area for people: "subspace S, path P, times [a, b)".
+std::string area_text(const node::Node& n, const model::Area& area);
+// A timestamp (microseconds since the epoch) as UTC ISO 8601.
+std::string time_text(model::Timestamp t);
+// 1.5 MiB, 12 B, ...
+std::string size_text(std::uint64_t bytes);
+
+// A progress line on stderr (bytes, rate, ETA) while a large payload streams; silent unless
+// stderr is a terminal and the payload is large.
+class ProgressBar {
+ public:
+  ProgressBar(std::string label, std::uint64_t min_total = std::uint64_t{4} << 20);
+  ~ProgressBar();
+  void update(std::uint64_t done, std::uint64_t total);
+  node::Progress callback() {
+    return [this](std::uint64_t d, std::uint64_t t) { update(d, t); };
+  }
+
+ private:
+  std::string label_;
+  std::uint64_t min_total_;
+  bool tty_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point start_, last_;
+};
+
+void print_json_line(const Json& j);
+
+}  // namespace osier::cli

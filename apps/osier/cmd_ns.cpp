@@ -1,0 +1,141 @@
+// osier ns new|list|add|forget: namespaces and their aliases.
+#include <fmt/core.h>
+
+#include "base/hex.hpp"
+#include "cmd_node.hpp"
+#include "commands.hpp"
+
+namespace osier::cli {
+namespace {
+
+struct NsOptions {
+  NodeFlags flags;
+  std::string name;
+  std::string id;
+  bool communal = false;
+  bool owned = false;
+};
+
+void print_ns(const NsOptions& o, const std::string& name, const model::NamespaceId& id, bool secret) {
+  const bool communal = model::is_communal(id);
+  if (o.flags.json) {
+    print_json_line(Json{{"name", name}, {"id", to_hex(id)}, {"communal", communal}, {"secret", secret}});
+  } else {
+    fmt::print("namespace {}: {}{} ({}{})\n", name, communal ? '+' : '-', to_hex(id), communal ? "communal" : "owned",
+               secret ? ", secret key held" : "");
+  }
+}
+
+void run_new(const NsOptions& o) {
+  auto n = open_node("ns new", o.flags);
+  if (!n) return;
+  if (o.communal == o.owned) {
+    return fail("ns new", error(ErrorCode::kInvalidArgument, "say which kind: --communal or --owned"), 2);
+  }
+  if (const Status st = node::validate_alias_name(o.name); !st) return fail("ns new", st);
+  if (n->aliases().find(uri::IdKind::kNamespace, o.name)) {
+    return fail("ns new", error(ErrorCode::kInvalidArgument, "the name '" + o.name + "' is taken by another namespace"));
+  }
+  // spec: willow25#is_communal — the kind is the key's last bit, so draw keys until it fits
+  // (two tries on average).
+  crypto::Ed25519SecretKey key = crypto::Ed25519SecretKey::generate();
+  while (model::is_communal(key.public_key()) != o.communal) key = crypto::Ed25519SecretKey::generate();
+  // A communal namespace's secret key grants nothing, so only an owned one's is kept.
+  if (o.owned) {
+    if (const Status st = n->keys().save(node::KeyKind::kNamespace, o.name, key); !st) return fail("ns new", st);
+  }
+  if (const Status st = n->aliases().add(uri::IdKind::kNamespace, o.name, key.public_key()); !st) return fail("ns new", st);
+  if (const Status st = n->aliases().save(); !st) {
+    (void)n->keys().remove(node::KeyKind::kNamespace, o.name);
+    return fail("ns new", st);
+  }
+  print_ns(o, o.name, key.public_key(), o.owned);
+}
+
+void run_add(const NsOptions& o) {
+  auto n = open_node("ns add", o.flags);
+  if (!n) return;
+  std::string_view hex = o.id;
+  if (!hex.empty() && (hex[0] == '+' || hex[0] == '-')) hex.remove_prefix(1);
+  const std::optional<ByteArray<32>> id = array_from_hex<32>(hex);
+  if (!id) return fail("ns add", error(ErrorCode::kInvalidArgument, "a namespace id is 64 hex digits, not '" + o.id + "'"));
+  if (auto other = n->aliases().name_of(uri::IdKind::kNamespace, *id)) {
+    return fail("ns add", error(ErrorCode::kInvalidArgument, "this namespace is known already as '" + *other + "'"));
+  }
+  if (const Status st = n->aliases().add(uri::IdKind::kNamespace, o.name, *id); !st) return fail("ns add", st);
+  if (const Status st = n->aliases().save(); !st) return fail("ns add", st);
+  print_ns(o, o.name, *id, false);
+}
+
+void run_list(const NsOptions& o) {
+  auto n = open_node("ns list", o.flags);
+  if (!n) return;
+  Result<store::LmdbStore*> s = n->store();
+  if (!s) return fail("ns list", s.status());
+  for (const auto& [name, id] : n->aliases().namespaces()) {
+    const bool secret = n->keys().has(node::KeyKind::kNamespace, name);
+    Result<store::RangeSummary> sum = (*s)->summarise(id, model::area_to_range(model::Area::full()));
+    if (!sum) return fail("ns list", sum.status());
+    const bool communal = model::is_communal(id);
+    if (o.flags.json) {
+      print_json_line(Json{{"name", name}, {"id", to_hex(id)}, {"communal", communal}, {"secret", secret},
+                           {"entries", sum->count}, {"payload_bytes", sum->payload_bytes}});
+    } else {
+      fmt::print("{:<16} {}{}  {:<8} {:>6} entries  {:>10}{}\n", name, communal ? '+' : '-', to_hex(id),
+                 communal ? "communal" : "owned", sum->count, size_text(sum->payload_bytes),
+                 secret ? "  secret key held" : "");
+    }
+  }
+}
+
+void run_forget(const NsOptions& o) {
+  auto n = open_node("ns forget", o.flags);
+  if (!n) return;
+  Result<model::NamespaceId> id = n->aliases().namespace_id(o.name);
+  if (!id) return fail("ns forget", id.status());
+  Result<store::LmdbStore*> s = n->store();
+  if (!s) return fail("ns forget", s.status());
+  Result<std::uint64_t> forgot = (*s)->forget_namespace(*id);
+  if (!forgot) return fail("ns forget", forgot.status());
+  if (o.flags.json) {
+    print_json_line(Json{{"namespace", to_hex(*id)}, {"forgotten", *forgot}});
+  } else {
+    fmt::print("forgot {} entr{} of namespace {} (locally only; its name, keys and capabilities stay)\n", *forgot,
+               *forgot == 1 ? "y" : "ies", o.name);
+  }
+}
+
+}  // namespace
+
+void register_ns_commands(CLI::App& app) {
+  CLI::App* ns = app.add_subcommand("ns", "Namespaces: create, name, list, forget");
+  ns->require_subcommand(1);
+
+  auto nw = std::make_shared<NsOptions>();
+  CLI::App* c = ns->add_subcommand("new", "Create a namespace named NAME (owned: keeps its secret key)");
+  c->add_option("name", nw->name, "Its alias")->required();
+  c->add_flag("--communal", nw->communal, "A communal namespace: everyone writes in their own subspace");
+  c->add_flag("--owned", nw->owned, "An owned namespace: its key holder grants access with capabilities");
+  add_node_flags(c, nw->flags);
+  c->callback([nw] { run_new(*nw); });
+
+  auto ls = std::make_shared<NsOptions>();
+  c = ns->add_subcommand("list", "List known namespaces with their entry counts");
+  add_node_flags(c, ls->flags);
+  c->callback([ls] { run_list(*ls); });
+
+  auto add = std::make_shared<NsOptions>();
+  c = ns->add_subcommand("add", "Name someone else's namespace (its id only)");
+  c->add_option("name", add->name, "Its alias")->required();
+  c->add_option("id", add->id, "The namespace id (64 hex digits, optionally after '+' or '-')")->required();
+  add_node_flags(c, add->flags);
+  c->callback([add] { run_add(*add); });
+
+  auto fg = std::make_shared<NsOptions>();
+  c = ns->add_subcommand("forget", "Forget every local entry and payload of a namespace (not a Willow delete)");
+  c->add_option("name", fg->name, "The namespace (alias or id)")->required();
+  add_node_flags(c, fg->flags);
+  c->callback([fg] { run_forget(*fg); });
+}
+
+}  // namespace osier::cli

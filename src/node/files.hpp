@@ -1,0 +1,30 @@
+// Small file-system helpers for the home directory: atomic writes with a chosen mode, whole-file
+// reads, directories with a chosen mode. Errors name the file and the system's reason.
+#pragma once
+
+#include <string>
+
+#include "base/bytes.hpp"
+#include "base/status.hpp"
+
+namespace osier::node {
+
+// Writes `data` to `path` atomically: a temporary file beside it (created with `mode`), fsync,
+// rename over `path`, fsync of the directory. A reader sees the old file or the new one, never
+// a partial one; on failure `path` is unchanged and the temporary file is removed.
+Status write_file_atomic(const std::string& path, ByteView data, unsigned mode);
+
+// The whole file (at most `max_size` bytes; larger files are kOutOfRange). kNotFound when the
+// file does not exist.
+Result<Bytes> read_small_file(const std::string& path, std::size_t max_size = 1 << 20);
+
+// Creates `path` (and missing parents) as directories; `path` itself gets `mode`, even if it
+// exists already. Sets `created` when it did not exist.
+Status make_dir(const std::string& path, unsigned mode, bool* created = nullptr);
+
+bool file_exists(const std::string& path);
+
+// "<path>: <strerror(errno)>" as a kIo status.
+Status io_error(const std::string& what, int err);
+
+}  // namespace osier::node

@@ -1,0 +1,308 @@
+#include "node/node.hpp"
+
+#include <chrono>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <unistd.h>
+
+#include "base/hex.hpp"
+#include "crypto/random.hpp"
+#include "crypto/william3.hpp"
+#include "node/files.hpp"
+#include "store/authoriser.hpp"
+
+namespace osier::node {
+
+namespace {
+
+constexpr std::size_t kPiece = 1 << 20;
+
+std::string short_hex(const ByteArray<32>& id) { return to_hex(id).substr(0, 12) + "…"; }
+
+// A payload file opened for the two passes of a put (hash, then store).
+struct PayloadFile {
+  std::FILE* f = nullptr;
+  std::string name;
+  ~PayloadFile() {
+    if (f) std::fclose(f);
+  }
+};
+
+// Reads `in` to its end in fixed-size pieces, hashing, and copying to `copy` when given.
+Status hash_stream(std::FILE* in, const std::string& name, std::FILE* copy, crypto::William3Hasher& h,
+                   const Progress& progress, std::uint64_t total) {
+  std::vector<std::uint8_t> buf(kPiece);
+  for (;;) {
+    const std::size_t n = std::fread(buf.data(), 1, buf.size(), in);
+    if (n > 0) {
+      h.update(ByteView(buf.data(), n));
+      if (copy && std::fwrite(buf.data(), 1, n, copy) != n) return io_error("spool file for " + name, errno);
+      if (progress) progress(h.length(), total);
+    }
+    if (n < buf.size()) {
+      if (std::ferror(in)) return io_error(name, errno);
+      return Status::ok();
+    }
+  }
+}
+
+}  // namespace
+
+model::Timestamp now_micros() {
+  const auto d = std::chrono::system_clock::now().time_since_epoch();
+  return static_cast<model::Timestamp>(std::chrono::duration_cast<std::chrono::microseconds>(d).count());
+}
+
+Result<std::unique_ptr<Node>> Node::open(const HomePaths& home) {
+  OSIER_RETURN_IF_ERROR(require_home(home));
+  OSIER_ASSIGN_OR_RETURN(Aliases aliases, Aliases::load(home));
+  return std::unique_ptr<Node>(new Node(home, std::move(aliases)));  // NOLINT: private constructor
+}
+
+Result<store::LmdbStore*> Node::store() {
+  if (!store_) {
+    Result<std::unique_ptr<store::LmdbStore>> s = store::LmdbStore::open(home_.store());
+    if (!s) return error(s.status().code(), "cannot open the store at " + home_.store() + ": " + s.status().message());
+    store_ = std::move(*s);
+  }
+  return store_.get();
+}
+
+Result<Identity> Node::identity(std::string_view name_or_id) const {
+  OSIER_ASSIGN_OR_RETURN(model::SubspaceId id, aliases_.identity(name_or_id));
+  const std::optional<std::string> name = aliases_.name_of(uri::IdKind::kSubspace, id);
+  if (!name || !keys_.has(KeyKind::kIdentity, *name)) {
+    return error(ErrorCode::kNotFound, "no secret key for identity '" + std::string(name_or_id) +
+                                           "' on this node (see `osier id list`; `osier id import` adds one)");
+  }
+  OSIER_ASSIGN_OR_RETURN(crypto::Ed25519SecretKey key, keys_.load(KeyKind::kIdentity, *name));
+  if (key.public_key() != id) return error(ErrorCode::kCorrupt, "the key file of identity '" + *name + "' does not match its id");
+  return Identity{*name, std::move(key)};
+}
+
+std::optional<crypto::Ed25519SecretKey> Node::namespace_secret(const model::NamespaceId& namespace_id) const {
+  const std::optional<std::string> name = aliases_.name_of(uri::IdKind::kNamespace, namespace_id);
+  if (!name || !keys_.has(KeyKind::kNamespace, *name)) return std::nullopt;
+  Result<crypto::Ed25519SecretKey> key = keys_.load(KeyKind::kNamespace, *name);
+  if (!key || key->public_key() != namespace_id) return std::nullopt;
+  return std::move(*key);
+}
+
+Result<WriteAuthority> Node::write_authority(const model::Entry& entry, const std::optional<std::string>& as) const {
+  // The identities that may sign: the one asked for, or every identity with a held key.
+  std::vector<Identity> signers;
+  if (as) {
+    OSIER_ASSIGN_OR_RETURN(Identity id, identity(*as));
+    signers.push_back(std::move(id));
+  } else {
+    for (const auto& [name, id] : aliases_.identities()) {
+      if (!keys_.has(KeyKind::kIdentity, name)) continue;
+      Result<Identity> loaded = identity(name);
+      if (loaded) signers.push_back(std::move(*loaded));
+    }
+  }
+  const bool communal = model::is_communal(entry.namespace_id);
+  const auto held = caps_.list();
+  if (!held) return held.status();
+  std::string read_only;  // a held read capability that would have covered the entry
+  for (Identity& signer : signers) {
+    const meadowcap::UserPublicKey me = signer.key.public_key();
+    if (communal && me == entry.subspace_id) {
+      return WriteAuthority{signer.name, std::move(signer.key),
+                            meadowcap::CommunalCapability::create(meadowcap::AccessMode::kWrite, entry.namespace_id, me),
+                            "own subspace of " + signer.name};
+    }
+    for (const HeldCapability& h : *held) {
+      const meadowcap::McCapability& c = h.cap;
+      if (c.granted_namespace() != entry.namespace_id || c.receiver() != me || !c.granted_area().includes(entry)) continue;
+      if (c.access_mode() != meadowcap::AccessMode::kWrite) {
+        read_only = h.id;
+        continue;
+      }
+      return WriteAuthority{signer.name, std::move(signer.key), c, "held capability " + h.id};
+    }
+    if (!communal) {
+      if (std::optional<crypto::Ed25519SecretKey> ns_key = namespace_secret(entry.namespace_id)) {
+        meadowcap::McCapability c = meadowcap::OwnedCapability::create(*ns_key, meadowcap::AccessMode::kWrite, me);
+        return WriteAuthority{signer.name, std::move(signer.key), std::move(c), "the namespace's own secret key"};
+      }
+    }
+  }
+  if (signers.empty()) {
+    return error(ErrorCode::kNotFound, "no identity with a secret key on this node: create one with `osier id new NAME`");
+  }
+  const std::string ns = aliases_.name_of(uri::IdKind::kNamespace, entry.namespace_id).value_or(short_hex(entry.namespace_id));
+  const std::string ss = aliases_.name_of(uri::IdKind::kSubspace, entry.subspace_id).value_or(short_hex(entry.subspace_id));
+  if (!read_only.empty()) {
+    return error(ErrorCode::kVerification, "wrong mode: held capability " + read_only +
+                                               " covers this entry but is a read capability; writing needs a write capability");
+  }
+  if (communal) {
+    std::string tried;
+    for (const Identity& s : signers) tried += (tried.empty() ? "" : ", ") + s.name;
+    return error(ErrorCode::kNotFound, "missing capability: in communal namespace " + ns + " only the key of subspace " +
+                                           ss + " (or a write capability it delegated) may write there; none is held "
+                                           "for " + tried);
+  }
+  return error(ErrorCode::kNotFound, "missing capability: no held write capability for owned namespace " + ns +
+                                         " covers subspace " + ss + " path " + entry.path.to_string() +
+                                         (as ? " for identity " + *as : std::string()) +
+                                         " (import one with `osier cap import`, or ask its owner to delegate one)");
+}
+
+Result<model::Timestamp> Node::fresh_timestamp(const model::NamespaceId& ns, const model::SubspaceId& subspace,
+                                               const model::Path& path, bool descendants) {
+  OSIER_ASSIGN_OR_RETURN(store::LmdbStore * s, store());
+  model::Timestamp newest = 0;
+  bool any = false;
+  const auto see = [&](model::Timestamp t) {
+    if (!any || t > newest) newest = t;
+    any = true;
+  };
+  for (std::size_t n = 0; n <= path.component_count(); ++n) {
+    OSIER_ASSIGN_OR_RETURN(auto found, s->get(ns, subspace, path.prefix(n)));
+    if (found) see(found->authorised.entry.timestamp);
+  }
+  if (descendants) {
+    model::Area area{subspace, path, model::TimeRange{0, std::nullopt}};
+    OSIER_RETURN_IF_ERROR(s->query_area(ns, area, {}, [&](const store::LengthyAuthorisedEntry& e) {
+      see(e.authorised.entry.timestamp);
+      return true;
+    }));
+  }
+  const model::Timestamp now = now_micros();
+  if (!any || newest < now) return now;
+  if (newest == UINT64_MAX) return error(ErrorCode::kOutOfRange, "an existing entry has the greatest timestamp; nothing can replace it");
+  return newest + 1;
+}
+
+Result<PutResult> Node::write_entry(model::Entry entry, const std::optional<std::string>& as) {
+  OSIER_ASSIGN_OR_RETURN(WriteAuthority auth, write_authority(entry, as));
+  OSIER_ASSIGN_OR_RETURN(store::LmdbStore * s, store());
+  const model::Entry copy = entry;
+  OSIER_ASSIGN_OR_RETURN(meadowcap::AuthorisedEntry signed_entry,
+                         meadowcap::AuthorisedEntry::sign(std::move(entry), auth.capability, auth.key));
+  OSIER_ASSIGN_OR_RETURN(Bytes token, store::encode_token_bytes(signed_entry.token()));
+  store::AuthorisedEntry ae{copy, std::move(token)};
+  OSIER_ASSIGN_OR_RETURN(store::IngestResult r, s->ingest(ae, store::Trust::kAlreadyVerified));
+  if (r.outcome == store::IngestOutcome::kObsolete) {
+    return error(ErrorCode::kInvalidArgument,
+                 "not written: an equal or newer entry at this path (or a prefix of it) is stored already; "
+                 "use a later --time");
+  }
+  if (r.outcome == store::IngestOutcome::kRejected) return error(r.reason.code(), "not written: " + r.reason.message());
+  return PutResult{std::move(ae), r.pruned, auth.source};
+}
+
+Result<PutResult> Node::put(const uri::EntryUri& uri, const std::string& file, const PutOptions& options) {
+  // First pass: hash the payload (spooling standard input to a file so it can be read again).
+  PayloadFile in;
+  PayloadFile spool;
+  std::uint64_t total = 0;
+  if (file == "-") {
+    in.name = "standard input";
+    in.f = stdin;
+    const std::string spool_name = home_.tmp() + "/spool-" + to_hex(crypto::random_array<8>());
+    OSIER_RETURN_IF_ERROR(make_dir(home_.tmp(), 0700));
+    spool.f = std::fopen(spool_name.c_str(), "w+b");
+    if (!spool.f) return io_error(spool_name, errno);
+    ::unlink(spool_name.c_str());  // anonymous from now on: nothing to clean up on any exit
+    spool.name = "standard input";
+  } else {
+    in.name = file;
+    in.f = std::fopen(file.c_str(), "rb");
+    if (!in.f) return io_error(file, errno);
+    if (std::fseek(in.f, 0, SEEK_END) == 0) {
+      const long end = std::ftell(in.f);
+      if (end > 0) total = static_cast<std::uint64_t>(end);
+      std::rewind(in.f);
+    }
+  }
+  crypto::William3Hasher hasher;
+  Status hashed = hash_stream(in.f, in.name, spool.f, hasher, options.progress, 2 * total);
+  if (file == "-") in.f = nullptr;  // never close stdin
+  OSIER_RETURN_IF_ERROR(hashed);
+  PayloadFile& source_file = spool.f ? spool : in;
+  if (std::fflush(source_file.f) != 0) return io_error(source_file.name, errno);
+  std::rewind(source_file.f);
+  const std::uint64_t length = hasher.length();
+
+  model::Entry entry{uri.namespace_id, uri.subspace_id, uri.path, 0, length, hasher.finalize()};
+  if (options.timestamp) {
+    entry.timestamp = *options.timestamp;
+  } else {
+    OSIER_ASSIGN_OR_RETURN(entry.timestamp, fresh_timestamp(uri.namespace_id, uri.subspace_id, uri.path, false));
+  }
+  OSIER_ASSIGN_OR_RETURN(PutResult result, write_entry(entry, options.as));
+  if (length == 0) return result;
+
+  // Second pass: stream the bytes into the store through one fixed buffer.
+  OSIER_ASSIGN_OR_RETURN(store::LmdbStore * s, store());
+  std::vector<std::uint8_t> buf(kPiece);
+  std::uint64_t done = 0;
+  const store::PayloadSource source = [&]() -> Result<ByteView> {
+    const std::size_t n = std::fread(buf.data(), 1, buf.size(), source_file.f);
+    if (n == 0 && std::ferror(source_file.f)) return io_error(source_file.name, errno);
+    done += n;
+    if (options.progress) options.progress(length + done, 2 * length);
+    return ByteView(buf.data(), n);
+  };
+  Result<store::PayloadState> stored = s->write_payload(uri.namespace_id, uri.subspace_id, uri.path, source);
+  Status failure;
+  if (!stored) {
+    failure = stored.status();
+  } else if (!stored->complete()) {
+    failure = error(ErrorCode::kVerification, source_file.name + " changed while it was being stored");
+  }
+  if (!failure.is_ok()) {
+    // Leave no entry without its payload behind.
+    (void)s->forget_entry(uri.namespace_id, uri.subspace_id, uri.path);
+    return error(failure.code(), "payload not stored: " + failure.message());
+  }
+  return result;
+}
+
+Result<std::uint64_t> Node::count_under(const uri::EntryUri& uri) {
+  OSIER_ASSIGN_OR_RETURN(store::LmdbStore * s, store());
+  model::Area area{uri.subspace_id, uri.path, model::TimeRange{0, std::nullopt}};
+  OSIER_ASSIGN_OR_RETURN(store::RangeSummary sum, s->summarise(uri.namespace_id, model::area_to_range(area)));
+  return sum.count;
+}
+
+Result<PutResult> Node::remove(const uri::EntryUri& uri, const std::optional<std::string>& as) {
+  OSIER_ASSIGN_OR_RETURN(model::Timestamp t, fresh_timestamp(uri.namespace_id, uri.subspace_id, uri.path, true));
+  model::Entry entry{uri.namespace_id, uri.subspace_id, uri.path, t, 0, crypto::william3({})};
+  return write_entry(std::move(entry), as);
+}
+
+Result<store::LengthyAuthorisedEntry> Node::stat(const uri::EntryUri& uri) {
+  OSIER_ASSIGN_OR_RETURN(store::LmdbStore * s, store());
+  OSIER_ASSIGN_OR_RETURN(auto found, s->get(uri.namespace_id, uri.subspace_id, uri.path));
+  if (!found) return error(ErrorCode::kNotFound, "no entry at " + uri::to_string(uri));
+  return std::move(*found);
+}
+
+Status Node::read(const uri::EntryUri& uri, const store::ByteSink& sink, const Progress& progress) {
+  OSIER_ASSIGN_OR_RETURN(store::LengthyAuthorisedEntry e, stat(uri));
+  const std::uint64_t length = e.authorised.entry.payload_length;
+  if (uri.expected_digest && *uri.expected_digest != e.authorised.entry.payload_digest) {
+    return error(ErrorCode::kVerification, "the stored entry's payload digest is not the one the URI names");
+  }
+  const std::optional<uri::PayloadSlice> slice = uri::payload_slice(uri, length);
+  const std::uint64_t from = slice ? slice->start : 0;
+  const std::uint64_t to = slice ? slice->end : length;
+  if (e.available < to) {
+    return error(ErrorCode::kNotFound, "only " + std::to_string(e.available) + " of the payload's " +
+                                           std::to_string(length) + " bytes are held locally");
+  }
+  if (to == from) return Status::ok();
+  std::uint64_t done = 0;
+  return store_->read_payload(uri.namespace_id, uri.subspace_id, uri.path, from, to - from, [&](ByteView piece) {
+    done += piece.size();
+    if (progress) progress(done, to - from);
+    return sink(piece);
+  });
+}
+
+}  // namespace osier::node

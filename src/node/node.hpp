@@ -1,0 +1,111 @@
+// Node: a local osier node opened from its home directory — the store, the keystore, the
+// aliases and the held capabilities, and the everyday operations on them (writing entries with
+// an automatically chosen capability, reading payloads, listing, deleting).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.hpp"
+#include "meadowcap/authorisation.hpp"
+#include "node/aliases.hpp"
+#include "node/capabilities.hpp"
+#include "node/home.hpp"
+#include "node/keystore.hpp"
+#include "store/lmdb_store.hpp"
+#include "uri/willow_uri.hpp"
+
+namespace osier::node {
+
+// Called now and then while payload bytes stream: (bytes done, bytes in all).
+using Progress = std::function<void(std::uint64_t done, std::uint64_t total)>;
+
+// An identity that holds its secret key: its alias and key.
+struct Identity {
+  std::string name;
+  crypto::Ed25519SecretKey key;
+};
+
+// What signs a new entry: the receiver's key and a write capability that authorises it.
+struct WriteAuthority {
+  std::string identity;  // alias of the signing identity
+  crypto::Ed25519SecretKey key;
+  meadowcap::McCapability capability;
+  std::string source;  // how it was found, for messages ("held capability 1a2b...", ...)
+};
+
+struct PutOptions {
+  std::optional<std::string> as;              // identity to sign with (alias or id)
+  std::optional<model::Timestamp> timestamp;  // default: now, beating any entry it must replace
+  Progress progress;
+};
+
+struct PutResult {
+  store::AuthorisedEntry entry;
+  std::uint64_t pruned = 0;
+  std::string authority;  // WriteAuthority::source
+};
+
+// Microseconds since the Unix epoch.
+model::Timestamp now_micros();
+
+class Node {
+ public:
+  // Opens the home (kNotFound unless initialised); the store opens on first use.
+  static Result<std::unique_ptr<Node>> open(const HomePaths& home);
+
+  const HomePaths& home() const { return home_; }
+  Aliases& aliases() { return aliases_; }
+  const Aliases& aliases() const { return aliases_; }
+  const Keystore& keys() const { return keys_; }
+  const CapabilityStore& caps() const { return caps_; }
+  Result<store::LmdbStore*> store();
+
+  // The identity named by alias or id, with its secret key (kNotFound when none is held).
+  Result<Identity> identity(std::string_view name_or_id) const;
+  // The secret key of the namespace, if this node holds it.
+  std::optional<crypto::Ed25519SecretKey> namespace_secret(const model::NamespaceId& namespace_id) const;
+
+  // Finds a write capability that authorises `entry` and a held key to sign with: the own
+  // subspace in a communal namespace, a held write capability, or (owned namespace) one minted
+  // with the namespace's secret key. Otherwise kNotFound saying which capability is missing.
+  Result<WriteAuthority> write_authority(const model::Entry& entry, const std::optional<std::string>& as) const;
+
+  // Writes the entry `uri` names with the payload of `file` ('-': standard input, spooled to
+  // tmp/ first). The payload is hashed, the entry signed and ingested, then the payload streamed
+  // into the store; on a failure after the ingest the new entry is forgotten again.
+  Result<PutResult> put(const uri::EntryUri& uri, const std::string& file, const PutOptions& options);
+
+  // Writes the Willow delete of everything under `uri`'s path: an entry with an empty payload
+  // that prunes them. `removes` is filled in before writing (the count of entries it prunes).
+  Result<PutResult> remove(const uri::EntryUri& uri, const std::optional<std::string>& as);
+  // How many stored entries a delete at `uri` would prune.
+  Result<std::uint64_t> count_under(const uri::EntryUri& uri);
+
+  // The stored entry `uri` names (kNotFound when none).
+  Result<store::LengthyAuthorisedEntry> stat(const uri::EntryUri& uri);
+  // Streams the payload (or the URI's slice of it) to `sink`; kNotFound unless every byte
+  // asked for is held.
+  Status read(const uri::EntryUri& uri, const store::ByteSink& sink, const Progress& progress);
+
+  // The timestamp a new entry at `path` gets by default: now, or one more than the newest entry
+  // it must beat (at a prefix of `path` or, with `descendants`, below it).
+  Result<model::Timestamp> fresh_timestamp(const model::NamespaceId& ns, const model::SubspaceId& subspace,
+                                           const model::Path& path, bool descendants);
+
+ private:
+  Node(HomePaths home, Aliases aliases) : home_(home), aliases_(std::move(aliases)), keys_(home), caps_(home) {}
+  Result<PutResult> write_entry(model::Entry entry, const std::optional<std::string>& as);
+
+  HomePaths home_;
+  Aliases aliases_;
+  Keystore keys_;
+  CapabilityStore caps_;
+  std::unique_ptr<store::LmdbStore> store_;
+};
+
+}  // namespace osier::node
