@@ -13,5 +13,6 @@ void register_hash(CLI::App& app);
 void register_codec(CLI::App& app);
 void register_uri(CLI::App& app);
 void register_node(CLI::App& app);  // init, id, ns, cap, put/get/cat/ls/stat/rm, store
+void register_drop(CLI::App& app);  // drop export/import
 
 }  // namespace osier::cli

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   osier::cli::register_codec(app);
   osier::cli::register_uri(app);
   osier::cli::register_node(app);
+  osier::cli::register_drop(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,186 @@
+// osier drop export <AREA-URI|NAMESPACE> -o FILE, osier drop import FILE: the Willow Drop Format
+// (docs/cli.md "osier drop").
+#include <fmt/core.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "cmd_node.hpp"
+#include "commands.hpp"
+#include "drop/drop_reader.hpp"
+#include "drop/drop_writer.hpp"
+
+namespace osier::cli {
+namespace {
+
+struct ExportOptions {
+  NodeFlags flags;
+  std::string what;
+  std::string output;
+};
+
+struct ImportOptions {
+  NodeFlags flags;
+  std::string file;
+};
+
+// "12,345 / 100,000 entries  5,000/s  ETA 18s" on stderr while entries are ingested; silent
+// unless stderr is a terminal and there are many.
+class EntryProgress {
+ public:
+  explicit EntryProgress(std::string label)
+      : label_(std::move(label)), tty_(::isatty(2) == 1), start_(std::chrono::steady_clock::now()) {}
+  ~EntryProgress() {
+    if (shown_) fmt::print(stderr, "\n");
+  }
+  EntryProgress(const EntryProgress&) = delete;
+  EntryProgress& operator=(const EntryProgress&) = delete;
+  void update(std::uint64_t done, std::uint64_t total) {
+    if (!tty_ || total < 1000) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (shown_ && done < total && now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    shown_ = true;
+    const double secs = std::chrono::duration<double>(now - start_).count();
+    const double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
+    const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0;
+    fmt::print(stderr, "\r{} {} / {} entries  {:.0f}/s  ETA {:.0f}s \x1b[K", label_, done, total,
+               rate, eta);
+  }
+
+ private:
+  std::string label_;
+  bool tty_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point start_, last_;
+};
+
+void run_export(const ExportOptions& o) {
+  auto n = open_node("drop export", o.flags);
+  if (!n) return;
+  Result<store::LmdbStore*> s = n->store();
+  if (!s) return fail("drop export", s.status());
+  model::NamespaceId ns{};
+  model::AreaOfInterest aoi{model::Area::full(), model::AreaOfInterest::kNoLimit,
+                            model::AreaOfInterest::kNoLimit};
+  if (o.what.size() >= 7 && strncasecmp(o.what.c_str(), "willow:", 7) == 0) {
+    Result<uri::AreaUri> a = uri::parse_area_uri(o.what, n->aliases().resolver());
+    if (!a) {
+      return fail("drop export", error(a.status().code(), "bad area URI '" + o.what +
+                                                              "': " + a.status().message()));
+    }
+    ns = a->namespace_id;
+    aoi = uri::area_of_interest(*a);
+  } else {
+    Result<model::NamespaceId> id = n->aliases().namespace_id(o.what);
+    if (!id) return fail("drop export", id.status());
+    ns = *id;
+  }
+  // Written beside the target and renamed at the end: a failed export leaves no partial drop.
+  const std::string tmp = o.output + ".partial";
+  Result<drop::File> file = drop::File::create(tmp);
+  if (!file) return fail("drop export", file.status());
+  Result<drop::ExportStats> stats{drop::ExportStats{}};
+  {
+    ProgressBar bar("exporting");
+    stats = drop::export_drop(**s, ns, aoi, file->sink(), [&](const drop::ExportProgress& p) {
+      bar.update(p.payload_bytes_done, p.total_payload_bytes);
+    });
+  }
+  Status closed = file->close();
+  std::error_code ec;
+  if (stats && closed) std::filesystem::rename(tmp, o.output, ec);
+  if (!stats || !closed || ec) {
+    std::filesystem::remove(tmp, ec);
+    if (!stats) return fail("drop export", stats.status());
+    if (!closed) return fail("drop export", closed);
+    return fail("drop export", error(ErrorCode::kIo, "cannot rename " + tmp + " to " + o.output));
+  }
+  if (o.flags.json) {
+    print_json_line(Json{{"file", o.output},
+                         {"entries", stats->entries},
+                         {"payloads", stats->payloads},
+                         {"payload_bytes", stats->payload_bytes},
+                         {"partial_payloads_without_slices", stats->partial_skipped},
+                         {"bytes", stats->bytes_written}});
+    return;
+  }
+  fmt::print("exported {} entries and {} payloads ({}) to {} ({})\n", stats->entries,
+             stats->payloads, size_text(stats->payload_bytes), o.output,
+             size_text(stats->bytes_written));
+  if (stats->partial_skipped > 0) {
+    fmt::print("note: {} partial payloads went without their bytes (only complete payloads are "
+               "exported)\n",
+               stats->partial_skipped);
+  }
+}
+
+void run_import(const ImportOptions& o) {
+  auto n = open_node("drop import", o.flags);
+  if (!n) return;
+  Result<store::LmdbStore*> s = n->store();
+  if (!s) return fail("drop import", s.status());
+  Result<drop::File> file = drop::File::open_read(o.file);
+  if (!file) return fail("drop import", file.status());
+  const std::uint64_t size = file->size();
+  Result<drop::ImportStats> stats{drop::ImportStats{}};
+  {
+    ProgressBar verifying("verifying");
+    EntryProgress ingesting("ingesting");
+    drop::ImportOptions opts;
+    opts.staging_parent = n->home().tmp();
+    opts.progress = [&](const drop::ImportProgress& p) {
+      if (p.phase == drop::ImportProgress::Phase::kVerify) {
+        verifying.update(p.drop_bytes, size);
+      } else {
+        ingesting.update(p.entries, p.total_entries);
+      }
+    };
+    stats = drop::import_drop(**s, file->source(), opts);
+  }
+  if (!stats) return fail("drop import", error(stats.status().code(), o.file + ": " + stats.status().message()));
+  if (o.flags.json) {
+    print_json_line(Json{{"file", o.file},
+                         {"entries", stats->entries},
+                         {"inserted", stats->inserted},
+                         {"already_known", stats->obsolete},
+                         {"rejected", stats->rejected},
+                         {"payloads_written", stats->payloads_written},
+                         {"payload_bytes", stats->payload_bytes},
+                         {"slices_not_stored", stats->slices_not_stored}});
+    return;
+  }
+  fmt::print("imported {} entries ({} new, {} already known or superseded) and {} payloads ({})\n",
+             stats->entries, stats->inserted, stats->obsolete, stats->payloads_written,
+             size_text(stats->payload_bytes));
+  if (stats->slices_not_stored > 0) {
+    fmt::print("note: {} partial payload slices were verified but not stored\n",
+               stats->slices_not_stored);
+  }
+}
+
+}  // namespace
+
+void register_drop(CLI::App& app) {
+  CLI::App* drop = app.add_subcommand("drop", "Write and read drops (the Willow Drop Format)");
+  drop->require_subcommand(1);
+
+  auto ex = std::make_shared<ExportOptions>();
+  CLI::App* e = drop->add_subcommand("export", "Write the entries of an area, with their payloads, to a drop file");
+  e->add_option("what", ex->what, "An area URI (willow://...) or a namespace (alias or id)")->required();
+  e->add_option("-o,--output", ex->output, "The drop file to write")->required();
+  add_node_flags(e, ex->flags);
+  e->callback([ex] { run_export(*ex); });
+
+  auto im = std::make_shared<ImportOptions>();
+  CLI::App* i = drop->add_subcommand("import", "Verify a drop file completely, then ingest it");
+  i->add_option("file", im->file, "The drop file")->required();
+  add_node_flags(i, im->flags);
+  i->callback([im] { run_import(*im); });
+}
+
+}  // namespace osier::cli
