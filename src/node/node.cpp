@@ -122,12 +122,6 @@ Result<WriteAuthority> Node::write_authority(const model::Entry& entry, const st
       }
       return WriteAuthority{signer.name, std::move(signer.key), c, "held capability " + h.id};
     }
-    if (!communal) {
-      if (std::optional<crypto::Ed25519SecretKey> ns_key = namespace_secret(entry.namespace_id)) {
-        meadowcap::McCapability c = meadowcap::OwnedCapability::create(*ns_key, meadowcap::AccessMode::kWrite, me);
-        return WriteAuthority{signer.name, std::move(signer.key), std::move(c), "the namespace's own secret key"};
-      }
-    }
   }
   if (signers.empty()) {
     return error(ErrorCode::kNotFound, "no identity with a secret key on this node: create one with `osier id new NAME`");
@@ -148,7 +142,10 @@ Result<WriteAuthority> Node::write_authority(const model::Entry& entry, const st
   return error(ErrorCode::kNotFound, "missing capability: no held write capability for owned namespace " + ns +
                                          " covers subspace " + ss + " path " + entry.path.to_string() +
                                          (as ? " for identity " + *as : std::string()) +
-                                         " (import one with `osier cap import`, or ask its owner to delegate one)");
+                                         (namespace_secret(entry.namespace_id)
+                                              ? " (this node holds the namespace's key: create one with `osier cap new --ns " +
+                                                    ns + " --mode write`)"
+                                              : " (import one with `osier cap import`, or ask its owner to delegate one)"));
 }
 
 Result<model::Timestamp> Node::fresh_timestamp(const model::NamespaceId& ns, const model::SubspaceId& subspace,

@@ -71,8 +71,9 @@ class Node {
   std::optional<crypto::Ed25519SecretKey> namespace_secret(const model::NamespaceId& namespace_id) const;
 
   // Finds a write capability that authorises `entry` and a held key to sign with: the own
-  // subspace in a communal namespace, a held write capability, or (owned namespace) one minted
-  // with the namespace's secret key. Otherwise kNotFound saying which capability is missing.
+  // subspace in a communal namespace, or a held write capability (the namespace's own secret key
+  // is never used implicitly: `osier cap new` makes a capability from it). Otherwise kNotFound
+  // (kVerification for a read capability that would fit) saying which capability is missing.
   Result<WriteAuthority> write_authority(const model::Entry& entry, const std::optional<std::string>& as) const;
 
   // Writes the entry `uri` names with the payload of `file` ('-': standard input, spooled to
