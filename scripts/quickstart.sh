@@ -19,3 +19,6 @@ head -c $((64 << 20)) /dev/urandom >"$tmp/payload.bin"
 printf '' >"$tmp/empty"
 time $OSIER hash "$tmp/payload.bin" "$tmp/empty"
 say "the empty file's digest is Willow'25's default payload digest (96d34c54...)"
+
+say "the local node end to end (scripts/demo.sh): identities, namespaces, entries, capabilities"
+OSIER=$OSIER scripts/demo.sh
