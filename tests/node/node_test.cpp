@@ -1,0 +1,262 @@
+// The node layer: keystore files (permissions, atomic replacement), aliases and their use in
+// URIs, capability selection for writes, timestamps that beat what they replace, put/read/rm.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "base/hex.hpp"
+#include "node/files.hpp"
+#include "node/node.hpp"
+
+namespace osier::node {
+namespace {
+
+class TempHome : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/osier_node_test_XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    home_ = HomePaths{dir_ + "/home"};
+    ASSERT_TRUE(init_home(home_).is_ok());
+  }
+  void TearDown() override { (void)std::system(("rm -rf '" + dir_ + "'").c_str()); }
+
+  unsigned mode_of(const std::string& path) {
+    struct stat sb {};
+    EXPECT_EQ(::stat(path.c_str(), &sb), 0) << path;
+    return sb.st_mode & 0777;
+  }
+
+  std::vector<std::string> files_in(const std::string& path) {
+    std::vector<std::string> out;
+    DIR* d = ::opendir(path.c_str());
+    while (const dirent* e = d ? ::readdir(d) : nullptr) {
+      if (std::string(e->d_name) != "." && std::string(e->d_name) != "..") out.emplace_back(e->d_name);
+    }
+    if (d) ::closedir(d);
+    return out;
+  }
+
+  // A node with identity `alice` (secret held) and namespace aliases.
+  std::unique_ptr<Node> open_with_alice(crypto::Ed25519SecretKey& alice) {
+    auto n = Node::open(home_);
+    EXPECT_TRUE(n.is_ok());
+    EXPECT_TRUE((*n)->keys().save(KeyKind::kIdentity, "alice", alice).is_ok());
+    EXPECT_TRUE((*n)->aliases().add(uri::IdKind::kSubspace, "alice", alice.public_key()).is_ok());
+    return std::move(*n);
+  }
+
+  std::string write_temp(const std::string& name, const std::string& content) {
+    const std::string path = dir_ + "/" + name;
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    std::fwrite(content.data(), 1, content.size(), f);
+    std::fclose(f);
+    return path;
+  }
+
+  std::string dir_;
+  HomePaths home_;
+};
+
+model::NamespaceId namespace_of_kind(bool communal) {
+  for (;;) {
+    crypto::Ed25519SecretKey k = crypto::Ed25519SecretKey::generate();
+    if (model::is_communal(k.public_key()) == communal) return k.public_key();
+  }
+}
+
+TEST_F(TempHome, InitIsIdempotentAndMakesThePrivateDirectories) {
+  Result<std::vector<std::string>> again = init_home(home_);
+  ASSERT_TRUE(again.is_ok());
+  EXPECT_TRUE(again->empty());
+  EXPECT_EQ(mode_of(home_.keys()), 0700u);
+  EXPECT_TRUE(file_exists(home_.aliases()));
+}
+
+TEST_F(TempHome, OpenFailsWithAHintBeforeInit) {
+  Result<std::unique_ptr<Node>> n = Node::open(HomePaths{dir_ + "/nothing"});
+  ASSERT_FALSE(n.is_ok());
+  EXPECT_NE(n.status().message().find("osier init"), std::string::npos);
+}
+
+TEST_F(TempHome, KeystoreFilesAre0600AndRoundTrip) {
+  Keystore ks(home_);
+  crypto::Ed25519SecretKey key = crypto::Ed25519SecretKey::generate();
+  ::umask(0);  // the keystore must not depend on the umask
+  ASSERT_TRUE(ks.save(KeyKind::kIdentity, "alice", key).is_ok());
+  ::umask(022);
+  EXPECT_EQ(mode_of(ks.path_of(KeyKind::kIdentity, "alice")), 0600u);
+  Result<crypto::Ed25519SecretKey> back = ks.load(KeyKind::kIdentity, "alice");
+  ASSERT_TRUE(back.is_ok());
+  EXPECT_EQ(back->public_key(), key.public_key());
+  // No temporary files are left behind.
+  EXPECT_EQ(files_in(home_.keys()).size(), 1u);
+  // Names are unique per kind; a second save is refused and the first key stays.
+  EXPECT_FALSE(ks.save(KeyKind::kIdentity, "alice", crypto::Ed25519SecretKey::generate()).is_ok());
+  EXPECT_EQ(ks.load(KeyKind::kIdentity, "alice")->public_key(), key.public_key());
+  EXPECT_EQ(ks.load(KeyKind::kNamespace, "alice").status().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(TempHome, KeystoreRejectsADamagedFile) {
+  Keystore ks(home_);
+  ASSERT_TRUE(write_file_atomic(ks.path_of(KeyKind::kIdentity, "bad"), as_bytes("not hex\n"), 0600).is_ok());
+  EXPECT_EQ(ks.load(KeyKind::kIdentity, "bad").status().code(), ErrorCode::kCorrupt);
+}
+
+TEST_F(TempHome, AtomicWriteReplacesWholeFilesAndFailsCleanly) {
+  const std::string path = dir_ + "/f";
+  ASSERT_TRUE(write_file_atomic(path, as_bytes("one"), 0644).is_ok());
+  ASSERT_TRUE(write_file_atomic(path, as_bytes("two!"), 0644).is_ok());
+  EXPECT_EQ(as_chars(*read_small_file(path)), "two!");
+  // A directory that does not exist: an error, and nothing written.
+  EXPECT_FALSE(write_file_atomic(dir_ + "/missing/f", as_bytes("x"), 0644).is_ok());
+  EXPECT_FALSE(file_exists(dir_ + "/missing"));
+  EXPECT_EQ(files_in(dir_).size(), 2u);  // home/ and f
+}
+
+TEST_F(TempHome, AliasNamesAreValidated) {
+  EXPECT_TRUE(validate_alias_name("alice").is_ok());
+  EXPECT_TRUE(validate_alias_name("my-ns_2").is_ok());
+  EXPECT_FALSE(validate_alias_name("").is_ok());
+  EXPECT_FALSE(validate_alias_name("cafe").is_ok());  // all hex: a URI would read an id
+  EXPECT_FALSE(validate_alias_name("1abc").is_ok());
+  EXPECT_FALSE(validate_alias_name("a.b").is_ok());
+  EXPECT_FALSE(validate_alias_name("a/b").is_ok());
+  EXPECT_FALSE(validate_alias_name(std::string(65, 'x')).is_ok());
+}
+
+TEST_F(TempHome, AliasesPersistAndResolveInUris) {
+  const model::NamespaceId ns = namespace_of_kind(true);
+  const model::SubspaceId ss = crypto::Ed25519SecretKey::generate().public_key();
+  {
+    Result<Aliases> a = Aliases::load(home_);
+    ASSERT_TRUE(a.is_ok());
+    ASSERT_TRUE(a->add(uri::IdKind::kNamespace, "family", ns).is_ok());
+    ASSERT_TRUE(a->add(uri::IdKind::kSubspace, "alfie", ss).is_ok());
+    EXPECT_FALSE(a->add(uri::IdKind::kSubspace, "alfie", ns).is_ok());  // taken
+    ASSERT_TRUE(a->save().is_ok());
+  }
+  Result<Aliases> a = Aliases::load(home_);
+  ASSERT_TRUE(a.is_ok());
+  Result<uri::EntryUri> u = uri::parse_entry_uri("willow://family.alfie/blog", a->resolver());
+  ASSERT_TRUE(u.is_ok()) << u.status().to_string();
+  EXPECT_EQ(u->namespace_id, ns);
+  EXPECT_EQ(u->subspace_id, ss);
+  Result<uri::EntryUri> unknown = uri::parse_entry_uri("willow://family.bob/blog", a->resolver());
+  ASSERT_FALSE(unknown.is_ok());
+  EXPECT_NE(unknown.status().message().find("bob"), std::string::npos);
+  EXPECT_EQ(*a->namespace_id("+" + to_hex(ns)), ns);
+  EXPECT_EQ(*a->identity(to_hex(ss)), ss);
+  EXPECT_FALSE(a->identity("nobody").is_ok());
+}
+
+TEST_F(TempHome, AMalformedAliasFileIsCorrupt) {
+  ASSERT_TRUE(write_file_atomic(home_.aliases(), as_bytes("{\"identities\": 3}"), 0644).is_ok());
+  EXPECT_EQ(Aliases::load(home_).status().code(), ErrorCode::kCorrupt);
+  ASSERT_TRUE(write_file_atomic(home_.aliases(), as_bytes("not json"), 0644).is_ok());
+  EXPECT_EQ(Aliases::load(home_).status().code(), ErrorCode::kCorrupt);
+}
+
+TEST_F(TempHome, CapabilityTextRoundTripsAndRejectsGarbage) {
+  crypto::Ed25519SecretKey ns_key = crypto::Ed25519SecretKey::generate();
+  while (model::is_communal(ns_key.public_key())) ns_key = crypto::Ed25519SecretKey::generate();
+  const meadowcap::McCapability cap =
+      meadowcap::OwnedCapability::create(ns_key, meadowcap::AccessMode::kWrite, crypto::Ed25519SecretKey::generate().public_key());
+  Result<std::string> text = capability_to_text(cap);
+  ASSERT_TRUE(text.is_ok());
+  Result<meadowcap::McCapability> back = capability_from_text(" " + *text + "\n");
+  ASSERT_TRUE(back.is_ok());
+  EXPECT_EQ(*back, cap);
+  EXPECT_FALSE(capability_from_text("zz").is_ok());
+  EXPECT_FALSE(capability_from_text(*text + "00").is_ok());          // trailing bytes
+  EXPECT_FALSE(capability_from_text(text->substr(0, 40)).is_ok());  // truncated
+  CapabilityStore cs(home_);
+  Result<std::string> id = cs.add(cap);
+  ASSERT_TRUE(id.is_ok());
+  EXPECT_EQ(*cs.add(cap), *id);  // idempotent
+  EXPECT_EQ(cs.list()->size(), 1u);
+  EXPECT_EQ(cs.find(id->substr(0, 6))->cap, cap);
+  EXPECT_FALSE(cs.find("abc").is_ok());
+}
+
+TEST_F(TempHome, CommunalWritesUseTheOwnSubspace) {
+  crypto::Ed25519SecretKey alice = crypto::Ed25519SecretKey::generate();
+  auto n = open_with_alice(alice);
+  const model::NamespaceId ns = namespace_of_kind(true);
+  model::Entry own{ns, alice.public_key(), *model::Path::from_strings({"a"}), 1, 0, {}};
+  Result<WriteAuthority> auth = n->write_authority(own, std::nullopt);
+  ASSERT_TRUE(auth.is_ok()) << auth.status().to_string();
+  EXPECT_TRUE(auth->capability.is_communal());
+  model::Entry other = own;
+  other.subspace_id = crypto::Ed25519SecretKey::generate().public_key();
+  Result<WriteAuthority> none = n->write_authority(other, std::nullopt);
+  ASSERT_FALSE(none.is_ok());
+  EXPECT_NE(none.status().message().find("missing capability"), std::string::npos);
+}
+
+TEST_F(TempHome, OwnedWritesNeedAHeldWriteCapabilityThatCoversTheEntry) {
+  crypto::Ed25519SecretKey alice = crypto::Ed25519SecretKey::generate();
+  auto n = open_with_alice(alice);
+  crypto::Ed25519SecretKey ns_key = crypto::Ed25519SecretKey::generate();
+  while (model::is_communal(ns_key.public_key())) ns_key = crypto::Ed25519SecretKey::generate();
+  const model::NamespaceId ns = ns_key.public_key();
+  model::Entry e{ns, alice.public_key(), *model::Path::from_strings({"notes", "1"}), 1, 0, {}};
+  EXPECT_EQ(n->write_authority(e, std::nullopt).status().code(), ErrorCode::kNotFound);
+  // A read capability that would fit: named as the wrong mode.
+  ASSERT_TRUE(n->caps().add(meadowcap::OwnedCapability::create(ns_key, meadowcap::AccessMode::kRead, alice.public_key())).is_ok());
+  Result<WriteAuthority> read_only = n->write_authority(e, std::nullopt);
+  ASSERT_FALSE(read_only.is_ok());
+  EXPECT_NE(read_only.status().message().find("wrong mode"), std::string::npos);
+  // A write capability restricted to /notes by delegation from another user to alice.
+  crypto::Ed25519SecretKey carol = crypto::Ed25519SecretKey::generate();
+  meadowcap::McCapability root = meadowcap::OwnedCapability::create(ns_key, meadowcap::AccessMode::kWrite, carol.public_key());
+  model::Area notes{std::nullopt, *model::Path::from_strings({"notes"}), model::TimeRange{0, std::nullopt}};
+  Result<meadowcap::McCapability> delegated = root.delegate(carol, notes, alice.public_key());
+  ASSERT_TRUE(delegated.is_ok());
+  ASSERT_TRUE(n->caps().add(*delegated).is_ok());
+  Result<WriteAuthority> auth = n->write_authority(e, std::string("alice"));
+  ASSERT_TRUE(auth.is_ok()) << auth.status().to_string();
+  EXPECT_EQ(auth->capability, *delegated);
+  model::Entry outside = e;
+  outside.path = *model::Path::from_strings({"private"});
+  EXPECT_FALSE(n->write_authority(outside, std::nullopt).is_ok());
+}
+
+TEST_F(TempHome, PutOverwriteReadAndRemove) {
+  crypto::Ed25519SecretKey alice = crypto::Ed25519SecretKey::generate();
+  auto n = open_with_alice(alice);
+  const model::NamespaceId ns = namespace_of_kind(true);
+  uri::EntryUri u{ns, alice.public_key(), *model::Path::from_strings({"blog", "a"}), {}, {}, {}, {}, {}};
+  // A future timestamp on the stored entry: the overwrite must still win.
+  PutOptions future;
+  future.timestamp = now_micros() + 60'000'000;
+  ASSERT_TRUE(n->put(u, write_temp("one", "first"), future).is_ok());
+  Result<PutResult> second = n->put(u, write_temp("two", "second payload"), {});
+  ASSERT_TRUE(second.is_ok()) << second.status().to_string();
+  EXPECT_EQ(second->pruned, 1u);
+  EXPECT_GT(second->entry.entry.timestamp, *future.timestamp);
+  std::string read;
+  ASSERT_TRUE(n->read(u, [&](ByteView b) { read += as_chars(b); return Status::ok(); }, {}).is_ok());
+  EXPECT_EQ(read, "second payload");
+  // An unreadable file: an error, and the store keeps the entry it had.
+  EXPECT_FALSE(n->put(u, dir_ + "/no-such-file", {}).is_ok());
+  EXPECT_EQ(n->stat(u)->authorised.entry.payload_length, 14u);
+  // A delete of /blog prunes /blog/a.
+  uri::EntryUri blog = u;
+  blog.path = *model::Path::from_strings({"blog"});
+  EXPECT_EQ(*n->count_under(blog), 1u);
+  Result<PutResult> rm = n->remove(blog, std::nullopt);
+  ASSERT_TRUE(rm.is_ok()) << rm.status().to_string();
+  EXPECT_EQ(rm->pruned, 1u);
+  EXPECT_EQ(n->stat(u).status().code(), ErrorCode::kNotFound);
+  EXPECT_TRUE((*n->store())->check().is_ok());
+}
+
+}  // namespace
+}  // namespace osier::node
