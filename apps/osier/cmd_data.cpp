@@ -62,9 +62,10 @@ void run_put(const DataOptions& o) {
   if (!n) return;
   Result<uri::EntryUri> u = entry_uri(*n, o.uri);
   if (!u) return fail("put", u.status());
-  ProgressBar bar("put");
+  ProgressBar bar;
   node::PutOptions opts{as_option(o), o.time, bar.callback()};
   Result<node::PutResult> r = n->put(*u, o.file.empty() ? "-" : o.file, opts);
+  bar.finish();
   if (!r) return fail("put", r.status());
   const model::Entry& e = r->entry.entry;
   if (o.flags.json) {
@@ -112,13 +113,14 @@ void run_get(const DataOptions& o, bool to_stdout) {
   const std::string tmp = out + ".osier-part";
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) return fail(cmd, node::io_error(tmp, errno));
-  ProgressBar bar("get");
+  ProgressBar bar;
   Status st = n->read(*u, [&](ByteView piece) -> Status {
     if (std::fwrite(piece.data(), 1, piece.size(), f) != piece.size()) return node::io_error(out, errno);
     return Status::ok();
   }, bar.callback());
   if (std::fflush(f) != 0 && st.is_ok()) st = node::io_error(out, errno);
   if (::fsync(::fileno(f)) != 0 && st.is_ok()) st = node::io_error(out, errno);
+  bar.finish();
   std::fclose(f);
   if (st.is_ok() && std::rename(tmp.c_str(), out.c_str()) != 0) st = node::io_error(out, errno);
   if (!st) {

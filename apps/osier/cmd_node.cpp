@@ -112,17 +112,23 @@ std::string size_text(std::uint64_t bytes) {
 }
 
 ProgressBar::ProgressBar(std::string label, std::uint64_t min_total)
-    : label_(std::move(label)), min_total_(min_total), tty_(::isatty(2) == 1),
-      start_(std::chrono::steady_clock::now()), last_(start_) {}
+    : label_(std::move(label)), min_total_(min_total), tty_(::isatty(2) == 1), start_(std::chrono::steady_clock::now()), last_(start_) {}
 
-ProgressBar::~ProgressBar() {
+void ProgressBar::finish() {
   if (shown_) fmt::print(stderr, "\n");
+  shown_ = false;
 }
 
-void ProgressBar::update(std::uint64_t done, std::uint64_t total) {
+void ProgressBar::update(const char* phase, std::uint64_t done, std::uint64_t total) {
   if (!tty_ || total < min_total_) return;
   const auto now = std::chrono::steady_clock::now();
-  if (shown_ && done < total && now - last_ < std::chrono::milliseconds(100)) return;
+  if (phase_ != phase) {  // a new pass: its own line, rate and ETA
+    finish();
+    phase_ = phase;
+    start_ = now;
+  } else if (shown_ && done < total && now - last_ < std::chrono::milliseconds(100)) {
+    return;
+  }
   last_ = now;
   shown_ = true;
   const double secs = std::chrono::duration<double>(now - start_).count();
@@ -130,7 +136,7 @@ void ProgressBar::update(std::uint64_t done, std::uint64_t total) {
   const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0;
   const int width = 30;
   const int filled = static_cast<int>(static_cast<double>(width) * static_cast<double>(done) / static_cast<double>(total));
-  fmt::print(stderr, "\r{} [{}{}] {} / {}  {}/s  ETA {:.0f}s \x1b[K", label_, std::string(filled, '#'),
+  fmt::print(stderr, "\r{:<8} [{}{}] {} / {}  {}/s  ETA {:.0f}s \x1b[K", phase_, std::string(filled, '#'),
              std::string(width - filled, ' '), size_text(done), size_text(total),
              size_text(static_cast<std::uint64_t>(rate)), eta);
 }

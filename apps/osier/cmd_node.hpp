@@ -43,15 +43,20 @@ std::string size_text(std::uint64_t bytes);
 // stderr is a terminal and the payload is large.
 class ProgressBar {
  public:
-  ProgressBar(std::string label, std::uint64_t min_total = std::uint64_t{4} << 20);
-  ~ProgressBar();
-  void update(std::uint64_t done, std::uint64_t total);
+  // `label` names the phase for update(done, total).
+  explicit ProgressBar(std::string label = "", std::uint64_t min_total = std::uint64_t{4} << 20);
+  ~ProgressBar() { finish(); }
+  void update(const char* phase, std::uint64_t done, std::uint64_t total);
+  void update(std::uint64_t done, std::uint64_t total) { update(label_.c_str(), done, total); }
+  // Ends the progress line (call before printing the result).
+  void finish();
   node::Progress callback() {
-    return [this](std::uint64_t d, std::uint64_t t) { update(d, t); };
+    return [this](const char* phase, std::uint64_t d, std::uint64_t t) { update(phase, d, t); };
   }
 
  private:
   std::string label_;
+  std::string phase_;
   std::uint64_t min_total_;
   bool tty_;
   bool shown_ = false;

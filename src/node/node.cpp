@@ -38,7 +38,7 @@ Status hash_stream(std::FILE* in, const std::string& name, std::FILE* copy, cryp
     if (n > 0) {
       h.update(ByteView(buf.data(), n));
       if (copy && std::fwrite(buf.data(), 1, n, copy) != n) return io_error("spool file for " + name, errno);
-      if (progress) progress(h.length(), total);
+      if (progress) progress("hashing", h.length(), total);
     }
     if (n < buf.size()) {
       if (std::ferror(in)) return io_error(name, errno);
@@ -217,7 +217,7 @@ Result<PutResult> Node::put(const uri::EntryUri& uri, const std::string& file, c
     }
   }
   crypto::William3Hasher hasher;
-  Status hashed = hash_stream(in.f, in.name, spool.f, hasher, options.progress, 2 * total);
+  Status hashed = hash_stream(in.f, in.name, spool.f, hasher, options.progress, total);
   if (file == "-") in.f = nullptr;  // never close stdin
   OSIER_RETURN_IF_ERROR(hashed);
   PayloadFile& source_file = spool.f ? spool : in;
@@ -242,7 +242,7 @@ Result<PutResult> Node::put(const uri::EntryUri& uri, const std::string& file, c
     const std::size_t n = std::fread(buf.data(), 1, buf.size(), source_file.f);
     if (n == 0 && std::ferror(source_file.f)) return io_error(source_file.name, errno);
     done += n;
-    if (options.progress) options.progress(length + done, 2 * length);
+    if (options.progress) options.progress("storing", done, length);
     return ByteView(buf.data(), n);
   };
   Result<store::PayloadState> stored = s->write_payload(uri.namespace_id, uri.subspace_id, uri.path, source);
@@ -297,7 +297,7 @@ Status Node::read(const uri::EntryUri& uri, const store::ByteSink& sink, const P
   std::uint64_t done = 0;
   return store_->read_payload(uri.namespace_id, uri.subspace_id, uri.path, from, to - from, [&](ByteView piece) {
     done += piece.size();
-    if (progress) progress(done, to - from);
+    if (progress) progress("reading", done, to - from);
     return sink(piece);
   });
 }

@@ -21,8 +21,9 @@
 
 namespace osier::node {
 
-// Called now and then while payload bytes stream: (bytes done, bytes in all).
-using Progress = std::function<void(std::uint64_t done, std::uint64_t total)>;
+// Called now and then while payload bytes stream: the phase ("hashing", "storing", "reading"),
+// bytes done and bytes in all (0 when unknown, e.g. standard input).
+using Progress = std::function<void(const char* phase, std::uint64_t done, std::uint64_t total)>;
 
 // An identity that holds its secret key: its alias and key.
 struct Identity {
