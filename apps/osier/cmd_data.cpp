@@ -228,8 +228,9 @@ void run_rm(const DataOptions& o) {
   Result<std::uint64_t> count = n->count_under(*u);
   if (!count) return fail("rm", count.status());
   // Ask for the capability before asking the user: a refusal should come first.
-  model::Entry probe{u->namespace_id, u->subspace_id, u->path, 0, 0, {}};
-  if (Result<node::WriteAuthority> auth = n->write_authority(probe, as_option(o)); !auth) return fail("rm", auth.status());
+  Result<model::Entry> probe = n->deletion_entry(*u);
+  if (!probe) return fail("rm", probe.status());
+  if (Result<node::WriteAuthority> auth = n->write_authority(*probe, as_option(o)); !auth) return fail("rm", auth.status());
   const std::string what = entry_text(*n, u->namespace_id, u->subspace_id, u->path);
   const std::string question = fmt::format("delete {} entr{} at and under {}?", *count, *count == 1 ? "y" : "ies", what);
   if (!o.yes) {

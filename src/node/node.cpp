@@ -267,9 +267,13 @@ Result<std::uint64_t> Node::count_under(const uri::EntryUri& uri) {
   return sum.count;
 }
 
-Result<PutResult> Node::remove(const uri::EntryUri& uri, const std::optional<std::string>& as) {
+Result<model::Entry> Node::deletion_entry(const uri::EntryUri& uri) {
   OSIER_ASSIGN_OR_RETURN(model::Timestamp t, fresh_timestamp(uri.namespace_id, uri.subspace_id, uri.path, true));
-  model::Entry entry{uri.namespace_id, uri.subspace_id, uri.path, t, 0, crypto::william3({})};
+  return model::Entry{uri.namespace_id, uri.subspace_id, uri.path, t, 0, crypto::william3({})};
+}
+
+Result<PutResult> Node::remove(const uri::EntryUri& uri, const std::optional<std::string>& as) {
+  OSIER_ASSIGN_OR_RETURN(model::Entry entry, deletion_entry(uri));
   return write_entry(std::move(entry), as);
 }
 

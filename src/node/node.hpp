@@ -85,6 +85,8 @@ class Node {
   // Writes the Willow delete of everything under `uri`'s path: an entry with an empty payload
   // that prunes them. `removes` is filled in before writing (the count of entries it prunes).
   Result<PutResult> remove(const uri::EntryUri& uri, const std::optional<std::string>& as);
+  // The entry remove() would write (to check its authorisation before asking the user).
+  Result<model::Entry> deletion_entry(const uri::EntryUri& uri);
   // How many stored entries a delete at `uri` would prune.
   Result<std::uint64_t> count_under(const uri::EntryUri& uri);
 

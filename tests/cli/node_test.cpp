@@ -318,6 +318,8 @@ TEST_F(CliNode, ErrorsAreOneLineAndLeaveTheStoreUnchanged) {
   fails({"put", "willow://family.alice/" + std::string(5000, 'x')}, "bad entry URI", "x");
   fails({"put", "willow://family.alice/a", dir_ + "/missing"}, "No such file");
   fails({"put", "willow://family.alice/a", dir_}, "directory");
+  fails({"rm", "willow://family." + std::string(64, '1') + "/a", "--yes"}, "missing capability");
+  fails({"rm", "willow://family.alice/a", "--yes", "--as", "nobody"}, "unknown identity");
   fails({"cat", "willow://family.alice/none"}, "no entry");
   fails({"stat", "willow://family.alice/none"}, "no entry");
   EXPECT_EQ(ok({"cat", "willow://family.alice/a"}).out, "keep");
