@@ -90,8 +90,8 @@ run init --home "$second" >/dev/null
 run drop import "$work/family.drop" --home "$second"
 say "both homes list the same entries (ls prints the sizes, digests are compared below)"
 ns_id=$("$OSIER" ns list --json | sed -nE 's/.*"name":"family".*"id":"([^"]+)".*/\1/p; s/.*"id":"([^"]+)".*"name":"family".*/\1/p' | head -1)
-"$OSIER" ls family --json | sed -E 's/"(name|uri)":"[^"]*",?//g' | sort >"$work/a.jsonl"
-"$OSIER" ls "${ns_id:-family}" --home "$second" --json | sed -E 's/"(name|uri)":"[^"]*",?//g' | sort >"$work/b.jsonl"
+"$OSIER" ls family --json | sed -E 's/,"(name|uri)":"[^"]*"//g' | sort >"$work/a.jsonl"
+"$OSIER" ls "${ns_id:-family}" --home "$second" --json | sed -E 's/,"(name|uri)":"[^"]*"//g' | sort >"$work/b.jsonl"
 cat "$work/b.jsonl"
 if ! diff "$work/a.jsonl" "$work/b.jsonl"; then
   echo "demo: the imported home lists different entries" >&2
