@@ -1,6 +1,5 @@
 // `osier drop export|import` end to end with the built binary (OSIER_BINARY) and two homes.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -12,13 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "support/run_process.hpp"
+
 namespace {
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using CliRun = osier::testing::ProcessResult;
 
 std::string slurp(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
@@ -37,17 +34,10 @@ class CliDrop : public ::testing::Test {
     std::filesystem::remove_all(dir_, ec);
   }
 
-  // Runs the binary through the shell (arguments single-quoted), output captured in files.
   CliRun osier(const std::vector<std::string>& args) {
-    std::string cmd = std::string("'") + OSIER_BINARY + "'";
-    for (const std::string& a : args) cmd += " '" + a + "'";
-    cmd += " >'" + dir_ + "/out' 2>'" + dir_ + "/err' </dev/null";
-    const int status = std::system(cmd.c_str());
-    CliRun r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(dir_ + "/out");
-    r.err = slurp(dir_ + "/err");
-    return r;
+    std::vector<std::string> argv = {OSIER_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return osier::testing::run_process(std::move(argv));
   }
   CliRun ok(const std::vector<std::string>& args) {
     CliRun r = osier(args);

@@ -12,27 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "support/run_process.hpp"
+
 namespace {
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string read_all(int fd) {
-  std::string s;
-  char buf[65536];
-  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) s.append(buf, static_cast<std::size_t>(n));
-  return s;
-}
-
-int temp_fd(std::string& name) {
-  char tmpl[] = "/tmp/osier_node_cli_XXXXXX";
-  const int fd = ::mkstemp(tmpl);
-  name = tmpl;
-  return fd;
-}
+using CliRun = osier::testing::ProcessResult;
 
 class CliNode : public ::testing::Test {
  protected:
@@ -48,35 +32,9 @@ class CliNode : public ::testing::Test {
   CliRun osier(std::vector<std::string> args, const std::string& input = "") {
     args.push_back("--home");
     args.push_back(home_);
-    std::string in_name, out_name, err_name;
-    const int in_fd = temp_fd(in_name), out_fd = temp_fd(out_name), err_fd = temp_fd(err_name);
-    CliRun r;
-    if (in_fd < 0 || out_fd < 0 || err_fd < 0) return r;
-    if (::write(in_fd, input.data(), input.size()) != static_cast<ssize_t>(input.size())) return r;
-    ::lseek(in_fd, 0, SEEK_SET);
-    std::vector<std::string> argv_strings = {OSIER_BINARY};
-    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& a : argv_strings) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      ::dup2(in_fd, 0);
-      ::dup2(out_fd, 1);
-      ::dup2(err_fd, 2);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    ::lseek(out_fd, 0, SEEK_SET);
-    ::lseek(err_fd, 0, SEEK_SET);
-    r.out = read_all(out_fd);
-    r.err = read_all(err_fd);
-    for (int fd : {in_fd, out_fd, err_fd}) ::close(fd);
-    for (const std::string& n : {in_name, out_name, err_name}) ::unlink(n.c_str());
-    return r;
+    std::vector<std::string> argv = {OSIER_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return osier::testing::run_process(std::move(argv), input);
   }
 
   CliRun ok(std::vector<std::string> args, const std::string& input = "") {

@@ -9,53 +9,16 @@
 #include <string>
 #include <vector>
 
+#include "support/run_process.hpp"
+
 namespace {
 
-struct UriRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using UriRun = osier::testing::ProcessResult;
 
-std::string read_all(int fd) {
-  std::string s;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) s.append(buf, static_cast<std::size_t>(n));
-  return s;
-}
-
-// Runs OSIER_BINARY with `args`; stdout and stderr go to temporary files (no pipe deadlock).
 UriRun osier(const std::vector<std::string>& args) {
-  char out_name[] = "/tmp/osier_uri_test_out_XXXXXX";
-  char err_name[] = "/tmp/osier_uri_test_err_XXXXXX";
-  const int out_fd = ::mkstemp(out_name);
-  const int err_fd = ::mkstemp(err_name);
-  UriRun r;
-  if (out_fd < 0 || err_fd < 0) return r;
-  std::vector<std::string> argv_strings = {OSIER_BINARY};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& a : argv_strings) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(out_fd, 1);
-    ::dup2(err_fd, 2);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  ::lseek(out_fd, 0, SEEK_SET);
-  ::lseek(err_fd, 0, SEEK_SET);
-  r.out = read_all(out_fd);
-  r.err = read_all(err_fd);
-  ::close(out_fd);
-  ::close(err_fd);
-  ::unlink(out_name);
-  ::unlink(err_name);
-  return r;
+  std::vector<std::string> argv = {OSIER_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return osier::testing::run_process(std::move(argv));
 }
 
 const std::string kNs = "+0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20";
