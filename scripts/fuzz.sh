@@ -8,7 +8,7 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 BUILD_DIR=${BUILD_DIR:-build-fuzz}
 CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DOSIER_BUILD_FUZZ=ON -DOSIER_BUILD_TESTS=OFF -DOSIER_BUILD_BENCH=OFF >/dev/null
-ninja -C "$BUILD_DIR"
+ninja -C "$BUILD_DIR" fuzz_all
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 status=0
