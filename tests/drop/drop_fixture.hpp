@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_dir.hpp"
 #include "crypto/bab_outboard.hpp"
 #include "crypto/bab_stream.hpp"
 #include "crypto/ed25519.hpp"
@@ -26,24 +27,7 @@
 
 namespace osier::drop::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "osier-droptest-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) std::abort();
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using osier::testing::TempDir;
 
 struct MemoryFactory {
   std::unique_ptr<store::Store> open() { return std::make_unique<store::MemoryStore>(); }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "support/temp_dir.hpp"
 #include "store/authoriser.hpp"
 #include "store/lmdb_store.hpp"
 #include "store/memory_store.hpp"
@@ -37,26 +38,7 @@ struct MemoryFactory {
   void wipe() {}
 };
 
-// A fresh directory under the system's temporary directory, removed on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "osier-store-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) std::abort();
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string sub(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using osier::testing::TempDir;
 
 struct LmdbFactory {
   static constexpr bool kDurable = true;
