@@ -143,6 +143,21 @@ Result<BabLabel> BabOutboardBuilder::finish() {
   return stack_[0];
 }
 
+Result<std::vector<BabLabel>> BabOutboardBuilder::finish_prefix() {
+  OSIER_RETURN_IF_ERROR(failed_);
+  failed_ = error(ErrorCode::kInvalidArgument, "outboard builder already finished");
+  if (length_ == 0 || length_ % chunk_size_ != 0) {
+    return error(ErrorCode::kInvalidArgument, "a payload prefix must be whole chunks");
+  }
+  // Every buffered chunk is full, and none is the root: hash and push them all, then complete
+  // the nodes that pairs of equal subtrees make.
+  OSIER_RETURN_IF_ERROR(hash_full_chunks(buf_.data(), buf_.size() / chunk_size_));
+  buf_.clear();
+  OSIER_RETURN_IF_ERROR(merge());
+  OSIER_RETURN_IF_ERROR(flush_out());
+  return std::vector<BabLabel>(stack_, stack_ + stack_size_);
+}
+
 Result<BabOutboard> bab_outboard(ByteView payload, const BabHash& hash) {
   BabOutboard ob;
   ob.length = payload.size();

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "base/bytes.hpp"
 #include "base/status.hpp"
@@ -31,6 +32,12 @@ class BabOutboardBuilder {
   Status update(ByteView data);
   // Writes the rest of the outboard and returns the digest. Call once.
   Result<BabLabel> finish();
+  // For bytes that are a prefix of whole chunks of a longer payload (one chunk at least), in
+  // place of finish(): writes the pairs of every inner node of the subtrees they fill — the
+  // first chunks - popcount(chunks) pairs of the whole payload's outboard, as post-order sorts
+  // nodes by their last chunk — and returns the labels of the maximal subtrees they fill, left
+  // to right (crypto/bab_prefix.hpp: bab_held_blocks). Call once.
+  Result<std::vector<BabLabel>> finish_prefix();
   std::uint64_t length() const { return length_; }
 
  private:

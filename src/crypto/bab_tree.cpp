@@ -24,6 +24,18 @@ std::uint64_t BabGeometry::pair_index_of(BabNode n) const {
   return pair_index(cur, base);
 }
 
+unsigned bab_max_left_skip(const BabGeometry& geo, unsigned k, std::uint64_t prev_end,
+                           std::uint64_t first) {
+  BabLayout layout;
+  layout.k = k;
+  unsigned skip = 0;
+  for (BabNode n = geo.root(); !layout.is_grouped(n) && n.first_chunk < prev_end; ++skip) {
+    const BabNode right = BabGeometry::right_child(n);
+    n = first < right.first_chunk ? BabGeometry::left_child(n) : right;
+  }
+  return skip;
+}
+
 std::uint64_t bab_light_period(std::uint64_t chunk_size, std::uint64_t width, unsigned k) {
   // spec: bab#kgrouped — layer k is kept, then ceil(2^k * chunk_size / width) layers are
   // skipped, then the next layer is kept again (docs/formats.md says why this reading).

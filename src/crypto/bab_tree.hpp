@@ -154,6 +154,14 @@ class BabStreamWalker {
   std::size_t size_ = 0;
 };
 
+// spec: bab#left_skip — the largest left_skip for a slice that starts at chunk `first` when
+// the receiver got, before it, k-grouped baseline slice streams of the same payload up to
+// chunk `prev_end` (<= first): the leading nodes of the path to `first` whose children's
+// labels such a stream contains — those ungrouped and starting before prev_end (the earlier
+// streams walked them; any that skipped them got them from an earlier stream still).
+unsigned bab_max_left_skip(const BabGeometry& geo, unsigned k, std::uint64_t prev_end,
+                           std::uint64_t first);
+
 // The k-grouped light/baseline period (see docs/formats.md): ceil(2^k * chunk_size / width)
 // + 1 for light streams, 1 for baseline ones. Saturates.
 std::uint64_t bab_light_period(std::uint64_t chunk_size, std::uint64_t width, unsigned k);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <functional>
+#include <iterator>
 
 namespace osier::crypto {
 
@@ -295,6 +296,8 @@ Status BabVerifier::children(ByteView data) {
   BabLabel candidate = hash_->hash_inner(kids.label[L], kids.label[R], geo_->byte_len(v), d == 0);
   OSIER_RETURN_IF_ERROR(propagate(d, candidate));
   kids.state[L] = kids.state[R] = LabelState::kKnown;
+  observe(nodes[L], kids.label[L]);
+  observe(nodes[R], kids.label[R]);
   return Status::ok();
 }
 
@@ -322,6 +325,8 @@ Status BabVerifier::propagate(unsigned depth, BabLabel candidate) {
   }
   for (unsigned i = j + 1; i <= depth; ++i) {
     slot_[i].state[L] = slot_[i].state[R] = LabelState::kKnown;
+    observe(BabGeometry::left_child(node_[i - 1]), slot_[i].label[L]);
+    observe(BabGeometry::right_child(node_[i - 1]), slot_[i].label[R]);
   }
   // Every verified label descends from a root check, which binds the length.
   length_verified_ = true;
@@ -349,6 +354,9 @@ Result<BabLabel> BabVerifier::eval(BabNode n, unsigned depth, bool is_root, Byte
     if (modes[i] == BabLabelMode::kOmitted) continue;
     OSIER_ASSIGN_OR_RETURN(labels[i], child_label(nodes[i], modes[i], data, pos));
     expect[i] = labels[i];
+    if (!layout_.in_slice(nodes[i]) && num_group_labels_ < std::size(group_labels_)) {
+      group_labels_[num_group_labels_++] = {nodes[i], labels[i]};
+    }
   }
   for (std::size_t i = 0; i < 2; ++i) {
     if (!layout_.in_slice(nodes[i])) continue;
@@ -485,10 +493,14 @@ Status BabVerifier::group(ByteView data, bool zero_copy, const Release& release)
     return Status::ok();
   }
   num_spans_ = 0;
+  num_group_labels_ = 0;
   std::size_t pos = 0;
   OSIER_ASSIGN_OR_RETURN(BabLabel candidate, eval(g, d, is_root, data, pos));
   if (pos != data.size()) return internal("Bab group size mismatch");
   OSIER_RETURN_IF_ERROR(propagate(d, candidate));
+  for (std::size_t i = 0; i < num_group_labels_; ++i) {
+    observe(group_labels_[i].node, group_labels_[i].label);
+  }
   for (std::size_t i = 0; i < num_spans_; ++i) {
     do_release(data.subspan(spans_[i][0], spans_[i][1]), release);
   }

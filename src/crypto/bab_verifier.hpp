@@ -32,6 +32,14 @@ class BabVerifier {
   // Supplies labels the stream skips (left_skip / right_skip), which the caller verified
   // earlier; nullopt makes verification fail.
   using KnownLabels = std::function<std::optional<BabLabel>(BabNode)>;
+  // Told of labels as they become verified (sent, skipped or recomputed): at least the labels
+  // of both children of every node on the stream's paths that is not verified in bulk, and the
+  // labels a partially covered chunk group carries. So, whenever the released bytes end at a
+  // chunk boundary, the labels of the maximal subtrees right of them were reported
+  // (crypto/bab_prefix.hpp); a later slice's skipped labels can be looked up among them.
+  // Subtrees wholly inside the slice and inside one fed piece may be verified in bulk; labels
+  // strictly inside them are not reported (their bytes are released in the same call).
+  using LabelObserver = std::function<void(BabNode, const BabLabel&)>;
 
   // `length` is the payload length; it must be given unless the stream starts with one
   // (opts.has_length_prefix()), in which case it is ignored.
@@ -41,6 +49,7 @@ class BabVerifier {
                                     std::uint64_t max_group_bytes = kDefaultMaxGroupBytes);
 
   void set_known_labels(KnownLabels known) { known_ = std::move(known); }
+  void set_label_observer(LabelObserver observer) { observer_ = std::move(observer); }
 
   // Consumes the next piece of the stream; calls `release` with every payload byte that is
   // verified by the end of this call (the requested slice's bytes, in order). After an error
@@ -96,12 +105,16 @@ class BabVerifier {
   bool bulk_parse(BabNode n, unsigned depth, ByteView data, std::size_t& pos);
   const BabLabel& bulk_label(BabNode n) const;
   void do_release(ByteView bytes, const Release& release);
+  void observe(BabNode n, const BabLabel& label) const {
+    if (observer_) observer_(n, label);
+  }
 
   const BabHash* hash_;
   BabLabel digest_;
   BabStreamOptions opts_;
   std::uint64_t max_group_bytes_;
   KnownLabels known_;
+  LabelObserver observer_;
 
   std::optional<BabGeometry> geo_;
   BabLayout layout_;
@@ -127,6 +140,13 @@ class BabVerifier {
   // Spans of released chunk bytes within a group's data (nodes fully in the slice).
   std::size_t spans_[2 * kMaxDepth + 2][2];
   std::size_t num_spans_ = 0;
+  // Labels a group being evaluated carries (for nodes off the slice), reported once verified.
+  struct GroupLabel {
+    BabNode node;
+    BabLabel label;
+  };
+  GroupLabel group_labels_[2 * kMaxDepth + 2];
+  std::size_t num_group_labels_ = 0;
 
   // Bulk verification scratch: chunk pointers, sent labels, and the labels of every level
   // (level l at bulk_level_off_[l], node [a, a + c) at its level's index (a - first) >> l).
