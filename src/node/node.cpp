@@ -174,22 +174,36 @@ Result<model::Timestamp> Node::fresh_timestamp(const model::NamespaceId& ns, con
   return newest + 1;
 }
 
-Result<PutResult> Node::write_entry(model::Entry entry, const std::optional<std::string>& as) {
+Result<PutResult> Node::sign_entry(model::Entry entry, const std::optional<std::string>& as) const {
   OSIER_ASSIGN_OR_RETURN(WriteAuthority auth, write_authority(entry, as));
-  OSIER_ASSIGN_OR_RETURN(store::LmdbStore * s, store());
   const model::Entry copy = entry;
   OSIER_ASSIGN_OR_RETURN(meadowcap::AuthorisedEntry signed_entry,
                          meadowcap::AuthorisedEntry::sign(std::move(entry), auth.capability, auth.key));
   OSIER_ASSIGN_OR_RETURN(Bytes token, store::encode_token_bytes(signed_entry.token()));
-  store::AuthorisedEntry ae{copy, std::move(token)};
-  OSIER_ASSIGN_OR_RETURN(store::IngestResult r, s->ingest(ae, store::Trust::kAlreadyVerified));
+  return PutResult{store::AuthorisedEntry{copy, std::move(token)}, 0, auth.source};
+}
+
+namespace {
+
+// The outcome of ingesting a signed entry, as the result of a write.
+Result<PutResult> written(PutResult signed_entry, const store::IngestResult& r) {
   if (r.outcome == store::IngestOutcome::kObsolete) {
     return error(ErrorCode::kInvalidArgument,
                  "not written: an equal or newer entry at this path (or a prefix of it) is stored already; "
                  "use a later --time");
   }
   if (r.outcome == store::IngestOutcome::kRejected) return error(r.reason.code(), "not written: " + r.reason.message());
-  return PutResult{std::move(ae), r.pruned, auth.source};
+  signed_entry.pruned = r.pruned;
+  return signed_entry;
+}
+
+}  // namespace
+
+Result<PutResult> Node::write_entry(model::Entry entry, const std::optional<std::string>& as) {
+  OSIER_ASSIGN_OR_RETURN(PutResult signed_entry, sign_entry(std::move(entry), as));
+  OSIER_ASSIGN_OR_RETURN(store::LmdbStore * s, store());
+  OSIER_ASSIGN_OR_RETURN(store::IngestResult r, s->ingest(signed_entry.entry, store::Trust::kAlreadyVerified));
+  return written(std::move(signed_entry), r);
 }
 
 Result<PutResult> Node::put(const uri::EntryUri& uri, const std::string& file, const PutOptions& options) {
@@ -231,10 +245,11 @@ Result<PutResult> Node::put(const uri::EntryUri& uri, const std::string& file, c
   } else {
     OSIER_ASSIGN_OR_RETURN(entry.timestamp, fresh_timestamp(uri.namespace_id, uri.subspace_id, uri.path, false));
   }
-  OSIER_ASSIGN_OR_RETURN(PutResult result, write_entry(entry, options.as));
-  if (length == 0) return result;
+  OSIER_ASSIGN_OR_RETURN(PutResult signed_entry, sign_entry(entry, options.as));
 
-  // Second pass: stream the bytes into the store through one fixed buffer.
+  // Second pass: the entry and its bytes go into the store together, the bytes streamed through
+  // one fixed buffer; if they are not the hashed ones (the file changed) or cannot be stored,
+  // nothing is stored — not even the pruning of the entries the new one would replace.
   OSIER_ASSIGN_OR_RETURN(store::LmdbStore * s, store());
   std::vector<std::uint8_t> buf(kPiece);
   std::uint64_t done = 0;
@@ -245,19 +260,15 @@ Result<PutResult> Node::put(const uri::EntryUri& uri, const std::string& file, c
     if (options.progress) options.progress("storing", done, length);
     return ByteView(buf.data(), n);
   };
-  Result<store::PayloadState> stored = s->write_payload(uri.namespace_id, uri.subspace_id, uri.path, source);
-  Status failure;
-  if (!stored) {
-    failure = stored.status();
-  } else if (!stored->complete()) {
-    failure = error(ErrorCode::kVerification, source_file.name + " changed while it was being stored");
+  Result<store::IngestResult> r = s->ingest_with_payload(signed_entry.entry, source, store::Trust::kAlreadyVerified);
+  if (!r) {
+    const Status& failure = r.status();
+    const std::string why = failure.code() == ErrorCode::kVerification
+                                ? source_file.name + " changed while it was being stored (" + failure.message() + ")"
+                                : "payload not stored: " + failure.message();
+    return error(failure.code(), "not written: " + why);
   }
-  if (!failure.is_ok()) {
-    // Leave no entry without its payload behind.
-    (void)s->forget_entry(uri.namespace_id, uri.subspace_id, uri.path);
-    return error(failure.code(), "payload not stored: " + failure.message());
-  }
-  return result;
+  return written(std::move(signed_entry), *r);
 }
 
 Result<std::uint64_t> Node::count_under(const uri::EntryUri& uri) {

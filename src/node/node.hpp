@@ -78,8 +78,9 @@ class Node {
   Result<WriteAuthority> write_authority(const model::Entry& entry, const std::optional<std::string>& as) const;
 
   // Writes the entry `uri` names with the payload of `file` ('-': standard input, spooled to
-  // tmp/ first). The payload is hashed, the entry signed and ingested, then the payload streamed
-  // into the store; on a failure after the ingest the new entry is forgotten again.
+  // tmp/ first). The payload is hashed, the entry signed, then the entry and the payload read
+  // again go into the store in one step (Store::ingest_with_payload): on any failure — the file
+  // changed in between, I/O error, full disk — the store is left exactly as it was.
   Result<PutResult> put(const uri::EntryUri& uri, const std::string& file, const PutOptions& options);
 
   // Writes the Willow delete of everything under `uri`'s path: an entry with an empty payload
@@ -103,6 +104,9 @@ class Node {
 
  private:
   Node(HomePaths home, Aliases aliases) : home_(home), aliases_(std::move(aliases)), keys_(home), caps_(home) {}
+  // Signs `entry` with the authority write_authority() finds, without storing it.
+  Result<PutResult> sign_entry(model::Entry entry, const std::optional<std::string>& as) const;
+  // Signs and ingests an entry.
   Result<PutResult> write_entry(model::Entry entry, const std::optional<std::string>& as);
 
   HomePaths home_;

@@ -237,37 +237,52 @@ Result<LmdbStore::Located> LmdbStore::locate_stored(const model::NamespaceId& ns
   return std::move(**loc);
 }
 
+Status LmdbStore::log_payload_change(Txn& txn, const PayloadKey& key, std::uint64_t held,
+                                     EventKind kind, const model::Entry* skip,
+                                     std::vector<AvailableUpdate>& updates) {
+  std::vector<Bytes> entry_keys;
+  {
+    OSIER_ASSIGN_OR_RETURN(Cursor cur, Cursor::open(txn, dbs_.refs));
+    OSIER_ASSIGN_OR_RETURN(bool ok, cur.seek(key));
+    while (ok && cur.key().size() == key.size() + fmt::kEntryKeySize &&
+           std::equal(key.begin(), key.end(), cur.key().begin())) {
+      const ByteView ek = cur.key().subspan(key.size());
+      entry_keys.emplace_back(ek.begin(), ek.end());
+      OSIER_ASSIGN_OR_RETURN(ok, cur.next());
+    }
+  }
+  for (const Bytes& ek : entry_keys) {
+    if (skip) {
+      const auto skipped = fmt::entry_key(skip->namespace_id, skip->subspace_id, skip->path);
+      if (std::equal(skipped.begin(), skipped.end(), ek.begin(), ek.end())) continue;
+    }
+    OSIER_ASSIGN_OR_RETURN(auto v, txn.get(dbs_.entries, ek));
+    if (!v) return error(ErrorCode::kCorrupt, "payload reference to a missing entry");
+    OSIER_ASSIGN_OR_RETURN(AuthorisedEntry ae, fmt::decode_entry_value(*v));
+    const std::uint64_t available = std::min(held, ae.entry.payload_length);
+    OSIER_RETURN_IF_ERROR(emit_in(txn, kind, ae.entry, available));
+    updates.push_back({ae.entry, hash_lengthy_authorised_entry(ae.entry, ae.token, available),
+                       available});
+  }
+  return Status::ok();
+}
+
+void LmdbStore::apply_updates(const std::vector<AvailableUpdate>& updates) {
+  for (const auto& u : updates) {
+    auto it = loaded_.find(u.entry.namespace_id);
+    if (it != loaded_.end()) {
+      it->second.update_available(u.entry.subspace_id, u.entry.path, u.available, u.hash);
+    }
+  }
+}
+
 Status LmdbStore::commit_payload(const PayloadKey& key, const fmt::PayloadRecord& record,
                                  EventKind kind) {
-  struct Update {
-    model::Entry entry;
-    Fp256 hash;
-    std::uint64_t available;
-  };
-  std::vector<Update> updates;
+  std::vector<AvailableUpdate> updates;
   auto run = [&]() -> Status {
     OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), false));
     OSIER_RETURN_IF_ERROR(txn.put(dbs_.payloads, key, fmt::encode_payload_record(record)));
-    std::vector<Bytes> entry_keys;
-    {
-      OSIER_ASSIGN_OR_RETURN(Cursor cur, Cursor::open(txn, dbs_.refs));
-      OSIER_ASSIGN_OR_RETURN(bool ok, cur.seek(key));
-      while (ok && cur.key().size() == key.size() + fmt::kEntryKeySize &&
-             std::equal(key.begin(), key.end(), cur.key().begin())) {
-        const ByteView ek = cur.key().subspan(key.size());
-        entry_keys.emplace_back(ek.begin(), ek.end());
-        OSIER_ASSIGN_OR_RETURN(ok, cur.next());
-      }
-    }
-    for (const Bytes& ek : entry_keys) {
-      OSIER_ASSIGN_OR_RETURN(auto v, txn.get(dbs_.entries, ek));
-      if (!v) return error(ErrorCode::kCorrupt, "payload reference to a missing entry");
-      OSIER_ASSIGN_OR_RETURN(AuthorisedEntry ae, fmt::decode_entry_value(*v));
-      const std::uint64_t available = std::min(record.held, ae.entry.payload_length);
-      OSIER_RETURN_IF_ERROR(emit_in(txn, kind, ae.entry, available));
-      updates.push_back({ae.entry, hash_lengthy_authorised_entry(ae.entry, ae.token, available),
-                         available});
-    }
+    OSIER_RETURN_IF_ERROR(log_payload_change(txn, key, record.held, kind, nullptr, updates));
     return finish_write(txn, {});
   };
   Status st = run();
@@ -275,12 +290,7 @@ Status LmdbStore::commit_payload(const PayloadKey& key, const fmt::PayloadRecord
     abandon({});
     return st;
   }
-  for (const auto& u : updates) {
-    auto it = loaded_.find(u.entry.namespace_id);
-    if (it != loaded_.end()) {
-      it->second.update_available(u.entry.subspace_id, u.entry.path, u.available, u.hash);
-    }
-  }
+  apply_updates(updates);
   return Status::ok();
 }
 
@@ -325,53 +335,116 @@ Result<PayloadState> LmdbStore::write_payload(const model::NamespaceId& ns,
   fmt::PayloadRecord rec = std::move(loc.record);
   const PayloadState done{entry.payload_length, entry.payload_length};
   if (rec.held == entry.payload_length) return done;
-  const PayloadKey key = payload_key(entry);
-  const std::string file = payload_file(key);
-  std::optional<FileAppender> data_out, outboard_out;
-  if (rec.in_file) {
-    OSIER_ASSIGN_OR_RETURN(FileAppender d, FileAppender::create(file + ".tmp"));
-    OSIER_ASSIGN_OR_RETURN(FileAppender o, FileAppender::create(file + ".obao.tmp"));
-    data_out.emplace(std::move(d));
-    outboard_out.emplace(std::move(o));
-  }
-  PayloadHasher hasher([&](ByteView b) { return outboard_out ? outboard_out->write(b) : Status::ok(); });
-  Bytes inline_bytes;
-  std::uint64_t n = 0;
-  auto fail = [&](Status st) {
-    file_remove(file + ".tmp");
-    file_remove(file + ".obao.tmp");
-    return st;
-  };
-  for (;;) {
-    auto piece = source();
-    if (!piece) return fail(piece.status());
-    if (piece->empty()) break;
-    if (piece->size() > entry.payload_length - n) {
-      return fail(error(ErrorCode::kVerification, "payload is longer than the entry says"));
-    }
-    if (Status st = hasher.update(*piece); !st) return fail(st);
-    if (data_out) {
-      if (Status st = data_out->write(*piece); !st) return fail(st);
-    } else {
-      append(inline_bytes, *piece);
-    }
-    n += piece->size();
-  }
-  if (Status st = hasher.finish(entry); !st) return fail(st);
-  if (rec.in_file) {
-    data_out.reset();
-    outboard_out.reset();
-    if (Status st = file_publish(file + ".tmp", file, options_.sync_commits); !st) return fail(st);
-    if (Status st = file_publish(file + ".obao.tmp", file + ".obao", options_.sync_commits); !st) {
-      return fail(st);
-    }
-  } else {
-    rec.inline_bytes = std::move(inline_bytes);
-  }
+  OSIER_ASSIGN_OR_RETURN(Bytes inline_bytes, stage_payload(entry, rec.in_file, source));
+  if (!rec.in_file) rec.inline_bytes = std::move(inline_bytes);
   rec.held = entry.payload_length;
+  const PayloadKey key = payload_key(entry);
   appenders_.erase(key);
   OSIER_RETURN_IF_ERROR(commit_payload(key, rec, EventKind::kPayloadAppended));
   return done;
+}
+
+Result<Bytes> LmdbStore::stage_payload(const model::Entry& entry, bool in_file,
+                                       const PayloadSource& source) {
+  Bytes inline_bytes;
+  if (!in_file) {
+    OSIER_RETURN_IF_ERROR(copy_payload(entry, source, crypto::append_to(inline_bytes),
+                                       [](ByteView) { return Status::ok(); }));
+    return inline_bytes;
+  }
+  const std::string file = payload_file(payload_key(entry));
+  auto staged = [&]() -> Status {
+    OSIER_ASSIGN_OR_RETURN(FileAppender data, FileAppender::create(file + ".tmp"));
+    OSIER_ASSIGN_OR_RETURN(FileAppender outboard, FileAppender::create(file + ".obao.tmp"));
+    return copy_payload(entry, source, [&](ByteView b) { return data.write(b); },
+                        [&](ByteView b) { return outboard.write(b); });
+  }();
+  if (staged) staged = file_publish(file + ".tmp", file, options_.sync_commits);
+  if (staged) staged = file_publish(file + ".obao.tmp", file + ".obao", options_.sync_commits);
+  if (!staged) {
+    file_remove(file + ".tmp");
+    file_remove(file + ".obao.tmp");
+    return staged;
+  }
+  return inline_bytes;
+}
+
+Result<IngestResult> LmdbStore::ingest_with_payload(const AuthorisedEntry& ae,
+                                                    const PayloadSource& source, Trust trust) {
+  std::lock_guard lock(mu_);
+  const model::Entry& e = ae.entry;
+  if (trust == Trust::kVerify) {
+    Status st = options_.authoriser->verify(e, ae.token);
+    if (!st) return IngestResult::rejected(std::move(st));
+  }
+  const PayloadKey key = payload_key(e);
+  // Decide before reading a byte: an obsolete entry stores nothing, a payload held complete
+  // needs no bytes.
+  std::optional<fmt::PayloadRecord> before;
+  {
+    OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
+    OSIER_ASSIGN_OR_RETURN(EntryIndex * index, index_for(txn, e.namespace_id));
+    if (plan_ingest(*index, e).obsolete) return IngestResult::obsolete();
+    OSIER_ASSIGN_OR_RETURN(auto rec, txn.get(dbs_.payloads, key));
+    if (rec) {
+      OSIER_ASSIGN_OR_RETURN(before, fmt::decode_payload_record(*rec));
+    }
+  }
+  const bool in_file = before ? before->in_file : e.payload_length > kInlineMax;
+  const std::uint64_t held_before = before ? before->held : 0;
+  const bool needs_bytes = held_before < e.payload_length;
+  Bytes inline_bytes;
+  if (needs_bytes) {
+    // A file payload's verified files are in place from here on (beside any record, before the
+    // commit): a crash leaves either no record (sweep_payload_files removes them) or a record
+    // holding a prefix of them.
+    OSIER_ASSIGN_OR_RETURN(inline_bytes, stage_payload(e, in_file, source));
+  } else if (before) {
+    inline_bytes = before->inline_bytes;
+  }
+
+  std::vector<model::NamespaceId> touched;
+  std::vector<AvailableUpdate> updates;
+  auto run = [&]() -> Result<IngestResult> {
+    OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), false));
+    // The payload is complete before the entry goes in, so the entry is inserted (and its
+    // kInserted logged) with all of it available; one extra reference keeps the entry's own
+    // pruning from dropping it (an overwrite of an entry with the same payload).
+    fmt::PayloadRecord rec;
+    OSIER_ASSIGN_OR_RETURN(auto have, txn.get(dbs_.payloads, key));
+    if (have) {
+      OSIER_ASSIGN_OR_RETURN(rec, fmt::decode_payload_record(*have));
+    }
+    rec.in_file = in_file;
+    rec.held = e.payload_length;
+    rec.inline_bytes = std::move(inline_bytes);
+    ++rec.refcount;
+    OSIER_RETURN_IF_ERROR(txn.put(dbs_.payloads, key, fmt::encode_payload_record(rec)));
+    OSIER_ASSIGN_OR_RETURN(IngestResult r, ingest_in(txn, ae, Trust::kAlreadyVerified, touched));
+    if (r.outcome != IngestOutcome::kInserted) return r;  // not committed
+    OSIER_RETURN_IF_ERROR(change_refcount(txn, e, -1));
+    if (needs_bytes) {
+      OSIER_RETURN_IF_ERROR(
+          log_payload_change(txn, key, e.payload_length, EventKind::kPayloadAppended, &e, updates));
+    }
+    OSIER_RETURN_IF_ERROR(finish_write(txn, touched));
+    return r;
+  };
+  Result<IngestResult> res = run();
+  if (res && res->outcome == IngestOutcome::kInserted) {
+    if (needs_bytes) appenders_.erase(key);
+    apply_updates(updates);
+    return res;
+  }
+  abandon(touched);
+  if (needs_bytes && in_file) {
+    // Take back the files staged above: all of them when no bytes were held before; else only
+    // the outboard (a partial payload has none), as the new file holds the old prefix.
+    const std::string file = payload_file(key);
+    file_remove(file + ".obao");
+    if (held_before == 0) file_remove(file);
+  }
+  return res;
 }
 
 Result<PayloadState> LmdbStore::append_payload(const model::NamespaceId& ns,

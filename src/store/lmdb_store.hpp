@@ -54,6 +54,8 @@ class LmdbStore final : public Store {
   Result<IngestResult> ingest(const AuthorisedEntry& entry, Trust trust = Trust::kVerify) override;
   Result<std::vector<IngestResult>> ingest_batch(std::span<const AuthorisedEntry> entries,
                                                  Trust trust = Trust::kVerify) override;
+  Result<IngestResult> ingest_with_payload(const AuthorisedEntry& entry, const PayloadSource& source,
+                                           Trust trust = Trust::kVerify) override;
   Result<std::optional<LengthyAuthorisedEntry>> get(const model::NamespaceId& namespace_id,
                                                     const model::SubspaceId& subspace,
                                                     const model::Path& path) override;
@@ -143,6 +145,23 @@ class LmdbStore final : public Store {
   // references it, commits, and updates the hashes of those entries in loaded indexes.
   Status commit_payload(const PayloadKey& key, const lmdb_format::PayloadRecord& record,
                         EventKind kind);
+  // A stored entry's new available length, for the loaded indexes once the change commits.
+  struct AvailableUpdate {
+    model::Entry entry;
+    Fp256 hash;
+    std::uint64_t available;
+  };
+  // Logs `kind` in `txn` for every entry that references payload `key` (now holding `held`
+  // bytes) except `skip`, noting their new hashes in `updates`.
+  Status log_payload_change(lmdb::Txn& txn, const PayloadKey& key, std::uint64_t held,
+                            EventKind kind, const model::Entry* skip,
+                            std::vector<AvailableUpdate>& updates);
+  void apply_updates(const std::vector<AvailableUpdate>& updates);
+  // Reads a local write of a whole payload from `source` and verifies it. A file payload
+  // (`in_file`) streams to temporary files (bytes, outboard) that replace the payload's files
+  // only once verified, so any held prefix stays intact; an inline one is returned. On failure
+  // nothing is left behind.
+  Result<Bytes> stage_payload(const model::Entry& entry, bool in_file, const PayloadSource& source);
   // Writes the outboard file of a complete file payload.
   Status build_outboard_file(const PayloadKey& key);
   void sweep_payload_files();

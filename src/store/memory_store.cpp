@@ -48,7 +48,7 @@ const EntryIndex* MemoryStore::find_namespace(const model::NamespaceId& namespac
   return it == namespaces_.end() ? nullptr : &it->second;
 }
 
-IngestResult MemoryStore::ingest_locked(const AuthorisedEntry& ae, Trust trust) {
+IngestResult MemoryStore::ingest_locked(const AuthorisedEntry& ae, Trust trust, Payload* whole) {
   if (trust == Trust::kVerify) {
     Status st = authoriser_->verify(ae.entry, ae.token);
     if (!st) return IngestResult::rejected(std::move(st));
@@ -56,30 +56,41 @@ IngestResult MemoryStore::ingest_locked(const AuthorisedEntry& ae, Trust trust) 
   EntryIndex& index = namespaces_[ae.entry.namespace_id];
   IngestPlan plan = plan_ingest(index, ae.entry);
   if (plan.obsolete) return IngestResult::obsolete();
+  const PayloadKey key = payload_key(ae.entry);
   for (const model::Path& p : plan.pruned) {
     auto old = index.erase(ae.entry.subspace_id, p);
     if (!old) continue;
-    unref_payload(old->entry);
+    unref_payload(old->entry, whole ? &key : nullptr);
     emit(EventKind::kPruned, old->entry, old->available);
   }
-  Payload& payload = payloads_[payload_key(ae.entry)];
-  payload.refs.emplace(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path);
+  Payload& payload = payloads_[key];
+  const bool grows = whole && payload.data.size() != ae.entry.payload_length;
+  if (grows) {
+    payload.data = std::move(whole->data);
+    payload.outboard = std::move(whole->outboard);
+    payload.appender.reset();
+  }
+  const EntryRef ref{ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path};
+  payload.refs.insert(ref);
   const std::uint64_t available = payload.data.size();
   index.insert(IndexItem{ae.entry, available,
                          hash_lengthy_authorised_entry(ae.entry, ae.token, available), ae.token});
   emit(EventKind::kInserted, ae.entry, available);
+  if (grows) payload_grew(payload, EventKind::kPayloadAppended, &ref);  // the others sharing it
   return IngestResult::inserted(plan.pruned.size());
 }
 
-void MemoryStore::unref_payload(const model::Entry& e) {
+void MemoryStore::unref_payload(const model::Entry& e, const PayloadKey* keep) {
   auto it = payloads_.find(payload_key(e));
   if (it == payloads_.end()) return;
   it->second.refs.erase(EntryRef{e.namespace_id, e.subspace_id, e.path});
-  if (it->second.refs.empty()) payloads_.erase(it);
+  if (it->second.refs.empty() && !(keep && *keep == it->first)) payloads_.erase(it);
 }
 
-void MemoryStore::payload_grew(Payload& payload, EventKind kind) {
-  for (const auto& [ns, ss, path] : payload.refs) {
+void MemoryStore::payload_grew(Payload& payload, EventKind kind, const EntryRef* skip) {
+  for (const EntryRef& ref : payload.refs) {
+    if (skip && ref == *skip) continue;
+    const auto& [ns, ss, path] = ref;
     EntryIndex& index = namespaces_[ns];
     const IndexItem* item = index.find(ss, path);
     if (!item) continue;
@@ -111,6 +122,35 @@ Result<std::optional<PayloadState>> MemoryStore::payload_state(const model::Name
   return std::optional(PayloadState{item->entry.payload_length, item->available});
 }
 
+Result<MemoryStore::Payload> MemoryStore::read_whole_payload(const model::Entry& entry,
+                                                              const PayloadSource& source) {
+  Payload whole;
+  Bytes outboard;
+  OSIER_RETURN_IF_ERROR(
+      copy_payload(entry, source, crypto::append_to(whole.data), crypto::append_to(outboard)));
+  whole.outboard = crypto::BabOutboard{entry.payload_length, entry.payload_digest, std::move(outboard)};
+  return whole;
+}
+
+Result<IngestResult> MemoryStore::ingest_with_payload(const AuthorisedEntry& ae,
+                                                      const PayloadSource& source, Trust trust) {
+  std::lock_guard lock(mu_);
+  const model::Entry& e = ae.entry;
+  if (trust == Trust::kVerify) {
+    Status st = authoriser_->verify(e, ae.token);
+    if (!st) return IngestResult::rejected(std::move(st));
+  }
+  // Decide before reading a byte; nothing below can fail once the bytes are verified.
+  const EntryIndex* index = find_namespace(e.namespace_id);
+  if (index && plan_ingest(*index, e).obsolete) return IngestResult::obsolete();
+  auto held = payloads_.find(payload_key(e));
+  Payload whole;
+  if ((held == payloads_.end() ? 0 : held->second.data.size()) < e.payload_length) {
+    OSIER_ASSIGN_OR_RETURN(whole, read_whole_payload(e, source));
+  }
+  return ingest_locked(ae, Trust::kAlreadyVerified, &whole);
+}
+
 Result<PayloadState> MemoryStore::write_payload(const model::NamespaceId& ns,
                                                 const model::SubspaceId& subspace,
                                                 const model::Path& path,
@@ -123,21 +163,9 @@ Result<PayloadState> MemoryStore::write_payload(const model::NamespaceId& ns,
   if (payload.data.size() == entry.payload_length) {
     return PayloadState{entry.payload_length, entry.payload_length};
   }
-  Bytes data;
-  Bytes outboard;
-  PayloadHasher hasher(crypto::append_to(outboard));
-  for (;;) {
-    OSIER_ASSIGN_OR_RETURN(ByteView piece, source());
-    if (piece.empty()) break;
-    if (piece.size() > entry.payload_length - data.size()) {
-      return error(ErrorCode::kVerification, "payload is longer than the entry says");
-    }
-    OSIER_RETURN_IF_ERROR(hasher.update(piece));
-    append(data, piece);
-  }
-  OSIER_RETURN_IF_ERROR(hasher.finish(entry));
-  payload.data = std::move(data);
-  payload.outboard = crypto::BabOutboard{entry.payload_length, entry.payload_digest, std::move(outboard)};
+  OSIER_ASSIGN_OR_RETURN(Payload whole, read_whole_payload(entry, source));
+  payload.data = std::move(whole.data);
+  payload.outboard = std::move(whole.outboard);
   payload.appender.reset();
   payload_grew(payload, EventKind::kPayloadAppended);
   return PayloadState{entry.payload_length, entry.payload_length};

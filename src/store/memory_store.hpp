@@ -25,6 +25,8 @@ class MemoryStore final : public Store {
   Result<IngestResult> ingest(const AuthorisedEntry& entry, Trust trust = Trust::kVerify) override;
   Result<std::vector<IngestResult>> ingest_batch(std::span<const AuthorisedEntry> entries,
                                                  Trust trust = Trust::kVerify) override;
+  Result<IngestResult> ingest_with_payload(const AuthorisedEntry& entry, const PayloadSource& source,
+                                           Trust trust = Trust::kVerify) override;
   Result<std::optional<LengthyAuthorisedEntry>> get(const model::NamespaceId& namespace_id,
                                                     const model::SubspaceId& subspace,
                                                     const model::Path& path) override;
@@ -72,14 +74,21 @@ class MemoryStore final : public Store {
     std::optional<PayloadAppender> appender;      // a continuation stream in progress
   };
 
-  IngestResult ingest_locked(const AuthorisedEntry& entry, Trust trust);
+  // Ingests `entry`. With `whole`, the entry comes with its whole payload (`whole->data` empty
+  // when the payload is held complete already): the payload is kept even when the entry's own
+  // pruning drops every other reference to it, and is complete before the entry is inserted.
+  IngestResult ingest_locked(const AuthorisedEntry& entry, Trust trust, Payload* whole = nullptr);
+  // Reads and verifies a local write of the whole payload (store/payload.hpp copy_payload).
+  static Result<Payload> read_whole_payload(const model::Entry& entry, const PayloadSource& source);
   const EntryIndex* find_namespace(const model::NamespaceId& namespace_id) const;
   const IndexItem* find_item(const model::NamespaceId& namespace_id,
                              const model::SubspaceId& subspace, const model::Path& path) const;
-  void unref_payload(const model::Entry& entry);
-  // Records that the payload's held bytes changed: updates every referencing entry's hash and
-  // emits `kind` for each.
-  void payload_grew(Payload& payload, EventKind kind);
+  // Drops the entry's reference to its payload, and the payload with its last reference
+  // (unless it is `keep`).
+  void unref_payload(const model::Entry& entry, const PayloadKey* keep = nullptr);
+  // Records that the payload's held bytes changed: updates every referencing entry's hash
+  // (but `skip`'s) and emits `kind` for each.
+  void payload_grew(Payload& payload, EventKind kind, const EntryRef* skip = nullptr);
   void emit(EventKind kind, const model::Entry& entry, std::uint64_t available);
 
   std::mutex mu_;

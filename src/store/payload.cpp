@@ -71,4 +71,21 @@ Status PayloadHasher::finish(const model::Entry& entry) {
   return Status::ok();
 }
 
+Status copy_payload(const model::Entry& entry, const PayloadSource& source, const ByteSink& data,
+                    crypto::BabSink outboard) {
+  PayloadHasher hasher(std::move(outboard));
+  std::uint64_t n = 0;
+  for (;;) {
+    OSIER_ASSIGN_OR_RETURN(ByteView piece, source());
+    if (piece.empty()) break;
+    if (piece.size() > entry.payload_length - n) {
+      return error(ErrorCode::kVerification, "payload is longer than the entry says");
+    }
+    OSIER_RETURN_IF_ERROR(hasher.update(piece));
+    OSIER_RETURN_IF_ERROR(data(piece));
+    n += piece.size();
+  }
+  return hasher.finish(entry);
+}
+
 }  // namespace osier::store

@@ -65,4 +65,12 @@ class PayloadHasher {
   crypto::BabOutboardBuilder builder_;
 };
 
+// Reads a local write of a whole payload from `source` to its end: the raw bytes go to `data`
+// and their outboard to `outboard` as they come (fixed memory), unverified until the end. OK iff
+// the bytes were exactly the entry's payload (else kVerification, at the first byte too many);
+// stops at the first failure of the source or a sink. The caller discards what the sinks got
+// unless this succeeds.
+Status copy_payload(const model::Entry& entry, const PayloadSource& source, const ByteSink& data,
+                    crypto::BabSink outboard);
+
 }  // namespace osier::store

@@ -42,6 +42,20 @@ class Store {
   // them is stored.
   virtual Result<std::vector<IngestResult>> ingest_batch(std::span<const AuthorisedEntry> entries,
                                                          Trust trust = Trust::kVerify) = 0;
+  // Ingests an entry together with its whole payload, atomically (a local write: the entry and
+  // its bytes, or neither). The token is checked first (unless trusted) and an obsolete entry is
+  // recognised before any byte is read; then the payload is read from `source` (raw bytes,
+  // streamed through fixed memory, hashed as it goes) — not at all when the store holds it
+  // complete already (payloads are shared by digest and length) or it is empty. Only if the
+  // bytes are exactly the entry's payload is the entry ingested, pruning what it prunes, with
+  // its payload complete, in one transaction; entries sharing a payload held partially see it
+  // complete too (kPayloadAppended). On any failure (kVerification for the wrong bytes, too many
+  // or too few; a source error; I/O error; full disk or map) the store is exactly as it was: no
+  // entry, no pruning, no payload bytes, no events, no files left behind. An obsolete or
+  // rejected entry is a result, as for ingest(), and stores nothing.
+  virtual Result<IngestResult> ingest_with_payload(const AuthorisedEntry& entry,
+                                                   const PayloadSource& source,
+                                                   Trust trust = Trust::kVerify) = 0;
 
   virtual Result<std::optional<LengthyAuthorisedEntry>> get(const model::NamespaceId& namespace_id,
                                                             const model::SubspaceId& subspace,

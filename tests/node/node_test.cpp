@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -256,6 +257,71 @@ TEST_F(TempHome, PutOverwriteReadAndRemove) {
   EXPECT_EQ(rm->pruned, 1u);
   EXPECT_EQ(n->stat(u).status().code(), ErrorCode::kNotFound);
   EXPECT_TRUE((*n->store())->check().is_ok());
+}
+
+TEST_F(TempHome, APutWhosePayloadFailsLeavesTheStoreAsItWas) {
+  crypto::Ed25519SecretKey alice = crypto::Ed25519SecretKey::generate();
+  auto n = open_with_alice(alice);
+  const model::NamespaceId ns = namespace_of_kind(true);
+  const auto at = [&](std::initializer_list<std::string_view> path) {
+    return uri::EntryUri{ns, alice.public_key(), *model::Path::from_strings(path), {}, {}, {}, {}, {}};
+  };
+  // /docs/a and /docs/b, which a put of /docs prunes, and /keep.
+  ASSERT_TRUE(n->put(at({"docs", "a"}), write_temp("a", "alpha"), {}).is_ok());
+  ASSERT_TRUE(n->put(at({"docs", "b"}), write_temp("b", std::string(100000, 'b')), {}).is_ok());
+  ASSERT_TRUE(n->put(at({"keep"}), write_temp("k", "kept"), {}).is_ok());
+  store::LmdbStore* s = *n->store();
+  struct State {
+    std::vector<store::LengthyAuthorisedEntry> entries;
+    store::RangeSummary summary;
+    std::size_t payloads = 0;
+    std::vector<std::string> files;
+    bool operator==(const State&) const = default;
+  };
+  const auto state = [&] {
+    State st;
+    EXPECT_TRUE(s->query(ns, model::D3Range::full(), {}, [&](const store::LengthyAuthorisedEntry& e) {
+                   st.entries.push_back(e);
+                   return true;
+                 }).is_ok());
+    st.summary = *s->summarise(ns, model::D3Range::full());
+    st.payloads = *s->payload_count();
+    st.files = files_in(home_.store() + "/payloads");
+    std::sort(st.files.begin(), st.files.end());
+    return st;
+  };
+  const State before = state();
+  ASSERT_EQ(before.entries.size(), 3u);
+
+  // The file changes after it was hashed, before it is stored: other bytes, then fewer.
+  const std::string content(3 << 20, 'd');  // several pieces
+  const std::string docs = write_temp("docs", content);
+  for (const bool shorten : {false, true}) {
+    PutOptions opts;
+    opts.progress = [&](const char* phase, std::uint64_t done, std::uint64_t total) {
+      if (std::string(phase) != "hashing" || done != total) return;
+      if (shorten) {
+        ASSERT_EQ(::truncate(docs.c_str(), static_cast<off_t>(total / 2)), 0);
+      } else {
+        write_temp("docs", std::string(content.size(), 'e'));
+      }
+    };
+    Result<PutResult> r = n->put(at({"docs"}), docs, opts);
+    ASSERT_FALSE(r.is_ok());
+    EXPECT_EQ(r.status().code(), ErrorCode::kVerification);
+    EXPECT_NE(r.status().message().find("changed while it was being stored"), std::string::npos)
+        << r.status().message();
+    EXPECT_EQ(state(), before);
+    EXPECT_TRUE(s->check().is_ok());
+    write_temp("docs", content);
+  }
+  // A file that holds still is written, pruning both.
+  Result<PutResult> ok = n->put(at({"docs"}), docs, {});
+  ASSERT_TRUE(ok.is_ok()) << ok.status().to_string();
+  EXPECT_EQ(ok->pruned, 2u);
+  EXPECT_EQ(n->stat(at({"docs"}))->available, content.size());
+  EXPECT_EQ(n->stat(at({"docs", "a"})).status().code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(s->check().is_ok());
 }
 
 }  // namespace

@@ -1,0 +1,503 @@
+// Store::ingest_with_payload (both stores): an entry goes in together with its whole payload or
+// not at all. Successes (small, large, empty, deduplicated, completing a partial payload) leave
+// the entry complete, readable and servable; every failure (source error, wrong bytes, too many,
+// too few, full map) leaves the store exactly as it was, including the entries the new one would
+// have pruned; obsolete and rejected entries cost no reads.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+#include <set>
+#include <type_traits>
+
+#include "crypto/bab_outboard.hpp"
+#include "crypto/bab_stream.hpp"
+#include "crypto/bab_verifier.hpp"
+#include "crypto/william3.hpp"
+#include "store/payload.hpp"
+#include "store/store.hpp"
+#include "store/store_factories.hpp"
+#include "store/store_random.hpp"
+
+namespace osier::store {
+namespace {
+
+constexpr std::size_t kSmall = 3000;   // inline in the LMDB store
+constexpr std::size_t kLarge = 40000;  // a payload file beside LMDB
+
+Bytes random_bytes(std::size_t n, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  Bytes b(n);
+  for (auto& x : b) x = static_cast<std::uint8_t>(rng());
+  return b;
+}
+
+model::NamespaceId test_namespace() {
+  model::NamespaceId ns{};
+  ns.fill(0x30);
+  return ns;
+}
+
+AuthorisedEntry entry_at(std::initializer_list<std::string_view> path, const Bytes& payload,
+                         model::Timestamp t) {
+  AuthorisedEntry ae;
+  ae.entry.namespace_id = test_namespace();
+  ae.entry.subspace_id.fill(0x42);
+  ae.entry.path = model::Path::from_strings(path).value();
+  ae.entry.timestamp = t;
+  ae.entry.payload_length = payload.size();
+  ae.entry.payload_digest = crypto::william3(payload);
+  ae.token = {7};
+  return ae;
+}
+
+// Hands out `data` in pieces of `piece` bytes, counting its calls; with `fail_after`, fails with
+// kIo once that many bytes went out.
+struct CountingSource {
+  explicit CountingSource(Bytes d, std::size_t p = 4096, std::optional<std::size_t> f = {})
+      : data(std::move(d)), piece(p), fail_after(f) {}
+
+  Bytes data;
+  std::size_t piece;
+  std::optional<std::size_t> fail_after;
+  std::size_t calls = 0;
+
+  PayloadSource source() {
+    auto pos = std::make_shared<std::size_t>(0);
+    return [this, pos]() -> Result<ByteView> {
+      ++calls;
+      if (fail_after && *pos >= *fail_after) return error(ErrorCode::kIo, "the disk is on fire");
+      const std::size_t n = std::min(piece, data.size() - *pos);
+      ByteView v(data.data() + *pos, n);
+      *pos += n;
+      return v;
+    };
+  }
+};
+
+// Everything observable about the test namespace, to compare before and after a failure.
+struct Snapshot {
+  std::vector<LengthyAuthorisedEntry> entries;
+  std::vector<Bytes> payloads;  // the held bytes of each entry
+  RangeSummary summary;
+  std::size_t payload_count = 0;
+  std::uint64_t last_sequence = 0;
+  std::set<std::string> files;  // under the LMDB store's payloads/
+
+  bool operator==(const Snapshot&) const = default;
+};
+
+template <typename Factory>
+class StoreAtomicPayloads : public testing::StoreFixture<Factory> {
+ public:
+  // /docs/a (small) and /docs/b (large) — which a new /docs prunes — and /keep/x (large).
+  void seed() {
+    store_complete(entry_at({"docs", "a"}, docs_a_, 5), docs_a_);
+    store_complete(entry_at({"docs", "b"}, docs_b_, 5), docs_b_);
+    store_complete(entry_at({"keep", "x"}, keep_x_, 5), keep_x_);
+  }
+
+  void store_complete(const AuthorisedEntry& ae, const Bytes& payload) {
+    CountingSource src{payload};
+    auto r = this->store().ingest_with_payload(ae, src.source(), Trust::kAlreadyVerified);
+    ASSERT_TRUE(r) << r.status().to_string();
+    ASSERT_EQ(r->outcome, IngestOutcome::kInserted);
+  }
+
+  Snapshot snapshot() {
+    Snapshot s;
+    Store& st = this->store();
+    EXPECT_TRUE(st.query(test_namespace(), model::D3Range::full(), {},
+                         [&](const LengthyAuthorisedEntry& e) {
+                           s.entries.push_back(e);
+                           return true;
+                         }));
+    for (const auto& e : s.entries) s.payloads.push_back(read(e.authorised));
+    s.summary = st.summarise(test_namespace(), model::D3Range::full()).value();
+    s.payload_count = st.payload_count().value();
+    s.last_sequence = st.last_sequence().value();
+    if constexpr (std::is_same_v<Factory, testing::LmdbFactory>) {
+      const std::string dir =
+          this->factory_.dir.sub("store" + std::to_string(this->factory_.generation)) + "/payloads";
+      std::error_code ec;
+      for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        s.files.insert(it->path().filename().string());
+      }
+    }
+    return s;
+  }
+
+  Bytes read(const AuthorisedEntry& ae) {
+    const auto& e = ae.entry;
+    auto state = this->store().payload_state(e.namespace_id, e.subspace_id, e.path);
+    EXPECT_TRUE(state && state->has_value());
+    Bytes out;
+    if (!state || !state->has_value()) return out;
+    EXPECT_TRUE(this->store().read_payload(e.namespace_id, e.subspace_id, e.path, 0, (*state)->held,
+                                           crypto::append_to(out)));
+    return out;
+  }
+
+  PayloadState state(const AuthorisedEntry& ae) {
+    const auto& e = ae.entry;
+    return this->store().payload_state(e.namespace_id, e.subspace_id, e.path).value().value();
+  }
+
+  // Serves the whole payload as a Bab stream and verifies it against the digest.
+  void expect_servable(const AuthorisedEntry& ae, const Bytes& payload) {
+    const auto& e = ae.entry;
+    crypto::BabStreamOptions opts;
+    Bytes stream;
+    ASSERT_TRUE(this->store().serve_payload(e.namespace_id, e.subspace_id, e.path, opts,
+                                            crypto::append_to(stream)));
+    auto v = crypto::BabVerifier::create(e.payload_digest, opts, e.payload_length).value();
+    Bytes got;
+    ASSERT_TRUE(v.feed(stream, [&](ByteView b) { append(got, b); }));
+    ASSERT_TRUE(v.finish([&](ByteView b) { append(got, b); }));
+    EXPECT_EQ(got, payload);
+  }
+
+  // Starts a fresh, empty store.
+  void fresh() {
+    this->store_.reset();
+    this->factory_.wipe();
+    this->store_ = this->factory_.open();
+  }
+
+  // A failing ingest_with_payload leaves everything as it was, now and after a reopen, and
+  // tells no subscriber anything.
+  void expect_fails_without_trace(const AuthorisedEntry& ae, CountingSource& src, ErrorCode code) {
+    const Snapshot before = snapshot();
+    std::vector<StoreEvent> seen;
+    auto sub = this->store().subscribe(test_namespace(), model::Area::full(), std::nullopt,
+                                       [&](const StoreEvent& ev) { seen.push_back(ev); });
+    ASSERT_TRUE(sub);
+    auto r = this->store().ingest_with_payload(ae, src.source(), Trust::kAlreadyVerified);
+    this->store().unsubscribe(*sub);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.status().code(), code) << r.status().to_string();
+    EXPECT_TRUE(seen.empty());
+    EXPECT_EQ(snapshot(), before);
+    EXPECT_TRUE(this->store().check());
+    this->reopen();
+    EXPECT_EQ(snapshot(), before);
+    EXPECT_TRUE(this->store().check());
+  }
+
+  const Bytes docs_a_ = random_bytes(kSmall, 1);
+  const Bytes docs_b_ = random_bytes(kLarge, 2);
+  const Bytes keep_x_ = random_bytes(kLarge, 3);
+};
+
+TYPED_TEST_SUITE_P(StoreAtomicPayloads);
+
+TYPED_TEST_P(StoreAtomicPayloads, StoresEntryAndPayloadTogether) {
+  for (std::size_t n : {std::size_t{0}, kSmall, kLarge}) {
+    this->fresh();
+    this->seed();
+    const Bytes payload = random_bytes(n, 10 + static_cast<std::uint32_t>(n));
+    const AuthorisedEntry docs = entry_at({"docs"}, payload, 10);
+    std::vector<StoreEvent> seen;
+    ASSERT_TRUE(this->store().subscribe(test_namespace(), model::Area::full(), std::nullopt,
+                                        [&](const StoreEvent& ev) { seen.push_back(ev); }));
+    CountingSource src{payload, 1000};
+    auto r = this->store().ingest_with_payload(docs, src.source());
+    ASSERT_TRUE(r) << r.status().to_string();
+    EXPECT_EQ(r->outcome, IngestOutcome::kInserted);
+    EXPECT_EQ(r->pruned, 2u);
+    if (n == 0) {
+      EXPECT_EQ(src.calls, 0u);  // nothing to read
+    }
+
+    // The pruning and the insert, the entry with its whole payload available.
+    ASSERT_EQ(seen.size(), 3u);
+    EXPECT_EQ(seen[0].kind, EventKind::kPruned);
+    EXPECT_EQ(seen[1].kind, EventKind::kPruned);
+    EXPECT_EQ(seen[2].kind, EventKind::kInserted);
+    EXPECT_EQ(seen[2].entry, docs.entry);
+    EXPECT_EQ(seen[2].available, n);
+
+    auto got = this->store().get(test_namespace(), docs.entry.subspace_id, docs.entry.path).value();
+    ASSERT_TRUE(got);
+    EXPECT_EQ(*got, (LengthyAuthorisedEntry{docs, n}));
+    EXPECT_EQ(this->state(docs), (PayloadState{n, n}));
+    EXPECT_EQ(this->read(docs), payload);
+    if (n > 0) this->expect_servable(docs, payload);
+    // The fingerprint hashes the whole payload as available.
+    auto one = model::D3Range::full();
+    one.paths = {docs.entry.path, docs.entry.path.successor()};
+    EXPECT_EQ(this->store().fingerprint(test_namespace(), one).value(),
+              hash_lengthy_authorised_entry(docs.entry, docs.token, n).to_bytes());
+    EXPECT_EQ(this->store().summarise(test_namespace(), model::D3Range::full())->count, 2u);
+    EXPECT_EQ(this->store().payload_count().value(), 2u);  // docs' and keep/x's
+    EXPECT_TRUE(this->store().check());
+
+    const Snapshot after = this->snapshot();
+    this->reopen();
+    EXPECT_EQ(this->snapshot(), after);
+    EXPECT_EQ(this->read(docs), payload);
+    if (n > 0) this->expect_servable(docs, payload);
+    EXPECT_TRUE(this->store().check());
+  }
+}
+
+TYPED_TEST_P(StoreAtomicPayloads, FailingSourceLeavesTheStoreAsItWas) {
+  for (std::size_t n : {kSmall, kLarge, std::size_t{200000}}) {
+    this->fresh();
+    this->seed();
+    const Bytes payload = random_bytes(n, 20 + static_cast<std::uint32_t>(n));
+    const AuthorisedEntry docs = entry_at({"docs"}, payload, 10);
+    CountingSource src{payload, 1000, n / 2};
+    this->expect_fails_without_trace(docs, src, ErrorCode::kIo);
+    EXPECT_GT(src.calls, 1u);
+    // Nothing is stuck: the same write with good bytes succeeds.
+    CountingSource good{payload, 1000};
+    auto r = this->store().ingest_with_payload(docs, good.source());
+    ASSERT_TRUE(r) << r.status().to_string();
+    EXPECT_EQ(r->pruned, 2u);
+    EXPECT_EQ(this->read(docs), payload);
+    EXPECT_TRUE(this->store().check());
+  }
+}
+
+TYPED_TEST_P(StoreAtomicPayloads, WrongBytesTooManyOrTooFewLeaveTheStoreAsItWas) {
+  this->seed();
+  for (std::size_t n : {kSmall, kLarge}) {
+    const Bytes payload = random_bytes(n, 30 + static_cast<std::uint32_t>(n));
+    const AuthorisedEntry docs = entry_at({"docs"}, payload, 10);
+    Bytes wrong = payload;
+    wrong[n / 3] ^= 0x01;
+    Bytes too_many = payload;
+    too_many.push_back(0);
+    const Bytes too_few(payload.begin(), payload.end() - 1);
+    for (const Bytes* bad : std::initializer_list<const Bytes*>{&wrong, &too_many, &too_few}) {
+      CountingSource src{*bad, 777};
+      this->expect_fails_without_trace(docs, src, ErrorCode::kVerification);
+    }
+  }
+}
+
+TYPED_TEST_P(StoreAtomicPayloads, ObsoleteEntryStoresNothingAndReadsNothing) {
+  this->seed();
+  const Snapshot before = this->snapshot();
+  // Older than the stored /docs/a, and (second) equal to it.
+  for (const AuthorisedEntry& ae :
+       {entry_at({"docs", "a"}, random_bytes(kLarge, 40), 1), entry_at({"docs", "a"}, this->docs_a_, 5)}) {
+    CountingSource src{random_bytes(kLarge, 40)};
+    auto r = this->store().ingest_with_payload(ae, src.source());
+    ASSERT_TRUE(r) << r.status().to_string();
+    EXPECT_EQ(r->outcome, IngestOutcome::kObsolete);
+    EXPECT_EQ(src.calls, 0u);
+    EXPECT_EQ(this->snapshot(), before);
+  }
+  EXPECT_TRUE(this->store().check());
+}
+
+TYPED_TEST_P(StoreAtomicPayloads, RejectedTokenNeverReadsTheSource) {
+  this->seed();
+  const Snapshot before = this->snapshot();
+  const Bytes payload = random_bytes(kLarge, 50);
+  AuthorisedEntry docs = entry_at({"docs"}, payload, 10);
+  docs.token = {0xff, 1};  // the test authoriser refuses it
+  CountingSource src{payload};
+  auto r = this->store().ingest_with_payload(docs, src.source());
+  ASSERT_TRUE(r) << r.status().to_string();
+  EXPECT_EQ(r->outcome, IngestOutcome::kRejected);
+  EXPECT_FALSE(r->reason.is_ok());
+  EXPECT_EQ(src.calls, 0u);
+  EXPECT_EQ(this->snapshot(), before);
+  EXPECT_TRUE(this->store().check());
+}
+
+TYPED_TEST_P(StoreAtomicPayloads, PayloadHeldCompleteIsNotReadAgain) {
+  for (std::size_t n : {kSmall, kLarge}) {
+    this->fresh();
+    this->seed();
+    const Bytes& shared = n == kSmall ? this->docs_a_ : this->keep_x_;
+    // Another path with a payload the store holds complete.
+    const AuthorisedEntry copy = entry_at({"copy"}, shared, 10);
+    CountingSource src{shared};
+    auto r = this->store().ingest_with_payload(copy, src.source());
+    ASSERT_TRUE(r) << r.status().to_string();
+    EXPECT_EQ(r->outcome, IngestOutcome::kInserted);
+    EXPECT_EQ(src.calls, 0u);
+    EXPECT_EQ(this->store().payload_count().value(), 3u);
+    EXPECT_EQ(this->read(copy), shared);
+    this->expect_servable(copy, shared);
+    // An overwrite of an entry with the same payload: the pruning of the old entry must not
+    // drop the payload the new one shares.
+    const AuthorisedEntry again = entry_at({"copy"}, shared, 11);
+    r = this->store().ingest_with_payload(again, src.source());
+    ASSERT_TRUE(r) << r.status().to_string();
+    EXPECT_EQ(r->pruned, 1u);
+    EXPECT_EQ(src.calls, 0u);
+    EXPECT_EQ(this->state(again), (PayloadState{n, n}));
+    EXPECT_EQ(this->read(again), shared);
+    // A /docs with /docs/a's payload prunes /docs/a and /docs/b, and keeps the shared payload.
+    const AuthorisedEntry docs = entry_at({"docs"}, this->docs_a_, 12);
+    CountingSource docs_src{this->docs_a_};
+    r = this->store().ingest_with_payload(docs, docs_src.source());
+    ASSERT_TRUE(r) << r.status().to_string();
+    EXPECT_EQ(r->pruned, 2u);
+    EXPECT_EQ(docs_src.calls, 0u);
+    EXPECT_EQ(this->read(docs), this->docs_a_);
+    EXPECT_TRUE(this->store().check());
+    const Snapshot after = this->snapshot();
+    this->reopen();
+    EXPECT_EQ(this->snapshot(), after);
+  }
+}
+
+TYPED_TEST_P(StoreAtomicPayloads, CompletesAPayloadHeldPartiallyByAnotherEntry) {
+  const Bytes payload = random_bytes(100000, 60);
+  const AuthorisedEntry one = entry_at({"part", "one"}, payload, 5);
+  ASSERT_EQ(this->store().ingest(one, Trust::kAlreadyVerified)->outcome, IngestOutcome::kInserted);
+  const Bytes stream = crypto::bab_stream(continuation_stream(payload.size(), 0), payload,
+                                          crypto::bab_outboard(payload).value())
+                           .value();
+  ASSERT_TRUE(this->store().append_payload(one.entry.namespace_id, one.entry.subspace_id,
+                                           one.entry.path, ByteView(stream).first(stream.size() / 2)));
+  const std::uint64_t held = this->state(one).held;
+  ASSERT_GT(held, 0u);
+  ASSERT_LT(held, payload.size());
+
+  // A failure keeps the partial payload exactly: its held bytes, no outboard file.
+  const AuthorisedEntry two = entry_at({"part", "two"}, payload, 6);
+  CountingSource failing{payload, 5000, 60000};
+  this->expect_fails_without_trace(two, failing, ErrorCode::kIo);
+  EXPECT_EQ(this->state(one).held, held);
+  Bytes wrong = payload;
+  wrong.back() ^= 1;
+  CountingSource mismatch{wrong, 5000};
+  this->expect_fails_without_trace(two, mismatch, ErrorCode::kVerification);
+  EXPECT_EQ(this->read(one), Bytes(payload.begin(), payload.begin() + static_cast<std::ptrdiff_t>(held)));
+
+  std::vector<StoreEvent> seen;
+  ASSERT_TRUE(this->store().subscribe(test_namespace(), model::Area::full(), std::nullopt,
+                                      [&](const StoreEvent& ev) { seen.push_back(ev); }));
+  CountingSource good{payload, 5000};
+  auto r = this->store().ingest_with_payload(two, good.source());
+  ASSERT_TRUE(r) << r.status().to_string();
+  EXPECT_EQ(r->outcome, IngestOutcome::kInserted);
+  // The new entry arrives complete; the entry sharing the payload sees it grow.
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].kind, EventKind::kInserted);
+  EXPECT_EQ(seen[0].entry, two.entry);
+  EXPECT_EQ(seen[0].available, payload.size());
+  EXPECT_EQ(seen[1].kind, EventKind::kPayloadAppended);
+  EXPECT_EQ(seen[1].entry, one.entry);
+  EXPECT_EQ(seen[1].available, payload.size());
+  for (const AuthorisedEntry* ae : {&one, &two}) {
+    EXPECT_EQ(this->state(*ae), (PayloadState{payload.size(), payload.size()}));
+    EXPECT_EQ(this->read(*ae), payload);
+    this->expect_servable(*ae, payload);
+  }
+  // An append to the now complete payload changes nothing.
+  auto more = this->store().append_payload(one.entry.namespace_id, one.entry.subspace_id,
+                                           one.entry.path, ByteView(stream).subspan(stream.size() / 2));
+  ASSERT_TRUE(more);
+  EXPECT_TRUE(more->complete());
+  EXPECT_TRUE(this->store().check());
+  this->reopen();
+  for (const AuthorisedEntry* ae : {&one, &two}) {
+    EXPECT_EQ(this->state(*ae), (PayloadState{payload.size(), payload.size()}));
+    this->expect_servable(*ae, payload);
+  }
+  EXPECT_TRUE(this->store().check());
+}
+
+TYPED_TEST_P(StoreAtomicPayloads, OverwriteCompletesItsOwnPartialPayload) {
+  // The entry it replaces (same path, same payload) holds part of it: the pruning drops that
+  // entry, the payload stays and becomes complete.
+  const Bytes payload = random_bytes(50000, 70);
+  const AuthorisedEntry old = entry_at({"same"}, payload, 5);
+  ASSERT_EQ(this->store().ingest(old, Trust::kAlreadyVerified)->outcome, IngestOutcome::kInserted);
+  const Bytes stream = crypto::bab_stream(continuation_stream(payload.size(), 0), payload,
+                                          crypto::bab_outboard(payload).value())
+                           .value();
+  ASSERT_TRUE(this->store().append_payload(old.entry.namespace_id, old.entry.subspace_id,
+                                           old.entry.path, ByteView(stream).first(stream.size() / 3)));
+  const AuthorisedEntry newer = entry_at({"same"}, payload, 6);
+  CountingSource src{payload};
+  auto r = this->store().ingest_with_payload(newer, src.source());
+  ASSERT_TRUE(r) << r.status().to_string();
+  EXPECT_EQ(r->pruned, 1u);
+  EXPECT_EQ(this->state(newer), (PayloadState{payload.size(), payload.size()}));
+  this->expect_servable(newer, payload);
+  EXPECT_EQ(this->store().payload_count().value(), 1u);
+  EXPECT_TRUE(this->store().check());
+  this->reopen();
+  EXPECT_EQ(this->read(newer), payload);
+  EXPECT_TRUE(this->store().check());
+}
+
+REGISTER_TYPED_TEST_SUITE_P(StoreAtomicPayloads, StoresEntryAndPayloadTogether,
+                            FailingSourceLeavesTheStoreAsItWas,
+                            WrongBytesTooManyOrTooFewLeaveTheStoreAsItWas,
+                            ObsoleteEntryStoresNothingAndReadsNothing,
+                            RejectedTokenNeverReadsTheSource, PayloadHeldCompleteIsNotReadAgain,
+                            CompletesAPayloadHeldPartiallyByAnotherEntry,
+                            OverwriteCompletesItsOwnPartialPayload);
+INSTANTIATE_TYPED_TEST_SUITE_P(All, StoreAtomicPayloads, testing::StoreFactories);
+
+// A full map (LMDB's "disk full"): the write that does not fit leaves the store as it was —
+// an inline payload, and a file payload whose verified files were already in place.
+TEST(LmdbAtomicPayload, FullMapLeavesTheStoreAsItWas) {
+  osier::testing::TempDir dir;
+  LmdbStoreOptions opts;
+  opts.authoriser = testing::test_authoriser();
+  opts.map_size = std::uint64_t{1} << 20;
+  opts.sync_commits = false;
+  auto store = LmdbStore::open(dir.sub("s"), opts).value();
+  struct State {
+    std::size_t payloads = 0;
+    RangeSummary summary;
+    std::set<std::string> files;
+    bool operator==(const State&) const = default;
+  };
+  const auto state = [&] {
+    State st{store->payload_count().value(),
+             store->summarise(test_namespace(), model::D3Range::full()).value(), {}};
+    for (const auto& f : std::filesystem::directory_iterator(dir.sub("s") + "/payloads")) {
+      st.files.insert(f.path().filename().string());
+    }
+    return st;
+  };
+  const auto expect_refused = [&](const AuthorisedEntry& ae, const Bytes& payload) {
+    const State before = state();
+    CountingSource src{payload};
+    auto r = store->ingest_with_payload(ae, src.source());
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.status().code(), ErrorCode::kOutOfRange) << r.status().to_string();
+    EXPECT_GT(src.calls, 1u);  // it failed after the bytes were read (and staged)
+    EXPECT_EQ(state(), before);
+    EXPECT_FALSE(store->get(test_namespace(), ae.entry.subspace_id, ae.entry.path).value());
+    EXPECT_TRUE(store->check());
+  };
+  // Inline payloads until one no longer fits.
+  for (int i = 0;; ++i) {
+    ASSERT_LT(i, 1000) << "the map never filled";
+    const Bytes payload = random_bytes(12000, 80 + static_cast<std::uint32_t>(i));
+    const AuthorisedEntry ae = entry_at({"fill", std::to_string(i)}, payload, 5);
+    const State before = state();
+    CountingSource src{payload};
+    auto r = store->ingest_with_payload(ae, src.source());
+    if (r) {
+      ASSERT_EQ(r->outcome, IngestOutcome::kInserted);
+      continue;
+    }
+    ASSERT_GT(i, 0);
+    EXPECT_EQ(r.status().code(), ErrorCode::kOutOfRange) << r.status().to_string();
+    EXPECT_EQ(state(), before);
+    expect_refused(ae, payload);  // and tried again, it fails the same way
+    break;
+  }
+  // A file payload at /fill, which would prune every entry under it.
+  const std::uint64_t count = state().summary.count;
+  const Bytes large = random_bytes(100000, 90);
+  expect_refused(entry_at({"fill"}, large, 6), large);
+  EXPECT_EQ(state().summary.count, count);
+}
+
+}  // namespace
+}  // namespace osier::store
