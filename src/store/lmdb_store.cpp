@@ -393,19 +393,19 @@ Result<IngestResult> LmdbStore::ingest_with_payload(const AuthorisedEntry& ae,
   const bool in_file = before ? before->in_file : e.payload_length > kInlineMax;
   const std::uint64_t held_before = before ? before->held : 0;
   const bool needs_bytes = held_before < e.payload_length;
-  Bytes inline_bytes;
-  if (needs_bytes) {
-    // A file payload's verified files are in place from here on (beside any record, before the
-    // commit): a crash leaves either no record (sweep_payload_files removes them) or a record
-    // holding a prefix of them.
-    OSIER_ASSIGN_OR_RETURN(inline_bytes, stage_payload(e, in_file, source));
-  } else if (before) {
-    inline_bytes = before->inline_bytes;
-  }
 
   std::vector<model::NamespaceId> touched;
   std::vector<AvailableUpdate> updates;
   auto run = [&]() -> Result<IngestResult> {
+    Bytes inline_bytes;
+    if (needs_bytes) {
+      // A file payload's verified files are in place from here on, before the commit: a crash
+      // leaves either no record (sweep_payload_files removes them) or a record holding a prefix
+      // of them.
+      OSIER_ASSIGN_OR_RETURN(inline_bytes, stage_payload(e, in_file, source));
+    } else if (before) {
+      inline_bytes = before->inline_bytes;
+    }
     OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), false));
     // The payload is complete before the entry goes in, so the entry is inserted (and its
     // kInserted logged) with all of it available; one extra reference keeps the entry's own
@@ -438,7 +438,7 @@ Result<IngestResult> LmdbStore::ingest_with_payload(const AuthorisedEntry& ae,
   }
   abandon(touched);
   if (needs_bytes && in_file) {
-    // Take back the files staged above: all of them when no bytes were held before; else only
+    // Take back any files staged above: all of them when no bytes were held before; else only
     // the outboard (a partial payload has none), as the new file holds the old prefix.
     const std::string file = payload_file(key);
     file_remove(file + ".obao");
