@@ -4,11 +4,14 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include "base/hex.hpp"
 #include "commands.hpp"
+#include "node/files.hpp"
 
 namespace osier::cli {
 
@@ -31,9 +34,26 @@ void add_node_flags(CLI::App* cmd, NodeFlags& flags, bool json) {
   if (json) cmd->add_flag("--json", flags.json, "Output JSON (one object per line) instead of text");
 }
 
+namespace {
+
+// The library's messages end in strerror(errno); a full disk should say so whichever layer
+// (store, drop, node) met it.
+std::string plain_message(const Status& status) {
+  std::string msg = status.message();
+  for (const int err : {ENOSPC, EDQUOT, EFBIG}) {
+    const std::string text = std::strerror(err);
+    if (msg.size() >= text.size() && msg.compare(msg.size() - text.size(), text.size(), text) == 0) {
+      return msg.replace(msg.size() - text.size(), text.size(), node::describe_errno(err));
+    }
+  }
+  return msg;
+}
+
+}  // namespace
+
 void fail(const std::string& command, const Status& status, int code) {
   std::fflush(stdout);
-  fmt::print(stderr, "osier {}: {}\n", command, status.message());
+  fmt::print(stderr, "osier {}: {}\n", command, plain_message(status));
   set_exit_code(code);
 }
 

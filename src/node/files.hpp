@@ -24,7 +24,12 @@ Status make_dir(const std::string& path, unsigned mode, bool* created = nullptr)
 
 bool file_exists(const std::string& path);
 
-// "<path>: <strerror(errno)>" as a kIo status.
+// "<path>: <strerror(errno)>" as a kIo status; a full disk (ENOSPC, EDQUOT, EFBIG) is
+// "<path>: disk full (...)" as kOutOfRange.
 Status io_error(const std::string& what, int err);
+
+// strerror(err), except that the errors of a full disk say "disk full (<which>)".
+std::string describe_errno(int err);
+bool is_disk_full(int err);
 
 }  // namespace osier::node
