@@ -4,10 +4,15 @@
 // too few, full map) leaves the store exactly as it was, including the entries the new one would
 // have pruned; obsolete and rejected entries cost no reads.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <random>
 #include <set>
+#include <thread>
 #include <type_traits>
 
 #include "crypto/bab_outboard.hpp"
@@ -497,6 +502,83 @@ TEST(LmdbAtomicPayload, FullMapLeavesTheStoreAsItWas) {
   const Bytes large = random_bytes(100000, 90);
   expect_refused(entry_at({"fill"}, large, 6), large);
   EXPECT_EQ(state().summary.count, count);
+}
+
+// Killed at any moment (between publishing a payload's files and committing, too), the store
+// reopens consistent: every entry holds its whole payload, with its outboard, and no file is
+// left without its record.
+TEST(LmdbAtomicPayload, KilledAtRandomMomentsLeavesNoHalfWrite) {
+  osier::testing::TempDir dir;
+  const std::string path = dir.sub("store");
+  LmdbStoreOptions opts;
+  opts.authoriser = testing::test_authoriser();
+  opts.map_size = std::uint64_t{1} << 30;
+  const auto entry_no = [](std::uint32_t i) {
+    const Bytes payload = random_bytes(20000 + i % 5000, i);
+    return std::pair(entry_at({"c", std::to_string(i)}, payload, 5), payload);
+  };
+  std::mt19937 rng(99);
+  std::uint32_t next = 0;
+  std::vector<std::uint32_t> acked;
+  for (int round = 0; round < 25; ++round) {
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      ::close(fds[0]);
+      auto s = LmdbStore::open(path, opts);
+      if (!s) ::_exit(2);
+      for (std::uint32_t i = next;; ++i) {
+        auto [ae, payload] = entry_no(i);
+        CountingSource src{payload, 3000};
+        if (!(*s)->ingest_with_payload(ae, src.source())) ::_exit(3);
+        if (::write(fds[1], &i, sizeof i) != sizeof i) ::_exit(4);
+      }
+    }
+    ::close(fds[1]);
+    std::this_thread::sleep_for(std::chrono::microseconds(2000 + rng() % 40000));
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "child exited early with " << WEXITSTATUS(status);
+    std::uint32_t i;
+    std::uint32_t max_seen = next;
+    while (::read(fds[0], &i, sizeof i) == sizeof i) {
+      acked.push_back(i);
+      max_seen = std::max(max_seen, i + 1);
+    }
+    ::close(fds[0]);
+    next = max_seen + 1;
+
+    auto s = LmdbStore::open(path, opts).value();
+    ASSERT_TRUE(s->check()) << "round " << round;
+    std::size_t entries = 0;
+    ASSERT_TRUE(s->query(test_namespace(), model::D3Range::full(), {},
+                         [&](const LengthyAuthorisedEntry& e) {
+                           ++entries;
+                           EXPECT_EQ(e.available, e.authorised.entry.payload_length);
+                           return true;
+                         }));
+    for (std::uint32_t a : acked) {
+      const model::Entry e = entry_no(a).first.entry;
+      ASSERT_TRUE(s->get(e.namespace_id, e.subspace_id, e.path).value()) << "acknowledged " << a << " lost";
+    }
+    // Each entry's payload file and outboard, nothing else (every payload is distinct).
+    std::size_t files = 0;
+    for ([[maybe_unused]] const auto& f : std::filesystem::directory_iterator(path + "/payloads")) ++files;
+    EXPECT_EQ(files, 2 * entries) << "round " << round;
+  }
+  EXPECT_GT(acked.size(), 25u) << "the child hardly wrote anything";
+  auto s = LmdbStore::open(path, opts).value();
+  for (std::uint32_t a : acked) {
+    const auto [ae, payload] = entry_no(a);
+    crypto::BabStreamOptions whole;
+    Bytes stream;
+    ASSERT_TRUE(s->serve_payload(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path, whole,
+                                 crypto::append_to(stream)));
+    EXPECT_EQ(stream.size(), crypto::bab_stream(whole, payload, crypto::bab_outboard(payload).value())->size());
+  }
 }
 
 }  // namespace
