@@ -285,6 +285,30 @@ TEST_F(CliNode, ErrorsAreOneLineAndLeaveTheStoreUnchanged) {
   ok({"store", "check"});
 }
 
+// A put of /docs would prune /docs/a and /docs/b; its payload cannot be stored (the disk fills:
+// RLIMIT_FSIZE on the child), so nothing is written and both stay.
+TEST_F(CliNode, AFailedPutKeepsTheEntriesItWouldHaveReplaced) {
+  basic();
+  ok({"put", "willow://family.alice/docs/a"}, "alpha");
+  ok({"put", "willow://family.alice/docs/b", write_file("b.bin", std::string(100000, 'b'))});
+  ok({"put", "willow://family.alice/keep"}, "kept");
+  const std::string before = ok({"ls", "--json"}).out;
+  const std::string big = write_file("big.bin", std::string(1 << 20, 'd'));
+  osier::testing::RunOptions full_disk;
+  full_disk.file_size_limit = 256 * 1024;
+  const CliRun r = osier::testing::run_process(
+      {OSIER_BINARY, "put", "willow://family.alice/docs", big, "--home", home_}, "", full_disk);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("disk full"), std::string::npos) << r.err;
+  EXPECT_EQ(ok({"ls", "--json"}).out, before);
+  ok({"store", "check"});
+  // With room on the disk the same put replaces both.
+  const CliRun put = ok({"put", "willow://family.alice/docs", big, "--json"});
+  EXPECT_EQ(nlohmann::json::parse(put.out)["pruned"], 2);
+  EXPECT_EQ(ls_json().size(), 2u);
+  ok({"store", "check"});
+}
+
 TEST_F(CliNode, StoreCheckReportsOk) {
   basic();
   const CliRun r = ok({"store", "check", "--json"});
