@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "crypto/william3.hpp"
+#include "store/kill_child.hpp"
 #include "store/lmdb_store.hpp"
 #include "store/store_factories.hpp"
 
@@ -72,7 +73,7 @@ AuthorisedEntry entry_no(std::uint32_t i) {
         }
       }
       // Acknowledge only after the commit (and the payload) is durable.
-      if (::write(fd, &i, sizeof i) != sizeof i) _exit(5);
+      testing::acknowledge(fd, i);
     }
     next += n;
   }
@@ -86,27 +87,12 @@ TEST(LmdbCrash, KilledAtRandomMomentsLosesNothingAcknowledged) {
   std::vector<std::uint32_t> acked;
   const int kRounds = 60;
   for (int round = 0; round < kRounds; ++round) {
-    int fds[2];
-    ASSERT_EQ(::pipe(fds), 0);
-    const pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      ::close(fds[0]);
-      child(path, next, fds[1]);
-    }
-    ::close(fds[1]);
-    std::this_thread::sleep_for(std::chrono::microseconds(3000 + rng() % 60000));
-    ::kill(pid, SIGKILL);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    ASSERT_TRUE(WIFSIGNALED(status)) << "child exited early with " << WEXITSTATUS(status);
-    std::uint32_t i;
+    const std::vector<std::uint32_t> now = testing::run_then_kill(
+        [&](int fd) { child(path, next, fd); },
+        std::chrono::microseconds(3000 + rng() % 60000));
     std::uint32_t max_seen = next;
-    while (::read(fds[0], &i, sizeof i) == sizeof i) {
-      acked.push_back(i);
-      max_seen = std::max(max_seen, i + 1);
-    }
-    ::close(fds[0]);
+    for (std::uint32_t i : now) max_seen = std::max(max_seen, i + 1);
+    acked.insert(acked.end(), now.begin(), now.end());
     // Unacknowledged entries of the killed child may or may not be there; start past them.
     next = max_seen + 16;
 

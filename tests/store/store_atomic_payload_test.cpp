@@ -4,21 +4,17 @@
 // too few, full map) leaves the store exactly as it was, including the entries the new one would
 // have pruned; obsolete and rejected entries cost no reads.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
 #include <random>
 #include <set>
-#include <thread>
 #include <type_traits>
 
 #include "crypto/bab_outboard.hpp"
 #include "crypto/bab_stream.hpp"
 #include "crypto/bab_verifier.hpp"
 #include "crypto/william3.hpp"
+#include "store/kill_child.hpp"
 #include "store/payload.hpp"
 #include "store/store.hpp"
 #include "store/store_factories.hpp"
@@ -521,35 +517,20 @@ TEST(LmdbAtomicPayload, KilledAtRandomMomentsLeavesNoHalfWrite) {
   std::uint32_t next = 0;
   std::vector<std::uint32_t> acked;
   for (int round = 0; round < 25; ++round) {
-    int fds[2];
-    ASSERT_EQ(::pipe(fds), 0);
-    const pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      ::close(fds[0]);
-      auto s = LmdbStore::open(path, opts);
-      if (!s) ::_exit(2);
-      for (std::uint32_t i = next;; ++i) {
-        auto [ae, payload] = entry_no(i);
-        CountingSource src{payload, 3000};
-        if (!(*s)->ingest_with_payload(ae, src.source())) ::_exit(3);
-        if (::write(fds[1], &i, sizeof i) != sizeof i) ::_exit(4);
-      }
-    }
-    ::close(fds[1]);
-    std::this_thread::sleep_for(std::chrono::microseconds(2000 + rng() % 40000));
-    ::kill(pid, SIGKILL);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    ASSERT_TRUE(WIFSIGNALED(status)) << "child exited early with " << WEXITSTATUS(status);
-    std::uint32_t i;
-    std::uint32_t max_seen = next;
-    while (::read(fds[0], &i, sizeof i) == sizeof i) {
-      acked.push_back(i);
-      max_seen = std::max(max_seen, i + 1);
-    }
-    ::close(fds[0]);
-    next = max_seen + 1;
+    const std::vector<std::uint32_t> now = testing::run_then_kill(
+        [&](int fd) {
+          auto s = LmdbStore::open(path, opts);
+          if (!s) ::_exit(2);
+          for (std::uint32_t i = next;; ++i) {
+            auto [ae, payload] = entry_no(i);
+            CountingSource src{payload, 3000};
+            if (!(*s)->ingest_with_payload(ae, src.source())) ::_exit(3);
+            testing::acknowledge(fd, i);
+          }
+        },
+        std::chrono::microseconds(2000 + rng() % 40000));
+    for (std::uint32_t i : now) next = std::max(next, i + 1);
+    acked.insert(acked.end(), now.begin(), now.end());
 
     auto s = LmdbStore::open(path, opts).value();
     ASSERT_TRUE(s->check()) << "round " << round;
