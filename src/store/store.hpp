@@ -48,11 +48,13 @@ class Store {
   // streamed through fixed memory, hashed as it goes) — not at all when the store holds it
   // complete already (payloads are shared by digest and length) or it is empty. Only if the
   // bytes are exactly the entry's payload is the entry ingested, pruning what it prunes, with
-  // its payload complete, in one transaction; entries sharing a payload held partially see it
-  // complete too (kPayloadAppended). On any failure (kVerification for the wrong bytes, too many
-  // or too few; a source error; I/O error; full disk or map) the store is exactly as it was: no
-  // entry, no pruning, no payload bytes, no events, no files left behind. An obsolete or
-  // rejected entry is a result, as for ingest(), and stores nothing.
+  // its payload complete, in one transaction. Its events: kPruned for each pruned entry,
+  // kInserted with available == payload_length, then kPayloadAppended for the other entries
+  // sharing the payload if they held it partially (they see it complete too). On any failure
+  // (kVerification for the wrong bytes, too many or too few; a source error; I/O error; full
+  // disk or map) the store is exactly as it was: no entry, no pruning, no payload bytes, no
+  // events, no files left behind. An obsolete or rejected entry is a result, as for ingest(),
+  // and stores nothing.
   virtual Result<IngestResult> ingest_with_payload(const AuthorisedEntry& entry,
                                                    const PayloadSource& source,
                                                    Trust trust = Trust::kVerify) = 0;
