@@ -1,5 +1,7 @@
 #include "store/lmdb_format.hpp"
 
+#include <cstring>
+
 #include "base/codec.hpp"
 #include "crypto/william3.hpp"
 #include "model/encoding_entry.hpp"
@@ -40,11 +42,21 @@ Result<AuthorisedEntry> decode_entry_value(ByteView value) {
   return AuthorisedEntry{std::move(*e), Bytes(token.begin(), token.end())};
 }
 
+namespace {
+constexpr std::uint8_t kInFile = 1;
+constexpr std::uint8_t kWithFrontier = 2;
+}  // namespace
+
 Bytes encode_payload_record(const PayloadRecord& r) {
   Bytes v;
   put_be(v, r.refcount, 8);
   put_be(v, r.held, 8);
-  v.push_back(r.in_file ? 1 : 0);
+  const bool with_frontier = !r.frontier.empty();
+  v.push_back(static_cast<std::uint8_t>((r.in_file ? kInFile : 0) | (with_frontier ? kWithFrontier : 0)));
+  if (with_frontier) {
+    v.push_back(static_cast<std::uint8_t>(r.frontier.size()));
+    for (const crypto::BabLabel& l : r.frontier) append(v, l);
+  }
   if (!r.in_file) append(v, r.inline_bytes);
   return v;
 }
@@ -54,9 +66,25 @@ Result<PayloadRecord> decode_payload_record(ByteView value) {
   PayloadRecord r;
   r.refcount = get_be(value.first(8));
   r.held = get_be(value.subspan(8, 8));
-  if (value[16] > 1) return error(ErrorCode::kCorrupt, "payload record of unknown kind");
-  r.in_file = value[16] == 1;
-  const ByteView rest = value.subspan(17);
+  const std::uint8_t flags = value[16];
+  if ((flags & ~(kInFile | kWithFrontier)) != 0) {
+    return error(ErrorCode::kCorrupt, "payload record of unknown kind");
+  }
+  r.in_file = (flags & kInFile) != 0;
+  ByteView rest = value.subspan(17);
+  if ((flags & kWithFrontier) != 0) {
+    // A frontier has one label per tree level at most; a tree has at most 64 levels.
+    if (rest.empty() || rest[0] == 0 || rest[0] > 64 || rest.size() - 1 < std::size_t{rest[0]} * 32) {
+      return error(ErrorCode::kCorrupt, "payload record with a malformed frontier");
+    }
+    const std::size_t n = rest[0];
+    for (std::size_t i = 0; i < n; ++i) {
+      crypto::BabLabel l;
+      std::memcpy(l.data(), rest.data() + 1 + 32 * i, 32);
+      r.frontier.push_back(l);
+    }
+    rest = rest.subspan(1 + 32 * n);
+  }
   if (r.in_file ? !rest.empty() : rest.size() != r.held) {
     return error(ErrorCode::kCorrupt, "payload record size disagrees with its held length");
   }

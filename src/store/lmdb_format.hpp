@@ -3,9 +3,11 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "base/bytes.hpp"
 #include "base/status.hpp"
+#include "crypto/bab_hash.hpp"
 #include "model/entry.hpp"
 #include "store/types.hpp"
 
@@ -28,9 +30,14 @@ struct PayloadRecord {
   std::uint64_t refcount = 0;  // entries referencing it
   std::uint64_t held = 0;      // verified leading bytes stored
   bool in_file = false;        // bytes live in a file beside the environment, not inline
+  // For a partial payload: the labels of the maximal subtrees of the chunks not held
+  // (crypto/bab_prefix.hpp), so its held chunks can be served as verifiable slices. Empty when
+  // unknown (then they cannot be) and for complete payloads.
+  std::vector<crypto::BabLabel> frontier;
   Bytes inline_bytes;          // the held bytes when !in_file
 };
-// u64 refcount ‖ u64 held ‖ u8 kind (0 inline, 1 file) ‖ inline bytes.
+// u64 refcount ‖ u64 held ‖ u8 flags (bit 0: in a file; bit 1: with a frontier, format 2 on)
+// ‖ [u8 n ‖ n frontier labels] ‖ inline bytes.
 Bytes encode_payload_record(const PayloadRecord& r);
 Result<PayloadRecord> decode_payload_record(ByteView value);
 

@@ -10,6 +10,7 @@
 #include "base/hex.hpp"
 #include "store/ingest_plan.hpp"
 #include "store/payload_files.hpp"
+#include "store/payload_prefix.hpp"
 #include "store/lmdb_format.hpp"
 
 namespace osier::store {
@@ -55,6 +56,13 @@ Status check_version(Txn& txn, MDB_dbi meta, MDB_dbi entries) {
   }
   if (have->size() != 4) return error(ErrorCode::kCorrupt, "malformed format version record");
   const std::uint64_t version = get_be(*have);
+  if (version == 1) {
+    // Version 2 only adds a flag to payload records (docs/formats.md): every version 1 store
+    // is a version 2 store.
+    Bytes v;
+    put_be(v, LmdbStore::kFormatVersion, 4);
+    return txn.put(meta, as_bytes(kVersionKey), v);
+  }
   if (version != LmdbStore::kFormatVersion) {
     return error(ErrorCode::kCorrupt, "store format version " + std::to_string(version) +
                                           " is not supported (this build reads version " +
@@ -338,10 +346,47 @@ Result<PayloadState> LmdbStore::write_payload(const model::NamespaceId& ns,
   OSIER_ASSIGN_OR_RETURN(Bytes inline_bytes, stage_payload(entry, rec.in_file, source));
   if (!rec.in_file) rec.inline_bytes = std::move(inline_bytes);
   rec.held = entry.payload_length;
+  rec.frontier.clear();
   const PayloadKey key = payload_key(entry);
   appenders_.erase(key);
   OSIER_RETURN_IF_ERROR(commit_payload(key, rec, EventKind::kPayloadAppended));
   return done;
+}
+
+Result<PayloadState> LmdbStore::write_payload_prefix(const model::NamespaceId& ns,
+                                                     const model::SubspaceId& subspace,
+                                                     const model::Path& path, std::uint64_t length,
+                                                     const PayloadSource& source,
+                                                     std::span<const crypto::BabLabel> frontier) {
+  std::lock_guard lock(mu_);
+  OSIER_ASSIGN_OR_RETURN(Located loc, locate_stored(ns, subspace, path));
+  const model::Entry& entry = loc.entry.entry;
+  fmt::PayloadRecord rec = std::move(loc.record);
+  if (rec.held >= length) return PayloadState{entry.payload_length, rec.held};
+  const PayloadKey key = payload_key(entry);
+  const std::string file = payload_file(key);
+  Bytes inline_bytes;
+  if (rec.in_file) {
+    // The new prefix replaces the file only once verified; it starts with the bytes any shorter
+    // prefix held, so the record stays true at every step.
+    Status st = [&]() -> Status {
+      OSIER_ASSIGN_OR_RETURN(FileAppender out, FileAppender::create(file + ".tmp"));
+      return copy_prefix(entry, length, source, frontier, [&](ByteView b) { return out.write(b); });
+    }();
+    if (st) st = file_publish(file + ".tmp", file, options_.sync_commits);
+    if (!st) {
+      file_remove(file + ".tmp");
+      return st;
+    }
+  } else {
+    OSIER_RETURN_IF_ERROR(copy_prefix(entry, length, source, frontier, crypto::append_to(inline_bytes)));
+    rec.inline_bytes = std::move(inline_bytes);
+  }
+  rec.held = length;
+  rec.frontier.assign(frontier.begin(), frontier.end());
+  appenders_.erase(key);
+  OSIER_RETURN_IF_ERROR(commit_payload(key, rec, EventKind::kPayloadAppended));
+  return PayloadState{entry.payload_length, rec.held};
 }
 
 Result<Bytes> LmdbStore::stage_payload(const model::Entry& entry, bool in_file,
@@ -417,6 +462,7 @@ Result<IngestResult> LmdbStore::ingest_with_payload(const AuthorisedEntry& ae,
     }
     rec.in_file = in_file;
     rec.held = e.payload_length;
+    rec.frontier.clear();
     rec.inline_bytes = std::move(inline_bytes);
     ++rec.refcount;
     OSIER_RETURN_IF_ERROR(txn.put(dbs_.payloads, key, fmt::encode_payload_record(rec)));
@@ -468,7 +514,6 @@ Result<PayloadState> LmdbStore::append_payload(const model::NamespaceId& ns,
     append(verified, b);
     return Status::ok();
   });
-  if (!st) appenders_.erase(it);
   if (!verified.empty()) {
     if (rec.in_file) {
       OSIER_RETURN_IF_ERROR(
@@ -477,13 +522,23 @@ Result<PayloadState> LmdbStore::append_payload(const model::NamespaceId& ns,
       append(rec.inline_bytes, verified);
     }
     rec.held += verified.size();
+    if (rec.held < entry.payload_length) {
+      std::optional<std::vector<crypto::BabLabel>> frontier = it->second.frontier();
+      rec.frontier = frontier ? std::move(*frontier) : std::vector<crypto::BabLabel>{};
+    } else {
+      rec.frontier.clear();
+    }
+    if (!st) appenders_.erase(key);
     if (rec.held == entry.payload_length) {
       appenders_.erase(key);
       if (rec.in_file) OSIER_RETURN_IF_ERROR(build_outboard_file(key));
     }
     OSIER_RETURN_IF_ERROR(commit_payload(key, rec, EventKind::kPayloadAppended));
   }
-  if (!st) return st;
+  if (!st) {
+    appenders_.erase(key);
+    return st;
+  }
   return PayloadState{entry.payload_length, rec.held};
 }
 
@@ -518,7 +573,18 @@ Status LmdbStore::serve_payload(const model::NamespaceId& ns, const model::Subsp
   OSIER_ASSIGN_OR_RETURN(Located loc, locate_stored(ns, subspace, path));
   const model::Entry& entry = loc.entry.entry;
   if (loc.record.held != entry.payload_length) {
-    return error(ErrorCode::kNotFound, "payload is not complete");
+    const std::string file = payload_file(payload_key(entry));
+    if (!loc.record.in_file) {
+      crypto::BytesReader held(loc.record.inline_bytes);
+      return serve_prefix(entry, loc.record.held, loc.record.frontier, held, opts, "", sink);
+    }
+    if (loc.record.held == 0 || loc.record.frontier.empty()) {
+      return serve_prefix(entry, loc.record.held, loc.record.frontier, crypto::BytesReader({}),
+                          opts, "", sink);
+    }
+    OSIER_ASSIGN_OR_RETURN(FileReader held, FileReader::open(file));
+    return serve_prefix(entry, loc.record.held, loc.record.frontier, held, opts,
+                        file + ".prefix.tmp", sink);
   }
   if (!loc.record.in_file) {
     // Small: the outboard is cheaper to recompute than to store.
@@ -665,6 +731,7 @@ Status LmdbStore::forget_payload(const model::NamespaceId& ns, const model::Subs
   }
   rec.held = 0;
   rec.inline_bytes.clear();
+  rec.frontier.clear();
   appenders_.erase(key);
   return commit_payload(key, rec, EventKind::kPayloadForgotten);
 }
@@ -871,6 +938,20 @@ Status LmdbStore::check() {
       std::error_code ec;
       const auto size = std::filesystem::file_size(payload_file(k), ec);
       if (ec || size < rec.held) return error(ErrorCode::kCorrupt, "payload file missing or short");
+    }
+    if (!rec.frontier.empty()) {
+      // The held bytes and the frontier must hash up to the digest.
+      model::Entry e;
+      std::copy_n(k.begin(), 32, e.payload_digest.begin());
+      e.payload_length = get_be(ByteView(k).subspan(32, 8));
+      Status st;
+      if (rec.in_file) {
+        OSIER_ASSIGN_OR_RETURN(FileReader held, FileReader::open(payload_file(k)));
+        st = check_prefix(e, rec.held, rec.frontier, held);
+      } else {
+        st = check_prefix(e, rec.held, rec.frontier, crypto::BytesReader(rec.inline_bytes));
+      }
+      if (!st) return error(ErrorCode::kCorrupt, "a partial payload's frontier: " + st.message());
     }
     auto it = refs.find(k);
     if (it == refs.end() || it->second != rec.refcount) {

@@ -43,7 +43,7 @@ struct LmdbStoreOptions {
 class LmdbStore final : public Store {
  public:
   // The on-disk format version this build reads and writes.
-  static constexpr std::uint32_t kFormatVersion = 1;
+  static constexpr std::uint32_t kFormatVersion = 2;
 
   // Opens (or creates) the store in directory `dir`. Fails with kCorrupt for damaged files or an
   // unknown format version, kIo when the directory cannot be used.
@@ -74,6 +74,11 @@ class LmdbStore final : public Store {
   Result<PayloadState> write_payload(const model::NamespaceId& namespace_id,
                                      const model::SubspaceId& subspace, const model::Path& path,
                                      const PayloadSource& source) override;
+  Result<PayloadState> write_payload_prefix(const model::NamespaceId& namespace_id,
+                                            const model::SubspaceId& subspace,
+                                            const model::Path& path, std::uint64_t length,
+                                            const PayloadSource& source,
+                                            std::span<const crypto::BabLabel> frontier) override;
   Result<PayloadState> append_payload(const model::NamespaceId& namespace_id,
                                       const model::SubspaceId& subspace, const model::Path& path,
                                       ByteView stream_piece) override;

@@ -1,6 +1,7 @@
 #include "store/memory_store.hpp"
 
 #include "store/ingest_plan.hpp"
+#include "store/payload_prefix.hpp"
 
 namespace osier::store {
 
@@ -68,6 +69,7 @@ IngestResult MemoryStore::ingest_locked(const AuthorisedEntry& ae, Trust trust, 
   if (grows) {
     payload.data = std::move(whole->data);
     payload.outboard = std::move(whole->outboard);
+    payload.frontier.clear();
     payload.appender.reset();
   }
   const EntryRef ref{ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path};
@@ -166,9 +168,31 @@ Result<PayloadState> MemoryStore::write_payload(const model::NamespaceId& ns,
   OSIER_ASSIGN_OR_RETURN(Payload whole, read_whole_payload(entry, source));
   payload.data = std::move(whole.data);
   payload.outboard = std::move(whole.outboard);
+  payload.frontier.clear();
   payload.appender.reset();
   payload_grew(payload, EventKind::kPayloadAppended);
   return PayloadState{entry.payload_length, entry.payload_length};
+}
+
+Result<PayloadState> MemoryStore::write_payload_prefix(const model::NamespaceId& ns,
+                                                       const model::SubspaceId& subspace,
+                                                       const model::Path& path,
+                                                       std::uint64_t length,
+                                                       const PayloadSource& source,
+                                                       std::span<const crypto::BabLabel> frontier) {
+  std::lock_guard lock(mu_);
+  const IndexItem* item = find_item(ns, subspace, path);
+  if (!item) return error(ErrorCode::kNotFound, "no such entry");
+  const model::Entry entry = item->entry;
+  Payload& payload = payloads_[payload_key(entry)];
+  if (payload.data.size() >= length) return PayloadState{entry.payload_length, payload.data.size()};
+  Bytes bytes;
+  OSIER_RETURN_IF_ERROR(copy_prefix(entry, length, source, frontier, crypto::append_to(bytes)));
+  payload.data = std::move(bytes);
+  payload.frontier.assign(frontier.begin(), frontier.end());
+  payload.appender.reset();
+  payload_grew(payload, EventKind::kPayloadAppended);
+  return PayloadState{entry.payload_length, payload.data.size()};
 }
 
 Result<PayloadState> MemoryStore::append_payload(const model::NamespaceId& ns,
@@ -193,8 +217,13 @@ Result<PayloadState> MemoryStore::append_payload(const model::NamespaceId& ns,
     append(payload.data, bytes);
     return Status::ok();
   });
+  if (payload.data.size() != before && payload.data.size() < entry.payload_length) {
+    std::optional<std::vector<crypto::BabLabel>> frontier = payload.appender->frontier();
+    payload.frontier = frontier ? std::move(*frontier) : std::vector<crypto::BabLabel>{};
+  }
   if (!st) payload.appender.reset();
   if (payload.data.size() == entry.payload_length) {
+    payload.frontier.clear();
     payload.appender.reset();
     auto ob = crypto::bab_outboard(payload.data);
     if (!ob) return ob.status();
@@ -227,8 +256,11 @@ Status MemoryStore::serve_payload(const model::NamespaceId& ns, const model::Sub
   const IndexItem* item = find_item(ns, subspace, path);
   if (!item) return error(ErrorCode::kNotFound, "no such entry");
   auto it = payloads_.find(payload_key(item->entry));
-  if (it == payloads_.end() || !it->second.outboard) {
-    return error(ErrorCode::kNotFound, "payload is not complete");
+  if (it == payloads_.end()) return error(ErrorCode::kNotFound, "payload is not complete");
+  if (!it->second.outboard) {
+    crypto::BytesReader held(it->second.data);
+    return serve_prefix(item->entry, it->second.data.size(), it->second.frontier, held, opts, "",
+                        sink);
   }
   crypto::BytesReader data(it->second.data);
   crypto::BytesReader outboard(it->second.outboard->pairs);
@@ -266,6 +298,7 @@ Status MemoryStore::forget_payload(const model::NamespaceId& ns, const model::Su
   p.data.clear();
   p.data.shrink_to_fit();
   p.outboard.reset();
+  p.frontier.clear();
   p.appender.reset();
   payload_grew(p, EventKind::kPayloadForgotten);
   return Status::ok();
@@ -365,6 +398,14 @@ Status MemoryStore::check() {
       if (item->available != payload.data.size()) {
         return error(ErrorCode::kCorrupt, "entry's available length differs from its payload");
       }
+    }
+    if (!payload.frontier.empty() && !payload.outboard) {
+      const model::Entry& e = find_item(std::get<0>(*payload.refs.begin()),
+                                        std::get<1>(*payload.refs.begin()),
+                                        std::get<2>(*payload.refs.begin()))->entry;
+      crypto::BytesReader held(payload.data);
+      Status st = check_prefix(e, payload.data.size(), payload.frontier, held);
+      if (!st) return error(ErrorCode::kCorrupt, "a partial payload's frontier: " + st.message());
     }
     refs += payload.refs.size();
   }

@@ -45,6 +45,11 @@ class MemoryStore final : public Store {
   Result<PayloadState> write_payload(const model::NamespaceId& namespace_id,
                                      const model::SubspaceId& subspace, const model::Path& path,
                                      const PayloadSource& source) override;
+  Result<PayloadState> write_payload_prefix(const model::NamespaceId& namespace_id,
+                                            const model::SubspaceId& subspace,
+                                            const model::Path& path, std::uint64_t length,
+                                            const PayloadSource& source,
+                                            std::span<const crypto::BabLabel> frontier) override;
   Result<PayloadState> append_payload(const model::NamespaceId& namespace_id,
                                       const model::SubspaceId& subspace, const model::Path& path,
                                       ByteView stream_piece) override;
@@ -71,6 +76,7 @@ class MemoryStore final : public Store {
     std::set<EntryRef> refs;  // the entries sharing this payload
     Bytes data;               // the held (verified) prefix
     std::optional<crypto::BabOutboard> outboard;  // once complete
+    std::vector<crypto::BabLabel> frontier;       // while partial, if known (payload_prefix.hpp)
     std::optional<PayloadAppender> appender;      // a continuation stream in progress
   };
 

@@ -32,7 +32,14 @@ Result<PayloadAppender> PayloadAppender::create(const model::PayloadDigest& dige
   OSIER_ASSIGN_OR_RETURN(crypto::BabVerifier v,
                          crypto::BabVerifier::create(digest, continuation_stream(length, held),
                                                      length));
-  return PayloadAppender(std::move(v), length, held);
+  auto labels = std::make_unique<crypto::BabLabelCache>();
+  v.set_label_observer(labels->observer());
+  return PayloadAppender(std::move(v), std::move(labels), length, held);
+}
+
+std::optional<std::vector<crypto::BabLabel>> PayloadAppender::frontier() const {
+  if (held_ == start_ || held_ == length_) return std::nullopt;
+  return labels_->frontier(crypto::BabGeometry(length_, kPayloadChunk), held_ / kPayloadChunk);
 }
 
 Status PayloadAppender::feed(ByteView piece, const ByteSink& write) {
@@ -47,6 +54,8 @@ Status PayloadAppender::feed(ByteView piece, const ByteSink& write) {
   constexpr std::size_t kStep = 16 * 1024;
   for (std::size_t pos = 0; pos < piece.size(); pos += kStep) {
     Status st = verifier_.feed(piece.subspan(pos, std::min(kStep, piece.size() - pos)), release);
+    // Only the labels right of the held chunks (and beside their path) can still be of use.
+    labels_->prune(crypto::BabGeometry(length_, kPayloadChunk), held_ / kPayloadChunk);
     OSIER_RETURN_IF_ERROR(write_status);
     OSIER_RETURN_IF_ERROR(st);
   }

@@ -3,12 +3,15 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <vector>
 
 #include "base/bytes.hpp"
 #include "base/status.hpp"
 #include "crypto/bab_outboard.hpp"
 #include "crypto/bab_stream.hpp"
+#include "crypto/bab_label_cache.hpp"
 #include "crypto/bab_verifier.hpp"
 #include "model/entry.hpp"
 #include "store/types.hpp"
@@ -41,13 +44,25 @@ class PayloadAppender {
   Status feed(ByteView piece, const ByteSink& write);
   std::uint64_t held() const { return held_; }
   bool complete() const { return held_ == length_; }
+  // The frontier (crypto/bab_prefix.hpp: the labels of the chunks not held, which a store keeps
+  // to serve the held ones as verifiable slices) once some bytes were appended and the payload
+  // is still partial; nullopt before, or if the stream did not carry them.
+  std::optional<std::vector<crypto::BabLabel>> frontier() const;
 
  private:
-  PayloadAppender(crypto::BabVerifier v, std::uint64_t length, std::uint64_t held)
-      : verifier_(std::move(v)), length_(length), held_(held) {}
+  PayloadAppender(crypto::BabVerifier v, std::unique_ptr<crypto::BabLabelCache> labels,
+                  std::uint64_t length, std::uint64_t held)
+      : verifier_(std::move(v)),
+        labels_(std::move(labels)),
+        length_(length),
+        start_(held),
+        held_(held) {}
 
   crypto::BabVerifier verifier_;
+  // Where the verifier reports verified labels (stable across moves of the appender).
+  std::unique_ptr<crypto::BabLabelCache> labels_;
   std::uint64_t length_;
+  std::uint64_t start_;
   std::uint64_t held_;
 };
 

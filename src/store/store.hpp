@@ -109,13 +109,26 @@ class Store {
   virtual Result<PayloadState> append_payload(const model::NamespaceId& namespace_id,
                                               const model::SubspaceId& subspace,
                                               const model::Path& path, ByteView stream_piece) = 0;
+  // Stores a verified prefix of the payload received elsewhere (a drop's slices): the raw bytes
+  // of its first `length` bytes — whole chunks, fewer than the payload has — from `source`, and
+  // the labels of the chunks not held (`frontier`, crypto/bab_prefix.hpp), which let the store
+  // serve the held ones as verifiable slices. Bytes and labels must hash up to the entry's
+  // digest; then they are kept unless the store holds as many bytes already (and `source` is
+  // not read). Else kVerification, and nothing changes.
+  virtual Result<PayloadState> write_payload_prefix(const model::NamespaceId& namespace_id,
+                                                    const model::SubspaceId& subspace,
+                                                    const model::Path& path, std::uint64_t length,
+                                                    const PayloadSource& source,
+                                                    std::span<const crypto::BabLabel> frontier) = 0;
   // Streams the held bytes [offset, offset + length) to `sink`; kOutOfRange past the held ones.
   virtual Status read_payload(const model::NamespaceId& namespace_id,
                               const model::SubspaceId& subspace, const model::Path& path,
                               std::uint64_t offset, std::uint64_t length,
                               const ByteSink& sink) = 0;
-  // Streams a Bab verifiable stream of a complete payload (any slice `opts` describes) from its
-  // stored outboard, without rehashing; kNotFound unless the payload is complete.
+  // Streams a Bab verifiable stream (any slice `opts` describes) of a complete payload from its
+  // stored outboard, without rehashing; of a partial one, a slice within the held chunks,
+  // rehashing the held bytes (store/payload_prefix.hpp). kNotFound for other streams of a
+  // partial payload, and for a partial payload whose frontier is unknown.
   virtual Status serve_payload(const model::NamespaceId& namespace_id,
                                const model::SubspaceId& subspace, const model::Path& path,
                                const crypto::BabStreamOptions& opts, const ByteSink& sink) = 0;

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "crypto/william3.hpp"
 
@@ -79,33 +80,65 @@ TEST(LmdbStore, LoadedIndexesAreBounded) {
   EXPECT_TRUE(s->check());
 }
 
+// Reads (and with `write`, first rewrites) the format version record, as another build would.
+std::uint32_t raw_format_version(const std::string& dir, std::optional<std::uint32_t> write = std::nullopt) {
+  MDB_env* env = nullptr;
+  EXPECT_EQ(mdb_env_create(&env), 0);
+  mdb_env_set_maxdbs(env, 8);
+  EXPECT_EQ(mdb_env_open(env, dir.c_str(), 0, 0600), 0);
+  MDB_txn* txn = nullptr;
+  EXPECT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
+  MDB_dbi meta;
+  EXPECT_EQ(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+  std::string k = "format_version";
+  MDB_val kv{k.size(), k.data()};
+  if (write) {
+    std::uint8_t v[4] = {static_cast<std::uint8_t>(*write >> 24), static_cast<std::uint8_t>(*write >> 16),
+                         static_cast<std::uint8_t>(*write >> 8), static_cast<std::uint8_t>(*write)};
+    MDB_val vv{4, v};
+    EXPECT_EQ(mdb_put(txn, meta, &kv, &vv, 0), 0);
+  }
+  MDB_val got{};
+  EXPECT_EQ(mdb_get(txn, meta, &kv, &got), 0);
+  std::uint32_t version = 0;
+  for (std::size_t i = 0; i < got.mv_size && i < 4; ++i) {
+    version = (version << 8) | static_cast<const std::uint8_t*>(got.mv_data)[i];
+  }
+  EXPECT_EQ(mdb_txn_commit(txn), 0);
+  mdb_env_close(env);
+  return version;
+}
+
 TEST(LmdbStore, RejectsAnotherFormatVersion) {
   TempDir dir;
   {
     auto s = LmdbStore::open(dir.path(), opts()).value();
     ASSERT_TRUE(s->ingest(entry_in(1, 1), Trust::kAlreadyVerified));
   }
-  {
-    // Rewrite the version record as a future build would.
-    MDB_env* env = nullptr;
-    ASSERT_EQ(mdb_env_create(&env), 0);
-    mdb_env_set_maxdbs(env, 8);
-    ASSERT_EQ(mdb_env_open(env, dir.path().c_str(), 0, 0600), 0);
-    MDB_txn* txn = nullptr;
-    ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
-    MDB_dbi meta;
-    ASSERT_EQ(mdb_dbi_open(txn, "meta", 0, &meta), 0);
-    std::string k = "format_version";
-    std::uint8_t v[4] = {0, 0, 0, 2};
-    MDB_val kv{k.size(), k.data()}, vv{4, v};
-    ASSERT_EQ(mdb_put(txn, meta, &kv, &vv, 0), 0);
-    ASSERT_EQ(mdb_txn_commit(txn), 0);
-    mdb_env_close(env);
-  }
+  EXPECT_EQ(raw_format_version(dir.path()), LmdbStore::kFormatVersion);
+  raw_format_version(dir.path(), 3);  // as a future build would write it
   auto s = LmdbStore::open(dir.path(), opts());
   ASSERT_FALSE(s);
   EXPECT_EQ(s.status().code(), ErrorCode::kCorrupt);
-  EXPECT_NE(s.status().message().find("version 2"), std::string::npos) << s.status().to_string();
+  EXPECT_NE(s.status().message().find("version 3"), std::string::npos) << s.status().to_string();
+  EXPECT_EQ(raw_format_version(dir.path()), 3u);  // never modified
+}
+
+// Version 2 only adds the frontier flag to payload records: a version 1 store opens as is.
+TEST(LmdbStore, UpgradesAVersionOneStore) {
+  TempDir dir;
+  {
+    auto s = LmdbStore::open(dir.path(), opts()).value();
+    ASSERT_TRUE(s->ingest(entry_in(1, 1), Trust::kAlreadyVerified));
+  }
+  raw_format_version(dir.path(), 1);
+  {
+    auto s = LmdbStore::open(dir.path(), opts());
+    ASSERT_TRUE(s) << s.status().to_string();
+    EXPECT_TRUE((*s)->check());
+    EXPECT_EQ((*s)->namespaces().value().size(), 1u);
+  }
+  EXPECT_EQ(raw_format_version(dir.path()), 2u);
 }
 
 TEST(LmdbStore, DamagedFileIsAClearError) {
