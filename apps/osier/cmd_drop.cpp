@@ -104,17 +104,22 @@ void run_export(const ExportOptions& o) {
     print_json_line(Json{{"file", o.output},
                          {"entries", stats->entries},
                          {"payloads", stats->payloads},
+                         {"partial_payloads", stats->partial_payloads},
                          {"payload_bytes", stats->payload_bytes},
                          {"partial_payloads_without_slices", stats->partial_skipped},
                          {"bytes", stats->bytes_written}});
     return;
   }
   fmt::print("exported {} entries and {} payloads ({}) to {} ({})\n", stats->entries,
-             stats->payloads, size_text(stats->payload_bytes), o.output,
+             stats->payloads + stats->partial_payloads, size_text(stats->payload_bytes), o.output,
              size_text(stats->bytes_written));
+  if (stats->partial_payloads > 0) {
+    fmt::print("note: {} of the payloads are partial: the drop holds the bytes this store has\n",
+               stats->partial_payloads);
+  }
   if (stats->partial_skipped > 0) {
-    fmt::print("note: {} partial payloads went without their bytes (only complete payloads are "
-               "exported)\n",
+    fmt::print("note: {} partial payloads went without their bytes (the store lacks the labels "
+               "to prove them)\n",
                stats->partial_skipped);
   }
 }
@@ -150,15 +155,21 @@ void run_import(const ImportOptions& o) {
                          {"already_known", stats->obsolete},
                          {"rejected", stats->rejected},
                          {"payloads_written", stats->payloads_written},
+                         {"partial_payloads_written", stats->partial_payloads_written},
                          {"payload_bytes", stats->payload_bytes},
                          {"slices_not_stored", stats->slices_not_stored}});
     return;
   }
   fmt::print("imported {} entries ({} new, {} already known or superseded) and {} payloads ({})\n",
-             stats->entries, stats->inserted, stats->obsolete, stats->payloads_written,
+             stats->entries, stats->inserted, stats->obsolete,
+             stats->payloads_written + stats->partial_payloads_written,
              size_text(stats->payload_bytes));
+  if (stats->partial_payloads_written > 0) {
+    fmt::print("note: {} of the payloads are partial: the drop held only their first bytes\n",
+               stats->partial_payloads_written);
+  }
   if (stats->slices_not_stored > 0) {
-    fmt::print("note: {} partial payload slices were verified but not stored\n",
+    fmt::print("note: {} payload slices were verified but not stored (they do not continue a payload's first bytes)\n",
                stats->slices_not_stored);
   }
 }

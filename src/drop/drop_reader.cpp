@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "base/compact_u64.hpp"
+#include "crypto/bab_label_cache.hpp"
 #include "crypto/bab_verifier.hpp"
 #include "drop/drop_codec.hpp"
 #include "drop/drop_input.hpp"
@@ -20,6 +21,8 @@ constexpr std::size_t kInitialHeaderLookahead = 4096;
 // A 64-chunk group is 64 KiB plus labels; nothing legitimate buffers more.
 constexpr std::uint64_t kMaxGroupBytes = std::uint64_t{1} << 20;
 constexpr std::size_t kEntryBatch = 512;
+// Verified labels kept per entry between prunes (each ~100 bytes).
+constexpr std::size_t kMaxCachedLabels = 4096;
 
 Status corrupt(std::uint64_t at, const std::string& what) {
   return error(ErrorCode::kInvalidEncoding,
@@ -129,7 +132,7 @@ class Verifier {
                                                  " is not authorised: " +
                                                  authorised.status().message());
     }
-    std::optional<std::uint64_t> staged_at;
+    std::optional<StagedPayload> staged;
     // Any slice of the empty payload would be of zero length (SPEC-NOTES "Drops").
     if (header.mode != SliceMode::kNone && e.payload_length == 0) {
       return corrupt(at, "entry " + std::to_string(stats_.entries) +
@@ -139,7 +142,7 @@ class Verifier {
       case SliceMode::kNone:
         break;
       case SliceMode::kFullRaw:
-        OSIER_RETURN_IF_ERROR(raw_payload(e, staged_at));
+        OSIER_RETURN_IF_ERROR(raw_payload(e, staged));
         break;
       case SliceMode::kPrefix: {
         OSIER_ASSIGN_OR_RETURN(ByteView b, in_.peek(9));
@@ -151,16 +154,18 @@ class Verifier {
         }
         in_.consume(dec.position());
         if (*count == 0) return corrupt(at, "a payload slice of zero chunks");
-        OSIER_RETURN_IF_ERROR(slice(e, {0, *count}, staged_at));
+        Slices state(e);
+        OSIER_RETURN_IF_ERROR(slice(e, state, {0, *count}));
+        OSIER_RETURN_IF_ERROR(finish_slices(e, state, staged));
         break;
       }
       case SliceMode::kSlices:
-        OSIER_RETURN_IF_ERROR(slices(e, staged_at));
+        OSIER_RETURN_IF_ERROR(slices(e, staged));
         break;
     }
     if (staging_ != nullptr) {
       OSIER_ASSIGN_OR_RETURN(Bytes token, store::encode_token_bytes(header.token));
-      OSIER_RETURN_IF_ERROR(staging_->add_entry({e, std::move(token)}, staged_at));
+      OSIER_RETURN_IF_ERROR(staging_->add_entry({e, std::move(token)}, staged));
     }
     ++stats_.entries;
     if (options_.progress) {
@@ -184,9 +189,9 @@ class Verifier {
   }
 
   // spec: drop_format#slice_mode (01) — the raw payload, hashed as it streams past.
-  Status raw_payload(const model::Entry& e, std::optional<std::uint64_t>& staged_at) {
+  Status raw_payload(const model::Entry& e, std::optional<StagedPayload>& staged) {
     OSIER_RETURN_IF_ERROR(reserve_staging(e.payload_length));
-    if (staging_ != nullptr) staged_at = staging_->payload_bytes();
+    if (staging_ != nullptr) staged = StagedPayload{staging_->payload_bytes(), e.payload_length, {}};
     store::PayloadHasher hasher([](ByteView) { return Status::ok(); });
     std::uint64_t left = e.payload_length;
     while (left > 0) {
@@ -208,15 +213,32 @@ class Verifier {
     return Status::ok();
   }
 
+  // The slices of one entry's payload, as they are verified. Slices that continue the chunks
+  // from 0 on are staged (a store keeps payloads as verified prefixes); the labels the
+  // verifier reports serve the prefix's frontier and the later slices' left skips.
+  struct Slices {
+    explicit Slices(const model::Entry& e)
+        : geo(e.payload_length, crypto::william3_bab().chunk_size()) {}
+    crypto::BabGeometry geo;
+    crypto::BabLabelCache labels;
+    std::uint64_t count = 0;       // slices so far
+    std::uint64_t prev_end = 0;    // exclusive end chunk of the previous slice
+    std::uint64_t prefix_end = 0;  // chunks [0, prefix_end) verified (and staged)
+    std::uint64_t staged_at = 0;   // where the prefix's bytes start in the staging
+    // The prefix's frontier, taken when a slice after a gap ends the prefix (the cache forgets
+    // labels left of the slices it goes on to verify).
+    std::optional<std::vector<crypto::BabLabel>> frontier;
+  };
+
   // spec: drop_format#slice_mode (11) — slices, each after a slice header.
-  Status slices(const model::Entry& e, std::optional<std::uint64_t>& staged_at) {
-    std::uint64_t prev_end = 0;
-    for (std::uint64_t j = 0;; ++j) {
+  Status slices(const model::Entry& e, std::optional<StagedPayload>& staged) {
+    Slices state(e);
+    for (;;) {
       OSIER_ASSIGN_OR_RETURN(ByteView b, in_.peek(17));
       if (b.empty()) return truncated(in_.position(), "inside the slices of an entry");
       if (!starts_slice_header(b[0])) {
-        if (j == 0) return corrupt(in_.position(), "slice mode 11 without slices");
-        return Status::ok();
+        if (state.count == 0) return corrupt(in_.position(), "slice mode 11 without slices");
+        return finish_slices(e, state, staged);
       }
       const std::uint64_t at = in_.position();
       Decoder dec(b);
@@ -228,46 +250,63 @@ class Verifier {
         return corrupt(at, h.status().message());
       }
       in_.consume(dec.position());
-      if (j >= options_.max_slices_per_entry) {
+      if (state.count >= options_.max_slices_per_entry) {
         return error(ErrorCode::kOutOfRange, "drop: an entry with more than " +
                                                  std::to_string(options_.max_slices_per_entry) +
                                                  " slices");
       }
-      if (j > 0) {
-        // Later slices' streams left-skip what earlier ones held (SPEC-NOTES "Drops"); osier
-        // never writes them and cannot check them yet.
-        return error(ErrorCode::kInvalidArgument,
-                     "drop: entry " + std::to_string(stats_.entries) +
-                         " has several payload slices, which osier does not support yet");
-      }
+      const std::uint64_t prev_end = state.prev_end;
       if (h->offset > UINT64_MAX - prev_end || h->chunk_count > UINT64_MAX - prev_end - h->offset) {
         return corrupt(at, "a payload slice beyond the payload");
       }
-      const crypto::BabSlice s{prev_end + h->offset, h->chunk_count};
-      OSIER_RETURN_IF_ERROR(slice(e, s, staged_at));
-      prev_end = s.first_chunk + s.chunk_count;
+      OSIER_RETURN_IF_ERROR(slice(e, state, {prev_end + h->offset, h->chunk_count}));
     }
   }
 
-  // One 64-grouped baseline slice stream, verified against the entry's digest. Only a slice
-  // that is the whole payload is staged.
-  Status slice(const model::Entry& e, crypto::BabSlice s, std::optional<std::uint64_t>& staged_at) {
+  // The entry's payload as staged once its slices are verified: complete, a prefix with its
+  // frontier, or nothing.
+  Status finish_slices(const model::Entry& e, const Slices& state,
+                       std::optional<StagedPayload>& staged) {
+    if (staging_ == nullptr || state.prefix_end == 0) return Status::ok();
+    const crypto::BabNode prefix{0, state.prefix_end};
+    StagedPayload p{state.staged_at, state.geo.byte_end(prefix), {}};
+    if (p.length < e.payload_length) {
+      std::optional<std::vector<crypto::BabLabel>> frontier =
+          state.frontier ? state.frontier : state.labels.frontier(state.geo, state.prefix_end);
+      if (!frontier) return error(ErrorCode::kInternal, "drop: a payload prefix's labels went missing");
+      p.frontier = std::move(*frontier);
+    }
+    staged = std::move(p);
+    return Status::ok();
+  }
+
+  // One 64-grouped baseline slice stream, verified against the entry's digest, with the
+  // maximal left skip its predecessors allow (SPEC-NOTES "Drops").
+  Status slice(const model::Entry& e, Slices& state, crypto::BabSlice s) {
     const std::uint64_t at = in_.position();
-    const crypto::BabGeometry geo(e.payload_length, crypto::william3_bab().chunk_size());
+    const crypto::BabGeometry& geo = state.geo;
+    if (s.chunk_count == 0) return corrupt(at, "a payload slice of zero chunks");
     if (s.first_chunk >= geo.num_chunks() || s.chunk_count > geo.num_chunks() - s.first_chunk) {
       return corrupt(at, "entry " + std::to_string(stats_.entries) +
                              ": a payload slice beyond the payload");
     }
-    const crypto::BabStreamOptions opts = drop_slice_options(s);
+    crypto::BabStreamOptions opts = drop_slice_options(s);
+    if (state.count > 0) {
+      opts.left_skip = crypto::bab_max_left_skip(geo, opts.k, state.prev_end, s.first_chunk);
+    }
     OSIER_ASSIGN_OR_RETURN(std::uint64_t len, stream_length(opts, e.payload_length));
     OSIER_ASSIGN_OR_RETURN(crypto::BabVerifier verifier,
                            crypto::BabVerifier::create(e.payload_digest, opts, e.payload_length,
                                                        crypto::william3_bab(), kMaxGroupBytes));
-    const bool whole = s.first_chunk == 0 && s.chunk_count == geo.num_chunks();
-    const bool stage = staging_ != nullptr && whole;
+    verifier.set_known_labels([&state](crypto::BabNode n) { return state.labels.find(n); });
+    verifier.set_label_observer(state.labels.observer());
+    const bool stage = staging_ != nullptr && s.first_chunk == state.prefix_end;
+    if (!stage && state.prefix_end > 0 && state.prefix_end < geo.num_chunks() && !state.frontier) {
+      state.frontier = state.labels.frontier(geo, state.prefix_end);
+    }
     if (stage) {
-      OSIER_RETURN_IF_ERROR(reserve_staging(e.payload_length));
-      staged_at = staging_->payload_bytes();
+      OSIER_RETURN_IF_ERROR(reserve_staging(geo.byte_len({s.first_chunk, s.chunk_count})));
+      if (state.prefix_end == 0) state.staged_at = staging_->payload_bytes();
     } else {
       ++stats_.slices_not_stored;
     }
@@ -285,11 +324,19 @@ class Verifier {
       if (!st.is_ok()) return verification_failed(st);
       in_.consume(n);
       left -= n;
+      // Keep the label cache small on long slices.
+      if (state.labels.size() > kMaxCachedLabels) {
+        state.labels.prune(geo, s.first_chunk + verifier.verified_prefix_length() / geo.chunk_size());
+      }
       report_bytes();
     }
     Status st = verifier.finish(release);
     OSIER_RETURN_IF_ERROR(write_status);
     if (!st.is_ok()) return verification_failed(st);
+    ++state.count;
+    state.prev_end = s.first_chunk + s.chunk_count;
+    if (stage) state.prefix_end = state.prev_end;
+    state.labels.prune(geo, state.prev_end);
     return Status::ok();
   }
 
@@ -351,23 +398,24 @@ Status ingest(store::Store& store, const Staging& staging, const ImportOptions& 
   OSIER_RETURN_IF_ERROR(flush());
 
   return staging.for_each_entry([&](const StagedEntry& s) -> Status {
-    if (!s.payload_offset) return Status::ok();
+    if (!s.payload) return Status::ok();
     const model::Entry& e = s.authorised.entry;
+    const StagedPayload& staged = *s.payload;
     OSIER_ASSIGN_OR_RETURN(std::optional<store::LengthyAuthorisedEntry> held,
                            store.get(e.namespace_id, e.subspace_id, e.path));
-    // The store may hold a newer entry at this place; then this payload is of no use.
-    if (!held || held->authorised.entry != e || held->available == e.payload_length) {
+    // The store may hold a newer entry at this place (then this payload is of no use), or as
+    // many bytes already.
+    if (!held || held->authorised.entry != e || held->available >= staged.length) {
       return Status::ok();
     }
-    // Stream the staged bytes through write_payload's pull source in 64 KiB pieces.
+    // Stream the staged bytes through the store's pull source in 64 KiB pieces.
     Bytes buf(std::size_t{64} << 10);
     std::uint64_t pos = 0;
-    Status read_status;
     store::PayloadSource source = [&]() -> Result<ByteView> {
       const std::size_t n =
-          static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), e.payload_length - pos));
+          static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), staged.length - pos));
       if (n == 0) return ByteView();
-      Status st = staging.read_payload(*s.payload_offset + pos, n, [&](ByteView piece) {
+      Status st = staging.read_payload(staged.offset + pos, n, [&](ByteView piece) {
         std::memcpy(buf.data(), piece.data(), piece.size());
         return Status::ok();
       });
@@ -375,12 +423,18 @@ Status ingest(store::Store& store, const Staging& staging, const ImportOptions& 
       pos += n;
       return ByteView(buf.data(), n);
     };
-    OSIER_ASSIGN_OR_RETURN(store::PayloadState state,
-                           store.write_payload(e.namespace_id, e.subspace_id, e.path, source));
-    if (state.complete()) {
-      ++stats.payloads_written;
-      stats.payload_bytes += e.payload_length;
+    if (staged.length == e.payload_length) {
+      OSIER_ASSIGN_OR_RETURN(store::PayloadState state,
+                             store.write_payload(e.namespace_id, e.subspace_id, e.path, source));
+      if (state.complete()) ++stats.payloads_written;
+    } else {
+      OSIER_ASSIGN_OR_RETURN(store::PayloadState state,
+                             store.write_payload_prefix(e.namespace_id, e.subspace_id, e.path,
+                                                        staged.length, source, staged.frontier));
+      (void)state;
+      ++stats.partial_payloads_written;
     }
+    stats.payload_bytes += staged.length - held->available;
     return Status::ok();
   });
 }

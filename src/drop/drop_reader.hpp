@@ -28,7 +28,7 @@ using ImportProgressFn = std::function<void(const ImportProgress&)>;
 
 struct ImportOptions {
   // Where the staging directory goes; the system's temporary directory when empty. It needs
-  // room for the drop's complete payloads.
+  // room for the payload bytes of the drop that continue from their first chunk.
   std::string staging_parent;
   // Caps on what an untrusted drop may make us do.
   std::uint64_t max_entries = std::uint64_t{1} << 26;
@@ -45,9 +45,10 @@ struct ImportStats {
   std::uint64_t obsolete = 0;         // of which the store already had (or newer ones)
   std::uint64_t rejected = 0;         // refused by the store (should not happen: all verified)
   std::uint64_t payloads_written = 0; // complete payloads the store did not have before
-  std::uint64_t payload_bytes = 0;    // their bytes
-  // Slices verified but not stored: the store keeps only complete payloads from drops, as
-  // storing a verified prefix would need the labels of the rest (docs/spec-notes.md "Drops").
+  std::uint64_t partial_payloads_written = 0;  // verified prefixes longer than the store had
+  std::uint64_t payload_bytes = 0;    // bytes added to the store's payloads by both
+  // Slices verified but not stored: a store keeps payloads as verified prefixes, so slices
+  // after a gap are not kept (docs/spec-notes.md "Drops").
   std::uint64_t slices_not_stored = 0;
 };
 

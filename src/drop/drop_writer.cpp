@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "base/compact_u64.hpp"
+#include "crypto/william3.hpp"
 #include "drop/drop_codec.hpp"
 #include "drop/willow25_defaults.hpp"
 #include "store/authoriser.hpp"
@@ -26,6 +28,42 @@ Result<std::vector<store::LengthyAuthorisedEntry>> collect(store::Store& store,
     OSIER_RETURN_IF_ERROR(store.query_aoi(ns, aoi, keep));
   }
   return out;
+}
+
+// spec: drop_format#slice_mode (10) — a partial payload as the one slice it holds: its whole
+// chunks from the first, as a 64-grouped baseline slice stream the store serves from the held
+// bytes and the labels of the rest. A store that does not know those labels (it says so before
+// producing anything) gets the entry written without slices instead.
+Status write_prefix(store::Store& store, const model::Entry& entry, std::uint64_t held,
+                    EntryHeader& header, const Encoder& with_slice, const model::Entry& prev_entry,
+                    const meadowcap::MeadowcapAuthorisationToken& prev_token, BufferedSink& out,
+                    ExportStats& stats) {
+  const crypto::BabSlice slice{0, held / crypto::william3_bab().chunk_size()};
+  bool started = false;
+  Status served = store.serve_payload(
+      entry.namespace_id, entry.subspace_id, entry.path, drop_slice_options(slice),
+      [&](ByteView piece) -> Status {
+        if (!started) {
+          started = true;
+          OSIER_RETURN_IF_ERROR(out.write(ByteView(with_slice.bytes().data(), with_slice.size())));
+          Encoder count;
+          c64_encode_standalone(count, slice.chunk_count);
+          OSIER_RETURN_IF_ERROR(out.write(ByteView(count.bytes().data(), count.size())));
+        }
+        return out.write(piece);
+      });
+  if (started) {
+    OSIER_RETURN_IF_ERROR(served);
+    ++stats.partial_payloads;
+    stats.payload_bytes += held;
+    return Status::ok();
+  }
+  if (served.code() != ErrorCode::kNotFound) return served;
+  header.mode = SliceMode::kNone;
+  ++stats.partial_skipped;
+  Encoder without;
+  OSIER_RETURN_IF_ERROR(encode_entry_header(without, header, prev_entry, prev_token));
+  return out.write(ByteView(without.bytes().data(), without.size()));
 }
 
 }  // namespace
@@ -56,11 +94,15 @@ Result<ExportStats> export_drop(store::Store& store, const model::NamespaceId& n
     EntryHeader header{entry, token, SliceMode::kNone};
     // Zero-length slices are invalid (SPEC-NOTES "Drops"), so an empty payload has none.
     if (complete && entry.payload_length > 0) header.mode = SliceMode::kFullRaw;
-    if (!complete && lengthy.available > 0) ++stats.partial_skipped;
-
+    if (!complete && lengthy.available > 0) header.mode = SliceMode::kPrefix;
     Encoder enc;
     OSIER_RETURN_IF_ERROR(encode_entry_header(enc, header, prev_entry, prev_token));
-    OSIER_RETURN_IF_ERROR(out.write(ByteView(enc.bytes().data(), enc.size())));
+    if (header.mode == SliceMode::kPrefix) {
+      OSIER_RETURN_IF_ERROR(write_prefix(store, entry, lengthy.available, header, enc, prev_entry,
+                                         prev_token, out, stats));
+    } else {
+      OSIER_RETURN_IF_ERROR(out.write(ByteView(enc.bytes().data(), enc.size())));
+    }
     if (header.mode == SliceMode::kFullRaw) {
       OSIER_RETURN_IF_ERROR(store.read_payload(
           entry.namespace_id, entry.subspace_id, entry.path, 0, entry.payload_length,

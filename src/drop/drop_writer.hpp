@@ -15,7 +15,8 @@ namespace osier::drop {
 struct ExportStats {
   std::uint64_t entries = 0;
   std::uint64_t payloads = 0;          // complete payloads written (slice mode 01)
-  std::uint64_t payload_bytes = 0;     // their bytes
+  std::uint64_t partial_payloads = 0;  // partial payloads written as the slice held (mode 10)
+  std::uint64_t payload_bytes = 0;     // payload bytes written, of either
   std::uint64_t partial_skipped = 0;   // partial payloads written without slices (see below)
   std::uint64_t bytes_written = 0;     // the drop's size
 };
@@ -35,9 +36,9 @@ using ExportProgressFn = std::function<void(const ExportProgress&)>;
 // payload sizes (it does with the entry count: the entry list is read first, as query callbacks
 // may not call back into the store).
 //
-// Partial payloads are written without slices (mode 00): a verifiable slice stream of a held
-// prefix needs the labels of the chunks not held, which the store does not keep
-// (Store::serve_payload serves complete payloads only).
+// Partial payloads go in as the one slice held (mode 10: the held chunks from the first),
+// served by the store from the held bytes and the labels of the rest (crypto/bab_prefix.hpp);
+// a partial payload whose store lacks those labels is written without slices.
 Result<ExportStats> export_drop(store::Store& store, const model::NamespaceId& namespace_id,
                                 const model::AreaOfInterest& aoi, const ByteSink& sink,
                                 const ExportProgressFn& progress = {});

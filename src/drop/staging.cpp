@@ -39,8 +39,17 @@ Result<StagedEntry> decode_record(ByteView record) {
   OSIER_ASSIGN_OR_RETURN(ByteView token, dec.take(token_len));
   out.authorised.token.assign(token.begin(), token.end());
   OSIER_ASSIGN_OR_RETURN(std::uint8_t has_payload, dec.byte());
-  OSIER_ASSIGN_OR_RETURN(std::uint64_t offset, read_be(dec, 8));
-  if (has_payload != 0) out.payload_offset = offset;
+  if (has_payload != 0) {
+    StagedPayload p;
+    OSIER_ASSIGN_OR_RETURN(p.offset, read_be(dec, 8));
+    OSIER_ASSIGN_OR_RETURN(p.length, read_be(dec, 8));
+    OSIER_ASSIGN_OR_RETURN(std::uint8_t labels, dec.byte());
+    for (std::uint8_t i = 0; i < labels; ++i) {
+      OSIER_ASSIGN_OR_RETURN(crypto::BabLabel l, dec.array<32>());
+      p.frontier.push_back(l);
+    }
+    out.payload = std::move(p);
+  }
   if (!dec.at_end()) return error(ErrorCode::kCorrupt, "drop staging: malformed record");
   return out;
 }
@@ -78,7 +87,7 @@ Staging::~Staging() {
   std::filesystem::remove_all(dir_, ec);
 }
 
-Status Staging::add_entry(const store::AuthorisedEntry& a, std::optional<std::uint64_t> payload_offset) {
+Status Staging::add_entry(const store::AuthorisedEntry& a, const std::optional<StagedPayload>& payload) {
   const model::Entry& e = a.entry;
   Encoder enc;
   put(enc, e.namespace_id);
@@ -89,8 +98,15 @@ Status Staging::add_entry(const store::AuthorisedEntry& a, std::optional<std::ui
   model::encode_path(enc, e.path);
   enc.uint_be(a.token.size(), 4);
   enc.bytes(ByteView(a.token.data(), a.token.size()));
-  enc.byte(payload_offset ? 1 : 0);
-  enc.uint_be(payload_offset.value_or(0), 8);
+  enc.byte(payload ? 1 : 0);
+  if (payload) {
+    // A frontier has at most one label per tree level (at most 64).
+    if (payload->frontier.size() > 255) return error(ErrorCode::kInternal, "drop staging: frontier too long");
+    enc.uint_be(payload->offset, 8);
+    enc.uint_be(payload->length, 8);
+    enc.byte(static_cast<std::uint8_t>(payload->frontier.size()));
+    for (const crypto::BabLabel& l : payload->frontier) put(enc, l);
+  }
   Encoder len;
   len.uint_be(enc.size(), 4);
   OSIER_RETURN_IF_ERROR(entries_.write(ByteView(len.bytes().data(), len.size())));

@@ -8,17 +8,26 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "crypto/bab_hash.hpp"
 #include "drop/byte_io.hpp"
 #include "store/payload_files.hpp"
 #include "store/types.hpp"
 
 namespace osier::drop {
 
+// Verified payload bytes staged for an entry: the whole payload, or a prefix of whole chunks
+// with the labels of the rest (crypto/bab_prefix.hpp), which a store needs to keep it.
+struct StagedPayload {
+  std::uint64_t offset = 0;  // where the bytes start in the staged payloads
+  std::uint64_t length = 0;  // how many (the entry's payload_length: complete)
+  std::vector<crypto::BabLabel> frontier;
+};
+
 struct StagedEntry {
   store::AuthorisedEntry authorised;
-  // Where the entry's complete payload starts in the staged payloads (nullopt: none staged).
-  std::optional<std::uint64_t> payload_offset;
+  std::optional<StagedPayload> payload;
 };
 
 class Staging {
@@ -30,9 +39,8 @@ class Staging {
   // Removes the directory and everything in it.
   ~Staging();
 
-  // Appends an entry; with `payload_offset`, its payload is the next payload_length staged
-  // payload bytes from there.
-  Status add_entry(const store::AuthorisedEntry& entry, std::optional<std::uint64_t> payload_offset);
+  // Appends an entry, with the staged bytes of its payload if any.
+  Status add_entry(const store::AuthorisedEntry& entry, const std::optional<StagedPayload>& payload);
   Status add_payload_bytes(ByteView data);
   std::uint64_t payload_bytes() const { return payloads_.written(); }
   // Ends the writing phase.

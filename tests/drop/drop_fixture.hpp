@@ -15,7 +15,9 @@
 #include "crypto/bab_outboard.hpp"
 #include "crypto/bab_stream.hpp"
 #include "crypto/ed25519.hpp"
+#include "base/compact_u64.hpp"
 #include "drop/byte_io.hpp"
+#include "drop/drop_codec.hpp"
 #include "drop/drop_reader.hpp"
 #include "drop/drop_writer.hpp"
 #include "drop/willow25_defaults.hpp"
@@ -146,6 +148,34 @@ inline Bytes export_all(store::Store& s) {
   auto st = export_drop(s, default_namespace_id(), aoi, memory_sink(drop));
   EXPECT_TRUE(st) << st.status().to_string();
   return drop;
+}
+
+// Drops by other writers may use slice modes 10 and 11 (osier writes 10 for partial
+// payloads); build them by hand: one entry with the given slices (absolute chunk ranges, in
+// order), each later slice with the largest left skip the earlier ones allow.
+inline Bytes hand_drop(const store::AuthorisedEntry& ae, ByteView payload, SliceMode mode,
+                       const std::vector<crypto::BabSlice>& slices) {
+  Encoder enc;
+  auto token = store::decode_token_bytes(ae.token).value();
+  EXPECT_TRUE(encode_entry_header(enc, {ae.entry, token, mode}, initial_entry(),
+                                  default_authorisation_token()));
+  auto ob = crypto::bab_outboard(payload).value();
+  const crypto::BabGeometry geo(payload.size(), 1024);
+  std::uint64_t prev_end = 0;
+  for (std::size_t j = 0; j < slices.size(); ++j) {
+    const crypto::BabSlice& slice = slices[j];
+    if (mode == SliceMode::kPrefix) {
+      c64_encode_standalone(enc, slice.chunk_count);
+    } else {
+      encode_slice_header(enc, {slice.first_chunk - prev_end, slice.chunk_count});
+    }
+    const unsigned skip = j == 0 ? 0 : crypto::bab_max_left_skip(geo, 6, prev_end, slice.first_chunk);
+    Bytes stream = crypto::bab_stream(drop_slice_options(slice, skip), payload, ob).value();
+    enc.bytes(ByteView(stream.data(), stream.size()));
+    prev_end = slice.first_chunk + slice.chunk_count;
+  }
+  enc.byte(0x00);
+  return enc.take();
 }
 
 inline Result<ImportStats> import_bytes(store::Store& s, ByteView drop) {

@@ -1,0 +1,128 @@
+// Payload slices in drops: several slices per entry (later ones left-skipping what earlier ones
+// carried), verified prefixes stored with their frontier, and partial payloads exported as the
+// slices held.
+#include <gtest/gtest.h>
+
+#include "drop_fixture.hpp"
+
+namespace osier::drop::testing {
+namespace {
+
+template <typename F>
+class DropSlices : public ::testing::Test {
+ protected:
+  F factory;
+};
+using Factories = ::testing::Types<MemoryFactory, LmdbFactory>;
+TYPED_TEST_SUITE(DropSlices, Factories);
+
+constexpr std::uint64_t kChunk = 1024;
+
+struct SliceCase {
+  std::vector<crypto::BabSlice> slices;
+  std::uint64_t held_chunks;   // the verified prefix the store keeps
+  std::uint64_t not_stored;    // slices verified but not kept
+};
+
+TYPED_TEST(DropSlices, SeveralSlicesPerEntryVerifyAndTheirPrefixIsStored) {
+  const Bytes payload = pseudo_random_bytes(300 * kChunk + 7, 21);  // 301 chunks
+  const auto ae = make_entry(user_key(3), model::Path::from_strings({"m"}).value(), 9, payload);
+  const model::Entry& e = ae.entry;
+  std::vector<crypto::BabSlice> ones;
+  for (std::uint64_t c = 0; c < 70; ++c) ones.push_back({c, 1});
+  const std::vector<SliceCase> cases = {
+      {{{0, 100}, {100, 201}}, 301, 0},
+      {{{0, 65}, {100, 50}, {200, 101}}, 65, 2},
+      {{{0, 64}, {64, 64}, {128, 3}}, 131, 0},
+      {{{5, 10}, {30, 40}, {300, 1}}, 0, 3},
+      {ones, 70, 0},
+      {{{0, 300}}, 300, 0},
+  };
+  for (const SliceCase& c : cases) {
+    auto s = this->factory.open();
+    auto stats = import_bytes(*s, hand_drop(ae, payload, SliceMode::kSlices, c.slices));
+    ASSERT_TRUE(stats) << stats.status().to_string();
+    EXPECT_EQ(stats->inserted, 1u);
+    EXPECT_EQ(stats->slices_not_stored, c.not_stored);
+    auto state = s->payload_state(e.namespace_id, e.subspace_id, e.path);
+    ASSERT_TRUE(state && *state);
+    const std::uint64_t held = std::min<std::uint64_t>(c.held_chunks * kChunk, payload.size());
+    EXPECT_EQ((*state)->held, held) << c.slices.size() << " slices";
+    Bytes got;
+    ASSERT_TRUE(s->read_payload(e.namespace_id, e.subspace_id, e.path, 0, held, memory_sink(got)));
+    EXPECT_TRUE(std::equal(got.begin(), got.end(), payload.begin()));
+  }
+}
+
+// The drop format fixes the left skip (the maximal one), so a writer that skips less sends
+// labels the reader does not expect.
+TEST(DropSlicesStrict, ALeftSkipOtherThanTheMaximalOneIsRejected) {
+  const Bytes payload = pseudo_random_bytes(300 * kChunk, 22);
+  const auto ae = make_entry(user_key(3), model::Path::from_strings({"m"}).value(), 9, payload);
+  auto token = store::decode_token_bytes(ae.token).value();
+  auto ob = crypto::bab_outboard(payload).value();
+  for (unsigned skip : {0u, 1u}) {
+    Encoder enc;
+    ASSERT_TRUE(encode_entry_header(enc, {ae.entry, token, SliceMode::kSlices}, initial_entry(),
+                                    default_authorisation_token()));
+    encode_slice_header(enc, {0, 65});
+    Bytes first = crypto::bab_stream(drop_slice_options({0, 65}), payload, ob).value();
+    enc.bytes(first);
+    encode_slice_header(enc, {35, 50});
+    ASSERT_NE(crypto::bab_max_left_skip(crypto::BabGeometry(payload.size(), kChunk), 6, 65, 100),
+              skip);
+    Bytes second = crypto::bab_stream(drop_slice_options({100, 50}, skip), payload, ob).value();
+    enc.bytes(second);
+    enc.byte(0x00);
+    store::MemoryStore s;
+    auto r = import_bytes(s, enc.take());
+    EXPECT_FALSE(r) << "left skip " << skip;
+    EXPECT_TRUE(snapshot(s).entries.empty());
+  }
+}
+
+TEST(DropSlicesStrict, CorruptionInALaterSliceIsRejected) {
+  const Bytes payload = pseudo_random_bytes(300 * kChunk, 23);
+  const auto ae = make_entry(user_key(3), model::Path::from_strings({"m"}).value(), 9, payload);
+  const Bytes drop = hand_drop(ae, payload, SliceMode::kSlices, {{0, 65}, {100, 50}});
+  // The second slice is the last 50 chunks (plus labels) before the final byte.
+  const std::size_t second_start = drop.size() - 1 - 50 * kChunk - 200;
+  for (std::size_t at = second_start; at < drop.size() - 1; at += 997) {
+    Bytes bad = drop;
+    bad[at] ^= 0x01;
+    store::MemoryStore s;
+    auto r = import_bytes(s, bad);
+    EXPECT_FALSE(r) << "flip at " << at;
+    EXPECT_TRUE(snapshot(s).entries.empty());
+  }
+}
+
+// A store holding verified prefixes exports them as slices (mode 10), and another store
+// imports them with the same held bytes; exporting again gives the same drop.
+TYPED_TEST(DropSlices, PartialPayloadsTravelAsTheSlicesHeld) {
+  auto source = this->factory.open();
+  const std::vector<std::pair<std::uint64_t, std::uint64_t>> sizes_held = {
+      {5 * kChunk + 3, 2 * kChunk}, {100 * kChunk, 64 * kChunk}, {300 * kChunk + 1, 129 * kChunk},
+      {20 * kChunk, 20 * kChunk}, {3000, 0}};
+  for (std::size_t i = 0; i < sizes_held.size(); ++i) {
+    const Bytes payload = pseudo_random_bytes(sizes_held[i].first, 30 + i);
+    const auto ae = make_entry(user_key(4), model::Path::from_strings({std::to_string(i)}).value(),
+                               5, payload);
+    put(*source, ae, payload, sizes_held[i].second);
+  }
+  const Snapshot before = snapshot(*source);
+  for (std::size_t i = 0; i < sizes_held.size(); ++i) {
+    ASSERT_EQ(before.entries[i].available, sizes_held[i].second) << i;
+  }
+  const Bytes drop = export_all(*source);
+  auto target = this->factory.open();
+  auto stats = import_bytes(*target, drop);
+  ASSERT_TRUE(stats) << stats.status().to_string();
+  EXPECT_EQ(stats->slices_not_stored, 0u);
+  EXPECT_EQ(snapshot(*target), before);
+  EXPECT_EQ(export_all(*target), drop);
+  ASSERT_TRUE(target->check());
+}
+
+}  // namespace
+}  // namespace osier::drop::testing
