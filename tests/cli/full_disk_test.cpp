@@ -322,8 +322,8 @@ TEST_F(FullDisk, DropImportLmdbCommitHitsTheLimit) {
 
 // DISABLED: a known gap. An import of more than 512 entries ingests them in several store
 // transactions (drop_reader.cpp, kEntryBatch), then writes the payloads one transaction each;
-// when a later transaction fails (here the third batch: LMDB needs ~1.2 KiB of data file per
-// entry), the batches before it stay committed: the store holds part of the drop. Making the
+// when a later transaction fails (here the second or third batch: LMDB needs ~1.1 KiB of data
+// file per entry), the batches before it stay committed: the store holds part of the drop. Making the
 // whole import one transaction without holding it in memory needs a Store API for it. Also,
 // LMDB reports a write cut short at the limit (as on a really full disk) as "Input/output
 // error", not as a full disk (store/lmdb_env.cpp).
