@@ -364,79 +364,54 @@ class Verifier {
   std::uint64_t last_report_ = 0;
 };
 
-// The second pass: the staged entries in batches, then their payloads.
+// The second pass: every staged entry with its staged payload bytes, in one store change
+// (Store::import), so that a failure there — a full disk, say — leaves the store as it was.
 Status ingest(store::Store& store, const Staging& staging, const ImportOptions& options,
               ImportStats& stats) {
-  std::vector<store::AuthorisedEntry> batch;
-  batch.reserve(kEntryBatch);
+  OSIER_ASSIGN_OR_RETURN(Staging::EntryReader reader, staging.entries());
   ImportProgress prog;
   prog.phase = ImportProgress::Phase::kIngest;
   prog.drop_bytes = stats.drop_bytes;
   prog.total_entries = stats.entries;
-  auto flush = [&]() -> Status {
-    if (batch.empty()) return Status::ok();
-    // Every token was verified in the first pass.
-    OSIER_ASSIGN_OR_RETURN(std::vector<store::IngestResult> results,
-                           store.ingest_batch(batch, store::Trust::kAlreadyVerified));
-    for (const store::IngestResult& r : results) {
-      switch (r.outcome) {
-        case store::IngestOutcome::kInserted: ++stats.inserted; break;
-        case store::IngestOutcome::kObsolete: ++stats.obsolete; break;
-        case store::IngestOutcome::kRejected: ++stats.rejected; break;
-      }
-    }
-    prog.entries += batch.size();
-    if (options.progress) options.progress(prog);
-    batch.clear();
-    return Status::ok();
-  };
-  OSIER_RETURN_IF_ERROR(staging.for_each_entry([&](const StagedEntry& s) -> Status {
-    batch.push_back(s.authorised);
-    if (batch.size() == kEntryBatch) return flush();
-    return Status::ok();
-  }));
-  OSIER_RETURN_IF_ERROR(flush());
-
-  return staging.for_each_entry([&](const StagedEntry& s) -> Status {
-    if (!s.payload) return Status::ok();
-    const model::Entry& e = s.authorised.entry;
-    const StagedPayload& staged = *s.payload;
-    OSIER_ASSIGN_OR_RETURN(std::optional<store::LengthyAuthorisedEntry> held,
-                           store.get(e.namespace_id, e.subspace_id, e.path));
-    // The store may hold a newer entry at this place (then this payload is of no use), or as
-    // many bytes already.
-    if (!held || held->authorised.entry != e || held->available >= staged.length) {
+  Bytes buf(std::size_t{64} << 10);
+  // The payload bytes of the current item, read back from the staging in pieces.
+  std::uint64_t payload_at = 0;
+  std::uint64_t payload_left = 0;
+  const store::PayloadSource payload = [&]() -> Result<ByteView> {
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), payload_left));
+    if (n == 0) return ByteView();
+    OSIER_RETURN_IF_ERROR(staging.read_payload(payload_at, n, [&](ByteView piece) {
+      std::memcpy(buf.data(), piece.data(), piece.size());
       return Status::ok();
+    }));
+    payload_at += n;
+    payload_left -= n;
+    return ByteView(buf.data(), n);
+  };
+  const store::ImportSource next = [&]() -> Result<std::optional<store::ImportItem>> {
+    OSIER_ASSIGN_OR_RETURN(std::optional<StagedEntry> staged, reader.next());
+    if (!staged) return std::optional<store::ImportItem>();
+    if (options.progress && ++prog.entries % kEntryBatch == 0) options.progress(prog);
+    store::ImportItem item{std::move(staged->authorised), 0, payload, {}};
+    if (staged->payload) {
+      item.payload_bytes = staged->payload->length;
+      item.frontier = std::move(staged->payload->frontier);
+      payload_at = staged->payload->offset;
+      payload_left = staged->payload->length;
     }
-    // Stream the staged bytes through the store's pull source in 64 KiB pieces.
-    Bytes buf(std::size_t{64} << 10);
-    std::uint64_t pos = 0;
-    store::PayloadSource source = [&]() -> Result<ByteView> {
-      const std::size_t n =
-          static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), staged.length - pos));
-      if (n == 0) return ByteView();
-      Status st = staging.read_payload(staged.offset + pos, n, [&](ByteView piece) {
-        std::memcpy(buf.data(), piece.data(), piece.size());
-        return Status::ok();
-      });
-      if (!st.is_ok()) return st;
-      pos += n;
-      return ByteView(buf.data(), n);
-    };
-    if (staged.length == e.payload_length) {
-      OSIER_ASSIGN_OR_RETURN(store::PayloadState state,
-                             store.write_payload(e.namespace_id, e.subspace_id, e.path, source));
-      if (state.complete()) ++stats.payloads_written;
-    } else {
-      OSIER_ASSIGN_OR_RETURN(store::PayloadState state,
-                             store.write_payload_prefix(e.namespace_id, e.subspace_id, e.path,
-                                                        staged.length, source, staged.frontier));
-      (void)state;
-      ++stats.partial_payloads_written;
-    }
-    stats.payload_bytes += staged.length - held->available;
-    return Status::ok();
-  });
+    return std::optional<store::ImportItem>(std::move(item));
+  };
+  // Every token was verified in the first pass.
+  OSIER_ASSIGN_OR_RETURN(store::ImportTotals totals, store.import(next, store::Trust::kAlreadyVerified));
+  stats.inserted = totals.inserted;
+  stats.obsolete = totals.obsolete;
+  stats.rejected = totals.rejected;
+  stats.payloads_written = totals.payloads_completed;
+  stats.partial_payloads_written = totals.prefixes_stored;
+  stats.payload_bytes = totals.payload_bytes;
+  prog.entries = stats.entries;
+  if (options.progress) options.progress(prog);
+  return Status::ok();
 }
 
 }  // namespace

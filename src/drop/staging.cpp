@@ -120,20 +120,33 @@ Status Staging::seal() {
   return payloads_.flush();
 }
 
-Status Staging::for_each_entry(const std::function<Status(const StagedEntry&)>& fn) const {
+Staging::EntryReader::EntryReader(std::unique_ptr<File> file)
+    : file_(std::move(file)), in_(file_->source(), kMaxRecord) {}
+
+Result<Staging::EntryReader> Staging::entries() const {
   OSIER_ASSIGN_OR_RETURN(File file, File::open_read(dir_ + "/entries"));
-  DropInput in(file.source(), kMaxRecord);
+  return EntryReader(std::make_unique<File>(std::move(file)));
+}
+
+Result<std::optional<StagedEntry>> Staging::EntryReader::next() {
+  OSIER_ASSIGN_OR_RETURN(ByteView head, in_.peek(4));
+  if (head.empty()) return std::optional<StagedEntry>();
+  if (head.size() < 4) return error(ErrorCode::kCorrupt, "drop staging: truncated record");
+  const std::size_t n = (std::size_t{head[0]} << 24) | (std::size_t{head[1]} << 16) |
+                        (std::size_t{head[2]} << 8) | head[3];
+  OSIER_ASSIGN_OR_RETURN(ByteView rec, in_.peek(4 + n));
+  if (rec.size() < 4 + n) return error(ErrorCode::kCorrupt, "drop staging: truncated record");
+  OSIER_ASSIGN_OR_RETURN(StagedEntry staged, decode_record(rec.subspan(4, n)));
+  in_.consume(4 + n);
+  return std::optional<StagedEntry>(std::move(staged));
+}
+
+Status Staging::for_each_entry(const std::function<Status(const StagedEntry&)>& fn) const {
+  OSIER_ASSIGN_OR_RETURN(EntryReader reader, entries());
   for (;;) {
-    OSIER_ASSIGN_OR_RETURN(ByteView head, in.peek(4));
-    if (head.empty()) return Status::ok();
-    if (head.size() < 4) return error(ErrorCode::kCorrupt, "drop staging: truncated record");
-    const std::size_t n = (std::size_t{head[0]} << 24) | (std::size_t{head[1]} << 16) |
-                          (std::size_t{head[2]} << 8) | head[3];
-    OSIER_ASSIGN_OR_RETURN(ByteView rec, in.peek(4 + n));
-    if (rec.size() < 4 + n) return error(ErrorCode::kCorrupt, "drop staging: truncated record");
-    OSIER_ASSIGN_OR_RETURN(StagedEntry staged, decode_record(rec.subspan(4, n)));
-    in.consume(4 + n);
-    OSIER_RETURN_IF_ERROR(fn(staged));
+    OSIER_ASSIGN_OR_RETURN(std::optional<StagedEntry> staged, reader.next());
+    if (!staged) return Status::ok();
+    OSIER_RETURN_IF_ERROR(fn(*staged));
   }
 }
 

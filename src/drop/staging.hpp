@@ -12,6 +12,7 @@
 
 #include "crypto/bab_hash.hpp"
 #include "drop/byte_io.hpp"
+#include "drop/drop_input.hpp"
 #include "store/payload_files.hpp"
 #include "store/types.hpp"
 
@@ -46,7 +47,19 @@ class Staging {
   // Ends the writing phase.
   Status seal();
 
-  // Reads the staged entries back, in order.
+  // Reads the staged entries back, in order, one at a time.
+  class EntryReader {
+   public:
+    // The next staged entry; nullopt after the last.
+    Result<std::optional<StagedEntry>> next();
+
+   private:
+    friend class Staging;
+    explicit EntryReader(std::unique_ptr<File> file);
+    std::unique_ptr<File> file_;  // where in_ reads from: stays put when the reader moves
+    DropInput in_;
+  };
+  Result<EntryReader> entries() const;
   Status for_each_entry(const std::function<Status(const StagedEntry&)>& fn) const;
   // Reads the staged payload bytes [offset, offset + length) in pieces.
   Status read_payload(std::uint64_t offset, std::uint64_t length,

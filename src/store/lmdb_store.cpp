@@ -363,30 +363,119 @@ Result<PayloadState> LmdbStore::write_payload_prefix(const model::NamespaceId& n
   const model::Entry& entry = loc.entry.entry;
   fmt::PayloadRecord rec = std::move(loc.record);
   if (rec.held >= length) return PayloadState{entry.payload_length, rec.held};
-  const PayloadKey key = payload_key(entry);
-  const std::string file = payload_file(key);
-  Bytes inline_bytes;
-  if (rec.in_file) {
-    // The new prefix replaces the file only once verified; it starts with the bytes any shorter
-    // prefix held, so the record stays true at every step.
-    Status st = [&]() -> Status {
-      OSIER_ASSIGN_OR_RETURN(FileAppender out, FileAppender::create(file + ".tmp"));
-      return copy_prefix(entry, length, source, frontier, [&](ByteView b) { return out.write(b); });
-    }();
-    if (st) st = file_publish(file + ".tmp", file, options_.sync_commits);
-    if (!st) {
-      file_remove(file + ".tmp");
-      return st;
-    }
-  } else {
-    OSIER_RETURN_IF_ERROR(copy_prefix(entry, length, source, frontier, crypto::append_to(inline_bytes)));
-    rec.inline_bytes = std::move(inline_bytes);
-  }
+  OSIER_ASSIGN_OR_RETURN(Bytes inline_bytes, stage_prefix(entry, rec.in_file, length, source, frontier));
+  if (!rec.in_file) rec.inline_bytes = std::move(inline_bytes);
   rec.held = length;
   rec.frontier.assign(frontier.begin(), frontier.end());
+  const PayloadKey key = payload_key(entry);
   appenders_.erase(key);
   OSIER_RETURN_IF_ERROR(commit_payload(key, rec, EventKind::kPayloadAppended));
   return PayloadState{entry.payload_length, rec.held};
+}
+
+Result<Bytes> LmdbStore::stage_prefix(const model::Entry& entry, bool in_file, std::uint64_t length,
+                                      const PayloadSource& source,
+                                      std::span<const crypto::BabLabel> frontier) {
+  Bytes inline_bytes;
+  if (!in_file) {
+    OSIER_RETURN_IF_ERROR(copy_prefix(entry, length, source, frontier, crypto::append_to(inline_bytes)));
+    return inline_bytes;
+  }
+  // The new prefix replaces the file only once verified; it starts with the bytes any shorter
+  // prefix held, so the record stays true at every step.
+  const std::string file = payload_file(payload_key(entry));
+  Status st = [&]() -> Status {
+    OSIER_ASSIGN_OR_RETURN(FileAppender out, FileAppender::create(file + ".tmp"));
+    return copy_prefix(entry, length, source, frontier, [&](ByteView b) { return out.write(b); });
+  }();
+  if (st) st = file_publish(file + ".tmp", file, options_.sync_commits);
+  if (!st) {
+    file_remove(file + ".tmp");
+    return st;
+  }
+  return inline_bytes;
+}
+
+Result<ImportTotals> LmdbStore::import(const ImportSource& next, Trust trust) {
+  std::lock_guard lock(mu_);
+  ImportTotals totals;
+  std::vector<model::NamespaceId> touched;
+  std::vector<std::pair<PayloadKey, std::uint64_t>> staged;  // payload files published, held before
+  auto run = [&]() -> Status {
+    OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), false));
+    for (;;) {
+      OSIER_ASSIGN_OR_RETURN(std::optional<ImportItem> item, next());
+      if (!item) break;
+      OSIER_ASSIGN_OR_RETURN(IngestResult r, ingest_in(txn, item->entry, trust, touched));
+      switch (r.outcome) {
+        case IngestOutcome::kInserted: ++totals.inserted; break;
+        case IngestOutcome::kObsolete: ++totals.obsolete; break;
+        case IngestOutcome::kRejected: ++totals.rejected; continue;
+      }
+      if (item->payload_bytes > 0) {
+        OSIER_RETURN_IF_ERROR(import_payload(txn, *item, touched, staged, totals));
+      }
+    }
+    return finish_write(txn, touched);
+  };
+  Status st = run();
+  if (!st) {
+    abandon(touched);
+    unstage(staged);
+    return st;
+  }
+  for (const auto& [key, held_before] : staged) appenders_.erase(key);
+  return totals;
+}
+
+Status LmdbStore::import_payload(Txn& txn, const ImportItem& item,
+                                 std::vector<model::NamespaceId>& touched,
+                                 std::vector<std::pair<PayloadKey, std::uint64_t>>& staged,
+                                 ImportTotals& totals) {
+  const model::Entry& e = item.entry.entry;
+  // Only for this very entry, stored now (inserted, or there before), holding fewer bytes.
+  OSIER_ASSIGN_OR_RETURN(auto loc, locate(txn, e.namespace_id, e.subspace_id, e.path));
+  if (!loc || loc->entry.entry != e || loc->record.held >= item.payload_bytes) return Status::ok();
+  fmt::PayloadRecord rec = std::move(loc->record);
+  const PayloadKey key = payload_key(e);
+  const bool whole = item.payload_bytes == e.payload_length;
+  Result<Bytes> inline_bytes = whole ? stage_payload(e, rec.in_file, item.payload)
+                                     : stage_prefix(e, rec.in_file, item.payload_bytes,
+                                                    item.payload, item.frontier);
+  OSIER_RETURN_IF_ERROR(inline_bytes.is_ok() ? Status::ok() : inline_bytes.status());
+  if (rec.in_file) {
+    staged.emplace_back(key, rec.held);
+    // A payload dropped earlier in this transaction (its last entry pruned) has its files
+    // marked for removal after the commit; they are the new ones now.
+    const std::string file = payload_file(key);
+    std::erase_if(pending_removals_, [&](const std::string& f) { return f == file || f == file + ".obao"; });
+  } else {
+    rec.inline_bytes = std::move(*inline_bytes);
+  }
+  totals.payload_bytes += item.payload_bytes - rec.held;
+  ++(whole ? totals.payloads_completed : totals.prefixes_stored);
+  rec.held = item.payload_bytes;
+  rec.frontier = whole ? std::vector<crypto::BabLabel>{} : item.frontier;
+  OSIER_RETURN_IF_ERROR(txn.put(dbs_.payloads, key, fmt::encode_payload_record(rec)));
+  // Later items of this transaction see the entries' new available lengths; an abort drops the
+  // touched indexes, these among them.
+  std::vector<AvailableUpdate> updates;
+  OSIER_RETURN_IF_ERROR(log_payload_change(txn, key, rec.held, EventKind::kPayloadAppended,
+                                           nullptr, updates));
+  apply_updates(updates);
+  for (const AvailableUpdate& u : updates) touched.push_back(u.entry.namespace_id);
+  return Status::ok();
+}
+
+void LmdbStore::unstage(const std::vector<std::pair<PayloadKey, std::uint64_t>>& staged) {
+  // Files published for payloads whose records did not change: a payload held partially keeps
+  // its (longer, verified) data file, as its record only claims the old prefix; one held not at
+  // all loses it.
+  for (const auto& [key, held_before] : staged) {
+    const std::string file = payload_file(key);
+    file_remove(file + ".obao");
+    if (held_before == 0) file_remove(file);
+  }
 }
 
 Result<Bytes> LmdbStore::stage_payload(const model::Entry& entry, bool in_file,

@@ -54,6 +54,7 @@ class LmdbStore final : public Store {
   Result<IngestResult> ingest(const AuthorisedEntry& entry, Trust trust = Trust::kVerify) override;
   Result<std::vector<IngestResult>> ingest_batch(std::span<const AuthorisedEntry> entries,
                                                  Trust trust = Trust::kVerify) override;
+  Result<ImportTotals> import(const ImportSource& next, Trust trust = Trust::kVerify) override;
   Result<IngestResult> ingest_with_payload(const AuthorisedEntry& entry, const PayloadSource& source,
                                            Trust trust = Trust::kVerify) override;
   Result<std::optional<LengthyAuthorisedEntry>> get(const model::NamespaceId& namespace_id,
@@ -167,6 +168,17 @@ class LmdbStore final : public Store {
   // only once verified, so any held prefix stays intact; an inline one is returned. On failure
   // nothing is left behind.
   Result<Bytes> stage_payload(const model::Entry& entry, bool in_file, const PayloadSource& source);
+  // The same for a verified prefix with its frontier (store/payload_prefix.hpp): a file
+  // payload's prefix replaces the data file once verified.
+  Result<Bytes> stage_prefix(const model::Entry& entry, bool in_file, std::uint64_t length,
+                             const PayloadSource& source, std::span<const crypto::BabLabel> frontier);
+  // import(): stores an item's payload bytes in the open transaction, noting published files.
+  Status import_payload(lmdb::Txn& txn, const ImportItem& item,
+                        std::vector<model::NamespaceId>& touched,
+                        std::vector<std::pair<PayloadKey, std::uint64_t>>& staged,
+                        ImportTotals& totals);
+  // Takes back files import_payload published, after an abort.
+  void unstage(const std::vector<std::pair<PayloadKey, std::uint64_t>>& staged);
   // Writes the outboard file of a complete file payload.
   Status build_outboard_file(const PayloadKey& key);
   void sweep_payload_files();

@@ -153,6 +153,53 @@ Result<IngestResult> MemoryStore::ingest_with_payload(const AuthorisedEntry& ae,
   return ingest_locked(ae, Trust::kAlreadyVerified, &whole);
 }
 
+Result<ImportTotals> MemoryStore::import(const ImportSource& next, Trust trust) {
+  std::lock_guard lock(mu_);
+  // Everything that can fail happens first — reading the items and verifying their payload
+  // bytes — so that applying them cannot fail halfway.
+  struct Read {
+    ImportItem item;
+    Payload payload;
+  };
+  std::vector<Read> items;
+  for (;;) {
+    OSIER_ASSIGN_OR_RETURN(std::optional<ImportItem> item, next());
+    if (!item) break;
+    Read r{std::move(*item), {}};
+    const model::Entry& e = r.item.entry.entry;
+    if (r.item.payload_bytes == e.payload_length && e.payload_length > 0) {
+      OSIER_ASSIGN_OR_RETURN(r.payload, read_whole_payload(e, r.item.payload));
+    } else if (r.item.payload_bytes > 0) {
+      OSIER_RETURN_IF_ERROR(copy_prefix(e, r.item.payload_bytes, r.item.payload, r.item.frontier,
+                                        crypto::append_to(r.payload.data)));
+      r.payload.frontier = r.item.frontier;
+    }
+    items.push_back(std::move(r));
+  }
+  ImportTotals totals;
+  for (Read& r : items) {
+    const model::Entry& e = r.item.entry.entry;
+    const IngestResult res = ingest_locked(r.item.entry, trust);
+    switch (res.outcome) {
+      case IngestOutcome::kInserted: ++totals.inserted; break;
+      case IngestOutcome::kObsolete: ++totals.obsolete; break;
+      case IngestOutcome::kRejected: ++totals.rejected; continue;
+    }
+    const IndexItem* stored = find_item(e.namespace_id, e.subspace_id, e.path);
+    if (r.item.payload_bytes == 0 || !stored || stored->entry != e) continue;
+    Payload& payload = payloads_[payload_key(e)];
+    if (payload.data.size() >= r.payload.data.size()) continue;
+    totals.payload_bytes += r.payload.data.size() - payload.data.size();
+    ++(r.payload.outboard ? totals.payloads_completed : totals.prefixes_stored);
+    payload.data = std::move(r.payload.data);
+    payload.outboard = std::move(r.payload.outboard);
+    payload.frontier = std::move(r.payload.frontier);
+    payload.appender.reset();
+    payload_grew(payload, EventKind::kPayloadAppended);
+  }
+  return totals;
+}
+
 Result<PayloadState> MemoryStore::write_payload(const model::NamespaceId& ns,
                                                 const model::SubspaceId& subspace,
                                                 const model::Path& path,

@@ -25,6 +25,7 @@ class MemoryStore final : public Store {
   Result<IngestResult> ingest(const AuthorisedEntry& entry, Trust trust = Trust::kVerify) override;
   Result<std::vector<IngestResult>> ingest_batch(std::span<const AuthorisedEntry> entries,
                                                  Trust trust = Trust::kVerify) override;
+  Result<ImportTotals> import(const ImportSource& next, Trust trust = Trust::kVerify) override;
   Result<IngestResult> ingest_with_payload(const AuthorisedEntry& entry, const PayloadSource& source,
                                            Trust trust = Trust::kVerify) override;
   Result<std::optional<LengthyAuthorisedEntry>> get(const model::NamespaceId& namespace_id,

@@ -59,6 +59,15 @@ class Store {
                                                    const PayloadSource& source,
                                                    Trust trust = Trust::kVerify) = 0;
 
+  // Applies a stream of items as ONE change: each entry is ingested in order (pruning what it
+  // prunes), then its payload bytes, if any, are stored when that very entry is stored and the
+  // store holds fewer of them (checked as write_payload and write_payload_prefix check them).
+  // Refused entries are counted, not errors. On any error — a failing source, payload bytes
+  // that do not verify, I/O, a full disk or map — nothing changes at all. Memory stays bounded
+  // by one item in LmdbStore (one write transaction); MemoryStore holds the items' payloads
+  // until it applies them.
+  virtual Result<ImportTotals> import(const ImportSource& next, Trust trust = Trust::kVerify) = 0;
+
   virtual Result<std::optional<LengthyAuthorisedEntry>> get(const model::NamespaceId& namespace_id,
                                                             const model::SubspaceId& subspace,
                                                             const model::Path& path) = 0;

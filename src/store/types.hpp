@@ -4,10 +4,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "base/bytes.hpp"
 #include "base/status.hpp"
+#include "crypto/bab_hash.hpp"
 #include "model/entry.hpp"
 #include "store/fingerprint.hpp"
 
@@ -85,6 +88,29 @@ struct PayloadState {
 
 // Supplies raw payload bytes piece by piece; an empty view ends the input.
 using PayloadSource = std::function<Result<ByteView>()>;
+
+// One item of a bulk import (Store::import): an entry, and payload bytes for it if any — the
+// whole payload, or a verified prefix of whole chunks with its frontier (the labels of the
+// chunks not held, crypto/bab_prefix.hpp).
+struct ImportItem {
+  AuthorisedEntry entry;
+  std::uint64_t payload_bytes = 0;  // how many leading payload bytes `payload` yields (0: none)
+  PayloadSource payload;
+  std::vector<crypto::BabLabel> frontier;  // for a prefix
+};
+// Yields the next item, or nullopt at the end. A store reads an item's payload (or not: when
+// its entry ends up not stored, it may skip it) before it asks for the next item.
+using ImportSource = std::function<Result<std::optional<ImportItem>>()>;
+
+// What a bulk import did.
+struct ImportTotals {
+  std::uint64_t inserted = 0;
+  std::uint64_t obsolete = 0;
+  std::uint64_t rejected = 0;
+  std::uint64_t payloads_completed = 0;  // payloads the store now holds whole, and did not
+  std::uint64_t prefixes_stored = 0;     // payloads of which it now holds a longer prefix
+  std::uint64_t payload_bytes = 0;       // bytes those added
+};
 // Receives bytes in order; a failed Status stops the producer.
 using ByteSink = std::function<Status(ByteView)>;
 

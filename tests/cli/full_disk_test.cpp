@@ -320,14 +320,9 @@ TEST_F(FullDisk, DropImportLmdbCommitHitsTheLimit) {
   ok({"drop", "import", second});
 }
 
-// DISABLED: a known gap. An import of more than 512 entries ingests them in several store
-// transactions (drop_reader.cpp, kEntryBatch), then writes the payloads one transaction each;
-// when a later transaction fails (here the second or third batch: LMDB needs ~1.1 KiB of data
-// file per entry), the batches before it stay committed: the store holds part of the drop. Making the
-// whole import one transaction without holding it in memory needs a Store API for it. Also,
-// LMDB reports a write cut short at the limit (as on a really full disk) as "Input/output
-// error", not as a full disk (store/lmdb_env.cpp).
-TEST_F(FullDisk, DISABLED_DropImportOfManyBatchesFailingLateChangesNothing) {
+// An import of many entries (and payloads) fails late, in the store's commit: everything of it
+// is one store change (Store::import), so none of it stays.
+TEST_F(FullDisk, DropImportOfManyEntriesFailingLateChangesNothing) {
   ok({"init"});
   ok({"drop", "import", entries_drop("first.drop", "first", 100, 16000)});
   const HomeState before = state();

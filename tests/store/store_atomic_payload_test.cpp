@@ -1,5 +1,5 @@
-// Store::ingest_with_payload (both stores): an entry goes in together with its whole payload or
-// not at all. Successes (small, large, empty, deduplicated, completing a partial payload) leave
+// Store::ingest_with_payload and Store::import (both stores): an entry goes in together with its
+// whole payload or not at all, and an import as a whole or not at all. Successes (small, large, empty, deduplicated, completing a partial payload) leave
 // the entry complete, readable and servable; every failure (source error, wrong bytes, too many,
 // too few, full map) leaves the store exactly as it was, including the entries the new one would
 // have pruned; obsolete and rejected entries cost no reads.
@@ -11,6 +11,7 @@
 #include <type_traits>
 
 #include "crypto/bab_outboard.hpp"
+#include "crypto/bab_prefix.hpp"
 #include "crypto/bab_stream.hpp"
 #include "crypto/bab_verifier.hpp"
 #include "crypto/william3.hpp"
@@ -432,7 +433,118 @@ TYPED_TEST_P(StoreAtomicPayloads, OverwriteCompletesItsOwnPartialPayload) {
   EXPECT_TRUE(this->store().check());
 }
 
-REGISTER_TYPED_TEST_SUITE_P(StoreAtomicPayloads, StoresEntryAndPayloadTogether,
+// ---- Store::import: many entries and payloads as one change.
+
+// Items from a list; sources hand out their payload bytes.
+struct ImportList {
+  struct Item {
+    AuthorisedEntry entry;
+    Bytes payload;                 // the bytes to import (all, a prefix, or none)
+    std::vector<crypto::BabLabel> frontier;
+    std::optional<std::size_t> fail_after;  // the payload source fails after this many bytes
+  };
+  std::vector<Item> items;
+  std::size_t next_item = 0;
+  std::optional<std::size_t> fail_at_item;  // the item source itself fails here
+
+  ImportSource source() {
+    return [this]() -> Result<std::optional<ImportItem>> {
+      if (fail_at_item && next_item == *fail_at_item) return error(ErrorCode::kIo, "staging unreadable");
+      if (next_item == items.size()) return std::optional<ImportItem>();
+      Item& it = items[next_item++];
+      auto src = std::make_shared<CountingSource>(it.payload, 4096, it.fail_after);
+      ImportItem out{it.entry, it.payload.size(), [src, f = src->source()]() { return f(); },
+                     it.frontier};
+      return std::optional<ImportItem>(std::move(out));
+    };
+  }
+};
+
+// The labels of the chunks after the first `held` (of 1024 bytes), from the whole payload.
+std::vector<crypto::BabLabel> frontier_of(const Bytes& payload, std::uint64_t held_chunks) {
+  const crypto::BabGeometry geo(payload.size(), kPayloadChunk);
+  std::vector<crypto::BabLabel> out;
+  for (const crypto::BabNode& n : crypto::bab_frontier(geo, held_chunks)) {
+    out.push_back(crypto::william3_bab().hash_subtree(
+        ByteView(payload).subspan(geo.byte_begin(n), geo.byte_len(n)), false));
+  }
+  return out;
+}
+
+TYPED_TEST_P(StoreAtomicPayloads, ImportAppliesEntriesAndPayloadsTogether) {
+  this->seed();
+  const Bytes big = random_bytes(100 * kPayloadChunk + 3, 50);
+  const Bytes shared = random_bytes(kLarge, 51);
+  ImportList list;
+  // A prefix of a large payload; a complete small one; one without bytes; a payload stored for
+  // an entry that a later item prunes, then needed again by another entry (its files must
+  // survive the pruning's clean-up).
+  list.items.push_back({entry_at({"new", "big"}, big, 6), Bytes(big.begin(), big.begin() + 30 * kPayloadChunk),
+                        frontier_of(big, 30), {}});
+  list.items.push_back({entry_at({"new", "small"}, this->keep_x_, 6), this->keep_x_, {}, {}});
+  list.items.push_back({entry_at({"new", "bare"}, big, 7), {}, {}, {}});
+  list.items.push_back({entry_at({"gone", "x"}, shared, 6), shared, {}, {}});
+  list.items.push_back({entry_at({"gone"}, {}, 9), {}, {}, {}});
+  list.items.push_back({entry_at({"again"}, shared, 6), shared, {}, {}});
+  auto totals = this->store().import(list.source(), Trust::kAlreadyVerified);
+  ASSERT_TRUE(totals) << totals.status().to_string();
+  EXPECT_EQ(totals->inserted, 6u);
+  EXPECT_EQ(totals->prefixes_stored, 1u);
+  EXPECT_EQ(totals->payloads_completed, 2u);  // keep_x_ was held complete already
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_EQ(this->state(list.items[0].entry).held, 30 * kPayloadChunk);
+    EXPECT_TRUE(this->state(list.items[1].entry).complete());
+    EXPECT_EQ(this->state(list.items[2].entry).held, 30 * kPayloadChunk);  // shares big's prefix
+    EXPECT_FALSE(this->store().payload_state(test_namespace(), list.items[3].entry.entry.subspace_id,
+                                             list.items[3].entry.entry.path).value());
+    EXPECT_EQ(this->read(list.items[5].entry), shared);
+    this->expect_servable(list.items[5].entry, shared);
+    EXPECT_TRUE(this->store().check());
+    this->reopen();
+  }
+  // Importing the same again changes nothing.
+  const Snapshot before = this->snapshot();
+  list.next_item = 0;
+  auto again = this->store().import(list.source(), Trust::kAlreadyVerified);
+  ASSERT_TRUE(again) << again.status().to_string();
+  EXPECT_EQ(again->inserted, 0u);
+  EXPECT_EQ(again->payloads_completed + again->prefixes_stored, 0u);
+  EXPECT_EQ(this->snapshot(), before);
+}
+
+TYPED_TEST_P(StoreAtomicPayloads, ImportThatFailsAnywhereChangesNothing) {
+  this->seed();
+  const Bytes big = random_bytes(100 * kPayloadChunk, 60);
+  const Bytes other = random_bytes(50 * kPayloadChunk, 61);
+  auto fill = [&](ImportList& list) {
+    list.items.push_back({entry_at({"docs"}, {}, 9), {}, {}, {}});  // prunes /docs/a and /docs/b
+    list.items.push_back({entry_at({"n", "1"}, big, 6), big, {}, {}});
+    list.items.push_back({entry_at({"n", "2"}, other, 6), Bytes(other.begin(), other.begin() + 10 * kPayloadChunk),
+                          frontier_of(other, 10), {}});
+    list.items.push_back({entry_at({"n", "3"}, this->docs_a_, 6), this->docs_a_, {}, {}});
+  };
+  const Snapshot before = this->snapshot();
+  for (int how = 0; how < 5; ++how) {
+    ImportList list;
+    fill(list);
+    switch (how) {
+      case 0: list.fail_at_item = 3; break;                    // the item source fails late
+      case 1: list.items[3].fail_after = 1000; break;          // a payload source fails
+      case 2: list.items[3].payload[5] ^= 1; break;            // payload bytes that do not verify
+      case 3: list.items[2].frontier[0][0] ^= 1; break;        // a prefix's labels that do not
+      case 4: list.items[1].payload.pop_back(); list.items[1].entry.entry.payload_length = big.size(); break;
+    }
+    auto r = this->store().import(list.source(), Trust::kAlreadyVerified);
+    ASSERT_FALSE(r) << how;
+    EXPECT_EQ(this->snapshot(), before) << how;
+    EXPECT_TRUE(this->store().check()) << how;
+    this->reopen();
+    EXPECT_EQ(this->snapshot(), before) << how;
+  }
+}
+
+REGISTER_TYPED_TEST_SUITE_P(StoreAtomicPayloads, ImportAppliesEntriesAndPayloadsTogether,
+                            ImportThatFailsAnywhereChangesNothing, StoresEntryAndPayloadTogether,
                             FailingSourceLeavesTheStoreAsItWas,
                             WrongBytesTooManyOrTooFewLeaveTheStoreAsItWas,
                             ObsoleteEntryStoresNothingAndReadsNothing,
