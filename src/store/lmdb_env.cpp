@@ -1,5 +1,12 @@
 #include "store/lmdb_env.hpp"
 
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <cerrno>
+#include <cstdint>
+
 namespace osier::store::lmdb {
 
 Status status_of(int rc, const std::string& what) {
@@ -26,10 +33,37 @@ Result<Txn> Txn::begin(MDB_env* env, bool read_only) {
   return Txn(t);
 }
 
+namespace {
+
+// LMDB reports a write cut short — how a full disk or a file size limit often shows — as EIO.
+// Tells those apart from a failing device where the file system says so.
+Status explain_io_error(MDB_env* env, Status st) {
+  const char* dir = nullptr;
+  if (env == nullptr || mdb_env_get_path(env, &dir) != MDB_SUCCESS || dir == nullptr) return st;
+  struct statvfs fs{};
+  if (::statvfs(dir, &fs) == 0 && static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize < (std::uint64_t{1} << 20)) {
+    return error(ErrorCode::kOutOfRange, st.message() + ": disk full (no space left on device)");
+  }
+  struct rlimit limit{};
+  struct stat data{};
+  const std::string file = std::string(dir) + "/data.mdb";
+  if (::getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+      ::stat(file.c_str(), &data) == 0 && static_cast<rlim_t>(data.st_size) >= limit.rlim_cur) {
+    return error(ErrorCode::kOutOfRange, st.message() + ": disk full (file size limit reached)");
+  }
+  return st;
+}
+
+}  // namespace
+
 Status Txn::commit() {
   MDB_txn* t = txn_;
   txn_ = nullptr;  // commit frees the transaction whether or not it succeeds
-  return status_of(mdb_txn_commit(t), "commit");
+  MDB_env* env = mdb_txn_env(t);
+  const int rc = mdb_txn_commit(t);
+  Status st = status_of(rc, "commit");
+  if (rc == EIO) return explain_io_error(env, std::move(st));
+  return st;
 }
 
 Result<std::optional<ByteView>> Txn::get(MDB_dbi dbi, ByteView key) const {
