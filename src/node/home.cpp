@@ -1,6 +1,7 @@
 #include "node/home.hpp"
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "node/files.hpp"
 #include "store/lmdb_store.hpp"
@@ -25,6 +26,14 @@ Result<HomePaths> resolve_home(const std::string& explicit_dir) {
 
 Result<std::vector<std::string>> init_home(const HomePaths& home) {
   std::vector<std::string> created;
+  // What this call made, to take back if a later step fails (a full disk, say): a failed init
+  // leaves no half-made home behind. Removed deepest first; the store's files go with its dir.
+  std::vector<std::string> made_paths;
+  auto undo = [&](Status st) {
+    std::error_code ec;
+    for (auto it = made_paths.rbegin(); it != made_paths.rend(); ++it) std::filesystem::remove_all(*it, ec);
+    return st;
+  };
   struct Dir {
     std::string path;
     unsigned mode;
@@ -33,17 +42,29 @@ Result<std::vector<std::string>> init_home(const HomePaths& home) {
                       {home.caps(), 0755}, {home.config(), 0755}, {home.tmp(), 0700}};
   for (const Dir& d : dirs) {
     bool made = false;
-    OSIER_RETURN_IF_ERROR(make_dir(d.path, d.mode, &made));
-    if (made) created.push_back(d.path + "/");
+    if (Status st = make_dir(d.path, d.mode, &made); !st) return undo(st);
+    if (made) {
+      created.push_back(d.path + "/");
+      made_paths.push_back(d.path);
+    }
   }
   if (!file_exists(home.aliases())) {
-    OSIER_RETURN_IF_ERROR(write_file_atomic(home.aliases(), as_bytes("{}\n"), 0644));
+    if (Status st = write_file_atomic(home.aliases(), as_bytes("{}\n"), 0644); !st) return undo(st);
     created.push_back(home.aliases());
+    made_paths.push_back(home.aliases());
   }
   const bool new_store = !file_exists(home.store() + "/data.mdb");
   // Opening creates the store's files; closing right away leaves an empty, valid store.
-  OSIER_ASSIGN_OR_RETURN(auto store, store::LmdbStore::open(home.store()));
-  store.reset();
+  auto store = store::LmdbStore::open(home.store());
+  if (!store) {
+    if (new_store) {
+      std::error_code ec;
+      for (const char* f : {"/data.mdb", "/lock.mdb"}) std::filesystem::remove(home.store() + f, ec);
+      std::filesystem::remove_all(home.store() + "/payloads", ec);
+    }
+    return undo(store.status());
+  }
+  store->reset();
   if (new_store) created.push_back(home.store() + "/ (an empty LMDB store)");
   return created;
 }

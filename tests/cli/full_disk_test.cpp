@@ -271,10 +271,12 @@ TEST_F(FullDisk, GetOutputHitsTheLimit) {
 
 TEST_F(FullDisk, InitThenInitAgain) {
   // The first file init writes (config/aliases, 3 bytes) already fails.
+  ASSERT_FALSE(fs::exists(home_));
   fails_full({"init"}, 1);
-  EXPECT_FALSE(fs::exists(home_ + "/config/aliases"));
+  EXPECT_FALSE(fs::exists(home_)) << "a failed init leaves no half-made home";
   // The aliases fit, the LMDB store does not.
   fails_full({"init"}, 4 * kKiB);
+  EXPECT_FALSE(fs::exists(home_)) << "a failed init leaves no half-made home";
   // A later init without the limit makes a working home.
   ok({"init"});
   ok({"id", "new", "alice"});
