@@ -8,14 +8,16 @@ if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   target_compile_options(osier_warnings INTERFACE -Wno-error=array-bounds -Wno-error=stringop-overflow)
 endif()
 
-if(OSIER_SANITIZE)
+if(OSIER_SANITIZE OR OSIER_BUILD_FUZZ)
   add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
   add_link_options(-fsanitize=address,undefined)
 endif()
 if(OSIER_BUILD_FUZZ)
-  # Instrument all project code for coverage; the fuzzer main is linked only into fuzz targets.
-  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined)
-  add_link_options(-fsanitize=address,undefined)
+  # libFuzzer's coverage instrumentation for all project code, so that one build (build-san/,
+  # see scripts/san_build.sh) serves both the tests and the fuzz targets. Only fuzz targets link
+  # libFuzzer (and its main); in the test programs the coverage callbacks resolve to the
+  # sanitizer runtime's no-op defaults and gtest_main stays their main.
+  add_compile_options(-fsanitize=fuzzer-no-link)
 endif()
 
 # osier_layer(NAME DEPS...) — a static library osier_NAME made of src/NAME/*.cpp.
