@@ -6,7 +6,8 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
-  clang lld libclang-rt-14-dev          # fuzzing (libFuzzer) and sanitizer builds
+  clang lld libclang-rt-14-dev          # fuzzing (libFuzzer) and sanitizer builds (LSan too)
+  llvm                                  # llvm-symbolizer: file:line in sanitizer reports
   libsodium-dev                         # Ed25519, AEAD, randomness, secure memory
   liblmdb-dev                           # the embedded store
   libasio-dev                           # networking
