@@ -1,6 +1,7 @@
 #include "drop/drop_reader.hpp"
 
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "base/compact_u64.hpp"
@@ -9,7 +10,9 @@
 #include "drop/drop_codec.hpp"
 #include "drop/drop_input.hpp"
 #include "drop/staging.hpp"
+#include "drop/token_check_pool.hpp"
 #include "drop/willow25_defaults.hpp"
+#include "model/ids.hpp"
 #include "store/authoriser.hpp"
 #include "store/payload.hpp"
 
@@ -23,6 +26,10 @@ constexpr std::uint64_t kMaxGroupBytes = std::uint64_t{1} << 20;
 constexpr std::size_t kEntryBatch = 512;
 // Verified labels kept per entry between prunes (each ~100 bytes).
 constexpr std::size_t kMaxCachedLabels = 4096;
+// Entries whose tokens are checked together on the pool's threads, and a cap on their rough
+// size in memory (a batch being checked and one being filled are held at a time).
+constexpr std::size_t kTokenBatch = 256;
+constexpr std::size_t kMaxTokenBatchBytes = std::size_t{8} << 20;
 
 Status corrupt(std::uint64_t at, const std::string& what) {
   return error(ErrorCode::kInvalidEncoding,
@@ -32,6 +39,25 @@ Status corrupt(std::uint64_t at, const std::string& what) {
 Status truncated(std::uint64_t at, const std::string& what) {
   return error(ErrorCode::kIncomplete,
                "truncated drop: it ends at byte " + std::to_string(at) + " " + what);
+}
+
+Status not_authorised(std::uint64_t index, const Status& why) {
+  return error(ErrorCode::kVerification,
+               "drop: entry " + std::to_string(index) + " is not authorised: " + why.message());
+}
+
+// A token check's worker threads next to the thread that decodes: none on one core.
+unsigned token_check_threads() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n <= 1 ? 0 : n - 1;
+}
+
+// Roughly what an entry and its token take in memory (paths may be far longer than their
+// relative encoding in the drop).
+std::size_t token_item_bytes(const EntryHeader& h, std::size_t header_bytes) {
+  constexpr std::size_t kPerDelegation = 2 * model::kMaxPathLength + 256;
+  return header_bytes + 256 + h.entry.path.total_length() +
+         h.token.capability.delegations().size() * kPerDelegation;
 }
 
 // Bytes in the stream `opts` describes (the verifier needs exactly them; the drop delimits
@@ -60,9 +86,26 @@ class Verifier {
   Verifier(const ByteSource& source, const ImportOptions& options, Staging* staging)
       : in_(source, std::max<std::size_t>(options.max_entry_header_bytes, 64)),
         options_(options),
-        staging_(staging) {}
+        staging_(staging) {
+    if (const unsigned threads = token_check_threads(); threads > 0) {
+      pool_ = std::make_unique<TokenCheckPool>(threads);
+    }
+  }
 
+  // Tokens are checked in batches on the pool while decoding goes on, so an entry's payload
+  // may be read before its token is checked. The error reported is still the first in drop
+  // order: an entry's token check comes before anything that fails later in the drop.
   Result<ImportStats> run() {
+    const Status read = read_entries();
+    OSIER_RETURN_IF_ERROR(settle_tokens());
+    OSIER_RETURN_IF_ERROR(read);
+    stats_.drop_bytes = in_.position();
+    if (staging_ != nullptr) OSIER_RETURN_IF_ERROR(staging_->seal());
+    return stats_;
+  }
+
+ private:
+  Status read_entries() {
     model::Entry prev_entry = initial_entry();
     meadowcap::MeadowcapAuthorisationToken prev_token = default_authorisation_token();
     for (;;) {
@@ -83,12 +126,49 @@ class Verifier {
       prev_entry = std::move(header.entry);
       prev_token = std::move(header.token);
     }
-    stats_.drop_bytes = in_.position();
-    if (staging_ != nullptr) OSIER_RETURN_IF_ERROR(staging_->seal());
-    return stats_;
+    return Status::ok();
   }
 
- private:
+  // Queues the entry's token for checking; hands the batch to the pool when it is full.
+  Status queue_token(const EntryHeader& header) {
+    if (batch_.empty()) batch_first_ = stats_.entries;
+    batch_.push_back({header.entry, header.token});
+    batch_bytes_ += token_item_bytes(header, last_header_bytes_);
+    if (batch_.size() < kTokenBatch && batch_bytes_ < kMaxTokenBatchBytes) return Status::ok();
+    return submit_batch();
+  }
+
+  // Hands the queued tokens to the pool once it has checked the earlier ones.
+  Status submit_batch() {
+    if (Status st = wait_tokens(); !st.is_ok()) {
+      batch_.clear();  // later entries: their tokens do not matter any more
+      return st;
+    }
+    if (batch_.empty()) return Status::ok();
+    checking_first_ = batch_first_;
+    checking_ = true;
+    pool_->start(std::move(batch_));
+    batch_.clear();
+    batch_bytes_ = 0;
+    return Status::ok();
+  }
+
+  // Waits for the batch the pool is checking.
+  Status wait_tokens() {
+    if (!checking_) return Status::ok();
+    checking_ = false;
+    std::optional<TokenCheckPool::Failure> failed = pool_->wait();
+    if (failed) return not_authorised(checking_first_ + failed->index, failed->status);
+    return Status::ok();
+  }
+
+  // Checks every token queued so far, in drop order.
+  Status settle_tokens() {
+    if (pool_ == nullptr) return Status::ok();
+    OSIER_RETURN_IF_ERROR(submit_batch());
+    return wait_tokens();
+  }
+
   // Decodes the next entry header, buffering more of the input until it fits (up to the cap).
   Result<EntryHeader> read_header(const model::Entry& prev_entry,
                                   const meadowcap::MeadowcapAuthorisationToken& prev_token) {
@@ -99,6 +179,7 @@ class Verifier {
       Decoder dec(avail);
       Result<EntryHeader> r = decode_entry_header(dec, prev_entry, prev_token);
       if (r.is_ok()) {
+        last_header_bytes_ = dec.position();
         in_.consume(dec.position());
         return r;
       }
@@ -125,12 +206,12 @@ class Verifier {
   Status entry(const EntryHeader& header) {
     const model::Entry& e = header.entry;
     const std::uint64_t at = in_.position();
-    // spec: meadowcap#meadowcap_is_authorised_write
-    Result<meadowcap::AuthorisedEntry> authorised = meadowcap::AuthorisedEntry::verify(e, header.token);
-    if (!authorised.is_ok()) {
-      return error(ErrorCode::kVerification, "drop: entry " + std::to_string(stats_.entries) +
-                                                 " is not authorised: " +
-                                                 authorised.status().message());
+    if (pool_ != nullptr) {
+      OSIER_RETURN_IF_ERROR(queue_token(header));
+    } else {
+      // spec: meadowcap#meadowcap_is_authorised_write
+      Status authorised = meadowcap::meadowcap_check_authorised_write(e, header.token);
+      if (!authorised.is_ok()) return not_authorised(stats_.entries, authorised);
     }
     std::optional<StagedPayload> staged;
     // Any slice of the empty payload would be of zero length (SPEC-NOTES "Drops").
@@ -362,6 +443,14 @@ class Verifier {
   Staging* staging_;
   ImportStats stats_;
   std::uint64_t last_report_ = 0;
+  std::size_t last_header_bytes_ = 0;
+  // Token checks: null on one core (each token is checked as its entry is read).
+  std::unique_ptr<TokenCheckPool> pool_;
+  std::vector<TokenCheckPool::Item> batch_;  // queued, not yet handed to the pool
+  std::uint64_t batch_first_ = 0;            // drop index of batch_[0]
+  std::size_t batch_bytes_ = 0;
+  bool checking_ = false;                    // the pool holds a batch
+  std::uint64_t checking_first_ = 0;         // drop index of its first entry
 };
 
 // The second pass: every staged entry with its staged payload bytes, in one store change
