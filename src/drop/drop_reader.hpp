@@ -21,7 +21,7 @@ struct ImportProgress {
   enum class Phase : std::uint8_t { kVerify, kIngest };
   Phase phase = Phase::kVerify;
   std::uint64_t drop_bytes = 0;     // verify: bytes of the drop read so far
-  std::uint64_t entries = 0;        // entries verified (verify) or ingested (ingest)
+  std::uint64_t entries = 0;        // entries read (verify: their tokens may be checked a batch or two later) or ingested
   std::uint64_t total_entries = 0;  // ingest: entries in the drop
 };
 using ImportProgressFn = std::function<void(const ImportProgress&)>;

@@ -1,5 +1,7 @@
 #include "drop/token_check_pool.hpp"
 
+#include <system_error>
+
 #include "crypto/sodium.hpp"
 
 namespace osier::drop {
@@ -23,7 +25,16 @@ void TokenCheckPool::start(std::vector<Item> batch) {
     // libsodium's one-time initialisation, before any worker verifies.
     crypto::ensure_sodium();
     workers_.reserve(threads_);
-    for (unsigned i = 0; i < threads_; ++i) workers_.emplace_back([this] { work(); });
+    for (unsigned i = 0; i < threads_; ++i) {
+      // A thread that cannot be started (resources exhausted) only means less help: wait()
+      // checks whatever no worker takes. std::thread reports that by throwing; nothing else
+      // here does.
+      try {
+        workers_.emplace_back([this] { work(); });
+      } catch (const std::system_error&) {
+        break;
+      }
+    }
   }
   {
     std::unique_lock<std::mutex> lock(mu_);
