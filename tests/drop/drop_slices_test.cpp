@@ -3,7 +3,10 @@
 // slices held.
 #include <gtest/gtest.h>
 
+#include <lmdb.h>
+
 #include "drop_fixture.hpp"
+#include "store/lmdb_format.hpp"
 
 namespace osier::drop::testing {
 namespace {
@@ -122,6 +125,83 @@ TYPED_TEST(DropSlices, PartialPayloadsTravelAsTheSlicesHeld) {
   EXPECT_EQ(snapshot(*target), before);
   EXPECT_EQ(export_all(*target), drop);
   ASSERT_TRUE(target->check());
+}
+
+}  // namespace
+}  // namespace osier::drop::testing
+
+namespace osier::drop::testing {
+namespace {
+
+// Rewrites every payload record of the LMDB store in `dir` without its frontier, as a
+// format 1 store (or a stream that did not carry the labels) leaves a partial payload.
+void drop_frontiers(const std::string& dir) {
+  MDB_env* env = nullptr;
+  ASSERT_EQ(mdb_env_create(&env), 0);
+  mdb_env_set_maxdbs(env, 8);
+  ASSERT_EQ(mdb_env_open(env, dir.c_str(), 0, 0600), 0);
+  MDB_txn* txn = nullptr;
+  ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
+  MDB_dbi payloads;
+  ASSERT_EQ(mdb_dbi_open(txn, "payloads", 0, &payloads), 0);
+  MDB_cursor* cur = nullptr;
+  ASSERT_EQ(mdb_cursor_open(txn, payloads, &cur), 0);
+  MDB_val k{}, v{};
+  std::vector<std::pair<Bytes, Bytes>> rewritten;
+  for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    auto rec = store::lmdb_format::decode_payload_record(
+        ByteView(static_cast<const std::uint8_t*>(v.mv_data), v.mv_size));
+    ASSERT_TRUE(rec);
+    rec->frontier.clear();
+    const auto* key = static_cast<const std::uint8_t*>(k.mv_data);
+    rewritten.emplace_back(Bytes(key, key + k.mv_size), store::lmdb_format::encode_payload_record(*rec));
+  }
+  mdb_cursor_close(cur);
+  for (auto& [key, value] : rewritten) {
+    MDB_val kv{key.size(), key.data()}, vv{value.size(), value.data()};
+    ASSERT_EQ(mdb_put(txn, payloads, &kv, &vv, 0), 0);
+  }
+  ASSERT_EQ(mdb_txn_commit(txn), 0);
+  mdb_env_close(env);
+}
+
+// A partial payload whose frontier the store does not know cannot be proven: it is exported
+// without slices (mode 00) and said so, and the drop stays valid.
+TEST(DropSlicesStrict, APartialPayloadWithoutItsFrontierGoesWithoutSlices) {
+  TempDir dir;
+  const std::string path = dir.path() + "/store";
+  store::LmdbStoreOptions opts;
+  opts.map_size = std::uint64_t{1} << 30;
+  const Bytes payload = pseudo_random_bytes(100 * kChunk, 24);
+  const auto ae = make_entry(user_key(5), model::Path::from_strings({"p"}).value(), 3, payload);
+  {
+    auto s = store::LmdbStore::open(path, opts).value();
+    put(*s, ae, payload, 40 * kChunk);
+    ASSERT_EQ(s->payload_state(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path).value()->held,
+              40 * kChunk);
+  }
+  drop_frontiers(path);
+  auto s = store::LmdbStore::open(path, opts).value();
+  ASSERT_TRUE(s->check());
+  Bytes stream;
+  crypto::BabStreamOptions slice;
+  slice.slice = crypto::BabSlice{0, 40};
+  EXPECT_EQ(s->serve_payload(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path, slice,
+                             memory_sink(stream))
+                .code(),
+            ErrorCode::kNotFound);
+  Bytes drop;
+  model::AreaOfInterest aoi;
+  aoi.area = model::Area::full();
+  auto stats = export_drop(*s, default_namespace_id(), aoi, memory_sink(drop));
+  ASSERT_TRUE(stats) << stats.status().to_string();
+  EXPECT_EQ(stats->partial_skipped, 1u);
+  EXPECT_EQ(stats->partial_payloads, 0u);
+  store::MemoryStore target;
+  auto imported = import_bytes(target, drop);
+  ASSERT_TRUE(imported) << imported.status().to_string();
+  EXPECT_EQ(imported->inserted, 1u);
+  EXPECT_EQ(target.payload_state(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path).value()->held, 0u);
 }
 
 }  // namespace
