@@ -3,10 +3,9 @@
 // slices held.
 #include <gtest/gtest.h>
 
-#include <lmdb.h>
-
 #include "drop_fixture.hpp"
 #include "store/lmdb_format.hpp"
+#include "support/raw_lmdb.hpp"
 
 namespace osier::drop::testing {
 namespace {
@@ -136,16 +135,10 @@ namespace {
 // Rewrites every payload record of the LMDB store in `dir` without its frontier, as a
 // format 1 store (or a stream that did not carry the labels) leaves a partial payload.
 void drop_frontiers(const std::string& dir) {
-  MDB_env* env = nullptr;
-  ASSERT_EQ(mdb_env_create(&env), 0);
-  mdb_env_set_maxdbs(env, 8);
-  ASSERT_EQ(mdb_env_open(env, dir.c_str(), 0, 0600), 0);
-  MDB_txn* txn = nullptr;
-  ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
-  MDB_dbi payloads;
-  ASSERT_EQ(mdb_dbi_open(txn, "payloads", 0, &payloads), 0);
+  osier::testing::RawLmdb raw(dir);
+  const MDB_dbi payloads = raw.db("payloads");
   MDB_cursor* cur = nullptr;
-  ASSERT_EQ(mdb_cursor_open(txn, payloads, &cur), 0);
+  ASSERT_EQ(mdb_cursor_open(raw.txn(), payloads, &cur), 0);
   MDB_val k{}, v{};
   std::vector<std::pair<Bytes, Bytes>> rewritten;
   for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -159,10 +152,9 @@ void drop_frontiers(const std::string& dir) {
   mdb_cursor_close(cur);
   for (auto& [key, value] : rewritten) {
     MDB_val kv{key.size(), key.data()}, vv{value.size(), value.data()};
-    ASSERT_EQ(mdb_put(txn, payloads, &kv, &vv, 0), 0);
+    ASSERT_EQ(mdb_put(raw.txn(), payloads, &kv, &vv, 0), 0);
   }
-  ASSERT_EQ(mdb_txn_commit(txn), 0);
-  mdb_env_close(env);
+  raw.commit();
 }
 
 // A partial payload whose frontier the store does not know cannot be proven: it is exported

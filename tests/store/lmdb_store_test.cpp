@@ -8,6 +8,7 @@
 #include "crypto/william3.hpp"
 
 #include "store/lmdb_store.hpp"
+#include "support/raw_lmdb.hpp"
 #include "store/store_factories.hpp"
 #include "store/store_random.hpp"
 
@@ -82,30 +83,23 @@ TEST(LmdbStore, LoadedIndexesAreBounded) {
 
 // Reads (and with `write`, first rewrites) the format version record, as another build would.
 std::uint32_t raw_format_version(const std::string& dir, std::optional<std::uint32_t> write = std::nullopt) {
-  MDB_env* env = nullptr;
-  EXPECT_EQ(mdb_env_create(&env), 0);
-  mdb_env_set_maxdbs(env, 8);
-  EXPECT_EQ(mdb_env_open(env, dir.c_str(), 0, 0600), 0);
-  MDB_txn* txn = nullptr;
-  EXPECT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
-  MDB_dbi meta;
-  EXPECT_EQ(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+  osier::testing::RawLmdb raw(dir);
+  const MDB_dbi meta = raw.db("meta");
   std::string k = "format_version";
   MDB_val kv{k.size(), k.data()};
   if (write) {
     std::uint8_t v[4] = {static_cast<std::uint8_t>(*write >> 24), static_cast<std::uint8_t>(*write >> 16),
                          static_cast<std::uint8_t>(*write >> 8), static_cast<std::uint8_t>(*write)};
     MDB_val vv{4, v};
-    EXPECT_EQ(mdb_put(txn, meta, &kv, &vv, 0), 0);
+    EXPECT_EQ(mdb_put(raw.txn(), meta, &kv, &vv, 0), 0);
   }
   MDB_val got{};
-  EXPECT_EQ(mdb_get(txn, meta, &kv, &got), 0);
+  EXPECT_EQ(mdb_get(raw.txn(), meta, &kv, &got), 0);
   std::uint32_t version = 0;
   for (std::size_t i = 0; i < got.mv_size && i < 4; ++i) {
     version = (version << 8) | static_cast<const std::uint8_t*>(got.mv_data)[i];
   }
-  EXPECT_EQ(mdb_txn_commit(txn), 0);
-  mdb_env_close(env);
+  raw.commit();
   return version;
 }
 
