@@ -23,7 +23,8 @@ namespace {
 constexpr std::size_t kInitialHeaderLookahead = 4096;
 // A 64-chunk group is 64 KiB plus labels; nothing legitimate buffers more.
 constexpr std::uint64_t kMaxGroupBytes = std::uint64_t{1} << 20;
-constexpr std::size_t kEntryBatch = 512;
+// The ingest phase reports progress every this many entries.
+constexpr std::size_t kProgressEvery = 512;
 // Verified labels kept per entry between prunes (each ~100 bytes).
 constexpr std::size_t kMaxCachedLabels = 4096;
 // Entries whose tokens are checked together on the pool's threads, and a cap on their rough
@@ -480,7 +481,7 @@ Status ingest(store::Store& store, const Staging& staging, const ImportOptions& 
   const store::ImportSource next = [&]() -> Result<std::optional<store::ImportItem>> {
     OSIER_ASSIGN_OR_RETURN(std::optional<StagedEntry> staged, reader.next());
     if (!staged) return std::optional<store::ImportItem>();
-    if (options.progress && ++prog.entries % kEntryBatch == 0) options.progress(prog);
+    if (options.progress && ++prog.entries % kProgressEvery == 0) options.progress(prog);
     store::ImportItem item{std::move(staged->authorised), 0, payload, {}};
     if (staged->payload) {
       item.payload_bytes = staged->payload->length;
