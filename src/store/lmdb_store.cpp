@@ -8,6 +8,8 @@
 #include <filesystem>
 
 #include "base/hex.hpp"
+#include "base/std_fds.hpp"
+#include "crypto/random.hpp"
 #include "store/ingest_plan.hpp"
 #include "store/payload_files.hpp"
 #include "store/payload_prefix.hpp"
@@ -116,49 +118,99 @@ Result<EntryIndex> load_index(const Txn& txn, const LmdbStore::Dbs& dbs,
 
 }  // namespace
 
+namespace {
+
+// Opens the named databases and checks (or, writable, creates and upgrades) the format version.
+// A read-only store needs everything present already.
+Status open_databases(Txn& txn, bool write, LmdbStore::Dbs& dbs, std::uint64_t& last_seq) {
+  for (auto [name, dbi] : {std::pair{"meta", &dbs.meta}, std::pair{"entries", &dbs.entries},
+                           std::pair{"payloads", &dbs.payloads}, std::pair{"refs", &dbs.refs},
+                           std::pair{"events", &dbs.events}}) {
+    const int rc = mdb_dbi_open(txn.get(), name, write ? MDB_CREATE : 0, dbi);
+    if (rc == MDB_NOTFOUND) return error(ErrorCode::kNotFound, std::string("store lacks its database ") + name);
+    OSIER_RETURN_IF_ERROR(lmdb::status_of(rc, std::string("open database ") + name));
+  }
+  if (write) {
+    OSIER_RETURN_IF_ERROR(check_version(txn, dbs.meta, dbs.entries));
+  } else {
+    OSIER_ASSIGN_OR_RETURN(auto have, txn.get(dbs.meta, as_bytes(kVersionKey)));
+    if (!have || have->size() != 4) return error(ErrorCode::kCorrupt, "store has no valid format version record");
+    const std::uint64_t version = get_be(*have);
+    if (version != 1 && version != LmdbStore::kFormatVersion) {
+      return error(ErrorCode::kCorrupt, "store format version " + std::to_string(version) + " is not supported");
+    }
+  }
+  OSIER_ASSIGN_OR_RETURN(auto v, txn.get(dbs.meta, as_bytes(kLastSeqKey)));
+  if (v) {
+    if (v->size() != 8) return error(ErrorCode::kCorrupt, "malformed event sequence record");
+    last_seq = get_be(*v);
+  }
+  return Status::ok();
+}
+
+// True when a writable open must write: a database is missing or the version is not current.
+bool needs_setup(MDB_env* env) {
+  auto txn = Txn::begin(env, true);
+  if (!txn) return true;
+  LmdbStore::Dbs dbs;
+  std::uint64_t seq = 0;
+  if (!open_databases(*txn, false, dbs, seq)) return true;
+  auto have = txn->get(dbs.meta, as_bytes(kVersionKey));
+  return !have || !*have || get_be(**have) != LmdbStore::kFormatVersion;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::string& dir,
                                                    LmdbStoreOptions options) {
-  OSIER_RETURN_IF_ERROR(make_dir(dir, options.create_if_missing));
+  if (!ensure_standard_fds()) {
+    return error(ErrorCode::kIo, "standard input, output or error is closed and /dev/null cannot be opened");
+  }
+  const bool write = !options.read_only;
+  OSIER_RETURN_IF_ERROR(make_dir(dir, write && options.create_if_missing));
   MDB_env* raw = nullptr;
   OSIER_RETURN_IF_ERROR(lmdb::status_of(mdb_env_create(&raw), "create environment"));
   lmdb::EnvPtr env(raw);
   OSIER_RETURN_IF_ERROR(lmdb::status_of(mdb_env_set_maxdbs(raw, 8), "set max dbs"));
   OSIER_RETURN_IF_ERROR(
       lmdb::status_of(mdb_env_set_mapsize(raw, options.map_size), "set map size"));
-  OSIER_RETURN_IF_ERROR(
-      lmdb::status_of(mdb_env_open(raw, dir.c_str(),
-                                   MDB_NOTLS | (options.sync_commits ? 0u : unsigned{MDB_NOSYNC}),
-                                   0600),
-                      "open " + dir));
+  unsigned flags = MDB_NOTLS;
+  if (!options.sync_commits) flags |= MDB_NOSYNC;
+  if (!write) flags |= MDB_RDONLY;
+  OSIER_RETURN_IF_ERROR(lmdb::status_of(mdb_env_open(raw, dir.c_str(), flags, 0600), "open " + dir));
+  std::optional<WriterLock> lock;
+  if (write) {
+    OSIER_RETURN_IF_ERROR(make_dir(dir + "/payloads", true));
+    OSIER_ASSIGN_OR_RETURN(WriterLock l, WriterLock::open(dir));
+    lock.emplace(std::move(l));
+  }
   Dbs dbs;
-  OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(raw, false));
-  for (auto [name, dbi] : {std::pair{"meta", &dbs.meta}, std::pair{"entries", &dbs.entries},
-                           std::pair{"payloads", &dbs.payloads}, std::pair{"refs", &dbs.refs},
-                           std::pair{"events", &dbs.events}}) {
-    OSIER_RETURN_IF_ERROR(lmdb::status_of(mdb_dbi_open(txn.get(), name, MDB_CREATE, dbi),
-                                          std::string("open database ") + name));
-  }
-  OSIER_RETURN_IF_ERROR(check_version(txn, dbs.meta, dbs.entries));
   std::uint64_t last_seq = 0;
-  {
-    OSIER_ASSIGN_OR_RETURN(auto v, txn.get(dbs.meta, as_bytes(kLastSeqKey)));
-    if (v) {
-      if (v->size() != 8) return error(ErrorCode::kCorrupt, "malformed event sequence record");
-      last_seq = get_be(*v);
-    }
+  if (write && needs_setup(raw)) {
+    // Creating or upgrading is a write like any other: under the writer lock.
+    OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, lock->acquire());
+    OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(raw, false));
+    OSIER_RETURN_IF_ERROR(open_databases(txn, true, dbs, last_seq));
+    OSIER_RETURN_IF_ERROR(txn.commit());
+  } else {
+    OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(raw, true));
+    OSIER_RETURN_IF_ERROR(open_databases(txn, false, dbs, last_seq));
+    OSIER_RETURN_IF_ERROR(txn.commit());  // keeps the database handles
   }
-  OSIER_RETURN_IF_ERROR(txn.commit());
   if (options.max_event_history == 0) options.max_event_history = 1;
-  OSIER_RETURN_IF_ERROR(make_dir(dir + "/payloads", true));
-  auto store = std::make_unique<LmdbStore>(PassKey{}, dir, std::move(options), std::move(env), dbs);
-  store->sweep_payload_files();
+  auto store = std::make_unique<LmdbStore>(PassKey{}, dir, std::move(options), std::move(env), dbs,
+                                           std::move(lock));
   store->last_seq_ = last_seq;
   return store;
 }
 
 LmdbStore::LmdbStore(PassKey, std::string dir, LmdbStoreOptions options, lmdb::EnvPtr env,
-                     Dbs dbs)
-    : dir_(std::move(dir)), options_(std::move(options)), env_(std::move(env)), dbs_(dbs) {}
+                     Dbs dbs, std::optional<WriterLock> writer_lock)
+    : dir_(std::move(dir)),
+      options_(std::move(options)),
+      env_(std::move(env)),
+      dbs_(dbs),
+      writer_lock_(std::move(writer_lock)) {}
 
 LmdbStore::~LmdbStore() = default;
 
@@ -192,31 +244,112 @@ Status LmdbStore::change_refcount(Txn& txn, const model::Entry& e, int delta) {
   return txn.put(dbs_.payloads, pk, fmt::encode_payload_record(r));
 }
 
-void LmdbStore::sweep_payload_files() {
-  // Files whose payload record is gone (a crash between commit and removal, or an unfinished
-  // local write) are removed at open.
+Result<std::vector<std::string>> LmdbStore::stray_payload_files(bool remove) {
+  // Files whose payload record is gone: a crash between publishing them and the commit that
+  // records them, or between a commit that drops a payload and the removal of its files.
+  // Removing them is safe only under the writer lock: no other writer is between those steps.
+  OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
+  std::vector<std::string> stray;
   std::error_code ec;
-  auto txn = Txn::begin(env_.get(), true);
-  if (!txn) return;
   for (std::filesystem::directory_iterator it(dir_ + "/payloads", ec), end; !ec && it != end;
        it.increment(ec)) {
     const std::string name = it->path().filename().string();
     auto key = from_hex(name.substr(0, 80));
     bool keep = false;
     if (key && key->size() == 40 && (name.size() == 80 || name.substr(80) == ".obao")) {
-      auto rec = txn->get(dbs_.payloads, *key);
-      if (rec && *rec) {
-        auto r = fmt::decode_payload_record(**rec);
+      OSIER_ASSIGN_OR_RETURN(auto rec, txn.get(dbs_.payloads, *key));
+      if (rec) {
+        auto r = fmt::decode_payload_record(*rec);
         keep = r && r->in_file;
       }
     }
-    if (!keep) std::filesystem::remove(it->path(), ec);
+    if (!keep) stray.push_back(it->path().string());
   }
+  if (ec) return error(ErrorCode::kIo, "cannot list " + dir_ + "/payloads: " + ec.message());
+  if (remove) {
+    for (const auto& path : stray) std::filesystem::remove(path, ec);
+  }
+  return stray;
+}
+
+Result<LmdbStore::Leftovers> LmdbStore::sweep() {
+  std::lock_guard lock(mu_);
+  if (!writer_lock_) return error(ErrorCode::kInvalidArgument, "the store is open read-only");
+  OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, writer_lock_->acquire());
+  Leftovers out;
+  out.staging_dirs = remove_dead_staging(dir_, staging_ ? staging_->dir() : std::string());
+  OSIER_ASSIGN_OR_RETURN(out.payload_files, stray_payload_files(true));
+  swept_ = true;
+  return out;
+}
+
+Result<LmdbStore::Leftovers> LmdbStore::leftovers() {
+  std::lock_guard lock(mu_);
+  Leftovers out;
+  out.staging_dirs = list_dead_staging(dir_);
+  OSIER_ASSIGN_OR_RETURN(out.payload_files, stray_payload_files(false));
+  return out;
+}
+
+Result<WriterLock::Held> LmdbStore::begin_write() {
+  if (!writer_lock_) return error(ErrorCode::kInvalidArgument, "the store is open read-only");
+  OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, writer_lock_->acquire());
+  if (!swept_) {
+    swept_ = true;
+    remove_dead_staging(dir_, staging_ ? staging_->dir() : std::string());
+    (void)stray_payload_files(true);  // a failure to list only leaves garbage for later
+  }
+  return held;
+}
+
+Status LmdbStore::ensure_staging() {
+  if (staging_) return Status::ok();
+  OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, begin_write());
+  OSIER_ASSIGN_OR_RETURN(StagingArea area, StagingArea::create(dir_));
+  staging_.emplace(std::move(area));
+  return Status::ok();
+}
+
+Status LmdbStore::sync_with_disk(const Txn& txn, bool write) {
+  // A read transaction sees the state as of its id; a write transaction the state as of the
+  // commit before it (its own id is the one it will commit as).
+  const std::uint64_t id = mdb_txn_id(txn.get());
+  const std::uint64_t as_of = write ? id - 1 : id;
+  if (as_of == index_as_of_) return Status::ok();
+  loaded_.clear();
+  last_used_.clear();
+  index_as_of_ = as_of;
+  OSIER_ASSIGN_OR_RETURN(auto v, txn.get(dbs_.meta, as_bytes(kLastSeqKey)));
+  if (v) {
+    if (v->size() != 8) return error(ErrorCode::kCorrupt, "malformed event sequence record");
+    last_seq_ = get_be(*v);
+  }
+  return Status::ok();
+}
+
+Result<Txn> LmdbStore::begin_txn(bool read_only) {
+  OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), read_only));
+  OSIER_RETURN_IF_ERROR(sync_with_disk(txn, !read_only));
+  return txn;
+}
+
+Status LmdbStore::publish(const Staged& staged, const PayloadKey& key) {
+  const std::string file = payload_file(key);
+  if (!staged.data.empty()) OSIER_RETURN_IF_ERROR(file_publish(staged.data, file, options_.sync_commits));
+  if (!staged.outboard.empty()) {
+    OSIER_RETURN_IF_ERROR(file_publish(staged.outboard, file + ".obao", options_.sync_commits));
+  }
+  return Status::ok();
+}
+
+void LmdbStore::discard(const Staged& staged) {
+  if (!staged.data.empty()) file_remove(staged.data);
+  if (!staged.outboard.empty()) file_remove(staged.outboard);
 }
 
 Result<std::size_t> LmdbStore::payload_count() {
   std::lock_guard lock(mu_);
-  OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
+  OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(true));
   MDB_stat st{};
   OSIER_RETURN_IF_ERROR(lmdb::status_of(mdb_stat(txn.get(), dbs_.payloads, &st), "stat"));
   return static_cast<std::size_t>(st.ms_entries);
@@ -238,7 +371,7 @@ Result<std::optional<LmdbStore::Located>> LmdbStore::locate(const Txn& txn,
 Result<LmdbStore::Located> LmdbStore::locate_stored(const model::NamespaceId& ns,
                                                     const model::SubspaceId& subspace,
                                                     const model::Path& path) {
-  OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
+  OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(true));
   auto loc = locate(txn, ns, subspace, path);
   if (!loc) return loc.status();
   if (!loc->has_value()) return error(ErrorCode::kNotFound, "no such entry");
@@ -284,11 +417,15 @@ void LmdbStore::apply_updates(const std::vector<AvailableUpdate>& updates) {
   }
 }
 
-Status LmdbStore::commit_payload(const PayloadKey& key, const fmt::PayloadRecord& record,
-                                 EventKind kind) {
+Status LmdbStore::commit_payload(const PayloadKey& key, EventKind kind, const RecordChange& change) {
   std::vector<AvailableUpdate> updates;
   auto run = [&]() -> Status {
-    OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), false));
+    OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(false));
+    OSIER_ASSIGN_OR_RETURN(auto have, txn.get(dbs_.payloads, key));
+    if (!have) return error(ErrorCode::kNotFound, "the payload is no longer stored");
+    OSIER_ASSIGN_OR_RETURN(fmt::PayloadRecord record, fmt::decode_payload_record(*have));
+    OSIER_ASSIGN_OR_RETURN(bool changed, change(record));
+    if (!changed) return Status::ok();
     OSIER_RETURN_IF_ERROR(txn.put(dbs_.payloads, key, fmt::encode_payload_record(record)));
     OSIER_RETURN_IF_ERROR(log_payload_change(txn, key, record.held, kind, nullptr, updates));
     return finish_write(txn, {});
@@ -304,30 +441,34 @@ Status LmdbStore::commit_payload(const PayloadKey& key, const fmt::PayloadRecord
 
 Status LmdbStore::build_outboard_file(const PayloadKey& key) {
   const std::string data = payload_file(key);
-  const std::string tmp = data + ".obao.tmp";
-  OSIER_ASSIGN_OR_RETURN(FileReader in, FileReader::open(data));
-  OSIER_ASSIGN_OR_RETURN(FileAppender out, FileAppender::create(tmp));
-  const std::uint64_t length = get_be(ByteView(key).subspan(32, 8));
-  crypto::BabOutboardBuilder builder([&](ByteView b) { return out.write(b); });
-  Bytes buf(std::size_t{1} << 16);
-  for (std::uint64_t off = 0; off < length;) {
-    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), length - off));
-    OSIER_RETURN_IF_ERROR(in.read(off, MutableByteView(buf).first(n)));
-    OSIER_RETURN_IF_ERROR(builder.update(ByteView(buf).first(n)));
-    off += n;
-  }
-  OSIER_ASSIGN_OR_RETURN(crypto::BabLabel digest, builder.finish());
-  if (!std::equal(digest.begin(), digest.end(), key.begin())) {
-    return error(ErrorCode::kCorrupt, "stored payload bytes do not match their digest");
-  }
-  return file_publish(tmp, data + ".obao", options_.sync_commits);
+  const std::string tmp = staging_->fresh_name("obao");
+  Status st = [&]() -> Status {
+    OSIER_ASSIGN_OR_RETURN(FileReader in, FileReader::open(data));
+    OSIER_ASSIGN_OR_RETURN(FileAppender out, FileAppender::create(tmp));
+    const std::uint64_t length = get_be(ByteView(key).subspan(32, 8));
+    crypto::BabOutboardBuilder builder([&](ByteView b) { return out.write(b); });
+    Bytes buf(std::size_t{1} << 16);
+    for (std::uint64_t off = 0; off < length;) {
+      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), length - off));
+      OSIER_RETURN_IF_ERROR(in.read(off, MutableByteView(buf).first(n)));
+      OSIER_RETURN_IF_ERROR(builder.update(ByteView(buf).first(n)));
+      off += n;
+    }
+    OSIER_ASSIGN_OR_RETURN(crypto::BabLabel digest, builder.finish());
+    if (!std::equal(digest.begin(), digest.end(), key.begin())) {
+      return error(ErrorCode::kCorrupt, "stored payload bytes do not match their digest");
+    }
+    return file_publish(tmp, data + ".obao", options_.sync_commits);
+  }();
+  if (!st) file_remove(tmp);
+  return st;
 }
 
 Result<std::optional<PayloadState>> LmdbStore::payload_state(const model::NamespaceId& ns,
                                                              const model::SubspaceId& subspace,
                                                              const model::Path& path) {
   std::lock_guard lock(mu_);
-  OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
+  OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(true));
   OSIER_ASSIGN_OR_RETURN(auto loc, locate(txn, ns, subspace, path));
   if (!loc) return std::optional<PayloadState>();
   return std::optional(PayloadState{loc->entry.entry.payload_length, loc->record.held});
@@ -340,16 +481,25 @@ Result<PayloadState> LmdbStore::write_payload(const model::NamespaceId& ns,
   std::lock_guard lock(mu_);
   OSIER_ASSIGN_OR_RETURN(Located loc, locate_stored(ns, subspace, path));
   const model::Entry& entry = loc.entry.entry;
-  fmt::PayloadRecord rec = std::move(loc.record);
   const PayloadState done{entry.payload_length, entry.payload_length};
-  if (rec.held == entry.payload_length) return done;
-  OSIER_ASSIGN_OR_RETURN(Bytes inline_bytes, stage_payload(entry, rec.in_file, source));
-  if (!rec.in_file) rec.inline_bytes = std::move(inline_bytes);
-  rec.held = entry.payload_length;
-  rec.frontier.clear();
+  if (loc.record.held == entry.payload_length) return done;
+  if (loc.record.in_file) OSIER_RETURN_IF_ERROR(ensure_staging());
+  OSIER_ASSIGN_OR_RETURN(Staged staged, stage_payload(entry, loc.record.in_file, source));
   const PayloadKey key = payload_key(entry);
+  Status st = [&]() -> Status {
+    OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, begin_write());
+    return commit_payload(key, EventKind::kPayloadAppended, [&](fmt::PayloadRecord& rec) -> Result<bool> {
+      if (rec.held == entry.payload_length) return false;  // another writer got there first
+      OSIER_RETURN_IF_ERROR(publish(staged, key));
+      if (!rec.in_file) rec.inline_bytes = staged.inline_bytes;
+      rec.held = entry.payload_length;
+      rec.frontier.clear();
+      return true;
+    });
+  }();
+  discard(staged);  // what was not published
   appenders_.erase(key);
-  OSIER_RETURN_IF_ERROR(commit_payload(key, rec, EventKind::kPayloadAppended));
+  OSIER_RETURN_IF_ERROR(st);
   return done;
 }
 
@@ -361,48 +511,61 @@ Result<PayloadState> LmdbStore::write_payload_prefix(const model::NamespaceId& n
   std::lock_guard lock(mu_);
   OSIER_ASSIGN_OR_RETURN(Located loc, locate_stored(ns, subspace, path));
   const model::Entry& entry = loc.entry.entry;
-  fmt::PayloadRecord rec = std::move(loc.record);
-  if (rec.held >= length) return PayloadState{entry.payload_length, rec.held};
-  OSIER_ASSIGN_OR_RETURN(Bytes inline_bytes, stage_prefix(entry, rec.in_file, length, source, frontier));
-  if (!rec.in_file) rec.inline_bytes = std::move(inline_bytes);
-  rec.held = length;
-  rec.frontier.assign(frontier.begin(), frontier.end());
+  if (loc.record.held >= length) return PayloadState{entry.payload_length, loc.record.held};
+  if (loc.record.in_file) OSIER_RETURN_IF_ERROR(ensure_staging());
+  OSIER_ASSIGN_OR_RETURN(Staged staged, stage_prefix(entry, loc.record.in_file, length, source, frontier));
   const PayloadKey key = payload_key(entry);
+  std::uint64_t held_now = length;
+  Status st = [&]() -> Status {
+    OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, begin_write());
+    return commit_payload(key, EventKind::kPayloadAppended, [&](fmt::PayloadRecord& rec) -> Result<bool> {
+      if (rec.held >= length) {  // another writer got as far already
+        held_now = rec.held;
+        return false;
+      }
+      // The new file starts with the bytes any shorter prefix held: the record stays true.
+      OSIER_RETURN_IF_ERROR(publish(staged, key));
+      if (!rec.in_file) rec.inline_bytes = staged.inline_bytes;
+      rec.held = length;
+      rec.frontier.assign(frontier.begin(), frontier.end());
+      return true;
+    });
+  }();
+  discard(staged);
   appenders_.erase(key);
-  OSIER_RETURN_IF_ERROR(commit_payload(key, rec, EventKind::kPayloadAppended));
-  return PayloadState{entry.payload_length, rec.held};
+  OSIER_RETURN_IF_ERROR(st);
+  return PayloadState{entry.payload_length, held_now};
 }
 
-Result<Bytes> LmdbStore::stage_prefix(const model::Entry& entry, bool in_file, std::uint64_t length,
-                                      const PayloadSource& source,
-                                      std::span<const crypto::BabLabel> frontier) {
-  Bytes inline_bytes;
+Result<LmdbStore::Staged> LmdbStore::stage_prefix(const model::Entry& entry, bool in_file,
+                                                  std::uint64_t length, const PayloadSource& source,
+                                                  std::span<const crypto::BabLabel> frontier) {
+  Staged staged;
   if (!in_file) {
-    OSIER_RETURN_IF_ERROR(copy_prefix(entry, length, source, frontier, crypto::append_to(inline_bytes)));
-    return inline_bytes;
+    OSIER_RETURN_IF_ERROR(copy_prefix(entry, length, source, frontier, crypto::append_to(staged.inline_bytes)));
+    return staged;
   }
-  // The new prefix replaces the file only once verified; it starts with the bytes any shorter
-  // prefix held, so the record stays true at every step.
-  const std::string file = payload_file(payload_key(entry));
+  staged.data = staging_->fresh_name("data");
   Status st = [&]() -> Status {
-    OSIER_ASSIGN_OR_RETURN(FileAppender out, FileAppender::create(file + ".tmp"));
+    OSIER_ASSIGN_OR_RETURN(FileAppender out, FileAppender::create(staged.data));
     return copy_prefix(entry, length, source, frontier, [&](ByteView b) { return out.write(b); });
   }();
-  if (st) st = file_publish(file + ".tmp", file, options_.sync_commits);
   if (!st) {
-    file_remove(file + ".tmp");
+    discard(staged);
     return st;
   }
-  return inline_bytes;
+  return staged;
 }
 
 Result<ImportTotals> LmdbStore::import(const ImportSource& next, Trust trust) {
   std::lock_guard lock(mu_);
+  OSIER_RETURN_IF_ERROR(ensure_staging());
+  OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, begin_write());
   ImportTotals totals;
   std::vector<model::NamespaceId> touched;
   std::vector<std::pair<PayloadKey, std::uint64_t>> staged;  // payload files published, held before
   auto run = [&]() -> Status {
-    OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), false));
+    OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(false));
     for (;;) {
       OSIER_ASSIGN_OR_RETURN(std::optional<ImportItem> item, next());
       if (!item) break;
@@ -439,18 +602,21 @@ Status LmdbStore::import_payload(Txn& txn, const ImportItem& item,
   fmt::PayloadRecord rec = std::move(loc->record);
   const PayloadKey key = payload_key(e);
   const bool whole = item.payload_bytes == e.payload_length;
-  Result<Bytes> inline_bytes = whole ? stage_payload(e, rec.in_file, item.payload)
-                                     : stage_prefix(e, rec.in_file, item.payload_bytes,
-                                                    item.payload, item.frontier);
-  OSIER_RETURN_IF_ERROR(inline_bytes.is_ok() ? Status::ok() : inline_bytes.status());
+  OSIER_ASSIGN_OR_RETURN(Staged files, whole ? stage_payload(e, rec.in_file, item.payload)
+                                             : stage_prefix(e, rec.in_file, item.payload_bytes,
+                                                            item.payload, item.frontier));
   if (rec.in_file) {
+    // Under the writer lock (import holds it throughout): published now, taken back on abort.
     staged.emplace_back(key, rec.held);
+    const Status published = publish(files, key);
+    discard(files);
+    OSIER_RETURN_IF_ERROR(published);
     // A payload dropped earlier in this transaction (its last entry pruned) has its files
     // marked for removal after the commit; they are the new ones now.
     const std::string file = payload_file(key);
     std::erase_if(pending_removals_, [&](const std::string& f) { return f == file || f == file + ".obao"; });
   } else {
-    rec.inline_bytes = std::move(*inline_bytes);
+    rec.inline_bytes = std::move(files.inline_bytes);
   }
   totals.payload_bytes += item.payload_bytes - rec.held;
   ++(whole ? totals.payloads_completed : totals.prefixes_stored);
@@ -478,29 +644,27 @@ void LmdbStore::unstage(const std::vector<std::pair<PayloadKey, std::uint64_t>>&
   }
 }
 
-Result<Bytes> LmdbStore::stage_payload(const model::Entry& entry, bool in_file,
-                                       const PayloadSource& source) {
-  Bytes inline_bytes;
+Result<LmdbStore::Staged> LmdbStore::stage_payload(const model::Entry& entry, bool in_file,
+                                                   const PayloadSource& source) {
+  Staged staged;
   if (!in_file) {
-    OSIER_RETURN_IF_ERROR(copy_payload(entry, source, crypto::append_to(inline_bytes),
+    OSIER_RETURN_IF_ERROR(copy_payload(entry, source, crypto::append_to(staged.inline_bytes),
                                        [](ByteView) { return Status::ok(); }));
-    return inline_bytes;
+    return staged;
   }
-  const std::string file = payload_file(payload_key(entry));
-  auto staged = [&]() -> Status {
-    OSIER_ASSIGN_OR_RETURN(FileAppender data, FileAppender::create(file + ".tmp"));
-    OSIER_ASSIGN_OR_RETURN(FileAppender outboard, FileAppender::create(file + ".obao.tmp"));
+  staged.data = staging_->fresh_name("data");
+  staged.outboard = staging_->fresh_name("obao");
+  Status st = [&]() -> Status {
+    OSIER_ASSIGN_OR_RETURN(FileAppender data, FileAppender::create(staged.data));
+    OSIER_ASSIGN_OR_RETURN(FileAppender outboard, FileAppender::create(staged.outboard));
     return copy_payload(entry, source, [&](ByteView b) { return data.write(b); },
                         [&](ByteView b) { return outboard.write(b); });
   }();
-  if (staged) staged = file_publish(file + ".tmp", file, options_.sync_commits);
-  if (staged) staged = file_publish(file + ".obao.tmp", file + ".obao", options_.sync_commits);
-  if (!staged) {
-    file_remove(file + ".tmp");
-    file_remove(file + ".obao.tmp");
-    return staged;
+  if (!st) {
+    discard(staged);
+    return st;
   }
-  return inline_bytes;
+  return staged;
 }
 
 Result<IngestResult> LmdbStore::ingest_with_payload(const AuthorisedEntry& ae,
@@ -511,70 +675,88 @@ Result<IngestResult> LmdbStore::ingest_with_payload(const AuthorisedEntry& ae,
     Status st = options_.authoriser->verify(e, ae.token);
     if (!st) return IngestResult::rejected(std::move(st));
   }
+  if (!writer_lock_) return error(ErrorCode::kInvalidArgument, "the store is open read-only");
   const PayloadKey key = payload_key(e);
-  // Decide before reading a byte: an obsolete entry stores nothing, a payload held complete
-  // needs no bytes.
-  std::optional<fmt::PayloadRecord> before;
+  const bool in_file = e.payload_length > kInlineMax;
+  if (in_file) OSIER_RETURN_IF_ERROR(ensure_staging());
+  // A first look before reading a byte: an obsolete entry stores nothing, a payload held
+  // complete needs no bytes. Only a hint: the write transaction decides again.
+  bool have_bytes = false;
   {
-    OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
+    OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(true));
     OSIER_ASSIGN_OR_RETURN(EntryIndex * index, index_for(txn, e.namespace_id));
     if (plan_ingest(*index, e).obsolete) return IngestResult::obsolete();
-    OSIER_ASSIGN_OR_RETURN(auto rec, txn.get(dbs_.payloads, key));
-    if (rec) {
-      OSIER_ASSIGN_OR_RETURN(before, fmt::decode_payload_record(*rec));
-    }
+    OSIER_ASSIGN_OR_RETURN(std::uint64_t held, payload_held(txn, dbs_.payloads, e));
+    have_bytes = held == e.payload_length;
   }
-  const bool in_file = before ? before->in_file : e.payload_length > kInlineMax;
-  const std::uint64_t held_before = before ? before->held : 0;
-  const bool needs_bytes = held_before < e.payload_length;
+  std::optional<Staged> staged;
+  auto stage = [&]() -> Status {
+    OSIER_ASSIGN_OR_RETURN(Staged s, stage_payload(e, in_file, source));
+    staged.emplace(std::move(s));
+    return Status::ok();
+  };
+  if (!have_bytes) OSIER_RETURN_IF_ERROR(stage());
 
   std::vector<model::NamespaceId> touched;
   std::vector<AvailableUpdate> updates;
+  std::uint64_t held_before = 0;  // as the write transaction found it
+  bool published = false;
   auto run = [&]() -> Result<IngestResult> {
-    Bytes inline_bytes;
-    if (needs_bytes) {
-      // A file payload's verified files are in place from here on, before the commit: a crash
-      // leaves either no record (sweep_payload_files removes them) or a record holding a prefix
-      // of them.
-      OSIER_ASSIGN_OR_RETURN(inline_bytes, stage_payload(e, in_file, source));
-    } else if (before) {
-      inline_bytes = before->inline_bytes;
-    }
-    OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), false));
-    // The payload is complete before the entry goes in, so the entry is inserted (and its
-    // kInserted logged) with all of it available; one extra reference keeps the entry's own
-    // pruning from dropping it (an overwrite of an entry with the same payload).
+    OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, begin_write());
+    OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(false));
     fmt::PayloadRecord rec;
     OSIER_ASSIGN_OR_RETURN(auto have, txn.get(dbs_.payloads, key));
     if (have) {
       OSIER_ASSIGN_OR_RETURN(rec, fmt::decode_payload_record(*have));
+      if (rec.in_file != in_file) return error(ErrorCode::kCorrupt, "payload record misplaces its bytes");
+    } else {
+      rec.in_file = in_file;
     }
-    rec.in_file = in_file;
+    held_before = rec.held;
+    if (held_before < e.payload_length) {
+      // The bytes are needed after all (another writer forgot them since the first look): read
+      // them now, under the lock — rare, and the source is still unread.
+      if (!staged) OSIER_RETURN_IF_ERROR(stage());
+      if (rec.in_file) {
+        published = true;
+        OSIER_RETURN_IF_ERROR(publish(*staged, key));
+      } else {
+        rec.inline_bytes = staged->inline_bytes;
+      }
+    }
+    // The payload is complete before the entry goes in, so the entry is inserted (and its
+    // kInserted logged) with all of it available; one extra reference keeps the entry's own
+    // pruning from dropping it (an overwrite of an entry with the same payload).
+    const bool needed_bytes = held_before < e.payload_length;
     rec.held = e.payload_length;
     rec.frontier.clear();
-    rec.inline_bytes = std::move(inline_bytes);
     ++rec.refcount;
     OSIER_RETURN_IF_ERROR(txn.put(dbs_.payloads, key, fmt::encode_payload_record(rec)));
     OSIER_ASSIGN_OR_RETURN(IngestResult r, ingest_in(txn, ae, Trust::kAlreadyVerified, touched));
     if (r.outcome != IngestOutcome::kInserted) return r;  // not committed
     OSIER_RETURN_IF_ERROR(change_refcount(txn, e, -1));
-    if (needs_bytes) {
+    if (needed_bytes) {
       OSIER_RETURN_IF_ERROR(
           log_payload_change(txn, key, e.payload_length, EventKind::kPayloadAppended, &e, updates));
     }
-    OSIER_RETURN_IF_ERROR(finish_write(txn, touched));
+    const Status committed = finish_write(txn, touched);
+    if (!committed) return committed;
+    published = false;  // the files are the store's now
     return r;
   };
   Result<IngestResult> res = run();
+  if (staged) discard(*staged);  // what was not published
   if (res && res->outcome == IngestOutcome::kInserted) {
-    if (needs_bytes) appenders_.erase(key);
+    appenders_.erase(key);
     apply_updates(updates);
     return res;
   }
   abandon(touched);
-  if (needs_bytes && in_file) {
-    // Take back any files staged above: all of them when no bytes were held before; else only
-    // the outboard (a partial payload has none), as the new file holds the old prefix.
+  if (published) {
+    // Take back the files published above (still under no other writer's feet: a later writer
+    // of this payload re-checks the record, which does not claim them): all of them when no
+    // bytes were held before; else only the outboard (a partial payload has none), as the new
+    // file holds the old prefix.
     const std::string file = payload_file(key);
     file_remove(file + ".obao");
     if (held_before == 0) file_remove(file);
@@ -586,12 +768,19 @@ Result<PayloadState> LmdbStore::append_payload(const model::NamespaceId& ns,
                                                const model::SubspaceId& subspace,
                                                const model::Path& path, ByteView piece) {
   std::lock_guard lock(mu_);
+  OSIER_RETURN_IF_ERROR(ensure_staging());  // for the outboard built at the end
+  OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, begin_write());
   OSIER_ASSIGN_OR_RETURN(Located loc, locate_stored(ns, subspace, path));
   const model::Entry& entry = loc.entry.entry;
   fmt::PayloadRecord rec = std::move(loc.record);
   if (rec.held == entry.payload_length) return PayloadState{entry.payload_length, rec.held};
   const PayloadKey key = payload_key(entry);
   auto it = appenders_.find(key);
+  if (it != appenders_.end() && it->second.held() != rec.held) {
+    // Another writer changed the payload since this stream began: it cannot continue.
+    appenders_.erase(it);
+    return error(ErrorCode::kVerification, "the payload changed under this stream (another writer); start again");
+  }
   if (it == appenders_.end()) {
     OSIER_ASSIGN_OR_RETURN(PayloadAppender a,
                            PayloadAppender::create(entry.payload_digest, entry.payload_length,
@@ -604,25 +793,27 @@ Result<PayloadState> LmdbStore::append_payload(const model::NamespaceId& ns,
     return Status::ok();
   });
   if (!verified.empty()) {
+    const std::uint64_t start = rec.held;
     if (rec.in_file) {
       OSIER_RETURN_IF_ERROR(
-          file_write_at(payload_file(key), rec.held, verified, options_.sync_commits));
-    } else {
-      append(rec.inline_bytes, verified);
+          file_write_at(payload_file(key), start, verified, options_.sync_commits));
     }
-    rec.held += verified.size();
-    if (rec.held < entry.payload_length) {
-      std::optional<std::vector<crypto::BabLabel>> frontier = it->second.frontier();
-      rec.frontier = frontier ? std::move(*frontier) : std::vector<crypto::BabLabel>{};
-    } else {
-      rec.frontier.clear();
+    const std::uint64_t now_held = start + verified.size();
+    std::vector<crypto::BabLabel> frontier;
+    if (now_held < entry.payload_length) {
+      std::optional<std::vector<crypto::BabLabel>> f = it->second.frontier();
+      if (f) frontier = std::move(*f);
     }
-    if (!st) appenders_.erase(key);
-    if (rec.held == entry.payload_length) {
-      appenders_.erase(key);
-      if (rec.in_file) OSIER_RETURN_IF_ERROR(build_outboard_file(key));
-    }
-    OSIER_RETURN_IF_ERROR(commit_payload(key, rec, EventKind::kPayloadAppended));
+    if (!st || now_held == entry.payload_length) appenders_.erase(key);
+    if (now_held == entry.payload_length && rec.in_file) OSIER_RETURN_IF_ERROR(build_outboard_file(key));
+    OSIER_RETURN_IF_ERROR(commit_payload(key, EventKind::kPayloadAppended, [&](fmt::PayloadRecord& r) -> Result<bool> {
+      if (r.held != start) return error(ErrorCode::kInternal, "payload changed under the writer lock");
+      if (!r.in_file) append(r.inline_bytes, verified);
+      r.held = now_held;
+      r.frontier = std::move(frontier);
+      return true;
+    }));
+    rec.held = now_held;
   }
   if (!st) {
     appenders_.erase(key);
@@ -641,9 +832,12 @@ Status LmdbStore::read_payload(const model::NamespaceId& ns, const model::Subspa
     return error(ErrorCode::kOutOfRange, "payload bytes not held");
   }
   if (length == 0) return Status::ok();
-  if (!loc.record.in_file) {
-    return sink(ByteView(loc.record.inline_bytes).subspan(offset, length));
-  }
+  return read_verified(loc, offset, length, sink);
+}
+
+Status LmdbStore::read_raw(const Located& loc, std::uint64_t offset, std::uint64_t length,
+                           const ByteSink& sink) {
+  if (!loc.record.in_file) return sink(ByteView(loc.record.inline_bytes).subspan(offset, length));
   OSIER_ASSIGN_OR_RETURN(FileReader in, FileReader::open(payload_file(payload_key(loc.entry.entry))));
   Bytes buf(std::size_t{1} << 16);
   for (std::uint64_t done = 0; done < length;) {
@@ -655,14 +849,58 @@ Status LmdbStore::read_payload(const model::NamespaceId& ns, const model::Subspa
   return Status::ok();
 }
 
+Status LmdbStore::read_verified(const Located& loc, std::uint64_t offset, std::uint64_t length,
+                                const ByteSink& sink) {
+  const model::Entry& entry = loc.entry.entry;
+  if (loc.record.held < entry.payload_length && loc.record.frontier.empty()) {
+    // A prefix whose frontier is unknown cannot be proven against the digest (the labels of
+    // the chunks not held are missing): such bytes are served as stored.
+    return read_raw(loc, offset, length, sink);
+  }
+  // The Bab slice of the chunks that hold [offset, offset + length), produced from what is
+  // stored and verified against the entry's digest before a byte of it reaches `sink`.
+  const std::uint64_t end = offset + length;
+  const std::uint64_t first = offset / kPayloadChunk;
+  const std::uint64_t last = end / kPayloadChunk + (end % kPayloadChunk != 0 ? 1 : 0);
+  crypto::BabStreamOptions opts;
+  opts.light = true;
+  opts.k = 4;  // 16 KiB groups: few labels to send and check
+  opts.slice = crypto::BabSlice{first, last - first};
+  OSIER_ASSIGN_OR_RETURN(crypto::BabVerifier verifier,
+                         crypto::BabVerifier::create(entry.payload_digest, opts, entry.payload_length));
+  std::uint64_t pos = first * kPayloadChunk;  // of the next released byte
+  Status out;
+  const auto release = [&](ByteView b) {
+    const std::uint64_t from = std::max(pos, offset);
+    const std::uint64_t to = std::min(pos + b.size(), end);
+    if (out && from < to) out = sink(b.subspan(static_cast<std::size_t>(from - pos), static_cast<std::size_t>(to - from)));
+    pos += b.size();
+  };
+  const auto bitrot = [&](const Status& st) {
+    return error(ErrorCode::kCorrupt, "stored payload bytes fail verification against the entry's digest (" +
+                                          st.message() + "); `osier store check --deep` checks every payload");
+  };
+  Status produced = serve_located(loc, opts, [&](ByteView piece) -> Status {
+    if (Status st = verifier.feed(piece, release); !st) return bitrot(st);
+    return out;
+  });
+  OSIER_RETURN_IF_ERROR(produced);
+  if (Status st = verifier.finish(release); !st) return bitrot(st);
+  return out;
+}
+
 Status LmdbStore::serve_payload(const model::NamespaceId& ns, const model::SubspaceId& subspace,
                                 const model::Path& path, const crypto::BabStreamOptions& opts,
                                 const ByteSink& sink) {
   std::lock_guard lock(mu_);
   OSIER_ASSIGN_OR_RETURN(Located loc, locate_stored(ns, subspace, path));
+  return serve_located(loc, opts, sink);
+}
+
+Status LmdbStore::serve_located(const Located& loc, const crypto::BabStreamOptions& opts,
+                                const ByteSink& sink) {
   const model::Entry& entry = loc.entry.entry;
   if (loc.record.held != entry.payload_length) {
-    const std::string file = payload_file(payload_key(entry));
     if (!loc.record.in_file) {
       crypto::BytesReader held(loc.record.inline_bytes);
       return serve_prefix(entry, loc.record.held, loc.record.frontier, held, opts, "", sink);
@@ -671,9 +909,13 @@ Status LmdbStore::serve_payload(const model::NamespaceId& ns, const model::Subsp
       return serve_prefix(entry, loc.record.held, loc.record.frontier, crypto::BytesReader({}),
                           opts, "", sink);
     }
-    OSIER_ASSIGN_OR_RETURN(FileReader held, FileReader::open(file));
-    return serve_prefix(entry, loc.record.held, loc.record.frontier, held, opts,
-                        file + ".prefix.tmp", sink);
+    OSIER_ASSIGN_OR_RETURN(FileReader held, FileReader::open(payload_file(payload_key(entry))));
+    // A scratch file of this call's own, outside the store: readers write nothing in it.
+    std::error_code ec;
+    const std::filesystem::path tmp = std::filesystem::temp_directory_path(ec);
+    const std::string scratch =
+        ec ? std::string() : (tmp / ("osier-prefix-" + to_hex(crypto::random_array<8>()))).string();
+    return serve_prefix(entry, loc.record.held, loc.record.frontier, held, opts, scratch, sink);
   }
   if (!loc.record.in_file) {
     // Small: the outboard is cheaper to recompute than to store.
@@ -717,6 +959,7 @@ void LmdbStore::abandon(const std::vector<model::NamespaceId>& touched) {
 }
 
 Status LmdbStore::finish_write(Txn& txn, const std::vector<model::NamespaceId>& touched) {
+  const std::uint64_t id = mdb_txn_id(txn.get());
   auto run = [&]() -> Status {
     if (!pending_events_.empty()) {
       Bytes v;
@@ -743,6 +986,9 @@ Status LmdbStore::finish_write(Txn& txn, const std::vector<model::NamespaceId>& 
     abandon(touched);
     return st;
   }
+  // The loaded indexes were current as of the commit before (sync_with_disk) and took this
+  // transaction's changes as it made them.
+  index_as_of_ = id;
   for (const auto& f : pending_removals_) file_remove(f);
   pending_removals_.clear();
   if (!pending_events_.empty()) last_seq_ = pending_events_.back().seq;
@@ -756,7 +1002,7 @@ Result<SubscriptionId> LmdbStore::subscribe(const model::NamespaceId& ns, const 
                                             EventCallback fn) {
   std::lock_guard lock(mu_);
   if (after) {
-    OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
+    OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(true));
     OSIER_ASSIGN_OR_RETURN(Cursor cur, Cursor::open(txn, dbs_.events));
     OSIER_ASSIGN_OR_RETURN(bool ok, cur.first());
     const std::uint64_t oldest = ok ? get_be(cur.key()) : last_seq_ + 1;
@@ -788,9 +1034,10 @@ Result<std::uint64_t> LmdbStore::last_sequence() {
 Result<std::uint64_t> LmdbStore::forget_range(const model::NamespaceId& ns,
                                               const model::D3Range& range) {
   std::lock_guard lock(mu_);
+  OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, begin_write());
   std::vector<model::NamespaceId> touched{ns};
   auto run = [&]() -> Result<std::uint64_t> {
-    OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), false));
+    OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(false));
     OSIER_ASSIGN_OR_RETURN(EntryIndex * index, index_for(txn, ns));
     std::vector<std::pair<model::SubspaceId, model::Path>> keys;
     index->visit(range, [&](const IndexItem& item) {
@@ -811,18 +1058,20 @@ Result<std::uint64_t> LmdbStore::forget_range(const model::NamespaceId& ns,
 Status LmdbStore::forget_payload(const model::NamespaceId& ns, const model::SubspaceId& subspace,
                                  const model::Path& path) {
   std::lock_guard lock(mu_);
+  OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, begin_write());
   OSIER_ASSIGN_OR_RETURN(Located loc, locate_stored(ns, subspace, path));
   const PayloadKey key = payload_key(loc.entry.entry);
-  fmt::PayloadRecord rec = std::move(loc.record);
-  if (rec.in_file && rec.held > 0) {
-    pending_removals_.push_back(payload_file(key));
-    pending_removals_.push_back(payload_file(key) + ".obao");
-  }
-  rec.held = 0;
-  rec.inline_bytes.clear();
-  rec.frontier.clear();
   appenders_.erase(key);
-  return commit_payload(key, rec, EventKind::kPayloadForgotten);
+  return commit_payload(key, EventKind::kPayloadForgotten, [&](fmt::PayloadRecord& rec) -> Result<bool> {
+    if (rec.in_file && rec.held > 0) {
+      pending_removals_.push_back(payload_file(key));
+      pending_removals_.push_back(payload_file(key) + ".obao");
+    }
+    rec.held = 0;
+    rec.inline_bytes.clear();
+    rec.frontier.clear();
+    return true;
+  });
 }
 
 std::size_t LmdbStore::loaded_namespaces() {
@@ -885,7 +1134,7 @@ Result<std::vector<IngestResult>> LmdbStore::write_batch(std::span<const Authori
                                                          Trust trust) {
   std::vector<model::NamespaceId> touched;
   auto run = [&]() -> Result<std::vector<IngestResult>> {
-    OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), false));
+    OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(false));
     std::vector<IngestResult> out;
     out.reserve(entries.size());
     for (const auto& ae : entries) {
@@ -902,6 +1151,7 @@ Result<std::vector<IngestResult>> LmdbStore::write_batch(std::span<const Authori
 
 Result<IngestResult> LmdbStore::ingest(const AuthorisedEntry& entry, Trust trust) {
   std::lock_guard lock(mu_);
+  OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, begin_write());
   OSIER_ASSIGN_OR_RETURN(auto rs, write_batch(std::span(&entry, 1), trust));
   return std::move(rs.front());
 }
@@ -909,6 +1159,7 @@ Result<IngestResult> LmdbStore::ingest(const AuthorisedEntry& entry, Trust trust
 Result<std::vector<IngestResult>> LmdbStore::ingest_batch(std::span<const AuthorisedEntry> entries,
                                                           Trust trust) {
   std::lock_guard lock(mu_);
+  OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, begin_write());
   return write_batch(entries, trust);
 }
 
@@ -916,7 +1167,7 @@ Result<std::optional<LengthyAuthorisedEntry>> LmdbStore::get(const model::Namesp
                                                              const model::SubspaceId& subspace,
                                                              const model::Path& path) {
   std::lock_guard lock(mu_);
-  OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
+  OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(true));
   OSIER_ASSIGN_OR_RETURN(auto v, txn.get(dbs_.entries, fmt::entry_key(ns, subspace, path)));
   if (!v) return std::optional<LengthyAuthorisedEntry>();
   OSIER_ASSIGN_OR_RETURN(AuthorisedEntry ae, fmt::decode_entry_value(*v));
@@ -928,7 +1179,7 @@ Result<std::optional<LengthyAuthorisedEntry>> LmdbStore::get(const model::Namesp
 Status LmdbStore::query(const model::NamespaceId& ns, const model::D3Range& range,
                         const QueryOptions& options, const EntryCallback& fn) {
   std::lock_guard lock(mu_);
-  OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
+  OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(true));
   OSIER_ASSIGN_OR_RETURN(EntryIndex * index, index_for(txn, ns));
   return query_index(
       *index, range, options,
@@ -946,7 +1197,7 @@ Status LmdbStore::query(const model::NamespaceId& ns, const model::D3Range& rang
 Result<RangeSummary> LmdbStore::summarise(const model::NamespaceId& ns,
                                           const model::D3Range& range) {
   std::lock_guard lock(mu_);
-  OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
+  OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(true));
   OSIER_ASSIGN_OR_RETURN(EntryIndex * index, index_for(txn, ns));
   return index->summarise(range);
 }
@@ -954,14 +1205,14 @@ Result<RangeSummary> LmdbStore::summarise(const model::NamespaceId& ns,
 Result<std::vector<model::D3Range>> LmdbStore::split(const model::NamespaceId& ns,
                                                      const model::D3Range& range, std::size_t k) {
   std::lock_guard lock(mu_);
-  OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
+  OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(true));
   OSIER_ASSIGN_OR_RETURN(EntryIndex * index, index_for(txn, ns));
   return index->split(range, k);
 }
 
 Result<std::vector<model::NamespaceId>> LmdbStore::namespaces() {
   std::lock_guard lock(mu_);
-  OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
+  OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(true));
   OSIER_ASSIGN_OR_RETURN(Cursor cur, Cursor::open(txn, dbs_.entries));
   std::vector<model::NamespaceId> out;
   OSIER_ASSIGN_OR_RETURN(bool ok, cur.first());
@@ -978,16 +1229,33 @@ Result<std::vector<model::NamespaceId>> LmdbStore::namespaces() {
   return out;
 }
 
-Status LmdbStore::check() {
+Status LmdbStore::check() { return check(false); }
+
+Status LmdbStore::check_tokens(const Txn& txn, const model::NamespaceId& ns) {
+  OSIER_ASSIGN_OR_RETURN(Cursor cur, Cursor::open(txn, dbs_.entries));
+  OSIER_ASSIGN_OR_RETURN(bool ok, cur.seek(ns));
+  while (ok && cur.key().size() >= ns.size() && std::equal(ns.begin(), ns.end(), cur.key().begin())) {
+    OSIER_ASSIGN_OR_RETURN(AuthorisedEntry ae, fmt::decode_entry_value(cur.value()));
+    if (Status st = options_.authoriser->verify(ae.entry, ae.token); !st) {
+      return error(ErrorCode::kCorrupt, "entry " + ae.entry.path.to_string() + " in namespace " +
+                                            to_hex(ns).substr(0, 16) + "… fails verification: " + st.message());
+    }
+    OSIER_ASSIGN_OR_RETURN(ok, cur.next());
+  }
+  return Status::ok();
+}
+
+Status LmdbStore::check(bool deep) {
   OSIER_ASSIGN_OR_RETURN(auto nss, namespaces());
   std::lock_guard lock(mu_);
-  OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), true));
+  OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(true));
   std::map<ByteArray<fmt::kPayloadKeySize>, std::uint64_t> refs;
   std::uint64_t total_entries = 0;
   for (const auto& ns : nss) {
     OSIER_ASSIGN_OR_RETURN(EntryIndex fresh, load_index(txn, dbs_, ns));
     OSIER_RETURN_IF_ERROR(fresh.check());
     OSIER_RETURN_IF_ERROR(check_no_pruning(fresh));
+    if (deep) OSIER_RETURN_IF_ERROR(check_tokens(txn, ns));
     total_entries += fresh.size();
     Status st;
     fresh.visit(model::D3Range::full(), [&](const IndexItem& item) {
@@ -1041,6 +1309,25 @@ Status LmdbStore::check() {
         st = check_prefix(e, rec.held, rec.frontier, crypto::BytesReader(rec.inline_bytes));
       }
       if (!st) return error(ErrorCode::kCorrupt, "a partial payload's frontier: " + st.message());
+    }
+    if (deep && rec.held > 0 && (rec.held == get_be(ByteView(k).subspan(32, 8)) || !rec.frontier.empty())) {
+      // Every held byte, and every label of a complete payload's outboard (a baseline stream
+      // sends them all), against the digest.
+      Located loc;
+      std::copy_n(k.begin(), 32, loc.entry.entry.payload_digest.begin());
+      loc.entry.entry.payload_length = get_be(ByteView(k).subspan(32, 8));
+      loc.record = rec;
+      crypto::BabStreamOptions whole;
+      whole.slice = crypto::BabSlice{0, (rec.held + kPayloadChunk - 1) / kPayloadChunk};
+      OSIER_ASSIGN_OR_RETURN(crypto::BabVerifier verifier,
+                             crypto::BabVerifier::create(loc.entry.entry.payload_digest, whole,
+                                                         loc.entry.entry.payload_length));
+      const auto ignore = [](ByteView) {};
+      Status st = serve_located(loc, whole, [&](ByteView piece) { return verifier.feed(piece, ignore); });
+      if (st) st = verifier.finish(ignore);
+      if (!st) {
+        return error(ErrorCode::kCorrupt, "payload " + to_hex(k).substr(0, 16) + "… fails verification: " + st.message());
+      }
     }
     auto it = refs.find(k);
     if (it == refs.end() || it->second != rec.refcount) {

@@ -6,11 +6,22 @@
 // and merely knowing namespaces costs nothing, and a committed write is durable (LMDB syncs on
 // commit). Writes are serialised; a failed transaction (I/O error, full map) changes nothing on
 // disk and drops the affected in-memory indexes, which reload from disk on next use.
+//
+// Several processes may open one store and write it at once (store/store_lock.hpp): every
+// write runs under the inter-process writer lock and decides what to do inside its own write
+// transaction, from what that transaction sees. The loaded indexes remember the LMDB
+// transaction they reflect; a transaction that sees a later commit (another process wrote)
+// drops them, so no decision is ever made on a stale index. Payload bytes are read and hashed
+// into the instance's own staging files before the lock is taken, and published under it.
+// Nothing is deleted by a process that only reads; leftovers of dead writers (staging files,
+// payload files a crash left without a record) are swept by the first write of each instance.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +31,7 @@
 #include "store/lmdb_format.hpp"
 #include "store/payload.hpp"
 #include "store/store.hpp"
+#include "store/store_lock.hpp"
 
 namespace osier::store {
 
@@ -38,6 +50,10 @@ struct LmdbStoreOptions {
   std::size_t max_loaded_namespaces = 64;
   // How many of the latest events are kept for replay to subscribers (at least 1).
   std::uint64_t max_event_history = std::uint64_t{1} << 20;
+  // Opens the store for reading only (MDB_RDONLY: read-only media and backups work; nothing is
+  // created, upgraded or swept). Every write fails with kInvalidArgument. A store of the
+  // previous format version is read as it is (the upgrade only adds meaning to a flag).
+  bool read_only = false;
 };
 
 class LmdbStore final : public Store {
@@ -46,7 +62,8 @@ class LmdbStore final : public Store {
   static constexpr std::uint32_t kFormatVersion = 2;
 
   // Opens (or creates) the store in directory `dir`. Fails with kCorrupt for damaged files or an
-  // unknown format version, kIo when the directory cannot be used.
+  // unknown format version, kIo when the directory cannot be used. Makes sure the standard
+  // descriptors are open first (base/std_fds.hpp), so LMDB's files never become stdout/stderr.
   static Result<std::unique_ptr<LmdbStore>> open(const std::string& dir,
                                                  LmdbStoreOptions options = {});
   ~LmdbStore() override;
@@ -106,6 +123,21 @@ class LmdbStore final : public Store {
   Result<std::size_t> payload_count() override;
   // The file a large payload's bytes live in (its outboard: the same name plus ".obao").
   std::string payload_file(const PayloadKey& key) const;
+  // Like check(), and with `deep` also re-verifies every stored payload byte against its digest
+  // (through the outboard, whose every label is checked too) and every entry's authorisation
+  // token. Reads everything.
+  Status check(bool deep);
+  // What writers that died (kill -9, power loss) left behind: their staging directories, and
+  // payload files whose record never committed or was dropped before they were removed. The
+  // first write of each instance removes them (under the writer lock); sweep() does it now.
+  // Opening or reading a store never deletes anything.
+  struct Leftovers {
+    std::vector<std::string> staging_dirs;
+    std::vector<std::string> payload_files;
+  };
+  Result<Leftovers> sweep();
+  // The same, listed without removing (no lock: a report may be momentarily out of date).
+  Result<Leftovers> leftovers();
 
   struct Dbs {
     MDB_dbi meta = 0, entries = 0, payloads = 0, refs = 0, events = 0;
@@ -115,9 +147,32 @@ class LmdbStore final : public Store {
     friend class LmdbStore;
     PassKey() = default;
   };
-  LmdbStore(PassKey, std::string dir, LmdbStoreOptions options, lmdb::EnvPtr env, Dbs dbs);
+  LmdbStore(PassKey, std::string dir, LmdbStoreOptions options, lmdb::EnvPtr env, Dbs dbs,
+            std::optional<WriterLock> writer_lock);
 
  private:
+  // Takes the writer lock for one write (kInvalidArgument for a read-only store); the first
+  // write of the instance sweeps dead writers' leftovers under it.
+  Result<WriterLock::Held> begin_write();
+  // Creates the staging area unless it exists (takes the writer lock briefly: call it while not
+  // holding it).
+  Status ensure_staging();
+  // Called with every transaction before it uses a loaded index or numbers an event: when the
+  // transaction sees commits the loaded indexes do not reflect (another process wrote), drops
+  // them and rereads the latest event number.
+  Status sync_with_disk(const lmdb::Txn& txn, bool write);
+  // Begins a transaction and syncs with the disk (every transaction of the store's methods).
+  // REQUIRES for a write transaction: the writer lock is held.
+  Result<lmdb::Txn> begin_txn(bool read_only);
+  // Payload bytes read and verified into staging files (or memory, for inline payloads), not
+  // yet part of the store.
+  struct Staged {
+    Bytes inline_bytes;
+    std::string data, outboard;  // staging files ("" when none)
+  };
+  // Renames staged files over the payload's files (under the writer lock).
+  Status publish(const Staged& staged, const PayloadKey& key);
+  static void discard(const Staged& staged);
   Result<EntryIndex*> index_for(const lmdb::Txn& txn, const model::NamespaceId& namespace_id);
   Result<IngestResult> ingest_in(lmdb::Txn& txn, const AuthorisedEntry& entry, Trust trust,
                                  std::vector<model::NamespaceId>& touched);
@@ -147,10 +202,12 @@ class LmdbStore final : public Store {
   // The same in a read transaction of its own; kNotFound when there is no such entry.
   Result<Located> locate_stored(const model::NamespaceId& ns, const model::SubspaceId& subspace,
                                 const model::Path& path);
-  // Stores a new held length (and inline bytes) for a payload, logs `kind` for every entry that
-  // references it, commits, and updates the hashes of those entries in loaded indexes.
-  Status commit_payload(const PayloadKey& key, const lmdb_format::PayloadRecord& record,
-                        EventKind kind);
+  // In one write transaction (the caller holds the writer lock): reads the payload's record,
+  // lets `change` update it (returning false: nothing to do, e.g. another writer got there
+  // first), stores it, logs `kind` for every entry that references it, commits, and updates the
+  // hashes of those entries in loaded indexes. kNotFound when the payload has no record.
+  using RecordChange = std::function<Result<bool>(lmdb_format::PayloadRecord&)>;
+  Status commit_payload(const PayloadKey& key, EventKind kind, const RecordChange& change);
   // A stored entry's new available length, for the loaded indexes once the change commits.
   struct AvailableUpdate {
     model::Entry entry;
@@ -164,14 +221,12 @@ class LmdbStore final : public Store {
                             std::vector<AvailableUpdate>& updates);
   void apply_updates(const std::vector<AvailableUpdate>& updates);
   // Reads a local write of a whole payload from `source` and verifies it. A file payload
-  // (`in_file`) streams to temporary files (bytes, outboard) that replace the payload's files
-  // only once verified, so any held prefix stays intact; an inline one is returned. On failure
-  // nothing is left behind.
-  Result<Bytes> stage_payload(const model::Entry& entry, bool in_file, const PayloadSource& source);
-  // The same for a verified prefix with its frontier (store/payload_prefix.hpp): a file
-  // payload's prefix replaces the data file once verified.
-  Result<Bytes> stage_prefix(const model::Entry& entry, bool in_file, std::uint64_t length,
-                             const PayloadSource& source, std::span<const crypto::BabLabel> frontier);
+  // (`in_file`) streams to staging files (bytes, outboard) that publish() later puts in place;
+  // an inline one is kept in memory. On failure nothing is left behind.
+  Result<Staged> stage_payload(const model::Entry& entry, bool in_file, const PayloadSource& source);
+  // The same for a verified prefix with its frontier (store/payload_prefix.hpp).
+  Result<Staged> stage_prefix(const model::Entry& entry, bool in_file, std::uint64_t length,
+                              const PayloadSource& source, std::span<const crypto::BabLabel> frontier);
   // import(): stores an item's payload bytes in the open transaction, noting published files.
   Status import_payload(lmdb::Txn& txn, const ImportItem& item,
                         std::vector<model::NamespaceId>& touched,
@@ -179,15 +234,34 @@ class LmdbStore final : public Store {
                         ImportTotals& totals);
   // Takes back files import_payload published, after an abort.
   void unstage(const std::vector<std::pair<PayloadKey, std::uint64_t>>& staged);
-  // Writes the outboard file of a complete file payload.
+  // Writes the outboard file of a complete file payload (under the writer lock).
   Status build_outboard_file(const PayloadKey& key);
-  void sweep_payload_files();
+  // Payload files that have no record; removes them with `remove` (REQUIRES for that: the
+  // writer lock is held).
+  Result<std::vector<std::string>> stray_payload_files(bool remove);
+  // Streams held bytes [offset, offset + length) of a located payload, verified against the
+  // entry's digest before they reach `sink` (kCorrupt for bytes that fail: bit rot).
+  Status read_verified(const Located& loc, std::uint64_t offset, std::uint64_t length,
+                       const ByteSink& sink);
+  // Verifies the token of every entry of `ns` (check(true)).
+  Status check_tokens(const lmdb::Txn& txn, const model::NamespaceId& ns);
+  // The same as stored, unverified.
+  Status read_raw(const Located& loc, std::uint64_t offset, std::uint64_t length,
+                  const ByteSink& sink);
+  // serve_payload() of a located payload.
+  Status serve_located(const Located& loc, const crypto::BabStreamOptions& opts,
+                       const ByteSink& sink);
 
   std::string dir_;
   LmdbStoreOptions options_;
   lmdb::EnvPtr env_;
   Dbs dbs_;
   std::mutex mu_;
+  std::optional<WriterLock> writer_lock_;  // none when read-only
+  std::optional<StagingArea> staging_;     // made by the first write that stages bytes
+  bool swept_ = false;
+  // The LMDB transaction id whose state the loaded indexes reflect.
+  std::uint64_t index_as_of_ = 0;
   std::map<model::NamespaceId, EntryIndex> loaded_;
   std::map<model::NamespaceId, std::uint64_t> last_used_;  // for evicting loaded_ (LRU)
   std::uint64_t use_clock_ = 0;

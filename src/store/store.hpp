@@ -130,6 +130,8 @@ class Store {
                                                     const PayloadSource& source,
                                                     std::span<const crypto::BabLabel> frontier) = 0;
   // Streams the held bytes [offset, offset + length) to `sink`; kOutOfRange past the held ones.
+  // LmdbStore verifies them against the digest (through the outboard, cheaply) before they
+  // reach `sink`: bytes damaged on disk fail with kCorrupt instead of being returned.
   virtual Status read_payload(const model::NamespaceId& namespace_id,
                               const model::SubspaceId& subspace, const model::Path& path,
                               std::uint64_t offset, std::uint64_t length,

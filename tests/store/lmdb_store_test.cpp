@@ -229,15 +229,23 @@ TEST(LmdbStore, LargePayloadFilesAreRemovedWithTheirLastEntry) {
   EXPECT_TRUE(s->check());
 }
 
-TEST(LmdbStore, StrayPayloadFilesAreSweptAtOpen) {
+// Opening or reading never deletes (another process may be between publishing a payload's
+// files and committing them); the sweep, under the writer lock, removes what has no record.
+TEST(LmdbStore, StrayPayloadFilesAreSweptOnlyByAWriter) {
   TempDir dir;
   { ASSERT_TRUE(LmdbStore::open(dir.path(), opts())); }
   const std::string stray = dir.sub("payloads/" + std::string(80, 'a'));
   std::ofstream(stray) << "left over";
   std::ofstream(stray + ".obao.tmp") << "left over";
-  ASSERT_TRUE(LmdbStore::open(dir.path(), opts()));
+  auto s = LmdbStore::open(dir.path(), opts()).value();
+  ASSERT_TRUE(s->namespaces());
+  EXPECT_TRUE(std::filesystem::exists(stray));
+  EXPECT_EQ(s->leftovers().value().payload_files.size(), 2u);
+  const LmdbStore::Leftovers swept = s->sweep().value();
+  EXPECT_EQ(swept.payload_files.size(), 2u);
   EXPECT_FALSE(std::filesystem::exists(stray));
   EXPECT_FALSE(std::filesystem::exists(stray + ".obao.tmp"));
+  EXPECT_TRUE(s->leftovers().value().payload_files.empty());
 }
 
 }  // namespace

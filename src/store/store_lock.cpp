@@ -1,0 +1,130 @@
+#include "store/store_lock.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "base/hex.hpp"
+#include "crypto/random.hpp"
+
+namespace osier::store {
+namespace {
+
+constexpr const char* kLockName = "lock";
+
+Status io_error(const std::string& what, const std::string& path) {
+  return error(ErrorCode::kIo, what + " " + path + ": " + std::strerror(errno));
+}
+
+int flock_retry(int fd, int op) {
+  int rc;
+  do {
+    rc = ::flock(fd, op);
+  } while (rc != 0 && errno == EINTR);
+  return rc;
+}
+
+// True when the staging directory `dir` belongs to no live process: its lock file can be
+// locked, or it has none (its maker died before making it, under the writer lock).
+bool owner_gone(const std::string& dir) {
+  const int fd = ::open((dir + "/" + kLockName).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return errno == ENOENT;
+  const bool gone = flock_retry(fd, LOCK_EX | LOCK_NB) == 0;
+  ::close(fd);  // releases the lock if we took it
+  return gone;
+}
+
+std::vector<std::string> staging_dirs(const std::string& store_dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(store_dir + "/staging", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    out.push_back(it->path().string());
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<WriterLock> WriterLock::open(const std::string& dir) {
+  const std::string path = dir + "/writer.lock";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return io_error("cannot open", path);
+  return WriterLock(fd);
+}
+
+WriterLock::~WriterLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<WriterLock::Held> WriterLock::acquire() const {
+  if (depth_ == 0 && flock_retry(fd_, LOCK_EX) != 0) {
+    return error(ErrorCode::kIo, std::string("cannot take the store's writer lock: ") + std::strerror(errno));
+  }
+  ++depth_;
+  return Held(this);
+}
+
+WriterLock::Held::~Held() {
+  if (lock_ && --lock_->depth_ == 0) (void)::flock(lock_->fd_, LOCK_UN);
+}
+
+Result<StagingArea> StagingArea::create(const std::string& store_dir) {
+  const std::string parent = store_dir + "/staging";
+  if (::mkdir(parent.c_str(), 0700) != 0 && errno != EEXIST) return io_error("cannot create", parent);
+  const std::string dir = parent + "/" + to_hex(crypto::random_array<8>());
+  if (::mkdir(dir.c_str(), 0700) != 0) return io_error("cannot create", dir);
+  const std::string lock = dir + "/" + kLockName;
+  const int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 || flock_retry(fd, LOCK_EX | LOCK_NB) != 0) {
+    Status st = io_error("cannot create", lock);
+    if (fd >= 0) ::close(fd);
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    return st;
+  }
+  return StagingArea(dir, fd);
+}
+
+StagingArea::StagingArea(StagingArea&& o) noexcept
+    : dir_(std::move(o.dir_)), lock_fd_(o.lock_fd_), counter_(o.counter_) {
+  o.lock_fd_ = -1;
+  o.dir_.clear();
+}
+
+StagingArea::~StagingArea() {
+  if (dir_.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+std::string StagingArea::fresh_name(const char* what) {
+  return dir_ + "/" + std::to_string(++counter_) + "." + what;
+}
+
+std::vector<std::string> remove_dead_staging(const std::string& store_dir, const std::string& own) {
+  std::vector<std::string> removed;
+  for (const std::string& dir : staging_dirs(store_dir)) {
+    if (dir == own || !owner_gone(dir)) continue;
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    removed.push_back(dir);
+  }
+  return removed;
+}
+
+std::vector<std::string> list_dead_staging(const std::string& store_dir) {
+  std::vector<std::string> out;
+  for (const std::string& dir : staging_dirs(store_dir)) {
+    if (owner_gone(dir)) out.push_back(dir);
+  }
+  return out;
+}
+
+}  // namespace osier::store
