@@ -24,17 +24,39 @@ void run_init(const NodeFlags& flags) {
   for (const std::string& c : *created) fmt::print("  created {}\n", c);
 }
 
-void run_check(const NodeFlags& flags) {
-  auto n = open_node("store check", flags);
+struct CheckOptions {
+  NodeFlags flags;
+  bool deep = false;
+};
+
+void run_check(const CheckOptions& o) {
+  auto n = open_node("store check", o.flags);
   if (!n) return;
   Result<store::LmdbStore*> s = n->store();
   if (!s) return fail("store check", s.status());
-  const Status st = (*s)->check();
+  const Status st = (*s)->check(o.deep);
   Result<std::vector<model::NamespaceId>> spaces = (*s)->namespaces();
-  if (flags.json) {
-    print_json_line(Json{{"ok", st.is_ok()}, {"problem", st.is_ok() ? Json(nullptr) : Json(st.to_string())}});
-  } else if (st.is_ok()) {
-    fmt::print("store OK: {} namespace(s), every invariant holds\n", spaces ? spaces->size() : 0);
+  // Leftovers of interrupted writers are no damage: the next write removes them.
+  Result<store::LmdbStore::Leftovers> left = (*s)->leftovers();
+  if (!left) return fail("store check", left.status());
+  const std::size_t leftover_count = left->staging_dirs.size() + left->payload_files.size();
+  if (o.flags.json) {
+    print_json_line(Json{{"ok", st.is_ok()},
+                         {"deep", o.deep},
+                         {"problem", st.is_ok() ? Json(nullptr) : Json(st.to_string())},
+                         {"leftovers", Json{{"staging_dirs", left->staging_dirs}, {"payload_files", left->payload_files}}}});
+  } else {
+    if (st.is_ok()) {
+      fmt::print("store OK: {} namespace{}, every invariant holds{}\n", spaces ? spaces->size() : 0,
+                 spaces && spaces->size() == 1 ? "" : "s",
+                 o.deep ? "; every payload byte and every entry's signature verified" : "");
+    }
+    if (leftover_count > 0) {
+      fmt::print("{} leftover{} of interrupted writes (the next write removes them):\n", leftover_count,
+                 leftover_count == 1 ? "" : "s");
+      for (const auto& d : left->staging_dirs) fmt::print("  {}\n", d);
+      for (const auto& f : left->payload_files) fmt::print("  {}\n", f);
+    }
   }
   if (!st.is_ok()) fail("store check", error(st.code(), "problem found: " + st.to_string()));
 }
@@ -49,9 +71,10 @@ void register_init_commands(CLI::App& app) {
 
   CLI::App* store = app.add_subcommand("store", "The local store");
   store->require_subcommand(1);
-  auto check = std::make_shared<NodeFlags>();
+  auto check = std::make_shared<CheckOptions>();
   CLI::App* c = store->add_subcommand("check", "Verify every invariant of the store (exit 1 on a problem)");
-  add_node_flags(c, *check);
+  add_node_flags(c, check->flags);
+  c->add_flag("--deep", check->deep, "Also re-verify every payload byte and every entry's signature (reads everything)");
   c->callback([check] { run_check(*check); });
 }
 

@@ -64,7 +64,8 @@ WriterLock::~WriterLock() {
 
 Result<WriterLock::Held> WriterLock::acquire() const {
   if (depth_ == 0 && flock_retry(fd_, LOCK_EX) != 0) {
-    return error(ErrorCode::kIo, std::string("cannot take the store's writer lock: ") + std::strerror(errno));
+    return error(ErrorCode::kIo,
+                 std::string("cannot take the store's writer lock: ") + std::strerror(errno));
   }
   ++depth_;
   return Held(this);
@@ -76,7 +77,8 @@ WriterLock::Held::~Held() {
 
 Result<StagingArea> StagingArea::create(const std::string& store_dir) {
   const std::string parent = store_dir + "/staging";
-  if (::mkdir(parent.c_str(), 0700) != 0 && errno != EEXIST) return io_error("cannot create", parent);
+  if (::mkdir(parent.c_str(), 0700) != 0 && errno != EEXIST)
+    return io_error("cannot create", parent);
   const std::string dir = parent + "/" + to_hex(crypto::random_array<8>());
   if (::mkdir(dir.c_str(), 0700) != 0) return io_error("cannot create", dir);
   const std::string lock = dir + "/" + kLockName;

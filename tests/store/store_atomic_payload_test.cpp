@@ -27,18 +27,8 @@ namespace {
 constexpr std::size_t kSmall = 3000;   // inline in the LMDB store
 constexpr std::size_t kLarge = 40000;  // a payload file beside LMDB
 
-Bytes random_bytes(std::size_t n, std::uint32_t seed) {
-  std::mt19937 rng(seed);
-  Bytes b(n);
-  for (auto& x : b) x = static_cast<std::uint8_t>(rng());
-  return b;
-}
-
-model::NamespaceId test_namespace() {
-  model::NamespaceId ns{};
-  ns.fill(0x30);
-  return ns;
-}
+using testing::random_bytes;
+using testing::test_namespace;
 
 AuthorisedEntry entry_at(std::initializer_list<std::string_view> path, const Bytes& payload,
                          model::Timestamp t) {

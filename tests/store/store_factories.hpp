@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <random>
 #include <string>
 
 #include "support/temp_dir.hpp"
@@ -26,6 +27,21 @@ class TestAuthoriser final : public WriteAuthoriser {
     return Status::ok();
   }
 };
+
+// Deterministic pseudo-random bytes.
+inline Bytes random_bytes(std::size_t n, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  Bytes b(n);
+  for (auto& x : b) x = static_cast<std::uint8_t>(rng());
+  return b;
+}
+
+// The namespace the payload and multi-process tests write to.
+inline model::NamespaceId test_namespace() {
+  model::NamespaceId ns{};
+  ns.fill(0x30);
+  return ns;
+}
 
 inline std::shared_ptr<const WriteAuthoriser> test_authoriser() {
   static const auto a = std::make_shared<const TestAuthoriser>();
