@@ -178,6 +178,10 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::string& dir,
   if (!options.sync_commits) flags |= MDB_NOSYNC;
   if (!write) flags |= MDB_RDONLY;
   OSIER_RETURN_IF_ERROR(lmdb::status_of(mdb_env_open(raw, dir.c_str(), flags, 0600), "open " + dir));
+  // Reader slots of processes that died (kill -9) would pin old pages for ever, so the data
+  // file would only grow: clear them (LMDB checks each slot's pid).
+  int dead_readers = 0;
+  (void)mdb_reader_check(raw, &dead_readers);
   std::optional<WriterLock> lock;
   if (write) {
     OSIER_RETURN_IF_ERROR(make_dir(dir + "/payloads", true));
