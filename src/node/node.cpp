@@ -10,6 +10,7 @@
 #include "crypto/random.hpp"
 #include "crypto/william3.hpp"
 #include "node/files.hpp"
+#include "node/home_lock.hpp"
 #include "store/authoriser.hpp"
 
 namespace osier::node {
@@ -67,6 +68,15 @@ Result<store::LmdbStore*> Node::store() {
     store_ = std::move(*s);
   }
   return store_.get();
+}
+
+Status Node::update_names(const std::function<Status(Aliases&)>& change) {
+  OSIER_ASSIGN_OR_RETURN(HomeLock lock, HomeLock::acquire(home_));
+  OSIER_ASSIGN_OR_RETURN(Aliases fresh, Aliases::load(home_));
+  OSIER_RETURN_IF_ERROR(change(fresh));
+  OSIER_RETURN_IF_ERROR(fresh.save());
+  aliases_ = std::move(fresh);
+  return Status::ok();
 }
 
 Result<Identity> Node::identity(std::string_view name_or_id) const {

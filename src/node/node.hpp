@@ -66,6 +66,12 @@ class Node {
   const CapabilityStore& caps() const { return caps_; }
   Result<store::LmdbStore*> store();
 
+  // Changes the names and keys of the home as one step against other processes: under the
+  // HomeLock (node/home_lock.hpp), rereads the alias table, lets `change` edit it (and save or
+  // remove key files), then writes the table back; aliases() is the result afterwards. On an
+  // error from `change` nothing is written (what `change` did to key files is its to undo).
+  Status update_names(const std::function<Status(Aliases&)>& change);
+
   // The identity named by alias or id, with its secret key (kNotFound when none is held).
   Result<Identity> identity(std::string_view name_or_id) const;
   // The secret key of the namespace, if this node holds it.

@@ -1,0 +1,30 @@
+// HomeLock: one process at a time changes the home's names and keys.
+//
+// The alias table (config/aliases) is one JSON file rewritten whole, and a new identity or
+// namespace is a key file plus an alias: two `osier id new` at once would each load the table,
+// add their name and write it back, and the later write would drop the earlier name (its key
+// file orphaned) — or, for one name, leave the alias of one key beside the key file of the
+// other. Every read-modify-write of the names and keys runs under this lock (flock(2) on
+// HOME/config/lock, released by the kernel if its holder dies) and rereads the table first.
+#pragma once
+
+#include "base/status.hpp"
+#include "node/home.hpp"
+
+namespace osier::node {
+
+class HomeLock {
+ public:
+  // Blocks until the lock is free.
+  static Result<HomeLock> acquire(const HomePaths& home);
+  HomeLock(HomeLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  HomeLock& operator=(HomeLock&&) = delete;
+  HomeLock(const HomeLock&) = delete;
+  ~HomeLock();
+
+ private:
+  explicit HomeLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+}  // namespace osier::node
