@@ -706,7 +706,6 @@ Result<IngestResult> LmdbStore::ingest_with_payload(const AuthorisedEntry& ae,
   std::uint64_t held_before = 0;  // as the write transaction found it
   bool published = false;
   auto run = [&]() -> Result<IngestResult> {
-    OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, begin_write());
     OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(false));
     fmt::PayloadRecord rec;
     OSIER_ASSIGN_OR_RETURN(auto have, txn.get(dbs_.payloads, key));
@@ -748,7 +747,9 @@ Result<IngestResult> LmdbStore::ingest_with_payload(const AuthorisedEntry& ae,
     published = false;  // the files are the store's now
     return r;
   };
-  Result<IngestResult> res = run();
+  // Held from publishing through the commit and, on failure, the taking back of the files.
+  Result<WriterLock::Held> held = begin_write();
+  Result<IngestResult> res = held ? run() : Result<IngestResult>(held.status());
   if (staged) discard(*staged);  // what was not published
   if (res && res->outcome == IngestOutcome::kInserted) {
     appenders_.erase(key);
@@ -757,8 +758,7 @@ Result<IngestResult> LmdbStore::ingest_with_payload(const AuthorisedEntry& ae,
   }
   abandon(touched);
   if (published) {
-    // Take back the files published above (still under no other writer's feet: a later writer
-    // of this payload re-checks the record, which does not claim them): all of them when no
+    // Take back the files published above, still under the writer lock: all of them when no
     // bytes were held before; else only the outboard (a partial payload has none), as the new
     // file holds the old prefix.
     const std::string file = payload_file(key);
