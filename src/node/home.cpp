@@ -11,7 +11,11 @@ namespace osier::node {
 Result<HomePaths> resolve_home(const std::string& explicit_dir) {
   std::string dir = explicit_dir;
   if (dir.empty()) {
-    if (const char* env = std::getenv("OSIER_HOME"); env && *env) dir = env;
+    if (const char* env = std::getenv("OSIER_HOME"); env) {
+      // Set but empty is a mistake (an unset variable in a script), not "the default home".
+      if (!*env) return error(ErrorCode::kInvalidArgument, "OSIER_HOME is set but empty: unset it or name a directory");
+      dir = env;
+    }
   }
   if (dir.empty()) {
     const char* home = std::getenv("HOME");

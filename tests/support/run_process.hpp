@@ -30,6 +30,12 @@ struct RunOptions {
   // RLIMIT_FSIZE for the child (bytes): a write past it fails with EFBIG, as on a full disk
   // (SIGXFSZ is ignored in the child, so the write fails instead of killing it). Needs no root.
   std::optional<std::uint64_t> file_size_limit;
+  // Standard descriptors to close in the child before exec (a process started with `>&-`).
+  std::vector<int> close_fds;
+  // A file to open as the child's standard output instead of the captured one (/dev/full).
+  std::optional<std::string> stdout_file;
+  // Ignore SIGPIPE in the child (as `trap '' PIPE` does): writes to a closed pipe fail with EPIPE.
+  bool ignore_sigpipe = false;
 };
 
 namespace detail {
@@ -114,6 +120,13 @@ inline ProcessResult run_process(std::vector<std::string> argv_strings,
       if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < lim.rlim_cur) lim.rlim_cur = lim.rlim_max;
       if (::setrlimit(RLIMIT_FSIZE, &lim) != 0) ::_exit(126);
     }
+    if (options.stdout_file) {
+      const int fd = ::open(options.stdout_file->c_str(), O_WRONLY);
+      if (fd < 0 || ::dup2(fd, 1) < 0) ::_exit(126);
+      ::close(fd);
+    }
+    if (options.ignore_sigpipe) ::signal(SIGPIPE, SIG_IGN);
+    for (int fd : options.close_fds) ::close(fd);
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }

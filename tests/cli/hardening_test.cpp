@@ -1,0 +1,168 @@
+// The CLI against a hostile environment (issue #10): closed standard descriptors, output that
+// cannot be written, argument mistakes. Runs the built binary.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "support/run_process.hpp"
+
+namespace {
+
+using osier::testing::ProcessResult;
+using osier::testing::RunOptions;
+
+class CliHardening : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/osier_cli_hard_XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    home_ = dir_ + "/home";
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"init"}, {"id", "new", "alice"}, {"ns", "new", "fam", "--communal"}}) {
+      ASSERT_EQ(osier(args).exit_code, 0) << args[0];
+    }
+  }
+  void TearDown() override { (void)std::system(("rm -rf '" + dir_ + "'").c_str()); }
+
+  ProcessResult osier(std::vector<std::string> args, const std::string& input = "",
+                      const RunOptions& options = {}) const {
+    args.insert(args.begin(), OSIER_BINARY);
+    args.push_back("--home");
+    args.push_back(home_);
+    return osier::testing::run_process(std::move(args), input, options);
+  }
+  // Without --home (for argument tests).
+  static ProcessResult bare(std::vector<std::string> args) {
+    args.insert(args.begin(), OSIER_BINARY);
+    return osier::testing::run_process(std::move(args));
+  }
+
+  void put_many(int n) const {
+    for (int i = 0; i < n; ++i) {
+      ASSERT_EQ(osier({"put", "willow://fam.alice/file" + std::to_string(i)}, "x").exit_code, 0);
+    }
+  }
+
+  void expect_store_intact(int entries) const {
+    const ProcessResult check = osier({"store", "check", "--deep"});
+    EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+    const ProcessResult ls = osier({"ls"});
+    EXPECT_EQ(ls.exit_code, 0) << ls.err;
+    EXPECT_EQ(std::count(ls.out.begin(), ls.out.end(), '\n'), entries) << ls.out;
+  }
+
+  std::string dir_, home_;
+};
+
+int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+
+// With 0, 1 or 2 closed, LMDB's files took those numbers and osier's output overwrote the
+// database ("MDB_INVALID": the whole store lost).
+TEST_F(CliHardening, ClosedStandardDescriptorsNeverReachTheStore) {
+  put_many(3);
+  RunOptions no_stderr;
+  no_stderr.close_fds = {0, 2};
+  EXPECT_NE(osier({"cat", "willow://fam.alice/missing"}, "", no_stderr).exit_code, 0);
+  RunOptions no_stdout;
+  no_stdout.close_fds = {1};
+  (void)osier({"cat", "willow://fam.alice/file1"}, "", no_stdout);
+  RunOptions none;
+  none.close_fds = {0, 1, 2};
+  (void)osier({"ls"}, "", none);
+  (void)osier({"put", "willow://fam.alice/missing-too", "/nonexistent"}, "", none);
+  expect_store_intact(3);
+}
+
+// Output to a full disk: one line and exit 1, whether the output is large (written while the
+// command runs) or small (written at the final flush: a key backup must not "succeed").
+TEST_F(CliHardening, AFullDiskOnStandardOutputIsAnError) {
+  put_many(120);  // ls prints more than stdio's buffer
+  RunOptions full;
+  full.stdout_file = "/dev/full";
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"ls"}, {"id", "export", "alice"}, {"ns", "list"}}) {
+    const ProcessResult r = osier(args, "", full);
+    EXPECT_EQ(r.exit_code, 1) << args[0] << ": " << r.err;
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find("cannot write standard output"), std::string::npos) << r.err;
+  }
+}
+
+// `(trap '' PIPE; osier ls | head -1)` aborted with an uncaught exception (exit 134).
+TEST_F(CliHardening, AClosedPipeWithSigpipeIgnoredIsOneLine) {
+  put_many(120);
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  char err_name[] = "/tmp/osier_cli_err_XXXXXX";
+  const int err_fd = ::mkstemp(err_name);
+  ASSERT_GE(err_fd, 0);
+  std::vector<std::string> args = {OSIER_BINARY, "ls", "--home", home_};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(fds[1], 1);
+    ::dup2(err_fd, 2);
+    ::close(fds[0]);
+    ::signal(SIGPIPE, SIG_IGN);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(fds[0]);  // nobody reads: every write fails with EPIPE
+  ::close(fds[1]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  ::lseek(err_fd, 0, SEEK_SET);
+  const std::string err = osier::testing::detail::read_all(err_fd);
+  ::close(err_fd);
+  ::unlink(err_name);
+  EXPECT_EQ(lines(err), 1) << err;
+  EXPECT_NE(err.find("osier ls: cannot write standard output"), std::string::npos) << err;
+}
+
+TEST_F(CliHardening, ArgumentMistakesAreOneLineWithExitTwo) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string needle;
+  };
+  for (const Case& c : std::vector<Case>{{{"frobnicate"}, "unknown command 'frobnicate'"},
+                                         {{}, "a command is required"},
+                                         {{"ls", "--bogus"}, "osier ls: "},
+                                         {{"id", "new"}, "osier id new: "},
+                                         {{"ls", "--home", ""}, "--home must name a directory"}}) {
+    const ProcessResult r = bare(c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.needle << ": " << r.err;
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find(c.needle), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(bare({"--help"}).exit_code, 0);
+  EXPECT_EQ(bare({"ls", "--help"}).exit_code, 0);
+}
+
+TEST_F(CliHardening, GlobalOptionsMayStandBeforeTheCommand) {
+  put_many(1);
+  const ProcessResult r = bare({"--home", home_, "--json", "ls"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.substr(0, 1), "{") << r.out;
+}
+
+TEST_F(CliHardening, AnEmptyOsierHomeIsAnError) {
+  ::setenv("OSIER_HOME", "", 1);
+  const ProcessResult r = bare({"ls"});
+  ::unsetenv("OSIER_HOME");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("OSIER_HOME is set but empty"), std::string::npos) << r.err;
+}
+
+}  // namespace
