@@ -16,23 +16,33 @@ struct IdOptions {
   std::string id;
 };
 
-// Adds NAME for `key`'s identity: alias and keystore file, or nothing on failure.
+// Adds NAME for `key`'s identity: alias and keystore file, or nothing on failure. An identity
+// known by its id alone under the same NAME (`id add`) receives its secret key. All under the
+// home's lock (Node::update_names), so concurrent commands never lose a name or a key.
 void keep_identity(const char* command, node::Node& n, const std::string& name, const crypto::Ed25519SecretKey& key,
                    bool json) {
-  node::Aliases& a = n.aliases();
-  if (auto other = a.name_of(uri::IdKind::kSubspace, key.public_key())) {
-    return fail(command, error(ErrorCode::kInvalidArgument, "this identity is known already as '" + *other + "'"));
-  }
-  if (const Status st = a.add(uri::IdKind::kSubspace, name, key.public_key()); !st) return fail(command, st);
-  if (const Status st = n.keys().save(node::KeyKind::kIdentity, name, key); !st) return fail(command, st);
-  if (const Status st = a.save(); !st) {
-    (void)n.keys().remove(node::KeyKind::kIdentity, name);
+  const model::SubspaceId id = key.public_key();
+  bool wrote_key = false;
+  bool upgraded = false;
+  const Status st = n.update_names([&](node::Aliases& a) -> Status {
+    const std::optional<std::string> other = a.name_of(uri::IdKind::kSubspace, id);
+    upgraded = other && *other == name && !n.keys().has(node::KeyKind::kIdentity, name);
+    if (other && !upgraded) {
+      return error(ErrorCode::kInvalidArgument, "this identity is known already as '" + *other + "'");
+    }
+    if (!upgraded) OSIER_RETURN_IF_ERROR(a.add(uri::IdKind::kSubspace, name, id));
+    OSIER_RETURN_IF_ERROR(n.keys().save(node::KeyKind::kIdentity, name, key));
+    wrote_key = true;
+    return Status::ok();
+  });
+  if (!st) {
+    if (wrote_key) (void)n.keys().remove(node::KeyKind::kIdentity, name);  // the table was not saved
     return fail(command, st);
   }
   if (json) {
-    print_json_line(Json{{"name", name}, {"id", to_hex(key.public_key())}});
+    print_json_line(Json{{"name", name}, {"id", to_hex(id)}, {"secret", true}});
   } else {
-    fmt::print("identity {}: {}\n", name, to_hex(key.public_key()));
+    fmt::print("identity {}: {}{}\n", name, to_hex(id), upgraded ? " (its secret key is held now)" : "");
   }
 }
 
@@ -65,8 +75,10 @@ void run_add(const IdOptions& o) {
   if (!n) return;
   const std::optional<ByteArray<32>> id = array_from_hex<32>(o.id);
   if (!id) return fail("id add", error(ErrorCode::kInvalidArgument, "an identity id is 64 hex digits, not '" + o.id + "'"));
-  if (const Status st = n->aliases().add(uri::IdKind::kSubspace, o.name, *id); !st) return fail("id add", st);
-  if (const Status st = n->aliases().save(); !st) return fail("id add", st);
+  if (const Status st = n->update_names([&](node::Aliases& a) { return a.add(uri::IdKind::kSubspace, o.name, *id); });
+      !st) {
+    return fail("id add", st);
+  }
   if (o.flags.json) {
     print_json_line(Json{{"name", o.name}, {"id", to_hex(*id)}});
   } else {

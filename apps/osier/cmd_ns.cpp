@@ -33,20 +33,26 @@ void run_new(const NsOptions& o) {
     return fail("ns new", error(ErrorCode::kInvalidArgument, "say which kind: --communal or --owned"), 2);
   }
   if (const Status st = node::validate_alias_name(o.name); !st) return fail("ns new", st);
-  if (n->aliases().find(uri::IdKind::kNamespace, o.name)) {
-    return fail("ns new", error(ErrorCode::kInvalidArgument, "the name '" + o.name + "' is taken by another namespace"));
-  }
   // spec: willow25#is_communal — the kind is the key's last bit, so draw keys until it fits
   // (two tries on average).
   crypto::Ed25519SecretKey key = crypto::Ed25519SecretKey::generate();
   while (model::is_communal(key.public_key()) != o.communal) key = crypto::Ed25519SecretKey::generate();
-  // A communal namespace's secret key grants nothing, so only an owned one's is kept.
-  if (o.owned) {
-    if (const Status st = n->keys().save(node::KeyKind::kNamespace, o.name, key); !st) return fail("ns new", st);
-  }
-  if (const Status st = n->aliases().add(uri::IdKind::kNamespace, o.name, key.public_key()); !st) return fail("ns new", st);
-  if (const Status st = n->aliases().save(); !st) {
-    (void)n->keys().remove(node::KeyKind::kNamespace, o.name);
+  // Under the home's lock: concurrent commands never lose a name or a key.
+  bool wrote_key = false;
+  const Status st = n->update_names([&](node::Aliases& a) -> Status {
+    if (a.find(uri::IdKind::kNamespace, o.name)) {
+      return error(ErrorCode::kInvalidArgument, "the name '" + o.name + "' is taken by another namespace");
+    }
+    OSIER_RETURN_IF_ERROR(a.add(uri::IdKind::kNamespace, o.name, key.public_key()));
+    // A communal namespace's secret key grants nothing, so only an owned one's is kept.
+    if (o.owned) {
+      OSIER_RETURN_IF_ERROR(n->keys().save(node::KeyKind::kNamespace, o.name, key));
+      wrote_key = true;
+    }
+    return Status::ok();
+  });
+  if (!st) {
+    if (wrote_key) (void)n->keys().remove(node::KeyKind::kNamespace, o.name);  // the table was not saved
     return fail("ns new", st);
   }
   print_ns(o, o.name, key.public_key(), o.owned);
@@ -59,11 +65,13 @@ void run_add(const NsOptions& o) {
   if (!hex.empty() && (hex[0] == '+' || hex[0] == '-')) hex.remove_prefix(1);
   const std::optional<ByteArray<32>> id = array_from_hex<32>(hex);
   if (!id) return fail("ns add", error(ErrorCode::kInvalidArgument, "a namespace id is 64 hex digits, not '" + o.id + "'"));
-  if (auto other = n->aliases().name_of(uri::IdKind::kNamespace, *id)) {
-    return fail("ns add", error(ErrorCode::kInvalidArgument, "this namespace is known already as '" + *other + "'"));
-  }
-  if (const Status st = n->aliases().add(uri::IdKind::kNamespace, o.name, *id); !st) return fail("ns add", st);
-  if (const Status st = n->aliases().save(); !st) return fail("ns add", st);
+  const Status st = n->update_names([&](node::Aliases& a) -> Status {
+    if (auto other = a.name_of(uri::IdKind::kNamespace, *id)) {
+      return error(ErrorCode::kInvalidArgument, "this namespace is known already as '" + *other + "'");
+    }
+    return a.add(uri::IdKind::kNamespace, o.name, *id);
+  });
+  if (!st) return fail("ns add", st);
   print_ns(o, o.name, *id, false);
 }
 

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/hex.hpp"
@@ -217,68 +218,89 @@ Result<PutResult> Node::write_entry(model::Entry entry, const std::optional<std:
 }
 
 Result<PutResult> Node::put(const uri::EntryUri& uri, const std::string& file, const PutOptions& options) {
-  // First pass: hash the payload (spooling standard input to a file so it can be read again).
+  // A put writes one whole payload: a slice or a fragment in the URI means the user meant
+  // something else (the digest, when given, is checked below).
+  if (uri.payload_from || uri.payload_to) {
+    return error(ErrorCode::kInvalidArgument, "a put writes the whole payload: remove the URI's from= / to= slice");
+  }
+  if (uri.fragment) return error(ErrorCode::kInvalidArgument, "a put does not use the URI's #fragment: remove it");
+  // First pass: hash the payload. Standard input and every other input that cannot be read
+  // twice (a FIFO, a process substitution, /dev/stdin, a character device) are spooled to a
+  // file first; only a regular file is read again in place.
   PayloadFile in;
   PayloadFile spool;
   std::uint64_t total = 0;
-  if (file == "-") {
+  const bool from_stdin = file == "-";
+  if (from_stdin) {
     in.name = "standard input";
     in.f = stdin;
+  } else {
+    in.name = file;
+    in.f = std::fopen(file.c_str(), "rb");
+    if (!in.f) return io_error(file, errno);
+  }
+  struct stat st {};
+  if (::fstat(::fileno(in.f), &st) != 0) return io_error(in.name, errno);
+  if (S_ISDIR(st.st_mode)) return error(ErrorCode::kInvalidArgument, in.name + " is a directory");
+  if (S_ISREG(st.st_mode) && !from_stdin) {  // stdin may not start at offset 0: spooled too
+    total = static_cast<std::uint64_t>(st.st_size);
+  } else {
     const std::string spool_name = home_.tmp() + "/spool-" + to_hex(crypto::random_array<8>());
     OSIER_RETURN_IF_ERROR(make_dir(home_.tmp(), 0700));
     spool.f = std::fopen(spool_name.c_str(), "w+b");
     if (!spool.f) return io_error(spool_name, errno);
     ::unlink(spool_name.c_str());  // anonymous from now on: nothing to clean up on any exit
-    spool.name = "standard input";
-  } else {
-    in.name = file;
-    in.f = std::fopen(file.c_str(), "rb");
-    if (!in.f) return io_error(file, errno);
-    if (std::fseek(in.f, 0, SEEK_END) == 0) {
-      const long end = std::ftell(in.f);
-      if (end > 0) total = static_cast<std::uint64_t>(end);
-      std::rewind(in.f);
-    }
+    spool.name = in.name;
   }
   crypto::William3Hasher hasher;
   Status hashed = hash_stream(in.f, in.name, spool.f, hasher, options.progress, total);
-  if (file == "-") in.f = nullptr;  // never close stdin
+  if (from_stdin) in.f = nullptr;  // never close stdin
   OSIER_RETURN_IF_ERROR(hashed);
   PayloadFile& source_file = spool.f ? spool : in;
   if (std::fflush(source_file.f) != 0) return io_error(source_file.name, errno);
-  std::rewind(source_file.f);
   const std::uint64_t length = hasher.length();
-
-  model::Entry entry{uri.namespace_id, uri.subspace_id, uri.path, 0, length, hasher.finalize()};
-  if (options.timestamp) {
-    entry.timestamp = *options.timestamp;
-  } else {
-    OSIER_ASSIGN_OR_RETURN(entry.timestamp, fresh_timestamp(uri.namespace_id, uri.subspace_id, uri.path, false));
+  const model::PayloadDigest digest = hasher.finalize();
+  if (uri.expected_digest && *uri.expected_digest != digest) {
+    return error(ErrorCode::kVerification, "not written: the payload's digest is " + to_hex(digest) +
+                                               ", not the one the URI's digest= names");
   }
-  OSIER_ASSIGN_OR_RETURN(PutResult signed_entry, sign_entry(entry, options.as));
 
   // Second pass: the entry and its bytes go into the store together, the bytes streamed through
   // one fixed buffer; if they are not the hashed ones (the file changed) or cannot be stored,
-  // nothing is stored — not even the pruning of the entries the new one would replace.
+  // nothing is stored — not even the pruning of the entries the new one would replace. Without
+  // an explicit timestamp, losing a race to another writer of the same path (the store finds
+  // the signed entry obsolete) means a fresh timestamp and another try.
   OSIER_ASSIGN_OR_RETURN(store::LmdbStore * s, store());
   std::vector<std::uint8_t> buf(kPiece);
-  std::uint64_t done = 0;
-  const store::PayloadSource source = [&]() -> Result<ByteView> {
-    const std::size_t n = std::fread(buf.data(), 1, buf.size(), source_file.f);
-    if (n == 0 && std::ferror(source_file.f)) return io_error(source_file.name, errno);
-    done += n;
-    if (options.progress) options.progress("storing", done, length);
-    return ByteView(buf.data(), n);
-  };
-  Result<store::IngestResult> r = s->ingest_with_payload(signed_entry.entry, source, store::Trust::kAlreadyVerified);
-  if (!r) {
-    const Status& failure = r.status();
-    const std::string why = failure.code() == ErrorCode::kVerification
-                                ? source_file.name + " changed while it was being stored (" + failure.message() + ")"
-                                : "payload not stored: " + failure.message();
-    return error(failure.code(), "not written: " + why);
+  constexpr int kTries = 8;
+  for (int attempt = 1;; ++attempt) {
+    model::Entry entry{uri.namespace_id, uri.subspace_id, uri.path, 0, length, digest};
+    if (options.timestamp) {
+      entry.timestamp = *options.timestamp;
+    } else {
+      OSIER_ASSIGN_OR_RETURN(entry.timestamp, fresh_timestamp(uri.namespace_id, uri.subspace_id, uri.path, false));
+    }
+    OSIER_ASSIGN_OR_RETURN(PutResult signed_entry, sign_entry(entry, options.as));
+    std::rewind(source_file.f);
+    std::uint64_t done = 0;
+    const store::PayloadSource source = [&]() -> Result<ByteView> {
+      const std::size_t n = std::fread(buf.data(), 1, buf.size(), source_file.f);
+      if (n == 0 && std::ferror(source_file.f)) return io_error(source_file.name, errno);
+      done += n;
+      if (options.progress) options.progress("storing", done, length);
+      return ByteView(buf.data(), n);
+    };
+    Result<store::IngestResult> r = s->ingest_with_payload(signed_entry.entry, source, store::Trust::kAlreadyVerified);
+    if (!r) {
+      const Status& failure = r.status();
+      const std::string why = failure.code() == ErrorCode::kVerification
+                                  ? source_file.name + " changed while it was being stored (" + failure.message() + ")"
+                                  : "payload not stored: " + failure.message();
+      return error(failure.code(), "not written: " + why);
+    }
+    if (r->outcome == store::IngestOutcome::kObsolete && !options.timestamp && attempt < kTries) continue;
+    return written(std::move(signed_entry), *r);
   }
-  return written(std::move(signed_entry), *r);
 }
 
 Result<std::uint64_t> Node::count_under(const uri::EntryUri& uri) {
@@ -307,6 +329,12 @@ Result<store::LengthyAuthorisedEntry> Node::stat(const uri::EntryUri& uri) {
 
 Status Node::read(const uri::EntryUri& uri, const store::ByteSink& sink, const Progress& progress) {
   OSIER_ASSIGN_OR_RETURN(store::LengthyAuthorisedEntry e, stat(uri));
+  // Damage on disk to the entry or its signature is found here, not by the next peer (the store
+  // verifies the payload bytes themselves as it streams them).
+  if (Status st = store::meadowcap_authoriser()->verify(e.authorised.entry, e.authorised.token); !st) {
+    return error(ErrorCode::kCorrupt, "the stored entry fails verification (" + st.message() +
+                                          "): damaged on disk? `osier store check --deep` checks every entry");
+  }
   const std::uint64_t length = e.authorised.entry.payload_length;
   if (uri.expected_digest && *uri.expected_digest != e.authorised.entry.payload_digest) {
     return error(ErrorCode::kVerification, "the stored entry's payload digest is not the one the URI names");

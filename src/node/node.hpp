@@ -83,10 +83,13 @@ class Node {
   // (kVerification for a read capability that would fit) saying which capability is missing.
   Result<WriteAuthority> write_authority(const model::Entry& entry, const std::optional<std::string>& as) const;
 
-  // Writes the entry `uri` names with the payload of `file` ('-': standard input, spooled to
-  // tmp/ first). The payload is hashed, the entry signed, then the entry and the payload read
-  // again go into the store in one step (Store::ingest_with_payload): on any failure — the file
-  // changed in between, I/O error, full disk — the store is left exactly as it was.
+  // Writes the entry `uri` names with the payload of `file` ('-': standard input; it and any
+  // other input that is not a regular file are spooled to tmp/ first). The payload is hashed
+  // (and checked against the URI's digest=, if any; a from/to slice or a fragment is refused),
+  // the entry signed, then the entry and the payload read again go into the store in one step
+  // (Store::ingest_with_payload): on any failure — the file changed in between, I/O error, full
+  // disk — the store is left exactly as it was. Without options.timestamp a put that loses a
+  // race to another writer of the path is signed again with a fresh timestamp (a few times).
   Result<PutResult> put(const uri::EntryUri& uri, const std::string& file, const PutOptions& options);
 
   // Writes the Willow delete of everything under `uri`'s path: an entry with an empty payload
@@ -100,7 +103,8 @@ class Node {
   // The stored entry `uri` names (kNotFound when none).
   Result<store::LengthyAuthorisedEntry> stat(const uri::EntryUri& uri);
   // Streams the payload (or the URI's slice of it) to `sink`; kNotFound unless every byte
-  // asked for is held.
+  // asked for is held; kCorrupt when the stored entry's token or payload bytes fail
+  // verification (nothing damaged reaches `sink`).
   Status read(const uri::EntryUri& uri, const store::ByteSink& sink, const Progress& progress);
 
   // The timestamp a new entry at `path` gets by default: now, or one more than the newest entry

@@ -165,4 +165,30 @@ TEST_F(CliHardening, AnEmptyOsierHomeIsAnError) {
   EXPECT_NE(r.err.find("OSIER_HOME is set but empty"), std::string::npos) << r.err;
 }
 
+// An identity first known by its id alone (`id add`) can receive its secret key later.
+TEST_F(CliHardening, IdImportUpgradesAnIdOnlyIdentity) {
+  const ProcessResult seed = osier({"id", "export", "alice"});
+  ASSERT_EQ(seed.exit_code, 0);
+  const ProcessResult list = osier({"id", "list", "--json"});
+  const std::size_t at = list.out.find("\"id\":\"");
+  ASSERT_NE(at, std::string::npos) << list.out;
+  const std::string id = list.out.substr(at + 6, 64);
+  const std::string other = dir_ + "/other";
+  ASSERT_EQ(osier::testing::run_process({OSIER_BINARY, "init", "--home", other}).exit_code, 0);
+  ASSERT_EQ(
+      osier::testing::run_process({OSIER_BINARY, "id", "add", "al", id, "--home", other}).exit_code,
+      0);
+  const ProcessResult imported =
+      osier::testing::run_process({OSIER_BINARY, "id", "import", "al", "--home", other}, seed.out);
+  EXPECT_EQ(imported.exit_code, 0) << imported.err;
+  const ProcessResult after =
+      osier::testing::run_process({OSIER_BINARY, "id", "list", "--home", other});
+  EXPECT_NE(after.out.find("secret key held"), std::string::npos) << after.out;
+  // Under another name it is still refused: one identity, one name.
+  const ProcessResult again =
+      osier::testing::run_process({OSIER_BINARY, "id", "import", "al2", "--home", other}, seed.out);
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("known already as 'al'"), std::string::npos) << again.err;
+}
+
 }  // namespace
