@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -9,6 +10,7 @@
 #include "base/hex.hpp"
 #include "cmd_node.hpp"
 #include "commands.hpp"
+#include "output_file.hpp"
 #include "json_meadowcap.hpp"
 #include "node/files.hpp"
 #include "store/authoriser.hpp"
@@ -81,52 +83,39 @@ void run_put(const DataOptions& o) {
   }
 }
 
-// Writes to `path` through a temporary file renamed on success (nothing partial is left).
+// Writes the payload to standard output or a file (output_file.hpp: a temporary file renamed
+// on success, nothing replaced but a regular file with --force).
 void run_get(const DataOptions& o, bool to_stdout) {
   const char* cmd = to_stdout ? "cat" : "get";
   auto n = open_node(cmd, o.flags);
   if (!n) return;
   Result<uri::EntryUri> u = entry_uri(*n, o.uri);
   if (!u) return fail(cmd, u.status());
-  if (to_stdout) {
-    const Status st = n->read(*u, [](ByteView piece) -> Status {
-      if (std::fwrite(piece.data(), 1, piece.size(), stdout) != piece.size()) return node::io_error("standard output", errno);
-      return Status::ok();
-    }, {});
-    if (std::fflush(stdout) != 0 && st.is_ok()) return fail(cmd, node::io_error("standard output", errno));
-    if (!st) fail(cmd, st);
-    return;
-  }
-  std::string out = o.output;
+  std::string out = to_stdout ? std::string("-") : o.output;
   if (out.empty()) {
+    // The file name comes from someone else's path: no control bytes (terminal escapes, line
+    // breaks), no directory tricks.
     const std::size_t c = u->path.component_count();
     const std::string last = c == 0 ? std::string() : std::string(as_chars(u->path.component(c - 1)));
     const bool safe = !last.empty() && last != "." && last != ".." && last.find('/') == std::string::npos &&
-                      last.find('\0') == std::string::npos;
-    if (!safe) return fail(cmd, error(ErrorCode::kInvalidArgument, "no file name in the path: give one with -o FILE"));
+                      std::none_of(last.begin(), last.end(), [](char ch) {
+                        return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
+                      });
+    if (!safe) {
+      return fail(cmd, error(ErrorCode::kInvalidArgument,
+                             "the path's last component is no safe file name: give one with -o FILE"));
+    }
     out = last;
   }
-  if (out != "-" && !o.force && node::file_exists(out)) {
-    return fail(cmd, error(ErrorCode::kInvalidArgument, out + " exists already (--force overwrites it)"));
-  }
-  if (out == "-") return run_get(o, true);
-  const std::string tmp = out + ".osier-part";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) return fail(cmd, node::io_error(tmp, errno));
+  Result<std::unique_ptr<OutputFile>> file = OutputFile::open(out, o.force);
+  if (!file) return fail(cmd, file.status());
   ProgressBar bar;
-  Status st = n->read(*u, [&](ByteView piece) -> Status {
-    if (std::fwrite(piece.data(), 1, piece.size(), f) != piece.size()) return node::io_error(out, errno);
-    return Status::ok();
-  }, bar.callback());
-  if (std::fflush(f) != 0 && st.is_ok()) st = node::io_error(out, errno);
-  if (::fsync(::fileno(f)) != 0 && st.is_ok()) st = node::io_error(out, errno);
+  Status st = n->read(*u, [&](ByteView piece) { return (*file)->write(piece); },
+                      (*file)->to_stdout() ? node::Progress() : bar.callback());
   bar.finish();
-  std::fclose(f);
-  if (st.is_ok() && std::rename(tmp.c_str(), out.c_str()) != 0) st = node::io_error(out, errno);
-  if (!st) {
-    ::unlink(tmp.c_str());
-    return fail(cmd, st);
-  }
+  if (st) st = (*file)->commit();
+  if (!st) return fail(cmd, st);
+  if ((*file)->to_stdout()) return;
   if (!o.flags.json) {
     fmt::print(stderr, "saved {}\n", out);
   } else {
@@ -272,7 +261,7 @@ void register_data_commands(CLI::App& app) {
   c = data_command(app, "get", "Save an entry's payload to a file", *get);
   c->add_option("uri", get->uri, "The entry URI (a payload slice ?from=&to= is honoured)")->required();
   c->add_option("-o,--output", get->output, "The file to write ('-': stdout; default: the path's last component)");
-  c->add_flag("--force", get->force, "Overwrite an existing file");
+  c->add_flag("--force", get->force, "Replace an existing regular file");
   c->callback([get] { run_get(*get, false); });
 
   auto cat = std::make_shared<DataOptions>();

@@ -4,12 +4,16 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <optional>
 #include <cstdio>
 #include <filesystem>
 #include <string>
 
 #include "cmd_node.hpp"
+#include "node/files.hpp"
+#include "output_file.hpp"
 #include "commands.hpp"
 #include "drop/drop_reader.hpp"
 #include "drop/drop_writer.hpp"
@@ -21,6 +25,7 @@ struct ExportOptions {
   NodeFlags flags;
   std::string what;
   std::string output;
+  bool force = false;
 };
 
 struct ImportOptions {
@@ -80,45 +85,42 @@ void run_export(const ExportOptions& o) {
     if (!id) return fail("drop export", id.status());
     ns = *id;
   }
-  // Written beside the target and renamed at the end: a failed export leaves no partial drop.
-  const std::string tmp = o.output + ".partial";
-  Result<drop::File> file = drop::File::create(tmp);
-  if (!file) return fail("drop export", file.status());
+  // Written beside the target and renamed at the end: a failed export leaves no partial drop,
+  // and nothing that stands at the target is replaced unless it is a regular file and --force.
+  Result<std::unique_ptr<OutputFile>> out = OutputFile::open(o.output, o.force);
+  if (!out) return fail("drop export", out.status());
   Result<drop::ExportStats> stats{drop::ExportStats{}};
   {
     ProgressBar bar("exporting");
-    stats = drop::export_drop(**s, ns, aoi, file->sink(), [&](const drop::ExportProgress& p) {
-      bar.update(p.payload_bytes_done, p.total_payload_bytes);
-    });
+    stats = drop::export_drop(**s, ns, aoi, [&](ByteView b) { return (*out)->write(b); },
+                              [&](const drop::ExportProgress& p) {
+                                bar.update(p.payload_bytes_done, p.total_payload_bytes);
+                              });
   }
-  Status closed = file->close();
-  std::error_code ec;
-  if (stats && closed) std::filesystem::rename(tmp, o.output, ec);
-  if (!stats || !closed || ec) {
-    std::filesystem::remove(tmp, ec);
-    if (!stats) return fail("drop export", stats.status());
-    if (!closed) return fail("drop export", closed);
-    return fail("drop export", error(ErrorCode::kIo, "cannot rename " + tmp + " to " + o.output));
-  }
+  if (!stats) return fail("drop export", stats.status());
+  if (const Status st = (*out)->commit(); !st) return fail("drop export", st);
+  // A drop on standard output leaves the report to standard error.
+  std::FILE* report = (*out)->to_stdout() ? stderr : stdout;
   if (o.flags.json) {
-    print_json_line(Json{{"file", o.output},
+    const Json j{{"file", o.output},
                          {"entries", stats->entries},
                          {"payloads", stats->payloads},
                          {"partial_payloads", stats->partial_payloads},
                          {"payload_bytes", stats->payload_bytes},
                          {"partial_payloads_without_slices", stats->partial_skipped},
-                         {"bytes", stats->bytes_written}});
+                         {"bytes", stats->bytes_written}};
+    fmt::print(report, "{}\n", j.dump());
     return;
   }
-  fmt::print("exported {} entries and {} payloads ({}) to {} ({})\n", stats->entries,
+  fmt::print(report, "exported {} entries and {} payloads ({}) to {} ({})\n", stats->entries,
              stats->payloads + stats->partial_payloads, size_text(stats->payload_bytes), o.output,
              size_text(stats->bytes_written));
   if (stats->partial_payloads > 0) {
-    fmt::print("note: {} of the payloads are partial: the drop holds the bytes this store has\n",
+    fmt::print(report, "note: {} of the payloads are partial: the drop holds the bytes this store has\n",
                stats->partial_payloads);
   }
   if (stats->partial_skipped > 0) {
-    fmt::print("note: {} partial payloads went without their bytes (the store lacks the labels "
+    fmt::print(report, "note: {} partial payloads went without their bytes (the store lacks the labels "
                "to prove them)\n",
                stats->partial_skipped);
   }
@@ -129,9 +131,19 @@ void run_import(const ImportOptions& o) {
   if (!n) return;
   Result<store::LmdbStore*> s = n->store();
   if (!s) return fail("drop import", s.status());
-  Result<drop::File> file = drop::File::open_read(o.file);
-  if (!file) return fail("drop import", file.status());
-  const std::uint64_t size = file->size();
+  // "-": the drop comes on standard input (its size unknown to the progress bar).
+  std::optional<drop::File> file;
+  if (o.file != "-") {
+    Result<drop::File> opened = drop::File::open_read(o.file);
+    if (!opened) return fail("drop import", opened.status());
+    file.emplace(std::move(*opened));
+  }
+  const std::uint64_t size = file ? file->size() : 0;
+  const drop::ByteSource source = file ? file->source() : [](MutableByteView out) -> Result<std::size_t> {
+    const std::size_t n = std::fread(out.data(), 1, out.size(), stdin);
+    if (n < out.size() && std::ferror(stdin)) return node::io_error("standard input", errno);
+    return n;
+  };
   Result<drop::ImportStats> stats{drop::ImportStats{}};
   {
     ProgressBar verifying("verifying");
@@ -145,7 +157,7 @@ void run_import(const ImportOptions& o) {
         ingesting.update(p.entries, p.total_entries);
       }
     };
-    stats = drop::import_drop(**s, file->source(), opts);
+    stats = drop::import_drop(**s, source, opts);
   }
   if (!stats) return fail("drop import", error(stats.status().code(), o.file + ": " + stats.status().message()));
   if (o.flags.json) {
@@ -154,6 +166,7 @@ void run_import(const ImportOptions& o) {
                          {"inserted", stats->inserted},
                          {"already_known", stats->obsolete},
                          {"rejected", stats->rejected},
+                         {"pruned", stats->pruned},
                          {"payloads_written", stats->payloads_written},
                          {"partial_payloads_written", stats->partial_payloads_written},
                          {"payload_bytes", stats->payload_bytes},
@@ -164,6 +177,10 @@ void run_import(const ImportOptions& o) {
              stats->entries, stats->inserted, stats->obsolete,
              stats->payloads_written + stats->partial_payloads_written,
              size_text(stats->payload_bytes));
+  if (stats->pruned > 0) {
+    fmt::print("pruned {} entr{} this store held before (overwritten or deleted by the drop's entries)\n",
+               stats->pruned, stats->pruned == 1 ? "y" : "ies");
+  }
   if (stats->partial_payloads_written > 0) {
     fmt::print("note: {} of the payloads are partial: the drop held only their first bytes\n",
                stats->partial_payloads_written);
@@ -183,13 +200,14 @@ void register_drop(CLI::App& app) {
   auto ex = std::make_shared<ExportOptions>();
   CLI::App* e = drop->add_subcommand("export", "Write the entries of an area, with their payloads, to a drop file");
   e->add_option("what", ex->what, "An area URI (willow://...) or a namespace (alias or id)")->required();
-  e->add_option("-o,--output", ex->output, "The drop file to write")->required();
+  e->add_option("-o,--output", ex->output, "The drop file to write ('-': standard output)")->required();
+  e->add_flag("--force", ex->force, "Replace an existing regular file");
   add_node_flags(e, ex->flags);
   e->callback([ex] { run_export(*ex); });
 
   auto im = std::make_shared<ImportOptions>();
   CLI::App* i = drop->add_subcommand("import", "Verify a drop file completely, then ingest it");
-  i->add_option("file", im->file, "The drop file")->required();
+  i->add_option("file", im->file, "The drop file ('-': standard input)")->required();
   add_node_flags(i, im->flags);
   i->callback([im] { run_import(*im); });
 }

@@ -496,6 +496,7 @@ Status ingest(store::Store& store, const Staging& staging, const ImportOptions& 
   stats.inserted = totals.inserted;
   stats.obsolete = totals.obsolete;
   stats.rejected = totals.rejected;
+  stats.pruned = totals.pruned;
   stats.payloads_written = totals.payloads_completed;
   stats.partial_payloads_written = totals.prefixes_stored;
   stats.payload_bytes = totals.payload_bytes;

@@ -44,6 +44,7 @@ struct ImportStats {
   std::uint64_t inserted = 0;         // of which the store took
   std::uint64_t obsolete = 0;         // of which the store already had (or newer ones)
   std::uint64_t rejected = 0;         // refused by the store (should not happen: all verified)
+  std::uint64_t pruned = 0;           // entries the store held before that the new ones pruned
   std::uint64_t payloads_written = 0; // complete payloads the store did not have before
   std::uint64_t partial_payloads_written = 0;  // verified prefixes longer than the store had
   std::uint64_t payload_bytes = 0;    // bytes added to the store's payloads by both

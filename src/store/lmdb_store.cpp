@@ -575,7 +575,10 @@ Result<ImportTotals> LmdbStore::import(const ImportSource& next, Trust trust) {
       if (!item) break;
       OSIER_ASSIGN_OR_RETURN(IngestResult r, ingest_in(txn, item->entry, trust, touched));
       switch (r.outcome) {
-        case IngestOutcome::kInserted: ++totals.inserted; break;
+        case IngestOutcome::kInserted:
+          ++totals.inserted;
+          totals.pruned += r.pruned;
+          break;
         case IngestOutcome::kObsolete: ++totals.obsolete; break;
         case IngestOutcome::kRejected: ++totals.rejected; continue;
       }

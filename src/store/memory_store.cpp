@@ -181,7 +181,10 @@ Result<ImportTotals> MemoryStore::import(const ImportSource& next, Trust trust) 
     const model::Entry& e = r.item.entry.entry;
     const IngestResult res = ingest_locked(r.item.entry, trust);
     switch (res.outcome) {
-      case IngestOutcome::kInserted: ++totals.inserted; break;
+      case IngestOutcome::kInserted:
+        ++totals.inserted;
+        totals.pruned += res.pruned;
+        break;
       case IngestOutcome::kObsolete: ++totals.obsolete; break;
       case IngestOutcome::kRejected: ++totals.rejected; continue;
     }

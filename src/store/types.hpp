@@ -107,6 +107,7 @@ struct ImportTotals {
   std::uint64_t inserted = 0;
   std::uint64_t obsolete = 0;
   std::uint64_t rejected = 0;
+  std::uint64_t pruned = 0;  // entries already stored that the imported ones pruned
   std::uint64_t payloads_completed = 0;  // payloads the store now holds whole, and did not
   std::uint64_t prefixes_stored = 0;     // payloads of which it now holds a longer prefix
   std::uint64_t payload_bytes = 0;       // bytes those added
