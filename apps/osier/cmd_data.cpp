@@ -10,9 +10,9 @@
 #include "base/hex.hpp"
 #include "cmd_node.hpp"
 #include "commands.hpp"
-#include "output_file.hpp"
 #include "json_meadowcap.hpp"
 #include "node/files.hpp"
+#include "output_file.hpp"
 #include "store/authoriser.hpp"
 
 namespace osier::cli {
@@ -29,6 +29,7 @@ struct DataOptions {
   bool newest = false;
   bool yes = false;
   bool force = false;
+  bool empty = false;  // put: an empty standard input is meant
 };
 
 Result<uri::EntryUri> entry_uri(const node::Node& n, const std::string& text) {
@@ -45,7 +46,8 @@ Json entry_json(const node::Node& n, const store::LengthyAuthorisedEntry& e) {
   const model::Entry& x = e.authorised.entry;
   Json j = to_json(x);
   j["available"] = e.available;
-  j["uri"] = uri::to_string(uri::EntryUri{x.namespace_id, x.subspace_id, x.path, {}, {}, {}, {}, {}});
+  j["uri"] =
+      uri::to_string(uri::EntryUri{x.namespace_id, x.subspace_id, x.path, {}, {}, {}, {}, {}});
   j["name"] = entry_text(n, x.namespace_id, x.subspace_id, x.path);
   return j;
 }
@@ -59,11 +61,54 @@ void print_entry_line(const node::Node& n, const store::LengthyAuthorisedEntry& 
              entry_text(n, x.namespace_id, x.subspace_id, x.path), held);
 }
 
+bool confirm(const std::string& question);
+
+// A put prunes every entry below its path (spec: data_model#prefix_pruning). Writing at a path
+// that is a prefix of stored entries (`willow://ns.id/..`, the empty path, `/n` over `/n/a`)
+// deletes them: asked for like `rm`, unless --yes.
+Status confirm_pruning(node::Node& n, const uri::EntryUri& u, const DataOptions& o,
+                       bool payload_on_stdin) {
+  OSIER_ASSIGN_OR_RETURN(std::uint64_t under, n.count_under(u));
+  OSIER_ASSIGN_OR_RETURN(store::LmdbStore * s, n.store());
+  OSIER_ASSIGN_OR_RETURN(auto at, s->get(u.namespace_id, u.subspace_id, u.path));
+  const std::uint64_t others = under - (at ? 1 : 0);
+  if (others == 0 || o.yes) return Status::ok();
+  const std::string what = entry_text(n, u.namespace_id, u.subspace_id, u.path);
+  const std::string question = fmt::format("this put also deletes {} entr{} under {}; go on?",
+                                           others, others == 1 ? "y" : "ies", what);
+  if (payload_on_stdin || ::isatty(0) != 1) {
+    return error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("not written: it would delete {} entr{} under {} (pass --yes to confirm)",
+                    others, others == 1 ? "y" : "ies", what));
+  }
+  if (!confirm(question))
+    return error(ErrorCode::kInvalidArgument, "not confirmed; nothing written");
+  return Status::ok();
+}
+
 void run_put(const DataOptions& o) {
   auto n = open_node("put", o.flags);
   if (!n) return;
   Result<uri::EntryUri> u = entry_uri(*n, o.uri);
   if (!u) return fail("put", u.status());
+  const bool from_stdin = o.file.empty() || o.file == "-";
+  if (const Status st = confirm_pruning(*n, *u, o, from_stdin); !st) return fail("put", st);
+  if (from_stdin) {
+    // An empty payload makes the entry a tombstone: never by accident of a closed or empty
+    // standard input.
+    if (::isatty(0) == 1)
+      fmt::print(stderr,
+                 "osier put: reading the payload from standard input (end it with Ctrl-D)\n");
+    const int c = std::fgetc(stdin);
+    if (c == EOF && !o.empty) {
+      return fail(
+          "put", error(ErrorCode::kInvalidArgument,
+                       "standard input is empty: an empty payload would make the entry a tombstone "
+                       "(pass --empty if that is what you want)"));
+    }
+    if (c != EOF) std::ungetc(c, stdin);
+  }
   ProgressBar bar;
   node::PutOptions opts{as_option(o), o.time, bar.callback()};
   Result<node::PutResult> r = n->put(*u, o.file.empty() ? "-" : o.file, opts);
@@ -77,9 +122,12 @@ void run_put(const DataOptions& o) {
     j["authorised_by"] = r->authority;
     print_json_line(j);
   } else {
-    fmt::print("wrote {} ({}, digest {}, time {}) signed with {}{}\n", entry_text(*n, e.namespace_id, e.subspace_id, e.path),
-               size_text(e.payload_length), to_hex(e.payload_digest).substr(0, 16), e.timestamp, r->authority,
-               r->pruned ? fmt::format("; replaced {} entr{}", r->pruned, r->pruned == 1 ? "y" : "ies") : std::string());
+    fmt::print("wrote {} ({}, digest {}, time {}) signed with {}{}\n",
+               entry_text(*n, e.namespace_id, e.subspace_id, e.path), size_text(e.payload_length),
+               to_hex(e.payload_digest).substr(0, 16), e.timestamp, r->authority,
+               r->pruned
+                   ? fmt::format("; replaced {} entr{}", r->pruned, r->pruned == 1 ? "y" : "ies")
+                   : std::string());
   }
 }
 
@@ -96,22 +144,25 @@ void run_get(const DataOptions& o, bool to_stdout) {
     // The file name comes from someone else's path: no control bytes (terminal escapes, line
     // breaks), no directory tricks.
     const std::size_t c = u->path.component_count();
-    const std::string last = c == 0 ? std::string() : std::string(as_chars(u->path.component(c - 1)));
-    const bool safe = !last.empty() && last != "." && last != ".." && last.find('/') == std::string::npos &&
-                      std::none_of(last.begin(), last.end(), [](char ch) {
-                        return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
-                      });
+    const std::string last =
+        c == 0 ? std::string() : std::string(as_chars(u->path.component(c - 1)));
+    const bool safe =
+        !last.empty() && last != "." && last != ".." && last.find('/') == std::string::npos &&
+        std::none_of(last.begin(), last.end(),
+                     [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f; });
     if (!safe) {
-      return fail(cmd, error(ErrorCode::kInvalidArgument,
-                             "the path's last component is no safe file name: give one with -o FILE"));
+      return fail(cmd,
+                  error(ErrorCode::kInvalidArgument,
+                        "the path's last component is no safe file name: give one with -o FILE"));
     }
     out = last;
   }
   Result<std::unique_ptr<OutputFile>> file = OutputFile::open(out, o.force);
   if (!file) return fail(cmd, file.status());
   ProgressBar bar;
-  Status st = n->read(*u, [&](ByteView piece) { return (*file)->write(piece); },
-                      (*file)->to_stdout() ? node::Progress() : bar.callback());
+  Status st = n->read(
+      *u, [&](ByteView piece) { return (*file)->write(piece); },
+      (*file)->to_stdout() ? node::Progress() : bar.callback());
   bar.finish();
   if (st) st = (*file)->commit();
   if (!st) return fail(cmd, st);
@@ -130,7 +181,8 @@ void run_stat(const DataOptions& o) {
   if (!u) return fail("stat", u.status());
   Result<store::LengthyAuthorisedEntry> e = n->stat(*u);
   if (!e) return fail("stat", e.status());
-  Result<meadowcap::MeadowcapAuthorisationToken> token = store::decode_token_bytes(e->authorised.token);
+  Result<meadowcap::MeadowcapAuthorisationToken> token =
+      store::decode_token_bytes(e->authorised.token);
   if (o.flags.json) {
     Json j = entry_json(*n, *e);
     j["token"] = token ? to_json(*token) : Json(nullptr);
@@ -139,31 +191,34 @@ void run_stat(const DataOptions& o) {
   const model::Entry& x = e->authorised.entry;
   fmt::print("entry:      {}\n", entry_text(*n, x.namespace_id, x.subspace_id, x.path));
   fmt::print("uri:        {}\n", uri::to_string(*u));
-  fmt::print("namespace:  {} ({})\n", to_hex(x.namespace_id), model::is_communal(x.namespace_id) ? "communal" : "owned");
+  fmt::print("namespace:  {} ({})\n", to_hex(x.namespace_id),
+             model::is_communal(x.namespace_id) ? "communal" : "owned");
   fmt::print("subspace:   {}\n", to_hex(x.subspace_id));
-  fmt::print("path:       {}\n", x.path.component_count() ? x.path.to_string() : std::string("(empty)"));
+  fmt::print("path:       {}\n",
+             x.path.component_count() ? x.path.to_string() : std::string("(empty)"));
   fmt::print("timestamp:  {} ({})\n", x.timestamp, time_text(x.timestamp));
   fmt::print("payload:    {} bytes, {} held{}\n", x.payload_length, e->available,
              x.payload_length == 0 ? " (empty: a deletion marker)" : "");
   fmt::print("digest:     {}\n", to_hex(x.payload_digest));
   if (token) {
     const meadowcap::McCapability& c = token->capability;
-    fmt::print("authorised: {} {} capability for {}, {} delegation(s)\n", c.is_communal() ? "communal" : "owned",
-               meadowcap::access_mode_name(c.access_mode()), id_text(*n, uri::IdKind::kSubspace, c.receiver()),
-               c.delegation_count());
+    fmt::print("authorised: {} {} capability for {}, {} delegation(s)\n",
+               c.is_communal() ? "communal" : "owned", meadowcap::access_mode_name(c.access_mode()),
+               id_text(*n, uri::IdKind::kSubspace, c.receiver()), c.delegation_count());
   }
 }
 
 // Lists the entries of one namespace within `area`, honouring --limit across calls.
-Status list_area(const node::Node& n, store::Store& s, const model::NamespaceId& ns, const model::AreaOfInterest& aoi,
-                 const DataOptions& o, std::uint64_t& left) {
+Status list_area(const node::Node& n, store::Store& s, const model::NamespaceId& ns,
+                 const model::AreaOfInterest& aoi, const DataOptions& o, std::uint64_t& left) {
   const auto each = [&](const store::LengthyAuthorisedEntry& e) {
     if (left == 0) return false;
     --left;
     print_entry_line(n, e, o.flags.json);
     return left > 0;
   };
-  if (aoi.max_count != model::AreaOfInterest::kNoLimit || aoi.max_size != model::AreaOfInterest::kNoLimit) {
+  if (aoi.max_count != model::AreaOfInterest::kNoLimit ||
+      aoi.max_size != model::AreaOfInterest::kNoLimit) {
     return s.query_aoi(ns, aoi, each);
   }
   store::QueryOptions q;
@@ -179,11 +234,14 @@ void run_ls(const DataOptions& o) {
   if (!s) return fail("ls", s.status());
   std::uint64_t left = o.limit;
   std::vector<model::NamespaceId> spaces;
-  model::AreaOfInterest aoi{model::Area::full(), model::AreaOfInterest::kNoLimit, model::AreaOfInterest::kNoLimit};
+  model::AreaOfInterest aoi{model::Area::full(), model::AreaOfInterest::kNoLimit,
+                            model::AreaOfInterest::kNoLimit};
   const bool is_uri = o.uri.size() >= 7 && strncasecmp(o.uri.c_str(), "willow:", 7) == 0;
   if (is_uri) {
     Result<uri::AreaUri> a = uri::parse_area_uri(o.uri, n->aliases().resolver());
-    if (!a) return fail("ls", error(a.status().code(), "bad area URI '" + o.uri + "': " + a.status().message()));
+    if (!a)
+      return fail(
+          "ls", error(a.status().code(), "bad area URI '" + o.uri + "': " + a.status().message()));
     spaces.push_back(a->namespace_id);
     aoi = uri::area_of_interest(*a);
   } else if (!o.uri.empty()) {
@@ -219,15 +277,19 @@ void run_rm(const DataOptions& o) {
   // Ask for the capability before asking the user: a refusal should come first.
   Result<model::Entry> probe = n->deletion_entry(*u);
   if (!probe) return fail("rm", probe.status());
-  if (Result<node::WriteAuthority> auth = n->write_authority(*probe, as_option(o)); !auth) return fail("rm", auth.status());
+  if (Result<node::WriteAuthority> auth = n->write_authority(*probe, as_option(o)); !auth)
+    return fail("rm", auth.status());
   const std::string what = entry_text(*n, u->namespace_id, u->subspace_id, u->path);
-  const std::string question = fmt::format("delete {} entr{} at and under {}?", *count, *count == 1 ? "y" : "ies", what);
+  const std::string question =
+      fmt::format("delete {} entr{} at and under {}?", *count, *count == 1 ? "y" : "ies", what);
   if (!o.yes) {
     if (::isatty(0) != 1) {
-      return fail("rm", error(ErrorCode::kInvalidArgument, "would " + question.substr(0, question.size() - 1) +
-                                                                 " — standard input is not a terminal, so pass --yes to confirm"));
+      return fail("rm", error(ErrorCode::kInvalidArgument,
+                              "would " + question.substr(0, question.size() - 1) +
+                                  " — standard input is not a terminal, so pass --yes to confirm"));
     }
-    if (!confirm(question)) return fail("rm", error(ErrorCode::kInvalidArgument, "not confirmed; nothing deleted"));
+    if (!confirm(question))
+      return fail("rm", error(ErrorCode::kInvalidArgument, "not confirmed; nothing deleted"));
   }
   Result<node::PutResult> r = n->remove(*u, as_option(o));
   if (!r) return fail("rm", r.status());
@@ -236,11 +298,13 @@ void run_rm(const DataOptions& o) {
     j["removed"] = r->pruned;
     return print_json_line(j);
   }
-  fmt::print("deleted {} entr{} under {} (a tombstone entry with an empty payload now prunes them)\n", r->pruned,
-             r->pruned == 1 ? "y" : "ies", what);
+  fmt::print(
+      "deleted {} entr{} under {} (a tombstone entry with an empty payload now prunes them)\n",
+      r->pruned, r->pruned == 1 ? "y" : "ies", what);
 }
 
-CLI::App* data_command(CLI::App& app, const char* name, const char* help, DataOptions& o, bool json = true) {
+CLI::App* data_command(CLI::App& app, const char* name, const char* help, DataOptions& o,
+                       bool json = true) {
   CLI::App* c = app.add_subcommand(name, help);
   add_node_flags(c, o.flags, json);
   return c;
@@ -250,17 +314,25 @@ CLI::App* data_command(CLI::App& app, const char* name, const char* help, DataOp
 
 void register_data_commands(CLI::App& app) {
   auto put = std::make_shared<DataOptions>();
-  CLI::App* c = data_command(app, "put", "Write an entry with a payload from FILE (or '-' / none: stdin)", *put);
-  c->add_option("uri", put->uri, "The entry URI, e.g. willow://NS.ID/path (aliases allowed)")->required();
+  CLI::App* c = data_command(
+      app, "put", "Write an entry with a payload from FILE (or '-' / none: stdin)", *put);
+  c->add_option("uri", put->uri, "The entry URI, e.g. willow://NS.ID/path (aliases allowed)")
+      ->required();
   c->add_option("file", put->file, "The payload file; '-' or none reads standard input");
   c->add_option("--as", put->as, "Sign as this identity (default: whichever holds a capability)");
-  c->add_option("--time", put->time, "Timestamp in microseconds (default: now, later than what it replaces)");
+  c->add_option("--time", put->time,
+                "Timestamp in microseconds (default: now, later than what it replaces)");
+  c->add_flag("-y,--yes", put->yes, "Do not ask before deleting the entries below the path");
+  c->add_flag("--empty", put->empty,
+              "Allow an empty standard input (an empty payload: a tombstone)");
   c->callback([put] { run_put(*put); });
 
   auto get = std::make_shared<DataOptions>();
   c = data_command(app, "get", "Save an entry's payload to a file", *get);
-  c->add_option("uri", get->uri, "The entry URI (a payload slice ?from=&to= is honoured)")->required();
-  c->add_option("-o,--output", get->output, "The file to write ('-': stdout; default: the path's last component)");
+  c->add_option("uri", get->uri, "The entry URI (a payload slice ?from=&to= is honoured)")
+      ->required();
+  c->add_option("-o,--output", get->output,
+                "The file to write ('-': stdout; default: the path's last component)");
   c->add_flag("--force", get->force, "Replace an existing regular file");
   c->callback([get] { run_get(*get, false); });
 
@@ -271,13 +343,15 @@ void register_data_commands(CLI::App& app) {
 
   auto ls = std::make_shared<DataOptions>();
   c = data_command(app, "ls", "List entries (of an area URI, a namespace, or everything)", *ls);
-  c->add_option("area", ls->uri, "An Area URI, a namespace (alias or id), or none for every namespace");
+  c->add_option("area", ls->uri,
+                "An Area URI, a namespace (alias or id), or none for every namespace");
   c->add_option("--limit", ls->limit, "At most N entries");
   c->add_flag("--newest", ls->newest, "Newest first (per namespace)");
   c->callback([ls] { run_ls(*ls); });
 
   auto st = std::make_shared<DataOptions>();
-  c = data_command(app, "stat", "Show an entry's metadata, held payload bytes and authorisation", *st);
+  c = data_command(app, "stat", "Show an entry's metadata, held payload bytes and authorisation",
+                   *st);
   c->add_option("uri", st->uri, "The entry URI")->required();
   c->callback([st] { run_stat(*st); });
 

@@ -297,13 +297,13 @@ TEST_F(CliNode, AFailedPutKeepsTheEntriesItWouldHaveReplaced) {
   osier::testing::RunOptions full_disk;
   full_disk.file_size_limit = 256 * 1024;
   const CliRun r = osier::testing::run_process(
-      {OSIER_BINARY, "put", "willow://family.alice/docs", big, "--home", home_}, "", full_disk);
+      {OSIER_BINARY, "put", "willow://family.alice/docs", big, "--yes", "--home", home_}, "", full_disk);
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("disk full"), std::string::npos) << r.err;
   EXPECT_EQ(ok({"ls", "--json"}).out, before);
   ok({"store", "check"});
   // With room on the disk the same put replaces both.
-  const CliRun put = ok({"put", "willow://family.alice/docs", big, "--json"});
+  const CliRun put = ok({"put", "willow://family.alice/docs", big, "--yes", "--json"});
   EXPECT_EQ(nlohmann::json::parse(put.out)["pruned"], 2);
   EXPECT_EQ(ls_json().size(), 2u);
   ok({"store", "check"});

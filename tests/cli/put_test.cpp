@@ -110,4 +110,39 @@ TEST_F(CliPut, ADamagedSignatureIsFoundByGetCatAndTheDeepCheck) {
   EXPECT_EQ(osier({"store", "check"}).exit_code, 0);  // the shallow check verifies no signature
 }
 
+// A put at a prefix of stored entries deletes them: it needs --yes (as rm does); a put at an
+// entry's own path only replaces it and needs nothing.
+TEST_F(CliPut, APutThatWouldDeleteEntriesBelowItNeedsYes) {
+  for (const char* p : {"n/a", "n/b", "n/c/d"})
+    ASSERT_EQ(osier({"put", std::string("willow://fam.alice/") + p}, "x").exit_code, 0);
+  EXPECT_EQ(osier({"put", "willow://fam.alice/n/a"}, "y").exit_code, 0);  // replaces just itself
+  for (const char* uri :
+       {"willow://fam.alice/n", "willow://fam.alice/n/a/..", "willow://fam.alice"}) {
+    const ProcessResult r = osier({"put", uri}, "z");
+    EXPECT_EQ(r.exit_code, 1) << uri;
+    EXPECT_NE(r.err.find("would delete 3 entries"), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(osier({"cat", "willow://fam.alice/n/c/d"}).out, "x");
+  const ProcessResult yes = osier({"put", "willow://fam.alice/n", "--yes", "--json"}, "z");
+  EXPECT_EQ(yes.exit_code, 0) << yes.err;
+  EXPECT_NE(yes.out.find("\"pruned\":3"), std::string::npos) << yes.out;
+}
+
+// An empty or closed standard input used to write a tombstone.
+TEST_F(CliPut, AnEmptyStandardInputIsRefusedUnlessMeant) {
+  ASSERT_EQ(osier({"put", "willow://fam.alice/e"}, "keep").exit_code, 0);
+  const ProcessResult r = osier({"put", "willow://fam.alice/e"}, "");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("standard input is empty"), std::string::npos) << r.err;
+  osier::testing::RunOptions closed;
+  closed.close_fds = {0};
+  EXPECT_EQ(osier::testing::run_process(
+                {OSIER_BINARY, "put", "willow://fam.alice/e", "--home", home_}, "", closed)
+                .exit_code,
+            1);
+  EXPECT_EQ(osier({"cat", "willow://fam.alice/e"}).out, "keep");
+  EXPECT_EQ(osier({"put", "willow://fam.alice/e", "--empty"}, "").exit_code, 0);
+  EXPECT_EQ(osier({"cat", "willow://fam.alice/e"}).out, "");
+}
+
 }  // namespace
