@@ -114,6 +114,16 @@ struct BabLayout {
   // Bytes the stream spends on group `g` (its chunks in the slice plus the labels of its
   // nodes outside the slice that hang off the slice's paths).
   std::uint64_t group_stream_len(const BabGeometry& geo, BabNode g, unsigned depth) const;
+  // Bytes of the whole stream (without a length prefix), computed without walking it: work
+  // O(depth^2) whatever the slice's size, so a hostile claim of 2^40 chunks costs nothing
+  // (issue #10). Equal to the sum over BabStreamWalker's items (tested).
+  std::uint64_t stream_len(const BabGeometry& geo) const;
+
+ private:
+  std::uint64_t node_stream_len(const BabGeometry& geo, BabNode n, unsigned depth) const;
+  // Label bytes an ungrouped subtree of `count` chunks sends when it lies wholly in the slice,
+  // off the skip paths: its right labels, and the left ones the light period keeps.
+  std::uint64_t inner_labels_len(std::uint64_t count) const;
 };
 
 // The stream's items in order (pre-order over the nodes in the slice), stopping at groups.

@@ -62,23 +62,13 @@ std::size_t token_item_bytes(const EntryHeader& h, std::size_t header_bytes) {
 }
 
 // Bytes in the stream `opts` describes (the verifier needs exactly them; the drop delimits
-// slice streams by nothing else).
+// slice streams by nothing else). Computed without walking the stream: a hostile drop may
+// claim a slice of 2^40 chunks in a few bytes (the read then ends, truncated, after the bytes
+// the drop really has).
 Result<std::uint64_t> stream_length(const crypto::BabStreamOptions& opts, std::uint64_t length) {
   const crypto::BabHash& hash = crypto::william3_bab();
   OSIER_ASSIGN_OR_RETURN(crypto::BabLayout layout, crypto::bab_layout(opts, length, hash));
-  const crypto::BabGeometry geo(length, hash.chunk_size());
-  crypto::BabStreamWalker walker(geo, layout);
-  crypto::BabStreamItem item;
-  std::uint64_t total = 0;
-  while (walker.next(item)) {
-    if (item.kind == crypto::BabStreamItem::kGroup) {
-      total += layout.group_stream_len(geo, item.node, item.depth);
-    } else {
-      if (item.left == crypto::BabLabelMode::kSent) total += crypto::kBabLabelLen;
-      if (item.right == crypto::BabLabelMode::kSent) total += crypto::kBabLabelLen;
-    }
-  }
-  return total;
+  return layout.stream_len(crypto::BabGeometry(length, hash.chunk_size()));
 }
 
 // The first pass: decodes, verifies and (when staging) stages one drop.

@@ -197,4 +197,37 @@ TEST(DropSlicesStrict, APartialPayloadWithoutItsFrontierGoesWithoutSlices) {
 }
 
 }  // namespace
+
+// A hostile drop of a few KB: an entry claiming a payload of 2^62 bytes and a mode-10 slice of
+// 2^40 chunks. Its stream length used to be summed item by item (2^36 chunks took 12.8 s);
+// now it is computed in O(depth^2) and the read ends, truncated, after the bytes the drop has.
+// No timed assertion: with the old code this test would simply not finish.
+TEST(DropSlicesStrict, AHugeClaimedSliceIsRefusedAtOnce) {
+  const auto key = user_key(6);
+  model::Entry e;
+  e.namespace_id = default_namespace_id();
+  e.subspace_id = key.public_key();
+  e.path = model::Path::from_strings({"huge"}).value();
+  e.timestamp = 5;
+  e.payload_length = std::uint64_t{1} << 62;
+  e.payload_digest.fill(0x5a);
+  auto cap = meadowcap::CommunalCapability::create(meadowcap::AccessMode::kWrite, e.namespace_id, key.public_key());
+  auto signed_entry = meadowcap::AuthorisedEntry::sign(e, cap, key).value();
+  for (SliceMode mode : {SliceMode::kPrefix, SliceMode::kSlices}) {
+    Encoder enc;
+    ASSERT_TRUE(encode_entry_header(enc, {e, signed_entry.token(), mode}, initial_entry(),
+                                    default_authorisation_token()));
+    if (mode == SliceMode::kPrefix) {
+      c64_encode_standalone(enc, std::uint64_t{1} << 40);
+    } else {
+      encode_slice_header(enc, {0, std::uint64_t{1} << 40});
+    }
+    enc.bytes(pseudo_random_bytes(4000, 1));
+    store::MemoryStore s;
+    const auto r = import_bytes(s, enc.take());
+    ASSERT_FALSE(r);
+    EXPECT_TRUE(snapshot(s).entries.empty());
+  }
+}
+
 }  // namespace osier::drop::testing
