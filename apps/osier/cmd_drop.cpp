@@ -13,10 +13,12 @@
 
 #include "cmd_node.hpp"
 #include "node/files.hpp"
+#include "interrupt.hpp"
 #include "output_file.hpp"
 #include "commands.hpp"
 #include "drop/drop_reader.hpp"
 #include "drop/drop_writer.hpp"
+#include "drop/staging.hpp"
 
 namespace osier::cli {
 namespace {
@@ -150,6 +152,12 @@ void run_import(const ImportOptions& o) {
     EntryProgress ingesting("ingesting");
     drop::ImportOptions opts;
     opts.staging_parent = n->home().tmp();
+    // What killed imports left (kill -9 cannot be caught) goes now; a live import's never.
+    (void)drop::remove_stale_staging(opts.staging_parent);
+    std::unique_ptr<RemoveOnSignal> cleanup;
+    opts.staging_made = [&](const std::string& dir, const std::vector<std::string>& files) {
+      cleanup = std::make_unique<RemoveOnSignal>(files, std::vector<std::string>{dir});
+    };
     opts.progress = [&](const drop::ImportProgress& p) {
       if (p.phase == drop::ImportProgress::Phase::kVerify) {
         verifying.update(p.drop_bytes, size);

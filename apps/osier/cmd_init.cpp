@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 
 #include "cmd_node.hpp"
+#include "drop/staging.hpp"
 #include "commands.hpp"
 
 namespace osier::cli {
@@ -39,6 +40,8 @@ void run_check(const CheckOptions& o) {
   // Leftovers of interrupted writers are no damage: the next write removes them.
   Result<store::LmdbStore::Leftovers> left = (*s)->leftovers();
   if (!left) return fail("store check", left.status());
+  // And drop imports that were killed (their staging under HOME/tmp).
+  for (std::string& d : drop::list_stale_staging(n->home().tmp())) left->staging_dirs.push_back(std::move(d));
   const std::size_t leftover_count = left->staging_dirs.size() + left->payload_files.size();
   if (o.flags.json) {
     print_json_line(Json{{"ok", st.is_ok()},
@@ -52,7 +55,7 @@ void run_check(const CheckOptions& o) {
                  o.deep ? "; every payload byte and every entry's signature verified" : "");
     }
     if (leftover_count > 0) {
-      fmt::print("{} leftover{} of interrupted writes (the next write removes them):\n", leftover_count,
+      fmt::print("{} leftover{} of interrupted writes (the next write or drop import removes them):\n", leftover_count,
                  leftover_count == 1 ? "" : "s");
       for (const auto& d : left->staging_dirs) fmt::print("  {}\n", d);
       for (const auto& f : left->payload_files) fmt::print("  {}\n", f);

@@ -505,6 +505,7 @@ Result<ImportStats> verify_drop(const ByteSource& source, const ImportOptions& o
 Result<ImportStats> import_drop(store::Store& store, const ByteSource& source,
                                 const ImportOptions& options) {
   OSIER_ASSIGN_OR_RETURN(std::unique_ptr<Staging> staging, Staging::create(options.staging_parent));
+  if (options.staging_made) options.staging_made(staging->dir(), staging->files());
   Verifier v(source, options, staging.get());
   OSIER_ASSIGN_OR_RETURN(ImportStats stats, v.run());
   OSIER_RETURN_IF_ERROR(ingest(store, *staging, options, stats));

@@ -36,6 +36,9 @@ struct ImportOptions {
   std::uint64_t max_staged_payload_bytes = UINT64_MAX;
   std::uint64_t max_slices_per_entry = 1 << 16;
   ImportProgressFn progress;
+  // Told the staging directory and its files once they exist (a CLI removes them if a signal
+  // ends the process; they are gone when import_drop returns).
+  std::function<void(const std::string& dir, const std::vector<std::string>& files)> staging_made;
 };
 
 struct ImportStats {

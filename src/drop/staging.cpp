@@ -1,11 +1,16 @@
 #include "drop/staging.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <vector>
 
 #include "drop/drop_input.hpp"
 #include "model/encoding_path.hpp"
+#include "store/store_lock.hpp"
 
 namespace osier::drop {
 
@@ -56,8 +61,10 @@ Result<StagedEntry> decode_record(ByteView record) {
 
 }  // namespace
 
-Staging::Staging(Key, std::string dir, store::FileAppender entries, store::FileAppender payloads)
+Staging::Staging(Key, std::string dir, int lock_fd, store::FileAppender entries,
+                 store::FileAppender payloads)
     : dir_(std::move(dir)),
+      lock_fd_(lock_fd),
       entries_file_(std::move(entries)),
       payloads_file_(std::move(payloads)),
       entries_([this](ByteView b) { return entries_file_.write(b); }),
@@ -68,26 +75,71 @@ Result<std::unique_ptr<Staging>> Staging::create(const std::string& parent) {
   const std::filesystem::path base =
       parent.empty() ? std::filesystem::temp_directory_path(ec) : std::filesystem::path(parent);
   if (ec) return error(ErrorCode::kIo, "drop staging: no temporary directory: " + ec.message());
-  std::string templ = (base / "osier-drop-XXXXXX").string();
+  std::string templ = (base / (std::string(kStagingPrefix) + "XXXXXX")).string();
   if (::mkdtemp(templ.data()) == nullptr) {
     return error(ErrorCode::kIo, "drop staging: cannot create a directory under " + base.string());
+  }
+  // The lock is held for as long as this process lives: a sweep (remove_stale_staging) takes
+  // only directories whose lock it can take, so never a live import's.
+  const int lock_fd =
+      ::open((templ + "/lock").c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    if (lock_fd >= 0) ::close(lock_fd);
+    std::filesystem::remove_all(templ, ec);
+    return error(ErrorCode::kIo, "drop staging: cannot lock " + templ);
   }
   auto entries = store::FileAppender::create(templ + "/entries");
   auto payloads = store::FileAppender::create(templ + "/payloads");
   if (!entries.is_ok() || !payloads.is_ok()) {
+    ::close(lock_fd);
     std::filesystem::remove_all(templ, ec);
     return !entries.is_ok() ? entries.status() : payloads.status();
   }
-  return std::make_unique<Staging>(Key{}, templ, std::move(entries).value(),
+  return std::make_unique<Staging>(Key{}, templ, lock_fd, std::move(entries).value(),
                                    std::move(payloads).value());
 }
 
 Staging::~Staging() {
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
+  if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
-Status Staging::add_entry(const store::AuthorisedEntry& a, const std::optional<StagedPayload>& payload) {
+std::vector<std::string> Staging::files() const {
+  return {dir_ + "/entries", dir_ + "/payloads", dir_ + "/lock"};
+}
+
+namespace {
+
+std::vector<std::string> stale_staging(const std::string& parent, bool remove) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(parent, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind(kStagingPrefix, 0) != 0 || !it->is_directory(ec)) continue;
+    const std::string dir = it->path().string();
+    if (!store::staging_dir_abandoned(dir)) continue;
+    if (remove) {
+      std::error_code rm;
+      std::filesystem::remove_all(dir, rm);
+    }
+    out.push_back(dir);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> list_stale_staging(const std::string& parent) {
+  return stale_staging(parent, false);
+}
+std::vector<std::string> remove_stale_staging(const std::string& parent) {
+  return stale_staging(parent, true);
+}
+
+Status Staging::add_entry(const store::AuthorisedEntry& a,
+                          const std::optional<StagedPayload>& payload) {
   const model::Entry& e = a.entry;
   Encoder enc;
   put(enc, e.namespace_id);
@@ -101,7 +153,8 @@ Status Staging::add_entry(const store::AuthorisedEntry& a, const std::optional<S
   enc.byte(payload ? 1 : 0);
   if (payload) {
     // A frontier has at most one label per tree level (at most 64).
-    if (payload->frontier.size() > 255) return error(ErrorCode::kInternal, "drop staging: frontier too long");
+    if (payload->frontier.size() > 255)
+      return error(ErrorCode::kInternal, "drop staging: frontier too long");
     enc.uint_be(payload->offset, 8);
     enc.uint_be(payload->length, 8);
     enc.byte(static_cast<std::uint8_t>(payload->frontier.size()));

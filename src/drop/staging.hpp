@@ -31,6 +31,15 @@ struct StagedEntry {
   std::optional<StagedPayload> payload;
 };
 
+// Staging directories are named PARENT/osier-drop-XXXXXX and hold a `lock` file their owner
+// keeps flock()ed (store/store_lock.hpp's staging_dir_abandoned tells a dead owner's).
+inline constexpr const char* kStagingPrefix = "osier-drop-";
+
+// The staging directories under `parent` whose import died (kill -9, power loss): listed, or
+// removed. Never a live import's.
+std::vector<std::string> list_stale_staging(const std::string& parent);
+std::vector<std::string> remove_stale_staging(const std::string& parent);
+
 class Staging {
  public:
   // Creates a fresh directory under `parent` (the system's temporary directory when empty).
@@ -39,9 +48,13 @@ class Staging {
   Staging& operator=(const Staging&) = delete;
   // Removes the directory and everything in it.
   ~Staging();
+  const std::string& dir() const { return dir_; }
+  // The files in dir() (for a signal handler that must remove them without allocating).
+  std::vector<std::string> files() const;
 
   // Appends an entry, with the staged bytes of its payload if any.
-  Status add_entry(const store::AuthorisedEntry& entry, const std::optional<StagedPayload>& payload);
+  Status add_entry(const store::AuthorisedEntry& entry,
+                   const std::optional<StagedPayload>& payload);
   Status add_payload_bytes(ByteView data);
   std::uint64_t payload_bytes() const { return payloads_.written(); }
   // Ends the writing phase.
@@ -69,10 +82,12 @@ class Staging {
   struct Key {};  // create() is the only way in
 
  public:
-  Staging(Key, std::string dir, store::FileAppender entries, store::FileAppender payloads);
+  Staging(Key, std::string dir, int lock_fd, store::FileAppender entries,
+          store::FileAppender payloads);
 
  private:
   std::string dir_;
+  int lock_fd_;
   store::FileAppender entries_file_;
   store::FileAppender payloads_file_;
   BufferedSink entries_;

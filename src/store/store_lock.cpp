@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 
 #include "base/hex.hpp"
@@ -29,15 +30,6 @@ int flock_retry(int fd, int op) {
   return rc;
 }
 
-// True when the staging directory `dir` belongs to no live process: its lock file can be
-// locked, or it has none (its maker died before making it, under the writer lock).
-bool owner_gone(const std::string& dir) {
-  const int fd = ::open((dir + "/" + kLockName).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return errno == ENOENT;
-  const bool gone = flock_retry(fd, LOCK_EX | LOCK_NB) == 0;
-  ::close(fd);  // releases the lock if we took it
-  return gone;
-}
 
 std::vector<std::string> staging_dirs(const std::string& store_dir) {
   std::vector<std::string> out;
@@ -50,6 +42,20 @@ std::vector<std::string> staging_dirs(const std::string& store_dir) {
 }
 
 }  // namespace
+
+bool staging_dir_abandoned(const std::string& dir) {
+  const int fd = ::open((dir + "/" + kLockName).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) {
+    if (errno != ENOENT) return false;
+    // No lock file: its maker died before making one — or is making it right now, so only an
+    // old directory counts (and one from before lock files existed).
+    struct stat st {};
+    return ::stat(dir.c_str(), &st) == 0 && ::time(nullptr) - st.st_mtime > 600;
+  }
+  const bool gone = flock_retry(fd, LOCK_EX | LOCK_NB) == 0;
+  ::close(fd);  // releases the lock if we took it
+  return gone;
+}
 
 Result<WriterLock> WriterLock::open(const std::string& dir) {
   const std::string path = dir + "/writer.lock";
@@ -113,7 +119,7 @@ std::string StagingArea::fresh_name(const char* what) {
 std::vector<std::string> remove_dead_staging(const std::string& store_dir, const std::string& own) {
   std::vector<std::string> removed;
   for (const std::string& dir : staging_dirs(store_dir)) {
-    if (dir == own || !owner_gone(dir)) continue;
+    if (dir == own || !staging_dir_abandoned(dir)) continue;
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
     removed.push_back(dir);
@@ -124,7 +130,7 @@ std::vector<std::string> remove_dead_staging(const std::string& store_dir, const
 std::vector<std::string> list_dead_staging(const std::string& store_dir) {
   std::vector<std::string> out;
   for (const std::string& dir : staging_dirs(store_dir)) {
-    if (owner_gone(dir)) out.push_back(dir);
+    if (staging_dir_abandoned(dir)) out.push_back(dir);
   }
   return out;
 }

@@ -80,6 +80,11 @@ class StagingArea {
   std::uint64_t counter_ = 0;
 };
 
+// True when a staging directory (this file's StagingArea, or a drop import's) belongs to no
+// live process: the flock of its `lock` file can be taken, or it has none and is older than
+// ten minutes (its maker died before making the lock file).
+bool staging_dir_abandoned(const std::string& dir);
+
 // REQUIRES: the writer lock is held. Removes the staging directories under DIR/staging/ whose
 // owner is gone (their lock can be taken), except `own` (this instance's, if any); returns the
 // paths removed.
