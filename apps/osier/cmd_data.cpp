@@ -46,6 +46,7 @@ Json entry_json(const node::Node& n, const store::LengthyAuthorisedEntry& e) {
   const model::Entry& x = e.authorised.entry;
   Json j = to_json(x);
   j["available"] = e.available;
+  j["tombstone"] = e.authorised.entry.payload_length == 0;
   j["uri"] =
       uri::to_string(uri::EntryUri{x.namespace_id, x.subspace_id, x.path, {}, {}, {}, {}, {}});
   j["name"] = entry_text(n, x.namespace_id, x.subspace_id, x.path);
@@ -57,8 +58,10 @@ void print_entry_line(const node::Node& n, const store::LengthyAuthorisedEntry& 
   const model::Entry& x = e.authorised.entry;
   std::string held;
   if (e.available < x.payload_length) held = fmt::format("  (holds {})", size_text(e.available));
-  fmt::print("{}  {}  {}{}\n", time_text(x.timestamp), size_text(x.payload_length),
-             entry_text(n, x.namespace_id, x.subspace_id, x.path), held);
+  // An empty payload is a deletion marker (it prunes what was below it), not an empty file.
+  const std::string size = x.payload_length == 0 ? std::string("(tombstone)") : size_text(x.payload_length);
+  fmt::print("{}  {:>11}  {}{}\n", time_text(x.timestamp), size, entry_text(n, x.namespace_id, x.subspace_id, x.path),
+             held);
 }
 
 bool confirm(const std::string& question);
@@ -274,11 +277,19 @@ void run_rm(const DataOptions& o) {
   if (!u) return fail("rm", u.status());
   Result<std::uint64_t> count = n->count_under(*u);
   if (!count) return fail("rm", count.status());
+
   // Ask for the capability before asking the user: a refusal should come first.
   Result<model::Entry> probe = n->deletion_entry(*u);
   if (!probe) return fail("rm", probe.status());
   if (Result<node::WriteAuthority> auth = n->write_authority(*probe, as_option(o)); !auth)
     return fail("rm", auth.status());
+  if (*count == 0 && !o.force) {
+    // A tombstone over nothing would only stand in the way of later writes there.
+    const std::string what = entry_text(*n, u->namespace_id, u->subspace_id, u->path);
+    if (o.flags.json) return print_json_line(Json{{"pruned", 0}, {"written", false}});
+    fmt::print("nothing to delete at or under {} (--force writes a tombstone anyway)\n", what);
+    return;
+  }
   const std::string what = entry_text(*n, u->namespace_id, u->subspace_id, u->path);
   const std::string question =
       fmt::format("delete {} entr{} at and under {}?", *count, *count == 1 ? "y" : "ies", what);
@@ -295,7 +306,8 @@ void run_rm(const DataOptions& o) {
   if (!r) return fail("rm", r.status());
   if (o.flags.json) {
     Json j = to_json(r->entry.entry);
-    j["removed"] = r->pruned;
+    j["pruned"] = r->pruned;
+    j["written"] = true;
     return print_json_line(j);
   }
   fmt::print(
@@ -360,6 +372,7 @@ void register_data_commands(CLI::App& app) {
   c->add_option("uri", rm->uri, "The entry URI")->required();
   c->add_option("--as", rm->as, "Sign as this identity");
   c->add_flag("-y,--yes", rm->yes, "Do not ask for confirmation");
+  c->add_flag("--force", rm->force, "Write the tombstone even when nothing is stored there");
   c->callback([rm] { run_rm(*rm); });
 }
 

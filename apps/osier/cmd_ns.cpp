@@ -16,13 +16,15 @@ struct NsOptions {
   bool owned = false;
 };
 
-void print_ns(const NsOptions& o, const std::string& name, const model::NamespaceId& id, bool secret) {
+void print_ns(const NsOptions& o, const std::string& name, const model::NamespaceId& id,
+              bool secret) {
   const bool communal = model::is_communal(id);
   if (o.flags.json) {
-    print_json_line(Json{{"name", name}, {"id", to_hex(id)}, {"communal", communal}, {"secret", secret}});
+    print_json_line(
+        Json{{"name", name}, {"id", to_hex(id)}, {"communal", communal}, {"secret", secret}});
   } else {
-    fmt::print("namespace {}: {}{} ({}{})\n", name, communal ? '+' : '-', to_hex(id), communal ? "communal" : "owned",
-               secret ? ", secret key held" : "");
+    fmt::print("namespace {}: {}{} ({}{})\n", name, communal ? '+' : '-', to_hex(id),
+               communal ? "communal" : "owned", secret ? ", secret key held" : "");
   }
 }
 
@@ -30,18 +32,21 @@ void run_new(const NsOptions& o) {
   auto n = open_node("ns new", o.flags);
   if (!n) return;
   if (o.communal == o.owned) {
-    return fail("ns new", error(ErrorCode::kInvalidArgument, "say which kind: --communal or --owned"), 2);
+    return fail("ns new",
+                error(ErrorCode::kInvalidArgument, "say which kind: --communal or --owned"), 2);
   }
   if (const Status st = node::validate_alias_name(o.name); !st) return fail("ns new", st);
   // spec: willow25#is_communal — the kind is the key's last bit, so draw keys until it fits
   // (two tries on average).
   crypto::Ed25519SecretKey key = crypto::Ed25519SecretKey::generate();
-  while (model::is_communal(key.public_key()) != o.communal) key = crypto::Ed25519SecretKey::generate();
+  while (model::is_communal(key.public_key()) != o.communal)
+    key = crypto::Ed25519SecretKey::generate();
   // Under the home's lock: concurrent commands never lose a name or a key.
   bool wrote_key = false;
   const Status st = n->update_names([&](node::Aliases& a) -> Status {
     if (a.find(uri::IdKind::kNamespace, o.name)) {
-      return error(ErrorCode::kInvalidArgument, "the name '" + o.name + "' is taken by another namespace");
+      return error(ErrorCode::kInvalidArgument,
+                   "the name '" + o.name + "' is taken by another namespace");
     }
     OSIER_RETURN_IF_ERROR(a.add(uri::IdKind::kNamespace, o.name, key.public_key()));
     // A communal namespace's secret key grants nothing, so only an owned one's is kept.
@@ -52,7 +57,8 @@ void run_new(const NsOptions& o) {
     return Status::ok();
   });
   if (!st) {
-    if (wrote_key) (void)n->keys().remove(node::KeyKind::kNamespace, o.name);  // the table was not saved
+    if (wrote_key)
+      (void)n->keys().remove(node::KeyKind::kNamespace, o.name);  // the table was not saved
     return fail("ns new", st);
   }
   print_ns(o, o.name, key.public_key(), o.owned);
@@ -64,10 +70,13 @@ void run_add(const NsOptions& o) {
   std::string_view hex = o.id;
   if (!hex.empty() && (hex[0] == '+' || hex[0] == '-')) hex.remove_prefix(1);
   const std::optional<ByteArray<32>> id = array_from_hex<32>(hex);
-  if (!id) return fail("ns add", error(ErrorCode::kInvalidArgument, "a namespace id is 64 hex digits, not '" + o.id + "'"));
+  if (!id)
+    return fail("ns add", error(ErrorCode::kInvalidArgument,
+                                "a namespace id is 64 hex digits, not '" + o.id + "'"));
   const Status st = n->update_names([&](node::Aliases& a) -> Status {
     if (auto other = a.name_of(uri::IdKind::kNamespace, *id)) {
-      return error(ErrorCode::kInvalidArgument, "this namespace is known already as '" + *other + "'");
+      return error(ErrorCode::kInvalidArgument,
+                   "this namespace is known already as '" + *other + "'");
     }
     return a.add(uri::IdKind::kNamespace, o.name, *id);
   });
@@ -80,17 +89,33 @@ void run_list(const NsOptions& o) {
   if (!n) return;
   Result<store::LmdbStore*> s = n->store();
   if (!s) return fail("ns list", s.status());
-  for (const auto& [name, id] : n->aliases().namespaces()) {
-    const bool secret = n->keys().has(node::KeyKind::kNamespace, name);
-    Result<store::RangeSummary> sum = (*s)->summarise(id, model::area_to_range(model::Area::full()));
+  // Every namespace: those with an alias, and those that only hold entries (from a drop import,
+  // say), which show their id where the name would be.
+  std::vector<std::pair<std::string, model::NamespaceId>> rows(n->aliases().namespaces().begin(),
+                                                               n->aliases().namespaces().end());
+  Result<std::vector<model::NamespaceId>> stored = (*s)->namespaces();
+  if (!stored) return fail("ns list", stored.status());
+  for (const model::NamespaceId& id : *stored) {
+    if (!n->aliases().name_of(uri::IdKind::kNamespace, id)) rows.emplace_back("", id);
+  }
+  for (const auto& [name, id] : rows) {
+    const bool secret = !name.empty() && n->keys().has(node::KeyKind::kNamespace, name);
+    Result<store::RangeSummary> sum =
+        (*s)->summarise(id, model::area_to_range(model::Area::full()));
     if (!sum) return fail("ns list", sum.status());
     const bool communal = model::is_communal(id);
+    const std::string signed_id = (communal ? "+" : "-") + to_hex(id);
     if (o.flags.json) {
-      print_json_line(Json{{"name", name}, {"id", to_hex(id)}, {"communal", communal}, {"secret", secret},
-                           {"entries", sum->count}, {"payload_bytes", sum->payload_bytes}});
+      print_json_line(Json{{"name", name.empty() ? Json(nullptr) : Json(name)},
+                           {"id", signed_id},
+                           {"communal", communal},
+                           {"secret", secret},
+                           {"entries", sum->count},
+                           {"payload_bytes", sum->payload_bytes}});
     } else {
-      fmt::print("{:<16} {}{}  {:<8} {:>6} entries  {:>10}{}\n", name, communal ? '+' : '-', to_hex(id),
-                 communal ? "communal" : "owned", sum->count, size_text(sum->payload_bytes),
+      fmt::print("{:<16} {}  {:<8} {:>6} entr{}  {:>10}{}\n", name.empty() ? "(no alias)" : name,
+                 signed_id, communal ? "communal" : "owned", sum->count,
+                 sum->count == 1 ? "y  " : "ies", size_text(sum->payload_bytes),
                  secret ? "  secret key held" : "");
     }
   }
@@ -108,8 +133,9 @@ void run_forget(const NsOptions& o) {
   if (o.flags.json) {
     print_json_line(Json{{"namespace", to_hex(*id)}, {"forgotten", *forgot}});
   } else {
-    fmt::print("forgot {} entr{} of namespace {} (locally only; its name, keys and capabilities stay)\n", *forgot,
-               *forgot == 1 ? "y" : "ies", o.name);
+    fmt::print(
+        "forgot {} entr{} of namespace {} (locally only; its name, keys and capabilities stay)\n",
+        *forgot, *forgot == 1 ? "y" : "ies", o.name);
   }
 }
 
@@ -120,10 +146,13 @@ void register_ns_commands(CLI::App& app) {
   ns->require_subcommand(1);
 
   auto nw = std::make_shared<NsOptions>();
-  CLI::App* c = ns->add_subcommand("new", "Create a namespace named NAME (owned: keeps its secret key)");
+  CLI::App* c =
+      ns->add_subcommand("new", "Create a namespace named NAME (owned: keeps its secret key)");
   c->add_option("name", nw->name, "Its alias")->required();
-  c->add_flag("--communal", nw->communal, "A communal namespace: everyone writes in their own subspace");
-  c->add_flag("--owned", nw->owned, "An owned namespace: its key holder grants access with capabilities");
+  c->add_flag("--communal", nw->communal,
+              "A communal namespace: everyone writes in their own subspace");
+  c->add_flag("--owned", nw->owned,
+              "An owned namespace: its key holder grants access with capabilities");
   add_node_flags(c, nw->flags);
   c->callback([nw] { run_new(*nw); });
 
@@ -135,12 +164,14 @@ void register_ns_commands(CLI::App& app) {
   auto add = std::make_shared<NsOptions>();
   c = ns->add_subcommand("add", "Name someone else's namespace (its id only)");
   c->add_option("name", add->name, "Its alias")->required();
-  c->add_option("id", add->id, "The namespace id (64 hex digits, optionally after '+' or '-')")->required();
+  c->add_option("id", add->id, "The namespace id (64 hex digits, optionally after '+' or '-')")
+      ->required();
   add_node_flags(c, add->flags);
   c->callback([add] { run_add(*add); });
 
   auto fg = std::make_shared<NsOptions>();
-  c = ns->add_subcommand("forget", "Forget every local entry and payload of a namespace (not a Willow delete)");
+  c = ns->add_subcommand(
+      "forget", "Forget every local entry and payload of a namespace (not a Willow delete)");
   c->add_option("name", fg->name, "The namespace (alias or id)")->required();
   add_node_flags(c, fg->flags);
   c->callback([fg] { run_forget(*fg); });

@@ -191,4 +191,35 @@ TEST_F(CliHardening, IdImportUpgradesAnIdOnlyIdentity) {
   EXPECT_NE(again.err.find("known already as 'al'"), std::string::npos) << again.err;
 }
 
+// `rm` where nothing is stored wrote a tombstone anyway; tombstones were listed as 0-byte files.
+TEST_F(CliHardening, RmOfNothingWritesNothingAndTombstonesAreMarked) {
+  const ProcessResult nothing = osier({"rm", "willow://fam.alice/none", "--yes"});
+  EXPECT_EQ(nothing.exit_code, 0) << nothing.err;
+  EXPECT_NE(nothing.out.find("nothing to delete"), std::string::npos) << nothing.out;
+  EXPECT_EQ(osier({"ls"}).out, "");
+  EXPECT_EQ(osier({"rm", "willow://fam.alice/none", "--yes", "--force"}).exit_code, 0);
+  const ProcessResult ls = osier({"ls"});
+  EXPECT_NE(ls.out.find("(tombstone)"), std::string::npos) << ls.out;
+  EXPECT_NE(osier({"ls", "--json"}).out.find("\"tombstone\":true"), std::string::npos);
+}
+
+// A namespace that only holds entries (no alias: it came in a drop) is listed by its id.
+TEST_F(CliHardening, NsListShowsNamespacesWithoutAnAlias) {
+  ASSERT_EQ(osier({"put", "willow://fam.alice/x"}, "x").exit_code, 0);
+  const std::string drop = dir_ + "/fam.drop";
+  ASSERT_EQ(osier({"drop", "export", "fam", "-o", drop}).exit_code, 0);
+  const std::string other = dir_ + "/other";
+  ASSERT_EQ(osier::testing::run_process({OSIER_BINARY, "init", "--home", other}).exit_code, 0);
+  ASSERT_EQ(osier::testing::run_process({OSIER_BINARY, "drop", "import", drop, "--home", other})
+                .exit_code,
+            0);
+  const ProcessResult list =
+      osier::testing::run_process({OSIER_BINARY, "ns", "list", "--home", other});
+  EXPECT_NE(list.out.find("(no alias)"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("1 entry"), std::string::npos) << list.out;
+  const ProcessResult json =
+      osier::testing::run_process({OSIER_BINARY, "ns", "list", "--json", "--home", other});
+  EXPECT_NE(json.out.find("\"id\":\"+"), std::string::npos) << json.out;  // signed: communal
+}
+
 }  // namespace
