@@ -95,6 +95,11 @@ void run_put(const DataOptions& o) {
   if (!n) return;
   Result<uri::EntryUri> u = entry_uri(*n, o.uri);
   if (!u) return fail("put", u.status());
+  if (o.time && *o.time > node::now_micros() + std::uint64_t{86400} * 1000000) {
+    // Legal, but such an entry wins over every write at its path until that time comes.
+    fmt::print(stderr, "osier put: warning: --time {} is more than a day in the future ({})\n", *o.time,
+               time_text(*o.time));
+  }
   const bool from_stdin = o.file.empty() || o.file == "-";
   if (const Status st = confirm_pruning(*n, *u, o, from_stdin); !st) return fail("put", st);
   if (from_stdin) {
@@ -333,7 +338,8 @@ void register_data_commands(CLI::App& app) {
   c->add_option("file", put->file, "The payload file; '-' or none reads standard input");
   c->add_option("--as", put->as, "Sign as this identity (default: whichever holds a capability)");
   c->add_option("--time", put->time,
-                "Timestamp in microseconds (default: now, later than what it replaces)");
+                "Timestamp in microseconds (default: now, later than what it replaces)")
+      ->check(decimal_u64());
   c->add_flag("-y,--yes", put->yes, "Do not ask before deleting the entries below the path");
   c->add_flag("--empty", put->empty,
               "Allow an empty standard input (an empty payload: a tombstone)");
@@ -357,8 +363,10 @@ void register_data_commands(CLI::App& app) {
   c = data_command(app, "ls", "List entries (of an area URI, a namespace, or everything)", *ls);
   c->add_option("area", ls->uri,
                 "An Area URI, a namespace (alias or id), or none for every namespace");
-  c->add_option("--limit", ls->limit, "At most N entries");
-  c->add_flag("--newest", ls->newest, "Newest first (per namespace)");
+  c->add_option("--limit", ls->limit, "At most N entries (at least 1; none: no limit)")
+      ->check(decimal_u64())
+      ->check(CLI::Range(std::uint64_t{1}, UINT64_MAX));
+  c->add_flag("--newest", ls->newest, "Newest first, within each namespace in turn (--limit counts across them)");
   c->callback([ls] { run_ls(*ls); });
 
   auto st = std::make_shared<DataOptions>();

@@ -29,6 +29,25 @@ void register_node(CLI::App& app) {
   register_data_commands(app);
 }
 
+const CLI::Validator& decimal_u64() {
+  static const CLI::Validator v(
+      [](const std::string& text) -> std::string {
+        if (text.empty()) return "a number is required (decimal digits)";
+        if (text.find_first_not_of("0123456789") != std::string::npos) {
+          return "'" + text + "' is not a number of decimal digits (no sign, no 0x)";
+        }
+        // 2^64 - 1 has 20 digits; longer (after leading zeros) or larger overflows.
+        const std::size_t start = std::min(text.find_first_not_of('0'), text.size());
+        const std::string digits = text.substr(start);
+        if (digits.size() > 20 || (digits.size() == 20 && digits > "18446744073709551615")) {
+          return "'" + text + "' is larger than 18446744073709551615";
+        }
+        return "";
+      },
+      "UINT64");
+  return v;
+}
+
 void add_node_flags(CLI::App* cmd, NodeFlags& flags, bool json) {
   cmd->add_option("--home", flags.home, "The node's home directory (default: $OSIER_HOME, else ~/.local/share/osier)");
   if (json) cmd->add_flag("--json", flags.json, "Output JSON (one object per line) instead of text");

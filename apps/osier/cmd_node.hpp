@@ -18,6 +18,10 @@ struct NodeFlags {
   bool json = false;
 };
 
+// For every numeric option: decimal digits only — no sign, no "0x", not empty, at most 2^64-1
+// (CLI11 alone turns "-1" into 2^64-1 and clamps what overflows).
+const CLI::Validator& decimal_u64();
+
 // Adds --home (and, with `json`, --json) to `cmd`.
 void add_node_flags(CLI::App* cmd, NodeFlags& flags, bool json = true);
 

@@ -222,4 +222,20 @@ TEST_F(CliHardening, NsListShowsNamespacesWithoutAnAlias) {
   EXPECT_NE(json.out.find("\"id\":\"+"), std::string::npos) << json.out;  // signed: communal
 }
 
+// --time -1 became 2^64-1 (an entry nothing can ever replace), 2^64 was clamped, 0x10 was 16,
+// '' was now, --limit -1 was unlimited.
+TEST_F(CliHardening, NumbersAreParsedStrictly) {
+  for (const char* t : {"-1", "18446744073709551616", "0x10", "", "+5", "1e3", " 7"}) {
+    const ProcessResult r = osier({"put", "willow://fam.alice/t", "--time", t}, "x");
+    EXPECT_EQ(r.exit_code, 2) << "'" << t << "': " << r.err;
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+  }
+  EXPECT_EQ(osier({"ls"}).out, "");  // nothing written
+  for (const char* l : {"-1", "0", "x"}) EXPECT_EQ(osier({"ls", "--limit", l}).exit_code, 2) << l;
+  const ProcessResult future =
+      osier({"put", "willow://fam.alice/t", "--time", "18446744073709551615"}, "x");
+  EXPECT_EQ(future.exit_code, 0) << future.err;
+  EXPECT_NE(future.err.find("more than a day in the future"), std::string::npos) << future.err;
+}
+
 }  // namespace
