@@ -205,11 +205,9 @@ class Verifier {
       if (!authorised.is_ok()) return not_authorised(stats_.entries, authorised);
     }
     std::optional<StagedPayload> staged;
-    // Any slice of the empty payload would be of zero length (SPEC-NOTES "Drops").
-    if (header.mode != SliceMode::kNone && e.payload_length == 0) {
-      return corrupt(at, "entry " + std::to_string(stats_.entries) +
-                             ": payload slices for an empty payload");
-    }
+    // The empty payload has one chunk, which is empty: its full slice (mode 01 with no bytes,
+    // or a one-chunk slice in mode 10 or 11) is valid and verified like any other
+    // (SPEC-NOTES "Drops").
     switch (header.mode) {
       case SliceMode::kNone:
         break;

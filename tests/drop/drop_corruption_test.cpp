@@ -34,13 +34,27 @@ TEST(DropCorruption, EverySingleByteChangeIsRejected) {
   const auto at = std::search(drop.begin(), drop.end(), p2.begin(), p2.end());
   ASSERT_NE(at, drop.end());
   const std::size_t payload_begin = static_cast<std::size_t>(at - drop.begin());
-  std::size_t checked = 0;
+  // The one kind of change that may pass: another encoding of the same drop. The empty payload
+  // of entry "a" may go with slice mode 00 or 01 (no bytes either way, SPEC-NOTES "Drops"), so
+  // flipping that bit of its header changes nothing that is imported.
+  store::MemoryStore original;
+  ASSERT_TRUE(import_bytes(original, drop));
+  const Snapshot imported = snapshot(original);
+  const auto same_drop = [&](const Bytes& bad) {
+    store::MemoryStore s;
+    return import_bytes(s, bad).is_ok() && snapshot(s) == imported;
+  };
+  std::size_t checked = 0, equivalent = 0;
   for (std::size_t i = 0; i < drop.size(); ++i) {
     const bool in_payload = i >= payload_begin + 1 && i + 1 < payload_begin + p2.size();
     for (unsigned delta = 1; delta < 256; delta += in_payload ? 127 : 1) {
       Bytes bad = drop;
       bad[i] = static_cast<std::uint8_t>(bad[i] ^ delta);
       auto r = verify_drop(memory_source(bad));
+      if (r && same_drop(bad)) {
+        ++equivalent;
+        continue;
+      }
       ASSERT_FALSE(r) << "byte " << i << " ^ " << delta << " accepted";
       ++checked;
     }
@@ -51,7 +65,8 @@ TEST(DropCorruption, EverySingleByteChangeIsRejected) {
     ASSERT_FALSE(r) << "byte " << i;
     ASSERT_EQ(snapshot(target), before) << "byte " << i;
   }
-  EXPECT_GT(checked, (drop.size() - p2.size()) * 255);
+  EXPECT_LE(equivalent, 2u);
+  EXPECT_GT(checked, (drop.size() - p2.size()) * 255 - 2);
 }
 
 TEST(DropCorruption, EveryTruncationAndExtensionIsRejected) {
@@ -74,7 +89,8 @@ TEST(DropCorruption, ErrorsSayWhatWentWrong) {
   const Bytes drop = small_drop();
   auto r = verify_drop(memory_source(ByteView(drop.data(), drop.size() - 10)));
   ASSERT_FALSE(r);
-  EXPECT_NE(r.status().message().find("truncated drop"), std::string::npos) << r.status().to_string();
+  EXPECT_NE(r.status().message().find("truncated drop"), std::string::npos)
+      << r.status().to_string();
   Bytes bad = drop;
   bad[bad.size() - 20] ^= 1;  // inside the last payload
   r = verify_drop(memory_source(bad));

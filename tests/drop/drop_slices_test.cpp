@@ -230,4 +230,39 @@ TEST(DropSlicesStrict, AHugeClaimedSliceIsRefusedAtOnce) {
   }
 }
 
+
+// The empty payload's one chunk is empty: a drop may carry its full slice in mode 01 (no bytes),
+// 10 or 11 (one chunk, no data) as well as 00, and another implementation may well write them
+// (SPEC-NOTES "Drops"). They were refused ("payload slices for an empty payload").
+TEST(DropSlicesStrict, TheEmptyPayloadsFullSliceIsAcceptedInEveryMode) {
+  const Bytes empty;
+  const auto ae = make_entry(user_key(7), model::Path::from_strings({"empty"}).value(), 4, empty);
+  auto token = store::decode_token_bytes(ae.token).value();
+  std::vector<Bytes> drops;
+  {
+    Encoder enc;
+    ASSERT_TRUE(encode_entry_header(enc, {ae.entry, token, SliceMode::kFullRaw}, initial_entry(),
+                                    default_authorisation_token()));
+    enc.byte(0x00);
+    drops.push_back(enc.take());
+  }
+  drops.push_back(hand_drop(ae, empty, SliceMode::kPrefix, {{0, 1}}));
+  drops.push_back(hand_drop(ae, empty, SliceMode::kSlices, {{0, 1}}));
+  for (std::size_t i = 0; i < drops.size(); ++i) {
+    store::MemoryStore s;
+    const auto r = import_bytes(s, drops[i]);
+    ASSERT_TRUE(r) << "mode " << i << ": " << r.status().to_string();
+    EXPECT_EQ(r->inserted, 1u);
+    ASSERT_EQ(snapshot(s).entries.size(), 1u);
+  }
+  // Two chunks of the empty payload are beyond it.
+  store::MemoryStore s;
+  Encoder enc;
+  ASSERT_TRUE(encode_entry_header(enc, {ae.entry, token, SliceMode::kPrefix}, initial_entry(),
+                                  default_authorisation_token()));
+  c64_encode_standalone(enc, 2);
+  enc.byte(0x00);
+  EXPECT_FALSE(import_bytes(s, enc.take()));
+}
+
 }  // namespace osier::drop::testing
