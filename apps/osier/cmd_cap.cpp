@@ -13,12 +13,13 @@ namespace {
 
 struct CapOptions {
   NodeFlags flags;
-  std::string cap;   // id, id prefix or text
+  std::string cap;  // id, id prefix or text
   std::string ns;
   std::string mode;
   std::string as;
   std::string to;
   std::string area;
+  bool yes = false;
 };
 
 Result<meadowcap::AccessMode> parse_mode(const std::string& mode) {
@@ -28,7 +29,8 @@ Result<meadowcap::AccessMode> parse_mode(const std::string& mode) {
 }
 
 // Keeps `cap` and prints it (id and text).
-void keep_and_print(const char* command, const node::Node& n, const meadowcap::McCapability& cap, bool json) {
+void keep_and_print(const char* command, const node::Node& n, const meadowcap::McCapability& cap,
+                    bool json) {
   Result<std::string> id = n.caps().add(cap);
   if (!id) return fail(command, id.status());
   Result<std::string> text = node::capability_to_text(cap);
@@ -36,8 +38,10 @@ void keep_and_print(const char* command, const node::Node& n, const meadowcap::M
   if (json) {
     print_json_line(Json{{"id", *id}, {"text", *text}, {"capability", to_json(cap)}});
   } else {
-    fmt::print("capability {} ({} {}, for {}):\n{}\n", *id, cap.is_communal() ? "communal" : "owned",
-               meadowcap::access_mode_name(cap.access_mode()), id_text(n, uri::IdKind::kSubspace, cap.receiver()), *text);
+    fmt::print("capability {} ({} {}, for {}):\n{}\n", *id,
+               cap.is_communal() ? "communal" : "owned",
+               meadowcap::access_mode_name(cap.access_mode()),
+               id_text(n, uri::IdKind::kSubspace, cap.receiver()), *text);
   }
 }
 
@@ -56,23 +60,29 @@ void run_new(const CapOptions& o) {
       if (n->keys().has(node::KeyKind::kIdentity, name)) own.push_back(name);
     }
     if (own.size() != 1) {
-      return fail("cap new", error(ErrorCode::kInvalidArgument, own.empty() ? "no identity on this node: `osier id new NAME` first"
-                                                                            : "several identities: say which with --as"));
+      return fail("cap new",
+                  error(ErrorCode::kInvalidArgument,
+                        own.empty() ? "no identity on this node: `osier id new NAME` first"
+                                    : "several identities: say which with --as"));
     }
     as = own[0];
   }
   Result<model::SubspaceId> user = n->aliases().identity(as);
   if (!user) return fail("cap new", user.status());
   if (model::is_communal(*ns)) {
-    keep_and_print("cap new", *n, meadowcap::CommunalCapability::create(*mode, *ns, *user), o.flags.json);
+    keep_and_print("cap new", *n, meadowcap::CommunalCapability::create(*mode, *ns, *user),
+                   o.flags.json);
     return;
   }
   std::optional<crypto::Ed25519SecretKey> secret = n->namespace_secret(*ns);
   if (!secret) {
-    return fail("cap new", error(ErrorCode::kNotFound, "missing namespace secret: creating a capability for owned namespace '" +
-                                                           o.ns + "' needs its secret key, which this node does not hold"));
+    return fail("cap new",
+                error(ErrorCode::kNotFound,
+                      "missing namespace secret: creating a capability for owned namespace '" +
+                          o.ns + "' needs its secret key, which this node does not hold"));
   }
-  keep_and_print("cap new", *n, meadowcap::OwnedCapability::create(*secret, *mode, *user), o.flags.json);
+  keep_and_print("cap new", *n, meadowcap::OwnedCapability::create(*secret, *mode, *user),
+                 o.flags.json);
 }
 
 void run_delegate(const CapOptions& o) {
@@ -84,25 +94,31 @@ void run_delegate(const CapOptions& o) {
   Result<meadowcap::AccessMode> mode = parse_mode(o.mode);
   if (!mode) return fail("cap delegate", mode.status(), 2);
   if (*mode != cap.access_mode()) {
-    return fail("cap delegate", error(ErrorCode::kInvalidArgument, std::string("wrong mode: capability ") + held->id + " is a " +
-                                                                       meadowcap::access_mode_name(cap.access_mode()) +
-                                                                       " capability; a delegation keeps the mode"));
+    return fail("cap delegate", error(ErrorCode::kInvalidArgument,
+                                      std::string("wrong mode: capability ") + held->id + " is a " +
+                                          meadowcap::access_mode_name(cap.access_mode()) +
+                                          " capability; a delegation keeps the mode"));
   }
   Result<model::SubspaceId> to = n->aliases().identity(o.to);
   if (!to) return fail("cap delegate", to.status());
   model::Area area = cap.granted_area();
   if (!o.area.empty()) {
     Result<uri::AreaUri> a = uri::parse_area_uri(o.area, n->aliases().resolver());
-    if (!a) return fail("cap delegate", error(a.status().code(), "--area: " + a.status().message()));
+    if (!a)
+      return fail("cap delegate", error(a.status().code(), "--area: " + a.status().message()));
     if (a->namespace_id != cap.granted_namespace()) {
-      return fail("cap delegate", error(ErrorCode::kInvalidArgument, "--area names another namespace than the capability's"));
+      return fail("cap delegate", error(ErrorCode::kInvalidArgument,
+                                        "--area names another namespace than the capability's"));
     }
     area = uri::area_of_interest(*a).area;
   }
-  const std::optional<std::string> receiver = n->aliases().name_of(uri::IdKind::kSubspace, cap.receiver());
+  const std::optional<std::string> receiver =
+      n->aliases().name_of(uri::IdKind::kSubspace, cap.receiver());
   if (!receiver) {
-    return fail("cap delegate", error(ErrorCode::kNotFound, "missing key: the capability's receiver " + to_hex(cap.receiver()) +
-                                                                " is not an identity of this node"));
+    return fail("cap delegate",
+                error(ErrorCode::kNotFound, "missing key: the capability's receiver " +
+                                                to_hex(cap.receiver()) +
+                                                " is not an identity of this node"));
   }
   Result<node::Identity> me = n->identity(*receiver);
   if (!me) return fail("cap delegate", me.status());
@@ -115,11 +131,13 @@ void show(const node::Node& n, const node::HeldCapability& h, bool json) {
   const meadowcap::McCapability& c = h.cap;
   if (json) {
     Result<std::string> text = node::capability_to_text(c);
-    print_json_line(Json{{"id", h.id}, {"text", text ? *text : std::string()}, {"capability", to_json(c)}});
+    print_json_line(
+        Json{{"id", h.id}, {"text", text ? *text : std::string()}, {"capability", to_json(c)}});
     return;
   }
   fmt::print("capability {}\n", h.id);
-  fmt::print("  kind:        {} {}\n", c.is_communal() ? "communal" : "owned", meadowcap::access_mode_name(c.access_mode()));
+  fmt::print("  kind:        {} {}\n", c.is_communal() ? "communal" : "owned",
+             meadowcap::access_mode_name(c.access_mode()));
   fmt::print("  namespace:   {}\n", id_text(n, uri::IdKind::kNamespace, c.granted_namespace()));
   fmt::print("  receiver:    {}\n", id_text(n, uri::IdKind::kSubspace, c.receiver()));
   fmt::print("  progenitor:  {}\n", id_text(n, uri::IdKind::kSubspace, c.progenitor()));
@@ -144,10 +162,12 @@ void run_list(const CapOptions& o) {
     if (o.flags.json) {
       show(*n, h, true);
     } else {
-      fmt::print("{}  {:<8} {:<5}  ns {}  for {}  {}\n", h.id, h.cap.is_communal() ? "communal" : "owned",
+      fmt::print("{}  {:<8} {:<5}  ns {}  for {}  {}\n", h.id,
+                 h.cap.is_communal() ? "communal" : "owned",
                  meadowcap::access_mode_name(h.cap.access_mode()),
                  id_text(*n, uri::IdKind::kNamespace, h.cap.granted_namespace()),
-                 id_text(*n, uri::IdKind::kSubspace, h.cap.receiver()), area_text(*n, h.cap.granted_area()));
+                 id_text(*n, uri::IdKind::kSubspace, h.cap.receiver()),
+                 area_text(*n, h.cap.granted_area()));
     }
   }
 }
@@ -161,7 +181,8 @@ void run_import(const CapOptions& o) {
     char buf[4096];
     for (std::size_t got; (got = std::fread(buf, 1, sizeof buf, stdin)) > 0;) {
       text.append(buf, got);
-      if (text.size() > (2 << 20)) return fail("cap import", error(ErrorCode::kOutOfRange, "capability text too long"));
+      if (text.size() > (2 << 20))
+        return fail("cap import", error(ErrorCode::kOutOfRange, "capability text too long"));
     }
   }
   Result<meadowcap::McCapability> cap = node::capability_from_text(text);
@@ -179,6 +200,18 @@ void run_export(const CapOptions& o) {
   fmt::print("{}\n", *text);
 }
 
+void run_rm(const CapOptions& o) {
+  auto n = open_node("cap rm", o.flags);
+  if (!n) return;
+  Result<node::HeldCapability> held = n->caps().find(o.cap);
+  if (!held) return fail("cap rm", held.status());
+  if (const Status st = confirm_or_yes("delete held capability " + held->id, o.yes); !st)
+    return fail("cap rm", st);
+  if (const Status st = n->caps().remove(held->id); !st) return fail("cap rm", st);
+  if (o.flags.json) return print_json_line(Json{{"id", held->id}, {"removed", true}});
+  fmt::print("removed capability {}\n", held->id);
+}
+
 }  // namespace
 
 void register_cap_commands(CLI::App& app) {
@@ -186,7 +219,8 @@ void register_cap_commands(CLI::App& app) {
   cap->require_subcommand(1);
 
   auto nw = std::make_shared<CapOptions>();
-  CLI::App* c = cap->add_subcommand("new", "Create a capability (owned namespace: needs its secret key)");
+  CLI::App* c =
+      cap->add_subcommand("new", "Create a capability (owned namespace: needs its secret key)");
   c->add_option("--ns", nw->ns, "The namespace (alias or id)")->required();
   c->add_option("--mode", nw->mode, "read or write")->required();
   c->add_option("--as", nw->as, "The receiver (alias or id; default: this node's only identity)");
@@ -194,17 +228,28 @@ void register_cap_commands(CLI::App& app) {
   c->callback([nw] { run_new(*nw); });
 
   auto dg = std::make_shared<CapOptions>();
-  c = cap->add_subcommand("delegate", "Delegate a held capability (its receiver's key signs) to another identity");
-  c->add_option("cap", dg->cap, "The capability: its id (or 4+ leading digits) or its text")->required();
+  c = cap->add_subcommand(
+      "delegate", "Delegate a held capability (its receiver's key signs) to another identity");
+  c->add_option("cap", dg->cap, "The capability: its id (or 4+ leading digits) or its text")
+      ->required();
   c->add_option("--to", dg->to, "The new receiver (alias or id)")->required();
-  c->add_option("--area", dg->area, "An Area URI within the capability's area (default: all of it)");
+  c->add_option("--area", dg->area,
+                "An Area URI within the capability's area (default: all of it)");
   c->add_option("--mode", dg->mode, "read or write: must be the capability's mode")->required();
   add_node_flags(c, dg->flags);
   c->callback([dg] { run_delegate(*dg); });
 
+  auto rm = std::make_shared<CapOptions>();
+  c = cap->add_subcommand("rm", "Delete a held capability (asks first)");
+  c->add_option("cap", rm->cap, "Its id (or 4+ leading digits)")->required();
+  c->add_flag("-y,--yes", rm->yes, "Do not ask for confirmation");
+  add_node_flags(c, rm->flags);
+  c->callback([rm] { run_rm(*rm); });
+
   auto sh = std::make_shared<CapOptions>();
   c = cap->add_subcommand("show", "Show a capability's fields");
-  c->add_option("cap", sh->cap, "The capability: its id (or 4+ leading digits) or its text")->required();
+  c->add_option("cap", sh->cap, "The capability: its id (or 4+ leading digits) or its text")
+      ->required();
   add_node_flags(c, sh->flags);
   c->callback([sh] { run_show(*sh); });
 
@@ -214,13 +259,16 @@ void register_cap_commands(CLI::App& app) {
   c->callback([ls] { run_list(*ls); });
 
   auto im = std::make_shared<CapOptions>();
-  c = cap->add_subcommand("import", "Keep a capability given as text (argument, or standard input)");
-  c->add_option("text", im->cap, "The capability's text (hex of its canonic encoding); '-' or none: stdin");
+  c = cap->add_subcommand("import",
+                          "Keep a capability given as text (argument, or standard input)");
+  c->add_option("text", im->cap,
+                "The capability's text (hex of its canonic encoding); '-' or none: stdin");
   add_node_flags(c, im->flags);
   c->callback([im] { run_import(*im); });
 
   auto ex = std::make_shared<CapOptions>();
-  c = cap->add_subcommand("export", "Print a held capability as text (hex of its canonic encoding)");
+  c = cap->add_subcommand("export",
+                          "Print a held capability as text (hex of its canonic encoding)");
   c->add_option("cap", ex->cap, "The capability's id (or 4+ leading digits)")->required();
   add_node_flags(c, ex->flags, false);
   c->callback([ex] { run_export(*ex); });

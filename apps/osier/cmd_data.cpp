@@ -64,8 +64,6 @@ void print_entry_line(const node::Node& n, const store::LengthyAuthorisedEntry& 
              held);
 }
 
-bool confirm(const std::string& question);
-
 // A put prunes every entry below its path (spec: data_model#prefix_pruning). Writing at a path
 // that is a prefix of stored entries (`willow://ns.id/..`, the empty path, `/n` over `/n/a`)
 // deletes them: asked for like `rm`, unless --yes.
@@ -267,13 +265,6 @@ void run_ls(const DataOptions& o) {
   }
 }
 
-bool confirm(const std::string& question) {
-  fmt::print(stderr, "{} [y/N] ", question);
-  std::fflush(stderr);
-  char line[64] = {};
-  if (!std::fgets(line, sizeof line, stdin)) return false;
-  return line[0] == 'y' || line[0] == 'Y';
-}
 
 void run_rm(const DataOptions& o) {
   auto n = open_node("rm", o.flags);

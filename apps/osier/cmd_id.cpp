@@ -14,13 +14,14 @@ struct IdOptions {
   NodeFlags flags;
   std::string name;
   std::string id;
+  bool yes = false;
 };
 
 // Adds NAME for `key`'s identity: alias and keystore file, or nothing on failure. An identity
 // known by its id alone under the same NAME (`id add`) receives its secret key. All under the
 // home's lock (Node::update_names), so concurrent commands never lose a name or a key.
-void keep_identity(const char* command, node::Node& n, const std::string& name, const crypto::Ed25519SecretKey& key,
-                   bool json) {
+void keep_identity(const char* command, node::Node& n, const std::string& name,
+                   const crypto::Ed25519SecretKey& key, bool json) {
   const model::SubspaceId id = key.public_key();
   bool wrote_key = false;
   bool upgraded = false;
@@ -28,7 +29,8 @@ void keep_identity(const char* command, node::Node& n, const std::string& name, 
     const std::optional<std::string> other = a.name_of(uri::IdKind::kSubspace, id);
     upgraded = other && *other == name && !n.keys().has(node::KeyKind::kIdentity, name);
     if (other && !upgraded) {
-      return error(ErrorCode::kInvalidArgument, "this identity is known already as '" + *other + "'");
+      return error(ErrorCode::kInvalidArgument,
+                   "this identity is known already as '" + *other + "'");
     }
     if (!upgraded) OSIER_RETURN_IF_ERROR(a.add(uri::IdKind::kSubspace, name, id));
     OSIER_RETURN_IF_ERROR(n.keys().save(node::KeyKind::kIdentity, name, key));
@@ -36,13 +38,15 @@ void keep_identity(const char* command, node::Node& n, const std::string& name, 
     return Status::ok();
   });
   if (!st) {
-    if (wrote_key) (void)n.keys().remove(node::KeyKind::kIdentity, name);  // the table was not saved
+    if (wrote_key)
+      (void)n.keys().remove(node::KeyKind::kIdentity, name);  // the table was not saved
     return fail(command, st);
   }
   if (json) {
     print_json_line(Json{{"name", name}, {"id", to_hex(id)}, {"secret", true}});
   } else {
-    fmt::print("identity {}: {}{}\n", name, to_hex(id), upgraded ? " (its secret key is held now)" : "");
+    fmt::print("identity {}: {}{}\n", name, to_hex(id),
+               upgraded ? " (its secret key is held now)" : "");
   }
 }
 
@@ -58,12 +62,14 @@ void run_import(const IdOptions& o) {
   char line[256] = {};
   const bool got = std::fgets(line, sizeof line, stdin) != nullptr;
   std::string_view text = got ? std::string_view(line) : std::string_view();
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
+    text.remove_suffix(1);
   crypto::Ed25519Seed seed{};
   const bool ok = node::seed_from_hex(text, seed);
   crypto::wipe(MutableByteView(reinterpret_cast<std::uint8_t*>(line), sizeof line));
   if (!ok) {
-    return fail("id import", error(ErrorCode::kInvalidArgument, "expected the 32-byte seed as 64 hex digits on standard input"));
+    return fail("id import", error(ErrorCode::kInvalidArgument,
+                                   "expected the 32-byte seed as 64 hex digits on standard input"));
   }
   crypto::Ed25519SecretKey key = crypto::Ed25519SecretKey::from_seed(seed);
   crypto::wipe(seed);
@@ -74,8 +80,11 @@ void run_add(const IdOptions& o) {
   auto n = open_node("id add", o.flags);
   if (!n) return;
   const std::optional<ByteArray<32>> id = array_from_hex<32>(o.id);
-  if (!id) return fail("id add", error(ErrorCode::kInvalidArgument, "an identity id is 64 hex digits, not '" + o.id + "'"));
-  if (const Status st = n->update_names([&](node::Aliases& a) { return a.add(uri::IdKind::kSubspace, o.name, *id); });
+  if (!id)
+    return fail("id add", error(ErrorCode::kInvalidArgument,
+                                "an identity id is 64 hex digits, not '" + o.id + "'"));
+  if (const Status st = n->update_names(
+          [&](node::Aliases& a) { return a.add(uri::IdKind::kSubspace, o.name, *id); });
       !st) {
     return fail("id add", st);
   }
@@ -112,14 +121,45 @@ void run_export(const IdOptions& o) {
   crypto::wipe(MutableByteView(reinterpret_cast<std::uint8_t*>(hex.data()), hex.size()));
 }
 
+// Forgets an identity's name, and its secret key if held (which cannot be undone: no copy is
+// kept). Entries it signed stay.
+void run_rm(const IdOptions& o) {
+  auto n = open_node("id rm", o.flags);
+  if (!n) return;
+  if (!n->aliases().find(uri::IdKind::kSubspace, o.name)) {
+    return fail("id rm", error(ErrorCode::kNotFound, "no identity named '" + o.name + "'"));
+  }
+  const bool secret = n->keys().has(node::KeyKind::kIdentity, o.name);
+  const std::string question = secret
+                                   ? "delete identity " + o.name +
+                                         " and its SECRET KEY (no copy is kept: `osier id export " +
+                                         o.name + "` saves one first)"
+                                   : "forget the name of identity " + o.name;
+  if (const Status st = confirm_or_yes(question, o.yes); !st) return fail("id rm", st);
+  const Status st = n->update_names([&](node::Aliases& a) -> Status {
+    if (!a.remove(uri::IdKind::kSubspace, o.name)) {
+      return error(ErrorCode::kNotFound, "no identity named '" + o.name + "'");
+    }
+    return n->keys().has(node::KeyKind::kIdentity, o.name)
+               ? n->keys().remove(node::KeyKind::kIdentity, o.name)
+               : Status::ok();
+  });
+  if (!st) return fail("id rm", st);
+  if (o.flags.json)
+    return print_json_line(Json{{"name", o.name}, {"removed", true}, {"secret_removed", secret}});
+  fmt::print("removed identity {}{}\n", o.name, secret ? " and its secret key" : "");
+}
+
 }  // namespace
 
 void register_id_commands(CLI::App& app) {
-  CLI::App* id = app.add_subcommand("id", "Identities: key pairs whose public keys are subspace ids");
+  CLI::App* id =
+      app.add_subcommand("id", "Identities: key pairs whose public keys are subspace ids");
   id->require_subcommand(1);
 
   auto nw = std::make_shared<IdOptions>();
-  CLI::App* c = id->add_subcommand("new", "Create an identity (a fresh Ed25519 key pair) named NAME");
+  CLI::App* c =
+      id->add_subcommand("new", "Create an identity (a fresh Ed25519 key pair) named NAME");
   c->add_option("name", nw->name, "Its alias")->required();
   add_node_flags(c, nw->flags);
   c->callback([nw] { run_new(*nw); });
@@ -130,23 +170,34 @@ void register_id_commands(CLI::App& app) {
   c->callback([ls] { run_list(*ls); });
 
   auto ex = std::make_shared<IdOptions>();
-  c = id->add_subcommand("export", "Print an identity's SECRET seed (64 hex digits); keep it secret");
+  c = id->add_subcommand("export",
+                         "Print an identity's SECRET seed (64 hex digits); keep it secret");
   c->add_option("name", ex->name, "The identity's alias")->required();
   add_node_flags(c, ex->flags, false);
   c->callback([ex] { run_export(*ex); });
 
   auto im = std::make_shared<IdOptions>();
-  c = id->add_subcommand("import", "Add an identity from its secret seed (64 hex digits on standard input)");
+  c = id->add_subcommand("import",
+                         "Add an identity from its secret seed (64 hex digits on standard input)");
   c->add_option("name", im->name, "Its alias")->required();
   add_node_flags(c, im->flags);
   c->callback([im] { run_import(*im); });
 
   auto add = std::make_shared<IdOptions>();
-  c = id->add_subcommand("add", "Name someone else's identity (its id only), e.g. to delegate to it");
+  c = id->add_subcommand("add",
+                         "Name someone else's identity (its id only), e.g. to delegate to it");
   c->add_option("name", add->name, "Its alias")->required();
   c->add_option("id", add->id, "The identity's id (64 hex digits)")->required();
   add_node_flags(c, add->flags);
   c->callback([add] { run_add(*add); });
+
+  auto rm = std::make_shared<IdOptions>();
+  c = id->add_subcommand("rm",
+                         "Forget an identity: its name, and its secret key if held (asks first)");
+  c->add_option("name", rm->name, "Its alias")->required();
+  c->add_flag("-y,--yes", rm->yes, "Do not ask for confirmation");
+  add_node_flags(c, rm->flags);
+  c->callback([rm] { run_rm(*rm); });
 }
 
 }  // namespace osier::cli

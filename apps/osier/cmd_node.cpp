@@ -49,8 +49,10 @@ const CLI::Validator& decimal_u64() {
 }
 
 void add_node_flags(CLI::App* cmd, NodeFlags& flags, bool json) {
-  cmd->add_option("--home", flags.home, "The node's home directory (default: $OSIER_HOME, else ~/.local/share/osier)");
-  if (json) cmd->add_flag("--json", flags.json, "Output JSON (one object per line) instead of text");
+  cmd->add_option("--home", flags.home,
+                  "The node's home directory (default: $OSIER_HOME, else ~/.local/share/osier)");
+  if (json)
+    cmd->add_flag("--json", flags.json, "Output JSON (one object per line) instead of text");
 }
 
 namespace {
@@ -61,7 +63,8 @@ std::string plain_message(const Status& status) {
   std::string msg = status.message();
   for (const int err : {ENOSPC, EDQUOT, EFBIG}) {
     const std::string text = std::strerror(err);
-    if (msg.size() >= text.size() && msg.compare(msg.size() - text.size(), text.size(), text) == 0) {
+    if (msg.size() >= text.size() &&
+        msg.compare(msg.size() - text.size(), text.size(), text) == 0) {
       return msg.replace(msg.size() - text.size(), text.size(), node::describe_errno(err));
     }
   }
@@ -96,8 +99,8 @@ std::string id_text(const node::Node& n, uri::IdKind kind, const ByteArray<32>& 
   return to_hex(id);
 }
 
-std::string entry_text(const node::Node& n, const model::NamespaceId& ns, const model::SubspaceId& ss,
-                       const model::Path& path) {
+std::string entry_text(const node::Node& n, const model::NamespaceId& ns,
+                       const model::SubspaceId& ss, const model::Path& path) {
   const node::Aliases& a = n.aliases();
   const auto ns_name = a.name_of(uri::IdKind::kNamespace, ns);
   const auto ss_name = a.name_of(uri::IdKind::kSubspace, ss);
@@ -109,7 +112,9 @@ std::string entry_text(const node::Node& n, const model::NamespaceId& ns, const 
   std::string out = head;
   out += ns_name ? *ns_name : text.substr(head.size(), dot - head.size());
   out += '.';
-  out += ss_name ? *ss_name : text.substr(dot + 1, (slash == std::string::npos ? text.size() : slash) - dot - 1);
+  out += ss_name
+             ? *ss_name
+             : text.substr(dot + 1, (slash == std::string::npos ? text.size() : slash) - dot - 1);
   if (slash != std::string::npos) out += text.substr(slash);
   return out;
 }
@@ -151,7 +156,11 @@ std::string size_text(std::uint64_t bytes) {
 }
 
 ProgressBar::ProgressBar(std::string label, std::uint64_t min_total)
-    : label_(std::move(label)), min_total_(min_total), tty_(::isatty(2) == 1), start_(std::chrono::steady_clock::now()), last_(start_) {}
+    : label_(std::move(label)),
+      min_total_(min_total),
+      tty_(::isatty(2) == 1),
+      start_(std::chrono::steady_clock::now()),
+      last_(start_) {}
 
 void ProgressBar::finish() {
   if (shown_) fmt::print(stderr, "\n");
@@ -174,10 +183,31 @@ void ProgressBar::update(const char* phase, std::uint64_t done, std::uint64_t to
   const double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
   const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0;
   const int width = 30;
-  const int filled = static_cast<int>(static_cast<double>(width) * static_cast<double>(done) / static_cast<double>(total));
-  fmt::print(stderr, "\r{:<8} [{}{}] {} / {}  {}/s  ETA {:.0f}s \x1b[K", phase_, std::string(filled, '#'),
-             std::string(width - filled, ' '), size_text(done), size_text(total),
-             size_text(static_cast<std::uint64_t>(rate)), eta);
+  const int filled = static_cast<int>(static_cast<double>(width) * static_cast<double>(done) /
+                                      static_cast<double>(total));
+  fmt::print(stderr, "\r{:<8} [{}{}] {} / {}  {}/s  ETA {:.0f}s \x1b[K", phase_,
+             std::string(filled, '#'), std::string(width - filled, ' '), size_text(done),
+             size_text(total), size_text(static_cast<std::uint64_t>(rate)), eta);
+}
+
+bool confirm(const std::string& question) {
+  fmt::print(stderr, "{} [y/N] ", question);
+  std::fflush(stderr);
+  char line[64] = {};
+  if (!std::fgets(line, sizeof line, stdin)) return false;
+  return line[0] == 'y' || line[0] == 'Y';
+}
+
+Status confirm_or_yes(const std::string& question, bool yes) {
+  if (yes) return Status::ok();
+  if (::isatty(0) != 1) {
+    return error(
+        ErrorCode::kInvalidArgument,
+        "would " + question + " — standard input is not a terminal, so pass --yes to confirm");
+  }
+  if (!confirm(question + "?"))
+    return error(ErrorCode::kInvalidArgument, "not confirmed; nothing changed");
+  return Status::ok();
 }
 
 void print_json_line(const Json& j) { fmt::print("{}\n", j.dump()); }

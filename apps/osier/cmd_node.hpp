@@ -34,8 +34,8 @@ std::unique_ptr<node::Node> open_node(const std::string& command, const NodeFlag
 // The alias of an id when it has one, else its hex.
 std::string id_text(const node::Node& n, uri::IdKind kind, const ByteArray<32>& id);
 // An entry URI with aliases in place of the ids it has names for (for people to read).
-std::string entry_text(const node::Node& n, const model::NamespaceId& ns, const model::SubspaceId& ss,
-                       const model::Path& path);
+std::string entry_text(const node::Node& n, const model::NamespaceId& ns,
+                       const model::SubspaceId& ss, const model::Path& path);
 // An area for people: "subspace S, path P, times [a, b)".
 std::string area_text(const node::Node& n, const model::Area& area);
 // A timestamp (microseconds since the epoch) as UTC ISO 8601.
@@ -68,5 +68,11 @@ class ProgressBar {
 };
 
 void print_json_line(const Json& j);
+
+// Asks "QUESTION [y/N]" on stderr and reads the answer from standard input.
+bool confirm(const std::string& question);
+// OK with --yes; else asks on a terminal; else (stdin not a terminal) refuses, saying that
+// --yes confirms. `question` reads as "delete ..." (no question mark).
+Status confirm_or_yes(const std::string& question, bool yes);
 
 }  // namespace osier::cli

@@ -14,6 +14,7 @@ struct NsOptions {
   std::string id;
   bool communal = false;
   bool owned = false;
+  bool yes = false;
 };
 
 void print_ns(const NsOptions& o, const std::string& name, const model::NamespaceId& id,
@@ -139,6 +140,33 @@ void run_forget(const NsOptions& o) {
   }
 }
 
+// Forgets a namespace's name, and its secret key if held. Its entries stay (`ns forget` drops
+// them): they are listed by id afterwards.
+void run_rm(const NsOptions& o) {
+  auto n = open_node("ns rm", o.flags);
+  if (!n) return;
+  if (!n->aliases().find(uri::IdKind::kNamespace, o.name)) {
+    return fail("ns rm", error(ErrorCode::kNotFound, "no namespace named '" + o.name + "'"));
+  }
+  const bool secret = n->keys().has(node::KeyKind::kNamespace, o.name);
+  const std::string question =
+      secret ? "delete the name of namespace " + o.name + " and its SECRET KEY (no copy is kept)"
+             : "forget the name of namespace " + o.name + " (its entries stay)";
+  if (const Status st = confirm_or_yes(question, o.yes); !st) return fail("ns rm", st);
+  const Status st = n->update_names([&](node::Aliases& a) -> Status {
+    if (!a.remove(uri::IdKind::kNamespace, o.name)) {
+      return error(ErrorCode::kNotFound, "no namespace named '" + o.name + "'");
+    }
+    return n->keys().has(node::KeyKind::kNamespace, o.name)
+               ? n->keys().remove(node::KeyKind::kNamespace, o.name)
+               : Status::ok();
+  });
+  if (!st) return fail("ns rm", st);
+  if (o.flags.json)
+    return print_json_line(Json{{"name", o.name}, {"removed", true}, {"secret_removed", secret}});
+  fmt::print("removed the name {}{}\n", o.name, secret ? " and the namespace's secret key" : "");
+}
+
 }  // namespace
 
 void register_ns_commands(CLI::App& app) {
@@ -175,6 +203,14 @@ void register_ns_commands(CLI::App& app) {
   c->add_option("name", fg->name, "The namespace (alias or id)")->required();
   add_node_flags(c, fg->flags);
   c->callback([fg] { run_forget(*fg); });
+
+  auto rm = std::make_shared<NsOptions>();
+  c = ns->add_subcommand(
+      "rm", "Forget a namespace's name (and its secret key if held; asks first); entries stay");
+  c->add_option("name", rm->name, "Its alias")->required();
+  c->add_flag("-y,--yes", rm->yes, "Do not ask for confirmation");
+  add_node_flags(c, rm->flags);
+  c->callback([rm] { run_rm(*rm); });
 }
 
 }  // namespace osier::cli

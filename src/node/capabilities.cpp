@@ -18,10 +18,12 @@ namespace {
 constexpr std::string_view kSuffix = ".cap";
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\r' || s.front() == '\t')) {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\n' || s.front() == '\r' || s.front() == '\t')) {
     s.remove_prefix(1);
   }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) {
     s.remove_suffix(1);
   }
   return s;
@@ -56,12 +58,14 @@ Result<meadowcap::McCapability> capability_from_text(std::string_view text) {
   if (text.size() > (1 << 20)) return error(ErrorCode::kOutOfRange, "capability text too long");
   const std::optional<Bytes> code = from_hex(text);
   if (!code || code->empty()) {
-    return error(ErrorCode::kInvalidEncoding, "a capability is written as the hex of its canonic encoding");
+    return error(ErrorCode::kInvalidEncoding,
+                 "a capability is written as the hex of its canonic encoding");
   }
   Decoder dec(*code);
   Result<meadowcap::McCapability> cap = meadowcap::decode_mc_capability(dec, DecodeMode::kCanonic);
   if (!cap) return error(cap.status().code(), "not a capability: " + cap.status().message());
-  if (!dec.at_end()) return error(ErrorCode::kInvalidEncoding, "not a capability: bytes after its end");
+  if (!dec.at_end())
+    return error(ErrorCode::kInvalidEncoding, "not a capability: bytes after its end");
   const Status valid = cap->validate();
   if (!valid.is_ok()) return error(valid.code(), "invalid capability: " + valid.message());
   return cap;
@@ -76,7 +80,8 @@ Result<std::string> CapabilityStore::add(const meadowcap::McCapability& cap) con
   OSIER_ASSIGN_OR_RETURN(std::string text, capability_to_text(cap));
   OSIER_ASSIGN_OR_RETURN(std::string id, capability_id(cap));
   const std::string path = home_.caps() + "/" + id + std::string(kSuffix);
-  if (!file_exists(path)) OSIER_RETURN_IF_ERROR(write_file_atomic(path, as_bytes(text + "\n"), 0644));
+  if (!file_exists(path))
+    OSIER_RETURN_IF_ERROR(write_file_atomic(path, as_bytes(text + "\n"), 0644));
   return id;
 }
 
@@ -115,22 +120,35 @@ Result<HeldCapability> CapabilityStore::find(std::string_view id_or_text) const 
   }
   const std::string quoted = quote(key);
   if (key.size() < 4) {
-    return error(ErrorCode::kInvalidArgument, quoted + ": name a capability by at least 4 digits of its id, or give it in full");
+    return error(ErrorCode::kInvalidArgument,
+                 quoted + ": name a capability by at least 4 digits of its id, or give it in full");
   }
   OSIER_ASSIGN_OR_RETURN(std::vector<HeldCapability> held, list());
   std::optional<HeldCapability> found;
   for (HeldCapability& h : held) {
     if (h.id.compare(0, key.size(), key) != 0) continue;
-    if (found) return error(ErrorCode::kInvalidArgument, quoted + " names more than one held capability");
+    if (found)
+      return error(ErrorCode::kInvalidArgument, quoted + " names more than one held capability");
     found = std::move(h);
   }
   if (!found) {
-    return error(ErrorCode::kNotFound, "no held capability with id " + quoted + " (see `osier cap list`)");
+    return error(ErrorCode::kNotFound,
+                 "no held capability with id " + quoted + " (see `osier cap list`)");
   }
   return std::move(*found);
 }
 
-Result<std::size_t> CapabilityStore::remove_namespace(const model::NamespaceId& namespace_id) const {
+Status CapabilityStore::remove(const std::string& id) const {
+  const std::string path = home_.caps() + "/" + id + std::string(kSuffix);
+  if (::unlink(path.c_str()) != 0) {
+    if (errno == ENOENT) return error(ErrorCode::kNotFound, "no held capability " + id);
+    return io_error(path, errno);
+  }
+  return Status::ok();
+}
+
+Result<std::size_t> CapabilityStore::remove_namespace(
+    const model::NamespaceId& namespace_id) const {
   OSIER_ASSIGN_OR_RETURN(std::vector<HeldCapability> held, list());
   std::size_t removed = 0;
   for (const HeldCapability& h : held) {

@@ -36,6 +36,8 @@ class CapabilityStore {
   // A held capability by its id (or an unambiguous prefix of at least 4 digits), or given in
   // full as text.
   Result<HeldCapability> find(std::string_view id_or_text) const;
+  // Drops one held capability (by id, as find() takes it); kNotFound when none.
+  Status remove(const std::string& id) const;
   // Drops every held capability of `namespace_id`; returns how many.
   Result<std::size_t> remove_namespace(const model::NamespaceId& namespace_id) const;
 

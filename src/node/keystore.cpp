@@ -1,8 +1,10 @@
 #include "node/keystore.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 
 #include "base/hex.hpp"
 #include "node/files.hpp"
@@ -11,7 +13,9 @@ namespace osier::node {
 
 namespace {
 
-const char* kind_name(KeyKind kind) { return kind == KeyKind::kIdentity ? "identity" : "namespace"; }
+const char* kind_name(KeyKind kind) {
+  return kind == KeyKind::kIdentity ? "identity" : "namespace";
+}
 
 // Wipes a buffer of secret text or bytes when it goes out of scope.
 template <typename T>
@@ -46,9 +50,12 @@ std::string Keystore::path_of(KeyKind kind, const std::string& name) const {
   return home_.keys() + "/" + kind_name(kind) + "-" + name + ".seed";
 }
 
-bool Keystore::has(KeyKind kind, const std::string& name) const { return file_exists(path_of(kind, name)); }
+bool Keystore::has(KeyKind kind, const std::string& name) const {
+  return file_exists(path_of(kind, name));
+}
 
-Status Keystore::save(KeyKind kind, const std::string& name, const crypto::Ed25519SecretKey& key) const {
+Status Keystore::save(KeyKind kind, const std::string& name,
+                      const crypto::Ed25519SecretKey& key) const {
   if (has(kind, name)) {
     return error(ErrorCode::kInvalidArgument, std::string("the keystore has a ") + kind_name(kind) +
                                                   " key named '" + name + "' already");
@@ -63,6 +70,16 @@ Status Keystore::save(KeyKind kind, const std::string& name, const crypto::Ed255
 
 Result<crypto::Ed25519SecretKey> Keystore::load(KeyKind kind, const std::string& name) const {
   const std::string path = path_of(kind, name);
+  // As ssh does with private keys: a seed others can read may be known to them, so it is not
+  // used until its mode says it is ours alone.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return error(ErrorCode::kVerification,
+                 path + " is readable or writable by others (mode " + mode +
+                     "): not used; make it private with `chmod 600 " + path + "`");
+  }
   Result<Bytes> data = read_small_file(path, 256);
   if (!data) {
     if (data.status().code() == ErrorCode::kNotFound) {
@@ -74,10 +91,12 @@ Result<crypto::Ed25519SecretKey> Keystore::load(KeyKind kind, const std::string&
   Bytes& bytes = *data;
   WipeOnExit<Bytes> wipe_bytes{bytes};
   std::string_view text = as_chars(bytes);
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
+    text.remove_suffix(1);
   crypto::Ed25519Seed seed{};
   WipeOnExit<crypto::Ed25519Seed> wipe_seed{seed};
-  if (!seed_from_hex(text, seed)) return error(ErrorCode::kCorrupt, path + ": not a 64-hex-digit Ed25519 seed");
+  if (!seed_from_hex(text, seed))
+    return error(ErrorCode::kCorrupt, path + ": not a 64-hex-digit Ed25519 seed");
   return crypto::Ed25519SecretKey::from_seed(seed);
 }
 

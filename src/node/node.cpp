@@ -103,6 +103,7 @@ std::optional<crypto::Ed25519SecretKey> Node::namespace_secret(const model::Name
 Result<WriteAuthority> Node::write_authority(const model::Entry& entry, const std::optional<std::string>& as) const {
   // The identities that may sign: the one asked for, or every identity with a held key.
   std::vector<Identity> signers;
+  Status unusable;  // why a held key could not be used (a key file others can read, say)
   if (as) {
     OSIER_ASSIGN_OR_RETURN(Identity id, identity(*as));
     signers.push_back(std::move(id));
@@ -110,7 +111,11 @@ Result<WriteAuthority> Node::write_authority(const model::Entry& entry, const st
     for (const auto& [name, id] : aliases_.identities()) {
       if (!keys_.has(KeyKind::kIdentity, name)) continue;
       Result<Identity> loaded = identity(name);
-      if (loaded) signers.push_back(std::move(*loaded));
+      if (loaded) {
+        signers.push_back(std::move(*loaded));
+      } else if (unusable.is_ok()) {
+        unusable = loaded.status();
+      }
     }
   }
   const bool communal = model::is_communal(entry.namespace_id);
@@ -135,6 +140,7 @@ Result<WriteAuthority> Node::write_authority(const model::Entry& entry, const st
     }
   }
   if (signers.empty()) {
+    if (!unusable.is_ok()) return unusable;
     return error(ErrorCode::kNotFound, "no identity with a secret key on this node: create one with `osier id new NAME`");
   }
   const std::string ns = aliases_.name_of(uri::IdKind::kNamespace, entry.namespace_id).value_or(short_hex(entry.namespace_id));

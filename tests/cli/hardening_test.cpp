@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -236,6 +237,45 @@ TEST_F(CliHardening, NumbersAreParsedStrictly) {
       osier({"put", "willow://fam.alice/t", "--time", "18446744073709551615"}, "x");
   EXPECT_EQ(future.exit_code, 0) << future.err;
   EXPECT_NE(future.err.find("more than a day in the future"), std::string::npos) << future.err;
+}
+
+// A secret key file others can read was used silently; now it is refused (as ssh refuses).
+TEST_F(CliHardening, SeedsReadableByOthersAreRefused) {
+  const std::string seed = home_ + "/keys/identity-alice.seed";
+  ASSERT_EQ(::chmod(seed.c_str(), 0644), 0);
+  const ProcessResult r = osier({"put", "willow://fam.alice/x"}, "x");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("chmod 600"), std::string::npos) << r.err;
+  ASSERT_EQ(::chmod(seed.c_str(), 0600), 0);
+  EXPECT_EQ(osier({"put", "willow://fam.alice/x"}, "x").exit_code, 0);
+}
+
+// There was no way to remove an identity, a namespace name or a capability.
+TEST_F(CliHardening, IdNsAndCapRemovalAskFirst) {
+  ASSERT_EQ(osier({"ns", "new", "club", "--owned"}).exit_code, 0);
+  const ProcessResult cap =
+      osier({"cap", "new", "--ns", "club", "--mode", "write", "--as", "alice", "--json"});
+  ASSERT_EQ(cap.exit_code, 0) << cap.err;
+  const std::size_t at = cap.out.find("\"id\":\"");
+  ASSERT_NE(at, std::string::npos) << cap.out;
+  const std::string cap_id = cap.out.substr(at + 6, 16);
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"cap", "rm", cap_id}, {"ns", "rm", "club"}, {"id", "rm", "alice"}}) {
+    const ProcessResult asked = osier(args);  // standard input is no terminal: --yes needed
+    EXPECT_EQ(asked.exit_code, 1) << args[0];
+    EXPECT_NE(asked.err.find("pass --yes"), std::string::npos) << asked.err;
+  }
+  EXPECT_NE(osier({"id", "rm", "alice"}).err.find("SECRET KEY"), std::string::npos);
+  for (const auto& args : std::vector<std::vector<std::string>>{{"cap", "rm", cap_id, "--yes"},
+                                                                {"ns", "rm", "club", "--yes"},
+                                                                {"id", "rm", "alice", "--yes"}}) {
+    const ProcessResult r = osier(args);
+    EXPECT_EQ(r.exit_code, 0) << args[0] << ": " << r.err;
+  }
+  EXPECT_EQ(osier({"id", "list"}).out.find("alice"), std::string::npos);
+  EXPECT_EQ(::access((home_ + "/keys/identity-alice.seed").c_str(), F_OK), -1);
+  EXPECT_EQ(osier({"cap", "list"}).out.find(cap_id), std::string::npos);
+  EXPECT_EQ(osier({"ns", "list"}).out.find("club"), std::string::npos);
 }
 
 }  // namespace
