@@ -141,7 +141,7 @@ void run_put(const DataOptions& o) {
 // on success, nothing replaced but a regular file with --force).
 void run_get(const DataOptions& o, bool to_stdout) {
   const char* cmd = to_stdout ? "cat" : "get";
-  auto n = open_node(cmd, o.flags);
+  auto n = open_node(cmd, o.flags, /*read_only=*/true);
   if (!n) return;
   Result<uri::EntryUri> u = entry_uri(*n, o.uri);
   if (!u) return fail(cmd, u.status());
@@ -181,7 +181,7 @@ void run_get(const DataOptions& o, bool to_stdout) {
 }
 
 void run_stat(const DataOptions& o) {
-  auto n = open_node("stat", o.flags);
+  auto n = open_node("stat", o.flags, /*read_only=*/true);
   if (!n) return;
   Result<uri::EntryUri> u = entry_uri(*n, o.uri);
   if (!u) return fail("stat", u.status());
@@ -234,7 +234,7 @@ Status list_area(const node::Node& n, store::Store& s, const model::NamespaceId&
 }
 
 void run_ls(const DataOptions& o) {
-  auto n = open_node("ls", o.flags);
+  auto n = open_node("ls", o.flags, /*read_only=*/true);
   if (!n) return;
   Result<store::LmdbStore*> s = n->store();
   if (!s) return fail("ls", s.status());

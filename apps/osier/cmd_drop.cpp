@@ -67,7 +67,7 @@ class EntryProgress {
 };
 
 void run_export(const ExportOptions& o) {
-  auto n = open_node("drop export", o.flags);
+  auto n = open_node("drop export", o.flags, /*read_only=*/true);
   if (!n) return;
   Result<store::LmdbStore*> s = n->store();
   if (!s) return fail("drop export", s.status());

@@ -96,7 +96,7 @@ void run_add(const IdOptions& o) {
 }
 
 void run_list(const IdOptions& o) {
-  auto n = open_node("id list", o.flags);
+  auto n = open_node("id list", o.flags, /*read_only=*/true);
   if (!n) return;
   for (const auto& [name, id] : n->aliases().identities()) {
     const bool secret = n->keys().has(node::KeyKind::kIdentity, name);
@@ -109,7 +109,7 @@ void run_list(const IdOptions& o) {
 }
 
 void run_export(const IdOptions& o) {
-  auto n = open_node("id export", o.flags);
+  auto n = open_node("id export", o.flags, /*read_only=*/true);
   if (!n) return;
   Result<node::Identity> id = n->identity(o.name);
   if (!id) return fail("id export", id.status());

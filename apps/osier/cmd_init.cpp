@@ -31,7 +31,7 @@ struct CheckOptions {
 };
 
 void run_check(const CheckOptions& o) {
-  auto n = open_node("store check", o.flags);
+  auto n = open_node("store check", o.flags, /*read_only=*/true);
   if (!n) return;
   Result<store::LmdbStore*> s = n->store();
   if (!s) return fail("store check", s.status());

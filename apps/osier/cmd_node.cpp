@@ -79,13 +79,14 @@ void fail(const std::string& command, const Status& status, int code) {
   set_exit_code(code);
 }
 
-std::unique_ptr<node::Node> open_node(const std::string& command, const NodeFlags& flags) {
+std::unique_ptr<node::Node> open_node(const std::string& command, const NodeFlags& flags,
+                                      bool read_only) {
   Result<node::HomePaths> home = node::resolve_home(flags.home);
   if (!home) {
     fail(command, home.status());
     return nullptr;
   }
-  Result<std::unique_ptr<node::Node>> n = node::Node::open(*home);
+  Result<std::unique_ptr<node::Node>> n = node::Node::open(*home, read_only);
   if (!n) {
     fail(command, n.status());
     return nullptr;

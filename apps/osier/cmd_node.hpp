@@ -29,7 +29,10 @@ void add_node_flags(CLI::App* cmd, NodeFlags& flags, bool json = true);
 void fail(const std::string& command, const Status& status, int code = 1);
 
 // The node of --home / $OSIER_HOME / ~/.local/share/osier; on failure reports it and returns null.
-std::unique_ptr<node::Node> open_node(const std::string& command, const NodeFlags& flags);
+// With `read_only` the store opens read-only (commands that only read: read-only homes and
+// backups work, and they can never change or sweep anything).
+std::unique_ptr<node::Node> open_node(const std::string& command, const NodeFlags& flags,
+                                      bool read_only = false);
 
 // The alias of an id when it has one, else its hex.
 std::string id_text(const node::Node& n, uri::IdKind kind, const ByteArray<32>& id);

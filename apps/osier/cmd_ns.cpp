@@ -86,7 +86,7 @@ void run_add(const NsOptions& o) {
 }
 
 void run_list(const NsOptions& o) {
-  auto n = open_node("ns list", o.flags);
+  auto n = open_node("ns list", o.flags, /*read_only=*/true);
   if (!n) return;
   Result<store::LmdbStore*> s = n->store();
   if (!s) return fail("ns list", s.status());

@@ -1,5 +1,8 @@
 #include "node/home.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 
@@ -13,14 +16,17 @@ Result<HomePaths> resolve_home(const std::string& explicit_dir) {
   if (dir.empty()) {
     if (const char* env = std::getenv("OSIER_HOME"); env) {
       // Set but empty is a mistake (an unset variable in a script), not "the default home".
-      if (!*env) return error(ErrorCode::kInvalidArgument, "OSIER_HOME is set but empty: unset it or name a directory");
+      if (!*env)
+        return error(ErrorCode::kInvalidArgument,
+                     "OSIER_HOME is set but empty: unset it or name a directory");
       dir = env;
     }
   }
   if (dir.empty()) {
     const char* home = std::getenv("HOME");
     if (!home || !*home) {
-      return error(ErrorCode::kInvalidArgument, "no home directory: set OSIER_HOME or pass --home DIR");
+      return error(ErrorCode::kInvalidArgument,
+                   "no home directory: set OSIER_HOME or pass --home DIR");
     }
     dir = std::string(home) + "/.local/share/osier";
   }
@@ -35,15 +41,31 @@ Result<std::vector<std::string>> init_home(const HomePaths& home) {
   std::vector<std::string> made_paths;
   auto undo = [&](Status st) {
     std::error_code ec;
-    for (auto it = made_paths.rbegin(); it != made_paths.rend(); ++it) std::filesystem::remove_all(*it, ec);
+    for (auto it = made_paths.rbegin(); it != made_paths.rend(); ++it)
+      std::filesystem::remove_all(*it, ec);
     return st;
   };
   struct Dir {
     std::string path;
     unsigned mode;
   };
-  const Dir dirs[] = {{home.root, 0755},  {home.store(), 0700}, {home.keys(), 0700},
+  const Dir dirs[] = {{home.root, 0755},   {home.store(), 0700},  {home.keys(), 0700},
                       {home.caps(), 0755}, {home.config(), 0755}, {home.tmp(), 0700}};
+  // A complete home is left exactly as it is (it may be read-only: a backup, read-only media):
+  // only checked, through a read-only open of its store.
+  bool complete = file_exists(home.aliases()) && file_exists(home.store() + "/data.mdb");
+  for (const Dir& d : dirs) complete = complete && file_exists(d.path);
+  if (complete) {
+    store::LmdbStoreOptions ro;
+    ro.read_only = true;
+    Result<std::unique_ptr<store::LmdbStore>> store = store::LmdbStore::open(home.store(), ro);
+    if (!store) return store.status();
+    return created;
+  }
+  // Refuse before changing anything (a mode, say) when the home cannot be written.
+  if (file_exists(home.root) && ::access(home.root.c_str(), W_OK) != 0) {
+    return error(ErrorCode::kIo, "cannot initialise " + home.root + ": " + describe_errno(errno));
+  }
   for (const Dir& d : dirs) {
     bool made = false;
     if (Status st = make_dir(d.path, d.mode, &made); !st) return undo(st);
@@ -63,7 +85,8 @@ Result<std::vector<std::string>> init_home(const HomePaths& home) {
   if (!store) {
     if (new_store) {
       std::error_code ec;
-      for (const char* f : {"/data.mdb", "/lock.mdb"}) std::filesystem::remove(home.store() + f, ec);
+      for (const char* f : {"/data.mdb", "/lock.mdb"})
+        std::filesystem::remove(home.store() + f, ec);
       std::filesystem::remove_all(home.store() + "/payloads", ec);
     }
     return undo(store.status());
@@ -75,8 +98,8 @@ Result<std::vector<std::string>> init_home(const HomePaths& home) {
 
 Status require_home(const HomePaths& home) {
   if (!file_exists(home.aliases()) || !file_exists(home.keys())) {
-    return error(ErrorCode::kNotFound,
-                 "no osier home at " + home.root + " (run `osier init --home " + home.root + "` first)");
+    return error(ErrorCode::kNotFound, "no osier home at " + home.root +
+                                           " (run `osier init --home " + home.root + "` first)");
   }
   return Status::ok();
 }

@@ -1,11 +1,12 @@
 #include "node/node.hpp"
 
-#include <chrono>
-#include <cerrno>
-#include <cstdio>
-#include <cstdlib>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 
 #include "base/hex.hpp"
 #include "crypto/random.hpp"
@@ -32,14 +33,15 @@ struct PayloadFile {
 };
 
 // Reads `in` to its end in fixed-size pieces, hashing, and copying to `copy` when given.
-Status hash_stream(std::FILE* in, const std::string& name, std::FILE* copy, crypto::William3Hasher& h,
-                   const Progress& progress, std::uint64_t total) {
+Status hash_stream(std::FILE* in, const std::string& name, std::FILE* copy,
+                   crypto::William3Hasher& h, const Progress& progress, std::uint64_t total) {
   std::vector<std::uint8_t> buf(kPiece);
   for (;;) {
     const std::size_t n = std::fread(buf.data(), 1, buf.size(), in);
     if (n > 0) {
       h.update(ByteView(buf.data(), n));
-      if (copy && std::fwrite(buf.data(), 1, n, copy) != n) return io_error("spool file for " + name, errno);
+      if (copy && std::fwrite(buf.data(), 1, n, copy) != n)
+        return io_error("spool file for " + name, errno);
       if (progress) progress("hashing", h.length(), total);
     }
     if (n < buf.size()) {
@@ -53,19 +55,25 @@ Status hash_stream(std::FILE* in, const std::string& name, std::FILE* copy, cryp
 
 model::Timestamp now_micros() {
   const auto d = std::chrono::system_clock::now().time_since_epoch();
-  return static_cast<model::Timestamp>(std::chrono::duration_cast<std::chrono::microseconds>(d).count());
+  return static_cast<model::Timestamp>(
+      std::chrono::duration_cast<std::chrono::microseconds>(d).count());
 }
 
-Result<std::unique_ptr<Node>> Node::open(const HomePaths& home) {
+Result<std::unique_ptr<Node>> Node::open(const HomePaths& home, bool read_only) {
   OSIER_RETURN_IF_ERROR(require_home(home));
   OSIER_ASSIGN_OR_RETURN(Aliases aliases, Aliases::load(home));
-  return std::unique_ptr<Node>(new Node(home, std::move(aliases)));  // NOLINT: private constructor
+  return std::unique_ptr<Node>(
+      new Node(home, std::move(aliases), read_only));  // NOLINT: private constructor
 }
 
 Result<store::LmdbStore*> Node::store() {
   if (!store_) {
-    Result<std::unique_ptr<store::LmdbStore>> s = store::LmdbStore::open(home_.store());
-    if (!s) return error(s.status().code(), "cannot open the store at " + home_.store() + ": " + s.status().message());
+    store::LmdbStoreOptions options;
+    options.read_only = read_only_;
+    Result<std::unique_ptr<store::LmdbStore>> s = store::LmdbStore::open(home_.store(), options);
+    if (!s)
+      return error(s.status().code(),
+                   "cannot open the store at " + home_.store() + ": " + s.status().message());
     store_ = std::move(*s);
   }
   return store_.get();
@@ -84,15 +92,19 @@ Result<Identity> Node::identity(std::string_view name_or_id) const {
   OSIER_ASSIGN_OR_RETURN(model::SubspaceId id, aliases_.identity(name_or_id));
   const std::optional<std::string> name = aliases_.name_of(uri::IdKind::kSubspace, id);
   if (!name || !keys_.has(KeyKind::kIdentity, *name)) {
-    return error(ErrorCode::kNotFound, "no secret key for identity '" + std::string(name_or_id) +
-                                           "' on this node (see `osier id list`; `osier id import` adds one)");
+    return error(ErrorCode::kNotFound,
+                 "no secret key for identity '" + std::string(name_or_id) +
+                     "' on this node (see `osier id list`; `osier id import` adds one)");
   }
   OSIER_ASSIGN_OR_RETURN(crypto::Ed25519SecretKey key, keys_.load(KeyKind::kIdentity, *name));
-  if (key.public_key() != id) return error(ErrorCode::kCorrupt, "the key file of identity '" + *name + "' does not match its id");
+  if (key.public_key() != id)
+    return error(ErrorCode::kCorrupt,
+                 "the key file of identity '" + *name + "' does not match its id");
   return Identity{*name, std::move(key)};
 }
 
-std::optional<crypto::Ed25519SecretKey> Node::namespace_secret(const model::NamespaceId& namespace_id) const {
+std::optional<crypto::Ed25519SecretKey> Node::namespace_secret(
+    const model::NamespaceId& namespace_id) const {
   const std::optional<std::string> name = aliases_.name_of(uri::IdKind::kNamespace, namespace_id);
   if (!name || !keys_.has(KeyKind::kNamespace, *name)) return std::nullopt;
   Result<crypto::Ed25519SecretKey> key = keys_.load(KeyKind::kNamespace, *name);
@@ -100,7 +112,8 @@ std::optional<crypto::Ed25519SecretKey> Node::namespace_secret(const model::Name
   return std::move(*key);
 }
 
-Result<WriteAuthority> Node::write_authority(const model::Entry& entry, const std::optional<std::string>& as) const {
+Result<WriteAuthority> Node::write_authority(const model::Entry& entry,
+                                             const std::optional<std::string>& as) const {
   // The identities that may sign: the one asked for, or every identity with a held key.
   std::vector<Identity> signers;
   Status unusable;  // why a held key could not be used (a key file others can read, say)
@@ -126,12 +139,15 @@ Result<WriteAuthority> Node::write_authority(const model::Entry& entry, const st
     const meadowcap::UserPublicKey me = signer.key.public_key();
     if (communal && me == entry.subspace_id) {
       return WriteAuthority{signer.name, std::move(signer.key),
-                            meadowcap::CommunalCapability::create(meadowcap::AccessMode::kWrite, entry.namespace_id, me),
+                            meadowcap::CommunalCapability::create(meadowcap::AccessMode::kWrite,
+                                                                  entry.namespace_id, me),
                             "own subspace of " + signer.name};
     }
     for (const HeldCapability& h : *held) {
       const meadowcap::McCapability& c = h.cap;
-      if (c.granted_namespace() != entry.namespace_id || c.receiver() != me || !c.granted_area().includes(entry)) continue;
+      if (c.granted_namespace() != entry.namespace_id || c.receiver() != me ||
+          !c.granted_area().includes(entry))
+        continue;
       if (c.access_mode() != meadowcap::AccessMode::kWrite) {
         read_only = h.id;
         continue;
@@ -141,31 +157,42 @@ Result<WriteAuthority> Node::write_authority(const model::Entry& entry, const st
   }
   if (signers.empty()) {
     if (!unusable.is_ok()) return unusable;
-    return error(ErrorCode::kNotFound, "no identity with a secret key on this node: create one with `osier id new NAME`");
+    return error(ErrorCode::kNotFound,
+                 "no identity with a secret key on this node: create one with `osier id new NAME`");
   }
-  const std::string ns = aliases_.name_of(uri::IdKind::kNamespace, entry.namespace_id).value_or(short_hex(entry.namespace_id));
-  const std::string ss = aliases_.name_of(uri::IdKind::kSubspace, entry.subspace_id).value_or(short_hex(entry.subspace_id));
+  const std::string ns = aliases_.name_of(uri::IdKind::kNamespace, entry.namespace_id)
+                             .value_or(short_hex(entry.namespace_id));
+  const std::string ss = aliases_.name_of(uri::IdKind::kSubspace, entry.subspace_id)
+                             .value_or(short_hex(entry.subspace_id));
   if (!read_only.empty()) {
-    return error(ErrorCode::kVerification, "wrong mode: held capability " + read_only +
-                                               " covers this entry but is a read capability; writing needs a write capability");
+    return error(
+        ErrorCode::kVerification,
+        "wrong mode: held capability " + read_only +
+            " covers this entry but is a read capability; writing needs a write capability");
   }
   if (communal) {
     std::string tried;
     for (const Identity& s : signers) tried += (tried.empty() ? "" : ", ") + s.name;
-    return error(ErrorCode::kNotFound, "missing capability: in communal namespace " + ns + " only the key of subspace " +
-                                           ss + " (or a write capability it delegated) may write there; none is held "
-                                           "for " + tried);
+    return error(ErrorCode::kNotFound,
+                 "missing capability: in communal namespace " + ns + " only the key of subspace " +
+                     ss +
+                     " (or a write capability it delegated) may write there; none is held "
+                     "for " +
+                     tried);
   }
-  return error(ErrorCode::kNotFound, "missing capability: no held write capability for owned namespace " + ns +
-                                         " covers subspace " + ss + " path " + entry.path.to_string() +
-                                         (as ? " for identity " + *as : std::string()) +
-                                         (namespace_secret(entry.namespace_id)
-                                              ? " (this node holds the namespace's key: create one with `osier cap new --ns " +
-                                                    ns + " --mode write`)"
-                                              : " (import one with `osier cap import`, or ask its owner to delegate one)"));
+  return error(
+      ErrorCode::kNotFound,
+      "missing capability: no held write capability for owned namespace " + ns +
+          " covers subspace " + ss + " path " + entry.path.to_string() +
+          (as ? " for identity " + *as : std::string()) +
+          (namespace_secret(entry.namespace_id)
+               ? " (this node holds the namespace's key: create one with `osier cap new --ns " +
+                     ns + " --mode write`)"
+               : " (import one with `osier cap import`, or ask its owner to delegate one)"));
 }
 
-Result<model::Timestamp> Node::fresh_timestamp(const model::NamespaceId& ns, const model::SubspaceId& subspace,
+Result<model::Timestamp> Node::fresh_timestamp(const model::NamespaceId& ns,
+                                               const model::SubspaceId& subspace,
                                                const model::Path& path, bool descendants) {
   OSIER_ASSIGN_OR_RETURN(store::LmdbStore * s, store());
   model::Timestamp newest = 0;
@@ -187,15 +214,18 @@ Result<model::Timestamp> Node::fresh_timestamp(const model::NamespaceId& ns, con
   }
   const model::Timestamp now = now_micros();
   if (!any || newest < now) return now;
-  if (newest == UINT64_MAX) return error(ErrorCode::kOutOfRange, "an existing entry has the greatest timestamp; nothing can replace it");
+  if (newest == UINT64_MAX)
+    return error(ErrorCode::kOutOfRange,
+                 "an existing entry has the greatest timestamp; nothing can replace it");
   return newest + 1;
 }
 
 Result<PutResult> Node::sign_entry(model::Entry entry, const std::optional<std::string>& as) const {
   OSIER_ASSIGN_OR_RETURN(WriteAuthority auth, write_authority(entry, as));
   const model::Entry copy = entry;
-  OSIER_ASSIGN_OR_RETURN(meadowcap::AuthorisedEntry signed_entry,
-                         meadowcap::AuthorisedEntry::sign(std::move(entry), auth.capability, auth.key));
+  OSIER_ASSIGN_OR_RETURN(
+      meadowcap::AuthorisedEntry signed_entry,
+      meadowcap::AuthorisedEntry::sign(std::move(entry), auth.capability, auth.key));
   OSIER_ASSIGN_OR_RETURN(Bytes token, store::encode_token_bytes(signed_entry.token()));
   return PutResult{store::AuthorisedEntry{copy, std::move(token)}, 0, auth.source};
 }
@@ -205,11 +235,13 @@ namespace {
 // The outcome of ingesting a signed entry, as the result of a write.
 Result<PutResult> written(PutResult signed_entry, const store::IngestResult& r) {
   if (r.outcome == store::IngestOutcome::kObsolete) {
-    return error(ErrorCode::kInvalidArgument,
-                 "not written: an equal or newer entry at this path (or a prefix of it) is stored already; "
-                 "use a later --time");
+    return error(
+        ErrorCode::kInvalidArgument,
+        "not written: an equal or newer entry at this path (or a prefix of it) is stored already; "
+        "use a later --time");
   }
-  if (r.outcome == store::IngestOutcome::kRejected) return error(r.reason.code(), "not written: " + r.reason.message());
+  if (r.outcome == store::IngestOutcome::kRejected)
+    return error(r.reason.code(), "not written: " + r.reason.message());
   signed_entry.pruned = r.pruned;
   return signed_entry;
 }
@@ -219,17 +251,21 @@ Result<PutResult> written(PutResult signed_entry, const store::IngestResult& r) 
 Result<PutResult> Node::write_entry(model::Entry entry, const std::optional<std::string>& as) {
   OSIER_ASSIGN_OR_RETURN(PutResult signed_entry, sign_entry(std::move(entry), as));
   OSIER_ASSIGN_OR_RETURN(store::LmdbStore * s, store());
-  OSIER_ASSIGN_OR_RETURN(store::IngestResult r, s->ingest(signed_entry.entry, store::Trust::kAlreadyVerified));
+  OSIER_ASSIGN_OR_RETURN(store::IngestResult r,
+                         s->ingest(signed_entry.entry, store::Trust::kAlreadyVerified));
   return written(std::move(signed_entry), r);
 }
 
-Result<PutResult> Node::put(const uri::EntryUri& uri, const std::string& file, const PutOptions& options) {
+Result<PutResult> Node::put(const uri::EntryUri& uri, const std::string& file,
+                            const PutOptions& options) {
   // A put writes one whole payload: a slice or a fragment in the URI means the user meant
   // something else (the digest, when given, is checked below).
   if (uri.payload_from || uri.payload_to) {
-    return error(ErrorCode::kInvalidArgument, "a put writes the whole payload: remove the URI's from= / to= slice");
+    return error(ErrorCode::kInvalidArgument,
+                 "a put writes the whole payload: remove the URI's from= / to= slice");
   }
-  if (uri.fragment) return error(ErrorCode::kInvalidArgument, "a put does not use the URI's #fragment: remove it");
+  if (uri.fragment)
+    return error(ErrorCode::kInvalidArgument, "a put does not use the URI's #fragment: remove it");
   // First pass: hash the payload. Standard input and every other input that cannot be read
   // twice (a FIFO, a process substitution, /dev/stdin, a character device) are spooled to a
   // file first; only a regular file is read again in place.
@@ -267,7 +303,8 @@ Result<PutResult> Node::put(const uri::EntryUri& uri, const std::string& file, c
   const std::uint64_t length = hasher.length();
   const model::PayloadDigest digest = hasher.finalize();
   if (uri.expected_digest && *uri.expected_digest != digest) {
-    return error(ErrorCode::kVerification, "not written: the payload's digest is " + to_hex(digest) +
+    return error(ErrorCode::kVerification, "not written: the payload's digest is " +
+                                               to_hex(digest) +
                                                ", not the one the URI's digest= names");
   }
 
@@ -284,7 +321,8 @@ Result<PutResult> Node::put(const uri::EntryUri& uri, const std::string& file, c
     if (options.timestamp) {
       entry.timestamp = *options.timestamp;
     } else {
-      OSIER_ASSIGN_OR_RETURN(entry.timestamp, fresh_timestamp(uri.namespace_id, uri.subspace_id, uri.path, false));
+      OSIER_ASSIGN_OR_RETURN(entry.timestamp,
+                             fresh_timestamp(uri.namespace_id, uri.subspace_id, uri.path, false));
     }
     OSIER_ASSIGN_OR_RETURN(PutResult signed_entry, sign_entry(entry, options.as));
     std::rewind(source_file.f);
@@ -296,15 +334,18 @@ Result<PutResult> Node::put(const uri::EntryUri& uri, const std::string& file, c
       if (options.progress) options.progress("storing", done, length);
       return ByteView(buf.data(), n);
     };
-    Result<store::IngestResult> r = s->ingest_with_payload(signed_entry.entry, source, store::Trust::kAlreadyVerified);
+    Result<store::IngestResult> r =
+        s->ingest_with_payload(signed_entry.entry, source, store::Trust::kAlreadyVerified);
     if (!r) {
       const Status& failure = r.status();
-      const std::string why = failure.code() == ErrorCode::kVerification
-                                  ? source_file.name + " changed while it was being stored (" + failure.message() + ")"
-                                  : "payload not stored: " + failure.message();
+      const std::string why =
+          failure.code() == ErrorCode::kVerification
+              ? source_file.name + " changed while it was being stored (" + failure.message() + ")"
+              : "payload not stored: " + failure.message();
       return error(failure.code(), "not written: " + why);
     }
-    if (r->outcome == store::IngestOutcome::kObsolete && !options.timestamp && attempt < kTries) continue;
+    if (r->outcome == store::IngestOutcome::kObsolete && !options.timestamp && attempt < kTries)
+      continue;
     return written(std::move(signed_entry), *r);
   }
 }
@@ -312,12 +353,14 @@ Result<PutResult> Node::put(const uri::EntryUri& uri, const std::string& file, c
 Result<std::uint64_t> Node::count_under(const uri::EntryUri& uri) {
   OSIER_ASSIGN_OR_RETURN(store::LmdbStore * s, store());
   model::Area area{uri.subspace_id, uri.path, model::TimeRange{0, std::nullopt}};
-  OSIER_ASSIGN_OR_RETURN(store::RangeSummary sum, s->summarise(uri.namespace_id, model::area_to_range(area)));
+  OSIER_ASSIGN_OR_RETURN(store::RangeSummary sum,
+                         s->summarise(uri.namespace_id, model::area_to_range(area)));
   return sum.count;
 }
 
 Result<model::Entry> Node::deletion_entry(const uri::EntryUri& uri) {
-  OSIER_ASSIGN_OR_RETURN(model::Timestamp t, fresh_timestamp(uri.namespace_id, uri.subspace_id, uri.path, true));
+  OSIER_ASSIGN_OR_RETURN(model::Timestamp t,
+                         fresh_timestamp(uri.namespace_id, uri.subspace_id, uri.path, true));
   return model::Entry{uri.namespace_id, uri.subspace_id, uri.path, t, 0, crypto::william3({})};
 }
 
@@ -337,28 +380,33 @@ Status Node::read(const uri::EntryUri& uri, const store::ByteSink& sink, const P
   OSIER_ASSIGN_OR_RETURN(store::LengthyAuthorisedEntry e, stat(uri));
   // Damage on disk to the entry or its signature is found here, not by the next peer (the store
   // verifies the payload bytes themselves as it streams them).
-  if (Status st = store::meadowcap_authoriser()->verify(e.authorised.entry, e.authorised.token); !st) {
-    return error(ErrorCode::kCorrupt, "the stored entry fails verification (" + st.message() +
-                                          "): damaged on disk? `osier store check --deep` checks every entry");
+  if (Status st = store::meadowcap_authoriser()->verify(e.authorised.entry, e.authorised.token);
+      !st) {
+    return error(ErrorCode::kCorrupt,
+                 "the stored entry fails verification (" + st.message() +
+                     "): damaged on disk? `osier store check --deep` checks every entry");
   }
   const std::uint64_t length = e.authorised.entry.payload_length;
   if (uri.expected_digest && *uri.expected_digest != e.authorised.entry.payload_digest) {
-    return error(ErrorCode::kVerification, "the stored entry's payload digest is not the one the URI names");
+    return error(ErrorCode::kVerification,
+                 "the stored entry's payload digest is not the one the URI names");
   }
   const std::optional<uri::PayloadSlice> slice = uri::payload_slice(uri, length);
   const std::uint64_t from = slice ? slice->start : 0;
   const std::uint64_t to = slice ? slice->end : length;
   if (e.available < to) {
-    return error(ErrorCode::kNotFound, "only " + std::to_string(e.available) + " of the payload's " +
-                                           std::to_string(length) + " bytes are held locally");
+    return error(ErrorCode::kNotFound, "only " + std::to_string(e.available) +
+                                           " of the payload's " + std::to_string(length) +
+                                           " bytes are held locally");
   }
   if (to == from) return Status::ok();
   std::uint64_t done = 0;
-  return store_->read_payload(uri.namespace_id, uri.subspace_id, uri.path, from, to - from, [&](ByteView piece) {
-    done += piece.size();
-    if (progress) progress("reading", done, to - from);
-    return sink(piece);
-  });
+  return store_->read_payload(uri.namespace_id, uri.subspace_id, uri.path, from, to - from,
+                              [&](ByteView piece) {
+                                done += piece.size();
+                                if (progress) progress("reading", done, to - from);
+                                return sink(piece);
+                              });
 }
 
 }  // namespace osier::node

@@ -56,8 +56,10 @@ model::Timestamp now_micros();
 
 class Node {
  public:
-  // Opens the home (kNotFound unless initialised); the store opens on first use.
-  static Result<std::unique_ptr<Node>> open(const HomePaths& home);
+  // Opens the home (kNotFound unless initialised); the store opens on first use — read-only
+  // with `read_only` (commands that only read: they work on read-only homes and backups, and
+  // writes through this node fail).
+  static Result<std::unique_ptr<Node>> open(const HomePaths& home, bool read_only = false);
 
   const HomePaths& home() const { return home_; }
   Aliases& aliases() { return aliases_; }
@@ -75,13 +77,15 @@ class Node {
   // The identity named by alias or id, with its secret key (kNotFound when none is held).
   Result<Identity> identity(std::string_view name_or_id) const;
   // The secret key of the namespace, if this node holds it.
-  std::optional<crypto::Ed25519SecretKey> namespace_secret(const model::NamespaceId& namespace_id) const;
+  std::optional<crypto::Ed25519SecretKey> namespace_secret(
+      const model::NamespaceId& namespace_id) const;
 
   // Finds a write capability that authorises `entry` and a held key to sign with: the own
   // subspace in a communal namespace, or a held write capability (the namespace's own secret key
   // is never used implicitly: `osier cap new` makes a capability from it). Otherwise kNotFound
   // (kVerification for a read capability that would fit) saying which capability is missing.
-  Result<WriteAuthority> write_authority(const model::Entry& entry, const std::optional<std::string>& as) const;
+  Result<WriteAuthority> write_authority(const model::Entry& entry,
+                                         const std::optional<std::string>& as) const;
 
   // Writes the entry `uri` names with the payload of `file` ('-': standard input; it and any
   // other input that is not a regular file are spooled to tmp/ first). The payload is hashed
@@ -90,7 +94,8 @@ class Node {
   // (Store::ingest_with_payload): on any failure — the file changed in between, I/O error, full
   // disk — the store is left exactly as it was. Without options.timestamp a put that loses a
   // race to another writer of the path is signed again with a fresh timestamp (a few times).
-  Result<PutResult> put(const uri::EntryUri& uri, const std::string& file, const PutOptions& options);
+  Result<PutResult> put(const uri::EntryUri& uri, const std::string& file,
+                        const PutOptions& options);
 
   // Writes the Willow delete of everything under `uri`'s path: an entry with an empty payload
   // that prunes them. `removes` is filled in before writing (the count of entries it prunes).
@@ -109,11 +114,17 @@ class Node {
 
   // The timestamp a new entry at `path` gets by default: now, or one more than the newest entry
   // it must beat (at a prefix of `path` or, with `descendants`, below it).
-  Result<model::Timestamp> fresh_timestamp(const model::NamespaceId& ns, const model::SubspaceId& subspace,
+  Result<model::Timestamp> fresh_timestamp(const model::NamespaceId& ns,
+                                           const model::SubspaceId& subspace,
                                            const model::Path& path, bool descendants);
 
  private:
-  Node(HomePaths home, Aliases aliases) : home_(home), aliases_(std::move(aliases)), keys_(home), caps_(home) {}
+  Node(HomePaths home, Aliases aliases, bool read_only)
+      : home_(home),
+        aliases_(std::move(aliases)),
+        keys_(home),
+        caps_(home),
+        read_only_(read_only) {}
   // Signs `entry` with the authority write_authority() finds, without storing it.
   Result<PutResult> sign_entry(model::Entry entry, const std::optional<std::string>& as) const;
   // Signs and ingests an entry.
@@ -124,6 +135,7 @@ class Node {
   Keystore keys_;
   CapabilityStore caps_;
   std::unique_ptr<store::LmdbStore> store_;
+  bool read_only_ = false;
 };
 
 }  // namespace osier::node

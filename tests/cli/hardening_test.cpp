@@ -278,4 +278,31 @@ TEST_F(CliHardening, IdNsAndCapRemovalAskFirst) {
   EXPECT_EQ(osier({"ns", "list"}).out.find("club"), std::string::npos);
 }
 
+// Read-only homes (backups, read-only media) could not be read at all, and `init` changed
+// directory modes before failing. Needs a read-only bind mount (a mount namespace); skipped
+// where that is not allowed.
+TEST_F(CliHardening, AReadOnlyHomeCanBeReadAndIsNeverChanged) {
+  ASSERT_EQ(osier({"put", "willow://fam.alice/a"}, "hello").exit_code, 0);
+  ASSERT_EQ(::chmod((home_ + "/caps").c_str(), 0750), 0);  // init would set 0755
+  ASSERT_EQ(::rmdir((home_ + "/tmp").c_str()), 0);         // so init has something to make
+  const std::string o = std::string(OSIER_BINARY) + " --home '" + home_ + "' ";
+  const std::string script = "mount --bind '" + home_ + "' '" + home_ +
+                             "' && mount -o remount,bind,ro '" + home_ + "' || exit 99; " + o +
+                             "ls >/dev/null; echo ls=$?; " + o +
+                             "cat willow://fam.alice/a; echo; echo cat=$?; " + o +
+                             "store check --deep >/dev/null; echo check=$?; " + o +
+                             "init >/dev/null 2>&1; echo init=$?; echo x | " + o +
+                             "put willow://fam.alice/b >/dev/null 2>&1; echo put=$?";
+  const ProcessResult r =
+      osier::testing::run_process({"/usr/bin/unshare", "-m", "/bin/sh", "-c", script});
+  if (r.exit_code == 99 || r.out.empty()) GTEST_SKIP() << "no read-only bind mount here: " << r.err;
+  EXPECT_NE(r.out.find("hello"), std::string::npos) << r.out << r.err;
+  for (const char* want : {"ls=0", "cat=0", "check=0", "init=1", "put=1"}) {
+    EXPECT_NE(r.out.find(want), std::string::npos) << want << "\n" << r.out << r.err;
+  }
+  struct stat st {};
+  ASSERT_EQ(::stat((home_ + "/caps").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0750u) << "init changed a mode before failing";
+}
+
 }  // namespace
