@@ -68,9 +68,12 @@ void run_new(const NsOptions& o) {
 void run_add(const NsOptions& o) {
   auto n = open_node("ns add", o.flags);
   if (!n) return;
-  std::string_view hex = o.id;
-  if (!hex.empty() && (hex[0] == '+' || hex[0] == '-')) hex.remove_prefix(1);
-  const std::optional<ByteArray<32>> id = array_from_hex<32>(hex);
+  // An alias table entry for the id: the same parse (and sign check) as everywhere else.
+  Result<model::NamespaceId> parsed = node::Aliases().namespace_id(o.id);
+  if (!parsed && parsed.status().code() == ErrorCode::kInvalidArgument)
+    return fail("ns add", parsed.status());
+  const std::optional<ByteArray<32>> id =
+      parsed ? std::optional<ByteArray<32>>(*parsed) : std::nullopt;
   if (!id)
     return fail("ns add", error(ErrorCode::kInvalidArgument,
                                 "a namespace id is 64 hex digits, not '" + o.id + "'"));

@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -112,6 +113,28 @@ int main(int argc, char** argv) {
       usage_error("", "unknown command '" + args[1] + "' (see `osier --help`)");
       return kExitUsage;
     }
+  }
+  // An owned namespace's id is written with '-' (`-a000...`): CLI11 would read it as options.
+  // Such arguments go after a "--", in their order, where only positionals are read.
+  std::vector<std::string> signed_ids;
+  for (std::size_t i = 2; i < args.size();) {
+    const std::string& a = args[i];
+    const bool signed_id = a.size() == 65 && a[0] == '-' &&
+                           a.find_first_not_of("0123456789abcdefABCDEF", 1) == std::string::npos;
+    const std::string& before = args[i - 1];
+    if (signed_id && (before == "--ns" || before == "--as" || before == "--to")) {
+      args[i - 1] = before + "=" + a;  // an option's value: --ns=-a000...
+      args.erase(args.begin() + static_cast<std::ptrdiff_t>(i));
+    } else if (signed_id) {
+      signed_ids.push_back(a);
+      args.erase(args.begin() + static_cast<std::ptrdiff_t>(i));
+    } else {
+      ++i;
+    }
+  }
+  if (!signed_ids.empty()) {
+    if (std::find(args.begin(), args.end(), "--") == args.end()) args.push_back("--");
+    args.insert(args.end(), signed_ids.begin(), signed_ids.end());
   }
   // CLI11 takes the arguments in reverse order.
   std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);

@@ -12,14 +12,19 @@ namespace {
 
 using Json = nlohmann::json;
 
-bool is_hex_char(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool is_hex_char(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
 
-const char* kind_word(uri::IdKind kind) { return kind == uri::IdKind::kSubspace ? "identity" : "namespace"; }
+const char* kind_word(uri::IdKind kind) {
+  return kind == uri::IdKind::kSubspace ? "identity" : "namespace";
+}
 
 Status read_table(const Json& j, const char* key, Aliases::Table& out, const std::string& file) {
   if (!j.contains(key)) return Status::ok();
   const Json& t = j[key];
-  if (!t.is_object()) return error(ErrorCode::kCorrupt, file + ": \"" + key + "\" is not an object");
+  if (!t.is_object())
+    return error(ErrorCode::kCorrupt, file + ": \"" + key + "\" is not an object");
   for (auto it = t.begin(); it != t.end(); ++it) {
     std::optional<ByteArray<32>> id;
     if (it.value().is_string()) id = array_from_hex<32>(it.value().get_ref<const std::string&>());
@@ -42,8 +47,8 @@ Status validate_alias_name(std::string_view name) {
     return fail("a name starts with a letter");
   }
   for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                    c == '_' || c == '~';
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '~';
     if (!ok) return fail("a name has only letters, digits, '-', '_' and '~'");
   }
   if (std::all_of(name.begin(), name.end(), is_hex_char)) {
@@ -57,7 +62,8 @@ Result<Aliases> Aliases::load(const HomePaths& home) {
   a.home_ = home;
   OSIER_ASSIGN_OR_RETURN(Bytes text, read_small_file(home.aliases(), 16 << 20));
   const Json j = Json::parse(as_chars(text), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return error(ErrorCode::kCorrupt, home.aliases() + ": not a JSON object");
+  if (j.is_discarded() || !j.is_object())
+    return error(ErrorCode::kCorrupt, home.aliases() + ": not a JSON object");
   OSIER_RETURN_IF_ERROR(read_table(j, "identities", a.identities_, home.aliases()));
   OSIER_RETURN_IF_ERROR(read_table(j, "namespaces", a.namespaces_, home.aliases()));
   return a;
@@ -90,8 +96,8 @@ std::optional<std::string> Aliases::name_of(uri::IdKind kind, const ByteArray<32
 Status Aliases::add(uri::IdKind kind, const std::string& name, const ByteArray<32>& id) {
   OSIER_RETURN_IF_ERROR(validate_alias_name(name));
   if (find(kind, name)) {
-    return error(ErrorCode::kInvalidArgument, std::string("the name '") + name + "' is taken by another " +
-                                                  kind_word(kind));
+    return error(ErrorCode::kInvalidArgument,
+                 std::string("the name '") + name + "' is taken by another " + kind_word(kind));
   }
   table(kind)[name] = id;
   return Status::ok();
@@ -108,17 +114,29 @@ bool Aliases::remove(uri::IdKind kind, std::string_view name) {
 Result<model::SubspaceId> Aliases::identity(std::string_view text) const {
   if (auto id = find(uri::IdKind::kSubspace, text)) return *id;
   if (auto id = array_from_hex<32>(text)) return *id;
-  return error(ErrorCode::kNotFound, "unknown identity '" + std::string(text) +
-                                         "' (not an alias, nor 64 hex digits; see `osier id list`)");
+  return error(ErrorCode::kNotFound,
+               "unknown identity '" + std::string(text) +
+                   "' (not an alias, nor 64 hex digits; see `osier id list`)");
 }
 
 Result<model::NamespaceId> Aliases::namespace_id(std::string_view text) const {
   if (auto id = find(uri::IdKind::kNamespace, text)) return *id;
   std::string_view hex = text;
-  if (!hex.empty() && (hex[0] == '+' || hex[0] == '-')) hex.remove_prefix(1);
-  if (auto id = array_from_hex<32>(hex)) return *id;
-  return error(ErrorCode::kNotFound, "unknown namespace '" + std::string(text) +
-                                         "' (not an alias, nor 64 hex digits; see `osier ns list`)");
+  const char sign = !hex.empty() && (hex[0] == '+' || hex[0] == '-') ? hex[0] : '\0';
+  if (sign) hex.remove_prefix(1);
+  if (auto id = array_from_hex<32>(hex)) {
+    // spec: uris — '+' marks a communal namespace, '-' an owned one; a wrong sign is a mistake.
+    if (sign && (sign == '+') != model::is_communal(*id)) {
+      return error(ErrorCode::kInvalidArgument,
+                   std::string("the id's sign '") + sign + "' says " +
+                       (sign == '+' ? "communal" : "owned") + ", but it is " +
+                       (sign == '+' ? "an owned" : "a communal") + " namespace's id");
+    }
+    return *id;
+  }
+  return error(ErrorCode::kNotFound,
+               "unknown namespace '" + std::string(text) +
+                   "' (not an alias, nor 64 hex digits; see `osier ns list`)");
 }
 
 uri::AliasResolver Aliases::resolver() const {

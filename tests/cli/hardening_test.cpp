@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -303,6 +304,41 @@ TEST_F(CliHardening, AReadOnlyHomeCanBeReadAndIsNeverChanged) {
   struct stat st {};
   ASSERT_EQ(::stat((home_ + "/caps").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0750u) << "init changed a mode before failing";
+}
+
+// An owned namespace id written with its sign and a first digit a-f (`-a000...`) was taken for
+// options; a wrong sign was accepted silently.
+TEST_F(CliHardening, SignedNamespaceIdsAreArgumentsAndTheirSignIsChecked) {
+  std::string id;  // an owned namespace's signed id starting "-a".."-f"
+  for (int i = 0; i < 40 && id.empty(); ++i) {
+    char name[16];
+    std::snprintf(name, sizeof name, "o%d", i);
+    const ProcessResult r = osier({"ns", "new", name, "--owned", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::size_t at = r.out.find("\"id\":\"");
+    const char first = r.out[at + 6];
+    if (first >= 'a' && first <= 'f') {
+      id = r.out.substr(at + 5, 65);  // the quote, then the 64 digits
+      id[0] = '-';
+    }
+  }
+  ASSERT_FALSE(id.empty());
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"ls", id},
+                                             {"ls", id, "--limit", "1"},
+                                             {"ns", "add", "again", id},
+                                             {"drop", "export", id, "-o", "-"}}) {
+    const ProcessResult r = osier(args);
+    EXPECT_TRUE(r.exit_code == 0 || r.err.find("known already") != std::string::npos)
+        << args[0] << ": " << r.err;
+    EXPECT_EQ(r.err.find("not expected"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("is required"), std::string::npos) << r.err;
+  }
+  std::string plus = id;
+  plus[0] = '+';
+  const ProcessResult wrong = osier({"ls", plus});
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_NE(wrong.err.find("says communal"), std::string::npos) << wrong.err;
 }
 
 }  // namespace
