@@ -180,6 +180,12 @@ Result<WriteAuthority> Node::write_authority(const model::Entry& entry,
                      "for " +
                      tried);
   }
+  // The identity the hint's capability should go to: the one asked for, the one whose subspace
+  // the entry is in, or else the first that could sign (a copied hint must work as it is).
+  std::string receiver = as ? *as : signers.front().name;
+  for (const Identity& s : signers) {
+    if (!as && s.key.public_key() == entry.subspace_id) receiver = s.name;
+  }
   return error(
       ErrorCode::kNotFound,
       "missing capability: no held write capability for owned namespace " + ns +
@@ -187,7 +193,7 @@ Result<WriteAuthority> Node::write_authority(const model::Entry& entry,
           (as ? " for identity " + *as : std::string()) +
           (namespace_secret(entry.namespace_id)
                ? " (this node holds the namespace's key: create one with `osier cap new --ns " +
-                     ns + " --mode write`)"
+                     ns + " --mode write --as " + receiver + "`)"
                : " (import one with `osier cap import`, or ask its owner to delegate one)"));
 }
 

@@ -341,4 +341,24 @@ TEST_F(CliHardening, SignedNamespaceIdsAreArgumentsAndTheirSignIsChecked) {
   EXPECT_NE(wrong.err.find("says communal"), std::string::npos) << wrong.err;
 }
 
+// The missing-capability hint failed when copied in a home with several identities.
+TEST_F(CliHardening, TheMissingCapabilityHintWorksAsCopied) {
+  ASSERT_EQ(osier({"id", "new", "bob"}).exit_code, 0);
+  ASSERT_EQ(osier({"ns", "new", "club", "--owned"}).exit_code, 0);
+  const ProcessResult failed = osier({"put", "willow://club.bob/x"}, "x");
+  ASSERT_EQ(failed.exit_code, 1);
+  const std::size_t from = failed.err.find("`osier ");
+  ASSERT_NE(from, std::string::npos) << failed.err;
+  const std::string hint = failed.err.substr(from + 7, failed.err.find('`', from + 1) - from - 7);
+  EXPECT_NE(hint.find("--as bob"), std::string::npos) << hint;
+  std::vector<std::string> args;
+  for (std::size_t at = 0; at < hint.size();) {
+    const std::size_t end = std::min(hint.find(' ', at), hint.size());
+    args.push_back(hint.substr(at, end - at));
+    at = end + 1;
+  }
+  EXPECT_EQ(osier(args).exit_code, 0) << hint;
+  EXPECT_EQ(osier({"put", "willow://club.bob/x"}, "x").exit_code, 0);
+}
+
 }  // namespace
