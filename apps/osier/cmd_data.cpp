@@ -34,7 +34,7 @@ struct DataOptions {
 
 Result<uri::EntryUri> entry_uri(const node::Node& n, const std::string& text) {
   Result<uri::EntryUri> u = uri::parse_entry_uri(text, n.aliases().resolver());
-  if (!u) return error(u.status().code(), "bad entry URI '" + text + "': " + u.status().message());
+  if (!u) return error(u.status().code(), "bad entry URI '" + shown(text) + "': " + u.status().message());
   return u;
 }
 
@@ -247,7 +247,7 @@ void run_ls(const DataOptions& o) {
     Result<uri::AreaUri> a = uri::parse_area_uri(o.uri, n->aliases().resolver());
     if (!a)
       return fail(
-          "ls", error(a.status().code(), "bad area URI '" + o.uri + "': " + a.status().message()));
+          "ls", error(a.status().code(), "bad area URI '" + shown(o.uri) + "': " + a.status().message()));
     spaces.push_back(a->namespace_id);
     aoi = uri::area_of_interest(*a);
   } else if (!o.uri.empty()) {

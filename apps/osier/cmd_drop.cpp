@@ -77,7 +77,7 @@ void run_export(const ExportOptions& o) {
   if (o.what.size() >= 7 && strncasecmp(o.what.c_str(), "willow:", 7) == 0) {
     Result<uri::AreaUri> a = uri::parse_area_uri(o.what, n->aliases().resolver());
     if (!a) {
-      return fail("drop export", error(a.status().code(), "bad area URI '" + o.what +
+      return fail("drop export", error(a.status().code(), "bad area URI '" + shown(o.what) +
                                                               "': " + a.status().message()));
     }
     ns = a->namespace_id;

@@ -73,9 +73,24 @@ std::string plain_message(const Status& status) {
 
 }  // namespace
 
+std::string shown(std::string_view text, std::size_t max) {
+  std::string out;
+  for (const char c : text.substr(0, std::min(text.size(), max))) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b < 0x20 || b == 0x7f) {
+      out += fmt::format("\\x{:02x}", b);
+    } else {
+      out += c;
+    }
+  }
+  if (text.size() > max) out += "…";
+  return out;
+}
+
 void fail(const std::string& command, const Status& status, int code) {
   std::fflush(stdout);
-  fmt::print(stderr, "osier {}: {}\n", command, plain_message(status));
+  // One line, whatever the message quotes (a path from someone else's drop, a URI).
+  fmt::print(stderr, "osier {}: {}\n", command, shown(plain_message(status), 1000));
   set_exit_code(code);
 }
 

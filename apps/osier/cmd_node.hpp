@@ -25,6 +25,10 @@ const CLI::Validator& decimal_u64();
 // Adds --home (and, with `json`, --json) to `cmd`.
 void add_node_flags(CLI::App* cmd, NodeFlags& flags, bool json = true);
 
+// User or peer text as it may be echoed in a message: control bytes (terminal escapes, line
+// breaks) as \xNN, and at most `max` bytes (then "…").
+std::string shown(std::string_view text, std::size_t max = 200);
+
 // Prints "osier <command>: <message>" on stderr and sets the exit code (1 unless given).
 void fail(const std::string& command, const Status& status, int code = 1);
 

@@ -361,4 +361,20 @@ TEST_F(CliHardening, TheMissingCapabilityHintWorksAsCopied) {
   EXPECT_EQ(osier({"put", "willow://club.bob/x"}, "x").exit_code, 0);
 }
 
+// Messages echoed 4 KB URIs in full, and control bytes of someone else's path reached the
+// terminal (escape injection).
+TEST_F(CliHardening, MessagesAreShortOneLinersWithoutControlBytes) {
+  const ProcessResult long_uri =
+      osier({"cat", "willow://fam.alice/" + std::string(4000, 'a') + "/%ZZ"});
+  EXPECT_EQ(long_uri.exit_code, 1);
+  EXPECT_LT(long_uri.err.size(), 1200u) << long_uri.err.size();
+  EXPECT_EQ(lines(long_uri.err), 1);
+  const ProcessResult escape = osier({"cat", "willow://fam.alice/\x1b[31mred\n"});
+  EXPECT_EQ(lines(escape.err), 1) << escape.err;
+  EXPECT_EQ(escape.err.find('\x1b'), std::string::npos) << escape.err;
+  ASSERT_EQ(osier({"put", "willow://fam.alice/%1B%5B31mred"}, "x").exit_code, 0);
+  const ProcessResult missing = osier({"cat", "willow://fam.alice/%1B%5B31mred/below"});
+  EXPECT_EQ(missing.err.find('\x1b'), std::string::npos) << missing.err;
+}
+
 }  // namespace
