@@ -91,7 +91,9 @@ void run_delegate(const CapOptions& o) {
   Result<node::HeldCapability> held = n->caps().find(o.cap);
   if (!held) return fail("cap delegate", held.status());
   const meadowcap::McCapability& cap = held->cap;
-  Result<meadowcap::AccessMode> mode = parse_mode(o.mode);
+  // A delegation keeps the capability's mode: --mode is only a check, when given.
+  Result<meadowcap::AccessMode> mode =
+      o.mode.empty() ? Result<meadowcap::AccessMode>(cap.access_mode()) : parse_mode(o.mode);
   if (!mode) return fail("cap delegate", mode.status(), 2);
   if (*mode != cap.access_mode()) {
     return fail("cap delegate", error(ErrorCode::kInvalidArgument,
@@ -110,7 +112,16 @@ void run_delegate(const CapOptions& o) {
       return fail("cap delegate", error(ErrorCode::kInvalidArgument,
                                         "--area names another namespace than the capability's"));
     }
-    area = uri::area_of_interest(*a).area;
+    // A capability grants an area; an area of interest's count and size limits have no
+    // meaning there, and dropping them silently would grant more than asked for.
+    const model::AreaOfInterest aoi = uri::area_of_interest(*a);
+    if (aoi.max_count != model::AreaOfInterest::kNoLimit ||
+        aoi.max_size != model::AreaOfInterest::kNoLimit) {
+      return fail("cap delegate",
+                  error(ErrorCode::kInvalidArgument,
+                        "--area: a capability grants an area; count= and size= do not apply"));
+    }
+    area = aoi.area;
   }
   const std::optional<std::string> receiver =
       n->aliases().name_of(uri::IdKind::kSubspace, cap.receiver());
@@ -185,6 +196,10 @@ void run_import(const CapOptions& o) {
         return fail("cap import", error(ErrorCode::kOutOfRange, "capability text too long"));
     }
   }
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return fail("cap import", error(ErrorCode::kInvalidArgument,
+                                    "no capability given (as an argument or on standard input)"));
+  }
   Result<meadowcap::McCapability> cap = node::capability_from_text(text);
   if (!cap) return fail("cap import", cap.status());
   keep_and_print("cap import", *n, *cap, o.flags.json);
@@ -235,7 +250,7 @@ void register_cap_commands(CLI::App& app) {
   c->add_option("--to", dg->to, "The new receiver (alias or id)")->required();
   c->add_option("--area", dg->area,
                 "An Area URI within the capability's area (default: all of it)");
-  c->add_option("--mode", dg->mode, "read or write: must be the capability's mode")->required();
+  c->add_option("--mode", dg->mode, "read or write: must be the capability's mode (default: it)");
   add_node_flags(c, dg->flags);
   c->callback([dg] { run_delegate(*dg); });
 

@@ -6,19 +6,19 @@
 
 #include <cerrno>
 #include <chrono>
-#include <optional>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "cmd_node.hpp"
-#include "node/files.hpp"
-#include "interrupt.hpp"
-#include "output_file.hpp"
 #include "commands.hpp"
 #include "drop/drop_reader.hpp"
 #include "drop/drop_writer.hpp"
 #include "drop/staging.hpp"
+#include "interrupt.hpp"
+#include "node/files.hpp"
+#include "output_file.hpp"
 
 namespace osier::cli {
 namespace {
@@ -40,7 +40,9 @@ struct ImportOptions {
 class EntryProgress {
  public:
   explicit EntryProgress(std::string label)
-      : label_(std::move(label)), tty_(::isatty(2) == 1), start_(std::chrono::steady_clock::now()) {}
+      : label_(std::move(label)),
+        tty_(::isatty(2) == 1),
+        start_(std::chrono::steady_clock::now()) {}
   ~EntryProgress() {
     if (shown_) fmt::print(stderr, "\n");
   }
@@ -94,10 +96,11 @@ void run_export(const ExportOptions& o) {
   Result<drop::ExportStats> stats{drop::ExportStats{}};
   {
     ProgressBar bar("exporting");
-    stats = drop::export_drop(**s, ns, aoi, [&](ByteView b) { return (*out)->write(b); },
-                              [&](const drop::ExportProgress& p) {
-                                bar.update(p.payload_bytes_done, p.total_payload_bytes);
-                              });
+    stats = drop::export_drop(
+        **s, ns, aoi, [&](ByteView b) { return (*out)->write(b); },
+        [&](const drop::ExportProgress& p) {
+          bar.update(p.payload_bytes_done, p.total_payload_bytes);
+        });
   }
   if (!stats) return fail("drop export", stats.status());
   if (const Status st = (*out)->commit(); !st) return fail("drop export", st);
@@ -105,24 +108,27 @@ void run_export(const ExportOptions& o) {
   std::FILE* report = (*out)->to_stdout() ? stderr : stdout;
   if (o.flags.json) {
     const Json j{{"file", o.output},
-                         {"entries", stats->entries},
-                         {"payloads", stats->payloads},
-                         {"partial_payloads", stats->partial_payloads},
-                         {"payload_bytes", stats->payload_bytes},
-                         {"partial_payloads_without_slices", stats->partial_skipped},
-                         {"bytes", stats->bytes_written}};
+                 {"entries", stats->entries},
+                 {"payloads", stats->payloads},
+                 {"partial_payloads", stats->partial_payloads},
+                 {"payload_bytes", stats->payload_bytes},
+                 {"partial_payloads_without_slices", stats->partial_skipped},
+                 {"bytes", stats->bytes_written}};
     fmt::print(report, "{}\n", j.dump());
     return;
   }
-  fmt::print(report, "exported {} entries and {} payloads ({}) to {} ({})\n", stats->entries,
-             stats->payloads + stats->partial_payloads, size_text(stats->payload_bytes), o.output,
-             size_text(stats->bytes_written));
+  fmt::print(report, "exported {} and {} ({}) to {} ({})\n",
+             count_text(stats->entries, "entry", "entries"),
+             count_text(stats->payloads + stats->partial_payloads, "payload", "payloads"),
+             size_text(stats->payload_bytes), o.output, size_text(stats->bytes_written));
   if (stats->partial_payloads > 0) {
-    fmt::print(report, "note: {} of the payloads are partial: the drop holds the bytes this store has\n",
+    fmt::print(report,
+               "note: {} of the payloads are partial: the drop holds the bytes this store has\n",
                stats->partial_payloads);
   }
   if (stats->partial_skipped > 0) {
-    fmt::print(report, "note: {} partial payloads went without their bytes (the store lacks the labels "
+    fmt::print(report,
+               "note: {} partial payloads went without their bytes (the store lacks the labels "
                "to prove them)\n",
                stats->partial_skipped);
   }
@@ -141,7 +147,8 @@ void run_import(const ImportOptions& o) {
     file.emplace(std::move(*opened));
   }
   const std::uint64_t size = file ? file->size() : 0;
-  const drop::ByteSource source = file ? file->source() : [](MutableByteView out) -> Result<std::size_t> {
+  const drop::ByteSource source =
+      file ? file->source() : [](MutableByteView out) -> Result<std::size_t> {
     const std::size_t n = std::fread(out.data(), 1, out.size(), stdin);
     if (n < out.size() && std::ferror(stdin)) return node::io_error("standard input", errno);
     return n;
@@ -167,7 +174,9 @@ void run_import(const ImportOptions& o) {
     };
     stats = drop::import_drop(**s, source, opts);
   }
-  if (!stats) return fail("drop import", error(stats.status().code(), o.file + ": " + stats.status().message()));
+  if (!stats)
+    return fail("drop import",
+                error(stats.status().code(), o.file + ": " + stats.status().message()));
   if (o.flags.json) {
     print_json_line(Json{{"file", o.file},
                          {"entries", stats->entries},
@@ -181,21 +190,25 @@ void run_import(const ImportOptions& o) {
                          {"slices_not_stored", stats->slices_not_stored}});
     return;
   }
-  fmt::print("imported {} entries ({} new, {} already known or superseded) and {} payloads ({})\n",
-             stats->entries, stats->inserted, stats->obsolete,
-             stats->payloads_written + stats->partial_payloads_written,
-             size_text(stats->payload_bytes));
+  fmt::print(
+      "imported {} ({} new, {} already known or superseded) and {} ({})\n",
+      count_text(stats->entries, "entry", "entries"), stats->inserted, stats->obsolete,
+      count_text(stats->payloads_written + stats->partial_payloads_written, "payload", "payloads"),
+      size_text(stats->payload_bytes));
   if (stats->pruned > 0) {
-    fmt::print("pruned {} entr{} this store held before (overwritten or deleted by the drop's entries)\n",
-               stats->pruned, stats->pruned == 1 ? "y" : "ies");
+    fmt::print(
+        "pruned {} entr{} this store held before (overwritten or deleted by the drop's entries)\n",
+        stats->pruned, stats->pruned == 1 ? "y" : "ies");
   }
   if (stats->partial_payloads_written > 0) {
     fmt::print("note: {} of the payloads are partial: the drop held only their first bytes\n",
                stats->partial_payloads_written);
   }
   if (stats->slices_not_stored > 0) {
-    fmt::print("note: {} payload slices were verified but not stored (they do not continue a payload's first bytes)\n",
-               stats->slices_not_stored);
+    fmt::print(
+        "note: {} payload slices were verified but not stored (they do not continue a payload's "
+        "first bytes)\n",
+        stats->slices_not_stored);
   }
 }
 
@@ -206,9 +219,12 @@ void register_drop(CLI::App& app) {
   drop->require_subcommand(1);
 
   auto ex = std::make_shared<ExportOptions>();
-  CLI::App* e = drop->add_subcommand("export", "Write the entries of an area, with their payloads, to a drop file");
-  e->add_option("what", ex->what, "An area URI (willow://...) or a namespace (alias or id)")->required();
-  e->add_option("-o,--output", ex->output, "The drop file to write ('-': standard output)")->required();
+  CLI::App* e = drop->add_subcommand(
+      "export", "Write the entries of an area, with their payloads, to a drop file");
+  e->add_option("what", ex->what, "An area URI (willow://...) or a namespace (alias or id)")
+      ->required();
+  e->add_option("-o,--output", ex->output, "The drop file to write ('-': standard output)")
+      ->required();
   e->add_flag("--force", ex->force, "Replace an existing regular file");
   add_node_flags(e, ex->flags);
   e->callback([ex] { run_export(*ex); });

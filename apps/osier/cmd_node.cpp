@@ -73,6 +73,10 @@ std::string plain_message(const Status& status) {
 
 }  // namespace
 
+std::string count_text(std::uint64_t n, const char* singular, const char* plural) {
+  return std::to_string(n) + " " + (n == 1 ? singular : plural);
+}
+
 std::string shown(std::string_view text, std::size_t max) {
   std::string out;
   for (const char c : text.substr(0, std::min(text.size(), max))) {

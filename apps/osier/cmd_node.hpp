@@ -47,6 +47,8 @@ std::string entry_text(const node::Node& n, const model::NamespaceId& ns,
 std::string area_text(const node::Node& n, const model::Area& area);
 // A timestamp (microseconds since the epoch) as UTC ISO 8601.
 std::string time_text(model::Timestamp t);
+// "1 entry", "3 entries": a count with its noun, singular or plural.
+std::string count_text(std::uint64_t n, const char* singular, const char* plural);
 // 1.5 MiB, 12 B, ...
 std::string size_text(std::uint64_t bytes);
 

@@ -33,8 +33,11 @@ void run_new(const NsOptions& o) {
   auto n = open_node("ns new", o.flags);
   if (!n) return;
   if (o.communal == o.owned) {
-    return fail("ns new",
-                error(ErrorCode::kInvalidArgument, "say which kind: --communal or --owned"), 2);
+    return fail(
+        "ns new",
+        error(ErrorCode::kInvalidArgument, o.communal ? "--communal and --owned: not both"
+                                                      : "say which kind: --communal or --owned"),
+        2);
   }
   if (const Status st = node::validate_alias_name(o.name); !st) return fail("ns new", st);
   // spec: willow25#is_communal — the kind is the key's last bit, so draw keys until it fits

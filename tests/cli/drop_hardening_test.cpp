@@ -97,7 +97,7 @@ TEST_F(CliOutput, DashIsStandardOutputAndStandardInputForDrops) {
   ASSERT_EQ(osier({"put", "willow://fam.alice/a"}, "hello").exit_code, 0);
   const ProcessResult exported = osier({"drop", "export", "fam", "-o", "-"});
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
-  EXPECT_NE(exported.err.find("exported 1 entries"),
+  EXPECT_NE(exported.err.find("exported 1 entry and 1 payload"),
             std::string::npos);                          // the report goes to stderr
   EXPECT_EQ(::access((dir_ + "/-").c_str(), F_OK), -1);  // no file named "-"
   const std::string other = dir_ + "/other";

@@ -377,4 +377,27 @@ TEST_F(CliHardening, MessagesAreShortOneLinersWithoutControlBytes) {
   EXPECT_EQ(missing.err.find('\x1b'), std::string::npos) << missing.err;
 }
 
+// Smaller message issues of the review.
+TEST_F(CliHardening, SmallerMessagesSayWhatIsWrong) {
+  EXPECT_NE(osier({"ns", "new", "x", "--communal", "--owned"}).err.find("not both"),
+            std::string::npos);
+  EXPECT_NE(osier({"cap", "import"}, "").err.find("no capability given"), std::string::npos);
+  ASSERT_EQ(osier({"id", "new", "bob"}).exit_code, 0);
+  ASSERT_EQ(osier({"ns", "new", "club", "--owned"}).exit_code, 0);
+  const ProcessResult cap =
+      osier({"cap", "new", "--ns", "club", "--mode", "write", "--as", "alice", "--json"});
+  const std::string id = cap.out.substr(cap.out.find("\"id\":\"") + 6, 16);
+  // --mode is the capability's by default; an area of interest's count is no part of a grant.
+  EXPECT_EQ(osier({"cap", "delegate", id, "--to", "bob"}).exit_code, 0);
+  const ProcessResult count =
+      osier({"cap", "delegate", id, "--to", "bob", "--area", "willow://club.alice/?area&count=3"});
+  EXPECT_EQ(count.exit_code, 1);
+  EXPECT_NE(count.err.find("count= and size= do not apply"), std::string::npos) << count.err;
+  ASSERT_EQ(osier({"put", "willow://fam.alice/one"}, "x").exit_code, 0);
+  const std::string drop = dir_ + "/one.drop";
+  const ProcessResult exported = osier({"drop", "export", "fam", "-o", drop});
+  EXPECT_NE(exported.out.find("exported 1 entry and 1 payload "), std::string::npos)
+      << exported.out;
+}
+
 }  // namespace
