@@ -34,7 +34,8 @@ struct DataOptions {
 
 Result<uri::EntryUri> entry_uri(const node::Node& n, const std::string& text) {
   Result<uri::EntryUri> u = uri::parse_entry_uri(text, n.aliases().resolver());
-  if (!u) return error(u.status().code(), "bad entry URI '" + shown(text) + "': " + u.status().message());
+  if (!u)
+    return error(u.status().code(), "bad entry URI '" + shown(text) + "': " + u.status().message());
   return u;
 }
 
@@ -59,9 +60,10 @@ void print_entry_line(const node::Node& n, const store::LengthyAuthorisedEntry& 
   std::string held;
   if (e.available < x.payload_length) held = fmt::format("  (holds {})", size_text(e.available));
   // An empty payload is a deletion marker (it prunes what was below it), not an empty file.
-  const std::string size = x.payload_length == 0 ? std::string("(tombstone)") : size_text(x.payload_length);
-  fmt::print("{}  {:>11}  {}{}\n", time_text(x.timestamp), size, entry_text(n, x.namespace_id, x.subspace_id, x.path),
-             held);
+  const std::string size =
+      x.payload_length == 0 ? std::string("(tombstone)") : size_text(x.payload_length);
+  fmt::print("{}  {:>11}  {}{}\n", time_text(x.timestamp), size,
+             entry_text(n, x.namespace_id, x.subspace_id, x.path), held);
 }
 
 // A put prunes every entry below its path (spec: data_model#prefix_pruning). Writing at a path
@@ -95,8 +97,8 @@ void run_put(const DataOptions& o) {
   if (!u) return fail("put", u.status());
   if (o.time && *o.time > node::now_micros() + std::uint64_t{86400} * 1000000) {
     // Legal, but such an entry wins over every write at its path until that time comes.
-    fmt::print(stderr, "osier put: warning: --time {} is more than a day in the future ({})\n", *o.time,
-               time_text(*o.time));
+    fmt::print(stderr, "osier put: warning: --time {} is more than a day in the future ({})\n",
+               *o.time, time_text(*o.time));
   }
   const bool from_stdin = o.file.empty() || o.file == "-";
   if (const Status st = confirm_pruning(*n, *u, o, from_stdin); !st) return fail("put", st);
@@ -246,10 +248,11 @@ void run_ls(const DataOptions& o) {
   if (is_uri) {
     Result<uri::AreaUri> a = uri::parse_area_uri(o.uri, n->aliases().resolver());
     if (!a)
-      return fail(
-          "ls", error(a.status().code(), "bad area URI '" + shown(o.uri) + "': " + a.status().message()));
+      return fail("ls", error(a.status().code(),
+                              "bad area URI '" + shown(o.uri) + "': " + a.status().message()));
     spaces.push_back(a->namespace_id);
     aoi = uri::area_of_interest(*a);
+    if (const Status st = check_nonempty_times(aoi.area); !st) return fail("ls", st);
   } else if (!o.uri.empty()) {
     Result<model::NamespaceId> ns = n->aliases().namespace_id(o.uri);
     if (!ns) return fail("ls", ns.status());
@@ -264,7 +267,6 @@ void run_ls(const DataOptions& o) {
     if (const Status st = list_area(*n, **s, ns, aoi, o, left); !st) return fail("ls", st);
   }
 }
-
 
 void run_rm(const DataOptions& o) {
   auto n = open_node("rm", o.flags);
@@ -357,7 +359,8 @@ void register_data_commands(CLI::App& app) {
   c->add_option("--limit", ls->limit, "At most N entries (at least 1; none: no limit)")
       ->check(decimal_u64())
       ->check(CLI::Range(std::uint64_t{1}, UINT64_MAX));
-  c->add_flag("--newest", ls->newest, "Newest first, within each namespace in turn (--limit counts across them)");
+  c->add_flag("--newest", ls->newest,
+              "Newest first, within each namespace in turn (--limit counts across them)");
   c->callback([ls] { run_ls(*ls); });
 
   auto st = std::make_shared<DataOptions>();

@@ -84,6 +84,7 @@ void run_export(const ExportOptions& o) {
     }
     ns = a->namespace_id;
     aoi = uri::area_of_interest(*a);
+    if (const Status st = check_nonempty_times(aoi.area); !st) return fail("drop export", st);
   } else {
     Result<model::NamespaceId> id = n->aliases().namespace_id(o.what);
     if (!id) return fail("drop export", id.status());

@@ -205,9 +205,13 @@ void ProgressBar::update(const char* phase, std::uint64_t done, std::uint64_t to
   const int width = 30;
   const int filled = static_cast<int>(static_cast<double>(width) * static_cast<double>(done) /
                                       static_cast<double>(total));
-  fmt::print(stderr, "\r{:<8} [{}{}] {} / {}  {}/s  ETA {:.0f}s \x1b[K", phase_,
-             std::string(filled, '#'), std::string(width - filled, ' '), size_text(done),
-             size_text(total), size_text(static_cast<std::uint64_t>(rate)), eta);
+  // No rate or ETA before there is something to measure them by.
+  const std::string speed =
+      rate > 0 && secs >= 0.2
+          ? fmt::format("{}/s  ETA {:.0f}s", size_text(static_cast<std::uint64_t>(rate)), eta)
+          : std::string("--/s  ETA --");
+  fmt::print(stderr, "\r{:<8} [{}{}] {} / {}  {} \x1b[K", phase_, std::string(filled, '#'),
+             std::string(width - filled, ' '), size_text(done), size_text(total), speed);
 }
 
 bool confirm(const std::string& question) {
@@ -227,6 +231,16 @@ Status confirm_or_yes(const std::string& question, bool yes) {
   }
   if (!confirm(question + "?"))
     return error(ErrorCode::kInvalidArgument, "not confirmed; nothing changed");
+  return Status::ok();
+}
+
+Status check_nonempty_times(const model::Area& area) {
+  if (area.times.end && *area.times.end <= area.times.start) {
+    return error(ErrorCode::kInvalidArgument,
+                 "the area's time range is empty (to= " + std::to_string(*area.times.end) +
+                     " is not after from= " + std::to_string(area.times.start) +
+                     "): it selects nothing");
+  }
   return Status::ok();
 }
 
