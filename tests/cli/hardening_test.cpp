@@ -398,6 +398,13 @@ TEST_F(CliHardening, SmallerMessagesSayWhatIsWrong) {
   const ProcessResult exported = osier({"drop", "export", "fam", "-o", drop});
   EXPECT_NE(exported.out.find("exported 1 entry and 1 payload "), std::string::npos)
       << exported.out;
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"ls", "willow://fam.alice/?area&from=5&to=3"},
+           {"drop", "export", "willow://fam.alice/?area&from=5&to=5", "-o", dir_ + "/empty.drop"}}) {
+    const ProcessResult r = osier(args);
+    EXPECT_EQ(r.exit_code, 1) << args[0];
+    EXPECT_NE(r.err.find("time range is empty"), std::string::npos) << r.err;
+  }
 }
 
 }  // namespace
