@@ -13,34 +13,15 @@
 #include <string>
 #include <vector>
 
+#include "support/cli_home.hpp"
 #include "support/run_process.hpp"
 
 namespace {
 
 using osier::testing::ProcessResult;
 
-class CliOutput : public ::testing::Test {
+class CliOutput : public osier::testing::CliHome {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/osier_cli_out_XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    home_ = dir_ + "/home";
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {"init"}, {"id", "new", "alice"}, {"ns", "new", "fam", "--communal"}}) {
-      ASSERT_EQ(osier(args).exit_code, 0) << args[0];
-    }
-  }
-  void TearDown() override { (void)std::system(("rm -rf '" + dir_ + "'").c_str()); }
-
-  ProcessResult osier(std::vector<std::string> args, const std::string& input = "",
-                      const std::string& home = "") const {
-    args.insert(args.begin(), OSIER_BINARY);
-    args.push_back("--home");
-    args.push_back(home.empty() ? home_ : home);
-    return osier::testing::run_process(std::move(args), input);
-  }
-
   std::string read(const std::string& path) const {
     std::ifstream in(path, std::ios::binary);
     std::stringstream ss;
@@ -50,8 +31,6 @@ class CliOutput : public ::testing::Test {
   void write(const std::string& path, const std::string& text) const {
     std::ofstream(path, std::ios::binary) << text;
   }
-
-  std::string dir_, home_;
 };
 
 TEST_F(CliOutput, ExistingOutputsAreKeptUnlessForcedAndOnlyRegularFilesAreReplaced) {
@@ -102,9 +81,9 @@ TEST_F(CliOutput, DashIsStandardOutputAndStandardInputForDrops) {
   EXPECT_EQ(::access((dir_ + "/-").c_str(), F_OK), -1);  // no file named "-"
   const std::string other = dir_ + "/other";
   ASSERT_EQ(osier::testing::run_process({OSIER_BINARY, "init", "--home", other}).exit_code, 0);
-  const ProcessResult imported = osier({"drop", "import", "-"}, exported.out, other);
+  const ProcessResult imported = osier({"drop", "import", "-"}, exported.out, {}, other);
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
-  EXPECT_EQ(osier({"ls"}, "", other).out.empty(), false);
+  EXPECT_EQ(osier({"ls"}, "", {}, other).out.empty(), false);
 }
 
 // A one-entry drop holding a tombstone pruned 20,000 local entries while saying "1 new".
@@ -115,14 +94,14 @@ TEST_F(CliOutput, ADropImportSaysWhatItPruned) {
                     second = dir_ + "/second.drop";
   ASSERT_EQ(osier::testing::run_process({OSIER_BINARY, "init", "--home", other}).exit_code, 0);
   ASSERT_EQ(osier({"drop", "export", "fam", "-o", first}).exit_code, 0);
-  ASSERT_EQ(osier({"drop", "import", first}, "", other).exit_code, 0);
+  ASSERT_EQ(osier({"drop", "import", first}, "", {}, other).exit_code, 0);
   ASSERT_EQ(osier({"rm", "willow://fam.alice/d", "--yes"}).exit_code, 0);
   ASSERT_EQ(osier({"drop", "export", "fam", "-o", second}).exit_code, 0);
-  const ProcessResult text = osier({"drop", "import", second}, "", other);
+  const ProcessResult text = osier({"drop", "import", second}, "", {}, other);
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("pruned 5 entries"), std::string::npos) << text.out;
   // Importing again prunes nothing more; --json says so with the same key as put.
-  const ProcessResult json = osier({"drop", "import", second, "--json"}, "", other);
+  const ProcessResult json = osier({"drop", "import", second, "--json"}, "", {}, other);
   EXPECT_NE(json.out.find("\"pruned\":0"), std::string::npos) << json.out;
 }
 
@@ -210,7 +189,7 @@ TEST_F(CliOutput, InterruptedImportsLeaveNoStaging) {
       continue;
     }
     EXPECT_EQ(staging_dirs(other), 1);
-    const ProcessResult check = osier({"store", "check"}, "", other);
+    const ProcessResult check = osier({"store", "check"}, "", {}, other);
     EXPECT_NE(check.out.find("osier-drop-"), std::string::npos) << check.out;
     // A live import's staging survives another import's sweep.
     int live_pipe = -1;
@@ -220,7 +199,7 @@ TEST_F(CliOutput, InterruptedImportsLeaveNoStaging) {
     for (int i = 0; i < 500 && staging_dirs(other) != 1; ++i)
       ::usleep(10000);  // the dead one swept
     EXPECT_EQ(staging_dirs(other), 1);
-    EXPECT_EQ(osier({"drop", "import", drop_file}, "", other).exit_code, 0);  // sweeps again
+    EXPECT_EQ(osier({"drop", "import", drop_file}, "", {}, other).exit_code, 0);  // sweeps again
     EXPECT_EQ(staging_dirs(other), 1) << "the live import's staging was swept";
     ASSERT_EQ(::write(live_pipe, drop.data() + drop.size() / 2, drop.size() - drop.size() / 2),
               static_cast<ssize_t>(drop.size() - drop.size() / 2));

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "support/cli_home.hpp"
 #include "support/run_process.hpp"
 
 namespace {
@@ -20,39 +21,18 @@ namespace {
 using osier::testing::ProcessResult;
 using osier::testing::RunOptions;
 
-class CliHardening : public ::testing::Test {
+class CliHardening : public osier::testing::CliHome {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/osier_cli_hard_XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    home_ = dir_ + "/home";
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {"init"}, {"id", "new", "alice"}, {"ns", "new", "fam", "--communal"}}) {
-      ASSERT_EQ(osier(args).exit_code, 0) << args[0];
-    }
-  }
-  void TearDown() override { (void)std::system(("rm -rf '" + dir_ + "'").c_str()); }
-
-  ProcessResult osier(std::vector<std::string> args, const std::string& input = "",
-                      const RunOptions& options = {}) const {
-    args.insert(args.begin(), OSIER_BINARY);
-    args.push_back("--home");
-    args.push_back(home_);
-    return osier::testing::run_process(std::move(args), input, options);
-  }
   // Without --home (for argument tests).
   static ProcessResult bare(std::vector<std::string> args) {
     args.insert(args.begin(), OSIER_BINARY);
     return osier::testing::run_process(std::move(args));
   }
-
   void put_many(int n) const {
     for (int i = 0; i < n; ++i) {
       ASSERT_EQ(osier({"put", "willow://fam.alice/file" + std::to_string(i)}, "x").exit_code, 0);
     }
   }
-
   void expect_store_intact(int entries) const {
     const ProcessResult check = osier({"store", "check", "--deep"});
     EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
@@ -60,8 +40,6 @@ class CliHardening : public ::testing::Test {
     EXPECT_EQ(ls.exit_code, 0) << ls.err;
     EXPECT_EQ(std::count(ls.out.begin(), ls.out.end(), '\n'), entries) << ls.out;
   }
-
-  std::string dir_, home_;
 };
 
 int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
@@ -400,7 +378,8 @@ TEST_F(CliHardening, SmallerMessagesSayWhatIsWrong) {
       << exported.out;
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"ls", "willow://fam.alice/?area&from=5&to=3"},
-           {"drop", "export", "willow://fam.alice/?area&from=5&to=5", "-o", dir_ + "/empty.drop"}}) {
+           {"drop", "export", "willow://fam.alice/?area&from=5&to=5", "-o",
+            dir_ + "/empty.drop"}}) {
     const ProcessResult r = osier(args);
     EXPECT_EQ(r.exit_code, 1) << args[0];
     EXPECT_NE(r.err.find("time range is empty"), std::string::npos) << r.err;

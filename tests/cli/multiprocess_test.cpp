@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/cli_home.hpp"
 #include "support/run_process.hpp"
 
 namespace {
@@ -19,28 +20,8 @@ using osier::testing::ProcessResult;
 
 constexpr int kPuts = 20;
 
-class CliMultiProcess : public ::testing::Test {
+class CliMultiProcess : public osier::testing::CliHome {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/osier_cli_mp_XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    home_ = dir_ + "/home";
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {"init"}, {"id", "new", "alice"}, {"ns", "new", "fam", "--communal"}}) {
-      const ProcessResult r = osier(args);
-      ASSERT_EQ(r.exit_code, 0) << args[0] << ": " << r.err;
-    }
-  }
-  void TearDown() override { (void)std::system(("rm -rf '" + dir_ + "'").c_str()); }
-
-  ProcessResult osier(std::vector<std::string> args) const {
-    args.insert(args.begin(), OSIER_BINARY);
-    args.push_back("--home");
-    args.push_back(home_);
-    return osier::testing::run_process(std::move(args));
-  }
-
   // A 100 KB file (a payload file beside LMDB, not inline) of its own per (writer, i).
   std::string payload_file(int writer, int i, std::string& content) const {
     std::mt19937 rng(static_cast<unsigned>(writer * 1000 + i));
@@ -54,8 +35,6 @@ class CliMultiProcess : public ::testing::Test {
     std::fclose(f);
     return path;
   }
-
-  std::string dir_, home_;
 };
 
 // willow://fam.alice/<kind><w>_<i> (snprintf: GCC 12 warns falsely on chains of string +).

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/cli_home.hpp"
 #include "support/raw_lmdb.hpp"
 #include "support/run_process.hpp"
 
@@ -17,29 +18,7 @@ namespace {
 
 using osier::testing::ProcessResult;
 
-class CliPut : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/osier_cli_put_XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    home_ = dir_ + "/home";
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {"init"}, {"id", "new", "alice"}, {"ns", "new", "fam", "--communal"}}) {
-      ASSERT_EQ(osier(args).exit_code, 0) << args[0];
-    }
-  }
-  void TearDown() override { (void)std::system(("rm -rf '" + dir_ + "'").c_str()); }
-
-  ProcessResult osier(std::vector<std::string> args, const std::string& input = "") const {
-    args.insert(args.begin(), OSIER_BINARY);
-    args.push_back("--home");
-    args.push_back(home_);
-    return osier::testing::run_process(std::move(args), input);
-  }
-
-  std::string dir_, home_;
-};
+using CliPut = osier::testing::CliHome;
 
 // A FIFO (or a process substitution, /dev/stdin) cannot be read twice: it is spooled, not
 // reported as "changed while it was being stored".
