@@ -209,3 +209,37 @@ TEST_F(CliOutput, InterruptedImportsLeaveNoStaging) {
     EXPECT_EQ(staging_dirs(other), 0);
   }
 }
+
+// A SIGINT'd `drop export` left FILE.partial. Whenever the signal lands, there is either the
+// whole drop or nothing at the target, and never a temporary file.
+TEST_F(CliOutput, AnInterruptedExportLeavesNoTemporaryFile) {
+  ASSERT_EQ(osier({"put", "willow://fam.alice/big"}, std::string(48 << 20, 'e')).exit_code, 0);
+  int interrupted = 0;
+  for (int round = 0; round < 4; ++round) {
+    const std::string target = dir_ + "/out" + std::to_string(round) + ".drop";
+    std::vector<std::string> args = {OSIER_BINARY, "drop", "export", "fam",
+                                     "-o",         target, "--home", home_};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      const int null = ::open("/dev/null", O_WRONLY);
+      ::dup2(null, 1);
+      ::dup2(null, 2);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    ::usleep(static_cast<useconds_t>(20000 + 30000 * round));
+    ::kill(pid, SIGINT);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    if (WIFSIGNALED(status)) {
+      ++interrupted;
+      EXPECT_EQ(::access(target.c_str(), F_OK), -1) << "a partial drop at the target";
+    }
+  }
+  EXPECT_EQ(std::system(("ls -A '" + dir_ + "' | grep -q osier-part").c_str()) != 0, true)
+      << "a temporary file was left";
+  EXPECT_GT(interrupted, 0) << "no export was interrupted: the test proved nothing";
+}
