@@ -2,8 +2,8 @@
 #include <fmt/core.h>
 
 #include "cmd_node.hpp"
-#include "drop/staging.hpp"
 #include "commands.hpp"
+#include "drop/staging.hpp"
 
 namespace osier::cli {
 namespace {
@@ -41,13 +41,15 @@ void run_check(const CheckOptions& o) {
   Result<store::LmdbStore::Leftovers> left = (*s)->leftovers();
   if (!left) return fail("store check", left.status());
   // And drop imports that were killed (their staging under HOME/tmp).
-  for (std::string& d : drop::list_stale_staging(n->home().tmp())) left->staging_dirs.push_back(std::move(d));
+  for (std::string& d : drop::list_stale_staging(n->home().tmp()))
+    left->staging_dirs.push_back(std::move(d));
   const std::size_t leftover_count = left->staging_dirs.size() + left->payload_files.size();
   if (o.flags.json) {
     print_json_line(Json{{"ok", st.is_ok()},
                          {"deep", o.deep},
                          {"problem", st.is_ok() ? Json(nullptr) : Json(st.to_string())},
-                         {"leftovers", Json{{"staging_dirs", left->staging_dirs}, {"payload_files", left->payload_files}}}});
+                         {"leftovers", Json{{"staging_dirs", left->staging_dirs},
+                                            {"payload_files", left->payload_files}}}});
   } else {
     if (st.is_ok()) {
       fmt::print("store OK: {} namespace{}, every invariant holds{}\n", spaces ? spaces->size() : 0,
@@ -55,8 +57,9 @@ void run_check(const CheckOptions& o) {
                  o.deep ? "; every payload byte and every entry's signature verified" : "");
     }
     if (leftover_count > 0) {
-      fmt::print("{} leftover{} of interrupted writes (the next write or drop import removes them):\n", leftover_count,
-                 leftover_count == 1 ? "" : "s");
+      fmt::print(
+          "{} leftover{} of interrupted writes (the next write or drop import removes them):\n",
+          leftover_count, leftover_count == 1 ? "" : "s");
       for (const auto& d : left->staging_dirs) fmt::print("  {}\n", d);
       for (const auto& f : left->payload_files) fmt::print("  {}\n", f);
     }
@@ -77,7 +80,8 @@ void register_init_commands(CLI::App& app) {
   auto check = std::make_shared<CheckOptions>();
   CLI::App* c = store->add_subcommand("check", "Verify every invariant of the store (exit 1 on a problem)");
   add_node_flags(c, check->flags);
-  c->add_flag("--deep", check->deep, "Also re-verify every payload byte and every entry's signature (reads everything)");
+  c->add_flag("--deep", check->deep,
+              "Also re-verify every payload byte and every entry's signature (reads everything)");
   c->callback([check] { run_check(*check); });
 }
 

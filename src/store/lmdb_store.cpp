@@ -4,16 +4,15 @@
 
 #include <cerrno>
 #include <cstring>
-
 #include <filesystem>
 
 #include "base/hex.hpp"
 #include "base/std_fds.hpp"
 #include "crypto/random.hpp"
 #include "store/ingest_plan.hpp"
+#include "store/lmdb_format.hpp"
 #include "store/payload_files.hpp"
 #include "store/payload_prefix.hpp"
-#include "store/lmdb_format.hpp"
 
 namespace osier::store {
 
@@ -127,17 +126,20 @@ Status open_databases(Txn& txn, bool write, LmdbStore::Dbs& dbs, std::uint64_t& 
                            std::pair{"payloads", &dbs.payloads}, std::pair{"refs", &dbs.refs},
                            std::pair{"events", &dbs.events}}) {
     const int rc = mdb_dbi_open(txn.get(), name, write ? MDB_CREATE : 0, dbi);
-    if (rc == MDB_NOTFOUND) return error(ErrorCode::kNotFound, std::string("store lacks its database ") + name);
+    if (rc == MDB_NOTFOUND)
+      return error(ErrorCode::kNotFound, std::string("store lacks its database ") + name);
     OSIER_RETURN_IF_ERROR(lmdb::status_of(rc, std::string("open database ") + name));
   }
   if (write) {
     OSIER_RETURN_IF_ERROR(check_version(txn, dbs.meta, dbs.entries));
   } else {
     OSIER_ASSIGN_OR_RETURN(auto have, txn.get(dbs.meta, as_bytes(kVersionKey)));
-    if (!have || have->size() != 4) return error(ErrorCode::kCorrupt, "store has no valid format version record");
+    if (!have || have->size() != 4)
+      return error(ErrorCode::kCorrupt, "store has no valid format version record");
     const std::uint64_t version = get_be(*have);
     if (version != 1 && version != LmdbStore::kFormatVersion) {
-      return error(ErrorCode::kCorrupt, "store format version " + std::to_string(version) + " is not supported");
+      return error(ErrorCode::kCorrupt,
+                   "store format version " + std::to_string(version) + " is not supported");
     }
   }
   OSIER_ASSIGN_OR_RETURN(auto v, txn.get(dbs.meta, as_bytes(kLastSeqKey)));
@@ -164,7 +166,8 @@ bool needs_setup(MDB_env* env) {
 Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::string& dir,
                                                    LmdbStoreOptions options) {
   if (!ensure_standard_fds()) {
-    return error(ErrorCode::kIo, "standard input, output or error is closed and /dev/null cannot be opened");
+    return error(ErrorCode::kIo,
+                 "standard input, output or error is closed and /dev/null cannot be opened");
   }
   const bool write = !options.read_only;
   OSIER_RETURN_IF_ERROR(make_dir(dir, write && options.create_if_missing));
@@ -177,7 +180,8 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::string& dir,
   unsigned flags = MDB_NOTLS;
   if (!options.sync_commits) flags |= MDB_NOSYNC;
   if (!write) flags |= MDB_RDONLY;
-  OSIER_RETURN_IF_ERROR(lmdb::status_of(mdb_env_open(raw, dir.c_str(), flags, 0600), "open " + dir));
+  OSIER_RETURN_IF_ERROR(
+      lmdb::status_of(mdb_env_open(raw, dir.c_str(), flags, 0600), "open " + dir));
   // Reader slots of processes that died (kill -9) would pin old pages for ever, so the data
   // file would only grow: clear them (LMDB checks each slot's pid).
   int dead_readers = 0;
@@ -208,8 +212,8 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::string& dir,
   return store;
 }
 
-LmdbStore::LmdbStore(PassKey, std::string dir, LmdbStoreOptions options, lmdb::EnvPtr env,
-                     Dbs dbs, std::optional<WriterLock> writer_lock)
+LmdbStore::LmdbStore(PassKey, std::string dir, LmdbStoreOptions options, lmdb::EnvPtr env, Dbs dbs,
+                     std::optional<WriterLock> writer_lock)
     : dir_(std::move(dir)),
       options_(std::move(options)),
       env_(std::move(env)),
@@ -339,7 +343,8 @@ Result<Txn> LmdbStore::begin_txn(bool read_only) {
 
 Status LmdbStore::publish(const Staged& staged, const PayloadKey& key) {
   const std::string file = payload_file(key);
-  if (!staged.data.empty()) OSIER_RETURN_IF_ERROR(file_publish(staged.data, file, options_.sync_commits));
+  if (!staged.data.empty())
+    OSIER_RETURN_IF_ERROR(file_publish(staged.data, file, options_.sync_commits));
   if (!staged.outboard.empty()) {
     OSIER_RETURN_IF_ERROR(file_publish(staged.outboard, file + ".obao", options_.sync_commits));
   }
@@ -421,7 +426,8 @@ void LmdbStore::apply_updates(const std::vector<AvailableUpdate>& updates) {
   }
 }
 
-Status LmdbStore::commit_payload(const PayloadKey& key, EventKind kind, const RecordChange& change) {
+Status LmdbStore::commit_payload(const PayloadKey& key, EventKind kind,
+                                 const RecordChange& change) {
   std::vector<AvailableUpdate> updates;
   auto run = [&]() -> Status {
     OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(false));
@@ -453,7 +459,8 @@ Status LmdbStore::build_outboard_file(const PayloadKey& key) {
     crypto::BabOutboardBuilder builder([&](ByteView b) { return out.write(b); });
     Bytes buf(std::size_t{1} << 16);
     for (std::uint64_t off = 0; off < length;) {
-      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), length - off));
+      const std::size_t n =
+          static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), length - off));
       OSIER_RETURN_IF_ERROR(in.read(off, MutableByteView(buf).first(n)));
       OSIER_RETURN_IF_ERROR(builder.update(ByteView(buf).first(n)));
       off += n;
@@ -492,14 +499,16 @@ Result<PayloadState> LmdbStore::write_payload(const model::NamespaceId& ns,
   const PayloadKey key = payload_key(entry);
   Status st = [&]() -> Status {
     OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, begin_write());
-    return commit_payload(key, EventKind::kPayloadAppended, [&](fmt::PayloadRecord& rec) -> Result<bool> {
-      if (rec.held == entry.payload_length) return false;  // another writer got there first
-      OSIER_RETURN_IF_ERROR(publish(staged, key));
-      if (!rec.in_file) rec.inline_bytes = staged.inline_bytes;
-      rec.held = entry.payload_length;
-      rec.frontier.clear();
-      return true;
-    });
+    return commit_payload(key, EventKind::kPayloadAppended,
+                          [&](fmt::PayloadRecord& rec) -> Result<bool> {
+                            if (rec.held == entry.payload_length)
+                              return false;  // another writer got there first
+                            OSIER_RETURN_IF_ERROR(publish(staged, key));
+                            if (!rec.in_file) rec.inline_bytes = staged.inline_bytes;
+                            rec.held = entry.payload_length;
+                            rec.frontier.clear();
+                            return true;
+                          });
   }();
   discard(staged);  // what was not published
   appenders_.erase(key);
@@ -517,23 +526,26 @@ Result<PayloadState> LmdbStore::write_payload_prefix(const model::NamespaceId& n
   const model::Entry& entry = loc.entry.entry;
   if (loc.record.held >= length) return PayloadState{entry.payload_length, loc.record.held};
   if (loc.record.in_file) OSIER_RETURN_IF_ERROR(ensure_staging());
-  OSIER_ASSIGN_OR_RETURN(Staged staged, stage_prefix(entry, loc.record.in_file, length, source, frontier));
+  OSIER_ASSIGN_OR_RETURN(Staged staged,
+                         stage_prefix(entry, loc.record.in_file, length, source, frontier));
   const PayloadKey key = payload_key(entry);
   std::uint64_t held_now = length;
   Status st = [&]() -> Status {
     OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, begin_write());
-    return commit_payload(key, EventKind::kPayloadAppended, [&](fmt::PayloadRecord& rec) -> Result<bool> {
-      if (rec.held >= length) {  // another writer got as far already
-        held_now = rec.held;
-        return false;
-      }
-      // The new file starts with the bytes any shorter prefix held: the record stays true.
-      OSIER_RETURN_IF_ERROR(publish(staged, key));
-      if (!rec.in_file) rec.inline_bytes = staged.inline_bytes;
-      rec.held = length;
-      rec.frontier.assign(frontier.begin(), frontier.end());
-      return true;
-    });
+    return commit_payload(key, EventKind::kPayloadAppended,
+                          [&](fmt::PayloadRecord& rec) -> Result<bool> {
+                            if (rec.held >= length) {  // another writer got as far already
+                              held_now = rec.held;
+                              return false;
+                            }
+                            // The new file starts with the bytes any shorter prefix held: the
+                            // record stays true.
+                            OSIER_RETURN_IF_ERROR(publish(staged, key));
+                            if (!rec.in_file) rec.inline_bytes = staged.inline_bytes;
+                            rec.held = length;
+                            rec.frontier.assign(frontier.begin(), frontier.end());
+                            return true;
+                          });
   }();
   discard(staged);
   appenders_.erase(key);
@@ -546,7 +558,8 @@ Result<LmdbStore::Staged> LmdbStore::stage_prefix(const model::Entry& entry, boo
                                                   std::span<const crypto::BabLabel> frontier) {
   Staged staged;
   if (!in_file) {
-    OSIER_RETURN_IF_ERROR(copy_prefix(entry, length, source, frontier, crypto::append_to(staged.inline_bytes)));
+    OSIER_RETURN_IF_ERROR(
+        copy_prefix(entry, length, source, frontier, crypto::append_to(staged.inline_bytes)));
     return staged;
   }
   staged.data = staging_->fresh_name("data");
@@ -579,8 +592,12 @@ Result<ImportTotals> LmdbStore::import(const ImportSource& next, Trust trust) {
           ++totals.inserted;
           totals.pruned += r.pruned;
           break;
-        case IngestOutcome::kObsolete: ++totals.obsolete; break;
-        case IngestOutcome::kRejected: ++totals.rejected; continue;
+        case IngestOutcome::kObsolete:
+          ++totals.obsolete;
+          break;
+        case IngestOutcome::kRejected:
+          ++totals.rejected;
+          continue;
       }
       if (item->payload_bytes > 0) {
         OSIER_RETURN_IF_ERROR(import_payload(txn, *item, touched, staged, totals));
@@ -714,7 +731,8 @@ Result<IngestResult> LmdbStore::ingest_with_payload(const AuthorisedEntry& ae,
     OSIER_ASSIGN_OR_RETURN(auto have, txn.get(dbs_.payloads, key));
     if (have) {
       OSIER_ASSIGN_OR_RETURN(rec, fmt::decode_payload_record(*have));
-      if (rec.in_file != in_file) return error(ErrorCode::kCorrupt, "payload record misplaces its bytes");
+      if (rec.in_file != in_file)
+        return error(ErrorCode::kCorrupt, "payload record misplaces its bytes");
     } else {
       rec.in_file = in_file;
     }
@@ -786,7 +804,8 @@ Result<PayloadState> LmdbStore::append_payload(const model::NamespaceId& ns,
   if (it != appenders_.end() && it->second.held() != rec.held) {
     // Another writer changed the payload since this stream began: it cannot continue.
     appenders_.erase(it);
-    return error(ErrorCode::kVerification, "the payload changed under this stream (another writer); start again");
+    return error(ErrorCode::kVerification,
+                 "the payload changed under this stream (another writer); start again");
   }
   if (it == appenders_.end()) {
     OSIER_ASSIGN_OR_RETURN(PayloadAppender a,
@@ -812,14 +831,17 @@ Result<PayloadState> LmdbStore::append_payload(const model::NamespaceId& ns,
       if (f) frontier = std::move(*f);
     }
     if (!st || now_held == entry.payload_length) appenders_.erase(key);
-    if (now_held == entry.payload_length && rec.in_file) OSIER_RETURN_IF_ERROR(build_outboard_file(key));
-    OSIER_RETURN_IF_ERROR(commit_payload(key, EventKind::kPayloadAppended, [&](fmt::PayloadRecord& r) -> Result<bool> {
-      if (r.held != start) return error(ErrorCode::kInternal, "payload changed under the writer lock");
-      if (!r.in_file) append(r.inline_bytes, verified);
-      r.held = now_held;
-      r.frontier = std::move(frontier);
-      return true;
-    }));
+    if (now_held == entry.payload_length && rec.in_file)
+      OSIER_RETURN_IF_ERROR(build_outboard_file(key));
+    OSIER_RETURN_IF_ERROR(commit_payload(
+        key, EventKind::kPayloadAppended, [&](fmt::PayloadRecord& r) -> Result<bool> {
+          if (r.held != start)
+            return error(ErrorCode::kInternal, "payload changed under the writer lock");
+          if (!r.in_file) append(r.inline_bytes, verified);
+          r.held = now_held;
+          r.frontier = std::move(frontier);
+          return true;
+        }));
     rec.held = now_held;
   }
   if (!st) {
@@ -873,19 +895,23 @@ Status LmdbStore::read_verified(const Located& loc, std::uint64_t offset, std::u
   opts.light = true;
   opts.k = 4;  // 16 KiB groups: few labels to send and check
   opts.slice = crypto::BabSlice{first, last - first};
-  OSIER_ASSIGN_OR_RETURN(crypto::BabVerifier verifier,
-                         crypto::BabVerifier::create(entry.payload_digest, opts, entry.payload_length));
+  OSIER_ASSIGN_OR_RETURN(
+      crypto::BabVerifier verifier,
+      crypto::BabVerifier::create(entry.payload_digest, opts, entry.payload_length));
   std::uint64_t pos = first * kPayloadChunk;  // of the next released byte
   Status out;
   const auto release = [&](ByteView b) {
     const std::uint64_t from = std::max(pos, offset);
     const std::uint64_t to = std::min(pos + b.size(), end);
-    if (out && from < to) out = sink(b.subspan(static_cast<std::size_t>(from - pos), static_cast<std::size_t>(to - from)));
+    if (out && from < to)
+      out = sink(
+          b.subspan(static_cast<std::size_t>(from - pos), static_cast<std::size_t>(to - from)));
     pos += b.size();
   };
   const auto bitrot = [&](const Status& st) {
-    return error(ErrorCode::kCorrupt, "stored payload bytes fail verification against the entry's digest (" +
-                                          st.message() + "); `osier store check --deep` checks every payload");
+    return error(ErrorCode::kCorrupt,
+                 "stored payload bytes fail verification against the entry's digest (" +
+                     st.message() + "); `osier store check --deep` checks every payload");
   };
   Status produced = serve_located(loc, opts, [&](ByteView piece) -> Status {
     if (Status st = verifier.feed(piece, release); !st) return bitrot(st);
@@ -1069,16 +1095,17 @@ Status LmdbStore::forget_payload(const model::NamespaceId& ns, const model::Subs
   OSIER_ASSIGN_OR_RETURN(Located loc, locate_stored(ns, subspace, path));
   const PayloadKey key = payload_key(loc.entry.entry);
   appenders_.erase(key);
-  return commit_payload(key, EventKind::kPayloadForgotten, [&](fmt::PayloadRecord& rec) -> Result<bool> {
-    if (rec.in_file && rec.held > 0) {
-      pending_removals_.push_back(payload_file(key));
-      pending_removals_.push_back(payload_file(key) + ".obao");
-    }
-    rec.held = 0;
-    rec.inline_bytes.clear();
-    rec.frontier.clear();
-    return true;
-  });
+  return commit_payload(key, EventKind::kPayloadForgotten,
+                        [&](fmt::PayloadRecord& rec) -> Result<bool> {
+                          if (rec.in_file && rec.held > 0) {
+                            pending_removals_.push_back(payload_file(key));
+                            pending_removals_.push_back(payload_file(key) + ".obao");
+                          }
+                          rec.held = 0;
+                          rec.inline_bytes.clear();
+                          rec.frontier.clear();
+                          return true;
+                        });
 }
 
 std::size_t LmdbStore::loaded_namespaces() {
@@ -1241,11 +1268,13 @@ Status LmdbStore::check() { return check(false); }
 Status LmdbStore::check_tokens(const Txn& txn, const model::NamespaceId& ns) {
   OSIER_ASSIGN_OR_RETURN(Cursor cur, Cursor::open(txn, dbs_.entries));
   OSIER_ASSIGN_OR_RETURN(bool ok, cur.seek(ns));
-  while (ok && cur.key().size() >= ns.size() && std::equal(ns.begin(), ns.end(), cur.key().begin())) {
+  while (ok && cur.key().size() >= ns.size() &&
+         std::equal(ns.begin(), ns.end(), cur.key().begin())) {
     OSIER_ASSIGN_OR_RETURN(AuthorisedEntry ae, fmt::decode_entry_value(cur.value()));
     if (Status st = options_.authoriser->verify(ae.entry, ae.token); !st) {
       return error(ErrorCode::kCorrupt, "entry " + ae.entry.path.to_string() + " in namespace " +
-                                            to_hex(ns).substr(0, 16) + "… fails verification: " + st.message());
+                                            to_hex(ns).substr(0, 16) +
+                                            "… fails verification: " + st.message());
     }
     OSIER_ASSIGN_OR_RETURN(ok, cur.next());
   }
@@ -1317,7 +1346,8 @@ Status LmdbStore::check(bool deep) {
       }
       if (!st) return error(ErrorCode::kCorrupt, "a partial payload's frontier: " + st.message());
     }
-    if (deep && rec.held > 0 && (rec.held == get_be(ByteView(k).subspan(32, 8)) || !rec.frontier.empty())) {
+    if (deep && rec.held > 0 &&
+        (rec.held == get_be(ByteView(k).subspan(32, 8)) || !rec.frontier.empty())) {
       // Every held byte, and every label of a complete payload's outboard (a baseline stream
       // sends them all), against the digest.
       Located loc;
@@ -1330,10 +1360,12 @@ Status LmdbStore::check(bool deep) {
                              crypto::BabVerifier::create(loc.entry.entry.payload_digest, whole,
                                                          loc.entry.entry.payload_length));
       const auto ignore = [](ByteView) {};
-      Status st = serve_located(loc, whole, [&](ByteView piece) { return verifier.feed(piece, ignore); });
+      Status st =
+          serve_located(loc, whole, [&](ByteView piece) { return verifier.feed(piece, ignore); });
       if (st) st = verifier.finish(ignore);
       if (!st) {
-        return error(ErrorCode::kCorrupt, "payload " + to_hex(k).substr(0, 16) + "… fails verification: " + st.message());
+        return error(ErrorCode::kCorrupt, "payload " + to_hex(k).substr(0, 16) +
+                                              "… fails verification: " + st.message());
       }
     }
     auto it = refs.find(k);

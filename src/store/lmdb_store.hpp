@@ -223,10 +223,12 @@ class LmdbStore final : public Store {
   // Reads a local write of a whole payload from `source` and verifies it. A file payload
   // (`in_file`) streams to staging files (bytes, outboard) that publish() later puts in place;
   // an inline one is kept in memory. On failure nothing is left behind.
-  Result<Staged> stage_payload(const model::Entry& entry, bool in_file, const PayloadSource& source);
+  Result<Staged> stage_payload(const model::Entry& entry, bool in_file,
+                               const PayloadSource& source);
   // The same for a verified prefix with its frontier (store/payload_prefix.hpp).
   Result<Staged> stage_prefix(const model::Entry& entry, bool in_file, std::uint64_t length,
-                              const PayloadSource& source, std::span<const crypto::BabLabel> frontier);
+                              const PayloadSource& source,
+                              std::span<const crypto::BabLabel> frontier);
   // import(): stores an item's payload bytes in the open transaction, noting published files.
   Status import_payload(lmdb::Txn& txn, const ImportItem& item,
                         std::vector<model::NamespaceId>& touched,
