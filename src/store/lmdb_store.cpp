@@ -756,6 +756,10 @@ Result<IngestResult> LmdbStore::ingest_with_payload(const AuthorisedEntry& ae,
     rec.frontier.clear();
     ++rec.refcount;
     OSIER_RETURN_IF_ERROR(txn.put(dbs_.payloads, key, fmt::encode_payload_record(rec)));
+    // The namespace's index may be loaded from this transaction, which already holds the new
+    // payload record: if the entry turns out obsolete and the transaction aborts, that index
+    // must go too (abandon drops what `touched` names).
+    touched.push_back(e.namespace_id);
     OSIER_ASSIGN_OR_RETURN(IngestResult r, ingest_in(txn, ae, Trust::kAlreadyVerified, touched));
     if (r.outcome != IngestOutcome::kInserted) return r;  // not committed
     OSIER_RETURN_IF_ERROR(change_refcount(txn, e, -1));

@@ -49,6 +49,17 @@ Status file_publish(const std::string& from, const std::string& to, bool sync) {
     if (rc != 0) return io_error("cannot sync", from);
   }
   if (::rename(from.c_str(), to.c_str()) != 0) return io_error("cannot rename", from);
+  if (sync) {
+    // The new name must be durable before a commit that records it (a power loss must not
+    // leave a record claiming bytes under a name the directory lost).
+    const std::size_t slash = to.rfind('/');
+    const std::string dir = slash == std::string::npos ? std::string(".") : to.substr(0, slash);
+    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return io_error("cannot open", dir);
+    const int rc = ::fsync(dfd);
+    ::close(dfd);
+    if (rc != 0) return io_error("cannot sync", dir);
+  }
   return Status::ok();
 }
 

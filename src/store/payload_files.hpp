@@ -15,7 +15,8 @@ namespace osier::store {
 Status file_write_at(const std::string& path, std::uint64_t offset, ByteView data, bool sync);
 // Removes the file; a missing file is fine.
 void file_remove(const std::string& path);
-// Renames `from` to `to`, replacing it; fsyncs the file first when `sync`.
+// Renames `from` to `to`, replacing it; with `sync`, fsyncs the file first and the directory
+// after, so the new name survives a power loss.
 Status file_publish(const std::string& from, const std::string& to, bool sync);
 
 // Reads a file through pread (random access for Bab producers).

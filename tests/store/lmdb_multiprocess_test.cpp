@@ -310,5 +310,61 @@ TEST(LmdbMultiProcess, AStaleIndexIsNeverUsed) {
   EXPECT_EQ(s->get(want.namespace_id, want.subspace_id, want.path).value()->authorised.entry, want);
 }
 
+// A write that turns out obsolete inside its transaction (another process stored the same
+// entry, without its payload, while this one read the bytes) aborts; the index it loaded from
+// that transaction saw the payload as held and must not outlive it.
+TEST(LmdbMultiProcess, AnAbortedWriteLeavesNoIndexBehind) {
+  TempDir dir;
+  const std::string path = dir.sub("store");
+  { ASSERT_TRUE(LmdbStore::open(path, opts())); }
+  int go[2], done[2];
+  ASSERT_EQ(::pipe(go), 0);
+  ASSERT_EQ(::pipe(done), 0);
+  const Bytes payload = payload_no(4, 0);
+  const AuthorisedEntry ae = entry_at("same", payload, 10);
+  auto writer = [&](int ack) {
+    auto s = LmdbStore::open(path, opts());
+    if (!s) return 2;
+    bool first = true;
+    auto inner = pieces(payload, 7000);
+    const PayloadSource source = [&]() -> Result<ByteView> {
+      if (first) {  // the other process stores the entry now, before this one commits
+        first = false;
+        char x = 0;
+        if (::write(go[1], &x, 1) != 1 || ::read(done[0], &x, 1) != 1) return error(ErrorCode::kIo, "pipe");
+      }
+      return inner();
+    };
+    auto r = (*s)->ingest_with_payload(ae, source);
+    if (!r || r->outcome != IngestOutcome::kObsolete) return 3;
+    // What the index says must be what is on disk: the entry, with no payload byte held.
+    std::uint64_t available = UINT64_MAX;
+    if (!(*s)->query(testing::test_namespace(), model::D3Range::full(), {}, [&](const LengthyAuthorisedEntry& e) {
+          available = e.available;
+          return true;
+        })) {
+      return 4;
+    }
+    if (available != 0) return 5;
+    if (!(*s)->check()) return 6;
+    testing::acknowledge(ack, 1);
+    return 0;
+  };
+  auto other = [&](int) {
+    char x = 0;
+    if (::read(go[0], &x, 1) != 1) return 4;
+    {
+      auto s = LmdbStore::open(path, opts());
+      if (!s) return 2;
+      auto r = (*s)->ingest(ae);  // the same entry, its payload not held
+      if (!r || r->outcome != IngestOutcome::kInserted) return 3;
+    }
+    return ::write(done[1], &x, 1) == 1 ? 0 : 4;
+  };
+  const auto acked = run_children({writer, other});
+  EXPECT_EQ(acked[0].size(), 1u);
+  for (int fd : {go[0], go[1], done[0], done[1]}) ::close(fd);
+}
+
 }  // namespace
 }  // namespace osier::store
