@@ -400,117 +400,14 @@ void EntryIndex::visit_newest_first(const D3Range& range, const Visitor& fn) con
   }
 }
 
-namespace {
-
-// Shares k parts among pieces holding `counts` items (each piece at least one part), in
-// proportion to the counts, by largest remainders, and never more parts than items.
-// REQUIRES: counts.size() <= k <= the sum of counts; every count >= 1.
-std::vector<std::size_t> share_parts(const std::vector<std::uint64_t>& counts, std::size_t k) {
-  std::uint64_t total = 0;
-  for (auto c : counts) total += c;
-  std::vector<std::size_t> out(counts.size(), 1);
-  std::size_t left = k - counts.size();
-  const long double spare = static_cast<long double>(left);
-  std::vector<std::pair<long double, std::size_t>> rem;
-  for (std::size_t i = 0; i < counts.size(); ++i) {
-    const long double want = spare * static_cast<long double>(counts[i]) / static_cast<long double>(total);
-    const auto whole = static_cast<std::size_t>(want);
-    out[i] += whole;
-    left -= whole;
-    rem.emplace_back(want - static_cast<long double>(whole), i);
-  }
-  std::sort(rem.begin(), rem.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-  for (std::size_t i = 0; i < left && i < rem.size(); ++i) ++out[rem[i].second];
-  // A piece cannot use more parts than it has items; move the excess to pieces that can.
-  std::size_t excess = 0;
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    if (out[i] > counts[i]) {
-      excess += out[i] - static_cast<std::size_t>(counts[i]);
-      out[i] = static_cast<std::size_t>(counts[i]);
-    }
-  }
-  for (std::size_t i = 0; excess > 0 && i < out.size(); ++i) {
-    const std::size_t room = static_cast<std::size_t>(counts[i]) - out[i];
-    const std::size_t add = std::min(room, excess);
-    out[i] += add;
-    excess -= add;
-  }
-  return out;
-}
-
-void split_rec(const EntryIndex::Node* root, const D3Range& r, std::uint64_t c, std::size_t k,
-               std::vector<D3Range>& out) {
-  if (k <= 1 || c <= 1) {
-    out.push_back(r);
-    return;
-  }
-  if (c < k) k = static_cast<std::size_t>(c);
-  const std::uint64_t k1 = k / 2;
-  std::uint64_t idx = c / k * k1 + (c % k) * k1 / k;
-  idx = std::clamp<std::uint64_t>(idx, 1, c - 1);
-  const auto* x = select_rec(root, RangeView(r), idx);
-  const auto* y = select_rec(root, RangeView(r), idx - 1);
-
-  // Cut points along the subspace dimension (each leaving items on both sides), else one cut
-  // along the path dimension (all items share one subspace then).
-  std::vector<SubspaceId> cuts;
-  if (x->s() != y->s()) {
-    cuts.push_back(x->s());
-  } else {
-    D3Range below = r;
-    below.subspaces.end = x->s();
-    const std::uint64_t cl = count_in(root, RangeView(below));
-    const auto succ = model::subspace_successor(x->s());
-    std::uint64_t through = c;
-    if (succ) {
-      D3Range upto = r;
-      upto.subspaces.end = *succ;
-      through = count_in(root, RangeView(upto));
-    }
-    if (cl > 0) cuts.push_back(x->s());
-    if (through < c) cuts.push_back(*succ);
-    if (cuts.size() == 2 && k == 2) {
-      // Keep the cut that comes closer to the wanted split point.
-      const std::uint64_t d1 = idx > cl ? idx - cl : cl - idx;
-      const std::uint64_t d2 = idx > through ? idx - through : through - idx;
-      cuts.erase(cuts.begin() + (d1 <= d2 ? 1 : 0));
-    }
-  }
-  std::vector<D3Range> pieces;
-  if (cuts.empty()) {
-    D3Range a = r;
-    D3Range b = r;
-    a.paths.end = x->p();
-    b.paths.start = x->p();
-    pieces = {a, b};
-  } else {
-    D3Range rest = r;
-    for (const auto& cut : cuts) {
-      D3Range a = rest;
-      a.subspaces.end = cut;
-      rest.subspaces.start = cut;
-      pieces.push_back(a);
-    }
-    pieces.push_back(rest);
-  }
-  std::vector<std::uint64_t> counts;
-  std::uint64_t assigned = 0;
-  for (std::size_t i = 0; i + 1 < pieces.size(); ++i) {
-    counts.push_back(count_in(root, RangeView(pieces[i])));
-    assigned += counts.back();
-  }
-  counts.push_back(c - assigned);
-  const auto parts = share_parts(counts, k);
-  for (std::size_t i = 0; i < pieces.size(); ++i) split_rec(root, pieces[i], counts[i], parts[i], out);
-}
-
-}  // namespace
-
 std::vector<D3Range> EntryIndex::split(const D3Range& range, std::size_t k) const {
-  std::vector<D3Range> out;
-  const std::uint64_t c = count_in(root_.get(), RangeView(range));
-  split_rec(root_.get(), range, c, std::max<std::size_t>(k, 1), out);
-  return out;
+  auto parts = split_range(EntryIndexView(*this), range, k);
+  return parts ? std::move(*parts) : std::vector<D3Range>{range};  // an in-memory view never fails
+}
+
+std::optional<IndexItem> EntryIndex::select(const D3Range& range, std::uint64_t i) const {
+  const Node* n = select_rec(root_.get(), RangeView(range), i);
+  return n ? std::optional(n->item) : std::nullopt;
 }
 
 Status EntryIndex::check() const { return check_rec(root_.get(), nullptr, nullptr, 0, false); }

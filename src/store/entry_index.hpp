@@ -23,16 +23,10 @@
 #include "model/entry.hpp"
 #include "model/range.hpp"
 #include "store/fingerprint.hpp"
+#include "store/index_view.hpp"
 #include "store/types.hpp"
 
 namespace osier::store {
-
-struct IndexItem {
-  model::Entry entry;
-  std::uint64_t available = 0;  // leading payload bytes held
-  Fp256 hash;                   // hash_lengthy_authorised_entry of (entry, token, available)
-  Bytes token;                  // kept only by stores that hold tokens in memory
-};
 
 class EntryIndex {
  public:
@@ -62,6 +56,8 @@ class EntryIndex {
   // At most k disjoint 3d ranges whose union is `range`, holding roughly equal numbers of
   // items; fewer than k when the range holds fewer than k items (at least one range).
   std::vector<model::D3Range> split(const model::D3Range& range, std::size_t k) const;
+  // The i-th (0-based) item of the range in key order, or nullopt.
+  std::optional<IndexItem> select(const model::D3Range& range, std::uint64_t i) const;
 
   // Verifies the tree order, the heap order of priorities, and every node's aggregates against
   // a recomputation from its children.
@@ -72,6 +68,36 @@ class EntryIndex {
  private:
   std::unique_ptr<Node> root_;
   std::uint64_t prio_state_;
+};
+
+// An EntryIndex seen through the IndexView interface (its calls never fail).
+class EntryIndexView final : public IndexView {
+ public:
+  explicit EntryIndexView(const EntryIndex& index) : index_(index) {}
+
+  Result<std::optional<IndexItem>> find(const model::SubspaceId& subspace,
+                                        const model::Path& path) const override {
+    const IndexItem* item = index_.find(subspace, path);
+    return item ? std::optional(*item) : std::nullopt;
+  }
+  Status visit(const model::D3Range& range, const Visitor& fn) const override {
+    index_.visit(range, fn);
+    return Status::ok();
+  }
+  Status visit_newest_first(const model::D3Range& range, const Visitor& fn) const override {
+    index_.visit_newest_first(range, fn);
+    return Status::ok();
+  }
+  Result<RangeSummary> summarise(const model::D3Range& range) const override {
+    return index_.summarise(range);
+  }
+  Result<std::optional<IndexItem>> select(const model::D3Range& range,
+                                          std::uint64_t i) const override {
+    return index_.select(range, i);
+  }
+
+ private:
+  const EntryIndex& index_;
 };
 
 }  // namespace osier::store

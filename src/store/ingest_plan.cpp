@@ -4,12 +4,12 @@
 
 namespace osier::store {
 
-IngestPlan plan_ingest(const EntryIndex& index, const model::Entry& entry) {
+Result<IngestPlan> plan_ingest(const IndexView& index, const model::Entry& entry) {
   IngestPlan plan;
   // The store holds at most one entry per (subspace, path), so the entries that could prune this
   // one are found by looking up each prefix of its path.
   for (std::size_t n = 0; n <= entry.path.component_count(); ++n) {
-    const IndexItem* have = index.find(entry.subspace_id, entry.path.prefix(n));
+    OSIER_ASSIGN_OR_RETURN(auto have, index.find(entry.subspace_id, entry.path.prefix(n)));
     if (have && (have->entry == entry || model::newer_than(have->entry, entry))) {
       plan.obsolete = true;
       return plan;
@@ -21,36 +21,37 @@ IngestPlan plan_ingest(const EntryIndex& index, const model::Entry& entry) {
       // Only entries no newer than this one can be pruned by it.
       model::TimeRange{0, entry.timestamp == UINT64_MAX ? std::nullopt
                                                         : std::optional(entry.timestamp + 1)}};
-  index.visit(below, [&](const IndexItem& item) {
+  OSIER_RETURN_IF_ERROR(index.visit(below, [&](const IndexItem& item) {
     if (model::newer_than(entry, item.entry)) plan.pruned.push_back(item.entry.path);
     return true;
-  });
+  }));
   return plan;
 }
 
-}  // namespace osier::store
-
-namespace osier::store {
-
-Status check_no_pruning(const EntryIndex& index) {
+Status check_no_pruning(const IndexView& index) {
   Status st;
-  index.visit(model::D3Range::full(), [&](const IndexItem& item) {
+  Status walked = index.visit(model::D3Range::full(), [&](const IndexItem& item) {
     const model::Entry& e = item.entry;
     for (std::size_t n = 0; n < e.path.component_count(); ++n) {
-      const IndexItem* above = index.find(e.subspace_id, e.path.prefix(n));
-      if (above && model::prunes(above->entry, e)) {
+      auto above = index.find(e.subspace_id, e.path.prefix(n));
+      if (!above) {
+        st = above.status();
+        return false;
+      }
+      if (*above && model::prunes((*above)->entry, e)) {
         st = error(ErrorCode::kCorrupt, "store holds an entry at " + e.path.to_string() +
                                             " pruned by the entry at " +
-                                            above->entry.path.to_string());
+                                            (*above)->entry.path.to_string());
         return false;
       }
     }
     return true;
   });
+  OSIER_RETURN_IF_ERROR(walked);
   return st;
 }
 
-Status query_index(const EntryIndex& index, const model::D3Range& range,
+Status query_index(const IndexView& index, const model::D3Range& range,
                    const QueryOptions& options, const ItemConverter& convert,
                    const EntryCallback& fn) {
   if (options.limit == 0) return Status::ok();
@@ -65,11 +66,9 @@ Status query_index(const EntryIndex& index, const model::D3Range& range,
     if (!fn(*lae)) return false;
     return ++emitted < options.limit;
   };
-  if (options.order == QueryOrder::kNewestFirst) {
-    index.visit_newest_first(range, visitor);
-  } else {
-    index.visit(range, visitor);
-  }
+  OSIER_RETURN_IF_ERROR(options.order == QueryOrder::kNewestFirst
+                            ? index.visit_newest_first(range, visitor)
+                            : index.visit(range, visitor));
   return st;
 }
 

@@ -1,11 +1,13 @@
-// The store-independent part of ingesting: deciding, against a namespace's index, whether an
-// entry is obsolete and which stored entries it prunes.
+// The store-independent part of ingesting and querying, written against IndexView: deciding
+// whether an entry is obsolete and which stored entries it prunes, checking the store
+// invariant, and streaming query results.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "model/entry.hpp"
-#include "store/entry_index.hpp"
+#include "store/index_view.hpp"
 
 namespace osier::store {
 
@@ -17,19 +19,15 @@ struct IngestPlan {
 // spec: data_model#prefix_pruning, data_model#store_join — `entry` is obsolete when a stored
 // entry equals it or prunes it (same subspace, path a prefix of the entry's, newer); otherwise
 // it prunes every stored entry of its subspace whose path it prefixes and that it is newer than.
-IngestPlan plan_ingest(const EntryIndex& index, const model::Entry& entry);
-
-}  // namespace osier::store
-
-namespace osier::store {
+Result<IngestPlan> plan_ingest(const IndexView& index, const model::Entry& entry);
 
 // Fails with kCorrupt when a stored entry prunes another (the store invariant is broken).
-Status check_no_pruning(const EntryIndex& index);
+Status check_no_pruning(const IndexView& index);
 
 // Streams the items of `range` in the order and limit of `options` to `fn`, converting each with
 // `convert` (which may fetch what the index does not hold); stops at the first conversion error.
 using ItemConverter = std::function<Result<LengthyAuthorisedEntry>(const IndexItem&)>;
-Status query_index(const EntryIndex& index, const model::D3Range& range,
+Status query_index(const IndexView& index, const model::D3Range& range,
                    const QueryOptions& options, const ItemConverter& convert,
                    const EntryCallback& fn);
 

@@ -11,6 +11,7 @@
 #include "crypto/random.hpp"
 #include "store/ingest_plan.hpp"
 #include "store/lmdb_format.hpp"
+#include "store/lmdb_tree.hpp"
 #include "store/payload_files.hpp"
 #include "store/payload_prefix.hpp"
 
@@ -24,6 +25,7 @@ namespace {
 
 constexpr std::string_view kVersionKey = "format_version";
 constexpr std::string_view kLastSeqKey = "last_seq";
+constexpr std::string_view kTreeSaltKey = "tree_salt";
 
 ByteArray<8> seq_key(std::uint64_t seq) {
   ByteArray<8> k{};
@@ -44,34 +46,6 @@ Status make_dir(const std::string& dir, bool create) {
   return Status::ok();
 }
 
-Status check_version(Txn& txn, MDB_dbi meta, MDB_dbi entries) {
-  OSIER_ASSIGN_OR_RETURN(auto have, txn.get(meta, as_bytes(kVersionKey)));
-  if (!have) {
-    // A new store; an old one without a version record would have entries.
-    MDB_stat st{};
-    OSIER_RETURN_IF_ERROR(lmdb::status_of(mdb_stat(txn.get(), entries, &st), "stat"));
-    if (st.ms_entries != 0) return error(ErrorCode::kCorrupt, "store has no format version record");
-    Bytes v;
-    put_be(v, LmdbStore::kFormatVersion, 4);
-    return txn.put(meta, as_bytes(kVersionKey), v);
-  }
-  if (have->size() != 4) return error(ErrorCode::kCorrupt, "malformed format version record");
-  const std::uint64_t version = get_be(*have);
-  if (version == 1) {
-    // Version 2 only adds a flag to payload records (docs/formats.md): every version 1 store
-    // is a version 2 store.
-    Bytes v;
-    put_be(v, LmdbStore::kFormatVersion, 4);
-    return txn.put(meta, as_bytes(kVersionKey), v);
-  }
-  if (version != LmdbStore::kFormatVersion) {
-    return error(ErrorCode::kCorrupt, "store format version " + std::to_string(version) +
-                                          " is not supported (this build reads version " +
-                                          std::to_string(LmdbStore::kFormatVersion) + ")");
-  }
-  return Status::ok();
-}
-
 Result<std::uint64_t> payload_held(const Txn& txn, MDB_dbi payloads, const model::Entry& e) {
   OSIER_ASSIGN_OR_RETURN(auto rec, txn.get(payloads, payload_key(e)));
   if (!rec) return std::uint64_t{0};
@@ -88,7 +62,8 @@ ByteArray<fmt::kPayloadKeySize + fmt::kEntryKeySize> ref_key(const model::Entry&
   return k;
 }
 
-// Scans the entries of one namespace from disk into a fresh index.
+// Scans the entries of one namespace from disk into a fresh in-memory index (for check(), which
+// compares it with the stored tree, and for building the tree when upgrading).
 Result<EntryIndex> load_index(const Txn& txn, const LmdbStore::Dbs& dbs,
                               const model::NamespaceId& ns) {
   EntryIndex index;
@@ -119,29 +94,104 @@ Result<EntryIndex> load_index(const Txn& txn, const LmdbStore::Dbs& dbs,
 
 namespace {
 
+Bytes version_value() {
+  Bytes v;
+  put_be(v, LmdbStore::kFormatVersion, 4);
+  return v;
+}
+
+// Builds the tree of every namespace from the entry records (upgrading from format 1 or 2,
+// which kept no tree on disk), in the open write transaction.
+Status build_trees(Txn& txn, const LmdbStore::Dbs& dbs, const TreeSalt& salt) {
+  std::vector<model::NamespaceId> nss;
+  {
+    OSIER_ASSIGN_OR_RETURN(Cursor cur, Cursor::open(txn, dbs.entries));
+    OSIER_ASSIGN_OR_RETURN(bool ok, cur.first());
+    while (ok) {
+      if (cur.key().size() != fmt::kEntryKeySize) return error(ErrorCode::kCorrupt, "malformed entry key");
+      model::NamespaceId ns{};
+      std::copy_n(cur.key().begin(), 32, ns.begin());
+      nss.push_back(ns);
+      auto next = model::subspace_successor(ns);
+      if (!next) break;
+      OSIER_ASSIGN_OR_RETURN(ok, cur.seek(*next));
+    }
+  }
+  for (const model::NamespaceId& ns : nss) {
+    // The entries are read into memory first, a namespace at a time: the tree's writes would
+    // invalidate a cursor's view of the same transaction's pages.
+    OSIER_ASSIGN_OR_RETURN(EntryIndex index, load_index(txn, dbs, ns));
+    LmdbTree tree(txn.get(), dbs.tree, ns, salt);
+    Status st;
+    index.visit(model::D3Range::full(), [&](const IndexItem& item) {
+      st = tree.insert(item);
+      return st.is_ok();
+    });
+    OSIER_RETURN_IF_ERROR(st);
+  }
+  return Status::ok();
+}
+
+// Checks the format version record; writable, creates a new store's records or upgrades an
+// older format (docs/formats.md) in this transaction.
+Status check_version(Txn& txn, const LmdbStore::Dbs& dbs, bool write) {
+  OSIER_ASSIGN_OR_RETURN(auto have, txn.get(dbs.meta, as_bytes(kVersionKey)));
+  if (!have) {
+    // A new store; an old one without a version record would have entries.
+    MDB_stat st{};
+    OSIER_RETURN_IF_ERROR(lmdb::status_of(mdb_stat(txn.get(), dbs.entries, &st), "stat"));
+    if (st.ms_entries != 0) return error(ErrorCode::kCorrupt, "store has no format version record");
+    if (!write) return error(ErrorCode::kCorrupt, "store has no valid format version record");
+    const TreeSalt salt = crypto::random_array<16>();
+    OSIER_RETURN_IF_ERROR(txn.put(dbs.meta, as_bytes(kTreeSaltKey), salt));
+    return txn.put(dbs.meta, as_bytes(kVersionKey), version_value());
+  }
+  if (have->size() != 4) return error(ErrorCode::kCorrupt, "malformed format version record");
+  const std::uint64_t version = get_be(*have);
+  if (version == 1 || version == 2) {
+    if (!write) {
+      return error(ErrorCode::kInvalidArgument,
+                   "store format version " + std::to_string(version) +
+                       " must be upgraded to version " + std::to_string(LmdbStore::kFormatVersion) +
+                       ", which a read-only open cannot do: open it once for writing");
+    }
+    // Version 2 added a flag to payload records (every version 1 store is a version 2 store);
+    // version 3 adds the tree.
+    // (An older build never made a tree; what a newer build's downgraded store may hold goes.)
+    OSIER_RETURN_IF_ERROR(lmdb::status_of(mdb_drop(txn.get(), dbs.tree, 0), "empty the tree"));
+    const TreeSalt salt = crypto::random_array<16>();
+    OSIER_RETURN_IF_ERROR(txn.put(dbs.meta, as_bytes(kTreeSaltKey), salt));
+    OSIER_RETURN_IF_ERROR(build_trees(txn, dbs, salt));
+    return txn.put(dbs.meta, as_bytes(kVersionKey), version_value());
+  }
+  if (version != LmdbStore::kFormatVersion) {
+    return error(ErrorCode::kCorrupt, "store format version " + std::to_string(version) +
+                                          " is not supported (this build reads version " +
+                                          std::to_string(LmdbStore::kFormatVersion) + ")");
+  }
+  return Status::ok();
+}
+
 // Opens the named databases and checks (or, writable, creates and upgrades) the format version.
 // A read-only store needs everything present already.
-Status open_databases(Txn& txn, bool write, LmdbStore::Dbs& dbs, std::uint64_t& last_seq) {
+Status open_databases(Txn& txn, bool write, LmdbStore::Dbs& dbs, std::uint64_t& last_seq,
+                      TreeSalt& salt) {
   for (auto [name, dbi] : {std::pair{"meta", &dbs.meta}, std::pair{"entries", &dbs.entries},
                            std::pair{"payloads", &dbs.payloads}, std::pair{"refs", &dbs.refs},
-                           std::pair{"events", &dbs.events}}) {
+                           std::pair{"events", &dbs.events}, std::pair{"tree", &dbs.tree}}) {
     const int rc = mdb_dbi_open(txn.get(), name, write ? MDB_CREATE : 0, dbi);
+    if (rc == MDB_NOTFOUND && std::string_view(name) == "tree") {
+      // A store of an older format: check_version says what to do.
+      OSIER_RETURN_IF_ERROR(check_version(txn, dbs, false));
+    }
     if (rc == MDB_NOTFOUND)
       return error(ErrorCode::kNotFound, std::string("store lacks its database ") + name);
     OSIER_RETURN_IF_ERROR(lmdb::status_of(rc, std::string("open database ") + name));
   }
-  if (write) {
-    OSIER_RETURN_IF_ERROR(check_version(txn, dbs.meta, dbs.entries));
-  } else {
-    OSIER_ASSIGN_OR_RETURN(auto have, txn.get(dbs.meta, as_bytes(kVersionKey)));
-    if (!have || have->size() != 4)
-      return error(ErrorCode::kCorrupt, "store has no valid format version record");
-    const std::uint64_t version = get_be(*have);
-    if (version != 1 && version != LmdbStore::kFormatVersion) {
-      return error(ErrorCode::kCorrupt,
-                   "store format version " + std::to_string(version) + " is not supported");
-    }
-  }
+  OSIER_RETURN_IF_ERROR(check_version(txn, dbs, write));
+  OSIER_ASSIGN_OR_RETURN(auto s, txn.get(dbs.meta, as_bytes(kTreeSaltKey)));
+  if (!s || s->size() != salt.size()) return error(ErrorCode::kCorrupt, "store has no valid tree salt");
+  std::copy(s->begin(), s->end(), salt.begin());
   OSIER_ASSIGN_OR_RETURN(auto v, txn.get(dbs.meta, as_bytes(kLastSeqKey)));
   if (v) {
     if (v->size() != 8) return error(ErrorCode::kCorrupt, "malformed event sequence record");
@@ -156,9 +206,8 @@ bool needs_setup(MDB_env* env) {
   if (!txn) return true;
   LmdbStore::Dbs dbs;
   std::uint64_t seq = 0;
-  if (!open_databases(*txn, false, dbs, seq)) return true;
-  auto have = txn->get(dbs.meta, as_bytes(kVersionKey));
-  return !have || !*have || get_be(**have) != LmdbStore::kFormatVersion;
+  TreeSalt salt{};
+  return !open_databases(*txn, false, dbs, seq, salt);
 }
 
 }  // namespace
@@ -194,21 +243,23 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::string& dir,
   }
   Dbs dbs;
   std::uint64_t last_seq = 0;
+  TreeSalt salt{};
   if (write && needs_setup(raw)) {
     // Creating or upgrading is a write like any other: under the writer lock.
     OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, lock->acquire());
     OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(raw, false));
-    OSIER_RETURN_IF_ERROR(open_databases(txn, true, dbs, last_seq));
+    OSIER_RETURN_IF_ERROR(open_databases(txn, true, dbs, last_seq, salt));
     OSIER_RETURN_IF_ERROR(txn.commit());
   } else {
     OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(raw, true));
-    OSIER_RETURN_IF_ERROR(open_databases(txn, false, dbs, last_seq));
+    OSIER_RETURN_IF_ERROR(open_databases(txn, false, dbs, last_seq, salt));
     OSIER_RETURN_IF_ERROR(txn.commit());  // keeps the database handles
   }
   if (options.max_event_history == 0) options.max_event_history = 1;
   auto store = std::make_unique<LmdbStore>(PassKey{}, dir, std::move(options), std::move(env), dbs,
                                            std::move(lock));
   store->last_seq_ = last_seq;
+  store->salt_ = salt;
   return store;
 }
 
@@ -323,10 +374,8 @@ Status LmdbStore::sync_with_disk(const Txn& txn, bool write) {
   // commit before it (its own id is the one it will commit as).
   const std::uint64_t id = mdb_txn_id(txn.get());
   const std::uint64_t as_of = write ? id - 1 : id;
-  if (as_of == index_as_of_) return Status::ok();
-  loaded_.clear();
-  last_used_.clear();
-  index_as_of_ = as_of;
+  if (as_of == seen_txn_) return Status::ok();
+  seen_txn_ = as_of;
   OSIER_ASSIGN_OR_RETURN(auto v, txn.get(dbs_.meta, as_bytes(kLastSeqKey)));
   if (v) {
     if (v->size() != 8) return error(ErrorCode::kCorrupt, "malformed event sequence record");
@@ -388,8 +437,7 @@ Result<LmdbStore::Located> LmdbStore::locate_stored(const model::NamespaceId& ns
 }
 
 Status LmdbStore::log_payload_change(Txn& txn, const PayloadKey& key, std::uint64_t held,
-                                     EventKind kind, const model::Entry* skip,
-                                     std::vector<AvailableUpdate>& updates) {
+                                     EventKind kind, const model::Entry* skip) {
   std::vector<Bytes> entry_keys;
   {
     OSIER_ASSIGN_OR_RETURN(Cursor cur, Cursor::open(txn, dbs_.refs));
@@ -411,24 +459,21 @@ Status LmdbStore::log_payload_change(Txn& txn, const PayloadKey& key, std::uint6
     OSIER_ASSIGN_OR_RETURN(AuthorisedEntry ae, fmt::decode_entry_value(*v));
     const std::uint64_t available = std::min(held, ae.entry.payload_length);
     OSIER_RETURN_IF_ERROR(emit_in(txn, kind, ae.entry, available));
-    updates.push_back({ae.entry, hash_lengthy_authorised_entry(ae.entry, ae.token, available),
-                       available});
+    const Fp256 hash = hash_lengthy_authorised_entry(ae.entry, ae.token, available);
+    OSIER_ASSIGN_OR_RETURN(bool updated, tree(txn, ae.entry.namespace_id)
+                                             .update_available(ae.entry.subspace_id,
+                                                               ae.entry.path, available, hash));
+    if (!updated) return error(ErrorCode::kCorrupt, "a stored entry is missing from the tree");
   }
   return Status::ok();
 }
 
-void LmdbStore::apply_updates(const std::vector<AvailableUpdate>& updates) {
-  for (const auto& u : updates) {
-    auto it = loaded_.find(u.entry.namespace_id);
-    if (it != loaded_.end()) {
-      it->second.update_available(u.entry.subspace_id, u.entry.path, u.available, u.hash);
-    }
-  }
+LmdbTree LmdbStore::tree(const Txn& txn, const model::NamespaceId& ns) const {
+  return LmdbTree(txn.get(), dbs_.tree, ns, salt_);
 }
 
 Status LmdbStore::commit_payload(const PayloadKey& key, EventKind kind,
                                  const RecordChange& change) {
-  std::vector<AvailableUpdate> updates;
   auto run = [&]() -> Status {
     OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(false));
     OSIER_ASSIGN_OR_RETURN(auto have, txn.get(dbs_.payloads, key));
@@ -437,16 +482,12 @@ Status LmdbStore::commit_payload(const PayloadKey& key, EventKind kind,
     OSIER_ASSIGN_OR_RETURN(bool changed, change(record));
     if (!changed) return Status::ok();
     OSIER_RETURN_IF_ERROR(txn.put(dbs_.payloads, key, fmt::encode_payload_record(record)));
-    OSIER_RETURN_IF_ERROR(log_payload_change(txn, key, record.held, kind, nullptr, updates));
-    return finish_write(txn, {});
+    OSIER_RETURN_IF_ERROR(log_payload_change(txn, key, record.held, kind, nullptr));
+    return finish_write(txn);
   };
   Status st = run();
-  if (!st) {
-    abandon({});
-    return st;
-  }
-  apply_updates(updates);
-  return Status::ok();
+  if (!st) abandon();
+  return st;
 }
 
 Status LmdbStore::build_outboard_file(const PayloadKey& key) {
@@ -579,14 +620,13 @@ Result<ImportTotals> LmdbStore::import(const ImportSource& next, Trust trust) {
   OSIER_RETURN_IF_ERROR(ensure_staging());
   OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, begin_write());
   ImportTotals totals;
-  std::vector<model::NamespaceId> touched;
   std::vector<std::pair<PayloadKey, std::uint64_t>> staged;  // payload files published, held before
   auto run = [&]() -> Status {
     OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(false));
     for (;;) {
       OSIER_ASSIGN_OR_RETURN(std::optional<ImportItem> item, next());
       if (!item) break;
-      OSIER_ASSIGN_OR_RETURN(IngestResult r, ingest_in(txn, item->entry, trust, touched));
+      OSIER_ASSIGN_OR_RETURN(IngestResult r, ingest_in(txn, item->entry, trust));
       switch (r.outcome) {
         case IngestOutcome::kInserted:
           ++totals.inserted;
@@ -600,14 +640,14 @@ Result<ImportTotals> LmdbStore::import(const ImportSource& next, Trust trust) {
           continue;
       }
       if (item->payload_bytes > 0) {
-        OSIER_RETURN_IF_ERROR(import_payload(txn, *item, touched, staged, totals));
+        OSIER_RETURN_IF_ERROR(import_payload(txn, *item, staged, totals));
       }
     }
-    return finish_write(txn, touched);
+    return finish_write(txn);
   };
   Status st = run();
   if (!st) {
-    abandon(touched);
+    abandon();
     unstage(staged);
     return st;
   }
@@ -616,7 +656,6 @@ Result<ImportTotals> LmdbStore::import(const ImportSource& next, Trust trust) {
 }
 
 Status LmdbStore::import_payload(Txn& txn, const ImportItem& item,
-                                 std::vector<model::NamespaceId>& touched,
                                  std::vector<std::pair<PayloadKey, std::uint64_t>>& staged,
                                  ImportTotals& totals) {
   const model::Entry& e = item.entry.entry;
@@ -647,14 +686,8 @@ Status LmdbStore::import_payload(Txn& txn, const ImportItem& item,
   rec.held = item.payload_bytes;
   rec.frontier = whole ? std::vector<crypto::BabLabel>{} : item.frontier;
   OSIER_RETURN_IF_ERROR(txn.put(dbs_.payloads, key, fmt::encode_payload_record(rec)));
-  // Later items of this transaction see the entries' new available lengths; an abort drops the
-  // touched indexes, these among them.
-  std::vector<AvailableUpdate> updates;
-  OSIER_RETURN_IF_ERROR(log_payload_change(txn, key, rec.held, EventKind::kPayloadAppended,
-                                           nullptr, updates));
-  apply_updates(updates);
-  for (const AvailableUpdate& u : updates) touched.push_back(u.entry.namespace_id);
-  return Status::ok();
+  // Later items of this transaction see the entries' new available lengths.
+  return log_payload_change(txn, key, rec.held, EventKind::kPayloadAppended, nullptr);
 }
 
 void LmdbStore::unstage(const std::vector<std::pair<PayloadKey, std::uint64_t>>& staged) {
@@ -708,8 +741,8 @@ Result<IngestResult> LmdbStore::ingest_with_payload(const AuthorisedEntry& ae,
   bool have_bytes = false;
   {
     OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(true));
-    OSIER_ASSIGN_OR_RETURN(EntryIndex * index, index_for(txn, e.namespace_id));
-    if (plan_ingest(*index, e).obsolete) return IngestResult::obsolete();
+    OSIER_ASSIGN_OR_RETURN(IngestPlan plan, plan_ingest(tree(txn, e.namespace_id), e));
+    if (plan.obsolete) return IngestResult::obsolete();
     OSIER_ASSIGN_OR_RETURN(std::uint64_t held, payload_held(txn, dbs_.payloads, e));
     have_bytes = held == e.payload_length;
   }
@@ -721,8 +754,6 @@ Result<IngestResult> LmdbStore::ingest_with_payload(const AuthorisedEntry& ae,
   };
   if (!have_bytes) OSIER_RETURN_IF_ERROR(stage());
 
-  std::vector<model::NamespaceId> touched;
-  std::vector<AvailableUpdate> updates;
   std::uint64_t held_before = 0;  // as the write transaction found it
   bool published = false;
   auto run = [&]() -> Result<IngestResult> {
@@ -756,18 +787,14 @@ Result<IngestResult> LmdbStore::ingest_with_payload(const AuthorisedEntry& ae,
     rec.frontier.clear();
     ++rec.refcount;
     OSIER_RETURN_IF_ERROR(txn.put(dbs_.payloads, key, fmt::encode_payload_record(rec)));
-    // The namespace's index may be loaded from this transaction, which already holds the new
-    // payload record: if the entry turns out obsolete and the transaction aborts, that index
-    // must go too (abandon drops what `touched` names).
-    touched.push_back(e.namespace_id);
-    OSIER_ASSIGN_OR_RETURN(IngestResult r, ingest_in(txn, ae, Trust::kAlreadyVerified, touched));
+    OSIER_ASSIGN_OR_RETURN(IngestResult r, ingest_in(txn, ae, Trust::kAlreadyVerified));
     if (r.outcome != IngestOutcome::kInserted) return r;  // not committed
     OSIER_RETURN_IF_ERROR(change_refcount(txn, e, -1));
     if (needed_bytes) {
       OSIER_RETURN_IF_ERROR(
-          log_payload_change(txn, key, e.payload_length, EventKind::kPayloadAppended, &e, updates));
+          log_payload_change(txn, key, e.payload_length, EventKind::kPayloadAppended, &e));
     }
-    const Status committed = finish_write(txn, touched);
+    const Status committed = finish_write(txn);
     if (!committed) return committed;
     published = false;  // the files are the store's now
     return r;
@@ -778,10 +805,9 @@ Result<IngestResult> LmdbStore::ingest_with_payload(const AuthorisedEntry& ae,
   if (staged) discard(*staged);  // what was not published
   if (res && res->outcome == IngestOutcome::kInserted) {
     appenders_.erase(key);
-    apply_updates(updates);
     return res;
   }
-  abandon(touched);
+  abandon();
   if (published) {
     // Take back the files published above, still under the writer lock: all of them when no
     // bytes were held before; else only the outboard (a partial payload has none), as the new
@@ -967,18 +993,16 @@ Status LmdbStore::serve_located(const Located& loc, const crypto::BabStreamOptio
   return crypto::bab_produce_stream(opts, entry.payload_length, data, outboard, sink);
 }
 
-Status LmdbStore::remove_stored(Txn& txn, EntryIndex& index, const model::NamespaceId& ns,
+Status LmdbStore::remove_stored(Txn& txn, LmdbTree& tree, const model::NamespaceId& ns,
                                const model::SubspaceId& subspace, const model::Path& path,
                                EventKind why) {
-  const IndexItem* old = index.find(subspace, path);
-  if (!old) return error(ErrorCode::kInternal, "entry to remove is not in the index");
-  const model::Entry old_entry = old->entry;
+  OSIER_ASSIGN_OR_RETURN(std::optional<IndexItem> old, tree.erase(subspace, path));
+  if (!old) return error(ErrorCode::kCorrupt, "entry to remove is not in the tree");
+  const model::Entry& old_entry = old->entry;
   OSIER_RETURN_IF_ERROR(emit_in(txn, why, old_entry, old->available));
   OSIER_RETURN_IF_ERROR(txn.del(dbs_.entries, fmt::entry_key(ns, subspace, path)));
   OSIER_RETURN_IF_ERROR(txn.del(dbs_.refs, ref_key(old_entry)));
-  OSIER_RETURN_IF_ERROR(change_refcount(txn, old_entry, -1));
-  (void)index.erase(subspace, path);
-  return Status::ok();
+  return change_refcount(txn, old_entry, -1);
 }
 
 Status LmdbStore::emit_in(Txn& txn, EventKind kind, const model::Entry& entry,
@@ -989,13 +1013,12 @@ Status LmdbStore::emit_in(Txn& txn, EventKind kind, const model::Entry& entry,
   return Status::ok();
 }
 
-void LmdbStore::abandon(const std::vector<model::NamespaceId>& touched) {
-  after_abort(touched);
+void LmdbStore::abandon() {
   pending_removals_.clear();
   pending_events_.clear();
 }
 
-Status LmdbStore::finish_write(Txn& txn, const std::vector<model::NamespaceId>& touched) {
+Status LmdbStore::finish_write(Txn& txn) {
   const std::uint64_t id = mdb_txn_id(txn.get());
   auto run = [&]() -> Status {
     if (!pending_events_.empty()) {
@@ -1020,12 +1043,12 @@ Status LmdbStore::finish_write(Txn& txn, const std::vector<model::NamespaceId>& 
   };
   Status st = run();
   if (!st) {
-    abandon(touched);
+    abandon();
     return st;
   }
-  // The loaded indexes were current as of the commit before (sync_with_disk) and took this
-  // transaction's changes as it made them.
-  index_as_of_ = id;
+  // last_seq_ was current as of the commit before (sync_with_disk) and takes this
+  // transaction's events below.
+  seen_txn_ = id;
   for (const auto& f : pending_removals_) file_remove(f);
   pending_removals_.clear();
   if (!pending_events_.empty()) last_seq_ = pending_events_.back().seq;
@@ -1072,23 +1095,22 @@ Result<std::uint64_t> LmdbStore::forget_range(const model::NamespaceId& ns,
                                               const model::D3Range& range) {
   std::lock_guard lock(mu_);
   OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, begin_write());
-  std::vector<model::NamespaceId> touched{ns};
   auto run = [&]() -> Result<std::uint64_t> {
     OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(false));
-    OSIER_ASSIGN_OR_RETURN(EntryIndex * index, index_for(txn, ns));
+    LmdbTree t = tree(txn, ns);
     std::vector<std::pair<model::SubspaceId, model::Path>> keys;
-    index->visit(range, [&](const IndexItem& item) {
+    OSIER_RETURN_IF_ERROR(t.visit(range, [&](const IndexItem& item) {
       keys.emplace_back(item.entry.subspace_id, item.entry.path);
       return true;
-    });
+    }));
     for (const auto& [ss, path] : keys) {
-      OSIER_RETURN_IF_ERROR(remove_stored(txn, *index, ns, ss, path, EventKind::kForgotten));
+      OSIER_RETURN_IF_ERROR(remove_stored(txn, t, ns, ss, path, EventKind::kForgotten));
     }
-    OSIER_RETURN_IF_ERROR(finish_write(txn, touched));
+    OSIER_RETURN_IF_ERROR(finish_write(txn));
     return std::uint64_t{keys.size()};
   };
   auto res = run();
-  if (!res) abandon(touched);
+  if (!res) abandon();
   return res;
 }
 
@@ -1112,50 +1134,18 @@ Status LmdbStore::forget_payload(const model::NamespaceId& ns, const model::Subs
                         });
 }
 
-std::size_t LmdbStore::loaded_namespaces() {
-  std::lock_guard lock(mu_);
-  return loaded_.size();
-}
-
-Result<EntryIndex*> LmdbStore::index_for(const Txn& txn, const model::NamespaceId& ns) {
-  last_used_[ns] = ++use_clock_;
-  auto it = loaded_.find(ns);
-  if (it != loaded_.end()) return &it->second;
-  // Evicting is safe even inside a write transaction: an index is rebuilt from what the
-  // transaction sees, and an aborted transaction drops the indexes it touched anyway.
-  while (loaded_.size() >= std::max<std::size_t>(options_.max_loaded_namespaces, 1)) {
-    auto victim = loaded_.begin();
-    for (auto c = loaded_.begin(); c != loaded_.end(); ++c) {
-      if (last_used_[c->first] < last_used_[victim->first]) victim = c;
-    }
-    last_used_.erase(victim->first);
-    loaded_.erase(victim);
-  }
-  OSIER_ASSIGN_OR_RETURN(EntryIndex index, load_index(txn, dbs_, ns));
-  return &loaded_.emplace(ns, std::move(index)).first->second;
-}
-
-void LmdbStore::after_abort(const std::vector<model::NamespaceId>& touched) {
-  for (const auto& ns : touched) {
-    loaded_.erase(ns);
-    last_used_.erase(ns);
-  }
-}
-
-Result<IngestResult> LmdbStore::ingest_in(Txn& txn, const AuthorisedEntry& ae, Trust trust,
-                                          std::vector<model::NamespaceId>& touched) {
+Result<IngestResult> LmdbStore::ingest_in(Txn& txn, const AuthorisedEntry& ae, Trust trust) {
   if (trust == Trust::kVerify) {
     Status st = options_.authoriser->verify(ae.entry, ae.token);
     if (!st) return IngestResult::rejected(std::move(st));
   }
   const model::Entry& e = ae.entry;
-  OSIER_ASSIGN_OR_RETURN(EntryIndex * index, index_for(txn, e.namespace_id));
-  IngestPlan plan = plan_ingest(*index, e);
+  LmdbTree t = tree(txn, e.namespace_id);
+  OSIER_ASSIGN_OR_RETURN(IngestPlan plan, plan_ingest(t, e));
   if (plan.obsolete) return IngestResult::obsolete();
-  touched.push_back(e.namespace_id);
   for (const model::Path& p : plan.pruned) {
     OSIER_RETURN_IF_ERROR(
-        remove_stored(txn, *index, e.namespace_id, e.subspace_id, p, EventKind::kPruned));
+        remove_stored(txn, t, e.namespace_id, e.subspace_id, p, EventKind::kPruned));
   }
   OSIER_RETURN_IF_ERROR(txn.put(dbs_.entries, fmt::entry_key(e.namespace_id, e.subspace_id, e.path),
                                 fmt::encode_entry_value(e, ae.token)));
@@ -1163,27 +1153,27 @@ Result<IngestResult> LmdbStore::ingest_in(Txn& txn, const AuthorisedEntry& ae, T
   OSIER_RETURN_IF_ERROR(change_refcount(txn, e, +1));
   OSIER_ASSIGN_OR_RETURN(std::uint64_t held, payload_held(txn, dbs_.payloads, e));
   const std::uint64_t available = std::min(held, e.payload_length);
-  index->insert(IndexItem{e, available, hash_lengthy_authorised_entry(e, ae.token, available), {}});
+  OSIER_RETURN_IF_ERROR(
+      t.insert(IndexItem{e, available, hash_lengthy_authorised_entry(e, ae.token, available), {}}));
   OSIER_RETURN_IF_ERROR(emit_in(txn, EventKind::kInserted, e, available));
   return IngestResult::inserted(plan.pruned.size());
 }
 
 Result<std::vector<IngestResult>> LmdbStore::write_batch(std::span<const AuthorisedEntry> entries,
                                                          Trust trust) {
-  std::vector<model::NamespaceId> touched;
   auto run = [&]() -> Result<std::vector<IngestResult>> {
     OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(false));
     std::vector<IngestResult> out;
     out.reserve(entries.size());
     for (const auto& ae : entries) {
-      OSIER_ASSIGN_OR_RETURN(IngestResult r, ingest_in(txn, ae, trust, touched));
+      OSIER_ASSIGN_OR_RETURN(IngestResult r, ingest_in(txn, ae, trust));
       out.push_back(std::move(r));
     }
-    OSIER_RETURN_IF_ERROR(finish_write(txn, touched));
+    OSIER_RETURN_IF_ERROR(finish_write(txn));
     return out;
   };
   auto res = run();
-  if (!res) abandon(touched);
+  if (!res) abandon();
   return res;
 }
 
@@ -1218,9 +1208,8 @@ Status LmdbStore::query(const model::NamespaceId& ns, const model::D3Range& rang
                         const QueryOptions& options, const EntryCallback& fn) {
   std::lock_guard lock(mu_);
   OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(true));
-  OSIER_ASSIGN_OR_RETURN(EntryIndex * index, index_for(txn, ns));
   return query_index(
-      *index, range, options,
+      tree(txn, ns), range, options,
       [&](const IndexItem& item) -> Result<LengthyAuthorisedEntry> {
         const model::Entry& e = item.entry;
         OSIER_ASSIGN_OR_RETURN(auto v, txn.get(dbs_.entries,
@@ -1236,16 +1225,14 @@ Result<RangeSummary> LmdbStore::summarise(const model::NamespaceId& ns,
                                           const model::D3Range& range) {
   std::lock_guard lock(mu_);
   OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(true));
-  OSIER_ASSIGN_OR_RETURN(EntryIndex * index, index_for(txn, ns));
-  return index->summarise(range);
+  return tree(txn, ns).summarise(range);
 }
 
 Result<std::vector<model::D3Range>> LmdbStore::split(const model::NamespaceId& ns,
                                                      const model::D3Range& range, std::size_t k) {
   std::lock_guard lock(mu_);
   OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(true));
-  OSIER_ASSIGN_OR_RETURN(EntryIndex * index, index_for(txn, ns));
-  return index->split(range, k);
+  return split_range(tree(txn, ns), range, k);
 }
 
 Result<std::vector<model::NamespaceId>> LmdbStore::namespaces() {
@@ -1268,6 +1255,28 @@ Result<std::vector<model::NamespaceId>> LmdbStore::namespaces() {
 }
 
 Status LmdbStore::check() { return check(false); }
+
+Status LmdbStore::check_tree(const Txn& txn, const model::NamespaceId& ns,
+                             const EntryIndex& fresh) {
+  const LmdbTree t = tree(txn, ns);
+  OSIER_ASSIGN_OR_RETURN(const std::uint64_t items, t.check());
+  if (items != fresh.size()) return error(ErrorCode::kCorrupt, "store tree: entries missing or extra");
+  // Item by item: the same entries, available lengths and hashes as a recomputation.
+  std::vector<IndexItem> stored;
+  OSIER_RETURN_IF_ERROR(t.visit(model::D3Range::full(), [&](const IndexItem& item) {
+    stored.push_back(item);
+    return true;
+  }));
+  std::size_t i = 0;
+  bool same = stored.size() == fresh.size();
+  fresh.visit(model::D3Range::full(), [&](const IndexItem& item) {
+    const IndexItem& s = stored[i++];
+    same = s.entry == item.entry && s.available == item.available && s.hash == item.hash;
+    return same && i < stored.size();
+  });
+  if (!same) return error(ErrorCode::kCorrupt, "store tree: an item differs from its entry record");
+  return Status::ok();
+}
 
 Status LmdbStore::check_tokens(const Txn& txn, const model::NamespaceId& ns) {
   OSIER_ASSIGN_OR_RETURN(Cursor cur, Cursor::open(txn, dbs_.entries));
@@ -1294,8 +1303,11 @@ Status LmdbStore::check(bool deep) {
   for (const auto& ns : nss) {
     OSIER_ASSIGN_OR_RETURN(EntryIndex fresh, load_index(txn, dbs_, ns));
     OSIER_RETURN_IF_ERROR(fresh.check());
-    OSIER_RETURN_IF_ERROR(check_no_pruning(fresh));
+    OSIER_RETURN_IF_ERROR(check_no_pruning(EntryIndexView(fresh)));
+    // Tokens first: a damaged token also changes the hash the tree holds, and "fails
+    // verification" says more than "differs".
     if (deep) OSIER_RETURN_IF_ERROR(check_tokens(txn, ns));
+    OSIER_RETURN_IF_ERROR(check_tree(txn, ns, fresh));
     total_entries += fresh.size();
     Status st;
     fresh.visit(model::D3Range::full(), [&](const IndexItem& item) {
@@ -1305,18 +1317,21 @@ Status LmdbStore::check(bool deep) {
       return st.is_ok();
     });
     OSIER_RETURN_IF_ERROR(st);
-    // The in-memory index must agree with the disk.
-    auto it = loaded_.find(ns);
-    if (it != loaded_.end()) {
-      OSIER_RETURN_IF_ERROR(it->second.check());
-      if (!(it->second.summarise(model::D3Range::full()) == fresh.summarise(model::D3Range::full()))) {
-        return error(ErrorCode::kCorrupt, "in-memory index differs from the stored entries");
-      }
-    }
   }
-  for (const auto& [ns, index] : loaded_) {
-    if (index.size() > 0 && std::find(nss.begin(), nss.end(), ns) == nss.end()) {
-      return error(ErrorCode::kCorrupt, "in-memory index holds a namespace absent on disk");
+  // No tree of a namespace without entries.
+  {
+    OSIER_ASSIGN_OR_RETURN(Cursor cur, Cursor::open(txn, dbs_.tree));
+    OSIER_ASSIGN_OR_RETURN(bool ok, cur.first());
+    while (ok) {
+      if (cur.key().size() < 32) return error(ErrorCode::kCorrupt, "malformed tree node key");
+      model::NamespaceId ns{};
+      std::copy_n(cur.key().begin(), 32, ns.begin());
+      if (std::find(nss.begin(), nss.end(), ns) == nss.end()) {
+        return error(ErrorCode::kCorrupt, "store tree: nodes of a namespace without entries");
+      }
+      auto next = model::subspace_successor(ns);
+      if (!next) break;
+      OSIER_ASSIGN_OR_RETURN(ok, cur.seek(*next));
     }
   }
   // Payload records: exactly the referenced payloads, with exact counts.

@@ -1,17 +1,16 @@
 // LmdbStore: the durable, embedded Store — one LMDB environment (a directory) holding every
 // namespace. On-disk format: docs/formats.md "Store (LMDB)".
 //
-// LMDB holds the truth; a namespace's EntryIndex (the aggregate tree for fingerprints, counts,
-// splits and newest-first queries) is built in memory from it on first use, so opening the store
-// and merely knowing namespaces costs nothing, and a committed write is durable (LMDB syncs on
-// commit). Writes are serialised; a failed transaction (I/O error, full map) changes nothing on
-// disk and drops the affected in-memory indexes, which reload from disk on next use.
+// LMDB holds everything: the entries, the payload records and, per namespace, the aggregate
+// tree (store/lmdb_tree.hpp) that answers fingerprints, counts, splits and newest-first queries
+// — updated in the same write transaction as the entries, so nothing is rebuilt or cached in
+// memory and opening a namespace is a lookup. A committed write is durable (LMDB syncs on
+// commit); a failed transaction (I/O error, full map) changes nothing on disk.
 //
 // Several processes may open one store and write it at once (store/store_lock.hpp): every
 // write runs under the inter-process writer lock and decides what to do inside its own write
-// transaction, from what that transaction sees. The loaded indexes remember the LMDB
-// transaction they reflect; a transaction that sees a later commit (another process wrote)
-// drops them, so no decision is ever made on a stale index. Payload bytes are read and hashed
+// transaction, from what that transaction sees (the tree included, so no decision is ever made
+// on a stale index). Payload bytes are read and hashed
 // into the instance's own staging files before the lock is taken, and published under it.
 // Nothing is deleted by a process that only reads; leftovers of dead writers (staging files,
 // payload files a crash left without a record) are swept by the first write of each instance.
@@ -27,6 +26,7 @@
 
 #include "store/authoriser.hpp"
 #include "store/entry_index.hpp"
+#include "store/lmdb_tree.hpp"
 #include "store/lmdb_env.hpp"
 #include "store/lmdb_format.hpp"
 #include "store/payload.hpp"
@@ -45,21 +45,18 @@ struct LmdbStoreOptions {
   // machine. false trades that for speed (MDB_NOSYNC): a process crash still loses nothing
   // committed, a power loss may lose the latest commits (never consistency).
   bool sync_commits = true;
-  // At most this many namespace indexes stay in memory; the least recently used goes first
-  // (it is rebuilt from disk when needed again).
-  std::size_t max_loaded_namespaces = 64;
   // How many of the latest events are kept for replay to subscribers (at least 1).
   std::uint64_t max_event_history = std::uint64_t{1} << 20;
   // Opens the store for reading only (MDB_RDONLY: read-only media and backups work; nothing is
-  // created, upgraded or swept). Every write fails with kInvalidArgument. A store of the
-  // previous format version is read as it is (the upgrade only adds meaning to a flag).
+  // created, upgraded or swept). Every write fails with kInvalidArgument. A store of an older
+  // format version is refused with kInvalidArgument (its upgrade builds the tree: a write).
   bool read_only = false;
 };
 
 class LmdbStore final : public Store {
  public:
   // The on-disk format version this build reads and writes.
-  static constexpr std::uint32_t kFormatVersion = 2;
+  static constexpr std::uint32_t kFormatVersion = 3;
 
   // Opens (or creates) the store in directory `dir`. Fails with kCorrupt for damaged files or an
   // unknown format version, kIo when the directory cannot be used. Makes sure the standard
@@ -110,8 +107,6 @@ class LmdbStore final : public Store {
   // Payloads up to this length live inline in their LMDB record; longer ones in files.
   static constexpr std::uint64_t kInlineMax = 16 * 1024;
 
-  // How many namespaces have their index in memory (for tests of lazy loading).
-  std::size_t loaded_namespaces();
   Result<std::uint64_t> forget_range(const model::NamespaceId& namespace_id,
                                      const model::D3Range& range) override;
   Status forget_payload(const model::NamespaceId& namespace_id, const model::SubspaceId& subspace,
@@ -140,7 +135,7 @@ class LmdbStore final : public Store {
   Result<Leftovers> leftovers();
 
   struct Dbs {
-    MDB_dbi meta = 0, entries = 0, payloads = 0, refs = 0, events = 0;
+    MDB_dbi meta = 0, entries = 0, payloads = 0, refs = 0, events = 0, tree = 0;
   };
   // Only open() can make one.
   class PassKey {
@@ -157,9 +152,9 @@ class LmdbStore final : public Store {
   // Creates the staging area unless it exists (takes the writer lock briefly: call it while not
   // holding it).
   Status ensure_staging();
-  // Called with every transaction before it uses a loaded index or numbers an event: when the
-  // transaction sees commits the loaded indexes do not reflect (another process wrote), drops
-  // them and rereads the latest event number.
+  // Called with every transaction before it numbers an event: when the transaction sees
+  // commits this instance did not make (another process wrote), rereads the latest event
+  // number.
   Status sync_with_disk(const lmdb::Txn& txn, bool write);
   // Begins a transaction and syncs with the disk (every transaction of the store's methods).
   // REQUIRES for a write transaction: the writer lock is held.
@@ -173,24 +168,23 @@ class LmdbStore final : public Store {
   // Renames staged files over the payload's files (under the writer lock).
   Status publish(const Staged& staged, const PayloadKey& key);
   static void discard(const Staged& staged);
-  Result<EntryIndex*> index_for(const lmdb::Txn& txn, const model::NamespaceId& namespace_id);
-  Result<IngestResult> ingest_in(lmdb::Txn& txn, const AuthorisedEntry& entry, Trust trust,
-                                 std::vector<model::NamespaceId>& touched);
+  // The tree of a namespace, in `txn`.
+  LmdbTree tree(const lmdb::Txn& txn, const model::NamespaceId& namespace_id) const;
+  Result<IngestResult> ingest_in(lmdb::Txn& txn, const AuthorisedEntry& entry, Trust trust);
   Result<std::vector<IngestResult>> write_batch(std::span<const AuthorisedEntry> entries,
                                                 Trust trust);
-  void after_abort(const std::vector<model::NamespaceId>& touched);
   Status change_refcount(lmdb::Txn& txn, const model::Entry& entry, int delta);
-  // Removes a stored entry (disk records, payload reference, index item), logging `why`.
-  Status remove_stored(lmdb::Txn& txn, EntryIndex& index, const model::NamespaceId& ns,
+  // Removes a stored entry (disk records, payload reference, tree item), logging `why`.
+  Status remove_stored(lmdb::Txn& txn, LmdbTree& tree, const model::NamespaceId& ns,
                        const model::SubspaceId& subspace, const model::Path& path, EventKind why);
   // Logs an event in the open write transaction; it is numbered and delivered on commit.
   Status emit_in(lmdb::Txn& txn, EventKind kind, const model::Entry& entry,
                  std::uint64_t available);
-  // Forgets everything an unfinished write transaction did to in-memory state.
-  void abandon(const std::vector<model::NamespaceId>& touched);
-  // Commits `txn`, then removes the files of payloads it dropped; on failure forgets the
-  // in-memory state of `touched` namespaces.
-  Status finish_write(lmdb::Txn& txn, const std::vector<model::NamespaceId>& touched);
+  // Forgets the pending file removals and events of an unfinished write transaction.
+  void abandon();
+  // Commits `txn`, then removes the files of payloads it dropped and delivers its events; on
+  // failure abandons them.
+  Status finish_write(lmdb::Txn& txn);
   // The stored entry and its payload record (nullopt record: none yet).
   struct Located {
     AuthorisedEntry entry;
@@ -204,22 +198,14 @@ class LmdbStore final : public Store {
                                 const model::Path& path);
   // In one write transaction (the caller holds the writer lock): reads the payload's record,
   // lets `change` update it (returning false: nothing to do, e.g. another writer got there
-  // first), stores it, logs `kind` for every entry that references it, commits, and updates the
-  // hashes of those entries in loaded indexes. kNotFound when the payload has no record.
+  // first), stores it, logs `kind` for every entry that references it, updates those entries' hashes
+  // in the trees, and commits. kNotFound when the payload has no record.
   using RecordChange = std::function<Result<bool>(lmdb_format::PayloadRecord&)>;
   Status commit_payload(const PayloadKey& key, EventKind kind, const RecordChange& change);
-  // A stored entry's new available length, for the loaded indexes once the change commits.
-  struct AvailableUpdate {
-    model::Entry entry;
-    Fp256 hash;
-    std::uint64_t available;
-  };
   // Logs `kind` in `txn` for every entry that references payload `key` (now holding `held`
-  // bytes) except `skip`, noting their new hashes in `updates`.
+  // bytes) except `skip`, and sets their new available lengths and hashes in their trees.
   Status log_payload_change(lmdb::Txn& txn, const PayloadKey& key, std::uint64_t held,
-                            EventKind kind, const model::Entry* skip,
-                            std::vector<AvailableUpdate>& updates);
-  void apply_updates(const std::vector<AvailableUpdate>& updates);
+                            EventKind kind, const model::Entry* skip);
   // Reads a local write of a whole payload from `source` and verifies it. A file payload
   // (`in_file`) streams to staging files (bytes, outboard) that publish() later puts in place;
   // an inline one is kept in memory. On failure nothing is left behind.
@@ -231,7 +217,6 @@ class LmdbStore final : public Store {
                               std::span<const crypto::BabLabel> frontier);
   // import(): stores an item's payload bytes in the open transaction, noting published files.
   Status import_payload(lmdb::Txn& txn, const ImportItem& item,
-                        std::vector<model::NamespaceId>& touched,
                         std::vector<std::pair<PayloadKey, std::uint64_t>>& staged,
                         ImportTotals& totals);
   // Takes back files import_payload published, after an abort.
@@ -245,6 +230,8 @@ class LmdbStore final : public Store {
   // entry's digest before they reach `sink` (kCorrupt for bytes that fail: bit rot).
   Status read_verified(const Located& loc, std::uint64_t offset, std::uint64_t length,
                        const ByteSink& sink);
+  // Verifies the tree of `ns` against `fresh`, an index built from its entry records (check()).
+  Status check_tree(const lmdb::Txn& txn, const model::NamespaceId& ns, const EntryIndex& fresh);
   // Verifies the token of every entry of `ns` (check(true)).
   Status check_tokens(const lmdb::Txn& txn, const model::NamespaceId& ns);
   // The same as stored, unverified.
@@ -262,11 +249,9 @@ class LmdbStore final : public Store {
   std::optional<WriterLock> writer_lock_;  // none when read-only
   std::optional<StagingArea> staging_;     // made by the first write that stages bytes
   bool swept_ = false;
-  // The LMDB transaction id whose state the loaded indexes reflect.
-  std::uint64_t index_as_of_ = 0;
-  std::map<model::NamespaceId, EntryIndex> loaded_;
-  std::map<model::NamespaceId, std::uint64_t> last_used_;  // for evicting loaded_ (LRU)
-  std::uint64_t use_clock_ = 0;
+  TreeSalt salt_{};
+  // The LMDB transaction id whose state last_seq_ reflects.
+  std::uint64_t seen_txn_ = 0;
   std::map<PayloadKey, PayloadAppender> appenders_;
   std::vector<std::string> pending_removals_;  // files of payloads dropped by the open txn
   std::vector<StoreEvent> pending_events_;     // events logged by the open txn

@@ -55,7 +55,8 @@ IngestResult MemoryStore::ingest_locked(const AuthorisedEntry& ae, Trust trust, 
     if (!st) return IngestResult::rejected(std::move(st));
   }
   EntryIndex& index = namespaces_[ae.entry.namespace_id];
-  IngestPlan plan = plan_ingest(index, ae.entry);
+  // An in-memory view never fails.
+  IngestPlan plan = plan_ingest(EntryIndexView(index), ae.entry).value();
   if (plan.obsolete) return IngestResult::obsolete();
   const PayloadKey key = payload_key(ae.entry);
   for (const model::Path& p : plan.pruned) {
@@ -144,7 +145,7 @@ Result<IngestResult> MemoryStore::ingest_with_payload(const AuthorisedEntry& ae,
   }
   // Decide before reading a byte; nothing below can fail once the bytes are verified.
   const EntryIndex* index = find_namespace(e.namespace_id);
-  if (index && plan_ingest(*index, e).obsolete) return IngestResult::obsolete();
+  if (index && plan_ingest(EntryIndexView(*index), e).value().obsolete) return IngestResult::obsolete();
   auto held = payloads_.find(payload_key(e));
   Payload whole;
   if ((held == payloads_.end() ? 0 : held->second.data.size()) < e.payload_length) {
@@ -384,7 +385,7 @@ Status MemoryStore::query(const model::NamespaceId& namespace_id, const model::D
   const EntryIndex* index = find_namespace(namespace_id);
   if (!index) return Status::ok();
   return query_index(
-      *index, range, options,
+      EntryIndexView(*index), range, options,
       [](const IndexItem& item) -> Result<LengthyAuthorisedEntry> {
         return LengthyAuthorisedEntry{{item.entry, item.token}, item.available};
       },
@@ -423,7 +424,7 @@ Status MemoryStore::check() {
     const model::NamespaceId& ns = kv.first;  // (a named variable: lambdas capture it below)
     const EntryIndex& index = kv.second;
     OSIER_RETURN_IF_ERROR(index.check());
-    OSIER_RETURN_IF_ERROR(check_no_pruning(index));
+    OSIER_RETURN_IF_ERROR(check_no_pruning(EntryIndexView(index)));
     Status st;
     index.visit(model::D3Range::full(), [&](const IndexItem& item) {
       if (item.entry.namespace_id != ns) {

@@ -1,4 +1,4 @@
-// LmdbStore specifics: lazy namespaces, format version, damaged files, a full map.
+// LmdbStore specifics: many namespaces, format versions and upgrades, damaged files, a full map.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -8,6 +8,7 @@
 #include "crypto/william3.hpp"
 
 #include "store/lmdb_store.hpp"
+#include "store/memory_store.hpp"
 #include "support/raw_lmdb.hpp"
 #include "store/store_factories.hpp"
 #include "store/store_random.hpp"
@@ -37,7 +38,9 @@ AuthorisedEntry entry_in(std::uint32_t ns_no, std::uint32_t i) {
   return ae;
 }
 
-TEST(LmdbStore, NamespacesLoadLazily) {
+// Opening a namespace is a lookup: every namespace answers after a reopen, with nothing
+// loaded or rebuilt.
+TEST(LmdbStore, ManyNamespacesAnswerAfterReopen) {
   TempDir dir;
   {
     auto s = LmdbStore::open(dir.path(), opts()).value();
@@ -48,36 +51,18 @@ TEST(LmdbStore, NamespacesLoadLazily) {
     ASSERT_TRUE(s->ingest_batch(batch, Trust::kAlreadyVerified));
   }
   auto s = LmdbStore::open(dir.path(), opts()).value();
-  EXPECT_EQ(s->loaded_namespaces(), 0u);
   auto nss = s->namespaces();
   ASSERT_TRUE(nss);
   EXPECT_EQ(nss->size(), 40u);
-  EXPECT_EQ(s->loaded_namespaces(), 0u);
-  auto sum = s->summarise(entry_in(3, 0).entry.namespace_id, model::D3Range::full());
-  ASSERT_TRUE(sum);
-  EXPECT_EQ(sum->count, 5u);
-  EXPECT_EQ(s->loaded_namespaces(), 1u);
+  for (std::uint32_t n = 0; n < 40; ++n) {
+    auto sum = s->summarise(entry_in(n, 0).entry.namespace_id, model::D3Range::full());
+    ASSERT_TRUE(sum);
+    EXPECT_EQ(sum->count, 5u);
+    EXPECT_EQ(sum->payload_bytes, 0u + 1 + 2 + 3 + 4);
+  }
   auto got = s->get(entry_in(7, 2).entry.namespace_id, {}, entry_in(7, 2).entry.path);
   ASSERT_TRUE(got && got->has_value());
   EXPECT_EQ((*got)->authorised, entry_in(7, 2));
-  EXPECT_EQ(s->loaded_namespaces(), 1u);  // a point lookup reads the disk only
-}
-
-TEST(LmdbStore, LoadedIndexesAreBounded) {
-  TempDir dir;
-  LmdbStoreOptions o = opts();
-  o.max_loaded_namespaces = 3;
-  auto s = LmdbStore::open(dir.path(), o).value();
-  for (std::uint32_t n = 0; n < 10; ++n) {
-    std::vector<AuthorisedEntry> batch;
-    for (std::uint32_t i = 0; i < 4; ++i) batch.push_back(entry_in(n, i));
-    ASSERT_TRUE(s->ingest_batch(batch, Trust::kAlreadyVerified));
-    EXPECT_LE(s->loaded_namespaces(), 3u);
-  }
-  for (std::uint32_t n = 0; n < 10; ++n) {
-    EXPECT_EQ(s->summarise(entry_in(n, 0).entry.namespace_id, model::D3Range::full())->count, 4u);
-    EXPECT_LE(s->loaded_namespaces(), 3u);
-  }
   EXPECT_TRUE(s->check());
 }
 
@@ -110,15 +95,16 @@ TEST(LmdbStore, RejectsAnotherFormatVersion) {
     ASSERT_TRUE(s->ingest(entry_in(1, 1), Trust::kAlreadyVerified));
   }
   EXPECT_EQ(raw_format_version(dir.path()), LmdbStore::kFormatVersion);
-  raw_format_version(dir.path(), 3);  // as a future build would write it
+  raw_format_version(dir.path(), 4);  // as a future build would write it
   auto s = LmdbStore::open(dir.path(), opts());
   ASSERT_FALSE(s);
   EXPECT_EQ(s.status().code(), ErrorCode::kCorrupt);
-  EXPECT_NE(s.status().message().find("version 3"), std::string::npos) << s.status().to_string();
-  EXPECT_EQ(raw_format_version(dir.path()), 3u);  // never modified
+  EXPECT_NE(s.status().message().find("version 4"), std::string::npos) << s.status().to_string();
+  EXPECT_EQ(raw_format_version(dir.path()), 4u);  // never modified
 }
 
-// Version 2 only adds the frontier flag to payload records: a version 1 store opens as is.
+// Version 2 only adds the frontier flag to payload records, version 3 the tree: a version 1
+// store is upgraded by building its trees.
 TEST(LmdbStore, UpgradesAVersionOneStore) {
   TempDir dir;
   {
@@ -132,7 +118,79 @@ TEST(LmdbStore, UpgradesAVersionOneStore) {
     EXPECT_TRUE((*s)->check());
     EXPECT_EQ((*s)->namespaces().value().size(), 1u);
   }
-  EXPECT_EQ(raw_format_version(dir.path()), 2u);
+  EXPECT_EQ(raw_format_version(dir.path()), 3u);
+}
+
+// A copy of tests/data/store_v2: a store the format-2 build (204cd4e) made with the CLI — two
+// namespaces, 16 entries (one pruned pair, a tombstone), inline and file payloads.
+std::string copy_v2_store(const TempDir& dir) {
+  const std::string to = dir.path() + "/store";
+  std::filesystem::copy(OSIER_TEST_DATA_DIR "/store_v2", to,
+                        std::filesystem::copy_options::recursive);
+  return to;
+}
+
+TEST(LmdbStore, UpgradesAVersionTwoStoreMadeByThePreviousBuild) {
+  TempDir dir;
+  const std::string path = copy_v2_store(dir);
+  EXPECT_EQ(raw_format_version(path), 2u);
+  {
+    // Reading only cannot upgrade: refused, and the store is left as it was.
+    LmdbStoreOptions ro;
+    ro.read_only = true;
+    auto s = LmdbStore::open(path, ro);
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.status().code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(s.status().message().find("upgrade"), std::string::npos) << s.status().to_string();
+  }
+  EXPECT_EQ(raw_format_version(path), 2u);
+  LmdbStoreOptions o;  // the real authoriser: check(true) verifies every signature
+  o.sync_commits = false;
+  auto s = LmdbStore::open(path, o);
+  ASSERT_TRUE(s) << s.status().to_string();
+  EXPECT_EQ(raw_format_version(path), 3u);
+  Status st = (*s)->check(true);
+  EXPECT_TRUE(st) << st.to_string();
+  auto nss = (*s)->namespaces().value();
+  ASSERT_EQ(nss.size(), 2u);
+  std::uint64_t total = 0;
+  for (const auto& ns : nss) {
+    // The tree answers as an index built from the entries does.
+    MemoryStore oracle(test_authoriser());
+    std::vector<AuthorisedEntry> all;
+    ASSERT_TRUE((*s)->query(ns, model::D3Range::full(), {}, [&](const LengthyAuthorisedEntry& e) {
+      all.push_back(e.authorised);
+      return true;
+    }));
+    total += all.size();
+    for (const auto& ae : all) {
+      auto held = (*s)->payload_state(ns, ae.entry.subspace_id, ae.entry.path).value();
+      ASSERT_TRUE(held && held->complete());
+      ASSERT_TRUE(oracle.ingest(ae, Trust::kAlreadyVerified));
+      if (ae.entry.payload_length > 0) {
+        Bytes bytes;
+        ASSERT_TRUE((*s)->read_payload(ns, ae.entry.subspace_id, ae.entry.path, 0,
+                                       ae.entry.payload_length, [&](ByteView b) {
+                                         append(bytes, b);
+                                         return Status::ok();
+                                       }));
+        std::size_t at = 0;
+        ASSERT_TRUE(oracle.write_payload(ns, ae.entry.subspace_id, ae.entry.path,
+                                         [&]() -> Result<ByteView> {
+                                           const ByteView rest = ByteView(bytes).subspan(at);
+                                           at = bytes.size();
+                                           return rest;
+                                         }));
+      }
+    }
+    EXPECT_EQ((*s)->summarise(ns, model::D3Range::full()).value(),
+              oracle.summarise(ns, model::D3Range::full()).value());
+  }
+  EXPECT_EQ(total, 16u);
+  // Writes go on as usual after the upgrade.
+  const model::NamespaceId ns = nss[0];
+  EXPECT_EQ((*s)->forget_range(ns, model::D3Range::full()).value() > 0, true);
+  EXPECT_TRUE((*s)->check());
 }
 
 TEST(LmdbStore, DamagedFileIsAClearError) {

@@ -1,0 +1,63 @@
+// IndexView: the read side of a namespace's 3d index, as ingesting, queries and sync use it.
+//
+// Two indexes implement it: EntryIndex (an in-memory aggregate tree; MemoryStore, and the test
+// oracle's cross-check) through EntryIndexView, and LmdbTree (the persistent aggregate tree
+// inside an LMDB transaction; LmdbStore). Everything built on it — ingest planning, queries,
+// splitting a range into parts — is written once, against this interface.
+//
+// Calls may fail (a persistent index reads the disk): kCorrupt for damaged records, kIo.
+// Thread safety is that of the implementation (an LmdbTree is bound to one transaction).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "base/status.hpp"
+#include "model/entry.hpp"
+#include "model/range.hpp"
+#include "store/fingerprint.hpp"
+#include "store/types.hpp"
+
+namespace osier::store {
+
+// One stored entry as an index holds it.
+struct IndexItem {
+  model::Entry entry;
+  std::uint64_t available = 0;  // leading payload bytes held
+  Fp256 hash;                   // hash_lengthy_authorised_entry of (entry, token, available)
+  Bytes token;                  // kept only by stores that hold tokens in memory
+};
+
+class IndexView {
+ public:
+  using Visitor = std::function<bool(const IndexItem&)>;  // return false to stop
+
+  virtual ~IndexView() = default;
+
+  // The item stored at (subspace, path), if any.
+  virtual Result<std::optional<IndexItem>> find(const model::SubspaceId& subspace,
+                                                const model::Path& path) const = 0;
+  // The items `range` includes, ascending by (subspace, path).
+  virtual Status visit(const model::D3Range& range, const Visitor& fn) const = 0;
+  // The items `range` includes, newest first (newer_than order; items equal in it by ascending
+  // key), lazily: memory grows with the items visited, not with the index.
+  virtual Status visit_newest_first(const model::D3Range& range, const Visitor& fn) const = 0;
+  // Fingerprint, count and payload bytes of the items `range` includes.
+  virtual Result<RangeSummary> summarise(const model::D3Range& range) const = 0;
+  // The i-th (0-based) item `range` includes in (subspace, path) order; nullopt when the range
+  // holds at most i items.
+  virtual Result<std::optional<IndexItem>> select(const model::D3Range& range,
+                                                  std::uint64_t i) const = 0;
+};
+
+// At most k disjoint 3d ranges whose union is `range`, holding roughly equal numbers of items;
+// fewer than k when the range holds fewer than k items (always at least one range). Cuts run
+// along the subspace dimension where items of several subspaces fall, else along the path
+// dimension; the time side of `range` is kept by every part.
+Result<std::vector<model::D3Range>> split_range(const IndexView& index,
+                                                const model::D3Range& range, std::size_t k);
+
+}  // namespace osier::store

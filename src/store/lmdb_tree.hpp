@@ -1,0 +1,88 @@
+// LmdbTree: the persistent 3d index of one namespace — an aggregate search tree whose nodes are
+// records of an LMDB database, read and changed inside the caller's LMDB transaction, so the
+// index commits (or aborts) together with the entries. Nothing is rebuilt on open.
+//
+// Shape (docs/formats.md "The tree"): a Merkle-search-tree-like B-tree over the (subspace,
+// path) order. Every entry key gets a level from a keyed hash (SipHash-2-4 under a per-store
+// secret salt, so a peer cannot choose keys that unbalance it): level L with probability
+// 15/16^(L+1), capped at kTopLevel. A node of level L holds the items of level L lying between
+// two consecutive items of a higher level, and between its items the subtrees (nodes of level
+// L-1) of the keys in those gaps. The shape is a function of the set of keys — no rebalancing;
+// an insert or erase rewrites O(depth) nodes (splitting or merging the chain of nodes below a
+// high item). A node is stored under (namespace, level, its left boundary: the nearest item of a
+// higher level before it), so children need no pointers; every parent stores, per child, the
+// child's aggregate (fingerprint sum, count, payload bytes, least and greatest timestamp) and
+// every item its entry, available length and hash (stored, never recomputed).
+//
+// Queries descend from the root, taking a child's aggregate whole when the range contains its
+// key gap and time span, skipping it when they are disjoint, else looking inside: a range that
+// is one interval of the order with its time side open (what splitting produces) reads
+// O(depth) nodes; each subspace a path-restricted range cuts through adds O(depth); a time
+// restriction also descends into subtrees whose time span it cuts (docs/benchmarks.md).
+//
+// Not thread-safe: bound to one transaction (and its thread) for its lifetime, which must not
+// outlive the transaction. Writes need a write transaction.
+#pragma once
+
+#include <lmdb.h>
+
+#include <cstdint>
+#include <optional>
+
+#include "base/bytes.hpp"
+#include "base/status.hpp"
+#include "model/entry.hpp"
+#include "store/aggregate.hpp"
+#include "store/index_view.hpp"
+
+namespace osier::store {
+
+// The secret that decides items' levels (16 random bytes, one per store).
+using TreeSalt = ByteArray<16>;
+
+class LmdbTree final : public IndexView {
+ public:
+  static constexpr int kLevelBits = 4;  // fan-out 16
+  static constexpr int kTopLevel = 6;   // the root's level; holds every item of level >= 6
+
+  LmdbTree(MDB_txn* txn, MDB_dbi dbi, const model::NamespaceId& ns, const TreeSalt& salt);
+
+  Result<std::optional<IndexItem>> find(const model::SubspaceId& subspace,
+                                        const model::Path& path) const override;
+  Status visit(const model::D3Range& range, const Visitor& fn) const override;
+  Status visit_newest_first(const model::D3Range& range, const Visitor& fn) const override;
+  Result<RangeSummary> summarise(const model::D3Range& range) const override;
+  Result<std::optional<IndexItem>> select(const model::D3Range& range,
+                                          std::uint64_t i) const override;
+  // The aggregate of the whole namespace.
+  Result<Aggregate> total() const;
+
+  // Adds an item (its entry's namespace must be this tree's). kInvalidArgument when an item
+  // with the same subspace and path is stored.
+  Status insert(const IndexItem& item);
+  // Removes and returns the item at (subspace, path), if any.
+  Result<std::optional<IndexItem>> erase(const model::SubspaceId& subspace,
+                                         const model::Path& path);
+  // Sets the available length and hash of the item at (subspace, path); false when there is
+  // none.
+  Result<bool> update_available(const model::SubspaceId& subspace, const model::Path& path,
+                                std::uint64_t available, const Fp256& hash);
+
+  // Verifies the whole tree: key order and every item's level, that each child aggregate equals
+  // a recomputation, no empty node records, and no node records the root does not reach.
+  // Returns the number of items.
+  Result<std::uint64_t> check() const;
+
+  // The level of a key under `salt`; `path_digest` is WILLIAM3(encode_path(path)), as in the
+  // entries' LMDB keys.
+  static int level_of(const TreeSalt& salt, const model::SubspaceId& subspace,
+                      const ByteArray<32>& path_digest);
+
+ private:
+  MDB_txn* txn_;
+  MDB_dbi dbi_;
+  model::NamespaceId ns_;
+  TreeSalt salt_;
+};
+
+}  // namespace osier::store

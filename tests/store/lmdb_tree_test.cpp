@@ -1,0 +1,323 @@
+// LmdbTree against the vector oracle: random inserts, erases and updates of thousands of items
+// (deep enough for several levels), then random 3d ranges — time restrictions included — whose
+// summaries, selections, scans, newest-first orders and splits must equal brute force, with
+// the tree's own structural check after every phase.
+#include "store/lmdb_tree.hpp"
+
+#include <gtest/gtest.h>
+#include <lmdb.h>
+
+#include <random>
+#include <set>
+
+#include "store/vector_index.hpp"
+#include "support/temp_dir.hpp"
+
+namespace osier::store {
+namespace {
+
+using model::D3Range;
+using model::Path;
+using model::SubspaceId;
+
+class Env {
+ public:
+  explicit Env(const std::string& dir) {
+    EXPECT_EQ(mdb_env_create(&env_), 0);
+    mdb_env_set_maxdbs(env_, 2);
+    mdb_env_set_mapsize(env_, std::size_t{1} << 30);
+    EXPECT_EQ(mdb_env_open(env_, dir.c_str(), MDB_NOSYNC, 0600), 0);
+    EXPECT_EQ(mdb_txn_begin(env_, nullptr, 0, &txn_), 0);
+    EXPECT_EQ(mdb_dbi_open(txn_, "tree", MDB_CREATE, &dbi_), 0);
+  }
+  ~Env() {
+    if (txn_) mdb_txn_abort(txn_);
+    mdb_env_close(env_);
+  }
+  MDB_txn* txn() const { return txn_; }
+  MDB_dbi dbi() const { return dbi_; }
+  std::size_t records() const {
+    MDB_stat st{};
+    mdb_stat(txn_, dbi_, &st);
+    return st.ms_entries;
+  }
+
+ private:
+  MDB_env* env_ = nullptr;
+  MDB_txn* txn_ = nullptr;
+  MDB_dbi dbi_ = 0;
+};
+
+class Gen {
+ public:
+  explicit Gen(std::uint64_t seed) : rng_(seed) {}
+  std::uint64_t below(std::uint64_t n) { return std::uniform_int_distribution<std::uint64_t>(0, n - 1)(rng_); }
+
+  SubspaceId subspace() {
+    SubspaceId s{};
+    switch (below(5)) {
+      case 0: break;
+      case 1: s.fill(0xff); break;
+      default: s.fill(0x40); s.back() = static_cast<std::uint8_t>(below(4)); break;
+    }
+    return s;
+  }
+  Path path() {
+    const std::size_t n = below(4);
+    std::vector<Bytes> comps;
+    for (std::size_t i = 0; i < n; ++i) {
+      // Mostly short components from a small alphabet (shared prefixes, equal keys); now and
+      // then a long one (keys longer than LMDB's key limit).
+      const std::size_t len = below(40) == 0 ? 600 + below(200) : below(3);
+      Bytes c(len);
+      for (auto& b : c) b = static_cast<std::uint8_t>('a' + below(3));
+      comps.push_back(std::move(c));
+    }
+    std::vector<ByteView> views(comps.begin(), comps.end());
+    return Path::from_components(views).value();
+  }
+  model::Timestamp time() { return below(20) == 0 ? ~model::Timestamp{0} : below(1000); }
+
+  IndexItem item(const model::NamespaceId& ns) {
+    IndexItem it;
+    it.entry.namespace_id = ns;
+    it.entry.subspace_id = subspace();
+    it.entry.path = path();
+    it.entry.timestamp = time();
+    it.entry.payload_length = below(100000);
+    it.entry.payload_digest[0] = static_cast<std::uint8_t>(below(256));
+    it.available = below(it.entry.payload_length + 1);
+    it.hash = random_hash();
+    return it;
+  }
+  Fp256 random_hash() {
+    ByteArray<32> b{};
+    for (auto& x : b) x = static_cast<std::uint8_t>(below(256));
+    return Fp256::from_bytes(b);
+  }
+  D3Range range() {
+    D3Range r = D3Range::full();
+    if (below(3) != 0) {
+      r.subspaces.start = subspace();
+      if (below(2) == 0) {
+        r.subspaces.end = model::subspace_successor(r.subspaces.start);  // one subspace
+      } else if (below(2) == 0) {
+        r.subspaces.end = subspace();
+      }
+    }
+    if (below(2) == 0) {
+      r.paths.start = path();
+      if (below(2) == 0) r.paths.end = path();
+      if (below(2) == 0) r.paths.end = r.paths.start.greater_but_not_prefixed();  // a prefix
+    }
+    if (below(2) == 0) {
+      r.times.start = below(1000);
+      if (below(2) == 0) r.times.end = r.times.start + below(500);
+    }
+    return r;
+  }
+
+ private:
+  std::mt19937_64 rng_;
+};
+
+std::vector<IndexItem> scan(const IndexView& v, const D3Range& r) {
+  std::vector<IndexItem> out;
+  EXPECT_TRUE(v.visit(r, [&](const IndexItem& i) {
+    out.push_back(i);
+    return true;
+  }));
+  return out;
+}
+
+bool same(const IndexItem& a, const IndexItem& b) {
+  return a.entry == b.entry && a.available == b.available && a.hash == b.hash;
+}
+
+void expect_same_answers(const LmdbTree& tree, const testing::VectorIndex& oracle, Gen& g,
+                         int queries) {
+  for (int q = 0; q < queries; ++q) {
+    const D3Range r = g.range();
+    SCOPED_TRACE(q);
+    const RangeSummary want = oracle.summarise(r).value();
+    const auto got = tree.summarise(r);
+    ASSERT_TRUE(got) << got.status().to_string();
+    ASSERT_EQ(*got, want);
+    // Scans, in key order.
+    const auto a = scan(tree, r);
+    const auto b = scan(oracle, r);
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) ASSERT_TRUE(same(a[i], b[i])) << i;
+    // Selection.
+    if (want.count > 0) {
+      for (std::uint64_t i : {std::uint64_t{0}, want.count / 2, want.count - 1}) {
+        auto x = tree.select(r, i).value();
+        ASSERT_TRUE(x.has_value());
+        ASSERT_TRUE(same(*x, b[i]));
+      }
+    }
+    ASSERT_FALSE(tree.select(r, want.count).value().has_value());
+    // Newest first: the first few, in newer_than order.
+    std::vector<IndexItem> na, nb;
+    ASSERT_TRUE(tree.visit_newest_first(r, [&](const IndexItem& i) {
+      na.push_back(i);
+      return na.size() < 20;
+    }));
+    ASSERT_TRUE(oracle.visit_newest_first(r, [&](const IndexItem& i) {
+      nb.push_back(i);
+      return nb.size() < 20;
+    }));
+    ASSERT_EQ(na.size(), nb.size());
+    for (std::size_t i = 0; i < na.size(); ++i) {
+      ASSERT_FALSE(model::newer_than(nb[i].entry, na[i].entry) ||
+                   model::newer_than(na[i].entry, nb[i].entry))
+          << i;
+    }
+    // Splits: disjoint parts inside the range, together holding exactly its items.
+    const std::size_t k = 1 + g.below(9);
+    auto parts = split_range(tree, r, k);
+    ASSERT_TRUE(parts);
+    ASSERT_GE(parts->size(), 1u);
+    ASSERT_LE(parts->size(), std::max<std::size_t>(k, 1));
+    std::uint64_t sum = 0;
+    Fp256 fp;
+    for (const D3Range& p : *parts) {
+      ASSERT_TRUE(r.includes_range(p) || p.is_empty());
+      const RangeSummary s = tree.summarise(p).value();
+      ASSERT_EQ(s, oracle.summarise(p).value());
+      sum += s.count;
+      fp += Fp256::from_bytes(s.fingerprint);
+    }
+    ASSERT_EQ(sum, want.count);
+    ASSERT_EQ(fp.to_bytes(), want.fingerprint);
+    for (std::size_t i = 0; i < parts->size(); ++i) {
+      for (std::size_t j = i + 1; j < parts->size(); ++j) {
+        ASSERT_FALSE((*parts)[i].intersection((*parts)[j]).has_value() &&
+                     !(*parts)[i].intersection((*parts)[j])->is_empty());
+      }
+    }
+  }
+}
+
+void expect_checked(const LmdbTree& tree, const testing::VectorIndex& oracle) {
+  auto n = tree.check();
+  ASSERT_TRUE(n) << n.status().to_string();
+  EXPECT_EQ(*n, oracle.items().size());
+  for (const IndexItem& i : oracle.items()) {
+    auto got = tree.find(i.entry.subspace_id, i.entry.path).value();
+    ASSERT_TRUE(got.has_value());
+    ASSERT_TRUE(same(*got, i));
+  }
+}
+
+class LmdbTreeRandom : public ::testing::TestWithParam<std::uint64_t> {};
+
+TEST_P(LmdbTreeRandom, AnswersAsBruteForceThroughInsertsErasesAndUpdates) {
+  const std::uint64_t seed = GetParam();
+  osier::testing::TempDir dir;
+  Env env(dir.path());
+  Gen g(seed);
+  model::NamespaceId ns{};
+  ns[0] = 7;
+  TreeSalt salt{};
+  salt[0] = static_cast<std::uint8_t>(seed);
+  LmdbTree tree(env.txn(), env.dbi(), ns, salt);
+  testing::VectorIndex oracle;
+
+  // Inserts (a key stored already is refused, and changes nothing).
+  for (int i = 0; i < 3000; ++i) {
+    const IndexItem it = g.item(ns);
+    const bool have = oracle.find(it.entry.subspace_id, it.entry.path).value().has_value();
+    const Status st = tree.insert(it);
+    if (have) {
+      ASSERT_FALSE(st);
+      ASSERT_EQ(st.code(), ErrorCode::kInvalidArgument);
+    } else {
+      ASSERT_TRUE(st) << st.to_string();
+      oracle.put(it);
+    }
+  }
+  ASSERT_NO_FATAL_FAILURE(expect_checked(tree, oracle));
+  ASSERT_NO_FATAL_FAILURE(expect_same_answers(tree, oracle, g, 150));
+
+  // Updates and erases, of stored keys and of absent ones.
+  for (int i = 0; i < 1500; ++i) {
+    const auto& items = oracle.items();
+    IndexItem target = g.below(5) == 0 || items.empty() ? g.item(ns) : items[g.below(items.size())];
+    const bool have = oracle.find(target.entry.subspace_id, target.entry.path).value().has_value();
+    if (g.below(2) == 0) {
+      target.available = g.below(target.entry.payload_length + 1);
+      target.hash = g.random_hash();
+      auto done = tree.update_available(target.entry.subspace_id, target.entry.path,
+                                        target.available, target.hash);
+      ASSERT_TRUE(done);
+      ASSERT_EQ(*done, have);
+      if (have) {
+        IndexItem stored = oracle.find(target.entry.subspace_id, target.entry.path).value().value();
+        stored.available = target.available;
+        stored.hash = target.hash;
+        oracle.put(stored);
+      }
+    } else {
+      auto gone = tree.erase(target.entry.subspace_id, target.entry.path);
+      ASSERT_TRUE(gone) << gone.status().to_string();
+      ASSERT_EQ(gone->has_value(), have);
+      if (have) {
+        ASSERT_TRUE(same(**gone, oracle.find(target.entry.subspace_id, target.entry.path)
+                                     .value()
+                                     .value()));
+        oracle.erase(target.entry.subspace_id, target.entry.path);
+      }
+    }
+  }
+  ASSERT_NO_FATAL_FAILURE(expect_checked(tree, oracle));
+  ASSERT_NO_FATAL_FAILURE(expect_same_answers(tree, oracle, g, 150));
+
+  // Erasing everything leaves no node behind.
+  const std::vector<IndexItem> all = oracle.items();
+  for (const IndexItem& it : all) {
+    auto gone = tree.erase(it.entry.subspace_id, it.entry.path);
+    ASSERT_TRUE(gone && gone->has_value());
+  }
+  EXPECT_EQ(env.records(), 0u);
+  EXPECT_EQ(tree.total().value().count, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, LmdbTreeRandom, ::testing::Values(1, 2, 3));
+
+// The shape is a function of the set of keys: inserting in any order gives the same records.
+TEST(LmdbTree, ShapeDoesNotDependOnInsertionOrder) {
+  Gen g(9);
+  model::NamespaceId ns{};
+  TreeSalt salt{};
+  std::vector<IndexItem> items;
+  std::set<std::pair<SubspaceId, Path>> keys;
+  while (items.size() < 800) {
+    IndexItem it = g.item(ns);
+    if (keys.insert({it.entry.subspace_id, it.entry.path}).second) items.push_back(it);
+  }
+  auto dump = [&](const std::vector<IndexItem>& order) {
+    osier::testing::TempDir dir;
+    Env env(dir.path());
+    LmdbTree tree(env.txn(), env.dbi(), ns, salt);
+    for (const IndexItem& it : order) EXPECT_TRUE(tree.insert(it));
+    std::vector<std::pair<Bytes, Bytes>> out;
+    MDB_cursor* c = nullptr;
+    EXPECT_EQ(mdb_cursor_open(env.txn(), env.dbi(), &c), 0);
+    MDB_val k{}, v{};
+    while (mdb_cursor_get(c, &k, &v, MDB_NEXT) == 0) {
+      const auto* kp = static_cast<const std::uint8_t*>(k.mv_data);
+      const auto* vp = static_cast<const std::uint8_t*>(v.mv_data);
+      out.emplace_back(Bytes(kp, kp + k.mv_size), Bytes(vp, vp + v.mv_size));
+    }
+    mdb_cursor_close(c);
+    return out;
+  };
+  const auto first = dump(items);
+  std::reverse(items.begin(), items.end());
+  EXPECT_EQ(dump(items), first);
+  EXPECT_GT(first.size(), 20u);  // several levels of nodes
+}
+
+}  // namespace
+}  // namespace osier::store
