@@ -4,13 +4,21 @@
 
 namespace osier::store {
 
-Result<IngestPlan> plan_ingest(const IndexView& index, const model::Entry& entry) {
+Result<IngestPlan> plan_ingest(const IndexView& index, const model::Entry& entry,
+                               const EntryLookup& lookup) {
   IngestPlan plan;
   // The store holds at most one entry per (subspace, path), so the entries that could prune this
   // one are found by looking up each prefix of its path.
   for (std::size_t n = 0; n <= entry.path.component_count(); ++n) {
-    OSIER_ASSIGN_OR_RETURN(auto have, index.find(entry.subspace_id, entry.path.prefix(n)));
-    if (have && (have->entry == entry || model::newer_than(have->entry, entry))) {
+    const model::Path prefix = entry.path.prefix(n);
+    std::optional<model::Entry> have;
+    if (lookup) {
+      OSIER_ASSIGN_OR_RETURN(have, lookup(entry.subspace_id, prefix));
+    } else {
+      OSIER_ASSIGN_OR_RETURN(auto item, index.find(entry.subspace_id, prefix));
+      if (item) have = std::move(item->entry);
+    }
+    if (have && (*have == entry || model::newer_than(*have, entry))) {
       plan.obsolete = true;
       return plan;
     }

@@ -472,6 +472,16 @@ LmdbTree LmdbStore::tree(const Txn& txn, const model::NamespaceId& ns) const {
   return LmdbTree(txn.get(), dbs_.tree, ns, salt_);
 }
 
+EntryLookup LmdbStore::entry_lookup(const Txn& txn, const model::NamespaceId& ns) const {
+  return [this, &txn, ns](const model::SubspaceId& subspace,
+                          const model::Path& path) -> Result<std::optional<model::Entry>> {
+    OSIER_ASSIGN_OR_RETURN(auto v, txn.get(dbs_.entries, fmt::entry_key(ns, subspace, path)));
+    if (!v) return std::optional<model::Entry>();
+    OSIER_ASSIGN_OR_RETURN(AuthorisedEntry ae, fmt::decode_entry_value(*v));
+    return std::optional(std::move(ae.entry));
+  };
+}
+
 Status LmdbStore::commit_payload(const PayloadKey& key, EventKind kind,
                                  const RecordChange& change) {
   auto run = [&]() -> Status {
@@ -741,7 +751,8 @@ Result<IngestResult> LmdbStore::ingest_with_payload(const AuthorisedEntry& ae,
   bool have_bytes = false;
   {
     OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(true));
-    OSIER_ASSIGN_OR_RETURN(IngestPlan plan, plan_ingest(tree(txn, e.namespace_id), e));
+    OSIER_ASSIGN_OR_RETURN(IngestPlan plan,
+                           plan_ingest(tree(txn, e.namespace_id), e, entry_lookup(txn, e.namespace_id)));
     if (plan.obsolete) return IngestResult::obsolete();
     OSIER_ASSIGN_OR_RETURN(std::uint64_t held, payload_held(txn, dbs_.payloads, e));
     have_bytes = held == e.payload_length;
@@ -1141,7 +1152,7 @@ Result<IngestResult> LmdbStore::ingest_in(Txn& txn, const AuthorisedEntry& ae, T
   }
   const model::Entry& e = ae.entry;
   LmdbTree t = tree(txn, e.namespace_id);
-  OSIER_ASSIGN_OR_RETURN(IngestPlan plan, plan_ingest(t, e));
+  OSIER_ASSIGN_OR_RETURN(IngestPlan plan, plan_ingest(t, e, entry_lookup(txn, e.namespace_id)));
   if (plan.obsolete) return IngestResult::obsolete();
   for (const model::Path& p : plan.pruned) {
     OSIER_RETURN_IF_ERROR(

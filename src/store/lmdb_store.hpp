@@ -26,6 +26,7 @@
 
 #include "store/authoriser.hpp"
 #include "store/entry_index.hpp"
+#include "store/ingest_plan.hpp"
 #include "store/lmdb_tree.hpp"
 #include "store/lmdb_env.hpp"
 #include "store/lmdb_format.hpp"
@@ -170,6 +171,8 @@ class LmdbStore final : public Store {
   static void discard(const Staged& staged);
   // The tree of a namespace, in `txn`.
   LmdbTree tree(const lmdb::Txn& txn, const model::NamespaceId& namespace_id) const;
+  // Point lookups of stored entries of a namespace in `txn` (for plan_ingest).
+  EntryLookup entry_lookup(const lmdb::Txn& txn, const model::NamespaceId& namespace_id) const;
   Result<IngestResult> ingest_in(lmdb::Txn& txn, const AuthorisedEntry& entry, Trust trust);
   Result<std::vector<IngestResult>> write_batch(std::span<const AuthorisedEntry> entries,
                                                 Trust trust);

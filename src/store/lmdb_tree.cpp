@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <bit>
-#include <compare>
+#include <cstring>
 #include <memory>
 #include <queue>
 #include <utility>
@@ -15,6 +15,7 @@
 #include "crypto/william3.hpp"
 #include "model/encoding_path.hpp"
 #include "store/lmdb_env.hpp"
+#include "store/path_key.hpp"
 
 namespace osier::store {
 
@@ -24,30 +25,136 @@ using model::SubspaceId;
 
 namespace {
 
-// ---- Items and nodes in memory
+Status corrupt(const char* what) {
+  return error(ErrorCode::kCorrupt, std::string("store tree: ") + what);
+}
 
-struct Item {
-  IndexItem it;
-  ByteArray<32> path_digest{};
+int cmp(ByteView a, ByteView b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  if (n > 0) {
+    if (int c = std::memcmp(a.data(), b.data(), n); c != 0) return c;
+  }
+  return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
+}
 
-  const SubspaceId& s() const { return it.entry.subspace_id; }
-  const Path& p() const { return it.entry.path; }
+std::uint64_t be64(const std::uint8_t* p) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
+  return v;
+}
+
+Fp256 fp_at(const std::uint8_t* p) {
+  ByteArray<32> b;
+  std::memcpy(b.data(), p, 32);
+  return Fp256::from_bytes(b);
+}
+
+// ---- One item as stored in a node (docs/formats.md "The tree"):
+// u32 n ‖ subspace_id (32) ‖ path order key (n) ‖ path digest (32) ‖ u64 timestamp ‖
+// u64 payload_length ‖ payload_digest (32) ‖ u64 available ‖ hash (32).
+// Its key — subspace_id ‖ path order key — orders items bytewise as (subspace, path).
+
+constexpr std::size_t kTail = 32 + 8 + 8 + 32 + 8 + 32;
+
+class ItemRef {
+ public:
+  ItemRef() = default;
+  explicit ItemRef(ByteView b) : b_(b), n_(static_cast<std::size_t>(be64_4(b.data()))) {}
+
+  ByteView bytes() const { return b_; }
+  ByteView key() const { return b_.subspan(4, 32 + n_); }
+  ByteView subspace() const { return b_.subspan(4, 32); }
+  ByteView path_key() const { return b_.subspan(36, n_); }
+  ByteView path_digest() const { return b_.subspan(36 + n_, 32); }
+  std::uint64_t timestamp() const { return be64(tail()); }
+  std::uint64_t payload_length() const { return be64(tail() + 8); }
+  std::uint64_t available() const { return be64(tail() + 48); }
+  Fp256 hash() const { return fp_at(tail() + 56); }
+  Aggregate aggregate() const {
+    const std::uint64_t t = timestamp();
+    return Aggregate{hash(), 1, payload_length(), t, t};
+  }
+
+  // The whole item, decoding its path.
+  Result<IndexItem> materialise(const model::NamespaceId& ns) const {
+    IndexItem it;
+    model::Entry& e = it.entry;
+    e.namespace_id = ns;
+    std::memcpy(e.subspace_id.data(), b_.data() + 4, 32);
+    auto path = decode_path_key(path_key());
+    if (!path) return corrupt("an item with an invalid path key");
+    e.path = std::move(*path);
+    e.timestamp = timestamp();
+    e.payload_length = payload_length();
+    std::memcpy(e.payload_digest.data(), tail() + 16, 32);
+    it.available = available();
+    it.hash = hash();
+    return it;
+  }
+
+  // Parses the item at the start of `rest`; nullopt when it is malformed.
+  static std::optional<ItemRef> parse(ByteView rest) {
+    if (rest.size() < 4) return std::nullopt;
+    const std::uint64_t n = be64_4(rest.data());
+    if (rest.size() - 4 < 32 + kTail || n > rest.size() - 4 - 32 - kTail) return std::nullopt;
+    return ItemRef(rest.first(static_cast<std::size_t>(4 + 32 + n + kTail)));
+  }
+
+ private:
+  static std::uint64_t be64_4(const std::uint8_t* p) {
+    return (std::uint64_t{p[0]} << 24) | (std::uint64_t{p[1]} << 16) | (std::uint64_t{p[2]} << 8) |
+           p[3];
+  }
+  // What follows the path digest.
+  const std::uint8_t* tail() const { return b_.data() + 36 + n_ + 32; }
+
+  ByteView b_;
+  std::size_t n_ = 0;
 };
 
-std::strong_ordering key_cmp(const SubspaceId& s1, const Path& p1, const SubspaceId& s2,
-                             const Path& p2) {
-  if (auto c = s1 <=> s2; c != 0) return c;
-  return p1 <=> p2;
-}
-std::strong_ordering key_cmp(const Item& a, const Item& b) {
-  return key_cmp(a.s(), a.p(), b.s(), b.p());
+Bytes encode_item(const IndexItem& it, const ByteArray<32>& path_digest) {
+  const model::Entry& e = it.entry;
+  Bytes pk = path_key(e.path);
+  Bytes v;
+  v.reserve(4 + 32 + pk.size() + kTail);
+  put_be(v, pk.size(), 4);
+  append(v, e.subspace_id);
+  append(v, pk);
+  append(v, path_digest);
+  put_be(v, e.timestamp, 8);
+  put_be(v, e.payload_length, 8);
+  append(v, e.payload_digest);
+  put_be(v, it.available, 8);
+  append(v, it.hash.to_bytes());
+  return v;
 }
 
-// A node of level L: its items (all of level L, ascending), and for L > 0 one child aggregate
-// per gap (items.size() + 1 of them; count 0: no child there).
+// The key of (subspace, path), as items hold it.
+Bytes search_key(const SubspaceId& s, const Path& p) {
+  Bytes k(s.begin(), s.end());
+  append_path_key(k, p);
+  return k;
+}
+
+// ---- Nodes: a node of level L holds its items (all of level L, ascending) and, for L > 0, one
+// child aggregate per gap (items + 1; count 0: no child there). Encoded as
+// u16 m ‖ [(m + 1) × aggregate (64 bytes)] ‖ m items; an aggregate is u64 count ‖ fingerprint
+// (32) ‖ u64 payload bytes ‖ u64 least timestamp ‖ u64 greatest timestamp (zeros when empty).
+
+constexpr std::size_t kAggSize = 64;
+constexpr std::size_t kMaxItems = 0xffff;
+
 struct Node {
-  std::vector<Item> items;
+  Bytes data;                  // a copy of the stored value, if taken (items point into it)
+  std::vector<ItemRef> items;  // views into `data`, or into other nodes' data while editing
   std::vector<Aggregate> kids;
+
+  // Moving keeps the buffer `items` point into; a copy would not.
+  Node() = default;
+  Node(Node&&) = default;
+  Node& operator=(Node&&) = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
 
   static Node empty(int level) {
     Node n;
@@ -55,42 +162,40 @@ struct Node {
     return n;
   }
   bool is_empty() const {
-    return items.empty() && std::all_of(kids.begin(), kids.end(), [](const Aggregate& a) {
-             return a.count == 0;
-           });
+    return items.empty() &&
+           std::all_of(kids.begin(), kids.end(), [](const Aggregate& a) { return a.count == 0; });
   }
   Aggregate total() const {
     Aggregate a;
     for (std::size_t j = 0; j < items.size(); ++j) {
       if (!kids.empty()) a.add(kids[j]);
-      a.add(Aggregate::single(items[j].it.hash, items[j].it.entry));
+      a.add(items[j].aggregate());
     }
     if (!kids.empty()) a.add(kids.back());
     return a;
   }
-  // The number of items ordered before (subspace, path); `found` says whether one equals it.
-  std::size_t position(const SubspaceId& s, const Path& p, bool& found) const {
+  // The number of items whose key is below `key`; `found` says whether one equals it.
+  std::size_t position(ByteView key, bool& found) const {
     std::size_t lo = 0, hi = items.size();
     while (lo < hi) {
       const std::size_t mid = (lo + hi) / 2;
-      if (key_cmp(items[mid].s(), items[mid].p(), s, p) < 0) {
+      if (cmp(items[mid].key(), key) < 0) {
         lo = mid + 1;
       } else {
         hi = mid;
       }
     }
-    found = lo < items.size() && key_cmp(items[lo].s(), items[lo].p(), s, p) == 0;
+    found = lo < items.size() && cmp(items[lo].key(), key) == 0;
     return lo;
   }
 };
 
-// ---- Encoding (docs/formats.md "The tree")
-
-constexpr std::size_t kMaxItems = 1u << 16;
-
 void put_aggregate(Bytes& v, const Aggregate& a) {
+  if (a.count == 0) {
+    v.resize(v.size() + kAggSize, 0);
+    return;
+  }
   put_be(v, a.count, 8);
-  if (a.count == 0) return;
   append(v, a.fp.to_bytes());
   put_be(v, a.bytes, 8);
   put_be(v, a.min_t, 8);
@@ -98,90 +203,57 @@ void put_aggregate(Bytes& v, const Aggregate& a) {
 }
 
 Bytes encode_node(const Node& n) {
+  std::size_t size = 2 + n.kids.size() * kAggSize;
+  for (const ItemRef& item : n.items) size += item.bytes().size();
   Bytes v;
+  v.reserve(size);
   put_be(v, n.items.size(), 2);
   for (const Aggregate& a : n.kids) put_aggregate(v, a);
-  for (const Item& item : n.items) {
-    const model::Entry& e = item.it.entry;
-    append(v, e.subspace_id);
-    append(v, item.path_digest);
-    put_be(v, e.timestamp, 8);
-    put_be(v, e.payload_length, 8);
-    append(v, e.payload_digest);
-    put_be(v, item.it.available, 8);
-    append(v, item.it.hash.to_bytes());
-    Encoder enc;
-    model::encode_path(enc, e.path);
-    put_be(v, enc.bytes().size(), 4);
-    append(v, enc.bytes());
-  }
+  for (const ItemRef& item : n.items) append(v, item.bytes());
   return v;
 }
 
-Status corrupt(const char* what) {
-  return error(ErrorCode::kCorrupt, std::string("store tree: ") + what);
-}
-
-Result<Node> decode_node(ByteView v, int level, const model::NamespaceId& ns) {
-  Decoder dec(v);
-  auto u = [&](std::size_t n) -> Result<std::uint64_t> {
-    OSIER_ASSIGN_OR_RETURN(ByteView b, dec.take(n));
-    return get_be(b);
-  };
+// Parses the layout of a stored node (items are checked further only when used: a path key
+// when it is decoded, everything by check()). With `copy` the node keeps a copy of the bytes;
+// without, its items point into LMDB's map, valid until the transaction ends or writes.
+Result<Node> decode_node(ByteView value, int level, bool copy) {
   Node n;
-  auto m = u(2);
-  if (!m) return corrupt("truncated node");
+  ByteView v = value;
+  if (copy) {
+    n.data.assign(value.begin(), value.end());
+    v = n.data;
+  }
+  if (v.size() < 2) return corrupt("truncated node");
+  const std::size_t m = (std::size_t{v[0]} << 8) | v[1];
+  std::size_t at = 2;
   if (level > 0) {
-    n.kids.resize(*m + 1);
+    if (v.size() - at < (m + 1) * kAggSize) return corrupt("truncated node");
+    n.kids.resize(m + 1);
     for (Aggregate& a : n.kids) {
-      auto count = u(8);
-      if (!count) return corrupt("truncated node");
-      a.count = *count;
-      if (a.count == 0) continue;
-      auto fp = dec.array<32>();
-      auto bytes = u(8);
-      auto min_t = u(8);
-      auto max_t = u(8);
-      if (!fp || !bytes || !min_t || !max_t) return corrupt("truncated node");
-      a.fp = Fp256::from_bytes(*fp);
-      a.bytes = *bytes;
-      a.min_t = *min_t;
-      a.max_t = *max_t;
+      const std::uint8_t* p = v.data() + at;
+      a.count = be64(p);
+      if (a.count > 0) {
+        a.fp = fp_at(p + 8);
+        a.bytes = be64(p + 40);
+        a.min_t = be64(p + 48);
+        a.max_t = be64(p + 56);
+      }
+      at += kAggSize;
     }
   }
-  n.items.resize(*m);
-  for (Item& item : n.items) {
-    model::Entry& e = item.it.entry;
-    e.namespace_id = ns;
-    auto s = dec.array<32>();
-    auto d = dec.array<32>();
-    auto t = u(8);
-    auto len = u(8);
-    auto pd = dec.array<32>();
-    auto avail = u(8);
-    auto h = dec.array<32>();
-    auto plen = u(4);
-    if (!s || !d || !t || !len || !pd || !avail || !h || !plen) return corrupt("truncated node");
-    auto code = dec.take(*plen);
-    if (!code) return corrupt("truncated node");
-    Decoder pdec(*code);
-    auto path = model::decode_path(pdec, DecodeMode::kCanonic);
-    if (!path || !pdec.at_end()) return corrupt("node item with an invalid path");
-    std::copy(s->begin(), s->end(), e.subspace_id.begin());
-    item.path_digest = *d;
-    e.timestamp = *t;
-    e.payload_length = *len;
-    std::copy(pd->begin(), pd->end(), e.payload_digest.begin());
-    e.path = std::move(*path);
-    item.it.available = *avail;
-    item.it.hash = Fp256::from_bytes(*h);
+  n.items.reserve(m);
+  for (std::size_t i = 0; i < m; ++i) {
+    auto item = ItemRef::parse(v.subspan(at));
+    if (!item) return corrupt("truncated node");
+    at += item->bytes().size();
+    n.items.push_back(*item);
   }
-  if (!dec.at_end()) return corrupt("trailing bytes in a node");
+  if (at != v.size()) return corrupt("trailing bytes in a node");
   return n;
 }
 
-// ---- How a 3d range relates to a subtree: its items lie strictly between two bounds (items;
-// null for an open end) and have the time span of its aggregate.
+// ---- How a 3d range relates to a subtree whose items lie strictly between two bounds (items;
+// null for an open end) and whose aggregate gives its time span. All in key bytes.
 
 class RangeTest {
  public:
@@ -191,53 +263,70 @@ class RangeTest {
     full_paths_ = r.paths.start.component_count() == 0 && !r.paths.end;
     empty_ = r.is_empty();
     min_subspace_ = r.subspaces.start == SubspaceId{};
+    s0_ = ByteView(r.subspaces.start);
+    if (r.subspaces.end) s1_ = ByteView(*r.subspaces.end);
+    p0_ = path_key(r.paths.start);
+    if (r.paths.end) p1_ = path_key(*r.paths.end);
+    lowest_.assign(s0_.begin(), s0_.end());
+    if (single_) append(lowest_, p0_);
+    if (single_ && r.paths.end) {
+      above_.assign(s0_.begin(), s0_.end());
+      append(above_, *p1_);
+    }
   }
 
   bool empty() const { return empty_; }
-  bool includes(const Item& item) const { return r_.includes(item.it.entry); }
 
-  bool disjoint(const Aggregate& a, const Item* lo, const Item* hi) const {
+  bool in_time(std::uint64_t t) const {
+    return r_.times.start <= t && (!r_.times.end || t < *r_.times.end);
+  }
+  bool in_subspaces(ByteView s) const { return cmp(s, s0_) >= 0 && (s1_.empty() || cmp(s, s1_) < 0); }
+  bool in_paths(ByteView pk) const { return cmp(pk, p0_) >= 0 && (!p1_ || cmp(pk, *p1_) < 0); }
+  bool includes(const ItemRef& x) const {
+    return in_time(x.timestamp()) && in_subspaces(x.subspace()) && in_paths(x.path_key());
+  }
+
+  bool disjoint(const Aggregate& a, const ItemRef* lo, const ItemRef* hi) const {
     if (empty_ || a.count == 0) return true;
     const auto& t = r_.times;
     if (a.max_t < t.start || (t.end && a.min_t >= *t.end)) return true;
-    const SubspaceId& s0 = r_.subspaces.start;
-    // Keys of the range are at least (s0, single ? p0 : empty); the subtree's are below hi.
-    if (hi && key_cmp(hi->s(), hi->p(), s0, single_ ? r_.paths.start : kEmpty) <= 0) return true;
-    // ...and below (s1, empty), or (s0, p1) for one subspace; the subtree's above lo.
-    if (lo && r_.subspaces.end && lo->s() >= *r_.subspaces.end) return true;
-    if (lo && single_ && r_.paths.end && key_cmp(lo->s(), lo->p(), s0, *r_.paths.end) >= 0) {
-      return true;
-    }
-    if (lo && hi && lo->s() == hi->s()) {
-      // One subspace, paths strictly between lo's and hi's.
-      if (!r_.subspaces.includes(lo->s())) return true;
-      if (hi->p() <= r_.paths.start) return true;
-      if (r_.paths.end && lo->p() >= *r_.paths.end) return true;
+    // The range's keys are at least `lowest_`; the subtree's are below hi.
+    if (hi && cmp(hi->key(), lowest_) <= 0) return true;
+    // ...and below (s1, empty), or `above_` for one subspace; the subtree's above lo.
+    if (lo && !s1_.empty() && cmp(lo->subspace(), s1_) >= 0) return true;
+    if (lo && !above_.empty() && cmp(lo->key(), above_) >= 0) return true;
+    if (lo && hi && cmp(lo->subspace(), hi->subspace()) == 0) {
+      // One subspace, path keys strictly between lo's and hi's.
+      if (!in_subspaces(lo->subspace())) return true;
+      if (cmp(hi->path_key(), p0_) <= 0) return true;
+      if (p1_ && cmp(lo->path_key(), *p1_) >= 0) return true;
     }
     return false;
   }
 
-  bool contained(const Aggregate& a, const Item* lo, const Item* hi) const {
-    const auto& t = r_.times;
-    if (!(t.start <= a.min_t && (!t.end || a.max_t < *t.end))) return false;
+  bool contained(const Aggregate& a, const ItemRef* lo, const ItemRef* hi) const {
+    if (!in_time(a.min_t) || !in_time(a.max_t)) return false;
     if (full_paths_) {
-      const bool lower = (lo && lo->s() >= r_.subspaces.start) || min_subspace_;
-      const bool upper = !r_.subspaces.end ||
-                         (hi && (hi->s() < *r_.subspaces.end ||
-                                 (hi->s() == *r_.subspaces.end && hi->p().component_count() == 0)));
+      const bool lower = min_subspace_ || (lo && cmp(lo->subspace(), s0_) >= 0);
+      const bool upper = s1_.empty() ||
+                         (hi && (cmp(hi->subspace(), s1_) < 0 ||
+                                 (cmp(hi->subspace(), s1_) == 0 && hi->path_key().empty())));
       return lower && upper;
     }
-    return lo && hi && lo->s() == hi->s() && r_.subspaces.includes(lo->s()) &&
-           lo->p() >= r_.paths.start && (!r_.paths.end || hi->p() <= *r_.paths.end);
+    return lo && hi && cmp(lo->subspace(), hi->subspace()) == 0 && in_subspaces(lo->subspace()) &&
+           cmp(lo->path_key(), p0_) >= 0 && (!p1_ || cmp(hi->path_key(), *p1_) <= 0);
   }
 
  private:
-  static inline const Path kEmpty{};
   const D3Range& r_;
   bool single_ = false;
   bool full_paths_ = false;
   bool empty_ = false;
   bool min_subspace_ = false;
+  ByteView s0_, s1_;  // s1_ empty: no end
+  Bytes p0_;
+  std::optional<Bytes> p1_;
+  Bytes lowest_, above_;  // above_ empty: none
 };
 
 }  // namespace
@@ -246,59 +335,62 @@ class RangeTest {
 
 class TreeAccess {
  public:
-  TreeAccess(MDB_txn* txn, MDB_dbi dbi, const model::NamespaceId& ns) : txn_(txn), dbi_(dbi), ns_(ns) {}
+  TreeAccess(MDB_txn* txn, MDB_dbi dbi, const model::NamespaceId& ns)
+      : txn_(txn), dbi_(dbi), ns_(ns) {}
 
   // namespace_id ‖ u8 level ‖ [subspace_id ‖ path digest of the boundary item]
-  Bytes key(int level, const Item* boundary) const {
+  Bytes key(int level, const ItemRef* boundary) const {
     Bytes k(ns_.begin(), ns_.end());
     k.push_back(static_cast<std::uint8_t>(level));
     if (boundary) {
-      append(k, boundary->s());
-      append(k, boundary->path_digest);
+      append(k, boundary->subspace());
+      append(k, boundary->path_digest());
     }
     return k;
   }
 
-  Result<std::optional<Node>> load(int level, const Item* boundary) const {
+  // Reads (`copy` false) may keep views into the map: they write nothing while they use them.
+  Result<std::optional<Node>> load(int level, const ItemRef* boundary, bool copy = false) const {
     const Bytes k = key(level, boundary);
     MDB_val kv = lmdb::val(k);
     MDB_val v{};
     const int rc = mdb_get(txn_, dbi_, &kv, &v);
     if (rc == MDB_NOTFOUND) return std::optional<Node>();
     OSIER_RETURN_IF_ERROR(lmdb::status_of(rc, "read a tree node"));
-    OSIER_ASSIGN_OR_RETURN(Node n, decode_node(lmdb::view(v), level, ns_));
+    OSIER_ASSIGN_OR_RETURN(Node n, decode_node(lmdb::view(v), level, copy));
     return std::optional(std::move(n));
   }
   // The node, or an empty one when none is stored.
-  Result<Node> load_or_empty(int level, const Item* boundary) const {
-    OSIER_ASSIGN_OR_RETURN(auto n, load(level, boundary));
+  Result<Node> load_or_empty(int level, const ItemRef* boundary, bool copy = false) const {
+    OSIER_ASSIGN_OR_RETURN(auto n, load(level, boundary, copy));
     return n ? std::move(*n) : Node::empty(level);
   }
   // Writes the node, or deletes its record when it is empty.
-  Status store(int level, const Item* boundary, const Node& node) {
+  Status store(int level, const ItemRef* boundary, const Node& node) {
     const Bytes k = key(level, boundary);
     MDB_val kv = lmdb::val(k);
     if (node.is_empty()) {
       const int rc = mdb_del(txn_, dbi_, &kv, nullptr);
       return rc == MDB_NOTFOUND ? Status::ok() : lmdb::status_of(rc, "delete a tree node");
     }
-    if (node.items.size() >= kMaxItems) return corrupt("node too large");
+    if (node.items.size() > kMaxItems) return corrupt("node too large");
     const Bytes v = encode_node(node);
     MDB_val vv = lmdb::val(v);
     return lmdb::status_of(mdb_put(txn_, dbi_, &kv, &vv, 0), "write a tree node");
   }
 
   // The boundary of the child in gap j of a node with boundary `b`.
-  static const Item* child_boundary(const Node& n, std::size_t j, const Item* b) {
+  static const ItemRef* child_boundary(const Node& n, std::size_t j, const ItemRef* b) {
     return j == 0 ? b : &n.items[j - 1];
   }
 
-  // ---- Writes. Each returns the new aggregate of the node it changed.
+  // ---- Writes. Each returns the new aggregate of the node it changed. Item views point into
+  // nodes that the calling frames keep alive until they are stored.
 
-  Result<Aggregate> insert(int level, const Item* b, const Item& x, int lx) {
-    OSIER_ASSIGN_OR_RETURN(Node n, load_or_empty(level, b));
+  Result<Aggregate> insert(int level, const ItemRef* b, const ItemRef& x, int lx) {
+    OSIER_ASSIGN_OR_RETURN(Node n, load_or_empty(level, b, true));
     bool found = false;
-    const std::size_t i = n.position(x.s(), x.p(), found);
+    const std::size_t i = n.position(x.key(), found);
     if (found) return error(ErrorCode::kInvalidArgument, "store tree: key stored already");
     if (level > lx) {
       OSIER_ASSIGN_OR_RETURN(n.kids[i], insert(level - 1, child_boundary(n, i, b), x, lx));
@@ -318,89 +410,94 @@ class TreeAccess {
 
   // Splits node (level, b) at x (not stored): keys below x stay in it, the others move to node
   // (level, x). Returns both aggregates.
-  Result<std::pair<Aggregate, Aggregate>> split(int level, const Item* b, const Item& x) {
-    OSIER_ASSIGN_OR_RETURN(auto stored, load(level, b));
+  Result<std::pair<Aggregate, Aggregate>> split(int level, const ItemRef* b, const ItemRef& x) {
+    OSIER_ASSIGN_OR_RETURN(auto stored, load(level, b, true));
     if (!stored) return std::pair<Aggregate, Aggregate>{};
-    Node& n = *stored;
+    const Node& n = *stored;
     bool found = false;
-    const std::size_t i = n.position(x.s(), x.p(), found);
+    const std::size_t i = n.position(x.key(), found);
+    const auto at = static_cast<std::ptrdiff_t>(i);
     Node left, right;
-    left.items.assign(n.items.begin(), n.items.begin() + static_cast<std::ptrdiff_t>(i));
-    right.items.assign(n.items.begin() + static_cast<std::ptrdiff_t>(i), n.items.end());
+    left.items.assign(n.items.begin(), n.items.begin() + at);
+    right.items.assign(n.items.begin() + at, n.items.end());
     if (level > 0) {
       OSIER_ASSIGN_OR_RETURN(auto parts, split(level - 1, child_boundary(n, i, b), x));
-      left.kids.assign(n.kids.begin(), n.kids.begin() + static_cast<std::ptrdiff_t>(i));
+      left.kids.assign(n.kids.begin(), n.kids.begin() + at);
       left.kids.push_back(parts.first);
       right.kids.push_back(parts.second);
-      right.kids.insert(right.kids.end(), n.kids.begin() + static_cast<std::ptrdiff_t>(i) + 1,
-                        n.kids.end());
+      right.kids.insert(right.kids.end(), n.kids.begin() + at + 1, n.kids.end());
     }
     OSIER_RETURN_IF_ERROR(store(level, b, left));
     OSIER_RETURN_IF_ERROR(store(level, &x, right));
     return std::pair{left.total(), right.total()};
   }
 
-  Result<Aggregate> erase(int level, const Item* b, const SubspaceId& s, const Path& p,
-                          std::optional<IndexItem>& out) {
-    OSIER_ASSIGN_OR_RETURN(auto stored, load(level, b));
+  Result<Aggregate> erase(int level, const ItemRef* b, ByteView key,
+                          std::optional<IndexItem>& out, const model::NamespaceId& ns) {
+    OSIER_ASSIGN_OR_RETURN(auto stored, load(level, b, true));
     if (!stored) return Aggregate{};
     Node& n = *stored;
     bool found = false;
-    const std::size_t i = n.position(s, p, found);
+    const std::size_t i = n.position(key, found);
     if (!found) {
       if (level == 0) return n.total();
-      OSIER_ASSIGN_OR_RETURN(Aggregate a, erase(level - 1, child_boundary(n, i, b), s, p, out));
+      OSIER_ASSIGN_OR_RETURN(Aggregate a, erase(level - 1, child_boundary(n, i, b), key, out, ns));
       if (!out) return n.total();
       n.kids[i] = a;
     } else {
-      const Item x = std::move(n.items[i]);
+      const ItemRef x = n.items[i];
+      OSIER_ASSIGN_OR_RETURN(IndexItem gone, x.materialise(ns));
       if (level > 0) {
         // The children on both sides of x become one (keeping the left one's boundary).
         OSIER_ASSIGN_OR_RETURN(n.kids[i], merge(level - 1, child_boundary(n, i, b), x));
         n.kids.erase(n.kids.begin() + static_cast<std::ptrdiff_t>(i) + 1);
       }
       n.items.erase(n.items.begin() + static_cast<std::ptrdiff_t>(i));
-      out = x.it;
+      out = std::move(gone);
     }
     OSIER_RETURN_IF_ERROR(store(level, b, n));
     return n.total();
   }
 
   // Merges node (level, x) into node (level, bl), which precedes it.
-  Result<Aggregate> merge(int level, const Item* bl, const Item& x) {
-    OSIER_ASSIGN_OR_RETURN(Node a, load_or_empty(level, bl));
-    OSIER_ASSIGN_OR_RETURN(Node c, load_or_empty(level, &x));
+  Result<Aggregate> merge(int level, const ItemRef* bl, const ItemRef& x) {
+    OSIER_ASSIGN_OR_RETURN(Node a, load_or_empty(level, bl, true));
+    OSIER_ASSIGN_OR_RETURN(Node c, load_or_empty(level, &x, true));
     Node m;
     if (level > 0) {
-      const Item* last = a.items.empty() ? bl : &a.items.back();
+      const ItemRef* last = a.items.empty() ? bl : &a.items.back();
       OSIER_ASSIGN_OR_RETURN(Aggregate joined, merge(level - 1, last, x));
       m.kids.assign(a.kids.begin(), a.kids.end() - 1);
       m.kids.push_back(joined);
       m.kids.insert(m.kids.end(), c.kids.begin() + 1, c.kids.end());
     }
-    m.items = std::move(a.items);
-    m.items.insert(m.items.end(), std::make_move_iterator(c.items.begin()),
-                   std::make_move_iterator(c.items.end()));
+    m.items = a.items;
+    m.items.insert(m.items.end(), c.items.begin(), c.items.end());
     OSIER_RETURN_IF_ERROR(store(level, &x, Node::empty(level)));  // deletes its record
     OSIER_RETURN_IF_ERROR(store(level, bl, m));
     return m.total();
   }
 
-  Result<Aggregate> update(int level, const Item* b, const SubspaceId& s, const Path& p,
-                           std::uint64_t available, const Fp256& hash, bool& done) {
-    OSIER_ASSIGN_OR_RETURN(auto stored, load(level, b));
+  Result<Aggregate> update(int level, const ItemRef* b, ByteView key, std::uint64_t available,
+                           const Fp256& hash, bool& done) {
+    OSIER_ASSIGN_OR_RETURN(auto stored, load(level, b, true));
     if (!stored) return Aggregate{};
     Node& n = *stored;
     bool found = false;
-    const std::size_t i = n.position(s, p, found);
+    const std::size_t i = n.position(key, found);
+    Bytes changed;
     if (found) {
-      n.items[i].it.available = available;
-      n.items[i].it.hash = hash;
+      // Available length and hash end the item.
+      const ByteView old = n.items[i].bytes();
+      changed.assign(old.begin(), old.end() - 40);
+      put_be(changed, available, 8);
+      append(changed, hash.to_bytes());
+      n.items[i] = ItemRef(changed);
       done = true;
     } else {
       if (level == 0) return n.total();
       OSIER_ASSIGN_OR_RETURN(Aggregate a,
-                             update(level - 1, child_boundary(n, i, b), s, p, available, hash, done));
+                             update(level - 1, child_boundary(n, i, b), key, available, hash, done));
       if (!done) return n.total();
       n.kids[i] = a;
     }
@@ -411,58 +508,59 @@ class TreeAccess {
   // ---- Reads
 
   // Adds what `range` includes of node (level, b), whose items lie in (lo, hi), to `acc`.
-  Status sum(int level, const Item* b, const Item* lo, const Item* hi, const RangeTest& rt,
-             Aggregate& acc) const {
+  Status sum(int level, const ItemRef* b, const ItemRef* lo, const ItemRef* hi,
+             const RangeTest& rt, Aggregate& acc) const {
     OSIER_ASSIGN_OR_RETURN(auto stored, load(level, b));
     if (!stored) return Status::ok();
     const Node& n = *stored;
     for (std::size_t j = 0; j <= n.items.size(); ++j) {
       if (level > 0 && n.kids[j].count > 0) {
-        const Item* clo = j == 0 ? lo : &n.items[j - 1];
-        const Item* chi = j == n.items.size() ? hi : &n.items[j];
+        const ItemRef* clo = j == 0 ? lo : &n.items[j - 1];
+        const ItemRef* chi = j == n.items.size() ? hi : &n.items[j];
         if (rt.contained(n.kids[j], clo, chi)) {
           acc.add(n.kids[j]);
         } else if (!rt.disjoint(n.kids[j], clo, chi)) {
           OSIER_RETURN_IF_ERROR(sum(level - 1, child_boundary(n, j, b), clo, chi, rt, acc));
         }
       }
-      if (j < n.items.size() && rt.includes(n.items[j])) {
-        acc.add(Aggregate::single(n.items[j].it.hash, n.items[j].it.entry));
-      }
+      if (j < n.items.size() && rt.includes(n.items[j])) acc.add(n.items[j].aggregate());
     }
     return Status::ok();
   }
 
   // Visits in key order; false in `go` once the visitor stopped.
-  Status walk(int level, const Item* b, const Item* lo, const Item* hi, const RangeTest& rt,
-              const IndexView::Visitor& fn, bool& go) const {
+  Status walk(int level, const ItemRef* b, const ItemRef* lo, const ItemRef* hi,
+              const RangeTest& rt, const IndexView::Visitor& fn, bool& go) const {
     OSIER_ASSIGN_OR_RETURN(auto stored, load(level, b));
     if (!stored) return Status::ok();
     const Node& n = *stored;
     for (std::size_t j = 0; go && j <= n.items.size(); ++j) {
       if (level > 0 && n.kids[j].count > 0) {
-        const Item* clo = j == 0 ? lo : &n.items[j - 1];
-        const Item* chi = j == n.items.size() ? hi : &n.items[j];
+        const ItemRef* clo = j == 0 ? lo : &n.items[j - 1];
+        const ItemRef* chi = j == n.items.size() ? hi : &n.items[j];
         if (!rt.disjoint(n.kids[j], clo, chi)) {
           OSIER_RETURN_IF_ERROR(walk(level - 1, child_boundary(n, j, b), clo, chi, rt, fn, go));
         }
       }
-      if (go && j < n.items.size() && rt.includes(n.items[j])) go = fn(n.items[j].it);
+      if (go && j < n.items.size() && rt.includes(n.items[j])) {
+        OSIER_ASSIGN_OR_RETURN(IndexItem item, n.items[j].materialise(ns_));
+        go = fn(item);
+      }
     }
     return Status::ok();
   }
 
   // The i-th item the range includes within node (level, b); decrements i past what it skips.
-  Result<std::optional<IndexItem>> select(int level, const Item* b, const Item* lo,
-                                          const Item* hi, const RangeTest& rt,
+  Result<std::optional<IndexItem>> select(int level, const ItemRef* b, const ItemRef* lo,
+                                          const ItemRef* hi, const RangeTest& rt,
                                           std::uint64_t& i) const {
     OSIER_ASSIGN_OR_RETURN(auto stored, load(level, b));
     if (!stored) return std::optional<IndexItem>();
     const Node& n = *stored;
     for (std::size_t j = 0; j <= n.items.size(); ++j) {
       if (level > 0 && n.kids[j].count > 0) {
-        const Item* clo = j == 0 ? lo : &n.items[j - 1];
-        const Item* chi = j == n.items.size() ? hi : &n.items[j];
+        const ItemRef* clo = j == 0 ? lo : &n.items[j - 1];
+        const ItemRef* chi = j == n.items.size() ? hi : &n.items[j];
         if (!rt.disjoint(n.kids[j], clo, chi)) {
           std::uint64_t c = n.kids[j].count;
           if (!rt.contained(n.kids[j], clo, chi)) {
@@ -475,7 +573,10 @@ class TreeAccess {
         }
       }
       if (j < n.items.size() && rt.includes(n.items[j])) {
-        if (i == 0) return std::optional(n.items[j].it);
+        if (i == 0) {
+          OSIER_ASSIGN_OR_RETURN(IndexItem item, n.items[j].materialise(ns_));
+          return std::optional(std::move(item));
+        }
         --i;
       }
     }
@@ -484,8 +585,9 @@ class TreeAccess {
 
   // check(): verifies node (level, b) with items in (lo, hi) against `expect` (its aggregate
   // as its parent records it; none for the root); counts nodes and items.
-  Status check(const TreeSalt& salt, int level, const Item* b, const Item* lo, const Item* hi,
-               const Aggregate* expect, std::uint64_t& nodes, std::uint64_t& items) const {
+  Status check(const TreeSalt& salt, int level, const ItemRef* b, const ItemRef* lo,
+               const ItemRef* hi, const Aggregate* expect, std::uint64_t& nodes,
+               std::uint64_t& items) const {
     OSIER_ASSIGN_OR_RETURN(auto stored, load(level, b));
     if (!stored) {
       if (expect && expect->count != 0) return corrupt("a child with entries has no node");
@@ -496,20 +598,29 @@ class TreeAccess {
     ++nodes;
     items += n.items.size();
     for (std::size_t j = 0; j < n.items.size(); ++j) {
-      const Item& x = n.items[j];
-      const Item* before = j == 0 ? lo : &n.items[j - 1];
-      if (before && key_cmp(*before, x) >= 0) return corrupt("keys out of order");
-      if (j + 1 == n.items.size() && hi && key_cmp(x, *hi) >= 0) return corrupt("keys out of order");
-      const int want = LmdbTree::level_of(salt, x.s(), x.path_digest);
-      if (want != level) return corrupt("an item at the wrong level");
+      const ItemRef& x = n.items[j];
+      const ItemRef* before = j == 0 ? lo : &n.items[j - 1];
+      if (before && cmp(before->key(), x.key()) >= 0) return corrupt("keys out of order");
+      if (j + 1 == n.items.size() && hi && cmp(x.key(), hi->key()) >= 0) {
+        return corrupt("keys out of order");
+      }
+      OSIER_ASSIGN_OR_RETURN(IndexItem it, x.materialise(ns_));
+      if (!(path_key(it.entry.path) == Bytes(x.path_key().begin(), x.path_key().end()))) {
+        return corrupt("a path key that is not canonic");
+      }
       Encoder enc;
-      model::encode_path(enc, x.p());
-      if (!(crypto::william3(enc.bytes()) == x.path_digest)) return corrupt("a wrong path digest");
+      model::encode_path(enc, it.entry.path);
+      ByteArray<32> digest;
+      std::memcpy(digest.data(), x.path_digest().data(), 32);
+      if (!(crypto::william3(enc.bytes()) == digest)) return corrupt("a wrong path digest");
+      if (LmdbTree::level_of(salt, it.entry.subspace_id, digest) != level) {
+        return corrupt("an item at the wrong level");
+      }
     }
     if (level > 0) {
       for (std::size_t j = 0; j <= n.items.size(); ++j) {
-        const Item* clo = j == 0 ? lo : &n.items[j - 1];
-        const Item* chi = j == n.items.size() ? hi : &n.items[j];
+        const ItemRef* clo = j == 0 ? lo : &n.items[j - 1];
+        const ItemRef* chi = j == n.items.size() ? hi : &n.items[j];
         std::uint64_t child_items = 0;
         OSIER_RETURN_IF_ERROR(check(salt, level - 1, child_boundary(n, j, b), clo, chi, &n.kids[j],
                                     nodes, child_items));
@@ -522,26 +633,13 @@ class TreeAccess {
     return Status::ok();
   }
 
-  MDB_txn* txn() const { return txn_; }
-  MDB_dbi dbi() const { return dbi_; }
+  const model::NamespaceId& ns() const { return ns_; }
 
  private:
   MDB_txn* txn_;
   MDB_dbi dbi_;
   const model::NamespaceId& ns_;
 };
-
-namespace {
-
-Item make_item(const IndexItem& it) {
-  Item x{it, {}};
-  Encoder enc;
-  model::encode_path(enc, it.entry.path);
-  x.path_digest = crypto::william3(enc.bytes());
-  return x;
-}
-
-}  // namespace
 
 LmdbTree::LmdbTree(MDB_txn* txn, MDB_dbi dbi, const model::NamespaceId& ns, const TreeSalt& salt)
     : txn_(txn), dbi_(dbi), ns_(ns), salt_(salt) {}
@@ -562,15 +660,23 @@ int LmdbTree::level_of(const TreeSalt& salt, const SubspaceId& subspace,
 
 Result<std::optional<IndexItem>> LmdbTree::find(const SubspaceId& s, const Path& p) const {
   TreeAccess acc(txn_, dbi_, ns_);
-  // Descend along the gaps that hold the key.
-  std::optional<Item> boundary;
+  const Bytes key = search_key(s, p);
+  // Descend along the gaps that hold the key; the boundary's node stays alive in `holder`.
+  std::optional<Node> holder;
+  const ItemRef* boundary = nullptr;
   for (int level = kTopLevel; level >= 0; --level) {
-    OSIER_ASSIGN_OR_RETURN(auto n, acc.load(level, boundary ? &*boundary : nullptr));
+    OSIER_ASSIGN_OR_RETURN(auto n, acc.load(level, boundary));
     if (!n) return std::optional<IndexItem>();
     bool found = false;
-    const std::size_t i = n->position(s, p, found);
-    if (found) return std::optional(std::move(n->items[i].it));
-    if (i > 0) boundary = std::move(n->items[i - 1]);
+    const std::size_t i = n->position(key, found);
+    if (found) {
+      OSIER_ASSIGN_OR_RETURN(IndexItem item, n->items[i].materialise(ns_));
+      return std::optional(std::move(item));
+    }
+    if (i > 0) {
+      holder = std::move(*n);
+      boundary = &holder->items[i - 1];
+    }
   }
   return std::optional<IndexItem>();
 }
@@ -613,50 +719,53 @@ Status LmdbTree::visit_newest_first(const D3Range& range, const Visitor& fn) con
   // alive (bounds and items point into them) for the walk.
   std::vector<std::unique_ptr<Node>> loaded;
   struct Cand {
-    const Item* item;    // an item, or null for a subtree:
-    model::Timestamp t;  // (the subtree's greatest timestamp)
+    std::optional<IndexItem> item;  // an item, or a subtree:
+    model::Timestamp t;             // (the subtree's greatest timestamp)
     int level;
-    const Item* boundary;
-    const Item* lo;
-    const Item* hi;
+    const ItemRef* boundary;
+    const ItemRef* lo;
+    const ItemRef* hi;
   };
   auto lower = [](const Cand& a, const Cand& b) {
     if (a.t != b.t) return a.t < b.t;
-    if ((a.item == nullptr) != (b.item == nullptr)) return b.item == nullptr;
+    if (a.item.has_value() != b.item.has_value()) return !b.item.has_value();
     if (!a.item) return false;
-    const model::Entry& ea = a.item->it.entry;
-    const model::Entry& eb = b.item->it.entry;
+    const model::Entry& ea = a.item->entry;
+    const model::Entry& eb = b.item->entry;
     if (model::newer_than(eb, ea)) return true;
     if (model::newer_than(ea, eb)) return false;
-    return key_cmp(*a.item, *b.item) > 0;  // ties: key order
+    if (ea.subspace_id != eb.subspace_id) return ea.subspace_id > eb.subspace_id;  // ties: key order
+    return ea.path > eb.path;
   };
   std::priority_queue<Cand, std::vector<Cand>, decltype(lower)> heap(lower);
-  auto expand = [&](int level, const Item* b, const Item* lo, const Item* hi) -> Status {
+  auto expand = [&](int level, const ItemRef* b, const ItemRef* lo, const ItemRef* hi) -> Status {
     OSIER_ASSIGN_OR_RETURN(auto stored, acc.load(level, b));
     if (!stored) return Status::ok();
     loaded.push_back(std::make_unique<Node>(std::move(*stored)));
     const Node& n = *loaded.back();
     for (std::size_t j = 0; j <= n.items.size(); ++j) {
       if (level > 0 && n.kids[j].count > 0) {
-        const Item* clo = j == 0 ? lo : &n.items[j - 1];
-        const Item* chi = j == n.items.size() ? hi : &n.items[j];
+        const ItemRef* clo = j == 0 ? lo : &n.items[j - 1];
+        const ItemRef* chi = j == n.items.size() ? hi : &n.items[j];
         if (!rt.disjoint(n.kids[j], clo, chi)) {
-          heap.push(Cand{nullptr, n.kids[j].max_t, level - 1, TreeAccess::child_boundary(n, j, b),
-                         clo, chi});
+          heap.push(Cand{std::nullopt, n.kids[j].max_t, level - 1,
+                         TreeAccess::child_boundary(n, j, b), clo, chi});
         }
       }
       if (j < n.items.size() && rt.includes(n.items[j])) {
-        heap.push(Cand{&n.items[j], n.items[j].it.entry.timestamp, level, nullptr, nullptr, nullptr});
+        OSIER_ASSIGN_OR_RETURN(IndexItem item, n.items[j].materialise(ns_));
+        const model::Timestamp t = item.entry.timestamp;
+        heap.push(Cand{std::move(item), t, level, nullptr, nullptr, nullptr});
       }
     }
     return Status::ok();
   };
   OSIER_RETURN_IF_ERROR(expand(kTopLevel, nullptr, nullptr, nullptr));
   while (!heap.empty()) {
-    const Cand c = heap.top();
+    Cand c = heap.top();
     heap.pop();
     if (c.item) {
-      if (!fn(c.item->it)) return Status::ok();
+      if (!fn(*c.item)) return Status::ok();
       continue;
     }
     OSIER_RETURN_IF_ERROR(expand(c.level, c.boundary, c.lo, c.hi));
@@ -668,8 +777,12 @@ Status LmdbTree::insert(const IndexItem& item) {
   if (item.entry.namespace_id != ns_) {
     return error(ErrorCode::kInvalidArgument, "store tree: an entry of another namespace");
   }
-  const Item x = make_item(item);
-  const int lx = level_of(salt_, x.s(), x.path_digest);
+  Encoder enc;
+  model::encode_path(enc, item.entry.path);
+  const ByteArray<32> digest = crypto::william3(enc.bytes());
+  const Bytes bytes = encode_item(item, digest);
+  const ItemRef x(bytes);
+  const int lx = level_of(salt_, item.entry.subspace_id, digest);
   TreeAccess acc(txn_, dbi_, ns_);
   auto done = acc.insert(kTopLevel, nullptr, x, lx);
   return done ? Status::ok() : done.status();
@@ -678,7 +791,7 @@ Status LmdbTree::insert(const IndexItem& item) {
 Result<std::optional<IndexItem>> LmdbTree::erase(const SubspaceId& s, const Path& p) {
   std::optional<IndexItem> out;
   TreeAccess acc(txn_, dbi_, ns_);
-  auto done = acc.erase(kTopLevel, nullptr, s, p, out);
+  auto done = acc.erase(kTopLevel, nullptr, search_key(s, p), out, ns_);
   if (!done) return done.status();
   return out;
 }
@@ -687,7 +800,7 @@ Result<bool> LmdbTree::update_available(const SubspaceId& s, const Path& p,
                                         std::uint64_t available, const Fp256& hash) {
   bool done = false;
   TreeAccess acc(txn_, dbi_, ns_);
-  auto changed = acc.update(kTopLevel, nullptr, s, p, available, hash, done);
+  auto changed = acc.update(kTopLevel, nullptr, search_key(s, p), available, hash, done);
   if (!changed) return changed.status();
   return done;
 }
@@ -695,7 +808,8 @@ Result<bool> LmdbTree::update_available(const SubspaceId& s, const Path& p,
 Result<std::uint64_t> LmdbTree::check() const {
   TreeAccess acc(txn_, dbi_, ns_);
   std::uint64_t nodes = 0, items = 0;
-  OSIER_RETURN_IF_ERROR(acc.check(salt_, kTopLevel, nullptr, nullptr, nullptr, nullptr, nodes, items));
+  OSIER_RETURN_IF_ERROR(
+      acc.check(salt_, kTopLevel, nullptr, nullptr, nullptr, nullptr, nodes, items));
   // Every node record of the namespace must be reachable from the root.
   MDB_cursor* raw = nullptr;
   OSIER_RETURN_IF_ERROR(lmdb::status_of(mdb_cursor_open(txn_, dbi_, &raw), "open a cursor"));

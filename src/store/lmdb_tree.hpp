@@ -21,7 +21,8 @@
 // restriction also descends into subtrees whose time span it cuts (docs/benchmarks.md).
 //
 // Not thread-safe: bound to one transaction (and its thread) for its lifetime, which must not
-// outlive the transaction. Writes need a write transaction.
+// outlive the transaction. Writes need a write transaction. Reads point into LMDB's map while
+// they run: a visitor must not write in the same transaction (collect, then write).
 #pragma once
 
 #include <lmdb.h>
