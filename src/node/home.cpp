@@ -56,9 +56,7 @@ Result<std::vector<std::string>> init_home(const HomePaths& home) {
   bool complete = file_exists(home.aliases()) && file_exists(home.store() + "/data.mdb");
   for (const Dir& d : dirs) complete = complete && file_exists(d.path);
   if (complete) {
-    store::LmdbStoreOptions ro;
-    ro.read_only = true;
-    Result<std::unique_ptr<store::LmdbStore>> store = store::LmdbStore::open(home.store(), ro);
+    Result<std::unique_ptr<store::LmdbStore>> store = open_home_store(home, true);
     if (!store) return store.status();
     return created;
   }
@@ -102,6 +100,18 @@ Status require_home(const HomePaths& home) {
                                            " (run `osier init --home " + home.root + "` first)");
   }
   return Status::ok();
+}
+
+Result<std::unique_ptr<store::LmdbStore>> open_home_store(const HomePaths& home, bool read_only) {
+  store::LmdbStoreOptions options;
+  options.read_only = read_only;
+  auto s = store::LmdbStore::open(home.store(), options);
+  // kInvalidArgument from a read-only open: the format is older and needs its upgrade.
+  if (s || !read_only || s.status().code() != ErrorCode::kInvalidArgument) return s;
+  store::LmdbStoreOptions upgrade;
+  upgrade.create_if_missing = false;
+  if (!store::LmdbStore::open(home.store(), upgrade)) return s;
+  return store::LmdbStore::open(home.store(), options);
 }
 
 }  // namespace osier::node

@@ -7,10 +7,12 @@
 //   tmp/             spool files (standard input being put)
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "base/status.hpp"
+#include "store/lmdb_store.hpp"
 
 namespace osier::node {
 
@@ -33,5 +35,10 @@ Result<std::vector<std::string>> init_home(const HomePaths& home);
 
 // kNotFound (with a hint to run `osier init`) unless the home was initialised.
 Status require_home(const HomePaths& home);
+
+// Opens the home's store. A read-only open of a store in an older format first upgrades it
+// with a writable open when the home can be written (the upgrade is a write any writer would
+// make: docs/formats.md); where it cannot, the read-only open's error stands.
+Result<std::unique_ptr<store::LmdbStore>> open_home_store(const HomePaths& home, bool read_only);
 
 }  // namespace osier::node

@@ -68,9 +68,7 @@ Result<std::unique_ptr<Node>> Node::open(const HomePaths& home, bool read_only) 
 
 Result<store::LmdbStore*> Node::store() {
   if (!store_) {
-    store::LmdbStoreOptions options;
-    options.read_only = read_only_;
-    Result<std::unique_ptr<store::LmdbStore>> s = store::LmdbStore::open(home_.store(), options);
+    Result<std::unique_ptr<store::LmdbStore>> s = open_home_store(home_, read_only_);
     if (!s)
       return error(s.status().code(),
                    "cannot open the store at " + home_.store() + ": " + s.status().message());

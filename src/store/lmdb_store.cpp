@@ -121,13 +121,15 @@ Status build_trees(Txn& txn, const LmdbStore::Dbs& dbs, const TreeSalt& salt) {
     // The entries are read into memory first, a namespace at a time: the tree's writes would
     // invalidate a cursor's view of the same transaction's pages.
     OSIER_ASSIGN_OR_RETURN(EntryIndex index, load_index(txn, dbs, ns));
-    LmdbTree tree(txn.get(), dbs.tree, ns, salt);
+    TreeWriteCache cache;
+    LmdbTree tree(txn.get(), dbs.tree, ns, salt, &cache);
     Status st;
     index.visit(model::D3Range::full(), [&](const IndexItem& item) {
       st = tree.insert(item);
       return st.is_ok();
     });
     OSIER_RETURN_IF_ERROR(st);
+    OSIER_RETURN_IF_ERROR(cache.flush(txn.get(), dbs.tree));
   }
   return Status::ok();
 }
@@ -386,6 +388,10 @@ Status LmdbStore::sync_with_disk(const Txn& txn, bool write) {
 
 Result<Txn> LmdbStore::begin_txn(bool read_only) {
   OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), read_only));
+  if (!read_only) {
+    tree_cache_.clear();
+    write_txn_ = txn.get();
+  }
   OSIER_RETURN_IF_ERROR(sync_with_disk(txn, !read_only));
   return txn;
 }
@@ -468,8 +474,8 @@ Status LmdbStore::log_payload_change(Txn& txn, const PayloadKey& key, std::uint6
   return Status::ok();
 }
 
-LmdbTree LmdbStore::tree(const Txn& txn, const model::NamespaceId& ns) const {
-  return LmdbTree(txn.get(), dbs_.tree, ns, salt_);
+LmdbTree LmdbStore::tree(const Txn& txn, const model::NamespaceId& ns) {
+  return LmdbTree(txn.get(), dbs_.tree, ns, salt_, txn.get() == write_txn_ ? &tree_cache_ : nullptr);
 }
 
 EntryLookup LmdbStore::entry_lookup(const Txn& txn, const model::NamespaceId& ns) const {
@@ -1025,6 +1031,8 @@ Status LmdbStore::emit_in(Txn& txn, EventKind kind, const model::Entry& entry,
 }
 
 void LmdbStore::abandon() {
+  tree_cache_.clear();
+  write_txn_ = nullptr;
   pending_removals_.clear();
   pending_events_.clear();
 }
@@ -1050,6 +1058,7 @@ Status LmdbStore::finish_write(Txn& txn) {
         --excess;
       }
     }
+    OSIER_RETURN_IF_ERROR(tree_cache_.flush(txn.get(), dbs_.tree));
     return txn.commit();
   };
   Status st = run();
@@ -1057,6 +1066,7 @@ Status LmdbStore::finish_write(Txn& txn) {
     abandon();
     return st;
   }
+  write_txn_ = nullptr;
   // last_seq_ was current as of the commit before (sync_with_disk) and takes this
   // transaction's events below.
   seen_txn_ = id;

@@ -170,7 +170,8 @@ class LmdbStore final : public Store {
   Status publish(const Staged& staged, const PayloadKey& key);
   static void discard(const Staged& staged);
   // The tree of a namespace, in `txn`.
-  LmdbTree tree(const lmdb::Txn& txn, const model::NamespaceId& namespace_id) const;
+  // In the open write transaction, through its node cache (flushed by finish_write).
+  LmdbTree tree(const lmdb::Txn& txn, const model::NamespaceId& namespace_id);
   // Point lookups of stored entries of a namespace in `txn` (for plan_ingest).
   EntryLookup entry_lookup(const lmdb::Txn& txn, const model::NamespaceId& namespace_id) const;
   Result<IngestResult> ingest_in(lmdb::Txn& txn, const AuthorisedEntry& entry, Trust trust);
@@ -253,6 +254,8 @@ class LmdbStore final : public Store {
   std::optional<StagingArea> staging_;     // made by the first write that stages bytes
   bool swept_ = false;
   TreeSalt salt_{};
+  MDB_txn* write_txn_ = nullptr;  // the open write transaction, if any
+  TreeWriteCache tree_cache_;     // its changed tree nodes
   // The LMDB transaction id whose state last_seq_ reflects.
   std::uint64_t seen_txn_ = 0;
   std::map<PayloadKey, PayloadAppender> appenders_;

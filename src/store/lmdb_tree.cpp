@@ -335,8 +335,8 @@ class RangeTest {
 
 class TreeAccess {
  public:
-  TreeAccess(MDB_txn* txn, MDB_dbi dbi, const model::NamespaceId& ns)
-      : txn_(txn), dbi_(dbi), ns_(ns) {}
+  TreeAccess(MDB_txn* txn, MDB_dbi dbi, const model::NamespaceId& ns, TreeWriteCache* cache)
+      : txn_(txn), dbi_(dbi), ns_(ns), cache_(cache) {}
 
   // namespace_id ‖ u8 level ‖ [subspace_id ‖ path digest of the boundary item]
   Bytes key(int level, const ItemRef* boundary) const {
@@ -352,6 +352,14 @@ class TreeAccess {
   // Reads (`copy` false) may keep views into the map: they write nothing while they use them.
   Result<std::optional<Node>> load(int level, const ItemRef* boundary, bool copy = false) const {
     const Bytes k = key(level, boundary);
+    if (cache_) {
+      auto it = cache_->nodes_.find(k);
+      if (it != cache_->nodes_.end()) {
+        if (!it->second) return std::optional<Node>();
+        OSIER_ASSIGN_OR_RETURN(Node n, decode_node(*it->second, level, copy));
+        return std::optional(std::move(n));
+      }
+    }
     MDB_val kv = lmdb::val(k);
     MDB_val v{};
     const int rc = mdb_get(txn_, dbi_, &kv, &v);
@@ -367,13 +375,20 @@ class TreeAccess {
   }
   // Writes the node, or deletes its record when it is empty.
   Status store(int level, const ItemRef* boundary, const Node& node) {
-    const Bytes k = key(level, boundary);
+    Bytes k = key(level, boundary);
+    if (node.items.size() > kMaxItems) return corrupt("node too large");
+    if (cache_) {
+      // Writers hold copies of what they change, never views into the cache.
+      cache_->nodes_[std::move(k)] =
+          node.is_empty() ? std::nullopt : std::optional<Bytes>(encode_node(node));
+      if (cache_->nodes_.size() >= TreeWriteCache::kMaxNodes) return cache_->flush(txn_, dbi_);
+      return Status::ok();
+    }
     MDB_val kv = lmdb::val(k);
     if (node.is_empty()) {
       const int rc = mdb_del(txn_, dbi_, &kv, nullptr);
       return rc == MDB_NOTFOUND ? Status::ok() : lmdb::status_of(rc, "delete a tree node");
     }
-    if (node.items.size() > kMaxItems) return corrupt("node too large");
     const Bytes v = encode_node(node);
     MDB_val vv = lmdb::val(v);
     return lmdb::status_of(mdb_put(txn_, dbi_, &kv, &vv, 0), "write a tree node");
@@ -639,10 +654,31 @@ class TreeAccess {
   MDB_txn* txn_;
   MDB_dbi dbi_;
   const model::NamespaceId& ns_;
+  TreeWriteCache* cache_;
 };
 
-LmdbTree::LmdbTree(MDB_txn* txn, MDB_dbi dbi, const model::NamespaceId& ns, const TreeSalt& salt)
-    : txn_(txn), dbi_(dbi), ns_(ns), salt_(salt) {}
+bool TreeWriteCache::KeyLess::operator()(const Bytes& a, const Bytes& b) const {
+  return cmp(a, b) < 0;
+}
+
+Status TreeWriteCache::flush(MDB_txn* txn, MDB_dbi dbi) {
+  for (auto& [k, v] : nodes_) {
+    MDB_val kv = lmdb::val(k);
+    if (!v) {
+      const int rc = mdb_del(txn, dbi, &kv, nullptr);
+      if (rc != MDB_NOTFOUND) OSIER_RETURN_IF_ERROR(lmdb::status_of(rc, "delete a tree node"));
+      continue;
+    }
+    MDB_val vv = lmdb::val(*v);
+    OSIER_RETURN_IF_ERROR(lmdb::status_of(mdb_put(txn, dbi, &kv, &vv, 0), "write a tree node"));
+  }
+  nodes_.clear();
+  return Status::ok();
+}
+
+LmdbTree::LmdbTree(MDB_txn* txn, MDB_dbi dbi, const model::NamespaceId& ns, const TreeSalt& salt,
+                   TreeWriteCache* cache)
+    : txn_(txn), cache_(cache), dbi_(dbi), ns_(ns), salt_(salt) {}
 
 int LmdbTree::level_of(const TreeSalt& salt, const SubspaceId& subspace,
                        const ByteArray<32>& path_digest) {
@@ -659,7 +695,7 @@ int LmdbTree::level_of(const TreeSalt& salt, const SubspaceId& subspace,
 }
 
 Result<std::optional<IndexItem>> LmdbTree::find(const SubspaceId& s, const Path& p) const {
-  TreeAccess acc(txn_, dbi_, ns_);
+  TreeAccess acc(txn_, dbi_, ns_, cache_);
   const Bytes key = search_key(s, p);
   // Descend along the gaps that hold the key; the boundary's node stays alive in `holder`.
   std::optional<Node> holder;
@@ -685,7 +721,7 @@ Status LmdbTree::visit(const D3Range& range, const Visitor& fn) const {
   RangeTest rt(range);
   if (rt.empty()) return Status::ok();
   bool go = true;
-  return TreeAccess(txn_, dbi_, ns_).walk(kTopLevel, nullptr, nullptr, nullptr, rt, fn, go);
+  return TreeAccess(txn_, dbi_, ns_, cache_).walk(kTopLevel, nullptr, nullptr, nullptr, rt, fn, go);
 }
 
 Result<RangeSummary> LmdbTree::summarise(const D3Range& range) const {
@@ -693,7 +729,7 @@ Result<RangeSummary> LmdbTree::summarise(const D3Range& range) const {
   Aggregate a;
   if (!rt.empty()) {
     OSIER_RETURN_IF_ERROR(
-        TreeAccess(txn_, dbi_, ns_).sum(kTopLevel, nullptr, nullptr, nullptr, rt, a));
+        TreeAccess(txn_, dbi_, ns_, cache_).sum(kTopLevel, nullptr, nullptr, nullptr, rt, a));
   }
   return a.summary();
 }
@@ -701,11 +737,11 @@ Result<RangeSummary> LmdbTree::summarise(const D3Range& range) const {
 Result<std::optional<IndexItem>> LmdbTree::select(const D3Range& range, std::uint64_t i) const {
   RangeTest rt(range);
   if (rt.empty()) return std::optional<IndexItem>();
-  return TreeAccess(txn_, dbi_, ns_).select(kTopLevel, nullptr, nullptr, nullptr, rt, i);
+  return TreeAccess(txn_, dbi_, ns_, cache_).select(kTopLevel, nullptr, nullptr, nullptr, rt, i);
 }
 
 Result<Aggregate> LmdbTree::total() const {
-  TreeAccess acc(txn_, dbi_, ns_);
+  TreeAccess acc(txn_, dbi_, ns_, cache_);
   OSIER_ASSIGN_OR_RETURN(Node root, acc.load_or_empty(kTopLevel, nullptr));
   return root.total();
 }
@@ -713,7 +749,7 @@ Result<Aggregate> LmdbTree::total() const {
 Status LmdbTree::visit_newest_first(const D3Range& range, const Visitor& fn) const {
   RangeTest rt(range);
   if (rt.empty()) return Status::ok();
-  TreeAccess acc(txn_, dbi_, ns_);
+  TreeAccess acc(txn_, dbi_, ns_, cache_);
   // Best-first search: a subtree is keyed by its greatest timestamp and is expanded before any
   // item of that timestamp is emitted, so items come out in newer_than order. Loaded nodes stay
   // alive (bounds and items point into them) for the walk.
@@ -783,14 +819,14 @@ Status LmdbTree::insert(const IndexItem& item) {
   const Bytes bytes = encode_item(item, digest);
   const ItemRef x(bytes);
   const int lx = level_of(salt_, item.entry.subspace_id, digest);
-  TreeAccess acc(txn_, dbi_, ns_);
+  TreeAccess acc(txn_, dbi_, ns_, cache_);
   auto done = acc.insert(kTopLevel, nullptr, x, lx);
   return done ? Status::ok() : done.status();
 }
 
 Result<std::optional<IndexItem>> LmdbTree::erase(const SubspaceId& s, const Path& p) {
   std::optional<IndexItem> out;
-  TreeAccess acc(txn_, dbi_, ns_);
+  TreeAccess acc(txn_, dbi_, ns_, cache_);
   auto done = acc.erase(kTopLevel, nullptr, search_key(s, p), out, ns_);
   if (!done) return done.status();
   return out;
@@ -799,14 +835,14 @@ Result<std::optional<IndexItem>> LmdbTree::erase(const SubspaceId& s, const Path
 Result<bool> LmdbTree::update_available(const SubspaceId& s, const Path& p,
                                         std::uint64_t available, const Fp256& hash) {
   bool done = false;
-  TreeAccess acc(txn_, dbi_, ns_);
+  TreeAccess acc(txn_, dbi_, ns_, cache_);
   auto changed = acc.update(kTopLevel, nullptr, search_key(s, p), available, hash, done);
   if (!changed) return changed.status();
   return done;
 }
 
 Result<std::uint64_t> LmdbTree::check() const {
-  TreeAccess acc(txn_, dbi_, ns_);
+  TreeAccess acc(txn_, dbi_, ns_, cache_);
   std::uint64_t nodes = 0, items = 0;
   OSIER_RETURN_IF_ERROR(
       acc.check(salt_, kTopLevel, nullptr, nullptr, nullptr, nullptr, nodes, items));

@@ -28,6 +28,7 @@
 #include <lmdb.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 
 #include "base/bytes.hpp"
@@ -41,12 +42,35 @@ namespace osier::store {
 // The secret that decides items' levels (16 random bytes, one per store).
 using TreeSalt = ByteArray<16>;
 
+// Node records a write transaction changed and has not yet written to LMDB: the upper nodes of
+// a tree change with nearly every write, and a batch writes each of them once instead of once
+// per entry. Every tree of the transaction reads through it; flush() (before the commit, and
+// by itself past kMaxNodes) puts them into LMDB. Drop it with the transaction on abort.
+class TreeWriteCache {
+ public:
+  static constexpr std::size_t kMaxNodes = 4096;  // about 16 MiB of node records at most
+
+  // Writes every cached node record into `txn` and empties the cache.
+  Status flush(MDB_txn* txn, MDB_dbi dbi);
+  void clear() { nodes_.clear(); }
+  bool empty() const { return nodes_.empty(); }
+
+  // Internal to LmdbTree: node record keys to values (nullopt: deleted).
+  struct KeyLess {
+    bool operator()(const Bytes& a, const Bytes& b) const;
+  };
+  std::map<Bytes, std::optional<Bytes>, KeyLess> nodes_;
+};
+
 class LmdbTree final : public IndexView {
  public:
   static constexpr int kLevelBits = 4;  // fan-out 16
   static constexpr int kTopLevel = 6;   // the root's level; holds every item of level >= 6
 
-  LmdbTree(MDB_txn* txn, MDB_dbi dbi, const model::NamespaceId& ns, const TreeSalt& salt);
+  // With `cache` (write transactions), changed nodes are kept there until it is flushed, and
+  // reads see them.
+  LmdbTree(MDB_txn* txn, MDB_dbi dbi, const model::NamespaceId& ns, const TreeSalt& salt,
+           TreeWriteCache* cache = nullptr);
 
   Result<std::optional<IndexItem>> find(const model::SubspaceId& subspace,
                                         const model::Path& path) const override;
@@ -81,6 +105,7 @@ class LmdbTree final : public IndexView {
 
  private:
   MDB_txn* txn_;
+  TreeWriteCache* cache_;
   MDB_dbi dbi_;
   model::NamespaceId ns_;
   TreeSalt salt_;
