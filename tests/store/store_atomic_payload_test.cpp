@@ -599,6 +599,24 @@ TEST(LmdbAtomicPayload, FullMapLeavesTheStoreAsItWas) {
     expect_refused(ae, payload);
     break;
   }
+  // A 12000-byte value needs contiguous overflow pages; single free pages may remain. Small
+  // entries take those until two in a row no longer fit, so that any write needing a page
+  // fails below (the file payload's write needs at least the pages a small entry needs).
+  for (int i = 0, failures = 0; failures < 2; ++i) {
+    ASSERT_LT(i, 100000) << "the map never filled";
+    const Bytes payload = random_bytes(40, 7000 + static_cast<std::uint32_t>(i));
+    const AuthorisedEntry ae = entry_at({"fill", std::to_string(100000 + i)}, payload, 5);
+    CountingSource src{payload};
+    const State before = state();
+    auto r = store->ingest_with_payload(ae, src.source());
+    if (r) {
+      failures = 0;
+      continue;
+    }
+    EXPECT_EQ(r.status().code(), ErrorCode::kOutOfRange) << r.status().to_string();
+    EXPECT_EQ(state(), before);
+    ++failures;
+  }
   // A file payload at /fill, which would prune every entry under it.
   const std::uint64_t count = state().summary.count;
   const Bytes large = random_bytes(100000, 90);
@@ -622,9 +640,13 @@ TEST(LmdbAtomicPayload, KilledAtRandomMomentsLeavesNoHalfWrite) {
   std::mt19937 rng(99);
   std::uint32_t next = 0;
   std::vector<std::uint32_t> acked;
-  // At least 25 rounds, and more while the child got little done (a loaded machine makes it
-  // slow to start): the test needs many acknowledged writes to mean something.
+  // At least 25 rounds, and more while the child got little done (a loaded machine, or a
+  // sanitizer build with a commit fsynced per write, makes it slow): the test needs many
+  // acknowledged writes to mean something, so the kill window doubles every 25 rounds that
+  // leave it short (2-42 ms at first, up to 0.6 s).
+  std::uint32_t window_us = 40000;
   for (int round = 0; round < 25 || (acked.size() <= 25u && round < 400); ++round) {
+    if (round > 0 && round % 25 == 0 && window_us < 600000) window_us *= 2;
     const std::vector<std::uint32_t> now = testing::run_then_kill(
         [&](int fd) {
           auto s = LmdbStore::open(path, opts);
@@ -636,7 +658,7 @@ TEST(LmdbAtomicPayload, KilledAtRandomMomentsLeavesNoHalfWrite) {
             testing::acknowledge(fd, i);
           }
         },
-        std::chrono::microseconds(2000 + rng() % 40000));
+        std::chrono::microseconds(2000 + rng() % window_us));
     for (std::uint32_t i : now) next = std::max(next, i + 1);
     acked.insert(acked.end(), now.begin(), now.end());
 
