@@ -28,9 +28,9 @@ bool event_matches(const StoreEvent& event, const model::NamespaceId& ns, const 
 }
 
 SubscriptionId EventHub::add(const model::NamespaceId& ns, const model::Area& area,
-                             EventCallback fn) {
+                             EventCallback fn, std::uint64_t seen_through) {
   const SubscriptionId id = next_++;
-  subs_.emplace(id, Sub{ns, area, std::move(fn)});
+  subs_.emplace(id, Sub{ns, area, std::move(fn), seen_through});
   return id;
 }
 
@@ -38,7 +38,7 @@ void EventHub::remove(SubscriptionId id) { subs_.erase(id); }
 
 void EventHub::dispatch(const StoreEvent& event) const {
   for (const auto& [id, sub] : subs_) {
-    if (event_matches(event, sub.ns, sub.area)) sub.fn(event);
+    if (event.seq > sub.seen_through && event_matches(event, sub.ns, sub.area)) sub.fn(event);
   }
 }
 

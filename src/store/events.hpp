@@ -41,7 +41,10 @@ Result<StoreEvent> decode_event(std::uint64_t seq, ByteView bytes);
 // Live subscribers and their filters. Not thread-safe; the store serialises.
 class EventHub {
  public:
-  SubscriptionId add(const model::NamespaceId& ns, const model::Area& area, EventCallback fn);
+  // `seen_through`: events numbered up to it are not delivered (the subscriber has them from a
+  // replay, or they were committed before it subscribed).
+  SubscriptionId add(const model::NamespaceId& ns, const model::Area& area, EventCallback fn,
+                     std::uint64_t seen_through = 0);
   void remove(SubscriptionId id);
   void dispatch(const StoreEvent& event) const;
 
@@ -50,6 +53,7 @@ class EventHub {
     model::NamespaceId ns;
     model::Area area;
     EventCallback fn;
+    std::uint64_t seen_through = 0;
   };
   std::map<SubscriptionId, Sub> subs_;
   SubscriptionId next_ = 1;

@@ -9,6 +9,7 @@
 #include "base/hex.hpp"
 #include "base/std_fds.hpp"
 #include "crypto/random.hpp"
+#include "store/index_snapshot.hpp"
 #include "store/ingest_plan.hpp"
 #include "store/lmdb_format.hpp"
 #include "store/lmdb_tree.hpp"
@@ -269,7 +270,7 @@ LmdbStore::LmdbStore(PassKey, std::string dir, LmdbStoreOptions options, lmdb::E
                      std::optional<WriterLock> writer_lock)
     : dir_(std::move(dir)),
       options_(std::move(options)),
-      env_(std::move(env)),
+      env_(env.release(), lmdb::EnvCloser{}),
       dbs_(dbs),
       writer_lock_(std::move(writer_lock)) {}
 
@@ -334,9 +335,7 @@ Result<std::vector<std::string>> LmdbStore::stray_payload_files(bool remove) {
 }
 
 Result<LmdbStore::Leftovers> LmdbStore::sweep() {
-  std::lock_guard lock(mu_);
-  if (!writer_lock_) return error(ErrorCode::kInvalidArgument, "the store is open read-only");
-  OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, writer_lock_->acquire());
+  OSIER_ASSIGN_OR_RETURN(WriteGuard guard, lock_writers());
   Leftovers out;
   out.staging_dirs = remove_dead_staging(dir_, staging_ ? staging_->dir() : std::string());
   OSIER_ASSIGN_OR_RETURN(out.payload_files, stray_payload_files(true));
@@ -345,30 +344,45 @@ Result<LmdbStore::Leftovers> LmdbStore::sweep() {
 }
 
 Result<LmdbStore::Leftovers> LmdbStore::leftovers() {
-  std::lock_guard lock(mu_);
   Leftovers out;
   out.staging_dirs = list_dead_staging(dir_);
   OSIER_ASSIGN_OR_RETURN(out.payload_files, stray_payload_files(false));
   return out;
 }
 
-Result<WriterLock::Held> LmdbStore::begin_write() {
+Result<LmdbStore::WriteGuard> LmdbStore::lock_writers() {
   if (!writer_lock_) return error(ErrorCode::kInvalidArgument, "the store is open read-only");
+  std::unique_lock in_process(write_mu_);
   OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, writer_lock_->acquire());
+  return WriteGuard{std::move(in_process), std::move(held)};
+}
+
+Result<LmdbStore::WriteGuard> LmdbStore::begin_write() {
+  OSIER_ASSIGN_OR_RETURN(WriteGuard guard, lock_writers());
   if (!swept_) {
     swept_ = true;
     remove_dead_staging(dir_, staging_ ? staging_->dir() : std::string());
     (void)stray_payload_files(true);  // a failure to list only leaves garbage for later
   }
-  return held;
+  return guard;
 }
 
 Status LmdbStore::ensure_staging() {
+  std::lock_guard lock(staging_mu_);
   if (staging_) return Status::ok();
-  OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, begin_write());
+  OSIER_ASSIGN_OR_RETURN(WriteGuard guard, begin_write());
   OSIER_ASSIGN_OR_RETURN(StagingArea area, StagingArea::create(dir_));
   staging_.emplace(std::move(area));
   return Status::ok();
+}
+
+Result<Txn> LmdbStore::read_txn() const { return Txn::begin(env_.get(), true); }
+
+Result<std::uint64_t> LmdbStore::stored_last_seq(const Txn& txn) const {
+  OSIER_ASSIGN_OR_RETURN(auto v, txn.get(dbs_.meta, as_bytes(kLastSeqKey)));
+  if (!v) return std::uint64_t{0};
+  if (v->size() != 8) return error(ErrorCode::kCorrupt, "malformed event sequence record");
+  return get_be(*v);
 }
 
 Status LmdbStore::sync_with_disk(const Txn& txn, bool write) {
@@ -377,22 +391,16 @@ Status LmdbStore::sync_with_disk(const Txn& txn, bool write) {
   const std::uint64_t id = mdb_txn_id(txn.get());
   const std::uint64_t as_of = write ? id - 1 : id;
   if (as_of == seen_txn_) return Status::ok();
+  OSIER_ASSIGN_OR_RETURN(last_seq_, stored_last_seq(txn));
   seen_txn_ = as_of;
-  OSIER_ASSIGN_OR_RETURN(auto v, txn.get(dbs_.meta, as_bytes(kLastSeqKey)));
-  if (v) {
-    if (v->size() != 8) return error(ErrorCode::kCorrupt, "malformed event sequence record");
-    last_seq_ = get_be(*v);
-  }
   return Status::ok();
 }
 
-Result<Txn> LmdbStore::begin_txn(bool read_only) {
-  OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), read_only));
-  if (!read_only) {
-    tree_cache_.clear();
-    write_txn_ = txn.get();
-  }
-  OSIER_RETURN_IF_ERROR(sync_with_disk(txn, !read_only));
+Result<Txn> LmdbStore::begin_write_txn() {
+  OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), false));
+  tree_cache_.clear();
+  write_txn_ = txn.get();
+  OSIER_RETURN_IF_ERROR(sync_with_disk(txn, true));
   return txn;
 }
 
@@ -412,8 +420,7 @@ void LmdbStore::discard(const Staged& staged) {
 }
 
 Result<std::size_t> LmdbStore::payload_count() {
-  std::lock_guard lock(mu_);
-  OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(true));
+  OSIER_ASSIGN_OR_RETURN(Txn txn, read_txn());
   MDB_stat st{};
   OSIER_RETURN_IF_ERROR(lmdb::status_of(mdb_stat(txn.get(), dbs_.payloads, &st), "stat"));
   return static_cast<std::size_t>(st.ms_entries);
@@ -422,7 +429,7 @@ Result<std::size_t> LmdbStore::payload_count() {
 Result<std::optional<LmdbStore::Located>> LmdbStore::locate(const Txn& txn,
                                                             const model::NamespaceId& ns,
                                                             const model::SubspaceId& subspace,
-                                                            const model::Path& path) {
+                                                            const model::Path& path) const {
   OSIER_ASSIGN_OR_RETURN(auto v, txn.get(dbs_.entries, fmt::entry_key(ns, subspace, path)));
   if (!v) return std::optional<Located>();
   OSIER_ASSIGN_OR_RETURN(AuthorisedEntry ae, fmt::decode_entry_value(*v));
@@ -435,7 +442,7 @@ Result<std::optional<LmdbStore::Located>> LmdbStore::locate(const Txn& txn,
 Result<LmdbStore::Located> LmdbStore::locate_stored(const model::NamespaceId& ns,
                                                     const model::SubspaceId& subspace,
                                                     const model::Path& path) {
-  OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(true));
+  OSIER_ASSIGN_OR_RETURN(Txn txn, read_txn());
   auto loc = locate(txn, ns, subspace, path);
   if (!loc) return loc.status();
   if (!loc->has_value()) return error(ErrorCode::kNotFound, "no such entry");
@@ -466,7 +473,7 @@ Status LmdbStore::log_payload_change(Txn& txn, const PayloadKey& key, std::uint6
     const std::uint64_t available = std::min(held, ae.entry.payload_length);
     OSIER_RETURN_IF_ERROR(emit_in(txn, kind, ae.entry, available));
     const Fp256 hash = hash_lengthy_authorised_entry(ae.entry, ae.token, available);
-    OSIER_ASSIGN_OR_RETURN(bool updated, tree(txn, ae.entry.namespace_id)
+    OSIER_ASSIGN_OR_RETURN(bool updated, write_tree(txn, ae.entry.namespace_id)
                                              .update_available(ae.entry.subspace_id,
                                                                ae.entry.path, available, hash));
     if (!updated) return error(ErrorCode::kCorrupt, "a stored entry is missing from the tree");
@@ -474,8 +481,12 @@ Status LmdbStore::log_payload_change(Txn& txn, const PayloadKey& key, std::uint6
   return Status::ok();
 }
 
-LmdbTree LmdbStore::tree(const Txn& txn, const model::NamespaceId& ns) {
-  return LmdbTree(txn.get(), dbs_.tree, ns, salt_, txn.get() == write_txn_ ? &tree_cache_ : nullptr);
+LmdbTree LmdbStore::read_tree(const Txn& txn, const model::NamespaceId& ns) const {
+  return LmdbTree(txn.get(), dbs_.tree, ns, salt_, nullptr);
+}
+
+LmdbTree LmdbStore::write_tree(const Txn& txn, const model::NamespaceId& ns) {
+  return LmdbTree(txn.get(), dbs_.tree, ns, salt_, &tree_cache_);
 }
 
 EntryLookup LmdbStore::entry_lookup(const Txn& txn, const model::NamespaceId& ns) const {
@@ -491,7 +502,7 @@ EntryLookup LmdbStore::entry_lookup(const Txn& txn, const model::NamespaceId& ns
 Status LmdbStore::commit_payload(const PayloadKey& key, EventKind kind,
                                  const RecordChange& change) {
   auto run = [&]() -> Status {
-    OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(false));
+    OSIER_ASSIGN_OR_RETURN(Txn txn, begin_write_txn());
     OSIER_ASSIGN_OR_RETURN(auto have, txn.get(dbs_.payloads, key));
     if (!have) return error(ErrorCode::kNotFound, "the payload is no longer stored");
     OSIER_ASSIGN_OR_RETURN(fmt::PayloadRecord record, fmt::decode_payload_record(*have));
@@ -535,8 +546,7 @@ Status LmdbStore::build_outboard_file(const PayloadKey& key) {
 Result<std::optional<PayloadState>> LmdbStore::payload_state(const model::NamespaceId& ns,
                                                              const model::SubspaceId& subspace,
                                                              const model::Path& path) {
-  std::lock_guard lock(mu_);
-  OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(true));
+  OSIER_ASSIGN_OR_RETURN(Txn txn, read_txn());
   OSIER_ASSIGN_OR_RETURN(auto loc, locate(txn, ns, subspace, path));
   if (!loc) return std::optional<PayloadState>();
   return std::optional(PayloadState{loc->entry.entry.payload_length, loc->record.held});
@@ -546,7 +556,6 @@ Result<PayloadState> LmdbStore::write_payload(const model::NamespaceId& ns,
                                               const model::SubspaceId& subspace,
                                               const model::Path& path,
                                               const PayloadSource& source) {
-  std::lock_guard lock(mu_);
   OSIER_ASSIGN_OR_RETURN(Located loc, locate_stored(ns, subspace, path));
   const model::Entry& entry = loc.entry.entry;
   const PayloadState done{entry.payload_length, entry.payload_length};
@@ -555,7 +564,8 @@ Result<PayloadState> LmdbStore::write_payload(const model::NamespaceId& ns,
   OSIER_ASSIGN_OR_RETURN(Staged staged, stage_payload(entry, loc.record.in_file, source));
   const PayloadKey key = payload_key(entry);
   Status st = [&]() -> Status {
-    OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, begin_write());
+    OSIER_ASSIGN_OR_RETURN(WriteGuard guard, begin_write());
+    appenders_.erase(key);
     return commit_payload(key, EventKind::kPayloadAppended,
                           [&](fmt::PayloadRecord& rec) -> Result<bool> {
                             if (rec.held == entry.payload_length)
@@ -568,7 +578,6 @@ Result<PayloadState> LmdbStore::write_payload(const model::NamespaceId& ns,
                           });
   }();
   discard(staged);  // what was not published
-  appenders_.erase(key);
   OSIER_RETURN_IF_ERROR(st);
   return done;
 }
@@ -578,7 +587,6 @@ Result<PayloadState> LmdbStore::write_payload_prefix(const model::NamespaceId& n
                                                      const model::Path& path, std::uint64_t length,
                                                      const PayloadSource& source,
                                                      std::span<const crypto::BabLabel> frontier) {
-  std::lock_guard lock(mu_);
   OSIER_ASSIGN_OR_RETURN(Located loc, locate_stored(ns, subspace, path));
   const model::Entry& entry = loc.entry.entry;
   if (loc.record.held >= length) return PayloadState{entry.payload_length, loc.record.held};
@@ -588,7 +596,8 @@ Result<PayloadState> LmdbStore::write_payload_prefix(const model::NamespaceId& n
   const PayloadKey key = payload_key(entry);
   std::uint64_t held_now = length;
   Status st = [&]() -> Status {
-    OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, begin_write());
+    OSIER_ASSIGN_OR_RETURN(WriteGuard guard, begin_write());
+    appenders_.erase(key);
     return commit_payload(key, EventKind::kPayloadAppended,
                           [&](fmt::PayloadRecord& rec) -> Result<bool> {
                             if (rec.held >= length) {  // another writer got as far already
@@ -605,7 +614,6 @@ Result<PayloadState> LmdbStore::write_payload_prefix(const model::NamespaceId& n
                           });
   }();
   discard(staged);
-  appenders_.erase(key);
   OSIER_RETURN_IF_ERROR(st);
   return PayloadState{entry.payload_length, held_now};
 }
@@ -632,13 +640,14 @@ Result<LmdbStore::Staged> LmdbStore::stage_prefix(const model::Entry& entry, boo
 }
 
 Result<ImportTotals> LmdbStore::import(const ImportSource& next, Trust trust) {
-  std::lock_guard lock(mu_);
   OSIER_RETURN_IF_ERROR(ensure_staging());
-  OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, begin_write());
+  // One transaction by contract, fed item by item: the guard is held throughout (tokens and
+  // payload bytes are checked under it).
+  OSIER_ASSIGN_OR_RETURN(WriteGuard guard, begin_write());
   ImportTotals totals;
   std::vector<std::pair<PayloadKey, std::uint64_t>> staged;  // payload files published, held before
   auto run = [&]() -> Status {
-    OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(false));
+    OSIER_ASSIGN_OR_RETURN(Txn txn, begin_write_txn());
     for (;;) {
       OSIER_ASSIGN_OR_RETURN(std::optional<ImportItem> item, next());
       if (!item) break;
@@ -742,7 +751,6 @@ Result<LmdbStore::Staged> LmdbStore::stage_payload(const model::Entry& entry, bo
 
 Result<IngestResult> LmdbStore::ingest_with_payload(const AuthorisedEntry& ae,
                                                     const PayloadSource& source, Trust trust) {
-  std::lock_guard lock(mu_);
   const model::Entry& e = ae.entry;
   if (trust == Trust::kVerify) {
     Status st = options_.authoriser->verify(e, ae.token);
@@ -756,9 +764,9 @@ Result<IngestResult> LmdbStore::ingest_with_payload(const AuthorisedEntry& ae,
   // complete needs no bytes. Only a hint: the write transaction decides again.
   bool have_bytes = false;
   {
-    OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(true));
-    OSIER_ASSIGN_OR_RETURN(IngestPlan plan,
-                           plan_ingest(tree(txn, e.namespace_id), e, entry_lookup(txn, e.namespace_id)));
+    OSIER_ASSIGN_OR_RETURN(Txn txn, read_txn());
+    OSIER_ASSIGN_OR_RETURN(IngestPlan plan, plan_ingest(read_tree(txn, e.namespace_id), e,
+                                                        entry_lookup(txn, e.namespace_id)));
     if (plan.obsolete) return IngestResult::obsolete();
     OSIER_ASSIGN_OR_RETURN(std::uint64_t held, payload_held(txn, dbs_.payloads, e));
     have_bytes = held == e.payload_length;
@@ -774,7 +782,7 @@ Result<IngestResult> LmdbStore::ingest_with_payload(const AuthorisedEntry& ae,
   std::uint64_t held_before = 0;  // as the write transaction found it
   bool published = false;
   auto run = [&]() -> Result<IngestResult> {
-    OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(false));
+    OSIER_ASSIGN_OR_RETURN(Txn txn, begin_write_txn());
     fmt::PayloadRecord rec;
     OSIER_ASSIGN_OR_RETURN(auto have, txn.get(dbs_.payloads, key));
     if (have) {
@@ -817,8 +825,8 @@ Result<IngestResult> LmdbStore::ingest_with_payload(const AuthorisedEntry& ae,
     return r;
   };
   // Held from publishing through the commit and, on failure, the taking back of the files.
-  Result<WriterLock::Held> held = begin_write();
-  Result<IngestResult> res = held ? run() : Result<IngestResult>(held.status());
+  Result<WriteGuard> guard = begin_write();
+  Result<IngestResult> res = guard ? run() : Result<IngestResult>(guard.status());
   if (staged) discard(*staged);  // what was not published
   if (res && res->outcome == IngestOutcome::kInserted) {
     appenders_.erase(key);
@@ -839,9 +847,8 @@ Result<IngestResult> LmdbStore::ingest_with_payload(const AuthorisedEntry& ae,
 Result<PayloadState> LmdbStore::append_payload(const model::NamespaceId& ns,
                                                const model::SubspaceId& subspace,
                                                const model::Path& path, ByteView piece) {
-  std::lock_guard lock(mu_);
   OSIER_RETURN_IF_ERROR(ensure_staging());  // for the outboard built at the end
-  OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, begin_write());
+  OSIER_ASSIGN_OR_RETURN(WriteGuard guard, begin_write());
   OSIER_ASSIGN_OR_RETURN(Located loc, locate_stored(ns, subspace, path));
   const model::Entry& entry = loc.entry.entry;
   fmt::PayloadRecord rec = std::move(loc.record);
@@ -901,14 +908,28 @@ Result<PayloadState> LmdbStore::append_payload(const model::NamespaceId& ns,
 Status LmdbStore::read_payload(const model::NamespaceId& ns, const model::SubspaceId& subspace,
                                const model::Path& path, std::uint64_t offset,
                                std::uint64_t length, const ByteSink& sink) {
-  std::lock_guard lock(mu_);
   OSIER_ASSIGN_OR_RETURN(Located loc, locate_stored(ns, subspace, path));
   const std::uint64_t held = loc.record.held;
   if (offset > held || length > held - offset) {
     return error(ErrorCode::kOutOfRange, "payload bytes not held");
   }
   if (length == 0) return Status::ok();
-  return read_verified(loc, offset, length, sink);
+  return raced(loc, read_verified(loc, offset, length, sink));
+}
+
+Status LmdbStore::raced(const Located& loc, Status st) const {
+  if (st || !loc.record.in_file) return st;
+  // A writer may have removed or replaced the payload's files after `loc` was read (an open
+  // descriptor keeps reading the old file, so only opening can fail).
+  const model::Entry& e = loc.entry.entry;
+  auto txn = read_txn();
+  if (!txn) return st;
+  auto now = locate(*txn, e.namespace_id, e.subspace_id, e.path);
+  if (now && (!now->has_value() || (*now)->entry.entry != e ||
+              (*now)->record.held != loc.record.held)) {
+    return error(ErrorCode::kNotFound, "the payload changed during the read (a concurrent write)");
+  }
+  return st;
 }
 
 Status LmdbStore::read_raw(const Located& loc, std::uint64_t offset, std::uint64_t length,
@@ -972,9 +993,8 @@ Status LmdbStore::read_verified(const Located& loc, std::uint64_t offset, std::u
 Status LmdbStore::serve_payload(const model::NamespaceId& ns, const model::SubspaceId& subspace,
                                 const model::Path& path, const crypto::BabStreamOptions& opts,
                                 const ByteSink& sink) {
-  std::lock_guard lock(mu_);
   OSIER_ASSIGN_OR_RETURN(Located loc, locate_stored(ns, subspace, path));
-  return serve_located(loc, opts, sink);
+  return raced(loc, serve_located(loc, opts, sink));
 }
 
 Status LmdbStore::serve_located(const Located& loc, const crypto::BabStreamOptions& opts,
@@ -1072,8 +1092,12 @@ Status LmdbStore::finish_write(Txn& txn) {
   seen_txn_ = id;
   for (const auto& f : pending_removals_) file_remove(f);
   pending_removals_.clear();
-  if (!pending_events_.empty()) last_seq_ = pending_events_.back().seq;
-  for (const auto& ev : pending_events_) hub_.dispatch(ev);
+  if (!pending_events_.empty()) {
+    last_seq_ = pending_events_.back().seq;
+    // Delivered in order: the next writer waits for write_mu_, held by our caller.
+    std::lock_guard lock(events_mu_);
+    for (const auto& ev : pending_events_) hub_.dispatch(ev);
+  }
   pending_events_.clear();
   return Status::ok();
 }
@@ -1081,12 +1105,16 @@ Status LmdbStore::finish_write(Txn& txn) {
 Result<SubscriptionId> LmdbStore::subscribe(const model::NamespaceId& ns, const model::Area& area,
                                             std::optional<std::uint64_t> after,
                                             EventCallback fn) {
-  std::lock_guard lock(mu_);
+  // Under the events lock no commit delivers; the read transaction sees every commit up to
+  // `seen`, whose events are replayed (or were before the subscription) and so not delivered
+  // again when their writer gets the lock.
+  std::lock_guard lock(events_mu_);
+  OSIER_ASSIGN_OR_RETURN(Txn txn, read_txn());
+  OSIER_ASSIGN_OR_RETURN(const std::uint64_t seen, stored_last_seq(txn));
   if (after) {
-    OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(true));
     OSIER_ASSIGN_OR_RETURN(Cursor cur, Cursor::open(txn, dbs_.events));
     OSIER_ASSIGN_OR_RETURN(bool ok, cur.first());
-    const std::uint64_t oldest = ok ? get_be(cur.key()) : last_seq_ + 1;
+    const std::uint64_t oldest = ok ? get_be(cur.key()) : seen + 1;
     if (*after + 1 < oldest) {
       return error(ErrorCode::kOutOfRange, "events after " + std::to_string(*after) +
                                                " were compacted; re-query the area");
@@ -1099,26 +1127,25 @@ Result<SubscriptionId> LmdbStore::subscribe(const model::NamespaceId& ns, const 
       OSIER_ASSIGN_OR_RETURN(ok, cur.next());
     }
   }
-  return hub_.add(ns, area, std::move(fn));
+  return hub_.add(ns, area, std::move(fn), seen);
 }
 
 void LmdbStore::unsubscribe(SubscriptionId id) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(events_mu_);
   hub_.remove(id);
 }
 
 Result<std::uint64_t> LmdbStore::last_sequence() {
-  std::lock_guard lock(mu_);
-  return last_seq_;
+  OSIER_ASSIGN_OR_RETURN(Txn txn, read_txn());
+  return stored_last_seq(txn);
 }
 
 Result<std::uint64_t> LmdbStore::forget_range(const model::NamespaceId& ns,
                                               const model::D3Range& range) {
-  std::lock_guard lock(mu_);
-  OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, begin_write());
+  OSIER_ASSIGN_OR_RETURN(WriteGuard guard, begin_write());
   auto run = [&]() -> Result<std::uint64_t> {
-    OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(false));
-    LmdbTree t = tree(txn, ns);
+    OSIER_ASSIGN_OR_RETURN(Txn txn, begin_write_txn());
+    LmdbTree t = write_tree(txn, ns);
     std::vector<std::pair<model::SubspaceId, model::Path>> keys;
     OSIER_RETURN_IF_ERROR(t.visit(range, [&](const IndexItem& item) {
       keys.emplace_back(item.entry.subspace_id, item.entry.path);
@@ -1137,8 +1164,7 @@ Result<std::uint64_t> LmdbStore::forget_range(const model::NamespaceId& ns,
 
 Status LmdbStore::forget_payload(const model::NamespaceId& ns, const model::SubspaceId& subspace,
                                  const model::Path& path) {
-  std::lock_guard lock(mu_);
-  OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, begin_write());
+  OSIER_ASSIGN_OR_RETURN(WriteGuard guard, begin_write());
   OSIER_ASSIGN_OR_RETURN(Located loc, locate_stored(ns, subspace, path));
   const PayloadKey key = payload_key(loc.entry.entry);
   appenders_.erase(key);
@@ -1161,7 +1187,7 @@ Result<IngestResult> LmdbStore::ingest_in(Txn& txn, const AuthorisedEntry& ae, T
     if (!st) return IngestResult::rejected(std::move(st));
   }
   const model::Entry& e = ae.entry;
-  LmdbTree t = tree(txn, e.namespace_id);
+  LmdbTree t = write_tree(txn, e.namespace_id);
   OSIER_ASSIGN_OR_RETURN(IngestPlan plan, plan_ingest(t, e, entry_lookup(txn, e.namespace_id)));
   if (plan.obsolete) return IngestResult::obsolete();
   for (const model::Path& p : plan.pruned) {
@@ -1183,7 +1209,7 @@ Result<IngestResult> LmdbStore::ingest_in(Txn& txn, const AuthorisedEntry& ae, T
 Result<std::vector<IngestResult>> LmdbStore::write_batch(std::span<const AuthorisedEntry> entries,
                                                          Trust trust) {
   auto run = [&]() -> Result<std::vector<IngestResult>> {
-    OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(false));
+    OSIER_ASSIGN_OR_RETURN(Txn txn, begin_write_txn());
     std::vector<IngestResult> out;
     out.reserve(entries.size());
     for (const auto& ae : entries) {
@@ -1199,24 +1225,39 @@ Result<std::vector<IngestResult>> LmdbStore::write_batch(std::span<const Authori
 }
 
 Result<IngestResult> LmdbStore::ingest(const AuthorisedEntry& entry, Trust trust) {
-  std::lock_guard lock(mu_);
-  OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, begin_write());
-  OSIER_ASSIGN_OR_RETURN(auto rs, write_batch(std::span(&entry, 1), trust));
+  OSIER_ASSIGN_OR_RETURN(auto rs, ingest_batch(std::span(&entry, 1), trust));
   return std::move(rs.front());
 }
 
 Result<std::vector<IngestResult>> LmdbStore::ingest_batch(std::span<const AuthorisedEntry> entries,
                                                           Trust trust) {
-  std::lock_guard lock(mu_);
-  OSIER_ASSIGN_OR_RETURN(WriterLock::Held held, begin_write());
-  return write_batch(entries, trust);
+  // Tokens are verified before the write guard is taken, so other writers do not wait for it.
+  std::vector<IngestResult> out(entries.size());
+  std::vector<AuthorisedEntry> valid;
+  std::vector<std::size_t> valid_at;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (trust == Trust::kVerify) {
+      Status st = options_.authoriser->verify(entries[i].entry, entries[i].token);
+      if (!st) {
+        out[i] = IngestResult::rejected(std::move(st));
+        continue;
+      }
+    }
+    valid.push_back(entries[i]);
+    valid_at.push_back(i);
+  }
+  if (valid.empty()) return out;
+  OSIER_ASSIGN_OR_RETURN(WriteGuard guard, begin_write());
+  OSIER_ASSIGN_OR_RETURN(std::vector<IngestResult> written,
+                         write_batch(valid, Trust::kAlreadyVerified));
+  for (std::size_t j = 0; j < written.size(); ++j) out[valid_at[j]] = std::move(written[j]);
+  return out;
 }
 
 Result<std::optional<LengthyAuthorisedEntry>> LmdbStore::get(const model::NamespaceId& ns,
                                                              const model::SubspaceId& subspace,
                                                              const model::Path& path) {
-  std::lock_guard lock(mu_);
-  OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(true));
+  OSIER_ASSIGN_OR_RETURN(Txn txn, read_txn());
   OSIER_ASSIGN_OR_RETURN(auto v, txn.get(dbs_.entries, fmt::entry_key(ns, subspace, path)));
   if (!v) return std::optional<LengthyAuthorisedEntry>();
   OSIER_ASSIGN_OR_RETURN(AuthorisedEntry ae, fmt::decode_entry_value(*v));
@@ -1227,10 +1268,9 @@ Result<std::optional<LengthyAuthorisedEntry>> LmdbStore::get(const model::Namesp
 
 Status LmdbStore::query(const model::NamespaceId& ns, const model::D3Range& range,
                         const QueryOptions& options, const EntryCallback& fn) {
-  std::lock_guard lock(mu_);
-  OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(true));
+  OSIER_ASSIGN_OR_RETURN(Txn txn, read_txn());
   return query_index(
-      tree(txn, ns), range, options,
+      read_tree(txn, ns), range, options,
       [&](const IndexItem& item) -> Result<LengthyAuthorisedEntry> {
         const model::Entry& e = item.entry;
         OSIER_ASSIGN_OR_RETURN(auto v, txn.get(dbs_.entries,
@@ -1244,21 +1284,41 @@ Status LmdbStore::query(const model::NamespaceId& ns, const model::D3Range& rang
 
 Result<RangeSummary> LmdbStore::summarise(const model::NamespaceId& ns,
                                           const model::D3Range& range) {
-  std::lock_guard lock(mu_);
-  OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(true));
-  return tree(txn, ns).summarise(range);
+  OSIER_ASSIGN_OR_RETURN(Txn txn, read_txn());
+  return read_tree(txn, ns).summarise(range);
 }
 
 Result<std::vector<model::D3Range>> LmdbStore::split(const model::NamespaceId& ns,
                                                      const model::D3Range& range, std::size_t k) {
-  std::lock_guard lock(mu_);
-  OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(true));
-  return split_range(tree(txn, ns), range, k);
+  OSIER_ASSIGN_OR_RETURN(Txn txn, read_txn());
+  return split_range(read_tree(txn, ns), range, k);
+}
+
+Result<std::shared_ptr<const NamespaceSnapshot>> LmdbStore::snapshot(
+    const model::NamespaceId& ns) {
+  // One read transaction for the snapshot's life; the environment lives as long as it does.
+  struct State {
+    std::shared_ptr<MDB_env> env;
+    Txn txn;
+  };
+  OSIER_ASSIGN_OR_RETURN(Txn txn, read_txn());
+  auto state = std::make_shared<State>(State{env_, std::move(txn)});
+  auto view = std::make_unique<const LmdbTree>(read_tree(state->txn, ns));
+  const MDB_dbi entries = dbs_.entries;
+  const Txn* in = &state->txn;
+  IndexSnapshot::Load load = [in, entries, ns](const IndexItem& item) -> Result<LengthyAuthorisedEntry> {
+    const model::Entry& e = item.entry;
+    OSIER_ASSIGN_OR_RETURN(auto v, in->get(entries, fmt::entry_key(ns, e.subspace_id, e.path)));
+    if (!v) return error(ErrorCode::kCorrupt, "indexed entry missing on disk");
+    OSIER_ASSIGN_OR_RETURN(AuthorisedEntry ae, fmt::decode_entry_value(*v));
+    return LengthyAuthorisedEntry{std::move(ae), item.available};
+  };
+  return std::shared_ptr<const NamespaceSnapshot>(std::make_shared<IndexSnapshot>(
+      ns, std::move(state), std::move(view), std::move(load), /*serialise=*/true));
 }
 
 Result<std::vector<model::NamespaceId>> LmdbStore::namespaces() {
-  std::lock_guard lock(mu_);
-  OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(true));
+  OSIER_ASSIGN_OR_RETURN(Txn txn, read_txn());
   OSIER_ASSIGN_OR_RETURN(Cursor cur, Cursor::open(txn, dbs_.entries));
   std::vector<model::NamespaceId> out;
   OSIER_ASSIGN_OR_RETURN(bool ok, cur.first());
@@ -1279,7 +1339,7 @@ Status LmdbStore::check() { return check(false); }
 
 Status LmdbStore::check_tree(const Txn& txn, const model::NamespaceId& ns,
                              const EntryIndex& fresh) {
-  const LmdbTree t = tree(txn, ns);
+  const LmdbTree t = read_tree(txn, ns);
   OSIER_ASSIGN_OR_RETURN(const std::uint64_t items, t.check());
   if (items != fresh.size()) return error(ErrorCode::kCorrupt, "store tree: entries missing or extra");
   // Item by item: the same entries, available lengths and hashes as a recomputation.
@@ -1316,9 +1376,15 @@ Status LmdbStore::check_tokens(const Txn& txn, const model::NamespaceId& ns) {
 }
 
 Status LmdbStore::check(bool deep) {
+  // Payload files change outside LMDB's transactions: a writable store keeps writers out while
+  // it compares them with the records (a read-only one cannot; other processes may write).
+  std::optional<WriteGuard> guard;
+  if (writer_lock_) {
+    OSIER_ASSIGN_OR_RETURN(WriteGuard g, begin_write());
+    guard.emplace(std::move(g));
+  }
   OSIER_ASSIGN_OR_RETURN(auto nss, namespaces());
-  std::lock_guard lock(mu_);
-  OSIER_ASSIGN_OR_RETURN(Txn txn, begin_txn(true));
+  OSIER_ASSIGN_OR_RETURN(Txn txn, read_txn());
   std::map<ByteArray<fmt::kPayloadKeySize>, std::uint64_t> refs;
   std::uint64_t total_entries = 0;
   for (const auto& ns : nss) {

@@ -14,6 +14,16 @@
 // into the instance's own staging files before the lock is taken, and published under it.
 // Nothing is deleted by a process that only reads; leftovers of dead writers (staging files,
 // payload files a crash left without a record) are swept by the first write of each instance.
+//
+// Threads: one writer, many readers. Every method may be called from any thread. Reads (get,
+// query, summarise, split, payload reads, namespaces, snapshots) take no lock: each runs in an
+// LMDB read transaction of its own, in parallel with each other and with the writer, and sees
+// the store as of its start. Writes take the write guard (below) only for their transaction:
+// tokens are verified and payload bytes read and hashed before it, and the write decides again
+// inside its transaction (an entry that became obsolete meanwhile stores nothing). Events are
+// delivered in order, after the commit, under the events lock: a subscriber's callback may read
+// the store but not write it, subscribe or unsubscribe. A read that races a write removing a
+// payload's file fails cleanly (kNotFound) instead of returning bytes.
 #pragma once
 
 #include <functional>
@@ -81,6 +91,8 @@ class LmdbStore final : public Store {
                                  const model::D3Range& range) override;
   Result<std::vector<model::D3Range>> split(const model::NamespaceId& namespace_id,
                                             const model::D3Range& range, std::size_t k) override;
+  Result<std::shared_ptr<const NamespaceSnapshot>> snapshot(
+      const model::NamespaceId& namespace_id) override;
   Result<std::vector<model::NamespaceId>> namespaces() override;
   Status check() override;
 
@@ -147,19 +159,30 @@ class LmdbStore final : public Store {
             std::optional<WriterLock> writer_lock);
 
  private:
-  // Takes the writer lock for one write (kInvalidArgument for a read-only store); the first
-  // write of the instance sweeps dead writers' leftovers under it.
-  Result<WriterLock::Held> begin_write();
-  // Creates the staging area unless it exists (takes the writer lock briefly: call it while not
+  // One write at a time: this process's writers (write_mu_), then every process's (the
+  // WriterLock); released in the reverse order.
+  struct WriteGuard {
+    std::unique_lock<std::mutex> in_process;
+    WriterLock::Held across_processes;
+  };
+  // Takes both (kInvalidArgument for a read-only store).
+  Result<WriteGuard> lock_writers();
+  // The same for one write; the first write of the instance sweeps dead writers' leftovers
+  // under them.
+  Result<WriteGuard> begin_write();
+  // Creates the staging area unless it exists (takes the write guard briefly: call it while not
   // holding it).
   Status ensure_staging();
+  // A read transaction of the caller's own (no lock: LMDB readers never wait).
+  Result<lmdb::Txn> read_txn() const;
   // Called with every transaction before it numbers an event: when the transaction sees
   // commits this instance did not make (another process wrote), rereads the latest event
   // number.
   Status sync_with_disk(const lmdb::Txn& txn, bool write);
-  // Begins a transaction and syncs with the disk (every transaction of the store's methods).
-  // REQUIRES for a write transaction: the writer lock is held.
-  Result<lmdb::Txn> begin_txn(bool read_only);
+  // The latest event number `txn` sees.
+  Result<std::uint64_t> stored_last_seq(const lmdb::Txn& txn) const;
+  // Begins the write transaction and syncs with the disk. REQUIRES: the write guard is held.
+  Result<lmdb::Txn> begin_write_txn();
   // Payload bytes read and verified into staging files (or memory, for inline payloads), not
   // yet part of the store.
   struct Staged {
@@ -169,9 +192,10 @@ class LmdbStore final : public Store {
   // Renames staged files over the payload's files (under the writer lock).
   Status publish(const Staged& staged, const PayloadKey& key);
   static void discard(const Staged& staged);
-  // The tree of a namespace, in `txn`.
-  // In the open write transaction, through its node cache (flushed by finish_write).
-  LmdbTree tree(const lmdb::Txn& txn, const model::NamespaceId& namespace_id);
+  // The tree of a namespace in a read transaction, and in the open write transaction (through
+  // its node cache, flushed by finish_write; REQUIRES: the write guard is held).
+  LmdbTree read_tree(const lmdb::Txn& txn, const model::NamespaceId& namespace_id) const;
+  LmdbTree write_tree(const lmdb::Txn& txn, const model::NamespaceId& namespace_id);
   // Point lookups of stored entries of a namespace in `txn` (for plan_ingest).
   EntryLookup entry_lookup(const lmdb::Txn& txn, const model::NamespaceId& namespace_id) const;
   Result<IngestResult> ingest_in(lmdb::Txn& txn, const AuthorisedEntry& entry, Trust trust);
@@ -196,7 +220,7 @@ class LmdbStore final : public Store {
   };
   Result<std::optional<Located>> locate(const lmdb::Txn& txn, const model::NamespaceId& ns,
                                         const model::SubspaceId& subspace,
-                                        const model::Path& path);
+                                        const model::Path& path) const;
   // The same in a read transaction of its own; kNotFound when there is no such entry.
   Result<Located> locate_stored(const model::NamespaceId& ns, const model::SubspaceId& subspace,
                                 const model::Path& path);
@@ -241,27 +265,36 @@ class LmdbStore final : public Store {
   // The same as stored, unverified.
   Status read_raw(const Located& loc, std::uint64_t offset, std::uint64_t length,
                   const ByteSink& sink);
+  // `st`, the outcome of reading located payload files; kNotFound instead when it failed
+  // because a concurrent write changed the payload since `loc` was read.
+  Status raced(const Located& loc, Status st) const;
   // serve_payload() of a located payload.
   Status serve_located(const Located& loc, const crypto::BabStreamOptions& opts,
                        const ByteSink& sink);
 
+  // Set by open(), then only read (by any thread).
   std::string dir_;
   LmdbStoreOptions options_;
-  lmdb::EnvPtr env_;
+  std::shared_ptr<MDB_env> env_;  // shared with the snapshots, which may outlive the store
   Dbs dbs_;
-  std::mutex mu_;
-  std::optional<WriterLock> writer_lock_;  // none when read-only
-  std::optional<StagingArea> staging_;     // made by the first write that stages bytes
-  bool swept_ = false;
   TreeSalt salt_{};
+  std::optional<WriterLock> writer_lock_;  // none when read-only
+
+  // Locks, always taken in this order: staging_mu_, write_mu_ (then the WriterLock),
+  // events_mu_. Reads take none: each runs in an LMDB read transaction of its own.
+  std::mutex staging_mu_;               // guards the making of staging_
+  std::optional<StagingArea> staging_;  // made by the first write that stages bytes; then fixed
+  std::mutex write_mu_;                 // guards everything down to events_mu_
+  bool swept_ = false;
   MDB_txn* write_txn_ = nullptr;  // the open write transaction, if any
   TreeWriteCache tree_cache_;     // its changed tree nodes
   // The LMDB transaction id whose state last_seq_ reflects.
   std::uint64_t seen_txn_ = 0;
+  std::uint64_t last_seq_ = 0;  // the latest event number, as of seen_txn_
   std::map<PayloadKey, PayloadAppender> appenders_;
   std::vector<std::string> pending_removals_;  // files of payloads dropped by the open txn
   std::vector<StoreEvent> pending_events_;     // events logged by the open txn
-  std::uint64_t last_seq_ = 0;
+  std::mutex events_mu_;                       // guards hub_; held while events are delivered
   EventHub hub_;
 };
 

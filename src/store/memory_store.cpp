@@ -1,5 +1,6 @@
 #include "store/memory_store.hpp"
 
+#include "store/index_snapshot.hpp"
 #include "store/ingest_plan.hpp"
 #include "store/payload_prefix.hpp"
 
@@ -398,6 +399,27 @@ Result<RangeSummary> MemoryStore::summarise(const model::NamespaceId& namespace_
   const EntryIndex* index = find_namespace(namespace_id);
   if (!index) return RangeSummary{};
   return index->summarise(range);
+}
+
+Result<std::shared_ptr<const NamespaceSnapshot>> MemoryStore::snapshot(
+    const model::NamespaceId& namespace_id) {
+  // A copy of the namespace's index, tokens included: O(n), as befits an ephemeral store.
+  auto copy = std::make_shared<EntryIndex>();
+  {
+    std::lock_guard lock(mu_);
+    if (const EntryIndex* index = find_namespace(namespace_id)) {
+      index->visit(model::D3Range::full(), [&](const IndexItem& item) {
+        copy->insert(item);
+        return true;
+      });
+    }
+  }
+  auto view = std::make_unique<const EntryIndexView>(*copy);
+  IndexSnapshot::Load load = [](const IndexItem& item) -> Result<LengthyAuthorisedEntry> {
+    return LengthyAuthorisedEntry{AuthorisedEntry{item.entry, item.token}, item.available};
+  };
+  return std::shared_ptr<const NamespaceSnapshot>(std::make_shared<IndexSnapshot>(
+      namespace_id, std::move(copy), std::move(view), std::move(load), /*serialise=*/false));
 }
 
 Result<std::vector<model::D3Range>> MemoryStore::split(const model::NamespaceId& namespace_id,

@@ -37,6 +37,8 @@ class MemoryStore final : public Store {
                                  const model::D3Range& range) override;
   Result<std::vector<model::D3Range>> split(const model::NamespaceId& namespace_id,
                                             const model::D3Range& range, std::size_t k) override;
+  Result<std::shared_ptr<const NamespaceSnapshot>> snapshot(
+      const model::NamespaceId& namespace_id) override;
   Result<std::vector<model::NamespaceId>> namespaces() override;
   Status check() override;
 

@@ -8,12 +8,15 @@
 // Every store keeps the store invariant per namespace (spec: data_model#store): no entry prunes
 // another. Ingesting an entry removes every entry it prunes in the same transaction.
 //
-// Methods are safe to call from several threads (they serialise on the store's lock). Query
-// callbacks run under that lock and must not call back into the store.
+// Methods are safe to call from several threads. MemoryStore serialises them on one lock;
+// LmdbStore runs reads in parallel with each other and with its one writer (store/
+// lmdb_store.hpp). Query callbacks must not call back into the store. Sync reads through
+// snapshot(), which any thread may use while the store is written.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <vector>
@@ -24,6 +27,7 @@
 #include "model/range.hpp"
 #include "crypto/bab_stream.hpp"
 #include "store/events.hpp"
+#include "store/snapshot.hpp"
 #include "store/types.hpp"
 
 namespace osier::store {
@@ -94,6 +98,10 @@ class Store {
   // the range holds fewer than k entries; always at least one).
   virtual Result<std::vector<model::D3Range>> split(const model::NamespaceId& namespace_id,
                                                     const model::D3Range& range, std::size_t k) = 0;
+  // Namespace `namespace_id` as of now: immutable, usable from any thread, and able to outlive
+  // the store (store/snapshot.hpp). What sync reconciles against.
+  virtual Result<std::shared_ptr<const NamespaceSnapshot>> snapshot(
+      const model::NamespaceId& namespace_id) = 0;
 
   // ---- Payloads, of stored entries (named by namespace, subspace and path). Payloads are
   // shared by all entries with the same digest and length, across namespaces, and dropped when
@@ -167,7 +175,8 @@ class Store {
   // events numbered above it, so a subscriber that had seen up to `after` (say, before a
   // restart) misses nothing; fails with kOutOfRange when some of them were compacted away — then
   // re-query the area and subscribe from last_sequence(). Callbacks run after the change is
-  // committed, under the store's lock, and must not call the store.
+  // committed, in order, each event once (a commit racing the subscription is either replayed
+  // or delivered, never both); they must not write to the store, subscribe or unsubscribe.
   virtual Result<SubscriptionId> subscribe(const model::NamespaceId& namespace_id,
                                            const model::Area& area,
                                            std::optional<std::uint64_t> after,

@@ -100,7 +100,7 @@ Result<StagingArea> StagingArea::create(const std::string& store_dir) {
 }
 
 StagingArea::StagingArea(StagingArea&& o) noexcept
-    : dir_(std::move(o.dir_)), lock_fd_(o.lock_fd_), counter_(o.counter_) {
+    : dir_(std::move(o.dir_)), lock_fd_(o.lock_fd_), counter_(o.counter_.load()) {
   o.lock_fd_ = -1;
   o.dir_.clear();
 }

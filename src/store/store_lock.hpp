@@ -11,10 +11,12 @@
 // their source and hashing them, which can take long, happens before, outside the lock, into
 // files of the process's own `StagingArea`.
 //
-// Thread safety: neither class locks against threads of its own process (flock locks belong to
-// an open file description, which the threads share): LmdbStore's mutex does that.
+// Thread safety: WriterLock does not lock against threads of its own process (flock locks
+// belong to an open file description, which the threads share): LmdbStore's write mutex does
+// that. StagingArea::fresh_name may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -69,7 +71,7 @@ class StagingArea {
   StagingArea(const StagingArea&) = delete;
   ~StagingArea();
 
-  // A path in this area that no other staged file has.
+  // A path in this area that no other staged file has. Thread-safe.
   std::string fresh_name(const char* what);
   const std::string& dir() const { return dir_; }
 
@@ -77,7 +79,7 @@ class StagingArea {
   StagingArea(std::string dir, int lock_fd) : dir_(std::move(dir)), lock_fd_(lock_fd) {}
   std::string dir_;
   int lock_fd_;
-  std::uint64_t counter_ = 0;
+  std::atomic<std::uint64_t> counter_{0};
 };
 
 // True when a staging directory (this file's StagingArea, or a drop import's) belongs to no

@@ -30,18 +30,7 @@ constexpr std::size_t kLarge = 40000;  // a payload file beside LMDB
 using testing::random_bytes;
 using testing::test_namespace;
 
-AuthorisedEntry entry_at(std::initializer_list<std::string_view> path, const Bytes& payload,
-                         model::Timestamp t) {
-  AuthorisedEntry ae;
-  ae.entry.namespace_id = test_namespace();
-  ae.entry.subspace_id.fill(0x42);
-  ae.entry.path = model::Path::from_strings(path).value();
-  ae.entry.timestamp = t;
-  ae.entry.payload_length = payload.size();
-  ae.entry.payload_digest = crypto::william3(payload);
-  ae.token = {7};
-  return ae;
-}
+using testing::entry_at;
 
 // Hands out `data` in pieces of `piece` bytes, counting its calls; with `fail_after`, fails with
 // kIo once that many bytes went out.

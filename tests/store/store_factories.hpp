@@ -9,6 +9,7 @@
 #include <random>
 #include <string>
 
+#include "crypto/william3.hpp"
 #include "support/temp_dir.hpp"
 #include "store/authoriser.hpp"
 #include "store/lmdb_store.hpp"
@@ -41,6 +42,21 @@ inline model::NamespaceId test_namespace() {
   model::NamespaceId ns{};
   ns.fill(0x30);
   return ns;
+}
+
+// An entry of test_namespace() at `path` (subspace 0x42…) with `payload`, accepted by
+// test_authoriser().
+inline AuthorisedEntry entry_at(std::initializer_list<std::string_view> path, const Bytes& payload,
+                                model::Timestamp t) {
+  AuthorisedEntry ae;
+  ae.entry.namespace_id = test_namespace();
+  ae.entry.subspace_id.fill(0x42);
+  ae.entry.path = model::Path::from_strings(path).value();
+  ae.entry.timestamp = t;
+  ae.entry.payload_length = payload.size();
+  ae.entry.payload_digest = crypto::william3(payload);
+  ae.token = {7};
+  return ae;
 }
 
 inline std::shared_ptr<const WriteAuthoriser> test_authoriser() {

@@ -1,0 +1,112 @@
+#include "store/index_snapshot.hpp"
+
+namespace osier::store {
+
+IndexSnapshot::IndexSnapshot(const model::NamespaceId& namespace_id, std::shared_ptr<void> state,
+                             std::unique_ptr<const IndexView> view, Load load, bool serialise)
+    : namespace_id_(namespace_id),
+      state_(std::move(state)),
+      view_(std::move(view)),
+      load_(std::move(load)),
+      serialise_(serialise) {}
+
+std::unique_lock<std::mutex> IndexSnapshot::lock() const {
+  return serialise_ ? std::unique_lock(mu_) : std::unique_lock<std::mutex>();
+}
+
+Result<RangeSummary> IndexSnapshot::summarise(const model::D3Range& range) const {
+  auto held = lock();
+  return view_->summarise(range);
+}
+
+Result<std::vector<RangePart>> IndexSnapshot::split(const model::D3Range& range,
+                                                    std::size_t k) const {
+  auto held = lock();
+  OSIER_ASSIGN_OR_RETURN(std::vector<model::D3Range> ranges, split_range(*view_, range, k));
+  std::vector<RangePart> parts;
+  parts.reserve(ranges.size());
+  for (model::D3Range& r : ranges) {
+    OSIER_ASSIGN_OR_RETURN(RangeSummary s, view_->summarise(r));
+    parts.push_back(RangePart{std::move(r), s});
+  }
+  return parts;
+}
+
+std::pair<std::optional<model::D3Range>, std::optional<model::D3Range>> ranges_after(
+    const model::D3Range& range, const ScanPosition& after) {
+  std::pair<std::optional<model::D3Range>, std::optional<model::D3Range>> out;
+  const std::optional<model::SubspaceId> next_subspace = model::subspace_successor(after.subspace);
+  // [after.path's successor, …) in after's subspace: the paths greater than it.
+  if (std::optional<model::Path> next_path = after.path.successor()) {
+    const model::D3Range rest{model::SubspaceRange{after.subspace, next_subspace},
+                              model::PathRange{std::move(*next_path), std::nullopt},
+                              model::TimeRange::full()};
+    out.first = range.intersection(rest);
+  }
+  if (next_subspace) {
+    const model::D3Range above{model::SubspaceRange{*next_subspace, std::nullopt},
+                               model::PathRange::full(), model::TimeRange::full()};
+    out.second = range.intersection(above);
+  }
+  return out;
+}
+
+Status IndexSnapshot::scan(const model::D3Range& range, const std::optional<ScanPosition>& after,
+                           const ScanCallback& fn) const {
+  auto held = lock();
+  bool go_on = true;
+  Status loaded;
+  const auto deliver = [&](const IndexItem& item) {
+    auto e = load_(item);
+    if (!e) {
+      loaded = e.status();
+      return go_on = false;
+    }
+    return go_on = fn(*e);
+  };
+  if (!after) {
+    OSIER_RETURN_IF_ERROR(view_->visit(range, deliver));
+    return loaded;
+  }
+  const auto [rest, above] = ranges_after(range, *after);
+  if (rest) OSIER_RETURN_IF_ERROR(view_->visit(*rest, deliver));
+  OSIER_RETURN_IF_ERROR(loaded);
+  if (go_on && above) OSIER_RETURN_IF_ERROR(view_->visit(*above, deliver));
+  return loaded;
+}
+
+Result<model::D3Range> IndexSnapshot::aoi_range(const model::AreaOfInterest& aoi) const {
+  model::D3Range range = model::area_to_range(aoi.area);
+  constexpr std::uint64_t kNoLimit = model::AreaOfInterest::kNoLimit;
+  if (aoi.max_count == kNoLimit && aoi.max_size == kNoLimit) return range;
+  auto held = lock();
+  // spec: grouping_entries#aoi_include — the newest entries, as Store::query_aoi takes them.
+  std::uint64_t count = 0, size = 0;
+  std::optional<model::Timestamp> oldest;
+  OSIER_RETURN_IF_ERROR(view_->visit_newest_first(range, [&](const IndexItem& item) {
+    if (aoi.max_count != kNoLimit && count == aoi.max_count) return false;
+    const std::uint64_t len = item.entry.payload_length;
+    if (aoi.max_size != kNoLimit && len > aoi.max_size - size) return false;
+    ++count;
+    size += len;
+    oldest = item.entry.timestamp;
+    return true;
+  }));
+  if (!oldest) {
+    range.times = model::TimeRange{range.times.start, range.times.start};  // empty
+  } else {
+    range.times.start = std::max(range.times.start, *oldest);
+  }
+  return range;
+}
+
+Result<std::optional<LengthyAuthorisedEntry>> IndexSnapshot::get(const model::SubspaceId& subspace,
+                                                                 const model::Path& path) const {
+  auto held = lock();
+  OSIER_ASSIGN_OR_RETURN(std::optional<IndexItem> item, view_->find(subspace, path));
+  if (!item) return std::optional<LengthyAuthorisedEntry>();
+  OSIER_ASSIGN_OR_RETURN(LengthyAuthorisedEntry e, load_(*item));
+  return std::optional(std::move(e));
+}
+
+}  // namespace osier::store

@@ -1,0 +1,53 @@
+// IndexSnapshot: the NamespaceSnapshot of both stores, answering from an IndexView that stays
+// unchanged for the snapshot's life (LmdbStore: a tree in a read transaction; MemoryStore: a
+// copy of the namespace's index).
+//
+// Thread safety: with `serialise`, calls run one at a time under the snapshot's own mutex (an
+// LMDB transaction must not be used by two threads at once); without, the view must be safe
+// for concurrent const use.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+
+#include "store/index_view.hpp"
+#include "store/snapshot.hpp"
+
+namespace osier::store {
+
+class IndexSnapshot final : public NamespaceSnapshot {
+ public:
+  // The full stored entry (its token) of an indexed item, from the same moment as the view.
+  using Load = std::function<Result<LengthyAuthorisedEntry>(const IndexItem&)>;
+
+  // `state` keeps alive what `view` and `load` read (destroyed after them).
+  IndexSnapshot(const model::NamespaceId& namespace_id, std::shared_ptr<void> state,
+                std::unique_ptr<const IndexView> view, Load load, bool serialise);
+
+  const model::NamespaceId& namespace_id() const override { return namespace_id_; }
+  Result<RangeSummary> summarise(const model::D3Range& range) const override;
+  Result<std::vector<RangePart>> split(const model::D3Range& range, std::size_t k) const override;
+  Status scan(const model::D3Range& range, const std::optional<ScanPosition>& after,
+              const ScanCallback& fn) const override;
+  Result<model::D3Range> aoi_range(const model::AreaOfInterest& aoi) const override;
+  Result<std::optional<LengthyAuthorisedEntry>> get(const model::SubspaceId& subspace,
+                                                    const model::Path& path) const override;
+
+ private:
+  std::unique_lock<std::mutex> lock() const;
+
+  model::NamespaceId namespace_id_;
+  std::shared_ptr<void> state_;
+  std::unique_ptr<const IndexView> view_;
+  Load load_;
+  bool serialise_;
+  mutable std::mutex mu_;
+};
+
+// The ranges of the entries of `range` strictly after `after` in (subspace, path) order: the
+// rest of after's subspace, then the subspaces above it (each nullopt when empty).
+std::pair<std::optional<model::D3Range>, std::optional<model::D3Range>> ranges_after(
+    const model::D3Range& range, const ScanPosition& after);
+
+}  // namespace osier::store
