@@ -12,6 +12,10 @@ if(OSIER_SANITIZE OR OSIER_BUILD_FUZZ)
   add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
   add_link_options(-fsanitize=address,undefined)
 endif()
+if(OSIER_TSAN)
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+endif()
 if(OSIER_BUILD_FUZZ)
   # libFuzzer's coverage instrumentation for all project code, so that one build (build-san/,
   # see scripts/san_build.sh) serves both the tests and the fuzz targets. Only fuzz targets link

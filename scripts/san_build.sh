@@ -3,7 +3,8 @@
 # ASan + UBSan and libFuzzer's coverage instrumentation (fuzzer-no-link) on all project code,
 # in build-san/. Both scripts configure it identically and build only their own targets, so
 # running both (as CI does) compiles the libraries and the CLI once.
-# Usage: scripts/san_build.sh NINJA_TARGET...   (BUILD_DIR overrides build-san)
+# Usage: scripts/san_build.sh NINJA_TARGET...   (BUILD_DIR overrides build-san; SAN_CMAKE_FLAGS
+# the sanitizer options: scripts/tsan.sh builds with ThreadSanitizer instead, in build-tsan/)
 # -gline-tables-only: sanitizer reports keep file:line stack traces at a fraction of -g's
 # compile and link time.
 set -euo pipefail
@@ -12,5 +13,6 @@ BUILD_DIR=${BUILD_DIR:-build-san}
 CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -gline-tables-only -DNDEBUG" \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -gline-tables-only -DNDEBUG" \
-  -DOSIER_SANITIZE=ON -DOSIER_BUILD_FUZZ=ON -DOSIER_BUILD_TESTS=ON -DOSIER_BUILD_BENCH=OFF >/dev/null
+  ${SAN_CMAKE_FLAGS:--DOSIER_SANITIZE=ON -DOSIER_BUILD_FUZZ=ON} -DOSIER_BUILD_TESTS=ON \
+  -DOSIER_BUILD_BENCH=OFF >/dev/null
 ninja -C "$BUILD_DIR" "$@"

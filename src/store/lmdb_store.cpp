@@ -227,6 +227,10 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::string& dir,
   OSIER_RETURN_IF_ERROR(lmdb::status_of(mdb_env_create(&raw), "create environment"));
   lmdb::EnvPtr env(raw);
   OSIER_RETURN_IF_ERROR(lmdb::status_of(mdb_env_set_maxdbs(raw, 8), "set max dbs"));
+  // Every read and every live snapshot holds a reader slot; LMDB's default of 126 per home is
+  // few for a daemon with many sync sessions (a home made with fewer keeps its own number).
+  OSIER_RETURN_IF_ERROR(
+      lmdb::status_of(mdb_env_set_maxreaders(raw, kMaxReaders), "set max readers"));
   OSIER_RETURN_IF_ERROR(
       lmdb::status_of(mdb_env_set_mapsize(raw, options.map_size), "set map size"));
   unsigned flags = MDB_NOTLS;
@@ -297,7 +301,6 @@ Status LmdbStore::change_refcount(Txn& txn, const model::Entry& e, int delta) {
         pending_removals_.push_back(payload_file(pk));
         pending_removals_.push_back(payload_file(pk) + ".obao");
       }
-      appenders_.erase(pk);
       return txn.del(dbs_.payloads, pk);
     }
   } else {
@@ -565,7 +568,6 @@ Result<PayloadState> LmdbStore::write_payload(const model::NamespaceId& ns,
   const PayloadKey key = payload_key(entry);
   Status st = [&]() -> Status {
     OSIER_ASSIGN_OR_RETURN(WriteGuard guard, begin_write());
-    appenders_.erase(key);
     return commit_payload(key, EventKind::kPayloadAppended,
                           [&](fmt::PayloadRecord& rec) -> Result<bool> {
                             if (rec.held == entry.payload_length)
@@ -597,7 +599,6 @@ Result<PayloadState> LmdbStore::write_payload_prefix(const model::NamespaceId& n
   std::uint64_t held_now = length;
   Status st = [&]() -> Status {
     OSIER_ASSIGN_OR_RETURN(WriteGuard guard, begin_write());
-    appenders_.erase(key);
     return commit_payload(key, EventKind::kPayloadAppended,
                           [&](fmt::PayloadRecord& rec) -> Result<bool> {
                             if (rec.held >= length) {  // another writer got as far already
@@ -676,7 +677,6 @@ Result<ImportTotals> LmdbStore::import(const ImportSource& next, Trust trust) {
     unstage(staged);
     return st;
   }
-  for (const auto& [key, held_before] : staged) appenders_.erase(key);
   return totals;
 }
 
@@ -828,10 +828,7 @@ Result<IngestResult> LmdbStore::ingest_with_payload(const AuthorisedEntry& ae,
   Result<WriteGuard> guard = begin_write();
   Result<IngestResult> res = guard ? run() : Result<IngestResult>(guard.status());
   if (staged) discard(*staged);  // what was not published
-  if (res && res->outcome == IngestOutcome::kInserted) {
-    appenders_.erase(key);
-    return res;
-  }
+  if (res && res->outcome == IngestOutcome::kInserted) return res;
   abandon();
   if (published) {
     // Take back the files published above, still under the writer lock: all of them when no
@@ -844,65 +841,38 @@ Result<IngestResult> LmdbStore::ingest_with_payload(const AuthorisedEntry& ae,
   return res;
 }
 
-Result<PayloadState> LmdbStore::append_payload(const model::NamespaceId& ns,
-                                               const model::SubspaceId& subspace,
-                                               const model::Path& path, ByteView piece) {
+Result<PayloadState> LmdbStore::append_verified(const model::NamespaceId& ns,
+                                                const model::SubspaceId& subspace,
+                                                const model::Path& path,
+                                                const model::PayloadDigest& digest,
+                                                std::uint64_t offset, ByteView bytes,
+                                                std::span<const crypto::BabLabel> frontier) {
   OSIER_RETURN_IF_ERROR(ensure_staging());  // for the outboard built at the end
   OSIER_ASSIGN_OR_RETURN(WriteGuard guard, begin_write());
+  // Under the guard nothing changes between this look and the commit below.
   OSIER_ASSIGN_OR_RETURN(Located loc, locate_stored(ns, subspace, path));
   const model::Entry& entry = loc.entry.entry;
-  fmt::PayloadRecord rec = std::move(loc.record);
-  if (rec.held == entry.payload_length) return PayloadState{entry.payload_length, rec.held};
+  const std::uint64_t start = loc.record.held;
+  OSIER_ASSIGN_OR_RETURN(std::optional<ByteView> fresh,
+                         continuation(entry, digest, start, offset, bytes));
+  if (!fresh) return PayloadState{entry.payload_length, start};
   const PayloadKey key = payload_key(entry);
-  auto it = appenders_.find(key);
-  if (it != appenders_.end() && it->second.held() != rec.held) {
-    // Another writer changed the payload since this stream began: it cannot continue.
-    appenders_.erase(it);
-    return error(ErrorCode::kVerification,
-                 "the payload changed under this stream (another writer); start again");
+  const std::uint64_t now_held = start + fresh->size();
+  const bool complete = now_held == entry.payload_length;
+  if (loc.record.in_file) {
+    OSIER_RETURN_IF_ERROR(file_write_at(payload_file(key), start, *fresh, options_.sync_commits));
+    if (complete) OSIER_RETURN_IF_ERROR(build_outboard_file(key));
   }
-  if (it == appenders_.end()) {
-    OSIER_ASSIGN_OR_RETURN(PayloadAppender a,
-                           PayloadAppender::create(entry.payload_digest, entry.payload_length,
-                                                   rec.held));
-    it = appenders_.emplace(key, std::move(a)).first;
-  }
-  Bytes verified;
-  Status st = it->second.feed(piece, [&](ByteView b) {
-    append(verified, b);
-    return Status::ok();
-  });
-  if (!verified.empty()) {
-    const std::uint64_t start = rec.held;
-    if (rec.in_file) {
-      OSIER_RETURN_IF_ERROR(
-          file_write_at(payload_file(key), start, verified, options_.sync_commits));
-    }
-    const std::uint64_t now_held = start + verified.size();
-    std::vector<crypto::BabLabel> frontier;
-    if (now_held < entry.payload_length) {
-      std::optional<std::vector<crypto::BabLabel>> f = it->second.frontier();
-      if (f) frontier = std::move(*f);
-    }
-    if (!st || now_held == entry.payload_length) appenders_.erase(key);
-    if (now_held == entry.payload_length && rec.in_file)
-      OSIER_RETURN_IF_ERROR(build_outboard_file(key));
-    OSIER_RETURN_IF_ERROR(commit_payload(
-        key, EventKind::kPayloadAppended, [&](fmt::PayloadRecord& r) -> Result<bool> {
-          if (r.held != start)
-            return error(ErrorCode::kInternal, "payload changed under the writer lock");
-          if (!r.in_file) append(r.inline_bytes, verified);
-          r.held = now_held;
-          r.frontier = std::move(frontier);
-          return true;
-        }));
-    rec.held = now_held;
-  }
-  if (!st) {
-    appenders_.erase(key);
-    return st;
-  }
-  return PayloadState{entry.payload_length, rec.held};
+  OSIER_RETURN_IF_ERROR(commit_payload(
+      key, EventKind::kPayloadAppended, [&](fmt::PayloadRecord& r) -> Result<bool> {
+        if (r.held != start) return error(ErrorCode::kInternal, "payload changed under the guard");
+        if (!r.in_file) append(r.inline_bytes, *fresh);
+        r.held = now_held;
+        r.frontier = complete ? std::vector<crypto::BabLabel>{}
+                              : std::vector<crypto::BabLabel>(frontier.begin(), frontier.end());
+        return true;
+      }));
+  return PayloadState{entry.payload_length, now_held};
 }
 
 Status LmdbStore::read_payload(const model::NamespaceId& ns, const model::SubspaceId& subspace,
@@ -1167,7 +1137,6 @@ Status LmdbStore::forget_payload(const model::NamespaceId& ns, const model::Subs
   OSIER_ASSIGN_OR_RETURN(WriteGuard guard, begin_write());
   OSIER_ASSIGN_OR_RETURN(Located loc, locate_stored(ns, subspace, path));
   const PayloadKey key = payload_key(loc.entry.entry);
-  appenders_.erase(key);
   return commit_payload(key, EventKind::kPayloadForgotten,
                         [&](fmt::PayloadRecord& rec) -> Result<bool> {
                           if (rec.in_file && rec.held > 0) {

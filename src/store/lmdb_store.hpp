@@ -107,15 +107,21 @@ class LmdbStore final : public Store {
                                             const model::Path& path, std::uint64_t length,
                                             const PayloadSource& source,
                                             std::span<const crypto::BabLabel> frontier) override;
-  Result<PayloadState> append_payload(const model::NamespaceId& namespace_id,
-                                      const model::SubspaceId& subspace, const model::Path& path,
-                                      ByteView stream_piece) override;
+  Result<PayloadState> append_verified(const model::NamespaceId& namespace_id,
+                                       const model::SubspaceId& subspace, const model::Path& path,
+                                       const model::PayloadDigest& digest, std::uint64_t offset,
+                                       ByteView bytes,
+                                       std::span<const crypto::BabLabel> frontier) override;
   Status read_payload(const model::NamespaceId& namespace_id, const model::SubspaceId& subspace,
                       const model::Path& path, std::uint64_t offset, std::uint64_t length,
                       const ByteSink& sink) override;
   Status serve_payload(const model::NamespaceId& namespace_id, const model::SubspaceId& subspace,
                        const model::Path& path, const crypto::BabStreamOptions& opts,
                        const ByteSink& sink) override;
+
+  // LMDB reader slots of a home, shared by its processes: each running read and each live
+  // snapshot holds one (a read beyond them fails with kIo, "MDB_READERS_FULL").
+  static constexpr unsigned kMaxReaders = 1022;
 
   // Payloads up to this length live inline in their LMDB record; longer ones in files.
   static constexpr std::uint64_t kInlineMax = 16 * 1024;
@@ -291,7 +297,6 @@ class LmdbStore final : public Store {
   // The LMDB transaction id whose state last_seq_ reflects.
   std::uint64_t seen_txn_ = 0;
   std::uint64_t last_seq_ = 0;  // the latest event number, as of seen_txn_
-  std::map<PayloadKey, PayloadAppender> appenders_;
   std::vector<std::string> pending_removals_;  // files of payloads dropped by the open txn
   std::vector<StoreEvent> pending_events_;     // events logged by the open txn
   std::mutex events_mu_;                       // guards hub_; held while events are delivered

@@ -72,7 +72,6 @@ IngestResult MemoryStore::ingest_locked(const AuthorisedEntry& ae, Trust trust, 
     payload.data = std::move(whole->data);
     payload.outboard = std::move(whole->outboard);
     payload.frontier.clear();
-    payload.appender.reset();
   }
   const EntryRef ref{ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path};
   payload.refs.insert(ref);
@@ -199,7 +198,6 @@ Result<ImportTotals> MemoryStore::import(const ImportSource& next, Trust trust) 
     payload.data = std::move(r.payload.data);
     payload.outboard = std::move(r.payload.outboard);
     payload.frontier = std::move(r.payload.frontier);
-    payload.appender.reset();
     payload_grew(payload, EventKind::kPayloadAppended);
   }
   return totals;
@@ -221,7 +219,6 @@ Result<PayloadState> MemoryStore::write_payload(const model::NamespaceId& ns,
   payload.data = std::move(whole.data);
   payload.outboard = std::move(whole.outboard);
   payload.frontier.clear();
-  payload.appender.reset();
   payload_grew(payload, EventKind::kPayloadAppended);
   return PayloadState{entry.payload_length, entry.payload_length};
 }
@@ -242,47 +239,34 @@ Result<PayloadState> MemoryStore::write_payload_prefix(const model::NamespaceId&
   OSIER_RETURN_IF_ERROR(copy_prefix(entry, length, source, frontier, crypto::append_to(bytes)));
   payload.data = std::move(bytes);
   payload.frontier.assign(frontier.begin(), frontier.end());
-  payload.appender.reset();
   payload_grew(payload, EventKind::kPayloadAppended);
   return PayloadState{entry.payload_length, payload.data.size()};
 }
 
-Result<PayloadState> MemoryStore::append_payload(const model::NamespaceId& ns,
-                                                 const model::SubspaceId& subspace,
-                                                 const model::Path& path, ByteView piece) {
+Result<PayloadState> MemoryStore::append_verified(const model::NamespaceId& ns,
+                                                  const model::SubspaceId& subspace,
+                                                  const model::Path& path,
+                                                  const model::PayloadDigest& digest,
+                                                  std::uint64_t offset, ByteView bytes,
+                                                  std::span<const crypto::BabLabel> frontier) {
   std::lock_guard lock(mu_);
   const IndexItem* item = find_item(ns, subspace, path);
   if (!item) return error(ErrorCode::kNotFound, "no such entry");
   const model::Entry entry = item->entry;
   Payload& payload = payloads_[payload_key(entry)];
-  if (payload.data.size() == entry.payload_length) {
-    return PayloadState{entry.payload_length, entry.payload_length};
-  }
-  if (!payload.appender) {
-    OSIER_ASSIGN_OR_RETURN(PayloadAppender a,
-                           PayloadAppender::create(entry.payload_digest, entry.payload_length,
-                                                   payload.data.size()));
-    payload.appender.emplace(std::move(a));
-  }
-  const std::size_t before = payload.data.size();
-  Status st = payload.appender->feed(piece, [&](ByteView bytes) {
-    append(payload.data, bytes);
-    return Status::ok();
-  });
-  if (payload.data.size() != before && payload.data.size() < entry.payload_length) {
-    std::optional<std::vector<crypto::BabLabel>> frontier = payload.appender->frontier();
-    payload.frontier = frontier ? std::move(*frontier) : std::vector<crypto::BabLabel>{};
-  }
-  if (!st) payload.appender.reset();
+  OSIER_ASSIGN_OR_RETURN(std::optional<ByteView> fresh,
+                         continuation(entry, digest, payload.data.size(), offset, bytes));
+  if (!fresh) return PayloadState{entry.payload_length, payload.data.size()};
+  append(payload.data, *fresh);
   if (payload.data.size() == entry.payload_length) {
     payload.frontier.clear();
-    payload.appender.reset();
     auto ob = crypto::bab_outboard(payload.data);
     if (!ob) return ob.status();
     payload.outboard = std::move(*ob);
+  } else {
+    payload.frontier.assign(frontier.begin(), frontier.end());
   }
-  if (payload.data.size() != before) payload_grew(payload, EventKind::kPayloadAppended);
-  if (!st) return st;
+  payload_grew(payload, EventKind::kPayloadAppended);
   return PayloadState{entry.payload_length, payload.data.size()};
 }
 
@@ -351,7 +335,6 @@ Status MemoryStore::forget_payload(const model::NamespaceId& ns, const model::Su
   p.data.shrink_to_fit();
   p.outboard.reset();
   p.frontier.clear();
-  p.appender.reset();
   payload_grew(p, EventKind::kPayloadForgotten);
   return Status::ok();
 }

@@ -53,9 +53,11 @@ class MemoryStore final : public Store {
                                             const model::Path& path, std::uint64_t length,
                                             const PayloadSource& source,
                                             std::span<const crypto::BabLabel> frontier) override;
-  Result<PayloadState> append_payload(const model::NamespaceId& namespace_id,
-                                      const model::SubspaceId& subspace, const model::Path& path,
-                                      ByteView stream_piece) override;
+  Result<PayloadState> append_verified(const model::NamespaceId& namespace_id,
+                                       const model::SubspaceId& subspace, const model::Path& path,
+                                       const model::PayloadDigest& digest, std::uint64_t offset,
+                                       ByteView bytes,
+                                       std::span<const crypto::BabLabel> frontier) override;
   Status read_payload(const model::NamespaceId& namespace_id, const model::SubspaceId& subspace,
                       const model::Path& path, std::uint64_t offset, std::uint64_t length,
                       const ByteSink& sink) override;
@@ -80,7 +82,6 @@ class MemoryStore final : public Store {
     Bytes data;               // the held (verified) prefix
     std::optional<crypto::BabOutboard> outboard;  // once complete
     std::vector<crypto::BabLabel> frontier;       // while partial, if known (payload_prefix.hpp)
-    std::optional<PayloadAppender> appender;      // a continuation stream in progress
   };
 
   // Ingests `entry`. With `whole`, the entry comes with its whole payload (`whole->data` empty

@@ -97,4 +97,28 @@ Status copy_payload(const model::Entry& entry, const PayloadSource& source, cons
   return hasher.finish(entry);
 }
 
+Result<std::optional<ByteView>> continuation(const model::Entry& entry,
+                                             const model::PayloadDigest& digest,
+                                             std::uint64_t held, std::uint64_t offset,
+                                             ByteView bytes) {
+  if (entry.payload_digest != digest) {
+    return error(ErrorCode::kNotFound, "the entry no longer has the payload these bytes are of");
+  }
+  const std::uint64_t length = entry.payload_length;
+  if (offset > length || bytes.size() > length - offset) {
+    return error(ErrorCode::kInvalidArgument, "payload bytes past the payload's length");
+  }
+  const std::uint64_t end = offset + bytes.size();
+  if (end % kPayloadChunk != 0 && end != length) {
+    return error(ErrorCode::kInvalidArgument, "payload bytes must end at a chunk boundary");
+  }
+  if (offset > held) {
+    return error(ErrorCode::kOutOfRange, "payload bytes from " + std::to_string(offset) +
+                                             " do not continue the " + std::to_string(held) +
+                                             " bytes held");
+  }
+  if (end <= held) return std::optional<ByteView>();  // another writer got there first
+  return std::optional(bytes.subspan(static_cast<std::size_t>(held - offset)));
+}
+
 }  // namespace osier::store

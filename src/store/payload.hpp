@@ -66,6 +66,15 @@ class PayloadAppender {
   std::uint64_t held_;
 };
 
+// The part of verified payload bytes [offset, offset + bytes.size()) of `entry` that continues
+// the `held` bytes a store has (Store::append_verified's rules): nullopt when there is nothing
+// new; kNotFound when `digest` is not the entry's, kOutOfRange for a gap, kInvalidArgument for
+// bytes past the payload or a new end inside a chunk.
+Result<std::optional<ByteView>> continuation(const model::Entry& entry,
+                                             const model::PayloadDigest& digest,
+                                             std::uint64_t held, std::uint64_t offset,
+                                             ByteView bytes);
+
 // Hashes raw payload bytes as they are written and checks the result against an entry: the
 // digest must be the entry's and the byte count its payload_length. The outboard goes to
 // `outboard_sink` as it is produced (fixed memory).

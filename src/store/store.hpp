@@ -118,14 +118,23 @@ class Store {
                                              const model::SubspaceId& subspace,
                                              const model::Path& path,
                                              const PayloadSource& source) = 0;
-  // Appends from the continuation stream (store/payload.hpp: the Bab light stream, without
-  // length, of the chunks from held / 1024 on), verified incrementally against the digest; the
-  // stream may arrive in any pieces over several calls. On a mismatch the bytes verified so far
-  // are kept, the stream is dropped (the next call starts a new one at the held length) and the
-  // result is kVerification.
-  virtual Result<PayloadState> append_payload(const model::NamespaceId& namespace_id,
-                                              const model::SubspaceId& subspace,
-                                              const model::Path& path, ByteView stream_piece) = 0;
+  // Appends payload bytes already verified against `digest` by whoever received them (one
+  // store/payload_receiver.hpp per stream, owned by the receiver: the store keeps no transfer
+  // state), the payload's bytes [offset, offset + bytes.size()), with the frontier that makes
+  // the new prefix servable (the labels of the chunks still missing; empty when unknown or
+  // when the bytes complete the payload). The entry at (namespace, subspace, path) must have
+  // payload digest `digest` (else kNotFound: it was overwritten or forgotten). Only bytes that
+  // continue what the store holds are accepted: kOutOfRange when offset is past the held bytes
+  // (a gap); the part below the held length is skipped, so a call another writer got ahead of
+  // is a no-op. The new end must be a multiple of 1024 or the payload's length
+  // (kInvalidArgument). Completing a payload builds its outboard. Shared payloads grow for all
+  // their entries (kPayloadAppended for each).
+  virtual Result<PayloadState> append_verified(const model::NamespaceId& namespace_id,
+                                               const model::SubspaceId& subspace,
+                                               const model::Path& path,
+                                               const model::PayloadDigest& digest,
+                                               std::uint64_t offset, ByteView bytes,
+                                               std::span<const crypto::BabLabel> frontier) = 0;
   // Stores a verified prefix of the payload received elsewhere (a drop's slices): the raw bytes
   // of its first `length` bytes — whole chunks, fewer than the payload has — from `source`, and
   // the labels of the chunks not held (`frontier`, crypto/bab_prefix.hpp), which let the store

@@ -22,6 +22,7 @@
 #include "drop/drop_writer.hpp"
 #include "drop/willow25_defaults.hpp"
 #include "meadowcap/communal_capability.hpp"
+#include "store/payload_receiver.hpp"
 #include "store/authoriser.hpp"
 #include "store/lmdb_store.hpp"
 #include "store/memory_store.hpp"
@@ -105,10 +106,12 @@ inline void put(store::Store& s, const store::AuthorisedEntry& ae, ByteView payl
   auto stream = crypto::bab_stream(store::continuation_stream(payload.size(), 0), payload, *ob);
   ASSERT_TRUE(stream);
   // Feed the stream only as far as the first `held` bytes need (the rest fails to verify).
+  auto receiver = store::PayloadReceiver::start(s, e.namespace_id, e.subspace_id, e.path);
+  ASSERT_TRUE(receiver);
   Bytes cut(stream->begin(), stream->end());
   for (std::size_t i = 0; i < cut.size(); i += 512) {
     const std::size_t n = std::min<std::size_t>(512, cut.size() - i);
-    auto st = s.append_payload(e.namespace_id, e.subspace_id, e.path, ByteView(cut.data() + i, n));
+    auto st = receiver->feed(ByteView(cut.data() + i, n));
     ASSERT_TRUE(st);
     if (st->held >= *held) break;
   }

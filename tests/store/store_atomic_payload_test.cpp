@@ -126,16 +126,7 @@ class StoreAtomicPayloads : public testing::StoreFixture<Factory> {
 
   // Serves the whole payload as a Bab stream and verifies it against the digest.
   void expect_servable(const AuthorisedEntry& ae, const Bytes& payload) {
-    const auto& e = ae.entry;
-    crypto::BabStreamOptions opts;
-    Bytes stream;
-    ASSERT_TRUE(this->store().serve_payload(e.namespace_id, e.subspace_id, e.path, opts,
-                                            crypto::append_to(stream)));
-    auto v = crypto::BabVerifier::create(e.payload_digest, opts, e.payload_length).value();
-    Bytes got;
-    ASSERT_TRUE(v.feed(stream, [&](ByteView b) { append(got, b); }));
-    ASSERT_TRUE(v.finish([&](ByteView b) { append(got, b); }));
-    EXPECT_EQ(got, payload);
+    EXPECT_EQ(testing::served_payload(this->store(), ae.entry), payload);
   }
 
   // Starts a fresh, empty store.
@@ -336,8 +327,7 @@ TYPED_TEST_P(StoreAtomicPayloads, CompletesAPayloadHeldPartiallyByAnotherEntry) 
   const Bytes stream = crypto::bab_stream(continuation_stream(payload.size(), 0), payload,
                                           crypto::bab_outboard(payload).value())
                            .value();
-  ASSERT_TRUE(this->store().append_payload(one.entry.namespace_id, one.entry.subspace_id,
-                                           one.entry.path, ByteView(stream).first(stream.size() / 2)));
+  ASSERT_TRUE(this->feed_stream(one.entry, ByteView(stream).first(stream.size() / 2)));
   const std::uint64_t held = this->state(one).held;
   ASSERT_GT(held, 0u);
   ASSERT_LT(held, payload.size());
@@ -374,8 +364,7 @@ TYPED_TEST_P(StoreAtomicPayloads, CompletesAPayloadHeldPartiallyByAnotherEntry) 
     this->expect_servable(*ae, payload);
   }
   // An append to the now complete payload changes nothing.
-  auto more = this->store().append_payload(one.entry.namespace_id, one.entry.subspace_id,
-                                           one.entry.path, ByteView(stream).subspan(stream.size() / 2));
+  auto more = this->feed_stream(one.entry, ByteView(stream).subspan(stream.size() / 2));
   ASSERT_TRUE(more);
   EXPECT_TRUE(more->complete());
   EXPECT_TRUE(this->store().check());
@@ -396,8 +385,7 @@ TYPED_TEST_P(StoreAtomicPayloads, OverwriteCompletesItsOwnPartialPayload) {
   const Bytes stream = crypto::bab_stream(continuation_stream(payload.size(), 0), payload,
                                           crypto::bab_outboard(payload).value())
                            .value();
-  ASSERT_TRUE(this->store().append_payload(old.entry.namespace_id, old.entry.subspace_id,
-                                           old.entry.path, ByteView(stream).first(stream.size() / 3)));
+  ASSERT_TRUE(this->feed_stream(old.entry, ByteView(stream).first(stream.size() / 3)));
   const AuthorisedEntry newer = entry_at({"same"}, payload, 6);
   CountingSource src{payload};
   auto r = this->store().ingest_with_payload(newer, src.source());

@@ -5,15 +5,19 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
+#include <tuple>
 #include <memory>
 #include <random>
 #include <string>
 
+#include "crypto/bab_verifier.hpp"
 #include "crypto/william3.hpp"
 #include "support/temp_dir.hpp"
 #include "store/authoriser.hpp"
 #include "store/lmdb_store.hpp"
 #include "store/memory_store.hpp"
+#include "store/payload_receiver.hpp"
 #include "store/store.hpp"
 
 namespace osier::store::testing {
@@ -90,21 +94,71 @@ struct LmdbFactory {
 
 using StoreFactories = ::testing::Types<MemoryFactory, LmdbFactory>;
 
+// Feeds continuation-stream pieces (store/payload.hpp) to entries of a store, through one
+// PayloadReceiver per entry kept across calls — one transfer — and started anew after a
+// failure or once the payload is complete (as a receiver of retried transfers would).
+class StreamFeeder {
+ public:
+  Result<PayloadState> feed(Store& store, const model::Entry& e, ByteView piece) {
+    const Key key{e.namespace_id, e.subspace_id, e.path};
+    auto it = receivers_.find(key);
+    if (it == receivers_.end()) {
+      OSIER_ASSIGN_OR_RETURN(PayloadReceiver r, PayloadReceiver::start(store, e.namespace_id,
+                                                                       e.subspace_id, e.path));
+      it = receivers_.emplace(key, std::move(r)).first;
+    }
+    auto r = it->second.feed(piece);
+    if (!r || it->second.complete()) receivers_.erase(it);
+    return r;
+  }
+  // The transfers end (a restart).
+  void clear() { receivers_.clear(); }
+
+ private:
+  using Key = std::tuple<model::NamespaceId, model::SubspaceId, model::Path>;
+  std::map<Key, PayloadReceiver> receivers_;
+};
+
+// The whole payload of the stored entry `e`, served by the store as a Bab stream and verified
+// against the digest on the way (failures are test failures).
+inline Bytes served_payload(Store& store, const model::Entry& e) {
+  crypto::BabStreamOptions opts;
+  Bytes stream;
+  EXPECT_TRUE(store.serve_payload(e.namespace_id, e.subspace_id, e.path, opts,
+                                  crypto::append_to(stream)));
+  auto v = crypto::BabVerifier::create(e.payload_digest, opts, e.payload_length);
+  if (!v) {
+    ADD_FAILURE() << v.status().to_string();
+    return {};
+  }
+  Bytes got;
+  EXPECT_TRUE(v->feed(stream, [&](ByteView b) { osier::append(got, b); }));
+  EXPECT_TRUE(v->finish([&](ByteView b) { osier::append(got, b); }));
+  return got;
+}
+
 // The base of the typed suites: a store from `Factory`, reopened on demand.
 template <typename Factory>
 class StoreFixture : public ::testing::Test {
  public:
   void SetUp() override { store_ = factory_.open(); }
   // Closes and reopens a durable store; an ephemeral one stays as it is.
+  // Ongoing payload transfers end either way.
   void reopen() {
+    feeder_.clear();
     if (!Factory::kDurable) return;
     store_.reset();
     store_ = factory_.open();
   }
   Store& store() { return *store_; }
+  // Feeds a piece of a continuation stream for `e` (StreamFeeder).
+  Result<PayloadState> feed_stream(const model::Entry& e, ByteView piece) {
+    return feeder_.feed(*store_, e, piece);
+  }
 
   Factory factory_;
   std::unique_ptr<Store> store_;
+  StreamFeeder feeder_;
 };
 
 }  // namespace osier::store::testing

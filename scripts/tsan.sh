@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Builds the store tests with ThreadSanitizer (clang, build-tsan/, through scripts/san_build.sh)
+# and runs the ones where threads meet: LmdbStore's readers and writer, snapshots read from many
+# threads, payload transfers from threads, subscribers racing commits, and the conformance
+# suites (which run every store method). The tests that fork children (multi-process, crash)
+# stay in the other builds: TSan and fork do not mix.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export BUILD_DIR=${BUILD_DIR:-build-tsan}
+SAN_CMAKE_FLAGS="-DOSIER_TSAN=ON" scripts/san_build.sh store_tests
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 "$BUILD_DIR/tests/store_tests" \
+  --gtest_filter='LmdbConcurrency.*:*SnapshotTest*:*StoreTransfers*:*StoreConformance*:*StoreEvents*'
