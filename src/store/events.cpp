@@ -6,21 +6,33 @@
 namespace osier::store {
 
 Bytes encode_event(const StoreEvent& event) {
+  constexpr std::uint8_t kRemote = 0x80;
   Bytes b;
-  b.push_back(static_cast<std::uint8_t>(event.kind));
+  const bool remote = !event.origin.is_local();
+  b.push_back(static_cast<std::uint8_t>(static_cast<std::uint8_t>(event.kind) | (remote ? kRemote : 0)));
   put_be(b, event.available, 8);
+  if (remote) put_be(b, event.origin.session, 8);
   append(b, model::encode_entry_bytes(event.entry));
   return b;
 }
 
 Result<StoreEvent> decode_event(std::uint64_t seq, ByteView bytes) {
-  if (bytes.size() < 9 || bytes[0] < 1 || bytes[0] > 5) {
+  const bool remote = !bytes.empty() && (bytes[0] & 0x80) != 0;
+  const std::size_t head = remote ? 17 : 9;
+  const std::uint8_t kind = bytes.empty() ? 0 : bytes[0] & 0x7f;
+  if (bytes.size() < head || kind < 1 || kind > 5) {
     return error(ErrorCode::kCorrupt, "malformed event record");
   }
-  Decoder dec(bytes.subspan(9));
+  Origin origin;
+  if (remote) {
+    origin.session = get_be(bytes.subspan(9, 8));
+    if (origin.is_local()) return error(ErrorCode::kCorrupt, "event record of remote origin 0");
+  }
+  Decoder dec(bytes.subspan(head));
   auto e = model::decode_entry(dec, DecodeMode::kCanonic);
   if (!e || !dec.at_end()) return error(ErrorCode::kCorrupt, "event record holds no valid entry");
-  return StoreEvent{seq, static_cast<EventKind>(bytes[0]), std::move(*e), get_be(bytes.subspan(1, 8))};
+  return StoreEvent{seq, static_cast<EventKind>(kind), std::move(*e), get_be(bytes.subspan(1, 8)),
+                    origin};
 }
 
 bool event_matches(const StoreEvent& event, const model::NamespaceId& ns, const model::Area& area) {

@@ -11,6 +11,7 @@
 #include "base/status.hpp"
 #include "model/area.hpp"
 #include "model/entry.hpp"
+#include "store/types.hpp"
 
 namespace osier::store {
 
@@ -27,6 +28,7 @@ struct StoreEvent {
   EventKind kind = EventKind::kInserted;
   model::Entry entry;
   std::uint64_t available = 0;
+  Origin origin;  // of the change that caused it (a pruning: that of the entry that pruned)
 
   bool operator==(const StoreEvent&) const = default;
 };
@@ -34,7 +36,9 @@ struct StoreEvent {
 using EventCallback = std::function<void(const StoreEvent&)>;
 using SubscriptionId = std::uint64_t;
 
-// The event record as stored: u8 kind ‖ u64 available ‖ encode_entry(entry).
+// The event record as stored: u8 kind ‖ u64 available ‖ encode_entry(entry); for a remote
+// origin, kind has bit 0x80 set and u64 origin session follows available (records of formats 1
+// and 2 are local events). A set bit with session 0 is malformed.
 Bytes encode_event(const StoreEvent& event);
 Result<StoreEvent> decode_event(std::uint64_t seq, ByteView bytes);
 

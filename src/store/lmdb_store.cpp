@@ -362,6 +362,7 @@ Result<LmdbStore::WriteGuard> LmdbStore::lock_writers() {
 
 Result<LmdbStore::WriteGuard> LmdbStore::begin_write() {
   OSIER_ASSIGN_OR_RETURN(WriteGuard guard, lock_writers());
+  write_origin_ = Origin::local();
   if (!swept_) {
     swept_ = true;
     remove_dead_staging(dir_, staging_ ? staging_->dir() : std::string());
@@ -640,11 +641,12 @@ Result<LmdbStore::Staged> LmdbStore::stage_prefix(const model::Entry& entry, boo
   return staged;
 }
 
-Result<ImportTotals> LmdbStore::import(const ImportSource& next, Trust trust) {
+Result<ImportTotals> LmdbStore::import(const ImportSource& next, Trust trust, Origin origin) {
   OSIER_RETURN_IF_ERROR(ensure_staging());
   // One transaction by contract, fed item by item: the guard is held throughout (tokens and
   // payload bytes are checked under it).
   OSIER_ASSIGN_OR_RETURN(WriteGuard guard, begin_write());
+  write_origin_ = origin;
   ImportTotals totals;
   std::vector<std::pair<PayloadKey, std::uint64_t>> staged;  // payload files published, held before
   auto run = [&]() -> Status {
@@ -750,7 +752,8 @@ Result<LmdbStore::Staged> LmdbStore::stage_payload(const model::Entry& entry, bo
 }
 
 Result<IngestResult> LmdbStore::ingest_with_payload(const AuthorisedEntry& ae,
-                                                    const PayloadSource& source, Trust trust) {
+                                                    const PayloadSource& source, Trust trust,
+                                                    Origin origin) {
   const model::Entry& e = ae.entry;
   if (trust == Trust::kVerify) {
     Status st = options_.authoriser->verify(e, ae.token);
@@ -826,6 +829,7 @@ Result<IngestResult> LmdbStore::ingest_with_payload(const AuthorisedEntry& ae,
   };
   // Held from publishing through the commit and, on failure, the taking back of the files.
   Result<WriteGuard> guard = begin_write();
+  if (guard) write_origin_ = origin;
   Result<IngestResult> res = guard ? run() : Result<IngestResult>(guard.status());
   if (staged) discard(*staged);  // what was not published
   if (res && res->outcome == IngestOutcome::kInserted) return res;
@@ -846,9 +850,11 @@ Result<PayloadState> LmdbStore::append_verified(const model::NamespaceId& ns,
                                                 const model::Path& path,
                                                 const model::PayloadDigest& digest,
                                                 std::uint64_t offset, ByteView bytes,
-                                                std::span<const crypto::BabLabel> frontier) {
+                                                std::span<const crypto::BabLabel> frontier,
+                                                Origin origin) {
   OSIER_RETURN_IF_ERROR(ensure_staging());  // for the outboard built at the end
   OSIER_ASSIGN_OR_RETURN(WriteGuard guard, begin_write());
+  write_origin_ = origin;
   // Under the guard nothing changes between this look and the commit below.
   OSIER_ASSIGN_OR_RETURN(Located loc, locate_stored(ns, subspace, path));
   const model::Entry& entry = loc.entry.entry;
@@ -1014,7 +1020,7 @@ Status LmdbStore::remove_stored(Txn& txn, LmdbTree& tree, const model::Namespace
 
 Status LmdbStore::emit_in(Txn& txn, EventKind kind, const model::Entry& entry,
                           std::uint64_t available) {
-  StoreEvent ev{last_seq_ + pending_events_.size() + 1, kind, entry, available};
+  StoreEvent ev{last_seq_ + pending_events_.size() + 1, kind, entry, available, write_origin_};
   OSIER_RETURN_IF_ERROR(txn.put(dbs_.events, seq_key(ev.seq), encode_event(ev)));
   pending_events_.push_back(std::move(ev));
   return Status::ok();
@@ -1193,13 +1199,13 @@ Result<std::vector<IngestResult>> LmdbStore::write_batch(std::span<const Authori
   return res;
 }
 
-Result<IngestResult> LmdbStore::ingest(const AuthorisedEntry& entry, Trust trust) {
-  OSIER_ASSIGN_OR_RETURN(auto rs, ingest_batch(std::span(&entry, 1), trust));
+Result<IngestResult> LmdbStore::ingest(const AuthorisedEntry& entry, Trust trust, Origin origin) {
+  OSIER_ASSIGN_OR_RETURN(auto rs, ingest_batch(std::span(&entry, 1), trust, origin));
   return std::move(rs.front());
 }
 
 Result<std::vector<IngestResult>> LmdbStore::ingest_batch(std::span<const AuthorisedEntry> entries,
-                                                          Trust trust) {
+                                                          Trust trust, Origin origin) {
   // Tokens are verified before the write guard is taken, so other writers do not wait for it.
   std::vector<IngestResult> out(entries.size());
   std::vector<AuthorisedEntry> valid;
@@ -1217,6 +1223,7 @@ Result<std::vector<IngestResult>> LmdbStore::ingest_batch(std::span<const Author
   }
   if (valid.empty()) return out;
   OSIER_ASSIGN_OR_RETURN(WriteGuard guard, begin_write());
+  write_origin_ = origin;
   OSIER_ASSIGN_OR_RETURN(std::vector<IngestResult> written,
                          write_batch(valid, Trust::kAlreadyVerified));
   for (std::size_t j = 0; j < written.size(); ++j) out[valid_at[j]] = std::move(written[j]);

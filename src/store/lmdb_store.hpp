@@ -76,12 +76,16 @@ class LmdbStore final : public Store {
                                                  LmdbStoreOptions options = {});
   ~LmdbStore() override;
 
-  Result<IngestResult> ingest(const AuthorisedEntry& entry, Trust trust = Trust::kVerify) override;
+  Result<IngestResult> ingest(const AuthorisedEntry& entry, Trust trust = Trust::kVerify,
+                              Origin origin = {}) override;
   Result<std::vector<IngestResult>> ingest_batch(std::span<const AuthorisedEntry> entries,
-                                                 Trust trust = Trust::kVerify) override;
-  Result<ImportTotals> import(const ImportSource& next, Trust trust = Trust::kVerify) override;
+                                                 Trust trust = Trust::kVerify,
+                                                 Origin origin = {}) override;
+  Result<ImportTotals> import(const ImportSource& next, Trust trust = Trust::kVerify,
+                              Origin origin = {}) override;
   Result<IngestResult> ingest_with_payload(const AuthorisedEntry& entry, const PayloadSource& source,
-                                           Trust trust = Trust::kVerify) override;
+                                           Trust trust = Trust::kVerify,
+                                           Origin origin = {}) override;
   Result<std::optional<LengthyAuthorisedEntry>> get(const model::NamespaceId& namespace_id,
                                                     const model::SubspaceId& subspace,
                                                     const model::Path& path) override;
@@ -110,8 +114,8 @@ class LmdbStore final : public Store {
   Result<PayloadState> append_verified(const model::NamespaceId& namespace_id,
                                        const model::SubspaceId& subspace, const model::Path& path,
                                        const model::PayloadDigest& digest, std::uint64_t offset,
-                                       ByteView bytes,
-                                       std::span<const crypto::BabLabel> frontier) override;
+                                       ByteView bytes, std::span<const crypto::BabLabel> frontier,
+                                       Origin origin = {}) override;
   Status read_payload(const model::NamespaceId& namespace_id, const model::SubspaceId& subspace,
                       const model::Path& path, std::uint64_t offset, std::uint64_t length,
                       const ByteSink& sink) override;
@@ -292,6 +296,7 @@ class LmdbStore final : public Store {
   std::optional<StagingArea> staging_;  // made by the first write that stages bytes; then fixed
   std::mutex write_mu_;                 // guards everything down to events_mu_
   bool swept_ = false;
+  Origin write_origin_;           // of the write under way (begin_write resets it to local)
   MDB_txn* write_txn_ = nullptr;  // the open write transaction, if any
   TreeWriteCache tree_cache_;     // its changed tree nodes
   // The LMDB transaction id whose state last_seq_ reflects.

@@ -11,7 +11,7 @@ MemoryStore::MemoryStore(std::shared_ptr<const WriteAuthoriser> authoriser,
     : authoriser_(std::move(authoriser)), max_history_(max_event_history) {}
 
 void MemoryStore::emit(EventKind kind, const model::Entry& entry, std::uint64_t available) {
-  StoreEvent ev{++last_seq_, kind, entry, available};
+  StoreEvent ev{++last_seq_, kind, entry, available, origin_};
   history_.push_back(ev);
   while (history_.size() > max_history_) history_.pop_front();
   hub_.dispatch(ev);
@@ -136,8 +136,10 @@ Result<MemoryStore::Payload> MemoryStore::read_whole_payload(const model::Entry&
 }
 
 Result<IngestResult> MemoryStore::ingest_with_payload(const AuthorisedEntry& ae,
-                                                      const PayloadSource& source, Trust trust) {
+                                                      const PayloadSource& source, Trust trust,
+                                                      Origin origin) {
   std::lock_guard lock(mu_);
+  OriginScope scope(*this, origin);
   const model::Entry& e = ae.entry;
   if (trust == Trust::kVerify) {
     Status st = authoriser_->verify(e, ae.token);
@@ -154,8 +156,9 @@ Result<IngestResult> MemoryStore::ingest_with_payload(const AuthorisedEntry& ae,
   return ingest_locked(ae, Trust::kAlreadyVerified, &whole);
 }
 
-Result<ImportTotals> MemoryStore::import(const ImportSource& next, Trust trust) {
+Result<ImportTotals> MemoryStore::import(const ImportSource& next, Trust trust, Origin origin) {
   std::lock_guard lock(mu_);
+  OriginScope scope(*this, origin);
   // Everything that can fail happens first — reading the items and verifying their payload
   // bytes — so that applying them cannot fail halfway.
   struct Read {
@@ -248,8 +251,10 @@ Result<PayloadState> MemoryStore::append_verified(const model::NamespaceId& ns,
                                                   const model::Path& path,
                                                   const model::PayloadDigest& digest,
                                                   std::uint64_t offset, ByteView bytes,
-                                                  std::span<const crypto::BabLabel> frontier) {
+                                                  std::span<const crypto::BabLabel> frontier,
+                                                  Origin origin) {
   std::lock_guard lock(mu_);
+  OriginScope scope(*this, origin);
   const IndexItem* item = find_item(ns, subspace, path);
   if (!item) return error(ErrorCode::kNotFound, "no such entry");
   const model::Entry entry = item->entry;
@@ -339,14 +344,16 @@ Status MemoryStore::forget_payload(const model::NamespaceId& ns, const model::Su
   return Status::ok();
 }
 
-Result<IngestResult> MemoryStore::ingest(const AuthorisedEntry& entry, Trust trust) {
+Result<IngestResult> MemoryStore::ingest(const AuthorisedEntry& entry, Trust trust, Origin origin) {
   std::lock_guard lock(mu_);
+  OriginScope scope(*this, origin);
   return ingest_locked(entry, trust);
 }
 
 Result<std::vector<IngestResult>> MemoryStore::ingest_batch(
-    std::span<const AuthorisedEntry> entries, Trust trust) {
+    std::span<const AuthorisedEntry> entries, Trust trust, Origin origin) {
   std::lock_guard lock(mu_);
+  OriginScope scope(*this, origin);
   std::vector<IngestResult> out;
   out.reserve(entries.size());
   for (const auto& e : entries) out.push_back(ingest_locked(e, trust));

@@ -22,12 +22,16 @@ class MemoryStore final : public Store {
   explicit MemoryStore(std::shared_ptr<const WriteAuthoriser> authoriser = meadowcap_authoriser(),
                        std::size_t max_event_history = std::size_t{1} << 20);
 
-  Result<IngestResult> ingest(const AuthorisedEntry& entry, Trust trust = Trust::kVerify) override;
+  Result<IngestResult> ingest(const AuthorisedEntry& entry, Trust trust = Trust::kVerify,
+                              Origin origin = {}) override;
   Result<std::vector<IngestResult>> ingest_batch(std::span<const AuthorisedEntry> entries,
-                                                 Trust trust = Trust::kVerify) override;
-  Result<ImportTotals> import(const ImportSource& next, Trust trust = Trust::kVerify) override;
+                                                 Trust trust = Trust::kVerify,
+                                                 Origin origin = {}) override;
+  Result<ImportTotals> import(const ImportSource& next, Trust trust = Trust::kVerify,
+                              Origin origin = {}) override;
   Result<IngestResult> ingest_with_payload(const AuthorisedEntry& entry, const PayloadSource& source,
-                                           Trust trust = Trust::kVerify) override;
+                                           Trust trust = Trust::kVerify,
+                                           Origin origin = {}) override;
   Result<std::optional<LengthyAuthorisedEntry>> get(const model::NamespaceId& namespace_id,
                                                     const model::SubspaceId& subspace,
                                                     const model::Path& path) override;
@@ -56,8 +60,8 @@ class MemoryStore final : public Store {
   Result<PayloadState> append_verified(const model::NamespaceId& namespace_id,
                                        const model::SubspaceId& subspace, const model::Path& path,
                                        const model::PayloadDigest& digest, std::uint64_t offset,
-                                       ByteView bytes,
-                                       std::span<const crypto::BabLabel> frontier) override;
+                                       ByteView bytes, std::span<const crypto::BabLabel> frontier,
+                                       Origin origin = {}) override;
   Status read_payload(const model::NamespaceId& namespace_id, const model::SubspaceId& subspace,
                       const model::Path& path, std::uint64_t offset, std::uint64_t length,
                       const ByteSink& sink) override;
@@ -100,6 +104,14 @@ class MemoryStore final : public Store {
   // (but `skip`'s) and emits `kind` for each.
   void payload_grew(Payload& payload, EventKind kind, const EntryRef* skip = nullptr);
   void emit(EventKind kind, const model::Entry& entry, std::uint64_t available);
+  // Sets origin_ for one change (REQUIRES: mu_ is held), local again afterwards.
+  struct OriginScope {
+    OriginScope(MemoryStore& store, Origin origin) : store_(store) { store_.origin_ = origin; }
+    ~OriginScope() { store_.origin_ = Origin::local(); }
+    OriginScope(const OriginScope&) = delete;
+    OriginScope& operator=(const OriginScope&) = delete;
+    MemoryStore& store_;
+  };
 
   std::mutex mu_;
   std::shared_ptr<const WriteAuthoriser> authoriser_;
@@ -108,6 +120,7 @@ class MemoryStore final : public Store {
   std::size_t max_history_;
   std::deque<StoreEvent> history_;
   std::uint64_t last_seq_ = 0;
+  Origin origin_;  // of the change under way (under mu_; local between changes)
   EventHub hub_;
 };
 

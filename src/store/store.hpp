@@ -41,11 +41,14 @@ class Store {
   // Stores an authorised entry unless it is obsolete; verifies the token unless the caller
   // vouches for it. A Status error means the store could not do its work (I/O, full disk); a
   // refused entry is a kRejected result, not an error.
-  virtual Result<IngestResult> ingest(const AuthorisedEntry& entry, Trust trust = Trust::kVerify) = 0;
+  // `origin`: where the entry came from; the events of this change carry it (store/types.hpp).
+  virtual Result<IngestResult> ingest(const AuthorisedEntry& entry, Trust trust = Trust::kVerify,
+                                      Origin origin = {}) = 0;
   // Ingests many entries in one transaction, in order; one result per entry. On an error none of
   // them is stored.
   virtual Result<std::vector<IngestResult>> ingest_batch(std::span<const AuthorisedEntry> entries,
-                                                         Trust trust = Trust::kVerify) = 0;
+                                                         Trust trust = Trust::kVerify,
+                                                         Origin origin = {}) = 0;
   // Ingests an entry together with its whole payload, atomically (a local write: the entry and
   // its bytes, or neither). The token is checked first (unless trusted) and an obsolete entry is
   // recognised before any byte is read; then the payload is read from `source` (raw bytes,
@@ -61,7 +64,8 @@ class Store {
   // and stores nothing.
   virtual Result<IngestResult> ingest_with_payload(const AuthorisedEntry& entry,
                                                    const PayloadSource& source,
-                                                   Trust trust = Trust::kVerify) = 0;
+                                                   Trust trust = Trust::kVerify,
+                                                   Origin origin = {}) = 0;
 
   // Applies a stream of items as ONE change: each entry is ingested in order (pruning what it
   // prunes), then its payload bytes, if any, are stored when that very entry is stored and the
@@ -70,7 +74,8 @@ class Store {
   // that do not verify, I/O, a full disk or map — nothing changes at all. Memory stays bounded
   // by one item in LmdbStore (one write transaction); MemoryStore holds the items' payloads
   // until it applies them.
-  virtual Result<ImportTotals> import(const ImportSource& next, Trust trust = Trust::kVerify) = 0;
+  virtual Result<ImportTotals> import(const ImportSource& next, Trust trust = Trust::kVerify,
+                                      Origin origin = {}) = 0;
 
   virtual Result<std::optional<LengthyAuthorisedEntry>> get(const model::NamespaceId& namespace_id,
                                                             const model::SubspaceId& subspace,
@@ -134,7 +139,8 @@ class Store {
                                                const model::Path& path,
                                                const model::PayloadDigest& digest,
                                                std::uint64_t offset, ByteView bytes,
-                                               std::span<const crypto::BabLabel> frontier) = 0;
+                                               std::span<const crypto::BabLabel> frontier,
+                                               Origin origin = {}) = 0;
   // Stores a verified prefix of the payload received elsewhere (a drop's slices): the raw bytes
   // of its first `length` bytes — whole chunks, fewer than the payload has — from `source`, and
   // the labels of the chunks not held (`frontier`, crypto/bab_prefix.hpp), which let the store

@@ -27,6 +27,18 @@ struct AuthorisedEntry {
 
 // spec: rbsr#LengthyAuthorisedEntry — an authorised entry and how many leading payload bytes
 // the store holds.
+// Where a change came from: this node (a local write, a drop import) or a sync session (its
+// id, numbered by whoever runs sessions; never 0), so that live forwarding can skip the peer an
+// entry came from. Events carry it.
+struct Origin {
+  std::uint64_t session = 0;  // 0: local
+
+  static Origin local() { return {}; }
+  static Origin remote(std::uint64_t session_id) { return {session_id}; }
+  bool is_local() const { return session == 0; }
+  bool operator==(const Origin&) const = default;
+};
+
 struct LengthyAuthorisedEntry {
   AuthorisedEntry authorised;
   std::uint64_t available = 0;

@@ -79,7 +79,77 @@ TYPED_TEST_P(StoreEvents, KindsSequenceNumbersAndResume) {
   EXPECT_GT(replay.back().seq, seen.back().seq);
 }
 
-REGISTER_TYPED_TEST_SUITE_P(StoreEvents, KindsSequenceNumbersAndResume);
+// Events carry the origin of the change that caused them — the prunings an entry from a
+// session causes too — and keep it when replayed after a restart.
+TYPED_TEST_P(StoreEvents, EventsCarryTheirOrigin) {
+  Store& s = this->store();
+  const auto ns = at("x", "y", 0).entry.namespace_id;
+  std::vector<StoreEvent> seen;
+  ASSERT_TRUE(s.subscribe(ns, model::Area::full(), std::nullopt,
+                          [&](const StoreEvent& e) { seen.push_back(e); }));
+  const Origin peer = Origin::remote(42);
+  ASSERT_TRUE(s.ingest(at("o", "a", 1), Trust::kAlreadyVerified));
+  ASSERT_TRUE(s.ingest(at("o", "a", 2), Trust::kAlreadyVerified, peer));  // prunes o/a@1
+  const std::vector<AuthorisedEntry> batch{at("o", "b", 1), at("o", "c", 1)};
+  ASSERT_TRUE(s.ingest_batch(batch, Trust::kAlreadyVerified, Origin::remote(7)));
+  AuthorisedEntry big = at("o", "d", 1);
+  const Bytes payload(5000, 0x44);
+  big.entry.payload_length = payload.size();
+  big.entry.payload_digest = crypto::william3(payload);
+  ASSERT_TRUE(s.ingest(big, Trust::kAlreadyVerified, peer));
+  ASSERT_TRUE(s.append_verified(ns, big.entry.subspace_id, big.entry.path,
+                                big.entry.payload_digest, 0, ByteView(payload).first(4096), {},
+                                Origin::remote(9)));
+  std::size_t given = 0;
+  AuthorisedEntry local = at("o", "e", 1);
+  local.entry.payload_length = payload.size();
+  local.entry.payload_digest = crypto::william3(payload);  // shares big's payload
+  ASSERT_TRUE(s.ingest_with_payload(local,
+                                    [&]() -> Result<ByteView> {
+                                      return ByteView(payload).subspan(std::exchange(given, payload.size()));
+                                    },
+                                    Trust::kAlreadyVerified, Origin::remote(11)));
+  std::vector<std::pair<EventKind, std::uint64_t>> got;
+  for (const auto& e : seen) got.emplace_back(e.kind, e.origin.session);
+  EXPECT_EQ(got, (std::vector<std::pair<EventKind, std::uint64_t>>{
+                     {EventKind::kInserted, 0},
+                     {EventKind::kPruned, 42},
+                     {EventKind::kInserted, 42},
+                     {EventKind::kInserted, 7},
+                     {EventKind::kInserted, 7},
+                     {EventKind::kInserted, 42},
+                     {EventKind::kPayloadAppended, 9},
+                     {EventKind::kInserted, 11},
+                     {EventKind::kPayloadAppended, 11},  // big sees the payload complete
+                 }));
+  this->reopen();
+  std::vector<StoreEvent> replay;
+  ASSERT_TRUE(this->store().subscribe(ns, model::Area::full(), 0,
+                                      [&](const StoreEvent& e) { replay.push_back(e); }));
+  EXPECT_EQ(replay, seen);  // from disk, or from MemoryStore's in-memory history
+}
+
+TEST(StoreEventRecord, RoundTripsAndRejectsMalformedRecords) {
+  StoreEvent ev{5, EventKind::kPruned, at("r", "t", 3).entry, 17, Origin::remote(0x0102030405060708)};
+  const Bytes remote = encode_event(ev);
+  EXPECT_EQ(remote[0], 0x82);
+  EXPECT_EQ(decode_event(5, remote).value(), ev);
+  ev.origin = Origin::local();
+  const Bytes local = encode_event(ev);
+  EXPECT_EQ(local.size() + 8, remote.size());
+  EXPECT_EQ(decode_event(5, local).value(), ev);
+  Bytes zero = remote;  // a remote flag with session 0
+  std::fill(zero.begin() + 9, zero.begin() + 17, 0);
+  EXPECT_EQ(decode_event(5, zero).status().code(), ErrorCode::kCorrupt);
+  for (std::size_t n = 0; n < remote.size(); ++n) {
+    EXPECT_FALSE(decode_event(5, ByteView(remote).first(n))) << n;
+  }
+  Bytes bad_kind = local;
+  bad_kind[0] = 0x86;
+  EXPECT_FALSE(decode_event(5, bad_kind));
+}
+
+REGISTER_TYPED_TEST_SUITE_P(StoreEvents, KindsSequenceNumbersAndResume, EventsCarryTheirOrigin);
 INSTANTIATE_TYPED_TEST_SUITE_P(All, StoreEvents, testing::StoreFactories);
 
 void expect_compaction(Store& s) {
