@@ -11,8 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build-san}
 CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -gline-tables-only -DNDEBUG" \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -gline-tables-only -DNDEBUG" \
+  -DCMAKE_C_FLAGS_RELWITHDEBINFO="${SAN_OPT:--O2} -gline-tables-only -DNDEBUG" \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="${SAN_OPT:--O2} -gline-tables-only -DNDEBUG" \
   ${SAN_CMAKE_FLAGS:--DOSIER_SANITIZE=ON -DOSIER_BUILD_FUZZ=ON} -DOSIER_BUILD_TESTS=ON \
   -DOSIER_BUILD_BENCH=OFF >/dev/null
 ninja -C "$BUILD_DIR" "$@"

@@ -7,6 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export BUILD_DIR=${BUILD_DIR:-build-tsan}
-SAN_CMAKE_FLAGS="-DOSIER_TSAN=ON" scripts/san_build.sh store_tests
+# -O1: built with clang 14 at -O2, TSan's own allocator fails an internal CHECK about half the
+# time in LmdbConcurrency.SubscribersGetEveryEventOnceWhileAWriterRuns (freeing a pointer it
+# does not know), while the -O1 build passes it every time and ASan, UBSan (-O2) and valgrind
+# find nothing in the same test. Open question, noted in issue #11's notes.
+SAN_OPT=-O1 SAN_CMAKE_FLAGS="-DOSIER_TSAN=ON" scripts/san_build.sh store_tests
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 "$BUILD_DIR/tests/store_tests" \
   --gtest_filter='LmdbConcurrency.*:*SnapshotTest*:*StoreTransfers*:*StoreConformance*:*StoreEvents*'
