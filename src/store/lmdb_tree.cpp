@@ -38,15 +38,17 @@ int cmp(ByteView a, ByteView b) {
 }
 
 std::uint64_t be64(const std::uint8_t* p) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
   return v;
 }
 
+// The 32 big-endian bytes at p as a number (Fp256::from_bytes without the copy).
 Fp256 fp_at(const std::uint8_t* p) {
-  ByteArray<32> b;
-  std::memcpy(b.data(), p, 32);
-  return Fp256::from_bytes(b);
+  Fp256 f;
+  for (int limb = 0; limb < 4; ++limb) f.w[limb] = be64(p + (3 - limb) * 8);
+  return f;
 }
 
 // ---- One item as stored in a node (docs/formats.md "The tree"):
@@ -144,23 +146,16 @@ Bytes search_key(const SubspaceId& s, const Path& p) {
 constexpr std::size_t kAggSize = 64;
 constexpr std::size_t kMaxItems = 0xffff;
 
-struct Node {
-  Bytes data;                  // a copy of the stored value, if taken (items point into it)
-  std::vector<ItemRef> items;  // views into `data`, or into other nodes' data while editing
-  std::vector<Aggregate> kids;
+}  // namespace
 
-  // Moving keeps the buffer `items` point into; a copy would not.
-  Node() = default;
-  Node(Node&&) = default;
-  Node& operator=(Node&&) = default;
-  Node(const Node&) = delete;
-  Node& operator=(const Node&) = delete;
+// A decoded node as writes change it, kept in the TreeWriteCache until the flush encodes it:
+// each item in a buffer of its own (moved, never copied, between nodes when they split and
+// merge; views into them stay valid while the node lives), child aggregates decoded.
+struct TreeNode {
+  std::vector<Bytes> items;
+  std::vector<Aggregate> kids;  // items.size() + 1 for level > 0, else none
 
-  static Node empty(int level) {
-    Node n;
-    if (level > 0) n.kids.resize(1);
-    return n;
-  }
+  ItemRef item(std::size_t j) const { return ItemRef(items[j]); }
   bool is_empty() const {
     return items.empty() &&
            std::all_of(kids.begin(), kids.end(), [](const Aggregate& a) { return a.count == 0; });
@@ -169,7 +164,7 @@ struct Node {
     Aggregate a;
     for (std::size_t j = 0; j < items.size(); ++j) {
       if (!kids.empty()) a.add(kids[j]);
-      a.add(items[j].aggregate());
+      a.add(item(j).aggregate());
     }
     if (!kids.empty()) a.add(kids.back());
     return a;
@@ -179,16 +174,22 @@ struct Node {
     std::size_t lo = 0, hi = items.size();
     while (lo < hi) {
       const std::size_t mid = (lo + hi) / 2;
-      if (cmp(items[mid].key(), key) < 0) {
+      if (cmp(item(mid).key(), key) < 0) {
         lo = mid + 1;
       } else {
         hi = mid;
       }
     }
-    found = lo < items.size() && cmp(items[lo].key(), key) == 0;
+    found = lo < items.size() && cmp(item(lo).key(), key) == 0;
     return lo;
   }
+  void make_empty(int level) {
+    items.clear();
+    kids.assign(level > 0 ? 1 : 0, Aggregate{});
+  }
 };
+
+namespace {
 
 void put_aggregate(Bytes& v, const Aggregate& a) {
   if (a.count == 0) {
@@ -202,55 +203,156 @@ void put_aggregate(Bytes& v, const Aggregate& a) {
   put_be(v, a.max_t, 8);
 }
 
-Bytes encode_node(const Node& n) {
+Bytes encode_node(const TreeNode& n) {
   std::size_t size = 2 + n.kids.size() * kAggSize;
-  for (const ItemRef& item : n.items) size += item.bytes().size();
+  for (const Bytes& item : n.items) size += item.size();
   Bytes v;
   v.reserve(size);
   put_be(v, n.items.size(), 2);
   for (const Aggregate& a : n.kids) put_aggregate(v, a);
-  for (const ItemRef& item : n.items) append(v, item.bytes());
+  for (const Bytes& item : n.items) append(v, item);
   return v;
 }
 
-// Parses the layout of a stored node (items are checked further only when used: a path key
-// when it is decoded, everything by check()). With `copy` the node keeps a copy of the bytes;
-// without, its items point into LMDB's map, valid until the transaction ends or writes.
-Result<Node> decode_node(ByteView value, int level, bool copy) {
-  Node n;
-  ByteView v = value;
-  if (copy) {
-    n.data.assign(value.begin(), value.end());
-    v = n.data;
+Aggregate aggregate_at(const std::uint8_t* p) {
+  Aggregate a;
+  a.count = be64(p);
+  if (a.count > 0) {
+    a.fp = fp_at(p + 8);
+    a.bytes = be64(p + 40);
+    a.min_t = be64(p + 48);
+    a.max_t = be64(p + 56);
   }
+  return a;
+}
+
+// Decodes a stored node for writing, copying its items (items are checked further only when
+// used: a path key when it is decoded, everything by check()).
+Result<TreeNode> decode_node(ByteView v, int level) {
+  TreeNode n;
   if (v.size() < 2) return corrupt("truncated node");
   const std::size_t m = (std::size_t{v[0]} << 8) | v[1];
   std::size_t at = 2;
   if (level > 0) {
     if (v.size() - at < (m + 1) * kAggSize) return corrupt("truncated node");
-    n.kids.resize(m + 1);
-    for (Aggregate& a : n.kids) {
-      const std::uint8_t* p = v.data() + at;
-      a.count = be64(p);
-      if (a.count > 0) {
-        a.fp = fp_at(p + 8);
-        a.bytes = be64(p + 40);
-        a.min_t = be64(p + 48);
-        a.max_t = be64(p + 56);
-      }
-      at += kAggSize;
-    }
+    n.kids.reserve(m + 2);
+    for (std::size_t j = 0; j <= m; ++j, at += kAggSize) n.kids.push_back(aggregate_at(v.data() + at));
   }
-  n.items.reserve(m);
+  n.items.reserve(m + 1);
   for (std::size_t i = 0; i < m; ++i) {
     auto item = ItemRef::parse(v.subspan(at));
     if (!item) return corrupt("truncated node");
     at += item->bytes().size();
-    n.items.push_back(*item);
+    n.items.emplace_back(item->bytes().begin(), item->bytes().end());
   }
   if (at != v.size()) return corrupt("trailing bytes in a node");
   return n;
 }
+
+
+// What range tests read of a child aggregate: its count and time span.
+struct Span {
+  std::uint64_t count;
+  model::Timestamp min_t, max_t;
+};
+
+// A read-only view of a stored node, for queries: its items as views into the value, its child
+// aggregates read from the value's fixed offsets only when used (a query takes few of a node's
+// children whole, and skips most). Parsing allocates nothing for nodes of up to kInline items.
+// Neither copied nor moved: items_ may point into the object itself.
+class NodeView {
+ public:
+  static constexpr std::size_t kInline = 48;
+
+  NodeView() = default;
+  NodeView(const NodeView&) = delete;
+  NodeView& operator=(const NodeView&) = delete;
+
+  // Parses the layout of value (as decode_node does); the view is valid as long as `value`.
+  Status parse(ByteView value, int level) {
+    if (value.size() < 2) return corrupt("truncated node");
+    const std::size_t m = (std::size_t{value[0]} << 8) | value[1];
+    std::size_t at = 2;
+    aggs_ = nullptr;
+    kids_ = nullptr;
+    if (level > 0) {
+      if (value.size() - at < (m + 1) * kAggSize) return corrupt("truncated node");
+      aggs_ = value.data() + at;
+      at += (m + 1) * kAggSize;
+    }
+    items_ = inline_;
+    if (m > kInline) {
+      more_.resize(m);
+      items_ = more_.data();
+    }
+    m_ = m;
+    for (std::size_t i = 0; i < m; ++i) {
+      auto item = ItemRef::parse(value.subspan(at));
+      if (!item) return corrupt("truncated node");
+      at += item->bytes().size();
+      items_[i] = *item;
+    }
+    if (at != value.size()) return corrupt("trailing bytes in a node");
+    return Status::ok();
+  }
+
+  // Views a node of the write cache (valid as long as it is not changed).
+  void parse(const TreeNode& n) {
+    aggs_ = nullptr;
+    kids_ = n.kids.empty() ? nullptr : n.kids.data();
+    m_ = n.items.size();
+    items_ = inline_;
+    if (m_ > kInline) {
+      more_.resize(m_);
+      items_ = more_.data();
+    }
+    for (std::size_t i = 0; i < m_; ++i) items_[i] = n.item(i);
+  }
+
+  std::size_t size() const { return m_; }
+  const ItemRef& item(std::size_t j) const { return items_[j]; }
+  bool has_kids() const { return aggs_ != nullptr || kids_ != nullptr; }
+  // Child j (0 <= j <= size(); only when has_kids()).
+  Span span(std::size_t j) const {
+    if (kids_) return Span{kids_[j].count, kids_[j].min_t, kids_[j].max_t};
+    const std::uint8_t* p = agg(j);
+    return Span{be64(p), be64(p + 48), be64(p + 56)};
+  }
+  Aggregate kid(std::size_t j) const { return kids_ ? kids_[j] : aggregate_at(agg(j)); }
+  Aggregate total() const {
+    Aggregate a;
+    for (std::size_t j = 0; j < m_; ++j) {
+      if (has_kids()) a.add(kid(j));
+      a.add(items_[j].aggregate());
+    }
+    if (has_kids()) a.add(kid(m_));
+    return a;
+  }
+  // The number of items whose key is below `key`; `found` says whether one equals it.
+  std::size_t position(ByteView key, bool& found) const {
+    std::size_t lo = 0, hi = m_;
+    while (lo < hi) {
+      const std::size_t mid = (lo + hi) / 2;
+      if (cmp(items_[mid].key(), key) < 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    found = lo < m_ && cmp(items_[lo].key(), key) == 0;
+    return lo;
+  }
+
+ private:
+  const std::uint8_t* agg(std::size_t j) const { return aggs_ + j * kAggSize; }
+
+  const std::uint8_t* aggs_ = nullptr;  // child aggregates as stored, or
+  const Aggregate* kids_ = nullptr;     // as decoded in the write cache
+  std::size_t m_ = 0;
+  ItemRef* items_ = inline_;
+  ItemRef inline_[kInline];
+  std::vector<ItemRef> more_;
+};
 
 // ---- How a 3d range relates to a subtree whose items lie strictly between two bounds (items;
 // null for an open end) and whose aggregate gives its time span. All in key bytes.
@@ -286,7 +388,7 @@ class RangeTest {
     return in_time(x.timestamp()) && in_subspaces(x.subspace()) && in_paths(x.path_key());
   }
 
-  bool disjoint(const Aggregate& a, const ItemRef* lo, const ItemRef* hi) const {
+  bool disjoint(const Span& a, const ItemRef* lo, const ItemRef* hi) const {
     if (empty_ || a.count == 0) return true;
     const auto& t = r_.times;
     if (a.max_t < t.start || (t.end && a.min_t >= *t.end)) return true;
@@ -304,7 +406,7 @@ class RangeTest {
     return false;
   }
 
-  bool contained(const Aggregate& a, const ItemRef* lo, const ItemRef* hi) const {
+  bool contained(const Span& a, const ItemRef* lo, const ItemRef* hi) const {
     if (!in_time(a.min_t) || !in_time(a.max_t)) return false;
     if (full_paths_) {
       const bool lower = min_subspace_ || (lo && cmp(lo->subspace(), s0_) >= 0);
@@ -339,206 +441,254 @@ class TreeAccess {
       : txn_(txn), dbi_(dbi), ns_(ns), cache_(cache) {}
 
   // namespace_id ‖ u8 level ‖ [subspace_id ‖ path digest of the boundary item]
-  Bytes key(int level, const ItemRef* boundary) const {
-    Bytes k(ns_.begin(), ns_.end());
-    k.push_back(static_cast<std::uint8_t>(level));
+  struct NodeKey {
+    std::uint8_t b[32 + 1 + 64];
+    std::size_t n;
+    ByteView view() const { return ByteView(b, n); }
+  };
+  NodeKey node_key(int level, const ItemRef* boundary) const {
+    NodeKey k;
+    std::memcpy(k.b, ns_.data(), 32);
+    k.b[32] = static_cast<std::uint8_t>(level);
+    k.n = 33;
     if (boundary) {
-      append(k, boundary->subspace());
-      append(k, boundary->path_digest());
+      std::memcpy(k.b + 33, boundary->subspace().data(), 32);
+      std::memcpy(k.b + 65, boundary->path_digest().data(), 32);
+      k.n = 97;
     }
     return k;
   }
+  Bytes key(int level, const ItemRef* boundary) const {
+    const NodeKey k = node_key(level, boundary);
+    return Bytes(k.b, k.b + k.n);
+  }
 
-  // Reads (`copy` false) may keep views into the map: they write nothing while they use them.
-  Result<std::optional<Node>> load(int level, const ItemRef* boundary, bool copy = false) const {
-    const Bytes k = key(level, boundary);
+  // Reads node (level, boundary) into `n` (views into the map or the write cache, valid while
+  // nothing is written); false when no node is stored.
+  Result<bool> view(int level, const ItemRef* boundary, NodeView& n) const {
+    const NodeKey k = node_key(level, boundary);
     if (cache_) {
-      auto it = cache_->nodes_.find(k);
+      auto it = cache_->nodes_.find(k.view());
       if (it != cache_->nodes_.end()) {
-        if (!it->second) return std::optional<Node>();
-        OSIER_ASSIGN_OR_RETURN(Node n, decode_node(*it->second, level, copy));
-        return std::optional(std::move(n));
+        if (it->second->is_empty()) return false;
+        n.parse(*it->second);
+        return true;
       }
     }
-    MDB_val kv = lmdb::val(k);
+    MDB_val kv{k.n, const_cast<std::uint8_t*>(k.b)};
     MDB_val v{};
     const int rc = mdb_get(txn_, dbi_, &kv, &v);
-    if (rc == MDB_NOTFOUND) return std::optional<Node>();
+    if (rc == MDB_NOTFOUND) return false;
     OSIER_RETURN_IF_ERROR(lmdb::status_of(rc, "read a tree node"));
-    OSIER_ASSIGN_OR_RETURN(Node n, decode_node(lmdb::view(v), level, copy));
-    return std::optional(std::move(n));
-  }
-  // The node, or an empty one when none is stored.
-  Result<Node> load_or_empty(int level, const ItemRef* boundary, bool copy = false) const {
-    OSIER_ASSIGN_OR_RETURN(auto n, load(level, boundary, copy));
-    return n ? std::move(*n) : Node::empty(level);
-  }
-  // Writes the node, or deletes its record when it is empty.
-  Status store(int level, const ItemRef* boundary, const Node& node) {
-    Bytes k = key(level, boundary);
-    if (node.items.size() > kMaxItems) return corrupt("node too large");
-    if (cache_) {
-      // Writers hold copies of what they change, never views into the cache.
-      cache_->nodes_[std::move(k)] =
-          node.is_empty() ? std::nullopt : std::optional<Bytes>(encode_node(node));
-      if (cache_->nodes_.size() >= TreeWriteCache::kMaxNodes) return cache_->flush(txn_, dbi_);
-      return Status::ok();
-    }
-    MDB_val kv = lmdb::val(k);
-    if (node.is_empty()) {
-      const int rc = mdb_del(txn_, dbi_, &kv, nullptr);
-      return rc == MDB_NOTFOUND ? Status::ok() : lmdb::status_of(rc, "delete a tree node");
-    }
-    const Bytes v = encode_node(node);
-    MDB_val vv = lmdb::val(v);
-    return lmdb::status_of(mdb_put(txn_, dbi_, &kv, &vv, 0), "write a tree node");
+    OSIER_RETURN_IF_ERROR(n.parse(lmdb::view(v), level));
+    return true;
   }
 
-  // The boundary of the child in gap j of a node with boundary `b`.
-  static const ItemRef* child_boundary(const Node& n, std::size_t j, const ItemRef* b) {
-    return j == 0 ? b : &n.items[j - 1];
+  // ---- Writes change decoded nodes in place in the write cache (a local one, flushed by the
+  // caller, when the tree has none): a node is decoded once per transaction (or cache flush)
+  // and encoded once at the flush, however many entries a batch adds below it. Each write
+  // returns the new aggregate of the node it changed. It changes a node only after its
+  // recursive calls returned, so the item views it passes down (boundaries, x) stay valid;
+  // nodes are never removed from the cache during a write (the flush runs between writes).
+
+  TreeWriteCache& wcache() { return cache_ ? *cache_ : local_; }
+  // Flushes the local cache (after a write, when the tree has no cache of its own).
+  Status finish_write() {
+    if (!cache_) return local_.flush(txn_, dbi_);
+    if (cache_->nodes_.size() >= TreeWriteCache::kMaxNodes) return cache_->flush(txn_, dbi_);
+    return Status::ok();
   }
 
-  // ---- Writes. Each returns the new aggregate of the node it changed. Item views point into
-  // nodes that the calling frames keep alive until they are stored.
+  // The cached node (level, b), loaded into the cache on first use; an empty node (so also
+  // cached) when none is stored, and then null unless `create`.
+  Result<TreeNode*> node(int level, const ItemRef* b, bool create) {
+    const NodeKey k = node_key(level, b);
+    auto& nodes = wcache().nodes_;
+    auto it = nodes.find(k.view());
+    if (it == nodes.end()) {
+      auto n = std::make_unique<TreeNode>();
+      MDB_val kv{k.n, const_cast<std::uint8_t*>(k.b)};
+      MDB_val v{};
+      const int rc = mdb_get(txn_, dbi_, &kv, &v);
+      if (rc == MDB_NOTFOUND) {
+        n->make_empty(level);
+      } else {
+        OSIER_RETURN_IF_ERROR(lmdb::status_of(rc, "read a tree node"));
+        OSIER_ASSIGN_OR_RETURN(*n, decode_node(lmdb::view(v), level));
+      }
+      it = nodes.emplace(Bytes(k.b, k.b + k.n), std::move(n)).first;
+    }
+    TreeNode* n = it->second.get();
+    return create || !n->is_empty() ? n : nullptr;
+  }
+
+  // The boundary of the child in gap j of a node with boundary `b` (`holder` keeps the view).
+  static const ItemRef* child_boundary(const TreeNode& n, std::size_t j, const ItemRef* b,
+                                       ItemRef& holder) {
+    if (j == 0) return b;
+    holder = n.item(j - 1);
+    return &holder;
+  }
 
   Result<Aggregate> insert(int level, const ItemRef* b, const ItemRef& x, int lx) {
-    OSIER_ASSIGN_OR_RETURN(Node n, load_or_empty(level, b, true));
+    OSIER_ASSIGN_OR_RETURN(TreeNode* n, node(level, b, true));
     bool found = false;
-    const std::size_t i = n.position(x.key(), found);
+    const std::size_t i = n->position(x.key(), found);
     if (found) return error(ErrorCode::kInvalidArgument, "store tree: key stored already");
+    ItemRef cb;
     if (level > lx) {
-      OSIER_ASSIGN_OR_RETURN(n.kids[i], insert(level - 1, child_boundary(n, i, b), x, lx));
+      OSIER_ASSIGN_OR_RETURN(const Aggregate a,
+                             insert(level - 1, child_boundary(*n, i, b, cb), x, lx));
+      n->kids[i] = a;
     } else {
       if (level > 0) {
         // x splits the child in its gap: the keys below x stay, those above go to a new child
         // whose boundary is x.
-        OSIER_ASSIGN_OR_RETURN(auto parts, split(level - 1, child_boundary(n, i, b), x));
-        n.kids[i] = parts.first;
-        n.kids.insert(n.kids.begin() + static_cast<std::ptrdiff_t>(i) + 1, parts.second);
+        OSIER_ASSIGN_OR_RETURN(auto parts, split(level - 1, child_boundary(*n, i, b, cb), x));
+        n->kids[i] = parts.first;
+        n->kids.insert(n->kids.begin() + static_cast<std::ptrdiff_t>(i) + 1, parts.second);
       }
-      n.items.insert(n.items.begin() + static_cast<std::ptrdiff_t>(i), x);
+      n->items.insert(n->items.begin() + static_cast<std::ptrdiff_t>(i),
+                      Bytes(x.bytes().begin(), x.bytes().end()));
     }
-    OSIER_RETURN_IF_ERROR(store(level, b, n));
-    return n.total();
+    return n->total();
   }
 
   // Splits node (level, b) at x (not stored): keys below x stay in it, the others move to node
   // (level, x). Returns both aggregates.
   Result<std::pair<Aggregate, Aggregate>> split(int level, const ItemRef* b, const ItemRef& x) {
-    OSIER_ASSIGN_OR_RETURN(auto stored, load(level, b, true));
-    if (!stored) return std::pair<Aggregate, Aggregate>{};
-    const Node& n = *stored;
+    OSIER_ASSIGN_OR_RETURN(TreeNode* n, node(level, b, false));
+    if (!n) return std::pair<Aggregate, Aggregate>{};
     bool found = false;
-    const std::size_t i = n.position(x.key(), found);
+    const std::size_t i = n->position(x.key(), found);
     const auto at = static_cast<std::ptrdiff_t>(i);
-    Node left, right;
-    left.items.assign(n.items.begin(), n.items.begin() + at);
-    right.items.assign(n.items.begin() + at, n.items.end());
+    std::pair<Aggregate, Aggregate> parts;
     if (level > 0) {
-      OSIER_ASSIGN_OR_RETURN(auto parts, split(level - 1, child_boundary(n, i, b), x));
-      left.kids.assign(n.kids.begin(), n.kids.begin() + at);
-      left.kids.push_back(parts.first);
-      right.kids.push_back(parts.second);
-      right.kids.insert(right.kids.end(), n.kids.begin() + at + 1, n.kids.end());
+      ItemRef cb;
+      OSIER_ASSIGN_OR_RETURN(parts, split(level - 1, child_boundary(*n, i, b, cb), x));
     }
-    OSIER_RETURN_IF_ERROR(store(level, b, left));
-    OSIER_RETURN_IF_ERROR(store(level, &x, right));
-    return std::pair{left.total(), right.total()};
+    OSIER_ASSIGN_OR_RETURN(TreeNode* right, node(level, &x, true));
+    right->items.assign(std::make_move_iterator(n->items.begin() + at),
+                        std::make_move_iterator(n->items.end()));
+    n->items.erase(n->items.begin() + at, n->items.end());
+    if (level > 0) {
+      right->kids.assign(1, parts.second);
+      right->kids.insert(right->kids.end(), n->kids.begin() + at + 1, n->kids.end());
+      n->kids.erase(n->kids.begin() + at + 1, n->kids.end());
+      n->kids[i] = parts.first;
+    }
+    return std::pair{n->total(), right->total()};
   }
 
   Result<Aggregate> erase(int level, const ItemRef* b, ByteView key,
                           std::optional<IndexItem>& out, const model::NamespaceId& ns) {
-    OSIER_ASSIGN_OR_RETURN(auto stored, load(level, b, true));
-    if (!stored) return Aggregate{};
-    Node& n = *stored;
+    OSIER_ASSIGN_OR_RETURN(TreeNode* n, node(level, b, false));
+    if (!n) return Aggregate{};
     bool found = false;
-    const std::size_t i = n.position(key, found);
+    const std::size_t i = n->position(key, found);
+    ItemRef cb;
     if (!found) {
-      if (level == 0) return n.total();
-      OSIER_ASSIGN_OR_RETURN(Aggregate a, erase(level - 1, child_boundary(n, i, b), key, out, ns));
-      if (!out) return n.total();
-      n.kids[i] = a;
+      if (level == 0) return n->total();
+      OSIER_ASSIGN_OR_RETURN(const Aggregate a,
+                             erase(level - 1, child_boundary(*n, i, b, cb), key, out, ns));
+      if (!out) return n->total();
+      n->kids[i] = a;
     } else {
-      const ItemRef x = n.items[i];
+      const ItemRef x = n->item(i);
       OSIER_ASSIGN_OR_RETURN(IndexItem gone, x.materialise(ns));
       if (level > 0) {
         // The children on both sides of x become one (keeping the left one's boundary).
-        OSIER_ASSIGN_OR_RETURN(n.kids[i], merge(level - 1, child_boundary(n, i, b), x));
-        n.kids.erase(n.kids.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+        OSIER_ASSIGN_OR_RETURN(const Aggregate joined,
+                               merge(level - 1, child_boundary(*n, i, b, cb), x));
+        n->kids[i] = joined;
+        n->kids.erase(n->kids.begin() + static_cast<std::ptrdiff_t>(i) + 1);
       }
-      n.items.erase(n.items.begin() + static_cast<std::ptrdiff_t>(i));
+      n->items.erase(n->items.begin() + static_cast<std::ptrdiff_t>(i));
       out = std::move(gone);
     }
-    OSIER_RETURN_IF_ERROR(store(level, b, n));
-    return n.total();
+    return n->total();
   }
 
   // Merges node (level, x) into node (level, bl), which precedes it.
   Result<Aggregate> merge(int level, const ItemRef* bl, const ItemRef& x) {
-    OSIER_ASSIGN_OR_RETURN(Node a, load_or_empty(level, bl, true));
-    OSIER_ASSIGN_OR_RETURN(Node c, load_or_empty(level, &x, true));
-    Node m;
+    OSIER_ASSIGN_OR_RETURN(TreeNode* a, node(level, bl, true));
+    OSIER_ASSIGN_OR_RETURN(TreeNode* c, node(level, &x, true));
+    Aggregate joined;
     if (level > 0) {
-      const ItemRef* last = a.items.empty() ? bl : &a.items.back();
-      OSIER_ASSIGN_OR_RETURN(Aggregate joined, merge(level - 1, last, x));
-      m.kids.assign(a.kids.begin(), a.kids.end() - 1);
-      m.kids.push_back(joined);
-      m.kids.insert(m.kids.end(), c.kids.begin() + 1, c.kids.end());
+      ItemRef last;
+      const ItemRef* lb = bl;
+      if (!a->items.empty()) {
+        last = a->item(a->items.size() - 1);
+        lb = &last;
+      }
+      OSIER_ASSIGN_OR_RETURN(joined, merge(level - 1, lb, x));
+      a->kids.back() = joined;
+      a->kids.insert(a->kids.end(), c->kids.begin() + 1, c->kids.end());
     }
-    m.items = a.items;
-    m.items.insert(m.items.end(), c.items.begin(), c.items.end());
-    OSIER_RETURN_IF_ERROR(store(level, &x, Node::empty(level)));  // deletes its record
-    OSIER_RETURN_IF_ERROR(store(level, bl, m));
-    return m.total();
+    a->items.insert(a->items.end(), std::make_move_iterator(c->items.begin()),
+                    std::make_move_iterator(c->items.end()));
+    c->make_empty(level);  // its record is deleted at the flush
+    return a->total();
   }
 
   Result<Aggregate> update(int level, const ItemRef* b, ByteView key, std::uint64_t available,
                            const Fp256& hash, bool& done) {
-    OSIER_ASSIGN_OR_RETURN(auto stored, load(level, b, true));
-    if (!stored) return Aggregate{};
-    Node& n = *stored;
+    OSIER_ASSIGN_OR_RETURN(TreeNode* n, node(level, b, false));
+    if (!n) return Aggregate{};
     bool found = false;
-    const std::size_t i = n.position(key, found);
-    Bytes changed;
+    const std::size_t i = n->position(key, found);
     if (found) {
       // Available length and hash end the item.
-      const ByteView old = n.items[i].bytes();
-      changed.assign(old.begin(), old.end() - 40);
-      put_be(changed, available, 8);
-      append(changed, hash.to_bytes());
-      n.items[i] = ItemRef(changed);
+      Bytes& item = n->items[i];
+      item.resize(item.size() - 40);
+      put_be(item, available, 8);
+      append(item, hash.to_bytes());
       done = true;
     } else {
-      if (level == 0) return n.total();
-      OSIER_ASSIGN_OR_RETURN(Aggregate a,
-                             update(level - 1, child_boundary(n, i, b), key, available, hash, done));
-      if (!done) return n.total();
-      n.kids[i] = a;
+      if (level == 0) return n->total();
+      ItemRef cb;
+      OSIER_ASSIGN_OR_RETURN(const Aggregate a,
+                             update(level - 1, child_boundary(*n, i, b, cb), key, available,
+                                    hash, done));
+      if (!done) return n->total();
+      n->kids[i] = a;
     }
-    OSIER_RETURN_IF_ERROR(store(level, b, n));
-    return n.total();
+    return n->total();
   }
 
-  // ---- Reads
+  // ---- Reads. Each node is a NodeView on the caller's stack; a child's bounds are its
+  // neighbouring items in the parent (or the parent's own bounds at the ends).
+
+  static const ItemRef* lower(const NodeView& n, std::size_t j, const ItemRef* lo) {
+    return j == 0 ? lo : &n.item(j - 1);
+  }
+  static const ItemRef* upper(const NodeView& n, std::size_t j, const ItemRef* hi) {
+    return j == n.size() ? hi : &n.item(j);
+  }
+  static const ItemRef* child_boundary(const NodeView& n, std::size_t j, const ItemRef* b) {
+    return j == 0 ? b : &n.item(j - 1);
+  }
 
   // Adds what `range` includes of node (level, b), whose items lie in (lo, hi), to `acc`.
   Status sum(int level, const ItemRef* b, const ItemRef* lo, const ItemRef* hi,
              const RangeTest& rt, Aggregate& acc) const {
-    OSIER_ASSIGN_OR_RETURN(auto stored, load(level, b));
+    NodeView n;
+    OSIER_ASSIGN_OR_RETURN(const bool stored, view(level, b, n));
     if (!stored) return Status::ok();
-    const Node& n = *stored;
-    for (std::size_t j = 0; j <= n.items.size(); ++j) {
-      if (level > 0 && n.kids[j].count > 0) {
-        const ItemRef* clo = j == 0 ? lo : &n.items[j - 1];
-        const ItemRef* chi = j == n.items.size() ? hi : &n.items[j];
-        if (rt.contained(n.kids[j], clo, chi)) {
-          acc.add(n.kids[j]);
-        } else if (!rt.disjoint(n.kids[j], clo, chi)) {
-          OSIER_RETURN_IF_ERROR(sum(level - 1, child_boundary(n, j, b), clo, chi, rt, acc));
+    for (std::size_t j = 0; j <= n.size(); ++j) {
+      if (n.has_kids()) {
+        const Span sp = n.span(j);
+        if (sp.count > 0) {
+          const ItemRef* clo = lower(n, j, lo);
+          const ItemRef* chi = upper(n, j, hi);
+          if (rt.contained(sp, clo, chi)) {
+            acc.add(n.kid(j));
+          } else if (!rt.disjoint(sp, clo, chi)) {
+            OSIER_RETURN_IF_ERROR(sum(level - 1, child_boundary(n, j, b), clo, chi, rt, acc));
+          }
         }
       }
-      if (j < n.items.size() && rt.includes(n.items[j])) acc.add(n.items[j].aggregate());
+      if (j < n.size() && rt.includes(n.item(j))) acc.add(n.item(j).aggregate());
     }
     return Status::ok();
   }
@@ -546,56 +696,58 @@ class TreeAccess {
   // Visits in key order; false in `go` once the visitor stopped.
   Status walk(int level, const ItemRef* b, const ItemRef* lo, const ItemRef* hi,
               const RangeTest& rt, const IndexView::Visitor& fn, bool& go) const {
-    OSIER_ASSIGN_OR_RETURN(auto stored, load(level, b));
+    NodeView n;
+    OSIER_ASSIGN_OR_RETURN(const bool stored, view(level, b, n));
     if (!stored) return Status::ok();
-    const Node& n = *stored;
-    for (std::size_t j = 0; go && j <= n.items.size(); ++j) {
-      if (level > 0 && n.kids[j].count > 0) {
-        const ItemRef* clo = j == 0 ? lo : &n.items[j - 1];
-        const ItemRef* chi = j == n.items.size() ? hi : &n.items[j];
-        if (!rt.disjoint(n.kids[j], clo, chi)) {
+    for (std::size_t j = 0; go && j <= n.size(); ++j) {
+      if (n.has_kids()) {
+        const Span sp = n.span(j);
+        const ItemRef* clo = lower(n, j, lo);
+        const ItemRef* chi = upper(n, j, hi);
+        if (sp.count > 0 && !rt.disjoint(sp, clo, chi)) {
           OSIER_RETURN_IF_ERROR(walk(level - 1, child_boundary(n, j, b), clo, chi, rt, fn, go));
         }
       }
-      if (go && j < n.items.size() && rt.includes(n.items[j])) {
-        OSIER_ASSIGN_OR_RETURN(IndexItem item, n.items[j].materialise(ns_));
+      if (go && j < n.size() && rt.includes(n.item(j))) {
+        OSIER_ASSIGN_OR_RETURN(IndexItem item, n.item(j).materialise(ns_));
         go = fn(item);
       }
     }
     return Status::ok();
   }
 
-  // The i-th item the range includes within node (level, b); decrements i past what it skips.
-  Result<std::optional<IndexItem>> select(int level, const ItemRef* b, const ItemRef* lo,
-                                          const ItemRef* hi, const RangeTest& rt,
-                                          std::uint64_t& i) const {
-    OSIER_ASSIGN_OR_RETURN(auto stored, load(level, b));
-    if (!stored) return std::optional<IndexItem>();
-    const Node& n = *stored;
-    for (std::size_t j = 0; j <= n.items.size(); ++j) {
-      if (level > 0 && n.kids[j].count > 0) {
-        const ItemRef* clo = j == 0 ? lo : &n.items[j - 1];
-        const ItemRef* chi = j == n.items.size() ? hi : &n.items[j];
-        if (!rt.disjoint(n.kids[j], clo, chi)) {
-          std::uint64_t c = n.kids[j].count;
-          if (!rt.contained(n.kids[j], clo, chi)) {
-            Aggregate part;
-            OSIER_RETURN_IF_ERROR(sum(level - 1, child_boundary(n, j, b), clo, chi, rt, part));
-            c = part.count;
+  // The i-th item the range includes within node (level, b), in one descent: children the
+  // range contains are skipped by their counts, and a child it cuts is searched in the same
+  // pass (rather than counted first); otherwise decrements i by the items the node includes.
+  Status select(int level, const ItemRef* b, const ItemRef* lo, const ItemRef* hi,
+                const RangeTest& rt, std::uint64_t& i, std::optional<IndexItem>& out) const {
+    NodeView n;
+    OSIER_ASSIGN_OR_RETURN(const bool stored, view(level, b, n));
+    if (!stored) return Status::ok();
+    for (std::size_t j = 0; j <= n.size(); ++j) {
+      if (n.has_kids()) {
+        const Span sp = n.span(j);
+        const ItemRef* clo = lower(n, j, lo);
+        const ItemRef* chi = upper(n, j, hi);
+        if (sp.count > 0 && !rt.disjoint(sp, clo, chi)) {
+          if (rt.contained(sp, clo, chi) && i >= sp.count) {
+            i -= sp.count;
+          } else {
+            OSIER_RETURN_IF_ERROR(select(level - 1, child_boundary(n, j, b), clo, chi, rt, i, out));
+            if (out) return Status::ok();
           }
-          if (i < c) return select(level - 1, child_boundary(n, j, b), clo, chi, rt, i);
-          i -= c;
         }
       }
-      if (j < n.items.size() && rt.includes(n.items[j])) {
+      if (j < n.size() && rt.includes(n.item(j))) {
         if (i == 0) {
-          OSIER_ASSIGN_OR_RETURN(IndexItem item, n.items[j].materialise(ns_));
-          return std::optional(std::move(item));
+          OSIER_ASSIGN_OR_RETURN(IndexItem item, n.item(j).materialise(ns_));
+          out = std::move(item);
+          return Status::ok();
         }
         --i;
       }
     }
-    return std::optional<IndexItem>();
+    return Status::ok();
   }
 
   // check(): verifies node (level, b) with items in (lo, hi) against `expect` (its aggregate
@@ -603,20 +755,20 @@ class TreeAccess {
   Status check(const TreeSalt& salt, int level, const ItemRef* b, const ItemRef* lo,
                const ItemRef* hi, const Aggregate* expect, std::uint64_t& nodes,
                std::uint64_t& items) const {
-    OSIER_ASSIGN_OR_RETURN(auto stored, load(level, b));
+    NodeView n;
+    OSIER_ASSIGN_OR_RETURN(const bool stored, view(level, b, n));
     if (!stored) {
       if (expect && expect->count != 0) return corrupt("a child with entries has no node");
       return Status::ok();
     }
-    const Node& n = *stored;
-    if (n.is_empty()) return corrupt("an empty node is stored");
+    if (n.total().count == 0) return corrupt("an empty node is stored");
     ++nodes;
-    items += n.items.size();
-    for (std::size_t j = 0; j < n.items.size(); ++j) {
-      const ItemRef& x = n.items[j];
-      const ItemRef* before = j == 0 ? lo : &n.items[j - 1];
+    items += n.size();
+    for (std::size_t j = 0; j < n.size(); ++j) {
+      const ItemRef& x = n.item(j);
+      const ItemRef* before = lower(n, j, lo);
       if (before && cmp(before->key(), x.key()) >= 0) return corrupt("keys out of order");
-      if (j + 1 == n.items.size() && hi && cmp(x.key(), hi->key()) >= 0) {
+      if (j + 1 == n.size() && hi && cmp(x.key(), hi->key()) >= 0) {
         return corrupt("keys out of order");
       }
       OSIER_ASSIGN_OR_RETURN(IndexItem it, x.materialise(ns_));
@@ -632,13 +784,12 @@ class TreeAccess {
         return corrupt("an item at the wrong level");
       }
     }
-    if (level > 0) {
-      for (std::size_t j = 0; j <= n.items.size(); ++j) {
-        const ItemRef* clo = j == 0 ? lo : &n.items[j - 1];
-        const ItemRef* chi = j == n.items.size() ? hi : &n.items[j];
+    if (n.has_kids()) {
+      for (std::size_t j = 0; j <= n.size(); ++j) {
+        const Aggregate kid = n.kid(j);
         std::uint64_t child_items = 0;
-        OSIER_RETURN_IF_ERROR(check(salt, level - 1, child_boundary(n, j, b), clo, chi, &n.kids[j],
-                                    nodes, child_items));
+        OSIER_RETURN_IF_ERROR(check(salt, level - 1, child_boundary(n, j, b), lower(n, j, lo),
+                                    upper(n, j, hi), &kid, nodes, child_items));
         items += child_items;
       }
     }
@@ -655,21 +806,28 @@ class TreeAccess {
   MDB_dbi dbi_;
   const model::NamespaceId& ns_;
   TreeWriteCache* cache_;
+  TreeWriteCache local_;  // writes' nodes when the tree has no cache
 };
 
-bool TreeWriteCache::KeyLess::operator()(const Bytes& a, const Bytes& b) const {
+bool TreeWriteCache::KeyLess::operator()(ByteView a, ByteView b) const {
   return cmp(a, b) < 0;
 }
 
+TreeWriteCache::TreeWriteCache() = default;
+TreeWriteCache::~TreeWriteCache() = default;
+void TreeWriteCache::clear() { nodes_.clear(); }
+
 Status TreeWriteCache::flush(MDB_txn* txn, MDB_dbi dbi) {
-  for (auto& [k, v] : nodes_) {
+  for (auto& [k, n] : nodes_) {
     MDB_val kv = lmdb::val(k);
-    if (!v) {
+    if (n->is_empty()) {
       const int rc = mdb_del(txn, dbi, &kv, nullptr);
       if (rc != MDB_NOTFOUND) OSIER_RETURN_IF_ERROR(lmdb::status_of(rc, "delete a tree node"));
       continue;
     }
-    MDB_val vv = lmdb::val(*v);
+    if (n->items.size() > kMaxItems) return corrupt("node too large");
+    const Bytes v = encode_node(*n);
+    MDB_val vv = lmdb::val(v);
     OSIER_RETURN_IF_ERROR(lmdb::status_of(mdb_put(txn, dbi, &kv, &vv, 0), "write a tree node"));
   }
   nodes_.clear();
@@ -697,21 +855,23 @@ int LmdbTree::level_of(const TreeSalt& salt, const SubspaceId& subspace,
 Result<std::optional<IndexItem>> LmdbTree::find(const SubspaceId& s, const Path& p) const {
   TreeAccess acc(txn_, dbi_, ns_, cache_);
   const Bytes key = search_key(s, p);
-  // Descend along the gaps that hold the key; the boundary's node stays alive in `holder`.
-  std::optional<Node> holder;
+  // Descend along the gaps that hold the key. The boundary is a copy of the item's view (its
+  // bytes live in the map or the cache, not in the NodeView, which the next level reuses).
+  NodeView n;
+  ItemRef held;
   const ItemRef* boundary = nullptr;
   for (int level = kTopLevel; level >= 0; --level) {
-    OSIER_ASSIGN_OR_RETURN(auto n, acc.load(level, boundary));
-    if (!n) return std::optional<IndexItem>();
+    OSIER_ASSIGN_OR_RETURN(const bool stored, acc.view(level, boundary, n));
+    if (!stored) return std::optional<IndexItem>();
     bool found = false;
-    const std::size_t i = n->position(key, found);
+    const std::size_t i = n.position(key, found);
     if (found) {
-      OSIER_ASSIGN_OR_RETURN(IndexItem item, n->items[i].materialise(ns_));
+      OSIER_ASSIGN_OR_RETURN(IndexItem item, n.item(i).materialise(ns_));
       return std::optional(std::move(item));
     }
     if (i > 0) {
-      holder = std::move(*n);
-      boundary = &holder->items[i - 1];
+      held = n.item(i - 1);
+      boundary = &held;
     }
   }
   return std::optional<IndexItem>();
@@ -736,14 +896,18 @@ Result<RangeSummary> LmdbTree::summarise(const D3Range& range) const {
 
 Result<std::optional<IndexItem>> LmdbTree::select(const D3Range& range, std::uint64_t i) const {
   RangeTest rt(range);
-  if (rt.empty()) return std::optional<IndexItem>();
-  return TreeAccess(txn_, dbi_, ns_, cache_).select(kTopLevel, nullptr, nullptr, nullptr, rt, i);
+  std::optional<IndexItem> out;
+  if (rt.empty()) return out;
+  OSIER_RETURN_IF_ERROR(
+      TreeAccess(txn_, dbi_, ns_, cache_).select(kTopLevel, nullptr, nullptr, nullptr, rt, i, out));
+  return out;
 }
 
 Result<Aggregate> LmdbTree::total() const {
   TreeAccess acc(txn_, dbi_, ns_, cache_);
-  OSIER_ASSIGN_OR_RETURN(Node root, acc.load_or_empty(kTopLevel, nullptr));
-  return root.total();
+  NodeView root;
+  OSIER_ASSIGN_OR_RETURN(const bool stored, acc.view(kTopLevel, nullptr, root));
+  return stored ? root.total() : Aggregate{};
 }
 
 Status LmdbTree::visit_newest_first(const D3Range& range, const Visitor& fn) const {
@@ -753,7 +917,7 @@ Status LmdbTree::visit_newest_first(const D3Range& range, const Visitor& fn) con
   // Best-first search: a subtree is keyed by its greatest timestamp and is expanded before any
   // item of that timestamp is emitted, so items come out in newer_than order. Loaded nodes stay
   // alive (bounds and items point into them) for the walk.
-  std::vector<std::unique_ptr<Node>> loaded;
+  std::vector<std::unique_ptr<NodeView>> loaded;
   struct Cand {
     std::optional<IndexItem> item;  // an item, or a subtree:
     model::Timestamp t;             // (the subtree's greatest timestamp)
@@ -775,21 +939,23 @@ Status LmdbTree::visit_newest_first(const D3Range& range, const Visitor& fn) con
   };
   std::priority_queue<Cand, std::vector<Cand>, decltype(lower)> heap(lower);
   auto expand = [&](int level, const ItemRef* b, const ItemRef* lo, const ItemRef* hi) -> Status {
-    OSIER_ASSIGN_OR_RETURN(auto stored, acc.load(level, b));
+    auto view = std::make_unique<NodeView>();
+    OSIER_ASSIGN_OR_RETURN(const bool stored, acc.view(level, b, *view));
     if (!stored) return Status::ok();
-    loaded.push_back(std::make_unique<Node>(std::move(*stored)));
-    const Node& n = *loaded.back();
-    for (std::size_t j = 0; j <= n.items.size(); ++j) {
-      if (level > 0 && n.kids[j].count > 0) {
-        const ItemRef* clo = j == 0 ? lo : &n.items[j - 1];
-        const ItemRef* chi = j == n.items.size() ? hi : &n.items[j];
-        if (!rt.disjoint(n.kids[j], clo, chi)) {
-          heap.push(Cand{std::nullopt, n.kids[j].max_t, level - 1,
+    loaded.push_back(std::move(view));
+    const NodeView& n = *loaded.back();
+    for (std::size_t j = 0; j <= n.size(); ++j) {
+      if (n.has_kids()) {
+        const Span sp = n.span(j);
+        const ItemRef* clo = TreeAccess::lower(n, j, lo);
+        const ItemRef* chi = TreeAccess::upper(n, j, hi);
+        if (sp.count > 0 && !rt.disjoint(sp, clo, chi)) {
+          heap.push(Cand{std::nullopt, sp.max_t, level - 1,
                          TreeAccess::child_boundary(n, j, b), clo, chi});
         }
       }
-      if (j < n.items.size() && rt.includes(n.items[j])) {
-        OSIER_ASSIGN_OR_RETURN(IndexItem item, n.items[j].materialise(ns_));
+      if (j < n.size() && rt.includes(n.item(j))) {
+        OSIER_ASSIGN_OR_RETURN(IndexItem item, n.item(j).materialise(ns_));
         const model::Timestamp t = item.entry.timestamp;
         heap.push(Cand{std::move(item), t, level, nullptr, nullptr, nullptr});
       }
@@ -821,7 +987,8 @@ Status LmdbTree::insert(const IndexItem& item) {
   const int lx = level_of(salt_, item.entry.subspace_id, digest);
   TreeAccess acc(txn_, dbi_, ns_, cache_);
   auto done = acc.insert(kTopLevel, nullptr, x, lx);
-  return done ? Status::ok() : done.status();
+  if (!done) return done.status();
+  return acc.finish_write();
 }
 
 Result<std::optional<IndexItem>> LmdbTree::erase(const SubspaceId& s, const Path& p) {
@@ -829,6 +996,7 @@ Result<std::optional<IndexItem>> LmdbTree::erase(const SubspaceId& s, const Path
   TreeAccess acc(txn_, dbi_, ns_, cache_);
   auto done = acc.erase(kTopLevel, nullptr, search_key(s, p), out, ns_);
   if (!done) return done.status();
+  OSIER_RETURN_IF_ERROR(acc.finish_write());
   return out;
 }
 
@@ -838,6 +1006,7 @@ Result<bool> LmdbTree::update_available(const SubspaceId& s, const Path& p,
   TreeAccess acc(txn_, dbi_, ns_, cache_);
   auto changed = acc.update(kTopLevel, nullptr, search_key(s, p), available, hash, done);
   if (!changed) return changed.status();
+  OSIER_RETURN_IF_ERROR(acc.finish_write());
   return done;
 }
 

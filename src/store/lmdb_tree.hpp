@@ -29,6 +29,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 
 #include "base/bytes.hpp"
@@ -42,24 +43,34 @@ namespace osier::store {
 // The secret that decides items' levels (16 random bytes, one per store).
 using TreeSalt = ByteArray<16>;
 
-// Node records a write transaction changed and has not yet written to LMDB: the upper nodes of
-// a tree change with nearly every write, and a batch writes each of them once instead of once
-// per entry. Every tree of the transaction reads through it; flush() (before the commit, and
-// by itself past kMaxNodes) puts them into LMDB. Drop it with the transaction on abort.
+struct TreeNode;  // a decoded node (lmdb_tree.cpp)
+
+// Node records a write transaction changed and has not yet written to LMDB, kept decoded: the
+// upper nodes of a tree change with nearly every write, and a batch decodes and encodes each of
+// them once instead of once per entry. Every tree of the transaction reads and writes through
+// it; flush() (before the commit; by a write itself, between entries, past kMaxNodes) encodes
+// them into LMDB. Drop it with the transaction on abort.
 class TreeWriteCache {
  public:
-  static constexpr std::size_t kMaxNodes = 4096;  // about 16 MiB of node records at most
+  static constexpr std::size_t kMaxNodes = 4096;  // about 16 MiB of nodes at most
 
-  // Writes every cached node record into `txn` and empties the cache.
+  TreeWriteCache();
+  ~TreeWriteCache();
+  TreeWriteCache(const TreeWriteCache&) = delete;
+  TreeWriteCache& operator=(const TreeWriteCache&) = delete;
+
+  // Writes every cached node record into `txn` (deleting those of emptied nodes) and empties
+  // the cache.
   Status flush(MDB_txn* txn, MDB_dbi dbi);
-  void clear() { nodes_.clear(); }
+  void clear();
   bool empty() const { return nodes_.empty(); }
 
-  // Internal to LmdbTree: node record keys to values (nullopt: deleted).
+  // Internal to LmdbTree: node record keys to nodes (an empty node: none stored).
   struct KeyLess {
-    bool operator()(const Bytes& a, const Bytes& b) const;
+    using is_transparent = void;  // looked up by views of keys built on the stack
+    bool operator()(ByteView a, ByteView b) const;
   };
-  std::map<Bytes, std::optional<Bytes>, KeyLess> nodes_;
+  std::map<Bytes, std::unique_ptr<TreeNode>, KeyLess> nodes_;
 };
 
 class LmdbTree final : public IndexView {
