@@ -6,7 +6,9 @@
 #include <bit>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <queue>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -262,7 +264,7 @@ struct Span {
 // Neither copied nor moved: items_ may point into the object itself.
 class NodeView {
  public:
-  static constexpr std::size_t kInline = 48;
+  static constexpr std::size_t kInline = 64;  // nodes hold 16 items on average
 
   NodeView() = default;
   NodeView(const NodeView&) = delete;
@@ -270,6 +272,9 @@ class NodeView {
 
   // Parses the layout of value (as decode_node does); the view is valid as long as `value`.
   Status parse(ByteView value, int level) {
+    // The items' lengths chain (each says where the next starts), so parsing waits for one
+    // cache miss after another; asking for all of the node's lines first overlaps them.
+    for (std::size_t off = 0; off < value.size(); off += 64) __builtin_prefetch(value.data() + off);
     if (value.size() < 2) return corrupt("truncated node");
     const std::size_t m = (std::size_t{value[0]} << 8) | value[1];
     std::size_t at = 2;
@@ -280,17 +285,18 @@ class NodeView {
       aggs_ = value.data() + at;
       at += (m + 1) * kAggSize;
     }
-    items_ = inline_;
+    items_ = inline_items();
     if (m > kInline) {
       more_.resize(m);
       items_ = more_.data();
     }
-    m_ = m;
+    m_ = 0;
     for (std::size_t i = 0; i < m; ++i) {
       auto item = ItemRef::parse(value.subspan(at));
       if (!item) return corrupt("truncated node");
       at += item->bytes().size();
-      items_[i] = *item;
+      new (&items_[i]) ItemRef(*item);
+      m_ = i + 1;
     }
     if (at != value.size()) return corrupt("trailing bytes in a node");
     return Status::ok();
@@ -301,12 +307,12 @@ class NodeView {
     aggs_ = nullptr;
     kids_ = n.kids.empty() ? nullptr : n.kids.data();
     m_ = n.items.size();
-    items_ = inline_;
+    items_ = inline_items();
     if (m_ > kInline) {
       more_.resize(m_);
       items_ = more_.data();
     }
-    for (std::size_t i = 0; i < m_; ++i) items_[i] = n.item(i);
+    for (std::size_t i = 0; i < m_; ++i) new (&items_[i]) ItemRef(n.item(i));
   }
 
   std::size_t size() const { return m_; }
@@ -348,14 +354,36 @@ class NodeView {
 
   const std::uint8_t* aggs_ = nullptr;  // child aggregates as stored, or
   const Aggregate* kids_ = nullptr;     // as decoded in the write cache
+  ItemRef* inline_items() { return reinterpret_cast<ItemRef*>(inline_); }
+
   std::size_t m_ = 0;
-  ItemRef* items_ = inline_;
-  ItemRef inline_[kInline];
+  ItemRef* items_ = nullptr;
+  // Raw storage (ItemRef is trivially copyable and destructible): a view costs no stores for
+  // the slots it does not use.
+  alignas(ItemRef) unsigned char inline_[kInline * sizeof(ItemRef)];
   std::vector<ItemRef> more_;
 };
 
-// ---- How a 3d range relates to a subtree whose items lie strictly between two bounds (items;
-// null for an open end) and whose aggregate gives its time span. All in key bytes.
+// ---- How a 3d range relates to items and to subtrees whose items lie strictly between two
+// bounds (items; none for an open end) and whose aggregate gives their time span. All in key
+// bytes, and each item is compared with the range's ends once (Bound), not once per test.
+
+// An item with the signs of its key's comparisons with the range's ends: subspace against s0
+// and s1, path key against p0 and p1 (an absent end counts as greater than everything; the
+// path signs are computed only for items whose subspace lies in the range: 0 otherwise).
+struct Bound {
+  const ItemRef* item = nullptr;  // null: an open end
+  std::int8_t s0 = 0, s1 = 0, p0 = 0, p1 = 0;
+  bool same_as_before = false;  // the subspace of the bound before it (Bounds) is the same
+
+  bool in_subspaces() const { return s0 >= 0 && s1 < 0; }
+};
+
+int sign(int c) { return (c > 0) - (c < 0); }
+
+// Views keep them in raw storage, constructed in place and never destroyed.
+static_assert(std::is_trivially_copyable_v<ItemRef> && std::is_trivially_destructible_v<ItemRef>);
+static_assert(std::is_trivially_copyable_v<Bound> && std::is_trivially_destructible_v<Bound>);
 
 class RangeTest {
  public:
@@ -369,12 +397,6 @@ class RangeTest {
     if (r.subspaces.end) s1_ = ByteView(*r.subspaces.end);
     p0_ = path_key(r.paths.start);
     if (r.paths.end) p1_ = path_key(*r.paths.end);
-    lowest_.assign(s0_.begin(), s0_.end());
-    if (single_) append(lowest_, p0_);
-    if (single_ && r.paths.end) {
-      above_.assign(s0_.begin(), s0_.end());
-      append(above_, *p1_);
-    }
   }
 
   bool empty() const { return empty_; }
@@ -382,44 +404,83 @@ class RangeTest {
   bool in_time(std::uint64_t t) const {
     return r_.times.start <= t && (!r_.times.end || t < *r_.times.end);
   }
-  bool in_subspaces(ByteView s) const { return cmp(s, s0_) >= 0 && (s1_.empty() || cmp(s, s1_) < 0); }
-  bool in_paths(ByteView pk) const { return cmp(pk, p0_) >= 0 && (!p1_ || cmp(pk, *p1_) < 0); }
-  bool includes(const ItemRef& x) const {
-    return in_time(x.timestamp()) && in_subspaces(x.subspace()) && in_paths(x.path_key());
+
+  // `before`: the bound before x, if any; items of one subspace mostly sit together, and a
+  // subspace equal to the one before needs no further comparisons.
+  Bound bound(const ItemRef& x, const Bound* before) const {
+    Bound b;
+    b.item = &x;
+    const ByteView s = x.subspace();
+    if (before && before->item && std::memcmp(s.data(), before->item->subspace().data(), 32) == 0) {
+      b.same_as_before = true;
+      b.s0 = before->s0;
+      b.s1 = before->s1;
+    } else {
+      b.s0 = static_cast<std::int8_t>(sign(cmp(s, s0_)));
+      b.s1 = s1_.empty() ? -1 : static_cast<std::int8_t>(sign(cmp(s, s1_)));
+    }
+    if (b.in_subspaces()) {
+      const ByteView p = x.path_key();
+      b.p0 = static_cast<std::int8_t>(sign(cmp(p, p0_)));
+      b.p1 = p1_ ? static_cast<std::int8_t>(sign(cmp(p, *p1_))) : -1;
+    }
+    return b;
   }
 
-  bool disjoint(const Span& a, const ItemRef* lo, const ItemRef* hi) const {
-    if (empty_ || a.count == 0) return true;
+  bool includes(const Bound& x) const {
+    return x.in_subspaces() && x.p0 >= 0 && x.p1 < 0 && in_time(x.item->timestamp());
+  }
+
+  // Time and keys separately: a subtree inside the range's keys but cut by its time side is
+  // searched by time alone (sum's `inside`). `same`: lo and hi are items of one subspace
+  // (Bounds::same_subspace).
+  bool time_disjoint(const Span& a) const {
     const auto& t = r_.times;
-    if (a.max_t < t.start || (t.end && a.min_t >= *t.end)) return true;
-    // The range's keys are at least `lowest_`; the subtree's are below hi.
-    if (hi && cmp(hi->key(), lowest_) <= 0) return true;
-    // ...and below (s1, empty), or `above_` for one subspace; the subtree's above lo.
-    if (lo && !s1_.empty() && cmp(lo->subspace(), s1_) >= 0) return true;
-    if (lo && !above_.empty() && cmp(lo->key(), above_) >= 0) return true;
-    if (lo && hi && cmp(lo->subspace(), hi->subspace()) == 0) {
+    return a.count == 0 || a.max_t < t.start || (t.end && a.min_t >= *t.end);
+  }
+  bool time_contained(const Span& a) const { return in_time(a.min_t) && in_time(a.max_t); }
+
+  bool keys_disjoint(const Bound& lo, const Bound& hi, bool same) const {
+    if (empty_) return true;
+    // The range's keys are at least s0 ‖ (p0 for one subspace, else the empty path); the
+    // subtree's are below hi.
+    if (hi.item) {
+      if (hi.s0 < 0) return true;
+      if (hi.s0 == 0 && (single_ ? hi.p0 <= 0 : hi.item->path_key().empty())) return true;
+    }
+    // ...and below s1 ‖ the empty path, or s0 ‖ p1 for one subspace; the subtree's above lo.
+    if (lo.item) {
+      if (lo.s1 >= 0) return true;
+      if (single_ && p1_ && (lo.s0 > 0 || (lo.s0 == 0 && lo.p1 >= 0))) return true;
+    }
+    if (same) {
       // One subspace, path keys strictly between lo's and hi's.
-      if (!in_subspaces(lo->subspace())) return true;
-      if (cmp(hi->path_key(), p0_) <= 0) return true;
-      if (p1_ && cmp(lo->path_key(), *p1_) >= 0) return true;
+      if (!lo.in_subspaces()) return true;
+      if (hi.p0 <= 0) return true;
+      if (lo.p1 >= 0) return true;
     }
     return false;
   }
 
-  bool contained(const Span& a, const ItemRef* lo, const ItemRef* hi) const {
-    if (!in_time(a.min_t) || !in_time(a.max_t)) return false;
+  bool keys_contained(const Bound& lo, const Bound& hi, bool same) const {
     if (full_paths_) {
-      const bool lower = min_subspace_ || (lo && cmp(lo->subspace(), s0_) >= 0);
-      const bool upper = s1_.empty() ||
-                         (hi && (cmp(hi->subspace(), s1_) < 0 ||
-                                 (cmp(hi->subspace(), s1_) == 0 && hi->path_key().empty())));
+      const bool lower = min_subspace_ || (lo.item && lo.s0 >= 0);
+      const bool upper = s1_.empty() || (hi.item && (hi.s1 < 0 || (hi.s1 == 0 &&
+                                                                   hi.item->path_key().empty())));
       return lower && upper;
     }
-    return lo && hi && cmp(lo->subspace(), hi->subspace()) == 0 && in_subspaces(lo->subspace()) &&
-           cmp(lo->path_key(), p0_) >= 0 && (!p1_ || cmp(hi->path_key(), *p1_) <= 0);
+    return same && lo.in_subspaces() && lo.p0 >= 0 && hi.p1 <= 0;
+  }
+
+  bool disjoint(const Span& a, const Bound& lo, const Bound& hi, bool same) const {
+    return time_disjoint(a) || keys_disjoint(lo, hi, same);
+  }
+  bool contained(const Span& a, const Bound& lo, const Bound& hi, bool same) const {
+    return time_contained(a) && keys_contained(lo, hi, same);
   }
 
  private:
+
   const D3Range& r_;
   bool single_ = false;
   bool full_paths_ = false;
@@ -428,7 +489,6 @@ class RangeTest {
   ByteView s0_, s1_;  // s1_ empty: no end
   Bytes p0_;
   std::optional<Bytes> p1_;
-  Bytes lowest_, above_;  // above_ empty: none
 };
 
 }  // namespace
@@ -656,59 +716,119 @@ class TreeAccess {
     return n->total();
   }
 
-  // ---- Reads. Each node is a NodeView on the caller's stack; a child's bounds are its
-  // neighbouring items in the parent (or the parent's own bounds at the ends).
+  // ---- Reads. Each node is a NodeView on the caller's stack, its items classified against the
+  // range once (Bounds); a child's bounds are its neighbouring items in the parent (or the
+  // parent's own bounds at the ends).
 
-  static const ItemRef* lower(const NodeView& n, std::size_t j, const ItemRef* lo) {
-    return j == 0 ? lo : &n.item(j - 1);
-  }
-  static const ItemRef* upper(const NodeView& n, std::size_t j, const ItemRef* hi) {
-    return j == n.size() ? hi : &n.item(j);
-  }
+  class Bounds {
+   public:
+    Bounds(const NodeView& n, const RangeTest& rt, const Bound& lo, const Bound& hi)
+        : lo_(lo), hi_(hi), m_(n.size()) {
+      if (m_ > NodeView::kInline) {
+        more_.resize(m_);
+        b_ = more_.data();
+      }
+      for (std::size_t j = 0; j < m_; ++j) new (&b_[j]) Bound(rt.bound(n.item(j), &lower(j)));
+      if (lo_.item && hi_.item) {
+        const Bound& last = m_ > 0 ? b_[m_ - 1] : lo_;
+        last_same_ = std::memcmp(last.item->subspace().data(), hi_.item->subspace().data(), 32) == 0;
+      }
+    }
+    Bounds(const Bounds&) = delete;
+    Bounds& operator=(const Bounds&) = delete;
+
+    const Bound& item(std::size_t j) const { return b_[j]; }
+    // The bounds of child j.
+    const Bound& lower(std::size_t j) const { return j == 0 ? lo_ : b_[j - 1]; }
+    const Bound& upper(std::size_t j) const { return j == m_ ? hi_ : b_[j]; }
+    // Whether the bounds of child j are items of one subspace.
+    bool same_subspace(std::size_t j) const {
+      return j == m_ ? last_same_ : b_[j].item && lower(j).item && b_[j].same_as_before;
+    }
+    bool disjoint(const RangeTest& rt, const Span& sp, std::size_t j) const {
+      return rt.disjoint(sp, lower(j), upper(j), same_subspace(j));
+    }
+    bool contained(const RangeTest& rt, const Span& sp, std::size_t j) const {
+      return rt.contained(sp, lower(j), upper(j), same_subspace(j));
+    }
+    bool keys_disjoint(const RangeTest& rt, std::size_t j) const {
+      return rt.keys_disjoint(lower(j), upper(j), same_subspace(j));
+    }
+    bool keys_contained(const RangeTest& rt, std::size_t j) const {
+      return rt.keys_contained(lower(j), upper(j), same_subspace(j));
+    }
+
+   private:
+    Bound lo_, hi_;
+    std::size_t m_;
+    bool last_same_ = false;
+    alignas(Bound) unsigned char inline_[NodeView::kInline * sizeof(Bound)];  // as NodeView's
+    Bound* b_ = reinterpret_cast<Bound*>(inline_);
+    std::vector<Bound> more_;
+  };
+
   static const ItemRef* child_boundary(const NodeView& n, std::size_t j, const ItemRef* b) {
     return j == 0 ? b : &n.item(j - 1);
   }
 
   // Adds what `range` includes of node (level, b), whose items lie in (lo, hi), to `acc`.
-  Status sum(int level, const ItemRef* b, const ItemRef* lo, const ItemRef* hi,
-             const RangeTest& rt, Aggregate& acc) const {
+  Status sum(int level, const ItemRef* b, const Bound& lo, const Bound& hi, const RangeTest& rt,
+             Aggregate& acc) const {
+    NodeView n;
+    OSIER_ASSIGN_OR_RETURN(const bool stored, view(level, b, n));
+    if (!stored) return Status::ok();
+    const Bounds bs(n, rt, lo, hi);
+    for (std::size_t j = 0; j <= n.size(); ++j) {
+      if (n.has_kids()) {
+        const Span sp = n.span(j);
+        if (!rt.time_disjoint(sp) && !bs.keys_disjoint(rt, j)) {
+          if (!bs.keys_contained(rt, j)) {
+            OSIER_RETURN_IF_ERROR(
+                sum(level - 1, child_boundary(n, j, b), bs.lower(j), bs.upper(j), rt, acc));
+          } else if (rt.time_contained(sp)) {
+            acc.add(n.kid(j));
+          } else {
+            OSIER_RETURN_IF_ERROR(sum_inside(level - 1, child_boundary(n, j, b), rt, acc));
+          }
+        }
+      }
+      if (j < n.size() && rt.includes(bs.item(j))) acc.add(n.item(j).aggregate());
+    }
+    return Status::ok();
+  }
+
+  // sum() of a subtree inside the range's keys: only time is tested, no key is compared.
+  Status sum_inside(int level, const ItemRef* b, const RangeTest& rt, Aggregate& acc) const {
     NodeView n;
     OSIER_ASSIGN_OR_RETURN(const bool stored, view(level, b, n));
     if (!stored) return Status::ok();
     for (std::size_t j = 0; j <= n.size(); ++j) {
       if (n.has_kids()) {
         const Span sp = n.span(j);
-        if (sp.count > 0) {
-          const ItemRef* clo = lower(n, j, lo);
-          const ItemRef* chi = upper(n, j, hi);
-          if (rt.contained(sp, clo, chi)) {
-            acc.add(n.kid(j));
-          } else if (!rt.disjoint(sp, clo, chi)) {
-            OSIER_RETURN_IF_ERROR(sum(level - 1, child_boundary(n, j, b), clo, chi, rt, acc));
-          }
+        if (rt.time_contained(sp)) {
+          acc.add(n.kid(j));
+        } else if (!rt.time_disjoint(sp)) {
+          OSIER_RETURN_IF_ERROR(sum_inside(level - 1, child_boundary(n, j, b), rt, acc));
         }
       }
-      if (j < n.size() && rt.includes(n.item(j))) acc.add(n.item(j).aggregate());
+      if (j < n.size() && rt.in_time(n.item(j).timestamp())) acc.add(n.item(j).aggregate());
     }
     return Status::ok();
   }
 
   // Visits in key order; false in `go` once the visitor stopped.
-  Status walk(int level, const ItemRef* b, const ItemRef* lo, const ItemRef* hi,
-              const RangeTest& rt, const IndexView::Visitor& fn, bool& go) const {
+  Status walk(int level, const ItemRef* b, const Bound& lo, const Bound& hi, const RangeTest& rt,
+              const IndexView::Visitor& fn, bool& go) const {
     NodeView n;
     OSIER_ASSIGN_OR_RETURN(const bool stored, view(level, b, n));
     if (!stored) return Status::ok();
+    const Bounds bs(n, rt, lo, hi);
     for (std::size_t j = 0; go && j <= n.size(); ++j) {
-      if (n.has_kids()) {
-        const Span sp = n.span(j);
-        const ItemRef* clo = lower(n, j, lo);
-        const ItemRef* chi = upper(n, j, hi);
-        if (sp.count > 0 && !rt.disjoint(sp, clo, chi)) {
-          OSIER_RETURN_IF_ERROR(walk(level - 1, child_boundary(n, j, b), clo, chi, rt, fn, go));
-        }
+      if (n.has_kids() && !bs.disjoint(rt, n.span(j), j)) {
+        OSIER_RETURN_IF_ERROR(
+            walk(level - 1, child_boundary(n, j, b), bs.lower(j), bs.upper(j), rt, fn, go));
       }
-      if (go && j < n.size() && rt.includes(n.item(j))) {
+      if (go && j < n.size() && rt.includes(bs.item(j))) {
         OSIER_ASSIGN_OR_RETURN(IndexItem item, n.item(j).materialise(ns_));
         go = fn(item);
       }
@@ -719,26 +839,26 @@ class TreeAccess {
   // The i-th item the range includes within node (level, b), in one descent: children the
   // range contains are skipped by their counts, and a child it cuts is searched in the same
   // pass (rather than counted first); otherwise decrements i by the items the node includes.
-  Status select(int level, const ItemRef* b, const ItemRef* lo, const ItemRef* hi,
+  Status select(int level, const ItemRef* b, const Bound& lo, const Bound& hi,
                 const RangeTest& rt, std::uint64_t& i, std::optional<IndexItem>& out) const {
     NodeView n;
     OSIER_ASSIGN_OR_RETURN(const bool stored, view(level, b, n));
     if (!stored) return Status::ok();
+    const Bounds bs(n, rt, lo, hi);
     for (std::size_t j = 0; j <= n.size(); ++j) {
       if (n.has_kids()) {
         const Span sp = n.span(j);
-        const ItemRef* clo = lower(n, j, lo);
-        const ItemRef* chi = upper(n, j, hi);
-        if (sp.count > 0 && !rt.disjoint(sp, clo, chi)) {
-          if (rt.contained(sp, clo, chi) && i >= sp.count) {
+        if (!bs.disjoint(rt, sp, j)) {
+          if (bs.contained(rt, sp, j) && i >= sp.count) {
             i -= sp.count;
           } else {
-            OSIER_RETURN_IF_ERROR(select(level - 1, child_boundary(n, j, b), clo, chi, rt, i, out));
+            OSIER_RETURN_IF_ERROR(select(level - 1, child_boundary(n, j, b), bs.lower(j),
+                                         bs.upper(j), rt, i, out));
             if (out) return Status::ok();
           }
         }
       }
-      if (j < n.size() && rt.includes(n.item(j))) {
+      if (j < n.size() && rt.includes(bs.item(j))) {
         if (i == 0) {
           OSIER_ASSIGN_OR_RETURN(IndexItem item, n.item(j).materialise(ns_));
           out = std::move(item);
@@ -748,6 +868,13 @@ class TreeAccess {
       }
     }
     return Status::ok();
+  }
+
+  static const ItemRef* lower(const NodeView& n, std::size_t j, const ItemRef* lo) {
+    return j == 0 ? lo : &n.item(j - 1);
+  }
+  static const ItemRef* upper(const NodeView& n, std::size_t j, const ItemRef* hi) {
+    return j == n.size() ? hi : &n.item(j);
   }
 
   // check(): verifies node (level, b) with items in (lo, hi) against `expect` (its aggregate
@@ -881,7 +1008,7 @@ Status LmdbTree::visit(const D3Range& range, const Visitor& fn) const {
   RangeTest rt(range);
   if (rt.empty()) return Status::ok();
   bool go = true;
-  return TreeAccess(txn_, dbi_, ns_, cache_).walk(kTopLevel, nullptr, nullptr, nullptr, rt, fn, go);
+  return TreeAccess(txn_, dbi_, ns_, cache_).walk(kTopLevel, nullptr, {}, {}, rt, fn, go);
 }
 
 Result<RangeSummary> LmdbTree::summarise(const D3Range& range) const {
@@ -889,7 +1016,7 @@ Result<RangeSummary> LmdbTree::summarise(const D3Range& range) const {
   Aggregate a;
   if (!rt.empty()) {
     OSIER_RETURN_IF_ERROR(
-        TreeAccess(txn_, dbi_, ns_, cache_).sum(kTopLevel, nullptr, nullptr, nullptr, rt, a));
+        TreeAccess(txn_, dbi_, ns_, cache_).sum(kTopLevel, nullptr, {}, {}, rt, a));
   }
   return a.summary();
 }
@@ -899,7 +1026,7 @@ Result<std::optional<IndexItem>> LmdbTree::select(const D3Range& range, std::uin
   std::optional<IndexItem> out;
   if (rt.empty()) return out;
   OSIER_RETURN_IF_ERROR(
-      TreeAccess(txn_, dbi_, ns_, cache_).select(kTopLevel, nullptr, nullptr, nullptr, rt, i, out));
+      TreeAccess(txn_, dbi_, ns_, cache_).select(kTopLevel, nullptr, {}, {}, rt, i, out));
   return out;
 }
 
@@ -923,8 +1050,7 @@ Status LmdbTree::visit_newest_first(const D3Range& range, const Visitor& fn) con
     model::Timestamp t;             // (the subtree's greatest timestamp)
     int level;
     const ItemRef* boundary;
-    const ItemRef* lo;
-    const ItemRef* hi;
+    Bound lo, hi;
   };
   auto lower = [](const Cand& a, const Cand& b) {
     if (a.t != b.t) return a.t < b.t;
@@ -938,31 +1064,30 @@ Status LmdbTree::visit_newest_first(const D3Range& range, const Visitor& fn) con
     return ea.path > eb.path;
   };
   std::priority_queue<Cand, std::vector<Cand>, decltype(lower)> heap(lower);
-  auto expand = [&](int level, const ItemRef* b, const ItemRef* lo, const ItemRef* hi) -> Status {
+  auto expand = [&](int level, const ItemRef* b, const Bound& lo, const Bound& hi) -> Status {
     auto view = std::make_unique<NodeView>();
     OSIER_ASSIGN_OR_RETURN(const bool stored, acc.view(level, b, *view));
     if (!stored) return Status::ok();
     loaded.push_back(std::move(view));
     const NodeView& n = *loaded.back();
+    const TreeAccess::Bounds bs(n, rt, lo, hi);
     for (std::size_t j = 0; j <= n.size(); ++j) {
       if (n.has_kids()) {
         const Span sp = n.span(j);
-        const ItemRef* clo = TreeAccess::lower(n, j, lo);
-        const ItemRef* chi = TreeAccess::upper(n, j, hi);
-        if (sp.count > 0 && !rt.disjoint(sp, clo, chi)) {
-          heap.push(Cand{std::nullopt, sp.max_t, level - 1,
-                         TreeAccess::child_boundary(n, j, b), clo, chi});
+        if (!bs.disjoint(rt, sp, j)) {
+          heap.push(Cand{std::nullopt, sp.max_t, level - 1, TreeAccess::child_boundary(n, j, b),
+                         bs.lower(j), bs.upper(j)});
         }
       }
-      if (j < n.size() && rt.includes(n.item(j))) {
+      if (j < n.size() && rt.includes(bs.item(j))) {
         OSIER_ASSIGN_OR_RETURN(IndexItem item, n.item(j).materialise(ns_));
         const model::Timestamp t = item.entry.timestamp;
-        heap.push(Cand{std::move(item), t, level, nullptr, nullptr, nullptr});
+        heap.push(Cand{std::move(item), t, level, nullptr, {}, {}});
       }
     }
     return Status::ok();
   };
-  OSIER_RETURN_IF_ERROR(expand(kTopLevel, nullptr, nullptr, nullptr));
+  OSIER_RETURN_IF_ERROR(expand(kTopLevel, nullptr, {}, {}));
   while (!heap.empty()) {
     Cand c = heap.top();
     heap.pop();
