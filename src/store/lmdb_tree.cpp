@@ -836,11 +836,22 @@ class TreeAccess {
     return Status::ok();
   }
 
-  // The i-th item the range includes within node (level, b), in one descent: children the
-  // range contains are skipped by their counts, and a child it cuts is searched in the same
-  // pass (rather than counted first); otherwise decrements i by the items the node includes.
+  // What select() looks for: `want` (1 or 2) consecutive items of the range, from the one after
+  // the first `skip` it includes.
+  struct Pick {
+    Pick(std::uint64_t skip_items, std::size_t want_items) : skip(skip_items), want(want_items) {}
+    std::uint64_t skip;
+    std::size_t want;
+    std::size_t got = 0;
+    std::optional<IndexItem> out[2];
+    bool done() const { return got == want; }
+  };
+
+  // Picks items within node (level, b) in one descent: children the range contains are
+  // skipped by their counts while items are still to be skipped, and a child it cuts is
+  // searched in the same pass (rather than counted first).
   Status select(int level, const ItemRef* b, const Bound& lo, const Bound& hi,
-                const RangeTest& rt, std::uint64_t& i, std::optional<IndexItem>& out) const {
+                const RangeTest& rt, Pick& pick) const {
     NodeView n;
     OSIER_ASSIGN_OR_RETURN(const bool stored, view(level, b, n));
     if (!stored) return Status::ok();
@@ -849,22 +860,23 @@ class TreeAccess {
       if (n.has_kids()) {
         const Span sp = n.span(j);
         if (!bs.disjoint(rt, sp, j)) {
-          if (bs.contained(rt, sp, j) && i >= sp.count) {
-            i -= sp.count;
+          if (pick.skip >= sp.count && bs.contained(rt, sp, j)) {
+            pick.skip -= sp.count;
           } else {
-            OSIER_RETURN_IF_ERROR(select(level - 1, child_boundary(n, j, b), bs.lower(j),
-                                         bs.upper(j), rt, i, out));
-            if (out) return Status::ok();
+            OSIER_RETURN_IF_ERROR(
+                select(level - 1, child_boundary(n, j, b), bs.lower(j), bs.upper(j), rt, pick));
+            if (pick.done()) return Status::ok();
           }
         }
       }
       if (j < n.size() && rt.includes(bs.item(j))) {
-        if (i == 0) {
+        if (pick.skip > 0) {
+          --pick.skip;
+        } else {
           OSIER_ASSIGN_OR_RETURN(IndexItem item, n.item(j).materialise(ns_));
-          out = std::move(item);
-          return Status::ok();
+          pick.out[pick.got++] = std::move(item);
+          if (pick.done()) return Status::ok();
         }
-        --i;
       }
     }
     return Status::ok();
@@ -1023,11 +1035,24 @@ Result<RangeSummary> LmdbTree::summarise(const D3Range& range) const {
 
 Result<std::optional<IndexItem>> LmdbTree::select(const D3Range& range, std::uint64_t i) const {
   RangeTest rt(range);
-  std::optional<IndexItem> out;
-  if (rt.empty()) return out;
-  OSIER_RETURN_IF_ERROR(
-      TreeAccess(txn_, dbi_, ns_, cache_).select(kTopLevel, nullptr, {}, {}, rt, i, out));
-  return out;
+  TreeAccess::Pick pick(i, 1);
+  if (!rt.empty()) {
+    OSIER_RETURN_IF_ERROR(
+        TreeAccess(txn_, dbi_, ns_, cache_).select(kTopLevel, nullptr, {}, {}, rt, pick));
+  }
+  return std::move(pick.out[0]);
+}
+
+Result<std::pair<std::optional<IndexItem>, std::optional<IndexItem>>> LmdbTree::select_pair(
+    const D3Range& range, std::uint64_t i) const {
+  RangeTest rt(range);
+  TreeAccess::Pick pick(i - 1, 2);
+  if (!rt.empty()) {
+    OSIER_RETURN_IF_ERROR(
+        TreeAccess(txn_, dbi_, ns_, cache_).select(kTopLevel, nullptr, {}, {}, rt, pick));
+  }
+  if (!pick.done()) return std::pair<std::optional<IndexItem>, std::optional<IndexItem>>{};
+  return std::pair{std::move(pick.out[0]), std::move(pick.out[1])};
 }
 
 Result<Aggregate> LmdbTree::total() const {

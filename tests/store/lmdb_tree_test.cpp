@@ -158,6 +158,20 @@ void expect_same_answers(const LmdbTree& tree, const testing::VectorIndex& oracl
       }
     }
     ASSERT_FALSE(tree.select(r, want.count).value().has_value());
+    // Pairs of neighbours, found in one descent.
+    if (want.count > 1) {
+      for (std::uint64_t i : {std::uint64_t{1}, want.count / 2, want.count - 1}) {
+        if (i == 0) continue;
+        auto [y, x] = tree.select_pair(r, i).value();
+        ASSERT_TRUE(x.has_value() && y.has_value());
+        ASSERT_TRUE(same(*y, b[i - 1]));
+        ASSERT_TRUE(same(*x, b[i]));
+      }
+    }
+    {
+      auto [y, x] = tree.select_pair(r, std::max<std::uint64_t>(want.count, 1)).value();
+      ASSERT_FALSE(x.has_value() || y.has_value());
+    }
     // Newest first: the first few, in newer_than order.
     std::vector<IndexItem> na, nb;
     ASSERT_TRUE(tree.visit_newest_first(r, [&](const IndexItem& i) {
@@ -178,6 +192,8 @@ void expect_same_answers(const LmdbTree& tree, const testing::VectorIndex& oracl
     const std::size_t k = 1 + g.below(9);
     auto parts = split_range(tree, r, k);
     ASSERT_TRUE(parts);
+    // The same parts as splitting the oracle (whose pairs are two selects).
+    ASSERT_EQ(*parts, split_range(oracle, r, k).value());
     ASSERT_GE(parts->size(), 1u);
     ASSERT_LE(parts->size(), std::max<std::size_t>(k, 1));
     std::uint64_t sum = 0;
