@@ -18,7 +18,10 @@
 // key gap and time span, skipping it when they are disjoint, else looking inside: a range that
 // is one interval of the order with its time side open (what splitting produces) reads
 // O(depth) nodes; each subspace a path-restricted range cuts through adds O(depth); a time
-// restriction also descends into subtrees whose time span it cuts (docs/benchmarks.md).
+// restriction also descends into subtrees whose time span it cuts — by time alone once the
+// subtree is inside the range's keys — which is linear in the items of the range's key part
+// when timestamps are spread evenly (docs/benchmarks.md). Reads decode nothing they do not use:
+// a node is read in place from the map, a child's aggregate only when it is taken.
 //
 // Not thread-safe: bound to one transaction (and its thread) for its lifetime, which must not
 // outlive the transaction. Writes need a write transaction. Reads point into LMDB's map while
