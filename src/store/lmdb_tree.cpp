@@ -60,6 +60,11 @@ Fp256 fp_at(const std::uint8_t* p) {
 
 constexpr std::size_t kTail = 32 + 8 + 8 + 32 + 8 + 32;
 
+}  // namespace
+
+// Named (not anonymous) because TreeNode, declared in the header, holds ItemRefs.
+namespace tree_internal {
+
 class ItemRef {
  public:
   ItemRef() = default;
@@ -116,6 +121,12 @@ class ItemRef {
   std::size_t n_ = 0;
 };
 
+}  // namespace tree_internal
+
+using tree_internal::ItemRef;
+
+namespace {
+
 Bytes encode_item(const IndexItem& it, const ByteArray<32>& path_digest) {
   const model::Entry& e = it.entry;
   Bytes pk = path_key(e.path);
@@ -150,14 +161,23 @@ constexpr std::size_t kMaxItems = 0xffff;
 
 }  // namespace
 
-// A decoded node as writes change it, kept in the TreeWriteCache until the flush encodes it:
-// each item in a buffer of its own (moved, never copied, between nodes when they split and
-// merge; views into them stay valid while the node lives), child aggregates decoded.
+// A decoded node as writes change it, kept in the TreeWriteCache until the flush encodes it.
+// Its items are views: into its stored value (`raw`, copied once when the node is loaded), into
+// buffers it owns (items inserted or changed), or into another cached node's, after a split or
+// merge moved them. Cached nodes are neither freed nor have those buffers changed before the
+// cache is flushed or cleared, so every view stays valid as long as the cache holds them.
 struct TreeNode {
-  std::vector<Bytes> items;
+  Bytes raw;
+  std::vector<std::unique_ptr<Bytes>> owned;
+  std::vector<ItemRef> items;
   std::vector<Aggregate> kids;  // items.size() + 1 for level > 0, else none
 
-  ItemRef item(std::size_t j) const { return ItemRef(items[j]); }
+  const ItemRef& item(std::size_t j) const { return items[j]; }
+  // A view of a copy of `bytes` that this node keeps.
+  ItemRef own(Bytes bytes) {
+    owned.push_back(std::make_unique<Bytes>(std::move(bytes)));
+    return ItemRef(*owned.back());
+  }
   bool is_empty() const {
     return items.empty() &&
            std::all_of(kids.begin(), kids.end(), [](const Aggregate& a) { return a.count == 0; });
@@ -207,12 +227,12 @@ void put_aggregate(Bytes& v, const Aggregate& a) {
 
 Bytes encode_node(const TreeNode& n) {
   std::size_t size = 2 + n.kids.size() * kAggSize;
-  for (const Bytes& item : n.items) size += item.size();
+  for (const ItemRef& item : n.items) size += item.bytes().size();
   Bytes v;
   v.reserve(size);
   put_be(v, n.items.size(), 2);
   for (const Aggregate& a : n.kids) put_aggregate(v, a);
-  for (const Bytes& item : n.items) append(v, item);
+  for (const ItemRef& item : n.items) append(v, item.bytes());
   return v;
 }
 
@@ -228,10 +248,11 @@ Aggregate aggregate_at(const std::uint8_t* p) {
   return a;
 }
 
-// Decodes a stored node for writing, copying its items (items are checked further only when
-// used: a path key when it is decoded, everything by check()).
-Result<TreeNode> decode_node(ByteView v, int level) {
-  TreeNode n;
+// Decodes a stored node for writing, into a copy of its bytes (items are checked further only
+// when used: a path key when it is decoded, everything by check()).
+Status decode_node(ByteView value, int level, TreeNode& n) {
+  n.raw.assign(value.begin(), value.end());
+  const ByteView v = n.raw;
   if (v.size() < 2) return corrupt("truncated node");
   const std::size_t m = (std::size_t{v[0]} << 8) | v[1];
   std::size_t at = 2;
@@ -245,10 +266,10 @@ Result<TreeNode> decode_node(ByteView v, int level) {
     auto item = ItemRef::parse(v.subspan(at));
     if (!item) return corrupt("truncated node");
     at += item->bytes().size();
-    n.items.emplace_back(item->bytes().begin(), item->bytes().end());
+    n.items.push_back(*item);
   }
   if (at != v.size()) return corrupt("trailing bytes in a node");
-  return n;
+  return Status::ok();
 }
 
 
@@ -285,17 +306,18 @@ class NodeView {
       aggs_ = value.data() + at;
       at += (m + 1) * kAggSize;
     }
-    items_ = inline_items();
+    ItemRef* items = inline_items();
     if (m > kInline) {
       more_.resize(m);
-      items_ = more_.data();
+      items = more_.data();
     }
+    items_ = items;
     m_ = 0;
     for (std::size_t i = 0; i < m; ++i) {
       auto item = ItemRef::parse(value.subspan(at));
       if (!item) return corrupt("truncated node");
       at += item->bytes().size();
-      new (&items_[i]) ItemRef(*item);
+      new (&items[i]) ItemRef(*item);
       m_ = i + 1;
     }
     if (at != value.size()) return corrupt("trailing bytes in a node");
@@ -307,12 +329,7 @@ class NodeView {
     aggs_ = nullptr;
     kids_ = n.kids.empty() ? nullptr : n.kids.data();
     m_ = n.items.size();
-    items_ = inline_items();
-    if (m_ > kInline) {
-      more_.resize(m_);
-      items_ = more_.data();
-    }
-    for (std::size_t i = 0; i < m_; ++i) new (&items_[i]) ItemRef(n.item(i));
+    items_ = n.items.data();
   }
 
   std::size_t size() const { return m_; }
@@ -357,7 +374,7 @@ class NodeView {
   ItemRef* inline_items() { return reinterpret_cast<ItemRef*>(inline_); }
 
   std::size_t m_ = 0;
-  ItemRef* items_ = nullptr;
+  const ItemRef* items_ = nullptr;
   // Raw storage (ItemRef is trivially copyable and destructible): a view costs no stores for
   // the slots it does not use.
   alignas(ItemRef) unsigned char inline_[kInline * sizeof(ItemRef)];
@@ -574,7 +591,7 @@ class TreeAccess {
         n->make_empty(level);
       } else {
         OSIER_RETURN_IF_ERROR(lmdb::status_of(rc, "read a tree node"));
-        OSIER_ASSIGN_OR_RETURN(*n, decode_node(lmdb::view(v), level));
+        OSIER_RETURN_IF_ERROR(decode_node(lmdb::view(v), level, *n));
       }
       it = nodes.emplace(Bytes(k.b, k.b + k.n), std::move(n)).first;
     }
@@ -609,7 +626,7 @@ class TreeAccess {
         n->kids.insert(n->kids.begin() + static_cast<std::ptrdiff_t>(i) + 1, parts.second);
       }
       n->items.insert(n->items.begin() + static_cast<std::ptrdiff_t>(i),
-                      Bytes(x.bytes().begin(), x.bytes().end()));
+                      n->own(Bytes(x.bytes().begin(), x.bytes().end())));
     }
     return n->total();
   }
@@ -628,8 +645,7 @@ class TreeAccess {
       OSIER_ASSIGN_OR_RETURN(parts, split(level - 1, child_boundary(*n, i, b, cb), x));
     }
     OSIER_ASSIGN_OR_RETURN(TreeNode* right, node(level, &x, true));
-    right->items.assign(std::make_move_iterator(n->items.begin() + at),
-                        std::make_move_iterator(n->items.end()));
+    right->items.assign(n->items.begin() + at, n->items.end());
     n->items.erase(n->items.begin() + at, n->items.end());
     if (level > 0) {
       right->kids.assign(1, parts.second);
@@ -685,8 +701,7 @@ class TreeAccess {
       a->kids.back() = joined;
       a->kids.insert(a->kids.end(), c->kids.begin() + 1, c->kids.end());
     }
-    a->items.insert(a->items.end(), std::make_move_iterator(c->items.begin()),
-                    std::make_move_iterator(c->items.end()));
+    a->items.insert(a->items.end(), c->items.begin(), c->items.end());
     c->make_empty(level);  // its record is deleted at the flush
     return a->total();
   }
@@ -699,10 +714,11 @@ class TreeAccess {
     const std::size_t i = n->position(key, found);
     if (found) {
       // Available length and hash end the item.
-      Bytes& item = n->items[i];
-      item.resize(item.size() - 40);
-      put_be(item, available, 8);
-      append(item, hash.to_bytes());
+      const ByteView old = n->items[i].bytes();
+      Bytes changed(old.begin(), old.end() - 40);
+      put_be(changed, available, 8);
+      append(changed, hash.to_bytes());
+      n->items[i] = n->own(std::move(changed));
       done = true;
     } else {
       if (level == 0) return n->total();
