@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "base/status.hpp"
@@ -51,6 +52,10 @@ class IndexView {
   // holds at most i items.
   virtual Result<std::optional<IndexItem>> select(const model::D3Range& range,
                                                   std::uint64_t i) const = 0;
+  // The (i-1)-th and i-th items (REQUIRES: i >= 1): both nullopt unless the range holds more
+  // than i items. The same as two selects; an index may find both in one search.
+  virtual Result<std::pair<std::optional<IndexItem>, std::optional<IndexItem>>> select_pair(
+      const model::D3Range& range, std::uint64_t i) const;
 };
 
 // At most k disjoint 3d ranges whose union is `range`, holding roughly equal numbers of items;

@@ -6,7 +6,9 @@
 #include <bit>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <queue>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -38,15 +40,17 @@ int cmp(ByteView a, ByteView b) {
 }
 
 std::uint64_t be64(const std::uint8_t* p) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
   return v;
 }
 
+// The 32 big-endian bytes at p as a number (Fp256::from_bytes without the copy).
 Fp256 fp_at(const std::uint8_t* p) {
-  ByteArray<32> b;
-  std::memcpy(b.data(), p, 32);
-  return Fp256::from_bytes(b);
+  Fp256 f;
+  for (int limb = 0; limb < 4; ++limb) f.w[limb] = be64(p + (3 - limb) * 8);
+  return f;
 }
 
 // ---- One item as stored in a node (docs/formats.md "The tree"):
@@ -55,6 +59,11 @@ Fp256 fp_at(const std::uint8_t* p) {
 // Its key — subspace_id ‖ path order key — orders items bytewise as (subspace, path).
 
 constexpr std::size_t kTail = 32 + 8 + 8 + 32 + 8 + 32;
+
+}  // namespace
+
+// Named (not anonymous) because TreeNode, declared in the header, holds ItemRefs.
+namespace tree_internal {
 
 class ItemRef {
  public:
@@ -112,6 +121,12 @@ class ItemRef {
   std::size_t n_ = 0;
 };
 
+}  // namespace tree_internal
+
+using tree_internal::ItemRef;
+
+namespace {
+
 Bytes encode_item(const IndexItem& it, const ByteArray<32>& path_digest) {
   const model::Entry& e = it.entry;
   Bytes pk = path_key(e.path);
@@ -144,22 +159,24 @@ Bytes search_key(const SubspaceId& s, const Path& p) {
 constexpr std::size_t kAggSize = 64;
 constexpr std::size_t kMaxItems = 0xffff;
 
-struct Node {
-  Bytes data;                  // a copy of the stored value, if taken (items point into it)
-  std::vector<ItemRef> items;  // views into `data`, or into other nodes' data while editing
-  std::vector<Aggregate> kids;
+}  // namespace
 
-  // Moving keeps the buffer `items` point into; a copy would not.
-  Node() = default;
-  Node(Node&&) = default;
-  Node& operator=(Node&&) = default;
-  Node(const Node&) = delete;
-  Node& operator=(const Node&) = delete;
+// A decoded node as writes change it, kept in the TreeWriteCache until the flush encodes it.
+// Its items are views: into its stored value (`raw`, copied once when the node is loaded), into
+// buffers it owns (items inserted or changed), or into another cached node's, after a split or
+// merge moved them. Cached nodes are neither freed nor have those buffers changed before the
+// cache is flushed or cleared, so every view stays valid as long as the cache holds them.
+struct TreeNode {
+  Bytes raw;
+  std::vector<std::unique_ptr<Bytes>> owned;
+  std::vector<ItemRef> items;
+  std::vector<Aggregate> kids;  // items.size() + 1 for level > 0, else none
 
-  static Node empty(int level) {
-    Node n;
-    if (level > 0) n.kids.resize(1);
-    return n;
+  const ItemRef& item(std::size_t j) const { return items[j]; }
+  // A view of a copy of `bytes` that this node keeps.
+  ItemRef own(Bytes bytes) {
+    owned.push_back(std::make_unique<Bytes>(std::move(bytes)));
+    return ItemRef(*owned.back());
   }
   bool is_empty() const {
     return items.empty() &&
@@ -169,7 +186,7 @@ struct Node {
     Aggregate a;
     for (std::size_t j = 0; j < items.size(); ++j) {
       if (!kids.empty()) a.add(kids[j]);
-      a.add(items[j].aggregate());
+      a.add(item(j).aggregate());
     }
     if (!kids.empty()) a.add(kids.back());
     return a;
@@ -179,16 +196,22 @@ struct Node {
     std::size_t lo = 0, hi = items.size();
     while (lo < hi) {
       const std::size_t mid = (lo + hi) / 2;
-      if (cmp(items[mid].key(), key) < 0) {
+      if (cmp(item(mid).key(), key) < 0) {
         lo = mid + 1;
       } else {
         hi = mid;
       }
     }
-    found = lo < items.size() && cmp(items[lo].key(), key) == 0;
+    found = lo < items.size() && cmp(item(lo).key(), key) == 0;
     return lo;
   }
+  void make_empty(int level) {
+    items.clear();
+    kids.assign(level > 0 ? 1 : 0, Aggregate{});
+  }
 };
+
+namespace {
 
 void put_aggregate(Bytes& v, const Aggregate& a) {
   if (a.count == 0) {
@@ -202,7 +225,7 @@ void put_aggregate(Bytes& v, const Aggregate& a) {
   put_be(v, a.max_t, 8);
 }
 
-Bytes encode_node(const Node& n) {
+Bytes encode_node(const TreeNode& n) {
   std::size_t size = 2 + n.kids.size() * kAggSize;
   for (const ItemRef& item : n.items) size += item.bytes().size();
   Bytes v;
@@ -213,35 +236,32 @@ Bytes encode_node(const Node& n) {
   return v;
 }
 
-// Parses the layout of a stored node (items are checked further only when used: a path key
-// when it is decoded, everything by check()). With `copy` the node keeps a copy of the bytes;
-// without, its items point into LMDB's map, valid until the transaction ends or writes.
-Result<Node> decode_node(ByteView value, int level, bool copy) {
-  Node n;
-  ByteView v = value;
-  if (copy) {
-    n.data.assign(value.begin(), value.end());
-    v = n.data;
+Aggregate aggregate_at(const std::uint8_t* p) {
+  Aggregate a;
+  a.count = be64(p);
+  if (a.count > 0) {
+    a.fp = fp_at(p + 8);
+    a.bytes = be64(p + 40);
+    a.min_t = be64(p + 48);
+    a.max_t = be64(p + 56);
   }
+  return a;
+}
+
+// Decodes a stored node for writing, into a copy of its bytes (items are checked further only
+// when used: a path key when it is decoded, everything by check()).
+Status decode_node(ByteView value, int level, TreeNode& n) {
+  n.raw.assign(value.begin(), value.end());
+  const ByteView v = n.raw;
   if (v.size() < 2) return corrupt("truncated node");
   const std::size_t m = (std::size_t{v[0]} << 8) | v[1];
   std::size_t at = 2;
   if (level > 0) {
     if (v.size() - at < (m + 1) * kAggSize) return corrupt("truncated node");
-    n.kids.resize(m + 1);
-    for (Aggregate& a : n.kids) {
-      const std::uint8_t* p = v.data() + at;
-      a.count = be64(p);
-      if (a.count > 0) {
-        a.fp = fp_at(p + 8);
-        a.bytes = be64(p + 40);
-        a.min_t = be64(p + 48);
-        a.max_t = be64(p + 56);
-      }
-      at += kAggSize;
-    }
+    n.kids.reserve(m + 2);
+    for (std::size_t j = 0; j <= m; ++j, at += kAggSize) n.kids.push_back(aggregate_at(v.data() + at));
   }
-  n.items.reserve(m);
+  n.items.reserve(m + 1);
   for (std::size_t i = 0; i < m; ++i) {
     auto item = ItemRef::parse(v.subspan(at));
     if (!item) return corrupt("truncated node");
@@ -249,11 +269,138 @@ Result<Node> decode_node(ByteView value, int level, bool copy) {
     n.items.push_back(*item);
   }
   if (at != v.size()) return corrupt("trailing bytes in a node");
-  return n;
+  return Status::ok();
 }
 
-// ---- How a 3d range relates to a subtree whose items lie strictly between two bounds (items;
-// null for an open end) and whose aggregate gives its time span. All in key bytes.
+
+// What range tests read of a child aggregate: its count and time span.
+struct Span {
+  std::uint64_t count;
+  model::Timestamp min_t, max_t;
+};
+
+// A read-only view of a stored node, for queries: its items as views into the value, its child
+// aggregates read from the value's fixed offsets only when used (a query takes few of a node's
+// children whole, and skips most). Parsing allocates nothing for nodes of up to kInline items.
+// Neither copied nor moved: items_ may point into the object itself.
+class NodeView {
+ public:
+  static constexpr std::size_t kInline = 64;  // nodes hold 16 items on average
+
+  NodeView() = default;
+  NodeView(const NodeView&) = delete;
+  NodeView& operator=(const NodeView&) = delete;
+
+  // Parses the layout of value (as decode_node does); the view is valid as long as `value`.
+  Status parse(ByteView value, int level) {
+    // The items' lengths chain (each says where the next starts), so parsing waits for one
+    // cache miss after another; asking for all of the node's lines first overlaps them.
+    for (std::size_t off = 0; off < value.size(); off += 64) __builtin_prefetch(value.data() + off);
+    if (value.size() < 2) return corrupt("truncated node");
+    const std::size_t m = (std::size_t{value[0]} << 8) | value[1];
+    std::size_t at = 2;
+    aggs_ = nullptr;
+    kids_ = nullptr;
+    if (level > 0) {
+      if (value.size() - at < (m + 1) * kAggSize) return corrupt("truncated node");
+      aggs_ = value.data() + at;
+      at += (m + 1) * kAggSize;
+    }
+    ItemRef* items = inline_items();
+    if (m > kInline) {
+      more_.resize(m);
+      items = more_.data();
+    }
+    items_ = items;
+    m_ = 0;
+    for (std::size_t i = 0; i < m; ++i) {
+      auto item = ItemRef::parse(value.subspan(at));
+      if (!item) return corrupt("truncated node");
+      at += item->bytes().size();
+      new (&items[i]) ItemRef(*item);
+      m_ = i + 1;
+    }
+    if (at != value.size()) return corrupt("trailing bytes in a node");
+    return Status::ok();
+  }
+
+  // Views a node of the write cache (valid as long as it is not changed).
+  void parse(const TreeNode& n) {
+    aggs_ = nullptr;
+    kids_ = n.kids.empty() ? nullptr : n.kids.data();
+    m_ = n.items.size();
+    items_ = n.items.data();
+  }
+
+  std::size_t size() const { return m_; }
+  const ItemRef& item(std::size_t j) const { return items_[j]; }
+  bool has_kids() const { return aggs_ != nullptr || kids_ != nullptr; }
+  // Child j (0 <= j <= size(); only when has_kids()).
+  Span span(std::size_t j) const {
+    if (kids_) return Span{kids_[j].count, kids_[j].min_t, kids_[j].max_t};
+    const std::uint8_t* p = agg(j);
+    return Span{be64(p), be64(p + 48), be64(p + 56)};
+  }
+  Aggregate kid(std::size_t j) const { return kids_ ? kids_[j] : aggregate_at(agg(j)); }
+  Aggregate total() const {
+    Aggregate a;
+    for (std::size_t j = 0; j < m_; ++j) {
+      if (has_kids()) a.add(kid(j));
+      a.add(items_[j].aggregate());
+    }
+    if (has_kids()) a.add(kid(m_));
+    return a;
+  }
+  // The number of items whose key is below `key`; `found` says whether one equals it.
+  std::size_t position(ByteView key, bool& found) const {
+    std::size_t lo = 0, hi = m_;
+    while (lo < hi) {
+      const std::size_t mid = (lo + hi) / 2;
+      if (cmp(items_[mid].key(), key) < 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    found = lo < m_ && cmp(items_[lo].key(), key) == 0;
+    return lo;
+  }
+
+ private:
+  const std::uint8_t* agg(std::size_t j) const { return aggs_ + j * kAggSize; }
+
+  const std::uint8_t* aggs_ = nullptr;  // child aggregates as stored, or
+  const Aggregate* kids_ = nullptr;     // as decoded in the write cache
+  ItemRef* inline_items() { return reinterpret_cast<ItemRef*>(inline_); }
+
+  std::size_t m_ = 0;
+  const ItemRef* items_ = nullptr;
+  // Raw storage (ItemRef is trivially copyable and destructible): a view costs no stores for
+  // the slots it does not use.
+  alignas(ItemRef) unsigned char inline_[kInline * sizeof(ItemRef)];
+  std::vector<ItemRef> more_;
+};
+
+// ---- How a 3d range relates to items and to subtrees whose items lie strictly between two
+// bounds (items; none for an open end) and whose aggregate gives their time span. All in key
+// bytes, and each item is compared with the range's ends once (Bound), not once per test.
+
+// An item with the signs of its key's comparisons with the range's ends: subspace against s0
+// and s1, path key against p0 and p1 (an absent end counts as greater than everything; the
+// path signs are computed only for items whose subspace lies in the range: 0 otherwise).
+struct Bound {
+  const ItemRef* item = nullptr;  // null: an open end
+  std::int8_t s0 = 0, s1 = 0, p0 = 0, p1 = 0;
+  bool same_as_before = false;  // the subspace of the bound before it (Bounds) is the same
+
+  bool in_subspaces() const { return s0 >= 0 && s1 < 0; }
+};
+
+int sign(int c) { return (c > 0) - (c < 0); }
+
+// Views keep them in raw storage, constructed in place and never destroyed.
+static_assert(std::is_trivially_copyable_v<ItemRef> && std::is_trivially_destructible_v<ItemRef>);
+static_assert(std::is_trivially_copyable_v<Bound> && std::is_trivially_destructible_v<Bound>);
 
 class RangeTest {
  public:
@@ -267,12 +414,6 @@ class RangeTest {
     if (r.subspaces.end) s1_ = ByteView(*r.subspaces.end);
     p0_ = path_key(r.paths.start);
     if (r.paths.end) p1_ = path_key(*r.paths.end);
-    lowest_.assign(s0_.begin(), s0_.end());
-    if (single_) append(lowest_, p0_);
-    if (single_ && r.paths.end) {
-      above_.assign(s0_.begin(), s0_.end());
-      append(above_, *p1_);
-    }
   }
 
   bool empty() const { return empty_; }
@@ -280,44 +421,83 @@ class RangeTest {
   bool in_time(std::uint64_t t) const {
     return r_.times.start <= t && (!r_.times.end || t < *r_.times.end);
   }
-  bool in_subspaces(ByteView s) const { return cmp(s, s0_) >= 0 && (s1_.empty() || cmp(s, s1_) < 0); }
-  bool in_paths(ByteView pk) const { return cmp(pk, p0_) >= 0 && (!p1_ || cmp(pk, *p1_) < 0); }
-  bool includes(const ItemRef& x) const {
-    return in_time(x.timestamp()) && in_subspaces(x.subspace()) && in_paths(x.path_key());
+
+  // `before`: the bound before x, if any; items of one subspace mostly sit together, and a
+  // subspace equal to the one before needs no further comparisons.
+  Bound bound(const ItemRef& x, const Bound* before) const {
+    Bound b;
+    b.item = &x;
+    const ByteView s = x.subspace();
+    if (before && before->item && std::memcmp(s.data(), before->item->subspace().data(), 32) == 0) {
+      b.same_as_before = true;
+      b.s0 = before->s0;
+      b.s1 = before->s1;
+    } else {
+      b.s0 = static_cast<std::int8_t>(sign(cmp(s, s0_)));
+      b.s1 = s1_.empty() ? -1 : static_cast<std::int8_t>(sign(cmp(s, s1_)));
+    }
+    if (b.in_subspaces()) {
+      const ByteView p = x.path_key();
+      b.p0 = static_cast<std::int8_t>(sign(cmp(p, p0_)));
+      b.p1 = p1_ ? static_cast<std::int8_t>(sign(cmp(p, *p1_))) : -1;
+    }
+    return b;
   }
 
-  bool disjoint(const Aggregate& a, const ItemRef* lo, const ItemRef* hi) const {
-    if (empty_ || a.count == 0) return true;
+  bool includes(const Bound& x) const {
+    return x.in_subspaces() && x.p0 >= 0 && x.p1 < 0 && in_time(x.item->timestamp());
+  }
+
+  // Time and keys separately: a subtree inside the range's keys but cut by its time side is
+  // searched by time alone (sum's `inside`). `same`: lo and hi are items of one subspace
+  // (Bounds::same_subspace).
+  bool time_disjoint(const Span& a) const {
     const auto& t = r_.times;
-    if (a.max_t < t.start || (t.end && a.min_t >= *t.end)) return true;
-    // The range's keys are at least `lowest_`; the subtree's are below hi.
-    if (hi && cmp(hi->key(), lowest_) <= 0) return true;
-    // ...and below (s1, empty), or `above_` for one subspace; the subtree's above lo.
-    if (lo && !s1_.empty() && cmp(lo->subspace(), s1_) >= 0) return true;
-    if (lo && !above_.empty() && cmp(lo->key(), above_) >= 0) return true;
-    if (lo && hi && cmp(lo->subspace(), hi->subspace()) == 0) {
+    return a.count == 0 || a.max_t < t.start || (t.end && a.min_t >= *t.end);
+  }
+  bool time_contained(const Span& a) const { return in_time(a.min_t) && in_time(a.max_t); }
+
+  bool keys_disjoint(const Bound& lo, const Bound& hi, bool same) const {
+    if (empty_) return true;
+    // The range's keys are at least s0 ‖ (p0 for one subspace, else the empty path); the
+    // subtree's are below hi.
+    if (hi.item) {
+      if (hi.s0 < 0) return true;
+      if (hi.s0 == 0 && (single_ ? hi.p0 <= 0 : hi.item->path_key().empty())) return true;
+    }
+    // ...and below s1 ‖ the empty path, or s0 ‖ p1 for one subspace; the subtree's above lo.
+    if (lo.item) {
+      if (lo.s1 >= 0) return true;
+      if (single_ && p1_ && (lo.s0 > 0 || (lo.s0 == 0 && lo.p1 >= 0))) return true;
+    }
+    if (same) {
       // One subspace, path keys strictly between lo's and hi's.
-      if (!in_subspaces(lo->subspace())) return true;
-      if (cmp(hi->path_key(), p0_) <= 0) return true;
-      if (p1_ && cmp(lo->path_key(), *p1_) >= 0) return true;
+      if (!lo.in_subspaces()) return true;
+      if (hi.p0 <= 0) return true;
+      if (lo.p1 >= 0) return true;
     }
     return false;
   }
 
-  bool contained(const Aggregate& a, const ItemRef* lo, const ItemRef* hi) const {
-    if (!in_time(a.min_t) || !in_time(a.max_t)) return false;
+  bool keys_contained(const Bound& lo, const Bound& hi, bool same) const {
     if (full_paths_) {
-      const bool lower = min_subspace_ || (lo && cmp(lo->subspace(), s0_) >= 0);
-      const bool upper = s1_.empty() ||
-                         (hi && (cmp(hi->subspace(), s1_) < 0 ||
-                                 (cmp(hi->subspace(), s1_) == 0 && hi->path_key().empty())));
+      const bool lower = min_subspace_ || (lo.item && lo.s0 >= 0);
+      const bool upper = s1_.empty() || (hi.item && (hi.s1 < 0 || (hi.s1 == 0 &&
+                                                                   hi.item->path_key().empty())));
       return lower && upper;
     }
-    return lo && hi && cmp(lo->subspace(), hi->subspace()) == 0 && in_subspaces(lo->subspace()) &&
-           cmp(lo->path_key(), p0_) >= 0 && (!p1_ || cmp(hi->path_key(), *p1_) <= 0);
+    return same && lo.in_subspaces() && lo.p0 >= 0 && hi.p1 <= 0;
+  }
+
+  bool disjoint(const Span& a, const Bound& lo, const Bound& hi, bool same) const {
+    return time_disjoint(a) || keys_disjoint(lo, hi, same);
+  }
+  bool contained(const Span& a, const Bound& lo, const Bound& hi, bool same) const {
+    return time_contained(a) && keys_contained(lo, hi, same);
   }
 
  private:
+
   const D3Range& r_;
   bool single_ = false;
   bool full_paths_ = false;
@@ -326,7 +506,6 @@ class RangeTest {
   ByteView s0_, s1_;  // s1_ empty: no end
   Bytes p0_;
   std::optional<Bytes> p1_;
-  Bytes lowest_, above_;  // above_ empty: none
 };
 
 }  // namespace
@@ -339,263 +518,391 @@ class TreeAccess {
       : txn_(txn), dbi_(dbi), ns_(ns), cache_(cache) {}
 
   // namespace_id ‖ u8 level ‖ [subspace_id ‖ path digest of the boundary item]
-  Bytes key(int level, const ItemRef* boundary) const {
-    Bytes k(ns_.begin(), ns_.end());
-    k.push_back(static_cast<std::uint8_t>(level));
+  struct NodeKey {
+    std::uint8_t b[32 + 1 + 64];
+    std::size_t n;
+    ByteView view() const { return ByteView(b, n); }
+  };
+  NodeKey node_key(int level, const ItemRef* boundary) const {
+    NodeKey k;
+    std::memcpy(k.b, ns_.data(), 32);
+    k.b[32] = static_cast<std::uint8_t>(level);
+    k.n = 33;
     if (boundary) {
-      append(k, boundary->subspace());
-      append(k, boundary->path_digest());
+      std::memcpy(k.b + 33, boundary->subspace().data(), 32);
+      std::memcpy(k.b + 65, boundary->path_digest().data(), 32);
+      k.n = 97;
     }
     return k;
   }
+  Bytes key(int level, const ItemRef* boundary) const {
+    const NodeKey k = node_key(level, boundary);
+    return Bytes(k.b, k.b + k.n);
+  }
 
-  // Reads (`copy` false) may keep views into the map: they write nothing while they use them.
-  Result<std::optional<Node>> load(int level, const ItemRef* boundary, bool copy = false) const {
-    const Bytes k = key(level, boundary);
+  // Reads node (level, boundary) into `n` (views into the map or the write cache, valid while
+  // nothing is written); false when no node is stored.
+  Result<bool> view(int level, const ItemRef* boundary, NodeView& n) const {
+    const NodeKey k = node_key(level, boundary);
     if (cache_) {
-      auto it = cache_->nodes_.find(k);
+      auto it = cache_->nodes_.find(k.view());
       if (it != cache_->nodes_.end()) {
-        if (!it->second) return std::optional<Node>();
-        OSIER_ASSIGN_OR_RETURN(Node n, decode_node(*it->second, level, copy));
-        return std::optional(std::move(n));
+        if (it->second->is_empty()) return false;
+        n.parse(*it->second);
+        return true;
       }
     }
-    MDB_val kv = lmdb::val(k);
+    MDB_val kv{k.n, const_cast<std::uint8_t*>(k.b)};
     MDB_val v{};
     const int rc = mdb_get(txn_, dbi_, &kv, &v);
-    if (rc == MDB_NOTFOUND) return std::optional<Node>();
+    if (rc == MDB_NOTFOUND) return false;
     OSIER_RETURN_IF_ERROR(lmdb::status_of(rc, "read a tree node"));
-    OSIER_ASSIGN_OR_RETURN(Node n, decode_node(lmdb::view(v), level, copy));
-    return std::optional(std::move(n));
-  }
-  // The node, or an empty one when none is stored.
-  Result<Node> load_or_empty(int level, const ItemRef* boundary, bool copy = false) const {
-    OSIER_ASSIGN_OR_RETURN(auto n, load(level, boundary, copy));
-    return n ? std::move(*n) : Node::empty(level);
-  }
-  // Writes the node, or deletes its record when it is empty.
-  Status store(int level, const ItemRef* boundary, const Node& node) {
-    Bytes k = key(level, boundary);
-    if (node.items.size() > kMaxItems) return corrupt("node too large");
-    if (cache_) {
-      // Writers hold copies of what they change, never views into the cache.
-      cache_->nodes_[std::move(k)] =
-          node.is_empty() ? std::nullopt : std::optional<Bytes>(encode_node(node));
-      if (cache_->nodes_.size() >= TreeWriteCache::kMaxNodes) return cache_->flush(txn_, dbi_);
-      return Status::ok();
-    }
-    MDB_val kv = lmdb::val(k);
-    if (node.is_empty()) {
-      const int rc = mdb_del(txn_, dbi_, &kv, nullptr);
-      return rc == MDB_NOTFOUND ? Status::ok() : lmdb::status_of(rc, "delete a tree node");
-    }
-    const Bytes v = encode_node(node);
-    MDB_val vv = lmdb::val(v);
-    return lmdb::status_of(mdb_put(txn_, dbi_, &kv, &vv, 0), "write a tree node");
+    OSIER_RETURN_IF_ERROR(n.parse(lmdb::view(v), level));
+    return true;
   }
 
-  // The boundary of the child in gap j of a node with boundary `b`.
-  static const ItemRef* child_boundary(const Node& n, std::size_t j, const ItemRef* b) {
-    return j == 0 ? b : &n.items[j - 1];
+  // ---- Writes change decoded nodes in place in the write cache (a local one, flushed by the
+  // caller, when the tree has none): a node is decoded once per transaction (or cache flush)
+  // and encoded once at the flush, however many entries a batch adds below it. Each write
+  // returns the new aggregate of the node it changed. It changes a node only after its
+  // recursive calls returned, so the item views it passes down (boundaries, x) stay valid;
+  // nodes are never removed from the cache during a write (the flush runs between writes).
+
+  TreeWriteCache& wcache() { return cache_ ? *cache_ : local_; }
+  // Flushes the local cache (after a write, when the tree has no cache of its own).
+  Status finish_write() {
+    if (!cache_) return local_.flush(txn_, dbi_);
+    if (cache_->nodes_.size() >= TreeWriteCache::kMaxNodes) return cache_->flush(txn_, dbi_);
+    return Status::ok();
   }
 
-  // ---- Writes. Each returns the new aggregate of the node it changed. Item views point into
-  // nodes that the calling frames keep alive until they are stored.
+  // The cached node (level, b), loaded into the cache on first use; an empty node (so also
+  // cached) when none is stored, and then null unless `create`.
+  Result<TreeNode*> node(int level, const ItemRef* b, bool create) {
+    const NodeKey k = node_key(level, b);
+    auto& nodes = wcache().nodes_;
+    auto it = nodes.find(k.view());
+    if (it == nodes.end()) {
+      auto n = std::make_unique<TreeNode>();
+      MDB_val kv{k.n, const_cast<std::uint8_t*>(k.b)};
+      MDB_val v{};
+      const int rc = mdb_get(txn_, dbi_, &kv, &v);
+      if (rc == MDB_NOTFOUND) {
+        n->make_empty(level);
+      } else {
+        OSIER_RETURN_IF_ERROR(lmdb::status_of(rc, "read a tree node"));
+        OSIER_RETURN_IF_ERROR(decode_node(lmdb::view(v), level, *n));
+      }
+      it = nodes.emplace(Bytes(k.b, k.b + k.n), std::move(n)).first;
+    }
+    TreeNode* n = it->second.get();
+    return create || !n->is_empty() ? n : nullptr;
+  }
+
+  // The boundary of the child in gap j of a node with boundary `b` (`holder` keeps the view).
+  static const ItemRef* child_boundary(const TreeNode& n, std::size_t j, const ItemRef* b,
+                                       ItemRef& holder) {
+    if (j == 0) return b;
+    holder = n.item(j - 1);
+    return &holder;
+  }
 
   Result<Aggregate> insert(int level, const ItemRef* b, const ItemRef& x, int lx) {
-    OSIER_ASSIGN_OR_RETURN(Node n, load_or_empty(level, b, true));
+    OSIER_ASSIGN_OR_RETURN(TreeNode* n, node(level, b, true));
     bool found = false;
-    const std::size_t i = n.position(x.key(), found);
+    const std::size_t i = n->position(x.key(), found);
     if (found) return error(ErrorCode::kInvalidArgument, "store tree: key stored already");
+    ItemRef cb;
     if (level > lx) {
-      OSIER_ASSIGN_OR_RETURN(n.kids[i], insert(level - 1, child_boundary(n, i, b), x, lx));
+      OSIER_ASSIGN_OR_RETURN(const Aggregate a,
+                             insert(level - 1, child_boundary(*n, i, b, cb), x, lx));
+      n->kids[i] = a;
     } else {
       if (level > 0) {
         // x splits the child in its gap: the keys below x stay, those above go to a new child
         // whose boundary is x.
-        OSIER_ASSIGN_OR_RETURN(auto parts, split(level - 1, child_boundary(n, i, b), x));
-        n.kids[i] = parts.first;
-        n.kids.insert(n.kids.begin() + static_cast<std::ptrdiff_t>(i) + 1, parts.second);
+        OSIER_ASSIGN_OR_RETURN(auto parts, split(level - 1, child_boundary(*n, i, b, cb), x));
+        n->kids[i] = parts.first;
+        n->kids.insert(n->kids.begin() + static_cast<std::ptrdiff_t>(i) + 1, parts.second);
       }
-      n.items.insert(n.items.begin() + static_cast<std::ptrdiff_t>(i), x);
+      n->items.insert(n->items.begin() + static_cast<std::ptrdiff_t>(i),
+                      n->own(Bytes(x.bytes().begin(), x.bytes().end())));
     }
-    OSIER_RETURN_IF_ERROR(store(level, b, n));
-    return n.total();
+    return n->total();
   }
 
   // Splits node (level, b) at x (not stored): keys below x stay in it, the others move to node
   // (level, x). Returns both aggregates.
   Result<std::pair<Aggregate, Aggregate>> split(int level, const ItemRef* b, const ItemRef& x) {
-    OSIER_ASSIGN_OR_RETURN(auto stored, load(level, b, true));
-    if (!stored) return std::pair<Aggregate, Aggregate>{};
-    const Node& n = *stored;
+    OSIER_ASSIGN_OR_RETURN(TreeNode* n, node(level, b, false));
+    if (!n) return std::pair<Aggregate, Aggregate>{};
     bool found = false;
-    const std::size_t i = n.position(x.key(), found);
+    const std::size_t i = n->position(x.key(), found);
     const auto at = static_cast<std::ptrdiff_t>(i);
-    Node left, right;
-    left.items.assign(n.items.begin(), n.items.begin() + at);
-    right.items.assign(n.items.begin() + at, n.items.end());
+    std::pair<Aggregate, Aggregate> parts;
     if (level > 0) {
-      OSIER_ASSIGN_OR_RETURN(auto parts, split(level - 1, child_boundary(n, i, b), x));
-      left.kids.assign(n.kids.begin(), n.kids.begin() + at);
-      left.kids.push_back(parts.first);
-      right.kids.push_back(parts.second);
-      right.kids.insert(right.kids.end(), n.kids.begin() + at + 1, n.kids.end());
+      ItemRef cb;
+      OSIER_ASSIGN_OR_RETURN(parts, split(level - 1, child_boundary(*n, i, b, cb), x));
     }
-    OSIER_RETURN_IF_ERROR(store(level, b, left));
-    OSIER_RETURN_IF_ERROR(store(level, &x, right));
-    return std::pair{left.total(), right.total()};
+    OSIER_ASSIGN_OR_RETURN(TreeNode* right, node(level, &x, true));
+    right->items.assign(n->items.begin() + at, n->items.end());
+    n->items.erase(n->items.begin() + at, n->items.end());
+    if (level > 0) {
+      right->kids.assign(1, parts.second);
+      right->kids.insert(right->kids.end(), n->kids.begin() + at + 1, n->kids.end());
+      n->kids.erase(n->kids.begin() + at + 1, n->kids.end());
+      n->kids[i] = parts.first;
+    }
+    return std::pair{n->total(), right->total()};
   }
 
   Result<Aggregate> erase(int level, const ItemRef* b, ByteView key,
                           std::optional<IndexItem>& out, const model::NamespaceId& ns) {
-    OSIER_ASSIGN_OR_RETURN(auto stored, load(level, b, true));
-    if (!stored) return Aggregate{};
-    Node& n = *stored;
+    OSIER_ASSIGN_OR_RETURN(TreeNode* n, node(level, b, false));
+    if (!n) return Aggregate{};
     bool found = false;
-    const std::size_t i = n.position(key, found);
+    const std::size_t i = n->position(key, found);
+    ItemRef cb;
     if (!found) {
-      if (level == 0) return n.total();
-      OSIER_ASSIGN_OR_RETURN(Aggregate a, erase(level - 1, child_boundary(n, i, b), key, out, ns));
-      if (!out) return n.total();
-      n.kids[i] = a;
+      if (level == 0) return n->total();
+      OSIER_ASSIGN_OR_RETURN(const Aggregate a,
+                             erase(level - 1, child_boundary(*n, i, b, cb), key, out, ns));
+      if (!out) return n->total();
+      n->kids[i] = a;
     } else {
-      const ItemRef x = n.items[i];
+      const ItemRef x = n->item(i);
       OSIER_ASSIGN_OR_RETURN(IndexItem gone, x.materialise(ns));
       if (level > 0) {
         // The children on both sides of x become one (keeping the left one's boundary).
-        OSIER_ASSIGN_OR_RETURN(n.kids[i], merge(level - 1, child_boundary(n, i, b), x));
-        n.kids.erase(n.kids.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+        OSIER_ASSIGN_OR_RETURN(const Aggregate joined,
+                               merge(level - 1, child_boundary(*n, i, b, cb), x));
+        n->kids[i] = joined;
+        n->kids.erase(n->kids.begin() + static_cast<std::ptrdiff_t>(i) + 1);
       }
-      n.items.erase(n.items.begin() + static_cast<std::ptrdiff_t>(i));
+      n->items.erase(n->items.begin() + static_cast<std::ptrdiff_t>(i));
       out = std::move(gone);
     }
-    OSIER_RETURN_IF_ERROR(store(level, b, n));
-    return n.total();
+    return n->total();
   }
 
   // Merges node (level, x) into node (level, bl), which precedes it.
   Result<Aggregate> merge(int level, const ItemRef* bl, const ItemRef& x) {
-    OSIER_ASSIGN_OR_RETURN(Node a, load_or_empty(level, bl, true));
-    OSIER_ASSIGN_OR_RETURN(Node c, load_or_empty(level, &x, true));
-    Node m;
+    OSIER_ASSIGN_OR_RETURN(TreeNode* a, node(level, bl, true));
+    OSIER_ASSIGN_OR_RETURN(TreeNode* c, node(level, &x, true));
+    Aggregate joined;
     if (level > 0) {
-      const ItemRef* last = a.items.empty() ? bl : &a.items.back();
-      OSIER_ASSIGN_OR_RETURN(Aggregate joined, merge(level - 1, last, x));
-      m.kids.assign(a.kids.begin(), a.kids.end() - 1);
-      m.kids.push_back(joined);
-      m.kids.insert(m.kids.end(), c.kids.begin() + 1, c.kids.end());
+      ItemRef last;
+      const ItemRef* lb = bl;
+      if (!a->items.empty()) {
+        last = a->item(a->items.size() - 1);
+        lb = &last;
+      }
+      OSIER_ASSIGN_OR_RETURN(joined, merge(level - 1, lb, x));
+      a->kids.back() = joined;
+      a->kids.insert(a->kids.end(), c->kids.begin() + 1, c->kids.end());
     }
-    m.items = a.items;
-    m.items.insert(m.items.end(), c.items.begin(), c.items.end());
-    OSIER_RETURN_IF_ERROR(store(level, &x, Node::empty(level)));  // deletes its record
-    OSIER_RETURN_IF_ERROR(store(level, bl, m));
-    return m.total();
+    a->items.insert(a->items.end(), c->items.begin(), c->items.end());
+    c->make_empty(level);  // its record is deleted at the flush
+    return a->total();
   }
 
   Result<Aggregate> update(int level, const ItemRef* b, ByteView key, std::uint64_t available,
                            const Fp256& hash, bool& done) {
-    OSIER_ASSIGN_OR_RETURN(auto stored, load(level, b, true));
-    if (!stored) return Aggregate{};
-    Node& n = *stored;
+    OSIER_ASSIGN_OR_RETURN(TreeNode* n, node(level, b, false));
+    if (!n) return Aggregate{};
     bool found = false;
-    const std::size_t i = n.position(key, found);
-    Bytes changed;
+    const std::size_t i = n->position(key, found);
     if (found) {
       // Available length and hash end the item.
-      const ByteView old = n.items[i].bytes();
-      changed.assign(old.begin(), old.end() - 40);
+      const ByteView old = n->items[i].bytes();
+      Bytes changed(old.begin(), old.end() - 40);
       put_be(changed, available, 8);
       append(changed, hash.to_bytes());
-      n.items[i] = ItemRef(changed);
+      n->items[i] = n->own(std::move(changed));
       done = true;
     } else {
-      if (level == 0) return n.total();
-      OSIER_ASSIGN_OR_RETURN(Aggregate a,
-                             update(level - 1, child_boundary(n, i, b), key, available, hash, done));
-      if (!done) return n.total();
-      n.kids[i] = a;
+      if (level == 0) return n->total();
+      ItemRef cb;
+      OSIER_ASSIGN_OR_RETURN(const Aggregate a,
+                             update(level - 1, child_boundary(*n, i, b, cb), key, available,
+                                    hash, done));
+      if (!done) return n->total();
+      n->kids[i] = a;
     }
-    OSIER_RETURN_IF_ERROR(store(level, b, n));
-    return n.total();
+    return n->total();
   }
 
-  // ---- Reads
+  // ---- Reads. Each node is a NodeView on the caller's stack, its items classified against the
+  // range once (Bounds); a child's bounds are its neighbouring items in the parent (or the
+  // parent's own bounds at the ends).
+
+  class Bounds {
+   public:
+    Bounds(const NodeView& n, const RangeTest& rt, const Bound& lo, const Bound& hi)
+        : lo_(lo), hi_(hi), m_(n.size()) {
+      if (m_ > NodeView::kInline) {
+        more_.resize(m_);
+        b_ = more_.data();
+      }
+      for (std::size_t j = 0; j < m_; ++j) new (&b_[j]) Bound(rt.bound(n.item(j), &lower(j)));
+      if (lo_.item && hi_.item) {
+        const Bound& last = m_ > 0 ? b_[m_ - 1] : lo_;
+        last_same_ = std::memcmp(last.item->subspace().data(), hi_.item->subspace().data(), 32) == 0;
+      }
+    }
+    Bounds(const Bounds&) = delete;
+    Bounds& operator=(const Bounds&) = delete;
+
+    const Bound& item(std::size_t j) const { return b_[j]; }
+    // The bounds of child j.
+    const Bound& lower(std::size_t j) const { return j == 0 ? lo_ : b_[j - 1]; }
+    const Bound& upper(std::size_t j) const { return j == m_ ? hi_ : b_[j]; }
+    // Whether the bounds of child j are items of one subspace.
+    bool same_subspace(std::size_t j) const {
+      return j == m_ ? last_same_ : b_[j].item && lower(j).item && b_[j].same_as_before;
+    }
+    bool disjoint(const RangeTest& rt, const Span& sp, std::size_t j) const {
+      return rt.disjoint(sp, lower(j), upper(j), same_subspace(j));
+    }
+    bool contained(const RangeTest& rt, const Span& sp, std::size_t j) const {
+      return rt.contained(sp, lower(j), upper(j), same_subspace(j));
+    }
+    bool keys_disjoint(const RangeTest& rt, std::size_t j) const {
+      return rt.keys_disjoint(lower(j), upper(j), same_subspace(j));
+    }
+    bool keys_contained(const RangeTest& rt, std::size_t j) const {
+      return rt.keys_contained(lower(j), upper(j), same_subspace(j));
+    }
+
+   private:
+    Bound lo_, hi_;
+    std::size_t m_;
+    bool last_same_ = false;
+    alignas(Bound) unsigned char inline_[NodeView::kInline * sizeof(Bound)];  // as NodeView's
+    Bound* b_ = reinterpret_cast<Bound*>(inline_);
+    std::vector<Bound> more_;
+  };
+
+  static const ItemRef* child_boundary(const NodeView& n, std::size_t j, const ItemRef* b) {
+    return j == 0 ? b : &n.item(j - 1);
+  }
 
   // Adds what `range` includes of node (level, b), whose items lie in (lo, hi), to `acc`.
-  Status sum(int level, const ItemRef* b, const ItemRef* lo, const ItemRef* hi,
-             const RangeTest& rt, Aggregate& acc) const {
-    OSIER_ASSIGN_OR_RETURN(auto stored, load(level, b));
+  Status sum(int level, const ItemRef* b, const Bound& lo, const Bound& hi, const RangeTest& rt,
+             Aggregate& acc) const {
+    NodeView n;
+    OSIER_ASSIGN_OR_RETURN(const bool stored, view(level, b, n));
     if (!stored) return Status::ok();
-    const Node& n = *stored;
-    for (std::size_t j = 0; j <= n.items.size(); ++j) {
-      if (level > 0 && n.kids[j].count > 0) {
-        const ItemRef* clo = j == 0 ? lo : &n.items[j - 1];
-        const ItemRef* chi = j == n.items.size() ? hi : &n.items[j];
-        if (rt.contained(n.kids[j], clo, chi)) {
-          acc.add(n.kids[j]);
-        } else if (!rt.disjoint(n.kids[j], clo, chi)) {
-          OSIER_RETURN_IF_ERROR(sum(level - 1, child_boundary(n, j, b), clo, chi, rt, acc));
+    const Bounds bs(n, rt, lo, hi);
+    for (std::size_t j = 0; j <= n.size(); ++j) {
+      if (n.has_kids()) {
+        const Span sp = n.span(j);
+        if (!rt.time_disjoint(sp) && !bs.keys_disjoint(rt, j)) {
+          if (!bs.keys_contained(rt, j)) {
+            OSIER_RETURN_IF_ERROR(
+                sum(level - 1, child_boundary(n, j, b), bs.lower(j), bs.upper(j), rt, acc));
+          } else if (rt.time_contained(sp)) {
+            acc.add(n.kid(j));
+          } else {
+            OSIER_RETURN_IF_ERROR(sum_inside(level - 1, child_boundary(n, j, b), rt, acc));
+          }
         }
       }
-      if (j < n.items.size() && rt.includes(n.items[j])) acc.add(n.items[j].aggregate());
+      if (j < n.size() && rt.includes(bs.item(j))) acc.add(n.item(j).aggregate());
+    }
+    return Status::ok();
+  }
+
+  // sum() of a subtree inside the range's keys: only time is tested, no key is compared.
+  Status sum_inside(int level, const ItemRef* b, const RangeTest& rt, Aggregate& acc) const {
+    NodeView n;
+    OSIER_ASSIGN_OR_RETURN(const bool stored, view(level, b, n));
+    if (!stored) return Status::ok();
+    for (std::size_t j = 0; j <= n.size(); ++j) {
+      if (n.has_kids()) {
+        const Span sp = n.span(j);
+        if (rt.time_contained(sp)) {
+          acc.add(n.kid(j));
+        } else if (!rt.time_disjoint(sp)) {
+          OSIER_RETURN_IF_ERROR(sum_inside(level - 1, child_boundary(n, j, b), rt, acc));
+        }
+      }
+      if (j < n.size() && rt.in_time(n.item(j).timestamp())) acc.add(n.item(j).aggregate());
     }
     return Status::ok();
   }
 
   // Visits in key order; false in `go` once the visitor stopped.
-  Status walk(int level, const ItemRef* b, const ItemRef* lo, const ItemRef* hi,
-              const RangeTest& rt, const IndexView::Visitor& fn, bool& go) const {
-    OSIER_ASSIGN_OR_RETURN(auto stored, load(level, b));
+  Status walk(int level, const ItemRef* b, const Bound& lo, const Bound& hi, const RangeTest& rt,
+              const IndexView::Visitor& fn, bool& go) const {
+    NodeView n;
+    OSIER_ASSIGN_OR_RETURN(const bool stored, view(level, b, n));
     if (!stored) return Status::ok();
-    const Node& n = *stored;
-    for (std::size_t j = 0; go && j <= n.items.size(); ++j) {
-      if (level > 0 && n.kids[j].count > 0) {
-        const ItemRef* clo = j == 0 ? lo : &n.items[j - 1];
-        const ItemRef* chi = j == n.items.size() ? hi : &n.items[j];
-        if (!rt.disjoint(n.kids[j], clo, chi)) {
-          OSIER_RETURN_IF_ERROR(walk(level - 1, child_boundary(n, j, b), clo, chi, rt, fn, go));
-        }
+    const Bounds bs(n, rt, lo, hi);
+    for (std::size_t j = 0; go && j <= n.size(); ++j) {
+      if (n.has_kids() && !bs.disjoint(rt, n.span(j), j)) {
+        OSIER_RETURN_IF_ERROR(
+            walk(level - 1, child_boundary(n, j, b), bs.lower(j), bs.upper(j), rt, fn, go));
       }
-      if (go && j < n.items.size() && rt.includes(n.items[j])) {
-        OSIER_ASSIGN_OR_RETURN(IndexItem item, n.items[j].materialise(ns_));
+      if (go && j < n.size() && rt.includes(bs.item(j))) {
+        OSIER_ASSIGN_OR_RETURN(IndexItem item, n.item(j).materialise(ns_));
         go = fn(item);
       }
     }
     return Status::ok();
   }
 
-  // The i-th item the range includes within node (level, b); decrements i past what it skips.
-  Result<std::optional<IndexItem>> select(int level, const ItemRef* b, const ItemRef* lo,
-                                          const ItemRef* hi, const RangeTest& rt,
-                                          std::uint64_t& i) const {
-    OSIER_ASSIGN_OR_RETURN(auto stored, load(level, b));
-    if (!stored) return std::optional<IndexItem>();
-    const Node& n = *stored;
-    for (std::size_t j = 0; j <= n.items.size(); ++j) {
-      if (level > 0 && n.kids[j].count > 0) {
-        const ItemRef* clo = j == 0 ? lo : &n.items[j - 1];
-        const ItemRef* chi = j == n.items.size() ? hi : &n.items[j];
-        if (!rt.disjoint(n.kids[j], clo, chi)) {
-          std::uint64_t c = n.kids[j].count;
-          if (!rt.contained(n.kids[j], clo, chi)) {
-            Aggregate part;
-            OSIER_RETURN_IF_ERROR(sum(level - 1, child_boundary(n, j, b), clo, chi, rt, part));
-            c = part.count;
+  // What select() looks for: `want` (1 or 2) consecutive items of the range, from the one after
+  // the first `skip` it includes.
+  struct Pick {
+    Pick(std::uint64_t skip_items, std::size_t want_items) : skip(skip_items), want(want_items) {}
+    std::uint64_t skip;
+    std::size_t want;
+    std::size_t got = 0;
+    std::optional<IndexItem> out[2];
+    bool done() const { return got == want; }
+  };
+
+  // Picks items within node (level, b) in one descent: children the range contains are
+  // skipped by their counts while items are still to be skipped, and a child it cuts is
+  // searched in the same pass (rather than counted first).
+  Status select(int level, const ItemRef* b, const Bound& lo, const Bound& hi,
+                const RangeTest& rt, Pick& pick) const {
+    NodeView n;
+    OSIER_ASSIGN_OR_RETURN(const bool stored, view(level, b, n));
+    if (!stored) return Status::ok();
+    const Bounds bs(n, rt, lo, hi);
+    for (std::size_t j = 0; j <= n.size(); ++j) {
+      if (n.has_kids()) {
+        const Span sp = n.span(j);
+        if (!bs.disjoint(rt, sp, j)) {
+          if (pick.skip >= sp.count && bs.contained(rt, sp, j)) {
+            pick.skip -= sp.count;
+          } else {
+            OSIER_RETURN_IF_ERROR(
+                select(level - 1, child_boundary(n, j, b), bs.lower(j), bs.upper(j), rt, pick));
+            if (pick.done()) return Status::ok();
           }
-          if (i < c) return select(level - 1, child_boundary(n, j, b), clo, chi, rt, i);
-          i -= c;
         }
       }
-      if (j < n.items.size() && rt.includes(n.items[j])) {
-        if (i == 0) {
-          OSIER_ASSIGN_OR_RETURN(IndexItem item, n.items[j].materialise(ns_));
-          return std::optional(std::move(item));
+      if (j < n.size() && rt.includes(bs.item(j))) {
+        if (pick.skip > 0) {
+          --pick.skip;
+        } else {
+          OSIER_ASSIGN_OR_RETURN(IndexItem item, n.item(j).materialise(ns_));
+          pick.out[pick.got++] = std::move(item);
+          if (pick.done()) return Status::ok();
         }
-        --i;
       }
     }
-    return std::optional<IndexItem>();
+    return Status::ok();
+  }
+
+  static const ItemRef* lower(const NodeView& n, std::size_t j, const ItemRef* lo) {
+    return j == 0 ? lo : &n.item(j - 1);
+  }
+  static const ItemRef* upper(const NodeView& n, std::size_t j, const ItemRef* hi) {
+    return j == n.size() ? hi : &n.item(j);
   }
 
   // check(): verifies node (level, b) with items in (lo, hi) against `expect` (its aggregate
@@ -603,20 +910,20 @@ class TreeAccess {
   Status check(const TreeSalt& salt, int level, const ItemRef* b, const ItemRef* lo,
                const ItemRef* hi, const Aggregate* expect, std::uint64_t& nodes,
                std::uint64_t& items) const {
-    OSIER_ASSIGN_OR_RETURN(auto stored, load(level, b));
+    NodeView n;
+    OSIER_ASSIGN_OR_RETURN(const bool stored, view(level, b, n));
     if (!stored) {
       if (expect && expect->count != 0) return corrupt("a child with entries has no node");
       return Status::ok();
     }
-    const Node& n = *stored;
-    if (n.is_empty()) return corrupt("an empty node is stored");
+    if (n.total().count == 0) return corrupt("an empty node is stored");
     ++nodes;
-    items += n.items.size();
-    for (std::size_t j = 0; j < n.items.size(); ++j) {
-      const ItemRef& x = n.items[j];
-      const ItemRef* before = j == 0 ? lo : &n.items[j - 1];
+    items += n.size();
+    for (std::size_t j = 0; j < n.size(); ++j) {
+      const ItemRef& x = n.item(j);
+      const ItemRef* before = lower(n, j, lo);
       if (before && cmp(before->key(), x.key()) >= 0) return corrupt("keys out of order");
-      if (j + 1 == n.items.size() && hi && cmp(x.key(), hi->key()) >= 0) {
+      if (j + 1 == n.size() && hi && cmp(x.key(), hi->key()) >= 0) {
         return corrupt("keys out of order");
       }
       OSIER_ASSIGN_OR_RETURN(IndexItem it, x.materialise(ns_));
@@ -632,13 +939,12 @@ class TreeAccess {
         return corrupt("an item at the wrong level");
       }
     }
-    if (level > 0) {
-      for (std::size_t j = 0; j <= n.items.size(); ++j) {
-        const ItemRef* clo = j == 0 ? lo : &n.items[j - 1];
-        const ItemRef* chi = j == n.items.size() ? hi : &n.items[j];
+    if (n.has_kids()) {
+      for (std::size_t j = 0; j <= n.size(); ++j) {
+        const Aggregate kid = n.kid(j);
         std::uint64_t child_items = 0;
-        OSIER_RETURN_IF_ERROR(check(salt, level - 1, child_boundary(n, j, b), clo, chi, &n.kids[j],
-                                    nodes, child_items));
+        OSIER_RETURN_IF_ERROR(check(salt, level - 1, child_boundary(n, j, b), lower(n, j, lo),
+                                    upper(n, j, hi), &kid, nodes, child_items));
         items += child_items;
       }
     }
@@ -655,21 +961,28 @@ class TreeAccess {
   MDB_dbi dbi_;
   const model::NamespaceId& ns_;
   TreeWriteCache* cache_;
+  TreeWriteCache local_;  // writes' nodes when the tree has no cache
 };
 
-bool TreeWriteCache::KeyLess::operator()(const Bytes& a, const Bytes& b) const {
+bool TreeWriteCache::KeyLess::operator()(ByteView a, ByteView b) const {
   return cmp(a, b) < 0;
 }
 
+TreeWriteCache::TreeWriteCache() = default;
+TreeWriteCache::~TreeWriteCache() = default;
+void TreeWriteCache::clear() { nodes_.clear(); }
+
 Status TreeWriteCache::flush(MDB_txn* txn, MDB_dbi dbi) {
-  for (auto& [k, v] : nodes_) {
+  for (auto& [k, n] : nodes_) {
     MDB_val kv = lmdb::val(k);
-    if (!v) {
+    if (n->is_empty()) {
       const int rc = mdb_del(txn, dbi, &kv, nullptr);
       if (rc != MDB_NOTFOUND) OSIER_RETURN_IF_ERROR(lmdb::status_of(rc, "delete a tree node"));
       continue;
     }
-    MDB_val vv = lmdb::val(*v);
+    if (n->items.size() > kMaxItems) return corrupt("node too large");
+    const Bytes v = encode_node(*n);
+    MDB_val vv = lmdb::val(v);
     OSIER_RETURN_IF_ERROR(lmdb::status_of(mdb_put(txn, dbi, &kv, &vv, 0), "write a tree node"));
   }
   nodes_.clear();
@@ -697,21 +1010,23 @@ int LmdbTree::level_of(const TreeSalt& salt, const SubspaceId& subspace,
 Result<std::optional<IndexItem>> LmdbTree::find(const SubspaceId& s, const Path& p) const {
   TreeAccess acc(txn_, dbi_, ns_, cache_);
   const Bytes key = search_key(s, p);
-  // Descend along the gaps that hold the key; the boundary's node stays alive in `holder`.
-  std::optional<Node> holder;
+  // Descend along the gaps that hold the key. The boundary is a copy of the item's view (its
+  // bytes live in the map or the cache, not in the NodeView, which the next level reuses).
+  NodeView n;
+  ItemRef held;
   const ItemRef* boundary = nullptr;
   for (int level = kTopLevel; level >= 0; --level) {
-    OSIER_ASSIGN_OR_RETURN(auto n, acc.load(level, boundary));
-    if (!n) return std::optional<IndexItem>();
+    OSIER_ASSIGN_OR_RETURN(const bool stored, acc.view(level, boundary, n));
+    if (!stored) return std::optional<IndexItem>();
     bool found = false;
-    const std::size_t i = n->position(key, found);
+    const std::size_t i = n.position(key, found);
     if (found) {
-      OSIER_ASSIGN_OR_RETURN(IndexItem item, n->items[i].materialise(ns_));
+      OSIER_ASSIGN_OR_RETURN(IndexItem item, n.item(i).materialise(ns_));
       return std::optional(std::move(item));
     }
     if (i > 0) {
-      holder = std::move(*n);
-      boundary = &holder->items[i - 1];
+      held = n.item(i - 1);
+      boundary = &held;
     }
   }
   return std::optional<IndexItem>();
@@ -721,7 +1036,7 @@ Status LmdbTree::visit(const D3Range& range, const Visitor& fn) const {
   RangeTest rt(range);
   if (rt.empty()) return Status::ok();
   bool go = true;
-  return TreeAccess(txn_, dbi_, ns_, cache_).walk(kTopLevel, nullptr, nullptr, nullptr, rt, fn, go);
+  return TreeAccess(txn_, dbi_, ns_, cache_).walk(kTopLevel, nullptr, {}, {}, rt, fn, go);
 }
 
 Result<RangeSummary> LmdbTree::summarise(const D3Range& range) const {
@@ -729,21 +1044,38 @@ Result<RangeSummary> LmdbTree::summarise(const D3Range& range) const {
   Aggregate a;
   if (!rt.empty()) {
     OSIER_RETURN_IF_ERROR(
-        TreeAccess(txn_, dbi_, ns_, cache_).sum(kTopLevel, nullptr, nullptr, nullptr, rt, a));
+        TreeAccess(txn_, dbi_, ns_, cache_).sum(kTopLevel, nullptr, {}, {}, rt, a));
   }
   return a.summary();
 }
 
 Result<std::optional<IndexItem>> LmdbTree::select(const D3Range& range, std::uint64_t i) const {
   RangeTest rt(range);
-  if (rt.empty()) return std::optional<IndexItem>();
-  return TreeAccess(txn_, dbi_, ns_, cache_).select(kTopLevel, nullptr, nullptr, nullptr, rt, i);
+  TreeAccess::Pick pick(i, 1);
+  if (!rt.empty()) {
+    OSIER_RETURN_IF_ERROR(
+        TreeAccess(txn_, dbi_, ns_, cache_).select(kTopLevel, nullptr, {}, {}, rt, pick));
+  }
+  return std::move(pick.out[0]);
+}
+
+Result<std::pair<std::optional<IndexItem>, std::optional<IndexItem>>> LmdbTree::select_pair(
+    const D3Range& range, std::uint64_t i) const {
+  RangeTest rt(range);
+  TreeAccess::Pick pick(i - 1, 2);
+  if (!rt.empty()) {
+    OSIER_RETURN_IF_ERROR(
+        TreeAccess(txn_, dbi_, ns_, cache_).select(kTopLevel, nullptr, {}, {}, rt, pick));
+  }
+  if (!pick.done()) return std::pair<std::optional<IndexItem>, std::optional<IndexItem>>{};
+  return std::pair{std::move(pick.out[0]), std::move(pick.out[1])};
 }
 
 Result<Aggregate> LmdbTree::total() const {
   TreeAccess acc(txn_, dbi_, ns_, cache_);
-  OSIER_ASSIGN_OR_RETURN(Node root, acc.load_or_empty(kTopLevel, nullptr));
-  return root.total();
+  NodeView root;
+  OSIER_ASSIGN_OR_RETURN(const bool stored, acc.view(kTopLevel, nullptr, root));
+  return stored ? root.total() : Aggregate{};
 }
 
 Status LmdbTree::visit_newest_first(const D3Range& range, const Visitor& fn) const {
@@ -753,14 +1085,13 @@ Status LmdbTree::visit_newest_first(const D3Range& range, const Visitor& fn) con
   // Best-first search: a subtree is keyed by its greatest timestamp and is expanded before any
   // item of that timestamp is emitted, so items come out in newer_than order. Loaded nodes stay
   // alive (bounds and items point into them) for the walk.
-  std::vector<std::unique_ptr<Node>> loaded;
+  std::vector<std::unique_ptr<NodeView>> loaded;
   struct Cand {
     std::optional<IndexItem> item;  // an item, or a subtree:
     model::Timestamp t;             // (the subtree's greatest timestamp)
     int level;
     const ItemRef* boundary;
-    const ItemRef* lo;
-    const ItemRef* hi;
+    Bound lo, hi;
   };
   auto lower = [](const Cand& a, const Cand& b) {
     if (a.t != b.t) return a.t < b.t;
@@ -774,29 +1105,30 @@ Status LmdbTree::visit_newest_first(const D3Range& range, const Visitor& fn) con
     return ea.path > eb.path;
   };
   std::priority_queue<Cand, std::vector<Cand>, decltype(lower)> heap(lower);
-  auto expand = [&](int level, const ItemRef* b, const ItemRef* lo, const ItemRef* hi) -> Status {
-    OSIER_ASSIGN_OR_RETURN(auto stored, acc.load(level, b));
+  auto expand = [&](int level, const ItemRef* b, const Bound& lo, const Bound& hi) -> Status {
+    auto view = std::make_unique<NodeView>();
+    OSIER_ASSIGN_OR_RETURN(const bool stored, acc.view(level, b, *view));
     if (!stored) return Status::ok();
-    loaded.push_back(std::make_unique<Node>(std::move(*stored)));
-    const Node& n = *loaded.back();
-    for (std::size_t j = 0; j <= n.items.size(); ++j) {
-      if (level > 0 && n.kids[j].count > 0) {
-        const ItemRef* clo = j == 0 ? lo : &n.items[j - 1];
-        const ItemRef* chi = j == n.items.size() ? hi : &n.items[j];
-        if (!rt.disjoint(n.kids[j], clo, chi)) {
-          heap.push(Cand{std::nullopt, n.kids[j].max_t, level - 1,
-                         TreeAccess::child_boundary(n, j, b), clo, chi});
+    loaded.push_back(std::move(view));
+    const NodeView& n = *loaded.back();
+    const TreeAccess::Bounds bs(n, rt, lo, hi);
+    for (std::size_t j = 0; j <= n.size(); ++j) {
+      if (n.has_kids()) {
+        const Span sp = n.span(j);
+        if (!bs.disjoint(rt, sp, j)) {
+          heap.push(Cand{std::nullopt, sp.max_t, level - 1, TreeAccess::child_boundary(n, j, b),
+                         bs.lower(j), bs.upper(j)});
         }
       }
-      if (j < n.items.size() && rt.includes(n.items[j])) {
-        OSIER_ASSIGN_OR_RETURN(IndexItem item, n.items[j].materialise(ns_));
+      if (j < n.size() && rt.includes(bs.item(j))) {
+        OSIER_ASSIGN_OR_RETURN(IndexItem item, n.item(j).materialise(ns_));
         const model::Timestamp t = item.entry.timestamp;
-        heap.push(Cand{std::move(item), t, level, nullptr, nullptr, nullptr});
+        heap.push(Cand{std::move(item), t, level, nullptr, {}, {}});
       }
     }
     return Status::ok();
   };
-  OSIER_RETURN_IF_ERROR(expand(kTopLevel, nullptr, nullptr, nullptr));
+  OSIER_RETURN_IF_ERROR(expand(kTopLevel, nullptr, {}, {}));
   while (!heap.empty()) {
     Cand c = heap.top();
     heap.pop();
@@ -821,7 +1153,8 @@ Status LmdbTree::insert(const IndexItem& item) {
   const int lx = level_of(salt_, item.entry.subspace_id, digest);
   TreeAccess acc(txn_, dbi_, ns_, cache_);
   auto done = acc.insert(kTopLevel, nullptr, x, lx);
-  return done ? Status::ok() : done.status();
+  if (!done) return done.status();
+  return acc.finish_write();
 }
 
 Result<std::optional<IndexItem>> LmdbTree::erase(const SubspaceId& s, const Path& p) {
@@ -829,6 +1162,7 @@ Result<std::optional<IndexItem>> LmdbTree::erase(const SubspaceId& s, const Path
   TreeAccess acc(txn_, dbi_, ns_, cache_);
   auto done = acc.erase(kTopLevel, nullptr, search_key(s, p), out, ns_);
   if (!done) return done.status();
+  OSIER_RETURN_IF_ERROR(acc.finish_write());
   return out;
 }
 
@@ -838,6 +1172,7 @@ Result<bool> LmdbTree::update_available(const SubspaceId& s, const Path& p,
   TreeAccess acc(txn_, dbi_, ns_, cache_);
   auto changed = acc.update(kTopLevel, nullptr, search_key(s, p), available, hash, done);
   if (!changed) return changed.status();
+  OSIER_RETURN_IF_ERROR(acc.finish_write());
   return done;
 }
 

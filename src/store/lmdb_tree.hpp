@@ -18,7 +18,10 @@
 // key gap and time span, skipping it when they are disjoint, else looking inside: a range that
 // is one interval of the order with its time side open (what splitting produces) reads
 // O(depth) nodes; each subspace a path-restricted range cuts through adds O(depth); a time
-// restriction also descends into subtrees whose time span it cuts (docs/benchmarks.md).
+// restriction also descends into subtrees whose time span it cuts — by time alone once the
+// subtree is inside the range's keys — which is linear in the items of the range's key part
+// when timestamps are spread evenly (docs/benchmarks.md). Reads decode nothing they do not use:
+// a node is read in place from the map, a child's aggregate only when it is taken.
 //
 // Not thread-safe: bound to one transaction (and its thread) for its lifetime, which must not
 // outlive the transaction. Writes need a write transaction. Reads point into LMDB's map while
@@ -29,6 +32,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 
 #include "base/bytes.hpp"
@@ -42,24 +46,34 @@ namespace osier::store {
 // The secret that decides items' levels (16 random bytes, one per store).
 using TreeSalt = ByteArray<16>;
 
-// Node records a write transaction changed and has not yet written to LMDB: the upper nodes of
-// a tree change with nearly every write, and a batch writes each of them once instead of once
-// per entry. Every tree of the transaction reads through it; flush() (before the commit, and
-// by itself past kMaxNodes) puts them into LMDB. Drop it with the transaction on abort.
+struct TreeNode;  // a decoded node (lmdb_tree.cpp)
+
+// Node records a write transaction changed and has not yet written to LMDB, kept decoded: the
+// upper nodes of a tree change with nearly every write, and a batch decodes and encodes each of
+// them once instead of once per entry. Every tree of the transaction reads and writes through
+// it; flush() (before the commit; by a write itself, between entries, past kMaxNodes) encodes
+// them into LMDB. Drop it with the transaction on abort.
 class TreeWriteCache {
  public:
-  static constexpr std::size_t kMaxNodes = 4096;  // about 16 MiB of node records at most
+  static constexpr std::size_t kMaxNodes = 4096;  // about 16 MiB of nodes at most
 
-  // Writes every cached node record into `txn` and empties the cache.
+  TreeWriteCache();
+  ~TreeWriteCache();
+  TreeWriteCache(const TreeWriteCache&) = delete;
+  TreeWriteCache& operator=(const TreeWriteCache&) = delete;
+
+  // Writes every cached node record into `txn` (deleting those of emptied nodes) and empties
+  // the cache.
   Status flush(MDB_txn* txn, MDB_dbi dbi);
-  void clear() { nodes_.clear(); }
+  void clear();
   bool empty() const { return nodes_.empty(); }
 
-  // Internal to LmdbTree: node record keys to values (nullopt: deleted).
+  // Internal to LmdbTree: node record keys to nodes (an empty node: none stored).
   struct KeyLess {
-    bool operator()(const Bytes& a, const Bytes& b) const;
+    using is_transparent = void;  // looked up by views of keys built on the stack
+    bool operator()(ByteView a, ByteView b) const;
   };
-  std::map<Bytes, std::optional<Bytes>, KeyLess> nodes_;
+  std::map<Bytes, std::unique_ptr<TreeNode>, KeyLess> nodes_;
 };
 
 class LmdbTree final : public IndexView {
@@ -79,6 +93,9 @@ class LmdbTree final : public IndexView {
   Result<RangeSummary> summarise(const model::D3Range& range) const override;
   Result<std::optional<IndexItem>> select(const model::D3Range& range,
                                           std::uint64_t i) const override;
+  // One descent for both items.
+  Result<std::pair<std::optional<IndexItem>, std::optional<IndexItem>>> select_pair(
+      const model::D3Range& range, std::uint64_t i) const override;
   // The aggregate of the whole namespace.
   Result<Aggregate> total() const;
 

@@ -64,16 +64,20 @@ Status split_rec(const IndexView& index, const D3Range& r, std::uint64_t c, std:
   const std::uint64_t k1 = k / 2;
   std::uint64_t idx = c / k * k1 + (c % k) * k1 / k;
   idx = std::clamp<std::uint64_t>(idx, 1, c - 1);
-  OSIER_ASSIGN_OR_RETURN(auto x, index.select(r, idx));
-  OSIER_ASSIGN_OR_RETURN(auto y, index.select(r, idx - 1));
+  OSIER_ASSIGN_OR_RETURN(auto pair, index.select_pair(r, idx));
+  const auto& [y, x] = pair;
   if (!x || !y) return error(ErrorCode::kCorrupt, "index: a range holds fewer items than it counts");
   const SubspaceId& xs = x->entry.subspace_id;
 
   // Cut points along the subspace dimension (each leaving items on both sides), else one cut
-  // along the path dimension (all items share one subspace then).
+  // along the path dimension (all items share one subspace then). `below` holds, per cut, the
+  // number of the range's items before it (known from the counting that chose it, so the
+  // pieces need no counting of their own).
   std::vector<SubspaceId> cuts;
+  std::vector<std::uint64_t> below_cut;
   if (xs != y->entry.subspace_id) {
     cuts.push_back(xs);
+    below_cut.push_back(idx);  // x, the idx-th item, is the first of its subspace
   } else {
     D3Range below = r;
     below.subspaces.end = xs;
@@ -85,13 +89,21 @@ Status split_rec(const IndexView& index, const D3Range& r, std::uint64_t c, std:
       upto.subspaces.end = *succ;
       OSIER_ASSIGN_OR_RETURN(through, count_in(index, upto));
     }
-    if (cl > 0) cuts.push_back(xs);
-    if (through < c) cuts.push_back(*succ);
+    if (cl > 0) {
+      cuts.push_back(xs);
+      below_cut.push_back(cl);
+    }
+    if (through < c) {
+      cuts.push_back(*succ);
+      below_cut.push_back(through);
+    }
     if (cuts.size() == 2 && k == 2) {
       // Keep the cut that comes closer to the wanted split point.
       const std::uint64_t d1 = idx > cl ? idx - cl : cl - idx;
       const std::uint64_t d2 = idx > through ? idx - through : through - idx;
-      cuts.erase(cuts.begin() + (d1 <= d2 ? 1 : 0));
+      const std::size_t drop = d1 <= d2 ? 1 : 0;
+      cuts.erase(cuts.begin() + static_cast<std::ptrdiff_t>(drop));
+      below_cut.erase(below_cut.begin() + static_cast<std::ptrdiff_t>(drop));
     }
   }
   std::vector<D3Range> pieces;
@@ -114,7 +126,12 @@ Status split_rec(const IndexView& index, const D3Range& r, std::uint64_t c, std:
   std::vector<std::uint64_t> counts;
   std::uint64_t assigned = 0;
   for (std::size_t i = 0; i + 1 < pieces.size(); ++i) {
-    OSIER_ASSIGN_OR_RETURN(const std::uint64_t n, count_in(index, pieces[i]));
+    std::uint64_t n = 0;
+    if (cuts.empty()) {
+      n = idx;  // the path cut at x leaves the idx items before x below it
+    } else {
+      n = below_cut[i] - assigned;
+    }
     counts.push_back(n);
     assigned += n;
   }
@@ -127,6 +144,14 @@ Status split_rec(const IndexView& index, const D3Range& r, std::uint64_t c, std:
 }
 
 }  // namespace
+
+Result<std::pair<std::optional<IndexItem>, std::optional<IndexItem>>> IndexView::select_pair(
+    const D3Range& range, std::uint64_t i) const {
+  OSIER_ASSIGN_OR_RETURN(auto second, select(range, i));
+  if (!second) return std::pair<std::optional<IndexItem>, std::optional<IndexItem>>{};
+  OSIER_ASSIGN_OR_RETURN(auto first, select(range, i - 1));
+  return std::pair{std::move(first), std::move(second)};
+}
 
 Result<std::vector<D3Range>> split_range(const IndexView& index, const D3Range& range,
                                          std::size_t k) {

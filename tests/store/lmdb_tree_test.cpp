@@ -9,6 +9,7 @@
 
 #include <random>
 #include <set>
+#include <tuple>
 
 #include "store/vector_index.hpp"
 #include "support/temp_dir.hpp"
@@ -157,6 +158,20 @@ void expect_same_answers(const LmdbTree& tree, const testing::VectorIndex& oracl
       }
     }
     ASSERT_FALSE(tree.select(r, want.count).value().has_value());
+    // Pairs of neighbours, found in one descent.
+    if (want.count > 1) {
+      for (std::uint64_t i : {std::uint64_t{1}, want.count / 2, want.count - 1}) {
+        if (i == 0) continue;
+        auto [y, x] = tree.select_pair(r, i).value();
+        ASSERT_TRUE(x.has_value() && y.has_value());
+        ASSERT_TRUE(same(*y, b[i - 1]));
+        ASSERT_TRUE(same(*x, b[i]));
+      }
+    }
+    {
+      auto [y, x] = tree.select_pair(r, std::max<std::uint64_t>(want.count, 1)).value();
+      ASSERT_FALSE(x.has_value() || y.has_value());
+    }
     // Newest first: the first few, in newer_than order.
     std::vector<IndexItem> na, nb;
     ASSERT_TRUE(tree.visit_newest_first(r, [&](const IndexItem& i) {
@@ -177,6 +192,8 @@ void expect_same_answers(const LmdbTree& tree, const testing::VectorIndex& oracl
     const std::size_t k = 1 + g.below(9);
     auto parts = split_range(tree, r, k);
     ASSERT_TRUE(parts);
+    // The same parts as splitting the oracle (whose pairs are two selects).
+    ASSERT_EQ(*parts, split_range(oracle, r, k).value());
     ASSERT_GE(parts->size(), 1u);
     ASSERT_LE(parts->size(), std::max<std::size_t>(k, 1));
     std::uint64_t sum = 0;
@@ -210,10 +227,12 @@ void expect_checked(const LmdbTree& tree, const testing::VectorIndex& oracle) {
   }
 }
 
-class LmdbTreeRandom : public ::testing::TestWithParam<std::uint64_t> {};
+// (seed, with a write cache): with one, nodes are changed decoded in the cache and flushed
+// only now and then (as LmdbStore's batches do), and queries read through it before a flush.
+class LmdbTreeRandom : public ::testing::TestWithParam<std::tuple<std::uint64_t, bool>> {};
 
 TEST_P(LmdbTreeRandom, AnswersAsBruteForceThroughInsertsErasesAndUpdates) {
-  const std::uint64_t seed = GetParam();
+  const auto [seed, cached] = GetParam();
   osier::testing::TempDir dir;
   Env env(dir.path());
   Gen g(seed);
@@ -221,11 +240,20 @@ TEST_P(LmdbTreeRandom, AnswersAsBruteForceThroughInsertsErasesAndUpdates) {
   ns[0] = 7;
   TreeSalt salt{};
   salt[0] = static_cast<std::uint8_t>(seed);
-  LmdbTree tree(env.txn(), env.dbi(), ns, salt);
+  TreeWriteCache cache;
+  LmdbTree tree(env.txn(), env.dbi(), ns, salt, cached ? &cache : nullptr);
   testing::VectorIndex oracle;
+  // check() compares the records in LMDB with the nodes it reaches: flush first.
+  auto flush_now_and_then = [&](int i) {
+    if (cached && i % 700 == 699) {
+      ASSERT_TRUE(cache.flush(env.txn(), env.dbi()));
+    }
+  };
+  auto flush = [&] { ASSERT_TRUE(cache.flush(env.txn(), env.dbi())); };
 
   // Inserts (a key stored already is refused, and changes nothing).
   for (int i = 0; i < 3000; ++i) {
+    ASSERT_NO_FATAL_FAILURE(flush_now_and_then(i));
     const IndexItem it = g.item(ns);
     const bool have = oracle.find(it.entry.subspace_id, it.entry.path).value().has_value();
     const Status st = tree.insert(it);
@@ -237,11 +265,13 @@ TEST_P(LmdbTreeRandom, AnswersAsBruteForceThroughInsertsErasesAndUpdates) {
       oracle.put(it);
     }
   }
-  ASSERT_NO_FATAL_FAILURE(expect_checked(tree, oracle));
   ASSERT_NO_FATAL_FAILURE(expect_same_answers(tree, oracle, g, 150));
+  ASSERT_NO_FATAL_FAILURE(flush());
+  ASSERT_NO_FATAL_FAILURE(expect_checked(tree, oracle));
 
   // Updates and erases, of stored keys and of absent ones.
   for (int i = 0; i < 1500; ++i) {
+    ASSERT_NO_FATAL_FAILURE(flush_now_and_then(i));
     const auto& items = oracle.items();
     IndexItem target = g.below(5) == 0 || items.empty() ? g.item(ns) : items[g.below(items.size())];
     const bool have = oracle.find(target.entry.subspace_id, target.entry.path).value().has_value();
@@ -270,8 +300,9 @@ TEST_P(LmdbTreeRandom, AnswersAsBruteForceThroughInsertsErasesAndUpdates) {
       }
     }
   }
-  ASSERT_NO_FATAL_FAILURE(expect_checked(tree, oracle));
   ASSERT_NO_FATAL_FAILURE(expect_same_answers(tree, oracle, g, 150));
+  ASSERT_NO_FATAL_FAILURE(flush());
+  ASSERT_NO_FATAL_FAILURE(expect_checked(tree, oracle));
 
   // Erasing everything leaves no node behind.
   const std::vector<IndexItem> all = oracle.items();
@@ -279,11 +310,58 @@ TEST_P(LmdbTreeRandom, AnswersAsBruteForceThroughInsertsErasesAndUpdates) {
     auto gone = tree.erase(it.entry.subspace_id, it.entry.path);
     ASSERT_TRUE(gone && gone->has_value());
   }
-  EXPECT_EQ(env.records(), 0u);
   EXPECT_EQ(tree.total().value().count, 0u);
+  ASSERT_NO_FATAL_FAILURE(flush());
+  EXPECT_EQ(env.records(), 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Seeds, LmdbTreeRandom, ::testing::Values(1, 2, 3));
+INSTANTIATE_TEST_SUITE_P(Seeds, LmdbTreeRandom,
+                         ::testing::Combine(::testing::Values(1, 2, 3), ::testing::Bool()));
+
+// Time restrictions at the edges: items at a few timestamps (the extremes included), ranges
+// whose bounds equal item timestamps exactly, empty and open-ended, over subtrees whose time
+// spans they contain, cut or miss.
+TEST(LmdbTree, TimeBoundsEqualToItemTimes) {
+  osier::testing::TempDir dir;
+  Env env(dir.path());
+  Gen g(11);
+  model::NamespaceId ns{};
+  TreeSalt salt{};
+  LmdbTree tree(env.txn(), env.dbi(), ns, salt);
+  testing::VectorIndex oracle;
+  const model::Timestamp kMax = ~model::Timestamp{0};
+  const std::vector<model::Timestamp> times = {0, 1, 5, 9, kMax - 1, kMax};
+  for (int i = 0; i < 1500; ++i) {
+    IndexItem it = g.item(ns);
+    // Runs of equal times (whole subtrees of one timestamp) and mixed stretches.
+    it.entry.timestamp = i % 600 < 300 ? times[static_cast<std::size_t>(i / 100) % times.size()]
+                                       : times[g.below(times.size())];
+    if (oracle.find(it.entry.subspace_id, it.entry.path).value()) continue;
+    ASSERT_TRUE(tree.insert(it));
+    oracle.put(it);
+  }
+  ASSERT_NO_FATAL_FAILURE(expect_checked(tree, oracle));
+  std::vector<std::optional<model::Timestamp>> ends(times.begin(), times.end());
+  ends.push_back(std::nullopt);
+  for (int spatial = 0; spatial < 3; ++spatial) {
+    for (model::Timestamp start : times) {
+      for (const auto& end : ends) {
+        D3Range r = spatial == 0 ? D3Range::full() : g.range();
+        r.times = model::TimeRange{start, end};
+        SCOPED_TRACE(start);
+        const RangeSummary want = oracle.summarise(r).value();
+        ASSERT_EQ(tree.summarise(r).value(), want);
+        const auto a = scan(tree, r);
+        ASSERT_EQ(a.size(), want.count);
+        if (want.count > 0) {
+          auto x = tree.select(r, want.count - 1).value();
+          ASSERT_TRUE(x && same(*x, scan(oracle, r).back()));
+        }
+        ASSERT_FALSE(tree.select(r, want.count).value().has_value());
+      }
+    }
+  }
+}
 
 // The shape is a function of the set of keys: inserting in any order gives the same records.
 TEST(LmdbTree, ShapeDoesNotDependOnInsertionOrder) {
