@@ -47,6 +47,11 @@ Ed25519Seed Ed25519SecretKey::expose_seed() const {
   return seed;
 }
 
+void Ed25519SecretKey::expose_scalar(ByteArray<32>& out) const {
+  static_assert(crypto_scalarmult_ed25519_SCALARBYTES == 32);
+  crypto_sign_ed25519_sk_to_curve25519(out.data(), secret_->sk);
+}
+
 Status ed25519_verify_status(const Ed25519PublicKey& public_key, ByteView message,
                              const Ed25519Signature& signature) {
   ensure_sodium();

@@ -38,6 +38,11 @@ class Ed25519SecretKey {
   // The caller is responsible for wiping the copy (see wipe()).
   Ed25519Seed expose_seed() const;
 
+  // The signing scalar clamp(SHA-512(seed)[0..32]) (libsodium's
+  // crypto_sign_ed25519_sk_to_curve25519), for Diffie-Hellman (crypto/hs_dh.hpp). The caller
+  // is responsible for wiping `out`.
+  void expose_scalar(ByteArray<32>& out) const;
+
  private:
   struct Secret;  // 64 bytes of libsodium's expanded secret key, zeroed on destruction
   struct Wipe {
