@@ -13,73 +13,20 @@
 #include "store/authoriser.hpp"
 #include "store/lmdb_store.hpp"
 #include "store/memory_store.hpp"
+#include "store_bench_data.hpp"
 
 namespace {
 
 using namespace osier;
 using namespace osier::store;
+using namespace osier::bench;
 
-// Entries per namespace: OSIER_BENCH_ENTRIES, default 100,000 (docs/benchmarks.md runs 1M too).
-const std::size_t kEntries = [] {
-  const char* v = std::getenv("OSIER_BENCH_ENTRIES");
-  return v && *v ? static_cast<std::size_t>(std::strtoull(v, nullptr, 10)) : std::size_t{100000};
-}();
+const std::size_t kEntries = bench_entries();
 
-// "<c><n>" (spelled out because g++ 12 warns falsely on string + to_string).
-std::string named(char c, std::uint64_t n) {
-  std::string s(1, c);
-  s += std::to_string(n);
-  return s;
-}
+model::NamespaceId the_ns() { return namespace_no(0); }
 
-model::NamespaceId the_ns() {
-  model::NamespaceId ns{};
-  ns.fill(0x20);
-  return ns;
-}
-
-model::SubspaceId subspace_no(std::uint64_t i) {
-  model::SubspaceId s{};
-  s.fill(0x42);
-  s.back() = static_cast<std::uint8_t>(i);
-  return s;
-}
-
-// 16 subspaces; paths /<dir 0..99>/<file i>; timestamps spread over 10^6.
 std::vector<AuthorisedEntry> make_entries(std::size_t n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<AuthorisedEntry> out;
-  out.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    AuthorisedEntry ae;
-    ae.entry.namespace_id = the_ns();
-    ae.entry.subspace_id = subspace_no(rng() % 16);
-    ae.entry.path =
-        model::Path::from_strings({named('d', rng() % 100), named('f', i)})
-            .value();
-    ae.entry.timestamp = rng() % 1000000;
-    ae.entry.payload_length = rng() % 100000;
-    ae.entry.payload_digest[0] = static_cast<std::uint8_t>(i);
-    ae.entry.payload_digest[1] = static_cast<std::uint8_t>(i >> 8);
-    ae.entry.payload_digest[2] = static_cast<std::uint8_t>(i >> 16);
-    ae.token = Bytes(96, 0x11);  // about the size of a communal capability and signature
-    out.push_back(std::move(ae));
-  }
-  return out;
-}
-
-std::string temp_dir() {
-  std::string t = (std::filesystem::temp_directory_path() / "osier-bench-XXXXXX").string();
-  if (!::mkdtemp(t.data())) std::abort();
-  return t;
-}
-
-LmdbStoreOptions bench_opts(bool sync) {
-  LmdbStoreOptions o;
-  o.authoriser = accept_all_authoriser();
-  o.sync_commits = sync;
-  o.map_size = std::uint64_t{1} << 34;
-  return o;
+  return bench::make_entries(the_ns(), n, seed);
 }
 
 struct Loaded {
@@ -105,23 +52,6 @@ Loaded& loaded(bool lmdb) {
     }
   }
   return l;
-}
-
-model::D3Range random_range(std::mt19937_64& rng, bool restrict_time) {
-  model::D3Range r = model::D3Range::full();
-  const std::uint64_t s0 = rng() % 16;
-  const std::uint64_t s1 = s0 + 1 + rng() % (16 - s0);
-  r.subspaces = {subspace_no(s0), subspace_no(s1)};
-  const std::uint64_t d0 = rng() % 100;
-  const std::uint64_t d1 = d0 + 1 + rng() % 10;
-  r.paths = {model::Path::from_strings({named('d', d0)}).value(),
-             model::Path::from_strings({named('d', d1)}).value()};
-  if (r.paths.end <= r.paths.start) r.paths.end.reset();
-  if (restrict_time) {
-    const std::uint64_t t0 = rng() % 1000000;
-    r.times = {t0, t0 + 1 + rng() % 200000};
-  }
-  return r;
 }
 
 void BM_Ingest(benchmark::State& state, bool lmdb, bool sync) {
