@@ -232,7 +232,8 @@ void expect_checked(const LmdbTree& tree, const testing::VectorIndex& oracle) {
 class LmdbTreeRandom : public ::testing::TestWithParam<std::tuple<std::uint64_t, bool>> {};
 
 TEST_P(LmdbTreeRandom, AnswersAsBruteForceThroughInsertsErasesAndUpdates) {
-  const auto [seed, cached] = GetParam();
+  const std::uint64_t seed = std::get<0>(GetParam());
+  const bool cached = std::get<1>(GetParam());
   osier::testing::TempDir dir;
   Env env(dir.path());
   Gen g(seed);
