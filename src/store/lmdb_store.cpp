@@ -1208,24 +1208,29 @@ Result<std::vector<IngestResult>> LmdbStore::ingest_batch(std::span<const Author
                                                           Trust trust, Origin origin) {
   // Tokens are verified before the write guard is taken, so other writers do not wait for it.
   std::vector<IngestResult> out(entries.size());
-  std::vector<AuthorisedEntry> valid;
-  std::vector<std::size_t> valid_at;
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    if (trust == Trust::kVerify) {
-      Status st = options_.authoriser->verify(entries[i].entry, entries[i].token);
-      if (!st) {
+  std::vector<std::size_t> valid_at;  // of the entries to write, when some were rejected
+  if (trust == Trust::kVerify) {
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      if (Status st = options_.authoriser->verify(entries[i].entry, entries[i].token); !st) {
         out[i] = IngestResult::rejected(std::move(st));
-        continue;
+      } else {
+        valid_at.push_back(i);
       }
     }
-    valid.push_back(entries[i]);
-    valid_at.push_back(i);
+    if (valid_at.empty()) return out;
   }
-  if (valid.empty()) return out;
+  // The entries are copied only when some must be left out.
+  const bool all = trust != Trust::kVerify || valid_at.size() == entries.size();
+  std::vector<AuthorisedEntry> some;
+  if (!all) {
+    for (std::size_t i : valid_at) some.push_back(entries[i]);
+  }
   OSIER_ASSIGN_OR_RETURN(WriteGuard guard, begin_write());
   write_origin_ = origin;
   OSIER_ASSIGN_OR_RETURN(std::vector<IngestResult> written,
-                         write_batch(valid, Trust::kAlreadyVerified));
+                         write_batch(all ? entries : std::span<const AuthorisedEntry>(some),
+                                     Trust::kAlreadyVerified));
+  if (all) return written;
   for (std::size_t j = 0; j < written.size(); ++j) out[valid_at[j]] = std::move(written[j]);
   return out;
 }
