@@ -4,9 +4,9 @@
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
-#include <cstdlib>
 #include <random>
 #include <string>
 
@@ -73,7 +73,8 @@ void BM_Ingest(benchmark::State& state, bool lmdb, bool sync) {
     state.ResumeTiming();
     for (std::size_t i = 0; i < n; i += batch) {
       const std::size_t m = std::min(batch, n - i);
-      benchmark::DoNotOptimize(s->ingest_batch(std::span(entries).subspan(i, m), Trust::kAlreadyVerified));
+      benchmark::DoNotOptimize(
+          s->ingest_batch(std::span(entries).subspan(i, m), Trust::kAlreadyVerified));
     }
     done += n;
     state.PauseTiming();
@@ -109,7 +110,8 @@ void BM_AreaQuery(benchmark::State& state, bool lmdb) {
       return true;
     });
   }
-  state.counters["results/query"] = static_cast<double>(results) / static_cast<double>(state.iterations());
+  state.counters["results/query"] =
+      static_cast<double>(results) / static_cast<double>(state.iterations());
   state.SetItemsProcessed(static_cast<std::int64_t>(results));
 }
 
@@ -132,12 +134,14 @@ void BM_Fingerprint(benchmark::State& state, bool lmdb, bool restrict_time) {
     auto s = l.store->summarise(the_ns(), random_range(rng, restrict_time));
     counted += s->count;
   }
-  state.counters["entries/range"] = static_cast<double>(counted) / static_cast<double>(state.iterations());
+  state.counters["entries/range"] =
+      static_cast<double>(counted) / static_cast<double>(state.iterations());
 }
 
 void BM_FingerprintFull(benchmark::State& state, bool lmdb) {
   Loaded& l = loaded(lmdb);
-  for (auto _ : state) benchmark::DoNotOptimize(l.store->summarise(the_ns(), model::D3Range::full()));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(l.store->summarise(the_ns(), model::D3Range::full()));
 }
 
 void BM_Split(benchmark::State& state, bool lmdb) {
@@ -161,10 +165,22 @@ void BM_LmdbOpenAndLoadIndex(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK_CAPTURE(BM_Ingest, memory_batch1000, false, false)->Arg(1000)->Unit(benchmark::kMillisecond)->Iterations(2);
-BENCHMARK_CAPTURE(BM_Ingest, lmdb_nosync_batch1000, true, false)->Arg(1000)->Unit(benchmark::kMillisecond)->Iterations(2);
-BENCHMARK_CAPTURE(BM_Ingest, lmdb_sync_batch1000, true, true)->Arg(1000)->Unit(benchmark::kMillisecond)->Iterations(2);
-BENCHMARK_CAPTURE(BM_Ingest, lmdb_sync_batch1, true, true)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(BM_Ingest, memory_batch1000, false, false)
+    ->Arg(1000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(2);
+BENCHMARK_CAPTURE(BM_Ingest, lmdb_nosync_batch1000, true, false)
+    ->Arg(1000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(2);
+BENCHMARK_CAPTURE(BM_Ingest, lmdb_sync_batch1000, true, true)
+    ->Arg(1000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(2);
+BENCHMARK_CAPTURE(BM_Ingest, lmdb_sync_batch1, true, true)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 BENCHMARK_CAPTURE(BM_Get, memory, false);
 BENCHMARK_CAPTURE(BM_Get, lmdb, true);
 BENCHMARK_CAPTURE(BM_AreaQuery, memory_limit100, false)->Arg(100);

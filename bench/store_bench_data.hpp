@@ -31,7 +31,8 @@ inline std::string named(char c, std::uint64_t n) {
 inline model::NamespaceId namespace_no(std::uint64_t i) {
   model::NamespaceId ns{};
   ns.fill(0x20);
-  for (int b = 0; b < 8; ++b) ns[31 - static_cast<std::size_t>(b)] = static_cast<std::uint8_t>(i >> (8 * b));
+  for (int b = 0; b < 8; ++b)
+    ns[31 - static_cast<std::size_t>(b)] = static_cast<std::uint8_t>(i >> (8 * b));
   return ns;
 }
 
@@ -51,10 +52,14 @@ inline std::vector<store::AuthorisedEntry> make_entries(const model::NamespaceId
     store::AuthorisedEntry ae;
     ae.entry.namespace_id = ns;
     ae.entry.subspace_id = subspace_no(rng() % 16);
-    ae.entry.path = model::Path::from_strings({named('d', rng() % 100), named('f', seed * 100000000 + i)}).value();
+    ae.entry.path =
+        model::Path::from_strings({named('d', rng() % 100), named('f', seed * 100000000 + i)})
+            .value();
     ae.entry.timestamp = rng() % 1000000;
     ae.entry.payload_length = rng() % 100000;
-    for (int b = 0; b < 8; ++b) ae.entry.payload_digest[static_cast<std::size_t>(b)] = static_cast<std::uint8_t>((seed * 100000000 + i) >> (8 * b));
+    for (int b = 0; b < 8; ++b)
+      ae.entry.payload_digest[static_cast<std::size_t>(b)] =
+          static_cast<std::uint8_t>((seed * 100000000 + i) >> (8 * b));
     ae.token = Bytes(96, 0x11);  // about the size of a communal capability and signature
     out.push_back(std::move(ae));
   }

@@ -5,12 +5,11 @@
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <string_view>
-
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
+#include <string_view>
 #include <thread>
 
 #include "store/lmdb_format.hpp"
@@ -121,7 +120,8 @@ void BM_IngestAgainstRawLmdb(benchmark::State& state) {
       mdb_dbi_open(txn, nullptr, 0, &dbi);
       for (std::size_t j = i; j < std::min(i + 1000, entries.size()); ++j) {
         const auto& ae = entries[j];
-        auto key = lmdb_format::entry_key(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path);
+        auto key =
+            lmdb_format::entry_key(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path);
         Bytes value = lmdb_format::encode_entry_value(ae.entry, ae.token);
         MDB_val k{key.size(), key.data()}, v{value.size(), value.data()};
         if (mdb_put(txn, dbi, &k, &v, 0) != 0) std::abort();
@@ -180,7 +180,8 @@ int rss_child(const char* dir) {
   std::ifstream status("/proc/self/status");
   std::string line;
   while (std::getline(status, line)) {
-    if (line.rfind("RssAnon:", 0) == 0) std::printf("%ld\n", std::strtol(line.c_str() + 8, nullptr, 10));
+    if (line.rfind("RssAnon:", 0) == 0)
+      std::printf("%ld\n", std::strtol(line.c_str() + 8, nullptr, 10));
   }
   return 0;
 }

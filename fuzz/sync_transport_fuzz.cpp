@@ -23,11 +23,10 @@ Status read_all(ByteView wire, std::size_t piece, Bytes& got) {
   TransportReader reader(key());
   for (std::size_t pos = 0; pos < wire.size(); pos += piece) {
     OSIER_RETURN_IF_ERROR(
-        reader.feed(wire.subspan(pos, std::min(piece, wire.size() - pos)),
-                    [&got](ByteView b) {
-                      if (b.empty() || b.size() > kMaxChunkLength) std::abort();
-                      append(got, b);
-                    }));
+        reader.feed(wire.subspan(pos, std::min(piece, wire.size() - pos)), [&got](ByteView b) {
+          if (b.empty() || b.size() > kMaxChunkLength) std::abort();
+          append(got, b);
+        }));
   }
   return reader.finish();
 }

@@ -15,7 +15,8 @@ static_assert(crypto_aead_chacha20poly1305_ietf_ABYTES == kAeadTagLength);
 // SPEC-NOTES Sync item 2: a 96-bit big-endian integer.
 ByteArray<kAeadNonceLength> aead_nonce(std::uint64_t n) {
   ByteArray<kAeadNonceLength> nonce{};
-  for (std::size_t i = 0; i < 8; ++i) nonce[kAeadNonceLength - 1 - i] = static_cast<std::uint8_t>(n >> (8 * i));
+  for (std::size_t i = 0; i < 8; ++i)
+    nonce[kAeadNonceLength - 1 - i] = static_cast<std::uint8_t>(n >> (8 * i));
   return nonce;
 }
 

@@ -31,14 +31,16 @@ William3Digest hmac_william3(ByteView key, std::initializer_list<ByteView> messa
   }
 
   SecretArray<kHmacWilliam3BlockLength> block;
-  for (std::size_t i = 0; i < kHmacWilliam3BlockLength; ++i) block.data()[i] = padded.data()[i] ^ kIpad;
+  for (std::size_t i = 0; i < kHmacWilliam3BlockLength; ++i)
+    block.data()[i] = padded.data()[i] ^ kIpad;
   William3Hasher inner;
   inner.update(block.view());
   for (ByteView part : message_parts) inner.update(part);
   SecretArray<32> inner_digest(inner.finalize());
   wipe_hasher(inner);
 
-  for (std::size_t i = 0; i < kHmacWilliam3BlockLength; ++i) block.data()[i] = padded.data()[i] ^ kOpad;
+  for (std::size_t i = 0; i < kHmacWilliam3BlockLength; ++i)
+    block.data()[i] = padded.data()[i] ^ kOpad;
   William3Hasher outer;
   outer.update(block.view());
   outer.update(inner_digest.view());

@@ -9,7 +9,8 @@ Bytes encode_event(const StoreEvent& event) {
   constexpr std::uint8_t kRemote = 0x80;
   Bytes b;
   const bool remote = !event.origin.is_local();
-  b.push_back(static_cast<std::uint8_t>(static_cast<std::uint8_t>(event.kind) | (remote ? kRemote : 0)));
+  b.push_back(
+      static_cast<std::uint8_t>(static_cast<std::uint8_t>(event.kind) | (remote ? kRemote : 0)));
   put_be(b, event.available, 8);
   if (remote) put_be(b, event.origin.session, 8);
   append(b, model::encode_entry_bytes(event.entry));

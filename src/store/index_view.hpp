@@ -62,7 +62,7 @@ class IndexView {
 // fewer than k when the range holds fewer than k items (always at least one range). Cuts run
 // along the subspace dimension where items of several subspaces fall, else along the path
 // dimension; the time side of `range` is kept by every part.
-Result<std::vector<model::D3Range>> split_range(const IndexView& index,
-                                                const model::D3Range& range, std::size_t k);
+Result<std::vector<model::D3Range>> split_range(const IndexView& index, const model::D3Range& range,
+                                                std::size_t k);
 
 }  // namespace osier::store
