@@ -153,6 +153,17 @@ void BM_Split(benchmark::State& state, bool lmdb) {
   }
 }
 
+// What reconciliation asks for: the parts of a split with their summaries, from one snapshot.
+void BM_SplitSummarised(benchmark::State& state, bool lmdb) {
+  Loaded& l = loaded(lmdb);
+  std::mt19937_64 rng(7);
+  const auto snap = l.store->snapshot(the_ns()).value();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(
+        snap->split(random_range(rng, false), static_cast<std::size_t>(state.range(0))));
+  }
+}
+
 void BM_LmdbOpenAndLoadIndex(benchmark::State& state) {
   Loaded& l = loaded(true);
   // Measure: reopen the loaded store's directory in a second handle and summarise once.
@@ -194,6 +205,8 @@ BENCHMARK_CAPTURE(BM_Fingerprint, lmdb_random_range_and_time, true, true);
 BENCHMARK_CAPTURE(BM_FingerprintFull, memory, false);
 BENCHMARK_CAPTURE(BM_Split, memory_k8, false)->Arg(8);
 BENCHMARK_CAPTURE(BM_Split, lmdb_k8, true)->Arg(8);
+BENCHMARK_CAPTURE(BM_SplitSummarised, memory_k8, false)->Arg(8);
+BENCHMARK_CAPTURE(BM_SplitSummarised, lmdb_k8, true)->Arg(8);
 BENCHMARK(BM_LmdbOpenAndLoadIndex)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 BENCHMARK_MAIN();

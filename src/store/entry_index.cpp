@@ -231,14 +231,10 @@ void summarise_rec(const EntryIndex::Node* n, const RangeView& v, Agg& acc) {
   summarise_rec(n->right.get(), v, acc);
 }
 
-std::uint64_t count_in(const EntryIndex::Node* n, const RangeView& v) {
-  Agg acc;
-  summarise_rec(n, v, acc);
-  return acc.count;
-}
-
-// The i-th (0-based) item of the range in key order, or null.
-const EntryIndex::Node* select_rec(const EntryIndex::Node* n, const RangeView& v, std::uint64_t i) {
+// The i-th (0-based) item of the range in key order, or null; with `below`, adds the items of
+// the range before it there (min_t and max_t aside).
+const EntryIndex::Node* select_rec(const EntryIndex::Node* n, const RangeView& v, std::uint64_t i,
+                                   Agg* below) {
   while (n) {
     if (v.disjoint(*n)) return nullptr;
     if (v.contained(*n)) {
@@ -247,24 +243,28 @@ const EntryIndex::Node* select_rec(const EntryIndex::Node* n, const RangeView& v
         const std::uint64_t cl = n->left ? n->left->agg.count : 0;
         if (i < cl) {
           n = n->left.get();
-        } else if (i == cl) {
-          return n;
         } else {
+          if (below && n->left) add_into(*below, n->left->agg);
+          if (i == cl) return n;
+          if (below) add_into(*below, single(n->item));
           i -= cl + 1;
           n = n->right.get();
         }
       }
       return nullptr;
     }
-    const std::uint64_t cl = count_in(n->left.get(), v);
-    if (i < cl) {
+    Agg left;
+    summarise_rec(n->left.get(), v, left);
+    if (i < left.count) {
       n = n->left.get();
       continue;
     }
-    i -= cl;
+    i -= left.count;
+    if (below) add_into(*below, left);
     if (v.includes(n->item)) {
       if (i == 0) return n;
       --i;
+      if (below) add_into(*below, single(n->item));
     }
     n = n->right.get();
   }
@@ -406,8 +406,17 @@ std::vector<D3Range> EntryIndex::split(const D3Range& range, std::size_t k) cons
 }
 
 std::optional<IndexItem> EntryIndex::select(const D3Range& range, std::uint64_t i) const {
-  const Node* n = select_rec(root_.get(), RangeView(range), i);
+  const Node* n = select_rec(root_.get(), RangeView(range), i, nullptr);
   return n ? std::optional(n->item) : std::nullopt;
+}
+
+std::optional<IndexItem> EntryIndex::select(const D3Range& range, std::uint64_t i,
+                                            RangeSummary& below) const {
+  Agg acc;
+  const Node* n = select_rec(root_.get(), RangeView(range), i, &acc);
+  if (!n) return std::nullopt;
+  below = RangeSummary{acc.fp.to_bytes(), acc.count, acc.bytes};
+  return n->item;
 }
 
 Status EntryIndex::check() const { return check_rec(root_.get(), nullptr, nullptr, 0, false); }

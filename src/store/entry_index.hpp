@@ -58,6 +58,9 @@ class EntryIndex {
   std::vector<model::D3Range> split(const model::D3Range& range, std::size_t k) const;
   // The i-th (0-based) item of the range in key order, or nullopt.
   std::optional<IndexItem> select(const model::D3Range& range, std::uint64_t i) const;
+  // The same, and the summary of the range's items before it (when there is one).
+  std::optional<IndexItem> select(const model::D3Range& range, std::uint64_t i,
+                                  RangeSummary& below) const;
 
   // Verifies the tree order, the heap order of priorities, and every node's aggregates against
   // a recomputation from its children.
@@ -94,6 +97,12 @@ class EntryIndexView final : public IndexView {
   Result<std::optional<IndexItem>> select(const model::D3Range& range,
                                           std::uint64_t i) const override {
     return index_.select(range, i);
+  }
+  Result<SelectedPair> select_pair(const model::D3Range& range, std::uint64_t i) const override {
+    SelectedPair out;
+    out.at = index_.select(range, i, out.below);
+    if (out.at) out.before = index_.select(range, i - 1);
+    return out;
   }
 
  private:

@@ -22,14 +22,7 @@ Result<RangeSummary> IndexSnapshot::summarise(const model::D3Range& range) const
 Result<std::vector<RangePart>> IndexSnapshot::split(const model::D3Range& range,
                                                     std::size_t k) const {
   auto held = lock();
-  OSIER_ASSIGN_OR_RETURN(std::vector<model::D3Range> ranges, split_range(*view_, range, k));
-  std::vector<RangePart> parts;
-  parts.reserve(ranges.size());
-  for (model::D3Range& r : ranges) {
-    OSIER_ASSIGN_OR_RETURN(RangeSummary s, view_->summarise(r));
-    parts.push_back(RangePart{std::move(r), s});
-  }
-  return parts;
+  return split_range_summarised(*view_, range, k);
 }
 
 std::pair<std::optional<model::D3Range>, std::optional<model::D3Range>> ranges_after(

@@ -32,6 +32,13 @@ struct IndexItem {
   Bytes token;                  // kept only by stores that hold tokens in memory
 };
 
+// What IndexView::select_pair finds.
+struct SelectedPair {
+  std::optional<IndexItem> before;  // the (i-1)-th item
+  std::optional<IndexItem> at;      // the i-th item
+  RangeSummary below;               // of the items before `at`: the 0th to the (i-1)-th
+};
+
 class IndexView {
  public:
   using Visitor = std::function<bool(const IndexItem&)>;  // return false to stop
@@ -52,16 +59,22 @@ class IndexView {
   // holds at most i items.
   virtual Result<std::optional<IndexItem>> select(const model::D3Range& range,
                                                   std::uint64_t i) const = 0;
-  // The (i-1)-th and i-th items (REQUIRES: i >= 1): both nullopt unless the range holds more
-  // than i items. The same as two selects; an index may find both in one search.
-  virtual Result<std::pair<std::optional<IndexItem>, std::optional<IndexItem>>> select_pair(
-      const model::D3Range& range, std::uint64_t i) const;
+  // The (i-1)-th and i-th items of `range` and the summary of the i items before the latter
+  // (REQUIRES: i >= 1); all empty unless the range holds more than i items. The same as two
+  // selects and two summaries; an index may find all of it in one search.
+  virtual Result<SelectedPair> select_pair(const model::D3Range& range, std::uint64_t i) const;
 };
 
 // At most k disjoint 3d ranges whose union is `range`, holding roughly equal numbers of items;
-// fewer than k when the range holds fewer than k items (always at least one range). Cuts run
-// along the subspace dimension where items of several subspaces fall, else along the path
-// dimension; the time side of `range` is kept by every part.
+// fewer than k when the range holds fewer than k items (always at least one range), each with
+// its summary. Cuts run along the subspace dimension where items of several subspaces fall,
+// else along the path dimension; the time side of `range` is kept by every part. Every part is
+// an interval of the range's items in (subspace, path) order, so the parts' summaries are
+// differences of the summaries of what lies below each cut, which the searches that choose the
+// cuts add up on their way (no part is summarised again).
+Result<std::vector<RangePart>> split_range_summarised(const IndexView& index,
+                                                      const model::D3Range& range, std::size_t k);
+// The same parts without their summaries.
 Result<std::vector<model::D3Range>> split_range(const IndexView& index, const model::D3Range& range,
                                                 std::size_t k);
 

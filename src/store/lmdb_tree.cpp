@@ -259,7 +259,8 @@ Status decode_node(ByteView value, int level, TreeNode& n) {
   if (level > 0) {
     if (v.size() - at < (m + 1) * kAggSize) return corrupt("truncated node");
     n.kids.reserve(m + 2);
-    for (std::size_t j = 0; j <= m; ++j, at += kAggSize) n.kids.push_back(aggregate_at(v.data() + at));
+    for (std::size_t j = 0; j <= m; ++j, at += kAggSize)
+      n.kids.push_back(aggregate_at(v.data() + at));
   }
   n.items.reserve(m + 1);
   for (std::size_t i = 0; i < m; ++i) {
@@ -271,7 +272,6 @@ Status decode_node(ByteView value, int level, TreeNode& n) {
   if (at != v.size()) return corrupt("trailing bytes in a node");
   return Status::ok();
 }
-
 
 // What range tests read of a child aggregate: its count and time span.
 struct Span {
@@ -482,8 +482,8 @@ class RangeTest {
   bool keys_contained(const Bound& lo, const Bound& hi, bool same) const {
     if (full_paths_) {
       const bool lower = min_subspace_ || (lo.item && lo.s0 >= 0);
-      const bool upper = s1_.empty() || (hi.item && (hi.s1 < 0 || (hi.s1 == 0 &&
-                                                                   hi.item->path_key().empty())));
+      const bool upper =
+          s1_.empty() || (hi.item && (hi.s1 < 0 || (hi.s1 == 0 && hi.item->path_key().empty())));
       return lower && upper;
     }
     return same && lo.in_subspaces() && lo.p0 >= 0 && hi.p1 <= 0;
@@ -497,7 +497,6 @@ class RangeTest {
   }
 
  private:
-
   const D3Range& r_;
   bool single_ = false;
   bool full_paths_ = false;
@@ -608,7 +607,7 @@ class TreeAccess {
   }
 
   Result<Aggregate> insert(int level, const ItemRef* b, const ItemRef& x, int lx) {
-    OSIER_ASSIGN_OR_RETURN(TreeNode* n, node(level, b, true));
+    OSIER_ASSIGN_OR_RETURN(TreeNode * n, node(level, b, true));
     bool found = false;
     const std::size_t i = n->position(x.key(), found);
     if (found) return error(ErrorCode::kInvalidArgument, "store tree: key stored already");
@@ -634,7 +633,7 @@ class TreeAccess {
   // Splits node (level, b) at x (not stored): keys below x stay in it, the others move to node
   // (level, x). Returns both aggregates.
   Result<std::pair<Aggregate, Aggregate>> split(int level, const ItemRef* b, const ItemRef& x) {
-    OSIER_ASSIGN_OR_RETURN(TreeNode* n, node(level, b, false));
+    OSIER_ASSIGN_OR_RETURN(TreeNode * n, node(level, b, false));
     if (!n) return std::pair<Aggregate, Aggregate>{};
     bool found = false;
     const std::size_t i = n->position(x.key(), found);
@@ -644,7 +643,7 @@ class TreeAccess {
       ItemRef cb;
       OSIER_ASSIGN_OR_RETURN(parts, split(level - 1, child_boundary(*n, i, b, cb), x));
     }
-    OSIER_ASSIGN_OR_RETURN(TreeNode* right, node(level, &x, true));
+    OSIER_ASSIGN_OR_RETURN(TreeNode * right, node(level, &x, true));
     right->items.assign(n->items.begin() + at, n->items.end());
     n->items.erase(n->items.begin() + at, n->items.end());
     if (level > 0) {
@@ -656,9 +655,9 @@ class TreeAccess {
     return std::pair{n->total(), right->total()};
   }
 
-  Result<Aggregate> erase(int level, const ItemRef* b, ByteView key,
-                          std::optional<IndexItem>& out, const model::NamespaceId& ns) {
-    OSIER_ASSIGN_OR_RETURN(TreeNode* n, node(level, b, false));
+  Result<Aggregate> erase(int level, const ItemRef* b, ByteView key, std::optional<IndexItem>& out,
+                          const model::NamespaceId& ns) {
+    OSIER_ASSIGN_OR_RETURN(TreeNode * n, node(level, b, false));
     if (!n) return Aggregate{};
     bool found = false;
     const std::size_t i = n->position(key, found);
@@ -687,8 +686,8 @@ class TreeAccess {
 
   // Merges node (level, x) into node (level, bl), which precedes it.
   Result<Aggregate> merge(int level, const ItemRef* bl, const ItemRef& x) {
-    OSIER_ASSIGN_OR_RETURN(TreeNode* a, node(level, bl, true));
-    OSIER_ASSIGN_OR_RETURN(TreeNode* c, node(level, &x, true));
+    OSIER_ASSIGN_OR_RETURN(TreeNode * a, node(level, bl, true));
+    OSIER_ASSIGN_OR_RETURN(TreeNode * c, node(level, &x, true));
     Aggregate joined;
     if (level > 0) {
       ItemRef last;
@@ -708,7 +707,7 @@ class TreeAccess {
 
   Result<Aggregate> update(int level, const ItemRef* b, ByteView key, std::uint64_t available,
                            const Fp256& hash, bool& done) {
-    OSIER_ASSIGN_OR_RETURN(TreeNode* n, node(level, b, false));
+    OSIER_ASSIGN_OR_RETURN(TreeNode * n, node(level, b, false));
     if (!n) return Aggregate{};
     bool found = false;
     const std::size_t i = n->position(key, found);
@@ -723,9 +722,8 @@ class TreeAccess {
     } else {
       if (level == 0) return n->total();
       ItemRef cb;
-      OSIER_ASSIGN_OR_RETURN(const Aggregate a,
-                             update(level - 1, child_boundary(*n, i, b, cb), key, available,
-                                    hash, done));
+      OSIER_ASSIGN_OR_RETURN(const Aggregate a, update(level - 1, child_boundary(*n, i, b, cb), key,
+                                                       available, hash, done));
       if (!done) return n->total();
       n->kids[i] = a;
     }
@@ -747,7 +745,8 @@ class TreeAccess {
       for (std::size_t j = 0; j < m_; ++j) new (&b_[j]) Bound(rt.bound(n.item(j), &lower(j)));
       if (lo_.item && hi_.item) {
         const Bound& last = m_ > 0 ? b_[m_ - 1] : lo_;
-        last_same_ = std::memcmp(last.item->subspace().data(), hi_.item->subspace().data(), 32) == 0;
+        last_same_ =
+            std::memcmp(last.item->subspace().data(), hi_.item->subspace().data(), 32) == 0;
       }
     }
     Bounds(const Bounds&) = delete;
@@ -853,21 +852,22 @@ class TreeAccess {
   }
 
   // What select() looks for: `want` (1 or 2) consecutive items of the range, from the one after
-  // the first `skip` it includes.
+  // the first `skip` it includes; `skipped` sums the items skipped.
   struct Pick {
     Pick(std::uint64_t skip_items, std::size_t want_items) : skip(skip_items), want(want_items) {}
     std::uint64_t skip;
     std::size_t want;
     std::size_t got = 0;
     std::optional<IndexItem> out[2];
+    Aggregate skipped;
     bool done() const { return got == want; }
   };
 
   // Picks items within node (level, b) in one descent: children the range contains are
   // skipped by their counts while items are still to be skipped, and a child it cuts is
   // searched in the same pass (rather than counted first).
-  Status select(int level, const ItemRef* b, const Bound& lo, const Bound& hi,
-                const RangeTest& rt, Pick& pick) const {
+  Status select(int level, const ItemRef* b, const Bound& lo, const Bound& hi, const RangeTest& rt,
+                Pick& pick) const {
     NodeView n;
     OSIER_ASSIGN_OR_RETURN(const bool stored, view(level, b, n));
     if (!stored) return Status::ok();
@@ -878,6 +878,7 @@ class TreeAccess {
         if (!bs.disjoint(rt, sp, j)) {
           if (pick.skip >= sp.count && bs.contained(rt, sp, j)) {
             pick.skip -= sp.count;
+            pick.skipped.add(n.kid(j));
           } else {
             OSIER_RETURN_IF_ERROR(
                 select(level - 1, child_boundary(n, j, b), bs.lower(j), bs.upper(j), rt, pick));
@@ -888,6 +889,7 @@ class TreeAccess {
       if (j < n.size() && rt.includes(bs.item(j))) {
         if (pick.skip > 0) {
           --pick.skip;
+          pick.skipped.add(n.item(j).aggregate());
         } else {
           OSIER_ASSIGN_OR_RETURN(IndexItem item, n.item(j).materialise(ns_));
           pick.out[pick.got++] = std::move(item);
@@ -964,9 +966,7 @@ class TreeAccess {
   TreeWriteCache local_;  // writes' nodes when the tree has no cache
 };
 
-bool TreeWriteCache::KeyLess::operator()(ByteView a, ByteView b) const {
-  return cmp(a, b) < 0;
-}
+bool TreeWriteCache::KeyLess::operator()(ByteView a, ByteView b) const { return cmp(a, b) < 0; }
 
 TreeWriteCache::TreeWriteCache() = default;
 TreeWriteCache::~TreeWriteCache() = default;
@@ -1059,16 +1059,20 @@ Result<std::optional<IndexItem>> LmdbTree::select(const D3Range& range, std::uin
   return std::move(pick.out[0]);
 }
 
-Result<std::pair<std::optional<IndexItem>, std::optional<IndexItem>>> LmdbTree::select_pair(
-    const D3Range& range, std::uint64_t i) const {
+Result<SelectedPair> LmdbTree::select_pair(const D3Range& range, std::uint64_t i) const {
   RangeTest rt(range);
   TreeAccess::Pick pick(i - 1, 2);
   if (!rt.empty()) {
     OSIER_RETURN_IF_ERROR(
         TreeAccess(txn_, dbi_, ns_, cache_).select(kTopLevel, nullptr, {}, {}, rt, pick));
   }
-  if (!pick.done()) return std::pair<std::optional<IndexItem>, std::optional<IndexItem>>{};
-  return std::pair{std::move(pick.out[0]), std::move(pick.out[1])};
+  SelectedPair out;
+  if (!pick.done()) return out;
+  pick.skipped.add(Aggregate::single(pick.out[0]->hash, pick.out[0]->entry));
+  out.below = pick.skipped.summary();
+  out.before = std::move(pick.out[0]);
+  out.at = std::move(pick.out[1]);
+  return out;
 }
 
 Result<Aggregate> LmdbTree::total() const {
@@ -1101,7 +1105,8 @@ Status LmdbTree::visit_newest_first(const D3Range& range, const Visitor& fn) con
     const model::Entry& eb = b.item->entry;
     if (model::newer_than(eb, ea)) return true;
     if (model::newer_than(ea, eb)) return false;
-    if (ea.subspace_id != eb.subspace_id) return ea.subspace_id > eb.subspace_id;  // ties: key order
+    if (ea.subspace_id != eb.subspace_id)
+      return ea.subspace_id > eb.subspace_id;  // ties: key order
     return ea.path > eb.path;
   };
   std::priority_queue<Cand, std::vector<Cand>, decltype(lower)> heap(lower);
@@ -1166,8 +1171,8 @@ Result<std::optional<IndexItem>> LmdbTree::erase(const SubspaceId& s, const Path
   return out;
 }
 
-Result<bool> LmdbTree::update_available(const SubspaceId& s, const Path& p,
-                                        std::uint64_t available, const Fp256& hash) {
+Result<bool> LmdbTree::update_available(const SubspaceId& s, const Path& p, std::uint64_t available,
+                                        const Fp256& hash) {
   bool done = false;
   TreeAccess acc(txn_, dbi_, ns_, cache_);
   auto changed = acc.update(kTopLevel, nullptr, search_key(s, p), available, hash, done);

@@ -93,9 +93,8 @@ class LmdbTree final : public IndexView {
   Result<RangeSummary> summarise(const model::D3Range& range) const override;
   Result<std::optional<IndexItem>> select(const model::D3Range& range,
                                           std::uint64_t i) const override;
-  // One descent for both items.
-  Result<std::pair<std::optional<IndexItem>, std::optional<IndexItem>>> select_pair(
-      const model::D3Range& range, std::uint64_t i) const override;
+  // One descent for both items and the summary below them.
+  Result<SelectedPair> select_pair(const model::D3Range& range, std::uint64_t i) const override;
   // The aggregate of the whole namespace.
   Result<Aggregate> total() const;
 

@@ -1,8 +1,11 @@
 // split_range (store/index_view.hpp): splitting a 3d range into parts of roughly equal item
 // counts, against any IndexView.
 #include <algorithm>
+#include <optional>
 #include <utility>
+#include <vector>
 
+#include "store/aggregate.hpp"
 #include "store/index_view.hpp"
 
 namespace osier::store {
@@ -49,115 +52,141 @@ std::vector<std::size_t> share_parts(const std::vector<std::uint64_t>& counts, s
   return out;
 }
 
-Result<std::uint64_t> count_in(const IndexView& index, const D3Range& r) {
-  OSIER_ASSIGN_OR_RETURN(RangeSummary s, index.summarise(r));
-  return s.count;
+// The summary of the items of `whole` (summarised as `ws`) that `part` leaves out, where `part`
+// is an interval of them starting at the first: a subtraction, unless the payload bytes
+// saturated (then the other side is summarised). `rest` is the range of the items left out.
+Result<RangeSummary> minus(const IndexView& index, const RangeSummary& ws, const RangeSummary& ps,
+                           const D3Range& rest) {
+  if (ws.payload_bytes == UINT64_MAX) return index.summarise(rest);
+  return RangeSummary{
+      (Fp256::from_bytes(ws.fingerprint) - Fp256::from_bytes(ps.fingerprint)).to_bytes(),
+      ws.count - ps.count, ws.payload_bytes - ps.payload_bytes};
 }
 
-Status split_rec(const IndexView& index, const D3Range& r, std::uint64_t c, std::size_t k,
-                 std::vector<D3Range>& out) {
+// A cut of a range: at a subspace (the pieces below hold lower subspaces) or, within the one
+// subspace of all the range's items, at a path. `below` summarises the range's items below it.
+struct Cut {
+  std::optional<SubspaceId> subspace;
+  std::optional<model::Path> path;
+  RangeSummary below;
+};
+
+Status split_rec(const IndexView& index, const RangePart& whole, std::size_t k,
+                 std::vector<RangePart>& out) {
+  const D3Range& r = whole.range;
+  const std::uint64_t c = whole.summary.count;
   if (k <= 1 || c <= 1) {
-    out.push_back(r);
+    out.push_back(whole);
     return Status::ok();
   }
   if (c < k) k = static_cast<std::size_t>(c);
   const std::uint64_t k1 = k / 2;
   std::uint64_t idx = c / k * k1 + (c % k) * k1 / k;
   idx = std::clamp<std::uint64_t>(idx, 1, c - 1);
-  OSIER_ASSIGN_OR_RETURN(auto pair, index.select_pair(r, idx));
-  const auto& [y, x] = pair;
-  if (!x || !y) return error(ErrorCode::kCorrupt, "index: a range holds fewer items than it counts");
-  const SubspaceId& xs = x->entry.subspace_id;
+  OSIER_ASSIGN_OR_RETURN(SelectedPair sel, index.select_pair(r, idx));
+  if (!sel.at || !sel.before) {
+    return error(ErrorCode::kCorrupt, "index: a range holds fewer items than it counts");
+  }
+  const IndexItem& x = *sel.at;
+  const SubspaceId& xs = x.entry.subspace_id;
 
-  // Cut points along the subspace dimension (each leaving items on both sides), else one cut
-  // along the path dimension (all items share one subspace then). `below` holds, per cut, the
-  // number of the range's items before it (known from the counting that chose it, so the
-  // pieces need no counting of their own).
-  std::vector<SubspaceId> cuts;
-  std::vector<std::uint64_t> below_cut;
-  if (xs != y->entry.subspace_id) {
-    cuts.push_back(xs);
-    below_cut.push_back(idx);  // x, the idx-th item, is the first of its subspace
+  // Cuts along the subspace dimension (each leaving items on both sides), else one cut along
+  // the path dimension at x (all items share one subspace then).
+  std::vector<Cut> cuts;
+  if (xs != sel.before->entry.subspace_id) {
+    cuts.push_back(
+        Cut{xs, std::nullopt, sel.below});  // x, the idx-th item, is its subspace's first
   } else {
     D3Range below = r;
     below.subspaces.end = xs;
-    OSIER_ASSIGN_OR_RETURN(const std::uint64_t cl, count_in(index, below));
+    OSIER_ASSIGN_OR_RETURN(const RangeSummary sl, index.summarise(below));
     const auto succ = model::subspace_successor(xs);
-    std::uint64_t through = c;
+    RangeSummary st = whole.summary;
     if (succ) {
       D3Range upto = r;
       upto.subspaces.end = *succ;
-      OSIER_ASSIGN_OR_RETURN(through, count_in(index, upto));
+      OSIER_ASSIGN_OR_RETURN(st, index.summarise(upto));
     }
-    if (cl > 0) {
-      cuts.push_back(xs);
-      below_cut.push_back(cl);
-    }
-    if (through < c) {
-      cuts.push_back(*succ);
-      below_cut.push_back(through);
-    }
+    if (sl.count > 0) cuts.push_back(Cut{xs, std::nullopt, sl});
+    if (st.count < c) cuts.push_back(Cut{*succ, std::nullopt, st});
     if (cuts.size() == 2 && k == 2) {
       // Keep the cut that comes closer to the wanted split point.
-      const std::uint64_t d1 = idx > cl ? idx - cl : cl - idx;
-      const std::uint64_t d2 = idx > through ? idx - through : through - idx;
-      const std::size_t drop = d1 <= d2 ? 1 : 0;
-      cuts.erase(cuts.begin() + static_cast<std::ptrdiff_t>(drop));
-      below_cut.erase(below_cut.begin() + static_cast<std::ptrdiff_t>(drop));
+      const std::uint64_t d1 = idx > sl.count ? idx - sl.count : sl.count - idx;
+      const std::uint64_t d2 = idx > st.count ? idx - st.count : st.count - idx;
+      cuts.erase(cuts.begin() + (d1 <= d2 ? 1 : 0));
     }
+    if (cuts.empty()) cuts.push_back(Cut{std::nullopt, x.entry.path, sel.below});
   }
-  std::vector<D3Range> pieces;
-  if (cuts.empty()) {
-    D3Range a = r;
-    D3Range b = r;
-    a.paths.end = x->entry.path;
-    b.paths.start = x->entry.path;
-    pieces = {a, b};
-  } else {
-    D3Range rest = r;
-    for (const auto& cut : cuts) {
-      D3Range a = rest;
-      a.subspaces.end = cut;
-      rest.subspaces.start = cut;
-      pieces.push_back(a);
-    }
-    pieces.push_back(rest);
-  }
-  std::vector<std::uint64_t> counts;
-  std::uint64_t assigned = 0;
-  for (std::size_t i = 0; i + 1 < pieces.size(); ++i) {
-    std::uint64_t n = 0;
-    if (cuts.empty()) {
-      n = idx;  // the path cut at x leaves the idx items before x below it
+
+  // The pieces between consecutive cuts, each with its summary: what lies below its upper cut
+  // less what lies below its lower one.
+  std::vector<RangePart> pieces;
+  RangePart rest{r, whole.summary};
+  const RangeSummary* done = nullptr;  // what lies below the previous cut
+  for (const Cut& cut : cuts) {
+    RangePart piece{rest.range, cut.below};
+    if (cut.subspace) {
+      piece.range.subspaces.end = *cut.subspace;
+      rest.range.subspaces.start = *cut.subspace;
     } else {
-      n = below_cut[i] - assigned;
+      piece.range.paths.end = *cut.path;
+      rest.range.paths.start = *cut.path;
     }
-    counts.push_back(n);
-    assigned += n;
+    if (done) {
+      OSIER_ASSIGN_OR_RETURN(piece.summary, minus(index, cut.below, *done, piece.range));
+    }
+    done = &cut.below;
+    pieces.push_back(std::move(piece));
   }
-  counts.push_back(c - assigned);
+  OSIER_ASSIGN_OR_RETURN(rest.summary, minus(index, whole.summary, *done, rest.range));
+  pieces.push_back(std::move(rest));
+
+  std::vector<std::uint64_t> counts;
+  for (const RangePart& p : pieces) counts.push_back(p.summary.count);
   const auto parts = share_parts(counts, k);
   for (std::size_t i = 0; i < pieces.size(); ++i) {
-    OSIER_RETURN_IF_ERROR(split_rec(index, pieces[i], counts[i], parts[i], out));
+    OSIER_RETURN_IF_ERROR(split_rec(index, pieces[i], parts[i], out));
   }
   return Status::ok();
 }
 
 }  // namespace
 
-Result<std::pair<std::optional<IndexItem>, std::optional<IndexItem>>> IndexView::select_pair(
-    const D3Range& range, std::uint64_t i) const {
-  OSIER_ASSIGN_OR_RETURN(auto second, select(range, i));
-  if (!second) return std::pair<std::optional<IndexItem>, std::optional<IndexItem>>{};
-  OSIER_ASSIGN_OR_RETURN(auto first, select(range, i - 1));
-  return std::pair{std::move(first), std::move(second)};
+Result<SelectedPair> IndexView::select_pair(const D3Range& range, std::uint64_t i) const {
+  SelectedPair out;
+  OSIER_ASSIGN_OR_RETURN(auto at, select(range, i));
+  if (!at) return out;
+  OSIER_ASSIGN_OR_RETURN(out.before, select(range, i - 1));
+  // The items before `at`: those of lower subspaces, then those of its subspace before its path.
+  D3Range lower = range;
+  lower.subspaces.end = at->entry.subspace_id;
+  D3Range same = range;
+  same.subspaces = {at->entry.subspace_id, model::subspace_successor(at->entry.subspace_id)};
+  same.paths.end = at->entry.path;
+  OSIER_ASSIGN_OR_RETURN(const RangeSummary a, summarise(lower));
+  OSIER_ASSIGN_OR_RETURN(const RangeSummary b, summarise(same));
+  out.below =
+      RangeSummary{(Fp256::from_bytes(a.fingerprint) + Fp256::from_bytes(b.fingerprint)).to_bytes(),
+                   a.count + b.count, sat_add(a.payload_bytes, b.payload_bytes)};
+  out.at = std::move(at);
+  return out;
+}
+
+Result<std::vector<RangePart>> split_range_summarised(const IndexView& index, const D3Range& range,
+                                                      std::size_t k) {
+  std::vector<RangePart> out;
+  OSIER_ASSIGN_OR_RETURN(RangeSummary whole, index.summarise(range));
+  OSIER_RETURN_IF_ERROR(
+      split_rec(index, RangePart{range, whole}, std::max<std::size_t>(k, 1), out));
+  return out;
 }
 
 Result<std::vector<D3Range>> split_range(const IndexView& index, const D3Range& range,
                                          std::size_t k) {
+  OSIER_ASSIGN_OR_RETURN(std::vector<RangePart> parts, split_range_summarised(index, range, k));
   std::vector<D3Range> out;
-  OSIER_ASSIGN_OR_RETURN(const std::uint64_t c, count_in(index, range));
-  OSIER_RETURN_IF_ERROR(split_rec(index, range, c, std::max<std::size_t>(k, 1), out));
+  out.reserve(parts.size());
+  for (RangePart& p : parts) out.push_back(std::move(p.range));
   return out;
 }
 

@@ -29,12 +29,6 @@
 
 namespace osier::store {
 
-// A part of a split range, with its summary.
-struct RangePart {
-  model::D3Range range;
-  RangeSummary summary;
-};
-
 // Where a scan resumes: strictly after the entry at this (subspace, path).
 struct ScanPosition {
   model::SubspaceId subspace{};

@@ -12,6 +12,7 @@
 #include "base/status.hpp"
 #include "crypto/bab_hash.hpp"
 #include "model/entry.hpp"
+#include "model/range.hpp"
 #include "store/fingerprint.hpp"
 
 namespace osier::store {
@@ -57,7 +58,9 @@ struct IngestResult {
   std::uint64_t pruned = 0;  // entries removed because the new one prunes them
   Status reason;             // set for kRejected
 
-  static IngestResult inserted(std::uint64_t pruned) { return {IngestOutcome::kInserted, pruned, {}}; }
+  static IngestResult inserted(std::uint64_t pruned) {
+    return {IngestOutcome::kInserted, pruned, {}};
+  }
   static IngestResult obsolete() { return {IngestOutcome::kObsolete, 0, {}}; }
   static IngestResult rejected(Status why) { return {IngestOutcome::kRejected, 0, std::move(why)}; }
 };
@@ -82,11 +85,19 @@ using EntryCallback = std::function<bool(const LengthyAuthorisedEntry&)>;
 
 // Aggregates of the entries of a 3d range.
 struct RangeSummary {
-  Fingerprint fingerprint{};         // hash_lengthy_authorised_entries of the range's entries
-  std::uint64_t count = 0;           // number of entries
-  std::uint64_t payload_bytes = 0;   // sum of payload_length (saturating at 2^64-1)
+  Fingerprint fingerprint{};        // hash_lengthy_authorised_entries of the range's entries
+  std::uint64_t count = 0;          // number of entries
+  std::uint64_t payload_bytes = 0;  // sum of payload_length (saturating at 2^64-1)
 
   bool operator==(const RangeSummary&) const = default;
+};
+
+// A part of a split range, with its summary.
+struct RangePart {
+  model::D3Range range;
+  RangeSummary summary;
+
+  bool operator==(const RangePart&) const = default;
 };
 
 // How much of an entry's payload a store holds: always a verified prefix.
@@ -119,7 +130,7 @@ struct ImportTotals {
   std::uint64_t inserted = 0;
   std::uint64_t obsolete = 0;
   std::uint64_t rejected = 0;
-  std::uint64_t pruned = 0;  // entries already stored that the imported ones pruned
+  std::uint64_t pruned = 0;              // entries already stored that the imported ones pruned
   std::uint64_t payloads_completed = 0;  // payloads the store now holds whole, and did not
   std::uint64_t prefixes_stored = 0;     // payloads of which it now holds a longer prefix
   std::uint64_t payload_bytes = 0;       // bytes those added

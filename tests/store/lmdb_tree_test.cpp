@@ -52,14 +52,22 @@ class Env {
 class Gen {
  public:
   explicit Gen(std::uint64_t seed) : rng_(seed) {}
-  std::uint64_t below(std::uint64_t n) { return std::uniform_int_distribution<std::uint64_t>(0, n - 1)(rng_); }
+  std::uint64_t below(std::uint64_t n) {
+    return std::uniform_int_distribution<std::uint64_t>(0, n - 1)(rng_);
+  }
 
   SubspaceId subspace() {
     SubspaceId s{};
     switch (below(5)) {
-      case 0: break;
-      case 1: s.fill(0xff); break;
-      default: s.fill(0x40); s.back() = static_cast<std::uint8_t>(below(4)); break;
+      case 0:
+        break;
+      case 1:
+        s.fill(0xff);
+        break;
+      default:
+        s.fill(0x40);
+        s.back() = static_cast<std::uint8_t>(below(4));
+        break;
     }
     return s;
   }
@@ -162,15 +170,21 @@ void expect_same_answers(const LmdbTree& tree, const testing::VectorIndex& oracl
     if (want.count > 1) {
       for (std::uint64_t i : {std::uint64_t{1}, want.count / 2, want.count - 1}) {
         if (i == 0) continue;
-        auto [y, x] = tree.select_pair(r, i).value();
-        ASSERT_TRUE(x.has_value() && y.has_value());
-        ASSERT_TRUE(same(*y, b[i - 1]));
-        ASSERT_TRUE(same(*x, b[i]));
+        const SelectedPair sel = tree.select_pair(r, i).value();
+        ASSERT_TRUE(sel.at.has_value() && sel.before.has_value());
+        ASSERT_TRUE(same(*sel.before, b[i - 1]));
+        ASSERT_TRUE(same(*sel.at, b[i]));
+        // What lies below them: the oracle's own (two summaries), and a sum of the items.
+        ASSERT_EQ(sel.below, oracle.select_pair(r, i).value().below);
+        Fp256 below_fp;
+        for (std::uint64_t j = 0; j < i; ++j) below_fp += b[j].hash;
+        ASSERT_EQ(sel.below.count, i);
+        ASSERT_EQ(sel.below.fingerprint, below_fp.to_bytes());
       }
     }
     {
-      auto [y, x] = tree.select_pair(r, std::max<std::uint64_t>(want.count, 1)).value();
-      ASSERT_FALSE(x.has_value() || y.has_value());
+      const SelectedPair sel = tree.select_pair(r, std::max<std::uint64_t>(want.count, 1)).value();
+      ASSERT_FALSE(sel.at.has_value() || sel.before.has_value());
     }
     // Newest first: the first few, in newer_than order.
     std::vector<IndexItem> na, nb;
@@ -190,9 +204,16 @@ void expect_same_answers(const LmdbTree& tree, const testing::VectorIndex& oracl
     }
     // Splits: disjoint parts inside the range, together holding exactly its items.
     const std::size_t k = 1 + g.below(9);
-    auto parts = split_range(tree, r, k);
-    ASSERT_TRUE(parts);
-    // The same parts as splitting the oracle (whose pairs are two selects).
+    auto summarised = split_range_summarised(tree, r, k);
+    ASSERT_TRUE(summarised);
+    std::vector<D3Range> ranges;
+    for (const RangePart& p : *summarised) {
+      ranges.push_back(p.range);
+      // Each part's summary (differences of what lay below the cuts) is its own.
+      ASSERT_EQ(p.summary, oracle.summarise(p.range).value());
+    }
+    const auto* parts = &ranges;
+    // The same parts as splitting the oracle (whose pairs are two selects and two summaries).
     ASSERT_EQ(*parts, split_range(oracle, r, k).value());
     ASSERT_GE(parts->size(), 1u);
     ASSERT_LE(parts->size(), std::max<std::size_t>(k, 1));
@@ -294,9 +315,8 @@ TEST_P(LmdbTreeRandom, AnswersAsBruteForceThroughInsertsErasesAndUpdates) {
       ASSERT_TRUE(gone) << gone.status().to_string();
       ASSERT_EQ(gone->has_value(), have);
       if (have) {
-        ASSERT_TRUE(same(**gone, oracle.find(target.entry.subspace_id, target.entry.path)
-                                     .value()
-                                     .value()));
+        ASSERT_TRUE(
+            same(**gone, oracle.find(target.entry.subspace_id, target.entry.path).value().value()));
         oracle.erase(target.entry.subspace_id, target.entry.path);
       }
     }
