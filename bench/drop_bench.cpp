@@ -65,8 +65,8 @@ store::AuthorisedEntry sign(const crypto::Ed25519SecretKey& key, model::Path pat
 }
 
 // The import alone, in this process: what --import-child runs. 0 on success.
-int import_child(const std::string& drop_file, const std::string& target, const std::string& staging,
-                 std::uint64_t expected_entries) {
+int import_child(const std::string& drop_file, const std::string& target,
+                 const std::string& staging, std::uint64_t expected_entries) {
   auto store = open_store(target);
   auto file = File::open_read(drop_file).value();
   ImportOptions opts;
@@ -106,8 +106,8 @@ double current_rss_mib() {
 ChildImport run_import_child(const std::string& drop_file, const std::string& target,
                              const std::string& staging, std::uint64_t expected_entries) {
   std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
-  std::vector<std::string> args = {self, "--import-child", drop_file, target, staging,
-                                   std::to_string(expected_entries)};
+  std::vector<std::string> args = {self,   "--import-child", drop_file,
+                                   target, staging,          std::to_string(expected_entries)};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -145,7 +145,8 @@ void run_import(benchmark::State& state, const std::string& drop_file, std::uint
   }
   // Rates of the child's wall time (Counter::kIsRate would divide by this process's CPU time).
   state.counters["entries/s"] = last.wall_s > 0 ? static_cast<double>(entries) / last.wall_s : 0;
-  state.counters["MiB/s"] = last.wall_s > 0 ? static_cast<double>(bytes) / (1 << 20) / last.wall_s : 0;
+  state.counters["MiB/s"] =
+      last.wall_s > 0 ? static_cast<double>(bytes) / (1 << 20) / last.wall_s : 0;
   state.counters["child_cpu_s"] = last.cpu_s;
   state.counters["peak_rss_MiB"] = last.peak_rss_mib;
   state.counters["rss_at_fork_MiB"] = last.rss_at_fork_mib;
@@ -166,25 +167,28 @@ std::string write_small_drop(const std::string& dir) {
       Bytes p(16);
       for (std::size_t j = 0; j < p.size(); ++j) p[j] = static_cast<std::uint8_t>(i >> (j % 8));
       auto ob = crypto::bab_outboard(p).value();
-      batch.push_back(sign(key, model::Path::from_strings({"e", std::to_string(i)}).value(), p.size(), ob.digest));
+      batch.push_back(sign(key, model::Path::from_strings({"e", std::to_string(i)}).value(),
+                           p.size(), ob.digest));
       payloads.push_back(std::move(p));
       if (batch.size() == 1000 || i + 1 == n) {
         (void)src->ingest_batch(batch, store::Trust::kAlreadyVerified).value();
         for (std::size_t k = 0; k < batch.size(); ++k) {
           const auto& e = batch[k].entry;
           bool done = false;
-          (void)src->write_payload(e.namespace_id, e.subspace_id, e.path, [&]() -> Result<ByteView> {
-            if (done) return ByteView();
-            done = true;
-            return ByteView(payloads[k]);
-          });
+          (void)src->write_payload(e.namespace_id, e.subspace_id, e.path,
+                                   [&]() -> Result<ByteView> {
+                                     if (done) return ByteView();
+                                     done = true;
+                                     return ByteView(payloads[k]);
+                                   });
         }
         batch.clear();
         payloads.clear();
       }
     }
     auto out = File::create(dir + "/small.drop").value();
-    model::AreaOfInterest aoi{model::Area::full(), model::AreaOfInterest::kNoLimit, model::AreaOfInterest::kNoLimit};
+    model::AreaOfInterest aoi{model::Area::full(), model::AreaOfInterest::kNoLimit,
+                              model::AreaOfInterest::kNoLimit};
     (void)export_drop(*src, default_namespace_id(), aoi, out.sink()).value();
     (void)out.close();
   }
@@ -200,7 +204,10 @@ void BM_DropImport100kSmallEntries(benchmark::State& state) {
   state.counters["drop_MiB"] = static_cast<double>(size) / (1 << 20);
   std::filesystem::remove_all(dir);
 }
-BENCHMARK(BM_DropImport100kSmallEntries)->Unit(benchmark::kMillisecond)->Iterations(1)->UseManualTime();
+BENCHMARK(BM_DropImport100kSmallEntries)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1)
+    ->UseManualTime();
 
 // DIR/big.drop: one entry with a 1 GiB pseudo-random payload (source store in DIR/source-big).
 std::string write_big_drop(const std::string& dir) {
@@ -226,16 +233,18 @@ std::string write_big_drop(const std::string& dir) {
     const auto ae = sign(key, model::Path::from_strings({"big"}).value(), len, digest);
     (void)src->ingest(ae).value();
     std::uint64_t at = 0;
-    (void)src->write_payload(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path,
-                             [&]() -> Result<ByteView> {
-                               if (at == len) return ByteView();
-                               piece(at, buf);
-                               at += buf.size();
-                               return ByteView(buf);
-                             })
+    (void)src
+        ->write_payload(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path,
+                        [&]() -> Result<ByteView> {
+                          if (at == len) return ByteView();
+                          piece(at, buf);
+                          at += buf.size();
+                          return ByteView(buf);
+                        })
         .value();
     auto out = File::create(dir + "/big.drop").value();
-    model::AreaOfInterest aoi{model::Area::full(), model::AreaOfInterest::kNoLimit, model::AreaOfInterest::kNoLimit};
+    model::AreaOfInterest aoi{model::Area::full(), model::AreaOfInterest::kNoLimit,
+                              model::AreaOfInterest::kNoLimit};
     (void)export_drop(*src, default_namespace_id(), aoi, out.sink()).value();
     (void)out.close();
   }
@@ -249,14 +258,18 @@ void BM_DropImportOneGibPayload(benchmark::State& state) {
   run_import(state, drop, 1, kBigLength, dir);
   std::filesystem::remove_all(dir);
 }
-BENCHMARK(BM_DropImportOneGibPayload)->Unit(benchmark::kMillisecond)->Iterations(1)->UseManualTime();
+BENCHMARK(BM_DropImportOneGibPayload)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1)
+    ->UseManualTime();
 
 }  // namespace
 }  // namespace osier::drop
 
 int main(int argc, char** argv) {
   if (argc == 6 && std::strcmp(argv[1], "--import-child") == 0) {
-    return osier::drop::import_child(argv[2], argv[3], argv[4], std::strtoull(argv[5], nullptr, 10));
+    return osier::drop::import_child(argv[2], argv[3], argv[4],
+                                     std::strtoull(argv[5], nullptr, 10));
   }
   if (argc == 3 && std::strcmp(argv[1], "--write-drops") == 0) {
     std::filesystem::create_directories(argv[2]);

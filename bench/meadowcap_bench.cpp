@@ -63,8 +63,7 @@ void BM_VerifyToken(benchmark::State& state, bool communal) {
     benchmark::DoNotOptimize(meadowcap_is_authorised_write(s.entry, s.token));
   }
   state.SetItemsProcessed(state.iterations());
-  state.counters["signatures"] =
-      static_cast<double>(state.range(0) + (communal ? 1 : 2));
+  state.counters["signatures"] = static_cast<double>(state.range(0) + (communal ? 1 : 2));
 }
 BENCHMARK_CAPTURE(BM_VerifyToken, communal, true)->Arg(0)->Arg(1)->Arg(4)->Arg(16);
 BENCHMARK_CAPTURE(BM_VerifyToken, owned, false)->Arg(0)->Arg(1)->Arg(4)->Arg(16);

@@ -20,8 +20,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } else {
     const PrivateAreaContext ctx = v.private_area_context();
     fuzz::check_round_trip(
-        v.rest(), [&](Decoder& d, DecodeMode) { return decode_private_area_almost_in_area(d, ctx); },
-        [&](Encoder& e, const Area& a) { return encode_private_area_almost_in_area(e, a, ctx); }, false);
+        v.rest(),
+        [&](Decoder& d, DecodeMode) { return decode_private_area_almost_in_area(d, ctx); },
+        [&](Encoder& e, const Area& a) { return encode_private_area_almost_in_area(e, a, ctx); },
+        false);
   }
   return 0;
 }

@@ -15,20 +15,27 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 0:
       fuzz::check_round_trip(
           v.rest(), [](Decoder& d, DecodeMode m) { return decode_entry(d, m); },
-          [](Encoder& e, const Entry& x) { encode_entry(e, x); return Status::ok(); }, true);
+          [](Encoder& e, const Entry& x) {
+            encode_entry(e, x);
+            return Status::ok();
+          },
+          true);
       break;
     case 1: {
       const Entry ref = v.entry();
       fuzz::check_round_trip(
           v.rest(), [&](Decoder& d, DecodeMode) { return decode_entry_relative_entry(d, ref); },
-          [&](Encoder& e, const Entry& x) { return encode_entry_relative_entry(e, x, ref); }, false);
+          [&](Encoder& e, const Entry& x) { return encode_entry_relative_entry(e, x, ref); },
+          false);
       break;
     }
     default: {
       const EntryInNamespace3dRangeReference ref{v.id(), v.d3_range()};
       fuzz::check_round_trip(
-          v.rest(), [&](Decoder& d, DecodeMode) { return decode_entry_in_namespace_3d_range(d, ref); },
-          [&](Encoder& e, const Entry& x) { return encode_entry_in_namespace_3d_range(e, x, ref); }, false);
+          v.rest(),
+          [&](Decoder& d, DecodeMode) { return decode_entry_in_namespace_3d_range(d, ref); },
+          [&](Encoder& e, const Entry& x) { return encode_entry_in_namespace_3d_range(e, x, ref); },
+          false);
       break;
     }
   }

@@ -30,9 +30,12 @@ class FuzzValues {
   std::uint64_t number() {
     const std::uint8_t sel = byte();
     switch (sel % 4) {
-      case 0: return sel >> 2;
-      case 1: return std::uint64_t{byte()} << 8 | byte();
-      case 2: return ~std::uint64_t{0} - (sel >> 2);
+      case 0:
+        return sel >> 2;
+      case 1:
+        return std::uint64_t{byte()} << 8 | byte();
+      case 2:
+        return ~std::uint64_t{0} - (sel >> 2);
       default: {
         std::uint64_t v = 0;
         for (int i = 0; i < 8; ++i) v = v << 8 | byte();
@@ -63,7 +66,9 @@ class FuzzValues {
     if (coin()) r.end = gen();
     return r;
   }
-  model::TimeRange time_range() { return range<model::Timestamp>([&] { return number(); }); }
+  model::TimeRange time_range() {
+    return range<model::Timestamp>([&] { return number(); });
+  }
   model::D3Range d3_range() {
     return model::D3Range{range<model::SubspaceId>([&] { return id(); }),
                           range<model::Path>([&] { return path(); }), time_range()};
@@ -73,9 +78,7 @@ class FuzzValues {
     if (coin()) a.subspace = id();
     return a;
   }
-  model::Entry entry() {
-    return model::Entry{id(), id(), path(), number(), number(), id()};
-  }
+  model::Entry entry() { return model::Entry{id(), id(), path(), number(), number(), id()}; }
   model::PrivateAreaContext private_area_context() {
     model::PrivateAreaContext c;
     c.private_interest.namespace_id = id();

@@ -67,7 +67,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const model::Entry entry = v.entry();
       run(
           v.rest(),
-          [&](Decoder& d, DecodeMode) { return decode_communal_capability_relative(d, prior, entry); },
+          [&](Decoder& d, DecodeMode) {
+            return decode_communal_capability_relative(d, prior, entry);
+          },
           [&](Encoder& e, const CommunalCapability& c) {
             return encode_communal_capability_relative(e, c, prior, entry);
           },
@@ -104,7 +106,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const PersonalPrivateInterest rel = personal_interest(v);
       run(
           v.rest(),
-          [&](Decoder& d, DecodeMode) { return decode_mc_capability_relative_private_interest(d, rel); },
+          [&](Decoder& d, DecodeMode) {
+            return decode_mc_capability_relative_private_interest(d, rel);
+          },
           [&](Encoder& e, const McCapability& c) {
             return encode_mc_capability_relative_private_interest(e, c, rel);
           },

@@ -16,13 +16,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 0:
       fuzz::check_round_trip(
           v.rest(), [](Decoder& d, DecodeMode m) { return decode_path(d, m); },
-          [](Encoder& e, const Path& p) { encode_path(e, p); return Status::ok(); }, true);
+          [](Encoder& e, const Path& p) {
+            encode_path(e, p);
+            return Status::ok();
+          },
+          true);
       break;
     case 1: {
       const Path ref = v.path();
       fuzz::check_round_trip(
           v.rest(), [&](Decoder& d, DecodeMode m) { return decode_path_rel_path(d, ref, m); },
-          [&](Encoder& e, const Path& p) { encode_path_rel_path(e, p, ref); return Status::ok(); }, true);
+          [&](Encoder& e, const Path& p) {
+            encode_path_rel_path(e, p, ref);
+            return Status::ok();
+          },
+          true);
       break;
     }
     case 2: {
@@ -35,8 +43,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     default: {
       const PrivatePathContext ctx{v.path(), v.path()};
       fuzz::check_round_trip(
-          v.rest(), [&](Decoder& d, DecodeMode) { return decode_private_path_extends_path(d, ctx); },
-          [&](Encoder& e, const Path& p) { return encode_private_path_extends_path(e, p, ctx); }, false);
+          v.rest(),
+          [&](Decoder& d, DecodeMode) { return decode_private_path_extends_path(d, ctx); },
+          [&](Encoder& e, const Path& p) { return encode_private_path_extends_path(e, p, ctx); },
+          false);
       break;
     }
   }

@@ -13,6 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const D3Range ref = v.d3_range();
   fuzz::check_round_trip(
       v.rest(), [&](Decoder& d, DecodeMode) { return decode_3d_range_relative_3d_range(d, ref); },
-      [&](Encoder& e, const D3Range& r) { return encode_3d_range_relative_3d_range(e, r, ref); }, false);
+      [&](Encoder& e, const D3Range& r) { return encode_3d_range_relative_3d_range(e, r, ref); },
+      false);
   return 0;
 }

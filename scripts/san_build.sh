@@ -6,13 +6,13 @@
 # Usage: scripts/san_build.sh NINJA_TARGET...   (BUILD_DIR overrides build-san; SAN_CMAKE_FLAGS
 # the sanitizer options: scripts/tsan.sh builds with ThreadSanitizer instead, in build-tsan/)
 # -gline-tables-only: sanitizer reports keep file:line stack traces at a fraction of -g's
-# compile and link time.
+# compile and link time. No -DNDEBUG: asserts stay on in the sanitizer, TSan and fuzz builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build-san}
 CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_C_FLAGS_RELWITHDEBINFO="${SAN_OPT:--O2} -gline-tables-only -DNDEBUG" \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="${SAN_OPT:--O2} -gline-tables-only -DNDEBUG" \
+  -DCMAKE_C_FLAGS_RELWITHDEBINFO="${SAN_OPT:--O2} -gline-tables-only" \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="${SAN_OPT:--O2} -gline-tables-only" \
   ${SAN_CMAKE_FLAGS:--DOSIER_SANITIZE=ON -DOSIER_BUILD_FUZZ=ON} -DOSIER_BUILD_TESTS=ON \
   -DOSIER_BUILD_BENCH=OFF >/dev/null
 ninja -C "$BUILD_DIR" "$@"

@@ -8,6 +8,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   clang lld libclang-rt-14-dev          # fuzzing (libFuzzer) and sanitizer builds (LSan too)
   llvm                                  # llvm-symbolizer: file:line in sanitizer reports
+  clang-format clang-tidy               # CI's hygiene checks (scripts/check_format.sh, tidy.sh)
   libsodium-dev                         # Ed25519, AEAD, randomness, secure memory
   liblmdb-dev                           # the embedded store
   libasio-dev                           # networking

@@ -75,7 +75,8 @@ template <typename V, typename R, typename EncodeFn, typename DecodeFn>
 Relation make_relation(std::string name, std::string value_form, std::string reference_form,
                        bool has_canonic, EncodeFn encode, DecodeFn decode) {
   constexpr bool kRelative = !std::is_same_v<R, std::monostate>;
-  Relation rel{std::move(name), std::move(value_form), std::move(reference_form), has_canonic, {}, {}};
+  Relation rel{
+      std::move(name), std::move(value_form), std::move(reference_form), has_canonic, {}, {}};
   rel.encode = [encode](const Json& line) -> Json {
     R ref{};
     if constexpr (kRelative) {
@@ -114,24 +115,41 @@ const std::vector<Relation>& relations() {
     std::vector<Relation> r;
     r.push_back(make_relation<Path, None>(
         "EncodePath", "Path", "", true,
-        [](Encoder& e, const Path& v, None) { encode_path(e, v); return Status::ok(); },
+        [](Encoder& e, const Path& v, None) {
+          encode_path(e, v);
+          return Status::ok();
+        },
         [](Decoder& d, None, DecodeMode m) { return decode_path(d, m); }));
     r.push_back(make_relation<Path, Path>(
         "EncodePathRelativePath", "Path", "Path", true,
-        [](Encoder& e, const Path& v, const Path& ref) { encode_path_rel_path(e, v, ref); return Status::ok(); },
+        [](Encoder& e, const Path& v, const Path& ref) {
+          encode_path_rel_path(e, v, ref);
+          return Status::ok();
+        },
         [](Decoder& d, const Path& ref, DecodeMode m) { return decode_path_rel_path(d, ref, m); }));
     r.push_back(make_relation<Path, Path>(
         "EncodePathExtendsPath", "Path", "Path (a prefix of the value)", true,
-        [](Encoder& e, const Path& v, const Path& ref) { return encode_path_extends_path(e, v, ref); },
-        [](Decoder& d, const Path& ref, DecodeMode m) { return decode_path_extends_path(d, ref, m); }));
+        [](Encoder& e, const Path& v, const Path& ref) {
+          return encode_path_extends_path(e, v, ref);
+        },
+        [](Decoder& d, const Path& ref, DecodeMode m) {
+          return decode_path_extends_path(d, ref, m);
+        }));
     r.push_back(make_relation<Entry, None>(
         "EncodeEntry", "Entry", "", true,
-        [](Encoder& e, const Entry& v, None) { encode_entry(e, v); return Status::ok(); },
+        [](Encoder& e, const Entry& v, None) {
+          encode_entry(e, v);
+          return Status::ok();
+        },
         [](Decoder& d, None, DecodeMode m) { return decode_entry(d, m); }));
     r.push_back(make_relation<Entry, Entry>(
         "EncodeEntryRelativeEntry", "Entry", "Entry", false,
-        [](Encoder& e, const Entry& v, const Entry& ref) { return encode_entry_relative_entry(e, v, ref); },
-        [](Decoder& d, const Entry& ref, DecodeMode) { return decode_entry_relative_entry(d, ref); }));
+        [](Encoder& e, const Entry& v, const Entry& ref) {
+          return encode_entry_relative_entry(e, v, ref);
+        },
+        [](Decoder& d, const Entry& ref, DecodeMode) {
+          return decode_entry_relative_entry(d, ref);
+        }));
     r.push_back(make_relation<Entry, EntryInNamespace3dRangeReference>(
         "EncodeEntryInNamespace3dRange", "Entry", "{namespace_id, range: D3Range}", false,
         [](Encoder& e, const Entry& v, const EntryInNamespace3dRangeReference& ref) {
@@ -149,9 +167,12 @@ const std::vector<Relation>& relations() {
         [](Encoder& e, const D3Range& v, const D3Range& ref) {
           return encode_3d_range_relative_3d_range(e, v, ref);
         },
-        [](Decoder& d, const D3Range& ref, DecodeMode) { return decode_3d_range_relative_3d_range(d, ref); }));
+        [](Decoder& d, const D3Range& ref, DecodeMode) {
+          return decode_3d_range_relative_3d_range(d, ref);
+        }));
     r.push_back(make_relation<Path, PrivatePathContext>(
-        "EncodePrivatePathExtendsPath", "Path", "PrivatePathContext {private: Path, rel: Path}", false,
+        "EncodePrivatePathExtendsPath", "Path", "PrivatePathContext {private: Path, rel: Path}",
+        false,
         [](Encoder& e, const Path& v, const PrivatePathContext& ref) {
           return encode_private_path_extends_path(e, v, ref);
         },
@@ -159,8 +180,8 @@ const std::vector<Relation>& relations() {
           return decode_private_path_extends_path(d, ref);
         }));
     r.push_back(make_relation<Area, PrivateAreaContext>(
-        "EncodePrivateAreaAlmostInArea", "Area", "PrivateAreaContext {private: PrivateInterest, rel: Area}",
-        false,
+        "EncodePrivateAreaAlmostInArea", "Area",
+        "PrivateAreaContext {private: PrivateInterest, rel: Area}", false,
         [](Encoder& e, const Area& v, const PrivateAreaContext& ref) {
           return encode_private_area_almost_in_area(e, v, ref);
         },
@@ -168,7 +189,8 @@ const std::vector<Relation>& relations() {
           return decode_private_area_almost_in_area(d, ref);
         }));
     for (const MeadowcapRelation& m : meadowcap_relations()) {
-      r.push_back(Relation{m.name, m.value_form, m.reference_form, m.has_canonic, m.encode, m.decode});
+      r.push_back(
+          Relation{m.name, m.value_form, m.reference_form, m.has_canonic, m.encode, m.decode});
     }
     return r;
   }();
@@ -196,7 +218,8 @@ void run_list() {
 void run_batch(const std::string& name, bool encode, bool canonic) {
   const Relation* rel = find_relation(name);
   if (rel == nullptr) {
-    fmt::print(stderr, "osier codec: unknown relation '{}' (`osier codec list` names them)\n", name);
+    fmt::print(stderr, "osier codec: unknown relation '{}' (`osier codec list` names them)\n",
+               name);
     set_exit_code(2);
     return;
   }
@@ -231,7 +254,8 @@ struct CodecOptions {
 }  // namespace
 
 void register_codec(CLI::App& app) {
-  CLI::App* cmd = app.add_subcommand("codec", "Encode and decode Willow data-model values (JSON Lines)");
+  CLI::App* cmd =
+      app.add_subcommand("codec", "Encode and decode Willow data-model values (JSON Lines)");
   cmd->require_subcommand(1);
 
   CLI::App* list = cmd->add_subcommand("list", "Name the supported encoding relations");
@@ -240,14 +264,18 @@ void register_codec(CLI::App& app) {
   auto enc_opt = std::make_shared<CodecOptions>();
   CLI::App* enc = cmd->add_subcommand(
       "encode", "Read {\"value\", \"relative_to\"} lines, write {\"code\"} or {\"error\"} lines");
-  enc->add_option("relation", enc_opt->relation, "The relation's spec name, e.g. EncodeEntry")->required();
+  enc->add_option("relation", enc_opt->relation, "The relation's spec name, e.g. EncodeEntry")
+      ->required();
   enc->callback([enc_opt] { run_batch(enc_opt->relation, true, false); });
 
   auto dec_opt = std::make_shared<CodecOptions>();
-  CLI::App* dec = cmd->add_subcommand(
-      "decode", "Read {\"code\", \"relative_to\"} lines, write {\"value\", \"consumed\"} or {\"error\"} lines");
-  dec->add_option("relation", dec_opt->relation, "The relation's spec name, e.g. EncodeEntry")->required();
-  dec->add_flag("--canonic", dec_opt->canonic, "Accept only the canonic code (relations with a canonic subset)");
+  CLI::App* dec = cmd->add_subcommand("decode",
+                                      "Read {\"code\", \"relative_to\"} lines, write {\"value\", "
+                                      "\"consumed\"} or {\"error\"} lines");
+  dec->add_option("relation", dec_opt->relation, "The relation's spec name, e.g. EncodeEntry")
+      ->required();
+  dec->add_flag("--canonic", dec_opt->canonic,
+                "Accept only the canonic code (relations with a canonic subset)");
   dec->callback([dec_opt] { run_batch(dec_opt->relation, false, dec_opt->canonic); });
 
   register_codec_verify_token(*cmd);

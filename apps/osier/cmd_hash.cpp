@@ -1,8 +1,9 @@
 // osier hash [FILE...|-] [--keyed HEX]: WILLIAM3 digests, one line per input, like b3sum.
+#include <fmt/core.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fmt/core.h>
 #include <optional>
 #include <string>
 #include <vector>
@@ -81,7 +82,8 @@ void run(const HashOptions& opt) {
 
 void register_hash(CLI::App& app) {
   auto opt = std::make_shared<HashOptions>();
-  CLI::App* cmd = app.add_subcommand("hash", "Print the WILLIAM3 digest of files (or stdin), like b3sum");
+  CLI::App* cmd =
+      app.add_subcommand("hash", "Print the WILLIAM3 digest of files (or stdin), like b3sum");
   cmd->add_option("files", opt->files, "Files to hash; '-' or none reads standard input");
   cmd->add_option("--keyed", opt->keyed, "Keyed mode with this 32-byte key (64 hex characters)");
   cmd->callback([opt] { run(*opt); });

@@ -71,14 +71,16 @@ void run_check(const CheckOptions& o) {
 
 void register_init_commands(CLI::App& app) {
   auto init = std::make_shared<NodeFlags>();
-  CLI::App* i = app.add_subcommand("init", "Create the node's home directory (store, keystore, aliases); idempotent");
+  CLI::App* i = app.add_subcommand(
+      "init", "Create the node's home directory (store, keystore, aliases); idempotent");
   add_node_flags(i, *init);
   i->callback([init] { run_init(*init); });
 
   CLI::App* store = app.add_subcommand("store", "The local store");
   store->require_subcommand(1);
   auto check = std::make_shared<CheckOptions>();
-  CLI::App* c = store->add_subcommand("check", "Verify every invariant of the store (exit 1 on a problem)");
+  CLI::App* c =
+      store->add_subcommand("check", "Verify every invariant of the store (exit 1 on a problem)");
   add_node_flags(c, check->flags);
   c->add_flag("--deep", check->deep,
               "Also re-verify every payload byte and every entry's signature (reads everything)");

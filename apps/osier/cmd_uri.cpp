@@ -28,11 +28,13 @@ bool alias_table(const std::vector<std::string>& specs, const char* command,
                  std::map<std::string, ByteArray<32>, std::less<>>& out) {
   for (const std::string& spec : specs) {
     const std::size_t eq = spec.find('=');
-    std::string_view id = eq == std::string::npos ? std::string_view() : std::string_view(spec).substr(eq + 1);
+    std::string_view id =
+        eq == std::string::npos ? std::string_view() : std::string_view(spec).substr(eq + 1);
     if (!id.empty() && (id[0] == '+' || id[0] == '-')) id.remove_prefix(1);
     const std::optional<ByteArray<32>> bytes = array_from_hex<32>(id);
     if (eq == 0 || !bytes) {
-      fmt::print(stderr, "osier uri {}: --alias needs NAME=ID with a 64-hex-digit id, not '{}'\n", command, spec);
+      fmt::print(stderr, "osier uri {}: --alias needs NAME=ID with a 64-hex-digit id, not '{}'\n",
+                 command, spec);
       return false;
     }
     out[spec.substr(0, eq)] = *bytes;
@@ -99,24 +101,31 @@ void print_human(const uri::WillowUri& u) {
                    model::is_communal(x.namespace_id) ? "communal" : "owned");
         fmt::print("subspace id:    {}\n", to_hex(x.subspace_id));
         const std::size_t n = x.path.component_count();
-        fmt::print("path:           {} ({} component{})\n", n == 0 ? "(empty)" : x.path.to_string(), n,
-                   n == 1 ? "" : "s");
+        fmt::print("path:           {} ({} component{})\n", n == 0 ? "(empty)" : x.path.to_string(),
+                   n, n == 1 ? "" : "s");
         for (const std::string& h : x.hints) fmt::print("hint:           {}\n", h);
-        fmt::print("fragment:       {}\n", x.fragment ? std::string("#").append(fragment_text(x.fragment)) : std::string("(none)"));
+        fmt::print("fragment:       {}\n", x.fragment
+                                               ? std::string("#").append(fragment_text(x.fragment))
+                                               : std::string("(none)"));
       },
       u);
   if (const auto* e = std::get_if<uri::EntryUri>(&u)) {
-    fmt::print("digest:         {}\n", e->expected_digest ? to_hex(*e->expected_digest) : std::string("(any)"));
+    fmt::print("digest:         {}\n",
+               e->expected_digest ? to_hex(*e->expected_digest) : std::string("(any)"));
     if (!e->payload_from && !e->payload_to) {
       fmt::print("payload slice:  (none: the entry only)\n");
     } else {
-      fmt::print("payload slice:  from {} to {}\n", e->payload_from.value_or(0), or_text(e->payload_to, "the end"));
+      fmt::print("payload slice:  from {} to {}\n", e->payload_from.value_or(0),
+                 or_text(e->payload_to, "the end"));
     }
   } else {
     const auto& a = std::get<uri::AreaUri>(u);
-    fmt::print("max count:      {}\n", a.max_count == 0 ? std::string("no limit") : std::to_string(a.max_count));
-    fmt::print("max size:       {}\n", a.max_size == 0 ? std::string("no limit") : std::to_string(a.max_size));
-    fmt::print("time range:     from {} to {}\n", a.timestamp_from, or_text(a.timestamp_to, "open"));
+    fmt::print("max count:      {}\n",
+               a.max_count == 0 ? std::string("no limit") : std::to_string(a.max_count));
+    fmt::print("max size:       {}\n",
+               a.max_size == 0 ? std::string("no limit") : std::to_string(a.max_size));
+    fmt::print("time range:     from {} to {}\n", a.timestamp_from,
+               or_text(a.timestamp_to, "open"));
   }
 }
 
@@ -153,8 +162,9 @@ void run(const UriOptions& opt, bool normalize_only) {
 
 void add_common(CLI::App* cmd, const std::shared_ptr<UriOptions>& opt) {
   cmd->add_option("uri", opt->uri, "A willow:// URI")->required();
-  cmd->add_option("--alias", opt->aliases,
-                  "NAME=ID: accept NAME in place of a namespace or subspace id (64 hex digits); repeatable");
+  cmd->add_option(
+      "--alias", opt->aliases,
+      "NAME=ID: accept NAME in place of a namespace or subspace id (64 hex digits); repeatable");
 }
 
 }  // namespace

@@ -102,8 +102,8 @@ MeadowcapRelation relation(std::string name, std::string value_form, std::string
       return None{};
     }
   };
-  MeadowcapRelation rel{std::move(name), std::move(value_form), std::move(reference_form),
-                        has_canonic, {}, {}};
+  MeadowcapRelation rel{
+      std::move(name), std::move(value_form), std::move(reference_form), has_canonic, {}, {}};
   rel.encode = [=](const Json& line) -> Json {
     Result<R> ref = reference(line);
     if (!ref) return failure(ref.status());
@@ -138,7 +138,9 @@ std::vector<MeadowcapRelation> build() {
   std::vector<MeadowcapRelation> r;
   r.push_back(relation<CommunalCapability, None>(
       "EncodeCommunalCapability", "capability (communal)", "", true,
-      [](Encoder& e, const CommunalCapability& v, None) { return encode_communal_capability(e, v); },
+      [](Encoder& e, const CommunalCapability& v, None) {
+        return encode_communal_capability(e, v);
+      },
       [](Decoder& d, None, DecodeMode m) { return decode_communal_capability(d, m); }));
   r.push_back(relation<OwnedCapability, None>(
       "EncodeOwnedCapability", "capability (owned)", "", true,
@@ -218,8 +220,8 @@ std::vector<MeadowcapRelation> build() {
 
 Json verify_line(const Json& in) {
   if (!in.is_object()) return failure(bad("malformed line: expected a JSON object"));
-  Result<model::Entry> entry =
-      line_member<model::Entry>(in, "entry", [](const Json& j) { return from_json<model::Entry>(j); });
+  Result<model::Entry> entry = line_member<model::Entry>(
+      in, "entry", [](const Json& j) { return from_json<model::Entry>(j); });
   if (!entry) return failure(entry.status());
   Result<MeadowcapAuthorisationToken> token = line_member<MeadowcapAuthorisationToken>(
       in, "token", [](const Json& j) { return from_json<MeadowcapAuthorisationToken>(j); });

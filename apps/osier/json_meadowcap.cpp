@@ -77,18 +77,19 @@ Result<EnumerationDelegation> enumeration_delegation_from_json(const Json& j) {
 Json delegations_to_json(const std::vector<Delegation>& ds) {
   Json a = Json::array();
   for (const Delegation& d : ds) {
-    a.push_back(Json{{"area", to_json(d.area)}, {"user", to_json(d.user)},
-                     {"signature", to_hex(d.signature)}});
+    a.push_back(Json{
+        {"area", to_json(d.area)}, {"user", to_json(d.user)}, {"signature", to_hex(d.signature)}});
   }
   return a;
 }
 
 // The fields both capability kinds share; `kind` says which one to build.
 Result<McCapability> capability_from_json(const Json& j, const char* want_kind) {
-  OSIER_ASSIGN_OR_RETURN(std::string kind, get<std::string>(j, "kind", [](const Json& k) -> Result<std::string> {
-    if (k == "communal" || k == "owned") return k.get<std::string>();
-    return bad("expected \"communal\" or \"owned\"");
-  }));
+  OSIER_ASSIGN_OR_RETURN(std::string kind,
+                         get<std::string>(j, "kind", [](const Json& k) -> Result<std::string> {
+                           if (k == "communal" || k == "owned") return k.get<std::string>();
+                           return bad("expected \"communal\" or \"owned\"");
+                         }));
   if (want_kind != nullptr && kind != want_kind) {
     return bad(std::string("kind: expected \"") + want_kind + "\"");
   }
@@ -150,12 +151,14 @@ Result<model::PrivateInterest> private_interest_from_json(const Json& j) {
   const char* ss_key = j.contains("subspace_id") ? "subspace_id" : "subspace";
   model::PrivateInterest p;
   OSIER_ASSIGN_OR_RETURN(p.namespace_id, get<model::NamespaceId>(j, ns_key));
-  OSIER_ASSIGN_OR_RETURN(p.subspace_id, get<std::optional<model::SubspaceId>>(
-                                            j, ss_key, [](const Json& s) -> Result<std::optional<model::SubspaceId>> {
-                                              if (s.is_null()) return std::optional<model::SubspaceId>();
-                                              OSIER_ASSIGN_OR_RETURN(model::SubspaceId id, from_json<model::SubspaceId>(s));
-                                              return std::optional<model::SubspaceId>(id);
-                                            }));
+  OSIER_ASSIGN_OR_RETURN(
+      p.subspace_id, get<std::optional<model::SubspaceId>>(
+                         j, ss_key, [](const Json& s) -> Result<std::optional<model::SubspaceId>> {
+                           if (s.is_null()) return std::optional<model::SubspaceId>();
+                           OSIER_ASSIGN_OR_RETURN(model::SubspaceId id,
+                                                  from_json<model::SubspaceId>(s));
+                           return std::optional<model::SubspaceId>(id);
+                         }));
   OSIER_ASSIGN_OR_RETURN(p.path, get<model::Path>(j, "path"));
   return p;
 }
@@ -163,8 +166,9 @@ Result<model::PrivateInterest> private_interest_from_json(const Json& j) {
 template <>
 Result<PersonalPrivateInterest> from_json(const Json& j) {
   PersonalPrivateInterest p;
-  OSIER_ASSIGN_OR_RETURN(p.private_interest, get<model::PrivateInterest>(j, "private_interest",
-                                                                         private_interest_from_json));
+  OSIER_ASSIGN_OR_RETURN(
+      p.private_interest,
+      get<model::PrivateInterest>(j, "private_interest", private_interest_from_json));
   OSIER_ASSIGN_OR_RETURN(p.user, get<UserPublicKey>(j, "user"));
   return p;
 }

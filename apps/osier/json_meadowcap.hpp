@@ -16,12 +16,18 @@
 
 namespace osier::cli {
 
-template <> Result<meadowcap::McCapability> from_json(const Json& j);
-template <> Result<meadowcap::CommunalCapability> from_json(const Json& j);
-template <> Result<meadowcap::OwnedCapability> from_json(const Json& j);
-template <> Result<meadowcap::MeadowcapAuthorisationToken> from_json(const Json& j);
-template <> Result<meadowcap::McEnumerationCapability> from_json(const Json& j);
-template <> Result<meadowcap::PersonalPrivateInterest> from_json(const Json& j);
+template <>
+Result<meadowcap::McCapability> from_json(const Json& j);
+template <>
+Result<meadowcap::CommunalCapability> from_json(const Json& j);
+template <>
+Result<meadowcap::OwnedCapability> from_json(const Json& j);
+template <>
+Result<meadowcap::MeadowcapAuthorisationToken> from_json(const Json& j);
+template <>
+Result<meadowcap::McEnumerationCapability> from_json(const Json& j);
+template <>
+Result<meadowcap::PersonalPrivateInterest> from_json(const Json& j);
 // The Meadowcap form of a PrivateInterest; "namespace_id"/"subspace_id" (the data-model
 // relations' spelling) are accepted as well.
 Result<model::PrivateInterest> private_interest_from_json(const Json& j);

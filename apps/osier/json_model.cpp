@@ -172,9 +172,12 @@ Json to_json(const model::Path& path) {
 }
 
 Json to_json(const model::Entry& e) {
-  return Json{{"namespace_id", to_json(e.namespace_id)},   {"subspace_id", to_json(e.subspace_id)},
-              {"path", to_json(e.path)},                   {"timestamp", e.timestamp},
-              {"payload_length", e.payload_length},        {"payload_digest", to_json(e.payload_digest)}};
+  return Json{{"namespace_id", to_json(e.namespace_id)},
+              {"subspace_id", to_json(e.subspace_id)},
+              {"path", to_json(e.path)},
+              {"timestamp", e.timestamp},
+              {"payload_length", e.payload_length},
+              {"payload_digest", to_json(e.payload_digest)}};
 }
 
 Json to_json(const model::SubspaceRange& r) { return range_to_json(r); }
@@ -182,7 +185,9 @@ Json to_json(const model::PathRange& r) { return range_to_json(r); }
 Json to_json(const model::TimeRange& r) { return range_to_json(r); }
 
 Json to_json(const model::D3Range& r) {
-  return Json{{"subspaces", to_json(r.subspaces)}, {"paths", to_json(r.paths)}, {"times", to_json(r.times)}};
+  return Json{{"subspaces", to_json(r.subspaces)},
+              {"paths", to_json(r.paths)},
+              {"times", to_json(r.times)}};
 }
 
 Json to_json(const model::Area& a) {

@@ -22,19 +22,32 @@ using Json = nlohmann::json;
 template <typename T>
 Result<T> from_json(const Json& j);
 
-template <> Result<std::uint64_t> from_json(const Json& j);
-template <> Result<model::SubspaceId> from_json(const Json& j);  // also NamespaceId, PayloadDigest
-template <> Result<model::Path> from_json(const Json& j);
-template <> Result<model::Entry> from_json(const Json& j);
-template <> Result<model::SubspaceRange> from_json(const Json& j);
-template <> Result<model::PathRange> from_json(const Json& j);
-template <> Result<model::TimeRange> from_json(const Json& j);
-template <> Result<model::D3Range> from_json(const Json& j);
-template <> Result<model::Area> from_json(const Json& j);
-template <> Result<model::PrivateInterest> from_json(const Json& j);
-template <> Result<model::PrivatePathContext> from_json(const Json& j);
-template <> Result<model::PrivateAreaContext> from_json(const Json& j);
-template <> Result<model::EntryInNamespace3dRangeReference> from_json(const Json& j);
+template <>
+Result<std::uint64_t> from_json(const Json& j);
+template <>
+Result<model::SubspaceId> from_json(const Json& j);  // also NamespaceId, PayloadDigest
+template <>
+Result<model::Path> from_json(const Json& j);
+template <>
+Result<model::Entry> from_json(const Json& j);
+template <>
+Result<model::SubspaceRange> from_json(const Json& j);
+template <>
+Result<model::PathRange> from_json(const Json& j);
+template <>
+Result<model::TimeRange> from_json(const Json& j);
+template <>
+Result<model::D3Range> from_json(const Json& j);
+template <>
+Result<model::Area> from_json(const Json& j);
+template <>
+Result<model::PrivateInterest> from_json(const Json& j);
+template <>
+Result<model::PrivatePathContext> from_json(const Json& j);
+template <>
+Result<model::PrivateAreaContext> from_json(const Json& j);
+template <>
+Result<model::EntryInNamespace3dRangeReference> from_json(const Json& j);
 
 Json to_json(std::uint64_t v);
 Json to_json(const model::SubspaceId& id);

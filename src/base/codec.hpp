@@ -29,9 +29,7 @@ class Decoder {
   std::size_t remaining() const { return input_.size() - pos_; }
   bool at_end() const { return pos_ == input_.size(); }
   // The bytes read since position `start`. REQUIRES: start <= position().
-  ByteView consumed_since(std::size_t start) const {
-    return input_.subspan(start, pos_ - start);
-  }
+  ByteView consumed_since(std::size_t start) const { return input_.subspan(start, pos_ - start); }
 
   Result<std::uint8_t> byte();
   // The next n bytes (a view into the input); kIncomplete without consuming if fewer remain.

@@ -31,7 +31,8 @@ Result<std::uint64_t> c64_decode_corresponding(Decoder& dec, unsigned tag, unsig
 
 // The spec's standalone form ("a tag of width 8 for n, followed by the corresponding bytes").
 void c64_encode_standalone(Encoder& enc, std::uint64_t n);
-// With a chosen (possibly non-minimal) tag; for tests and tools. REQUIRES: c64_is_tag_for(n, tag, 8).
+// With a chosen (possibly non-minimal) tag; for tests and tools. REQUIRES: c64_is_tag_for(n, tag,
+// 8).
 void c64_encode_standalone_with_tag(Encoder& enc, std::uint64_t n, unsigned tag);
 Result<std::uint64_t> c64_decode_standalone(Decoder& dec, DecodeMode mode);
 

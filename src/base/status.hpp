@@ -50,7 +50,7 @@ inline Status error(ErrorCode code, std::string message) { return {code, std::mo
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).is_ok());
   }
@@ -77,17 +77,20 @@ class [[nodiscard]] Result {
 }  // namespace osier
 
 // Propagate a failed Status from an expression returning Status.
-#define OSIER_RETURN_IF_ERROR(expr)            \
-  do {                                         \
-    ::osier::Status _osier_st = (expr);        \
-    if (!_osier_st.is_ok()) return _osier_st;  \
+#define OSIER_RETURN_IF_ERROR(expr)           \
+  do {                                        \
+    ::osier::Status _osier_st = (expr);       \
+    if (!_osier_st.is_ok()) return _osier_st; \
   } while (0)
 
 #define OSIER_CONCAT_INNER(a, b) a##b
 #define OSIER_CONCAT(a, b) OSIER_CONCAT_INNER(a, b)
 // `OSIER_ASSIGN_OR_RETURN(auto x, f());` binds x to f()'s value or returns its Status.
-#define OSIER_ASSIGN_OR_RETURN(lhs, expr) OSIER_ASSIGN_OR_RETURN_IMPL(OSIER_CONCAT(_osier_r, __LINE__), lhs, expr)
+// NOLINTBEGIN(bugprone-macro-parentheses): lhs is a declaration and tmp a name, not expressions.
+#define OSIER_ASSIGN_OR_RETURN(lhs, expr) \
+  OSIER_ASSIGN_OR_RETURN_IMPL(OSIER_CONCAT(_osier_r, __LINE__), lhs, expr)
 #define OSIER_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                                \
   if (!tmp.is_ok()) return tmp.status();            \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)

@@ -47,8 +47,8 @@ class William3Bab final : public BabHash {
 
   BabLabel hash_inner(const BabLabel& left, const BabLabel& right, std::uint64_t len,
                       bool is_root) const override {
-    return to_label(w3::parent_cv(w3::load_cv(left.data()), w3::load_cv(right.data()), len, key_,
-                                  0, is_root));
+    return to_label(
+        w3::parent_cv(w3::load_cv(left.data()), w3::load_cv(right.data()), len, key_, 0, is_root));
   }
 
   BabLabel hash_subtree(ByteView bytes, bool is_root) const override {
@@ -59,8 +59,7 @@ class William3Bab final : public BabHash {
     return to_label(w3::parent_cv(l, r, bytes.size(), key_, 0, true));
   }
 
-  void hash_chunks(const std::uint8_t* const* chunks, std::size_t n,
-                   BabLabel* out) const override {
+  void hash_chunks(const std::uint8_t* const* chunks, std::size_t n, BabLabel* out) const override {
     // BabLabel is a plain 32-byte array, so the labels can be written in place.
     static_assert(sizeof(BabLabel) == w3::kOutLen);
     const w3::Backend& be = w3::active_backend();
@@ -79,8 +78,8 @@ class William3Bab final : public BabHash {
       std::copy(tmp, tmp + rest, out + whole);
       return;
     }
-    be.hash_many(chunks, n, w3::kBlocksPerChunk, key_.data(), 0, 0, w3::kChunkStart,
-                 w3::kChunkEnd, reinterpret_cast<std::uint8_t*>(out));
+    be.hash_many(chunks, n, w3::kBlocksPerChunk, key_.data(), 0, 0, w3::kChunkStart, w3::kChunkEnd,
+                 reinterpret_cast<std::uint8_t*>(out));
   }
 
   void hash_inners(const std::uint8_t* const* pairs, std::size_t n, std::uint64_t len,
@@ -109,8 +108,8 @@ BabLabel ConventionalBab::hash_chunk(ByteView chunk, bool is_root) const {
   return h.finalize();
 }
 
-BabLabel ConventionalBab::hash_inner(const BabLabel& left, const BabLabel& right,
-                                     std::uint64_t len, bool is_root) const {
+BabLabel ConventionalBab::hash_inner(const BabLabel& left, const BabLabel& right, std::uint64_t len,
+                                     bool is_root) const {
   std::uint8_t in[32 + 32 + 8 + 1];
   std::memcpy(in, left.data(), 32);
   std::memcpy(in + 32, right.data(), 32);

@@ -19,8 +19,8 @@ Result<Bytes> bab_make_length_proof(std::uint64_t length, const BabReader& paylo
   return proof;
 }
 
-Status bab_check_length_proof(const BabLabel& digest, std::uint64_t claimed_length,
-                              ByteView proof, const BabHash& hash) {
+Status bab_check_length_proof(const BabLabel& digest, std::uint64_t claimed_length, ByteView proof,
+                              const BabHash& hash) {
   BabLabel root;
   if (claimed_length <= hash.chunk_size()) {
     if (proof.size() != claimed_length) {

@@ -21,7 +21,7 @@ Result<Bytes> bab_make_length_proof(std::uint64_t length, const BabReader& paylo
                                     const BabHash& hash = william3_bab());
 
 // OK iff `proof` shows that the payload with `digest` is `claimed_length` bytes long.
-Status bab_check_length_proof(const BabLabel& digest, std::uint64_t claimed_length,
-                              ByteView proof, const BabHash& hash = william3_bab());
+Status bab_check_length_proof(const BabLabel& digest, std::uint64_t claimed_length, ByteView proof,
+                              const BabHash& hash = william3_bab());
 
 }  // namespace osier::crypto

@@ -88,13 +88,15 @@ Status check_prefix(const BabGeometry& geo, const BabLabel& digest, std::uint64_
 
 std::vector<BabNode> bab_held_blocks(const BabGeometry& geo, std::uint64_t held_chunks) {
   std::vector<BabNode> out;
-  split_walk(geo, geo.root(), held_chunks, [&](BabNode n) { out.push_back(n); }, [](BabNode) {});
+  split_walk(
+      geo, geo.root(), held_chunks, [&](BabNode n) { out.push_back(n); }, [](BabNode) {});
   return out;
 }
 
 std::vector<BabNode> bab_frontier(const BabGeometry& geo, std::uint64_t held_chunks) {
   std::vector<BabNode> out;
-  split_walk(geo, geo.root(), held_chunks, [](BabNode) {}, [&](BabNode n) { out.push_back(n); });
+  split_walk(
+      geo, geo.root(), held_chunks, [](BabNode) {}, [&](BabNode n) { out.push_back(n); });
   return out;
 }
 

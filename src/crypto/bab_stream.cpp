@@ -119,8 +119,8 @@ class Producer {
 }  // namespace
 
 Status bab_produce_stream(const BabStreamOptions& opts, std::uint64_t length,
-                          const BabReader& payload, const BabReader& outboard,
-                          const BabSink& sink, const BabHash& hash) {
+                          const BabReader& payload, const BabReader& outboard, const BabSink& sink,
+                          const BabHash& hash) {
   OSIER_ASSIGN_OR_RETURN(BabLayout layout, bab_layout(opts, length, hash));
   return bab_produce_layout(BabGeometry(length, hash.chunk_size()), layout,
                             opts.has_length_prefix(), payload, outboard, sink);

@@ -45,8 +45,7 @@ std::uint64_t bab_light_period(std::uint64_t chunk_size, std::uint64_t width, un
   return skipped == kMax ? kMax : skipped + 1;
 }
 
-std::uint64_t BabLayout::group_stream_len(const BabGeometry& geo, BabNode g,
-                                          unsigned depth) const {
+std::uint64_t BabLayout::group_stream_len(const BabGeometry& geo, BabNode g, unsigned depth) const {
   if (fully_in_slice(g)) return geo.byte_len(g);
   // Only nodes on the slice's two boundary paths get here, so the recursion is shallow.
   BabLabelMode lm, rm;

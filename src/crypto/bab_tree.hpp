@@ -47,9 +47,7 @@ class BabGeometry {
 
   // Chunks in the left subtree of a node with `count` >= 2 chunks: the largest power of two
   // strictly below count (left subtrees are complete, spec: bab#tree).
-  static std::uint64_t left_child_chunks(std::uint64_t count) {
-    return std::bit_floor(count - 1);
-  }
+  static std::uint64_t left_child_chunks(std::uint64_t count) { return std::bit_floor(count - 1); }
   static BabNode left_child(BabNode n) { return {n.first_chunk, left_child_chunks(n.chunk_count)}; }
   static BabNode right_child(BabNode n) {
     std::uint64_t l = left_child_chunks(n.chunk_count);
@@ -63,7 +61,9 @@ class BabGeometry {
   // The outboard stores one label pair per inner node in post-order. A subtree whose first
   // inner node has post-order index `base` puts its own root's pair at base + count - 2; its
   // left subtree starts at `base`, its right one at base + (left count - 1).
-  static std::uint64_t pair_index(BabNode n, std::uint64_t base) { return base + n.chunk_count - 2; }
+  static std::uint64_t pair_index(BabNode n, std::uint64_t base) {
+    return base + n.chunk_count - 2;
+  }
   static std::uint64_t right_base(BabNode n, std::uint64_t base) {
     return base + left_child_chunks(n.chunk_count) - 1;
   }
@@ -182,7 +182,9 @@ inline void BabLayout::child_modes(BabNode parent, unsigned depth, bool in_group
                                    BabLabelMode& left, BabLabelMode& right) const {
   // spec: bab#left_skip — the receiver already holds the children's labels of the first
   // left_skip (right_skip) nodes on the path to the slice's first (last) chunk.
-  auto contains = [&](std::uint64_t c) { return parent.first_chunk <= c && c < parent.end_chunk(); };
+  auto contains = [&](std::uint64_t c) {
+    return parent.first_chunk <= c && c < parent.end_chunk();
+  };
   bool skip = (depth < left_skip && contains(slice_begin)) ||
               (depth < right_skip && contains(slice_end - 1));
   BabNode children[2] = {BabGeometry::left_child(parent), BabGeometry::right_child(parent)};

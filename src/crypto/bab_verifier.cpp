@@ -12,11 +12,11 @@ Status mismatch(const char* what) {
   return error(ErrorCode::kVerification, std::string("Bab stream does not verify: ") + what);
 }
 Status internal(const char* what) { return error(ErrorCode::kInternal, what); }
-constexpr std::size_t L = 0, R = 1;
+constexpr std::size_t kLeft = 0, kRight = 1;
 }  // namespace
 
-BabVerifier::BabVerifier(const BabLabel& digest, const BabStreamOptions& opts,
-                         const BabHash& hash, std::uint64_t max_group_bytes)
+BabVerifier::BabVerifier(const BabLabel& digest, const BabStreamOptions& opts, const BabHash& hash,
+                         std::uint64_t max_group_bytes)
     : hash_(&hash), digest_(digest), opts_(opts), max_group_bytes_(max_group_bytes) {}
 
 Result<BabVerifier> BabVerifier::create(const BabLabel& digest, const BabStreamOptions& opts,
@@ -40,8 +40,8 @@ Status BabVerifier::start(std::uint64_t length) {
   OSIER_ASSIGN_OR_RETURN(layout_, bab_layout(opts_, length, *hash_));
   geo_.emplace(length, hash_->chunk_size());
   walker_.emplace(*geo_, layout_);
-  slot_[0].label[L] = digest_;
-  slot_[0].state[L] = LabelState::kKnown;
+  slot_[0].label[kLeft] = digest_;
+  slot_[0].state[kLeft] = LabelState::kKnown;
   return Status::ok();
 }
 
@@ -115,7 +115,8 @@ std::size_t BabVerifier::precompute_chunks(ByteView piece) {
       break;
     }
     if (item.kind == BabStreamItem::kChildren) {
-      pos += (item.left == BabLabelMode::kSent ? 32 : 0) + (item.right == BabLabelMode::kSent ? 32 : 0);
+      pos += (item.left == BabLabelMode::kSent ? 32 : 0) +
+             (item.right == BabLabelMode::kSent ? 32 : 0);
       continue;
     }
     std::uint64_t len = layout_.group_stream_len(*geo_, item.node, item.depth);
@@ -274,7 +275,7 @@ Status BabVerifier::children(ByteView data) {
   const unsigned d = item_.depth;
   const BabNode v = item_.node;
   Slot& own = slot_[d];
-  const std::size_t side = item_.is_left ? L : R;
+  const std::size_t side = item_.is_left ? kLeft : kRight;
   if (own.state[side] == LabelState::kUnverified) return internal("Bab label order broken");
   if (item_.right == BabLabelMode::kOmitted) return internal("Bab right label omitted");
 
@@ -292,12 +293,12 @@ Status BabVerifier::children(ByteView data) {
   }
   // spec: bab#left_label_omission — with the left label omitted, the right one waits
   // (unverified) until the left subtree's data yields the left label.
-  if (kids.state[L] == LabelState::kUnknown) return Status::ok();
-  BabLabel candidate = hash_->hash_inner(kids.label[L], kids.label[R], geo_->byte_len(v), d == 0);
+  if (kids.state[kLeft] == LabelState::kUnknown) return Status::ok();
+  BabLabel candidate = hash_->hash_inner(kids.label[kLeft], kids.label[kRight], geo_->byte_len(v), d == 0);
   OSIER_RETURN_IF_ERROR(propagate(d, candidate));
-  kids.state[L] = kids.state[R] = LabelState::kKnown;
-  observe(nodes[L], kids.label[L]);
-  observe(nodes[R], kids.label[R]);
+  kids.state[kLeft] = kids.state[kRight] = LabelState::kKnown;
+  observe(nodes[kLeft], kids.label[kLeft]);
+  observe(nodes[kRight], kids.label[kRight]);
   return Status::ok();
 }
 
@@ -308,25 +309,25 @@ Status BabVerifier::propagate(unsigned depth, BabLabel candidate) {
   unsigned j = depth;
   while (true) {
     Slot& s = slot_[j];
-    const std::size_t side = is_left_[j] ? L : R;
+    const std::size_t side = is_left_[j] ? kLeft : kRight;
     if (s.state[side] == LabelState::kKnown) {
       if (s.label[side] != candidate) return mismatch("label");
       break;
     }
     // Only left labels are ever omitted, and their right siblings are sent before them.
-    if (side != L || j == 0 || s.state[L] != LabelState::kUnknown ||
-        s.state[R] == LabelState::kUnknown) {
+    if (side != kLeft || j == 0 || s.state[kLeft] != LabelState::kUnknown ||
+        s.state[kRight] == LabelState::kUnknown) {
       return internal("Bab label state broken");
     }
-    s.label[L] = candidate;
+    s.label[kLeft] = candidate;
     const BabNode parent = node_[j - 1];
-    candidate = hash_->hash_inner(candidate, s.label[R], geo_->byte_len(parent), j - 1 == 0);
+    candidate = hash_->hash_inner(candidate, s.label[kRight], geo_->byte_len(parent), j - 1 == 0);
     --j;
   }
   for (unsigned i = j + 1; i <= depth; ++i) {
-    slot_[i].state[L] = slot_[i].state[R] = LabelState::kKnown;
-    observe(BabGeometry::left_child(node_[i - 1]), slot_[i].label[L]);
-    observe(BabGeometry::right_child(node_[i - 1]), slot_[i].label[R]);
+    slot_[i].state[kLeft] = slot_[i].state[kRight] = LabelState::kKnown;
+    observe(BabGeometry::left_child(node_[i - 1]), slot_[i].label[kLeft]);
+    observe(BabGeometry::right_child(node_[i - 1]), slot_[i].label[kRight]);
   }
   // Every verified label descends from a root check, which binds the length.
   length_verified_ = true;
@@ -346,7 +347,7 @@ Result<BabLabel> BabVerifier::eval(BabNode n, unsigned depth, bool is_root, Byte
     return hash_->hash_subtree(bytes, is_root);
   }
   BabLabelMode modes[2];
-  layout_.child_modes(n, depth, true, modes[L], modes[R]);
+  layout_.child_modes(n, depth, true, modes[kLeft], modes[kRight]);
   const BabNode nodes[2] = {BabGeometry::left_child(n), BabGeometry::right_child(n)};
   BabLabel labels[2];
   std::optional<BabLabel> expect[2];
@@ -364,7 +365,7 @@ Result<BabLabel> BabVerifier::eval(BabNode n, unsigned depth, bool is_root, Byte
     // A skipped label of a node in the slice is also recomputed; both must agree.
     if (expect[i] && *expect[i] != labels[i]) return mismatch("skipped label");
   }
-  return hash_->hash_inner(labels[L], labels[R], geo_->byte_len(n), is_root);
+  return hash_->hash_inner(labels[kLeft], labels[kRight], geo_->byte_len(n), is_root);
 }
 
 // Collects the chunks and sent labels of the subtree of `n` (wholly in the slice, no skips)
@@ -374,12 +375,13 @@ bool BabVerifier::bulk_parse(BabNode n, unsigned depth, ByteView data, std::size
     std::uint64_t len = geo_->byte_len(n);
     if (len > data.size() - pos) return false;
     const std::uint64_t cs = hash_->chunk_size();
-    for (std::uint64_t c = 0; c < n.chunk_count; ++c) bulk_chunk_[bulk_chunks_++] = data.data() + pos + c * cs;
+    for (std::uint64_t c = 0; c < n.chunk_count; ++c)
+      bulk_chunk_[bulk_chunks_++] = data.data() + pos + c * cs;
     pos += static_cast<std::size_t>(len);
     return true;
   }
   BabLabelMode modes[2];
-  layout_.child_modes(n, depth, false, modes[L], modes[R]);
+  layout_.child_modes(n, depth, false, modes[kLeft], modes[kRight]);
   const BabNode kids[2] = {BabGeometry::left_child(n), BabGeometry::right_child(n)};
   for (std::size_t i = 0; i < 2; ++i) {
     if (modes[i] != BabLabelMode::kSent) continue;
@@ -387,7 +389,7 @@ bool BabVerifier::bulk_parse(BabNode n, unsigned depth, ByteView data, std::size
     bulk_sent_[bulk_sent_count_++] = {kids[i], data.data() + pos};
     pos += 32;
   }
-  return bulk_parse(kids[L], depth + 1, data, pos) && bulk_parse(kids[R], depth + 1, data, pos);
+  return bulk_parse(kids[kLeft], depth + 1, data, pos) && bulk_parse(kids[kRight], depth + 1, data, pos);
 }
 
 const BabLabel& BabVerifier::bulk_label(BabNode n) const {
@@ -400,7 +402,7 @@ const BabLabel& BabVerifier::bulk_label(BabNode n) const {
 Result<std::size_t> BabVerifier::try_bulk(ByteView piece, const Release& release) {
   const BabNode v = item_.node;
   const unsigned d = item_.depth;
-  const std::size_t side = item_.is_left ? L : R;
+  const std::size_t side = item_.is_left ? kLeft : kRight;
   if (layout_.left_skip != 0 || layout_.right_skip != 0 || !layout_.fully_in_slice(v) ||
       v.chunk_count > kBulkChunks || piece.size() < geo_->byte_len(v) ||
       slot_[d].state[side] == LabelState::kUnverified) {
@@ -433,10 +435,10 @@ Result<std::size_t> BabVerifier::try_bulk(ByteView piece, const Release& release
     for (std::size_t i = 0; i < full_pairs; ++i) ptrs[i] = bulk_levels_[off + 2 * i].data();
     hash_->hash_inners(ptrs, full_pairs, unit * cs, bulk_levels_ + next_off);
     for (std::size_t i = full_pairs; i < pairs; ++i) {
-      BabNode node{v.first_chunk + i * unit, std::min<std::uint64_t>(unit, v.chunk_count - i * unit)};
-      bulk_levels_[next_off + i] = hash_->hash_inner(bulk_levels_[off + 2 * i],
-                                                     bulk_levels_[off + 2 * i + 1],
-                                                     geo_->byte_len(node), false);
+      BabNode node{v.first_chunk + i * unit,
+                   std::min<std::uint64_t>(unit, v.chunk_count - i * unit)};
+      bulk_levels_[next_off + i] = hash_->hash_inner(
+          bulk_levels_[off + 2 * i], bulk_levels_[off + 2 * i + 1], geo_->byte_len(node), false);
     }
     if (n % 2 == 1) bulk_levels_[next_off + pairs] = bulk_levels_[off + n - 1];
     ++level;
@@ -444,9 +446,9 @@ Result<std::size_t> BabVerifier::try_bulk(ByteView piece, const Release& release
     off = next_off;
     n = pairs + n % 2;
   }
-  BabLabel candidate = is_root ? hash_->hash_inner(bulk_levels_[off], bulk_levels_[off + 1],
-                                                   geo_->byte_len(v), true)
-                               : bulk_levels_[off];
+  BabLabel candidate =
+      is_root ? hash_->hash_inner(bulk_levels_[off], bulk_levels_[off + 1], geo_->byte_len(v), true)
+              : bulk_levels_[off];
   for (std::size_t i = 0; i < bulk_sent_count_; ++i) {
     if (std::memcmp(bulk_label(bulk_sent_[i].node).data(), bulk_sent_[i].bytes, 32) != 0) {
       return mismatch("label");
@@ -462,7 +464,8 @@ Result<std::size_t> BabVerifier::try_bulk(ByteView piece, const Release& release
     const std::uint8_t* start = bulk_chunk_[i];
     std::size_t len = 0;
     std::size_t j = i;
-    for (; j < m && bulk_chunk_[j] == start + len; ++j) len += (j == m - 1 && short_last) ? geo_->length() % cs : cs;
+    for (; j < m && bulk_chunk_[j] == start + len; ++j)
+      len += (j == m - 1 && short_last) ? geo_->length() % cs : cs;
     do_release({start, len}, release);
     i = j;
   }
@@ -474,7 +477,7 @@ Status BabVerifier::group(ByteView data, bool zero_copy, const Release& release)
   const unsigned d = item_.depth;
   const BabNode g = item_.node;
   Slot& own = slot_[d];
-  const std::size_t side = item_.is_left ? L : R;
+  const std::size_t side = item_.is_left ? kLeft : kRight;
   const bool is_root = d == 0;
   // Single chunks with a verified label wait in a batch (hashed in parallel lanes) while
   // their bytes stay valid, i.e. within this feed call.

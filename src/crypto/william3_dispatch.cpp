@@ -1,5 +1,9 @@
-// Runtime choice of the WILLIAM3 backend, made once per process.
+// Runtime choice of the WILLIAM3 backend, made once per process. OSIER_WILLIAM3_X86 (set by
+// crypto/simd.cmake) says whether the x86 SIMD backends are compiled; without them the portable
+// backend is the only one.
+#if OSIER_WILLIAM3_X86
 #include <cpuid.h>
+#endif
 
 #include <cstdlib>
 #include <cstring>
@@ -8,6 +12,8 @@
 
 namespace osier::crypto::w3 {
 namespace {
+
+#if OSIER_WILLIAM3_X86
 
 // The register state the operating system saves on context switches (XCR0). A CPU may
 // support AVX or AVX-512 while the OS does not enable the wider registers; then those
@@ -39,6 +45,12 @@ Support detect() {
       s.avx2 && zmm && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
   return s;
 }
+#else
+struct Support {
+  bool sse41 = false, avx2 = false, avx512 = false;
+};
+Support detect() { return {}; }
+#endif
 
 }  // namespace
 
@@ -46,9 +58,13 @@ std::size_t available_backends(const Backend** out, std::size_t max) {
   static const Support s = detect();
   std::size_t n = 0;
   if (n < max) out[n++] = &portable_backend();
+#if OSIER_WILLIAM3_X86
   if (s.sse41 && n < max) out[n++] = &sse41_backend();
   if (s.avx2 && n < max) out[n++] = &avx2_backend();
   if (s.avx512 && n < max) out[n++] = &avx512_backend();
+#else
+  (void)s;
+#endif
   return n;
 }
 

@@ -35,11 +35,22 @@ void compress_in_place_portable(std::uint32_t cv[8], const std::uint8_t block[kB
   std::uint32_t m[16];
   for (int i = 0; i < 16; ++i) m[i] = load32(block + 4 * i);
   // The third row holds WILLIAM3's IV, not BLAKE3's (spec: bab#instantiations_william).
-  std::uint32_t s[16] = {cv[0],  cv[1],  cv[2],  cv[3],
-                         cv[4],  cv[5],  cv[6],  cv[7],
-                         kIv[0], kIv[1], kIv[2], kIv[3],
-                         static_cast<std::uint32_t>(t), static_cast<std::uint32_t>(t >> 32),
-                         block_len, flags};
+  std::uint32_t s[16] = {cv[0],
+                         cv[1],
+                         cv[2],
+                         cv[3],
+                         cv[4],
+                         cv[5],
+                         cv[6],
+                         cv[7],
+                         kIv[0],
+                         kIv[1],
+                         kIv[2],
+                         kIv[3],
+                         static_cast<std::uint32_t>(t),
+                         static_cast<std::uint32_t>(t >> 32),
+                         block_len,
+                         flags};
   for (std::size_t r = 0; r < 7; ++r) round_fn(s, m, r);
   for (int i = 0; i < 8; ++i) cv[i] = s[i] ^ s[i + 8];
 }

@@ -30,7 +30,7 @@ namespace {
 
 // ---- Vector operations, one type per register width. ----
 //
-// Each provides Reg; add, xor_, set1; unpacklo32/unpackhi32/unpacklo64/unpackhi64;
+// Each provides Reg; add, bit_xor, set1; unpacklo32/unpackhi32/unpacklo64/unpackhi64;
 // shuffle<imm>(a) and shuffle2<imm>(a, b) (pshufd and shufps); blend_word3(a, b) (a with
 // word 3 taken from b); broadcast4(p) (words p[0..3]). Wider than 128 bits, every one of
 // them except set1 and broadcast4 acts on each 128-bit block on its own.
@@ -53,7 +53,7 @@ inline __m128i rotr(__m128i x) {
 struct Ops128 {
   using Reg = __m128i;
   static Reg add(Reg a, Reg b) { return _mm_add_epi32(a, b); }
-  static Reg xor_(Reg a, Reg b) { return _mm_xor_si128(a, b); }
+  static Reg bit_xor(Reg a, Reg b) { return _mm_xor_si128(a, b); }
   static Reg set1(std::uint32_t w) { return _mm_set1_epi32(static_cast<int>(w)); }
   static Reg unpacklo32(Reg a, Reg b) { return _mm_unpacklo_epi32(a, b); }
   static Reg unpackhi32(Reg a, Reg b) { return _mm_unpackhi_epi32(a, b); }
@@ -96,7 +96,7 @@ inline __m256i rotr(__m256i x) {
 struct Ops256 {
   using Reg = __m256i;
   static Reg add(Reg a, Reg b) { return _mm256_add_epi32(a, b); }
-  static Reg xor_(Reg a, Reg b) { return _mm256_xor_si256(a, b); }
+  static Reg bit_xor(Reg a, Reg b) { return _mm256_xor_si256(a, b); }
   static Reg set1(std::uint32_t w) { return _mm256_set1_epi32(static_cast<int>(w)); }
   static Reg unpacklo32(Reg a, Reg b) { return _mm256_unpacklo_epi32(a, b); }
   static Reg unpackhi32(Reg a, Reg b) { return _mm256_unpackhi_epi32(a, b); }
@@ -127,7 +127,7 @@ inline __m512i rotr(__m512i x) {
 struct Ops512 {
   using Reg = __m512i;
   static Reg add(Reg a, Reg b) { return _mm512_add_epi32(a, b); }
-  static Reg xor_(Reg a, Reg b) { return _mm512_xor_si512(a, b); }
+  static Reg bit_xor(Reg a, Reg b) { return _mm512_xor_si512(a, b); }
   static Reg set1(std::uint32_t w) { return _mm512_set1_epi32(static_cast<int>(w)); }
   static Reg unpacklo32(Reg a, Reg b) { return _mm512_unpacklo_epi32(a, b); }
   static Reg unpackhi32(Reg a, Reg b) { return _mm512_unpackhi_epi32(a, b); }
@@ -183,15 +183,15 @@ inline constexpr Quads kDiagonals = {{5, 6, 7, 4}, {10, 11, 8, 9}, {15, 12, 13, 
 
 template <class L, const Quads& Q, int R, int First>
 inline void half_round(typename L::Reg* v, const typename L::Reg* m) {
-  constexpr const std::uint8_t* s = kMsgSchedule[R] + First;
-  for (int i = 0; i < 4; ++i) v[i] = L::add(L::add(v[i], m[s[2 * i]]), v[Q.b[i]]);
-  for (int i = 0; i < 4; ++i) v[Q.d[i]] = rotr<16>(L::xor_(v[Q.d[i]], v[i]));
+  constexpr const std::uint8_t* kPick = kMsgSchedule[R] + First;
+  for (int i = 0; i < 4; ++i) v[i] = L::add(L::add(v[i], m[kPick[2 * i]]), v[Q.b[i]]);
+  for (int i = 0; i < 4; ++i) v[Q.d[i]] = rotr<16>(L::bit_xor(v[Q.d[i]], v[i]));
   for (int i = 0; i < 4; ++i) v[Q.c[i]] = L::add(v[Q.c[i]], v[Q.d[i]]);
-  for (int i = 0; i < 4; ++i) v[Q.b[i]] = rotr<12>(L::xor_(v[Q.b[i]], v[Q.c[i]]));
-  for (int i = 0; i < 4; ++i) v[i] = L::add(L::add(v[i], m[s[2 * i + 1]]), v[Q.b[i]]);
-  for (int i = 0; i < 4; ++i) v[Q.d[i]] = rotr<8>(L::xor_(v[Q.d[i]], v[i]));
+  for (int i = 0; i < 4; ++i) v[Q.b[i]] = rotr<12>(L::bit_xor(v[Q.b[i]], v[Q.c[i]]));
+  for (int i = 0; i < 4; ++i) v[i] = L::add(L::add(v[i], m[kPick[2 * i + 1]]), v[Q.b[i]]);
+  for (int i = 0; i < 4; ++i) v[Q.d[i]] = rotr<8>(L::bit_xor(v[Q.d[i]], v[i]));
   for (int i = 0; i < 4; ++i) v[Q.c[i]] = L::add(v[Q.c[i]], v[Q.d[i]]);
-  for (int i = 0; i < 4; ++i) v[Q.b[i]] = rotr<7>(L::xor_(v[Q.b[i]], v[Q.c[i]]));
+  for (int i = 0; i < 4; ++i) v[Q.b[i]] = rotr<7>(L::bit_xor(v[Q.b[i]], v[Q.c[i]]));
 }
 
 template <class L, int R>
@@ -241,7 +241,7 @@ void hash_lanes(const std::uint8_t* const* inputs, std::size_t blocks, const std
     round_lanes<L, 4>(v, message_operands(m));
     round_lanes<L, 5>(v, message_operands(m));
     round_lanes<L, 6>(v, message_operands(m));
-    for (int i = 0; i < 8; ++i) h[i] = L::xor_(v[i], v[i + 8]);
+    for (int i = 0; i < 8; ++i) h[i] = L::bit_xor(v[i], v[i + 8]);
     block_flags = flags;
   }
   L::store_transposed(h, out);
@@ -381,13 +381,13 @@ template <class W>
 inline void g_rows(typename W::Reg& a, typename W::Reg& b, typename W::Reg& c, typename W::Reg& d,
                    typename W::Reg x, typename W::Reg y) {
   a = W::add(opaque(W::add(a, x)), b);
-  d = rotr<16>(W::xor_(d, a));
+  d = rotr<16>(W::bit_xor(d, a));
   c = W::add(c, d);
-  b = rotr<12>(W::xor_(b, c));
+  b = rotr<12>(W::bit_xor(b, c));
   a = W::add(opaque(W::add(a, y)), b);
-  d = rotr<8>(W::xor_(d, a));
+  d = rotr<8>(W::bit_xor(d, a));
   c = W::add(c, d);
-  b = rotr<7>(W::xor_(b, c));
+  b = rotr<7>(W::bit_xor(b, c));
 }
 
 // Compresses one 64-byte block per input, given as its four 16-byte quarters q[0..3]:
@@ -430,8 +430,8 @@ inline void compress_rows(typename W::Reg& a, typename W::Reg& b, typename W::Re
     z = W::template shuffle<_MM_SHUFFLE(2, 3, 1, 0)>(w0y0w1z3);
     w = W::template shuffle<_MM_SHUFFLE(1, 3, 2, 0)>(z1z0w2y2);
   }
-  a = W::xor_(a, c);
-  b = W::xor_(b, d);
+  a = W::bit_xor(a, c);
+  b = W::bit_xor(b, d);
 }
 
 // Hashes W::kLanes inputs of `blocks` blocks each (see HashManyFn).

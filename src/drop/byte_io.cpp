@@ -1,8 +1,9 @@
 #include "drop/byte_io.hpp"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
-#include <sys/stat.h>
 
 namespace osier::drop {
 

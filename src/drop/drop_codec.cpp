@@ -63,12 +63,15 @@ Result<EntryHeader> decode_entry_header(Decoder& dec, const model::Entry& prev_e
   if (h.bit(3)) {
     OSIER_ASSIGN_OR_RETURN(e.subspace_id, dec.array<32>());
   }
-  OSIER_ASSIGN_OR_RETURN(e.path, model::decode_path_rel_path(dec, prev_entry.path, DecodeMode::kAny));
-  OSIER_ASSIGN_OR_RETURN(e.timestamp, c64_decode_corresponding(dec, h.get(4, 2), 2, DecodeMode::kAny));
+  OSIER_ASSIGN_OR_RETURN(e.path,
+                         model::decode_path_rel_path(dec, prev_entry.path, DecodeMode::kAny));
+  OSIER_ASSIGN_OR_RETURN(e.timestamp,
+                         c64_decode_corresponding(dec, h.get(4, 2), 2, DecodeMode::kAny));
   OSIER_ASSIGN_OR_RETURN(e.payload_length, c64_decode_standalone(dec, DecodeMode::kAny));
   OSIER_ASSIGN_OR_RETURN(e.payload_digest, dec.array<32>());
-  OSIER_ASSIGN_OR_RETURN(meadowcap::MeadowcapAuthorisationToken token,
-                         meadowcap::decode_meadowcap_authorisation_token_relative(dec, prev_token, e));
+  OSIER_ASSIGN_OR_RETURN(
+      meadowcap::MeadowcapAuthorisationToken token,
+      meadowcap::decode_meadowcap_authorisation_token_relative(dec, prev_token, e));
   return EntryHeader{std::move(e), std::move(token), static_cast<SliceMode>(h.get(6, 2))};
 }
 
@@ -90,7 +93,8 @@ Result<SliceHeader> decode_slice_header(Decoder& dec) {
   const BitByte h(first);
   if (!h.bit(0)) return Status(ErrorCode::kInvalidEncoding, "drop: not a slice header");
   SliceHeader out;
-  OSIER_ASSIGN_OR_RETURN(out.offset, c64_decode_corresponding(dec, h.get(1, 3), 3, DecodeMode::kAny));
+  OSIER_ASSIGN_OR_RETURN(out.offset,
+                         c64_decode_corresponding(dec, h.get(1, 3), 3, DecodeMode::kAny));
   OSIER_ASSIGN_OR_RETURN(out.chunk_count,
                          c64_decode_corresponding(dec, h.get(4, 4), 4, DecodeMode::kAny));
   if (out.chunk_count == 0) {

@@ -14,10 +14,10 @@ namespace osier::drop {
 
 // spec: drop_format#slice_mode
 enum class SliceMode : std::uint8_t {
-  kNone = 0,       // 00: no payload slices
-  kFullRaw = 1,    // 01: the whole payload, raw
-  kPrefix = 2,     // 10: one slice from chunk 0, as a 64-grouped baseline slice stream
-  kSlices = 3,     // 11: a sequence of slices, each with its own header
+  kNone = 0,     // 00: no payload slices
+  kFullRaw = 1,  // 01: the whole payload, raw
+  kPrefix = 2,   // 10: one slice from chunk 0, as a 64-grouped baseline slice stream
+  kSlices = 3,   // 11: a sequence of slices, each with its own header
 };
 
 // The drop terminator: entry headers start with the bits 01, slice headers with 1.

@@ -109,8 +109,8 @@ class Verifier {
         break;
       }
       if (stats_.entries == options_.max_entries) {
-        return error(ErrorCode::kOutOfRange, "drop: more than " +
-                                                 std::to_string(options_.max_entries) + " entries");
+        return error(ErrorCode::kOutOfRange,
+                     "drop: more than " + std::to_string(options_.max_entries) + " entries");
       }
       OSIER_ASSIGN_OR_RETURN(EntryHeader header, read_header(prev_entry, prev_token));
       OSIER_RETURN_IF_ERROR(entry(header));
@@ -184,9 +184,9 @@ class Verifier {
       }
       if (want >= options_.max_entry_header_bytes) {
         if (r.status().code() == ErrorCode::kIncomplete) {
-          return error(ErrorCode::kOutOfRange,
-                       "drop: an entry header longer than the limit of " +
-                           std::to_string(options_.max_entry_header_bytes) + " bytes");
+          return error(ErrorCode::kOutOfRange, "drop: an entry header longer than the limit of " +
+                                                   std::to_string(options_.max_entry_header_bytes) +
+                                                   " bytes");
         }
         return corrupt(at, "entry " + std::to_string(stats_.entries) + ": " + r.status().message());
       }
@@ -249,8 +249,8 @@ class Verifier {
 
   Status reserve_staging(std::uint64_t n) {
     if (staging_ == nullptr) return Status::ok();
-    if (n > options_.max_staged_payload_bytes - std::min(options_.max_staged_payload_bytes,
-                                                         staging_->payload_bytes())) {
+    if (n > options_.max_staged_payload_bytes -
+                std::min(options_.max_staged_payload_bytes, staging_->payload_bytes())) {
       return error(ErrorCode::kOutOfRange, "drop: its payloads exceed the limit of " +
                                                std::to_string(options_.max_staged_payload_bytes) +
                                                " bytes");
@@ -261,7 +261,8 @@ class Verifier {
   // spec: drop_format#slice_mode (01) — the raw payload, hashed as it streams past.
   Status raw_payload(const model::Entry& e, std::optional<StagedPayload>& staged) {
     OSIER_RETURN_IF_ERROR(reserve_staging(e.payload_length));
-    if (staging_ != nullptr) staged = StagedPayload{staging_->payload_bytes(), e.payload_length, {}};
+    if (staging_ != nullptr)
+      staged = StagedPayload{staging_->payload_bytes(), e.payload_length, {}};
     store::PayloadHasher hasher([](ByteView) { return Status::ok(); });
     std::uint64_t left = e.payload_length;
     while (left > 0) {
@@ -343,7 +344,8 @@ class Verifier {
     if (p.length < e.payload_length) {
       std::optional<std::vector<crypto::BabLabel>> frontier =
           state.frontier ? state.frontier : state.labels.frontier(state.geo, state.prefix_end);
-      if (!frontier) return error(ErrorCode::kInternal, "drop: a payload prefix's labels went missing");
+      if (!frontier)
+        return error(ErrorCode::kInternal, "drop: a payload prefix's labels went missing");
       p.frontier = std::move(*frontier);
     }
     staged = std::move(p);
@@ -357,8 +359,8 @@ class Verifier {
     const crypto::BabGeometry& geo = state.geo;
     if (s.chunk_count == 0) return corrupt(at, "a payload slice of zero chunks");
     if (s.first_chunk >= geo.num_chunks() || s.chunk_count > geo.num_chunks() - s.first_chunk) {
-      return corrupt(at, "entry " + std::to_string(stats_.entries) +
-                             ": a payload slice beyond the payload");
+      return corrupt(
+          at, "entry " + std::to_string(stats_.entries) + ": a payload slice beyond the payload");
     }
     crypto::BabStreamOptions opts = drop_slice_options(s);
     if (state.count > 0) {
@@ -396,7 +398,8 @@ class Verifier {
       left -= n;
       // Keep the label cache small on long slices.
       if (state.labels.size() > kMaxCachedLabels) {
-        state.labels.prune(geo, s.first_chunk + verifier.verified_prefix_length() / geo.chunk_size());
+        state.labels.prune(geo,
+                           s.first_chunk + verifier.verified_prefix_length() / geo.chunk_size());
       }
       report_bytes();
     }
@@ -438,8 +441,8 @@ class Verifier {
   std::vector<TokenCheckPool::Item> batch_;  // queued, not yet handed to the pool
   std::uint64_t batch_first_ = 0;            // drop index of batch_[0]
   std::size_t batch_bytes_ = 0;
-  bool checking_ = false;                    // the pool holds a batch
-  std::uint64_t checking_first_ = 0;         // drop index of its first entry
+  bool checking_ = false;             // the pool holds a batch
+  std::uint64_t checking_first_ = 0;  // drop index of its first entry
 };
 
 // The second pass: every staged entry with its staged payload bytes, in one store change
@@ -456,7 +459,8 @@ Status ingest(store::Store& store, const Staging& staging, const ImportOptions& 
   std::uint64_t payload_at = 0;
   std::uint64_t payload_left = 0;
   const store::PayloadSource payload = [&]() -> Result<ByteView> {
-    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), payload_left));
+    const std::size_t n =
+        static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), payload_left));
     if (n == 0) return ByteView();
     OSIER_RETURN_IF_ERROR(staging.read_payload(payload_at, n, [&](ByteView piece) {
       std::memcpy(buf.data(), piece.data(), piece.size());
@@ -480,7 +484,8 @@ Status ingest(store::Store& store, const Staging& staging, const ImportOptions& 
     return std::optional<store::ImportItem>(std::move(item));
   };
   // Every token was verified in the first pass.
-  OSIER_ASSIGN_OR_RETURN(store::ImportTotals totals, store.import(next, store::Trust::kAlreadyVerified));
+  OSIER_ASSIGN_OR_RETURN(store::ImportTotals totals,
+                         store.import(next, store::Trust::kAlreadyVerified));
   stats.inserted = totals.inserted;
   stats.obsolete = totals.obsolete;
   stats.rejected = totals.rejected;

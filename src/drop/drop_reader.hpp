@@ -20,8 +20,9 @@ namespace osier::drop {
 struct ImportProgress {
   enum class Phase : std::uint8_t { kVerify, kIngest };
   Phase phase = Phase::kVerify;
-  std::uint64_t drop_bytes = 0;     // verify: bytes of the drop read so far
-  std::uint64_t entries = 0;        // entries read (verify: their tokens may be checked a batch or two later) or ingested
+  std::uint64_t drop_bytes = 0;  // verify: bytes of the drop read so far
+  std::uint64_t entries =
+      0;  // entries read (verify: their tokens may be checked a batch or two later) or ingested
   std::uint64_t total_entries = 0;  // ingest: entries in the drop
 };
 using ImportProgressFn = std::function<void(const ImportProgress&)>;
@@ -43,14 +44,14 @@ struct ImportOptions {
 
 struct ImportStats {
   std::uint64_t drop_bytes = 0;
-  std::uint64_t entries = 0;          // entries in the drop
-  std::uint64_t inserted = 0;         // of which the store took
-  std::uint64_t obsolete = 0;         // of which the store already had (or newer ones)
-  std::uint64_t rejected = 0;         // refused by the store (should not happen: all verified)
-  std::uint64_t pruned = 0;           // entries the store held before that the new ones pruned
-  std::uint64_t payloads_written = 0; // complete payloads the store did not have before
+  std::uint64_t entries = 0;           // entries in the drop
+  std::uint64_t inserted = 0;          // of which the store took
+  std::uint64_t obsolete = 0;          // of which the store already had (or newer ones)
+  std::uint64_t rejected = 0;          // refused by the store (should not happen: all verified)
+  std::uint64_t pruned = 0;            // entries the store held before that the new ones pruned
+  std::uint64_t payloads_written = 0;  // complete payloads the store did not have before
   std::uint64_t partial_payloads_written = 0;  // verified prefixes longer than the store had
-  std::uint64_t payload_bytes = 0;    // bytes added to the store's payloads by both
+  std::uint64_t payload_bytes = 0;             // bytes added to the store's payloads by both
   // Slices verified but not stored: a store keeps payloads as verified prefixes, so slices
   // after a gap are not kept (docs/spec-notes.md "Drops").
   std::uint64_t slices_not_stored = 0;

@@ -104,12 +104,11 @@ Result<ExportStats> export_drop(store::Store& store, const model::NamespaceId& n
       OSIER_RETURN_IF_ERROR(out.write(ByteView(enc.bytes().data(), enc.size())));
     }
     if (header.mode == SliceMode::kFullRaw) {
-      OSIER_RETURN_IF_ERROR(store.read_payload(
-          entry.namespace_id, entry.subspace_id, entry.path, 0, entry.payload_length,
-          [&](ByteView piece) {
-            prog.payload_bytes_done += piece.size();
-            return out.write(piece);
-          }));
+      OSIER_RETURN_IF_ERROR(store.read_payload(entry.namespace_id, entry.subspace_id, entry.path, 0,
+                                               entry.payload_length, [&](ByteView piece) {
+                                                 prog.payload_bytes_done += piece.size();
+                                                 return out.write(piece);
+                                               }));
       ++stats.payloads;
       stats.payload_bytes += entry.payload_length;
     }

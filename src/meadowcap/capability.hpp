@@ -12,8 +12,10 @@ namespace osier::meadowcap {
 // spec: meadowcap#Capability
 class McCapability {
  public:
-  McCapability(CommunalCapability inner) : inner_(std::move(inner)) {}  // NOLINT(google-explicit-constructor)
-  McCapability(OwnedCapability inner) : inner_(std::move(inner)) {}  // NOLINT(google-explicit-constructor)
+  McCapability(CommunalCapability inner)
+      : inner_(std::move(inner)) {}  // NOLINT(google-explicit-constructor)
+  McCapability(OwnedCapability inner)
+      : inner_(std::move(inner)) {}  // NOLINT(google-explicit-constructor)
 
   bool is_communal() const { return std::holds_alternative<CommunalCapability>(inner_); }
   // REQUIRES: is_communal() / !is_communal() respectively.

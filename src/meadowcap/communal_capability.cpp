@@ -17,8 +17,8 @@ struct CommunalHead {
 };
 
 detail::ChainStart chain_start(const CommunalCapability& cap, const CommunalHead& head) {
-  return detail::ChainStart{"communal", model::Area::subspace_area(cap.user_key), cap.user_key,
-                            head.bytes, {}};
+  return detail::ChainStart{
+      "communal", model::Area::subspace_area(cap.user_key), cap.user_key, head.bytes, {}};
 }
 
 }  // namespace
@@ -45,9 +45,9 @@ Result<CommunalCapability> CommunalCapability::delegate(
     const crypto::Ed25519SecretKey& receiver_key, const model::Area& new_area,
     const UserPublicKey& new_user) const {
   const CommunalHead head(*this);
-  OSIER_ASSIGN_OR_RETURN(Delegation d, detail::sign_delegation(chain_start(*this, head),
-                                                               delegations, receiver_key,
-                                                               new_area, new_user));
+  OSIER_ASSIGN_OR_RETURN(
+      Delegation d, detail::sign_delegation(chain_start(*this, head), delegations, receiver_key,
+                                            new_area, new_user));
   CommunalCapability out = *this;
   out.delegations.push_back(std::move(d));
   return out;

@@ -44,8 +44,9 @@ Status validate_chain(const ChainStart& start, std::span<const Delegation> chain
       if (i == 0 && std::string_view(start.kind) == "communal") {
         // A communal chain starts at the subspace area of its user.
         return error(ErrorCode::kVerification,
-                     where + "area is not within the communal capability's subspace "
-                             "(the previous granted area does not include it)");
+                     where +
+                         "area is not within the communal capability's subspace "
+                         "(the previous granted area does not include it)");
       }
       return error(ErrorCode::kVerification,
                    where + "area not included in the previous granted area");

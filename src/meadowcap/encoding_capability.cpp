@@ -44,8 +44,7 @@ Status encode_chain_capability(Encoder& enc, bool owned, AccessMode mode,
 constexpr std::size_t kMinDelegationCodeLength = 1 + 1 + 32 + 64;
 
 Result<std::vector<Delegation>> decode_delegations(Decoder& dec, std::uint64_t count,
-                                                   const model::Area& first_area,
-                                                   DecodeMode mode) {
+                                                   const model::Area& first_area, DecodeMode mode) {
   std::vector<Delegation> out;
   // Reserve only what the remaining input could hold; the count itself is attacker-chosen.
   out.reserve(static_cast<std::size_t>(
@@ -60,7 +59,9 @@ Result<std::vector<Delegation>> decode_delegations(Decoder& dec, std::uint64_t c
   return out;
 }
 
-AccessMode mode_of(unsigned bits) { return (bits & 1u) != 0 ? AccessMode::kWrite : AccessMode::kRead; }
+AccessMode mode_of(unsigned bits) {
+  return (bits & 1u) != 0 ? AccessMode::kWrite : AccessMode::kRead;
+}
 
 // Decodes what follows a header byte whose first bit says the kind.
 Result<McCapability> decode_after_header(Decoder& dec, BitByte header, DecodeMode mode) {
@@ -102,8 +103,7 @@ Result<CommunalCapability> decode_communal_capability(Decoder& dec, DecodeMode m
 // spec: encodings#encsec_EncodeOwnedCapability
 Status encode_owned_capability(Encoder& enc, const OwnedCapability& cap) {
   return encode_chain_capability(enc, true, cap.access_mode, cap.namespace_key, cap.user_key,
-                                 &cap.initial_authorisation, model::Area::full(),
-                                 cap.delegations);
+                                 &cap.initial_authorisation, model::Area::full(), cap.delegations);
 }
 
 Result<OwnedCapability> decode_owned_capability(Decoder& dec, DecodeMode mode) {

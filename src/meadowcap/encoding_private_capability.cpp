@@ -9,14 +9,13 @@ namespace {
 // ctx_i: the interest kept private, relative to the previous area (or to `first` for i = 0).
 model::PrivateAreaContext context_for(const PersonalPrivateInterest& rel, const model::Area& first,
                                       const std::vector<Delegation>& delegations, std::size_t i) {
-  return model::PrivateAreaContext{rel.private_interest,
-                                   i == 0 ? first : delegations[i - 1].area};
+  return model::PrivateAreaContext{rel.private_interest, i == 0 ? first : delegations[i - 1].area};
 }
 
 // All delegations but the last in full; of the last only the area and the signature (its user is
 // the receiver, rel.user).
-Status write_delegations(Encoder& enc, const PersonalPrivateInterest& rel,
-                         const model::Area& first, const std::vector<Delegation>& delegations) {
+Status write_delegations(Encoder& enc, const PersonalPrivateInterest& rel, const model::Area& first,
+                         const std::vector<Delegation>& delegations) {
   for (std::size_t i = 0; i < delegations.size(); ++i) {
     OSIER_RETURN_IF_ERROR(model::encode_private_area_almost_in_area(
         enc, delegations[i].area, context_for(rel, first, delegations, i)));
@@ -50,7 +49,8 @@ Result<std::vector<Delegation>> read_delegations(Decoder& dec, std::uint64_t cou
 Status check_common(AccessMode mode, const NamespacePublicKey& ns, const model::Area& granted,
                     const UserPublicKey& receiver, const PersonalPrivateInterest& rel,
                     ErrorCode code) {
-  if (mode != AccessMode::kRead) return error(code, "private capability encodings need a read capability");
+  if (mode != AccessMode::kRead)
+    return error(code, "private capability encodings need a read capability");
   if (ns != rel.private_interest.namespace_id) {
     return error(code, "the capability's namespace is not the private interest's");
   }

@@ -29,7 +29,8 @@ std::size_t common_prefix(const std::vector<Delegation>& a, const std::vector<De
 
 Status check_reference(AccessMode mode, const McCapability& prior_cap) {
   if (mode != AccessMode::kWrite) {
-    return error(ErrorCode::kInvalidArgument, "relative capability encodings need a write capability");
+    return error(ErrorCode::kInvalidArgument,
+                 "relative capability encodings need a write capability");
   }
   if (prior_cap.access_mode() != AccessMode::kWrite) {
     return error(ErrorCode::kInvalidArgument, "the prior capability must be a write capability");
@@ -119,8 +120,8 @@ Result<CommunalCapability> decode_communal_after_header(Decoder& dec, BitByte he
                                 : "nice_hack is not 0 but the prior capability is owned");
   }
   const std::uint64_t shared = counts.nice_hack == 0 ? 0 : counts.nice_hack - 1;
-  OSIER_ASSIGN_OR_RETURN(auto delegations,
-                         read_delegations(dec, counts.count, shared, prior_cap.delegations(), entry));
+  OSIER_ASSIGN_OR_RETURN(auto delegations, read_delegations(dec, counts.count, shared,
+                                                            prior_cap.delegations(), entry));
   CommunalCapability cap{AccessMode::kWrite, entry.namespace_id, entry.subspace_id,
                          std::move(delegations)};
   return in_relation(std::move(cap), entry);
@@ -141,8 +142,9 @@ Result<OwnedCapability> decode_owned_after_header(Decoder& dec, BitByte header,
     // nice_hack is zero exactly when the prior is communal or starts differently.
     if (!prior_cap.is_communal() && prior_cap.owned().user_key == cap.user_key &&
         prior_cap.owned().initial_authorisation == cap.initial_authorisation) {
-      return invalid_encoding("nice_hack is 0 but the prior capability has the same user and "
-                              "initial authorisation");
+      return invalid_encoding(
+          "nice_hack is 0 but the prior capability has the same user and "
+          "initial authorisation");
     }
   } else {
     if (prior_cap.is_communal()) {
@@ -152,8 +154,8 @@ Result<OwnedCapability> decode_owned_after_header(Decoder& dec, BitByte header,
     cap.initial_authorisation = prior_cap.owned().initial_authorisation;
     shared = counts.nice_hack - 1;
   }
-  OSIER_ASSIGN_OR_RETURN(cap.delegations,
-                         read_delegations(dec, counts.count, shared, prior_cap.delegations(), entry));
+  OSIER_ASSIGN_OR_RETURN(
+      cap.delegations, read_delegations(dec, counts.count, shared, prior_cap.delegations(), entry));
   return in_relation(std::move(cap), entry);
 }
 
@@ -228,9 +230,10 @@ Result<OwnedCapability> decode_owned_capability_relative(Decoder& dec,
 }
 
 // spec: encodings#encsec_EncodeMeadowcapAuthorisationTokenRelative
-Status encode_meadowcap_authorisation_token_relative(
-    Encoder& enc, const MeadowcapAuthorisationToken& token,
-    const MeadowcapAuthorisationToken& prior_token, const model::Entry& entry) {
+Status encode_meadowcap_authorisation_token_relative(Encoder& enc,
+                                                     const MeadowcapAuthorisationToken& token,
+                                                     const MeadowcapAuthorisationToken& prior_token,
+                                                     const model::Entry& entry) {
   const McCapability& cap = token.capability;
   if (cap.is_communal()) {
     OSIER_RETURN_IF_ERROR(

@@ -33,9 +33,10 @@ Result<OwnedCapability> decode_owned_capability_relative(Decoder& dec,
 
 // spec: encodings#encsec_EncodeMeadowcapAuthorisationTokenRelative. The spec's reference is
 // (prior authorised entry, entry); only the prior entry's token takes part in the code.
-Status encode_meadowcap_authorisation_token_relative(
-    Encoder& enc, const MeadowcapAuthorisationToken& token,
-    const MeadowcapAuthorisationToken& prior_token, const model::Entry& entry);
+Status encode_meadowcap_authorisation_token_relative(Encoder& enc,
+                                                     const MeadowcapAuthorisationToken& token,
+                                                     const MeadowcapAuthorisationToken& prior_token,
+                                                     const model::Entry& entry);
 Result<MeadowcapAuthorisationToken> decode_meadowcap_authorisation_token_relative(
     Decoder& dec, const MeadowcapAuthorisationToken& prior_token, const model::Entry& entry);
 

@@ -36,8 +36,10 @@ const UserPublicKey& receiver_after(const McEnumerationCapability& cap, std::siz
 
 McEnumerationCapability McEnumerationCapability::create(
     const crypto::Ed25519SecretKey& namespace_secret, const UserPublicKey& user_key) {
-  return McEnumerationCapability{namespace_secret.public_key(), user_key,
-                                 namespace_secret.sign(initial_message(user_key)), {}};
+  return McEnumerationCapability{namespace_secret.public_key(),
+                                 user_key,
+                                 namespace_secret.sign(initial_message(user_key)),
+                                 {}};
 }
 
 const UserPublicKey& McEnumerationCapability::receiver() const {

@@ -7,8 +7,8 @@ namespace osier::meadowcap {
 namespace {
 
 detail::ChainStart chain_start(const OwnedCapability& cap) {
-  return detail::ChainStart{"owned", model::Area::full(), cap.user_key, {},
-                            cap.initial_authorisation};
+  return detail::ChainStart{
+      "owned", model::Area::full(), cap.user_key, {}, cap.initial_authorisation};
 }
 
 }  // namespace
@@ -25,8 +25,11 @@ ByteArray<33> owned_initial_authorisation_message(AccessMode access_mode,
 OwnedCapability OwnedCapability::create(const crypto::Ed25519SecretKey& namespace_secret,
                                         AccessMode access_mode, const UserPublicKey& user_key) {
   return OwnedCapability{
-      access_mode, namespace_secret.public_key(), user_key,
-      namespace_secret.sign(owned_initial_authorisation_message(access_mode, user_key)), {}};
+      access_mode,
+      namespace_secret.public_key(),
+      user_key,
+      namespace_secret.sign(owned_initial_authorisation_message(access_mode, user_key)),
+      {}};
 }
 
 const UserPublicKey& OwnedCapability::receiver() const {

@@ -45,7 +45,7 @@ D3Range area_to_range(const Area& area) {
   // The paths prefixed by area.path are exactly those from area.path up to (excluding) the
   // least greater path it does not prefix.
   PathRange paths{area.path, area.path.greater_but_not_prefixed()};
-  return D3Range{std::move(subspaces), std::move(paths), area.times};
+  return D3Range{subspaces, std::move(paths), area.times};
 }
 
 std::optional<AreaOfInterest> AreaOfInterest::intersection(const AreaOfInterest& other) const {

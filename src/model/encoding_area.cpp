@@ -23,14 +23,16 @@ void set_area_time_bits(BitByte& header, const AreaTimeCode& code) {
 
 void encode_area_time_diffs(Encoder& enc, const AreaTimeCode& code) {
   c64_encode_corresponding(enc, code.start_diff, c64_minimal_tag(code.start_diff, 2), 2);
-  if (code.end_diff) c64_encode_corresponding(enc, *code.end_diff, c64_minimal_tag(*code.end_diff, 2), 2);
+  if (code.end_diff)
+    c64_encode_corresponding(enc, *code.end_diff, c64_minimal_tag(*code.end_diff, 2), 2);
 }
 
 Result<TimeRange> decode_area_times(Decoder& dec, BitByte header, bool end_open,
                                     const TimeRange& reference) {
   // A difference from the end is only announced for a closed reference end (checked by callers).
   auto apply = [&](bool from_start, std::uint64_t diff) {
-    return from_start ? apply_diff(reference.start, diff, true) : apply_diff(*reference.end, diff, false);
+    return from_start ? apply_diff(reference.start, diff, true)
+                      : apply_diff(*reference.end, diff, false);
   };
   TimeRange times;
   OSIER_ASSIGN_OR_RETURN(std::uint64_t start_diff,
@@ -87,7 +89,8 @@ Result<Area> decode_area_in_area(Decoder& dec, const Area& reference, DecodeMode
   const bool end_from_start = header.bit(3);
   if (!rt.end) {
     if (!start_from_start) return invalid_encoding("start encoded relative to an open end");
-    if (end_from_start == end_open) return invalid_encoding("end flags contradict an open reference");
+    if (end_from_start == end_open)
+      return invalid_encoding("end flags contradict an open reference");
   } else if (end_open) {
     return invalid_encoding("an open time range cannot lie in a closed one");
   }
@@ -99,7 +102,8 @@ Result<Area> decode_area_in_area(Decoder& dec, const Area& reference, DecodeMode
     area.subspace = id;
   }
   OSIER_ASSIGN_OR_RETURN(area.times, decode_area_times(dec, header, end_open, rt));
-  OSIER_ASSIGN_OR_RETURN(area.path, decode_path_extends_path(dec, reference.path, DecodeMode::kAny));
+  OSIER_ASSIGN_OR_RETURN(area.path,
+                         decode_path_extends_path(dec, reference.path, DecodeMode::kAny));
   if (!area_includes_area_for_encoding(reference, area)) {
     return invalid_encoding("decoded area is not included in the reference area");
   }

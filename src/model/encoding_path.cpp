@@ -48,8 +48,10 @@ Status decode_path_components(Decoder& dec, DecodeMode mode, std::vector<ByteVie
   const std::size_t prior_length = total_of(components);
   OSIER_ASSIGN_OR_RETURN(std::uint8_t header_byte, dec.byte());
   const BitByte header(header_byte);
-  OSIER_ASSIGN_OR_RETURN(std::uint64_t total, c64_decode_corresponding(dec, header.get(0, 4), 4, mode));
-  OSIER_ASSIGN_OR_RETURN(std::uint64_t count, c64_decode_corresponding(dec, header.get(4, 4), 4, mode));
+  OSIER_ASSIGN_OR_RETURN(std::uint64_t total,
+                         c64_decode_corresponding(dec, header.get(0, 4), 4, mode));
+  OSIER_ASSIGN_OR_RETURN(std::uint64_t count,
+                         c64_decode_corresponding(dec, header.get(4, 4), 4, mode));
   // Reject before reading or allocating anything for the components.
   if (count > kMaxComponentCount - prior_count) {
     return invalid_encoding("path has more components than willow25 allows");
@@ -68,7 +70,8 @@ Status decode_path_components(Decoder& dec, DecodeMode mode, std::vector<ByteVie
       OSIER_ASSIGN_OR_RETURN(len, c64_decode_standalone(dec, mode));
       if (len > left) return invalid_encoding("path components are longer than its total length");
     }
-    if (len > kMaxComponentLength) return invalid_encoding("path component is longer than willow25 allows");
+    if (len > kMaxComponentLength)
+      return invalid_encoding("path component is longer than willow25 allows");
     OSIER_ASSIGN_OR_RETURN(ByteView bytes, dec.take(static_cast<std::size_t>(len)));
     components.push_back(bytes);
     left -= len;

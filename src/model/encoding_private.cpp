@@ -19,7 +19,8 @@ Status check_path_context(const Path& path, const PrivatePathContext& context) {
     return error(ErrorCode::kInvalidArgument, "the context's rel path is not a prefix of the path");
   }
   if (!related(context.private_path, path)) {
-    return error(ErrorCode::kInvalidArgument, "the context's private path is not related to the path");
+    return error(ErrorCode::kInvalidArgument,
+                 "the context's private path is not related to the path");
   }
   return Status::ok();
 }
@@ -65,7 +66,8 @@ Result<Path> decode_private_path_extends_path(Decoder& dec, const PrivatePathCon
       return invalid_encoding("common prefix is longer than the private path");
     }
     if (common == private_count) {
-      OSIER_ASSIGN_OR_RETURN(path, decode_path_extends_path(dec, context.private_path, DecodeMode::kAny));
+      OSIER_ASSIGN_OR_RETURN(path,
+                             decode_path_extends_path(dec, context.private_path, DecodeMode::kAny));
     } else {
       // The path is a proper prefix of the private path: nothing else is encoded.
       path = context.private_path.prefix(static_cast<std::size_t>(common));
@@ -111,10 +113,12 @@ Status encode_private_area_almost_in_area(Encoder& enc, const Area& area,
   OSIER_RETURN_IF_ERROR(check_area_context(context));
   const Area& rel = context.rel;
   if (!area_almost_includes_area(rel, area)) {
-    return error(ErrorCode::kInvalidArgument, "the context's rel area does not almost include the area");
+    return error(ErrorCode::kInvalidArgument,
+                 "the context's rel area does not almost include the area");
   }
   Encoder path_code;
-  OSIER_RETURN_IF_ERROR(encode_private_path_extends_path(path_code, area.path, path_context(context)));
+  OSIER_RETURN_IF_ERROR(
+      encode_private_path_extends_path(path_code, area.path, path_context(context)));
 
   const TimeRange& rt = rel.times;
   const TimeRange& vt = area.times;
@@ -158,13 +162,15 @@ Result<Area> decode_private_area_almost_in_area(Decoder& dec, const PrivateAreaC
   const bool subspace_differs = header.bit(0);
   const bool subspace_any = header.bit(1);
   const bool start_from_start = header.bit(2);
-  if (!rt.end && !start_from_start) return invalid_encoding("start encoded relative to an open end");
+  if (!rt.end && !start_from_start)
+    return invalid_encoding("start encoded relative to an open end");
   // With a closed rel end the area's end is closed; with an open one, end_from_start says so.
   const bool end_open = !rt.end && !header.bit(3);
 
   Area area;
   if (!subspace_differs) {
-    if (subspace_any != !rel.subspace) return invalid_encoding("subspace flags contradict each other");
+    if (subspace_any != !rel.subspace)
+      return invalid_encoding("subspace flags contradict each other");
     area.subspace = rel.subspace;
   } else if (subspace_any) {
     if (!rel.subspace) return invalid_encoding("subspace marked as different but both are any");

@@ -21,14 +21,18 @@ unsigned subspace_bound_bits(const SubspaceId& value, const SubspaceRange& refer
   return 0b11;
 }
 
-Result<SubspaceId> decode_subspace_bound(Decoder& dec, unsigned bits, const SubspaceRange& reference) {
+Result<SubspaceId> decode_subspace_bound(Decoder& dec, unsigned bits,
+                                         const SubspaceRange& reference) {
   switch (bits) {
-    case 0b01: return reference.start;
+    case 0b01:
+      return reference.start;
     case 0b10:
       if (!reference.end) return invalid_encoding("subspace bound equals the end of an open range");
       return *reference.end;
-    case 0b11: return dec.array<32>();
-    default: return invalid_encoding("invalid subspace start bits");
+    case 0b11:
+      return dec.array<32>();
+    default:
+      return invalid_encoding("invalid subspace start bits");
   }
 }
 
@@ -78,14 +82,16 @@ Result<Timestamp> decode_time_bound(Decoder& dec, bool relative_to_start, bool a
   if (!relative_to_start && !reference.end) {
     return invalid_encoding("time encoded relative to the end of an open range");
   }
-  OSIER_ASSIGN_OR_RETURN(std::uint64_t diff, c64_decode_corresponding(dec, tag, 2, DecodeMode::kAny));
+  OSIER_ASSIGN_OR_RETURN(std::uint64_t diff,
+                         c64_decode_corresponding(dec, tag, 2, DecodeMode::kAny));
   return apply_diff(relative_to_start ? reference.start : *reference.end, diff, add);
 }
 
 }  // namespace
 
 // spec: encodings#d3range_encodings
-Status encode_3d_range_relative_3d_range(Encoder& enc, const D3Range& range, const D3Range& reference) {
+Status encode_3d_range_relative_3d_range(Encoder& enc, const D3Range& range,
+                                         const D3Range& reference) {
   if (!has_valid_ranges(range)) {
     return error(ErrorCode::kInvalidArgument, "the 3d range has an empty closed range");
   }
@@ -97,7 +103,8 @@ Status encode_3d_range_relative_3d_range(Encoder& enc, const D3Range& range, con
   const bool path_start_rel = encode_path_bound(path_start, range.paths.start, reference.paths);
   Encoder path_end;
   bool path_end_rel = false;  // arbitrary (zero) for an open path range
-  if (range.paths.end) path_end_rel = encode_path_bound(path_end, *range.paths.end, reference.paths);
+  if (range.paths.end)
+    path_end_rel = encode_path_bound(path_end, *range.paths.end, reference.paths);
 
   const TimeBound time_start = time_bound(range.times.start, reference.times);
   TimeBound time_end{false, false, 0};  // arbitrary (zero) for an open time range
@@ -139,7 +146,8 @@ Result<D3Range> decode_3d_range_relative_3d_range(Decoder& dec, const D3Range& r
   OSIER_ASSIGN_OR_RETURN(range.subspaces.start,
                          decode_subspace_bound(dec, first.get(0, 2), reference.subspaces));
   if (first.get(2, 2) != 0b00) {
-    OSIER_ASSIGN_OR_RETURN(SubspaceId end, decode_subspace_bound(dec, first.get(2, 2), reference.subspaces));
+    OSIER_ASSIGN_OR_RETURN(SubspaceId end,
+                           decode_subspace_bound(dec, first.get(2, 2), reference.subspaces));
     range.subspaces.end = end;
   }
   OSIER_ASSIGN_OR_RETURN(range.paths.start, decode_path_bound(dec, first.bit(4), reference.paths));
@@ -154,7 +162,8 @@ Result<D3Range> decode_3d_range_relative_3d_range(Decoder& dec, const D3Range& r
                                                             second.get(6, 2), reference.times));
     range.times.end = end;
   }
-  if (!has_valid_ranges(range)) return invalid_encoding("decoded 3d range has an empty closed range");
+  if (!has_valid_ranges(range))
+    return invalid_encoding("decoded 3d range has an empty closed range");
   return range;
 }
 

@@ -38,8 +38,9 @@ bool equal_bytes(ByteView a, ByteView b) {
 }
 
 Status limit_error(const char* what, std::size_t value, const char* limit_name, std::size_t limit) {
-  return error(ErrorCode::kOutOfRange, std::string(what) + " " + std::to_string(value) + " exceeds " +
-                                           limit_name + " (" + std::to_string(limit) + ")");
+  return error(ErrorCode::kOutOfRange, std::string(what) + " " + std::to_string(value) +
+                                           " exceeds " + limit_name + " (" + std::to_string(limit) +
+                                           ")");
 }
 
 }  // namespace
@@ -60,7 +61,8 @@ Path Path::from_checked(std::span<const ByteView> components) {
 
 Result<Path> Path::from_components(std::span<const ByteView> components) {
   if (components.size() > kMaxComponentCount) {
-    return limit_error("component count", components.size(), "max_component_count", kMaxComponentCount);
+    return limit_error("component count", components.size(), "max_component_count",
+                       kMaxComponentCount);
   }
   std::size_t total = 0;
   for (ByteView c : components) {
@@ -125,7 +127,9 @@ std::size_t Path::common_prefix_count(const Path& other) const {
   return i;
 }
 
-Path Path::longest_common_prefix(const Path& other) const { return prefix(common_prefix_count(other)); }
+Path Path::longest_common_prefix(const Path& other) const {
+  return prefix(common_prefix_count(other));
+}
 
 std::strong_ordering Path::operator<=>(const Path& other) const {
   const std::size_t n = std::min(count_, other.count_);
@@ -136,10 +140,13 @@ std::strong_ordering Path::operator<=>(const Path& other) const {
     const auto& ends = rep_->ends;
     const auto& other_ends = other.rep_->ends;
     const std::size_t first_end_diff = static_cast<std::size_t>(
-        std::mismatch(ends.begin(), ends.begin() + static_cast<std::ptrdiff_t>(n), other_ends.begin()).first -
+        std::mismatch(ends.begin(), ends.begin() + static_cast<std::ptrdiff_t>(n),
+                      other_ends.begin())
+            .first -
         ends.begin());
     const std::size_t bytes = std::min(total_length(), other.total_length());
-    const std::size_t first_byte_diff = first_difference(rep_->data.data(), other.rep_->data.data(), bytes);
+    const std::size_t first_byte_diff =
+        first_difference(rep_->data.data(), other.rep_->data.data(), bytes);
     // The component of this path holding byte first_byte_diff (components before
     // first_end_diff have the same bounds in both paths).
     const std::size_t byte_component = static_cast<std::size_t>(
@@ -190,8 +197,9 @@ std::string Path::to_string() const {
     out.push_back('/');
     const ByteView c = component(i);
     // A component "." or ".." is escaped so it cannot be read as a dot segment.
-    const bool dot_segment = (c.size() == 1 || c.size() == 2) &&
-                             std::all_of(c.begin(), c.end(), [](std::uint8_t b) { return b == '.'; });
+    const bool dot_segment =
+        (c.size() == 1 || c.size() == 2) &&
+        std::all_of(c.begin(), c.end(), [](std::uint8_t b) { return b == '.'; });
     for (std::uint8_t b : c) {
       const bool unreserved = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') ||
                               (b >= '0' && b <= '9') || b == '-' || b == '_' || b == '~' ||

@@ -23,7 +23,8 @@ std::optional<Bytes> bytestring_successor(ByteView s, std::size_t max_length) {
 
 }  // namespace
 
-std::optional<PathStep> path_successor(std::span<const ByteView> components, const PathLimits& limits) {
+std::optional<PathStep> path_successor(std::span<const ByteView> components,
+                                       const PathLimits& limits) {
   // Appending an empty component gives the least extension, and every path greater than this
   // one is either an extension of it or greater than all its extensions.
   if (components.size() < limits.max_component_count) return PathStep{components.size(), Bytes{}};

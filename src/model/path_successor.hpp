@@ -28,7 +28,8 @@ struct PathStep {
 
 // The least path greater than `components` within `limits`; nullopt if none.
 // REQUIRES: `components` is within `limits`.
-std::optional<PathStep> path_successor(std::span<const ByteView> components, const PathLimits& limits);
+std::optional<PathStep> path_successor(std::span<const ByteView> components,
+                                       const PathLimits& limits);
 
 // The least path greater than `components` within `limits` that `components` is not a prefix
 // of; nullopt if none (e.g. for the empty path, which prefixes every path).

@@ -7,7 +7,9 @@ bool D3Range::includes(const Entry& entry) const {
          times.includes(entry.timestamp);
 }
 
-bool D3Range::is_empty() const { return subspaces.is_empty() || paths.is_empty() || times.is_empty(); }
+bool D3Range::is_empty() const {
+  return subspaces.is_empty() || paths.is_empty() || times.is_empty();
+}
 
 std::optional<D3Range> D3Range::intersection(const D3Range& other) const {
   auto s = subspaces.intersection(other.subspaces);
@@ -16,7 +18,7 @@ std::optional<D3Range> D3Range::intersection(const D3Range& other) const {
   if (!p) return std::nullopt;
   auto t = times.intersection(other.times);
   if (!t) return std::nullopt;
-  return D3Range{std::move(*s), std::move(*p), std::move(*t)};
+  return D3Range{*s, std::move(*p), *t};
 }
 
 bool D3Range::includes_range(const D3Range& other) const {

@@ -30,7 +30,9 @@ class Aliases {
 
   const Table& identities() const { return identities_; }
   const Table& namespaces() const { return namespaces_; }
-  Table& table(uri::IdKind kind) { return kind == uri::IdKind::kSubspace ? identities_ : namespaces_; }
+  Table& table(uri::IdKind kind) {
+    return kind == uri::IdKind::kSubspace ? identities_ : namespaces_;
+  }
   const Table& table(uri::IdKind kind) const {
     return kind == uri::IdKind::kSubspace ? identities_ : namespaces_;
   }

@@ -7,18 +7,22 @@
 #include <cerrno>
 #include <cstring>
 
-#include "crypto/random.hpp"
 #include "base/hex.hpp"
+#include "crypto/random.hpp"
 
 namespace osier::node {
 
 std::string describe_errno(int err) {
   // A full disk shows as any of these; say so plainly.
   switch (err) {
-    case ENOSPC: return "disk full (no space left on device)";
-    case EDQUOT: return "disk full (disk quota exceeded)";
-    case EFBIG: return "disk full (file size limit reached)";
-    default: return std::strerror(err);
+    case ENOSPC:
+      return "disk full (no space left on device)";
+    case EDQUOT:
+      return "disk full (disk quota exceeded)";
+    case EFBIG:
+      return "disk full (file size limit reached)";
+    default:
+      return std::strerror(err);
   }
 }
 
@@ -108,7 +112,8 @@ Status make_dir(const std::string& path, unsigned mode, bool* created) {
   if (created) *created = false;
   struct stat sb {};
   if (::stat(path.c_str(), &sb) == 0) {
-    if (!S_ISDIR(sb.st_mode)) return error(ErrorCode::kIo, path + ": exists and is not a directory");
+    if (!S_ISDIR(sb.st_mode))
+      return error(ErrorCode::kIo, path + ": exists and is not a directory");
   } else {
     const std::string parent = parent_of(path);
     if (parent != path && !file_exists(parent)) OSIER_RETURN_IF_ERROR(make_dir(parent, 0755));

@@ -119,7 +119,7 @@ class Node {
                                            const model::Path& path, bool descendants);
 
  private:
-  Node(HomePaths home, Aliases aliases, bool read_only)
+  Node(const HomePaths& home, Aliases aliases, bool read_only)
       : home_(home),
         aliases_(std::move(aliases)),
         keys_(home),

@@ -40,8 +40,8 @@ struct Aggregate {
   }
   RangeSummary summary() const { return RangeSummary{fp.to_bytes(), count, bytes}; }
   bool operator==(const Aggregate& o) const {
-    return count == o.count && (count == 0 || (fp == o.fp && bytes == o.bytes &&
-                                               min_t == o.min_t && max_t == o.max_t));
+    return count == o.count &&
+           (count == 0 || (fp == o.fp && bytes == o.bytes && min_t == o.min_t && max_t == o.max_t));
   }
 };
 

@@ -27,8 +27,8 @@ Result<IngestPlan> plan_ingest(const IndexView& index, const model::Entry& entry
       model::SubspaceRange{entry.subspace_id, model::subspace_successor(entry.subspace_id)},
       model::PathRange{entry.path, entry.path.greater_but_not_prefixed()},
       // Only entries no newer than this one can be pruned by it.
-      model::TimeRange{0, entry.timestamp == UINT64_MAX ? std::nullopt
-                                                        : std::optional(entry.timestamp + 1)}};
+      model::TimeRange{
+          0, entry.timestamp == UINT64_MAX ? std::nullopt : std::optional(entry.timestamp + 1)}};
   OSIER_RETURN_IF_ERROR(index.visit(below, [&](const IndexItem& item) {
     if (model::newer_than(entry, item.entry)) plan.pruned.push_back(item.entry.path);
     return true;
@@ -59,9 +59,8 @@ Status check_no_pruning(const IndexView& index) {
   return st;
 }
 
-Status query_index(const IndexView& index, const model::D3Range& range,
-                   const QueryOptions& options, const ItemConverter& convert,
-                   const EntryCallback& fn) {
+Status query_index(const IndexView& index, const model::D3Range& range, const QueryOptions& options,
+                   const ItemConverter& convert, const EntryCallback& fn) {
   if (options.limit == 0) return Status::ok();
   std::uint64_t emitted = 0;
   Status st;

@@ -34,8 +34,7 @@ Status check_no_pruning(const IndexView& index);
 // Streams the items of `range` in the order and limit of `options` to `fn`, converting each with
 // `convert` (which may fetch what the index does not hold); stops at the first conversion error.
 using ItemConverter = std::function<Result<LengthyAuthorisedEntry>(const IndexItem&)>;
-Status query_index(const IndexView& index, const model::D3Range& range,
-                   const QueryOptions& options, const ItemConverter& convert,
-                   const EntryCallback& fn);
+Status query_index(const IndexView& index, const model::D3Range& range, const QueryOptions& options,
+                   const ItemConverter& convert, const EntryCallback& fn);
 
 }  // namespace osier::store

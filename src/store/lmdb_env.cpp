@@ -40,12 +40,13 @@ namespace {
 Status explain_io_error(MDB_env* env, Status st) {
   const char* dir = nullptr;
   if (env == nullptr || mdb_env_get_path(env, &dir) != MDB_SUCCESS || dir == nullptr) return st;
-  struct statvfs fs{};
-  if (::statvfs(dir, &fs) == 0 && static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize < (std::uint64_t{1} << 20)) {
+  struct statvfs fs {};
+  if (::statvfs(dir, &fs) == 0 &&
+      static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize < (std::uint64_t{1} << 20)) {
     return error(ErrorCode::kOutOfRange, st.message() + ": disk full (no space left on device)");
   }
-  struct rlimit limit{};
-  struct stat data{};
+  struct rlimit limit {};
+  struct stat data {};
   const std::string file = std::string(dir) + "/data.mdb";
   if (::getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
       ::stat(file.c_str(), &data) == 0 && static_cast<rlim_t>(data.st_size) >= limit.rlim_cur) {

@@ -52,7 +52,8 @@ Bytes encode_payload_record(const PayloadRecord& r) {
   put_be(v, r.refcount, 8);
   put_be(v, r.held, 8);
   const bool with_frontier = !r.frontier.empty();
-  v.push_back(static_cast<std::uint8_t>((r.in_file ? kInFile : 0) | (with_frontier ? kWithFrontier : 0)));
+  v.push_back(
+      static_cast<std::uint8_t>((r.in_file ? kInFile : 0) | (with_frontier ? kWithFrontier : 0)));
   if (with_frontier) {
     v.push_back(static_cast<std::uint8_t>(r.frontier.size()));
     for (const crypto::BabLabel& l : r.frontier) append(v, l);
@@ -74,7 +75,8 @@ Result<PayloadRecord> decode_payload_record(ByteView value) {
   ByteView rest = value.subspan(17);
   if ((flags & kWithFrontier) != 0) {
     // A frontier has one label per tree level at most; a tree has at most 64 levels.
-    if (rest.empty() || rest[0] == 0 || rest[0] > 64 || rest.size() - 1 < std::size_t{rest[0]} * 32) {
+    if (rest.empty() || rest[0] == 0 || rest[0] > 64 ||
+        rest.size() - 1 < std::size_t{rest[0]} * 32) {
       return error(ErrorCode::kCorrupt, "payload record with a malformed frontier");
     }
     const std::size_t n = rest[0];

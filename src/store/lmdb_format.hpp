@@ -34,7 +34,7 @@ struct PayloadRecord {
   // (crypto/bab_prefix.hpp), so its held chunks can be served as verifiable slices. Empty when
   // unknown (then they cannot be) and for complete payloads.
   std::vector<crypto::BabLabel> frontier;
-  Bytes inline_bytes;          // the held bytes when !in_file
+  Bytes inline_bytes;  // the held bytes when !in_file
 };
 // u64 refcount ‖ u64 held ‖ u8 flags (bit 0: in a file; bit 1: with a frontier, format 2 on)
 // ‖ [u8 n ‖ n frontier labels] ‖ inline bytes.

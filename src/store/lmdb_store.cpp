@@ -30,7 +30,8 @@ constexpr std::string_view kTreeSaltKey = "tree_salt";
 
 ByteArray<8> seq_key(std::uint64_t seq) {
   ByteArray<8> k{};
-  for (int i = 0; i < 8; ++i) k[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(seq >> (8 * (7 - i)));
+  for (int i = 0; i < 8; ++i)
+    k[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(seq >> (8 * (7 - i)));
   return k;
 }
 
@@ -109,7 +110,8 @@ Status build_trees(Txn& txn, const LmdbStore::Dbs& dbs, const TreeSalt& salt) {
     OSIER_ASSIGN_OR_RETURN(Cursor cur, Cursor::open(txn, dbs.entries));
     OSIER_ASSIGN_OR_RETURN(bool ok, cur.first());
     while (ok) {
-      if (cur.key().size() != fmt::kEntryKeySize) return error(ErrorCode::kCorrupt, "malformed entry key");
+      if (cur.key().size() != fmt::kEntryKeySize)
+        return error(ErrorCode::kCorrupt, "malformed entry key");
       model::NamespaceId ns{};
       std::copy_n(cur.key().begin(), 32, ns.begin());
       nss.push_back(ns);
@@ -193,7 +195,8 @@ Status open_databases(Txn& txn, bool write, LmdbStore::Dbs& dbs, std::uint64_t& 
   }
   OSIER_RETURN_IF_ERROR(check_version(txn, dbs, write));
   OSIER_ASSIGN_OR_RETURN(auto s, txn.get(dbs.meta, as_bytes(kTreeSaltKey)));
-  if (!s || s->size() != salt.size()) return error(ErrorCode::kCorrupt, "store has no valid tree salt");
+  if (!s || s->size() != salt.size())
+    return error(ErrorCode::kCorrupt, "store has no valid tree salt");
   std::copy(s->begin(), s->end(), salt.begin());
   OSIER_ASSIGN_OR_RETURN(auto v, txn.get(dbs.meta, as_bytes(kLastSeqKey)));
   if (v) {
@@ -477,9 +480,9 @@ Status LmdbStore::log_payload_change(Txn& txn, const PayloadKey& key, std::uint6
     const std::uint64_t available = std::min(held, ae.entry.payload_length);
     OSIER_RETURN_IF_ERROR(emit_in(txn, kind, ae.entry, available));
     const Fp256 hash = hash_lengthy_authorised_entry(ae.entry, ae.token, available);
-    OSIER_ASSIGN_OR_RETURN(bool updated, write_tree(txn, ae.entry.namespace_id)
-                                             .update_available(ae.entry.subspace_id,
-                                                               ae.entry.path, available, hash));
+    OSIER_ASSIGN_OR_RETURN(
+        bool updated, write_tree(txn, ae.entry.namespace_id)
+                          .update_available(ae.entry.subspace_id, ae.entry.path, available, hash));
     if (!updated) return error(ErrorCode::kCorrupt, "a stored entry is missing from the tree");
   }
   return Status::ok();
@@ -704,7 +707,8 @@ Status LmdbStore::import_payload(Txn& txn, const ImportItem& item,
     // A payload dropped earlier in this transaction (its last entry pruned) has its files
     // marked for removal after the commit; they are the new ones now.
     const std::string file = payload_file(key);
-    std::erase_if(pending_removals_, [&](const std::string& f) { return f == file || f == file + ".obao"; });
+    std::erase_if(pending_removals_,
+                  [&](const std::string& f) { return f == file || f == file + ".obao"; });
   } else {
     rec.inline_bytes = std::move(files.inline_bytes);
   }
@@ -741,8 +745,9 @@ Result<LmdbStore::Staged> LmdbStore::stage_payload(const model::Entry& entry, bo
   Status st = [&]() -> Status {
     OSIER_ASSIGN_OR_RETURN(FileAppender data, FileAppender::create(staged.data));
     OSIER_ASSIGN_OR_RETURN(FileAppender outboard, FileAppender::create(staged.outboard));
-    return copy_payload(entry, source, [&](ByteView b) { return data.write(b); },
-                        [&](ByteView b) { return outboard.write(b); });
+    return copy_payload(
+        entry, source, [&](ByteView b) { return data.write(b); },
+        [&](ByteView b) { return outboard.write(b); });
   }();
   if (!st) {
     discard(staged);
@@ -845,13 +850,10 @@ Result<IngestResult> LmdbStore::ingest_with_payload(const AuthorisedEntry& ae,
   return res;
 }
 
-Result<PayloadState> LmdbStore::append_verified(const model::NamespaceId& ns,
-                                                const model::SubspaceId& subspace,
-                                                const model::Path& path,
-                                                const model::PayloadDigest& digest,
-                                                std::uint64_t offset, ByteView bytes,
-                                                std::span<const crypto::BabLabel> frontier,
-                                                Origin origin) {
+Result<PayloadState> LmdbStore::append_verified(
+    const model::NamespaceId& ns, const model::SubspaceId& subspace, const model::Path& path,
+    const model::PayloadDigest& digest, std::uint64_t offset, ByteView bytes,
+    std::span<const crypto::BabLabel> frontier, Origin origin) {
   OSIER_RETURN_IF_ERROR(ensure_staging());  // for the outboard built at the end
   OSIER_ASSIGN_OR_RETURN(WriteGuard guard, begin_write());
   write_origin_ = origin;
@@ -869,8 +871,8 @@ Result<PayloadState> LmdbStore::append_verified(const model::NamespaceId& ns,
     OSIER_RETURN_IF_ERROR(file_write_at(payload_file(key), start, *fresh, options_.sync_commits));
     if (complete) OSIER_RETURN_IF_ERROR(build_outboard_file(key));
   }
-  OSIER_RETURN_IF_ERROR(commit_payload(
-      key, EventKind::kPayloadAppended, [&](fmt::PayloadRecord& r) -> Result<bool> {
+  OSIER_RETURN_IF_ERROR(
+      commit_payload(key, EventKind::kPayloadAppended, [&](fmt::PayloadRecord& r) -> Result<bool> {
         if (r.held != start) return error(ErrorCode::kInternal, "payload changed under the guard");
         if (!r.in_file) append(r.inline_bytes, *fresh);
         r.held = now_held;
@@ -882,8 +884,8 @@ Result<PayloadState> LmdbStore::append_verified(const model::NamespaceId& ns,
 }
 
 Status LmdbStore::read_payload(const model::NamespaceId& ns, const model::SubspaceId& subspace,
-                               const model::Path& path, std::uint64_t offset,
-                               std::uint64_t length, const ByteSink& sink) {
+                               const model::Path& path, std::uint64_t offset, std::uint64_t length,
+                               const ByteSink& sink) {
   OSIER_ASSIGN_OR_RETURN(Located loc, locate_stored(ns, subspace, path));
   const std::uint64_t held = loc.record.held;
   if (offset > held || length > held - offset) {
@@ -901,8 +903,8 @@ Status LmdbStore::raced(const Located& loc, Status st) const {
   auto txn = read_txn();
   if (!txn) return st;
   auto now = locate(*txn, e.namespace_id, e.subspace_id, e.path);
-  if (now && (!now->has_value() || (*now)->entry.entry != e ||
-              (*now)->record.held != loc.record.held)) {
+  if (now &&
+      (!now->has_value() || (*now)->entry.entry != e || (*now)->record.held != loc.record.held)) {
     return error(ErrorCode::kNotFound, "the payload changed during the read (a concurrent write)");
   }
   return st;
@@ -911,10 +913,12 @@ Status LmdbStore::raced(const Located& loc, Status st) const {
 Status LmdbStore::read_raw(const Located& loc, std::uint64_t offset, std::uint64_t length,
                            const ByteSink& sink) {
   if (!loc.record.in_file) return sink(ByteView(loc.record.inline_bytes).subspan(offset, length));
-  OSIER_ASSIGN_OR_RETURN(FileReader in, FileReader::open(payload_file(payload_key(loc.entry.entry))));
+  OSIER_ASSIGN_OR_RETURN(FileReader in,
+                         FileReader::open(payload_file(payload_key(loc.entry.entry))));
   Bytes buf(std::size_t{1} << 16);
   for (std::uint64_t done = 0; done < length;) {
-    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), length - done));
+    const std::size_t n =
+        static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), length - done));
     OSIER_RETURN_IF_ERROR(in.read(offset + done, MutableByteView(buf).first(n)));
     OSIER_RETURN_IF_ERROR(sink(ByteView(buf).first(n)));
     done += n;
@@ -1007,8 +1011,8 @@ Status LmdbStore::serve_located(const Located& loc, const crypto::BabStreamOptio
 }
 
 Status LmdbStore::remove_stored(Txn& txn, LmdbTree& tree, const model::NamespaceId& ns,
-                               const model::SubspaceId& subspace, const model::Path& path,
-                               EventKind why) {
+                                const model::SubspaceId& subspace, const model::Path& path,
+                                EventKind why) {
   OSIER_ASSIGN_OR_RETURN(std::optional<IndexItem> old, tree.erase(subspace, path));
   if (!old) return error(ErrorCode::kCorrupt, "entry to remove is not in the tree");
   const model::Entry& old_entry = old->entry;
@@ -1043,8 +1047,9 @@ Status LmdbStore::finish_write(Txn& txn) {
       // Compact: keep the latest max_event_history events.
       MDB_stat st{};
       OSIER_RETURN_IF_ERROR(lmdb::status_of(mdb_stat(txn.get(), dbs_.events, &st), "stat"));
-      std::uint64_t excess =
-          st.ms_entries > options_.max_event_history ? st.ms_entries - options_.max_event_history : 0;
+      std::uint64_t excess = st.ms_entries > options_.max_event_history
+                                 ? st.ms_entries - options_.max_event_history
+                                 : 0;
       while (excess > 0) {
         OSIER_ASSIGN_OR_RETURN(Cursor cur, Cursor::open(txn, dbs_.events));
         OSIER_ASSIGN_OR_RETURN(bool ok, cur.first());
@@ -1079,8 +1084,7 @@ Status LmdbStore::finish_write(Txn& txn) {
 }
 
 Result<SubscriptionId> LmdbStore::subscribe(const model::NamespaceId& ns, const model::Area& area,
-                                            std::optional<std::uint64_t> after,
-                                            EventCallback fn) {
+                                            std::optional<std::uint64_t> after, EventCallback fn) {
   // Under the events lock no commit delivers; the read transaction sees every commit up to
   // `seen`, whose events are replayed (or were before the subscription) and so not delivered
   // again when their writer gets the lock.
@@ -1092,8 +1096,8 @@ Result<SubscriptionId> LmdbStore::subscribe(const model::NamespaceId& ns, const 
     OSIER_ASSIGN_OR_RETURN(bool ok, cur.first());
     const std::uint64_t oldest = ok ? get_be(cur.key()) : seen + 1;
     if (*after + 1 < oldest) {
-      return error(ErrorCode::kOutOfRange, "events after " + std::to_string(*after) +
-                                               " were compacted; re-query the area");
+      return error(ErrorCode::kOutOfRange,
+                   "events after " + std::to_string(*after) + " were compacted; re-query the area");
     }
     OSIER_ASSIGN_OR_RETURN(ok, cur.seek(seq_key(*after + 1)));
     while (ok) {
@@ -1227,9 +1231,9 @@ Result<std::vector<IngestResult>> LmdbStore::ingest_batch(std::span<const Author
   }
   OSIER_ASSIGN_OR_RETURN(WriteGuard guard, begin_write());
   write_origin_ = origin;
-  OSIER_ASSIGN_OR_RETURN(std::vector<IngestResult> written,
-                         write_batch(all ? entries : std::span<const AuthorisedEntry>(some),
-                                     Trust::kAlreadyVerified));
+  OSIER_ASSIGN_OR_RETURN(
+      std::vector<IngestResult> written,
+      write_batch(all ? entries : std::span<const AuthorisedEntry>(some), Trust::kAlreadyVerified));
   if (all) return written;
   for (std::size_t j = 0; j < written.size(); ++j) out[valid_at[j]] = std::move(written[j]);
   return out;
@@ -1254,8 +1258,8 @@ Status LmdbStore::query(const model::NamespaceId& ns, const model::D3Range& rang
       read_tree(txn, ns), range, options,
       [&](const IndexItem& item) -> Result<LengthyAuthorisedEntry> {
         const model::Entry& e = item.entry;
-        OSIER_ASSIGN_OR_RETURN(auto v, txn.get(dbs_.entries,
-                                               fmt::entry_key(ns, e.subspace_id, e.path)));
+        OSIER_ASSIGN_OR_RETURN(auto v,
+                               txn.get(dbs_.entries, fmt::entry_key(ns, e.subspace_id, e.path)));
         if (!v) return error(ErrorCode::kCorrupt, "indexed entry missing on disk");
         OSIER_ASSIGN_OR_RETURN(AuthorisedEntry ae, fmt::decode_entry_value(*v));
         return LengthyAuthorisedEntry{std::move(ae), item.available};
@@ -1275,8 +1279,7 @@ Result<std::vector<model::D3Range>> LmdbStore::split(const model::NamespaceId& n
   return split_range(read_tree(txn, ns), range, k);
 }
 
-Result<std::shared_ptr<const NamespaceSnapshot>> LmdbStore::snapshot(
-    const model::NamespaceId& ns) {
+Result<std::shared_ptr<const NamespaceSnapshot>> LmdbStore::snapshot(const model::NamespaceId& ns) {
   // One read transaction for the snapshot's life; the environment lives as long as it does.
   struct State {
     std::shared_ptr<MDB_env> env;
@@ -1287,7 +1290,8 @@ Result<std::shared_ptr<const NamespaceSnapshot>> LmdbStore::snapshot(
   auto view = std::make_unique<const LmdbTree>(read_tree(state->txn, ns));
   const MDB_dbi entries = dbs_.entries;
   const Txn* in = &state->txn;
-  IndexSnapshot::Load load = [in, entries, ns](const IndexItem& item) -> Result<LengthyAuthorisedEntry> {
+  IndexSnapshot::Load load = [in, entries,
+                              ns](const IndexItem& item) -> Result<LengthyAuthorisedEntry> {
     const model::Entry& e = item.entry;
     OSIER_ASSIGN_OR_RETURN(auto v, in->get(entries, fmt::entry_key(ns, e.subspace_id, e.path)));
     if (!v) return error(ErrorCode::kCorrupt, "indexed entry missing on disk");
@@ -1322,7 +1326,8 @@ Status LmdbStore::check_tree(const Txn& txn, const model::NamespaceId& ns,
                              const EntryIndex& fresh) {
   const LmdbTree t = read_tree(txn, ns);
   OSIER_ASSIGN_OR_RETURN(const std::uint64_t items, t.check());
-  if (items != fresh.size()) return error(ErrorCode::kCorrupt, "store tree: entries missing or extra");
+  if (items != fresh.size())
+    return error(ErrorCode::kCorrupt, "store tree: entries missing or extra");
   // Item by item: the same entries, available lengths and hashes as a recomputation.
   std::vector<IndexItem> stored;
   OSIER_RETURN_IF_ERROR(t.visit(model::D3Range::full(), [&](const IndexItem& item) {
@@ -1381,7 +1386,8 @@ Status LmdbStore::check(bool deep) {
     fresh.visit(model::D3Range::full(), [&](const IndexItem& item) {
       ++refs[payload_key(item.entry)];
       auto r = txn.get(dbs_.refs, ref_key(item.entry));
-      if (!r || !r->has_value()) st = error(ErrorCode::kCorrupt, "entry lacks its payload reference");
+      if (!r || !r->has_value())
+        st = error(ErrorCode::kCorrupt, "entry lacks its payload reference");
       return st.is_ok();
     });
     OSIER_RETURN_IF_ERROR(st);
@@ -1407,7 +1413,8 @@ Status LmdbStore::check(bool deep) {
   OSIER_ASSIGN_OR_RETURN(bool ok, cur.first());
   std::size_t records = 0;
   while (ok) {
-    if (cur.key().size() != fmt::kPayloadKeySize) return error(ErrorCode::kCorrupt, "malformed payload key");
+    if (cur.key().size() != fmt::kPayloadKeySize)
+      return error(ErrorCode::kCorrupt, "malformed payload key");
     ByteArray<fmt::kPayloadKeySize> k{};
     std::copy_n(cur.key().begin(), fmt::kPayloadKeySize, k.begin());
     OSIER_ASSIGN_OR_RETURN(auto rec, fmt::decode_payload_record(cur.value()));

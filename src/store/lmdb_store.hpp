@@ -37,9 +37,9 @@
 #include "store/authoriser.hpp"
 #include "store/entry_index.hpp"
 #include "store/ingest_plan.hpp"
-#include "store/lmdb_tree.hpp"
 #include "store/lmdb_env.hpp"
 #include "store/lmdb_format.hpp"
+#include "store/lmdb_tree.hpp"
 #include "store/payload.hpp"
 #include "store/store.hpp"
 #include "store/store_lock.hpp"
@@ -83,7 +83,8 @@ class LmdbStore final : public Store {
                                                  Origin origin = {}) override;
   Result<ImportTotals> import(const ImportSource& next, Trust trust = Trust::kVerify,
                               Origin origin = {}) override;
-  Result<IngestResult> ingest_with_payload(const AuthorisedEntry& entry, const PayloadSource& source,
+  Result<IngestResult> ingest_with_payload(const AuthorisedEntry& entry,
+                                           const PayloadSource& source,
                                            Trust trust = Trust::kVerify,
                                            Origin origin = {}) override;
   Result<std::optional<LengthyAuthorisedEntry>> get(const model::NamespaceId& namespace_id,
@@ -236,8 +237,8 @@ class LmdbStore final : public Store {
                                 const model::Path& path);
   // In one write transaction (the caller holds the writer lock): reads the payload's record,
   // lets `change` update it (returning false: nothing to do, e.g. another writer got there
-  // first), stores it, logs `kind` for every entry that references it, updates those entries' hashes
-  // in the trees, and commits. kNotFound when the payload has no record.
+  // first), stores it, logs `kind` for every entry that references it, updates those entries'
+  // hashes in the trees, and commits. kNotFound when the payload has no record.
   using RecordChange = std::function<Result<bool>(lmdb_format::PayloadRecord&)>;
   Status commit_payload(const PayloadKey& key, EventKind kind, const RecordChange& change);
   // Logs `kind` in `txn` for every entry that references payload `key` (now holding `held`
@@ -301,7 +302,7 @@ class LmdbStore final : public Store {
   TreeWriteCache tree_cache_;     // its changed tree nodes
   // The LMDB transaction id whose state last_seq_ reflects.
   std::uint64_t seen_txn_ = 0;
-  std::uint64_t last_seq_ = 0;  // the latest event number, as of seen_txn_
+  std::uint64_t last_seq_ = 0;                 // the latest event number, as of seen_txn_
   std::vector<std::string> pending_removals_;  // files of payloads dropped by the open txn
   std::vector<StoreEvent> pending_events_;     // events logged by the open txn
   std::mutex events_mu_;                       // guards hub_; held while events are delivered

@@ -17,16 +17,15 @@ void MemoryStore::emit(EventKind kind, const model::Entry& entry, std::uint64_t 
   hub_.dispatch(ev);
 }
 
-Result<SubscriptionId> MemoryStore::subscribe(const model::NamespaceId& ns,
-                                              const model::Area& area,
+Result<SubscriptionId> MemoryStore::subscribe(const model::NamespaceId& ns, const model::Area& area,
                                               std::optional<std::uint64_t> after,
                                               EventCallback fn) {
   std::lock_guard lock(mu_);
   if (after) {
     const std::uint64_t oldest = history_.empty() ? last_seq_ + 1 : history_.front().seq;
     if (*after + 1 < oldest) {
-      return error(ErrorCode::kOutOfRange, "events after " + std::to_string(*after) +
-                                               " were compacted; re-query the area");
+      return error(ErrorCode::kOutOfRange,
+                   "events after " + std::to_string(*after) + " were compacted; re-query the area");
     }
     for (const auto& ev : history_) {
       if (ev.seq > *after && event_matches(ev, ns, area)) fn(ev);
@@ -126,12 +125,13 @@ Result<std::optional<PayloadState>> MemoryStore::payload_state(const model::Name
 }
 
 Result<MemoryStore::Payload> MemoryStore::read_whole_payload(const model::Entry& entry,
-                                                              const PayloadSource& source) {
+                                                             const PayloadSource& source) {
   Payload whole;
   Bytes outboard;
   OSIER_RETURN_IF_ERROR(
       copy_payload(entry, source, crypto::append_to(whole.data), crypto::append_to(outboard)));
-  whole.outboard = crypto::BabOutboard{entry.payload_length, entry.payload_digest, std::move(outboard)};
+  whole.outboard =
+      crypto::BabOutboard{entry.payload_length, entry.payload_digest, std::move(outboard)};
   return whole;
 }
 
@@ -147,7 +147,8 @@ Result<IngestResult> MemoryStore::ingest_with_payload(const AuthorisedEntry& ae,
   }
   // Decide before reading a byte; nothing below can fail once the bytes are verified.
   const EntryIndex* index = find_namespace(e.namespace_id);
-  if (index && plan_ingest(EntryIndexView(*index), e).value().obsolete) return IngestResult::obsolete();
+  if (index && plan_ingest(EntryIndexView(*index), e).value().obsolete)
+    return IngestResult::obsolete();
   auto held = payloads_.find(payload_key(e));
   Payload whole;
   if ((held == payloads_.end() ? 0 : held->second.data.size()) < e.payload_length) {
@@ -189,8 +190,12 @@ Result<ImportTotals> MemoryStore::import(const ImportSource& next, Trust trust, 
         ++totals.inserted;
         totals.pruned += res.pruned;
         break;
-      case IngestOutcome::kObsolete: ++totals.obsolete; break;
-      case IngestOutcome::kRejected: ++totals.rejected; continue;
+      case IngestOutcome::kObsolete:
+        ++totals.obsolete;
+        break;
+      case IngestOutcome::kRejected:
+        ++totals.rejected;
+        continue;
     }
     const IndexItem* stored = find_item(e.namespace_id, e.subspace_id, e.path);
     if (r.item.payload_bytes == 0 || !stored || stored->entry != e) continue;
@@ -226,12 +231,9 @@ Result<PayloadState> MemoryStore::write_payload(const model::NamespaceId& ns,
   return PayloadState{entry.payload_length, entry.payload_length};
 }
 
-Result<PayloadState> MemoryStore::write_payload_prefix(const model::NamespaceId& ns,
-                                                       const model::SubspaceId& subspace,
-                                                       const model::Path& path,
-                                                       std::uint64_t length,
-                                                       const PayloadSource& source,
-                                                       std::span<const crypto::BabLabel> frontier) {
+Result<PayloadState> MemoryStore::write_payload_prefix(
+    const model::NamespaceId& ns, const model::SubspaceId& subspace, const model::Path& path,
+    std::uint64_t length, const PayloadSource& source, std::span<const crypto::BabLabel> frontier) {
   std::lock_guard lock(mu_);
   const IndexItem* item = find_item(ns, subspace, path);
   if (!item) return error(ErrorCode::kNotFound, "no such entry");
@@ -246,13 +248,10 @@ Result<PayloadState> MemoryStore::write_payload_prefix(const model::NamespaceId&
   return PayloadState{entry.payload_length, payload.data.size()};
 }
 
-Result<PayloadState> MemoryStore::append_verified(const model::NamespaceId& ns,
-                                                  const model::SubspaceId& subspace,
-                                                  const model::Path& path,
-                                                  const model::PayloadDigest& digest,
-                                                  std::uint64_t offset, ByteView bytes,
-                                                  std::span<const crypto::BabLabel> frontier,
-                                                  Origin origin) {
+Result<PayloadState> MemoryStore::append_verified(
+    const model::NamespaceId& ns, const model::SubspaceId& subspace, const model::Path& path,
+    const model::PayloadDigest& digest, std::uint64_t offset, ByteView bytes,
+    std::span<const crypto::BabLabel> frontier, Origin origin) {
   std::lock_guard lock(mu_);
   OriginScope scope(*this, origin);
   const IndexItem* item = find_item(ns, subspace, path);
@@ -413,8 +412,7 @@ Result<std::shared_ptr<const NamespaceSnapshot>> MemoryStore::snapshot(
 }
 
 Result<std::vector<model::D3Range>> MemoryStore::split(const model::NamespaceId& namespace_id,
-                                                       const model::D3Range& range,
-                                                       std::size_t k) {
+                                                       const model::D3Range& range, std::size_t k) {
   std::lock_guard lock(mu_);
   const EntryIndex* index = find_namespace(namespace_id);
   if (!index) return std::vector<model::D3Range>{range};
@@ -463,9 +461,10 @@ Status MemoryStore::check() {
       }
     }
     if (!payload.frontier.empty() && !payload.outboard) {
-      const model::Entry& e = find_item(std::get<0>(*payload.refs.begin()),
-                                        std::get<1>(*payload.refs.begin()),
-                                        std::get<2>(*payload.refs.begin()))->entry;
+      const model::Entry& e =
+          find_item(std::get<0>(*payload.refs.begin()), std::get<1>(*payload.refs.begin()),
+                    std::get<2>(*payload.refs.begin()))
+              ->entry;
       crypto::BytesReader held(payload.data);
       Status st = check_prefix(e, payload.data.size(), payload.frontier, held);
       if (!st) return error(ErrorCode::kCorrupt, "a partial payload's frontier: " + st.message());

@@ -29,7 +29,8 @@ class MemoryStore final : public Store {
                                                  Origin origin = {}) override;
   Result<ImportTotals> import(const ImportSource& next, Trust trust = Trust::kVerify,
                               Origin origin = {}) override;
-  Result<IngestResult> ingest_with_payload(const AuthorisedEntry& entry, const PayloadSource& source,
+  Result<IngestResult> ingest_with_payload(const AuthorisedEntry& entry,
+                                           const PayloadSource& source,
                                            Trust trust = Trust::kVerify,
                                            Origin origin = {}) override;
   Result<std::optional<LengthyAuthorisedEntry>> get(const model::NamespaceId& namespace_id,
@@ -82,8 +83,8 @@ class MemoryStore final : public Store {
  private:
   using EntryRef = std::tuple<model::NamespaceId, model::SubspaceId, model::Path>;
   struct Payload {
-    std::set<EntryRef> refs;  // the entries sharing this payload
-    Bytes data;               // the held (verified) prefix
+    std::set<EntryRef> refs;                      // the entries sharing this payload
+    Bytes data;                                   // the held (verified) prefix
     std::optional<crypto::BabOutboard> outboard;  // once complete
     std::vector<crypto::BabLabel> frontier;       // while partial, if known (payload_prefix.hpp)
   };

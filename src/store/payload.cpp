@@ -29,9 +29,9 @@ Result<PayloadAppender> PayloadAppender::create(const model::PayloadDigest& dige
   if (held >= length || held % kPayloadChunk != 0) {
     return error(ErrorCode::kInvalidArgument, "no payload bytes to append at this offset");
   }
-  OSIER_ASSIGN_OR_RETURN(crypto::BabVerifier v,
-                         crypto::BabVerifier::create(digest, continuation_stream(length, held),
-                                                     length));
+  OSIER_ASSIGN_OR_RETURN(
+      crypto::BabVerifier v,
+      crypto::BabVerifier::create(digest, continuation_stream(length, held), length));
   auto labels = std::make_unique<crypto::BabLabelCache>();
   v.set_label_observer(labels->observer());
   return PayloadAppender(std::move(v), std::move(labels), length, held);
@@ -98,9 +98,8 @@ Status copy_payload(const model::Entry& entry, const PayloadSource& source, cons
 }
 
 Result<std::optional<ByteView>> continuation(const model::Entry& entry,
-                                             const model::PayloadDigest& digest,
-                                             std::uint64_t held, std::uint64_t offset,
-                                             ByteView bytes) {
+                                             const model::PayloadDigest& digest, std::uint64_t held,
+                                             std::uint64_t offset, ByteView bytes) {
   if (entry.payload_digest != digest) {
     return error(ErrorCode::kNotFound, "the entry no longer has the payload these bytes are of");
   }

@@ -9,9 +9,9 @@
 
 #include "base/bytes.hpp"
 #include "base/status.hpp"
+#include "crypto/bab_label_cache.hpp"
 #include "crypto/bab_outboard.hpp"
 #include "crypto/bab_stream.hpp"
-#include "crypto/bab_label_cache.hpp"
 #include "crypto/bab_verifier.hpp"
 #include "model/entry.hpp"
 #include "store/types.hpp"
@@ -71,9 +71,8 @@ class PayloadAppender {
 // new; kNotFound when `digest` is not the entry's, kOutOfRange for a gap, kInvalidArgument for
 // bytes past the payload or a new end inside a chunk.
 Result<std::optional<ByteView>> continuation(const model::Entry& entry,
-                                             const model::PayloadDigest& digest,
-                                             std::uint64_t held, std::uint64_t offset,
-                                             ByteView bytes);
+                                             const model::PayloadDigest& digest, std::uint64_t held,
+                                             std::uint64_t offset, ByteView bytes);
 
 // Hashes raw payload bytes as they are written and checks the result against an entry: the
 // digest must be the entry's and the byte count its payload_length. The outboard goes to

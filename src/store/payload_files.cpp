@@ -77,7 +77,9 @@ Status FileReader::read(std::uint64_t offset, MutableByteView out) const {
   while (!out.empty()) {
     const ssize_t n = ::pread(fd_, out.data(), out.size(), static_cast<off_t>(offset));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return error(ErrorCode::kIo, std::string("cannot read payload file: ") + std::strerror(errno));
+    if (n < 0)
+      return error(ErrorCode::kIo,
+                   std::string("cannot read payload file: ") + std::strerror(errno));
     if (n == 0) return error(ErrorCode::kCorrupt, "payload file is shorter than recorded");
     out = out.subspan(static_cast<std::size_t>(n));
     offset += static_cast<std::uint64_t>(n);

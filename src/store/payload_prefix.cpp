@@ -54,7 +54,8 @@ Status PrefixHasher::finish(const model::Entry& entry, std::span<const crypto::B
 Status copy_prefix(const model::Entry& entry, std::uint64_t length, const PayloadSource& source,
                    std::span<const crypto::BabLabel> frontier, const ByteSink& data) {
   if (length == 0 || length >= entry.payload_length || length % kPayloadChunk != 0) {
-    return error(ErrorCode::kInvalidArgument, "a payload prefix must be whole chunks, fewer than the payload has");
+    return error(ErrorCode::kInvalidArgument,
+                 "a payload prefix must be whole chunks, fewer than the payload has");
   }
   PrefixHasher hasher;
   for (;;) {
@@ -87,8 +88,8 @@ Status serve_prefix(const model::Entry& entry, std::uint64_t held,
   const std::uint64_t held_chunks = held / kPayloadChunk;
   if (!opts.slice || opts.slice->first_chunk + opts.slice->chunk_count > held_chunks ||
       opts.slice->first_chunk + opts.slice->chunk_count < opts.slice->first_chunk) {
-    return error(ErrorCode::kNotFound, "payload is not complete: only " + std::to_string(held) +
-                                           " bytes are held");
+    return error(ErrorCode::kNotFound,
+                 "payload is not complete: only " + std::to_string(held) + " bytes are held");
   }
   if (frontier.empty()) {
     return error(ErrorCode::kNotFound,
@@ -128,8 +129,8 @@ Status serve_prefix(const model::Entry& entry, std::uint64_t held,
   Result<crypto::BabPrefixOutboard> outboard = crypto::BabPrefixOutboard::create(
       geometry(entry), entry.payload_digest, held_chunks, *pairs_reader, blocks, frontier);
   if (!outboard) {
-    return error(ErrorCode::kCorrupt, "a held payload prefix does not match its digest: " +
-                                          outboard.status().message());
+    return error(ErrorCode::kCorrupt,
+                 "a held payload prefix does not match its digest: " + outboard.status().message());
   }
   return crypto::bab_produce_stream(opts, entry.payload_length, data, *outboard,
                                     [&](ByteView b) { return sink(b); });

@@ -5,7 +5,8 @@ namespace osier::store {
 Result<PayloadReceiver> PayloadReceiver::start(Store& store, const model::NamespaceId& ns,
                                                const model::SubspaceId& subspace,
                                                const model::Path& path) {
-  OSIER_ASSIGN_OR_RETURN(std::optional<LengthyAuthorisedEntry> stored, store.get(ns, subspace, path));
+  OSIER_ASSIGN_OR_RETURN(std::optional<LengthyAuthorisedEntry> stored,
+                         store.get(ns, subspace, path));
   if (!stored) return error(ErrorCode::kNotFound, "no such entry");
   model::Entry entry = std::move(stored->authorised.entry);
   const std::uint64_t held = stored->available;
@@ -32,17 +33,18 @@ Result<PayloadState> PayloadReceiver::feed(ByteView piece) {
   std::optional<PayloadState> state;
   if (!verified_.empty()) {
     std::vector<crypto::BabLabel> frontier;
-    if (std::optional<std::vector<crypto::BabLabel>> f = appender_->frontier()) frontier = std::move(*f);
-    OSIER_ASSIGN_OR_RETURN(PayloadState s,
-                           store_->append_verified(entry_.namespace_id, entry_.subspace_id,
-                                                   entry_.path, entry_.payload_digest, offset,
-                                                   verified_, frontier));
+    if (std::optional<std::vector<crypto::BabLabel>> f = appender_->frontier())
+      frontier = std::move(*f);
+    OSIER_ASSIGN_OR_RETURN(PayloadState s, store_->append_verified(
+                                               entry_.namespace_id, entry_.subspace_id, entry_.path,
+                                               entry_.payload_digest, offset, verified_, frontier));
     state = s;
   }
   OSIER_RETURN_IF_ERROR(fed);
   if (state) return *state;
-  OSIER_ASSIGN_OR_RETURN(std::optional<PayloadState> now,
-                         store_->payload_state(entry_.namespace_id, entry_.subspace_id, entry_.path));
+  OSIER_ASSIGN_OR_RETURN(
+      std::optional<PayloadState> now,
+      store_->payload_state(entry_.namespace_id, entry_.subspace_id, entry_.path));
   if (!now) return error(ErrorCode::kNotFound, "the entry is no longer stored");
   return *now;
 }

@@ -42,10 +42,7 @@ class PayloadReceiver {
  private:
   PayloadReceiver(Store& store, model::Entry entry, crypto::BabStreamOptions stream,
                   std::optional<PayloadAppender> appender)
-      : store_(&store),
-        entry_(std::move(entry)),
-        stream_(stream),
-        appender_(std::move(appender)) {}
+      : store_(&store), entry_(std::move(entry)), stream_(stream), appender_(std::move(appender)) {}
 
   Store* store_;
   model::Entry entry_;

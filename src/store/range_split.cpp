@@ -142,6 +142,7 @@ Status split_rec(const IndexView& index, const RangePart& whole, std::size_t k,
   pieces.push_back(std::move(rest));
 
   std::vector<std::uint64_t> counts;
+  counts.reserve(pieces.size());
   for (const RangePart& p : pieces) counts.push_back(p.summary.count);
   const auto parts = share_parts(counts, k);
   for (std::size_t i = 0; i < pieces.size(); ++i) {

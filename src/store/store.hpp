@@ -22,10 +22,10 @@
 #include <vector>
 
 #include "base/status.hpp"
+#include "crypto/bab_stream.hpp"
 #include "model/area.hpp"
 #include "model/entry.hpp"
 #include "model/range.hpp"
-#include "crypto/bab_stream.hpp"
 #include "store/events.hpp"
 #include "store/snapshot.hpp"
 #include "store/types.hpp"
@@ -134,13 +134,10 @@ class Store {
   // is a no-op. The new end must be a multiple of 1024 or the payload's length
   // (kInvalidArgument). Completing a payload builds its outboard. Shared payloads grow for all
   // their entries (kPayloadAppended for each).
-  virtual Result<PayloadState> append_verified(const model::NamespaceId& namespace_id,
-                                               const model::SubspaceId& subspace,
-                                               const model::Path& path,
-                                               const model::PayloadDigest& digest,
-                                               std::uint64_t offset, ByteView bytes,
-                                               std::span<const crypto::BabLabel> frontier,
-                                               Origin origin = {}) = 0;
+  virtual Result<PayloadState> append_verified(
+      const model::NamespaceId& namespace_id, const model::SubspaceId& subspace,
+      const model::Path& path, const model::PayloadDigest& digest, std::uint64_t offset,
+      ByteView bytes, std::span<const crypto::BabLabel> frontier, Origin origin = {}) = 0;
   // Stores a verified prefix of the payload received elsewhere (a drop's slices): the raw bytes
   // of its first `length` bytes — whole chunks, fewer than the payload has — from `source`, and
   // the labels of the chunks not held (`frontier`, crypto/bab_prefix.hpp), which let the store
@@ -157,8 +154,7 @@ class Store {
   // reach `sink`: bytes damaged on disk fail with kCorrupt instead of being returned.
   virtual Status read_payload(const model::NamespaceId& namespace_id,
                               const model::SubspaceId& subspace, const model::Path& path,
-                              std::uint64_t offset, std::uint64_t length,
-                              const ByteSink& sink) = 0;
+                              std::uint64_t offset, std::uint64_t length, const ByteSink& sink) = 0;
   // Streams a Bab verifiable stream (any slice `opts` describes) of a complete payload from its
   // stored outboard, without rehashing; of a partial one, a slice within the held chunks,
   // rehashing the held bytes (store/payload_prefix.hpp). kNotFound for other streams of a

@@ -30,7 +30,6 @@ int flock_retry(int fd, int op) {
   return rc;
 }
 
-
 std::vector<std::string> staging_dirs(const std::string& store_dir) {
   std::vector<std::string> out;
   std::error_code ec;

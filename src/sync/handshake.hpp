@@ -56,9 +56,9 @@ enum class HandshakeRole : std::uint8_t { kInitiator, kResponder };
 // What a completed handshake yields. The keys are secrets (wiped with this object).
 struct HandshakeResult {
   HandshakeRole role = HandshakeRole::kInitiator;
-  crypto::AeadKey aeadk1;           // spec: ini_aeadk1: the initiator's sending key
-  crypto::AeadKey aeadk2;           // spec: ini_aeadk2: the responder's sending key
-  ByteArray<32> h{};                // the final handshake hash (ini_h == res_h), PIO's pio_rnd
+  crypto::AeadKey aeadk1;  // spec: ini_aeadk1: the initiator's sending key
+  crypto::AeadKey aeadk2;  // spec: ini_aeadk2: the responder's sending key
+  ByteArray<32> h{};       // the final handshake hash (ini_h == res_h), PIO's pio_rnd
   crypto::Ed25519PublicKey peer_static_pk{};  // authenticated by the handshake
 
   // spec: handshake_and_encryption#transport_encryption (sending_key, receiving_key)
@@ -141,7 +141,7 @@ class Handshake {
   HandshakeRole role_;
   State state_;
   Status error_;
-  crypto::HsDhScalar static_scalar_;     // ini_ssk / res_ssk
+  crypto::HsDhScalar static_scalar_;  // ini_ssk / res_ssk
   crypto::Ed25519PublicKey static_pk_{};
   crypto::HsDhScalar ephemeral_scalar_;  // ini_esk / res_esk
   crypto::Ed25519PublicKey ephemeral_pk_{};

@@ -37,7 +37,8 @@ Status TransportWriter::check_open() const {
 
 Status TransportWriter::write(ByteView data, Bytes& out) {
   for (std::size_t pos = 0; pos < data.size(); pos += kMaxChunkLength) {
-    OSIER_RETURN_IF_ERROR(write_chunk(data.subspan(pos, std::min(kMaxChunkLength, data.size() - pos)), out));
+    OSIER_RETURN_IF_ERROR(
+        write_chunk(data.subspan(pos, std::min(kMaxChunkLength, data.size() - pos)), out));
   }
   return check_open();
 }
@@ -74,7 +75,8 @@ Status TransportWriter::write_end(Bytes& out) {
   static constexpr std::uint8_t kEnd[kChunkLengthBytes] = {0, 0};
   const std::size_t at = out.size();
   out.resize(at + kEncryptedLengthBytes);
-  crypto::aead_encrypt(key_, *nonce, {}, kEnd, MutableByteView(out.data() + at, kEncryptedLengthBytes));
+  crypto::aead_encrypt(key_, *nonce, {}, kEnd,
+                       MutableByteView(out.data() + at, kEncryptedLengthBytes));
   ended_ = true;
   return Status::ok();
 }
@@ -87,7 +89,8 @@ std::size_t TransportReader::frame_length() const {
 }
 
 Status TransportReader::feed(ByteView in, const Deliver& deliver) {
-  if (state_ == State::kFailed) return error(ErrorCode::kInvalidEncoding, "transport reader failed earlier");
+  if (state_ == State::kFailed)
+    return error(ErrorCode::kInvalidEncoding, "transport reader failed earlier");
   std::size_t pos = 0;
   while (pos < in.size()) {
     if (state_ == State::kEnded) {
@@ -120,10 +123,11 @@ Status TransportReader::on_frame(ByteView cipher, const Deliver& deliver) {
   MutableByteView plain(buf_.data(), plain_len);
   Status st = crypto::aead_decrypt(key_, *nonce, {}, cipher, plain);
   if (!st.is_ok()) {
-    return fail(error(ErrorCode::kVerification,
-                      state_ == State::kLength
-                          ? "transport chunk length does not decrypt (altered, reordered or replayed)"
-                          : "transport chunk does not decrypt (altered, reordered or replayed)"));
+    return fail(
+        error(ErrorCode::kVerification,
+              state_ == State::kLength
+                  ? "transport chunk length does not decrypt (altered, reordered or replayed)"
+                  : "transport chunk does not decrypt (altered, reordered or replayed)"));
   }
   if (state_ == State::kLength) {
     return on_length(static_cast<std::uint16_t>((plain[0] << 8) | plain[1]));
@@ -151,7 +155,8 @@ Status TransportReader::on_length(std::uint16_t length) {
 
 Status TransportReader::finish() {
   if (state_ == State::kEnded) return Status::ok();
-  if (state_ == State::kFailed) return error(ErrorCode::kInvalidEncoding, "transport reader failed earlier");
+  if (state_ == State::kFailed)
+    return error(ErrorCode::kInvalidEncoding, "transport reader failed earlier");
   return fail(error(ErrorCode::kIncomplete, "connection closed without the transport end marker"));
 }
 

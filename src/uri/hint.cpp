@@ -16,10 +16,11 @@ bool is_gen_delim(char c) { return c != 0 && std::strchr(":/?#[]@", c) != nullpt
 }  // namespace
 
 std::string_view hint_problem(std::string_view text) {
-  if (text.empty() || !is_alpha(text[0])) return "it must start with a scheme (a letter, as in 'wtp:')";
+  if (text.empty() || !is_alpha(text[0]))
+    return "it must start with a scheme (a letter, as in 'wtp:')";
   std::size_t i = 1;
-  while (i < text.size() && (is_alpha(text[i]) || is_digit(text[i]) || text[i] == '+' || text[i] == '-' ||
-                             text[i] == '.')) {
+  while (i < text.size() && (is_alpha(text[i]) || is_digit(text[i]) || text[i] == '+' ||
+                             text[i] == '-' || text[i] == '.')) {
     ++i;
   }
   if (i == text.size() || text[i] != ':') return "its scheme must be followed by ':'";

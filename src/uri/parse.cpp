@@ -35,9 +35,12 @@ enum class Part { kHost, kPath, kQuery };
 bool allowed_in(Part part, std::uint8_t b) {
   if (is_unreserved(b) || is_subdelimiter(b)) return true;
   switch (part) {
-    case Part::kHost: return false;
-    case Part::kPath: return b == ':' || b == '@';
-    case Part::kQuery: return is_query_extra(b);
+    case Part::kHost:
+      return false;
+    case Part::kPath:
+      return b == ':' || b == '@';
+    case Part::kQuery:
+      return is_query_extra(b);
   }
   return false;
 }
@@ -121,8 +124,9 @@ Status Parser::check_chars(std::size_t begin, std::size_t end, Part part) const 
       continue;
     }
     if (!allowed_in(part, b)) {
-      const char* where = part == Part::kHost ? "the authority" : part == Part::kPath ? "a path component"
-                                                                                        : "the query or fragment";
+      const char* where = part == Part::kHost   ? "the authority"
+                          : part == Part::kPath ? "a path component"
+                                                : "the query or fragment";
       return fail(i, describe_byte(b) + " is not allowed in " + where + " (percent-encode it)");
     }
   }
@@ -130,7 +134,8 @@ Status Parser::check_chars(std::size_t begin, std::size_t end, Part part) const 
 }
 
 Status Parser::parse_scheme() {
-  if (text_.size() >= kScheme.size() && equals_ignoring_case(text_.substr(0, kScheme.size()), kScheme)) {
+  if (text_.size() >= kScheme.size() &&
+      equals_ignoring_case(text_.substr(0, kScheme.size()), kScheme)) {
     pos_ = kScheme.size();
     return Status::ok();
   }
@@ -142,17 +147,18 @@ Status Parser::parse_scheme() {
   if (colon != std::string_view::npos && colon > 0 && colon <= 32 &&
       std::all_of(text_.begin(), text_.begin() + static_cast<std::ptrdiff_t>(colon),
                   [](char c) { return c > 0x20 && c < 0x7f; })) {
-    return fail(0, "the scheme must be 'willow', not '" + std::string(text_.substr(0, colon)) + "'");
+    return fail(0,
+                "the scheme must be 'willow', not '" + std::string(text_.substr(0, colon)) + "'");
   }
   return fail(0, "expected 'willow://'");
 }
 
-Result<ByteArray<32>> Parser::parse_hex_id(std::string_view digits, std::size_t begin, std::size_t skip,
-                                           const char* what) const {
+Result<ByteArray<32>> Parser::parse_hex_id(std::string_view digits, std::size_t begin,
+                                           std::size_t skip, const char* what) const {
   for (std::size_t i = 0; i < digits.size(); ++i) {
     if (!is_hex_digit(digits[i])) {
-      return fail(raw_pos(begin, skip + i),
-                  describe_byte(static_cast<std::uint8_t>(digits[i])) + " is not a hex digit in the " + what);
+      return fail(raw_pos(begin, skip + i), describe_byte(static_cast<std::uint8_t>(digits[i])) +
+                                                " is not a hex digit in the " + what);
     }
   }
   if (digits.size() != kIdHexDigits) {
@@ -162,7 +168,8 @@ Result<ByteArray<32>> Parser::parse_hex_id(std::string_view digits, std::size_t 
   return array_from_hex<32>(digits).value();
 }
 
-Result<ByteArray<32>> Parser::resolve_alias(IdKind kind, std::string_view name, std::size_t begin) const {
+Result<ByteArray<32>> Parser::resolve_alias(IdKind kind, std::string_view name,
+                                            std::size_t begin) const {
   const char* kind_name = kind == IdKind::kNamespace ? "namespace" : "subspace";
   for (std::size_t i = 0; i < name.size(); ++i) {
     if (!is_alias_char(name[i])) {
@@ -173,12 +180,17 @@ Result<ByteArray<32>> Parser::resolve_alias(IdKind kind, std::string_view name, 
   std::string quoted = "'";
   quoted.append(name).append("'");
   if (!resolver_) {
-    const char* form = kind == IdKind::kNamespace ? "'+' or '-' then 64 hex digits" : "64 hex digits";
-    return fail(begin, quoted.append(" is not a ").append(kind_name).append(" id (").append(form).append(
-                           "), and no aliases are available here"));
+    const char* form =
+        kind == IdKind::kNamespace ? "'+' or '-' then 64 hex digits" : "64 hex digits";
+    return fail(begin, quoted.append(" is not a ")
+                           .append(kind_name)
+                           .append(" id (")
+                           .append(form)
+                           .append("), and no aliases are available here"));
   }
   std::optional<ByteArray<32>> id = resolver_(kind, name);
-  if (!id) return fail(begin, std::string("unknown ").append(kind_name).append(" alias ").append(quoted));
+  if (!id)
+    return fail(begin, std::string("unknown ").append(kind_name).append(" alias ").append(quoted));
   return *id;
 }
 
@@ -188,11 +200,13 @@ Result<model::NamespaceId> Parser::parse_namespace_id(std::size_t begin, std::si
   const std::string_view s = as_chars(decoded);
   if (s.empty()) return fail(begin, "missing namespace id before '.'");
   if (s[0] != '+' && s[0] != '-') return resolve_alias(IdKind::kNamespace, s, begin);
-  OSIER_ASSIGN_OR_RETURN(model::NamespaceId id, parse_hex_id(s.substr(1), begin, 1, "namespace id"));
+  OSIER_ASSIGN_OR_RETURN(model::NamespaceId id,
+                         parse_hex_id(s.substr(1), begin, 1, "namespace id"));
   const bool communal = model::is_communal(id);
   if (communal != (s[0] == '+')) {
-    return fail(begin, communal ? "this namespace id is communal (last bit 0): write it with '+', not '-'"
-                                : "this namespace id is owned (last bit 1): write it with '-', not '+'");
+    return fail(begin,
+                communal ? "this namespace id is communal (last bit 0): write it with '+', not '-'"
+                         : "this namespace id is owned (last bit 1): write it with '-', not '+'");
   }
   return id;
 }
@@ -203,7 +217,8 @@ Result<model::SubspaceId> Parser::parse_subspace_id(std::size_t begin, std::size
   const std::string_view s = as_chars(decoded);
   if (s.empty()) return fail(begin, "missing subspace id after '.'");
   // All-hex text is meant as an id (and reported as one if its length is wrong).
-  if (std::all_of(s.begin(), s.end(), is_hex_digit)) return parse_hex_id(s, begin, 0, "subspace id");
+  if (std::all_of(s.begin(), s.end(), is_hex_digit))
+    return parse_hex_id(s, begin, 0, "subspace id");
   return resolve_alias(IdKind::kSubspace, s, begin);
 }
 
@@ -224,7 +239,8 @@ Result<model::Path> Parser::parse_path() {
   }
   const std::vector<ByteView> views(components.begin(), components.end());
   Result<model::Path> path = model::Path::from_components(views);
-  if (!path) return error(ErrorCode::kOutOfRange, "invalid willow URI: path: " + path.status().message());
+  if (!path)
+    return error(ErrorCode::kOutOfRange, "invalid willow URI: path: " + path.status().message());
   return path;
 }
 
@@ -234,9 +250,11 @@ Status Parser::parse_query(std::size_t begin, std::size_t end, Query& q) const {
   for (;;) {
     const std::size_t item_end = std::min(text_.find('&', item), end);
     if (item == item_end) {
-      return fail(item, begin == end ? "empty query after '?'" : "empty query parameter (a stray '&')");
+      return fail(item,
+                  begin == end ? "empty query after '?'" : "empty query parameter (a stray '&')");
     }
-    const std::size_t eq = item + std::min(text_.substr(item, item_end - item).find('='), item_end - item);
+    const std::size_t eq =
+        item + std::min(text_.substr(item, item_end - item).find('='), item_end - item);
     const Bytes key_bytes = decode(item, eq);
     const std::string key(as_chars(key_bytes));
     const std::string shown(text_.substr(item, std::min<std::size_t>(eq - item, 40)));
@@ -246,10 +264,14 @@ Status Parser::parse_query(std::size_t begin, std::size_t end, Query& q) const {
       q.area = true;
       q.area_pos = item;
     } else {
-      const std::array<std::pair<const char*, Param*>, 6> known = {
-          {{"hints", &q.hints}, {"digest", &q.digest}, {"from", &q.from}, {"to", &q.to},
-           {"count", &q.count}, {"size", &q.size}}};
-      auto it = std::find_if(known.begin(), known.end(), [&](const auto& k) { return key == k.first; });
+      const std::array<std::pair<const char*, Param*>, 6> known = {{{"hints", &q.hints},
+                                                                    {"digest", &q.digest},
+                                                                    {"from", &q.from},
+                                                                    {"to", &q.to},
+                                                                    {"count", &q.count},
+                                                                    {"size", &q.size}}};
+      auto it =
+          std::find_if(known.begin(), known.end(), [&](const auto& k) { return key == k.first; });
       if (it == known.end()) {
         return fail(item, "unknown query parameter '" + shown +
                               "' (known: area, hints, digest, from, to, count, size)");
@@ -266,16 +288,19 @@ Status Parser::parse_query(std::size_t begin, std::size_t end, Query& q) const {
 
 Result<std::uint64_t> Parser::parse_u64(const Param& p, const char* key) const {
   const Bytes digits = decode(p.value_begin, p.value_end);
-  if (digits.empty()) return fail(p.value_begin, std::string("'") + key + "=' needs a decimal number");
+  if (digits.empty())
+    return fail(p.value_begin, std::string("'") + key + "=' needs a decimal number");
   std::uint64_t v = 0;
   for (std::size_t i = 0; i < digits.size(); ++i) {
     const std::uint8_t c = digits[i];
     if (c < '0' || c > '9') {
-      return fail(raw_pos(p.value_begin, i), describe_byte(c) + " is not a decimal digit (in '" + key + "=')");
+      return fail(raw_pos(p.value_begin, i),
+                  describe_byte(c) + " is not a decimal digit (in '" + key + "=')");
     }
     const std::uint64_t d = c - '0';
     if (v > (UINT64_MAX - d) / 10) {
-      return fail(p.value_begin, std::string("'") + key + "=' exceeds the largest U64 (18446744073709551615)");
+      return fail(p.value_begin,
+                  std::string("'") + key + "=' exceeds the largest U64 (18446744073709551615)");
     }
     v = v * 10 + d;
   }
@@ -305,16 +330,19 @@ Result<std::vector<std::string>> Parser::parse_hints(const Param& p) const {
 
 Result<WillowUri> Parser::parse() {
   if (text_.size() > kMaxUriLength) {
-    return error(ErrorCode::kOutOfRange, "invalid willow URI: longer than " + std::to_string(kMaxUriLength) + " bytes");
+    return error(ErrorCode::kOutOfRange,
+                 "invalid willow URI: longer than " + std::to_string(kMaxUriLength) + " bytes");
   }
   OSIER_RETURN_IF_ERROR(parse_scheme());
 
   const std::size_t authority_end = std::min(text_.find_first_of("/?#", pos_), text_.size());
   OSIER_RETURN_IF_ERROR(check_chars(pos_, authority_end, Part::kHost));
   const std::size_t dot = std::min(text_.find('.', pos_), authority_end);
-  if (dot == authority_end) return fail(dot, "expected '.' between the namespace id and the subspace id");
+  if (dot == authority_end)
+    return fail(dot, "expected '.' between the namespace id and the subspace id");
   OSIER_ASSIGN_OR_RETURN(const model::NamespaceId namespace_id, parse_namespace_id(pos_, dot));
-  OSIER_ASSIGN_OR_RETURN(const model::SubspaceId subspace_id, parse_subspace_id(dot + 1, authority_end));
+  OSIER_ASSIGN_OR_RETURN(const model::SubspaceId subspace_id,
+                         parse_subspace_id(dot + 1, authority_end));
   pos_ = authority_end;
 
   OSIER_ASSIGN_OR_RETURN(model::Path path, parse_path());
@@ -373,13 +401,15 @@ Result<WillowUri> parse_uri(std::string_view text, const AliasResolver& resolver
 Result<EntryUri> parse_entry_uri(std::string_view text, const AliasResolver& resolver) {
   OSIER_ASSIGN_OR_RETURN(WillowUri uri, parse_uri(text, resolver));
   if (auto* e = std::get_if<EntryUri>(&uri)) return std::move(*e);
-  return error(ErrorCode::kInvalidArgument, "expected an Entry URI, got an Area URI (its query has 'area')");
+  return error(ErrorCode::kInvalidArgument,
+               "expected an Entry URI, got an Area URI (its query has 'area')");
 }
 
 Result<AreaUri> parse_area_uri(std::string_view text, const AliasResolver& resolver) {
   OSIER_ASSIGN_OR_RETURN(WillowUri uri, parse_uri(text, resolver));
   if (auto* a = std::get_if<AreaUri>(&uri)) return std::move(*a);
-  return error(ErrorCode::kInvalidArgument, "expected an Area URI (with 'area' in its query), got an Entry URI");
+  return error(ErrorCode::kInvalidArgument,
+               "expected an Area URI (with 'area' in its query), got an Entry URI");
 }
 
 Result<std::string> normalize(std::string_view text, const AliasResolver& resolver) {

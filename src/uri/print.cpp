@@ -61,7 +61,8 @@ std::string to_string(const EntryUri& uri) {
   std::string out = head(uri.namespace_id, uri.subspace_id, uri.path);
   std::vector<std::string> items;
   add_hints(uri.hints, items);
-  if (uri.expected_digest) items.push_back(std::string("digest=").append(to_hex(*uri.expected_digest)));
+  if (uri.expected_digest)
+    items.push_back(std::string("digest=").append(to_hex(*uri.expected_digest)));
   if (uri.payload_from) add_number("from", *uri.payload_from, items);
   if (uri.payload_to) add_number("to", *uri.payload_to, items);
   if (!items.empty()) out.append("?").append(join(items));

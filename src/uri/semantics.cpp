@@ -8,7 +8,9 @@ namespace {
 
 // An Area URI's limits use 0 for "no limit" (an omitted count= or size= stands for 0); the
 // data model uses AreaOfInterest::kNoLimit (SPEC-NOTES). See docs/spec-notes.md.
-std::uint64_t limit_from_uri(std::uint64_t v) { return v == 0 ? model::AreaOfInterest::kNoLimit : v; }
+std::uint64_t limit_from_uri(std::uint64_t v) {
+  return v == 0 ? model::AreaOfInterest::kNoLimit : v;
+}
 std::uint64_t limit_to_uri(std::uint64_t v) { return v == model::AreaOfInterest::kNoLimit ? 0 : v; }
 
 }  // namespace
@@ -32,13 +34,15 @@ model::AreaOfInterest area_of_interest(const AreaUri& uri) {
   return aoi;
 }
 
-Result<AreaUri> area_uri_from(const model::NamespaceId& namespace_id, const model::AreaOfInterest& aoi) {
+Result<AreaUri> area_uri_from(const model::NamespaceId& namespace_id,
+                              const model::AreaOfInterest& aoi) {
   if (!aoi.area.subspace) {
     return error(ErrorCode::kInvalidArgument, "an area of any subspace has no willow:// URI");
   }
   if (aoi.max_count == 0 || aoi.max_size == 0) {
-    return error(ErrorCode::kInvalidArgument,
-                 "an area of interest with a limit of 0 has no willow:// URI (count=0 means no limit)");
+    return error(
+        ErrorCode::kInvalidArgument,
+        "an area of interest with a limit of 0 has no willow:// URI (count=0 means no limit)");
   }
   AreaUri uri;
   uri.namespace_id = namespace_id;

@@ -63,7 +63,8 @@ struct AreaUri {
 // spec: uris#uris_semantics_area
 model::AreaOfInterest area_of_interest(const AreaUri& uri);
 // Fails for an area with any subspace and for a limit of 0 (nothing at all): no URI names those.
-Result<AreaUri> area_uri_from(const model::NamespaceId& namespace_id, const model::AreaOfInterest& aoi);
+Result<AreaUri> area_uri_from(const model::NamespaceId& namespace_id,
+                              const model::AreaOfInterest& aoi);
 
 using WillowUri = std::variant<EntryUri, AreaUri>;
 
@@ -71,7 +72,8 @@ using WillowUri = std::variant<EntryUri, AreaUri>;
 enum class IdKind { kNamespace, kSubspace };
 // Maps a local alias (a name written where an id goes, e.g. `family` in willow://family.alfie/)
 // to the 32-byte id; nullopt for an unknown name.
-using AliasResolver = std::function<std::optional<ByteArray<32>>(IdKind kind, std::string_view alias)>;
+using AliasResolver =
+    std::function<std::optional<ByteArray<32>>(IdKind kind, std::string_view alias)>;
 
 // Upper bound on the text parse accepts, so that hostile input cannot make it allocate much.
 inline constexpr std::size_t kMaxUriLength = 1 << 20;

@@ -15,9 +15,9 @@ namespace {
 constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
 
 std::vector<std::uint64_t> sample_values() {
-  std::vector<std::uint64_t> v = {0,     1,     2,          3,           4,          7,      11,
-                                  12,    59,    60,         251,         252,        255,    256,
-                                  65535, 65536, 0xffffffff, 0x100000000, kMax - 1,   kMax};
+  std::vector<std::uint64_t> v = {0,     1,     2,          3,           4,        7,   11,
+                                  12,    59,    60,         251,         252,      255, 256,
+                                  65535, 65536, 0xffffffff, 0x100000000, kMax - 1, kMax};
   std::mt19937_64 rng(7);
   for (int i = 0; i < 200; ++i) v.push_back(rng() >> (rng() % 64));
   return v;
@@ -70,7 +70,8 @@ TEST(CompactU64, EveryValidTagDecodesAndOnlyTheMinimalIsCanonic) {
         EXPECT_EQ(*any, n);
         EXPECT_TRUE(d.at_end());
         Decoder dc(code);
-        Result<std::uint64_t> canonic = c64_decode_corresponding(dc, t, width, DecodeMode::kCanonic);
+        Result<std::uint64_t> canonic =
+            c64_decode_corresponding(dc, t, width, DecodeMode::kCanonic);
         if (t == c64_minimal_tag(n, width)) {
           EXPECT_TRUE(canonic.is_ok());
         } else {

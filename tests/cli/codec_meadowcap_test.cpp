@@ -54,12 +54,10 @@ const Json& vectors() { return osier::testing::willow25_vectors(); }
 std::string ns_hex() { return vectors()["default_namespace"]["namespace_id_hex"]; }
 
 Json default_entry() {
-  return Json{{"namespace_id", ns_hex()},
-              {"subspace_id", ns_hex()},
-              {"path", Json::array()},
-              {"timestamp", 0},
-              {"payload_length", 0},
-              {"payload_digest", vectors()["william3"][0]["digest_hex"]}};
+  return Json{
+      {"namespace_id", ns_hex()}, {"subspace_id", ns_hex()},
+      {"path", Json::array()},    {"timestamp", 0},
+      {"payload_length", 0},      {"payload_digest", vectors()["william3"][0]["digest_hex"]}};
 }
 
 Json default_token() {
@@ -75,13 +73,15 @@ Json owned_cap(const std::string& mode, int delegations) {
   for (int i = 0; i < delegations; ++i) {
     Json path = Json::array();
     for (int k = 0; k <= i; ++k) path.push_back("61");
-    ds.push_back(Json{{"area", {{"subspace", nullptr}, {"path", path}, {"times", {{"start", 0}, {"end", nullptr}}}}},
-                      {"user", std::string(64, static_cast<char>('3' + i))},
-                      {"signature", kSig}});
+    ds.push_back(
+        Json{{"area",
+              {{"subspace", nullptr}, {"path", path}, {"times", {{"start", 0}, {"end", nullptr}}}}},
+             {"user", std::string(64, static_cast<char>('3' + i))},
+             {"signature", kSig}});
   }
-  return Json{{"kind", "owned"},          {"access_mode", mode},
-              {"namespace", std::string(63, '0') + "1"}, {"user", kUser},
-              {"initial_authorisation", kSig}, {"delegations", ds}};
+  return Json{
+      {"kind", "owned"}, {"access_mode", mode},           {"namespace", std::string(63, '0') + "1"},
+      {"user", kUser},   {"initial_authorisation", kSig}, {"delegations", ds}};
 }
 
 TEST(CodecMeadowcap, VerifyTokenAcceptsTheDefaultTokenAndNamesFailures) {
@@ -89,10 +89,11 @@ TEST(CodecMeadowcap, VerifyTokenAcceptsTheDefaultTokenAndNamesFailures) {
   changed["timestamp"] = 1;
   Json read_token = default_token();
   read_token["capability"]["access_mode"] = "read";
-  const auto out = codec("verify-token", {Json{{"entry", default_entry()}, {"token", default_token()}},
-                                          Json{{"entry", changed}, {"token", default_token()}},
-                                          Json{{"entry", default_entry()}, {"token", read_token}},
-                                          Json{{"entry", default_entry()}}});
+  const auto out =
+      codec("verify-token", {Json{{"entry", default_entry()}, {"token", default_token()}},
+                             Json{{"entry", changed}, {"token", default_token()}},
+                             Json{{"entry", default_entry()}, {"token", read_token}},
+                             Json{{"entry", default_entry()}}});
   ASSERT_EQ(out.size(), 4u);
   EXPECT_EQ(out[0]["authorised"], true);
   EXPECT_EQ(out[1]["authorised"], false);
@@ -113,7 +114,8 @@ TEST(CodecMeadowcap, McCapabilityRoundTripAndLayout) {
   // A non-minimal count tag: valid, not canonic.
   const std::string loose = "7c" + ns_hex() + ns_hex() + "00";
   EXPECT_EQ(one("decode EncodeCommunalCapability", Json{{"code", loose}})["value"], cap);
-  EXPECT_TRUE(one("decode --canonic EncodeCommunalCapability", Json{{"code", loose}}).contains("error"));
+  EXPECT_TRUE(
+      one("decode --canonic EncodeCommunalCapability", Json{{"code", loose}}).contains("error"));
 }
 
 TEST(CodecMeadowcap, OwnedCapabilityWithDelegationsRoundTrips) {
@@ -122,7 +124,8 @@ TEST(CodecMeadowcap, OwnedCapabilityWithDelegationsRoundTrips) {
     for (const char* rel : {"EncodeOwnedCapability", "EncodeMcCapability"}) {
       const Json enc = one(std::string("encode ") + rel, Json{{"value", cap}});
       ASSERT_TRUE(enc.contains("code")) << enc.dump();
-      EXPECT_EQ(one(std::string("decode --canonic ") + rel, Json{{"code", enc["code"]}})["value"], cap);
+      EXPECT_EQ(one(std::string("decode --canonic ") + rel, Json{{"code", enc["code"]}})["value"],
+                cap);
     }
     EXPECT_TRUE(one("encode EncodeCommunalCapability", Json{{"value", cap}}).contains("error"));
   }
@@ -148,50 +151,66 @@ TEST(CodecMeadowcap, TokenRelativeToThePriorAuthorisedEntry) {
   entry["namespace_id"] = owned_write["namespace"];
   entry["path"] = Json::array({"61", "61", "62"});
   const Json oref = Json::array({owned_write, entry});
-  const Json oenc = one("encode EncodeOwnedCapabilityRelative", Json{{"value", owned_write}, {"relative_to", oref}});
+  const Json oenc = one("encode EncodeOwnedCapabilityRelative",
+                        Json{{"value", owned_write}, {"relative_to", oref}});
   ASSERT_TRUE(oenc.contains("code")) << oenc.dump();
   EXPECT_EQ(oenc["code"], "b2");  // owned, nice_hack 3 (both delegations shared), count 2
-  EXPECT_EQ(one("decode EncodeOwnedCapabilityRelative", Json{{"code", "b2"}, {"relative_to", oref}})["value"],
+  EXPECT_EQ(one("decode EncodeOwnedCapabilityRelative",
+                Json{{"code", "b2"}, {"relative_to", oref}})["value"],
             owned_write);
   // Outside the relation: the entry is in another namespace.
   Json elsewhere = default_entry();
   elsewhere["namespace_id"] = std::string(64, 'e');
   EXPECT_TRUE(one("encode EncodeMeadowcapAuthorisationTokenRelative",
                   Json{{"value", default_token()},
-                       {"relative_to", Json::array({Json::array({default_entry(), default_token()}), elsewhere})}})
+                       {"relative_to",
+                        Json::array({Json::array({default_entry(), default_token()}), elsewhere})}})
                   .contains("error"));
 }
 
 TEST(CodecMeadowcap, PrivateInterestEncodings) {
   Json cap = default_token()["capability"];
   cap["access_mode"] = "read";
-  const Json ppi = {{"private_interest", {{"namespace", ns_hex()}, {"subspace", ns_hex()}, {"path", Json::array({"61"})}}},
-                    {"user", ns_hex()}};
+  const Json ppi = {
+      {"private_interest",
+       {{"namespace", ns_hex()}, {"subspace", ns_hex()}, {"path", Json::array({"61"})}}},
+      {"user", ns_hex()}};
   for (const char* rel : {"EncodeCommunalCapabilityRelativePrivateInterest",
                           "EncodeMcCapabilityRelativePrivateInterest"}) {
     const Json enc = one(std::string("encode ") + rel, Json{{"value", cap}, {"relative_to", ppi}});
     EXPECT_EQ(enc["code"], "00") << enc.dump();
-    EXPECT_EQ(one(std::string("decode ") + rel, Json{{"code", "00"}, {"relative_to", ppi}})["value"], cap);
+    EXPECT_EQ(
+        one(std::string("decode ") + rel, Json{{"code", "00"}, {"relative_to", ppi}})["value"],
+        cap);
   }
   const Json owned = owned_cap("read", 2);
-  const Json oppi = {{"private_interest", {{"namespace", owned["namespace"]}, {"subspace", nullptr}, {"path", Json::array({"61", "61"})}}},
+  const Json oppi = {{"private_interest",
+                      {{"namespace", owned["namespace"]},
+                       {"subspace", nullptr},
+                       {"path", Json::array({"61", "61"})}}},
                      {"user", owned["delegations"][1]["user"]}};
-  const Json oenc = one("encode EncodeOwnedCapabilityRelativePrivateInterest", Json{{"value", owned}, {"relative_to", oppi}});
+  const Json oenc = one("encode EncodeOwnedCapabilityRelativePrivateInterest",
+                        Json{{"value", owned}, {"relative_to", oppi}});
   ASSERT_TRUE(oenc.contains("code")) << oenc.dump();
-  EXPECT_EQ(one("decode EncodeMcCapabilityRelativePrivateInterest", Json{{"code", oenc["code"]}, {"relative_to", oppi}})["value"],
+  EXPECT_EQ(one("decode EncodeMcCapabilityRelativePrivateInterest",
+                Json{{"code", oenc["code"]}, {"relative_to", oppi}})["value"],
             owned);
 }
 
 TEST(CodecMeadowcap, EnumerationCapabilities) {
-  const Json cap = {{"namespace", std::string(63, '0') + "1"}, {"user", kUser}, {"initial_authorisation", kSig},
-                    {"delegations", Json::array({Json{{"user", std::string(64, '4')}, {"signature", kSig}},
-                                                 Json{{"user", std::string(64, '5')}, {"signature", kSig}}})}};
+  const Json cap = {
+      {"namespace", std::string(63, '0') + "1"},
+      {"user", kUser},
+      {"initial_authorisation", kSig},
+      {"delegations", Json::array({Json{{"user", std::string(64, '4')}, {"signature", kSig}},
+                                   Json{{"user", std::string(64, '5')}, {"signature", kSig}}})}};
   const Json enc = one("encode EncodeMcEnumerationCapability", Json{{"value", cap}});
   ASSERT_TRUE(enc.contains("code")) << enc.dump();
   EXPECT_EQ(enc["code"].get<std::string>().size(), 2u * (128 + 1 + 2 * 96));
   EXPECT_EQ(one("decode EncodeMcEnumerationCapability", Json{{"code", enc["code"]}})["value"], cap);
   const Json ref = Json::array({cap["namespace"], std::string(64, '5')});
-  const Json penc = one("encode EncodeMcEnumerationCapabilityRelativePrivateInterest", Json{{"value", cap}, {"relative_to", ref}});
+  const Json penc = one("encode EncodeMcEnumerationCapabilityRelativePrivateInterest",
+                        Json{{"value", cap}, {"relative_to", ref}});
   ASSERT_TRUE(penc.contains("code")) << penc.dump();
   EXPECT_EQ(penc["code"].get<std::string>().size(), 2u * (1 + 64 + 32 + 96 + 64));
   EXPECT_EQ(one("decode EncodeMcEnumerationCapabilityRelativePrivateInterest",

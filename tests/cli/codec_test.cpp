@@ -32,15 +32,17 @@ std::string slurp(const std::filesystem::path& p) {
 // Runs `osier <args>` with `input` on stdin.
 Outcome run_osier(const std::string& args, const std::string& input) {
   static int counter = 0;
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("osier_codec_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+  const auto dir =
+      std::filesystem::temp_directory_path() /
+      ("osier_codec_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
   std::filesystem::create_directories(dir);
   {
     std::ofstream in(dir / "in", std::ios::binary);
     in << input;
   }
-  const std::string cmd = std::string("'") + OSIER_BINARY + "' " + args + " < '" + (dir / "in").string() +
-                          "' > '" + (dir / "out").string() + "' 2> '" + (dir / "err").string() + "'";
+  const std::string cmd = std::string("'") + OSIER_BINARY + "' " + args + " < '" +
+                          (dir / "in").string() + "' > '" + (dir / "out").string() + "' 2> '" +
+                          (dir / "err").string() + "'";
   const int status = std::system(cmd.c_str());
   Outcome r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -62,7 +64,7 @@ Json path_json(std::initializer_list<const char*> hex_components) {
 }
 
 Json entry_json(const std::string& ss, Json path, std::uint64_t ts, std::uint64_t len) {
-  return Json{{"namespace_id", kId1}, {"subspace_id", ss},       {"path", std::move(path)},
+  return Json{{"namespace_id", kId1}, {"subspace_id", ss},     {"path", std::move(path)},
               {"timestamp", ts},      {"payload_length", len}, {"payload_digest", kId3}};
 }
 
@@ -71,7 +73,8 @@ Json time_range(std::uint64_t start, std::optional<std::uint64_t> end) {
 }
 
 // Encodes each (value, relative_to) pair, then decodes the codes: the values come back.
-void round_trip(const std::string& relation, const std::vector<Json>& values, const std::vector<Json>& refs) {
+void round_trip(const std::string& relation, const std::vector<Json>& values,
+                const std::vector<Json>& refs) {
   SCOPED_TRACE(relation);
   std::string input;
   for (std::size_t i = 0; i < values.size(); ++i) {
@@ -108,24 +111,27 @@ TEST(CodecCli, ListNamesEveryRelation) {
   ASSERT_EQ(r.exit_code, 0);
   std::string all;
   for (const auto& l : r.out_lines) all += l + "\n";
-  for (const char* name : {"EncodePath", "EncodePathRelativePath", "EncodePathExtendsPath", "EncodeEntry",
-                           "EncodeEntryRelativeEntry", "EncodeEntryInNamespace3dRange", "EncodeAreaInArea",
-                           "Encode3dRangeRelative3dRange", "EncodePrivatePathExtendsPath",
-                           "EncodePrivateAreaAlmostInArea"}) {
+  for (const char* name :
+       {"EncodePath", "EncodePathRelativePath", "EncodePathExtendsPath", "EncodeEntry",
+        "EncodeEntryRelativeEntry", "EncodeEntryInNamespace3dRange", "EncodeAreaInArea",
+        "Encode3dRangeRelative3dRange", "EncodePrivatePathExtendsPath",
+        "EncodePrivateAreaAlmostInArea"}) {
     EXPECT_NE(all.find(std::string(name) + "\t"), std::string::npos) << name;
   }
 }
 
 TEST(CodecCli, EncodePathSpecExample) {
-  Outcome r = run_osier("codec encode EncodePath",
-                    R"({"value": ["626c6f67", "6964656173", "66756e"]})" "\n");
+  Outcome r =
+      run_osier("codec encode EncodePath", R"({"value": ["626c6f67", "6964656173", "66756e"]})"
+                                           "\n");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_EQ(r.out_lines.size(), 1u);
   EXPECT_EQ(Json::parse(r.out_lines[0]), (Json{{"code", "c30c04626c6f6705696465617366756e"}}));
 }
 
 TEST(CodecCli, RoundTripsEveryRelation) {
-  round_trip("EncodePath", {path_json({}), path_json({"", "00ff"}), path_json({"626c6f67", "6964656173"})}, {});
+  round_trip("EncodePath",
+             {path_json({}), path_json({"", "00ff"}), path_json({"626c6f67", "6964656173"})}, {});
   round_trip("EncodePathRelativePath", {path_json({"61", "62"}), path_json({})},
              {path_json({"61", "63"}), path_json({"61"})});
   round_trip("EncodePathExtendsPath", {path_json({"61", "62"}), path_json({"61"})},
@@ -137,28 +143,36 @@ TEST(CodecCli, RoundTripsEveryRelation) {
   const Json range{{"subspaces", {{"start", kId1}, {"end", nullptr}}},
                    {"paths", {{"start", path_json({})}, {"end", path_json({"62"})}}},
                    {"times", time_range(0, 2000)}};
-  round_trip("EncodeEntryInNamespace3dRange", {e1}, {Json{{"namespace_id", kId1}, {"range", range}}});
-  const Json outer{{"subspace", nullptr}, {"path", path_json({"61"})}, {"times", time_range(10, std::nullopt)}};
-  const Json inner{{"subspace", kId2}, {"path", path_json({"61", "62"})}, {"times", time_range(20, 30)}};
+  round_trip("EncodeEntryInNamespace3dRange", {e1},
+             {Json{{"namespace_id", kId1}, {"range", range}}});
+  const Json outer{
+      {"subspace", nullptr}, {"path", path_json({"61"})}, {"times", time_range(10, std::nullopt)}};
+  const Json inner{
+      {"subspace", kId2}, {"path", path_json({"61", "62"})}, {"times", time_range(20, 30)}};
   round_trip("EncodeAreaInArea", {inner, outer}, {outer, outer});
   const Json range2{{"subspaces", {{"start", kId2}, {"end", kId3}}},
                     {"paths", {{"start", path_json({"61"})}, {"end", nullptr}}},
                     {"times", time_range(5, std::nullopt)}};
   round_trip("Encode3dRangeRelative3dRange", {range, range2}, {range2, range});
-  round_trip("EncodePrivatePathExtendsPath", {path_json({"61", "62"}), path_json({"61", "62", "63", "64"})},
+  round_trip("EncodePrivatePathExtendsPath",
+             {path_json({"61", "62"}), path_json({"61", "62", "63", "64"})},
              {Json{{"private", path_json({"61", "62", "63"})}, {"rel", path_json({"61"})}},
               Json{{"private", path_json({"61", "62", "63"})}, {"rel", path_json({"61"})}}});
-  const Json ctx{{"private", {{"namespace_id", kId1}, {"subspace_id", nullptr}, {"path", path_json({"61"})}}},
-                 {"rel", outer}};
+  const Json ctx{
+      {"private", {{"namespace_id", kId1}, {"subspace_id", nullptr}, {"path", path_json({"61"})}}},
+      {"rel", outer}};
   round_trip("EncodePrivateAreaAlmostInArea", {inner, outer}, {ctx, ctx});
 }
 
 TEST(CodecCli, ReportsInvalidIncompleteAndNonCanonicCodes) {
-  const std::string input =
-      R"({"code": "c30c04626c6f67"})" "\n"                            // incomplete
-      R"({"code": "10"})" "\n"                                        // invalid
-      R"({"code": "fc000000000000000c0304626c6f670569646561736675e6"})" "\n"  // non-minimal tags
-      R"({"code": "00ff"})" "\n";                                   // valid, one byte
+  const std::string input = R"({"code": "c30c04626c6f67"})"
+                            "\n"  // incomplete
+                            R"({"code": "10"})"
+                            "\n"  // invalid
+                            R"({"code": "fc000000000000000c0304626c6f670569646561736675e6"})"
+                            "\n"  // non-minimal tags
+                            R"({"code": "00ff"})"
+                            "\n";  // valid, one byte
   Outcome any = run_osier("codec decode EncodePath", input);
   ASSERT_EQ(any.exit_code, 0) << any.err;
   ASSERT_EQ(any.out_lines.size(), 4u);
@@ -170,7 +184,8 @@ TEST(CodecCli, ReportsInvalidIncompleteAndNonCanonicCodes) {
 
   // /blog with a non-minimal total length tag: any mode accepts it (with trailing bytes),
   // canonic mode rejects it.
-  const std::string wide = R"({"code": "c104626c6f67ff"})" "\n";
+  const std::string wide = R"({"code": "c104626c6f67ff"})"
+                           "\n";
   Outcome a = run_osier("codec decode EncodePath", wide);
   ASSERT_EQ(a.out_lines.size(), 1u);
   EXPECT_EQ(Json::parse(a.out_lines[0]), (Json{{"value", {"626c6f67"}}, {"consumed", 6}}));
@@ -187,10 +202,13 @@ TEST(CodecCli, MalformedLinesGiveErrorLinesOnly) {
   const std::string input =
       "not json\n"
       "[1, 2]\n"
-      R"({"value": ["zz"]})" "\n"
-      R"({"valu": []})" "\n"
+      R"({"value": ["zz"]})"
       "\n"
-      R"({"value": ["61"]})" "\n";
+      R"({"valu": []})"
+      "\n"
+      "\n"
+      R"({"value": ["61"]})"
+      "\n";
   Outcome r = run_osier("codec encode EncodePath", input);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_EQ(r.out_lines.size(), 6u);
@@ -200,13 +218,16 @@ TEST(CodecCli, MalformedLinesGiveErrorLinesOnly) {
   }
   EXPECT_EQ(Json::parse(r.out_lines[5]), (Json{{"code", "1161"}}));
   // An encoder precondition violation is an error line too.
-  Outcome bad = run_osier("codec encode EncodePathExtendsPath", R"({"value": ["61"], "relative_to": ["62"]})" "\n");
+  Outcome bad =
+      run_osier("codec encode EncodePathExtendsPath", R"({"value": ["61"], "relative_to": ["62"]})"
+                                                      "\n");
   ASSERT_EQ(bad.out_lines.size(), 1u);
   EXPECT_NE(bad.out_lines[0].find("not a prefix"), std::string::npos) << bad.out_lines[0];
 }
 
 TEST(CodecCli, UnknownRelationExitsWithTwo) {
-  Outcome r = run_osier("codec encode EncodeNothing", R"({"value": []})" "\n");
+  Outcome r = run_osier("codec encode EncodeNothing", R"({"value": []})"
+                                                      "\n");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(r.out_lines.empty());
   EXPECT_NE(r.err.find("unknown relation"), std::string::npos) << r.err;

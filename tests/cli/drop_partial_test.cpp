@@ -4,8 +4,6 @@
 // later slice is refused before anything is ingested.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -13,6 +11,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -45,7 +44,8 @@ struct Made {
 
 Made make(const Piece& p, std::uint64_t seed) {
   Bytes payload = pseudo_random_bytes(p.length, seed);
-  auto ae = make_entry(user_key(5), model::Path::from_strings({p.name}).value(), 1000 + seed, payload);
+  auto ae =
+      make_entry(user_key(5), model::Path::from_strings({p.name}).value(), 1000 + seed, payload);
   return {std::move(ae), std::move(payload)};
 }
 
@@ -58,7 +58,8 @@ Bytes multi_drop(const std::vector<Piece>& pieces, const std::vector<Made>& made
   for (std::size_t i = 0; i < pieces.size(); ++i) {
     const store::AuthorisedEntry& ae = made[i].entry;
     auto token = store::decode_token_bytes(ae.token).value();
-    EXPECT_TRUE(encode_entry_header(enc, {ae.entry, token, pieces[i].mode}, prev_entry, prev_token));
+    EXPECT_TRUE(
+        encode_entry_header(enc, {ae.entry, token, pieces[i].mode}, prev_entry, prev_token));
     if (pieces[i].mode == SliceMode::kFullRaw) {
       enc.bytes(made[i].payload);
     } else {
@@ -85,7 +86,11 @@ const std::vector<Piece>& pieces() {
       {"adjacent", 200 * kChunk, SliceMode::kSlices, {{0, 64}, {64, 64}, {128, 3}}, 131 * kChunk},
       {"offset", 40 * kChunk, SliceMode::kSlices, {{5, 10}}, 0},
       {"whole", 5000, SliceMode::kFullRaw, {}, 5000},
-      {"whole-sliced", 150 * kChunk + 5, SliceMode::kSlices, {{0, 100}, {100, 51}}, 150 * kChunk + 5},
+      {"whole-sliced",
+       150 * kChunk + 5,
+       SliceMode::kSlices,
+       {{0, 100}, {100, 51}},
+       150 * kChunk + 5},
   };
   return p;
 }
@@ -97,7 +102,8 @@ std::string slurp(const std::string& path) {
 
 void spit(const std::string& path, ByteView bytes) {
   std::ofstream(path, std::ios::binary)
-      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
 }
 
 class CliDropPartial : public ::testing::Test {
@@ -137,7 +143,10 @@ class CliDropPartial : public ::testing::Test {
   }
   // The entry at the one-component path `name` (listings show components in hex).
   static const Json& by_name(const std::map<std::string, Json>& ls, const std::string& name) {
-    const auto it = ls.find(Json::array({to_hex(ByteView(reinterpret_cast<const std::uint8_t*>(name.data()), name.size()))}).dump());
+    const auto it = ls.find(
+        Json::array(
+            {to_hex(ByteView(reinterpret_cast<const std::uint8_t*>(name.data()), name.size()))})
+            .dump());
     static const Json none;
     if (it == ls.end()) ADD_FAILURE() << "no entry " << name;
     return it == ls.end() ? none : it->second;
@@ -160,9 +169,11 @@ TEST_F(CliDropPartial, ImportStoresVerifiedPrefixesAndSaysSo) {
   spit(path("hand.drop"), multi_drop(pieces(), made_));
   CliRun im = ok({"drop", "import", path("hand.drop"), "--home", a});
   EXPECT_NE(im.out.find("imported 6 entries (6 new, 0 already known or superseded) and 5 payloads"),
-            std::string::npos) << im.out;
+            std::string::npos)
+      << im.out;
   EXPECT_NE(im.out.find("note: 3 of the payloads are partial"), std::string::npos) << im.out;
-  EXPECT_NE(im.out.find("note: 3 payload slices were verified but not stored"), std::string::npos) << im.out;
+  EXPECT_NE(im.out.find("note: 3 payload slices were verified but not stored"), std::string::npos)
+      << im.out;
 
   const std::string b = home("b");
   const Json j = Json::parse(ok({"drop", "import", path("hand.drop"), "--home", b, "--json"}).out);
@@ -186,7 +197,8 @@ TEST_F(CliDropPartial, ImportStoresVerifiedPrefixesAndSaysSo) {
   expect_store_ok(b);
 
   // Again: nothing new, nothing more held.
-  const Json again = Json::parse(ok({"drop", "import", path("hand.drop"), "--home", b, "--json"}).out);
+  const Json again =
+      Json::parse(ok({"drop", "import", path("hand.drop"), "--home", b, "--json"}).out);
   EXPECT_EQ(again["inserted"], 0);
   EXPECT_EQ(again["payload_bytes"], 0);
   EXPECT_EQ(listing(b), ls);
@@ -221,7 +233,8 @@ TEST_F(CliDropPartial, GetReadsWithinTheHeldPrefixOnly) {
     EXPECT_EQ(ok({"cat", slice, "--home", a}).out, got);
   }
   // One byte past it, or from its end to the payload's end, is refused.
-  for (const std::string& q : {"?from=0&to=" + std::to_string(held + 1), "?from=" + std::to_string(held)}) {
+  for (const std::string& q :
+       {"?from=0&to=" + std::to_string(held + 1), "?from=" + std::to_string(held)}) {
     CliRun r = osier({"cat", uri + q, "--home", a});
     EXPECT_EQ(r.exit_code, 1) << q;
     EXPECT_EQ(r.out, "") << q;
@@ -236,8 +249,8 @@ TEST_F(CliDropPartial, PartialPayloadsTravelOnAsTheSlicesHeld) {
   const std::string a = home("a");
   import_all(a);
   const std::string ns = listing(a).begin()->second["namespace_id"];
-  const Json ex = Json::parse(
-      ok({"drop", "export", ns, "-o", path("a.drop"), "--home", a, "--json"}).out);
+  const Json ex =
+      Json::parse(ok({"drop", "export", ns, "-o", path("a.drop"), "--home", a, "--json"}).out);
   EXPECT_EQ(ex["entries"], 6);
   EXPECT_EQ(ex["payloads"], 2);
   EXPECT_EQ(ex["partial_payloads"], 3);
@@ -281,8 +294,8 @@ TEST_F(CliDropPartial, ACorruptLaterSliceIsRefusedAndChangesNothing) {
   ASSERT_GT(second_end, second_start + 50 * kChunk);
   const Bytes upto = multi_drop(cut, two_made);
   ASSERT_TRUE(std::equal(upto.begin(), upto.end() - 1, drop.begin()));
-  for (std::size_t at : {second_start + 8, second_start + 100, (second_start + second_end) / 2,
-                         second_end - 1}) {
+  for (std::size_t at :
+       {second_start + 8, second_start + 100, (second_start + second_end) / 2, second_end - 1}) {
     Bytes bad = drop;
     bad[at] ^= 0x04;
     spit(path("bad.drop"), bad);

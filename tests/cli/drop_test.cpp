@@ -113,7 +113,8 @@ TEST_F(CliDrop, ExportImportGivesTheSameEntriesAndDigests) {
 
 TEST_F(CliDrop, AreaUriExportsOnlyTheArea) {
   make_source_home();
-  ok({"drop", "export", "willow://fam.alfie/notes?area", "-o", path("notes.drop"), "--home", path("a")});
+  ok({"drop", "export", "willow://fam.alfie/notes?area", "-o", path("notes.drop"), "--home",
+      path("a")});
   ok({"init", "--home", path("b")});
   CliRun im = ok({"drop", "import", path("notes.drop"), "--home", path("b"), "--json"});
   EXPECT_NE(im.out.find("\"entries\":1"), std::string::npos) << im.out;
@@ -128,7 +129,8 @@ TEST_F(CliDrop, CorruptOrTruncatedDropIsRefusedAndChangesNothing) {
   const std::string empty = ok({"ls", "--json", "--home", path("b")}).out;
 
   std::vector<std::string> bad_drops;
-  for (std::size_t at : {std::size_t{0}, std::size_t{40}, std::size_t{150}, drop.size() / 2, drop.size() - 2}) {
+  for (std::size_t at :
+       {std::size_t{0}, std::size_t{40}, std::size_t{150}, drop.size() / 2, drop.size() - 2}) {
     std::string bad = drop;
     bad[at] = static_cast<char>(bad[at] ^ 0x21);
     bad_drops.push_back(bad);

@@ -43,9 +43,9 @@ std::string slurp(const std::string& path) {
 
 // What a failed command must not change.
 struct HomeState {
-  std::string listing;            // osier ls --json
-  std::set<std::string> files;    // every path under the home (sizes of LMDB files may change)
-  std::string aliases;            // config/aliases
+  std::string listing;          // osier ls --json
+  std::set<std::string> files;  // every path under the home (sizes of LMDB files may change)
+  std::string aliases;          // config/aliases
 };
 
 std::vector<std::string> lines_of(const std::string& s) {
@@ -177,11 +177,12 @@ class FullDisk : public ::testing::Test {
       const model::Entry& e = entries[static_cast<std::size_t>(i)].entry;
       Bytes bytes = payload(i, payload_size);
       bool sent = false;
-      auto st = (*src)->write_payload(e.namespace_id, e.subspace_id, e.path, [&]() -> Result<ByteView> {
-        if (sent) return ByteView();
-        sent = true;
-        return ByteView(bytes);
-      });
+      auto st =
+          (*src)->write_payload(e.namespace_id, e.subspace_id, e.path, [&]() -> Result<ByteView> {
+            if (sent) return ByteView();
+            sent = true;
+            return ByteView(bytes);
+          });
       EXPECT_TRUE(st.is_ok() && st->complete());
     }
     const std::string path = dir_.sub(name);
@@ -196,7 +197,8 @@ class FullDisk : public ::testing::Test {
 
   static Bytes payload(int i, std::size_t size) {
     Bytes b(size);
-    for (std::size_t j = 0; j < size; ++j) b[j] = static_cast<std::uint8_t>(i * 31 + static_cast<int>(j >> 4));
+    for (std::size_t j = 0; j < size; ++j)
+      b[j] = static_cast<std::uint8_t>(i * 31 + static_cast<int>(j >> 4));
     return b;
   }
 
@@ -368,8 +370,9 @@ TEST_F(FullDisk, RealFullTmpfs) {
   const std::string& out = r.out;
   const auto between = [&](const std::string& a, const std::string& b) {
     const std::size_t i = out.find(a), j = out.find(b);
-    return (i == std::string::npos || j == std::string::npos) ? std::string("?")
-                                                              : out.substr(i + a.size(), j - i - a.size());
+    return (i == std::string::npos || j == std::string::npos)
+               ? std::string("?")
+               : out.substr(i + a.size(), j - i - a.size());
   };
   const std::string put_output = between("@@put\n", "@@exit");
   EXPECT_NE(put_output.find("disk full (no space left on device)"), std::string::npos) << out;

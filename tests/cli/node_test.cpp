@@ -46,7 +46,8 @@ class CliNode : public ::testing::Test {
   }
 
   // Fails with one line on stderr that contains `needle`.
-  void fails(std::vector<std::string> args, const std::string& needle, const std::string& input = "") {
+  void fails(std::vector<std::string> args, const std::string& needle,
+             const std::string& input = "") {
     CliRun r = osier(args, input);
     EXPECT_NE(r.exit_code, 0) << args[0];
     EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
@@ -86,11 +87,28 @@ class CliNode : public ::testing::Test {
 
 TEST_F(CliNode, EveryCommandHasHelp) {
   for (const std::vector<std::string>& c :
-       std::vector<std::vector<std::string>>{{"init"}, {"id", "new"}, {"id", "list"}, {"id", "export"}, {"id", "import"},
-                                             {"ns", "new"}, {"ns", "list"}, {"ns", "add"}, {"ns", "forget"},
-                                             {"cap", "new"}, {"cap", "delegate"}, {"cap", "show"}, {"cap", "import"},
-                                             {"cap", "export"}, {"cap", "list"}, {"put"}, {"get"}, {"cat"}, {"ls"},
-                                             {"stat"}, {"rm"}, {"store", "check"}}) {
+       std::vector<std::vector<std::string>>{{"init"},
+                                             {"id", "new"},
+                                             {"id", "list"},
+                                             {"id", "export"},
+                                             {"id", "import"},
+                                             {"ns", "new"},
+                                             {"ns", "list"},
+                                             {"ns", "add"},
+                                             {"ns", "forget"},
+                                             {"cap", "new"},
+                                             {"cap", "delegate"},
+                                             {"cap", "show"},
+                                             {"cap", "import"},
+                                             {"cap", "export"},
+                                             {"cap", "list"},
+                                             {"put"},
+                                             {"get"},
+                                             {"cat"},
+                                             {"ls"},
+                                             {"stat"},
+                                             {"rm"},
+                                             {"store", "check"}}) {
     std::vector<std::string> args = c;
     args.push_back("--help");
     const CliRun r = osier(args);
@@ -165,11 +183,13 @@ TEST_F(CliNode, PutGetCatStatOverwrite) {
   const std::string out = dir_ + "/got";
   ok({"get", "willow://family.alice/docs/p.txt", "-o", out});
   fails({"get", "willow://family.alice/docs/p.txt", "-o", out}, "exists already");
-  const auto stat = nlohmann::json::parse(ok({"stat", "willow://family.alice/docs/p.txt", "--json"}).out);
+  const auto stat =
+      nlohmann::json::parse(ok({"stat", "willow://family.alice/docs/p.txt", "--json"}).out);
   EXPECT_EQ(stat["payload_length"], 6);
   EXPECT_EQ(stat["available"], 6);
   EXPECT_EQ(stat["token"]["capability"]["kind"], "communal");
-  EXPECT_NE(ok({"stat", "willow://family.alice/docs/p.txt"}).out.find("communal write"), std::string::npos);
+  EXPECT_NE(ok({"stat", "willow://family.alice/docs/p.txt"}).out.find("communal write"),
+            std::string::npos);
   // An explicit older time loses against the stored entry.
   fails({"put", "willow://family.alice/docs/p.txt", "-", "--time", "5"}, "newer entry", "old");
   EXPECT_EQ(ok({"cat", "willow://family.alice/docs/p.txt"}).out, "second");
@@ -236,13 +256,17 @@ TEST_F(CliNode, CapabilitiesNewDelegateShowImportExport) {
   fails({"put", "willow://club.alice/x"}, "missing capability", "x");
   fails({"cap", "new", "--ns", "club", "--mode", "write"}, "--as");
   fails({"cap", "new", "--ns", "club", "--mode", "admin", "--as", "alice"}, "read or write");
-  const auto cap = nlohmann::json::parse(ok({"cap", "new", "--ns", "club", "--mode", "write", "--as", "alice", "--json"}).out);
+  const auto cap = nlohmann::json::parse(
+      ok({"cap", "new", "--ns", "club", "--mode", "write", "--as", "alice", "--json"}).out);
   const std::string id = cap["id"];
   ok({"put", "willow://club.alice/x"}, "x");
   fails({"cap", "delegate", id, "--to", "bob", "--mode", "read"}, "wrong mode");
-  fails({"cap", "delegate", id, "--to", "bob", "--mode", "write", "--area", "willow://club.bob/shared"}, "area");
-  const auto d = nlohmann::json::parse(
-      ok({"cap", "delegate", id, "--to", "bob", "--mode", "write", "--area", "willow://club.bob/shared?area", "--json"}).out);
+  fails({"cap", "delegate", id, "--to", "bob", "--mode", "write", "--area",
+         "willow://club.bob/shared"},
+        "area");
+  const auto d = nlohmann::json::parse(ok({"cap", "delegate", id, "--to", "bob", "--mode", "write",
+                                           "--area", "willow://club.bob/shared?area", "--json"})
+                                           .out);
   ok({"put", "willow://club.bob/shared/1", "-", "--as", "bob"}, "from bob");
   fails({"put", "willow://club.bob/other", "-", "--as", "bob"}, "missing capability", "no");
   EXPECT_NE(ok({"cap", "show", d["id"]}).out.find("/shared"), std::string::npos);
@@ -254,15 +278,18 @@ TEST_F(CliNode, CapabilitiesNewDelegateShowImportExport) {
   const auto imported = nlohmann::json::parse(ok({"cap", "import", "--json"}, text).out);
   EXPECT_EQ(imported["id"], d["id"]);
   fails({"cap", "import"}, "capability", "00ff");
-  EXPECT_EQ(ok({"cap", "list", "--json"}).out.find(d["id"].get<std::string>()) != std::string::npos, true);
+  EXPECT_EQ(ok({"cap", "list", "--json"}).out.find(d["id"].get<std::string>()) != std::string::npos,
+            true);
   fails({"cap", "show", "zzzz"}, "no held capability");
 }
 
 TEST_F(CliNode, CommunalCapabilityDelegatedToAnotherIdentity) {
   basic();
   ok({"id", "new", "bob"});
-  const auto cap = nlohmann::json::parse(ok({"cap", "new", "--ns", "family", "--mode", "write", "--as", "alice", "--json"}).out);
-  ok({"cap", "delegate", cap["id"], "--to", "bob", "--mode", "write", "--area", "willow://family.alice/guest?area"});
+  const auto cap = nlohmann::json::parse(
+      ok({"cap", "new", "--ns", "family", "--mode", "write", "--as", "alice", "--json"}).out);
+  ok({"cap", "delegate", cap["id"], "--to", "bob", "--mode", "write", "--area",
+      "willow://family.alice/guest?area"});
   ok({"put", "willow://family.alice/guest/hi", "-", "--as", "bob"}, "hi");
   fails({"put", "willow://family.alice/diary", "-", "--as", "bob"}, "missing capability", "no");
 }
@@ -297,7 +324,8 @@ TEST_F(CliNode, AFailedPutKeepsTheEntriesItWouldHaveReplaced) {
   osier::testing::RunOptions full_disk;
   full_disk.file_size_limit = 256 * 1024;
   const CliRun r = osier::testing::run_process(
-      {OSIER_BINARY, "put", "willow://family.alice/docs", big, "--yes", "--home", home_}, "", full_disk);
+      {OSIER_BINARY, "put", "willow://family.alice/docs", big, "--yes", "--home", home_}, "",
+      full_disk);
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("disk full"), std::string::npos) << r.err;
   EXPECT_EQ(ok({"ls", "--json"}).out, before);

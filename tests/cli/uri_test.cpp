@@ -39,7 +39,8 @@ TEST(CliUri, NormalizePrintsTheNormalForm) {
 }
 
 TEST(CliUri, NormalizeIsIdempotent) {
-  const UriRun first = osier({"uri", "normalize", "WILLOW://" + kNs + "." + kSs + "/%61/%2e/b%20c?count=00&area#%7e"});
+  const UriRun first = osier(
+      {"uri", "normalize", "WILLOW://" + kNs + "." + kSs + "/%61/%2e/b%20c?count=00&area#%7e"});
   ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_EQ(first.out, kHead + "/a/%2E/b%20c?area#~\n");
   const UriRun second = osier({"uri", "normalize", first.out.substr(0, first.out.size() - 1)});
@@ -47,15 +48,17 @@ TEST(CliUri, NormalizeIsIdempotent) {
 }
 
 TEST(CliUri, SpecExamplesWithAliases) {
-  const UriRun r = osier(with_aliases({"uri", "normalize", "willow://family.alfie/chess/../../../blog?area&count=5&size=0"}));
+  const UriRun r = osier(with_aliases(
+      {"uri", "normalize", "willow://family.alfie/chess/../../../blog?area&count=5&size=0"}));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, kHead + "/blog?area&count=5\n");
 }
 
 TEST(CliUri, InvalidUriIsOneErrorLineAndExit1) {
   for (const std::string& bad :
-       {std::string("http://x.y/"), kHead + "/a%G0", kHead + "?sipe=1", kHead + "/" + std::string(5000, 'x'),
-        std::string("willow://family.alfie/blog"), kHead + "?digest=b287afb0"}) {
+       {std::string("http://x.y/"), kHead + "/a%G0", kHead + "?sipe=1",
+        kHead + "/" + std::string(5000, 'x'), std::string("willow://family.alfie/blog"),
+        kHead + "?digest=b287afb0"}) {
     const UriRun r = osier({"uri", "normalize", bad});
     EXPECT_EQ(r.exit_code, 1) << bad;
     EXPECT_EQ(r.out, "") << bad;
@@ -64,7 +67,8 @@ TEST(CliUri, InvalidUriIsOneErrorLineAndExit1) {
     EXPECT_EQ(r.err.rfind("osier uri normalize: ", 0), 0u) << r.err;
   }
   const UriRun r = osier({"uri", "normalize", kHead + "/a%G0"});
-  EXPECT_NE(r.err.find("column 142: '%' must be followed by two hex digits"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("column 142: '%' must be followed by two hex digits"), std::string::npos)
+      << r.err;
   const UriRun alias = osier({"uri", "normalize", "willow://family.alfie/blog"});
   EXPECT_NE(alias.err.find("'family' is not a namespace id"), std::string::npos) << alias.err;
 }
@@ -77,8 +81,9 @@ TEST(CliUri, BadAliasOptionIsAUsageError) {
 
 TEST(CliUri, ParseJsonEntry) {
   const std::string digest(64, 'b');
-  const UriRun r = osier(with_aliases({"uri", "parse", "--json",
-                                    "willow://family.alfie/blog/idea.txt?from=5&digest=" + digest + "#about"}));
+  const UriRun r = osier(
+      with_aliases({"uri", "parse", "--json",
+                    "willow://family.alfie/blog/idea.txt?from=5&digest=" + digest + "#about"}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["kind"], "entry");
@@ -96,7 +101,8 @@ TEST(CliUri, ParseJsonEntry) {
 }
 
 TEST(CliUri, ParseJsonArea) {
-  const UriRun r = osier({"uri", "parse", "--json", kHead + "?area&to=6&from=4&size=10&hints=wtp:x"});
+  const UriRun r =
+      osier({"uri", "parse", "--json", kHead + "?area&to=6&from=4&size=10&hints=wtp:x"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["kind"], "area");

@@ -1,6 +1,8 @@
 // Payload prefixes: held blocks, frontiers, prefix outboards, and the verifier's label
 // observer that supplies frontiers and skipped labels. Small chunks make deep trees cheaply;
 // every held count of every length up to a bound is checked against the whole outboard.
+#include "crypto/bab_prefix.hpp"
+
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -9,7 +11,6 @@
 #include "bab_test_util.hpp"
 #include "crypto/bab_label_cache.hpp"
 #include "crypto/bab_outboard.hpp"
-#include "crypto/bab_prefix.hpp"
 #include "crypto/bab_stream.hpp"
 #include "crypto/bab_verifier.hpp"
 
@@ -22,8 +23,7 @@ using testing::random_bytes;
 BabLabel node_label(const BabHash& hash, const BabGeometry& geo, const BabOutboard& ob,
                     ByteView payload, BabNode n) {
   if (n.is_leaf()) {
-    return hash.hash_chunk(payload.subspan(geo.byte_begin(n), geo.byte_len(n)),
-                           n == geo.root());
+    return hash.hash_chunk(payload.subspan(geo.byte_begin(n), geo.byte_len(n)), n == geo.root());
   }
   const std::uint64_t at = geo.pair_index_of(n) * 64;
   BabLabel l, r;
@@ -32,9 +32,8 @@ BabLabel node_label(const BabHash& hash, const BabGeometry& geo, const BabOutboa
   return hash.hash_inner(l, r, geo.byte_len(n), n == geo.root());
 }
 
-std::vector<BabLabel> labels_of(const BabHash& hash, const BabGeometry& geo,
-                                const BabOutboard& ob, ByteView payload,
-                                const std::vector<BabNode>& nodes) {
+std::vector<BabLabel> labels_of(const BabHash& hash, const BabGeometry& geo, const BabOutboard& ob,
+                                ByteView payload, const std::vector<BabNode>& nodes) {
   std::vector<BabLabel> out;
   for (const BabNode& n : nodes) out.push_back(node_label(hash, geo, ob, payload, n));
   return out;
@@ -66,7 +65,8 @@ Whole whole(const BabHash& hash, std::uint64_t len) {
   Bytes payload = random_bytes(len, len);
   auto ob = bab_outboard(payload, hash);
   EXPECT_TRUE(ob);
-  return {std::move(payload), ob ? std::move(*ob) : BabOutboard{}, BabGeometry(len, hash.chunk_size())};
+  return {std::move(payload), ob ? std::move(*ob) : BabOutboard{},
+          BabGeometry(len, hash.chunk_size())};
 }
 
 TEST(BabPrefixTest, BlocksAndFrontierPartitionTheChunks) {
@@ -186,10 +186,9 @@ TEST(BabPrefixTest, PrefixOutboardRefusesWrongFrontiers) {
   BytesReader pairs(p.pairs);
   std::vector<BabLabel> front = labels_of(hash, geo, *ob, payload, bab_frontier(geo, 20));
   front[0][0] ^= 0x80;
-  EXPECT_EQ(BabPrefixOutboard::create(geo, ob->digest, 20, pairs, p.blocks, front, hash)
-                .status()
-                .code(),
-            ErrorCode::kVerification);
+  EXPECT_EQ(
+      BabPrefixOutboard::create(geo, ob->digest, 20, pairs, p.blocks, front, hash).status().code(),
+      ErrorCode::kVerification);
 }
 
 // Feeds a stream in random pieces, recording the observed labels and, after every piece that

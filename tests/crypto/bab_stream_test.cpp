@@ -81,8 +81,8 @@ struct Kind {
   bool light;
   unsigned k;
 };
-const Kind kKinds[] = {{false, 0}, {true, 0}, {false, 1}, {true, 1}, {false, 2},
-                       {true, 2},  {false, 3}, {true, 3}, {true, 64}, {false, 70}};
+const Kind kKinds[] = {{false, 0}, {true, 0},  {false, 1}, {true, 1},  {false, 2},
+                       {true, 2},  {false, 3}, {true, 3},  {true, 64}, {false, 70}};
 
 // Produces the stream for `opts`, verifies it in random pieces, and checks the released
 // bytes are exactly the requested ones.
@@ -94,14 +94,13 @@ void round_trip(const BabHash& h, ByteView payload, const BabOutboard& ob, BabSt
   ByteView want = payload;
   if (opts.slice) {
     BabNode s{opts.slice->first_chunk, opts.slice->chunk_count};
-    want = opts.slice->chunk_count == 0 ? ByteView{}
-                                         : payload.subspan(g.byte_begin(s), g.byte_len(s));
+    want =
+        opts.slice->chunk_count == 0 ? ByteView{} : payload.subspan(g.byte_begin(s), g.byte_len(s));
   }
   auto v = BabVerifier::create(ob.digest, opts, payload.size(), h);
   ASSERT_TRUE(v.is_ok());
-  v->set_known_labels([&](BabNode n) -> std::optional<BabLabel> {
-    return node_label(h, payload, n);
-  });
+  v->set_known_labels(
+      [&](BabNode n) -> std::optional<BabLabel> { return node_label(h, payload, n); });
   auto run = run_verifier(std::move(*v), *stream, seed);
   ASSERT_TRUE(run.status.is_ok()) << run.status.to_string() << " len=" << payload.size()
                                   << " light=" << opts.light << " k=" << opts.k;
@@ -111,8 +110,8 @@ void round_trip(const BabHash& h, ByteView payload, const BabOutboard& ob, BabSt
 
 TEST(BabStreamTest, WholeStreamsRoundTrip) {
   std::mt19937_64 rng(1);
-  std::vector<std::size_t> lens = {0, 1, 1023, 1024, 1025, 2048, 2049, 3073, 64 * 1024 + 1,
-                                   (1 << 20) + 7};
+  std::vector<std::size_t> lens = {0,    1,    1023, 1024,          1025,
+                                   2048, 2049, 3073, 64 * 1024 + 1, (1 << 20) + 7};
   for (int i = 0; i < 6; ++i) lens.push_back(rng() % 200000);
   for (std::size_t len : lens) {
     Bytes p = random_bytes(len, len + 1);
@@ -219,7 +218,8 @@ TEST(BabLengthProofTest, RoundTripAndTampering) {
     for (std::uint64_t wrong : {std::uint64_t{0}, std::uint64_t{len + 1},
                                 std::uint64_t{len == 0 ? 5 : len - 1}, std::uint64_t{UINT64_MAX}}) {
       if (wrong == len) continue;
-      EXPECT_FALSE(bab_check_length_proof(ob->digest, wrong, *proof).is_ok()) << len << " " << wrong;
+      EXPECT_FALSE(bab_check_length_proof(ob->digest, wrong, *proof).is_ok())
+          << len << " " << wrong;
     }
     for (std::size_t bit = 0; bit < proof->size() * 8; bit += 7) {
       Bytes bad = *proof;

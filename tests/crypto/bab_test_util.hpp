@@ -19,8 +19,8 @@ inline Bytes random_bytes(std::size_t n, std::uint64_t seed) {
 }
 
 struct VerifyRun {
-  Status status;           // first failure of feed/finish, or OK
-  Bytes released;          // everything the verifier released
+  Status status;   // first failure of feed/finish, or OK
+  Bytes released;  // everything the verifier released
   std::uint64_t prefix = 0;
 };
 
@@ -34,10 +34,18 @@ inline VerifyRun run_verifier(BabVerifier v, ByteView stream, std::uint64_t seed
   while (pos < stream.size()) {
     std::size_t n;
     switch (rng() % 4) {
-      case 0: n = 1; break;
-      case 1: n = rng() % 40; break;
-      case 2: n = rng() % 3000; break;
-      default: n = stream.size(); break;
+      case 0:
+        n = 1;
+        break;
+      case 1:
+        n = rng() % 40;
+        break;
+      case 2:
+        n = rng() % 3000;
+        break;
+      default:
+        n = stream.size();
+        break;
     }
     n = std::min(n, stream.size() - pos);
     Status st = v.feed(stream.subspan(pos, n), release);

@@ -19,7 +19,8 @@ namespace {
 using Tokens = std::vector<std::string>;
 
 // Vertex numbers in depth-first order, left first, the root being 1 (spec: bab#tree).
-void number_vertices(BabNode n, int& next, std::map<std::pair<std::uint64_t, std::uint64_t>, int>& out) {
+void number_vertices(BabNode n, int& next,
+                     std::map<std::pair<std::uint64_t, std::uint64_t>, int>& out) {
   out[{n.first_chunk, n.chunk_count}] = next++;
   if (n.is_leaf()) return;
   number_vertices(BabGeometry::left_child(n), next, out);
@@ -113,9 +114,9 @@ TEST(BabTreeTest, BaselineStreamFigure) {
 
 TEST(BabTreeTest, BaselineSliceFigure) {
   FigureTree t;
-  EXPECT_EQ(t.render(layout(0, 1, 2, 5), false),
-            (Tokens{"lbl2", "lbl9", "lbl3", "lbl6", "lbl7", "lbl8", "o_", "wo", "lbl10", "lbl11",
-                    "rl"}));
+  EXPECT_EQ(
+      t.render(layout(0, 1, 2, 5), false),
+      (Tokens{"lbl2", "lbl9", "lbl3", "lbl6", "lbl7", "lbl8", "o_", "wo", "lbl10", "lbl11", "rl"}));
 }
 
 TEST(BabTreeTest, LightStreamFigure) {
@@ -145,8 +146,7 @@ TEST(BabTreeTest, OneGroupedLightSliceFigure) {
 
 TEST(BabTreeTest, SliceSkipFigure) {
   FigureTree t;
-  EXPECT_EQ(t.render(layout(0, 1, 2, 5, 2, 2), false),
-            (Tokens{"lbl7", "lbl8", "o_", "wo", "rl"}));
+  EXPECT_EQ(t.render(layout(0, 1, 2, 5, 2, 2), false), (Tokens{"lbl7", "lbl8", "o_", "wo", "rl"}));
 }
 
 TEST(BabTreeTest, KGroupedBaselineAndWholeGroup) {
@@ -156,8 +156,7 @@ TEST(BabTreeTest, KGroupedBaselineAndWholeGroup) {
             (Tokens{"11", "lbl2", "lbl9", "lbl3", "lbl6", "he", "ll", "o_", "wo", "rl", "d"}));
   // k = 64: one group, so only the chunks (and, for a slice, the labels off its paths).
   EXPECT_EQ(t.render(layout(64, 1, 0, 6), false), (Tokens{"he", "ll", "o_", "wo", "rl", "d"}));
-  EXPECT_EQ(t.render(layout(64, 1, 2, 5), false),
-            (Tokens{"lbl3", "o_", "wo", "lbl11", "rl"}));
+  EXPECT_EQ(t.render(layout(64, 1, 2, 5), false), (Tokens{"lbl3", "o_", "wo", "lbl11", "rl"}));
 }
 
 TEST(BabTreeTest, GeometryBasics) {

@@ -30,7 +30,8 @@ struct Case {
     if (opts.slice) {
       BabGeometry g(len, h.chunk_size());
       BabNode s{opts.slice->first_chunk, opts.slice->chunk_count};
-      want = s.chunk_count == 0 ? ByteView{} : ByteView(payload).subspan(g.byte_begin(s), g.byte_len(s));
+      want = s.chunk_count == 0 ? ByteView{}
+                                : ByteView(payload).subspan(g.byte_begin(s), g.byte_len(s));
     }
   }
 
@@ -56,7 +57,8 @@ struct Case {
     BabStreamItem item;
     while (w.next(item)) {
       if (item.kind == BabStreamItem::kChildren) {
-        pos += (item.left == BabLabelMode::kSent ? 32 : 0) + (item.right == BabLabelMode::kSent ? 32 : 0);
+        pos += (item.left == BabLabelMode::kSent ? 32 : 0) +
+               (item.right == BabLabelMode::kSent ? 32 : 0);
         continue;
       }
       pos += layout.group_stream_len(g, item.node, item.depth);
@@ -71,8 +73,8 @@ struct Case {
 
 std::vector<BabStreamOptions> option_set(bool slices, std::uint64_t chunks) {
   std::vector<BabStreamOptions> out;
-  for (auto [light, k] : {std::pair{false, 0u}, {true, 0u}, {false, 1u}, {true, 1u}, {true, 2u},
-                          {false, 64u}}) {
+  for (auto [light, k] :
+       {std::pair{false, 0u}, {true, 0u}, {false, 1u}, {true, 1u}, {true, 2u}, {false, 64u}}) {
     BabStreamOptions o;
     o.light = light;
     o.k = k;
@@ -132,7 +134,8 @@ TEST(BabVerifierTest, TruncationReportsVerifiedPrefix) {
     for (const BabStreamOptions& o : option_set(true, (len + 1023) / 1024)) {
       Case c(william3_bab(), len, o);
       for (std::size_t p = 0; p <= c.stream.size(); p += (p % 97 == 0 ? 1 : 13)) {
-        auto run = run_verifier(c.verifier(), ByteView(c.stream).first(std::min(p, c.stream.size())), p);
+        auto run =
+            run_verifier(c.verifier(), ByteView(c.stream).first(std::min(p, c.stream.size())), p);
         std::size_t cut = std::min(p, c.stream.size());
         if (cut < c.stream.size()) {
           EXPECT_EQ(run.status.code(), ErrorCode::kIncomplete) << len << " " << cut;
@@ -232,8 +235,8 @@ TEST(BabVerifierTest, GroupLargerThanLimitRefused) {
 
 TEST(BabVerifierTest, HostileLengthPrefixes) {
   Case c(william3_bab(), 3000, BabStreamOptions{});
-  for (std::uint64_t claimed : {std::uint64_t{0}, std::uint64_t{1} << 40, UINT64_MAX,
-                                UINT64_MAX - 1023}) {
+  for (std::uint64_t claimed :
+       {std::uint64_t{0}, std::uint64_t{1} << 40, UINT64_MAX, UINT64_MAX - 1023}) {
     for (bool light : {false, true}) {
       BabStreamOptions o;
       o.light = light;
@@ -256,7 +259,9 @@ TEST(BabVerifierTest, ReleasesAsSoonAsVerified) {
   BabVerifier v = c.verifier();
   std::uint64_t released = 0;
   for (std::size_t i = 0; i < c.stream.size(); ++i) {
-    ASSERT_TRUE(v.feed(ByteView(c.stream).subspan(i, 1), [&](ByteView b) { released += b.size(); }).is_ok());
+    ASSERT_TRUE(v.feed(ByteView(c.stream).subspan(i, 1), [&](ByteView b) {
+                   released += b.size();
+                 }).is_ok());
     EXPECT_EQ(released, c.expected_prefix(i + 1));
   }
   EXPECT_TRUE(v.finish().is_ok());

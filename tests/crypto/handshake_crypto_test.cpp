@@ -107,7 +107,8 @@ ByteArray<48> check_cypher(const char* role, const char* k_step, const char* h_s
 
 TEST(HandshakeCrypto, HandshakeCiphertextsOfTheTrace) {
   auto c1 = check_cypher("responder", "k after ee", "h after msg2 e", "responder", "cyphertext1");
-  auto c2 = check_cypher("initiator", "k after es", "h after cyphertext1", "initiator", "cyphertext2");
+  auto c2 =
+      check_cypher("initiator", "k after es", "h after cyphertext1", "initiator", "cyphertext2");
   // The transcript hashes: h = william3(h || data) at each step.
   auto mix = [](const std::string& h, ByteView data) {
     William3Hasher hasher;
@@ -119,7 +120,8 @@ TEST(HandshakeCrypto, HandshakeCiphertextsOfTheTrace) {
   EXPECT_EQ(mix(trace("initiator", "h0 = hash(protocol_name)"),
                 *from_hex(vectors()["prologue"].get<std::string>())),
             trace("initiator", "h after prologue"));
-  EXPECT_EQ(mix(trace("responder", "h after msg2 e"), c1), trace("responder", "h after cyphertext1"));
+  EXPECT_EQ(mix(trace("responder", "h after msg2 e"), c1),
+            trace("responder", "h after cyphertext1"));
   EXPECT_EQ(mix(trace("initiator", "h after cyphertext1"), c2), vectors()["h"].get<std::string>());
 }
 

@@ -11,22 +11,22 @@
 #include <string>
 #include <vector>
 
-#include "support/temp_dir.hpp"
+#include "base/compact_u64.hpp"
 #include "crypto/bab_outboard.hpp"
 #include "crypto/bab_stream.hpp"
 #include "crypto/ed25519.hpp"
-#include "base/compact_u64.hpp"
 #include "drop/byte_io.hpp"
 #include "drop/drop_codec.hpp"
 #include "drop/drop_reader.hpp"
 #include "drop/drop_writer.hpp"
 #include "drop/willow25_defaults.hpp"
 #include "meadowcap/communal_capability.hpp"
-#include "store/payload_receiver.hpp"
 #include "store/authoriser.hpp"
 #include "store/lmdb_store.hpp"
 #include "store/memory_store.hpp"
 #include "store/payload.hpp"
+#include "store/payload_receiver.hpp"
+#include "support/temp_dir.hpp"
 
 namespace osier::drop::testing {
 
@@ -64,8 +64,9 @@ inline Bytes pseudo_random_bytes(std::size_t n, std::uint64_t seed) {
 }
 
 // Signs an entry of `key`'s subspace of the (communal) default namespace.
-inline store::AuthorisedEntry make_entry(const crypto::Ed25519SecretKey& key, const model::Path& path,
-                                         model::Timestamp ts, ByteView payload) {
+inline store::AuthorisedEntry make_entry(const crypto::Ed25519SecretKey& key,
+                                         const model::Path& path, model::Timestamp ts,
+                                         ByteView payload) {
   model::Entry e;
   e.namespace_id = default_namespace_id();
   e.subspace_id = key.public_key();
@@ -129,10 +130,11 @@ inline Snapshot snapshot(store::Store& s) {
   auto namespaces = s.namespaces();
   EXPECT_TRUE(namespaces);
   for (const auto& ns : *namespaces) {
-    EXPECT_TRUE(s.query_area(ns, model::Area::full(), {}, [&](const store::LengthyAuthorisedEntry& e) {
-      out.entries.push_back(e);
-      return true;
-    }));
+    EXPECT_TRUE(
+        s.query_area(ns, model::Area::full(), {}, [&](const store::LengthyAuthorisedEntry& e) {
+          out.entries.push_back(e);
+          return true;
+        }));
   }
   for (const auto& e : out.entries) {
     Bytes bytes;
@@ -172,7 +174,8 @@ inline Bytes hand_drop(const store::AuthorisedEntry& ae, ByteView payload, Slice
     } else {
       encode_slice_header(enc, {slice.first_chunk - prev_end, slice.chunk_count});
     }
-    const unsigned skip = j == 0 ? 0 : crypto::bab_max_left_skip(geo, 6, prev_end, slice.first_chunk);
+    const unsigned skip =
+        j == 0 ? 0 : crypto::bab_max_left_skip(geo, 6, prev_end, slice.first_chunk);
     Bytes stream = crypto::bab_stream(drop_slice_options(slice, skip), payload, ob).value();
     enc.bytes(ByteView(stream.data(), stream.size()));
     prev_end = slice.first_chunk + slice.chunk_count;

@@ -32,7 +32,8 @@ void fill_random(store::Store& s, std::uint64_t seed, bool big) {
     const int depth = 1 + static_cast<int>(rng() % 3);
     for (int d = 0; d < depth; ++d) comps.push_back(names[rng() % 5]);
     std::vector<ByteView> views;
-    for (const auto& c : comps) views.emplace_back(reinterpret_cast<const std::uint8_t*>(c.data()), c.size());
+    for (const auto& c : comps)
+      views.emplace_back(reinterpret_cast<const std::uint8_t*>(c.data()), c.size());
     const model::Path path = model::Path::from_components(views).value();
     const std::uint64_t size = sizes[rng() % sizes.size()];
     const Bytes payload = pseudo_random_bytes(size, rng());
@@ -145,7 +146,8 @@ TEST(DropCaps, EntryCountCapIsEnforced) {
   store::MemoryStore s;
   for (int i = 0; i < 3; ++i) {
     const Bytes p = pseudo_random_bytes(10, static_cast<std::uint64_t>(i));
-    put(s, make_entry(user_key(1), model::Path::from_strings({std::to_string(i)}).value(), 1, p), p);
+    put(s, make_entry(user_key(1), model::Path::from_strings({std::to_string(i)}).value(), 1, p),
+        p);
   }
   const Bytes drop = export_all(s);
   store::MemoryStore t;

@@ -22,8 +22,8 @@ constexpr std::uint64_t kChunk = 1024;
 
 struct SliceCase {
   std::vector<crypto::BabSlice> slices;
-  std::uint64_t held_chunks;   // the verified prefix the store keeps
-  std::uint64_t not_stored;    // slices verified but not kept
+  std::uint64_t held_chunks;  // the verified prefix the store keeps
+  std::uint64_t not_stored;   // slices verified but not kept
 };
 
 TYPED_TEST(DropSlices, SeveralSlicesPerEntryVerifyAndTheirPrefixIsStored) {
@@ -104,12 +104,15 @@ TEST(DropSlicesStrict, CorruptionInALaterSliceIsRejected) {
 TYPED_TEST(DropSlices, PartialPayloadsTravelAsTheSlicesHeld) {
   auto source = this->factory.open();
   const std::vector<std::pair<std::uint64_t, std::uint64_t>> sizes_held = {
-      {5 * kChunk + 3, 2 * kChunk}, {100 * kChunk, 64 * kChunk}, {300 * kChunk + 1, 129 * kChunk},
-      {20 * kChunk, 20 * kChunk}, {3000, 0}};
+      {5 * kChunk + 3, 2 * kChunk},
+      {100 * kChunk, 64 * kChunk},
+      {300 * kChunk + 1, 129 * kChunk},
+      {20 * kChunk, 20 * kChunk},
+      {3000, 0}};
   for (std::size_t i = 0; i < sizes_held.size(); ++i) {
     const Bytes payload = pseudo_random_bytes(sizes_held[i].first, 30 + i);
-    const auto ae = make_entry(user_key(4), model::Path::from_strings({std::to_string(i)}).value(),
-                               5, payload);
+    const auto ae =
+        make_entry(user_key(4), model::Path::from_strings({std::to_string(i)}).value(), 5, payload);
     put(*source, ae, payload, sizes_held[i].second);
   }
   const Snapshot before = snapshot(*source);
@@ -141,13 +144,15 @@ void drop_frontiers(const std::string& dir) {
   ASSERT_EQ(mdb_cursor_open(raw.txn(), payloads, &cur), 0);
   MDB_val k{}, v{};
   std::vector<std::pair<Bytes, Bytes>> rewritten;
-  for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+  for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+       rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
     auto rec = store::lmdb_format::decode_payload_record(
         ByteView(static_cast<const std::uint8_t*>(v.mv_data), v.mv_size));
     ASSERT_TRUE(rec);
     rec->frontier.clear();
     const auto* key = static_cast<const std::uint8_t*>(k.mv_data);
-    rewritten.emplace_back(Bytes(key, key + k.mv_size), store::lmdb_format::encode_payload_record(*rec));
+    rewritten.emplace_back(Bytes(key, key + k.mv_size),
+                           store::lmdb_format::encode_payload_record(*rec));
   }
   mdb_cursor_close(cur);
   for (auto& [key, value] : rewritten) {
@@ -169,8 +174,9 @@ TEST(DropSlicesStrict, APartialPayloadWithoutItsFrontierGoesWithoutSlices) {
   {
     auto s = store::LmdbStore::open(path, opts).value();
     put(*s, ae, payload, 40 * kChunk);
-    ASSERT_EQ(s->payload_state(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path).value()->held,
-              40 * kChunk);
+    ASSERT_EQ(
+        s->payload_state(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path).value()->held,
+        40 * kChunk);
   }
   drop_frontiers(path);
   auto s = store::LmdbStore::open(path, opts).value();
@@ -193,7 +199,10 @@ TEST(DropSlicesStrict, APartialPayloadWithoutItsFrontierGoesWithoutSlices) {
   auto imported = import_bytes(target, drop);
   ASSERT_TRUE(imported) << imported.status().to_string();
   EXPECT_EQ(imported->inserted, 1u);
-  EXPECT_EQ(target.payload_state(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path).value()->held, 0u);
+  EXPECT_EQ(target.payload_state(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path)
+                .value()
+                ->held,
+            0u);
 }
 
 }  // namespace
@@ -211,7 +220,8 @@ TEST(DropSlicesStrict, AHugeClaimedSliceIsRefusedAtOnce) {
   e.timestamp = 5;
   e.payload_length = std::uint64_t{1} << 62;
   e.payload_digest.fill(0x5a);
-  auto cap = meadowcap::CommunalCapability::create(meadowcap::AccessMode::kWrite, e.namespace_id, key.public_key());
+  auto cap = meadowcap::CommunalCapability::create(meadowcap::AccessMode::kWrite, e.namespace_id,
+                                                   key.public_key());
   auto signed_entry = meadowcap::AuthorisedEntry::sign(e, cap, key).value();
   for (SliceMode mode : {SliceMode::kPrefix, SliceMode::kSlices}) {
     Encoder enc;
@@ -229,7 +239,6 @@ TEST(DropSlicesStrict, AHugeClaimedSliceIsRefusedAtOnce) {
     EXPECT_TRUE(snapshot(s).entries.empty());
   }
 }
-
 
 // The empty payload's one chunk is empty: a drop may carry its full slice in mode 01 (no bytes),
 // 10 or 11 (one chunk, no data) as well as 00, and another implementation may well write them

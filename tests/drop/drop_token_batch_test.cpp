@@ -32,7 +32,8 @@ Written token_drop(const std::set<std::uint64_t>& bad, bool end = true) {
         make_entry(key, model::Path::from_strings({"t", std::to_string(i)}).value(), i + 1, p);
     meadowcap::MeadowcapAuthorisationToken token = store::decode_token_bytes(ae.token).value();
     if (bad.count(i) != 0) token.signature[7] ^= 0x10;
-    EXPECT_TRUE(encode_entry_header(enc, {ae.entry, token, SliceMode::kFullRaw}, prev_entry, prev_token));
+    EXPECT_TRUE(
+        encode_entry_header(enc, {ae.entry, token, SliceMode::kFullRaw}, prev_entry, prev_token));
     out.payload_at.push_back(enc.size());
     enc.bytes(ByteView(p.data(), p.size()));
     prev_entry = ae.entry;
@@ -45,7 +46,8 @@ Written token_drop(const std::set<std::uint64_t>& bad, bool end = true) {
 
 std::string not_authorised(std::uint64_t i) {
   return "drop: entry " + std::to_string(i) +
-         " is not authorised: token signature is not the capability receiver's signature over the entry";
+         " is not authorised: token signature is not the capability receiver's signature over the "
+         "entry";
 }
 
 // Imports into a fresh store: the error, and that the store stayed empty.
@@ -94,7 +96,8 @@ TEST(DropTokenBatch, ABadSignatureComesBeforeLaterErrors) {
   EXPECT_EQ(import_fails(w.drop).message(), not_authorised(300));
   // The drop truncated a few entries later, or missing its final byte.
   w = token_drop({300});
-  EXPECT_EQ(import_fails(ByteView(w.drop.data(), w.payload_at[303] + 5)).message(), not_authorised(300));
+  EXPECT_EQ(import_fails(ByteView(w.drop.data(), w.payload_at[303] + 5)).message(),
+            not_authorised(300));
   EXPECT_EQ(import_fails(token_drop({300}, false).drop).message(), not_authorised(300));
   // Bytes after the end.
   w = token_drop({kEntries - 2});
@@ -109,7 +112,8 @@ TEST(DropTokenBatch, AnEarlierPayloadErrorComesBeforeABadSignature) {
   EXPECT_EQ(st.message(), "drop: the payload of entry 299 does not match its digest");
   // A truncation before the bad entry is just a truncation.
   w = token_drop({300});
-  EXPECT_EQ(import_fails(ByteView(w.drop.data(), w.payload_at[299] + 5)).code(), ErrorCode::kIncomplete);
+  EXPECT_EQ(import_fails(ByteView(w.drop.data(), w.payload_at[299] + 5)).code(),
+            ErrorCode::kIncomplete);
 }
 
 TEST(DropTokenBatch, TooManyEntriesComesAfterEarlierBadSignatures) {

@@ -1,11 +1,12 @@
 // meadowcap_is_authorised_write and capability validity: the willow25 default token, and for
 // every validity rule a case where only that rule is broken, failing with a reason naming it.
+#include "meadowcap/authorisation.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "base/hex.hpp"
 #include "mc_test_util.hpp"
-#include "meadowcap/authorisation.hpp"
 #include "model/encoding_entry.hpp"
 #include "support/vectors.hpp"
 
@@ -36,12 +37,12 @@ DefaultToken default_token() {
   EXPECT_EQ(t["capability"]["kind"], "communal");
   EXPECT_EQ(t["capability"]["access_mode"], "write");
   EXPECT_TRUE(t["capability"]["delegations"].empty());
-  CommunalCapability cap = CommunalCapability::create(
-      AccessMode::kWrite, hex_array<32>(t["capability"]["namespace"]),
-      hex_array<32>(t["capability"]["user"]));
-  return DefaultToken{model::default_entry(ns, ss, digest),
-                      MeadowcapAuthorisationToken{McCapability(cap),
-                                                  hex_array<64>(t["signature_hex"])}};
+  CommunalCapability cap =
+      CommunalCapability::create(AccessMode::kWrite, hex_array<32>(t["capability"]["namespace"]),
+                                 hex_array<32>(t["capability"]["user"]));
+  return DefaultToken{
+      model::default_entry(ns, ss, digest),
+      MeadowcapAuthorisationToken{McCapability(cap), hex_array<64>(t["signature_hex"])}};
 }
 
 TEST(DefaultToken, AuthorisesTheDefaultEntry) {
@@ -138,8 +139,7 @@ TEST(ValidityRule, CapabilityForNamespaceAUsedInNamespaceB) {
   e.namespace_id[0] ^= 1;
   // The signature is over the entry as moved, so only the namespace rule breaks.
   MeadowcapAuthorisationToken t = f.token;
-  t.signature =
-      key(McRandom::tag_of(t.capability.receiver())).sign(model::encode_entry_bytes(e));
+  t.signature = key(McRandom::tag_of(t.capability.receiver())).sign(model::encode_entry_bytes(e));
   expect_fails(e, t, "granted namespace is not the entry's namespace");
 }
 
@@ -201,8 +201,8 @@ TEST(ValidityRule, DelegationSignatureOverOtherBytes) {
 
 TEST(ValidityRule, DelegatedAreaNotIncluded) {
   McRandom r(8);
-  OwnedCapability cap = OwnedCapability::create(namespace_key(false), AccessMode::kWrite,
-                                                key(1).public_key());
+  OwnedCapability cap =
+      OwnedCapability::create(namespace_key(false), AccessMode::kWrite, key(1).public_key());
   model::Area narrow{std::nullopt, model::Path::from_strings({"a"}).value(), {0, std::nullopt}};
   cap = cap.delegate(key(1), narrow, key(2).public_key()).value();
   // key(2) signs a handover for a wider area than it was granted; delegate() refuses, so build
@@ -213,7 +213,8 @@ TEST(ValidityRule, DelegatedAreaNotIncluded) {
   auto step = wide.delegate(key(2), wider, key(3).public_key()).value();
   cap.delegations.push_back(step.delegations.back());
   const Status s = cap.validate();
-  EXPECT_THAT(s.message(), HasSubstr("delegation 1: area not included in the previous granted area"));
+  EXPECT_THAT(s.message(),
+              HasSubstr("delegation 1: area not included in the previous granted area"));
   EXPECT_FALSE(cap.delegate(key(2), wider, key(3).public_key()).is_ok());
 }
 
@@ -229,13 +230,15 @@ TEST(ValidityRule, CommunalDelegationOutsideTheSubspace) {
   cap.delegations.push_back(
       pretend.delegate(key(1), other, key(3).public_key()).value().delegations.back());
   const Status s = cap.validate();
-  EXPECT_THAT(s.message(), HasSubstr("delegation 0: area is not within the communal capability's subspace"));
+  EXPECT_THAT(s.message(),
+              HasSubstr("delegation 0: area is not within the communal capability's subspace"));
   EXPECT_FALSE(McCapability(cap).is_valid());
 }
 
 TEST(ValidityRule, OwnedCapabilitySignedByTheWrongNamespaceKey) {
   const auto& ns = namespace_key(false);
-  const auto& other = namespace_key(false, static_cast<std::uint8_t>(McRandom::tag_of(ns.public_key()) + 1));
+  const auto& other =
+      namespace_key(false, static_cast<std::uint8_t>(McRandom::tag_of(ns.public_key()) + 1));
   OwnedCapability cap = OwnedCapability::create(other, AccessMode::kWrite, key(1).public_key());
   cap.namespace_key = ns.public_key();
   const Status s = McCapability(cap).validate();
@@ -243,16 +246,16 @@ TEST(ValidityRule, OwnedCapabilitySignedByTheWrongNamespaceKey) {
 }
 
 TEST(ValidityRule, OwnedInitialAuthorisationForOtherAccessMode) {
-  OwnedCapability cap = OwnedCapability::create(namespace_key(false), AccessMode::kRead,
-                                                key(1).public_key());
+  OwnedCapability cap =
+      OwnedCapability::create(namespace_key(false), AccessMode::kRead, key(1).public_key());
   EXPECT_TRUE(cap.is_valid());
   cap.access_mode = AccessMode::kWrite;
   EXPECT_THAT(cap.validate().message(), HasSubstr("initial authorisation"));
 }
 
 TEST(ValidityRule, OwnedCapabilityInCommunalNamespace) {
-  OwnedCapability cap = OwnedCapability::create(namespace_key(true), AccessMode::kWrite,
-                                                key(1).public_key());
+  OwnedCapability cap =
+      OwnedCapability::create(namespace_key(true), AccessMode::kWrite, key(1).public_key());
   EXPECT_TRUE(cap.is_valid());  // valid as an OwnedCapability, but not as a Capability
   EXPECT_THAT(McCapability(cap).validate().message(),
               HasSubstr("owned capability for a communal namespace"));
@@ -273,8 +276,8 @@ TEST(ValidityRule, CommunalCapabilityInOwnedNamespace) {
 }
 
 TEST(ValidityRule, EmptyDelegatedArea) {
-  OwnedCapability cap = OwnedCapability::create(namespace_key(false), AccessMode::kRead,
-                                                key(1).public_key());
+  OwnedCapability cap =
+      OwnedCapability::create(namespace_key(false), AccessMode::kRead, key(1).public_key());
   model::Area empty{std::nullopt, model::Path(), {5, 5}};
   EXPECT_FALSE(cap.delegate(key(1), empty, key(2).public_key()).is_ok());
   cap.delegations.push_back(Delegation{empty, key(2).public_key(), {}});
@@ -297,13 +300,12 @@ TEST(Delegation, OnlyTheReceiverCanDelegate) {
 }
 
 TEST(Delegation, GrantedAreasOfUndelegatedCapabilities) {
-  const auto communal = CommunalCapability::create(AccessMode::kRead,
-                                                   namespace_key(true).public_key(),
-                                                   key(1).public_key());
+  const auto communal = CommunalCapability::create(
+      AccessMode::kRead, namespace_key(true).public_key(), key(1).public_key());
   EXPECT_EQ(communal.granted_area(), model::Area::subspace_area(key(1).public_key()));
   EXPECT_EQ(communal.receiver(), key(1).public_key());
-  const auto owned = OwnedCapability::create(namespace_key(false), AccessMode::kRead,
-                                             key(1).public_key());
+  const auto owned =
+      OwnedCapability::create(namespace_key(false), AccessMode::kRead, key(1).public_key());
   EXPECT_EQ(owned.granted_area(), model::Area::full());
   EXPECT_EQ(owned.granted_namespace(), namespace_key(false).public_key());
 }
@@ -313,8 +315,7 @@ TEST(AuthorisedEntry, SignRefusesAKeyThatIsNotTheReceiver) {
   const McCapability cap = r.capability(AccessMode::kWrite, 1);
   const model::Entry e = r.entry_in(cap.granted_area(), cap.granted_namespace());
   const std::uint8_t other = McRandom::tag_of(cap.receiver()) % testing::kUsers + 1;
-  EXPECT_EQ(AuthorisedEntry::sign(e, cap, key(other)).status().code(),
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(AuthorisedEntry::sign(e, cap, key(other)).status().code(), ErrorCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -71,15 +71,14 @@ TEST(EncodeCapability, RoundTripsWithZeroToEightDelegations) {
 }
 
 TEST(EncodeCapability, HeaderBitsAndLayout) {
-  const auto communal = CommunalCapability::create(AccessMode::kWrite,
-                                                   namespace_key(true).public_key(),
-                                                   key(1).public_key());
+  const auto communal = CommunalCapability::create(
+      AccessMode::kWrite, namespace_key(true).public_key(), key(1).public_key());
   Encoder enc;
   ASSERT_TRUE(encode_communal_capability(enc, communal).is_ok());
   ASSERT_EQ(enc.size(), 1u + 32 + 32);
   EXPECT_EQ(enc.bytes()[0], 0x40);  // 01 write, count 0 in the tag
-  const auto owned = OwnedCapability::create(namespace_key(false), AccessMode::kRead,
-                                             key(1).public_key());
+  const auto owned =
+      OwnedCapability::create(namespace_key(false), AccessMode::kRead, key(1).public_key());
   Encoder enc2;
   ASSERT_TRUE(encode_owned_capability(enc2, owned).is_ok());
   ASSERT_EQ(enc2.size(), 1u + 32 + 32 + 64);
@@ -151,8 +150,7 @@ TEST(EncodeCapabilityRelative, RoundTripsAgainstManyPriors) {
                                : McCapability(r.owned(AccessMode::kWrite, 0)));
       for (std::size_t k = 0; k < n; ++k) {
         const McCapability& last = chain.back();
-        chain.push_back(last
-                            .delegate(key(McRandom::tag_of(last.receiver())),
+        chain.push_back(last.delegate(key(McRandom::tag_of(last.receiver())),
                                       r.sub_area(last.granted_area()),
                                       key(r.user_tag()).public_key())
                             .value());
@@ -200,9 +198,9 @@ TEST(EncodeCapabilityRelative, SharingWithThePriorShortensTheCode) {
   const model::Entry entry = r.entry_in(longer.granted_area(), longer.namespace_key);
   Encoder shared, unshared;
   ASSERT_TRUE(encode_owned_capability_relative(shared, longer, base, entry).is_ok());
-  ASSERT_TRUE(encode_owned_capability_relative(
-                  unshared, longer, r.communal(AccessMode::kWrite, 0), entry)
-                  .is_ok());
+  ASSERT_TRUE(
+      encode_owned_capability_relative(unshared, longer, r.communal(AccessMode::kWrite, 0), entry)
+          .is_ok());
   EXPECT_LT(shared.size() + 4 * 96, unshared.size());
   // nice_hack = 5 (4 shared + 1) needs one byte after the 3-bit tag (100); the count 5 fits
   // its 4-bit tag.
@@ -224,14 +222,12 @@ TEST(EncodeCapabilityRelative, OutsideTheRelation) {
   outside.subspace_id = key(testing::kUsers + 2).public_key();
   EXPECT_EQ(encode_communal_capability_relative(enc, cap, prior, outside).code(),
             ErrorCode::kInvalidArgument);
-  EXPECT_EQ(encode_communal_capability_relative(enc, cap, r.capability(AccessMode::kRead, 0),
-                                                entry)
+  EXPECT_EQ(encode_communal_capability_relative(enc, cap, r.capability(AccessMode::kRead, 0), entry)
                 .code(),
             ErrorCode::kInvalidArgument);
   // nice_hack 0 claims an owned prior: not a code relative to a communal prior.
   Encoder hack0;
-  ASSERT_TRUE(encode_communal_capability_relative(hack0, cap, r.owned(AccessMode::kWrite, 0),
-                                                  entry)
+  ASSERT_TRUE(encode_communal_capability_relative(hack0, cap, r.owned(AccessMode::kWrite, 0), entry)
                   .is_ok());
   Decoder d(hack0.bytes());
   EXPECT_EQ(decode_communal_capability_relative(d, r.communal(AccessMode::kWrite, 0), entry)
@@ -261,19 +257,28 @@ TEST(EncodeCapabilityPrivate, RoundTripsWithZeroToEightDelegations) {
     for (int i = 0; i < kRounds; ++i) {
       const McCapability cap = r.capability(AccessMode::kRead, n);
       const PersonalPrivateInterest ppi = interest_for(cap, r);
-      check_codec(cap, [&](Encoder& e, const McCapability& c) {
-        return encode_mc_capability_relative_private_interest(e, c, ppi);
-      }, [&](Decoder& d) { return decode_mc_capability_relative_private_interest(d, ppi); });
+      check_codec(
+          cap,
+          [&](Encoder& e, const McCapability& c) {
+            return encode_mc_capability_relative_private_interest(e, c, ppi);
+          },
+          [&](Decoder& d) { return decode_mc_capability_relative_private_interest(d, ppi); });
       if (cap.is_communal()) {
-        check_codec(cap.communal(), [&](Encoder& e, const CommunalCapability& c) {
-          return encode_communal_capability_relative_private_interest(e, c, ppi);
-        }, [&](Decoder& d) {
-          return decode_communal_capability_relative_private_interest(d, ppi);
-        });
+        check_codec(
+            cap.communal(),
+            [&](Encoder& e, const CommunalCapability& c) {
+              return encode_communal_capability_relative_private_interest(e, c, ppi);
+            },
+            [&](Decoder& d) {
+              return decode_communal_capability_relative_private_interest(d, ppi);
+            });
       } else {
-        check_codec(cap.owned(), [&](Encoder& e, const OwnedCapability& c) {
-          return encode_owned_capability_relative_private_interest(e, c, ppi);
-        }, [&](Decoder& d) { return decode_owned_capability_relative_private_interest(d, ppi); });
+        check_codec(
+            cap.owned(),
+            [&](Encoder& e, const OwnedCapability& c) {
+              return encode_owned_capability_relative_private_interest(e, c, ppi);
+            },
+            [&](Decoder& d) { return decode_owned_capability_relative_private_interest(d, ppi); });
       }
     }
   }
@@ -293,9 +298,9 @@ TEST(EncodeCapabilityPrivate, OutsideTheRelation) {
   EXPECT_EQ(encode_mc_capability_relative_private_interest(enc, cap, any).code(),
             ErrorCode::kInvalidArgument);
   const McCapability write(r.communal(AccessMode::kWrite, 0));
-  EXPECT_EQ(encode_mc_capability_relative_private_interest(enc, write, interest_for(write, r))
-                .code(),
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(
+      encode_mc_capability_relative_private_interest(enc, write, interest_for(write, r)).code(),
+      ErrorCode::kInvalidArgument);
 }
 
 TEST(EncodeEnumerationCapabilityPrivate, RoundTrips) {
@@ -303,11 +308,14 @@ TEST(EncodeEnumerationCapabilityPrivate, RoundTrips) {
   for (std::size_t n = 0; n <= 8; ++n) {
     const McEnumerationCapability cap = r.enumeration(n);
     const EnumerationCapabilityContext rel{cap.namespace_key, cap.receiver()};
-    const Bytes code = check_codec(cap, [&](Encoder& e, const McEnumerationCapability& c) {
-      return encode_mc_enumeration_capability_relative_private_interest(e, c, rel);
-    }, [&](Decoder& d) {
-      return decode_mc_enumeration_capability_relative_private_interest(d, rel);
-    });
+    const Bytes code = check_codec(
+        cap,
+        [&](Encoder& e, const McEnumerationCapability& c) {
+          return encode_mc_enumeration_capability_relative_private_interest(e, c, rel);
+        },
+        [&](Decoder& d) {
+          return decode_mc_enumeration_capability_relative_private_interest(d, rel);
+        });
     EXPECT_EQ(code.size(), c64_standalone_length(n) + 64 + (n ? 32 + 96 * (n - 1) + 64 : 0));
   }
 }
@@ -316,7 +324,8 @@ TEST(Garbage, NeverCrashesAndWhatDecodesRoundTrips) {
   McRandom r(109);
   const McCapability write_prior = r.capability(AccessMode::kWrite, 3);
   const McCapability read_cap = r.capability(AccessMode::kRead, 2);
-  const model::Entry entry = r.entry_in(write_prior.granted_area(), write_prior.granted_namespace());
+  const model::Entry entry =
+      r.entry_in(write_prior.granted_area(), write_prior.granted_namespace());
   const PersonalPrivateInterest ppi = interest_for(read_cap, r);
   const MeadowcapAuthorisationToken prior_token{write_prior, {}};
   for (int i = 0; i < 3000; ++i) {
@@ -340,7 +349,8 @@ TEST(Garbage, NeverCrashesAndWhatDecodesRoundTrips) {
       auto v = decode_meadowcap_authorisation_token_relative(d, prior_token, entry);
       if (v.is_ok()) {
         Encoder e;
-        EXPECT_TRUE(encode_meadowcap_authorisation_token_relative(e, *v, prior_token, entry).is_ok());
+        EXPECT_TRUE(
+            encode_meadowcap_authorisation_token_relative(e, *v, prior_token, entry).is_ok());
       }
     }
     {

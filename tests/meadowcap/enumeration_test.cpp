@@ -23,8 +23,7 @@ TEST(EnumerationCapability, CreateDelegateReceiver) {
   EXPECT_TRUE(three->is_valid()) << three->validate().message();
   EXPECT_EQ(three->receiver(), key(3).public_key());
   EXPECT_EQ(three->delegations.size(), 2u);
-  EXPECT_EQ(cap.delegate(key(2), key(3).public_key()).status().code(),
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(cap.delegate(key(2), key(3).public_key()).status().code(), ErrorCode::kInvalidArgument);
 }
 
 TEST(EnumerationCapability, InitialAuthorisationByTheWrongNamespaceKey) {
@@ -55,7 +54,8 @@ TEST(EnumerationCapability, DelegationSignedByTheWrongSigner) {
 
 TEST(EnumerationCapability, OwnedCapabilityAuthorisationDoesNotTransfer) {
   // The initial authorisations are domain-separated (0x02/0x03 vs 0x04).
-  auto owned = OwnedCapability::create(namespace_key(false), AccessMode::kRead, key(1).public_key());
+  auto owned =
+      OwnedCapability::create(namespace_key(false), AccessMode::kRead, key(1).public_key());
   McEnumerationCapability cap{owned.namespace_key, owned.user_key, owned.initial_authorisation, {}};
   EXPECT_FALSE(cap.is_valid());
 }

@@ -106,9 +106,9 @@ class McRandom {
 
   CommunalCapability communal(AccessMode mode, std::size_t n) {
     const std::uint8_t user = user_tag();
-    return delegate(CommunalCapability::create(mode, namespace_key(true).public_key(),
-                                               key(user).public_key()),
-                    n);
+    return delegate(
+        CommunalCapability::create(mode, namespace_key(true).public_key(), key(user).public_key()),
+        n);
   }
 
   OwnedCapability owned(AccessMode mode, std::size_t n) {

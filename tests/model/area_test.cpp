@@ -9,7 +9,9 @@
 namespace osier::model {
 namespace {
 
-Path make(std::initializer_list<std::string_view> comps) { return Path::from_strings(comps).value(); }
+Path make(std::initializer_list<std::string_view> comps) {
+  return Path::from_strings(comps).value();
+}
 
 Entry entry_of(const SubspaceId& s, const Path& p, Timestamp t) {
   Entry e;
@@ -129,7 +131,8 @@ TEST(AreaTest, AreaToRangeBounds) {
   EXPECT_EQ(r.times, a.times);
 
   // No greater subspace id or path that is not an extension: the range ends are open.
-  const Path greatest = Path::from_components(std::vector<ByteView>{Bytes(kMaxPathLength, 0xff)}).value();
+  const Path greatest =
+      Path::from_components(std::vector<ByteView>{Bytes(kMaxPathLength, 0xff)}).value();
   const D3Range open = area_to_range(Area{id_of(0xff), greatest, TimeRange::full()});
   EXPECT_EQ(open.subspaces.end, std::nullopt);
   EXPECT_EQ(open.paths.end, std::nullopt);
@@ -137,7 +140,8 @@ TEST(AreaTest, AreaToRangeBounds) {
 }
 
 TEST(AreaOfInterestTest, Intersection) {
-  const AreaOfInterest a{Area{std::nullopt, make({"a"}), TimeRange::full()}, 10, AreaOfInterest::kNoLimit};
+  const AreaOfInterest a{Area{std::nullopt, make({"a"}), TimeRange::full()}, 10,
+                         AreaOfInterest::kNoLimit};
   const AreaOfInterest b{Area{id_of(1), make({}), TimeRange{5, 6}}, AreaOfInterest::kNoLimit, 100};
   const auto i = a.intersection(b);
   ASSERT_TRUE(i);

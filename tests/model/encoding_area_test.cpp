@@ -67,7 +67,10 @@ TEST(EncodeAreaInArea, CanonicChoicesAndOtherValidCodes) {
   ASSERT_TRUE(encode_area_in_area(canonic, a, ref).is_ok());
   // Subspace differs; closed end; start 10 from the end (890 from the start); end 5 from the end.
   // header 1 0 0 0 00 00 = 0x80.
-  EXPECT_EQ(to_hex(canonic.bytes()), "80" + to_hex(id_filled(7)) + "0a05" "11" "62");
+  EXPECT_EQ(to_hex(canonic.bytes()), "80" + to_hex(id_filled(7)) +
+                                         "0a05"
+                                         "11"
+                                         "62");
 
   // The same area with both differences from the start and wide tags.
   Encoder other;
@@ -90,15 +93,19 @@ TEST(EncodeAreaInArea, CanonicChoicesAndOtherValidCodes) {
   auto dec_open = [&](Decoder& d, DecodeMode m) { return decode_area_in_area(d, open_ref, m); };
   Encoder oc;
   ASSERT_TRUE(encode_area_in_area(oc, open_area, open_ref).is_ok());
-  EXPECT_EQ(to_hex(oc.bytes()), "60" "32" "00");
+  EXPECT_EQ(to_hex(oc.bytes()),
+            "60"
+            "32"
+            "00");
   check_non_canonic(Bytes{0x63, 0x32, 0x00}, open_area, dec_open);
   // Open reference: start must be from the start; the end flag must say "closed".
   check_rejects<Area>(Bytes{0x40, 0x32, 0x00}, ErrorCode::kInvalidEncoding, dec_open);
   check_rejects<Area>(Bytes{0x70, 0x32, 0x00}, ErrorCode::kInvalidEncoding, dec_open);
   // Subspace marked different from a specific reference subspace.
   const Area specific_ref{id_filled(1), Path(), TimeRange{0, std::nullopt}};
-  check_rejects<Area>(Bytes{0xa0, 0x00}, ErrorCode::kInvalidEncoding,
-                      [&](Decoder& d, DecodeMode m) { return decode_area_in_area(d, specific_ref, m); });
+  check_rejects<Area>(
+      Bytes{0xa0, 0x00}, ErrorCode::kInvalidEncoding,
+      [&](Decoder& d, DecodeMode m) { return decode_area_in_area(d, specific_ref, m); });
   // An end beyond the reference's end.
   // Both from the start; end 100 + 1001 = 1101 > 1000.
   check_rejects<Area>(Bytes{0x31, 0x00, 0x03, 0xe9, 0x00}, ErrorCode::kInvalidEncoding, dec);
@@ -136,13 +143,18 @@ TEST(EncodePrivatePathExtendsPath, HidesThePrivateComponents) {
   EXPECT_EQ(to_hex(e.bytes()), "02");
   // An extension of it: relative to the private path.
   Encoder e2;
-  ASSERT_TRUE(encode_private_path_extends_path(e2, path_of({"a", "secret", "x", "y"}), ctx).is_ok());
-  EXPECT_EQ(to_hex(e2.bytes()), "03" "1179");
+  ASSERT_TRUE(
+      encode_private_path_extends_path(e2, path_of({"a", "secret", "x", "y"}), ctx).is_ok());
+  EXPECT_EQ(to_hex(e2.bytes()),
+            "03"
+            "1179");
   check_decodes_to(e2.bytes(), path_of({"a", "secret", "x", "y"}), dec);
   // Unrelated to the private path, or not extending rel: rejected.
   Encoder e3;
-  EXPECT_EQ(encode_private_path_extends_path(e3, path_of({"a", "other"}), ctx).code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(encode_private_path_extends_path(e3, path_of({"b"}), ctx).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(encode_private_path_extends_path(e3, path_of({"a", "other"}), ctx).code(),
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(encode_private_path_extends_path(e3, path_of({"b"}), ctx).code(),
+            ErrorCode::kInvalidArgument);
   // Common prefix longer than the private path; or shorter than rel.
   check_rejects<Path>(Bytes{0x04}, ErrorCode::kInvalidEncoding, dec);
   check_rejects<Path>(Bytes{0x00}, ErrorCode::kInvalidEncoding, dec);
@@ -176,7 +188,10 @@ TEST(EncodePrivateAreaAlmostInArea, SubspaceCasesAndInvalidContexts) {
   const Area any_area{std::nullopt, path_of({"a"}), TimeRange{10, std::nullopt}};
   Encoder e;
   ASSERT_TRUE(encode_private_area_almost_in_area(e, any_area, ctx).is_ok());
-  EXPECT_EQ(to_hex(e.bytes()), "e0" "00" "00");
+  EXPECT_EQ(to_hex(e.bytes()),
+            "e0"
+            "00"
+            "00");
   // End-tag bits are arbitrary for an open end.
   check_decodes_to(Bytes{0xe3, 0x00, 0x00}, any_area, dec);
   // Another specific subspace is not almost included.
@@ -190,9 +205,11 @@ TEST(EncodePrivateAreaAlmostInArea, SubspaceCasesAndInvalidContexts) {
   PrivateAreaContext bad = ctx;
   bad.private_interest.subspace_id = id_filled(9);
   Encoder e3;
-  EXPECT_EQ(encode_private_area_almost_in_area(e3, any_area, bad).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(encode_private_area_almost_in_area(e3, any_area, bad).code(),
+            ErrorCode::kInvalidArgument);
   Decoder d(e.bytes());
-  EXPECT_EQ(decode_private_area_almost_in_area(d, bad).status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(decode_private_area_almost_in_area(d, bad).status().code(),
+            ErrorCode::kInvalidArgument);
 }
 
 TEST(EncodePrivateAreaAlmostInArea, ShortestTimeDifferencesTiesFromStart) {
@@ -202,7 +219,11 @@ TEST(EncodePrivateAreaAlmostInArea, ShortestTimeDifferencesTiesFromStart) {
   Encoder e;
   ASSERT_TRUE(encode_private_area_almost_in_area(e, a, ctx).is_ok());
   // Equal widths: both from the start (the first option listed).
-  EXPECT_EQ(to_hex(e.bytes()), "70" "05" "06" "00");
+  EXPECT_EQ(to_hex(e.bytes()),
+            "70"
+            "05"
+            "06"
+            "00");
   // From the end is another code of the same area.
   check_decodes_to(Bytes{0x40, 0x05, 0x04, 0x00}, a, [&](Decoder& d, DecodeMode) {
     return decode_private_area_almost_in_area(d, ctx);
@@ -220,11 +241,13 @@ TEST(AreaDecoders, SurviveGarbage) {
         [&](Decoder& d, DecodeMode m) { return decode_area_in_area(d, ref, m); });
     const PrivateAreaContext ctx = r.private_area_pair().second;
     check_garbage<Area>(
-        junk, [&](Encoder& e, const Area& v) { return encode_private_area_almost_in_area(e, v, ctx); },
+        junk,
+        [&](Encoder& e, const Area& v) { return encode_private_area_almost_in_area(e, v, ctx); },
         [&](Decoder& d, DecodeMode) { return decode_private_area_almost_in_area(d, ctx); });
     const PrivatePathContext pctx = r.private_path_pair().second;
     check_garbage<Path>(
-        junk, [&](Encoder& e, const Path& v) { return encode_private_path_extends_path(e, v, pctx); },
+        junk,
+        [&](Encoder& e, const Path& v) { return encode_private_path_extends_path(e, v, pctx); },
         [&](Decoder& d, DecodeMode) { return decode_private_path_extends_path(d, pctx); });
   }
 }

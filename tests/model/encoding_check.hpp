@@ -50,7 +50,8 @@ Bytes check_round_trip(const V& value, EncodeFn encode, DecodeFn decode, bool ha
     Result<V> p = decode(pdec, DecodeMode::kAny);
     EXPECT_FALSE(p.is_ok()) << "prefix of length " << n << " decoded";
     if (!p.is_ok()) {
-      EXPECT_EQ(p.status().code(), ErrorCode::kIncomplete) << "prefix " << n << ": " << p.status().to_string();
+      EXPECT_EQ(p.status().code(), ErrorCode::kIncomplete)
+          << "prefix " << n << ": " << p.status().to_string();
     }
   }
   return code;

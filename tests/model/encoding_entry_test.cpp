@@ -48,21 +48,32 @@ TEST(EncodeEntry, Layout) {
 
 TEST(EncodeEntry, DefaultAuthorisationSignatureVector) {
   const auto& v = osier::testing::willow25_vectors();
-  const auto ns = array_from_hex<32>(v["default_namespace"]["namespace_id_hex"].get<std::string>()).value();
-  const auto ss = array_from_hex<32>(v["default_namespace"]["default_subspace_id_hex"].get<std::string>()).value();
-  const auto seed = array_from_hex<32>(v["default_namespace"]["secret_key_seed_hex"].get<std::string>()).value();
+  const auto ns =
+      array_from_hex<32>(v["default_namespace"]["namespace_id_hex"].get<std::string>()).value();
+  const auto ss =
+      array_from_hex<32>(v["default_namespace"]["default_subspace_id_hex"].get<std::string>())
+          .value();
+  const auto seed =
+      array_from_hex<32>(v["default_namespace"]["secret_key_seed_hex"].get<std::string>()).value();
   const auto digest = array_from_hex<32>(v["william3"][0]["digest_hex"].get<std::string>()).value();
   const Bytes message = encode_entry_bytes(default_entry(ns, ss, digest));
   const auto key = crypto::Ed25519SecretKey::from_seed(seed);
   EXPECT_EQ(to_hex(key.public_key()), to_hex(ss));
-  EXPECT_EQ(to_hex(key.sign(message)), v["default_authorisation_token"]["signature_hex"].get<std::string>());
+  EXPECT_EQ(to_hex(key.sign(message)),
+            v["default_authorisation_token"]["signature_hex"].get<std::string>());
 }
 
 TEST(EncodeEntry, RoundTripsRandomEntries) {
   EncodingRandom r(10);
   for (int i = 0; i < 500; ++i) {
     Entry e = r.entry();
-    check_round_trip(e, [&](Encoder& enc) { encode_entry(enc, e); return Status::ok(); }, decode_abs, true);
+    check_round_trip(
+        e,
+        [&](Encoder& enc) {
+          encode_entry(enc, e);
+          return Status::ok();
+        },
+        decode_abs, true);
   }
 }
 
@@ -217,8 +228,9 @@ TEST(EncodeEntryInNamespace3dRange, ChoosesTheShorterBoundAndAcceptsTheOther) {
   // Relative to the end of an open range: not a code.
   EntryInNamespace3dRangeReference open_ref = ref;
   open_ref.range.times.end.reset();
-  check_rejects<Entry>(enc.bytes(), ErrorCode::kInvalidEncoding,
-                       [&](Decoder& d, DecodeMode) { return decode_entry_in_namespace_3d_range(d, open_ref); });
+  check_rejects<Entry>(enc.bytes(), ErrorCode::kInvalidEncoding, [&](Decoder& d, DecodeMode) {
+    return decode_entry_in_namespace_3d_range(d, open_ref);
+  });
 }
 
 TEST(EntryDecoders, SurviveGarbage) {
@@ -227,14 +239,21 @@ TEST(EntryDecoders, SurviveGarbage) {
     Bytes junk(r.below(120));
     for (auto& b : junk) b = static_cast<std::uint8_t>(r.below(i % 2 ? 256 : 8));
     const Entry ref_entry = r.entry();
-    check_garbage<Entry>(junk, [](Encoder& e, const Entry& v) { encode_entry(e, v); return Status::ok(); },
-                         decode_abs);
     check_garbage<Entry>(
-        junk, [&](Encoder& e, const Entry& v) { return encode_entry_relative_entry(e, v, ref_entry); },
+        junk,
+        [](Encoder& e, const Entry& v) {
+          encode_entry(e, v);
+          return Status::ok();
+        },
+        decode_abs);
+    check_garbage<Entry>(
+        junk,
+        [&](Encoder& e, const Entry& v) { return encode_entry_relative_entry(e, v, ref_entry); },
         [&](Decoder& d, DecodeMode) { return decode_entry_relative_entry(d, ref_entry); });
     EntryInNamespace3dRangeReference ref{ref_entry.namespace_id, r.d3_range()};
     check_garbage<Entry>(
-        junk, [&](Encoder& e, const Entry& v) { return encode_entry_in_namespace_3d_range(e, v, ref); },
+        junk,
+        [&](Encoder& e, const Entry& v) { return encode_entry_in_namespace_3d_range(e, v, ref); },
         [&](Decoder& d, DecodeMode) { return decode_entry_in_namespace_3d_range(d, ref); });
   }
 }

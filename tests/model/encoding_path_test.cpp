@@ -43,7 +43,8 @@ TEST(EncodePath, CorrectedSpecExample) {
     ASSERT_TRUE(back.is_ok()) << back.status().to_string();
     EXPECT_EQ(*back, p);
   }
-  EXPECT_EQ(to_hex(encode_abs(path_of({"blog", "ideas", "fun"}))), "c30c04626c6f6705696465617366756e");
+  EXPECT_EQ(to_hex(encode_abs(path_of({"blog", "ideas", "fun"}))),
+            "c30c04626c6f6705696465617366756e");
   EXPECT_EQ(to_hex(encode_abs(Path())), "00");
   EXPECT_EQ(to_hex(encode_abs(path_of({""}))), "01");
 }
@@ -52,7 +53,13 @@ TEST(EncodePath, RoundTripsRandomPaths) {
   EncodingRandom r(1);
   for (int i = 0; i < 600; ++i) {
     Path p = r.path(6);
-    check_round_trip(p, [&](Encoder& e) { encode_path(e, p); return Status::ok(); }, decode_abs, true);
+    check_round_trip(
+        p,
+        [&](Encoder& e) {
+          encode_path(e, p);
+          return Status::ok();
+        },
+        decode_abs, true);
   }
 }
 
@@ -84,13 +91,20 @@ TEST(EncodePath, RejectsOverLimitBeforeReadingComponents) {
   // Component count 4097.
   check_rejects<Path>(Bytes{0x0d, 0x10, 0x01}, ErrorCode::kInvalidEncoding, decode_abs);
   // An 8-byte total length of 2^63.
-  check_rejects<Path>(Bytes{0xf1, 0x80, 0, 0, 0, 0, 0, 0, 0}, ErrorCode::kInvalidEncoding, decode_abs);
+  check_rejects<Path>(Bytes{0xf1, 0x80, 0, 0, 0, 0, 0, 0, 0}, ErrorCode::kInvalidEncoding,
+                      decode_abs);
   // A single component of 4097 bytes would also be over the per-component limit: covered by the
   // total. A path at the limits decodes.
   Bytes big(4096, 'x');
   std::vector<ByteView> one{big};
   Path max_path = Path::from_components(one).value();
-  check_round_trip(max_path, [&](Encoder& e) { encode_path(e, max_path); return Status::ok(); }, decode_abs, true);
+  check_round_trip(
+      max_path,
+      [&](Encoder& e) {
+        encode_path(e, max_path);
+        return Status::ok();
+      },
+      decode_abs, true);
 }
 
 TEST(EncodePathRelativePath, RoundTripsAgainstRandomReferences) {
@@ -99,7 +113,11 @@ TEST(EncodePathRelativePath, RoundTripsAgainstRandomReferences) {
     Path ref = r.path(5);
     Path p = r.coin() ? r.extend(r.prefix_of(ref)) : r.path(5);
     check_round_trip(
-        p, [&](Encoder& e) { encode_path_rel_path(e, p, ref); return Status::ok(); },
+        p,
+        [&](Encoder& e) {
+          encode_path_rel_path(e, p, ref);
+          return Status::ok();
+        },
         [&](Decoder& d, DecodeMode m) { return decode_path_rel_path(d, ref, m); }, true);
   }
 }
@@ -109,7 +127,10 @@ TEST(EncodePathRelativePath, NonMaximalPrefixCountIsNonCanonic) {
   const Path p = path_of({"a", "b", "d"});
   Encoder canonic;
   encode_path_rel_path(canonic, p, ref);
-  EXPECT_EQ(to_hex(canonic.bytes()), "02" "11" "64");
+  EXPECT_EQ(to_hex(canonic.bytes()),
+            "02"
+            "11"
+            "64");
   auto dec = [&](Decoder& d, DecodeMode m) { return decode_path_rel_path(d, ref, m); };
   // prefix_count 1, then /b/d.
   Encoder e;
@@ -160,10 +181,19 @@ TEST(PathDecoders, SurviveGarbage) {
     Bytes junk(r.below(40));
     for (auto& b : junk) b = static_cast<std::uint8_t>(r.below(i % 2 ? 256 : 24));
     Path ref = r.path(4);
-    check_garbage<Path>(junk, [](Encoder& e, const Path& p) { encode_path(e, p); return Status::ok(); },
-                        decode_abs);
     check_garbage<Path>(
-        junk, [&](Encoder& e, const Path& p) { encode_path_rel_path(e, p, ref); return Status::ok(); },
+        junk,
+        [](Encoder& e, const Path& p) {
+          encode_path(e, p);
+          return Status::ok();
+        },
+        decode_abs);
+    check_garbage<Path>(
+        junk,
+        [&](Encoder& e, const Path& p) {
+          encode_path_rel_path(e, p, ref);
+          return Status::ok();
+        },
         [&](Decoder& d, DecodeMode m) { return decode_path_rel_path(d, ref, m); });
     check_garbage<Path>(
         junk, [&](Encoder& e, const Path& p) { return encode_path_extends_path(e, p, ref); },

@@ -5,10 +5,10 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <optional>
 #include <random>
-#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -45,21 +45,40 @@ class EncodingRandom {
 
   // A number whose magnitude falls in every compact-U64 width class now and then.
   std::uint64_t number() {
-    static constexpr std::uint64_t kEdges[] = {0, 1, 3, 4, 7, 11, 12, 251, 252, 255, 256, 65535,
-                                               65536, 0xffffffffULL, 0x100000000ULL,
+    static constexpr std::uint64_t kEdges[] = {0,
+                                               1,
+                                               3,
+                                               4,
+                                               7,
+                                               11,
+                                               12,
+                                               251,
+                                               252,
+                                               255,
+                                               256,
+                                               65535,
+                                               65536,
+                                               0xffffffffULL,
+                                               0x100000000ULL,
                                                std::numeric_limits<std::uint64_t>::max()};
     switch (below(4)) {
-      case 0: return kEdges[below(std::size(kEdges))];
-      case 1: return below(300);
-      case 2: return any_u64() >> below(64);
-      default: return below(20);
+      case 0:
+        return kEdges[below(std::size(kEdges))];
+      case 1:
+        return below(300);
+      case 2:
+        return any_u64() >> below(64);
+      default:
+        return below(20);
     }
   }
 
   Bytes component() {
     switch (below(8)) {
-      case 0: return Bytes();
-      case 1: return Bytes(below(300), static_cast<std::uint8_t>(below(256)));
+      case 0:
+        return Bytes();
+      case 1:
+        return Bytes(below(300), static_cast<std::uint8_t>(below(256)));
       case 2: {
         Bytes b(below(6));
         for (auto& x : b) x = static_cast<std::uint8_t>(below(256));
@@ -106,12 +125,18 @@ class EncodingRandom {
   SubspaceId id() {
     SubspaceId id{};
     switch (below(4)) {
-      case 0: break;
-      case 1: id.fill(0xff); break;
+      case 0:
+        break;
+      case 1:
+        id.fill(0xff);
+        break;
       case 2:
         for (auto& x : id) x = static_cast<std::uint8_t>(below(256));
         break;
-      default: id.fill(0x42); id.back() = static_cast<std::uint8_t>(below(4)); break;
+      default:
+        id.fill(0x42);
+        id.back() = static_cast<std::uint8_t>(below(4));
+        break;
     }
     return id;
   }
@@ -131,9 +156,15 @@ class EncodingRandom {
     if (b < a) std::swap(a, b);
     return Range<T>{a, b};
   }
-  TimeRange time_range() { return range_of<Timestamp>([&] { return timestamp(); }); }
-  SubspaceRange subspace_range() { return range_of<SubspaceId>([&] { return id(); }); }
-  PathRange path_range() { return range_of<Path>([&] { return path(); }); }
+  TimeRange time_range() {
+    return range_of<Timestamp>([&] { return timestamp(); });
+  }
+  SubspaceRange subspace_range() {
+    return range_of<SubspaceId>([&] { return id(); });
+  }
+  PathRange path_range() {
+    return range_of<Path>([&] { return path(); });
+  }
   D3Range d3_range() { return D3Range{subspace_range(), path_range(), time_range()}; }
 
   Area area() {
@@ -150,9 +181,12 @@ class EncodingRandom {
     auto pick = [&]() -> std::uint64_t {
       const std::uint64_t span = hi - outer.start;
       switch (below(3)) {
-        case 0: return outer.start + std::min<std::uint64_t>(below(5), span - 1);
-        case 1: return hi - 1 - std::min<std::uint64_t>(below(5), span - 1);
-        default: return outer.start + any_u64() % span;
+        case 0:
+          return outer.start + std::min<std::uint64_t>(below(5), span - 1);
+        case 1:
+          return hi - 1 - std::min<std::uint64_t>(below(5), span - 1);
+        default:
+          return outer.start + any_u64() % span;
       }
     };
     std::uint64_t a = pick();

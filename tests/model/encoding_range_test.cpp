@@ -32,10 +32,12 @@ TEST(Encode3dRangeRelative3dRange, RoundTripsRandomPairs) {
       v.subspaces.start = ref.subspaces.start;
       if (v.subspaces.is_empty()) v.subspaces.end.reset();
     }
-    if (r.coin() && ref.subspaces.end && *ref.subspaces.end > v.subspaces.start) v.subspaces.end = ref.subspaces.end;
+    if (r.coin() && ref.subspaces.end && *ref.subspaces.end > v.subspaces.start)
+      v.subspaces.end = ref.subspaces.end;
     if (r.coin()) v.times = ref.times;
     check_round_trip(
-        v, [&](Encoder& e) { return encode_3d_range_relative_3d_range(e, v, ref); }, decoder_for(ref), false);
+        v, [&](Encoder& e) { return encode_3d_range_relative_3d_range(e, v, ref); },
+        decoder_for(ref), false);
   }
 }
 
@@ -43,25 +45,32 @@ TEST(Encode3dRangeRelative3dRange, RejectsEmptyRanges) {
   D3Range empty = D3Range::full();
   empty.times = TimeRange{5, 5};
   Encoder e;
-  EXPECT_EQ(encode_3d_range_relative_3d_range(e, empty, D3Range::full()).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(encode_3d_range_relative_3d_range(e, empty, D3Range::full()).code(),
+            ErrorCode::kInvalidArgument);
   empty = D3Range::full();
   empty.paths = PathRange{path_of({"b"}), path_of({"a"})};
-  EXPECT_EQ(encode_3d_range_relative_3d_range(e, empty, D3Range::full()).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(encode_3d_range_relative_3d_range(e, empty, D3Range::full()).code(),
+            ErrorCode::kInvalidArgument);
 }
 
 TEST(Encode3dRangeRelative3dRange, KnownCodeAndAlternatives) {
-  const D3Range ref{SubspaceRange{id_filled(1), id_filled(5)}, PathRange{path_of({"a"}), path_of({"c"})},
-                    TimeRange{1000, 2000}};
-  const D3Range v{SubspaceRange{id_filled(5), std::nullopt}, PathRange{path_of({"a", "x"}), path_of({"c"})},
-                  TimeRange{1990, 2010}};
+  const D3Range ref{SubspaceRange{id_filled(1), id_filled(5)},
+                    PathRange{path_of({"a"}), path_of({"c"})}, TimeRange{1000, 2000}};
+  const D3Range v{SubspaceRange{id_filled(5), std::nullopt},
+                  PathRange{path_of({"a", "x"}), path_of({"c"})}, TimeRange{1990, 2010}};
   Encoder e;
   ASSERT_TRUE(encode_3d_range_relative_3d_range(e, v, ref).is_ok());
   // Subspace start = reference end (10), end open (00); path start from the start, path end closed,
   // from the end (equal: prefix count 1 + empty); time end closed.
   // First byte: 10 00 1 0 0 0 = 0x88.
-  // Second byte: start from the end (0), below it (0), tag 00; end from the end (0), above (1), tag 00.
-  // Contents: path start: 01 11 78; path end: 01 00; start diff 0a; end diff 0a.
-  EXPECT_EQ(to_hex(e.bytes()), "8804" "011178" "0100" "0a" "0a");
+  // Second byte: start from the end (0), below it (0), tag 00; end from the end (0), above (1), tag
+  // 00. Contents: path start: 01 11 78; path end: 01 00; start diff 0a; end diff 0a.
+  EXPECT_EQ(to_hex(e.bytes()),
+            "8804"
+            "011178"
+            "0100"
+            "0a"
+            "0a");
   auto dec = decoder_for(ref);
   // The same value with explicit subspace, everything relative to the starts, wide tags.
   Encoder alt;
@@ -105,7 +114,8 @@ TEST(Encode3dRangeRelative3dRange, RejectsInconsistentCodes) {
   // Time start relative to the end of an open time range (paths open, time end open).
   check_rejects<D3Range>(Bytes{0x4d, 0x00, 0x00, 0x00}, ErrorCode::kInvalidEncoding, dec);
   // A closed time range ending where it starts.
-  check_rejects<D3Range>(Bytes{0x4c, 0x88, 0x00, 0x00, 0x00, 0x00}, ErrorCode::kInvalidEncoding, dec);
+  check_rejects<D3Range>(Bytes{0x4c, 0x88, 0x00, 0x00, 0x00, 0x00}, ErrorCode::kInvalidEncoding,
+                         dec);
 }
 
 TEST(RangeDecoders, SurviveGarbage) {
@@ -116,7 +126,8 @@ TEST(RangeDecoders, SurviveGarbage) {
     if (i % 3 == 0 && junk.size() >= 2) junk[0] |= 0x40;  // a valid subspace start choice
     const D3Range ref = r.d3_range();
     check_garbage<D3Range>(
-        junk, [&](Encoder& e, const D3Range& v) { return encode_3d_range_relative_3d_range(e, v, ref); },
+        junk,
+        [&](Encoder& e, const D3Range& v) { return encode_3d_range_relative_3d_range(e, v, ref); },
         decoder_for(ref));
   }
 }

@@ -9,7 +9,9 @@
 namespace osier::model {
 namespace {
 
-Path make(std::initializer_list<std::string_view> comps) { return Path::from_strings(comps).value(); }
+Path make(std::initializer_list<std::string_view> comps) {
+  return Path::from_strings(comps).value();
+}
 
 Entry base_entry() {
   Entry e;

@@ -10,7 +10,9 @@
 namespace osier::model {
 namespace {
 
-Path make(std::initializer_list<std::string_view> comps) { return Path::from_strings(comps).value(); }
+Path make(std::initializer_list<std::string_view> comps) {
+  return Path::from_strings(comps).value();
+}
 
 Entry entry_at(std::initializer_list<std::string_view> path, Timestamp t, std::uint8_t digest) {
   Entry e;
@@ -20,7 +22,9 @@ Entry entry_at(std::initializer_list<std::string_view> path, Timestamp t, std::u
   return e;
 }
 
-bool contains(const std::vector<Entry>& v, const Entry& e) { return std::find(v.begin(), v.end(), e) != v.end(); }
+bool contains(const std::vector<Entry>& v, const Entry& e) {
+  return std::find(v.begin(), v.end(), e) != v.end();
+}
 
 TEST(JoinTest, NewerPrefixPrunesOlderExtension) {
   const Entry song = entry_at({"ideas", "song"}, 120, 0);
@@ -78,7 +82,8 @@ TEST_P(JoinPropertyTest, RandomEntrySets) {
   for (const Entry& e : result) EXPECT_TRUE(contains(input, e));
   // Every input entry is kept or pruned by a kept one.
   for (const Entry& e : input) {
-    const bool pruned = std::any_of(result.begin(), result.end(), [&](const Entry& k) { return prunes(k, e); });
+    const bool pruned =
+        std::any_of(result.begin(), result.end(), [&](const Entry& k) { return prunes(k, e); });
     EXPECT_TRUE(contains(result, e) != pruned);
   }
   // Order independence.

@@ -18,13 +18,15 @@ class ModelRandom {
  public:
   explicit ModelRandom(std::uint64_t seed) : rng_(seed) {}
 
-  std::uint64_t below(std::uint64_t n) { return std::uniform_int_distribution<std::uint64_t>(0, n - 1)(rng_); }
+  std::uint64_t below(std::uint64_t n) {
+    return std::uniform_int_distribution<std::uint64_t>(0, n - 1)(rng_);
+  }
   bool coin() { return below(2) == 0; }
   std::mt19937_64& engine() { return rng_; }
 
   Bytes component() {
-    static const std::vector<std::string> kPool = {"", "a", "b", "ab", std::string(1, '\0'),
-                                                   "\xff", std::string("a\0", 2)};
+    static const std::vector<std::string> kPool = {
+        "", "a", "b", "ab", std::string(1, '\0'), "\xff", std::string("a\0", 2)};
     const std::string& s = kPool[below(kPool.size())];
     return Bytes(s.begin(), s.end());
   }
@@ -41,9 +43,15 @@ class ModelRandom {
   SubspaceId subspace_id() {
     SubspaceId id{};
     switch (below(5)) {
-      case 0: break;  // all zeros, the least id
-      case 1: id.fill(0xff); break;  // the greatest id
-      default: id.fill(0x42); id.back() = static_cast<std::uint8_t>(below(3)); break;
+      case 0:
+        break;  // all zeros, the least id
+      case 1:
+        id.fill(0xff);
+        break;  // the greatest id
+      default:
+        id.fill(0x42);
+        id.back() = static_cast<std::uint8_t>(below(3));
+        break;
     }
     return id;
   }

@@ -12,7 +12,9 @@
 namespace osier::model {
 namespace {
 
-Path make(std::initializer_list<std::string_view> comps) { return Path::from_strings(comps).value(); }
+Path make(std::initializer_list<std::string_view> comps) {
+  return Path::from_strings(comps).value();
+}
 
 Result<Path> from_sizes(const std::vector<std::size_t>& sizes) {
   std::vector<Bytes> comps;
@@ -122,14 +124,16 @@ TEST(PathTest, RandomPathsMatchNaiveModel) {
       const std::vector<Bytes> np = naive(p), nq = naive(q);
       EXPECT_EQ(p <=> q, np <=> nq);
       EXPECT_EQ(p == q, np == nq);
-      const bool naive_prefix = np.size() <= nq.size() && std::equal(np.begin(), np.end(), nq.begin());
+      const bool naive_prefix =
+          np.size() <= nq.size() && std::equal(np.begin(), np.end(), nq.begin());
       EXPECT_EQ(p.is_prefix_of(q), naive_prefix);
       if (p.is_prefix_of(q)) {
         EXPECT_LE(p, q);  // consistent with the prefix relation
       }
       const Path l = p.longest_common_prefix(q);
       EXPECT_TRUE(l.is_prefix_of(p) && l.is_prefix_of(q));
-      EXPECT_TRUE(l.component_count() == p.component_count() || l.component_count() == q.component_count() ||
+      EXPECT_TRUE(l.component_count() == p.component_count() ||
+                  l.component_count() == q.component_count() ||
                   naive(p)[l.component_count()] != naive(q)[l.component_count()]);
       EXPECT_EQ(p.to_string() == q.to_string(), p == q);
     }
@@ -197,7 +201,8 @@ TEST(PathTest, SuccessorsAtTheLimits) {
   Path p = from_sizes({kMaxComponentLength}).value();  // "xxx...x"
   Bytes expected(kMaxComponentLength, 'x');
   expected.back() = 'y';
-  EXPECT_EQ(p.greater_but_not_prefixed(), Path::from_components(std::vector<ByteView>{expected}).value());
+  EXPECT_EQ(p.greater_but_not_prefixed(),
+            Path::from_components(std::vector<ByteView>{expected}).value());
 
   // A path at the total length limit: the last component cannot grow either.
   Path q = from_sizes({4000, 96}).value();
@@ -248,7 +253,8 @@ TEST(PathTest, RandomSuccessorsAreGreaterAndAdjacentInSample) {
     EXPECT_LT(p, *g);
     EXPECT_FALSE(p.is_prefix_of(*g));
     for (const Path& q : sample) {
-      EXPECT_FALSE(p < q && q < *s) << p.to_string() << " < " << q.to_string() << " < " << s->to_string();
+      EXPECT_FALSE(p < q && q < *s)
+          << p.to_string() << " < " << q.to_string() << " < " << s->to_string();
       if (p < q && q < *g) {
         EXPECT_TRUE(p.is_prefix_of(q));
       }

@@ -63,7 +63,8 @@ TEST(RangeTest, TimeRangePropertiesAgainstBruteForce) {
       EXPECT_FALSE(i->is_empty());
     }
     EXPECT_EQ(a.includes_range(b), b_subset_of_a);
-    EXPECT_EQ(a.is_empty(), std::none_of(domain.begin(), domain.end(), [&](Timestamp t) { return a.includes(t); }));
+    EXPECT_EQ(a.is_empty(), std::none_of(domain.begin(), domain.end(),
+                                         [&](Timestamp t) { return a.includes(t); }));
   }
 }
 

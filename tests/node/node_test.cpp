@@ -1,8 +1,10 @@
 // The node layer: keystore files (permissions, atomic replacement), aliases and their use in
 // URIs, capability selection for writes, timestamps that beat what they replace, put/read/rm.
+#include "node/node.hpp"
+
+#include <dirent.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <dirent.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,7 +14,6 @@
 
 #include "base/hex.hpp"
 #include "node/files.hpp"
-#include "node/node.hpp"
 
 namespace osier::node {
 namespace {
@@ -38,7 +39,8 @@ class TempHome : public ::testing::Test {
     std::vector<std::string> out;
     DIR* d = ::opendir(path.c_str());
     while (const dirent* e = d ? ::readdir(d) : nullptr) {
-      if (std::string(e->d_name) != "." && std::string(e->d_name) != "..") out.emplace_back(e->d_name);
+      if (std::string(e->d_name) != "." && std::string(e->d_name) != "..")
+        out.emplace_back(e->d_name);
     }
     if (d) ::closedir(d);
     return out;
@@ -106,7 +108,8 @@ TEST_F(TempHome, KeystoreFilesAre0600AndRoundTrip) {
 
 TEST_F(TempHome, KeystoreRejectsADamagedFile) {
   Keystore ks(home_);
-  ASSERT_TRUE(write_file_atomic(ks.path_of(KeyKind::kIdentity, "bad"), as_bytes("not hex\n"), 0600).is_ok());
+  ASSERT_TRUE(write_file_atomic(ks.path_of(KeyKind::kIdentity, "bad"), as_bytes("not hex\n"), 0600)
+                  .is_ok());
   EXPECT_EQ(ks.load(KeyKind::kIdentity, "bad").status().code(), ErrorCode::kCorrupt);
 }
 
@@ -167,15 +170,15 @@ TEST_F(TempHome, AMalformedAliasFileIsCorrupt) {
 TEST_F(TempHome, CapabilityTextRoundTripsAndRejectsGarbage) {
   crypto::Ed25519SecretKey ns_key = crypto::Ed25519SecretKey::generate();
   while (model::is_communal(ns_key.public_key())) ns_key = crypto::Ed25519SecretKey::generate();
-  const meadowcap::McCapability cap =
-      meadowcap::OwnedCapability::create(ns_key, meadowcap::AccessMode::kWrite, crypto::Ed25519SecretKey::generate().public_key());
+  const meadowcap::McCapability cap = meadowcap::OwnedCapability::create(
+      ns_key, meadowcap::AccessMode::kWrite, crypto::Ed25519SecretKey::generate().public_key());
   Result<std::string> text = capability_to_text(cap);
   ASSERT_TRUE(text.is_ok());
   Result<meadowcap::McCapability> back = capability_from_text(" " + *text + "\n");
   ASSERT_TRUE(back.is_ok());
   EXPECT_EQ(*back, cap);
   EXPECT_FALSE(capability_from_text("zz").is_ok());
-  EXPECT_FALSE(capability_from_text(*text + "00").is_ok());          // trailing bytes
+  EXPECT_FALSE(capability_from_text(*text + "00").is_ok());         // trailing bytes
   EXPECT_FALSE(capability_from_text(text->substr(0, 40)).is_ok());  // truncated
   CapabilityStore cs(home_);
   Result<std::string> id = cs.add(cap);
@@ -210,14 +213,19 @@ TEST_F(TempHome, OwnedWritesNeedAHeldWriteCapabilityThatCoversTheEntry) {
   model::Entry e{ns, alice.public_key(), *model::Path::from_strings({"notes", "1"}), 1, 0, {}};
   EXPECT_EQ(n->write_authority(e, std::nullopt).status().code(), ErrorCode::kNotFound);
   // A read capability that would fit: named as the wrong mode.
-  ASSERT_TRUE(n->caps().add(meadowcap::OwnedCapability::create(ns_key, meadowcap::AccessMode::kRead, alice.public_key())).is_ok());
+  ASSERT_TRUE(n->caps()
+                  .add(meadowcap::OwnedCapability::create(ns_key, meadowcap::AccessMode::kRead,
+                                                          alice.public_key()))
+                  .is_ok());
   Result<WriteAuthority> read_only = n->write_authority(e, std::nullopt);
   ASSERT_FALSE(read_only.is_ok());
   EXPECT_NE(read_only.status().message().find("wrong mode"), std::string::npos);
   // A write capability restricted to /notes by delegation from another user to alice.
   crypto::Ed25519SecretKey carol = crypto::Ed25519SecretKey::generate();
-  meadowcap::McCapability root = meadowcap::OwnedCapability::create(ns_key, meadowcap::AccessMode::kWrite, carol.public_key());
-  model::Area notes{std::nullopt, *model::Path::from_strings({"notes"}), model::TimeRange{0, std::nullopt}};
+  meadowcap::McCapability root =
+      meadowcap::OwnedCapability::create(ns_key, meadowcap::AccessMode::kWrite, carol.public_key());
+  model::Area notes{std::nullopt, *model::Path::from_strings({"notes"}),
+                    model::TimeRange{0, std::nullopt}};
   Result<meadowcap::McCapability> delegated = root.delegate(carol, notes, alice.public_key());
   ASSERT_TRUE(delegated.is_ok());
   ASSERT_TRUE(n->caps().add(*delegated).is_ok());
@@ -233,7 +241,8 @@ TEST_F(TempHome, PutOverwriteReadAndRemove) {
   crypto::Ed25519SecretKey alice = crypto::Ed25519SecretKey::generate();
   auto n = open_with_alice(alice);
   const model::NamespaceId ns = namespace_of_kind(true);
-  uri::EntryUri u{ns, alice.public_key(), *model::Path::from_strings({"blog", "a"}), {}, {}, {}, {}, {}};
+  uri::EntryUri u{ns, alice.public_key(), *model::Path::from_strings({"blog", "a"}), {}, {}, {}, {},
+                  {}};
   // A future timestamp on the stored entry: the overwrite must still win.
   PutOptions future;
   future.timestamp = now_micros() + 60'000'000;
@@ -243,7 +252,13 @@ TEST_F(TempHome, PutOverwriteReadAndRemove) {
   EXPECT_EQ(second->pruned, 1u);
   EXPECT_GT(second->entry.entry.timestamp, *future.timestamp);
   std::string read;
-  ASSERT_TRUE(n->read(u, [&](ByteView b) { read += as_chars(b); return Status::ok(); }, {}).is_ok());
+  ASSERT_TRUE(n->read(u,
+                      [&](ByteView b) {
+                        read += as_chars(b);
+                        return Status::ok();
+                      },
+                      {})
+                  .is_ok());
   EXPECT_EQ(read, "second payload");
   // An unreadable file: an error, and the store keeps the entry it had.
   EXPECT_FALSE(n->put(u, dir_ + "/no-such-file", {}).is_ok());
@@ -264,7 +279,8 @@ TEST_F(TempHome, APutWhosePayloadFailsLeavesTheStoreAsItWas) {
   auto n = open_with_alice(alice);
   const model::NamespaceId ns = namespace_of_kind(true);
   const auto at = [&](std::initializer_list<std::string_view> path) {
-    return uri::EntryUri{ns, alice.public_key(), *model::Path::from_strings(path), {}, {}, {}, {}, {}};
+    return uri::EntryUri{ns, alice.public_key(), *model::Path::from_strings(path), {}, {}, {}, {},
+                         {}};
   };
   // /docs/a and /docs/b, which a put of /docs prunes, and /keep.
   ASSERT_TRUE(n->put(at({"docs", "a"}), write_temp("a", "alpha"), {}).is_ok());
@@ -280,10 +296,11 @@ TEST_F(TempHome, APutWhosePayloadFailsLeavesTheStoreAsItWas) {
   };
   const auto state = [&] {
     State st;
-    EXPECT_TRUE(s->query(ns, model::D3Range::full(), {}, [&](const store::LengthyAuthorisedEntry& e) {
-                   st.entries.push_back(e);
-                   return true;
-                 }).is_ok());
+    EXPECT_TRUE(
+        s->query(ns, model::D3Range::full(), {}, [&](const store::LengthyAuthorisedEntry& e) {
+           st.entries.push_back(e);
+           return true;
+         }).is_ok());
     st.summary = *s->summarise(ns, model::D3Range::full());
     st.payloads = *s->payload_count();
     st.files = files_in(home_.store() + "/payloads");

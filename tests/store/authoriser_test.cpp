@@ -1,10 +1,11 @@
 // The Meadowcap write check as the store uses it: real tokens in, forged ones rejected.
+#include "store/authoriser.hpp"
+
 #include <gtest/gtest.h>
 
 #include "crypto/ed25519.hpp"
 #include "meadowcap/authorisation.hpp"
 #include "meadowcap/communal_capability.hpp"
-#include "store/authoriser.hpp"
 #include "store/memory_store.hpp"
 
 namespace osier::store {
@@ -22,8 +23,8 @@ Signed make_signed(const crypto::Ed25519SecretKey& user, const model::NamespaceI
   e.path = model::Path::from_strings({"blog", "post"}).value();
   e.timestamp = 1000;
   e.payload_length = 3;
-  auto cap = meadowcap::CommunalCapability::create(meadowcap::AccessMode::kWrite, ns,
-                                                   user.public_key());
+  auto cap =
+      meadowcap::CommunalCapability::create(meadowcap::AccessMode::kWrite, ns, user.public_key());
   auto ae = meadowcap::AuthorisedEntry::sign(e, cap, user);
   EXPECT_TRUE(ae) << ae.status().to_string();
   return Signed{e, encode_token_bytes(ae->token()).value()};

@@ -90,8 +90,7 @@ TEST(LmdbCrash, KilledAtRandomMomentsLosesNothingAcknowledged) {
   // it slow to start): the test needs many acknowledged writes to mean something.
   for (int round = 0; round < kRounds || (acked.size() <= 60u && round < 400); ++round) {
     const std::vector<std::uint32_t> now = testing::run_then_kill(
-        [&](int fd) { child(path, next, fd); },
-        std::chrono::microseconds(3000 + rng() % 60000));
+        [&](int fd) { child(path, next, fd); }, std::chrono::microseconds(3000 + rng() % 60000));
     std::uint32_t max_seen = next;
     for (std::uint32_t i : now) max_seen = std::max(max_seen, i + 1);
     acked.insert(acked.end(), now.begin(), now.end());
@@ -105,8 +104,8 @@ TEST(LmdbCrash, KilledAtRandomMomentsLosesNothingAcknowledged) {
     for (std::uint32_t a : acked) {
       const auto e = entry_no(a).entry;
       auto got = (*s)->get(e.namespace_id, e.subspace_id, e.path);
-      ASSERT_TRUE(got && got->has_value()) << "round " << round << ": acknowledged entry " << a
-                                           << " lost";
+      ASSERT_TRUE(got && got->has_value())
+          << "round " << round << ": acknowledged entry " << a << " lost";
       if (has_payload(a)) {
         auto ps = (*s)->payload_state(e.namespace_id, e.subspace_id, e.path);
         ASSERT_TRUE(ps && ps->has_value() && (*ps)->complete()) << "payload " << a << " lost";

@@ -331,7 +331,8 @@ TEST(LmdbMultiProcess, AnAbortedWriteLeavesNoIndexBehind) {
       if (first) {  // the other process stores the entry now, before this one commits
         first = false;
         char x = 0;
-        if (::write(go[1], &x, 1) != 1 || ::read(done[0], &x, 1) != 1) return error(ErrorCode::kIo, "pipe");
+        if (::write(go[1], &x, 1) != 1 || ::read(done[0], &x, 1) != 1)
+          return error(ErrorCode::kIo, "pipe");
       }
       return inner();
     };
@@ -339,10 +340,11 @@ TEST(LmdbMultiProcess, AnAbortedWriteLeavesNoIndexBehind) {
     if (!r || r->outcome != IngestOutcome::kObsolete) return 3;
     // What the index says must be what is on disk: the entry, with no payload byte held.
     std::uint64_t available = UINT64_MAX;
-    if (!(*s)->query(testing::test_namespace(), model::D3Range::full(), {}, [&](const LengthyAuthorisedEntry& e) {
-          available = e.available;
-          return true;
-        })) {
+    if (!(*s)->query(testing::test_namespace(), model::D3Range::full(), {},
+                     [&](const LengthyAuthorisedEntry& e) {
+                       available = e.available;
+                       return true;
+                     })) {
       return 4;
     }
     if (available != 0) return 5;

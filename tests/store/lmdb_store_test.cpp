@@ -1,4 +1,6 @@
 // LmdbStore specifics: many namespaces, format versions and upgrades, damaged files, a full map.
+#include "store/lmdb_store.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -6,12 +8,10 @@
 #include <optional>
 
 #include "crypto/william3.hpp"
-
-#include "store/lmdb_store.hpp"
 #include "store/memory_store.hpp"
-#include "support/raw_lmdb.hpp"
 #include "store/store_factories.hpp"
 #include "store/store_random.hpp"
+#include "support/raw_lmdb.hpp"
 
 namespace osier::store {
 namespace {
@@ -67,13 +67,15 @@ TEST(LmdbStore, ManyNamespacesAnswerAfterReopen) {
 }
 
 // Reads (and with `write`, first rewrites) the format version record, as another build would.
-std::uint32_t raw_format_version(const std::string& dir, std::optional<std::uint32_t> write = std::nullopt) {
+std::uint32_t raw_format_version(const std::string& dir,
+                                 std::optional<std::uint32_t> write = std::nullopt) {
   osier::testing::RawLmdb raw(dir);
   const MDB_dbi meta = raw.db("meta");
   std::string k = "format_version";
   MDB_val kv{k.size(), k.data()};
   if (write) {
-    std::uint8_t v[4] = {static_cast<std::uint8_t>(*write >> 24), static_cast<std::uint8_t>(*write >> 16),
+    std::uint8_t v[4] = {static_cast<std::uint8_t>(*write >> 24),
+                         static_cast<std::uint8_t>(*write >> 16),
                          static_cast<std::uint8_t>(*write >> 8), static_cast<std::uint8_t>(*write)};
     MDB_val vv{4, v};
     EXPECT_EQ(mdb_put(raw.txn(), meta, &kv, &vv, 0), 0);
@@ -274,7 +276,8 @@ TEST(LmdbStore, LargePayloadFilesAreRemovedWithTheirLastEntry) {
                                }));
   auto files = [&] {
     std::size_t n = 0;
-    for (auto& f : std::filesystem::directory_iterator(dir.sub("payloads"))) n += f.is_regular_file();
+    for (auto& f : std::filesystem::directory_iterator(dir.sub("payloads")))
+      n += f.is_regular_file();
     return n;
   };
   EXPECT_EQ(files(), 2u);  // bytes and outboard

@@ -41,8 +41,8 @@ class SnapshotOracle {
     Aggregate a;
     for (const auto& e : in(range)) {
       const model::Entry& entry = e.authorised.entry;
-      a.add(Aggregate::single(
-          hash_lengthy_authorised_entry(entry, e.authorised.token, e.available), entry));
+      a.add(Aggregate::single(hash_lengthy_authorised_entry(entry, e.authorised.token, e.available),
+                              entry));
     }
     return a.summary();
   }
@@ -79,8 +79,10 @@ class SnapshotOracle {
         over = over || len > model::AreaOfInterest::kNoLimit - size;
         if (!over) size += len;
       }
-      const bool count_ok = aoi.max_count == model::AreaOfInterest::kNoLimit || newer < aoi.max_count;
-      const bool size_ok = aoi.max_size == model::AreaOfInterest::kNoLimit || (!over && size <= aoi.max_size);
+      const bool count_ok =
+          aoi.max_count == model::AreaOfInterest::kNoLimit || newer < aoi.max_count;
+      const bool size_ok =
+          aoi.max_size == model::AreaOfInterest::kNoLimit || (!over && size <= aoi.max_size);
       if (count_ok && size_ok) out.push_back(e);
     }
     return out;

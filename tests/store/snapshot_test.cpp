@@ -27,8 +27,8 @@ class SnapshotTest : public testing::StoreFixture<Factory> {
   }
 
   // Every answer of `snap` to the queries of `rnd`, checked against `oracle`.
-  void expect_matches(const NamespaceSnapshot& snap, const SnapshotOracle& oracle,
-                      StoreRandom& rnd, int rounds) {
+  void expect_matches(const NamespaceSnapshot& snap, const SnapshotOracle& oracle, StoreRandom& rnd,
+                      int rounds) {
     ASSERT_EQ(snap.namespace_id(), ns_);
     for (int round = 0; round < rounds; ++round) {
       const model::D3Range range = round == 0 ? model::D3Range::full() : rnd.d3_range();
@@ -100,8 +100,8 @@ class SnapshotTest : public testing::StoreFixture<Factory> {
         }
         const bool limited = aoi.max_count != model::AreaOfInterest::kNoLimit ||
                              aoi.max_size != model::AreaOfInterest::kNoLimit;
-        EXPECT_EQ(aoi_range.times.start, limited ? std::max(oldest, area_range.times.start)
-                                                 : area_range.times.start);
+        EXPECT_EQ(aoi_range.times.start,
+                  limited ? std::max(oldest, area_range.times.start) : area_range.times.start);
         EXPECT_EQ(aoi_range.times.end, area_range.times.end);
       }
 

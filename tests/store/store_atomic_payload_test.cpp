@@ -1,8 +1,9 @@
 // Store::ingest_with_payload and Store::import (both stores): an entry goes in together with its
-// whole payload or not at all, and an import as a whole or not at all. Successes (small, large, empty, deduplicated, completing a partial payload) leave
-// the entry complete, readable and servable; every failure (source error, wrong bytes, too many,
-// too few, full map) leaves the store exactly as it was, including the entries the new one would
-// have pruned; obsolete and rejected entries cost no reads.
+// whole payload or not at all, and an import as a whole or not at all. Successes (small, large,
+// empty, deduplicated, completing a partial payload) leave the entry complete, readable and
+// servable; every failure (source error, wrong bytes, too many, too few, full map) leaves the store
+// exactly as it was, including the entries the new one would have pruned; obsolete and rejected
+// entries cost no reads.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -101,7 +102,8 @@ class StoreAtomicPayloads : public testing::StoreFixture<Factory> {
       const std::string dir =
           this->factory_.dir.sub("store" + std::to_string(this->factory_.generation)) + "/payloads";
       std::error_code ec;
-      for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end;
+           it.increment(ec)) {
         s.files.insert(it->path().filename().string());
       }
     }
@@ -253,8 +255,8 @@ TYPED_TEST_P(StoreAtomicPayloads, ObsoleteEntryStoresNothingAndReadsNothing) {
   this->seed();
   const Snapshot before = this->snapshot();
   // Older than the stored /docs/a, and (second) equal to it.
-  for (const AuthorisedEntry& ae :
-       {entry_at({"docs", "a"}, random_bytes(kLarge, 40), 1), entry_at({"docs", "a"}, this->docs_a_, 5)}) {
+  for (const AuthorisedEntry& ae : {entry_at({"docs", "a"}, random_bytes(kLarge, 40), 1),
+                                    entry_at({"docs", "a"}, this->docs_a_, 5)}) {
     CountingSource src{random_bytes(kLarge, 40)};
     auto r = this->store().ingest_with_payload(ae, src.source());
     ASSERT_TRUE(r) << r.status().to_string();
@@ -341,7 +343,8 @@ TYPED_TEST_P(StoreAtomicPayloads, CompletesAPayloadHeldPartiallyByAnotherEntry) 
   wrong.back() ^= 1;
   CountingSource mismatch{wrong, 5000};
   this->expect_fails_without_trace(two, mismatch, ErrorCode::kVerification);
-  EXPECT_EQ(this->read(one), Bytes(payload.begin(), payload.begin() + static_cast<std::ptrdiff_t>(held)));
+  EXPECT_EQ(this->read(one),
+            Bytes(payload.begin(), payload.begin() + static_cast<std::ptrdiff_t>(held)));
 
   std::vector<StoreEvent> seen;
   ASSERT_TRUE(this->store().subscribe(test_namespace(), model::Area::full(), std::nullopt,
@@ -406,7 +409,7 @@ TYPED_TEST_P(StoreAtomicPayloads, OverwriteCompletesItsOwnPartialPayload) {
 struct ImportList {
   struct Item {
     AuthorisedEntry entry;
-    Bytes payload;                 // the bytes to import (all, a prefix, or none)
+    Bytes payload;  // the bytes to import (all, a prefix, or none)
     std::vector<crypto::BabLabel> frontier;
     std::optional<std::size_t> fail_after;  // the payload source fails after this many bytes
   };
@@ -416,7 +419,8 @@ struct ImportList {
 
   ImportSource source() {
     return [this]() -> Result<std::optional<ImportItem>> {
-      if (fail_at_item && next_item == *fail_at_item) return error(ErrorCode::kIo, "staging unreadable");
+      if (fail_at_item && next_item == *fail_at_item)
+        return error(ErrorCode::kIo, "staging unreadable");
       if (next_item == items.size()) return std::optional<ImportItem>();
       Item& it = items[next_item++];
       auto src = std::make_shared<CountingSource>(it.payload, 4096, it.fail_after);
@@ -446,8 +450,10 @@ TYPED_TEST_P(StoreAtomicPayloads, ImportAppliesEntriesAndPayloadsTogether) {
   // A prefix of a large payload; a complete small one; one without bytes; a payload stored for
   // an entry that a later item prunes, then needed again by another entry (its files must
   // survive the pruning's clean-up).
-  list.items.push_back({entry_at({"new", "big"}, big, 6), Bytes(big.begin(), big.begin() + 30 * kPayloadChunk),
-                        frontier_of(big, 30), {}});
+  list.items.push_back({entry_at({"new", "big"}, big, 6),
+                        Bytes(big.begin(), big.begin() + 30 * kPayloadChunk),
+                        frontier_of(big, 30),
+                        {}});
   list.items.push_back({entry_at({"new", "small"}, this->keep_x_, 6), this->keep_x_, {}, {}});
   list.items.push_back({entry_at({"new", "bare"}, big, 7), {}, {}, {}});
   list.items.push_back({entry_at({"gone", "x"}, shared, 6), shared, {}, {}});
@@ -462,8 +468,10 @@ TYPED_TEST_P(StoreAtomicPayloads, ImportAppliesEntriesAndPayloadsTogether) {
     EXPECT_EQ(this->state(list.items[0].entry).held, 30 * kPayloadChunk);
     EXPECT_TRUE(this->state(list.items[1].entry).complete());
     EXPECT_EQ(this->state(list.items[2].entry).held, 30 * kPayloadChunk);  // shares big's prefix
-    EXPECT_FALSE(this->store().payload_state(test_namespace(), list.items[3].entry.entry.subspace_id,
-                                             list.items[3].entry.entry.path).value());
+    EXPECT_FALSE(this->store()
+                     .payload_state(test_namespace(), list.items[3].entry.entry.subspace_id,
+                                    list.items[3].entry.entry.path)
+                     .value());
     EXPECT_EQ(this->read(list.items[5].entry), shared);
     this->expect_servable(list.items[5].entry, shared);
     EXPECT_TRUE(this->store().check());
@@ -486,8 +494,10 @@ TYPED_TEST_P(StoreAtomicPayloads, ImportThatFailsAnywhereChangesNothing) {
   auto fill = [&](ImportList& list) {
     list.items.push_back({entry_at({"docs"}, {}, 9), {}, {}, {}});  // prunes /docs/a and /docs/b
     list.items.push_back({entry_at({"n", "1"}, big, 6), big, {}, {}});
-    list.items.push_back({entry_at({"n", "2"}, other, 6), Bytes(other.begin(), other.begin() + 10 * kPayloadChunk),
-                          frontier_of(other, 10), {}});
+    list.items.push_back({entry_at({"n", "2"}, other, 6),
+                          Bytes(other.begin(), other.begin() + 10 * kPayloadChunk),
+                          frontier_of(other, 10),
+                          {}});
     list.items.push_back({entry_at({"n", "3"}, this->docs_a_, 6), this->docs_a_, {}, {}});
   };
   const Snapshot before = this->snapshot();
@@ -495,11 +505,22 @@ TYPED_TEST_P(StoreAtomicPayloads, ImportThatFailsAnywhereChangesNothing) {
     ImportList list;
     fill(list);
     switch (how) {
-      case 0: list.fail_at_item = 3; break;                    // the item source fails late
-      case 1: list.items[3].fail_after = 1000; break;          // a payload source fails
-      case 2: list.items[3].payload[5] ^= 1; break;            // payload bytes that do not verify
-      case 3: list.items[2].frontier[0][0] ^= 1; break;        // a prefix's labels that do not
-      case 4: list.items[1].payload.pop_back(); list.items[1].entry.entry.payload_length = big.size(); break;
+      case 0:
+        list.fail_at_item = 3;
+        break;  // the item source fails late
+      case 1:
+        list.items[3].fail_after = 1000;
+        break;  // a payload source fails
+      case 2:
+        list.items[3].payload[5] ^= 1;
+        break;  // payload bytes that do not verify
+      case 3:
+        list.items[2].frontier[0][0] ^= 1;
+        break;  // a prefix's labels that do not
+      case 4:
+        list.items[1].payload.pop_back();
+        list.items[1].entry.entry.payload_length = big.size();
+        break;
     }
     auto r = this->store().import(list.source(), Trust::kAlreadyVerified);
     ASSERT_FALSE(r) << how;
@@ -537,7 +558,8 @@ TEST(LmdbAtomicPayload, FullMapLeavesTheStoreAsItWas) {
   };
   const auto state = [&] {
     State st{store->payload_count().value(),
-             store->summarise(test_namespace(), model::D3Range::full()).value(), {}};
+             store->summarise(test_namespace(), model::D3Range::full()).value(),
+             {}};
     for (const auto& f : std::filesystem::directory_iterator(dir.sub("s") + "/payloads")) {
       st.files.insert(f.path().filename().string());
     }
@@ -651,11 +673,13 @@ TEST(LmdbAtomicPayload, KilledAtRandomMomentsLeavesNoHalfWrite) {
                          }));
     for (std::uint32_t a : acked) {
       const model::Entry e = entry_no(a).first.entry;
-      ASSERT_TRUE(s->get(e.namespace_id, e.subspace_id, e.path).value()) << "acknowledged " << a << " lost";
+      ASSERT_TRUE(s->get(e.namespace_id, e.subspace_id, e.path).value())
+          << "acknowledged " << a << " lost";
     }
     // Each entry's payload file and outboard, nothing else (every payload is distinct).
     std::size_t files = 0;
-    for ([[maybe_unused]] const auto& f : std::filesystem::directory_iterator(path + "/payloads")) ++files;
+    for ([[maybe_unused]] const auto& f : std::filesystem::directory_iterator(path + "/payloads"))
+      ++files;
     EXPECT_EQ(files, 2 * entries) << "round " << round;
   }
   EXPECT_GT(acked.size(), 25u) << "the child hardly wrote anything";
@@ -666,7 +690,8 @@ TEST(LmdbAtomicPayload, KilledAtRandomMomentsLeavesNoHalfWrite) {
     Bytes stream;
     ASSERT_TRUE(s->serve_payload(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path, whole,
                                  crypto::append_to(stream)));
-    EXPECT_EQ(stream.size(), crypto::bab_stream(whole, payload, crypto::bab_outboard(payload).value())->size());
+    EXPECT_EQ(stream.size(),
+              crypto::bab_stream(whole, payload, crypto::bab_outboard(payload).value())->size());
   }
 }
 

@@ -155,9 +155,11 @@ TYPED_TEST_P(StoreConformance, RandomIngestMatchesReferenceJoin) {
         std::vector<Entry> now;
         for (auto& x : this->all_entries(ae.entry.namespace_id)) now.push_back(x);
         std::vector<Entry> exp_ns;
-        for (auto& x : model::join(so_far)) if (x.namespace_id == ae.entry.namespace_id) exp_ns.push_back(x);
+        for (auto& x : model::join(so_far))
+          if (x.namespace_id == ae.entry.namespace_id) exp_ns.push_back(x);
         std::sort(now.begin(), now.end(), model::canonical_less);
-        ASSERT_EQ(now, exp_ns) << "after ingesting " << ::testing::PrintToString(ae.entry) << " outcome " << int(res->outcome);
+        ASSERT_EQ(now, exp_ns) << "after ingesting " << ::testing::PrintToString(ae.entry)
+                               << " outcome " << int(res->outcome);
       }
       if (rnd.below(40) == 0) this->reopen();
     }
@@ -365,7 +367,8 @@ TYPED_TEST_P(StoreConformance, ReopenKeepsEverything) {
   StoreRandom rnd(3);
   auto before = fill(*this, rnd, 500);
   std::map<NamespaceId, Fingerprint> fps;
-  for (const auto& [ns, es] : before) fps[ns] = this->store().fingerprint(ns, D3Range::full()).value();
+  for (const auto& [ns, es] : before)
+    fps[ns] = this->store().fingerprint(ns, D3Range::full()).value();
   this->reopen();
   for (const auto& [ns, es] : before) {
     EXPECT_EQ(this->all(ns), es);
@@ -410,11 +413,12 @@ TYPED_TEST_P(StoreConformance, ForgettingAreasEntriesAndNamespaces) {
   EXPECT_TRUE(st) << st.to_string();
 }
 
-REGISTER_TYPED_TEST_SUITE_P(StoreConformance, ForgettingAreasEntriesAndNamespaces, PruningCases, RejectsUnauthorised,
-                            RandomIngestMatchesReferenceJoin, SummariesOfRandomRangesMatchBruteForce,
-                            QueriesMatchBruteForce, AreaOfInterestMatchesBruteForce,
-                            SplitCoversExactly, SplitIsBalancedOnALargeStore,
-                            ManyNamespacesAreIndependent, ReopenKeepsEverything);
+REGISTER_TYPED_TEST_SUITE_P(StoreConformance, ForgettingAreasEntriesAndNamespaces, PruningCases,
+                            RejectsUnauthorised, RandomIngestMatchesReferenceJoin,
+                            SummariesOfRandomRangesMatchBruteForce, QueriesMatchBruteForce,
+                            AreaOfInterestMatchesBruteForce, SplitCoversExactly,
+                            SplitIsBalancedOnALargeStore, ManyNamespacesAreIndependent,
+                            ReopenKeepsEverything);
 
 INSTANTIATE_TYPED_TEST_SUITE_P(All, StoreConformance, testing::StoreFactories);
 

@@ -44,12 +44,12 @@ TYPED_TEST_P(StoreEvents, KindsSequenceNumbersAndResume) {
   newer.entry.payload_digest = crypto::william3(payload);
   ASSERT_TRUE(s.ingest(newer, Trust::kAlreadyVerified));  // prunes blog/a@1
   bool given = false;
-  ASSERT_TRUE(s.write_payload(ns, newer.entry.subspace_id, newer.entry.path,
-                              [&]() -> Result<ByteView> {
-                                if (given) return ByteView{};
-                                given = true;
-                                return ByteView(payload);
-                              }));
+  ASSERT_TRUE(
+      s.write_payload(ns, newer.entry.subspace_id, newer.entry.path, [&]() -> Result<ByteView> {
+        if (given) return ByteView{};
+        given = true;
+        return ByteView(payload);
+      }));
   ASSERT_TRUE(s.forget_payload(ns, newer.entry.subspace_id, newer.entry.path));
   ASSERT_TRUE(s.forget_entry(ns, newer.entry.subspace_id, newer.entry.path));
 
@@ -97,18 +97,18 @@ TYPED_TEST_P(StoreEvents, EventsCarryTheirOrigin) {
   big.entry.payload_length = payload.size();
   big.entry.payload_digest = crypto::william3(payload);
   ASSERT_TRUE(s.ingest(big, Trust::kAlreadyVerified, peer));
-  ASSERT_TRUE(s.append_verified(ns, big.entry.subspace_id, big.entry.path,
-                                big.entry.payload_digest, 0, ByteView(payload).first(4096), {},
-                                Origin::remote(9)));
+  ASSERT_TRUE(s.append_verified(ns, big.entry.subspace_id, big.entry.path, big.entry.payload_digest,
+                                0, ByteView(payload).first(4096), {}, Origin::remote(9)));
   std::size_t given = 0;
   AuthorisedEntry local = at("o", "e", 1);
   local.entry.payload_length = payload.size();
   local.entry.payload_digest = crypto::william3(payload);  // shares big's payload
-  ASSERT_TRUE(s.ingest_with_payload(local,
-                                    [&]() -> Result<ByteView> {
-                                      return ByteView(payload).subspan(std::exchange(given, payload.size()));
-                                    },
-                                    Trust::kAlreadyVerified, Origin::remote(11)));
+  ASSERT_TRUE(s.ingest_with_payload(
+      local,
+      [&]() -> Result<ByteView> {
+        return ByteView(payload).subspan(std::exchange(given, payload.size()));
+      },
+      Trust::kAlreadyVerified, Origin::remote(11)));
   std::vector<std::pair<EventKind, std::uint64_t>> got;
   for (const auto& e : seen) got.emplace_back(e.kind, e.origin.session);
   EXPECT_EQ(got, (std::vector<std::pair<EventKind, std::uint64_t>>{
@@ -130,7 +130,8 @@ TYPED_TEST_P(StoreEvents, EventsCarryTheirOrigin) {
 }
 
 TEST(StoreEventRecord, RoundTripsAndRejectsMalformedRecords) {
-  StoreEvent ev{5, EventKind::kPruned, at("r", "t", 3).entry, 17, Origin::remote(0x0102030405060708)};
+  StoreEvent ev{5, EventKind::kPruned, at("r", "t", 3).entry, 17,
+                Origin::remote(0x0102030405060708)};
   const Bytes remote = encode_event(ev);
   EXPECT_EQ(remote[0], 0x82);
   EXPECT_EQ(decode_event(5, remote).value(), ev);

@@ -6,19 +6,19 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
-#include <tuple>
 #include <memory>
 #include <random>
 #include <string>
+#include <tuple>
 
 #include "crypto/bab_verifier.hpp"
 #include "crypto/william3.hpp"
-#include "support/temp_dir.hpp"
 #include "store/authoriser.hpp"
 #include "store/lmdb_store.hpp"
 #include "store/memory_store.hpp"
 #include "store/payload_receiver.hpp"
 #include "store/store.hpp"
+#include "support/temp_dir.hpp"
 
 namespace osier::store::testing {
 
@@ -103,8 +103,8 @@ class StreamFeeder {
     const Key key{e.namespace_id, e.subspace_id, e.path};
     auto it = receivers_.find(key);
     if (it == receivers_.end()) {
-      OSIER_ASSIGN_OR_RETURN(PayloadReceiver r, PayloadReceiver::start(store, e.namespace_id,
-                                                                       e.subspace_id, e.path));
+      OSIER_ASSIGN_OR_RETURN(PayloadReceiver r,
+                             PayloadReceiver::start(store, e.namespace_id, e.subspace_id, e.path));
       it = receivers_.emplace(key, std::move(r)).first;
     }
     auto r = it->second.feed(piece);
@@ -124,8 +124,8 @@ class StreamFeeder {
 inline Bytes served_payload(Store& store, const model::Entry& e) {
   crypto::BabStreamOptions opts;
   Bytes stream;
-  EXPECT_TRUE(store.serve_payload(e.namespace_id, e.subspace_id, e.path, opts,
-                                  crypto::append_to(stream)));
+  EXPECT_TRUE(
+      store.serve_payload(e.namespace_id, e.subspace_id, e.path, opts, crypto::append_to(stream)));
   auto v = crypto::BabVerifier::create(e.payload_digest, opts, e.payload_length);
   if (!v) {
     ADD_FAILURE() << v.status().to_string();

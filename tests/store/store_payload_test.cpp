@@ -60,22 +60,23 @@ class StorePayloads : public testing::StoreFixture<Factory> {
     ASSERT_EQ(r->outcome, IngestOutcome::kInserted);
   }
   Bytes read_all(const AuthorisedEntry& ae) {
-    auto st = this->store().payload_state(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path);
+    auto st =
+        this->store().payload_state(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path);
     EXPECT_TRUE(st && st->has_value());
     Bytes out;
-    EXPECT_TRUE(this->store().read_payload(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path,
-                                     0, (*st)->held, crypto::append_to(out)));
+    EXPECT_TRUE(this->store().read_payload(ae.entry.namespace_id, ae.entry.subspace_id,
+                                           ae.entry.path, 0, (*st)->held, crypto::append_to(out)));
     return out;
   }
   PayloadState state(const AuthorisedEntry& ae) {
-    return this->store().payload_state(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path)
+    return this->store()
+        .payload_state(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path)
         .value()
         .value();
   }
   Result<PayloadState> append(const AuthorisedEntry& ae, ByteView piece) {
     return this->feed_stream(ae.entry, piece);
   }
-
 };
 
 TYPED_TEST_SUITE_P(StorePayloads);
@@ -133,7 +134,8 @@ TYPED_TEST_P(StorePayloads, AppendVerifiedStreamInPiecesAcrossReopen) {
       pos += k;
     }
     const std::uint64_t held = this->state(ae).held;
-    EXPECT_EQ(this->read_all(ae), Bytes(payload.begin(), payload.begin() + static_cast<std::ptrdiff_t>(held)));
+    EXPECT_EQ(this->read_all(ae),
+              Bytes(payload.begin(), payload.begin() + static_cast<std::ptrdiff_t>(held)));
     // After a reopen (a restart: the transfer is gone) a new stream starts at the held length.
     this->reopen();
     stream = stream_for(payload, held);
@@ -156,14 +158,16 @@ TYPED_TEST_P(StorePayloads, TamperedStreamKeepsTheVerifiedPrefix) {
   stream[stream.size() - 2000] ^= 0x40;  // damage a late chunk
   Result<PayloadState> r = PayloadState{};
   for (std::size_t pos = 0; pos < stream.size() && r; pos += 1500) {
-    r = this->append(ae, ByteView(stream).subspan(pos, std::min<std::size_t>(1500, stream.size() - pos)));
+    r = this->append(
+        ae, ByteView(stream).subspan(pos, std::min<std::size_t>(1500, stream.size() - pos)));
   }
   ASSERT_FALSE(r);
   EXPECT_EQ(r.status().code(), ErrorCode::kVerification);
   const std::uint64_t held = this->state(ae).held;
   EXPECT_GT(held, 0u);
   EXPECT_LT(held, payload.size());
-  EXPECT_EQ(this->read_all(ae), Bytes(payload.begin(), payload.begin() + static_cast<std::ptrdiff_t>(held)));
+  EXPECT_EQ(this->read_all(ae),
+            Bytes(payload.begin(), payload.begin() + static_cast<std::ptrdiff_t>(held)));
   // A good continuation from the held length completes it.
   auto good = this->append(ae, stream_for(payload, held));
   ASSERT_TRUE(good) << good.status().to_string();
@@ -220,16 +224,20 @@ TYPED_TEST_P(StorePayloads, ForgettingAPayloadKeepsTheEntry) {
   this->put(ae);
   ASSERT_TRUE(this->store().write_payload(ae.entry.namespace_id, ae.entry.subspace_id,
                                           ae.entry.path, pieces_of(payload, 5000)));
-  const auto before = this->store().fingerprint(ae.entry.namespace_id, model::D3Range::full()).value();
-  ASSERT_TRUE(this->store().forget_payload(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path));
+  const auto before =
+      this->store().fingerprint(ae.entry.namespace_id, model::D3Range::full()).value();
+  ASSERT_TRUE(
+      this->store().forget_payload(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path));
   EXPECT_EQ(this->state(ae), (PayloadState{payload.size(), 0}));
-  EXPECT_NE(this->store().fingerprint(ae.entry.namespace_id, model::D3Range::full()).value(), before);
+  EXPECT_NE(this->store().fingerprint(ae.entry.namespace_id, model::D3Range::full()).value(),
+            before);
   EXPECT_TRUE(this->store().check());
   this->reopen();
   EXPECT_EQ(this->state(ae), (PayloadState{payload.size(), 0}));
   ASSERT_TRUE(this->store().write_payload(ae.entry.namespace_id, ae.entry.subspace_id,
                                           ae.entry.path, pieces_of(payload, 5000)));
-  EXPECT_EQ(this->store().fingerprint(ae.entry.namespace_id, model::D3Range::full()).value(), before);
+  EXPECT_EQ(this->store().fingerprint(ae.entry.namespace_id, model::D3Range::full()).value(),
+            before);
   EXPECT_TRUE(this->store().check());
 }
 

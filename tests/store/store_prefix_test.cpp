@@ -86,9 +86,9 @@ class StorePrefixes : public testing::StoreFixture<Factory> {
     OSIER_RETURN_IF_ERROR(this->store().serve_payload(ae.entry.namespace_id, ae.entry.subspace_id,
                                                       ae.entry.path, opts,
                                                       crypto::append_to(stream)));
-    OSIER_ASSIGN_OR_RETURN(crypto::BabVerifier v,
-                           crypto::BabVerifier::create(ae.entry.payload_digest, opts,
-                                                       ae.entry.payload_length));
+    OSIER_ASSIGN_OR_RETURN(
+        crypto::BabVerifier v,
+        crypto::BabVerifier::create(ae.entry.payload_digest, opts, ae.entry.payload_length));
     Bytes out;
     auto release = [&](ByteView b) { append(out, b); };
     OSIER_RETURN_IF_ERROR(v.feed(stream, release));
@@ -103,8 +103,9 @@ class StorePrefixes : public testing::StoreFixture<Factory> {
       for (unsigned k : {0u, 6u}) {
         auto got = serve_and_verify(ae, s, k);
         ASSERT_TRUE(got) << got.status().to_string();
-        EXPECT_TRUE(std::equal(got->begin(), got->end(),
-                               payload.begin() + static_cast<std::ptrdiff_t>(s.first_chunk * kChunk)));
+        EXPECT_TRUE(
+            std::equal(got->begin(), got->end(),
+                       payload.begin() + static_cast<std::ptrdiff_t>(s.first_chunk * kChunk)));
         EXPECT_EQ(got->size(), s.chunk_count * kChunk);
       }
     }
@@ -168,8 +169,9 @@ TYPED_TEST_P(StorePrefixes, WrittenPrefixesAreCheckedAgainstTheDigest) {
     Bytes bad_bytes(prefix.begin(), prefix.end());
     bad_bytes[bad_bytes.size() / 2] ^= 1;
     const Bytes ragged(prefix.begin(), prefix.end() - 1);
-    for (auto r : {this->write_prefix(ae, prefix, bad_label), this->write_prefix(ae, bad_bytes, frontier),
-                   this->write_prefix(ae, prefix, {})}) {
+    for (auto r :
+         {this->write_prefix(ae, prefix, bad_label), this->write_prefix(ae, bad_bytes, frontier),
+          this->write_prefix(ae, prefix, {})}) {
       ASSERT_FALSE(r);
       EXPECT_EQ(r.status().code(), ErrorCode::kVerification) << r.status().to_string();
     }
@@ -192,7 +194,8 @@ TYPED_TEST_P(StorePrefixes, WrittenPrefixesAreCheckedAgainstTheDigest) {
     EXPECT_TRUE(this->store().check());
     // A longer one replaces it.
     const std::uint64_t more = n / kChunk - 1;
-    auto longer = this->write_prefix(ae, ByteView(payload).first(more * kChunk), true_frontier(payload, more));
+    auto longer = this->write_prefix(ae, ByteView(payload).first(more * kChunk),
+                                     true_frontier(payload, more));
     ASSERT_TRUE(longer) << longer.status().to_string();
     EXPECT_EQ(this->held(ae), more * kChunk);
     this->expect_serves_held(ae, payload);

@@ -56,9 +56,15 @@ class StoreRandom {
   model::SubspaceId subspace_id() {
     model::SubspaceId id{};
     switch (below(4)) {
-      case 0: break;
-      case 1: id.fill(0xff); break;
-      default: id.fill(0x42); id.back() = static_cast<std::uint8_t>(below(3)); break;
+      case 0:
+        break;
+      case 1:
+        id.fill(0xff);
+        break;
+      default:
+        id.fill(0x42);
+        id.back() = static_cast<std::uint8_t>(below(3));
+        break;
     }
     return id;
   }

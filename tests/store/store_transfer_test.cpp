@@ -32,12 +32,13 @@ class StoreTransfers : public testing::StoreFixture<Factory> {
   }
   Result<PayloadState> append(const AuthorisedEntry& ae, const Bytes& payload, std::size_t from,
                               std::size_t to, std::optional<model::PayloadDigest> digest = {}) {
-    return this->store().append_verified(
-        ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path,
-        digest ? *digest : ae.entry.payload_digest, from,
-        ByteView(payload).subspan(from, to - from), {});
+    return this->store().append_verified(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path,
+                                         digest ? *digest : ae.entry.payload_digest, from,
+                                         ByteView(payload).subspan(from, to - from), {});
   }
-  Bytes served(const AuthorisedEntry& ae) { return testing::served_payload(this->store(), ae.entry); }
+  Bytes served(const AuthorisedEntry& ae) {
+    return testing::served_payload(this->store(), ae.entry);
+  }
   static Bytes stream_of(const Bytes& payload) {
     return crypto::bab_stream(continuation_stream(payload.size(), 0), payload,
                               crypto::bab_outboard(payload).value())
@@ -68,9 +69,9 @@ TYPED_TEST_P(StoreTransfers, AppendVerifiedTakesOnlyContinuations) {
     other[0] ^= 1;
     EXPECT_EQ(code(0, 4096, other), ErrorCode::kNotFound);  // not this entry's payload
     EXPECT_EQ(code(0, 1000), ErrorCode::kInvalidArgument);  // ends inside a chunk
-    EXPECT_EQ(this->store().append_verified(ae.entry.namespace_id, ae.entry.subspace_id,
-                                            ae.entry.path, ae.entry.payload_digest, n - 1024,
-                                            Bytes(2048), {})
+    EXPECT_EQ(this->store()
+                  .append_verified(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path,
+                                   ae.entry.payload_digest, n - 1024, Bytes(2048), {})
                   .status()
                   .code(),
               ErrorCode::kInvalidArgument);  // past the payload's end
@@ -91,8 +92,8 @@ TYPED_TEST_P(StoreTransfers, AppendVerifiedTakesOnlyContinuations) {
     auto done = this->append(ae, payload, 8192, n);
     ASSERT_TRUE(done);
     EXPECT_TRUE(done->complete());
-    EXPECT_EQ(appended, 3u);  // one event per append that stored bytes
-    EXPECT_EQ(this->served(ae), payload);  // the outboard was built
+    EXPECT_EQ(appended, 3u);                       // one event per append that stored bytes
+    EXPECT_EQ(this->served(ae), payload);          // the outboard was built
     ASSERT_TRUE(this->append(ae, payload, 0, n));  // complete: a no-op
     EXPECT_EQ(appended, 3u);
     this->store().unsubscribe(*sub);
@@ -119,8 +120,10 @@ TYPED_TEST_P(StoreTransfers, TwoTransfersOfOnePayloadBothSucceed) {
   std::size_t pa = 0, pb = 0;
   while (pa < stream.size() || pb < stream.size()) {
     // a runs ahead at first, b catches up and overtakes it.
-    const std::size_t na = std::min<std::size_t>(pa < stream.size() / 2 ? 7000 : 900, stream.size() - pa);
-    const std::size_t nb = std::min<std::size_t>(pa < stream.size() / 2 ? 1500 : 9000, stream.size() - pb);
+    const std::size_t na =
+        std::min<std::size_t>(pa < stream.size() / 2 ? 7000 : 900, stream.size() - pa);
+    const std::size_t nb =
+        std::min<std::size_t>(pa < stream.size() / 2 ? 1500 : 9000, stream.size() - pb);
     if (na > 0) {
       auto r = a->feed(ByteView(stream).subspan(pa, na));
       ASSERT_TRUE(r) << "a at " << pa << ": " << r.status().to_string();
@@ -207,9 +210,8 @@ TYPED_TEST_P(StoreTransfers, ATamperedTransferEndsAndANewOneCompletes) {
   auto again = PayloadReceiver::start(this->store(), ae.entry.namespace_id, ae.entry.subspace_id,
                                       ae.entry.path);
   ASSERT_TRUE(again);
-  const Bytes rest = crypto::bab_stream(again->stream(), payload,
-                                        crypto::bab_outboard(payload).value())
-                         .value();
+  const Bytes rest =
+      crypto::bab_stream(again->stream(), payload, crypto::bab_outboard(payload).value()).value();
   auto done = again->feed(rest);
   ASSERT_TRUE(done) << done.status().to_string();
   EXPECT_TRUE(done->complete());

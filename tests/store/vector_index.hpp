@@ -15,7 +15,8 @@ namespace osier::store::testing {
 class VectorIndex final : public IndexView {
  public:
   static bool key_less(const IndexItem& a, const IndexItem& b) {
-    if (a.entry.subspace_id != b.entry.subspace_id) return a.entry.subspace_id < b.entry.subspace_id;
+    if (a.entry.subspace_id != b.entry.subspace_id)
+      return a.entry.subspace_id < b.entry.subspace_id;
     return a.entry.path < b.entry.path;
   }
 

@@ -42,7 +42,8 @@ namespace detail {
 inline std::string read_all(int fd) {
   std::string s;
   char buf[65536];
-  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) s.append(buf, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;)
+    s.append(buf, static_cast<std::size_t>(n));
   return s;
 }
 // Reads both pipes to their ends, whichever has data.

@@ -89,8 +89,10 @@ TEST(Handshake, VectorTranscriptByteExact) {
     EXPECT_EQ(to_hex(res_salt), hs_vectors()["res_salt"].get<std::string>());
     EXPECT_TRUE(hs->finish().is_ok());
   }
-  EXPECT_EQ(to_hex(ini.result().peer_static_pk), hs_vectors()["responder"]["static_pk"].get<std::string>());
-  EXPECT_EQ(to_hex(res.result().peer_static_pk), hs_vectors()["initiator"]["static_pk"].get<std::string>());
+  EXPECT_EQ(to_hex(ini.result().peer_static_pk),
+            hs_vectors()["responder"]["static_pk"].get<std::string>());
+  EXPECT_EQ(to_hex(res.result().peer_static_pk),
+            hs_vectors()["initiator"]["static_pk"].get<std::string>());
   EXPECT_EQ(to_hex(ini.result().sending_key().view()), hs_vectors()["aeadk1"].get<std::string>());
   EXPECT_EQ(to_hex(res.result().sending_key().view()), hs_vectors()["aeadk2"].get<std::string>());
   EXPECT_EQ(ini.result().receiving_key().bytes(), res.result().sending_key().bytes());

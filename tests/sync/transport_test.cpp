@@ -108,7 +108,8 @@ TEST(Transport, RandomMessagesRandomSplits) {
     Bytes wire, sent, got;
     int messages = 1 + static_cast<int>(rng() % 8);
     for (int i = 0; i < messages; ++i) {
-      static const std::size_t kSizes[] = {1, 2, 3, 15, 16, 17, 1000, 4095, 4096, 4097, 8191, 12289};
+      static const std::size_t kSizes[] = {1,    2,    3,    15,   16,   17,
+                                           1000, 4095, 4096, 4097, 8191, 12289};
       std::size_t len = rng() % 2 ? kSizes[rng() % std::size(kSizes)] : rng() % 20000;
       Bytes m = random_bytes(len, rng());
       if (rng() % 2 && !m.empty() && m.size() <= kMaxChunkLength) {
@@ -174,9 +175,9 @@ TEST(Transport, ReorderedAndReplayedChunksAreErrors) {
     return st;
   };
   EXPECT_TRUE(run({c1, c2, end}).is_ok());
-  EXPECT_EQ(run({c2, c1, end}).code(), ErrorCode::kVerification);  // reordered
+  EXPECT_EQ(run({c2, c1, end}).code(), ErrorCode::kVerification);      // reordered
   EXPECT_EQ(run({c1, c1, c2, end}).code(), ErrorCode::kVerification);  // replayed
-  EXPECT_EQ(run({c1, end}).code(), ErrorCode::kVerification);  // a chunk dropped
+  EXPECT_EQ(run({c1, end}).code(), ErrorCode::kVerification);          // a chunk dropped
   // Length and data frames swapped inside one chunk.
   Bytes swapped(c1.begin() + kEncryptedLengthBytes, c1.end());
   append(swapped, c1.first(kEncryptedLengthBytes));
@@ -257,7 +258,8 @@ TEST(Transport, WriterRefusesChunksOutsideOneTo4096) {
   // write() of 4097 bytes makes a chunk of 4096 and one of 1.
   Bytes out2;
   ASSERT_TRUE(w.write(Bytes(kMaxChunkLength + 1), out2).is_ok());
-  EXPECT_EQ(out2.size(), kMaxEncryptedChunkBytes + kEncryptedLengthBytes + 1 + crypto::kAeadTagLength);
+  EXPECT_EQ(out2.size(),
+            kMaxEncryptedChunkBytes + kEncryptedLengthBytes + 1 + crypto::kAeadTagLength);
 }
 
 TEST(Transport, NonceCounterStopsAtTwoToTheSixtyFour) {

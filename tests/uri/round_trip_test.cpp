@@ -16,7 +16,9 @@ class UriRandom {
  public:
   explicit UriRandom(std::uint64_t seed) : rng_(seed) {}
 
-  std::uint64_t below(std::uint64_t n) { return std::uniform_int_distribution<std::uint64_t>(0, n - 1)(rng_); }
+  std::uint64_t below(std::uint64_t n) {
+    return std::uniform_int_distribution<std::uint64_t>(0, n - 1)(rng_);
+  }
   bool coin() { return below(2) == 0; }
 
   Bytes bytes(std::size_t max_len) {
@@ -27,8 +29,10 @@ class UriRandom {
 
   Bytes component() {
     static const std::vector<std::string> kPool = {
-        "", ".", "..", "...", "/", "%", "%2E", "a", "blog", "a b", "?#&=;", "caf\xc3\xa9", "~-_.", "+",
-        std::string(1, '\0'), "\xff"};
+        "",      ".",           "..",   "...",  "/",
+        "%",     "%2E",         "a",    "blog", "a b",
+        "?#&=;", "caf\xc3\xa9", "~-_.", "+",    std::string(1, '\0'),
+        "\xff"};
     if (below(4) == 0) return bytes(6);
     const std::string& s = kPool[below(kPool.size())];
     return Bytes(s.begin(), s.end());
@@ -48,9 +52,13 @@ class UriRandom {
   }
 
   std::vector<std::string> hints() {
-    static const std::vector<std::string> kPool = {
-        "wtp://worm-blossom.org:1235/example", "wcsp://[::1]:80/a?b#c", "x:", "mailto:a@b",
-        "willow://+00.11/a%2Fb;c&d=e", "urn:isbn:0451450523", "A+.-b:!$'()*,;=%41"};
+    static const std::vector<std::string> kPool = {"wtp://worm-blossom.org:1235/example",
+                                                   "wcsp://[::1]:80/a?b#c",
+                                                   "x:",
+                                                   "mailto:a@b",
+                                                   "willow://+00.11/a%2Fb;c&d=e",
+                                                   "urn:isbn:0451450523",
+                                                   "A+.-b:!$'()*,;=%41"};
     std::vector<std::string> h(below(4) == 0 ? below(4) : 0);
     for (auto& x : h) x = kPool[below(kPool.size())];
     return h;
@@ -63,10 +71,14 @@ class UriRandom {
 
   std::uint64_t u64() {
     switch (below(4)) {
-      case 0: return 0;
-      case 1: return ~std::uint64_t{0};
-      case 2: return below(100);
-      default: return rng_();
+      case 0:
+        return 0;
+      case 1:
+        return ~std::uint64_t{0};
+      case 2:
+        return below(100);
+      default:
+        return rng_();
     }
   }
   std::optional<std::uint64_t> maybe_u64() { return coin() ? std::nullopt : std::optional(u64()); }
@@ -144,7 +156,8 @@ std::string respell(const std::string& normal, UriRandom& r) {
   const std::size_t authority_end = normal.find_first_of("/?#", 9);
   std::string out = r.coin() ? "WiLLoW://" : "willow://";
   for (std::size_t i = 9; i < std::min(authority_end, normal.size()); ++i) {
-    out += r.coin() ? static_cast<char>(std::toupper(static_cast<unsigned char>(normal[i]))) : normal[i];
+    out += r.coin() ? static_cast<char>(std::toupper(static_cast<unsigned char>(normal[i])))
+                    : normal[i];
   }
   std::size_t pos = std::min(authority_end, normal.size());
   const std::size_t path_end = std::min(normal.find_first_of("?#", pos), normal.size());
@@ -179,7 +192,8 @@ std::string respell(const std::string& normal, UriRandom& r) {
       const std::size_t e = std::min(normal.find('&', b), query_end);
       std::string item = normal.substr(b, e - b);
       const std::size_t eq = item.find('=');
-      if (eq != std::string::npos && item.compare(0, eq, "hints") != 0 && item.compare(0, eq, "digest") != 0) {
+      if (eq != std::string::npos && item.compare(0, eq, "hints") != 0 &&
+          item.compare(0, eq, "digest") != 0) {
         item.insert(eq + 1, r.below(3), '0');
       }
       items.push_back(item);

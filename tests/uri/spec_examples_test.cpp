@@ -88,7 +88,8 @@ TEST(UriSpecExamples, AreaPaths) {
 }
 
 constexpr const char* kHintsQuery =
-    "hints=wcsp%3A%2F%2Fworm-blossom.org%3A1234%2Fexample;wtp%3A%2F%2Fworm-blossom.org%3A1235%2Fexample";
+    "hints=wcsp%3A%2F%2Fworm-blossom.org%3A1234%2Fexample;wtp%3A%2F%2Fworm-blossom.org%3A1235%"
+    "2Fexample";
 const std::vector<std::string> kHints = {"wcsp://worm-blossom.org:1234/example",
                                          "wtp://worm-blossom.org:1235/example"};
 
@@ -106,10 +107,12 @@ TEST(UriSpecExamples, AreaHints) {
 }
 
 TEST(UriSpecExamples, DigestsAsWrittenAreTooShortForWillow25) {
-  EXPECT_NE(parse_error("willow://family.alfie/blog?digest=b287afb0").find("64 hex digits (32 bytes), found 8"),
+  EXPECT_NE(parse_error("willow://family.alfie/blog?digest=b287afb0")
+                .find("64 hex digits (32 bytes), found 8"),
             std::string::npos);
-  EXPECT_NE(parse_error("willow://family.alfie/blog/idea.txt?from=5&digest=b287af#about").find("found 6"),
-            std::string::npos);
+  EXPECT_NE(
+      parse_error("willow://family.alfie/blog/idea.txt?from=5&digest=b287af#about").find("found 6"),
+      std::string::npos);
 }
 
 TEST(UriSpecExamples, Digest) {
@@ -121,20 +124,23 @@ TEST(UriSpecExamples, Digest) {
 }
 
 TEST(UriSpecExamples, DigestAndFragment) {
-  const EntryUri e = entry(std::string("willow://family.alfie/blog?digest=") + kDigestHex + "#blabla%0A");
+  const EntryUri e =
+      entry(std::string("willow://family.alfie/blog?digest=") + kDigestHex + "#blabla%0A");
   ASSERT_TRUE(e.fragment);
   EXPECT_EQ(*e.fragment, Bytes({'b', 'l', 'a', 'b', 'l', 'a', '\n'}));
   EXPECT_EQ(to_string(e), kHead + std::string("/blog?digest=") + kDigestHex + "#blabla%0A");
 }
 
 TEST(UriSpecExamples, AtAGlanceEntry) {
-  const EntryUri e = entry(std::string("willow://family.alfie/blog/idea.txt?from=5&digest=") + kDigestHex + "#about");
+  const EntryUri e = entry(std::string("willow://family.alfie/blog/idea.txt?from=5&digest=") +
+                           kDigestHex + "#about");
   EXPECT_EQ(e.path, path_of({"blog", "idea.txt"}));
   EXPECT_EQ(e.payload_from, 5u);
   EXPECT_FALSE(e.payload_to);
   EXPECT_EQ(e.fragment, Bytes({'a', 'b', 'o', 'u', 't'}));
   // Normal form: digest before from, as the spec lists them.
-  EXPECT_EQ(to_string(e), kHead + std::string("/blog/idea.txt?digest=") + kDigestHex + "&from=5#about");
+  EXPECT_EQ(to_string(e),
+            kHead + std::string("/blog/idea.txt?digest=") + kDigestHex + "&from=5#about");
 }
 
 TEST(UriSpecExamples, AtAGlanceArea) {
@@ -149,19 +155,19 @@ struct SliceExample {
   const char* query;
   std::optional<std::uint64_t> from, to;
   const char* normal;
-  std::uint64_t length;        // a payload length to evaluate the slice against
+  std::uint64_t length;  // a payload length to evaluate the slice against
   std::optional<PayloadSlice> slice;
 };
 
 TEST(UriSpecExamples, PayloadSlices) {
   const std::vector<SliceExample> examples = {
-      {"from=0", 0, std::nullopt, "?from=0", 30, PayloadSlice{0, 30}},           // the whole payload
-      {"to=17", std::nullopt, 17, "?to=17", 30, PayloadSlice{0, 17}},            // bytes 0..16
-      {"to=6&from=4", 4, 6, "?from=4&to=6", 30, PayloadSlice{4, 6}},             // bytes 4 and 5
-      {"from=5&to=5", 5, 5, "?from=5&to=5", 30, PayloadSlice{5, 5}},             // empty
-      {"from=99&to=12", 99, 12, "?from=99&to=12", 200, PayloadSlice{99, 99}},    // empty
-      {"from=99&to=12", 99, 12, "?from=99&to=12", 50, PayloadSlice{50, 50}},     // truncated
-      {"to=17", std::nullopt, 17, "?to=17", 10, PayloadSlice{0, 10}},            // truncated
+      {"from=0", 0, std::nullopt, "?from=0", 30, PayloadSlice{0, 30}},         // the whole payload
+      {"to=17", std::nullopt, 17, "?to=17", 30, PayloadSlice{0, 17}},          // bytes 0..16
+      {"to=6&from=4", 4, 6, "?from=4&to=6", 30, PayloadSlice{4, 6}},           // bytes 4 and 5
+      {"from=5&to=5", 5, 5, "?from=5&to=5", 30, PayloadSlice{5, 5}},           // empty
+      {"from=99&to=12", 99, 12, "?from=99&to=12", 200, PayloadSlice{99, 99}},  // empty
+      {"from=99&to=12", 99, 12, "?from=99&to=12", 50, PayloadSlice{50, 50}},   // truncated
+      {"to=17", std::nullopt, 17, "?to=17", 10, PayloadSlice{0, 10}},          // truncated
   };
   for (const SliceExample& ex : examples) {
     const EntryUri e = entry(std::string("willow://family.alfie/blog?") + ex.query);
@@ -209,8 +215,9 @@ TEST(UriSpecExamples, TemplateTyposAreNotSyntax) {
   const EntryUri e = entry("willow://family.alfie/blog&area");
   EXPECT_EQ(e.path, path_of({"blog&area"}));
   EXPECT_EQ(to_string(e), kHead + "/blog%26area");
-  EXPECT_NE(parse_error("willow://family.alfie/blog?area&sipe=3").find("unknown query parameter 'sipe'"),
-            std::string::npos);
+  EXPECT_NE(
+      parse_error("willow://family.alfie/blog?area&sipe=3").find("unknown query parameter 'sipe'"),
+      std::string::npos);
 }
 
 }  // namespace

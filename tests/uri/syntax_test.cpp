@@ -77,7 +77,8 @@ TEST(UriPercent, DecodedAndRenormalised) {
   EXPECT_EQ(normal("willow://family.alfie/caf%c3%a9"), kHead + "/caf%C3%A9");
   EXPECT_EQ(path("/a%2Fb"), path_of({"a/b"}));  // an encoded '/' is data, not a separator
   EXPECT_EQ(normal("willow://family.alfie/a%2fb"), kHead + "/a%2Fb");
-  EXPECT_EQ(path("/%00"), (model::Path::from_components(std::vector<ByteView>{ByteView(Bytes{0})}).value()));
+  EXPECT_EQ(path("/%00"),
+            (model::Path::from_components(std::vector<ByteView>{ByteView(Bytes{0})}).value()));
 }
 
 TEST(UriPercent, RawSubDelimitersColonAndAtAreAccepted) {
@@ -87,10 +88,12 @@ TEST(UriPercent, RawSubDelimitersColonAndAtAreAccepted) {
 }
 
 TEST(UriPercent, FragmentKeepsQuerySafeBytesAndEncodesPercent) {
-  const EntryUri e = *parse_entry_uri("willow://family.alfie#a/b?c:d@e!%25%20", testing::kExampleResolver);
+  const EntryUri e =
+      *parse_entry_uri("willow://family.alfie#a/b?c:d@e!%25%20", testing::kExampleResolver);
   EXPECT_EQ(e.fragment, Bytes({'a', '/', 'b', '?', 'c', ':', 'd', '@', 'e', '!', '%', ' '}));
   EXPECT_EQ(to_string(e), kHead + "#a/b?c:d@e!%25%20");
-  EXPECT_EQ(parse_entry_uri("willow://family.alfie#", testing::kExampleResolver)->fragment, Bytes{});
+  EXPECT_EQ(parse_entry_uri("willow://family.alfie#", testing::kExampleResolver)->fragment,
+            Bytes{});
   EXPECT_EQ(normal("willow://family.alfie#"), kHead + "#");
   EXPECT_EQ(normal("willow://family.alfie#%7e%41"), kHead + "#~A");
 }
@@ -106,12 +109,14 @@ TEST(UriPercent, Malformed) {
 }
 
 TEST(UriPercent, CharactersThatMustBeEncoded) {
-  expect_error("willow://family.alfie/a b", "column 24: byte 0x20 is not allowed in a path component");
+  expect_error("willow://family.alfie/a b",
+               "column 24: byte 0x20 is not allowed in a path component");
   expect_error("willow://family.alfie/caf\xc3\xa9", "byte 0xC3 is not allowed in a path component");
   expect_error("willow://family.alfie/a\"b", "'\"' is not allowed");
   expect_error("willow://family.alfie/[x]", "'['");
   expect_error("willow://family.alfie?from=1 ", "not allowed in the query");
-  expect_error("willow://family.alfie#a#b", "column 24: '#' is not allowed in the query or fragment");
+  expect_error("willow://family.alfie#a#b",
+               "column 24: '#' is not allowed in the query or fragment");
   expect_error(std::string("willow://family.alfie/a\0b", 25), "byte 0x00");
 }
 
@@ -128,24 +133,32 @@ TEST(UriAuthority, SignMustMatchCommunality) {
   model::NamespaceId owned = kFamily;
   owned.back() |= 1;
   const std::string owned_hex = to_hex(owned);
-  EXPECT_EQ(parse_entry_uri(std::string("willow://-") + owned_hex + "." + kAlfieText)->namespace_id, owned);
-  expect_error(std::string("willow://+") + owned_hex + "." + kAlfieText, "owned (last bit 1): write it with '-'");
-  expect_error(std::string("willow://-") + to_hex(kFamily) + "." + kAlfieText, "communal (last bit 0): write it with '+'");
-  EXPECT_EQ(normal(std::string("willow://-") + owned_hex + "." + kAlfieText), std::string("willow://-") + owned_hex + "." + kAlfieText);
+  EXPECT_EQ(parse_entry_uri(std::string("willow://-") + owned_hex + "." + kAlfieText)->namespace_id,
+            owned);
+  expect_error(std::string("willow://+") + owned_hex + "." + kAlfieText,
+               "owned (last bit 1): write it with '-'");
+  expect_error(std::string("willow://-") + to_hex(kFamily) + "." + kAlfieText,
+               "communal (last bit 0): write it with '+'");
+  EXPECT_EQ(normal(std::string("willow://-") + owned_hex + "." + kAlfieText),
+            std::string("willow://-") + owned_hex + "." + kAlfieText);
 }
 
 TEST(UriAuthority, BadIds) {
   expect_error(std::string("willow://+") + std::string(63, 'a') + "0." + kAlfieText.substr(1),
                "column 76: the subspace id needs 64 hex digits (32 bytes), found 63");
-  expect_error(std::string("willow://+") + std::string(62, 'a') + "00." + kAlfieText + "0", "found 65");
-  expect_error(std::string("willow://+") + std::string(62, 'a') + "0." + kAlfieText, "namespace id needs 64 hex digits");
-  expect_error(std::string("willow://+") + std::string(30, 'a') + std::string("g") + std::string(33, '0') + "." + kAlfieText,
+  expect_error(std::string("willow://+") + std::string(62, 'a') + "00." + kAlfieText + "0",
+               "found 65");
+  expect_error(std::string("willow://+") + std::string(62, 'a') + "0." + kAlfieText,
+               "namespace id needs 64 hex digits");
+  expect_error(std::string("willow://+") + std::string(30, 'a') + std::string("g") +
+                   std::string(33, '0') + "." + kAlfieText,
                "column 41: 'g' is not a hex digit in the namespace id");
   expect_error("willow://+." + kAlfieText, "found 0");
   expect_error("willow://." + kAlfieText, "column 10: missing namespace id");
   expect_error("willow://family.", "column 17 (end of URI): missing subspace id");
   expect_error("willow://family.alfie.x", "'.' cannot appear in a subspace id or alias");
-  expect_error("willow://family", "column 16 (end of URI): expected '.' between the namespace id and the subspace id");
+  expect_error("willow://family",
+               "column 16 (end of URI): expected '.' between the namespace id and the subspace id");
   expect_error("willow://", "expected '.'");
   expect_error("willow://user@family.alfie", "'@' is not allowed in the authority");
   expect_error("willow://family.alfie:80/", "':' is not allowed in the authority");
@@ -153,10 +166,13 @@ TEST(UriAuthority, BadIds) {
 
 TEST(UriAuthority, Aliases) {
   // Without a resolver, an alias is an error naming it.
-  expect_error("willow://family.alfie/blog",
-               "column 10: 'family' is not a namespace id ('+' or '-' then 64 hex digits), and no aliases", {});
-  expect_error(kHead.substr(0, 74) + ".alfie",
-               "column 76: 'alfie' is not a subspace id (64 hex digits), and no aliases are available", {});
+  expect_error(
+      "willow://family.alfie/blog",
+      "column 10: 'family' is not a namespace id ('+' or '-' then 64 hex digits), and no aliases",
+      {});
+  expect_error(
+      kHead.substr(0, 74) + ".alfie",
+      "column 76: 'alfie' is not a subspace id (64 hex digits), and no aliases are available", {});
   expect_error("willow://friends.alfie", "column 10: unknown namespace alias 'friends'");
   expect_error("willow://family.betty", "column 17: unknown subspace alias 'betty'");
   // The resolver is asked for the right kind of id.
@@ -183,8 +199,10 @@ TEST(UriQuery, OrderAndLeadingZerosDoNotMatter) {
             kHead + "/x?digest=" + digest + "&from=7&to=10");
   EXPECT_EQ(normal("willow://family.alfie/x?to=3&count=00&area&size=9&from=000"),
             kHead + "/x?area&size=9&to=3");
-  EXPECT_EQ(normal("willow://family.alfie?from=18446744073709551615"), kHead + "?from=18446744073709551615");
-  EXPECT_EQ(normal(std::string("willow://family.alfie?digest=") + std::string(64, 'F')), kHead + std::string("?digest=") + std::string(64, 'f'));
+  EXPECT_EQ(normal("willow://family.alfie?from=18446744073709551615"),
+            kHead + "?from=18446744073709551615");
+  EXPECT_EQ(normal(std::string("willow://family.alfie?digest=") + std::string(64, 'F')),
+            kHead + std::string("?digest=") + std::string(64, 'f'));
   // Keys may be percent-encoded too.
   EXPECT_EQ(normal("willow://family.alfie?%61rea&fr%6Fm=1"), kHead + "?area&from=1");
 }
@@ -192,31 +210,39 @@ TEST(UriQuery, OrderAndLeadingZerosDoNotMatter) {
 TEST(UriQuery, Errors) {
   expect_error("willow://family.alfie?", "column 23 (end of URI): empty query after '?'");
   expect_error("willow://family.alfie?#x", "empty query after '?'");
-  expect_error("willow://family.alfie?from=1&", "column 30 (end of URI): empty query parameter (a stray '&')");
+  expect_error("willow://family.alfie?from=1&",
+               "column 30 (end of URI): empty query parameter (a stray '&')");
   expect_error("willow://family.alfie?&from=1", "column 23: empty query parameter");
   expect_error("willow://family.alfie?area&&to=1", "column 28: empty query parameter");
   expect_error("willow://family.alfie?foo=1", "column 23: unknown query parameter 'foo'");
   expect_error("willow://family.alfie?From=1", "unknown query parameter 'From'");
   expect_error("willow://family.alfie?from", "column 27 (end of URI): expected '=' after 'from'");
-  expect_error("willow://family.alfie?from=1&from=1", "column 30: duplicate query parameter 'from'");
+  expect_error("willow://family.alfie?from=1&from=1",
+               "column 30: duplicate query parameter 'from'");
   expect_error("willow://family.alfie?area&area", "duplicate query parameter 'area'");
   expect_error("willow://family.alfie?area=1", "column 27: 'area' takes no value");
-  expect_error("willow://family.alfie?from=", "column 28 (end of URI): 'from=' needs a decimal number");
-  expect_error("willow://family.alfie?from=-1", "column 28: '-' is not a decimal digit (in 'from=')");
+  expect_error("willow://family.alfie?from=",
+               "column 28 (end of URI): 'from=' needs a decimal number");
+  expect_error("willow://family.alfie?from=-1",
+               "column 28: '-' is not a decimal digit (in 'from=')");
   expect_error("willow://family.alfie?to=1x", "column 27: 'x' is not a decimal digit");
   expect_error("willow://family.alfie?to=%31%78", "column 29: 'x' is not a decimal digit");
-  expect_error("willow://family.alfie?from=18446744073709551616", "'from=' exceeds the largest U64");
-  expect_error("willow://family.alfie?area&count=99999999999999999999", "'count=' exceeds the largest U64");
+  expect_error("willow://family.alfie?from=18446744073709551616",
+               "'from=' exceeds the largest U64");
+  expect_error("willow://family.alfie?area&count=99999999999999999999",
+               "'count=' exceeds the largest U64");
   expect_error("willow://family.alfie?digest=xyz", "'x' is not a hex digit in the payload digest");
   expect_error("willow://family.alfie?digest=", "the payload digest needs 64 hex digits");
   expect_error(std::string("willow://family.alfie?area&digest=") + std::string(64, '0'),
                "column 28: 'digest=' belongs in Entry URIs, not Area URIs");
-  expect_error("willow://family.alfie?count=1", "'count=' belongs in Area URIs (add 'area' to the query)");
+  expect_error("willow://family.alfie?count=1",
+               "'count=' belongs in Area URIs (add 'area' to the query)");
   expect_error("willow://family.alfie?size=1", "'size=' belongs in Area URIs");
 }
 
 TEST(UriQuery, Hints) {
-  EntryUri e = *parse_entry_uri("willow://family.alfie?hints=wtp://a.example:1/x%3By;mailto:me@x", testing::kExampleResolver);
+  EntryUri e = *parse_entry_uri("willow://family.alfie?hints=wtp://a.example:1/x%3By;mailto:me@x",
+                                testing::kExampleResolver);
   EXPECT_EQ(e.hints, (std::vector<std::string>{"wtp://a.example:1/x;y", "mailto:me@x"}));
   EXPECT_EQ(to_string(e), kHead + "?hints=wtp%3A%2F%2Fa.example%3A1%2Fx%3By;mailto%3Ame%40x");
   // A hint's own percent-encodings survive (doubly encoded in the normal form).
@@ -227,15 +253,18 @@ TEST(UriQuery, Hints) {
   expect_error("willow://family.alfie?hints=", "column 29 (end of URI): empty hint");
   expect_error("willow://family.alfie?hints=a:b;", "empty hint");
   expect_error("willow://family.alfie?hints=;a:b", "column 29: empty hint");
-  expect_error("willow://family.alfie?hints=noscheme", "hint is not a URI: its scheme must be followed by ':'");
-  expect_error("willow://family.alfie?hints=1a:b", "hint is not a URI: it must start with a scheme");
+  expect_error("willow://family.alfie?hints=noscheme",
+               "hint is not a URI: its scheme must be followed by ':'");
+  expect_error("willow://family.alfie?hints=1a:b",
+               "hint is not a URI: it must start with a scheme");
   expect_error("willow://family.alfie?hints=a:%20b", "hint is not a URI: it contains a character");
   expect_error("willow://family.alfie?hints=a:%25", "hint is not a URI: it has a '%'");
 }
 
 TEST(UriKinds, EntryOrArea) {
   EXPECT_TRUE(parse_entry_uri("willow://family.alfie/x", testing::kExampleResolver).is_ok());
-  EXPECT_TRUE(parse_area_uri("willow://family.alfie/x?to=1&area", testing::kExampleResolver).is_ok());
+  EXPECT_TRUE(
+      parse_area_uri("willow://family.alfie/x?to=1&area", testing::kExampleResolver).is_ok());
   Result<EntryUri> e = parse_entry_uri("willow://family.alfie/x?area", testing::kExampleResolver);
   ASSERT_FALSE(e.is_ok());
   EXPECT_NE(e.status().message().find("expected an Entry URI, got an Area URI"), std::string::npos);
@@ -263,7 +292,8 @@ TEST(UriLimits, AtTheLimitsParses) {
 
 TEST(UriLimits, OverTheLimitsIsAnErrorNotATruncation) {
   const auto over = [](std::string_view suffix, std::string_view limit) {
-    Result<WillowUri> r = parse_uri(std::string("willow://family.alfie") + std::string(suffix), testing::kExampleResolver);
+    Result<WillowUri> r = parse_uri(std::string("willow://family.alfie") + std::string(suffix),
+                                    testing::kExampleResolver);
     ASSERT_FALSE(r.is_ok());
     EXPECT_EQ(r.status().code(), ErrorCode::kOutOfRange);
     EXPECT_NE(r.status().message().find(limit), std::string::npos) << r.status().message();

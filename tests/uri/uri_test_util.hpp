@@ -41,7 +41,8 @@ inline WillowUri must_parse(std::string_view text) {
 }
 
 // The error message for `text`, or "" (and a test failure) if it parses.
-inline std::string parse_error(std::string_view text, const AliasResolver& resolver = kExampleResolver) {
+inline std::string parse_error(std::string_view text,
+                               const AliasResolver& resolver = kExampleResolver) {
   Result<WillowUri> r = parse_uri(text, resolver);
   EXPECT_FALSE(r.is_ok()) << text << " parsed as " << (r.is_ok() ? to_string(*r) : "");
   return r.is_ok() ? std::string() : r.status().message();
