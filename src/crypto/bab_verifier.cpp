@@ -294,7 +294,8 @@ Status BabVerifier::children(ByteView data) {
   // spec: bab#left_label_omission — with the left label omitted, the right one waits
   // (unverified) until the left subtree's data yields the left label.
   if (kids.state[kLeft] == LabelState::kUnknown) return Status::ok();
-  BabLabel candidate = hash_->hash_inner(kids.label[kLeft], kids.label[kRight], geo_->byte_len(v), d == 0);
+  BabLabel candidate =
+      hash_->hash_inner(kids.label[kLeft], kids.label[kRight], geo_->byte_len(v), d == 0);
   OSIER_RETURN_IF_ERROR(propagate(d, candidate));
   kids.state[kLeft] = kids.state[kRight] = LabelState::kKnown;
   observe(nodes[kLeft], kids.label[kLeft]);
@@ -389,7 +390,8 @@ bool BabVerifier::bulk_parse(BabNode n, unsigned depth, ByteView data, std::size
     bulk_sent_[bulk_sent_count_++] = {kids[i], data.data() + pos};
     pos += 32;
   }
-  return bulk_parse(kids[kLeft], depth + 1, data, pos) && bulk_parse(kids[kRight], depth + 1, data, pos);
+  return bulk_parse(kids[kLeft], depth + 1, data, pos) &&
+         bulk_parse(kids[kRight], depth + 1, data, pos);
 }
 
 const BabLabel& BabVerifier::bulk_label(BabNode n) const {
