@@ -55,24 +55,6 @@ void add_node_flags(CLI::App* cmd, NodeFlags& flags, bool json) {
     cmd->add_flag("--json", flags.json, "Output JSON (one object per line) instead of text");
 }
 
-namespace {
-
-// The library's messages end in strerror(errno); a full disk should say so whichever layer
-// (store, drop, node) met it.
-std::string plain_message(const Status& status) {
-  std::string msg = status.message();
-  for (const int err : {ENOSPC, EDQUOT, EFBIG}) {
-    const std::string text = std::strerror(err);
-    if (msg.size() >= text.size() &&
-        msg.compare(msg.size() - text.size(), text.size(), text) == 0) {
-      return msg.replace(msg.size() - text.size(), text.size(), node::describe_errno(err));
-    }
-  }
-  return msg;
-}
-
-}  // namespace
-
 std::string count_text(std::uint64_t n, const char* singular, const char* plural) {
   return std::to_string(n) + " " + (n == 1 ? singular : plural);
 }
@@ -94,7 +76,7 @@ std::string shown(std::string_view text, std::size_t max) {
 void fail(const std::string& command, const Status& status, int code) {
   std::fflush(stdout);
   // One line, whatever the message quotes (a path from someone else's drop, a URI).
-  fmt::print(stderr, "osier {}: {}\n", command, shown(plain_message(status), 1000));
+  fmt::print(stderr, "osier {}: {}\n", command, shown(status.message(), 1000));
   set_exit_code(code);
 }
 

@@ -26,6 +26,8 @@ const char* error_code_name(ErrorCode code) {
       return "corrupt data";
     case ErrorCode::kInternal:
       return "internal error";
+    case ErrorCode::kResourceExhausted:
+      return "resource exhausted";
   }
   return "unknown error";
 }

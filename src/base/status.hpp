@@ -22,6 +22,7 @@ enum class ErrorCode {
   kIo,
   kCorrupt,  // stored data violates the format
   kInternal,
+  kResourceExhausted,  // out of space: disk full, quota, file size limit, the store's map full
 };
 
 const char* error_code_name(ErrorCode code);

@@ -5,14 +5,13 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/io_error.hpp"
+
 namespace osier::drop {
 
 namespace {
 constexpr std::size_t kPiece = std::size_t{64} << 10;
 
-Status io_error(const char* what, const std::string& path) {
-  return error(ErrorCode::kIo, std::string(what) + " " + path + ": " + std::strerror(errno));
-}
 }  // namespace
 
 ByteSource memory_source(ByteView bytes) {

@@ -12,27 +12,6 @@
 
 namespace osier::node {
 
-std::string describe_errno(int err) {
-  // A full disk shows as any of these; say so plainly.
-  switch (err) {
-    case ENOSPC:
-      return "disk full (no space left on device)";
-    case EDQUOT:
-      return "disk full (disk quota exceeded)";
-    case EFBIG:
-      return "disk full (file size limit reached)";
-    default:
-      return std::strerror(err);
-  }
-}
-
-bool is_disk_full(int err) { return err == ENOSPC || err == EDQUOT || err == EFBIG; }
-
-Status io_error(const std::string& what, int err) {
-  return error(is_disk_full(err) ? ErrorCode::kOutOfRange : ErrorCode::kIo,
-               what + ": " + describe_errno(err));
-}
-
 namespace {
 
 std::string parent_of(const std::string& path) {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "base/bytes.hpp"
+#include "base/io_error.hpp"
 #include "base/status.hpp"
 
 namespace osier::node {
@@ -24,12 +25,9 @@ Status make_dir(const std::string& path, unsigned mode, bool* created = nullptr)
 
 bool file_exists(const std::string& path);
 
-// "<path>: <strerror(errno)>" as a kIo status; a full disk (ENOSPC, EDQUOT, EFBIG) is
-// "<path>: disk full (...)" as kOutOfRange.
-Status io_error(const std::string& what, int err);
-
-// strerror(err), except that the errors of a full disk say "disk full (<which>)".
-std::string describe_errno(int err);
-bool is_disk_full(int err);
+// io_error, describe_errno and is_disk_full: base/io_error.hpp.
+using osier::describe_errno;
+using osier::io_error;
+using osier::is_disk_full;
 
 }  // namespace osier::node

@@ -7,14 +7,17 @@
 #include <cerrno>
 #include <cstdint>
 
+#include "base/io_error.hpp"
+
 namespace osier::store::lmdb {
 
 Status status_of(int rc, const std::string& what) {
   if (rc == MDB_SUCCESS) return Status::ok();
+  if (is_disk_full(rc)) return io_error(what, rc);  // LMDB passes the system's errno through
   const std::string msg = what + ": " + mdb_strerror(rc);
   switch (rc) {
     case MDB_MAP_FULL:
-      return error(ErrorCode::kOutOfRange, msg + " (the store's map size is exhausted)");
+      return error(ErrorCode::kResourceExhausted, msg + " (the store's map size is exhausted)");
     case MDB_CORRUPTED:
     case MDB_INVALID:
     case MDB_VERSION_MISMATCH:
@@ -43,14 +46,16 @@ Status explain_io_error(MDB_env* env, Status st) {
   struct statvfs fs {};
   if (::statvfs(dir, &fs) == 0 &&
       static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize < (std::uint64_t{1} << 20)) {
-    return error(ErrorCode::kOutOfRange, st.message() + ": disk full (no space left on device)");
+    return error(ErrorCode::kResourceExhausted,
+                 st.message() + ": disk full (no space left on device)");
   }
   struct rlimit limit {};
   struct stat data {};
   const std::string file = std::string(dir) + "/data.mdb";
   if (::getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
       ::stat(file.c_str(), &data) == 0 && static_cast<rlim_t>(data.st_size) >= limit.rlim_cur) {
-    return error(ErrorCode::kOutOfRange, st.message() + ": disk full (file size limit reached)");
+    return error(ErrorCode::kResourceExhausted,
+                 st.message() + ": disk full (file size limit reached)");
   }
   return st;
 }

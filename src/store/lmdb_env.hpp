@@ -13,8 +13,9 @@
 
 namespace osier::store::lmdb {
 
-// OK for MDB_SUCCESS; otherwise kOutOfRange for a full map, kCorrupt for damaged or foreign
-// files, kIo for the rest; the message names `what` and LMDB's explanation.
+// OK for MDB_SUCCESS; otherwise kResourceExhausted for a full map or disk (base/io_error.hpp),
+// kCorrupt for damaged or foreign files, kIo for the rest; the message names `what` and LMDB's
+// explanation.
 Status status_of(int rc, const std::string& what);
 
 struct EnvCloser {

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "base/hex.hpp"
+#include "base/io_error.hpp"
 #include "base/std_fds.hpp"
 #include "crypto/random.hpp"
 #include "store/index_snapshot.hpp"
@@ -43,7 +44,7 @@ Status make_dir(const std::string& dir, bool create) {
   }
   if (!create) return error(ErrorCode::kNotFound, "no store at " + dir);
   if (::mkdir(dir.c_str(), 0700) != 0) {
-    return error(ErrorCode::kIo, "cannot create " + dir + ": " + std::strerror(errno));
+    return io_error("cannot create", dir);
   }
   return Status::ok();
 }

@@ -7,12 +7,10 @@
 #include <cstdio>
 #include <cstring>
 
+#include "base/io_error.hpp"
+
 namespace osier::store {
 namespace {
-
-Status io_error(const std::string& what, const std::string& path) {
-  return error(ErrorCode::kIo, what + " " + path + ": " + std::strerror(errno));
-}
 
 Status write_all(int fd, std::uint64_t offset, ByteView data, const std::string& path) {
   while (!data.empty()) {
@@ -77,9 +75,7 @@ Status FileReader::read(std::uint64_t offset, MutableByteView out) const {
   while (!out.empty()) {
     const ssize_t n = ::pread(fd_, out.data(), out.size(), static_cast<off_t>(offset));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0)
-      return error(ErrorCode::kIo,
-                   std::string("cannot read payload file: ") + std::strerror(errno));
+    if (n < 0) return io_error("cannot read payload file", errno);
     if (n == 0) return error(ErrorCode::kCorrupt, "payload file is shorter than recorded");
     out = out.subspan(static_cast<std::size_t>(n));
     offset += static_cast<std::uint64_t>(n);
@@ -101,7 +97,7 @@ Status FileAppender::write(ByteView data) {
   while (!data.empty()) {
     const ssize_t n = ::write(fd_, data.data(), data.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return error(ErrorCode::kIo, std::string("cannot write: ") + std::strerror(errno));
+    if (n < 0) return io_error("cannot write", errno);
     data = data.subspan(static_cast<std::size_t>(n));
   }
   return Status::ok();

@@ -11,16 +11,13 @@
 #include <filesystem>
 
 #include "base/hex.hpp"
+#include "base/io_error.hpp"
 #include "crypto/random.hpp"
 
 namespace osier::store {
 namespace {
 
 constexpr const char* kLockName = "lock";
-
-Status io_error(const std::string& what, const std::string& path) {
-  return error(ErrorCode::kIo, what + " " + path + ": " + std::strerror(errno));
-}
 
 int flock_retry(int fd, int op) {
   int rc;
@@ -69,8 +66,7 @@ WriterLock::~WriterLock() {
 
 Result<WriterLock::Held> WriterLock::acquire() const {
   if (depth_ == 0 && flock_retry(fd_, LOCK_EX) != 0) {
-    return error(ErrorCode::kIo,
-                 std::string("cannot take the store's writer lock: ") + std::strerror(errno));
+    return io_error("cannot take the store's writer lock", errno);
   }
   ++depth_;
   return Held(this);

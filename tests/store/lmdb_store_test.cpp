@@ -239,7 +239,7 @@ TEST(LmdbStore, FullMapIsAClearErrorAndDamagesNothing) {
     }
   }
   ASSERT_FALSE(failure.is_ok()) << "the map never filled";
-  EXPECT_EQ(failure.code(), ErrorCode::kOutOfRange) << failure.to_string();
+  EXPECT_EQ(failure.code(), ErrorCode::kResourceExhausted) << failure.to_string();
   EXPECT_TRUE(s->check());
   for (const auto& ae : acknowledged) {
     auto got = s->get(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path);

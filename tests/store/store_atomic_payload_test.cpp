@@ -570,7 +570,7 @@ TEST(LmdbAtomicPayload, FullMapLeavesTheStoreAsItWas) {
     CountingSource src{payload};
     auto r = store->ingest_with_payload(ae, src.source());
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.status().code(), ErrorCode::kOutOfRange) << r.status().to_string();
+    EXPECT_EQ(r.status().code(), ErrorCode::kResourceExhausted) << r.status().to_string();
     EXPECT_GT(src.calls, 1u);  // it failed after the bytes were read (and staged)
     EXPECT_EQ(state(), before);
     EXPECT_FALSE(store->get(test_namespace(), ae.entry.subspace_id, ae.entry.path).value());
@@ -589,7 +589,7 @@ TEST(LmdbAtomicPayload, FullMapLeavesTheStoreAsItWas) {
       continue;
     }
     ASSERT_GT(i, 0);
-    EXPECT_EQ(r.status().code(), ErrorCode::kOutOfRange) << r.status().to_string();
+    EXPECT_EQ(r.status().code(), ErrorCode::kResourceExhausted) << r.status().to_string();
     EXPECT_EQ(state(), before);
     // Tried again, it fails the same way — unless LMDB finds room now (an aborted transaction
     // can leave the free list better sorted): then fill on until two attempts fail.
@@ -612,7 +612,7 @@ TEST(LmdbAtomicPayload, FullMapLeavesTheStoreAsItWas) {
       failures = 0;
       continue;
     }
-    EXPECT_EQ(r.status().code(), ErrorCode::kOutOfRange) << r.status().to_string();
+    EXPECT_EQ(r.status().code(), ErrorCode::kResourceExhausted) << r.status().to_string();
     EXPECT_EQ(state(), before);
     ++failures;
   }
