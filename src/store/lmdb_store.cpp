@@ -393,14 +393,12 @@ Result<std::uint64_t> LmdbStore::stored_last_seq(const Txn& txn) const {
   return get_be(*v);
 }
 
-Status LmdbStore::sync_with_disk(const Txn& txn, bool write) {
-  // A read transaction sees the state as of its id; a write transaction the state as of the
-  // commit before it (its own id is the one it will commit as).
-  const std::uint64_t id = mdb_txn_id(txn.get());
-  const std::uint64_t as_of = write ? id - 1 : id;
-  if (as_of == seen_txn_) return Status::ok();
+Status LmdbStore::sync_with_disk(const Txn& txn) {
+  // Every write transaction reads the latest event number: another process may have committed
+  // since this instance last wrote, and transaction ids cannot tell, because a commit that
+  // writes nothing does not advance LMDB's (remembering "as of id N" once let a process number
+  // its events from a stale count and overwrite another process's events).
   OSIER_ASSIGN_OR_RETURN(last_seq_, stored_last_seq(txn));
-  seen_txn_ = as_of;
   return Status::ok();
 }
 
@@ -408,7 +406,7 @@ Result<Txn> LmdbStore::begin_write_txn() {
   OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), false));
   tree_cache_.clear();
   write_txn_ = txn.get();
-  OSIER_RETURN_IF_ERROR(sync_with_disk(txn, true));
+  OSIER_RETURN_IF_ERROR(sync_with_disk(txn));
   return txn;
 }
 
@@ -723,13 +721,28 @@ Status LmdbStore::import_payload(Txn& txn, const ImportItem& item,
 }
 
 void LmdbStore::unstage(const std::vector<std::pair<PayloadKey, std::uint64_t>>& staged) {
-  // Files published for payloads whose records did not change: a payload held partially keeps
-  // its (longer, verified) data file, as its record only claims the old prefix; one held not at
-  // all loses it.
-  for (const auto& [key, held_before] : staged) {
+  // Files published for payloads whose records did not change, judged by the records as
+  // committed (read now; the caller still holds the write guard), never by what the aborted
+  // transaction saw: a payload held partially keeps its (longer, verified) data file, as its
+  // record only claims the old prefix; one held not at all loses it; a complete one keeps both.
+  auto txn = read_txn();
+  if (!txn) return;  // in doubt, remove nothing: a file without a record is swept later
+  for (const auto& item : staged) {
+    const PayloadKey& key = item.first;
+    auto have = txn->get(dbs_.payloads, key);
+    if (!have) continue;
+    std::uint64_t held = 0;
+    bool in_file = false;
+    if (*have) {
+      auto rec = fmt::decode_payload_record(**have);
+      if (!rec) continue;
+      held = rec->held;
+      in_file = rec->in_file;
+    }
     const std::string file = payload_file(key);
+    if (in_file && held == get_be(ByteView(key).subspan(32, 8))) continue;  // complete
     file_remove(file + ".obao");
-    if (held_before == 0) file_remove(file);
+    if (!in_file || held == 0) file_remove(file);
   }
 }
 
@@ -1039,7 +1052,6 @@ void LmdbStore::abandon() {
 }
 
 Status LmdbStore::finish_write(Txn& txn) {
-  const std::uint64_t id = mdb_txn_id(txn.get());
   auto run = [&]() -> Status {
     if (!pending_events_.empty()) {
       Bytes v;
@@ -1069,9 +1081,7 @@ Status LmdbStore::finish_write(Txn& txn) {
     return st;
   }
   write_txn_ = nullptr;
-  // last_seq_ was current as of the commit before (sync_with_disk) and takes this
-  // transaction's events below.
-  seen_txn_ = id;
+  // last_seq_ was read in this transaction (sync_with_disk) and takes its events below.
   for (const auto& f : pending_removals_) file_remove(f);
   pending_removals_.clear();
   if (!pending_events_.empty()) {

@@ -186,10 +186,9 @@ class LmdbStore final : public Store {
   Status ensure_staging();
   // A read transaction of the caller's own (no lock: LMDB readers never wait).
   Result<lmdb::Txn> read_txn() const;
-  // Called with every transaction before it numbers an event: when the transaction sees
-  // commits this instance did not make (another process wrote), rereads the latest event
-  // number.
-  Status sync_with_disk(const lmdb::Txn& txn, bool write);
+  // Called with every write transaction before it numbers an event: reads the latest event
+  // number as the transaction sees it (another process may have written since).
+  Status sync_with_disk(const lmdb::Txn& txn);
   // The latest event number `txn` sees.
   Result<std::uint64_t> stored_last_seq(const lmdb::Txn& txn) const;
   // Begins the write transaction and syncs with the disk. REQUIRES: the write guard is held.
@@ -300,9 +299,7 @@ class LmdbStore final : public Store {
   Origin write_origin_;           // of the write under way (begin_write resets it to local)
   MDB_txn* write_txn_ = nullptr;  // the open write transaction, if any
   TreeWriteCache tree_cache_;     // its changed tree nodes
-  // The LMDB transaction id whose state last_seq_ reflects.
-  std::uint64_t seen_txn_ = 0;
-  std::uint64_t last_seq_ = 0;                 // the latest event number, as of seen_txn_
+  std::uint64_t last_seq_ = 0;    // the latest event number, as the open write txn read it
   std::vector<std::string> pending_removals_;  // files of payloads dropped by the open txn
   std::vector<StoreEvent> pending_events_;     // events logged by the open txn
   std::mutex events_mu_;                       // guards hub_; held while events are delivered

@@ -368,5 +368,70 @@ TEST(LmdbMultiProcess, AnAbortedWriteLeavesNoIndexBehind) {
   for (int fd : {go[0], go[1], done[0], done[1]}) ::close(fd);
 }
 
+// A commit that writes nothing (say, a forget of an empty range) does not advance LMDB's
+// transaction id: a process must not take that as "nothing changed since my last write" and number
+// its next event from what it remembers, or it reuses the numbers of events another process
+// committed in between (found in review: the daemon's events overwrote the CLI's).
+TEST(LmdbMultiProcess, EventNumbersStayUniqueAcrossProcessesAfterAnEmptyCommit) {
+  TempDir dir;
+  const std::string path = dir.sub("s");
+  { auto s = LmdbStore::open(path, opts()).value(); }
+  int a_to_b[2], b_to_a[2];
+  ASSERT_EQ(::pipe(a_to_b), 0);
+  ASSERT_EQ(::pipe(b_to_a), 0);
+  const pid_t a = ::fork();
+  if (a == 0) {
+    auto s = LmdbStore::open(path, opts()).value();
+    int rc = s->ingest(entry_at("a", {}, 10)).is_ok() ? 0 : 1;  // event 1
+    // An obsolete entry (older, at the same path) and a forget of an empty range: neither
+    // commit may write anything.
+    if (!s->ingest(entry_at("a", {}, 5)).is_ok()) rc = 2;
+    model::D3Range none = model::D3Range::full();
+    none.times = {0, 1};
+    if (!s->forget_range(testing::test_namespace(), none).is_ok()) rc = 2;
+    char c = 1;
+    if (::write(a_to_b[1], &c, 1) != 1 || ::read(b_to_a[0], &c, 1) != 1) rc = 3;
+    if (!s->ingest(entry_at("a2", {}, 10)).is_ok()) rc = 4;  // must be event 5, not 2
+    ::_exit(rc);
+  }
+  const pid_t b = ::fork();
+  if (b == 0) {
+    char c = 0;
+    if (::read(a_to_b[0], &c, 1) != 1) ::_exit(1);
+    int rc = 0;
+    {
+      auto s = LmdbStore::open(path, opts()).value();
+      // One commit (events 2, 3, 4): the transaction id A would expect its own next write to
+      // follow.
+      const std::vector<AuthorisedEntry> three{entry_at("b1", {}, 10), entry_at("b2", {}, 10),
+                                               entry_at("b3", {}, 10)};
+      if (!s->ingest_batch(three).is_ok()) rc = 2;
+    }
+    if (::write(b_to_a[1], &c, 1) != 1) rc = 3;
+    ::_exit(rc);
+  }
+  for (const pid_t pid : {a, b}) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << WEXITSTATUS(status);
+  }
+  for (int fd : {a_to_b[0], a_to_b[1], b_to_a[0], b_to_a[1]}) ::close(fd);
+
+  auto s = LmdbStore::open(path, opts()).value();
+  EXPECT_EQ(s->last_sequence().value(), 5u);
+  std::vector<std::uint64_t> seqs;
+  std::vector<std::string> paths;
+  auto id =
+      s->subscribe(testing::test_namespace(), model::Area::full(), 0, [&](const StoreEvent& ev) {
+        seqs.push_back(ev.seq);
+        const ByteView c = ev.entry.path.components()[0];
+        paths.emplace_back(c.begin(), c.end());
+      });
+  ASSERT_TRUE(id);
+  s->unsubscribe(*id);
+  EXPECT_EQ(seqs, (std::vector<std::uint64_t>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(paths, (std::vector<std::string>{"a", "b1", "b2", "b3", "a2"}));
+}
+
 }  // namespace
 }  // namespace osier::store

@@ -531,6 +531,24 @@ TYPED_TEST_P(StoreAtomicPayloads, ImportThatFailsAnywhereChangesNothing) {
   }
 }
 
+// An import that overwrites an entry with the same complete payload (its record is dropped with
+// the old entry, made again at 0 bytes and the files published again), then fails: the files
+// belong to the payload as committed and stay (found in review: they were removed, judged by
+// what the aborted transaction saw).
+TYPED_TEST_P(StoreAtomicPayloads, AFailedImportKeepsTheFilesOfAPayloadHeldBefore) {
+  this->seed();
+  const Snapshot before = this->snapshot();
+  ImportList list;
+  list.items.push_back({entry_at({"keep", "x"}, this->keep_x_, 6), this->keep_x_, {}, {}});
+  list.items.push_back({entry_at({"n", "1"}, this->docs_a_, 6), this->docs_a_, {}, {}});
+  list.fail_at_item = 1;  // the item source fails after the overwrite
+  ASSERT_FALSE(this->store().import(list.source(), Trust::kAlreadyVerified));
+  EXPECT_EQ(this->snapshot(), before);
+  EXPECT_TRUE(this->store().check());
+  this->reopen();
+  EXPECT_EQ(this->snapshot(), before);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(StoreAtomicPayloads, ImportAppliesEntriesAndPayloadsTogether,
                             ImportThatFailsAnywhereChangesNothing, StoresEntryAndPayloadTogether,
                             FailingSourceLeavesTheStoreAsItWas,
@@ -538,7 +556,8 @@ REGISTER_TYPED_TEST_SUITE_P(StoreAtomicPayloads, ImportAppliesEntriesAndPayloads
                             ObsoleteEntryStoresNothingAndReadsNothing,
                             RejectedTokenNeverReadsTheSource, PayloadHeldCompleteIsNotReadAgain,
                             CompletesAPayloadHeldPartiallyByAnotherEntry,
-                            OverwriteCompletesItsOwnPartialPayload);
+                            OverwriteCompletesItsOwnPartialPayload,
+                            AFailedImportKeepsTheFilesOfAPayloadHeldBefore);
 INSTANTIATE_TYPED_TEST_SUITE_P(All, StoreAtomicPayloads, testing::StoreFactories);
 
 // A full map (LMDB's "disk full"): the write that does not fit leaves the store as it was —
