@@ -149,6 +149,10 @@ std::uint64_t LcmuxServerChannel::issuable() const {
 }
 
 void LcmuxServerChannel::emit(Encoder& enc, std::uint64_t channel) {
+  // The bound first: the client then learns of it before any guarantee issued under it, so it
+  // never absolves what the bound leaves for its queued bytes (LcmuxClientChannel::on_plead).
+  if (pending_limit_) encode_frame(enc, LimitReceivingFrame{channel, *pending_limit_});
+  pending_limit_.reset();
   if (drop_ == Drop::kUnannounced) {
     // spec: lcmux#AnnounceDroppingFrame ("must issue any outstanding guarantees before").
     if (pending_issue_ > 0) encode_frame(enc, IssueGuaranteesFrame{channel, pending_issue_});
@@ -167,8 +171,6 @@ void LcmuxServerChannel::emit(Encoder& enc, std::uint64_t channel) {
   pending_issue_ = 0;
   if (pending_plead_) encode_frame(enc, PleadFrame{channel, *pending_plead_});
   pending_plead_.reset();
-  if (pending_limit_) encode_frame(enc, LimitReceivingFrame{channel, *pending_limit_});
-  pending_limit_.reset();
 }
 
 // ---------------------------------------------------------------- client
@@ -193,10 +195,8 @@ Status LcmuxClientChannel::on_issue_guarantees(std::uint64_t amount) {
 
 // spec: lcmux#PleadFrame: absolve down to the target; ignore if we hold no more than it.
 void LcmuxClientChannel::on_plead(std::uint64_t target) {
-  if (credit_.credit <= target) return;
-  std::uint64_t amount = credit_.credit - target;
-  if (send_limit_) amount = std::min(amount, send_limit_->remaining);
-  if (amount == 0) return;
+  if (credit_.credit <= target || send_limit_ || recv_limit_) return;
+  const std::uint64_t amount = credit_.credit - target;
   credit_.sub(amount);
   charge_limits(amount);
   pending_absolve_ += amount;
@@ -238,11 +238,11 @@ Status LcmuxClientChannel::on_announce_dropping() {
   resend_ = std::move(again);
   resend_pos_ = 0;
   apologise_pending_ = true;
-  // The server may have dropped because of its LimitReceiving bound, which we can only bound
-  // from above: from now on send only what guarantees cover, so no frame is dropped again.
-  if (recv_limit_) guaranteed_only_ = true;
   // Resending optimistically into a full buffer would only be dropped again (and again): wait
-  // for guarantees, which the server issues once it has free capacity (owe_credit_).
+  // for guarantees, which the server issues once it has free capacity (owe_credit_). This also
+  // ends the loop when the server dropped because of its LimitReceiving bound (which we only
+  // know from above, in-flight bytes being counted by the server alone): it issues guarantees
+  // only while its bound leaves room, so each round delivers bytes, and a closed channel waits.
   recovering_ = true;
   return Status::ok();
 }
@@ -282,7 +282,7 @@ std::uint64_t LcmuxClientChannel::sendable(std::uint64_t want) const {
   if (recv_limit_) n = std::min(n, recv_limit_->remaining);
   if (n == 0) return 0;
   if (credit_.credit > 0) return std::min(n, credit_.credit);  // a guaranteed frame
-  if (!opts_.optimistic || guaranteed_only_ || recovering_) return 0;
+  if (!opts_.optimistic || recovering_) return 0;
   const std::uint64_t room =
       opts_.max_unconfirmed > unconfirmed_bytes_ ? opts_.max_unconfirmed - unconfirmed_bytes_ : 0;
   return std::min(n, room);

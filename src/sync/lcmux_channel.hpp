@@ -155,6 +155,9 @@ class LcmuxClientChannel {
 
   // --- frames from the server
   Status on_issue_guarantees(std::uint64_t amount);
+  // Absolves down to the target, except under a limit (ours or the server's): then absolution
+  // would only shrink what the limit leaves for bytes still to send, and the client cannot know
+  // the server's remaining LimitReceiving exactly (it counts bytes in flight when it set it).
   void on_plead(std::uint64_t target);
   Status on_limit_receiving(std::uint64_t bound);
   Status on_announce_dropping();
@@ -206,7 +209,6 @@ class LcmuxClientChannel {
   std::size_t resend_pos_ = 0;
   std::optional<Limit> send_limit_;  // ours
   std::optional<Limit> recv_limit_;  // the server's
-  bool guaranteed_only_ = false;     // the server dropped while limiting: only covered frames
   bool recovering_ = false;          // dropped: only covered frames until new guarantees arrive
   bool apologise_pending_ = false;
   std::uint64_t pending_absolve_ = 0;

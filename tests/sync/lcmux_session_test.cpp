@@ -124,9 +124,7 @@ TEST(LcmuxFigures, LimitReceiving) {
   Globals ga, gb;
   ASSERT_TRUE(b.limit_receiving(0, 3).is_ok());
   ASSERT_TRUE(b.set_capacity(0, 10).is_ok());
-  EXPECT_EQ(to_hex(deliver(b, a, ga)),
-            "f003"
-            "d003");
+  EXPECT_EQ(to_hex(deliver(b, a, ga)), "d003f003");  // the bound, then guarantees within it
   EXPECT_EQ(a.client(0).peer_receive_limit(), 3u);
   ASSERT_TRUE(a.send_channel(0, Bytes(5, 'r')).is_ok());
   EXPECT_EQ(to_hex(deliver(a, b, gb)),
@@ -175,13 +173,18 @@ TEST(LcmuxFigures, DropAnnounceApologiseResend) {
   // Guarantees for the 4 accepted bytes, then the announcement; then (once after a drop) the
   // free capacity of 1 byte, which tells the client it may resend.
   const Bytes announce = b.take_output();
-  EXPECT_EQ(to_hex(announce), "f004" "c0" "f001");
+  EXPECT_EQ(to_hex(announce),
+            "f004"
+            "c0"
+            "f001");
   ASSERT_TRUE(a.feed(announce, ga.handler()).is_ok());
   EXPECT_EQ(a.client(0).credit(), (LcmuxCredit{1, 0}));
   EXPECT_EQ(a.unsent_bytes(0), 5u);  // "bbbbc" waits to be resent
   // Apologise first, then the dropped bytes again: one guaranteed byte, then optimistically.
   const Bytes again = a.take_output();
-  EXPECT_EQ(to_hex(again).substr(0, 6), "90" "1062");
+  EXPECT_EQ(to_hex(again).substr(0, 6),
+            "90"
+            "1062");
   ASSERT_TRUE(b.feed(again, gb.handler()).is_ok());
   Bytes got;
   for (int i = 0; i < 20 && got.size() < 9; ++i) {
