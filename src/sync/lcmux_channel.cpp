@@ -199,16 +199,20 @@ void LcmuxClientChannel::on_plead(std::uint64_t target) {
   const std::uint64_t amount = credit_.credit - target;
   credit_.sub(amount);
   charge_limits(amount);
-  pending_absolve_ += amount;
+  queue_absolve(amount);
 }
 
+// Item 8 ("a looser one is an error"), as far as the client can tell: the server's remaining
+// bound counts bytes still in flight towards it, which our count does not (docs/spec-notes.md,
+// "The client cannot know the server's remaining LimitReceiving exactly"), so an honest server's
+// new bound may exceed our remaining count; it can never exceed the previous bound itself.
 Status LcmuxClientChannel::on_limit_receiving(std::uint64_t bound) {
-  const auto current = recv_limit_ ? std::optional(recv_limit_->remaining) : std::nullopt;
-  OSIER_RETURN_IF_ERROR(check_tighter_limit(current, bound, "LimitReceiving"));
+  const auto previous = recv_limit_ ? std::optional(recv_limit_->bound) : std::nullopt;
+  OSIER_RETURN_IF_ERROR(check_tighter_limit(previous, bound, "LimitReceiving"));
   if (credit_.credit > bound) {
     return violation("LimitReceiving below the guarantees the server issued");
   }
-  recv_limit_ = Limit{bound, sent_position_};
+  recv_limit_ = Limit{bound, sent_position_, bound};
   return Status::ok();
 }
 
@@ -253,7 +257,7 @@ Status LcmuxClientChannel::absolve(std::uint64_t amount) {
   }
   credit_.sub(amount);
   charge_limits(amount);
-  pending_absolve_ += amount;
+  queue_absolve(amount);
   return Status::ok();
 }
 
@@ -261,7 +265,11 @@ Status LcmuxClientChannel::limit_sending(std::uint64_t bound) {
   if (send_limit_ && bound > send_limit_->remaining) {
     return error(ErrorCode::kInvalidArgument, "lcmux: LimitSending may only tighten");
   }
-  send_limit_ = Limit{bound, sent_position_};
+  send_limit_ = Limit{bound, sent_position_, bound};
+  // A pending LimitSending this one replaces is never sent: absolution decided after it now
+  // goes before this one.
+  pending_absolve_ += pending_absolve_late_;
+  pending_absolve_late_ = 0;
   pending_limit_ = bound;
   return Status::ok();
 }
@@ -320,6 +328,12 @@ void LcmuxClientChannel::emit_control(Encoder& enc, std::uint64_t channel) {
   pending_absolve_ = 0;
   if (pending_limit_) encode_frame(enc, LimitSendingFrame{channel, *pending_limit_});
   pending_limit_.reset();
+  if (pending_absolve_late_ > 0) encode_frame(enc, AbsolveFrame{channel, pending_absolve_late_});
+  pending_absolve_late_ = 0;
+}
+
+void LcmuxClientChannel::queue_absolve(std::uint64_t amount) {
+  (pending_limit_ ? pending_absolve_late_ : pending_absolve_) += amount;
 }
 
 // The frames kept are those the guarantees do not fully cover: the last `debt` bytes sent.

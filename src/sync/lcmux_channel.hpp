@@ -22,6 +22,8 @@
 // SPEC-NOTES Sync items 7 and 8 are implemented here; each reading sits in one named function:
 // LcmuxServerChannel::on_send_channel_frame (what is accepted, what dropped, the limit error),
 // LcmuxServerChannel::emit (guarantees before AnnounceDropping, none beyond them in between),
+// LcmuxServerChannel::issuable and LcmuxClientChannel::sendable (after a drop, resend only under
+// guarantees, which the server then owes: docs/spec-notes.md, "Optimistic sending can loop"),
 // LcmuxClientChannel::on_announce_dropping (which frames were dropped), check_tighter_limit
 // (limits only tighten), and the error checks named in each method's comment.
 #pragma once
@@ -100,8 +102,9 @@ class LcmuxServerChannel {
   std::size_t readable() const { return data_.size(); }
   Bytes read(std::size_t max);
 
-  // Appends this channel's pending server frames (IssueGuarantees, AnnounceDropping, Plead,
-  // LimitReceiving) in the order the protocol needs.
+  // Appends this channel's pending server frames: LimitReceiving (first, so the client knows
+  // the bound before guarantees issued under it), then after a drop the guarantees for the
+  // accepted optimistic bytes and AnnounceDropping, then new guarantees, then Plead.
   void emit(Encoder& enc, std::uint64_t channel);
 
   const LcmuxCredit& outstanding() const { return outstanding_; }
@@ -191,6 +194,7 @@ class LcmuxClientChannel {
   struct Limit {
     std::uint64_t remaining;
     std::uint64_t since;  // sent_position_ when it took effect
+    std::uint64_t bound;  // the frame's value
   };
   struct Unconfirmed {
     Bytes bytes;
@@ -199,6 +203,7 @@ class LcmuxClientChannel {
 
   void release_covered();
   void charge_limits(std::uint64_t n);
+  void queue_absolve(std::uint64_t amount);
 
   LcmuxClientOptions opts_;
   LcmuxCredit credit_;
@@ -211,7 +216,10 @@ class LcmuxClientChannel {
   std::optional<Limit> recv_limit_;  // the server's
   bool recovering_ = false;          // dropped: only covered frames until new guarantees arrive
   bool apologise_pending_ = false;
+  // Absolution decided before / after the pending LimitSending: the frames go out in the order
+  // of the decisions, since each one counts against the limit in force when it arrives.
   std::uint64_t pending_absolve_ = 0;
+  std::uint64_t pending_absolve_late_ = 0;
   std::optional<std::uint64_t> pending_limit_;
   LcmuxClientStats stats_;
 };

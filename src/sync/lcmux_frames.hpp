@@ -118,8 +118,9 @@ struct LcmuxFrameHeader {
   bool operator==(const LcmuxFrameHeader&) const = default;
 };
 
-// The longest header: SendChannelFrame's byte, 8 channel bytes and 8 length bytes.
-inline constexpr std::size_t kMaxLcmuxHeaderLength = 17;
+// The longest header: a header byte, 8 channel bytes, and a standalone compact U64 of 9 bytes
+// (IssueGuarantees, Plead, LimitReceiving, Absolve, LimitSending); SendChannelFrame's is 17.
+inline constexpr std::size_t kMaxLcmuxHeaderLength = 18;
 
 // Decodes any frame's header (everything but SendGlobalFrame's and SendChannelFrame's content,
 // whose length is `value`).

@@ -48,7 +48,8 @@ Status LcmuxSession::feed(ByteView in, const GlobalHandler& on_global) {
       auto h = decode_lcmux_frame_header(dec, DecodeMode::kAny);
       if (!h.is_ok()) {
         if (h.status().code() != ErrorCode::kIncomplete) return fail(h.status());
-        pos += take;  // a longest header always decodes, so take > 0 here
+        if (take == 0) return fail(error(ErrorCode::kInternal, "lcmux: header longer than 18"));
+        pos += take;
         continue;
       }
       pos += dec.position() - had;
