@@ -86,15 +86,33 @@ void two_peers(fuzz::FuzzValues& in) {
     // Calls the API refuses (absolving too much, loosening a limit) are fine: they must not
     // break the session.
     switch (in.byte() % 10) {
-      case 0: (void)x.send_channel(c, ByteView(data).first(v)); break;
-      case 1: (void)x.send_global(ByteView(data).first(1 + v % 100)); break;
-      case 2: (void)y.read(c, v); break;
-      case 3: (void)y.set_capacity(c, v % kCapacity); break;
-      case 4: (void)y.plead(c, v); break;
-      case 5: (void)x.absolve(c, v % 8); break;
-      case 6: (void)x.limit_sending(c, std::uint64_t{v} * 64); break;
-      case 7: (void)y.limit_receiving(c, std::uint64_t{v} * 64); break;
-      default: deliver(x, flip ? ab : ba, y, 1 + v); break;
+      case 0:
+        (void)x.send_channel(c, ByteView(data).first(v));
+        break;
+      case 1:
+        (void)x.send_global(ByteView(data).first(1 + v % 100));
+        break;
+      case 2:
+        (void)y.read(c, v);
+        break;
+      case 3:
+        (void)y.set_capacity(c, v % kCapacity);
+        break;
+      case 4:
+        (void)y.plead(c, v);
+        break;
+      case 5:
+        (void)x.absolve(c, v % 8);
+        break;
+      case 6:
+        (void)x.limit_sending(c, std::uint64_t{v} * 64);
+        break;
+      case 7:
+        (void)y.limit_receiving(c, std::uint64_t{v} * 64);
+        break;
+      default:
+        deliver(x, flip ? ab : ba, y, 1 + v);
+        break;
     }
     check_bounded(a);
     check_bounded(b);
@@ -119,8 +137,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           },
           true);
       break;
-    case 1: feed_stream(in); break;
-    default: two_peers(in); break;
+    case 1:
+      feed_stream(in);
+      break;
+    default:
+      two_peers(in);
+      break;
   }
   return 0;
 }
