@@ -25,14 +25,31 @@ Status write_all(int fd, std::uint64_t offset, ByteView data, const std::string&
   return Status::ok();
 }
 
+// Makes `path`'s directory entry durable: a power loss must not leave a record claiming bytes
+// under a name the directory lost.
+Status sync_parent_dir(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? std::string(".") : path.substr(0, slash);
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return io_error("cannot open", dir);
+  const int rc = ::fsync(dfd);
+  ::close(dfd);
+  if (rc != 0) return io_error("cannot sync", dir);
+  return Status::ok();
+}
+
 }  // namespace
 
 Status file_write_at(const std::string& path, std::uint64_t offset, ByteView data, bool sync) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  const bool created = fd < 0 && errno == ENOENT;
+  if (created) fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return io_error("cannot open", path);
   Status st = write_all(fd, offset, data, path);
   if (st && sync && ::fsync(fd) != 0) st = io_error("cannot sync", path);
   ::close(fd);
+  // A file this call made needs its name made durable too, before a commit records its bytes.
+  if (st && sync && created) st = sync_parent_dir(path);
   return st;
 }
 
@@ -47,17 +64,8 @@ Status file_publish(const std::string& from, const std::string& to, bool sync) {
     if (rc != 0) return io_error("cannot sync", from);
   }
   if (::rename(from.c_str(), to.c_str()) != 0) return io_error("cannot rename", from);
-  if (sync) {
-    // The new name must be durable before a commit that records it (a power loss must not
-    // leave a record claiming bytes under a name the directory lost).
-    const std::size_t slash = to.rfind('/');
-    const std::string dir = slash == std::string::npos ? std::string(".") : to.substr(0, slash);
-    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) return io_error("cannot open", dir);
-    const int rc = ::fsync(dfd);
-    ::close(dfd);
-    if (rc != 0) return io_error("cannot sync", dir);
-  }
+  // The new name must be durable before a commit that records it.
+  if (sync) OSIER_RETURN_IF_ERROR(sync_parent_dir(to));
   return Status::ok();
 }
 

@@ -11,7 +11,8 @@
 
 namespace osier::store {
 
-// Writes `data` at `offset` of the file at `path` (created if missing); fsyncs when `sync`.
+// Writes `data` at `offset` of the file at `path` (created if missing); with `sync`, fsyncs it,
+// and its directory too when this call created it.
 Status file_write_at(const std::string& path, std::uint64_t offset, ByteView data, bool sync);
 // Removes the file; a missing file is fine.
 void file_remove(const std::string& path);
