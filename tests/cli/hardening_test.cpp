@@ -28,10 +28,19 @@ class CliHardening : public osier::testing::CliHome {
     args.insert(args.begin(), OSIER_BINARY);
     return osier::testing::run_process(std::move(args));
   }
-  void put_many(int n) const {
+  void put_many(int n, std::size_t name_length = 0) const {
+    const std::string padding(name_length, 'n');
     for (int i = 0; i < n; ++i) {
-      ASSERT_EQ(osier({"put", "willow://fam.alice/file" + std::to_string(i)}, "x").exit_code, 0);
+      ASSERT_EQ(
+          osier({"put", "willow://fam.alice/file" + std::to_string(i) + padding}, "x").exit_code,
+          0);
     }
+  }
+  // Enough for `ls` to print more than stdio's buffer, with few processes (each is slow under
+  // the sanitizers): 12 entries of 1000-byte names.
+  void put_more_than_a_buffer() const {
+    put_many(12, 1000);
+    ASSERT_GT(osier({"ls"}).out.size(), std::size_t{BUFSIZ}) << "ls must not fit stdio's buffer";
   }
   void expect_store_intact(int entries) const {
     const ProcessResult check = osier({"store", "check", "--deep"});
@@ -64,7 +73,7 @@ TEST_F(CliHardening, ClosedStandardDescriptorsNeverReachTheStore) {
 // Output to a full disk: one line and exit 1, whether the output is large (written while the
 // command runs) or small (written at the final flush: a key backup must not "succeed").
 TEST_F(CliHardening, AFullDiskOnStandardOutputIsAnError) {
-  put_many(120);  // ls prints more than stdio's buffer
+  put_more_than_a_buffer();
   RunOptions full;
   full.stdout_file = "/dev/full";
   for (const auto& args :
@@ -78,7 +87,7 @@ TEST_F(CliHardening, AFullDiskOnStandardOutputIsAnError) {
 
 // `(trap '' PIPE; osier ls | head -1)` aborted with an uncaught exception (exit 134).
 TEST_F(CliHardening, AClosedPipeWithSigpipeIgnoredIsOneLine) {
-  put_many(120);
+  put_more_than_a_buffer();
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
   char err_name[] = "/tmp/osier_cli_err_XXXXXX";
