@@ -26,7 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     case 1: {
       auto r = lmdb_format::decode_payload_record(in);
-      if (r && lmdb_format::encode_payload_record(*r) != Bytes(in.begin(), in.end())) std::abort();
+      if (r && lmdb_format::encode_payload_record(*r).value() != Bytes(in.begin(), in.end()))
+        std::abort();
       break;
     }
     case 2: {

@@ -55,4 +55,10 @@ void EventHub::dispatch(const StoreEvent& event) const {
   }
 }
 
+Status after_beyond_latest(std::uint64_t after, std::uint64_t latest) {
+  return error(ErrorCode::kInvalidArgument,
+               "events after " + std::to_string(after) + " were asked for, but the latest is " +
+                   std::to_string(latest) + " (a sequence number of another store?)");
+}
+
 }  // namespace osier::store

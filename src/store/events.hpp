@@ -63,6 +63,9 @@ class EventHub {
   SubscriptionId next_ = 1;
 };
 
+// The error of Store::subscribe for an `after` beyond the latest event number.
+Status after_beyond_latest(std::uint64_t after, std::uint64_t latest);
+
 // Whether a subscriber to (ns, area) wants the event.
 bool event_matches(const StoreEvent& event, const model::NamespaceId& ns, const model::Area& area);
 

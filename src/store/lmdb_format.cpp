@@ -47,7 +47,10 @@ constexpr std::uint8_t kInFile = 1;
 constexpr std::uint8_t kWithFrontier = 2;
 }  // namespace
 
-Bytes encode_payload_record(const PayloadRecord& r) {
+Result<Bytes> encode_payload_record(const PayloadRecord& r) {
+  if (r.frontier.size() > kMaxFrontierLabels) {
+    return error(ErrorCode::kInvalidArgument, "a payload frontier of more labels than tree levels");
+  }
   Bytes v;
   put_be(v, r.refcount, 8);
   put_be(v, r.held, 8);
@@ -74,8 +77,7 @@ Result<PayloadRecord> decode_payload_record(ByteView value) {
   r.in_file = (flags & kInFile) != 0;
   ByteView rest = value.subspan(17);
   if ((flags & kWithFrontier) != 0) {
-    // A frontier has one label per tree level at most; a tree has at most 64 levels.
-    if (rest.empty() || rest[0] == 0 || rest[0] > 64 ||
+    if (rest.empty() || rest[0] == 0 || rest[0] > kMaxFrontierLabels ||
         rest.size() - 1 < std::size_t{rest[0]} * 32) {
       return error(ErrorCode::kCorrupt, "payload record with a malformed frontier");
     }

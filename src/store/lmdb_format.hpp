@@ -37,8 +37,10 @@ struct PayloadRecord {
   Bytes inline_bytes;  // the held bytes when !in_file
 };
 // u64 refcount ‖ u64 held ‖ u8 flags (bit 0: in a file; bit 1: with a frontier, format 2 on)
-// ‖ [u8 n ‖ n frontier labels] ‖ inline bytes.
-Bytes encode_payload_record(const PayloadRecord& r);
+// ‖ [u8 n ‖ n frontier labels] ‖ inline bytes. kInvalidArgument for a frontier of more than
+// kMaxFrontierLabels labels (the decoder's bound): never a record that cannot be read back.
+constexpr std::size_t kMaxFrontierLabels = 64;  // one per level of a tree of at most 2^64 chunks
+Result<Bytes> encode_payload_record(const PayloadRecord& r);
 Result<PayloadRecord> decode_payload_record(ByteView value);
 
 }  // namespace osier::store::lmdb_format

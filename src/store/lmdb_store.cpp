@@ -25,6 +25,12 @@ using lmdb::Txn;
 
 namespace {
 
+// Every payload record goes through here: encoding can fail (lmdb_format.hpp).
+Status put_payload_record(Txn& txn, MDB_dbi payloads, ByteView key, const fmt::PayloadRecord& r) {
+  OSIER_ASSIGN_OR_RETURN(Bytes value, fmt::encode_payload_record(r));
+  return txn.put(payloads, key, value);
+}
+
 constexpr std::string_view kVersionKey = "format_version";
 constexpr std::string_view kLastSeqKey = "last_seq";
 constexpr std::string_view kTreeSaltKey = "tree_salt";
@@ -270,6 +276,7 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::string& dir,
   auto store = std::make_unique<LmdbStore>(PassKey{}, dir, std::move(options), std::move(env), dbs,
                                            std::move(lock));
   store->last_seq_ = last_seq;
+  store->delivered_through_ = last_seq;
   store->salt_ = salt;
   return store;
 }
@@ -310,7 +317,7 @@ Status LmdbStore::change_refcount(Txn& txn, const model::Entry& e, int delta) {
   } else {
     ++r.refcount;
   }
-  return txn.put(dbs_.payloads, pk, fmt::encode_payload_record(r));
+  return put_payload_record(txn, dbs_.payloads, pk, r);
 }
 
 Result<std::vector<std::string>> LmdbStore::stray_payload_files(bool remove) {
@@ -405,7 +412,6 @@ Status LmdbStore::sync_with_disk(const Txn& txn) {
 Result<Txn> LmdbStore::begin_write_txn() {
   OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), false));
   tree_cache_.clear();
-  write_txn_ = txn.get();
   OSIER_RETURN_IF_ERROR(sync_with_disk(txn));
   return txn;
 }
@@ -514,7 +520,7 @@ Status LmdbStore::commit_payload(const PayloadKey& key, EventKind kind,
     OSIER_ASSIGN_OR_RETURN(fmt::PayloadRecord record, fmt::decode_payload_record(*have));
     OSIER_ASSIGN_OR_RETURN(bool changed, change(record));
     if (!changed) return Status::ok();
-    OSIER_RETURN_IF_ERROR(txn.put(dbs_.payloads, key, fmt::encode_payload_record(record)));
+    OSIER_RETURN_IF_ERROR(put_payload_record(txn, dbs_.payloads, key, record));
     OSIER_RETURN_IF_ERROR(log_payload_change(txn, key, record.held, kind, nullptr));
     return finish_write(txn);
   };
@@ -715,7 +721,7 @@ Status LmdbStore::import_payload(Txn& txn, const ImportItem& item,
   ++(whole ? totals.payloads_completed : totals.prefixes_stored);
   rec.held = item.payload_bytes;
   rec.frontier = whole ? std::vector<crypto::BabLabel>{} : item.frontier;
-  OSIER_RETURN_IF_ERROR(txn.put(dbs_.payloads, key, fmt::encode_payload_record(rec)));
+  OSIER_RETURN_IF_ERROR(put_payload_record(txn, dbs_.payloads, key, rec));
   // Later items of this transaction see the entries' new available lengths.
   return log_payload_change(txn, key, rec.held, EventKind::kPayloadAppended, nullptr);
 }
@@ -833,7 +839,7 @@ Result<IngestResult> LmdbStore::ingest_with_payload(const AuthorisedEntry& ae,
     rec.held = e.payload_length;
     rec.frontier.clear();
     ++rec.refcount;
-    OSIER_RETURN_IF_ERROR(txn.put(dbs_.payloads, key, fmt::encode_payload_record(rec)));
+    OSIER_RETURN_IF_ERROR(put_payload_record(txn, dbs_.payloads, key, rec));
     OSIER_ASSIGN_OR_RETURN(IngestResult r, ingest_in(txn, ae, Trust::kAlreadyVerified));
     if (r.outcome != IngestOutcome::kInserted) return r;  // not committed
     OSIER_RETURN_IF_ERROR(change_refcount(txn, e, -1));
@@ -881,6 +887,8 @@ Result<PayloadState> LmdbStore::append_verified(
   const PayloadKey key = payload_key(entry);
   const std::uint64_t now_held = start + fresh->size();
   const bool complete = now_held == entry.payload_length;
+  if (!complete)
+    OSIER_RETURN_IF_ERROR(check_frontier_shape(entry.payload_length, now_held, frontier));
   if (loc.record.in_file) {
     OSIER_RETURN_IF_ERROR(file_write_at(payload_file(key), start, *fresh, options_.sync_commits));
     if (complete) OSIER_RETURN_IF_ERROR(build_outboard_file(key));
@@ -1046,7 +1054,6 @@ Status LmdbStore::emit_in(Txn& txn, EventKind kind, const model::Entry& entry,
 
 void LmdbStore::abandon() {
   tree_cache_.clear();
-  write_txn_ = nullptr;
   pending_removals_.clear();
   pending_events_.clear();
 }
@@ -1080,18 +1087,53 @@ Status LmdbStore::finish_write(Txn& txn) {
     abandon();
     return st;
   }
-  write_txn_ = nullptr;
   // last_seq_ was read in this transaction (sync_with_disk) and takes its events below.
   for (const auto& f : pending_removals_) file_remove(f);
   pending_removals_.clear();
   if (!pending_events_.empty()) {
     last_seq_ = pending_events_.back().seq;
-    // Delivered in order: the next writer waits for write_mu_, held by our caller.
+    // Delivered in order: the next writer waits for write_mu_ and the writer lock, held by our
+    // caller, so what the log holds below our first event is final. Other processes' events
+    // since the last delivery come first; a poll_events() racing us may have delivered ours.
     std::lock_guard lock(events_mu_);
-    for (const auto& ev : pending_events_) hub_.dispatch(ev);
+    const std::uint64_t first = pending_events_.front().seq;
+    if (first > delivered_through_ + 1) {
+      // The commit stands whatever happens here; a log that cannot be read leaves a gap the
+      // subscribers can see in the sequence numbers.
+      if (Result<Txn> txn = read_txn()) (void)deliver_logged(*txn, first - 1);
+      delivered_through_ = std::max(delivered_through_, first - 1);
+    }
+    for (const auto& ev : pending_events_) {
+      if (ev.seq > delivered_through_) hub_.dispatch(ev);
+    }
+    delivered_through_ = std::max(delivered_through_, last_seq_);
   }
   pending_events_.clear();
   return Status::ok();
+}
+
+Status LmdbStore::deliver_logged(Txn& txn, std::uint64_t through) {
+  if (through <= delivered_through_) return Status::ok();
+  OSIER_ASSIGN_OR_RETURN(Cursor cur, Cursor::open(txn, dbs_.events));
+  OSIER_ASSIGN_OR_RETURN(bool ok, cur.seek(seq_key(delivered_through_ + 1)));
+  while (ok) {
+    if (cur.key().size() != 8) return error(ErrorCode::kCorrupt, "malformed event key");
+    const std::uint64_t seq = get_be(cur.key());
+    if (seq > through) break;
+    OSIER_ASSIGN_OR_RETURN(StoreEvent ev, decode_event(seq, cur.value()));
+    hub_.dispatch(ev);
+    delivered_through_ = seq;
+    OSIER_ASSIGN_OR_RETURN(ok, cur.next());
+  }
+  delivered_through_ = through;
+  return Status::ok();
+}
+
+Status LmdbStore::poll_events() {
+  std::lock_guard lock(events_mu_);
+  OSIER_ASSIGN_OR_RETURN(Txn txn, read_txn());
+  OSIER_ASSIGN_OR_RETURN(const std::uint64_t stored, stored_last_seq(txn));
+  return deliver_logged(txn, stored);
 }
 
 Result<SubscriptionId> LmdbStore::subscribe(const model::NamespaceId& ns, const model::Area& area,
@@ -1102,6 +1144,7 @@ Result<SubscriptionId> LmdbStore::subscribe(const model::NamespaceId& ns, const 
   std::lock_guard lock(events_mu_);
   OSIER_ASSIGN_OR_RETURN(Txn txn, read_txn());
   OSIER_ASSIGN_OR_RETURN(const std::uint64_t seen, stored_last_seq(txn));
+  if (after && *after > seen) return after_beyond_latest(*after, seen);
   if (after) {
     OSIER_ASSIGN_OR_RETURN(Cursor cur, Cursor::open(txn, dbs_.events));
     OSIER_ASSIGN_OR_RETURN(bool ok, cur.first());

@@ -49,7 +49,7 @@ namespace osier::store {
 struct LmdbStoreOptions {
   std::shared_ptr<const WriteAuthoriser> authoriser = meadowcap_authoriser();
   // The most the data file may grow to (LMDB's map size); a write beyond it fails with
-  // kOutOfRange and leaves the store as it was.
+  // kResourceExhausted and leaves the store as it was.
   std::uint64_t map_size = std::uint64_t{1} << 36;
   bool create_if_missing = true;
   // Flush to disk on every commit (LMDB's default), so a committed write survives a crash of the
@@ -139,6 +139,7 @@ class LmdbStore final : public Store {
                                    std::optional<std::uint64_t> after, EventCallback fn) override;
   void unsubscribe(SubscriptionId id) override;
   Result<std::uint64_t> last_sequence() override;
+  Status poll_events() override;
   Result<std::size_t> payload_count() override;
   // The file a large payload's bytes live in (its outboard: the same name plus ".obao").
   std::string payload_file(const PayloadKey& key) const;
@@ -296,14 +297,21 @@ class LmdbStore final : public Store {
   std::optional<StagingArea> staging_;  // made by the first write that stages bytes; then fixed
   std::mutex write_mu_;                 // guards everything down to events_mu_
   bool swept_ = false;
-  Origin write_origin_;           // of the write under way (begin_write resets it to local)
-  MDB_txn* write_txn_ = nullptr;  // the open write transaction, if any
-  TreeWriteCache tree_cache_;     // its changed tree nodes
-  std::uint64_t last_seq_ = 0;    // the latest event number, as the open write txn read it
+  Origin write_origin_;         // of the write under way (begin_write resets it to local)
+  TreeWriteCache tree_cache_;   // its changed tree nodes
+  std::uint64_t last_seq_ = 0;  // the latest event number, as the open write txn read it
   std::vector<std::string> pending_removals_;  // files of payloads dropped by the open txn
   std::vector<StoreEvent> pending_events_;     // events logged by the open txn
-  std::mutex events_mu_;                       // guards hub_; held while events are delivered
+  // Dispatches the logged events numbered (delivered_through_, through] that `txn` sees, in
+  // order, and moves delivered_through_ to `through`. REQUIRES: events_mu_ held.
+  Status deliver_logged(lmdb::Txn& txn, std::uint64_t through);
+
+  std::mutex events_mu_;  // guards hub_ and delivered_through_; held while events are delivered
   EventHub hub_;
+  // Events numbered up to it were delivered to subscribers (or precede the open): those of
+  // other processes are delivered from the log, before this instance's next own events or by
+  // poll_events().
+  std::uint64_t delivered_through_ = 0;
 };
 
 }  // namespace osier::store

@@ -21,6 +21,7 @@ Result<SubscriptionId> MemoryStore::subscribe(const model::NamespaceId& ns, cons
                                               std::optional<std::uint64_t> after,
                                               EventCallback fn) {
   std::lock_guard lock(mu_);
+  if (after && *after > last_seq_) return after_beyond_latest(*after, last_seq_);
   if (after) {
     const std::uint64_t oldest = history_.empty() ? last_seq_ + 1 : history_.front().seq;
     if (*after + 1 < oldest) {
@@ -261,6 +262,10 @@ Result<PayloadState> MemoryStore::append_verified(
   OSIER_ASSIGN_OR_RETURN(std::optional<ByteView> fresh,
                          continuation(entry, digest, payload.data.size(), offset, bytes));
   if (!fresh) return PayloadState{entry.payload_length, payload.data.size()};
+  const std::uint64_t now_held = payload.data.size() + fresh->size();
+  if (now_held != entry.payload_length) {
+    OSIER_RETURN_IF_ERROR(check_frontier_shape(entry.payload_length, now_held, frontier));
+  }
   append(payload.data, *fresh);
   if (payload.data.size() == entry.payload_length) {
     payload.frontier.clear();

@@ -78,6 +78,8 @@ class MemoryStore final : public Store {
                                    std::optional<std::uint64_t> after, EventCallback fn) override;
   void unsubscribe(SubscriptionId id) override;
   Result<std::uint64_t> last_sequence() override;
+  // Nothing to do: no other process writes to a MemoryStore.
+  Status poll_events() override { return Status::ok(); }
   Result<std::size_t> payload_count() override;
 
  private:

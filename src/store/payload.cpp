@@ -1,5 +1,9 @@
 #include "store/payload.hpp"
 
+#include <string>
+
+#include "crypto/bab_prefix.hpp"
+
 namespace osier::store {
 
 PayloadKey payload_key(const model::Entry& entry) {
@@ -118,6 +122,24 @@ Result<std::optional<ByteView>> continuation(const model::Entry& entry,
   }
   if (end <= held) return std::optional<ByteView>();  // another writer got there first
   return std::optional(bytes.subspan(static_cast<std::size_t>(held - offset)));
+}
+
+Status check_frontier_shape(std::uint64_t length, std::uint64_t held,
+                            std::span<const crypto::BabLabel> frontier) {
+  if (frontier.empty()) return Status::ok();
+  const crypto::BabGeometry geo(length, kPayloadChunk);
+  const std::uint64_t held_chunks = held / kPayloadChunk;
+  if (held >= length || held % kPayloadChunk != 0 || held_chunks == 0) {
+    return error(ErrorCode::kInvalidArgument,
+                 "a frontier is only for a partial payload of whole chunks");
+  }
+  if (frontier.size() != crypto::bab_frontier(geo, held_chunks).size()) {
+    return error(ErrorCode::kInvalidArgument, "a frontier of " + std::to_string(frontier.size()) +
+                                                  " labels does not fit a payload holding " +
+                                                  std::to_string(held_chunks) + " of " +
+                                                  std::to_string(geo.num_chunks()) + " chunks");
+  }
+  return Status::ok();
 }
 
 }  // namespace osier::store

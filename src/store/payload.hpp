@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "base/bytes.hpp"
@@ -73,6 +74,14 @@ class PayloadAppender {
 Result<std::optional<ByteView>> continuation(const model::Entry& entry,
                                              const model::PayloadDigest& digest, std::uint64_t held,
                                              std::uint64_t offset, ByteView bytes);
+
+// Whether `frontier` can be the frontier of a payload of `length` bytes of which the first
+// `held` are held (Store::append_verified's rules): empty (unknown, or the payload is complete),
+// or exactly one label per maximal subtree of the chunks not held (crypto/bab_prefix.hpp).
+// kInvalidArgument otherwise: a record with a frontier of another size could never be served or
+// checked. Only the count is checked here; the labels' content is the caller's verification.
+Status check_frontier_shape(std::uint64_t length, std::uint64_t held,
+                            std::span<const crypto::BabLabel> frontier);
 
 // Hashes raw payload bytes as they are written and checks the result against an entry: the
 // digest must be the entry's and the byte count its payload_length. The outboard goes to

@@ -35,10 +35,16 @@ Result<PayloadState> PayloadReceiver::feed(ByteView piece) {
     std::vector<crypto::BabLabel> frontier;
     if (std::optional<std::vector<crypto::BabLabel>> f = appender_->frontier())
       frontier = std::move(*f);
-    OSIER_ASSIGN_OR_RETURN(PayloadState s, store_->append_verified(
-                                               entry_.namespace_id, entry_.subspace_id, entry_.path,
-                                               entry_.payload_digest, offset, verified_, frontier));
-    state = s;
+    Result<PayloadState> s =
+        store_->append_verified(entry_.namespace_id, entry_.subspace_id, entry_.path,
+                                entry_.payload_digest, offset, verified_, frontier);
+    if (!s) {
+      // The appender has moved past bytes the store did not take: nothing later can continue
+      // from here. A new receiver starts from what the store holds.
+      failed_ = s.status();
+      return failed_;
+    }
+    state = *s;
   }
   OSIER_RETURN_IF_ERROR(fed);
   if (state) return *state;

@@ -33,8 +33,9 @@ class PayloadReceiver {
   // What the sender must send: continuation_stream(length, offset at start).
   const crypto::BabStreamOptions& stream() const { return stream_; }
   // The next piece of the stream, in any split. Returns the store's state once the bytes it
-  // completes are stored. kVerification when the stream does not verify (and every later call
-  // fails too); the errors of append_verified (e.g. kNotFound: the entry was overwritten).
+  // completes are stored. kVerification when the stream does not verify; the errors of
+  // append_verified (e.g. kNotFound: the entry was overwritten; kResourceExhausted: disk full).
+  // After any error the receiver is finished and every later call fails with the same error.
   Result<PayloadState> feed(ByteView piece);
   // Every byte of the payload has been received (or was held at the start).
   bool complete() const { return !appender_ || appender_->complete(); }
@@ -48,7 +49,7 @@ class PayloadReceiver {
   model::Entry entry_;
   crypto::BabStreamOptions stream_;
   std::optional<PayloadAppender> appender_;  // none when the payload was complete at the start
-  Status failed_;                            // the first verification failure
+  Status failed_;                            // the first failure: the receiver is finished
   Bytes verified_;                           // of the piece being fed
 };
 

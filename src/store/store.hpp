@@ -131,8 +131,10 @@ class Store {
   // payload digest `digest` (else kNotFound: it was overwritten or forgotten). Only bytes that
   // continue what the store holds are accepted: kOutOfRange when offset is past the held bytes
   // (a gap); the part below the held length is skipped, so a call another writer got ahead of
-  // is a no-op. The new end must be a multiple of 1024 or the payload's length
-  // (kInvalidArgument). Completing a payload builds its outboard. Shared payloads grow for all
+  // is a no-op. The new end must be a multiple of 1024 or the payload's length, and a
+  // non-empty frontier must have one label per maximal subtree of the chunks still missing
+  // (store/payload.hpp check_frontier_shape), else kInvalidArgument and nothing changes.
+  // Completing a payload builds its outboard. Shared payloads grow for all
   // their entries (kPayloadAppended for each).
   virtual Result<PayloadState> append_verified(
       const model::NamespaceId& namespace_id, const model::SubspaceId& subspace,
@@ -188,6 +190,8 @@ class Store {
   // re-query the area and subscribe from last_sequence(). Callbacks run after the change is
   // committed, in order, each event once (a commit racing the subscription is either replayed
   // or delivered, never both); they must not write to the store, subscribe or unsubscribe.
+  // kInvalidArgument when `after` is beyond the latest event (the caller's number is not of
+  // this store).
   virtual Result<SubscriptionId> subscribe(const model::NamespaceId& namespace_id,
                                            const model::Area& area,
                                            std::optional<std::uint64_t> after,
@@ -195,6 +199,14 @@ class Store {
   virtual void unsubscribe(SubscriptionId id) = 0;
   // The number of the latest event (0 before the first).
   virtual Result<std::uint64_t> last_sequence() = 0;
+  // Delivers to this instance's subscribers, in order, the events that other processes sharing
+  // the store committed since the last delivery (their commits do not reach this process by
+  // themselves). This instance's own next commit does the same before delivering its own
+  // events, so a process that only reads (a daemon forwarding what `osier put` wrote) calls
+  // this when it wants to see others' writes: periodically, or when woken. Callbacks run in the
+  // calling thread. Events compacted out of the log before delivery are skipped (a subscriber
+  // can tell from the gap in the sequence numbers and re-query the area).
+  virtual Status poll_events() = 0;
 
   // How many distinct payloads the store keeps records for (diagnostics, tests).
   virtual Result<std::size_t> payload_count() = 0;

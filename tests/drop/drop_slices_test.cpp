@@ -152,7 +152,7 @@ void drop_frontiers(const std::string& dir) {
     rec->frontier.clear();
     const auto* key = static_cast<const std::uint8_t*>(k.mv_data);
     rewritten.emplace_back(Bytes(key, key + k.mv_size),
-                           store::lmdb_format::encode_payload_record(*rec));
+                           store::lmdb_format::encode_payload_record(*rec).value());
   }
   mdb_cursor_close(cur);
   for (auto& [key, value] : rewritten) {

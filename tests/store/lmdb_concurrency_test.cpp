@@ -7,6 +7,7 @@
 #include <chrono>
 #include <future>
 #include <mutex>
+#include <numeric>
 #include <random>
 #include <set>
 #include <thread>
@@ -140,13 +141,48 @@ TEST(LmdbConcurrency, ParallelReadersSeeOnlyCommittedStates) {
   EXPECT_EQ(store->summarise(ns, model::D3Range::full()).value(), states.back());
 }
 
+// poll_events() (delivering what the log holds) racing this instance's own commits (which
+// deliver their events after the commit): every event reaches the subscriber once, in order.
+TEST(LmdbConcurrency, PollingRacesOwnCommitsWithoutDuplicates) {
+  TempDir dir;
+  auto store = open_store(dir);
+  std::mutex mu;
+  std::vector<std::uint64_t> got;
+  auto id = store->subscribe(test_namespace(), model::Area::full(), std::nullopt,
+                             [&](const StoreEvent& ev) {
+                               std::lock_guard lock(mu);
+                               got.push_back(ev.seq);
+                             });
+  ASSERT_TRUE(id);
+  constexpr std::uint64_t kWrites = 300;
+  std::atomic<bool> done{false};
+  std::thread poller([&] {
+    while (!done) EXPECT_TRUE(store->poll_events());
+  });
+  for (std::uint64_t i = 0; i < kWrites; ++i) {
+    ASSERT_TRUE(store->ingest(entry_at({std::to_string(i)}, {}, 5)));
+  }
+  done = true;
+  poller.join();
+  ASSERT_TRUE(store->poll_events());
+  store->unsubscribe(*id);
+  std::vector<std::uint64_t> want(kWrites);
+  std::iota(want.begin(), want.end(), 1);
+  EXPECT_EQ(got, want);
+}
+
 TEST(LmdbConcurrency, SubscribersGetEveryEventOnceWhileAWriterRuns) {
   TempDir dir;
   auto store = open_store(dir);
   constexpr std::uint64_t kWrites = 1000;
   std::atomic<std::uint64_t> written{0};
+  std::atomic<std::size_t> subscribed{0};
   std::thread writer([&] {
     for (std::uint64_t i = 0; i < kWrites; ++i) {
+      // Some subscriptions are made while writes go on whatever the machine's load.
+      if (i == 10) {
+        while (subscribed < 6) std::this_thread::yield();
+      }
       EXPECT_TRUE(store->ingest(entry_at({std::to_string(1000 + i)}, {}, 5)));
       written = i + 1;
     }
@@ -177,6 +213,7 @@ TEST(LmdbConcurrency, SubscribersGetEveryEventOnceWhileAWriterRuns) {
     ASSERT_TRUE(id);
     sub->id = *id;
     subs.push_back(std::move(sub));
+    subscribed = subs.size();
   }
   writer.join();
   ASSERT_GT(subs.size(), 5u);

@@ -372,6 +372,55 @@ TEST(LmdbMultiProcess, AnAbortedWriteLeavesNoIndexBehind) {
 // transaction id: a process must not take that as "nothing changed since my last write" and number
 // its next event from what it remembers, or it reuses the numbers of events another process
 // committed in between (found in review: the daemon's events overwrote the CLI's).
+// Another process's commits reach this process's live subscribers: by poll_events(), or before
+// this instance's own next events. Before, only the committing instance delivered, so a daemon
+// never saw what `osier put` wrote.
+TEST(LmdbMultiProcess, OtherProcessesEventsReachLiveSubscribers) {
+  TempDir dir;
+  const std::string path = dir.sub("s");
+  auto s = LmdbStore::open(path, opts()).value();
+  std::vector<std::uint64_t> seqs;
+  std::vector<std::string> paths;
+  auto id = s->subscribe(testing::test_namespace(), model::Area::full(), std::nullopt,
+                         [&](const StoreEvent& ev) {
+                           seqs.push_back(ev.seq);
+                           const ByteView c = ev.entry.path.components()[0];
+                           paths.emplace_back(c.begin(), c.end());
+                         });
+  ASSERT_TRUE(id);
+  const auto in_child = [&](const std::vector<std::string>& names) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      auto other = LmdbStore::open(path, opts()).value();
+      int rc = 0;
+      for (const auto& n : names) {
+        if (!other->ingest(entry_at(n, {}, 10)).is_ok()) rc = 1;
+      }
+      ::_exit(rc);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  };
+  ASSERT_TRUE(in_child({"c1", "c2"}));
+  EXPECT_TRUE(seqs.empty());  // nothing reaches another process by itself
+  ASSERT_TRUE(s->poll_events());
+  EXPECT_EQ(seqs, (std::vector<std::uint64_t>{1, 2}));
+  ASSERT_TRUE(s->poll_events());  // nothing new: nothing again
+  EXPECT_EQ(seqs.size(), 2u);
+  ASSERT_TRUE(in_child({"c3"}));
+  ASSERT_TRUE(s->ingest(entry_at("p1", {}, 10)));  // our own commit delivers c3 first
+  ASSERT_TRUE(s->poll_events());
+  EXPECT_EQ(seqs, (std::vector<std::uint64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(paths, (std::vector<std::string>{"c1", "c2", "c3", "p1"}));
+  s->unsubscribe(*id);
+  // A number beyond the latest is not of this store.
+  auto bad =
+      s->subscribe(testing::test_namespace(), model::Area::full(), 100, [](const StoreEvent&) {});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.status().code(), ErrorCode::kInvalidArgument);
+}
+
 TEST(LmdbMultiProcess, EventNumbersStayUniqueAcrossProcessesAfterAnEmptyCommit) {
   TempDir dir;
   const std::string path = dir.sub("s");

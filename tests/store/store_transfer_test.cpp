@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "crypto/bab_outboard.hpp"
+#include "crypto/bab_prefix.hpp"
 #include "crypto/bab_verifier.hpp"
 #include "store/payload_receiver.hpp"
 #include "store_factories.hpp"
@@ -188,6 +189,9 @@ TYPED_TEST_P(StoreTransfers, ATransferIntoAnOverwrittenEntryStops) {
   auto more = r->feed(ByteView(stream).subspan(8000));
   ASSERT_FALSE(more);
   EXPECT_EQ(more.status().code(), ErrorCode::kNotFound);
+  auto after = r->feed(ByteView(stream).subspan(8000));  // finished: the same error again
+  ASSERT_FALSE(after);
+  EXPECT_EQ(after.status().code(), ErrorCode::kNotFound);
   EXPECT_TRUE(this->store().check());
 }
 
@@ -219,7 +223,40 @@ TYPED_TEST_P(StoreTransfers, ATamperedTransferEndsAndANewOneCompletes) {
   EXPECT_TRUE(this->store().check());
 }
 
+// A frontier that cannot belong to the new prefix is refused before anything is stored: a record
+// with 300 labels was truncated to 44 on disk and then rejected by the decoder (more than 64),
+// so the payload could never be read, served or forgotten again.
+TYPED_TEST_P(StoreTransfers, AFrontierOfTheWrongShapeIsRefusedAndChangesNothing) {
+  const Bytes payload = random_bytes(40 * 1024, 9);  // 40 chunks
+  const AuthorisedEntry ae = entry_at({"f"}, payload, 5);
+  this->put(ae);
+  const ByteView first = ByteView(payload).first(4096);  // 4 of 40 chunks held
+  const std::size_t right =
+      crypto::bab_frontier(crypto::BabGeometry(payload.size(), 1024), 4).size();
+  ASSERT_GE(right, 2u);
+  for (std::size_t n : {right - 1, right + 1, std::size_t{300}}) {
+    const std::vector<crypto::BabLabel> frontier(n);
+    auto r =
+        this->store().append_verified(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path,
+                                      ae.entry.payload_digest, 0, first, frontier);
+    ASSERT_FALSE(r) << n << " labels";
+    EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(this->held(ae), 0u);
+  }
+  ASSERT_TRUE(this->store().append_verified(ae.entry.namespace_id, ae.entry.subspace_id,
+                                            ae.entry.path, ae.entry.payload_digest, 0, first,
+                                            std::vector<crypto::BabLabel>(right)));
+  EXPECT_EQ(this->held(ae), 4096u);
+  // Completing takes no frontier, and the record stays readable throughout.
+  ASSERT_TRUE(this->append(ae, payload, 4096, payload.size()));
+  EXPECT_EQ(this->served(ae), payload);
+  EXPECT_TRUE(this->store().check());
+  this->reopen();
+  EXPECT_EQ(this->held(ae), payload.size());
+}
+
 REGISTER_TYPED_TEST_SUITE_P(StoreTransfers, AppendVerifiedTakesOnlyContinuations,
+                            AFrontierOfTheWrongShapeIsRefusedAndChangesNothing,
                             TwoTransfersOfOnePayloadBothSucceed, TransfersFromManyThreads,
                             ATransferIntoAnOverwrittenEntryStops,
                             ATamperedTransferEndsAndANewOneCompletes);
