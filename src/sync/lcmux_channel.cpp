@@ -101,6 +101,7 @@ Status LcmuxServerChannel::on_absolve(std::uint64_t amount) {
   return Status::ok();
 }
 
+// spec: lcmux#LimitSendingFrame
 Status LcmuxServerChannel::on_limit_sending(std::uint64_t bound) {
   OSIER_RETURN_IF_ERROR(check_tighter_limit(send_limit_, bound, "LimitSending"));
   send_limit_ = bound;
@@ -116,6 +117,7 @@ Status LcmuxServerChannel::on_apologise() {
   return Status::ok();
 }
 
+// spec: lcmux#LimitReceivingFrame
 Status LcmuxServerChannel::limit_receiving(std::uint64_t bound) {
   if (recv_limit_ && bound > *recv_limit_) {
     return error(ErrorCode::kInvalidArgument, "lcmux: LimitReceiving may only tighten");
@@ -202,16 +204,17 @@ void LcmuxClientChannel::on_plead(std::uint64_t target) {
   queue_absolve(amount);
 }
 
+// spec: lcmux#LimitReceivingFrame
 // Item 8 ("a looser one is an error"), as far as the client can tell: the server's remaining
 // bound counts bytes still in flight towards it, which our count does not (docs/spec-notes.md,
 // "The client cannot know the server's remaining LimitReceiving exactly"), so an honest server's
 // new bound may exceed our remaining count; it can never exceed the previous bound itself.
+// A bound below the guarantees we hold cuts them down to the bound, as the page's figure
+// server_limiting shows (docs/spec-notes.md, "A LimitReceiving below the guarantees held").
 Status LcmuxClientChannel::on_limit_receiving(std::uint64_t bound) {
   const auto previous = recv_limit_ ? std::optional(recv_limit_->bound) : std::nullopt;
   OSIER_RETURN_IF_ERROR(check_tighter_limit(previous, bound, "LimitReceiving"));
-  if (credit_.credit > bound) {
-    return violation("LimitReceiving below the guarantees the server issued");
-  }
+  if (credit_.credit > bound) credit_.credit = bound;
   recv_limit_ = Limit{bound, sent_position_, bound};
   return Status::ok();
 }
@@ -261,9 +264,15 @@ Status LcmuxClientChannel::absolve(std::uint64_t amount) {
   return Status::ok();
 }
 
-Status LcmuxClientChannel::limit_sending(std::uint64_t bound) {
+// spec: lcmux#LimitSendingFrame
+Status LcmuxClientChannel::limit_sending(std::uint64_t bound, std::uint64_t queued) {
   if (send_limit_ && bound > send_limit_->remaining) {
     return error(ErrorCode::kInvalidArgument, "lcmux: LimitSending may only tighten");
+  }
+  // Every unconfirmed byte may come back to be resent, and is then charged again.
+  if (bound < unconfirmed_bytes_ + (resend_.size() - resend_pos_) + queued) {
+    return error(ErrorCode::kInvalidArgument,
+                 "lcmux: LimitSending below the bytes queued or that may have to be resent");
   }
   send_limit_ = Limit{bound, sent_position_, bound};
   // A pending LimitSending this one replaces is never sent: absolution decided after it now
@@ -277,6 +286,24 @@ Status LcmuxClientChannel::limit_sending(std::uint64_t bound) {
 std::optional<std::uint64_t> LcmuxClientChannel::send_limit() const {
   if (send_limit_) return send_limit_->remaining;
   return std::nullopt;
+}
+
+std::optional<std::uint64_t> LcmuxClientChannel::send_limit_headroom() const {
+  if (!send_limit_) return std::nullopt;
+  // Unconfirmed bytes sent before the limit took effect are not refunded if dropped (they were
+  // never charged), but are charged when resent.
+  std::uint64_t before = 0;
+  for (const Unconfirmed& u : unconfirmed_) {
+    if (u.position >= send_limit_->since) break;
+    before += std::min<std::uint64_t>(u.bytes.size(), send_limit_->since - u.position);
+  }
+  const std::uint64_t resend = resend_.size() - resend_pos_;
+  const std::uint64_t owed = before + resend;
+  return send_limit_->remaining > owed ? send_limit_->remaining - owed : 0;
+}
+
+bool LcmuxClientChannel::closed_by_peer() const {
+  return recv_limit_ && recv_limit_->remaining == 0;
 }
 
 std::optional<std::uint64_t> LcmuxClientChannel::peer_receive_limit() const {

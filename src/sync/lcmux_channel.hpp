@@ -168,8 +168,11 @@ class LcmuxClientChannel {
   // --- the application
   // kInvalidArgument if more than the credit, or than the sending limit allows.
   Status absolve(std::uint64_t amount);
-  // Promises to send at most `bound` more bytes (counted from this frame on).
-  Status limit_sending(std::uint64_t bound);
+  // Promises to send at most `bound` more bytes (counted from this frame on). kInvalidArgument
+  // if it loosens the limit in force, or is below the bytes that may still have to be resent
+  // (unconfirmed or dropped) plus `queued` (the session's bytes not yet sent): those would
+  // never go out.
+  Status limit_sending(std::uint64_t bound, std::uint64_t queued = 0);
 
   // --- framing (used by the session)
   // How many of the next `want` bytes may go out in one frame now (0: none).
@@ -187,7 +190,12 @@ class LcmuxClientChannel {
   std::uint64_t unconfirmed_bytes() const { return unconfirmed_bytes_; }
   // How many more bytes the limits allow (ours and the server's), if any is in force.
   std::optional<std::uint64_t> send_limit() const;
+  // How many new bytes our own limit still admits once every byte that may have to be resent is
+  // accounted for (nullopt: no limit).
+  std::optional<std::uint64_t> send_limit_headroom() const;
   std::optional<std::uint64_t> peer_receive_limit() const;
+  // The server's LimitReceiving bound is used up: nothing more can ever be sent on the channel.
+  bool closed_by_peer() const;
   const LcmuxClientStats& stats() const { return stats_; }
 
  private:

@@ -19,11 +19,15 @@ Result<LcmuxSession> LcmuxSession::create(const LcmuxSessionOptions& opts) {
     return invalid_argument("channel_count must be 1 .. 1024");
   }
   if (opts.server.capacity > kMaxLcmuxCapacity) return invalid_argument("capacity too large");
+  if (opts.max_global_length == 0 || opts.max_global_length > kLcmuxMaxGlobalLengthCap) {
+    return invalid_argument("max_global_length must be 1 .. 16 MiB");
+  }
   return LcmuxSession(opts);
 }
 
 LcmuxSession::LcmuxSession(const LcmuxSessionOptions& opts)
     : max_global_length_(opts.max_global_length),
+      globals_wait_for_confirmation_(opts.globals_wait_for_confirmation),
       servers_(opts.channel_count, LcmuxServerChannel(opts.server)),
       clients_(opts.channel_count, LcmuxClientChannel(opts.client)),
       queued_per_channel_(opts.channel_count, 0) {}
@@ -35,6 +39,7 @@ Status LcmuxSession::fail(Status st) {
 
 Status LcmuxSession::feed(ByteView in, const GlobalHandler& on_global) {
   if (failed()) return failure_;
+  if (!on_global) return invalid_argument("feed needs a handler for global messages");
   std::size_t pos = 0;
   while (pos < in.size()) {
     const std::size_t avail = in.size() - pos;
@@ -145,8 +150,8 @@ Status LcmuxSession::check_usable(std::uint64_t channel) const {
 
 Status LcmuxSession::send_channel(std::uint64_t channel, ByteView bytes) {
   OSIER_RETURN_IF_ERROR(check_usable(channel));
-  const auto limit = clients_[channel].send_limit();
-  if (limit && unsent_bytes(channel) + bytes.size() > *limit) {
+  const auto headroom = clients_[channel].send_limit_headroom();
+  if (headroom && queued_per_channel_[channel] + bytes.size() > *headroom) {
     return invalid_argument("bytes beyond our LimitSending");
   }
   if (bytes.empty()) return Status::ok();
@@ -173,7 +178,17 @@ Status LcmuxSession::absolve(std::uint64_t channel, std::uint64_t amount) {
 
 Status LcmuxSession::limit_sending(std::uint64_t channel, std::uint64_t bound) {
   OSIER_RETURN_IF_ERROR(check_usable(channel));
-  return clients_[channel].limit_sending(bound);
+  return clients_[channel].limit_sending(bound, queued_per_channel_[channel]);
+}
+
+bool LcmuxSession::closed_by_peer(std::uint64_t channel) const {
+  return channel < channel_count() && clients_[channel].closed_by_peer();
+}
+
+bool LcmuxSession::fully_confirmed() const {
+  return std::all_of(clients_.begin(), clients_.end(), [](const LcmuxClientChannel& c) {
+    return c.unconfirmed_bytes() == 0 && !c.has_resend();
+  });
 }
 
 Status LcmuxSession::set_capacity(std::uint64_t channel, std::uint64_t capacity) {
@@ -238,12 +253,19 @@ Bytes LcmuxSession::take_output() {
       clients_[c].resent(send_frames(enc, c, clients_[c].resend_bytes()));
   }
   // The queue: per-channel order; a blocked channel does not hold up others; globals are
-  // barriers (they go only when everything before them went).
+  // barriers (they go only when everything before them went). Every global still queued was
+  // queued after every byte ever sent, so bytes waiting to be resent count as queued before it
+  // (else the receiver, no longer dropping after our Apologise, would take a global naming
+  // what they bind for an error: SPEC-NOTES Sync item 9). With globals_wait_for_confirmation,
+  // they also wait until those bytes are known to be accepted (see the header).
   std::vector<bool> blocked(count, false);
   bool all_before_sent = true;
+  for (std::uint64_t c = 0; c < count; ++c) {
+    if (clients_[c].has_resend()) all_before_sent = false;
+  }
   for (auto it = queue_.begin(); it != queue_.end();) {
     if (it->global) {
-      if (!all_before_sent) break;
+      if (!all_before_sent || (globals_wait_for_confirmation_ && !fully_confirmed())) break;
       encode_frame(enc, SendGlobalFrame{it->bytes});
       queued_bytes_ -= it->bytes.size();
       it = queue_.erase(it);

@@ -15,10 +15,13 @@
 //
 // Ordering. Channel bytes leave in order per channel; channels blocked by missing guarantees do
 // not hold up other channels. A global message leaves only after every channel byte queued
-// before it (a global message may name something a channel message bound): globals are
-// barriers in the send queue. Bytes the peer dropped are resent before any other bytes of their
-// channel, after an Apologise; they may thus arrive after a global message queued later (the
-// receiver's rule for that is SPEC-NOTES Sync item 9, above this layer).
+// before it was sent — dropped bytes waiting to be resent included — and, by default
+// (globals_wait_for_confirmation), accepted: a global message may name something a channel
+// message bound, and the receiver discards or rejects messages naming handles it has not bound
+// (SPEC-NOTES Sync item 9). Globals are barriers in the send queue. Bytes the peer dropped are
+// resent before any other bytes of their channel, after an Apologise. Messages on one channel
+// naming what another channel's optimistic bytes bind are the layer above's concern: it can
+// wait for fully_confirmed().
 //
 // Errors (SPEC-NOTES Sync item 8; the channel rules are in lcmux_channel.hpp): a frame naming a
 // channel >= channel_count; a SendGlobalFrame longer than max_global_length; a global message the
@@ -30,7 +33,8 @@
 // lcmux_channel.hpp) and the client's unconfirmed copies (bounded by max_unconfirmed); one
 // header buffer of kMaxLcmuxHeaderLength bytes; one global message buffer of at most
 // max_global_length bytes. The send queue holds what the application queued (queued_bytes()
-// lets it apply backpressure). Not thread-safe; the handler must not call feed().
+// lets it apply backpressure). Not thread-safe; the handler must not call feed() and must not
+// wait for output to be taken (feed would then wait on sending).
 #pragma once
 
 #include <cstddef>
@@ -48,6 +52,8 @@ namespace osier::sync {
 
 // SPEC-NOTES Sync item 8: "a global frame longer than a local maximum (say 64 KiB)".
 inline constexpr std::size_t kLcmuxMaxGlobalLength = 64 * 1024;
+// The most max_global_length may be set to (the global message buffer is this large at most).
+inline constexpr std::size_t kLcmuxMaxGlobalLengthCap = 16 * 1024 * 1024;
 // The channels Confidential Sync uses (Reconciliation, Data, Overlap, Capability,
 // PayloadRequest). spec: confidential_sync (LogicalChannel)
 inline constexpr std::uint64_t kConfidentialSyncChannels = 5;
@@ -57,7 +63,16 @@ inline constexpr std::uint64_t kLcmuxMaxChannels = 1024;
 struct LcmuxSessionOptions {
   // Channels 0 .. channel_count - 1 are used; a frame naming another is an error.
   std::uint64_t channel_count = kConfidentialSyncChannels;
+  // 1 .. kLcmuxMaxGlobalLengthCap.
   std::size_t max_global_length = kLcmuxMaxGlobalLength;
+  // A global message leaves only once every channel byte sent before it is known to be
+  // accepted (covered by guarantees), not merely sent. Optimistic bytes may be dropped, and a
+  // global naming a handle they bind would reach the peer while it is dropping and be discarded
+  // (SPEC-NOTES Sync item 9) — lost for good, since only channel bytes are resent. This is the
+  // spec's remedy (lcmux#handles_resource_control: wait for acknowledging guarantees before
+  // working with the handles). false: globals wait only until those bytes are sent (faster; for
+  // uses whose globals never name what channel bytes bind).
+  bool globals_wait_for_confirmation = true;
   LcmuxServerOptions server;  // every channel's server side starts with these
   LcmuxClientOptions client;  // every channel's client side
 };
@@ -84,6 +99,11 @@ class LcmuxSession {
   std::uint64_t queued_bytes() const { return queued_bytes_; }
   // Channel bytes still to be sent on `channel`: queued, or dropped and waiting to be resent.
   std::uint64_t unsent_bytes(std::uint64_t channel) const;
+  // The peer's LimitReceiving bound on `channel` is used up: its unsent bytes (and the globals
+  // queued after them) can never go out. The application ends the session or stops using it.
+  bool closed_by_peer(std::uint64_t channel) const;
+  // No channel has bytes sent and not yet known to be accepted, or waiting to be resent.
+  bool fully_confirmed() const;
 
   // --- incoming channel data and its resources (server role)
   Status set_capacity(std::uint64_t channel, std::uint64_t capacity);
@@ -116,6 +136,7 @@ class LcmuxSession {
   std::size_t send_frames(Encoder& enc, std::uint64_t channel, ByteView bytes);
 
   std::size_t max_global_length_;
+  bool globals_wait_for_confirmation_;
   std::vector<LcmuxServerChannel> servers_;
   std::vector<LcmuxClientChannel> clients_;
   Status failure_;
