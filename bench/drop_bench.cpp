@@ -29,8 +29,8 @@
 #include "drop/byte_io.hpp"
 #include "drop/drop_reader.hpp"
 #include "drop/drop_writer.hpp"
-#include "drop/willow25_defaults.hpp"
 #include "meadowcap/communal_capability.hpp"
+#include "meadowcap/willow25_defaults.hpp"
 #include "store/authoriser.hpp"
 #include "store/lmdb_store.hpp"
 
@@ -52,7 +52,7 @@ std::unique_ptr<store::LmdbStore> open_store(const std::string& dir) {
 store::AuthorisedEntry sign(const crypto::Ed25519SecretKey& key, model::Path path,
                             std::uint64_t length, const model::PayloadDigest& digest) {
   model::Entry e;
-  e.namespace_id = default_namespace_id();
+  e.namespace_id = meadowcap::default_namespace_id();
   e.subspace_id = key.public_key();
   e.path = std::move(path);
   e.timestamp = 1;
@@ -189,7 +189,7 @@ std::string write_small_drop(const std::string& dir) {
     auto out = File::create(dir + "/small.drop").value();
     model::AreaOfInterest aoi{model::Area::full(), model::AreaOfInterest::kNoLimit,
                               model::AreaOfInterest::kNoLimit};
-    (void)export_drop(*src, default_namespace_id(), aoi, out.sink()).value();
+    (void)export_drop(*src, meadowcap::default_namespace_id(), aoi, out.sink()).value();
     (void)out.close();
   }
   std::filesystem::remove_all(dir + "/source-small");
@@ -245,7 +245,7 @@ std::string write_big_drop(const std::string& dir) {
     auto out = File::create(dir + "/big.drop").value();
     model::AreaOfInterest aoi{model::Area::full(), model::AreaOfInterest::kNoLimit,
                               model::AreaOfInterest::kNoLimit};
-    (void)export_drop(*src, default_namespace_id(), aoi, out.sink()).value();
+    (void)export_drop(*src, meadowcap::default_namespace_id(), aoi, out.sink()).value();
     (void)out.close();
   }
   std::filesystem::remove_all(dir + "/source-big");

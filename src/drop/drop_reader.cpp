@@ -10,8 +10,8 @@
 #include "drop/drop_codec.hpp"
 #include "drop/drop_input.hpp"
 #include "drop/staging.hpp"
-#include "drop/token_check_pool.hpp"
-#include "drop/willow25_defaults.hpp"
+#include "meadowcap/token_check_pool.hpp"
+#include "meadowcap/willow25_defaults.hpp"
 #include "model/ids.hpp"
 #include "store/authoriser.hpp"
 #include "store/payload.hpp"
@@ -79,7 +79,7 @@ class Verifier {
         options_(options),
         staging_(staging) {
     if (const unsigned threads = token_check_threads(); threads > 0) {
-      pool_ = std::make_unique<TokenCheckPool>(threads);
+      pool_ = std::make_unique<meadowcap::TokenCheckPool>(threads);
     }
   }
 
@@ -97,8 +97,8 @@ class Verifier {
 
  private:
   Status read_entries() {
-    model::Entry prev_entry = initial_entry();
-    meadowcap::MeadowcapAuthorisationToken prev_token = default_authorisation_token();
+    model::Entry prev_entry = meadowcap::initial_entry();
+    meadowcap::MeadowcapAuthorisationToken prev_token = meadowcap::default_authorisation_token();
     for (;;) {
       OSIER_ASSIGN_OR_RETURN(ByteView first, in_.peek(1));
       if (first.empty()) return truncated(in_.position(), "before its final 0x00 byte");
@@ -148,7 +148,7 @@ class Verifier {
   Status wait_tokens() {
     if (!checking_) return Status::ok();
     checking_ = false;
-    std::optional<TokenCheckPool::Failure> failed = pool_->wait();
+    std::optional<meadowcap::TokenCheckPool::Failure> failed = pool_->wait();
     if (failed) return not_authorised(checking_first_ + failed->index, failed->status);
     return Status::ok();
   }
@@ -437,9 +437,9 @@ class Verifier {
   std::uint64_t last_report_ = 0;
   std::size_t last_header_bytes_ = 0;
   // Token checks: null on one core (each token is checked as its entry is read).
-  std::unique_ptr<TokenCheckPool> pool_;
-  std::vector<TokenCheckPool::Item> batch_;  // queued, not yet handed to the pool
-  std::uint64_t batch_first_ = 0;            // drop index of batch_[0]
+  std::unique_ptr<meadowcap::TokenCheckPool> pool_;
+  std::vector<meadowcap::TokenCheckPool::Item> batch_;  // queued, not yet handed to the pool
+  std::uint64_t batch_first_ = 0;                       // drop index of batch_[0]
   std::size_t batch_bytes_ = 0;
   bool checking_ = false;             // the pool holds a batch
   std::uint64_t checking_first_ = 0;  // drop index of its first entry

@@ -5,7 +5,7 @@
 #include "base/compact_u64.hpp"
 #include "crypto/william3.hpp"
 #include "drop/drop_codec.hpp"
-#include "drop/willow25_defaults.hpp"
+#include "meadowcap/willow25_defaults.hpp"
 #include "store/authoriser.hpp"
 
 namespace osier::drop {
@@ -84,8 +84,8 @@ Result<ExportStats> export_drop(store::Store& store, const model::NamespaceId& n
 
   ExportStats stats;
   BufferedSink out(sink);
-  model::Entry prev_entry = initial_entry();
-  meadowcap::MeadowcapAuthorisationToken prev_token = default_authorisation_token();
+  model::Entry prev_entry = meadowcap::initial_entry();
+  meadowcap::MeadowcapAuthorisationToken prev_token = meadowcap::default_authorisation_token();
   for (const auto& lengthy : entries) {
     const model::Entry& entry = lengthy.authorised.entry;
     OSIER_ASSIGN_OR_RETURN(meadowcap::MeadowcapAuthorisationToken token,

@@ -1,10 +1,10 @@
-#include "drop/token_check_pool.hpp"
+#include "meadowcap/token_check_pool.hpp"
 
 #include <system_error>
 
 #include "crypto/sodium.hpp"
 
-namespace osier::drop {
+namespace osier::meadowcap {
 
 namespace {
 constexpr std::size_t kMinThreadedBatch = 32;
@@ -82,4 +82,4 @@ void TokenCheckPool::drain() {
   }
 }
 
-}  // namespace osier::drop
+}  // namespace osier::meadowcap

@@ -16,7 +16,7 @@
 #include "meadowcap/authorisation.hpp"
 #include "model/entry.hpp"
 
-namespace osier::drop {
+namespace osier::meadowcap {
 
 class TokenCheckPool {
  public:
@@ -59,4 +59,4 @@ class TokenCheckPool {
   std::atomic<std::size_t> next_{0};
 };
 
-}  // namespace osier::drop
+}  // namespace osier::meadowcap

@@ -1,8 +1,8 @@
-#include "drop/willow25_defaults.hpp"
+#include "meadowcap/willow25_defaults.hpp"
 
 #include "meadowcap/communal_capability.hpp"
 
-namespace osier::drop {
+namespace osier::meadowcap {
 
 namespace {
 
@@ -57,4 +57,4 @@ const model::Entry& initial_entry() {
   return e;
 }
 
-}  // namespace osier::drop
+}  // namespace osier::meadowcap

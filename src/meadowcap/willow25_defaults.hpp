@@ -5,7 +5,7 @@
 #include "meadowcap/authorisation.hpp"
 #include "model/entry.hpp"
 
-namespace osier::drop {
+namespace osier::meadowcap {
 
 const model::NamespaceId& default_namespace_id();
 const model::SubspaceId& default_subspace_id();
@@ -17,4 +17,4 @@ const meadowcap::MeadowcapAuthorisationToken& default_authorisation_token();
 // spec: drop_format#initial_entry
 const model::Entry& initial_entry();
 
-}  // namespace osier::drop
+}  // namespace osier::meadowcap

@@ -53,8 +53,8 @@ Made make(const Piece& p, std::uint64_t seed) {
 // hand_drop's (which encodes one entry relative to the initial entry).
 Bytes multi_drop(const std::vector<Piece>& pieces, const std::vector<Made>& made) {
   Encoder enc;
-  model::Entry prev_entry = initial_entry();
-  meadowcap::MeadowcapAuthorisationToken prev_token = default_authorisation_token();
+  model::Entry prev_entry = meadowcap::initial_entry();
+  meadowcap::MeadowcapAuthorisationToken prev_token = meadowcap::default_authorisation_token();
   for (std::size_t i = 0; i < pieces.size(); ++i) {
     const store::AuthorisedEntry& ae = made[i].entry;
     auto token = store::decode_token_bytes(ae.token).value();
@@ -64,8 +64,9 @@ Bytes multi_drop(const std::vector<Piece>& pieces, const std::vector<Made>& made
       enc.bytes(made[i].payload);
     } else {
       Encoder alone;
-      EXPECT_TRUE(encode_entry_header(alone, {ae.entry, token, pieces[i].mode}, initial_entry(),
-                                      default_authorisation_token()));
+      EXPECT_TRUE(encode_entry_header(alone, {ae.entry, token, pieces[i].mode},
+                                      meadowcap::initial_entry(),
+                                      meadowcap::default_authorisation_token()));
       const Bytes one = hand_drop(ae, made[i].payload, pieces[i].mode, pieces[i].slices);
       enc.bytes(ByteView(one.data() + alone.size(), one.size() - alone.size() - 1));
     }

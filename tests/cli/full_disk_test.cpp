@@ -20,8 +20,8 @@
 #include "crypto/william3.hpp"
 #include "drop/byte_io.hpp"
 #include "drop/drop_writer.hpp"
-#include "drop/willow25_defaults.hpp"
 #include "meadowcap/communal_capability.hpp"
+#include "meadowcap/willow25_defaults.hpp"
 #include "store/authoriser.hpp"
 #include "store/lmdb_store.hpp"
 #include "support/run_process.hpp"
@@ -159,11 +159,11 @@ class FullDisk : public ::testing::Test {
     EXPECT_TRUE(src.is_ok());
     const auto key = crypto::Ed25519SecretKey::generate();
     const auto cap = meadowcap::CommunalCapability::create(
-        meadowcap::AccessMode::kWrite, drop::default_namespace_id(), key.public_key());
+        meadowcap::AccessMode::kWrite, meadowcap::default_namespace_id(), key.public_key());
     std::vector<store::AuthorisedEntry> entries;
     for (int i = 0; i < count; ++i) {
       model::Entry e;
-      e.namespace_id = drop::default_namespace_id();
+      e.namespace_id = meadowcap::default_namespace_id();
       e.subspace_id = key.public_key();
       e.path = model::Path::from_strings({prefix, std::to_string(i)}).value();
       e.timestamp = 1000 + static_cast<model::Timestamp>(i);
@@ -189,7 +189,7 @@ class FullDisk : public ::testing::Test {
     auto out = drop::File::create(path).value();
     const model::AreaOfInterest aoi{model::Area::full(), model::AreaOfInterest::kNoLimit,
                                     model::AreaOfInterest::kNoLimit};
-    auto stats = drop::export_drop(**src, drop::default_namespace_id(), aoi, out.sink());
+    auto stats = drop::export_drop(**src, meadowcap::default_namespace_id(), aoi, out.sink());
     EXPECT_TRUE(stats.is_ok() && stats->entries == static_cast<std::uint64_t>(count));
     EXPECT_TRUE(out.close().is_ok());
     return path;

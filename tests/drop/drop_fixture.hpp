@@ -19,8 +19,8 @@
 #include "drop/drop_codec.hpp"
 #include "drop/drop_reader.hpp"
 #include "drop/drop_writer.hpp"
-#include "drop/willow25_defaults.hpp"
 #include "meadowcap/communal_capability.hpp"
+#include "meadowcap/willow25_defaults.hpp"
 #include "store/authoriser.hpp"
 #include "store/lmdb_store.hpp"
 #include "store/memory_store.hpp"
@@ -68,7 +68,7 @@ inline store::AuthorisedEntry make_entry(const crypto::Ed25519SecretKey& key,
                                          const model::Path& path, model::Timestamp ts,
                                          ByteView payload) {
   model::Entry e;
-  e.namespace_id = default_namespace_id();
+  e.namespace_id = meadowcap::default_namespace_id();
   e.subspace_id = key.public_key();
   e.path = path;
   e.timestamp = ts;
@@ -150,7 +150,7 @@ inline Bytes export_all(store::Store& s) {
   Bytes drop;
   model::AreaOfInterest aoi;
   aoi.area = model::Area::full();
-  auto st = export_drop(s, default_namespace_id(), aoi, memory_sink(drop));
+  auto st = export_drop(s, meadowcap::default_namespace_id(), aoi, memory_sink(drop));
   EXPECT_TRUE(st) << st.status().to_string();
   return drop;
 }
@@ -162,8 +162,8 @@ inline Bytes hand_drop(const store::AuthorisedEntry& ae, ByteView payload, Slice
                        const std::vector<crypto::BabSlice>& slices) {
   Encoder enc;
   auto token = store::decode_token_bytes(ae.token).value();
-  EXPECT_TRUE(encode_entry_header(enc, {ae.entry, token, mode}, initial_entry(),
-                                  default_authorisation_token()));
+  EXPECT_TRUE(encode_entry_header(enc, {ae.entry, token, mode}, meadowcap::initial_entry(),
+                                  meadowcap::default_authorisation_token()));
   auto ob = crypto::bab_outboard(payload).value();
   const crypto::BabGeometry geo(payload.size(), 1024);
   std::uint64_t prev_end = 0;

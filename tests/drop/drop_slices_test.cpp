@@ -65,8 +65,9 @@ TEST(DropSlicesStrict, ALeftSkipOtherThanTheMaximalOneIsRejected) {
   auto ob = crypto::bab_outboard(payload).value();
   for (unsigned skip : {0u, 1u}) {
     Encoder enc;
-    ASSERT_TRUE(encode_entry_header(enc, {ae.entry, token, SliceMode::kSlices}, initial_entry(),
-                                    default_authorisation_token()));
+    ASSERT_TRUE(encode_entry_header(enc, {ae.entry, token, SliceMode::kSlices},
+                                    meadowcap::initial_entry(),
+                                    meadowcap::default_authorisation_token()));
     encode_slice_header(enc, {0, 65});
     Bytes first = crypto::bab_stream(drop_slice_options({0, 65}), payload, ob).value();
     enc.bytes(first);
@@ -191,7 +192,7 @@ TEST(DropSlicesStrict, APartialPayloadWithoutItsFrontierGoesWithoutSlices) {
   Bytes drop;
   model::AreaOfInterest aoi;
   aoi.area = model::Area::full();
-  auto stats = export_drop(*s, default_namespace_id(), aoi, memory_sink(drop));
+  auto stats = export_drop(*s, meadowcap::default_namespace_id(), aoi, memory_sink(drop));
   ASSERT_TRUE(stats) << stats.status().to_string();
   EXPECT_EQ(stats->partial_skipped, 1u);
   EXPECT_EQ(stats->partial_payloads, 0u);
@@ -214,7 +215,7 @@ TEST(DropSlicesStrict, APartialPayloadWithoutItsFrontierGoesWithoutSlices) {
 TEST(DropSlicesStrict, AHugeClaimedSliceIsRefusedAtOnce) {
   const auto key = user_key(6);
   model::Entry e;
-  e.namespace_id = default_namespace_id();
+  e.namespace_id = meadowcap::default_namespace_id();
   e.subspace_id = key.public_key();
   e.path = model::Path::from_strings({"huge"}).value();
   e.timestamp = 5;
@@ -225,8 +226,9 @@ TEST(DropSlicesStrict, AHugeClaimedSliceIsRefusedAtOnce) {
   auto signed_entry = meadowcap::AuthorisedEntry::sign(e, cap, key).value();
   for (SliceMode mode : {SliceMode::kPrefix, SliceMode::kSlices}) {
     Encoder enc;
-    ASSERT_TRUE(encode_entry_header(enc, {e, signed_entry.token(), mode}, initial_entry(),
-                                    default_authorisation_token()));
+    ASSERT_TRUE(encode_entry_header(enc, {e, signed_entry.token(), mode},
+                                    meadowcap::initial_entry(),
+                                    meadowcap::default_authorisation_token()));
     if (mode == SliceMode::kPrefix) {
       c64_encode_standalone(enc, std::uint64_t{1} << 40);
     } else {
@@ -250,8 +252,9 @@ TEST(DropSlicesStrict, TheEmptyPayloadsFullSliceIsAcceptedInEveryMode) {
   std::vector<Bytes> drops;
   {
     Encoder enc;
-    ASSERT_TRUE(encode_entry_header(enc, {ae.entry, token, SliceMode::kFullRaw}, initial_entry(),
-                                    default_authorisation_token()));
+    ASSERT_TRUE(encode_entry_header(enc, {ae.entry, token, SliceMode::kFullRaw},
+                                    meadowcap::initial_entry(),
+                                    meadowcap::default_authorisation_token()));
     enc.byte(0x00);
     drops.push_back(enc.take());
   }
@@ -267,8 +270,9 @@ TEST(DropSlicesStrict, TheEmptyPayloadsFullSliceIsAcceptedInEveryMode) {
   // Two chunks of the empty payload are beyond it.
   store::MemoryStore s;
   Encoder enc;
-  ASSERT_TRUE(encode_entry_header(enc, {ae.entry, token, SliceMode::kPrefix}, initial_entry(),
-                                  default_authorisation_token()));
+  ASSERT_TRUE(encode_entry_header(enc, {ae.entry, token, SliceMode::kPrefix},
+                                  meadowcap::initial_entry(),
+                                  meadowcap::default_authorisation_token()));
   c64_encode_standalone(enc, 2);
   enc.byte(0x00);
   EXPECT_FALSE(import_bytes(s, enc.take()));

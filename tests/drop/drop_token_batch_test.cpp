@@ -24,8 +24,8 @@ Written token_drop(const std::set<std::uint64_t>& bad, bool end = true) {
   const crypto::Ed25519SecretKey key = user_key(5);
   Encoder enc;
   Written out;
-  model::Entry prev_entry = initial_entry();
-  meadowcap::MeadowcapAuthorisationToken prev_token = default_authorisation_token();
+  model::Entry prev_entry = meadowcap::initial_entry();
+  meadowcap::MeadowcapAuthorisationToken prev_token = meadowcap::default_authorisation_token();
   for (std::uint64_t i = 0; i < kEntries; ++i) {
     const Bytes p = payload_of(i);
     const store::AuthorisedEntry ae =
