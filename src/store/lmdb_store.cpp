@@ -306,14 +306,10 @@ Status LmdbStore::change_refcount(Txn& txn, const model::Entry& e, int delta) {
   }
   if (delta < 0) {
     if (r.refcount == 0) return error(ErrorCode::kCorrupt, "payload reference count underflow");
-    if (--r.refcount == 0) {
-      // Garbage: the record goes with this transaction, its files once it commits.
-      if (r.in_file) {
-        pending_removals_.push_back(payload_file(pk));
-        pending_removals_.push_back(payload_file(pk) + ".obao");
-      }
-      return txn.del(dbs_.payloads, pk);
-    }
+    // At 0 the record stays until the transaction ends (drop_unreferenced): an entry of the
+    // same payload inserted later in it (an overwrite of the same bytes at the same path) takes
+    // it over with the bytes held, instead of starting again from none.
+    if (--r.refcount == 0) pending_unreferenced_.insert(pk);
   } else {
     ++r.refcount;
   }
@@ -412,6 +408,7 @@ Status LmdbStore::sync_with_disk(const Txn& txn) {
 Result<Txn> LmdbStore::begin_write_txn() {
   OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), false));
   tree_cache_.clear();
+  pending_unreferenced_.clear();
   OSIER_RETURN_IF_ERROR(sync_with_disk(txn));
   return txn;
 }
@@ -663,18 +660,7 @@ Result<ImportTotals> LmdbStore::import(const ImportSource& next, Trust trust, Or
       OSIER_ASSIGN_OR_RETURN(std::optional<ImportItem> item, next());
       if (!item) break;
       OSIER_ASSIGN_OR_RETURN(IngestResult r, ingest_in(txn, item->entry, trust));
-      switch (r.outcome) {
-        case IngestOutcome::kInserted:
-          ++totals.inserted;
-          totals.pruned += r.pruned;
-          break;
-        case IngestOutcome::kObsolete:
-          ++totals.obsolete;
-          break;
-        case IngestOutcome::kRejected:
-          ++totals.rejected;
-          continue;
-      }
+      if (!totals.count(r)) continue;
       if (item->payload_bytes > 0) {
         OSIER_RETURN_IF_ERROR(import_payload(txn, *item, staged, totals));
       }
@@ -1052,14 +1038,33 @@ Status LmdbStore::emit_in(Txn& txn, EventKind kind, const model::Entry& entry,
   return Status::ok();
 }
 
+Status LmdbStore::drop_unreferenced(Txn& txn) {
+  for (const PayloadKey& pk : pending_unreferenced_) {
+    OSIER_ASSIGN_OR_RETURN(auto have, txn.get(dbs_.payloads, pk));
+    if (!have) continue;
+    OSIER_ASSIGN_OR_RETURN(fmt::PayloadRecord r, fmt::decode_payload_record(*have));
+    if (r.refcount > 0) continue;  // taken over by an entry inserted later
+    // Garbage: the record goes with this transaction, its files once it commits.
+    if (r.in_file) {
+      pending_removals_.push_back(payload_file(pk));
+      pending_removals_.push_back(payload_file(pk) + ".obao");
+    }
+    OSIER_RETURN_IF_ERROR(txn.del(dbs_.payloads, pk));
+  }
+  pending_unreferenced_.clear();
+  return Status::ok();
+}
+
 void LmdbStore::abandon() {
   tree_cache_.clear();
+  pending_unreferenced_.clear();
   pending_removals_.clear();
   pending_events_.clear();
 }
 
 Status LmdbStore::finish_write(Txn& txn) {
   auto run = [&]() -> Status {
+    OSIER_RETURN_IF_ERROR(drop_unreferenced(txn));
     if (!pending_events_.empty()) {
       Bytes v;
       put_be(v, pending_events_.back().seq, 8);
@@ -1358,6 +1363,10 @@ Result<std::shared_ptr<const NamespaceSnapshot>> LmdbStore::snapshot(const model
 
 Result<std::vector<model::NamespaceId>> LmdbStore::namespaces() {
   OSIER_ASSIGN_OR_RETURN(Txn txn, read_txn());
+  return namespaces_in(txn);
+}
+
+Result<std::vector<model::NamespaceId>> LmdbStore::namespaces_in(const Txn& txn) const {
   OSIER_ASSIGN_OR_RETURN(Cursor cur, Cursor::open(txn, dbs_.entries));
   std::vector<model::NamespaceId> out;
   OSIER_ASSIGN_OR_RETURN(bool ok, cur.first());
@@ -1423,8 +1432,10 @@ Status LmdbStore::check(bool deep) {
     OSIER_ASSIGN_OR_RETURN(WriteGuard g, begin_write());
     guard.emplace(std::move(g));
   }
-  OSIER_ASSIGN_OR_RETURN(auto nss, namespaces());
+  // One transaction for everything: on a read-only open another process may add a namespace
+  // meanwhile, which a second transaction would see without its entries' context.
   OSIER_ASSIGN_OR_RETURN(Txn txn, read_txn());
+  OSIER_ASSIGN_OR_RETURN(auto nss, namespaces_in(txn));
   std::map<ByteArray<fmt::kPayloadKeySize>, std::uint64_t> refs;
   std::uint64_t total_entries = 0;
   for (const auto& ns : nss) {

@@ -31,6 +31,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -301,10 +302,18 @@ class LmdbStore final : public Store {
   TreeWriteCache tree_cache_;   // its changed tree nodes
   std::uint64_t last_seq_ = 0;  // the latest event number, as the open write txn read it
   std::vector<std::string> pending_removals_;  // files of payloads dropped by the open txn
-  std::vector<StoreEvent> pending_events_;     // events logged by the open txn
+  // Payloads whose reference count the open txn brought to 0; dropped at its end unless an
+  // entry took them over meanwhile (drop_unreferenced).
+  std::set<PayloadKey> pending_unreferenced_;
+  std::vector<StoreEvent> pending_events_;  // events logged by the open txn
   // Dispatches the logged events numbered (delivered_through_, through] that `txn` sees, in
   // order, and moves delivered_through_ to `through`. REQUIRES: events_mu_ held.
   Status deliver_logged(lmdb::Txn& txn, std::uint64_t through);
+  // Deletes the records of pending_unreferenced_ still at reference count 0 and marks their
+  // files for removal after the commit. Called by finish_write before the commit.
+  Status drop_unreferenced(lmdb::Txn& txn);
+  // The namespaces holding entries, as `txn` sees them.
+  Result<std::vector<model::NamespaceId>> namespaces_in(const lmdb::Txn& txn) const;
 
   std::mutex events_mu_;  // guards hub_ and delivered_through_; held while events are delivered
   EventHub hub_;

@@ -63,7 +63,7 @@ IngestResult MemoryStore::ingest_locked(const AuthorisedEntry& ae, Trust trust, 
   for (const model::Path& p : plan.pruned) {
     auto old = index.erase(ae.entry.subspace_id, p);
     if (!old) continue;
-    unref_payload(old->entry, whole ? &key : nullptr);
+    unref_payload(old->entry);
     emit(EventKind::kPruned, old->entry, old->available);
   }
   Payload& payload = payloads_[key];
@@ -83,11 +83,19 @@ IngestResult MemoryStore::ingest_locked(const AuthorisedEntry& ae, Trust trust, 
   return IngestResult::inserted(plan.pruned.size());
 }
 
-void MemoryStore::unref_payload(const model::Entry& e, const PayloadKey* keep) {
+void MemoryStore::unref_payload(const model::Entry& e) {
   auto it = payloads_.find(payload_key(e));
   if (it == payloads_.end()) return;
   it->second.refs.erase(EntryRef{e.namespace_id, e.subspace_id, e.path});
-  if (it->second.refs.empty() && !(keep && *keep == it->first)) payloads_.erase(it);
+  if (it->second.refs.empty()) unreferenced_.push_back(it->first);
+}
+
+void MemoryStore::drop_unreferenced() {
+  for (const PayloadKey& key : unreferenced_) {
+    auto it = payloads_.find(key);
+    if (it != payloads_.end() && it->second.refs.empty()) payloads_.erase(it);
+  }
+  unreferenced_.clear();
 }
 
 void MemoryStore::payload_grew(Payload& payload, EventKind kind, const EntryRef* skip) {
@@ -140,7 +148,7 @@ Result<IngestResult> MemoryStore::ingest_with_payload(const AuthorisedEntry& ae,
                                                       const PayloadSource& source, Trust trust,
                                                       Origin origin) {
   std::lock_guard lock(mu_);
-  OriginScope scope(*this, origin);
+  WriteScope scope(*this, origin);
   const model::Entry& e = ae.entry;
   if (trust == Trust::kVerify) {
     Status st = authoriser_->verify(e, ae.token);
@@ -160,7 +168,7 @@ Result<IngestResult> MemoryStore::ingest_with_payload(const AuthorisedEntry& ae,
 
 Result<ImportTotals> MemoryStore::import(const ImportSource& next, Trust trust, Origin origin) {
   std::lock_guard lock(mu_);
-  OriginScope scope(*this, origin);
+  WriteScope scope(*this, origin);
   // Everything that can fail happens first — reading the items and verifying their payload
   // bytes — so that applying them cannot fail halfway.
   struct Read {
@@ -185,19 +193,7 @@ Result<ImportTotals> MemoryStore::import(const ImportSource& next, Trust trust, 
   ImportTotals totals;
   for (Read& r : items) {
     const model::Entry& e = r.item.entry.entry;
-    const IngestResult res = ingest_locked(r.item.entry, trust);
-    switch (res.outcome) {
-      case IngestOutcome::kInserted:
-        ++totals.inserted;
-        totals.pruned += res.pruned;
-        break;
-      case IngestOutcome::kObsolete:
-        ++totals.obsolete;
-        break;
-      case IngestOutcome::kRejected:
-        ++totals.rejected;
-        continue;
-    }
+    if (!totals.count(ingest_locked(r.item.entry, trust))) continue;
     const IndexItem* stored = find_item(e.namespace_id, e.subspace_id, e.path);
     if (r.item.payload_bytes == 0 || !stored || stored->entry != e) continue;
     Payload& payload = payloads_[payload_key(e)];
@@ -254,7 +250,7 @@ Result<PayloadState> MemoryStore::append_verified(
     const model::PayloadDigest& digest, std::uint64_t offset, ByteView bytes,
     std::span<const crypto::BabLabel> frontier, Origin origin) {
   std::lock_guard lock(mu_);
-  OriginScope scope(*this, origin);
+  WriteScope scope(*this, origin);
   const IndexItem* item = find_item(ns, subspace, path);
   if (!item) return error(ErrorCode::kNotFound, "no such entry");
   const model::Entry entry = item->entry;
@@ -315,6 +311,7 @@ Status MemoryStore::serve_payload(const model::NamespaceId& ns, const model::Sub
 Result<std::uint64_t> MemoryStore::forget_range(const model::NamespaceId& ns,
                                                 const model::D3Range& range) {
   std::lock_guard lock(mu_);
+  WriteScope scope(*this, Origin::local());
   auto it = namespaces_.find(ns);
   if (it == namespaces_.end()) return std::uint64_t{0};
   std::vector<std::pair<model::SubspaceId, model::Path>> keys;
@@ -350,14 +347,14 @@ Status MemoryStore::forget_payload(const model::NamespaceId& ns, const model::Su
 
 Result<IngestResult> MemoryStore::ingest(const AuthorisedEntry& entry, Trust trust, Origin origin) {
   std::lock_guard lock(mu_);
-  OriginScope scope(*this, origin);
+  WriteScope scope(*this, origin);
   return ingest_locked(entry, trust);
 }
 
 Result<std::vector<IngestResult>> MemoryStore::ingest_batch(
     std::span<const AuthorisedEntry> entries, Trust trust, Origin origin) {
   std::lock_guard lock(mu_);
-  OriginScope scope(*this, origin);
+  WriteScope scope(*this, origin);
   std::vector<IngestResult> out;
   out.reserve(entries.size());
   for (const auto& e : entries) out.push_back(ingest_locked(e, trust));

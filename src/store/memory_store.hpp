@@ -100,19 +100,26 @@ class MemoryStore final : public Store {
   const EntryIndex* find_namespace(const model::NamespaceId& namespace_id) const;
   const IndexItem* find_item(const model::NamespaceId& namespace_id,
                              const model::SubspaceId& subspace, const model::Path& path) const;
-  // Drops the entry's reference to its payload, and the payload with its last reference
-  // (unless it is `keep`).
-  void unref_payload(const model::Entry& entry, const PayloadKey* keep = nullptr);
+  // Drops the entry's reference to its payload. A payload left without references stays until
+  // the write ends (WriteScope), like LmdbStore's until its transaction ends: an entry of the
+  // same payload inserted later in the same write takes it over with the bytes held.
+  void unref_payload(const model::Entry& entry);
+  // Drops the payloads unref_payload left without references that are still without.
+  void drop_unreferenced();
   // Records that the payload's held bytes changed: updates every referencing entry's hash
   // (but `skip`'s) and emits `kind` for each.
   void payload_grew(Payload& payload, EventKind kind, const EntryRef* skip = nullptr);
   void emit(EventKind kind, const model::Entry& entry, std::uint64_t available);
-  // Sets origin_ for one change (REQUIRES: mu_ is held), local again afterwards.
-  struct OriginScope {
-    OriginScope(MemoryStore& store, Origin origin) : store_(store) { store_.origin_ = origin; }
-    ~OriginScope() { store_.origin_ = Origin::local(); }
-    OriginScope(const OriginScope&) = delete;
-    OriginScope& operator=(const OriginScope&) = delete;
+  // One write (REQUIRES: mu_ is held): sets origin_ for its changes, and at its end makes
+  // origin_ local again and drops the payloads it left without references.
+  struct WriteScope {
+    WriteScope(MemoryStore& store, Origin origin) : store_(store) { store_.origin_ = origin; }
+    ~WriteScope() {
+      store_.drop_unreferenced();
+      store_.origin_ = Origin::local();
+    }
+    WriteScope(const WriteScope&) = delete;
+    WriteScope& operator=(const WriteScope&) = delete;
     MemoryStore& store_;
   };
 
@@ -120,6 +127,7 @@ class MemoryStore final : public Store {
   std::shared_ptr<const WriteAuthoriser> authoriser_;
   std::map<model::NamespaceId, EntryIndex> namespaces_;
   std::map<PayloadKey, Payload> payloads_;
+  std::vector<PayloadKey> unreferenced_;  // by the write under way (unref_payload)
   std::size_t max_history_;
   std::deque<StoreEvent> history_;
   std::uint64_t last_seq_ = 0;

@@ -134,6 +134,23 @@ struct ImportTotals {
   std::uint64_t payloads_completed = 0;  // payloads the store now holds whole, and did not
   std::uint64_t prefixes_stored = 0;     // payloads of which it now holds a longer prefix
   std::uint64_t payload_bytes = 0;       // bytes those added
+
+  // Counts one imported entry's outcome; false when it was rejected (its payload is skipped).
+  bool count(const IngestResult& r) {
+    switch (r.outcome) {
+      case IngestOutcome::kInserted:
+        ++inserted;
+        pruned += r.pruned;
+        return true;
+      case IngestOutcome::kObsolete:
+        ++obsolete;
+        return true;
+      case IngestOutcome::kRejected:
+        ++rejected;
+        return false;
+    }
+    return false;
+  }
 };
 // Receives bytes in order; a failed Status stops the producer.
 using ByteSink = std::function<Status(ByteView)>;

@@ -463,7 +463,9 @@ TYPED_TEST_P(StoreAtomicPayloads, ImportAppliesEntriesAndPayloadsTogether) {
   ASSERT_TRUE(totals) << totals.status().to_string();
   EXPECT_EQ(totals->inserted, 6u);
   EXPECT_EQ(totals->prefixes_stored, 1u);
-  EXPECT_EQ(totals->payloads_completed, 2u);  // keep_x_ was held complete already
+  // keep_x_ was held complete already; `shared` is completed once: "gone" prunes "gone/x",
+  // and "again", later in the same import, takes its bytes over (they are not stored again).
+  EXPECT_EQ(totals->payloads_completed, 1u);
   for (int round = 0; round < 2; ++round) {
     EXPECT_EQ(this->state(list.items[0].entry).held, 30 * kPayloadChunk);
     EXPECT_TRUE(this->state(list.items[1].entry).complete());
@@ -491,6 +493,7 @@ TYPED_TEST_P(StoreAtomicPayloads, ImportThatFailsAnywhereChangesNothing) {
   this->seed();
   const Bytes big = random_bytes(100 * kPayloadChunk, 60);
   const Bytes other = random_bytes(50 * kPayloadChunk, 61);
+  const Bytes third = random_bytes(kLarge, 62);
   auto fill = [&](ImportList& list) {
     list.items.push_back({entry_at({"docs"}, {}, 9), {}, {}, {}});  // prunes /docs/a and /docs/b
     list.items.push_back({entry_at({"n", "1"}, big, 6), big, {}, {}});
@@ -498,7 +501,9 @@ TYPED_TEST_P(StoreAtomicPayloads, ImportThatFailsAnywhereChangesNothing) {
                           Bytes(other.begin(), other.begin() + 10 * kPayloadChunk),
                           frontier_of(other, 10),
                           {}});
-    list.items.push_back({entry_at({"n", "3"}, this->docs_a_, 6), this->docs_a_, {}, {}});
+    // A payload not held (docs_a_, pruned with /docs/a above, would be taken over without
+    // reading its bytes: AnOverwriteWithTheSamePayloadKeepsItsBytes).
+    list.items.push_back({entry_at({"n", "3"}, third, 6), third, {}, {}});
   };
   const Snapshot before = this->snapshot();
   for (int how = 0; how < 5; ++how) {
@@ -549,7 +554,41 @@ TYPED_TEST_P(StoreAtomicPayloads, AFailedImportKeepsTheFilesOfAPayloadHeldBefore
   EXPECT_EQ(this->snapshot(), before);
 }
 
+// Overwriting an entry with a newer one of the same payload, without its bytes (plain ingest,
+// a batch, an import item without payload): the bytes held stay held. Before, the old entry's
+// pruning dropped the payload with its last reference, and the new entry started from none.
+TYPED_TEST_P(StoreAtomicPayloads, AnOverwriteWithTheSamePayloadKeepsItsBytes) {
+  this->seed();
+  const auto held_at = [&](const AuthorisedEntry& ae) { return this->state(ae).held; };
+  const AuthorisedEntry newer = entry_at({"keep", "x"}, this->keep_x_, 6);
+  auto r = this->store().ingest(newer, Trust::kAlreadyVerified);
+  ASSERT_TRUE(r && r->outcome == IngestOutcome::kInserted);
+  EXPECT_EQ(held_at(newer), this->keep_x_.size());
+  const AuthorisedEntry newest = entry_at({"keep", "x"}, this->keep_x_, 7);
+  ASSERT_TRUE(
+      this->store().ingest_batch(std::vector<AuthorisedEntry>{newest}, Trust::kAlreadyVerified));
+  EXPECT_EQ(held_at(newest), this->keep_x_.size());
+  ImportList list;
+  const AuthorisedEntry latest = entry_at({"docs", "a"}, this->docs_a_, 8);
+  list.items.push_back({latest, {}, {}, {}});
+  auto totals = this->store().import(list.source(), Trust::kAlreadyVerified);
+  ASSERT_TRUE(totals) << totals.status().to_string();
+  EXPECT_EQ(totals->payloads_completed, 0u);
+  EXPECT_EQ(held_at(latest), this->docs_a_.size());
+  // A payload whose last entry goes for good still goes.
+  const std::size_t payloads = this->store().payload_count().value();
+  // docs/b's payload loses its only entry to one sharing docs/a's.
+  ASSERT_TRUE(
+      this->store().ingest(entry_at({"docs", "b"}, this->docs_a_, 9), Trust::kAlreadyVerified));
+  EXPECT_EQ(this->store().payload_count().value(), payloads - 1);
+  EXPECT_TRUE(this->store().check());
+  this->reopen();
+  EXPECT_EQ(held_at(latest), this->docs_a_.size());
+  EXPECT_EQ(held_at(newest), this->keep_x_.size());
+}
+
 REGISTER_TYPED_TEST_SUITE_P(StoreAtomicPayloads, ImportAppliesEntriesAndPayloadsTogether,
+                            AnOverwriteWithTheSamePayloadKeepsItsBytes,
                             ImportThatFailsAnywhereChangesNothing, StoresEntryAndPayloadTogether,
                             FailingSourceLeavesTheStoreAsItWas,
                             WrongBytesTooManyOrTooFewLeaveTheStoreAsItWas,
