@@ -173,7 +173,7 @@ struct PayloadHead {
   std::size_t header_length = 0;
   std::uint64_t length = 0;
 };
-// kInvalidArgument if the next Data channel message is not a payload message.
+// kInvalidEncoding if the next Data channel message is not a payload message.
 Result<PayloadHead> decode_payload_head(ByteView channel_bytes, CodecState& state,
                                         CodecContext& context);
 
