@@ -97,7 +97,7 @@ class Verifier {
 
  private:
   Status read_entries() {
-    model::Entry prev_entry = meadowcap::initial_entry();
+    model::Entry prev_entry = meadowcap::willow25_default_entry();
     meadowcap::MeadowcapAuthorisationToken prev_token = meadowcap::default_authorisation_token();
     for (;;) {
       OSIER_ASSIGN_OR_RETURN(ByteView first, in_.peek(1));

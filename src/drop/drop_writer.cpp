@@ -84,7 +84,7 @@ Result<ExportStats> export_drop(store::Store& store, const model::NamespaceId& n
 
   ExportStats stats;
   BufferedSink out(sink);
-  model::Entry prev_entry = meadowcap::initial_entry();
+  model::Entry prev_entry = meadowcap::willow25_default_entry();
   meadowcap::MeadowcapAuthorisationToken prev_token = meadowcap::default_authorisation_token();
   for (const auto& lengthy : entries) {
     const model::Entry& entry = lengthy.authorised.entry;

@@ -43,15 +43,14 @@ const model::PayloadDigest& default_payload_digest() {
   return d;
 }
 
-const meadowcap::MeadowcapAuthorisationToken& default_authorisation_token() {
-  static const meadowcap::MeadowcapAuthorisationToken token{
-      meadowcap::CommunalCapability::create(meadowcap::AccessMode::kWrite, default_namespace_id(),
-                                            default_subspace_id()),
+const MeadowcapAuthorisationToken& default_authorisation_token() {
+  static const MeadowcapAuthorisationToken token{
+      CommunalCapability::create(AccessMode::kWrite, default_namespace_id(), default_subspace_id()),
       bytes_of(kSignature)};
   return token;
 }
 
-const model::Entry& initial_entry() {
+const model::Entry& willow25_default_entry() {
   static const model::Entry e =
       model::default_entry(default_namespace_id(), default_subspace_id(), default_payload_digest());
   return e;

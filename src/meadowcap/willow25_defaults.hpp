@@ -1,5 +1,7 @@
-// The willow25 default values the drop format starts its relative encodings from.
-// spec: willow25#willow25_defaults, drop_format#drop_format_parameters
+// The willow25 default values that relative encodings start from: the drop format's first entry
+// and Confidential Sync's initial current entries (reconciliation_current_entry,
+// data_current_entry). They live here, below drop/ and sync/, which both use them.
+// spec: willow25#willow25_defaults
 #pragma once
 
 #include "meadowcap/authorisation.hpp"
@@ -13,8 +15,10 @@ const model::SubspaceId& default_subspace_id();
 const model::PayloadDigest& default_payload_digest();
 // The communal write capability of default_subspace_id in default_namespace_id with the
 // published signature over encode_entry(default_entry(...)).
-const meadowcap::MeadowcapAuthorisationToken& default_authorisation_token();
-// spec: drop_format#initial_entry
-const model::Entry& initial_entry();
+const MeadowcapAuthorisationToken& default_authorisation_token();
+// default_entry(default_namespace_id, default_subspace_id, default_payload_digest)
+// (spec: misc_definitions#default_entry): the drop format's initial_entry and the entry of
+// Confidential Sync's initial current entries.
+const model::Entry& willow25_default_entry();
 
 }  // namespace osier::meadowcap

@@ -53,7 +53,7 @@ Made make(const Piece& p, std::uint64_t seed) {
 // hand_drop's (which encodes one entry relative to the initial entry).
 Bytes multi_drop(const std::vector<Piece>& pieces, const std::vector<Made>& made) {
   Encoder enc;
-  model::Entry prev_entry = meadowcap::initial_entry();
+  model::Entry prev_entry = meadowcap::willow25_default_entry();
   meadowcap::MeadowcapAuthorisationToken prev_token = meadowcap::default_authorisation_token();
   for (std::size_t i = 0; i < pieces.size(); ++i) {
     const store::AuthorisedEntry& ae = made[i].entry;
@@ -65,7 +65,7 @@ Bytes multi_drop(const std::vector<Piece>& pieces, const std::vector<Made>& made
     } else {
       Encoder alone;
       EXPECT_TRUE(encode_entry_header(alone, {ae.entry, token, pieces[i].mode},
-                                      meadowcap::initial_entry(),
+                                      meadowcap::willow25_default_entry(),
                                       meadowcap::default_authorisation_token()));
       const Bytes one = hand_drop(ae, made[i].payload, pieces[i].mode, pieces[i].slices);
       enc.bytes(ByteView(one.data() + alone.size(), one.size() - alone.size() - 1));

@@ -162,7 +162,7 @@ inline Bytes hand_drop(const store::AuthorisedEntry& ae, ByteView payload, Slice
                        const std::vector<crypto::BabSlice>& slices) {
   Encoder enc;
   auto token = store::decode_token_bytes(ae.token).value();
-  EXPECT_TRUE(encode_entry_header(enc, {ae.entry, token, mode}, meadowcap::initial_entry(),
+  EXPECT_TRUE(encode_entry_header(enc, {ae.entry, token, mode}, meadowcap::willow25_default_entry(),
                                   meadowcap::default_authorisation_token()));
   auto ob = crypto::bab_outboard(payload).value();
   const crypto::BabGeometry geo(payload.size(), 1024);

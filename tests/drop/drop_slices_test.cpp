@@ -66,7 +66,7 @@ TEST(DropSlicesStrict, ALeftSkipOtherThanTheMaximalOneIsRejected) {
   for (unsigned skip : {0u, 1u}) {
     Encoder enc;
     ASSERT_TRUE(encode_entry_header(enc, {ae.entry, token, SliceMode::kSlices},
-                                    meadowcap::initial_entry(),
+                                    meadowcap::willow25_default_entry(),
                                     meadowcap::default_authorisation_token()));
     encode_slice_header(enc, {0, 65});
     Bytes first = crypto::bab_stream(drop_slice_options({0, 65}), payload, ob).value();
@@ -227,7 +227,7 @@ TEST(DropSlicesStrict, AHugeClaimedSliceIsRefusedAtOnce) {
   for (SliceMode mode : {SliceMode::kPrefix, SliceMode::kSlices}) {
     Encoder enc;
     ASSERT_TRUE(encode_entry_header(enc, {e, signed_entry.token(), mode},
-                                    meadowcap::initial_entry(),
+                                    meadowcap::willow25_default_entry(),
                                     meadowcap::default_authorisation_token()));
     if (mode == SliceMode::kPrefix) {
       c64_encode_standalone(enc, std::uint64_t{1} << 40);
@@ -253,7 +253,7 @@ TEST(DropSlicesStrict, TheEmptyPayloadsFullSliceIsAcceptedInEveryMode) {
   {
     Encoder enc;
     ASSERT_TRUE(encode_entry_header(enc, {ae.entry, token, SliceMode::kFullRaw},
-                                    meadowcap::initial_entry(),
+                                    meadowcap::willow25_default_entry(),
                                     meadowcap::default_authorisation_token()));
     enc.byte(0x00);
     drops.push_back(enc.take());
@@ -271,7 +271,7 @@ TEST(DropSlicesStrict, TheEmptyPayloadsFullSliceIsAcceptedInEveryMode) {
   store::MemoryStore s;
   Encoder enc;
   ASSERT_TRUE(encode_entry_header(enc, {ae.entry, token, SliceMode::kPrefix},
-                                  meadowcap::initial_entry(),
+                                  meadowcap::willow25_default_entry(),
                                   meadowcap::default_authorisation_token()));
   c64_encode_standalone(enc, 2);
   enc.byte(0x00);

@@ -24,7 +24,7 @@ Written token_drop(const std::set<std::uint64_t>& bad, bool end = true) {
   const crypto::Ed25519SecretKey key = user_key(5);
   Encoder enc;
   Written out;
-  model::Entry prev_entry = meadowcap::initial_entry();
+  model::Entry prev_entry = meadowcap::willow25_default_entry();
   meadowcap::MeadowcapAuthorisationToken prev_token = meadowcap::default_authorisation_token();
   for (std::uint64_t i = 0; i < kEntries; ++i) {
     const Bytes p = payload_of(i);
