@@ -14,13 +14,13 @@ Result<Bytes> request_code(const Json& request) {
 }
 
 const std::vector<CodecRelation>& codec_relations() {
-  static const std::vector<CodecRelation> kRelations = [] {
+  static const std::vector<CodecRelation> table = [] {
     std::vector<CodecRelation> r;
     model::for_each_relation(meadowcap::kEncodingRelations,
                              [&](const auto& relation) { r.push_back(codec_relation(relation)); });
     return r;
   }();
-  return kRelations;
+  return table;
 }
 
 const CodecRelation* find_codec_relation(std::string_view name) {
