@@ -1,5 +1,6 @@
 // Shared by the codec fuzz targets: model values built from fuzz bytes (to serve as references),
-// and the round-trip property every decoder must satisfy.
+// and the round-trip property every decoder must satisfy (check_relation: for any
+// model::EncodingRelation descriptor).
 #pragma once
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include "model/area.hpp"
 #include "model/encoding_entry.hpp"
 #include "model/encoding_private.hpp"
+#include "model/encoding_relation.hpp"
 #include "model/entry.hpp"
 #include "model/path.hpp"
 #include "model/range.hpp"
@@ -111,6 +113,15 @@ void check_round_trip(ByteView input, DecodeFn decode, EncodeFn encode, bool has
     auto canonic = decode(cdec, DecodeMode::kCanonic);
     if (canonic.is_ok() && !std::ranges::equal(cdec.consumed_since(0), enc.bytes())) std::abort();
   }
+}
+
+// check_round_trip for `relation` relative to `reference`.
+template <typename V, typename R>
+void check_relation(const model::EncodingRelation<V, R>& relation, ByteView input,
+                    const R& reference) {
+  check_round_trip(
+      input, [&](Decoder& d, DecodeMode m) { return relation.decode(d, reference, m); },
+      [&](Encoder& e, const V& v) { return relation.encode(e, v, reference); }, relation.canonic);
 }
 
 }  // namespace osier::fuzz

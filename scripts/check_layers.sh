@@ -4,7 +4,7 @@
 # "<other>/..." for a layer listed after its own fails the check (net/ and wtp/ are planned).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-LAYERS=(base crypto model meadowcap store sync net uri drop wtp node)
+LAYERS=(base crypto model meadowcap store sync json net uri drop wtp node)
 rank() {
   local i
   for i in "${!LAYERS[@]}"; do

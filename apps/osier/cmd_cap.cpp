@@ -6,7 +6,7 @@
 #include "base/hex.hpp"
 #include "cmd_node.hpp"
 #include "commands.hpp"
-#include "json_meadowcap.hpp"
+#include "json/meadowcap.hpp"
 
 namespace osier::cli {
 namespace {

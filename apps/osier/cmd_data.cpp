@@ -10,7 +10,7 @@
 #include "base/hex.hpp"
 #include "cmd_node.hpp"
 #include "commands.hpp"
-#include "json_meadowcap.hpp"
+#include "json/meadowcap.hpp"
 #include "node/files.hpp"
 #include "output_file.hpp"
 #include "store/authoriser.hpp"

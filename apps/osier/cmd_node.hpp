@@ -8,10 +8,16 @@
 #include <string>
 
 #include "base/status.hpp"
-#include "json_model.hpp"
+#include "json/meadowcap.hpp"
+#include "json/model.hpp"
 #include "node/node.hpp"
 
 namespace osier::cli {
+
+// The JSON forms (src/json/) every command prints.
+using json::from_json;
+using json::Json;
+using json::to_json;
 
 struct NodeFlags {
   std::string home;

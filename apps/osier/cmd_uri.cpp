@@ -10,12 +10,15 @@
 
 #include "base/hex.hpp"
 #include "commands.hpp"
-#include "json_model.hpp"
+#include "json/model.hpp"
 #include "uri/percent.hpp"
 #include "uri/willow_uri.hpp"
 
 namespace osier::cli {
 namespace {
+
+using json::Json;
+using json::to_json;
 
 struct UriOptions {
   std::string uri;

@@ -212,10 +212,15 @@ TEST(CodecCli, MalformedLinesGiveErrorLinesOnly) {
   Outcome r = run_osier("codec encode EncodePath", input);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_EQ(r.out_lines.size(), 6u);
+  // Each says the request is unusable, as docs/cli.md documents: "invalid argument: ...".
   for (int i = 0; i < 5; ++i) {
     Json out = Json::parse(r.out_lines[i]);
-    EXPECT_TRUE(out.contains("error")) << r.out_lines[i];
+    ASSERT_TRUE(out.contains("error")) << r.out_lines[i];
+    EXPECT_EQ(out["error"].get<std::string>().rfind("invalid argument: ", 0), 0u) << r.out_lines[i];
   }
+  EXPECT_EQ(Json::parse(r.out_lines[0]),
+            (Json{{"error", "invalid argument: malformed line: not JSON"}}));
+  EXPECT_EQ(Json::parse(r.out_lines[3]), (Json{{"error", "invalid argument: missing \"value\""}}));
   EXPECT_EQ(Json::parse(r.out_lines[5]), (Json{{"code", "1161"}}));
   // An encoder precondition violation is an error line too.
   Outcome bad =

@@ -6,38 +6,17 @@
 #include "mc_test_util.hpp"
 #include "meadowcap/encoding_capability.hpp"
 #include "meadowcap/encoding_private_capability.hpp"
+#include "meadowcap/encoding_relations.hpp"
 #include "meadowcap/encoding_relative.hpp"
+#include "model/encoding_check.hpp"
 
 namespace osier::meadowcap {
 namespace {
 
+using model::testing::check_relation;
 using testing::key;
 using testing::McRandom;
 using testing::namespace_key;
-
-// Encodes `value`, decodes it back, and checks every strict prefix is kIncomplete.
-template <typename T, typename Enc, typename Dec>
-Bytes check_codec(const T& value, Enc encode, Dec decode) {
-  Encoder enc;
-  const Status st = encode(enc, value);
-  EXPECT_TRUE(st.is_ok()) << st.message();
-  const Bytes code = enc.take();
-  Decoder d(code);
-  auto back = decode(d);
-  EXPECT_TRUE(back.is_ok()) << back.status().message();
-  if (!back.is_ok()) return code;
-  EXPECT_TRUE(*back == value);
-  EXPECT_TRUE(d.at_end());
-  for (std::size_t n = 0; n < code.size(); ++n) {
-    Decoder p(ByteView(code).first(n));
-    auto r = decode(p);
-    EXPECT_FALSE(r.is_ok()) << n;
-    if (!r.is_ok()) {
-      EXPECT_EQ(r.status().code(), ErrorCode::kIncomplete) << n << r.status().message();
-    }
-  }
-  return code;
-}
 
 constexpr int kRounds = 12;
 
@@ -47,24 +26,21 @@ TEST(EncodeCapability, RoundTripsWithZeroToEightDelegations) {
     for (int i = 0; i < kRounds; ++i) {
       const AccessMode mode = r.coin() ? AccessMode::kRead : AccessMode::kWrite;
       const McCapability cap = r.capability(mode, n);
+      // Both modes: check_relation decodes the canonic code in kCanonic mode as well.
+      check_relation(kEncodeMcCapability, cap, {});
+      if (cap.is_communal()) {
+        check_relation(kEncodeCommunalCapability, cap.communal(), {});
+      } else {
+        check_relation(kEncodeOwnedCapability, cap.owned(), {});
+      }
+      // The other kind's header is no code of a kind-specific relation.
       for (DecodeMode dm : {DecodeMode::kAny, DecodeMode::kCanonic}) {
-        check_codec(cap, encode_mc_capability,
-                    [&](Decoder& d) { return decode_mc_capability(d, dm); });
-        if (cap.is_communal()) {
-          check_codec(cap.communal(), encode_communal_capability,
-                      [&](Decoder& d) { return decode_communal_capability(d, dm); });
-          const Bytes owned_header{0x80};
-          Decoder wrong_kind(owned_header);
-          EXPECT_EQ(decode_communal_capability(wrong_kind, dm).status().code(),
-                    ErrorCode::kInvalidEncoding);
-        } else {
-          check_codec(cap.owned(), encode_owned_capability,
-                      [&](Decoder& d) { return decode_owned_capability(d, dm); });
-          const Bytes communal_header{0x40};
-          Decoder wrong_kind(communal_header);
-          EXPECT_EQ(decode_owned_capability(wrong_kind, dm).status().code(),
-                    ErrorCode::kInvalidEncoding);
-        }
+        const Bytes header{static_cast<std::uint8_t>(cap.is_communal() ? 0x80 : 0x40)};
+        Decoder wrong_kind(header);
+        const ErrorCode got = cap.is_communal()
+                                  ? decode_communal_capability(wrong_kind, dm).status().code()
+                                  : decode_owned_capability(wrong_kind, dm).status().code();
+        EXPECT_EQ(got, ErrorCode::kInvalidEncoding);
       }
     }
   }
@@ -126,13 +102,7 @@ TEST(EncodeEnumerationCapability, RoundTrips) {
   for (std::size_t n = 0; n <= 8; ++n) {
     const McEnumerationCapability cap = r.enumeration(n);
     EXPECT_TRUE(cap.is_valid());
-    const Bytes code = check_codec(
-        cap,
-        [](Encoder& e, const McEnumerationCapability& c) {
-          encode_mc_enumeration_capability(e, c);
-          return Status::ok();
-        },
-        [](Decoder& d) { return decode_mc_enumeration_capability(d); });
+    const Bytes code = check_relation(kEncodeMcEnumerationCapability, cap, {});
     EXPECT_EQ(code.size(), 128 + c64_standalone_length(n) + 96 * n);
   }
 }
@@ -163,28 +133,13 @@ TEST(EncodeCapabilityRelative, RoundTripsAgainstManyPriors) {
         const MeadowcapAuthorisationToken prior_token{prior, {}};
         MeadowcapAuthorisationToken token{cap, {}};
         token.signature[0] = static_cast<std::uint8_t>(i);
-        check_codec(
-            token,
-            [&](Encoder& e, const MeadowcapAuthorisationToken& t) {
-              return encode_meadowcap_authorisation_token_relative(e, t, prior_token, entry);
-            },
-            [&](Decoder& d) {
-              return decode_meadowcap_authorisation_token_relative(d, prior_token, entry);
-            });
+        check_relation(kEncodeMeadowcapAuthorisationTokenRelative, token,
+                       TokenRelativeReference{prior_token, entry});
+        const CapabilityRelativeReference ref{prior, entry};
         if (cap.is_communal()) {
-          check_codec(
-              cap.communal(),
-              [&](Encoder& e, const CommunalCapability& c) {
-                return encode_communal_capability_relative(e, c, prior, entry);
-              },
-              [&](Decoder& d) { return decode_communal_capability_relative(d, prior, entry); });
+          check_relation(kEncodeCommunalCapabilityRelative, cap.communal(), ref);
         } else {
-          check_codec(
-              cap.owned(),
-              [&](Encoder& e, const OwnedCapability& c) {
-                return encode_owned_capability_relative(e, c, prior, entry);
-              },
-              [&](Decoder& d) { return decode_owned_capability_relative(d, prior, entry); });
+          check_relation(kEncodeOwnedCapabilityRelative, cap.owned(), ref);
         }
       }
     }
@@ -236,49 +191,17 @@ TEST(EncodeCapabilityRelative, OutsideTheRelation) {
             ErrorCode::kInvalidEncoding);
 }
 
-// Read capabilities and the personal private interests they can be encoded against.
-PersonalPrivateInterest interest_for(const McCapability& cap, McRandom& r) {
-  PersonalPrivateInterest ppi;
-  ppi.private_interest.namespace_id = cap.granted_namespace();
-  const model::Area granted = cap.granted_area();
-  if (cap.is_communal()) {
-    ppi.private_interest.subspace_id = cap.communal().user_key;
-  } else if (granted.subspace && r.coin()) {
-    ppi.private_interest.subspace_id = granted.subspace;
-  }
-  ppi.private_interest.path = r.extend(granted.path);
-  ppi.user = cap.receiver();
-  return ppi;
-}
-
 TEST(EncodeCapabilityPrivate, RoundTripsWithZeroToEightDelegations) {
   McRandom r(106);
   for (std::size_t n = 0; n <= 8; ++n) {
     for (int i = 0; i < kRounds; ++i) {
       const McCapability cap = r.capability(AccessMode::kRead, n);
-      const PersonalPrivateInterest ppi = interest_for(cap, r);
-      check_codec(
-          cap,
-          [&](Encoder& e, const McCapability& c) {
-            return encode_mc_capability_relative_private_interest(e, c, ppi);
-          },
-          [&](Decoder& d) { return decode_mc_capability_relative_private_interest(d, ppi); });
+      const PersonalPrivateInterest ppi = testing::interest_for(cap, r);
+      check_relation(kEncodeMcCapabilityRelativePrivateInterest, cap, ppi);
       if (cap.is_communal()) {
-        check_codec(
-            cap.communal(),
-            [&](Encoder& e, const CommunalCapability& c) {
-              return encode_communal_capability_relative_private_interest(e, c, ppi);
-            },
-            [&](Decoder& d) {
-              return decode_communal_capability_relative_private_interest(d, ppi);
-            });
+        check_relation(kEncodeCommunalCapabilityRelativePrivateInterest, cap.communal(), ppi);
       } else {
-        check_codec(
-            cap.owned(),
-            [&](Encoder& e, const OwnedCapability& c) {
-              return encode_owned_capability_relative_private_interest(e, c, ppi);
-            },
-            [&](Decoder& d) { return decode_owned_capability_relative_private_interest(d, ppi); });
+        check_relation(kEncodeOwnedCapabilityRelativePrivateInterest, cap.owned(), ppi);
       }
     }
   }
@@ -287,7 +210,7 @@ TEST(EncodeCapabilityPrivate, RoundTripsWithZeroToEightDelegations) {
 TEST(EncodeCapabilityPrivate, OutsideTheRelation) {
   McRandom r(107);
   const McCapability cap(r.communal(AccessMode::kRead, 2));
-  PersonalPrivateInterest ppi = interest_for(cap, r);
+  PersonalPrivateInterest ppi = testing::interest_for(cap, r);
   Encoder enc;
   PersonalPrivateInterest wrong_user = ppi;
   wrong_user.user[0] ^= 1;
@@ -299,7 +222,8 @@ TEST(EncodeCapabilityPrivate, OutsideTheRelation) {
             ErrorCode::kInvalidArgument);
   const McCapability write(r.communal(AccessMode::kWrite, 0));
   EXPECT_EQ(
-      encode_mc_capability_relative_private_interest(enc, write, interest_for(write, r)).code(),
+      encode_mc_capability_relative_private_interest(enc, write, testing::interest_for(write, r))
+          .code(),
       ErrorCode::kInvalidArgument);
 }
 
@@ -308,14 +232,8 @@ TEST(EncodeEnumerationCapabilityPrivate, RoundTrips) {
   for (std::size_t n = 0; n <= 8; ++n) {
     const McEnumerationCapability cap = r.enumeration(n);
     const EnumerationCapabilityContext rel{cap.namespace_key, cap.receiver()};
-    const Bytes code = check_codec(
-        cap,
-        [&](Encoder& e, const McEnumerationCapability& c) {
-          return encode_mc_enumeration_capability_relative_private_interest(e, c, rel);
-        },
-        [&](Decoder& d) {
-          return decode_mc_enumeration_capability_relative_private_interest(d, rel);
-        });
+    const Bytes code =
+        check_relation(kEncodeMcEnumerationCapabilityRelativePrivateInterest, cap, rel);
     EXPECT_EQ(code.size(), c64_standalone_length(n) + 64 + (n ? 32 + 96 * (n - 1) + 64 : 0));
   }
 }
@@ -326,7 +244,7 @@ TEST(Garbage, NeverCrashesAndWhatDecodesRoundTrips) {
   const McCapability read_cap = r.capability(AccessMode::kRead, 2);
   const model::Entry entry =
       r.entry_in(write_prior.granted_area(), write_prior.granted_namespace());
-  const PersonalPrivateInterest ppi = interest_for(read_cap, r);
+  const PersonalPrivateInterest ppi = testing::interest_for(read_cap, r);
   const MeadowcapAuthorisationToken prior_token{write_prior, {}};
   for (int i = 0; i < 3000; ++i) {
     Bytes junk(r.below(300));

@@ -11,6 +11,7 @@
 
 #include "crypto/ed25519.hpp"
 #include "meadowcap/authorisation.hpp"
+#include "meadowcap/encoding_private_capability.hpp"
 #include "meadowcap/enumeration_capability.hpp"
 #include "model/area.hpp"
 #include "model/entry.hpp"
@@ -140,5 +141,21 @@ class McRandom {
  private:
   std::mt19937_64 rng_;
 };
+
+// A personal private interest read capability `cap` can be encoded against (the private
+// encodings' conditions hold).
+inline PersonalPrivateInterest interest_for(const McCapability& cap, McRandom& r) {
+  PersonalPrivateInterest ppi;
+  ppi.private_interest.namespace_id = cap.granted_namespace();
+  const model::Area granted = cap.granted_area();
+  if (cap.is_communal()) {
+    ppi.private_interest.subspace_id = cap.communal().user_key;
+  } else if (granted.subspace && r.coin()) {
+    ppi.private_interest.subspace_id = granted.subspace;
+  }
+  ppi.private_interest.path = r.extend(granted.path);
+  ppi.user = cap.receiver();
+  return ppi;
+}
 
 }  // namespace osier::meadowcap::testing

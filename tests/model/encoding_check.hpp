@@ -1,23 +1,27 @@
 // Property checks shared by the encoding tests: round trip, exact consumption, canonic decoding,
-// strict prefixes decode as incomplete, and hand-built non-canonic codes.
+// strict prefixes decode as incomplete, and hand-built non-canonic codes. check_relation and
+// check_relation_garbage run them for any model::EncodingRelation descriptor.
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstddef>
+#include <string>
 #include <utility>
 
 #include "base/codec.hpp"
 #include "base/hex.hpp"
+#include "model/encoding_relation.hpp"
 
 namespace osier::model::testing {
 
 // encode: Status(Encoder&). decode: Result<V>(Decoder&, DecodeMode). has_canonic: whether the
 // relation has a canonic subset (then the encoder's code must be accepted in kCanonic mode).
-// Returns the code.
+// Strict prefixes of long codes are sampled unless every_prefix. Returns the code.
 template <typename V, typename EncodeFn, typename DecodeFn>
-Bytes check_round_trip(const V& value, EncodeFn encode, DecodeFn decode, bool has_canonic) {
+Bytes check_round_trip(const V& value, EncodeFn encode, DecodeFn decode, bool has_canonic,
+                       bool every_prefix = false) {
   Encoder enc;
   Status st = encode(enc);
   EXPECT_TRUE(st.is_ok()) << st.to_string();
@@ -43,8 +47,8 @@ Bytes check_round_trip(const V& value, EncodeFn encode, DecodeFn decode, bool ha
     EXPECT_EQ(cdec.position(), code.size());
   }
 
-  // Every strict prefix is incomplete (sampled for long codes).
-  const std::size_t step = std::max<std::size_t>(1, code.size() / 64);
+  // Every strict prefix is incomplete (sampled for long codes unless every_prefix).
+  const std::size_t step = every_prefix ? 1 : std::max<std::size_t>(1, code.size() / 64);
   for (std::size_t n = 0; n < code.size(); n += step) {
     Decoder pdec(ByteView(code).first(n));
     Result<V> p = decode(pdec, DecodeMode::kAny);
@@ -108,6 +112,28 @@ void check_garbage(ByteView bytes, EncodeValueFn encode_value, DecodeFn decode) 
   Result<V> r2 = decode(again, DecodeMode::kAny);
   ASSERT_TRUE(r2.is_ok()) << r2.status().to_string();
   EXPECT_TRUE(*r2 == *r);
+}
+
+// The relation properties of `relation` for one pair in it: the encoder's code decodes to
+// `value` consuming exactly the code (with bytes after it), a canonic relation's decoder accepts
+// it in kCanonic mode, and every strict prefix is kIncomplete. Returns the code.
+template <typename V, typename R>
+Bytes check_relation(const EncodingRelation<V, R>& relation, const V& value, const R& reference) {
+  SCOPED_TRACE(std::string(relation.name));
+  return check_round_trip(
+      value, [&](Encoder& enc) { return relation.encode(enc, value, reference); },
+      [&](Decoder& dec, DecodeMode mode) { return relation.decode(dec, reference, mode); },
+      relation.canonic, /*every_prefix=*/true);
+}
+
+// check_garbage for `relation` relative to `reference`.
+template <typename V, typename R>
+void check_relation_garbage(const EncodingRelation<V, R>& relation, ByteView bytes,
+                            const R& reference) {
+  SCOPED_TRACE(std::string(relation.name));
+  check_garbage<V>(
+      bytes, [&](Encoder& enc, const V& v) { return relation.encode(enc, v, reference); },
+      [&](Decoder& dec, DecodeMode mode) { return relation.decode(dec, reference, mode); });
 }
 
 }  // namespace osier::model::testing

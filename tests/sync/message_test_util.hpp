@@ -77,22 +77,7 @@ class RandomChooser : public CodeChooser {
   std::mt19937_64 rng_;
 };
 
-// A read capability and a personal private interest it can be encoded against (as in
-// tests/meadowcap/encoding_test.cpp).
-inline meadowcap::PersonalPrivateInterest interest_for(const meadowcap::McCapability& cap,
-                                                       meadowcap::testing::McRandom& r) {
-  meadowcap::PersonalPrivateInterest ppi;
-  ppi.private_interest.namespace_id = cap.granted_namespace();
-  const model::Area granted = cap.granted_area();
-  if (cap.is_communal()) {
-    ppi.private_interest.subspace_id = cap.communal().user_key;
-  } else if (granted.subspace && r.coin()) {
-    ppi.private_interest.subspace_id = granted.subspace;
-  }
-  ppi.private_interest.path = r.extend(granted.path);
-  ppi.user = cap.receiver();
-  return ppi;
-}
+using meadowcap::testing::interest_for;
 
 // Makes messages valid for a sender's state; installs what they need in both sides' contexts.
 class MessageRandom {

@@ -1,11 +1,11 @@
-#include "json_model.hpp"
+#include "json/model.hpp"
 
 #include <string>
 #include <vector>
 
 #include "base/hex.hpp"
 
-namespace osier::cli {
+namespace osier::json {
 namespace {
 
 Status bad(const std::string& what) { return error(ErrorCode::kInvalidArgument, what); }
@@ -196,4 +196,4 @@ Json to_json(const model::Area& a) {
               {"times", to_json(a.times)}};
 }
 
-}  // namespace osier::cli
+}  // namespace osier::json

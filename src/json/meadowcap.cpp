@@ -1,10 +1,10 @@
-#include "json_meadowcap.hpp"
+#include "json/meadowcap.hpp"
 
 #include <string>
 
 #include "base/hex.hpp"
 
-namespace osier::cli {
+namespace osier::json {
 namespace {
 
 using namespace meadowcap;
@@ -173,6 +173,46 @@ Result<PersonalPrivateInterest> from_json(const Json& j) {
   return p;
 }
 
+namespace {
+
+// Item i of a JSON array of two items, parsed as T.
+template <typename T>
+Result<T> pair_item(const Json& j, std::size_t i) {
+  if (!j.is_array() || j.size() != 2) return bad("expected an array of two items");
+  Result<T> r = from_json<T>(j[i]);
+  if (!r) return bad("item " + std::to_string(i) + ": " + r.status().message());
+  return r;
+}
+
+}  // namespace
+
+template <>
+Result<CapabilityRelativeReference> from_json(const Json& j) {
+  OSIER_ASSIGN_OR_RETURN(McCapability prior, pair_item<McCapability>(j, 0));
+  OSIER_ASSIGN_OR_RETURN(model::Entry entry, pair_item<model::Entry>(j, 1));
+  return CapabilityRelativeReference{std::move(prior), std::move(entry)};
+}
+
+template <>
+Result<TokenRelativeReference> from_json(const Json& j) {
+  if (!j.is_array() || j.size() != 2) return bad("expected an array of two items");
+  const Json& prior = j[0];
+  // The prior entry takes no part in the code, but must be well-formed.
+  OSIER_ASSIGN_OR_RETURN(model::Entry prior_entry, pair_item<model::Entry>(prior, 0));
+  (void)prior_entry;
+  OSIER_ASSIGN_OR_RETURN(MeadowcapAuthorisationToken token,
+                         pair_item<MeadowcapAuthorisationToken>(prior, 1));
+  OSIER_ASSIGN_OR_RETURN(model::Entry entry, pair_item<model::Entry>(j, 1));
+  return TokenRelativeReference{std::move(token), std::move(entry)};
+}
+
+template <>
+Result<EnumerationCapabilityContext> from_json(const Json& j) {
+  OSIER_ASSIGN_OR_RETURN(NamespacePublicKey ns, pair_item<model::NamespaceId>(j, 0));
+  OSIER_ASSIGN_OR_RETURN(UserPublicKey receiver, pair_item<model::SubspaceId>(j, 1));
+  return EnumerationCapabilityContext{ns, receiver};
+}
+
 Json to_json(const CommunalCapability& cap) {
   return Json{{"kind", "communal"},
               {"access_mode", access_mode_name(cap.access_mode)},
@@ -209,4 +249,4 @@ Json to_json(const McEnumerationCapability& cap) {
               {"delegations", std::move(ds)}};
 }
 
-}  // namespace osier::cli
+}  // namespace osier::json

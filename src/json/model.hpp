@@ -1,4 +1,5 @@
-// Lossless JSON forms of model values, for `osier codec` (documented in docs/cli.md):
+// Lossless JSON forms of model values, spoken by `osier codec`, the CLI's --json output and (to
+// come) the node's control API (documented in docs/cli.md, "JSON forms"):
 // ids and digests are lowercase hex strings; a Path is an array of hex-string components;
 // u64 values are JSON numbers; an open range end, or an `any` subspace, is null.
 #pragma once
@@ -13,7 +14,7 @@
 #include "model/path.hpp"
 #include "model/range.hpp"
 
-namespace osier::cli {
+namespace osier::json {
 
 using Json = nlohmann::json;
 
@@ -59,4 +60,4 @@ Json to_json(const model::TimeRange& range);
 Json to_json(const model::D3Range& range);
 Json to_json(const model::Area& area);
 
-}  // namespace osier::cli
+}  // namespace osier::json

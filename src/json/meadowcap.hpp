@@ -1,4 +1,5 @@
-// Lossless JSON forms of Meadowcap values, for `osier codec` (documented in docs/cli.md):
+// Lossless JSON forms of Meadowcap values, spoken by `osier codec`, the CLI's --json output and
+// (to come) the node's control API (documented in docs/cli.md, "Meadowcap relations"):
 //   capability  {"kind": "communal"|"owned", "access_mode": "read"|"write", "namespace": hex,
 //                "user": hex, "initial_authorisation": hex (owned only),
 //                "delegations": [{"area": Area, "user": hex, "signature": hex}]}
@@ -7,14 +8,20 @@
 //   PersonalPrivateInterest {"private_interest": PrivateInterest, "user": hex}
 //   enumeration capability {"namespace": hex, "user": hex, "initial_authorisation": hex,
 //                "delegations": [{"user": hex, "signature": hex}]}
+// and the references of the relative relations, in the spec's tuple order:
+//   CapabilityRelativeReference   [prior capability, entry]
+//   TokenRelativeReference        [[prior entry, prior token], entry] (the prior entry must be
+//                                 well-formed but is dropped: it takes no part in the code)
+//   EnumerationCapabilityContext  [namespace, receiver]
 #pragma once
 
-#include "json_model.hpp"
+#include "json/model.hpp"
 #include "meadowcap/authorisation.hpp"
 #include "meadowcap/encoding_private_capability.hpp"
+#include "meadowcap/encoding_relations.hpp"
 #include "meadowcap/enumeration_capability.hpp"
 
-namespace osier::cli {
+namespace osier::json {
 
 template <>
 Result<meadowcap::McCapability> from_json(const Json& j);
@@ -28,6 +35,12 @@ template <>
 Result<meadowcap::McEnumerationCapability> from_json(const Json& j);
 template <>
 Result<meadowcap::PersonalPrivateInterest> from_json(const Json& j);
+template <>
+Result<meadowcap::CapabilityRelativeReference> from_json(const Json& j);
+template <>
+Result<meadowcap::TokenRelativeReference> from_json(const Json& j);
+template <>
+Result<meadowcap::EnumerationCapabilityContext> from_json(const Json& j);
 // The Meadowcap form of a PrivateInterest; "namespace_id"/"subspace_id" (the data-model
 // relations' spelling) are accepted as well.
 Result<model::PrivateInterest> private_interest_from_json(const Json& j);
@@ -38,4 +51,4 @@ Json to_json(const meadowcap::OwnedCapability& cap);
 Json to_json(const meadowcap::MeadowcapAuthorisationToken& token);
 Json to_json(const meadowcap::McEnumerationCapability& cap);
 
-}  // namespace osier::cli
+}  // namespace osier::json
