@@ -132,9 +132,17 @@ Status LcmuxServerChannel::limit_receiving(std::uint64_t bound) {
 }
 
 Bytes LcmuxServerChannel::read(std::size_t max) {
-  const std::size_t n = std::min(max, data_.size());
-  Bytes out(data_.begin(), data_.begin() + static_cast<std::ptrdiff_t>(n));
-  data_.erase(data_.begin(), data_.begin() + static_cast<std::ptrdiff_t>(n));
+  const std::size_t n = std::min(max, readable());
+  const auto from = data_.begin() + static_cast<std::ptrdiff_t>(data_pos_);
+  Bytes out(from, from + static_cast<std::ptrdiff_t>(n));
+  data_pos_ += n;
+  if (data_pos_ == data_.size()) {
+    data_.clear();
+    data_pos_ = 0;
+  } else if (data_pos_ >= data_.size() / 2) {
+    data_.erase(data_.begin(), data_.begin() + static_cast<std::ptrdiff_t>(data_pos_));
+    data_pos_ = 0;
+  }
   buffered_ -= n;
   return out;
 }

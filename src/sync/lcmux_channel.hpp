@@ -99,7 +99,7 @@ class LcmuxServerChannel {
   // force or is below the guarantees the client holds (plead first).
   Status limit_receiving(std::uint64_t bound);
   // Bytes received and not yet read; reading frees them for new guarantees.
-  std::size_t readable() const { return data_.size(); }
+  std::size_t readable() const { return data_.size() - data_pos_; }
   Bytes read(std::size_t max);
 
   // Appends this channel's pending server frames: LimitReceiving (first, so the client knows
@@ -133,7 +133,10 @@ class LcmuxServerChannel {
   std::optional<std::uint64_t> pending_limit_;  // to emit
   std::optional<std::uint64_t> pending_plead_;
   std::optional<std::uint64_t> send_limit_;  // the client's LimitSending, remaining
-  std::deque<std::uint8_t> data_;
+  // Received bytes [data_pos_, size) not yet read; the read prefix is cut off once it is at least
+  // half of the buffer (bulk copies, amortised O(1) per byte).
+  Bytes data_;
+  std::size_t data_pos_ = 0;
   LcmuxServerStats stats_;
 };
 
