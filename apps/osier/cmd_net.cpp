@@ -117,20 +117,6 @@ void run_serve(const NetOptions& o) {
   fmt::print(stderr, "{} stopped ({})\n", now_text(), count_text(served, "peer", "peers"));
 }
 
-// Completes the handshake, then asks to close at once: the transport's end marker goes out and
-// the connection ends when the peer's arrives.
-class ConnectApp : public net::PeerApp {
- public:
-  Status on_established(const sync::HandshakeResult& /*hs*/, sync::LcmuxSession& /*mux*/) override {
-    established_ = true;
-    return Status::ok();
-  }
-  bool wants_close() const override { return established_; }
-
- private:
-  bool established_ = false;
-};
-
 void run_connect(const NetOptions& o) {
   auto n = open_node("connect", o.flags, /*read_only=*/true);
   if (!n) return;
@@ -143,7 +129,7 @@ void run_connect(const NetOptions& o) {
   net::ConnectionOptions co;
   co.handshake_timeout = *timeout;
   co.close_timeout = *timeout;
-  ConnectApp app;
+  net::HandshakeOnlyApp app;
   Result<net::ConnectionReport> r = net::dial(*to, me->key, co, app, *timeout);
   if (!r) return fail("connect", r.status());
   if (r->peer) {

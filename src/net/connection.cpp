@@ -19,6 +19,11 @@ std::string remote_text(const asio::ip::tcp::socket& s) {
   return (ep.address().is_v6() ? "[" + addr + "]" : addr) + ":" + std::to_string(ep.port());
 }
 
+// `prefix` + message, unless the message starts with it already.
+std::string prefixed(std::string_view prefix, const std::string& message) {
+  return message.rfind(prefix, 0) == 0 ? message : std::string(prefix) + message;
+}
+
 }  // namespace
 
 Result<std::shared_ptr<Connection>> Connection::create(asio::ip::tcp::socket socket,
@@ -75,27 +80,34 @@ void Connection::on_read(const asio::error_code& ec, std::size_t n) {
   if (ec) return end(Ending::kError, "read failed: " + ec.message());
   bytes_in_ += n;
   last_read_ = Clock::now();
-  const bool was_established = established_;
   Status mux_status;
   const sync::LcmuxSession::GlobalHandler on_global = [this](ByteView m) {
     return app_->on_global(m);
   };
+  // The app hears of the handshake before any of the peer's plaintext, which may arrive in the
+  // same read as the handshake's last message.
   const Status st = stream_.receive(ByteView(read_buf_.data(), n), [&](ByteView plain) {
+    if (mux_status && !established_) mux_status = establish();
     if (mux_status) mux_status = mux_.feed(plain, on_global);
   });
   if (!st) {
-    return end(Ending::kError, (was_established ? "transport: " : "handshake: ") + st.message());
+    // A handshake completed in this read is reported (the peer's key) even when the transport
+    // data behind it failed.
+    established_ = established_ || stream_.established();
+    return end(Ending::kError, (established_ ? "transport: " : "handshake: ") + st.message());
   }
-  if (!mux_status) return end(Ending::kError, "lcmux: " + mux_status.message());
-  if (!was_established && stream_.established()) {
-    established_ = true;
-    if (const Status app_st = app_->on_established(stream_.result(), mux_); !app_st) {
-      return end(Ending::kError, "refused by the application: " + app_st.message());
-    }
-    arm_timer();  // from the handshake deadline to the idle deadline
-  }
+  if (mux_status && !established_ && stream_.established()) mux_status = establish();
+  if (!mux_status) return end(Ending::kError, prefixed("lcmux: ", mux_status.message()));
   pump();
   read();
+}
+
+Status Connection::establish() {
+  established_ = true;
+  arm_timer();  // from the handshake deadline to the idle deadline
+  Status st = app_->on_established(stream_.result(), mux_);
+  if (!st) return error(st.code(), "refused by the application: " + st.message());
+  return st;
 }
 
 void Connection::on_eof() {

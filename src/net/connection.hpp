@@ -64,6 +64,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void read();
   void on_read(const asio::error_code& ec, std::size_t n);
   void on_eof();
+  // The handshake completed: tells the app (an error is its refusal) and arms the idle timer.
+  Status establish();
   // Runs the app, moves LCMUX output through the stream to the socket, ends when both sides
   // have ended.
   void pump();

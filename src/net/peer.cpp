@@ -42,6 +42,12 @@ Status PeerApp::on_global(ByteView /*message*/) { return Status::ok(); }
 
 Status PeerApp::on_progress(sync::LcmuxSession& /*mux*/) { return Status::ok(); }
 
+Status HandshakeOnlyApp::on_established(const sync::HandshakeResult& /*handshake*/,
+                                        sync::LcmuxSession& /*mux*/) {
+  established_ = true;
+  return Status::ok();
+}
+
 Status DiscardingApp::on_global(ByteView /*message*/) {
   ++global_messages_;
   return Status::ok();

@@ -104,4 +104,15 @@ class DiscardingApp : public PeerApp {
   std::uint64_t global_messages_ = 0;
 };
 
+// Asks to close as soon as the handshake completed: the connection sends the end marker, waits
+// for the peer's and ends cleanly (`osier connect`).
+class HandshakeOnlyApp : public PeerApp {
+ public:
+  Status on_established(const sync::HandshakeResult& handshake, sync::LcmuxSession& mux) override;
+  bool wants_close() const override { return established_; }
+
+ private:
+  bool established_ = false;
+};
+
 }  // namespace osier::net

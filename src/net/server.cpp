@@ -54,6 +54,12 @@ class Server::Impl {
       return error(ErrorCode::kIo,
                    "cannot listen on " + options_.listen.to_string() + ": " + ec.message());
     }
+    if (options_.stop_on_signals) {
+      // Installed now, before anyone learns that we listen: a signal from then on stops us.
+      signals_.add(SIGINT, ec);
+      if (!ec) signals_.add(SIGTERM, ec);
+      if (ec) return error(ErrorCode::kIo, "cannot handle SIGINT/SIGTERM: " + ec.message());
+    }
     const tcp::endpoint local = acceptor_.local_endpoint(ec);
     port_.store(local.port());
     Endpoint shown = options_.listen;
@@ -65,8 +71,6 @@ class Server::Impl {
 
   void run() {
     if (options_.stop_on_signals) {
-      signals_.add(SIGINT);
-      signals_.add(SIGTERM);
       signals_.async_wait([this](const asio::error_code& ec, int sig) {
         if (ec) return;
         log(std::string("stopping (") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ")");
