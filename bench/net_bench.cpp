@@ -3,12 +3,15 @@
 //                              one thread, net::dial on another (real sockets, both ends doing
 //                              handshake, transport encryption and LCMUX), 64 MiB per
 //                              iteration; <capacity> is the receive buffer the server grants
-//                              each channel (its guarantees). Wall-clock rate of channel bytes.
+//                              each channel (its guarantees). bytes_per_second: the wall-clock
+//                              rate of channel bytes; cpu_bytes_per_second: channel bytes per
+//                              CPU second of the process (both ends, kernel time included).
 //   raw_aead_4096              crypto_aead_chacha20poly1305_ietf encrypt + decrypt of 4096-byte
 //                              chunks (one thread): the anchor of lcmux_tcp
 // (The handshake's benchmarks are in sync_bench.cpp.)
 #include <benchmark/benchmark.h>
 #include <sodium.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -20,6 +23,14 @@
 namespace {
 
 using namespace osier;
+
+// CPU seconds of the whole process (every thread: both ends of the connection).
+double process_cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
 
 constexpr std::uint64_t kTransferBytes = 64ull << 20;
 
@@ -74,6 +85,7 @@ void lcmux_tcp(benchmark::State& state) {
   net::ConnectionOptions co;
   co.lcmux.server.capacity = capacity;
   std::uint64_t moved = 0;
+  const double cpu0 = process_cpu_seconds();
   for (auto _ : state) {
     const std::uint64_t before = got.load();
     Source app(kTransferBytes);
@@ -86,8 +98,12 @@ void lcmux_tcp(benchmark::State& state) {
     // marker comes after them on the same stream, so they are all in by the clean close.
     moved += got.load() - before;
   }
+  const double cpu = process_cpu_seconds() - cpu0;
   (*server)->stop();
   t.join();
+  // Channel bytes per CPU second of both ends together (robust to other load on the machine,
+  // unlike the wall-clock rate).
+  state.counters["cpu_bytes_per_second"] = static_cast<double>(moved) / cpu;
   if (moved != kTransferBytes * state.iterations()) state.SkipWithError("bytes missing");
   state.SetBytesProcessed(static_cast<std::int64_t>(moved));
 }

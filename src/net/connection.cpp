@@ -137,14 +137,7 @@ void Connection::pump() {
     if (st && closing_) st = stream_.send_end();
     if (!st) return end(Ending::kError, "transport: " + st.message());
   }
-  Bytes out = stream_.take_output();
-  if (!out.empty()) {
-    if (pending_.empty()) {
-      pending_ = std::move(out);
-    } else {
-      pending_.insert(pending_.end(), out.begin(), out.end());
-    }
-  }
+  stream_.take_output(pending_);
   if (pending_output() > options_.max_pending_output) read_paused_ = true;
   write();
   if (stream_.sent_end() && stream_.peer_ended() && pending_output() == 0) {
@@ -155,8 +148,7 @@ void Connection::pump() {
 
 void Connection::write() {
   if (done_ || !writing_.empty() || pending_.empty()) return;
-  writing_ = std::move(pending_);
-  pending_.clear();
+  std::swap(writing_, pending_);  // both keep their memory for the next rounds
   asio::async_write(socket_, asio::buffer(writing_),
                     [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
                       self->on_write(ec, n);

@@ -62,4 +62,13 @@ Status SecureStream::send_end() {
 
 Bytes SecureStream::take_output() { return std::exchange(output_, Bytes{}); }
 
+void SecureStream::take_output(Bytes& out) {
+  if (out.empty()) {
+    std::swap(out, output_);
+  } else {
+    out.insert(out.end(), output_.begin(), output_.end());
+  }
+  output_.clear();
+}
+
 }  // namespace osier::sync

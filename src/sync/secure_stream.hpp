@@ -50,6 +50,9 @@ class SecureStream {
   Status send_end();
   // The bytes to send now (moved out; empty when there are none).
   Bytes take_output();
+  // The same, appended to `out`; when `out` is empty the buffers are swapped, so a caller that
+  // passes back a spent buffer makes the stream reuse its memory.
+  void take_output(Bytes& out);
 
   bool established() const { return handshake_.done(); }
   // REQUIRES: established()
