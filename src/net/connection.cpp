@@ -81,14 +81,15 @@ void Connection::on_read(const asio::error_code& ec, std::size_t n) {
   bytes_in_ += n;
   last_read_ = Clock::now();
   Status mux_status;
+  Status app_status;  // the app's answer to the handshake
   const sync::LcmuxSession::GlobalHandler on_global = [this](ByteView m) {
     return app_->on_global(m);
   };
   // The app hears of the handshake before any of the peer's plaintext, which may arrive in the
   // same read as the handshake's last message.
   const Status st = stream_.receive(ByteView(read_buf_.data(), n), [&](ByteView plain) {
-    if (mux_status && !established_) mux_status = establish();
-    if (mux_status) mux_status = mux_.feed(plain, on_global);
+    if (app_status && !established_) app_status = establish();
+    if (app_status && mux_status) mux_status = mux_.feed(plain, on_global);
   });
   if (!st) {
     // A handshake completed in this read is reported (the peer's key) even when the transport
@@ -96,7 +97,8 @@ void Connection::on_read(const asio::error_code& ec, std::size_t n) {
     established_ = established_ || stream_.established();
     return end(Ending::kError, (established_ ? "transport: " : "handshake: ") + st.message());
   }
-  if (mux_status && !established_ && stream_.established()) mux_status = establish();
+  if (app_status && !established_ && stream_.established()) app_status = establish();
+  if (!app_status) return end(Ending::kError, app_status.message());
   if (!mux_status) return end(Ending::kError, prefixed("lcmux: ", mux_status.message()));
   pump();
   read();

@@ -272,3 +272,33 @@ TEST(NetServer, DifferentProloguesFailTheHandshakeOnBothSides) {
 
 }  // namespace
 }  // namespace osier::net
+
+namespace osier::net {
+namespace {
+
+// The application may refuse an authenticated peer (later: one without a usable capability).
+class RefusingApp : public PeerApp {
+ public:
+  Status on_established(const sync::HandshakeResult& /*hs*/, sync::LcmuxSession& /*mux*/) override {
+    return error(ErrorCode::kVerification, "not welcome");
+  }
+};
+
+TEST(NetServer, TheApplicationMayRefuseAnAuthenticatedPeer) {
+  const auto key = crypto::Ed25519SecretKey::generate();
+  ServerOptions o;
+  o.make_app = [] { return std::make_unique<RefusingApp>(); };
+  RunningServer s(key, std::move(o));
+  HandshakeOnlyApp app;
+  Result<ConnectionReport> r = dial(s.endpoint(), key, {}, app);
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_FALSE(r->clean()) << r->line();
+  const auto reports = s.wait_reports(1, milliseconds(5000));
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].ending, Ending::kError);
+  EXPECT_EQ(reports[0].reason, "refused by the application: not welcome") << reports[0].line();
+  EXPECT_TRUE(reports[0].peer);
+}
+
+}  // namespace
+}  // namespace osier::net
