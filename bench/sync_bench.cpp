@@ -8,11 +8,20 @@
 //                        ephemeral keys, 6 hs_dh, the hashing and HKDF)
 //   raw_handshake_ops    the public-key work a handshake cannot avoid: 2 ephemeral key
 //                        generations and 6 crypto_scalarmult_ed25519
+//   handshake_floor      everything a handshake cannot avoid, both sides: per side 4 scalar
+//                        multiplications (1 ephemeral key generation, 3 hs_dh) and the same
+//                        hashing (WILLIAM3 of the protocol name, 5 mix_hash, 4 HKDF) and AEAD
+//                        work (2 x 32 bytes) as the handshake
 #include <benchmark/benchmark.h>
 #include <sodium.h>
 
+#include <algorithm>
+
+#include "crypto/aead.hpp"
 #include "crypto/ed25519.hpp"
 #include "crypto/hs_dh.hpp"
+#include "crypto/hs_hkdf.hpp"
+#include "crypto/william3.hpp"
 #include "sync/handshake.hpp"
 #include "sync/transport.hpp"
 
@@ -93,10 +102,42 @@ void raw_handshake_ops(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 
+void handshake_floor(benchmark::State& state) {
+  const auto peer = crypto::Ed25519SecretKey::generate();
+  const crypto::HsDhScalar scalar = crypto::hs_dh_scalar(crypto::Ed25519SecretKey::generate());
+  crypto::SecretArray<32> ck(ByteArray<32>{7});
+  const crypto::AeadKey key(ByteArray<32>{9});
+  ByteArray<32> h{};
+  Bytes mixed(32 + 48), sealed(48), opened(32);
+  for (auto _ : state) {
+    for (int side = 0; side < 2; ++side) {
+      benchmark::DoNotOptimize(crypto::Ed25519SecretKey::generate());  // the ephemeral key
+      for (int i = 0; i < 3; ++i) {
+        auto dh = crypto::hs_dh(scalar, peer.public_key());
+        if (!dh) state.SkipWithError("hs_dh failed");
+        const crypto::HsHkdfOutputs out = crypto::hs_hkdf(ck, dh->view());
+        benchmark::DoNotOptimize(&out);
+      }
+      const crypto::HsHkdfOutputs split = crypto::hs_hkdf(ck, ByteView{});
+      benchmark::DoNotOptimize(&split);
+      h = crypto::william3(as_bytes(kHsProtocolName));
+      for (int i = 0; i < 5; ++i) {
+        std::copy(h.begin(), h.end(), mixed.begin());
+        h = crypto::william3(ByteView(mixed).first(i % 2 == 0 ? 64 : 80));
+      }
+      crypto::aead_encrypt(key, 0, h, ByteView(h), sealed);
+      if (!crypto::aead_decrypt(key, 0, h, sealed, opened)) state.SkipWithError("aead failed");
+    }
+    benchmark::DoNotOptimize(h);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
 }  // namespace
 
 BENCHMARK(transport)->Arg(64)->Arg(512)->Arg(1024)->Arg(4096);
 BENCHMARK(raw_aead)->Arg(2)->Arg(64)->Arg(512)->Arg(1024)->Arg(4096);
 BENCHMARK(handshake);
 BENCHMARK(raw_handshake_ops);
+BENCHMARK(handshake_floor);
 BENCHMARK_MAIN();

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The include direction (docs/architecture.md): a layer of src/ includes only itself and the
 # layers below it. LAYERS lists them bottom-up; a file of src/<layer>/ that includes
-# "<other>/..." for a layer listed after its own fails the check (net/ and wtp/ are planned).
+# "<other>/..." for a layer listed after its own fails the check (wtp/ is planned).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LAYERS=(base crypto model meadowcap store sync json net uri drop wtp node)

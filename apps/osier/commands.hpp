@@ -14,5 +14,6 @@ void register_codec(CLI::App& app);
 void register_uri(CLI::App& app);
 void register_node(CLI::App& app);  // init, id, ns, cap, put/get/cat/ls/stat/rm, store
 void register_drop(CLI::App& app);  // drop export/import
+void register_net(CLI::App& app);   // serve, connect
 
 }  // namespace osier::cli

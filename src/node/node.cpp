@@ -101,6 +101,26 @@ Result<Identity> Node::identity(std::string_view name_or_id) const {
   return Identity{*name, std::move(key)};
 }
 
+Result<Identity> Node::sync_identity(const std::optional<std::string>& as) const {
+  if (as) return identity(*as);
+  std::vector<std::string> held;
+  for (const auto& [name, id] : aliases_.identities()) {
+    if (keys_.has(KeyKind::kIdentity, name)) held.push_back(name);
+  }
+  if (held.empty()) {
+    return error(ErrorCode::kNotFound,
+                 "no identity with a secret key on this node: create one with `osier id new NAME`");
+  }
+  if (held.size() > 1) {
+    std::string names;
+    for (const std::string& n : held) names += (names.empty() ? "" : ", ") + n;
+    return error(ErrorCode::kInvalidArgument, "this node holds the keys of several identities (" +
+                                                  names +
+                                                  "): choose the one to authenticate as with --as");
+  }
+  return identity(held.front());
+}
+
 std::optional<crypto::Ed25519SecretKey> Node::namespace_secret(
     const model::NamespaceId& namespace_id) const {
   const std::optional<std::string> name = aliases_.name_of(uri::IdKind::kNamespace, namespace_id);

@@ -76,6 +76,12 @@ class Node {
 
   // The identity named by alias or id, with its secret key (kNotFound when none is held).
   Result<Identity> identity(std::string_view name_or_id) const;
+  // The identity a sync session authenticates as (issue #13 item 7): its Ed25519 key is the
+  // session's static handshake key, so the peer learns this identity's public key, and read
+  // capabilities granted to it can be proven over that session later. `as` names it (alias or
+  // id); without `as`, the one identity whose secret key this node holds. kNotFound when none is
+  // held, kInvalidArgument when several are and none was named.
+  Result<Identity> sync_identity(const std::optional<std::string>& as) const;
   // The secret key of the namespace, if this node holds it.
   std::optional<crypto::Ed25519SecretKey> namespace_secret(
       const model::NamespaceId& namespace_id) const;

@@ -36,6 +36,9 @@ Status TransportWriter::check_open() const {
 }
 
 Status TransportWriter::write(ByteView data, Bytes& out) {
+  // One allocation for all the chunks (growing `out` chunk by chunk copied it again and again).
+  const std::size_t chunks = (data.size() + kMaxChunkLength - 1) / kMaxChunkLength;
+  out.reserve(out.size() + data.size() + chunks * (kEncryptedLengthBytes + crypto::kAeadTagLength));
   for (std::size_t pos = 0; pos < data.size(); pos += kMaxChunkLength) {
     OSIER_RETURN_IF_ERROR(
         write_chunk(data.subspan(pos, std::min(kMaxChunkLength, data.size() - pos)), out));

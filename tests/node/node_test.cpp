@@ -189,6 +189,47 @@ TEST_F(TempHome, CapabilityTextRoundTripsAndRejectsGarbage) {
   EXPECT_FALSE(cs.find("abc").is_ok());
 }
 
+// Issue #13 item 7: the identity a sync session authenticates as. Its secret key comes from the
+// keystore (the handshake's static key is that identity's Ed25519 key).
+TEST_F(TempHome, SyncIdentityIsTheOnlyHeldKeyOrTheNamedOne) {
+  {
+    auto empty = Node::open(home_);
+    ASSERT_TRUE(empty.is_ok());
+    Result<Identity> none = (*empty)->sync_identity(std::nullopt);
+    ASSERT_FALSE(none.is_ok());
+    EXPECT_EQ(none.status().code(), ErrorCode::kNotFound);
+  }
+  crypto::Ed25519SecretKey alice = crypto::Ed25519SecretKey::generate();
+  auto n = open_with_alice(alice);
+  Result<Identity> only = n->sync_identity(std::nullopt);
+  ASSERT_TRUE(only.is_ok()) << only.status().to_string();
+  EXPECT_EQ(only->name, "alice");
+  EXPECT_EQ(only->key.public_key(), alice.public_key());
+
+  // An identity known by its id alone (no secret key) cannot authenticate a session.
+  const crypto::Ed25519SecretKey carol = crypto::Ed25519SecretKey::generate();
+  ASSERT_TRUE(n->aliases().add(uri::IdKind::kSubspace, "carol", carol.public_key()).is_ok());
+  EXPECT_TRUE(n->sync_identity(std::nullopt).is_ok());
+  Result<Identity> carol_id = n->sync_identity(std::string("carol"));
+  ASSERT_FALSE(carol_id.is_ok());
+  EXPECT_EQ(carol_id.status().code(), ErrorCode::kNotFound);
+
+  // Two held keys: the session must be told which.
+  const crypto::Ed25519SecretKey bob = crypto::Ed25519SecretKey::generate();
+  ASSERT_TRUE(n->keys().save(KeyKind::kIdentity, "bob", bob).is_ok());
+  ASSERT_TRUE(n->aliases().add(uri::IdKind::kSubspace, "bob", bob.public_key()).is_ok());
+  Result<Identity> ambiguous = n->sync_identity(std::nullopt);
+  ASSERT_FALSE(ambiguous.is_ok());
+  EXPECT_EQ(ambiguous.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(ambiguous.status().message().find("--as"), std::string::npos);
+  Result<Identity> by_name = n->sync_identity(std::string("bob"));
+  ASSERT_TRUE(by_name.is_ok());
+  EXPECT_EQ(by_name->key.public_key(), bob.public_key());
+  Result<Identity> by_id = n->sync_identity(to_hex(alice.public_key()));
+  ASSERT_TRUE(by_id.is_ok());
+  EXPECT_EQ(by_id->name, "alice");
+}
+
 TEST_F(TempHome, CommunalWritesUseTheOwnSubspace) {
   crypto::Ed25519SecretKey alice = crypto::Ed25519SecretKey::generate();
   auto n = open_with_alice(alice);

@@ -1,0 +1,244 @@
+#include "net/connection.hpp"
+
+#include <asio/write.hpp>
+#include <utility>
+
+namespace osier::net {
+namespace {
+
+std::string seconds_text(std::chrono::milliseconds ms) {
+  const auto n = ms.count();
+  return n % 1000 == 0 ? std::to_string(n / 1000) + " s" : std::to_string(n) + " ms";
+}
+
+std::string remote_text(const asio::ip::tcp::socket& s) {
+  asio::error_code ec;
+  const asio::ip::tcp::endpoint ep = s.remote_endpoint(ec);
+  if (ec) return "?";
+  const std::string addr = ep.address().to_string();
+  return (ep.address().is_v6() ? "[" + addr + "]" : addr) + ":" + std::to_string(ep.port());
+}
+
+// `prefix` + message, unless the message starts with it already.
+std::string prefixed(std::string_view prefix, const std::string& message) {
+  return message.rfind(prefix, 0) == 0 ? message : std::string(prefix) + message;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<Connection>> Connection::create(asio::ip::tcp::socket socket,
+                                                       sync::HandshakeRole role,
+                                                       const crypto::Ed25519SecretKey& static_key,
+                                                       const ConnectionOptions& options,
+                                                       std::shared_ptr<PeerApp> app) {
+  OSIER_ASSIGN_OR_RETURN(sync::SecureStream stream,
+                         sync::SecureStream::create(role, static_key, options.prologue));
+  OSIER_ASSIGN_OR_RETURN(sync::LcmuxSession mux, sync::LcmuxSession::create(options.lcmux));
+  return std::make_shared<Connection>(std::move(socket), std::move(stream), std::move(mux), options,
+                                      std::move(app));
+}
+
+Connection::Connection(asio::ip::tcp::socket socket, sync::SecureStream stream,
+                       sync::LcmuxSession mux, const ConnectionOptions& options,
+                       std::shared_ptr<PeerApp> app)
+    : socket_(std::move(socket)),
+      timer_(socket_.get_executor()),
+      stream_(std::move(stream)),
+      mux_(std::move(mux)),
+      options_(options),
+      app_(std::move(app)) {}
+
+void Connection::start() {
+  started_ = last_read_ = Clock::now();
+  remote_ = remote_text(socket_);
+  asio::error_code ignored;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  arm_timer();
+  pump();  // an initiator's first handshake message
+  read();
+}
+
+void Connection::stop() {
+  if (done_ || closing_) return;
+  if (!established_) return end(Ending::kStopped, "");
+  begin_close(Ending::kStopped, "");
+}
+
+void Connection::read() {
+  if (done_ || reading_ || read_paused_ || eof_) return;
+  reading_ = true;
+  socket_.async_read_some(asio::buffer(read_buf_),
+                          [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
+                            self->on_read(ec, n);
+                          });
+}
+
+void Connection::on_read(const asio::error_code& ec, std::size_t n) {
+  reading_ = false;
+  if (done_) return;
+  if (ec == asio::error::eof) return on_eof();
+  if (ec) return end(Ending::kError, "read failed: " + ec.message());
+  bytes_in_ += n;
+  last_read_ = Clock::now();
+  Status mux_status;
+  Status app_status;  // the app's answer to the handshake
+  const sync::LcmuxSession::GlobalHandler on_global = [this](ByteView m) {
+    return app_->on_global(m);
+  };
+  // The app hears of the handshake before any of the peer's plaintext, which may arrive in the
+  // same read as the handshake's last message.
+  const Status st = stream_.receive(ByteView(read_buf_.data(), n), [&](ByteView plain) {
+    if (app_status && !established_) app_status = establish();
+    if (app_status && mux_status) mux_status = mux_.feed(plain, on_global);
+  });
+  if (!st) {
+    // A handshake completed in this read is reported (the peer's key) even when the transport
+    // data behind it failed.
+    established_ = established_ || stream_.established();
+    return end(Ending::kError, (established_ ? "transport: " : "handshake: ") + st.message());
+  }
+  if (app_status && !established_ && stream_.established()) app_status = establish();
+  if (!app_status) return end(Ending::kError, app_status.message());
+  if (!mux_status) return end(Ending::kError, prefixed("lcmux: ", mux_status.message()));
+  pump();
+  read();
+}
+
+Status Connection::establish() {
+  established_ = true;
+  arm_timer();  // from the handshake deadline to the idle deadline
+  Status st = app_->on_established(stream_.result(), mux_);
+  if (!st) return error(st.code(), "refused by the application: " + st.message());
+  return st;
+}
+
+void Connection::on_eof() {
+  eof_ = true;
+  if (!stream_.peer_ended()) {
+    const Status st = stream_.finish();
+    return end(Ending::kError, (established_ ? "transport: " : "handshake: ") + st.message());
+  }
+  pump();
+}
+
+void Connection::pump() {
+  if (done_) return;
+  if (established_ && !stream_.sent_end()) {
+    if (const Status st = app_->on_progress(mux_); !st) {
+      return end(Ending::kError, "application: " + st.message());
+    }
+    if (!closing_ && (app_->wants_close() || stream_.peer_ended())) {
+      closing_.emplace(Ending::kClean, "");
+      close_deadline_ = Clock::now() + options_.close_timeout;
+      arm_timer();
+    }
+    const Bytes frames = mux_.take_output();
+    Status st = stream_.send(frames);
+    // Ending: what LCMUX could send has gone; bytes still queued for lack of guarantees are
+    // not sent (the peer's end marker means it grants nothing more).
+    if (st && closing_) st = stream_.send_end();
+    if (!st) return end(Ending::kError, "transport: " + st.message());
+  }
+  stream_.take_output(pending_);
+  if (pending_output() > options_.max_pending_output) read_paused_ = true;
+  write();
+  if (stream_.sent_end() && stream_.peer_ended() && pending_output() == 0) {
+    const auto [ending, reason] = closing_.value_or(std::make_pair(Ending::kClean, std::string()));
+    end(ending, reason);
+  }
+}
+
+void Connection::write() {
+  if (done_ || !writing_.empty() || pending_.empty()) return;
+  std::swap(writing_, pending_);  // both keep their memory for the next rounds
+  asio::async_write(socket_, asio::buffer(writing_),
+                    [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
+                      self->on_write(ec, n);
+                    });
+}
+
+void Connection::on_write(const asio::error_code& ec, std::size_t n) {
+  writing_.clear();
+  if (done_) return;
+  if (ec) return end(Ending::kError, "write failed: " + ec.message());
+  bytes_out_ += n;
+  if (stream_.sent_end() && pending_.empty() && !shut_down_send_) {
+    shut_down_send_ = true;
+    asio::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  }
+  if (read_paused_ && pending_output() <= options_.max_pending_output / 2) {
+    read_paused_ = false;
+    read();
+  }
+  pump();
+}
+
+void Connection::begin_close(Ending ending, std::string reason) {
+  closing_.emplace(ending, std::move(reason));
+  close_deadline_ = Clock::now() + options_.close_timeout;
+  arm_timer();
+  pump();
+}
+
+void Connection::arm_timer() {
+  if (done_) return;
+  Clock::time_point at;
+  if (closing_) {
+    at = close_deadline_;
+  } else if (!established_) {
+    at = started_ + options_.handshake_timeout;
+  } else {
+    at = last_read_ + options_.idle_timeout;
+  }
+  timer_.expires_at(at);
+  timer_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
+    if (!ec) self->on_timer();
+  });
+}
+
+void Connection::on_timer() {
+  if (done_) return;
+  const Clock::time_point now = Clock::now();
+  if (closing_) {
+    if (now < close_deadline_) return arm_timer();
+    const auto [ending, reason] = *closing_;
+    return end(ending, reason.empty() && ending == Ending::kClean
+                           ? "the peer did not end its stream within " +
+                                 seconds_text(options_.close_timeout)
+                           : reason);
+  }
+  if (!established_) {
+    if (now < started_ + options_.handshake_timeout) return arm_timer();
+    return end(Ending::kHandshakeTimeout, "handshake timeout: no complete handshake within " +
+                                              seconds_text(options_.handshake_timeout));
+  }
+  if (now < last_read_ + options_.idle_timeout) return arm_timer();
+  begin_close(Ending::kIdleTimeout, "nothing received for " + seconds_text(options_.idle_timeout));
+}
+
+void Connection::end(Ending ending, std::string reason) {
+  if (done_) return;
+  done_ = true;
+  timer_.cancel();
+  asio::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  ConnectionReport r;
+  r.remote = remote_;
+  if (established_) {
+    r.peer = stream_.result().peer_static_pk;
+    r.handshake_hash = stream_.result().h;
+  }
+  r.ending = ending;
+  r.reason = std::move(reason);
+  r.bytes_in = bytes_in_;
+  r.bytes_out = bytes_out_;
+  r.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_);
+  // The callback may drop the last other reference to this connection (the server forgets it).
+  const std::shared_ptr<Connection> self = shared_from_this();
+  const OnEnd on_end = std::move(on_end_);
+  if (on_end) on_end(r);
+}
+
+}  // namespace osier::net

@@ -1,0 +1,108 @@
+// One TCP connection driving one sans-IO stack (Asio glue; included only by net/*.cpp):
+// sync::SecureStream (handshake, then transport encryption) carrying a sync::LcmuxSession, which
+// a PeerApp reads and writes.
+//
+// Life: start() reads (and, as initiator, sends the first handshake message). Every read feeds
+// the stream, whose plaintext feeds LCMUX; then the app runs and whatever LCMUX and the stream
+// have to say is written. One read and one write are in flight at most; one timer holds the
+// nearest deadline (handshake, idle, close). The connection ends exactly once, through the
+// `on_end` callback with its report: cleanly when both end markers were exchanged, else with the
+// one-line reason (the peer's protocol error, a timeout, a socket error, our stop()).
+//
+// Memory: a fixed read buffer (kReadBufferBytes), the stream's and LCMUX's own bounds (see their
+// headers), and the encrypted output waiting for the socket; while that exceeds
+// max_pending_output, reading pauses. Nothing is sized by what the peer declares.
+//
+// Threads: every method runs on the io_context's one thread (handlers capture a shared_ptr to
+// the connection); nothing here is shared with other threads, so there is nothing to lock.
+#pragma once
+
+#include <array>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "crypto/ed25519.hpp"
+#include "net/peer.hpp"
+#include "sync/lcmux_session.hpp"
+#include "sync/secure_stream.hpp"
+
+namespace osier::net {
+
+inline constexpr std::size_t kReadBufferBytes = 16 * 1024;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  using OnEnd = std::function<void(const ConnectionReport&)>;
+  using Clock = std::chrono::steady_clock;
+
+  // `static_key` is only read during the call.
+  static Result<std::shared_ptr<Connection>> create(asio::ip::tcp::socket socket,
+                                                    sync::HandshakeRole role,
+                                                    const crypto::Ed25519SecretKey& static_key,
+                                                    const ConnectionOptions& options,
+                                                    std::shared_ptr<PeerApp> app);
+
+  // Called once, when the connection ends (set before start()).
+  void set_on_end(OnEnd on_end) { on_end_ = std::move(on_end); }
+  void start();
+  // Our side stops (the server shuts down): after the handshake, send what can go and the end
+  // marker, and close when the peer's arrives or after close_timeout; before it, close now.
+  void stop();
+  bool done() const { return done_; }
+
+  // Private: use create(). Public for std::make_shared.
+  Connection(asio::ip::tcp::socket socket, sync::SecureStream stream, sync::LcmuxSession mux,
+             const ConnectionOptions& options, std::shared_ptr<PeerApp> app);
+
+ private:
+  void read();
+  void on_read(const asio::error_code& ec, std::size_t n);
+  void on_eof();
+  // The handshake completed: tells the app (an error is its refusal) and arms the idle timer.
+  Status establish();
+  // Runs the app, moves LCMUX output through the stream to the socket, ends when both sides
+  // have ended.
+  void pump();
+  void write();
+  void on_write(const asio::error_code& ec, std::size_t n);
+  void begin_close(Ending ending, std::string reason);
+  void arm_timer();
+  void on_timer();
+  void end(Ending ending, std::string reason);
+  std::size_t pending_output() const { return pending_.size() + writing_.size(); }
+
+  asio::ip::tcp::socket socket_;
+  asio::steady_timer timer_;
+  sync::SecureStream stream_;
+  sync::LcmuxSession mux_;
+  ConnectionOptions options_;
+  std::shared_ptr<PeerApp> app_;
+  OnEnd on_end_;
+
+  std::array<std::uint8_t, kReadBufferBytes> read_buf_{};
+  Bytes pending_;  // encrypted bytes not yet handed to the socket
+  Bytes writing_;  // the bytes of the write in flight
+  bool reading_ = false;
+  bool read_paused_ = false;
+  bool eof_ = false;
+  bool shut_down_send_ = false;
+  bool established_ = false;
+  bool done_ = false;
+  // Set when our side begins to close (stop, idle, app done): how the connection will end.
+  std::optional<std::pair<Ending, std::string>> closing_;
+
+  Clock::time_point started_;
+  Clock::time_point last_read_;
+  Clock::time_point close_deadline_;
+  std::string remote_;
+  std::uint64_t bytes_in_ = 0;
+  std::uint64_t bytes_out_ = 0;
+};
+
+}  // namespace osier::net

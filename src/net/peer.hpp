@@ -1,0 +1,118 @@
+// What a TCP connection between two nodes is made of, without Asio: its options (timeouts,
+// LCMUX resources), the application that runs over its LCMUX session (PeerApp), and the report
+// of how it went (one log line per peer).
+//
+// A connection drives one sans-IO stack: sync::SecureStream (the Nose XX handshake, then
+// transport encryption) carrying one sync::LcmuxSession; the PeerApp reads and writes that
+// session. At this stage (issue #13) no sync messages exist yet: `osier serve` runs
+// DiscardingApp, which reads and drops whatever arrives; the sync session replaces it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "base/bytes.hpp"
+#include "base/status.hpp"
+#include "crypto/ed25519.hpp"
+#include "sync/handshake.hpp"
+#include "sync/lcmux_session.hpp"
+
+namespace osier::net {
+
+// Buffer bytes each of our LCMUX channels grants the peer (its receive buffer), unless told
+// otherwise. Memory per connection is bounded by 5 of these plus fixed buffers.
+inline constexpr std::uint64_t kDefaultChannelCapacity = 16 * 1024;
+
+struct ConnectionOptions {
+  // From the TCP connection to the end of the handshake.
+  std::chrono::milliseconds handshake_timeout{10'000};
+  // After the handshake: the longest time without a byte from the peer.
+  std::chrono::milliseconds idle_timeout{120'000};
+  // After we sent our end marker (or began to stop): how long we wait for the peer's.
+  std::chrono::milliseconds close_timeout{2'000};
+  Bytes prologue = Bytes(sync::kDefaultPrologue.begin(), sync::kDefaultPrologue.end());
+  sync::LcmuxSessionOptions lcmux = default_lcmux();
+  // Encrypted bytes waiting for the socket beyond which we stop reading from the peer until
+  // they drain (what we send never grows with what the peer sends, but a slow reader should
+  // slow a fast writer down).
+  std::size_t max_pending_output = std::size_t{1} << 20;
+
+  static sync::LcmuxSessionOptions default_lcmux() {
+    sync::LcmuxSessionOptions o;
+    o.server.capacity = kDefaultChannelCapacity;
+    return o;
+  }
+};
+
+// How a connection ended.
+enum class Ending : std::uint8_t {
+  kClean,             // both end markers exchanged
+  kError,             // the peer broke the protocol, or a socket error
+  kHandshakeTimeout,  // no complete handshake in time
+  kIdleTimeout,       // nothing from the peer for idle_timeout (we closed politely)
+  kRefused,           // the connection limit was reached
+  kStopped,           // our side shut down (osier serve stopping)
+};
+const char* ending_name(Ending e);
+
+struct ConnectionReport {
+  std::string remote;                            // the peer's address:port
+  std::optional<crypto::Ed25519PublicKey> peer;  // once the handshake authenticated it
+  std::optional<ByteArray<32>> handshake_hash;   // the final handshake hash
+  Ending ending = Ending::kError;
+  std::string reason;          // why, in one line (for errors: what the peer did wrong)
+  std::uint64_t bytes_in = 0;  // raw TCP bytes
+  std::uint64_t bytes_out = 0;
+  std::chrono::milliseconds duration{0};
+
+  bool clean() const { return ending == Ending::kClean; }
+  // "peer 127.0.0.1:40312 key 03a1...: error: transport: ... (in 240 B, out 160 B, 0.01 s)"
+  std::string line() const;
+};
+
+// The application running over one connection's LCMUX session. All calls come from the
+// connection's thread, one at a time.
+class PeerApp {
+ public:
+  virtual ~PeerApp() = default;
+  // The handshake completed and authenticated the peer. An error ends the connection.
+  virtual Status on_established(const sync::HandshakeResult& handshake, sync::LcmuxSession& mux);
+  // One global message (a SendGlobalFrame's whole content). An error ends the connection.
+  virtual Status on_global(ByteView message);
+  // Incoming bytes were processed or our output drained: read channels, queue more output.
+  // An error ends the connection.
+  virtual Status on_progress(sync::LcmuxSession& mux);
+  // True once the application is done: the connection sends what LCMUX can send now, then the
+  // end marker, and closes when the peer's end marker arrives (or after close_timeout).
+  virtual bool wants_close() const { return false; }
+};
+
+// Reads every channel's bytes and every global message and drops them, counting them (what
+// `osier serve` runs until sync messages exist). Memory: nothing beyond the counters.
+class DiscardingApp : public PeerApp {
+ public:
+  Status on_global(ByteView message) override;
+  Status on_progress(sync::LcmuxSession& mux) override;
+
+  std::uint64_t channel_bytes() const { return channel_bytes_; }
+  std::uint64_t global_messages() const { return global_messages_; }
+
+ private:
+  std::uint64_t channel_bytes_ = 0;
+  std::uint64_t global_messages_ = 0;
+};
+
+// Asks to close as soon as the handshake completed: the connection sends the end marker, waits
+// for the peer's and ends cleanly (`osier connect`).
+class HandshakeOnlyApp : public PeerApp {
+ public:
+  Status on_established(const sync::HandshakeResult& handshake, sync::LcmuxSession& mux) override;
+  bool wants_close() const override { return established_; }
+
+ private:
+  bool established_ = false;
+};
+
+}  // namespace osier::net

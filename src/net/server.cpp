@@ -1,0 +1,237 @@
+#include "net/server.hpp"
+
+#include <asio/connect.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <atomic>
+#include <csignal>
+#include <unordered_map>
+
+#include "net/connection.hpp"
+
+namespace osier::net {
+namespace {
+
+using asio::ip::tcp;
+
+// How long to wait before accepting again after the system refused an accept (out of file
+// descriptors, say): retrying at once would spin.
+constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+
+Result<tcp::endpoint> resolve(asio::io_context& io, const Endpoint& e, bool passive) {
+  asio::error_code ec;
+  const asio::ip::address addr = asio::ip::make_address(e.host, ec);
+  if (!ec) return tcp::endpoint(addr, e.port);
+  tcp::resolver resolver(io);
+  const auto results =
+      resolver.resolve(e.host, std::to_string(e.port),
+                       passive ? tcp::resolver::passive : tcp::resolver::flags(), ec);
+  if (ec || results.empty()) {
+    return error(ErrorCode::kIo, "cannot resolve '" + e.host +
+                                     "': " + (ec ? ec.message() : std::string("no address")));
+  }
+  return results.begin()->endpoint();
+}
+
+}  // namespace
+
+class Server::Impl {
+ public:
+  Impl(const crypto::Ed25519SecretKey& key, ServerOptions options)
+      : key_(key), options_(std::move(options)), acceptor_(io_), retry_timer_(io_), signals_(io_) {}
+
+  Status open() {
+    OSIER_ASSIGN_OR_RETURN(const tcp::endpoint ep, resolve(io_, options_.listen, true));
+    asio::error_code ec;
+    acceptor_.open(ep.protocol(), ec);
+    if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(ep, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return error(ErrorCode::kIo,
+                   "cannot listen on " + options_.listen.to_string() + ": " + ec.message());
+    }
+    if (options_.stop_on_signals) {
+      // Installed now, before anyone learns that we listen: a signal from then on stops us.
+      signals_.add(SIGINT, ec);
+      if (!ec) signals_.add(SIGTERM, ec);
+      if (ec) return error(ErrorCode::kIo, "cannot handle SIGINT/SIGTERM: " + ec.message());
+    }
+    const tcp::endpoint local = acceptor_.local_endpoint(ec);
+    port_.store(local.port());
+    Endpoint shown = options_.listen;
+    shown.host = local.address().to_string();
+    shown.port = local.port();
+    address_ = shown.to_string();
+    return Status::ok();
+  }
+
+  void run() {
+    if (options_.stop_on_signals) {
+      signals_.async_wait([this](const asio::error_code& ec, int sig) {
+        if (ec) return;
+        log(std::string("stopping (") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ")");
+        do_stop();
+      });
+    }
+    accept();
+    io_.run();
+  }
+
+  void stop() {
+    asio::post(io_, [this] { do_stop(); });
+  }
+
+  std::uint16_t port() const { return port_.load(); }
+  const std::string& address() const { return address_; }
+
+ private:
+  void log(const std::string& line) const {
+    if (options_.log) options_.log(line);
+  }
+
+  void accept() {
+    acceptor_.async_accept([this](const asio::error_code& ec, tcp::socket socket) {
+      if (stopping_) return;
+      if (ec) {
+        if (ec == asio::error::operation_aborted) return;
+        log("accept failed: " + ec.message() + " (retrying)");
+        retry_timer_.expires_after(kAcceptRetryDelay);
+        retry_timer_.async_wait([this](const asio::error_code& e) {
+          if (!e && !stopping_) accept();
+        });
+        return;
+      }
+      on_accepted(std::move(socket));
+      accept();
+    });
+  }
+
+  void on_accepted(tcp::socket socket) {
+    if (live_.size() >= options_.max_connections) {
+      ConnectionReport r;
+      asio::error_code ec;
+      const tcp::endpoint ep = socket.remote_endpoint(ec);
+      r.remote = ec ? "?" : Endpoint{ep.address().to_string(), ep.port()}.to_string();
+      r.ending = Ending::kRefused;
+      r.reason = std::to_string(live_.size()) + " connections open, the limit";
+      socket.close(ec);
+      report(r);
+      return;
+    }
+    std::shared_ptr<PeerApp> app(options_.make_app ? options_.make_app()
+                                                   : std::make_unique<DiscardingApp>());
+    auto conn = Connection::create(std::move(socket), sync::HandshakeRole::kResponder, key_,
+                                   options_.connection, std::move(app));
+    if (!conn) {
+      log("cannot serve a connection: " + conn.status().message());
+      return;
+    }
+    Connection* raw = conn->get();
+    // The report erases the entry; the connection's own handlers keep it alive until they
+    // return.
+    raw->set_on_end([this, raw](const ConnectionReport& r) {
+      report(r);
+      live_.erase(raw);
+    });
+    live_.emplace(raw, *conn);
+    raw->start();
+  }
+
+  void report(const ConnectionReport& r) const {
+    log(r.line());
+    if (options_.on_report) options_.on_report(r);
+  }
+
+  void do_stop() {
+    if (stopping_) return;
+    stopping_ = true;
+    asio::error_code ec;
+    acceptor_.close(ec);
+    retry_timer_.cancel();
+    signals_.cancel();
+    // stop() may end a connection at once, which erases it from live_.
+    std::vector<std::shared_ptr<Connection>> all;
+    all.reserve(live_.size());
+    for (auto& entry : live_) all.push_back(entry.second);
+    for (auto& c : all) c->stop();
+  }
+
+  const crypto::Ed25519SecretKey& key_;
+  ServerOptions options_;
+  asio::io_context io_{1};
+  tcp::acceptor acceptor_;
+  asio::steady_timer retry_timer_;
+  asio::signal_set signals_;
+  std::unordered_map<Connection*, std::shared_ptr<Connection>> live_;
+  bool stopping_ = false;
+  std::atomic<std::uint16_t> port_{0};
+  std::string address_;
+};
+
+}  // namespace osier::net
+
+namespace osier::net {
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() = default;
+
+Result<std::unique_ptr<Server>> Server::listen(const crypto::Ed25519SecretKey& static_key,
+                                               ServerOptions options) {
+  auto impl = std::make_unique<Impl>(static_key, std::move(options));
+  OSIER_RETURN_IF_ERROR(impl->open());
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+std::uint16_t Server::port() const { return impl_->port(); }
+std::string Server::address() const { return impl_->address(); }
+void Server::run() { impl_->run(); }
+void Server::stop() { impl_->stop(); }
+
+Result<ConnectionReport> dial(const Endpoint& to, const crypto::Ed25519SecretKey& static_key,
+                              const ConnectionOptions& options, PeerApp& app,
+                              std::chrono::milliseconds connect_timeout) {
+  asio::io_context io{1};
+  OSIER_ASSIGN_OR_RETURN(const tcp::endpoint ep, resolve(io, to, false));
+  tcp::socket socket(io);
+  asio::steady_timer timer(io);
+  asio::error_code connect_ec = asio::error::timed_out;
+  bool connected = false;
+  socket.async_connect(ep, [&](const asio::error_code& ec) {
+    connected = !ec;
+    connect_ec = ec;
+    timer.cancel();
+  });
+  timer.expires_after(connect_timeout);
+  timer.async_wait([&](const asio::error_code& ec) {
+    if (ec) return;
+    connect_ec = asio::error::timed_out;
+    asio::error_code ignored;
+    socket.close(ignored);
+  });
+  io.run();
+  if (!connected) {
+    return error(ErrorCode::kIo,
+                 "cannot connect to " + to.to_string() + ": " +
+                     (connect_ec == asio::error::operation_aborted ? std::string("timed out")
+                                                                   : connect_ec.message()));
+  }
+  io.restart();
+  // The caller owns the app: a shared_ptr that owns nothing.
+  auto conn =
+      Connection::create(std::move(socket), sync::HandshakeRole::kInitiator, static_key, options,
+                         std::shared_ptr<PeerApp>(std::shared_ptr<PeerApp>(), &app));
+  if (!conn) return conn.status();
+  std::optional<ConnectionReport> report;
+  (*conn)->set_on_end([&report](const ConnectionReport& r) { report = r; });
+  (*conn)->start();
+  conn->reset();
+  io.run();
+  if (!report) return error(ErrorCode::kInternal, "the connection ended without a report");
+  return *report;
+}
+
+}  // namespace osier::net

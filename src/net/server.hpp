@@ -1,0 +1,82 @@
+// The TCP listener: accepts many connections at once, runs the handshake (as responder) and an
+// LCMUX session on each, with a PeerApp per connection, and reports one line per peer.
+//
+// Policy: at most max_connections at once (one more is accepted and closed at once, with a
+// "refused" line, so a flood never queues in the kernel's backlog); each connection has its
+// handshake, idle and close timeouts (ConnectionOptions); a peer that breaks the protocol is
+// dropped with a one-line reason and the others go on. stop() (or SIGINT/SIGTERM when
+// `stop_on_signals`) closes the listener, ends every connection politely (the end marker after
+// the handshake, at once before it) and makes run() return once all have ended.
+//
+// Memory: per connection what net/connection.hpp says (a fixed read buffer, LCMUX's granted
+// capacity, a bounded output); connections are capped, so the whole is bounded.
+//
+// Threads: run() drives everything on the calling thread (one io_context, one thread: no state is
+// shared, so nothing is locked). stop() and port() may be called from any thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "base/status.hpp"
+#include "crypto/ed25519.hpp"
+#include "net/endpoint.hpp"
+#include "net/peer.hpp"
+
+namespace osier::net {
+
+inline constexpr std::size_t kDefaultMaxConnections = 64;
+
+struct ServerOptions {
+  Endpoint listen{kDefaultHost, kDefaultPort};  // port 0: any free port (see Server::port)
+  std::size_t max_connections = kDefaultMaxConnections;
+  ConnectionOptions connection;
+  // The application for each new connection (default: DiscardingApp).
+  std::function<std::unique_ptr<PeerApp>()> make_app;
+  // Receives one line per event (listening, each peer's report, refusals, stopping). Called on
+  // the run() thread.
+  std::function<void(const std::string&)> log;
+  // Receives each connection's report (after its log line). Called on the run() thread.
+  std::function<void(const ConnectionReport&)> on_report;
+  // Stop on SIGINT and SIGTERM (osier serve). Only one Server per process may ask for this.
+  bool stop_on_signals = false;
+};
+
+class Server {
+ public:
+  // Binds and listens (kIo with the system's reason when it cannot). `static_key` is the
+  // identity every handshake authenticates as; it must outlive the server.
+  static Result<std::unique_ptr<Server>> listen(const crypto::Ed25519SecretKey& static_key,
+                                                ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // The port listened on (the chosen one when the options said 0).
+  std::uint16_t port() const;
+  // The address listened on, as HOST:PORT.
+  std::string address() const;
+  // Serves until stop() (or a signal); returns once every connection has ended.
+  void run();
+  // Thread-safe; idempotent.
+  void stop();
+
+  class Impl;  // Asio lives only in server.cpp
+
+ private:
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Opens a TCP connection to `to` (resolving a host name), runs the handshake as initiator with
+// `static_key` and an LCMUX session driven by `app`, until the connection ends: the app asks to
+// close (wants_close) and the peer answers with its end marker, or something fails. Returns the
+// report (not clean when the peer misbehaved or a timeout struck); kIo when no connection could
+// be made within `connect_timeout`.
+Result<ConnectionReport> dial(const Endpoint& to, const crypto::Ed25519SecretKey& static_key,
+                              const ConnectionOptions& options, PeerApp& app,
+                              std::chrono::milliseconds connect_timeout = std::chrono::seconds(10));
+
+}  // namespace osier::net

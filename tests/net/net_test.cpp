@@ -1,0 +1,304 @@
+// net/: the listener, the dialer and connections over real loopback sockets, in one process (so
+// ThreadSanitizer sees both ends: scripts/tsan.sh runs these). The server runs on its own thread;
+// clients dial from others. The process-level tests of `osier serve` (hostile peers, signals)
+// are in tests/cli/serve_test.cpp.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "net/endpoint.hpp"
+#include "net/server.hpp"
+
+namespace osier::net {
+namespace {
+
+using std::chrono::milliseconds;
+
+std::uint8_t pattern(std::uint64_t i) { return static_cast<std::uint8_t>(i * 131 + (i >> 9)); }
+
+// Sends `total` bytes of pattern() on `channel`, keeping at most 256 KiB queued, and closes once
+// every byte is sent and confirmed (no optimistic frame can still be dropped).
+class SourceApp : public PeerApp {
+ public:
+  SourceApp(std::uint64_t channel, std::uint64_t total) : channel_(channel), total_(total) {}
+  Status on_progress(sync::LcmuxSession& mux) override {
+    while (queued_ < total_ && mux.queued_bytes() < 256 * 1024) {
+      const std::uint64_t n = std::min<std::uint64_t>(64 * 1024, total_ - queued_);
+      Bytes b(n);
+      for (std::uint64_t i = 0; i < n; ++i) b[i] = pattern(queued_ + i);
+      OSIER_RETURN_IF_ERROR(mux.send_channel(channel_, b));
+      queued_ += n;
+    }
+    done_ = queued_ == total_ && mux.unsent_bytes(channel_) == 0 &&
+            mux.client(channel_).unconfirmed_bytes() == 0;
+    return Status::ok();
+  }
+  bool wants_close() const override { return done_; }
+
+ private:
+  std::uint64_t channel_, total_, queued_ = 0;
+  bool done_ = false;
+};
+
+// Reads every channel and checks that `channel` carries pattern() in order.
+class CheckingSink : public PeerApp {
+ public:
+  CheckingSink(std::uint64_t channel, std::atomic<std::uint64_t>& total)
+      : channel_(channel), total_(total) {}
+  Status on_progress(sync::LcmuxSession& mux) override {
+    for (std::uint64_t c = 0; c < mux.channel_count(); ++c) {
+      while (const std::size_t n = mux.readable(c)) {
+        const Bytes b = mux.read(c, n);
+        if (c != channel_) return error(ErrorCode::kInvalidEncoding, "bytes on another channel");
+        for (std::uint8_t x : b) {
+          if (x != pattern(got_++)) return error(ErrorCode::kInvalidEncoding, "bytes out of order");
+        }
+        total_ += b.size();
+      }
+    }
+    return Status::ok();
+  }
+
+ private:
+  std::uint64_t channel_;
+  std::uint64_t got_ = 0;
+  std::atomic<std::uint64_t>& total_;
+};
+
+// Counts handshakes completed.
+class CountingApp : public PeerApp {
+ public:
+  explicit CountingApp(std::atomic<int>& n) : n_(n) {}
+  Status on_established(const sync::HandshakeResult& /*hs*/, sync::LcmuxSession& /*mux*/) override {
+    ++n_;
+    return Status::ok();
+  }
+
+ private:
+  std::atomic<int>& n_;
+};
+
+// A server on its own thread; reports collected under a lock.
+class RunningServer {
+ public:
+  RunningServer(const crypto::Ed25519SecretKey& key, ServerOptions o) {
+    o.listen = Endpoint{"127.0.0.1", 0};
+    o.on_report = [this](const ConnectionReport& r) {
+      const std::lock_guard<std::mutex> lock(mu_);
+      reports_.push_back(r);
+      cv_.notify_all();
+    };
+    auto s = Server::listen(key, std::move(o));
+    EXPECT_TRUE(s.is_ok()) << (s ? "" : s.status().to_string());
+    if (!s) return;
+    server_ = std::move(*s);
+    thread_ = std::thread([this] { server_->run(); });
+  }
+  ~RunningServer() {
+    if (server_) server_->stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  Endpoint endpoint() const { return Endpoint{"127.0.0.1", server_->port()}; }
+  Server& server() { return *server_; }
+  // Waits until `n` reports arrived; returns a copy of them.
+  std::vector<ConnectionReport> wait_reports(std::size_t n, milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, timeout, [&] { return reports_.size() >= n; });
+    return reports_;
+  }
+  void join() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<ConnectionReport> reports_;  // guarded by mu_
+};
+
+TEST(Endpoint, ParsesHostPortForms) {
+  auto e = parse_endpoint("127.0.0.1:80");
+  ASSERT_TRUE(e.is_ok());
+  EXPECT_EQ(e->host, "127.0.0.1");
+  EXPECT_EQ(e->port, 80);
+  e = parse_endpoint("localhost");
+  ASSERT_TRUE(e.is_ok());
+  EXPECT_EQ(e->port, kDefaultPort);
+  e = parse_endpoint("[::1]:9");
+  ASSERT_TRUE(e.is_ok());
+  EXPECT_EQ(e->host, "::1");
+  EXPECT_EQ(e->to_string(), "[::1]:9");
+  e = parse_endpoint("::1");  // a bare IPv6 address: no port in it
+  ASSERT_TRUE(e.is_ok());
+  EXPECT_EQ(e->host, "::1");
+  EXPECT_EQ(e->port, kDefaultPort);
+  for (const char* bad :
+       {"", ":80", "host:", "host:65536", "host:-1", "host:8x", "[::1", "[::1]x", "host:0000080"}) {
+    EXPECT_FALSE(parse_endpoint(bad).is_ok()) << bad;
+  }
+}
+
+TEST(NetServer, DialerAndServerAuthenticateEachOtherAndCloseCleanly) {
+  const auto server_key = crypto::Ed25519SecretKey::generate();
+  const auto client_key = crypto::Ed25519SecretKey::generate();
+  RunningServer s(server_key, {});
+  HandshakeOnlyApp app;
+  Result<ConnectionReport> r = dial(s.endpoint(), client_key, {}, app);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_TRUE(r->clean()) << r->line();
+  ASSERT_TRUE(r->peer);
+  EXPECT_EQ(*r->peer, server_key.public_key());
+  const auto reports = s.wait_reports(1, milliseconds(5000));
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_TRUE(reports[0].clean()) << reports[0].line();
+  ASSERT_TRUE(reports[0].peer);
+  EXPECT_EQ(*reports[0].peer, client_key.public_key());
+  // Both sides derived the same final handshake hash.
+  EXPECT_EQ(reports[0].handshake_hash, r->handshake_hash);
+  EXPECT_EQ(reports[0].bytes_in, r->bytes_out);
+  EXPECT_EQ(reports[0].bytes_out, r->bytes_in);
+}
+
+// Several clients at once, each streaming a channel's bytes to the server, which checks their
+// order and content.
+TEST(NetServer, ServesManyClientsAtOnceWithIntactStreams) {
+  const auto server_key = crypto::Ed25519SecretKey::generate();
+  std::atomic<std::uint64_t> received{0};
+  ServerOptions o;
+  o.make_app = [&received] { return std::make_unique<CheckingSink>(2, received); };
+  RunningServer s(server_key, std::move(o));
+  constexpr int kClients = 6;
+  constexpr std::uint64_t kBytes = 300'000;
+  std::vector<std::thread> clients;
+  std::atomic<int> clean{0};
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back([&] {
+      const auto key = crypto::Ed25519SecretKey::generate();
+      SourceApp app(2, kBytes);
+      Result<ConnectionReport> r = dial(s.endpoint(), key, {}, app);
+      if (r && r->clean()) ++clean;
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  EXPECT_EQ(clean.load(), kClients);
+  const auto reports = s.wait_reports(kClients, milliseconds(10000));
+  ASSERT_EQ(reports.size(), static_cast<std::size_t>(kClients));
+  for (const ConnectionReport& r : reports) EXPECT_TRUE(r.clean()) << r.line();
+  EXPECT_EQ(received.load(), kClients * kBytes);
+}
+
+// stop() from another thread ends every connection politely: the client sees the end marker and
+// closes cleanly; run() returns.
+TEST(NetServer, StopFromAnotherThreadEndsConnectionsPolitely) {
+  const auto server_key = crypto::Ed25519SecretKey::generate();
+  std::atomic<int> established{0};
+  ServerOptions o;
+  o.make_app = [&established] { return std::make_unique<CountingApp>(established); };
+  RunningServer s(server_key, std::move(o));
+  std::vector<std::thread> clients;
+  std::atomic<int> clean{0};
+  for (int i = 0; i < 3; ++i) {
+    clients.emplace_back([&] {
+      const auto key = crypto::Ed25519SecretKey::generate();
+      PeerApp idle;  // never asks to close
+      Result<ConnectionReport> r = dial(s.endpoint(), key, {}, idle);
+      if (r && r->clean()) ++clean;
+    });
+  }
+  for (int tries = 0; tries < 1000 && established.load() < 3; ++tries)
+    std::this_thread::sleep_for(milliseconds(5));
+  ASSERT_EQ(established.load(), 3);
+  s.server().stop();
+  s.server().stop();  // idempotent
+  for (std::thread& t : clients) t.join();
+  s.join();
+  EXPECT_EQ(clean.load(), 3);
+  const auto reports = s.wait_reports(3, milliseconds(1000));
+  ASSERT_EQ(reports.size(), 3u);
+  for (const ConnectionReport& r : reports) {
+    EXPECT_EQ(r.ending, Ending::kStopped) << r.line();
+    EXPECT_TRUE(r.peer);
+  }
+}
+
+TEST(NetServer, ListenFailureIsAnError) {
+  const auto key = crypto::Ed25519SecretKey::generate();
+  RunningServer s(key, {});
+  ServerOptions o;
+  o.listen = s.endpoint();  // taken
+  auto second = Server::listen(key, o);
+  ASSERT_FALSE(second.is_ok());
+  EXPECT_EQ(second.status().code(), ErrorCode::kIo);
+  EXPECT_NE(second.status().message().find("cannot listen on 127.0.0.1:"), std::string::npos);
+}
+
+TEST(NetServer, DialingNothingFailsWithoutHanging) {
+  const auto key = crypto::Ed25519SecretKey::generate();
+  std::uint16_t port = 0;
+  {
+    RunningServer s(key, {});
+    port = s.endpoint().port;
+  }
+  HandshakeOnlyApp app;
+  Result<ConnectionReport> r = dial(Endpoint{"127.0.0.1", port}, key, {}, app, milliseconds(2000));
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kIo);
+}
+
+// Peers configured with different prologues fail the handshake on both sides (the initiator
+// cannot decrypt msg2 and closes; the responder sees EOF mid-handshake).
+TEST(NetServer, DifferentProloguesFailTheHandshakeOnBothSides) {
+  const auto key = crypto::Ed25519SecretKey::generate();
+  RunningServer s(key, {});
+  ConnectionOptions other;
+  other.prologue = Bytes(16, 1);
+  HandshakeOnlyApp app;
+  Result<ConnectionReport> r = dial(s.endpoint(), key, other, app);
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->ending, Ending::kError) << r->line();
+  EXPECT_NE(r->reason.find("handshake: "), std::string::npos) << r->line();
+  const auto reports = s.wait_reports(1, milliseconds(5000));
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].ending, Ending::kError) << reports[0].line();
+  EXPECT_FALSE(reports[0].peer);
+}
+
+}  // namespace
+}  // namespace osier::net
+
+namespace osier::net {
+namespace {
+
+// The application may refuse an authenticated peer (later: one without a usable capability).
+class RefusingApp : public PeerApp {
+ public:
+  Status on_established(const sync::HandshakeResult& /*hs*/, sync::LcmuxSession& /*mux*/) override {
+    return error(ErrorCode::kVerification, "not welcome");
+  }
+};
+
+TEST(NetServer, TheApplicationMayRefuseAnAuthenticatedPeer) {
+  const auto key = crypto::Ed25519SecretKey::generate();
+  ServerOptions o;
+  o.make_app = [] { return std::make_unique<RefusingApp>(); };
+  RunningServer s(key, std::move(o));
+  HandshakeOnlyApp app;
+  Result<ConnectionReport> r = dial(s.endpoint(), key, {}, app);
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_FALSE(r->clean()) << r->line();
+  const auto reports = s.wait_reports(1, milliseconds(5000));
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].ending, Ending::kError);
+  EXPECT_EQ(reports[0].reason, "refused by the application: not welcome") << reports[0].line();
+  EXPECT_TRUE(reports[0].peer);
+}
+
+}  // namespace
+}  // namespace osier::net
