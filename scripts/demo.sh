@@ -107,4 +107,24 @@ if "$OSIER" drop import "$work/bad.drop" --home "$second"; then
   exit 1
 fi
 
+say "two nodes meet: the first home serves as alice, the second connects as carol (the Nose XX handshake, encrypted transport, LCMUX; sync messages come with the next issue)"
+run id new carol --home "$second"
+"$OSIER" serve --as alice --listen 127.0.0.1:0 2>"$work/serve.log" &
+serve_pid=$!
+port=""
+for _ in $(seq 50); do
+  port=$(sed -nE 's/.*listening on 127\.0\.0\.1:([0-9]+).*/\1/p' "$work/serve.log" | head -1)
+  [ -n "$port" ] && break
+  sleep 0.1
+done
+if [ -z "$port" ]; then
+  echo "demo: osier serve did not start" >&2
+  cat "$work/serve.log" >&2
+  exit 1
+fi
+run connect "127.0.0.1:$port" --home "$second"
+kill -INT "$serve_pid"
+wait "$serve_pid"
+cat "$work/serve.log"
+
 say "done"
