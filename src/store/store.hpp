@@ -190,6 +190,9 @@ class Store {
   // re-query the area and subscribe from last_sequence(). Callbacks run after the change is
   // committed, in order, each event once (a commit racing the subscription is either replayed
   // or delivered, never both); they must not write to the store, subscribe or unsubscribe.
+  // They run while the store's writers are held out (LmdbStore: its writer lock, across
+  // processes), so they must be quick and must never wait on another process or on a write:
+  // hand the event to a queue and return.
   // kInvalidArgument when `after` is beyond the latest event (the caller's number is not of
   // this store).
   virtual Result<SubscriptionId> subscribe(const model::NamespaceId& namespace_id,
