@@ -12,6 +12,7 @@
 #include "crypto/random.hpp"
 #include "store/index_snapshot.hpp"
 #include "store/ingest_plan.hpp"
+#include "store/lmdb_env_registry.hpp"
 #include "store/lmdb_format.hpp"
 #include "store/lmdb_tree.hpp"
 #include "store/payload_files.hpp"
@@ -233,25 +234,14 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::string& dir,
   }
   const bool write = !options.read_only;
   OSIER_RETURN_IF_ERROR(make_dir(dir, write && options.create_if_missing));
-  MDB_env* raw = nullptr;
-  OSIER_RETURN_IF_ERROR(lmdb::status_of(mdb_env_create(&raw), "create environment"));
-  lmdb::EnvPtr env(raw);
-  OSIER_RETURN_IF_ERROR(lmdb::status_of(mdb_env_set_maxdbs(raw, 8), "set max dbs"));
-  // Every read and every live snapshot holds a reader slot; LMDB's default of 126 per home is
-  // few for a daemon with many sync sessions (a home made with fewer keeps its own number).
-  OSIER_RETURN_IF_ERROR(
-      lmdb::status_of(mdb_env_set_maxreaders(raw, kMaxReaders), "set max readers"));
-  OSIER_RETURN_IF_ERROR(
-      lmdb::status_of(mdb_env_set_mapsize(raw, options.map_size), "set map size"));
   unsigned flags = MDB_NOTLS;
   if (!options.sync_commits) flags |= MDB_NOSYNC;
   if (!write) flags |= MDB_RDONLY;
-  OSIER_RETURN_IF_ERROR(
-      lmdb::status_of(mdb_env_open(raw, dir.c_str(), flags, 0600), "open " + dir));
-  // Reader slots of processes that died (kill -9) would pin old pages for ever, so the data
-  // file would only grow: clear them (LMDB checks each slot's pid).
-  int dead_readers = 0;
-  (void)mdb_reader_check(raw, &dead_readers);
+  // Every read and every live snapshot holds a reader slot; LMDB's default of 126 per home is
+  // few for a daemon with many sync sessions (a home made with fewer keeps its own number).
+  const lmdb::EnvSettings settings{flags, options.map_size, kMaxReaders, 8};
+  OSIER_ASSIGN_OR_RETURN(std::shared_ptr<MDB_env> env, lmdb::open_shared_env(dir, settings));
+  MDB_env* raw = env.get();
   std::optional<WriterLock> lock;
   if (write) {
     OSIER_RETURN_IF_ERROR(make_dir(dir + "/payloads", true));
@@ -281,11 +271,11 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::string& dir,
   return store;
 }
 
-LmdbStore::LmdbStore(PassKey, std::string dir, LmdbStoreOptions options, lmdb::EnvPtr env, Dbs dbs,
-                     std::optional<WriterLock> writer_lock)
+LmdbStore::LmdbStore(PassKey, std::string dir, LmdbStoreOptions options,
+                     std::shared_ptr<MDB_env> env, Dbs dbs, std::optional<WriterLock> writer_lock)
     : dir_(std::move(dir)),
       options_(std::move(options)),
-      env_(env.release(), lmdb::EnvCloser{}),
+      env_(std::move(env)),
       dbs_(dbs),
       writer_lock_(std::move(writer_lock)) {}
 

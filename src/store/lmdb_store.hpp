@@ -168,8 +168,8 @@ class LmdbStore final : public Store {
     friend class LmdbStore;
     PassKey() = default;
   };
-  LmdbStore(PassKey, std::string dir, LmdbStoreOptions options, lmdb::EnvPtr env, Dbs dbs,
-            std::optional<WriterLock> writer_lock);
+  LmdbStore(PassKey, std::string dir, LmdbStoreOptions options, std::shared_ptr<MDB_env> env,
+            Dbs dbs, std::optional<WriterLock> writer_lock);
 
  private:
   // One write at a time: this process's writers (write_mu_), then every process's (the

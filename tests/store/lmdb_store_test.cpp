@@ -38,6 +38,74 @@ AuthorisedEntry entry_in(std::uint32_t ns_no, std::uint32_t i) {
   return ae;
 }
 
+// A snapshot outlives its store, and the store is opened again in the same process: both must
+// use one LMDB environment. A second one would reset the reader table (the snapshot's slot
+// included), and the new store's writes could then reuse the pages the snapshot reads.
+TEST(LmdbStore, ASnapshotSurvivesAReopenInTheSameProcess) {
+  TempDir dir;
+  const model::NamespaceId ns = entry_in(1, 0).entry.namespace_id;
+  std::shared_ptr<const NamespaceSnapshot> snap;
+  RangeSummary at_snapshot;
+  {
+    auto s = LmdbStore::open(dir.path(), opts()).value();
+    std::vector<AuthorisedEntry> batch;
+    for (std::uint32_t i = 0; i < 2000; ++i) batch.push_back(entry_in(1, i));
+    ASSERT_TRUE(s->ingest_batch(batch, Trust::kAlreadyVerified));
+    snap = s->snapshot(ns).value();
+    at_snapshot = snap->summarise(model::D3Range::full()).value();
+  }
+  {
+    auto s = LmdbStore::open(dir.path(), opts()).value();
+    // Churn: every entry replaced several times, so that freed pages would be reused.
+    for (std::uint32_t round = 1; round <= 4; ++round) {
+      std::vector<AuthorisedEntry> batch;
+      for (std::uint32_t i = 0; i < 2000; ++i) {
+        AuthorisedEntry ae = entry_in(1, i);
+        ae.entry.timestamp += 10000 * round;
+        batch.push_back(ae);
+      }
+      ASSERT_TRUE(s->ingest_batch(batch, Trust::kAlreadyVerified));
+    }
+    EXPECT_NE(s->summarise(ns, model::D3Range::full()).value(), at_snapshot);
+    EXPECT_TRUE(s->check());
+  }
+  EXPECT_EQ(snap->summarise(model::D3Range::full()).value(), at_snapshot);
+  std::uint64_t seen = 0;
+  ASSERT_TRUE(
+      snap->scan(model::D3Range::full(), std::nullopt, [&](const LengthyAuthorisedEntry& e) {
+        EXPECT_LT(e.authorised.entry.timestamp, 10000u);  // the state it was taken in
+        ++seen;
+        return true;
+      }));
+  EXPECT_EQ(seen, 2000u);
+}
+
+// Two stores on one directory in one process share the environment: each sees the other's
+// writes. A read-only one cannot serve a writer opened while it lives.
+TEST(LmdbStore, StoresOfOneDirectoryInOneProcessShareTheEnvironment) {
+  TempDir dir;
+  { auto s = LmdbStore::open(dir.path(), opts()).value(); }
+  auto a = LmdbStore::open(dir.path(), opts()).value();
+  auto b = LmdbStore::open(dir.path(), opts()).value();
+  ASSERT_TRUE(a->ingest(entry_in(2, 1), Trust::kAlreadyVerified));
+  ASSERT_TRUE(b->ingest(entry_in(2, 2), Trust::kAlreadyVerified));
+  const model::NamespaceId ns = entry_in(2, 0).entry.namespace_id;
+  EXPECT_EQ(a->summarise(ns, model::D3Range::full()).value().count, 2u);
+  EXPECT_EQ(b->summarise(ns, model::D3Range::full()).value().count, 2u);
+  a.reset();
+  b.reset();
+  LmdbStoreOptions ro = opts();
+  ro.read_only = true;
+  {
+    auto r = LmdbStore::open(dir.path(), ro).value();
+    auto w = LmdbStore::open(dir.path(), opts());
+    ASSERT_FALSE(w);
+    EXPECT_EQ(w.status().code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(r->summarise(ns, model::D3Range::full()).value().count, 2u);
+  }
+  EXPECT_TRUE(LmdbStore::open(dir.path(), opts()));  // once the read-only one is gone
+}
+
 // Opening a namespace is a lookup: every namespace answers after a reopen, with nothing
 // loaded or rebuilt.
 TEST(LmdbStore, ManyNamespacesAnswerAfterReopen) {
