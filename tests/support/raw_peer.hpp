@@ -88,13 +88,13 @@ class RawPeer {
     fd_ = -1;
   }
   int fd() const { return fd_; }
-
- private:
+  // Whether bytes (or the end) can be read within `timeout`; reads nothing.
   bool readable(std::chrono::milliseconds timeout) {
     pollfd p{fd_, POLLIN, 0};
     return ::poll(&p, 1, static_cast<int>(timeout.count())) > 0;
   }
 
+ private:
   int fd_ = -1;
   bool eof_ = false;
 };
