@@ -203,10 +203,13 @@ void Connection::on_timer() {
   if (closing_) {
     if (now < close_deadline_) return arm_timer();
     const auto [ending, reason] = *closing_;
-    return end(ending, reason.empty() && ending == Ending::kClean
-                           ? "the peer did not end its stream within " +
-                                 seconds_text(options_.close_timeout)
-                           : reason);
+    if (ending != Ending::kClean) return end(ending, reason);
+    // A close that did not complete is not clean: the peer never ended its stream, or it did
+    // but our last bytes (our end marker included) never left.
+    return end(Ending::kError, stream_.peer_ended() ? "our output did not drain within " +
+                                                          seconds_text(options_.close_timeout)
+                                                    : "the peer did not end its stream within " +
+                                                          seconds_text(options_.close_timeout));
   }
   if (!established_) {
     if (now < started_ + options_.handshake_timeout) return arm_timer();

@@ -3,6 +3,9 @@
 // clients dial from others. The process-level tests of `osier serve` (hostile peers, signals)
 // are in tests/cli/serve_test.cpp.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -13,6 +16,7 @@
 
 #include "net/endpoint.hpp"
 #include "net/server.hpp"
+#include "sync/secure_stream.hpp"
 
 namespace osier::net {
 namespace {
@@ -226,6 +230,54 @@ TEST(NetServer, StopFromAnotherThreadEndsConnectionsPolitely) {
     EXPECT_EQ(r.ending, Ending::kStopped) << r.line();
     EXPECT_TRUE(r.peer);
   }
+}
+
+// A peer that completes the handshake and then never ends its stream: the dialer's close times
+// out, and that is not a clean close (it was reported clean, and `osier connect` exited 0).
+TEST(NetDial, ACloseThePeerNeverAnswersIsNotClean) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const auto server_key = crypto::Ed25519SecretKey::generate();
+  std::atomic<bool> dialer_done{false};
+  std::thread mute([&] {
+    // A responder that reads everything and sends nothing after the handshake; it keeps its
+    // side open until the dialer has given up.
+    const int fd = ::accept(listener, nullptr, nullptr);
+    if (fd < 0) return;
+    auto stream = sync::SecureStream::create(sync::HandshakeRole::kResponder, server_key).value();
+    std::uint8_t buf[4096];
+    for (;;) {
+      const ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n <= 0) {
+        while (!dialer_done) std::this_thread::sleep_for(milliseconds(5));
+        break;
+      }
+      (void)stream.receive(ByteView(buf, static_cast<std::size_t>(n)), [](ByteView) {});
+      if (!stream.established()) {
+        const Bytes out = stream.take_output();
+        if (!out.empty() && ::write(fd, out.data(), out.size()) < 0) break;
+      }
+    }
+    ::close(fd);
+  });
+  ConnectionOptions o;
+  o.close_timeout = milliseconds(300);
+  HandshakeOnlyApp app;
+  Result<ConnectionReport> r = dial(Endpoint{"127.0.0.1", ntohs(addr.sin_port)},
+                                    crypto::Ed25519SecretKey::generate(), o, app);
+  dialer_done = true;
+  mute.join();
+  ::close(listener);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_FALSE(r->clean()) << r->line();
+  EXPECT_NE(r->reason.find("the peer did not end its stream"), std::string::npos) << r->line();
 }
 
 TEST(NetServer, ListenFailureIsAnError) {
