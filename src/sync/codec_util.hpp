@@ -72,6 +72,24 @@ inline Status check_chunks(const PayloadCursor& cursor, std::uint64_t amount, By
   return Status::ok();
 }
 
+// The two payload messages without a handle (ReconciliationSendPayload: kind 0b010,
+// DataSendPayload: 0b101): [kind (3), amount tag (5)] amount, bytes. Checks that `bytes` are the
+// next `amount` Chunks at `cursor`, then moves the cursor past them.
+inline Status put_payload_message(Encoder& enc, CodeChooser* chooser, std::uint8_t kind,
+                                  PayloadCursor& cursor, std::uint64_t amount, ByteView bytes,
+                                  const char* what) {
+  OSIER_RETURN_IF_ERROR(check_chunks(cursor, amount, bytes, what));
+  BitByte header;
+  header.set(0, 3, kind);
+  C64Field amount_field{amount, 5};
+  OSIER_RETURN_IF_ERROR(put_tag(chooser, header, 3, amount_field));
+  enc.byte(header.value());
+  put_corresponding(enc, amount_field);
+  enc.bytes(bytes);
+  cursor.next_chunk += amount;
+  return Status::ok();
+}
+
 // The head of the payload message at the decoder's position (its kind from the first bits), and
 // the cursor it continues (message_codec.cpp). Reads the header only.
 struct PayloadHeadAt {

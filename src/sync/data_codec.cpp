@@ -53,17 +53,8 @@ Result<DataSendEntry> decode_data_send_entry(Decoder& dec, CodecState& state) {
 // [1 0 1, amount tag (5)] amount, bytes
 Status encode_data_send_payload(Encoder& enc, const DataSendPayload& msg, CodecState& state,
                                 CodeChooser* chooser) {
-  OSIER_RETURN_IF_ERROR(
-      codec_detail::check_chunks(state.data_payload, msg.amount, msg.bytes, "DataSendPayload"));
-  BitByte header;
-  header.set(0, 3, 0b101);
-  C64Field amount{msg.amount, 5};
-  OSIER_RETURN_IF_ERROR(put_tag(chooser, header, 3, amount));
-  enc.byte(header.value());
-  put_corresponding(enc, amount);
-  enc.bytes(msg.bytes);
-  state.data_payload.next_chunk += msg.amount;
-  return Status::ok();
+  return codec_detail::put_payload_message(enc, chooser, 0b101, state.data_payload, msg.amount,
+                                           msg.bytes, "DataSendPayload");
 }
 
 Result<DataSendPayload> decode_data_send_payload(Decoder& dec, CodecState& state) {

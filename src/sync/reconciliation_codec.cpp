@@ -233,17 +233,8 @@ Status encode_reconciliation_send_payload(Encoder& enc, const ReconciliationSend
                                           CodecState& state, CodeChooser* chooser) {
   OSIER_RETURN_IF_ERROR(require_phase(state, ReconciliationPhase::kInEntry,
                                       "ReconciliationSendPayload outside an entry"));
-  OSIER_RETURN_IF_ERROR(codec_detail::check_chunks(state.reconciliation_payload, msg.amount,
-                                                   msg.bytes, "ReconciliationSendPayload"));
-  BitByte header;
-  header.set(0, 3, 0b010);
-  C64Field amount{msg.amount, 5};
-  OSIER_RETURN_IF_ERROR(put_tag(chooser, header, 3, amount));
-  enc.byte(header.value());
-  put_corresponding(enc, amount);
-  enc.bytes(msg.bytes);
-  state.reconciliation_payload.next_chunk += msg.amount;
-  return Status::ok();
+  return codec_detail::put_payload_message(enc, chooser, 0b010, state.reconciliation_payload,
+                                           msg.amount, msg.bytes, "ReconciliationSendPayload");
 }
 
 Result<ReconciliationSendPayload> decode_reconciliation_send_payload(Decoder& dec,
