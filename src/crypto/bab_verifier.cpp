@@ -451,14 +451,17 @@ Result<std::size_t> BabVerifier::try_bulk(ByteView piece, const Release& release
   BabLabel candidate =
       is_root ? hash_->hash_inner(bulk_levels_[off], bulk_levels_[off + 1], geo_->byte_len(v), true)
               : bulk_levels_[off];
+  // On a mismatch nothing of the subtree is released: leave it to the item by item path, which
+  // releases every chunk before the first bad byte and fails there (a receiver keeps them). The
+  // state is as before: propagate() changes nothing but labels still unknown when it fails.
   for (std::size_t i = 0; i < bulk_sent_count_; ++i) {
     if (std::memcmp(bulk_label(bulk_sent_[i].node).data(), bulk_sent_[i].bytes, 32) != 0) {
-      return mismatch("label");
+      return std::size_t{0};
     }
   }
   node_[d] = v;
   is_left_[d] = item_.is_left;
-  OSIER_RETURN_IF_ERROR(propagate(d, candidate));
+  if (!propagate(d, candidate).is_ok()) return std::size_t{0};
   OSIER_RETURN_IF_ERROR(flush_batch(release));
   // Release the chunks, merging neighbours that are adjacent in the stream.
   std::size_t i = 0;
