@@ -73,8 +73,8 @@ Status send_payload_chunks(store::Store& store, const model::Entry& entry, std::
   }
   if (length == 0) return Status::ok();  // its one Chunk is empty
   std::uint64_t sent = 0;
-  OSIER_RETURN_IF_ERROR(store.serve_payload(entry.namespace_id, entry.subspace_id, entry.path,
-                                            opts, [&](ByteView piece) {
+  OSIER_RETURN_IF_ERROR(store.serve_payload(entry.namespace_id, entry.subspace_id, entry.path, opts,
+                                            [&](ByteView piece) {
                                               sent += piece.size();
                                               return sink(piece);
                                             }));
@@ -151,8 +151,8 @@ Result<PayloadTransfer> PayloadTransfer::start(store::Store& store, const model:
     Status checked = check.feed(seed_bytes, {});
     if (checked.is_ok()) checked = check.finish();
     if (!checked.is_ok()) {
-      return error(ErrorCode::kCorrupt, "the store's own labels of the payload do not verify: " +
-                                            checked.to_string());
+      return error(ErrorCode::kCorrupt,
+                   "the store's own labels of the payload do not verify: " + checked.to_string());
     }
     t.labels_->prune(geo, first_chunk);
   }
@@ -222,10 +222,10 @@ Result<store::PayloadState> PayloadTransfer::feed(ByteView piece) {
     if (!failed_.is_ok()) return failed_;
   }
   if (too_long) {
-    failed_ = error(ErrorCode::kInvalidEncoding,
-                    "bytes past the end of the payload's Chunks (" +
-                        std::to_string(stream_length_) + " bytes from " +
-                        chunk_text(first_chunk_) + ")");
+    failed_ =
+        error(ErrorCode::kInvalidEncoding, "bytes past the end of the payload's Chunks (" +
+                                               std::to_string(stream_length_) + " bytes from " +
+                                               chunk_text(first_chunk_) + ")");
     return failed_;
   }
   return *last_state_;

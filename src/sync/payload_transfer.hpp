@@ -101,10 +101,11 @@ class PayloadTransfer {
                                        store::Origin origin = store::Origin::local());
 
   // The next bytes of the stream. Returns the store's payload state as of this transfer's latest
-  // append (before the first: as read at the start). Errors (each finishes the transfer): kVerification when the stream
-  // does not verify; kInvalidEncoding for bytes past the stream's end (those within it are
-  // processed first); append_verified's errors (kNotFound: the entry was overwritten or
-  // forgotten; kOutOfRange: the store lost bytes meanwhile; kResourceExhausted: disk full).
+  // append (before the first: as read at the start). Errors (each finishes the transfer):
+  // kVerification when the stream does not verify; kInvalidEncoding for bytes past the stream's end
+  // (those within it are processed first); append_verified's errors (kNotFound: the entry was
+  // overwritten or forgotten; kOutOfRange: the store lost bytes meanwhile; kResourceExhausted: disk
+  // full).
   Result<store::PayloadState> feed(ByteView piece);
 
   // The whole stream was received and verified (an empty stream is complete at once).

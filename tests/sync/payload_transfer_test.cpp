@@ -27,8 +27,8 @@ using store::testing::random_bytes;
 // The payload lengths the round trips cover: empty, one chunk's edges, a tree of a few levels,
 // a tree deeper than the light stream's period of left labels is long (33 * 1024 + 7), and
 // ~300 KiB.
-const std::vector<std::size_t> kLengths = {0,    1,    1023, 1024, 1025, 5000, 33 * 1024 + 7,
-                                           300 * 1024 + 5};
+const std::vector<std::size_t> kLengths = {0,    1,    1023,          1024,
+                                           1025, 5000, 33 * 1024 + 7, 300 * 1024 + 5};
 
 // The whole light stream without the length (transform_payload).
 Bytes light_stream(const Bytes& payload) {
@@ -66,8 +66,8 @@ TEST(PayloadChunksStream, IsTheSuffixOfTheWholeLightStream) {
     const crypto::BabOutboard ob = crypto::bab_outboard(payload).value();
     const std::uint64_t chunks = payload_chunk_count(n);
     ASSERT_EQ(whole.size(), chunks_length(n, 0, chunks));
-    std::vector<std::uint64_t> firsts = {0, 1, 2, 3, 31, 32, 33, 64, 65, chunks / 2, chunks - 1,
-                                         chunks};
+    std::vector<std::uint64_t> firsts = {0,  1,  2,  3,          31,         32,
+                                         33, 64, 65, chunks / 2, chunks - 1, chunks};
     for (std::uint64_t first : firsts) {
       if (first > chunks) continue;
       for (std::uint64_t count : {chunks - first, std::uint64_t{1}, std::uint64_t{7}}) {
@@ -101,15 +101,8 @@ class PayloadTransferTest : public store::testing::StoreFixture<Factory> {
 
   // Stores the entry (with its whole payload in the sender, without it in the receiver).
   void put(const AuthorisedEntry& ae, const Bytes& payload) {
-    bool given = false;
-    auto r = sender().ingest_with_payload(
-        ae,
-        [&]() -> Result<ByteView> {
-          if (given) return ByteView();
-          given = true;
-          return ByteView(payload);
-        },
-        store::Trust::kAlreadyVerified);
+    auto r = sender().ingest_with_payload(ae, store::payload_source(payload),
+                                          store::Trust::kAlreadyVerified);
     ASSERT_TRUE(r && r->outcome == store::IngestOutcome::kInserted);
     auto r2 = receiver().ingest(ae, store::Trust::kAlreadyVerified);
     ASSERT_TRUE(r2 && r2->outcome == store::IngestOutcome::kInserted);
@@ -132,11 +125,11 @@ class PayloadTransferTest : public store::testing::StoreFixture<Factory> {
   // The held bytes of the receiver.
   Bytes held_bytes(const model::Entry& e) {
     Bytes out;
-    const Status st = receiver().read_payload(e.namespace_id, e.subspace_id, e.path, 0, held(e),
-                                              [&](ByteView b) {
-                                                append(out, b);
-                                                return Status::ok();
-                                              });
+    const Status st =
+        receiver().read_payload(e.namespace_id, e.subspace_id, e.path, 0, held(e), [&](ByteView b) {
+          append(out, b);
+          return Status::ok();
+        });
     EXPECT_TRUE(st.is_ok()) << st.to_string();
     return out;
   }
@@ -185,8 +178,8 @@ TYPED_TEST_P(PayloadTransferTest, RoundTripFromChunkZeroMiddleAndLast) {
     for (std::uint64_t k : starts(n)) {
       SCOPED_TRACE("payload length " + std::to_string(n) + ", from Chunk " + std::to_string(k));
       const Bytes payload = random_bytes(n, static_cast<std::uint32_t>(n * 7 + k));
-      const AuthorisedEntry ae = entry_at({"rt", std::to_string(n), std::to_string(k)}, payload,
-                                          10);
+      const AuthorisedEntry ae =
+          entry_at({"rt", std::to_string(n), std::to_string(k)}, payload, 10);
       this->put(ae, payload);
       const model::Entry& e = ae.entry;
       this->hold_chunks(e, payload, std::min(k, payload_chunk_count(n) - 1));
@@ -221,8 +214,8 @@ TYPED_TEST_P(PayloadTransferTest, RoundTripFromChunkZeroMiddleAndLast) {
 TYPED_TEST_P(PayloadTransferTest, AnySplitIncludingOneByteAtATime) {
   std::mt19937 rng(9);
   for (std::size_t n : {std::size_t{5000}, std::size_t{33 * 1024 + 7}}) {
-    for (std::size_t split : {std::size_t{1}, std::size_t{3}, std::size_t{1500},
-                              std::size_t{70000}}) {
+    for (std::size_t split :
+         {std::size_t{1}, std::size_t{3}, std::size_t{1500}, std::size_t{70000}}) {
       const std::uint64_t k = split == 1 ? payload_chunk_count(n) / 3 : 0;
       SCOPED_TRACE("length " + std::to_string(n) + ", split " + std::to_string(split));
       const Bytes payload = random_bytes(n, static_cast<std::uint32_t>(n + split));
@@ -259,8 +252,7 @@ TYPED_TEST_P(PayloadTransferTest, ResumesAfterACutMidPayload) {
     ASSERT_TRUE(t.is_ok()) << t.status().to_string();
     const std::uint64_t skip = chunks_length(n, 0, *from);
     ASSERT_LT(skip, cut);
-    const Status fed =
-        this->feed_all(*t, ByteView(whole).subspan(skip, cut - skip), 9000, rng);
+    const Status fed = this->feed_all(*t, ByteView(whole).subspan(skip, cut - skip), 9000, rng);
     ASSERT_TRUE(fed.is_ok()) << fed.to_string();
     // Everything up to the last whole chunk before the cut is stored.
     expect_held = chunk_at(n, 0, cut) * 1024;
@@ -371,10 +363,9 @@ TYPED_TEST_P(PayloadTransferTest, TwoTransfersOfOnePayloadBothSucceed) {
     this->expect_prefix(two.entry, payload, n);
   }
   // From two threads, into the same entry.
-  ASSERT_TRUE(
-      this->receiver()
-          .forget_payload(one.entry.namespace_id, one.entry.subspace_id, one.entry.path)
-          .is_ok());
+  ASSERT_TRUE(this->receiver()
+                  .forget_payload(one.entry.namespace_id, one.entry.subspace_id, one.entry.path)
+                  .is_ok());
   Status results[2];
   std::vector<std::thread> threads;
   for (int i = 0; i < 2; ++i) {
@@ -405,9 +396,9 @@ TYPED_TEST_P(PayloadTransferTest, SenderServesOnlyHeldChunks) {
   const model::Entry& e = ae.entry;
   this->hold_chunks(e, payload, 10);
   const auto code = [&](std::uint64_t first, std::optional<std::uint64_t> count) {
-    return send_payload_chunks(this->receiver(), e, first, count, [](ByteView) {
-             return Status::ok();
-           }).code();
+    return send_payload_chunks(this->receiver(), e, first, count,
+                               [](ByteView) { return Status::ok(); })
+        .code();
   };
   EXPECT_EQ(code(0, std::nullopt), ErrorCode::kNotFound);  // to the end: not held
   EXPECT_EQ(code(9, 2), ErrorCode::kNotFound);
@@ -425,9 +416,8 @@ TYPED_TEST_P(PayloadTransferTest, SenderServesOnlyHeldChunks) {
   // Another payload at the same path is not this one.
   model::Entry other = e;
   other.payload_digest[0] ^= 1;
-  EXPECT_EQ(send_payload_chunks(this->sender(), other, 0, 1, [](ByteView) {
-              return Status::ok();
-            }).code(),
+  EXPECT_EQ(send_payload_chunks(this->sender(), other, 0, 1, [](ByteView) { return Status::ok(); })
+                .code(),
             ErrorCode::kNotFound);
 }
 
