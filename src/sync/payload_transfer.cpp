@@ -85,21 +85,15 @@ Status send_payload_chunks(store::Store& store, const model::Entry& entry, std::
   return Status::ok();
 }
 
-Result<std::uint64_t> PayloadTransfer::resume_chunk(store::Store& store,
-                                                    const model::Entry& entry) {
+Result<PayloadTransfer> PayloadTransfer::resume(store::Store& store, const model::Entry& entry,
+                                                store::Origin origin) {
   OSIER_ASSIGN_OR_RETURN(store::PayloadState state, stored_payload(store, entry));
-  const std::uint64_t held = held_chunks(state);
-  if (held == 0 || state.complete()) return held;
-  // A prefix is resumable iff the store can serve its last held chunk (it knows its frontier).
-  crypto::BabStreamOptions probe;
-  probe.light = true;
-  probe.length_prefix = false;
-  probe.slice = crypto::BabSlice{held - 1, 1};
-  const Status st = store.serve_payload(entry.namespace_id, entry.subspace_id, entry.path, probe,
-                                        [](ByteView) { return Status::ok(); });
-  if (st.code() == ErrorCode::kNotFound) return std::uint64_t{0};
-  OSIER_RETURN_IF_ERROR(st);
-  return held;
+  Result<PayloadTransfer> t = start(store, entry, held_chunks(state), origin);
+  // kNotFound with the entry present: the store cannot prove its prefix (no frontier).
+  if (!t.is_ok() && t.status().code() == ErrorCode::kNotFound && held_chunks(state) > 0) {
+    return start(store, entry, 0, origin);
+  }
+  return t;
 }
 
 Result<PayloadTransfer> PayloadTransfer::start(store::Store& store, const model::Entry& entry,

@@ -81,24 +81,23 @@ class PayloadTransfer {
   // Verified bytes are appended at most this many at a time (and at least this often).
   static constexpr std::size_t kStep = 16 * 1024;
 
-  // The Chunk a new transfer of `entry` into `store` should start from: the Chunks the store
-  // holds (all of them, payload_chunk_count, when it holds the payload complete), or 0 when it
-  // holds a prefix whose frontier it does not know. kNotFound as for start().
-  static Result<std::uint64_t> resume_chunk(store::Store& store, const model::Entry& entry);
-
   // A transfer into the entry at (entry.namespace_id, entry.subspace_id, entry.path) of `store`
   // (which must outlive the transfer) of the Chunks from `first_chunk` on; appends carry
   // `origin`. first_chunk may be at most the number of Chunks the store holds (a stream from
   // further on would leave a gap the store cannot take): kOutOfRange otherwise — ask the sender
-  // for resume_chunk() instead. kNotFound when no entry with the entry's payload digest and
-  // length is stored there, or when first_chunk > 0 and the store cannot prove the Chunks before
-  // it (a prefix without a known frontier: start from Chunk 0). For 0 < first_chunk < the Chunks
-  // held, the store serves chunk first_chunk - 1 — a partial payload's held bytes are hashed
-  // again for it (Store::serve_payload); from the held Chunks or from 0 nothing is rehashed but
-  // that one chunk.
+  // for what resume() starts from instead. kNotFound when no entry with the entry's payload digest
+  // and length is stored there, or when first_chunk > 0 and the store cannot prove the Chunks
+  // before it (a prefix without a known frontier: start from Chunk 0). For first_chunk > 0 the
+  // store serves chunk first_chunk - 1 (Store::serve_payload): from its outboard when it holds the
+  // payload complete; a partial payload's held bytes are hashed again for it, once per start.
   static Result<PayloadTransfer> start(store::Store& store, const model::Entry& entry,
                                        std::uint64_t first_chunk,
                                        store::Origin origin = store::Origin::local());
+  // A transfer from the Chunks the store holds (all of them when it holds the payload complete:
+  // an empty stream), or from Chunk 0 when it holds a prefix whose frontier it does not know;
+  // first_chunk() says which, for the request to the sender. Errors as for start().
+  static Result<PayloadTransfer> resume(store::Store& store, const model::Entry& entry,
+                                        store::Origin origin = store::Origin::local());
 
   // The next bytes of the stream. Returns the store's payload state as of this transfer's latest
   // append (before the first: as read at the start). Errors (each finishes the transfer):

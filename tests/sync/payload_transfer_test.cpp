@@ -190,9 +190,9 @@ TYPED_TEST_P(PayloadTransferTest, RoundTripFromChunkZeroMiddleAndLast) {
         ASSERT_TRUE(whole.is_ok());
         ASSERT_TRUE(whole->feed(this->send(this->sender(), e, 0)).is_ok());
       }
-      auto resume = PayloadTransfer::resume_chunk(this->receiver(), e);
+      auto resume = PayloadTransfer::resume(this->receiver(), e);
       ASSERT_TRUE(resume.is_ok()) << resume.status().to_string();
-      EXPECT_EQ(*resume, n == 0 ? 1 : k);
+      EXPECT_EQ(resume->first_chunk(), n == 0 ? 1 : k);
       const Bytes stream = this->send(this->sender(), e, k);
       EXPECT_EQ(stream.size(), chunks_length(n, k, payload_chunk_count(n) - k));
       auto t = PayloadTransfer::start(this->receiver(), e, k);
@@ -245,12 +245,10 @@ TYPED_TEST_P(PayloadTransferTest, ResumesAfterACutMidPayload) {
   // says (the reopened store too, for the durable one).
   std::uint64_t expect_held = 0;
   for (const std::size_t cut : {std::size_t{5000}, std::size_t{77777}, std::size_t{200001}}) {
-    auto from = PayloadTransfer::resume_chunk(this->receiver(), e);
-    ASSERT_TRUE(from.is_ok());
-    EXPECT_EQ(*from, expect_held / 1024);
-    auto t = PayloadTransfer::start(this->receiver(), e, *from);
+    auto t = PayloadTransfer::resume(this->receiver(), e);
     ASSERT_TRUE(t.is_ok()) << t.status().to_string();
-    const std::uint64_t skip = chunks_length(n, 0, *from);
+    EXPECT_EQ(t->first_chunk(), expect_held / 1024);
+    const std::uint64_t skip = chunks_length(n, 0, t->first_chunk());
     ASSERT_LT(skip, cut);
     const Status fed = this->feed_all(*t, ByteView(whole).subspan(skip, cut - skip), 9000, rng);
     ASSERT_TRUE(fed.is_ok()) << fed.to_string();
@@ -259,11 +257,10 @@ TYPED_TEST_P(PayloadTransferTest, ResumesAfterACutMidPayload) {
     this->expect_prefix(e, payload, expect_held);
     this->reopen();
   }
-  auto from = PayloadTransfer::resume_chunk(this->receiver(), e);
-  ASSERT_TRUE(from.is_ok());
-  auto t = PayloadTransfer::start(this->receiver(), e, *from);
+  auto t = PayloadTransfer::resume(this->receiver(), e);
   ASSERT_TRUE(t.is_ok()) << t.status().to_string();
-  ASSERT_TRUE(this->feed_all(*t, this->send(this->sender(), e, *from), 20000, rng).is_ok());
+  ASSERT_TRUE(
+      this->feed_all(*t, this->send(this->sender(), e, t->first_chunk()), 20000, rng).is_ok());
   EXPECT_TRUE(t->complete());
   this->expect_prefix(e, payload, n);
 }
@@ -447,8 +444,31 @@ TYPED_TEST_P(PayloadTransferTest, StartLimitsAndExtraBytes) {
   this->expect_prefix(e, payload, n);  // the bytes within the stream were all stored
 }
 
-REGISTER_TYPED_TEST_SUITE_P(PayloadTransferTest, RoundTripFromChunkZeroMiddleAndLast,
-                            AnySplitIncludingOneByteAtATime, ResumesAfterACutMidPayload,
+TYPED_TEST_P(PayloadTransferTest, APrefixWithoutItsFrontierResumesFromChunkZero) {
+  const std::size_t n = 9000;
+  const Bytes payload = random_bytes(n, 6);
+  const AuthorisedEntry ae = entry_at({"nofrontier"}, payload, 4);
+  this->put(ae, payload);
+  const model::Entry& e = ae.entry;
+  // Verified bytes appended without the labels of the rest (Store::append_verified allows it).
+  ASSERT_TRUE(this->receiver()
+                  .append_verified(e.namespace_id, e.subspace_id, e.path, e.payload_digest, 0,
+                                   ByteView(payload).first(2048), {})
+                  .is_ok());
+  auto from_held = PayloadTransfer::start(this->receiver(), e, 2);
+  ASSERT_FALSE(from_held.is_ok());
+  EXPECT_EQ(from_held.status().code(), ErrorCode::kNotFound);
+  auto t = PayloadTransfer::resume(this->receiver(), e);
+  ASSERT_TRUE(t.is_ok()) << t.status().to_string();
+  EXPECT_EQ(t->first_chunk(), 0u);
+  ASSERT_TRUE(t->feed(this->send(this->sender(), e, 0)).is_ok());
+  EXPECT_TRUE(t->complete());
+  this->expect_prefix(e, payload, n);
+}
+
+REGISTER_TYPED_TEST_SUITE_P(PayloadTransferTest, APrefixWithoutItsFrontierResumesFromChunkZero,
+                            RoundTripFromChunkZeroMiddleAndLast, AnySplitIncludingOneByteAtATime,
+                            ResumesAfterACutMidPayload,
                             FromChunkZeroOverAHeldPrefixVerifiesWithoutReappending,
                             EveryBitFlipIsRejectedKeepingThePrefixBeforeIt,
                             TwoTransfersOfOnePayloadBothSucceed, SenderServesOnlyHeldChunks,
