@@ -1,7 +1,8 @@
 // Payload Chunks between stores (sync/payload_transfer), against plain Bab verification of the
 // same stream in the same run:
-//   bab_verify_light/<bytes>     a BabVerifier fed the whole light stream (no length) in 64 KiB
-//                                pieces, every byte released: the floor of any receiver
+//   bab_verify_light/<bytes>/<piece>  a BabVerifier fed the whole light stream (no length) in
+//                                <piece>-byte pieces, every byte released: the floor of any
+//                                receiver (PayloadTransfer feeds its verifier 16 KiB at a time)
 //   transfer_receive/<bytes>     a PayloadTransfer from Chunk 0 into a MemoryStore fed the same
 //                                stream in 64 KiB pieces (verification, label bookkeeping and
 //                                the appends); the payload is forgotten between iterations
@@ -79,6 +80,7 @@ struct Fixture {
 
 void bab_verify_light(benchmark::State& state) {
   Fixture f(static_cast<std::size_t>(state.range(0)));
+  const std::size_t piece = static_cast<std::size_t>(state.range(1));
   const Bytes stream = f.chunks(0);
   crypto::BabStreamOptions opts;
   opts.light = true;
@@ -88,8 +90,8 @@ void bab_verify_light(benchmark::State& state) {
   for (auto _ : state) {
     auto v = crypto::BabVerifier::create(f.ae.entry.payload_digest, opts, f.payload.size());
     bool good = v.is_ok();
-    for (std::size_t at = 0; good && at < stream.size(); at += kPiece) {
-      good = v->feed(ByteView(stream).subspan(at, std::min(kPiece, stream.size() - at)), release)
+    for (std::size_t at = 0; good && at < stream.size(); at += piece) {
+      good = v->feed(ByteView(stream).subspan(at, std::min(piece, stream.size() - at)), release)
                  .is_ok();
     }
     if (!good || !v->finish(release).is_ok()) state.SkipWithError("verification failed");
@@ -144,7 +146,7 @@ void transfer_send(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(bab_verify_light)->Arg(64 << 10)->Arg(1 << 20)->Arg(16 << 20);
+BENCHMARK(bab_verify_light)->ArgsProduct({{64 << 10, 1 << 20, 16 << 20}, {16 << 10, 64 << 10}});
 BENCHMARK(transfer_receive)->Arg(64 << 10)->Arg(1 << 20)->Arg(16 << 20);
 BENCHMARK(transfer_resume)->Arg(1 << 20)->Arg(16 << 20);
 BENCHMARK(transfer_send)->Arg(64 << 10)->Arg(1 << 20)->Arg(16 << 20);

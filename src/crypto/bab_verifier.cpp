@@ -405,7 +405,9 @@ Result<std::size_t> BabVerifier::try_bulk(ByteView piece, const Release& release
   const BabNode v = item_.node;
   const unsigned d = item_.depth;
   const std::size_t side = item_.is_left ? kLeft : kRight;
-  if (layout_.left_skip != 0 || layout_.right_skip != 0 || !layout_.fully_in_slice(v) ||
+  // Skips apply only to the children of nodes above depth max(left_skip, right_skip)
+  // (BabLayout::child_modes), so a subtree rooted at or below it has none.
+  if (d < layout_.left_skip || d < layout_.right_skip || !layout_.fully_in_slice(v) ||
       v.chunk_count > kBulkChunks || piece.size() < geo_->byte_len(v) ||
       slot_[d].state[side] == LabelState::kUnverified) {
     return std::size_t{0};
