@@ -2,7 +2,7 @@
 // same stream in the same run:
 //   bab_verify_light/<bytes>/<piece>  a BabVerifier fed the whole light stream (no length) in
 //                                <piece>-byte pieces, every byte released: the floor of any
-//                                receiver (PayloadTransfer feeds its verifier 16 KiB at a time)
+//                                receiver (PayloadTransfer feeds its verifier 64 KiB at a time)
 //   transfer_receive/<bytes>     a PayloadTransfer from Chunk 0 into a MemoryStore fed the same
 //                                stream in 64 KiB pieces (verification, label bookkeeping and
 //                                the appends); the payload is forgotten between iterations

@@ -75,11 +75,12 @@ Status send_payload_chunks(store::Store& store, const model::Entry& entry, std::
 //
 // Memory is fixed whatever the payload's size: the Bab verifier (~60 KiB, one label per tree
 // level), the labels of one root-to-leaf path (pruned as the stream moves on), and at most
-// kStep bytes of verified payload between appends. Each append is one store write.
+// kStep + 1024 bytes of verified payload between appends. Each append is one store write.
 class PayloadTransfer {
  public:
-  // Verified bytes are appended at most this many at a time (and at least this often).
-  static constexpr std::size_t kStep = 16 * 1024;
+  // The verifier is fed this many stream bytes at a time, and what they verify is appended
+  // before the next step (so at most kStep + 1024 payload bytes wait for an append).
+  static constexpr std::size_t kStep = 64 * 1024;
 
   // A transfer into the entry at (entry.namespace_id, entry.subspace_id, entry.path) of `store`
   // (which must outlive the transfer) of the Chunks from `first_chunk` on; appends carry
