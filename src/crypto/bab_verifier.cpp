@@ -405,7 +405,9 @@ Result<std::size_t> BabVerifier::try_bulk(ByteView piece, const Release& release
   const BabNode v = item_.node;
   const unsigned d = item_.depth;
   const std::size_t side = item_.is_left ? kLeft : kRight;
-  if (layout_.left_skip != 0 || layout_.right_skip != 0 || !layout_.fully_in_slice(v) ||
+  // Skips apply only to the children of nodes above depth max(left_skip, right_skip)
+  // (BabLayout::child_modes), so a subtree rooted at or below it has none.
+  if (d < layout_.left_skip || d < layout_.right_skip || !layout_.fully_in_slice(v) ||
       v.chunk_count > kBulkChunks || piece.size() < geo_->byte_len(v) ||
       slot_[d].state[side] == LabelState::kUnverified) {
     return std::size_t{0};
@@ -451,14 +453,17 @@ Result<std::size_t> BabVerifier::try_bulk(ByteView piece, const Release& release
   BabLabel candidate =
       is_root ? hash_->hash_inner(bulk_levels_[off], bulk_levels_[off + 1], geo_->byte_len(v), true)
               : bulk_levels_[off];
+  // On a mismatch nothing of the subtree is released: leave it to the item by item path, which
+  // releases every chunk before the first bad byte and fails there (a receiver keeps them). The
+  // state is as before: propagate() changes nothing but labels still unknown when it fails.
   for (std::size_t i = 0; i < bulk_sent_count_; ++i) {
     if (std::memcmp(bulk_label(bulk_sent_[i].node).data(), bulk_sent_[i].bytes, 32) != 0) {
-      return mismatch("label");
+      return std::size_t{0};
     }
   }
   node_[d] = v;
   is_left_[d] = item_.is_left;
-  OSIER_RETURN_IF_ERROR(propagate(d, candidate));
+  if (!propagate(d, candidate).is_ok()) return std::size_t{0};
   OSIER_RETURN_IF_ERROR(flush_batch(release));
   // Release the chunks, merging neighbours that are adjacent in the stream.
   std::size_t i = 0;

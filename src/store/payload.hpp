@@ -30,6 +30,10 @@ inline constexpr std::uint64_t kPayloadChunk = 1024;
 // The stream options for the rest of a payload of which `held` bytes are held: the Bab light
 // verifiable stream without length indicator (willow25#transform_payload) of the chunks from
 // held / 1024 to the end — the whole stream when held is 0.
+// Not the bytes Confidential Sync sends "from Chunk k" for held > 0 (SPEC-NOTES Sync 17: the
+// suffix of the whole light stream, sync::payload_chunks_stream): this slice stream repeats the
+// labels beside the path to its first chunk, so a reader with no state can check it. Drops and
+// store::PayloadReceiver use this one (its format is docs/formats.md's); sync uses the other.
 crypto::BabStreamOptions continuation_stream(std::uint64_t length, std::uint64_t held);
 
 // Verifies a continuation stream piece by piece and hands on the verified payload bytes.

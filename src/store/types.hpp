@@ -111,6 +111,14 @@ struct PayloadState {
 
 // Supplies raw payload bytes piece by piece; an empty view ends the input.
 using PayloadSource = std::function<Result<ByteView>()>;
+// A source of `bytes` (which must outlive it) in one piece.
+inline PayloadSource payload_source(ByteView bytes) {
+  return [bytes, given = false]() mutable -> Result<ByteView> {
+    if (given) return ByteView();
+    given = true;
+    return bytes;
+  };
+}
 
 // One item of a bulk import (Store::import): an entry, and payload bytes for it if any — the
 // whole payload, or a verified prefix of whole chunks with its frontier (the labels of the
