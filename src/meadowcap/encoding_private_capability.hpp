@@ -36,9 +36,8 @@ enum class GrantedPathRule : std::uint8_t { kPrefix, kPrefixOrExtension };
 // spec: encodings#enc_private_communal_capabilities. For read capabilities whose user is the
 // interest's (specific) subspace, whose namespace is the interest's, whose granted area's path
 // prefixes the interest's path and whose receiver is rel.user; kInvalidArgument otherwise.
-Status encode_communal_capability_relative_private_interest(Encoder& enc,
-                                                            const CommunalCapability& cap,
-                                                            const PersonalPrivateInterest& rel,
+Status encode_communal_capability_relative_private_interest(
+    Encoder& enc, const CommunalCapability& cap, const PersonalPrivateInterest& rel,
     GrantedPathRule rule = GrantedPathRule::kPrefix);
 Result<CommunalCapability> decode_communal_capability_relative_private_interest(
     Decoder& dec, const PersonalPrivateInterest& rel,
@@ -47,16 +46,16 @@ Result<CommunalCapability> decode_communal_capability_relative_private_interest(
 // spec: encodings#enc_private_owned_capabilities. For read capabilities of the interest's
 // namespace whose granted area has the interest's subspace (when it names one), whose granted
 // area's path prefixes the interest's path and whose receiver is rel.user.
-Status encode_owned_capability_relative_private_interest(Encoder& enc, const OwnedCapability& cap,
-                                                         const PersonalPrivateInterest& rel,
+Status encode_owned_capability_relative_private_interest(
+    Encoder& enc, const OwnedCapability& cap, const PersonalPrivateInterest& rel,
     GrantedPathRule rule = GrantedPathRule::kPrefix);
 Result<OwnedCapability> decode_owned_capability_relative_private_interest(
     Decoder& dec, const PersonalPrivateInterest& rel,
     GrantedPathRule rule = GrantedPathRule::kPrefix);
 
 // spec: encodings#enc_private_mc_capabilities — the kind follows from is_communal(rel's namespace).
-Status encode_mc_capability_relative_private_interest(Encoder& enc, const McCapability& cap,
-                                                      const PersonalPrivateInterest& rel,
+Status encode_mc_capability_relative_private_interest(
+    Encoder& enc, const McCapability& cap, const PersonalPrivateInterest& rel,
     GrantedPathRule rule = GrantedPathRule::kPrefix);
 Result<McCapability> decode_mc_capability_relative_private_interest(
     Decoder& dec, const PersonalPrivateInterest& rel,

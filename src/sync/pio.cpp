@@ -17,8 +17,7 @@ bool encodable(const meadowcap::McCapability& cap, const PrivateInterest& shared
                const meadowcap::UserPublicKey& own_key) {
   Encoder scratch;
   return meadowcap::encode_mc_capability_relative_private_interest(
-             scratch, cap, meadowcap::PersonalPrivateInterest{shared, own_key},
-             meadowcap::GrantedPathRule::kPrefixOrExtension)
+             scratch, cap, meadowcap::PersonalPrivateInterest{shared, own_key}, kPioGrantedPathRule)
       .is_ok();
 }
 
@@ -29,7 +28,8 @@ PioCore::PioCore(const PioConfig& config, std::vector<meadowcap::McCapability> c
       salts_(PioSalts::from_handshake_hash(config.handshake_hash)),
       capabilities_(std::move(capabilities)),
       table_(salts_.peer(config.role), {}),
-      own_hashes_(HandleType::kOverlap, Binder::kUs, std::max<std::size_t>(1, config.max_own_hashes)),
+      own_hashes_(HandleType::kOverlap, Binder::kUs,
+                  std::max<std::size_t>(1, config.max_own_hashes)),
       peer_hashes_(HandleType::kOverlap, Binder::kPeer,
                    std::max<std::size_t>(1, config.max_peer_hashes)),
       own_capabilities_(HandleType::kReadCapability, Binder::kUs,
@@ -241,7 +241,8 @@ Status PioCore::on_announce_overlap(const PioAnnounceOverlap& msg) {
     // spec: private_interest_overlap#dealing_with_awkwardness
     kind = PioOverlapKind::kAwkwardOwnConcrete;
     const auto& cap = msg.enumeration_capability;
-    if (!cap) return fail(violation("an announcement to a relaxation without enumeration capability"));
+    if (!cap)
+      return fail(violation("an announcement to a relaxation without enumeration capability"));
     if (cap->receiver() != config_.peer_key) {
       return fail(violation("the enumeration capability is not for the peer's handshake key"));
     }

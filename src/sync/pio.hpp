@@ -74,12 +74,12 @@ namespace osier::sync {
 
 struct PioConfig {
   SyncRole role = SyncRole::kAlfie;
-  ByteArray<32> handshake_hash{};           // pio_rnd (HandshakeResult::h)
-  meadowcap::UserPublicKey own_key{};       // our handshake key: the receiver of our capabilities
-  meadowcap::UserPublicKey peer_key{};      // the peer's: the receiver its capabilities must have
-  std::size_t max_own_hashes = 1024;        // our OverlapHandles; interests beyond are not declared
-  std::size_t max_peer_hashes = 1024;       // OverlapHandles the peer may hold bound
-  std::size_t max_peer_capabilities = 1024; // ReadCapabilityHandles the peer may hold bound
+  ByteArray<32> handshake_hash{};       // pio_rnd (HandshakeResult::h)
+  meadowcap::UserPublicKey own_key{};   // our handshake key: the receiver of our capabilities
+  meadowcap::UserPublicKey peer_key{};  // the peer's: the receiver its capabilities must have
+  std::size_t max_own_hashes = 1024;    // our OverlapHandles; interests beyond are not declared
+  std::size_t max_peer_hashes = 1024;   // OverlapHandles the peer may hold bound
+  std::size_t max_peer_capabilities = 1024;  // ReadCapabilityHandles the peer may hold bound
   std::size_t max_overlaps = 4096;
   // What our PioBindReadCapability messages declare (confidential_sync#PioBindReadCapability).
   std::uint64_t max_count = model::AreaOfInterest::kNoLimit;

@@ -49,7 +49,8 @@ PioHashTable::PioHashTable(const PioSalt& peer_salt,
       PrivateInterest prefixed{p.namespace_id, p.subspace_id, p.path.prefix(k)};
       for (const PioBindHash& pair : pio_bind_hashes(peer_salt, prefixed)) {
         PrivateInterest hashed = pair.actually_interested ? prefixed : pi_relaxation(prefixed);
-        entries_[pair.hash].push_back(PioLocalEntry{i, std::move(hashed), pair.actually_interested});
+        entries_[pair.hash].push_back(
+            PioLocalEntry{i, std::move(hashed), pair.actually_interested});
         ++size_;
       }
     }

@@ -9,6 +9,7 @@
 
 #include "crypto/ed25519.hpp"
 #include "meadowcap/capability.hpp"
+#include "meadowcap/encoding_private_capability.hpp"
 #include "model/area.hpp"
 #include "model/encoding_private.hpp"
 
@@ -44,6 +45,13 @@ PrivateInterest private_interest_of(const meadowcap::McCapability& capability);
 // concrete one. nullopt if a and b are disjoint.
 std::optional<PrivateInterest> pio_shared_interest(const PrivateInterest& a,
                                                    const PrivateInterest& b);
+
+// SPEC-NOTES Sync 23, the other half: relative to the shared interest, the capability of a
+// strictly more specific sender has a granted path that extends the interest's, which the spec's
+// EncodeMcCapabilityRelativePrivateInterest does not admit; PioBindReadCapability's codec
+// (pio_codec.cpp) and the PIO core use this rule, which does.
+inline constexpr meadowcap::GrantedPathRule kPioGrantedPathRule =
+    meadowcap::GrantedPathRule::kPrefixOrExtension;
 
 // A declared interest narrower than a capability's: the capability delegated by its receiver to
 // itself with the area (narrower's subspace, narrower's path, the granted time range), so that

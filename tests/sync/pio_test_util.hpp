@@ -3,6 +3,7 @@
 // both sides are quiet.
 #pragma once
 
+#include <deque>
 #include <vector>
 
 #include "sync/message_codec.hpp"
@@ -83,6 +84,24 @@ inline Status pump(PioCore& a, PioCore& b, std::size_t* messages = nullptr) {
       OSIER_RETURN_IF_ERROR(transfer(b, a, *m));
     }
     if (!moved) return Status::ok();
+  }
+}
+
+// As pump, but one message at a time from a side chosen by `rng` (each direction keeps its
+// order, as on one LCMUX stream; the two directions interleave arbitrarily).
+template <typename Rng>
+Status pump_interleaved(PioCore& a, PioCore& b, Rng& rng) {
+  std::deque<PioMessage> from_a;
+  std::deque<PioMessage> from_b;
+  for (;;) {
+    while (auto m = a.poll_message()) from_a.push_back(std::move(*m));
+    while (auto m = b.poll_message()) from_b.push_back(std::move(*m));
+    if (from_a.empty() && from_b.empty()) return Status::ok();
+    const bool take_a = from_b.empty() || (!from_a.empty() && rng() % 2 == 0);
+    std::deque<PioMessage>& q = take_a ? from_a : from_b;
+    const PioMessage m = std::move(q.front());
+    q.pop_front();
+    OSIER_RETURN_IF_ERROR(take_a ? transfer(a, b, m) : transfer(b, a, m));
   }
 }
 
