@@ -388,7 +388,9 @@ TEST(PioErrors, AnnouncementHandlesAndEnumerationCapability) {
     EXPECT_EQ(alfie.on_announce_overlap({0, 1, sync_h(betty_salt(alfie), relaxed), c.enumeration})
                   .is_ok(),
               c.ok);
-    if (c.ok) EXPECT_EQ(alfie.overlap_kind(1, 0), PioOverlapKind::kAwkwardOwnConcrete);
+    if (c.ok) {
+      EXPECT_EQ(alfie.overlap_kind(1, 0), PioOverlapKind::kAwkwardOwnConcrete);
+    }
   }
 }
 
