@@ -90,6 +90,8 @@ PioConfig config(SyncRole role) {
   return c;
 }
 
+const PioSalt& betty_salt_of(const PioCore& alfie) { return alfie.salts().res_salt; }
+
 struct Pair {
   PioCore alfie;
   PioCore betty;
@@ -303,6 +305,79 @@ TEST(Pio, SamePathAnySideSendsFirst) {
   EXPECT_TRUE(std::holds_alternative<PioBindReadCapability>(*answer));
 }
 
+// The same-path case in both orders: ours (SPEC-NOTES 24) and the page's literal one.
+TEST(Pio, SamePathEitherOrder) {
+  Pair p = make_pair({capability_for(kAlfie, false, {kGemma, path({"a"})})},
+                     {capability_for(kBetty, false, {0, path({"a"})})});
+  // Alfie (concrete) binds (Gemma, /a) as handle 0 and its relaxation as 1; Betty (any) binds 0.
+  while (auto m = p.alfie.poll_message()) {
+    ASSERT_TRUE(testing::transfer(p.alfie, p.betty, *m).is_ok());
+  }
+  // Betty has queued her capability (any side first); Alfie answers it, not before.
+  while (auto m = p.betty.poll_message()) {
+    ASSERT_TRUE(testing::transfer(p.betty, p.alfie, *m).is_ok());
+  }
+  EXPECT_EQ(p.alfie.overlap_kind(1, 0), PioOverlapKind::kSamePathOwnConcrete);
+  ASSERT_TRUE(pump(p.alfie, p.betty).is_ok());
+  EXPECT_EQ(drain_events(p.alfie).size(), 1u);
+  // The page's order: a concrete side that sends its capability at once, before the `any`
+  // side's arrives. The `any` side (which queued its own on detection) accepts it: an overlap.
+  Pair q = make_pair({capability_for(kAlfie, false, {kGemma, path({"a"})})},
+                     {capability_for(kBetty, false, {0, path({"a"})})});
+  while (auto m = q.alfie.poll_message()) {
+    ASSERT_TRUE(testing::transfer(q.alfie, q.betty, *m).is_ok());
+  }
+  // Alfie's capability, named by her relaxation's handle 1 and Betty's handle 0, goes first.
+  const PioBindReadCapability early{1, 0, capability_for(kAlfie, false, {kGemma, path({"a"})}),
+                                    0, 0, 0};
+  ASSERT_TRUE(q.betty.on_bind_read_capability(early).is_ok());
+  EXPECT_EQ(drain_events(q.betty).size(), 1u);
+}
+
+// Interests beyond max_own_hashes are not declared; those declared have the least ini_salt hashes.
+TEST(Pio, DeclaresTheLeastHashesFirst) {
+  PioConfig c = config(SyncRole::kBetty);
+  c.max_own_hashes = 3;
+  std::vector<McCapability> caps;
+  for (const char* component : {"a", "b", "c", "d", "e"}) {
+    caps.push_back(capability_for(kBetty, false, {0, path({component})}));
+  }
+  PioCore betty = PioCore::create(c, caps).value();
+  std::vector<InterestHash> ini;
+  for (const PrivateInterest& p : betty.interests())
+    ini.push_back(sync_h(betty.salts().ini_salt, p));
+  std::vector<InterestHash> sorted = ini;
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<InterestHash> sent;
+  while (auto m = betty.poll_message()) sent.push_back(std::get<PioBindHash>(*m).hash);
+  ASSERT_EQ(sent.size(), 3u);
+  for (std::size_t k = 0; k < 3; ++k) {
+    // Betty salts with res_salt; the order is by the ini_salt hashes.
+    const auto it = std::find(ini.begin(), ini.end(), sorted[k]);
+    const PrivateInterest& p = betty.interests()[static_cast<std::size_t>(it - ini.begin())];
+    EXPECT_EQ(sent[k], sync_h(betty.salts().res_salt, p));
+  }
+}
+
+// Beyond max_overlaps, detections are not pursued (nothing is sent for them).
+TEST(Pio, OverlapsBeyondTheCapAreIgnored) {
+  PioConfig c = config(SyncRole::kAlfie);
+  c.max_overlaps = 1;
+  PioCore alfie =
+      PioCore::create(c, {capability_for(kAlfie, false, {0, path({"a", "b"})})}).value();
+  while (alfie.poll_message()) {
+  }
+  const model::NamespaceId ns = namespace_key(false).public_key();
+  for (const PrivateInterest& q : {interest(ns, {0, path({"a"})}), interest(ns, {0, {}})}) {
+    ASSERT_TRUE(alfie.on_bind_hash({sync_h(betty_salt_of(alfie), q), true}).is_ok());
+  }
+  std::size_t announcements = 0;
+  while (auto m = alfie.poll_message()) {
+    announcements += std::holds_alternative<PioAnnounceOverlap>(*m) ? 1 : 0;
+  }
+  EXPECT_EQ(announcements, 1u);
+}
+
 // Without an enumeration capability the `any` side of an awkward pair stays silent.
 TEST(Pio, AwkwardWithoutEnumerationCapabilityRevealsNothing) {
   Pair p = make_pair({capability_for(kAlfie, false, {0, path({"a", "b"})})},
@@ -332,8 +407,6 @@ PioCore alfie_alone(const Spec& s) {
   return PioCore::create(config(SyncRole::kAlfie), {capability_for(kAlfie, false, s)}).value();
 }
 
-const PioSalt& betty_salt(const PioCore& alfie) { return alfie.salts().res_salt; }
-
 TEST(PioErrors, OwnCapabilityMustBeForOurKeyAndForReading) {
   EXPECT_FALSE(
       PioCore::create(config(SyncRole::kAlfie), {capability_for(kBetty, false, {0, path({"a"})})})
@@ -348,7 +421,7 @@ TEST(PioErrors, BadAnnouncementAuthentication) {
   PioCore alfie = alfie_alone({0, path({"a"})});
   const model::NamespaceId ns = namespace_key(false).public_key();
   ASSERT_TRUE(
-      alfie.on_bind_hash({sync_h(betty_salt(alfie), interest(ns, {0, path({"a", "b"})})), true})
+      alfie.on_bind_hash({sync_h(betty_salt_of(alfie), interest(ns, {0, path({"a", "b"})})), true})
           .is_ok());
   PioAnnounceOverlap bad{0, 0, {}, std::nullopt};
   // Salted with our own salt (a mirrored hash): wrong.
@@ -356,7 +429,7 @@ TEST(PioErrors, BadAnnouncementAuthentication) {
   EXPECT_EQ(alfie.on_announce_overlap(bad).code(), ErrorCode::kInvalidArgument);
   // Sticky.
   PioAnnounceOverlap good = bad;
-  good.authentication = sync_h(betty_salt(alfie), alfie.interests()[0]);
+  good.authentication = sync_h(betty_salt_of(alfie), alfie.interests()[0]);
   EXPECT_FALSE(alfie.on_announce_overlap(good).is_ok());
   EXPECT_TRUE(alfie.failed());
 }
@@ -368,7 +441,7 @@ TEST(PioErrors, AnnouncementHandlesAndEnumerationCapability) {
     // The peer's handle 0 was never bound.
     EXPECT_FALSE(alfie
                      .on_announce_overlap(
-                         {0, 0, sync_h(betty_salt(alfie), alfie.interests()[0]), std::nullopt})
+                         {0, 0, sync_h(betty_salt_of(alfie), alfie.interests()[0]), std::nullopt})
                      .is_ok());
   }
   // Announcements to our handle 1, the relaxation of (Gemma, /a), by a peer with (any, /a/b): it
@@ -382,12 +455,14 @@ TEST(PioErrors, AnnouncementHandlesAndEnumerationCapability) {
                                          {enumeration_for(kBetty), true}}) {
     PioCore alfie = alfie_alone({kGemma, path({"a"})});
     ASSERT_TRUE(
-        alfie.on_bind_hash({sync_h(betty_salt(alfie), interest(ns, {0, path({"a", "b"})})), true})
+        alfie
+            .on_bind_hash({sync_h(betty_salt_of(alfie), interest(ns, {0, path({"a", "b"})})), true})
             .is_ok());
     const PrivateInterest relaxed = pi_relaxation(alfie.interests()[0]);
-    EXPECT_EQ(alfie.on_announce_overlap({0, 1, sync_h(betty_salt(alfie), relaxed), c.enumeration})
-                  .is_ok(),
-              c.ok);
+    EXPECT_EQ(
+        alfie.on_announce_overlap({0, 1, sync_h(betty_salt_of(alfie), relaxed), c.enumeration})
+            .is_ok(),
+        c.ok);
     if (c.ok) {
       EXPECT_EQ(alfie.overlap_kind(1, 0), PioOverlapKind::kAwkwardOwnConcrete);
     }
@@ -399,11 +474,12 @@ TEST(PioErrors, CapabilityNotCoveringTheInterest) {
   PioCore alfie = alfie_alone({0, path({"a"})});
   const model::NamespaceId ns = namespace_key(false).public_key();
   const McCapability elsewhere = capability_for(kBetty, false, {kGemma, path({"x"})});
-  ASSERT_TRUE(alfie.on_bind_hash({sync_h(betty_salt(alfie), private_interest_of(elsewhere)), true})
-                  .is_ok());
+  ASSERT_TRUE(
+      alfie.on_bind_hash({sync_h(betty_salt_of(alfie), private_interest_of(elsewhere)), true})
+          .is_ok());
   ASSERT_TRUE(alfie
                   .on_announce_overlap(
-                      {0, 0, sync_h(betty_salt(alfie), alfie.interests()[0]), std::nullopt})
+                      {0, 0, sync_h(betty_salt_of(alfie), alfie.interests()[0]), std::nullopt})
                   .is_ok());
   const Status s = alfie.on_bind_read_capability({0, 0, elsewhere, 0, 0, 0});
   EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
@@ -415,7 +491,7 @@ TEST(PioErrors, CapabilityThatIsNotTheBoundInterest) {
   PioCore alfie = alfie_alone({0, path({"a"})});
   const McCapability bound = capability_for(kBetty, false, {0, path({"a"})});
   ASSERT_TRUE(
-      alfie.on_bind_hash({sync_h(betty_salt(alfie), private_interest_of(bound)), true}).is_ok());
+      alfie.on_bind_hash({sync_h(betty_salt_of(alfie), private_interest_of(bound)), true}).is_ok());
   // A narrower capability than the interest Betty bound.
   const McCapability other = capability_for(kBetty, false, {0, path({"a", "b"})});
   EXPECT_FALSE(alfie.on_bind_read_capability({0, 0, other, 0, 0, 0}).is_ok());
@@ -425,8 +501,8 @@ TEST(PioErrors, CapabilityForTheWrongReceiver) {
   PioCore alfie = alfie_alone({0, path({"a"})});
   // Gemma's capability, although Betty is the peer.
   const McCapability gemmas = capability_for(kGemma, false, {0, path({"a"})});
-  ASSERT_TRUE(
-      alfie.on_bind_hash({sync_h(betty_salt(alfie), private_interest_of(gemmas)), true}).is_ok());
+  ASSERT_TRUE(alfie.on_bind_hash({sync_h(betty_salt_of(alfie), private_interest_of(gemmas)), true})
+                  .is_ok());
   const Status s = alfie.on_bind_read_capability({0, 0, gemmas, 0, 0, 0});
   EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
   EXPECT_NE(s.message().find("receiver"), std::string::npos) << s.message();
@@ -436,7 +512,7 @@ TEST(PioErrors, CapabilityForNoOverlap) {
   PioCore alfie = alfie_alone({0, path({"a"})});
   const McCapability cap = capability_for(kBetty, false, {0, path({"b"})});
   ASSERT_TRUE(
-      alfie.on_bind_hash({sync_h(betty_salt(alfie), private_interest_of(cap)), true}).is_ok());
+      alfie.on_bind_hash({sync_h(betty_salt_of(alfie), private_interest_of(cap)), true}).is_ok());
   EXPECT_FALSE(alfie.on_bind_read_capability({0, 0, cap, 0, 0, 0}).is_ok());
   EXPECT_FALSE(alfie.read_capability_reference_for_receiving(0, 0).is_ok());
 }
@@ -447,7 +523,7 @@ TEST(PioErrors, InvalidCapability) {
   meadowcap::OwnedCapability owned = cap.owned();
   owned.initial_authorisation[0] ^= 1;
   ASSERT_TRUE(
-      alfie.on_bind_hash({sync_h(betty_salt(alfie), private_interest_of(cap)), true}).is_ok());
+      alfie.on_bind_hash({sync_h(betty_salt_of(alfie), private_interest_of(cap)), true}).is_ok());
   EXPECT_FALSE(alfie.on_bind_read_capability({0, 0, McCapability(owned), 0, 0, 0}).is_ok());
 }
 
