@@ -46,16 +46,22 @@ Result<std::vector<Delegation>> read_delegations(Decoder& dec, std::uint64_t cou
   return out;
 }
 
+bool granted_path_fits(const model::Path& granted, const model::Path& interest,
+                       GrantedPathRule rule) {
+  if (granted.is_prefix_of(interest)) return true;
+  return rule == GrantedPathRule::kPrefixOrExtension && interest.is_prefix_of(granted);
+}
+
 Status check_common(AccessMode mode, const NamespacePublicKey& ns, const model::Area& granted,
                     const UserPublicKey& receiver, const PersonalPrivateInterest& rel,
-                    ErrorCode code) {
+                    GrantedPathRule rule, ErrorCode code) {
   if (mode != AccessMode::kRead)
     return error(code, "private capability encodings need a read capability");
   if (ns != rel.private_interest.namespace_id) {
     return error(code, "the capability's namespace is not the private interest's");
   }
-  if (!granted.path.is_prefix_of(rel.private_interest.path)) {
-    return error(code, "the granted area's path is not a prefix of the private interest's path");
+  if (!granted_path_fits(granted.path, rel.private_interest.path, rule)) {
+    return error(code, "the granted area's path does not fit the private interest's path");
   }
   if (receiver != rel.user) return error(code, "the capability's receiver is not rel.user");
   return Status::ok();
@@ -66,10 +72,11 @@ model::Area owned_first_area(const PersonalPrivateInterest& rel) {
   return ss ? model::Area::subspace_area(*ss) : model::Area::full();
 }
 
-Status check_owned(const OwnedCapability& cap, const PersonalPrivateInterest& rel, ErrorCode code) {
+Status check_owned(const OwnedCapability& cap, const PersonalPrivateInterest& rel,
+                   GrantedPathRule rule, ErrorCode code) {
   const model::Area granted = cap.granted_area();
   OSIER_RETURN_IF_ERROR(
-      check_common(cap.access_mode, cap.namespace_key, granted, cap.receiver(), rel, code));
+      check_common(cap.access_mode, cap.namespace_key, granted, cap.receiver(), rel, rule, code));
   const auto& ss = rel.private_interest.subspace_id;
   if (ss && granted.subspace != ss) {
     return error(code, "the private interest names a subspace the granted area does not have");
@@ -82,9 +89,10 @@ Status check_owned(const OwnedCapability& cap, const PersonalPrivateInterest& re
 // spec: encodings#enc_private_communal_capabilities
 Status encode_communal_capability_relative_private_interest(Encoder& enc,
                                                             const CommunalCapability& cap,
-                                                            const PersonalPrivateInterest& rel) {
+                                                            const PersonalPrivateInterest& rel,
+                                                            GrantedPathRule rule) {
   OSIER_RETURN_IF_ERROR(check_common(cap.access_mode, cap.namespace_key, cap.granted_area(),
-                                     cap.receiver(), rel, ErrorCode::kInvalidArgument));
+                                     cap.receiver(), rel, rule, ErrorCode::kInvalidArgument));
   if (rel.private_interest.subspace_id != cap.user_key) {
     return error(ErrorCode::kInvalidArgument,
                  "the private interest's subspace must be the communal capability's user");
@@ -94,7 +102,7 @@ Status encode_communal_capability_relative_private_interest(Encoder& enc,
 }
 
 Result<CommunalCapability> decode_communal_capability_relative_private_interest(
-    Decoder& dec, const PersonalPrivateInterest& rel) {
+    Decoder& dec, const PersonalPrivateInterest& rel, GrantedPathRule rule) {
   const auto& ss = rel.private_interest.subspace_id;
   if (!ss) {
     return error(ErrorCode::kInvalidArgument,
@@ -106,14 +114,15 @@ Result<CommunalCapability> decode_communal_capability_relative_private_interest(
   CommunalCapability cap{AccessMode::kRead, rel.private_interest.namespace_id, *ss,
                          std::move(delegations)};
   OSIER_RETURN_IF_ERROR(check_common(cap.access_mode, cap.namespace_key, cap.granted_area(),
-                                     cap.receiver(), rel, ErrorCode::kInvalidEncoding));
+                                     cap.receiver(), rel, rule, ErrorCode::kInvalidEncoding));
   return cap;
 }
 
 // spec: encodings#enc_private_owned_capabilities
 Status encode_owned_capability_relative_private_interest(Encoder& enc, const OwnedCapability& cap,
-                                                         const PersonalPrivateInterest& rel) {
-  OSIER_RETURN_IF_ERROR(check_owned(cap, rel, ErrorCode::kInvalidArgument));
+                                                         const PersonalPrivateInterest& rel,
+                                                         GrantedPathRule rule) {
+  OSIER_RETURN_IF_ERROR(check_owned(cap, rel, rule, ErrorCode::kInvalidArgument));
   c64_encode_standalone(enc, cap.delegations.size());
   if (!cap.delegations.empty()) enc.bytes(cap.user_key);
   enc.bytes(cap.initial_authorisation);
@@ -121,7 +130,7 @@ Status encode_owned_capability_relative_private_interest(Encoder& enc, const Own
 }
 
 Result<OwnedCapability> decode_owned_capability_relative_private_interest(
-    Decoder& dec, const PersonalPrivateInterest& rel) {
+    Decoder& dec, const PersonalPrivateInterest& rel, GrantedPathRule rule) {
   OwnedCapability cap;
   cap.access_mode = AccessMode::kRead;
   cap.namespace_key = rel.private_interest.namespace_id;
@@ -133,32 +142,33 @@ Result<OwnedCapability> decode_owned_capability_relative_private_interest(
   }
   OSIER_ASSIGN_OR_RETURN(cap.initial_authorisation, dec.array<64>());
   OSIER_ASSIGN_OR_RETURN(cap.delegations, read_delegations(dec, count, rel, owned_first_area(rel)));
-  OSIER_RETURN_IF_ERROR(check_owned(cap, rel, ErrorCode::kInvalidEncoding));
+  OSIER_RETURN_IF_ERROR(check_owned(cap, rel, rule, ErrorCode::kInvalidEncoding));
   return cap;
 }
 
 // spec: encodings#enc_private_mc_capabilities
 Status encode_mc_capability_relative_private_interest(Encoder& enc, const McCapability& cap,
-                                                      const PersonalPrivateInterest& rel) {
+                                                      const PersonalPrivateInterest& rel,
+                                                      GrantedPathRule rule) {
   if (cap.is_communal() != model::is_communal(rel.private_interest.namespace_id)) {
     return error(ErrorCode::kInvalidArgument,
                  "the capability's kind does not match is_communal of the interest's namespace");
   }
   if (cap.is_communal()) {
-    return encode_communal_capability_relative_private_interest(enc, cap.communal(), rel);
+    return encode_communal_capability_relative_private_interest(enc, cap.communal(), rel, rule);
   }
-  return encode_owned_capability_relative_private_interest(enc, cap.owned(), rel);
+  return encode_owned_capability_relative_private_interest(enc, cap.owned(), rel, rule);
 }
 
 Result<McCapability> decode_mc_capability_relative_private_interest(
-    Decoder& dec, const PersonalPrivateInterest& rel) {
+    Decoder& dec, const PersonalPrivateInterest& rel, GrantedPathRule rule) {
   if (model::is_communal(rel.private_interest.namespace_id)) {
     OSIER_ASSIGN_OR_RETURN(CommunalCapability c,
-                           decode_communal_capability_relative_private_interest(dec, rel));
+                           decode_communal_capability_relative_private_interest(dec, rel, rule));
     return McCapability(std::move(c));
   }
   OSIER_ASSIGN_OR_RETURN(OwnedCapability c,
-                         decode_owned_capability_relative_private_interest(dec, rel));
+                         decode_owned_capability_relative_private_interest(dec, rel, rule));
   return McCapability(std::move(c));
 }
 

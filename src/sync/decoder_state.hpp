@@ -90,9 +90,9 @@ class CodecContext {
   virtual Result<meadowcap::EnumerationCapabilityContext> enumeration_capability_reference(
       std::uint64_t sender_handle, std::uint64_t receiver_handle) = 0;
 
-  // PioBindReadCapability: the PersonalPrivateInterest its capability is encoded relative to.
-  // The page: the sender's key and the PrivateInterest whose hash is bound to sender_handle;
-  // SPEC-NOTES Sync 23 leaves cases open, to be settled by PIO (issue #14) in this one place.
+  // PioBindReadCapability: the PersonalPrivateInterest its capability is encoded relative to:
+  // the sender's key and the shared interest of the overlap the handles name (SPEC-NOTES Sync 23,
+  // pio_shared_interest in private_interest.hpp; PioCore::read_capability_reference_for_*).
   virtual Result<meadowcap::PersonalPrivateInterest> read_capability_reference(
       std::uint64_t sender_handle, std::uint64_t receiver_handle) = 0;
 

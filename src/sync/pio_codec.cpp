@@ -3,6 +3,7 @@
 #include "meadowcap/encoding_private_capability.hpp"
 #include "sync/codec_util.hpp"
 #include "sync/message_codec.hpp"
+#include "sync/private_interest.hpp"
 
 namespace osier::sync {
 
@@ -98,8 +99,8 @@ Status encode_pio_bind_read_capability(Encoder& enc, const PioBindReadCapability
   out.byte(msg.max_payload_power);
   OSIER_ASSIGN_OR_RETURN(const meadowcap::PersonalPrivateInterest rel,
                          context.read_capability_reference(msg.sender_handle, msg.receiver_handle));
-  OSIER_RETURN_IF_ERROR(
-      meadowcap::encode_mc_capability_relative_private_interest(out, msg.capability, rel));
+  OSIER_RETURN_IF_ERROR(meadowcap::encode_mc_capability_relative_private_interest(
+      out, msg.capability, rel, kPioGrantedPathRule));
   append(enc, out);
   return Status::ok();
 }
@@ -114,8 +115,9 @@ Result<PioBindReadCapability> decode_pio_bind_read_capability(Decoder& dec, Code
   OSIER_ASSIGN_OR_RETURN(const std::uint8_t power, dec.byte());
   OSIER_ASSIGN_OR_RETURN(const meadowcap::PersonalPrivateInterest rel,
                          context.read_capability_reference(values[0], values[1]));
-  OSIER_ASSIGN_OR_RETURN(meadowcap::McCapability cap,
-                         meadowcap::decode_mc_capability_relative_private_interest(dec, rel));
+  OSIER_ASSIGN_OR_RETURN(
+      meadowcap::McCapability cap,
+      meadowcap::decode_mc_capability_relative_private_interest(dec, rel, kPioGrantedPathRule));
   return PioBindReadCapability{values[0], values[1],     std::move(cap),
                                values[2], values[3] - 1,  // max_size + 1 modulo 2^64
                                power};

@@ -227,6 +227,49 @@ TEST(EncodeCapabilityPrivate, OutsideTheRelation) {
       ErrorCode::kInvalidArgument);
 }
 
+// GrantedPathRule::kPrefixOrExtension (PIO, SPEC-NOTES Sync 23): a capability whose granted path
+// extends the interest's path is outside the spec's relation but encodes under the extension, and
+// decodes back; capabilities inside the relation get the same codes under both rules.
+TEST(EncodeCapabilityPrivate, GrantedPathExtendingTheInterest) {
+  McRandom r(109);
+  int extended = 0;
+  for (std::size_t n = 0; n <= 6; ++n) {
+    for (int i = 0; i < kRounds; ++i) {
+      const McCapability cap = r.capability(AccessMode::kRead, n);
+      PersonalPrivateInterest ppi = testing::interest_for(cap, r);
+      Encoder strict;
+      Encoder relaxed;
+      const Status s = encode_mc_capability_relative_private_interest(strict, cap, ppi);
+      ASSERT_TRUE(s.is_ok()) << s.message();
+      ASSERT_TRUE(encode_mc_capability_relative_private_interest(
+                      relaxed, cap, ppi, GrantedPathRule::kPrefixOrExtension)
+                      .is_ok());
+      EXPECT_EQ(strict.bytes(), relaxed.bytes());
+      // A strict prefix of the granted path as the interest's path.
+      const model::Path granted = cap.granted_area().path;
+      if (granted.component_count() == 0) continue;
+      ppi.private_interest.path = granted.prefix(r.below(granted.component_count()));
+      Encoder none;
+      EXPECT_EQ(encode_mc_capability_relative_private_interest(none, cap, ppi).code(),
+                ErrorCode::kInvalidArgument);
+      Encoder code;
+      ASSERT_TRUE(encode_mc_capability_relative_private_interest(
+                      code, cap, ppi, GrantedPathRule::kPrefixOrExtension)
+                      .is_ok());
+      Decoder dec(code.bytes());
+      const Result<McCapability> back = decode_mc_capability_relative_private_interest(
+          dec, ppi, GrantedPathRule::kPrefixOrExtension);
+      ASSERT_TRUE(back.is_ok()) << back.status().message();
+      EXPECT_EQ(*back, cap);
+      EXPECT_TRUE(dec.at_end());
+      Decoder strict_dec(code.bytes());
+      EXPECT_FALSE(decode_mc_capability_relative_private_interest(strict_dec, ppi).is_ok());
+      ++extended;
+    }
+  }
+  EXPECT_GT(extended, 10);
+}
+
 TEST(EncodeEnumerationCapabilityPrivate, RoundTrips) {
   McRandom r(108);
   for (std::size_t n = 0; n <= 8; ++n) {
