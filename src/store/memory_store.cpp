@@ -296,6 +296,13 @@ Status MemoryStore::serve_payload(const model::NamespaceId& ns, const model::Sub
   std::lock_guard lock(mu_);
   const IndexItem* item = find_item(ns, subspace, path);
   if (!item) return error(ErrorCode::kNotFound, "no such entry");
+  if (item->entry.payload_length == 0) {
+    // The empty payload is held by every entry that names it, whatever record it has.
+    const crypto::BabOutboard empty_outboard = crypto::bab_outboard(ByteView()).value();
+    crypto::BytesReader data(ByteView{});
+    crypto::BytesReader outboard(empty_outboard.pairs);
+    return crypto::bab_produce_stream(opts, 0, data, outboard, sink);
+  }
   auto it = payloads_.find(payload_key(item->entry));
   if (it == payloads_.end()) return error(ErrorCode::kNotFound, "payload is not complete");
   if (!it->second.outboard) {

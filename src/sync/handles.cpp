@@ -65,13 +65,13 @@ Status HandleBook::require_binder(Binder b) const {
   return Status::ok();
 }
 
-Result<std::uint64_t> HandleBook::add(HandleState state) {
+Result<std::uint64_t> HandleBook::add(HandleState state, bool discarded) {
   if (slots_.size() >= max_live_) {
     return error(ErrorCode::kOutOfRange, std::string("handles: more live ") +
                                              handle_type_name(type_) + "s than the local cap");
   }
   const std::uint64_t id = next_id_++;
-  slots_.emplace(id, Slot{state, 0, 0, std::nullopt});
+  slots_.emplace(id, Slot{state, 0, 0, std::nullopt, discarded});
   return id;
 }
 
@@ -83,6 +83,16 @@ Result<std::uint64_t> HandleBook::bind_mine(bool hopeful) {
 Result<std::uint64_t> HandleBook::on_peer_bind() {
   OSIER_RETURN_IF_ERROR(require_binder(Binder::kPeer));
   return add(HandleState::kFullyBound);
+}
+
+Result<std::uint64_t> HandleBook::on_peer_bind_discarded() {
+  OSIER_RETURN_IF_ERROR(require_binder(Binder::kPeer));
+  return add(HandleState::kFullyBound, /*discarded=*/true);
+}
+
+bool HandleBook::discarded(std::uint64_t id) const {
+  auto it = slots_.find(id);
+  return it != slots_.end() && it->second.discarded;
 }
 
 Status HandleBook::confirm(std::uint64_t id) {
@@ -126,6 +136,7 @@ Status HandleBook::reference(std::uint64_t id) {
   auto it = slots_.find(id);
   if (it == slots_.end()) return violation("naming a handle that is not live");
   Slot& s = it->second;
+  if (s.discarded) return violation("naming a binding we discarded");
   switch (s.state) {
     case HandleState::kHopefullyBound:
     case HandleState::kFullyBound:
@@ -159,7 +170,7 @@ Result<Disposition> HandleBook::check_peer_reference(std::uint64_t id,
   if (s.peer_final && s.received >= *s.peer_final) {
     return violation("a message names a handle beyond the peer's final reference count");
   }
-  return Disposition::kAccept;
+  return s.discarded ? Disposition::kDiscard : Disposition::kAccept;
 }
 
 void HandleBook::count_peer_reference(std::uint64_t id) {

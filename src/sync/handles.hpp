@@ -23,10 +23,18 @@
 //     handle after the peer freed it" as "beyond its final count": LCMUX may deliver resent
 //     channel bytes after a later global message (lcmux_session.hpp), so messages the peer sent
 //     before its ResourceHandleFree can arrive after it; they are within the count.
-//   - the count of a handle counts accepted messages naming it, once per message; binds and
+//   - the count of a handle counts the received messages naming it, once per message; binds and
 //     frees are not counted. A message naming several handles is checked for all of them before
-//     any is counted (check_peer_reference, then count_peer_reference), so a discarded message
-//     counts nowhere.
+//     any is counted (check_peer_reference, then count_peer_reference). A message that is not
+//     an error counts toward every live handle it names, accepted OR discarded: its sender
+//     counted it for all of them when it sent it, and takes back only the count of a binding we
+//     dropped (on_dropped restarts it at 0) — which is not live here, so it counts nowhere.
+//     Counting only accepted messages would leave our count of the other handles below the
+//     peer's final count, and their deletion would wait for ever (codec review, item 2).
+//   - a binding message we discard (it names a handle whose binding we dropped) still takes the
+//     next id: the peer counted it as bound and numbers its later bindings after it. The session
+//     records it with on_peer_bind_discarded (a tombstone: every message naming it is discarded)
+//     and frees it at once, so the peer learns the binding is useless (codec review, item 1).
 // Hopeful bindings and counts: every message naming a handle travels after its binding on the one
 // LCMUX stream, so when the peer drops the binding it discards every message naming the handle
 // until our Apologise; on_dropped therefore restarts our sent count at 0. We may not name a
@@ -101,6 +109,11 @@ class HandleBook {
   Status on_resent(std::uint64_t id, bool hopeful);
   // We received (and processed at once, lcmux#handles_resource_control) the peer's binding.
   Result<std::uint64_t> on_peer_bind();
+  // We received a binding message and discarded it (it names a handle whose binding channel is
+  // dropping at us): the id is used all the same; messages naming it are discarded. Free it.
+  Result<std::uint64_t> on_peer_bind_discarded();
+  // Whether `id` is a tombstone of on_peer_bind_discarded.
+  bool discarded(std::uint64_t id) const;
 
   // --- References.
   // We send a message naming `id` (HopefullyBound, FullyBound or YouFreed); counts it.
@@ -108,8 +121,9 @@ class HandleBook {
   // Checks, without counting, a handle a received message names. `binding_channel_dropping`:
   // whether binding_channel(type()) is dropping at us (our LCMUX server side).
   Result<Disposition> check_peer_reference(std::uint64_t id, bool binding_channel_dropping) const;
-  // Counts a received reference. REQUIRES: check_peer_reference(id, _) gave kAccept, and no
-  // other call on this book came in between.
+  // Counts a received reference: for every handle a received message names once no handle it
+  // names gave an error, whether the message is accepted or discarded (see above). A handle that
+  // is not live is not counted. REQUIRES: no other call on this book since the check.
   void count_peer_reference(std::uint64_t id);
 
   // --- Freeing.
@@ -125,10 +139,11 @@ class HandleBook {
     std::uint64_t sent = 0;
     std::uint64_t received = 0;
     std::optional<std::uint64_t> peer_final;
+    bool discarded = false;  // on_peer_bind_discarded: messages naming it are discarded
     bool operator==(const Slot&) const = default;
   };
 
-  Result<std::uint64_t> add(HandleState state);
+  Result<std::uint64_t> add(HandleState state, bool discarded = false);
   // The rule for a handle a received message names that is not live.
   Result<Disposition> not_live(std::uint64_t id, bool binding_channel_dropping,
                                const char* what) const;
@@ -162,6 +177,8 @@ class HandleTable {
     if (id.is_ok()) values_.emplace(*id, std::move(value));
     return id;
   }
+  // A discarded binding (HandleBook::on_peer_bind_discarded): an id without a value.
+  Result<std::uint64_t> on_peer_bind_discarded() { return book_.on_peer_bind_discarded(); }
   Status confirm(std::uint64_t id) { return book_.confirm(id); }
   Status on_dropped(std::uint64_t id) { return book_.on_dropped(id); }
   Status on_resent(std::uint64_t id, bool hopeful) { return book_.on_resent(id, hopeful); }
@@ -184,7 +201,7 @@ class HandleTable {
     return r;
   }
 
-  // The value of a live handle, or nullptr.
+  // The value of a live handle, or nullptr (also for a discarded binding).
   const T* get(std::uint64_t id) const {
     auto it = values_.find(id);
     return it == values_.end() ? nullptr : &it->second;

@@ -275,6 +275,56 @@ TEST_F(Serve, BadLcmuxFramesAreDropped) {
   });
 }
 
+// LCMUX's two kinds of "too much": bytes beyond a limit the client announced itself are an error
+// (the session ends), bytes beyond the server's guarantees are optimistic sending (the server
+// drops them, says so with AnnounceDropping, and buffers nothing: the session goes on and ends
+// cleanly). Binds are channel bytes too until the sync session exists (issue #14): a flood of
+// them is bounded the same way; their own caps are the handle books' (tests/sync).
+TEST_F(Serve, BytesBeyondLimitsEndTheSessionBytesBeyondGuaranteesAreDropped) {
+  start();
+  hostile_case("lcmux: ", [&](std::string& key) {
+    RawPeer p;
+    SpecClient c = handshaken(p, &key);
+    Bytes frames = frame_bytes(sync::LimitSendingFrame{0, 10});
+    const Bytes payload(100, 0x11);
+    const Bytes beyond = frame_bytes(sync::SendChannelFrame{0, payload});
+    frames.insert(frames.end(), beyond.begin(), beyond.end());
+    Bytes wire;
+    ASSERT_TRUE(c.writer().write(frames, wire).is_ok());
+    ASSERT_TRUE(p.send(wire));
+    EXPECT_TRUE(p.wait_closed(seconds(5)));
+  });
+  // 1 MiB on channel 0 at once, 64 times the 16 KiB the server grants.
+  RawPeer p;
+  std::string key;
+  SpecClient c = handshaken(p, &key);
+  const Bytes chunk(4000, 0x22);
+  const Bytes one = frame_bytes(sync::SendChannelFrame{0, chunk});
+  Bytes frames;
+  for (int i = 0; i < 262; ++i) frames.insert(frames.end(), one.begin(), one.end());
+  Bytes wire;
+  ASSERT_TRUE(c.writer().write(frames, wire).is_ok());
+  ASSERT_TRUE(c.writer().write_end(wire).is_ok());
+  ASSERT_TRUE(p.send(wire));
+  Bytes plain;
+  ASSERT_TRUE(c.read_until_end(p, plain, seconds(10))) << server_->all_output();
+  int dropping = 0;
+  Decoder dec(plain);
+  while (!dec.at_end()) {
+    auto f = sync::decode_lcmux_frame(dec, DecodeMode::kCanonic);
+    ASSERT_TRUE(f.is_ok()) << f.status().to_string();
+    if (const auto* d = std::get_if<sync::AnnounceDroppingFrame>(&*f)) {
+      EXPECT_EQ(d->channel, 0u);
+      ++dropping;
+    }
+  }
+  // Once per dropping episode: the client never apologised, so the server stays dropping.
+  EXPECT_EQ(dropping, 1);
+  const std::optional<std::string> line = peer_line(key, seconds(5));
+  ASSERT_TRUE(line) << server_->all_output();
+  EXPECT_NE(line->find("closed cleanly"), std::string::npos) << *line;
+}
+
 TEST_F(Serve, OversizeTransportLengthIsDropped) {
   start();
   hostile_case("exceeds 4096", [&](std::string& key) {

@@ -229,6 +229,52 @@ TEST(HandleBook, ReferenceCountsCountMessagesBothWays) {
   EXPECT_FALSE(b.contains(0));
 }
 
+// Codec review item 1: a binding message discarded (it names a handle whose binding we dropped)
+// still takes its id, so the peer's later bindings keep the ids the peer gave them.
+TEST(HandleBook, ADiscardedBindingTakesItsIdAndIsFreedLikeAnyOther) {
+  HandleTable<std::string> requests(HandleType::kPayloadRequest, Binder::kPeer, 4);
+  const std::uint64_t tomb = *requests.on_peer_bind_discarded();
+  const std::uint64_t next = *requests.on_peer_bind("second request");
+  EXPECT_EQ(tomb, 0u);
+  EXPECT_EQ(next, 1u);
+  EXPECT_TRUE(requests.book().discarded(tomb));
+  EXPECT_FALSE(requests.book().discarded(next));
+  EXPECT_EQ(requests.get(tomb), nullptr);
+  ASSERT_NE(requests.get(next), nullptr);
+  // We may not name it; the peer's messages naming it are discarded, and counted.
+  expect_violation(requests.reference(tomb));
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_EQ(*requests.check_peer_reference(tomb, kNotDropping), Disposition::kDiscard);
+    requests.count_peer_reference(tomb);
+  }
+  // We free it at once; the peer frees it after a third message still in flight.
+  EXPECT_EQ(*requests.free(tomb), 0u);
+  ASSERT_EQ(*requests.on_peer_free(tomb, 3, kNotDropping), Disposition::kAccept);
+  EXPECT_TRUE(requests.book().contains(tomb));
+  ASSERT_EQ(*requests.check_peer_reference(tomb, kNotDropping), Disposition::kDiscard);
+  requests.count_peer_reference(tomb);
+  EXPECT_FALSE(requests.book().contains(tomb));
+}
+
+// Codec review item 2: a message discarded because of one handle counts toward the other live
+// handles it names (its sender counted it for them), so they are deleted once both freed them.
+TEST(HandleBook, ADiscardedMessageCountsTowardTheOtherHandlesItNames) {
+  HandleBook capabilities(HandleType::kReadCapability, Binder::kPeer, 4);
+  HandleBook overlaps(HandleType::kOverlap, Binder::kPeer, 4);
+  ASSERT_TRUE(overlaps.on_peer_bind().is_ok());
+  // A message naming overlap 0 and capability 0, whose binding we dropped.
+  ASSERT_EQ(*overlaps.check_peer_reference(0, kNotDropping), Disposition::kAccept);
+  ASSERT_EQ(*capabilities.check_peer_reference(0, kDropping), Disposition::kDiscard);
+  overlaps.count_peer_reference(0);
+  capabilities.count_peer_reference(0);  // not live: counts nowhere
+  EXPECT_EQ(overlaps.received_count(0), 1u);
+  EXPECT_FALSE(capabilities.contains(0));
+  // The peer counted that message for overlap 0: final count 1, and the handle goes.
+  ASSERT_TRUE(overlaps.free(0).is_ok());
+  ASSERT_TRUE(overlaps.on_peer_free(0, 1, kNotDropping).is_ok());
+  EXPECT_FALSE(overlaps.contains(0));
+}
+
 TEST(HandleTable, ValuesLiveUntilDeletion) {
   HandleTable<std::string> t(HandleType::kOverlap, Binder::kUs, 4);
   const std::uint64_t id = *t.bind_mine("interest", true);
