@@ -98,12 +98,18 @@ bool HandleBook::discarded(std::uint64_t id) const {
 Status HandleBook::confirm(std::uint64_t id) {
   OSIER_RETURN_IF_ERROR(require_binder(Binder::kUs));
   auto it = slots_.find(id);
-  if (it == slots_.end()) return violation("confirming a handle that is not live");
+  if (it == slots_.end()) {
+    // Deleted after the peer freed it: its guarantees came after its ResourceHandleFree.
+    if (id < next_id_) return Status::ok();
+    return violation("confirming a handle never bound");
+  }
   Slot& s = it->second;
   if (s.state == HandleState::kHopefullyBound) {
     s.state = HandleState::kFullyBound;
   } else if (s.state == HandleState::kHopefullyMeFreed) {
     s.state = HandleState::kMeFreed;
+  } else if (s.state == HandleState::kYouFreed || s.state == HandleState::kAwaitingDeletion) {
+    // The peer freed it, so it had processed the binding: already as good as confirmed.
   } else {
     return violation("confirming a binding that is not hopeful");
   }

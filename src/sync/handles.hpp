@@ -89,6 +89,10 @@ class HandleBook {
   // The id the next binding gets.
   std::uint64_t next_id() const { return next_id_; }
   std::size_t live() const { return slots_.size(); }
+  // How many more handles may be live. LCMUX drops whole frames (SPEC-NOTES Sync 7): a session
+  // decodes a frame of binding messages whole and checks it fits here before binding any, so a
+  // frame is bound entirely or dropped entirely (a resent frame then binds the same ids).
+  std::size_t free_slots() const { return max_live_ - slots_.size(); }
   // The state of a live handle; nullopt if never bound or deleted.
   std::optional<HandleState> state(std::uint64_t id) const;
   bool contains(std::uint64_t id) const { return slots_.count(id) != 0; }
@@ -101,7 +105,8 @@ class HandleBook {
   // We send a binding message; `hopeful` if it goes out optimistically (beyond guarantees).
   Result<std::uint64_t> bind_mine(bool hopeful);
   // Guarantees now cover the binding message of `id`: HopefullyBound -> FullyBound,
-  // HopefullyMeFreed -> MeFreed.
+  // HopefullyMeFreed -> MeFreed. The peer may have freed the handle before its guarantees
+  // reached us (YouFreed, AwaitingDeletion, or deleted already): then nothing changes and OK.
   Status confirm(std::uint64_t id);
   // An AnnounceDropping dropped the binding message of `id` (hopeful): -> Dropped, sent count 0.
   Status on_dropped(std::uint64_t id);

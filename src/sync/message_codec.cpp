@@ -72,9 +72,13 @@ Result<HandleType> handle_type_of_bits(unsigned bits) {
 // [1, handle type (2), mine, handle_id tag (2), reference_count tag (2)] handle_id, reference_count
 Status encode_resource_handle_free(Encoder& enc, const ResourceHandleFree& msg,
                                    CodeChooser* chooser) {
+  const auto type_index = static_cast<std::size_t>(msg.handle_type);
+  if (type_index >= kHandleTypeCount) {
+    return error(ErrorCode::kInvalidArgument, "sync: ResourceHandleFree of no handle type");
+  }
   BitByte header;
   header.set_bit(0, true);
-  header.set(1, 2, kResourceHandleFreeTypeBits[static_cast<std::size_t>(msg.handle_type)]);
+  header.set(1, 2, kResourceHandleFreeTypeBits[type_index]);
   header.set_bit(3, msg.mine);
   C64Field id{msg.handle_id, 2};
   C64Field count{msg.reference_count, 2};
@@ -162,6 +166,35 @@ Result<PayloadHead> decode_payload_head(ByteView channel_bytes, CodecState& stat
   OSIER_ASSIGN_OR_RETURN(const codec_detail::PayloadHeadAt at,
                          codec_detail::read_payload_head(dec, &state, &context));
   return at.head;
+}
+
+Status commit_payload_head(const PayloadHead& head, CodecState& state, CodecContext& context) {
+  PayloadCursor* cursor = nullptr;
+  switch (head.kind) {
+    case SyncMessageKind::kReconciliationSendPayload:
+      if (state.reconciliation_phase == ReconciliationPhase::kInEntry) {
+        cursor = &state.reconciliation_payload;
+      }
+      break;
+    case SyncMessageKind::kDataSendPayload:
+      cursor = &state.data_payload;
+      break;
+    case SyncMessageKind::kPayloadRequestSendResponse:
+      cursor = context.payload_request(head.handle);
+      break;
+    default:
+      break;
+  }
+  if (cursor == nullptr) {
+    return error(ErrorCode::kInvalidArgument, "sync: a payload head the state has no cursor for");
+  }
+  const Result<std::uint64_t> length = payload_message_length(*cursor, head.amount);
+  if (!length.is_ok() || *length != head.length) {
+    return error(ErrorCode::kInvalidArgument,
+                 "sync: a payload head whose length does not follow from its cursor");
+  }
+  cursor->next_chunk += head.amount;
+  return Status::ok();
 }
 
 namespace {

@@ -23,15 +23,19 @@
 // kInvalidEncoding (bytes that are no code) or kInvalidArgument (a code the state or the
 // protocol rules out: SPEC-NOTES Sync 10-17). Both update the CodecState (and the payload
 // cursors) only on success, with the same transitions, so a sender's mirror and the receiver's
-// state stay equal; a failed call changes nothing, and a decoder can simply be called again
-// with more bytes after kIncomplete.
+// state stay equal; a failed call changes nothing in the state, and a decoder can be called
+// again with more bytes after kIncomplete — from the caller's saved position: the Decoder
+// itself is left wherever the failure was found. Errors the CodecContext returns pass through
+// with the context's own code.
 //
 // Bounds: decoders never read past their input; work is linear in the bytes consumed (payload
 // lengths are computed in O(64^2), never by walking Chunks); allocation is bounded by the model
 // and Meadowcap decoders (paths within willow25's limits, delegations one per signature read);
 // payload bytes are views into the input, never copied. Decoding a payload message whose bytes
 // have not all arrived is kIncomplete: a session that streams payloads instead decodes the
-// message's head with decode_payload_head and reads `length` bytes itself.
+// message's head with decode_payload_head, reads `length` bytes itself, then calls
+// commit_payload_head (which advances the cursor as the whole-message decoder does).
+// Encoding advances the sender's mirror at once: every encoded message must be sent.
 //
 // Stateless apart from the arguments; not thread-safe for one CodecState.
 #pragma once
@@ -176,5 +180,11 @@ struct PayloadHead {
 // kInvalidEncoding if the next Data channel message is not a payload message.
 Result<PayloadHead> decode_payload_head(ByteView channel_bytes, CodecState& state,
                                         CodecContext& context);
+// After the head's header and its `length` payload bytes were consumed: the state change the
+// whole-message decoder makes (the message's payload cursor moves on by `amount` Chunks), so
+// the next payload message's length follows from the right Chunk. kInvalidArgument if `head`
+// no longer matches the state (it was committed already, or the state changed in between);
+// then nothing changes.
+Status commit_payload_head(const PayloadHead& head, CodecState& state, CodecContext& context);
 
 }  // namespace osier::sync

@@ -144,6 +144,29 @@ TEST(HandleBook, HopefulBindingConfirmed) {
                   });
 }
 
+// Codec review item 5: the peer's guarantees covering a binding may arrive after its
+// ResourceHandleFree of that handle; confirming then is no error, whatever became of the handle.
+TEST(HandleBook, ConfirmAfterThePeerFreedIsNoError) {
+  run_table(true, {
+                      {Op::kPeerFree, S::kYouFreed, false, 0},
+                      {Op::kConfirm, S::kYouFreed},
+                      {Op::kFree, std::nullopt},
+                      {Op::kConfirm, std::nullopt},  // deleted: still fine
+                  });
+  run_table(true, {
+                      {Op::kReference, S::kHopefullyBound},
+                      {Op::kFree, S::kHopefullyMeFreed},
+                      {Op::kPeerFree, S::kAwaitingDeletion, false, 1},
+                      {Op::kConfirm, S::kAwaitingDeletion},
+                      {Op::kPeerReference, std::nullopt},
+                  });
+  HandleBook b(HandleType::kOverlap, Binder::kUs, 2);
+  expect_violation(b.confirm(0));  // never bound
+  EXPECT_EQ(b.free_slots(), 2u);
+  ASSERT_TRUE(b.bind_mine(true).is_ok());
+  EXPECT_EQ(b.free_slots(), 1u);
+}
+
 TEST(HandleBook, HopefulBindingDroppedAndResent) {
   run_table(true, {
                       {Op::kReference, S::kHopefullyBound},

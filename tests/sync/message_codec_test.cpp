@@ -263,6 +263,44 @@ TEST(MessageCodecLayout, PayloadMessages) {
   EXPECT_EQ(s.data_payload.next_chunk, 2u);
 }
 
+// Codec review item 4: a session that streams payload bytes decodes the head, consumes the
+// bytes itself and commits the head; the next message's length then follows from Chunk 2 (two
+// labels, then data chunk 2), as after the whole-message decoder.
+TEST(MessageCodecLayout, StreamedPayloadHeadsAdvanceTheCursorWhenCommitted) {
+  MapContext ctx;
+  ctx.transfers[0] = PayloadCursor{5000, 0};
+  CodecState s(SyncRole::kBetty);
+  s.data_payload = PayloadCursor{5000, 0};
+  const Bytes first = hex("a2");
+  auto head = decode_payload_head(first, s, ctx);
+  ASSERT_TRUE(head.is_ok()) << head.status().to_string();
+  EXPECT_EQ(head->kind, SyncMessageKind::kDataSendPayload);
+  EXPECT_EQ(head->header_length, 1u);
+  EXPECT_EQ(head->length, 4u * 32 + 1024 + 1024);
+  EXPECT_EQ(s.data_payload.next_chunk, 0u);  // the head alone changes nothing
+  ASSERT_TRUE(commit_payload_head(*head, s, ctx).is_ok());
+  EXPECT_EQ(s.data_payload.next_chunk, 2u);
+  auto next = decode_payload_head(hex("a1"), s, ctx);
+  ASSERT_TRUE(next.is_ok());
+  EXPECT_EQ(next->length, 2u * 32 + 1024);
+  // A response's cursor lives in the context.
+  auto response = decode_payload_head(hex("c300"), s, ctx);
+  ASSERT_TRUE(response.is_ok()) << response.status().to_string();
+  EXPECT_EQ(response->kind, SyncMessageKind::kPayloadRequestSendResponse);
+  EXPECT_EQ(response->length, 6u * 32 + 3 * 1024);  // Chunks 0, 1, 2
+  ASSERT_TRUE(commit_payload_head(*response, s, ctx).is_ok());
+  EXPECT_EQ(ctx.transfers[0].next_chunk, 3u);
+  // A head that does not follow from the state changes nothing.
+  PayloadHead stale = *response;
+  stale.handle = 7;  // no such transfer
+  EXPECT_FALSE(commit_payload_head(stale, s, ctx).is_ok());
+  PayloadHead reconciliation = *head;
+  reconciliation.kind = SyncMessageKind::kReconciliationSendPayload;  // not inside an entry
+  EXPECT_FALSE(commit_payload_head(reconciliation, s, ctx).is_ok());
+  EXPECT_EQ(s.data_payload.next_chunk, 2u);
+  EXPECT_EQ(ctx.transfers[0].next_chunk, 3u);
+}
+
 TEST(MessageCodecLayout, PayloadRequestBindRequest) {
   CodecState s(SyncRole::kAlfie);
   MapContext ctx;
