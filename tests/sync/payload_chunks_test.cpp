@@ -6,9 +6,11 @@
 
 #include <limits>
 #include <random>
+#include <vector>
 
 #include "crypto/bab_outboard.hpp"
 #include "crypto/bab_stream.hpp"
+#include "crypto/bab_tree.hpp"
 
 namespace osier::sync {
 namespace {
@@ -88,6 +90,29 @@ TEST(PayloadChunks, RunsOutsideThePayloadAndOverflow) {
   EXPECT_LT(*first, kPayloadChunkSize + 2 * 64 * kPayloadLabelWidth);
   // The last Chunk: the labels that lead to it and its short data.
   EXPECT_TRUE(payload_chunks_length(max, all - 1, 1).has_value());
+  // Pinned: the first Chunk of the longest payload is the 54 right labels of the left spine, the
+  // left labels the light stream keeps on it (layers 0 and 33), and a whole data chunk.
+  EXPECT_EQ(first, std::optional<std::uint64_t>(56 * kPayloadLabelWidth + kPayloadChunkSize));
+}
+
+// The closed form against the light stream's own length (crypto::BabLayout, computed
+// independently) for payloads of every size class up to 2^64 - 1, deep layers included.
+TEST(PayloadChunks, AllChunksAreTheWholeLightStream) {
+  std::mt19937_64 rng(33);
+  std::vector<std::uint64_t> lengths = {
+      1, 1024, 1025, 33 * 1024, (std::uint64_t{1} << 40) + 7, (std::uint64_t{1} << 50) - 1};
+  for (int i = 0; i < 200; ++i) lengths.push_back(rng() >> (rng() % 64));
+  for (const std::uint64_t n : lengths) {
+    SCOPED_TRACE(n);
+    const crypto::BabGeometry geo(n, kPayloadChunkSize);
+    crypto::BabLayout light;
+    light.light_period = 33;
+    light.slice_end = payload_chunk_count(n);
+    const std::uint64_t whole = light.stream_len(geo);
+    if (whole < (std::uint64_t{1} << 62)) {
+      EXPECT_EQ(payload_chunks_length(n, 0, payload_chunk_count(n)), whole);
+    }
+  }
 }
 
 }  // namespace
