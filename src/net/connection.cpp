@@ -31,6 +31,13 @@ Result<std::shared_ptr<Connection>> Connection::create(asio::ip::tcp::socket soc
                                                        const crypto::Ed25519SecretKey& static_key,
                                                        const ConnectionOptions& options,
                                                        std::shared_ptr<PeerApp> app) {
+  // The peer confirms our key with our first transport chunk, which LCMUX's first guarantees
+  // fill at once: without them neither side would ever speak first.
+  if (options.lcmux.server.capacity == 0 || !options.lcmux.server.preemptive) {
+    return error(ErrorCode::kInvalidArgument,
+                 "connection options: LCMUX must grant capacity preemptively (its first "
+                 "guarantees confirm our key to the peer)");
+  }
   OSIER_ASSIGN_OR_RETURN(sync::SecureStream stream,
                          sync::SecureStream::create(role, static_key, options.prologue));
   OSIER_ASSIGN_OR_RETURN(sync::LcmuxSession mux, sync::LcmuxSession::create(options.lcmux));
@@ -85,19 +92,17 @@ void Connection::on_read(const asio::error_code& ec, std::size_t n) {
   const sync::LcmuxSession::GlobalHandler on_global = [this](ByteView m) {
     return app_->on_global(m);
   };
-  // The app hears of the handshake before any of the peer's plaintext, which may arrive in the
-  // same read as the handshake's last message.
+  // The app hears of the peer once its first transport chunk decrypted (which proves its key)
+  // and before that chunk's plaintext, which may arrive in the same read as the handshake's
+  // last message.
   const Status st = stream_.receive(ByteView(read_buf_.data(), n), [&](ByteView plain) {
     if (app_status && !established_) app_status = establish();
     if (app_status && mux_status) mux_status = mux_.feed(plain, on_global);
   });
-  if (!st) {
-    // A handshake completed in this read is reported (the peer's key) even when the transport
-    // data behind it failed.
-    established_ = established_ || stream_.established();
-    return end(Ending::kError, (established_ ? "transport: " : "handshake: ") + st.message());
-  }
-  if (app_status && !established_ && stream_.established()) app_status = establish();
+  if (!st)
+    return end(Ending::kError,
+               (stream_.established() ? "transport: " : "handshake: ") + st.message());
+  if (app_status && !established_ && stream_.peer_confirmed()) app_status = establish();
   if (!app_status) return end(Ending::kError, app_status.message());
   if (!mux_status) return end(Ending::kError, prefixed("lcmux: ", mux_status.message()));
   pump();
@@ -105,8 +110,8 @@ void Connection::on_read(const asio::error_code& ec, std::size_t n) {
 }
 
 Status Connection::establish() {
-  established_ = true;
-  arm_timer();  // from the handshake deadline to the idle deadline
+  established_ = true;  // stream_.peer_confirmed()
+  arm_timer();          // from the handshake deadline to the idle deadline
   Status st = app_->on_established(stream_.result(), mux_);
   if (!st) return error(st.code(), "refused by the application: " + st.message());
   return st;
@@ -116,21 +121,26 @@ void Connection::on_eof() {
   eof_ = true;
   if (!stream_.peer_ended()) {
     const Status st = stream_.finish();
-    return end(Ending::kError, (established_ ? "transport: " : "handshake: ") + st.message());
+    return end(Ending::kError,
+               (stream_.established() ? "transport: " : "handshake: ") + st.message());
   }
   pump();
 }
 
 void Connection::pump() {
   if (done_) return;
-  if (established_ && !stream_.sent_end()) {
-    if (const Status st = app_->on_progress(mux_); !st) {
-      return end(Ending::kError, "application: " + st.message());
-    }
-    if (!closing_ && (app_->wants_close() || stream_.peer_ended())) {
-      closing_.emplace(Ending::kClean, "");
-      close_deadline_ = Clock::now() + options_.close_timeout;
-      arm_timer();
+  // Once the handshake is done LCMUX sends at once (its first guarantees, which confirm our key
+  // to the peer); the app runs only once the peer confirmed its own.
+  if (stream_.established() && !stream_.sent_end()) {
+    if (established_) {
+      if (const Status st = app_->on_progress(mux_); !st) {
+        return end(Ending::kError, "application: " + st.message());
+      }
+      if (!closing_ && (app_->wants_close() || stream_.peer_ended())) {
+        closing_.emplace(Ending::kClean, "");
+        close_deadline_ = Clock::now() + options_.close_timeout;
+        arm_timer();
+      }
     }
     const Bytes frames = mux_.take_output();
     Status st = stream_.send(frames);
@@ -213,8 +223,11 @@ void Connection::on_timer() {
   }
   if (!established_) {
     if (now < started_ + options_.handshake_timeout) return arm_timer();
-    return end(Ending::kHandshakeTimeout, "handshake timeout: no complete handshake within " +
-                                              seconds_text(options_.handshake_timeout));
+    return end(
+        Ending::kHandshakeTimeout,
+        (stream_.established() ? "handshake timeout: the peer did not confirm its key within "
+                               : "handshake timeout: no complete handshake within ") +
+            seconds_text(options_.handshake_timeout));
   }
   if (now < last_read_ + options_.idle_timeout) return arm_timer();
   begin_close(Ending::kIdleTimeout, "nothing received for " + seconds_text(options_.idle_timeout));
@@ -229,6 +242,7 @@ void Connection::end(Ending ending, std::string reason) {
   socket_.close(ignored);
   ConnectionReport r;
   r.remote = remote_;
+  // An unconfirmed key is only a claim (anyone can put any key in msg2 or msg3): not reported.
   if (established_) {
     r.peer = stream_.result().peer_static_pk;
     r.handshake_hash = stream_.result().h;

@@ -64,7 +64,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void read();
   void on_read(const asio::error_code& ec, std::size_t n);
   void on_eof();
-  // The handshake completed: tells the app (an error is its refusal) and arms the idle timer.
+  // The peer confirmed its key (SecureStream::peer_confirmed): tells the app (an error is its
+  // refusal) and arms the idle timer.
   Status establish();
   // Runs the app, moves LCMUX output through the stream to the socket, ends when both sides
   // have ended.
@@ -92,7 +93,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool read_paused_ = false;
   bool eof_ = false;
   bool shut_down_send_ = false;
-  bool established_ = false;
+  bool established_ = false;  // the peer confirmed its key and the app was told
   bool done_ = false;
   // Set when our side begins to close (stop, idle, app done): how the connection will end.
   std::optional<std::pair<Ending, std::string>> closing_;

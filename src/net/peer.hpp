@@ -58,9 +58,10 @@ enum class Ending : std::uint8_t {
 const char* ending_name(Ending e);
 
 struct ConnectionReport {
-  std::string remote;                            // the peer's address:port
-  std::optional<crypto::Ed25519PublicKey> peer;  // once the handshake authenticated it
-  std::optional<ByteArray<32>> handshake_hash;   // the final handshake hash
+  std::string remote;  // the peer's address:port
+  std::optional<crypto::Ed25519PublicKey>
+      peer;                                     // once the peer proved it (PeerApp::on_established)
+  std::optional<ByteArray<32>> handshake_hash;  // the final handshake hash, with `peer`
   Ending ending = Ending::kError;
   std::string reason;          // why, in one line (for errors: what the peer did wrong)
   std::uint64_t bytes_in = 0;  // raw TCP bytes
@@ -77,7 +78,11 @@ struct ConnectionReport {
 class PeerApp {
  public:
   virtual ~PeerApp() = default;
-  // The handshake completed and authenticated the peer. An error ends the connection.
+  // The handshake completed and the peer proved its static key: its first transport chunk (or
+  // end marker) decrypted (SecureStream::peer_confirmed). The handshake alone proves nothing
+  // (it has no payload tags), so a connection that ends before that never calls this, and its
+  // report has no `peer`. Comes before any of the peer's plaintext. An error ends the
+  // connection.
   virtual Status on_established(const sync::HandshakeResult& handshake, sync::LcmuxSession& mux);
   // One global message (a SendGlobalFrame's whole content). An error ends the connection.
   virtual Status on_global(ByteView message);

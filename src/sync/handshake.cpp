@@ -160,6 +160,16 @@ Status Handshake::read_msg1() {
   return Status::ok();
 }
 
+Result<Handshake> Handshake::claiming_for_tests(HandshakeRole role,
+                                                const crypto::Ed25519SecretKey& static_key,
+                                                const crypto::Ed25519PublicKey& claimed_static_pk,
+                                                ByteView prologue) {
+  Result<Handshake> hs = role == HandshakeRole::kInitiator ? initiator(static_key, prologue)
+                                                           : responder(static_key, prologue);
+  if (hs) hs->static_pk_ = claimed_static_pk;
+  return hs;
+}
+
 // spec: "<- e, ee, s, es" (responder).
 Status Handshake::write_msg2() {
   // e

@@ -59,7 +59,7 @@ struct HandshakeResult {
   crypto::AeadKey aeadk1;  // spec: ini_aeadk1: the initiator's sending key
   crypto::AeadKey aeadk2;  // spec: ini_aeadk2: the responder's sending key
   ByteArray<32> h{};       // the final handshake hash (ini_h == res_h), PIO's pio_rnd
-  crypto::Ed25519PublicKey peer_static_pk{};  // authenticated by the handshake
+  crypto::Ed25519PublicKey peer_static_pk{};  // claimed; see SecureStream::peer_confirmed
 
   // spec: handshake_and_encryption#transport_encryption (sending_key, receiving_key)
   const crypto::AeadKey& sending_key() const {
@@ -84,6 +84,16 @@ class Handshake {
                                           const crypto::Ed25519SecretKey& static_key,
                                           const crypto::Ed25519SecretKey& ephemeral_key,
                                           ByteView prologue = kDefaultPrologue);
+
+  // For tests of impostors only: a handshake that sends `claimed_static_pk` as its static key
+  // while its DHs use `static_key` — what anyone who does not hold the claimed key can do. It
+  // completes on its side; the peer's handshake completes too (nothing in the handshake checks
+  // the claim), but the transport keys differ, so the first transport chunk never decrypts
+  // (SecureStream::peer_confirmed).
+  static Result<Handshake> claiming_for_tests(HandshakeRole role,
+                                              const crypto::Ed25519SecretKey& static_key,
+                                              const crypto::Ed25519PublicKey& claimed_static_pk,
+                                              ByteView prologue = kDefaultPrologue);
 
   HandshakeRole role() const { return role_; }
 

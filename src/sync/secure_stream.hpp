@@ -17,6 +17,12 @@
 // does not verify, a chunk length over 4096, bytes after the peer's end marker, EOF before it).
 // Nothing of the peer is available before established().
 //
+// Identity: the willow handshake has no payloads, so no tag inside it proves that the peer holds
+// the static key it sent (msg2's `es`, msg3's `se` are never checked there). Possession is
+// proven only by the first transport data that decrypts with the keys those DHs fed:
+// peer_confirmed(). Until then result().peer_static_pk is a claim, not an identity
+// (docs/spec-notes.md, "Handshake and transport").
+//
 // Memory: fixed (the handshake's buffers, the reader's 4112-byte buffer) plus the pending output,
 // which grows only with what the caller sends (and the handshake's 80 bytes). Not thread-safe.
 #pragma once
@@ -54,7 +60,14 @@ class SecureStream {
   // passes back a spent buffer makes the stream reuse its memory.
   void take_output(Bytes& out);
 
+  // The handshake is done: we may send, and result() holds the keys and the peer's *claimed*
+  // static key.
   bool established() const { return handshake_.done(); }
+  // established(), and the peer proved it holds its static key: a transport chunk or the end
+  // marker decrypted with the keys derived from it. Stays true once true.
+  bool peer_confirmed() const {
+    return reader_ && (reader_->delivered_bytes() > 0 || reader_->ended());
+  }
   // REQUIRES: established()
   const HandshakeResult& result() const { return handshake_.result(); }
   bool failed() const { return failed_; }

@@ -92,7 +92,11 @@ class Serve : public CliHome {
     EXPECT_TRUE(hs.is_ok());
     g->client.emplace(std::move(*hs));
     EXPECT_TRUE(g->peer.connect(port_));
-    EXPECT_TRUE(g->client->handshake(g->peer));
+    // Its first chunk rides with msg3, so once the server's first chunk is back (sent after it
+    // read msg3, in practice in the same read as our chunk) the server holds our key as proven.
+    EXPECT_TRUE(g->client->handshake(g->peer, {}, confirming_frame()));
+    Bytes plain;
+    EXPECT_TRUE(g->client->read_chunk(g->peer, plain));
     return g;
   }
   void finish_good(GoodClient& g) {
@@ -111,15 +115,21 @@ class Serve : public CliHome {
     EXPECT_NE(line->find("closed cleanly"), std::string::npos) << *line;
   }
 
+  // What a client's LCMUX sends first: a guarantee.
+  static Bytes confirming_frame() { return frame_bytes(sync::IssueGuaranteesFrame{0, 16}); }
+
   // Completes a handshake as a fresh identity and returns the client (for hostile scripts).
+  // Without `extra`, its first transport chunk (confirming_frame) goes right behind msg3: that
+  // proves its key (the server logs it) and uses nonces 0 and 1. `extra` goes behind msg3 instead
+  // (no chunk, so the key stays unproven and is logged as "-").
   SpecClient handshaken(RawPeer& peer, std::string* key_hex = nullptr, ByteView extra = {}) {
     crypto::Ed25519SecretKey key = crypto::Ed25519SecretKey::generate();
-    if (key_hex) *key_hex = to_hex(key.public_key());
+    if (key_hex) *key_hex = extra.empty() ? to_hex(key.public_key()) : "-";
     auto hs = sync::Handshake::initiator(key);
     EXPECT_TRUE(hs.is_ok());
     SpecClient c(std::move(*hs));
     EXPECT_TRUE(peer.connect(port_));
-    EXPECT_TRUE(c.handshake(peer, extra));
+    EXPECT_TRUE(c.handshake(peer, extra, extra.empty() ? confirming_frame() : Bytes{}));
     return c;
   }
 
@@ -330,10 +340,11 @@ TEST_F(Serve, OversizeTransportLengthIsDropped) {
   hostile_case("exceeds 4096", [&](std::string& key) {
     RawPeer p;
     SpecClient c = handshaken(p, &key);
-    // The chunk length 4097, encrypted as the spec says (nonce 0, the initiator's key).
+    // The chunk length 4097, encrypted as the spec says (the initiator's key, nonce 2: the
+    // confirming chunk used 0 and 1).
     const std::uint8_t len[2] = {0x10, 0x01};
     Bytes wire(sync::kEncryptedLengthBytes);
-    crypto::aead_encrypt(c.result().sending_key(), 0, {}, len, wire);
+    crypto::aead_encrypt(c.result().sending_key(), 2, {}, len, wire);
     ASSERT_TRUE(p.send(wire));
     EXPECT_TRUE(p.wait_closed(seconds(5)));
   });
@@ -355,6 +366,36 @@ TEST_F(Serve, EofWithoutTheEndMarkerIsDropped) {
     p.shutdown_send();
     EXPECT_TRUE(p.wait_closed(seconds(5)));
   });
+}
+
+// The handshake has no payload tags, so msg3 can claim any static key: only the first transport
+// chunk proves it (docs/spec-notes.md). An impostor claiming a victim's key, then closing or
+// sending a chunk under its own keys, is logged without a key, never with the victim's.
+TEST_F(Serve, AnImpostorsClaimedKeyIsNeverLogged) {
+  start();
+  const crypto::Ed25519PublicKey victim = crypto::Ed25519SecretKey::generate().public_key();
+  for (const bool send_chunk : {false, true}) {
+    const std::string reason = send_chunk ? "transport: transport chunk length does not decrypt"
+                                          : "transport: connection closed without";
+    hostile_case(reason, [&](std::string&) {
+      RawPeer p;
+      ASSERT_TRUE(p.connect(port_));
+      auto hs = sync::Handshake::claiming_for_tests(sync::HandshakeRole::kInitiator,
+                                                    crypto::Ed25519SecretKey::generate(), victim);
+      ASSERT_TRUE(hs.is_ok());
+      SpecClient c(std::move(*hs));
+      ASSERT_TRUE(c.handshake(p));
+      if (send_chunk) {
+        Bytes wire;
+        ASSERT_TRUE(c.writer().write(frame_bytes(sync::IssueGuaranteesFrame{0, 16}), wire).is_ok());
+        ASSERT_TRUE(p.send(wire));
+      } else {
+        p.shutdown_send();
+      }
+      EXPECT_TRUE(p.wait_closed(seconds(5)));
+    });
+  }
+  EXPECT_EQ(server_->all_output().find(to_hex(victim)), std::string::npos) << server_->all_output();
 }
 
 TEST_F(Serve, StalledHandshakeTimesOut) {
@@ -465,10 +506,10 @@ TEST_F(Serve, MemoryStaysBoundedUnderManyHostilePeers) {
 
 TEST_F(Serve, StopsCleanlyOnSigtermAndSigint) {
   start();
+  // good_client() returns once the server's first transport chunk arrived, which it sent after
+  // reading msg3 and, glued to it, the client's first chunk: the session is established (a
+  // signal before that would end a handshake, not a session).
   auto good = good_client();
-  // The server's first transport bytes (its guarantees) show it has the connection established;
-  // a signal before that would end a handshake, not a session.
-  ASSERT_TRUE(good->peer.readable(seconds(10))) << server_->all_output();
   server_->signal(SIGTERM);
   Bytes plain;
   // The server ends the session politely: its end marker.

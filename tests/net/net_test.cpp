@@ -14,8 +14,10 @@
 #include <thread>
 #include <vector>
 
+#include "base/hex.hpp"
 #include "net/endpoint.hpp"
 #include "net/server.hpp"
+#include "sync/lcmux_frames.hpp"
 #include "sync/secure_stream.hpp"
 
 namespace osier::net {
@@ -86,6 +88,50 @@ class CountingApp : public PeerApp {
  private:
   std::atomic<int>& n_;
 };
+
+// A listening loopback socket on a free port, for hand-written responders.
+struct RawListener {
+  RawListener() {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    EXPECT_GE(fd, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    EXPECT_EQ(::listen(fd, 1), 0);
+    EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    port = ntohs(addr.sin_port);
+  }
+  ~RawListener() { ::close(fd); }
+  RawListener(const RawListener&) = delete;
+  RawListener& operator=(const RawListener&) = delete;
+  Endpoint endpoint() const { return Endpoint{"127.0.0.1", port}; }
+  int fd = -1;
+  std::uint16_t port = 0;
+};
+
+// A guarantee frame: what LCMUX sends first, which proves the sender's key.
+Bytes guarantee_frame(std::uint64_t channel, std::uint64_t amount) {
+  Encoder enc;
+  sync::encode_lcmux_frame(enc, sync::IssueGuaranteesFrame{channel, amount});
+  return enc.take();
+}
+
+// A hand-written responder on `fd`: completes the handshake and sends `first` as its first
+// transport chunk. False on a failure or EOF.
+bool respond(int fd, sync::SecureStream& stream, ByteView first) {
+  std::uint8_t buf[4096];
+  while (!stream.established()) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) return false;
+    if (!stream.receive(ByteView(buf, static_cast<std::size_t>(n)), [](ByteView) {})) return false;
+    if (stream.established() && !stream.send(first)) return false;
+    const Bytes out = stream.take_output();
+    if (!out.empty() && ::write(fd, out.data(), out.size()) < 0) return false;
+  }
+  return true;
+}
 
 // A server on its own thread; reports collected under a lock.
 class RunningServer {
@@ -235,49 +281,75 @@ TEST(NetServer, StopFromAnotherThreadEndsConnectionsPolitely) {
 // A peer that completes the handshake and then never ends its stream: the dialer's close times
 // out, and that is not a clean close (it was reported clean, and `osier connect` exited 0).
 TEST(NetDial, ACloseThePeerNeverAnswersIsNotClean) {
-  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(listener, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::listen(listener, 1), 0);
-  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  RawListener listener;
   const auto server_key = crypto::Ed25519SecretKey::generate();
   std::atomic<bool> dialer_done{false};
   std::thread mute([&] {
-    // A responder that reads everything and sends nothing after the handshake; it keeps its
-    // side open until the dialer has given up.
-    const int fd = ::accept(listener, nullptr, nullptr);
+    // A responder that sends its first transport chunk (proving its key) and nothing after it;
+    // it reads everything and keeps its side open until the dialer has given up.
+    const int fd = ::accept(listener.fd, nullptr, nullptr);
     if (fd < 0) return;
     auto stream = sync::SecureStream::create(sync::HandshakeRole::kResponder, server_key).value();
-    std::uint8_t buf[4096];
-    for (;;) {
-      const ssize_t n = ::read(fd, buf, sizeof buf);
-      if (n <= 0) {
-        while (!dialer_done) std::this_thread::sleep_for(milliseconds(5));
-        break;
-      }
-      (void)stream.receive(ByteView(buf, static_cast<std::size_t>(n)), [](ByteView) {});
-      if (!stream.established()) {
-        const Bytes out = stream.take_output();
-        if (!out.empty() && ::write(fd, out.data(), out.size()) < 0) break;
+    if (respond(fd, stream, guarantee_frame(0, 16))) {
+      std::uint8_t buf[4096];
+      while (::read(fd, buf, sizeof buf) > 0) {
       }
     }
+    while (!dialer_done) std::this_thread::sleep_for(milliseconds(5));
     ::close(fd);
   });
   ConnectionOptions o;
   o.close_timeout = milliseconds(300);
   HandshakeOnlyApp app;
-  Result<ConnectionReport> r = dial(Endpoint{"127.0.0.1", ntohs(addr.sin_port)},
-                                    crypto::Ed25519SecretKey::generate(), o, app);
+  Result<ConnectionReport> r =
+      dial(listener.endpoint(), crypto::Ed25519SecretKey::generate(), o, app);
   dialer_done = true;
   mute.join();
-  ::close(listener);
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   EXPECT_FALSE(r->clean()) << r->line();
   EXPECT_NE(r->reason.find("the peer did not end its stream"), std::string::npos) << r->line();
+  EXPECT_EQ(r->peer, server_key.public_key()) << r->line();
+}
+
+// A fake server claims a victim's key in msg2 (the handshake has no payload tags, so nothing
+// checks it there) and closes once msg3 arrives. The dialer never reports the victim's key, and
+// its app never hears of the peer: only a transport chunk that decrypts proves the key.
+TEST(NetDial, AnImpostorsClaimedKeyIsNotReported) {
+  RawListener listener;
+  const crypto::Ed25519PublicKey victim = crypto::Ed25519SecretKey::generate().public_key();
+  std::thread impostor([&] {
+    const int fd = ::accept(listener.fd, nullptr, nullptr);
+    if (fd < 0) return;
+    auto hs = sync::Handshake::claiming_for_tests(sync::HandshakeRole::kResponder,
+                                                  crypto::Ed25519SecretKey::generate(), victim)
+                  .value();
+    std::uint8_t buf[4096];
+    std::size_t got = 0;
+    while (got < sync::kHsMsg1Length) {  // msg1
+      const ssize_t n = ::read(fd, buf + got, sync::kHsMsg1Length - got);
+      if (n <= 0) break;
+      got += static_cast<std::size_t>(n);
+    }
+    if (got == sync::kHsMsg1Length && hs.receive(ByteView(buf, got)).is_ok()) {
+      const Bytes msg2 = hs.take_output();
+      if (::write(fd, msg2.data(), msg2.size()) == static_cast<ssize_t>(msg2.size())) {
+        // Whatever comes next (msg3, the dialer's first chunk) cannot be decrypted: close.
+        (void)::read(fd, buf, sizeof buf);
+      }
+    }
+    ::close(fd);
+  });
+  std::atomic<int> established{0};
+  CountingApp app(established);
+  Result<ConnectionReport> r =
+      dial(listener.endpoint(), crypto::Ed25519SecretKey::generate(), ConnectionOptions{}, app);
+  impostor.join();
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_FALSE(r->clean()) << r->line();
+  EXPECT_FALSE(r->peer) << r->line();
+  EXPECT_FALSE(r->handshake_hash) << r->line();
+  EXPECT_EQ(r->line().find(to_hex(victim)), std::string::npos) << r->line();
+  EXPECT_EQ(established, 0);
 }
 
 TEST(NetServer, ListenFailureIsAnError) {

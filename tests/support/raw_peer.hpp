@@ -106,8 +106,10 @@ class SpecClient {
   explicit SpecClient(sync::Handshake hs) : hs_(std::move(hs)) {}
 
   // Sends msg1, reads msg2 (80 bytes), sends msg3. `extra` goes out in the same write as msg3
-  // (transport bytes right behind the handshake). True iff the handshake completed.
-  bool handshake(RawPeer& peer, ByteView extra = {}) {
+  // (transport bytes right behind the handshake), then `first_plaintext` encrypted as a
+  // transport chunk (with the keys just derived), which proves our key. True iff the handshake
+  // completed.
+  bool handshake(RawPeer& peer, ByteView extra = {}, ByteView first_plaintext = {}) {
     if (!peer.send(hs_.take_output())) return false;
     const Bytes msg2 = peer.recv_exact(sync::kHsMsg2Length);
     if (msg2.size() != sync::kHsMsg2Length) return false;
@@ -117,7 +119,15 @@ class SpecClient {
     msg3.insert(msg3.end(), extra.begin(), extra.end());
     writer_.emplace(hs_.result().sending_key());
     reader_.emplace(hs_.result().receiving_key());
+    if (!first_plaintext.empty() && !writer_->write(first_plaintext, msg3)) return false;
     return peer.send(msg3);
+  }
+  // Reads from the peer until one more transport chunk (or the end marker) was decrypted; false
+  // on an error, EOF or the deadline. The plaintext goes to `plain`.
+  bool read_chunk(RawPeer& peer, Bytes& plain,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    const std::uint64_t before = reader_->delivered_bytes();
+    return read_until(peer, plain, timeout, [&] { return reader_->delivered_bytes() != before; });
   }
   const sync::HandshakeResult& result() const { return hs_.result(); }
   sync::TransportWriter& writer() { return *writer_; }
@@ -125,8 +135,16 @@ class SpecClient {
   // deadline (false); the plaintext goes to `plain`.
   bool read_until_end(RawPeer& peer, Bytes& plain,
                       std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    return read_until(peer, plain, timeout, [] { return false; });
+  }
+
+ private:
+  // Reads one byte at a time until `done()` or the end marker (true), or an error, EOF or the
+  // deadline (false).
+  template <typename Done>
+  bool read_until(RawPeer& peer, Bytes& plain, std::chrono::milliseconds timeout, Done done) {
     const auto end = std::chrono::steady_clock::now() + timeout;
-    while (!reader_->ended()) {
+    while (!reader_->ended() && !done()) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           end - std::chrono::steady_clock::now());
       if (left.count() <= 0) return false;
@@ -139,7 +157,6 @@ class SpecClient {
     return true;
   }
 
- private:
   sync::Handshake hs_;
   std::optional<sync::TransportWriter> writer_;
   std::optional<sync::TransportReader> reader_;

@@ -59,6 +59,66 @@ TEST(SecureStream, HandshakeThenDataBothWaysWithRandomSplits) {
   }
 }
 
+// The handshake proves no static key (it has no payload tags, docs/spec-notes.md): a peer's key is
+// confirmed only by the first transport chunk or end marker that decrypts.
+TEST(SecureStream, ThePeersKeyIsConfirmedOnlyByTransportData) {
+  std::mt19937_64 rng(5);
+  const auto a_key = crypto::Ed25519SecretKey::generate();
+  const auto b_key = crypto::Ed25519SecretKey::generate();
+  {  // Honest peers: the responder by the first chunk, the initiator by the end marker alone.
+    auto a = SecureStream::create(HandshakeRole::kInitiator, a_key);
+    auto b = SecureStream::create(HandshakeRole::kResponder, b_key);
+    ASSERT_TRUE(a.is_ok() && b.is_ok());
+    Bytes a_got, b_got;
+    ASSERT_TRUE(deliver(*a, *b, b_got, rng).is_ok());  // msg1
+    ASSERT_TRUE(deliver(*b, *a, a_got, rng).is_ok());  // msg2
+    EXPECT_TRUE(a->established());
+    EXPECT_FALSE(a->peer_confirmed());
+    ASSERT_TRUE(deliver(*a, *b, b_got, rng).is_ok());  // msg3 alone
+    EXPECT_TRUE(b->established());
+    EXPECT_FALSE(b->peer_confirmed());
+    ASSERT_TRUE(a->send(as_bytes("x")).is_ok());
+    ASSERT_TRUE(deliver(*a, *b, b_got, rng).is_ok());
+    EXPECT_TRUE(b->peer_confirmed());
+    ASSERT_TRUE(b->send_end().is_ok());
+    ASSERT_TRUE(deliver(*b, *a, a_got, rng).is_ok());
+    EXPECT_TRUE(a->peer_confirmed());
+  }
+  {  // Garbage glued behind msg2: the initiator's handshake is done, its transport fails, and the
+     // responder's key stays unconfirmed.
+    auto a = SecureStream::create(HandshakeRole::kInitiator, a_key);
+    auto b = SecureStream::create(HandshakeRole::kResponder, b_key);
+    ASSERT_TRUE(a.is_ok() && b.is_ok());
+    Bytes a_got, b_got;
+    ASSERT_TRUE(deliver(*a, *b, b_got, rng).is_ok());
+    Bytes msg2 = b->take_output();
+    msg2.resize(msg2.size() + 40, 0x5a);
+    EXPECT_FALSE(a->receive(msg2, [](ByteView) {}).is_ok());
+    EXPECT_TRUE(a->established());
+    EXPECT_FALSE(a->peer_confirmed());
+  }
+  {  // An impostor's msg3 claims a victim's key: the responder's handshake completes with the
+     // claim, but the impostor's chunk does not decrypt, so it is never confirmed.
+    const auto victim = crypto::Ed25519SecretKey::generate().public_key();
+    auto imp = Handshake::claiming_for_tests(HandshakeRole::kInitiator,
+                                             crypto::Ed25519SecretKey::generate(), victim);
+    auto b = SecureStream::create(HandshakeRole::kResponder, b_key);
+    ASSERT_TRUE(imp.is_ok() && b.is_ok());
+    ASSERT_TRUE(b->receive(imp->take_output(), [](ByteView) {}).is_ok());
+    ASSERT_TRUE(imp->receive(b->take_output()).is_ok());
+    ASSERT_TRUE(imp->done());
+    ASSERT_TRUE(b->receive(imp->take_output(), [](ByteView) {}).is_ok());
+    ASSERT_TRUE(b->established());
+    EXPECT_EQ(b->result().peer_static_pk, victim);
+    EXPECT_FALSE(b->peer_confirmed());
+    TransportWriter w(imp->result().sending_key());
+    Bytes chunk;
+    ASSERT_TRUE(w.write(as_bytes("hello"), chunk).is_ok());
+    EXPECT_FALSE(b->receive(chunk, [](ByteView) {}).is_ok());
+    EXPECT_FALSE(b->peer_confirmed());
+  }
+}
+
 TEST(SecureStream, NothingBeforeTheHandshakeAndErrorsAreSticky) {
   const auto key = crypto::Ed25519SecretKey::generate();
   auto a = SecureStream::create(HandshakeRole::kInitiator, key);
