@@ -21,6 +21,8 @@ struct NetOptions {
   std::string address;
   std::optional<std::string> as;
   std::uint64_t max_connections = net::kDefaultMaxConnections;
+  std::uint64_t max_handshaking = net::kDefaultMaxHandshaking;
+  std::uint64_t max_per_ip = net::kDefaultMaxPerIp;
   std::string handshake_timeout = "10s";
   std::string idle_timeout = "120s";
   std::string timeout = "10s";
@@ -81,6 +83,15 @@ void run_serve(const NetOptions& o) {
                 2);
   }
   so.max_connections = static_cast<std::size_t>(o.max_connections);
+  if (o.max_handshaking == 0 || o.max_per_ip == 0) {
+    return fail("serve",
+                error(ErrorCode::kInvalidArgument, o.max_handshaking == 0
+                                                       ? "--max-handshaking must be at least 1"
+                                                       : "--max-per-ip must be at least 1"),
+                2);
+  }
+  so.max_handshaking = static_cast<std::size_t>(o.max_handshaking);
+  so.max_per_ip = static_cast<std::size_t>(o.max_per_ip);
   Result<std::chrono::milliseconds> hs = parse_duration(o.handshake_timeout, "--handshake-timeout");
   if (!hs) return fail("serve", hs.status(), 2);
   Result<std::chrono::milliseconds> idle = parse_duration(o.idle_timeout, "--idle-timeout");
@@ -169,10 +180,17 @@ void register_net(CLI::App& app) {
   c->add_option("--max-connections", so->max_connections,
                 "Connections served at once; more are refused (default 64)")
       ->check(decimal_u64());
+  c->add_option("--max-handshaking", so->max_handshaking,
+                "Connections whose peer has not yet proved its key; one more evicts the oldest "
+                "(default 16)")
+      ->check(decimal_u64());
+  c->add_option("--max-per-ip", so->max_per_ip,
+                "Connections from one source address; more are refused (default 8)")
+      ->check(decimal_u64());
   c->add_option("--handshake-timeout", so->handshake_timeout,
                 "Time a peer has to complete the handshake (default 10s)");
   c->add_option("--idle-timeout", so->idle_timeout,
-                "Time without a byte from a peer before closing (default 120s)");
+                "Time without a whole transport chunk from a peer before closing (default 120s)");
   add_node_flags(c, so->flags);
   c->callback([so] { run_serve(*so); });
 

@@ -56,7 +56,7 @@ Connection::Connection(asio::ip::tcp::socket socket, sync::SecureStream stream,
       app_(std::move(app)) {}
 
 void Connection::start() {
-  started_ = last_read_ = Clock::now();
+  started_ = last_progress_ = Clock::now();
   remote_ = remote_text(socket_);
   asio::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
@@ -69,6 +69,11 @@ void Connection::stop() {
   if (done_ || closing_) return;
   if (!established_) return end(Ending::kStopped, "");
   begin_close(Ending::kStopped, "");
+}
+
+void Connection::evict(std::string reason) {
+  if (done_) return;
+  end(Ending::kRefused, std::move(reason));
 }
 
 void Connection::read() {
@@ -86,7 +91,10 @@ void Connection::on_read(const asio::error_code& ec, std::size_t n) {
   if (ec == asio::error::eof) return on_eof();
   if (ec) return end(Ending::kError, "read failed: " + ec.message());
   bytes_in_ += n;
-  last_read_ = Clock::now();
+  // Progress is a whole transport chunk (or the end marker), not a byte: a peer trickling the
+  // bytes of a chunk it never finishes is idle.
+  const std::uint64_t plaintext_before = stream_.received_plaintext();
+  const bool ended_before = stream_.peer_ended();
   Status mux_status;
   Status app_status;  // the app's answer to the handshake
   const sync::LcmuxSession::GlobalHandler on_global = [this](ByteView m) {
@@ -102,6 +110,9 @@ void Connection::on_read(const asio::error_code& ec, std::size_t n) {
   if (!st)
     return end(Ending::kError,
                (stream_.established() ? "transport: " : "handshake: ") + st.message());
+  if (stream_.received_plaintext() != plaintext_before || stream_.peer_ended() != ended_before) {
+    last_progress_ = Clock::now();
+  }
   if (app_status && !established_ && stream_.peer_confirmed()) app_status = establish();
   if (!app_status) return end(Ending::kError, app_status.message());
   if (!mux_status) return end(Ending::kError, prefixed("lcmux: ", mux_status.message()));
@@ -111,7 +122,9 @@ void Connection::on_read(const asio::error_code& ec, std::size_t n) {
 
 Status Connection::establish() {
   established_ = true;  // stream_.peer_confirmed()
-  arm_timer();          // from the handshake deadline to the idle deadline
+  last_progress_ = Clock::now();
+  arm_timer();  // from the handshake deadline to the idle deadline
+  if (on_established_) on_established_();
   Status st = app_->on_established(stream_.result(), mux_);
   if (!st) return error(st.code(), "refused by the application: " + st.message());
   return st;
@@ -199,7 +212,7 @@ void Connection::arm_timer() {
   } else if (!established_) {
     at = started_ + options_.handshake_timeout;
   } else {
-    at = last_read_ + options_.idle_timeout;
+    at = last_progress_ + options_.idle_timeout;
   }
   timer_.expires_at(at);
   timer_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
@@ -229,8 +242,9 @@ void Connection::on_timer() {
                                : "handshake timeout: no complete handshake within ") +
             seconds_text(options_.handshake_timeout));
   }
-  if (now < last_read_ + options_.idle_timeout) return arm_timer();
-  begin_close(Ending::kIdleTimeout, "nothing received for " + seconds_text(options_.idle_timeout));
+  if (now < last_progress_ + options_.idle_timeout) return arm_timer();
+  begin_close(Ending::kIdleTimeout,
+              "no transport chunk received for " + seconds_text(options_.idle_timeout));
 }
 
 void Connection::end(Ending ending, std::string reason) {

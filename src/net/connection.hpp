@@ -5,7 +5,8 @@
 // Life: start() reads (and, as initiator, sends the first handshake message). Every read feeds
 // the stream, whose plaintext feeds LCMUX; then the app runs and whatever LCMUX and the stream
 // have to say is written. One read and one write are in flight at most; one timer holds the
-// nearest deadline (handshake, idle, close). The connection ends exactly once, through the
+// nearest deadline (handshake — until the peer proved its key —, idle — reset only by a whole
+// transport chunk —, close). The connection ends exactly once, through the
 // `on_end` callback with its report: cleanly when both end markers were exchanged, else with the
 // one-line reason (the peer's protocol error, a timeout, a socket error, our stop()).
 //
@@ -50,10 +51,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Called once, when the connection ends (set before start()).
   void set_on_end(OnEnd on_end) { on_end_ = std::move(on_end); }
+  // Called once, when the peer proved its key (the handshake's last step, see
+  // SecureStream::peer_confirmed), before the app hears of it (set before start()).
+  void set_on_established(std::function<void()> f) { on_established_ = std::move(f); }
   void start();
   // Our side stops (the server shuts down): after the handshake, send what can go and the end
   // marker, and close when the peer's arrives or after close_timeout; before it, close now.
   void stop();
+  // The server makes room (a connection still in the handshake): ends now as kRefused.
+  void evict(std::string reason);
   bool done() const { return done_; }
 
   // Private: use create(). Public for std::make_shared.
@@ -85,6 +91,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   ConnectionOptions options_;
   std::shared_ptr<PeerApp> app_;
   OnEnd on_end_;
+  std::function<void()> on_established_;
 
   std::array<std::uint8_t, kReadBufferBytes> read_buf_{};
   Bytes pending_;  // encrypted bytes not yet handed to the socket
@@ -99,7 +106,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<std::pair<Ending, std::string>> closing_;
 
   Clock::time_point started_;
-  Clock::time_point last_read_;
+  Clock::time_point last_progress_;  // the last whole transport chunk (or the end marker)
   Clock::time_point close_deadline_;
   std::string remote_;
   std::uint64_t bytes_in_ = 0;

@@ -26,9 +26,13 @@ namespace osier::net {
 inline constexpr std::uint64_t kDefaultChannelCapacity = 16 * 1024;
 
 struct ConnectionOptions {
-  // From the TCP connection to the end of the handshake.
+  // From the TCP connection to the end of the handshake, i.e. until the peer's first transport
+  // chunk proved its key (absolute: trickling bytes does not extend it).
   std::chrono::milliseconds handshake_timeout{10'000};
-  // After the handshake: the longest time without a byte from the peer.
+  // After the handshake: the longest time without a whole transport chunk (or the end marker)
+  // from the peer. Bytes of a chunk not yet complete do not count, so a peer cannot hold a
+  // connection by trickling bytes; a valid chunk every idle_timeout still does (a chunk costs it
+  // at least 35 bytes and an AEAD we check; Server's per-address cap bounds what one peer holds).
   std::chrono::milliseconds idle_timeout{120'000};
   // After we sent our end marker (or began to stop): how long we wait for the peer's.
   std::chrono::milliseconds close_timeout{2'000};

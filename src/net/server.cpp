@@ -111,17 +111,17 @@ class Server::Impl {
   }
 
   void on_accepted(tcp::socket socket) {
+    asio::error_code ec;
+    const tcp::endpoint ep = socket.remote_endpoint(ec);
+    const std::string ip = ec ? "?" : ep.address().to_string();
     if (live_.size() >= options_.max_connections) {
-      ConnectionReport r;
-      asio::error_code ec;
-      const tcp::endpoint ep = socket.remote_endpoint(ec);
-      r.remote = ec ? "?" : Endpoint{ep.address().to_string(), ep.port()}.to_string();
-      r.ending = Ending::kRefused;
-      r.reason = std::to_string(live_.size()) + " connections open, the limit";
-      socket.close(ec);
-      report(r);
-      return;
+      return refuse(socket, std::to_string(live_.size()) + " connections open, the limit");
     }
+    if (const auto it = per_ip_.find(ip);
+        it != per_ip_.end() && it->second >= options_.max_per_ip) {
+      return refuse(socket, std::to_string(it->second) + " connections from " + ip + ", the limit");
+    }
+    if (handshaking_ >= options_.max_handshaking) evict_oldest_handshaking();
     std::shared_ptr<PeerApp> app(options_.make_app ? options_.make_app()
                                                    : std::make_unique<DiscardingApp>());
     auto conn = Connection::create(std::move(socket), sync::HandshakeRole::kResponder, key_,
@@ -135,10 +135,52 @@ class Server::Impl {
     // return.
     raw->set_on_end([this, raw](const ConnectionReport& r) {
       report(r);
-      live_.erase(raw);
+      forget(raw);
     });
-    live_.emplace(raw, *conn);
+    raw->set_on_established([this, raw] {
+      const auto it = live_.find(raw);
+      if (it == live_.end() || !it->second.handshaking) return;
+      it->second.handshaking = false;
+      --handshaking_;
+    });
+    live_.emplace(raw, Live{*conn, ip, next_seq_++, true});
+    ++handshaking_;
+    ++per_ip_[ip];
     raw->start();
+  }
+
+  void refuse(tcp::socket& socket, std::string reason) const {
+    ConnectionReport r;
+    asio::error_code ec;
+    const tcp::endpoint ep = socket.remote_endpoint(ec);
+    r.remote = ec ? "?" : Endpoint{ep.address().to_string(), ep.port()}.to_string();
+    r.ending = Ending::kRefused;
+    r.reason = std::move(reason);
+    socket.close(ec);
+    report(r);
+  }
+
+  // Ends the connection that has been in the handshake longest (its report erases it).
+  void evict_oldest_handshaking() {
+    const Live* oldest = nullptr;
+    for (const auto& entry : live_) {
+      if (entry.second.handshaking && (!oldest || entry.second.seq < oldest->seq)) {
+        oldest = &entry.second;
+      }
+    }
+    if (!oldest) return;
+    const std::shared_ptr<Connection> victim = oldest->conn;
+    victim->evict("evicted: " + std::to_string(handshaking_) +
+                  " connections in the handshake, the limit (the oldest gives way)");
+  }
+
+  void forget(Connection* raw) {
+    const auto it = live_.find(raw);
+    if (it == live_.end()) return;
+    if (it->second.handshaking) --handshaking_;
+    const auto ip = per_ip_.find(it->second.ip);
+    if (ip != per_ip_.end() && --ip->second == 0) per_ip_.erase(ip);
+    live_.erase(it);
   }
 
   void report(const ConnectionReport& r) const {
@@ -156,7 +198,7 @@ class Server::Impl {
     // stop() may end a connection at once, which erases it from live_.
     std::vector<std::shared_ptr<Connection>> all;
     all.reserve(live_.size());
-    for (auto& entry : live_) all.push_back(entry.second);
+    for (auto& entry : live_) all.push_back(entry.second.conn);
     for (auto& c : all) c->stop();
   }
 
@@ -166,7 +208,16 @@ class Server::Impl {
   tcp::acceptor acceptor_;
   asio::steady_timer retry_timer_;
   asio::signal_set signals_;
-  std::unordered_map<Connection*, std::shared_ptr<Connection>> live_;
+  struct Live {
+    std::shared_ptr<Connection> conn;
+    std::string ip;     // the source address, for the per-IP cap
+    std::uint64_t seq;  // accept order, to find the oldest
+    bool handshaking;   // the peer has not proved its key yet
+  };
+  std::unordered_map<Connection*, Live> live_;
+  std::unordered_map<std::string, std::size_t> per_ip_;  // live connections per source address
+  std::size_t handshaking_ = 0;                          // live connections still handshaking
+  std::uint64_t next_seq_ = 0;
   bool stopping_ = false;
   std::atomic<std::uint16_t> port_{0};
   std::string address_;

@@ -1,8 +1,12 @@
 // The TCP listener: accepts many connections at once, runs the handshake (as responder) and an
 // LCMUX session on each, with a PeerApp per connection, and reports one line per peer.
 //
-// Policy: at most max_connections at once (one more is accepted and closed at once, with a
-// "refused" line, so a flood never queues in the kernel's backlog); each connection has its
+// Policy: at most max_connections at once, and at most max_per_ip from one source address (one
+// more is accepted and closed at once, with a "refused" line, so a flood never queues in the
+// kernel's backlog); at most max_handshaking still in the handshake (their peer has not proved
+// its key yet): one more evicts the oldest of them (a "refused: evicted" line), so holding
+// handshake slots costs an attacker a steady stream of new connections, while an honest
+// handshake, one round trip, gets through; each connection has its
 // handshake, idle and close timeouts (ConnectionOptions); a peer that breaks the protocol is
 // dropped with a one-line reason and the others go on. stop() (or SIGINT/SIGTERM when
 // `stop_on_signals`) closes the listener, ends every connection politely (the end marker after
@@ -28,10 +32,17 @@
 namespace osier::net {
 
 inline constexpr std::size_t kDefaultMaxConnections = 64;
+inline constexpr std::size_t kDefaultMaxHandshaking = 16;
+inline constexpr std::size_t kDefaultMaxPerIp = 8;
 
 struct ServerOptions {
   Endpoint listen{kDefaultHost, kDefaultPort};  // port 0: any free port (see Server::port)
   std::size_t max_connections = kDefaultMaxConnections;
+  // Connections whose peer has not proved its key yet (SecureStream::peer_confirmed); one more
+  // evicts the oldest of them. At least 1.
+  std::size_t max_handshaking = kDefaultMaxHandshaking;
+  // Connections from one source IP address at once; one more is refused. At least 1.
+  std::size_t max_per_ip = kDefaultMaxPerIp;
   ConnectionOptions connection;
   // The application for each new connection (default: DiscardingApp).
   std::function<std::unique_ptr<PeerApp>()> make_app;

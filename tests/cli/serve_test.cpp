@@ -84,14 +84,15 @@ class Serve : public CliHome {
     std::optional<SpecClient> client;
     std::string key_hex;
   };
-  std::unique_ptr<GoodClient> good_client() {
+  // `source`: the client's address (default 127.0.0.1).
+  std::unique_ptr<GoodClient> good_client(const char* source = nullptr) {
     auto g = std::make_unique<GoodClient>();
     crypto::Ed25519SecretKey key = crypto::Ed25519SecretKey::generate();
     g->key_hex = to_hex(key.public_key());
     auto hs = sync::Handshake::initiator(key);
     EXPECT_TRUE(hs.is_ok());
     g->client.emplace(std::move(*hs));
-    EXPECT_TRUE(g->peer.connect(port_));
+    EXPECT_TRUE(g->peer.connect(port_, source));
     // Its first chunk rides with msg3, so once the server's first chunk is back (sent after it
     // read msg3, in practice in the same read as our chunk) the server holds our key as proven.
     EXPECT_TRUE(g->client->handshake(g->peer, {}, confirming_frame()));
@@ -423,8 +424,71 @@ TEST_F(Serve, IdlePeerIsClosedPolitely) {
   ASSERT_TRUE(p.send(wire));
   const std::optional<std::string> line = peer_line(key, seconds(5));
   ASSERT_TRUE(line) << server_->all_output();
-  EXPECT_NE(line->find("closed: idle timeout: nothing received for 500 ms"), std::string::npos)
+  EXPECT_NE(line->find("closed: idle timeout: no transport chunk received for 500 ms"),
+            std::string::npos)
       << *line;
+}
+
+// Slowloris: after its last complete transport chunk a peer trickles one byte of the next chunk
+// every 300 ms and never finishes it. Bytes are not progress: the server sends its end marker
+// 500 ms (the idle timeout) after that last chunk, not after the last byte (before review A1,
+// never), and logs an idle timeout.
+TEST_F(Serve, APeerTricklingBytesOfAChunkIsClosedWhenIdle) {
+  start({"--idle-timeout", "500ms"});
+  RawPeer p;
+  std::string key;
+  SpecClient c = handshaken(p, &key);  // its confirming chunk is the last complete one
+  const auto last_chunk = std::chrono::steady_clock::now();
+  Bytes chunk;
+  ASSERT_TRUE(c.writer()
+                  .write(frame_bytes(sync::SendGlobalFrame{as_bytes("never finished")}), chunk)
+                  .is_ok());
+  Bytes plain;
+  bool ended = false;
+  // Waiting for the server's end marker paces the bytes (no sleeps).
+  for (std::size_t i = 0; i + 1 < chunk.size() && !ended; ++i) {
+    ASSERT_TRUE(p.send(ByteView(&chunk[i], 1)));
+    ended = c.read_until_end(p, plain, milliseconds(300));
+  }
+  ASSERT_TRUE(ended) << "still served after trickling " << chunk.size() - 1 << " bytes";
+  // About 500 ms; the bound leaves room for a loaded machine, far below the ~15 s of trickling.
+  EXPECT_LT(std::chrono::steady_clock::now() - last_chunk, seconds(3));
+  const std::optional<std::string> line = peer_line(key, seconds(10));
+  ASSERT_TRUE(line) << server_->all_output();
+  EXPECT_NE(line->find("closed: idle timeout"), std::string::npos) << *line;
+}
+
+// The per-address cap: eight connections from 127.0.0.1 are served (here: held in the
+// handshake), the ninth is refused, and a client from another address (127.0.0.2, also the
+// loopback interface on Linux) is still served.
+TEST_F(Serve, ConnectionsFromOneAddressBeyondItsCapAreRefused) {
+  start({"--max-per-ip", "8", "--max-handshaking", "64", "--handshake-timeout", "60s"});
+  std::vector<RawPeer> held(8);
+  for (RawPeer& p : held) ASSERT_TRUE(p.connect(port_));
+  RawPeer ninth;
+  ASSERT_TRUE(ninth.connect(port_));
+  EXPECT_TRUE(ninth.wait_closed(seconds(10)));
+  EXPECT_TRUE(
+      server_->wait_for_line(": refused: 8 connections from 127.0.0.1, the limit", seconds(10)))
+      << server_->all_output();
+  auto good = good_client("127.0.0.2");
+  finish_good(*good);
+}
+
+// The handshake cap: with two connections in the handshake, a third evicts the oldest (which
+// sees its connection closed) and is served.
+TEST_F(Serve, TheOldestHandshakeGivesWayBeyondTheHandshakeCap) {
+  start({"--max-handshaking", "2", "--handshake-timeout", "60s"});
+  RawPeer oldest;
+  RawPeer second;
+  ASSERT_TRUE(oldest.connect(port_));
+  ASSERT_TRUE(second.connect(port_));
+  auto good = good_client();  // accepted third (the kernel queues connections in order)
+  EXPECT_TRUE(oldest.wait_closed(seconds(10)));
+  EXPECT_TRUE(server_->wait_for_line(
+      ": refused: evicted: 2 connections in the handshake, the limit", seconds(10)))
+      << server_->all_output();
+  finish_good(*good);
 }
 
 // More connections than the cap: each one beyond it is refused at once with a line; the held
@@ -449,7 +513,7 @@ TEST_F(Serve, ConnectionsBeyondTheCapAreRefused) {
 // Many hostile peers one after another and at once (garbage, valid chunks full of channel
 // bytes, stalls): the server's peak memory stays far below what they sent.
 TEST_F(Serve, MemoryStaysBoundedUnderManyHostilePeers) {
-  start({"--max-connections", "64"});
+  start({"--max-connections", "64", "--max-per-ip", "64", "--max-handshaking", "64"});
   {
     auto warm = good_client();
     finish_good(*warm);

@@ -30,10 +30,17 @@ class RawPeer {
   RawPeer(RawPeer&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
   ~RawPeer() { close(); }
 
-  // Connects to 127.0.0.1:port; false on failure.
-  bool connect(std::uint16_t port) {
+  // Connects to 127.0.0.1:port, from `source` (an IPv4 address; Linux routes all of 127/8 to
+  // the loopback interface, so 127.0.0.2 is a second client address); false on failure.
+  bool connect(std::uint16_t port, const char* source = nullptr) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd_ < 0) return false;
+    if (source) {
+      sockaddr_in from{};
+      from.sin_family = AF_INET;
+      if (::inet_pton(AF_INET, source, &from.sin_addr) != 1) return false;
+      if (::bind(fd_, reinterpret_cast<const sockaddr*>(&from), sizeof from) != 0) return false;
+    }
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(port);
