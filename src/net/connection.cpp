@@ -1,6 +1,6 @@
 #include "net/connection.hpp"
 
-#include <asio/write.hpp>
+#include <algorithm>
 #include <utility>
 
 namespace osier::net {
@@ -77,7 +77,9 @@ void Connection::evict(std::string reason) {
 }
 
 void Connection::read() {
-  if (done_ || reading_ || read_paused_ || eof_) return;
+  // Reading never waits for writing (see pump): what the peer sends only moves LCMUX's bounded
+  // counters and buffers, and two peers that both block on writing would otherwise deadlock.
+  if (done_ || reading_ || eof_) return;
   reading_ = true;
   socket_.async_read_some(asio::buffer(read_buf_),
                           [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
@@ -143,8 +145,11 @@ void Connection::on_eof() {
 void Connection::pump() {
   if (done_) return;
   // Once the handshake is done LCMUX sends at once (its first guarantees, which confirm our key
-  // to the peer); the app runs only once the peer confirmed its own.
-  if (stream_.established() && !stream_.sent_end()) {
+  // to the peer); the app runs only once the peer confirmed its own. Backpressure is on
+  // producing: while more than max_pending_output bytes wait for the socket, neither the app
+  // nor LCMUX is asked for more (reading goes on); on_write comes back here as they drain.
+  if (stream_.established() && !stream_.sent_end() &&
+      pending_output() <= options_.max_pending_output) {
     if (established_) {
       if (const Status st = app_->on_progress(mux_); !st) {
         return end(Ending::kError, "application: " + st.message());
@@ -163,7 +168,6 @@ void Connection::pump() {
     if (!st) return end(Ending::kError, "transport: " + st.message());
   }
   stream_.take_output(pending_);
-  if (pending_output() > options_.max_pending_output) read_paused_ = true;
   write();
   if (stream_.sent_end() && stream_.peer_ended() && pending_output() == 0) {
     const auto [ending, reason] = closing_.value_or(std::make_pair(Ending::kClean, std::string()));
@@ -172,27 +176,45 @@ void Connection::pump() {
 }
 
 void Connection::write() {
-  if (done_ || !writing_.empty() || pending_.empty()) return;
-  std::swap(writing_, pending_);  // both keep their memory for the next rounds
-  asio::async_write(socket_, asio::buffer(writing_),
-                    [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
-                      self->on_write(ec, n);
-                    });
+  if (done_ || write_in_flight_) return;
+  bool started = false;
+  if (written_ == writing_.size()) {
+    if (pending_.empty()) return;
+    writing_.clear();
+    written_ = 0;
+    std::swap(writing_, pending_);  // both keep their memory for the next rounds
+    started = true;
+  }
+  write_in_flight_ = true;
+  if (started) {
+    // The write-stall clock runs from here while bytes wait.
+    last_write_progress_ = Clock::now();
+    if (timer_.expiry() > last_write_progress_ + options_.write_stall_timeout) arm_timer();
+  }
+  socket_.async_write_some(asio::buffer(writing_.data() + written_, writing_.size() - written_),
+                           [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
+                             self->on_write(ec, n);
+                           });
 }
 
 void Connection::on_write(const asio::error_code& ec, std::size_t n) {
-  writing_.clear();
+  write_in_flight_ = false;
   if (done_) return;
   if (ec) return end(Ending::kError, "write failed: " + ec.message());
   bytes_out_ += n;
-  if (stream_.sent_end() && pending_.empty() && !shut_down_send_) {
-    shut_down_send_ = true;
-    asio::error_code ignored;
-    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-  }
-  if (read_paused_ && pending_output() <= options_.max_pending_output / 2) {
-    read_paused_ = false;
-    read();
+  written_ += n;
+  if (n > 0) last_write_progress_ = Clock::now();
+  if (pending_output() == 0) {
+    writing_.clear();
+    written_ = 0;
+    // A burst's buffers are given back once it drained; small ones are kept for reuse.
+    if (writing_.capacity() > kKeptBufferBytes) Bytes().swap(writing_);
+    if (pending_.capacity() > kKeptBufferBytes) Bytes().swap(pending_);
+    if (stream_.sent_end() && !shut_down_send_) {
+      shut_down_send_ = true;
+      asio::error_code ignored;
+      socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    }
   }
   pump();
 }
@@ -214,6 +236,7 @@ void Connection::arm_timer() {
   } else {
     at = last_progress_ + options_.idle_timeout;
   }
+  if (write_in_flight_) at = std::min(at, last_write_progress_ + options_.write_stall_timeout);
   timer_.expires_at(at);
   timer_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
     if (!ec) self->on_timer();
@@ -223,6 +246,10 @@ void Connection::arm_timer() {
 void Connection::on_timer() {
   if (done_) return;
   const Clock::time_point now = Clock::now();
+  if (write_in_flight_ && now >= last_write_progress_ + options_.write_stall_timeout) {
+    return end(Ending::kError, "write stall: the peer took none of our bytes for " +
+                                   seconds_text(options_.write_stall_timeout));
+  }
   if (closing_) {
     if (now < close_deadline_) return arm_timer();
     const auto [ending, reason] = *closing_;

@@ -6,13 +6,17 @@
 // the stream, whose plaintext feeds LCMUX; then the app runs and whatever LCMUX and the stream
 // have to say is written. One read and one write are in flight at most; one timer holds the
 // nearest deadline (handshake — until the peer proved its key —, idle — reset only by a whole
-// transport chunk —, close). The connection ends exactly once, through the
+// transport chunk —, close, write stall). The connection ends exactly once, through the
 // `on_end` callback with its report: cleanly when both end markers were exchanged, else with the
 // one-line reason (the peer's protocol error, a timeout, a socket error, our stop()).
 //
 // Memory: a fixed read buffer (kReadBufferBytes), the stream's and LCMUX's own bounds (see their
-// headers), and the encrypted output waiting for the socket; while that exceeds
-// max_pending_output, reading pauses. Nothing is sized by what the peer declares.
+// headers), and the encrypted output waiting for the socket. Backpressure is on producing, not
+// reading: while that output exceeds max_pending_output, neither the app nor LCMUX is asked for
+// more, so it stays below max_pending_output plus one round of LCMUX output; reading goes on
+// (LCMUX's feed never waits on output, so two peers that both send bulk data do not deadlock).
+// A peer that takes none of our bytes for write_stall_timeout is dropped. Buffers above
+// kKeptBufferBytes are freed once drained. Nothing is sized by what the peer declares.
 //
 // Threads: every method runs on the io_context's one thread (handlers capture a shared_ptr to
 // the connection); nothing here is shared with other threads, so there is nothing to lock.
@@ -36,6 +40,8 @@
 namespace osier::net {
 
 inline constexpr std::size_t kReadBufferBytes = 16 * 1024;
+// Output buffers larger than this are freed once drained (smaller ones are reused).
+inline constexpr std::size_t kKeptBufferBytes = 64 * 1024;
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
@@ -82,7 +88,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void arm_timer();
   void on_timer();
   void end(Ending ending, std::string reason);
-  std::size_t pending_output() const { return pending_.size() + writing_.size(); }
+  std::size_t pending_output() const { return pending_.size() + (writing_.size() - written_); }
 
   asio::ip::tcp::socket socket_;
   asio::steady_timer timer_;
@@ -95,9 +101,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   std::array<std::uint8_t, kReadBufferBytes> read_buf_{};
   Bytes pending_;  // encrypted bytes not yet handed to the socket
-  Bytes writing_;  // the bytes of the write in flight
+  Bytes writing_;  // the bytes being written; the first written_ have gone
+  std::size_t written_ = 0;
+  bool write_in_flight_ = false;
   bool reading_ = false;
-  bool read_paused_ = false;
   bool eof_ = false;
   bool shut_down_send_ = false;
   bool established_ = false;  // the peer confirmed its key and the app was told
@@ -108,6 +115,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Clock::time_point started_;
   Clock::time_point last_progress_;  // the last whole transport chunk (or the end marker)
   Clock::time_point close_deadline_;
+  Clock::time_point last_write_progress_;  // while bytes wait: the last write that took some
   std::string remote_;
   std::uint64_t bytes_in_ = 0;
   std::uint64_t bytes_out_ = 0;

@@ -22,7 +22,9 @@
 namespace osier::net {
 
 // Buffer bytes each of our LCMUX channels grants the peer (its receive buffer), unless told
-// otherwise. Memory per connection is bounded by 5 of these plus fixed buffers.
+// otherwise. Memory per connection: 5 of these, LCMUX's 64 KiB global buffer, a 16 KiB read
+// buffer, the stream's fixed buffers, what the app queued in LCMUX and the encrypted output
+// (below ConnectionOptions::max_pending_output plus one round of LCMUX output).
 inline constexpr std::uint64_t kDefaultChannelCapacity = 16 * 1024;
 
 struct ConnectionOptions {
@@ -38,10 +40,14 @@ struct ConnectionOptions {
   std::chrono::milliseconds close_timeout{2'000};
   Bytes prologue = Bytes(sync::kDefaultPrologue.begin(), sync::kDefaultPrologue.end());
   sync::LcmuxSessionOptions lcmux = default_lcmux();
-  // Encrypted bytes waiting for the socket beyond which we stop reading from the peer until
-  // they drain (what we send never grows with what the peer sends, but a slow reader should
-  // slow a fast writer down).
-  std::size_t max_pending_output = std::size_t{1} << 20;
+  // While bytes wait for the socket: the longest time the peer may take none of them.
+  std::chrono::milliseconds write_stall_timeout{30'000};
+  // Encrypted bytes waiting for the socket beyond which neither the app nor LCMUX is asked for
+  // more output (reading goes on: pausing it would deadlock two peers that both send bulk
+  // data). The output stays below this plus one round of LCMUX output: what the peer's
+  // guarantees (or optimistic sending, up to max_unconfirmed) let leave of what the app queued,
+  // plus control frames, which are per-channel counters and do not grow with what the peer sends.
+  std::size_t max_pending_output = std::size_t{64} * 1024;
 
   static sync::LcmuxSessionOptions default_lcmux() {
     sync::LcmuxSessionOptions o;

@@ -76,6 +76,25 @@ class CheckingSink : public PeerApp {
   std::atomic<std::uint64_t>& total_;
 };
 
+// Streams `total` bytes on channel 2 and checks the `total` bytes the peer streams on it; closes
+// once both are done (so neither side ends before the other's stream arrived whole).
+class DuplexApp : public PeerApp {
+ public:
+  explicit DuplexApp(std::uint64_t total) : total_(total), source_(2, total), sink_(2, received_) {}
+  Status on_progress(sync::LcmuxSession& mux) override {
+    OSIER_RETURN_IF_ERROR(sink_.on_progress(mux));
+    return source_.on_progress(mux);
+  }
+  bool wants_close() const override { return source_.wants_close() && received_ == total_; }
+  std::uint64_t received() const { return received_; }
+
+ private:
+  std::uint64_t total_;
+  std::atomic<std::uint64_t> received_{0};
+  SourceApp source_;
+  CheckingSink sink_;
+};
+
 // Counts handshakes completed.
 class CountingApp : public PeerApp {
  public:
@@ -350,6 +369,60 @@ TEST(NetDial, AnImpostorsClaimedKeyIsNotReported) {
   EXPECT_FALSE(r->handshake_hash) << r->line();
   EXPECT_EQ(r->line().find(to_hex(victim)), std::string::npos) << r->line();
   EXPECT_EQ(established, 0);
+}
+
+// Both peers stream several MiB at once with a small output bound. Backpressure is on producing,
+// not on reading, so neither stops reading while its own output waits (which deadlocked until
+// the idle timeout when both sides' socket buffers were full): both streams arrive whole and the
+// connection closes cleanly, well before the idle timeout.
+TEST(NetServer, BothPeersStreamingAtOnceDoNotDeadlock) {
+  static constexpr std::uint64_t kBytes = std::uint64_t{3} << 20;
+  ConnectionOptions co;
+  co.max_pending_output = 64 * 1024;
+  co.idle_timeout = milliseconds(120'000);
+  const auto server_key = crypto::Ed25519SecretKey::generate();
+  ServerOptions o;
+  o.connection = co;
+  o.make_app = [] { return std::make_unique<DuplexApp>(kBytes); };
+  RunningServer s(server_key, std::move(o));
+  DuplexApp app(kBytes);
+  const auto t0 = std::chrono::steady_clock::now();
+  Result<ConnectionReport> r = dial(s.endpoint(), crypto::Ed25519SecretKey::generate(), co, app);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_TRUE(r->clean()) << r->line();
+  EXPECT_EQ(app.received(), kBytes);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, co.idle_timeout / 2);
+  const auto reports = s.wait_reports(1, milliseconds(30'000));
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_TRUE(reports[0].clean()) << reports[0].line();
+}
+
+// A peer that grants us plenty but never reads: once the socket buffers are full our output
+// makes no progress, and the connection ends after write_stall_timeout with that reason (it
+// used to wait for the idle timeout, reading paused).
+TEST(NetDial, APeerThatNeverReadsIsDroppedAfterTheWriteStallTimeout) {
+  RawListener listener;
+  const auto server_key = crypto::Ed25519SecretKey::generate();
+  std::atomic<bool> dialer_done{false};
+  std::thread deaf([&] {
+    const int fd = ::accept(listener.fd, nullptr, nullptr);
+    if (fd < 0) return;
+    auto stream = sync::SecureStream::create(sync::HandshakeRole::kResponder, server_key).value();
+    (void)respond(fd, stream, guarantee_frame(2, std::uint64_t{1} << 30));
+    // Reads nothing more until the dialer has given up.
+    while (!dialer_done) std::this_thread::sleep_for(milliseconds(5));
+    ::close(fd);
+  });
+  ConnectionOptions o;
+  o.write_stall_timeout = milliseconds(500);
+  SourceApp app(2, std::uint64_t{64} << 20);
+  Result<ConnectionReport> r =
+      dial(listener.endpoint(), crypto::Ed25519SecretKey::generate(), o, app);
+  dialer_done = true;
+  deaf.join();
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_FALSE(r->clean()) << r->line();
+  EXPECT_NE(r->reason.find("write stall"), std::string::npos) << r->line();
 }
 
 TEST(NetServer, ListenFailureIsAnError) {
