@@ -82,7 +82,8 @@ const Fixture& fixture() {
     auto snap = s.snapshot(x.ns).value();
     for (std::size_t k : {2, 3, 8}) {
       for (const auto& r : std::vector<model::D3Range>(x.ranges)) {
-        for (const auto& part : snap->split(r, k).value()) x.ranges.push_back(part.range);
+        const auto parts = snap->split(r, k).value();
+        for (const auto& part : parts) x.ranges.push_back(part.range);
       }
     }
     return x;
