@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
@@ -136,15 +137,23 @@ class Simulator {
  public:
   Simulator(store::Store& a, store::Store& b, const model::Area& area, RbsrConfig config = {},
             std::uint64_t seed = 1)
-      : alfie_(SyncRole::kAlfie, a, config),
-        betty_(SyncRole::kBetty, b, config),
-        rng_(seed),
-        range_(model::area_to_range(area)) {
-    PioOverlapEvent ev;
-    ev.namespace_id = ns();
-    ev.area = area;
-    EXPECT_TRUE(alfie_.core->on_overlap(ev));
-    EXPECT_TRUE(betty_.core->on_overlap(ev));
+      : Simulator(a, b, std::vector<model::Area>{area}, config, seed) {}
+
+  // One overlap per area, overlap i named by the handles (i, i) on both sides.
+  Simulator(store::Store& a, store::Store& b, const std::vector<model::Area>& areas,
+            const RbsrConfig& config, std::uint64_t seed)
+      : alfie_(SyncRole::kAlfie, a, config), betty_(SyncRole::kBetty, b, config), rng_(seed) {
+    for (std::uint64_t i = 0; i < areas.size(); ++i) {
+      PioOverlapEvent ev;
+      ev.own_capability = ev.peer_capability = i;
+      ev.namespace_id = ns();
+      ev.area = areas[i];
+      ranges_.push_back(model::area_to_range(areas[i]));
+      alfie_.ctx.namespaces[{i, i}] = ns();
+      betty_.ctx.namespaces[{i, i}] = ns();
+      EXPECT_TRUE(betty_.core->on_overlap(ev));
+      EXPECT_TRUE(alfie_.core->on_overlap(ev));
+    }
   }
 
   // Runs until both sides are quiet. `between` runs before each delivery. Rounds mode delivers
@@ -201,7 +210,9 @@ class Simulator {
       if (!*m) break;
       SyncMessage msg = std::visit([](auto& x) -> SyncMessage { return x; }, **m);
       if (auto* se = std::get_if<ReconciliationSendEntry>(&msg)) {
-        EXPECT_TRUE(range_.includes(se->entry.entry.entry)) << "entry outside the range sent";
+        EXPECT_TRUE(std::ranges::any_of(ranges_, [&](const model::D3Range& r) {
+          return r.includes(se->entry.entry.entry);
+        })) << "entry outside the ranges sent";
         ++stats.entries_sent;
       }
       if (std::holds_alternative<ReconciliationSendFingerprint>(msg)) ++stats.fingerprints;
@@ -253,7 +264,7 @@ class Simulator {
   Side alfie_;
   Side betty_;
   std::mt19937_64 rng_;
-  model::D3Range range_;
+  std::vector<model::D3Range> ranges_;
   std::deque<Wire> to_betty_;
   std::deque<Wire> to_alfie_;
 };
@@ -319,6 +330,52 @@ TYPED_TEST(RbsrSimTest, RandomStoresReachTheUnion) {
     EXPECT_EQ(sim.betty().core->completed_root_count(), 1u);
     EXPECT_EQ(sim.alfie().core->open_range_count(), 0u);
     EXPECT_EQ(sim.betty().core->open_range_count(), 0u);
+  }
+}
+
+// Three overlaps, so three roots at once (two of them overlapping each other): every root
+// completes on both sides, and each store ends with the union within the union of the ranges.
+TYPED_TEST(RbsrSimTest, SeveralRootsAtOnce) {
+  const auto pool = entry_pool(200, 21);
+  std::mt19937_64 rng(21);
+  auto a = this->stores_.open();
+  auto b = this->stores_.open();
+  std::vector<store::AuthorisedEntry> ea, eb;
+  for (const auto& e : pool) (rng() % 2 ? ea : eb).push_back(e);
+  put_all(*a, ea);
+  put_all(*b, eb);
+  const auto ca = contents(*a), cb = contents(*b);
+  model::Area sub1 = full_area();
+  sub1.subspace = model::SubspaceId{};
+  sub1.subspace->fill(1);
+  model::Area sub2 = full_area();
+  sub2.subspace = model::SubspaceId{};
+  sub2.subspace->fill(2);
+  sub2.times = {0, 500};
+  const std::vector<model::Area> areas{sub1, sub2, restricted_area()};
+  RbsrConfig config;
+  config.send_entries_threshold = 2;
+  config.split_factor = 3;
+  Simulator sim(*a, *b, areas, config, 5);
+  sim.run();
+  EXPECT_EQ(sim.alfie().completed, 3u);
+  EXPECT_EQ(sim.betty().completed, 3u);
+  EXPECT_EQ(sim.alfie().core->root_count(), 3u);
+  EXPECT_EQ(sim.betty().core->root_count(), 3u);
+  // The oracle: each side plus the other's entries in any of the ranges.
+  for (int side = 0; side < 2; ++side) {
+    auto oracle = this->stores_.open();
+    put_all(*oracle, side == 0 ? ca : cb);
+    std::vector<store::AuthorisedEntry> in;
+    for (const auto& e : side == 0 ? cb : ca) {
+      if (std::ranges::any_of(areas, [&](const model::Area& ar) {
+            return model::area_to_range(ar).includes(e.entry);
+          })) {
+        in.push_back(e);
+      }
+    }
+    put_all(*oracle, in);
+    EXPECT_EQ(contents(side == 0 ? *a : *b), contents(*oracle));
   }
 }
 
