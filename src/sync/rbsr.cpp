@@ -177,6 +177,7 @@ Status RbsrCore::queue_announcement(std::uint64_t root_id, Root& root, const mod
   a.info = info_for(root_id, root, range);
   a.want_response = want_response;
   a.omit = std::move(omit);
+  a.namespace_id = root.namespace_id;
   return queue_announcement_with(root, std::move(a), /*empty=*/false);
 }
 
@@ -186,9 +187,7 @@ Status RbsrCore::queue_announcement_with(Root& root, Announcement a, bool empty)
     root.want_answers.push_back(a.info.range);
     ++open_total_;
   }
-  if (!empty && !a.snapshot) {
-    OSIER_ASSIGN_OR_RETURN(a.snapshot, snapshots_(root.namespace_id));
-  }
+  a.empty = empty;
   const std::uint64_t id = a.root_id;
   messages_.push_back(Outgoing{id, std::move(a)});
   ++root.queued;
@@ -400,6 +399,11 @@ Status RbsrCore::read_next(Announcement& a) {
 
 Result<RbsrMessage> RbsrCore::next_of_announcement(Announcement& a) {
   if (!a.head_sent) {
+    if (!a.empty && !a.snapshot) {
+      // Taken when sent, not when queued: by then the session has ingested what the peer's
+      // announcement brought, so the answer neither repeats nor resends what those prune.
+      OSIER_ASSIGN_OR_RETURN(a.snapshot, snapshots_(a.namespace_id));
+    }
     OSIER_RETURN_IF_ERROR(read_next(a));
     a.head_sent = true;
     a.done = !a.pending;

@@ -9,13 +9,13 @@
 // pairs that RangeInfos may use, and on Alfie each starts a root), then the peer's decoded
 // reconciliation messages in the order they arrived (one stream across the Reconciliation and
 // Data channels). Reads the store only through NamespaceSnapshots from `snapshots`, asked once
-// per root we start, received fingerprint and announcement we answer (so a store written during
-// sync is fine: every range is answered from one snapshot, and a later reconciliation picks up
-// the rest). The source may return the same snapshot until the store changes, and should: a
-// MemoryStore snapshot is an O(n) copy, and a queued announcement holds its snapshot until
-// sent. Never writes the store. Emits: the messages to send, in order (poll_message; the Data
-// channel messages form whole announcement streams, so they must be sent in this order), and
-// events (poll_event): batches of verified entries to ingest (with Origin::remote(session_id);
+// per root we start, received fingerprint, and announcement we answer (as our answer is sent).
+// So a store written during sync is fine: every range is answered from one snapshot, and a later
+// reconciliation picks up the rest. The source may return the same snapshot until the store
+// changes, and should: a MemoryStore snapshot is an O(n) copy, and a queued announcement holds its
+// snapshot until sent. Never writes the store. Emits: the messages to send, in order (poll_message;
+// the Data channel messages form whole announcement streams, so they must be sent in this order),
+// and events (poll_event): batches of verified entries to ingest (with Origin::remote(session_id);
 // ingest them with Trust::kAlreadyVerified, pruning is the store's), and root completion.
 //
 // Decisions (rbsr.cpp, each in one function): a fingerprint equal to ours is answered with an
@@ -173,6 +173,10 @@ class RbsrCore {
     std::uint64_t root_id = 0;
     RangeInfo info;
     bool want_response = false;
+    model::NamespaceId namespace_id{};
+    bool empty = false;  // a match: is_empty, reads no snapshot
+    // Set when queued (answering a fingerprint: the snapshot of the comparison) or taken when
+    // the head is sent (answering an announcement).
     std::shared_ptr<const store::NamespaceSnapshot> snapshot;
     std::set<Fingerprint> omit;
     bool head_sent = false;
@@ -210,8 +214,7 @@ class RbsrCore {
                            const Fingerprint& fp, bool is_root);
   Status queue_announcement(std::uint64_t root_id, Root& root, const model::D3Range& range,
                             bool want_response, std::set<Fingerprint> omit);
-  // Queues `a`; an empty announcement (a match) reads no snapshot, others use a.snapshot or a
-  // fresh one.
+  // Queues `a`; an empty announcement (a match) reads no snapshot.
   Status queue_announcement_with(Root& root, Announcement a, bool empty);
   Status read_next(Announcement& a);
   Status open_limit() const;
