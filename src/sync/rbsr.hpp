@@ -59,8 +59,8 @@
 // ingest batch, at most ingest_batch entries; the outgoing queue holds at most split_factor
 // messages and one pending announcement per received fingerprint or announcement not yet
 // polled (an announcement's entries are read lazily from its snapshot, never all queued), so
-// the session must poll after each call; the event queue holds the batches not yet polled.
-// Not thread-safe; one core per session side.
+// the session must poll after each call (events first: ingest them, then messages); the event
+// queue holds the batches not yet polled. Not thread-safe; one core per session side.
 #pragma once
 
 #include <cstddef>

@@ -204,6 +204,16 @@ class Simulator {
   };
 
   void drain(Side& s, std::deque<Wire>& out) {
+    // Events first, as a session does: an answer's snapshot is taken when it is polled.
+    while (auto ev = s.core->poll_event()) {
+      if (auto* e = std::get_if<RbsrEntriesEvent>(&*ev)) {
+        EXPECT_EQ(e->origin, store::Origin::remote(1));
+        ASSERT_TRUE(s.store->ingest_batch(e->entries, store::Trust::kAlreadyVerified, e->origin));
+        s.cached.reset();
+      } else {
+        ++s.completed;
+      }
+    }
     for (;;) {
       auto m = s.core->poll_message();
       ASSERT_TRUE(m) << m.status().to_string();
@@ -224,15 +234,6 @@ class Simulator {
       ++stats.messages;
       stats.bytes += enc.size();
       out.push_back(Wire{*message_channel(message_kind(msg)), enc.take()});
-    }
-    while (auto ev = s.core->poll_event()) {
-      if (auto* e = std::get_if<RbsrEntriesEvent>(&*ev)) {
-        EXPECT_EQ(e->origin, store::Origin::remote(1));
-        ASSERT_TRUE(s.store->ingest_batch(e->entries, store::Trust::kAlreadyVerified, e->origin));
-        s.cached.reset();
-      } else {
-        ++s.completed;
-      }
     }
   }
 
