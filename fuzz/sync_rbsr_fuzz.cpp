@@ -107,6 +107,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   config.send_entries_threshold = 1 + in.byte() % 6;
   config.ingest_batch = 1 + in.byte() % 4;
   config.max_open_ranges = 64;
+  config.max_roots = 8;
   config.max_remainder_boxes = 16;
   config.max_omitted = 8;
   auto core = sync::RbsrCore::create(
@@ -223,6 +224,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
     }
     if (core->open_range_count() > config.max_open_ranges) std::abort();
+    if (core->root_count() > config.max_roots) std::abort();
     if (first_error && !core->failed()) std::abort();  // sticky
     if (!st.is_ok() && !first_error) first_error = st;
   }

@@ -95,6 +95,7 @@ Status RbsrCore::on_overlap(const PioOverlapEvent& overlap) {
   overlaps_[key] = Overlap{overlap.namespace_id, range};
   // spec: confidential_sync#PioBindReadCapability — only Alfie initiates reconciliation.
   if (config_.role != SyncRole::kAlfie) return Status::ok();
+  if (roots_.size() >= config_.max_roots) return fail(protocol_error("rbsr: too many roots"));
   auto snap = snapshots_(overlap.namespace_id);
   if (!snap) return fail(snap.status());
   auto summary = (*snap)->summarise(range);
@@ -118,6 +119,7 @@ Result<std::uint64_t> RbsrCore::root_of(const RangeInfo& info) {
     return protocol_error("rbsr: range outside the overlap (or empty)");
   }
   if (!info.root_id) {
+    if (roots_.size() >= config_.max_roots) return protocol_error("rbsr: too many roots");
     // spec: confidential_sync#sync_reconciliation — a root message takes the sender's counter.
     const std::uint64_t id = peer_next_root_;
     peer_next_root_ += 2;

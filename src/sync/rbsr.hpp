@@ -47,20 +47,21 @@
 // that is complete; a reconciliation message out of its place (SendEntry without an open
 // announcement, payload messages without an entry, an announcement while one is open); an
 // entry outside the announced range or namespace, or whose token does not authorise it
-// (SPEC-NOTES Sync 18 read for reconciliation); more than max_open_ranges open ranges in total,
-// or a range fragmented into more than max_remainder_boxes uncovered boxes. Store failures
-// (kIo, kCorrupt) are returned as they are. After an error the core stays failed: every later
-// call returns the same error.
+// (SPEC-NOTES Sync 18 read for reconciliation); a root message beyond max_roots; more than
+// max_open_ranges open ranges in total, or a range fragmented into more than max_remainder_boxes
+// uncovered boxes. Store failures (kIo, kCorrupt) are returned as they are. After an error the core
+// stays failed: every later call returns the same error.
 //
-// Memory: per root a record; per open range its range and at most max_remainder_boxes boxes, at
-// most max_open_ranges of these in total (each received fingerprint adds at most split_factor);
-// the omission set of the incoming announcement, at most max_omitted fingerprints (32 bytes;
-// beyond it we omit nothing more and send some entries again, which is harmless); the current
-// ingest batch, at most ingest_batch entries; the outgoing queue holds at most split_factor
-// messages and one pending announcement per received fingerprint or announcement not yet
-// polled (an announcement's entries are read lazily from its snapshot, never all queued), so
-// the session must poll after each call (events first: ingest them, then messages); the event
-// queue holds the batches not yet polled. Not thread-safe; one core per session side.
+// Memory: per root a record (at most max_roots: a root message beyond is an error; completed
+// roots keep theirs); per overlap event a record (PIO bounds them); per open range its range and at
+// most max_remainder_boxes boxes, at most max_open_ranges of these in total (each received
+// fingerprint adds at most split_factor); the omission set of the incoming announcement, at most
+// max_omitted fingerprints (32 bytes; beyond it we omit nothing more and send some entries again,
+// which is harmless); the current ingest batch, at most ingest_batch entries; the outgoing queue
+// holds at most split_factor messages and one pending announcement per received fingerprint or
+// announcement not yet polled (an announcement's entries are read lazily from its snapshot, never
+// all queued), so the session must poll after each call (events first: ingest them, then messages);
+// the event queue holds the batches not yet polled. Not thread-safe; one core per session side.
 #pragma once
 
 #include <cstddef>
@@ -95,6 +96,7 @@ struct RbsrConfig {
   std::size_t split_factor = 8;            // >= 2
   std::size_t send_entries_threshold = 8;  // >= 1
   std::size_t ingest_batch = 64;           // >= 1
+  std::size_t max_roots = 1 << 12;         // root records (ours and the peer's, complete or not)
   std::size_t max_open_ranges = 1 << 16;
   std::size_t max_remainder_boxes = 256;
   std::size_t max_omitted = 1 << 16;

@@ -535,6 +535,21 @@ TEST(RbsrCoreTest, MessagesOutOfPlaceAreErrors) {
     EXPECT_FALSE(core.on_send_fingerprint(fp));
   }
   {
+    // Root messages beyond max_roots.
+    RbsrConfig c;
+    c.role = SyncRole::kBetty;
+    c.max_roots = 2;
+    RbsrCore core =
+        RbsrCore::create(c, [&s](const model::NamespaceId& n) { return s.snapshot(n); }).value();
+    ASSERT_TRUE(core.on_overlap(ev));
+    ReconciliationSendFingerprint fp;
+    fp.info.range = model::area_to_range(restricted_area());
+    EXPECT_TRUE(core.on_send_fingerprint(fp));
+    EXPECT_TRUE(core.on_send_fingerprint(fp));
+    EXPECT_EQ(core.on_send_fingerprint(fp).code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(core.root_count(), 2u);
+  }
+  {
     // An unknown root id.
     RbsrCore core = betty_core(s);
     ASSERT_TRUE(core.on_overlap(ev));
