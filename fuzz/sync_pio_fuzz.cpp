@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "crypto/ed25519.hpp"
+#include "fuzz_keys.hpp"
 #include "sync/message_codec.hpp"
 #include "sync/pio.hpp"
 // The CodecContext over a core and deliver(), shared with the tests.
@@ -18,23 +19,8 @@ namespace {
 using namespace osier;
 using osier::sync::PioCore;
 
-const crypto::Ed25519SecretKey& key(std::uint8_t tag) {
-  static std::unique_ptr<crypto::Ed25519SecretKey> keys[256];
-  if (!keys[tag]) {
-    crypto::Ed25519Seed seed;
-    seed.fill(tag);
-    keys[tag] =
-        std::make_unique<crypto::Ed25519SecretKey>(crypto::Ed25519SecretKey::from_seed(seed));
-  }
-  return *keys[tag];
-}
-
-// The first key from tag 200 on of an owned namespace.
-const crypto::Ed25519SecretKey& owned_namespace() {
-  for (std::uint8_t t = 200;; ++t) {
-    if (!model::is_communal(key(t).public_key())) return key(t);
-  }
-}
+using fuzz::key;
+using fuzz::owned_namespace;
 
 constexpr std::uint8_t kAlfie = 1;
 constexpr std::uint8_t kBetty = 2;

@@ -1,0 +1,433 @@
+#include "sync/rbsr.hpp"
+
+#include <utility>
+
+#include "meadowcap/authorisation.hpp"
+#include "model/area.hpp"
+#include "store/authoriser.hpp"
+#include "store/fingerprint.hpp"
+
+namespace osier::sync {
+namespace {
+
+Status protocol_error(const char* what) { return error(ErrorCode::kInvalidArgument, what); }
+
+// The parts of `a` outside `inside` (which `a` includes), as ranges of one dimension.
+template <typename T>
+std::vector<model::Range<T>> outside(const model::Range<T>& a, const model::Range<T>& inside) {
+  std::vector<model::Range<T>> out;
+  if (a.start < inside.start) out.push_back(model::Range<T>{a.start, inside.start});
+  if (inside.end && (!a.end || *inside.end < *a.end)) {
+    out.push_back(model::Range<T>{*inside.end, a.end});
+  }
+  return out;
+}
+
+// The hash that tells two LengthyAuthorisedEntries apart (what the omission set holds).
+Fingerprint lengthy_hash(const model::Entry& entry, ByteView token, std::uint64_t available) {
+  return store::hash_lengthy_authorised_entry(entry, token, available).to_bytes();
+}
+
+}  // namespace
+
+std::vector<model::D3Range> subtract_d3_range(const model::D3Range& a, const model::D3Range& b) {
+  if (a.is_empty()) return {};
+  const std::optional<model::D3Range> inter = a.intersection(b);
+  if (!inter) return {a};
+  std::vector<model::D3Range> out;
+  model::D3Range rest = a;
+  for (const auto& s : outside(a.subspaces, inter->subspaces)) {
+    out.push_back(model::D3Range{s, rest.paths, rest.times});
+  }
+  rest.subspaces = inter->subspaces;
+  for (const auto& p : outside(a.paths, inter->paths)) {
+    out.push_back(model::D3Range{rest.subspaces, p, rest.times});
+  }
+  rest.paths = inter->paths;
+  for (const auto& t : outside(a.times, inter->times)) {
+    out.push_back(model::D3Range{rest.subspaces, rest.paths, t});
+  }
+  return out;
+}
+
+Result<RbsrCore> RbsrCore::create(const RbsrConfig& config, SnapshotSource snapshots) {
+  if (config.split_factor < 2 || config.send_entries_threshold < 1 || config.ingest_batch < 1 ||
+      !snapshots) {
+    return error(ErrorCode::kInvalidArgument, "rbsr: bad parameters");
+  }
+  return RbsrCore(config, std::move(snapshots));
+}
+
+RbsrCore::RbsrCore(const RbsrConfig& config, SnapshotSource snapshots)
+    : config_(config), snapshots_(std::move(snapshots)) {
+  // spec: confidential_sync#sync_reconciliation — alfies_range_counter 1, betties_range_counter 2.
+  own_next_root_ = config.role == SyncRole::kAlfie ? 1 : 2;
+  peer_next_root_ = config.role == SyncRole::kAlfie ? 2 : 1;
+}
+
+Status RbsrCore::fail(Status status) {
+  if (error_.is_ok()) error_ = std::move(status);
+  return error_;
+}
+
+std::size_t RbsrCore::completed_root_count() const {
+  std::size_t n = 0;
+  for (const auto& [id, root] : roots_) n += root.complete ? 1 : 0;
+  return n;
+}
+
+RangeInfo RbsrCore::info_for(std::optional<std::uint64_t> root_id, const Root& root,
+                             const model::D3Range& range) const {
+  return RangeInfo{root_id, range, root.handles.first, root.handles.second};
+}
+
+Status RbsrCore::open_limit() const {
+  if (open_total_ >= config_.max_open_ranges) {
+    return protocol_error("rbsr: too many open ranges");
+  }
+  return Status::ok();
+}
+
+Status RbsrCore::on_overlap(const PioOverlapEvent& overlap) {
+  if (failed()) return error_;
+  const HandlePair key{overlap.own_capability, overlap.peer_capability};
+  const model::D3Range range = model::area_to_range(overlap.area);
+  overlaps_[key] = Overlap{overlap.namespace_id, range};
+  // spec: confidential_sync#PioBindReadCapability — only Alfie initiates reconciliation.
+  if (config_.role != SyncRole::kAlfie) return Status::ok();
+  if (roots_.size() >= config_.max_roots) return fail(protocol_error("rbsr: too many roots"));
+  auto snap = snapshots_(overlap.namespace_id);
+  if (!snap) return fail(snap.status());
+  auto summary = (*snap)->summarise(range);
+  if (!summary) return fail(summary.status());
+  const std::uint64_t id = own_next_root_;
+  own_next_root_ += 2;
+  Root& root = roots_[id];
+  root.namespace_id = overlap.namespace_id;
+  root.handles = key;
+  root.range = range;
+  Status st = queue_fingerprint(id, root, range, summary->fingerprint, /*is_root=*/true);
+  if (!st.is_ok()) return fail(st);
+  return Status::ok();
+}
+
+Result<std::uint64_t> RbsrCore::root_of(const RangeInfo& info) {
+  const HandlePair key{info.receiver_handle, info.sender_handle};
+  auto ov = overlaps_.find(key);
+  if (ov == overlaps_.end()) return protocol_error("rbsr: handles name no overlap");
+  if (!ov->second.range.includes_range(info.range) || info.range.is_empty()) {
+    return protocol_error("rbsr: range outside the overlap (or empty)");
+  }
+  if (!info.root_id) {
+    if (roots_.size() >= config_.max_roots) return protocol_error("rbsr: too many roots");
+    // spec: confidential_sync#sync_reconciliation — a root message takes the sender's counter.
+    const std::uint64_t id = peer_next_root_;
+    peer_next_root_ += 2;
+    Root& root = roots_[id];
+    root.namespace_id = ov->second.namespace_id;
+    root.handles = key;
+    root.range = info.range;
+    return id;
+  }
+  auto it = roots_.find(*info.root_id);
+  if (it == roots_.end()) return protocol_error("rbsr: unknown root id");
+  if (it->second.handles != key) return protocol_error("rbsr: handles differ from the root's");
+  if (it->second.complete) return protocol_error("rbsr: message for a completed root");
+  return *info.root_id;
+}
+
+Status RbsrCore::count_against_open(Root& root, const model::D3Range& range) {
+  // The smallest open range that includes `range` (open ranges of a root nest or are disjoint).
+  OpenRange* best = nullptr;
+  for (auto& o : root.open) {
+    if (o.range.includes_range(range) && (!best || best->range.includes_range(o.range))) {
+      best = &o;
+    }
+  }
+  if (!best) return Status::ok();  // answers nothing we track (a stale or redundant range)
+  std::vector<model::D3Range> left;
+  for (const auto& box : best->uncovered) {
+    for (auto& part : subtract_d3_range(box, range)) left.push_back(std::move(part));
+  }
+  if (left.size() > config_.max_remainder_boxes) {
+    return protocol_error("rbsr: range split into too many pieces");
+  }
+  best->uncovered = std::move(left);
+  if (best->uncovered.empty()) {
+    root.open.erase(root.open.begin() + (best - root.open.data()));
+    --open_total_;
+  }
+  return Status::ok();
+}
+
+Status RbsrCore::queue_fingerprint(std::uint64_t root_id, Root& root, const model::D3Range& range,
+                                   const Fingerprint& fp, bool is_root) {
+  OSIER_RETURN_IF_ERROR(open_limit());
+  root.open.push_back(OpenRange{range, {range}});
+  ++open_total_;
+  const std::optional<std::uint64_t> rid = is_root ? std::nullopt : std::optional(root_id);
+  messages_.push_back(
+      Outgoing{root_id, ReconciliationSendFingerprint{info_for(rid, root, range), fp}});
+  ++root.queued;
+  return Status::ok();
+}
+
+Status RbsrCore::queue_announcement(std::uint64_t root_id, Root& root, const model::D3Range& range,
+                                    bool want_response, std::set<Fingerprint> omit) {
+  Announcement a;
+  a.root_id = root_id;
+  a.info = info_for(root_id, root, range);
+  a.want_response = want_response;
+  a.omit = std::move(omit);
+  a.namespace_id = root.namespace_id;
+  return queue_announcement_with(root, std::move(a), /*empty=*/false);
+}
+
+Status RbsrCore::queue_announcement_with(Root& root, Announcement a, bool empty) {
+  if (a.want_response) {
+    OSIER_RETURN_IF_ERROR(open_limit());
+    root.want_answers.push_back(a.info.range);
+    ++open_total_;
+  }
+  a.empty = empty;
+  const std::uint64_t id = a.root_id;
+  messages_.push_back(Outgoing{id, std::move(a)});
+  ++root.queued;
+  return Status::ok();
+}
+
+// The decision of rbsr#d3rbsr for a received fingerprint: match, announce, or split.
+Status RbsrCore::respond_to_fingerprint(std::uint64_t root_id, Root& root,
+                                        const ReconciliationSendFingerprint& msg) {
+  const model::D3Range& range = msg.info.range;
+  OSIER_ASSIGN_OR_RETURN(auto snap, snapshots_(root.namespace_id));
+  OSIER_ASSIGN_OR_RETURN(const store::RangeSummary ours, snap->summarise(range));
+  Announcement a;
+  a.root_id = root_id;
+  a.info = info_for(root_id, root, range);
+  if (ours.fingerprint == msg.fingerprint) {
+    // SPEC-NOTES Sync 14: a match is answered with is_empty = true, want_response = false.
+    return queue_announcement_with(root, std::move(a), /*empty=*/true);
+  }
+  if (ours.count > config_.send_entries_threshold) {
+    OSIER_ASSIGN_OR_RETURN(auto parts, snap->split(range, config_.split_factor));
+    if (parts.size() >= 2) {
+      for (const auto& part : parts) {
+        OSIER_RETURN_IF_ERROR(
+            queue_fingerprint(root_id, root, part.range, part.summary.fingerprint, false));
+      }
+      return Status::ok();
+    }
+  }
+  a.want_response = true;
+  a.snapshot = std::move(snap);
+  return queue_announcement_with(root, std::move(a), /*empty=*/false);
+}
+
+Status RbsrCore::on_send_fingerprint(const ReconciliationSendFingerprint& msg) {
+  if (failed()) return error_;
+  auto id = root_of(msg.info);
+  if (!id) return fail(id.status());
+  Root& root = roots_.at(*id);
+  if (msg.info.root_id) {
+    Status st = count_against_open(root, msg.info.range);
+    if (!st.is_ok()) return fail(st);
+  }
+  Status st = respond_to_fingerprint(*id, root, msg);
+  if (!st.is_ok()) return fail(st);
+  check_complete(*id);
+  return Status::ok();
+}
+
+Status RbsrCore::on_announce_entries(const ReconciliationAnnounceEntries& msg) {
+  if (failed()) return error_;
+  if (incoming_) return fail(protocol_error("rbsr: announcement while another is open"));
+  auto id = root_of(msg.info);
+  if (!id) return fail(id.status());
+  Root& root = roots_.at(*id);
+  if (msg.info.root_id) {
+    // An announcement of exactly a range we sent the fingerprint of answers it; one without
+    // want_response also answers our announcement of that range.
+    for (auto it = root.open.begin(); it != root.open.end(); ++it) {
+      if (it->range == msg.info.range) {
+        root.open.erase(it);
+        --open_total_;
+        break;
+      }
+    }
+    if (!msg.want_response) {
+      for (auto it = root.want_answers.begin(); it != root.want_answers.end(); ++it) {
+        if (*it == msg.info.range) {
+          root.want_answers.erase(it);
+          --open_total_;
+          break;
+        }
+      }
+    }
+  }
+  incoming_ = Incoming{*id, msg.info.range, msg.want_response, false, {}};
+  root.incoming = true;
+  if (msg.is_empty) finish_incoming();
+  return error_;
+}
+
+Status RbsrCore::on_send_entry(const ReconciliationSendEntry& msg) {
+  if (failed()) return error_;
+  if (!incoming_ || incoming_->in_entry) {
+    return fail(protocol_error("rbsr: ReconciliationSendEntry out of place"));
+  }
+  Incoming& in = *incoming_;
+  const Root& root = roots_.at(in.root_id);
+  const model::Entry& entry = msg.entry.entry.entry;
+  if (entry.namespace_id != root.namespace_id || !in.range.includes(entry)) {
+    return fail(protocol_error("rbsr: entry outside the announced range"));
+  }
+  auto verified = meadowcap::AuthorisedEntry::verify(msg.entry.entry);
+  if (!verified) return fail(protocol_error("rbsr: token does not authorise the entry"));
+  auto token = store::encode_token_bytes(verified->token());
+  if (!token) return fail(token.status());
+  if (in.want_response && in.received.size() < config_.max_omitted) {
+    in.received.insert(lengthy_hash(entry, *token, msg.entry.available));
+  }
+  if (batch_ && batch_->root_id != in.root_id) flush_batch();
+  if (!batch_) {
+    batch_ = RbsrEntriesEvent{
+        in.root_id, root.namespace_id, {}, store::Origin::remote(config_.session_id)};
+  }
+  batch_->entries.push_back(store::AuthorisedEntry{entry, std::move(*token)});
+  if (batch_->entries.size() >= config_.ingest_batch) flush_batch();
+  in.in_entry = true;
+  return Status::ok();
+}
+
+Status RbsrCore::on_send_payload(const ReconciliationSendPayload& /*msg*/) {
+  if (failed()) return error_;
+  if (!incoming_ || !incoming_->in_entry) {
+    return fail(protocol_error("rbsr: ReconciliationSendPayload out of place"));
+  }
+  return Status::ok();  // the bytes are the session's (payload_transfer.hpp)
+}
+
+Status RbsrCore::on_terminate_payload(const ReconciliationTerminatePayload& msg) {
+  if (failed()) return error_;
+  if (!incoming_ || !incoming_->in_entry) {
+    return fail(protocol_error("rbsr: ReconciliationTerminatePayload out of place"));
+  }
+  incoming_->in_entry = false;
+  if (msg.is_final) finish_incoming();
+  return error_;
+}
+
+void RbsrCore::flush_batch() {
+  if (!batch_) return;
+  events_.emplace_back(std::move(*batch_));
+  batch_.reset();
+}
+
+void RbsrCore::finish_incoming() {
+  flush_batch();
+  Incoming in = std::move(*incoming_);
+  incoming_.reset();
+  Root& root = roots_.at(in.root_id);
+  root.incoming = false;
+  if (in.want_response) {
+    // rbsr#d3rbsr: answer with our entries of the range, omitting those just received.
+    Status st = queue_announcement(in.root_id, root, in.range, false, std::move(in.received));
+    if (!st.is_ok()) {
+      (void)fail(st);
+      return;
+    }
+  }
+  check_complete(in.root_id);
+}
+
+void RbsrCore::check_complete(std::uint64_t root_id) {
+  Root& root = roots_.at(root_id);
+  if (root.complete || !root.open.empty() || !root.want_answers.empty() || root.queued != 0 ||
+      root.incoming) {
+    return;
+  }
+  root.complete = true;
+  events_.emplace_back(
+      RbsrRootCompleteEvent{root_id, root.handles.first, root.handles.second, root.range});
+}
+
+Result<std::optional<RbsrMessage>> RbsrCore::poll_message() {
+  if (failed()) return error_;
+  if (messages_.empty()) return std::optional<RbsrMessage>();
+  Outgoing& out = messages_.front();
+  std::optional<RbsrMessage> msg;
+  bool done = true;
+  if (auto* fp = std::get_if<ReconciliationSendFingerprint>(&out.item)) {
+    msg = std::move(*fp);
+  } else {
+    auto& a = std::get<Announcement>(out.item);
+    auto next = next_of_announcement(a);
+    if (!next) return fail(next.status());
+    msg = std::move(*next);
+    done = a.done;
+  }
+  if (done) {
+    const std::uint64_t id = out.root_id;
+    messages_.pop_front();
+    --roots_.at(id).queued;
+    check_complete(id);
+  }
+  return msg;
+}
+
+std::optional<RbsrEvent> RbsrCore::poll_event() {
+  if (events_.empty()) return std::nullopt;
+  RbsrEvent ev = std::move(events_.front());
+  events_.pop_front();
+  return ev;
+}
+
+// Reads the next entry of the announcement not in its omission set into `pending`.
+Status RbsrCore::read_next(Announcement& a) {
+  a.pending.reset();
+  if (!a.snapshot) return Status::ok();
+  Status st = a.snapshot->scan(a.info.range, a.after, [&](const store::LengthyAuthorisedEntry& e) {
+    const model::Entry& entry = e.authorised.entry;
+    a.after = store::ScanPosition{entry.subspace_id, entry.path};
+    if (!a.omit.empty() && a.omit.contains(lengthy_hash(entry, e.authorised.token, e.available))) {
+      return true;
+    }
+    a.pending = e;
+    return false;
+  });
+  return st;
+}
+
+Result<RbsrMessage> RbsrCore::next_of_announcement(Announcement& a) {
+  if (!a.head_sent) {
+    if (!a.empty && !a.snapshot) {
+      // Taken when sent, not when queued: by then the session has ingested what the peer's
+      // announcement brought, so the answer neither repeats nor resends what those prune.
+      OSIER_ASSIGN_OR_RETURN(a.snapshot, snapshots_(a.namespace_id));
+    }
+    OSIER_RETURN_IF_ERROR(read_next(a));
+    a.head_sent = true;
+    a.done = !a.pending;
+    // will_sort: scan() reads in (subspace, path) order.
+    return RbsrMessage(ReconciliationAnnounceEntries{a.info, !a.pending, a.want_response, true});
+  }
+  if (a.pending_terminate) {
+    a.pending_terminate = false;
+    a.done = !a.pending;
+    return RbsrMessage(ReconciliationTerminatePayload{!a.pending});
+  }
+  // a.pending is set: send it, then read ahead to know whether it was the last.
+  const store::LengthyAuthorisedEntry e = std::move(*a.pending);
+  OSIER_ASSIGN_OR_RETURN(meadowcap::MeadowcapAuthorisationToken token,
+                         store::decode_token_bytes(e.authorised.token));
+  ReconciliationSendEntry msg{
+      LengthyEntry{meadowcap::PossiblyAuthorisedEntry{e.authorised.entry, std::move(token)},
+                   e.available},
+      0};
+  OSIER_RETURN_IF_ERROR(read_next(a));
+  a.pending_terminate = true;
+  return RbsrMessage(std::move(msg));
+}
+
+}  // namespace osier::sync

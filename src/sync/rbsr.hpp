@@ -1,0 +1,244 @@
+// 3d range-based set reconciliation: the sans-IO core of one session side. It starts a root
+// range per overlap of read capabilities (Alfie only), answers the peer's fingerprints by
+// matching, splitting or announcing entries, answers announcements that want a response, turns
+// received entries into verified batches to ingest, and tracks when each root is complete.
+// spec: rbsr#d3rbsr, confidential_sync#sync_reconciliation, confidential_sync#RangeInfo,
+// grouping_entries#D3Range
+//
+// Consumes: PioOverlapEvents (on_overlap, in the order PIO emitted them; they name the handle
+// pairs that RangeInfos may use, and on Alfie each starts a root), then the peer's decoded
+// reconciliation messages in the order they arrived (one stream across the Reconciliation and
+// Data channels). Reads the store only through NamespaceSnapshots from `snapshots`, asked once
+// per root we start, received fingerprint, and announcement we answer (as our answer is sent).
+// So a store written during sync is fine: every range is answered from one snapshot, and a later
+// reconciliation picks up the rest. The source may return the same snapshot until the store
+// changes, and should: a MemoryStore snapshot is an O(n) copy, and a queued announcement holds its
+// snapshot until sent. Never writes the store. Emits: the messages to send, in order (poll_message;
+// the Data channel messages form whole announcement streams, so they must be sent in this order),
+// and events (poll_event): batches of verified entries to ingest (with Origin::remote(session_id);
+// ingest them with Trust::kAlreadyVerified, pruning is the store's), and root completion.
+//
+// Decisions (rbsr.cpp, each in one function): a fingerprint equal to ours is answered with an
+// empty announcement without response (SPEC-NOTES Sync 14); otherwise, if we hold at most
+// send_entries_threshold entries of the range, we announce them with want_response and
+// will_sort (we always send in (subspace, path) order); otherwise we split the range into at
+// most split_factor parts with roughly equal entry counts and send their fingerprints. An
+// announcement with want_response is answered after its last entry with our entries of the
+// range, omitting those equal (as LengthyAuthorisedEntries) to ones just received. Payloads are
+// not sent here: each ReconciliationSendEntry is followed directly by its
+// ReconciliationTerminatePayload (the session adds eager ReconciliationSendPayloads later);
+// `available` is what our store holds, as the fingerprints count it; received payload messages
+// are checked for their place only (the session verifies and stores their bytes).
+//
+// Completion per root (SPEC-NOTES Sync 15, docs/spec-notes.md "RBSR completion"): we track the
+// ranges whose fingerprints we sent and the announcements with want_response we sent. A sent
+// fingerprint's range is answered by an announcement of exactly that range, or once the peer's
+// fingerprints of sub-ranges of it cover it (each received fingerprint counts against the
+// smallest of our open ranges that includes it; we keep what is still uncovered as a list of
+// disjoint boxes); an announcement with want_response is answered by the peer's announcement
+// without want_response for the same range, once its entries have all arrived. A root is
+// complete when nothing of it is open and we owe nothing for it (no queued messages of it, no
+// incoming announcement stream of it unfinished). Every message of the peer's for a root is an
+// answer to one of ours (or the root message), so by then nothing more of it can arrive.
+//
+// Errors (the peer broke the protocol; the session ends), kInvalidArgument: a RangeInfo whose
+// handle pair no overlap event named, or whose range the pair's intersected area does not
+// include, or with a root id that names no root message yet; a non-root message for a root
+// that is complete; a reconciliation message out of its place (SendEntry without an open
+// announcement, payload messages without an entry, an announcement while one is open); an
+// entry outside the announced range or namespace, or whose token does not authorise it
+// (SPEC-NOTES Sync 18 read for reconciliation); a root message beyond max_roots; more than
+// max_open_ranges open ranges in total, or a range fragmented into more than max_remainder_boxes
+// uncovered boxes. Store failures (kIo, kCorrupt) are returned as they are. After an error the core
+// stays failed: every later call returns the same error.
+//
+// Memory: per root a record (at most max_roots: a root message beyond is an error; completed
+// roots keep theirs); per overlap event a record (PIO bounds them); per open range its range and at
+// most max_remainder_boxes boxes, at most max_open_ranges of these in total (each received
+// fingerprint adds at most split_factor); the omission set of the incoming announcement, at most
+// max_omitted fingerprints (32 bytes; beyond it we omit nothing more and send some entries again,
+// which is harmless); the current ingest batch, at most ingest_batch entries; the outgoing queue
+// holds at most split_factor messages and one pending announcement per received fingerprint or
+// announcement not yet polled (an announcement's entries are read lazily from its snapshot, never
+// all queued), so the session must poll after each call (events first: ingest them, then messages);
+// the event queue holds the batches not yet polled. Not thread-safe; one core per session side.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "base/status.hpp"
+#include "model/range.hpp"
+#include "store/snapshot.hpp"
+#include "store/types.hpp"
+#include "sync/decoder_state.hpp"
+#include "sync/messages.hpp"
+#include "sync/pio.hpp"
+
+namespace osier::sync {
+
+using SnapshotSource = std::function<Result<std::shared_ptr<const store::NamespaceSnapshot>>(
+    const model::NamespaceId&)>;
+
+struct RbsrConfig {
+  SyncRole role = SyncRole::kAlfie;
+  std::uint64_t session_id = 1;  // received entries carry Origin::remote(session_id)
+  // Measured defaults: docs/benchmarks.md "RBSR parameters".
+  std::size_t split_factor = 8;            // >= 2
+  std::size_t send_entries_threshold = 8;  // >= 1
+  std::size_t ingest_batch = 64;           // >= 1
+  std::size_t max_roots = 1 << 12;         // root records (ours and the peer's, complete or not)
+  std::size_t max_open_ranges = 1 << 16;
+  std::size_t max_remainder_boxes = 256;
+  std::size_t max_omitted = 1 << 16;
+};
+
+using RbsrMessage = std::variant<ReconciliationSendFingerprint, ReconciliationAnnounceEntries,
+                                 ReconciliationSendEntry, ReconciliationTerminatePayload>;
+
+// Verified entries of one root to ingest, in the order received.
+struct RbsrEntriesEvent {
+  std::uint64_t root_id = 0;
+  model::NamespaceId namespace_id{};
+  std::vector<store::AuthorisedEntry> entries;
+  store::Origin origin;
+};
+
+// Every entry of the root's range has been exchanged (as of the snapshots that answered).
+struct RbsrRootCompleteEvent {
+  std::uint64_t root_id = 0;
+  std::uint64_t own_capability = 0;
+  std::uint64_t peer_capability = 0;
+  model::D3Range range;
+};
+
+using RbsrEvent = std::variant<RbsrEntriesEvent, RbsrRootCompleteEvent>;
+
+// What remains of box `a` after removing box `b`: at most six disjoint boxes, none empty.
+std::vector<model::D3Range> subtract_d3_range(const model::D3Range& a, const model::D3Range& b);
+
+class RbsrCore {
+ public:
+  // kInvalidArgument for split_factor < 2, send_entries_threshold or ingest_batch < 1.
+  static Result<RbsrCore> create(const RbsrConfig& config, SnapshotSource snapshots);
+
+  // A pair of bound read capabilities with intersecting granted areas (pio.hpp). Alfie starts a
+  // root for it: the fingerprint of the intersection's 3d range, as a root message.
+  Status on_overlap(const PioOverlapEvent& overlap);
+
+  // The peer's reconciliation messages, decoded.
+  Status on_send_fingerprint(const ReconciliationSendFingerprint& msg);
+  Status on_announce_entries(const ReconciliationAnnounceEntries& msg);
+  Status on_send_entry(const ReconciliationSendEntry& msg);
+  Status on_send_payload(const ReconciliationSendPayload& msg);
+  Status on_terminate_payload(const ReconciliationTerminatePayload& msg);
+
+  // The next message to send; reads the store for announcements (its errors make the core
+  // fail).
+  Result<std::optional<RbsrMessage>> poll_message();
+  std::optional<RbsrEvent> poll_event();
+
+  bool failed() const { return !error_.is_ok(); }
+  // Roots known (started or received) and how many of them are complete.
+  std::size_t root_count() const { return roots_.size(); }
+  std::size_t completed_root_count() const;
+  // Ranges open across all roots (tests, memory accounting).
+  std::size_t open_range_count() const { return open_total_; }
+
+ private:
+  using HandlePair = std::pair<std::uint64_t, std::uint64_t>;  // (ours, the peer's)
+  struct OpenRange {
+    model::D3Range range;
+    std::vector<model::D3Range> uncovered;
+  };
+  struct Root {
+    model::NamespaceId namespace_id{};
+    HandlePair handles{};
+    model::D3Range range;
+    std::vector<OpenRange> open;               // our fingerprints not yet answered
+    std::vector<model::D3Range> want_answers;  // our announcements with want_response
+    std::size_t queued = 0;                    // messages of it not yet polled
+    bool incoming = false;                     // its announcement stream is arriving
+    bool complete = false;
+  };
+  // An announcement of ours, emitted lazily: head, then entries from the snapshot.
+  struct Announcement {
+    std::uint64_t root_id = 0;
+    RangeInfo info;
+    bool want_response = false;
+    model::NamespaceId namespace_id{};
+    bool empty = false;  // a match: is_empty, reads no snapshot
+    // Set when queued (answering a fingerprint: the snapshot of the comparison) or taken when
+    // the head is sent (answering an announcement).
+    std::shared_ptr<const store::NamespaceSnapshot> snapshot;
+    std::set<Fingerprint> omit;
+    bool head_sent = false;
+    std::optional<store::ScanPosition> after;
+    std::optional<store::LengthyAuthorisedEntry> pending;  // read ahead: is it the last?
+    bool pending_terminate = false;  // the entry was sent, its TerminatePayload not yet
+    bool done = false;               // the last message was produced
+  };
+  struct Outgoing {
+    std::uint64_t root_id = 0;
+    std::variant<ReconciliationSendFingerprint, Announcement> item;
+  };
+  struct Incoming {
+    std::uint64_t root_id = 0;
+    model::D3Range range;
+    bool want_response = false;
+    bool in_entry = false;
+    std::set<Fingerprint> received;
+  };
+  struct Overlap {
+    model::NamespaceId namespace_id{};
+    model::D3Range range;
+  };
+
+  RbsrCore(const RbsrConfig& config, SnapshotSource snapshots);
+
+  Status fail(Status status);
+  // The root a received RangeInfo belongs to (registering a root message), after checking its
+  // handles and range.
+  Result<std::uint64_t> root_of(const RangeInfo& info);
+  Status count_against_open(Root& root, const model::D3Range& range);
+  Status respond_to_fingerprint(std::uint64_t root_id, Root& root,
+                                const ReconciliationSendFingerprint& msg);
+  Status queue_fingerprint(std::uint64_t root_id, Root& root, const model::D3Range& range,
+                           const Fingerprint& fp, bool is_root);
+  Status queue_announcement(std::uint64_t root_id, Root& root, const model::D3Range& range,
+                            bool want_response, std::set<Fingerprint> omit);
+  // Queues `a`; an empty announcement (a match) reads no snapshot.
+  Status queue_announcement_with(Root& root, Announcement a, bool empty);
+  Status read_next(Announcement& a);
+  Status open_limit() const;
+  void flush_batch();
+  void finish_incoming();
+  void check_complete(std::uint64_t root_id);
+  Result<RbsrMessage> next_of_announcement(Announcement& a);
+  RangeInfo info_for(std::optional<std::uint64_t> root_id, const Root& root,
+                     const model::D3Range& range) const;
+
+  RbsrConfig config_;
+  SnapshotSource snapshots_;
+  std::map<HandlePair, Overlap> overlaps_;
+  std::map<std::uint64_t, Root> roots_;
+  std::uint64_t own_next_root_ = 1;
+  std::uint64_t peer_next_root_ = 2;
+  std::size_t open_total_ = 0;
+  std::optional<Incoming> incoming_;
+  std::optional<RbsrEntriesEvent> batch_;
+  std::deque<Outgoing> messages_;
+  std::deque<RbsrEvent> events_;
+  Status error_ = Status::ok();
+};
+
+}  // namespace osier::sync

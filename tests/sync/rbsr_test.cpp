@@ -1,0 +1,638 @@
+// RbsrCore: a deterministic two-core simulator (Alfie and Betty, each over its own store, every
+// message through the real message encoders and decoders), checked against an oracle store that
+// ingests the union; protocol errors; the 3d box subtraction; the parameter measurement.
+#include "sync/rbsr.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "meadowcap/authorisation.hpp"
+#include "meadowcap/mc_test_util.hpp"
+#include "meadowcap/owned_capability.hpp"
+#include "model/area.hpp"
+#include "store/authoriser.hpp"
+#include "store/lmdb_store.hpp"
+#include "store/memory_store.hpp"
+#include "support/temp_dir.hpp"
+#include "sync/message_codec.hpp"
+#include "sync/message_test_util.hpp"
+
+namespace osier::sync {
+namespace {
+
+using meadowcap::testing::key;
+using meadowcap::testing::namespace_key;
+
+const meadowcap::McCapability& write_capability() {
+  static const meadowcap::McCapability cap(meadowcap::OwnedCapability::create(
+      namespace_key(false), meadowcap::AccessMode::kWrite, key(1).public_key()));
+  return cap;
+}
+model::NamespaceId ns() { return write_capability().granted_namespace(); }
+
+// Signed entries of ns(): 3 subspaces, paths of depth 1-3 over {a, b, c} (so that newer
+// entries prune older prefixes), timestamps below 1000.
+// `distinct`: each path a single distinct component instead (no entry prunes another).
+std::vector<store::AuthorisedEntry> entry_pool(std::size_t n, std::uint64_t seed,
+                                               bool distinct = false) {
+  std::mt19937_64 rng(seed);
+  std::vector<store::AuthorisedEntry> out;
+  static const char* kParts[] = {"a", "b", "c"};
+  for (std::size_t i = 0; i < n; ++i) {
+    model::Entry e;
+    e.namespace_id = ns();
+    e.subspace_id.fill(static_cast<std::uint8_t>(1 + rng() % 3));
+    model::Path p;
+    const std::size_t depth = 1 + rng() % 3;
+    for (std::size_t d = 0; d < depth; ++d) p = p.append(as_bytes(kParts[rng() % 3])).value();
+    e.path = distinct ? model::Path::from_strings({std::to_string(i)}).value() : p;
+    e.timestamp = rng() % 1000;
+    e.payload_length = rng() % 5000;
+    e.payload_digest.fill(static_cast<std::uint8_t>(rng()));
+    auto signed_entry = meadowcap::AuthorisedEntry::sign(e, write_capability(), key(1)).value();
+    out.push_back(store::AuthorisedEntry{signed_entry.entry(),
+                                         store::encode_token_bytes(signed_entry.token()).value()});
+  }
+  return out;
+}
+
+struct MemoryStores {
+  std::unique_ptr<store::Store> open() { return std::make_unique<store::MemoryStore>(); }
+};
+struct LmdbStores {
+  std::unique_ptr<store::Store> open() {
+    store::LmdbStoreOptions opts;
+    opts.authoriser = store::meadowcap_authoriser();
+    opts.map_size = std::uint64_t{1} << 30;
+    opts.sync_commits = false;
+    return store::LmdbStore::open(dir.sub(std::to_string(n++)), opts).value();
+  }
+  osier::testing::TempDir dir;
+  int n = 0;
+};
+
+std::vector<store::AuthorisedEntry> contents(store::Store& s) {
+  std::vector<store::AuthorisedEntry> out;
+  EXPECT_TRUE(
+      s.query(ns(), model::D3Range::full(), {}, [&](const store::LengthyAuthorisedEntry& e) {
+        out.push_back(e.authorised);
+        return true;
+      }));
+  return out;
+}
+
+void put_all(store::Store& s, const std::vector<store::AuthorisedEntry>& entries) {
+  ASSERT_TRUE(s.ingest_batch(entries, store::Trust::kAlreadyVerified));
+}
+
+struct Stats {
+  std::size_t messages = 0;
+  std::size_t bytes = 0;
+  std::size_t rounds = 0;
+  std::size_t entries_sent = 0;
+  std::size_t fingerprints = 0;
+  std::size_t non_empty_announcements = 0;
+};
+
+// One side of the simulated session.
+struct Side {
+  Side(SyncRole role, store::Store& s, const RbsrConfig& base)
+      : store(&s),
+        send_state(role),
+        recv_state(role == SyncRole::kAlfie ? SyncRole::kBetty : SyncRole::kAlfie) {
+    RbsrConfig c = base;
+    c.role = role;
+    // One snapshot until the store changes (MemoryStore's snapshots are copies), as a session
+    // would keep one.
+    core.emplace(RbsrCore::create(c,
+                                  [this](const model::NamespaceId& n)
+                                      -> Result<std::shared_ptr<const store::NamespaceSnapshot>> {
+                                    if (!cached) {
+                                      OSIER_ASSIGN_OR_RETURN(cached, store->snapshot(n));
+                                    }
+                                    return cached;
+                                  })
+                     .value());
+    ctx.namespaces[{0, 0}] = ns();
+  }
+  store::Store* store;
+  std::shared_ptr<const store::NamespaceSnapshot> cached;
+  std::optional<RbsrCore> core;
+  CodecState send_state;  // mirrors the peer's recv_state
+  CodecState recv_state;
+  testing::MapContext ctx;
+  std::size_t completed = 0;
+};
+
+// Alfie and Betty reconcile one overlap; messages pass encoded, one direction queue each.
+class Simulator {
+ public:
+  Simulator(store::Store& a, store::Store& b, const model::Area& area, RbsrConfig config = {},
+            std::uint64_t seed = 1)
+      : Simulator(a, b, std::vector<model::Area>{area}, config, seed) {}
+
+  // One overlap per area, overlap i named by the handles (i, i) on both sides.
+  Simulator(store::Store& a, store::Store& b, const std::vector<model::Area>& areas,
+            const RbsrConfig& config, std::uint64_t seed)
+      : alfie_(SyncRole::kAlfie, a, config), betty_(SyncRole::kBetty, b, config), rng_(seed) {
+    for (std::uint64_t i = 0; i < areas.size(); ++i) {
+      PioOverlapEvent ev;
+      ev.own_capability = ev.peer_capability = i;
+      ev.namespace_id = ns();
+      ev.area = areas[i];
+      ranges_.push_back(model::area_to_range(areas[i]));
+      alfie_.ctx.namespaces[{i, i}] = ns();
+      betty_.ctx.namespaces[{i, i}] = ns();
+      EXPECT_TRUE(betty_.core->on_overlap(ev));
+      EXPECT_TRUE(alfie_.core->on_overlap(ev));
+    }
+  }
+
+  // Runs until both sides are quiet. `between` runs before each delivery. Rounds mode delivers
+  // everything in flight at once (for counting round trips).
+  void run(const std::function<void()>& between = {}, bool rounds = false) {
+    for (std::size_t step = 0; step < 1000000; ++step) {
+      drain(alfie_, to_betty_);
+      drain(betty_, to_alfie_);
+      if (to_betty_.empty() && to_alfie_.empty()) return;
+      if (between) between();
+      if (rounds) {
+        ++stats.rounds;
+        auto a = std::move(to_betty_);
+        auto b = std::move(to_alfie_);
+        to_betty_.clear();
+        to_alfie_.clear();
+        for (auto& m : a) deliver(betty_, m);
+        for (auto& m : b) deliver(alfie_, m);
+        continue;
+      }
+      const bool pick_betty = to_alfie_.empty() || (!to_betty_.empty() && (rng_() % 3 != 0));
+      auto& q = pick_betty ? to_betty_ : to_alfie_;
+      // Deliver a random-length prefix of the queue.
+      const std::size_t n = 1 + rng_() % q.size();
+      for (std::size_t i = 0; i < n; ++i) {
+        Wire m = std::move(q.front());
+        q.pop_front();
+        deliver(pick_betty ? betty_ : alfie_, m);
+      }
+    }
+    ADD_FAILURE() << "no termination";
+  }
+
+  // The stores changed behind the simulator's back.
+  void stores_changed() {
+    alfie_.cached.reset();
+    betty_.cached.reset();
+  }
+  Side& alfie() { return alfie_; }
+  Side& betty() { return betty_; }
+  Stats stats;
+  std::vector<store::AuthorisedEntry> sent_entries;
+
+ private:
+  struct Wire {
+    LogicalChannel channel;
+    Bytes bytes;
+  };
+
+  void drain(Side& s, std::deque<Wire>& out) {
+    // Events first, as a session does: an answer's snapshot is taken when it is polled.
+    while (auto ev = s.core->poll_event()) {
+      if (auto* e = std::get_if<RbsrEntriesEvent>(&*ev)) {
+        EXPECT_EQ(e->origin, store::Origin::remote(1));
+        ASSERT_TRUE(s.store->ingest_batch(e->entries, store::Trust::kAlreadyVerified, e->origin));
+        s.cached.reset();
+      } else {
+        ++s.completed;
+      }
+    }
+    for (;;) {
+      auto m = s.core->poll_message();
+      ASSERT_TRUE(m) << m.status().to_string();
+      if (!*m) break;
+      SyncMessage msg = std::visit([](auto& x) -> SyncMessage { return x; }, **m);
+      if (auto* se = std::get_if<ReconciliationSendEntry>(&msg)) {
+        EXPECT_TRUE(std::ranges::any_of(ranges_, [&](const model::D3Range& r) {
+          return r.includes(se->entry.entry.entry);
+        })) << "entry outside the ranges sent";
+        ++stats.entries_sent;
+      }
+      if (std::holds_alternative<ReconciliationSendFingerprint>(msg)) ++stats.fingerprints;
+      if (auto* an = std::get_if<ReconciliationAnnounceEntries>(&msg)) {
+        if (!an->is_empty) ++stats.non_empty_announcements;
+      }
+      Encoder enc;
+      ASSERT_TRUE(encode_sync_message(enc, msg, s.send_state, s.ctx));
+      ++stats.messages;
+      stats.bytes += enc.size();
+      out.push_back(Wire{*message_channel(message_kind(msg)), enc.take()});
+    }
+  }
+
+  void deliver(Side& s, const Wire& w) {
+    Decoder dec(w.bytes);
+    auto msg = decode_channel_message(w.channel, dec, s.recv_state, s.ctx);
+    ASSERT_TRUE(msg) << msg.status().to_string();
+    ASSERT_TRUE(dec.at_end());
+    Status st = std::visit(
+        [&](const auto& m) -> Status {
+          using M = std::decay_t<decltype(m)>;
+          RbsrCore& c = *s.core;
+          if constexpr (std::is_same_v<M, ReconciliationSendFingerprint>) {
+            return c.on_send_fingerprint(m);
+          } else if constexpr (std::is_same_v<M, ReconciliationAnnounceEntries>) {
+            return c.on_announce_entries(m);
+          } else if constexpr (std::is_same_v<M, ReconciliationSendEntry>) {
+            return c.on_send_entry(m);
+          } else if constexpr (std::is_same_v<M, ReconciliationTerminatePayload>) {
+            return c.on_terminate_payload(m);
+          } else {
+            return error(ErrorCode::kInternal, "unexpected message");
+          }
+        },
+        *msg);
+    ASSERT_TRUE(st) << st.to_string();
+  }
+
+  Side alfie_;
+  Side betty_;
+  std::mt19937_64 rng_;
+  std::vector<model::D3Range> ranges_;
+  std::deque<Wire> to_betty_;
+  std::deque<Wire> to_alfie_;
+};
+
+model::Area full_area() { return model::Area{std::nullopt, model::Path(), {0, std::nullopt}}; }
+model::Area restricted_area() {
+  return model::Area{std::nullopt, model::Path::from_strings({"a"}).value(), {100, 800}};
+}
+
+// `side` ∪ (`other` ∩ range), as one store holding both would have it.
+template <typename Stores>
+std::vector<store::AuthorisedEntry> expected_union(Stores& stores,
+                                                   const std::vector<store::AuthorisedEntry>& side,
+                                                   const std::vector<store::AuthorisedEntry>& other,
+                                                   const model::D3Range& range) {
+  auto oracle = stores.open();
+  put_all(*oracle, side);
+  std::vector<store::AuthorisedEntry> in;
+  for (const auto& e : other) {
+    if (range.includes(e.entry)) in.push_back(e);
+  }
+  put_all(*oracle, in);
+  return contents(*oracle);
+}
+
+template <typename Stores>
+class RbsrSimTest : public ::testing::Test {
+ protected:
+  Stores stores_;
+};
+using StoreKinds = ::testing::Types<MemoryStores, LmdbStores>;
+TYPED_TEST_SUITE(RbsrSimTest, StoreKinds);
+
+TYPED_TEST(RbsrSimTest, RandomStoresReachTheUnion) {
+  for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+    SCOPED_TRACE(seed);
+    const auto pool = entry_pool(150, seed);
+    std::mt19937_64 rng(seed * 77);
+    auto a = this->stores_.open();
+    auto b = this->stores_.open();
+    std::vector<store::AuthorisedEntry> ea, eb;
+    for (const auto& e : pool) {
+      const auto r = rng() % 4;  // both, Alfie, Betty, neither
+      if (r == 0 || r == 1) ea.push_back(e);
+      if (r == 0 || r == 2) eb.push_back(e);
+    }
+    put_all(*a, ea);
+    put_all(*b, eb);
+    const auto ca = contents(*a), cb = contents(*b);
+    const model::Area area = seed % 2 == 0 ? full_area() : restricted_area();
+    const model::D3Range range = model::area_to_range(area);
+    RbsrConfig config;
+    config.split_factor = 2 + seed % 4;
+    config.send_entries_threshold = 1 + seed % 5;
+    config.ingest_batch = 1 + seed % 7;
+    Simulator sim(*a, *b, area, config, seed);
+    sim.run();
+    EXPECT_EQ(contents(*a), expected_union(this->stores_, ca, cb, range));
+    EXPECT_EQ(contents(*b), expected_union(this->stores_, cb, ca, range));
+    EXPECT_EQ(sim.alfie().completed, 1u);
+    EXPECT_EQ(sim.betty().completed, 1u);
+    EXPECT_EQ(sim.alfie().core->completed_root_count(), 1u);
+    EXPECT_EQ(sim.betty().core->completed_root_count(), 1u);
+    EXPECT_EQ(sim.alfie().core->open_range_count(), 0u);
+    EXPECT_EQ(sim.betty().core->open_range_count(), 0u);
+  }
+}
+
+// Three overlaps, so three roots at once (two of them overlapping each other): every root
+// completes on both sides, and each store ends with the union within the union of the ranges.
+TYPED_TEST(RbsrSimTest, SeveralRootsAtOnce) {
+  const auto pool = entry_pool(200, 21);
+  std::mt19937_64 rng(21);
+  auto a = this->stores_.open();
+  auto b = this->stores_.open();
+  std::vector<store::AuthorisedEntry> ea, eb;
+  for (const auto& e : pool) (rng() % 2 ? ea : eb).push_back(e);
+  put_all(*a, ea);
+  put_all(*b, eb);
+  const auto ca = contents(*a), cb = contents(*b);
+  model::Area sub1 = full_area();
+  sub1.subspace = model::SubspaceId{};
+  sub1.subspace->fill(1);
+  model::Area sub2 = full_area();
+  sub2.subspace = model::SubspaceId{};
+  sub2.subspace->fill(2);
+  sub2.times = {0, 500};
+  const std::vector<model::Area> areas{sub1, sub2, restricted_area()};
+  RbsrConfig config;
+  config.send_entries_threshold = 2;
+  config.split_factor = 3;
+  Simulator sim(*a, *b, areas, config, 5);
+  sim.run();
+  EXPECT_EQ(sim.alfie().completed, 3u);
+  EXPECT_EQ(sim.betty().completed, 3u);
+  EXPECT_EQ(sim.alfie().core->root_count(), 3u);
+  EXPECT_EQ(sim.betty().core->root_count(), 3u);
+  // The oracle: each side plus the other's entries in any of the ranges.
+  for (int side = 0; side < 2; ++side) {
+    auto oracle = this->stores_.open();
+    put_all(*oracle, side == 0 ? ca : cb);
+    std::vector<store::AuthorisedEntry> in;
+    for (const auto& e : side == 0 ? cb : ca) {
+      if (std::ranges::any_of(areas, [&](const model::Area& ar) {
+            return model::area_to_range(ar).includes(e.entry);
+          })) {
+        in.push_back(e);
+      }
+    }
+    put_all(*oracle, in);
+    EXPECT_EQ(contents(side == 0 ? *a : *b), contents(*oracle));
+  }
+}
+
+TYPED_TEST(RbsrSimTest, IdenticalStoresExchangeOnlyFingerprints) {
+  const auto pool = entry_pool(200, 9);
+  auto a = this->stores_.open();
+  auto b = this->stores_.open();
+  put_all(*a, pool);
+  put_all(*b, pool);
+  Simulator sim(*a, *b, full_area());
+  sim.run();
+  EXPECT_EQ(sim.stats.entries_sent, 0u);
+  EXPECT_EQ(sim.stats.non_empty_announcements, 0u);
+  EXPECT_EQ(sim.stats.fingerprints, 1u);  // the root matches at once
+  EXPECT_EQ(sim.alfie().completed, 1u);
+  EXPECT_EQ(sim.betty().completed, 1u);
+}
+
+// Many matching sub-ranges and one difference: a side that took its root for complete while
+// sub-range fingerprints were still in flight would reject them (a message for a complete root).
+TYPED_TEST(RbsrSimTest, CompletionWaitsForEverySubRange) {
+  const auto pool = entry_pool(201, 13);
+  for (std::uint64_t seed = 1; seed <= 8; ++seed) {
+    SCOPED_TRACE(seed);
+    auto a = this->stores_.open();
+    auto b = this->stores_.open();
+    put_all(*a, pool);
+    put_all(*b, std::vector<store::AuthorisedEntry>(pool.begin() + 1, pool.end()));
+    RbsrConfig config;
+    config.split_factor = 2 + seed % 3;
+    config.send_entries_threshold = 1;
+    Simulator sim(*a, *b, full_area(), config, seed);
+    sim.run();
+    EXPECT_EQ(contents(*a), contents(*b));
+    EXPECT_EQ(sim.alfie().completed, 1u);
+    EXPECT_EQ(sim.betty().completed, 1u);
+  }
+}
+
+TYPED_TEST(RbsrSimTest, OneEmptySide) {
+  for (int empty_side = 0; empty_side < 2; ++empty_side) {
+    const auto pool = entry_pool(120, 11);
+    auto a = this->stores_.open();
+    auto b = this->stores_.open();
+    put_all(empty_side == 0 ? *b : *a, pool);
+    const auto ca = contents(*a), cb = contents(*b);
+    Simulator sim(*a, *b, full_area());
+    sim.run();
+    const model::D3Range all = model::D3Range::full();
+    EXPECT_EQ(contents(*a), expected_union(this->stores_, ca, cb, all));
+    EXPECT_EQ(contents(*b), contents(*a));
+    EXPECT_EQ(sim.alfie().completed, 1u);
+    EXPECT_EQ(sim.betty().completed, 1u);
+  }
+}
+
+TYPED_TEST(RbsrSimTest, StoreChangingDuringSyncStillTerminatesAndASecondRoundConverges) {
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    SCOPED_TRACE(seed);
+    const auto pool = entry_pool(160, 100 + seed);
+    const auto extra = entry_pool(30, 200 + seed);
+    auto a = this->stores_.open();
+    auto b = this->stores_.open();
+    put_all(*a, std::vector<store::AuthorisedEntry>(pool.begin(), pool.begin() + 100));
+    put_all(*b, std::vector<store::AuthorisedEntry>(pool.begin() + 60, pool.end()));
+    std::size_t next = 0;
+    std::mt19937_64 rng(seed);
+    {
+      Simulator sim(*a, *b, full_area(), {}, seed);
+      sim.run([&] {
+        if (next < extra.size() && rng() % 2 == 0) {
+          sim.stores_changed();
+          ASSERT_TRUE((rng() % 2 ? *a : *b).ingest(extra[next++], store::Trust::kAlreadyVerified));
+        }
+      });
+      EXPECT_EQ(sim.alfie().completed, 1u);
+      EXPECT_EQ(sim.betty().completed, 1u);
+    }
+    const auto ca = contents(*a), cb = contents(*b);
+    Simulator second(*a, *b, full_area(), {}, seed + 50);
+    second.run();
+    const model::D3Range all = model::D3Range::full();
+    EXPECT_EQ(contents(*a), expected_union(this->stores_, ca, cb, all));
+    EXPECT_EQ(contents(*b), contents(*a));
+  }
+}
+
+TEST(RbsrCoreTest, SubtractD3Range) {
+  const model::D3Range all = model::D3Range::full();
+  model::D3Range mid = all;
+  mid.times = {10, 20};
+  mid.paths = {model::Path::from_strings({"b"}).value(), model::Path::from_strings({"c"}).value()};
+  const auto parts = subtract_d3_range(all, mid);
+  EXPECT_EQ(parts.size(), 4u);  // paths below b, from c; within b..c, times below 10, from 20
+  // The parts are disjoint from `mid` and, with it, cover sample points of `all`.
+  for (const auto& p : parts) EXPECT_FALSE(p.intersection(mid).has_value());
+  model::Entry e;
+  for (const char* path : {"a", "b", "bb", "c", "d"}) {
+    for (std::uint64_t t : {0, 9, 10, 19, 20, 500}) {
+      e.path = model::Path::from_strings({path}).value();
+      e.timestamp = t;
+      std::size_t hits = mid.includes(e) ? 1 : 0;
+      for (const auto& p : parts) hits += p.includes(e) ? 1 : 0;
+      EXPECT_EQ(hits, 1u) << path << " " << t;
+    }
+  }
+  EXPECT_TRUE(subtract_d3_range(mid, all).empty());
+}
+
+ReconciliationSendEntry send_entry(const store::AuthorisedEntry& e) {
+  return ReconciliationSendEntry{
+      LengthyEntry{{e.entry, store::decode_token_bytes(e.token).value()}, 0}, 0};
+}
+
+RbsrCore betty_core(store::Store& s) {
+  RbsrConfig c;
+  c.role = SyncRole::kBetty;
+  return RbsrCore::create(c, [&s](const model::NamespaceId& n) { return s.snapshot(n); }).value();
+}
+
+TEST(RbsrCoreTest, ProtocolErrorsAreSticky) {
+  store::MemoryStore s;
+  RbsrCore core = betty_core(s);
+  ReconciliationSendFingerprint fp;
+  fp.info.range = model::D3Range::full();
+  EXPECT_EQ(core.on_send_fingerprint(fp).code(), ErrorCode::kInvalidArgument);  // no overlap
+  EXPECT_TRUE(core.failed());
+  PioOverlapEvent ev;
+  ev.namespace_id = ns();
+  ev.area = full_area();
+  EXPECT_FALSE(core.on_overlap(ev));
+  EXPECT_FALSE(core.poll_message());
+}
+
+TEST(RbsrCoreTest, MessagesOutOfPlaceAreErrors) {
+  store::MemoryStore s;
+  PioOverlapEvent ev;
+  ev.namespace_id = ns();
+  ev.area = restricted_area();
+  {
+    RbsrCore core = betty_core(s);
+    ASSERT_TRUE(core.on_overlap(ev));
+    EXPECT_FALSE(core.on_send_entry(send_entry(entry_pool(1, 3)[0])));
+  }
+  {
+    RbsrCore core = betty_core(s);
+    ASSERT_TRUE(core.on_overlap(ev));
+    EXPECT_FALSE(core.on_terminate_payload(ReconciliationTerminatePayload{true}));
+  }
+  {
+    // A range the overlap does not include.
+    RbsrCore core = betty_core(s);
+    ASSERT_TRUE(core.on_overlap(ev));
+    ReconciliationSendFingerprint fp;
+    fp.info.range = model::D3Range::full();
+    EXPECT_FALSE(core.on_send_fingerprint(fp));
+  }
+  {
+    // Root messages beyond max_roots.
+    RbsrConfig c;
+    c.role = SyncRole::kBetty;
+    c.max_roots = 2;
+    RbsrCore core =
+        RbsrCore::create(c, [&s](const model::NamespaceId& n) { return s.snapshot(n); }).value();
+    ASSERT_TRUE(core.on_overlap(ev));
+    ReconciliationSendFingerprint fp;
+    fp.info.range = model::area_to_range(restricted_area());
+    EXPECT_TRUE(core.on_send_fingerprint(fp));
+    EXPECT_TRUE(core.on_send_fingerprint(fp));
+    EXPECT_EQ(core.on_send_fingerprint(fp).code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(core.root_count(), 2u);
+  }
+  {
+    // An unknown root id.
+    RbsrCore core = betty_core(s);
+    ASSERT_TRUE(core.on_overlap(ev));
+    ReconciliationSendFingerprint fp;
+    fp.info.range = model::area_to_range(restricted_area());
+    fp.info.root_id = 7;
+    EXPECT_FALSE(core.on_send_fingerprint(fp));
+  }
+  {
+    // An entry outside the announced range, then one whose token does not authorise it.
+    const auto pool = entry_pool(20, 5);
+    for (int bad_token = 0; bad_token < 2; ++bad_token) {
+      RbsrCore core = betty_core(s);
+      ASSERT_TRUE(core.on_overlap(ev));
+      ReconciliationAnnounceEntries an;
+      an.info.range = model::area_to_range(restricted_area());
+      an.want_response = true;
+      ASSERT_TRUE(core.on_announce_entries(an));
+      for (const auto& e : pool) {
+        if (an.info.range.includes(e.entry) != (bad_token == 1)) continue;
+        ReconciliationSendEntry se = send_entry(e);
+        if (bad_token == 1) se.entry.entry.entry.timestamp += 1;  // the signature no longer fits
+        EXPECT_FALSE(core.on_send_entry(se));
+        break;
+      }
+      EXPECT_TRUE(core.failed());
+    }
+  }
+}
+
+// docs/benchmarks.md "RBSR parameters": messages, bytes and round trips per store shape and
+// parameters. Run: build/tests/sync_tests --gtest_filter='*MeasureParameters*'
+// --gtest_also_run_disabled_tests
+TEST(RbsrCoreTest, DISABLED_MeasureParameters) {
+  struct Shape {
+    const char* name;
+    std::size_t n;
+    std::size_t diff_per_mille;  // entries only one side holds
+  };
+  const Shape shapes[] = {{"1000, 1% differ", 1000, 10},
+                          {"1000, 20% differ", 1000, 200},
+                          {"1000, one side empty", 1000, 1000},
+                          {"10000, 0.1% differ", 10000, 1},
+                          {"10000, 5% differ", 10000, 50}};
+  const auto pool = entry_pool(10000, 42, /*distinct=*/true);
+  const char* only = std::getenv("RBSR_SHAPE");
+  std::printf("| shape | split | threshold | messages | bytes | rounds | entries sent |\n");
+  for (const auto& shape : shapes) {
+    if (only && std::string(only) != shape.name) continue;
+    for (std::size_t split : {2, 4, 8, 16}) {
+      for (std::size_t threshold : {1, 4, 8, 16, 32}) {
+        MemoryStores stores;
+        auto a = stores.open();
+        auto b = stores.open();
+        std::mt19937_64 rng(7);
+        std::vector<store::AuthorisedEntry> ea, eb;
+        // Distinct paths: take entries until n distinct keys are placed.
+        std::size_t used = 0;
+        for (const auto& e : pool) {
+          if (used == shape.n) break;
+          ++used;
+          if (rng() % 1000 < shape.diff_per_mille) {
+            ((shape.diff_per_mille == 1000 || rng() % 2) ? eb : ea).push_back(e);
+          } else {
+            ea.push_back(e);
+            eb.push_back(e);
+          }
+        }
+        put_all(*a, ea);
+        put_all(*b, eb);
+        const std::size_t held_a = ea.size(), held_b = eb.size();
+        RbsrConfig config;
+        config.split_factor = split;
+        config.send_entries_threshold = threshold;
+        Simulator sim(*a, *b, full_area(), config);
+        sim.run({}, /*rounds=*/true);
+        std::printf("| %s (%zu/%zu held) | %zu | %zu | %zu | %zu | %zu | %zu |\n", shape.name,
+                    held_a, held_b, split, threshold, sim.stats.messages, sim.stats.bytes,
+                    sim.stats.rounds, sim.stats.entries_sent);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace osier::sync
