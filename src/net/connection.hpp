@@ -40,8 +40,11 @@
 namespace osier::net {
 
 inline constexpr std::size_t kReadBufferBytes = 16 * 1024;
-// Output buffers larger than this are freed once drained (smaller ones are reused).
-inline constexpr std::size_t kKeptBufferBytes = 64 * 1024;
+// Output buffers larger than this are freed once drained; smaller ones are reused. Freeing
+// every buffer above 64 KiB cost a reallocation and its page faults per burst: a third of the
+// throughput of a channel granted 16 KiB (docs/benchmarks.md). So at most 2 MiB per connection
+// stays allocated after a burst.
+inline constexpr std::size_t kKeptBufferBytes = 1024 * 1024;
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
