@@ -12,6 +12,7 @@
 #include "crypto/bab_outboard.hpp"
 #include "crypto/bab_stream.hpp"
 #include "crypto/bab_verifier.hpp"
+#include "stream_edits.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace osier;
@@ -49,17 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (opt & 0x40) {
     stream.assign(data + pos, data + size);  // garbage
   } else {
-    for (; pos + 3 <= size; pos += 3) {
-      std::size_t at = ((data[pos] << 8) | data[pos + 1]) % (stream.size() + 1);
-      std::uint8_t op = data[pos + 2];
-      if (op == 0) {
-        stream.resize(at);
-      } else if (op == 1) {
-        stream.insert(stream.begin() + static_cast<std::ptrdiff_t>(at), data[pos]);
-      } else if (at < stream.size()) {
-        stream[at] ^= op;
-      }
-    }
+    fuzz::apply_stream_edits(stream, data, pos, size);
   }
 
   ByteView want = payload;

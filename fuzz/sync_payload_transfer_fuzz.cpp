@@ -16,6 +16,7 @@
 #include "crypto/william3.hpp"
 #include "store/authoriser.hpp"
 #include "store/memory_store.hpp"
+#include "stream_edits.hpp"
 #include "sync/payload_chunks.hpp"
 #include "sync/payload_transfer.hpp"
 
@@ -100,17 +101,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     stream.resize(std::min<std::size_t>(stream.size(), std::size_t{data[3]} * 37));
     stream.insert(stream.end(), data + pos, data + size);
   } else {
-    for (; pos + 3 <= size; pos += 3) {
-      const std::size_t at = ((data[pos] << 8) | data[pos + 1]) % (stream.size() + 1);
-      const std::uint8_t op = data[pos + 2];
-      if (op == 0) {
-        stream.resize(at);
-      } else if (op == 1) {
-        stream.insert(stream.begin() + static_cast<std::ptrdiff_t>(at), data[pos]);
-      } else if (at < stream.size()) {
-        stream[at] ^= op;
-      }
-    }
+    fuzz::apply_stream_edits(stream, data, pos, size);
   }
 
   auto t = sync::PayloadTransfer::start(receiver, e, first);
