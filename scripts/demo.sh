@@ -107,24 +107,61 @@ if "$OSIER" drop import "$work/bad.drop" --home "$second"; then
   exit 1
 fi
 
-say "two nodes meet: the first home serves as alice, the second connects as carol (the Nose XX handshake, encrypted transport, LCMUX; sync messages come with the next issue)"
+say "two nodes meet: the first home serves as alice, the second connects as carol (the Nose XX handshake, encrypted transport, LCMUX)"
 run id new carol --home "$second"
-"$OSIER" serve --as alice --listen 127.0.0.1:0 2>"$work/serve.log" &
-serve_pid=$!
-port=""
-for _ in $(seq 50); do
-  port=$(sed -nE 's/.*listening on 127\.0\.0\.1:([0-9]+).*/\1/p' "$work/serve.log" | head -1)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-if [ -z "$port" ]; then
-  echo "demo: osier serve did not start" >&2
-  cat "$work/serve.log" >&2
+start_serve() {
+  "$OSIER" serve --as alice --listen 127.0.0.1:0 2>"$work/serve.log" &
+  serve_pid=$!
+  port=""
+  for _ in $(seq 50); do
+    port=$(sed -nE 's/.*listening on 127\.0\.0\.1:([0-9]+).*/\1/p' "$work/serve.log" | head -1)
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  if [ -z "$port" ]; then
+    echo "demo: osier serve did not start" >&2
+    cat "$work/serve.log" >&2
+    exit 1
+  fi
+}
+stop_serve() {
+  kill -INT "$serve_pid"
+  wait "$serve_pid"
+  cat "$work/serve.log"
+}
+start_serve
+run connect "127.0.0.1:$port" --home "$second"
+stop_serve
+
+say "read access: alice and carol each grant the other read access to their own subspace of family"
+carol_id=$("$OSIER" id list --home "$second" --json | sed -nE 's/.*"name":"carol".*"id":"([0-9a-f]+)".*/\1/p; s/.*"id":"([0-9a-f]+)".*"name":"carol".*/\1/p' | head -1)
+alice_id=$("$OSIER" id list --json | sed -nE 's/.*"name":"alice".*"id":"([0-9a-f]+)".*/\1/p; s/.*"id":"([0-9a-f]+)".*"name":"alice".*/\1/p' | head -1)
+cap_id() { sed -E 's/.*"id":"([0-9a-f]+)".*/\1/'; }
+alice_read=$("$OSIER" cap new --ns family --mode read --as alice --json | cap_id)
+for_carol=$("$OSIER" cap delegate "$alice_read" --to "$carol_id" --json | cap_id)
+"$OSIER" cap export "$for_carol" | run cap import - --home "$second"
+carol_read=$("$OSIER" cap new --ns "$ns_id" --mode read --as carol --home "$second" --json | cap_id)
+for_alice=$("$OSIER" cap delegate "$carol_read" --to "$alice_id" --home "$second" --json | cap_id)
+"$OSIER" cap export "$for_alice" --home "$second" | run cap import -
+
+say "both write something new: alice in her subspace, carol in hers"
+printf 'written after the drop\n' | run put willow://family.alice/news/today -
+printf 'hello from carol\n' | run put "willow://$ns_id.$carol_id/notes/hi" - --home "$second" --as carol
+
+say "carol syncs with alice: private interest overlap finds the two shared areas, 3d range-based reconciliation exchanges exactly the entries the other lacks"
+start_serve
+run sync "127.0.0.1:$port" --home "$second" --as carol
+run sync "127.0.0.1:$port" --home "$second" --as carol --json
+stop_serve
+# `available` (payload bytes held) is left out: payloads are not synced yet.
+strip() { sed -E 's/,"(name|uri)":"[^"]*"//g; s/"available":[0-9]+,//' | sort; }
+"$OSIER" ls family --json | strip >"$work/a.jsonl"
+"$OSIER" ls "$ns_id" --home "$second" --json | strip >"$work/b.jsonl"
+if ! diff "$work/a.jsonl" "$work/b.jsonl"; then
+  echo "demo: after the sync the homes list different entries" >&2
   exit 1
 fi
-run connect "127.0.0.1:$port" --home "$second"
-kill -INT "$serve_pid"
-wait "$serve_pid"
-cat "$work/serve.log"
+run ls "willow://$ns_id.$alice_id/news?area" --home "$second"
+echo "both homes hold the same entries (their payloads are not synced yet: issue #14)"
 
 say "done"

@@ -1,7 +1,8 @@
-// osier serve | connect: the TCP transport between nodes (issue #13 items 7-8, docs/cli.md).
-// `serve` listens and runs the handshake and an LCMUX session per connection; `connect` dials
-// one, completes the handshake and transport, prints the peer's key and closes cleanly. Both
-// authenticate as one of the home's identities (Node::sync_identity).
+// osier serve | sync | connect: nodes over TCP (docs/cli.md). `serve` listens and runs a
+// Confidential Sync session per connection (net::SyncApp); `sync` dials one, syncs once and
+// closes; `connect` dials one, completes the handshake and transport, prints the peer's key and
+// closes cleanly. All authenticate as one of the home's identities (Node::sync_identity) and
+// declare that identity's held read capabilities as their interests.
 #include <fmt/core.h>
 
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include "commands.hpp"
 #include "net/endpoint.hpp"
 #include "net/server.hpp"
+#include "net/sync_app.hpp"
 
 namespace osier::cli {
 namespace {
@@ -69,11 +71,35 @@ std::string peer_text(const node::Node& n, const crypto::Ed25519PublicKey& pk) {
   return to_hex(pk) + (name ? " (" + *name + ")" : "");
 }
 
+// The held read capabilities whose receiver is `who`: the interests a session declares.
+Result<std::vector<meadowcap::McCapability>> read_capabilities_of(
+    const node::Node& n, const crypto::Ed25519PublicKey& who) {
+  OSIER_ASSIGN_OR_RETURN(const std::vector<node::HeldCapability> held, n.caps().list());
+  std::vector<meadowcap::McCapability> out;
+  for (const node::HeldCapability& h : held) {
+    if (h.cap.access_mode() == meadowcap::AccessMode::kRead && h.cap.receiver() == who) {
+      out.push_back(h.cap);
+    }
+  }
+  return out;
+}
+
+std::string no_read_capability_text(const node::Identity& me) {
+  return "no read capability held for " + me.name +
+         ": make one with `osier cap new --ns NS --mode read --as " + me.name +
+         "`, or import one granted to it (`osier cap import`)";
+}
+
 void run_serve(const NetOptions& o) {
-  auto n = open_node("serve", o.flags, /*read_only=*/true);
+  auto n = open_node("serve", o.flags, /*read_only=*/false);
   if (!n) return;
   Result<node::Identity> me = n->sync_identity(o.as);
   if (!me) return fail("serve", me.status());
+  Result<std::vector<meadowcap::McCapability>> caps =
+      read_capabilities_of(*n, me->key.public_key());
+  if (!caps) return fail("serve", caps.status());
+  Result<store::LmdbStore*> store = n->store();
+  if (!store) return fail("serve", store.status());
   Result<net::Endpoint> listen = net::parse_endpoint(o.address);
   if (!listen) return fail("serve", listen.status(), 2);
   net::ServerOptions so;
@@ -99,7 +125,16 @@ void run_serve(const NetOptions& o) {
   so.connection.handshake_timeout = *hs;
   so.connection.idle_timeout = *idle;
   so.connection.close_timeout = std::min(*hs, so.connection.close_timeout);
+  so.connection.lcmux = net::SyncApp::lcmux_options();
   so.stop_on_signals = true;
+  // One sync session per connection, all on the server's thread, over the one store.
+  so.make_app = [store = *store, key = me->key.public_key(), caps = *caps,
+                 next_session = std::uint64_t{0}]() mutable -> std::unique_ptr<net::PeerApp> {
+    net::SyncAppOptions ao;
+    ao.session.read_capabilities = caps;
+    ao.session.session_id = ++next_session;
+    return std::make_unique<net::SyncApp>(*store, key, std::move(ao));
+  };
   const bool json = o.flags.json;
   so.log = [](const std::string& line) {
     fmt::print(stderr, "{} {}\n", now_text(), line);
@@ -123,6 +158,11 @@ void run_serve(const NetOptions& o) {
   if (!server) return fail("serve", server.status());
   fmt::print(stderr, "{} listening on {} as {} {}\n", now_text(), (*server)->address(), me->name,
              to_hex(me->key.public_key()));
+  if (caps->empty())
+    fmt::print(stderr, "{} warning: {}\n", now_text(), no_read_capability_text(*me));
+  else
+    fmt::print(stderr, "{} sharing {}\n", now_text(),
+               count_text(caps->size(), "read capability", "read capabilities"));
   std::fflush(stderr);
   (*server)->run();
   fmt::print(stderr, "{} stopped ({})\n", now_text(), count_text(served, "peer", "peers"));
@@ -167,13 +207,72 @@ void run_connect(const NetOptions& o) {
   if (!o.flags.json) fmt::print("closed cleanly (in {} B, out {} B)\n", r->bytes_in, r->bytes_out);
 }
 
+void run_sync(const NetOptions& o) {
+  auto n = open_node("sync", o.flags, /*read_only=*/false);
+  if (!n) return;
+  Result<node::Identity> me = n->sync_identity(o.as);
+  if (!me) return fail("sync", me.status());
+  Result<net::Endpoint> to = net::parse_endpoint(o.address);
+  if (!to) return fail("sync", to.status(), 2);
+  Result<std::chrono::milliseconds> timeout = parse_duration(o.timeout, "--timeout");
+  if (!timeout) return fail("sync", timeout.status(), 2);
+  Result<std::vector<meadowcap::McCapability>> caps =
+      read_capabilities_of(*n, me->key.public_key());
+  if (!caps) return fail("sync", caps.status());
+  if (caps->empty()) return fail("sync", error(ErrorCode::kNotFound, no_read_capability_text(*me)));
+  Result<store::LmdbStore*> store = n->store();
+  if (!store) return fail("sync", store.status());
+  net::ConnectionOptions co;
+  co.handshake_timeout = *timeout;
+  co.close_timeout = *timeout;
+  co.lcmux = net::SyncApp::lcmux_options();
+  net::SyncAppOptions ao;
+  ao.session.read_capabilities = *caps;
+  ao.one_shot = true;
+  net::SyncApp app(**store, me->key.public_key(), std::move(ao));
+  Result<net::ConnectionReport> r = net::dial(*to, me->key, co, app, *timeout);
+  if (!r) return fail("sync", r.status());
+  const net::SyncSummary& s = app.summary();
+  if (o.flags.json) {
+    print_json_line(Json{{"address", to->to_string()},
+                         {"as", me->name},
+                         {"peer", r->peer ? Json(to_hex(*r->peer)) : Json(nullptr)},
+                         {"overlaps", s.overlaps},
+                         {"roots", s.roots},
+                         {"roots_complete", s.roots_complete},
+                         {"entries_received", s.entries_received},
+                         {"entries_new", s.entries_new},
+                         {"entries_pruned", s.entries_pruned},
+                         {"in_sync", s.in_sync},
+                         {"clean", r->clean()},
+                         {"bytes_in", r->bytes_in},
+                         {"bytes_out", r->bytes_out},
+                         {"ms", r->duration.count()}});
+  } else if (r->peer) {
+    fmt::print("synced with {} as {}: {}, {} of {} complete\n", peer_text(*n, *r->peer), me->name,
+               count_text(s.overlaps, "overlap", "overlaps"), s.roots_complete,
+               count_text(s.roots, "range", "ranges"));
+    fmt::print("received {} ({} new, {} pruned) in {:.2f} s (in {} B, out {} B)\n",
+               count_text(s.entries_received, "entry", "entries"), s.entries_new, s.entries_pruned,
+               static_cast<double>(r->duration.count()) / 1000.0, r->bytes_in, r->bytes_out);
+  }
+  if (!r->clean()) {
+    return fail("sync", error(ErrorCode::kIo, std::string(net::ending_name(r->ending)) +
+                                                  (r->reason.empty() ? "" : ": " + r->reason)));
+  }
+  if (!s.in_sync) {
+    return fail("sync",
+                error(ErrorCode::kIo, "the session ended before every range was reconciled"));
+  }
+}
+
 }  // namespace
 
 void register_net(CLI::App& app) {
   auto so = std::make_shared<NetOptions>();
   so->address = std::string(net::kDefaultHost) + ":" + std::to_string(net::kDefaultPort);
   CLI::App* c = app.add_subcommand(
-      "serve", "Accept connections from other nodes: handshake, encryption and LCMUX per peer");
+      "serve", "Accept connections from other nodes and sync with each (Confidential Sync)");
   c->add_option("--listen", so->address,
                 "HOST:PORT to listen on (default 127.0.0.1:22377; port 0: any free port)");
   c->add_option("--as", so->as, "The identity to authenticate as (alias or id)");
@@ -193,6 +292,16 @@ void register_net(CLI::App& app) {
                 "Time without a whole transport chunk from a peer before closing (default 120s)");
   add_node_flags(c, so->flags);
   c->callback([so] { run_serve(*so); });
+
+  auto sy = std::make_shared<NetOptions>();
+  c = app.add_subcommand(
+      "sync", "Sync once with a node: find the shared interests, reconcile their entries, close");
+  c->add_option("address", sy->address, "HOST:PORT (the port defaults to 22377)")->required();
+  c->add_option("--as", sy->as, "The identity to authenticate as (alias or id)");
+  c->add_option("--timeout", sy->timeout,
+                "For connecting, the handshake and the closing each (default 10s)");
+  add_node_flags(c, sy->flags);
+  c->callback([sy] { run_sync(*sy); });
 
   auto co = std::make_shared<NetOptions>();
   c = app.add_subcommand("connect",

@@ -158,6 +158,9 @@ void Connection::pump() {
         closing_.emplace(Ending::kClean, "");
         close_deadline_ = Clock::now() + options_.close_timeout;
         arm_timer();
+      } else if (const auto wake = app_->wake_at(); !closing_ && wake && wake != armed_wake_) {
+        armed_wake_ = wake;
+        arm_timer();
       }
     }
     const Bytes frames = mux_.take_output();
@@ -237,6 +240,10 @@ void Connection::arm_timer() {
     at = last_progress_ + options_.idle_timeout;
   }
   if (write_in_flight_) at = std::min(at, last_write_progress_ + options_.write_stall_timeout);
+  if (established_ && !closing_) {
+    const std::optional<Clock::time_point> wake = app_->wake_at();
+    if (wake && *wake > Clock::now()) at = std::min(at, *wake);
+  }
   timer_.expires_at(at);
   timer_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
     if (!ec) self->on_timer();
@@ -249,6 +256,14 @@ void Connection::on_timer() {
   if (write_in_flight_ && now >= last_write_progress_ + options_.write_stall_timeout) {
     return end(Ending::kError, "write stall: the peer took none of our bytes for " +
                                    seconds_text(options_.write_stall_timeout));
+  }
+  if (established_ && !closing_) {
+    // The app asked to run at this time (PeerApp::wake_at).
+    const std::optional<Clock::time_point> wake = app_->wake_at();
+    if (wake && now >= *wake) {
+      pump();
+      if (done_) return;
+    }
   }
   if (closing_) {
     if (now < close_deadline_) return arm_timer();

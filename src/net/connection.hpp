@@ -118,7 +118,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Clock::time_point started_;
   Clock::time_point last_progress_;  // the last whole transport chunk (or the end marker)
   Clock::time_point close_deadline_;
-  Clock::time_point last_write_progress_;  // while bytes wait: the last write that took some
+  Clock::time_point last_write_progress_;        // while bytes wait: the last write that took some
+  std::optional<Clock::time_point> armed_wake_;  // the app's wake_at the timer was last armed for
   std::string remote_;
   std::uint64_t bytes_in_ = 0;
   std::uint64_t bytes_out_ = 0;

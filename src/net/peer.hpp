@@ -102,6 +102,11 @@ class PeerApp {
   // True once the application is done: the connection sends what LCMUX can send now, then the
   // end marker, and closes when the peer's end marker arrives (or after close_timeout).
   virtual bool wants_close() const { return false; }
+  // A time at which the app wants on_progress called although nothing arrived (the connection
+  // arms its timer for it); nullopt: none. A time already past is ignored until the next call.
+  virtual std::optional<std::chrono::steady_clock::time_point> wake_at() const {
+    return std::nullopt;
+  }
 };
 
 // Reads every channel's bytes and every global message and drops them, counting them (what

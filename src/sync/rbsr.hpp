@@ -153,6 +153,8 @@ class RbsrCore {
   std::size_t completed_root_count() const;
   // Ranges open across all roots (tests, memory accounting).
   std::size_t open_range_count() const { return open_total_; }
+  // Messages queued and not yet polled (an announcement counts once, however many entries).
+  std::size_t queued_messages() const { return messages_.size(); }
 
  private:
   using HandlePair = std::pair<std::uint64_t, std::uint64_t>;  // (ours, the peer's)

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <csignal>
 #include <random>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "support/raw_peer.hpp"
 #include "support/vectors.hpp"
 #include "sync/lcmux_frames.hpp"
+#include "sync/message_codec.hpp"
 
 namespace osier::testing {
 namespace {
@@ -37,6 +39,21 @@ Bytes random_bytes(std::mt19937_64& rng, std::size_t n) {
   for (auto& x : b) x = static_cast<std::uint8_t>(rng());
   return b;
 }
+
+// `n` PioBindHash messages with random hashes: valid Overlap channel bytes for the server's sync
+// session (each binds one of the at most 1024 OverlapHandles it lets a peer hold).
+Bytes bind_hash_messages(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  Encoder enc;
+  for (std::size_t i = 0; i < n; ++i) {
+    sync::PioBindHash m;
+    for (auto& b : m.hash) b = static_cast<std::uint8_t>(rng());
+    m.actually_interested = (rng() & 1) != 0;
+    EXPECT_TRUE(sync::encode_pio_bind_hash(enc, m).is_ok());
+  }
+  return enc.take();
+}
+constexpr std::uint64_t kOverlapChannel = 2;
 
 class Serve : public CliHome {
  protected:
@@ -102,10 +119,11 @@ class Serve : public CliHome {
   }
   void finish_good(GoodClient& g) {
     Bytes plain;
-    const Bytes data(3000, 0x5a);
+    const Bytes data = bind_hash_messages(90, 1);
     Bytes wire;
-    Bytes frames = frame_bytes(sync::SendChannelFrame{0, data});
-    const Bytes global = frame_bytes(sync::SendGlobalFrame{as_bytes("hello")});
+    Bytes frames = frame_bytes(sync::SendChannelFrame{kOverlapChannel, data});
+    // An empty global frame: a receiver ignores it (SPEC-NOTES Sync 6).
+    const Bytes global = frame_bytes(sync::SendGlobalFrame{ByteView()});
     frames.insert(frames.end(), global.begin(), global.end());
     ASSERT_TRUE(g.client->writer().write(frames, wire).is_ok());
     ASSERT_TRUE(g.client->writer().write_end(wire).is_ok());
@@ -182,10 +200,11 @@ TEST_F(Serve, ClientWrittenFromTheSpecCompletesHandshakeAndTransport) {
   EXPECT_EQ(to_hex(client.result().peer_static_pk), server_key_hex_);
 
   Bytes wire;
-  const Bytes data(10000, 0x42);
-  Bytes frames = frame_bytes(sync::SendChannelFrame{1, ByteView(data).first(4000)});
-  const Bytes more = frame_bytes(sync::SendChannelFrame{1, ByteView(data).subspan(4000, 4000)});
-  const Bytes global = frame_bytes(sync::SendGlobalFrame{as_bytes("a global message")});
+  const Bytes data = bind_hash_messages(240, 2);
+  Bytes frames = frame_bytes(sync::SendChannelFrame{kOverlapChannel, ByteView(data).first(4000)});
+  const Bytes more =
+      frame_bytes(sync::SendChannelFrame{kOverlapChannel, ByteView(data).subspan(4000)});
+  const Bytes global = frame_bytes(sync::SendGlobalFrame{ByteView()});
   frames.insert(frames.end(), more.begin(), more.end());
   frames.insert(frames.end(), global.begin(), global.end());
   ASSERT_TRUE(client.writer().write(frames, wire).is_ok());
@@ -289,8 +308,8 @@ TEST_F(Serve, BadLcmuxFramesAreDropped) {
 // LCMUX's two kinds of "too much": bytes beyond a limit the client announced itself are an error
 // (the session ends), bytes beyond the server's guarantees are optimistic sending (the server
 // drops them, says so with AnnounceDropping, and buffers nothing: the session goes on and ends
-// cleanly). Binds are channel bytes too until the sync session exists (issue #14): a flood of
-// them is bounded the same way; their own caps are the handle books' (tests/sync).
+// cleanly). The flood is of binding messages (PioBindHash): what is accepted binds handles in the
+// server's sync session, within its cap; the rest is dropped before it reaches the session.
 TEST_F(Serve, BytesBeyondLimitsEndTheSessionBytesBeyondGuaranteesAreDropped) {
   start();
   hostile_case("lcmux: ", [&](std::string& key) {
@@ -305,14 +324,18 @@ TEST_F(Serve, BytesBeyondLimitsEndTheSessionBytesBeyondGuaranteesAreDropped) {
     ASSERT_TRUE(p.send(wire));
     EXPECT_TRUE(p.wait_closed(seconds(5)));
   });
-  // 1 MiB on channel 0 at once, 64 times the 16 KiB the server grants.
+  // 1 MiB of PioBindHash messages on the Overlap channel at once, 64 times the 16 KiB the
+  // server grants (what it accepts binds 496 handles, below its cap of 1024).
   RawPeer p;
   std::string key;
   SpecClient c = handshaken(p, &key);
-  const Bytes chunk(4000, 0x22);
-  const Bytes one = frame_bytes(sync::SendChannelFrame{0, chunk});
+  const Bytes hashes = bind_hash_messages(262 * 4000 / 33 + 1, 3);
   Bytes frames;
-  for (int i = 0; i < 262; ++i) frames.insert(frames.end(), one.begin(), one.end());
+  for (int i = 0; i < 262; ++i) {
+    const Bytes one = frame_bytes(
+        sync::SendChannelFrame{kOverlapChannel, ByteView(hashes).subspan(i * 4000, 4000)});
+    frames.insert(frames.end(), one.begin(), one.end());
+  }
   Bytes wire;
   ASSERT_TRUE(c.writer().write(frames, wire).is_ok());
   ASSERT_TRUE(c.writer().write_end(wire).is_ok());
@@ -325,7 +348,7 @@ TEST_F(Serve, BytesBeyondLimitsEndTheSessionBytesBeyondGuaranteesAreDropped) {
     auto f = sync::decode_lcmux_frame(dec, DecodeMode::kCanonic);
     ASSERT_TRUE(f.is_ok()) << f.status().to_string();
     if (const auto* d = std::get_if<sync::AnnounceDroppingFrame>(&*f)) {
-      EXPECT_EQ(d->channel, 0u);
+      EXPECT_EQ(d->channel, kOverlapChannel);
       ++dropping;
     }
   }
@@ -617,6 +640,63 @@ TEST_F(Serve, ConnectCommandPrintsThePeerAndClosesCleanly) {
   EXPECT_EQ(j["as"], "bob");
   EXPECT_EQ(j["clean"], true);
   EXPECT_EQ(j["handshake_hash"].get<std::string>().size(), 64u);
+}
+
+// `osier sync`: alice (serving) grants bob read access to her subspace; bob syncs once and holds
+// her entries; a second sync brings nothing new; a home without read capabilities is told how to
+// get one.
+TEST_F(Serve, SyncCommandReconcilesTwoHomes) {
+  const std::string other = other_home("bob");
+  ASSERT_EQ(osier({"id", "new", "bob"}, "", {}, other).exit_code, 0);
+  auto json_field = [](const std::string& lines, const std::string& match, const char* field) {
+    std::istringstream in(lines);
+    for (std::string line; std::getline(in, line);) {
+      const auto j = nlohmann::json::parse(line);
+      if (line.find(match) != std::string::npos) return j[field].get<std::string>();
+    }
+    return std::string();
+  };
+  const std::string bob =
+      json_field(osier({"id", "list", "--json"}, "", {}, other).out, "bob", "id");
+  ASSERT_EQ(bob.size(), 64u);
+  const std::string ns = json_field(osier({"ns", "list", "--json"}).out, "fam", "id");
+  ASSERT_FALSE(ns.empty());
+  for (const char* path : {"a/1", "a/2", "b"}) {
+    ASSERT_EQ(osier({"put", std::string("willow://fam.alice/") + path, "-"}, "payload").exit_code,
+              0);
+  }
+  ProcessResult r = osier({"cap", "new", "--ns", "fam", "--mode", "read", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string own = nlohmann::json::parse(r.out)["id"];
+  r = osier({"cap", "delegate", own, "--to", bob, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string text = nlohmann::json::parse(r.out)["text"];
+  ASSERT_EQ(osier({"cap", "import", text}, "", {}, other).exit_code, 0);
+  start();
+  const std::string addr = "127.0.0.1:" + std::to_string(port_);
+
+  r = osier({"sync", addr, "--json"}, "", {}, other);
+  ASSERT_EQ(r.exit_code, 0) << r.err << server_->all_output();
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["overlaps"], 1);
+  EXPECT_EQ(j["roots_complete"], 1);
+  EXPECT_EQ(j["entries_new"], 3);
+  EXPECT_EQ(j["in_sync"], true);
+  EXPECT_EQ(j["clean"], true);
+  r = osier({"ls", ns, "--json"}, "", {}, other);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 3) << r.out;
+
+  r = osier({"sync", addr}, "", {}, other);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("1 overlap, 1 of 1 range complete"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(0 new, 0 pruned)"), std::string::npos) << r.out;
+
+  const std::string empty = other_home("carol");
+  ASSERT_EQ(osier({"id", "new", "carol"}, "", {}, empty).exit_code, 0);
+  r = osier({"sync", addr}, "", {}, empty);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no read capability held for carol"), std::string::npos) << r.err;
 }
 
 TEST_F(Serve, ConnectAndServeReportFailuresAndUsageErrors) {

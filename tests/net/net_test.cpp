@@ -16,6 +16,7 @@
 
 #include "base/hex.hpp"
 #include "net/endpoint.hpp"
+#include "net/net_test_util.hpp"
 #include "net/server.hpp"
 #include "sync/lcmux_frames.hpp"
 #include "sync/secure_stream.hpp"
@@ -24,6 +25,7 @@ namespace osier::net {
 namespace {
 
 using std::chrono::milliseconds;
+using testing::RunningServer;
 
 std::uint8_t pattern(std::uint64_t i) { return static_cast<std::uint8_t>(i * 131 + (i >> 9)); }
 
@@ -151,46 +153,6 @@ bool respond(int fd, sync::SecureStream& stream, ByteView first) {
   }
   return true;
 }
-
-// A server on its own thread; reports collected under a lock.
-class RunningServer {
- public:
-  RunningServer(const crypto::Ed25519SecretKey& key, ServerOptions o) {
-    o.listen = Endpoint{"127.0.0.1", 0};
-    o.on_report = [this](const ConnectionReport& r) {
-      const std::lock_guard<std::mutex> lock(mu_);
-      reports_.push_back(r);
-      cv_.notify_all();
-    };
-    auto s = Server::listen(key, std::move(o));
-    EXPECT_TRUE(s.is_ok()) << (s ? "" : s.status().to_string());
-    if (!s) return;
-    server_ = std::move(*s);
-    thread_ = std::thread([this] { server_->run(); });
-  }
-  ~RunningServer() {
-    if (server_) server_->stop();
-    if (thread_.joinable()) thread_.join();
-  }
-  Endpoint endpoint() const { return Endpoint{"127.0.0.1", server_->port()}; }
-  Server& server() { return *server_; }
-  // Waits until `n` reports arrived; returns a copy of them.
-  std::vector<ConnectionReport> wait_reports(std::size_t n, milliseconds timeout) {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, timeout, [&] { return reports_.size() >= n; });
-    return reports_;
-  }
-  void join() {
-    if (thread_.joinable()) thread_.join();
-  }
-
- private:
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<ConnectionReport> reports_;  // guarded by mu_
-};
 
 TEST(Endpoint, ParsesHostPortForms) {
   auto e = parse_endpoint("127.0.0.1:80");

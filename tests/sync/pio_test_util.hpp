@@ -8,32 +8,12 @@
 
 #include "sync/message_codec.hpp"
 #include "sync/pio.hpp"
+#include "sync/pio_codec_context.hpp"
 
 namespace osier::sync::testing {
 
 // The CodecContext of one direction of one side: encoding our messages or decoding the peer's.
-class PioContext : public CodecContext {
- public:
-  PioContext(const PioCore& core, bool sending) : core_(core), sending_(sending) {}
-  Result<meadowcap::EnumerationCapabilityContext> enumeration_capability_reference(
-      std::uint64_t s, std::uint64_t r) override {
-    return sending_ ? core_.enumeration_reference_for_sending(s, r)
-                    : core_.enumeration_reference_for_receiving(s, r);
-  }
-  Result<meadowcap::PersonalPrivateInterest> read_capability_reference(std::uint64_t s,
-                                                                       std::uint64_t r) override {
-    return sending_ ? core_.read_capability_reference_for_sending(s, r)
-                    : core_.read_capability_reference_for_receiving(s, r);
-  }
-  std::optional<model::NamespaceId> announced_namespace(std::uint64_t, std::uint64_t) override {
-    return std::nullopt;
-  }
-  PayloadCursor* payload_request(std::uint64_t) override { return nullptr; }
-
- private:
-  const PioCore& core_;
-  bool sending_;
-};
+using PioContext = PioCodecContext;
 
 // Feeds one decoded PIO message to a core.
 inline Status deliver(PioCore& to, const SyncMessage& m) {

@@ -24,6 +24,7 @@
 #include "support/temp_dir.hpp"
 #include "sync/message_codec.hpp"
 #include "sync/message_test_util.hpp"
+#include "sync/store_test_util.hpp"
 
 namespace osier::sync {
 namespace {
@@ -64,29 +65,11 @@ std::vector<store::AuthorisedEntry> entry_pool(std::size_t n, std::uint64_t seed
   return out;
 }
 
-struct MemoryStores {
-  std::unique_ptr<store::Store> open() { return std::make_unique<store::MemoryStore>(); }
-};
-struct LmdbStores {
-  std::unique_ptr<store::Store> open() {
-    store::LmdbStoreOptions opts;
-    opts.authoriser = store::meadowcap_authoriser();
-    opts.map_size = std::uint64_t{1} << 30;
-    opts.sync_commits = false;
-    return store::LmdbStore::open(dir.sub(std::to_string(n++)), opts).value();
-  }
-  osier::testing::TempDir dir;
-  int n = 0;
-};
+using testing::LmdbStores;
+using testing::MemoryStores;
 
 std::vector<store::AuthorisedEntry> contents(store::Store& s) {
-  std::vector<store::AuthorisedEntry> out;
-  EXPECT_TRUE(
-      s.query(ns(), model::D3Range::full(), {}, [&](const store::LengthyAuthorisedEntry& e) {
-        out.push_back(e.authorised);
-        return true;
-      }));
-  return out;
+  return testing::namespace_contents(s, ns());
 }
 
 void put_all(store::Store& s, const std::vector<store::AuthorisedEntry>& entries) {

@@ -1,0 +1,97 @@
+#include "net/sync_app.hpp"
+
+#include <utility>
+
+namespace osier::net {
+
+SyncApp::SyncApp(store::Store& store, const crypto::Ed25519PublicKey& own_key,
+                 SyncAppOptions options)
+    : store_(store), own_key_(own_key), options_(std::move(options)) {}
+
+SyncApp::~SyncApp() = default;
+
+sync::LcmuxSessionOptions SyncApp::lcmux_options() {
+  sync::LcmuxSessionOptions o = ConnectionOptions::default_lcmux();
+  o.client.optimistic = false;
+  return o;
+}
+
+Status SyncApp::on_established(const sync::HandshakeResult& handshake, sync::LcmuxSession& mux) {
+  mux_ = &mux;
+  OSIER_ASSIGN_OR_RETURN(session_, sync::Session::create(options_.session, handshake, own_key_,
+                                                         [this](const model::NamespaceId& ns) {
+                                                           return snapshot(ns);
+                                                         }));
+  summary_.established = true;
+  return Status::ok();
+}
+
+Result<std::shared_ptr<const store::NamespaceSnapshot>> SyncApp::snapshot(
+    const model::NamespaceId& ns) {
+  OSIER_ASSIGN_OR_RETURN(const std::uint64_t seq, store_.last_sequence());
+  Cached& c = snapshots_[ns];
+  if (!c.snapshot || c.sequence != seq) {
+    OSIER_ASSIGN_OR_RETURN(c.snapshot, store_.snapshot(ns));
+    c.sequence = seq;
+  }
+  return c.snapshot;
+}
+
+Status SyncApp::on_global(ByteView message) {
+  if (!session_ || mux_ == nullptr) {
+    return error(ErrorCode::kInternal, "sync: a global message before the session started");
+  }
+  const Status st = session_->on_global(*mux_, message);
+  if (!st) summary_.failure = st.to_string();
+  return st;
+}
+
+Status SyncApp::drain_events() {
+  while (std::optional<sync::SessionEvent> e = session_->poll_event()) {
+    if (auto* batch = std::get_if<sync::RbsrEntriesEvent>(&*e)) {
+      summary_.entries_received += batch->entries.size();
+      OSIER_ASSIGN_OR_RETURN(
+          const std::vector<store::IngestResult> results,
+          store_.ingest_batch(batch->entries, store::Trust::kAlreadyVerified, batch->origin));
+      for (const store::IngestResult& r : results) {
+        if (r.outcome == store::IngestOutcome::kInserted) {
+          ++summary_.entries_new;
+          summary_.entries_pruned += r.pruned;
+        }
+      }
+    } else if (std::holds_alternative<sync::PioOverlapEvent>(*e)) {
+      ++summary_.overlaps;
+    }
+  }
+  summary_.roots = session_->root_count();
+  summary_.roots_complete = session_->completed_root_count();
+  return Status::ok();
+}
+
+Status SyncApp::on_progress(sync::LcmuxSession& mux) {
+  if (!session_) return Status::ok();
+  Status st = session_->on_progress(mux);
+  if (st) st = drain_events();
+  if (!st) {
+    summary_.failure = st.to_string();
+    return st;
+  }
+  const bool idle = session_->idle(mux);
+  summary_.in_sync = idle && summary_.roots_complete == summary_.roots;
+  if (!idle) {
+    idle_since_.reset();
+  } else if (!idle_since_) {
+    idle_since_ = Clock::now();
+  }
+  if (options_.one_shot && idle_since_ && Clock::now() - *idle_since_ >= options_.settle) {
+    close_ = true;
+  }
+  return Status::ok();
+}
+
+std::optional<SyncApp::Clock::time_point> SyncApp::wake_at() const {
+  if (!options_.one_shot || close_ || !idle_since_) return std::nullopt;
+  return *idle_since_ + options_.settle;
+}
+
+}  // namespace osier::net

@@ -1,0 +1,92 @@
+// The PeerApp that runs Confidential Sync over a connection: a sync::Session over the
+// connection's LCMUX session, reading a store through snapshots and ingesting what the session
+// hands out (the node's side of DESIGN.md's "the session reads, the node writes").
+//
+// In: the store (shared by every connection of a server; used only from the connection's
+// thread), our key and read capabilities. Out: the store grows by the verified entries the peer
+// sends (Origin::remote(session_id), so store events name the session), and a SyncSummary.
+//
+// One-shot (`osier sync`): the app asks to close once the session has been idle (session.hpp:
+// nothing to send or read, every root complete) for `settle` — the protocol has no message that
+// says "I have declared all my interests", so a short quiet period after the last root completes
+// stands for it (docs/spec-notes.md, "Session: when a one-shot sync is done"). Serving: the app
+// never asks to close; the peer does.
+//
+// Not thread-safe: one app per connection, all calls from its thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "net/peer.hpp"
+#include "store/store.hpp"
+#include "sync/session.hpp"
+
+namespace osier::net {
+
+struct SyncAppOptions {
+  sync::SessionConfig session;  // read capabilities, core limits, session id
+  bool one_shot = false;
+  std::chrono::milliseconds settle{250};
+};
+
+// What one session did, for the user.
+struct SyncSummary {
+  bool established = false;
+  std::uint64_t overlaps = 0;
+  std::uint64_t roots = 0;
+  std::uint64_t roots_complete = 0;
+  std::uint64_t entries_received = 0;  // verified entries the peer sent
+  std::uint64_t entries_new = 0;       // of them, stored (the rest we had, or newer ones)
+  std::uint64_t entries_pruned = 0;    // our entries the new ones pruned
+  bool in_sync = false;                // every root complete (and, one-shot, the session settled)
+  std::string failure;                 // the session's error, if it failed
+};
+
+class SyncApp : public PeerApp {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // `store` must outlive the app.
+  SyncApp(store::Store& store, const crypto::Ed25519PublicKey& own_key, SyncAppOptions options);
+  ~SyncApp() override;
+
+  Status on_established(const sync::HandshakeResult& handshake, sync::LcmuxSession& mux) override;
+  Status on_global(ByteView message) override;
+  Status on_progress(sync::LcmuxSession& mux) override;
+  bool wants_close() const override { return close_; }
+  std::optional<Clock::time_point> wake_at() const override;
+
+  const SyncSummary& summary() const { return summary_; }
+
+  // The LCMUX options a sync connection needs: ours never sends optimistically (session.hpp,
+  // Ordering), every channel grants kDefaultChannelCapacity.
+  static sync::LcmuxSessionOptions lcmux_options();
+
+ private:
+  Result<std::shared_ptr<const store::NamespaceSnapshot>> snapshot(const model::NamespaceId& ns);
+  Status drain_events();
+
+  store::Store& store_;
+  crypto::Ed25519PublicKey own_key_;
+  SyncAppOptions options_;
+  std::unique_ptr<sync::Session> session_;
+  sync::LcmuxSession* mux_ = nullptr;
+  // One snapshot per namespace until the store changes (a snapshot per request would be a new
+  // read transaction, or a copy for a MemoryStore, each time).
+  struct Cached {
+    std::uint64_t sequence = 0;
+    std::shared_ptr<const store::NamespaceSnapshot> snapshot;
+  };
+  std::map<model::NamespaceId, Cached> snapshots_;
+  std::optional<Clock::time_point> idle_since_;
+  bool close_ = false;
+  SyncSummary summary_;
+};
+
+}  // namespace osier::net

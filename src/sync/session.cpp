@@ -1,0 +1,368 @@
+#include "sync/session.hpp"
+
+#include <string>
+#include <utility>
+
+#include "sync/message_codec.hpp"
+#include "sync/pio_codec_context.hpp"
+
+namespace osier::sync {
+namespace {
+
+constexpr std::uint8_t bit(LogicalChannel c) {
+  return static_cast<std::uint8_t>(1U << static_cast<unsigned>(c));
+}
+
+// Receiving: the channels that bind handles come first in every round (session.hpp, Ordering).
+constexpr std::array<LogicalChannel, kLogicalChannelCount> kReadOrder = {
+    LogicalChannel::kOverlap, LogicalChannel::kCapability, LogicalChannel::kPayloadRequest,
+    LogicalChannel::kReconciliation, LogicalChannel::kData};
+
+// Sending: the binding channels of the handle types a message of ours names (its bindings
+// must have gone out before it). docs/spec-notes.md, "Session: message order across channels".
+std::uint8_t channels_to_wait_for(const SyncMessage& m) {
+  switch (message_kind(m)) {
+    case SyncMessageKind::kPioAnnounceOverlap:     // names our OverlapHandle
+    case SyncMessageKind::kPioBindReadCapability:  // names OverlapHandles
+      return bit(LogicalChannel::kOverlap);
+    case SyncMessageKind::kReconciliationSendFingerprint:  // RangeInfo: ReadCapabilityHandles
+    case SyncMessageKind::kReconciliationAnnounceEntries:
+    case SyncMessageKind::kDataSetEagerness:
+    case SyncMessageKind::kPayloadRequestBindRequest:
+      return bit(LogicalChannel::kCapability);
+    case SyncMessageKind::kPayloadRequestSendResponse:
+      return bit(LogicalChannel::kPayloadRequest);
+    case SyncMessageKind::kResourceHandleFree: {
+      const auto& f = std::get<ResourceHandleFree>(m);
+      return f.mine ? bit(binding_channel(f.handle_type)) : 0;
+    }
+    default:
+      return 0;
+  }
+}
+
+Status unimplemented(SyncMessageKind kind) {
+  return error(ErrorCode::kInvalidArgument,
+               std::string("sync: the peer sent ") + message_kind_name(kind) +
+                   ", which this version does not support yet (payloads, payload requests and "
+                   "forwarding are issue #14's next steps)");
+}
+
+}  // namespace
+
+Session::Session(const SessionConfig& config, SyncRole role)
+    : role_(role),
+      max_queued_output_(config.max_queued_output),
+      max_message_bytes_(config.max_message_bytes),
+      max_rbsr_backlog_(config.max_rbsr_backlog),
+      send_state_(role),
+      receive_state_(role == SyncRole::kAlfie ? SyncRole::kBetty : SyncRole::kAlfie) {}
+
+Session::~Session() = default;
+
+Result<std::unique_ptr<Session>> Session::create(const SessionConfig& config,
+                                                 const HandshakeResult& handshake,
+                                                 const crypto::Ed25519PublicKey& own_key,
+                                                 SnapshotSource snapshots) {
+  // spec: confidential_sync#sync_protocol — the initiator of the connection is Alfie.
+  const SyncRole role =
+      handshake.role == HandshakeRole::kInitiator ? SyncRole::kAlfie : SyncRole::kBetty;
+  std::unique_ptr<Session> s(new Session(config, role));
+  PioConfig pio = config.pio;
+  pio.role = role;
+  pio.handshake_hash = handshake.h;
+  pio.own_key = own_key;
+  pio.peer_key = handshake.peer_static_pk;
+  OSIER_ASSIGN_OR_RETURN(PioCore core, PioCore::create(pio, config.read_capabilities,
+                                                       config.enumeration_capabilities));
+  s->pio_.emplace(std::move(core));
+  RbsrConfig rbsr = config.rbsr;
+  rbsr.role = role;
+  rbsr.session_id = config.session_id;
+  OSIER_ASSIGN_OR_RETURN(RbsrCore rcore, RbsrCore::create(rbsr, std::move(snapshots)));
+  s->rbsr_.emplace(std::move(rcore));
+  s->send_context_ = std::make_unique<PioCodecContext>(*s->pio_, true);
+  s->receive_context_ = std::make_unique<PioCodecContext>(*s->pio_, false);
+  return s;
+}
+
+Status Session::fail(Status status) {
+  if (error_.is_ok()) error_ = std::move(status);
+  return error_;
+}
+
+Status Session::on_global(LcmuxSession& mux, ByteView message) {
+  if (!error_.is_ok()) return error_;
+  // Channel bytes that arrived before the global message may bind what it names.
+  if (Status st = read_channels(mux); !st) return fail(st);
+  Result<SyncMessage> m = decode_global_message(message, *receive_context_);
+  if (!m) return fail(m.status());
+  if (Status st = dispatch(mux, std::move(*m)); !st) return fail(st);
+  return Status::ok();
+}
+
+Status Session::on_progress(LcmuxSession& mux) {
+  if (!error_.is_ok()) return error_;
+  if (Status st = read_channels(mux); !st) return fail(st);
+  if (Status st = produce(mux); !st) return fail(st);
+  return Status::ok();
+}
+
+std::optional<SessionEvent> Session::poll_event() {
+  if (events_.empty()) return std::nullopt;
+  SessionEvent e = std::move(events_.front());
+  events_.pop_front();
+  return e;
+}
+
+bool Session::idle(const LcmuxSession& mux) const {
+  if (!error_.is_ok() || !fifo_.empty() || !events_.empty() || !pending_overlaps_.empty()) {
+    return false;
+  }
+  if (mux.queued_bytes() != 0 || rbsr_->queued_messages() != 0) return false;
+  for (std::size_t c = 0; c < kLogicalChannelCount; ++c) {
+    if (!input_[c].empty() || mux.readable(c) != 0 || mux.unsent_bytes(c) != 0) return false;
+  }
+  return rbsr_->completed_root_count() == rbsr_->root_count();
+}
+
+// --- receiving
+
+Status Session::read_channels(LcmuxSession& mux) {
+  for (const LogicalChannel c : kReadOrder) OSIER_RETURN_IF_ERROR(read_channel(mux, c));
+  return Status::ok();
+}
+
+Status Session::read_channel(LcmuxSession& mux, LogicalChannel channel) {
+  const auto c = static_cast<std::size_t>(channel);
+  Bytes& in = input_[c];
+  const std::size_t readable = mux.readable(c);
+  if (readable == 0) return Status::ok();
+  const Bytes got = mux.read(c, readable);
+  in.insert(in.end(), got.begin(), got.end());
+  std::size_t pos = 0;
+  Status st = Status::ok();
+  while (pos < in.size()) {
+    Decoder dec(ByteView(in).subspan(pos));
+    Result<SyncMessage> m = decode_channel_message(channel, dec, receive_state_, *receive_context_);
+    if (!m) {
+      if (m.status().code() != ErrorCode::kIncomplete) st = m.status();
+      break;
+    }
+    pos += dec.position();
+    ++stats_.messages_received;
+    st = dispatch(mux, std::move(*m));
+    if (!st) break;
+  }
+  in.erase(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(pos));
+  OSIER_RETURN_IF_ERROR(st);
+  if (in.size() > max_message_bytes_) {
+    return error(ErrorCode::kOutOfRange,
+                 "sync: a message on channel " + std::to_string(c) + " is longer than " +
+                     std::to_string(max_message_bytes_) + " bytes and still incomplete");
+  }
+  return Status::ok();
+}
+
+Result<Disposition> Session::check_capability_pair(const LcmuxSession& mux,
+                                                   std::uint64_t peer_handle,
+                                                   std::uint64_t own_handle) {
+  const bool dropping =
+      mux.server(static_cast<std::uint64_t>(LogicalChannel::kCapability)).dropping();
+  auto& peers = pio_->peer_capabilities();
+  auto& owns = pio_->own_capabilities();
+  OSIER_ASSIGN_OR_RETURN(const Disposition p, peers.check_peer_reference(peer_handle, dropping));
+  OSIER_ASSIGN_OR_RETURN(const Disposition o, owns.check_peer_reference(own_handle, false));
+  peers.count_peer_reference(peer_handle);
+  owns.count_peer_reference(own_handle);
+  return p == Disposition::kDiscard || o == Disposition::kDiscard ? Disposition::kDiscard
+                                                                  : Disposition::kAccept;
+}
+
+Status Session::dispatch(LcmuxSession& mux, SyncMessage message) {
+  const SyncMessageKind kind = message_kind(message);
+  switch (kind) {
+    case SyncMessageKind::kPioBindHash:
+      return pio_->on_bind_hash(std::get<PioBindHash>(message));
+    case SyncMessageKind::kPioBindReadCapability:
+      return pio_->on_bind_read_capability(std::get<PioBindReadCapability>(message));
+    case SyncMessageKind::kPioAnnounceOverlap: {
+      const auto& a = std::get<PioAnnounceOverlap>(message);
+      // SPEC-NOTES Sync 9: a binding still being dropped at us cannot be named yet.
+      const bool dropping =
+          mux.server(static_cast<std::uint64_t>(LogicalChannel::kOverlap)).dropping();
+      if (dropping && a.sender_handle >= pio_->peer_hashes().book().next_id()) {
+        ++stats_.messages_discarded;
+        return Status::ok();
+      }
+      return pio_->on_announce_overlap(a);
+    }
+    case SyncMessageKind::kReconciliationSendFingerprint: {
+      const auto& f = std::get<ReconciliationSendFingerprint>(message);
+      OSIER_ASSIGN_OR_RETURN(const Disposition d, check_capability_pair(mux, f.info.sender_handle,
+                                                                        f.info.receiver_handle));
+      if (d == Disposition::kDiscard) {
+        ++stats_.messages_discarded;
+        return Status::ok();
+      }
+      return rbsr_->on_send_fingerprint(f);
+    }
+    case SyncMessageKind::kReconciliationAnnounceEntries: {
+      const auto& a = std::get<ReconciliationAnnounceEntries>(message);
+      OSIER_ASSIGN_OR_RETURN(const Disposition d, check_capability_pair(mux, a.info.sender_handle,
+                                                                        a.info.receiver_handle));
+      // The entries that follow a discarded announcement go with it.
+      discarding_announcement_ = d == Disposition::kDiscard;
+      if (discarding_announcement_) {
+        ++stats_.messages_discarded;
+        return Status::ok();
+      }
+      return rbsr_->on_announce_entries(a);
+    }
+    case SyncMessageKind::kReconciliationSendEntry:
+    case SyncMessageKind::kReconciliationSendPayload:
+    case SyncMessageKind::kReconciliationTerminatePayload:
+      if (discarding_announcement_) {
+        ++stats_.messages_discarded;
+        return Status::ok();
+      }
+      if (kind == SyncMessageKind::kReconciliationSendEntry) {
+        return rbsr_->on_send_entry(std::get<ReconciliationSendEntry>(message));
+      }
+      if (kind == SyncMessageKind::kReconciliationSendPayload) {
+        // Checked for its place; its bytes are not stored yet (session.hpp, "Not yet here").
+        return rbsr_->on_send_payload(std::get<ReconciliationSendPayload>(message));
+      }
+      return rbsr_->on_terminate_payload(std::get<ReconciliationTerminatePayload>(message));
+    case SyncMessageKind::kDataSetEagerness: {
+      const auto& e = std::get<DataSetEagerness>(message);
+      OSIER_ASSIGN_OR_RETURN(const Disposition d,
+                             check_capability_pair(mux, e.sender_handle, e.receiver_handle));
+      (void)d;  // A preference about payloads we do not send yet.
+      return Status::ok();
+    }
+    case SyncMessageKind::kResourceHandleFree:
+      return on_resource_handle_free(mux, std::get<ResourceHandleFree>(message));
+    case SyncMessageKind::kDataSendEntry:
+    case SyncMessageKind::kDataSendPayload:
+    case SyncMessageKind::kPayloadRequestBindRequest:
+    case SyncMessageKind::kPayloadRequestSendResponse:
+      break;
+  }
+  return unimplemented(kind);
+}
+
+Status Session::on_resource_handle_free(LcmuxSession& mux, const ResourceHandleFree& msg) {
+  // spec: confidential_sync#ResourceHandleFree — `mine`: the sender (the peer) bound it.
+  const bool dropping =
+      msg.mine &&
+      mux.server(static_cast<std::uint64_t>(binding_channel(msg.handle_type))).dropping();
+  Result<Disposition> d = Disposition::kAccept;
+  switch (msg.handle_type) {
+    case HandleType::kOverlap:
+      d = msg.mine ? pio_->peer_hashes().on_peer_free(msg.handle_id, msg.reference_count, dropping)
+                   : pio_->own_hashes().on_peer_free(msg.handle_id, msg.reference_count, false);
+      break;
+    case HandleType::kReadCapability:
+      d = msg.mine
+              ? pio_->peer_capabilities().on_peer_free(msg.handle_id, msg.reference_count, dropping)
+              : pio_->own_capabilities().on_peer_free(msg.handle_id, msg.reference_count, false);
+      break;
+    case HandleType::kPayloadRequest:
+      return unimplemented(SyncMessageKind::kResourceHandleFree);
+  }
+  if (!d) return d.status();
+  if (*d == Disposition::kDiscard) ++stats_.messages_discarded;
+  return Status::ok();
+}
+
+// --- sending
+
+std::size_t Session::queued_bytes(const LcmuxSession& mux) const {
+  return fifo_bytes_ + static_cast<std::size_t>(mux.queued_bytes());
+}
+
+Status Session::queue(const SyncMessage& message) {
+  Encoder enc;
+  OSIER_RETURN_IF_ERROR(encode_sync_message(enc, message, send_state_, *send_context_));
+  Outgoing out;
+  out.channel = message_channel(message_kind(message));
+  out.wait_for = channels_to_wait_for(message);
+  out.bytes = enc.take();
+  fifo_bytes_ += out.bytes.size();
+  fifo_.push_back(std::move(out));
+  ++stats_.messages_sent;
+  return Status::ok();
+}
+
+void Session::flush(LcmuxSession& mux) {
+  while (!fifo_.empty()) {
+    Outgoing& out = fifo_.front();
+    for (std::size_t c = 0; c < kLogicalChannelCount; ++c) {
+      if ((out.wait_for & (1U << c)) != 0 && mux.unsent_bytes(c) != 0) return;
+    }
+    const Status st = out.channel
+                          ? mux.send_channel(static_cast<std::uint64_t>(*out.channel), out.bytes)
+                          : mux.send_global(out.bytes);
+    if (!st) {
+      (void)fail(st);
+      return;
+    }
+    fifo_bytes_ -= out.bytes.size();
+    fifo_.pop_front();
+  }
+}
+
+Status Session::produce(LcmuxSession& mux) {
+  flush(mux);
+  OSIER_RETURN_IF_ERROR(error_);
+  // PIO's queue is bounded by PIO (two messages per overlap plus our bindings): always drained.
+  while (std::optional<PioMessage> m = pio_->poll_message()) {
+    OSIER_RETURN_IF_ERROR(
+        queue(std::visit([](const auto& x) { return SyncMessage(x); }, std::move(*m))));
+  }
+  while (std::optional<PioOverlapEvent> e = pio_->poll_event()) {
+    ++stats_.overlaps;
+    events_.emplace_back(*e);
+    pending_overlaps_.push_back(std::move(*e));
+  }
+  flush(mux);
+  OSIER_RETURN_IF_ERROR(error_);
+  // Reconciliation names our capability handles: it starts once their bindings went out.
+  const auto cap = static_cast<std::uint64_t>(LogicalChannel::kCapability);
+  while (!pending_overlaps_.empty() && mux.unsent_bytes(cap) == 0 && fifo_.empty()) {
+    OSIER_RETURN_IF_ERROR(rbsr_->on_overlap(pending_overlaps_.front()));
+    pending_overlaps_.pop_front();
+  }
+  for (;;) {
+    while (std::optional<RbsrEvent> e = rbsr_->poll_event()) {
+      if (const auto* batch = std::get_if<RbsrEntriesEvent>(&*e)) {
+        stats_.entries_received += batch->entries.size();
+      }
+      std::visit([this](auto&& x) { events_.emplace_back(std::move(x)); }, std::move(*e));
+    }
+    if (queued_bytes(mux) >= max_queued_output_) break;
+    OSIER_ASSIGN_OR_RETURN(std::optional<RbsrMessage> m, rbsr_->poll_message());
+    if (!m) break;
+    const SyncMessage message = std::visit([](auto&& x) { return SyncMessage(x); }, std::move(*m));
+    // RangeInfo names (our capability, the peer's): count both (SPEC-NOTES Sync 9).
+    const RangeInfo* info = nullptr;
+    if (const auto* f = std::get_if<ReconciliationSendFingerprint>(&message)) info = &f->info;
+    if (const auto* a = std::get_if<ReconciliationAnnounceEntries>(&message)) info = &a->info;
+    if (info != nullptr) {
+      OSIER_RETURN_IF_ERROR(pio_->own_capabilities().reference(info->sender_handle));
+      OSIER_RETURN_IF_ERROR(pio_->peer_capabilities().reference(info->receiver_handle));
+    }
+    OSIER_RETURN_IF_ERROR(queue(message));
+    flush(mux);
+    OSIER_RETURN_IF_ERROR(error_);
+  }
+  if (rbsr_->queued_messages() > max_rbsr_backlog_) {
+    return error(ErrorCode::kOutOfRange,
+                 "sync: the peer keeps sending while " + std::to_string(rbsr_->queued_messages()) +
+                     " of our reconciliation answers wait for it to read them");
+  }
+  return Status::ok();
+}
+
+}  // namespace osier::sync
