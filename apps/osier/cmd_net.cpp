@@ -243,6 +243,10 @@ void run_sync(const NetOptions& o) {
                          {"entries_received", s.entries_received},
                          {"entries_new", s.entries_new},
                          {"entries_pruned", s.entries_pruned},
+                         {"payloads_received", s.payloads_received},
+                         {"payload_bytes_received", s.payload_bytes_received},
+                         {"payloads_sent", s.payloads_sent},
+                         {"payload_bytes_sent", s.payload_bytes_sent},
                          {"in_sync", s.in_sync},
                          {"clean", r->clean()},
                          {"bytes_in", r->bytes_in},
@@ -252,8 +256,12 @@ void run_sync(const NetOptions& o) {
     fmt::print("synced with {} as {}: {}, {} of {} complete\n", peer_text(*n, *r->peer), me->name,
                count_text(s.overlaps, "overlap", "overlaps"), s.roots_complete,
                count_text(s.roots, "range", "ranges"));
-    fmt::print("received {} ({} new, {} pruned) in {:.2f} s (in {} B, out {} B)\n",
+    fmt::print("received {} ({} new, {} pruned) and {} ({}); sent {} ({})\n",
                count_text(s.entries_received, "entry", "entries"), s.entries_new, s.entries_pruned,
+               count_text(s.payloads_received, "payload", "payloads"),
+               size_text(s.payload_bytes_received),
+               count_text(s.payloads_sent, "payload", "payloads"), size_text(s.payload_bytes_sent));
+    fmt::print("in {:.2f} s (in {} B, out {} B)\n",
                static_cast<double>(r->duration.count()) / 1000.0, r->bytes_in, r->bytes_out);
   }
   if (!r->clean()) {

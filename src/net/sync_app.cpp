@@ -18,11 +18,27 @@ sync::LcmuxSessionOptions SyncApp::lcmux_options() {
 
 Status SyncApp::on_established(const sync::HandshakeResult& handshake, sync::LcmuxSession& mux) {
   mux_ = &mux;
-  OSIER_ASSIGN_OR_RETURN(session_, sync::Session::create(options_.session, handshake, own_key_,
-                                                         [this](const model::NamespaceId& ns) {
-                                                           return snapshot(ns);
-                                                         }));
+  sync::SessionStore io;
+  io.snapshots = [this](const model::NamespaceId& ns) { return snapshot(ns); };
+  io.ingest = [this](const sync::RbsrEntriesEvent& batch) { return ingest(batch); };
+  io.payloads = &store_;
+  OSIER_ASSIGN_OR_RETURN(
+      session_, sync::Session::create(options_.session, handshake, own_key_, std::move(io)));
   summary_.established = true;
+  return Status::ok();
+}
+
+Status SyncApp::ingest(const sync::RbsrEntriesEvent& batch) {
+  summary_.entries_received += batch.entries.size();
+  OSIER_ASSIGN_OR_RETURN(
+      const std::vector<store::IngestResult> results,
+      store_.ingest_batch(batch.entries, store::Trust::kAlreadyVerified, batch.origin));
+  for (const store::IngestResult& r : results) {
+    if (r.outcome == store::IngestOutcome::kInserted) {
+      ++summary_.entries_new;
+      summary_.entries_pruned += r.pruned;
+    }
+  }
   return Status::ok();
 }
 
@@ -48,23 +64,15 @@ Status SyncApp::on_global(ByteView message) {
 
 Status SyncApp::drain_events() {
   while (std::optional<sync::SessionEvent> e = session_->poll_event()) {
-    if (auto* batch = std::get_if<sync::RbsrEntriesEvent>(&*e)) {
-      summary_.entries_received += batch->entries.size();
-      OSIER_ASSIGN_OR_RETURN(
-          const std::vector<store::IngestResult> results,
-          store_.ingest_batch(batch->entries, store::Trust::kAlreadyVerified, batch->origin));
-      for (const store::IngestResult& r : results) {
-        if (r.outcome == store::IngestOutcome::kInserted) {
-          ++summary_.entries_new;
-          summary_.entries_pruned += r.pruned;
-        }
-      }
-    } else if (std::holds_alternative<sync::PioOverlapEvent>(*e)) {
-      ++summary_.overlaps;
-    }
+    if (std::holds_alternative<sync::PioOverlapEvent>(*e)) ++summary_.overlaps;
   }
   summary_.roots = session_->root_count();
   summary_.roots_complete = session_->completed_root_count();
+  const sync::SessionStats& st = session_->stats();
+  summary_.payloads_sent = st.payloads_sent;
+  summary_.payload_bytes_sent = st.payload_bytes_sent;
+  summary_.payloads_received = st.payloads_received;
+  summary_.payload_bytes_received = st.payload_bytes_received;
   return Status::ok();
 }
 

@@ -3,8 +3,9 @@
 // hands out (the node's side of DESIGN.md's "the session reads, the node writes").
 //
 // In: the store (shared by every connection of a server; used only from the connection's
-// thread), our key and read capabilities. Out: the store grows by the verified entries the peer
-// sends (Origin::remote(session_id), so store events name the session), and a SyncSummary.
+// thread), our key and read capabilities. Out: the store grows by the verified entries and
+// payload bytes the peer sends (Origin::remote(session_id), so store events name the session),
+// and a SyncSummary.
 //
 // One-shot (`osier sync`): the app asks to close once the session has been idle (session.hpp:
 // nothing to send or read, every root complete) for `settle` — the protocol has no message that
@@ -44,8 +45,12 @@ struct SyncSummary {
   std::uint64_t entries_received = 0;  // verified entries the peer sent
   std::uint64_t entries_new = 0;       // of them, stored (the rest we had, or newer ones)
   std::uint64_t entries_pruned = 0;    // our entries the new ones pruned
-  bool in_sync = false;                // every root complete (and, one-shot, the session settled)
-  std::string failure;                 // the session's error, if it failed
+  std::uint64_t payloads_sent = 0;     // whole payloads sent during reconciliation
+  std::uint64_t payload_bytes_sent = 0;
+  std::uint64_t payloads_received = 0;       // payloads now held complete thanks to the peer
+  std::uint64_t payload_bytes_received = 0;  // verified payload bytes stored
+  bool in_sync = false;  // every root complete (and, one-shot, the session settled)
+  std::string failure;   // the session's error, if it failed
 };
 
 class SyncApp : public PeerApp {
@@ -70,6 +75,7 @@ class SyncApp : public PeerApp {
 
  private:
   Result<std::shared_ptr<const store::NamespaceSnapshot>> snapshot(const model::NamespaceId& ns);
+  Status ingest(const sync::RbsrEntriesEvent& batch);
   Status drain_events();
 
   store::Store& store_;

@@ -146,6 +146,9 @@ class RbsrCore {
   // fail).
   Result<std::optional<RbsrMessage>> poll_message();
   std::optional<RbsrEvent> poll_event();
+  // Ends the current ingest batch now (it becomes an event), so that the entries received so far
+  // can be stored before what follows them (the session stores an entry before its payload).
+  void flush_entries() { flush_batch(); }
 
   bool failed() const { return !error_.is_ok(); }
   // Roots known (started or received) and how many of them are complete.

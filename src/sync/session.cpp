@@ -1,9 +1,11 @@
 #include "sync/session.hpp"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
 #include "sync/message_codec.hpp"
+#include "sync/payload_chunks.hpp"
 #include "sync/pio_codec_context.hpp"
 
 namespace osier::sync {
@@ -52,6 +54,7 @@ Status unimplemented(SyncMessageKind kind) {
 
 Session::Session(const SessionConfig& config, SyncRole role)
     : role_(role),
+      session_id_(config.session_id),
       max_queued_output_(config.max_queued_output),
       max_message_bytes_(config.max_message_bytes),
       max_rbsr_backlog_(config.max_rbsr_backlog),
@@ -63,7 +66,10 @@ Session::~Session() = default;
 Result<std::unique_ptr<Session>> Session::create(const SessionConfig& config,
                                                  const HandshakeResult& handshake,
                                                  const crypto::Ed25519PublicKey& own_key,
-                                                 SnapshotSource snapshots) {
+                                                 SessionStore store) {
+  if (!store.snapshots || !store.ingest) {
+    return error(ErrorCode::kInvalidArgument, "sync: a session needs snapshots and an ingest");
+  }
   // spec: confidential_sync#sync_protocol — the initiator of the connection is Alfie.
   const SyncRole role =
       handshake.role == HandshakeRole::kInitiator ? SyncRole::kAlfie : SyncRole::kBetty;
@@ -79,7 +85,8 @@ Result<std::unique_ptr<Session>> Session::create(const SessionConfig& config,
   RbsrConfig rbsr = config.rbsr;
   rbsr.role = role;
   rbsr.session_id = config.session_id;
-  OSIER_ASSIGN_OR_RETURN(RbsrCore rcore, RbsrCore::create(rbsr, std::move(snapshots)));
+  OSIER_ASSIGN_OR_RETURN(RbsrCore rcore, RbsrCore::create(rbsr, store.snapshots));
+  s->store_ = std::move(store);
   s->rbsr_.emplace(std::move(rcore));
   s->send_context_ = std::make_unique<PioCodecContext>(*s->pio_, true);
   s->receive_context_ = std::make_unique<PioCodecContext>(*s->pio_, false);
@@ -116,7 +123,7 @@ std::optional<SessionEvent> Session::poll_event() {
 }
 
 bool Session::idle(const LcmuxSession& mux) const {
-  if (!error_.is_ok() || !fifo_.empty() || !events_.empty() || !pending_overlaps_.empty()) {
+  if (!error_.is_ok() || !fifo_.empty() || !events_.empty()) {
     return false;
   }
   if (mux.queued_bytes() != 0 || rbsr_->queued_messages() != 0) return false;
@@ -183,9 +190,12 @@ Status Session::dispatch(LcmuxSession& mux, SyncMessage message) {
   const SyncMessageKind kind = message_kind(message);
   switch (kind) {
     case SyncMessageKind::kPioBindHash:
-      return pio_->on_bind_hash(std::get<PioBindHash>(message));
+      OSIER_RETURN_IF_ERROR(pio_->on_bind_hash(std::get<PioBindHash>(message)));
+      return take_pio_events();
     case SyncMessageKind::kPioBindReadCapability:
-      return pio_->on_bind_read_capability(std::get<PioBindReadCapability>(message));
+      OSIER_RETURN_IF_ERROR(
+          pio_->on_bind_read_capability(std::get<PioBindReadCapability>(message)));
+      return take_pio_events();
     case SyncMessageKind::kPioAnnounceOverlap: {
       const auto& a = std::get<PioAnnounceOverlap>(message);
       // SPEC-NOTES Sync 9: a binding still being dropped at us cannot be named yet.
@@ -195,7 +205,8 @@ Status Session::dispatch(LcmuxSession& mux, SyncMessage message) {
         ++stats_.messages_discarded;
         return Status::ok();
       }
-      return pio_->on_announce_overlap(a);
+      OSIER_RETURN_IF_ERROR(pio_->on_announce_overlap(a));
+      return take_pio_events();
     }
     case SyncMessageKind::kReconciliationSendFingerprint: {
       const auto& f = std::get<ReconciliationSendFingerprint>(message);
@@ -227,13 +238,18 @@ Status Session::dispatch(LcmuxSession& mux, SyncMessage message) {
         return Status::ok();
       }
       if (kind == SyncMessageKind::kReconciliationSendEntry) {
-        return rbsr_->on_send_entry(std::get<ReconciliationSendEntry>(message));
+        const auto& e = std::get<ReconciliationSendEntry>(message);
+        OSIER_RETURN_IF_ERROR(rbsr_->on_send_entry(e));
+        return on_reconciliation_entry(e);
       }
       if (kind == SyncMessageKind::kReconciliationSendPayload) {
-        // Checked for its place; its bytes are not stored yet (session.hpp, "Not yet here").
-        return rbsr_->on_send_payload(std::get<ReconciliationSendPayload>(message));
+        const auto& p = std::get<ReconciliationSendPayload>(message);
+        OSIER_RETURN_IF_ERROR(rbsr_->on_send_payload(p));
+        return on_reconciliation_payload(p);
       }
-      return rbsr_->on_terminate_payload(std::get<ReconciliationTerminatePayload>(message));
+      OSIER_RETURN_IF_ERROR(
+          rbsr_->on_terminate_payload(std::get<ReconciliationTerminatePayload>(message)));
+      return end_reconciliation_payload();
     case SyncMessageKind::kDataSetEagerness: {
       const auto& e = std::get<DataSetEagerness>(message);
       OSIER_ASSIGN_OR_RETURN(const Disposition d,
@@ -321,30 +337,26 @@ Status Session::produce(LcmuxSession& mux) {
     OSIER_RETURN_IF_ERROR(
         queue(std::visit([](const auto& x) { return SyncMessage(x); }, std::move(*m))));
   }
-  while (std::optional<PioOverlapEvent> e = pio_->poll_event()) {
-    ++stats_.overlaps;
-    events_.emplace_back(*e);
-    pending_overlaps_.push_back(std::move(*e));
-  }
+  OSIER_RETURN_IF_ERROR(take_pio_events());
   flush(mux);
   OSIER_RETURN_IF_ERROR(error_);
-  // Reconciliation names our capability handles: it starts once their bindings went out.
-  const auto cap = static_cast<std::uint64_t>(LogicalChannel::kCapability);
-  while (!pending_overlaps_.empty() && mux.unsent_bytes(cap) == 0 && fifo_.empty()) {
-    OSIER_RETURN_IF_ERROR(rbsr_->on_overlap(pending_overlaps_.front()));
-    pending_overlaps_.pop_front();
-  }
   for (;;) {
-    while (std::optional<RbsrEvent> e = rbsr_->poll_event()) {
-      if (const auto* batch = std::get_if<RbsrEntriesEvent>(&*e)) {
-        stats_.entries_received += batch->entries.size();
-      }
-      std::visit([this](auto&& x) { events_.emplace_back(std::move(x)); }, std::move(*e));
-    }
+    OSIER_RETURN_IF_ERROR(take_rbsr_events());
     if (queued_bytes(mux) >= max_queued_output_) break;
+    if (sending_payload_) {
+      // The payload of the entry just sent goes before RBSR's next message (its Terminate).
+      OSIER_RETURN_IF_ERROR(queue_payload_message());
+      flush(mux);
+      OSIER_RETURN_IF_ERROR(error_);
+      continue;
+    }
     OSIER_ASSIGN_OR_RETURN(std::optional<RbsrMessage> m, rbsr_->poll_message());
     if (!m) break;
     const SyncMessage message = std::visit([](auto&& x) { return SyncMessage(x); }, std::move(*m));
+    if (const auto* a = std::get_if<ReconciliationAnnounceEntries>(&message)) {
+      announcing_to_ = a->info.receiver_handle;
+    }
+    if (const auto* e = std::get_if<ReconciliationSendEntry>(&message)) plan_payload(*e);
     // RangeInfo names (our capability, the peer's): count both (SPEC-NOTES Sync 9).
     const RangeInfo* info = nullptr;
     if (const auto* f = std::get_if<ReconciliationSendFingerprint>(&message)) info = &f->info;
@@ -361,6 +373,144 @@ Status Session::produce(LcmuxSession& mux) {
     return error(ErrorCode::kOutOfRange,
                  "sync: the peer keeps sending while " + std::to_string(rbsr_->queued_messages()) +
                      " of our reconciliation answers wait for it to read them");
+  }
+  return Status::ok();
+}
+
+// Reconciliation learns of an overlap the moment PIO finds it: the peer may name it in the very
+// next message (its root fingerprint, in the same round). Alfie's root fingerprint names our
+// capability; it waits in the FIFO behind our capability's binding (channels_to_wait_for).
+Status Session::take_pio_events() {
+  while (std::optional<PioOverlapEvent> e = pio_->poll_event()) {
+    ++stats_.overlaps;
+    OSIER_RETURN_IF_ERROR(rbsr_->on_overlap(*e));
+    events_.emplace_back(std::move(*e));
+  }
+  return Status::ok();
+}
+
+Status Session::take_rbsr_events() {
+  while (std::optional<RbsrEvent> e = rbsr_->poll_event()) {
+    if (auto* batch = std::get_if<RbsrEntriesEvent>(&*e)) {
+      stats_.entries_received += batch->entries.size();
+      OSIER_RETURN_IF_ERROR(store_.ingest(*batch));
+    } else {
+      events_.emplace_back(std::get<RbsrRootCompleteEvent>(std::move(*e)));
+    }
+  }
+  return Status::ok();
+}
+
+// --- payloads during reconciliation, receiving
+
+Status Session::on_reconciliation_entry(const ReconciliationSendEntry& msg) {
+  receiving_payload_ = ReceivingPayload{msg.entry.entry.entry, msg.offset, std::nullopt, false};
+  return Status::ok();
+}
+
+Status Session::on_reconciliation_payload(const ReconciliationSendPayload& msg) {
+  ReceivingPayload& r = *receiving_payload_;  // RBSR checked the message's place
+  if (r.ignore || msg.bytes.empty()) return Status::ok();
+  if (!r.transfer) {
+    if (store_.payloads == nullptr) {
+      r.ignore = true;
+      return Status::ok();
+    }
+    // The entry must be stored before its payload's bytes can be.
+    rbsr_->flush_entries();
+    OSIER_RETURN_IF_ERROR(take_rbsr_events());
+    Result<PayloadTransfer> t = PayloadTransfer::start(*store_.payloads, r.entry, r.offset,
+                                                       store::Origin::remote(session_id_));
+    if (!t) {
+      // kNotFound: the store did not take the entry (it holds a newer one) or cannot prove the
+      // Chunks before the offset; kOutOfRange: the offset lies beyond what it holds. Either way
+      // these bytes have nowhere to go (SPEC-NOTES Sync 19: they may be ignored).
+      const ErrorCode c = t.status().code();
+      if (c == ErrorCode::kNotFound || c == ErrorCode::kOutOfRange) {
+        r.ignore = true;
+        return Status::ok();
+      }
+      return t.status();
+    }
+    r.transfer.emplace(std::move(*t));
+    OSIER_ASSIGN_OR_RETURN(
+        const std::optional<store::PayloadState> held,
+        store_.payloads->payload_state(r.entry.namespace_id, r.entry.subspace_id, r.entry.path));
+    r.held_before = held ? held->held : 0;
+  }
+  Result<store::PayloadState> st = r.transfer->feed(msg.bytes);
+  if (!st) {
+    if (st.status().code() == ErrorCode::kNotFound) {
+      r.ignore = true;  // the entry was overwritten meanwhile
+      return Status::ok();
+    }
+    return error(st.status().code(),
+                 "sync: the peer's payload for an entry does not verify or cannot be stored: " +
+                     st.status().message());
+  }
+  return Status::ok();
+}
+
+Status Session::end_reconciliation_payload() {
+  if (receiving_payload_ && receiving_payload_->transfer) {
+    const ReceivingPayload& r = *receiving_payload_;
+    const PayloadTransfer& t = *r.transfer;
+    const std::uint64_t start = std::max(r.held_before, r.offset * 1024);
+    if (t.verified_end() > start) {
+      stats_.payload_bytes_received += t.verified_end() - start;
+      if (t.complete()) ++stats_.payloads_received;
+    }
+    events_.emplace_back(PayloadReceivedEvent{r.entry, t.verified_end(), t.complete()});
+  }
+  receiving_payload_.reset();
+  return Status::ok();
+}
+
+// --- payloads during reconciliation, sending
+
+void Session::plan_payload(const ReconciliationSendEntry& msg) {
+  const model::Entry& e = msg.entry.entry.entry;
+  if (store_.payloads == nullptr || e.payload_length == 0 ||
+      msg.entry.available != e.payload_length) {
+    return;
+  }
+  // SPEC-NOTES Sync 19: the receiver's max_payload_power, that of the capability the
+  // announcement names as the receiver's.
+  const PioCore::PeerCapability* peer = pio_->peer_capability(announcing_to_);
+  if (peer == nullptr) return;
+  if (peer->max_payload_power < 64 &&
+      e.payload_length > (std::uint64_t{1} << peer->max_payload_power)) {
+    return;
+  }
+  sending_payload_ = SendingPayload{e, msg.offset, payload_chunk_count(e.payload_length)};
+}
+
+Status Session::queue_payload_message() {
+  SendingPayload& p = *sending_payload_;
+  const std::uint64_t amount = std::min(kChunksPerMessage, p.end_chunk - p.next_chunk);
+  payload_buffer_.clear();
+  const Status read =
+      send_payload_chunks(*store_.payloads, p.entry, p.next_chunk, amount, [this](ByteView piece) {
+        payload_buffer_.insert(payload_buffer_.end(), piece.begin(), piece.end());
+        return Status::ok();
+      });
+  if (!read) {
+    // The payload went (overwritten, forgotten) since the snapshot: we stop sending it; the
+    // Terminate that follows ends the transmission early, which the receiver accepts.
+    if (read.code() == ErrorCode::kNotFound) {
+      sending_payload_.reset();
+      return Status::ok();
+    }
+    return read;
+  }
+  OSIER_RETURN_IF_ERROR(queue(ReconciliationSendPayload{amount, payload_buffer_}));
+  stats_.payload_bytes_sent += std::min<std::uint64_t>(
+      p.entry.payload_length - std::min(p.entry.payload_length, p.next_chunk * 1024),
+      amount * 1024);
+  p.next_chunk += amount;
+  if (p.next_chunk == p.end_chunk) {
+    ++stats_.payloads_sent;
+    sending_payload_.reset();
   }
   return Status::ok();
 }

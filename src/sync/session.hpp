@@ -5,12 +5,23 @@
 // confidential_sync#sync_reconciliation, confidential_sync#sync_encodings
 //
 // Consumes: the handshake's result (role, final hash, the peer's key), our read and enumeration
-// capabilities, and a SnapshotSource (the only way it reads the store); then the peer's global
-// messages (on_global) and its channel bytes, read from the LCMUX session in on_progress.
-// Emits: messages queued on the LCMUX session (on_progress), and SessionEvents (poll_event):
-// overlaps found, batches of verified entries for the node to ingest (with
-// Origin::remote(session_id), Trust::kAlreadyVerified), reconciliation roots completed. It never
-// writes the store: the node ingests what it is given (DESIGN.md, "The sync stack").
+// capabilities, and the node's side (SessionStore): snapshots to read ranges from, a function
+// that stores verified entries, and the store payload bytes are read from and verified into.
+// Then the peer's global messages (on_global) and its channel bytes, read from the LCMUX session
+// in on_progress. Emits: messages queued on the LCMUX session (on_progress), verified entries
+// through SessionStore::ingest (in batches, each before any payload byte of its entries), verified
+// payload bytes appended to the store (PayloadTransfer), and SessionEvents (poll_event):
+// overlaps found, reconciliation roots completed, payloads received.
+//
+// Payloads (spec: confidential_sync#sync_payloads): during reconciliation we send the payload of
+// each entry we announce right after it, from its ReconciliationSendEntry's offset (0), when we
+// hold it complete and its length is at most 2^max_payload_power of the peer's capability the
+// announcement names (SPEC-NOTES Sync 19), in messages of at most kChunksPerMessage Chunks read
+// from the store as they go (fixed memory whatever the size). Received payload bytes are verified
+// against the entry's digest as they arrive and appended (payload_transfer.hpp); bytes for an
+// entry the store did not take (obsolete), or from an offset beyond what the store holds, are
+// ignored (SPEC-NOTES Sync 19: a receiver may ignore payloads); bytes that do not verify end the
+// session, and the Chunks verified before them stay stored.
 //
 // Ordering (docs/spec-notes.md, "Session: message order across channels"). A message naming a
 // handle must reach the peer after the message that bound it, and LCMUX keeps order only within
@@ -18,8 +29,10 @@
 //   - receiving, the binding channels (Overlap, Capability, PayloadRequest) are read before the
 //     Reconciliation and Data channels in every round, and before each global message;
 //   - sending, every message waits in one FIFO until the binding channels of the handle types it
-//     names have no unsent bytes (unsent_bytes == 0), and reconciliation hears of an overlap (and
-//     starts its root) only once our capability binding has gone out;
+//     names have no unsent bytes (unsent_bytes == 0): Alfie's root fingerprint waits behind our
+//     capability's binding;
+//   - reconciliation hears of an overlap the moment PIO finds it (the peer's next message, in the
+//     same round, may be its root fingerprint);
 //   - the session REQUIRES an LCMUX session whose client sides never send optimistically
 //     (LcmuxClientOptions::optimistic = false): sent bytes are then accepted bytes, so nothing is
 //     dropped and resent behind a later message, no binding of ours is ever hopeful, and root
@@ -27,8 +40,7 @@
 // A peer may still send optimistically to us; messages naming handles whose binding channel is
 // dropping at us are discarded (SPEC-NOTES Sync 9), the rest is checked by the handle tables.
 //
-// Not yet here (issue #14): payloads (RbsrCore sends none; received reconciliation payload
-// bytes are not stored), payload requests, data-channel forwarding (DataSendEntry,
+// Not yet here (issue #14): payload requests and data-channel forwarding (DataSendEntry,
 // DataSendPayload) — receiving any of these ends the session (kInvalidArgument, naming the
 // message and saying it is not supported yet). DataSetEagerness is checked and otherwise ignored.
 //
@@ -37,7 +49,9 @@
 // message larger than max_message_bytes still incomplete, a peer that keeps sending while our
 // answers pile up (more than max_rbsr_backlog reconciliation messages waiting), store errors.
 //
-// Memory: the cores' bounds (pio.hpp, rbsr.hpp); per channel an input buffer of at most
+// Memory: the cores' bounds (pio.hpp, rbsr.hpp); one payload message being sent (at most
+// kChunksPerMessage Chunks) and one PayloadTransfer receiving (fixed, payload_transfer.hpp); per
+// channel an input buffer of at most
 // max_message_bytes plus one LCMUX read; the send FIFO, which the session stops filling at
 // max_queued_output bytes (its own and LCMUX's queue together) — it keeps reading, so two peers
 // that both have much to say never deadlock; the event queue until polled. Not thread-safe; one
@@ -48,6 +62,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <variant>
@@ -58,10 +73,12 @@
 #include "crypto/ed25519.hpp"
 #include "meadowcap/capability.hpp"
 #include "meadowcap/enumeration_capability.hpp"
+#include "store/store.hpp"
 #include "sync/cs_channels.hpp"
 #include "sync/decoder_state.hpp"
 #include "sync/handshake.hpp"
 #include "sync/lcmux_session.hpp"
+#include "sync/payload_transfer.hpp"
 #include "sync/pio.hpp"
 #include "sync/rbsr.hpp"
 
@@ -85,24 +102,51 @@ struct SessionConfig {
   std::size_t max_rbsr_backlog = 1 << 16;
 };
 
-using SessionEvent = std::variant<PioOverlapEvent, RbsrEntriesEvent, RbsrRootCompleteEvent>;
+// The node's side of a session: where it reads and writes.
+struct SessionStore {
+  // Snapshots of namespaces, for reconciliation (rbsr.hpp).
+  SnapshotSource snapshots;
+  // Stores a batch of verified entries (Trust::kAlreadyVerified, the batch's origin), at once:
+  // payload bytes of these entries may follow. An error ends the session.
+  std::function<Status(const RbsrEntriesEvent&)> ingest;
+  // The store payloads are read from (to send) and appended to (received); nullptr: none are
+  // sent, and received ones are ignored. Must outlive the session.
+  store::Store* payloads = nullptr;
+};
+
+// A payload transmission for an entry ended: the store now holds its bytes up to `verified_end`
+// (all of them when `complete`).
+struct PayloadReceivedEvent {
+  model::Entry entry;
+  std::uint64_t verified_end = 0;
+  bool complete = false;
+};
+
+using SessionEvent = std::variant<PioOverlapEvent, RbsrRootCompleteEvent, PayloadReceivedEvent>;
 
 struct SessionStats {
   std::uint64_t messages_received = 0;
   std::uint64_t messages_sent = 0;
   std::uint64_t messages_discarded = 0;
   std::uint64_t overlaps = 0;
-  std::uint64_t entries_received = 0;  // verified entries handed out to ingest
+  std::uint64_t entries_received = 0;  // verified entries handed to SessionStore::ingest
+  std::uint64_t payloads_sent = 0;     // payloads we sent whole during reconciliation
+  std::uint64_t payload_bytes_sent = 0;
+  std::uint64_t payloads_received = 0;       // payloads a transmission completed in the store
+  std::uint64_t payload_bytes_received = 0;  // payload bytes verified and new to the store
 };
 
 class Session {
  public:
   // `own_key`: our handshake (static) public key. kInvalidArgument for capabilities PioCore
   // refuses (not read capabilities, another receiver, invalid) or bad core parameters.
+  // The most Chunks in one payload message we send.
+  static constexpr std::uint64_t kChunksPerMessage = 64;
+
   static Result<std::unique_ptr<Session>> create(const SessionConfig& config,
                                                  const HandshakeResult& handshake,
                                                  const crypto::Ed25519PublicKey& own_key,
-                                                 SnapshotSource snapshots);
+                                                 SessionStore store);
 
   // One global message (a SendGlobalFrame's content), as LcmuxSession::feed hands it over.
   // Reads the channels' bytes that arrived before it first.
@@ -146,11 +190,23 @@ class Session {
   Result<Disposition> check_capability_pair(const LcmuxSession& mux, std::uint64_t peer_handle,
                                             std::uint64_t own_handle);
   Status produce(LcmuxSession& mux);
+  // Hands PIO's overlaps to RBSR (and events_).
+  Status take_pio_events();
+  // Hands RBSR's entry batches to SessionStore::ingest and its other events to events_.
+  Status take_rbsr_events();
+  // Received payload messages of the current reconciliation entry.
+  Status on_reconciliation_entry(const ReconciliationSendEntry& msg);
+  Status on_reconciliation_payload(const ReconciliationSendPayload& msg);
+  Status end_reconciliation_payload();
+  // Our side: whether to send `msg`'s payload eagerly; the next payload message of it.
+  void plan_payload(const ReconciliationSendEntry& msg);
+  Status queue_payload_message();
   Status queue(const SyncMessage& message);
   void flush(LcmuxSession& mux);
   std::size_t queued_bytes(const LcmuxSession& mux) const;
 
   SyncRole role_;
+  std::uint64_t session_id_;
   std::size_t max_queued_output_;
   std::size_t max_message_bytes_;
   std::size_t max_rbsr_backlog_;
@@ -161,9 +217,27 @@ class Session {
   CodecState send_state_;     // mirrors the peer's receive state
   CodecState receive_state_;  // decodes the peer's messages
 
+  SessionStore store_;
+  // The peer's ReadCapabilityHandle our announcement being sent names (its max_payload_power).
+  std::uint64_t announcing_to_ = 0;
+  struct SendingPayload {
+    model::Entry entry;
+    std::uint64_t next_chunk = 0;
+    std::uint64_t end_chunk = 0;
+  };
+  std::optional<SendingPayload> sending_payload_;
+  Bytes payload_buffer_;  // the payload message being read from the store
+  struct ReceivingPayload {
+    model::Entry entry;
+    std::uint64_t offset = 0;
+    std::optional<PayloadTransfer> transfer;  // started at the first payload message
+    std::uint64_t held_before = 0;            // payload bytes the store held at the start
+    bool ignore = false;                      // the store cannot take these bytes
+  };
+  std::optional<ReceivingPayload> receiving_payload_;
+
   std::array<Bytes, kLogicalChannelCount> input_;  // channel bytes not yet decoded
   bool discarding_announcement_ = false;           // a discarded announcement's stream follows
-  std::deque<PioOverlapEvent> pending_overlaps_;   // waiting for our capability to go out
   std::deque<Outgoing> fifo_;
   std::size_t fifo_bytes_ = 0;
   std::deque<SessionEvent> events_;
