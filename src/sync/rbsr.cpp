@@ -173,12 +173,14 @@ Status RbsrCore::queue_fingerprint(std::uint64_t root_id, Root& root, const mode
 }
 
 Status RbsrCore::queue_announcement(std::uint64_t root_id, Root& root, const model::D3Range& range,
-                                    bool want_response, std::set<Fingerprint> omit) {
+                                    bool want_response, std::set<Fingerprint> omit,
+                                    std::map<Fingerprint, std::uint64_t> peer_held) {
   Announcement a;
   a.root_id = root_id;
   a.info = info_for(root_id, root, range);
   a.want_response = want_response;
   a.omit = std::move(omit);
+  a.peer_held = std::move(peer_held);
   a.namespace_id = root.namespace_id;
   return queue_announcement_with(root, std::move(a), /*empty=*/false);
 }
@@ -265,7 +267,7 @@ Status RbsrCore::on_announce_entries(const ReconciliationAnnounceEntries& msg) {
       }
     }
   }
-  incoming_ = Incoming{*id, msg.info.range, msg.want_response, false, {}};
+  incoming_ = Incoming{*id, msg.info.range, msg.want_response, false, {}, {}};
   root.incoming = true;
   if (msg.is_empty) finish_incoming();
   return error_;
@@ -286,8 +288,11 @@ Status RbsrCore::on_send_entry(const ReconciliationSendEntry& msg) {
   if (!verified) return fail(protocol_error("rbsr: token does not authorise the entry"));
   auto token = store::encode_token_bytes(verified->token());
   if (!token) return fail(token.status());
-  if (in.want_response && in.received.size() < config_.max_omitted) {
+  if (in.want_response && in.received.size() + in.peer_held.size() < config_.max_omitted) {
     in.received.insert(lengthy_hash(entry, *token, msg.entry.available));
+    if (msg.entry.available > 0 && msg.entry.available < entry.payload_length) {
+      in.peer_held.emplace(lengthy_hash(entry, *token, 0), msg.entry.available);
+    }
   }
   if (batch_ && batch_->root_id != in.root_id) flush_batch();
   if (!batch_) {
@@ -332,7 +337,8 @@ void RbsrCore::finish_incoming() {
   root.incoming = false;
   if (in.want_response) {
     // rbsr#d3rbsr: answer with our entries of the range, omitting those just received.
-    Status st = queue_announcement(in.root_id, root, in.range, false, std::move(in.received));
+    Status st = queue_announcement(in.root_id, root, in.range, false, std::move(in.received),
+                                   std::move(in.peer_held));
     if (!st.is_ok()) {
       (void)fail(st);
       return;
@@ -421,10 +427,16 @@ Result<RbsrMessage> RbsrCore::next_of_announcement(Announcement& a) {
   const store::LengthyAuthorisedEntry e = std::move(*a.pending);
   OSIER_ASSIGN_OR_RETURN(meadowcap::MeadowcapAuthorisationToken token,
                          store::decode_token_bytes(e.authorised.token));
+  // The first Chunk the peer lacks, when it told us it holds a prefix of the payload.
+  std::uint64_t offset = 0;
+  if (!a.peer_held.empty()) {
+    const auto it = a.peer_held.find(lengthy_hash(e.authorised.entry, e.authorised.token, 0));
+    if (it != a.peer_held.end()) offset = it->second / 1024;
+  }
   ReconciliationSendEntry msg{
       LengthyEntry{meadowcap::PossiblyAuthorisedEntry{e.authorised.entry, std::move(token)},
                    e.available},
-      0};
+      offset};
   OSIER_RETURN_IF_ERROR(read_next(a));
   a.pending_terminate = true;
   return RbsrMessage(std::move(msg));

@@ -24,7 +24,9 @@
 // will_sort (we always send in (subspace, path) order); otherwise we split the range into at
 // most split_factor parts with roughly equal entry counts and send their fingerprints. An
 // announcement with want_response is answered after its last entry with our entries of the
-// range, omitting those equal (as LengthyAuthorisedEntries) to ones just received. Payloads are
+// range, omitting those equal (as LengthyAuthorisedEntries) to ones just received; an entry the
+// peer sent with a strict prefix of its payload goes with the offset of the first Chunk it lacks
+// (so a payload cut mid-way resumes from there). Payloads are
 // not sent here: each ReconciliationSendEntry is followed directly by its
 // ReconciliationTerminatePayload (the session adds eager ReconciliationSendPayloads later);
 // `available` is what our store holds, as the fingerprints count it; received payload messages
@@ -186,6 +188,9 @@ class RbsrCore {
     // the head is sent (answering an announcement).
     std::shared_ptr<const store::NamespaceSnapshot> snapshot;
     std::set<Fingerprint> omit;
+    // Entries the peer holds with a strict prefix of their payload (key: lengthy_hash with
+    // available 0): our ReconciliationSendEntry offers the payload from the Chunk it lacks.
+    std::map<Fingerprint, std::uint64_t> peer_held;
     bool head_sent = false;
     std::optional<store::ScanPosition> after;
     std::optional<store::LengthyAuthorisedEntry> pending;  // read ahead: is it the last?
@@ -202,6 +207,7 @@ class RbsrCore {
     bool want_response = false;
     bool in_entry = false;
     std::set<Fingerprint> received;
+    std::map<Fingerprint, std::uint64_t> peer_held;  // see Announcement::peer_held
   };
   struct Overlap {
     model::NamespaceId namespace_id{};
@@ -220,7 +226,8 @@ class RbsrCore {
   Status queue_fingerprint(std::uint64_t root_id, Root& root, const model::D3Range& range,
                            const Fingerprint& fp, bool is_root);
   Status queue_announcement(std::uint64_t root_id, Root& root, const model::D3Range& range,
-                            bool want_response, std::set<Fingerprint> omit);
+                            bool want_response, std::set<Fingerprint> omit,
+                            std::map<Fingerprint, std::uint64_t> peer_held = {});
   // Queues `a`; an empty announcement (a match) reads no snapshot.
   Status queue_announcement_with(Root& root, Announcement a, bool empty);
   Status read_next(Announcement& a);

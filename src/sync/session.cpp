@@ -482,7 +482,10 @@ void Session::plan_payload(const ReconciliationSendEntry& msg) {
       e.payload_length > (std::uint64_t{1} << peer->max_payload_power)) {
     return;
   }
-  sending_payload_ = SendingPayload{e, msg.offset, payload_chunk_count(e.payload_length)};
+  const std::uint64_t chunks = payload_chunk_count(e.payload_length);
+  if (msg.offset >= chunks) return;
+  // From the entry's offset: the first Chunk the peer lacks, when it said (rbsr.hpp).
+  sending_payload_ = SendingPayload{e, msg.offset, chunks};
 }
 
 Status Session::queue_payload_message() {

@@ -20,6 +20,7 @@
 #include "sync/lcmux_test_util.hpp"
 #include "sync/message_codec.hpp"
 #include "sync/owned_namespace_util.hpp"
+#include "sync/payload_transfer.hpp"
 #include "sync/store_test_util.hpp"
 
 namespace osier::sync {
@@ -350,6 +351,36 @@ TEST_F(SessionTest, RandomSchedulesWithTinyChannelsConverge) {
     EXPECT_EQ(contents(*a.store).size(), all.size()) << "seed " << seed;
     EXPECT_EQ(contents(*b.store).size(), all.size()) << "seed " << seed;
   }
+}
+
+// A payload cut mid-way (the receiver holds its first 100 Chunks, as a transfer cut short
+// leaves them): the receiver announces the entry with what it holds, and the answer resumes
+// from the first Chunk it lacks.
+TEST_F(SessionTest, APayloadCutMidwayResumesFromTheFirstMissingChunk) {
+  const WithPayload w = entries_with_payloads(6, 1)[0];  // 300 KiB: 300 Chunks
+  ASSERT_EQ(w.payload.size(), 300U * 1024);
+  Peer a(lmdb(), kAlfieKey, HandshakeRole::kInitiator, {read_capability(kAlfieKey)});
+  Peer b(lmdb(), kBettyKey, HandshakeRole::kResponder, {read_capability(kBettyKey)});
+  put_with_payload(*a.store, w);
+  ASSERT_TRUE(b.store->ingest(w.entry, store::Trust::kVerify));
+  {
+    auto t = PayloadTransfer::start(*b.store, w.entry.entry, 0).value();
+    Bytes first;
+    ASSERT_TRUE(send_payload_chunks(*a.store, w.entry.entry, 0, 100, [&](ByteView piece) {
+      first.insert(first.end(), piece.begin(), piece.end());
+      return Status::ok();
+    }));
+    ASSERT_TRUE(t.feed(first));
+  }
+  auto held = b.store->payload_state(ns(), w.entry.entry.subspace_id, w.entry.entry.path).value();
+  ASSERT_TRUE(held);
+  ASSERT_EQ(held->held, 100U * 1024);
+  ASSERT_TRUE(run(a, b, 21));
+  EXPECT_TRUE(held_payload(*b.store, w) == w.payload);
+  // Alfie sent Chunks 100..299 only.
+  EXPECT_EQ(a.session->stats().payload_bytes_sent, 200U * 1024);
+  EXPECT_EQ(b.session->stats().payload_bytes_received, 200U * 1024);
+  EXPECT_EQ(b.session->stats().payloads_received, 1U);
 }
 
 TEST_F(SessionTest, AMessageNotSupportedYetEndsTheSessionWithAClearError) {
