@@ -5,6 +5,7 @@
 // declare that identity's held read capabilities as their interests.
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 
@@ -14,6 +15,8 @@
 #include "net/endpoint.hpp"
 #include "net/server.hpp"
 #include "net/sync_app.hpp"
+#include "sync/private_interest.hpp"
+#include "uri/willow_uri.hpp"
 
 namespace osier::cli {
 namespace {
@@ -28,6 +31,9 @@ struct NetOptions {
   std::string handshake_timeout = "10s";
   std::string idle_timeout = "120s";
   std::string timeout = "10s";
+  std::vector<std::string> namespaces;  // sync --ns
+  std::vector<std::string> areas;       // sync --area
+  std::optional<std::string> max_payload;
 };
 
 // "250ms", "10s", "2m", or a number of seconds; between 1 ms and a day.
@@ -82,6 +88,93 @@ Result<std::vector<meadowcap::McCapability>> read_capabilities_of(
     }
   }
   return out;
+}
+
+// "64KiB", "1M", "300" (bytes): a size from 0 to 2^63.
+Result<std::uint64_t> parse_size(const std::string& text, const char* what) {
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  const std::string unit = text.substr(digits);
+  int shift = -1;
+  if (unit.empty() || unit == "B") shift = 0;
+  if (unit == "K" || unit == "KiB") shift = 10;
+  if (unit == "M" || unit == "MiB") shift = 20;
+  if (unit == "G" || unit == "GiB") shift = 30;
+  std::uint64_t v = 0;
+  bool ok = digits > 0 && digits <= 12 && shift >= 0;
+  for (std::size_t i = 0; ok && i < digits; ++i) v = v * 10 + static_cast<unsigned>(text[i] - '0');
+  ok = ok && v <= (std::uint64_t{1} << (63 - shift));
+  if (!ok) {
+    return error(ErrorCode::kInvalidArgument,
+                 std::string(what) + ": '" + text +
+                     "' is not a size (bytes, or with a unit: 64KiB, 16MiB, 1GiB; K, M, G too)");
+  }
+  return v << shift;
+}
+
+// The smallest max_payload_power whose payloads (at most 2^power bytes) include `size` bytes.
+std::uint8_t payload_power_for(std::uint64_t size) {
+  std::uint8_t p = 0;
+  while (p < 64 && (std::uint64_t{1} << p) < size) ++p;
+  return p;
+}
+
+// The interests a sync declares: the identity's read capabilities, only those of the --ns
+// namespaces if given, and for each --area a capability narrowed to it (instead of the
+// namespace's others: the area is what the user asked for).
+Result<std::vector<meadowcap::McCapability>> sync_interests(const node::Node& n,
+                                                            const node::Identity& me,
+                                                            const NetOptions& o) {
+  OSIER_ASSIGN_OR_RETURN(std::vector<meadowcap::McCapability> caps,
+                         read_capabilities_of(n, me.key.public_key()));
+  if (!o.namespaces.empty()) {
+    std::vector<model::NamespaceId> wanted;
+    for (const std::string& ns : o.namespaces) {
+      OSIER_ASSIGN_OR_RETURN(const model::NamespaceId id, n.aliases().namespace_id(ns));
+      if (std::none_of(caps.begin(), caps.end(),
+                       [&](const auto& c) { return c.granted_namespace() == id; })) {
+        return error(ErrorCode::kNotFound, "--ns " + ns + ": " + me.name +
+                                               " holds no read capability for that namespace");
+      }
+      wanted.push_back(id);
+    }
+    std::erase_if(caps, [&](const meadowcap::McCapability& c) {
+      return std::find(wanted.begin(), wanted.end(), c.granted_namespace()) == wanted.end();
+    });
+  }
+  std::vector<meadowcap::McCapability> narrowed;
+  std::vector<model::NamespaceId> narrowed_namespaces;
+  for (const std::string& text : o.areas) {
+    OSIER_ASSIGN_OR_RETURN(const uri::AreaUri a, uri::parse_area_uri(text, n.aliases().resolver()));
+    if (a.timestamp_from != 0 || a.timestamp_to || a.max_count != 0 || a.max_size != 0) {
+      return error(ErrorCode::kInvalidArgument,
+                   "--area " + text +
+                       ": a sync interest is a subspace and a path; time ranges and count= or "
+                       "size= do not apply");
+    }
+    const model::PrivateInterest interest{a.namespace_id, a.subspace_id, a.path};
+    std::optional<meadowcap::McCapability> found;
+    for (const meadowcap::McCapability& c : caps) {
+      if (c.granted_namespace() != a.namespace_id) continue;
+      Result<meadowcap::McCapability> narrow = sync::narrow_read_capability(c, me.key, interest);
+      if (narrow) {
+        found = std::move(*narrow);
+        break;
+      }
+    }
+    if (!found) {
+      return error(ErrorCode::kNotFound,
+                   "--area " + text + ": no read capability of " + me.name + " includes that area");
+    }
+    narrowed.push_back(std::move(*found));
+    narrowed_namespaces.push_back(a.namespace_id);
+  }
+  std::erase_if(caps, [&](const meadowcap::McCapability& c) {
+    return std::find(narrowed_namespaces.begin(), narrowed_namespaces.end(),
+                     c.granted_namespace()) != narrowed_namespaces.end();
+  });
+  caps.insert(caps.end(), narrowed.begin(), narrowed.end());
+  return caps;
 }
 
 std::string no_read_capability_text(const node::Identity& me) {
@@ -216,10 +309,17 @@ void run_sync(const NetOptions& o) {
   if (!to) return fail("sync", to.status(), 2);
   Result<std::chrono::milliseconds> timeout = parse_duration(o.timeout, "--timeout");
   if (!timeout) return fail("sync", timeout.status(), 2);
-  Result<std::vector<meadowcap::McCapability>> caps =
-      read_capabilities_of(*n, me->key.public_key());
-  if (!caps) return fail("sync", caps.status());
+  Result<std::vector<meadowcap::McCapability>> caps = sync_interests(*n, *me, o);
+  if (!caps) {
+    return fail("sync", caps.status(), caps.status().code() == ErrorCode::kInvalidArgument ? 2 : 1);
+  }
   if (caps->empty()) return fail("sync", error(ErrorCode::kNotFound, no_read_capability_text(*me)));
+  std::uint8_t max_payload_power = 64;
+  if (o.max_payload) {
+    Result<std::uint64_t> size = parse_size(*o.max_payload, "--max-payload");
+    if (!size) return fail("sync", size.status(), 2);
+    max_payload_power = payload_power_for(*size);
+  }
   Result<store::LmdbStore*> store = n->store();
   if (!store) return fail("sync", store.status());
   net::ConnectionOptions co;
@@ -228,6 +328,7 @@ void run_sync(const NetOptions& o) {
   co.lcmux = net::SyncApp::lcmux_options();
   net::SyncAppOptions ao;
   ao.session.read_capabilities = *caps;
+  ao.session.pio.max_payload_power = max_payload_power;
   ao.one_shot = true;
   net::SyncApp app(**store, me->key.public_key(), std::move(ao));
   Result<net::ConnectionReport> r = net::dial(*to, me->key, co, app, *timeout);
@@ -243,6 +344,8 @@ void run_sync(const NetOptions& o) {
                          {"entries_received", s.entries_received},
                          {"entries_new", s.entries_new},
                          {"entries_pruned", s.entries_pruned},
+                         {"entries_sent", s.entries_sent},
+                         {"round_trips", s.round_trips},
                          {"payloads_received", s.payloads_received},
                          {"payload_bytes_received", s.payload_bytes_received},
                          {"payloads_sent", s.payloads_sent},
@@ -261,7 +364,9 @@ void run_sync(const NetOptions& o) {
                count_text(s.payloads_received, "payload", "payloads"),
                size_text(s.payload_bytes_received),
                count_text(s.payloads_sent, "payload", "payloads"), size_text(s.payload_bytes_sent));
-    fmt::print("in {:.2f} s (in {} B, out {} B)\n",
+    fmt::print("sent {}; {} in {:.2f} s (in {} B, out {} B)\n",
+               count_text(s.entries_sent, "entry", "entries"),
+               count_text(s.round_trips, "round trip", "round trips"),
                static_cast<double>(r->duration.count()) / 1000.0, r->bytes_in, r->bytes_out);
   }
   if (!r->clean()) {
@@ -308,6 +413,15 @@ void register_net(CLI::App& app) {
   c->add_option("--as", sy->as, "The identity to authenticate as (alias or id)");
   c->add_option("--timeout", sy->timeout,
                 "For connecting, the handshake and the closing each (default 10s)");
+  c->add_option("--ns", sy->namespaces,
+                "Sync only this namespace (alias or id; repeatable; default: every namespace the "
+                "identity holds a read capability for)");
+  c->add_option("--area", sy->areas,
+                "Sync only this area of its namespace (an Area URI: subspace and path; "
+                "repeatable)");
+  c->add_option("--max-payload", sy->max_payload,
+                "Receive payloads during reconciliation up to this size (e.g. 64KiB; default: "
+                "any size)");
   add_node_flags(c, sy->flags);
   c->callback([sy] { run_sync(*sy); });
 

@@ -69,6 +69,8 @@ Status SyncApp::drain_events() {
   summary_.roots = session_->root_count();
   summary_.roots_complete = session_->completed_root_count();
   const sync::SessionStats& st = session_->stats();
+  summary_.entries_sent = st.entries_sent;
+  summary_.round_trips = st.round_trips;
   summary_.payloads_sent = st.payloads_sent;
   summary_.payload_bytes_sent = st.payload_bytes_sent;
   summary_.payloads_received = st.payloads_received;

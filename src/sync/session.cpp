@@ -188,6 +188,10 @@ Result<Disposition> Session::check_capability_pair(const LcmuxSession& mux,
 
 Status Session::dispatch(LcmuxSession& mux, SyncMessage message) {
   const SyncMessageKind kind = message_kind(message);
+  if (sent_since_received_) {
+    ++stats_.round_trips;
+    sent_since_received_ = false;
+  }
   switch (kind) {
     case SyncMessageKind::kPioBindHash:
       OSIER_RETURN_IF_ERROR(pio_->on_bind_hash(std::get<PioBindHash>(message)));
@@ -308,6 +312,8 @@ Status Session::queue(const SyncMessage& message) {
   fifo_bytes_ += out.bytes.size();
   fifo_.push_back(std::move(out));
   ++stats_.messages_sent;
+  if (message_kind(message) == SyncMessageKind::kReconciliationSendEntry) ++stats_.entries_sent;
+  sent_since_received_ = true;
   return Status::ok();
 }
 

@@ -130,7 +130,11 @@ struct SessionStats {
   std::uint64_t messages_discarded = 0;
   std::uint64_t overlaps = 0;
   std::uint64_t entries_received = 0;  // verified entries handed to SessionStore::ingest
-  std::uint64_t payloads_sent = 0;     // payloads we sent whole during reconciliation
+  std::uint64_t entries_sent = 0;      // ReconciliationSendEntry messages
+  // Times the peer's messages reached us after we had sent some since its last ones: the round
+  // trips the session took, as seen from this side.
+  std::uint64_t round_trips = 0;
+  std::uint64_t payloads_sent = 0;  // payloads we sent whole during reconciliation
   std::uint64_t payload_bytes_sent = 0;
   std::uint64_t payloads_received = 0;       // payloads a transmission completed in the store
   std::uint64_t payload_bytes_received = 0;  // payload bytes verified and new to the store
@@ -238,6 +242,7 @@ class Session {
 
   std::array<Bytes, kLogicalChannelCount> input_;  // channel bytes not yet decoded
   bool discarding_announcement_ = false;           // a discarded announcement's stream follows
+  bool sent_since_received_ = false;               // for SessionStats::round_trips
   std::deque<Outgoing> fifo_;
   std::size_t fifo_bytes_ = 0;
   std::deque<SessionEvent> events_;

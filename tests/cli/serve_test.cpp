@@ -167,6 +167,40 @@ class Serve : public CliHome {
     finish_good(*good);
   }
 
+  // A home "bob" beside the fixture's: alice grants bob read access to her subspace of `fam` and
+  // writes the entries at `paths` (under willow://fam.alice/) with payloads of `size` bytes.
+  void grant_bob(const std::vector<std::string>& paths, std::size_t size, std::string& other,
+                 std::string& ns) {
+    other = other_home("bob");
+    ASSERT_EQ(osier({"id", "new", "bob"}, "", {}, other).exit_code, 0);
+    auto json_field = [](const std::string& lines, const std::string& match, const char* field) {
+      std::istringstream in(lines);
+      for (std::string line; std::getline(in, line);) {
+        const auto j = nlohmann::json::parse(line);
+        if (line.find(match) != std::string::npos) return j[field].get<std::string>();
+      }
+      return std::string();
+    };
+    const std::string bob =
+        json_field(osier({"id", "list", "--json"}, "", {}, other).out, "bob", "id");
+    ASSERT_EQ(bob.size(), 64u);
+    ns = json_field(osier({"ns", "list", "--json"}).out, "fam", "id");
+    ASSERT_FALSE(ns.empty());
+    for (const std::string& path : paths) {
+      // Distinct payloads (equal ones are stored once).
+      ASSERT_EQ(osier({"put", "willow://fam.alice/" + path, "-"}, path + std::string(size, 'p'))
+                    .exit_code,
+                0);
+    }
+    ProcessResult r = osier({"cap", "new", "--ns", "fam", "--mode", "read", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string own = nlohmann::json::parse(r.out)["id"];
+    r = osier({"cap", "delegate", own, "--to", bob, "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string text = nlohmann::json::parse(r.out)["text"];
+    ASSERT_EQ(osier({"cap", "import", text}, "", {}, other).exit_code, 0);
+  }
+
   std::unique_ptr<BackgroundProcess> server_;
   std::uint16_t port_ = 0;
   std::string server_key_hex_;
@@ -646,32 +680,10 @@ TEST_F(Serve, ConnectCommandPrintsThePeerAndClosesCleanly) {
 // her entries; a second sync brings nothing new; a home without read capabilities is told how to
 // get one.
 TEST_F(Serve, SyncCommandReconcilesTwoHomes) {
-  const std::string other = other_home("bob");
-  ASSERT_EQ(osier({"id", "new", "bob"}, "", {}, other).exit_code, 0);
-  auto json_field = [](const std::string& lines, const std::string& match, const char* field) {
-    std::istringstream in(lines);
-    for (std::string line; std::getline(in, line);) {
-      const auto j = nlohmann::json::parse(line);
-      if (line.find(match) != std::string::npos) return j[field].get<std::string>();
-    }
-    return std::string();
-  };
-  const std::string bob =
-      json_field(osier({"id", "list", "--json"}, "", {}, other).out, "bob", "id");
-  ASSERT_EQ(bob.size(), 64u);
-  const std::string ns = json_field(osier({"ns", "list", "--json"}).out, "fam", "id");
-  ASSERT_FALSE(ns.empty());
-  for (const char* path : {"a/1", "a/2", "b"}) {
-    ASSERT_EQ(osier({"put", std::string("willow://fam.alice/") + path, "-"}, "payload").exit_code,
-              0);
-  }
-  ProcessResult r = osier({"cap", "new", "--ns", "fam", "--mode", "read", "--json"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const std::string own = nlohmann::json::parse(r.out)["id"];
-  r = osier({"cap", "delegate", own, "--to", bob, "--json"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const std::string text = nlohmann::json::parse(r.out)["text"];
-  ASSERT_EQ(osier({"cap", "import", text}, "", {}, other).exit_code, 0);
+  std::string other;
+  std::string ns;
+  ASSERT_NO_FATAL_FAILURE(grant_bob({"a/1", "a/2", "b"}, 7, other, ns));
+  ProcessResult r;
   start();
   const std::string addr = "127.0.0.1:" + std::to_string(port_);
 
@@ -697,6 +709,46 @@ TEST_F(Serve, SyncCommandReconcilesTwoHomes) {
   r = osier({"sync", addr}, "", {}, empty);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("no read capability held for carol"), std::string::npos) << r.err;
+}
+
+// `osier sync --area` syncs only an area (a narrowed capability), `--max-payload` leaves larger
+// payloads behind, `--ns` names the namespaces; bad values are usage errors.
+TEST_F(Serve, SyncCommandNarrowsToAreasAndPayloadSizes) {
+  std::string other;
+  std::string ns;
+  ASSERT_NO_FATAL_FAILURE(grant_bob({"a/1", "a/2", "b"}, 3000, other, ns));
+  ASSERT_EQ(osier({"put", "willow://fam.alice/a/small", "-"}, "tiny").exit_code, 0);
+  start();
+  const std::string addr = "127.0.0.1:" + std::to_string(port_);
+  const std::string alice =
+      nlohmann::json::parse(osier({"id", "list", "--json"}).out)["id"].get<std::string>();
+  const std::string area = "willow://" + ns + "." + alice + "/a?area";
+  ProcessResult r = osier(
+      {"sync", addr, "--json", "--area", area, "--max-payload", "1KiB", "--ns", ns}, "", {}, other);
+  ASSERT_EQ(r.exit_code, 0) << r.err << server_->all_output();
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["entries_new"], 3);        // a/1, a/2, a/small; not b
+  EXPECT_EQ(j["payloads_received"], 1);  // only the 4-byte one
+  r = osier({"cat", "willow://" + ns + "." + alice + "/a/small"}, "", {}, other);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "tiny");
+  r = osier({"ls", ns, "--json"}, "", {}, other);
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 3) << r.out;
+
+  // Without limits the rest arrives.
+  r = osier({"sync", addr, "--json"}, "", {}, other);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["entries_new"], 1);
+  EXPECT_EQ(j["payloads_received"], 3);  // b's, and now a/1's and a/2's
+
+  r = osier({"sync", addr, "--max-payload", "lots"}, "", {}, other);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("is not a size"), std::string::npos) << r.err;
+  r = osier({"sync", addr, "--area", area + "&from=5"}, "", {}, other);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  r = osier({"sync", addr, "--ns", "nowhere"}, "", {}, other);
+  EXPECT_EQ(r.exit_code, 1);
 }
 
 TEST_F(Serve, ConnectAndServeReportFailuresAndUsageErrors) {
