@@ -59,7 +59,9 @@ Session::Session(const SessionConfig& config, SyncRole role)
       max_message_bytes_(config.max_message_bytes),
       max_rbsr_backlog_(config.max_rbsr_backlog),
       send_state_(role),
-      receive_state_(role == SyncRole::kAlfie ? SyncRole::kBetty : SyncRole::kAlfie) {}
+      receive_state_(role == SyncRole::kAlfie ? SyncRole::kBetty : SyncRole::kAlfie),
+      own_capabilities_(config.read_capabilities),
+      max_blind_payload_(config.max_blind_payload) {}
 
 Session::~Session() = default;
 
@@ -123,7 +125,8 @@ std::optional<SessionEvent> Session::poll_event() {
 }
 
 bool Session::idle(const LcmuxSession& mux) const {
-  if (!error_.is_ok() || !fifo_.empty() || !events_.empty()) {
+  if (!error_.is_ok() || !fifo_.empty() || !events_.empty() || sending_payload_ ||
+      pushing_payload_ || !pushes_.empty()) {
     return false;
   }
   if (mux.queued_bytes() != 0 || rbsr_->queued_messages() != 0) return false;
@@ -232,6 +235,8 @@ Status Session::dispatch(LcmuxSession& mux, SyncMessage message) {
         ++stats_.messages_discarded;
         return Status::ok();
       }
+      incoming_from_ = a.info.sender_handle;
+      incoming_want_response_ = a.want_response;
       return rbsr_->on_announce_entries(a);
     }
     case SyncMessageKind::kReconciliationSendEntry:
@@ -249,11 +254,17 @@ Status Session::dispatch(LcmuxSession& mux, SyncMessage message) {
       if (kind == SyncMessageKind::kReconciliationSendPayload) {
         const auto& p = std::get<ReconciliationSendPayload>(message);
         OSIER_RETURN_IF_ERROR(rbsr_->on_send_payload(p));
-        return on_reconciliation_payload(p);
+        return receive_payload(receiving_payload_, p.bytes);  // RBSR checked its place
       }
       OSIER_RETURN_IF_ERROR(
           rbsr_->on_terminate_payload(std::get<ReconciliationTerminatePayload>(message)));
-      return end_reconciliation_payload();
+      end_receiving(receiving_payload_);
+      return Status::ok();
+    case SyncMessageKind::kDataSendEntry:
+      return on_data_entry(std::get<DataSendEntry>(message));
+    case SyncMessageKind::kDataSendPayload:
+      // The codec checked its length against data_current_entry's Chunks.
+      return receive_payload(receiving_data_, std::get<DataSendPayload>(message).bytes);
     case SyncMessageKind::kDataSetEagerness: {
       const auto& e = std::get<DataSetEagerness>(message);
       OSIER_ASSIGN_OR_RETURN(const Disposition d,
@@ -263,8 +274,6 @@ Status Session::dispatch(LcmuxSession& mux, SyncMessage message) {
     }
     case SyncMessageKind::kResourceHandleFree:
       return on_resource_handle_free(mux, std::get<ResourceHandleFree>(message));
-    case SyncMessageKind::kDataSendEntry:
-    case SyncMessageKind::kDataSendPayload:
     case SyncMessageKind::kPayloadRequestBindRequest:
     case SyncMessageKind::kPayloadRequestSendResponse:
       break;
@@ -351,16 +360,36 @@ Status Session::produce(LcmuxSession& mux) {
     if (queued_bytes(mux) >= max_queued_output_) break;
     if (sending_payload_) {
       // The payload of the entry just sent goes before RBSR's next message (its Terminate).
-      OSIER_RETURN_IF_ERROR(queue_payload_message());
+      OSIER_RETURN_IF_ERROR(queue_payload_message(sending_payload_, false));
+      flush(mux);
+      OSIER_RETURN_IF_ERROR(error_);
+      continue;
+    }
+    // Data channel pushes take turns with reconciliation (they are independent of its phase).
+    prefer_push_ = !prefer_push_;
+    if (pushing_payload_ && prefer_push_) {
+      OSIER_RETURN_IF_ERROR(queue_payload_message(pushing_payload_, true));
       flush(mux);
       OSIER_RETURN_IF_ERROR(error_);
       continue;
     }
     OSIER_ASSIGN_OR_RETURN(std::optional<RbsrMessage> m, rbsr_->poll_message());
-    if (!m) break;
+    if (!m) {
+      if (pushing_payload_) {
+        OSIER_RETURN_IF_ERROR(queue_payload_message(pushing_payload_, true));
+      } else if (!pushes_.empty()) {
+        OSIER_RETURN_IF_ERROR(start_push());
+      } else {
+        break;
+      }
+      flush(mux);
+      OSIER_RETURN_IF_ERROR(error_);
+      continue;
+    }
     const SyncMessage message = std::visit([](auto&& x) { return SyncMessage(x); }, std::move(*m));
     if (const auto* a = std::get_if<ReconciliationAnnounceEntries>(&message)) {
       announcing_to_ = a->info.receiver_handle;
+      announcing_want_response_ = a->want_response;
     }
     if (const auto* e = std::get_if<ReconciliationSendEntry>(&message)) plan_payload(*e);
     // RangeInfo names (our capability, the peer's): count both (SPEC-NOTES Sync 9).
@@ -403,123 +432,6 @@ Status Session::take_rbsr_events() {
     } else {
       events_.emplace_back(std::get<RbsrRootCompleteEvent>(std::move(*e)));
     }
-  }
-  return Status::ok();
-}
-
-// --- payloads during reconciliation, receiving
-
-Status Session::on_reconciliation_entry(const ReconciliationSendEntry& msg) {
-  receiving_payload_ = ReceivingPayload{msg.entry.entry.entry, msg.offset, std::nullopt, false};
-  return Status::ok();
-}
-
-Status Session::on_reconciliation_payload(const ReconciliationSendPayload& msg) {
-  ReceivingPayload& r = *receiving_payload_;  // RBSR checked the message's place
-  if (r.ignore || msg.bytes.empty()) return Status::ok();
-  if (!r.transfer) {
-    if (store_.payloads == nullptr) {
-      r.ignore = true;
-      return Status::ok();
-    }
-    // The entry must be stored before its payload's bytes can be.
-    rbsr_->flush_entries();
-    OSIER_RETURN_IF_ERROR(take_rbsr_events());
-    Result<PayloadTransfer> t = PayloadTransfer::start(*store_.payloads, r.entry, r.offset,
-                                                       store::Origin::remote(session_id_));
-    if (!t) {
-      // kNotFound: the store did not take the entry (it holds a newer one) or cannot prove the
-      // Chunks before the offset; kOutOfRange: the offset lies beyond what it holds. Either way
-      // these bytes have nowhere to go (SPEC-NOTES Sync 19: they may be ignored).
-      const ErrorCode c = t.status().code();
-      if (c == ErrorCode::kNotFound || c == ErrorCode::kOutOfRange) {
-        r.ignore = true;
-        return Status::ok();
-      }
-      return t.status();
-    }
-    r.transfer.emplace(std::move(*t));
-    OSIER_ASSIGN_OR_RETURN(
-        const std::optional<store::PayloadState> held,
-        store_.payloads->payload_state(r.entry.namespace_id, r.entry.subspace_id, r.entry.path));
-    r.held_before = held ? held->held : 0;
-  }
-  Result<store::PayloadState> st = r.transfer->feed(msg.bytes);
-  if (!st) {
-    if (st.status().code() == ErrorCode::kNotFound) {
-      r.ignore = true;  // the entry was overwritten meanwhile
-      return Status::ok();
-    }
-    return error(st.status().code(),
-                 "sync: the peer's payload for an entry does not verify or cannot be stored: " +
-                     st.status().message());
-  }
-  return Status::ok();
-}
-
-Status Session::end_reconciliation_payload() {
-  if (receiving_payload_ && receiving_payload_->transfer) {
-    const ReceivingPayload& r = *receiving_payload_;
-    const PayloadTransfer& t = *r.transfer;
-    const std::uint64_t start = std::max(r.held_before, r.offset * 1024);
-    if (t.verified_end() > start) {
-      stats_.payload_bytes_received += t.verified_end() - start;
-      if (t.complete()) ++stats_.payloads_received;
-    }
-    events_.emplace_back(PayloadReceivedEvent{r.entry, t.verified_end(), t.complete()});
-  }
-  receiving_payload_.reset();
-  return Status::ok();
-}
-
-// --- payloads during reconciliation, sending
-
-void Session::plan_payload(const ReconciliationSendEntry& msg) {
-  const model::Entry& e = msg.entry.entry.entry;
-  if (store_.payloads == nullptr || e.payload_length == 0 ||
-      msg.entry.available != e.payload_length) {
-    return;
-  }
-  // SPEC-NOTES Sync 19: the receiver's max_payload_power, that of the capability the
-  // announcement names as the receiver's.
-  const PioCore::PeerCapability* peer = pio_->peer_capability(announcing_to_);
-  if (peer == nullptr) return;
-  if (peer->max_payload_power < 64 &&
-      e.payload_length > (std::uint64_t{1} << peer->max_payload_power)) {
-    return;
-  }
-  const std::uint64_t chunks = payload_chunk_count(e.payload_length);
-  if (msg.offset >= chunks) return;
-  // From the entry's offset: the first Chunk the peer lacks, when it said (rbsr.hpp).
-  sending_payload_ = SendingPayload{e, msg.offset, chunks};
-}
-
-Status Session::queue_payload_message() {
-  SendingPayload& p = *sending_payload_;
-  const std::uint64_t amount = std::min(kChunksPerMessage, p.end_chunk - p.next_chunk);
-  payload_buffer_.clear();
-  const Status read =
-      send_payload_chunks(*store_.payloads, p.entry, p.next_chunk, amount, [this](ByteView piece) {
-        payload_buffer_.insert(payload_buffer_.end(), piece.begin(), piece.end());
-        return Status::ok();
-      });
-  if (!read) {
-    // The payload went (overwritten, forgotten) since the snapshot: we stop sending it; the
-    // Terminate that follows ends the transmission early, which the receiver accepts.
-    if (read.code() == ErrorCode::kNotFound) {
-      sending_payload_.reset();
-      return Status::ok();
-    }
-    return read;
-  }
-  OSIER_RETURN_IF_ERROR(queue(ReconciliationSendPayload{amount, payload_buffer_}));
-  stats_.payload_bytes_sent += std::min<std::uint64_t>(
-      p.entry.payload_length - std::min(p.entry.payload_length, p.next_chunk * 1024),
-      amount * 1024);
-  p.next_chunk += amount;
-  if (p.next_chunk == p.end_chunk) {
-    ++stats_.payloads_sent;
-    sending_payload_.reset();
   }
   return Status::ok();
 }

@@ -13,11 +13,14 @@
 // payload bytes appended to the store (PayloadTransfer), and SessionEvents (poll_event):
 // overlaps found, reconciliation roots completed, payloads received.
 //
-// Payloads (spec: confidential_sync#sync_payloads): during reconciliation we send the payload of
-// each entry we announce right after it, from its ReconciliationSendEntry's offset (0), when we
-// hold it complete and its length is at most 2^max_payload_power of the peer's capability the
-// announcement names (SPEC-NOTES Sync 19), in messages of at most kChunksPerMessage Chunks read
-// from the store as they go (fixed memory whatever the size). Received payload bytes are verified
+// Payloads (spec: confidential_sync#sync_payloads, #sync_data; session_payloads.cpp says when
+// what travels): during reconciliation we send the payload of an entry right after it, and on the
+// Data channel we push the rest of a payload the peer's answer shows it lacks, always from the
+// first Chunk the peer lacks when we know it, only payloads we hold complete and at most
+// 2^max_payload_power of the peer's capability (SPEC-NOTES Sync 19), in messages of at most
+// kChunksPerMessage Chunks read from the store as they go (fixed memory whatever the size). A
+// DataSendEntry outside all our capabilities' areas is ignored; one whose token does not
+// authorise it ends the session (SPEC-NOTES Sync 18). Received payload bytes are verified
 // against the entry's digest as they arrive and appended (payload_transfer.hpp); bytes for an
 // entry the store did not take (obsolete), or from an offset beyond what the store holds, are
 // ignored (SPEC-NOTES Sync 19: a receiver may ignore payloads); bytes that do not verify end the
@@ -40,9 +43,10 @@
 // A peer may still send optimistically to us; messages naming handles whose binding channel is
 // dropping at us are discarded (SPEC-NOTES Sync 9), the rest is checked by the handle tables.
 //
-// Not yet here (issue #14): payload requests and data-channel forwarding (DataSendEntry,
-// DataSendPayload) — receiving any of these ends the session (kInvalidArgument, naming the
-// message and saying it is not supported yet). DataSetEagerness is checked and otherwise ignored.
+// Not yet here (issue #14): payload requests (PayloadRequestBindRequest,
+// PayloadRequestSendResponse) — receiving one ends the session (kInvalidArgument, naming the
+// message and saying it is not supported yet) — and live forwarding of new entries after
+// reconciliation (issue #15). DataSetEagerness is checked and otherwise ignored.
 //
 // Errors end the session (sticky, every later call returns the same error): a protocol
 // violation by the peer (the cores' and the codec's kInvalidArgument / kInvalidEncoding), a
@@ -100,6 +104,10 @@ struct SessionConfig {
   std::size_t max_message_bytes = 1024 * 1024;
   // Reconciliation messages waiting to be produced beyond which the peer is flooding us.
   std::size_t max_rbsr_backlog = 1 << 16;
+  // Payloads sent along with an announcement that asks for a response (the peer may hold them
+  // already) up to this size; larger ones go once its answer shows it lacks them
+  // (session_payloads.cpp).
+  std::uint64_t max_blind_payload = 64 * 1024;
 };
 
 // The node's side of a session: where it reads and writes.
@@ -146,6 +154,8 @@ class Session {
   // refuses (not read capabilities, another receiver, invalid) or bad core parameters.
   // The most Chunks in one payload message we send.
   static constexpr std::uint64_t kChunksPerMessage = 64;
+  // The most payloads waiting to be pushed on the Data channel (each an entry and its token).
+  static constexpr std::size_t kMaxPushes = 1024;
 
   static Result<std::unique_ptr<Session>> create(const SessionConfig& config,
                                                  const HandshakeResult& handshake,
@@ -198,13 +208,36 @@ class Session {
   Status take_pio_events();
   // Hands RBSR's entry batches to SessionStore::ingest and its other events to events_.
   Status take_rbsr_events();
-  // Received payload messages of the current reconciliation entry.
+  // --- payloads (session_payloads.cpp)
+  struct SendingPayload {
+    model::Entry entry;
+    std::uint64_t next_chunk = 0;
+    std::uint64_t end_chunk = 0;
+  };
+  struct ReceivingPayload {
+    model::Entry entry;
+    std::uint64_t offset = 0;
+    std::optional<PayloadTransfer> transfer;  // started at the first payload message
+    std::uint64_t held_before = 0;            // payload bytes the store held at the start
+    bool ignore = false;                      // the store cannot take these bytes
+  };
+  struct Push {
+    meadowcap::PossiblyAuthorisedEntry entry;
+    std::uint64_t offset = 0;  // the first Chunk the peer lacks
+  };
+  // Receiving: the entry whose payload bytes follow, its bytes, its end.
+  void begin_receiving(std::optional<ReceivingPayload>& r, const model::Entry& entry,
+                       std::uint64_t offset);
+  Status receive_payload(std::optional<ReceivingPayload>& receiving, ByteView bytes);
+  void end_receiving(std::optional<ReceivingPayload>& r);
   Status on_reconciliation_entry(const ReconciliationSendEntry& msg);
-  Status on_reconciliation_payload(const ReconciliationSendPayload& msg);
-  Status end_reconciliation_payload();
-  // Our side: whether to send `msg`'s payload eagerly; the next payload message of it.
+  Status on_data_entry(const DataSendEntry& msg);
+  // Sending: whether `msg`'s payload follows it; whether to push the rest of an entry the peer
+  // answered with; the next payload message of a transmission (ours in reconciliation, or a push).
   void plan_payload(const ReconciliationSendEntry& msg);
-  Status queue_payload_message();
+  Status plan_push(const LengthyEntry& theirs);
+  Status start_push();
+  Status queue_payload_message(std::optional<SendingPayload>& sending, bool data);
   Status queue(const SyncMessage& message);
   void flush(LcmuxSession& mux);
   std::size_t queued_bytes(const LcmuxSession& mux) const;
@@ -222,23 +255,22 @@ class Session {
   CodecState receive_state_;  // decodes the peer's messages
 
   SessionStore store_;
-  // The peer's ReadCapabilityHandle our announcement being sent names (its max_payload_power).
+  std::vector<meadowcap::McCapability> own_capabilities_;  // our interests' areas
+  std::uint64_t max_blind_payload_;
+  // Our announcement being sent: the peer's ReadCapabilityHandle it names (whose
+  // max_payload_power applies), and whether it asks for a response.
   std::uint64_t announcing_to_ = 0;
-  struct SendingPayload {
-    model::Entry entry;
-    std::uint64_t next_chunk = 0;
-    std::uint64_t end_chunk = 0;
-  };
-  std::optional<SendingPayload> sending_payload_;
-  Bytes payload_buffer_;  // the payload message being read from the store
-  struct ReceivingPayload {
-    model::Entry entry;
-    std::uint64_t offset = 0;
-    std::optional<PayloadTransfer> transfer;  // started at the first payload message
-    std::uint64_t held_before = 0;            // payload bytes the store held at the start
-    bool ignore = false;                      // the store cannot take these bytes
-  };
-  std::optional<ReceivingPayload> receiving_payload_;
+  bool announcing_want_response_ = false;
+  // The peer's announcement being received: its ReadCapabilityHandle, whether it wants a response.
+  std::uint64_t incoming_from_ = 0;
+  bool incoming_want_response_ = false;
+  std::optional<SendingPayload> sending_payload_;      // in reconciliation, after our entry
+  std::deque<Push> pushes_;                            // at most kMaxPushes
+  std::optional<SendingPayload> pushing_payload_;      // on the Data channel
+  bool prefer_push_ = false;                           // pushes and reconciliation take turns
+  Bytes payload_buffer_;                               // the payload message being read
+  std::optional<ReceivingPayload> receiving_payload_;  // reconciliation_current_entry's
+  std::optional<ReceivingPayload> receiving_data_;     // data_current_entry's
 
   std::array<Bytes, kLogicalChannelCount> input_;  // channel bytes not yet decoded
   bool discarding_announcement_ = false;           // a discarded announcement's stream follows

@@ -387,20 +387,38 @@ TEST_F(SessionTest, AMessageNotSupportedYetEndsTheSessionWithAClearError) {
   Peer a(lmdb(), kAlfieKey, HandshakeRole::kInitiator, {read_capability(kAlfieKey)});
   Peer b(lmdb(), kBettyKey, HandshakeRole::kResponder, {read_capability(kBettyKey)});
   ASSERT_TRUE(run(a, b, 6));
-  // A DataSendEntry from Betty (forwarding is not supported yet).
-  CodecState state(SyncRole::kBetty);
+  // A PayloadRequestBindRequest from Betty (payload requests are not supported yet).
+  const auto e = entries(0, 1)[0].entry;
   Encoder enc;
-  const auto e = entries(0, 1)[0];
-  const DataSendEntry msg{
-      meadowcap::PossiblyAuthorisedEntry{e.entry, store::decode_token_bytes(e.token).value()}, 0};
-  ASSERT_TRUE(encode_data_send_entry(enc, msg, state));
-  ASSERT_TRUE(b.mux.send_channel(static_cast<std::uint64_t>(LogicalChannel::kData), enc.bytes()));
+  ASSERT_TRUE(encode_payload_request_bind_request(
+      enc,
+      PayloadRequestBindRequest{e.namespace_id, e.subspace_id, e.path, e.payload_digest, 0, 0}));
+  ASSERT_TRUE(
+      b.mux.send_channel(static_cast<std::uint64_t>(LogicalChannel::kPayloadRequest), enc.bytes()));
   std::mt19937_64 rng(1);
   move_bytes(b, a, rng);
   const Status st = a.progress();
   ASSERT_FALSE(st.is_ok());
-  EXPECT_NE(st.message().find("DataSendEntry"), std::string::npos) << st.to_string();
+  EXPECT_NE(st.message().find("PayloadRequestBindRequest"), std::string::npos) << st.to_string();
   EXPECT_TRUE(a.session->failed());
+}
+
+// Alfie announces first (Betty holds many entries of the range, so it splits and Alfie answers a
+// small part with its entries): a 300 KiB payload is too large to send blind, so it goes once
+// Betty's answer shows she lacks it, on the Data channel — exactly once.
+TEST_F(SessionTest, ALargePayloadThePeerLacksIsPushedOnceOnTheDataChannel) {
+  const auto shared = entries(1000, 40);
+  const WithPayload big = entries_with_payloads(6, 1)[0];
+  Peer a(lmdb(), kAlfieKey, HandshakeRole::kInitiator, {read_capability(kAlfieKey)});
+  Peer b(lmdb(), kBettyKey, HandshakeRole::kResponder, {read_capability(kBettyKey)});
+  ASSERT_TRUE(a.store->ingest_batch(shared, store::Trust::kVerify));
+  ASSERT_TRUE(b.store->ingest_batch(shared, store::Trust::kVerify));
+  put_with_payload(*a.store, big);
+  ASSERT_TRUE(run(a, b, 31));
+  EXPECT_TRUE(held_payload(*b.store, big) == big.payload);
+  EXPECT_EQ(a.session->stats().payload_bytes_sent, big.payload.size());
+  EXPECT_EQ(b.session->stats().payload_bytes_received, big.payload.size());
+  EXPECT_EQ(b.payloads, 1U);
 }
 
 TEST_F(SessionTest, ACapabilityForAnotherReceiverIsRefusedAtCreation) {
