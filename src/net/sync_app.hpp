@@ -34,6 +34,10 @@ struct SyncAppOptions {
   sync::SessionConfig session;  // read capabilities, core limits, session id
   bool one_shot = false;
   std::chrono::milliseconds settle{250};
+  // What our LCMUX server grants on the Data channel, where entries and payloads flow (the other
+  // channels keep ConnectionOptions' capacity). We never send optimistically, so a sender has at
+  // most this much in flight: at 16 KiB a 64 MiB payload crawled at 25 MB/s over loopback.
+  std::uint64_t data_channel_capacity = std::uint64_t{1} << 20;
 };
 
 // What one session did, for the user.

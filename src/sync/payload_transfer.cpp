@@ -113,6 +113,7 @@ Result<PayloadTransfer> PayloadTransfer::start(store::Store& store, const model:
   if (!stream_length) return error(ErrorCode::kOutOfRange, "payload too long for its Chunks");
   PayloadTransfer t(store, entry, origin, first_chunk, *stream_length, state.held);
   t.payload_pos_ = std::min(length, first_chunk * kPayloadChunkSize);
+  t.step_offset_ = t.payload_pos_;
   t.last_state_ = state;
   if (*stream_length == 0) return t;  // the empty payload, or the end of a complete one
 
@@ -162,11 +163,25 @@ Result<PayloadTransfer> PayloadTransfer::start(store::Store& store, const model:
   return t;
 }
 
-Status PayloadTransfer::append_step(std::uint64_t offset) {
+Status PayloadTransfer::flush() {
+  if (!failed_.is_ok()) return failed_;
+  failed_ = append_step();
+  return failed_;
+}
+
+Status PayloadTransfer::append_step() {
+  const std::uint64_t offset = step_offset_;
+  const auto done = [&] {
+    step_.clear();
+    step_offset_ = payload_pos_;
+  };
   if (step_.empty()) return Status::ok();
   const std::uint64_t length = entry_.payload_length;
   const std::uint64_t end = offset + step_.size();
-  if (end <= held_at_start_) return Status::ok();  // verified, and held already
+  if (end <= held_at_start_) {  // verified, and held already
+    done();
+    return Status::ok();
+  }
   std::vector<crypto::BabLabel> frontier;
   if (end < length) {
     std::optional<std::vector<crypto::BabLabel>> f =
@@ -180,6 +195,7 @@ Status PayloadTransfer::append_step(std::uint64_t offset) {
       store_->append_verified(entry_.namespace_id, entry_.subspace_id, entry_.path,
                               entry_.payload_digest, offset, step_, frontier, origin_));
   last_state_ = s;
+  done();
   return Status::ok();
 }
 
@@ -189,29 +205,27 @@ Result<store::PayloadState> PayloadTransfer::feed(ByteView piece) {
   const bool too_long = piece.size() > room;
   const ByteView in = too_long ? piece.first(static_cast<std::size_t>(room)) : piece;
   const BabGeometry geo(entry_.payload_length, kPayloadChunkSize);
-  const auto release = [this](ByteView bytes) { append(step_, bytes); };
-  // One step at a time: the verifier releases a step's chunks as they verify, and they are
-  // stored before the next step, so a bad byte loses no verified byte before it and memory stays
-  // at one step.
+  const auto release = [this](ByteView bytes) {
+    append(step_, bytes);
+    payload_pos_ += bytes.size();
+  };
+  // One step at a time: the verifier releases a step's chunks as they verify; they are stored
+  // after the step, or once append_batch_ bytes are ready (and at the end, and when a byte fails:
+  // no verified byte before it is lost), so memory stays at one batch.
   for (std::size_t pos = 0; pos < in.size(); pos += kStep) {
     const ByteView sub = in.subspan(pos, std::min(kStep, in.size() - pos));
-    const std::uint64_t offset = payload_pos_;
-    step_.clear();
     const Status verified = verifier_->feed(sub, release);
     received_ += sub.size();
-    payload_pos_ += step_.size();
-    const Status appended = append_step(offset);
+    const Status appended =
+        !verified.is_ok() || step_.size() >= append_batch_ ? append_step() : Status::ok();
     labels_->prune(geo, payload_pos_ / kPayloadChunkSize);
     if (!verified.is_ok()) failed_ = verified;
     if (!appended.is_ok()) failed_ = appended;
     if (!failed_.is_ok()) return failed_;
   }
   if (!in.empty() && received_ == stream_length_) {
-    const std::uint64_t offset = payload_pos_;
-    step_.clear();
     failed_ = verifier_->finish(release);
-    payload_pos_ += step_.size();
-    const Status appended = append_step(offset);
+    const Status appended = append_step();
     if (failed_.is_ok()) failed_ = appended;
     if (!failed_.is_ok()) return failed_;
   }

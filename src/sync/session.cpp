@@ -63,7 +63,12 @@ Session::Session(const SessionConfig& config, SyncRole role)
       own_capabilities_(config.read_capabilities),
       max_blind_payload_(config.max_blind_payload) {}
 
-Session::~Session() = default;
+// A session that ends (the connection closed, the peer failed) stores the payload bytes it
+// verified and had not appended yet (PayloadTransfer batches appends).
+Session::~Session() {
+  end_receiving(receiving_payload_);
+  end_receiving(receiving_data_);
+}
 
 Result<std::unique_ptr<Session>> Session::create(const SessionConfig& config,
                                                  const HandshakeResult& handshake,

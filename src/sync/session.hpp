@@ -54,7 +54,8 @@
 // answers pile up (more than max_rbsr_backlog reconciliation messages waiting), store errors.
 //
 // Memory: the cores' bounds (pio.hpp, rbsr.hpp); one payload message being sent (at most
-// kChunksPerMessage Chunks) and one PayloadTransfer receiving (fixed, payload_transfer.hpp); per
+// kChunksPerMessage Chunks) and two PayloadTransfers receiving (reconciliation and Data channel,
+// each up to kPayloadAppendBatch of verified bytes waiting for their append); per
 // channel an input buffer of at most
 // max_message_bytes plus one LCMUX read; the send FIFO, which the session stops filling at
 // max_queued_output bytes (its own and LCMUX's queue together) — it keeps reading, so two peers
@@ -156,6 +157,9 @@ class Session {
   static constexpr std::uint64_t kChunksPerMessage = 64;
   // The most payloads waiting to be pushed on the Data channel (each an entry and its token).
   static constexpr std::size_t kMaxPushes = 1024;
+  // Received payload bytes are appended to the store in batches of this many (each append is a
+  // durable write; PayloadTransfer::set_append_batch): a cut connection loses at most this much.
+  static constexpr std::size_t kPayloadAppendBatch = 4 * 1024 * 1024;
 
   static Result<std::unique_ptr<Session>> create(const SessionConfig& config,
                                                  const HandshakeResult& handshake,

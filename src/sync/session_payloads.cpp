@@ -67,6 +67,7 @@ Status Session::receive_payload(std::optional<ReceivingPayload>& receiving, Byte
       return t.status();
     }
     r.transfer.emplace(std::move(*t));
+    r.transfer->set_append_batch(kPayloadAppendBatch);
     r.held_before = held ? held->held : 0;
   }
   Result<store::PayloadState> st = r.transfer->feed(bytes);
@@ -86,6 +87,9 @@ Status Session::receive_payload(std::optional<ReceivingPayload>& receiving, Byte
 
 void Session::end_receiving(std::optional<ReceivingPayload>& r) {
   if (r && r->transfer) {
+    // What verified is stored even when the sender stopped early; a failure here leaves the
+    // store as it was after the last append, which a later sync resumes from.
+    (void)r->transfer->flush();
     const PayloadTransfer& t = *r->transfer;
     const std::uint64_t start = std::max(r->held_before, r->offset * 1024);
     if (t.verified_end() > start) {
