@@ -156,8 +156,9 @@ Status PayloadRequestCore::settle(std::uint64_t handle) {
   if (r.ended) return Status::ok();
   if (r.transfer && r.transfer->complete()) {
     end(handle, r, PayloadRequestOutcome::kCompleted);
-  } else if (r.peer_final && r.received >= *r.peer_final) {
-    // The peer gave up, and every response it sent before has arrived.
+  } else if (r.peer_final && r.received >= *r.peer_final &&
+             !(streaming_ && streaming_->first == handle)) {
+    // The peer gave up, and every response it sent before has arrived (a streamed one whole).
     end(handle, r, PayloadRequestOutcome::kUnavailable);
   } else {
     return Status::ok();
@@ -407,8 +408,10 @@ PayloadCursor* PayloadRequestCore::cursor_for_sending(std::uint64_t peer_handle)
 }
 
 PayloadCursor* PayloadRequestCore::cursor_for_receiving(std::uint64_t own_handle) {
+  // Also while the record of a handle deleted by the last streamed response stays for
+  // commit_payload_head (sweep); a message naming it later fails in check_response.
   auto it = requests_.find(own_handle);
-  if (it == requests_.end() || !own_book_.contains(own_handle)) return nullptr;
+  if (it == requests_.end()) return nullptr;
   return &it->second.cursor;
 }
 

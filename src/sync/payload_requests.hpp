@@ -31,6 +31,9 @@
 //     (mine = false). This version serves complete payloads only. The requester frees its handle
 //     once the payload is complete (or it cancels); a peer's free is answered with our own free
 //     (lcmux#resources_handles_managing), the requester's answering free makes the request over.
+//     The requester reports a give-up (kUnavailable) only once every response the peer counted
+//     in its free has arrived (LCMUX may deliver the global free before channel bytes sent
+//     earlier; a streamed response counts once it arrived whole), so no verified byte is lost.
 //
 // Consumes (from the session): our requests (request, cancel); the peer's decoded
 // PayloadRequestBindRequests (on_bind_request, after the session checked and counted the two
@@ -48,8 +51,9 @@
 // messages.hpp) and events (poll_event: a request of ours completed or is unavailable).
 // The session polls messages when LCMUX has room (backpressure is the session's): responses
 // are produced lazily, one per poll, round-robin over the requests being served. Every polled
-// message must be encoded (and sent) before the next poll: encoding a response advances the
-// sending cursor, and its bytes are valid only until the next poll. When the session sends a
+// message must be encoded (and sent) before any other call into the core: encoding a response
+// advances the sending cursor (which a later call may drop with its deleted handle), and its
+// bytes are valid only until the next poll. When the session sends a
 // PayloadRequestBindRequest it counts the two ReadCapabilityHandles it names (PIO's books).
 //
 // Errors. kInvalidArgument when the peer broke the protocol (the session ends): a bind beyond

@@ -645,5 +645,77 @@ TEST_P(PayloadRequestTest, CancelFreesAndIgnoresResponsesInFlight) {
   expect_all_deleted();
 }
 
+// LCMUX may deliver the global free before channel bytes the peer sent earlier: the outcome
+// waits for every response the peer counted.
+TEST_P(PayloadRequestTest, AGiveUpWaitsForTheResponsesSentBeforeIt) {
+  start_small_request("early_free", 42);
+  ASSERT_TRUE(relay_response());  // in flight: Chunks 0-3
+  const model::Entry& e = ae_.entry;
+  ASSERT_TRUE(b_->store->forget_payload(e.namespace_id, e.subspace_id, e.path).is_ok());
+  ASSERT_TRUE(pump(*b_, *a_));  // the give-up free (reference count 1) arrives first
+  EXPECT_FALSE(a_->core.poll_event());
+  ASSERT_TRUE(deliver_in_flight().is_ok());
+  const auto ev = events();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].outcome, PayloadRequestOutcome::kUnavailable);
+  EXPECT_EQ(ev[0].verified_end, 4u * 1024);
+  EXPECT_EQ(held_bytes(e), Bytes(payload_.begin(), payload_.begin() + 4 * 1024));
+  ASSERT_TRUE(run()) << last_status_.to_string();
+  expect_all_deleted();
+}
+
+// A global free handled between the pieces of a streamed response: the response's bytes are all
+// verified, and the record stays for commit_payload_head.
+TEST_P(PayloadRequestTest, AFreeBetweenStreamedPiecesWaitsForTheWholeResponse) {
+  start_small_request("mid_stream", 43);
+  ASSERT_TRUE(relay_response());
+  const model::Entry& e = ae_.entry;
+  ASSERT_TRUE(b_->store->forget_payload(e.namespace_id, e.subspace_id, e.path).is_ok());
+  auto head = decode_payload_head(in_flight_, a_->receive_state, a_->receive_context);
+  ASSERT_TRUE(head.is_ok());
+  ASSERT_TRUE(a_->core.on_response_head(*head).is_ok());
+  const ByteView body = ByteView(in_flight_).subspan(head->header_length);
+  ASSERT_TRUE(a_->core.feed_response_bytes(head->handle, body.first(1000)).is_ok());
+  ASSERT_TRUE(pump(*b_, *a_));  // the give-up free
+  ASSERT_TRUE(pump(*a_, *b_));  // our answering free: the handle is deleted on both sides
+  EXPECT_FALSE(a_->core.poll_event());
+  ASSERT_TRUE(a_->core.feed_response_bytes(head->handle, body.subspan(1000)).is_ok());
+  ASSERT_TRUE(commit_payload_head(*head, a_->receive_state, a_->receive_context).is_ok());
+  const auto ev = events();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].outcome, PayloadRequestOutcome::kUnavailable);
+  EXPECT_EQ(ev[0].verified_end, 4u * 1024);
+  ASSERT_TRUE(run()) << last_status_.to_string();
+  expect_all_deleted();
+  // The handle is gone: naming it now is an error.
+  const Status st = a_->core.on_send_response({handle_, 0, {}});
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument);
+}
+
+TEST_P(PayloadRequestTest, AFreeOfAHandleNotLiveIsAnError) {
+  EXPECT_EQ(
+      a_->core.on_resource_handle_free({HandleType::kPayloadRequest, false, 3, 0}, false).code(),
+      ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(a_->core.failed());
+  EXPECT_EQ(
+      b_->core.on_resource_handle_free({HandleType::kPayloadRequest, true, 0, 0}, false).code(),
+      ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(b_->core.failed());
+}
+
+TEST_P(PayloadRequestTest, ADiscardedBindingIsFreedAtOnce) {
+  ASSERT_TRUE(b_->core.on_bind_request_discarded().is_ok());
+  auto m = b_->core.poll_message();
+  ASSERT_TRUE(m.is_ok() && m->has_value());
+  EXPECT_EQ(std::get<ResourceHandleFree>(**m),
+            (ResourceHandleFree{HandleType::kPayloadRequest, false, 0, 0}));
+  ASSERT_TRUE(
+      b_->core.on_resource_handle_free({HandleType::kPayloadRequest, true, 0, 0}, false).is_ok());
+  auto none = b_->core.poll_message();
+  ASSERT_TRUE(none.is_ok());
+  EXPECT_FALSE(none->has_value());
+  EXPECT_EQ(b_->core.peer_book().live(), 0u);
+}
+
 }  // namespace
 }  // namespace osier::sync
