@@ -256,7 +256,7 @@ Result<std::uint64_t> PayloadRequestCore::bind_peer(bool discarded) {
   if (peer_book_.free_slots() == 0) {
     return fail(violation("the peer bound more PayloadRequestHandles than peer_max_requests"));
   }
-  const Result<std::uint64_t> id =
+  Result<std::uint64_t> id =
       discarded ? peer_book_.on_peer_bind_discarded() : peer_book_.on_peer_bind();
   if (!id.is_ok()) return fail(id.status());
   return id;
