@@ -14,6 +14,7 @@
 #include <random>
 
 #include "crypto/william3.hpp"
+#include "fuzz_store.hpp"
 #include "store/authoriser.hpp"
 #include "store/memory_store.hpp"
 #include "stream_edits.hpp"
@@ -24,14 +25,8 @@ namespace {
 
 using namespace osier;
 
-class AcceptAll final : public store::WriteAuthoriser {
- public:
-  Status verify(const model::Entry&, ByteView) const override { return Status::ok(); }
-};
-
-void check(bool ok) {
-  if (!ok) std::abort();
-}
+using fuzz::AcceptAll;
+using fuzz::check;
 
 // The store holds a prefix of `payload`, at least `at_least` bytes of it.
 void check_prefix(store::Store& s, const model::Entry& e, const Bytes& payload,
