@@ -6,6 +6,7 @@
 
 #include "sync/message_codec.hpp"
 #include "sync/payload_chunks.hpp"
+#include "sync/payload_requests.hpp"
 #include "sync/pio_codec_context.hpp"
 
 namespace osier::sync {
@@ -52,6 +53,39 @@ Status unimplemented(SyncMessageKind kind) {
 
 }  // namespace
 
+// PIO's handle tables, for the payload request core.
+class Session::Lookup : public ReadCapabilityLookup {
+ public:
+  explicit Lookup(const PioCore& pio) : pio_(pio) {}
+  const meadowcap::McCapability* own(std::uint64_t handle) const override {
+    return pio_.own_capability(handle);
+  }
+  const meadowcap::McCapability* peer(std::uint64_t handle) const override {
+    const PioCore::PeerCapability* p = pio_.peer_capability(handle);
+    return p == nullptr ? nullptr : &p->capability;
+  }
+
+ private:
+  const PioCore& pio_;
+};
+
+// The codec's questions: PIO's answers, and the payload request cursors (payload_requests.hpp:
+// our responses name the peer's handles, the peer's responses ours).
+class Session::Context : public PioCodecContext {
+ public:
+  Context(const PioCore& pio, std::optional<PayloadRequestCore>& requests, bool sending)
+      : PioCodecContext(pio, sending), requests_(requests), sending_(sending) {}
+  PayloadCursor* payload_request(std::uint64_t handle) override {
+    if (!requests_) return nullptr;
+    return sending_ ? requests_->cursor_for_sending(handle)
+                    : requests_->cursor_for_receiving(handle);
+  }
+
+ private:
+  std::optional<PayloadRequestCore>& requests_;
+  bool sending_;
+};
+
 Session::Session(const SessionConfig& config, SyncRole role)
     : role_(role),
       session_id_(config.session_id),
@@ -95,8 +129,16 @@ Result<std::unique_ptr<Session>> Session::create(const SessionConfig& config,
   OSIER_ASSIGN_OR_RETURN(RbsrCore rcore, RbsrCore::create(rbsr, store.snapshots));
   s->store_ = std::move(store);
   s->rbsr_.emplace(std::move(rcore));
-  s->send_context_ = std::make_unique<PioCodecContext>(*s->pio_, true);
-  s->receive_context_ = std::make_unique<PioCodecContext>(*s->pio_, false);
+  s->lookup_ = std::make_unique<Lookup>(*s->pio_);
+  if (s->store_.payloads != nullptr) {
+    PayloadRequestConfig rc = config.requests;
+    rc.origin = store::Origin::remote(config.session_id);
+    OSIER_ASSIGN_OR_RETURN(PayloadRequestCore core,
+                           PayloadRequestCore::create(rc, *s->store_.payloads, *s->lookup_));
+    s->requests_.emplace(std::move(core));
+  }
+  s->send_context_ = std::make_unique<Context>(*s->pio_, s->requests_, true);
+  s->receive_context_ = std::make_unique<Context>(*s->pio_, s->requests_, false);
   return s;
 }
 
@@ -135,6 +177,10 @@ bool Session::idle(const LcmuxSession& mux) const {
     return false;
   }
   if (mux.queued_bytes() != 0 || rbsr_->queued_messages() != 0) return false;
+  // Every payload request answered and its handles freed on both sides.
+  if (requests_ && (requests_->own_book().live() != 0 || requests_->peer_book().live() != 0)) {
+    return false;
+  }
   for (std::size_t c = 0; c < kLogicalChannelCount; ++c) {
     if (!input_[c].empty() || mux.readable(c) != 0 || mux.unsent_bytes(c) != 0) return false;
   }
@@ -279,9 +325,22 @@ Status Session::dispatch(LcmuxSession& mux, SyncMessage message) {
     }
     case SyncMessageKind::kResourceHandleFree:
       return on_resource_handle_free(mux, std::get<ResourceHandleFree>(message));
-    case SyncMessageKind::kPayloadRequestBindRequest:
+    case SyncMessageKind::kPayloadRequestBindRequest: {
+      if (!requests_) break;
+      const auto& b = std::get<PayloadRequestBindRequest>(message);
+      OSIER_ASSIGN_OR_RETURN(const Disposition d,
+                             check_capability_pair(mux, b.sender_handle, b.receiver_handle));
+      if (d == Disposition::kDiscard) {
+        ++stats_.messages_discarded;
+        return requests_->on_bind_request_discarded();
+      }
+      return requests_->on_bind_request(b);
+    }
     case SyncMessageKind::kPayloadRequestSendResponse:
-      break;
+      if (!requests_) break;
+      OSIER_RETURN_IF_ERROR(
+          requests_->on_send_response(std::get<PayloadRequestSendResponse>(message)));
+      return take_request_events();
   }
   return unimplemented(kind);
 }
@@ -303,7 +362,10 @@ Status Session::on_resource_handle_free(LcmuxSession& mux, const ResourceHandleF
               : pio_->own_capabilities().on_peer_free(msg.handle_id, msg.reference_count, false);
       break;
     case HandleType::kPayloadRequest:
-      return unimplemented(SyncMessageKind::kResourceHandleFree);
+      if (!requests_) return unimplemented(SyncMessageKind::kResourceHandleFree);
+      OSIER_RETURN_IF_ERROR(requests_->on_resource_handle_free(
+          msg, mux.server(static_cast<std::uint64_t>(LogicalChannel::kPayloadRequest)).dropping()));
+      return take_request_events();
   }
   if (!d) return d.status();
   if (*d == Disposition::kDiscard) ++stats_.messages_discarded;
@@ -360,6 +422,21 @@ Status Session::produce(LcmuxSession& mux) {
   OSIER_RETURN_IF_ERROR(take_pio_events());
   flush(mux);
   OSIER_RETURN_IF_ERROR(error_);
+  // Payload requests: binds and frees, and responses while there is room (one per poll).
+  while (requests_ && queued_bytes(mux) < max_queued_output_) {
+    OSIER_ASSIGN_OR_RETURN(std::optional<PayloadRequestMessage> m, requests_->poll_message());
+    if (!m) break;
+    if (const auto* b = std::get_if<PayloadRequestBindRequest>(&*m)) {
+      // It names our capability and the peer's (SPEC-NOTES Sync 9).
+      OSIER_RETURN_IF_ERROR(pio_->own_capabilities().reference(b->sender_handle));
+      OSIER_RETURN_IF_ERROR(pio_->peer_capabilities().reference(b->receiver_handle));
+    }
+    OSIER_RETURN_IF_ERROR(
+        queue(std::visit([](auto&& x) { return SyncMessage(x); }, std::move(*m))));
+    flush(mux);
+    OSIER_RETURN_IF_ERROR(error_);
+  }
+  OSIER_RETURN_IF_ERROR(take_request_events());
   for (;;) {
     OSIER_RETURN_IF_ERROR(take_rbsr_events());
     if (queued_bytes(mux) >= max_queued_output_) break;
@@ -417,6 +494,31 @@ Status Session::produce(LcmuxSession& mux) {
   return Status::ok();
 }
 
+Status Session::take_request_events() {
+  if (!requests_) return Status::ok();
+  while (std::optional<PayloadRequestEvent> e = requests_->poll_event()) {
+    const bool complete = e->outcome == PayloadRequestOutcome::kCompleted;
+    if (complete) ++stats_.payloads_received;
+    events_.emplace_back(PayloadReceivedEvent{std::move(e->entry), e->verified_end, complete});
+  }
+  return Status::ok();
+}
+
+Result<std::optional<std::uint64_t>> Session::request_payload(const model::Entry& entry) {
+  if (!error_.is_ok()) return error_;
+  if (!requests_)
+    return error(ErrorCode::kInvalidArgument, "sync: the session has no payload store");
+  for (const PioOverlapEvent& o : overlaps_) {
+    if (o.namespace_id != entry.namespace_id || !o.area.includes(entry)) continue;
+    if (pio_->own_capability(o.own_capability) == nullptr ||
+        pio_->peer_capability(o.peer_capability) == nullptr) {
+      continue;
+    }
+    return requests_->request(entry, o.own_capability, o.peer_capability);
+  }
+  return error(ErrorCode::kNotFound, "sync: no overlap with the peer includes the entry");
+}
+
 // Reconciliation learns of an overlap the moment PIO finds it: the peer may name it in the very
 // next message (its root fingerprint, in the same round). Alfie's root fingerprint names our
 // capability; it waits in the FIFO behind our capability's binding (channels_to_wait_for).
@@ -424,6 +526,7 @@ Status Session::take_pio_events() {
   while (std::optional<PioOverlapEvent> e = pio_->poll_event()) {
     ++stats_.overlaps;
     OSIER_RETURN_IF_ERROR(rbsr_->on_overlap(*e));
+    overlaps_.push_back(*e);
     events_.emplace_back(std::move(*e));
   }
   return Status::ok();

@@ -43,10 +43,11 @@
 // A peer may still send optimistically to us; messages naming handles whose binding channel is
 // dropping at us are discarded (SPEC-NOTES Sync 9), the rest is checked by the handle tables.
 //
-// Not yet here (issue #14): payload requests (PayloadRequestBindRequest,
-// PayloadRequestSendResponse) — receiving one ends the session (kInvalidArgument, naming the
-// message and saying it is not supported yet) — and live forwarding of new entries after
-// reconciliation (issue #15). DataSetEagerness is checked and otherwise ignored.
+// Payload requests (payload_requests.hpp): the peer's are served from the store (complete
+// payloads; others are given up), ours are made with request_payload (the node's choice: the
+// daemon's "lazy" payloads, issue #15) and verified into the store. Not yet here: live
+// forwarding of new entries after reconciliation (issue #15). DataSetEagerness is checked and
+// otherwise ignored.
 //
 // Errors end the session (sticky, every later call returns the same error): a protocol
 // violation by the peer (the cores' and the codec's kInvalidArgument / kInvalidEncoding), a
@@ -83,6 +84,7 @@
 #include "sync/decoder_state.hpp"
 #include "sync/handshake.hpp"
 #include "sync/lcmux_session.hpp"
+#include "sync/payload_requests.hpp"
 #include "sync/payload_transfer.hpp"
 #include "sync/pio.hpp"
 #include "sync/rbsr.hpp"
@@ -105,6 +107,8 @@ struct SessionConfig {
   std::size_t max_message_bytes = 1024 * 1024;
   // Reconciliation messages waiting to be produced beyond which the peer is flooding us.
   std::size_t max_rbsr_backlog = 1 << 16;
+  // Payload requests, ours and the peer's (the origin is set by create).
+  PayloadRequestConfig requests;
   // Payloads sent along with an announcement that asks for a response (the peer may hold them
   // already) up to this size; larger ones go once its answer shows it lacks them
   // (session_payloads.cpp).
@@ -178,6 +182,13 @@ class Session {
   // something; a one-shot sync decides when to stop, see net/sync_app.hpp.)
   bool idle(const LcmuxSession& mux) const;
 
+  // Asks the peer for `entry`'s payload (the entry must be stored) through the first overlap
+  // whose both granted areas include it: a PayloadRequestBindRequest; the response is verified
+  // into the store and ends with a PayloadReceivedEvent. nullopt when the store holds the payload
+  // complete already. kNotFound when no overlap includes the entry; kOutOfRange when
+  // PayloadRequestConfig::max_requests requests run (retry after one ends).
+  Result<std::optional<std::uint64_t>> request_payload(const model::Entry& entry);
+
   SyncRole role() const { return role_; }
   const SessionStats& stats() const { return stats_; }
   std::size_t root_count() const { return rbsr_->root_count(); }
@@ -190,6 +201,8 @@ class Session {
   ~Session();
 
  private:
+  class Lookup;
+  class Context;
   struct Outgoing {
     std::optional<LogicalChannel> channel;  // nullopt: a global message
     Bytes bytes;
@@ -242,6 +255,7 @@ class Session {
   Status plan_push(const LengthyEntry& theirs);
   Status start_push();
   Status queue_payload_message(std::optional<SendingPayload>& sending, bool data);
+  Status take_request_events();
   Status queue(const SyncMessage& message);
   void flush(LcmuxSession& mux);
   std::size_t queued_bytes(const LcmuxSession& mux) const;
@@ -253,10 +267,13 @@ class Session {
   std::size_t max_rbsr_backlog_;
   std::optional<PioCore> pio_;
   std::optional<RbsrCore> rbsr_;
+  std::unique_ptr<Lookup> lookup_;
+  std::optional<PayloadRequestCore> requests_;  // with SessionStore::payloads only
   std::unique_ptr<CodecContext> send_context_;
   std::unique_ptr<CodecContext> receive_context_;
-  CodecState send_state_;     // mirrors the peer's receive state
-  CodecState receive_state_;  // decodes the peer's messages
+  std::vector<PioOverlapEvent> overlaps_;  // the pairs a payload request may name (PIO bounds)
+  CodecState send_state_;                  // mirrors the peer's receive state
+  CodecState receive_state_;               // decodes the peer's messages
 
   SessionStore store_;
   std::vector<meadowcap::McCapability> own_capabilities_;  // our interests' areas

@@ -383,24 +383,35 @@ TEST_F(SessionTest, APayloadCutMidwayResumesFromTheFirstMissingChunk) {
   EXPECT_EQ(b.session->stats().payloads_received, 1U);
 }
 
-TEST_F(SessionTest, AMessageNotSupportedYetEndsTheSessionWithAClearError) {
-  Peer a(lmdb(), kAlfieKey, HandshakeRole::kInitiator, {read_capability(kAlfieKey)});
+// Payloads left behind (above Alfie's max_payload_power) are fetched with payload requests in
+// the same session; a request for a payload the peer does not hold ends as unavailable.
+TEST_F(SessionTest, PayloadRequestsFetchWhatReconciliationLeftBehind) {
+  const auto all = entries_with_payloads(0, 7);
+  Peer a(lmdb(), kAlfieKey, HandshakeRole::kInitiator, {read_capability(kAlfieKey)}, 10);
   Peer b(lmdb(), kBettyKey, HandshakeRole::kResponder, {read_capability(kBettyKey)});
-  ASSERT_TRUE(run(a, b, 6));
-  // A PayloadRequestBindRequest from Betty (payload requests are not supported yet).
-  const auto e = entries(0, 1)[0].entry;
-  Encoder enc;
-  ASSERT_TRUE(encode_payload_request_bind_request(
-      enc,
-      PayloadRequestBindRequest{e.namespace_id, e.subspace_id, e.path, e.payload_digest, 0, 0}));
-  ASSERT_TRUE(
-      b.mux.send_channel(static_cast<std::uint64_t>(LogicalChannel::kPayloadRequest), enc.bytes()));
-  std::mt19937_64 rng(1);
-  move_bytes(b, a, rng);
-  const Status st = a.progress();
-  ASSERT_FALSE(st.is_ok());
-  EXPECT_NE(st.message().find("PayloadRequestBindRequest"), std::string::npos) << st.to_string();
-  EXPECT_TRUE(a.session->failed());
+  for (const auto& w : all) put_with_payload(*b.store, w);
+  const auto bare = entries_with_payloads(100, 1)[0];  // Betty holds its entry, not its payload
+  ASSERT_TRUE(b.store->ingest(bare.entry, store::Trust::kVerify));
+  ASSERT_TRUE(run(a, b, 41));
+  std::size_t requested = 0;
+  for (const auto& w : all) {
+    if (held_payload(*a.store, w)) continue;
+    auto h = a.session->request_payload(w.entry.entry);
+    ASSERT_TRUE(h.is_ok()) << h.status().to_string();
+    ASSERT_TRUE(h->has_value());
+    ++requested;
+  }
+  ASSERT_GT(requested, 0U);
+  ASSERT_TRUE(a.session->request_payload(bare.entry.entry).is_ok());
+  const std::size_t before = a.payloads;
+  ASSERT_TRUE(run(a, b, 42));
+  for (const auto& w : all) EXPECT_TRUE(held_payload(*a.store, w) == w.payload);
+  EXPECT_EQ(a.payloads - before, requested);
+  EXPECT_FALSE(held_payload(*a.store, bare));
+  // The store already holds it: nothing to request.
+  auto again = a.session->request_payload(all[0].entry.entry);
+  ASSERT_TRUE(again.is_ok());
+  EXPECT_FALSE(again->has_value());
 }
 
 // Alfie announces first (Betty holds many entries of the range, so it splits and Alfie answers a
