@@ -27,6 +27,12 @@ std::string Endpoint::to_string() const {
 }
 
 Result<Endpoint> parse_endpoint(std::string_view text, std::uint16_t default_port) {
+  // The URL form peers are written in elsewhere (willow URI hints, configuration files).
+  constexpr std::string_view kScheme = "tcp://";
+  if (text.substr(0, kScheme.size()) == kScheme) {
+    text.remove_prefix(kScheme.size());
+    if (!text.empty() && text.back() == '/') text.remove_suffix(1);
+  }
   Endpoint e;
   e.port = default_port;
   std::string_view host = text;

@@ -25,7 +25,8 @@ struct Endpoint {
 };
 
 // kInvalidArgument for an empty host, a port that is not 0..65535 in decimal, an unclosed '['.
-// A bare IPv6 address (two or more colons, no brackets) is taken as a host without a port.
+// A bare IPv6 address (two or more colons, no brackets) is taken as a host without a port. The
+// URL form tcp://HOST:PORT (optionally with a trailing /) is accepted too.
 Result<Endpoint> parse_endpoint(std::string_view text, std::uint16_t default_port = kDefaultPort);
 
 }  // namespace osier::net

@@ -170,8 +170,12 @@ TEST(Endpoint, ParsesHostPortForms) {
   ASSERT_TRUE(e.is_ok());
   EXPECT_EQ(e->host, "::1");
   EXPECT_EQ(e->port, kDefaultPort);
-  for (const char* bad :
-       {"", ":80", "host:", "host:65536", "host:-1", "host:8x", "[::1", "[::1]x", "host:0000080"}) {
+  e = parse_endpoint("tcp://example.org:7/");  // the URL form
+  ASSERT_TRUE(e.is_ok());
+  EXPECT_EQ(e->host, "example.org");
+  EXPECT_EQ(e->port, 7);
+  for (const char* bad : {"", ":80", "host:", "host:65536", "host:-1", "host:8x", "[::1", "[::1]x",
+                          "host:0000080", "tcp://"}) {
     EXPECT_FALSE(parse_endpoint(bad).is_ok()) << bad;
   }
 }

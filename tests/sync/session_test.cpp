@@ -203,6 +203,22 @@ TEST_F(SessionTest, OnlyTheIntersectionOfTheGrantedAreasIsReconciled) {
   EXPECT_EQ(b.ingested, 0U);
 }
 
+// Identical stores: the root fingerprint matches, one empty announcement answers it — the cost
+// does not grow with the stores (PIO's messages aside).
+TEST_F(SessionTest, IdenticalStoresReconcileWithTwoMessages) {
+  const auto all = entries(0, 2000);
+  Peer a(lmdb(), kAlfieKey, HandshakeRole::kInitiator, {read_capability(kAlfieKey)});
+  Peer b(lmdb(), kBettyKey, HandshakeRole::kResponder, {read_capability(kBettyKey)});
+  ASSERT_TRUE(a.store->ingest_batch(all, store::Trust::kVerify));
+  ASSERT_TRUE(b.store->ingest_batch(all, store::Trust::kVerify));
+  ASSERT_TRUE(run(a, b, 51));
+  // PIO: one PioBindHash and one PioBindReadCapability per side (equal interests).
+  EXPECT_EQ(a.session->stats().messages_sent, 3U);  // + the root fingerprint
+  EXPECT_EQ(b.session->stats().messages_sent, 3U);  // + the empty announcement
+  EXPECT_EQ(a.received + b.received, 0U);
+  EXPECT_EQ(a.session->completed_root_count(), 1U);
+}
+
 TEST_F(SessionTest, NoOverlapMeansNoReconciliation) {
   Peer a(lmdb(), kAlfieKey, HandshakeRole::kInitiator, {subspace_read_capability(kAlfieKey, 1)});
   Peer b(lmdb(), kBettyKey, HandshakeRole::kResponder, {subspace_read_capability(kBettyKey, 2)});
