@@ -4,6 +4,7 @@
 // closes cleanly. All authenticate as one of the home's identities (Node::sync_identity) and
 // declare that identity's held read capabilities as their interests.
 #include <fmt/core.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -330,8 +331,25 @@ void run_sync(const NetOptions& o) {
   ao.session.read_capabilities = *caps;
   ao.session.pio.max_payload_power = max_payload_power;
   ao.one_shot = true;
+  // Progress on stderr when it is a terminal: one line, redrawn at most 5 times a second.
+  const bool tty = ::isatty(2) == 1;
+  bool shown = false;
+  auto last = std::chrono::steady_clock::now();
+  if (tty) {
+    ao.progress = [&](const net::SyncSummary& s) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last < std::chrono::milliseconds(200)) return;
+      last = now;
+      shown = true;
+      fmt::print(stderr, "\rsyncing: {} of {} complete, {} received, {} of payloads\x1b[K",
+                 s.roots_complete, count_text(s.roots, "range", "ranges"),
+                 count_text(s.entries_received, "entry", "entries"),
+                 size_text(s.payload_bytes_received));
+    };
+  }
   net::SyncApp app(**store, me->key.public_key(), std::move(ao));
   Result<net::ConnectionReport> r = net::dial(*to, me->key, co, app, *timeout);
+  if (shown) fmt::print(stderr, "\r\x1b[K");
   if (!r) return fail("sync", r.status());
   const net::SyncSummary& s = app.summary();
   if (o.flags.json) {

@@ -98,6 +98,7 @@ Status SyncApp::on_progress(sync::LcmuxSession& mux) {
   if (options_.one_shot && idle_since_ && Clock::now() - *idle_since_ >= options_.settle) {
     close_ = true;
   }
+  if (options_.progress) options_.progress(summary_);
   return Status::ok();
 }
 

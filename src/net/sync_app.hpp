@@ -30,16 +30,6 @@
 
 namespace osier::net {
 
-struct SyncAppOptions {
-  sync::SessionConfig session;  // read capabilities, core limits, session id
-  bool one_shot = false;
-  std::chrono::milliseconds settle{250};
-  // What our LCMUX server grants on the Data channel, where entries and payloads flow (the other
-  // channels keep ConnectionOptions' capacity). We never send optimistically, so a sender has at
-  // most this much in flight: at 16 KiB a 64 MiB payload crawled at 25 MB/s over loopback.
-  std::uint64_t data_channel_capacity = std::uint64_t{1} << 20;
-};
-
 // What one session did, for the user.
 struct SyncSummary {
   bool established = false;
@@ -50,13 +40,27 @@ struct SyncSummary {
   std::uint64_t entries_new = 0;       // of them, stored (the rest we had, or newer ones)
   std::uint64_t entries_pruned = 0;    // our entries the new ones pruned
   std::uint64_t entries_sent = 0;
-  std::uint64_t round_trips = 0;    // sync::SessionStats::round_trips
-  std::uint64_t payloads_sent = 0;  // whole payloads sent during reconciliation
+  std::uint64_t round_trips = 0;  // sync::SessionStats::round_trips
+  std::uint64_t payloads_sent =
+      0;  // payloads sent to their end (whole, or the rest the peer lacked)
   std::uint64_t payload_bytes_sent = 0;
   std::uint64_t payloads_received = 0;       // payloads now held complete thanks to the peer
   std::uint64_t payload_bytes_received = 0;  // verified payload bytes stored
   bool in_sync = false;  // every root complete (and, one-shot, the session settled)
   std::string failure;   // the session's error, if it failed
+};
+
+struct SyncAppOptions {
+  sync::SessionConfig session;  // read capabilities, core limits, session id
+  bool one_shot = false;
+  std::chrono::milliseconds settle{250};
+  // What our LCMUX server grants on the Data channel, where entries and payloads flow (the other
+  // channels keep ConnectionOptions' capacity). We never send optimistically, so a sender has at
+  // most this much in flight: at 16 KiB a 64 MiB payload crawled at 25 MB/s over loopback.
+  std::uint64_t data_channel_capacity = std::uint64_t{1} << 20;
+  // Called after each round of progress with the summary so far (on the connection's thread; it
+  // must be cheap: rate-limit any output).
+  std::function<void(const SyncSummary&)> progress;
 };
 
 class SyncApp : public PeerApp {

@@ -236,6 +236,7 @@ class Session {
     std::uint64_t offset = 0;
     std::optional<PayloadTransfer> transfer;  // started at the first payload message
     std::uint64_t held_before = 0;            // payload bytes the store held at the start
+    std::uint64_t counted_end = 0;            // SessionStats counts verified bytes up to here
     bool ignore = false;                      // the store cannot take these bytes
   };
   struct Push {

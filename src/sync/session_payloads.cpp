@@ -33,7 +33,7 @@ bool within_power(std::uint64_t length, std::uint8_t max_payload_power) {
 void Session::begin_receiving(std::optional<ReceivingPayload>& r, const model::Entry& entry,
                               std::uint64_t offset) {
   end_receiving(r);
-  r = ReceivingPayload{entry, offset, std::nullopt, 0, false};
+  r = ReceivingPayload{entry, offset, std::nullopt, 0, 0, false};
 }
 
 Status Session::receive_payload(std::optional<ReceivingPayload>& receiving, ByteView bytes) {
@@ -69,8 +69,14 @@ Status Session::receive_payload(std::optional<ReceivingPayload>& receiving, Byte
     r.transfer.emplace(std::move(*t));
     r.transfer->set_append_batch(kPayloadAppendBatch);
     r.held_before = held ? held->held : 0;
+    r.counted_end = std::max(r.held_before, r.offset * 1024);
   }
   Result<store::PayloadState> st = r.transfer->feed(bytes);
+  // Bytes new to the store, as they verify (progress reports read this).
+  if (r.transfer->verified_end() > r.counted_end) {
+    stats_.payload_bytes_received += r.transfer->verified_end() - r.counted_end;
+    r.counted_end = r.transfer->verified_end();
+  }
   if (!st) {
     if (st.status().code() == ErrorCode::kNotFound) {
       r.ignore = true;  // the entry was overwritten meanwhile
@@ -91,11 +97,7 @@ void Session::end_receiving(std::optional<ReceivingPayload>& r) {
     // store as it was after the last append, which a later sync resumes from.
     (void)r->transfer->flush();
     const PayloadTransfer& t = *r->transfer;
-    const std::uint64_t start = std::max(r->held_before, r->offset * 1024);
-    if (t.verified_end() > start) {
-      stats_.payload_bytes_received += t.verified_end() - start;
-      if (t.complete()) ++stats_.payloads_received;
-    }
+    if (t.complete() && r->held_before < r->entry.payload_length) ++stats_.payloads_received;
     events_.emplace_back(PayloadReceivedEvent{r->entry, t.verified_end(), t.complete()});
   }
   r.reset();
