@@ -59,7 +59,7 @@ Status SyncApp::on_global(ByteView message) {
   if (!session_ || mux_ == nullptr) {
     return error(ErrorCode::kInternal, "sync: a global message before the session started");
   }
-  const Status st = session_->on_global(*mux_, message);
+  Status st = session_->on_global(*mux_, message);
   if (!st) summary_.failure = st.to_string();
   return st;
 }

@@ -190,7 +190,7 @@ Status Session::queue_payload_message(std::optional<SendingPayload>& sending, bo
   SendingPayload& p = *sending;
   const std::uint64_t amount = std::min(kChunksPerMessage, p.end_chunk - p.next_chunk);
   payload_buffer_.clear();
-  const Status read =
+  Status read =
       send_payload_chunks(*store_.payloads, p.entry, p.next_chunk, amount, [this](ByteView piece) {
         payload_buffer_.insert(payload_buffer_.end(), piece.begin(), piece.end());
         return Status::ok();
