@@ -447,5 +447,41 @@ TEST(SessionHostile, EndlessSplittingWithoutReadingEndsTheSession) {
   EXPECT_EQ(node.contents(), sorted(held));
 }
 
+// "Endless splitting" by a peer that reads: it answers the node's fingerprint with fingerprints
+// of ever more slices inside it, fragmenting what the node still waits to hear about. Beyond
+// max_remainder_boxes pieces the node ends the session.
+TEST(SessionHostile, SplittingTheNodesRangeIntoSlicesEndsTheSession) {
+  RbsrConfig rbsr;
+  rbsr.send_entries_threshold = 1;
+  rbsr.split_factor = 2;
+  rbsr.max_remainder_boxes = 8;
+  Connected c({read_capability(kHostileKey)}, rbsr);
+  ASSERT_FALSE(c.peer.overlaps.empty());
+  std::vector<store::AuthorisedEntry> held;
+  for (std::size_t i = 0; i < 20; ++i) held.push_back(item(i).entry);
+  ASSERT_TRUE(c.node.store->ingest_batch(held, store::Trust::kVerify));
+  ASSERT_TRUE(c.peer.send(
+      ReconciliationSendFingerprint{c.peer.info(model::D3Range::full(), std::nullopt), {}}));
+  ASSERT_TRUE(c.peer.exchange(c.node));
+  ASSERT_FALSE(c.node.session->failed()) << c.node.session->failure().to_string();
+  // The node split the root: the first of its fingerprints.
+  std::optional<model::D3Range> part;
+  for (const auto& m : c.peer.received) {
+    const auto* f = std::get_if<ReconciliationSendFingerprint>(&m);
+    if (f != nullptr && !part) part = f->info.range;
+  }
+  ASSERT_TRUE(part);
+  // Slices one tick wide, two ticks apart, inside its time range.
+  for (std::uint64_t k = 0; k < 40 && !c.node.session->failed(); ++k) {
+    model::D3Range slice = *part;
+    const model::Timestamp t = part->times.start + 2 * k + 1;
+    slice.times = model::TimeRange{t, t + 1};
+    ASSERT_TRUE(c.peer.send(ReconciliationSendFingerprint{c.peer.info(slice, 1), {}}));
+    ASSERT_TRUE(c.peer.exchange(c.node));
+  }
+  EXPECT_TRUE(failed_with(c.node, "too many pieces"));
+  EXPECT_EQ(c.node.contents(), sorted(held));
+}
+
 }  // namespace
 }  // namespace osier::sync
