@@ -14,6 +14,7 @@
 #include "crypto/william3.hpp"
 #include "meadowcap/authorisation.hpp"
 #include "meadowcap/mc_test_util.hpp"
+#include "meadowcap/owned_capability.hpp"
 #include "store/authoriser.hpp"
 #include "store/memory_store.hpp"
 #include "sync/lcmux_test_util.hpp"
@@ -481,6 +482,38 @@ TEST(SessionHostile, SplittingTheNodesRangeIntoSlicesEndsTheSession) {
   }
   EXPECT_TRUE(failed_with(c.node, "too many pieces"));
   EXPECT_EQ(c.node.contents(), sorted(held));
+}
+
+// A second owned namespace (its key differs from the fixture's).
+const crypto::Ed25519SecretKey& second_namespace_key() {
+  const auto& first = meadowcap::testing::namespace_key(false);
+  for (std::uint8_t from = 201;; ++from) {
+    const auto& k = meadowcap::testing::namespace_key(false, from);
+    if (k.public_key() != first.public_key()) return k;
+  }
+}
+
+// Both sides read two namespaces: two overlaps. A RangeInfo pairing the peer's capability of one
+// namespace with the node's of the other names no overlap (SPEC-NOTES Sync 13).
+TEST(SessionHostile, AHandlePairAcrossNamespacesEndsTheSession) {
+  auto second = [](std::uint8_t who) -> McCapability {
+    return meadowcap::OwnedCapability::create(second_namespace_key(), meadowcap::AccessMode::kRead,
+                                              key(who).public_key());
+  };
+  Node node({read_capability(kNodeKey), second(kNodeKey)});
+  Hostile peer({read_capability(kHostileKey), second(kHostileKey)});
+  ASSERT_TRUE(peer.exchange(node));
+  ASSERT_FALSE(node.session->failed()) << node.session->failure().to_string();
+  ASSERT_EQ(peer.overlaps.size(), 2U);
+  const PioOverlapEvent& a = peer.overlaps[0];
+  const PioOverlapEvent& b = peer.overlaps[1];
+  ASSERT_NE(a.namespace_id, b.namespace_id);
+  const RangeInfo crossed{std::nullopt, model::D3Range::full(), a.own_capability,
+                          b.peer_capability};
+  ASSERT_TRUE(peer.send(ReconciliationSendFingerprint{crossed, {}}));
+  ASSERT_TRUE(peer.exchange(node));
+  EXPECT_TRUE(failed_with(node, "no overlap"));
+  EXPECT_TRUE(node.contents().empty());
 }
 
 }  // namespace
