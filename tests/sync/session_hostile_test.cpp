@@ -21,8 +21,7 @@
 #include "sync/message_codec.hpp"
 #include "sync/owned_namespace_util.hpp"
 #include "sync/payload_transfer.hpp"
-#include "sync/pio_codec_context.hpp"
-#include "sync/pio_test_util.hpp"
+#include "sync/scripted_peer.hpp"
 #include "sync/session.hpp"
 #include "sync/store_test_util.hpp"
 
@@ -109,51 +108,39 @@ struct Node {
   std::unique_ptr<Session> session;
 };
 
-// The scripted peer: Alfie. PIO runs honestly (a real PioCore); everything else is sent by the
-// test, encoded with the peer's own codec state.
-class Hostile {
+PioCore hostile_pio(const std::vector<McCapability>& caps, std::uint8_t own_key) {
+  PioConfig config;
+  config.role = SyncRole::kAlfie;
+  config.handshake_hash.fill(0x5a);
+  config.own_key = key(own_key).public_key();
+  config.peer_key = key(kNodeKey).public_key();
+  auto core = PioCore::create(config, caps, {});
+  EXPECT_TRUE(core.is_ok()) << core.status().to_string();
+  return std::move(core).value();
+}
+
+// The scripted peer: Alfie (testing::ScriptedPeer), and how the tests drive it.
+class Hostile : public testing::ScriptedPeer {
  public:
   // `own_key`: the key its PioCore believes it has (its capabilities' receiver).
-  Hostile(std::vector<McCapability> caps, std::uint8_t own_key = kHostileKey)
-      : mux_(testing::make_session(testing::lcmux_options(16 * 1024, true, false))) {
-    PioConfig config;
-    config.role = SyncRole::kAlfie;
-    config.handshake_hash.fill(0x5a);
-    config.own_key = key(own_key).public_key();
-    config.peer_key = key(kNodeKey).public_key();
-    auto core = PioCore::create(config, caps, {});
-    EXPECT_TRUE(core.is_ok()) << core.status().to_string();
-    pio_.emplace(std::move(core).value());
-    send_context_ = std::make_unique<PioCodecContext>(*pio_, true);
-    receive_context_ = std::make_unique<PioCodecContext>(*pio_, false);
-  }
-
-  Status send(const SyncMessage& m) {
-    Encoder enc;
-    OSIER_RETURN_IF_ERROR(encode_sync_message(enc, m, send_state_, *send_context_));
-    const auto channel = message_channel(message_kind(m));
-    if (!channel) return mux_.send_global(enc.bytes());
-    return mux_.send_channel(static_cast<std::uint64_t>(*channel), enc.bytes());
-  }
+  explicit Hostile(const std::vector<McCapability>& caps, std::uint8_t own_key = kHostileKey)
+      : ScriptedPeer(hostile_pio(caps, own_key), SyncRole::kAlfie,
+                     testing::make_session(testing::lcmux_options(16 * 1024, true, false))) {}
 
   // Moves bytes both ways (PIO answered honestly) until nothing moves; the node's errors are
   // its failure(), the hostile side's are returned.
   Status exchange(Node& node) {
     for (int round = 0; round < 200; ++round) {
       (void)node.session->on_progress(node.mux);
-      while (auto m = pio_->poll_message()) {
-        OSIER_RETURN_IF_ERROR(send(std::visit([](const auto& x) { return SyncMessage(x); }, *m)));
-      }
-      while (auto e = pio_->poll_event()) overlaps.push_back(*e);
-      const Bytes to_node = mux_.take_output();
+      OSIER_ASSIGN_OR_RETURN(const bool pio_sent, pump_pio());
+      const Bytes to_node = take_output();
       if (!to_node.empty() && !node.mux.failed()) {
         (void)node.mux.feed(to_node,
                             [&](ByteView g) { return node.session->on_global(node.mux, g); });
       }
       const Bytes from_node = node.mux.take_output();
-      OSIER_RETURN_IF_ERROR(mux_.feed(from_node, [](ByteView) { return Status::ok(); }));
-      OSIER_RETURN_IF_ERROR(receive());
-      if (to_node.empty() && from_node.empty() && pio_->poll_message() == std::nullopt) {
+      OSIER_RETURN_IF_ERROR(feed(from_node));
+      if (!pio_sent && to_node.empty() && from_node.empty()) {
         (void)node.session->on_progress(node.mux);
         return Status::ok();
       }
@@ -163,13 +150,13 @@ class Hostile {
 
   // Both ways, but the node's channel bytes are never read (no guarantees for it follow).
   Status deliver_without_reading(Node& node) {
-    const Bytes to_node = mux_.take_output();
+    const Bytes to_node = take_output();
     if (!node.mux.failed()) {
       (void)node.mux.feed(to_node,
                           [&](ByteView g) { return node.session->on_global(node.mux, g); });
     }
     (void)node.session->on_progress(node.mux);
-    return mux_.feed(node.mux.take_output(), [](ByteView) { return Status::ok(); });
+    return feed(node.mux.take_output(), /*read=*/false);
   }
 
   // The overlap PIO found (the test's precondition).
@@ -190,43 +177,6 @@ class Hostile {
     }
     return Status::ok();
   }
-
-  std::vector<PioOverlapEvent> overlaps;
-  std::vector<SyncMessage> received;  // the node's non-PIO messages
-
- private:
-  Status receive() {
-    for (const LogicalChannel c : {LogicalChannel::kOverlap, LogicalChannel::kCapability,
-                                   LogicalChannel::kReconciliation, LogicalChannel::kData}) {
-      const auto ci = static_cast<std::size_t>(c);
-      const Bytes got = mux_.read(ci, mux_.readable(ci));
-      Bytes& in = input_[ci];
-      in.insert(in.end(), got.begin(), got.end());
-      std::size_t pos = 0;
-      while (pos < in.size()) {
-        Decoder dec(ByteView(in).subspan(pos));
-        auto m = decode_channel_message(c, dec, receive_state_, *receive_context_);
-        if (!m && m.status().code() == ErrorCode::kIncomplete) break;
-        if (!m) return m.status();
-        pos += dec.position();
-        if (c == LogicalChannel::kOverlap || c == LogicalChannel::kCapability) {
-          OSIER_RETURN_IF_ERROR(testing::deliver(*pio_, *m));
-        } else {
-          received.push_back(std::move(*m));
-        }
-      }
-      in.erase(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(pos));
-    }
-    return Status::ok();
-  }
-
-  LcmuxSession mux_;
-  std::optional<PioCore> pio_;
-  std::unique_ptr<PioCodecContext> send_context_;
-  std::unique_ptr<PioCodecContext> receive_context_;
-  CodecState send_state_{SyncRole::kAlfie};
-  CodecState receive_state_{SyncRole::kBetty};
-  std::array<Bytes, kLogicalChannelCount> input_;
 };
 
 // The node's failure names `what`.
