@@ -1,22 +1,23 @@
 // A whole sync Session (session.hpp) against a hostile peer's decrypted byte stream. The node
 // (Alfie or Betty, as the input says) runs over a MemoryStore seeded from the input with signed
-// entries and real payloads; its LCMUX session is fed frames from an honest second Session over
-// its own store — passed along, mutated, dropped, duplicated — and raw channel and global frames
-// of fuzzer bytes, in an order the input chooses (so the fuzzer reaches overlaps, splits,
-// announcements and payload streams, then breaks them).
+// entries and real payloads. The peer is one of two, as the input says:
+//   - an honest second Session over its own store, whose frames the ops pass along, mutate (one
+//     content byte), drop or duplicate, between raw channel and global frames of fuzzer bytes;
+//   - a scripted peer (tests/sync/scripted_peer.hpp: a real PioCore, its own codec state) whose
+//     reconciliation messages the ops choose: fingerprints (matching the node's or not),
+//     announcements, entries (now and then with another entry's token), payload Chunks (now and
+//     then with a byte flipped), terminations, handle frees, raw channel bytes — well-formed
+//     messages that break the protocol's rules rather than its encodings.
 //
-// Input: [roles/capabilities][rbsr parameters][node store][peer store], then ops of one byte
-// (op % 10) and their arguments: peer step (the honest session produces; its output is cut into
-// frames), deliver the next 1..8 frames, deliver one with a byte of its content changed, drop one,
-// duplicate one, a raw SendChannelFrame (channel 0..5, 5 is no channel), a raw SendGlobalFrame,
-// the node's output to the honest peer, a local write to the node's store, a payload-mutation
-// burst (every payload-carrying frame of the next few gets one byte flipped).
+// Input: [roles/capabilities][parameters, bit 7: scripted][peer capabilities][node store: 4
+// bytes][peer store: 4 bytes], then ops of one byte and their arguments (see the two switches).
 //
 // Properties, after every op: no crash or UB; an error is sticky (failed() stays true and
 // on_progress returns the same error); every entry in the node's store is one it held or wrote
 // itself, or a fixture entry (the only validly signed ones) inside one of the node's granted
-// areas; at the end, every payload the store holds is a verified prefix of the entry's payload.
-// Work per input is bounded (at most kMaxOps ops, frames of at most 64 fuzzer bytes).
+// areas; LCMUX's send queue stays within max_queued_output and one payload message. At the end,
+// every received entry verifies and every payload byte the store holds is the entry's. Work per
+// input is bounded (at most kMaxOps ops, frames of at most 64 fuzzer bytes).
 #include <cstdlib>
 #include <deque>
 #include <map>
@@ -35,7 +36,11 @@
 #include "store/memory_store.hpp"
 #include "sync/lcmux_frames.hpp"
 #include "sync/lcmux_session.hpp"
+#include "sync/payload_chunks.hpp"
+#include "sync/payload_transfer.hpp"
 #include "sync/session.hpp"
+// The scripted peer, shared with tests/sync/session_hostile_test.cpp.
+#include "../tests/sync/scripted_peer.hpp"
 
 namespace {
 
@@ -64,6 +69,8 @@ struct Fixture {
   std::vector<Item> items;
   // Read capabilities per key: the whole namespace, subspace 1, subspace 2, path "a".
   std::map<std::uint8_t, std::vector<meadowcap::McCapability>> caps;
+  // Per item, the bytes of each of its payload's Chunks (labels, then data).
+  std::vector<std::vector<Bytes>> chunks;
 };
 
 const Fixture& fixture() {
@@ -90,6 +97,18 @@ const Fixture& fixture() {
       e.payload_digest = crypto::william3(it.payload);
       auto s = meadowcap::AuthorisedEntry::sign(e, writer, key(kWriter)).value();
       it.entry = {s.entry(), store::encode_token_bytes(s.token()).value()};
+      store::MemoryStore one;
+      check(one.ingest_with_payload(it.entry, store::payload_source(it.payload)).is_ok());
+      std::vector<Bytes> cs;
+      for (std::uint64_t k = 0; k < sync::payload_chunk_count(e.payload_length); ++k) {
+        Bytes c;
+        check(sync::send_payload_chunks(one, e, k, 1, [&](ByteView b) {
+                c.insert(c.end(), b.begin(), b.end());
+                return Status::ok();
+              }).is_ok());
+        cs.push_back(std::move(c));
+      }
+      x.chunks.push_back(std::move(cs));
       x.items.push_back(std::move(it));
     }
     const meadowcap::McCapability writer_read(meadowcap::OwnedCapability::create(
@@ -243,6 +262,140 @@ void check_store(store::Store& s, const std::set<std::size_t>& own,
   }
 }
 
+// The scripted peer's state: the entry whose payload it is sending.
+struct Script {
+  std::optional<std::size_t> item;
+  std::uint64_t next_chunk = 0;
+};
+
+model::D3Range range_for(fuzz::FuzzValues& in, const model::Area& area) {
+  model::D3Range r = model::area_to_range(area);
+  const std::uint8_t sel = in.byte();
+  switch (sel % 5) {
+    case 0:
+      return model::D3Range::full();
+    case 1:
+      return r;
+    case 2: {
+      const model::Timestamp t = 100 + (sel >> 3) % 16;
+      r.times = model::TimeRange{t, t + 1 + in.byte() % 8};
+      return r;
+    }
+    case 3: {
+      model::SubspaceId a{};
+      a.fill(static_cast<std::uint8_t>(1 + (sel >> 3) % 3));
+      model::SubspaceId b{};
+      b.fill(static_cast<std::uint8_t>(2 + (sel >> 3) % 3));
+      r.subspaces = model::SubspaceRange{a, b};
+      return r;
+    }
+    default:
+      return in.d3_range();
+  }
+}
+
+// One scripted message (or raw frame) from the peer, chosen by the input.
+void scripted_op(sync::testing::ScriptedPeer& peer, Side& node, fuzz::FuzzValues& in,
+                 Script& script) {
+  const Fixture& fx = fixture();
+  auto info = [&]() {
+    sync::RangeInfo i;
+    model::Area area = model::Area::full();
+    if (!peer.overlaps.empty()) {
+      const auto& ov = peer.overlaps[in.byte() % peer.overlaps.size()];
+      const auto& other = peer.overlaps[in.byte() % peer.overlaps.size()];
+      i.sender_handle = ov.own_capability;
+      i.receiver_handle = other.peer_capability;
+      area = ov.area;
+    }
+    i.range = range_for(in, area);
+    const std::uint8_t r = in.byte();
+    if (r % 3 != 0) i.root_id = r % 8;
+    return i;
+  };
+  switch (in.byte() % 8) {
+    case 0: {  // a round: PIO, our bytes to the node, its answers back
+      (void)peer.pump_pio();
+      (void)node.feed(peer.take_output());
+      (void)node.progress();
+      (void)peer.feed(node.mux.take_output());
+      break;
+    }
+    case 1: {  // a fingerprint: the node's own for the range (a match) or another
+      sync::ReconciliationSendFingerprint f;
+      f.info = info();
+      if (in.coin()) {
+        auto snap = node.store->snapshot(fx.ns);
+        if (snap) {
+          auto sum = (*snap)->summarise(f.info.range);
+          if (sum) f.fingerprint = sum->fingerprint;
+        }
+      } else {
+        f.fingerprint.fill(in.byte());
+      }
+      (void)peer.send(f);
+      break;
+    }
+    case 2: {
+      const std::uint8_t flags = in.byte();
+      (void)peer.send(sync::ReconciliationAnnounceEntries{info(), (flags & 1) != 0,
+                                                          (flags & 2) != 0, (flags & 4) != 0});
+      break;
+    }
+    case 3: {  // an entry; now and then with another entry's token
+      const std::size_t i = in.byte() % fx.items.size();
+      const std::uint8_t how = in.byte();
+      const Item& it = fx.items[i];
+      auto token = store::decode_token_bytes(it.entry.token).value();
+      if (how % 8 == 0) {
+        token = store::decode_token_bytes(fx.items[(i + 1) % fx.items.size()].entry.token).value();
+      }
+      const std::uint64_t available = (how & 0x10) != 0 ? it.payload.size() : 0;
+      const std::uint64_t offset = (how & 0x60) == 0x60 ? 1 : 0;
+      if (peer.send(sync::ReconciliationSendEntry{
+                        sync::LengthyEntry{{it.entry.entry, token}, available}, offset})
+              .is_ok()) {
+        script = Script{i, offset};
+      }
+      break;
+    }
+    case 4: {  // payload Chunks of the current entry, one byte flipped now and then
+      if (!script.item) break;
+      const auto& cs = fx.chunks[*script.item];
+      const std::uint64_t n = std::min<std::uint64_t>(
+          1 + in.byte() % 3, cs.size() - std::min<std::uint64_t>(cs.size(), script.next_chunk));
+      Bytes bytes;
+      for (std::uint64_t k = script.next_chunk; k < script.next_chunk + n; ++k) {
+        bytes.insert(bytes.end(), cs[k].begin(), cs[k].end());
+      }
+      const std::uint8_t flip_at = in.byte();
+      if (flip_at % 4 == 0 && !bytes.empty()) bytes[flip_at % bytes.size()] ^= 0x20;
+      if (peer.send(sync::ReconciliationSendPayload{n, bytes}).is_ok()) script.next_chunk += n;
+      break;
+    }
+    case 5:
+      script.item.reset();
+      (void)peer.send(sync::ReconciliationTerminatePayload{in.coin()});
+      break;
+    case 6: {  // a handle freed
+      const std::uint8_t b = in.byte();
+      (void)peer.send(sync::ResourceHandleFree{static_cast<sync::HandleType>(b % 3), (b & 4) != 0,
+                                               std::uint64_t{in.byte()} % 4,
+                                               std::uint64_t{in.byte()} % 4});
+      break;
+    }
+    default: {  // raw channel bytes, straight to the node
+      const std::uint64_t channel = in.byte() % 5;
+      const std::size_t n = std::min<std::size_t>(in.byte() % 33, in.rest().size());
+      Encoder enc;
+      sync::encode_frame(enc, sync::SendChannelFrame{channel, in.rest().subspan(0, n)});
+      for (std::size_t i = 0; i < n; ++i) (void)in.byte();
+      (void)node.feed(enc.bytes());
+      break;
+    }
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -273,12 +426,30 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   rbsr.max_omitted = 16;
   const std::uint8_t power = (params & 0x40) != 0 ? 64 : 11;
   Side node(node_who, node_is_alfie, node_caps, rbsr, 4096, power);
-  Side peer(peer_who, !node_is_alfie, pick(peer_who, in.byte()), rbsr, 4096, 64);
+  // The peer: an honest session whose frames the ops pass along, or (params bit 7) a scripted
+  // peer whose messages the ops choose.
+  std::optional<Side> honest;
+  std::unique_ptr<sync::testing::ScriptedPeer> scripted;
+  const auto peer_caps = pick(peer_who, in.byte());
+  if ((params & 0x80) != 0) {
+    sync::PioConfig pc;
+    pc.role = node_is_alfie ? sync::SyncRole::kBetty : sync::SyncRole::kAlfie;
+    pc.handshake_hash.fill(0x5a);
+    pc.own_key = key(peer_who).public_key();
+    pc.peer_key = key(node_who).public_key();
+    auto core = sync::PioCore::create(pc, peer_caps, {});
+    check(core.is_ok());
+    scripted = std::make_unique<sync::testing::ScriptedPeer>(
+        std::move(core).value(), pc.role, sync::LcmuxSession::create(mux_options(4096)).value());
+  } else {
+    honest.emplace(peer_who, !node_is_alfie, peer_caps, rbsr, 4096, 64);
+  }
   // Stores: per item 0 absent, 1 entry only, 2 entry and payload (two bits each).
   std::set<std::size_t> own;
-  for (Side* s : {&node, &peer}) {
+  for (Side* s : {&node, honest ? &*honest : nullptr}) {
     const std::uint32_t bits = std::uint32_t{in.byte()} | std::uint32_t{in.byte()} << 8 |
                                std::uint32_t{in.byte()} << 16 | std::uint32_t{in.byte()} << 24;
+    if (s == nullptr) continue;
     for (std::size_t i = 0; i < fx.items.size(); ++i) {
       const unsigned b = bits >> (2 * i) & 3;
       if (b == 0) continue;
@@ -299,8 +470,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::optional<Status> failure;
   unsigned mutate_burst = 0;
   auto deliver = [&](const Frame& f) { (void)node.feed(f.bytes); };
+  Script script;
   for (unsigned step = 0; step < kMaxOps && !in.rest().empty(); ++step) {
-    const unsigned op = in.byte() % 10;
+    const unsigned op = scripted ? 10 : in.byte() % 10;
+    if (scripted) scripted_op(*scripted, node, in, script);
+    Side& peer = scripted ? node : *honest;  // not used when scripted
     switch (op) {
       case 0:  // the honest peer speaks
         (void)peer.progress();
@@ -361,8 +535,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)node.store->ingest(fx.items[i].entry, store::Trust::kAlreadyVerified);
         break;
       }
-      default:
+      case 9:
         mutate_burst = 1 + in.byte() % 4;
+        break;
+      default:  // scripted
         break;
     }
     const Status st = node.progress();
@@ -379,14 +555,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // most a payload message of kChunksPerMessage Chunks and their labels) may follow.
     check(node.mux.queued_bytes() <= kMaxQueuedOutput + 80 * 1024);
   }
-  // Quiet rounds: honest traffic both ways, so what is in flight completes.
-  for (unsigned round = 0; round < 8 && !node.mux.failed() && !peer.mux.failed(); ++round) {
-    (void)peer.progress();
+  // Quiet rounds: traffic both ways, so what is in flight completes.
+  for (unsigned round = 0; round < 8 && !node.mux.failed(); ++round) {
+    if (scripted) {
+      (void)scripted->pump_pio();
+      (void)node.feed(scripted->take_output());
+      (void)node.progress();
+      (void)scripted->feed(node.mux.take_output());
+      continue;
+    }
+    if (honest->mux.failed()) break;
+    (void)honest->progress();
     for (const auto& f : pending) deliver(f);
     pending.clear();
-    (void)node.feed(peer.mux.take_output());
+    (void)node.feed(honest->mux.take_output());
     (void)node.progress();
-    (void)peer.feed(node.mux.take_output());
+    (void)honest->feed(node.mux.take_output());
   }
   if (failure) check(node.session->failed() && same_status(node.session->failure(), *failure));
   check_store(*node.store, own, node_caps, true);

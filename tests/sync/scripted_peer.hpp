@@ -15,7 +15,9 @@
 #include "sync/message_codec.hpp"
 #include "sync/pio.hpp"
 #include "sync/pio_codec_context.hpp"
-#include "sync/pio_test_util.hpp"
+// By its own directory: the fuzz targets include this header by path, without tests/ on the
+// include path.
+#include "pio_test_util.hpp"
 
 namespace osier::sync::testing {
 
