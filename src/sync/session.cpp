@@ -150,18 +150,30 @@ Status Session::fail(Status status) {
 Status Session::on_global(LcmuxSession& mux, ByteView message) {
   if (!error_.is_ok()) return error_;
   // Channel bytes that arrived before the global message may bind what it names.
-  if (Status st = read_channels(mux); !st) return fail(st);
+  if (Status st = read_channels(mux); !st) return end_keeping_verified(std::move(st));
   Result<SyncMessage> m = decode_global_message(message, *receive_context_);
-  if (!m) return fail(m.status());
-  if (Status st = dispatch(mux, std::move(*m)); !st) return fail(st);
+  if (!m) return end_keeping_verified(m.status());
+  if (Status st = dispatch(mux, std::move(*m)); !st) return end_keeping_verified(std::move(st));
   return Status::ok();
 }
 
 Status Session::on_progress(LcmuxSession& mux) {
   if (!error_.is_ok()) return error_;
-  if (Status st = read_channels(mux); !st) return fail(st);
-  if (Status st = produce(mux); !st) return fail(st);
+  if (Status st = read_channels(mux); !st) return end_keeping_verified(std::move(st));
+  if (Status st = produce(mux); !st) return end_keeping_verified(std::move(st));
   return Status::ok();
+}
+
+// A session that ends (the peer broke the protocol, the store failed) keeps what verified
+// before: RBSR's verified entries not yet stored (its batch, and batches not yet handed over)
+// and the payload bytes verified but not yet appended. The cause is the session's error; a
+// store error while keeping them only adds nothing more.
+Status Session::end_keeping_verified(Status cause) {
+  rbsr_->flush_entries();
+  (void)take_rbsr_events();
+  end_receiving(receiving_payload_);
+  end_receiving(receiving_data_);
+  return fail(std::move(cause));
 }
 
 std::optional<SessionEvent> Session::poll_event() {

@@ -49,7 +49,8 @@
 // forwarding of new entries after reconciliation (issue #15). DataSetEagerness is checked and
 // otherwise ignored.
 //
-// Errors end the session (sticky, every later call returns the same error): a protocol
+// Errors end the session (sticky, every later call returns the same error), after storing what
+// verified before them (entries RBSR verified, payload bytes not yet appended): a protocol
 // violation by the peer (the cores' and the codec's kInvalidArgument / kInvalidEncoding), a
 // message larger than max_message_bytes still incomplete, a peer that keeps sending while our
 // answers pile up (more than max_rbsr_backlog reconciliation messages waiting), store errors.
@@ -212,6 +213,7 @@ class Session {
   Session(const SessionConfig& config, SyncRole role);
 
   Status fail(Status status);
+  Status end_keeping_verified(Status cause);
   Status read_channels(LcmuxSession& mux);
   Status read_channel(LcmuxSession& mux, LogicalChannel channel);
   Status dispatch(LcmuxSession& mux, SyncMessage message);

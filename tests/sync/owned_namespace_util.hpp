@@ -29,6 +29,16 @@ inline meadowcap::McCapability owned_read_capability(const meadowcap::UserPublic
                                             meadowcap::AccessMode::kRead, who);
 }
 
+// The namespace's subspace (every byte `subspace`), readable by `who`: delegated by the writer.
+inline meadowcap::McCapability owned_subspace_read_capability(const meadowcap::UserPublicKey& who,
+                                                              std::uint8_t subspace) {
+  model::SubspaceId id{};
+  id.fill(subspace);
+  return owned_read_capability(meadowcap::testing::key(kWriterKey).public_key())
+      .delegate(meadowcap::testing::key(kWriterKey), model::Area::subspace_area(id), who)
+      .value();
+}
+
 // Entries from..from+n-1: subspace 1 + i % subspaces (every byte that value), path
 // "a|b"/"e<i>", timestamps 1000 + i, made-up payloads (length 7 i) that no store holds.
 inline std::vector<store::AuthorisedEntry> owned_entries(std::size_t from, std::size_t n,

@@ -42,11 +42,7 @@ McCapability read_capability(std::uint8_t who) {
 
 // A read capability for `who` narrowed to one subspace.
 McCapability subspace_read_capability(std::uint8_t who, std::uint8_t subspace) {
-  model::SubspaceId id{};
-  id.fill(subspace);
-  return read_capability(kWriter)
-      .delegate(key(kWriter), model::Area::subspace_area(id), key(who).public_key())
-      .value();
+  return testing::owned_subspace_read_capability(key(who).public_key(), subspace);
 }
 
 std::vector<store::AuthorisedEntry> entries(std::size_t from, std::size_t n) {
