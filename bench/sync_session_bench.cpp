@@ -26,7 +26,8 @@
 // until both are idle with nothing to say. A flight is one such non-empty delivery; flights
 // counts the alternations of direction (both opening at once count 2), round trips =
 // ceil(flights / 2). Wall time: from the sessions' creation to the end, both sides on this one
-// thread (store writes of received entries included, the stores' filling not).
+// thread (store writes of received entries included, the stores' filling not); and the CPU time
+// of the same span.
 //
 // moved_bytes: the entries that had to move, each encode_entry + its token as stored
 // (store::encode_token_bytes: the capability and the signature); moved_sig: encode_entry + the
@@ -37,6 +38,7 @@
 // (8 bytes little endian) and WILLIAM3(encode_entry) (32 bytes), for a negentropy anchor
 // (docs/benchmarks.md, "Sync").
 #include <sys/resource.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -218,15 +220,23 @@ struct Side {
   std::size_t ingested = 0;
 };
 
+double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
 struct Outcome {
   std::uint64_t wire_ab = 0, wire_ba = 0, flights = 0;
   double seconds = 0;
+  double cpu_seconds = 0;  // of the process (one thread runs by then)
 };
 
 Outcome run(Side& a, Side& b) {
   Outcome o;
   int last = -1;
   const auto t = Clock::now();
+  const double cpu = cpu_seconds();
   // One delivery: `from`'s turn, all of it fed to `to`; a flight when non-empty.
   auto deliver = [&](Side& from, Side& to, std::uint64_t& wire, int dir) {
     Bytes f = from.turn();
@@ -251,6 +261,7 @@ Outcome run(Side& a, Side& b) {
     }
   }
   o.seconds = seconds_since(t);
+  o.cpu_seconds = cpu_seconds() - cpu;
   return o;
 }
 
@@ -396,7 +407,7 @@ int main(int argc, char** argv) {
               o.flights, (o.flights + 1) / 2, sta.round_trips, stb.round_trips);
   std::printf("messages sent alfie %" PRIu64 ", betty %" PRIu64 "\n", sta.messages_sent,
               stb.messages_sent);
-  std::printf("wall %.3f s", o.seconds);
+  std::printf("wall %.3f s (CPU %.3f s)", o.seconds, o.cpu_seconds);
   if (moved > 0) std::printf(" = %.0f moved entries/s", static_cast<double>(moved) / o.seconds);
   std::printf("\npeak RSS %ld KiB\n", peak_rss_kib());
   if (a.ingested + b.ingested != moved) {
