@@ -1,0 +1,419 @@
+// Sync session end to end, in process (issue #14): two sync::Sessions over two LCMUX sessions,
+// each over its own LmdbStore (sync_commits = false), the bytes between them moved by this
+// program and counted exactly (no TCP, no transport encryption). Prints one line of figures.
+//
+//   sync_session_bench --n=100000 --workload=scattered|newest|identical|initial
+//                      [--paths=ordered|random] [--dir=/tmp/osier-sync-bench] [--export=PREFIX]
+//
+// Entries: one owned namespace, one writer capability and key, subspace [1; 32], path
+// ("feed", <name of i>), timestamp kT0 + 1000 i (microseconds), payload length 100 + i % 1000 with
+// a digest no store holds (no payload moves). <name of i> is i zero-padded to 10 digits (paths
+// ordered like timestamps, --paths=ordered) or 16 hex digits of WILLIAM3(i) (--paths=random,
+// the default: the newest entries lie scattered in path order). Each entry is signed once (both
+// cores) and stored with Store::ingest_batch(Trust::kAlreadyVerified), batches of 10,000.
+//
+// Workloads, each side holding --n entries:
+//   scattered  n + n/100 entries; n/100 chosen at random held only by Alfie, another n/100
+//              only by Betty: 1% of each side is new to the other
+//   newest     the same, the 2n/100 private entries being the newest ones, shared at random
+//   identical  both hold the same n entries
+//   initial    Alfie holds n, Betty none (an initial sync into an empty node); also times the
+//              bare Ed25519 verification of the n tokens' signatures, and the full
+//              meadowcap_is_authorised_write of each, as the anchor
+//
+// The driver alternates: Alfie's turn runs on_progress and takes its output until it has no
+// more (flow control permitting), all of it is then fed to Betty; then Betty's turn, and so on
+// until both are idle with nothing to say. A flight is one such non-empty delivery; flights
+// counts the alternations of direction (both opening at once count 2), round trips =
+// ceil(flights / 2). Wall time: from the sessions' creation to the end, both sides on this one
+// thread (store writes of received entries included, the stores' filling not); and the CPU time
+// of the same span.
+//
+// moved_bytes: the entries that had to move, each encode_entry + its token as stored
+// (store::encode_token_bytes: the capability and the signature); moved_sig: encode_entry + the
+// 64-byte signature only (the session sends the capability once, as a handle binding).
+// overhead = wire - moved_bytes (and wire - moved_sig).
+//
+// --export=PREFIX writes PREFIX.alfie and PREFIX.betty: per entry of that side, the timestamp
+// (8 bytes little endian) and WILLIAM3(encode_entry) (32 bytes), for a negentropy anchor
+// (docs/benchmarks.md, "Sync").
+#include <sys/resource.h>
+#include <time.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <numeric>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "crypto/ed25519.hpp"
+#include "crypto/william3.hpp"
+#include "meadowcap/authorisation.hpp"
+#include "meadowcap/owned_capability.hpp"
+#include "model/encoding_entry.hpp"
+#include "net/sync_app.hpp"
+#include "store/authoriser.hpp"
+#include "store/lmdb_store.hpp"
+#include "sync/session.hpp"
+// Deterministic keys (no test framework in it).
+#include "../tests/meadowcap/mc_test_util.hpp"
+
+namespace {
+
+using namespace osier;
+using Clock = std::chrono::steady_clock;
+using meadowcap::testing::key;
+
+constexpr std::uint64_t kT0 = 1'700'000'000'000'000;
+constexpr std::size_t kIngestBatch = 10'000;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+constexpr std::uint8_t kWriter = 1, kAlfie = 2, kBetty = 3;
+
+const meadowcap::McCapability& writer_capability() {
+  static const meadowcap::McCapability cap(
+      meadowcap::OwnedCapability::create(meadowcap::testing::namespace_key(false),
+                                         meadowcap::AccessMode::kWrite, key(kWriter).public_key()));
+  return cap;
+}
+
+meadowcap::McCapability read_capability(std::uint8_t who) {
+  return meadowcap::OwnedCapability::create(meadowcap::testing::namespace_key(false),
+                                            meadowcap::AccessMode::kRead, key(who).public_key());
+}
+
+std::string name_of(std::size_t i, bool random_paths) {
+  char buf[24];
+  if (!random_paths) {
+    std::snprintf(buf, sizeof buf, "%010zu", i);
+    return buf;
+  }
+  std::uint64_t v = i;
+  std::uint8_t in[8];
+  std::memcpy(in, &v, 8);
+  const auto d = crypto::william3(ByteView(in, 8));
+  for (int k = 0; k < 8; ++k) std::snprintf(buf + 2 * k, 3, "%02x", d[k]);
+  return buf;
+}
+
+store::AuthorisedEntry make_entry(std::size_t i, bool random_paths) {
+  model::Entry e;
+  e.namespace_id = writer_capability().granted_namespace();
+  e.subspace_id.fill(1);
+  e.path = model::Path::from_strings({"feed", name_of(i, random_paths)}).value();
+  e.timestamp = kT0 + 1000 * i;
+  e.payload_length = 100 + i % 1000;
+  e.payload_digest.fill(static_cast<std::uint8_t>(i));
+  auto s = meadowcap::AuthorisedEntry::sign(e, writer_capability(), key(kWriter)).value();
+  return {s.entry(), store::encode_token_bytes(s.token()).value()};
+}
+
+// Entries 0..n-1, signed on every core.
+std::vector<store::AuthorisedEntry> make_entries(std::size_t n, bool random_paths) {
+  (void)writer_capability();  // built once, before the threads
+  std::vector<store::AuthorisedEntry> out(n);
+  const unsigned threads = std::max(1U, std::thread::hardware_concurrency());
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      for (std::size_t i = t; i < n; i += threads) out[i] = make_entry(i, random_paths);
+    });
+  }
+  for (auto& th : pool) th.join();
+  return out;
+}
+
+std::unique_ptr<store::Store> open_store(const std::filesystem::path& dir) {
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  store::LmdbStoreOptions opts;
+  opts.map_size = std::uint64_t{1} << 36;
+  opts.sync_commits = false;
+  auto s = store::LmdbStore::open(dir, opts);
+  if (!s) {
+    std::fprintf(stderr, "open %s: %s\n", dir.c_str(), s.status().to_string().c_str());
+    std::exit(1);
+  }
+  return std::move(s).value();
+}
+
+void fill(store::Store& s, const std::vector<store::AuthorisedEntry>& all,
+          const std::vector<std::size_t>& which) {
+  std::vector<store::AuthorisedEntry> batch;
+  for (std::size_t k = 0; k < which.size(); ++k) {
+    batch.push_back(all[which[k]]);
+    if (batch.size() == kIngestBatch || k + 1 == which.size()) {
+      if (!s.ingest_batch(batch, store::Trust::kAlreadyVerified)) {
+        std::fprintf(stderr, "fill failed\n");
+        std::exit(1);
+      }
+      batch.clear();
+    }
+  }
+}
+
+// One side: its store, LCMUX session and sync session.
+struct Side {
+  Side(store::Store& s, std::uint8_t who, std::uint8_t peer, sync::HandshakeRole role)
+      : store(s), mux(sync::LcmuxSession::create(net::SyncApp::lcmux_options()).value()) {
+    if (!mux.set_capacity(static_cast<std::uint64_t>(sync::LogicalChannel::kData),
+                          net::SyncAppOptions{}.data_channel_capacity)) {
+      std::fprintf(stderr, "set_capacity failed\n");
+      std::exit(1);
+    }
+    sync::SessionConfig config;
+    config.read_capabilities = {read_capability(who)};
+    config.session_id = 7;
+    sync::HandshakeResult hs;
+    hs.role = role;
+    hs.h.fill(0x5a);
+    hs.peer_static_pk = key(peer).public_key();
+    sync::SessionStore io;
+    io.snapshots = [this](const model::NamespaceId& n) { return store.snapshot(n); };
+    io.ingest = [this](const sync::RbsrEntriesEvent& batch) -> Status {
+      auto r = store.ingest_batch(batch.entries, store::Trust::kAlreadyVerified, batch.origin);
+      if (!r) return r.status();
+      for (const auto& one : *r) ingested += one.outcome == store::IngestOutcome::kInserted;
+      return Status::ok();
+    };
+    io.payloads = &store;
+    session = sync::Session::create(config, hs, key(who).public_key(), std::move(io)).value();
+  }
+
+  // Runs on_progress and takes output until there is no more.
+  Bytes turn() {
+    Bytes flight;
+    for (;;) {
+      if (Status st = session->on_progress(mux); !st) fail(st);
+      while (session->poll_event()) {
+      }
+      Bytes out = mux.take_output();
+      if (out.empty()) return flight;
+      flight.insert(flight.end(), out.begin(), out.end());
+    }
+  }
+
+  void receive(ByteView bytes) {
+    if (Status st = mux.feed(bytes, [&](ByteView g) { return session->on_global(mux, g); }); !st)
+      fail(st);
+  }
+
+  [[noreturn]] static void fail(const Status& st) {
+    std::fprintf(stderr, "session failed: %s\n", st.to_string().c_str());
+    std::exit(1);
+  }
+
+  store::Store& store;
+  sync::LcmuxSession mux;
+  std::unique_ptr<sync::Session> session;
+  std::size_t ingested = 0;
+};
+
+double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+struct Outcome {
+  std::uint64_t wire_ab = 0, wire_ba = 0, flights = 0;
+  double seconds = 0;
+  double cpu_seconds = 0;  // of the process (one thread runs by then)
+};
+
+Outcome run(Side& a, Side& b) {
+  Outcome o;
+  int last = -1;
+  const auto t = Clock::now();
+  const double cpu = cpu_seconds();
+  // One delivery: `from`'s turn, all of it fed to `to`; a flight when non-empty.
+  auto deliver = [&](Side& from, Side& to, std::uint64_t& wire, int dir) {
+    Bytes f = from.turn();
+    if (f.empty()) return f;
+    to.receive(f);
+    wire += f.size();
+    o.flights += last != dir;
+    last = dir;
+    return f;
+  };
+  for (std::size_t idle_rounds = 0;;) {
+    const Bytes fa = deliver(a, b, o.wire_ab, 0);
+    const Bytes fb = deliver(b, a, o.wire_ba, 1);
+    if (fa.empty() && fb.empty()) {
+      if (a.session->idle(a.mux) && b.session->idle(b.mux)) break;
+      if (++idle_rounds > 3) {
+        std::fprintf(stderr, "no progress and not idle\n");
+        std::exit(1);
+      }
+    } else {
+      idle_rounds = 0;
+    }
+  }
+  o.seconds = seconds_since(t);
+  o.cpu_seconds = cpu_seconds() - cpu;
+  return o;
+}
+
+void export_items(const std::string& file, const std::vector<store::AuthorisedEntry>& all,
+                  const std::vector<std::size_t>& which) {
+  std::ofstream out(file, std::ios::binary);
+  for (std::size_t i : which) {
+    const std::uint64_t ts = all[i].entry.timestamp;
+    const auto id = crypto::william3(model::encode_entry_bytes(all[i].entry));
+    out.write(reinterpret_cast<const char*>(&ts), 8);  // little endian on this machine
+    out.write(reinterpret_cast<const char*>(id.data()), 32);
+  }
+}
+
+long peak_rss_kib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss;
+}
+
+// Times the bare signature checks of the tokens against the sync (workload "initial").
+void verification_anchor(const std::vector<store::AuthorisedEntry>& all) {
+  std::vector<meadowcap::MeadowcapAuthorisationToken> tokens;
+  tokens.reserve(all.size());
+  for (const auto& e : all) tokens.push_back(store::decode_token_bytes(e.token).value());
+  auto t = Clock::now();
+  std::size_t ok = 0;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    ok += crypto::ed25519_verify(tokens[i].capability.receiver(),
+                                 model::encode_entry_bytes(all[i].entry), tokens[i].signature);
+  }
+  const double bare = seconds_since(t);
+  t = Clock::now();
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    ok += meadowcap::meadowcap_is_authorised_write(all[i].entry, tokens[i]);
+  }
+  const double full = seconds_since(t);
+  std::printf(
+      "anchor: ed25519_verify of the %zu signatures %.3f s = %.0f /s; "
+      "meadowcap_is_authorised_write %.3f s = %.0f /s (%zu ok of %zu)\n",
+      all.size(), bare, static_cast<double>(all.size()) / bare, full,
+      static_cast<double>(all.size()) / full, ok, 2 * all.size());
+}
+
+std::string arg(int argc, char** argv, const std::string& name, const std::string& fallback) {
+  const std::string prefix = "--" + name + "=";
+  for (int i = 1; i < argc; ++i) {
+    if (std::strncmp(argv[i], prefix.c_str(), prefix.size()) == 0) return argv[i] + prefix.size();
+  }
+  return fallback;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::size_t n = std::stoull(arg(argc, argv, "n", "100000"));
+  const std::string workload = arg(argc, argv, "workload", "scattered");
+  const bool random_paths = arg(argc, argv, "paths", "random") == "random";
+  const std::filesystem::path dir = arg(argc, argv, "dir", "/tmp/osier-sync-bench");
+  const std::string export_prefix = arg(argc, argv, "export", "");
+  const std::size_t d = n / 100;  // private entries per side
+
+  // Which entries each side holds.
+  std::vector<std::size_t> alfie, betty;
+  std::size_t total = n;
+  std::mt19937_64 rng(14);
+  if (workload == "scattered" || workload == "newest") {
+    total = n + d;
+    std::vector<std::size_t> priv(total);
+    std::iota(priv.begin(), priv.end(), 0);
+    if (workload == "scattered") {
+      std::shuffle(priv.begin(), priv.end(), rng);
+    } else {
+      priv.erase(priv.begin(), priv.end() - static_cast<std::ptrdiff_t>(2 * d));
+      std::shuffle(priv.begin(), priv.end(), rng);
+    }
+    std::vector<std::uint8_t> owner(total, 0);  // 0 both, 1 Alfie only, 2 Betty only
+    for (std::size_t k = 0; k < 2 * d; ++k) owner[priv[k]] = k < d ? 1 : 2;
+    for (std::size_t i = 0; i < total; ++i) {
+      if (owner[i] != 2) alfie.push_back(i);
+      if (owner[i] != 1) betty.push_back(i);
+    }
+  } else if (workload == "identical" || workload == "initial") {
+    alfie.resize(n);
+    std::iota(alfie.begin(), alfie.end(), 0);
+    if (workload == "identical") betty = alfie;
+  } else {
+    std::fprintf(stderr, "unknown workload %s\n", workload.c_str());
+    return 2;
+  }
+
+  auto t = Clock::now();
+  const auto all = make_entries(total, random_paths);
+  std::fprintf(stderr, "signed %zu entries in %.1f s\n", total, seconds_since(t));
+
+  // What has to move: entries one side lacks.
+  std::uint64_t moved = 0, moved_bytes = 0, moved_sig = 0;
+  {
+    std::vector<std::uint8_t> seen(total, 0);
+    for (std::size_t i : alfie) seen[i] |= 1;
+    for (std::size_t i : betty) seen[i] |= 2;
+    for (std::size_t i = 0; i < total; ++i) {
+      if (seen[i] == 3) continue;
+      const std::size_t e = model::encode_entry_bytes(all[i].entry).size();
+      ++moved;
+      moved_bytes += e + all[i].token.size();
+      moved_sig += e + 64;
+    }
+  }
+
+  if (!export_prefix.empty()) {
+    export_items(export_prefix + ".alfie", all, alfie);
+    export_items(export_prefix + ".betty", all, betty);
+  }
+
+  auto sa = open_store(dir / "alfie");
+  auto sb = open_store(dir / "betty");
+  t = Clock::now();
+  fill(*sa, all, alfie);
+  fill(*sb, all, betty);
+  std::fprintf(stderr, "filled %zu + %zu entries in %.1f s\n", alfie.size(), betty.size(),
+               seconds_since(t));
+
+  Side a(*sa, kAlfie, kBetty, sync::HandshakeRole::kInitiator);
+  Side b(*sb, kBetty, kAlfie, sync::HandshakeRole::kResponder);
+  const Outcome o = run(a, b);
+  const std::uint64_t wire = o.wire_ab + o.wire_ba;
+  const auto& sta = a.session->stats();
+  const auto& stb = b.session->stats();
+
+  std::printf("workload=%s n=%zu paths=%s alfie=%zu betty=%zu\n", workload.c_str(), n,
+              random_paths ? "random" : "ordered", alfie.size(), betty.size());
+  std::printf("moved entries %" PRIu64 " (ingested new: alfie %zu, betty %zu)\n", moved, a.ingested,
+              b.ingested);
+  std::printf("wire %" PRIu64 " B (alfie->betty %" PRIu64 ", betty->alfie %" PRIu64 ")\n", wire,
+              o.wire_ab, o.wire_ba);
+  std::printf("moved_bytes (entry + token) %" PRIu64 " B, overhead %" PRId64 " B\n", moved_bytes,
+              static_cast<std::int64_t>(wire) - static_cast<std::int64_t>(moved_bytes));
+  std::printf("moved_sig (entry + signature) %" PRIu64 " B, overhead %" PRId64 " B\n", moved_sig,
+              static_cast<std::int64_t>(wire) - static_cast<std::int64_t>(moved_sig));
+  std::printf("flights %" PRIu64 ", round trips %" PRIu64 " (session stats: alfie %" PRIu64
+              ", betty %" PRIu64 ")\n",
+              o.flights, (o.flights + 1) / 2, sta.round_trips, stb.round_trips);
+  std::printf("messages sent alfie %" PRIu64 ", betty %" PRIu64 "\n", sta.messages_sent,
+              stb.messages_sent);
+  std::printf("wall %.3f s (CPU %.3f s)", o.seconds, o.cpu_seconds);
+  if (moved > 0) std::printf(" = %.0f moved entries/s", static_cast<double>(moved) / o.seconds);
+  std::printf("\npeak RSS %ld KiB\n", peak_rss_kib());
+  if (a.ingested + b.ingested != moved) {
+    std::fprintf(stderr, "expected %" PRIu64 " new entries\n", moved);
+    return 1;
+  }
+  if (workload == "initial") verification_anchor(all);
+  return 0;
+}
