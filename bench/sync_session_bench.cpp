@@ -167,10 +167,15 @@ void fill(store::Store& s, const std::vector<store::AuthorisedEntry>& all,
 struct Side {
   Side(store::Store& s, std::uint8_t who, std::uint8_t peer, sync::HandshakeRole role)
       : store(s), mux(sync::LcmuxSession::create(net::SyncApp::lcmux_options()).value()) {
-    if (!mux.set_capacity(static_cast<std::uint64_t>(sync::LogicalChannel::kData),
-                          net::SyncAppOptions{}.data_channel_capacity)) {
-      std::fprintf(stderr, "set_capacity failed\n");
-      std::exit(1);
+    // What net::SyncApp grants.
+    const net::SyncAppOptions app;
+    for (const auto& [channel, capacity] :
+         {std::pair{sync::LogicalChannel::kReconciliation, app.reconciliation_channel_capacity},
+          std::pair{sync::LogicalChannel::kData, app.data_channel_capacity}}) {
+      if (!mux.set_capacity(static_cast<std::uint64_t>(channel), capacity)) {
+        std::fprintf(stderr, "set_capacity failed\n");
+        std::exit(1);
+      }
     }
     sync::SessionConfig config;
     config.read_capabilities = {read_capability(who)};

@@ -20,6 +20,9 @@ Status SyncApp::on_established(const sync::HandshakeResult& handshake, sync::Lcm
   mux_ = &mux;
   OSIER_RETURN_IF_ERROR(mux.set_capacity(static_cast<std::uint64_t>(sync::LogicalChannel::kData),
                                          options_.data_channel_capacity));
+  OSIER_RETURN_IF_ERROR(
+      mux.set_capacity(static_cast<std::uint64_t>(sync::LogicalChannel::kReconciliation),
+                       options_.reconciliation_channel_capacity));
   sync::SessionStore io;
   io.snapshots = [this](const model::NamespaceId& ns) { return snapshot(ns); };
   io.ingest = [this](const sync::RbsrEntriesEvent& batch) { return ingest(batch); };

@@ -58,6 +58,9 @@ struct SyncAppOptions {
   // channels keep ConnectionOptions' capacity). We never send optimistically, so a sender has at
   // most this much in flight: at 16 KiB a 64 MiB payload crawled at 25 MB/s over loopback.
   std::uint64_t data_channel_capacity = std::uint64_t{1} << 20;
+  // The same for the Reconciliation channel (fingerprints): at 16 KiB a 20k-entry sync with 1 %
+  // differing took 14 round trips, at 256 KiB 6 (bench/sync_session_bench, docs/benchmarks.md).
+  std::uint64_t reconciliation_channel_capacity = std::uint64_t{256} << 10;
   // Called after each round of progress with the summary so far (on the connection's thread; it
   // must be cheap: rate-limit any output).
   std::function<void(const SyncSummary&)> progress;
