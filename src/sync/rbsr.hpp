@@ -37,11 +37,12 @@
 // fingerprint's range is answered by an announcement of exactly that range, or once the peer's
 // fingerprints of sub-ranges of it cover it (each received fingerprint counts against the
 // smallest of our open ranges that includes it; we keep what is still uncovered as a list of
-// disjoint boxes); an announcement with want_response is answered by the peer's announcement
-// without want_response for the same range, once its entries have all arrived. A root is
-// complete when nothing of it is open and we owe nothing for it (no queued messages of it, no
-// incoming announcement stream of it unfinished). Every message of the peer's for a root is an
-// answer to one of ours (or the root message), so by then nothing more of it can arrive.
+// disjoint boxes; sync/open_ranges.hpp indexes them); an announcement with want_response is
+// answered by the peer's announcement without want_response for the same range, once its entries
+// have all arrived. A root is complete when nothing of it is open and we owe nothing for it (no
+// queued messages of it, no incoming announcement stream of it unfinished). Every message of the
+// peer's for a root is an answer to one of ours (or the root message), so by then nothing more of
+// it can arrive.
 //
 // Errors (the peer broke the protocol; the session ends), kInvalidArgument: a RangeInfo whose
 // handle pair no overlap event named, or whose range the pair's intersected area does not
@@ -57,13 +58,14 @@
 // Memory: per root a record (at most max_roots: a root message beyond is an error; completed
 // roots keep theirs); per overlap event a record (PIO bounds them); per open range its range and at
 // most max_remainder_boxes boxes, at most max_open_ranges of these in total (each received
-// fingerprint adds at most split_factor); the omission set of the incoming announcement, at most
-// max_omitted fingerprints (32 bytes; beyond it we omit nothing more and send some entries again,
-// which is harmless); the current ingest batch, at most ingest_batch entries; the outgoing queue
-// holds at most split_factor messages and one pending announcement per received fingerprint or
-// announcement not yet polled (an announcement's entries are read lazily from its snapshot, never
-// all queued), so the session must poll after each call (events first: ingest them, then messages);
-// the event queue holds the batches not yet polled. Not thread-safe; one core per session side.
+// fingerprint adds at most split_factor), and at most 2 * max_open_ranges index nodes; the omission
+// set of the incoming announcement, at most max_omitted fingerprints (32 bytes; beyond it we omit
+// nothing more and send some entries again, which is harmless); the current ingest batch, at most
+// ingest_batch entries; the outgoing queue holds at most split_factor messages and one pending
+// announcement per received fingerprint or announcement not yet polled (an announcement's entries
+// are read lazily from its snapshot, never all queued), so the session must poll after each call
+// (events first: ingest them, then messages); the event queue holds the batches not yet polled. Not
+// thread-safe; one core per session side.
 #pragma once
 
 #include <cstddef>
@@ -84,6 +86,7 @@
 #include "store/types.hpp"
 #include "sync/decoder_state.hpp"
 #include "sync/messages.hpp"
+#include "sync/open_ranges.hpp"
 #include "sync/pio.hpp"
 
 namespace osier::sync {
@@ -125,9 +128,6 @@ struct RbsrRootCompleteEvent {
 
 using RbsrEvent = std::variant<RbsrEntriesEvent, RbsrRootCompleteEvent>;
 
-// What remains of box `a` after removing box `b`: at most six disjoint boxes, none empty.
-std::vector<model::D3Range> subtract_d3_range(const model::D3Range& a, const model::D3Range& b);
-
 class RbsrCore {
  public:
   // kInvalidArgument for split_factor < 2, send_entries_threshold or ingest_batch < 1.
@@ -163,18 +163,14 @@ class RbsrCore {
 
  private:
   using HandlePair = std::pair<std::uint64_t, std::uint64_t>;  // (ours, the peer's)
-  struct OpenRange {
-    model::D3Range range;
-    std::vector<model::D3Range> uncovered;
-  };
   struct Root {
     model::NamespaceId namespace_id{};
     HandlePair handles{};
     model::D3Range range;
-    std::vector<OpenRange> open;               // our fingerprints not yet answered
-    std::vector<model::D3Range> want_answers;  // our announcements with want_response
-    std::size_t queued = 0;                    // messages of it not yet polled
-    bool incoming = false;                     // its announcement stream is arriving
+    OpenRanges open;             // our fingerprints not yet answered
+    RangeMultiset want_answers;  // our announcements with want_response
+    std::size_t queued = 0;      // messages of it not yet polled
+    bool incoming = false;       // its announcement stream is arriving
     bool complete = false;
   };
   // An announcement of ours, emitted lazily: head, then entries from the snapshot.
@@ -245,7 +241,8 @@ class RbsrCore {
   std::map<std::uint64_t, Root> roots_;
   std::uint64_t own_next_root_ = 1;
   std::uint64_t peer_next_root_ = 2;
-  std::size_t open_total_ = 0;
+  std::size_t open_total_ = 0;  // open ranges and want_answers across roots
+  std::size_t node_total_ = 0;  // OpenRanges nodes across roots (open ones and containers)
   std::optional<Incoming> incoming_;
   std::optional<RbsrEntriesEvent> batch_;
   std::deque<Outgoing> messages_;
