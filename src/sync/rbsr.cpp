@@ -164,6 +164,7 @@ Status RbsrCore::respond_to_fingerprint(std::uint64_t root_id, Root& root,
   Announcement a;
   a.root_id = root_id;
   a.info = info_for(root_id, root, range);
+  a.namespace_id = root.namespace_id;
   if (ours.fingerprint == msg.fingerprint) {
     // SPEC-NOTES Sync 14: a match is answered with is_empty = true, want_response = false.
     return queue_announcement_with(root, std::move(a), /*empty=*/true);
@@ -178,8 +179,10 @@ Status RbsrCore::respond_to_fingerprint(std::uint64_t root_id, Root& root,
       return Status::ok();
     }
   }
+  // Its entries are read from the snapshot current when its head is sent (next_of_announcement),
+  // not this one: any consistent view answers the peer, and a queued announcement that held a
+  // snapshot would hold an LMDB reader slot (a process has 1022, shared by every session).
   a.want_response = true;
-  a.snapshot = std::move(snap);
   return queue_announcement_with(root, std::move(a), /*empty=*/false);
 }
 
@@ -354,7 +357,8 @@ Result<RbsrMessage> RbsrCore::next_of_announcement(Announcement& a) {
   if (!a.head_sent) {
     if (!a.empty && !a.snapshot) {
       // Taken when sent, not when queued: by then the session has ingested what the peer's
-      // announcement brought, so the answer neither repeats nor resends what those prune.
+      // announcement brought, so the answer neither repeats nor resends what those prune; and
+      // only the announcement being sent holds a snapshot.
       OSIER_ASSIGN_OR_RETURN(a.snapshot, snapshots_(a.namespace_id));
     }
     OSIER_RETURN_IF_ERROR(read_next(a));

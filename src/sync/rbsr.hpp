@@ -9,14 +9,15 @@
 // pairs that RangeInfos may use, and on Alfie each starts a root), then the peer's decoded
 // reconciliation messages in the order they arrived (one stream across the Reconciliation and
 // Data channels). Reads the store only through NamespaceSnapshots from `snapshots`, asked once
-// per root we start, received fingerprint, and announcement we answer (as our answer is sent).
-// So a store written during sync is fine: every range is answered from one snapshot, and a later
-// reconciliation picks up the rest. The source may return the same snapshot until the store
-// changes, and should: a MemoryStore snapshot is an O(n) copy, and a queued announcement holds its
-// snapshot until sent. Never writes the store. Emits: the messages to send, in order (poll_message;
-// the Data channel messages form whole announcement streams, so they must be sent in this order),
-// and events (poll_event): batches of verified entries to ingest (with Origin::remote(session_id);
-// ingest them with Trust::kAlreadyVerified, pruning is the store's), and root completion.
+// per root we start, received fingerprint, and announcement we send (as its head is sent; only
+// the announcement being sent holds one). So a store written during sync is fine: every message
+// is answered from one snapshot, and a later reconciliation picks up the rest. The source may
+// return the same snapshot until the store changes, and should: a MemoryStore snapshot is an O(n)
+// copy, and each LmdbStore snapshot holds a reader slot. Never writes the store. Emits: the
+// messages to send, in order (poll_message; the Data channel messages form whole announcement
+// streams, so they must be sent in this order), and events (poll_event): batches of verified
+// entries to ingest (with Origin::remote(session_id); ingest them with Trust::kAlreadyVerified,
+// pruning is the store's), and root completion.
 //
 // Decisions (rbsr.cpp, each in one function): a fingerprint equal to ours is answered with an
 // empty announcement without response (SPEC-NOTES Sync 14); otherwise, if we hold at most
@@ -180,8 +181,7 @@ class RbsrCore {
     bool want_response = false;
     model::NamespaceId namespace_id{};
     bool empty = false;  // a match: is_empty, reads no snapshot
-    // Set when queued (answering a fingerprint: the snapshot of the comparison) or taken when
-    // the head is sent (answering an announcement).
+    // Taken when the head is sent (so queued announcements hold no snapshot).
     std::shared_ptr<const store::NamespaceSnapshot> snapshot;
     std::set<Fingerprint> omit;
     // Entries the peer holds with a strict prefix of their payload (key: lengthy_hash with
