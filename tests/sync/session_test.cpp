@@ -57,13 +57,14 @@ std::vector<store::AuthorisedEntry> contents(store::Store& s) {
 struct Peer {
   Peer(std::unique_ptr<store::Store> s, std::uint8_t who, HandshakeRole role,
        std::vector<McCapability> caps, std::uint8_t max_payload_power = 64,
-       std::uint64_t capacity = 16 * 1024)
+       std::uint64_t capacity = 16 * 1024, bool eager_pushes = true)
       : store(std::move(s)),
         mux(testing::make_session(testing::lcmux_options(capacity, true, /*optimistic=*/false))) {
     SessionConfig config;
     config.read_capabilities = std::move(caps);
     config.session_id = 7;
     config.pio.max_payload_power = max_payload_power;
+    config.eager_pushes = eager_pushes;
     HandshakeResult hs;
     hs.role = role;
     hs.h.fill(0x5a);
@@ -442,6 +443,28 @@ TEST_F(SessionTest, ALargePayloadThePeerLacksIsPushedOnceOnTheDataChannel) {
   EXPECT_EQ(a.session->stats().payload_bytes_sent, big.payload.size());
   EXPECT_EQ(b.session->stats().payload_bytes_received, big.payload.size());
   EXPECT_EQ(b.payloads, 1U);
+}
+
+// The same, but Betty asked Alfie not to push payloads (DataSetEagerness, set_eager false): the
+// entry arrives, its payload does not; a later eager session fetches it.
+TEST_F(SessionTest, APeerThatAsksForNoPushesGetsNone) {
+  const auto shared = entries(1000, 40);
+  const WithPayload big = entries_with_payloads(6, 1)[0];
+  Peer a(lmdb(), kAlfieKey, HandshakeRole::kInitiator, {read_capability(kAlfieKey)});
+  Peer b(lmdb(), kBettyKey, HandshakeRole::kResponder, {read_capability(kBettyKey)}, 64, 16 * 1024,
+         /*eager_pushes=*/false);
+  ASSERT_TRUE(a.store->ingest_batch(shared, store::Trust::kVerify));
+  ASSERT_TRUE(b.store->ingest_batch(shared, store::Trust::kVerify));
+  put_with_payload(*a.store, big);
+  ASSERT_TRUE(run(a, b, 31));
+  EXPECT_EQ(b.ingested, 1U);
+  EXPECT_FALSE(held_payload(*b.store, big));
+  EXPECT_EQ(a.session->stats().payload_bytes_sent, 0U);
+  EXPECT_EQ(b.payloads, 0U);
+  Peer a2(std::move(a.store), kAlfieKey, HandshakeRole::kInitiator, {read_capability(kAlfieKey)});
+  Peer b2(std::move(b.store), kBettyKey, HandshakeRole::kResponder, {read_capability(kBettyKey)});
+  ASSERT_TRUE(run(a2, b2, 32));
+  EXPECT_TRUE(held_payload(*b2.store, big) == big.payload);
 }
 
 TEST_F(SessionTest, ACapabilityForAnotherReceiverIsRefusedAtCreation) {
