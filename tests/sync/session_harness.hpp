@@ -31,6 +31,7 @@ struct PeerOptions {
   std::uint64_t capacity = 16 * 1024;  // LCMUX receive buffer per channel
   std::vector<meadowcap::McEnumerationCapability> enumeration;
   std::size_t max_message_bytes = 1024 * 1024;
+  RbsrConfig rbsr;  // split factor and thresholds (role and session id are the session's)
   // When set, the ingest callback fails with kIo from the batch with this index (0-based) on,
   // storing nothing of it: a store that fails mid-session.
   std::optional<std::size_t> fail_ingest_from_batch;
@@ -42,7 +43,7 @@ struct Peer {
        std::vector<meadowcap::McCapability> caps, std::uint8_t max_payload_power = 64,
        std::uint64_t capacity = 16 * 1024)
       : Peer(std::move(s), who, role, std::move(caps),
-             PeerOptions{max_payload_power, capacity, {}, 1024 * 1024, std::nullopt}) {}
+             PeerOptions{max_payload_power, capacity, {}, 1024 * 1024, {}, std::nullopt}) {}
 
   Peer(std::unique_ptr<store::Store> s, std::uint8_t who, HandshakeRole role,
        std::vector<meadowcap::McCapability> caps, PeerOptions options)
@@ -55,6 +56,7 @@ struct Peer {
     config.session_id = 7;
     config.pio.max_payload_power = options.max_payload_power;
     config.max_message_bytes = options.max_message_bytes;
+    config.rbsr = options.rbsr;
     HandshakeResult hs;
     hs.role = role;
     hs.h.fill(0x5a);
