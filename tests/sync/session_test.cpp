@@ -352,6 +352,34 @@ TEST_F(SessionTest, ALargePayloadThePeerLacksIsPushedOnceOnTheDataChannel) {
   EXPECT_EQ(b.payloads, 1U);
 }
 
+// A store that fails mid-session (its ingest returns an I/O error from the third batch of
+// entries on): the session ends with that error, sticky, and the store keeps the two batches it
+// had stored, all of them the peer's entries.
+TEST_F(SessionTest, AStoreFailureEndsTheSessionAndKeepsWhatWasStored) {
+  const auto all = entries(0, 600);
+  testing::PeerOptions failing;
+  failing.fail_ingest_from_batch = 2;
+  Peer a(lmdb(), kAlfieKey, HandshakeRole::kInitiator, {read_capability(kAlfieKey)});
+  Peer b(lmdb(), kBettyKey, HandshakeRole::kResponder, {read_capability(kBettyKey)}, failing);
+  ASSERT_TRUE(a.store->ingest_batch(all, store::Trust::kVerify));
+  EXPECT_FALSE(run(a, b, 61));
+  ASSERT_TRUE(b.session->failed());
+  EXPECT_EQ(b.session->failure().code(), ErrorCode::kIo);
+  EXPECT_NE(b.session->failure().message().find("the store fails"), std::string::npos);
+  EXPECT_FALSE(a.session->failed());
+  EXPECT_EQ(b.batches, 2U);
+  EXPECT_GE(b.failed_batches, 1U);
+  const auto got = contents(*b.store);
+  EXPECT_GT(got.size(), 0U);
+  EXPECT_LT(got.size(), all.size());
+  EXPECT_EQ(got.size(), b.ingested);
+  for (const auto& e : got) EXPECT_NE(std::find(all.begin(), all.end(), e), all.end());
+  // Sticky: every later call returns the same error, and the store is left alone.
+  const Status again = b.session->on_progress(b.mux);
+  EXPECT_EQ(again.message(), b.session->failure().message());
+  EXPECT_EQ(b.batches, 2U);
+}
+
 TEST_F(SessionTest, ACapabilityForAnotherReceiverIsRefusedAtCreation) {
   SessionConfig config;
   config.read_capabilities = {read_capability(kBettyKey)};
