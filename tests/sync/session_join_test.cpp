@@ -377,11 +377,12 @@ bool in_areas(const std::map<model::NamespaceId, std::vector<model::Area>>& area
 // What the seeds exercised, summed over both sides (so that a change to the generator cannot
 // make the test vacuous unnoticed).
 struct Coverage {
-  std::size_t arrived = 0;          // entries new to a side
-  std::size_t pruned_by_other = 0;  // own entries that a newer one of the other's pruned
-  std::size_t never_stored = 0;     // the other's shared entries that an entry pruned
-  std::size_t kept_out = 0;         // the other's entries outside the shared areas
-  std::size_t payloads_grown = 0;   // entries whose held payload bytes grew
+  std::size_t arrived = 0;             // entries new to a side
+  std::size_t pruned_by_other = 0;     // own entries that a newer one of the other's pruned
+  std::size_t never_stored = 0;        // the other's shared entries that an entry pruned
+  std::size_t kept_out = 0;            // the other's entries outside the shared areas
+  std::size_t payloads_grown = 0;      // entries whose held payload bytes grew
+  std::size_t prefixes_completed = 0;  // of them, from a prefix of Chunks to whole
 };
 
 // Checks one side after the sync: `now` against the join of `before` and `other`'s entries in
@@ -455,6 +456,8 @@ void check_side(const char* name, std::uint8_t max_payload_power, Coverage& cove
     const std::uint64_t had = mine == before.end() ? 0 : mine->second.available;
     EXPECT_GE(held.available, had) << describe(e);
     coverage.payloads_grown += held.available > had;
+    coverage.prefixes_completed +=
+        had > 0 && had < held.available && held.available == e.payload_length;
     if (!in_areas(areas, e)) {
       EXPECT_EQ(held.available, had) << describe(e);
       continue;
@@ -542,6 +545,7 @@ TEST_F(SessionJoinTest, EachStoreEndsAsTheJoinWithTheOthersSharedEntries) {
   EXPECT_GT(coverage.never_stored, 10U);
   EXPECT_GT(coverage.kept_out, 100U);
   EXPECT_GT(coverage.payloads_grown, 100U);
+  EXPECT_GT(coverage.prefixes_completed, 2U);
 }
 
 // An awkward pair (private_interest_overlap#dealing_with_awkwardness): Alfie may read any
