@@ -32,6 +32,9 @@ struct PeerOptions {
   std::vector<meadowcap::McEnumerationCapability> enumeration;
   std::size_t max_message_bytes = 1024 * 1024;
   RbsrConfig rbsr;  // split factor and thresholds (role and session id are the session's)
+  // The AreaOfInterest limits our capabilities declare (PioConfig::max_count, max_size).
+  std::uint64_t aoi_max_count = model::AreaOfInterest::kNoLimit;
+  std::uint64_t aoi_max_size = model::AreaOfInterest::kNoLimit;
   // When set, the ingest callback fails with kIo from the batch with this index (0-based) on,
   // storing nothing of it: a store that fails mid-session.
   std::optional<std::size_t> fail_ingest_from_batch;
@@ -43,7 +46,14 @@ struct Peer {
        std::vector<meadowcap::McCapability> caps, std::uint8_t max_payload_power = 64,
        std::uint64_t capacity = 16 * 1024)
       : Peer(std::move(s), who, role, std::move(caps),
-             PeerOptions{max_payload_power, capacity, {}, 1024 * 1024, {}, std::nullopt}) {}
+             PeerOptions{max_payload_power,
+                         capacity,
+                         {},
+                         1024 * 1024,
+                         {},
+                         model::AreaOfInterest::kNoLimit,
+                         model::AreaOfInterest::kNoLimit,
+                         std::nullopt}) {}
 
   Peer(std::unique_ptr<store::Store> s, std::uint8_t who, HandshakeRole role,
        std::vector<meadowcap::McCapability> caps, PeerOptions options)
@@ -57,6 +67,8 @@ struct Peer {
     config.pio.max_payload_power = options.max_payload_power;
     config.max_message_bytes = options.max_message_bytes;
     config.rbsr = options.rbsr;
+    config.pio.max_count = options.aoi_max_count;
+    config.pio.max_size = options.aoi_max_size;
     HandshakeResult hs;
     hs.role = role;
     hs.h.fill(0x5a);
