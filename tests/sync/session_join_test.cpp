@@ -530,6 +530,11 @@ TEST_F(SessionJoinTest, EachStoreEndsAsTheJoinWithTheOthersSharedEntries) {
     }
     ASSERT_TRUE(run(a, b, seed));
     const auto areas = sc.shared_areas();
+    // PIO found exactly the pairs the model pairs up (one overlap each, on both sides).
+    std::size_t pairs = 0;
+    for (const auto& [ns, list] : areas) pairs += list.size();
+    EXPECT_EQ(a.overlaps, pairs);
+    EXPECT_EQ(b.overlaps, pairs);
     const Contents a_after = contents(*a.store, sc.namespaces());
     const Contents b_after = contents(*b.store, sc.namespaces());
     check_side("alfie", alfie_options.max_payload_power, coverage, *a.store, a_after, a_before,
