@@ -32,7 +32,9 @@ text=$("$OSIER" cap delegate "$own" --to "$bob" --json --home "$A" |
   sed 's/.*"text":"\([^"]*\)".*/\1/')
 "$OSIER" cap import "$text" --home "$B" >/dev/null
 
-/usr/bin/time -v -o "$WORK/serve.time" "$OSIER" serve --listen 127.0.0.1:0 --home "$A" \
+# SERVE_WRAP: the same for the server, e.g. "perf record -g -o /tmp/serve.perf".
+# shellcheck disable=SC2086
+/usr/bin/time -v -o "$WORK/serve.time" ${SERVE_WRAP:-} "$OSIER" serve --listen 127.0.0.1:0 --home "$A" \
   --idle-timeout 60s >"$WORK/serve.log" 2>&1 &
 serve_pid=$!
 port=""
@@ -49,8 +51,10 @@ start=$(date +%s.%N)
 /usr/bin/time -v -o "$WORK/sync.time" ${SYNC_WRAP:-} "$OSIER" sync "127.0.0.1:$port" --home "$B" --json \
   >"$WORK/sync.json"
 end=$(date +%s.%N)
-# SIGINT to osier itself (GNU time ignores it while it waits).
-kill -INT "$(pgrep -P "$serve_pid")"
+# SIGINT to osier itself (GNU time ignores it while it waits), under SERVE_WRAP the innermost.
+target=$(pgrep -P "$serve_pid")
+while child=$(pgrep -P "$target"); do target=$child; done
+kill -INT "$target"
 wait "$serve_pid" || true
 
 secs=$(echo "$end - $start" | bc -l)

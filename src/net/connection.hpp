@@ -39,7 +39,9 @@
 
 namespace osier::net {
 
-inline constexpr std::size_t kReadBufferBytes = 16 * 1024;
+// One read takes this much: at 16 KiB a 1 GiB payload cost ~70k reads, each a wake-up, an
+// LCMUX round and an answer (docs/benchmarks.md, "A 1 GiB payload over loopback").
+inline constexpr std::size_t kReadBufferBytes = 256 * 1024;
 // Output buffers larger than this are freed once drained; smaller ones are reused. Freeing
 // every buffer above 64 KiB cost a reallocation and its page faults per burst: a third of the
 // throughput of a channel granted 16 KiB (docs/benchmarks.md). So at most 2 MiB per connection

@@ -22,9 +22,9 @@
 namespace osier::net {
 
 // Buffer bytes each of our LCMUX channels grants the peer (its receive buffer), unless told
-// otherwise. Memory per connection: 5 of these, LCMUX's 64 KiB global buffer, a 16 KiB read
-// buffer, the stream's fixed buffers, what the app queued in LCMUX and the encrypted output
-// (below ConnectionOptions::max_pending_output plus one round of LCMUX output).
+// otherwise. Memory per connection: 5 of these, LCMUX's 64 KiB global buffer, a 256 KiB read
+// buffer (net::kReadBufferBytes), the stream's fixed buffers, what the app queued in LCMUX and the
+// encrypted output (below ConnectionOptions::max_pending_output plus one round of LCMUX output).
 inline constexpr std::uint64_t kDefaultChannelCapacity = 16 * 1024;
 
 struct ConnectionOptions {

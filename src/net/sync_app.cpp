@@ -13,6 +13,9 @@ SyncApp::~SyncApp() = default;
 sync::LcmuxSessionOptions SyncApp::lcmux_options() {
   sync::LcmuxSessionOptions o = ConnectionOptions::default_lcmux();
   o.client.optimistic = false;
+  // One IssueGuarantees per quarter window, not one per read (each costs both sides a transport
+  // chunk, a write and a wake-up: docs/benchmarks.md, "A 1 GiB payload over loopback").
+  o.server.batch_guarantees = true;
   return o;
 }
 

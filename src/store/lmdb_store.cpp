@@ -1003,8 +1003,10 @@ Status LmdbStore::serve_located(const Located& loc, const crypto::BabStreamOptio
     return crypto::bab_produce_stream(opts, entry.payload_length, data, outboard, sink);
   }
   const std::string file = payload_file(payload_key(entry));
-  OSIER_ASSIGN_OR_RETURN(FileReader data, FileReader::open(file));
-  OSIER_ASSIGN_OR_RETURN(FileReader outboard, FileReader::open(file + ".obao"));
+  OSIER_ASSIGN_OR_RETURN(FileReader data_file, FileReader::open(file));
+  OSIER_ASSIGN_OR_RETURN(FileReader outboard_file, FileReader::open(file + ".obao"));
+  const BufferedFileReader data(std::move(data_file));
+  const BufferedFileReader outboard(std::move(outboard_file));
   return crypto::bab_produce_stream(opts, entry.payload_length, data, outboard, sink);
 }
 

@@ -46,7 +46,8 @@ Status file_write_at(const std::string& path, std::uint64_t offset, ByteView dat
   if (created) fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return io_error("cannot open", path);
   Status st = write_all(fd, offset, data, path);
-  if (st && sync && ::fsync(fd) != 0) st = io_error("cannot sync", path);
+  // fdatasync: the bytes and the file's size (what reading them back needs), not its times.
+  if (st && sync && ::fdatasync(fd) != 0) st = io_error("cannot sync", path);
   ::close(fd);
   // A file this call made needs its name made durable too, before a commit records its bytes.
   if (st && sync && created) st = sync_parent_dir(path);
@@ -88,6 +89,35 @@ Status FileReader::read(std::uint64_t offset, MutableByteView out) const {
     out = out.subspan(static_cast<std::size_t>(n));
     offset += static_cast<std::uint64_t>(n);
   }
+  return Status::ok();
+}
+
+Result<std::size_t> FileReader::read_some(std::uint64_t offset, MutableByteView out) const {
+  std::size_t got = 0;
+  while (got < out.size()) {
+    const ssize_t n =
+        ::pread(fd_, out.data() + got, out.size() - got, static_cast<off_t>(offset + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return io_error("cannot read payload file", errno);
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  return got;
+}
+
+Status BufferedFileReader::read(std::uint64_t offset, MutableByteView out) const {
+  if (out.size() >= kWindow) return file_.read(offset, out);
+  const bool inside = offset >= window_at_ && offset - window_at_ <= window_.size() &&
+                      out.size() <= window_.size() - (offset - window_at_);
+  if (!inside) {
+    window_.resize(kWindow);
+    OSIER_ASSIGN_OR_RETURN(const std::size_t n, file_.read_some(offset, window_));
+    window_.resize(n);
+    window_at_ = offset;
+    if (n < out.size()) return error(ErrorCode::kCorrupt, "payload file is shorter than recorded");
+  }
+  const auto from = static_cast<std::size_t>(offset - window_at_);
+  std::memcpy(out.data(), window_.data() + from, out.size());
   return Status::ok();
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "base/bytes.hpp"
 #include "base/status.hpp"
@@ -29,10 +30,31 @@ class FileReader final : public crypto::BabReader {
   FileReader(const FileReader&) = delete;
   ~FileReader() override;
   Status read(std::uint64_t offset, MutableByteView out) const override;
+  // Reads up to out.size() bytes at `offset`, fewer only at the end of the file.
+  Result<std::size_t> read_some(std::uint64_t offset, MutableByteView out) const;
 
  private:
   explicit FileReader(int fd) : fd_(fd) {}
   int fd_;
+};
+
+// A FileReader that reads ahead: a read of fewer than kWindow bytes is served from one window of
+// kWindow bytes of the file, refilled from the read's offset when the read falls outside it.
+// For Bab producers, which read an outboard 32 bytes at a time and a light stream's payload a
+// chunk at a time, mostly in file order: one pread per 64 KiB instead of one per label (that was
+// half of a sender's CPU: docs/benchmarks.md, "A 1 GiB payload over loopback"). Larger reads go
+// straight to the file. Memory: the window. The file must not change while it is read (as for
+// FileReader). Not thread-safe (read() is const, but fills the window).
+class BufferedFileReader final : public crypto::BabReader {
+ public:
+  static constexpr std::size_t kWindow = 64 * 1024;
+  explicit BufferedFileReader(FileReader file) : file_(std::move(file)) {}
+  Status read(std::uint64_t offset, MutableByteView out) const override;
+
+ private:
+  FileReader file_;
+  mutable Bytes window_;  // the file's bytes [window_at_, window_at_ + size)
+  mutable std::uint64_t window_at_ = 0;
 };
 
 // Appends to a file sequentially (for outboards being built), buffered by the caller.

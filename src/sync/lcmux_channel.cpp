@@ -55,7 +55,9 @@ Status check_tighter_limit(std::optional<std::uint64_t> current, std::uint64_t b
 // ---------------------------------------------------------------- server
 
 LcmuxServerChannel::LcmuxServerChannel(const LcmuxServerOptions& opts)
-    : capacity_(std::min(opts.capacity, kMaxLcmuxCapacity)), preemptive_(opts.preemptive) {}
+    : capacity_(std::min(opts.capacity, kMaxLcmuxCapacity)),
+      preemptive_(opts.preemptive),
+      batch_guarantees_(opts.batch_guarantees) {}
 
 // spec: lcmux#resource_control_overview (dropping), SPEC-NOTES Sync items 7 and 8.
 // A frame is the unit of dropping. It is accepted iff we are not dropping and it is covered by
@@ -171,7 +173,13 @@ void LcmuxServerChannel::emit(Encoder& enc, std::uint64_t channel) {
     drop_ = Drop::kAnnounced;
     ++stats_.announcements;
   }
-  const std::uint64_t k = issuable();
+  std::uint64_t k = issuable();
+  // LcmuxServerOptions::batch_guarantees: hold back a small top-up while the client still holds
+  // guarantees (it is sending, and the bytes it sends bring us back here).
+  if (batch_guarantees_ && preemptive_ && !owe_credit_ && outstanding_.debt == 0 &&
+      outstanding_.credit > 0 && k < capacity_ / 4) {
+    k = 0;
+  }
   if (k > outstanding_.debt) owe_credit_ = false;  // the client gets guarantees to resend with
   if (k > 0) {
     outstanding_.add(k);

@@ -67,6 +67,11 @@ struct LcmuxServerOptions {
   // after each drop, for the free capacity, so that the client knows when to resend.
   // spec: lcmux#resource_control_overview ("Some lcmux_ss might implement a credit-based scheme")
   bool preemptive = true;
+  // Preemptive only: new guarantees wait until at least a quarter of the capacity can be issued
+  // at once, unless the client holds none (then whatever is free goes at once, as without this
+  // option, so a client waiting for credit is never left waiting longer than before). Bulk
+  // transfers then cost one IssueGuarantees per quarter window instead of one per read.
+  bool batch_guarantees = false;
 };
 
 struct LcmuxServerStats {
@@ -122,6 +127,7 @@ class LcmuxServerChannel {
 
   std::uint64_t capacity_;
   bool preemptive_;
+  bool batch_guarantees_;
   std::uint64_t buffered_ = 0;       // accepted and not yet read (including bytes still to come)
   LcmuxCredit outstanding_;          // guarantees the client holds, pending ones included
   std::uint64_t pending_issue_ = 0;  // decided, not yet emitted

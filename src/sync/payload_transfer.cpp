@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <string>
+#include <system_error>
+#include <utility>
 #include <vector>
 
 #include "crypto/bab_tree.hpp"
@@ -163,18 +165,38 @@ Result<PayloadTransfer> PayloadTransfer::start(store::Store& store, const model:
   return t;
 }
 
+PayloadTransfer::Background::~Background() {
+  if (running.valid()) running.wait();
+}
+
+void PayloadTransfer::set_background_appends(bool on) {
+  if (on && !background_) background_ = std::make_unique<Background>();
+  if (!on) background_.reset();
+}
+
 Status PayloadTransfer::flush() {
   if (!failed_.is_ok()) return failed_;
   failed_ = append_step();
   return failed_;
 }
 
-Status PayloadTransfer::append_step() {
+Status PayloadTransfer::collect() {
+  if (!background_ || !background_->running.valid()) return Status::ok();
+  Result<store::PayloadState> r = background_->running.get();
+  background_->bytes.clear();
+  if (!r) return r.status();
+  last_state_ = *r;
+  return Status::ok();
+}
+
+Status PayloadTransfer::append_step(bool may_defer) {
   const std::uint64_t offset = step_offset_;
   const auto done = [&] {
     step_.clear();
     step_offset_ = payload_pos_;
   };
+  // Appends go in order: the one running first (also when this one has nothing to add).
+  OSIER_RETURN_IF_ERROR(collect());
   if (step_.empty()) return Status::ok();
   const std::uint64_t length = entry_.payload_length;
   const std::uint64_t end = offset + step_.size();
@@ -189,6 +211,25 @@ Status PayloadTransfer::append_step() {
     // The verifier reports these labels before it releases the chunks left of them.
     if (!f) return error(ErrorCode::kInternal, "the frontier of the verified bytes is unknown");
     frontier = std::move(*f);
+  }
+  if (may_defer && background_) {
+    // The batch moves to the helper; step_ takes the helper's spent buffer (its memory reused).
+    Background& bg = *background_;
+    std::swap(bg.bytes, step_);
+    done();
+    auto task = [store = store_, ns = entry_.namespace_id, subspace = entry_.subspace_id,
+                 path = entry_.path, digest = entry_.payload_digest, offset,
+                 bytes = ByteView(bg.bytes), frontier = std::move(frontier), origin = origin_] {
+      return store->append_verified(ns, subspace, path, digest, offset, bytes, frontier, origin);
+    };
+    try {
+      bg.running = std::async(std::launch::async, task);  // a copy: `task` stays for the catch
+    } catch (const std::system_error&) {                  // no thread to be had: append here
+      std::swap(bg.bytes, step_);
+      OSIER_ASSIGN_OR_RETURN(last_state_, task());
+      step_.clear();
+    }
+    return Status::ok();
   }
   OSIER_ASSIGN_OR_RETURN(
       store::PayloadState s,
@@ -216,8 +257,10 @@ Result<store::PayloadState> PayloadTransfer::feed(ByteView piece) {
     const ByteView sub = in.subspan(pos, std::min(kStep, in.size() - pos));
     const Status verified = verifier_->feed(sub, release);
     received_ += sub.size();
-    const Status appended =
-        !verified.is_ok() || step_.size() >= append_batch_ ? append_step() : Status::ok();
+    // A failed byte's prefix is stored before the error is returned: never deferred.
+    const Status appended = !verified.is_ok()               ? append_step()
+                            : step_.size() >= append_batch_ ? append_step(/*may_defer=*/true)
+                                                            : Status::ok();
     labels_->prune(geo, payload_pos_ / kPayloadChunkSize);
     if (!verified.is_ok()) failed_ = verified;
     if (!appended.is_ok()) failed_ = appended;

@@ -25,11 +25,15 @@
 // Not thread-safe: one PayloadTransfer per stream, owned by the session that reads the stream;
 // the store keeps no transfer state (Store::append_verified), so two transfers of the same
 // payload into one store both succeed — the one behind finds its bytes stored already.
-// Sans-IO: no threads, sockets or clocks; the store calls are the only I/O.
+// Sans-IO: no sockets or clocks; the store calls are the only I/O. No threads unless
+// set_background_appends(true): then each batch's append runs on a thread of its own (one
+// std::async per batch, at most one at a time), which touches nothing of the transfer but that
+// batch's bytes (PayloadTransfer::Background) and the store, whose methods any thread may call.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <optional>
 
@@ -81,9 +85,21 @@ Status send_payload_chunks(store::Store& store, const model::Entry& entry, std::
 // take 25 s over loopback. Bytes waiting are verified but not yet stored; a transfer dropped
 // without flush() loses them (a new transfer then resumes from what the store holds).
 //
+// Background appends (set_background_appends): a batch's append (the store's durable write:
+// pwrite, fdatasync, an LMDB commit) runs on a helper thread while the caller feeds and verifies
+// the next batch, so the connection thread no longer stops reading for the disk (a quarter of a
+// payload sync's wall time: docs/benchmarks.md, "A 1 GiB payload over loopback"). What the
+// store holds is unchanged: the same appends in the same order, each durable when it returns;
+// the next batch's append, flush(), a failed byte and the stream's end first wait for the one
+// running, so complete() and a successful flush() still mean every verified byte is stored. An
+// append's error finishes the transfer at the next feed() or flush() instead of at once. The
+// destructor waits for a running append (and keeps its bytes), so the store must outlive the
+// transfer as before.
+//
 // Memory is fixed whatever the payload's size: the Bab verifier (~60 KiB, one label per tree
 // level), the labels of one root-to-leaf path (pruned as the stream moves on), and at most
-// max(append batch, kStep) + 1024 bytes of verified payload between appends.
+// max(append batch, kStep) + 1024 bytes of verified payload between appends (twice that with
+// background appends: one batch gathered, one being appended).
 class PayloadTransfer {
  public:
   // The verifier is fed this many stream bytes at a time, and what they verify is appended
@@ -121,6 +137,9 @@ class PayloadTransfer {
   // Gather verified bytes until `bytes` of them (at most kMaxAppendBatch) are ready before one
   // append; 0 (the default): append after every step.
   void set_append_batch(std::size_t bytes) { append_batch_ = std::min(bytes, kMaxAppendBatch); }
+  // Batches are appended on a helper thread while the next one is gathered (see the top).
+  // REQUIRES: called before the first feed().
+  void set_background_appends(bool on);
   // Appends the verified bytes that wait for an append now (for a transmission the sender ended
   // early). Errors as for feed(), and they finish the transfer.
   Status flush();
@@ -150,9 +169,21 @@ class PayloadTransfer {
         held_at_start_(held),
         labels_(std::make_unique<crypto::BabLabelCache>()) {}
 
+  // A batch being appended on the helper thread (set_background_appends). Behind a pointer so
+  // that the helper's view of `bytes` survives moves of the transfer; the helper reads `bytes`
+  // and nothing else of it until `running` is ready.
+  struct Background {
+    Bytes bytes;
+    std::future<Result<store::PayloadState>> running;  // invalid when no append runs
+    ~Background();                                     // waits for `running`
+  };
+
   // Appends step_ (verified bytes from payload offset step_offset_) unless the store held them at
-  // the start, and empties it.
-  Status append_step();
+  // the start, and empties it: on the helper thread when `may_defer` and background appends are
+  // on, else here (after the running one).
+  Status append_step(bool may_defer = false);
+  // Waits for the append running on the helper thread, if any, and takes its outcome.
+  Status collect();
   Result<store::PayloadState> state() const;
 
   store::Store* store_;
@@ -169,6 +200,7 @@ class PayloadTransfer {
   std::optional<crypto::BabVerifier> verifier_;  // none for an empty stream
   std::optional<store::PayloadState> last_state_;
   std::size_t append_batch_ = 0;
+  std::unique_ptr<Background> background_;  // set_background_appends(true)
   Bytes step_;  // verified bytes not yet appended (at most max(append_batch_, kStep) + a chunk)
   std::uint64_t step_offset_ = 0;  // the payload offset of step_'s first byte
   Status failed_;                  // the first failure: the transfer is finished

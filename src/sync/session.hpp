@@ -57,12 +57,16 @@
 //
 // Memory: the cores' bounds (pio.hpp, rbsr.hpp); one payload message being sent (at most
 // kChunksPerMessage Chunks) and two PayloadTransfers receiving (reconciliation and Data channel,
-// each up to kPayloadAppendBatch of verified bytes waiting for their append); per
+// each up to kPayloadAppendBatch of verified bytes waiting for their append and one batch being
+// appended); per
 // channel an input buffer of at most
 // max_message_bytes plus one LCMUX read; the send FIFO, which the session stops filling at
 // max_queued_output bytes (its own and LCMUX's queue together) — it keeps reading, so two peers
 // that both have much to say never deadlock; the event queue until polled. Not thread-safe; one
-// session per connection, driven from the connection's thread.
+// session per connection, driven from the connection's thread. The one other thread: a received
+// payload's batch is appended to the store on a helper thread while the next batch is verified
+// (PayloadTransfer::set_background_appends); the session waits for it before the next append,
+// at a payload's end and when it is destroyed, so every method's contract is as before.
 #pragma once
 
 #include <array>
@@ -169,7 +173,8 @@ class Session {
   static constexpr std::size_t kMaxPushes = 1024;
   static constexpr std::size_t kMaxLazyOverlaps = 4096;
   // Received payload bytes are appended to the store in batches of this many (each append is a
-  // durable write; PayloadTransfer::set_append_batch): a cut connection loses at most this much.
+  // durable write, on a helper thread while the next batch arrives; PayloadTransfer::
+  // set_append_batch, set_background_appends): a killed process loses at most two batches.
   static constexpr std::size_t kPayloadAppendBatch = 4 * 1024 * 1024;
 
   static Result<std::unique_ptr<Session>> create(const SessionConfig& config,

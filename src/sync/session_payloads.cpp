@@ -69,6 +69,8 @@ Status Session::receive_payload(std::optional<ReceivingPayload>& receiving, Byte
     }
     r.transfer.emplace(std::move(*t));
     r.transfer->set_append_batch(kPayloadAppendBatch);
+    // The disk's syncs overlap the next batch's reading and verifying (payload_transfer.hpp).
+    r.transfer->set_background_appends(true);
     r.held_before = held ? held->held : 0;
     r.counted_end = std::max(r.held_before, r.offset * 1024);
   }

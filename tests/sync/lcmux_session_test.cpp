@@ -42,6 +42,35 @@ TEST(LcmuxFigures, GuaranteesTrackBufferSpace) {
   EXPECT_EQ(a.client(2).credit(), (LcmuxCredit{10, 0}));
 }
 
+// LcmuxServerOptions::batch_guarantees: a top-up waits until a quarter of the capacity can go at
+// once while the client still holds guarantees; once it holds none, whatever is free goes at once.
+TEST(LcmuxSession, BatchedGuaranteesWaitForAQuarterOfTheCapacity) {
+  LcmuxSessionOptions batched = lcmux_options(100, true, false);
+  batched.server.batch_guarantees = true;
+  LcmuxSession a = make_session(lcmux_options(0, true, false));
+  LcmuxSession b = make_session(batched);
+  Globals ga, gb;
+  deliver(b, a, ga);
+  EXPECT_EQ(a.client(0).credit(), (LcmuxCredit{100, 0}));
+  // 24 bytes sent and read, below a quarter, and the client still holds 76: nothing issued.
+  ASSERT_TRUE(a.send_channel(0, Bytes(24, 'x')).is_ok());
+  deliver(a, b, gb);
+  EXPECT_EQ(b.read(0, 100).size(), 24u);
+  EXPECT_TRUE(b.take_output().empty());
+  // One more byte: 25 can go, in one frame.
+  ASSERT_TRUE(a.send_channel(0, Bytes(1, 'x')).is_ok());
+  deliver(a, b, gb);
+  EXPECT_EQ(b.read(0, 100).size(), 1u);
+  EXPECT_EQ(to_hex(deliver(b, a, ga)), "f019");  // IssueGuarantees(0, 25)
+  EXPECT_EQ(a.client(0).credit(), (LcmuxCredit{100, 0}));
+  // The client spends everything; the server reads 10: the client holds none, so 10 go.
+  ASSERT_TRUE(a.send_channel(0, Bytes(100, 'y')).is_ok());
+  deliver(a, b, gb);
+  EXPECT_EQ(b.read(0, 10).size(), 10u);
+  deliver(b, a, ga);
+  EXPECT_EQ(a.client(0).credit(), (LcmuxCredit{10, 0}));
+}
+
 // Figure "Processing a message without issuing guarantees for it allows the lcmux_s to shrink its
 // buffer".
 TEST(LcmuxFigures, ShrinkByProcessingWithoutIssuing) {

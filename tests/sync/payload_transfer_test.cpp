@@ -463,9 +463,65 @@ TYPED_TEST_P(PayloadTransferTest, APrefixWithoutItsFrontierResumesFromChunkZero)
   this->expect_prefix(e, payload, n);
 }
 
+// set_background_appends: batches are appended on a helper thread; what the store holds after
+// flush(), a failed byte, the stream's end or the transfer's destruction is what it held before.
+TYPED_TEST_P(PayloadTransferTest, BackgroundAppendsStoreTheSameBytes) {
+  std::mt19937 rng(31);
+  const std::size_t n = 300 * 1024 + 5;
+  const Bytes payload = random_bytes(n, 78);
+  const AuthorisedEntry ae = entry_at({"background"}, payload, 4);
+  this->put(ae, payload);
+  const model::Entry& e = ae.entry;
+  const Bytes whole = this->send(this->sender(), e, 0);
+  const auto background = [&]() {
+    auto t = PayloadTransfer::resume(this->receiver(), e);
+    EXPECT_TRUE(t.is_ok()) << t.status().to_string();
+    t->set_append_batch(16 * 1024);  // several batches in flight one after another
+    t->set_background_appends(true);
+    return std::move(*t);
+  };
+  // Cut, flushed: every verified byte is stored.
+  {
+    PayloadTransfer t = background();
+    const std::size_t cut = 150001;
+    ASSERT_TRUE(this->feed_all(t, ByteView(whole).first(cut), 9000, rng).is_ok());
+    ASSERT_TRUE(t.flush().is_ok());
+    this->expect_prefix(e, payload, chunk_at(n, 0, cut) * 1024);
+  }
+  // Cut, dropped without flush: the destructor waits for the running append; the store holds a
+  // prefix of what verified, and the next transfer resumes from it.
+  {
+    PayloadTransfer t = background();
+    const std::uint64_t skip = chunks_length(n, 0, t.first_chunk());
+    ASSERT_TRUE(this->feed_all(t, ByteView(whole).subspan(skip, 250001 - skip), 9000, rng).is_ok());
+  }
+  const std::uint64_t held_now = this->held(e);
+  EXPECT_GE(held_now, chunk_at(n, 0, 150001) * 1024);
+  EXPECT_LE(held_now, chunk_at(n, 0, 250001) * 1024);
+  this->expect_prefix(e, payload, held_now);
+  // A bad bit: the Chunks before it are stored (after the running append) before the error.
+  {
+    PayloadTransfer t = background();
+    const std::uint64_t skip = chunks_length(n, 0, t.first_chunk());
+    Bytes bad(whole.begin() + static_cast<std::ptrdiff_t>(skip), whole.end());
+    const std::size_t p = 280000 - skip;
+    bad[p] ^= 1;
+    const Status fed = this->feed_all(t, bad, 9000, rng);
+    ASSERT_FALSE(fed.is_ok());
+    EXPECT_EQ(fed.code(), ErrorCode::kVerification);
+    this->expect_prefix(e, payload, chunk_at(n, 0, skip + p) * 1024);
+  }
+  // The rest, to the end: complete() means stored.
+  PayloadTransfer t = background();
+  const std::uint64_t skip = chunks_length(n, 0, t.first_chunk());
+  ASSERT_TRUE(this->feed_all(t, ByteView(whole).subspan(skip), 9000, rng).is_ok());
+  EXPECT_TRUE(t.complete());
+  this->expect_prefix(e, payload, n);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(PayloadTransferTest, APrefixWithoutItsFrontierResumesFromChunkZero,
-                            RoundTripFromChunkZeroMiddleAndLast, AnySplitIncludingOneByteAtATime,
-                            ResumesAfterACutMidPayload,
+                            BackgroundAppendsStoreTheSameBytes, RoundTripFromChunkZeroMiddleAndLast,
+                            AnySplitIncludingOneByteAtATime, ResumesAfterACutMidPayload,
                             FromChunkZeroOverAHeldPrefixVerifiesWithoutReappending,
                             EveryBitFlipIsRejectedKeepingThePrefixBeforeIt,
                             TwoTransfersOfOnePayloadBothSucceed, SenderServesOnlyHeldChunks,
