@@ -284,7 +284,7 @@ Status RbsrCore::on_send_entry(const ReconciliationSendEntry& msg) {
   if (entry.namespace_id != root.namespace_id || !in.range.includes(entry)) {
     return fail(protocol_error("rbsr: entry outside the announced range"));
   }
-  auto verified = meadowcap::AuthorisedEntry::verify(msg.entry.entry);
+  auto verified = meadowcap::AuthorisedEntry::verify(msg.entry.entry, verified_capabilities_);
   if (!verified) return fail(protocol_error("rbsr: token does not authorise the entry"));
   auto token = store::encode_token_bytes(verified->token());
   if (!token) return fail(token.status());

@@ -63,7 +63,9 @@
 // holds at most split_factor messages and one pending announcement per received fingerprint or
 // announcement not yet polled (an announcement's entries are read lazily from its snapshot, never
 // all queued), so the session must poll after each call (events first: ingest them, then messages);
-// the event queue holds the batches not yet polled. Not thread-safe; one core per session side.
+// the event queue holds the batches not yet polled; the capabilities proven valid
+// (meadowcap/verified_capabilities.hpp: at most 1024 of at most 256 KiB of codes in total).
+// Not thread-safe; one core per session side.
 #pragma once
 
 #include <cstddef>
@@ -79,6 +81,7 @@
 #include <vector>
 
 #include "base/status.hpp"
+#include "meadowcap/verified_capabilities.hpp"
 #include "model/range.hpp"
 #include "store/snapshot.hpp"
 #include "store/types.hpp"
@@ -250,6 +253,9 @@ class RbsrCore {
   std::optional<RbsrEntriesEvent> batch_;
   std::deque<Outgoing> messages_;
   std::deque<RbsrEvent> events_;
+  // Capabilities of received tokens proven valid: each entry costs its receiver's signature
+  // check, not its capability's as well (verified_capabilities.hpp, which bounds it).
+  meadowcap::VerifiedCapabilities verified_capabilities_;
   Status error_ = Status::ok();
 };
 
