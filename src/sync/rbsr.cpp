@@ -52,7 +52,7 @@ std::vector<model::D3Range> subtract_d3_range(const model::D3Range& a, const mod
 
 Result<RbsrCore> RbsrCore::create(const RbsrConfig& config, SnapshotSource snapshots) {
   if (config.split_factor < 2 || config.send_entries_threshold < 1 || config.ingest_batch < 1 ||
-      !snapshots) {
+      config.ingest_batch_bytes < 1 || !snapshots) {
     return error(ErrorCode::kInvalidArgument, "rbsr: bad parameters");
   }
   return RbsrCore(config, std::move(snapshots));
@@ -299,8 +299,12 @@ Status RbsrCore::on_send_entry(const ReconciliationSendEntry& msg) {
     batch_ = RbsrEntriesEvent{
         in.root_id, root.namespace_id, {}, store::Origin::remote(config_.session_id)};
   }
+  batch_bytes_ += entry.path.total_length() + token->size();
   batch_->entries.push_back(store::AuthorisedEntry{entry, std::move(*token)});
-  if (batch_->entries.size() >= config_.ingest_batch) flush_batch();
+  if (batch_->entries.size() >= config_.ingest_batch ||
+      batch_bytes_ >= config_.ingest_batch_bytes) {
+    flush_batch();
+  }
   in.in_entry = true;
   return Status::ok();
 }
@@ -327,6 +331,7 @@ void RbsrCore::flush_batch() {
   if (!batch_) return;
   events_.emplace_back(std::move(*batch_));
   batch_.reset();
+  batch_bytes_ = 0;
 }
 
 void RbsrCore::finish_incoming() {
