@@ -79,6 +79,10 @@ namespace {
 
 using namespace osier;
 using Clock = std::chrono::steady_clock;
+
+// --split and --threshold (the RbsrConfig defaults unless given).
+sync::RbsrConfig rbsr_tuning;
+
 using meadowcap::testing::key;
 
 constexpr std::uint64_t kT0 = 1'700'000'000'000'000;
@@ -196,6 +200,8 @@ struct Side {
     sync::SessionConfig config;
     config.read_capabilities = {read_capability(who)};
     config.session_id = 7;
+    config.rbsr.split_factor = rbsr_tuning.split_factor;
+    config.rbsr.send_entries_threshold = rbsr_tuning.send_entries_threshold;
     config.rbsr.ingest_batch = ingest_batch;
     sync::HandshakeResult hs;
     hs.role = role;
@@ -351,6 +357,8 @@ int main(int argc, char** argv) {
   const bool random_paths = arg(argc, argv, "paths", "random") == "random";
   const std::filesystem::path dir = arg(argc, argv, "dir", "/tmp/osier-sync-bench");
   const std::string export_prefix = arg(argc, argv, "export", "");
+  rbsr_tuning.split_factor = std::stoull(arg(argc, argv, "split", "8"));
+  rbsr_tuning.send_entries_threshold = std::stoull(arg(argc, argv, "threshold", "8"));
   const bool sync_commits = arg(argc, argv, "sync-commits", "0") == "1";
   const std::size_t ingest_batch =
       std::stoull(arg(argc, argv, "ingest-batch", std::to_string(sync::RbsrConfig{}.ingest_batch)));

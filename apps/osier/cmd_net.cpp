@@ -301,12 +301,27 @@ void run_connect(const NetOptions& o) {
   if (!o.flags.json) fmt::print("closed cleanly (in {} B, out {} B)\n", r->bytes_in, r->bytes_out);
 }
 
-void run_sync(const NetOptions& o) {
+// The peer to dial: HOST:PORT or tcp://HOST:PORT, or an Area URI whose hints name the peer
+// (net::endpoint_from_hints), which then also narrows the sync to its area, as --area does.
+Result<net::Endpoint> sync_peer(const node::Node& n, NetOptions& o) {
+  if (o.address.rfind("willow://", 0) != 0) return net::parse_endpoint(o.address);
+  OSIER_ASSIGN_OR_RETURN(const uri::AreaUri a,
+                         uri::parse_area_uri(o.address, n.aliases().resolver()));
+  Result<net::Endpoint> to = net::endpoint_from_hints(a.hints);
+  if (!to) {
+    return error(ErrorCode::kInvalidArgument,
+                 o.address + ": " + to.status().message() + "; or give HOST:PORT and --area");
+  }
+  o.areas.push_back(o.address);
+  return to;
+}
+
+void run_sync(NetOptions o) {
   auto n = open_node("sync", o.flags, /*read_only=*/false);
   if (!n) return;
   Result<node::Identity> me = n->sync_identity(o.as);
   if (!me) return fail("sync", me.status());
-  Result<net::Endpoint> to = net::parse_endpoint(o.address);
+  Result<net::Endpoint> to = sync_peer(*n, o);
   if (!to) return fail("sync", to.status(), 2);
   Result<std::chrono::milliseconds> timeout = parse_duration(o.timeout, "--timeout");
   if (!timeout) return fail("sync", timeout.status(), 2);
@@ -427,7 +442,10 @@ void register_net(CLI::App& app) {
   auto sy = std::make_shared<NetOptions>();
   c = app.add_subcommand(
       "sync", "Sync once with a node: find the shared interests, reconcile their entries, close");
-  c->add_option("address", sy->address, "HOST:PORT (the port defaults to 22377)")->required();
+  c->add_option("address", sy->address,
+                "HOST:PORT or tcp://HOST:PORT (the port defaults to 22377), or an Area URI whose "
+                "hints name the peer (tcp:// or wcsp://): then only that area is synced")
+      ->required();
   c->add_option("--as", sy->as, "The identity to authenticate as (alias or id)");
   c->add_option("--timeout", sy->timeout,
                 "For connecting, the handshake and the closing each (default 10s)");

@@ -71,4 +71,22 @@ Result<Endpoint> parse_endpoint(std::string_view text, std::uint16_t default_por
   return e;
 }
 
+Result<Endpoint> endpoint_from_hints(const std::vector<std::string>& hints,
+                                     std::uint16_t default_port) {
+  for (const std::string& hint : hints) {
+    std::string_view text = hint;
+    bool ours = false;
+    for (std::string_view scheme : {"tcp://", "wcsp://"}) {
+      if (text.substr(0, scheme.size()) == scheme) {
+        text.remove_prefix(scheme.size());
+        ours = true;
+      }
+    }
+    if (!ours) continue;
+    text = text.substr(0, text.find('/'));
+    if (Result<Endpoint> e = parse_endpoint(text, default_port)) return e;
+  }
+  return error(ErrorCode::kNotFound, "no hint names a peer (tcp://HOST:PORT or wcsp://HOST:PORT)");
+}
+
 }  // namespace osier::net

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.hpp"
 
@@ -28,5 +29,12 @@ struct Endpoint {
 // A bare IPv6 address (two or more colons, no brackets) is taken as a host without a port. The
 // URL form tcp://HOST:PORT (optionally with a trailing /) is accepted too.
 Result<Endpoint> parse_endpoint(std::string_view text, std::uint16_t default_port = kDefaultPort);
+
+// The first of a willow URI's resolution hints (uris#EntryURIHints, in the order to try them)
+// that names a Confidential Sync peer: tcp://HOST[:PORT][/...] or wcsp://HOST[:PORT][/...] (the
+// spec's example scheme; docs/spec-notes.md "Peers in URI hints"), the path ignored. kNotFound
+// when none does; a hint of one of these schemes whose address does not parse is skipped.
+Result<Endpoint> endpoint_from_hints(const std::vector<std::string>& hints,
+                                     std::uint16_t default_port = kDefaultPort);
 
 }  // namespace osier::net

@@ -12,43 +12,12 @@ namespace {
 
 Status protocol_error(const char* what) { return error(ErrorCode::kInvalidArgument, what); }
 
-// The parts of `a` outside `inside` (which `a` includes), as ranges of one dimension.
-template <typename T>
-std::vector<model::Range<T>> outside(const model::Range<T>& a, const model::Range<T>& inside) {
-  std::vector<model::Range<T>> out;
-  if (a.start < inside.start) out.push_back(model::Range<T>{a.start, inside.start});
-  if (inside.end && (!a.end || *inside.end < *a.end)) {
-    out.push_back(model::Range<T>{*inside.end, a.end});
-  }
-  return out;
-}
-
 // The hash that tells two LengthyAuthorisedEntries apart (what the omission set holds).
 Fingerprint lengthy_hash(const model::Entry& entry, ByteView token, std::uint64_t available) {
   return store::hash_lengthy_authorised_entry(entry, token, available).to_bytes();
 }
 
 }  // namespace
-
-std::vector<model::D3Range> subtract_d3_range(const model::D3Range& a, const model::D3Range& b) {
-  if (a.is_empty()) return {};
-  const std::optional<model::D3Range> inter = a.intersection(b);
-  if (!inter) return {a};
-  std::vector<model::D3Range> out;
-  model::D3Range rest = a;
-  for (const auto& s : outside(a.subspaces, inter->subspaces)) {
-    out.push_back(model::D3Range{s, rest.paths, rest.times});
-  }
-  rest.subspaces = inter->subspaces;
-  for (const auto& p : outside(a.paths, inter->paths)) {
-    out.push_back(model::D3Range{rest.subspaces, p, rest.times});
-  }
-  rest.paths = inter->paths;
-  for (const auto& t : outside(a.times, inter->times)) {
-    out.push_back(model::D3Range{rest.subspaces, rest.paths, t});
-  }
-  return out;
-}
 
 Result<RbsrCore> RbsrCore::create(const RbsrConfig& config, SnapshotSource snapshots) {
   if (config.split_factor < 2 || config.send_entries_threshold < 1 || config.ingest_batch < 1 ||
@@ -82,7 +51,9 @@ RangeInfo RbsrCore::info_for(std::optional<std::uint64_t> root_id, const Root& r
 }
 
 Status RbsrCore::open_limit() const {
-  if (open_total_ >= config_.max_open_ranges) {
+  // Container nodes (answered ranges kept for their open sub-ranges) are few for an honest peer;
+  // bounding them too keeps a hostile one's nesting from growing memory.
+  if (open_total_ >= config_.max_open_ranges || node_total_ >= 2 * config_.max_open_ranges) {
     return protocol_error("rbsr: too many open ranges");
   }
   return Status::ok();
@@ -137,34 +108,20 @@ Result<std::uint64_t> RbsrCore::root_of(const RangeInfo& info) {
 }
 
 Status RbsrCore::count_against_open(Root& root, const model::D3Range& range) {
-  // The smallest open range that includes `range` (open ranges of a root nest or are disjoint).
-  OpenRange* best = nullptr;
-  for (auto& o : root.open) {
-    if (o.range.includes_range(range) && (!best || best->range.includes_range(o.range))) {
-      best = &o;
-    }
-  }
-  if (!best) return Status::ok();  // answers nothing we track (a stale or redundant range)
-  std::vector<model::D3Range> left;
-  for (const auto& box : best->uncovered) {
-    for (auto& part : subtract_d3_range(box, range)) left.push_back(std::move(part));
-  }
-  if (left.size() > config_.max_remainder_boxes) {
-    return protocol_error("rbsr: range split into too many pieces");
-  }
-  best->uncovered = std::move(left);
-  if (best->uncovered.empty()) {
-    root.open.erase(root.open.begin() + (best - root.open.data()));
-    --open_total_;
-  }
+  const std::size_t nodes = root.open.node_count();
+  auto closed = root.open.cover(range, config_.max_remainder_boxes);
+  if (!closed) return closed.status();
+  open_total_ -= *closed ? 1 : 0;
+  node_total_ = node_total_ + root.open.node_count() - nodes;
   return Status::ok();
 }
 
 Status RbsrCore::queue_fingerprint(std::uint64_t root_id, Root& root, const model::D3Range& range,
                                    const Fingerprint& fp, bool is_root) {
   OSIER_RETURN_IF_ERROR(open_limit());
-  root.open.push_back(OpenRange{range, {range}});
+  root.open.add(range);
   ++open_total_;
+  ++node_total_;
   const std::optional<std::uint64_t> rid = is_root ? std::nullopt : std::optional(root_id);
   messages_.push_back(
       Outgoing{root_id, ReconciliationSendFingerprint{info_for(rid, root, range), fp}});
@@ -188,7 +145,7 @@ Status RbsrCore::queue_announcement(std::uint64_t root_id, Root& root, const mod
 Status RbsrCore::queue_announcement_with(Root& root, Announcement a, bool empty) {
   if (a.want_response) {
     OSIER_RETURN_IF_ERROR(open_limit());
-    root.want_answers.push_back(a.info.range);
+    root.want_answers.add(a.info.range);
     ++open_total_;
   }
   a.empty = empty;
@@ -207,6 +164,7 @@ Status RbsrCore::respond_to_fingerprint(std::uint64_t root_id, Root& root,
   Announcement a;
   a.root_id = root_id;
   a.info = info_for(root_id, root, range);
+  a.namespace_id = root.namespace_id;
   if (ours.fingerprint == msg.fingerprint) {
     // SPEC-NOTES Sync 14: a match is answered with is_empty = true, want_response = false.
     return queue_announcement_with(root, std::move(a), /*empty=*/true);
@@ -221,8 +179,10 @@ Status RbsrCore::respond_to_fingerprint(std::uint64_t root_id, Root& root,
       return Status::ok();
     }
   }
+  // Its entries are read from the snapshot current when its head is sent (next_of_announcement),
+  // not this one: any consistent view answers the peer, and a queued announcement that held a
+  // snapshot would hold an LMDB reader slot (a process has 1022, shared by every session).
   a.want_response = true;
-  a.snapshot = std::move(snap);
   return queue_announcement_with(root, std::move(a), /*empty=*/false);
 }
 
@@ -250,22 +210,10 @@ Status RbsrCore::on_announce_entries(const ReconciliationAnnounceEntries& msg) {
   if (msg.info.root_id) {
     // An announcement of exactly a range we sent the fingerprint of answers it; one without
     // want_response also answers our announcement of that range.
-    for (auto it = root.open.begin(); it != root.open.end(); ++it) {
-      if (it->range == msg.info.range) {
-        root.open.erase(it);
-        --open_total_;
-        break;
-      }
-    }
-    if (!msg.want_response) {
-      for (auto it = root.want_answers.begin(); it != root.want_answers.end(); ++it) {
-        if (*it == msg.info.range) {
-          root.want_answers.erase(it);
-          --open_total_;
-          break;
-        }
-      }
-    }
+    const std::size_t nodes = root.open.node_count();
+    if (root.open.answer_exactly(msg.info.range)) --open_total_;
+    node_total_ = node_total_ + root.open.node_count() - nodes;
+    if (!msg.want_response && root.want_answers.remove(msg.info.range)) --open_total_;
   }
   incoming_ = Incoming{*id, msg.info.range, msg.want_response, false, {}, {}};
   root.incoming = true;
@@ -414,7 +362,8 @@ Result<RbsrMessage> RbsrCore::next_of_announcement(Announcement& a) {
   if (!a.head_sent) {
     if (!a.empty && !a.snapshot) {
       // Taken when sent, not when queued: by then the session has ingested what the peer's
-      // announcement brought, so the answer neither repeats nor resends what those prune.
+      // announcement brought, so the answer neither repeats nor resends what those prune; and
+      // only the announcement being sent holds a snapshot.
       OSIER_ASSIGN_OR_RETURN(a.snapshot, snapshots_(a.namespace_id));
     }
     OSIER_RETURN_IF_ERROR(read_next(a));

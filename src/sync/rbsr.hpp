@@ -9,14 +9,15 @@
 // pairs that RangeInfos may use, and on Alfie each starts a root), then the peer's decoded
 // reconciliation messages in the order they arrived (one stream across the Reconciliation and
 // Data channels). Reads the store only through NamespaceSnapshots from `snapshots`, asked once
-// per root we start, received fingerprint, and announcement we answer (as our answer is sent).
-// So a store written during sync is fine: every range is answered from one snapshot, and a later
-// reconciliation picks up the rest. The source may return the same snapshot until the store
-// changes, and should: a MemoryStore snapshot is an O(n) copy, and a queued announcement holds its
-// snapshot until sent. Never writes the store. Emits: the messages to send, in order (poll_message;
-// the Data channel messages form whole announcement streams, so they must be sent in this order),
-// and events (poll_event): batches of verified entries to ingest (with Origin::remote(session_id);
-// ingest them with Trust::kAlreadyVerified, pruning is the store's), and root completion.
+// per root we start, received fingerprint, and announcement we send (as its head is sent; only
+// the announcement being sent holds one). So a store written during sync is fine: every message
+// is answered from one snapshot, and a later reconciliation picks up the rest. The source may
+// return the same snapshot until the store changes, and should: a MemoryStore snapshot is an O(n)
+// copy, and each LmdbStore snapshot holds a reader slot. Never writes the store. Emits: the
+// messages to send, in order (poll_message; the Data channel messages form whole announcement
+// streams, so they must be sent in this order), and events (poll_event): batches of verified
+// entries to ingest (with Origin::remote(session_id); ingest them with Trust::kAlreadyVerified,
+// pruning is the store's), and root completion.
 //
 // Decisions (rbsr.cpp, each in one function): a fingerprint equal to ours is answered with an
 // empty announcement without response (SPEC-NOTES Sync 14); otherwise, if we hold at most
@@ -37,11 +38,12 @@
 // fingerprint's range is answered by an announcement of exactly that range, or once the peer's
 // fingerprints of sub-ranges of it cover it (each received fingerprint counts against the
 // smallest of our open ranges that includes it; we keep what is still uncovered as a list of
-// disjoint boxes); an announcement with want_response is answered by the peer's announcement
-// without want_response for the same range, once its entries have all arrived. A root is
-// complete when nothing of it is open and we owe nothing for it (no queued messages of it, no
-// incoming announcement stream of it unfinished). Every message of the peer's for a root is an
-// answer to one of ours (or the root message), so by then nothing more of it can arrive.
+// disjoint boxes; sync/open_ranges.hpp indexes them); an announcement with want_response is
+// answered by the peer's announcement without want_response for the same range, once its entries
+// have all arrived. A root is complete when nothing of it is open and we owe nothing for it (no
+// queued messages of it, no incoming announcement stream of it unfinished). Every message of the
+// peer's for a root is an answer to one of ours (or the root message), so by then nothing more of
+// it can arrive.
 //
 // Errors (the peer broke the protocol; the session ends), kInvalidArgument: a RangeInfo whose
 // handle pair no overlap event named, or whose range the pair's intersected area does not
@@ -57,17 +59,17 @@
 // Memory: per root a record (at most max_roots: a root message beyond is an error; completed
 // roots keep theirs); per overlap event a record (PIO bounds them); per open range its range and at
 // most max_remainder_boxes boxes, at most max_open_ranges of these in total (each received
-// fingerprint adds at most split_factor); the omission set of the incoming announcement, at most
-// max_omitted fingerprints (32 bytes; beyond it we omit nothing more and send some entries again,
-// which is harmless); the current ingest batch, at most ingest_batch entries and, but for its last
-// entry, ingest_batch_bytes of paths and tokens (about 0.5 KiB an entry for one undelegated
-// capability: 0.5 MiB a full batch); the outgoing queue
-// holds at most split_factor messages and one pending announcement per received fingerprint or
+// fingerprint adds at most split_factor), and at most 2 * max_open_ranges index nodes; the omission
+// set of the incoming announcement, at most max_omitted fingerprints (32 bytes; beyond it we omit
+// nothing more and send some entries again, which is harmless); the current ingest batch, at most
+// ingest_batch entries and, but for its last entry, ingest_batch_bytes of paths and tokens (about
+// 0.5 KiB an entry for one undelegated capability: 0.5 MiB a full batch); the outgoing queue holds
+// at most split_factor messages and one pending announcement per received fingerprint or
 // announcement not yet polled (an announcement's entries are read lazily from its snapshot, never
-// all queued), so the session must poll after each call (events first: ingest them, then messages);
-// the event queue holds the batches not yet polled; the capabilities proven valid
-// (meadowcap/verified_capabilities.hpp: at most 1024 of at most 256 KiB of codes in total).
-// Not thread-safe; one core per session side.
+// all queued), so the session must poll after each call (events first: ingest them, then
+// messages); the event queue holds the batches not yet polled; the capabilities proven valid
+// (meadowcap/verified_capabilities.hpp: at most 1024 of at most 256 KiB of codes in total). Not
+// thread-safe; one core per session side.
 #pragma once
 
 #include <cstddef>
@@ -89,6 +91,7 @@
 #include "store/types.hpp"
 #include "sync/decoder_state.hpp"
 #include "sync/messages.hpp"
+#include "sync/open_ranges.hpp"
 #include "sync/pio.hpp"
 
 namespace osier::sync {
@@ -134,12 +137,10 @@ struct RbsrRootCompleteEvent {
 
 using RbsrEvent = std::variant<RbsrEntriesEvent, RbsrRootCompleteEvent>;
 
-// What remains of box `a` after removing box `b`: at most six disjoint boxes, none empty.
-std::vector<model::D3Range> subtract_d3_range(const model::D3Range& a, const model::D3Range& b);
-
 class RbsrCore {
  public:
-  // kInvalidArgument for split_factor < 2, send_entries_threshold or ingest_batch < 1.
+  // kInvalidArgument for split_factor < 2, send_entries_threshold, ingest_batch or
+  // ingest_batch_bytes < 1.
   static Result<RbsrCore> create(const RbsrConfig& config, SnapshotSource snapshots);
 
   // A pair of bound read capabilities with intersecting granted areas (pio.hpp). Alfie starts a
@@ -172,18 +173,14 @@ class RbsrCore {
 
  private:
   using HandlePair = std::pair<std::uint64_t, std::uint64_t>;  // (ours, the peer's)
-  struct OpenRange {
-    model::D3Range range;
-    std::vector<model::D3Range> uncovered;
-  };
   struct Root {
     model::NamespaceId namespace_id{};
     HandlePair handles{};
     model::D3Range range;
-    std::vector<OpenRange> open;               // our fingerprints not yet answered
-    std::vector<model::D3Range> want_answers;  // our announcements with want_response
-    std::size_t queued = 0;                    // messages of it not yet polled
-    bool incoming = false;                     // its announcement stream is arriving
+    OpenRanges open;             // our fingerprints not yet answered
+    RangeMultiset want_answers;  // our announcements with want_response
+    std::size_t queued = 0;      // messages of it not yet polled
+    bool incoming = false;       // its announcement stream is arriving
     bool complete = false;
   };
   // An announcement of ours, emitted lazily: head, then entries from the snapshot.
@@ -193,8 +190,7 @@ class RbsrCore {
     bool want_response = false;
     model::NamespaceId namespace_id{};
     bool empty = false;  // a match: is_empty, reads no snapshot
-    // Set when queued (answering a fingerprint: the snapshot of the comparison) or taken when
-    // the head is sent (answering an announcement).
+    // Taken when the head is sent (so queued announcements hold no snapshot).
     std::shared_ptr<const store::NamespaceSnapshot> snapshot;
     std::set<Fingerprint> omit;
     // Entries the peer holds with a strict prefix of their payload (key: lengthy_hash with
@@ -254,7 +250,8 @@ class RbsrCore {
   std::map<std::uint64_t, Root> roots_;
   std::uint64_t own_next_root_ = 1;
   std::uint64_t peer_next_root_ = 2;
-  std::size_t open_total_ = 0;
+  std::size_t open_total_ = 0;  // open ranges and want_answers across roots
+  std::size_t node_total_ = 0;  // OpenRanges nodes across roots (open ones and containers)
   std::optional<Incoming> incoming_;
   std::optional<RbsrEntriesEvent> batch_;
   std::size_t batch_bytes_ = 0;  // the paths and tokens of batch_'s entries

@@ -95,7 +95,8 @@ Session::Session(const SessionConfig& config, SyncRole role)
       send_state_(role),
       receive_state_(role == SyncRole::kAlfie ? SyncRole::kBetty : SyncRole::kAlfie),
       own_capabilities_(config.read_capabilities),
-      max_blind_payload_(config.max_blind_payload) {}
+      max_blind_payload_(config.max_blind_payload),
+      eager_pushes_(config.eager_pushes) {}
 
 // A session that ends (the connection closed, the peer failed) stores the payload bytes it
 // verified and had not appended yet (PayloadTransfer batches appends).
@@ -299,6 +300,7 @@ Status Session::dispatch(LcmuxSession& mux, SyncMessage message) {
         return Status::ok();
       }
       incoming_from_ = a.info.sender_handle;
+      incoming_to_ = a.info.receiver_handle;
       incoming_want_response_ = a.want_response;
       return rbsr_->on_announce_entries(a);
     }
@@ -332,7 +334,16 @@ Status Session::dispatch(LcmuxSession& mux, SyncMessage message) {
       const auto& e = std::get<DataSetEagerness>(message);
       OSIER_ASSIGN_OR_RETURN(const Disposition d,
                              check_capability_pair(mux, e.sender_handle, e.receiver_handle));
-      (void)d;  // A preference about payloads we do not send yet.
+      // spec: confidential_sync#sync_msg_DataSetEagerness — a polite request about our pushes
+      // (Data channel) of entries in this overlap; reconciliation's payloads follow
+      // max_payload_power alone. Honoured in plan_push.
+      if (d == Disposition::kDiscard) return Status::ok();
+      const std::pair<std::uint64_t, std::uint64_t> pair{e.sender_handle, e.receiver_handle};
+      if (e.set_eager) {
+        lazy_overlaps_.erase(pair);
+      } else if (lazy_overlaps_.size() < kMaxLazyOverlaps) {
+        lazy_overlaps_.insert(pair);
+      }
       return Status::ok();
     }
     case SyncMessageKind::kResourceHandleFree:
@@ -538,6 +549,11 @@ Status Session::take_pio_events() {
   while (std::optional<PioOverlapEvent> e = pio_->poll_event()) {
     ++stats_.overlaps;
     OSIER_RETURN_IF_ERROR(rbsr_->on_overlap(*e));
+    if (!eager_pushes_) {
+      // spec: confidential_sync#sync_msg_DataSetEagerness — the sender's handle first.
+      OSIER_RETURN_IF_ERROR(
+          queue(DataSetEagerness{e->own_capability, e->peer_capability, /*set_eager=*/false}));
+    }
     overlaps_.push_back(*e);
     events_.emplace_back(std::move(*e));
   }

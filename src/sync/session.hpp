@@ -73,6 +73,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <variant>
 #include <vector>
 
@@ -116,6 +117,10 @@ struct SessionConfig {
   // already) up to this size; larger ones go once its answer shows it lacks them
   // (session_payloads.cpp).
   std::uint64_t max_blind_payload = 64 * 1024;
+  // false: for each overlap, ask the peer not to push payloads to us on the Data channel
+  // (DataSetEagerness with set_eager false; the peer may ignore it). Reconciliation's payloads
+  // are governed by pio.max_payload_power alone.
+  bool eager_pushes = true;
 };
 
 // The node's side of a session: where it reads and writes.
@@ -164,6 +169,7 @@ class Session {
   static constexpr std::uint64_t kChunksPerMessage = 64;
   // The most payloads waiting to be pushed on the Data channel (each an entry and its token).
   static constexpr std::size_t kMaxPushes = 1024;
+  static constexpr std::size_t kMaxLazyOverlaps = 4096;
   // Received payload bytes are appended to the store in batches of this many (each append is a
   // durable write; PayloadTransfer::set_append_batch): a cut connection loses at most this much.
   static constexpr std::size_t kPayloadAppendBatch = 4 * 1024 * 1024;
@@ -285,13 +291,19 @@ class Session {
   // Capabilities of DataSendEntry tokens proven valid (RbsrCore has its own for reconciliation).
   meadowcap::VerifiedCapabilities data_verified_capabilities_;
   std::uint64_t max_blind_payload_;
+  bool eager_pushes_;
   // Our announcement being sent: the peer's ReadCapabilityHandle it names (whose
   // max_payload_power applies), and whether it asks for a response.
   std::uint64_t announcing_to_ = 0;
   bool announcing_want_response_ = false;
   // The peer's announcement being received: its ReadCapabilityHandle, whether it wants a response.
   std::uint64_t incoming_from_ = 0;
+  std::uint64_t incoming_to_ = 0;  // our ReadCapabilityHandle it names
   bool incoming_want_response_ = false;
+  // The overlaps (peer's handle, ours) whose payloads the peer asked us not to push
+  // (DataSetEagerness with set_eager false); at most kMaxLazyOverlaps, beyond which we ignore the
+  // request (it is not binding).
+  std::set<std::pair<std::uint64_t, std::uint64_t>> lazy_overlaps_;
   std::optional<SendingPayload> sending_payload_;      // in reconciliation, after our entry
   std::deque<Push> pushes_;                            // at most kMaxPushes
   std::optional<SendingPayload> pushing_payload_;      // on the Data channel

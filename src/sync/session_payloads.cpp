@@ -9,7 +9,8 @@
 //   - with an answer (no response wanted), we know the peer's state of each entry it sent us: we
 //     send the payload from the first Chunk the peer lacks (RbsrCore sets the offset);
 //   - an entry in the peer's answer whose payload it holds less of than we hold whole: we push
-//     the rest on the Data channel (a bounded queue of such pushes; beyond it, a later sync).
+//     the rest on the Data channel (a bounded queue of such pushes; beyond it, a later sync),
+//     unless the peer asked us not to for that overlap (DataSetEagerness, set_eager false).
 // Always only within the peer's max_payload_power (SPEC-NOTES Sync 19), and only payloads we hold
 // whole (a partial one is not sent yet).
 #include <algorithm>
@@ -160,7 +161,7 @@ void Session::plan_payload(const ReconciliationSendEntry& msg) {
 Status Session::plan_push(const LengthyEntry& theirs) {
   const model::Entry& e = theirs.entry.entry;
   if (store_.payloads == nullptr || theirs.available >= e.payload_length ||
-      pushes_.size() >= kMaxPushes) {
+      pushes_.size() >= kMaxPushes || lazy_overlaps_.contains({incoming_from_, incoming_to_})) {
     return Status::ok();
   }
   const PioCore::PeerCapability* peer = pio_->peer_capability(incoming_from_);

@@ -757,6 +757,20 @@ TEST_F(Serve, SyncCommandNarrowsToAreasAndPayloadSizes) {
   EXPECT_EQ(j["entries_new"], 1);
   EXPECT_EQ(j["payloads_received"], 3);  // b's, and now a/1's and a/2's
 
+  // An Area URI whose hints name the peer (the first usable one) is dialled, its area synced.
+  const std::string hinted = "willow://" + ns + "." + alice +
+                             "/b?area&hints=https%3A%2F%2Fexample.org;tcp%3A%2F%2F127.0.0.1%3A" +
+                             std::to_string(port_);
+  r = osier({"sync", hinted, "--json"}, "", {}, other);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = nlohmann::json::parse(r.out);
+  EXPECT_GE(j["roots"].get<int>(), 1);
+  EXPECT_EQ(j["in_sync"], true);
+  r = osier({"sync", "willow://" + ns + "." + alice + "/b?area&hints=https%3A%2F%2Fexample.org"},
+            "", {}, other);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("no hint names a peer"), std::string::npos) << r.err;
+
   r = osier({"sync", addr, "--max-payload", "lots"}, "", {}, other);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("is not a size"), std::string::npos) << r.err;

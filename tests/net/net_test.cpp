@@ -180,6 +180,22 @@ TEST(Endpoint, ParsesHostPortForms) {
   }
 }
 
+TEST(Endpoint, TheFirstHintNamingAPeerIsTaken) {
+  auto e = endpoint_from_hints(
+      {"https://example.org/x", "wcsp://worm-blossom.org:1234/example", "tcp://127.0.0.1:9"});
+  ASSERT_TRUE(e.is_ok());
+  EXPECT_EQ(e->to_string(), "worm-blossom.org:1234");
+  e = endpoint_from_hints({"tcp://:80", "tcp://[::1]:5/a/b"});  // the first does not parse
+  ASSERT_TRUE(e.is_ok());
+  EXPECT_EQ(e->to_string(), "[::1]:5");
+  e = endpoint_from_hints({"wcsp://example.org"});
+  ASSERT_TRUE(e.is_ok());
+  EXPECT_EQ(e->port, kDefaultPort);
+  EXPECT_EQ(endpoint_from_hints({}).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(endpoint_from_hints({"mailto:me@example.org", "example.org:80"}).status().code(),
+            ErrorCode::kNotFound);
+}
+
 TEST(NetServer, DialerAndServerAuthenticateEachOtherAndCloseCleanly) {
   const auto server_key = crypto::Ed25519SecretKey::generate();
   const auto client_key = crypto::Ed25519SecretKey::generate();

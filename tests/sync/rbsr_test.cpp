@@ -604,6 +604,56 @@ TEST(RbsrCoreTest, IngestBatchesEndAtTheirEntryOrByteLimit) {
   EXPECT_FALSE(RbsrCore::create(zero, [&s](const model::NamespaceId& n) { return s.snapshot(n); }));
 }
 
+// Queued announcements hold no snapshot (an LmdbStore snapshot holds one of the process's reader
+// slots): only the announcement being sent holds one, taken as its head is sent.
+TEST(RbsrCoreTest, QueuedAnnouncementsHoldNoSnapshot) {
+  store::MemoryStore s;
+  put_all(s, entry_pool(60, 8, /*distinct=*/true));
+  auto live = std::make_shared<int>(0);
+  SnapshotSource counted =
+      [&s, live](
+          const model::NamespaceId& n) -> Result<std::shared_ptr<const store::NamespaceSnapshot>> {
+    OSIER_ASSIGN_OR_RETURN(auto snap, s.snapshot(n));
+    ++*live;
+    const store::NamespaceSnapshot* raw = snap.get();
+    return std::shared_ptr<const store::NamespaceSnapshot>(
+        raw, [snap = std::move(snap), live](const store::NamespaceSnapshot*) mutable {
+          snap.reset();
+          --*live;
+        });
+  };
+  RbsrConfig c;
+  c.role = SyncRole::kBetty;
+  c.send_entries_threshold = 100;  // announce every range, never split
+  RbsrCore core = RbsrCore::create(c, counted).value();
+  PioOverlapEvent ev;
+  ev.namespace_id = ns();
+  ev.area = full_area();
+  ASSERT_TRUE(core.on_overlap(ev));
+  // 30 root fingerprints of small time slices that do not match ours: 30 announcements queued.
+  for (std::uint64_t t = 0; t < 30; ++t) {
+    ReconciliationSendFingerprint fp;
+    fp.info.range = model::D3Range::full();
+    fp.info.range.times = model::TimeRange{t * 34, (t + 1) * 34};  // covers [0, 1000)
+    fp.fingerprint.fill(0xee);
+    ASSERT_TRUE(core.on_send_fingerprint(fp));
+  }
+  EXPECT_EQ(core.queued_messages(), 30U);
+  EXPECT_EQ(*live, 0);
+  int most = 0;
+  std::size_t entries = 0;
+  while (true) {
+    auto msg = core.poll_message();
+    ASSERT_TRUE(msg.is_ok());
+    if (!*msg) break;
+    entries += std::holds_alternative<ReconciliationSendEntry>(**msg) ? 1 : 0;
+    most = std::max(most, *live);
+  }
+  EXPECT_EQ(entries, 60U);  // every entry announced, from the snapshots taken when sent
+  EXPECT_EQ(most, 1);
+  EXPECT_EQ(*live, 0);
+}
+
 // docs/benchmarks.md "RBSR parameters": messages, bytes and round trips per store shape and
 // parameters. Run: build/tests/sync_tests --gtest_filter='*MeasureParameters*'
 // --gtest_also_run_disabled_tests

@@ -367,6 +367,40 @@ TEST(SessionHostile, PayloadBytesBeyondThePayloadEndTheSession) {
   EXPECT_FALSE(c.peer.send(ReconciliationSendPayload{3, chunks(it, 0, 2)}));
 }
 
+// One message longer than max_message_bytes (1 MiB): a payload message of 2048 Chunks (2 MiB
+// and their labels) of a 4 MiB payload. The node buffers it only while it is incomplete and at
+// most the limit long, so what reaches it before it ends the session is the limit plus one LCMUX
+// buffer (16 KiB) and framing, never the whole message; the entry, verified before, stays.
+TEST(SessionHostile, AMessageLongerThanTheLimitEndsTheSessionAtTheLimit) {
+  Connected c;
+  ASSERT_FALSE(c.peer.overlaps.empty());
+  const Item big = item(0, 4 * 1024 * 1024);
+  ASSERT_TRUE(c.peer.send(ReconciliationAnnounceEntries{
+      c.peer.info(model::D3Range::full(), std::nullopt), false, false, true}));
+  ASSERT_TRUE(c.peer.send(
+      ReconciliationSendEntry{LengthyEntry{possibly(big.entry), big.payload.size()}, 0}));
+  const Bytes message = chunks(big, 0, 2048);
+  ASSERT_GT(message.size(), 2U * 1024 * 1024);
+  ASSERT_TRUE(c.peer.send(ReconciliationSendPayload{2048, message}));
+  std::size_t delivered = 0;
+  for (int round = 0; round < 2000 && !c.node.session->failed(); ++round) {
+    const Bytes to_node = c.peer.take_output();
+    delivered += to_node.size();
+    if (!to_node.empty()) {
+      (void)c.node.mux.feed(to_node,
+                            [&](ByteView g) { return c.node.session->on_global(c.node.mux, g); });
+    }
+    (void)c.node.session->on_progress(c.node.mux);
+    ASSERT_TRUE(c.peer.feed(c.node.mux.take_output()));
+  }
+  EXPECT_TRUE(failed_with(c.node, "longer than 1048576 bytes and still incomplete"));
+  EXPECT_EQ(c.node.session->failure().code(), ErrorCode::kOutOfRange);
+  EXPECT_GT(delivered, 1024U * 1024);
+  EXPECT_LT(delivered, 1024U * 1024 + 64 * 1024);
+  EXPECT_EQ(c.node.contents(), sorted({big.entry}));
+  EXPECT_EQ(c.node.held(big), 0U);
+}
+
 // "Endless splitting": the peer keeps sending fingerprints of ever smaller sub-ranges of its
 // root and never reads the answers. The node's answers pile up to max_rbsr_backlog, then it ends
 // the session.

@@ -21,6 +21,7 @@
 #include "sync/message_codec.hpp"
 #include "sync/owned_namespace_util.hpp"
 #include "sync/payload_transfer.hpp"
+#include "sync/session_harness.hpp"
 #include "sync/store_test_util.hpp"
 
 namespace osier::sync {
@@ -32,8 +33,8 @@ using meadowcap::testing::key;
 using meadowcap::testing::namespace_key;
 
 constexpr std::uint8_t kWriter = testing::kWriterKey;
-constexpr std::uint8_t kAlfieKey = 2;
-constexpr std::uint8_t kBettyKey = 3;
+using testing::kAlfieKey;
+using testing::kBettyKey;
 
 model::NamespaceId ns() { return testing::owned_namespace(); }
 McCapability read_capability(std::uint8_t who) {
@@ -53,101 +54,8 @@ std::vector<store::AuthorisedEntry> contents(store::Store& s) {
   return testing::namespace_contents(s, ns());
 }
 
-// One side: its store, LCMUX session and sync session; ingests what the session hands out.
-struct Peer {
-  Peer(std::unique_ptr<store::Store> s, std::uint8_t who, HandshakeRole role,
-       std::vector<McCapability> caps, std::uint8_t max_payload_power = 64,
-       std::uint64_t capacity = 16 * 1024)
-      : store(std::move(s)),
-        mux(testing::make_session(testing::lcmux_options(capacity, true, /*optimistic=*/false))) {
-    SessionConfig config;
-    config.read_capabilities = std::move(caps);
-    config.session_id = 7;
-    config.pio.max_payload_power = max_payload_power;
-    HandshakeResult hs;
-    hs.role = role;
-    hs.h.fill(0x5a);
-    hs.peer_static_pk = key(who == kAlfieKey ? kBettyKey : kAlfieKey).public_key();
-    SessionStore io;
-    io.snapshots = [this](const model::NamespaceId& n)
-        -> Result<std::shared_ptr<const store::NamespaceSnapshot>> { return store->snapshot(n); };
-    io.ingest = [this](const RbsrEntriesEvent& batch) -> Status {
-      auto r = store->ingest_batch(batch.entries, store::Trust::kAlreadyVerified, batch.origin);
-      if (!r) return r.status();
-      received += batch.entries.size();
-      for (const auto& one : *r) ingested += one.outcome == store::IngestOutcome::kInserted;
-      return Status::ok();
-    };
-    io.payloads = store.get();
-    auto created = Session::create(config, hs, key(who).public_key(), std::move(io));
-    EXPECT_TRUE(created.is_ok()) << created.status().to_string();
-    session = std::move(created).value();
-  }
-
-  Status progress() {
-    OSIER_RETURN_IF_ERROR(session->on_progress(mux));
-    while (auto e = session->poll_event()) {
-      if (std::holds_alternative<RbsrRootCompleteEvent>(*e)) ++roots_completed;
-      if (std::holds_alternative<PioOverlapEvent>(*e)) ++overlaps;
-      if (const auto* p = std::get_if<PayloadReceivedEvent>(&*e)) payloads += p->complete;
-    }
-    return Status::ok();
-  }
-
-  std::unique_ptr<store::Store> store;
-  LcmuxSession mux;
-  std::unique_ptr<Session> session;
-  std::size_t received = 0;  // entries the session handed out
-  std::size_t ingested = 0;  // of them, new to the store
-  std::size_t roots_completed = 0;
-  std::size_t overlaps = 0;
-  std::size_t payloads = 0;  // payloads received complete
-};
-
-// Moves `from`'s output into `to` in random pieces; returns the bytes moved.
-std::size_t move_bytes(Peer& from, Peer& to, std::mt19937_64& rng) {
-  const Bytes out = from.mux.take_output();
-  std::size_t pos = 0;
-  while (pos < out.size()) {
-    const std::size_t n = std::min<std::size_t>(out.size() - pos, 1 + rng() % 3000);
-    const Status st = to.mux.feed(ByteView(out).subspan(pos, n),
-                                  [&](ByteView g) { return to.session->on_global(to.mux, g); });
-    EXPECT_TRUE(st.is_ok()) << st.to_string();
-    if (!st) return 0;
-    pos += n;
-  }
-  return out.size();
-}
-
-// Runs both sides until neither moves a byte and both are idle; false on an error or no end.
-::testing::AssertionResult run(Peer& a, Peer& b, std::uint64_t seed,
-                               std::size_t* rounds = nullptr) {
-  std::mt19937_64 rng(seed);
-  for (std::size_t round = 0; round < 100000; ++round) {
-    if (Status st = a.progress(); !st)
-      return ::testing::AssertionFailure() << "a: " << st.to_string();
-    if (Status st = b.progress(); !st)
-      return ::testing::AssertionFailure() << "b: " << st.to_string();
-    // Each round one direction or both, in random order (the two directions interleave
-    // arbitrarily on a real connection).
-    const unsigned pick = static_cast<unsigned>(rng() % 4);
-    std::size_t moved = 0;
-    if (pick == 0 || pick == 2) moved += move_bytes(a, b, rng);
-    if (pick != 0) moved += move_bytes(b, a, rng);
-    if (pick == 3) moved += move_bytes(a, b, rng);
-    if (a.session->failed() || b.session->failed()) {
-      return ::testing::AssertionFailure() << "failed: " << a.session->failure().to_string()
-                                           << " / " << b.session->failure().to_string();
-    }
-    // Done when both are idle and neither has a byte left to say.
-    if (moved == 0 && a.session->idle(a.mux) && b.session->idle(b.mux) &&
-        move_bytes(a, b, rng) + move_bytes(b, a, rng) == 0) {
-      if (rounds != nullptr) *rounds = round;
-      return ::testing::AssertionSuccess();
-    }
-  }
-  return ::testing::AssertionFailure() << "no end";
-}
+using testing::Peer;
+using testing::run;
 
 class SessionTest : public ::testing::Test {
  protected:
@@ -442,6 +350,58 @@ TEST_F(SessionTest, ALargePayloadThePeerLacksIsPushedOnceOnTheDataChannel) {
   EXPECT_EQ(a.session->stats().payload_bytes_sent, big.payload.size());
   EXPECT_EQ(b.session->stats().payload_bytes_received, big.payload.size());
   EXPECT_EQ(b.payloads, 1U);
+}
+
+// The same, but Betty asked Alfie not to push payloads (DataSetEagerness, set_eager false): the
+// entry arrives, its payload does not; a later eager session fetches it.
+TEST_F(SessionTest, APeerThatAsksForNoPushesGetsNone) {
+  const auto shared = entries(1000, 40);
+  const WithPayload big = entries_with_payloads(6, 1)[0];
+  Peer a(lmdb(), kAlfieKey, HandshakeRole::kInitiator, {read_capability(kAlfieKey)});
+  testing::PeerOptions lazy;
+  lazy.eager_pushes = false;
+  Peer b(lmdb(), kBettyKey, HandshakeRole::kResponder, {read_capability(kBettyKey)}, lazy);
+  ASSERT_TRUE(a.store->ingest_batch(shared, store::Trust::kVerify));
+  ASSERT_TRUE(b.store->ingest_batch(shared, store::Trust::kVerify));
+  put_with_payload(*a.store, big);
+  ASSERT_TRUE(run(a, b, 31));
+  EXPECT_EQ(b.ingested, 1U);
+  EXPECT_FALSE(held_payload(*b.store, big));
+  EXPECT_EQ(a.session->stats().payload_bytes_sent, 0U);
+  EXPECT_EQ(b.payloads, 0U);
+  Peer a2(std::move(a.store), kAlfieKey, HandshakeRole::kInitiator, {read_capability(kAlfieKey)});
+  Peer b2(std::move(b.store), kBettyKey, HandshakeRole::kResponder, {read_capability(kBettyKey)});
+  ASSERT_TRUE(run(a2, b2, 32));
+  EXPECT_TRUE(held_payload(*b2.store, big) == big.payload);
+}
+
+// A store that fails mid-session (its ingest returns an I/O error from the third batch of
+// entries on): the session ends with that error, sticky, and the store keeps the two batches it
+// had stored, all of them the peer's entries.
+TEST_F(SessionTest, AStoreFailureEndsTheSessionAndKeepsWhatWasStored) {
+  const auto all = entries(0, 600);
+  testing::PeerOptions failing;
+  failing.fail_ingest_from_batch = 2;
+  failing.rbsr.ingest_batch = 64;  // the 600 entries in several batches, not one
+  Peer a(lmdb(), kAlfieKey, HandshakeRole::kInitiator, {read_capability(kAlfieKey)});
+  Peer b(lmdb(), kBettyKey, HandshakeRole::kResponder, {read_capability(kBettyKey)}, failing);
+  ASSERT_TRUE(a.store->ingest_batch(all, store::Trust::kVerify));
+  EXPECT_FALSE(run(a, b, 61));
+  ASSERT_TRUE(b.session->failed());
+  EXPECT_EQ(b.session->failure().code(), ErrorCode::kIo);
+  EXPECT_NE(b.session->failure().message().find("the store fails"), std::string::npos);
+  EXPECT_FALSE(a.session->failed());
+  EXPECT_EQ(b.batches, 2U);
+  EXPECT_GE(b.failed_batches, 1U);
+  const auto got = contents(*b.store);
+  EXPECT_GT(got.size(), 0U);
+  EXPECT_LT(got.size(), all.size());
+  EXPECT_EQ(got.size(), b.ingested);
+  for (const auto& e : got) EXPECT_NE(std::find(all.begin(), all.end(), e), all.end());
+  // Sticky: every later call returns the same error, and the store is left alone.
+  const Status again = b.session->on_progress(b.mux);
+  EXPECT_EQ(again.message(), b.session->failure().message());
+  EXPECT_EQ(b.batches, 2U);
 }
 
 TEST_F(SessionTest, ACapabilityForAnotherReceiverIsRefusedAtCreation) {
