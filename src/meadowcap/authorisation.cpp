@@ -1,12 +1,18 @@
 #include "meadowcap/authorisation.hpp"
 
+#include "meadowcap/verified_capabilities.hpp"
 #include "model/encoding_entry.hpp"
 
 namespace osier::meadowcap {
 
-// spec: meadowcap#meadowcap_is_authorised_write
-Status meadowcap_check_authorised_write(const model::Entry& entry,
-                                        const MeadowcapAuthorisationToken& token) {
+namespace {
+
+// spec: meadowcap#meadowcap_is_authorised_write — every rule, with cap_valid decided by
+// `validate` (the capability's own validate(), or VerifiedCapabilities::validate, which returns
+// the same): the two entry points share this one function so that they cannot drift apart.
+template <typename Validate>
+Status check_authorised_write(const model::Entry& entry, const MeadowcapAuthorisationToken& token,
+                              Validate&& validate) {
   const McCapability& cap = token.capability;
   // The cheap structural rules first; signatures last.
   if (cap.access_mode() != AccessMode::kWrite) {
@@ -19,12 +25,27 @@ Status meadowcap_check_authorised_write(const model::Entry& entry,
   if (!cap.granted_area().includes(entry)) {
     return error(ErrorCode::kVerification, "capability's granted area does not include the entry");
   }
-  OSIER_RETURN_IF_ERROR(cap.validate());
+  OSIER_RETURN_IF_ERROR(validate(cap));
   if (!crypto::ed25519_verify(cap.receiver(), model::encode_entry_bytes(entry), token.signature)) {
     return error(ErrorCode::kVerification,
                  "token signature is not the capability receiver's signature over the entry");
   }
   return Status::ok();
+}
+
+}  // namespace
+
+Status meadowcap_check_authorised_write(const model::Entry& entry,
+                                        const MeadowcapAuthorisationToken& token) {
+  return check_authorised_write(entry, token,
+                                [](const McCapability& cap) { return cap.validate(); });
+}
+
+Status meadowcap_check_authorised_write(const model::Entry& entry,
+                                        const MeadowcapAuthorisationToken& token,
+                                        VerifiedCapabilities& verified) {
+  return check_authorised_write(entry, token,
+                                [&](const McCapability& cap) { return verified.validate(cap); });
 }
 
 bool meadowcap_is_authorised_write(const model::Entry& entry,
@@ -40,6 +61,13 @@ Result<AuthorisedEntry> AuthorisedEntry::verify(model::Entry entry,
                                                 MeadowcapAuthorisationToken token) {
   OSIER_RETURN_IF_ERROR(meadowcap_check_authorised_write(entry, token));
   return AuthorisedEntry(std::move(entry), std::move(token));
+}
+
+Result<AuthorisedEntry> AuthorisedEntry::verify(PossiblyAuthorisedEntry candidate,
+                                                VerifiedCapabilities& verified) {
+  OSIER_RETURN_IF_ERROR(
+      meadowcap_check_authorised_write(candidate.entry, candidate.token, verified));
+  return AuthorisedEntry(std::move(candidate.entry), std::move(candidate.token));
 }
 
 Result<AuthorisedEntry> AuthorisedEntry::sign(model::Entry entry, McCapability capability,

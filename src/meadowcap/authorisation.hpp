@@ -24,6 +24,15 @@ Status meadowcap_check_authorised_write(const model::Entry& entry,
 bool meadowcap_is_authorised_write(const model::Entry& entry,
                                    const MeadowcapAuthorisationToken& token);
 
+class VerifiedCapabilities;  // verified_capabilities.hpp
+
+// The same check, every rule and message the same, with the capability's validity (cap_valid)
+// answered by `verified`, which remembers the capabilities it proved valid: for a stream of
+// entries under few capabilities, one signature check per entry (the receiver's).
+Status meadowcap_check_authorised_write(const model::Entry& entry,
+                                        const MeadowcapAuthorisationToken& token,
+                                        VerifiedCapabilities& verified);
+
 // An entry with a token that has not been verified (as received from a peer or read from a
 // file). Nothing trusts it until AuthorisedEntry::verify accepts it.
 struct PossiblyAuthorisedEntry {
@@ -39,6 +48,9 @@ class AuthorisedEntry {
  public:
   static Result<AuthorisedEntry> verify(PossiblyAuthorisedEntry candidate);
   static Result<AuthorisedEntry> verify(model::Entry entry, MeadowcapAuthorisationToken token);
+  // The same, with cap_valid answered by `verified` (see meadowcap_check_authorised_write).
+  static Result<AuthorisedEntry> verify(PossiblyAuthorisedEntry candidate,
+                                        VerifiedCapabilities& verified);
 
   // Signs `entry` with `receiver_key` under `capability` and checks the result (so a capability
   // that cannot authorise the entry is reported, not silently turned into a bad token).

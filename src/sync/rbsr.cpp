@@ -21,7 +21,7 @@ Fingerprint lengthy_hash(const model::Entry& entry, ByteView token, std::uint64_
 
 Result<RbsrCore> RbsrCore::create(const RbsrConfig& config, SnapshotSource snapshots) {
   if (config.split_factor < 2 || config.send_entries_threshold < 1 || config.ingest_batch < 1 ||
-      !snapshots) {
+      config.ingest_batch_bytes < 1 || !snapshots) {
     return error(ErrorCode::kInvalidArgument, "rbsr: bad parameters");
   }
   return RbsrCore(config, std::move(snapshots));
@@ -232,7 +232,7 @@ Status RbsrCore::on_send_entry(const ReconciliationSendEntry& msg) {
   if (entry.namespace_id != root.namespace_id || !in.range.includes(entry)) {
     return fail(protocol_error("rbsr: entry outside the announced range"));
   }
-  auto verified = meadowcap::AuthorisedEntry::verify(msg.entry.entry);
+  auto verified = meadowcap::AuthorisedEntry::verify(msg.entry.entry, verified_capabilities_);
   if (!verified) return fail(protocol_error("rbsr: token does not authorise the entry"));
   auto token = store::encode_token_bytes(verified->token());
   if (!token) return fail(token.status());
@@ -247,8 +247,12 @@ Status RbsrCore::on_send_entry(const ReconciliationSendEntry& msg) {
     batch_ = RbsrEntriesEvent{
         in.root_id, root.namespace_id, {}, store::Origin::remote(config_.session_id)};
   }
+  batch_bytes_ += entry.path.total_length() + token->size();
   batch_->entries.push_back(store::AuthorisedEntry{entry, std::move(*token)});
-  if (batch_->entries.size() >= config_.ingest_batch) flush_batch();
+  if (batch_->entries.size() >= config_.ingest_batch ||
+      batch_bytes_ >= config_.ingest_batch_bytes) {
+    flush_batch();
+  }
   in.in_entry = true;
   return Status::ok();
 }
@@ -275,6 +279,7 @@ void RbsrCore::flush_batch() {
   if (!batch_) return;
   events_.emplace_back(std::move(*batch_));
   batch_.reset();
+  batch_bytes_ = 0;
 }
 
 void RbsrCore::finish_incoming() {

@@ -62,10 +62,13 @@
 // fingerprint adds at most split_factor), and at most 2 * max_open_ranges index nodes; the omission
 // set of the incoming announcement, at most max_omitted fingerprints (32 bytes; beyond it we omit
 // nothing more and send some entries again, which is harmless); the current ingest batch, at most
-// ingest_batch entries; the outgoing queue holds at most split_factor messages and one pending
-// announcement per received fingerprint or announcement not yet polled (an announcement's entries
-// are read lazily from its snapshot, never all queued), so the session must poll after each call
-// (events first: ingest them, then messages); the event queue holds the batches not yet polled. Not
+// ingest_batch entries and, but for its last entry, ingest_batch_bytes of paths and tokens (about
+// 0.5 KiB an entry for one undelegated capability: 0.5 MiB a full batch); the outgoing queue holds
+// at most split_factor messages and one pending announcement per received fingerprint or
+// announcement not yet polled (an announcement's entries are read lazily from its snapshot, never
+// all queued), so the session must poll after each call (events first: ingest them, then
+// messages); the event queue holds the batches not yet polled; the capabilities proven valid
+// (meadowcap/verified_capabilities.hpp: at most 1024 of at most 256 KiB of codes in total). Not
 // thread-safe; one core per session side.
 #pragma once
 
@@ -82,6 +85,7 @@
 #include <vector>
 
 #include "base/status.hpp"
+#include "meadowcap/verified_capabilities.hpp"
 #include "model/range.hpp"
 #include "store/snapshot.hpp"
 #include "store/types.hpp"
@@ -101,8 +105,12 @@ struct RbsrConfig {
   // Measured defaults: docs/benchmarks.md "RBSR parameters".
   std::size_t split_factor = 8;            // >= 2
   std::size_t send_entries_threshold = 8;  // >= 1
-  std::size_t ingest_batch = 64;           // >= 1
-  std::size_t max_roots = 1 << 12;         // root records (ours and the peer's, complete or not)
+  // A batch of received entries to ingest ends at ingest_batch entries, or once their paths and
+  // tokens reach ingest_batch_bytes (docs/benchmarks.md "Initial sync": 1024 entries per LMDB
+  // commit store 1.7-2x faster than 64).
+  std::size_t ingest_batch = 1024;                        // >= 1
+  std::size_t ingest_batch_bytes = std::size_t{1} << 20;  // >= 1
+  std::size_t max_roots = 1 << 12;  // root records (ours and the peer's, complete or not)
   std::size_t max_open_ranges = 1 << 16;
   std::size_t max_remainder_boxes = 256;
   std::size_t max_omitted = 1 << 16;
@@ -131,7 +139,8 @@ using RbsrEvent = std::variant<RbsrEntriesEvent, RbsrRootCompleteEvent>;
 
 class RbsrCore {
  public:
-  // kInvalidArgument for split_factor < 2, send_entries_threshold or ingest_batch < 1.
+  // kInvalidArgument for split_factor < 2, send_entries_threshold, ingest_batch or
+  // ingest_batch_bytes < 1.
   static Result<RbsrCore> create(const RbsrConfig& config, SnapshotSource snapshots);
 
   // A pair of bound read capabilities with intersecting granted areas (pio.hpp). Alfie starts a
@@ -245,8 +254,12 @@ class RbsrCore {
   std::size_t node_total_ = 0;  // OpenRanges nodes across roots (open ones and containers)
   std::optional<Incoming> incoming_;
   std::optional<RbsrEntriesEvent> batch_;
+  std::size_t batch_bytes_ = 0;  // the paths and tokens of batch_'s entries
   std::deque<Outgoing> messages_;
   std::deque<RbsrEvent> events_;
+  // Capabilities of received tokens proven valid: each entry costs its receiver's signature
+  // check, not its capability's as well (verified_capabilities.hpp, which bounds it).
+  meadowcap::VerifiedCapabilities verified_capabilities_;
   Status error_ = Status::ok();
 };
 

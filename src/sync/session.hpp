@@ -55,7 +55,8 @@
 // message larger than max_message_bytes still incomplete, a peer that keeps sending while our
 // answers pile up (more than max_rbsr_backlog reconciliation messages waiting), store errors.
 //
-// Memory: the cores' bounds (pio.hpp, rbsr.hpp); one payload message being sent (at most
+// Memory: the cores' bounds (pio.hpp, rbsr.hpp); the capabilities of DataSendEntry tokens proven
+// valid (meadowcap/verified_capabilities.hpp bounds them); one payload message being sent (at most
 // kChunksPerMessage Chunks) and two PayloadTransfers receiving (reconciliation and Data channel,
 // each up to kPayloadAppendBatch of verified bytes waiting for their append and one batch being
 // appended); per
@@ -85,6 +86,7 @@
 #include "crypto/ed25519.hpp"
 #include "meadowcap/capability.hpp"
 #include "meadowcap/enumeration_capability.hpp"
+#include "meadowcap/verified_capabilities.hpp"
 #include "store/store.hpp"
 #include "sync/cs_channels.hpp"
 #include "sync/decoder_state.hpp"
@@ -291,6 +293,8 @@ class Session {
 
   SessionStore store_;
   std::vector<meadowcap::McCapability> own_capabilities_;  // our interests' areas
+  // Capabilities of DataSendEntry tokens proven valid (RbsrCore has its own for reconciliation).
+  meadowcap::VerifiedCapabilities data_verified_capabilities_;
   std::uint64_t max_blind_payload_;
   bool eager_pushes_;
   // Our announcement being sent: the peer's ReadCapabilityHandle it names (whose

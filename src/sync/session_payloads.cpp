@@ -116,7 +116,7 @@ Status Session::on_reconciliation_entry(const ReconciliationSendEntry& msg) {
 // spec: confidential_sync#DataSendEntry; SPEC-NOTES Sync 18: an entry outside all our areas of
 // interest is ignored, a token that does not authorise it is an error.
 Status Session::on_data_entry(const DataSendEntry& msg) {
-  auto verified = meadowcap::AuthorisedEntry::verify(msg.entry);
+  auto verified = meadowcap::AuthorisedEntry::verify(msg.entry, data_verified_capabilities_);
   if (!verified) {
     return error(ErrorCode::kInvalidArgument,
                  "sync: DataSendEntry with a token that does not authorise its entry");

@@ -563,6 +563,47 @@ TEST(RbsrCoreTest, MessagesOutOfPlaceAreErrors) {
   }
 }
 
+// A batch of received entries ends at ingest_batch entries or at ingest_batch_bytes of paths and
+// tokens, and at the end of the announcement.
+TEST(RbsrCoreTest, IngestBatchesEndAtTheirEntryOrByteLimit) {
+  store::MemoryStore s;
+  PioOverlapEvent ev;
+  ev.namespace_id = ns();
+  ev.area = full_area();
+  const auto pool = entry_pool(10, 11, /*distinct=*/true);
+  const std::size_t one = pool[0].entry.path.total_length() + pool[0].token.size();
+  for (const auto& e : pool) ASSERT_EQ(e.entry.path.total_length() + e.token.size(), one);
+  auto batch_sizes = [&](std::size_t entries, std::size_t bytes) {
+    RbsrConfig c;
+    c.role = SyncRole::kBetty;
+    c.ingest_batch = entries;
+    c.ingest_batch_bytes = bytes;
+    RbsrCore core =
+        RbsrCore::create(c, [&s](const model::NamespaceId& n) { return s.snapshot(n); }).value();
+    EXPECT_TRUE(core.on_overlap(ev));
+    ReconciliationAnnounceEntries an;
+    an.info.range = model::area_to_range(full_area());
+    EXPECT_TRUE(core.on_announce_entries(an));
+    for (std::size_t i = 0; i < pool.size(); ++i) {
+      EXPECT_TRUE(core.on_send_entry(send_entry(pool[i])));
+      EXPECT_TRUE(core.on_terminate_payload(ReconciliationTerminatePayload{i + 1 == pool.size()}));
+    }
+    std::vector<std::size_t> sizes;
+    while (auto e = core.poll_event()) {
+      if (auto* b = std::get_if<RbsrEntriesEvent>(&*e)) sizes.push_back(b->entries.size());
+    }
+    return sizes;
+  };
+  EXPECT_EQ(batch_sizes(4, 1 << 20), (std::vector<std::size_t>{4, 4, 2}));
+  EXPECT_EQ(batch_sizes(100, 3 * one), (std::vector<std::size_t>{3, 3, 3, 1}));
+  EXPECT_EQ(batch_sizes(100, 2 * one), (std::vector<std::size_t>{2, 2, 2, 2, 2}));
+  EXPECT_EQ(batch_sizes(100, 1), (std::vector<std::size_t>(10, 1)));
+  EXPECT_EQ(batch_sizes(100, 1 << 20), (std::vector<std::size_t>{10}));
+  RbsrConfig zero;
+  zero.ingest_batch_bytes = 0;
+  EXPECT_FALSE(RbsrCore::create(zero, [&s](const model::NamespaceId& n) { return s.snapshot(n); }));
+}
+
 // Queued announcements hold no snapshot (an LmdbStore snapshot holds one of the process's reader
 // slots): only the announcement being sent holds one, taken as its head is sent.
 TEST(RbsrCoreTest, QueuedAnnouncementsHoldNoSnapshot) {

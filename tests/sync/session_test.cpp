@@ -382,6 +382,7 @@ TEST_F(SessionTest, AStoreFailureEndsTheSessionAndKeepsWhatWasStored) {
   const auto all = entries(0, 600);
   testing::PeerOptions failing;
   failing.fail_ingest_from_batch = 2;
+  failing.rbsr.ingest_batch = 64;  // the 600 entries in several batches, not one
   Peer a(lmdb(), kAlfieKey, HandshakeRole::kInitiator, {read_capability(kAlfieKey)});
   Peer b(lmdb(), kBettyKey, HandshakeRole::kResponder, {read_capability(kBettyKey)}, failing);
   ASSERT_TRUE(a.store->ingest_batch(all, store::Trust::kVerify));
