@@ -73,14 +73,14 @@ std::string now_text() {
   return fmt::format("{}.{:03}Z", buf, ms % 1000);
 }
 
-std::string peer_text(const node::Node& n, const crypto::Ed25519PublicKey& pk) {
+std::string peer_text(const LocalNode& n, const crypto::Ed25519PublicKey& pk) {
   const std::optional<std::string> name = n.aliases().name_of(uri::IdKind::kSubspace, pk);
   return to_hex(pk) + (name ? " (" + *name + ")" : "");
 }
 
 // The held read capabilities whose receiver is `who`: the interests a session declares.
 Result<std::vector<meadowcap::McCapability>> read_capabilities_of(
-    const node::Node& n, const crypto::Ed25519PublicKey& who) {
+    const LocalNode& n, const crypto::Ed25519PublicKey& who) {
   OSIER_ASSIGN_OR_RETURN(const std::vector<node::HeldCapability> held, n.caps().list());
   std::vector<meadowcap::McCapability> out;
   for (const node::HeldCapability& h : held) {
@@ -123,7 +123,7 @@ std::uint8_t payload_power_for(std::uint64_t size) {
 // The interests a sync declares: the identity's read capabilities, only those of the --ns
 // namespaces if given, and for each --area a capability narrowed to it (instead of the
 // namespace's others: the area is what the user asked for).
-Result<std::vector<meadowcap::McCapability>> sync_interests(const node::Node& n,
+Result<std::vector<meadowcap::McCapability>> sync_interests(const LocalNode& n,
                                                             const node::Identity& me,
                                                             const NetOptions& o) {
   OSIER_ASSIGN_OR_RETURN(std::vector<meadowcap::McCapability> caps,
@@ -192,7 +192,7 @@ void run_serve(const NetOptions& o) {
   Result<std::vector<meadowcap::McCapability>> caps =
       read_capabilities_of(*n, me->key.public_key());
   if (!caps) return fail("serve", caps.status());
-  Result<store::LmdbStore*> store = n->store();
+  Result<store::Store*> store = n->store();
   if (!store) return fail("serve", store.status());
   Result<net::Endpoint> listen = net::parse_endpoint(o.address);
   if (!listen) return fail("serve", listen.status(), 2);
@@ -303,7 +303,7 @@ void run_connect(const NetOptions& o) {
 
 // The peer to dial: HOST:PORT or tcp://HOST:PORT, or an Area URI whose hints name the peer
 // (net::endpoint_from_hints), which then also narrows the sync to its area, as --area does.
-Result<net::Endpoint> sync_peer(const node::Node& n, NetOptions& o) {
+Result<net::Endpoint> sync_peer(const LocalNode& n, NetOptions& o) {
   if (o.address.rfind("willow://", 0) != 0) return net::parse_endpoint(o.address);
   OSIER_ASSIGN_OR_RETURN(const uri::AreaUri a,
                          uri::parse_area_uri(o.address, n.aliases().resolver()));
@@ -336,7 +336,7 @@ void run_sync(NetOptions o) {
     if (!size) return fail("sync", size.status(), 2);
     max_payload_power = payload_power_for(*size);
   }
-  Result<store::LmdbStore*> store = n->store();
+  Result<store::Store*> store = n->store();
   if (!store) return fail("sync", store.status());
   net::ConnectionOptions co;
   co.handshake_timeout = *timeout;
