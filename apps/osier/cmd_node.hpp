@@ -49,6 +49,7 @@ class LocalNode {
   LocalNode(std::unique_ptr<node::Home> home, bool read_only)
       : home_(std::move(home)), read_only_(read_only) {}
 
+  const node::Home& home() const { return *home_; }
   const node::HomePaths& paths() const { return home_->paths(); }
   const node::Aliases& aliases() const;
   const node::Keystore& keys() const { return home_->keys(); }
