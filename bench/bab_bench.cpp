@@ -8,10 +8,10 @@
 
 #include <string>
 
-#include "crypto/bab_outboard.hpp"
-#include "crypto/bab_stream.hpp"
 #include "crypto/bab_verifier.hpp"
-#include "crypto/william3.hpp"
+#include "osier/crypto/bab_outboard.hpp"
+#include "osier/crypto/bab_stream.hpp"
+#include "osier/crypto/william3.hpp"
 
 namespace {
 

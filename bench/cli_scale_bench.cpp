@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "meadowcap/authorisation.hpp"
-#include "node/node.hpp"
-#include "store/authoriser.hpp"
+#include "osier/meadowcap/authorisation.hpp"
+#include "osier/node/node.hpp"
+#include "osier/store/authoriser.hpp"
 #include "store_bench_data.hpp"
 
 namespace {

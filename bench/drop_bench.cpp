@@ -24,14 +24,14 @@
 #include <string>
 #include <vector>
 
-#include "crypto/bab_outboard.hpp"
-#include "crypto/ed25519.hpp"
-#include "drop/byte_io.hpp"
-#include "drop/drop_reader.hpp"
-#include "drop/drop_writer.hpp"
-#include "meadowcap/communal_capability.hpp"
-#include "meadowcap/willow25_defaults.hpp"
-#include "store/authoriser.hpp"
+#include "osier/crypto/bab_outboard.hpp"
+#include "osier/crypto/ed25519.hpp"
+#include "osier/drop/byte_io.hpp"
+#include "osier/drop/drop_reader.hpp"
+#include "osier/drop/drop_writer.hpp"
+#include "osier/meadowcap/communal_capability.hpp"
+#include "osier/meadowcap/willow25_defaults.hpp"
+#include "osier/store/authoriser.hpp"
 #include "store/lmdb_store.hpp"
 
 namespace osier::drop {

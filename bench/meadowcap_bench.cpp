@@ -7,9 +7,9 @@
 
 #include <vector>
 
-#include "crypto/ed25519.hpp"
-#include "meadowcap/authorisation.hpp"
-#include "model/encoding_entry.hpp"
+#include "osier/crypto/ed25519.hpp"
+#include "osier/meadowcap/authorisation.hpp"
+#include "osier/model/encoding_entry.hpp"
 
 namespace {
 

@@ -17,8 +17,8 @@
 #include <atomic>
 #include <thread>
 
-#include "crypto/ed25519.hpp"
 #include "net/server.hpp"
+#include "osier/crypto/ed25519.hpp"
 
 namespace {
 

@@ -16,11 +16,11 @@
 #include <memory>
 #include <random>
 
-#include "crypto/bab_outboard.hpp"
-#include "crypto/bab_stream.hpp"
 #include "crypto/bab_verifier.hpp"
-#include "crypto/william3.hpp"
-#include "store/authoriser.hpp"
+#include "osier/crypto/bab_outboard.hpp"
+#include "osier/crypto/bab_stream.hpp"
+#include "osier/crypto/william3.hpp"
+#include "osier/store/authoriser.hpp"
 #include "store/memory_store.hpp"
 #include "sync/payload_chunks.hpp"
 #include "sync/payload_transfer.hpp"

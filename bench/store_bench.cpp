@@ -10,7 +10,7 @@
 #include <random>
 #include <string>
 
-#include "store/authoriser.hpp"
+#include "osier/store/authoriser.hpp"
 #include "store/lmdb_store.hpp"
 #include "store/memory_store.hpp"
 #include "store_bench_data.hpp"

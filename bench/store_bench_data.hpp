@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "store/authoriser.hpp"
+#include "osier/store/authoriser.hpp"
 #include "store/lmdb_store.hpp"
 
 namespace osier::bench {

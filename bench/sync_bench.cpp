@@ -18,10 +18,10 @@
 #include <algorithm>
 
 #include "crypto/aead.hpp"
-#include "crypto/ed25519.hpp"
 #include "crypto/hs_dh.hpp"
 #include "crypto/hs_hkdf.hpp"
-#include "crypto/william3.hpp"
+#include "osier/crypto/ed25519.hpp"
+#include "osier/crypto/william3.hpp"
 #include "sync/handshake.hpp"
 #include "sync/transport.hpp"
 

@@ -62,14 +62,14 @@
 #include <thread>
 #include <vector>
 
-#include "crypto/ed25519.hpp"
-#include "crypto/william3.hpp"
-#include "meadowcap/authorisation.hpp"
-#include "meadowcap/owned_capability.hpp"
 #include "meadowcap/verified_capabilities.hpp"
-#include "model/encoding_entry.hpp"
 #include "net/sync_app.hpp"
-#include "store/authoriser.hpp"
+#include "osier/crypto/ed25519.hpp"
+#include "osier/crypto/william3.hpp"
+#include "osier/meadowcap/authorisation.hpp"
+#include "osier/meadowcap/owned_capability.hpp"
+#include "osier/model/encoding_entry.hpp"
+#include "osier/store/authoriser.hpp"
 #include "store/lmdb_store.hpp"
 #include "sync/session.hpp"
 // Deterministic keys (no test framework in it).

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "crypto/william3.hpp"
 #include "crypto/william3_impl.hpp"
+#include "osier/crypto/william3.hpp"
 
 namespace {
 

@@ -25,16 +25,21 @@ if(OSIER_BUILD_FUZZ)
 endif()
 
 # osier_layer(NAME DEPS...) — a static library osier_NAME made of src/NAME/*.cpp.
-# The include root is src/, so code includes "NAME/header.hpp".
+# Two include roots: include/ holds the public headers (code includes "osier/NAME/header.hpp"; the
+# only ones installed), src/ the layers' internals ("NAME/header.hpp", this build tree only).
 function(osier_layer name)
   file(GLOB _srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/${name}/*.cpp)
   if(NOT _srcs)  # a layer that is headers only (so far)
     add_library(osier_${name} INTERFACE)
-    target_include_directories(osier_${name} INTERFACE ${PROJECT_SOURCE_DIR}/src)
+    target_include_directories(osier_${name} INTERFACE $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
+                                                       $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/src>
+                                                       $<INSTALL_INTERFACE:include>)
     target_link_libraries(osier_${name} INTERFACE ${ARGN})
     return()
   endif()
   add_library(osier_${name} STATIC ${_srcs})
-  target_include_directories(osier_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_include_directories(osier_${name} PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
+                                                 $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/src>
+                                                 $<INSTALL_INTERFACE:include>)
   target_link_libraries(osier_${name} PUBLIC ${ARGN} PRIVATE osier_warnings)
 endfunction()

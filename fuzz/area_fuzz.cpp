@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "fuzz_codec.hpp"
-#include "model/encoding_relations.hpp"
+#include "osier/model/encoding_relations.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace osier;

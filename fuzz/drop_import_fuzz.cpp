@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "drop/byte_io.hpp"
-#include "drop/drop_reader.hpp"
+#include "osier/drop/byte_io.hpp"
+#include "osier/drop/drop_reader.hpp"
 #include "store/memory_store.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

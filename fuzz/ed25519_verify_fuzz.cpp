@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "crypto/ed25519.hpp"
+#include "osier/crypto/ed25519.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace osier;

@@ -9,14 +9,14 @@
 #include <optional>
 #include <vector>
 
-#include "base/codec.hpp"
-#include "model/area.hpp"
-#include "model/encoding_entry.hpp"
-#include "model/encoding_private.hpp"
-#include "model/encoding_relation.hpp"
-#include "model/entry.hpp"
-#include "model/path.hpp"
-#include "model/range.hpp"
+#include "osier/base/codec.hpp"
+#include "osier/model/area.hpp"
+#include "osier/model/encoding_entry.hpp"
+#include "osier/model/encoding_private.hpp"
+#include "osier/model/encoding_relation.hpp"
+#include "osier/model/entry.hpp"
+#include "osier/model/path.hpp"
+#include "osier/model/range.hpp"
 
 namespace osier::fuzz {
 

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <memory>
 
-#include "crypto/ed25519.hpp"
-#include "model/ids.hpp"
+#include "osier/crypto/ed25519.hpp"
+#include "osier/model/ids.hpp"
 
 namespace osier::fuzz {
 

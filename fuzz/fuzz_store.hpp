@@ -4,7 +4,7 @@
 
 #include <cstdlib>
 
-#include "store/authoriser.hpp"
+#include "osier/store/authoriser.hpp"
 
 namespace osier::fuzz {
 

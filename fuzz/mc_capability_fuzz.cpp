@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "fuzz_codec.hpp"
-#include "meadowcap/encoding_relations.hpp"
+#include "osier/meadowcap/encoding_relations.hpp"
 
 namespace {
 

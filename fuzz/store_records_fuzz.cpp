@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "store/authoriser.hpp"
-#include "store/events.hpp"
+#include "osier/store/authoriser.hpp"
+#include "osier/store/events.hpp"
 #include "store/lmdb_format.hpp"
 #include "store/path_key.hpp"
 

@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "base/bytes.hpp"
+#include "osier/base/bytes.hpp"
 
 namespace osier::fuzz {
 

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "crypto/ed25519.hpp"
+#include "osier/crypto/ed25519.hpp"
 #include "sync/handshake.hpp"
 
 namespace {

@@ -17,11 +17,11 @@
 #include <utility>
 #include <vector>
 
-#include "crypto/william3.hpp"
 #include "fuzz_keys.hpp"
 #include "fuzz_store.hpp"
-#include "meadowcap/owned_capability.hpp"
-#include "store/authoriser.hpp"
+#include "osier/crypto/william3.hpp"
+#include "osier/meadowcap/owned_capability.hpp"
+#include "osier/store/authoriser.hpp"
 #include "store/memory_store.hpp"
 #include "sync/message_codec.hpp"
 #include "sync/payload_requests.hpp"

@@ -13,9 +13,9 @@
 #include <memory>
 #include <random>
 
-#include "crypto/william3.hpp"
 #include "fuzz_store.hpp"
-#include "store/authoriser.hpp"
+#include "osier/crypto/william3.hpp"
+#include "osier/store/authoriser.hpp"
 #include "store/memory_store.hpp"
 #include "stream_edits.hpp"
 #include "sync/payload_chunks.hpp"

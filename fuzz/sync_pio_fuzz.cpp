@@ -7,8 +7,8 @@
 #include <memory>
 #include <vector>
 
-#include "crypto/ed25519.hpp"
 #include "fuzz_keys.hpp"
+#include "osier/crypto/ed25519.hpp"
 #include "sync/message_codec.hpp"
 #include "sync/pio.hpp"
 // The CodecContext over a core and deliver(), shared with the tests.

@@ -26,13 +26,13 @@
 #include <string>
 #include <vector>
 
-#include "crypto/william3.hpp"
 #include "fuzz_codec.hpp"
 #include "fuzz_keys.hpp"
-#include "meadowcap/authorisation.hpp"
-#include "meadowcap/owned_capability.hpp"
-#include "model/area.hpp"
-#include "store/authoriser.hpp"
+#include "osier/crypto/william3.hpp"
+#include "osier/meadowcap/authorisation.hpp"
+#include "osier/meadowcap/owned_capability.hpp"
+#include "osier/model/area.hpp"
+#include "osier/store/authoriser.hpp"
 #include "store/memory_store.hpp"
 #include "sync/lcmux_frames.hpp"
 #include "sync/lcmux_session.hpp"

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "uri/willow_uri.hpp"
+#include "osier/uri/willow_uri.hpp"
 
 namespace {
 

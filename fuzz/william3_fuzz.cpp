@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "crypto/william3.hpp"
+#include "osier/crypto/william3.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace osier;

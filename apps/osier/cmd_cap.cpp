@@ -3,10 +3,10 @@
 
 #include <cstdio>
 
-#include "base/hex.hpp"
 #include "cmd_node.hpp"
 #include "commands.hpp"
-#include "json/meadowcap.hpp"
+#include "osier/base/hex.hpp"
+#include "osier/json/meadowcap.hpp"
 
 namespace osier::cli {
 namespace {

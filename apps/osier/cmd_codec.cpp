@@ -1,6 +1,6 @@
 // osier codec list | encode RELATION | decode RELATION [--canonic] | verify-token: the encoding
-// relations of the data model and Meadowcap (json/codec_relations.hpp) as a JSON Lines filter.
-// Every input line gives exactly one output line; see docs/cli.md.
+// relations of the data model and Meadowcap (osier/json/codec_relations.hpp) as a JSON Lines
+// filter. Every input line gives exactly one output line; see docs/cli.md.
 #include <fmt/core.h>
 
 #include <cstdio>
@@ -10,8 +10,8 @@
 #include <string>
 
 #include "commands.hpp"
-#include "json/codec_relations.hpp"
-#include "meadowcap/authorisation.hpp"
+#include "osier/json/codec_relations.hpp"
+#include "osier/meadowcap/authorisation.hpp"
 
 namespace osier::cli {
 namespace {

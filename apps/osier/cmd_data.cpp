@@ -7,13 +7,13 @@
 #include <cstdio>
 #include <cstring>
 
-#include "base/hex.hpp"
 #include "cmd_node.hpp"
 #include "commands.hpp"
-#include "json/meadowcap.hpp"
-#include "node/files.hpp"
+#include "osier/base/hex.hpp"
+#include "osier/base/io_error.hpp"
+#include "osier/json/meadowcap.hpp"
+#include "osier/store/authoriser.hpp"
 #include "output_file.hpp"
-#include "store/authoriser.hpp"
 
 namespace osier::cli {
 namespace {

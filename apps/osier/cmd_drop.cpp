@@ -13,11 +13,10 @@
 
 #include "cmd_node.hpp"
 #include "commands.hpp"
-#include "drop/drop_reader.hpp"
-#include "drop/drop_writer.hpp"
-#include "drop/staging.hpp"
 #include "interrupt.hpp"
-#include "node/files.hpp"
+#include "osier/base/io_error.hpp"
+#include "osier/drop/drop_reader.hpp"
+#include "osier/drop/drop_writer.hpp"
 #include "output_file.hpp"
 
 namespace osier::cli {
@@ -151,7 +150,7 @@ void run_import(const ImportOptions& o) {
   const drop::ByteSource source =
       file ? file->source() : [](MutableByteView out) -> Result<std::size_t> {
     const std::size_t n = std::fread(out.data(), 1, out.size(), stdin);
-    if (n < out.size() && std::ferror(stdin)) return node::io_error("standard input", errno);
+    if (n < out.size() && std::ferror(stdin)) return io_error("standard input", errno);
     return n;
   };
   Result<drop::ImportStats> stats{drop::ImportStats{}};

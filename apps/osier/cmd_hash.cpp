@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "base/hex.hpp"
 #include "commands.hpp"
-#include "crypto/william3.hpp"
+#include "osier/base/hex.hpp"
+#include "osier/crypto/william3.hpp"
 
 namespace osier::cli {
 namespace {

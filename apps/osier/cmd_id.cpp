@@ -3,9 +3,9 @@
 
 #include <cstdio>
 
-#include "base/hex.hpp"
 #include "cmd_node.hpp"
 #include "commands.hpp"
+#include "osier/base/hex.hpp"
 
 namespace osier::cli {
 namespace {

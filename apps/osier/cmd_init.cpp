@@ -3,7 +3,7 @@
 
 #include "cmd_node.hpp"
 #include "commands.hpp"
-#include "drop/staging.hpp"
+#include "osier/drop/drop_reader.hpp"
 
 namespace osier::cli {
 namespace {

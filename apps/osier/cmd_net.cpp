@@ -3,7 +3,7 @@
 // closes; `connect` dials one (net::probe), completes the handshake and transport, prints the
 // peer's key and closes cleanly. All authenticate as one of the home's identities
 // (node::Home::sync_identity) and declare that identity's held read capabilities as their interests
-// (node/sync_interests.hpp).
+// (osier/node/sync_interests.hpp).
 #include <fmt/core.h>
 #include <unistd.h>
 
@@ -11,13 +11,13 @@
 #include <cstdio>
 #include <optional>
 
-#include "base/hex.hpp"
 #include "cmd_node.hpp"
 #include "commands.hpp"
-#include "net/endpoint.hpp"
-#include "net/sync.hpp"
-#include "node/sync_interests.hpp"
-#include "uri/willow_uri.hpp"
+#include "osier/base/hex.hpp"
+#include "osier/net/endpoint.hpp"
+#include "osier/net/sync.hpp"
+#include "osier/node/sync_interests.hpp"
+#include "osier/uri/willow_uri.hpp"
 
 namespace osier::cli {
 namespace {

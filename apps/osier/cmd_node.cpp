@@ -9,9 +9,9 @@
 #include <cstring>
 #include <ctime>
 
-#include "base/hex.hpp"
 #include "commands.hpp"
-#include "node/files.hpp"
+#include "osier/base/hex.hpp"
+#include "osier/base/io_error.hpp"
 
 namespace osier::cli {
 

@@ -10,10 +10,10 @@
 #include <string>
 #include <string_view>
 
-#include "base/status.hpp"
-#include "json/meadowcap.hpp"
-#include "json/model.hpp"
-#include "node/node.hpp"
+#include "osier/base/status.hpp"
+#include "osier/json/meadowcap.hpp"
+#include "osier/json/model.hpp"
+#include "osier/node/node.hpp"
 
 namespace osier::cli {
 
@@ -76,7 +76,7 @@ class LocalNode {
   // The node over the home and the store (opens the store).
   Result<node::Node*> node();
 
-  // node::Node's operations (node/node.hpp), opening the store first.
+  // node::Node's operations (osier/node/node.hpp), opening the store first.
   Result<node::PutResult> put(const uri::EntryUri& uri, const std::string& file,
                               const node::PutOptions& options);
   Result<node::PutResult> remove(const uri::EntryUri& uri, const std::optional<std::string>& as);

@@ -1,9 +1,9 @@
 // osier ns new|list|add|forget: namespaces and their aliases.
 #include <fmt/core.h>
 
-#include "base/hex.hpp"
 #include "cmd_node.hpp"
 #include "commands.hpp"
+#include "osier/base/hex.hpp"
 
 namespace osier::cli {
 namespace {

@@ -8,11 +8,11 @@
 #include <variant>
 #include <vector>
 
-#include "base/hex.hpp"
 #include "commands.hpp"
-#include "json/model.hpp"
-#include "uri/percent.hpp"
-#include "uri/willow_uri.hpp"
+#include "osier/base/hex.hpp"
+#include "osier/json/model.hpp"
+#include "osier/uri/percent.hpp"
+#include "osier/uri/willow_uri.hpp"
 
 namespace osier::cli {
 namespace {

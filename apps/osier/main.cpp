@@ -17,8 +17,8 @@
 #include <system_error>
 #include <vector>
 
-#include "base/std_fds.hpp"
 #include "commands.hpp"
+#include "osier/base/std_fds.hpp"
 
 namespace {
 

@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "node/files.hpp"
+#include "osier/base/io_error.hpp"
 
 namespace osier::cli {
 namespace {
@@ -42,7 +42,7 @@ Status check_output_target(const std::string& target, bool force) {
   struct stat st {};
   if (::lstat(target.c_str(), &st) != 0) {
     if (errno == ENOENT) return Status::ok();
-    return node::io_error(target, errno);
+    return io_error(target, errno);
   }
   if (!S_ISREG(st.st_mode)) {
     return error(ErrorCode::kInvalidArgument,
@@ -90,13 +90,13 @@ Result<std::unique_ptr<OutputFile>> OutputFile::open(const std::string& target, 
   const HoldInterrupts hold;  // until the temporary file is registered (the constructor)
   std::string temp = dir_of(target) + "/." + base_of(target) + ".osier-part-XXXXXX";
   const int fd = ::mkstemp(temp.data());  // O_EXCL: a fresh file of our own
-  if (fd < 0) return node::io_error(temp, errno);
+  if (fd < 0) return io_error(temp, errno);
   std::FILE* f = ::fdopen(fd, "wb");
   if (f == nullptr) {
     const int err = errno;
     ::close(fd);
     ::unlink(temp.c_str());
-    return node::io_error(temp, err);
+    return io_error(temp, err);
   }
   // mkstemp makes 0600; the target gets the usual mode a new file would.
   const mode_t mask = ::umask(0);
@@ -115,22 +115,21 @@ Status OutputFile::write(ByteView data) {
   if (data.empty()) return Status::ok();
   if (f_ == nullptr) return error(ErrorCode::kInternal, "output closed");
   if (std::fwrite(data.data(), 1, data.size(), f_) != data.size()) {
-    return node::io_error(to_stdout() ? std::string("standard output") : target_, errno);
+    return io_error(to_stdout() ? std::string("standard output") : target_, errno);
   }
   return Status::ok();
 }
 
 Status OutputFile::commit() {
   if (to_stdout()) {
-    if (std::fflush(stdout) != 0 || std::ferror(stdout))
-      return node::io_error("standard output", errno);
+    if (std::fflush(stdout) != 0 || std::ferror(stdout)) return io_error("standard output", errno);
     committed_ = true;
     return Status::ok();
   }
   Status st;
-  if (std::fflush(f_) != 0 || std::ferror(f_)) st = node::io_error(target_, errno);
-  if (st && ::fsync(::fileno(f_)) != 0) st = node::io_error(target_, errno);
-  if (std::fclose(f_) != 0 && st) st = node::io_error(target_, errno);
+  if (std::fflush(f_) != 0 || std::ferror(f_)) st = io_error(target_, errno);
+  if (st && ::fsync(::fileno(f_)) != 0) st = io_error(target_, errno);
+  if (std::fclose(f_) != 0 && st) st = io_error(target_, errno);
   f_ = nullptr;
   if (!st) return st;
   // Checked again: something may have appeared at the target meanwhile.
@@ -139,7 +138,7 @@ Status OutputFile::commit() {
     return error(ErrorCode::kInvalidArgument,
                  target_ + " is " + kind_of(now.st_mode) + " now: not replaced");
   }
-  if (::rename(temp_.c_str(), target_.c_str()) != 0) return node::io_error(target_, errno);
+  if (::rename(temp_.c_str(), target_.c_str()) != 0) return io_error(target_, errno);
   committed_ = true;
   return Status::ok();
 }

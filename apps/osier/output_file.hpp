@@ -15,9 +15,9 @@
 #include <memory>
 #include <string>
 
-#include "base/bytes.hpp"
-#include "base/status.hpp"
 #include "interrupt.hpp"
+#include "osier/base/bytes.hpp"
+#include "osier/base/status.hpp"
 
 namespace osier::cli {
 

@@ -1,4 +1,4 @@
-#include "base/codec.hpp"
+#include "osier/base/codec.hpp"
 
 namespace osier {
 

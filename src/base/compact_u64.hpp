@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "base/codec.hpp"
+#include "osier/base/codec.hpp"
 
 namespace osier {
 

@@ -1,4 +1,4 @@
-#include "base/hex.hpp"
+#include "osier/base/hex.hpp"
 
 namespace osier {
 

@@ -1,4 +1,4 @@
-#include "base/io_error.hpp"
+#include "osier/base/io_error.hpp"
 
 #include <cstring>
 

@@ -1,4 +1,4 @@
-#include "base/status.hpp"
+#include "osier/base/status.hpp"
 
 namespace osier {
 

@@ -1,4 +1,4 @@
-#include "base/std_fds.hpp"
+#include "osier/base/std_fds.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

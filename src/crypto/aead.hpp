@@ -11,9 +11,9 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "base/bytes.hpp"
-#include "base/status.hpp"
 #include "crypto/secret.hpp"
+#include "osier/base/bytes.hpp"
+#include "osier/base/status.hpp"
 
 namespace osier::crypto {
 

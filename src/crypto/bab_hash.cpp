@@ -1,10 +1,10 @@
-#include "crypto/bab_hash.hpp"
+#include "osier/crypto/bab_hash.hpp"
 
 #include <cstring>
 
-#include "crypto/bab_tree.hpp"
-#include "crypto/william3.hpp"
 #include "crypto/william3_impl.hpp"
+#include "osier/crypto/bab_tree.hpp"
+#include "osier/crypto/william3.hpp"
 
 namespace osier::crypto {
 

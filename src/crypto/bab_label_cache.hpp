@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include "crypto/bab_hash.hpp"
-#include "crypto/bab_tree.hpp"
 #include "crypto/bab_verifier.hpp"
+#include "osier/crypto/bab_hash.hpp"
+#include "osier/crypto/bab_tree.hpp"
 
 namespace osier::crypto {
 

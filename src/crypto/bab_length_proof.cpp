@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "crypto/bab_outboard.hpp"
+#include "osier/crypto/bab_outboard.hpp"
 
 namespace osier::crypto {
 

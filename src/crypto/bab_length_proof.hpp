@@ -7,10 +7,10 @@
 
 #include <cstdint>
 
-#include "base/bytes.hpp"
-#include "base/status.hpp"
-#include "crypto/bab_hash.hpp"
-#include "crypto/bab_io.hpp"
+#include "osier/base/bytes.hpp"
+#include "osier/base/status.hpp"
+#include "osier/crypto/bab_hash.hpp"
+#include "osier/crypto/bab_io.hpp"
 
 namespace osier::crypto {
 

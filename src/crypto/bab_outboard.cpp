@@ -1,10 +1,10 @@
-#include "crypto/bab_outboard.hpp"
+#include "osier/crypto/bab_outboard.hpp"
 
 #include <algorithm>
 #include <bit>
 #include <cstring>
 
-#include "crypto/bab_tree.hpp"
+#include "osier/crypto/bab_tree.hpp"
 
 namespace osier::crypto {
 

@@ -18,11 +18,11 @@
 #include <utility>
 #include <vector>
 
-#include "base/bytes.hpp"
-#include "base/status.hpp"
-#include "crypto/bab_hash.hpp"
-#include "crypto/bab_io.hpp"
-#include "crypto/bab_tree.hpp"
+#include "osier/base/bytes.hpp"
+#include "osier/base/status.hpp"
+#include "osier/crypto/bab_hash.hpp"
+#include "osier/crypto/bab_io.hpp"
+#include "osier/crypto/bab_tree.hpp"
 
 namespace osier::crypto {
 

@@ -1,4 +1,4 @@
-#include "crypto/bab_stream.hpp"
+#include "osier/crypto/bab_stream.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "crypto/bab_tree.hpp"
+#include "osier/crypto/bab_tree.hpp"
 
 #include <limits>
 

@@ -15,11 +15,11 @@
 #include <functional>
 #include <optional>
 
-#include "base/bytes.hpp"
-#include "base/status.hpp"
-#include "crypto/bab_hash.hpp"
-#include "crypto/bab_stream.hpp"
-#include "crypto/bab_tree.hpp"
+#include "osier/base/bytes.hpp"
+#include "osier/base/status.hpp"
+#include "osier/crypto/bab_hash.hpp"
+#include "osier/crypto/bab_stream.hpp"
+#include "osier/crypto/bab_tree.hpp"
 
 namespace osier::crypto {
 

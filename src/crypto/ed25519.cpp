@@ -1,4 +1,4 @@
-#include "crypto/ed25519.hpp"
+#include "osier/crypto/ed25519.hpp"
 
 #include <sodium.h>
 

@@ -12,8 +12,8 @@
 #include <cstddef>
 #include <initializer_list>
 
-#include "base/bytes.hpp"
-#include "crypto/william3.hpp"
+#include "osier/base/bytes.hpp"
+#include "osier/crypto/william3.hpp"
 
 namespace osier::crypto {
 

@@ -12,9 +12,9 @@
 // scalar is wiped before returning. The output is a shared secret in a wiping holder.
 #pragma once
 
-#include "base/status.hpp"
-#include "crypto/ed25519.hpp"
 #include "crypto/secret.hpp"
+#include "osier/base/status.hpp"
+#include "osier/crypto/ed25519.hpp"
 
 namespace osier::crypto {
 

@@ -10,8 +10,8 @@
 // (a chaining key and a cipher key), returned in wiping holders.
 #pragma once
 
-#include "base/bytes.hpp"
 #include "crypto/secret.hpp"
+#include "osier/base/bytes.hpp"
 
 namespace osier::crypto {
 

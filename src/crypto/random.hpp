@@ -1,7 +1,7 @@
 // Cryptographically secure randomness (libsodium's randombytes: getrandom(2) on Linux).
 #pragma once
 
-#include "base/bytes.hpp"
+#include "osier/base/bytes.hpp"
 
 namespace osier::crypto {
 

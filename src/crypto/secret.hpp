@@ -7,8 +7,8 @@
 
 #include <cstddef>
 
-#include "base/bytes.hpp"
-#include "crypto/ed25519.hpp"  // wipe()
+#include "osier/base/bytes.hpp"
+#include "osier/crypto/ed25519.hpp"  // wipe()
 
 namespace osier::crypto {
 

@@ -1,6 +1,6 @@
 // WILLIAM3 labels, subtrees and the incremental hasher.
 // spec: bab#tree, bab#instantiations_william
-#include "crypto/william3.hpp"
+#include "osier/crypto/william3.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -170,8 +170,8 @@ Cv subtree_cv(const std::uint8_t* input, std::size_t len, const Cv& key, std::ui
 
 using namespace w3;
 
-// The hasher's state lives in the bytes the public class reserves (crypto/william3.hpp), so the
-// header shows no internals and a hasher costs no allocation.
+// The hasher's state lives in the bytes the public class reserves (osier/crypto/william3.hpp), so
+// the header shows no internals and a hasher costs no allocation.
 static_assert(std::is_trivially_copyable_v<HasherState> &&
               std::is_trivially_destructible_v<HasherState>);
 static_assert(sizeof(HasherState) <= William3Hasher::kStateBytes &&

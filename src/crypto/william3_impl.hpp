@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "base/bytes.hpp"
+#include "osier/base/bytes.hpp"
 
 namespace osier::crypto::w3 {
 

@@ -1,11 +1,11 @@
-#include "drop/byte_io.hpp"
+#include "osier/drop/byte_io.hpp"
 
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
 
-#include "base/io_error.hpp"
+#include "osier/base/io_error.hpp"
 
 namespace osier::drop {
 

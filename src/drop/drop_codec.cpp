@@ -1,8 +1,8 @@
 #include "drop/drop_codec.hpp"
 
 #include "base/compact_u64.hpp"
-#include "meadowcap/encoding_relative.hpp"
-#include "model/encoding_path.hpp"
+#include "osier/meadowcap/encoding_relative.hpp"
+#include "osier/model/encoding_path.hpp"
 
 namespace osier::drop {
 

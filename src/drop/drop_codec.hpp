@@ -5,10 +5,10 @@
 
 #include <cstdint>
 
-#include "base/codec.hpp"
-#include "crypto/bab_stream.hpp"
-#include "meadowcap/authorisation.hpp"
-#include "model/entry.hpp"
+#include "osier/base/codec.hpp"
+#include "osier/crypto/bab_stream.hpp"
+#include "osier/meadowcap/authorisation.hpp"
+#include "osier/model/entry.hpp"
 
 namespace osier::drop {
 

@@ -1,4 +1,4 @@
-#include "drop/drop_reader.hpp"
+#include "osier/drop/drop_reader.hpp"
 
 #include <memory>
 #include <thread>
@@ -11,9 +11,9 @@
 #include "drop/drop_input.hpp"
 #include "drop/staging.hpp"
 #include "meadowcap/token_check_pool.hpp"
-#include "meadowcap/willow25_defaults.hpp"
-#include "model/ids.hpp"
-#include "store/authoriser.hpp"
+#include "osier/meadowcap/willow25_defaults.hpp"
+#include "osier/model/ids.hpp"
+#include "osier/store/authoriser.hpp"
 #include "store/payload.hpp"
 
 namespace osier::drop {

@@ -1,12 +1,12 @@
-#include "drop/drop_writer.hpp"
+#include "osier/drop/drop_writer.hpp"
 
 #include <vector>
 
 #include "base/compact_u64.hpp"
-#include "crypto/william3.hpp"
 #include "drop/drop_codec.hpp"
-#include "meadowcap/willow25_defaults.hpp"
-#include "store/authoriser.hpp"
+#include "osier/crypto/william3.hpp"
+#include "osier/meadowcap/willow25_defaults.hpp"
+#include "osier/store/authoriser.hpp"
 
 namespace osier::drop {
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "drop/drop_input.hpp"
-#include "model/encoding_path.hpp"
+#include "osier/model/encoding_path.hpp"
 #include "store/store_lock.hpp"
 
 namespace osier::drop {

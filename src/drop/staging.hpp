@@ -10,11 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "crypto/bab_hash.hpp"
-#include "drop/byte_io.hpp"
 #include "drop/drop_input.hpp"
+#include "osier/crypto/bab_hash.hpp"
+#include "osier/drop/byte_io.hpp"
+#include "osier/drop/drop_reader.hpp"
+#include "osier/store/types.hpp"
 #include "store/payload_files.hpp"
-#include "store/types.hpp"
 
 namespace osier::drop {
 
@@ -35,10 +36,7 @@ struct StagedEntry {
 // keeps flock()ed (store/store_lock.hpp's staging_dir_abandoned tells a dead owner's).
 inline constexpr const char* kStagingPrefix = "osier-drop-";
 
-// The staging directories under `parent` whose import died (kill -9, power loss): listed, or
-// removed. Never a live import's.
-std::vector<std::string> list_stale_staging(const std::string& parent);
-std::vector<std::string> remove_stale_staging(const std::string& parent);
+// list_stale_staging, remove_stale_staging: osier/drop/drop_reader.hpp.
 
 class Staging {
  public:

@@ -1,6 +1,6 @@
-#include "json/codec_relations.hpp"
+#include "osier/json/codec_relations.hpp"
 
-#include "meadowcap/encoding_relations.hpp"
+#include "osier/meadowcap/encoding_relations.hpp"
 
 namespace osier::json {
 

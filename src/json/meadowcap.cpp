@@ -1,8 +1,8 @@
-#include "json/meadowcap.hpp"
+#include "osier/json/meadowcap.hpp"
 
 #include <string>
 
-#include "base/hex.hpp"
+#include "osier/base/hex.hpp"
 
 namespace osier::json {
 namespace {

@@ -1,9 +1,9 @@
-#include "json/model.hpp"
+#include "osier/json/model.hpp"
 
 #include <string>
 #include <vector>
 
-#include "base/hex.hpp"
+#include "osier/base/hex.hpp"
 
 namespace osier::json {
 namespace {

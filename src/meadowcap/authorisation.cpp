@@ -1,7 +1,7 @@
-#include "meadowcap/authorisation.hpp"
+#include "osier/meadowcap/authorisation.hpp"
 
 #include "meadowcap/verified_capabilities.hpp"
-#include "model/encoding_entry.hpp"
+#include "osier/model/encoding_entry.hpp"
 
 namespace osier::meadowcap {
 

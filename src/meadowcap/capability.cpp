@@ -1,4 +1,4 @@
-#include "meadowcap/capability.hpp"
+#include "osier/meadowcap/capability.hpp"
 
 namespace osier::meadowcap {
 

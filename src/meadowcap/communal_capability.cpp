@@ -1,4 +1,4 @@
-#include "meadowcap/communal_capability.hpp"
+#include "osier/meadowcap/communal_capability.hpp"
 
 #include "meadowcap/delegation_chain.hpp"
 

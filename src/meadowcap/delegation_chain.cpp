@@ -2,7 +2,7 @@
 
 #include <string_view>
 
-#include "model/encoding_area.hpp"
+#include "osier/model/encoding_area.hpp"
 
 namespace osier::meadowcap::detail {
 

@@ -6,8 +6,8 @@
 #include <span>
 #include <string>
 
-#include "base/codec.hpp"
-#include "meadowcap/types.hpp"
+#include "osier/base/codec.hpp"
+#include "osier/meadowcap/types.hpp"
 
 namespace osier::meadowcap::detail {
 

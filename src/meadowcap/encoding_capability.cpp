@@ -1,7 +1,7 @@
-#include "meadowcap/encoding_capability.hpp"
+#include "osier/meadowcap/encoding_capability.hpp"
 
 #include "base/compact_u64.hpp"
-#include "model/encoding_area.hpp"
+#include "osier/model/encoding_area.hpp"
 
 namespace osier::meadowcap {
 

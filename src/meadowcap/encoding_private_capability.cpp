@@ -1,4 +1,4 @@
-#include "meadowcap/encoding_private_capability.hpp"
+#include "osier/meadowcap/encoding_private_capability.hpp"
 
 #include "base/compact_u64.hpp"
 

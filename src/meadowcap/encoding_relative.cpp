@@ -1,9 +1,9 @@
-#include "meadowcap/encoding_relative.hpp"
+#include "osier/meadowcap/encoding_relative.hpp"
 
 #include <algorithm>
 
 #include "base/compact_u64.hpp"
-#include "model/encoding_private.hpp"
+#include "osier/model/encoding_private.hpp"
 
 namespace osier::meadowcap {
 

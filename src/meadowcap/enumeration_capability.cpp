@@ -1,8 +1,8 @@
-#include "meadowcap/enumeration_capability.hpp"
+#include "osier/meadowcap/enumeration_capability.hpp"
 
 #include <string>
 
-#include "base/codec.hpp"
+#include "osier/base/codec.hpp"
 
 namespace osier::meadowcap {
 

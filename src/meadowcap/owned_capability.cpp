@@ -1,4 +1,4 @@
-#include "meadowcap/owned_capability.hpp"
+#include "osier/meadowcap/owned_capability.hpp"
 
 #include "meadowcap/delegation_chain.hpp"
 

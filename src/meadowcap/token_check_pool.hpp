@@ -12,9 +12,9 @@
 #include <thread>
 #include <vector>
 
-#include "base/status.hpp"
-#include "meadowcap/authorisation.hpp"
-#include "model/entry.hpp"
+#include "osier/base/status.hpp"
+#include "osier/meadowcap/authorisation.hpp"
+#include "osier/model/entry.hpp"
 
 namespace osier::meadowcap {
 

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "meadowcap/encoding_capability.hpp"
+#include "osier/meadowcap/encoding_capability.hpp"
 
 namespace osier::meadowcap {
 

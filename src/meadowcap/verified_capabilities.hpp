@@ -30,9 +30,9 @@
 #include <list>
 #include <unordered_map>
 
-#include "base/status.hpp"
-#include "crypto/william3.hpp"
-#include "meadowcap/capability.hpp"
+#include "osier/base/status.hpp"
+#include "osier/crypto/william3.hpp"
+#include "osier/meadowcap/capability.hpp"
 
 namespace osier::meadowcap {
 

@@ -1,6 +1,6 @@
-#include "meadowcap/willow25_defaults.hpp"
+#include "osier/meadowcap/willow25_defaults.hpp"
 
-#include "meadowcap/communal_capability.hpp"
+#include "osier/meadowcap/communal_capability.hpp"
 
 namespace osier::meadowcap {
 

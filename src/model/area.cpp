@@ -1,4 +1,4 @@
-#include "model/area.hpp"
+#include "osier/model/area.hpp"
 
 #include <algorithm>
 

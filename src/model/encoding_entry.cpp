@@ -1,8 +1,8 @@
-#include "model/encoding_entry.hpp"
+#include "osier/model/encoding_entry.hpp"
 
 #include "base/compact_u64.hpp"
-#include "model/encoding_path.hpp"
 #include "model/encoding_util.hpp"
+#include "osier/model/encoding_path.hpp"
 
 namespace osier::model {
 using encoding_detail::abs_diff;

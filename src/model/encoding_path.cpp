@@ -1,7 +1,7 @@
-#include "model/encoding_path.hpp"
+#include "osier/model/encoding_path.hpp"
 
 #include "base/compact_u64.hpp"
-#include "model/ids.hpp"
+#include "osier/model/ids.hpp"
 
 namespace osier::model {
 namespace {

@@ -1,9 +1,9 @@
-#include "model/encoding_private.hpp"
+#include "osier/model/encoding_private.hpp"
 
 #include "base/compact_u64.hpp"
-#include "model/encoding_area.hpp"
-#include "model/encoding_path.hpp"
 #include "model/encoding_util.hpp"
+#include "osier/model/encoding_area.hpp"
+#include "osier/model/encoding_path.hpp"
 
 namespace osier::model {
 namespace {

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <limits>
 
-#include "base/codec.hpp"
-#include "model/range.hpp"
+#include "osier/base/codec.hpp"
+#include "osier/model/range.hpp"
 
 namespace osier::model::encoding_detail {
 

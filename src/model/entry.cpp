@@ -1,4 +1,4 @@
-#include "model/entry.hpp"
+#include "osier/model/entry.hpp"
 
 #include <tuple>
 

@@ -1,4 +1,4 @@
-#include "model/ids.hpp"
+#include "osier/model/ids.hpp"
 
 namespace osier::model {
 

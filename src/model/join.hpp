@@ -9,7 +9,7 @@
 #include <span>
 #include <vector>
 
-#include "model/entry.hpp"
+#include "osier/model/entry.hpp"
 
 namespace osier::model {
 

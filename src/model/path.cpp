@@ -1,11 +1,11 @@
-#include "model/path.hpp"
+#include "osier/model/path.hpp"
 
 #include <algorithm>
 #include <cstring>
 #include <string>
 
-#include "model/ids.hpp"
 #include "model/path_successor.hpp"
+#include "osier/model/ids.hpp"
 
 namespace osier::model {
 namespace {

@@ -6,8 +6,8 @@
 #include <optional>
 #include <span>
 
-#include "base/bytes.hpp"
-#include "model/ids.hpp"
+#include "osier/base/bytes.hpp"
+#include "osier/model/ids.hpp"
 
 namespace osier::model {
 

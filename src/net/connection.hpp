@@ -32,8 +32,8 @@
 #include <optional>
 #include <string>
 
-#include "crypto/ed25519.hpp"
 #include "net/peer.hpp"
+#include "osier/crypto/ed25519.hpp"
 #include "sync/lcmux_session.hpp"
 #include "sync/secure_stream.hpp"
 

@@ -1,4 +1,4 @@
-#include "net/endpoint.hpp"
+#include "osier/net/endpoint.hpp"
 
 #include <fmt/core.h>
 

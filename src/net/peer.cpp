@@ -2,7 +2,7 @@
 
 #include <fmt/core.h>
 
-#include "base/hex.hpp"
+#include "osier/base/hex.hpp"
 
 namespace osier::net {
 

@@ -13,10 +13,10 @@
 #include <optional>
 #include <string>
 
-#include "base/bytes.hpp"
-#include "base/status.hpp"
-#include "crypto/ed25519.hpp"
-#include "net/report.hpp"
+#include "osier/base/bytes.hpp"
+#include "osier/base/status.hpp"
+#include "osier/crypto/ed25519.hpp"
+#include "osier/net/report.hpp"
 #include "sync/handshake.hpp"
 #include "sync/lcmux_session.hpp"
 

@@ -24,11 +24,11 @@
 #include <memory>
 #include <string>
 
-#include "base/status.hpp"
-#include "crypto/ed25519.hpp"
-#include "net/endpoint.hpp"
 #include "net/peer.hpp"
-#include "net/sync.hpp"  // the default limits
+#include "osier/base/status.hpp"
+#include "osier/crypto/ed25519.hpp"
+#include "osier/net/endpoint.hpp"
+#include "osier/net/sync.hpp"  // the default limits
 
 namespace osier::net {
 

@@ -1,4 +1,4 @@
-#include "net/sync.hpp"
+#include "osier/net/sync.hpp"
 
 #include <algorithm>
 #include <utility>

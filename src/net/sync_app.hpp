@@ -25,8 +25,8 @@
 #include <string>
 
 #include "net/peer.hpp"
-#include "net/sync.hpp"
-#include "store/store.hpp"
+#include "osier/net/sync.hpp"
+#include "osier/store/store.hpp"
 #include "sync/session.hpp"
 
 namespace osier::net {

@@ -1,10 +1,10 @@
-#include "node/aliases.hpp"
+#include "osier/node/aliases.hpp"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "base/hex.hpp"
 #include "node/files.hpp"
+#include "osier/base/hex.hpp"
 
 namespace osier::node {
 

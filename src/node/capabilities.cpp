@@ -1,4 +1,4 @@
-#include "node/capabilities.hpp"
+#include "osier/node/capabilities.hpp"
 
 #include <dirent.h>
 #include <unistd.h>
@@ -6,10 +6,10 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "base/hex.hpp"
-#include "crypto/william3.hpp"
-#include "meadowcap/encoding_capability.hpp"
 #include "node/files.hpp"
+#include "osier/base/hex.hpp"
+#include "osier/crypto/william3.hpp"
+#include "osier/meadowcap/encoding_capability.hpp"
 
 namespace osier::node {
 

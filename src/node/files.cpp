@@ -7,8 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "base/hex.hpp"
 #include "crypto/random.hpp"
+#include "osier/base/hex.hpp"
 
 namespace osier::node {
 

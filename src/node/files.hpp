@@ -4,9 +4,9 @@
 
 #include <string>
 
-#include "base/bytes.hpp"
-#include "base/io_error.hpp"
-#include "base/status.hpp"
+#include "osier/base/bytes.hpp"
+#include "osier/base/io_error.hpp"
+#include "osier/base/status.hpp"
 
 namespace osier::node {
 
@@ -25,7 +25,7 @@ Status make_dir(const std::string& path, unsigned mode, bool* created = nullptr)
 
 bool file_exists(const std::string& path);
 
-// io_error, describe_errno and is_disk_full: base/io_error.hpp.
+// io_error, describe_errno and is_disk_full: osier/base/io_error.hpp.
 using osier::describe_errno;
 using osier::io_error;
 using osier::is_disk_full;

@@ -1,12 +1,12 @@
-#include "node/home.hpp"
+#include "osier/node/home.hpp"
 
 #include <sys/stat.h>
 
 #include <cerrno>
 
-#include "base/hex.hpp"
-#include "meadowcap/communal_capability.hpp"
 #include "node/home_lock.hpp"
+#include "osier/base/hex.hpp"
+#include "osier/meadowcap/communal_capability.hpp"
 
 namespace osier::node {
 

@@ -8,8 +8,8 @@
 // HOME/config/lock, released by the kernel if its holder dies) and rereads the table first.
 #pragma once
 
-#include "base/status.hpp"
-#include "node/home_paths.hpp"
+#include "osier/base/status.hpp"
+#include "osier/node/home_paths.hpp"
 
 namespace osier::node {
 

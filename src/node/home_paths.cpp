@@ -1,4 +1,4 @@
-#include "node/home_paths.hpp"
+#include "osier/node/home_paths.hpp"
 
 #include <unistd.h>
 
@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "node/files.hpp"
-#include "store/lmdb.hpp"
+#include "osier/store/lmdb.hpp"
 
 namespace osier::node {
 

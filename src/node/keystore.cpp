@@ -1,4 +1,4 @@
-#include "node/keystore.hpp"
+#include "osier/node/keystore.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -6,8 +6,8 @@
 #include <cerrno>
 #include <cstdio>
 
-#include "base/hex.hpp"
 #include "node/files.hpp"
+#include "osier/base/hex.hpp"
 
 namespace osier::node {
 

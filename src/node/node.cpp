@@ -1,4 +1,4 @@
-#include "node/node.hpp"
+#include "osier/node/node.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,11 +8,11 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "base/hex.hpp"
 #include "crypto/random.hpp"
-#include "crypto/william3.hpp"
 #include "node/files.hpp"
-#include "store/authoriser.hpp"
+#include "osier/base/hex.hpp"
+#include "osier/crypto/william3.hpp"
+#include "osier/store/authoriser.hpp"
 
 namespace osier::node {
 

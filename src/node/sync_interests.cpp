@@ -1,10 +1,10 @@
-#include "node/sync_interests.hpp"
+#include "osier/node/sync_interests.hpp"
 
 #include <algorithm>
 #include <optional>
 #include <string>
 
-#include "base/hex.hpp"
+#include "osier/base/hex.hpp"
 #include "sync/private_interest.hpp"
 
 namespace osier::node {

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "model/entry.hpp"
-#include "store/fingerprint.hpp"
-#include "store/types.hpp"
+#include "osier/model/entry.hpp"
+#include "osier/store/fingerprint.hpp"
+#include "osier/store/types.hpp"
 
 namespace osier::store {
 

@@ -1,7 +1,7 @@
-#include "store/authoriser.hpp"
+#include "osier/store/authoriser.hpp"
 
-#include "base/codec.hpp"
-#include "meadowcap/encoding_capability.hpp"
+#include "osier/base/codec.hpp"
+#include "osier/meadowcap/encoding_capability.hpp"
 
 namespace osier::store {
 namespace {

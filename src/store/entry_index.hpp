@@ -19,12 +19,12 @@
 #include <optional>
 #include <vector>
 
-#include "base/status.hpp"
-#include "model/entry.hpp"
-#include "model/range.hpp"
-#include "store/fingerprint.hpp"
+#include "osier/base/status.hpp"
+#include "osier/model/entry.hpp"
+#include "osier/model/range.hpp"
+#include "osier/store/fingerprint.hpp"
+#include "osier/store/types.hpp"
 #include "store/index_view.hpp"
-#include "store/types.hpp"
 
 namespace osier::store {
 

@@ -1,7 +1,7 @@
-#include "store/events.hpp"
+#include "osier/store/events.hpp"
 
-#include "base/codec.hpp"
-#include "model/encoding_entry.hpp"
+#include "osier/base/codec.hpp"
+#include "osier/model/encoding_entry.hpp"
 
 namespace osier::store {
 

@@ -1,7 +1,7 @@
-#include "store/fingerprint.hpp"
+#include "osier/store/fingerprint.hpp"
 
-#include "crypto/william3.hpp"
-#include "model/encoding_entry.hpp"
+#include "osier/crypto/william3.hpp"
+#include "osier/model/encoding_entry.hpp"
 
 namespace osier::store {
 

@@ -11,8 +11,8 @@
 #include <memory>
 #include <mutex>
 
+#include "osier/store/snapshot.hpp"
 #include "store/index_view.hpp"
-#include "store/snapshot.hpp"
 
 namespace osier::store {
 

@@ -16,11 +16,11 @@
 #include <utility>
 #include <vector>
 
-#include "base/status.hpp"
-#include "model/entry.hpp"
-#include "model/range.hpp"
-#include "store/fingerprint.hpp"
-#include "store/types.hpp"
+#include "osier/base/status.hpp"
+#include "osier/model/entry.hpp"
+#include "osier/model/range.hpp"
+#include "osier/store/fingerprint.hpp"
+#include "osier/store/types.hpp"
 
 namespace osier::store {
 

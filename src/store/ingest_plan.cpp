@@ -1,6 +1,6 @@
 #include "store/ingest_plan.hpp"
 
-#include "model/range.hpp"
+#include "osier/model/range.hpp"
 
 namespace osier::store {
 

@@ -6,7 +6,7 @@
 #include <functional>
 #include <vector>
 
-#include "model/entry.hpp"
+#include "osier/model/entry.hpp"
 #include "store/index_view.hpp"
 
 namespace osier::store {

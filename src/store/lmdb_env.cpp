@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstdint>
 
-#include "base/io_error.hpp"
+#include "osier/base/io_error.hpp"
 
 namespace osier::store::lmdb {
 

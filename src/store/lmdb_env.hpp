@@ -8,14 +8,14 @@
 #include <optional>
 #include <string>
 
-#include "base/bytes.hpp"
-#include "base/status.hpp"
+#include "osier/base/bytes.hpp"
+#include "osier/base/status.hpp"
 
 namespace osier::store::lmdb {
 
-// OK for MDB_SUCCESS; otherwise kResourceExhausted for a full map or disk (base/io_error.hpp),
-// kCorrupt for damaged or foreign files, kIo for the rest; the message names `what` and LMDB's
-// explanation.
+// OK for MDB_SUCCESS; otherwise kResourceExhausted for a full map or disk
+// (osier/base/io_error.hpp), kCorrupt for damaged or foreign files, kIo for the rest; the message
+// names `what` and LMDB's explanation.
 Status status_of(int rc, const std::string& what);
 
 struct EnvCloser {

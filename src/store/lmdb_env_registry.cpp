@@ -7,7 +7,7 @@
 #include <mutex>
 #include <utility>
 
-#include "base/io_error.hpp"
+#include "osier/base/io_error.hpp"
 #include "store/lmdb_env.hpp"
 
 namespace osier::store::lmdb {

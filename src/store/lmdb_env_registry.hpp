@@ -19,7 +19,7 @@
 #include <memory>
 #include <string>
 
-#include "base/status.hpp"
+#include "osier/base/status.hpp"
 
 namespace osier::store::lmdb {
 

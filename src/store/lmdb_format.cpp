@@ -2,10 +2,10 @@
 
 #include <cstring>
 
-#include "base/codec.hpp"
-#include "crypto/william3.hpp"
-#include "model/encoding_entry.hpp"
-#include "model/encoding_path.hpp"
+#include "osier/base/codec.hpp"
+#include "osier/crypto/william3.hpp"
+#include "osier/model/encoding_entry.hpp"
+#include "osier/model/encoding_path.hpp"
 
 namespace osier::store::lmdb_format {
 

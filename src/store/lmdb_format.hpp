@@ -5,11 +5,11 @@
 #include <optional>
 #include <vector>
 
-#include "base/bytes.hpp"
-#include "base/status.hpp"
-#include "crypto/bab_hash.hpp"
-#include "model/entry.hpp"
-#include "store/types.hpp"
+#include "osier/base/bytes.hpp"
+#include "osier/base/status.hpp"
+#include "osier/crypto/bab_hash.hpp"
+#include "osier/model/entry.hpp"
+#include "osier/store/types.hpp"
 
 namespace osier::store::lmdb_format {
 

@@ -6,10 +6,10 @@
 #include <cstring>
 #include <filesystem>
 
-#include "base/hex.hpp"
-#include "base/io_error.hpp"
-#include "base/std_fds.hpp"
 #include "crypto/random.hpp"
+#include "osier/base/hex.hpp"
+#include "osier/base/io_error.hpp"
+#include "osier/base/std_fds.hpp"
 #include "store/index_snapshot.hpp"
 #include "store/ingest_plan.hpp"
 #include "store/lmdb_env_registry.hpp"

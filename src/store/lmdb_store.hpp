@@ -35,15 +35,15 @@
 #include <string>
 #include <vector>
 
-#include "store/authoriser.hpp"
+#include "osier/store/authoriser.hpp"
+#include "osier/store/lmdb.hpp"
+#include "osier/store/store.hpp"
 #include "store/entry_index.hpp"
 #include "store/ingest_plan.hpp"
-#include "store/lmdb.hpp"
 #include "store/lmdb_env.hpp"
 #include "store/lmdb_format.hpp"
 #include "store/lmdb_tree.hpp"
 #include "store/payload.hpp"
-#include "store/store.hpp"
 #include "store/store_lock.hpp"
 
 namespace osier::store {
@@ -55,7 +55,8 @@ class LmdbStore final : public Store {
 
   // Opens (or creates) the store in directory `dir`. Fails with kCorrupt for damaged files or an
   // unknown format version, kIo when the directory cannot be used. Makes sure the standard
-  // descriptors are open first (base/std_fds.hpp), so LMDB's files never become stdout/stderr.
+  // descriptors are open first (osier/base/std_fds.hpp), so LMDB's files never become
+  // stdout/stderr.
   static Result<std::unique_ptr<LmdbStore>> open(const std::string& dir,
                                                  LmdbStoreOptions options = {});
   ~LmdbStore() override;

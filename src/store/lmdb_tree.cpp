@@ -12,10 +12,10 @@
 #include <utility>
 #include <vector>
 
-#include "base/codec.hpp"
 #include "crypto/sodium.hpp"
-#include "crypto/william3.hpp"
-#include "model/encoding_path.hpp"
+#include "osier/base/codec.hpp"
+#include "osier/crypto/william3.hpp"
+#include "osier/model/encoding_path.hpp"
 #include "store/lmdb_env.hpp"
 #include "store/path_key.hpp"
 

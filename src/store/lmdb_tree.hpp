@@ -35,9 +35,9 @@
 #include <memory>
 #include <optional>
 
-#include "base/bytes.hpp"
-#include "base/status.hpp"
-#include "model/entry.hpp"
+#include "osier/base/bytes.hpp"
+#include "osier/base/status.hpp"
+#include "osier/model/entry.hpp"
 #include "store/aggregate.hpp"
 #include "store/index_view.hpp"
 

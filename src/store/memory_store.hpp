@@ -9,10 +9,10 @@
 #include <set>
 #include <tuple>
 
-#include "store/authoriser.hpp"
+#include "osier/store/authoriser.hpp"
+#include "osier/store/store.hpp"
 #include "store/entry_index.hpp"
 #include "store/payload.hpp"
-#include "store/store.hpp"
 
 namespace osier::store {
 

@@ -6,9 +6,9 @@
 // is a bijection onto its image; the decoder accepts exactly the canonic codes.
 #pragma once
 
-#include "base/bytes.hpp"
-#include "base/status.hpp"
-#include "model/path.hpp"
+#include "osier/base/bytes.hpp"
+#include "osier/base/status.hpp"
+#include "osier/model/path.hpp"
 
 namespace osier::store {
 

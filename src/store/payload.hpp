@@ -8,14 +8,14 @@
 #include <span>
 #include <vector>
 
-#include "base/bytes.hpp"
-#include "base/status.hpp"
 #include "crypto/bab_label_cache.hpp"
-#include "crypto/bab_outboard.hpp"
-#include "crypto/bab_stream.hpp"
 #include "crypto/bab_verifier.hpp"
-#include "model/entry.hpp"
-#include "store/types.hpp"
+#include "osier/base/bytes.hpp"
+#include "osier/base/status.hpp"
+#include "osier/crypto/bab_outboard.hpp"
+#include "osier/crypto/bab_stream.hpp"
+#include "osier/model/entry.hpp"
+#include "osier/store/types.hpp"
 
 namespace osier::store {
 

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "base/io_error.hpp"
+#include "osier/base/io_error.hpp"
 
 namespace osier::store {
 namespace {

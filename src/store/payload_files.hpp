@@ -6,9 +6,9 @@
 #include <string>
 #include <utility>
 
-#include "base/bytes.hpp"
-#include "base/status.hpp"
-#include "crypto/bab_io.hpp"
+#include "osier/base/bytes.hpp"
+#include "osier/base/status.hpp"
+#include "osier/crypto/bab_io.hpp"
 
 namespace osier::store {
 

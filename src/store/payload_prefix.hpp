@@ -7,13 +7,13 @@
 #include <span>
 #include <string>
 
-#include "base/bytes.hpp"
-#include "base/status.hpp"
-#include "crypto/bab_io.hpp"
-#include "crypto/bab_outboard.hpp"
-#include "crypto/bab_stream.hpp"
-#include "model/entry.hpp"
-#include "store/types.hpp"
+#include "osier/base/bytes.hpp"
+#include "osier/base/status.hpp"
+#include "osier/crypto/bab_io.hpp"
+#include "osier/crypto/bab_outboard.hpp"
+#include "osier/crypto/bab_stream.hpp"
+#include "osier/model/entry.hpp"
+#include "osier/store/types.hpp"
 
 namespace osier::store {
 

@@ -15,11 +15,11 @@
 #include <cstdint>
 #include <optional>
 
-#include "base/status.hpp"
-#include "crypto/bab_stream.hpp"
-#include "model/entry.hpp"
+#include "osier/base/status.hpp"
+#include "osier/crypto/bab_stream.hpp"
+#include "osier/model/entry.hpp"
+#include "osier/store/store.hpp"
 #include "store/payload.hpp"
-#include "store/store.hpp"
 
 namespace osier::store {
 

@@ -1,4 +1,4 @@
-#include "store/store.hpp"
+#include "osier/store/store.hpp"
 
 namespace osier::store {
 

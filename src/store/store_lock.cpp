@@ -10,9 +10,9 @@
 #include <ctime>
 #include <filesystem>
 
-#include "base/hex.hpp"
-#include "base/io_error.hpp"
 #include "crypto/random.hpp"
+#include "osier/base/hex.hpp"
+#include "osier/base/io_error.hpp"
 
 namespace osier::store {
 namespace {

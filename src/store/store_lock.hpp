@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "base/status.hpp"
+#include "osier/base/status.hpp"
 
 namespace osier::store {
 

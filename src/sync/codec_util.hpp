@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string>
 
-#include "base/codec.hpp"
 #include "base/compact_u64.hpp"
+#include "osier/base/codec.hpp"
 #include "sync/decoder_state.hpp"
 #include "sync/message_codec.hpp"
 

@@ -1,6 +1,6 @@
 // The data messages. spec: confidential_sync#sync_encode_data
-#include "meadowcap/encoding_relative.hpp"
-#include "model/encoding_entry.hpp"
+#include "osier/meadowcap/encoding_relative.hpp"
+#include "osier/model/encoding_entry.hpp"
 #include "sync/codec_util.hpp"
 #include "sync/message_codec.hpp"
 

@@ -1,6 +1,6 @@
 #include "sync/decoder_state.hpp"
 
-#include "meadowcap/willow25_defaults.hpp"
+#include "osier/meadowcap/willow25_defaults.hpp"
 #include "sync/payload_chunks.hpp"
 
 namespace osier::sync {

@@ -17,10 +17,10 @@
 #include <cstdint>
 #include <optional>
 
-#include "base/status.hpp"
-#include "meadowcap/authorisation.hpp"
-#include "meadowcap/encoding_private_capability.hpp"
-#include "model/range.hpp"
+#include "osier/base/status.hpp"
+#include "osier/meadowcap/authorisation.hpp"
+#include "osier/meadowcap/encoding_private_capability.hpp"
+#include "osier/model/range.hpp"
 
 namespace osier::sync {
 

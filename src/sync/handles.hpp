@@ -55,7 +55,7 @@
 #include <optional>
 #include <utility>
 
-#include "base/status.hpp"
+#include "osier/base/status.hpp"
 #include "sync/cs_channels.hpp"
 
 namespace osier::sync {

@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "crypto/hs_hkdf.hpp"
-#include "crypto/william3.hpp"
+#include "osier/crypto/william3.hpp"
 
 namespace osier::sync {
 

@@ -29,12 +29,12 @@
 #include <cstdint>
 #include <optional>
 
-#include "base/bytes.hpp"
-#include "base/status.hpp"
 #include "crypto/aead.hpp"
-#include "crypto/ed25519.hpp"
 #include "crypto/hs_dh.hpp"
 #include "crypto/secret.hpp"
+#include "osier/base/bytes.hpp"
+#include "osier/base/status.hpp"
+#include "osier/crypto/ed25519.hpp"
 
 namespace osier::sync {
 

@@ -33,9 +33,9 @@
 #include <deque>
 #include <optional>
 
-#include "base/bytes.hpp"
-#include "base/codec.hpp"
-#include "base/status.hpp"
+#include "osier/base/bytes.hpp"
+#include "osier/base/codec.hpp"
+#include "osier/base/status.hpp"
 
 namespace osier::sync {
 

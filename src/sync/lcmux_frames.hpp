@@ -27,9 +27,9 @@
 #include <cstdint>
 #include <variant>
 
-#include "base/bytes.hpp"
-#include "base/codec.hpp"
-#include "base/status.hpp"
+#include "osier/base/bytes.hpp"
+#include "osier/base/codec.hpp"
+#include "osier/base/status.hpp"
 
 namespace osier::sync {
 

@@ -43,8 +43,8 @@
 #include <functional>
 #include <vector>
 
-#include "base/bytes.hpp"
-#include "base/status.hpp"
+#include "osier/base/bytes.hpp"
+#include "osier/base/status.hpp"
 #include "sync/lcmux_channel.hpp"
 #include "sync/lcmux_frames.hpp"
 

@@ -2,7 +2,7 @@
 // dispatch of channel and global frames. spec: confidential_sync#sync_encodings
 #include "sync/message_codec.hpp"
 
-#include "meadowcap/encoding_relative.hpp"
+#include "osier/meadowcap/encoding_relative.hpp"
 #include "sync/codec_util.hpp"
 
 namespace osier::sync {

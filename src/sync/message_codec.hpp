@@ -42,8 +42,8 @@
 
 #include <cstdint>
 
-#include "base/codec.hpp"
-#include "base/status.hpp"
+#include "osier/base/codec.hpp"
+#include "osier/base/status.hpp"
 #include "sync/decoder_state.hpp"
 #include "sync/messages.hpp"
 

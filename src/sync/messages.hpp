@@ -10,11 +10,11 @@
 #include <optional>
 #include <variant>
 
-#include "base/bytes.hpp"
-#include "meadowcap/authorisation.hpp"
-#include "meadowcap/capability.hpp"
-#include "meadowcap/enumeration_capability.hpp"
-#include "model/range.hpp"
+#include "osier/base/bytes.hpp"
+#include "osier/meadowcap/authorisation.hpp"
+#include "osier/meadowcap/capability.hpp"
+#include "osier/meadowcap/enumeration_capability.hpp"
+#include "osier/model/range.hpp"
 #include "sync/cs_channels.hpp"
 
 namespace osier::sync {

@@ -30,8 +30,8 @@
 #include <optional>
 #include <vector>
 
-#include "base/status.hpp"
-#include "model/range.hpp"
+#include "osier/base/status.hpp"
+#include "osier/model/range.hpp"
 
 namespace osier::sync {
 

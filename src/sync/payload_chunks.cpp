@@ -3,7 +3,7 @@
 #include <bit>
 #include <limits>
 
-#include "crypto/bab_tree.hpp"
+#include "osier/crypto/bab_tree.hpp"
 
 namespace osier::sync {
 

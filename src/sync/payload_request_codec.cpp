@@ -1,5 +1,5 @@
 // The payload request messages. spec: confidential_sync#sync_encode_request_payload
-#include "model/encoding_path.hpp"
+#include "osier/model/encoding_path.hpp"
 #include "sync/codec_util.hpp"
 #include "sync/message_codec.hpp"
 

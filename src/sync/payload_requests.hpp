@@ -86,12 +86,12 @@
 #include <optional>
 #include <variant>
 
-#include "base/bytes.hpp"
-#include "base/status.hpp"
-#include "meadowcap/capability.hpp"
-#include "model/entry.hpp"
-#include "store/store.hpp"
-#include "store/types.hpp"
+#include "osier/base/bytes.hpp"
+#include "osier/base/status.hpp"
+#include "osier/meadowcap/capability.hpp"
+#include "osier/model/entry.hpp"
+#include "osier/store/store.hpp"
+#include "osier/store/types.hpp"
 #include "sync/decoder_state.hpp"
 #include "sync/handles.hpp"
 #include "sync/message_codec.hpp"

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "crypto/bab_tree.hpp"
+#include "osier/crypto/bab_tree.hpp"
 #include "sync/payload_chunks.hpp"
 
 namespace osier::sync {

@@ -37,14 +37,14 @@
 #include <memory>
 #include <optional>
 
-#include "base/bytes.hpp"
-#include "base/status.hpp"
 #include "crypto/bab_label_cache.hpp"
-#include "crypto/bab_stream.hpp"
 #include "crypto/bab_verifier.hpp"
-#include "model/entry.hpp"
-#include "store/store.hpp"
-#include "store/types.hpp"
+#include "osier/base/bytes.hpp"
+#include "osier/base/status.hpp"
+#include "osier/crypto/bab_stream.hpp"
+#include "osier/model/entry.hpp"
+#include "osier/store/store.hpp"
+#include "osier/store/types.hpp"
 
 namespace osier::sync {
 

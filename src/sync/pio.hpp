@@ -60,10 +60,10 @@
 #include <variant>
 #include <vector>
 
-#include "meadowcap/capability.hpp"
-#include "meadowcap/encoding_private_capability.hpp"
-#include "meadowcap/enumeration_capability.hpp"
-#include "model/area.hpp"
+#include "osier/meadowcap/capability.hpp"
+#include "osier/meadowcap/encoding_private_capability.hpp"
+#include "osier/meadowcap/enumeration_capability.hpp"
+#include "osier/model/area.hpp"
 #include "sync/decoder_state.hpp"
 #include "sync/handles.hpp"
 #include "sync/messages.hpp"

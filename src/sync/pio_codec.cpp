@@ -1,6 +1,6 @@
 // The private interest overlap messages. spec: confidential_sync#sync_encode_pio
 #include "base/compact_u64.hpp"
-#include "meadowcap/encoding_private_capability.hpp"
+#include "osier/meadowcap/encoding_private_capability.hpp"
 #include "sync/codec_util.hpp"
 #include "sync/message_codec.hpp"
 #include "sync/private_interest.hpp"

@@ -2,8 +2,8 @@
 
 #include <cstring>
 
-#include "crypto/william3.hpp"
-#include "model/encoding_path.hpp"
+#include "osier/crypto/william3.hpp"
+#include "osier/model/encoding_path.hpp"
 
 namespace osier::sync {
 

@@ -12,7 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "base/bytes.hpp"
+#include "osier/base/bytes.hpp"
 #include "sync/decoder_state.hpp"
 #include "sync/messages.hpp"
 #include "sync/private_interest.hpp"

@@ -7,11 +7,11 @@
 
 #include <optional>
 
-#include "crypto/ed25519.hpp"
-#include "meadowcap/capability.hpp"
-#include "meadowcap/encoding_private_capability.hpp"
-#include "model/area.hpp"
-#include "model/encoding_private.hpp"
+#include "osier/crypto/ed25519.hpp"
+#include "osier/meadowcap/capability.hpp"
+#include "osier/meadowcap/encoding_private_capability.hpp"
+#include "osier/model/area.hpp"
+#include "osier/model/encoding_private.hpp"
 
 namespace osier::sync {
 

@@ -2,10 +2,10 @@
 
 #include <utility>
 
-#include "meadowcap/authorisation.hpp"
-#include "model/area.hpp"
-#include "store/authoriser.hpp"
-#include "store/fingerprint.hpp"
+#include "osier/meadowcap/authorisation.hpp"
+#include "osier/model/area.hpp"
+#include "osier/store/authoriser.hpp"
+#include "osier/store/fingerprint.hpp"
 
 namespace osier::sync {
 namespace {

@@ -84,11 +84,11 @@
 #include <variant>
 #include <vector>
 
-#include "base/status.hpp"
 #include "meadowcap/verified_capabilities.hpp"
-#include "model/range.hpp"
-#include "store/snapshot.hpp"
-#include "store/types.hpp"
+#include "osier/base/status.hpp"
+#include "osier/model/range.hpp"
+#include "osier/store/snapshot.hpp"
+#include "osier/store/types.hpp"
 #include "sync/decoder_state.hpp"
 #include "sync/messages.hpp"
 #include "sync/open_ranges.hpp"

@@ -1,7 +1,7 @@
 // The reconciliation messages. spec: confidential_sync#sync_encode_rec
-#include "meadowcap/encoding_relative.hpp"
-#include "model/encoding_entry.hpp"
-#include "model/encoding_range.hpp"
+#include "osier/meadowcap/encoding_relative.hpp"
+#include "osier/model/encoding_entry.hpp"
+#include "osier/model/encoding_range.hpp"
 #include "sync/codec_util.hpp"
 #include "sync/message_codec.hpp"
 

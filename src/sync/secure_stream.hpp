@@ -31,9 +31,9 @@
 #include <cstdint>
 #include <optional>
 
-#include "base/bytes.hpp"
-#include "base/status.hpp"
-#include "crypto/ed25519.hpp"
+#include "osier/base/bytes.hpp"
+#include "osier/base/status.hpp"
+#include "osier/crypto/ed25519.hpp"
 #include "sync/handshake.hpp"
 #include "sync/transport.hpp"
 

@@ -81,13 +81,13 @@
 #include <variant>
 #include <vector>
 
-#include "base/bytes.hpp"
-#include "base/status.hpp"
-#include "crypto/ed25519.hpp"
-#include "meadowcap/capability.hpp"
-#include "meadowcap/enumeration_capability.hpp"
 #include "meadowcap/verified_capabilities.hpp"
-#include "store/store.hpp"
+#include "osier/base/bytes.hpp"
+#include "osier/base/status.hpp"
+#include "osier/crypto/ed25519.hpp"
+#include "osier/meadowcap/capability.hpp"
+#include "osier/meadowcap/enumeration_capability.hpp"
+#include "osier/store/store.hpp"
 #include "sync/cs_channels.hpp"
 #include "sync/decoder_state.hpp"
 #include "sync/handshake.hpp"

@@ -16,7 +16,7 @@
 #include <algorithm>
 #include <string>
 
-#include "store/authoriser.hpp"
+#include "osier/store/authoriser.hpp"
 #include "sync/payload_chunks.hpp"
 #include "sync/session.hpp"
 

@@ -23,9 +23,9 @@
 #include <cstdint>
 #include <functional>
 
-#include "base/bytes.hpp"
-#include "base/status.hpp"
 #include "crypto/aead.hpp"
+#include "osier/base/bytes.hpp"
+#include "osier/base/status.hpp"
 
 namespace osier::sync {
 

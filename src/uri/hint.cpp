@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "uri/percent.hpp"
+#include "osier/uri/percent.hpp"
 
 namespace osier::uri {
 namespace {

@@ -6,10 +6,10 @@
 #include <string_view>
 #include <vector>
 
-#include "base/hex.hpp"
+#include "osier/base/hex.hpp"
+#include "osier/uri/percent.hpp"
+#include "osier/uri/willow_uri.hpp"
 #include "uri/hint.hpp"
-#include "uri/percent.hpp"
-#include "uri/willow_uri.hpp"
 
 namespace osier::uri {
 namespace {

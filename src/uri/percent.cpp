@@ -1,4 +1,4 @@
-#include "uri/percent.hpp"
+#include "osier/uri/percent.hpp"
 
 #include <cstring>
 

@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "base/hex.hpp"
-#include "uri/percent.hpp"
-#include "uri/willow_uri.hpp"
+#include "osier/base/hex.hpp"
+#include "osier/uri/percent.hpp"
+#include "osier/uri/willow_uri.hpp"
 
 namespace osier::uri {
 namespace {

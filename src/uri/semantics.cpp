@@ -1,7 +1,7 @@
 // What Entry and Area URIs identify, in terms of the data model.
 #include <algorithm>
 
-#include "uri/willow_uri.hpp"
+#include "osier/uri/willow_uri.hpp"
 
 namespace osier::uri {
 namespace {

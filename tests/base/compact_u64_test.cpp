@@ -7,7 +7,7 @@
 #include <random>
 #include <vector>
 
-#include "base/hex.hpp"
+#include "osier/base/hex.hpp"
 
 namespace osier {
 namespace {

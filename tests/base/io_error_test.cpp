@@ -1,5 +1,5 @@
-// io_error: one errno classification for every layer (base/io_error.hpp).
-#include "base/io_error.hpp"
+// io_error: one errno classification for every layer (osier/base/io_error.hpp).
+#include "osier/base/io_error.hpp"
 
 #include <gtest/gtest.h>
 

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "base/hex.hpp"
 #include "drop/drop_fixture.hpp"
+#include "osier/base/hex.hpp"
 #include "support/run_process.hpp"
 
 namespace osier::drop::testing {

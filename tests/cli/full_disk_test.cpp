@@ -16,13 +16,13 @@
 #include <string>
 #include <vector>
 
-#include "crypto/ed25519.hpp"
-#include "crypto/william3.hpp"
-#include "drop/byte_io.hpp"
-#include "drop/drop_writer.hpp"
-#include "meadowcap/communal_capability.hpp"
-#include "meadowcap/willow25_defaults.hpp"
-#include "store/authoriser.hpp"
+#include "osier/crypto/ed25519.hpp"
+#include "osier/crypto/william3.hpp"
+#include "osier/drop/byte_io.hpp"
+#include "osier/drop/drop_writer.hpp"
+#include "osier/meadowcap/communal_capability.hpp"
+#include "osier/meadowcap/willow25_defaults.hpp"
+#include "osier/store/authoriser.hpp"
 #include "store/lmdb_store.hpp"
 #include "support/run_process.hpp"
 #include "support/temp_dir.hpp"

@@ -15,9 +15,9 @@
 #include <thread>
 #include <vector>
 
-#include "base/hex.hpp"
 #include "crypto/aead.hpp"
-#include "crypto/william3.hpp"
+#include "osier/base/hex.hpp"
+#include "osier/crypto/william3.hpp"
 #include "support/background_process.hpp"
 #include "support/cli_home.hpp"
 #include "support/raw_peer.hpp"

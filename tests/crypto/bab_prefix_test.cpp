@@ -11,9 +11,9 @@
 
 #include "bab_test_util.hpp"
 #include "crypto/bab_label_cache.hpp"
-#include "crypto/bab_outboard.hpp"
-#include "crypto/bab_stream.hpp"
 #include "crypto/bab_verifier.hpp"
+#include "osier/crypto/bab_outboard.hpp"
+#include "osier/crypto/bab_stream.hpp"
 
 namespace osier::crypto {
 namespace {

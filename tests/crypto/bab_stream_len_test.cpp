@@ -5,9 +5,9 @@
 
 #include <random>
 
-#include "crypto/bab_stream.hpp"
-#include "crypto/bab_tree.hpp"
-#include "crypto/william3.hpp"
+#include "osier/crypto/bab_stream.hpp"
+#include "osier/crypto/bab_tree.hpp"
+#include "osier/crypto/william3.hpp"
 
 namespace osier::crypto {
 namespace {

@@ -1,13 +1,13 @@
 // Outboards, stream production and stream -> verify round trips for every stream kind.
-#include "crypto/bab_stream.hpp"
+#include "osier/crypto/bab_stream.hpp"
 
 #include <gtest/gtest.h>
 
 #include "bab_test_util.hpp"
 #include "crypto/bab_length_proof.hpp"
-#include "crypto/bab_outboard.hpp"
 #include "crypto/bab_verifier.hpp"
-#include "crypto/william3.hpp"
+#include "osier/crypto/bab_outboard.hpp"
+#include "osier/crypto/william3.hpp"
 
 namespace osier::crypto {
 namespace {

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <random>
 
-#include "crypto/bab_hash.hpp"
 #include "crypto/bab_verifier.hpp"
-#include "crypto/william3.hpp"
+#include "osier/crypto/bab_hash.hpp"
+#include "osier/crypto/william3.hpp"
 
 namespace osier::crypto::testing {
 

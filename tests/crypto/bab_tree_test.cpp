@@ -1,7 +1,7 @@
 // The spec's hello_world figures (chunk_size 2): which labels and chunks each stream holds,
 // in which order. spec: bab#fig_stream, bab#fig_stream_slice, bab#fig_ex_light,
 // bab#fig_ex_kgrouped, bab#fig_slice_light, bab#fig_slice_grouped, bab#fig_stream_slice_skip
-#include "crypto/bab_tree.hpp"
+#include "osier/crypto/bab_tree.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "crypto/bab_io.hpp"
-#include "crypto/bab_outboard.hpp"
-#include "crypto/bab_stream.hpp"
+#include "osier/crypto/bab_io.hpp"
+#include "osier/crypto/bab_outboard.hpp"
+#include "osier/crypto/bab_stream.hpp"
 
 namespace osier::crypto {
 namespace {

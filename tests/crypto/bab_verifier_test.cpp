@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "bab_test_util.hpp"
-#include "crypto/bab_outboard.hpp"
-#include "crypto/bab_stream.hpp"
+#include "osier/crypto/bab_outboard.hpp"
+#include "osier/crypto/bab_stream.hpp"
 
 namespace osier::crypto {
 namespace {

@@ -1,9 +1,9 @@
-#include "crypto/ed25519.hpp"
+#include "osier/crypto/ed25519.hpp"
 
 #include <gtest/gtest.h>
 #include <sodium.h>
 
-#include "base/hex.hpp"
+#include "osier/base/hex.hpp"
 #include "support/vectors.hpp"
 
 namespace osier::crypto {

@@ -6,13 +6,13 @@
 
 #include <string>
 
-#include "base/hex.hpp"
 #include "crypto/aead.hpp"
-#include "crypto/ed25519.hpp"
 #include "crypto/hmac_william3.hpp"
 #include "crypto/hs_dh.hpp"
 #include "crypto/hs_hkdf.hpp"
-#include "crypto/william3.hpp"
+#include "osier/base/hex.hpp"
+#include "osier/crypto/ed25519.hpp"
+#include "osier/crypto/william3.hpp"
 #include "support/vectors.hpp"
 #include "support/william3_reference.hpp"
 

@@ -4,8 +4,8 @@
 #include <random>
 #include <vector>
 
-#include "crypto/william3.hpp"
 #include "crypto/william3_impl.hpp"
+#include "osier/crypto/william3.hpp"
 #include "support/william3_reference.hpp"
 
 namespace osier::crypto {

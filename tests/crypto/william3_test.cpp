@@ -1,11 +1,11 @@
-#include "crypto/william3.hpp"
+#include "osier/crypto/william3.hpp"
 
 #include <gtest/gtest.h>
 
 #include <random>
 
-#include "base/hex.hpp"
 #include "crypto/william3_impl.hpp"
+#include "osier/base/hex.hpp"
 #include "support/vectors.hpp"
 #include "support/william3_reference.hpp"
 

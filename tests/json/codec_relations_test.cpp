@@ -1,14 +1,14 @@
 // The JSON forms and the JSON codec table: every relation of the registry is served, in order;
 // every value of every relation survives to_json/from_json; absolute relations encode and decode
 // through JSON requests exactly as through their descriptor; failures are documented errors.
-#include "json/codec_relations.hpp"
+#include "osier/json/codec_relations.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "meadowcap/encoding_relations.hpp"
 #include "meadowcap/relation_samples.hpp"
+#include "osier/meadowcap/encoding_relations.hpp"
 
 namespace osier::json {
 namespace {

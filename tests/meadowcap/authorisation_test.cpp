@@ -1,13 +1,13 @@
 // meadowcap_is_authorised_write and capability validity: the willow25 default token, and for
 // every validity rule a case where only that rule is broken, failing with a reason naming it.
-#include "meadowcap/authorisation.hpp"
+#include "osier/meadowcap/authorisation.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "base/hex.hpp"
 #include "mc_test_util.hpp"
-#include "model/encoding_entry.hpp"
+#include "osier/base/hex.hpp"
+#include "osier/model/encoding_entry.hpp"
 #include "support/vectors.hpp"
 
 namespace osier::meadowcap {

@@ -2,7 +2,7 @@
 // Meadowcap's): every relation has the relation properties for random pairs in it — round trip,
 // exact consumption, every strict prefix incomplete, the canonic encoder's code accepted by the
 // canonic decoder — and arbitrary bytes never crash its decoder.
-#include "meadowcap/encoding_relations.hpp"
+#include "osier/meadowcap/encoding_relations.hpp"
 
 #include <gtest/gtest.h>
 

@@ -4,11 +4,11 @@
 
 #include "base/compact_u64.hpp"
 #include "mc_test_util.hpp"
-#include "meadowcap/encoding_capability.hpp"
-#include "meadowcap/encoding_private_capability.hpp"
-#include "meadowcap/encoding_relations.hpp"
-#include "meadowcap/encoding_relative.hpp"
 #include "model/encoding_check.hpp"
+#include "osier/meadowcap/encoding_capability.hpp"
+#include "osier/meadowcap/encoding_private_capability.hpp"
+#include "osier/meadowcap/encoding_relations.hpp"
+#include "osier/meadowcap/encoding_relative.hpp"
 
 namespace osier::meadowcap {
 namespace {

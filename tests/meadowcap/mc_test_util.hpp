@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "crypto/ed25519.hpp"
-#include "meadowcap/authorisation.hpp"
-#include "meadowcap/encoding_private_capability.hpp"
-#include "meadowcap/enumeration_capability.hpp"
-#include "model/area.hpp"
-#include "model/entry.hpp"
+#include "osier/crypto/ed25519.hpp"
+#include "osier/meadowcap/authorisation.hpp"
+#include "osier/meadowcap/encoding_private_capability.hpp"
+#include "osier/meadowcap/enumeration_capability.hpp"
+#include "osier/model/area.hpp"
+#include "osier/model/entry.hpp"
 
 namespace osier::meadowcap::testing {
 

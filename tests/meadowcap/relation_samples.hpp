@@ -10,8 +10,8 @@
 #include <utility>
 
 #include "mc_test_util.hpp"
-#include "meadowcap/encoding_relations.hpp"
 #include "model/encoding_random.hpp"
+#include "osier/meadowcap/encoding_relations.hpp"
 
 namespace osier::meadowcap::testing {
 

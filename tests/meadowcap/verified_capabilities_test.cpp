@@ -8,9 +8,9 @@
 #include <gtest/gtest.h>
 
 #include "mc_test_util.hpp"
-#include "meadowcap/authorisation.hpp"
-#include "meadowcap/encoding_capability.hpp"
-#include "model/encoding_entry.hpp"
+#include "osier/meadowcap/authorisation.hpp"
+#include "osier/meadowcap/encoding_capability.hpp"
+#include "osier/model/encoding_entry.hpp"
 
 namespace osier::meadowcap {
 namespace {

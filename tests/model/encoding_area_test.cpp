@@ -1,15 +1,15 @@
-#include "model/encoding_area.hpp"
+#include "osier/model/encoding_area.hpp"
 
 #include <gtest/gtest.h>
 
 #include <limits>
 
 #include "base/compact_u64.hpp"
-#include "base/hex.hpp"
 #include "encoding_check.hpp"
 #include "encoding_random.hpp"
-#include "model/encoding_path.hpp"
-#include "model/encoding_private.hpp"
+#include "osier/base/hex.hpp"
+#include "osier/model/encoding_path.hpp"
+#include "osier/model/encoding_private.hpp"
 
 namespace osier::model {
 namespace {

@@ -10,9 +10,9 @@
 #include <string>
 #include <utility>
 
-#include "base/codec.hpp"
-#include "base/hex.hpp"
-#include "model/encoding_relation.hpp"
+#include "osier/base/codec.hpp"
+#include "osier/base/hex.hpp"
+#include "osier/model/encoding_relation.hpp"
 
 namespace osier::model::testing {
 

@@ -1,4 +1,4 @@
-#include "model/encoding_entry.hpp"
+#include "osier/model/encoding_entry.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,11 +6,11 @@
 #include <string>
 
 #include "base/compact_u64.hpp"
-#include "base/hex.hpp"
-#include "crypto/ed25519.hpp"
 #include "encoding_check.hpp"
 #include "encoding_random.hpp"
-#include "model/encoding_path.hpp"
+#include "osier/base/hex.hpp"
+#include "osier/crypto/ed25519.hpp"
+#include "osier/model/encoding_path.hpp"
 #include "support/vectors.hpp"
 
 namespace osier::model {

@@ -1,4 +1,4 @@
-#include "model/encoding_path.hpp"
+#include "osier/model/encoding_path.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "base/compact_u64.hpp"
-#include "base/hex.hpp"
 #include "encoding_check.hpp"
 #include "encoding_random.hpp"
+#include "osier/base/hex.hpp"
 #include "support/vectors.hpp"
 
 namespace osier::model {

@@ -14,12 +14,12 @@
 #include <utility>
 #include <vector>
 
-#include "model/area.hpp"
-#include "model/encoding_entry.hpp"
-#include "model/encoding_private.hpp"
-#include "model/entry.hpp"
-#include "model/path.hpp"
-#include "model/range.hpp"
+#include "osier/model/area.hpp"
+#include "osier/model/encoding_entry.hpp"
+#include "osier/model/encoding_private.hpp"
+#include "osier/model/entry.hpp"
+#include "osier/model/path.hpp"
+#include "osier/model/range.hpp"
 
 namespace osier::model::testing {
 

@@ -1,11 +1,11 @@
-#include "model/encoding_range.hpp"
+#include "osier/model/encoding_range.hpp"
 
 #include <gtest/gtest.h>
 
-#include "base/hex.hpp"
 #include "encoding_check.hpp"
 #include "encoding_random.hpp"
-#include "model/encoding_path.hpp"
+#include "osier/base/hex.hpp"
+#include "osier/model/encoding_path.hpp"
 
 namespace osier::model {
 namespace {

@@ -1,9 +1,9 @@
-#include "model/entry.hpp"
+#include "osier/model/entry.hpp"
 
 #include <gtest/gtest.h>
 
-#include "base/hex.hpp"
-#include "model/ids.hpp"
+#include "osier/base/hex.hpp"
+#include "osier/model/ids.hpp"
 #include "support/vectors.hpp"
 
 namespace osier::model {

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "model/area.hpp"
-#include "model/entry.hpp"
-#include "model/path.hpp"
-#include "model/range.hpp"
+#include "osier/model/area.hpp"
+#include "osier/model/entry.hpp"
+#include "osier/model/path.hpp"
+#include "osier/model/range.hpp"
 
 namespace osier::model::testing {
 

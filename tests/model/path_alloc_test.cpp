@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <new>
 
-#include "model/path.hpp"
+#include "osier/model/path.hpp"
 
 namespace {
 std::atomic<std::size_t> g_allocations{0};

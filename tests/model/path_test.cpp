@@ -1,4 +1,4 @@
-#include "model/path.hpp"
+#include "osier/model/path.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "model/ids.hpp"
 #include "model_random.hpp"
+#include "osier/model/ids.hpp"
 
 namespace osier::model {
 namespace {

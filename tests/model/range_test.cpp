@@ -1,4 +1,4 @@
-#include "model/range.hpp"
+#include "osier/model/range.hpp"
 
 #include <gtest/gtest.h>
 

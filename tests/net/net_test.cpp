@@ -14,10 +14,10 @@
 #include <thread>
 #include <vector>
 
-#include "base/hex.hpp"
-#include "net/endpoint.hpp"
 #include "net/net_test_util.hpp"
 #include "net/server.hpp"
+#include "osier/base/hex.hpp"
+#include "osier/net/endpoint.hpp"
 #include "sync/lcmux_frames.hpp"
 #include "sync/secure_stream.hpp"
 

@@ -1,13 +1,13 @@
-// The public sync API (net/sync.hpp) over real loopback sockets: a SyncServer serving one store
-// on its own thread, sync_with() from clients, probe(). Nothing here names a protocol internal:
-// this is what a program built on the library (and the daemon) sees.
+// The public sync API (osier/net/sync.hpp) over real loopback sockets: a SyncServer serving one
+// store on its own thread, sync_with() from clients, probe(). Nothing here names a protocol
+// internal: this is what a program built on the library (and the daemon) sees.
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <thread>
 #include <vector>
 
-#include "net/sync.hpp"
+#include "osier/net/sync.hpp"
 #include "sync/owned_namespace_util.hpp"
 #include "sync/store_test_util.hpp"
 

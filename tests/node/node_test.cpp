@@ -1,6 +1,6 @@
 // The node layer: keystore files (permissions, atomic replacement), aliases and their use in
 // URIs, capability selection for writes, timestamps that beat what they replace, put/read/rm.
-#include "node/node.hpp"
+#include "osier/node/node.hpp"
 
 #include <dirent.h>
 #include <gtest/gtest.h>
@@ -15,8 +15,8 @@
 #include <thread>
 #include <vector>
 
-#include "base/hex.hpp"
 #include "node/files.hpp"
+#include "osier/base/hex.hpp"
 
 namespace osier::node {
 namespace {

@@ -1,11 +1,11 @@
 // The Meadowcap write check as the store uses it: real tokens in, forged ones rejected.
-#include "store/authoriser.hpp"
+#include "osier/store/authoriser.hpp"
 
 #include <gtest/gtest.h>
 
-#include "crypto/ed25519.hpp"
-#include "meadowcap/authorisation.hpp"
-#include "meadowcap/communal_capability.hpp"
+#include "osier/crypto/ed25519.hpp"
+#include "osier/meadowcap/authorisation.hpp"
+#include "osier/meadowcap/communal_capability.hpp"
 #include "store/memory_store.hpp"
 
 namespace osier::store {

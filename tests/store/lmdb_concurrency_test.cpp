@@ -12,7 +12,7 @@
 #include <set>
 #include <thread>
 
-#include "crypto/william3.hpp"
+#include "osier/crypto/william3.hpp"
 #include "store_factories.hpp"
 #include "store_random.hpp"
 

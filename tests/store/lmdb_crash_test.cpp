@@ -10,7 +10,7 @@
 #include <random>
 #include <thread>
 
-#include "crypto/william3.hpp"
+#include "osier/crypto/william3.hpp"
 #include "store/kill_child.hpp"
 #include "store/lmdb_store.hpp"
 #include "store/store_factories.hpp"

@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "base/hex.hpp"
-#include "crypto/william3.hpp"
+#include "osier/base/hex.hpp"
+#include "osier/crypto/william3.hpp"
 #include "store/lmdb_format.hpp"
 #include "store/lmdb_store.hpp"
 #include "store/payload.hpp"

@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "crypto/william3.hpp"
+#include "osier/crypto/william3.hpp"
 #include "store/kill_child.hpp"
 #include "store/lmdb_store.hpp"
 #include "store/store_factories.hpp"

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <optional>
 
-#include "crypto/william3.hpp"
+#include "osier/crypto/william3.hpp"
 #include "store/memory_store.hpp"
 #include "store/store_factories.hpp"
 #include "store/store_random.hpp"

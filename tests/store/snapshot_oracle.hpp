@@ -6,12 +6,12 @@
 #include <optional>
 #include <vector>
 
-#include "model/area.hpp"
-#include "model/range.hpp"
+#include "osier/model/area.hpp"
+#include "osier/model/range.hpp"
+#include "osier/store/fingerprint.hpp"
+#include "osier/store/snapshot.hpp"
+#include "osier/store/store.hpp"
 #include "store/aggregate.hpp"
-#include "store/fingerprint.hpp"
-#include "store/snapshot.hpp"
-#include "store/store.hpp"
 
 namespace osier::store::testing {
 

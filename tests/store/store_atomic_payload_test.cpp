@@ -11,14 +11,14 @@
 #include <set>
 #include <type_traits>
 
-#include "crypto/bab_outboard.hpp"
 #include "crypto/bab_prefix.hpp"
-#include "crypto/bab_stream.hpp"
 #include "crypto/bab_verifier.hpp"
-#include "crypto/william3.hpp"
+#include "osier/crypto/bab_outboard.hpp"
+#include "osier/crypto/bab_stream.hpp"
+#include "osier/crypto/william3.hpp"
+#include "osier/store/store.hpp"
 #include "store/kill_child.hpp"
 #include "store/payload.hpp"
-#include "store/store.hpp"
 #include "store/store_factories.hpp"
 #include "store/store_random.hpp"
 

@@ -6,8 +6,8 @@
 #include <set>
 
 #include "model/join.hpp"
-#include "store/fingerprint.hpp"
-#include "store/store.hpp"
+#include "osier/store/fingerprint.hpp"
+#include "osier/store/store.hpp"
 #include "store/store_factories.hpp"
 #include "store/store_random.hpp"
 

@@ -2,10 +2,10 @@
 // the "re-query" answer once history was compacted.
 #include <gtest/gtest.h>
 
-#include "crypto/william3.hpp"
+#include "osier/crypto/william3.hpp"
+#include "osier/store/store.hpp"
 #include "store/lmdb_store.hpp"
 #include "store/memory_store.hpp"
-#include "store/store.hpp"
 #include "store/store_factories.hpp"
 #include "store/store_random.hpp"
 

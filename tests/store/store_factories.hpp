@@ -12,12 +12,12 @@
 #include <tuple>
 
 #include "crypto/bab_verifier.hpp"
-#include "crypto/william3.hpp"
-#include "store/authoriser.hpp"
+#include "osier/crypto/william3.hpp"
+#include "osier/store/authoriser.hpp"
+#include "osier/store/store.hpp"
 #include "store/lmdb_store.hpp"
 #include "store/memory_store.hpp"
 #include "store/payload_receiver.hpp"
-#include "store/store.hpp"
 #include "support/temp_dir.hpp"
 
 namespace osier::store::testing {

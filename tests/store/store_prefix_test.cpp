@@ -5,13 +5,13 @@
 
 #include <random>
 
-#include "crypto/bab_outboard.hpp"
 #include "crypto/bab_prefix.hpp"
-#include "crypto/bab_stream.hpp"
 #include "crypto/bab_verifier.hpp"
-#include "crypto/william3.hpp"
+#include "osier/crypto/bab_outboard.hpp"
+#include "osier/crypto/bab_stream.hpp"
+#include "osier/crypto/william3.hpp"
+#include "osier/store/store.hpp"
 #include "store/payload.hpp"
-#include "store/store.hpp"
 #include "store/store_factories.hpp"
 
 namespace osier::store {

@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "model/area.hpp"
-#include "model/entry.hpp"
-#include "model/path.hpp"
-#include "model/range.hpp"
-#include "store/types.hpp"
+#include "osier/model/area.hpp"
+#include "osier/model/entry.hpp"
+#include "osier/model/path.hpp"
+#include "osier/model/range.hpp"
+#include "osier/store/types.hpp"
 
 namespace osier::model {
 // Readable test failure output.

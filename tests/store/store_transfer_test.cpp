@@ -5,9 +5,9 @@
 
 #include <thread>
 
-#include "crypto/bab_outboard.hpp"
 #include "crypto/bab_prefix.hpp"
 #include "crypto/bab_verifier.hpp"
+#include "osier/crypto/bab_outboard.hpp"
 #include "store/payload_receiver.hpp"
 #include "store_factories.hpp"
 

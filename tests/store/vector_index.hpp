@@ -6,7 +6,7 @@
 #include <optional>
 #include <vector>
 
-#include "model/range.hpp"
+#include "osier/model/range.hpp"
 #include "store/aggregate.hpp"
 #include "store/index_view.hpp"
 

@@ -16,7 +16,7 @@
 #include <optional>
 #include <string>
 
-#include "base/bytes.hpp"
+#include "osier/base/bytes.hpp"
 #include "sync/handshake.hpp"
 #include "sync/transport.hpp"
 

@@ -8,9 +8,9 @@
 #include <cstring>
 #include <random>
 
-#include "base/bytes.hpp"
-#include "crypto/william3.hpp"
 #include "crypto/william3_impl.hpp"
+#include "osier/base/bytes.hpp"
+#include "osier/crypto/william3.hpp"
 
 namespace osier::testing {
 

@@ -6,7 +6,7 @@
 
 #include "crypto/hs_dh.hpp"
 #include "crypto/hs_hkdf.hpp"
-#include "crypto/william3.hpp"
+#include "osier/crypto/william3.hpp"
 #include "support/william3_reference.hpp"
 #include "sync/sync_test_util.hpp"
 

@@ -5,8 +5,8 @@
 #include <random>
 
 #include "base/compact_u64.hpp"
-#include "base/hex.hpp"
 #include "model/encoding_check.hpp"
+#include "osier/base/hex.hpp"
 
 namespace osier::sync {
 namespace {

@@ -7,7 +7,7 @@
 #include <limits>
 
 #include "base/compact_u64.hpp"
-#include "base/hex.hpp"
+#include "osier/base/hex.hpp"
 #include "sync/lcmux_test_util.hpp"
 
 namespace osier::sync {

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "base/hex.hpp"
+#include "osier/base/hex.hpp"
 #include "sync/message_test_util.hpp"
 
 namespace osier::sync {

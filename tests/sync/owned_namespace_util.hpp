@@ -5,11 +5,11 @@
 #include <string>
 #include <vector>
 
-#include "meadowcap/authorisation.hpp"
 #include "meadowcap/mc_test_util.hpp"
-#include "meadowcap/owned_capability.hpp"
-#include "store/authoriser.hpp"
-#include "store/types.hpp"
+#include "osier/meadowcap/authorisation.hpp"
+#include "osier/meadowcap/owned_capability.hpp"
+#include "osier/store/authoriser.hpp"
+#include "osier/store/types.hpp"
 
 namespace osier::sync::testing {
 

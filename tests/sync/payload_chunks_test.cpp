@@ -8,9 +8,9 @@
 #include <random>
 #include <vector>
 
-#include "crypto/bab_outboard.hpp"
-#include "crypto/bab_stream.hpp"
-#include "crypto/bab_tree.hpp"
+#include "osier/crypto/bab_outboard.hpp"
+#include "osier/crypto/bab_stream.hpp"
+#include "osier/crypto/bab_tree.hpp"
 
 namespace osier::sync {
 namespace {

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "crypto/william3.hpp"
 #include "meadowcap/mc_test_util.hpp"
-#include "meadowcap/owned_capability.hpp"
+#include "osier/crypto/william3.hpp"
+#include "osier/meadowcap/owned_capability.hpp"
 #include "store/store_factories.hpp"
 #include "sync/message_codec.hpp"
 #include "sync/message_test_util.hpp"

@@ -12,8 +12,8 @@
 #include <thread>
 #include <vector>
 
-#include "crypto/bab_outboard.hpp"
-#include "crypto/bab_stream.hpp"
+#include "osier/crypto/bab_outboard.hpp"
+#include "osier/crypto/bab_stream.hpp"
 #include "store/store_factories.hpp"
 #include "sync/payload_chunks.hpp"
 

@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "meadowcap/encoding_capability.hpp"
 #include "meadowcap/mc_test_util.hpp"
+#include "osier/meadowcap/encoding_capability.hpp"
 #include "sync/pio_test_util.hpp"
 
 namespace osier::sync {

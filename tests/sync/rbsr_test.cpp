@@ -14,11 +14,11 @@
 #include <string>
 #include <vector>
 
-#include "meadowcap/authorisation.hpp"
 #include "meadowcap/mc_test_util.hpp"
-#include "meadowcap/owned_capability.hpp"
-#include "model/area.hpp"
-#include "store/authoriser.hpp"
+#include "osier/meadowcap/authorisation.hpp"
+#include "osier/meadowcap/owned_capability.hpp"
+#include "osier/model/area.hpp"
+#include "osier/store/authoriser.hpp"
 #include "store/lmdb_store.hpp"
 #include "store/memory_store.hpp"
 #include "support/temp_dir.hpp"

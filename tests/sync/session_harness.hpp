@@ -13,10 +13,10 @@
 #include <utility>
 #include <vector>
 
-#include "meadowcap/capability.hpp"
-#include "meadowcap/enumeration_capability.hpp"
 #include "meadowcap/mc_test_util.hpp"
-#include "store/store.hpp"
+#include "osier/meadowcap/capability.hpp"
+#include "osier/meadowcap/enumeration_capability.hpp"
+#include "osier/store/store.hpp"
 #include "sync/lcmux_test_util.hpp"
 #include "sync/session.hpp"
 

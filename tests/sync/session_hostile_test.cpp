@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "crypto/william3.hpp"
-#include "meadowcap/authorisation.hpp"
 #include "meadowcap/mc_test_util.hpp"
-#include "meadowcap/owned_capability.hpp"
-#include "store/authoriser.hpp"
+#include "osier/crypto/william3.hpp"
+#include "osier/meadowcap/authorisation.hpp"
+#include "osier/meadowcap/owned_capability.hpp"
+#include "osier/store/authoriser.hpp"
 #include "store/memory_store.hpp"
 #include "sync/lcmux_test_util.hpp"
 #include "sync/message_codec.hpp"

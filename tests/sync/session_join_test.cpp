@@ -23,12 +23,12 @@
 #include <string>
 #include <vector>
 
-#include "crypto/william3.hpp"
-#include "meadowcap/authorisation.hpp"
-#include "meadowcap/capability.hpp"
 #include "meadowcap/mc_test_util.hpp"
 #include "model/join.hpp"
-#include "store/authoriser.hpp"
+#include "osier/crypto/william3.hpp"
+#include "osier/meadowcap/authorisation.hpp"
+#include "osier/meadowcap/capability.hpp"
+#include "osier/store/authoriser.hpp"
 #include "store/memory_store.hpp"
 #include "sync/payload_chunks.hpp"
 #include "sync/payload_transfer.hpp"

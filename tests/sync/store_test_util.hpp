@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "store/authoriser.hpp"
+#include "osier/store/authoriser.hpp"
 #include "store/lmdb_store.hpp"
 #include "store/memory_store.hpp"
 #include "support/temp_dir.hpp"

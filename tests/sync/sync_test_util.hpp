@@ -6,8 +6,8 @@
 
 #include <string>
 
-#include "base/hex.hpp"
-#include "crypto/ed25519.hpp"
+#include "osier/base/hex.hpp"
+#include "osier/crypto/ed25519.hpp"
 #include "support/vectors.hpp"
 #include "sync/handshake.hpp"
 

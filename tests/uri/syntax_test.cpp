@@ -5,7 +5,7 @@
 #include <string>
 #include <variant>
 
-#include "uri/willow_uri.hpp"
+#include "osier/uri/willow_uri.hpp"
 #include "uri_test_util.hpp"
 
 namespace osier::uri {

@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "base/hex.hpp"
-#include "uri/willow_uri.hpp"
+#include "osier/base/hex.hpp"
+#include "osier/uri/willow_uri.hpp"
 
 namespace osier::uri::testing {
 
