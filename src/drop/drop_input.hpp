@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-#include "drop/byte_io.hpp"
+#include "base/io.hpp"
 
 namespace osier::drop {
 

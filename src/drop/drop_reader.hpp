@@ -12,7 +12,7 @@
 #include <functional>
 #include <string>
 
-#include "drop/byte_io.hpp"
+#include "base/io.hpp"
 #include "store/store.hpp"
 
 namespace osier::drop {

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <functional>
 
-#include "drop/byte_io.hpp"
+#include "base/io.hpp"
 #include "model/area.hpp"
 #include "store/store.hpp"
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "crypto/bab_io.hpp"
+#include "base/io.hpp"
 #include "crypto/bab_outboard.hpp"
 #include "crypto/bab_stream.hpp"
 
