@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <random>
 
 #include "base/fs.hpp"
 #include "base/io_error.hpp"
@@ -21,6 +22,19 @@ Result<File> File::create(const std::string& path, unsigned mode) {
   const int fd = fs::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return io_error("cannot create", path);
   return File(fd, path);
+}
+
+Result<File> File::create_unique(const std::string& prefix, unsigned mode) {
+  static constexpr char kChars[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  std::random_device random;
+  std::uniform_int_distribution<std::size_t> pick(0, sizeof kChars - 2);
+  for (int attempt = 0;; ++attempt) {
+    std::string path = prefix;
+    for (int i = 0; i < 6; ++i) path += kChars[pick(random)];
+    const int fd = fs::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    if (fd >= 0) return File(fd, std::move(path));
+    if (errno != EEXIST || attempt == 99) return io_error("cannot create", path);
+  }
 }
 
 Result<File> File::open_write(const std::string& path, bool* created, unsigned mode) {

@@ -21,6 +21,9 @@ class File final : public RandomReader {
   static Result<File> open_read(const std::string& path);
   // For writing from the start: a new file with `mode`, or an existing one truncated.
   static Result<File> create(const std::string& path, unsigned mode = 0600);
+  // A new file named `prefix` followed by six random characters [0-9a-z], never an existing
+  // one (O_EXCL: mkstemp through the seam, with `mode` under the umask). path() names it.
+  static Result<File> create_unique(const std::string& prefix, unsigned mode = 0600);
   // For writing at any offset, keeping what is there: an existing file, or a new one with
   // `mode`; `created` (if given) says which.
   static Result<File> open_write(const std::string& path, bool* created = nullptr,
