@@ -29,7 +29,7 @@ Result<meadowcap::AccessMode> parse_mode(const std::string& mode) {
 }
 
 // Keeps `cap` and prints it (id and text).
-void keep_and_print(const char* command, const node::Node& n, const meadowcap::McCapability& cap,
+void keep_and_print(const char* command, const LocalNode& n, const meadowcap::McCapability& cap,
                     bool json) {
   Result<std::string> id = n.caps().add(cap);
   if (!id) return fail(command, id.status());
@@ -138,7 +138,7 @@ void run_delegate(const CapOptions& o) {
   keep_and_print("cap delegate", *n, *d, o.flags.json);
 }
 
-void show(const node::Node& n, const node::HeldCapability& h, bool json) {
+void show(const LocalNode& n, const node::HeldCapability& h, bool json) {
   const meadowcap::McCapability& c = h.cap;
   if (json) {
     Result<std::string> text = node::capability_to_text(c);

@@ -20,7 +20,7 @@ struct IdOptions {
 // Adds NAME for `key`'s identity: alias and keystore file, or nothing on failure. An identity
 // known by its id alone under the same NAME (`id add`) receives its secret key. All under the
 // home's lock (Node::update_names), so concurrent commands never lose a name or a key.
-void keep_identity(const char* command, node::Node& n, const std::string& name,
+void keep_identity(const char* command, LocalNode& n, const std::string& name,
                    const crypto::Ed25519SecretKey& key, bool json) {
   const model::SubspaceId id = key.public_key();
   bool wrote_key = false;

@@ -154,6 +154,14 @@ struct ImportTotals {
     return false;
   }
 };
+// What writers that died (kill -9, power loss) left behind in a durable store: their staging
+// directories, and payload files whose record never committed or was dropped before they were
+// removed (Store::leftovers).
+struct Leftovers {
+  std::vector<std::string> staging_dirs;
+  std::vector<std::string> payload_files;
+};
+
 // base/io.hpp's sink, named here too for the store's callers.
 using osier::ByteSink;
 

@@ -25,7 +25,9 @@
 #include "drop/drop_reader.hpp"
 #include "drop/drop_writer.hpp"
 #include "node/home.hpp"
+#include "node/home_paths.hpp"
 #include "node/node.hpp"
+#include "store/lmdb_store.hpp"
 #include "support/temp_dir.hpp"
 
 namespace osier::node {
@@ -56,6 +58,21 @@ model::NamespaceId communal_namespace() {
     crypto::Ed25519SecretKey k = crypto::Ed25519SecretKey::generate();
     if (model::is_communal(k.public_key())) return k.public_key();
   }
+}
+
+// A home, its store and the node over both.
+struct Opened {
+  std::unique_ptr<Home> home;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<Node> node;
+};
+
+Result<Opened> open_home(const HomePaths& paths) {
+  Opened o;
+  OSIER_ASSIGN_OR_RETURN(o.home, Home::open(paths));
+  OSIER_ASSIGN_OR_RETURN(o.store, open_home_store(paths, false));
+  o.node = std::make_unique<Node>(*o.home, *o.store);
+  return o;
 }
 
 // What a home's store holds, and which of the home's files exist (LMDB's own files aside:
@@ -97,15 +114,13 @@ class FsFailure : public ::testing::Test {
     put_file(source, {"drop", "big"}, pseudo_random_bytes(70000, 4));
     drop_file_ = dir_.sub("in.drop");
     {
-      auto n = Node::open(source);
+      auto n = open_home(source);
       ASSERT_TRUE(n);
-      auto s = (*n)->store();
-      ASSERT_TRUE(s);
       Result<File> out = File::create(drop_file_);
       ASSERT_TRUE(out);
       model::AreaOfInterest aoi;
       aoi.area = model::Area::full();
-      ASSERT_TRUE(drop::export_drop(**s, ns_, aoi, out->sink()));
+      ASSERT_TRUE(drop::export_drop(*n->store, ns_, aoi, out->sink()));
       ASSERT_TRUE(out->close());
     }
     old_ = state_of(template_.root);
@@ -113,10 +128,10 @@ class FsFailure : public ::testing::Test {
 
   void make_home(const HomePaths& home) {
     ASSERT_TRUE(init_home(home));
-    auto n = Node::open(home);
-    ASSERT_TRUE(n);
-    ASSERT_TRUE((*n)->keys().save(KeyKind::kIdentity, "alice", alice_));
-    ASSERT_TRUE((*n)->update_names(
+    auto h = Home::open(home);
+    ASSERT_TRUE(h);
+    ASSERT_TRUE((*h)->keys().save(KeyKind::kIdentity, "alice", alice_));
+    ASSERT_TRUE((*h)->update_names(
         [&](Aliases& a) { return a.add(uri::IdKind::kSubspace, "alice", alice_.public_key()); }));
   }
 
@@ -129,11 +144,11 @@ class FsFailure : public ::testing::Test {
                 const Bytes& payload) {
     const std::string file = dir_.sub("payload.tmp");
     write_bytes(file, payload);
-    auto n = Node::open(home);
+    auto n = open_home(home);
     ASSERT_TRUE(n);
     PutOptions opts;
     opts.timestamp = kTime;
-    Result<PutResult> r = (*n)->put(at(path), file, opts);
+    Result<PutResult> r = n->node->put(at(path), file, opts);
     ASSERT_TRUE(r) << r.status().to_string();
   }
 
@@ -141,30 +156,29 @@ class FsFailure : public ::testing::Test {
   // The operations under test, each on the home at `root`, opening it first (opening is part of
   // what may fail).
   Status put(const std::string& root) {
-    OSIER_ASSIGN_OR_RETURN(std::unique_ptr<Node> n, Node::open(HomePaths{root}));
+    OSIER_ASSIGN_OR_RETURN(Opened n, open_home(HomePaths{root}));
     PutOptions opts;
     opts.timestamp = kTime + 1;
-    Result<PutResult> r = n->put(at({"new"}), payload_file_, opts);
+    Result<PutResult> r = n.node->put(at({"new"}), payload_file_, opts);
     return r ? Status::ok() : r.status();
   }
 
   // A put over /keep: the old entry is pruned and its payload files removed after the commit.
   Status overwrite(const std::string& root) {
-    OSIER_ASSIGN_OR_RETURN(std::unique_ptr<Node> n, Node::open(HomePaths{root}));
+    OSIER_ASSIGN_OR_RETURN(Opened n, open_home(HomePaths{root}));
     PutOptions opts;
     opts.timestamp = kTime + 1;
-    Result<PutResult> r = n->put(at({"keep"}), payload_file_, opts);
+    Result<PutResult> r = n.node->put(at({"keep"}), payload_file_, opts);
     return r ? Status::ok() : r.status();
   }
 
   Status import(const std::string& root) {
     const HomePaths home{root};
-    OSIER_ASSIGN_OR_RETURN(std::unique_ptr<Node> n, Node::open(home));
-    OSIER_ASSIGN_OR_RETURN(store::LmdbStore * s, n->store());
+    OSIER_ASSIGN_OR_RETURN(Opened n, open_home(home));
     OSIER_ASSIGN_OR_RETURN(File in, File::open_read(drop_file_));
     drop::ImportOptions opts;
     opts.staging_parent = home.tmp();
-    Result<drop::ImportStats> r = drop::import_drop(*s, in.source(), opts);
+    Result<drop::ImportStats> r = drop::import_drop(*n.store, in.source(), opts);
     return r ? Status::ok() : r.status();
   }
 
@@ -182,16 +196,14 @@ class FsFailure : public ::testing::Test {
     EXPECT_FALSE(ec) << ec.message();
     // Reopened without the injector: the store must pass a deep check (every payload byte
     // against its digest, every token) whatever the failed run left.
-    auto n = Node::open(HomePaths{root});
+    auto n = open_home(HomePaths{root});
     EXPECT_TRUE(n);
     if (!n) return out;
-    auto s = (*n)->store();
-    EXPECT_TRUE(s);
-    if (!s) return out;
-    const Status checked = (*s)->check(true);
+    store::Store* const s = n->store.get();
+    const Status checked = s->check_deep();
     EXPECT_TRUE(checked) << checked.to_string();
     EXPECT_TRUE(
-        (*s)->query_area(ns_, model::Area::full(), {}, [&](const store::LengthyAuthorisedEntry& e) {
+        s->query_area(ns_, model::Area::full(), {}, [&](const store::LengthyAuthorisedEntry& e) {
           const model::Entry& entry = e.authorised.entry;
           std::string path;
           for (std::size_t i = 0; i < entry.path.component_count(); ++i)
@@ -205,13 +217,13 @@ class FsFailure : public ::testing::Test {
   // What the home holds once its store's writer has swept what failed removals left.
   HomeState swept(const std::string& root) {
     {
-      auto n = Node::open(HomePaths{root});
+      auto n = open_home(HomePaths{root});
       EXPECT_TRUE(n);
       if (!n) return {};
-      auto s = (*n)->store();
-      EXPECT_TRUE(s);
-      if (!s) return {};
-      EXPECT_TRUE((*s)->sweep());
+      auto* s = dynamic_cast<store::LmdbStore*>(n->store.get());
+      EXPECT_NE(s, nullptr);
+      if (s == nullptr) return {};
+      EXPECT_TRUE(s->sweep());
     }
     return state_of(root);
   }
