@@ -24,9 +24,9 @@
 #include <string>
 #include <vector>
 
+#include "osier/base/file.hpp"
 #include "osier/crypto/bab_outboard.hpp"
 #include "osier/crypto/ed25519.hpp"
-#include "osier/drop/byte_io.hpp"
 #include "osier/drop/drop_reader.hpp"
 #include "osier/drop/drop_writer.hpp"
 #include "osier/meadowcap/communal_capability.hpp"
@@ -174,13 +174,8 @@ std::string write_small_drop(const std::string& dir) {
         (void)src->ingest_batch(batch, store::Trust::kAlreadyVerified).value();
         for (std::size_t k = 0; k < batch.size(); ++k) {
           const auto& e = batch[k].entry;
-          bool done = false;
           (void)src->write_payload(e.namespace_id, e.subspace_id, e.path,
-                                   [&]() -> Result<ByteView> {
-                                     if (done) return ByteView();
-                                     done = true;
-                                     return ByteView(payloads[k]);
-                                   });
+                                   memory_source(payloads[k]));
         }
         batch.clear();
         payloads.clear();
@@ -233,13 +228,20 @@ std::string write_big_drop(const std::string& dir) {
     const auto ae = sign(key, model::Path::from_strings({"big"}).value(), len, digest);
     (void)src->ingest(ae).value();
     std::uint64_t at = 0;
+    std::size_t used = buf.size();  // of buf, which holds the bytes before `at`
     (void)src
         ->write_payload(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path,
-                        [&]() -> Result<ByteView> {
-                          if (at == len) return ByteView();
-                          piece(at, buf);
-                          at += buf.size();
-                          return ByteView(buf);
+                        [&](MutableByteView out) -> Result<std::size_t> {
+                          if (used == buf.size()) {
+                            if (at == len) return std::size_t{0};
+                            piece(at, buf);
+                            at += buf.size();
+                            used = 0;
+                          }
+                          const std::size_t n = std::min(out.size(), buf.size() - used);
+                          std::memcpy(out.data(), buf.data() + used, n);
+                          used += n;
+                          return n;
                         })
         .value();
     auto out = File::create(dir + "/big.drop").value();

@@ -46,8 +46,8 @@ struct Fixture {
     ae.entry.timestamp = 1;
     ae.entry.payload_length = n;
     ae.entry.payload_digest = crypto::william3(payload);
-    auto in = sender.ingest_with_payload(ae, store::payload_source(payload),
-                                         store::Trust::kAlreadyVerified);
+    auto in =
+        sender.ingest_with_payload(ae, memory_source(payload), store::Trust::kAlreadyVerified);
     ok = in.is_ok() && receiver.ingest(ae, store::Trust::kAlreadyVerified).is_ok();
   }
   Bytes chunks(std::uint64_t first) {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "osier/drop/byte_io.hpp"
+#include "osier/base/io.hpp"
 #include "osier/drop/drop_reader.hpp"
 #include "store/memory_store.hpp"
 
@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   drop::ImportOptions opts;
   opts.max_entries = 1000;
   opts.max_staged_payload_bytes = std::uint64_t{16} << 20;
-  auto r = drop::import_drop(s, drop::memory_source(ByteView(data, size)), opts);
+  auto r = drop::import_drop(s, memory_source(ByteView(data, size)), opts);
   if (!r.is_ok()) {
     auto spaces = s.namespaces();
     if (!spaces.is_ok() || !spaces->empty()) std::abort();  // a failed import stored something
@@ -25,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!s.check().is_ok()) std::abort();
   // Importing the same bytes again is a no-op.
   const auto last = s.last_sequence().value();
-  auto again = drop::import_drop(s, drop::memory_source(ByteView(data, size)), opts);
+  auto again = drop::import_drop(s, memory_source(ByteView(data, size)), opts);
   if (!again.is_ok() || again->inserted != 0 || s.last_sequence().value() != last) std::abort();
   return 0;
 }

@@ -182,8 +182,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(requester_store.ingest(ae, store::Trust::kAlreadyVerified).is_ok());
     if (kind == 0) {
       check(responder_store
-                .ingest_with_payload(ae, store::payload_source(payload),
-                                     store::Trust::kAlreadyVerified)
+                .ingest_with_payload(ae, memory_source(payload), store::Trust::kAlreadyVerified)
                 .is_ok());
     } else if (kind == 1) {
       check(responder_store.ingest(ae, store::Trust::kAlreadyVerified).is_ok());

@@ -74,8 +74,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ae.entry.payload_length = len;
   ae.entry.payload_digest = crypto::william3(payload);
   const model::Entry& e = ae.entry;
-  auto in = sender.ingest_with_payload(ae, store::payload_source(payload),
-                                       store::Trust::kAlreadyVerified);
+  auto in = sender.ingest_with_payload(ae, memory_source(payload), store::Trust::kAlreadyVerified);
   check(in.is_ok() && in->outcome == store::IngestOutcome::kInserted);
   check(receiver.ingest(ae, store::Trust::kAlreadyVerified).is_ok());
   const std::uint64_t n = sync::payload_chunk_count(len);

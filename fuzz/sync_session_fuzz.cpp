@@ -98,7 +98,7 @@ const Fixture& fixture() {
       auto s = meadowcap::AuthorisedEntry::sign(e, writer, key(kWriter)).value();
       it.entry = {s.entry(), store::encode_token_bytes(s.token()).value()};
       store::MemoryStore one;
-      check(one.ingest_with_payload(it.entry, store::payload_source(it.payload)).is_ok());
+      check(one.ingest_with_payload(it.entry, memory_source(it.payload)).is_ok());
       std::vector<Bytes> cs;
       for (std::uint64_t k = 0; k < sync::payload_chunk_count(e.payload_length); ++k) {
         Bytes c;
@@ -459,7 +459,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check(s->store->ingest(it.entry, store::Trust::kAlreadyVerified).is_ok());
       } else {
         check(s->store
-                  ->ingest_with_payload(it.entry, store::payload_source(it.payload),
+                  ->ingest_with_payload(it.entry, memory_source(it.payload),
                                         store::Trust::kAlreadyVerified)
                   .is_ok());
       }

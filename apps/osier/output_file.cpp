@@ -9,7 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "osier/base/io_error.hpp"
+#include "base/fs.hpp"
+#include "node/files.hpp"
 
 namespace osier::cli {
 namespace {
@@ -42,7 +43,7 @@ Status check_output_target(const std::string& target, bool force) {
   struct stat st {};
   if (::lstat(target.c_str(), &st) != 0) {
     if (errno == ENOENT) return Status::ok();
-    return io_error(target, errno);
+    return node::io_error(target, errno);
   }
   if (!S_ISREG(st.st_mode)) {
     return error(ErrorCode::kInvalidArgument,
@@ -54,9 +55,19 @@ Status check_output_target(const std::string& target, bool force) {
   return Status::ok();
 }
 
-OutputFile::OutputFile(std::string target, std::string temp, std::FILE* f)
-    : target_(std::move(target)), temp_(std::move(temp)), f_(f) {
-  if (!temp_.empty()) cleanup_ = std::make_unique<RemoveOnSignal>(std::vector<std::string>{temp_});
+OutputFile::OutputFile(std::string target)
+    : target_(std::move(target)), buffer_([](ByteView) { return Status::ok(); }) {}
+
+OutputFile::OutputFile(std::string target, File temp)
+    : target_(std::move(target)),
+      temp_(temp.path()),
+      file_(std::move(temp)),
+      buffer_([this](ByteView piece) { return file_->append(piece); }) {
+  cleanup_ = std::make_unique<RemoveOnSignal>(std::vector<std::string>{temp_});
+}
+
+Status OutputFile::of_target(const Status& st) const {
+  return st ? st : error(st.code(), target_ + ": " + st.message());
 }
 
 namespace {
@@ -85,60 +96,53 @@ class HoldInterrupts {
 
 Result<std::unique_ptr<OutputFile>> OutputFile::open(const std::string& target, bool force) {
   OSIER_RETURN_IF_ERROR(check_output_target(target, force));
-  if (target == "-")
-    return std::unique_ptr<OutputFile>(new OutputFile(target, "", stdout));  // NOLINT
+  if (target == "-") return std::unique_ptr<OutputFile>(new OutputFile(target));  // NOLINT
   const HoldInterrupts hold;  // until the temporary file is registered (the constructor)
-  std::string temp = dir_of(target) + "/." + base_of(target) + ".osier-part-XXXXXX";
-  const int fd = ::mkstemp(temp.data());  // O_EXCL: a fresh file of our own
-  if (fd < 0) return io_error(temp, errno);
-  std::FILE* f = ::fdopen(fd, "wb");
-  if (f == nullptr) {
-    const int err = errno;
-    ::close(fd);
-    ::unlink(temp.c_str());
-    return io_error(temp, err);
-  }
-  // mkstemp makes 0600; the target gets the usual mode a new file would.
-  const mode_t mask = ::umask(0);
-  ::umask(mask);
-  (void)::fchmod(fd, 0666 & ~mask);
-  return std::unique_ptr<OutputFile>(new OutputFile(target, temp, f));  // NOLINT
+  // A fresh file of our own (O_EXCL), with the mode a new file gets under the umask.
+  OSIER_ASSIGN_OR_RETURN(
+      File temp,
+      File::create_unique(dir_of(target) + "/." + base_of(target) + ".osier-part-", 0666));
+  return std::unique_ptr<OutputFile>(new OutputFile(target, std::move(temp)));  // NOLINT
 }
 
 OutputFile::~OutputFile() {
   if (to_stdout()) return;
-  if (f_ != nullptr) std::fclose(f_);
-  if (!committed_) ::unlink(temp_.c_str());
+  file_.reset();
+  if (!committed_) (void)fs::unlink(temp_.c_str());
 }
 
 Status OutputFile::write(ByteView data) {
   if (data.empty()) return Status::ok();
-  if (f_ == nullptr) return error(ErrorCode::kInternal, "output closed");
-  if (std::fwrite(data.data(), 1, data.size(), f_) != data.size()) {
-    return io_error(to_stdout() ? std::string("standard output") : target_, errno);
+  if (to_stdout()) {
+    if (std::fwrite(data.data(), 1, data.size(), stdout) != data.size())
+      return node::io_error("standard output", errno);
+    return Status::ok();
   }
-  return Status::ok();
+  if (!file_) return error(ErrorCode::kInternal, "output closed");
+  return of_target(buffer_.write(data));
 }
 
 Status OutputFile::commit() {
   if (to_stdout()) {
-    if (std::fflush(stdout) != 0 || std::ferror(stdout)) return io_error("standard output", errno);
+    if (std::fflush(stdout) != 0 || std::ferror(stdout))
+      return node::io_error("standard output", errno);
     committed_ = true;
     return Status::ok();
   }
-  Status st;
-  if (std::fflush(f_) != 0 || std::ferror(f_)) st = io_error(target_, errno);
-  if (st && ::fsync(::fileno(f_)) != 0) st = io_error(target_, errno);
-  if (std::fclose(f_) != 0 && st) st = io_error(target_, errno);
-  f_ = nullptr;
-  if (!st) return st;
+  if (!file_) return error(ErrorCode::kInternal, "output closed");
+  Status st = buffer_.flush();
+  if (st) st = file_->sync();
+  const Status closed = file_->close();
+  if (st) st = closed;
+  file_.reset();
+  if (!st) return of_target(st);
   // Checked again: something may have appeared at the target meanwhile.
   struct stat now {};
   if (::lstat(target_.c_str(), &now) == 0 && !S_ISREG(now.st_mode)) {
     return error(ErrorCode::kInvalidArgument,
                  target_ + " is " + kind_of(now.st_mode) + " now: not replaced");
   }
-  if (::rename(temp_.c_str(), target_.c_str()) != 0) return io_error(target_, errno);
+  if (fs::rename(temp_.c_str(), target_.c_str()) != 0) return node::io_error(target_, errno);
   committed_ = true;
   return Status::ok();
 }

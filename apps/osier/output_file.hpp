@@ -11,13 +11,15 @@
 //   (interrupt.hpp).
 #pragma once
 
-#include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 
-#include "interrupt.hpp"
 #include "osier/base/bytes.hpp"
+#include "osier/base/file.hpp"
+#include "osier/base/io.hpp"
 #include "osier/base/status.hpp"
+#include "interrupt.hpp"
 
 namespace osier::cli {
 
@@ -36,10 +38,15 @@ class OutputFile {
   const std::string& target() const { return target_; }
 
  private:
-  OutputFile(std::string target, std::string temp, std::FILE* f);
+  explicit OutputFile(std::string target);  // standard output
+  OutputFile(std::string target, File temp);
+  // `st` (an error of the temporary file) as an error of the target.
+  Status of_target(const Status& st) const;
+
   std::string target_;
-  std::string temp_;  // empty for standard output
-  std::FILE* f_;
+  std::string temp_;          // empty for standard output
+  std::optional<File> file_;  // the temporary file, until commit()
+  BufferedSink buffer_;       // gathers writes for file_ (standard output has stdio's buffer)
   bool committed_ = false;
   std::unique_ptr<RemoveOnSignal> cleanup_;
 };

@@ -6,8 +6,8 @@
 
 namespace osier::crypto {
 
-Result<Bytes> bab_make_length_proof(std::uint64_t length, const BabReader& payload,
-                                    const BabReader& outboard, const BabHash& hash) {
+Result<Bytes> bab_make_length_proof(std::uint64_t length, const RandomReader& payload,
+                                    const RandomReader& outboard, const BabHash& hash) {
   if (length <= hash.chunk_size()) {
     Bytes proof(static_cast<std::size_t>(length));
     OSIER_RETURN_IF_ERROR(payload.read(0, proof));

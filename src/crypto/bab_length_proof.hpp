@@ -8,16 +8,16 @@
 #include <cstdint>
 
 #include "osier/base/bytes.hpp"
+#include "osier/base/io.hpp"
 #include "osier/base/status.hpp"
 #include "osier/crypto/bab_hash.hpp"
-#include "osier/crypto/bab_io.hpp"
 
 namespace osier::crypto {
 
 // Reads the proof from the payload (short payloads) or the outboard (the root's pair is the
 // outboard's last 64 bytes).
-Result<Bytes> bab_make_length_proof(std::uint64_t length, const BabReader& payload,
-                                    const BabReader& outboard,
+Result<Bytes> bab_make_length_proof(std::uint64_t length, const RandomReader& payload,
+                                    const RandomReader& outboard,
                                     const BabHash& hash = william3_bab());
 
 // OK iff `proof` shows that the payload with `digest` is `claimed_length` bytes long.

@@ -8,19 +8,11 @@
 
 namespace osier::crypto {
 
-Status BytesReader::read(std::uint64_t offset, MutableByteView out) const {
-  if (offset > bytes_.size() || out.size() > bytes_.size() - offset) {
-    return error(ErrorCode::kOutOfRange, "read past the end of the data");
-  }
-  if (!out.empty()) std::memcpy(out.data(), bytes_.data() + offset, out.size());
-  return Status::ok();
-}
-
 std::uint64_t bab_outboard_size(std::uint64_t length, std::uint64_t chunk_size) {
   return 64 * (BabGeometry(length, chunk_size).num_chunks() - 1);
 }
 
-BabOutboardBuilder::BabOutboardBuilder(BabSink sink, const BabHash& hash)
+BabOutboardBuilder::BabOutboardBuilder(ByteSink sink, const BabHash& hash)
     : sink_(std::move(sink)), hash_(hash), chunk_size_(hash.chunk_size()) {
   buf_.reserve(kBatchChunks * chunk_size_);
   out_.reserve(kOutBuffer);

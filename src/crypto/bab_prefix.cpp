@@ -108,7 +108,7 @@ Status bab_verify_prefix(const BabGeometry& geo, const BabLabel& digest, std::ui
 
 Result<BabPrefixOutboard> BabPrefixOutboard::create(const BabGeometry& geo, const BabLabel& digest,
                                                     std::uint64_t held_chunks,
-                                                    const BabReader& held_pairs,
+                                                    const RandomReader& held_pairs,
                                                     std::span<const BabLabel> blocks,
                                                     std::span<const BabLabel> frontier,
                                                     const BabHash& hash) {

@@ -19,9 +19,9 @@
 #include <vector>
 
 #include "osier/base/bytes.hpp"
+#include "osier/base/io.hpp"
 #include "osier/base/status.hpp"
 #include "osier/crypto/bab_hash.hpp"
-#include "osier/crypto/bab_io.hpp"
 #include "osier/crypto/bab_tree.hpp"
 
 namespace osier::crypto {
@@ -41,14 +41,14 @@ Status bab_verify_prefix(const BabGeometry& geo, const BabLabel& digest, std::ui
 // The outboard (docs/formats.md "Bab outboard") of a payload as far as a holder of chunks
 // [0, held) knows it: every pair of a node that intersects the held chunks. Producers of
 // slices within the held chunks read only those, so bab_produce_stream works on it unchanged.
-class BabPrefixOutboard final : public BabReader {
+class BabPrefixOutboard final : public RandomReader {
  public:
   // `held_pairs` holds the first held - popcount(held) pairs (BabOutboardBuilder::
   // finish_prefix writes them; it also returns `blocks`). Fails with kVerification unless
   // blocks and frontier hash up to `digest`. `held_pairs` must outlive the result.
   // REQUIRES: 0 < held_chunks < geo.num_chunks().
   static Result<BabPrefixOutboard> create(const BabGeometry& geo, const BabLabel& digest,
-                                          std::uint64_t held_chunks, const BabReader& held_pairs,
+                                          std::uint64_t held_chunks, const RandomReader& held_pairs,
                                           std::span<const BabLabel> blocks,
                                           std::span<const BabLabel> frontier,
                                           const BabHash& hash = william3_bab());
@@ -56,10 +56,10 @@ class BabPrefixOutboard final : public BabReader {
   Status read(std::uint64_t offset, MutableByteView out) const override;
 
  private:
-  BabPrefixOutboard(const BabReader& held_pairs, std::uint64_t held_pair_count)
+  BabPrefixOutboard(const RandomReader& held_pairs, std::uint64_t held_pair_count)
       : held_pairs_(&held_pairs), held_pair_count_(held_pair_count) {}
 
-  const BabReader* held_pairs_;
+  const RandomReader* held_pairs_;
   std::uint64_t held_pair_count_;
   // The straddling nodes' pairs by post-order index (at most one per tree level).
   std::vector<std::pair<std::uint64_t, ByteArray<64>>> straddling_;

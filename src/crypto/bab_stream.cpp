@@ -29,8 +29,8 @@ namespace {
 
 class Producer {
  public:
-  Producer(const BabGeometry& geo, const BabLayout& layout, const BabReader& payload,
-           const BabReader& outboard, const BabSink& sink)
+  Producer(const BabGeometry& geo, const BabLayout& layout, const RandomReader& payload,
+           const RandomReader& outboard, const ByteSink& sink)
       : geo_(geo), layout_(layout), payload_(payload), outboard_(outboard), sink_(sink) {
     out_.reserve(kStage);
   }
@@ -110,25 +110,25 @@ class Producer {
 
   const BabGeometry& geo_;
   const BabLayout& layout_;
-  const BabReader& payload_;
-  const BabReader& outboard_;
-  const BabSink& sink_;
+  const RandomReader& payload_;
+  const RandomReader& outboard_;
+  const ByteSink& sink_;
   Bytes out_;
 };
 
 }  // namespace
 
 Status bab_produce_stream(const BabStreamOptions& opts, std::uint64_t length,
-                          const BabReader& payload, const BabReader& outboard, const BabSink& sink,
-                          const BabHash& hash) {
+                          const RandomReader& payload, const RandomReader& outboard,
+                          const ByteSink& sink, const BabHash& hash) {
   OSIER_ASSIGN_OR_RETURN(BabLayout layout, bab_layout(opts, length, hash));
   return bab_produce_layout(BabGeometry(length, hash.chunk_size()), layout,
                             opts.has_length_prefix(), payload, outboard, sink);
 }
 
 Status bab_produce_layout(const BabGeometry& geo, const BabLayout& layout, bool length_prefix,
-                          const BabReader& payload, const BabReader& outboard,
-                          const BabSink& sink) {
+                          const RandomReader& payload, const RandomReader& outboard,
+                          const ByteSink& sink) {
   Producer p(geo, layout, payload, outboard, sink);
   return p.run(length_prefix);
 }

@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-#include "osier/drop/byte_io.hpp"
+#include "osier/base/io.hpp"
 
 namespace osier::drop {
 

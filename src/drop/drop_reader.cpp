@@ -454,21 +454,17 @@ Status ingest(store::Store& store, const Staging& staging, const ImportOptions& 
   prog.phase = ImportProgress::Phase::kIngest;
   prog.drop_bytes = stats.drop_bytes;
   prog.total_entries = stats.entries;
-  Bytes buf(std::size_t{64} << 10);
   // The payload bytes of the current item, read back from the staging in pieces.
   std::uint64_t payload_at = 0;
   std::uint64_t payload_left = 0;
-  const store::PayloadSource payload = [&]() -> Result<ByteView> {
+  const store::PayloadSource payload = [&](MutableByteView out) -> Result<std::size_t> {
     const std::size_t n =
-        static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), payload_left));
-    if (n == 0) return ByteView();
-    OSIER_RETURN_IF_ERROR(staging.read_payload(payload_at, n, [&](ByteView piece) {
-      std::memcpy(buf.data(), piece.data(), piece.size());
-      return Status::ok();
-    }));
+        static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), payload_left));
+    if (n == 0) return std::size_t{0};
+    OSIER_RETURN_IF_ERROR(staging.read_payload(payload_at, out.first(n)));
     payload_at += n;
     payload_left -= n;
-    return ByteView(buf.data(), n);
+    return n;
   };
   const store::ImportSource next = [&]() -> Result<std::optional<store::ImportItem>> {
     OSIER_ASSIGN_OR_RETURN(std::optional<StagedEntry> staged, reader.next());

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <vector>
 
+#include "base/fs.hpp"
+#include "osier/base/io_error.hpp"
 #include "drop/drop_input.hpp"
 #include "osier/model/encoding_path.hpp"
 #include "store/store_lock.hpp"
@@ -61,14 +63,13 @@ Result<StagedEntry> decode_record(ByteView record) {
 
 }  // namespace
 
-Staging::Staging(Key, std::string dir, int lock_fd, store::FileAppender entries,
-                 store::FileAppender payloads)
+Staging::Staging(Key, std::string dir, int lock_fd, File entries, File payloads)
     : dir_(std::move(dir)),
       lock_fd_(lock_fd),
       entries_file_(std::move(entries)),
       payloads_file_(std::move(payloads)),
-      entries_([this](ByteView b) { return entries_file_.write(b); }),
-      payloads_([this](ByteView b) { return payloads_file_.write(b); }) {}
+      entries_([this](ByteView b) { return entries_file_.append(b); }),
+      payloads_([this](ByteView b) { return payloads_file_.append(b); }) {}
 
 Result<std::unique_ptr<Staging>> Staging::create(const std::string& parent) {
   std::error_code ec;
@@ -76,20 +77,21 @@ Result<std::unique_ptr<Staging>> Staging::create(const std::string& parent) {
       parent.empty() ? std::filesystem::temp_directory_path(ec) : std::filesystem::path(parent);
   if (ec) return error(ErrorCode::kIo, "drop staging: no temporary directory: " + ec.message());
   std::string templ = (base / (std::string(kStagingPrefix) + "XXXXXX")).string();
-  if (::mkdtemp(templ.data()) == nullptr) {
-    return error(ErrorCode::kIo, "drop staging: cannot create a directory under " + base.string());
+  if (fs::mkdtemp(templ.data()) == nullptr) {
+    return io_error("drop staging: cannot create a directory under", base.string());
   }
   // The lock is held for as long as this process lives: a sweep (remove_stale_staging) takes
   // only directories whose lock it can take, so never a live import's.
   const int lock_fd =
-      ::open((templ + "/lock").c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      fs::open((templ + "/lock").c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    Status st = io_error("drop staging: cannot lock", templ);  // errno of the failed call
     if (lock_fd >= 0) ::close(lock_fd);
     std::filesystem::remove_all(templ, ec);
-    return error(ErrorCode::kIo, "drop staging: cannot lock " + templ);
+    return st;
   }
-  auto entries = store::FileAppender::create(templ + "/entries");
-  auto payloads = store::FileAppender::create(templ + "/payloads");
+  auto entries = File::create(templ + "/entries");
+  auto payloads = File::create(templ + "/payloads");
   if (!entries.is_ok() || !payloads.is_ok()) {
     ::close(lock_fd);
     std::filesystem::remove_all(templ, ec);
@@ -203,18 +205,9 @@ Status Staging::for_each_entry(const std::function<Status(const StagedEntry&)>& 
   }
 }
 
-Status Staging::read_payload(std::uint64_t offset, std::uint64_t length,
-                             const std::function<Status(ByteView)>& fn) const {
-  OSIER_ASSIGN_OR_RETURN(store::FileReader reader, store::FileReader::open(dir_ + "/payloads"));
-  std::vector<std::uint8_t> buf(std::size_t{64} << 10);
-  while (length > 0) {
-    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(length, buf.size()));
-    OSIER_RETURN_IF_ERROR(reader.read(offset, MutableByteView(buf.data(), n)));
-    OSIER_RETURN_IF_ERROR(fn(ByteView(buf.data(), n)));
-    offset += n;
-    length -= n;
-  }
-  return Status::ok();
+Status Staging::read_payload(std::uint64_t offset, MutableByteView out) const {
+  OSIER_ASSIGN_OR_RETURN(File reader, File::open_read(dir_ + "/payloads"));
+  return reader.read(offset, out);
 }
 
 }  // namespace osier::drop

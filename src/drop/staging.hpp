@@ -10,12 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "drop/drop_input.hpp"
+#include "osier/base/file.hpp"
+#include "osier/base/io.hpp"
 #include "osier/crypto/bab_hash.hpp"
-#include "osier/drop/byte_io.hpp"
+#include "drop/drop_input.hpp"
 #include "osier/drop/drop_reader.hpp"
 #include "osier/store/types.hpp"
-#include "store/payload_files.hpp"
 
 namespace osier::drop {
 
@@ -72,22 +72,20 @@ class Staging {
   };
   Result<EntryReader> entries() const;
   Status for_each_entry(const std::function<Status(const StagedEntry&)>& fn) const;
-  // Reads the staged payload bytes [offset, offset + length) in pieces.
-  Status read_payload(std::uint64_t offset, std::uint64_t length,
-                      const std::function<Status(ByteView)>& fn) const;
+  // Fills `out` with the staged payload bytes from `offset`.
+  Status read_payload(std::uint64_t offset, MutableByteView out) const;
 
  private:
   struct Key {};  // create() is the only way in
 
  public:
-  Staging(Key, std::string dir, int lock_fd, store::FileAppender entries,
-          store::FileAppender payloads);
+  Staging(Key, std::string dir, int lock_fd, File entries, File payloads);
 
  private:
   std::string dir_;
   int lock_fd_;
-  store::FileAppender entries_file_;
-  store::FileAppender payloads_file_;
+  File entries_file_;
+  File payloads_file_;
   BufferedSink entries_;
   BufferedSink payloads_;
 };

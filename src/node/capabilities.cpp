@@ -6,10 +6,11 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "node/files.hpp"
+#include "base/fs.hpp"
 #include "osier/base/hex.hpp"
 #include "osier/crypto/william3.hpp"
 #include "osier/meadowcap/encoding_capability.hpp"
+#include "node/files.hpp"
 
 namespace osier::node {
 
@@ -140,7 +141,7 @@ Result<HeldCapability> CapabilityStore::find(std::string_view id_or_text) const 
 
 Status CapabilityStore::remove(const std::string& id) const {
   const std::string path = home_.caps() + "/" + id + std::string(kSuffix);
-  if (::unlink(path.c_str()) != 0) {
+  if (fs::unlink(path.c_str()) != 0) {
     if (errno == ENOENT) return error(ErrorCode::kNotFound, "no held capability " + id);
     return io_error(path, errno);
   }
@@ -154,7 +155,7 @@ Result<std::size_t> CapabilityStore::remove_namespace(
   for (const HeldCapability& h : held) {
     if (h.cap.granted_namespace() != namespace_id) continue;
     const std::string path = home_.caps() + "/" + h.id + std::string(kSuffix);
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return io_error(path, errno);
+    if (fs::unlink(path.c_str()) != 0 && errno != ENOENT) return io_error(path, errno);
     ++removed;
   }
   return removed;

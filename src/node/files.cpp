@@ -7,8 +7,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "crypto/random.hpp"
+#include "base/fs.hpp"
 #include "osier/base/hex.hpp"
+#include "crypto/random.hpp"
 
 namespace osier::node {
 
@@ -21,43 +22,24 @@ std::string parent_of(const std::string& path) {
   return path.substr(0, slash);
 }
 
-Status write_all(int fd, ByteView data, const std::string& name) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return io_error(name, errno);
-    }
-    data = data.subspan(static_cast<std::size_t>(n));
-  }
-  return Status::ok();
-}
-
 }  // namespace
 
 Status write_file_atomic(const std::string& path, ByteView data, unsigned mode) {
   const std::string tmp = path + ".tmp-" + to_hex(crypto::random_array<8>());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  const int fd = fs::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) return io_error(tmp, errno);
-  Status st = write_all(fd, data, tmp);
+  Status st = fs::write_all(fd, data, tmp);
   // The umask may have narrowed the mode; secrets need exactly `mode`, never more.
   if (st.is_ok() && ::fchmod(fd, mode) != 0) st = io_error(tmp, errno);
-  if (st.is_ok() && ::fsync(fd) != 0) st = io_error(tmp, errno);
+  if (st.is_ok() && fs::fsync(fd) != 0) st = io_error(tmp, errno);
   if (::close(fd) != 0 && st.is_ok()) st = io_error(tmp, errno);
-  if (st.is_ok() && ::rename(tmp.c_str(), path.c_str()) != 0) st = io_error(path, errno);
+  if (st.is_ok() && fs::rename(tmp.c_str(), path.c_str()) != 0) st = io_error(path, errno);
   if (!st.is_ok()) {
-    ::unlink(tmp.c_str());
+    fs::unlink(tmp.c_str());
     return st;
   }
   // The rename is durable only once the directory is synced.
-  const std::string dir = parent_of(path);
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return io_error(dir, errno);
-  const int rc = ::fsync(dfd);
-  const int err = errno;
-  ::close(dfd);
-  if (rc != 0) return io_error(dir, err);
-  return Status::ok();
+  return fs::sync_parent_dir(path);
 }
 
 Result<Bytes> read_small_file(const std::string& path, std::size_t max_size) {
@@ -96,7 +78,7 @@ Status make_dir(const std::string& path, unsigned mode, bool* created) {
   } else {
     const std::string parent = parent_of(path);
     if (parent != path && !file_exists(parent)) OSIER_RETURN_IF_ERROR(make_dir(parent, 0755));
-    if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) return io_error(path, errno);
+    if (fs::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) return io_error(path, errno);
     if (created) *created = true;
   }
   if (::chmod(path.c_str(), mode) != 0) return io_error(path, errno);

@@ -6,8 +6,9 @@
 #include <cerrno>
 #include <cstdio>
 
-#include "node/files.hpp"
+#include "base/fs.hpp"
 #include "osier/base/hex.hpp"
+#include "node/files.hpp"
 
 namespace osier::node {
 
@@ -102,7 +103,7 @@ Result<crypto::Ed25519SecretKey> Keystore::load(KeyKind kind, const std::string&
 
 Status Keystore::remove(KeyKind kind, const std::string& name) const {
   const std::string path = path_of(kind, name);
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return io_error(path, errno);
+  if (fs::unlink(path.c_str()) != 0 && errno != ENOENT) return io_error(path, errno);
   return Status::ok();
 }
 

@@ -180,7 +180,6 @@ Result<PutResult> Node::put(const uri::EntryUri& uri, const std::string& file,
   // an explicit timestamp, losing a race to another writer of the same path (the store finds
   // the signed entry obsolete) means a fresh timestamp and another try.
   store::Store* const s = &store_;
-  std::vector<std::uint8_t> buf(kPiece);
   constexpr int kTries = 8;
   for (int attempt = 1;; ++attempt) {
     model::Entry entry{uri.namespace_id, uri.subspace_id, uri.path, 0, length, digest};
@@ -193,12 +192,12 @@ Result<PutResult> Node::put(const uri::EntryUri& uri, const std::string& file,
     OSIER_ASSIGN_OR_RETURN(PutResult signed_entry, sign_entry(entry, options.as));
     std::rewind(source_file.f);
     std::uint64_t done = 0;
-    const store::PayloadSource source = [&]() -> Result<ByteView> {
-      const std::size_t n = std::fread(buf.data(), 1, buf.size(), source_file.f);
+    const store::PayloadSource source = [&](MutableByteView out) -> Result<std::size_t> {
+      const std::size_t n = std::fread(out.data(), 1, out.size(), source_file.f);
       if (n == 0 && std::ferror(source_file.f)) return io_error(source_file.name, errno);
       done += n;
       if (options.progress) options.progress("storing", done, length);
-      return ByteView(buf.data(), n);
+      return n;
     };
     Result<store::IngestResult> r =
         s->ingest_with_payload(signed_entry.entry, source, store::Trust::kAlreadyVerified);

@@ -6,10 +6,11 @@
 #include <cstring>
 #include <filesystem>
 
-#include "crypto/random.hpp"
+#include "base/fs.hpp"
 #include "osier/base/hex.hpp"
 #include "osier/base/io_error.hpp"
 #include "osier/base/std_fds.hpp"
+#include "crypto/random.hpp"
 #include "store/index_snapshot.hpp"
 #include "store/ingest_plan.hpp"
 #include "store/lmdb_env_registry.hpp"
@@ -50,7 +51,7 @@ Status make_dir(const std::string& dir, bool create) {
     return Status::ok();
   }
   if (!create) return error(ErrorCode::kNotFound, "no store at " + dir);
-  if (::mkdir(dir.c_str(), 0700) != 0) {
+  if (fs::mkdir(dir.c_str(), 0700) != 0) {
     return io_error("cannot create", dir);
   }
   return Status::ok();
@@ -525,10 +526,10 @@ Status LmdbStore::build_outboard_file(const PayloadKey& key) {
   const std::string data = payload_file(key);
   const std::string tmp = staging_->fresh_name("obao");
   Status st = [&]() -> Status {
-    OSIER_ASSIGN_OR_RETURN(FileReader in, FileReader::open(data));
-    OSIER_ASSIGN_OR_RETURN(FileAppender out, FileAppender::create(tmp));
+    OSIER_ASSIGN_OR_RETURN(File in, File::open_read(data));
+    OSIER_ASSIGN_OR_RETURN(File out, File::create(tmp));
     const std::uint64_t length = get_be(ByteView(key).subspan(32, 8));
-    crypto::BabOutboardBuilder builder([&](ByteView b) { return out.write(b); });
+    crypto::BabOutboardBuilder builder([&](ByteView b) { return out.append(b); });
     Bytes buf(std::size_t{1} << 16);
     for (std::uint64_t off = 0; off < length;) {
       const std::size_t n =
@@ -626,13 +627,13 @@ Result<LmdbStore::Staged> LmdbStore::stage_prefix(const model::Entry& entry, boo
   Staged staged;
   if (!in_file) {
     OSIER_RETURN_IF_ERROR(
-        copy_prefix(entry, length, source, frontier, crypto::append_to(staged.inline_bytes)));
+        copy_prefix(entry, length, source, frontier, append_to(staged.inline_bytes)));
     return staged;
   }
   staged.data = staging_->fresh_name("data");
   Status st = [&]() -> Status {
-    OSIER_ASSIGN_OR_RETURN(FileAppender out, FileAppender::create(staged.data));
-    return copy_prefix(entry, length, source, frontier, [&](ByteView b) { return out.write(b); });
+    OSIER_ASSIGN_OR_RETURN(File out, File::create(staged.data));
+    return copy_prefix(entry, length, source, frontier, [&](ByteView b) { return out.append(b); });
   }();
   if (!st) {
     discard(staged);
@@ -737,18 +738,18 @@ Result<LmdbStore::Staged> LmdbStore::stage_payload(const model::Entry& entry, bo
                                                    const PayloadSource& source) {
   Staged staged;
   if (!in_file) {
-    OSIER_RETURN_IF_ERROR(copy_payload(entry, source, crypto::append_to(staged.inline_bytes),
+    OSIER_RETURN_IF_ERROR(copy_payload(entry, source, append_to(staged.inline_bytes),
                                        [](ByteView) { return Status::ok(); }));
     return staged;
   }
   staged.data = staging_->fresh_name("data");
   staged.outboard = staging_->fresh_name("obao");
   Status st = [&]() -> Status {
-    OSIER_ASSIGN_OR_RETURN(FileAppender data, FileAppender::create(staged.data));
-    OSIER_ASSIGN_OR_RETURN(FileAppender outboard, FileAppender::create(staged.outboard));
+    OSIER_ASSIGN_OR_RETURN(File data, File::create(staged.data));
+    OSIER_ASSIGN_OR_RETURN(File outboard, File::create(staged.outboard));
     return copy_payload(
-        entry, source, [&](ByteView b) { return data.write(b); },
-        [&](ByteView b) { return outboard.write(b); });
+        entry, source, [&](ByteView b) { return data.append(b); },
+        [&](ByteView b) { return outboard.append(b); });
   }();
   if (!st) {
     discard(staged);
@@ -916,8 +917,7 @@ Status LmdbStore::raced(const Located& loc, Status st) const {
 Status LmdbStore::read_raw(const Located& loc, std::uint64_t offset, std::uint64_t length,
                            const ByteSink& sink) {
   if (!loc.record.in_file) return sink(ByteView(loc.record.inline_bytes).subspan(offset, length));
-  OSIER_ASSIGN_OR_RETURN(FileReader in,
-                         FileReader::open(payload_file(payload_key(loc.entry.entry))));
+  OSIER_ASSIGN_OR_RETURN(File in, File::open_read(payload_file(payload_key(loc.entry.entry))));
   Bytes buf(std::size_t{1} << 16);
   for (std::uint64_t done = 0; done < length;) {
     const std::size_t n =
@@ -985,14 +985,14 @@ Status LmdbStore::serve_located(const Located& loc, const crypto::BabStreamOptio
   const model::Entry& entry = loc.entry.entry;
   if (loc.record.held != entry.payload_length) {
     if (!loc.record.in_file) {
-      crypto::BytesReader held(loc.record.inline_bytes);
+      BytesReader held(loc.record.inline_bytes);
       return serve_prefix(entry, loc.record.held, loc.record.frontier, held, opts, "", sink);
     }
     if (loc.record.held == 0 || loc.record.frontier.empty()) {
-      return serve_prefix(entry, loc.record.held, loc.record.frontier, crypto::BytesReader({}),
-                          opts, "", sink);
+      return serve_prefix(entry, loc.record.held, loc.record.frontier, BytesReader({}), opts, "",
+                          sink);
     }
-    OSIER_ASSIGN_OR_RETURN(FileReader held, FileReader::open(payload_file(payload_key(entry))));
+    OSIER_ASSIGN_OR_RETURN(File held, File::open_read(payload_file(payload_key(entry))));
     // A scratch file of this call's own, outside the store: readers write nothing in it.
     std::error_code ec;
     const std::filesystem::path tmp = std::filesystem::temp_directory_path(ec);
@@ -1003,13 +1003,13 @@ Status LmdbStore::serve_located(const Located& loc, const crypto::BabStreamOptio
   if (!loc.record.in_file) {
     // Small: the outboard is cheaper to recompute than to store.
     OSIER_ASSIGN_OR_RETURN(crypto::BabOutboard ob, crypto::bab_outboard(loc.record.inline_bytes));
-    crypto::BytesReader data(loc.record.inline_bytes);
-    crypto::BytesReader outboard(ob.pairs);
+    BytesReader data(loc.record.inline_bytes);
+    BytesReader outboard(ob.pairs);
     return crypto::bab_produce_stream(opts, entry.payload_length, data, outboard, sink);
   }
   const std::string file = payload_file(payload_key(entry));
-  OSIER_ASSIGN_OR_RETURN(FileReader data_file, FileReader::open(file));
-  OSIER_ASSIGN_OR_RETURN(FileReader outboard_file, FileReader::open(file + ".obao"));
+  OSIER_ASSIGN_OR_RETURN(File data_file, File::open_read(file));
+  OSIER_ASSIGN_OR_RETURN(File outboard_file, File::open_read(file + ".obao"));
   const BufferedFileReader data(std::move(data_file));
   const BufferedFileReader outboard(std::move(outboard_file));
   return crypto::bab_produce_stream(opts, entry.payload_length, data, outboard, sink);
@@ -1495,10 +1495,10 @@ Status LmdbStore::check(bool deep) {
       e.payload_length = get_be(ByteView(k).subspan(32, 8));
       Status st;
       if (rec.in_file) {
-        OSIER_ASSIGN_OR_RETURN(FileReader held, FileReader::open(payload_file(k)));
+        OSIER_ASSIGN_OR_RETURN(File held, File::open_read(payload_file(k)));
         st = check_prefix(e, rec.held, rec.frontier, held);
       } else {
-        st = check_prefix(e, rec.held, rec.frontier, crypto::BytesReader(rec.inline_bytes));
+        st = check_prefix(e, rec.held, rec.frontier, BytesReader(rec.inline_bytes));
       }
       if (!st) return error(ErrorCode::kCorrupt, "a partial payload's frontier: " + st.message());
     }

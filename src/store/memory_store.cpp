@@ -137,8 +137,7 @@ Result<MemoryStore::Payload> MemoryStore::read_whole_payload(const model::Entry&
                                                              const PayloadSource& source) {
   Payload whole;
   Bytes outboard;
-  OSIER_RETURN_IF_ERROR(
-      copy_payload(entry, source, crypto::append_to(whole.data), crypto::append_to(outboard)));
+  OSIER_RETURN_IF_ERROR(copy_payload(entry, source, append_to(whole.data), append_to(outboard)));
   whole.outboard =
       crypto::BabOutboard{entry.payload_length, entry.payload_digest, std::move(outboard)};
   return whole;
@@ -185,7 +184,7 @@ Result<ImportTotals> MemoryStore::import(const ImportSource& next, Trust trust, 
       OSIER_ASSIGN_OR_RETURN(r.payload, read_whole_payload(e, r.item.payload));
     } else if (r.item.payload_bytes > 0) {
       OSIER_RETURN_IF_ERROR(copy_prefix(e, r.item.payload_bytes, r.item.payload, r.item.frontier,
-                                        crypto::append_to(r.payload.data)));
+                                        append_to(r.payload.data)));
       r.payload.frontier = r.item.frontier;
     }
     items.push_back(std::move(r));
@@ -238,7 +237,7 @@ Result<PayloadState> MemoryStore::write_payload_prefix(
   Payload& payload = payloads_[payload_key(entry)];
   if (payload.data.size() >= length) return PayloadState{entry.payload_length, payload.data.size()};
   Bytes bytes;
-  OSIER_RETURN_IF_ERROR(copy_prefix(entry, length, source, frontier, crypto::append_to(bytes)));
+  OSIER_RETURN_IF_ERROR(copy_prefix(entry, length, source, frontier, append_to(bytes)));
   payload.data = std::move(bytes);
   payload.frontier.assign(frontier.begin(), frontier.end());
   payload_grew(payload, EventKind::kPayloadAppended);
@@ -299,19 +298,19 @@ Status MemoryStore::serve_payload(const model::NamespaceId& ns, const model::Sub
   if (item->entry.payload_length == 0) {
     // The empty payload is held by every entry that names it, whatever record it has.
     const crypto::BabOutboard empty_outboard = crypto::bab_outboard(ByteView()).value();
-    crypto::BytesReader data(ByteView{});
-    crypto::BytesReader outboard(empty_outboard.pairs);
+    BytesReader data(ByteView{});
+    BytesReader outboard(empty_outboard.pairs);
     return crypto::bab_produce_stream(opts, 0, data, outboard, sink);
   }
   auto it = payloads_.find(payload_key(item->entry));
   if (it == payloads_.end()) return error(ErrorCode::kNotFound, "payload is not complete");
   if (!it->second.outboard) {
-    crypto::BytesReader held(it->second.data);
+    BytesReader held(it->second.data);
     return serve_prefix(item->entry, it->second.data.size(), it->second.frontier, held, opts, "",
                         sink);
   }
-  crypto::BytesReader data(it->second.data);
-  crypto::BytesReader outboard(it->second.outboard->pairs);
+  BytesReader data(it->second.data);
+  BytesReader outboard(it->second.outboard->pairs);
   return crypto::bab_produce_stream(opts, item->entry.payload_length, data, outboard, sink);
 }
 
@@ -474,7 +473,7 @@ Status MemoryStore::check() {
           find_item(std::get<0>(*payload.refs.begin()), std::get<1>(*payload.refs.begin()),
                     std::get<2>(*payload.refs.begin()))
               ->entry;
-      crypto::BytesReader held(payload.data);
+      BytesReader held(payload.data);
       Status st = check_prefix(e, payload.data.size(), payload.frontier, held);
       if (!st) return error(ErrorCode::kCorrupt, "a partial payload's frontier: " + st.message());
     }

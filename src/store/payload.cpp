@@ -84,13 +84,20 @@ Status PayloadHasher::finish(const model::Entry& entry) {
   return Status::ok();
 }
 
+std::size_t read_buffer_size(std::uint64_t length) {
+  constexpr std::size_t kMax = std::size_t{64} << 10;
+  return length < kMax ? static_cast<std::size_t>(length) + 1 : kMax;
+}
+
 Status copy_payload(const model::Entry& entry, const PayloadSource& source, const ByteSink& data,
-                    crypto::BabSink outboard) {
+                    ByteSink outboard) {
   PayloadHasher hasher(std::move(outboard));
+  Bytes buf(read_buffer_size(entry.payload_length));
   std::uint64_t n = 0;
   for (;;) {
-    OSIER_ASSIGN_OR_RETURN(ByteView piece, source());
-    if (piece.empty()) break;
+    OSIER_ASSIGN_OR_RETURN(const std::size_t got, source(buf));
+    if (got == 0) break;
+    const ByteView piece(buf.data(), got);
     if (piece.size() > entry.payload_length - n) {
       return error(ErrorCode::kVerification, "payload is longer than the entry says");
     }

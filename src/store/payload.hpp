@@ -92,7 +92,7 @@ Status check_frontier_shape(std::uint64_t length, std::uint64_t held,
 // `outboard_sink` as it is produced (fixed memory).
 class PayloadHasher {
  public:
-  explicit PayloadHasher(crypto::BabSink outboard_sink) : builder_(std::move(outboard_sink)) {}
+  explicit PayloadHasher(ByteSink outboard_sink) : builder_(std::move(outboard_sink)) {}
   Status update(ByteView data) { return builder_.update(data); }
   // OK iff the bytes were exactly the entry's payload.
   Status finish(const model::Entry& entry);
@@ -101,12 +101,16 @@ class PayloadHasher {
   crypto::BabOutboardBuilder builder_;
 };
 
+// The buffer a payload of `length` bytes is read from its source through: 64 KiB, or one byte
+// more than the payload when that is less (the extra byte catches a source that is too long).
+std::size_t read_buffer_size(std::uint64_t length);
+
 // Reads a local write of a whole payload from `source` to its end: the raw bytes go to `data`
 // and their outboard to `outboard` as they come (fixed memory), unverified until the end. OK iff
 // the bytes were exactly the entry's payload (else kVerification, at the first byte too many);
 // stops at the first failure of the source or a sink. The caller discards what the sinks got
 // unless this succeeds.
 Status copy_payload(const model::Entry& entry, const PayloadSource& source, const ByteSink& data,
-                    crypto::BabSink outboard);
+                    ByteSink outboard);
 
 }  // namespace osier::store

@@ -20,7 +20,7 @@ crypto::BabGeometry geometry(const model::Entry& e) {
 
 // Feeds the first `held` bytes of `data` to `builder` and returns the held blocks' labels.
 Result<std::vector<crypto::BabLabel>> hash_held(crypto::BabOutboardBuilder& builder,
-                                                std::uint64_t held, const crypto::BabReader& data) {
+                                                std::uint64_t held, const RandomReader& data) {
   Bytes buf(std::size_t{1} << 16);
   for (std::uint64_t off = 0; off < held;) {
     const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), held - off));
@@ -58,9 +58,11 @@ Status copy_prefix(const model::Entry& entry, std::uint64_t length, const Payloa
                  "a payload prefix must be whole chunks, fewer than the payload has");
   }
   PrefixHasher hasher;
+  Bytes buf(read_buffer_size(length));
   for (;;) {
-    OSIER_ASSIGN_OR_RETURN(ByteView piece, source());
-    if (piece.empty()) break;
+    OSIER_ASSIGN_OR_RETURN(const std::size_t got, source(buf));
+    if (got == 0) break;
+    const ByteView piece(buf.data(), got);
     if (piece.size() > length - hasher.length()) {
       return error(ErrorCode::kVerification, "payload prefix is longer than announced");
     }
@@ -74,7 +76,7 @@ Status copy_prefix(const model::Entry& entry, std::uint64_t length, const Payloa
 }
 
 Status check_prefix(const model::Entry& entry, std::uint64_t held,
-                    std::span<const crypto::BabLabel> frontier, const crypto::BabReader& data) {
+                    std::span<const crypto::BabLabel> frontier, const RandomReader& data) {
   crypto::BabOutboardBuilder builder([](ByteView) { return Status::ok(); });
   OSIER_ASSIGN_OR_RETURN(std::vector<crypto::BabLabel> blocks, hash_held(builder, held, data));
   return crypto::bab_verify_prefix(geometry(entry), entry.payload_digest, held / kPayloadChunk,
@@ -82,7 +84,7 @@ Status check_prefix(const model::Entry& entry, std::uint64_t held,
 }
 
 Status serve_prefix(const model::Entry& entry, std::uint64_t held,
-                    std::span<const crypto::BabLabel> frontier, const crypto::BabReader& data,
+                    std::span<const crypto::BabLabel> frontier, const RandomReader& data,
                     const crypto::BabStreamOptions& opts, const std::string& scratch_file,
                     const ByteSink& sink) {
   const std::uint64_t held_chunks = held / kPayloadChunk;
@@ -99,7 +101,7 @@ Status serve_prefix(const model::Entry& entry, std::uint64_t held,
   // The held bytes' outboard pairs: in memory, or in a scratch file for large prefixes.
   const bool to_file = !scratch_file.empty() && held / kPayloadChunk * 64 > kPairsInMemory;
   Bytes pairs;
-  std::optional<FileAppender> pairs_out;
+  std::optional<File> pairs_out;
   struct Remove {
     const std::string* name;
     ~Remove() {
@@ -107,21 +109,21 @@ Status serve_prefix(const model::Entry& entry, std::uint64_t held,
     }
   } remove{to_file ? &scratch_file : nullptr};
   if (to_file) {
-    OSIER_ASSIGN_OR_RETURN(FileAppender out, FileAppender::create(scratch_file));
+    OSIER_ASSIGN_OR_RETURN(File out, File::create(scratch_file));
     pairs_out.emplace(std::move(out));
   }
   crypto::BabOutboardBuilder builder([&](ByteView b) -> Status {
-    if (pairs_out) return pairs_out->write(b);
+    if (pairs_out) return pairs_out->append(b);
     append(pairs, b);
     return Status::ok();
   });
   OSIER_ASSIGN_OR_RETURN(std::vector<crypto::BabLabel> blocks, hash_held(builder, held, data));
   pairs_out.reset();  // closes the file
-  std::optional<FileReader> file_pairs;
-  std::optional<crypto::BytesReader> memory_pairs;
-  const crypto::BabReader* pairs_reader = nullptr;
+  std::optional<File> file_pairs;
+  std::optional<BytesReader> memory_pairs;
+  const RandomReader* pairs_reader = nullptr;
   if (to_file) {
-    OSIER_ASSIGN_OR_RETURN(FileReader in, FileReader::open(scratch_file));
+    OSIER_ASSIGN_OR_RETURN(File in, File::open_read(scratch_file));
     pairs_reader = &file_pairs.emplace(std::move(in));
   } else {
     pairs_reader = &memory_pairs.emplace(pairs);

@@ -8,8 +8,8 @@
 #include <string>
 
 #include "osier/base/bytes.hpp"
+#include "osier/base/io.hpp"
 #include "osier/base/status.hpp"
-#include "osier/crypto/bab_io.hpp"
 #include "osier/crypto/bab_outboard.hpp"
 #include "osier/crypto/bab_stream.hpp"
 #include "osier/model/entry.hpp"
@@ -41,7 +41,7 @@ Status copy_prefix(const model::Entry& entry, std::uint64_t length, const Payloa
 // Checks the first `held` bytes of `data` and `frontier` against the entry's digest (a store's
 // check()). Reads them all.
 Status check_prefix(const model::Entry& entry, std::uint64_t held,
-                    std::span<const crypto::BabLabel> frontier, const crypto::BabReader& data);
+                    std::span<const crypto::BabLabel> frontier, const RandomReader& data);
 
 // Streams the verifiable stream `opts` describes — a slice within the held chunks — of a
 // partial payload of which `data` holds the first `held` bytes. A prefix's outboard is not
@@ -50,7 +50,7 @@ Status check_prefix(const model::Entry& entry, std::uint64_t held,
 // kNotFound without a frontier (the store cannot prove the bytes) or for a stream that is not a
 // slice of held chunks.
 Status serve_prefix(const model::Entry& entry, std::uint64_t held,
-                    std::span<const crypto::BabLabel> frontier, const crypto::BabReader& data,
+                    std::span<const crypto::BabLabel> frontier, const RandomReader& data,
                     const crypto::BabStreamOptions& opts, const std::string& scratch_file,
                     const ByteSink& sink);
 

@@ -10,9 +10,10 @@
 #include <ctime>
 #include <filesystem>
 
-#include "crypto/random.hpp"
+#include "base/fs.hpp"
 #include "osier/base/hex.hpp"
 #include "osier/base/io_error.hpp"
+#include "crypto/random.hpp"
 
 namespace osier::store {
 namespace {
@@ -78,12 +79,12 @@ WriterLock::Held::~Held() {
 
 Result<StagingArea> StagingArea::create(const std::string& store_dir) {
   const std::string parent = store_dir + "/staging";
-  if (::mkdir(parent.c_str(), 0700) != 0 && errno != EEXIST)
+  if (fs::mkdir(parent.c_str(), 0700) != 0 && errno != EEXIST)
     return io_error("cannot create", parent);
   const std::string dir = parent + "/" + to_hex(crypto::random_array<8>());
-  if (::mkdir(dir.c_str(), 0700) != 0) return io_error("cannot create", dir);
+  if (fs::mkdir(dir.c_str(), 0700) != 0) return io_error("cannot create", dir);
   const std::string lock = dir + "/" + kLockName;
-  const int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  const int fd = fs::open(lock.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0 || flock_retry(fd, LOCK_EX | LOCK_NB) != 0) {
     Status st = io_error("cannot create", lock);
     if (fd >= 0) ::close(fd);

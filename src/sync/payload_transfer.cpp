@@ -60,7 +60,7 @@ Result<crypto::BabStreamOptions> payload_chunks_stream(std::uint64_t length, std
 }
 
 Status send_payload_chunks(store::Store& store, const model::Entry& entry, std::uint64_t first,
-                           std::optional<std::uint64_t> count, const store::ByteSink& sink) {
+                           std::optional<std::uint64_t> count, const ByteSink& sink) {
   OSIER_ASSIGN_OR_RETURN(store::PayloadState state, stored_payload(store, entry));
   const std::uint64_t length = entry.payload_length;
   const std::uint64_t n = payload_chunk_count(length);

@@ -66,7 +66,7 @@ Result<crypto::BabStreamOptions> payload_chunks_stream(std::uint64_t length, std
 // Chunks past the payload's; the sink's errors.
 // REQUIRES: `sink` does not call back into the store (MemoryStore calls it under its lock).
 Status send_payload_chunks(store::Store& store, const model::Entry& entry, std::uint64_t first,
-                           std::optional<std::uint64_t> count, const store::ByteSink& sink);
+                           std::optional<std::uint64_t> count, const ByteSink& sink);
 
 // Receiver: one stream of Chunks from Chunk `first_chunk` to the end of one entry's payload.
 //

@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
+#include "osier/base/file.hpp"
 #include "osier/crypto/ed25519.hpp"
 #include "osier/crypto/william3.hpp"
-#include "osier/drop/byte_io.hpp"
 #include "osier/drop/drop_writer.hpp"
 #include "osier/meadowcap/communal_capability.hpp"
 #include "osier/meadowcap/willow25_defaults.hpp"
@@ -176,17 +176,11 @@ class FullDisk : public ::testing::Test {
     for (int i = 0; payload_size > 0 && i < count; ++i) {
       const model::Entry& e = entries[static_cast<std::size_t>(i)].entry;
       Bytes bytes = payload(i, payload_size);
-      bool sent = false;
-      auto st =
-          (*src)->write_payload(e.namespace_id, e.subspace_id, e.path, [&]() -> Result<ByteView> {
-            if (sent) return ByteView();
-            sent = true;
-            return ByteView(bytes);
-          });
+      auto st = (*src)->write_payload(e.namespace_id, e.subspace_id, e.path, memory_source(bytes));
       EXPECT_TRUE(st.is_ok() && st->complete());
     }
     const std::string path = dir_.sub(name);
-    auto out = drop::File::create(path).value();
+    auto out = File::create(path).value();
     const model::AreaOfInterest aoi{model::Area::full(), model::AreaOfInterest::kNoLimit,
                                     model::AreaOfInterest::kNoLimit};
     auto stats = drop::export_drop(**src, meadowcap::default_namespace_id(), aoi, out.sink());

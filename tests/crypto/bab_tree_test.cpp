@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "osier/crypto/bab_io.hpp"
+#include "osier/base/io.hpp"
 #include "osier/crypto/bab_outboard.hpp"
 #include "osier/crypto/bab_stream.hpp"
 

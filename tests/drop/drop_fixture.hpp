@@ -12,11 +12,11 @@
 #include <vector>
 
 #include "base/compact_u64.hpp"
-#include "drop/drop_codec.hpp"
+#include "osier/base/io.hpp"
 #include "osier/crypto/bab_outboard.hpp"
 #include "osier/crypto/bab_stream.hpp"
 #include "osier/crypto/ed25519.hpp"
-#include "osier/drop/byte_io.hpp"
+#include "drop/drop_codec.hpp"
 #include "osier/drop/drop_reader.hpp"
 #include "osier/drop/drop_writer.hpp"
 #include "osier/meadowcap/communal_capability.hpp"
@@ -94,12 +94,7 @@ inline void put(store::Store& s, const store::AuthorisedEntry& ae, ByteView payl
   if (r->outcome != store::IngestOutcome::kInserted) return;  // a newer entry is in its place
   const model::Entry& e = ae.entry;
   if (!held || *held == payload.size()) {
-    bool done = false;
-    auto st = s.write_payload(e.namespace_id, e.subspace_id, e.path, [&]() -> Result<ByteView> {
-      if (done) return ByteView();
-      done = true;
-      return payload;
-    });
+    auto st = s.write_payload(e.namespace_id, e.subspace_id, e.path, memory_source(payload));
     ASSERT_TRUE(st || st.status().code() == ErrorCode::kNotFound) << st.status().to_string();
     return;
   }
@@ -139,8 +134,8 @@ inline Snapshot snapshot(store::Store& s) {
   for (const auto& e : out.entries) {
     Bytes bytes;
     const model::Entry& en = e.authorised.entry;
-    EXPECT_TRUE(s.read_payload(en.namespace_id, en.subspace_id, en.path, 0, e.available,
-                               memory_sink(bytes)));
+    EXPECT_TRUE(
+        s.read_payload(en.namespace_id, en.subspace_id, en.path, 0, e.available, append_to(bytes)));
     out.payloads.push_back(std::move(bytes));
   }
   return out;
@@ -150,7 +145,7 @@ inline Bytes export_all(store::Store& s) {
   Bytes drop;
   model::AreaOfInterest aoi;
   aoi.area = model::Area::full();
-  auto st = export_drop(s, meadowcap::default_namespace_id(), aoi, memory_sink(drop));
+  auto st = export_drop(s, meadowcap::default_namespace_id(), aoi, append_to(drop));
   EXPECT_TRUE(st) << st.status().to_string();
   return drop;
 }

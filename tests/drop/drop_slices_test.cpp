@@ -51,7 +51,7 @@ TYPED_TEST(DropSlices, SeveralSlicesPerEntryVerifyAndTheirPrefixIsStored) {
     const std::uint64_t held = std::min<std::uint64_t>(c.held_chunks * kChunk, payload.size());
     EXPECT_EQ((*state)->held, held) << c.slices.size() << " slices";
     Bytes got;
-    ASSERT_TRUE(s->read_payload(e.namespace_id, e.subspace_id, e.path, 0, held, memory_sink(got)));
+    ASSERT_TRUE(s->read_payload(e.namespace_id, e.subspace_id, e.path, 0, held, append_to(got)));
     EXPECT_TRUE(std::equal(got.begin(), got.end(), payload.begin()));
   }
 }
@@ -186,13 +186,13 @@ TEST(DropSlicesStrict, APartialPayloadWithoutItsFrontierGoesWithoutSlices) {
   crypto::BabStreamOptions slice;
   slice.slice = crypto::BabSlice{0, 40};
   EXPECT_EQ(s->serve_payload(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path, slice,
-                             memory_sink(stream))
+                             append_to(stream))
                 .code(),
             ErrorCode::kNotFound);
   Bytes drop;
   model::AreaOfInterest aoi;
   aoi.area = model::Area::full();
-  auto stats = export_drop(*s, meadowcap::default_namespace_id(), aoi, memory_sink(drop));
+  auto stats = export_drop(*s, meadowcap::default_namespace_id(), aoi, append_to(drop));
   ASSERT_TRUE(stats) << stats.status().to_string();
   EXPECT_EQ(stats->partial_skipped, 1u);
   EXPECT_EQ(stats->partial_payloads, 0u);

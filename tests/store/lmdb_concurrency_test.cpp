@@ -54,17 +54,17 @@ TEST(LmdbConcurrency, ReadsAndOtherWritesGoOnWhileAPayloadSourceBlocks) {
   std::size_t pos = 0;
   bool first = true;
   std::thread writer([&] {
-    auto r = store->ingest_with_payload(slow, [&]() -> Result<ByteView> {
+    auto r = store->ingest_with_payload(slow, [&](MutableByteView out) -> Result<std::size_t> {
       if (first) {
         first = false;
         started.set_value();
       } else if (pos == 4096) {
         released.wait();
       }
-      const std::size_t n = std::min<std::size_t>(4096, big.size() - pos);
-      ByteView v(big.data() + pos, n);
+      const std::size_t n = std::min<std::size_t>({4096, out.size(), big.size() - pos});
+      std::copy_n(big.data() + pos, n, out.data());
       pos += n;
-      return v;
+      return n;
     });
     EXPECT_TRUE(r && r->outcome == IngestOutcome::kInserted);
   });

@@ -40,14 +40,7 @@ AuthorisedEntry entry_at(const char* path, const Bytes& payload) {
   return ae;
 }
 
-PayloadSource whole(const Bytes& data) {
-  auto done = std::make_shared<bool>(false);
-  return [&data, done]() -> Result<ByteView> {
-    if (*done) return ByteView();
-    *done = true;
-    return ByteView(data);
-  };
-}
+PayloadSource whole(const Bytes& data) { return memory_source(data); }
 
 Result<Bytes> read(LmdbStore& s, const model::Entry& e, std::uint64_t offset,
                    std::uint64_t length) {

@@ -51,12 +51,12 @@ AuthorisedEntry entry_at(const std::string& path, const Bytes& payload, model::T
 // A payload source in pieces, optionally pausing between them (a slow upload or stdin).
 PayloadSource pieces(const Bytes& data, std::size_t piece, std::chrono::microseconds pause = {}) {
   auto pos = std::make_shared<std::size_t>(0);
-  return [&data, piece, pause, pos]() -> Result<ByteView> {
+  return [&data, piece, pause, pos](MutableByteView out) -> Result<std::size_t> {
     if (pause.count() > 0) std::this_thread::sleep_for(pause);
-    const std::size_t n = std::min(piece, data.size() - *pos);
-    const ByteView out(data.data() + *pos, n);
+    const std::size_t n = std::min({piece, out.size(), data.size() - *pos});
+    std::copy_n(data.data() + *pos, n, out.data());
     *pos += n;
-    return out;
+    return n;
   };
 }
 
@@ -327,14 +327,14 @@ TEST(LmdbMultiProcess, AnAbortedWriteLeavesNoIndexBehind) {
     if (!s) return 2;
     bool first = true;
     auto inner = pieces(payload, 7000);
-    const PayloadSource source = [&]() -> Result<ByteView> {
+    const PayloadSource source = [&](MutableByteView out) -> Result<std::size_t> {
       if (first) {  // the other process stores the entry now, before this one commits
         first = false;
         char x = 0;
         if (::write(go[1], &x, 1) != 1 || ::read(done[0], &x, 1) != 1)
           return error(ErrorCode::kIo, "pipe");
       }
-      return inner();
+      return inner(out);
     };
     auto r = (*s)->ingest_with_payload(ae, source);
     if (!r || r->outcome != IngestOutcome::kObsolete) return 3;

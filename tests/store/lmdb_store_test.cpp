@@ -244,13 +244,8 @@ TEST(LmdbStore, UpgradesAVersionTwoStoreMadeByThePreviousBuild) {
                                          append(bytes, b);
                                          return Status::ok();
                                        }));
-        std::size_t at = 0;
-        ASSERT_TRUE(oracle.write_payload(ns, ae.entry.subspace_id, ae.entry.path,
-                                         [&]() -> Result<ByteView> {
-                                           const ByteView rest = ByteView(bytes).subspan(at);
-                                           at = bytes.size();
-                                           return rest;
-                                         }));
+        ASSERT_TRUE(
+            oracle.write_payload(ns, ae.entry.subspace_id, ae.entry.path, memory_source(bytes)));
       }
     }
     EXPECT_EQ((*s)->summarise(ns, model::D3Range::full()).value(),
@@ -335,13 +330,8 @@ TEST(LmdbStore, LargePayloadFilesAreRemovedWithTheirLastEntry) {
   ae.entry.payload_length = payload.size();
   ae.entry.payload_digest = crypto::william3(payload);
   ASSERT_TRUE(s->ingest(ae, Trust::kAlreadyVerified));
-  bool given = false;
   ASSERT_TRUE(s->write_payload(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path,
-                               [&]() -> Result<ByteView> {
-                                 if (given) return ByteView{};
-                                 given = true;
-                                 return ByteView(payload);
-                               }));
+                               memory_source(payload)));
   auto files = [&] {
     std::size_t n = 0;
     for (auto& f : std::filesystem::directory_iterator(dir.sub("payloads")))

@@ -46,13 +46,13 @@ struct CountingSource {
 
   PayloadSource source() {
     auto pos = std::make_shared<std::size_t>(0);
-    return [this, pos]() -> Result<ByteView> {
+    return [this, pos](MutableByteView out) -> Result<std::size_t> {
       ++calls;
       if (fail_after && *pos >= *fail_after) return error(ErrorCode::kIo, "the disk is on fire");
-      const std::size_t n = std::min(piece, data.size() - *pos);
-      ByteView v(data.data() + *pos, n);
+      const std::size_t n = std::min({piece, out.size(), data.size() - *pos});
+      std::copy_n(data.data() + *pos, n, out.data());
       *pos += n;
-      return v;
+      return n;
     };
   }
 };
@@ -117,7 +117,7 @@ class StoreAtomicPayloads : public testing::StoreFixture<Factory> {
     Bytes out;
     if (!state || !state->has_value()) return out;
     EXPECT_TRUE(this->store().read_payload(e.namespace_id, e.subspace_id, e.path, 0, (*state)->held,
-                                           crypto::append_to(out)));
+                                           append_to(out)));
     return out;
   }
 
@@ -424,8 +424,8 @@ struct ImportList {
       if (next_item == items.size()) return std::optional<ImportItem>();
       Item& it = items[next_item++];
       auto src = std::make_shared<CountingSource>(it.payload, 4096, it.fail_after);
-      ImportItem out{it.entry, it.payload.size(), [src, f = src->source()]() { return f(); },
-                     it.frontier};
+      ImportItem out{it.entry, it.payload.size(),
+                     [src, f = src->source()](MutableByteView b) { return f(b); }, it.frontier};
       return std::optional<ImportItem>(std::move(out));
     };
   }
@@ -747,7 +747,7 @@ TEST(LmdbAtomicPayload, KilledAtRandomMomentsLeavesNoHalfWrite) {
     crypto::BabStreamOptions whole;
     Bytes stream;
     ASSERT_TRUE(s->serve_payload(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path, whole,
-                                 crypto::append_to(stream)));
+                                 append_to(stream)));
     EXPECT_EQ(stream.size(),
               crypto::bab_stream(whole, payload, crypto::bab_outboard(payload).value())->size());
   }

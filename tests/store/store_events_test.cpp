@@ -43,13 +43,8 @@ TYPED_TEST_P(StoreEvents, KindsSequenceNumbersAndResume) {
   newer.entry.payload_length = payload.size();
   newer.entry.payload_digest = crypto::william3(payload);
   ASSERT_TRUE(s.ingest(newer, Trust::kAlreadyVerified));  // prunes blog/a@1
-  bool given = false;
   ASSERT_TRUE(
-      s.write_payload(ns, newer.entry.subspace_id, newer.entry.path, [&]() -> Result<ByteView> {
-        if (given) return ByteView{};
-        given = true;
-        return ByteView(payload);
-      }));
+      s.write_payload(ns, newer.entry.subspace_id, newer.entry.path, memory_source(payload)));
   ASSERT_TRUE(s.forget_payload(ns, newer.entry.subspace_id, newer.entry.path));
   ASSERT_TRUE(s.forget_entry(ns, newer.entry.subspace_id, newer.entry.path));
 
@@ -99,16 +94,11 @@ TYPED_TEST_P(StoreEvents, EventsCarryTheirOrigin) {
   ASSERT_TRUE(s.ingest(big, Trust::kAlreadyVerified, peer));
   ASSERT_TRUE(s.append_verified(ns, big.entry.subspace_id, big.entry.path, big.entry.payload_digest,
                                 0, ByteView(payload).first(4096), {}, Origin::remote(9)));
-  std::size_t given = 0;
   AuthorisedEntry local = at("o", "e", 1);
   local.entry.payload_length = payload.size();
   local.entry.payload_digest = crypto::william3(payload);  // shares big's payload
-  ASSERT_TRUE(s.ingest_with_payload(
-      local,
-      [&]() -> Result<ByteView> {
-        return ByteView(payload).subspan(std::exchange(given, payload.size()));
-      },
-      Trust::kAlreadyVerified, Origin::remote(11)));
+  ASSERT_TRUE(s.ingest_with_payload(local, memory_source(payload), Trust::kAlreadyVerified,
+                                    Origin::remote(11)));
   std::vector<std::pair<EventKind, std::uint64_t>> got;
   for (const auto& e : seen) got.emplace_back(e.kind, e.origin.session);
   EXPECT_EQ(got, (std::vector<std::pair<EventKind, std::uint64_t>>{

@@ -124,8 +124,7 @@ class StreamFeeder {
 inline Bytes served_payload(Store& store, const model::Entry& e) {
   crypto::BabStreamOptions opts;
   Bytes stream;
-  EXPECT_TRUE(
-      store.serve_payload(e.namespace_id, e.subspace_id, e.path, opts, crypto::append_to(stream)));
+  EXPECT_TRUE(store.serve_payload(e.namespace_id, e.subspace_id, e.path, opts, append_to(stream)));
   auto v = crypto::BabVerifier::create(e.payload_digest, opts, e.payload_length);
   if (!v) {
     ADD_FAILURE() << v.status().to_string();

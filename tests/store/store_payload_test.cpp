@@ -36,15 +36,7 @@ AuthorisedEntry entry_for(const Bytes& payload, const char* name, std::uint8_t n
   return ae;
 }
 
-PayloadSource pieces_of(const Bytes& data, std::size_t piece) {
-  auto pos = std::make_shared<std::size_t>(0);
-  return [&data, piece, pos]() -> Result<ByteView> {
-    const std::size_t n = std::min(piece, data.size() - *pos);
-    ByteView v(data.data() + *pos, n);
-    *pos += n;
-    return v;
-  };
-}
+PayloadSource pieces_of(const Bytes& data, std::size_t piece) { return memory_source(data, piece); }
 
 Bytes stream_for(const Bytes& payload, std::uint64_t held) {
   auto ob = crypto::bab_outboard(payload).value();
@@ -65,7 +57,7 @@ class StorePayloads : public testing::StoreFixture<Factory> {
     EXPECT_TRUE(st && st->has_value());
     Bytes out;
     EXPECT_TRUE(this->store().read_payload(ae.entry.namespace_id, ae.entry.subspace_id,
-                                           ae.entry.path, 0, (*st)->held, crypto::append_to(out)));
+                                           ae.entry.path, 0, (*st)->held, append_to(out)));
     return out;
   }
   PayloadState state(const AuthorisedEntry& ae) {
@@ -252,7 +244,7 @@ TYPED_TEST_P(StorePayloads, ServesVerifiableSlices) {
   opts.slice = crypto::BabSlice{2, 3};
   Bytes stream;
   ASSERT_TRUE(this->store().serve_payload(ae.entry.namespace_id, ae.entry.subspace_id,
-                                          ae.entry.path, opts, crypto::append_to(stream)));
+                                          ae.entry.path, opts, append_to(stream)));
   auto v = crypto::BabVerifier::create(ae.entry.payload_digest, opts, payload.size()).value();
   Bytes got;
   ASSERT_TRUE(v.feed(stream, [&](ByteView b) { append(got, b); }));

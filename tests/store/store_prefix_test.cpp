@@ -26,15 +26,7 @@ Bytes make_payload(std::size_t n, std::uint32_t seed) {
   return b;
 }
 
-PayloadSource source_of(ByteView data) {
-  auto pos = std::make_shared<std::size_t>(0);
-  return [data, pos]() -> Result<ByteView> {
-    const std::size_t n = std::min<std::size_t>(5000, data.size() - *pos);
-    ByteView v = data.subspan(*pos, n);
-    *pos += n;
-    return v;
-  };
-}
+PayloadSource source_of(ByteView data) { return memory_source(data, 5000); }
 
 // The labels of the chunks after the first `held`, from the whole payload.
 std::vector<crypto::BabLabel> true_frontier(const Bytes& payload, std::uint64_t held_chunks) {
@@ -84,8 +76,7 @@ class StorePrefixes : public testing::StoreFixture<Factory> {
     opts.slice = slice;
     Bytes stream;
     OSIER_RETURN_IF_ERROR(this->store().serve_payload(ae.entry.namespace_id, ae.entry.subspace_id,
-                                                      ae.entry.path, opts,
-                                                      crypto::append_to(stream)));
+                                                      ae.entry.path, opts, append_to(stream)));
     OSIER_ASSIGN_OR_RETURN(
         crypto::BabVerifier v,
         crypto::BabVerifier::create(ae.entry.payload_digest, opts, ae.entry.payload_length));
@@ -116,7 +107,7 @@ class StorePrefixes : public testing::StoreFixture<Factory> {
     Bytes sink;
     EXPECT_EQ(this->store()
                   .serve_payload(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path, {},
-                                 crypto::append_to(sink))
+                                 append_to(sink))
                   .code(),
               ErrorCode::kNotFound);
   }
@@ -185,7 +176,7 @@ TYPED_TEST_P(StorePrefixes, WrittenPrefixesAreCheckedAgainstTheDigest) {
     // A shorter prefix changes nothing (and is not read).
     auto shorter = this->store().write_payload_prefix(
         ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path, kChunk,
-        []() -> Result<ByteView> { return error(ErrorCode::kInternal, "read"); },
+        [](MutableByteView) -> Result<std::size_t> { return error(ErrorCode::kInternal, "read"); },
         true_frontier(payload, 1));
     ASSERT_TRUE(shorter);
     EXPECT_EQ(shorter->held, chunks * kChunk);

@@ -88,7 +88,7 @@ TYPED_TEST_P(StoreTransfers, AppendVerifiedTakesOnlyContinuations) {
     EXPECT_EQ(overlap->held, 8192u);
     Bytes got;
     ASSERT_TRUE(this->store().read_payload(ae.entry.namespace_id, ae.entry.subspace_id,
-                                           ae.entry.path, 0, 8192, crypto::append_to(got)));
+                                           ae.entry.path, 0, 8192, append_to(got)));
     EXPECT_EQ(got, Bytes(payload.begin(), payload.begin() + 8192));
     auto done = this->append(ae, payload, 8192, n);
     ASSERT_TRUE(done);

@@ -149,7 +149,7 @@ class PayloadRequestTest : public ::testing::TestWithParam<bool> {
   void put(const store::AuthorisedEntry& ae, const Bytes& payload, bool responder_has = true,
            std::uint64_t prefix_bytes = 0) {
     if (responder_has) {
-      auto r = b_->store->ingest_with_payload(ae, store::payload_source(payload),
+      auto r = b_->store->ingest_with_payload(ae, memory_source(payload),
                                               store::Trust::kAlreadyVerified);
       ASSERT_TRUE(r && r->outcome == store::IngestOutcome::kInserted);
     }

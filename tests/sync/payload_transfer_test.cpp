@@ -101,8 +101,8 @@ class PayloadTransferTest : public store::testing::StoreFixture<Factory> {
 
   // Stores the entry (with its whole payload in the sender, without it in the receiver).
   void put(const AuthorisedEntry& ae, const Bytes& payload) {
-    auto r = sender().ingest_with_payload(ae, store::payload_source(payload),
-                                          store::Trust::kAlreadyVerified);
+    auto r =
+        sender().ingest_with_payload(ae, memory_source(payload), store::Trust::kAlreadyVerified);
     ASSERT_TRUE(r && r->outcome == store::IngestOutcome::kInserted);
     auto r2 = receiver().ingest(ae, store::Trust::kAlreadyVerified);
     ASSERT_TRUE(r2 && r2->outcome == store::IngestOutcome::kInserted);

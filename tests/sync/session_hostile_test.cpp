@@ -320,7 +320,7 @@ TEST(SessionHostile, UnsortedEntriesAfterWillSortAreAccepted) {
 // The payload bytes of Chunks [first, first + count) as a sender would send them.
 Bytes chunks(const Item& it, std::uint64_t first, std::uint64_t count) {
   store::MemoryStore s;
-  EXPECT_TRUE(s.ingest_with_payload(it.entry, store::payload_source(it.payload)));
+  EXPECT_TRUE(s.ingest_with_payload(it.entry, memory_source(it.payload)));
   Bytes out;
   EXPECT_TRUE(send_payload_chunks(s, it.entry.entry, first, count, [&](ByteView b) {
     out.insert(out.end(), b.begin(), b.end());

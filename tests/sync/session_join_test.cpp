@@ -324,7 +324,7 @@ class Scenario {
 // cut short leaves them.
 void put_prefix(store::Store& s, const Item& it, std::uint64_t chunks) {
   store::MemoryStore whole;
-  ASSERT_TRUE(whole.ingest_with_payload(it.authorised, store::payload_source(it.payload)));
+  ASSERT_TRUE(whole.ingest_with_payload(it.authorised, memory_source(it.payload)));
   Bytes stream;
   ASSERT_TRUE(send_payload_chunks(whole, it.entry(), 0, chunks, [&](ByteView piece) {
     stream.insert(stream.end(), piece.begin(), piece.end());
@@ -339,10 +339,9 @@ void put_prefix(store::Store& s, const Item& it, std::uint64_t chunks) {
 // Fills `s` with a side's items in their (random) order: the store prunes as they come.
 void fill(store::Store& s, const Side& side) {
   for (const Placed& p : side.placed) {
-    const auto r =
-        p.payload == Payload::kWhole
-            ? s.ingest_with_payload(p.item->authorised, store::payload_source(p.item->payload))
-            : s.ingest(p.item->authorised);
+    const auto r = p.payload == Payload::kWhole
+                       ? s.ingest_with_payload(p.item->authorised, memory_source(p.item->payload))
+                       : s.ingest(p.item->authorised);
     ASSERT_TRUE(r.is_ok()) << r.status().to_string();
     ASSERT_NE(r->outcome, store::IngestOutcome::kRejected) << r->reason.to_string();
   }
@@ -600,10 +599,10 @@ TEST_F(SessionJoinTest, AnAwkwardPairSyncsOnlyWithTheAnySidesEnumerationCapabili
     Peer b(std::make_unique<store::MemoryStore>(), kBettyKey, HandshakeRole::kResponder,
            {betty_cap}, testing::PeerOptions{});
     for (const Item* it : {&a_ac, &a_ax}) {
-      ASSERT_TRUE(a.store->ingest_with_payload(it->authorised, store::payload_source(it->payload)));
+      ASSERT_TRUE(a.store->ingest_with_payload(it->authorised, memory_source(it->payload)));
     }
     for (const Item* it : {&b_a, &b_b}) {
-      ASSERT_TRUE(b.store->ingest_with_payload(it->authorised, store::payload_source(it->payload)));
+      ASSERT_TRUE(b.store->ingest_with_payload(it->authorised, memory_source(it->payload)));
     }
     ASSERT_TRUE(run(a, b, 77));
     EXPECT_EQ(a.overlaps, enumerate ? 1U : 0U);

@@ -180,7 +180,7 @@ std::vector<WithPayload> entries_with_payloads(std::size_t from, std::size_t n) 
 }
 
 void put_with_payload(store::Store& s, const WithPayload& w) {
-  auto r = s.ingest_with_payload(w.entry, store::payload_source(w.payload));
+  auto r = s.ingest_with_payload(w.entry, memory_source(w.payload));
   ASSERT_TRUE(r && r->outcome == store::IngestOutcome::kInserted);
 }
 

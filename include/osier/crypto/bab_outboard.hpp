@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "osier/base/bytes.hpp"
+#include "osier/base/io.hpp"
 #include "osier/base/status.hpp"
 #include "osier/crypto/bab_hash.hpp"
-#include "osier/crypto/bab_io.hpp"
 
 namespace osier::crypto {
 
@@ -27,7 +27,7 @@ std::uint64_t bab_outboard_size(std::uint64_t length, std::uint64_t chunk_size =
 // (a batch of chunks and one label per tree level) whatever the payload length.
 class BabOutboardBuilder {
  public:
-  explicit BabOutboardBuilder(BabSink sink, const BabHash& hash = william3_bab());
+  explicit BabOutboardBuilder(ByteSink sink, const BabHash& hash = william3_bab());
 
   Status update(ByteView data);
   // Writes the rest of the outboard and returns the digest. Call once.
@@ -54,7 +54,7 @@ class BabOutboardBuilder {
   Status emit_pair(const BabLabel& left, const BabLabel& right);
   Status flush_out();
 
-  BabSink sink_;
+  ByteSink sink_;
   const BabHash& hash_;
   std::uint64_t chunk_size_;
   std::uint64_t length_ = 0;

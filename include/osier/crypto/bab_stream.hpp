@@ -8,9 +8,9 @@
 #include <optional>
 
 #include "osier/base/bytes.hpp"
+#include "osier/base/io.hpp"
 #include "osier/base/status.hpp"
 #include "osier/crypto/bab_hash.hpp"
-#include "osier/crypto/bab_io.hpp"
 #include "osier/crypto/bab_outboard.hpp"
 #include "osier/crypto/bab_tree.hpp"
 
@@ -48,12 +48,13 @@ Result<BabLayout> bab_layout(const BabStreamOptions& opts, std::uint64_t length,
 // Writes the stream to `sink` in pieces of at most 64 KiB, reading the payload and its
 // outboard (docs/formats.md "Bab outboard") as it goes; memory use is fixed.
 Status bab_produce_stream(const BabStreamOptions& opts, std::uint64_t length,
-                          const BabReader& payload, const BabReader& outboard, const BabSink& sink,
-                          const BabHash& hash = william3_bab());
+                          const RandomReader& payload, const RandomReader& outboard,
+                          const ByteSink& sink, const BabHash& hash = william3_bab());
 
 // The same for an explicit geometry and layout (tests use it for layouts no option gives).
 Status bab_produce_layout(const BabGeometry& geo, const BabLayout& layout, bool length_prefix,
-                          const BabReader& payload, const BabReader& outboard, const BabSink& sink);
+                          const RandomReader& payload, const RandomReader& outboard,
+                          const ByteSink& sink);
 
 // The whole stream of an in-memory payload.
 Result<Bytes> bab_stream(const BabStreamOptions& opts, ByteView payload,

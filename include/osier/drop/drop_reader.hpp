@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "osier/drop/byte_io.hpp"
+#include "osier/base/io.hpp"
 #include "osier/store/store.hpp"
 
 namespace osier::drop {

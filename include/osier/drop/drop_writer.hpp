@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <functional>
 
-#include "osier/drop/byte_io.hpp"
+#include "osier/base/io.hpp"
 #include "osier/model/area.hpp"
 #include "osier/store/store.hpp"
 

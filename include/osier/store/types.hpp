@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "osier/base/bytes.hpp"
+#include "osier/base/io.hpp"
 #include "osier/base/status.hpp"
 #include "osier/crypto/bab_hash.hpp"
 #include "osier/model/entry.hpp"
@@ -109,16 +110,9 @@ struct PayloadState {
   bool operator==(const PayloadState&) const = default;
 };
 
-// Supplies raw payload bytes piece by piece; an empty view ends the input.
-using PayloadSource = std::function<Result<ByteView>()>;
-// A source of `bytes` (which must outlive it) in one piece.
-inline PayloadSource payload_source(ByteView bytes) {
-  return [bytes, given = false]() mutable -> Result<ByteView> {
-    if (given) return ByteView();
-    given = true;
-    return bytes;
-  };
-}
+// Raw payload bytes, pulled into the store's buffer (osier/base/io.hpp; memory_source for bytes in
+// memory).
+using PayloadSource = ByteSource;
 
 // One item of a bulk import (Store::import): an entry, and payload bytes for it if any — the
 // whole payload, or a verified prefix of whole chunks with its frontier (the labels of the
@@ -168,7 +162,7 @@ struct Leftovers {
   std::vector<std::string> payload_files;
 };
 
-// Receives bytes in order; a failed Status stops the producer.
-using ByteSink = std::function<Status(ByteView)>;
+// osier/base/io.hpp's sink, named here too for the store's callers.
+using osier::ByteSink;
 
 }  // namespace osier::store
