@@ -84,10 +84,6 @@ class ProgressBar {
 
 void print_json_line(const Json& j);
 
-// kInvalidArgument when the area's time range is empty (to <= from): valid in a URI
-// (docs/spec-notes.md), but an area that selects nothing is a mistake in a command.
-Status check_nonempty_times(const model::Area& area);
-
 // Asks "QUESTION [y/N]" on stderr and reads the answer from standard input.
 bool confirm(const std::string& question);
 // OK with --yes; else asks on a terminal; else (stdin not a terminal) refuses, saying that
