@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The include direction (docs/architecture.md): a layer of src/ includes only itself and the
 # layers below it. LAYERS lists them bottom-up; a file of src/<layer>/ that includes
-# "<other>/..." for a layer listed after its own fails the check (wtp/ is planned).
+# "<other>/..." for a layer listed after its own fails the check (wtp/ is planned; capi/, the C
+# API, is the top).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-LAYERS=(base crypto model meadowcap store sync json net uri drop wtp node)
+LAYERS=(base crypto model meadowcap store sync json net uri drop wtp node capi)
 rank() {
   local i
   for i in "${!LAYERS[@]}"; do
