@@ -128,12 +128,22 @@ OSIER_EXPORT osier_names_t* osier_identity_list(osier_home_t* home, char** errpt
 
 /* Creates a namespace named `alias`: communal (everyone writes in their own subspace) when
  * `communal` is nonzero, else owned (its secret key is kept; writing takes a capability, which
- * `osier cap new` makes). Returns its id ('+' or '-' and 64 hex digits, for osier_free). */
+ * osier_cap_new makes). Returns its id ('+' or '-' and 64 hex digits, for osier_free). */
 OSIER_EXPORT char* osier_namespace_new(osier_home_t* home, const char* alias, int communal,
                                        char** errptr);
 /* The namespaces with an alias, ordered by alias, then those the store holds entries of
  * without one. */
 OSIER_EXPORT osier_names_t* osier_namespace_list(osier_home_t* home, char** errptr);
+
+/* Makes and keeps a capability (spec: meadowcap) for namespace `ns` (alias or id) whose
+ * receiver is the identity `receiver` (alias or id; NULL: the one identity whose secret key this
+ * home holds): a write capability when `write` is nonzero, else a read capability. In a communal
+ * namespace, for the receiver's own subspace; in an owned one, for all of it, signed with the
+ * namespace's secret key (OSIER_NOT_FOUND unless this home holds it). Writing to an owned
+ * namespace needs such a write capability, as `osier cap new` makes. Returns the capability's id
+ * (16 hex digits, for osier_free). */
+OSIER_EXPORT char* osier_cap_new(osier_home_t* home, const char* ns, const char* receiver,
+                                 int write, char** errptr);
 
 /* ---- Entries */
 

@@ -121,6 +121,7 @@ def _load() -> ctypes.CDLL:
         "osier_identity_list": (vp, [vp, err]),
         "osier_namespace_new": (vp, [vp, ctypes.c_char_p, ctypes.c_int, err]),
         "osier_namespace_list": (vp, [vp, err]),
+        "osier_cap_new": (vp, [vp, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int, err]),
         "osier_entry_namespace_id": (u8p, [vp]),
         "osier_entry_subspace_id": (u8p, [vp]),
         "osier_entry_path_count": (ctypes.c_size_t, [vp]),
@@ -340,6 +341,16 @@ class Home:
         h = _lib.osier_namespace_list(self._handle(), call.ptr)
         call.check()
         return _take_names(h)
+
+    def new_capability(self, namespace: str, receiver: Optional[str] = None,
+                       write: bool = True) -> str:
+        """Makes and keeps a write (or read) capability for `namespace` whose receiver is the
+        identity `receiver` (None: the one identity with a secret key); returns its id."""
+        call = _Call()
+        p = _lib.osier_cap_new(self._handle(), _text(namespace), _text(receiver), int(write),
+                               call.ptr)
+        call.check()
+        return _take_string(p)
 
     # Entries.
 

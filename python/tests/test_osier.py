@@ -119,6 +119,21 @@ class HomeTest(unittest.TestCase):
         with self.assertRaises(osier.NotFound):
             self.home.entries("nosuch")
 
+    def test_owned_namespace_takes_a_capability(self):
+        self.home.new_namespace("work", communal=False)
+        with self.assertRaises(osier.NotFound):  # no capability yet
+            self.home.put("willow://work.alice/doc", b"draft")
+        cap = self.home.new_capability("work")  # alice: the one identity here
+        self.assertEqual(len(cap), 16)
+        self.home.put("willow://work.alice/doc", b"draft")
+        self.assertEqual(self.home.get("willow://work.alice/doc"), b"draft")
+        self.home.new_identity("bob")
+        self.home.new_capability("work", receiver="bob", write=False)
+        with self.assertRaises(osier.VerificationError):  # a read capability does not write
+            self.home.put("willow://work.bob/doc", b"x", as_identity="bob")
+        with self.assertRaises(osier.InvalidArgument):  # two identities now: which?
+            self.home.new_capability("work")
+
     def test_files(self):
         src = os.path.join(self.dir, "in.bin")
         with open(src, "wb") as f:

@@ -31,6 +31,7 @@
 #include "node/files.hpp"
 #include "node/home.hpp"
 #include "node/names.hpp"
+#include "node/new_capability.hpp"
 #include "node/node.hpp"
 #include "osier/osier.h"
 #include "uri/willow_uri.hpp"
@@ -99,6 +100,13 @@ constexpr ErrorCode kCodes[] = {
 char* c_string(const std::string& text) {
   auto* out = static_cast<char*>(std::malloc(text.size() + 1));
   if (out != nullptr) std::memcpy(out, text.c_str(), text.size() + 1);
+  return out;
+}
+
+// c_string as a result: kResourceExhausted when out of memory.
+Result<char*> c_string_result(const std::string& text) {
+  char* out = c_string(text);
+  if (out == nullptr) return error(ErrorCode::kResourceExhausted, "out of memory");
   return out;
 }
 
@@ -277,6 +285,17 @@ Result<std::string> new_namespace(osier_home_t* home, const char* alias, bool co
   OSIER_RETURN_IF_ERROR(require(alias, "alias"));
   OSIER_ASSIGN_OR_RETURN(model::NamespaceId id, node::new_namespace(*home->node, alias, communal));
   return namespace_text(id);
+}
+
+Result<std::string> new_capability(osier_home_t* home, const char* ns, const char* receiver,
+                                   bool write) {
+  OSIER_RETURN_IF_ERROR(writable(home));
+  OSIER_RETURN_IF_ERROR(require(ns, "ns"));
+  OSIER_ASSIGN_OR_RETURN(
+      node::NewCapability made,
+      node::new_capability(*home->node, ns, text_or_empty(receiver),
+                           write ? meadowcap::AccessMode::kWrite : meadowcap::AccessMode::kRead));
+  return made.id;
 }
 
 Status put_file(osier_home_t* home, const char* uri_text, const std::string& file, const char* as,
@@ -474,7 +493,7 @@ void osier_names_destroy(osier_names_t* names) { delete names; }
 char* osier_identity_new(osier_home_t* home, const char* alias, char** errptr) {
   return capi::guard_ptr<char>(errptr, [&]() -> Result<char*> {
     OSIER_ASSIGN_OR_RETURN(std::string id, capi::new_identity(home, alias));
-    return capi::c_string(id);
+    return capi::c_string_result(id);
   });
 }
 
@@ -485,12 +504,20 @@ osier_names_t* osier_identity_list(osier_home_t* home, char** errptr) {
 char* osier_namespace_new(osier_home_t* home, const char* alias, int communal, char** errptr) {
   return capi::guard_ptr<char>(errptr, [&]() -> Result<char*> {
     OSIER_ASSIGN_OR_RETURN(std::string id, capi::new_namespace(home, alias, communal != 0));
-    return capi::c_string(id);
+    return capi::c_string_result(id);
   });
 }
 
 osier_names_t* osier_namespace_list(osier_home_t* home, char** errptr) {
   return capi::guard_ptr<osier_names_t>(errptr, [&] { return capi::list_namespaces(home); });
+}
+
+char* osier_cap_new(osier_home_t* home, const char* ns, const char* receiver, int write,
+                    char** errptr) {
+  return capi::guard_ptr<char>(errptr, [&]() -> Result<char*> {
+    OSIER_ASSIGN_OR_RETURN(std::string id, capi::new_capability(home, ns, receiver, write != 0));
+    return capi::c_string_result(id);
+  });
 }
 
 // ---- Entries

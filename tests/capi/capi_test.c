@@ -289,6 +289,29 @@ int main(void) {
   CHECK(osier_put(a, "willow://work.alice/x", (const uint8_t*)"x", 1, NULL, NULL, &err) ==
         OSIER_NOT_FOUND);
   CHECK_ERR(err, OSIER_NOT_FOUND);
+  /* With a write capability from the namespace's key, alice writes there. */
+  CHECK(osier_cap_new(a, "work", NULL, 1, &err) == NULL); /* two identities: which? */
+  CHECK_ERR(err, OSIER_INVALID_ARGUMENT);
+  char* cap = osier_cap_new(a, "work", "alice", 1, &err);
+  CHECK_OK(err);
+  CHECK(cap != NULL && strlen(cap) == 16);
+  osier_free(cap);
+  CHECK(osier_put(a, "willow://work.alice/x", (const uint8_t*)"x", 1, NULL, NULL, &err) ==
+        OSIER_OK);
+  CHECK_OK(err);
+  CHECK(osier_remove(a, "willow://work.alice/x", "alice", NULL, &err) == OSIER_OK);
+  CHECK_OK(err);
+  /* bob holds only a read capability: writing is refused as a verification failure. */
+  cap = osier_cap_new(a, "work", "bob", 0, &err);
+  CHECK_OK(err);
+  osier_free(cap);
+  CHECK(osier_put(a, "willow://work.bob/x", (const uint8_t*)"x", 1, "bob", NULL, &err) ==
+        OSIER_VERIFICATION);
+  CHECK_ERR(err, OSIER_VERIFICATION);
+  CHECK(osier_cap_new(a, "nosuch", "alice", 1, &err) == NULL);
+  CHECK(err != NULL);
+  osier_free(err);
+  err = NULL;
   CHECK(osier_put(a, "willow://family.alice/x", NULL, 1, NULL, NULL, &err) ==
         OSIER_INVALID_ARGUMENT);
   CHECK_ERR(err, OSIER_INVALID_ARGUMENT);
