@@ -34,8 +34,11 @@
  * alias or id alone (all of the namespace), as `osier ls` and `osier drop export` take them.
  *
  * Threads. A home handle and everything made from it (iterators) must be used by one thread at
- * a time; distinct handles are independent, also on the same home directory (the store's own
- * locking serialises writers across handles and processes). The WILLIAM3 functions use no shared
+ * a time; distinct handles may be used by distinct threads, also on the same home directory (the
+ * store's own locking serialises writers across handles and processes). Handles of one home in
+ * one process share its open store (LMDB allows one per process: store/lmdb_env_registry.hpp),
+ * so while a read-only handle has it open, a writable handle's first store access fails with
+ * OSIER_INVALID_ARGUMENT: open the writable one first. The WILLIAM3 functions use no shared
  * state. No function calls back into the caller, so no caller code ever runs under osier's
  * locks.
  */

@@ -213,5 +213,19 @@ class HomeTest(unittest.TestCase):
                 ro.put("willow://family.alice/y", b"y")
 
 
+    def test_read_only_handle_first_blocks_writers_in_this_process(self):
+        # osier.h "Threads": one open store per home per process.
+        self.home.put("willow://family.alice/x", b"x")
+        self.home.close()
+        ro = osier.Home(self.path, read_only=True)
+        self.assertEqual(ro.get("willow://family.alice/x"), b"x")
+        with osier.Home(self.path) as w:
+            with self.assertRaises(osier.InvalidArgument):
+                w.put("willow://family.alice/y", b"y")
+            ro.close()
+            w.put("willow://family.alice/y", b"y")  # the store opens writable now
+            self.assertEqual(w.get("willow://family.alice/y"), b"y")
+
+
 if __name__ == "__main__":
     unittest.main()
