@@ -21,7 +21,6 @@
 #include "base/hex.hpp"
 #include "base/io_error.hpp"
 #include "base/status.hpp"
-#include "capi/temp_output.hpp"
 #include "crypto/random.hpp"
 #include "crypto/william3.hpp"
 #include "drop/drop_reader.hpp"
@@ -33,6 +32,7 @@
 #include "node/names.hpp"
 #include "node/new_capability.hpp"
 #include "node/node.hpp"
+#include "node/output_file.hpp"
 #include "osier/osier.h"
 #include "uri/willow_uri.hpp"
 
@@ -362,7 +362,8 @@ Result<std::uint8_t*> get_payload(osier_home_t* home, const char* uri_text, std:
 Status read_to_file(osier_home_t* home, const char* uri_text, const char* file, bool overwrite) {
   OSIER_RETURN_IF_ERROR(require(file, "file"));
   OSIER_ASSIGN_OR_RETURN(uri::EntryUri u, entry_uri(home, uri_text));
-  OSIER_ASSIGN_OR_RETURN(std::unique_ptr<TempOutput> out, TempOutput::open(file, overwrite));
+  OSIER_ASSIGN_OR_RETURN(std::unique_ptr<node::AtomicOutput> out,
+                         node::AtomicOutput::open(file, overwrite, "overwrite"));
   OSIER_RETURN_IF_ERROR(home->node->read(u, [&](ByteView piece) { return out->write(piece); }, {}));
   return out->commit();
 }
@@ -401,7 +402,8 @@ Status export_drop(osier_home_t* home, const char* area, const char* file, bool 
   OSIER_RETURN_IF_ERROR(require(file, "file"));
   OSIER_ASSIGN_OR_RETURN(node::AreaTarget target, area_target(home, area));
   OSIER_ASSIGN_OR_RETURN(store::LmdbStore * s, home->node->store());
-  OSIER_ASSIGN_OR_RETURN(std::unique_ptr<TempOutput> out, TempOutput::open(file, overwrite));
+  OSIER_ASSIGN_OR_RETURN(std::unique_ptr<node::AtomicOutput> out,
+                         node::AtomicOutput::open(file, overwrite, "overwrite"));
   OSIER_ASSIGN_OR_RETURN(drop::ExportStats stats,
                          drop::export_drop(*s, target.namespace_id, target.aoi,
                                            [&](ByteView b) { return out->write(b); }));
