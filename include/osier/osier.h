@@ -1,11 +1,11 @@
 /* osier.h — the C API of osier, a Willow protocol implementation (willowprotocol.org).
  *
  * A local node in a home directory (the same homes the `osier` CLI uses): identities and
- * namespaces named by alias, entries written from bytes or files and read back, area listings,
- * Willow deletes (prefix pruning), drops (the Willow Drop Format) exported and imported, and the
- * WILLIAM3 hash. Built as the shared library libosier_c.so (CMake target osier_c); it exports
- * the osier_* symbols of this header and nothing else. docs/c-api.md has examples in C and
- * Python (python/osier/ is a ctypes binding over this header).
+ * namespaces named by alias, capabilities from the node's own keys, entries written from bytes
+ * or files and read back, area listings, Willow deletes (prefix pruning), drops (the Willow Drop
+ * Format) exported and imported, and the WILLIAM3 hash. Built as the shared library libosier_c.so
+ * (CMake target osier_c); it exports the osier_* symbols of this header and nothing else.
+ * docs/c-api.md has examples in C and Python (python/osier/ is a ctypes binding over this header).
  *
  * Conventions (those of LevelDB's include/leveldb/c.h):
  *
@@ -29,9 +29,9 @@
  * communal, '-' owned) and 64 lowercase hex digits, as Entry URIs write them.
  *
  * Entries are named by Entry URIs, willow://NAMESPACE.SUBSPACE/path, where NAMESPACE and
- * SUBSPACE are ids (as above: a namespace id with its sign) or
- * aliases of this home (docs/cli.md "URIs"). Areas are named by Area URIs or by a namespace
- * alias or id alone (all of the namespace), as `osier ls` and `osier drop export` take them.
+ * SUBSPACE are ids (as above: a namespace id with its sign) or aliases of this home (docs/cli.md
+ * "URIs"). Areas are named by Area URIs or by a namespace alias or id alone (all of the
+ * namespace), as `osier ls` and `osier drop export` take them.
  *
  * Threads. A home handle and everything made from it (iterators) must be used by one thread at
  * a time; distinct handles may be used by distinct threads, also on the same home directory (the
@@ -99,8 +99,9 @@ typedef struct osier_home_t osier_home_t;
 OSIER_EXPORT int osier_home_init(const char* path, char** errptr);
 
 /* Opens an initialised home (OSIER_NOT_FOUND otherwise); `path` as for osier_home_init. With
- * `read_only` nonzero the store opens read-only: every write through the handle fails, and
- * read-only directories and backups can be read. The store opens on first use. */
+ * `read_only` nonzero the store opens read-only: every write through the handle fails
+ * (OSIER_INVALID_ARGUMENT), and read-only directories and backups can be read. The store opens on
+ * first use. */
 OSIER_EXPORT osier_home_t* osier_home_open(const char* path, int read_only, char** errptr);
 OSIER_EXPORT void osier_home_close(osier_home_t* home);
 /* The home's directory; owned by the handle. */
