@@ -53,13 +53,13 @@ std::string make_home(std::size_t n) {
   run(bin + " init >/dev/null && " + bin + " id new alice >/dev/null && " + bin +
       " ns new family --communal >/dev/null");
   auto paths = node::resolve_home(home).value();
-  auto node = node::Node::open(paths).value();
+  auto home_files = node::Home::open(paths).value();
   model::Entry entry;
-  entry.namespace_id = node->aliases().namespace_id("family").value();
-  entry.subspace_id = node->aliases().identity("alice").value();
+  entry.namespace_id = home_files->aliases()->namespace_id("family").value();
+  entry.subspace_id = home_files->aliases()->identity("alice").value();
   entry.path = model::Path::from_strings({"fill"}).value();
-  auto auth = node->write_authority(entry, std::nullopt).value();
-  store::LmdbStore* store = node->store().value();
+  auto auth = home_files->write_authority(entry, std::nullopt).value();
+  auto store = node::open_home_store(paths, false).value();
   std::vector<store::AuthorisedEntry> batch;
   for (std::size_t i = 0; i < n; ++i) {
     model::Entry e = entry;

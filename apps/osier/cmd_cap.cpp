@@ -30,7 +30,7 @@ Result<meadowcap::AccessMode> parse_mode(const std::string& mode) {
 }
 
 // Prints a held capability (id and text).
-void print_cap(const char* command, const node::Node& n, const std::string& id,
+void print_cap(const char* command, const LocalNode& n, const std::string& id,
                const meadowcap::McCapability& cap, bool json) {
   Result<std::string> text = node::capability_to_text(cap);
   if (!text) return fail(command, text.status());
@@ -44,7 +44,7 @@ void print_cap(const char* command, const node::Node& n, const std::string& id,
 }
 
 // Keeps `cap` and prints it.
-void keep_and_print(const char* command, const node::Node& n, const meadowcap::McCapability& cap,
+void keep_and_print(const char* command, const LocalNode& n, const meadowcap::McCapability& cap,
                     bool json) {
   Result<std::string> id = n.caps().add(cap);
   if (!id) return fail(command, id.status());
@@ -56,7 +56,7 @@ void run_new(const CapOptions& o) {
   if (!n) return;
   Result<meadowcap::AccessMode> mode = parse_mode(o.mode);
   if (!mode) return fail("cap new", mode.status(), 2);
-  Result<node::NewCapability> made = node::new_capability(*n, o.ns, o.as, *mode);
+  Result<node::NewCapability> made = node::new_capability(n->home(), o.ns, o.as, *mode);
   if (!made) return fail("cap new", made.status());
   print_cap("cap new", *n, made->id, made->cap, o.flags.json);
 }
@@ -114,7 +114,7 @@ void run_delegate(const CapOptions& o) {
   keep_and_print("cap delegate", *n, *d, o.flags.json);
 }
 
-void show(const node::Node& n, const node::HeldCapability& h, bool json) {
+void show(const LocalNode& n, const node::HeldCapability& h, bool json) {
   const meadowcap::McCapability& c = h.cap;
   if (json) {
     Result<std::string> text = node::capability_to_text(c);

@@ -33,7 +33,7 @@ struct DataOptions {
   bool empty = false;  // put: an empty standard input is meant
 };
 
-Result<uri::EntryUri> entry_uri(const node::Node& n, const std::string& text) {
+Result<uri::EntryUri> entry_uri(const LocalNode& n, const std::string& text) {
   Result<uri::EntryUri> u = uri::parse_entry_uri(text, n.aliases().resolver());
   if (!u)
     return error(u.status().code(), "bad entry URI '" + shown(text) + "': " + u.status().message());
@@ -44,7 +44,7 @@ std::optional<std::string> as_option(const DataOptions& o) {
   return o.as.empty() ? std::nullopt : std::optional<std::string>(o.as);
 }
 
-Json entry_json(const node::Node& n, const store::LengthyAuthorisedEntry& e) {
+Json entry_json(const LocalNode& n, const store::LengthyAuthorisedEntry& e) {
   const model::Entry& x = e.authorised.entry;
   Json j = to_json(x);
   j["available"] = e.available;
@@ -55,7 +55,7 @@ Json entry_json(const node::Node& n, const store::LengthyAuthorisedEntry& e) {
   return j;
 }
 
-void print_entry_line(const node::Node& n, const store::LengthyAuthorisedEntry& e, bool json) {
+void print_entry_line(const LocalNode& n, const store::LengthyAuthorisedEntry& e, bool json) {
   if (json) return print_json_line(entry_json(n, e));
   const model::Entry& x = e.authorised.entry;
   std::string held;
@@ -70,10 +70,10 @@ void print_entry_line(const node::Node& n, const store::LengthyAuthorisedEntry& 
 // A put prunes every entry below its path (spec: data_model#prefix_pruning). Writing at a path
 // that is a prefix of stored entries (`willow://ns.id/..`, the empty path, `/n` over `/n/a`)
 // deletes them: asked for like `rm`, unless --yes.
-Status confirm_pruning(node::Node& n, const uri::EntryUri& u, const DataOptions& o,
+Status confirm_pruning(LocalNode& n, const uri::EntryUri& u, const DataOptions& o,
                        bool payload_on_stdin) {
   OSIER_ASSIGN_OR_RETURN(std::uint64_t under, n.count_under(u));
-  OSIER_ASSIGN_OR_RETURN(store::LmdbStore * s, n.store());
+  OSIER_ASSIGN_OR_RETURN(store::Store * s, n.store());
   OSIER_ASSIGN_OR_RETURN(auto at, s->get(u.namespace_id, u.subspace_id, u.path));
   const std::uint64_t others = under - (at ? 1 : 0);
   if (others == 0 || o.yes) return Status::ok();
@@ -218,7 +218,7 @@ void run_stat(const DataOptions& o) {
 }
 
 // Lists the entries of one namespace's area, honouring --limit across calls.
-Status list_area(const node::Node& n, store::Store& s, const node::AreaTarget& target,
+Status list_area(const LocalNode& n, store::Store& s, const node::AreaTarget& target,
                  const DataOptions& o, std::uint64_t& left) {
   return node::query_area_target(s, target, o.newest, left,
                                  [&](const store::LengthyAuthorisedEntry& e) {
@@ -232,7 +232,7 @@ Status list_area(const node::Node& n, store::Store& s, const node::AreaTarget& t
 void run_ls(const DataOptions& o) {
   auto n = open_node("ls", o.flags, /*read_only=*/true);
   if (!n) return;
-  Result<store::LmdbStore*> s = n->store();
+  Result<store::Store*> s = n->store();
   if (!s) return fail("ls", s.status());
   std::uint64_t left = o.limit;
   std::vector<node::AreaTarget> targets;

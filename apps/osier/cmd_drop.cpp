@@ -71,7 +71,7 @@ class EntryProgress {
 void run_export(const ExportOptions& o) {
   auto n = open_node("drop export", o.flags, /*read_only=*/true);
   if (!n) return;
-  Result<store::LmdbStore*> s = n->store();
+  Result<store::Store*> s = n->store();
   if (!s) return fail("drop export", s.status());
   Result<node::AreaTarget> target = node::parse_area_target(n->aliases(), o.what);
   if (!target) return fail("drop export", target.status());
@@ -123,7 +123,7 @@ void run_export(const ExportOptions& o) {
 void run_import(const ImportOptions& o) {
   auto n = open_node("drop import", o.flags);
   if (!n) return;
-  Result<store::LmdbStore*> s = n->store();
+  Result<store::Store*> s = n->store();
   if (!s) return fail("drop import", s.status());
   // "-": the drop comes on standard input (its size unknown to the progress bar).
   std::optional<drop::File> file;
@@ -144,7 +144,7 @@ void run_import(const ImportOptions& o) {
     ProgressBar verifying("verifying");
     EntryProgress ingesting("ingesting");
     drop::ImportOptions opts;
-    opts.staging_parent = n->home().tmp();
+    opts.staging_parent = n->paths().tmp();
     // What killed imports left (kill -9 cannot be caught) goes now; a live import's never.
     (void)drop::remove_stale_staging(opts.staging_parent);
     std::unique_ptr<RemoveOnSignal> cleanup;

@@ -20,9 +20,9 @@ struct IdOptions {
 
 // Adds NAME for `key`'s identity: alias and keystore file, or nothing on failure
 // (node/names.hpp).
-void keep_identity(const char* command, node::Node& n, const std::string& name,
+void keep_identity(const char* command, LocalNode& n, const std::string& name,
                    const crypto::Ed25519SecretKey& key, bool json) {
-  Result<node::KeptIdentity> kept = node::keep_identity(n, name, key);
+  Result<node::KeptIdentity> kept = node::keep_identity(n.home(), name, key);
   if (!kept) return fail(command, kept.status());
   if (json) {
     print_json_line(Json{{"name", name}, {"id", to_hex(kept->id)}, {"secret", true}});

@@ -33,15 +33,15 @@ struct CheckOptions {
 void run_check(const CheckOptions& o) {
   auto n = open_node("store check", o.flags, /*read_only=*/true);
   if (!n) return;
-  Result<store::LmdbStore*> s = n->store();
+  Result<store::Store*> s = n->store();
   if (!s) return fail("store check", s.status());
-  const Status st = (*s)->check(o.deep);
+  const Status st = o.deep ? (*s)->check_deep() : (*s)->check();
   Result<std::vector<model::NamespaceId>> spaces = (*s)->namespaces();
   // Leftovers of interrupted writers are no damage: the next write removes them.
-  Result<store::LmdbStore::Leftovers> left = (*s)->leftovers();
+  Result<store::Leftovers> left = (*s)->leftovers();
   if (!left) return fail("store check", left.status());
   // And drop imports that were killed (their staging under HOME/tmp).
-  for (std::string& d : drop::list_stale_staging(n->home().tmp()))
+  for (std::string& d : drop::list_stale_staging(n->paths().tmp()))
     left->staging_dirs.push_back(std::move(d));
   const std::size_t leftover_count = left->staging_dirs.size() + left->payload_files.size();
   if (o.flags.json) {

@@ -1,8 +1,9 @@
 // osier serve | sync | connect: nodes over TCP (docs/cli.md). `serve` listens and runs a
-// Confidential Sync session per connection (net::SyncApp); `sync` dials one, syncs once and
-// closes; `connect` dials one, completes the handshake and transport, prints the peer's key and
-// closes cleanly. All authenticate as one of the home's identities (Node::sync_identity) and
-// declare that identity's held read capabilities as their interests.
+// Confidential Sync session per connection (net::SyncServer); `sync` dials one, syncs once and
+// closes; `connect` dials one (net::probe), completes the handshake and transport, prints the
+// peer's key and closes cleanly. All authenticate as one of the home's identities
+// (node::Home::sync_identity) and declare that identity's held read capabilities as their interests
+// (node/sync_interests.hpp).
 #include <fmt/core.h>
 #include <unistd.h>
 
@@ -14,9 +15,8 @@
 #include "cmd_node.hpp"
 #include "commands.hpp"
 #include "net/endpoint.hpp"
-#include "net/server.hpp"
-#include "net/sync_app.hpp"
-#include "sync/private_interest.hpp"
+#include "net/sync.hpp"
+#include "node/sync_interests.hpp"
 #include "uri/willow_uri.hpp"
 
 namespace osier::cli {
@@ -73,22 +73,9 @@ std::string now_text() {
   return fmt::format("{}.{:03}Z", buf, ms % 1000);
 }
 
-std::string peer_text(const node::Node& n, const crypto::Ed25519PublicKey& pk) {
+std::string peer_text(const LocalNode& n, const crypto::Ed25519PublicKey& pk) {
   const std::optional<std::string> name = n.aliases().name_of(uri::IdKind::kSubspace, pk);
   return to_hex(pk) + (name ? " (" + *name + ")" : "");
-}
-
-// The held read capabilities whose receiver is `who`: the interests a session declares.
-Result<std::vector<meadowcap::McCapability>> read_capabilities_of(
-    const node::Node& n, const crypto::Ed25519PublicKey& who) {
-  OSIER_ASSIGN_OR_RETURN(const std::vector<node::HeldCapability> held, n.caps().list());
-  std::vector<meadowcap::McCapability> out;
-  for (const node::HeldCapability& h : held) {
-    if (h.cap.access_mode() == meadowcap::AccessMode::kRead && h.cap.receiver() == who) {
-      out.push_back(h.cap);
-    }
-  }
-  return out;
 }
 
 // "64KiB", "1M", "300" (bytes): a size from 0 to 2^63.
@@ -120,31 +107,17 @@ std::uint8_t payload_power_for(std::uint64_t size) {
   return p;
 }
 
-// The interests a sync declares: the identity's read capabilities, only those of the --ns
-// namespaces if given, and for each --area a capability narrowed to it (instead of the
-// namespace's others: the area is what the user asked for).
-Result<std::vector<meadowcap::McCapability>> sync_interests(const node::Node& n,
+// The interests a sync declares (node::sync_interests): the identity's read capabilities, only
+// those of the --ns namespaces if given, and for each --area one narrowed to it.
+Result<std::vector<meadowcap::McCapability>> sync_interests(const LocalNode& n,
                                                             const node::Identity& me,
                                                             const NetOptions& o) {
-  OSIER_ASSIGN_OR_RETURN(std::vector<meadowcap::McCapability> caps,
-                         read_capabilities_of(n, me.key.public_key()));
-  if (!o.namespaces.empty()) {
-    std::vector<model::NamespaceId> wanted;
-    for (const std::string& ns : o.namespaces) {
-      OSIER_ASSIGN_OR_RETURN(const model::NamespaceId id, n.aliases().namespace_id(ns));
-      if (std::none_of(caps.begin(), caps.end(),
-                       [&](const auto& c) { return c.granted_namespace() == id; })) {
-        return error(ErrorCode::kNotFound, "--ns " + ns + ": " + me.name +
-                                               " holds no read capability for that namespace");
-      }
-      wanted.push_back(id);
-    }
-    std::erase_if(caps, [&](const meadowcap::McCapability& c) {
-      return std::find(wanted.begin(), wanted.end(), c.granted_namespace()) == wanted.end();
-    });
+  std::vector<model::NamespaceId> namespaces;
+  for (const std::string& ns : o.namespaces) {
+    OSIER_ASSIGN_OR_RETURN(const model::NamespaceId id, n.aliases().namespace_id(ns));
+    namespaces.push_back(id);
   }
-  std::vector<meadowcap::McCapability> narrowed;
-  std::vector<model::NamespaceId> narrowed_namespaces;
+  std::vector<model::PrivateInterest> areas;
   for (const std::string& text : o.areas) {
     OSIER_ASSIGN_OR_RETURN(const uri::AreaUri a, uri::parse_area_uri(text, n.aliases().resolver()));
     if (a.timestamp_from != 0 || a.timestamp_to || a.max_count != 0 || a.max_size != 0) {
@@ -153,29 +126,9 @@ Result<std::vector<meadowcap::McCapability>> sync_interests(const node::Node& n,
                        ": a sync interest is a subspace and a path; time ranges and count= or "
                        "size= do not apply");
     }
-    const model::PrivateInterest interest{a.namespace_id, a.subspace_id, a.path};
-    std::optional<meadowcap::McCapability> found;
-    for (const meadowcap::McCapability& c : caps) {
-      if (c.granted_namespace() != a.namespace_id) continue;
-      Result<meadowcap::McCapability> narrow = sync::narrow_read_capability(c, me.key, interest);
-      if (narrow) {
-        found = std::move(*narrow);
-        break;
-      }
-    }
-    if (!found) {
-      return error(ErrorCode::kNotFound,
-                   "--area " + text + ": no read capability of " + me.name + " includes that area");
-    }
-    narrowed.push_back(std::move(*found));
-    narrowed_namespaces.push_back(a.namespace_id);
+    areas.push_back(model::PrivateInterest{a.namespace_id, a.subspace_id, a.path});
   }
-  std::erase_if(caps, [&](const meadowcap::McCapability& c) {
-    return std::find(narrowed_namespaces.begin(), narrowed_namespaces.end(),
-                     c.granted_namespace()) != narrowed_namespaces.end();
-  });
-  caps.insert(caps.end(), narrowed.begin(), narrowed.end());
-  return caps;
+  return node::sync_interests(n.home(), me, namespaces, areas);
 }
 
 std::string no_read_capability_text(const node::Identity& me) {
@@ -190,14 +143,15 @@ void run_serve(const NetOptions& o) {
   Result<node::Identity> me = n->sync_identity(o.as);
   if (!me) return fail("serve", me.status());
   Result<std::vector<meadowcap::McCapability>> caps =
-      read_capabilities_of(*n, me->key.public_key());
+      node::read_capabilities_of(n->home(), me->key.public_key());
   if (!caps) return fail("serve", caps.status());
-  Result<store::LmdbStore*> store = n->store();
+  Result<store::Store*> store = n->store();
   if (!store) return fail("serve", store.status());
   Result<net::Endpoint> listen = net::parse_endpoint(o.address);
   if (!listen) return fail("serve", listen.status(), 2);
-  net::ServerOptions so;
+  net::ServeOptions so;
   so.listen = *listen;
+  so.read_capabilities = *caps;
   if (o.max_connections == 0) {
     return fail("serve", error(ErrorCode::kInvalidArgument, "--max-connections must be at least 1"),
                 2);
@@ -216,19 +170,9 @@ void run_serve(const NetOptions& o) {
   if (!hs) return fail("serve", hs.status(), 2);
   Result<std::chrono::milliseconds> idle = parse_duration(o.idle_timeout, "--idle-timeout");
   if (!idle) return fail("serve", idle.status(), 2);
-  so.connection.handshake_timeout = *hs;
-  so.connection.idle_timeout = *idle;
-  so.connection.close_timeout = std::min(*hs, so.connection.close_timeout);
-  so.connection.lcmux = net::SyncApp::lcmux_options();
+  so.handshake_timeout = *hs;
+  so.idle_timeout = *idle;
   so.stop_on_signals = true;
-  // One sync session per connection, all on the server's thread, over the one store.
-  so.make_app = [store = *store, key = me->key.public_key(), caps = *caps,
-                 next_session = std::uint64_t{0}]() mutable -> std::unique_ptr<net::PeerApp> {
-    net::SyncAppOptions ao;
-    ao.session.read_capabilities = caps;
-    ao.session.session_id = ++next_session;
-    return std::make_unique<net::SyncApp>(*store, key, std::move(ao));
-  };
   const bool json = o.flags.json;
   so.log = [](const std::string& line) {
     fmt::print(stderr, "{} {}\n", now_text(), line);
@@ -248,7 +192,8 @@ void run_serve(const NetOptions& o) {
                          {"ms", r.duration.count()}});
     std::fflush(stdout);
   };
-  Result<std::unique_ptr<net::Server>> server = net::Server::listen(me->key, std::move(so));
+  Result<std::unique_ptr<net::SyncServer>> server =
+      net::SyncServer::listen(**store, me->key, std::move(so));
   if (!server) return fail("serve", server.status());
   fmt::print(stderr, "{} listening on {} as {} {}\n", now_text(), (*server)->address(), me->name,
              to_hex(me->key.public_key()));
@@ -271,11 +216,7 @@ void run_connect(const NetOptions& o) {
   if (!to) return fail("connect", to.status(), 2);
   Result<std::chrono::milliseconds> timeout = parse_duration(o.timeout, "--timeout");
   if (!timeout) return fail("connect", timeout.status(), 2);
-  net::ConnectionOptions co;
-  co.handshake_timeout = *timeout;
-  co.close_timeout = *timeout;
-  net::HandshakeOnlyApp app;
-  Result<net::ConnectionReport> r = net::dial(*to, me->key, co, app, *timeout);
+  Result<net::ConnectionReport> r = net::probe(*to, me->key, *timeout);
   if (!r) return fail("connect", r.status());
   if (r->peer) {
     if (o.flags.json) {
@@ -303,7 +244,7 @@ void run_connect(const NetOptions& o) {
 
 // The peer to dial: HOST:PORT or tcp://HOST:PORT, or an Area URI whose hints name the peer
 // (net::endpoint_from_hints), which then also narrows the sync to its area, as --area does.
-Result<net::Endpoint> sync_peer(const node::Node& n, NetOptions& o) {
+Result<net::Endpoint> sync_peer(const LocalNode& n, NetOptions& o) {
   if (o.address.rfind("willow://", 0) != 0) return net::parse_endpoint(o.address);
   OSIER_ASSIGN_OR_RETURN(const uri::AreaUri a,
                          uri::parse_area_uri(o.address, n.aliases().resolver()));
@@ -336,16 +277,12 @@ void run_sync(NetOptions o) {
     if (!size) return fail("sync", size.status(), 2);
     max_payload_power = payload_power_for(*size);
   }
-  Result<store::LmdbStore*> store = n->store();
+  Result<store::Store*> store = n->store();
   if (!store) return fail("sync", store.status());
-  net::ConnectionOptions co;
-  co.handshake_timeout = *timeout;
-  co.close_timeout = *timeout;
-  co.lcmux = net::SyncApp::lcmux_options();
-  net::SyncAppOptions ao;
-  ao.session.read_capabilities = *caps;
-  ao.session.pio.max_payload_power = max_payload_power;
-  ao.one_shot = true;
+  net::SyncOptions ao;
+  ao.read_capabilities = *caps;
+  ao.max_payload_power = max_payload_power;
+  ao.timeout = *timeout;
   // Progress on stderr when it is a terminal: one line, redrawn at most 5 times a second.
   const bool tty = ::isatty(2) == 1;
   bool shown = false;
@@ -362,11 +299,11 @@ void run_sync(NetOptions o) {
                  size_text(s.payload_bytes_received));
     };
   }
-  net::SyncApp app(**store, me->key.public_key(), std::move(ao));
-  Result<net::ConnectionReport> r = net::dial(*to, me->key, co, app, *timeout);
+  Result<net::SyncResult> synced = net::sync_with(**store, me->key, *to, std::move(ao));
   if (shown) fmt::print(stderr, "\r\x1b[K");
-  if (!r) return fail("sync", r.status());
-  const net::SyncSummary& s = app.summary();
+  if (!synced) return fail("sync", synced.status());
+  const net::ConnectionReport* r = &synced->connection;
+  const net::SyncSummary& s = synced->summary;
   if (o.flags.json) {
     print_json_line(Json{{"address", to->to_string()},
                          {"as", me->name},

@@ -80,28 +80,86 @@ void fail(const std::string& command, const Status& status, int code) {
   set_exit_code(code);
 }
 
-std::unique_ptr<node::Node> open_node(const std::string& command, const NodeFlags& flags,
-                                      bool read_only) {
-  Result<node::HomePaths> home = node::resolve_home(flags.home);
+const node::Aliases& LocalNode::aliases() const {
+  aliases_ = home_->aliases();
+  return *aliases_;
+}
+
+Result<store::Store*> LocalNode::store() {
+  if (!store_) {
+    Result<std::unique_ptr<store::Store>> s = node::open_home_store(home_->paths(), read_only_);
+    if (!s) {
+      return error(s.status().code(), "cannot open the store at " + home_->paths().store() + ": " +
+                                          s.status().message());
+    }
+    store_ = std::move(*s);
+  }
+  return store_.get();
+}
+
+Result<node::Node*> LocalNode::node() {
+  if (!node_) {
+    OSIER_ASSIGN_OR_RETURN(store::Store * s, store());
+    node_ = std::make_unique<node::Node>(*home_, *s);
+  }
+  return node_.get();
+}
+
+Result<node::PutResult> LocalNode::put(const uri::EntryUri& uri, const std::string& file,
+                                       const node::PutOptions& options) {
+  OSIER_ASSIGN_OR_RETURN(node::Node * n, node());
+  return n->put(uri, file, options);
+}
+
+Result<node::PutResult> LocalNode::remove(const uri::EntryUri& uri,
+                                          const std::optional<std::string>& as) {
+  OSIER_ASSIGN_OR_RETURN(node::Node * n, node());
+  return n->remove(uri, as);
+}
+
+Result<model::Entry> LocalNode::deletion_entry(const uri::EntryUri& uri) {
+  OSIER_ASSIGN_OR_RETURN(node::Node * n, node());
+  return n->deletion_entry(uri);
+}
+
+Result<std::uint64_t> LocalNode::count_under(const uri::EntryUri& uri) {
+  OSIER_ASSIGN_OR_RETURN(node::Node * n, node());
+  return n->count_under(uri);
+}
+
+Result<store::LengthyAuthorisedEntry> LocalNode::stat(const uri::EntryUri& uri) {
+  OSIER_ASSIGN_OR_RETURN(node::Node * n, node());
+  return n->stat(uri);
+}
+
+Status LocalNode::read(const uri::EntryUri& uri, const store::ByteSink& sink,
+                       const node::Progress& progress) {
+  OSIER_ASSIGN_OR_RETURN(node::Node * n, node());
+  return n->read(uri, sink, progress);
+}
+
+std::unique_ptr<LocalNode> open_node(const std::string& command, const NodeFlags& flags,
+                                     bool read_only) {
+  Result<node::HomePaths> paths = node::resolve_home(flags.home);
+  if (!paths) {
+    fail(command, paths.status());
+    return nullptr;
+  }
+  Result<std::unique_ptr<node::Home>> home = node::Home::open(*paths);
   if (!home) {
     fail(command, home.status());
     return nullptr;
   }
-  Result<std::unique_ptr<node::Node>> n = node::Node::open(*home, read_only);
-  if (!n) {
-    fail(command, n.status());
-    return nullptr;
-  }
-  return std::move(*n);
+  return std::make_unique<LocalNode>(std::move(*home), read_only);
 }
 
-std::string id_text(const node::Node& n, uri::IdKind kind, const ByteArray<32>& id) {
+std::string id_text(const LocalNode& n, uri::IdKind kind, const ByteArray<32>& id) {
   const node::Aliases& a = n.aliases();
   if (auto name = a.name_of(kind, id)) return *name;
   return to_hex(id);
 }
 
-std::string entry_text(const node::Node& n, const model::NamespaceId& ns,
+std::string entry_text(const LocalNode& n, const model::NamespaceId& ns,
                        const model::SubspaceId& ss, const model::Path& path) {
   const node::Aliases& a = n.aliases();
   const auto ns_name = a.name_of(uri::IdKind::kNamespace, ns);
@@ -121,7 +179,7 @@ std::string entry_text(const node::Node& n, const model::NamespaceId& ns,
   return out;
 }
 
-std::string area_text(const node::Node& n, const model::Area& area) {
+std::string area_text(const LocalNode& n, const model::Area& area) {
   std::string s = "subspace ";
   s += area.subspace ? id_text(n, uri::IdKind::kSubspace, *area.subspace) : std::string("(any)");
   s += ", path ";

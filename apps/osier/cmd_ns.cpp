@@ -40,7 +40,7 @@ void run_new(const NsOptions& o) {
                                                       : "say which kind: --communal or --owned"),
         2);
   }
-  Result<model::NamespaceId> id = node::new_namespace(*n, o.name, o.communal);
+  Result<model::NamespaceId> id = node::new_namespace(n->home(), o.name, o.communal);
   if (!id) return fail("ns new", id.status());
   print_ns(o, o.name, *id, o.owned);
 }
@@ -71,7 +71,7 @@ void run_add(const NsOptions& o) {
 void run_list(const NsOptions& o) {
   auto n = open_node("ns list", o.flags, /*read_only=*/true);
   if (!n) return;
-  Result<store::LmdbStore*> s = n->store();
+  Result<store::Store*> s = n->store();
   if (!s) return fail("ns list", s.status());
   // Every namespace: those with an alias, and those that only hold entries (from a drop import,
   // say), which show their id where the name would be.
@@ -110,7 +110,7 @@ void run_forget(const NsOptions& o) {
   if (!n) return;
   Result<model::NamespaceId> id = n->aliases().namespace_id(o.name);
   if (!id) return fail("ns forget", id.status());
-  Result<store::LmdbStore*> s = n->store();
+  Result<store::Store*> s = n->store();
   if (!s) return fail("ns forget", s.status());
   Result<std::uint64_t> forgot = (*s)->forget_namespace(*id);
   if (!forgot) return fail("ns forget", forgot.status());

@@ -1,6 +1,6 @@
-// The C API (include/osier/osier.h) over node::Node, the drop format and WILLIAM3. Every call
-// into node/, store/ and drop/ is in this file, in the extern "C" functions at its end; the
-// helpers above them convert between C and C++ (errors, strings, entries) and touch no store.
+// The C API (include/osier/osier.h) over node::Home and node::Node, the drop format and WILLIAM3.
+// Every call into node/, store/ and drop/ is in this file, in the extern "C" functions at its end;
+// the helpers above them convert between C and C++ (errors, strings, entries) and touch no store.
 //
 // No C++ exception crosses the C boundary: each entry point runs its body through guard(),
 // which turns std::bad_alloc into OSIER_RESOURCE_EXHAUSTED and anything else into
@@ -55,9 +55,13 @@ static_assert(OSIER_INTERNAL == static_cast<int>(ErrorCode::kInternal));
 static_assert(OSIER_RESOURCE_EXHAUSTED == static_cast<int>(ErrorCode::kResourceExhausted));
 
 // The handles of osier.h (their names are the C API's, hence the NOLINTs).
+// A home as the CLI's LocalNode opens it: the Home, and on first use its store and the Node over
+// both (a handle that only touches names and keys never opens the store).
 struct osier_home_t {  // NOLINT(readability-identifier-naming)
-  std::unique_ptr<osier::node::Node> node;
+  std::unique_ptr<osier::node::Home> home;
   bool read_only = false;
+  std::unique_ptr<osier::store::Store> store;
+  std::unique_ptr<osier::node::Node> node;
 };
 
 struct osier_entry_t {  // NOLINT(readability-identifier-naming)
@@ -219,10 +223,34 @@ class SpoolFile {
 
 // ---- The calls into node/, store/ and drop/ (all of them; see the file comment).
 
+// The home's store, opened on the first call (read-only for a read-only handle).
+Result<store::Store*> store_of(osier_home_t* home) {
+  if (!home->store) {
+    Result<std::unique_ptr<store::Store>> s =
+        node::open_home_store(home->home->paths(), home->read_only);
+    if (!s) {
+      return error(s.status().code(), "cannot open the store at " + home->home->paths().store() +
+                                          ": " + s.status().message());
+    }
+    home->store = std::move(*s);
+  }
+  return home->store.get();
+}
+
+// The node over the home and its store (opens the store).
+Result<node::Node*> node_of(osier_home_t* home) {
+  if (!home->node) {
+    OSIER_ASSIGN_OR_RETURN(store::Store * s, store_of(home));
+    home->node = std::make_unique<node::Node>(*home->home, *s);
+  }
+  return home->node.get();
+}
+
 Result<uri::EntryUri> entry_uri(osier_home_t* home, const char* text) {
   OSIER_RETURN_IF_ERROR(require(home, "home"));
   OSIER_RETURN_IF_ERROR(require(text, "uri"));
-  Result<uri::EntryUri> u = uri::parse_entry_uri(text, home->node->aliases().resolver());
+  const std::shared_ptr<const node::Aliases> aliases = home->home->aliases();
+  Result<uri::EntryUri> u = uri::parse_entry_uri(text, aliases->resolver());
   if (!u) {
     return error(u.status().code(),
                  "bad entry URI '" + std::string(text) + "': " + u.status().message());
@@ -232,8 +260,8 @@ Result<uri::EntryUri> entry_uri(osier_home_t* home, const char* text) {
 
 Result<osier_home_t*> open_home(const char* path, bool read_only) {
   OSIER_ASSIGN_OR_RETURN(node::HomePaths paths, node::resolve_home(text_or_empty(path)));
-  OSIER_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> n, node::Node::open(paths, read_only));
-  return new osier_home_t{std::move(n), read_only};
+  OSIER_ASSIGN_OR_RETURN(std::unique_ptr<node::Home> h, node::Home::open(paths));
+  return new osier_home_t{std::move(h), read_only, nullptr, nullptr};
 }
 
 Status init_home(const char* path) {
@@ -244,28 +272,30 @@ Status init_home(const char* path) {
 
 Result<osier_names_t*> list_identities(osier_home_t* home) {
   OSIER_RETURN_IF_ERROR(require(home, "home"));
-  const node::Node& n = *home->node;
+  const node::Home& h = *home->home;
+  const std::shared_ptr<const node::Aliases> aliases = h.aliases();
   auto names = std::make_unique<osier_names_t>();
-  for (const auto& [alias, id] : n.aliases().identities()) {
+  for (const auto& [alias, id] : aliases->identities()) {
     names->rows.push_back(
-        {alias, to_hex(id), n.keys().has(node::KeyKind::kIdentity, alias), false});
+        {alias, to_hex(id), h.keys().has(node::KeyKind::kIdentity, alias), false});
   }
   return names.release();
 }
 
 Result<osier_names_t*> list_namespaces(osier_home_t* home) {
   OSIER_RETURN_IF_ERROR(require(home, "home"));
-  node::Node& n = *home->node;
+  const node::Home& h = *home->home;
+  const std::shared_ptr<const node::Aliases> aliases = h.aliases();
   auto names = std::make_unique<osier_names_t>();
-  for (const auto& [alias, id] : n.aliases().namespaces()) {
+  for (const auto& [alias, id] : aliases->namespaces()) {
     names->rows.push_back({alias, namespace_text(id),
-                           n.keys().has(node::KeyKind::kNamespace, alias), model::is_communal(id)});
+                           h.keys().has(node::KeyKind::kNamespace, alias), model::is_communal(id)});
   }
   // As `osier ns list`: the namespaces that only hold entries (from a drop import, say) too.
-  OSIER_ASSIGN_OR_RETURN(store::LmdbStore * s, n.store());
+  OSIER_ASSIGN_OR_RETURN(store::Store * s, store_of(home));
   OSIER_ASSIGN_OR_RETURN(std::vector<model::NamespaceId> stored, s->namespaces());
   for (const model::NamespaceId& id : stored) {
-    if (!n.aliases().name_of(uri::IdKind::kNamespace, id))
+    if (!aliases->name_of(uri::IdKind::kNamespace, id))
       names->rows.push_back({"", namespace_text(id), false, model::is_communal(id)});
   }
   return names.release();
@@ -276,14 +306,14 @@ Result<std::string> new_identity(osier_home_t* home, const char* alias) {
   OSIER_RETURN_IF_ERROR(require(alias, "alias"));
   OSIER_ASSIGN_OR_RETURN(
       node::KeptIdentity kept,
-      node::keep_identity(*home->node, alias, crypto::Ed25519SecretKey::generate()));
+      node::keep_identity(*home->home, alias, crypto::Ed25519SecretKey::generate()));
   return to_hex(kept.id);
 }
 
 Result<std::string> new_namespace(osier_home_t* home, const char* alias, bool communal) {
   OSIER_RETURN_IF_ERROR(writable(home));
   OSIER_RETURN_IF_ERROR(require(alias, "alias"));
-  OSIER_ASSIGN_OR_RETURN(model::NamespaceId id, node::new_namespace(*home->node, alias, communal));
+  OSIER_ASSIGN_OR_RETURN(model::NamespaceId id, node::new_namespace(*home->home, alias, communal));
   return namespace_text(id);
 }
 
@@ -293,7 +323,7 @@ Result<std::string> new_capability(osier_home_t* home, const char* ns, const cha
   OSIER_RETURN_IF_ERROR(require(ns, "ns"));
   OSIER_ASSIGN_OR_RETURN(
       node::NewCapability made,
-      node::new_capability(*home->node, ns, text_or_empty(receiver),
+      node::new_capability(*home->home, ns, text_or_empty(receiver),
                            write ? meadowcap::AccessMode::kWrite : meadowcap::AccessMode::kRead));
   return made.id;
 }
@@ -304,7 +334,8 @@ Status put_file(osier_home_t* home, const char* uri_text, const std::string& fil
   OSIER_ASSIGN_OR_RETURN(uri::EntryUri u, entry_uri(home, uri_text));
   node::PutOptions options;
   options.as = optional_text(as);
-  OSIER_ASSIGN_OR_RETURN(node::PutResult r, home->node->put(u, file, options));
+  OSIER_ASSIGN_OR_RETURN(node::Node * n, node_of(home));
+  OSIER_ASSIGN_OR_RETURN(node::PutResult r, n->put(u, file, options));
   give_entry(written, r.entry.entry, r.entry.entry.payload_length);
   return Status::ok();
 }
@@ -314,13 +345,14 @@ Status put_bytes(osier_home_t* home, const char* uri_text, ByteView data, const 
   OSIER_RETURN_IF_ERROR(writable(home));
   // The URI first: a bad one should not cost a spool file.
   if (Result<uri::EntryUri> u = entry_uri(home, uri_text); !u) return u.status();
-  OSIER_ASSIGN_OR_RETURN(SpoolFile spool, SpoolFile::write(home->node->home().tmp(), data));
+  OSIER_ASSIGN_OR_RETURN(SpoolFile spool, SpoolFile::write(home->home->paths().tmp(), data));
   return put_file(home, uri_text, spool.path(), as, written);
 }
 
 Result<osier_entry_t*> stat_entry(osier_home_t* home, const char* uri_text) {
   OSIER_ASSIGN_OR_RETURN(uri::EntryUri u, entry_uri(home, uri_text));
-  OSIER_ASSIGN_OR_RETURN(store::LengthyAuthorisedEntry e, home->node->stat(u));
+  OSIER_ASSIGN_OR_RETURN(node::Node * n, node_of(home));
+  OSIER_ASSIGN_OR_RETURN(store::LengthyAuthorisedEntry e, n->stat(u));
   return new osier_entry_t(entry_of(e.authorised.entry, e.available));
 }
 
@@ -328,7 +360,8 @@ Result<osier_entry_t*> stat_entry(osier_home_t* home, const char* uri_text) {
 Result<std::uint8_t*> get_payload(osier_home_t* home, const char* uri_text, std::size_t* len) {
   OSIER_RETURN_IF_ERROR(require(len, "len"));
   OSIER_ASSIGN_OR_RETURN(uri::EntryUri u, entry_uri(home, uri_text));
-  OSIER_ASSIGN_OR_RETURN(store::LengthyAuthorisedEntry e, home->node->stat(u));
+  OSIER_ASSIGN_OR_RETURN(node::Node * n, node_of(home));
+  OSIER_ASSIGN_OR_RETURN(store::LengthyAuthorisedEntry e, n->stat(u));
   const std::uint64_t length = e.authorised.entry.payload_length;
   const std::optional<uri::PayloadSlice> slice = uri::payload_slice(u, length);
   const std::uint64_t size = slice ? slice->end - slice->start : length;
@@ -341,16 +374,16 @@ Result<std::uint8_t*> get_payload(osier_home_t* home, const char* uri_text, std:
                  "cannot allocate " + std::to_string(size) + " bytes for the payload");
   }
   std::uint64_t done = 0;
-  OSIER_RETURN_IF_ERROR(home->node->read(
-      u,
-      [&](ByteView piece) -> Status {
-        if (piece.size() > size - done)
-          return error(ErrorCode::kInternal, "the store gave more bytes than the entry has");
-        std::memcpy(buf.get() + done, piece.data(), piece.size());
-        done += piece.size();
-        return Status::ok();
-      },
-      {}));
+  OSIER_RETURN_IF_ERROR(n->read(u,
+                                [&](ByteView piece) -> Status {
+                                  if (piece.size() > size - done)
+                                    return error(ErrorCode::kInternal,
+                                                 "the store gave more bytes than the entry has");
+                                  std::memcpy(buf.get() + done, piece.data(), piece.size());
+                                  done += piece.size();
+                                  return Status::ok();
+                                },
+                                {}));
   if (done != size) {
     return error(ErrorCode::kInternal, "the store gave " + std::to_string(done) + " of " +
                                            std::to_string(size) + " bytes");
@@ -364,7 +397,8 @@ Status read_to_file(osier_home_t* home, const char* uri_text, const char* file, 
   OSIER_ASSIGN_OR_RETURN(uri::EntryUri u, entry_uri(home, uri_text));
   OSIER_ASSIGN_OR_RETURN(std::unique_ptr<node::AtomicOutput> out,
                          node::AtomicOutput::open(file, overwrite, "overwrite"));
-  OSIER_RETURN_IF_ERROR(home->node->read(u, [&](ByteView piece) { return out->write(piece); }, {}));
+  OSIER_ASSIGN_OR_RETURN(node::Node * n, node_of(home));
+  OSIER_RETURN_IF_ERROR(n->read(u, [&](ByteView piece) { return out->write(piece); }, {}));
   return out->commit();
 }
 
@@ -372,7 +406,8 @@ Status remove_entries(osier_home_t* home, const char* uri_text, const char* as,
                       std::uint64_t* pruned) {
   OSIER_RETURN_IF_ERROR(writable(home));
   OSIER_ASSIGN_OR_RETURN(uri::EntryUri u, entry_uri(home, uri_text));
-  OSIER_ASSIGN_OR_RETURN(node::PutResult r, home->node->remove(u, optional_text(as)));
+  OSIER_ASSIGN_OR_RETURN(node::Node * n, node_of(home));
+  OSIER_ASSIGN_OR_RETURN(node::PutResult r, n->remove(u, optional_text(as)));
   if (pruned != nullptr) *pruned = r.pruned;
   return Status::ok();
 }
@@ -380,12 +415,12 @@ Status remove_entries(osier_home_t* home, const char* uri_text, const char* as,
 Result<node::AreaTarget> area_target(osier_home_t* home, const char* area) {
   OSIER_RETURN_IF_ERROR(require(home, "home"));
   OSIER_RETURN_IF_ERROR(require(area, "area"));
-  return node::parse_area_target(home->node->aliases(), area);
+  return node::parse_area_target(*home->home->aliases(), area);
 }
 
 Result<osier_iter_t*> new_iter(osier_home_t* home, const char* area) {
   OSIER_ASSIGN_OR_RETURN(node::AreaTarget target, area_target(home, area));
-  OSIER_ASSIGN_OR_RETURN(store::LmdbStore * s, home->node->store());
+  OSIER_ASSIGN_OR_RETURN(store::Store * s, store_of(home));
   auto it = std::make_unique<osier_iter_t>();
   // Collected first: query callbacks may not call back into the store, and the caller's code
   // (which might) runs between osier_iter_next calls.
@@ -401,7 +436,7 @@ Status export_drop(osier_home_t* home, const char* area, const char* file, bool 
                    std::uint64_t* entries) {
   OSIER_RETURN_IF_ERROR(require(file, "file"));
   OSIER_ASSIGN_OR_RETURN(node::AreaTarget target, area_target(home, area));
-  OSIER_ASSIGN_OR_RETURN(store::LmdbStore * s, home->node->store());
+  OSIER_ASSIGN_OR_RETURN(store::Store * s, store_of(home));
   OSIER_ASSIGN_OR_RETURN(std::unique_ptr<node::AtomicOutput> out,
                          node::AtomicOutput::open(file, overwrite, "overwrite"));
   OSIER_ASSIGN_OR_RETURN(drop::ExportStats stats,
@@ -415,10 +450,10 @@ Status export_drop(osier_home_t* home, const char* area, const char* file, bool 
 Status import_drop(osier_home_t* home, const char* file, std::uint64_t* inserted) {
   OSIER_RETURN_IF_ERROR(writable(home));
   OSIER_RETURN_IF_ERROR(require(file, "file"));
-  OSIER_ASSIGN_OR_RETURN(store::LmdbStore * s, home->node->store());
+  OSIER_ASSIGN_OR_RETURN(store::Store * s, store_of(home));
   OSIER_ASSIGN_OR_RETURN(drop::File in, drop::File::open_read(file));
   drop::ImportOptions options;
-  options.staging_parent = home->node->home().tmp();
+  options.staging_parent = home->home->paths().tmp();
   // What killed imports left behind goes now; a live import's never (drop/staging.hpp).
   (void)drop::remove_stale_staging(options.staging_parent);
   Result<drop::ImportStats> stats = drop::import_drop(*s, in.source(), options);
@@ -469,7 +504,7 @@ osier_home_t* osier_home_open(const char* path, int read_only, char** errptr) {
 void osier_home_close(osier_home_t* home) { delete home; }
 
 const char* osier_home_path(const osier_home_t* home) {
-  return home == nullptr ? "" : home->node->home().root.c_str();
+  return home == nullptr ? "" : home->home->paths().root.c_str();
 }
 
 // ---- Names

@@ -35,6 +35,11 @@ Ed25519SecretKey Ed25519SecretKey::generate() {
   return key;
 }
 
+Ed25519SecretKey Ed25519SecretKey::clone() const {
+  std::unique_ptr<Secret, Wipe> secret(new Secret(*secret_));  // NOLINT: owned by the wiping ptr
+  return Ed25519SecretKey(std::move(secret), public_key_);
+}
+
 Ed25519Signature Ed25519SecretKey::sign(ByteView message) const {
   Ed25519Signature sig;
   crypto_sign_detached(sig.data(), nullptr, message.data(), message.size(), secret_->sk);

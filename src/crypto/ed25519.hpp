@@ -31,6 +31,10 @@ class Ed25519SecretKey {
   Ed25519SecretKey& operator=(const Ed25519SecretKey&) = delete;
   ~Ed25519SecretKey() = default;
 
+  // An independent copy, wiped on its own release (explicit: keys are never copied by accident;
+  // a long-lived holder hands out clones of the key it keeps).
+  Ed25519SecretKey clone() const;
+
   const Ed25519PublicKey& public_key() const { return public_key_; }
   Ed25519Signature sign(ByteView message) const;
 

@@ -5,6 +5,10 @@
 #include <algorithm>
 #include <bit>
 #include <iterator>
+#include <new>
+#include <type_traits>
+
+#include "crypto/william3_impl.hpp"
 
 namespace osier::crypto {
 namespace w3 {
@@ -166,25 +170,46 @@ Cv subtree_cv(const std::uint8_t* input, std::size_t len, const Cv& key, std::ui
 
 using namespace w3;
 
+// The hasher's state lives in the bytes the public class reserves (crypto/william3.hpp), so the
+// header shows no internals and a hasher costs no allocation.
+static_assert(std::is_trivially_copyable_v<HasherState> &&
+              std::is_trivially_destructible_v<HasherState>);
+static_assert(sizeof(HasherState) <= William3Hasher::kStateBytes &&
+              alignof(HasherState) <= William3Hasher::kStateAlign);
+
+HasherState& William3Hasher::state() {
+  return *std::launder(reinterpret_cast<HasherState*>(state_));
+}
+const HasherState& William3Hasher::state() const {
+  return *std::launder(reinterpret_cast<const HasherState*>(state_));
+}
+
 William3Hasher::William3Hasher() {
-  for (int i = 0; i < 8; ++i) key_[i] = kIv[i];
-  flags_ = 0;
-  reset();
+  HasherState* s = new (state_) HasherState;
+  for (int i = 0; i < 8; ++i) s->key_[i] = kIv[i];
+  s->flags_ = 0;
+  s->reset();
 }
 
 William3Hasher::William3Hasher(const William3Key& key) {
-  key_ = load_cv(key.data());
-  flags_ = kKeyedHash;
-  reset();
+  HasherState* s = new (state_) HasherState;
+  s->key_ = load_cv(key.data());
+  s->flags_ = kKeyedHash;
+  s->reset();
 }
 
-void William3Hasher::reset() {
+void William3Hasher::update(ByteView input) { state().update(input); }
+William3Digest William3Hasher::finalize() const { return state().finalize(); }
+void William3Hasher::reset() { state().reset(); }
+std::uint64_t William3Hasher::length() const { return state().total_len_; }
+
+void HasherState::reset() {
   total_len_ = 0;
   stack_size_ = 0;
   chunk_.init(key_, flags_);
 }
 
-void William3Hasher::merge_stack(std::uint64_t total_chunks) {
+void HasherState::merge_stack(std::uint64_t total_chunks) {
   // After merging, the stack holds one label per set bit of total_chunks: the complete
   // subtrees that make up the chunks so far. Merging lazily (only when more input arrives)
   // keeps the last subtree unmerged until we know whether it is the root.
@@ -199,14 +224,14 @@ void William3Hasher::merge_stack(std::uint64_t total_chunks) {
   }
 }
 
-void William3Hasher::push_cv(const Cv& cv, std::uint64_t len, std::uint64_t chunks_before) {
+void HasherState::push_cv(const Cv& cv, std::uint64_t len, std::uint64_t chunks_before) {
   merge_stack(chunks_before);
   stack_[stack_size_] = cv;
   stack_len_bytes_[stack_size_] = len;
   ++stack_size_;
 }
 
-void William3Hasher::update(ByteView in) {
+void HasherState::update(ByteView in) {
   const std::uint8_t* input = in.data();
   std::size_t len = in.size();
   if (len == 0) return;
@@ -251,7 +276,7 @@ void William3Hasher::update(ByteView in) {
   }
 }
 
-William3Digest William3Hasher::finalize() const {
+William3Digest HasherState::finalize() const {
   William3Digest out;
   if (stack_size_ == 0) {
     store_cv(out.data(), chunk_.output(true));

@@ -11,7 +11,6 @@
 #include <cstdint>
 
 #include "base/bytes.hpp"
-#include "crypto/william3_impl.hpp"
 
 namespace osier::crypto {
 
@@ -20,6 +19,10 @@ using William3Key = ByteArray<32>;
 
 // Incremental hasher: feeding the input in any pieces gives the same digest as one-shot.
 // Memory use is constant (a few KiB) whatever the input length.
+namespace w3 {
+struct HasherState;
+}
+
 class William3Hasher {
  public:
   William3Hasher();
@@ -28,21 +31,18 @@ class William3Hasher {
   void update(ByteView input);
   William3Digest finalize() const;  // does not change the hasher; update may continue
   void reset();
-  std::uint64_t length() const { return total_len_; }
+  std::uint64_t length() const;  // bytes fed since construction or reset()
+
+  // Room for the state (checked against crypto/william3_impl.hpp where it is defined): the
+  // chunk being filled and a stack of 64 subtree labels.
+  static constexpr std::size_t kStateBytes = 2800;
+  static constexpr std::size_t kStateAlign = 8;
 
  private:
-  void push_cv(const w3::Cv& cv, std::uint64_t len, std::uint64_t chunks_before);
-  void merge_stack(std::uint64_t total_chunks);
+  w3::HasherState& state();
+  const w3::HasherState& state() const;
 
-  w3::Cv key_{};
-  std::uint8_t flags_ = 0;
-  std::uint64_t total_len_ = 0;
-  // The chunk being filled.
-  w3::ChunkState chunk_;
-  // Chaining values of completed subtrees, left to right, with the byte length each covers.
-  w3::Cv stack_[64]{};
-  std::uint64_t stack_len_bytes_[64]{};
-  std::size_t stack_size_ = 0;
+  alignas(kStateAlign) unsigned char state_[kStateBytes];
 };
 
 William3Digest william3(ByteView input);

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "base/bytes.hpp"
+
 namespace osier::crypto::w3 {
 
 constexpr std::size_t kBlockLen = 64;
@@ -108,6 +110,25 @@ struct ChunkState {
   void update(const std::uint8_t* input, std::size_t len);
   // The chunk's label; is_root only when this chunk is the whole input.
   Cv output(bool is_root) const;
+};
+
+// An incremental hasher's state (crypto::William3Hasher keeps it in opaque bytes).
+struct HasherState {
+  Cv key_{};
+  std::uint8_t flags_ = 0;
+  std::uint64_t total_len_ = 0;
+  // The chunk being filled.
+  ChunkState chunk_;
+  // Chaining values of completed subtrees, left to right, with the byte length each covers.
+  Cv stack_[64]{};
+  std::uint64_t stack_len_bytes_[64]{};
+  std::size_t stack_size_ = 0;
+
+  void reset();
+  void update(ByteView input);
+  ByteArray<32> finalize() const;
+  void push_cv(const Cv& cv, std::uint64_t len, std::uint64_t chunks_before);
+  void merge_stack(std::uint64_t total_chunks);
 };
 
 // Label of a single chunk (<= 1024 bytes). spec: bab#instantiations_william (hash_chunk)

@@ -28,12 +28,9 @@
 #include "crypto/ed25519.hpp"
 #include "net/endpoint.hpp"
 #include "net/peer.hpp"
+#include "net/sync.hpp"  // the default limits
 
 namespace osier::net {
-
-inline constexpr std::size_t kDefaultMaxConnections = 64;
-inline constexpr std::size_t kDefaultMaxHandshaking = 16;
-inline constexpr std::size_t kDefaultMaxPerIp = 8;
 
 struct ServerOptions {
   Endpoint listen{kDefaultHost, kDefaultPort};  // port 0: any free port (see Server::port)

@@ -25,30 +25,11 @@
 #include <string>
 
 #include "net/peer.hpp"
+#include "net/sync.hpp"
 #include "store/store.hpp"
 #include "sync/session.hpp"
 
 namespace osier::net {
-
-// What one session did, for the user.
-struct SyncSummary {
-  bool established = false;
-  std::uint64_t overlaps = 0;
-  std::uint64_t roots = 0;
-  std::uint64_t roots_complete = 0;
-  std::uint64_t entries_received = 0;  // verified entries the peer sent
-  std::uint64_t entries_new = 0;       // of them, stored (the rest we had, or newer ones)
-  std::uint64_t entries_pruned = 0;    // our entries the new ones pruned
-  std::uint64_t entries_sent = 0;
-  std::uint64_t round_trips = 0;  // sync::SessionStats::round_trips
-  std::uint64_t payloads_sent =
-      0;  // payloads sent to their end (whole, or the rest the peer lacked)
-  std::uint64_t payload_bytes_sent = 0;
-  std::uint64_t payloads_received = 0;       // payloads now held complete thanks to the peer
-  std::uint64_t payload_bytes_received = 0;  // verified payload bytes stored
-  bool in_sync = false;  // every root complete (and, one-shot, the session settled)
-  std::string failure;   // the session's error, if it failed
-};
 
 struct SyncAppOptions {
   sync::SessionConfig session;  // read capabilities, core limits, session id

@@ -10,7 +10,7 @@
 
 #include "base/status.hpp"
 #include "model/ids.hpp"
-#include "node/home.hpp"
+#include "node/home_paths.hpp"
 #include "uri/willow_uri.hpp"
 
 namespace osier::node {

@@ -8,7 +8,7 @@
 
 #include "base/status.hpp"
 #include "meadowcap/capability.hpp"
-#include "node/home.hpp"
+#include "node/home_paths.hpp"
 
 namespace osier::node {
 

@@ -1,117 +1,236 @@
 #include "node/home.hpp"
 
-#include <unistd.h>
+#include <sys/stat.h>
 
 #include <cerrno>
-#include <cstdlib>
-#include <filesystem>
 
-#include "node/files.hpp"
-#include "store/lmdb_store.hpp"
+#include "base/hex.hpp"
+#include "meadowcap/communal_capability.hpp"
+#include "node/home_lock.hpp"
 
 namespace osier::node {
 
-Result<HomePaths> resolve_home(const std::string& explicit_dir) {
-  std::string dir = explicit_dir;
-  if (dir.empty()) {
-    if (const char* env = std::getenv("OSIER_HOME"); env) {
-      // Set but empty is a mistake (an unset variable in a script), not "the default home".
-      if (!*env)
-        return error(ErrorCode::kInvalidArgument,
-                     "OSIER_HOME is set but empty: unset it or name a directory");
-      dir = env;
-    }
-  }
-  if (dir.empty()) {
-    const char* home = std::getenv("HOME");
-    if (!home || !*home) {
-      return error(ErrorCode::kInvalidArgument,
-                   "no home directory: set OSIER_HOME or pass --home DIR");
-    }
-    dir = std::string(home) + "/.local/share/osier";
-  }
-  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-  return HomePaths{dir};
+namespace {
+
+std::string short_hex(const ByteArray<32>& id) { return to_hex(id).substr(0, 12) + "…"; }
+
+}  // namespace
+
+bool Home::FileStamp::operator==(const FileStamp& o) const {
+  return inode == o.inode && size == o.size && mtime.tv_sec == o.mtime.tv_sec &&
+         mtime.tv_nsec == o.mtime.tv_nsec;
 }
 
-Result<std::vector<std::string>> init_home(const HomePaths& home) {
-  std::vector<std::string> created;
-  // What this call made, to take back if a later step fails (a full disk, say): a failed init
-  // leaves no half-made home behind. Removed deepest first; the store's files go with its dir.
-  std::vector<std::string> made_paths;
-  auto undo = [&](Status st) {
-    std::error_code ec;
-    for (auto it = made_paths.rbegin(); it != made_paths.rend(); ++it)
-      std::filesystem::remove_all(*it, ec);
-    return st;
-  };
-  struct Dir {
-    std::string path;
-    unsigned mode;
-  };
-  const Dir dirs[] = {{home.root, 0755},   {home.store(), 0700},  {home.keys(), 0700},
-                      {home.caps(), 0755}, {home.config(), 0755}, {home.tmp(), 0700}};
-  // A complete home is left exactly as it is (it may be read-only: a backup, read-only media):
-  // only checked, through a read-only open of its store.
-  bool complete = file_exists(home.aliases()) && file_exists(home.store() + "/data.mdb");
-  for (const Dir& d : dirs) complete = complete && file_exists(d.path);
-  if (complete) {
-    Result<std::unique_ptr<store::LmdbStore>> store = open_home_store(home, true);
-    if (!store) return store.status();
-    return created;
+Home::FileStamp Home::stamp_of(const std::string& path) {
+  struct stat st {};
+  FileStamp stamp;
+  if (::stat(path.c_str(), &st) == 0) {
+    stamp.inode = st.st_ino;
+    stamp.size = st.st_size;
+    stamp.mtime = st.st_mtim;
   }
-  // Refuse before changing anything (a mode, say) when the home cannot be written.
-  if (file_exists(home.root) && ::access(home.root.c_str(), W_OK) != 0) {
-    return error(ErrorCode::kIo, "cannot initialise " + home.root + ": " + describe_errno(errno));
-  }
-  for (const Dir& d : dirs) {
-    bool made = false;
-    if (Status st = make_dir(d.path, d.mode, &made); !st) return undo(st);
-    if (made) {
-      created.push_back(d.path + "/");
-      made_paths.push_back(d.path);
-    }
-  }
-  if (!file_exists(home.aliases())) {
-    if (Status st = write_file_atomic(home.aliases(), as_bytes("{}\n"), 0644); !st) return undo(st);
-    created.push_back(home.aliases());
-    made_paths.push_back(home.aliases());
-  }
-  const bool new_store = !file_exists(home.store() + "/data.mdb");
-  // Opening creates the store's files; closing right away leaves an empty, valid store.
-  auto store = store::LmdbStore::open(home.store());
-  if (!store) {
-    if (new_store) {
-      std::error_code ec;
-      for (const char* f : {"/data.mdb", "/lock.mdb"})
-        std::filesystem::remove(home.store() + f, ec);
-      std::filesystem::remove_all(home.store() + "/payloads", ec);
-    }
-    return undo(store.status());
-  }
-  store->reset();
-  if (new_store) created.push_back(home.store() + "/ (an empty LMDB store)");
-  return created;
+  return stamp;
 }
 
-Status require_home(const HomePaths& home) {
-  if (!file_exists(home.aliases()) || !file_exists(home.keys())) {
-    return error(ErrorCode::kNotFound, "no osier home at " + home.root +
-                                           " (run `osier init --home " + home.root + "` first)");
+Result<Home::Loaded> Home::load(const HomePaths& paths) {
+  // The stamp first: a table replaced between the stat and the read is read new with an old
+  // stamp, and the next lookup reloads it once more (never the reverse, a stale table kept).
+  const FileStamp stamp = stamp_of(paths.aliases());
+  OSIER_ASSIGN_OR_RETURN(Aliases aliases, Aliases::load(paths));
+  return Loaded{std::make_shared<const Aliases>(std::move(aliases)), stamp};
+}
+
+Result<std::unique_ptr<Home>> Home::open(const HomePaths& paths) {
+  OSIER_RETURN_IF_ERROR(require_home(paths));
+  OSIER_ASSIGN_OR_RETURN(Loaded loaded, load(paths));
+  return std::unique_ptr<Home>(new Home(paths, std::move(loaded)));  // NOLINT: private ctor
+}
+
+const std::shared_ptr<const Aliases>& Home::current_locked() const {
+  if (!(stamp_of(paths_.aliases()) == loaded_.stamp)) {
+    // Another process changed the table. A table that cannot be read now (a moment without the
+    // file, a damaged one) leaves the last good one in use: lookups keep working, and the next
+    // one tries again.
+    if (Result<Loaded> fresh = load(paths_)) {
+      loaded_ = std::move(*fresh);
+      key_cache_.clear();
+    }
   }
+  return loaded_.aliases;
+}
+
+std::shared_ptr<const Aliases> Home::aliases() const {
+  const std::lock_guard lock(mutex_);
+  return current_locked();
+}
+
+Status Home::update_names(const std::function<Status(Aliases&)>& change) {
+  const std::lock_guard lock(mutex_);
+  OSIER_ASSIGN_OR_RETURN(HomeLock file_lock, HomeLock::acquire(paths_));
+  OSIER_ASSIGN_OR_RETURN(Aliases fresh, Aliases::load(paths_));
+  OSIER_RETURN_IF_ERROR(change(fresh));
+  OSIER_RETURN_IF_ERROR(fresh.save());
+  // Reloaded through load() so the stamp is the saved file's.
+  OSIER_ASSIGN_OR_RETURN(loaded_, load(paths_));
+  key_cache_.clear();
   return Status::ok();
 }
 
-Result<std::unique_ptr<store::LmdbStore>> open_home_store(const HomePaths& home, bool read_only) {
-  store::LmdbStoreOptions options;
-  options.read_only = read_only;
-  auto s = store::LmdbStore::open(home.store(), options);
-  // kInvalidArgument from a read-only open: the format is older and needs its upgrade.
-  if (s || !read_only || s.status().code() != ErrorCode::kInvalidArgument) return s;
-  store::LmdbStoreOptions upgrade;
-  upgrade.create_if_missing = false;
-  if (!store::LmdbStore::open(home.store(), upgrade)) return s;
-  return store::LmdbStore::open(home.store(), options);
+Result<Identity> Home::identity(std::string_view name_or_id) const {
+  const std::lock_guard lock(mutex_);
+  return identity_locked(name_or_id);
+}
+
+Result<Identity> Home::identity_locked(std::string_view name_or_id) const {
+  // Held: a nested lookup may load a newer table.
+  const std::shared_ptr<const Aliases> table = current_locked();
+  const Aliases& aliases = *table;
+  OSIER_ASSIGN_OR_RETURN(model::SubspaceId id, aliases.identity(name_or_id));
+  const std::optional<std::string> name = aliases.name_of(uri::IdKind::kSubspace, id);
+  if (!name || !keys_.has(KeyKind::kIdentity, *name)) {
+    return error(ErrorCode::kNotFound,
+                 "no secret key for identity '" + std::string(name_or_id) +
+                     "' on this node (see `osier id list`; `osier id import` adds one)");
+  }
+  if (auto cached = key_cache_.find(*name); cached != key_cache_.end())
+    return Identity{*name, cached->second.clone()};
+  OSIER_ASSIGN_OR_RETURN(crypto::Ed25519SecretKey key, keys_.load(KeyKind::kIdentity, *name));
+  if (key.public_key() != id)
+    return error(ErrorCode::kCorrupt,
+                 "the key file of identity '" + *name + "' does not match its id");
+  key_cache_.emplace(*name, key.clone());
+  return Identity{*name, std::move(key)};
+}
+
+Result<Identity> Home::sync_identity(const std::optional<std::string>& as) const {
+  const std::lock_guard lock(mutex_);
+  // Held: a nested lookup may load a newer table.
+  const std::shared_ptr<const Aliases> table = current_locked();
+  const Aliases& aliases = *table;
+  if (as) return identity_locked(*as);
+  std::vector<std::string> held;
+  for (const auto& [name, id] : aliases.identities()) {
+    if (keys_.has(KeyKind::kIdentity, name)) held.push_back(name);
+  }
+  if (held.empty()) {
+    return error(ErrorCode::kNotFound,
+                 "no identity with a secret key on this node: create one with `osier id new NAME`");
+  }
+  if (held.size() > 1) {
+    std::string names;
+    for (const std::string& n : held) names += (names.empty() ? "" : ", ") + n;
+    return error(ErrorCode::kInvalidArgument, "this node holds the keys of several identities (" +
+                                                  names +
+                                                  "): choose the one to authenticate as with --as");
+  }
+  return identity_locked(held.front());
+}
+
+std::optional<crypto::Ed25519SecretKey> Home::namespace_secret(
+    const model::NamespaceId& namespace_id) const {
+  const std::lock_guard lock(mutex_);
+  return namespace_secret_locked(namespace_id);
+}
+
+std::optional<crypto::Ed25519SecretKey> Home::namespace_secret_locked(
+    const model::NamespaceId& namespace_id) const {
+  // Held: a nested lookup may load a newer table.
+  const std::shared_ptr<const Aliases> table = current_locked();
+  const Aliases& aliases = *table;
+  const std::optional<std::string> name = aliases.name_of(uri::IdKind::kNamespace, namespace_id);
+  if (!name || !keys_.has(KeyKind::kNamespace, *name)) return std::nullopt;
+  Result<crypto::Ed25519SecretKey> key = keys_.load(KeyKind::kNamespace, *name);
+  if (!key || key->public_key() != namespace_id) return std::nullopt;
+  return std::move(*key);
+}
+
+Result<WriteAuthority> Home::write_authority(const model::Entry& entry,
+                                             const std::optional<std::string>& as) const {
+  const std::lock_guard lock(mutex_);
+  // Held: a nested lookup may load a newer table.
+  const std::shared_ptr<const Aliases> table = current_locked();
+  const Aliases& aliases = *table;
+  // The identities that may sign: the one asked for, or every identity with a held key.
+  std::vector<Identity> signers;
+  Status unusable;  // why a held key could not be used (a key file others can read, say)
+  if (as) {
+    OSIER_ASSIGN_OR_RETURN(Identity id, identity_locked(*as));
+    signers.push_back(std::move(id));
+  } else {
+    for (const auto& [name, id] : aliases.identities()) {
+      if (!keys_.has(KeyKind::kIdentity, name)) continue;
+      Result<Identity> loaded = identity_locked(name);
+      if (loaded) {
+        signers.push_back(std::move(*loaded));
+      } else if (unusable.is_ok()) {
+        unusable = loaded.status();
+      }
+    }
+  }
+  const bool communal = model::is_communal(entry.namespace_id);
+  const auto held = caps_.list();
+  if (!held) return held.status();
+  std::string read_only;  // a held read capability that would have covered the entry
+  for (Identity& signer : signers) {
+    const meadowcap::UserPublicKey me = signer.key.public_key();
+    if (communal && me == entry.subspace_id) {
+      return WriteAuthority{signer.name, std::move(signer.key),
+                            meadowcap::CommunalCapability::create(meadowcap::AccessMode::kWrite,
+                                                                  entry.namespace_id, me),
+                            "own subspace of " + signer.name};
+    }
+    for (const HeldCapability& h : *held) {
+      const meadowcap::McCapability& c = h.cap;
+      if (c.granted_namespace() != entry.namespace_id || c.receiver() != me ||
+          !c.granted_area().includes(entry))
+        continue;
+      if (c.access_mode() != meadowcap::AccessMode::kWrite) {
+        read_only = h.id;
+        continue;
+      }
+      return WriteAuthority{signer.name, std::move(signer.key), c, "held capability " + h.id};
+    }
+  }
+  if (signers.empty()) {
+    if (!unusable.is_ok()) return unusable;
+    return error(ErrorCode::kNotFound,
+                 "no identity with a secret key on this node: create one with `osier id new NAME`");
+  }
+  const std::string ns = aliases.name_of(uri::IdKind::kNamespace, entry.namespace_id)
+                             .value_or(short_hex(entry.namespace_id));
+  const std::string ss = aliases.name_of(uri::IdKind::kSubspace, entry.subspace_id)
+                             .value_or(short_hex(entry.subspace_id));
+  if (!read_only.empty()) {
+    return error(
+        ErrorCode::kVerification,
+        "wrong mode: held capability " + read_only +
+            " covers this entry but is a read capability; writing needs a write capability");
+  }
+  if (communal) {
+    std::string tried;
+    for (const Identity& s : signers) tried += (tried.empty() ? "" : ", ") + s.name;
+    return error(ErrorCode::kNotFound,
+                 "missing capability: in communal namespace " + ns + " only the key of subspace " +
+                     ss +
+                     " (or a write capability it delegated) may write there; none is held "
+                     "for " +
+                     tried);
+  }
+  // The identity the hint's capability should go to: the one asked for, the one whose subspace
+  // the entry is in, or else the first that could sign (a copied hint must work as it is).
+  std::string receiver = as ? *as : signers.front().name;
+  for (const Identity& s : signers) {
+    if (!as && s.key.public_key() == entry.subspace_id) receiver = s.name;
+  }
+  return error(
+      ErrorCode::kNotFound,
+      "missing capability: no held write capability for owned namespace " + ns +
+          " covers subspace " + ss + " path " + entry.path.to_string() +
+          (as ? " for identity " + *as : std::string()) +
+          (namespace_secret_locked(entry.namespace_id)
+               ? " (this node holds the namespace's key: create one with `osier cap new --ns " +
+                     ns + " --mode write --as " + receiver + "`)"
+               : " (import one with `osier cap import`, or ask its owner to delegate one)"));
 }
 
 }  // namespace osier::node

@@ -1,44 +1,122 @@
-// The home directory of a local node: $OSIER_HOME, else ~/.local/share/osier, unless a
-// directory is given. Layout:
-//   store/           the LmdbStore
-//   keys/            the keystore (mode 0700; one 0600 file per secret key)
-//   caps/            held capabilities (one file per capability, its canonic encoding in hex)
-//   config/aliases   the alias table (JSON)
-//   tmp/             spool files (standard input being put)
+// Home: the files of a local node (node/home_paths.hpp has the layout) — its alias table, its
+// keystore and its held capabilities — and what is decided from them alone: which identity a
+// name means, which key and capability sign a new entry. The store is not part of it: a Node
+// (node/node.hpp) joins a Home and a Store.
+//
+// Long-lived and thread-safe: every method may be called from any thread. The alias table is
+// held as an immutable snapshot (aliases()) and replaced whole, under `mutex_`, when this Home
+// changes it (update_names) or another process has (each lookup first compares the table
+// file's identity — inode, size, modification time — with the one it loaded: a stat, no read).
+// Loaded identity keys are kept in memory (wiped when dropped, crypto/ed25519.hpp) until the
+// table changes, so writes do not reread key files; held
+// capabilities are read from caps/ on each lookup (another process may add one at any time).
 #pragma once
 
+#include <sys/types.h>
+
+#include <ctime>
+#include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
-#include <vector>
+#include <string_view>
 
 #include "base/status.hpp"
-#include "store/lmdb_store.hpp"
+#include "meadowcap/capability.hpp"
+#include "model/entry.hpp"
+#include "node/aliases.hpp"
+#include "node/capabilities.hpp"
+#include "node/home_paths.hpp"
+#include "node/keystore.hpp"
 
 namespace osier::node {
 
-struct HomePaths {
-  std::string root;
-
-  std::string store() const { return root + "/store"; }
-  std::string keys() const { return root + "/keys"; }
-  std::string caps() const { return root + "/caps"; }
-  std::string config() const { return root + "/config"; }
-  std::string aliases() const { return root + "/config/aliases"; }
-  std::string tmp() const { return root + "/tmp"; }
+// An identity that holds its secret key: its alias and key.
+struct Identity {
+  std::string name;
+  crypto::Ed25519SecretKey key;
 };
 
-// `explicit_dir` if not empty, else $OSIER_HOME, else $HOME/.local/share/osier.
-Result<HomePaths> resolve_home(const std::string& explicit_dir);
+// What signs a new entry: the receiver's key and a write capability that authorises it.
+struct WriteAuthority {
+  std::string identity;  // alias of the signing identity
+  crypto::Ed25519SecretKey key;
+  meadowcap::McCapability capability;
+  std::string source;  // how it was found, for messages ("held capability 1a2b...", ...)
+};
 
-// Creates whatever is missing of the layout (idempotent); returns what it created.
-Result<std::vector<std::string>> init_home(const HomePaths& home);
+class Home {
+ public:
+  // Opens an initialised home (kNotFound, with a hint to run `osier init`, unless it is one)
+  // and loads its alias table.
+  static Result<std::unique_ptr<Home>> open(const HomePaths& paths);
 
-// kNotFound (with a hint to run `osier init`) unless the home was initialised.
-Status require_home(const HomePaths& home);
+  const HomePaths& paths() const { return paths_; }
+  // The alias table as of now (reloaded first if another process changed it). The snapshot
+  // never changes; a later call may return a newer one.
+  std::shared_ptr<const Aliases> aliases() const;
+  // Key files and capability files: stateless views of the directories (thread-safe).
+  const Keystore& keys() const { return keys_; }
+  const CapabilityStore& caps() const { return caps_; }
 
-// Opens the home's store. A read-only open of a store in an older format first upgrades it
-// with a writable open when the home can be written (the upgrade is a write any writer would
-// make: docs/formats.md); where it cannot, the read-only open's error stands.
-Result<std::unique_ptr<store::LmdbStore>> open_home_store(const HomePaths& home, bool read_only);
+  // Changes the names and keys of the home as one step against other processes and threads:
+  // under the HomeLock (node/home_lock.hpp), rereads the alias table, lets `change` edit it (and
+  // save or remove key files), then writes the table back; aliases() is the result afterwards.
+  // On an error from `change` nothing is written (what `change` did to key files is its to
+  // undo). `change` runs while this Home's lookups wait: it must not call back into the Home.
+  Status update_names(const std::function<Status(Aliases&)>& change);
+
+  // The identity named by alias or id, with its secret key (kNotFound when none is held).
+  Result<Identity> identity(std::string_view name_or_id) const;
+  // The identity a sync session authenticates as (issue #13 item 7): its Ed25519 key is the
+  // session's static handshake key, so the peer learns this identity's public key, and read
+  // capabilities granted to it can be proven over that session later. `as` names it (alias or
+  // id); without `as`, the one identity whose secret key this home holds. kNotFound when none is
+  // held, kInvalidArgument when several are and none was named.
+  Result<Identity> sync_identity(const std::optional<std::string>& as) const;
+  // The secret key of the namespace, if this home holds it.
+  std::optional<crypto::Ed25519SecretKey> namespace_secret(
+      const model::NamespaceId& namespace_id) const;
+
+  // Finds a write capability that authorises `entry` and a held key to sign with: the own
+  // subspace in a communal namespace, or a held write capability (the namespace's own secret key
+  // is never used implicitly: `osier cap new` makes a capability from it). Otherwise kNotFound
+  // (kVerification for a read capability that would fit) saying which capability is missing.
+  Result<WriteAuthority> write_authority(const model::Entry& entry,
+                                         const std::optional<std::string>& as) const;
+
+ private:
+  // Identifies one version of the alias table file (it is replaced by rename, never edited).
+  struct FileStamp {
+    ino_t inode = 0;
+    off_t size = -1;
+    timespec mtime{};
+    bool operator==(const FileStamp& o) const;
+  };
+  struct Loaded {
+    std::shared_ptr<const Aliases> aliases;
+    FileStamp stamp;
+  };
+
+  Home(HomePaths paths, Loaded loaded)
+      : paths_(std::move(paths)), keys_(paths_), caps_(paths_), loaded_(std::move(loaded)) {}
+  static FileStamp stamp_of(const std::string& path);  // a missing file: the default stamp
+  static Result<Loaded> load(const HomePaths& paths);
+  // The current table, reloaded when the file changed on disk; caller holds `mutex_`.
+  const std::shared_ptr<const Aliases>& current_locked() const;
+  Result<Identity> identity_locked(std::string_view name_or_id) const;
+  std::optional<crypto::Ed25519SecretKey> namespace_secret_locked(
+      const model::NamespaceId& namespace_id) const;
+
+  const HomePaths paths_;
+  const Keystore keys_;
+  const CapabilityStore caps_;
+  mutable std::mutex mutex_;  // guards loaded_ and key_cache_
+  mutable Loaded loaded_;
+  // Identity keys loaded under the current table, by alias; cleared when the table changes.
+  mutable std::map<std::string, crypto::Ed25519SecretKey, std::less<>> key_cache_;
+};
 
 }  // namespace osier::node

@@ -9,7 +9,7 @@
 #pragma once
 
 #include "base/status.hpp"
-#include "node/home.hpp"
+#include "node/home_paths.hpp"
 
 namespace osier::node {
 

@@ -8,7 +8,7 @@
 
 #include "base/status.hpp"
 #include "crypto/ed25519.hpp"
-#include "node/home.hpp"
+#include "node/home_paths.hpp"
 
 namespace osier::node {
 

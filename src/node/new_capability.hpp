@@ -9,7 +9,7 @@
 #include "base/status.hpp"
 #include "meadowcap/capability.hpp"
 #include "meadowcap/types.hpp"
-#include "node/node.hpp"
+#include "node/home.hpp"
 
 namespace osier::node {
 
@@ -23,7 +23,7 @@ struct NewCapability {
 // `receiver` (alias or id; empty: the one identity whose secret key this node holds, else
 // kInvalidArgument), and keeps it. For an owned namespace kNotFound unless this node holds the
 // namespace's secret key.
-Result<NewCapability> new_capability(const Node& node, std::string_view ns,
+Result<NewCapability> new_capability(const Home& home, std::string_view ns,
                                      const std::string& receiver, meadowcap::AccessMode mode);
 
 }  // namespace osier::node

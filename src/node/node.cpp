@@ -12,7 +12,6 @@
 #include "crypto/random.hpp"
 #include "crypto/william3.hpp"
 #include "node/files.hpp"
-#include "node/home_lock.hpp"
 #include "store/authoriser.hpp"
 
 namespace osier::node {
@@ -20,8 +19,6 @@ namespace osier::node {
 namespace {
 
 constexpr std::size_t kPiece = 1 << 20;
-
-std::string short_hex(const ByteArray<32>& id) { return to_hex(id).substr(0, 12) + "…"; }
 
 // A payload file opened for the two passes of a put (hash, then store).
 struct PayloadFile {
@@ -59,166 +56,10 @@ model::Timestamp now_micros() {
       std::chrono::duration_cast<std::chrono::microseconds>(d).count());
 }
 
-Result<std::unique_ptr<Node>> Node::open(const HomePaths& home, bool read_only) {
-  OSIER_RETURN_IF_ERROR(require_home(home));
-  OSIER_ASSIGN_OR_RETURN(Aliases aliases, Aliases::load(home));
-  return std::unique_ptr<Node>(
-      new Node(home, std::move(aliases), read_only));  // NOLINT: private constructor
-}
-
-Result<store::LmdbStore*> Node::store() {
-  if (!store_) {
-    Result<std::unique_ptr<store::LmdbStore>> s = open_home_store(home_, read_only_);
-    if (!s)
-      return error(s.status().code(),
-                   "cannot open the store at " + home_.store() + ": " + s.status().message());
-    store_ = std::move(*s);
-  }
-  return store_.get();
-}
-
-Status Node::update_names(const std::function<Status(Aliases&)>& change) {
-  OSIER_ASSIGN_OR_RETURN(HomeLock lock, HomeLock::acquire(home_));
-  OSIER_ASSIGN_OR_RETURN(Aliases fresh, Aliases::load(home_));
-  OSIER_RETURN_IF_ERROR(change(fresh));
-  OSIER_RETURN_IF_ERROR(fresh.save());
-  aliases_ = std::move(fresh);
-  return Status::ok();
-}
-
-Result<Identity> Node::identity(std::string_view name_or_id) const {
-  OSIER_ASSIGN_OR_RETURN(model::SubspaceId id, aliases_.identity(name_or_id));
-  const std::optional<std::string> name = aliases_.name_of(uri::IdKind::kSubspace, id);
-  if (!name || !keys_.has(KeyKind::kIdentity, *name)) {
-    return error(ErrorCode::kNotFound,
-                 "no secret key for identity '" + std::string(name_or_id) +
-                     "' on this node (see `osier id list`; `osier id import` adds one)");
-  }
-  OSIER_ASSIGN_OR_RETURN(crypto::Ed25519SecretKey key, keys_.load(KeyKind::kIdentity, *name));
-  if (key.public_key() != id)
-    return error(ErrorCode::kCorrupt,
-                 "the key file of identity '" + *name + "' does not match its id");
-  return Identity{*name, std::move(key)};
-}
-
-Result<Identity> Node::sync_identity(const std::optional<std::string>& as) const {
-  if (as) return identity(*as);
-  std::vector<std::string> held;
-  for (const auto& [name, id] : aliases_.identities()) {
-    if (keys_.has(KeyKind::kIdentity, name)) held.push_back(name);
-  }
-  if (held.empty()) {
-    return error(ErrorCode::kNotFound,
-                 "no identity with a secret key on this node: create one with `osier id new NAME`");
-  }
-  if (held.size() > 1) {
-    std::string names;
-    for (const std::string& n : held) names += (names.empty() ? "" : ", ") + n;
-    return error(ErrorCode::kInvalidArgument, "this node holds the keys of several identities (" +
-                                                  names +
-                                                  "): choose the one to authenticate as with --as");
-  }
-  return identity(held.front());
-}
-
-std::optional<crypto::Ed25519SecretKey> Node::namespace_secret(
-    const model::NamespaceId& namespace_id) const {
-  const std::optional<std::string> name = aliases_.name_of(uri::IdKind::kNamespace, namespace_id);
-  if (!name || !keys_.has(KeyKind::kNamespace, *name)) return std::nullopt;
-  Result<crypto::Ed25519SecretKey> key = keys_.load(KeyKind::kNamespace, *name);
-  if (!key || key->public_key() != namespace_id) return std::nullopt;
-  return std::move(*key);
-}
-
-Result<WriteAuthority> Node::write_authority(const model::Entry& entry,
-                                             const std::optional<std::string>& as) const {
-  // The identities that may sign: the one asked for, or every identity with a held key.
-  std::vector<Identity> signers;
-  Status unusable;  // why a held key could not be used (a key file others can read, say)
-  if (as) {
-    OSIER_ASSIGN_OR_RETURN(Identity id, identity(*as));
-    signers.push_back(std::move(id));
-  } else {
-    for (const auto& [name, id] : aliases_.identities()) {
-      if (!keys_.has(KeyKind::kIdentity, name)) continue;
-      Result<Identity> loaded = identity(name);
-      if (loaded) {
-        signers.push_back(std::move(*loaded));
-      } else if (unusable.is_ok()) {
-        unusable = loaded.status();
-      }
-    }
-  }
-  const bool communal = model::is_communal(entry.namespace_id);
-  const auto held = caps_.list();
-  if (!held) return held.status();
-  std::string read_only;  // a held read capability that would have covered the entry
-  for (Identity& signer : signers) {
-    const meadowcap::UserPublicKey me = signer.key.public_key();
-    if (communal && me == entry.subspace_id) {
-      return WriteAuthority{signer.name, std::move(signer.key),
-                            meadowcap::CommunalCapability::create(meadowcap::AccessMode::kWrite,
-                                                                  entry.namespace_id, me),
-                            "own subspace of " + signer.name};
-    }
-    for (const HeldCapability& h : *held) {
-      const meadowcap::McCapability& c = h.cap;
-      if (c.granted_namespace() != entry.namespace_id || c.receiver() != me ||
-          !c.granted_area().includes(entry))
-        continue;
-      if (c.access_mode() != meadowcap::AccessMode::kWrite) {
-        read_only = h.id;
-        continue;
-      }
-      return WriteAuthority{signer.name, std::move(signer.key), c, "held capability " + h.id};
-    }
-  }
-  if (signers.empty()) {
-    if (!unusable.is_ok()) return unusable;
-    return error(ErrorCode::kNotFound,
-                 "no identity with a secret key on this node: create one with `osier id new NAME`");
-  }
-  const std::string ns = aliases_.name_of(uri::IdKind::kNamespace, entry.namespace_id)
-                             .value_or(short_hex(entry.namespace_id));
-  const std::string ss = aliases_.name_of(uri::IdKind::kSubspace, entry.subspace_id)
-                             .value_or(short_hex(entry.subspace_id));
-  if (!read_only.empty()) {
-    return error(
-        ErrorCode::kVerification,
-        "wrong mode: held capability " + read_only +
-            " covers this entry but is a read capability; writing needs a write capability");
-  }
-  if (communal) {
-    std::string tried;
-    for (const Identity& s : signers) tried += (tried.empty() ? "" : ", ") + s.name;
-    return error(ErrorCode::kNotFound,
-                 "missing capability: in communal namespace " + ns + " only the key of subspace " +
-                     ss +
-                     " (or a write capability it delegated) may write there; none is held "
-                     "for " +
-                     tried);
-  }
-  // The identity the hint's capability should go to: the one asked for, the one whose subspace
-  // the entry is in, or else the first that could sign (a copied hint must work as it is).
-  std::string receiver = as ? *as : signers.front().name;
-  for (const Identity& s : signers) {
-    if (!as && s.key.public_key() == entry.subspace_id) receiver = s.name;
-  }
-  return error(
-      ErrorCode::kNotFound,
-      "missing capability: no held write capability for owned namespace " + ns +
-          " covers subspace " + ss + " path " + entry.path.to_string() +
-          (as ? " for identity " + *as : std::string()) +
-          (namespace_secret(entry.namespace_id)
-               ? " (this node holds the namespace's key: create one with `osier cap new --ns " +
-                     ns + " --mode write --as " + receiver + "`)"
-               : " (import one with `osier cap import`, or ask its owner to delegate one)"));
-}
-
 Result<model::Timestamp> Node::fresh_timestamp(const model::NamespaceId& ns,
                                                const model::SubspaceId& subspace,
                                                const model::Path& path, bool descendants) {
-  OSIER_ASSIGN_OR_RETURN(store::LmdbStore * s, store());
+  store::Store* const s = &store_;
   model::Timestamp newest = 0;
   bool any = false;
   const auto see = [&](model::Timestamp t) {
@@ -245,7 +86,7 @@ Result<model::Timestamp> Node::fresh_timestamp(const model::NamespaceId& ns,
 }
 
 Result<PutResult> Node::sign_entry(model::Entry entry, const std::optional<std::string>& as) const {
-  OSIER_ASSIGN_OR_RETURN(WriteAuthority auth, write_authority(entry, as));
+  OSIER_ASSIGN_OR_RETURN(WriteAuthority auth, home_.write_authority(entry, as));
   const model::Entry copy = entry;
   OSIER_ASSIGN_OR_RETURN(
       meadowcap::AuthorisedEntry signed_entry,
@@ -274,7 +115,7 @@ Result<PutResult> written(PutResult signed_entry, const store::IngestResult& r) 
 
 Result<PutResult> Node::write_entry(model::Entry entry, const std::optional<std::string>& as) {
   OSIER_ASSIGN_OR_RETURN(PutResult signed_entry, sign_entry(std::move(entry), as));
-  OSIER_ASSIGN_OR_RETURN(store::LmdbStore * s, store());
+  store::Store* const s = &store_;
   OSIER_ASSIGN_OR_RETURN(store::IngestResult r,
                          s->ingest(signed_entry.entry, store::Trust::kAlreadyVerified));
   return written(std::move(signed_entry), r);
@@ -311,8 +152,9 @@ Result<PutResult> Node::put(const uri::EntryUri& uri, const std::string& file,
   if (S_ISREG(st.st_mode) && !from_stdin) {  // stdin may not start at offset 0: spooled too
     total = static_cast<std::uint64_t>(st.st_size);
   } else {
-    const std::string spool_name = home_.tmp() + "/spool-" + to_hex(crypto::random_array<8>());
-    OSIER_RETURN_IF_ERROR(make_dir(home_.tmp(), 0700));
+    const std::string spool_name =
+        home_.paths().tmp() + "/spool-" + to_hex(crypto::random_array<8>());
+    OSIER_RETURN_IF_ERROR(make_dir(home_.paths().tmp(), 0700));
     spool.f = std::fopen(spool_name.c_str(), "w+b");
     if (!spool.f) return io_error(spool_name, errno);
     ::unlink(spool_name.c_str());  // anonymous from now on: nothing to clean up on any exit
@@ -337,7 +179,7 @@ Result<PutResult> Node::put(const uri::EntryUri& uri, const std::string& file,
   // nothing is stored — not even the pruning of the entries the new one would replace. Without
   // an explicit timestamp, losing a race to another writer of the same path (the store finds
   // the signed entry obsolete) means a fresh timestamp and another try.
-  OSIER_ASSIGN_OR_RETURN(store::LmdbStore * s, store());
+  store::Store* const s = &store_;
   std::vector<std::uint8_t> buf(kPiece);
   constexpr int kTries = 8;
   for (int attempt = 1;; ++attempt) {
@@ -375,7 +217,7 @@ Result<PutResult> Node::put(const uri::EntryUri& uri, const std::string& file,
 }
 
 Result<std::uint64_t> Node::count_under(const uri::EntryUri& uri) {
-  OSIER_ASSIGN_OR_RETURN(store::LmdbStore * s, store());
+  store::Store* const s = &store_;
   model::Area area{uri.subspace_id, uri.path, model::TimeRange{0, std::nullopt}};
   OSIER_ASSIGN_OR_RETURN(store::RangeSummary sum,
                          s->summarise(uri.namespace_id, model::area_to_range(area)));
@@ -394,7 +236,7 @@ Result<PutResult> Node::remove(const uri::EntryUri& uri, const std::optional<std
 }
 
 Result<store::LengthyAuthorisedEntry> Node::stat(const uri::EntryUri& uri) {
-  OSIER_ASSIGN_OR_RETURN(store::LmdbStore * s, store());
+  store::Store* const s = &store_;
   OSIER_ASSIGN_OR_RETURN(auto found, s->get(uri.namespace_id, uri.subspace_id, uri.path));
   if (!found) return error(ErrorCode::kNotFound, "no entry at " + uri::to_string(uri));
   return std::move(*found);
@@ -425,12 +267,12 @@ Status Node::read(const uri::EntryUri& uri, const store::ByteSink& sink, const P
   }
   if (to == from) return Status::ok();
   std::uint64_t done = 0;
-  return store_->read_payload(uri.namespace_id, uri.subspace_id, uri.path, from, to - from,
-                              [&](ByteView piece) {
-                                done += piece.size();
-                                if (progress) progress("reading", done, to - from);
-                                return sink(piece);
-                              });
+  return store_.read_payload(uri.namespace_id, uri.subspace_id, uri.path, from, to - from,
+                             [&](ByteView piece) {
+                               done += piece.size();
+                               if (progress) progress("reading", done, to - from);
+                               return sink(piece);
+                             });
 }
 
 }  // namespace osier::node

@@ -226,6 +226,11 @@ bool needs_setup(MDB_env* env) {
 
 }  // namespace
 
+Result<std::unique_ptr<Store>> open_lmdb_store(const std::string& dir, LmdbStoreOptions options) {
+  OSIER_ASSIGN_OR_RETURN(std::unique_ptr<LmdbStore> s, LmdbStore::open(dir, std::move(options)));
+  return std::unique_ptr<Store>(std::move(s));
+}
+
 Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::string& dir,
                                                    LmdbStoreOptions options) {
   if (!ensure_standard_fds()) {
@@ -334,7 +339,7 @@ Result<std::vector<std::string>> LmdbStore::stray_payload_files(bool remove) {
   return stray;
 }
 
-Result<LmdbStore::Leftovers> LmdbStore::sweep() {
+Result<Leftovers> LmdbStore::sweep() {
   OSIER_ASSIGN_OR_RETURN(WriteGuard guard, lock_writers());
   Leftovers out;
   out.staging_dirs = remove_dead_staging(dir_, staging_ ? staging_->dir() : std::string());
@@ -343,7 +348,7 @@ Result<LmdbStore::Leftovers> LmdbStore::sweep() {
   return out;
 }
 
-Result<LmdbStore::Leftovers> LmdbStore::leftovers() {
+Result<Leftovers> LmdbStore::leftovers() {
   Leftovers out;
   out.staging_dirs = list_dead_staging(dir_);
   OSIER_ASSIGN_OR_RETURN(out.payload_files, stray_payload_files(false));

@@ -38,6 +38,7 @@
 #include "store/authoriser.hpp"
 #include "store/entry_index.hpp"
 #include "store/ingest_plan.hpp"
+#include "store/lmdb.hpp"
 #include "store/lmdb_env.hpp"
 #include "store/lmdb_format.hpp"
 #include "store/lmdb_tree.hpp"
@@ -46,24 +47,6 @@
 #include "store/store_lock.hpp"
 
 namespace osier::store {
-
-struct LmdbStoreOptions {
-  std::shared_ptr<const WriteAuthoriser> authoriser = meadowcap_authoriser();
-  // The most the data file may grow to (LMDB's map size); a write beyond it fails with
-  // kResourceExhausted and leaves the store as it was.
-  std::uint64_t map_size = std::uint64_t{1} << 36;
-  bool create_if_missing = true;
-  // Flush to disk on every commit (LMDB's default), so a committed write survives a crash of the
-  // machine. false trades that for speed (MDB_NOSYNC): a process crash still loses nothing
-  // committed, a power loss may lose the latest commits (never consistency).
-  bool sync_commits = true;
-  // How many of the latest events are kept for replay to subscribers (at least 1).
-  std::uint64_t max_event_history = std::uint64_t{1} << 20;
-  // Opens the store for reading only (MDB_RDONLY: read-only media and backups work; nothing is
-  // created, upgraded or swept). Every write fails with kInvalidArgument. A store of an older
-  // format version is refused with kInvalidArgument (its upgrade builds the tree: a write).
-  bool read_only = false;
-};
 
 class LmdbStore final : public Store {
  public:
@@ -152,13 +135,10 @@ class LmdbStore final : public Store {
   // payload files whose record never committed or was dropped before they were removed. The
   // first write of each instance removes them (under the writer lock); sweep() does it now.
   // Opening or reading a store never deletes anything.
-  struct Leftovers {
-    std::vector<std::string> staging_dirs;
-    std::vector<std::string> payload_files;
-  };
   Result<Leftovers> sweep();
   // The same, listed without removing (no lock: a report may be momentarily out of date).
-  Result<Leftovers> leftovers();
+  Result<Leftovers> leftovers() override;
+  Status check_deep() override { return check(true); }
 
   struct Dbs {
     MDB_dbi meta = 0, entries = 0, payloads = 0, refs = 0, events = 0, tree = 0;

@@ -220,6 +220,13 @@ class Store {
   // Verifies every invariant: no entry pruned by another, hashes and aggregates equal a
   // recomputation, payload reference counts equal the references. Expensive (reads everything).
   virtual Status check() = 0;
+  // check(), and also every stored payload byte against its digest and every entry's token
+  // (a durable store re-reads them from disk; MemoryStore checks at ingest and keeps no copy that
+  // could rot, so its deep check is check()).
+  virtual Status check_deep() { return check(); }
+  // What dead writers left behind, listed without removing anything (store/types.hpp); empty for
+  // stores that keep nothing outside their transactions.
+  virtual Result<Leftovers> leftovers() { return Leftovers{}; }
 };
 
 }  // namespace osier::store

@@ -160,6 +160,14 @@ struct ImportTotals {
     return false;
   }
 };
+// What writers that died (kill -9, power loss) left behind in a durable store: their staging
+// directories, and payload files whose record never committed or was dropped before they were
+// removed (Store::leftovers).
+struct Leftovers {
+  std::vector<std::string> staging_dirs;
+  std::vector<std::string> payload_files;
+};
+
 // Receives bytes in order; a failed Status stops the producer.
 using ByteSink = std::function<Status(ByteView)>;
 

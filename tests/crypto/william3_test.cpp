@@ -5,6 +5,7 @@
 #include <random>
 
 #include "base/hex.hpp"
+#include "crypto/william3_impl.hpp"
 #include "support/vectors.hpp"
 #include "support/william3_reference.hpp"
 

@@ -8,9 +8,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "base/hex.hpp"
 #include "node/files.hpp"
@@ -46,13 +49,24 @@ class TempHome : public ::testing::Test {
     return out;
   }
 
-  // A node with identity `alice` (secret held) and namespace aliases.
-  std::unique_ptr<Node> open_with_alice(crypto::Ed25519SecretKey& alice) {
-    auto n = Node::open(home_);
-    EXPECT_TRUE(n.is_ok());
-    EXPECT_TRUE((*n)->keys().save(KeyKind::kIdentity, "alice", alice).is_ok());
-    EXPECT_TRUE((*n)->aliases().add(uri::IdKind::kSubspace, "alice", alice.public_key()).is_ok());
-    return std::move(*n);
+  // A home with identity `alice` (secret held), its store and the node over both.
+  struct Opened {
+    std::unique_ptr<Home> home;
+    std::unique_ptr<store::Store> store;
+    std::unique_ptr<Node> node;
+  };
+  Opened open_with_alice(crypto::Ed25519SecretKey& alice) {
+    Opened o;
+    o.home = Home::open(home_).value();
+    EXPECT_TRUE(o.home->keys().save(KeyKind::kIdentity, "alice", alice).is_ok());
+    EXPECT_TRUE(o.home
+                    ->update_names([&](Aliases& a) {
+                      return a.add(uri::IdKind::kSubspace, "alice", alice.public_key());
+                    })
+                    .is_ok());
+    o.store = open_home_store(home_, false).value();
+    o.node = std::make_unique<Node>(*o.home, *o.store);
+    return o;
   }
 
   std::string write_temp(const std::string& name, const std::string& content) {
@@ -83,7 +97,7 @@ TEST_F(TempHome, InitIsIdempotentAndMakesThePrivateDirectories) {
 }
 
 TEST_F(TempHome, OpenFailsWithAHintBeforeInit) {
-  Result<std::unique_ptr<Node>> n = Node::open(HomePaths{dir_ + "/nothing"});
+  Result<std::unique_ptr<Home>> n = Home::open(HomePaths{dir_ + "/nothing"});
   ASSERT_FALSE(n.is_ok());
   EXPECT_NE(n.status().message().find("osier init"), std::string::npos);
 }
@@ -193,7 +207,7 @@ TEST_F(TempHome, CapabilityTextRoundTripsAndRejectsGarbage) {
 // keystore (the handshake's static key is that identity's Ed25519 key).
 TEST_F(TempHome, SyncIdentityIsTheOnlyHeldKeyOrTheNamedOne) {
   {
-    auto empty = Node::open(home_);
+    auto empty = Home::open(home_);
     ASSERT_TRUE(empty.is_ok());
     Result<Identity> none = (*empty)->sync_identity(std::nullopt);
     ASSERT_FALSE(none.is_ok());
@@ -201,31 +215,39 @@ TEST_F(TempHome, SyncIdentityIsTheOnlyHeldKeyOrTheNamedOne) {
   }
   crypto::Ed25519SecretKey alice = crypto::Ed25519SecretKey::generate();
   auto n = open_with_alice(alice);
-  Result<Identity> only = n->sync_identity(std::nullopt);
+  Result<Identity> only = n.home->sync_identity(std::nullopt);
   ASSERT_TRUE(only.is_ok()) << only.status().to_string();
   EXPECT_EQ(only->name, "alice");
   EXPECT_EQ(only->key.public_key(), alice.public_key());
 
   // An identity known by its id alone (no secret key) cannot authenticate a session.
   const crypto::Ed25519SecretKey carol = crypto::Ed25519SecretKey::generate();
-  ASSERT_TRUE(n->aliases().add(uri::IdKind::kSubspace, "carol", carol.public_key()).is_ok());
-  EXPECT_TRUE(n->sync_identity(std::nullopt).is_ok());
-  Result<Identity> carol_id = n->sync_identity(std::string("carol"));
+  ASSERT_TRUE(n.home
+                  ->update_names([&](Aliases& a) {
+                    return a.add(uri::IdKind::kSubspace, "carol", carol.public_key());
+                  })
+                  .is_ok());
+  EXPECT_TRUE(n.home->sync_identity(std::nullopt).is_ok());
+  Result<Identity> carol_id = n.home->sync_identity(std::string("carol"));
   ASSERT_FALSE(carol_id.is_ok());
   EXPECT_EQ(carol_id.status().code(), ErrorCode::kNotFound);
 
   // Two held keys: the session must be told which.
   const crypto::Ed25519SecretKey bob = crypto::Ed25519SecretKey::generate();
-  ASSERT_TRUE(n->keys().save(KeyKind::kIdentity, "bob", bob).is_ok());
-  ASSERT_TRUE(n->aliases().add(uri::IdKind::kSubspace, "bob", bob.public_key()).is_ok());
-  Result<Identity> ambiguous = n->sync_identity(std::nullopt);
+  ASSERT_TRUE(n.home->keys().save(KeyKind::kIdentity, "bob", bob).is_ok());
+  ASSERT_TRUE(n.home
+                  ->update_names([&](Aliases& a) {
+                    return a.add(uri::IdKind::kSubspace, "bob", bob.public_key());
+                  })
+                  .is_ok());
+  Result<Identity> ambiguous = n.home->sync_identity(std::nullopt);
   ASSERT_FALSE(ambiguous.is_ok());
   EXPECT_EQ(ambiguous.status().code(), ErrorCode::kInvalidArgument);
   EXPECT_NE(ambiguous.status().message().find("--as"), std::string::npos);
-  Result<Identity> by_name = n->sync_identity(std::string("bob"));
+  Result<Identity> by_name = n.home->sync_identity(std::string("bob"));
   ASSERT_TRUE(by_name.is_ok());
   EXPECT_EQ(by_name->key.public_key(), bob.public_key());
-  Result<Identity> by_id = n->sync_identity(to_hex(alice.public_key()));
+  Result<Identity> by_id = n.home->sync_identity(to_hex(alice.public_key()));
   ASSERT_TRUE(by_id.is_ok());
   EXPECT_EQ(by_id->name, "alice");
 }
@@ -235,12 +257,12 @@ TEST_F(TempHome, CommunalWritesUseTheOwnSubspace) {
   auto n = open_with_alice(alice);
   const model::NamespaceId ns = namespace_of_kind(true);
   model::Entry own{ns, alice.public_key(), *model::Path::from_strings({"a"}), 1, 0, {}};
-  Result<WriteAuthority> auth = n->write_authority(own, std::nullopt);
+  Result<WriteAuthority> auth = n.home->write_authority(own, std::nullopt);
   ASSERT_TRUE(auth.is_ok()) << auth.status().to_string();
   EXPECT_TRUE(auth->capability.is_communal());
   model::Entry other = own;
   other.subspace_id = crypto::Ed25519SecretKey::generate().public_key();
-  Result<WriteAuthority> none = n->write_authority(other, std::nullopt);
+  Result<WriteAuthority> none = n.home->write_authority(other, std::nullopt);
   ASSERT_FALSE(none.is_ok());
   EXPECT_NE(none.status().message().find("missing capability"), std::string::npos);
 }
@@ -252,13 +274,13 @@ TEST_F(TempHome, OwnedWritesNeedAHeldWriteCapabilityThatCoversTheEntry) {
   while (model::is_communal(ns_key.public_key())) ns_key = crypto::Ed25519SecretKey::generate();
   const model::NamespaceId ns = ns_key.public_key();
   model::Entry e{ns, alice.public_key(), *model::Path::from_strings({"notes", "1"}), 1, 0, {}};
-  EXPECT_EQ(n->write_authority(e, std::nullopt).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(n.home->write_authority(e, std::nullopt).status().code(), ErrorCode::kNotFound);
   // A read capability that would fit: named as the wrong mode.
-  ASSERT_TRUE(n->caps()
+  ASSERT_TRUE(n.home->caps()
                   .add(meadowcap::OwnedCapability::create(ns_key, meadowcap::AccessMode::kRead,
                                                           alice.public_key()))
                   .is_ok());
-  Result<WriteAuthority> read_only = n->write_authority(e, std::nullopt);
+  Result<WriteAuthority> read_only = n.home->write_authority(e, std::nullopt);
   ASSERT_FALSE(read_only.is_ok());
   EXPECT_NE(read_only.status().message().find("wrong mode"), std::string::npos);
   // A write capability restricted to /notes by delegation from another user to alice.
@@ -269,13 +291,13 @@ TEST_F(TempHome, OwnedWritesNeedAHeldWriteCapabilityThatCoversTheEntry) {
                     model::TimeRange{0, std::nullopt}};
   Result<meadowcap::McCapability> delegated = root.delegate(carol, notes, alice.public_key());
   ASSERT_TRUE(delegated.is_ok());
-  ASSERT_TRUE(n->caps().add(*delegated).is_ok());
-  Result<WriteAuthority> auth = n->write_authority(e, std::string("alice"));
+  ASSERT_TRUE(n.home->caps().add(*delegated).is_ok());
+  Result<WriteAuthority> auth = n.home->write_authority(e, std::string("alice"));
   ASSERT_TRUE(auth.is_ok()) << auth.status().to_string();
   EXPECT_EQ(auth->capability, *delegated);
   model::Entry outside = e;
   outside.path = *model::Path::from_strings({"private"});
-  EXPECT_FALSE(n->write_authority(outside, std::nullopt).is_ok());
+  EXPECT_FALSE(n.home->write_authority(outside, std::nullopt).is_ok());
 }
 
 TEST_F(TempHome, PutOverwriteReadAndRemove) {
@@ -287,32 +309,33 @@ TEST_F(TempHome, PutOverwriteReadAndRemove) {
   // A future timestamp on the stored entry: the overwrite must still win.
   PutOptions future;
   future.timestamp = now_micros() + 60'000'000;
-  ASSERT_TRUE(n->put(u, write_temp("one", "first"), future).is_ok());
-  Result<PutResult> second = n->put(u, write_temp("two", "second payload"), {});
+  ASSERT_TRUE(n.node->put(u, write_temp("one", "first"), future).is_ok());
+  Result<PutResult> second = n.node->put(u, write_temp("two", "second payload"), {});
   ASSERT_TRUE(second.is_ok()) << second.status().to_string();
   EXPECT_EQ(second->pruned, 1u);
   EXPECT_GT(second->entry.entry.timestamp, *future.timestamp);
   std::string read;
-  ASSERT_TRUE(n->read(u,
-                      [&](ByteView b) {
-                        read += as_chars(b);
-                        return Status::ok();
-                      },
-                      {})
+  ASSERT_TRUE(n.node
+                  ->read(u,
+                         [&](ByteView b) {
+                           read += as_chars(b);
+                           return Status::ok();
+                         },
+                         {})
                   .is_ok());
   EXPECT_EQ(read, "second payload");
   // An unreadable file: an error, and the store keeps the entry it had.
-  EXPECT_FALSE(n->put(u, dir_ + "/no-such-file", {}).is_ok());
-  EXPECT_EQ(n->stat(u)->authorised.entry.payload_length, 14u);
+  EXPECT_FALSE(n.node->put(u, dir_ + "/no-such-file", {}).is_ok());
+  EXPECT_EQ(n.node->stat(u)->authorised.entry.payload_length, 14u);
   // A delete of /blog prunes /blog/a.
   uri::EntryUri blog = u;
   blog.path = *model::Path::from_strings({"blog"});
-  EXPECT_EQ(*n->count_under(blog), 1u);
-  Result<PutResult> rm = n->remove(blog, std::nullopt);
+  EXPECT_EQ(*n.node->count_under(blog), 1u);
+  Result<PutResult> rm = n.node->remove(blog, std::nullopt);
   ASSERT_TRUE(rm.is_ok()) << rm.status().to_string();
   EXPECT_EQ(rm->pruned, 1u);
-  EXPECT_EQ(n->stat(u).status().code(), ErrorCode::kNotFound);
-  EXPECT_TRUE((*n->store())->check().is_ok());
+  EXPECT_EQ(n.node->stat(u).status().code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(n.store->check().is_ok());
 }
 
 TEST_F(TempHome, APutWhosePayloadFailsLeavesTheStoreAsItWas) {
@@ -324,10 +347,11 @@ TEST_F(TempHome, APutWhosePayloadFailsLeavesTheStoreAsItWas) {
                          {}};
   };
   // /docs/a and /docs/b, which a put of /docs prunes, and /keep.
-  ASSERT_TRUE(n->put(at({"docs", "a"}), write_temp("a", "alpha"), {}).is_ok());
-  ASSERT_TRUE(n->put(at({"docs", "b"}), write_temp("b", std::string(100000, 'b')), {}).is_ok());
-  ASSERT_TRUE(n->put(at({"keep"}), write_temp("k", "kept"), {}).is_ok());
-  store::LmdbStore* s = *n->store();
+  ASSERT_TRUE(n.node->put(at({"docs", "a"}), write_temp("a", "alpha"), {}).is_ok());
+  ASSERT_TRUE(
+      n.node->put(at({"docs", "b"}), write_temp("b", std::string(100000, 'b')), {}).is_ok());
+  ASSERT_TRUE(n.node->put(at({"keep"}), write_temp("k", "kept"), {}).is_ok());
+  store::Store* s = n.store.get();
   struct State {
     std::vector<store::LengthyAuthorisedEntry> entries;
     store::RangeSummary summary;
@@ -364,7 +388,7 @@ TEST_F(TempHome, APutWhosePayloadFailsLeavesTheStoreAsItWas) {
         write_temp("docs", std::string(content.size(), 'e'));
       }
     };
-    Result<PutResult> r = n->put(at({"docs"}), docs, opts);
+    Result<PutResult> r = n.node->put(at({"docs"}), docs, opts);
     ASSERT_FALSE(r.is_ok());
     EXPECT_EQ(r.status().code(), ErrorCode::kVerification);
     EXPECT_NE(r.status().message().find("changed while it was being stored"), std::string::npos)
@@ -374,12 +398,103 @@ TEST_F(TempHome, APutWhosePayloadFailsLeavesTheStoreAsItWas) {
     write_temp("docs", content);
   }
   // A file that holds still is written, pruning both.
-  Result<PutResult> ok = n->put(at({"docs"}), docs, {});
+  Result<PutResult> ok = n.node->put(at({"docs"}), docs, {});
   ASSERT_TRUE(ok.is_ok()) << ok.status().to_string();
   EXPECT_EQ(ok->pruned, 2u);
-  EXPECT_EQ(n->stat(at({"docs"}))->available, content.size());
-  EXPECT_EQ(n->stat(at({"docs", "a"})).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(n.node->stat(at({"docs"}))->available, content.size());
+  EXPECT_EQ(n.node->stat(at({"docs", "a"})).status().code(), ErrorCode::kNotFound);
   EXPECT_TRUE(s->check().is_ok());
+}
+
+// A Home is long-lived: names and keys another process (here: another Home on the same files)
+// changes are seen at the next lookup, and a key it had cached is never used for a name that
+// now means another identity.
+TEST_F(TempHome, AHomeSeesOtherWritersOfItsNamesAndKeys) {
+  crypto::Ed25519SecretKey alice = crypto::Ed25519SecretKey::generate();
+  Opened n = open_with_alice(alice);
+  ASSERT_EQ(n.home->identity("alice")->key.public_key(), alice.public_key());  // now cached
+
+  std::unique_ptr<Home> other = Home::open(home_).value();
+  const crypto::Ed25519SecretKey bob = crypto::Ed25519SecretKey::generate();
+  ASSERT_TRUE(other
+                  ->update_names([&](Aliases& a) {
+                    OSIER_RETURN_IF_ERROR(other->keys().save(KeyKind::kIdentity, "bob", bob));
+                    return a.add(uri::IdKind::kSubspace, "bob", bob.public_key());
+                  })
+                  .is_ok());
+  Result<Identity> seen = n.home->identity("bob");
+  ASSERT_TRUE(seen.is_ok()) << seen.status().to_string();
+  EXPECT_EQ(seen->key.public_key(), bob.public_key());
+  EXPECT_TRUE(n.home->aliases()->find(uri::IdKind::kSubspace, "bob").has_value());
+
+  // "alice" removed and made again with a new key, by the other writer.
+  const crypto::Ed25519SecretKey alice2 = crypto::Ed25519SecretKey::generate();
+  ASSERT_TRUE(other
+                  ->update_names([&](Aliases& a) {
+                    a.remove(uri::IdKind::kSubspace, "alice");
+                    OSIER_RETURN_IF_ERROR(other->keys().remove(KeyKind::kIdentity, "alice"));
+                    OSIER_RETURN_IF_ERROR(other->keys().save(KeyKind::kIdentity, "alice", alice2));
+                    return a.add(uri::IdKind::kSubspace, "alice", alice2.public_key());
+                  })
+                  .is_ok());
+  Result<Identity> again = n.home->identity("alice");
+  ASSERT_TRUE(again.is_ok()) << again.status().to_string();
+  EXPECT_EQ(again->key.public_key(), alice2.public_key());
+
+  // Removed for good: not found, however recently it was used.
+  ASSERT_TRUE(other
+                  ->update_names([&](Aliases& a) {
+                    a.remove(uri::IdKind::kSubspace, "bob");
+                    return other->keys().remove(KeyKind::kIdentity, "bob");
+                  })
+                  .is_ok());
+  EXPECT_EQ(n.home->identity("bob").status().code(), ErrorCode::kNotFound);
+}
+
+// One Node, many threads (a daemon's sessions and its control API): concurrent puts, reads and
+// lookups all succeed, and the store holds every entry afterwards.
+TEST_F(TempHome, OneNodeServesManyThreadsAtOnce) {
+  crypto::Ed25519SecretKey alice = crypto::Ed25519SecretKey::generate();
+  Opened n = open_with_alice(alice);
+  const model::NamespaceId ns = namespace_of_kind(true);
+  constexpr int kThreads = 4;
+  constexpr int kEach = 12;
+  std::vector<std::string> files;
+  for (int t = 0; t < kThreads; ++t)
+    files.push_back(write_temp("p" + std::to_string(t), std::string(5000 + t, 'a' + t)));
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const uri::EntryUri u{
+            ns,
+            alice.public_key(),
+            *model::Path::from_strings({"t" + std::to_string(t), std::to_string(i)}),
+            {},
+            {},
+            {},
+            {},
+            {}};
+        if (!n.node->put(u, files[static_cast<std::size_t>(t)], {}).is_ok()) ++failures;
+        std::string back;
+        const Status read =
+            n.node->read(u,
+                         [&](ByteView piece) {
+                           back.append(reinterpret_cast<const char*>(piece.data()), piece.size());
+                           return Status::ok();
+                         },
+                         {});
+        if (!read.is_ok() || back.size() != 5000u + static_cast<unsigned>(t)) ++failures;
+        if (!n.home->sync_identity(std::nullopt).is_ok()) ++failures;
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(n.store->summarise(ns, model::D3Range::full())->count,
+            static_cast<std::uint64_t>(kThreads * kEach));
+  EXPECT_TRUE(n.store->check().is_ok());
 }
 
 }  // namespace

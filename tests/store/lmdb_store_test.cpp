@@ -370,7 +370,7 @@ TEST(LmdbStore, StrayPayloadFilesAreSweptOnlyByAWriter) {
   ASSERT_TRUE(s->namespaces());
   EXPECT_TRUE(std::filesystem::exists(stray));
   EXPECT_EQ(s->leftovers().value().payload_files.size(), 2u);
-  const LmdbStore::Leftovers swept = s->sweep().value();
+  const Leftovers swept = s->sweep().value();
   EXPECT_EQ(swept.payload_files.size(), 2u);
   EXPECT_FALSE(std::filesystem::exists(stray));
   EXPECT_FALSE(std::filesystem::exists(stray + ".obao.tmp"));

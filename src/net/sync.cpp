@@ -1,0 +1,82 @@
+#include "net/sync.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "net/server.hpp"
+#include "net/sync_app.hpp"
+
+namespace osier::net {
+
+Result<SyncResult> sync_with(store::Store& store, const crypto::Ed25519SecretKey& identity,
+                             const Endpoint& peer, SyncOptions options) {
+  ConnectionOptions co;
+  co.handshake_timeout = options.timeout;
+  co.close_timeout = options.timeout;
+  co.lcmux = SyncApp::lcmux_options();
+  SyncAppOptions ao;
+  ao.session.read_capabilities = std::move(options.read_capabilities);
+  ao.session.pio.max_payload_power = options.max_payload_power;
+  ao.one_shot = true;
+  ao.progress = std::move(options.progress);
+  SyncApp app(store, identity.public_key(), std::move(ao));
+  OSIER_ASSIGN_OR_RETURN(ConnectionReport report, dial(peer, identity, co, app, options.timeout));
+  return SyncResult{std::move(report), app.summary()};
+}
+
+Result<ConnectionReport> probe(const Endpoint& peer, const crypto::Ed25519SecretKey& identity,
+                               std::chrono::milliseconds timeout) {
+  ConnectionOptions co;
+  co.handshake_timeout = timeout;
+  co.close_timeout = timeout;
+  HandshakeOnlyApp app;
+  return dial(peer, identity, co, app, timeout);
+}
+
+class SyncServer::Impl {
+ public:
+  explicit Impl(std::unique_ptr<Server> server) : server(std::move(server)) {}
+  std::unique_ptr<Server> server;
+};
+
+Result<std::unique_ptr<SyncServer>> SyncServer::listen(store::Store& store,
+                                                       const crypto::Ed25519SecretKey& identity,
+                                                       ServeOptions options) {
+  if (options.max_connections == 0 || options.max_handshaking == 0 || options.max_per_ip == 0) {
+    return error(ErrorCode::kInvalidArgument,
+                 "max_connections, max_handshaking and max_per_ip must be at least 1");
+  }
+  ServerOptions so;
+  so.listen = options.listen;
+  so.max_connections = options.max_connections;
+  so.max_handshaking = options.max_handshaking;
+  so.max_per_ip = options.max_per_ip;
+  so.connection.handshake_timeout = options.handshake_timeout;
+  so.connection.idle_timeout = options.idle_timeout;
+  so.connection.close_timeout = std::min(options.handshake_timeout, so.connection.close_timeout);
+  so.connection.lcmux = SyncApp::lcmux_options();
+  so.stop_on_signals = options.stop_on_signals;
+  so.log = std::move(options.log);
+  so.on_report = std::move(options.on_report);
+  // One sync session per connection, all on the server's thread, over the one store; session
+  // ids number them, so store events name the session an entry came from.
+  so.make_app = [&store, key = identity.public_key(), caps = std::move(options.read_capabilities),
+                 next_session = std::uint64_t{0}]() mutable -> std::unique_ptr<PeerApp> {
+    SyncAppOptions ao;
+    ao.session.read_capabilities = caps;
+    ao.session.session_id = ++next_session;
+    return std::make_unique<SyncApp>(store, key, std::move(ao));
+  };
+  OSIER_ASSIGN_OR_RETURN(std::unique_ptr<Server> server, Server::listen(identity, std::move(so)));
+  return std::unique_ptr<SyncServer>(  // NOLINT: private constructor
+      new SyncServer(std::make_unique<Impl>(std::move(server))));
+}
+
+SyncServer::SyncServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SyncServer::~SyncServer() = default;
+std::uint16_t SyncServer::port() const { return impl_->server->port(); }
+std::string SyncServer::address() const { return impl_->server->address(); }
+void SyncServer::run() { impl_->server->run(); }
+void SyncServer::stop() { impl_->server->stop(); }
+
+}  // namespace osier::net
