@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "osier/base/hex.hpp"
 #include "osier/json/meadowcap.hpp"
+#include "osier/node/new_capability.hpp"
 
 namespace osier::cli {
 namespace {
@@ -28,21 +29,26 @@ Result<meadowcap::AccessMode> parse_mode(const std::string& mode) {
   return error(ErrorCode::kInvalidArgument, "--mode is read or write, not '" + mode + "'");
 }
 
-// Keeps `cap` and prints it (id and text).
+// Prints a held capability (id and text).
+void print_cap(const char* command, const LocalNode& n, const std::string& id,
+               const meadowcap::McCapability& cap, bool json) {
+  Result<std::string> text = node::capability_to_text(cap);
+  if (!text) return fail(command, text.status());
+  if (json) {
+    print_json_line(Json{{"id", id}, {"text", *text}, {"capability", to_json(cap)}});
+  } else {
+    fmt::print("capability {} ({} {}, for {}):\n{}\n", id, cap.is_communal() ? "communal" : "owned",
+               meadowcap::access_mode_name(cap.access_mode()),
+               id_text(n, uri::IdKind::kSubspace, cap.receiver()), *text);
+  }
+}
+
+// Keeps `cap` and prints it.
 void keep_and_print(const char* command, const LocalNode& n, const meadowcap::McCapability& cap,
                     bool json) {
   Result<std::string> id = n.caps().add(cap);
   if (!id) return fail(command, id.status());
-  Result<std::string> text = node::capability_to_text(cap);
-  if (!text) return fail(command, text.status());
-  if (json) {
-    print_json_line(Json{{"id", *id}, {"text", *text}, {"capability", to_json(cap)}});
-  } else {
-    fmt::print("capability {} ({} {}, for {}):\n{}\n", *id,
-               cap.is_communal() ? "communal" : "owned",
-               meadowcap::access_mode_name(cap.access_mode()),
-               id_text(n, uri::IdKind::kSubspace, cap.receiver()), *text);
-  }
+  print_cap(command, n, *id, cap, json);
 }
 
 void run_new(const CapOptions& o) {
@@ -50,39 +56,9 @@ void run_new(const CapOptions& o) {
   if (!n) return;
   Result<meadowcap::AccessMode> mode = parse_mode(o.mode);
   if (!mode) return fail("cap new", mode.status(), 2);
-  Result<model::NamespaceId> ns = n->aliases().namespace_id(o.ns);
-  if (!ns) return fail("cap new", ns.status());
-  // The receiver: --as, else the one identity with a secret key.
-  std::string as = o.as;
-  if (as.empty()) {
-    std::vector<std::string> own;
-    for (const auto& [name, id] : n->aliases().identities()) {
-      if (n->keys().has(node::KeyKind::kIdentity, name)) own.push_back(name);
-    }
-    if (own.size() != 1) {
-      return fail("cap new",
-                  error(ErrorCode::kInvalidArgument,
-                        own.empty() ? "no identity on this node: `osier id new NAME` first"
-                                    : "several identities: say which with --as"));
-    }
-    as = own[0];
-  }
-  Result<model::SubspaceId> user = n->aliases().identity(as);
-  if (!user) return fail("cap new", user.status());
-  if (model::is_communal(*ns)) {
-    keep_and_print("cap new", *n, meadowcap::CommunalCapability::create(*mode, *ns, *user),
-                   o.flags.json);
-    return;
-  }
-  std::optional<crypto::Ed25519SecretKey> secret = n->namespace_secret(*ns);
-  if (!secret) {
-    return fail("cap new",
-                error(ErrorCode::kNotFound,
-                      "missing namespace secret: creating a capability for owned namespace '" +
-                          o.ns + "' needs its secret key, which this node does not hold"));
-  }
-  keep_and_print("cap new", *n, meadowcap::OwnedCapability::create(*secret, *mode, *user),
-                 o.flags.json);
+  Result<node::NewCapability> made = node::new_capability(n->home(), o.ns, o.as, *mode);
+  if (!made) return fail("cap new", made.status());
+  print_cap("cap new", *n, made->id, made->cap, o.flags.json);
 }
 
 void run_delegate(const CapOptions& o) {

@@ -12,6 +12,7 @@
 #include "osier/base/hex.hpp"
 #include "osier/base/io_error.hpp"
 #include "osier/json/meadowcap.hpp"
+#include "osier/node/area_target.hpp"
 #include "osier/store/authoriser.hpp"
 #include "output_file.hpp"
 
@@ -216,23 +217,16 @@ void run_stat(const DataOptions& o) {
   }
 }
 
-// Lists the entries of one namespace within `area`, honouring --limit across calls.
-Status list_area(const LocalNode& n, store::Store& s, const model::NamespaceId& ns,
-                 const model::AreaOfInterest& aoi, const DataOptions& o, std::uint64_t& left) {
-  const auto each = [&](const store::LengthyAuthorisedEntry& e) {
-    if (left == 0) return false;
-    --left;
-    print_entry_line(n, e, o.flags.json);
-    return left > 0;
-  };
-  if (aoi.max_count != model::AreaOfInterest::kNoLimit ||
-      aoi.max_size != model::AreaOfInterest::kNoLimit) {
-    return s.query_aoi(ns, aoi, each);
-  }
-  store::QueryOptions q;
-  q.order = o.newest ? store::QueryOrder::kNewestFirst : store::QueryOrder::kSubspacePathTime;
-  q.limit = left;
-  return s.query_area(ns, aoi.area, q, each);
+// Lists the entries of one namespace's area, honouring --limit across calls.
+Status list_area(const LocalNode& n, store::Store& s, const node::AreaTarget& target,
+                 const DataOptions& o, std::uint64_t& left) {
+  return node::query_area_target(s, target, o.newest, left,
+                                 [&](const store::LengthyAuthorisedEntry& e) {
+                                   if (left == 0) return false;
+                                   --left;
+                                   print_entry_line(n, e, o.flags.json);
+                                   return left > 0;
+                                 });
 }
 
 void run_ls(const DataOptions& o) {
@@ -241,30 +235,22 @@ void run_ls(const DataOptions& o) {
   Result<store::Store*> s = n->store();
   if (!s) return fail("ls", s.status());
   std::uint64_t left = o.limit;
-  std::vector<model::NamespaceId> spaces;
-  model::AreaOfInterest aoi{model::Area::full(), model::AreaOfInterest::kNoLimit,
-                            model::AreaOfInterest::kNoLimit};
-  const bool is_uri = o.uri.size() >= 7 && strncasecmp(o.uri.c_str(), "willow:", 7) == 0;
-  if (is_uri) {
-    Result<uri::AreaUri> a = uri::parse_area_uri(o.uri, n->aliases().resolver());
-    if (!a)
-      return fail("ls", error(a.status().code(),
-                              "bad area URI '" + shown(o.uri) + "': " + a.status().message()));
-    spaces.push_back(a->namespace_id);
-    aoi = uri::area_of_interest(*a);
-    if (const Status st = check_nonempty_times(aoi.area); !st) return fail("ls", st);
-  } else if (!o.uri.empty()) {
-    Result<model::NamespaceId> ns = n->aliases().namespace_id(o.uri);
-    if (!ns) return fail("ls", ns.status());
-    spaces.push_back(*ns);
+  std::vector<node::AreaTarget> targets;
+  if (!o.uri.empty()) {
+    Result<node::AreaTarget> t = node::parse_area_target(n->aliases(), o.uri);
+    if (!t) return fail("ls", t.status());
+    targets.push_back(*t);
   } else {
     Result<std::vector<model::NamespaceId>> all = (*s)->namespaces();
     if (!all) return fail("ls", all.status());
-    spaces = *all;
+    for (const model::NamespaceId& ns : *all) {
+      targets.emplace_back();  // all of the namespace
+      targets.back().namespace_id = ns;
+    }
   }
-  for (const model::NamespaceId& ns : spaces) {
+  for (const node::AreaTarget& t : targets) {
     if (left == 0) break;
-    if (const Status st = list_area(*n, **s, ns, aoi, o, left); !st) return fail("ls", st);
+    if (const Status st = list_area(*n, **s, t, o, left); !st) return fail("ls", st);
   }
 }
 

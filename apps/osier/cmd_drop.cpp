@@ -1,7 +1,6 @@
 // osier drop export <AREA-URI|NAMESPACE> -o FILE, osier drop import FILE: the Willow Drop Format
 // (docs/cli.md "osier drop").
 #include <fmt/core.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,13 +10,13 @@
 #include <optional>
 #include <string>
 
-#include "osier/base/file.hpp"
 #include "cmd_node.hpp"
 #include "commands.hpp"
 #include "interrupt.hpp"
 #include "osier/base/io_error.hpp"
 #include "osier/drop/drop_reader.hpp"
 #include "osier/drop/drop_writer.hpp"
+#include "osier/node/area_target.hpp"
 #include "output_file.hpp"
 
 namespace osier::cli {
@@ -73,23 +72,8 @@ void run_export(const ExportOptions& o) {
   if (!n) return;
   Result<store::Store*> s = n->store();
   if (!s) return fail("drop export", s.status());
-  model::NamespaceId ns{};
-  model::AreaOfInterest aoi{model::Area::full(), model::AreaOfInterest::kNoLimit,
-                            model::AreaOfInterest::kNoLimit};
-  if (o.what.size() >= 7 && strncasecmp(o.what.c_str(), "willow:", 7) == 0) {
-    Result<uri::AreaUri> a = uri::parse_area_uri(o.what, n->aliases().resolver());
-    if (!a) {
-      return fail("drop export", error(a.status().code(), "bad area URI '" + shown(o.what) +
-                                                              "': " + a.status().message()));
-    }
-    ns = a->namespace_id;
-    aoi = uri::area_of_interest(*a);
-    if (const Status st = check_nonempty_times(aoi.area); !st) return fail("drop export", st);
-  } else {
-    Result<model::NamespaceId> id = n->aliases().namespace_id(o.what);
-    if (!id) return fail("drop export", id.status());
-    ns = *id;
-  }
+  Result<node::AreaTarget> target = node::parse_area_target(n->aliases(), o.what);
+  if (!target) return fail("drop export", target.status());
   // Written beside the target and renamed at the end: a failed export leaves no partial drop,
   // and nothing that stands at the target is replaced unless it is a regular file and --force.
   Result<std::unique_ptr<OutputFile>> out = OutputFile::open(o.output, o.force);
@@ -98,7 +82,7 @@ void run_export(const ExportOptions& o) {
   {
     ProgressBar bar("exporting");
     stats = drop::export_drop(
-        **s, ns, aoi, [&](ByteView b) { return (*out)->write(b); },
+        **s, target->namespace_id, target->aoi, [&](ByteView b) { return (*out)->write(b); },
         [&](const drop::ExportProgress& p) {
           bar.update(p.payload_bytes_done, p.total_payload_bytes);
         });
@@ -141,14 +125,15 @@ void run_import(const ImportOptions& o) {
   Result<store::Store*> s = n->store();
   if (!s) return fail("drop import", s.status());
   // "-": the drop comes on standard input (its size unknown to the progress bar).
-  std::optional<File> file;
+  std::optional<drop::File> file;
   if (o.file != "-") {
-    Result<File> opened = File::open_read(o.file);
+    Result<drop::File> opened = drop::File::open_read(o.file);
     if (!opened) return fail("drop import", opened.status());
     file.emplace(std::move(*opened));
   }
   const std::uint64_t size = file ? file->size() : 0;
-  const ByteSource source = file ? file->source() : [](MutableByteView out) -> Result<std::size_t> {
+  const drop::ByteSource source =
+      file ? file->source() : [](MutableByteView out) -> Result<std::size_t> {
     const std::size_t n = std::fread(out.data(), 1, out.size(), stdin);
     if (n < out.size() && std::ferror(stdin)) return io_error("standard input", errno);
     return n;

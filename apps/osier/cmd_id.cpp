@@ -6,6 +6,7 @@
 #include "cmd_node.hpp"
 #include "commands.hpp"
 #include "osier/base/hex.hpp"
+#include "osier/node/names.hpp"
 
 namespace osier::cli {
 namespace {
@@ -17,36 +18,17 @@ struct IdOptions {
   bool yes = false;
 };
 
-// Adds NAME for `key`'s identity: alias and keystore file, or nothing on failure. An identity
-// known by its id alone under the same NAME (`id add`) receives its secret key. All under the
-// home's lock (Node::update_names), so concurrent commands never lose a name or a key.
+// Adds NAME for `key`'s identity: alias and keystore file, or nothing on failure
+// (osier/node/names.hpp).
 void keep_identity(const char* command, LocalNode& n, const std::string& name,
                    const crypto::Ed25519SecretKey& key, bool json) {
-  const model::SubspaceId id = key.public_key();
-  bool wrote_key = false;
-  bool upgraded = false;
-  const Status st = n.update_names([&](node::Aliases& a) -> Status {
-    const std::optional<std::string> other = a.name_of(uri::IdKind::kSubspace, id);
-    upgraded = other && *other == name && !n.keys().has(node::KeyKind::kIdentity, name);
-    if (other && !upgraded) {
-      return error(ErrorCode::kInvalidArgument,
-                   "this identity is known already as '" + *other + "'");
-    }
-    if (!upgraded) OSIER_RETURN_IF_ERROR(a.add(uri::IdKind::kSubspace, name, id));
-    OSIER_RETURN_IF_ERROR(n.keys().save(node::KeyKind::kIdentity, name, key));
-    wrote_key = true;
-    return Status::ok();
-  });
-  if (!st) {
-    if (wrote_key)
-      (void)n.keys().remove(node::KeyKind::kIdentity, name);  // the table was not saved
-    return fail(command, st);
-  }
+  Result<node::KeptIdentity> kept = node::keep_identity(n.home(), name, key);
+  if (!kept) return fail(command, kept.status());
   if (json) {
-    print_json_line(Json{{"name", name}, {"id", to_hex(id)}, {"secret", true}});
+    print_json_line(Json{{"name", name}, {"id", to_hex(kept->id)}, {"secret", true}});
   } else {
-    fmt::print("identity {}: {}{}\n", name, to_hex(id),
-               upgraded ? " (its secret key is held now)" : "");
+    fmt::print("identity {}: {}{}\n", name, to_hex(kept->id),
+               kept->upgraded ? " (its secret key is held now)" : "");
   }
 }
 

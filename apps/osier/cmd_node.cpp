@@ -274,16 +274,6 @@ Status confirm_or_yes(const std::string& question, bool yes) {
   return Status::ok();
 }
 
-Status check_nonempty_times(const model::Area& area) {
-  if (area.times.end && *area.times.end <= area.times.start) {
-    return error(ErrorCode::kInvalidArgument,
-                 "the area's time range is empty (to= " + std::to_string(*area.times.end) +
-                     " is not after from= " + std::to_string(area.times.start) +
-                     "): it selects nothing");
-  }
-  return Status::ok();
-}
-
 void print_json_line(const Json& j) { fmt::print("{}\n", j.dump()); }
 
 }  // namespace osier::cli

@@ -50,6 +50,7 @@ class LocalNode {
       : home_(std::move(home)), read_only_(read_only) {}
 
   const node::Home& home() const { return *home_; }
+  node::Home& home() { return *home_; }
   const node::HomePaths& paths() const { return home_->paths(); }
   const node::Aliases& aliases() const;
   const node::Keystore& keys() const { return home_->keys(); }
@@ -139,10 +140,6 @@ class ProgressBar {
 };
 
 void print_json_line(const Json& j);
-
-// kInvalidArgument when the area's time range is empty (to <= from): valid in a URI
-// (docs/spec-notes.md), but an area that selects nothing is a mistake in a command.
-Status check_nonempty_times(const model::Area& area);
 
 // Asks "QUESTION [y/N]" on stderr and reads the answer from standard input.
 bool confirm(const std::string& question);

@@ -4,6 +4,7 @@
 #include "cmd_node.hpp"
 #include "commands.hpp"
 #include "osier/base/hex.hpp"
+#include "osier/node/names.hpp"
 
 namespace osier::cli {
 namespace {
@@ -39,33 +40,9 @@ void run_new(const NsOptions& o) {
                                                       : "say which kind: --communal or --owned"),
         2);
   }
-  if (const Status st = node::validate_alias_name(o.name); !st) return fail("ns new", st);
-  // spec: willow25#is_communal — the kind is the key's last bit, so draw keys until it fits
-  // (two tries on average).
-  crypto::Ed25519SecretKey key = crypto::Ed25519SecretKey::generate();
-  while (model::is_communal(key.public_key()) != o.communal)
-    key = crypto::Ed25519SecretKey::generate();
-  // Under the home's lock: concurrent commands never lose a name or a key.
-  bool wrote_key = false;
-  const Status st = n->update_names([&](node::Aliases& a) -> Status {
-    if (a.find(uri::IdKind::kNamespace, o.name)) {
-      return error(ErrorCode::kInvalidArgument,
-                   "the name '" + o.name + "' is taken by another namespace");
-    }
-    OSIER_RETURN_IF_ERROR(a.add(uri::IdKind::kNamespace, o.name, key.public_key()));
-    // A communal namespace's secret key grants nothing, so only an owned one's is kept.
-    if (o.owned) {
-      OSIER_RETURN_IF_ERROR(n->keys().save(node::KeyKind::kNamespace, o.name, key));
-      wrote_key = true;
-    }
-    return Status::ok();
-  });
-  if (!st) {
-    if (wrote_key)
-      (void)n->keys().remove(node::KeyKind::kNamespace, o.name);  // the table was not saved
-    return fail("ns new", st);
-  }
-  print_ns(o, o.name, key.public_key(), o.owned);
+  Result<model::NamespaceId> id = node::new_namespace(n->home(), o.name, o.communal);
+  if (!id) return fail("ns new", id.status());
+  print_ns(o, o.name, *id, o.owned);
 }
 
 void run_add(const NsOptions& o) {

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "base/fs.hpp"
-#include "osier/base/io_error.hpp"
 #include "drop/drop_input.hpp"
+#include "osier/base/io_error.hpp"
 #include "osier/model/encoding_path.hpp"
 #include "store/store_lock.hpp"
 

@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "drop/drop_input.hpp"
 #include "osier/base/file.hpp"
 #include "osier/base/io.hpp"
 #include "osier/crypto/bab_hash.hpp"
-#include "drop/drop_input.hpp"
 #include "osier/drop/drop_reader.hpp"
 #include "osier/store/types.hpp"
 

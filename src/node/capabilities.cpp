@@ -7,10 +7,10 @@
 #include <cerrno>
 
 #include "base/fs.hpp"
+#include "node/files.hpp"
 #include "osier/base/hex.hpp"
 #include "osier/crypto/william3.hpp"
 #include "osier/meadowcap/encoding_capability.hpp"
-#include "node/files.hpp"
 
 namespace osier::node {
 

@@ -8,8 +8,8 @@
 #include <cstring>
 
 #include "base/fs.hpp"
-#include "osier/base/hex.hpp"
 #include "crypto/random.hpp"
+#include "osier/base/hex.hpp"
 
 namespace osier::node {
 

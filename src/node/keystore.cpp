@@ -7,8 +7,8 @@
 #include <cstdio>
 
 #include "base/fs.hpp"
-#include "osier/base/hex.hpp"
 #include "node/files.hpp"
+#include "osier/base/hex.hpp"
 
 namespace osier::node {
 

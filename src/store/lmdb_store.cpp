@@ -7,10 +7,10 @@
 #include <filesystem>
 
 #include "base/fs.hpp"
+#include "crypto/random.hpp"
 #include "osier/base/hex.hpp"
 #include "osier/base/io_error.hpp"
 #include "osier/base/std_fds.hpp"
-#include "crypto/random.hpp"
 #include "store/index_snapshot.hpp"
 #include "store/ingest_plan.hpp"
 #include "store/lmdb_env_registry.hpp"

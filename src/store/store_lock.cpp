@@ -11,9 +11,9 @@
 #include <filesystem>
 
 #include "base/fs.hpp"
+#include "crypto/random.hpp"
 #include "osier/base/hex.hpp"
 #include "osier/base/io_error.hpp"
-#include "crypto/random.hpp"
 
 namespace osier::store {
 namespace {

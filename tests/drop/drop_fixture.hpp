@@ -12,11 +12,11 @@
 #include <vector>
 
 #include "base/compact_u64.hpp"
+#include "drop/drop_codec.hpp"
 #include "osier/base/io.hpp"
 #include "osier/crypto/bab_outboard.hpp"
 #include "osier/crypto/bab_stream.hpp"
 #include "osier/crypto/ed25519.hpp"
-#include "drop/drop_codec.hpp"
 #include "osier/drop/drop_reader.hpp"
 #include "osier/drop/drop_writer.hpp"
 #include "osier/meadowcap/communal_capability.hpp"

@@ -20,8 +20,8 @@
 #include <string>
 #include <vector>
 
-#include "osier/base/file.hpp"
 #include "base/fs.hpp"
+#include "osier/base/file.hpp"
 #include "osier/drop/drop_reader.hpp"
 #include "osier/drop/drop_writer.hpp"
 #include "osier/node/home.hpp"

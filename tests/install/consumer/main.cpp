@@ -35,8 +35,11 @@ int main(int argc, char** argv) {
   const std::string payload = "hello from outside the tree";
   const ByteView bytes(reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size());
 
-  model::Entry entry{ns_key.public_key(), me.public_key(),
-                     model::Path::from_strings({"greetings", "first"}).value(), 1, payload.size(),
+  model::Entry entry{ns_key.public_key(),
+                     me.public_key(),
+                     model::Path::from_strings({"greetings", "first"}).value(),
+                     1,
+                     payload.size(),
                      crypto::william3(bytes)};
   const meadowcap::McCapability cap = meadowcap::CommunalCapability::create(
       meadowcap::AccessMode::kWrite, ns_key.public_key(), me.public_key());
@@ -56,12 +59,11 @@ int main(int argc, char** argv) {
   if (r->outcome != store::IngestOutcome::kInserted) return fail("not inserted");
 
   std::string back;
-  const Status read = (*store)->read_payload(entry.namespace_id, entry.subspace_id, entry.path, 0,
-                                             payload.size(), [&](ByteView piece) {
-                                               back.append(reinterpret_cast<const char*>(piece.data()),
-                                                           piece.size());
-                                               return Status::ok();
-                                             });
+  const Status read = (*store)->read_payload(
+      entry.namespace_id, entry.subspace_id, entry.path, 0, payload.size(), [&](ByteView piece) {
+        back.append(reinterpret_cast<const char*>(piece.data()), piece.size());
+        return Status::ok();
+      });
   if (!read) return fail("read: " + read.message());
   if (back != payload) return fail("read back other bytes");
   if (!(*store)->check()) return fail("store check failed");
