@@ -25,7 +25,7 @@ target_compile_features(osier_shared INTERFACE cxx_std_20)
 set_target_properties(osier_shared PROPERTIES EXPORT_NAME shared)
 target_compile_features(osier INTERFACE cxx_std_20)
 
-install(TARGETS ${_osier_layers} osier osier_shared osier_warnings EXPORT osierTargets
+install(TARGETS ${_osier_layers} osier osier_shared osier_c osier_warnings EXPORT osierTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/osier DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

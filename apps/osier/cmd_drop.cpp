@@ -13,6 +13,7 @@
 #include "cmd_node.hpp"
 #include "commands.hpp"
 #include "interrupt.hpp"
+#include "osier/base/file.hpp"
 #include "osier/base/io_error.hpp"
 #include "osier/drop/drop_reader.hpp"
 #include "osier/drop/drop_writer.hpp"
@@ -125,15 +126,14 @@ void run_import(const ImportOptions& o) {
   Result<store::Store*> s = n->store();
   if (!s) return fail("drop import", s.status());
   // "-": the drop comes on standard input (its size unknown to the progress bar).
-  std::optional<drop::File> file;
+  std::optional<File> file;
   if (o.file != "-") {
-    Result<drop::File> opened = drop::File::open_read(o.file);
+    Result<File> opened = File::open_read(o.file);
     if (!opened) return fail("drop import", opened.status());
     file.emplace(std::move(*opened));
   }
   const std::uint64_t size = file ? file->size() : 0;
-  const drop::ByteSource source =
-      file ? file->source() : [](MutableByteView out) -> Result<std::size_t> {
+  const ByteSource source = file ? file->source() : [](MutableByteView out) -> Result<std::size_t> {
     const std::size_t n = std::fread(out.data(), 1, out.size(), stdin);
     if (n < out.size() && std::ferror(stdin)) return io_error("standard input", errno);
     return n;

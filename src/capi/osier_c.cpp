@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "crypto/random.hpp"
-#include "drop/staging.hpp"
 #include "node/files.hpp"
+#include "osier/base/file.hpp"
 #include "osier/base/hex.hpp"
 #include "osier/base/io_error.hpp"
 #include "osier/base/status.hpp"
@@ -451,10 +451,10 @@ Status import_drop(osier_home_t* home, const char* file, std::uint64_t* inserted
   OSIER_RETURN_IF_ERROR(writable(home));
   OSIER_RETURN_IF_ERROR(require(file, "file"));
   OSIER_ASSIGN_OR_RETURN(store::Store * s, store_of(home));
-  OSIER_ASSIGN_OR_RETURN(drop::File in, drop::File::open_read(file));
+  OSIER_ASSIGN_OR_RETURN(File in, File::open_read(file));
   drop::ImportOptions options;
   options.staging_parent = home->home->paths().tmp();
-  // What killed imports left behind goes now; a live import's never (drop/staging.hpp).
+  // What killed imports left behind goes now; a live import's never (osier/drop/drop_reader.hpp).
   (void)drop::remove_stale_staging(options.staging_parent);
   Result<drop::ImportStats> stats = drop::import_drop(*s, in.source(), options);
   if (!stats)

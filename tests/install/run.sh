@@ -17,7 +17,7 @@ if find "$prefix/include" -name '*.hpp' | grep -v "^$prefix/include/osier/" | gr
 fi
 cmake -S "$here/consumer" -B "$work/build" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" \
   -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$work/build" >/dev/null
+cmake --build "$work/build" >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
 "$work/build/consumer_static" "$work/store-static"
 LD_LIBRARY_PATH="$prefix/lib" "$work/build/consumer_shared" "$work/store-shared"
 # pkg-config, as a Makefile would.

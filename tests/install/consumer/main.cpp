@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "osier/base/io.hpp"
 #include "osier/crypto/ed25519.hpp"
 #include "osier/crypto/william3.hpp"
 #include "osier/meadowcap/authorisation.hpp"
@@ -48,12 +49,7 @@ int main(int argc, char** argv) {
   auto token = store::encode_token_bytes(signed_entry->token());
   if (!token) return fail("token: " + token.status().message());
 
-  bool given = false;
-  const store::PayloadSource source = [&]() -> Result<ByteView> {
-    if (given) return ByteView();
-    given = true;
-    return bytes;
-  };
+  const ByteSource source = memory_source(bytes);
   auto r = (*store)->ingest_with_payload(store::AuthorisedEntry{entry, *token}, source);
   if (!r) return fail("ingest: " + r.status().message());
   if (r->outcome != store::IngestOutcome::kInserted) return fail("not inserted");
