@@ -1,10 +1,16 @@
 #include "store/memory_store.hpp"
 
+#include "osier/store/memory.hpp"
 #include "store/index_snapshot.hpp"
 #include "store/ingest_plan.hpp"
 #include "store/payload_prefix.hpp"
 
 namespace osier::store {
+
+std::unique_ptr<Store> make_memory_store(std::shared_ptr<const WriteAuthoriser> authoriser,
+                                         std::size_t max_event_history) {
+  return std::make_unique<MemoryStore>(std::move(authoriser), max_event_history);
+}
 
 MemoryStore::MemoryStore(std::shared_ptr<const WriteAuthoriser> authoriser,
                          std::size_t max_event_history)
