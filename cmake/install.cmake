@@ -37,5 +37,9 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/osierConfigVersion.cmake
                                  COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/osierConfig.cmake ${PROJECT_BINARY_DIR}/osierConfigVersion.cmake
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/osier)
+# The prefix as seen from the .pc file's directory (lib/pkgconfig, or lib/x86_64-linux-gnu/pkgconfig
+# for a Debian-style /usr prefix), so the file works wherever the tree is installed.
+file(RELATIVE_PATH OSIER_PC_TO_PREFIX "${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig" "${CMAKE_INSTALL_PREFIX}")
+string(REGEX REPLACE "/$" "" OSIER_PC_TO_PREFIX "${OSIER_PC_TO_PREFIX}")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/osier.pc.in ${PROJECT_BINARY_DIR}/osier.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/osier.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -75,8 +75,9 @@ void run_list(const NsOptions& o) {
   if (!s) return fail("ns list", s.status());
   // Every namespace: those with an alias, and those that only hold entries (from a drop import,
   // say), which show their id where the name would be.
-  std::vector<std::pair<std::string, model::NamespaceId>> rows(n->aliases().namespaces().begin(),
-                                                               n->aliases().namespaces().end());
+  const node::Aliases& names = n->aliases();  // one snapshot for the whole listing
+  std::vector<std::pair<std::string, model::NamespaceId>> rows(names.namespaces().begin(),
+                                                               names.namespaces().end());
   Result<std::vector<model::NamespaceId>> stored = (*s)->namespaces();
   if (!stored) return fail("ns list", stored.status());
   for (const model::NamespaceId& id : *stored) {

@@ -35,7 +35,10 @@ Result<ConnectionReport> probe(const Endpoint& peer, const crypto::Ed25519Secret
 
 class SyncServer::Impl {
  public:
-  explicit Impl(std::unique_ptr<Server> server) : server(std::move(server)) {}
+  // The server's own copy of the identity: every handshake uses it, for as long as the server
+  // lives, whatever becomes of the key the caller passed (Home::identity returns one by value).
+  explicit Impl(const crypto::Ed25519SecretKey& identity) : key(identity.clone()) {}
+  crypto::Ed25519SecretKey key;
   std::unique_ptr<Server> server;
 };
 
@@ -67,9 +70,9 @@ Result<std::unique_ptr<SyncServer>> SyncServer::listen(store::Store& store,
     ao.session.session_id = ++next_session;
     return std::make_unique<SyncApp>(store, key, std::move(ao));
   };
-  OSIER_ASSIGN_OR_RETURN(std::unique_ptr<Server> server, Server::listen(identity, std::move(so)));
-  return std::unique_ptr<SyncServer>(  // NOLINT: private constructor
-      new SyncServer(std::make_unique<Impl>(std::move(server))));
+  auto impl = std::make_unique<Impl>(identity);
+  OSIER_ASSIGN_OR_RETURN(impl->server, Server::listen(impl->key, std::move(so)));
+  return std::unique_ptr<SyncServer>(new SyncServer(std::move(impl)));  // NOLINT: private ctor
 }
 
 SyncServer::SyncServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -17,17 +17,20 @@ std::string short_hex(const ByteArray<32>& id) { return to_hex(id).substr(0, 12)
 }  // namespace
 
 bool Home::FileStamp::operator==(const FileStamp& o) const {
-  return inode == o.inode && size == o.size && mtime.tv_sec == o.mtime.tv_sec &&
-         mtime.tv_nsec == o.mtime.tv_nsec;
+  return device == o.device && inode == o.inode && size == o.size &&
+         mtime.tv_sec == o.mtime.tv_sec && mtime.tv_nsec == o.mtime.tv_nsec &&
+         ctime.tv_sec == o.ctime.tv_sec && ctime.tv_nsec == o.ctime.tv_nsec;
 }
 
 Home::FileStamp Home::stamp_of(const std::string& path) {
   struct stat st {};
   FileStamp stamp;
   if (::stat(path.c_str(), &st) == 0) {
+    stamp.device = st.st_dev;
     stamp.inode = st.st_ino;
     stamp.size = st.st_size;
     stamp.mtime = st.st_mtim;
+    stamp.ctime = st.st_ctim;
   }
   return stamp;
 }
@@ -69,10 +72,20 @@ Status Home::update_names(const std::function<Status(Aliases&)>& change) {
   OSIER_ASSIGN_OR_RETURN(HomeLock file_lock, HomeLock::acquire(paths_));
   OSIER_ASSIGN_OR_RETURN(Aliases fresh, Aliases::load(paths_));
   OSIER_RETURN_IF_ERROR(change(fresh));
-  OSIER_RETURN_IF_ERROR(fresh.save());
-  // Reloaded through load() so the stamp is the saved file's.
-  OSIER_ASSIGN_OR_RETURN(loaded_, load(paths_));
+  const Status saved = fresh.save();
   key_cache_.clear();
+  // Reloaded through load() so the stamp is the saved file's. Whatever happens now, the next
+  // lookup rereads the table (a failed reload must not leave the old one in use).
+  loaded_.stamp = FileStamp{};
+  Result<Loaded> reloaded = load(paths_);
+  // The save can fail after its rename put the new table in place (syncing the directory
+  // failed). Callers undo what `change` did to key files when this fails, so an error here
+  // while the table on disk names the new keys would delete keys that are in use: a table on
+  // disk equal to ours is a success (its durability is that of any write just before a crash).
+  const bool on_disk = reloaded && reloaded->aliases->identities() == fresh.identities() &&
+                       reloaded->aliases->namespaces() == fresh.namespaces();
+  if (reloaded) loaded_ = std::move(*reloaded);
+  if (!saved && !on_disk) return saved;
   return Status::ok();
 }
 

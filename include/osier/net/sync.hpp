@@ -106,7 +106,7 @@ struct ServeOptions {
 class SyncServer {
  public:
   // Binds and listens (kIo with the system's reason when it cannot; kInvalidArgument for a
-  // limit of 0). `store` and `identity` must outlive the server.
+  // limit of 0). `store` must outlive the server; it keeps its own copy of `identity`.
   static Result<std::unique_ptr<SyncServer>> listen(store::Store& store,
                                                     const crypto::Ed25519SecretKey& identity,
                                                     ServeOptions options);

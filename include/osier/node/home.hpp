@@ -6,7 +6,8 @@
 // Long-lived and thread-safe: every method may be called from any thread. The alias table is
 // held as an immutable snapshot (aliases()) and replaced whole, under `mutex_`, when this Home
 // changes it (update_names) or another process has (each lookup first compares the table
-// file's identity — inode, size, modification time — with the one it loaded: a stat, no read).
+// file's identity — device, inode, size, modification and change times — with the one it
+// loaded: a stat, no read).
 // Loaded identity keys are kept in memory (wiped when dropped, osier/crypto/ed25519.hpp) until the
 // table changes, so writes do not reread key files; held
 // capabilities are read from caps/ on each lookup (another process may add one at any time).
@@ -89,10 +90,13 @@ class Home {
 
  private:
   // Identifies one version of the alias table file (it is replaced by rename, never edited).
+  // (A replaced file's inode may be reused by a later one: ctime and mtime tell them apart.)
   struct FileStamp {
+    dev_t device = 0;
     ino_t inode = 0;
     off_t size = -1;
     timespec mtime{};
+    timespec ctime{};
     bool operator==(const FileStamp& o) const;
   };
   struct Loaded {
