@@ -72,7 +72,7 @@ Status Home::update_names(const std::function<Status(Aliases&)>& change) {
   OSIER_ASSIGN_OR_RETURN(HomeLock file_lock, HomeLock::acquire(paths_));
   OSIER_ASSIGN_OR_RETURN(Aliases fresh, Aliases::load(paths_));
   OSIER_RETURN_IF_ERROR(change(fresh));
-  const Status saved = fresh.save();
+  Status saved = fresh.save();
   key_cache_.clear();
   // Reloaded through load() so the stamp is the saved file's. Whatever happens now, the next
   // lookup rereads the table (a failed reload must not leave the old one in use).
