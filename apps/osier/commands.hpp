@@ -12,8 +12,9 @@ void set_exit_code(int code);
 void register_hash(CLI::App& app);
 void register_codec(CLI::App& app);
 void register_uri(CLI::App& app);
-void register_node(CLI::App& app);  // init, id, ns, cap, put/get/cat/ls/stat/rm, store
-void register_drop(CLI::App& app);  // drop export/import
-void register_net(CLI::App& app);   // serve, connect
+void register_node(CLI::App& app);    // init, id, ns, cap, put/get/cat/ls/stat/rm, store
+void register_drop(CLI::App& app);    // drop export/import
+void register_net(CLI::App& app);     // serve, sync, connect
+void register_daemon(CLI::App& app);  // daemon
 
 }  // namespace osier::cli

@@ -124,9 +124,14 @@ void Connection::on_read(const asio::error_code& ec, std::size_t n) {
 
 Status Connection::establish() {
   established_ = true;  // stream_.peer_confirmed()
-  last_progress_ = Clock::now();
+  last_progress_ = last_sent_ = Clock::now();
   arm_timer();  // from the handshake deadline to the idle deadline
   if (on_established_) on_established_();
+  app_->set_waker([weak = weak_from_this(), ex = socket_.get_executor()] {
+    asio::post(ex, [weak] {
+      if (const std::shared_ptr<Connection> c = weak.lock()) c->pump();
+    });
+  });
   Status st = app_->on_established(stream_.result(), mux_);
   if (!st) return error(st.code(), "refused by the application: " + st.message());
   return st;
@@ -163,7 +168,12 @@ void Connection::pump() {
         arm_timer();
       }
     }
+    if (established_ && !closing_ && options_.keepalive_interval.count() > 0 &&
+        Clock::now() >= last_sent_ + options_.keepalive_interval) {
+      mux_.keep_alive();
+    }
     const Bytes frames = mux_.take_output();
+    if (!frames.empty()) last_sent_ = Clock::now();
     Status st = stream_.send(frames);
     // Ending: what LCMUX could send has gone; bytes still queued for lack of guarantees are
     // not sent (the peer's end marker means it grants nothing more).
@@ -243,6 +253,9 @@ void Connection::arm_timer() {
   if (established_ && !closing_) {
     const std::optional<Clock::time_point> wake = app_->wake_at();
     if (wake && *wake > Clock::now()) at = std::min(at, *wake);
+    if (options_.keepalive_interval.count() > 0) {
+      at = std::min(at, last_sent_ + options_.keepalive_interval);
+    }
   }
   timer_.expires_at(at);
   timer_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
@@ -261,6 +274,12 @@ void Connection::on_timer() {
     // The app asked to run at this time (PeerApp::wake_at).
     const std::optional<Clock::time_point> wake = app_->wake_at();
     if (wake && now >= *wake) {
+      pump();
+      if (done_) return;
+    }
+    // Quiet for keepalive_interval: pump sends the keepalive.
+    if (options_.keepalive_interval.count() > 0 &&
+        now >= last_sent_ + options_.keepalive_interval) {
       pump();
       if (done_) return;
     }

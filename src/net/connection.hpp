@@ -25,6 +25,7 @@
 #include <array>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
@@ -120,6 +121,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Clock::time_point started_;
   Clock::time_point last_progress_;  // the last whole transport chunk (or the end marker)
   Clock::time_point close_deadline_;
+  Clock::time_point last_sent_;                  // the last LCMUX output (for keepalive_interval)
   Clock::time_point last_write_progress_;        // while bytes wait: the last write that took some
   std::optional<Clock::time_point> armed_wake_;  // the app's wake_at the timer was last armed for
   std::string remote_;

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -37,6 +38,10 @@ struct ConnectionOptions {
   // connection by trickling bytes; a valid chunk every idle_timeout still does (a chunk costs it
   // at least 35 bytes and an AEAD we check; Server's per-address cap bounds what one peer holds).
   std::chrono::milliseconds idle_timeout{120'000};
+  // After the handshake, when we sent nothing for this long: a keepalive frame
+  // (LcmuxSession::keep_alive), so that a quiet connection outlives the peer's idle_timeout.
+  // Zero: never (a one-shot sync ends long before). Set it well below the peer's idle_timeout.
+  std::chrono::milliseconds keepalive_interval{0};
   // After we sent our end marker (or began to stop): how long we wait for the peer's.
   std::chrono::milliseconds close_timeout{2'000};
   Bytes prologue = Bytes(sync::kDefaultPrologue.begin(), sync::kDefaultPrologue.end());
@@ -81,6 +86,11 @@ class PeerApp {
   virtual std::optional<std::chrono::steady_clock::time_point> wake_at() const {
     return std::nullopt;
   }
+  // Before on_established: a function that makes the connection call on_progress soon (it posts
+  // to the connection's io_context, so it may be called from any thread, also after the
+  // connection ended, when it does nothing). For work that arrives from outside the connection:
+  // entries to forward.
+  virtual void set_waker(const std::function<void()>& /*wake*/) {}
 };
 
 // Reads every channel's bytes and every global message and drops them, counting them (what

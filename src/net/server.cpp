@@ -9,6 +9,7 @@
 #include <atomic>
 #include <csignal>
 #include <unordered_map>
+#include <vector>
 
 #include "net/connection.hpp"
 
@@ -87,6 +88,56 @@ class Server::Impl {
 
   std::uint16_t port() const { return port_.load(); }
   const std::string& address() const { return address_; }
+  asio::io_context& context() { return io_; }
+
+  void connect(const Endpoint& to, std::shared_ptr<PeerApp> app,
+               std::function<void(const ConnectionReport&)> on_end) {
+    const auto fail = [&](std::string reason) {
+      ConnectionReport r;
+      r.remote = to.to_string();
+      r.ending = Ending::kError;
+      r.reason = std::move(reason);
+      report(r);
+      if (on_end) on_end(r);
+    };
+    if (stopping_) return fail("cannot connect to " + to.to_string() + ": stopping");
+    if (live_.size() >= options_.max_connections) {
+      return fail("cannot connect to " + to.to_string() + ": " + std::to_string(live_.size()) +
+                  " connections open, the limit");
+    }
+    // A host name is resolved here, on the run() thread: a daemon's peers are few and named
+    // once per attempt; an IP address (the usual case) resolves without any lookup.
+    Result<tcp::endpoint> ep = resolve(io_, to, false);
+    if (!ep) return fail(ep.status().message());
+    auto d = std::make_shared<Dialing>(Dialing{tcp::socket(io_), asio::steady_timer(io_)});
+    std::erase_if(dialing_, [](const std::weak_ptr<Dialing>& w) { return w.expired(); });
+    dialing_.push_back(d);
+    d->timer.expires_after(options_.connection.handshake_timeout);
+    d->timer.async_wait([d](const asio::error_code& ec) {
+      if (ec || d->done) return;
+      asio::error_code ignored;
+      d->socket.close(ignored);  // the connect handler reports it
+    });
+    d->socket.async_connect(*ep, [this, d, to, app = std::move(app),
+                                  on_end = std::move(on_end)](const asio::error_code& ec) mutable {
+      d->done = true;
+      d->timer.cancel();
+      if (ec || stopping_) {
+        ConnectionReport r;
+        r.remote = to.to_string();
+        r.ending = Ending::kError;
+        r.reason = "cannot connect to " + to.to_string() + ": " +
+                   (stopping_                              ? std::string("stopping")
+                    : ec == asio::error::operation_aborted ? std::string("timed out")
+                                                           : ec.message());
+        report(r);
+        if (on_end) on_end(r);
+        return;
+      }
+      start(std::move(d->socket), sync::HandshakeRole::kInitiator, app, "", std::move(on_end),
+            false);
+    });
+  }
 
  private:
   void log(const std::string& line) const {
@@ -124,28 +175,44 @@ class Server::Impl {
     if (handshaking_ >= options_.max_handshaking) evict_oldest_handshaking();
     std::shared_ptr<PeerApp> app(options_.make_app ? options_.make_app()
                                                    : std::make_unique<DiscardingApp>());
-    auto conn = Connection::create(std::move(socket), sync::HandshakeRole::kResponder, key_,
-                                   options_.connection, std::move(app));
+    start(std::move(socket), sync::HandshakeRole::kResponder, app, ip, nullptr, true);
+  }
+
+  // Drives a connected socket. Accepted ones count in the per-IP and handshake limits.
+  void start(tcp::socket socket, sync::HandshakeRole role, const std::shared_ptr<PeerApp>& app,
+             const std::string& ip, std::function<void(const ConnectionReport&)> on_end,
+             bool accepted) {
+    auto conn = Connection::create(std::move(socket), role, key_, options_.connection, app);
     if (!conn) {
       log("cannot serve a connection: " + conn.status().message());
+      if (on_end) {
+        ConnectionReport r;
+        r.ending = Ending::kError;
+        r.reason = conn.status().message();
+        on_end(r);
+      }
       return;
     }
     Connection* raw = conn->get();
     // The report erases the entry; the connection's own handlers keep it alive until they
     // return.
-    raw->set_on_end([this, raw](const ConnectionReport& r) {
+    raw->set_on_end([this, raw, app, on_end = std::move(on_end)](const ConnectionReport& r) {
       report(r);
       forget(raw);
+      if (options_.on_app_end) options_.on_app_end(*app, r);
+      if (on_end) on_end(r);
     });
     raw->set_on_established([this, raw] {
       const auto it = live_.find(raw);
       if (it == live_.end() || !it->second.handshaking) return;
       it->second.handshaking = false;
-      --handshaking_;
+      if (it->second.accepted) --handshaking_;
     });
-    live_.emplace(raw, Live{*conn, ip, next_seq_++, true});
-    ++handshaking_;
-    ++per_ip_[ip];
+    live_.emplace(raw, Live{*conn, ip, next_seq_++, true, accepted});
+    if (accepted) {
+      ++handshaking_;
+      ++per_ip_[ip];
+    }
     raw->start();
   }
 
@@ -164,7 +231,8 @@ class Server::Impl {
   void evict_oldest_handshaking() {
     const Live* oldest = nullptr;
     for (const auto& entry : live_) {
-      if (entry.second.handshaking && (!oldest || entry.second.seq < oldest->seq)) {
+      if (entry.second.accepted && entry.second.handshaking &&
+          (!oldest || entry.second.seq < oldest->seq)) {
         oldest = &entry.second;
       }
     }
@@ -177,9 +245,11 @@ class Server::Impl {
   void forget(Connection* raw) {
     const auto it = live_.find(raw);
     if (it == live_.end()) return;
-    if (it->second.handshaking) --handshaking_;
-    const auto ip = per_ip_.find(it->second.ip);
-    if (ip != per_ip_.end() && --ip->second == 0) per_ip_.erase(ip);
+    if (it->second.accepted) {
+      if (it->second.handshaking) --handshaking_;
+      const auto ip = per_ip_.find(it->second.ip);
+      if (ip != per_ip_.end() && --ip->second == 0) per_ip_.erase(ip);
+    }
     live_.erase(it);
   }
 
@@ -200,6 +270,13 @@ class Server::Impl {
     all.reserve(live_.size());
     for (auto& entry : live_) all.push_back(entry.second.conn);
     for (auto& c : all) c->stop();
+    // Connects still under way: their handlers report "stopping".
+    for (const std::weak_ptr<Dialing>& w : dialing_) {
+      if (const std::shared_ptr<Dialing> d = w.lock()) {
+        d->socket.close(ec);
+        d->timer.cancel();
+      }
+    }
   }
 
   const crypto::Ed25519SecretKey& key_;
@@ -213,8 +290,16 @@ class Server::Impl {
     std::string ip;     // the source address, for the per-IP cap
     std::uint64_t seq;  // accept order, to find the oldest
     bool handshaking;   // the peer has not proved its key yet
+    bool accepted;      // false: we dialed it (Server::connect)
   };
   std::unordered_map<Connection*, Live> live_;
+  // An outbound connect under way (Server::connect).
+  struct Dialing {
+    tcp::socket socket;
+    asio::steady_timer timer;
+    bool done = false;
+  };
+  std::vector<std::weak_ptr<Dialing>> dialing_;
   std::unordered_map<std::string, std::size_t> per_ip_;  // live connections per source address
   std::size_t handshaking_ = 0;                          // live connections still handshaking
   std::uint64_t next_seq_ = 0;
@@ -241,6 +326,11 @@ std::uint16_t Server::port() const { return impl_->port(); }
 std::string Server::address() const { return impl_->address(); }
 void Server::run() { impl_->run(); }
 void Server::stop() { impl_->stop(); }
+void Server::connect(const Endpoint& to, std::shared_ptr<PeerApp> app,
+                     std::function<void(const ConnectionReport&)> on_end) {
+  impl_->connect(to, std::move(app), std::move(on_end));
+}
+asio::io_context& Server::context() { return impl_->context(); }
 
 Result<ConnectionReport> dial(const Endpoint& to, const crypto::Ed25519SecretKey& static_key,
                               const ConnectionOptions& options, PeerApp& app,

@@ -30,6 +30,10 @@
 #include "osier/net/endpoint.hpp"
 #include "osier/net/sync.hpp"  // the default limits
 
+namespace asio {
+class io_context;
+}
+
 namespace osier::net {
 
 struct ServerOptions {
@@ -48,6 +52,9 @@ struct ServerOptions {
   std::function<void(const std::string&)> log;
   // Receives each connection's report (after its log line). Called on the run() thread.
   std::function<void(const ConnectionReport&)> on_report;
+  // Receives each connection's app with its report when it ends (accepted and dialed ones),
+  // after on_report. Called on the run() thread.
+  std::function<void(PeerApp&, const ConnectionReport&)> on_app_end;
   // Stop on SIGINT and SIGTERM (osier serve). Only one Server per process may ask for this.
   bool stop_on_signals = false;
 };
@@ -70,6 +77,18 @@ class Server {
   void run();
   // Thread-safe; idempotent.
   void stop();
+
+  // Dials `to` (as initiator, resolving a host name) and drives a connection with `app` in this
+  // server's io_context, alongside the accepted ones (a daemon's outbound peers): it counts
+  // towards max_connections (not max_per_ip) and stop() ends it like the others. `on_end` gets
+  // its report, or a kError report without `peer` when no connection was made within the
+  // handshake timeout (unresolvable, refused, timed out, the limit). Call from the run() thread
+  // (post() to it from others).
+  void connect(const Endpoint& to, std::shared_ptr<PeerApp> app,
+               std::function<void(const ConnectionReport&)> on_end);
+  // The io_context run() drives (timers and sockets of the caller's own live on it, e.g. the
+  // daemon's control socket). Handlers run on the run() thread.
+  asio::io_context& context();
 
   class Impl;  // Asio lives only in server.cpp
 

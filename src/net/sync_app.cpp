@@ -78,6 +78,7 @@ Status SyncApp::drain_events() {
   summary_.roots_complete = session_->completed_root_count();
   const sync::SessionStats& st = session_->stats();
   summary_.entries_sent = st.entries_sent;
+  summary_.entries_forwarded = st.entries_forwarded;
   summary_.round_trips = st.round_trips;
   summary_.payloads_sent = st.payloads_sent;
   summary_.payload_bytes_sent = st.payload_bytes_sent;
@@ -106,6 +107,23 @@ Status SyncApp::on_progress(sync::LcmuxSession& mux) {
   }
   if (options_.progress) options_.progress(summary_);
   return Status::ok();
+}
+
+void SyncApp::offer_entry(const model::Entry& entry, const store::Origin& origin) {
+  if (!session_ || close_ || session_->failed()) return;
+  session_->offer_entry(entry, origin);
+  if (session_->forwarding_overflowed()) {
+    return request_close(
+        "more new entries than the forwarding queue holds: reconnecting to "
+        "reconcile afresh");
+  }
+  if (wake_) wake_();
+}
+
+void SyncApp::request_close(std::string reason) {
+  if (!reason.empty() && summary_.failure.empty()) summary_.failure = std::move(reason);
+  close_ = true;
+  if (wake_) wake_();
 }
 
 std::optional<SyncApp::Clock::time_point> SyncApp::wake_at() const {

@@ -60,8 +60,20 @@ class SyncApp : public PeerApp {
   Status on_progress(sync::LcmuxSession& mux) override;
   bool wants_close() const override { return close_; }
   std::optional<Clock::time_point> wake_at() const override;
+  void set_waker(const std::function<void()>& wake) override { wake_ = wake; }
+
+  // Live forwarding (sync/session.hpp, offer_entry): the store gained `entry`, or now holds its
+  // payload whole. Before the session started, or after it ended, nothing happens (an overlap
+  // found later is reconciled). When the session's forwarding queue overflowed the app asks to
+  // close (failure() says why): the node reconnects and reconciles afresh. Wakes the connection.
+  void offer_entry(const model::Entry& entry, const store::Origin& origin);
+  // Asks to close (politely: the end marker after what can be sent), with `reason` as the
+  // summary's failure unless empty. Wakes the connection.
+  void request_close(std::string reason);
 
   const SyncSummary& summary() const { return summary_; }
+  // Null before the handshake completed.
+  const sync::Session* session() const { return session_.get(); }
 
   // The LCMUX options a sync connection needs: ours never sends optimistically (session.hpp,
   // Ordering), every channel grants kDefaultChannelCapacity.
@@ -86,6 +98,7 @@ class SyncApp : public PeerApp {
   std::map<model::NamespaceId, Cached> snapshots_;
   std::optional<Clock::time_point> idle_since_;
   bool close_ = false;
+  std::function<void()> wake_;
   SyncSummary summary_;
 };
 

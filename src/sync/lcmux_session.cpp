@@ -247,6 +247,9 @@ Bytes LcmuxSession::take_output() {
     servers_[c].emit(enc, c);
     clients_[c].emit_control(enc, c);
   }
+  // Absolving nothing: the peer's server side accepts any amount up to our credit.
+  if (keep_alive_ && count > 0) encode_frame(enc, AbsolveFrame{0, 0});
+  keep_alive_ = false;
   // Dropped bytes go again before anything else on their channel.
   for (std::uint64_t c = 0; c < count; ++c) {
     if (clients_[c].has_resend())

@@ -95,6 +95,10 @@ class LcmuxSession {
   Status limit_sending(std::uint64_t channel, std::uint64_t bound);
   // Every frame that can go out now.
   Bytes take_output();
+  // Queues one frame that changes nothing, so that a connection with nothing to say still
+  // proves it is alive (the peer's idle timeout counts transport chunks): an AbsolveFrame of
+  // amount 0 on channel 0 (docs/spec-notes.md, "Keepalive"). Sent with the next take_output.
+  void keep_alive() { keep_alive_ = true; }
   // Application bytes queued and not yet sent (resends not included).
   std::uint64_t queued_bytes() const { return queued_bytes_; }
   // Channel bytes still to be sent on `channel`: queued, or dropped and waiting to be resent.
@@ -130,6 +134,7 @@ class LcmuxSession {
   };
 
   explicit LcmuxSession(const LcmuxSessionOptions& opts);
+  bool keep_alive_ = false;
   Status on_header(const LcmuxFrameHeader& h);
   Status fail(Status st);
   Status check_usable(std::uint64_t channel) const;

@@ -186,7 +186,7 @@ std::optional<SessionEvent> Session::poll_event() {
 
 bool Session::idle(const LcmuxSession& mux) const {
   if (!error_.is_ok() || !fifo_.empty() || !events_.empty() || sending_payload_ ||
-      pushing_payload_ || !pushes_.empty()) {
+      pushing_payload_ || !pushes_.empty() || !forwards_.empty()) {
     return false;
   }
   if (mux.queued_bytes() != 0 || rbsr_->queued_messages() != 0) return false;
@@ -484,6 +484,8 @@ Status Session::produce(LcmuxSession& mux) {
         OSIER_RETURN_IF_ERROR(queue_payload_message(pushing_payload_, true));
       } else if (!pushes_.empty()) {
         OSIER_RETURN_IF_ERROR(start_push());
+      } else if (!forwards_.empty()) {
+        OSIER_RETURN_IF_ERROR(start_forward());
       } else {
         break;
       }

@@ -45,9 +45,14 @@
 //
 // Payload requests (payload_requests.hpp): the peer's are served from the store (complete
 // payloads; others are given up), ours are made with request_payload (the node's choice: the
-// daemon's "lazy" payloads, issue #15) and verified into the store. Not yet here: live
-// forwarding of new entries after reconciliation (issue #15). DataSetEagerness is checked and
-// otherwise ignored.
+// daemon's "lazy" payloads, issue #15) and verified into the store.
+//
+// Live forwarding (spec: confidential_sync#sync_post_sync_forwarding, #sync_data;
+// session_forwarding.cpp): the node offers every entry its store gains, and every entry whose
+// payload it comes to hold whole (offer_entry); those inside an overlap's intersected area go to
+// the peer as DataSendEntry, with their payload from Chunk 0 when we hold it whole, it is within
+// the peer's max_payload_power and the peer did not ask for that overlap to be lazy
+// (DataSetEagerness with set_eager false, which we honour for pushes and forwards alike).
 //
 // Errors end the session (sticky, every later call returns the same error), after storing what
 // verified before them (entries RBSR verified, payload bytes not yet appended): a protocol
@@ -163,6 +168,7 @@ struct SessionStats {
   std::uint64_t payload_bytes_sent = 0;
   std::uint64_t payloads_received = 0;       // payloads a transmission completed in the store
   std::uint64_t payload_bytes_received = 0;  // payload bytes verified and new to the store
+  std::uint64_t entries_forwarded = 0;       // DataSendEntry messages of live forwarding
 };
 
 class Session {
@@ -174,6 +180,8 @@ class Session {
   // The most payloads waiting to be pushed on the Data channel (each an entry and its token).
   static constexpr std::size_t kMaxPushes = 1024;
   static constexpr std::size_t kMaxLazyOverlaps = 4096;
+  // The most entries waiting to be forwarded (each an Entry, about 0.2 KiB with a short path).
+  static constexpr std::size_t kMaxForwards = 4096;
   // Received payload bytes are appended to the store in batches of this many (each append is a
   // durable write, on a helper thread while the next batch arrives; PayloadTransfer::
   // set_append_batch, set_background_appends): a killed process loses at most two batches.
@@ -202,6 +210,18 @@ class Session {
   // complete already. kNotFound when no overlap includes the entry; kOutOfRange when
   // PayloadRequestConfig::max_requests requests run (retry after one ends).
   Result<std::optional<std::uint64_t>> request_payload(const model::Entry& entry);
+
+  // Live forwarding: the store gained `entry` (kInserted), or now holds its payload whole
+  // (kPayloadAppended), through a change of `origin`. Entries this session's peer sent us
+  // (Origin::remote(session_id)) and entries no overlap's intersected area includes are ignored
+  // (an overlap found later is reconciled from a snapshot taken after this change). The rest
+  // wait for their turn in a queue of at most kMaxForwards; each is looked up in the store when
+  // sent (one overwritten or forgotten meanwhile is skipped: its successor is offered in turn).
+  // A full queue drops the offer and sets forwarding_overflowed(): the node should end the
+  // session and sync afresh, as reconciliation finds whatever was dropped.
+  void offer_entry(const model::Entry& entry, const store::Origin& origin);
+  bool forwarding_overflowed() const { return forwarding_overflowed_; }
+  std::size_t queued_forwards() const { return forwards_.size(); }
 
   SyncRole role() const { return role_; }
   const SessionStats& stats() const { return stats_; }
@@ -272,6 +292,11 @@ class Session {
   Status start_push();
   Status queue_payload_message(std::optional<SendingPayload>& sending, bool data);
   Status take_request_events();
+  // --- forwarding (session_forwarding.cpp)
+  // The overlaps (peer's handle, ours) whose intersected area includes `entry`.
+  const PioOverlapEvent* forwarding_overlap(const model::Entry& entry) const;
+  // Sends the next forwarded entry still stored (and its payload, by the rules above).
+  Status start_forward();
   Status queue(const SyncMessage& message);
   void flush(LcmuxSession& mux);
   std::size_t queued_bytes(const LcmuxSession& mux) const;
@@ -309,9 +334,11 @@ class Session {
   // (DataSetEagerness with set_eager false); at most kMaxLazyOverlaps, beyond which we ignore the
   // request (it is not binding).
   std::set<std::pair<std::uint64_t, std::uint64_t>> lazy_overlaps_;
-  std::optional<SendingPayload> sending_payload_;      // in reconciliation, after our entry
-  std::deque<Push> pushes_;                            // at most kMaxPushes
-  std::optional<SendingPayload> pushing_payload_;      // on the Data channel
+  std::optional<SendingPayload> sending_payload_;  // in reconciliation, after our entry
+  std::deque<Push> pushes_;                        // at most kMaxPushes
+  std::optional<SendingPayload> pushing_payload_;  // on the Data channel
+  std::deque<model::Entry> forwards_;              // at most kMaxForwards
+  bool forwarding_overflowed_ = false;
   bool prefer_push_ = false;                           // pushes and reconciliation take turns
   Bytes payload_buffer_;                               // the payload message being read
   std::optional<ReceivingPayload> receiving_payload_;  // reconciliation_current_entry's

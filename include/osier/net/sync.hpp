@@ -41,8 +41,9 @@ struct SyncSummary {
   std::uint64_t entries_new = 0;       // of them, stored (the rest we had, or newer ones)
   std::uint64_t entries_pruned = 0;    // our entries the new ones pruned
   std::uint64_t entries_sent = 0;
-  std::uint64_t round_trips = 0;    // sync::SessionStats::round_trips
-  std::uint64_t payloads_sent = 0;  // payloads sent to their end (whole, or the rest it lacked)
+  std::uint64_t entries_forwarded = 0;  // sent live, after or beside reconciliation (the daemon)
+  std::uint64_t round_trips = 0;        // sync::SessionStats::round_trips
+  std::uint64_t payloads_sent = 0;      // payloads sent to their end (whole, or the rest it lacked)
   std::uint64_t payload_bytes_sent = 0;
   std::uint64_t payloads_received = 0;       // payloads now held complete thanks to the peer
   std::uint64_t payload_bytes_received = 0;  // verified payload bytes stored

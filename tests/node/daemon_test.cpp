@@ -1,0 +1,269 @@
+// The daemon (osier/node/daemon.hpp) over real loopback sockets and LMDB homes, each daemon on a
+// thread of its own: a line A - B - C converges and stays in sync live (entries and payloads
+// forwarded through B without any command there), catches up after B restarts, two daemons that
+// dial each other keep one session, and a second daemon on a home refuses to start.
+#include "osier/node/daemon.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "osier/base/io.hpp"
+#include "osier/crypto/william3.hpp"
+#include "osier/node/home.hpp"
+#include "sync/owned_namespace_util.hpp"
+#include "sync/store_test_util.hpp"
+
+namespace osier::node {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+model::NamespaceId ns() { return sync::testing::owned_namespace(); }
+
+// An entry of the owned test namespace at /live/<name> with a real payload.
+store::AuthorisedEntry entry_with_payload(const std::string& name, const Bytes& payload,
+                                          model::Timestamp t) {
+  model::Entry e;
+  e.namespace_id = ns();
+  e.subspace_id.fill(1);
+  e.path = model::Path::from_strings({"live", name}).value();
+  e.timestamp = t;
+  e.payload_length = payload.size();
+  e.payload_digest = crypto::william3(payload);
+  auto s = meadowcap::AuthorisedEntry::sign(e, sync::testing::writer_capability(),
+                                            meadowcap::testing::key(sync::testing::kWriterKey))
+               .value();
+  return {s.entry(), store::encode_token_bytes(s.token()).value()};
+}
+
+Bytes payload_of(std::size_t n, std::uint8_t seed) {
+  Bytes b(n);
+  for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(seed + i * 7 + i / 251);
+  return b;
+}
+
+// A home with one identity holding a read capability for the whole owned test namespace.
+struct TestHome {
+  HomePaths paths;
+  std::unique_ptr<Home> home;
+  std::unique_ptr<store::Store> store;
+  crypto::Ed25519SecretKey key = crypto::Ed25519SecretKey::generate();
+
+  explicit TestHome(const std::string& dir) : paths{dir} {
+    EXPECT_TRUE(init_home(paths).is_ok());
+    home = Home::open(paths).value();
+    EXPECT_TRUE(home->keys().save(KeyKind::kIdentity, "me", key).is_ok());
+    EXPECT_TRUE(home->update_names([&](Aliases& a) {
+                      return a.add(uri::IdKind::kSubspace, "me", key.public_key());
+                    })
+                    .is_ok());
+    EXPECT_TRUE(home->caps().add(sync::testing::owned_read_capability(key.public_key())).is_ok());
+    store = open_home_store(paths, false).value();
+  }
+  std::size_t entries() { return sync::testing::namespace_contents(*store, ns()).size(); }
+  bool holds_whole(const store::AuthorisedEntry& ae) {
+    auto got = store->get(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path);
+    return got.is_ok() && got->has_value() && (*got)->authorised.entry == ae.entry &&
+           (*got)->available == ae.entry.payload_length;
+  }
+  bool holds(const store::AuthorisedEntry& ae) {
+    auto got = store->get(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path);
+    return got.is_ok() && got->has_value() && (*got)->authorised.entry == ae.entry;
+  }
+  void put(const store::AuthorisedEntry& ae, const Bytes& payload) {
+    auto r = store->ingest_with_payload(ae, memory_source(payload));
+    ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  }
+};
+
+// A daemon on its own thread until stopped.
+struct Running {
+  std::unique_ptr<Daemon> daemon;
+  std::thread thread;
+
+  Running(TestHome& h, std::vector<net::Endpoint> peers, std::uint16_t port = 0,
+          const std::function<void(DaemonOptions&)>& tweak = nullptr) {
+    DaemonOptions o;
+    o.as = "me";
+    o.listen = net::Endpoint{"127.0.0.1", port};
+    o.peers = std::move(peers);
+    o.poll_interval = milliseconds(20);
+    o.reconnect_min = milliseconds(50);
+    o.reconnect_max = milliseconds(400);
+    if (tweak) tweak(o);
+    Result<std::unique_ptr<Daemon>> d = Daemon::start(*h.home, *h.store, std::move(o));
+    EXPECT_TRUE(d.is_ok()) << d.status().to_string();
+    if (!d) return;
+    daemon = std::move(*d);
+    thread = std::thread([this] { daemon->run(); });
+  }
+  net::Endpoint endpoint() const { return net::Endpoint{"127.0.0.1", daemon->port()}; }
+  void stop() {
+    if (daemon) daemon->stop();
+    if (thread.joinable()) thread.join();
+  }
+  ~Running() { stop(); }
+};
+
+template <typename F>
+bool eventually(F condition, milliseconds limit = milliseconds(20'000)) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  return condition();
+}
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/osier_daemon_test_XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { (void)std::system(("rm -rf '" + dir_ + "'").c_str()); }
+  std::unique_ptr<TestHome> home(const std::string& name) {
+    return std::make_unique<TestHome>(dir_ + "/" + name);
+  }
+  std::string dir_;
+};
+
+TEST_F(DaemonTest, ALineOfThreeConvergesAndForwardsLiveThroughTheMiddle) {
+  auto a = home("a");
+  auto b = home("b");
+  auto c = home("c");
+  const auto before = sync::testing::owned_entries(0, 60, 3);
+  ASSERT_TRUE(a->store->ingest_batch(before, store::Trust::kVerify).is_ok());
+  Running ra(*a, {});
+  Running rb(*b, {ra.endpoint()});
+  Running rc(*c, {rb.endpoint()});
+  // Reconciliation: what A held before reaches C through B.
+  ASSERT_TRUE(eventually([&] { return c->entries() == 60; })) << c->entries();
+
+  // Live: an entry and its payload written at A reach C, without any command at B.
+  const Bytes small = payload_of(3000, 1);
+  const auto e1 = entry_with_payload("one", small, 5000);
+  a->put(e1, small);
+  EXPECT_TRUE(eventually([&] { return c->holds_whole(e1); }));
+  // A payload of many Chunks and messages.
+  const Bytes large = payload_of(700'000, 2);
+  const auto e2 = entry_with_payload("two", large, 5001);
+  a->put(e2, large);
+  EXPECT_TRUE(eventually([&] { return c->holds_whole(e2); }));
+  // And the other way: C's write reaches A.
+  const Bytes back = payload_of(10, 3);
+  const auto e3 = entry_with_payload("three", back, 5002);
+  c->put(e3, back);
+  EXPECT_TRUE(eventually([&] { return a->holds_whole(e3); }));
+  // Progress: B has one established session with each of A and C, both in sync.
+  Result<DaemonStatus> s = rb.daemon->status();
+  ASSERT_TRUE(s.is_ok()) << s.status().to_string();
+  ASSERT_EQ(s->peers.size(), 2U);
+  for (const DaemonPeerStatus& p : s->peers) {
+    EXPECT_EQ(p.state, "established") << p.address;
+    EXPECT_EQ(p.summary.roots, p.summary.roots_complete);
+    EXPECT_GE(p.summary.overlaps, 1U);
+  }
+
+  // B goes away; A writes; C does not hear of it until B is back.
+  rb.stop();
+  const Bytes later = payload_of(500, 4);
+  const auto e4 = entry_with_payload("four", later, 5003);
+  a->put(e4, later);
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_FALSE(c->holds(e4));
+  const std::uint16_t b_port = rb.daemon->port();
+  rb.daemon.reset();
+  // B restarts on the same port (its peers redial it) and catches up from A, then C from B.
+  Running rb2(*b, {ra.endpoint()}, b_port);
+  ASSERT_TRUE(rb2.daemon);
+  EXPECT_TRUE(eventually([&] { return c->holds_whole(e4); }));
+  EXPECT_EQ(sync::testing::namespace_contents(*a->store, ns()),
+            sync::testing::namespace_contents(*c->store, ns()));
+}
+
+TEST_F(DaemonTest, TwoDaemonsThatDialEachOtherKeepOneSession) {
+  auto a = home("a");
+  auto b = home("b");
+  // Both listen first, then each dials the other (ports fixed by a first start).
+  std::uint16_t pa = 0;
+  std::uint16_t pb = 0;
+  {
+    Running ra(*a, {});
+    Running rb(*b, {});
+    pa = ra.daemon->port();
+    pb = rb.daemon->port();
+  }
+  Running ra(*a, {net::Endpoint{"127.0.0.1", pb}}, pa);
+  Running rb(*b, {net::Endpoint{"127.0.0.1", pa}}, pb);
+  ASSERT_TRUE(ra.daemon && rb.daemon);
+  const Bytes p = payload_of(100, 5);
+  const auto e = entry_with_payload("x", p, 7000);
+  a->put(e, p);
+  ASSERT_TRUE(eventually([&] { return b->holds_whole(e); }));
+  // Let any duplicate connection be resolved, then: one established session on each side.
+  std::this_thread::sleep_for(milliseconds(500));
+  for (Running* r : {&ra, &rb}) {
+    Result<DaemonStatus> s = r->daemon->status();
+    ASSERT_TRUE(s.is_ok());
+    ASSERT_EQ(s->peers.size(), 1U);
+    EXPECT_EQ(s->peers[0].state, "established");
+  }
+  const Bytes q = payload_of(100, 6);
+  const auto f = entry_with_payload("y", q, 7001);
+  b->put(f, q);
+  EXPECT_TRUE(eventually([&] { return a->holds_whole(f); }));
+}
+
+// Keepalives: a session with nothing to say outlives both sides' idle timeouts (the connection
+// sends an empty LCMUX frame when quiet), so the peers do not drop and redial each other.
+TEST_F(DaemonTest, AQuietSessionOutlivesTheIdleTimeout) {
+  auto a = home("a");
+  auto b = home("b");
+  const auto quick = [](DaemonOptions& o) {
+    o.idle_timeout = milliseconds(400);
+    o.keepalive_interval = milliseconds(80);
+  };
+  Running rb(*b, {}, 0, quick);
+  Running ra(*a, {rb.endpoint()}, 0, quick);
+  ASSERT_TRUE(eventually([&] {
+    Result<DaemonStatus> s = ra.daemon->status();
+    return s.is_ok() && s->peers.size() == 1 && s->peers[0].state == "established";
+  }));
+  std::this_thread::sleep_for(milliseconds(1500));
+  Result<DaemonStatus> s = ra.daemon->status();
+  ASSERT_TRUE(s.is_ok());
+  ASSERT_EQ(s->peers.size(), 1U);
+  EXPECT_EQ(s->peers[0].state, "established");
+  EXPECT_EQ(s->peers[0].sessions, 1U) << s->peers[0].last_error;
+}
+
+TEST_F(DaemonTest, ASecondDaemonOnAHomeRefusesToStart) {
+  auto a = home("a");
+  Running first(*a, {});
+  ASSERT_TRUE(first.daemon);
+  DaemonOptions o;
+  o.as = "me";
+  o.listen = net::Endpoint{"127.0.0.1", 0};
+  Result<std::unique_ptr<Daemon>> second = Daemon::start(*a->home, *a->store, o);
+  ASSERT_FALSE(second.is_ok());
+  EXPECT_NE(second.status().message().find("already running"), std::string::npos)
+      << second.status().to_string();
+  first.stop();
+  first.daemon.reset();
+  // Once the first is gone, a daemon starts again.
+  Result<std::unique_ptr<Daemon>> third = Daemon::start(*a->home, *a->store, o);
+  EXPECT_TRUE(third.is_ok()) << third.status().to_string();
+}
+
+}  // namespace
+}  // namespace osier::node
