@@ -17,7 +17,6 @@
 #include <vector>
 
 #include "osier/base/io.hpp"
-#include "osier/crypto/william3.hpp"
 #include "osier/node/daemon.hpp"
 #include "osier/node/home.hpp"
 #include "sync/owned_namespace_util.hpp"
@@ -69,20 +68,6 @@ struct Running {
   net::Endpoint endpoint() const { return net::Endpoint{"127.0.0.1", daemon->port()}; }
 };
 
-store::AuthorisedEntry entry_with_payload(std::size_t i, const Bytes& payload) {
-  model::Entry e;
-  e.namespace_id = sync::testing::owned_namespace();
-  e.subspace_id.fill(1);
-  e.path = model::Path::from_strings({"bench", std::to_string(i)}).value();
-  e.timestamp = 1'000'000 + i;
-  e.payload_length = payload.size();
-  e.payload_digest = crypto::william3(payload);
-  auto s = meadowcap::AuthorisedEntry::sign(e, sync::testing::writer_capability(),
-                                            meadowcap::testing::key(sync::testing::kWriterKey))
-               .value();
-  return {s.entry(), store::encode_token_bytes(s.token()).value()};
-}
-
 double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
 }  // namespace
@@ -123,7 +108,8 @@ int main(int argc, char** argv) {
     const auto write_and_wait = [&](std::size_t i) {
       Bytes payload(size);
       for (std::size_t k = 0; k < size; ++k) payload[k] = static_cast<std::uint8_t>(i + k * 31);
-      const store::AuthorisedEntry ae = entry_with_payload(i, payload);
+      const store::AuthorisedEntry ae = sync::testing::owned_entry_with_payload(
+          {"bench", std::to_string(i)}, payload, 1'000'000 + i);
       const Clock::time_point t0 = Clock::now();
       if (!a.store->ingest_with_payload(ae, memory_source(payload)).is_ok()) std::abort();
       local.push_back(ms(Clock::now() - t0));

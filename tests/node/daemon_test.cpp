@@ -15,7 +15,6 @@
 #include <vector>
 
 #include "osier/base/io.hpp"
-#include "osier/crypto/william3.hpp"
 #include "osier/node/home.hpp"
 #include "sync/owned_namespace_util.hpp"
 #include "sync/store_test_util.hpp"
@@ -31,17 +30,7 @@ model::NamespaceId ns() { return sync::testing::owned_namespace(); }
 // An entry of the owned test namespace at /live/<name> with a real payload.
 store::AuthorisedEntry entry_with_payload(const std::string& name, const Bytes& payload,
                                           model::Timestamp t) {
-  model::Entry e;
-  e.namespace_id = ns();
-  e.subspace_id.fill(1);
-  e.path = model::Path::from_strings({"live", name}).value();
-  e.timestamp = t;
-  e.payload_length = payload.size();
-  e.payload_digest = crypto::william3(payload);
-  auto s = meadowcap::AuthorisedEntry::sign(e, sync::testing::writer_capability(),
-                                            meadowcap::testing::key(sync::testing::kWriterKey))
-               .value();
-  return {s.entry(), store::encode_token_bytes(s.token()).value()};
+  return sync::testing::owned_entry_with_payload({"live", name}, payload, t);
 }
 
 Bytes payload_of(std::size_t n, std::uint8_t seed) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "meadowcap/mc_test_util.hpp"
+#include "osier/crypto/william3.hpp"
 #include "osier/meadowcap/authorisation.hpp"
 #include "osier/meadowcap/owned_capability.hpp"
 #include "osier/store/authoriser.hpp"
@@ -58,6 +59,22 @@ inline std::vector<store::AuthorisedEntry> owned_entries(std::size_t from, std::
     out.push_back({s.entry(), store::encode_token_bytes(s.token()).value()});
   }
   return out;
+}
+
+// An entry of subspace 1...1 at `path` with the real digest of `payload`, signed by the writer.
+inline store::AuthorisedEntry owned_entry_with_payload(std::initializer_list<std::string_view> path,
+                                                       ByteView payload, model::Timestamp t) {
+  model::Entry e;
+  e.namespace_id = owned_namespace();
+  e.subspace_id.fill(1);
+  e.path = model::Path::from_strings(path).value();
+  e.timestamp = t;
+  e.payload_length = payload.size();
+  e.payload_digest = crypto::william3(payload);
+  auto s =
+      meadowcap::AuthorisedEntry::sign(e, writer_capability(), meadowcap::testing::key(kWriterKey))
+          .value();
+  return {s.entry(), store::encode_token_bytes(s.token()).value()};
 }
 
 }  // namespace osier::sync::testing
