@@ -16,5 +16,6 @@ void register_node(CLI::App& app);    // init, id, ns, cap, put/get/cat/ls/stat/
 void register_drop(CLI::App& app);    // drop export/import
 void register_net(CLI::App& app);     // serve, sync, connect
 void register_daemon(CLI::App& app);  // daemon
+void register_policy(CLI::App& app);  // policy set/show
 
 }  // namespace osier::cli

@@ -21,6 +21,7 @@
 #include "net/sync_app.hpp"
 #include "node/daemon_lock.hpp"
 #include "osier/base/hex.hpp"
+#include "osier/node/policies.hpp"
 #include "osier/node/sync_interests.hpp"
 
 namespace osier::node {
@@ -76,9 +77,10 @@ class DaemonApp : public net::SyncApp {
 
 class Daemon::Impl {
  public:
-  Impl(store::Store& store, DaemonOptions options, DaemonLock lock, Identity me,
+  Impl(HomePaths paths, store::Store& store, DaemonOptions options, DaemonLock lock, Identity me,
        std::vector<meadowcap::McCapability> caps)
-      : store_(store),
+      : paths_(std::move(paths)),
+        store_(store),
         options_(std::move(options)),
         lock_(std::move(lock)),
         me_(std::move(me)),
@@ -207,6 +209,15 @@ class Daemon::Impl {
     ao.session.read_capabilities = caps_;
     ao.session.session_id = ++next_session_;
     ao.session.pio.max_payload_power = options_.max_payload_power;
+    // Download policies, read afresh for each session (`osier policy set` applies to the next).
+    Result<Policies> policies = load_policies(paths_);
+    if (!policies) log("download policies unreadable, so ignored: " + policies.status().message());
+    if (policies) {
+      for (const auto& [ns, p] : *policies) {
+        ao.session.pio.max_payload_power_of[ns] = p.payload_power();
+        if (p.payloads != PayloadPolicy::kEager) ao.session.lazy_namespaces.insert(ns);
+      }
+    }
     return std::make_unique<DaemonApp>(*this, store_, own_key_, std::move(ao), outbound);
   }
 
@@ -364,6 +375,7 @@ class Daemon::Impl {
     std::uint64_t sessions = 0;
   };
 
+  HomePaths paths_;
   store::Store& store_;
   DaemonOptions options_;
   DaemonLock lock_;
@@ -412,8 +424,8 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const Home& home, store::Store& st
   OSIER_ASSIGN_OR_RETURN(Identity me, home.sync_identity(options.as));
   OSIER_ASSIGN_OR_RETURN(std::vector<meadowcap::McCapability> caps,
                          read_capabilities_of(home, me.key.public_key()));
-  auto impl = std::make_unique<Impl>(store, std::move(options), std::move(lock), std::move(me),
-                                     std::move(caps));
+  auto impl = std::make_unique<Impl>(home.paths(), store, std::move(options), std::move(lock),
+                                     std::move(me), std::move(caps));
   OSIER_RETURN_IF_ERROR(impl->open());
   return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));  // NOLINT: private constructor
 }

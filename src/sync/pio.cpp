@@ -206,7 +206,8 @@ Status PioCore::send_capability(const OverlapKey& key, Overlap& overlap) {
   OSIER_RETURN_IF_ERROR(reference_both(key));
   overlap.own_capability = *id;
   messages_.emplace_back(PioBindReadCapability{key.first, key.second, cap, config_.max_count,
-                                               config_.max_size, config_.max_payload_power});
+                                               config_.max_size,
+                                               config_.payload_power(cap.granted_namespace())});
   for (const std::uint64_t peer : overlap.peer_capabilities) emit_event(overlap, *id, peer);
   return Status::ok();
 }

@@ -85,6 +85,14 @@ struct PioConfig {
   std::uint64_t max_count = model::AreaOfInterest::kNoLimit;
   std::uint64_t max_size = model::AreaOfInterest::kNoLimit;
   std::uint8_t max_payload_power = 64;
+  // Per namespace, instead of max_payload_power (the node's download policy: a namespace whose
+  // payloads are fetched lazily declares 0).
+  std::map<model::NamespaceId, std::uint8_t> max_payload_power_of;
+
+  std::uint8_t payload_power(const model::NamespaceId& ns) const {
+    const auto it = max_payload_power_of.find(ns);
+    return it == max_payload_power_of.end() ? max_payload_power : it->second;
+  }
 };
 
 using PioMessage = std::variant<PioBindHash, PioAnnounceOverlap, PioBindReadCapability>;

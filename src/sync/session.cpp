@@ -96,7 +96,8 @@ Session::Session(const SessionConfig& config, SyncRole role)
       receive_state_(role == SyncRole::kAlfie ? SyncRole::kBetty : SyncRole::kAlfie),
       own_capabilities_(config.read_capabilities),
       max_blind_payload_(config.max_blind_payload),
-      eager_pushes_(config.eager_pushes) {}
+      eager_pushes_(config.eager_pushes),
+      lazy_namespaces_(config.lazy_namespaces) {}
 
 // A session that ends (the connection closed, the peer failed) stores the payload bytes it
 // verified and had not appended yet (PayloadTransfer batches appends).
@@ -551,7 +552,7 @@ Status Session::take_pio_events() {
   while (std::optional<PioOverlapEvent> e = pio_->poll_event()) {
     ++stats_.overlaps;
     OSIER_RETURN_IF_ERROR(rbsr_->on_overlap(*e));
-    if (!eager_pushes_) {
+    if (!eager_pushes_ || lazy_namespaces_.contains(e->namespace_id)) {
       // spec: confidential_sync#sync_msg_DataSetEagerness — the sender's handle first.
       OSIER_RETURN_IF_ERROR(
           queue(DataSetEagerness{e->own_capability, e->peer_capability, /*set_eager=*/false}));

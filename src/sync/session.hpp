@@ -130,6 +130,8 @@ struct SessionConfig {
   // (DataSetEagerness with set_eager false; the peer may ignore it). Reconciliation's payloads
   // are governed by pio.max_payload_power alone.
   bool eager_pushes = true;
+  // The same, for the overlaps of these namespaces only (the node's lazy download policies).
+  std::set<model::NamespaceId> lazy_namespaces;
 };
 
 // The node's side of a session: where it reads and writes.
@@ -322,6 +324,7 @@ class Session {
   meadowcap::VerifiedCapabilities data_verified_capabilities_;
   std::uint64_t max_blind_payload_;
   bool eager_pushes_;
+  std::set<model::NamespaceId> lazy_namespaces_;
   // Our announcement being sent: the peer's ReadCapabilityHandle it names (whose
   // max_payload_power applies), and whether it asks for a response.
   std::uint64_t announcing_to_ = 0;
