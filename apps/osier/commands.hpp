@@ -15,5 +15,6 @@ void register_uri(CLI::App& app);
 void register_node(CLI::App& app);  // init, id, ns, cap, put/get/cat/ls/stat/rm, store
 void register_drop(CLI::App& app);  // drop export/import
 void register_net(CLI::App& app);   // serve, connect
+void register_peer(CLI::App& app);  // peer add/rm/list
 
 }  // namespace osier::cli

@@ -100,6 +100,7 @@ int main(int argc, char** argv) {
   osier::cli::register_node(app);
   osier::cli::register_drop(app);
   osier::cli::register_net(app);
+  osier::cli::register_peer(app);
 
   std::vector<std::string> args(argv, argv + argc);
   if (!move_global_options(args)) return kExitUsage;
