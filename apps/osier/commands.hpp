@@ -17,5 +17,6 @@ void register_drop(CLI::App& app);    // drop export/import
 void register_net(CLI::App& app);     // serve, sync, connect
 void register_daemon(CLI::App& app);  // daemon
 void register_policy(CLI::App& app);  // policy set/show
+void register_peer(CLI::App& app);    // peer add/rm/list
 
 }  // namespace osier::cli

@@ -102,6 +102,7 @@ int main(int argc, char** argv) {
   osier::cli::register_net(app);
   osier::cli::register_daemon(app);
   osier::cli::register_policy(app);
+  osier::cli::register_peer(app);
 
   std::vector<std::string> args(argv, argv + argc);
   if (!move_global_options(args)) return kExitUsage;

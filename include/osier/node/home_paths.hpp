@@ -4,6 +4,7 @@
 //   keys/            the keystore (mode 0700; one 0600 file per secret key)
 //   caps/            held capabilities (one file per capability, its canonic encoding in hex)
 //   config/aliases   the alias table (JSON)
+//   config/peers     the peers a daemon keeps in touch with (JSON, osier/node/peers.hpp)
 //   tmp/             spool files (standard input being put)
 #pragma once
 
@@ -24,6 +25,7 @@ struct HomePaths {
   std::string caps() const { return root + "/caps"; }
   std::string config() const { return root + "/config"; }
   std::string aliases() const { return root + "/config/aliases"; }
+  std::string peers() const { return root + "/config/peers"; }
   std::string tmp() const { return root + "/tmp"; }
 };
 
