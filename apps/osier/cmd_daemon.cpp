@@ -11,8 +11,10 @@
 
 #include "cmd_node.hpp"
 #include "commands.hpp"
+#include "daemon_client.hpp"
 #include "net_text.hpp"
 #include "osier/base/hex.hpp"
+#include "osier/net/control.hpp"
 #include "osier/net/endpoint.hpp"
 #include "osier/node/daemon.hpp"
 
@@ -71,6 +73,79 @@ void run_daemon(const DaemonCliOptions& o) {
   fmt::print(stderr, "{} daemon stopped\n", now_text());
 }
 
+struct StatusOptions {
+  NodeFlags flags;
+  bool watch = false;
+};
+
+std::string count_of(const Json& session, const char* done, const char* all) {
+  return std::to_string(session.value(done, 0ULL)) + "/" + std::to_string(session.value(all, 0ULL));
+}
+
+void print_status(const LocalNode& n, const Json& status) {
+  fmt::print("daemon on {} as {} {}\n", status.value("address", std::string()),
+             status.value("identity", std::string()), status.value("key", std::string()));
+  fmt::print("sharing {}, store at event {}\n",
+             count_text(status.value("interests", 0ULL), "read capability", "read capabilities"),
+             status.value("store_sequence", 0ULL));
+  const Json& peers = status.value("peers", Json::array());
+  if (peers.empty()) fmt::print("no peers\n");
+  for (const Json& p : peers) {
+    std::string who = p["address"].is_string() ? p["address"].get<std::string>() : "(inbound)";
+    if (p["key"].is_string()) {
+      const std::optional<crypto::Ed25519PublicKey> key =
+          array_from_hex<32>(p["key"].get<std::string>());
+      if (key) who += " " + peer_text(n, *key);
+    }
+    const Json& s = p.value("session", Json::object());
+    const std::string state = p.value("state", std::string());
+    fmt::print("peer {}: {}", who, state);
+    if (state == "established") {
+      fmt::print(", {}", s.value("in_sync", false) ? "in sync" : "syncing");
+      fmt::print(
+          ", roots {} done, entries {} in ({} new) {} out {} forwarded, payload bytes {} in "
+          "{} out",
+          count_of(s, "roots_complete", "roots"), s.value("entries_received", 0ULL),
+          s.value("entries_new", 0ULL), s.value("entries_sent", 0ULL),
+          s.value("entries_forwarded", 0ULL), s.value("payload_bytes_received", 0ULL),
+          s.value("payload_bytes_sent", 0ULL));
+    }
+    if (p["last_error"].is_string()) fmt::print(" (last: {})", p["last_error"].get<std::string>());
+    fmt::print("\n");
+  }
+}
+
+void run_status(const StatusOptions& o) {
+  auto n = open_node("status", o.flags, /*read_only=*/true);
+  if (!n) return;
+  const node::HomePaths& home = n->home().paths();
+  Result<Json> r = daemon_request(home, Json{{"op", "status"}}, std::chrono::seconds(10));
+  if (!r) return fail("status", r.status());
+  if (o.flags.json) {
+    print_json_line((*r)["status"]);
+  } else {
+    print_status(*n, (*r)["status"]);
+  }
+  std::fflush(stdout);
+  if (!o.watch) return;
+  // Every event the daemon publishes: JSON lines as they come, or the status redrawn.
+  const Status st = net::control_stream(
+      home.control_socket(), Json{{"op", "subscribe"}}.dump(),
+      [&](std::string_view line) {
+        if (o.flags.json) {
+          fmt::print("{}\n", line);
+        } else if (Result<Json> again =
+                       daemon_request(home, Json{{"op", "status"}}, std::chrono::seconds(10))) {
+          fmt::print("\n{} ", now_text());
+          print_status(*n, (*again)["status"]);
+        }
+        std::fflush(stdout);
+        return true;
+      },
+      std::chrono::seconds(10));
+  if (!st) return fail("status", st);
+}
+
 }  // namespace
 
 void register_daemon(CLI::App& app) {
@@ -88,6 +163,12 @@ void register_daemon(CLI::App& app) {
                 "Payloads up to this size travel with their entries (default: all)");
   add_node_flags(c, o->flags, /*json=*/false);
   c->callback([o] { run_daemon(*o); });
+
+  auto so = std::make_shared<StatusOptions>();
+  c = app.add_subcommand("status", "What the running daemon does: peers, sessions, progress");
+  c->add_flag("--watch", so->watch, "Keep going: show the status again as it changes");
+  add_node_flags(c, so->flags);
+  c->callback([so] { run_status(*so); });
 }
 
 }  // namespace osier::cli

@@ -9,6 +9,7 @@
 
 #include "cmd_node.hpp"
 #include "commands.hpp"
+#include "daemon_client.hpp"
 #include "osier/base/hex.hpp"
 #include "osier/base/io_error.hpp"
 #include "osier/json/meadowcap.hpp"
@@ -18,6 +19,9 @@
 
 namespace osier::cli {
 namespace {
+
+// How long `osier get` waits for a running daemon to fetch a payload the store lacks.
+constexpr std::chrono::milliseconds kFetchTimeout{300000};
 
 struct DataOptions {
   NodeFlags flags;
@@ -165,6 +169,16 @@ void run_get(const DataOptions& o, bool to_stdout) {
                         "the path's last component is no safe file name: give one with -o FILE"));
     }
     out = last;
+  }
+  // A payload the store lacks (a lazy namespace, a transfer cut short): a running daemon fetches
+  // it from a connected peer first. Without a daemon, the read below says what is missing.
+  if (Result<store::LengthyAuthorisedEntry> held = n->stat(*u);
+      held && held->available < held->authorised.entry.payload_length) {
+    const Status fetched =
+        fetch_through_daemon(n->home().paths(), held->authorised.entry, kFetchTimeout);
+    if (!fetched && fetched.code() != ErrorCode::kNotFound) {
+      return fail(cmd, fetched);
+    }
   }
   Result<std::unique_ptr<OutputFile>> file = OutputFile::open(out, o.force);
   if (!file) return fail(cmd, file.status());

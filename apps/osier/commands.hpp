@@ -15,7 +15,7 @@ void register_uri(CLI::App& app);
 void register_node(CLI::App& app);    // init, id, ns, cap, put/get/cat/ls/stat/rm, store
 void register_drop(CLI::App& app);    // drop export/import
 void register_net(CLI::App& app);     // serve, sync, connect
-void register_daemon(CLI::App& app);  // daemon
+void register_daemon(CLI::App& app);  // daemon, status
 void register_policy(CLI::App& app);  // policy set/show
 void register_peer(CLI::App& app);    // peer add/rm/list
 

@@ -73,6 +73,7 @@ Status SyncApp::on_global(ByteView message) {
 Status SyncApp::drain_events() {
   while (std::optional<sync::SessionEvent> e = session_->poll_event()) {
     if (std::holds_alternative<sync::PioOverlapEvent>(*e)) ++summary_.overlaps;
+    if (options_.on_event) options_.on_event(*e);
   }
   summary_.roots = session_->root_count();
   summary_.roots_complete = session_->completed_root_count();
@@ -118,6 +119,15 @@ void SyncApp::offer_entry(const model::Entry& entry, const store::Origin& origin
         "reconcile afresh");
   }
   if (wake_) wake_();
+}
+
+Result<std::optional<std::uint64_t>> SyncApp::request_payload(const model::Entry& entry) {
+  if (!session_ || close_ || session_->failed()) {
+    return error(ErrorCode::kNotFound, "sync: no session to ask");
+  }
+  Result<std::optional<std::uint64_t>> r = session_->request_payload(entry);
+  if (r && *r && wake_) wake_();
+  return r;
 }
 
 void SyncApp::request_close(std::string reason) {

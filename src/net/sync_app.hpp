@@ -45,6 +45,8 @@ struct SyncAppOptions {
   // Called after each round of progress with the summary so far (on the connection's thread; it
   // must be cheap: rate-limit any output).
   std::function<void(const SyncSummary&)> progress;
+  // Each of the session's events, as it is polled (on the connection's thread).
+  std::function<void(const sync::SessionEvent&)> on_event;
 };
 
 class SyncApp : public PeerApp {
@@ -70,6 +72,8 @@ class SyncApp : public PeerApp {
   // Asks to close (politely: the end marker after what can be sent), with `reason` as the
   // summary's failure unless empty. Wakes the connection.
   void request_close(std::string reason);
+  // sync::Session::request_payload, then wakes the connection; kNotFound before the session.
+  Result<std::optional<std::uint64_t>> request_payload(const model::Entry& entry);
 
   const SyncSummary& summary() const { return summary_; }
   // Null before the handshake completed.

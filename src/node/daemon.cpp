@@ -15,12 +15,17 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <utility>
 
+#include "net/control_socket.hpp"
 #include "net/server.hpp"
 #include "net/sync_app.hpp"
+#include "node/daemon_json.hpp"
 #include "node/daemon_lock.hpp"
 #include "osier/base/hex.hpp"
+#include "osier/model/encoding_entry.hpp"
+#include "osier/node/peers.hpp"
 #include "osier/node/policies.hpp"
 #include "osier/node/sync_interests.hpp"
 
@@ -32,6 +37,17 @@ namespace {
 constexpr std::size_t kMaxQueuedEvents = 65536;
 // A configured peer whose key has a live session (it dialed us) is looked at again this often.
 constexpr std::chrono::milliseconds kRecheckDelay{1000};
+// How often the peer list's file is looked at (`osier peer add|rm` while we run).
+constexpr std::chrono::milliseconds kPeerListCheck{1000};
+// Progress events to subscribers: at most this often per session.
+constexpr std::chrono::milliseconds kProgressInterval{250};
+constexpr std::size_t kMaxSubscribers = 64;
+constexpr std::size_t kMaxFetches = 1024;
+
+using Clock = std::chrono::steady_clock;
+using json::Json;
+
+std::string fetch_key(const model::Entry& e) { return to_hex(model::encode_entry_bytes(e)); }
 
 using Key = crypto::Ed25519PublicKey;
 
@@ -40,7 +56,9 @@ using Key = crypto::Ed25519PublicKey;
 // One configured peer and its dialer.
 struct OutboundPeer {
   net::Endpoint endpoint;
-  std::optional<Key> key;  // the key it proved last time
+  bool configured = false;  // from the home's peer list (not DaemonOptions::peers)
+  bool removed = false;     // taken off the peer list: not dialed
+  std::optional<Key> key;   // the key it proved last time
   std::string state = "connecting";
   std::uint64_t sessions = 0;
   std::string last_error;
@@ -129,11 +147,23 @@ class Daemon::Impl {
       if (!ec) signals_->add(SIGTERM, ec);
       if (ec) return error(ErrorCode::kIo, "cannot handle SIGINT/SIGTERM: " + ec.message());
     }
-    for (const net::Endpoint& e : options_.peers) {
-      auto p = std::make_unique<OutboundPeer>();
-      p->endpoint = e;
-      p->timer = std::make_unique<asio::steady_timer>(server_->context());
-      outbound_.push_back(std::move(p));
+    for (const net::Endpoint& e : options_.peers) add_outbound(e, /*configured=*/false);
+    if (options_.use_peer_list) {
+      peers_stamp_ = peers_stamp(paths_);
+      OSIER_ASSIGN_OR_RETURN(const std::vector<PeerEntry> listed, load_peers(paths_));
+      for (const PeerEntry& e : listed) add_outbound(e.address, /*configured=*/true);
+    }
+    if (options_.control_socket) {
+      net::ControlServerOptions co;
+      co.on_line = [this](const std::shared_ptr<net::ControlClient>& c, std::string_view line) {
+        on_control_line(c, line);
+      };
+      co.error_line = [](std::string_view code, std::string_view message) {
+        return error_line(code, message);
+      };
+      OSIER_ASSIGN_OR_RETURN(
+          control_,
+          net::ControlServer::listen(server_->context(), paths_.control_socket(), std::move(co)));
     }
     return Status::ok();
   }
@@ -159,6 +189,11 @@ class Daemon::Impl {
       if (poll_timer_) poll_timer_->cancel();
       if (signals_) signals_->cancel();
       for (const auto& p : outbound_) p->timer->cancel();
+      if (control_) control_->close();
+      for (auto& [entry, waiting] : fetches_) {
+        for (const auto& c : waiting) c->send(error_line("unavailable", "the daemon is stopping"));
+      }
+      fetches_.clear();
     });
     server_->stop();
   }
@@ -218,11 +253,59 @@ class Daemon::Impl {
         if (p.payloads != PayloadPolicy::kEager) ao.session.lazy_namespaces.insert(ns);
       }
     }
+    ao.on_event = [this](const sync::SessionEvent& e) { on_session_event(e); };
     return std::make_unique<DaemonApp>(*this, store_, own_key_, std::move(ao), outbound);
   }
 
+  // A peer to dial: a new record, or a removed one for the same address taken back (records are
+  // never freed while the daemon runs: their dialers' handlers point at them).
+  void add_outbound(const net::Endpoint& e, bool configured) {
+    for (const auto& p : outbound_) {
+      if (p->endpoint.to_string() != e.to_string()) continue;
+      if (p->removed) {
+        p->removed = false;
+        p->configured = configured;
+        if (running_.load()) dial(*p);
+      }
+      return;
+    }
+    auto p = std::make_unique<OutboundPeer>();
+    p->endpoint = e;
+    p->configured = configured;
+    p->timer = std::make_unique<asio::steady_timer>(server_->context());
+    OutboundPeer& added = *p;
+    outbound_.push_back(std::move(p));
+    if (running_.load()) dial(added);
+  }
+
+  // `osier peer add|rm` while we run: dial the new, let go of the removed (its session ends).
+  void reload_peers() {
+    const FileStamp stamp = peers_stamp(paths_);
+    if (stamp == peers_stamp_) return;
+    peers_stamp_ = stamp;
+    Result<std::vector<PeerEntry>> listed = load_peers(paths_);
+    if (!listed)
+      return log("the peer list is unreadable, so unchanged: " + listed.status().message());
+    std::set<std::string> now;
+    for (const PeerEntry& e : *listed) now.insert(e.address.to_string());
+    for (const auto& p : outbound_) {
+      if (!p->configured || p->removed || now.contains(p->endpoint.to_string())) continue;
+      p->removed = true;
+      p->state = "removed";
+      p->timer->cancel();
+      if (p->key) {
+        if (const auto it = sessions_.find(*p->key);
+            it != sessions_.end() && it->second->outbound() == p.get()) {
+          it->second->request_close("the peer was removed from the peer list");
+        }
+      }
+      log("peer " + p->endpoint.to_string() + " removed from the peer list");
+    }
+    for (const PeerEntry& e : *listed) add_outbound(e.address, /*configured=*/true);
+  }
+
   void dial(OutboundPeer& p) {
-    if (stopping_.load()) return;
+    if (stopping_.load() || p.removed) return;
     // It dialed us and that session lives: one session per peer.
     if (p.key && sessions_.contains(*p.key)) {
       p.state = "established";
@@ -244,7 +327,7 @@ class Daemon::Impl {
   }
 
   void wait(OutboundPeer& p, std::chrono::milliseconds delay) {
-    if (stopping_.load()) return;
+    if (stopping_.load() || p.removed) return;
     if (p.state != "established") p.state = "waiting";
     // Up to 25 % more, so that many daemons restarted together do not redial in lockstep.
     std::uniform_int_distribution<std::int64_t> jitter(0, delay.count() / 4);
@@ -300,6 +383,13 @@ class Daemon::Impl {
       events_overflowed_ = false;
       drain_posted_ = false;
     }
+    if (!subscribers_.empty()) {
+      for (const auto& [entry, origin] : batch) {
+        publish(Json{{"event", "entry"},
+                     {"entry", json::to_json(entry)},
+                     {"origin", origin.is_local() ? Json("local") : Json("peer")}});
+      }
+    }
     for (const auto& [key, app] : sessions_) {
       if (overflowed) {
         app->request_close(
@@ -324,8 +414,113 @@ class Daemon::Impl {
       if (const Status st = store_.poll_events(); !st && options_.log) {
         options_.log("reading the store's events failed: " + st.message());
       }
+      if (options_.use_peer_list && Clock::now() >= next_peer_check_) {
+        next_peer_check_ = Clock::now() + kPeerListCheck;
+        reload_peers();
+      }
+      if (!subscribers_.empty() && Clock::now() >= next_progress_) publish_progress();
       arm_poll();
     });
+  }
+
+  // --- the control API (docs/control-api.md), on the run() thread
+
+  void on_control_line(const std::shared_ptr<net::ControlClient>& client, std::string_view line) {
+    const Json req = Json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (req.is_discarded() || !req.is_object() || !req.contains("op") || !req["op"].is_string()) {
+      return client->send(
+          error_line("invalid_request", "a request is one JSON object with a string \"op\""));
+    }
+    const std::string& op = req["op"].get_ref<const std::string&>();
+    if (op == "status") return client->send(ok_line(Json{{"status", status_json(snapshot())}}));
+    if (op == "subscribe") {
+      std::erase_if(subscribers_, [](const auto& w) { return w.expired(); });
+      if (subscribers_.size() >= kMaxSubscribers) {
+        return client->send(error_line("unavailable", "too many subscribers"));
+      }
+      subscribers_.push_back(client);
+      client->send(ok_line());
+      last_progress_.clear();
+      return publish_progress();
+    }
+    if (op == "fetch") return fetch(client, req);
+    return client->send(
+        error_line("unknown_op", "unknown op '" + op + "' (status, subscribe, fetch)"));
+  }
+
+  // {"op":"fetch","namespace":HEX,"subspace":HEX,"path":[HEX...]}: the entry's payload from a
+  // connected peer; answered when it is stored whole, or at once when it is already.
+  void fetch(const std::shared_ptr<net::ControlClient>& client, const Json& req) {
+    Result<model::NamespaceId> ns =
+        json::from_json<model::SubspaceId>(req.value("namespace", Json()));
+    Result<model::SubspaceId> sub =
+        json::from_json<model::SubspaceId>(req.value("subspace", Json()));
+    Result<model::Path> path = json::from_json<model::Path>(req.value("path", Json()));
+    if (!ns || !sub || !path) {
+      return client->send(error_line("invalid_request",
+                                     "fetch needs \"namespace\", \"subspace\" (hex) and \"path\""));
+    }
+    Result<std::optional<store::LengthyAuthorisedEntry>> held = store_.get(*ns, *sub, *path);
+    if (!held) return client->send(error_line("failed", held.status().message()));
+    if (!*held) return client->send(error_line("not_found", "no such entry in the store"));
+    const model::Entry& entry = (*held)->authorised.entry;
+    if ((*held)->available == entry.payload_length) return client->send(ok_line());
+    const std::string key = fetch_key(entry);
+    if (fetches_.size() >= kMaxFetches && !fetches_.contains(key)) {
+      return client->send(error_line("unavailable", "too many fetches under way"));
+    }
+    // Already asked for: wait with the others.
+    if (const auto it = fetches_.find(key); it != fetches_.end()) {
+      it->second.push_back(client);
+      return;
+    }
+    std::string why = "no connected peer shares the entry's area";
+    for (const auto& [peer, app] : sessions_) {
+      Result<std::optional<std::uint64_t>> r = app->request_payload(entry);
+      if (!r) {
+        if (r.status().code() != ErrorCode::kNotFound) why = r.status().message();
+        continue;
+      }
+      if (!*r) return client->send(ok_line());
+      fetches_[key].push_back(client);
+      return;
+    }
+    client->send(error_line("unavailable", why));
+  }
+
+  void on_session_event(const sync::SessionEvent& e) {
+    const auto* p = std::get_if<sync::PayloadReceivedEvent>(&e);
+    if (p == nullptr) return;
+    const auto it = fetches_.find(fetch_key(p->entry));
+    if (it == fetches_.end()) return;
+    const std::string line =
+        p->complete
+            ? ok_line()
+            : error_line("failed", "the peer sent " + std::to_string(p->verified_end) + " of " +
+                                       std::to_string(p->entry.payload_length) + " bytes");
+    for (const auto& c : it->second) c->send(line);
+    fetches_.erase(it);
+  }
+
+  void publish(const Json& event) {
+    const std::string line = dump_line(event);
+    std::erase_if(subscribers_, [](const auto& w) { return w.expired(); });
+    for (const auto& w : subscribers_) {
+      if (const std::shared_ptr<net::ControlClient> c = w.lock(); c && !c->closed()) c->send(line);
+    }
+  }
+
+  // A "progress" event per session whose summary changed, at most every kProgressInterval.
+  void publish_progress() {
+    next_progress_ = Clock::now() + kProgressInterval;
+    for (const auto& [key, app] : sessions_) {
+      const Json summary = summary_json(app->summary());
+      std::string& last = last_progress_[key];
+      const std::string now = dump_line(summary);
+      if (now == last) continue;
+      last = now;
+      publish(Json{{"event", "progress"}, {"peer", to_hex(key)}, {"session", summary}});
+    }
   }
 
   DaemonStatus snapshot() const {
@@ -389,6 +584,15 @@ class Daemon::Impl {
   std::map<Key, Ended> ended_;          // inbound peers' last sessions, for status
   std::unique_ptr<asio::steady_timer> poll_timer_;
   std::unique_ptr<asio::signal_set> signals_;
+  std::unique_ptr<net::ControlServer> control_;
+  FileStamp peers_stamp_;
+  Clock::time_point next_peer_check_{};
+  Clock::time_point next_progress_{};
+  std::vector<std::weak_ptr<net::ControlClient>> subscribers_;  // at most kMaxSubscribers
+  std::map<Key, std::string> last_progress_;                    // per session, as published
+  // Payloads asked for through the control API, and who waits for each (at most kMaxFetches).
+  // Keyed by the entry's encoding in hex (fetch_key).
+  std::map<std::string, std::vector<std::shared_ptr<net::ControlClient>>> fetches_;
   std::uint64_t next_session_ = 0;
   std::mt19937_64 rng_{std::random_device{}()};
   std::atomic<bool> running_{false};

@@ -44,7 +44,12 @@ struct DaemonOptions {
   // Which identity syncs (node::Home::sync_identity): nullopt for the home's default.
   std::optional<std::string> as;
   net::Endpoint listen{net::kDefaultHost, net::kDefaultPort};  // port 0: any free port
-  std::vector<net::Endpoint> peers;                            // dialed and kept connected
+  std::vector<net::Endpoint> peers;  // dialed and kept connected, besides the peer list's
+  // Also dial the home's peer list (osier/node/peers.hpp), and follow its changes (looked at
+  // once a second): added peers are dialed, removed ones let go.
+  bool use_peer_list = true;
+  // Serve the control API on HOME/daemon.sock (docs/control-api.md).
+  bool control_socket = true;
   // How often other processes' writes to the store are looked for (Store::poll_events).
   std::chrono::milliseconds poll_interval{50};
   // Redialing a peer: after a failed attempt wait reconnect_min, doubling up to reconnect_max
@@ -71,7 +76,7 @@ struct DaemonPeerStatus {
   std::string address;                          // configured HOST:PORT, or the remote address
   std::optional<crypto::Ed25519PublicKey> key;  // once proved
   bool outbound = false;                        // we dial it (configured)
-  // "connecting", "established", "waiting" (to redial), "idle" (inbound, gone)
+  // "connecting", "established", "waiting" (to redial), "removed" (off the peer list)
   std::string state;
   std::uint64_t sessions = 0;  // sessions established with it so far
   std::string last_error;      // how the last connection ended, when not clean

@@ -6,6 +6,7 @@
 //   config/aliases   the alias table (JSON)
 //   config/peers     the peers a daemon keeps in touch with (JSON, osier/node/peers.hpp)
 //   tmp/             spool files (standard input being put)
+//   daemon.sock      the running daemon's control socket (osier/node/daemon.hpp)
 #pragma once
 
 #include <memory>
@@ -27,6 +28,8 @@ struct HomePaths {
   std::string aliases() const { return root + "/config/aliases"; }
   std::string peers() const { return root + "/config/peers"; }
   std::string tmp() const { return root + "/tmp"; }
+  // The running daemon's control socket (mode 0600; docs/control-api.md).
+  std::string control_socket() const { return root + "/daemon.sock"; }
 };
 
 // `explicit_dir` if not empty, else $OSIER_HOME, else $HOME/.local/share/osier.

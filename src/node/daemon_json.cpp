@@ -1,0 +1,63 @@
+#include "node/daemon_json.hpp"
+
+#include "osier/base/hex.hpp"
+
+namespace osier::node {
+
+using json::Json;
+
+std::string dump_line(const Json& j) {
+  // Messages may carry a peer's bytes: invalid UTF-8 is replaced, never thrown about.
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+Json summary_json(const net::SyncSummary& s) {
+  return Json{{"established", s.established},
+              {"overlaps", s.overlaps},
+              {"roots", s.roots},
+              {"roots_complete", s.roots_complete},
+              {"in_sync", s.in_sync},
+              {"entries_received", s.entries_received},
+              {"entries_new", s.entries_new},
+              {"entries_sent", s.entries_sent},
+              {"entries_forwarded", s.entries_forwarded},
+              {"payloads_received", s.payloads_received},
+              {"payload_bytes_received", s.payload_bytes_received},
+              {"payloads_sent", s.payloads_sent},
+              {"payload_bytes_sent", s.payload_bytes_sent},
+              {"round_trips", s.round_trips},
+              {"failure", s.failure.empty() ? Json(nullptr) : Json(s.failure)}};
+}
+
+Json status_json(const DaemonStatus& s) {
+  Json peers = Json::array();
+  for (const DaemonPeerStatus& p : s.peers) {
+    peers.push_back(Json{{"address", p.address.empty() ? Json(nullptr) : Json(p.address)},
+                         {"key", p.key ? Json(to_hex(*p.key)) : Json(nullptr)},
+                         {"outbound", p.outbound},
+                         {"state", p.state},
+                         {"sessions", p.sessions},
+                         {"last_error", p.last_error.empty() ? Json(nullptr) : Json(p.last_error)},
+                         {"session", summary_json(p.summary)}});
+  }
+  return Json{{"address", s.address},
+              {"identity", s.identity},
+              {"key", to_hex(s.key)},
+              {"interests", s.interests},
+              {"store_sequence", s.store_sequence},
+              {"peers", peers}};
+}
+
+std::string ok_line(Json fields) {
+  Json j = Json{{"ok", true}};
+  if (fields.is_object()) j.update(fields);
+  return dump_line(j);
+}
+
+std::string error_line(std::string_view code, std::string_view message) {
+  return dump_line(
+      Json{{"ok", false},
+           {"error", Json{{"code", std::string(code)}, {"message", std::string(message)}}}});
+}
+
+}  // namespace osier::node

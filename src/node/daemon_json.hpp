@@ -1,0 +1,24 @@
+// The daemon's control API in JSON (docs/control-api.md): the forms of its status and the
+// response and event lines. One place, so the documentation, the daemon and `osier status` agree.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "osier/json/model.hpp"
+#include "osier/net/sync.hpp"
+#include "osier/node/daemon.hpp"
+
+namespace osier::node {
+
+// One line of JSON (no '\n'); invalid UTF-8 in strings is replaced.
+std::string dump_line(const json::Json& j);
+json::Json summary_json(const net::SyncSummary& s);
+json::Json status_json(const DaemonStatus& s);
+// {"ok":true, ...fields}
+std::string ok_line(json::Json fields = json::Json::object());
+// {"ok":false,"error":{"code":CODE,"message":MESSAGE}}; codes: "invalid_request",
+// "unknown_op", "not_found", "unavailable", "failed".
+std::string error_line(std::string_view code, std::string_view message);
+
+}  // namespace osier::node
