@@ -3,9 +3,15 @@
 // (SIGKILL, no goodbye) and restarted catches C up; a second daemon on a home refuses to start;
 // SIGTERM stops a daemon cleanly.
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -77,7 +83,9 @@ class CliDaemon : public CliHome {
   // Whether `home` lists an entry whose path ends with `/name` in `ns`.
   bool lists(const std::string& home, const std::string& ns, const std::string& name) {
     const ProcessResult r = osier({"ls", ns}, "", {}, home);
-    return r.exit_code == 0 && r.out.find("/" + name + "\n") != std::string::npos;
+    // "... /NAME" at the end of a line, or followed by "  (holds N B)" for a partial payload.
+    return r.exit_code == 0 && (r.out.find("/" + name + "\n") != std::string::npos ||
+                                r.out.find("/" + name + "  (holds") != std::string::npos);
   }
   bool eventually_lists(const std::string& home, const std::string& ns, const std::string& name,
                         milliseconds limit = milliseconds(20'000)) {
@@ -132,6 +140,104 @@ TEST_F(CliDaemon, ALineOfDaemonsForwardsAnotherProcesssWritesAndCatchesUpAfterAK
     (*d)->signal(SIGTERM);
     EXPECT_EQ((*d)->wait(seconds(10)), 0) << (*d)->all_output();
   }
+}
+
+// Sends `text` on a fresh connection to the Unix socket at `path`, returns what comes back within
+// `wait` (the daemon answers each line with one line).
+std::string unix_exchange(const std::string& path, const std::string& text, milliseconds wait) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return "";
+  }
+  EXPECT_EQ(::write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  std::string got;
+  const auto end = std::chrono::steady_clock::now() + wait;
+  while (std::chrono::steady_clock::now() < end) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 50) <= 0) continue;
+    char buf[4096];
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return got;
+}
+
+// A lazy node (download policy) holds the entries without their payloads and fetches one from a
+// connected peer on `osier get`; `osier status` tells the session's state; the control socket is
+// the owner's alone and answers malformed requests with an error line and goes on; a peer taken
+// off the peer list is let go while the daemon runs.
+TEST_F(CliDaemon, ALazyNodeFetchesOnGetAndTheControlApiAnswers) {
+  const std::string b = other_home("b");
+  grant(b, "bob");
+  const std::string ns = id_in({"ns", "list", "--json"}, "\"fam\"", home_);
+  ASSERT_EQ(osier({"ns", "add", "fam", ns}, "", {}, b).exit_code, 0);
+  ASSERT_EQ(osier({"policy", "set", "fam", "lazy"}, "", {}, b).exit_code, 0);
+  std::string payload(200'000, 'x');
+  for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>('a' + i % 23);
+  ASSERT_EQ(osier({"put", "willow://fam.alice/big", "-"}, payload).exit_code, 0);
+  const std::string alice = id_in({"id", "list", "--json"}, "alice", home_);
+
+  std::uint16_t pa = 0;
+  auto da = daemon(home_, "127.0.0.1:0", {}, &pa);
+  ASSERT_EQ(osier({"peer", "add", "127.0.0.1:" + std::to_string(pa)}, "", {}, b).exit_code, 0);
+  auto db = daemon(b, "127.0.0.1:0", {}, nullptr);
+  ASSERT_TRUE(eventually_lists(b, ns, "big")) << db->all_output();
+  // The entry, not its payload.
+  const std::string uri = "willow://fam." + alice + "/big";
+  ProcessResult st = osier({"stat", uri, "--json"}, "", {}, b);
+  ASSERT_EQ(st.exit_code, 0) << st.err;
+  EXPECT_EQ(nlohmann::json::parse(st.out)["available"], 0);
+  // `osier get` asks the daemon, which fetches it from A.
+  const ProcessResult got = osier({"cat", uri}, "", {}, b);
+  ASSERT_EQ(got.exit_code, 0) << got.err << db->all_output();
+  EXPECT_EQ(got.out, payload);
+
+  // osier status: the one peer, established and in sync.
+  ProcessResult status = osier({"status", "--json"}, "", {}, b);
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  const auto js = nlohmann::json::parse(status.out);
+  ASSERT_EQ(js["peers"].size(), 1U) << status.out;
+  EXPECT_EQ(js["peers"][0]["state"], "established");
+  EXPECT_EQ(js["peers"][0]["session"]["roots"], js["peers"][0]["session"]["roots_complete"]);
+  EXPECT_NE(osier({"status"}, "", {}, b).out.find("established"), std::string::npos);
+
+  // The control socket: the owner's alone; a malformed line gets an error line, the next request
+  // on the same connection its answer.
+  struct stat sb {};
+  ASSERT_EQ(::stat((b + "/daemon.sock").c_str(), &sb), 0);
+  EXPECT_EQ(sb.st_mode & 0777, 0600U);
+  const std::string answers =
+      unix_exchange(b + "/daemon.sock", "garbage\n{\"op\":\"status\"}\n", milliseconds(500));
+  std::istringstream lines(answers);
+  std::string first, second;
+  std::getline(lines, first);
+  std::getline(lines, second);
+  EXPECT_NE(first.find("invalid_request"), std::string::npos) << answers;
+  EXPECT_NE(second.find("\"ok\":true"), std::string::npos) << answers;
+
+  // Taken off the peer list while running: let go.
+  ASSERT_EQ(osier({"peer", "rm", "127.0.0.1:" + std::to_string(pa)}, "", {}, b).exit_code, 0);
+  bool removed = false;
+  for (int i = 0; i < 100 && !removed; ++i) {
+    std::this_thread::sleep_for(milliseconds(50));
+    status = osier({"status", "--json"}, "", {}, b);
+    removed = status.exit_code == 0 && status.out.find("\"removed\"") != std::string::npos;
+  }
+  EXPECT_TRUE(removed) << status.out;
+  for (auto* d : {&da, &db}) {
+    (*d)->signal(SIGTERM);
+    EXPECT_EQ((*d)->wait(seconds(10)), 0) << (*d)->all_output();
+  }
+  // No daemon: osier status says so.
+  status = osier({"status"}, "", {}, b);
+  EXPECT_NE(status.exit_code, 0);
+  EXPECT_NE(status.err.find("no daemon"), std::string::npos) << status.err;
 }
 
 }  // namespace
