@@ -165,4 +165,39 @@ run cat "willow://$ns_id.$alice_id/news/today" --home "$second"
 run cat "willow://family.$carol_id/notes/hi"
 echo "both homes hold the same entries and payloads"
 
+say "two daemons keep the homes in sync live: alice's listens, carol's dials it (its peer list); a write at either end reaches the other at once, no sync command needed"
+"$OSIER" daemon --as alice --listen 127.0.0.1:0 2>"$work/daemon_a.log" &
+daemon_a=$!
+dport=""
+for _ in $(seq 1 100); do
+  dport=$(sed -nE 's/.*listening on 127\.0\.0\.1:([0-9]+).*/\1/p' "$work/daemon_a.log" | head -1)
+  [[ -n $dport ]] && break
+  sleep 0.1
+done
+[[ -n $dport ]] || { echo "demo: osier daemon did not start" >&2; cat "$work/daemon_a.log" >&2; exit 1; }
+run peer add "127.0.0.1:$dport" --home "$second"
+"$OSIER" daemon --as carol --listen 127.0.0.1:0 --home "$second" 2>"$work/daemon_b.log" &
+daemon_b=$!
+printf 'live from alice\n' | run put willow://family.alice/news/live -
+printf 'live from carol\n' | run put "willow://$ns_id.$carol_id/notes/live" - --home "$second" --as carol
+arrived=no
+for _ in $(seq 1 100); do
+  if "$OSIER" cat "willow://$ns_id.$alice_id/news/live" --home "$second" >/dev/null 2>&1 &&
+    "$OSIER" cat "willow://family.$carol_id/notes/live" >/dev/null 2>&1; then
+    arrived=yes
+    break
+  fi
+  sleep 0.1
+done
+run status --home "$second"
+kill -INT "$daemon_a" "$daemon_b"
+wait "$daemon_a" "$daemon_b"
+if [[ $arrived != yes ]]; then
+  echo "demo: the daemons did not forward the live writes" >&2
+  cat "$work/daemon_a.log" "$work/daemon_b.log" >&2
+  exit 1
+fi
+run cat "willow://$ns_id.$alice_id/news/live" --home "$second"
+run cat "willow://family.$carol_id/notes/live"
+
 say "done"
