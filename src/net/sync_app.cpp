@@ -1,5 +1,6 @@
 #include "net/sync_app.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace osier::net {
@@ -65,16 +66,46 @@ Status SyncApp::on_global(ByteView message) {
   if (!session_ || mux_ == nullptr) {
     return error(ErrorCode::kInternal, "sync: a global message before the session started");
   }
+  OSIER_RETURN_IF_ERROR(start_round());
   Status st = session_->on_global(*mux_, message);
   if (!st) summary_.failure = st.to_string();
   return st;
 }
 
+Status SyncApp::start_round() {
+  // The store's event number before the session reads anything of the peer's: a match found
+  // before the next drain_events holds as of it (snapshots are taken at or after it).
+  if (!round_sequence_) {
+    OSIER_ASSIGN_OR_RETURN(const std::uint64_t seq, store_.last_sequence());
+    round_sequence_ = seq;
+  }
+  return Status::ok();
+}
+
 Status SyncApp::drain_events() {
   while (std::optional<sync::SessionEvent> e = session_->poll_event()) {
-    if (std::holds_alternative<sync::PioOverlapEvent>(*e)) ++summary_.overlaps;
+    if (const auto* o = std::get_if<sync::PioOverlapEvent>(&*e)) {
+      ++summary_.overlaps;
+      ++summary_.namespaces[o->namespace_id].overlaps;
+      namespace_of_[o->own_capability] = {o->namespace_id, round_sequence_.value_or(0)};
+    } else if (const auto* c = std::get_if<sync::RbsrRootCompleteEvent>(&*e)) {
+      if (const auto it = namespace_of_.find(c->own_capability); it != namespace_of_.end()) {
+        ++summary_.namespaces[it->second.first].roots_complete;
+      }
+    } else if (const auto* m = std::get_if<sync::RbsrRootMatchedEvent>(&*e)) {
+      NamespaceProgress& p = summary_.namespaces[m->namespace_id];
+      ++p.roots_matched;
+      // Alfie's root fingerprint was read when the overlap was found, Betty's now: every snapshot
+      // read since either round began is at least as new as its start.
+      std::uint64_t as_of = round_sequence_.value_or(0);
+      if (const auto it = namespace_of_.find(m->own_capability); it != namespace_of_.end()) {
+        as_of = std::min(as_of, it->second.second);
+      }
+      p.matched_as_of = as_of;
+    }
     if (options_.on_event) options_.on_event(*e);
   }
+  round_sequence_.reset();
   summary_.roots = session_->root_count();
   summary_.roots_complete = session_->completed_root_count();
   const sync::SessionStats& st = session_->stats();
@@ -90,6 +121,7 @@ Status SyncApp::drain_events() {
 
 Status SyncApp::on_progress(sync::LcmuxSession& mux) {
   if (!session_) return Status::ok();
+  OSIER_RETURN_IF_ERROR(start_round());
   Status st = session_->on_progress(mux);
   if (st) st = drain_events();
   if (!st) {
@@ -97,12 +129,17 @@ Status SyncApp::on_progress(sync::LcmuxSession& mux) {
     return st;
   }
   const bool idle = session_->idle(mux);
-  summary_.in_sync = idle && summary_.roots_complete == summary_.roots;
   if (!idle) {
     idle_since_.reset();
   } else if (!idle_since_) {
     idle_since_ = Clock::now();
   }
+  // In sync: every root complete and quiet for `settle` both ways — the peer may still declare
+  // interests whose overlaps are not found yet (no message says it declared all; docs/
+  // spec-notes.md "Session: when a one-shot sync is done"), and before the first overlap no root
+  // exists to be incomplete.
+  summary_.in_sync = idle_since_ && Clock::now() - *idle_since_ >= options_.settle &&
+                     summary_.roots_complete == summary_.roots;
   if (options_.one_shot && idle_since_ && Clock::now() - *idle_since_ >= options_.settle) {
     close_ = true;
   }
@@ -137,7 +174,8 @@ void SyncApp::request_close(std::string reason) {
 }
 
 std::optional<SyncApp::Clock::time_point> SyncApp::wake_at() const {
-  if (!options_.one_shot || close_ || !idle_since_) return std::nullopt;
+  // One-shot: close after settling; live: tell the progress that it settled (in_sync).
+  if (close_ || !idle_since_ || (!options_.one_shot && summary_.in_sync)) return std::nullopt;
   return *idle_since_ + options_.settle;
 }
 

@@ -86,6 +86,7 @@ class SyncApp : public PeerApp {
  private:
   Result<std::shared_ptr<const store::NamespaceSnapshot>> snapshot(const model::NamespaceId& ns);
   Status ingest(const sync::RbsrEntriesEvent& batch);
+  Status start_round();
   Status drain_events();
 
   store::Store& store_;
@@ -101,6 +102,11 @@ class SyncApp : public PeerApp {
   };
   std::map<model::NamespaceId, Cached> snapshots_;
   std::optional<Clock::time_point> idle_since_;
+  // Per capability handle of ours in an overlap: its namespace, and the round's event number
+  // when the overlap was found (Alfie's root fingerprint is read then).
+  std::map<std::uint64_t, std::pair<model::NamespaceId, std::uint64_t>> namespace_of_;
+  // The store's event number when the session began reading since the last drain_events.
+  std::optional<std::uint64_t> round_sequence_;
   bool close_ = false;
   std::function<void()> wake_;
   SyncSummary summary_;

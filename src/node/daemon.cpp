@@ -21,6 +21,7 @@
 #include "net/control_socket.hpp"
 #include "net/server.hpp"
 #include "net/sync_app.hpp"
+#include "node/acks.hpp"
 #include "node/daemon_json.hpp"
 #include "node/daemon_lock.hpp"
 #include "osier/base/hex.hpp"
@@ -42,6 +43,7 @@ constexpr std::chrono::milliseconds kPeerListCheck{1000};
 // Progress events to subscribers: at most this often per session.
 constexpr std::chrono::milliseconds kProgressInterval{250};
 constexpr std::size_t kMaxSubscribers = 64;
+constexpr std::chrono::milliseconds kAckSaveInterval{1000};
 constexpr std::size_t kMaxFetches = 1024;
 
 using Clock = std::chrono::steady_clock;
@@ -147,6 +149,11 @@ class Daemon::Impl {
       if (!ec) signals_->add(SIGTERM, ec);
       if (ec) return error(ErrorCode::kIo, "cannot handle SIGINT/SIGTERM: " + ec.message());
     }
+    if (Result<AckTable> acks = load_acks(paths_)) {
+      acks_ = std::move(*acks);
+    } else {
+      log("earlier acknowledgements are unreadable, so forgotten: " + acks.status().message());
+    }
     for (const net::Endpoint& e : options_.peers) add_outbound(e, /*configured=*/false);
     if (options_.use_peer_list) {
       peers_stamp_ = peers_stamp(paths_);
@@ -181,6 +188,12 @@ class Daemon::Impl {
     arm_poll();
     server_->run();
     running_.store(false);
+    // What the last sessions acknowledged (on_app_end noted it).
+    if (acks_dirty_) {
+      if (const Status st = save_acks(paths_, acks_); !st) {
+        log("cannot save the acknowledgements: " + st.message());
+      }
+    }
   }
 
   void stop() {
@@ -337,7 +350,35 @@ class Daemon::Impl {
     });
   }
 
+  // A session's matched roots become the peer's acknowledgements (kept, and saved at most once
+  // per kAckSaveInterval).
+  void note_acks(const Key& peer, const net::SyncSummary& summary) {
+    for (const auto& [ns, p] : summary.namespaces) {
+      if (!p.matched_as_of) continue;
+      Acknowledgement& a = acks_[peer][ns];
+      if (a.at_unix_ms != 0 && a.as_of >= *p.matched_as_of) continue;
+      a.as_of = *p.matched_as_of;
+      a.at_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+      acks_dirty_ = true;
+    }
+  }
+
+  void collect_acks() {
+    next_progress_ = Clock::now() + kProgressInterval;
+    for (const auto& [peer, app] : sessions_) note_acks(peer, app->summary());
+    if (acks_dirty_ && Clock::now() >= next_ack_save_) {
+      next_ack_save_ = Clock::now() + kAckSaveInterval;
+      acks_dirty_ = false;
+      if (const Status st = save_acks(paths_, acks_); !st) {
+        log("cannot save the acknowledgements: " + st.message());
+      }
+    }
+  }
+
   void on_app_end(DaemonApp& app, const net::ConnectionReport& r) {
+    if (app.peer() && app.session() != nullptr) note_acks(*app.peer(), app.summary());
     if (app.peer()) {
       const auto it = sessions_.find(*app.peer());
       if (it != sessions_.end() && it->second == &app) sessions_.erase(it);
@@ -418,7 +459,10 @@ class Daemon::Impl {
         next_peer_check_ = Clock::now() + kPeerListCheck;
         reload_peers();
       }
-      if (!subscribers_.empty() && Clock::now() >= next_progress_) publish_progress();
+      if (Clock::now() >= next_progress_) {
+        collect_acks();
+        if (!subscribers_.empty()) publish_progress();
+      }
       arm_poll();
     });
   }
@@ -512,7 +556,6 @@ class Daemon::Impl {
 
   // A "progress" event per session whose summary changed, at most every kProgressInterval.
   void publish_progress() {
-    next_progress_ = Clock::now() + kProgressInterval;
     for (const auto& [key, app] : sessions_) {
       const Json summary = summary_json(app->summary());
       std::string& last = last_progress_[key];
@@ -541,6 +584,7 @@ class Daemon::Impl {
       ps.last_error = p->last_error;
       ps.summary = p->summary;
       if (p->key) {
+        if (const auto a = acks_.find(*p->key); a != acks_.end()) ps.acknowledgements = a->second;
         listed[*p->key] = true;
         if (const auto it = sessions_.find(*p->key); it != sessions_.end()) {
           ps.summary = it->second->summary();
@@ -554,6 +598,7 @@ class Daemon::Impl {
       DaemonPeerStatus ps;
       ps.key = key;
       ps.state = "established";
+      if (const auto a = acks_.find(key); a != acks_.end()) ps.acknowledgements = a->second;
       ps.summary = app->summary();
       if (const auto it = ended_.find(key); it != ended_.end()) ps.sessions = it->second.sessions;
       ++ps.sessions;
@@ -586,6 +631,9 @@ class Daemon::Impl {
   std::unique_ptr<asio::signal_set> signals_;
   std::unique_ptr<net::ControlServer> control_;
   FileStamp peers_stamp_;
+  AckTable acks_;
+  bool acks_dirty_ = false;
+  Clock::time_point next_ack_save_{};
   Clock::time_point next_peer_check_{};
   Clock::time_point next_progress_{};
   std::vector<std::weak_ptr<net::ControlClient>> subscribers_;  // at most kMaxSubscribers

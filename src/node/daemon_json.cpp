@@ -12,7 +12,17 @@ std::string dump_line(const Json& j) {
 }
 
 Json summary_json(const net::SyncSummary& s) {
-  return Json{{"established", s.established},
+  Json namespaces = Json::array();
+  for (const auto& [ns, p] : s.namespaces) {
+    namespaces.push_back(
+        Json{{"namespace", to_hex(ns)},
+             {"overlaps", p.overlaps},
+             {"roots_complete", p.roots_complete},
+             {"roots_matched", p.roots_matched},
+             {"matched_as_of", p.matched_as_of ? Json(*p.matched_as_of) : Json()}});
+  }
+  return Json{{"namespaces", namespaces},
+              {"established", s.established},
               {"overlaps", s.overlaps},
               {"roots", s.roots},
               {"roots_complete", s.roots_complete},
@@ -32,13 +42,18 @@ Json summary_json(const net::SyncSummary& s) {
 Json status_json(const DaemonStatus& s) {
   Json peers = Json::array();
   for (const DaemonPeerStatus& p : s.peers) {
+    Json acks = Json::array();
+    for (const auto& [ns, a] : p.acknowledgements) {
+      acks.push_back(Json{{"namespace", to_hex(ns)}, {"as_of", a.as_of}, {"at", a.at_unix_ms}});
+    }
     peers.push_back(Json{{"address", p.address.empty() ? Json(nullptr) : Json(p.address)},
                          {"key", p.key ? Json(to_hex(*p.key)) : Json(nullptr)},
                          {"outbound", p.outbound},
                          {"state", p.state},
                          {"sessions", p.sessions},
                          {"last_error", p.last_error.empty() ? Json(nullptr) : Json(p.last_error)},
-                         {"session", summary_json(p.summary)}});
+                         {"session", summary_json(p.summary)},
+                         {"acknowledgements", acks}});
   }
   return Json{{"address", s.address},
               {"identity", s.identity},

@@ -166,6 +166,10 @@ Status RbsrCore::respond_to_fingerprint(std::uint64_t root_id, Root& root,
   a.info = info_for(root_id, root, range);
   a.namespace_id = root.namespace_id;
   if (ours.fingerprint == msg.fingerprint) {
+    if (range == root.range) {
+      events_.emplace_back(RbsrRootMatchedEvent{root_id, root.handles.first, root.handles.second,
+                                                root.namespace_id, root.range});
+    }
     // SPEC-NOTES Sync 14: a match is answered with is_empty = true, want_response = false.
     return queue_announcement_with(root, std::move(a), /*empty=*/true);
   }
@@ -211,7 +215,14 @@ Status RbsrCore::on_announce_entries(const ReconciliationAnnounceEntries& msg) {
     // An announcement of exactly a range we sent the fingerprint of answers it; one without
     // want_response also answers our announcement of that range.
     const std::size_t nodes = root.open.node_count();
-    if (root.open.answer_exactly(msg.info.range)) --open_total_;
+    const bool answers = root.open.answer_exactly(msg.info.range);
+    if (answers) --open_total_;
+    // The peer's match of our root fingerprint (its answer to a mismatch is never empty without
+    // response: it splits, or announces its entries wanting ours).
+    if (answers && msg.is_empty && !msg.want_response && msg.info.range == root.range) {
+      events_.emplace_back(RbsrRootMatchedEvent{*id, root.handles.first, root.handles.second,
+                                                root.namespace_id, root.range});
+    }
     node_total_ = node_total_ + root.open.node_count() - nodes;
     if (!msg.want_response && root.want_answers.remove(msg.info.range)) --open_total_;
   }

@@ -135,7 +135,19 @@ struct RbsrRootCompleteEvent {
   model::D3Range range;
 };
 
-using RbsrEvent = std::variant<RbsrEntriesEvent, RbsrRootCompleteEvent>;
+// A root's whole range had equal fingerprints on both sides: the peer held exactly what we held
+// there (as of the snapshot that answered). Alfie learns it from the peer's empty answer without
+// response to the root fingerprint, Betty from the root fingerprint matching hers (SPEC-NOTES
+// Sync 14). The daemon's acknowledgements (issue #15).
+struct RbsrRootMatchedEvent {
+  std::uint64_t root_id = 0;
+  std::uint64_t own_capability = 0;
+  std::uint64_t peer_capability = 0;
+  model::NamespaceId namespace_id{};
+  model::D3Range range;
+};
+
+using RbsrEvent = std::variant<RbsrEntriesEvent, RbsrRootCompleteEvent, RbsrRootMatchedEvent>;
 
 class RbsrCore {
  public:

@@ -568,8 +568,10 @@ Status Session::take_rbsr_events() {
     if (auto* batch = std::get_if<RbsrEntriesEvent>(&*e)) {
       stats_.entries_received += batch->entries.size();
       OSIER_RETURN_IF_ERROR(store_.ingest(*batch));
+    } else if (auto* done = std::get_if<RbsrRootCompleteEvent>(&*e)) {
+      events_.emplace_back(std::move(*done));
     } else {
-      events_.emplace_back(std::get<RbsrRootCompleteEvent>(std::move(*e)));
+      events_.emplace_back(std::get<RbsrRootMatchedEvent>(std::move(*e)));
     }
   }
   return Status::ok();

@@ -154,7 +154,8 @@ struct PayloadReceivedEvent {
   bool complete = false;
 };
 
-using SessionEvent = std::variant<PioOverlapEvent, RbsrRootCompleteEvent, PayloadReceivedEvent>;
+using SessionEvent = std::variant<PioOverlapEvent, RbsrRootCompleteEvent, PayloadReceivedEvent,
+                                  RbsrRootMatchedEvent>;
 
 struct SessionStats {
   std::uint64_t messages_received = 0;

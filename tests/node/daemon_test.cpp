@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "node/acks.hpp"
 #include "osier/base/io.hpp"
 #include "osier/node/home.hpp"
 #include "sync/owned_namespace_util.hpp"
@@ -211,6 +212,60 @@ TEST_F(DaemonTest, TwoDaemonsThatDialEachOtherKeepOneSession) {
   const auto f = entry_with_payload("y", q, 7001);
   b->put(f, q);
   EXPECT_TRUE(eventually([&] { return a->holds_whole(f); }));
+}
+
+// Progress says "in sync" only once B holds everything A holds (never before), and a peer's
+// acknowledgement is recorded only when a root matched at once: not after a first sync that had to
+// exchange entries, but after the next session, and it survives a restart (HOME/config/acks).
+TEST_F(DaemonTest, InSyncOnlyWhenTheStoresAgreeAndAcknowledgementsFollowAMatch) {
+  auto a = home("a");
+  auto b = home("b");
+  ASSERT_TRUE(
+      a->store->ingest_batch(sync::testing::owned_entries(0, 300, 3), store::Trust::kVerify));
+  const auto a_contents = sync::testing::namespace_contents(*a->store, ns());
+  Running ra(*a, {});
+  std::optional<DaemonStatus> first;
+  {
+    Running rb(*b, {ra.endpoint()});
+    bool seen = false;
+    for (int i = 0; i < 20'000 && !seen; ++i) {
+      Result<DaemonStatus> s = rb.daemon->status();  // fails until run() started
+      if (s.is_ok() && s->peers.size() == 1 && s->peers[0].summary.in_sync) {
+        seen = true;
+        // The moment B says so, B holds what A holds.
+        EXPECT_EQ(sync::testing::namespace_contents(*b->store, ns()), a_contents);
+        // Entries had to travel: no root matched at once, so no acknowledgement.
+        EXPECT_TRUE(s->peers[0].acknowledgements.empty());
+        first = *s;
+      } else {
+        std::this_thread::sleep_for(milliseconds(1));
+      }
+    }
+    ASSERT_TRUE(seen);
+  }
+  // The next session finds the stores equal: a match, so an acknowledgement, as of an event of
+  // B's store no later than its latest.
+  const std::uint64_t b_latest = b->store->last_sequence().value();
+  {
+    Running rb(*b, {ra.endpoint()});
+    ASSERT_TRUE(eventually([&] {
+      Result<DaemonStatus> s = rb.daemon->status();
+      return s.is_ok() && s->peers.size() == 1 && !s->peers[0].acknowledgements.empty();
+    }));
+    Result<DaemonStatus> s = rb.daemon->status();
+    ASSERT_TRUE(s.is_ok());
+    const std::map<model::NamespaceId, Acknowledgement> acks = s->peers[0].acknowledgements;
+    ASSERT_EQ(acks.size(), 1U);
+    EXPECT_EQ(acks.begin()->first, ns());
+    EXPECT_LE(acks.begin()->second.as_of, b_latest);
+    EXPECT_GT(acks.begin()->second.at_unix_ms, 0);
+  }
+  // Saved for the next start (HOME/config/acks).
+  Result<AckTable> saved = load_acks(b->paths);
+  ASSERT_TRUE(saved.is_ok()) << saved.status().to_string();
+  ASSERT_EQ(saved->size(), 1U);
+  EXPECT_EQ(saved->begin()->first, a->key.public_key());
+  EXPECT_EQ(saved->begin()->second.size(), 1U);
 }
 
 // Keepalives: a session with nothing to say outlives both sides' idle timeouts (the connection

@@ -113,6 +113,7 @@ struct Side {
   CodecState recv_state;
   testing::MapContext ctx;
   std::size_t completed = 0;
+  std::size_t matched = 0;  // roots whose whole range matched at once (RbsrRootMatchedEvent)
 };
 
 // Alfie and Betty reconcile one overlap; messages pass encoded, one direction queue each.
@@ -193,6 +194,8 @@ class Simulator {
         EXPECT_EQ(e->origin, store::Origin::remote(1));
         ASSERT_TRUE(s.store->ingest_batch(e->entries, store::Trust::kAlreadyVerified, e->origin));
         s.cached.reset();
+      } else if (std::holds_alternative<RbsrRootMatchedEvent>(*ev)) {
+        ++s.matched;
       } else {
         ++s.completed;
       }
@@ -376,6 +379,9 @@ TYPED_TEST(RbsrSimTest, IdenticalStoresExchangeOnlyFingerprints) {
   EXPECT_EQ(sim.stats.fingerprints, 1u);  // the root matches at once
   EXPECT_EQ(sim.alfie().completed, 1u);
   EXPECT_EQ(sim.betty().completed, 1u);
+  // Both sides learn that the root matched: Betty from the fingerprint, Alfie from the answer.
+  EXPECT_EQ(sim.alfie().matched, 1u);
+  EXPECT_EQ(sim.betty().matched, 1u);
 }
 
 // Many matching sub-ranges and one difference: a side that took its root for complete while
@@ -396,6 +402,9 @@ TYPED_TEST(RbsrSimTest, CompletionWaitsForEverySubRange) {
     EXPECT_EQ(contents(*a), contents(*b));
     EXPECT_EQ(sim.alfie().completed, 1u);
     EXPECT_EQ(sim.betty().completed, 1u);
+    // Matching sub-ranges are no match of the root: no acknowledgement.
+    EXPECT_EQ(sim.alfie().matched, 0u);
+    EXPECT_EQ(sim.betty().matched, 0u);
   }
 }
 

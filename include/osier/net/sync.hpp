@@ -18,18 +18,32 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "osier/base/status.hpp"
 #include "osier/crypto/ed25519.hpp"
 #include "osier/meadowcap/capability.hpp"
+#include "osier/model/ids.hpp"
 #include "osier/net/endpoint.hpp"
 #include "osier/net/report.hpp"
 #include "osier/store/store.hpp"
 
 namespace osier::net {
+
+// One namespace's part of a session.
+struct NamespaceProgress {
+  std::uint64_t overlaps = 0;        // pairs of capabilities found to overlap: one root each
+  std::uint64_t roots_complete = 0;  // of them, reconciled
+  // Roots whose whole range had equal fingerprints on both sides (the peer held what we held).
+  std::uint64_t roots_matched = 0;
+  // For the last match: our store's event number it holds as of (everything we held at that
+  // event the peer holds too; a lower bound).
+  std::optional<std::uint64_t> matched_as_of;
+};
 
 // What one sync session did, for the user.
 struct SyncSummary {
@@ -47,8 +61,9 @@ struct SyncSummary {
   std::uint64_t payload_bytes_sent = 0;
   std::uint64_t payloads_received = 0;       // payloads now held complete thanks to the peer
   std::uint64_t payload_bytes_received = 0;  // verified payload bytes stored
-  bool in_sync = false;  // every root complete (and, one-shot, the session settled)
-  std::string failure;   // the session's error, if it failed
+  bool in_sync = false;  // every root complete, and nothing sent or received for a settle time
+  std::map<model::NamespaceId, NamespaceProgress> namespaces;
+  std::string failure;  // the session's error, if it failed
 };
 
 // Sync once with a peer.

@@ -27,6 +27,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -71,6 +72,15 @@ struct DaemonOptions {
   bool stop_on_signals = false;
 };
 
+// The peer held everything we held in a namespace's shared area as of our store's event `as_of`:
+// a reconciliation root of it matched at once (equal fingerprints for the whole overlap). Kept per
+// peer and namespace across restarts (HOME/config/acks), the latest one.
+struct Acknowledgement {
+  std::uint64_t as_of = 0;
+  std::int64_t at_unix_ms = 0;  // when it was found
+  bool operator==(const Acknowledgement&) const = default;
+};
+
 // One peer as the daemon sees it.
 struct DaemonPeerStatus {
   std::string address;                          // configured HOST:PORT, or the remote address
@@ -81,6 +91,7 @@ struct DaemonPeerStatus {
   std::uint64_t sessions = 0;  // sessions established with it so far
   std::string last_error;      // how the last connection ended, when not clean
   net::SyncSummary summary;    // of the current (or last) session
+  std::map<model::NamespaceId, Acknowledgement> acknowledgements;
 };
 
 struct DaemonStatus {
