@@ -16,9 +16,9 @@
 #include <thread>
 #include <vector>
 
+#include "bench_home.hpp"
 #include "osier/base/io.hpp"
 #include "osier/node/daemon.hpp"
-#include "osier/node/home.hpp"
 #include "sync/owned_namespace_util.hpp"
 
 namespace {
@@ -26,33 +26,10 @@ namespace {
 using namespace osier;
 using Clock = std::chrono::steady_clock;
 
-struct BenchHome {
-  node::HomePaths paths;
-  std::unique_ptr<node::Home> home;
-  std::unique_ptr<store::Store> store;
-  crypto::Ed25519SecretKey key = crypto::Ed25519SecretKey::generate();
-
-  explicit BenchHome(const std::string& dir) : paths{dir} {
-    if (!node::init_home(paths).is_ok()) std::abort();
-    home = node::Home::open(paths).value();
-    if (!home->keys().save(node::KeyKind::kIdentity, "me", key).is_ok()) std::abort();
-    if (!home->update_names([&](node::Aliases& a) {
-               return a.add(uri::IdKind::kSubspace, "me", key.public_key());
-             })
-             .is_ok()) {
-      std::abort();
-    }
-    if (!home->caps().add(sync::testing::owned_read_capability(key.public_key())).is_ok()) {
-      std::abort();
-    }
-    store = node::open_home_store(paths, false).value();
-  }
-};
-
 struct Running {
   std::unique_ptr<node::Daemon> daemon;
   std::thread thread;
-  Running(BenchHome& h, std::vector<net::Endpoint> peers) {
+  Running(bench::BenchHome& h, std::vector<net::Endpoint> peers) {
     node::DaemonOptions o;
     o.as = "me";
     o.listen = net::Endpoint{"127.0.0.1", 0};
@@ -81,7 +58,10 @@ int main(int argc, char** argv) {
   std::vector<double> latencies;
   std::vector<double> local;  // the write at A alone (its commit)
   {
-    BenchHome a(dir + "/a"), b(dir + "/b"), c(dir + "/c");
+    bench::BenchHome a(dir + "/a"), b(dir + "/b"), c(dir + "/c");
+    for (bench::BenchHome* h : {&a, &b, &c}) {
+      h->hold(sync::testing::owned_read_capability(h->key.public_key()));
+    }
     // C tells the writer when each entry has arrived with its payload whole.
     std::mutex mu;
     std::condition_variable cv;

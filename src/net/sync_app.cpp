@@ -54,8 +54,24 @@ Status SyncApp::ingest(const sync::RbsrEntriesEvent& batch) {
 Result<std::shared_ptr<const store::NamespaceSnapshot>> SyncApp::snapshot(
     const model::NamespaceId& ns) {
   OSIER_ASSIGN_OR_RETURN(const std::uint64_t seq, store_.last_sequence());
-  Cached& c = snapshots_[ns];
+  auto it = snapshots_.find(ns);
+  if (it == snapshots_.end()) {
+    // An LmdbStore snapshot holds one of the process's ~1000 LMDB reader slots: keep at most
+    // kMaxCachedSnapshots, dropping the least recently used (a daemon session may reconcile
+    // thousands of namespaces; every session of the process shares the slots).
+    if (snapshots_.size() >= kMaxCachedSnapshots) {
+      auto oldest = snapshots_.begin();
+      for (auto i = snapshots_.begin(); i != snapshots_.end(); ++i) {
+        if (i->second.used < oldest->second.used) oldest = i;
+      }
+      snapshots_.erase(oldest);
+    }
+    it = snapshots_.emplace(ns, Cached{}).first;
+  }
+  Cached& c = it->second;
+  c.used = ++snapshot_uses_;
   if (!c.snapshot || c.sequence != seq) {
+    c.snapshot.reset();  // its reader slot goes before the next one is taken
     OSIER_ASSIGN_OR_RETURN(c.snapshot, store_.snapshot(ns));
     c.sequence = seq;
   }

@@ -95,12 +95,16 @@ class SyncApp : public PeerApp {
   std::unique_ptr<sync::Session> session_;
   sync::LcmuxSession* mux_ = nullptr;
   // One snapshot per namespace until the store changes (a snapshot per request would be a new
-  // read transaction, or a copy for a MemoryStore, each time).
+  // read transaction, or a copy for a MemoryStore, each time), for at most kMaxCachedSnapshots
+  // namespaces (least recently used out).
+  static constexpr std::size_t kMaxCachedSnapshots = 8;
   struct Cached {
     std::uint64_t sequence = 0;
+    std::uint64_t used = 0;  // snapshot_uses_ at the last use
     std::shared_ptr<const store::NamespaceSnapshot> snapshot;
   };
   std::map<model::NamespaceId, Cached> snapshots_;
+  std::uint64_t snapshot_uses_ = 0;
   std::optional<Clock::time_point> idle_since_;
   // Per capability handle of ours in an overlap: its namespace, and the round's event number
   // when the overlap was found (Alfie's root fingerprint is read then).

@@ -45,6 +45,10 @@ constexpr std::chrono::milliseconds kProgressInterval{250};
 constexpr std::size_t kMaxSubscribers = 64;
 constexpr std::chrono::milliseconds kAckSaveInterval{1000};
 constexpr std::size_t kMaxFetches = 1024;
+// Per session (issue #15: thousands of namespaces with one peer; each capability declares a few
+// hashes).
+constexpr std::size_t kMaxSessionHashes = std::size_t{1} << 16;
+constexpr std::size_t kMaxSessionOverlaps = std::size_t{1} << 15;
 
 using Clock = std::chrono::steady_clock;
 using json::Json;
@@ -67,6 +71,8 @@ struct OutboundPeer {
   net::SyncSummary summary;
   std::chrono::milliseconds backoff{0};
   std::unique_ptr<asio::steady_timer> timer;
+  std::uint64_t bytes_in = 0;  // of the last connection that had a session
+  std::uint64_t bytes_out = 0;
 };
 
 // A session of the daemon: a live SyncApp that registers with the daemon once its peer proved
@@ -188,6 +194,7 @@ class Daemon::Impl {
     arm_poll();
     server_->run();
     running_.store(false);
+    finished_.store(true);
     // What the last sessions acknowledged (on_app_end noted it).
     if (acks_dirty_) {
       if (const Status st = save_acks(paths_, acks_); !st) {
@@ -215,6 +222,9 @@ class Daemon::Impl {
   std::string address() const { return server_->address(); }
 
   Result<DaemonStatus> status(std::chrono::milliseconds timeout) {
+    // After run() returned nothing else touches the state: the caller reads it (the last
+    // sessions' figures, for tools and tests).
+    if (finished_.load()) return snapshot();
     if (!running_.load()) return error(ErrorCode::kInternal, "the daemon is not running");
     auto promise = std::make_shared<std::promise<DaemonStatus>>();
     std::future<DaemonStatus> future = promise->get_future();
@@ -257,6 +267,14 @@ class Daemon::Impl {
     ao.session.read_capabilities = caps_;
     ao.session.session_id = ++next_session_;
     ao.session.pio.max_payload_power = options_.max_payload_power;
+    // One session carries every namespace: room for thousands of interests each way (the cores'
+    // defaults suit a sync of a few). Handle tables grow as used, so an honest peer with few
+    // interests costs little; a hostile one at most these many small records.
+    ao.session.pio.max_own_hashes = kMaxSessionHashes;
+    ao.session.pio.max_peer_hashes = kMaxSessionHashes;
+    ao.session.pio.max_peer_capabilities = kMaxSessionOverlaps;
+    ao.session.pio.max_overlaps = kMaxSessionOverlaps;
+    ao.session.rbsr.max_roots = 2 * kMaxSessionOverlaps;
     // Download policies, read afresh for each session (`osier policy set` applies to the next).
     Result<Policies> policies = load_policies(paths_);
     if (!policies) log("download policies unreadable, so ignored: " + policies.status().message());
@@ -379,6 +397,10 @@ class Daemon::Impl {
 
   void on_app_end(DaemonApp& app, const net::ConnectionReport& r) {
     if (app.peer() && app.session() != nullptr) note_acks(*app.peer(), app.summary());
+    if (OutboundPeer* o = app.outbound(); o != nullptr && app.session() != nullptr) {
+      o->bytes_in = r.bytes_in;
+      o->bytes_out = r.bytes_out;
+    }
     if (app.peer()) {
       const auto it = sessions_.find(*app.peer());
       if (it != sessions_.end() && it->second == &app) sessions_.erase(it);
@@ -390,6 +412,8 @@ class Daemon::Impl {
       e.address = r.remote;
       e.summary = app.summary();
       e.last_error = r.clean() ? "" : r.reason;
+      e.bytes_in = r.bytes_in;
+      e.bytes_out = r.bytes_out;
       ++e.sessions;
       // Bounded: forget the oldest record (map order is by key, which is as good as any here).
       if (ended_.size() > kMaxEndedRecords) ended_.erase(ended_.begin());
@@ -583,6 +607,8 @@ class Daemon::Impl {
       ps.sessions = p->sessions;
       ps.last_error = p->last_error;
       ps.summary = p->summary;
+      ps.last_bytes_in = p->bytes_in;
+      ps.last_bytes_out = p->bytes_out;
       if (p->key) {
         if (const auto a = acks_.find(*p->key); a != acks_.end()) ps.acknowledgements = a->second;
         listed[*p->key] = true;
@@ -613,6 +639,8 @@ class Daemon::Impl {
     net::SyncSummary summary;
     std::string last_error;
     std::uint64_t sessions = 0;
+    std::uint64_t bytes_in = 0;
+    std::uint64_t bytes_out = 0;
   };
 
   HomePaths paths_;
@@ -645,6 +673,7 @@ class Daemon::Impl {
   std::mt19937_64 rng_{std::random_device{}()};
   std::atomic<bool> running_{false};
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> finished_{false};  // run() returned
   // Store events from any thread, for the run() thread.
   std::mutex events_mutex_;
   std::deque<std::pair<model::Entry, store::Origin>> events_;  // guarded by events_mutex_

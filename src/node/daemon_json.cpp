@@ -51,6 +51,8 @@ Json status_json(const DaemonStatus& s) {
                          {"outbound", p.outbound},
                          {"state", p.state},
                          {"sessions", p.sessions},
+                         {"last_bytes_in", p.last_bytes_in},
+                         {"last_bytes_out", p.last_bytes_out},
                          {"last_error", p.last_error.empty() ? Json(nullptr) : Json(p.last_error)},
                          {"session", summary_json(p.summary)},
                          {"acknowledgements", acks}});
@@ -63,7 +65,7 @@ Json status_json(const DaemonStatus& s) {
               {"peers", peers}};
 }
 
-std::string ok_line(Json fields) {
+std::string ok_line(const Json& fields) {
   Json j = Json{{"ok", true}};
   if (fields.is_object()) j.update(fields);
   return dump_line(j);

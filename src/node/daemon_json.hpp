@@ -16,7 +16,7 @@ std::string dump_line(const json::Json& j);
 json::Json summary_json(const net::SyncSummary& s);
 json::Json status_json(const DaemonStatus& s);
 // {"ok":true, ...fields}
-std::string ok_line(json::Json fields = json::Json::object());
+std::string ok_line(const json::Json& fields = json::Json::object());
 // {"ok":false,"error":{"code":CODE,"message":MESSAGE}}; codes: "invalid_request",
 // "unknown_op", "not_found", "unavailable", "failed".
 std::string error_line(std::string_view code, std::string_view message);

@@ -91,6 +91,9 @@ struct DaemonPeerStatus {
   std::uint64_t sessions = 0;  // sessions established with it so far
   std::string last_error;      // how the last connection ended, when not clean
   net::SyncSummary summary;    // of the current (or last) session
+  // TCP bytes of the last connection with a session that ended (outbound peers).
+  std::uint64_t last_bytes_in = 0;
+  std::uint64_t last_bytes_out = 0;
   std::map<model::NamespaceId, Acknowledgement> acknowledgements;
 };
 
@@ -120,7 +123,7 @@ class Daemon {
   // Thread-safe; idempotent.
   void stop();
   // A consistent snapshot, taken on the run() thread (waits up to `timeout` for it; kInternal
-  // when run() is not running).
+  // before run() started). After run() returned: the final state, at once.
   Result<DaemonStatus> status(std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
 
   class Impl;
