@@ -4,7 +4,8 @@
 # snapshots read from many threads, payload transfers from threads, subscribers racing commits,
 # and the conformance suites (which run every store method); and every net test (a server on one
 # thread, dialers on others, stop() from another thread; about a second); and one node::Node
-# used by many threads at once. The tests that fork
+# used by many threads at once; and the daemon tests (several daemons, each on its own thread, in
+# one process; status() and store writes from the test's thread). The tests that fork
 # children (multi-process, crash, `osier serve` as a process) stay in the other builds: TSan and
 # fork do not mix.
 set -euo pipefail
@@ -19,5 +20,5 @@ TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 "$BUILD_DIR/tests/store_tes
   --gtest_filter='LmdbConcurrency.*:*SnapshotTest*:*StoreTransfers*:*StoreConformance*:*StoreEvents*'
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 "$BUILD_DIR/tests/net_tests"
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 "$BUILD_DIR/tests/node_tests" \
-  --gtest_filter='TempHome.OneNodeServesManyThreadsAtOnce:TempHome.AHomeSeesOtherWriters*'
+  --gtest_filter='TempHome.OneNodeServesManyThreadsAtOnce:TempHome.AHomeSeesOtherWriters*:DaemonTest.*'
 

@@ -39,12 +39,6 @@ Status RbsrCore::fail(Status status) {
   return error_;
 }
 
-std::size_t RbsrCore::completed_root_count() const {
-  std::size_t n = 0;
-  for (const auto& [id, root] : roots_) n += root.complete ? 1 : 0;
-  return n;
-}
-
 RangeInfo RbsrCore::info_for(std::optional<std::uint64_t> root_id, const Root& root,
                              const model::D3Range& range) const {
   return RangeInfo{root_id, range, root.handles.first, root.handles.second};
@@ -318,6 +312,7 @@ void RbsrCore::check_complete(std::uint64_t root_id) {
     return;
   }
   root.complete = true;
+  ++completed_roots_;
   events_.emplace_back(
       RbsrRootCompleteEvent{root_id, root.handles.first, root.handles.second, root.range});
 }

@@ -177,7 +177,8 @@ class RbsrCore {
   bool failed() const { return !error_.is_ok(); }
   // Roots known (started or received) and how many of them are complete.
   std::size_t root_count() const { return roots_.size(); }
-  std::size_t completed_root_count() const;
+  // O(1): the session asks after every round, and a daemon's session may have thousands.
+  std::size_t completed_root_count() const { return completed_roots_; }
   // Ranges open across all roots (tests, memory accounting).
   std::size_t open_range_count() const { return open_total_; }
   // Messages queued and not yet polled (an announcement counts once, however many entries).
@@ -260,6 +261,7 @@ class RbsrCore {
   SnapshotSource snapshots_;
   std::map<HandlePair, Overlap> overlaps_;
   std::map<std::uint64_t, Root> roots_;
+  std::size_t completed_roots_ = 0;  // roots_ with complete set
   std::uint64_t own_next_root_ = 1;
   std::uint64_t peer_next_root_ = 2;
   std::size_t open_total_ = 0;  // open ranges and want_answers across roots

@@ -54,12 +54,13 @@ class EventHub {
 
  private:
   struct Sub {
-    model::NamespaceId ns;
     model::Area area;
     EventCallback fn;
     std::uint64_t seen_through = 0;
   };
-  std::map<SubscriptionId, Sub> subs_;
+  // By namespace, then in subscription order.
+  std::map<model::NamespaceId, std::map<SubscriptionId, Sub>> subs_;
+  std::map<SubscriptionId, model::NamespaceId> namespace_of_;
   SubscriptionId next_ = 1;
 };
 
