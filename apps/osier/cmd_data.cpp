@@ -176,7 +176,9 @@ void run_get(const DataOptions& o, bool to_stdout) {
       held && held->available < held->authorised.entry.payload_length) {
     const Status fetched =
         fetch_through_daemon(n->home().paths(), held->authorised.entry, kFetchTimeout);
-    if (!fetched && fetched.code() != ErrorCode::kNotFound) {
+    // kIo: the daemon answered no, or did not answer in time. Anything else (no daemon, a
+    // socket path it could not have used) leaves the read below to say what is missing.
+    if (!fetched && fetched.code() == ErrorCode::kIo) {
       return fail(cmd, fetched);
     }
   }

@@ -253,8 +253,11 @@ void Connection::arm_timer() {
   if (established_ && !closing_) {
     const std::optional<Clock::time_point> wake = app_->wake_at();
     if (wake && *wake > Clock::now()) at = std::min(at, *wake);
-    if (options_.keepalive_interval.count() > 0) {
-      at = std::min(at, last_sent_ + options_.keepalive_interval);
+    // Not while our output is held back (the peer reads nothing: pump could not send the
+    // keepalive, and a deadline already past would wake us again at once, over and over).
+    if (options_.keepalive_interval.count() > 0 &&
+        pending_output() <= options_.max_pending_output) {
+      at = std::min(at, std::max(last_sent_ + options_.keepalive_interval, Clock::now()));
     }
   }
   timer_.expires_at(at);

@@ -1,6 +1,7 @@
 #include "osier/net/sync.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <utility>
 
 #include "net/server.hpp"
@@ -18,6 +19,8 @@ Result<SyncResult> sync_with(store::Store& store, const crypto::Ed25519SecretKey
   ao.session.read_capabilities = std::move(options.read_capabilities);
   ao.session.pio.max_payload_power = options.max_payload_power;
   ao.one_shot = true;
+  static std::atomic<std::uint64_t> syncs{0};  // this process's one-shot sessions
+  ao.session.session_id = SyncApp::unique_session_id(++syncs);
   ao.progress = std::move(options.progress);
   SyncApp app(store, identity.public_key(), std::move(ao));
   OSIER_ASSIGN_OR_RETURN(ConnectionReport report, dial(peer, identity, co, app, options.timeout));
@@ -67,7 +70,7 @@ Result<std::unique_ptr<SyncServer>> SyncServer::listen(store::Store& store,
                  next_session = std::uint64_t{0}]() mutable -> std::unique_ptr<PeerApp> {
     SyncAppOptions ao;
     ao.session.read_capabilities = caps;
-    ao.session.session_id = ++next_session;
+    ao.session.session_id = SyncApp::unique_session_id(++next_session);
     return std::make_unique<SyncApp>(store, key, std::move(ao));
   };
   auto impl = std::make_unique<Impl>(identity);

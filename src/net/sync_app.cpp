@@ -1,9 +1,23 @@
 #include "net/sync_app.hpp"
 
 #include <algorithm>
+#include <random>
 #include <utility>
 
 namespace osier::net {
+
+std::uint64_t SyncApp::unique_session_id(std::uint64_t n) {
+  // Chosen once per process, never 0 (Origin 0 is "local"): origins are logged in the store's
+  // event log and read by other processes (a daemon polling what `osier sync` brought in), so
+  // they must not collide with another process's session numbers.
+  static const std::uint64_t prefix = [] {
+    std::random_device rd;
+    std::uint64_t p = 0;
+    while (p == 0) p = ((std::uint64_t{rd()} << 16) ^ rd()) & 0x7fffffff;
+    return p;
+  }();
+  return (prefix << 32) | (n & 0xffffffff);
+}
 
 SyncApp::SyncApp(store::Store& store, const crypto::Ed25519PublicKey& own_key,
                  SyncAppOptions options)
@@ -103,9 +117,11 @@ Status SyncApp::drain_events() {
     if (const auto* o = std::get_if<sync::PioOverlapEvent>(&*e)) {
       ++summary_.overlaps;
       ++summary_.namespaces[o->namespace_id].overlaps;
-      namespace_of_[o->own_capability] = {o->namespace_id, round_sequence_.value_or(0)};
+      namespace_of_[{o->own_capability, o->peer_capability}] = {o->namespace_id,
+                                                                round_sequence_.value_or(0)};
     } else if (const auto* c = std::get_if<sync::RbsrRootCompleteEvent>(&*e)) {
-      if (const auto it = namespace_of_.find(c->own_capability); it != namespace_of_.end()) {
+      if (const auto it = namespace_of_.find({c->own_capability, c->peer_capability});
+          it != namespace_of_.end()) {
         ++summary_.namespaces[it->second.first].roots_complete;
       }
     } else if (const auto* m = std::get_if<sync::RbsrRootMatchedEvent>(&*e)) {
@@ -114,7 +130,8 @@ Status SyncApp::drain_events() {
       // Alfie's root fingerprint was read when the overlap was found, Betty's now: every snapshot
       // read since either round began is at least as new as its start.
       std::uint64_t as_of = round_sequence_.value_or(0);
-      if (const auto it = namespace_of_.find(m->own_capability); it != namespace_of_.end()) {
+      if (const auto it = namespace_of_.find({m->own_capability, m->peer_capability});
+          it != namespace_of_.end()) {
         as_of = std::min(as_of, it->second.second);
       }
       p.matched_as_of = as_of;

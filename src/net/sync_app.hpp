@@ -82,6 +82,9 @@ class SyncApp : public PeerApp {
   // The LCMUX options a sync connection needs: ours never sends optimistically (session.hpp,
   // Ordering), every channel grants kDefaultChannelCapacity.
   static sync::LcmuxSessionOptions lcmux_options();
+  // A session id for the n-th session of this process, distinct from other processes' (a random
+  // per-process prefix): received entries carry it as their origin in the store's event log.
+  static std::uint64_t unique_session_id(std::uint64_t n);
 
  private:
   Result<std::shared_ptr<const store::NamespaceSnapshot>> snapshot(const model::NamespaceId& ns);
@@ -106,9 +109,10 @@ class SyncApp : public PeerApp {
   std::map<model::NamespaceId, Cached> snapshots_;
   std::uint64_t snapshot_uses_ = 0;
   std::optional<Clock::time_point> idle_since_;
-  // Per capability handle of ours in an overlap: its namespace, and the round's event number
+  // Per overlap (our capability handle, the peer's): its namespace, and the round's event number
   // when the overlap was found (Alfie's root fingerprint is read then).
-  std::map<std::uint64_t, std::pair<model::NamespaceId, std::uint64_t>> namespace_of_;
+  std::map<std::pair<std::uint64_t, std::uint64_t>, std::pair<model::NamespaceId, std::uint64_t>>
+      namespace_of_;
   // The store's event number when the session began reading since the last drain_events.
   std::optional<std::uint64_t> round_sequence_;
   bool close_ = false;

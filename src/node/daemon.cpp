@@ -45,6 +45,7 @@ constexpr std::chrono::milliseconds kProgressInterval{250};
 constexpr std::size_t kMaxSubscribers = 64;
 constexpr std::chrono::milliseconds kAckSaveInterval{1000};
 constexpr std::size_t kMaxFetches = 1024;
+constexpr std::size_t kMaxFetchWaiters = 16;
 // Per session (issue #15: thousands of namespaces with one peer; each capability declares a few
 // hashes).
 constexpr std::size_t kMaxSessionHashes = std::size_t{1} << 16;
@@ -64,6 +65,7 @@ struct OutboundPeer {
   net::Endpoint endpoint;
   bool configured = false;  // from the home's peer list (not DaemonOptions::peers)
   bool removed = false;     // taken off the peer list: not dialed
+  bool self = false;        // it proved our own key: not dialed again
   std::optional<Key> key;   // the key it proved last time
   std::string state = "connecting";
   std::uint64_t sessions = 0;
@@ -209,11 +211,13 @@ class Daemon::Impl {
       if (poll_timer_) poll_timer_->cancel();
       if (signals_) signals_->cancel();
       for (const auto& p : outbound_) p->timer->cancel();
-      if (control_) control_->close();
-      for (auto& [entry, waiting] : fetches_) {
-        for (const auto& c : waiting) c->send(error_line("unavailable", "the daemon is stopping"));
+      // The waiting clients hear why before the control socket closes (after what is queued).
+      for (auto& [entry, f] : fetches_) {
+        for (const auto& c : f.waiting)
+          c->send(error_line("unavailable", "the daemon is stopping"));
       }
       fetches_.clear();
+      if (control_) control_->close();
     });
     server_->stop();
   }
@@ -265,7 +269,7 @@ class Daemon::Impl {
   std::unique_ptr<DaemonApp> make_app(OutboundPeer* outbound) {
     net::SyncAppOptions ao;
     ao.session.read_capabilities = caps_;
-    ao.session.session_id = ++next_session_;
+    ao.session.session_id = net::SyncApp::unique_session_id(++next_session_);
     ao.session.pio.max_payload_power = options_.max_payload_power;
     // One session carries every namespace: room for thousands of interests each way (the cores'
     // defaults suit a sync of a few). Handle tables grow as used, so an honest peer with few
@@ -337,6 +341,10 @@ class Daemon::Impl {
 
   void dial(OutboundPeer& p) {
     if (stopping_.load() || p.removed) return;
+    if (p.self) {
+      p.state = "self";
+      return log("peer " + p.endpoint.to_string() + " is this daemon itself: not dialed again");
+    }
     // It dialed us and that session lives: one session per peer.
     if (p.key && sessions_.contains(*p.key)) {
       p.state = "established";
@@ -372,7 +380,8 @@ class Daemon::Impl {
   // per kAckSaveInterval).
   void note_acks(const Key& peer, const net::SyncSummary& summary) {
     for (const auto& [ns, p] : summary.namespaces) {
-      if (!p.matched_as_of) continue;
+      // Every overlap of the namespace (one root each) matched: one that differs is no ack.
+      if (!p.matched_as_of || p.roots_matched < p.overlaps) continue;
       Acknowledgement& a = acks_[peer][ns];
       if (a.at_unix_ms != 0 && a.as_of >= *p.matched_as_of) continue;
       a.as_of = *p.matched_as_of;
@@ -396,7 +405,22 @@ class Daemon::Impl {
   }
 
   void on_app_end(DaemonApp& app, const net::ConnectionReport& r) {
-    if (app.peer() && app.session() != nullptr) note_acks(*app.peer(), app.summary());
+    if (app.peer() && app.session() != nullptr) {
+      note_acks(*app.peer(), app.summary());
+      // The payloads asked of this session will not come: their waiters hear so now.
+      for (auto it = fetches_.begin(); it != fetches_.end();) {
+        const bool ours = it->second.peer == *app.peer() && sessions_.contains(*app.peer()) &&
+                          sessions_.at(*app.peer()) == &app;
+        if (!ours) {
+          ++it;
+          continue;
+        }
+        for (const auto& c : it->second.waiting) {
+          c->send(error_line("unavailable", "the session with the peer ended: " + r.line()));
+        }
+        it = fetches_.erase(it);
+      }
+    }
     if (OutboundPeer* o = app.outbound(); o != nullptr && app.session() != nullptr) {
       o->bytes_in = r.bytes_in;
       o->bytes_out = r.bytes_out;
@@ -539,7 +563,11 @@ class Daemon::Impl {
     }
     // Already asked for: wait with the others.
     if (const auto it = fetches_.find(key); it != fetches_.end()) {
-      it->second.push_back(client);
+      std::erase_if(it->second.waiting, [](const auto& c) { return c->closed(); });
+      if (it->second.waiting.size() >= kMaxFetchWaiters) {
+        return client->send(error_line("unavailable", "too many waiting for this payload"));
+      }
+      it->second.waiting.push_back(client);
       return;
     }
     std::string why = "no connected peer shares the entry's area";
@@ -550,7 +578,7 @@ class Daemon::Impl {
         continue;
       }
       if (!*r) return client->send(ok_line());
-      fetches_[key].push_back(client);
+      fetches_[key] = Fetch{peer, {client}};
       return;
     }
     client->send(error_line("unavailable", why));
@@ -566,7 +594,7 @@ class Daemon::Impl {
             ? ok_line()
             : error_line("failed", "the peer sent " + std::to_string(p->verified_end) + " of " +
                                        std::to_string(p->entry.payload_length) + " bytes");
-    for (const auto& c : it->second) c->send(line);
+    for (const auto& c : it->second.waiting) c->send(line);
     fetches_.erase(it);
   }
 
@@ -667,8 +695,12 @@ class Daemon::Impl {
   std::vector<std::weak_ptr<net::ControlClient>> subscribers_;  // at most kMaxSubscribers
   std::map<Key, std::string> last_progress_;                    // per session, as published
   // Payloads asked for through the control API, and who waits for each (at most kMaxFetches).
-  // Keyed by the entry's encoding in hex (fetch_key).
-  std::map<std::string, std::vector<std::shared_ptr<net::ControlClient>>> fetches_;
+  // Keyed by the entry's encoding in hex (fetch_key): the peer asked, and who waits.
+  struct Fetch {
+    Key peer{};
+    std::vector<std::shared_ptr<net::ControlClient>> waiting;  // at most kMaxFetchWaiters
+  };
+  std::map<std::string, Fetch> fetches_;
   std::uint64_t next_session_ = 0;
   std::mt19937_64 rng_{std::random_device{}()};
   std::atomic<bool> running_{false};
@@ -688,7 +720,15 @@ Status DaemonApp::on_established(const sync::HandshakeResult& handshake, sync::L
   // Known even when refused below: the dialer then waits while the other session lives.
   if (outbound_ != nullptr) outbound_->key = peer_;
   if (*peer_ == own_key_) {
-    return error(ErrorCode::kInvalidArgument, "the peer is this daemon's own identity");
+    // We dialed ourselves. Both ends close politely (not at once: the dialing end must see our
+    // first transport chunk to learn the key), and the dialer stops dialing that address.
+    if (outbound_ != nullptr) outbound_->self = true;
+    request_close("the peer is this daemon itself");
+    return Status::ok();
+  }
+  if (outbound_ != nullptr && outbound_->removed) {
+    request_close("the peer was removed from the peer list");
+    return Status::ok();
   }
   if (const Status admitted = daemon_.admit(*this, *peer_); !admitted) {
     // A duplicate: no session, a polite close (the end marker after LCMUX's first guarantees),

@@ -160,7 +160,10 @@ Status RbsrCore::respond_to_fingerprint(std::uint64_t root_id, Root& root,
   a.info = info_for(root_id, root, range);
   a.namespace_id = root.namespace_id;
   if (ours.fingerprint == msg.fingerprint) {
-    if (range == root.range) {
+    // Only a root over the pair's whole intersection says the peer holds all we hold there (a
+    // peer may start a root over any part of it).
+    const auto ov = overlaps_.find(root.handles);
+    if (range == root.range && ov != overlaps_.end() && root.range == ov->second.range) {
       events_.emplace_back(RbsrRootMatchedEvent{root_id, root.handles.first, root.handles.second,
                                                 root.namespace_id, root.range});
     }

@@ -291,6 +291,27 @@ TEST_F(DaemonTest, AQuietSessionOutlivesTheIdleTimeout) {
   EXPECT_EQ(s->peers[0].sessions, 1U) << s->peers[0].last_error;
 }
 
+// A daemon given its own address (its own identity answers) stops dialing it.
+TEST_F(DaemonTest, APeerThatIsTheDaemonItselfIsNotDialedAgain) {
+  auto a = home("a");
+  std::uint16_t port = 0;
+  {
+    Running first(*a, {});
+    port = first.daemon->port();
+  }
+  Running ra(*a, {net::Endpoint{"127.0.0.1", port}}, port);
+  ASSERT_TRUE(ra.daemon);
+  ASSERT_TRUE(eventually([&] {
+    Result<DaemonStatus> s = ra.daemon->status();
+    return s.is_ok() && s->peers.size() == 1 && s->peers[0].state == "self";
+  }));
+  std::this_thread::sleep_for(milliseconds(300));
+  Result<DaemonStatus> s = ra.daemon->status();
+  ASSERT_TRUE(s.is_ok());
+  EXPECT_EQ(s->peers[0].state, "self");
+  EXPECT_EQ(s->peers[0].sessions, 0U);
+}
+
 TEST_F(DaemonTest, ASecondDaemonOnAHomeRefusesToStart) {
   auto a = home("a");
   Running first(*a, {});
