@@ -20,9 +20,6 @@
 namespace osier::cli {
 namespace {
 
-// How long `osier get` waits for a running daemon to fetch a payload the store lacks.
-constexpr std::chrono::milliseconds kFetchTimeout{300000};
-
 struct DataOptions {
   NodeFlags flags;
   std::string uri;
@@ -171,23 +168,32 @@ void run_get(const DataOptions& o, bool to_stdout) {
     out = last;
   }
   // A payload the store lacks (a lazy namespace, a transfer cut short): a running daemon fetches
-  // it from a connected peer first. Without a daemon, the read below says what is missing.
+  // it from a connected peer, and it streams out as its bytes are verified and stored. Without
+  // a daemon, the read says what is missing.
+  std::unique_ptr<DaemonFetch> fetch;
   if (Result<store::LengthyAuthorisedEntry> held = n->stat(*u);
       held && held->available < held->authorised.entry.payload_length) {
-    const Status fetched =
-        fetch_through_daemon(n->home().paths(), held->authorised.entry, kFetchTimeout);
-    // kIo: the daemon answered no, or did not answer in time. Anything else (no daemon, a
-    // socket path it could not have used) leaves the read below to say what is missing.
-    if (!fetched && fetched.code() == ErrorCode::kIo) {
-      return fail(cmd, fetched);
+    fetch = std::make_unique<DaemonFetch>(n->home().paths(), held->authorised.entry);
+    // Nothing is written before the daemon shows it is fetching (the first new bytes or its
+    // answer): without one, no partial output.
+    const auto held_now = [&]() -> Result<std::uint64_t> {
+      OSIER_ASSIGN_OR_RETURN(const store::LengthyAuthorisedEntry e, n->stat(*u));
+      return e.available;
+    };
+    if (const Status st = fetch->wait_until_under_way(held_now, held->available); !st) {
+      return fail(cmd, st);
     }
   }
   Result<std::unique_ptr<OutputFile>> file = OutputFile::open(out, o.force);
   if (!file) return fail(cmd, file.status());
   ProgressBar bar;
+  std::function<bool(std::uint64_t)> wait_for_more;
+  if (fetch) wait_for_more = [&](std::uint64_t held) { return fetch->wait_for_more(held); };
   Status st = n->read(
       *u, [&](ByteView piece) { return (*file)->write(piece); },
-      (*file)->to_stdout() ? node::Progress() : bar.callback());
+      (*file)->to_stdout() ? node::Progress() : bar.callback(), wait_for_more);
+  // The daemon's own error says more than "only N bytes are held".
+  if (!st && fetch && !fetch->failure()) st = fetch->failure();
   bar.finish();
   if (st) st = (*file)->commit();
   if (!st) return fail(cmd, st);

@@ -133,9 +133,10 @@ Result<store::LengthyAuthorisedEntry> LocalNode::stat(const uri::EntryUri& uri) 
 }
 
 Status LocalNode::read(const uri::EntryUri& uri, const store::ByteSink& sink,
-                       const node::Progress& progress) {
+                       const node::Progress& progress,
+                       const std::function<bool(std::uint64_t held)>& wait_for_more) {
   OSIER_ASSIGN_OR_RETURN(node::Node * n, node());
-  return n->read(uri, sink, progress);
+  return n->read(uri, sink, progress, wait_for_more);
 }
 
 std::unique_ptr<LocalNode> open_node(const std::string& command, const NodeFlags& flags,

@@ -84,8 +84,8 @@ class LocalNode {
   Result<model::Entry> deletion_entry(const uri::EntryUri& uri);
   Result<std::uint64_t> count_under(const uri::EntryUri& uri);
   Result<store::LengthyAuthorisedEntry> stat(const uri::EntryUri& uri);
-  Status read(const uri::EntryUri& uri, const store::ByteSink& sink,
-              const node::Progress& progress);
+  Status read(const uri::EntryUri& uri, const store::ByteSink& sink, const node::Progress& progress,
+              const std::function<bool(std::uint64_t held)>& wait_for_more = {});
 
  private:
   std::unique_ptr<node::Home> home_;

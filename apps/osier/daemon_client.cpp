@@ -35,4 +35,89 @@ Status fetch_through_daemon(const node::HomePaths& home, const model::Entry& ent
   return r ? Status::ok() : r.status();
 }
 
+namespace {
+// How often a waiting `osier get` looks at the store for new verified bytes.
+constexpr std::chrono::milliseconds kLook{20};
+// The daemon answers a fetch when the payload is whole: as long as it takes (stalls are
+// noticed by the waiting side).
+constexpr std::chrono::hours kFetchAnswer{24};
+}  // namespace
+
+DaemonFetch::DaemonFetch(const node::HomePaths& home, const model::Entry& entry)
+    : shared_(std::make_shared<Shared>()), last_progress_(std::chrono::steady_clock::now()) {
+  thread_ = std::thread([shared = shared_, home, entry] {
+    Status st = fetch_through_daemon(home, entry, kFetchAnswer);
+    const std::lock_guard lock(shared->mutex);
+    shared->done = true;
+    shared->status = std::move(st);
+    shared->answered.notify_all();
+  });
+}
+
+DaemonFetch::~DaemonFetch() {
+  bool done = false;
+  {
+    const std::lock_guard lock(shared_->mutex);
+    done = shared_->done;
+  }
+  if (done) {
+    thread_.join();
+  } else {
+    thread_.detach();
+  }
+}
+
+bool DaemonFetch::wait_answer(std::chrono::milliseconds d) {
+  std::unique_lock lock(shared_->mutex);
+  return shared_->answered.wait_for(lock, d, [&] { return shared_->done; });
+}
+
+void DaemonFetch::note_progress(std::uint64_t held) {
+  if (held > last_held_) {
+    last_held_ = held;
+    last_progress_ = std::chrono::steady_clock::now();
+  }
+}
+
+Status DaemonFetch::failure() const {
+  if (!stalled_) return stalled_;
+  const std::lock_guard lock(shared_->mutex);
+  // kNotFound: no daemon runs (or the socket cannot exist): not a failure of the fetch.
+  if (!shared_->done || shared_->status || shared_->status.code() == ErrorCode::kNotFound ||
+      shared_->status.code() == ErrorCode::kInvalidArgument) {
+    return Status::ok();
+  }
+  return shared_->status;
+}
+
+Status DaemonFetch::wait_until_under_way(const Held& held_now, std::uint64_t held) {
+  last_held_ = held;
+  for (;;) {
+    if (wait_answer(kLook)) return failure();
+    OSIER_ASSIGN_OR_RETURN(const std::uint64_t now, held_now());
+    if (now > held) return Status::ok();
+    if (std::chrono::steady_clock::now() - last_progress_ > kStall) {
+      stalled_ = error(ErrorCode::kIo, "the daemon fetched no byte of the payload in " +
+                                           std::to_string(kStall.count()) + " s");
+      return stalled_;
+    }
+  }
+}
+
+bool DaemonFetch::wait_for_more(std::uint64_t held) {
+  note_progress(held);
+  if (wait_answer(kLook)) {
+    // Answered: whole (one more look reads the rest), or failed.
+    if (!failure() || looked_after_answer_) return false;
+    looked_after_answer_ = true;
+    return true;
+  }
+  if (std::chrono::steady_clock::now() - last_progress_ > kStall) {
+    stalled_ = error(ErrorCode::kIo, "no new payload bytes from the daemon in " +
+                                         std::to_string(kStall.count()) + " s");
+    return false;
+  }
+  return true;
+}
+
 }  // namespace osier::cli

@@ -241,7 +241,8 @@ Result<store::LengthyAuthorisedEntry> Node::stat(const uri::EntryUri& uri) {
   return std::move(*found);
 }
 
-Status Node::read(const uri::EntryUri& uri, const store::ByteSink& sink, const Progress& progress) {
+Status Node::read(const uri::EntryUri& uri, const store::ByteSink& sink, const Progress& progress,
+                  const std::function<bool(std::uint64_t held)>& wait_for_more) {
   OSIER_ASSIGN_OR_RETURN(store::LengthyAuthorisedEntry e, stat(uri));
   // Damage on disk to the entry or its signature is found here, not by the next peer (the store
   // verifies the payload bytes themselves as it streams them).
@@ -251,27 +252,42 @@ Status Node::read(const uri::EntryUri& uri, const store::ByteSink& sink, const P
                  "the stored entry fails verification (" + st.message() +
                      "): damaged on disk? `osier store check --deep` checks every entry");
   }
-  const std::uint64_t length = e.authorised.entry.payload_length;
-  if (uri.expected_digest && *uri.expected_digest != e.authorised.entry.payload_digest) {
+  const model::Entry& entry = e.authorised.entry;
+  const std::uint64_t length = entry.payload_length;
+  if (uri.expected_digest && *uri.expected_digest != entry.payload_digest) {
     return error(ErrorCode::kVerification,
                  "the stored entry's payload digest is not the one the URI names");
   }
   const std::optional<uri::PayloadSlice> slice = uri::payload_slice(uri, length);
   const std::uint64_t from = slice ? slice->start : 0;
   const std::uint64_t to = slice ? slice->end : length;
-  if (e.available < to) {
-    return error(ErrorCode::kNotFound, "only " + std::to_string(e.available) +
-                                           " of the payload's " + std::to_string(length) +
-                                           " bytes are held locally");
+  const auto missing = [&](std::uint64_t held) {
+    return error(ErrorCode::kNotFound, "only " + std::to_string(held) + " of the payload's " +
+                                           std::to_string(length) + " bytes are held locally");
+  };
+  if (e.available < to && !wait_for_more) return missing(e.available);
+  std::uint64_t held = e.available;
+  std::uint64_t pos = from;
+  for (;;) {
+    if (const std::uint64_t end = std::min(held, to); end > pos) {
+      OSIER_RETURN_IF_ERROR(store_.read_payload(uri.namespace_id, uri.subspace_id, uri.path, pos,
+                                                end - pos, [&](ByteView piece) {
+                                                  pos += piece.size();
+                                                  if (progress)
+                                                    progress("reading", pos - from, to - from);
+                                                  return sink(piece);
+                                                }));
+    }
+    if (pos >= to) return Status::ok();
+    if (!wait_for_more(held)) return missing(held);
+    OSIER_ASSIGN_OR_RETURN(store::LengthyAuthorisedEntry now, stat(uri));
+    // The same entry still (a newer one at the path has other bytes); its verified bytes only
+    // grow while it lives, but a local forget may drop them: then wait for them again.
+    if (now.authorised.entry != entry) {
+      return error(ErrorCode::kNotFound, "the entry was overwritten while its payload was read");
+    }
+    held = now.available;
   }
-  if (to == from) return Status::ok();
-  std::uint64_t done = 0;
-  return store_.read_payload(uri.namespace_id, uri.subspace_id, uri.path, from, to - from,
-                             [&](ByteView piece) {
-                               done += piece.size();
-                               if (progress) progress("reading", done, to - from);
-                               return sink(piece);
-                             });
 }
 
 }  // namespace osier::node

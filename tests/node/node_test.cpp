@@ -338,6 +338,67 @@ TEST_F(TempHome, PutOverwriteReadAndRemove) {
   EXPECT_TRUE(n.store->check().is_ok());
 }
 
+// A payload still arriving (a daemon fetching it) streams as its verified bytes are stored:
+// every byte reaches the sink before the payload is whole, and a read that gives up or finds the
+// entry overwritten fails after what it streamed.
+TEST_F(TempHome, AReadStreamsAPayloadAsItsVerifiedBytesArrive) {
+  crypto::Ed25519SecretKey alice = crypto::Ed25519SecretKey::generate();
+  auto n = open_with_alice(alice);
+  const model::NamespaceId ns = namespace_of_kind(true);
+  uri::EntryUri u{ns, alice.public_key(), *model::Path::from_strings({"big"}), {}, {}, {}, {}, {}};
+  std::string payload(5000, 'x');
+  for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>('a' + i % 26);
+  Result<PutResult> put = n.node->put(u, write_temp("big", payload), {});
+  ASSERT_TRUE(put.is_ok()) << put.status().to_string();
+  const model::Entry& e = put->entry.entry;
+  ASSERT_TRUE(n.store->forget_payload(ns, e.subspace_id, e.path).is_ok());
+  const auto append_chunk = [&](std::uint64_t held) {
+    const std::size_t end = std::min<std::size_t>(held + 1024, payload.size());
+    const Bytes bytes(payload.begin() + static_cast<std::ptrdiff_t>(held),
+                      payload.begin() + static_cast<std::ptrdiff_t>(end));
+    return n.store->append_verified(ns, e.subspace_id, e.path, e.payload_digest, held, bytes, {})
+        .is_ok();
+  };
+  std::string read;
+  const store::ByteSink sink = [&](ByteView b) {
+    read += as_chars(b);
+    return Status::ok();
+  };
+  // Without wait_for_more a partial payload is missing, and nothing is streamed.
+  EXPECT_EQ(n.node->read(u, sink, {}).code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(read.empty());
+  // With it: each wait sees what was read so far, and one more chunk arrives.
+  std::vector<std::pair<std::uint64_t, std::size_t>> waits;  // (held, bytes streamed by then)
+  const Status st = n.node->read(u, sink, {}, [&](std::uint64_t held) {
+    waits.emplace_back(held, read.size());
+    return append_chunk(held);
+  });
+  ASSERT_TRUE(st.is_ok()) << st.to_string();
+  EXPECT_EQ(read, payload);
+  EXPECT_EQ(waits, (std::vector<std::pair<std::uint64_t, std::size_t>>{
+                       {0, 0}, {1024, 1024}, {2048, 2048}, {3072, 3072}, {4096, 4096}}));
+  // Giving up after the first chunk: kNotFound, after that chunk was streamed.
+  ASSERT_TRUE(n.store->forget_payload(ns, e.subspace_id, e.path).is_ok());
+  read.clear();
+  int asked = 0;
+  EXPECT_EQ(n.node
+                ->read(u, sink, {},
+                       [&](std::uint64_t held) { return ++asked == 1 && append_chunk(held); })
+                .code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(read, payload.substr(0, 1024));
+  // The entry overwritten while its payload is read: kNotFound, not the new entry's bytes.
+  read.clear();
+  EXPECT_EQ(n.node
+                ->read(u, sink, {},
+                       [&](std::uint64_t) {
+                         return n.node->put(u, write_temp("new", "new bytes"), {}).is_ok();
+                       })
+                .code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(read, payload.substr(0, 1024));
+}
+
 TEST_F(TempHome, APutWhosePayloadFailsLeavesTheStoreAsItWas) {
   crypto::Ed25519SecretKey alice = crypto::Ed25519SecretKey::generate();
   auto n = open_with_alice(alice);

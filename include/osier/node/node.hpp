@@ -70,10 +70,16 @@ class Node {
 
   // The stored entry `uri` names (kNotFound when none).
   Result<store::LengthyAuthorisedEntry> stat(const uri::EntryUri& uri);
-  // Streams the payload (or the URI's slice of it) to `sink`; kNotFound unless every byte
-  // asked for is held; kCorrupt when the stored entry's token or payload bytes fail
-  // verification (nothing damaged reaches `sink`).
-  Status read(const uri::EntryUri& uri, const store::ByteSink& sink, const Progress& progress);
+  // Streams the payload (or the URI's slice of it) to `sink`; kCorrupt when the stored entry's
+  // token or payload bytes fail verification (nothing damaged reaches `sink`).
+  // Without `wait_for_more`, kNotFound unless every byte asked for is held (nothing is streamed
+  // then). With it, a payload that is still arriving (a daemon fetching it, a sync) streams as
+  // its verified bytes are stored: the held bytes go to `sink`, then wait_for_more(held) is
+  // called, where held is the store's count of verified bytes; it waits as it sees fit and
+  // returns true to look again, false to give up (kNotFound). kNotFound too when the entry is
+  // overwritten meanwhile. Memory: one store read buffer, whatever the payload size.
+  Status read(const uri::EntryUri& uri, const store::ByteSink& sink, const Progress& progress,
+              const std::function<bool(std::uint64_t held)>& wait_for_more = {});
 
   // The timestamp a new entry at `path` gets by default: now, or one more than the newest entry
   // it must beat (at a prefix of `path` or, with `descendants`, below it).
