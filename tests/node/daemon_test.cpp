@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <functional>
@@ -310,6 +311,55 @@ TEST_F(DaemonTest, APeerThatIsTheDaemonItselfIsNotDialedAgain) {
   ASSERT_TRUE(s.is_ok());
   EXPECT_EQ(s->peers[0].state, "self");
   EXPECT_EQ(s->peers[0].sessions, 0U);
+}
+
+// C starts fetching a large payload from A and stops in the middle of it (the daemon stopped
+// from the store event of the first partial append: deterministic, the payload is far from
+// whole). Restarted with only B, which holds the same entry, C completes the payload, and B sends
+// only the rest: C's verified prefix survived the restart and the request starts after it.
+TEST_F(DaemonTest, ANodeRestartedMidPayloadResumesFromTheNextPeerThatHasIt) {
+  auto a = home("a");
+  auto b = home("b");
+  auto c = home("c");
+  const Bytes big = payload_of(std::size_t{16} << 20, 9);
+  const auto e = entry_with_payload("big", big, 5000);
+  a->put(e, big);
+  b->put(e, big);
+  std::atomic<Daemon*> stop_me{nullptr};
+  std::atomic<bool> partial{false};
+  Result<store::SubscriptionId> sub =
+      c->store->subscribe(ns(), model::Area::full(), std::nullopt, [&](const store::StoreEvent& ev) {
+        if (ev.kind != store::EventKind::kPayloadAppended || ev.entry != e.entry ||
+            ev.available >= big.size() || partial.exchange(true)) {
+          return;
+        }
+        if (Daemon* d = stop_me.load()) d->stop();
+      });
+  ASSERT_TRUE(sub.is_ok());
+  {
+    Running ra(*a, {});
+    Running rc(*c, {ra.endpoint()});
+    stop_me = rc.daemon.get();
+    ASSERT_TRUE(eventually([&] { return partial.load(); }));
+    rc.stop();
+    stop_me = nullptr;
+  }
+  c->store->unsubscribe(*sub);
+  auto got = c->store->get(ns(), e.entry.subspace_id, e.entry.path);
+  ASSERT_TRUE(got.is_ok() && got->has_value());
+  const std::uint64_t held = (*got)->available;
+  ASSERT_GT(held, 0U);
+  ASSERT_LT(held, big.size());
+
+  Running rb(*b, {});
+  Running rc(*c, {rb.endpoint()});
+  ASSERT_TRUE(eventually([&] { return c->holds_whole(e); }));
+  Result<DaemonStatus> s = rb.daemon->status();
+  ASSERT_TRUE(s.is_ok());
+  ASSERT_EQ(s->peers.size(), 1U);
+  const std::uint64_t sent = s->peers[0].summary.payload_bytes_sent;
+  EXPECT_GT(sent, 0U);
+  EXPECT_LE(sent, big.size() - held) << "held " << held << " of " << big.size();
 }
 
 TEST_F(DaemonTest, ASecondDaemonOnAHomeRefusesToStart) {
