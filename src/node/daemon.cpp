@@ -38,7 +38,8 @@ namespace {
 constexpr std::size_t kMaxQueuedEvents = 65536;
 // A configured peer whose key has a live session (it dialed us) is looked at again this often.
 constexpr std::chrono::milliseconds kRecheckDelay{1000};
-// How often the peer list's file is looked at (`osier peer add|rm` while we run).
+// How often the peer list, the read capabilities and the policies are looked at (`osier peer`,
+// `osier cap`, `osier policy set` while we run).
 constexpr std::chrono::milliseconds kPeerListCheck{1000};
 // Progress events to subscribers: at most this often per session.
 constexpr std::chrono::milliseconds kProgressInterval{250};
@@ -105,18 +106,17 @@ class DaemonApp : public net::SyncApp {
 
 class Daemon::Impl {
  public:
-  Impl(HomePaths paths, store::Store& store, DaemonOptions options, DaemonLock lock, Identity me,
-       std::vector<meadowcap::McCapability> caps)
-      : paths_(std::move(paths)),
+  Impl(const Home& home, store::Store& store, DaemonOptions options, DaemonLock lock, Identity me)
+      : home_(home),
+        paths_(home.paths()),
         store_(store),
         options_(std::move(options)),
         lock_(std::move(lock)),
         me_(std::move(me)),
-        own_key_(me_.key.public_key()),
-        caps_(std::move(caps)) {}
+        own_key_(me_.key.public_key()) {}
 
   ~Impl() {
-    for (const store::SubscriptionId id : subscriptions_) store_.unsubscribe(id);
+    for (const auto& [ns, id] : subscriptions_) store_.unsubscribe(id);
   }
 
   Status open() {
@@ -138,18 +138,11 @@ class Daemon::Impl {
       on_app_end(static_cast<DaemonApp&>(app), r);
     };
     OSIER_ASSIGN_OR_RETURN(server_, net::Server::listen(me_.key, std::move(so)));
-    // Every namespace we share: its events feed the sessions (forwarding).
-    std::vector<model::NamespaceId> namespaces;
-    for (const meadowcap::McCapability& c : caps_) namespaces.push_back(c.granted_namespace());
-    std::sort(namespaces.begin(), namespaces.end());
-    namespaces.erase(std::unique(namespaces.begin(), namespaces.end()), namespaces.end());
-    for (const model::NamespaceId& ns : namespaces) {
-      OSIER_ASSIGN_OR_RETURN(
-          const store::SubscriptionId id,
-          store_.subscribe(ns, model::Area::full(), std::nullopt,
-                           [this](const store::StoreEvent& e) { on_store_event(e); }));
-      subscriptions_.push_back(id);
-    }
+    // The stamps first: a change while we read is seen by the next check.
+    caps_stamp_ = file_stamp(paths_.caps());
+    policies_stamp_ = policies_stamp(paths_);
+    OSIER_ASSIGN_OR_RETURN(caps_, read_capabilities_of(home_, own_key_));
+    OSIER_RETURN_IF_ERROR(subscribe_shared_namespaces());
     if (options_.stop_on_signals) {
       signals_ = std::make_unique<asio::signal_set>(server_->context());
       asio::error_code ec;
@@ -311,6 +304,60 @@ class Daemon::Impl {
     OutboundPeer& added = *p;
     outbound_.push_back(std::move(p));
     if (running_.load()) dial(added);
+  }
+
+  // Every namespace we share: its events feed the sessions (forwarding). Subscribes to the new
+  // ones, lets go of those no longer shared.
+  Status subscribe_shared_namespaces() {
+    std::set<model::NamespaceId> shared;
+    for (const meadowcap::McCapability& c : caps_) shared.insert(c.granted_namespace());
+    for (auto it = subscriptions_.begin(); it != subscriptions_.end();) {
+      if (shared.contains(it->first)) {
+        ++it;
+        continue;
+      }
+      store_.unsubscribe(it->second);
+      it = subscriptions_.erase(it);
+    }
+    for (const model::NamespaceId& ns : shared) {
+      if (subscriptions_.contains(ns)) continue;
+      OSIER_ASSIGN_OR_RETURN(
+          const store::SubscriptionId id,
+          store_.subscribe(ns, model::Area::full(), std::nullopt,
+                           [this](const store::StoreEvent& e) { on_store_event(e); }));
+      subscriptions_.emplace(ns, id);
+    }
+    return Status::ok();
+  }
+
+  // `osier cap` (read capabilities of our identity) or `osier policy set` while we run: a
+  // session's interests and download policies are fixed when it starts (PIO announces them
+  // once), so every session ends politely and the next ones (redialed at once, or by the peer)
+  // carry the new ones.
+  void reload_interests_and_policies() {
+    const FileStamp caps_stamp = file_stamp(paths_.caps());
+    const FileStamp policies = policies_stamp(paths_);
+    if (caps_stamp == caps_stamp_ && policies == policies_stamp_) return;
+    bool changed = policies != policies_stamp_;
+    caps_stamp_ = caps_stamp;
+    policies_stamp_ = policies;
+    if (Result<std::vector<meadowcap::McCapability>> caps = read_capabilities_of(home_, own_key_);
+        !caps) {
+      log("the read capabilities are unreadable, so the interests are unchanged: " +
+          caps.status().message());
+    } else if (*caps != caps_) {
+      caps_ = std::move(*caps);
+      changed = true;
+      if (const Status st = subscribe_shared_namespaces(); !st) {
+        log("following the store's events of the new namespaces failed: " + st.message());
+      }
+    }
+    if (!changed) return;
+    log("read capabilities or download policies changed (" + std::to_string(caps_.size()) +
+        " interests): the sessions start again with them");
+    for (const auto& [peer, app] : sessions_) {
+      app->request_close("the peer's read capabilities or download policies changed");
+    }
   }
 
   // `osier peer add|rm` while we run: dial the new, let go of the removed (its session ends).
@@ -503,9 +550,10 @@ class Daemon::Impl {
       if (const Status st = store_.poll_events(); !st && options_.log) {
         options_.log("reading the store's events failed: " + st.message());
       }
-      if (options_.use_peer_list && Clock::now() >= next_peer_check_) {
+      if (Clock::now() >= next_peer_check_) {
         next_peer_check_ = Clock::now() + kPeerListCheck;
-        reload_peers();
+        if (options_.use_peer_list) reload_peers();
+        reload_interests_and_policies();
       }
       if (Clock::now() >= next_progress_) {
         collect_acks();
@@ -671,6 +719,7 @@ class Daemon::Impl {
     std::uint64_t bytes_out = 0;
   };
 
+  const Home& home_;
   HomePaths paths_;
   store::Store& store_;
   DaemonOptions options_;
@@ -679,7 +728,7 @@ class Daemon::Impl {
   Key own_key_;
   std::vector<meadowcap::McCapability> caps_;
   std::unique_ptr<net::Server> server_;
-  std::vector<store::SubscriptionId> subscriptions_;
+  std::map<model::NamespaceId, store::SubscriptionId> subscriptions_;  // one per shared namespace
   std::vector<std::unique_ptr<OutboundPeer>> outbound_;
   std::map<Key, DaemonApp*> sessions_;  // established, by the peer's key
   std::map<Key, Ended> ended_;          // inbound peers' last sessions, for status
@@ -687,6 +736,8 @@ class Daemon::Impl {
   std::unique_ptr<asio::signal_set> signals_;
   std::unique_ptr<net::ControlServer> control_;
   FileStamp peers_stamp_;
+  FileStamp caps_stamp_;  // of HOME/caps (a directory: its entries change)
+  FileStamp policies_stamp_;
   AckTable acks_;
   bool acks_dirty_ = false;
   Clock::time_point next_ack_save_{};
@@ -743,10 +794,8 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const Home& home, store::Store& st
                                               DaemonOptions options) {
   OSIER_ASSIGN_OR_RETURN(DaemonLock lock, DaemonLock::acquire(home.paths()));
   OSIER_ASSIGN_OR_RETURN(Identity me, home.sync_identity(options.as));
-  OSIER_ASSIGN_OR_RETURN(std::vector<meadowcap::McCapability> caps,
-                         read_capabilities_of(home, me.key.public_key()));
-  auto impl = std::make_unique<Impl>(home.paths(), store, std::move(options), std::move(lock),
-                                     std::move(me), std::move(caps));
+  auto impl =
+      std::make_unique<Impl>(home, store, std::move(options), std::move(lock), std::move(me));
   OSIER_RETURN_IF_ERROR(impl->open());
   return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));  // NOLINT: private constructor
 }

@@ -118,4 +118,6 @@ NamespacePolicy policy_of(const Policies& all, const model::NamespaceId& ns) {
   return it == all.end() ? NamespacePolicy{} : it->second;
 }
 
+FileStamp policies_stamp(const HomePaths& home) { return file_stamp(policies_path(home)); }
+
 }  // namespace osier::node

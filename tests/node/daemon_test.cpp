@@ -18,6 +18,7 @@
 #include "node/acks.hpp"
 #include "osier/base/io.hpp"
 #include "osier/node/home.hpp"
+#include "osier/node/policies.hpp"
 #include "sync/owned_namespace_util.hpp"
 #include "sync/store_test_util.hpp"
 
@@ -327,8 +328,8 @@ TEST_F(DaemonTest, ANodeRestartedMidPayloadResumesFromTheNextPeerThatHasIt) {
   b->put(e, big);
   std::atomic<Daemon*> stop_me{nullptr};
   std::atomic<bool> partial{false};
-  Result<store::SubscriptionId> sub =
-      c->store->subscribe(ns(), model::Area::full(), std::nullopt, [&](const store::StoreEvent& ev) {
+  Result<store::SubscriptionId> sub = c->store->subscribe(
+      ns(), model::Area::full(), std::nullopt, [&](const store::StoreEvent& ev) {
         if (ev.kind != store::EventKind::kPayloadAppended || ev.entry != e.entry ||
             ev.available >= big.size() || partial.exchange(true)) {
           return;
@@ -360,6 +361,51 @@ TEST_F(DaemonTest, ANodeRestartedMidPayloadResumesFromTheNextPeerThatHasIt) {
   const std::uint64_t sent = s->peers[0].summary.payload_bytes_sent;
   EXPECT_GT(sent, 0U);
   EXPECT_LE(sent, big.size() - held) << "held " << held << " of " << big.size();
+}
+
+// Read capabilities and download policies changed while the daemons run (`osier cap add`,
+// `osier policy set`) take effect without a restart: B, holding no capability, shares nothing;
+// given one, it reconciles, and its own writes are forwarded too (it follows the namespace's
+// events now); set to lazy, it takes the next entry without its payload.
+TEST_F(DaemonTest, CapabilitiesAndPoliciesChangedWhileRunningApplyWithoutARestart) {
+  auto a = home("a");
+  auto b = home("b");
+  ASSERT_TRUE(b->home->caps().remove_namespace(ns()).is_ok());
+  const Bytes p = payload_of(3000, 3);
+  const auto e = entry_with_payload("x", p, 100);
+  a->put(e, p);
+  Running ra(*a, {});
+  Running rb(*b, {ra.endpoint()});
+  ASSERT_TRUE(eventually([&] {
+    Result<DaemonStatus> s = rb.daemon->status();
+    return s && s->interests == 0 && !s->peers.empty() && s->peers[0].state == "established";
+  }));
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_EQ(b->entries(), 0U);
+
+  ASSERT_TRUE(b->home->caps().add(sync::testing::owned_read_capability(b->key.public_key())));
+  ASSERT_TRUE(eventually([&] { return b->holds_whole(e); }));
+  EXPECT_EQ(rb.daemon->status()->interests, 1U);
+  const auto f = entry_with_payload("from-b", p, 200);
+  b->put(f, p);
+  EXPECT_TRUE(eventually([&] { return a->holds_whole(f); }));
+
+  const std::uint64_t sessions = rb.daemon->status()->peers.at(0).sessions;
+  NamespacePolicy lazy;
+  lazy.payloads = PayloadPolicy::kLazy;
+  ASSERT_TRUE(set_policy(b->paths, ns(), lazy).is_ok());
+  // The session starts again with the policy, then A's next write arrives as an entry only.
+  ASSERT_TRUE(eventually([&] {
+    Result<DaemonStatus> s = rb.daemon->status();
+    return s && !s->peers.empty() && s->peers[0].sessions > sessions &&
+           s->peers[0].state == "established";
+  }));
+  const Bytes q = payload_of(3000, 4);  // not p: the store shares payloads by digest
+  const auto g = entry_with_payload("lazy", q, 300);
+  a->put(g, q);
+  ASSERT_TRUE(eventually([&] { return b->holds(g); }));
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_FALSE(b->holds_whole(g));
 }
 
 TEST_F(DaemonTest, ASecondDaemonOnAHomeRefusesToStart) {

@@ -6,11 +6,13 @@
 // event log every poll_interval). A line of nodes A - B - C converges without commands at B.
 //
 // Interests: the read capabilities the home holds for the sync identity (osier/node/
-// sync_interests.hpp), read once at start. Duplicate sessions with one peer (both dialed each
-// other) are resolved the same way on both sides: the connection whose initiator has the smaller
-// public key stays (a newer one from the same initiator replaces the older, which may be
-// half-dead), the other is closed; a peer endpoint that proved a key with a live session is not
-// dialed again until that session ends.
+// sync_interests.hpp), and the download policies (osier/node/policies.hpp). Both are looked at
+// again every second: a session announces them once, when it starts, so on a change every
+// session closes politely and the next ones carry the new ones. Duplicate sessions with one peer
+// (both dialed each other) are resolved the same way on both sides: the connection whose initiator
+// has the smaller public key stays (a newer one from the same initiator replaces the older, which
+// may be half-dead), the other is closed; a peer endpoint that proved a key with a live session is
+// not dialed again until that session ends.
 //
 // One daemon per home: start() takes HOME/config/daemon.lock (flock; released by the kernel if
 // the process dies) and fails with kInvalidArgument naming the holder's pid otherwise.

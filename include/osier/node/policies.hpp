@@ -20,6 +20,7 @@
 
 #include "osier/base/status.hpp"
 #include "osier/model/ids.hpp"
+#include "osier/node/file_stamp.hpp"
 #include "osier/node/home_paths.hpp"
 
 namespace osier::node {
@@ -47,6 +48,8 @@ Result<PayloadPolicy> parse_policy(std::string_view text);
 
 // The home's policies (none when the file is missing); kCorrupt for a malformed file.
 Result<Policies> load_policies(const HomePaths& home);
+// The policies file's stamp: a running daemon rereads the file when it changes.
+FileStamp policies_stamp(const HomePaths& home);
 // Sets (replaces) one namespace's policy; the default policy removes its record.
 Status set_policy(const HomePaths& home, const model::NamespaceId& ns, const NamespacePolicy& p);
 // The namespace's policy (the default when it has none).
