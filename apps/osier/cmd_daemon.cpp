@@ -4,6 +4,7 @@
 // `osier` process writes to the same home. Foreground; SIGINT or SIGTERM stop it cleanly.
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -50,7 +51,10 @@ void run_daemon(const DaemonCliOptions& o) {
   Result<std::chrono::milliseconds> idle = parse_duration(o.idle_timeout, "--idle-timeout");
   if (!idle) return fail("daemon", idle.status(), 2);
   d.idle_timeout = *idle;
-  d.keepalive_interval = std::max(std::chrono::milliseconds(1), *idle / 4);
+  // A quarter of our idle timeout, and at most 15 s: the peer's idle timeout may be shorter than
+  // ours (the default is 60 s), and it must hear from us within it.
+  d.keepalive_interval =
+      std::clamp(*idle / 4, std::chrono::milliseconds(1), std::chrono::milliseconds(15'000));
   if (o.max_payload) {
     Result<std::uint64_t> size = parse_size(*o.max_payload, "--max-payload");
     if (!size) return fail("daemon", size.status(), 2);

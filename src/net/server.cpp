@@ -105,38 +105,60 @@ class Server::Impl {
       return fail("cannot connect to " + to.to_string() + ": " + std::to_string(live_.size()) +
                   " connections open, the limit");
     }
-    // A host name is resolved here, on the run() thread: a daemon's peers are few and named
-    // once per attempt; an IP address (the usual case) resolves without any lookup.
-    Result<tcp::endpoint> ep = resolve(io_, to, false);
-    if (!ep) return fail(ep.status().message());
-    auto d = std::make_shared<Dialing>(Dialing{tcp::socket(io_), asio::steady_timer(io_)});
+    auto d = std::make_shared<Dialing>(
+        Dialing{tcp::socket(io_), asio::steady_timer(io_), tcp::resolver(io_), false});
     std::erase_if(dialing_, [](const std::weak_ptr<Dialing>& w) { return w.expired(); });
     dialing_.push_back(d);
+    // The handshake timeout bounds resolving and connecting as well.
     d->timer.expires_after(options_.connection.handshake_timeout);
     d->timer.async_wait([d](const asio::error_code& ec) {
       if (ec || d->done) return;
       asio::error_code ignored;
-      d->socket.close(ignored);  // the connect handler reports it
+      d->resolver.cancel();
+      d->socket.close(ignored);  // the connect (or resolve) handler reports it
     });
-    d->socket.async_connect(*ep, [this, d, to, app = std::move(app),
-                                  on_end = std::move(on_end)](const asio::error_code& ec) mutable {
-      d->done = true;
-      d->timer.cancel();
-      if (ec || stopping_) {
-        ConnectionReport r;
-        r.remote = to.to_string();
-        r.ending = Ending::kError;
-        r.reason = "cannot connect to " + to.to_string() + ": " +
-                   (stopping_                              ? std::string("stopping")
-                    : ec == asio::error::operation_aborted ? std::string("timed out")
-                                                           : ec.message());
-        report(r);
-        if (on_end) on_end(r);
-        return;
-      }
-      start(std::move(d->socket), sync::HandshakeRole::kInitiator, app, "", std::move(on_end),
-            false);
-    });
+    auto finish =
+        std::make_shared<DialEnd>([this, d, to, app = std::move(app), on_end = std::move(on_end)](
+                                      const asio::error_code& ec, const char* what) mutable {
+          d->done = true;
+          d->timer.cancel();
+          if (ec || stopping_) {
+            ConnectionReport r;
+            r.remote = to.to_string();
+            r.ending = Ending::kError;
+            r.reason = std::string("cannot ") + what + " " + to.to_string() + ": " +
+                       (stopping_                              ? std::string("stopping")
+                        : ec == asio::error::operation_aborted ? std::string("timed out")
+                                                               : ec.message());
+            report(r);
+            if (on_end) on_end(r);
+            return;
+          }
+          start(std::move(d->socket), sync::HandshakeRole::kInitiator, app, "", std::move(on_end),
+                false);
+        });
+    const auto connect_to = [d, finish](const tcp::endpoint& ep) {
+      d->socket.async_connect(
+          ep, [finish](const asio::error_code& ec) { (*finish)(ec, "connect to"); });
+    };
+    // An IP address (the usual case) needs no lookup; a host name is resolved asynchronously, so
+    // a slow resolver never holds up the sessions on this thread.
+    asio::error_code ec;
+    if (const asio::ip::address addr = asio::ip::make_address(to.host, ec); !ec) {
+      return connect_to(tcp::endpoint(addr, to.port));
+    }
+    d->resolver.async_resolve(
+        to.host, std::to_string(to.port),
+        [d, finish](const asio::error_code& e, const tcp::resolver::results_type& r) {
+          if (e || r.empty() || d->done) {
+            return (*finish)(e ? e : asio::error::host_not_found, "resolve");
+          }
+          // Each address in turn (localhost may be ::1 first while the peer listens on IPv4).
+          asio::async_connect(d->socket, r,
+                              [finish](const asio::error_code& ec, const tcp::endpoint&) {
+                                (*finish)(ec, "connect to");
+                              });
+        });
   }
 
  private:
@@ -273,6 +295,7 @@ class Server::Impl {
     // Connects still under way: their handlers report "stopping".
     for (const std::weak_ptr<Dialing>& w : dialing_) {
       if (const std::shared_ptr<Dialing> d = w.lock()) {
+        d->resolver.cancel();
         d->socket.close(ec);
         d->timer.cancel();
       }
@@ -297,8 +320,11 @@ class Server::Impl {
   struct Dialing {
     tcp::socket socket;
     asio::steady_timer timer;
+    tcp::resolver resolver;
     bool done = false;
   };
+  // Ends a dial (once): an error with the step that failed ("resolve", "connect to"), or none.
+  using DialEnd = std::function<void(const asio::error_code&, const char* what)>;
   std::vector<std::weak_ptr<Dialing>> dialing_;
   std::unordered_map<std::string, std::size_t> per_ip_;  // live connections per source address
   std::size_t handshaking_ = 0;                          // live connections still handshaking

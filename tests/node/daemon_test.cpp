@@ -408,6 +408,21 @@ TEST_F(DaemonTest, CapabilitiesAndPoliciesChangedWhileRunningApplyWithoutARestar
   EXPECT_FALSE(b->holds_whole(g));
 }
 
+// Peers named by host name are resolved without holding up the rest: B dials a name that does
+// not resolve (however long the system's resolver takes to say so) and A by "localhost", and
+// converges with A.
+TEST_F(DaemonTest, PeersNamedByHostNameAreResolvedWithoutHoldingUpTheOthers) {
+  auto a = home("a");
+  auto b = home("b");
+  const Bytes p = payload_of(500, 8);
+  const auto e = entry_with_payload("named", p, 100);
+  a->put(e, p);
+  Running ra(*a, {});
+  Running rb(*b, {net::Endpoint{"no-such-host.invalid", 1},
+                  net::Endpoint{"localhost", ra.daemon->port()}});
+  EXPECT_TRUE(eventually([&] { return b->holds_whole(e); }));
+}
+
 TEST_F(DaemonTest, ASecondDaemonOnAHomeRefusesToStart) {
   auto a = home("a");
   Running first(*a, {});
