@@ -18,6 +18,8 @@
 #include "osier/net/control.hpp"
 #include "osier/net/endpoint.hpp"
 #include "osier/node/daemon.hpp"
+#include "osier/node/missing_payloads.hpp"
+#include "osier/node/policies.hpp"
 
 namespace osier::cli {
 namespace {
@@ -82,68 +84,191 @@ struct StatusOptions {
   bool watch = false;
 };
 
+// The daemon's answer is read defensively: a field that is missing or of another type reads as
+// absent (an empty string, 0, false, null), never as an exception.
+const Json& field(const Json& j, const char* key) {
+  static const Json kNull;
+  if (!j.is_object()) return kNull;
+  const auto it = j.find(key);
+  return it == j.end() ? kNull : *it;
+}
+std::string text_of(const Json& j, const char* key) {
+  const Json& f = field(j, key);
+  return f.is_string() ? f.get<std::string>() : std::string();
+}
+std::uint64_t number_of(const Json& j, const char* key) {
+  const Json& f = field(j, key);
+  return f.is_number_unsigned() ? f.get<std::uint64_t>() : 0;
+}
+bool flag_of(const Json& j, const char* key) {
+  const Json& f = field(j, key);
+  return f.is_boolean() && f.get<bool>();
+}
+const Json& list_of(const Json& j, const char* key) {
+  static const Json kEmpty = Json::array();
+  const Json& f = field(j, key);
+  return f.is_array() ? f : kEmpty;
+}
+
 std::string count_of(const Json& session, const char* done, const char* all) {
-  return std::to_string(session.value(done, 0ULL)) + "/" + std::to_string(session.value(all, 0ULL));
+  return std::to_string(number_of(session, done)) + "/" + std::to_string(number_of(session, all));
+}
+
+// A namespace by its alias, or its id's first hex digits.
+std::string namespace_text(const LocalNode& n, const std::string& hex) {
+  const std::optional<model::NamespaceId> ns = array_from_hex<32>(hex);
+  return ns ? id_text(n, uri::IdKind::kNamespace, *ns) : std::string("(?)");
+}
+
+// Per-namespace lines beyond this many are summed up (osier status --json has them all).
+constexpr std::size_t kNamespaceLines = 20;
+
+void print_peer(const LocalNode& n, const Json& p, std::int64_t now_ms) {
+  std::string who = field(p, "address").is_string() ? text_of(p, "address") : "(inbound)";
+  if (const std::optional<crypto::Ed25519PublicKey> key = array_from_hex<32>(text_of(p, "key"))) {
+    who += " " + peer_text(n, *key);
+  }
+  const Json& s = field(p, "session");
+  const std::string state = text_of(p, "state");
+  fmt::print("peer {}: {}", who, state);
+  if (state == "established") {
+    fmt::print(", {}", flag_of(s, "in_sync") ? "in sync" : "syncing");
+    fmt::print(
+        ", roots {} done, entries {} in ({} new) {} out {} forwarded, payload bytes {} in "
+        "{} out",
+        count_of(s, "roots_complete", "roots"), number_of(s, "entries_received"),
+        number_of(s, "entries_new"), number_of(s, "entries_sent"),
+        number_of(s, "entries_forwarded"), number_of(s, "payload_bytes_received"),
+        number_of(s, "payload_bytes_sent"));
+  }
+  if (const std::string e = text_of(p, "last_error"); !e.empty()) fmt::print(" (last: {})", e);
+  fmt::print("\n");
+  // Per namespace: reconciliation of this session, and the latest acknowledgement.
+  std::map<std::string, std::string> lines;
+  for (const Json& ns : list_of(s, "namespaces")) {
+    std::string line = "roots " + count_of(ns, "roots_complete", "overlaps") + " done";
+    if (field(ns, "matched_as_of").is_number_unsigned()) {
+      line += ", matched as of event " + std::to_string(number_of(ns, "matched_as_of"));
+    }
+    lines[text_of(ns, "namespace")] = line;
+  }
+  for (const Json& a : list_of(p, "acknowledgements")) {
+    const std::int64_t at =
+        field(a, "at").is_number_integer() ? field(a, "at").get<std::int64_t>() : now_ms;
+    std::string& line = lines[text_of(a, "namespace")];
+    line += std::string(line.empty() ? "" : "; ") + "acknowledged as of event " +
+            std::to_string(number_of(a, "as_of")) + ", " +
+            std::to_string(std::max<std::int64_t>(0, now_ms - at) / 1000) + " s ago";
+  }
+  std::size_t shown = 0;
+  for (const auto& [ns, line] : lines) {
+    if (shown++ == kNamespaceLines) {
+      fmt::print("  ... {} more namespaces (--json shows all)\n", lines.size() - kNamespaceLines);
+      break;
+    }
+    fmt::print("  {}: {}\n", namespace_text(n, ns), line);
+  }
 }
 
 void print_status(const LocalNode& n, const Json& status) {
-  fmt::print("daemon on {} as {} {}\n", status.value("address", std::string()),
-             status.value("identity", std::string()), status.value("key", std::string()));
+  fmt::print("daemon on {} as {} {}\n", text_of(status, "address"), text_of(status, "identity"),
+             text_of(status, "key"));
   fmt::print("sharing {}, store at event {}\n",
-             count_text(status.value("interests", 0ULL), "read capability", "read capabilities"),
-             status.value("store_sequence", 0ULL));
-  const Json& peers = status.value("peers", Json::array());
+             count_text(number_of(status, "interests"), "read capability", "read capabilities"),
+             number_of(status, "store_sequence"));
+  const Json& peers = list_of(status, "peers");
   if (peers.empty()) fmt::print("no peers\n");
-  for (const Json& p : peers) {
-    std::string who = p["address"].is_string() ? p["address"].get<std::string>() : "(inbound)";
-    if (p["key"].is_string()) {
-      const std::optional<crypto::Ed25519PublicKey> key =
-          array_from_hex<32>(p["key"].get<std::string>());
-      if (key) who += " " + peer_text(n, *key);
-    }
-    const Json& s = p.value("session", Json::object());
-    const std::string state = p.value("state", std::string());
-    fmt::print("peer {}: {}", who, state);
-    if (state == "established") {
-      fmt::print(", {}", s.value("in_sync", false) ? "in sync" : "syncing");
-      fmt::print(
-          ", roots {} done, entries {} in ({} new) {} out {} forwarded, payload bytes {} in "
-          "{} out",
-          count_of(s, "roots_complete", "roots"), s.value("entries_received", 0ULL),
-          s.value("entries_new", 0ULL), s.value("entries_sent", 0ULL),
-          s.value("entries_forwarded", 0ULL), s.value("payload_bytes_received", 0ULL),
-          s.value("payload_bytes_sent", 0ULL));
-    }
-    if (p["last_error"].is_string()) fmt::print(" (last: {})", p["last_error"].get<std::string>());
-    fmt::print("\n");
+  const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+  for (const Json& p : peers) print_peer(n, p, now_ms);
+}
+
+// What the local store lacks (osier/node/missing_payloads.hpp), read here rather than asked of
+// the daemon: the store is the persistent record, and a scan belongs off the daemon's thread.
+Result<std::map<model::NamespaceId, node::MissingPayloads>> missing_of(LocalNode& n) {
+  OSIER_ASSIGN_OR_RETURN(store::Store * store, n.store());
+  OSIER_ASSIGN_OR_RETURN(const std::vector<model::NamespaceId> namespaces, store->namespaces());
+  OSIER_ASSIGN_OR_RETURN(const node::Policies policies, node::load_policies(n.home().paths()));
+  return node::missing_payloads(*store, policies, namespaces);
+}
+
+Json missing_json(const std::map<model::NamespaceId, node::MissingPayloads>& missing) {
+  Json list = Json::array();
+  for (const auto& [ns, m] : missing) {
+    list.push_back(Json{{"namespace", to_hex(ns)},
+                        {"to_fetch", m.to_fetch},
+                        {"to_fetch_bytes", m.to_fetch_bytes},
+                        {"on_demand", m.on_demand},
+                        {"on_demand_bytes", m.on_demand_bytes}});
   }
+  return list;
+}
+
+void print_missing(const LocalNode& n,
+                   const std::map<model::NamespaceId, node::MissingPayloads>& missing) {
+  if (missing.empty()) return fmt::print("no payloads missing\n");
+  node::MissingPayloads all;
+  for (const auto& [ns, m] : missing) {
+    all.to_fetch += m.to_fetch;
+    all.to_fetch_bytes += m.to_fetch_bytes;
+    all.on_demand += m.on_demand;
+    all.on_demand_bytes += m.on_demand_bytes;
+  }
+  fmt::print("payloads missing: {} ({}) to fetch, {} ({}) on demand\n",
+             count_text(all.to_fetch, "entry", "entries"), size_text(all.to_fetch_bytes),
+             count_text(all.on_demand, "entry", "entries"), size_text(all.on_demand_bytes));
+  std::size_t shown = 0;
+  for (const auto& [ns, m] : missing) {
+    if (shown++ == kNamespaceLines) {
+      fmt::print("  ... {} more namespaces (--json shows all)\n", missing.size() - kNamespaceLines);
+      break;
+    }
+    fmt::print("  {}: {} ({}) to fetch, {} ({}) on demand\n",
+               id_text(n, uri::IdKind::kNamespace, ns), m.to_fetch, size_text(m.to_fetch_bytes),
+               m.on_demand, size_text(m.on_demand_bytes));
+  }
+}
+
+// One status: the daemon's, with what the store lacks.
+Status show_status(LocalNode& n, const StatusOptions& o) {
+  OSIER_ASSIGN_OR_RETURN(
+      Json r, daemon_request(n.home().paths(), Json{{"op", "status"}}, std::chrono::seconds(10)));
+  OSIER_ASSIGN_OR_RETURN(const auto missing, missing_of(n));
+  const Json& status = field(r, "status");
+  if (o.flags.json) {
+    Json j = status.is_object() ? status : Json::object();
+    j["missing_payloads"] = missing_json(missing);
+    print_json_line(j);
+  } else {
+    print_status(n, status);
+    print_missing(n, missing);
+  }
+  std::fflush(stdout);
+  return Status::ok();
 }
 
 void run_status(const StatusOptions& o) {
   auto n = open_node("status", o.flags, /*read_only=*/true);
   if (!n) return;
-  const node::HomePaths& home = n->home().paths();
-  Result<Json> r = daemon_request(home, Json{{"op", "status"}}, std::chrono::seconds(10));
-  if (!r) return fail("status", r.status());
-  if (o.flags.json) {
-    print_json_line((*r)["status"]);
-  } else {
-    print_status(*n, (*r)["status"]);
-  }
-  std::fflush(stdout);
+  if (const Status st = show_status(*n, o); !st) return fail("status", st);
   if (!o.watch) return;
-  // Every event the daemon publishes: JSON lines as they come, or the status redrawn.
+  // Every event the daemon publishes: JSON lines as they come, or the status redrawn (at most
+  // once a second: each redraw scans the store for missing payloads).
+  auto last_redraw = std::chrono::steady_clock::now();
   const Status st = net::control_stream(
-      home.control_socket(), Json{{"op", "subscribe"}}.dump(),
+      n->home().paths().control_socket(), Json{{"op", "subscribe"}}.dump(),
       [&](std::string_view line) {
         if (o.flags.json) {
           fmt::print("{}\n", line);
-        } else if (Result<Json> again =
-                       daemon_request(home, Json{{"op", "status"}}, std::chrono::seconds(10))) {
+          std::fflush(stdout);
+        } else if (std::chrono::steady_clock::now() - last_redraw >= std::chrono::seconds(1)) {
+          last_redraw = std::chrono::steady_clock::now();
           fmt::print("\n{} ", now_text());
-          print_status(*n, (*again)["status"]);
+          if (const Status again = show_status(*n, o); !again) {
+            fmt::print("{}\n", again.message());
+          }
         }
-        std::fflush(stdout);
         return true;
       },
       std::chrono::seconds(10));

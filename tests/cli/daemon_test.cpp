@@ -193,6 +193,17 @@ TEST_F(CliDaemon, ALazyNodeFetchesOnGetAndTheControlApiAnswers) {
   ProcessResult st = osier({"stat", uri, "--json"}, "", {}, b);
   ASSERT_EQ(st.exit_code, 0) << st.err;
   EXPECT_EQ(nlohmann::json::parse(st.out)["available"], 0);
+  // osier status counts it as missing, to be fetched on demand (the policy is lazy).
+  ProcessResult missing = osier({"status", "--json"}, "", {}, b);
+  ASSERT_EQ(missing.exit_code, 0) << missing.err;
+  EXPECT_EQ(nlohmann::json::parse(missing.out)["missing_payloads"],
+            nlohmann::json::parse(R"([{"namespace": ")" + ns.substr(ns.size() - 64) +
+                                  R"(", "to_fetch": 0, "to_fetch_bytes": 0, "on_demand": 1,
+                                      "on_demand_bytes": 200000}])"))
+      << missing.out;
+  EXPECT_NE(
+      osier({"status"}, "", {}, b).out.find("payloads missing: 0 entries (0 B) to fetch, 1 entry"),
+      std::string::npos);
   // `osier get` asks the daemon, which fetches it from A.
   const ProcessResult got = osier({"cat", uri}, "", {}, b);
   ASSERT_EQ(got.exit_code, 0) << got.err << db->all_output();
@@ -205,7 +216,11 @@ TEST_F(CliDaemon, ALazyNodeFetchesOnGetAndTheControlApiAnswers) {
   ASSERT_EQ(js["peers"].size(), 1U) << status.out;
   EXPECT_EQ(js["peers"][0]["state"], "established");
   EXPECT_EQ(js["peers"][0]["session"]["roots"], js["peers"][0]["session"]["roots_complete"]);
-  EXPECT_NE(osier({"status"}, "", {}, b).out.find("established"), std::string::npos);
+  EXPECT_EQ(js["missing_payloads"], nlohmann::json::array());
+  const std::string text = osier({"status"}, "", {}, b).out;
+  EXPECT_NE(text.find("established"), std::string::npos) << text;
+  EXPECT_NE(text.find("  fam: roots 1/1 done"), std::string::npos) << text;
+  EXPECT_NE(text.find("no payloads missing"), std::string::npos) << text;
 
   // The control socket: the owner's alone; a malformed line gets an error line, the next request
   // on the same connection its answer.
