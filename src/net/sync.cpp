@@ -48,21 +48,8 @@ class SyncServer::Impl {
 Result<std::unique_ptr<SyncServer>> SyncServer::listen(store::Store& store,
                                                        const crypto::Ed25519SecretKey& identity,
                                                        ServeOptions options) {
-  if (options.max_connections == 0 || options.max_handshaking == 0 || options.max_per_ip == 0) {
-    return error(ErrorCode::kInvalidArgument,
-                 "max_connections, max_handshaking and max_per_ip must be at least 1");
-  }
-  ServerOptions so;
-  so.listen = options.listen;
-  so.max_connections = options.max_connections;
-  so.max_handshaking = options.max_handshaking;
-  so.max_per_ip = options.max_per_ip;
-  so.connection.handshake_timeout = options.handshake_timeout;
-  so.connection.idle_timeout = options.idle_timeout;
-  so.connection.close_timeout = std::min(options.handshake_timeout, so.connection.close_timeout);
-  so.connection.lcmux = SyncApp::lcmux_options();
+  OSIER_ASSIGN_OR_RETURN(ServerOptions so, sync_server_options(options));
   so.stop_on_signals = options.stop_on_signals;
-  so.log = std::move(options.log);
   so.on_report = std::move(options.on_report);
   // One sync session per connection, all on the server's thread, over the one store; session
   // ids number them, so store events name the session an entry came from.

@@ -16,6 +16,7 @@
 // Not thread-safe: one app per connection, all calls from its thread.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -25,6 +26,7 @@
 #include <string>
 
 #include "net/peer.hpp"
+#include "net/server.hpp"
 #include "osier/net/sync.hpp"
 #include "osier/store/store.hpp"
 #include "sync/session.hpp"
@@ -119,5 +121,31 @@ class SyncApp : public PeerApp {
   std::function<void()> wake_;
   SyncSummary summary_;
 };
+
+// The server options a sync server (SyncServer) and the daemon (node::Daemon) share, from their
+// own options: listen, the three connection limits, handshake_timeout, idle_timeout, log, and
+// keepalive_interval if `o` has one. The close timeout is at most the handshake timeout; LCMUX
+// is set up as sync sessions need (SyncApp::lcmux_options). kInvalidArgument when a limit is 0.
+template <typename Options>
+Result<ServerOptions> sync_server_options(const Options& o) {
+  if (o.max_connections == 0 || o.max_handshaking == 0 || o.max_per_ip == 0) {
+    return error(ErrorCode::kInvalidArgument,
+                 "max_connections, max_handshaking and max_per_ip must be at least 1");
+  }
+  ServerOptions so;
+  so.listen = o.listen;
+  so.max_connections = o.max_connections;
+  so.max_handshaking = o.max_handshaking;
+  so.max_per_ip = o.max_per_ip;
+  so.connection.handshake_timeout = o.handshake_timeout;
+  so.connection.idle_timeout = o.idle_timeout;
+  if constexpr (requires { o.keepalive_interval; }) {
+    so.connection.keepalive_interval = o.keepalive_interval;
+  }
+  so.connection.close_timeout = std::min(o.handshake_timeout, so.connection.close_timeout);
+  so.connection.lcmux = SyncApp::lcmux_options();
+  so.log = o.log;
+  return so;
+}
 
 }  // namespace osier::net

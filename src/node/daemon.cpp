@@ -120,19 +120,9 @@ class Daemon::Impl {
   }
 
   Status open() {
-    net::ServerOptions so;
-    so.listen = options_.listen;
-    so.max_connections = options_.max_connections;
-    so.max_handshaking = options_.max_handshaking;
-    so.max_per_ip = options_.max_per_ip;
-    so.connection.handshake_timeout = options_.handshake_timeout;
-    so.connection.idle_timeout = options_.idle_timeout;
-    so.connection.keepalive_interval = options_.keepalive_interval;
-    so.connection.close_timeout = std::min(options_.handshake_timeout, so.connection.close_timeout);
-    so.connection.lcmux = net::SyncApp::lcmux_options();
+    OSIER_ASSIGN_OR_RETURN(net::ServerOptions so, net::sync_server_options(options_));
     // Signals stop the daemon (its dialers and timers too), not only the listener.
     so.stop_on_signals = false;
-    so.log = options_.log;
     so.make_app = [this]() -> std::unique_ptr<net::PeerApp> { return make_app(nullptr); };
     so.on_app_end = [this](net::PeerApp& app, const net::ConnectionReport& r) {
       on_app_end(static_cast<DaemonApp&>(app), r);

@@ -7,6 +7,7 @@
 // process lock a new inode while the second still holds the old one).
 #pragma once
 
+#include "node/file_lock.hpp"
 #include "osier/base/status.hpp"
 #include "osier/node/home_paths.hpp"
 
@@ -16,14 +17,10 @@ class DaemonLock {
  public:
   // kInvalidArgument "a daemon is already running on this home (pid N)" when another holds it.
   static Result<DaemonLock> acquire(const HomePaths& home);
-  DaemonLock(DaemonLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-  DaemonLock& operator=(DaemonLock&&) = delete;
-  DaemonLock(const DaemonLock&) = delete;
-  ~DaemonLock();
 
  private:
-  explicit DaemonLock(int fd) : fd_(fd) {}
-  int fd_;
+  explicit DaemonLock(FileLock lock) : lock_(std::move(lock)) {}
+  FileLock lock_;
 };
 
 }  // namespace osier::node

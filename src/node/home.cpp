@@ -16,29 +16,10 @@ std::string short_hex(const ByteArray<32>& id) { return to_hex(id).substr(0, 12)
 
 }  // namespace
 
-bool Home::FileStamp::operator==(const FileStamp& o) const {
-  return device == o.device && inode == o.inode && size == o.size &&
-         mtime.tv_sec == o.mtime.tv_sec && mtime.tv_nsec == o.mtime.tv_nsec &&
-         ctime.tv_sec == o.ctime.tv_sec && ctime.tv_nsec == o.ctime.tv_nsec;
-}
-
-Home::FileStamp Home::stamp_of(const std::string& path) {
-  struct stat st {};
-  FileStamp stamp;
-  if (::stat(path.c_str(), &st) == 0) {
-    stamp.device = st.st_dev;
-    stamp.inode = st.st_ino;
-    stamp.size = st.st_size;
-    stamp.mtime = st.st_mtim;
-    stamp.ctime = st.st_ctim;
-  }
-  return stamp;
-}
-
 Result<Home::Loaded> Home::load(const HomePaths& paths) {
   // The stamp first: a table replaced between the stat and the read is read new with an old
   // stamp, and the next lookup reloads it once more (never the reverse, a stale table kept).
-  const FileStamp stamp = stamp_of(paths.aliases());
+  const FileStamp stamp = file_stamp(paths.aliases());
   OSIER_ASSIGN_OR_RETURN(Aliases aliases, Aliases::load(paths));
   return Loaded{std::make_shared<const Aliases>(std::move(aliases)), stamp};
 }
@@ -50,7 +31,7 @@ Result<std::unique_ptr<Home>> Home::open(const HomePaths& paths) {
 }
 
 const std::shared_ptr<const Aliases>& Home::current_locked() const {
-  if (!(stamp_of(paths_.aliases()) == loaded_.stamp)) {
+  if (!(file_stamp(paths_.aliases()) == loaded_.stamp)) {
     // Another process changed the table. A table that cannot be read now (a moment without the
     // file, a damaged one) leaves the last good one in use: lookups keep working, and the next
     // one tries again.

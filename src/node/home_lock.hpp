@@ -8,6 +8,7 @@
 // HOME/config/lock, released by the kernel if its holder dies) and rereads the table first.
 #pragma once
 
+#include "node/file_lock.hpp"
 #include "osier/base/status.hpp"
 #include "osier/node/home_paths.hpp"
 
@@ -17,14 +18,10 @@ class HomeLock {
  public:
   // Blocks until the lock is free.
   static Result<HomeLock> acquire(const HomePaths& home);
-  HomeLock(HomeLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-  HomeLock& operator=(HomeLock&&) = delete;
-  HomeLock(const HomeLock&) = delete;
-  ~HomeLock();
 
  private:
-  explicit HomeLock(int fd) : fd_(fd) {}
-  int fd_;
+  explicit HomeLock(FileLock lock) : lock_(std::move(lock)) {}
+  FileLock lock_;
 };
 
 }  // namespace osier::node

@@ -29,6 +29,7 @@
 #include "osier/model/entry.hpp"
 #include "osier/node/aliases.hpp"
 #include "osier/node/capabilities.hpp"
+#include "osier/node/file_stamp.hpp"
 #include "osier/node/home_paths.hpp"
 #include "osier/node/keystore.hpp"
 
@@ -89,24 +90,13 @@ class Home {
                                          const std::optional<std::string>& as) const;
 
  private:
-  // Identifies one version of the alias table file (it is replaced by rename, never edited).
-  // (A replaced file's inode may be reused by a later one: ctime and mtime tell them apart.)
-  struct FileStamp {
-    dev_t device = 0;
-    ino_t inode = 0;
-    off_t size = -1;
-    timespec mtime{};
-    timespec ctime{};
-    bool operator==(const FileStamp& o) const;
-  };
   struct Loaded {
     std::shared_ptr<const Aliases> aliases;
-    FileStamp stamp;
+    FileStamp stamp;  // of the alias table file (replaced by rename, never edited)
   };
 
   Home(HomePaths paths, Loaded loaded)
       : paths_(std::move(paths)), keys_(paths_), caps_(paths_), loaded_(std::move(loaded)) {}
-  static FileStamp stamp_of(const std::string& path);  // a missing file: the default stamp
   static Result<Loaded> load(const HomePaths& paths);
   // The current table, reloaded when the file changed on disk; caller holds `mutex_`.
   const std::shared_ptr<const Aliases>& current_locked() const;
