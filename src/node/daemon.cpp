@@ -33,9 +33,6 @@
 namespace osier::node {
 namespace {
 
-// Store events waiting for the run() thread (from other threads' writes); beyond, every session
-// reconnects and reconciles afresh.
-constexpr std::size_t kMaxQueuedEvents = 65536;
 // A configured peer whose key has a live session (it dialed us) is looked at again this often.
 constexpr std::chrono::milliseconds kRecheckDelay{1000};
 // How often the peer list, the read capabilities and the policies are looked at (`osier peer`,
@@ -488,7 +485,7 @@ class Daemon::Impl {
         (e.kind == store::EventKind::kPayloadAppended && e.available == e.entry.payload_length);
     if (!wanted) return;
     const std::lock_guard<std::mutex> lock(events_mutex_);
-    if (events_.size() >= kMaxQueuedEvents) {
+    if (events_.size() >= options_.max_queued_events) {
       events_overflowed_ = true;
     } else {
       events_.emplace_back(e.entry, e.origin);

@@ -423,6 +423,26 @@ TEST_F(DaemonTest, PeersNamedByHostNameAreResolvedWithoutHoldingUpTheOthers) {
   EXPECT_TRUE(eventually([&] { return b->holds_whole(e); }));
 }
 
+// More new entries at once than the daemon's queue holds (another writer's large batch): the
+// sessions start again and reconciliation brings everything across.
+TEST_F(DaemonTest, AnOverflowingEventQueueEndsInReconciliation) {
+  auto a = home("a");
+  auto b = home("b");
+  Running ra(*a, {}, 0, [](DaemonOptions& o) { o.max_queued_events = 8; });
+  Running rb(*b, {ra.endpoint()});
+  const Bytes p = payload_of(100, 1);
+  const auto first = entry_with_payload("first", p, 10);
+  a->put(first, p);
+  ASSERT_TRUE(eventually([&] { return b->holds_whole(first); }));
+  const std::uint64_t sessions = rb.daemon->status()->peers.at(0).sessions;
+  ASSERT_TRUE(a->store->ingest_batch(sync::testing::owned_entries(0, 40, 11), store::Trust::kVerify)
+                  .is_ok());
+  ASSERT_TRUE(eventually([&] { return b->entries() == 41; })) << b->entries();
+  Result<DaemonStatus> s = rb.daemon->status();
+  ASSERT_TRUE(s.is_ok());
+  EXPECT_GT(s->peers.at(0).sessions, sessions);
+}
+
 TEST_F(DaemonTest, ASecondDaemonOnAHomeRefusesToStart) {
   auto a = home("a");
   Running first(*a, {});

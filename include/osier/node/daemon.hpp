@@ -22,7 +22,7 @@
 // The store may be written by other threads and processes meanwhile: event callbacks from other
 // threads only queue (bounded; an overflow makes every session reconnect and reconcile afresh).
 // Memory: per session what osier/net/sync.hpp's server says, plus the forwarding queues (at most
-// 4096 entries per session, 65536 in the daemon's own queue).
+// 4096 entries per session, DaemonOptions::max_queued_events in the daemon's own queue).
 #pragma once
 
 #include <chrono>
@@ -68,6 +68,12 @@ struct DaemonOptions {
   std::size_t max_per_ip = net::kDefaultMaxPerIp;
   // Payloads up to 2^max_payload_power bytes travel with their entries (64: all).
   std::uint8_t max_payload_power = 64;
+  // New entries waiting for the run() thread to offer them to the sessions. Beyond this many
+  // (another process imported a large batch: one poll delivers all its events), every session
+  // closes and the next ones reconcile instead, which costs less than forwarding them one by
+  // one. A peer cannot fill it: the run() thread drains it between the batches it ingests
+  // (at most 1024 entries each, sync::RbsrConfig::ingest_batch).
+  std::size_t max_queued_events = 65536;
   // One line per event (listening, peers connecting and ending, refusals); on the run() thread.
   std::function<void(const std::string&)> log;
   // Stop on SIGINT and SIGTERM. Only one daemon (or SyncServer) per process may ask for this.
