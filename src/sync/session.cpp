@@ -534,8 +534,10 @@ Result<std::optional<std::uint64_t>> Session::request_payload(const model::Entry
   if (!error_.is_ok()) return error_;
   if (!requests_)
     return error(ErrorCode::kInvalidArgument, "sync: the session has no payload store");
-  for (const PioOverlapEvent& o : overlaps_) {
-    if (o.namespace_id != entry.namespace_id || !o.area.includes(entry)) continue;
+  const auto [from, to] = overlaps_by_namespace_.equal_range(entry.namespace_id);
+  for (auto it = from; it != to; ++it) {
+    const PioOverlapEvent& o = overlaps_[it->second];
+    if (!o.area.includes(entry)) continue;
     if (pio_->own_capability(o.own_capability) == nullptr ||
         pio_->peer_capability(o.peer_capability) == nullptr) {
       continue;
@@ -557,6 +559,7 @@ Status Session::take_pio_events() {
       OSIER_RETURN_IF_ERROR(
           queue(DataSetEagerness{e->own_capability, e->peer_capability, /*set_eager=*/false}));
     }
+    overlaps_by_namespace_.emplace(e->namespace_id, overlaps_.size());
     overlaps_.push_back(*e);
     events_.emplace_back(std::move(*e));
   }

@@ -80,6 +80,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -296,8 +297,14 @@ class Session {
   Status queue_payload_message(std::optional<SendingPayload>& sending, bool data);
   Status take_request_events();
   // --- forwarding (session_forwarding.cpp)
-  // The overlaps (peer's handle, ours) whose intersected area includes `entry`.
-  const PioOverlapEvent* forwarding_overlap(const model::Entry& entry) const;
+  // Whether an overlap includes `entry`, and whether its payload may come along: when any
+  // overlap including it lets it (within the peer's max_payload_power, and not lazy) — the
+  // most permissive, as each overlap is a capability pair the peer proved and asked through.
+  struct ForwardRoute {
+    bool included = false;
+    bool payload = false;
+  };
+  ForwardRoute forwarding_route(const model::Entry& entry) const;
   // Sends the next forwarded entry still stored (and its payload, by the rules above).
   Status start_forward();
   Status queue(const SyncMessage& message);
@@ -316,8 +323,11 @@ class Session {
   std::unique_ptr<CodecContext> send_context_;
   std::unique_ptr<CodecContext> receive_context_;
   std::vector<PioOverlapEvent> overlaps_;  // the pairs a payload request may name (PIO bounds)
-  CodecState send_state_;                  // mirrors the peer's receive state
-  CodecState receive_state_;               // decodes the peer's messages
+  // overlaps_ by namespace (indexes into it): a daemon's session has thousands of overlaps, and
+  // every entry offered or requested looks only at its namespace's.
+  std::multimap<model::NamespaceId, std::size_t> overlaps_by_namespace_;
+  CodecState send_state_;     // mirrors the peer's receive state
+  CodecState receive_state_;  // decodes the peer's messages
 
   SessionStore store_;
   std::vector<meadowcap::McCapability> own_capabilities_;  // our interests' areas

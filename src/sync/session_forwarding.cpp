@@ -14,18 +14,27 @@
 
 namespace osier::sync {
 
-const PioOverlapEvent* Session::forwarding_overlap(const model::Entry& entry) const {
-  for (const PioOverlapEvent& o : overlaps_) {
-    if (o.namespace_id == entry.namespace_id && o.area.includes(entry)) return &o;
+Session::ForwardRoute Session::forwarding_route(const model::Entry& entry) const {
+  ForwardRoute route;
+  const auto [from, to] = overlaps_by_namespace_.equal_range(entry.namespace_id);
+  for (auto it = from; it != to && !route.payload; ++it) {
+    const PioOverlapEvent& o = overlaps_[it->second];
+    if (!o.area.includes(entry)) continue;
+    route.included = true;
+    const bool within_power =
+        o.peer_max_payload_power >= 64 ||
+        entry.payload_length <= (std::uint64_t{1} << o.peer_max_payload_power);
+    const bool lazy = lazy_overlaps_.contains({o.peer_capability, o.own_capability});
+    route.payload = within_power && !lazy;
   }
-  return nullptr;
+  return route;
 }
 
 void Session::offer_entry(const model::Entry& entry, const store::Origin& origin) {
   if (!error_.is_ok()) return;
   // Its peer sent it to us: no echo.
   if (origin == store::Origin::remote(session_id_)) return;
-  if (forwarding_overlap(entry) == nullptr) return;
+  if (!forwarding_route(entry).included) return;
   // A put with its payload is two events (kInserted, then kPayloadAppended) of one commit: the
   // queued forward sends the payload anyway, if the store holds it whole when it goes.
   if (!forwards_.empty() && forwards_.back() == entry) return;
@@ -40,8 +49,8 @@ Status Session::start_forward() {
   while (!forwards_.empty()) {
     const model::Entry entry = std::move(forwards_.front());
     forwards_.pop_front();
-    const PioOverlapEvent* overlap = forwarding_overlap(entry);
-    if (overlap == nullptr || store_.payloads == nullptr) continue;
+    const ForwardRoute route = forwarding_route(entry);
+    if (!route.included || store_.payloads == nullptr) continue;
     OSIER_ASSIGN_OR_RETURN(const std::optional<store::LengthyAuthorisedEntry> held,
                            store_.payloads->get(entry.namespace_id, entry.subspace_id, entry.path));
     // Overwritten, pruned or forgotten since the offer: the change that did it is offered too.
@@ -50,12 +59,8 @@ Status Session::start_forward() {
                            store::decode_token_bytes(held->authorised.token));
     meadowcap::PossiblyAuthorisedEntry authorised{entry, std::move(token)};
     const bool whole = entry.payload_length > 0 && held->available == entry.payload_length;
-    const bool within_power =
-        overlap->peer_max_payload_power >= 64 ||
-        entry.payload_length <= (std::uint64_t{1} << overlap->peer_max_payload_power);
-    const bool lazy = lazy_overlaps_.contains({overlap->peer_capability, overlap->own_capability});
     ++stats_.entries_forwarded;
-    if (whole && within_power && !lazy) {
+    if (whole && route.payload) {
       // From Chunk 0: we do not know what the peer holds of it.
       OSIER_RETURN_IF_ERROR(queue(DataSendEntry{authorised, 0}));
       pushing_payload_ = SendingPayload{entry, 0, payload_chunk_count(entry.payload_length)};
