@@ -244,8 +244,8 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::string& dir,
   if (!options.sync_commits) flags |= MDB_NOSYNC;
   if (!write) flags |= MDB_RDONLY;
   // Every read and every live snapshot holds a reader slot; LMDB's default of 126 per home is
-  // few for a daemon with many sync sessions (a home made with fewer keeps its own number).
-  const lmdb::EnvSettings settings{flags, options.map_size, kMaxReaders, 8};
+  // few for a daemon with many sync sessions (LmdbStoreOptions::max_readers: 1022).
+  const lmdb::EnvSettings settings{flags, options.map_size, options.max_readers, 8};
   OSIER_ASSIGN_OR_RETURN(std::shared_ptr<MDB_env> env, lmdb::open_shared_env(dir, settings));
   MDB_env* raw = env.get();
   std::optional<WriterLock> lock;

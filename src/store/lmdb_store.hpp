@@ -109,10 +109,6 @@ class LmdbStore final : public Store {
                        const model::Path& path, const crypto::BabStreamOptions& opts,
                        const ByteSink& sink) override;
 
-  // LMDB reader slots of a home, shared by its processes: each running read and each live
-  // snapshot holds one (a read beyond them fails with kIo, "MDB_READERS_FULL").
-  static constexpr unsigned kMaxReaders = 1022;
-
   // Payloads up to this length live inline in their LMDB record; longer ones in files.
   static constexpr std::uint64_t kInlineMax = 16 * 1024;
 

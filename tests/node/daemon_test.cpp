@@ -17,8 +17,11 @@
 
 #include "node/acks.hpp"
 #include "osier/base/io.hpp"
+#include "osier/meadowcap/owned_capability.hpp"
+#include "osier/meadowcap/willow25_defaults.hpp"
 #include "osier/node/home.hpp"
 #include "osier/node/policies.hpp"
+#include "osier/store/lmdb.hpp"
 #include "sync/owned_namespace_util.hpp"
 #include "sync/store_test_util.hpp"
 
@@ -49,7 +52,8 @@ struct TestHome {
   std::unique_ptr<store::Store> store;
   crypto::Ed25519SecretKey key = crypto::Ed25519SecretKey::generate();
 
-  explicit TestHome(const std::string& dir) : paths{dir} {
+  // max_readers: the store's LMDB reader slots (0: the default).
+  explicit TestHome(const std::string& dir, unsigned max_readers = 0) : paths{dir} {
     EXPECT_TRUE(init_home(paths).is_ok());
     home = Home::open(paths).value();
     EXPECT_TRUE(home->keys().save(KeyKind::kIdentity, "me", key).is_ok());
@@ -58,7 +62,15 @@ struct TestHome {
                     })
                     .is_ok());
     EXPECT_TRUE(home->caps().add(sync::testing::owned_read_capability(key.public_key())).is_ok());
-    store = open_home_store(paths, false).value();
+    if (max_readers == 0) {
+      store = open_home_store(paths, false).value();
+    } else {
+      // The slots are sized when LMDB makes the lock file: init_home made one with the default.
+      (void)std::remove((paths.store() + "/lock.mdb").c_str());
+      store::LmdbStoreOptions o;
+      o.max_readers = max_readers;
+      store = store::open_lmdb_store(paths.store(), o).value();
+    }
   }
   std::size_t entries() { return sync::testing::namespace_contents(*store, ns()).size(); }
   bool holds_whole(const store::AuthorisedEntry& ae) {
@@ -123,8 +135,8 @@ class DaemonTest : public ::testing::Test {
     dir_ = tmpl;
   }
   void TearDown() override { (void)std::system(("rm -rf '" + dir_ + "'").c_str()); }
-  std::unique_ptr<TestHome> home(const std::string& name) {
-    return std::make_unique<TestHome>(dir_ + "/" + name);
+  std::unique_ptr<TestHome> home(const std::string& name, unsigned max_readers = 0) {
+    return std::make_unique<TestHome>(dir_ + "/" + name, max_readers);
   }
   std::string dir_;
 };
@@ -441,6 +453,50 @@ TEST_F(DaemonTest, AnOverflowingEventQueueEndsInReconciliation) {
   Result<DaemonStatus> s = rb.daemon->status();
   ASSERT_TRUE(s.is_ok());
   EXPECT_GT(s->peers.at(0).sessions, sessions);
+}
+
+// One session reconciles more namespaces than the store has reader slots: each namespace's
+// snapshot holds one while cached, and a session keeps only a few (net::SyncApp's LRU). Unbounded,
+// the sessions would run out of slots and fail (as they did at 3 000 namespaces with 1 022).
+TEST_F(DaemonTest, ASessionReconcilesMoreNamespacesThanTheStoreHasReaderSlots) {
+  constexpr std::size_t kNamespaces = 48;
+  auto a = home("a", 24);
+  auto b = home("b", 24);
+  const crypto::Ed25519SecretKey writer = crypto::Ed25519SecretKey::generate();
+  std::vector<store::AuthorisedEntry> entries;
+  for (std::size_t i = 0; i < kNamespaces; ++i) {
+    crypto::Ed25519SecretKey ns_key = crypto::Ed25519SecretKey::generate();
+    while (model::is_communal(ns_key.public_key())) ns_key = crypto::Ed25519SecretKey::generate();
+    for (TestHome* h : {a.get(), b.get()}) {
+      ASSERT_TRUE(h->home->caps().add(meadowcap::OwnedCapability::create(
+          ns_key, meadowcap::AccessMode::kRead, h->key.public_key())));
+    }
+    const meadowcap::McCapability write(meadowcap::OwnedCapability::create(
+        ns_key, meadowcap::AccessMode::kWrite, writer.public_key()));
+    model::Entry e;
+    e.namespace_id = ns_key.public_key();
+    e.subspace_id = writer.public_key();
+    e.path = *model::Path::from_strings({"e"});
+    e.timestamp = 1000;
+    e.payload_digest = meadowcap::default_payload_digest();
+    const auto signed_entry = meadowcap::AuthorisedEntry::sign(e, write, writer).value();
+    entries.push_back(
+        {signed_entry.entry(), store::encode_token_bytes(signed_entry.token()).value()});
+  }
+  ASSERT_TRUE(a->store->ingest_batch(entries, store::Trust::kVerify).is_ok());
+  Running ra(*a, {});
+  Running rb(*b, {ra.endpoint()});
+  const auto all_there = [&] {
+    for (const store::AuthorisedEntry& ae : entries) {
+      if (!b->holds(ae)) return false;
+    }
+    return true;
+  };
+  ASSERT_TRUE(eventually(all_there));
+  Result<DaemonStatus> s = rb.daemon->status();
+  ASSERT_TRUE(s.is_ok());
+  EXPECT_EQ(s->peers.at(0).summary.failure, "");
+  EXPECT_EQ(s->peers.at(0).summary.namespaces.size(), kNamespaces + 1);  // + TestHome's own
 }
 
 TEST_F(DaemonTest, ASecondDaemonOnAHomeRefusesToStart) {

@@ -29,6 +29,10 @@ struct LmdbStoreOptions {
   // created, upgraded or swept). Every write fails with kInvalidArgument. A store of an older
   // format version is refused with kInvalidArgument (its upgrade builds the tree: a write).
   bool read_only = false;
+  // Reader slots (LMDB's maxreaders): every read and every live snapshot holds one, per process
+  // and home; a read beyond them fails. Set when the home's lock file is made (the first opener
+  // of the environment decides for the process).
+  unsigned max_readers = 1022;
 };
 
 // Opens (or creates) the LMDB store in directory `dir` (store/lmdb_store.hpp states its
