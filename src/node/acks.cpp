@@ -1,6 +1,8 @@
 #include "node/acks.hpp"
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "node/files.hpp"
 #include "osier/base/hex.hpp"
@@ -9,7 +11,54 @@ namespace osier::node {
 namespace {
 
 using Json = nlohmann::json;
-constexpr std::size_t kMaxAcksFile = 16 << 20;
+
+// Keys are checked before anything of them is echoed: errors name the file and, once they parsed,
+// a peer's key and a namespace id (hex).
+Result<AckTable> parse(const std::string& file, ByteView bytes) {
+  const Json j = Json::parse(bytes.begin(), bytes.end(), nullptr, /*allow_exceptions=*/false);
+  const auto corrupt = [&file](std::string_view why) { return corrupt_file(file, why); };
+  if (j.is_discarded()) return corrupt("not JSON");
+  const auto peers = j.is_object() ? j.find("peers") : j.end();
+  if (!j.is_object() || peers == j.end() || !peers->is_object()) {
+    return corrupt("not an acknowledgements file (an object with \"peers\")");
+  }
+  AckTable out;
+  for (auto p = peers->begin(); p != peers->end(); ++p) {
+    const std::optional<ByteArray<32>> key = array_from_hex<32>(p.key());
+    if (!key) return corrupt("a key of \"peers\" is not a peer's key (64 hex digits)");
+    std::string where = "peer ";
+    where.append(to_hex(*key));
+    if (!p.value().is_object()) return corrupt(where + ": not an object");
+    std::map<model::NamespaceId, Acknowledgement>& per = out[*key];
+    if (!per.empty()) return corrupt(where + ": listed twice");
+    for (auto n = p.value().begin(); n != p.value().end(); ++n) {
+      const std::optional<ByteArray<32>> ns = array_from_hex<32>(n.key());
+      if (!ns) return corrupt(where + ": a key is not a namespace id (64 hex digits)");
+      const auto bad = [&](std::string_view why) {
+        std::string message = where;
+        message.append(", namespace ").append(to_hex(*ns)).append(": ").append(why);
+        return corrupt(message);
+      };
+      const Json& a = n.value();
+      const auto as_of = a.is_object() ? a.find("as_of") : a.end();
+      const auto at = a.is_object() ? a.find("at") : a.end();
+      if (!a.is_object() || as_of == a.end() || at == a.end()) {
+        return bad("not an object with \"as_of\" and \"at\"");
+      }
+      // as_of: an event number (0 to 2^64-1); at: Unix time in ms (a signed 64-bit number).
+      if (!as_of->is_number_unsigned()) return bad("\"as_of\" is not an event number");
+      const bool at_fits = at->is_number_unsigned()
+                               ? at->get<std::uint64_t>() <= std::uint64_t{INT64_MAX}
+                               : at->is_number_integer();
+      if (!at_fits) return bad("\"at\" is not a time in ms (a signed 64-bit number)");
+      if (!per.emplace(*ns, Acknowledgement{as_of->get<std::uint64_t>(), at->get<std::int64_t>()})
+               .second) {
+        return bad("listed twice");
+      }
+    }
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -17,30 +66,10 @@ std::string acks_path(const HomePaths& home) { return home.config() + "/acks"; }
 
 Result<AckTable> load_acks(const HomePaths& home) {
   const std::string file = acks_path(home);
-  Result<Bytes> bytes = read_small_file(file, kMaxAcksFile);
-  if (!bytes) {
-    if (bytes.status().code() == ErrorCode::kNotFound) return AckTable{};
-    return bytes.status();
-  }
-  const Json j = Json::parse(bytes->begin(), bytes->end(), nullptr, /*allow_exceptions=*/false);
-  const Status corrupt = error(ErrorCode::kCorrupt, file + ": not an acknowledgements file");
-  if (!j.is_object() || !j.contains("peers") || !j["peers"].is_object()) return corrupt;
-  AckTable out;
-  for (auto p = j["peers"].begin(); p != j["peers"].end(); ++p) {
-    const std::optional<ByteArray<32>> key = array_from_hex<32>(p.key());
-    if (!key || !p.value().is_object()) return corrupt;
-    for (auto n = p.value().begin(); n != p.value().end(); ++n) {
-      const std::optional<ByteArray<32>> ns = array_from_hex<32>(n.key());
-      const Json& a = n.value();
-      if (!ns || !a.is_object() || !a.contains("as_of") || !a["as_of"].is_number_unsigned() ||
-          !a.contains("at") || !a["at"].is_number_integer()) {
-        return corrupt;
-      }
-      out[*key][*ns] =
-          Acknowledgement{a["as_of"].get<std::uint64_t>(), a["at"].get<std::int64_t>()};
-    }
-  }
-  return out;
+  OSIER_ASSIGN_OR_RETURN(const std::optional<Bytes> bytes,
+                         read_config_file(file, kMaxAcksFileBytes));
+  if (!bytes) return AckTable{};
+  return parse(file, *bytes);
 }
 
 Status save_acks(const HomePaths& home, const AckTable& acks) {

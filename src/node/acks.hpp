@@ -2,17 +2,24 @@
 // (osier/node/daemon.hpp), in HOME/config/acks (JSON, written atomically, mode 0600). Read once
 // at the daemon's start, written when they change (at most once a second).
 //   {"peers": {"<key hex>": {"<namespace hex>": {"as_of": N, "at": UNIX_MS}}}}
-// Bounds: the file at most 16 MiB (larger, or malformed: kCorrupt naming it; the daemon starts
-// without the old acknowledgements and says so).
+// The file is untrusted: at most kMaxAcksFileBytes; larger, or malformed (not JSON, a wrong shape,
+// keys that are not 64 hex digits, the same key twice in two cases of hex digits, "as_of" not in
+// 0..2^64-1, "at" not in the int64 range) is kCorrupt naming the file and the record, never a
+// crash or a guess (the daemon starts without the old acknowledgements and says so). Fields this
+// version does not know are ignored, and not kept when the file is saved again.
 #pragma once
 
+#include <cstddef>
 #include <map>
+#include <string>
 
 #include "osier/crypto/ed25519.hpp"
 #include "osier/node/daemon.hpp"
 #include "osier/node/home_paths.hpp"
 
 namespace osier::node {
+
+inline constexpr std::size_t kMaxAcksFileBytes = std::size_t{16} << 20;
 
 using AckTable = std::map<crypto::Ed25519PublicKey, std::map<model::NamespaceId, Acknowledgement>>;
 

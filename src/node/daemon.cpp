@@ -22,6 +22,7 @@
 #include "net/server.hpp"
 #include "net/sync_app.hpp"
 #include "node/acks.hpp"
+#include "node/control_request.hpp"
 #include "node/daemon_json.hpp"
 #include "node/daemon_lock.hpp"
 #include "osier/base/hex.hpp"
@@ -553,14 +554,14 @@ class Daemon::Impl {
   // --- the control API (docs/control-api.md), on the run() thread
 
   void on_control_line(const std::shared_ptr<net::ControlClient>& client, std::string_view line) {
-    const Json req = Json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (req.is_discarded() || !req.is_object() || !req.contains("op") || !req["op"].is_string()) {
-      return client->send(
-          error_line("invalid_request", "a request is one JSON object with a string \"op\""));
+    const Result<ControlRequest> req = parse_control_request(line);
+    if (!req) {
+      return client->send(error_line(control_error_code(req.status()), req.status().message()));
     }
-    const std::string& op = req["op"].get_ref<const std::string&>();
-    if (op == "status") return client->send(ok_line(Json{{"status", status_json(snapshot())}}));
-    if (op == "subscribe") {
+    if (std::holds_alternative<StatusRequest>(*req)) {
+      return client->send(ok_line(Json{{"status", status_json(snapshot())}}));
+    }
+    if (std::holds_alternative<SubscribeRequest>(*req)) {
       std::erase_if(subscribers_, [](const auto& w) { return w.expired(); });
       if (subscribers_.size() >= kMaxSubscribers) {
         return client->send(error_line("unavailable", "too many subscribers"));
@@ -570,24 +571,14 @@ class Daemon::Impl {
       last_progress_.clear();
       return publish_progress();
     }
-    if (op == "fetch") return fetch(client, req);
-    return client->send(
-        error_line("unknown_op", "unknown op '" + op + "' (status, subscribe, fetch)"));
+    fetch(client, std::get<FetchRequest>(*req));
   }
 
   // {"op":"fetch","namespace":HEX,"subspace":HEX,"path":[HEX...]}: the entry's payload from a
   // connected peer; answered when it is stored whole, or at once when it is already.
-  void fetch(const std::shared_ptr<net::ControlClient>& client, const Json& req) {
-    Result<model::NamespaceId> ns =
-        json::from_json<model::SubspaceId>(req.value("namespace", Json()));
-    Result<model::SubspaceId> sub =
-        json::from_json<model::SubspaceId>(req.value("subspace", Json()));
-    Result<model::Path> path = json::from_json<model::Path>(req.value("path", Json()));
-    if (!ns || !sub || !path) {
-      return client->send(error_line("invalid_request",
-                                     "fetch needs \"namespace\", \"subspace\" (hex) and \"path\""));
-    }
-    Result<std::optional<store::LengthyAuthorisedEntry>> held = store_.get(*ns, *sub, *path);
+  void fetch(const std::shared_ptr<net::ControlClient>& client, const FetchRequest& req) {
+    Result<std::optional<store::LengthyAuthorisedEntry>> held =
+        store_.get(req.namespace_id, req.subspace, req.path);
     if (!held) return client->send(error_line("failed", held.status().message()));
     if (!*held) return client->send(error_line("not_found", "no such entry in the store"));
     const model::Entry& entry = (*held)->authorised.entry;

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "base/fs.hpp"
 #include "crypto/random.hpp"
@@ -67,6 +68,22 @@ Result<Bytes> read_small_file(const std::string& path, std::size_t max_size) {
   }
   ::close(fd);
   return out;
+}
+
+Result<std::optional<Bytes>> read_config_file(const std::string& path, std::size_t max_size) {
+  Result<Bytes> bytes = read_small_file(path, max_size);
+  if (bytes) return std::optional<Bytes>(std::move(*bytes));
+  if (bytes.status().code() == ErrorCode::kNotFound) return std::optional<Bytes>();
+  if (bytes.status().code() == ErrorCode::kOutOfRange) {
+    return corrupt_file(path, "larger than " + std::to_string(max_size) + " bytes");
+  }
+  return bytes.status();
+}
+
+Status corrupt_file(const std::string& path, std::string_view why) {
+  std::string message = path;
+  message.append(": ").append(why);
+  return error(ErrorCode::kCorrupt, std::move(message));
 }
 
 Status make_dir(const std::string& path, unsigned mode, bool* created) {

@@ -2,7 +2,9 @@
 // reads, directories with a chosen mode. Errors name the file and the system's reason.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "osier/base/bytes.hpp"
 #include "osier/base/io_error.hpp"
@@ -18,6 +20,13 @@ Status write_file_atomic(const std::string& path, ByteView data, unsigned mode);
 // The whole file (at most `max_size` bytes; larger files are kOutOfRange). kNotFound when the
 // file does not exist.
 Result<Bytes> read_small_file(const std::string& path, std::size_t max_size = 1 << 20);
+
+// A configuration file of the home, which is untrusted: its bytes (at most `max_size`), nullopt
+// when it does not exist, kCorrupt naming it when it is larger.
+Result<std::optional<Bytes>> read_config_file(const std::string& path, std::size_t max_size);
+
+// kCorrupt "PATH: WHY": a file whose contents are malformed.
+Status corrupt_file(const std::string& path, std::string_view why);
 
 // Creates `path` (and missing parents) as directories; `path` itself gets `mode`, even if it
 // exists already. Sets `created` when it did not exist.

@@ -1,5 +1,6 @@
 #include "osier/node/peers.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -45,20 +46,23 @@ struct PeersFile {
 };
 
 Result<PeersFile> read_peers_file(const HomePaths& home) {
-  Result<Bytes> text = read_small_file(home.peers(), kMaxPeersFileBytes);
-  if (!text) {
-    if (text.status().code() == ErrorCode::kNotFound) {
-      return PeersFile{Json{{"peers", Json::array()}}, {}};
-    }
-    if (text.status().code() == ErrorCode::kOutOfRange) {
-      return corrupt(home, "larger than " + std::to_string(kMaxPeersFileBytes) + " bytes");
-    }
-    return text.status();
-  }
+  OSIER_ASSIGN_OR_RETURN(const std::optional<Bytes> text,
+                         read_config_file(home.peers(), kMaxPeersFileBytes));
+  if (!text) return PeersFile{Json{{"peers", Json::array()}}, {}};
   PeersFile file;
-  file.document = Json::parse(as_chars(*text), nullptr, /*allow_exceptions=*/false);
+  // The document is copied and printed again when the list changes, and both recurse as deep as
+  // its nesting: fields this version does not know are kept only when shallow.
+  int depth = 0;
+  const Json::parser_callback_t deepest = [&depth](int d, Json::parse_event_t, Json&) {
+    depth = std::max(depth, d);
+    return true;
+  };
+  file.document = Json::parse(as_chars(*text), deepest, /*allow_exceptions=*/false);
   if (file.document.is_discarded() || !file.document.is_object()) {
     return corrupt(home, "not a JSON object");
+  }
+  if (depth > kMaxPeersFileDepth) {
+    return corrupt(home, "nested deeper than " + std::to_string(kMaxPeersFileDepth) + " levels");
   }
   Json& list = file.document["peers"];  // a missing list is an empty one
   if (list.is_null()) list = Json::array();

@@ -15,43 +15,52 @@ constexpr std::size_t kMaxPoliciesFile = 4 << 20;
 
 std::string policies_path(const HomePaths& home) { return home.config() + "/policies"; }
 
+// The file is untrusted (a hand edit, another program): nothing of it is echoed in an error but
+// namespace ids (hex, once they parsed), and a record is read whole or the file is kCorrupt.
 Result<Policies> parse(const std::string& file, ByteView bytes) {
   const Json j = Json::parse(bytes.begin(), bytes.end(), nullptr, /*allow_exceptions=*/false);
-  const auto corrupt = [&](const std::string& why) {
-    return error(ErrorCode::kCorrupt, file + ": " + why);
-  };
-  if (!j.is_object() || !j.contains("namespaces") || !j["namespaces"].is_object()) {
+  const auto corrupt = [&file](std::string_view why) { return corrupt_file(file, why); };
+  if (j.is_discarded()) return corrupt("not JSON");
+  const auto records = j.is_object() ? j.find("namespaces") : j.end();
+  if (!j.is_object() || records == j.end() || !records->is_object()) {
     return corrupt("not a policies file (an object with \"namespaces\")");
   }
   Policies out;
-  for (auto it = j["namespaces"].begin(); it != j["namespaces"].end(); ++it) {
+  for (auto it = records->begin(); it != records->end(); ++it) {
     const std::optional<ByteArray<32>> ns = array_from_hex<32>(it.key());
+    if (!ns) return corrupt("a key of \"namespaces\" is not a namespace id (64 hex digits)");
+    const auto bad = [&](std::string_view why) {
+      std::string message = "namespace ";
+      message.append(to_hex(*ns)).append(": ").append(why);
+      return corrupt(message);
+    };
     const Json& v = it.value();
-    if (!ns || !v.is_object() || !v.contains("payloads") || !v["payloads"].is_string()) {
-      return corrupt("bad record for namespace " + it.key());
+    const auto payloads = v.is_object() ? v.find("payloads") : v.end();
+    if (!v.is_object() || payloads == v.end() || !payloads->is_string()) {
+      return bad("not an object with a \"payloads\" string");
     }
-    Result<PayloadPolicy> p = parse_policy(v["payloads"].get_ref<const std::string&>());
-    if (!p) return corrupt(p.status().message());
+    Result<PayloadPolicy> p = parse_policy(payloads->get_ref<const std::string&>());
+    if (!p) return bad("\"payloads\" is not eager, lazy or none");
     NamespacePolicy np;
     np.payloads = *p;
-    if (v.contains("max_size")) {
-      if (!v["max_size"].is_number_unsigned() || np.payloads != PayloadPolicy::kEager) {
-        return corrupt("bad max_size for namespace " + it.key());
+    if (const auto max = v.find("max_size"); max != v.end()) {
+      if (np.payloads != PayloadPolicy::kEager) return bad("a max_size for a policy not eager");
+      if (!max->is_number_unsigned()) {
+        return bad("max_size is not a whole number of bytes below 2^64");
       }
-      np.max_size = v["max_size"].get<std::uint64_t>();
+      np.max_size = max->get<std::uint64_t>();
     }
-    out[*ns] = np;
+    // The same id in another case of hex digits: which record holds is not for us to guess.
+    if (!out.emplace(*ns, np).second) return bad("listed twice");
   }
   return out;
 }
 
 Result<Policies> read(const HomePaths& home) {
   const std::string file = policies_path(home);
-  Result<Bytes> bytes = read_small_file(file, kMaxPoliciesFile);
-  if (!bytes) {
-    if (bytes.status().code() == ErrorCode::kNotFound) return Policies{};
-    return bytes.status();
-  }
+  OSIER_ASSIGN_OR_RETURN(const std::optional<Bytes> bytes,
+                         read_config_file(file, kMaxPoliciesFile));
+  if (!bytes) return Policies{};
   return parse(file, *bytes);
 }
 

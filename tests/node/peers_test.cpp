@@ -151,6 +151,32 @@ TEST_F(Peers, FieldsThisVersionDoesNotKnowAreKept) {
   EXPECT_EQ(j["peers"][1]["address"], "b:2");
 }
 
+TEST_F(Peers, UnknownFieldsNestedTooDeepAreCorruptAndShallowOnesKept) {
+  // Before the limit, `osier peer add` copied and printed such a document recursively and
+  // overflowed its stack.
+  const auto nest = [](std::size_t depth) {
+    return std::string(depth, '[') + std::string(depth, ']');
+  };
+  const auto file = [&](std::size_t depth) {
+    return R"({"x": )" + nest(depth) + R"(, "peers": [{"address": "a:1"}]})";
+  };
+  for (const std::size_t depth : {std::size_t{2} * kMaxPeersFileDepth, std::size_t{400000}}) {
+    write_file(file(depth));
+    Result<std::vector<PeerEntry>> loaded = load_peers(home_);
+    ASSERT_FALSE(loaded.is_ok()) << depth;
+    EXPECT_EQ(loaded.status().code(), ErrorCode::kCorrupt);
+    EXPECT_NE(loaded.status().message().find("nested deeper"), std::string::npos)
+        << loaded.status().message();
+    EXPECT_EQ(add_peer(home_, endpoint("b:2")).code(), ErrorCode::kCorrupt);
+    EXPECT_EQ(remove_peer(home_, endpoint("a:1")).code(), ErrorCode::kCorrupt);
+  }
+  write_file(file(kMaxPeersFileDepth / 2));
+  ASSERT_TRUE(add_peer(home_, endpoint("b:2")).is_ok());
+  EXPECT_EQ(listed(), (std::vector<std::string>{"a:1", "b:2"}));
+  EXPECT_EQ(nlohmann::json::parse(file_text())["x"],
+            nlohmann::json::parse(nest(kMaxPeersFileDepth / 2)));
+}
+
 TEST_F(Peers, HostsWithOtherCharactersOrTooLongAreRefused) {
   for (const net::Endpoint& e :
        {net::Endpoint{"a b", 1}, net::Endpoint{"a\nb", 1}, net::Endpoint{"", 1},

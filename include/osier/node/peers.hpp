@@ -9,8 +9,9 @@
 //
 // The file is untrusted: at most kMaxPeersFileBytes are read and at most kMaxPeers addresses
 // kept; anything malformed (not JSON, a wrong shape, an address that does not parse or has
-// characters no host name or address has, too many peers, too large) is kCorrupt naming the
-// file, never a crash. Memory: the file's bytes and its parsed JSON, both bounded by that size.
+// characters no host name or address has, too many peers, too large, nested deeper than
+// kMaxPeersFileDepth) is kCorrupt naming the file, never a crash. Memory: the file's bytes and its
+// parsed JSON, both bounded by that size.
 //
 // Thread safety: every function may be called from any thread and process at once (the writers
 // serialise on the home's lock; readers need none).
@@ -28,6 +29,9 @@ namespace osier::node {
 
 inline constexpr std::size_t kMaxPeersFileBytes = 1 << 20;
 inline constexpr std::size_t kMaxPeers = 4096;
+// Arrays and objects in arrays and objects: the list itself needs 3 (the document, "peers", an
+// element); the rest is room for fields of later versions.
+inline constexpr int kMaxPeersFileDepth = 64;
 // A host name has at most 253 characters (RFC 1035); an IPv6 address with a zone fits too.
 inline constexpr std::size_t kMaxPeerHostBytes = 255;
 

@@ -9,6 +9,12 @@
 // In a sync session a namespace's policy is its capabilities' max_payload_power (lazy and none:
 // 0, so payloads of at most one byte still travel with their entries — SPEC-NOTES Sync 19) and,
 // for lazy and none, a DataSetEagerness asking the peer not to push payloads.
+//   {"namespaces": {"<namespace hex>": {"payloads": "eager", "max_size": N}, ...}}
+// The file is untrusted: at most 4 MiB; larger, or malformed (not JSON, a wrong shape, a key that
+// is not 64 hex digits, the same namespace twice in two cases of hex digits, a policy other than
+// the three, a max_size not in 0..2^64-1 or on a policy not eager) is kCorrupt naming the file
+// and the namespace, never a crash or a guess. Fields this version does not know are ignored, and
+// not kept when set_policy writes the file again.
 // Thread-safe (files only).
 #pragma once
 

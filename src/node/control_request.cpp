@@ -1,0 +1,72 @@
+#include "node/control_request.hpp"
+
+#include <type_traits>
+
+#include "osier/base/hex.hpp"
+#include "osier/json/model.hpp"
+
+namespace osier::node {
+namespace {
+
+using json::Json;
+
+// The messages are the control API's (docs/control-api.md): clients may show them as they are.
+constexpr const char* kNotARequest = "a request is one JSON object with a string \"op\"";
+constexpr const char* kBadFetch = "fetch needs \"namespace\", \"subspace\" (hex) and \"path\"";
+
+// A reference into `request` (or to null when the field is missing): a field is never copied, as
+// copying nested JSON recurses as deep as the nesting.
+const Json& field(const Json& request, const char* name) {
+  static const Json missing;
+  const auto it = request.find(name);
+  return it == request.end() ? missing : *it;
+}
+
+Result<ControlRequest> parse_fetch(const Json& request) {
+  Result<model::NamespaceId> ns = json::from_json<model::SubspaceId>(field(request, "namespace"));
+  Result<model::SubspaceId> sub = json::from_json<model::SubspaceId>(field(request, "subspace"));
+  Result<model::Path> path = json::from_json<model::Path>(field(request, "path"));
+  if (!ns || !sub || !path) return error(ErrorCode::kInvalidArgument, kBadFetch);
+  return ControlRequest{FetchRequest{*ns, *sub, std::move(*path)}};
+}
+
+}  // namespace
+
+Result<ControlRequest> parse_control_request(std::string_view line) {
+  const Json request = Json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (!request.is_object()) return error(ErrorCode::kInvalidArgument, kNotARequest);
+  const Json& op_field = field(request, "op");
+  if (!op_field.is_string()) return error(ErrorCode::kInvalidArgument, kNotARequest);
+  const std::string& op = op_field.get_ref<const std::string&>();
+  if (op == "status") return ControlRequest{StatusRequest{}};
+  if (op == "subscribe") return ControlRequest{SubscribeRequest{}};
+  if (op == "fetch") return parse_fetch(request);
+  std::string message = "unknown op '";
+  message.append(op).append("' (status, subscribe, fetch)");
+  return error(ErrorCode::kNotFound, std::move(message));
+}
+
+std::string_view control_error_code(const Status& st) {
+  return st.code() == ErrorCode::kNotFound ? "unknown_op" : "invalid_request";
+}
+
+std::string control_request_line(const ControlRequest& request) {
+  return std::visit(
+      [](const auto& r) -> std::string {
+        using T = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<T, StatusRequest>) {
+          return Json{{"op", "status"}}.dump();
+        } else if constexpr (std::is_same_v<T, SubscribeRequest>) {
+          return Json{{"op", "subscribe"}}.dump();
+        } else {
+          return Json{{"op", "fetch"},
+                      {"namespace", to_hex(r.namespace_id)},
+                      {"subspace", to_hex(r.subspace)},
+                      {"path", json::to_json(r.path)}}
+              .dump();
+        }
+      },
+      request);
+}
+
+}  // namespace osier::node

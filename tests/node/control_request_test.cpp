@@ -1,0 +1,153 @@
+// The daemon's control requests (node/control_request.hpp): every op, and every malformed line
+// an error with the control API's code and message (docs/control-api.md), never a crash.
+#include "node/control_request.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "osier/base/hex.hpp"
+#include "osier/model/ids.hpp"
+
+namespace osier::node {
+namespace {
+
+const std::string kNs(64, 'a');
+const std::string kSub(64, 'B');  // hex in either case
+constexpr const char* kNotARequest = "a request is one JSON object with a string \"op\"";
+constexpr const char* kBadFetch = "fetch needs \"namespace\", \"subspace\" (hex) and \"path\"";
+
+std::string fetch_line(const std::string& ns, const std::string& sub, const std::string& path) {
+  return R"({"op":"fetch","namespace":")" + ns + R"(","subspace":")" + sub + R"(","path":)" + path +
+         "}";
+}
+
+void expect_error(const std::string& line, std::string_view code, const std::string& message) {
+  const Result<ControlRequest> r = parse_control_request(line);
+  const std::string shown = line.substr(0, 80);
+  ASSERT_FALSE(r.is_ok()) << shown;
+  EXPECT_EQ(control_error_code(r.status()), code) << shown;
+  EXPECT_EQ(r.status().message(), message) << shown;
+}
+
+TEST(ControlRequest, StatusAndSubscribe) {
+  Result<ControlRequest> status = parse_control_request(R"({"op":"status"})");
+  ASSERT_TRUE(status.is_ok());
+  EXPECT_TRUE(std::holds_alternative<StatusRequest>(*status));
+  Result<ControlRequest> sub = parse_control_request(R"( {"op" : "subscribe", "extra": [1]} )");
+  ASSERT_TRUE(sub.is_ok());
+  EXPECT_TRUE(std::holds_alternative<SubscribeRequest>(*sub));
+}
+
+TEST(ControlRequest, FetchCarriesTheEntrysCoordinates) {
+  Result<ControlRequest> r = parse_control_request(fetch_line(kNs, kSub, R"(["6e657773",""])"));
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  const auto* f = std::get_if<FetchRequest>(&*r);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(to_hex(f->namespace_id), kNs);
+  EXPECT_EQ(to_hex(f->subspace), std::string(64, 'b'));
+  const std::vector<ByteView> comps = f->path.components();
+  ASSERT_EQ(comps.size(), 2u);
+  EXPECT_EQ(to_hex(comps[0]), "6e657773");
+  EXPECT_TRUE(comps[1].empty());
+  // The empty path, too.
+  Result<ControlRequest> empty = parse_control_request(fetch_line(kNs, kSub, "[]"));
+  ASSERT_TRUE(empty.is_ok());
+  EXPECT_TRUE(std::get<FetchRequest>(*empty).path.components().empty());
+}
+
+TEST(ControlRequest, EveryRequestPrintsALineThatParsesBackEqual) {
+  for (const std::string& line :
+       {std::string(R"({"op":"status"})"), std::string(R"({"op":"subscribe"})"),
+        fetch_line(kNs, kSub, R"(["00","ff01"])"), fetch_line(kNs, kSub, "[]")}) {
+    Result<ControlRequest> r = parse_control_request(line);
+    ASSERT_TRUE(r.is_ok()) << line;
+    const std::string printed = control_request_line(*r);
+    EXPECT_EQ(printed.find('\n'), std::string::npos);
+    Result<ControlRequest> again = parse_control_request(printed);
+    ASSERT_TRUE(again.is_ok()) << printed;
+    EXPECT_EQ(*again, *r) << printed;
+  }
+}
+
+TEST(ControlRequest, ALineThatIsNotARequestIsInvalid) {
+  for (const std::string& line : {
+           std::string(), std::string("not json"), std::string("{"),
+           std::string(R"({"op":"status")"),  // truncated
+           std::string(R"({"op":"status"} {"op":"status"})"), std::string(R"([{"op":"status"}])"),
+           std::string(R"("status")"), std::string("null"), std::string("42"), std::string("{}"),
+           std::string(R"({"Op":"status"})"), std::string(R"({"op":null})"),
+           std::string(R"({"op":1})"), std::string(R"({"op":["status"]})"),
+           std::string(R"({"op":{"name":"status"}})"),
+           std::string("{\"op\":\"st\xff\"}"),  // not UTF-8
+       }) {
+    expect_error(line, "invalid_request", kNotARequest);
+  }
+}
+
+TEST(ControlRequest, AnUnknownOpIsNamedInTheError) {
+  expect_error(R"({"op":"Status"})", "unknown_op",
+               "unknown op 'Status' (status, subscribe, fetch)");
+  expect_error(R"({"op":""})", "unknown_op", "unknown op '' (status, subscribe, fetch)");
+  expect_error(R"({"op":"stop","namespace":"00"})", "unknown_op",
+               "unknown op 'stop' (status, subscribe, fetch)");
+}
+
+TEST(ControlRequest, AFetchWithMissingOrMalformedFieldsIsInvalid) {
+  const std::string ok_path = R"(["00"])";
+  for (const std::string& line : {
+           std::string(R"({"op":"fetch"})"),
+           std::string(R"({"op":"fetch","subspace":")" + kSub + R"(","path":[]})"),
+           std::string(R"({"op":"fetch","namespace":")" + kNs + R"(","path":[]})"),
+           std::string(R"({"op":"fetch","namespace":")" + kNs + R"(","subspace":")" + kSub +
+                       R"("})"),
+           fetch_line(kNs.substr(2), kSub, ok_path),  // 31 bytes
+           fetch_line(kNs + "00", kSub, ok_path),     // 33 bytes
+           fetch_line(kNs.substr(1), kSub, ok_path),  // an odd number of digits
+           fetch_line(std::string(62, 'a') + "zz", kSub, ok_path),
+           fetch_line(kNs, std::string(62, 'a') + "g0", ok_path),
+           fetch_line(kNs, "", ok_path),
+           fetch_line(kNs, kSub, R"("00")"),  // path not an array
+           fetch_line(kNs, kSub, R"({"0":"00"})"),
+           fetch_line(kNs, kSub, "null"),
+           fetch_line(kNs, kSub, "[0]"),
+           fetch_line(kNs, kSub, R"([["00"]])"),
+           fetch_line(kNs, kSub, R"(["0"])"),
+           fetch_line(kNs, kSub, R"(["xy"])"),
+           std::string(R"({"op":"fetch","namespace":7,"subspace":")" + kSub + R"(","path":[]})"),
+       }) {
+    expect_error(line, "invalid_request", kBadFetch);
+  }
+}
+
+TEST(ControlRequest, APathBeyondTheLimitsIsInvalid) {
+  std::string many = "[";
+  for (std::size_t i = 0; i <= model::kMaxComponentCount; ++i) many += i ? ",\"\"" : "\"\"";
+  many += "]";
+  expect_error(fetch_line(kNs, kSub, many), "invalid_request", kBadFetch);
+  const std::string big = "[\"" + std::string(2 * (model::kMaxPathLength + 1), 'a') + "\"]";
+  expect_error(fetch_line(kNs, kSub, big), "invalid_request", kBadFetch);
+}
+
+TEST(ControlRequest, HugeAndDeeplyNestedLinesAreErrorsNotCrashes) {
+  // Deeper than any recursion could go, in the op, in a fetch's fields and around the request.
+  constexpr std::size_t kDeep = 200000;
+  const std::string deep = std::string(kDeep, '[') + std::string(kDeep, ']');
+  expect_error(std::string(kDeep, '['), "invalid_request", kNotARequest);
+  expect_error(deep, "invalid_request", kNotARequest);
+  expect_error(R"({"op":)" + deep + "}", "invalid_request", kNotARequest);
+  expect_error(fetch_line(kNs, kSub, deep), "invalid_request", kBadFetch);
+  expect_error(R"({"op":"fetch","namespace":)" + deep + "}", "invalid_request", kBadFetch);
+  // Ignored fields may be anything.
+  Result<ControlRequest> r = parse_control_request(R"({"op":"status","x":)" + deep + "}");
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_TRUE(std::holds_alternative<StatusRequest>(*r));
+  expect_error(std::string(1 << 20, ' '), "invalid_request", kNotARequest);
+  const std::string long_op(1 << 16, 'x');
+  expect_error(R"({"op":")" + long_op + "\"}", "unknown_op",
+               "unknown op '" + long_op + "' (status, subscribe, fetch)");
+}
+
+}  // namespace
+}  // namespace osier::node
