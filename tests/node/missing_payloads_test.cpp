@@ -61,8 +61,8 @@ TEST(MissingPayloads, CountsWhatIsLackingByPolicy) {
 
   // Once whole, nothing is missing.
   ASSERT_TRUE(store->append_verified(ns, e_big.entry.subspace_id, e_big.entry.path,
-                                     e_big.entry.payload_digest, 1024,
-                                     ByteView(big).subspan(1024), {}));
+                                     e_big.entry.payload_digest, 1024, ByteView(big).subspan(1024),
+                                     {}));
   ASSERT_TRUE(store->append_verified(ns, e_small.entry.subspace_id, e_small.entry.path,
                                      e_small.entry.payload_digest, 0, small, {}));
   m = missing_payloads(*store, {}, {ns});
