@@ -162,11 +162,12 @@ void print_peer(const LocalNode& n, const Json& p, std::int64_t now_ms) {
   }
   std::size_t shown = 0;
   for (const auto& [ns, line] : lines) {
-    if (shown++ == kNamespaceLines) {
-      fmt::print("  ... {} more namespaces (--json shows all)\n", lines.size() - kNamespaceLines);
-      break;
-    }
+    if (shown++ == kNamespaceLines) break;
     fmt::print("  {}: {}\n", namespace_text(n, ns), line);
+  }
+  if (lines.size() > kNamespaceLines || number_of(s, "namespaces_omitted") > 0 ||
+      number_of(p, "acknowledgements_omitted") > 0) {
+    fmt::print("  ... and more namespaces (--json shows all)\n");
   }
 }
 
@@ -232,8 +233,11 @@ void print_missing(const LocalNode& n,
 
 // One status: the daemon's, with what the store lacks.
 Status show_status(LocalNode& n, const StatusOptions& o) {
-  OSIER_ASSIGN_OR_RETURN(
-      Json r, daemon_request(n.home().paths(), Json{{"op", "status"}}, std::chrono::seconds(10)));
+  // Text shows the first namespaces of each peer: only those are asked for.
+  Json request{{"op", "status"}};
+  if (!o.flags.json) request["max_namespaces"] = kNamespaceLines;
+  OSIER_ASSIGN_OR_RETURN(Json r,
+                         daemon_request(n.home().paths(), request, std::chrono::seconds(10)));
   OSIER_ASSIGN_OR_RETURN(const auto missing, missing_of(n));
   const Json& status = field(r, "status");
   if (o.flags.json) {

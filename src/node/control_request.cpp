@@ -38,7 +38,17 @@ Result<ControlRequest> parse_control_request(std::string_view line) {
   const Json& op_field = field(request, "op");
   if (!op_field.is_string()) return error(ErrorCode::kInvalidArgument, kNotARequest);
   const std::string& op = op_field.get_ref<const std::string&>();
-  if (op == "status") return ControlRequest{StatusRequest{}};
+  if (op == "status") {
+    StatusRequest status;
+    if (const Json& max = field(request, "max_namespaces"); !max.is_null()) {
+      if (!max.is_number_unsigned()) {
+        return error(ErrorCode::kInvalidArgument,
+                     "status: \"max_namespaces\" is an unsigned integer");
+      }
+      status.max_namespaces = max.get<std::uint64_t>();
+    }
+    return ControlRequest{status};
+  }
   if (op == "subscribe") return ControlRequest{SubscribeRequest{}};
   if (op == "fetch") return parse_fetch(request);
   std::string message = "unknown op '";
@@ -55,7 +65,9 @@ std::string control_request_line(const ControlRequest& request) {
       [](const auto& r) -> std::string {
         using T = std::decay_t<decltype(r)>;
         if constexpr (std::is_same_v<T, StatusRequest>) {
-          return Json{{"op", "status"}}.dump();
+          Json j{{"op", "status"}};
+          if (r.max_namespaces) j["max_namespaces"] = *r.max_namespaces;
+          return j.dump();
         } else if constexpr (std::is_same_v<T, SubscribeRequest>) {
           return Json{{"op", "subscribe"}}.dump();
         } else {

@@ -2,8 +2,9 @@
 // what it asks for. The daemon answers what this returns; the parsing is here, apart from the
 // daemon, so that it can be tested and fuzzed on its own.
 //
-// A request is one JSON object with a string "op": "status", "subscribe" or "fetch" (fetch also
-// needs "namespace" and "subspace", 32 bytes in hex each, and "path", an array of hex strings).
+// A request is one JSON object with a string "op": "status" (optionally "max_namespaces", an
+// unsigned integer), "subscribe" or "fetch" (fetch also needs "namespace" and "subspace", 32 bytes
+// in hex each, and "path", an array of hex strings).
 // Fields a request does not use are ignored.
 //
 // The line is untrusted (any local process of the home's owner may send one): any bytes give a
@@ -17,6 +18,8 @@
 // state).
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -27,8 +30,10 @@
 
 namespace osier::node {
 
-// {"op":"status"}
+// {"op":"status"} or {"op":"status","max_namespaces":N}: per-namespace lists of at most N records
+// each (the rest counted as omitted).
 struct StatusRequest {
+  std::optional<std::uint64_t> max_namespaces;
   bool operator==(const StatusRequest&) const = default;
 };
 

@@ -558,8 +558,9 @@ class Daemon::Impl {
     if (!req) {
       return client->send(error_line(control_error_code(req.status()), req.status().message()));
     }
-    if (std::holds_alternative<StatusRequest>(*req)) {
-      return client->send(ok_line(Json{{"status", status_json(snapshot())}}));
+    if (const auto* status = std::get_if<StatusRequest>(&*req)) {
+      return client->send(ok_line(
+          Json{{"status", status_json(snapshot(), status->max_namespaces.value_or(UINT64_MAX))}}));
     }
     if (std::holds_alternative<SubscribeRequest>(*req)) {
       std::erase_if(subscribers_, [](const auto& w) { return w.expired(); });

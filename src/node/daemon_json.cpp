@@ -11,9 +11,10 @@ std::string dump_line(const Json& j) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-Json summary_json(const net::SyncSummary& s) {
+Json summary_json(const net::SyncSummary& s, std::uint64_t max_namespaces) {
   Json namespaces = Json::array();
   for (const auto& [ns, p] : s.namespaces) {
+    if (namespaces.size() >= max_namespaces) break;
     namespaces.push_back(
         Json{{"namespace", to_hex(ns)},
              {"overlaps", p.overlaps},
@@ -21,7 +22,9 @@ Json summary_json(const net::SyncSummary& s) {
              {"roots_matched", p.roots_matched},
              {"matched_as_of", p.matched_as_of ? Json(*p.matched_as_of) : Json()}});
   }
+  const std::uint64_t omitted = s.namespaces.size() - namespaces.size();
   return Json{{"namespaces", namespaces},
+              {"namespaces_omitted", omitted},
               {"established", s.established},
               {"overlaps", s.overlaps},
               {"roots", s.roots},
@@ -39,11 +42,12 @@ Json summary_json(const net::SyncSummary& s) {
               {"failure", s.failure.empty() ? Json(nullptr) : Json(s.failure)}};
 }
 
-Json status_json(const DaemonStatus& s) {
+Json status_json(const DaemonStatus& s, std::uint64_t max_namespaces) {
   Json peers = Json::array();
   for (const DaemonPeerStatus& p : s.peers) {
     Json acks = Json::array();
     for (const auto& [ns, a] : p.acknowledgements) {
+      if (acks.size() >= max_namespaces) break;
       acks.push_back(Json{{"namespace", to_hex(ns)}, {"as_of", a.as_of}, {"at", a.at_unix_ms}});
     }
     peers.push_back(Json{{"address", p.address.empty() ? Json(nullptr) : Json(p.address)},
@@ -54,7 +58,8 @@ Json status_json(const DaemonStatus& s) {
                          {"last_bytes_in", p.last_bytes_in},
                          {"last_bytes_out", p.last_bytes_out},
                          {"last_error", p.last_error.empty() ? Json(nullptr) : Json(p.last_error)},
-                         {"session", summary_json(p.summary)},
+                         {"session", summary_json(p.summary, max_namespaces)},
+                         {"acknowledgements_omitted", p.acknowledgements.size() - acks.size()},
                          {"acknowledgements", acks}});
   }
   return Json{{"address", s.address},

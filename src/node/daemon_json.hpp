@@ -2,6 +2,7 @@
 // response and event lines. One place, so the documentation, the daemon and `osier status` agree.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -13,8 +14,11 @@ namespace osier::node {
 
 // One line of JSON (no '\n'); invalid UTF-8 in strings is replaced.
 std::string dump_line(const json::Json& j);
-json::Json summary_json(const net::SyncSummary& s);
-json::Json status_json(const DaemonStatus& s);
+// Per-namespace lists (a session's progress, a peer's acknowledgements) hold at most
+// `max_namespaces` records, the first by namespace id; "namespaces_omitted" and
+// "acknowledgements_omitted" count the rest (at 10 000 namespaces the whole status is megabytes).
+json::Json summary_json(const net::SyncSummary& s, std::uint64_t max_namespaces = UINT64_MAX);
+json::Json status_json(const DaemonStatus& s, std::uint64_t max_namespaces = UINT64_MAX);
 // {"ok":true, ...fields}
 std::string ok_line(const json::Json& fields = json::Json::object());
 // {"ok":false,"error":{"code":CODE,"message":MESSAGE}}; codes: "invalid_request",

@@ -40,6 +40,23 @@ TEST(ControlRequest, StatusAndSubscribe) {
   EXPECT_TRUE(std::holds_alternative<SubscribeRequest>(*sub));
 }
 
+TEST(ControlRequest, AStatusMayLimitItsNamespaceLists) {
+  Result<ControlRequest> r = parse_control_request(R"({"op":"status","max_namespaces":20})");
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_EQ(std::get<StatusRequest>(*r).max_namespaces, std::optional<std::uint64_t>(20));
+  EXPECT_EQ(parse_control_request(control_request_line(*r)).value(), *r);
+  EXPECT_EQ(std::get<StatusRequest>(parse_control_request(R"({"op":"status"})").value())
+                .max_namespaces,
+            std::nullopt);
+  for (const char* bad : {R"({"op":"status","max_namespaces":-1})",
+                          R"({"op":"status","max_namespaces":"20"})",
+                          R"({"op":"status","max_namespaces":2.5})"}) {
+    Result<ControlRequest> b = parse_control_request(bad);
+    ASSERT_FALSE(b.is_ok()) << bad;
+    EXPECT_EQ(control_error_code(b.status()), "invalid_request") << bad;
+  }
+}
+
 TEST(ControlRequest, FetchCarriesTheEntrysCoordinates) {
   Result<ControlRequest> r = parse_control_request(fetch_line(kNs, kSub, R"(["6e657773",""])"));
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();

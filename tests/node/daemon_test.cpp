@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "node/acks.hpp"
+#include "node/daemon_json.hpp"
 #include "osier/base/io.hpp"
 #include "osier/meadowcap/owned_capability.hpp"
 #include "osier/meadowcap/willow25_defaults.hpp"
@@ -497,6 +498,11 @@ TEST_F(DaemonTest, ASessionReconcilesMoreNamespacesThanTheStoreHasReaderSlots) {
   ASSERT_TRUE(s.is_ok());
   EXPECT_EQ(s->peers.at(0).summary.failure, "");
   EXPECT_EQ(s->peers.at(0).summary.namespaces.size(), kNamespaces + 1);  // + TestHome's own
+  // The status as the control API gives it, its per-namespace lists limited.
+  const json::Json j = status_json(*s, 5);
+  EXPECT_EQ(j["peers"][0]["session"]["namespaces"].size(), 5U);
+  EXPECT_EQ(j["peers"][0]["session"]["namespaces_omitted"], kNamespaces + 1 - 5);
+  EXPECT_EQ(status_json(*s)["peers"][0]["session"]["namespaces_omitted"], 0);
 }
 
 TEST_F(DaemonTest, ASecondDaemonOnAHomeRefusesToStart) {
