@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -25,6 +26,8 @@ namespace osier::sync::testing {
 // The two session identities (handshake keys); each Peer's peer is the other one.
 inline constexpr std::uint8_t kAlfieKey = 2;
 inline constexpr std::uint8_t kBettyKey = 3;
+// Both sides' SessionConfig::session_id: received entries carry Origin::remote(kSessionId).
+inline constexpr std::uint64_t kSessionId = 7;
 
 struct PeerOptions {
   std::uint8_t max_payload_power = 64;
@@ -38,7 +41,8 @@ struct PeerOptions {
   // When set, the ingest callback fails with kIo from the batch with this index (0-based) on,
   // storing nothing of it: a store that fails mid-session.
   std::optional<std::size_t> fail_ingest_from_batch;
-  bool eager_pushes = true;  // SessionConfig::eager_pushes
+  bool eager_pushes = true;                      // SessionConfig::eager_pushes
+  std::set<model::NamespaceId> lazy_namespaces;  // SessionConfig::lazy_namespaces
 };
 
 // One side: its store, LCMUX session and sync session; ingests what the session hands out.
@@ -55,7 +59,8 @@ struct Peer {
                          model::AreaOfInterest::kNoLimit,
                          model::AreaOfInterest::kNoLimit,
                          std::nullopt,
-                         true}) {}
+                         true,
+                         {}}) {}
 
   Peer(std::unique_ptr<store::Store> s, std::uint8_t who, HandshakeRole role,
        std::vector<meadowcap::McCapability> caps, PeerOptions options)
@@ -65,9 +70,10 @@ struct Peer {
     SessionConfig config;
     config.read_capabilities = std::move(caps);
     config.enumeration_capabilities = std::move(options.enumeration);
-    config.session_id = 7;
+    config.session_id = kSessionId;
     config.pio.max_payload_power = options.max_payload_power;
     config.eager_pushes = options.eager_pushes;
+    config.lazy_namespaces = std::move(options.lazy_namespaces);
     config.max_message_bytes = options.max_message_bytes;
     config.rbsr = options.rbsr;
     config.pio.max_count = options.aoi_max_count;

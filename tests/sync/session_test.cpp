@@ -12,8 +12,6 @@
 #include <vector>
 
 #include "meadowcap/mc_test_util.hpp"
-#include "osier/crypto/william3.hpp"
-#include "osier/meadowcap/authorisation.hpp"
 #include "osier/meadowcap/owned_capability.hpp"
 #include "osier/store/authoriser.hpp"
 #include "store/memory_store.hpp"
@@ -32,7 +30,6 @@ using meadowcap::McCapability;
 using meadowcap::testing::key;
 using meadowcap::testing::namespace_key;
 
-constexpr std::uint8_t kWriter = testing::kWriterKey;
 using testing::kAlfieKey;
 using testing::kBettyKey;
 
@@ -54,8 +51,11 @@ std::vector<store::AuthorisedEntry> contents(store::Store& s) {
   return testing::namespace_contents(s, ns());
 }
 
+using testing::held_payload;
 using testing::Peer;
+using testing::put_with_payload;
 using testing::run;
+using testing::WithPayload;
 
 class SessionTest : public ::testing::Test {
  protected:
@@ -156,58 +156,15 @@ TEST_F(SessionTest, ManySplitsAndSmallChannelsStillConverge) {
   EXPECT_EQ(b.ingested, all.size() - right.size());
 }
 
-// Entries with real payloads: sizes around the Chunk size and the message size.
-struct WithPayload {
-  store::AuthorisedEntry entry;
-  Bytes payload;
-};
-std::vector<WithPayload> entries_with_payloads(std::size_t from, std::size_t n) {
-  static const std::uint64_t kSizes[] = {1, 1023, 1024, 1025, 5000, 65 * 1024, 300 * 1024};
-  std::vector<WithPayload> out;
-  std::mt19937_64 rng(from);
-  for (std::size_t i = from; i < from + n; ++i) {
-    Bytes payload(kSizes[i % std::size(kSizes)]);
-    for (auto& b : payload) b = static_cast<std::uint8_t>(rng());
-    model::Entry e = entries(i, 1)[0].entry;
-    e.payload_length = payload.size();
-    e.payload_digest = crypto::william3(payload);
-    auto signed_entry =
-        meadowcap::AuthorisedEntry::sign(e, testing::writer_capability(), key(kWriter)).value();
-    out.push_back({{signed_entry.entry(), store::encode_token_bytes(signed_entry.token()).value()},
-                   std::move(payload)});
-  }
-  return out;
-}
-
-void put_with_payload(store::Store& s, const WithPayload& w) {
-  auto r = s.ingest_with_payload(w.entry, memory_source(w.payload));
-  ASSERT_TRUE(r && r->outcome == store::IngestOutcome::kInserted);
-}
-
-// The payload the store holds for `w`'s entry, if it holds it complete.
-std::optional<Bytes> held_payload(store::Store& s, const WithPayload& w) {
-  const model::Entry& e = w.entry.entry;
-  auto got = s.get(e.namespace_id, e.subspace_id, e.path);
-  if (!got || !*got || (*got)->available != e.payload_length) return std::nullopt;
-  Bytes out;
-  const Status st =
-      s.read_payload(e.namespace_id, e.subspace_id, e.path, 0, e.payload_length, [&](ByteView b) {
-        out.insert(out.end(), b.begin(), b.end());
-        return Status::ok();
-      });
-  if (!st) return std::nullopt;
-  return out;
-}
-
 TEST_F(SessionTest, PayloadsTravelWithTheirEntriesAndVerify) {
-  const auto all = entries_with_payloads(0, 21);
+  const auto all = testing::owned_entries_with_payloads(0, 21);
   Peer a(lmdb(), kAlfieKey, HandshakeRole::kInitiator, {read_capability(kAlfieKey)});
   Peer b(std::make_unique<store::MemoryStore>(), kBettyKey, HandshakeRole::kResponder,
          {read_capability(kBettyKey)});
   for (std::size_t i = 0; i < all.size(); ++i)
     put_with_payload(i < 12 ? *a.store : *b.store, all[i]);
   // One entry Betty holds without its payload: it travels, its payload cannot.
-  const auto bare = entries_with_payloads(100, 1)[0];
+  const auto bare = testing::owned_entries_with_payloads(100, 1)[0];
   ASSERT_TRUE(b.store->ingest(bare.entry, store::Trust::kVerify));
   ASSERT_TRUE(run(a, b, 11));
   for (const auto& w : all) {
@@ -226,7 +183,7 @@ TEST_F(SessionTest, PayloadsTravelWithTheirEntriesAndVerify) {
 }
 
 TEST_F(SessionTest, PayloadsAboveTheReceiversMaxPayloadPowerStayBehind) {
-  const auto all = entries_with_payloads(0, 7);
+  const auto all = testing::owned_entries_with_payloads(0, 7);
   // Alfie declares max_payload_power 10: Betty sends payloads of at most 1024 bytes.
   Peer a(lmdb(), kAlfieKey, HandshakeRole::kInitiator, {read_capability(kAlfieKey)}, 10);
   Peer b(lmdb(), kBettyKey, HandshakeRole::kResponder, {read_capability(kBettyKey)});
@@ -277,7 +234,7 @@ TEST_F(SessionTest, RandomSchedulesWithTinyChannelsConverge) {
 // leaves them): the receiver announces the entry with what it holds, and the answer resumes
 // from the first Chunk it lacks.
 TEST_F(SessionTest, APayloadCutMidwayResumesFromTheFirstMissingChunk) {
-  const WithPayload w = entries_with_payloads(6, 1)[0];  // 300 KiB: 300 Chunks
+  const WithPayload w = testing::owned_entries_with_payloads(6, 1)[0];  // 300 KiB: 300 Chunks
   ASSERT_EQ(w.payload.size(), 300U * 1024);
   Peer a(lmdb(), kAlfieKey, HandshakeRole::kInitiator, {read_capability(kAlfieKey)});
   Peer b(lmdb(), kBettyKey, HandshakeRole::kResponder, {read_capability(kBettyKey)});
@@ -306,11 +263,12 @@ TEST_F(SessionTest, APayloadCutMidwayResumesFromTheFirstMissingChunk) {
 // Payloads left behind (above Alfie's max_payload_power) are fetched with payload requests in
 // the same session; a request for a payload the peer does not hold ends as unavailable.
 TEST_F(SessionTest, PayloadRequestsFetchWhatReconciliationLeftBehind) {
-  const auto all = entries_with_payloads(0, 7);
+  const auto all = testing::owned_entries_with_payloads(0, 7);
   Peer a(lmdb(), kAlfieKey, HandshakeRole::kInitiator, {read_capability(kAlfieKey)}, 10);
   Peer b(lmdb(), kBettyKey, HandshakeRole::kResponder, {read_capability(kBettyKey)});
   for (const auto& w : all) put_with_payload(*b.store, w);
-  const auto bare = entries_with_payloads(100, 1)[0];  // Betty holds its entry, not its payload
+  const auto bare =
+      testing::owned_entries_with_payloads(100, 1)[0];  // Betty holds its entry, not its payload
   ASSERT_TRUE(b.store->ingest(bare.entry, store::Trust::kVerify));
   ASSERT_TRUE(run(a, b, 41));
   std::size_t requested = 0;
@@ -339,7 +297,7 @@ TEST_F(SessionTest, PayloadRequestsFetchWhatReconciliationLeftBehind) {
 // Betty's answer shows she lacks it, on the Data channel — exactly once.
 TEST_F(SessionTest, ALargePayloadThePeerLacksIsPushedOnceOnTheDataChannel) {
   const auto shared = entries(1000, 40);
-  const WithPayload big = entries_with_payloads(6, 1)[0];
+  const WithPayload big = testing::owned_entries_with_payloads(6, 1)[0];
   Peer a(lmdb(), kAlfieKey, HandshakeRole::kInitiator, {read_capability(kAlfieKey)});
   Peer b(lmdb(), kBettyKey, HandshakeRole::kResponder, {read_capability(kBettyKey)});
   ASSERT_TRUE(a.store->ingest_batch(shared, store::Trust::kVerify));
@@ -356,7 +314,7 @@ TEST_F(SessionTest, ALargePayloadThePeerLacksIsPushedOnceOnTheDataChannel) {
 // entry arrives, its payload does not; a later eager session fetches it.
 TEST_F(SessionTest, APeerThatAsksForNoPushesGetsNone) {
   const auto shared = entries(1000, 40);
-  const WithPayload big = entries_with_payloads(6, 1)[0];
+  const WithPayload big = testing::owned_entries_with_payloads(6, 1)[0];
   Peer a(lmdb(), kAlfieKey, HandshakeRole::kInitiator, {read_capability(kAlfieKey)});
   testing::PeerOptions lazy;
   lazy.eager_pushes = false;
