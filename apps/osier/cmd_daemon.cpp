@@ -3,18 +3,22 @@
 // forwards every new entry of a shared namespace to every peer at once — also what another
 // `osier` process writes to the same home. Foreground; SIGINT or SIGTERM stop it cleanly.
 #include <fmt/core.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cmd_node.hpp"
 #include "commands.hpp"
 #include "daemon_client.hpp"
+#include "detach.hpp"
 #include "net_text.hpp"
 #include "osier/base/hex.hpp"
+#include "osier/base/io_error.hpp"
 #include "osier/net/control.hpp"
 #include "osier/net/endpoint.hpp"
 #include "osier/node/daemon.hpp"
@@ -32,11 +36,42 @@ struct DaemonCliOptions {
   std::string poll_interval = "50ms";
   std::string idle_timeout = "60s";
   std::optional<std::string> max_payload;
+  bool detach = false;
+  bool stop = false;
 };
+
+// How long `osier daemon --stop` waits for the daemon to end.
+constexpr std::chrono::seconds kStopWait{30};
+
+// `osier daemon --stop`: SIGTERM to the home's daemon, then wait until it has let go of the home.
+void stop_daemon(const LocalNode& n) {
+  const node::HomePaths& home = n.home().paths();
+  Result<std::optional<long>> pid = node::running_daemon_pid(home);
+  if (!pid) return fail("daemon", pid.status());
+  if (!*pid) {
+    return fail("daemon", error(ErrorCode::kNotFound, "no daemon is running on this home"));
+  }
+  if (::kill(static_cast<pid_t>(**pid), SIGTERM) != 0) {
+    return fail("daemon", io_error("signal the daemon (pid " + std::to_string(**pid) + ")", errno));
+  }
+  const auto until = std::chrono::steady_clock::now() + kStopWait;
+  while (std::chrono::steady_clock::now() < until) {
+    Result<std::optional<long>> still = node::running_daemon_pid(home);
+    if (still && !*still) {
+      fmt::print("osier daemon: stopped (pid {})\n", **pid);
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  fail("daemon", error(ErrorCode::kIo, "the daemon (pid " + std::to_string(**pid) +
+                                           ") has not stopped after " +
+                                           std::to_string(kStopWait.count()) + " s"));
+}
 
 void run_daemon(const DaemonCliOptions& o) {
   auto n = open_node("daemon", o.flags, /*read_only=*/false);
   if (!n) return;
+  if (o.stop) return stop_daemon(*n);
   node::DaemonOptions d;
   d.as = o.as;
   Result<net::Endpoint> listen = net::parse_endpoint(o.listen);
@@ -67,10 +102,24 @@ void run_daemon(const DaemonCliOptions& o) {
     fmt::print(stderr, "{} {}\n", now_text(), line);
     std::fflush(stderr);
   };
+  // Forked before the store opens: an LMDB environment must not cross a fork.
+  Forked forked;
+  if (o.detach) {
+    Result<Forked> f = fork_daemon();
+    if (!f) return fail("daemon", f.status());
+    if (!f->child) return;
+    forked = *f;
+  }
   Result<store::Store*> store = n->store();
   if (!store) return fail("daemon", store.status());
   Result<std::unique_ptr<node::Daemon>> daemon = node::Daemon::start(n->home(), **store, d);
   if (!daemon) return fail("daemon", daemon.status());
+  if (o.detach) {
+    const std::string log = n->home().paths().root + "/daemon.log";
+    if (const Status st = daemon_started(forked, (*daemon)->address(), log); !st) {
+      return fail("daemon", st);
+    }
+  }
   Result<node::Identity> me = n->sync_identity(o.as);
   fmt::print(stderr, "{} daemon listening on {}{}\n", now_text(), (*daemon)->address(),
              me ? " as " + me->name + " " + to_hex(me->key.public_key()) : std::string());
@@ -294,6 +343,8 @@ void register_daemon(CLI::App& app) {
                 "Drop a peer silent this long (default 60s; keepalives every quarter of it)");
   c->add_option("--max-payload", o->max_payload,
                 "Payloads up to this size travel with their entries (default: all)");
+  c->add_flag("--detach", o->detach, "Run in the background once listening (log: HOME/daemon.log)");
+  c->add_flag("--stop", o->stop, "Stop the daemon running on the home (SIGTERM), and wait");
   add_node_flags(c, o->flags, /*json=*/false);
   c->callback([o] { run_daemon(*o); });
 

@@ -5,23 +5,37 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdlib>
 #include <string>
+
+#include "osier/node/daemon.hpp"
 
 namespace osier::node {
 
+namespace {
+
+std::string lock_path(const HomePaths& home) { return home.config() + "/daemon.lock"; }
+
+// The pid the holder noted (empty when unreadable); a partial read only shortens it.
+std::string holder_pid(const std::string& path) {
+  std::array<char, 32> buf{};
+  std::string pid;
+  if (const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW); fd >= 0) {
+    const ssize_t n = ::pread(fd, buf.data(), buf.size() - 1, 0);
+    ::close(fd);
+    if (n > 0) pid.assign(buf.data(), static_cast<std::size_t>(n));
+  }
+  while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+  return pid;
+}
+
+}  // namespace
+
 Result<DaemonLock> DaemonLock::acquire(const HomePaths& home) {
-  const std::string path = home.config() + "/daemon.lock";
+  const std::string path = lock_path(home);
   OSIER_ASSIGN_OR_RETURN(std::optional<FileLock> held, FileLock::try_acquire(path));
   if (!held) {
-    // The holder wrote its pid; a partial read only shortens the message.
-    std::array<char, 32> buf{};
-    std::string pid;
-    if (const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW); fd >= 0) {
-      const ssize_t n = ::pread(fd, buf.data(), buf.size() - 1, 0);
-      ::close(fd);
-      if (n > 0) pid.assign(buf.data(), static_cast<std::size_t>(n));
-    }
-    while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+    const std::string pid = holder_pid(path);
     return error(ErrorCode::kInvalidArgument,
                  "a daemon is already running on this home" +
                      (pid.empty() ? std::string() : " (pid " + pid + ")") + ": " + path);
@@ -32,6 +46,20 @@ Result<DaemonLock> DaemonLock::acquire(const HomePaths& home) {
     (void)!::pwrite(held->fd(), pid.data(), pid.size(), 0);
   }
   return DaemonLock(std::move(*held));
+}
+
+Result<std::optional<long>> running_daemon_pid(const HomePaths& home) {
+  const std::string path = lock_path(home);
+  OSIER_ASSIGN_OR_RETURN(std::optional<FileLock> probe, FileLock::try_acquire(path));
+  if (probe) return std::optional<long>();  // free: no daemon (released as `probe` goes)
+  const std::string pid = holder_pid(path);
+  char* end = nullptr;
+  const long value = std::strtol(pid.c_str(), &end, 10);
+  if (pid.empty() || *end != '\0' || value <= 0) {
+    return error(ErrorCode::kCorrupt,
+                 "a daemon runs on this home, but " + path + " does not say which process it is");
+  }
+  return std::optional<long>(value);
 }
 
 }  // namespace osier::node

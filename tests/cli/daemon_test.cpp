@@ -11,6 +11,9 @@
 
 #include <chrono>
 #include <csignal>
+#include <fstream>
+#include <functional>
+#include <iterator>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -253,6 +256,41 @@ TEST_F(CliDaemon, ALazyNodeFetchesOnGetAndTheControlApiAnswers) {
   status = osier({"status"}, "", {}, b);
   EXPECT_NE(status.exit_code, 0);
   EXPECT_NE(status.err.find("no daemon"), std::string::npos) << status.err;
+}
+
+// --detach: the command returns once the daemon listens (saying where, and its pid), the daemon
+// goes on in the background with its log in HOME/daemon.log (0600); a second one refuses;
+// --stop ends it and waits until it has let go of the home.
+TEST_F(CliDaemon, ADetachedDaemonRunsInTheBackgroundUntilStopped) {
+  const ProcessResult started = osier({"daemon", "--detach", "--listen", "127.0.0.1:0"});
+  // Whatever fails below, no daemon outlives the test.
+  struct StopAtEnd {
+    std::function<void()> stop;
+    ~StopAtEnd() { stop(); }
+  } stop_at_end{[this] { (void)osier({"daemon", "--stop"}); }};
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  EXPECT_NE(started.out.find("osier daemon: started (pid "), std::string::npos) << started.out;
+  EXPECT_NE(started.out.find("listening on 127.0.0.1:"), std::string::npos) << started.out;
+  const ProcessResult status = osier({"status", "--json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  const ProcessResult again = osier({"daemon", "--detach", "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("already running"), std::string::npos) << again.err;
+  struct stat sb {};
+  ASSERT_EQ(::stat((home_ + "/daemon.log").c_str(), &sb), 0);
+  EXPECT_EQ(sb.st_mode & 0777, 0600U);
+
+  const ProcessResult stopped = osier({"daemon", "--stop"});
+  ASSERT_EQ(stopped.exit_code, 0) << stopped.err;
+  EXPECT_NE(stopped.out.find("stopped"), std::string::npos) << stopped.out;
+  EXPECT_NE(osier({"status"}).exit_code, 0);
+  const ProcessResult none = osier({"daemon", "--stop"});
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_NE(none.err.find("no daemon is running"), std::string::npos) << none.err;
+  std::ifstream log(home_ + "/daemon.log");
+  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("daemon listening on"), std::string::npos) << text;
+  EXPECT_NE(text.find("daemon stopped"), std::string::npos) << text;
 }
 
 }  // namespace

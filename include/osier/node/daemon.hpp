@@ -141,4 +141,9 @@ class Daemon {
   std::unique_ptr<Impl> impl_;
 };
 
+// The process id of the daemon running on `home` (the holder of HOME/config/daemon.lock, which
+// notes it), or nullopt when none runs. For `osier daemon --stop`: a daemon that starts or stops
+// meanwhile may make the answer stale at once.
+Result<std::optional<long>> running_daemon_pid(const HomePaths& home);
+
 }  // namespace osier::node
