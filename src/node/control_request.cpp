@@ -12,6 +12,8 @@ using json::Json;
 
 // The messages are the control API's (docs/control-api.md): clients may show them as they are.
 constexpr const char* kNotARequest = "a request is one JSON object with a string \"op\"";
+constexpr const char* kOps =
+    "status, subscribe, fetch, peers, peer_add, peer_rm, policies, policy_set";
 constexpr const char* kBadFetch = "fetch needs \"namespace\", \"subspace\" (hex) and \"path\"";
 
 // A reference into `request` (or to null when the field is missing): a field is never copied, as
@@ -28,6 +30,37 @@ Result<ControlRequest> parse_fetch(const Json& request) {
   Result<model::Path> path = json::from_json<model::Path>(field(request, "path"));
   if (!ns || !sub || !path) return error(ErrorCode::kInvalidArgument, kBadFetch);
   return ControlRequest{FetchRequest{*ns, *sub, std::move(*path)}};
+}
+
+Result<ControlRequest> parse_peer_change(const Json& request, bool add) {
+  const Json& address = field(request, "address");
+  if (!address.is_string()) {
+    return error(ErrorCode::kInvalidArgument,
+                 std::string(add ? "peer_add" : "peer_rm") + " needs \"address\" (HOST:PORT)");
+  }
+  OSIER_ASSIGN_OR_RETURN(net::Endpoint e,
+                         net::parse_endpoint(address.get_ref<const std::string&>()));
+  return ControlRequest{PeerChangeRequest{add, std::move(e)}};
+}
+
+Result<ControlRequest> parse_policy_set(const Json& request) {
+  constexpr const char* kBadPolicy =
+      "policy_set needs \"namespace\" (hex) and \"payloads\" (eager, lazy or none), and "
+      "\"max_size\" only with eager (an unsigned integer)";
+  Result<model::NamespaceId> ns = json::from_json<model::NamespaceId>(field(request, "namespace"));
+  const Json& payloads = field(request, "payloads");
+  if (!ns || !payloads.is_string()) return error(ErrorCode::kInvalidArgument, kBadPolicy);
+  Result<PayloadPolicy> p = parse_policy(payloads.get_ref<const std::string&>());
+  if (!p) return error(ErrorCode::kInvalidArgument, kBadPolicy);
+  PolicySetRequest set{*ns, {}};
+  set.policy.payloads = *p;
+  if (const Json& max = field(request, "max_size"); !max.is_null()) {
+    if (!max.is_number_unsigned() || *p != PayloadPolicy::kEager) {
+      return error(ErrorCode::kInvalidArgument, kBadPolicy);
+    }
+    set.policy.max_size = max.get<std::uint64_t>();
+  }
+  return ControlRequest{set};
 }
 
 }  // namespace
@@ -51,8 +84,12 @@ Result<ControlRequest> parse_control_request(std::string_view line) {
   }
   if (op == "subscribe") return ControlRequest{SubscribeRequest{}};
   if (op == "fetch") return parse_fetch(request);
+  if (op == "peers") return ControlRequest{PeersRequest{}};
+  if (op == "peer_add" || op == "peer_rm") return parse_peer_change(request, op == "peer_add");
+  if (op == "policies") return ControlRequest{PoliciesRequest{}};
+  if (op == "policy_set") return parse_policy_set(request);
   std::string message = "unknown op '";
-  message.append(op).append("' (status, subscribe, fetch)");
+  message.append(op).append("' (").append(kOps).append(")");
   return error(ErrorCode::kNotFound, std::move(message));
 }
 
@@ -70,6 +107,19 @@ std::string control_request_line(const ControlRequest& request) {
           return j.dump();
         } else if constexpr (std::is_same_v<T, SubscribeRequest>) {
           return Json{{"op", "subscribe"}}.dump();
+        } else if constexpr (std::is_same_v<T, PeersRequest>) {
+          return Json{{"op", "peers"}}.dump();
+        } else if constexpr (std::is_same_v<T, PeerChangeRequest>) {
+          return Json{{"op", r.add ? "peer_add" : "peer_rm"}, {"address", r.address.to_string()}}
+              .dump();
+        } else if constexpr (std::is_same_v<T, PoliciesRequest>) {
+          return Json{{"op", "policies"}}.dump();
+        } else if constexpr (std::is_same_v<T, PolicySetRequest>) {
+          Json j{{"op", "policy_set"},
+                 {"namespace", to_hex(r.namespace_id)},
+                 {"payloads", policy_name(r.policy.payloads)}};
+          if (r.policy.max_size) j["max_size"] = *r.policy.max_size;
+          return j.dump();
         } else {
           return Json{{"op", "fetch"},
                       {"namespace", to_hex(r.namespace_id)},

@@ -3,8 +3,9 @@
 // daemon, so that it can be tested and fuzzed on its own.
 //
 // A request is one JSON object with a string "op": "status" (optionally "max_namespaces", an
-// unsigned integer), "subscribe" or "fetch" (fetch also needs "namespace" and "subspace", 32 bytes
-// in hex each, and "path", an array of hex strings).
+// unsigned integer), "subscribe", "fetch" (also "namespace" and "subspace", 32 bytes in hex each,
+// and "path", an array of hex strings), "peers", "peer_add" and "peer_rm" (also "address",
+// HOST:PORT), "policies", "policy_set" (also "namespace", "payloads", optionally "max_size").
 // Fields a request does not use are ignored.
 //
 // The line is untrusted (any local process of the home's owner may send one): any bytes give a
@@ -27,6 +28,8 @@
 #include "osier/base/status.hpp"
 #include "osier/model/ids.hpp"
 #include "osier/model/path.hpp"
+#include "osier/net/endpoint.hpp"
+#include "osier/node/policies.hpp"
 
 namespace osier::node {
 
@@ -51,7 +54,36 @@ struct FetchRequest {
   bool operator==(const FetchRequest&) const = default;
 };
 
-using ControlRequest = std::variant<StatusRequest, SubscribeRequest, FetchRequest>;
+// {"op":"peers"}: the home's peer list (osier/node/peers.hpp).
+struct PeersRequest {
+  bool operator==(const PeersRequest&) const = default;
+};
+
+// {"op":"peer_add","address":"HOST:PORT"} and {"op":"peer_rm","address":...}: the peer list
+// changed as `osier peer add|rm` does; the daemon dials or lets go at once.
+struct PeerChangeRequest {
+  bool add = true;
+  net::Endpoint address;
+  bool operator==(const PeerChangeRequest& o) const {
+    return add == o.add && address.to_string() == o.address.to_string();
+  }
+};
+
+// {"op":"policies"}: the home's download policies (osier/node/policies.hpp).
+struct PoliciesRequest {
+  bool operator==(const PoliciesRequest&) const = default;
+};
+
+// {"op":"policy_set","namespace":HEX,"payloads":"eager"|"lazy"|"none","max_size":N}: as
+// `osier policy set` (max_size optional, eager only); the sessions start again with it.
+struct PolicySetRequest {
+  model::NamespaceId namespace_id{};
+  NamespacePolicy policy;
+  bool operator==(const PolicySetRequest&) const = default;
+};
+
+using ControlRequest = std::variant<StatusRequest, SubscribeRequest, FetchRequest, PeersRequest,
+                                    PeerChangeRequest, PoliciesRequest, PolicySetRequest>;
 
 // One request line (without its '\n').
 Result<ControlRequest> parse_control_request(std::string_view line);

@@ -27,6 +27,7 @@
 #include "node/daemon_lock.hpp"
 #include "osier/base/hex.hpp"
 #include "osier/model/encoding_entry.hpp"
+#include "osier/net/control.hpp"
 #include "osier/node/peers.hpp"
 #include "osier/node/policies.hpp"
 #include "osier/node/sync_interests.hpp"
@@ -151,6 +152,9 @@ class Daemon::Impl {
     }
     if (options_.control_socket) {
       net::ControlServerOptions co;
+      // A whole status is one line: at 10 000 namespaces about 3 MB per peer. Only the home's
+      // owner can connect (0600), so room for a few peers' worth costs no exposure.
+      co.max_queued_bytes = net::kControlMaxResponseBytes;
       co.on_line = [this](const std::shared_ptr<net::ControlClient>& c, std::string_view line) {
         on_control_line(c, line);
       };
@@ -572,7 +576,36 @@ class Daemon::Impl {
       last_progress_.clear();
       return publish_progress();
     }
-    fetch(client, std::get<FetchRequest>(*req));
+    if (const auto* f = std::get_if<FetchRequest>(&*req)) return fetch(client, *f);
+    client->send(configure(*req));
+  }
+
+  // The requests that read or change the home's peer list and policies, as `osier peer` and
+  // `osier policy` do (the same files, under the home lock); a change applies at once.
+  std::string configure(const ControlRequest& req) {
+    const auto failed = [](const Status& st) {
+      return error_line(st.code() == ErrorCode::kNotFound ? "not_found" : "failed", st.message());
+    };
+    if (std::holds_alternative<PeersRequest>(req)) {
+      Result<std::vector<PeerEntry>> peers = load_peers(paths_);
+      return peers ? ok_line(Json{{"peers", peers_json(*peers)}}) : failed(peers.status());
+    }
+    if (const auto* change = std::get_if<PeerChangeRequest>(&req)) {
+      const Status st =
+          change->add ? add_peer(paths_, change->address) : remove_peer(paths_, change->address);
+      if (!st) return failed(st);
+      if (options_.use_peer_list) reload_peers();
+      return ok_line();
+    }
+    if (std::holds_alternative<PoliciesRequest>(req)) {
+      Result<Policies> policies = load_policies(paths_);
+      return policies ? ok_line(Json{{"policies", policies_json(*policies)}})
+                      : failed(policies.status());
+    }
+    const auto& set = std::get<PolicySetRequest>(req);
+    if (const Status st = set_policy(paths_, set.namespace_id, set.policy); !st) return failed(st);
+    reload_interests_and_policies();
+    return ok_line();
   }
 
   // {"op":"fetch","namespace":HEX,"subspace":HEX,"path":[HEX...]}: the entry's payload from a

@@ -70,6 +70,22 @@ Json status_json(const DaemonStatus& s, std::uint64_t max_namespaces) {
               {"peers", peers}};
 }
 
+Json peers_json(const std::vector<PeerEntry>& peers) {
+  Json out = Json::array();
+  for (const PeerEntry& p : peers) out.push_back(Json{{"address", p.address.to_string()}});
+  return out;
+}
+
+Json policies_json(const Policies& policies) {
+  Json out = Json::array();
+  for (const auto& [ns, p] : policies) {
+    out.push_back(Json{{"namespace", to_hex(ns)},
+                       {"payloads", policy_name(p.payloads)},
+                       {"max_size", p.max_size ? Json(*p.max_size) : Json(nullptr)}});
+  }
+  return out;
+}
+
 std::string ok_line(const Json& fields) {
   Json j = Json{{"ok", true}};
   if (fields.is_object()) j.update(fields);

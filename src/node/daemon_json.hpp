@@ -5,10 +5,13 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "osier/json/model.hpp"
 #include "osier/net/sync.hpp"
 #include "osier/node/daemon.hpp"
+#include "osier/node/peers.hpp"
+#include "osier/node/policies.hpp"
 
 namespace osier::node {
 
@@ -19,6 +22,10 @@ std::string dump_line(const json::Json& j);
 // "acknowledgements_omitted" count the rest (at 10 000 namespaces the whole status is megabytes).
 json::Json summary_json(const net::SyncSummary& s, std::uint64_t max_namespaces = UINT64_MAX);
 json::Json status_json(const DaemonStatus& s, std::uint64_t max_namespaces = UINT64_MAX);
+// [{"address":"HOST:PORT"}, ...]
+json::Json peers_json(const std::vector<PeerEntry>& peers);
+// [{"namespace":HEX,"payloads":"eager"|"lazy"|"none","max_size":N|null}, ...]
+json::Json policies_json(const Policies& policies);
 // {"ok":true, ...fields}
 std::string ok_line(const json::Json& fields = json::Json::object());
 // {"ok":false,"error":{"code":CODE,"message":MESSAGE}}; codes: "invalid_request",

@@ -11,10 +11,10 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <fstream>
 #include <functional>
 #include <iterator>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -291,6 +291,49 @@ TEST_F(CliDaemon, ADetachedDaemonRunsInTheBackgroundUntilStopped) {
   const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("daemon listening on"), std::string::npos) << text;
   EXPECT_NE(text.find("daemon stopped"), std::string::npos) << text;
+}
+
+// The control API reads and changes the peer list and the download policies as `osier peer` and
+// `osier policy` do (the same files): what one does, the other shows.
+TEST_F(CliDaemon, TheControlApiManagesPeersAndPolicies) {
+  const std::string ns = id_in({"ns", "list", "--json"}, "\"fam\"", home_);
+  const std::string hex = ns.substr(ns.size() - 64);
+  auto d = daemon(home_, "127.0.0.1:0", {}, nullptr);
+  const std::string answers = unix_exchange(home_ + "/daemon.sock",
+                                            "{\"op\":\"peer_add\",\"address\":\"127.0.0.1:9\"}\n"
+                                            "{\"op\":\"peers\"}\n"
+                                            "{\"op\":\"peer_add\",\"address\":\"127.0.0.1:9\"}\n"
+                                            "{\"op\":\"peer_add\",\"address\":\"not an address\"}\n"
+                                            "{\"op\":\"policy_set\",\"namespace\":\"" +
+                                                hex +
+                                                "\",\"payloads\":\"lazy\"}\n"
+                                                "{\"op\":\"policy_set\",\"namespace\":\"" +
+                                                hex +
+                                                "\",\"payloads\":\"lazy\",\"max_size\":5}\n"
+                                                "{\"op\":\"policies\"}\n",
+                                            milliseconds(1000));
+  std::istringstream lines(answers);
+  std::vector<nlohmann::json> got;
+  for (std::string line; std::getline(lines, line);) got.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(got.size(), 7U) << answers;
+  EXPECT_EQ(got[0], nlohmann::json::parse(R"({"ok":true})"));
+  EXPECT_EQ(got[1]["peers"], nlohmann::json::parse(R"([{"address":"127.0.0.1:9"}])"));
+  EXPECT_EQ(got[2]["error"]["code"], "failed") << got[2];
+  EXPECT_EQ(got[3]["ok"], false) << got[3];
+  EXPECT_EQ(got[4], nlohmann::json::parse(R"({"ok":true})"));
+  EXPECT_EQ(got[5]["error"]["code"], "invalid_request") << got[5];
+  EXPECT_EQ(got[6]["policies"], nlohmann::json::parse(R"([{"namespace":")" + hex +
+                                                      R"(","payloads":"lazy","max_size":null}])"));
+  // The CLI sees the same files.
+  EXPECT_NE(osier({"peer", "list"}).out.find("127.0.0.1:9"), std::string::npos);
+  EXPECT_NE(osier({"policy", "show", "fam"}).out.find("lazy"), std::string::npos);
+  const std::string removed =
+      unix_exchange(home_ + "/daemon.sock", "{\"op\":\"peer_rm\",\"address\":\"127.0.0.1:9\"}\n",
+                    milliseconds(500));
+  EXPECT_NE(removed.find("\"ok\":true"), std::string::npos) << removed;
+  EXPECT_EQ(osier({"peer", "list"}).out.find("127.0.0.1:9"), std::string::npos);
+  d->signal(SIGTERM);
+  EXPECT_EQ(d->wait(seconds(10)), 0) << d->all_output();
 }
 
 }  // namespace

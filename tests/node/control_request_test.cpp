@@ -45,12 +45,12 @@ TEST(ControlRequest, AStatusMayLimitItsNamespaceLists) {
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   EXPECT_EQ(std::get<StatusRequest>(*r).max_namespaces, std::optional<std::uint64_t>(20));
   EXPECT_EQ(parse_control_request(control_request_line(*r)).value(), *r);
-  EXPECT_EQ(std::get<StatusRequest>(parse_control_request(R"({"op":"status"})").value())
-                .max_namespaces,
-            std::nullopt);
-  for (const char* bad : {R"({"op":"status","max_namespaces":-1})",
-                          R"({"op":"status","max_namespaces":"20"})",
-                          R"({"op":"status","max_namespaces":2.5})"}) {
+  EXPECT_EQ(
+      std::get<StatusRequest>(parse_control_request(R"({"op":"status"})").value()).max_namespaces,
+      std::nullopt);
+  for (const char* bad :
+       {R"({"op":"status","max_namespaces":-1})", R"({"op":"status","max_namespaces":"20"})",
+        R"({"op":"status","max_namespaces":2.5})"}) {
     Result<ControlRequest> b = parse_control_request(bad);
     ASSERT_FALSE(b.is_ok()) << bad;
     EXPECT_EQ(control_error_code(b.status()), "invalid_request") << bad;
@@ -77,7 +77,13 @@ TEST(ControlRequest, FetchCarriesTheEntrysCoordinates) {
 TEST(ControlRequest, EveryRequestPrintsALineThatParsesBackEqual) {
   for (const std::string& line :
        {std::string(R"({"op":"status"})"), std::string(R"({"op":"subscribe"})"),
-        fetch_line(kNs, kSub, R"(["00","ff01"])"), fetch_line(kNs, kSub, "[]")}) {
+        fetch_line(kNs, kSub, R"(["00","ff01"])"), fetch_line(kNs, kSub, "[]"),
+        std::string(R"({"op":"peers"})"), std::string(R"({"op":"policies"})"),
+        std::string(R"({"op":"peer_add","address":"example.org:7000"})"),
+        std::string(R"({"op":"peer_rm","address":"[::1]:9"})"),
+        R"({"op":"policy_set","namespace":")" + std::string(kNs) + R"(","payloads":"none"})",
+        R"({"op":"policy_set","namespace":")" + std::string(kNs) +
+            R"(","payloads":"eager","max_size":1000})"}) {
     Result<ControlRequest> r = parse_control_request(line);
     ASSERT_TRUE(r.is_ok()) << line;
     const std::string printed = control_request_line(*r);
@@ -85,6 +91,31 @@ TEST(ControlRequest, EveryRequestPrintsALineThatParsesBackEqual) {
     Result<ControlRequest> again = parse_control_request(printed);
     ASSERT_TRUE(again.is_ok()) << printed;
     EXPECT_EQ(*again, *r) << printed;
+  }
+}
+
+TEST(ControlRequest, PeerAndPolicyChangesCarryWhatTheyChange) {
+  Result<ControlRequest> add = parse_control_request(R"({"op":"peer_add","address":"10.0.0.1"})");
+  ASSERT_TRUE(add.is_ok()) << add.status().to_string();
+  const auto& change = std::get<PeerChangeRequest>(*add);
+  EXPECT_TRUE(change.add);
+  EXPECT_EQ(change.address.to_string(), "10.0.0.1:22377");  // the default port
+  Result<ControlRequest> set = parse_control_request(R"({"op":"policy_set","namespace":")" +
+                                                     std::string(kNs) + R"(","payloads":"lazy"})");
+  ASSERT_TRUE(set.is_ok()) << set.status().to_string();
+  EXPECT_EQ(std::get<PolicySetRequest>(*set).policy.payloads, PayloadPolicy::kLazy);
+  for (const std::string& bad :
+       {std::string(R"({"op":"peer_add"})"), std::string(R"({"op":"peer_rm","address":7})"),
+        std::string(R"({"op":"peer_add","address":"host:99999"})"),
+        std::string(R"({"op":"policy_set","payloads":"lazy"})"),
+        R"({"op":"policy_set","namespace":")" + std::string(kNs) + R"(","payloads":"sometimes"})",
+        R"({"op":"policy_set","namespace":")" + std::string(kNs) +
+            R"(","payloads":"lazy","max_size":10})",
+        R"({"op":"policy_set","namespace":")" + std::string(kNs) +
+            R"(","payloads":"eager","max_size":-1})"}) {
+    Result<ControlRequest> r = parse_control_request(bad);
+    ASSERT_FALSE(r.is_ok()) << bad;
+    EXPECT_EQ(control_error_code(r.status()), "invalid_request") << bad;
   }
 }
 
@@ -105,10 +136,14 @@ TEST(ControlRequest, ALineThatIsNotARequestIsInvalid) {
 
 TEST(ControlRequest, AnUnknownOpIsNamedInTheError) {
   expect_error(R"({"op":"Status"})", "unknown_op",
-               "unknown op 'Status' (status, subscribe, fetch)");
-  expect_error(R"({"op":""})", "unknown_op", "unknown op '' (status, subscribe, fetch)");
+               "unknown op 'Status' (status, subscribe, fetch, peers, peer_add, peer_rm, policies, "
+               "policy_set)");
+  expect_error(
+      R"({"op":""})", "unknown_op",
+      "unknown op '' (status, subscribe, fetch, peers, peer_add, peer_rm, policies, policy_set)");
   expect_error(R"({"op":"stop","namespace":"00"})", "unknown_op",
-               "unknown op 'stop' (status, subscribe, fetch)");
+               "unknown op 'stop' (status, subscribe, fetch, peers, peer_add, peer_rm, policies, "
+               "policy_set)");
 }
 
 TEST(ControlRequest, AFetchWithMissingOrMalformedFieldsIsInvalid) {
@@ -163,7 +198,8 @@ TEST(ControlRequest, HugeAndDeeplyNestedLinesAreErrorsNotCrashes) {
   expect_error(std::string(1 << 20, ' '), "invalid_request", kNotARequest);
   const std::string long_op(1 << 16, 'x');
   expect_error(R"({"op":")" + long_op + "\"}", "unknown_op",
-               "unknown op '" + long_op + "' (status, subscribe, fetch)");
+               "unknown op '" + long_op +
+                   "' (status, subscribe, fetch, peers, peer_add, peer_rm, policies, policy_set)");
 }
 
 }  // namespace

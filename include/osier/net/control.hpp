@@ -22,8 +22,10 @@
 
 namespace osier::net {
 
-// The longest line the CLI takes from the daemon unless told otherwise.
-inline constexpr std::size_t kControlMaxResponseBytes = 16 << 20;
+// The longest line the CLI takes from the daemon unless told otherwise, and the most the daemon
+// queues for one client (a whole status at 10 000 namespaces is about 3 MB per peer; ask for
+// {"op":"status","max_namespaces":N} beyond that).
+inline constexpr std::size_t kControlMaxResponseBytes = 64 << 20;
 
 // Connects to the daemon's socket, sends `request` and '\n', and returns the first line the
 // daemon sends back (without its '\n'). `timeout` bounds the whole exchange: connecting, sending
