@@ -188,7 +188,10 @@ void run_get(const DataOptions& o, bool to_stdout) {
   if (!file) return fail(cmd, file.status());
   ProgressBar bar;
   std::function<bool(std::uint64_t)> wait_for_more;
-  if (fetch) wait_for_more = [&](std::uint64_t held) { return fetch->wait_for_more(held); };
+  // Without a daemon fetching, the read fails before any byte when bytes are missing.
+  if (fetch && fetch->under_way()) {
+    wait_for_more = [&](std::uint64_t held) { return fetch->wait_for_more(held); };
+  }
   Status st = n->read(
       *u, [&](ByteView piece) { return (*file)->write(piece); },
       (*file)->to_stdout() ? node::Progress() : bar.callback(), wait_for_more);

@@ -90,6 +90,12 @@ Status DaemonFetch::failure() const {
   return shared_->status;
 }
 
+bool DaemonFetch::under_way() const {
+  if (!stalled_) return false;
+  const std::lock_guard lock(shared_->mutex);
+  return !shared_->done || shared_->status.is_ok();
+}
+
 Status DaemonFetch::wait_until_under_way(const Held& held_now, std::uint64_t held) {
   last_held_ = held;
   for (;;) {

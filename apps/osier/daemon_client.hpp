@@ -52,6 +52,9 @@ class DaemonFetch {
   bool wait_for_more(std::uint64_t held);
   // The daemon's refusal or failure, or the stall; ok otherwise (no daemon included).
   Status failure() const;
+  // Whether bytes may still come: the daemon is fetching, or has answered that it did. False
+  // when no daemon runs (then nothing should stream before the read fails).
+  bool under_way() const;
 
  private:
   struct Shared {
