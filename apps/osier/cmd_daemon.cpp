@@ -258,12 +258,16 @@ Json missing_json(const std::map<model::NamespaceId, node::MissingPayloads>& mis
 void print_missing(const LocalNode& n,
                    const std::map<model::NamespaceId, node::MissingPayloads>& missing) {
   if (missing.empty()) return fmt::print("no payloads missing\n");
+  // Payload lengths come from peers: the sums saturate rather than wrap.
+  const auto add = [](std::uint64_t a, std::uint64_t b) {
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+  };
   node::MissingPayloads all;
   for (const auto& [ns, m] : missing) {
     all.to_fetch += m.to_fetch;
-    all.to_fetch_bytes += m.to_fetch_bytes;
+    all.to_fetch_bytes = add(all.to_fetch_bytes, m.to_fetch_bytes);
     all.on_demand += m.on_demand;
-    all.on_demand_bytes += m.on_demand_bytes;
+    all.on_demand_bytes = add(all.on_demand_bytes, m.on_demand_bytes);
   }
   fmt::print("payloads missing: {} ({}) to fetch, {} ({}) on demand\n",
              count_text(all.to_fetch, "entry", "entries"), size_text(all.to_fetch_bytes),
@@ -280,22 +284,46 @@ void print_missing(const LocalNode& n,
   }
 }
 
-// One status: the daemon's, with what the store lacks.
-Status show_status(LocalNode& n, const StatusOptions& o) {
+// What the store lacks, read at most once a second (a scan of every namespace): `--watch` redraws
+// on every progress event.
+class MissingCache {
+ public:
+  Result<std::map<model::NamespaceId, node::MissingPayloads>> get(LocalNode& n) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!read_ || now - read_at_ >= std::chrono::seconds(1)) {
+      read_ = missing_of(n);
+      read_at_ = now;
+    }
+    return *read_;
+  }
+
+ private:
+  std::optional<Result<std::map<model::NamespaceId, node::MissingPayloads>>> read_;
+  std::chrono::steady_clock::time_point read_at_{};
+};
+
+// One status: the daemon's, with what the store lacks (if that cannot be read, the daemon's
+// status still shows, with the reason).
+Status show_status(LocalNode& n, const StatusOptions& o, MissingCache& cache) {
   // Text shows the first namespaces of each peer: only those are asked for.
   Json request{{"op", "status"}};
   if (!o.flags.json) request["max_namespaces"] = kNamespaceLines;
   OSIER_ASSIGN_OR_RETURN(Json r,
                          daemon_request(n.home().paths(), request, std::chrono::seconds(10)));
-  OSIER_ASSIGN_OR_RETURN(const auto missing, missing_of(n));
+  const auto missing = cache.get(n);
   const Json& status = field(r, "status");
   if (o.flags.json) {
     Json j = status.is_object() ? status : Json::object();
-    j["missing_payloads"] = missing_json(missing);
+    j["missing_payloads"] = missing ? missing_json(*missing) : Json(nullptr);
+    if (!missing) j["missing_payloads_error"] = missing.status().message();
     print_json_line(j);
   } else {
     print_status(n, status);
-    print_missing(n, missing);
+    if (missing) {
+      print_missing(n, *missing);
+    } else {
+      fmt::print("payloads missing: unknown ({})\n", missing.status().message());
+    }
   }
   std::fflush(stdout);
   return Status::ok();
@@ -304,21 +332,19 @@ Status show_status(LocalNode& n, const StatusOptions& o) {
 void run_status(const StatusOptions& o) {
   auto n = open_node("status", o.flags, /*read_only=*/true);
   if (!n) return;
-  if (const Status st = show_status(*n, o); !st) return fail("status", st);
+  MissingCache cache;
+  if (const Status st = show_status(*n, o, cache); !st) return fail("status", st);
   if (!o.watch) return;
-  // Every event the daemon publishes: JSON lines as they come, or the status redrawn (at most
-  // once a second: each redraw scans the store for missing payloads).
-  auto last_redraw = std::chrono::steady_clock::now();
+  // Every event the daemon publishes: JSON lines as they come, or the status redrawn.
   const Status st = net::control_stream(
       n->home().paths().control_socket(), Json{{"op", "subscribe"}}.dump(),
       [&](std::string_view line) {
         if (o.flags.json) {
           fmt::print("{}\n", line);
           std::fflush(stdout);
-        } else if (std::chrono::steady_clock::now() - last_redraw >= std::chrono::seconds(1)) {
-          last_redraw = std::chrono::steady_clock::now();
+        } else {
           fmt::print("\n{} ", now_text());
-          if (const Status again = show_status(*n, o); !again) {
+          if (const Status again = show_status(*n, o, cache); !again) {
             fmt::print("{}\n", again.message());
           }
         }

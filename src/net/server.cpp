@@ -114,6 +114,9 @@ class Server::Impl {
     d->timer.async_wait([d](const asio::error_code& ec) {
       if (ec || d->done) return;
       asio::error_code ignored;
+      // A lookup already running is not cancelled (asio checks only before getaddrinfo): its
+      // handler sees timed_out instead.
+      d->timed_out = true;
       d->resolver.cancel();
       d->socket.close(ignored);  // the connect (or resolve) handler reports it
     });
@@ -149,10 +152,10 @@ class Server::Impl {
     }
     d->resolver.async_resolve(
         to.host, std::to_string(to.port),
-        [d, finish](const asio::error_code& e, const tcp::resolver::results_type& r) {
-          if (e || r.empty() || d->done) {
-            return (*finish)(e ? e : asio::error::host_not_found, "resolve");
-          }
+        [this, d, finish](const asio::error_code& e, const tcp::resolver::results_type& r) {
+          if (d->timed_out || stopping_)
+            return (*finish)(asio::error::operation_aborted, "resolve");
+          if (e || r.empty()) return (*finish)(e ? e : asio::error::host_not_found, "resolve");
           // Each address in turn (localhost may be ::1 first while the peer listens on IPv4).
           asio::async_connect(d->socket, r,
                               [finish](const asio::error_code& ec, const tcp::endpoint&) {
@@ -321,7 +324,8 @@ class Server::Impl {
     tcp::socket socket;
     asio::steady_timer timer;
     tcp::resolver resolver;
-    bool done = false;
+    bool done = false;       // the dial has ended (finish ran)
+    bool timed_out = false;  // the handshake timeout fired first
   };
   // Ends a dial (once): an error with the step that failed ("resolve", "connect to"), or none.
   using DialEnd = std::function<void(const asio::error_code&, const char* what)>;

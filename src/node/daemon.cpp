@@ -82,11 +82,12 @@ struct OutboundPeer {
 class DaemonApp : public net::SyncApp {
  public:
   DaemonApp(Daemon::Impl& daemon, store::Store& store, const Key& own_key,
-            net::SyncAppOptions options, OutboundPeer* outbound)
+            net::SyncAppOptions options, OutboundPeer* outbound, std::uint64_t generation)
       : SyncApp(store, own_key, std::move(options)),
         daemon_(daemon),
         outbound_(outbound),
-        own_key_(own_key) {}
+        own_key_(own_key),
+        generation_(generation) {}
 
   Status on_established(const sync::HandshakeResult& handshake, sync::LcmuxSession& mux) override;
 
@@ -94,11 +95,14 @@ class DaemonApp : public net::SyncApp {
   // The key of the side that dialed: duplicate sessions are resolved by it.
   const Key& initiator() const { return initiator_; }
   OutboundPeer* outbound() const { return outbound_; }
+  // The daemon's configuration generation (interests and policies) the session was made with.
+  std::uint64_t generation() const { return generation_; }
 
  private:
   Daemon::Impl& daemon_;
   OutboundPeer* outbound_;  // null for an accepted connection
   Key own_key_;
+  std::uint64_t generation_;
   std::optional<Key> peer_;
   Key initiator_{};
 };
@@ -131,6 +135,11 @@ class Daemon::Impl {
     caps_stamp_ = file_stamp(paths_.caps());
     policies_stamp_ = policies_stamp(paths_);
     OSIER_ASSIGN_OR_RETURN(caps_, read_capabilities_of(home_, own_key_));
+    if (Result<Policies> policies = load_policies(paths_)) {
+      policies_ = std::move(*policies);
+    } else {
+      log("download policies unreadable, so ignored: " + policies.status().message());
+    }
     OSIER_RETURN_IF_ERROR(subscribe_shared_namespaces());
     if (options_.stop_on_signals) {
       signals_ = std::make_unique<asio::signal_set>(server_->context());
@@ -229,6 +238,12 @@ class Daemon::Impl {
   // Duplicate sessions with one peer: the connection whose initiator has the smaller key stays,
   // and of two from the same initiator the newer (the older may be half-dead).
   Status admit(DaemonApp& app, const Key& peer) {
+    // Made before the interests or policies changed (it was connecting meanwhile): the reload
+    // could not close it, so it ends here and the next session carries the new ones.
+    if (app.generation() != generation_) {
+      return error(ErrorCode::kInvalidArgument,
+                   "the read capabilities or download policies changed while connecting");
+    }
     const auto it = sessions_.find(peer);
     if (it != sessions_.end()) {
       DaemonApp& old = *it->second;
@@ -264,17 +279,14 @@ class Daemon::Impl {
     ao.session.pio.max_peer_capabilities = kMaxSessionOverlaps;
     ao.session.pio.max_overlaps = kMaxSessionOverlaps;
     ao.session.rbsr.max_roots = 2 * kMaxSessionOverlaps;
-    // Download policies, read afresh for each session (`osier policy set` applies to the next).
-    Result<Policies> policies = load_policies(paths_);
-    if (!policies) log("download policies unreadable, so ignored: " + policies.status().message());
-    if (policies) {
-      for (const auto& [ns, p] : *policies) {
-        ao.session.pio.max_payload_power_of[ns] = p.payload_power();
-        if (p.payloads != PayloadPolicy::kEager) ao.session.lazy_namespaces.insert(ns);
-      }
+    // Download policies as last read (reload_interests_and_policies follows the file).
+    for (const auto& [ns, p] : policies_) {
+      ao.session.pio.max_payload_power_of[ns] = p.payload_power();
+      if (p.payloads != PayloadPolicy::kEager) ao.session.lazy_namespaces.insert(ns);
     }
     ao.on_event = [this](const sync::SessionEvent& e) { on_session_event(e); };
-    return std::make_unique<DaemonApp>(*this, store_, own_key_, std::move(ao), outbound);
+    return std::make_unique<DaemonApp>(*this, store_, own_key_, std::move(ao), outbound,
+                                       generation_);
   }
 
   // A peer to dial: a new record, or a removed one for the same address taken back (records are
@@ -324,15 +336,19 @@ class Daemon::Impl {
 
   // `osier cap` (read capabilities of our identity) or `osier policy set` while we run: a
   // session's interests and download policies are fixed when it starts (PIO announces them
-  // once), so every session ends politely and the next ones (redialed at once, or by the peer)
-  // carry the new ones.
+  // once), so on a change every session ends politely and the next ones (redialed at once, or by
+  // the peer) carry the new ones; sessions still connecting end when established (generation_).
   void reload_interests_and_policies() {
+    if (resubscribe_) {
+      resubscribe_ = false;
+      resubscribe();
+    }
     const FileStamp caps_stamp = file_stamp(paths_.caps());
-    const FileStamp policies = policies_stamp(paths_);
-    if (caps_stamp == caps_stamp_ && policies == policies_stamp_) return;
-    bool changed = policies != policies_stamp_;
+    const FileStamp policies_stamp_now = policies_stamp(paths_);
+    if (caps_stamp == caps_stamp_ && policies_stamp_now == policies_stamp_) return;
     caps_stamp_ = caps_stamp;
-    policies_stamp_ = policies;
+    policies_stamp_ = policies_stamp_now;
+    bool changed = false;
     if (Result<std::vector<meadowcap::McCapability>> caps = read_capabilities_of(home_, own_key_);
         !caps) {
       log("the read capabilities are unreadable, so the interests are unchanged: " +
@@ -340,15 +356,31 @@ class Daemon::Impl {
     } else if (*caps != caps_) {
       caps_ = std::move(*caps);
       changed = true;
-      if (const Status st = subscribe_shared_namespaces(); !st) {
-        log("following the store's events of the new namespaces failed: " + st.message());
-      }
+      resubscribe();
+    }
+    // A rewrite that changes nothing (`policy set X eager` of an eager X) restarts nothing.
+    if (Result<Policies> policies = load_policies(paths_); !policies) {
+      log("download policies unreadable, so unchanged: " + policies.status().message());
+    } else if (*policies != policies_) {
+      policies_ = std::move(*policies);
+      changed = true;
     }
     if (!changed) return;
+    ++generation_;
     log("read capabilities or download policies changed (" + std::to_string(caps_.size()) +
         " interests): the sessions start again with them");
     for (const auto& [peer, app] : sessions_) {
       app->request_close("the peer's read capabilities or download policies changed");
+    }
+  }
+
+  // Follows the events of every namespace now shared; on failure, tried again on the next tick
+  // (meanwhile the namespace's new entries are not forwarded live; reconciliation still has them).
+  void resubscribe() {
+    if (const Status st = subscribe_shared_namespaces(); !st) {
+      resubscribe_ = true;
+      log("following the store's events of the shared namespaces failed (trying again): " +
+          st.message());
     }
   }
 
@@ -750,6 +782,9 @@ class Daemon::Impl {
   FileStamp peers_stamp_;
   FileStamp caps_stamp_;  // of HOME/caps (a directory: its entries change)
   FileStamp policies_stamp_;
+  Policies policies_;             // as last read (a rewrite to the same restarts nothing)
+  std::uint64_t generation_ = 0;  // of caps_ and policies_: bumped on each change
+  bool resubscribe_ = false;      // subscribing to a shared namespace failed: try again
   AckTable acks_;
   bool acks_dirty_ = false;
   Clock::time_point next_ack_save_{};

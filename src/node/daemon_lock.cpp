@@ -1,11 +1,13 @@
 #include "node/daemon_lock.hpp"
 
 #include <fcntl.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
 #include <cstdlib>
+#include <limits>
 #include <string>
 
 #include "osier/node/daemon.hpp"
@@ -48,14 +50,22 @@ Result<DaemonLock> DaemonLock::acquire(const HomePaths& home) {
   return DaemonLock(std::move(*held));
 }
 
+DaemonLock::~DaemonLock() {
+  if (lock_.fd() >= 0) (void)!::ftruncate(lock_.fd(), 0);
+}
+
 Result<std::optional<long>> running_daemon_pid(const HomePaths& home) {
   const std::string path = lock_path(home);
   OSIER_ASSIGN_OR_RETURN(std::optional<FileLock> probe, FileLock::try_acquire(path));
   if (probe) return std::optional<long>();  // free: no daemon (released as `probe` goes)
   const std::string pid = holder_pid(path);
   char* end = nullptr;
+  errno = 0;
   const long value = std::strtol(pid.c_str(), &end, 10);
-  if (pid.empty() || *end != '\0' || value <= 0) {
+  // A pid as the kernel gives them: never 0 or negative, or one that a cast to pid_t would turn
+  // into 0 or -1 (kill() of a process group, of every process).
+  if (pid.empty() || *end != '\0' || errno == ERANGE || value <= 0 ||
+      value > std::numeric_limits<pid_t>::max()) {
     return error(ErrorCode::kCorrupt,
                  "a daemon runs on this home, but " + path + " does not say which process it is");
   }

@@ -17,6 +17,11 @@ class DaemonLock {
  public:
   // kInvalidArgument "a daemon is already running on this home (pid N)" when another holds it.
   static Result<DaemonLock> acquire(const HomePaths& home);
+  DaemonLock(DaemonLock&&) = default;
+  DaemonLock& operator=(DaemonLock&&) = delete;
+  // Empties the file before letting go: a pid left behind could be reused by another process,
+  // and `osier daemon --stop` signals the pid it finds.
+  ~DaemonLock();
 
  private:
   explicit DaemonLock(FileLock lock) : lock_(std::move(lock)) {}

@@ -3,6 +3,14 @@
 #include "osier/store/snapshot.hpp"
 
 namespace osier::node {
+namespace {
+
+// Payload lengths come from peers: a sum of them may exceed 2^64.
+std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
+  return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+}  // namespace
 
 Result<std::map<model::NamespaceId, MissingPayloads>> missing_payloads(
     store::Store& store, const Policies& policies,
@@ -20,13 +28,13 @@ Result<std::map<model::NamespaceId, MissingPayloads>> missing_payloads(
           const std::uint64_t lack = x.payload_length - e.available;
           if (policy.fetches(x.payload_length)) {
             ++m.to_fetch;
-            m.to_fetch_bytes += lack;
+            m.to_fetch_bytes = saturating_add(m.to_fetch_bytes, lack);
             if (m.examples.size() < examples) {
               m.examples.push_back(x);
             }
           } else {
             ++m.on_demand;
-            m.on_demand_bytes += lack;
+            m.on_demand_bytes = saturating_add(m.on_demand_bytes, lack);
           }
           return true;
         }));

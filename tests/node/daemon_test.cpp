@@ -5,9 +5,11 @@
 #include "osier/node/daemon.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <memory>
@@ -404,6 +406,10 @@ TEST_F(DaemonTest, CapabilitiesAndPoliciesChangedWhileRunningApplyWithoutARestar
   EXPECT_TRUE(eventually([&] { return a->holds_whole(f); }));
 
   const std::uint64_t sessions = rb.daemon->status()->peers.at(0).sessions;
+  // A rewrite that changes nothing (eager is the default) restarts nothing.
+  ASSERT_TRUE(set_policy(b->paths, ns(), NamespacePolicy{}).is_ok());
+  std::this_thread::sleep_for(milliseconds(1500));
+  EXPECT_EQ(rb.daemon->status()->peers.at(0).sessions, sessions);
   NamespacePolicy lazy;
   lazy.payloads = PayloadPolicy::kLazy;
   ASSERT_TRUE(set_policy(b->paths, ns(), lazy).is_ok());
@@ -516,8 +522,20 @@ TEST_F(DaemonTest, ASecondDaemonOnAHomeRefusesToStart) {
   ASSERT_FALSE(second.is_ok());
   EXPECT_NE(second.status().message().find("already running"), std::string::npos)
       << second.status().to_string();
+  // The pid `osier daemon --stop` signals: ours; and never one a cast to pid_t would turn into a
+  // process group or every process.
+  EXPECT_EQ(running_daemon_pid(a->paths).value(), std::optional<long>(::getpid()));
+  const std::string lock = a->paths.config() + "/daemon.lock";
+  for (const char* bad : {"4294967295\n", "4294967296\n", "0\n", "-1\n", "12x\n", ""}) {
+    std::FILE* f = std::fopen(lock.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs(bad, f);
+    std::fclose(f);
+    EXPECT_EQ(running_daemon_pid(a->paths).status().code(), ErrorCode::kCorrupt) << bad;
+  }
   first.stop();
   first.daemon.reset();
+  EXPECT_EQ(running_daemon_pid(a->paths).value(), std::nullopt);
   // Once the first is gone, a daemon starts again.
   Result<std::unique_ptr<Daemon>> third = Daemon::start(*a->home, *a->store, o);
   EXPECT_TRUE(third.is_ok()) << third.status().to_string();
