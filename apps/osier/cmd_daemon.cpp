@@ -336,8 +336,12 @@ void run_status(const StatusOptions& o) {
   if (const Status st = show_status(*n, o, cache); !st) return fail("status", st);
   if (!o.watch) return;
   // Every event the daemon publishes: JSON lines as they come, or the status redrawn.
+  // Text only redraws on an event: its per-namespace lists are not needed (they are megabytes a
+  // second at thousands of namespaces).
+  Json subscribe{{"op", "subscribe"}};
+  if (!o.flags.json) subscribe["max_namespaces"] = 0;
   const Status st = net::control_stream(
-      n->home().paths().control_socket(), Json{{"op", "subscribe"}}.dump(),
+      n->home().paths().control_socket(), subscribe.dump(),
       [&](std::string_view line) {
         if (o.flags.json) {
           fmt::print("{}\n", line);

@@ -71,18 +71,18 @@ Result<ControlRequest> parse_control_request(std::string_view line) {
   const Json& op_field = field(request, "op");
   if (!op_field.is_string()) return error(ErrorCode::kInvalidArgument, kNotARequest);
   const std::string& op = op_field.get_ref<const std::string&>();
-  if (op == "status") {
-    StatusRequest status;
+  if (op == "status" || op == "subscribe") {
+    std::optional<std::uint64_t> limit;
     if (const Json& max = field(request, "max_namespaces"); !max.is_null()) {
       if (!max.is_number_unsigned()) {
         return error(ErrorCode::kInvalidArgument,
-                     "status: \"max_namespaces\" is an unsigned integer");
+                     op + ": \"max_namespaces\" is an unsigned integer");
       }
-      status.max_namespaces = max.get<std::uint64_t>();
+      limit = max.get<std::uint64_t>();
     }
-    return ControlRequest{status};
+    if (op == "status") return ControlRequest{StatusRequest{limit}};
+    return ControlRequest{SubscribeRequest{limit}};
   }
-  if (op == "subscribe") return ControlRequest{SubscribeRequest{}};
   if (op == "fetch") return parse_fetch(request);
   if (op == "peers") return ControlRequest{PeersRequest{}};
   if (op == "peer_add" || op == "peer_rm") return parse_peer_change(request, op == "peer_add");
@@ -106,7 +106,9 @@ std::string control_request_line(const ControlRequest& request) {
           if (r.max_namespaces) j["max_namespaces"] = *r.max_namespaces;
           return j.dump();
         } else if constexpr (std::is_same_v<T, SubscribeRequest>) {
-          return Json{{"op", "subscribe"}}.dump();
+          Json j{{"op", "subscribe"}};
+          if (r.max_namespaces) j["max_namespaces"] = *r.max_namespaces;
+          return j.dump();
         } else if constexpr (std::is_same_v<T, PeersRequest>) {
           return Json{{"op", "peers"}}.dump();
         } else if constexpr (std::is_same_v<T, PeerChangeRequest>) {

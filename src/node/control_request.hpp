@@ -2,9 +2,9 @@
 // what it asks for. The daemon answers what this returns; the parsing is here, apart from the
 // daemon, so that it can be tested and fuzzed on its own.
 //
-// A request is one JSON object with a string "op": "status" (optionally "max_namespaces", an
-// unsigned integer), "subscribe", "fetch" (also "namespace" and "subspace", 32 bytes in hex each,
-// and "path", an array of hex strings), "peers", "peer_add" and "peer_rm" (also "address",
+// A request is one JSON object with a string "op": "status" or "subscribe" (optionally
+// "max_namespaces", an unsigned integer), "fetch" (also "namespace" and "subspace", 32 bytes in hex
+// each, and "path", an array of hex strings), "peers", "peer_add" and "peer_rm" (also "address",
 // HOST:PORT), "policies", "policy_set" (also "namespace", "payloads", optionally "max_size").
 // Fields a request does not use are ignored.
 //
@@ -40,8 +40,10 @@ struct StatusRequest {
   bool operator==(const StatusRequest&) const = default;
 };
 
-// {"op":"subscribe"}
+// {"op":"subscribe"} or {"op":"subscribe","max_namespaces":N}: progress events whose
+// per-namespace lists hold at most N records each (0: counts only, for a client that redraws).
 struct SubscribeRequest {
+  std::optional<std::uint64_t> max_namespaces;
   bool operator==(const SubscribeRequest&) const = default;
 };
 

@@ -598,12 +598,12 @@ class Daemon::Impl {
       return client->send(ok_line(
           Json{{"status", status_json(snapshot(), status->max_namespaces.value_or(UINT64_MAX))}}));
     }
-    if (std::holds_alternative<SubscribeRequest>(*req)) {
-      std::erase_if(subscribers_, [](const auto& w) { return w.expired(); });
+    if (const auto* sub = std::get_if<SubscribeRequest>(&*req)) {
+      std::erase_if(subscribers_, [](const Subscriber& s) { return s.client.expired(); });
       if (subscribers_.size() >= kMaxSubscribers) {
         return client->send(error_line("unavailable", "too many subscribers"));
       }
-      subscribers_.push_back(client);
+      subscribers_.push_back(Subscriber{client, sub->max_namespaces.value_or(UINT64_MAX)});
       client->send(ok_line());
       last_progress_.clear();
       return publish_progress();
@@ -692,21 +692,41 @@ class Daemon::Impl {
 
   void publish(const Json& event) {
     const std::string line = dump_line(event);
-    std::erase_if(subscribers_, [](const auto& w) { return w.expired(); });
-    for (const auto& w : subscribers_) {
-      if (const std::shared_ptr<net::ControlClient> c = w.lock(); c && !c->closed()) c->send(line);
+    std::erase_if(subscribers_, [](const Subscriber& s) { return s.client.expired(); });
+    for (const Subscriber& s : subscribers_) {
+      if (const std::shared_ptr<net::ControlClient> c = s.client.lock(); c && !c->closed()) {
+        c->send(line);
+      }
     }
   }
 
-  // A "progress" event per session whose summary changed, at most every kProgressInterval.
+  // A "progress" event per session whose summary changed, at most every kProgressInterval; each
+  // subscriber's with the per-namespace lists it asked for (one line built per distinct limit).
   void publish_progress() {
-    for (const auto& [key, app] : sessions_) {
-      const Json summary = summary_json(app->summary());
+    std::erase_if(subscribers_, [](const Subscriber& s) { return s.client.expired(); });
+    if (subscribers_.empty()) return;
+    std::uint64_t widest = 0;
+    for (const Subscriber& s : subscribers_) widest = std::max(widest, s.max_namespaces);
+    for (const auto& session : sessions_) {
+      const Key& key = session.first;  // not a structured binding: the lambda captures it
+      const net::SyncSummary summary = session.second->summary();
+      const auto line_of = [&](std::uint64_t limit) {
+        return dump_line(Json{{"event", "progress"},
+                              {"peer", to_hex(key)},
+                              {"session", summary_json(summary, limit)}});
+      };
+      std::map<std::uint64_t, std::string> lines{{widest, line_of(widest)}};
       std::string& last = last_progress_[key];
-      const std::string now = dump_line(summary);
-      if (now == last) continue;
-      last = now;
-      publish(Json{{"event", "progress"}, {"peer", to_hex(key)}, {"session", summary}});
+      if (lines[widest] == last) continue;
+      last = lines[widest];
+      for (const Subscriber& s : subscribers_) {
+        const std::shared_ptr<net::ControlClient> c = s.client.lock();
+        if (!c || c->closed()) continue;
+        auto it = lines.find(s.max_namespaces);
+        if (it == lines.end())
+          it = lines.emplace(s.max_namespaces, line_of(s.max_namespaces)).first;
+        c->send(it->second);
+      }
     }
   }
 
@@ -790,8 +810,12 @@ class Daemon::Impl {
   Clock::time_point next_ack_save_{};
   Clock::time_point next_peer_check_{};
   Clock::time_point next_progress_{};
-  std::vector<std::weak_ptr<net::ControlClient>> subscribers_;  // at most kMaxSubscribers
-  std::map<Key, std::string> last_progress_;                    // per session, as published
+  struct Subscriber {
+    std::weak_ptr<net::ControlClient> client;
+    std::uint64_t max_namespaces = UINT64_MAX;  // per-namespace records in its progress events
+  };
+  std::vector<Subscriber> subscribers_;       // at most kMaxSubscribers
+  std::map<Key, std::string> last_progress_;  // per session, as published
   // Payloads asked for through the control API, and who waits for each (at most kMaxFetches).
   // Keyed by the entry's encoding in hex (fetch_key): the peer asked, and who waits.
   struct Fetch {

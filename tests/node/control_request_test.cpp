@@ -57,6 +57,16 @@ TEST(ControlRequest, AStatusMayLimitItsNamespaceLists) {
   }
 }
 
+TEST(ControlRequest, ASubscriberMayLimitItsNamespaceLists) {
+  Result<ControlRequest> sub = parse_control_request(R"({"op":"subscribe","max_namespaces":0})");
+  ASSERT_TRUE(sub.is_ok()) << sub.status().to_string();
+  EXPECT_EQ(std::get<SubscribeRequest>(*sub).max_namespaces, std::optional<std::uint64_t>(0));
+  EXPECT_EQ(parse_control_request(control_request_line(*sub)).value(), *sub);
+  Result<ControlRequest> bad = parse_control_request(R"({"op":"subscribe","max_namespaces":"x"})");
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_EQ(control_error_code(bad.status()), "invalid_request");
+}
+
 TEST(ControlRequest, FetchCarriesTheEntrysCoordinates) {
   Result<ControlRequest> r = parse_control_request(fetch_line(kNs, kSub, R"(["6e657773",""])"));
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();

@@ -22,6 +22,7 @@
 #include "osier/base/io.hpp"
 #include "osier/meadowcap/owned_capability.hpp"
 #include "osier/meadowcap/willow25_defaults.hpp"
+#include "osier/net/control.hpp"
 #include "osier/node/home.hpp"
 #include "osier/node/policies.hpp"
 #include "osier/store/lmdb.hpp"
@@ -509,6 +510,23 @@ TEST_F(DaemonTest, ASessionReconcilesMoreNamespacesThanTheStoreHasReaderSlots) {
   EXPECT_EQ(j["peers"][0]["session"]["namespaces"].size(), 5U);
   EXPECT_EQ(j["peers"][0]["session"]["namespaces_omitted"], kNamespaces + 1 - 5);
   EXPECT_EQ(status_json(*s)["peers"][0]["session"]["namespaces_omitted"], 0);
+  // A subscriber's progress events hold the per-namespace records it asked for.
+  for (const std::uint64_t limit : {std::uint64_t{0}, std::uint64_t{3}}) {
+    json::Json progress;
+    const Status st = net::control_stream(
+        b->paths.control_socket(),
+        json::Json{{"op", "subscribe"}, {"max_namespaces", limit}}.dump(),
+        [&](std::string_view line) {
+          const json::Json j = json::Json::parse(line, nullptr, false);
+          if (j.value("event", "") != "progress") return true;
+          progress = j;
+          return false;
+        },
+        seconds(5));
+    ASSERT_TRUE(st.is_ok()) << st.to_string();
+    EXPECT_EQ(progress["session"]["namespaces"].size(), limit);
+    EXPECT_EQ(progress["session"]["namespaces_omitted"], kNamespaces + 1 - limit);
+  }
 }
 
 TEST_F(DaemonTest, ASecondDaemonOnAHomeRefusesToStart) {
