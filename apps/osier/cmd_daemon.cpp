@@ -258,17 +258,8 @@ Json missing_json(const std::map<model::NamespaceId, node::MissingPayloads>& mis
 void print_missing(const LocalNode& n,
                    const std::map<model::NamespaceId, node::MissingPayloads>& missing) {
   if (missing.empty()) return fmt::print("no payloads missing\n");
-  // Payload lengths come from peers: the sums saturate rather than wrap.
-  const auto add = [](std::uint64_t a, std::uint64_t b) {
-    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
-  };
   node::MissingPayloads all;
-  for (const auto& [ns, m] : missing) {
-    all.to_fetch += m.to_fetch;
-    all.to_fetch_bytes = add(all.to_fetch_bytes, m.to_fetch_bytes);
-    all.on_demand += m.on_demand;
-    all.on_demand_bytes = add(all.on_demand_bytes, m.on_demand_bytes);
-  }
+  for (const auto& [ns, m] : missing) all += m;
   fmt::print("payloads missing: {} ({}) to fetch, {} ({}) on demand\n",
              count_text(all.to_fetch, "entry", "entries"), size_text(all.to_fetch_bytes),
              count_text(all.on_demand, "entry", "entries"), size_text(all.on_demand_bytes));

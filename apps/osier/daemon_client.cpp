@@ -79,6 +79,13 @@ void DaemonFetch::note_progress(std::uint64_t held) {
   }
 }
 
+bool DaemonFetch::stalled() {
+  if (std::chrono::steady_clock::now() - last_progress_ <= kStall) return false;
+  stalled_ = error(ErrorCode::kIo, "no new payload bytes from the daemon in " +
+                                       std::to_string(kStall.count()) + " s");
+  return true;
+}
+
 Status DaemonFetch::failure() const {
   if (!stalled_) return stalled_;
   const std::lock_guard lock(shared_->mutex);
@@ -102,11 +109,7 @@ Status DaemonFetch::wait_until_under_way(const Held& held_now, std::uint64_t hel
     if (wait_answer(kLook)) return failure();
     OSIER_ASSIGN_OR_RETURN(const std::uint64_t now, held_now());
     if (now > held) return Status::ok();
-    if (std::chrono::steady_clock::now() - last_progress_ > kStall) {
-      stalled_ = error(ErrorCode::kIo, "the daemon fetched no byte of the payload in " +
-                                           std::to_string(kStall.count()) + " s");
-      return stalled_;
-    }
+    if (stalled()) return stalled_;
   }
 }
 
@@ -118,12 +121,7 @@ bool DaemonFetch::wait_for_more(std::uint64_t held) {
     looked_after_answer_ = true;
     return true;
   }
-  if (std::chrono::steady_clock::now() - last_progress_ > kStall) {
-    stalled_ = error(ErrorCode::kIo, "no new payload bytes from the daemon in " +
-                                         std::to_string(kStall.count()) + " s");
-    return false;
-  }
-  return true;
+  return !stalled();
 }
 
 }  // namespace osier::cli

@@ -66,6 +66,8 @@ class DaemonFetch {
   // Waits for the answer up to `d`; true when it came.
   bool wait_answer(std::chrono::milliseconds d);
   void note_progress(std::uint64_t held);
+  // True (and stalled_ set) when no new byte came for kStall.
+  bool stalled();
 
   std::shared_ptr<Shared> shared_;
   std::thread thread_;

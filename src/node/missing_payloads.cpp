@@ -12,6 +12,14 @@ std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
 
 }  // namespace
 
+MissingPayloads& MissingPayloads::operator+=(const MissingPayloads& other) {
+  to_fetch += other.to_fetch;
+  to_fetch_bytes = saturating_add(to_fetch_bytes, other.to_fetch_bytes);
+  on_demand += other.on_demand;
+  on_demand_bytes = saturating_add(on_demand_bytes, other.on_demand_bytes);
+  return *this;
+}
+
 Result<std::map<model::NamespaceId, MissingPayloads>> missing_payloads(
     store::Store& store, const Policies& policies,
     const std::vector<model::NamespaceId>& namespaces, std::size_t examples) {

@@ -30,6 +30,9 @@ struct MissingPayloads {
   std::vector<model::Entry> examples;
 
   bool empty() const { return to_fetch == 0 && on_demand == 0; }
+  // Adds the counts of `other` (not its examples); byte sums saturate at 2^64-1 (payload lengths
+  // come from peers and may add up beyond it).
+  MissingPayloads& operator+=(const MissingPayloads& other);
   bool operator==(const MissingPayloads&) const = default;
 };
 
