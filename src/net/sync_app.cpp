@@ -52,7 +52,6 @@ Status SyncApp::on_established(const sync::HandshakeResult& handshake, sync::Lcm
 }
 
 Status SyncApp::ingest(const sync::RbsrEntriesEvent& batch) {
-  summary_.entries_received += batch.entries.size();
   OSIER_ASSIGN_OR_RETURN(
       const std::vector<store::IngestResult> results,
       store_.ingest_batch(batch.entries, store::Trust::kAlreadyVerified, batch.origin));
@@ -142,6 +141,7 @@ Status SyncApp::drain_events() {
   summary_.roots = session_->root_count();
   summary_.roots_complete = session_->completed_root_count();
   const sync::SessionStats& st = session_->stats();
+  summary_.entries_received = st.entries_received;
   summary_.entries_sent = st.entries_sent;
   summary_.entries_forwarded = st.entries_forwarded;
   summary_.round_trips = st.round_trips;

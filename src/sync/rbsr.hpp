@@ -119,12 +119,15 @@ struct RbsrConfig {
 using RbsrMessage = std::variant<ReconciliationSendFingerprint, ReconciliationAnnounceEntries,
                                  ReconciliationSendEntry, ReconciliationTerminatePayload>;
 
-// Verified entries of one root to ingest, in the order received.
+// Verified entries of one root to ingest, in the order received. `held` counts the entries the
+// peer sent in between that the store already held exactly (the same entry and token, found in a
+// snapshot): they were neither verified again nor put in `entries`, and `entries` may be empty.
 struct RbsrEntriesEvent {
   std::uint64_t root_id = 0;
   model::NamespaceId namespace_id{};
   std::vector<store::AuthorisedEntry> entries;
   store::Origin origin;
+  std::size_t held = 0;
 };
 
 // Every entry of the root's range has been exchanged (as of the snapshots that answered).
@@ -226,6 +229,12 @@ class RbsrCore {
     bool in_entry = false;
     std::set<Fingerprint> received;
     std::map<Fingerprint, std::uint64_t> peer_held;  // see Announcement::peer_held
+    // What the store held when the first entry (since the last batch) arrived: received entries
+    // found in it exactly are not verified again. Released at each batch, so an LMDB reader is
+    // never held across the commits of a long announcement; `lookup_useless` when it could not
+    // be taken or holds nothing of the range (an initial sync looks nothing up).
+    std::shared_ptr<const store::NamespaceSnapshot> lookup;
+    bool lookup_useless = false;
   };
   struct Overlap {
     model::NamespaceId namespace_id{};
@@ -250,6 +259,8 @@ class RbsrCore {
   Status queue_announcement_with(Root& root, Announcement a, bool empty);
   Status read_next(Announcement& a);
   Status open_limit() const;
+  // Whether the store holds exactly `entry` with the token `token` (encoded), as of in.lookup.
+  bool holds_exactly(Incoming& in, const model::Entry& entry, ByteView token);
   void flush_batch();
   void finish_incoming();
   void check_complete(std::uint64_t root_id);

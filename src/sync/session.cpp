@@ -569,8 +569,8 @@ Status Session::take_pio_events() {
 Status Session::take_rbsr_events() {
   while (std::optional<RbsrEvent> e = rbsr_->poll_event()) {
     if (auto* batch = std::get_if<RbsrEntriesEvent>(&*e)) {
-      stats_.entries_received += batch->entries.size();
-      OSIER_RETURN_IF_ERROR(store_.ingest(*batch));
+      stats_.entries_received += batch->entries.size() + batch->held;
+      if (!batch->entries.empty()) OSIER_RETURN_IF_ERROR(store_.ingest(*batch));
     } else if (auto* done = std::get_if<RbsrRootCompleteEvent>(&*e)) {
       events_.emplace_back(std::move(*done));
     } else {

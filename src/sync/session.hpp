@@ -163,8 +163,10 @@ struct SessionStats {
   std::uint64_t messages_sent = 0;
   std::uint64_t messages_discarded = 0;
   std::uint64_t overlaps = 0;
-  std::uint64_t entries_received = 0;  // verified entries handed to SessionStore::ingest
-  std::uint64_t entries_sent = 0;      // ReconciliationSendEntry messages
+  // Entries the peer sent, each verified and handed to SessionStore::ingest, or found held
+  // exactly (same entry and token) by reconciliation and so neither (RbsrEntriesEvent::held).
+  std::uint64_t entries_received = 0;
+  std::uint64_t entries_sent = 0;  // ReconciliationSendEntry messages
   // Times the peer's messages reached us after we had sent some since its last ones: the round
   // trips the session took, as seen from this side.
   std::uint64_t round_trips = 0;

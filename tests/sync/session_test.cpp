@@ -156,6 +156,30 @@ TEST_F(SessionTest, ManySplitsAndSmallChannelsStillConverge) {
   EXPECT_EQ(b.ingested, all.size() - right.size());
 }
 
+// An announcement answering a fingerprint carries all of its range's entries (up to the
+// threshold), most of which the receiver holds: those it holds exactly (the same entry and token)
+// are counted as received but neither verified again nor handed to the store.
+TEST_F(SessionTest, EntriesTheReceiverHoldsExactlyAreNotVerifiedOrStoredAgain) {
+  const auto all = entries(0, 3000);
+  Peer a(lmdb(), kAlfieKey, HandshakeRole::kInitiator, {read_capability(kAlfieKey)});
+  Peer b(std::make_unique<store::MemoryStore>(), kBettyKey, HandshakeRole::kResponder,
+         {read_capability(kBettyKey)});
+  std::vector<store::AuthorisedEntry> most;  // every 100th entry left out
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (i % 100 != 0) most.push_back(all[i]);
+  }
+  ASSERT_TRUE(a.store->ingest_batch(most, store::Trust::kVerify));
+  ASSERT_TRUE(b.store->ingest_batch(all, store::Trust::kVerify));
+  ASSERT_TRUE(run(a, b, 17));
+  EXPECT_EQ(contents(*a.store).size(), all.size());
+  EXPECT_EQ(a.ingested, 30U);
+  EXPECT_EQ(a.received, 30U);  // only the entries Alfie lacked reached its store
+  // Alfie announced its entries of each differing range, all of which Betty holds: she counted
+  // them as received, and none reached her store.
+  EXPECT_GT(b.session->stats().entries_received, 30U);
+  EXPECT_EQ(b.received, 0U);
+}
+
 TEST_F(SessionTest, PayloadsTravelWithTheirEntriesAndVerify) {
   const auto all = testing::owned_entries_with_payloads(0, 21);
   Peer a(lmdb(), kAlfieKey, HandshakeRole::kInitiator, {read_capability(kAlfieKey)});

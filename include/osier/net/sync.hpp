@@ -51,7 +51,7 @@ struct SyncSummary {
   std::uint64_t overlaps = 0;
   std::uint64_t roots = 0;
   std::uint64_t roots_complete = 0;
-  std::uint64_t entries_received = 0;  // verified entries the peer sent
+  std::uint64_t entries_received = 0;  // entries the peer sent (verified, or held exactly)
   std::uint64_t entries_new = 0;       // of them, stored (the rest we had, or newer ones)
   std::uint64_t entries_pruned = 0;    // our entries the new ones pruned
   std::uint64_t entries_sent = 0;
