@@ -223,7 +223,7 @@ Status RbsrCore::on_announce_entries(const ReconciliationAnnounceEntries& msg) {
     node_total_ = node_total_ + root.open.node_count() - nodes;
     if (!msg.want_response && root.want_answers.remove(msg.info.range)) --open_total_;
   }
-  incoming_ = Incoming{*id, msg.info.range, msg.want_response, false, {}, {}, nullptr, false};
+  incoming_ = Incoming{*id, msg.info.range, msg.want_response, false, {}, {}, nullptr, false, 0};
   root.incoming = true;
   if (msg.is_empty) finish_incoming();
   return error_;
@@ -286,16 +286,16 @@ bool RbsrCore::holds_exactly(Incoming& in, const model::Entry& entry, ByteView t
       in.lookup_useless = true;
       return false;
     }
-    auto summary = (*snapshot)->summarise(in.range);
-    if (!summary || summary->count == 0) {
-      in.lookup_useless = true;
-      return false;
-    }
     in.lookup = std::move(*snapshot);
   }
   auto stored = in.lookup->get(entry.subspace_id, entry.path);
-  return stored && *stored && (*stored)->authorised.entry == entry &&
-         same_bytes((*stored)->authorised.token, token);
+  const bool held = stored && *stored && (*stored)->authorised.entry == entry &&
+                    same_bytes((*stored)->authorised.token, token);
+  // A long run of entries we lack (an initial sync: one announcement of everything) stops the
+  // lookups until the next batch; answers to fingerprints hold up to the send-entries threshold.
+  in.lookup_misses = held ? 0 : in.lookup_misses + 1;
+  if (in.lookup_misses >= kMaxLookupMisses) in.lookup_useless = true;
+  return held;
 }
 
 Status RbsrCore::on_send_payload(const ReconciliationSendPayload& /*msg*/) {
@@ -326,11 +326,14 @@ void RbsrCore::flush_batch() {
     // The next entry looks in a snapshot taken after this batch is stored.
     incoming_->lookup.reset();
     incoming_->lookup_useless = false;
+    incoming_->lookup_misses = 0;
   }
 }
 
 void RbsrCore::finish_incoming() {
-  flush_batch();
+  // The batch stays open across announcements (each answer to a fingerprint brings a few
+  // entries; a commit per announcement was most of the store's time): the session flushes it
+  // when its input is read, before payload bytes, and when it ends.
   Incoming in = std::move(*incoming_);
   incoming_.reset();
   Root& root = roots_.at(in.root_id);

@@ -174,7 +174,9 @@ class RbsrCore {
   Result<std::optional<RbsrMessage>> poll_message();
   std::optional<RbsrEvent> poll_event();
   // Ends the current ingest batch now (it becomes an event), so that the entries received so far
-  // can be stored before what follows them (the session stores an entry before its payload).
+  // can be stored before what follows them (the session stores an entry before its payload, and
+  // everything it read before it answers). A batch otherwise ends only when full, or when an
+  // entry of another root arrives: it spans announcements.
   void flush_entries() { flush_batch(); }
 
   bool failed() const { return !error_.is_ok(); }
@@ -231,15 +233,18 @@ class RbsrCore {
     std::map<Fingerprint, std::uint64_t> peer_held;  // see Announcement::peer_held
     // What the store held when the first entry (since the last batch) arrived: received entries
     // found in it exactly are not verified again. Released at each batch, so an LMDB reader is
-    // never held across the commits of a long announcement; `lookup_useless` when it could not
-    // be taken or holds nothing of the range (an initial sync looks nothing up).
+    // never held across the commits of a long announcement. `lookup_useless` when it could not
+    // be taken, or after kMaxLookupMisses entries in a row were not held.
     std::shared_ptr<const store::NamespaceSnapshot> lookup;
     bool lookup_useless = false;
+    std::size_t lookup_misses = 0;
   };
   struct Overlap {
     model::NamespaceId namespace_id{};
     model::D3Range range;
   };
+
+  static constexpr std::size_t kMaxLookupMisses = 32;
 
   RbsrCore(const RbsrConfig& config, SnapshotSource snapshots);
 

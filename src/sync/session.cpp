@@ -162,6 +162,9 @@ Status Session::on_global(LcmuxSession& mux, ByteView message) {
 Status Session::on_progress(LcmuxSession& mux) {
   if (!error_.is_ok()) return error_;
   if (Status st = read_channels(mux); !st) return end_keeping_verified(std::move(st));
+  // What the peer's messages brought is stored before we answer anything more (produce takes
+  // the batch): one batch per read, not one per announcement.
+  rbsr_->flush_entries();
   if (Status st = produce(mux); !st) return end_keeping_verified(std::move(st));
   return Status::ok();
 }

@@ -188,7 +188,9 @@ class Simulator {
   };
 
   void drain(Side& s, std::deque<Wire>& out) {
-    // Events first, as a session does: an answer's snapshot is taken when it is polled.
+    // Events first, as a session does: what was read is stored (the open batch ends), and an
+    // answer's snapshot is taken when it is polled.
+    s.core->flush_entries();
     while (auto ev = s.core->poll_event()) {
       if (auto* e = std::get_if<RbsrEntriesEvent>(&*ev)) {
         EXPECT_EQ(e->origin, store::Origin::remote(1));
@@ -597,6 +599,7 @@ TEST(RbsrCoreTest, IngestBatchesEndAtTheirEntryOrByteLimit) {
       EXPECT_TRUE(core.on_send_entry(send_entry(pool[i])));
       EXPECT_TRUE(core.on_terminate_payload(ReconciliationTerminatePayload{i + 1 == pool.size()}));
     }
+    core.flush_entries();  // the session's, once it has read its input
     std::vector<std::size_t> sizes;
     while (auto e = core.poll_event()) {
       if (auto* b = std::get_if<RbsrEntriesEvent>(&*e)) sizes.push_back(b->entries.size());
@@ -611,6 +614,44 @@ TEST(RbsrCoreTest, IngestBatchesEndAtTheirEntryOrByteLimit) {
   RbsrConfig zero;
   zero.ingest_batch_bytes = 0;
   EXPECT_FALSE(RbsrCore::create(zero, [&s](const model::NamespaceId& n) { return s.snapshot(n); }));
+}
+
+// One batch spans announcements (answers to fingerprints bring a few entries each; a store commit
+// per announcement was most of a scattered sync's storing time) until the session ends it.
+TEST(RbsrCoreTest, AnIngestBatchSpansAnnouncementsUntilFlushed) {
+  store::MemoryStore s;
+  PioOverlapEvent ev;
+  ev.namespace_id = ns();
+  ev.area = full_area();
+  const auto pool = entry_pool(10, 6, /*distinct=*/true);
+  RbsrConfig c;
+  c.role = SyncRole::kBetty;
+  RbsrCore core =
+      RbsrCore::create(c, [&s](const model::NamespaceId& n) { return s.snapshot(n); }).value();
+  ASSERT_TRUE(core.on_overlap(ev));
+  for (std::size_t half = 0; half < 2; ++half) {
+    // The root announcement wants our answer (so the root stays open); the second is of the
+    // same root.
+    ReconciliationAnnounceEntries an;
+    an.info.range = model::area_to_range(full_area());
+    an.want_response = half == 0;
+    if (half == 1) an.info.root_id = 1;  // Alfie's first root
+    const Status st = core.on_announce_entries(an);
+    ASSERT_TRUE(st) << st.to_string();
+    for (std::size_t i = 0; i < 3; ++i) {
+      ASSERT_TRUE(core.on_send_entry(send_entry(pool[half * 3 + i])));
+      ASSERT_TRUE(core.on_terminate_payload(ReconciliationTerminatePayload{i == 2}));
+    }
+  }
+  std::size_t events = 0;
+  while (auto e = core.poll_event()) events += std::holds_alternative<RbsrEntriesEvent>(*e);
+  EXPECT_EQ(events, 0U);
+  core.flush_entries();
+  std::vector<std::size_t> sizes;
+  while (auto e = core.poll_event()) {
+    if (auto* b = std::get_if<RbsrEntriesEvent>(&*e)) sizes.push_back(b->entries.size());
+  }
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{6}));
 }
 
 // Queued announcements hold no snapshot (an LmdbStore snapshot holds one of the process's reader
