@@ -42,4 +42,7 @@ function(osier_layer name)
                                                  $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/src>
                                                  $<INSTALL_INTERFACE:include>)
   target_link_libraries(osier_${name} PUBLIC ${ARGN} PRIVATE osier_warnings)
+  if(OSIER_UNITY_LIBS)
+    set_target_properties(osier_${name} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
+  endif()
 endfunction()

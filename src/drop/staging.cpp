@@ -21,7 +21,7 @@ namespace {
 constexpr std::size_t kMaxRecord = std::size_t{64} << 20;
 
 template <std::size_t N>
-void put(Encoder& enc, const ByteArray<N>& a) {
+void put_array(Encoder& enc, const ByteArray<N>& a) {
   enc.bytes(ByteView(a.data(), a.size()));
 }
 
@@ -144,11 +144,11 @@ Status Staging::add_entry(const store::AuthorisedEntry& a,
                           const std::optional<StagedPayload>& payload) {
   const model::Entry& e = a.entry;
   Encoder enc;
-  put(enc, e.namespace_id);
-  put(enc, e.subspace_id);
+  put_array(enc, e.namespace_id);
+  put_array(enc, e.subspace_id);
   enc.uint_be(e.timestamp, 8);
   enc.uint_be(e.payload_length, 8);
-  put(enc, e.payload_digest);
+  put_array(enc, e.payload_digest);
   model::encode_path(enc, e.path);
   enc.uint_be(a.token.size(), 4);
   enc.bytes(ByteView(a.token.data(), a.token.size()));
@@ -160,7 +160,7 @@ Status Staging::add_entry(const store::AuthorisedEntry& a,
     enc.uint_be(payload->offset, 8);
     enc.uint_be(payload->length, 8);
     enc.byte(static_cast<std::uint8_t>(payload->frontier.size()));
-    for (const crypto::BabLabel& l : payload->frontier) put(enc, l);
+    for (const crypto::BabLabel& l : payload->frontier) put_array(enc, l);
   }
   Encoder len;
   len.uint_be(enc.size(), 4);

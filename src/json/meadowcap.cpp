@@ -9,16 +9,19 @@ namespace {
 
 using namespace meadowcap;
 
-Status bad(const std::string& what) { return error(ErrorCode::kInvalidArgument, what); }
+Status bad_meadowcap_json(const std::string& what) {
+  return error(ErrorCode::kInvalidArgument, what);
+}
 
 // Member `key` of object `j` parsed by `parse`; errors are prefixed with the key.
 template <typename T, typename Parse>
 Result<T> get(const Json& j, const char* key, Parse parse) {
-  if (!j.is_object()) return bad(std::string("expected an object with \"") + key + "\"");
+  if (!j.is_object())
+    return bad_meadowcap_json(std::string("expected an object with \"") + key + "\"");
   auto it = j.find(key);
-  if (it == j.end()) return bad(std::string("missing \"") + key + "\"");
+  if (it == j.end()) return bad_meadowcap_json(std::string("missing \"") + key + "\"");
   Result<T> r = parse(*it);
-  if (!r) return bad(std::string(key) + ": " + r.status().message());
+  if (!r) return bad_meadowcap_json(std::string(key) + ": " + r.status().message());
   return r;
 }
 
@@ -28,9 +31,9 @@ Result<T> get(const Json& j, const char* key) {
 }
 
 Result<ByteArray<64>> signature_from_json(const Json& j) {
-  if (!j.is_string()) return bad("expected a hex string of 64 bytes");
+  if (!j.is_string()) return bad_meadowcap_json("expected a hex string of 64 bytes");
   auto s = array_from_hex<64>(j.get<std::string>());
-  if (!s) return bad("expected a hex string of 64 bytes");
+  if (!s) return bad_meadowcap_json("expected a hex string of 64 bytes");
   return *s;
 }
 
@@ -41,18 +44,20 @@ Result<ByteArray<64>> get_signature(const Json& j, const char* key) {
 Result<AccessMode> access_mode_from_json(const Json& j) {
   if (j == "read") return AccessMode::kRead;
   if (j == "write") return AccessMode::kWrite;
-  return bad("expected \"read\" or \"write\"");
+  return bad_meadowcap_json("expected \"read\" or \"write\"");
 }
 
 // The elements of array member `key`, each parsed by `parse`.
 template <typename T, typename Parse>
 Result<std::vector<T>> get_list(const Json& j, const char* key, Parse parse) {
   return get<std::vector<T>>(j, key, [&](const Json& a) -> Result<std::vector<T>> {
-    if (!a.is_array()) return bad("expected an array");
+    if (!a.is_array()) return bad_meadowcap_json("expected an array");
     std::vector<T> out;
     for (const Json& e : a) {
       Result<T> r = parse(e);
-      if (!r) return bad("item " + std::to_string(out.size()) + ": " + r.status().message());
+      if (!r)
+        return bad_meadowcap_json("item " + std::to_string(out.size()) + ": " +
+                                  r.status().message());
       out.push_back(std::move(r).value());
     }
     return out;
@@ -88,10 +93,10 @@ Result<McCapability> capability_from_json(const Json& j, const char* want_kind) 
   OSIER_ASSIGN_OR_RETURN(std::string kind,
                          get<std::string>(j, "kind", [](const Json& k) -> Result<std::string> {
                            if (k == "communal" || k == "owned") return k.get<std::string>();
-                           return bad("expected \"communal\" or \"owned\"");
+                           return bad_meadowcap_json("expected \"communal\" or \"owned\"");
                          }));
   if (want_kind != nullptr && kind != want_kind) {
-    return bad(std::string("kind: expected \"") + want_kind + "\"");
+    return bad_meadowcap_json(std::string("kind: expected \"") + want_kind + "\"");
   }
   OSIER_ASSIGN_OR_RETURN(AccessMode mode, get<AccessMode>(j, "access_mode", access_mode_from_json));
   OSIER_ASSIGN_OR_RETURN(NamespacePublicKey ns, get<NamespacePublicKey>(j, "namespace"));
@@ -100,7 +105,7 @@ Result<McCapability> capability_from_json(const Json& j, const char* want_kind) 
                          get_list<Delegation>(j, "delegations", delegation_from_json));
   if (kind == "communal") {
     if (j.contains("initial_authorisation")) {
-      return bad("a communal capability has no \"initial_authorisation\"");
+      return bad_meadowcap_json("a communal capability has no \"initial_authorisation\"");
     }
     return McCapability(CommunalCapability{mode, ns, user, std::move(ds)});
   }
@@ -146,7 +151,7 @@ Result<McEnumerationCapability> from_json(const Json& j) {
 }
 
 Result<model::PrivateInterest> private_interest_from_json(const Json& j) {
-  if (!j.is_object()) return bad("expected an object");
+  if (!j.is_object()) return bad_meadowcap_json("expected an object");
   const char* ns_key = j.contains("namespace_id") ? "namespace_id" : "namespace";
   const char* ss_key = j.contains("subspace_id") ? "subspace_id" : "subspace";
   model::PrivateInterest p;
@@ -178,9 +183,9 @@ namespace {
 // Item i of a JSON array of two items, parsed as T.
 template <typename T>
 Result<T> pair_item(const Json& j, std::size_t i) {
-  if (!j.is_array() || j.size() != 2) return bad("expected an array of two items");
+  if (!j.is_array() || j.size() != 2) return bad_meadowcap_json("expected an array of two items");
   Result<T> r = from_json<T>(j[i]);
-  if (!r) return bad("item " + std::to_string(i) + ": " + r.status().message());
+  if (!r) return bad_meadowcap_json("item " + std::to_string(i) + ": " + r.status().message());
   return r;
 }
 
@@ -195,7 +200,7 @@ Result<CapabilityRelativeReference> from_json(const Json& j) {
 
 template <>
 Result<TokenRelativeReference> from_json(const Json& j) {
-  if (!j.is_array() || j.size() != 2) return bad("expected an array of two items");
+  if (!j.is_array() || j.size() != 2) return bad_meadowcap_json("expected an array of two items");
   const Json& prior = j[0];
   // The prior entry takes no part in the code, but must be well-formed.
   OSIER_ASSIGN_OR_RETURN(model::Entry prior_entry, pair_item<model::Entry>(prior, 0));

@@ -8,13 +8,13 @@
 namespace osier::json {
 namespace {
 
-Status bad(const std::string& what) { return error(ErrorCode::kInvalidArgument, what); }
+Status bad_model_json(const std::string& what) { return error(ErrorCode::kInvalidArgument, what); }
 
 // The member `key` of object `j`, or an error naming it.
 Result<const Json*> member(const Json& j, const char* key) {
-  if (!j.is_object()) return bad(std::string("expected an object with \"") + key + "\"");
+  if (!j.is_object()) return bad_model_json(std::string("expected an object with \"") + key + "\"");
   auto it = j.find(key);
-  if (it == j.end()) return bad(std::string("missing \"") + key + "\"");
+  if (it == j.end()) return bad_model_json(std::string("missing \"") + key + "\"");
   return &*it;
 }
 
@@ -23,7 +23,7 @@ template <typename T>
 Result<T> field(const Json& j, const char* key) {
   OSIER_ASSIGN_OR_RETURN(const Json* m, member(j, key));
   Result<T> r = from_json<T>(*m);
-  if (!r) return bad(std::string(key) + ": " + r.status().message());
+  if (!r) return bad_model_json(std::string(key) + ": " + r.status().message());
   return r;
 }
 
@@ -33,7 +33,7 @@ Result<std::optional<T>> nullable_field(const Json& j, const char* key) {
   OSIER_ASSIGN_OR_RETURN(const Json* m, member(j, key));
   if (m->is_null()) return std::optional<T>();
   Result<T> r = from_json<T>(*m);
-  if (!r) return bad(std::string(key) + ": " + r.status().message());
+  if (!r) return bad_model_json(std::string(key) + ": " + r.status().message());
   return std::optional<T>(std::move(r).value());
 }
 
@@ -55,33 +55,35 @@ Json range_to_json(const model::Range<T>& r) {
 template <>
 Result<std::uint64_t> from_json(const Json& j) {
   if (!j.is_number_unsigned() && !(j.is_number_integer() && j.get<std::int64_t>() >= 0)) {
-    return bad("expected a non-negative integer below 2^64");
+    return bad_model_json("expected a non-negative integer below 2^64");
   }
   return j.get<std::uint64_t>();
 }
 
 template <>
 Result<model::SubspaceId> from_json(const Json& j) {
-  if (!j.is_string()) return bad("expected a hex string of 32 bytes");
+  if (!j.is_string()) return bad_model_json("expected a hex string of 32 bytes");
   auto id = array_from_hex<32>(j.get<std::string>());
-  if (!id) return bad("expected a hex string of 32 bytes");
+  if (!id) return bad_model_json("expected a hex string of 32 bytes");
   return *id;
 }
 
 template <>
 Result<model::Path> from_json(const Json& j) {
-  if (!j.is_array()) return bad("expected an array of hex-string components");
-  if (j.size() > model::kMaxComponentCount) return bad("path has too many components");
+  if (!j.is_array()) return bad_model_json("expected an array of hex-string components");
+  if (j.size() > model::kMaxComponentCount) return bad_model_json("path has too many components");
   std::vector<Bytes> comps;
   for (const Json& c : j) {
     std::optional<Bytes> b;
     if (c.is_string()) b = from_hex(c.get<std::string>());
-    if (!b) return bad("path component " + std::to_string(comps.size()) + " is not a hex string");
+    if (!b)
+      return bad_model_json("path component " + std::to_string(comps.size()) +
+                            " is not a hex string");
     comps.push_back(std::move(*b));
   }
   std::vector<ByteView> views(comps.begin(), comps.end());
   Result<model::Path> p = model::Path::from_components(views);
-  if (!p) return bad(p.status().message());
+  if (!p) return bad_model_json(p.status().message());
   return p;
 }
 

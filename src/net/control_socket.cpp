@@ -20,7 +20,7 @@ namespace {
 using asio::local::stream_protocol;
 
 // After the system refused an accept (out of descriptors, say): retrying at once would spin.
-constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+constexpr std::chrono::milliseconds kControlAcceptRetryDelay{100};
 // Output buffers larger than this are freed once drained (a burst's memory is not kept).
 constexpr std::size_t kKeptOutputBytes = 64 * 1024;
 // The temporary directory's name beside the socket, and the socket's name in it.
@@ -174,7 +174,7 @@ void ControlServerState::accept() {
         if (self->closed_) return;
         if (ec) {
           if (ec == asio::error::operation_aborted) return;
-          self->retry_timer_.expires_after(kAcceptRetryDelay);
+          self->retry_timer_.expires_after(kControlAcceptRetryDelay);
           self->retry_timer_.async_wait([self](const asio::error_code& e) {
             if (!e && !self->closed_) self->accept();
           });

@@ -55,7 +55,7 @@ inline Result<std::uint64_t> read_c64(Decoder& dec, BitByte header, unsigned off
 
 // Appends `scratch` to `enc`: encoders write into a scratch encoder and append only on success,
 // so a failed encode leaves `enc` and the state as they were.
-inline void append(Encoder& enc, const Encoder& scratch) { enc.bytes(scratch.bytes()); }
+inline void commit_scratch(Encoder& enc, const Encoder& scratch) { enc.bytes(scratch.bytes()); }
 
 // Reads the authorisation token that follows an entry's code, relative to the current entry
 // (spec: EncodeAuthorisationToken relative to the current entry and `entry`), and pairs them.

@@ -6,8 +6,8 @@
 
 namespace osier::sync {
 
-using codec_detail::append;
 using codec_detail::C64Field;
+using codec_detail::commit_scratch;
 using codec_detail::put_corresponding;
 using codec_detail::put_tag;
 using codec_detail::read_c64;
@@ -27,7 +27,7 @@ Status encode_data_send_entry(Encoder& enc, const DataSendEntry& msg, CodecState
   OSIER_RETURN_IF_ERROR(model::encode_entry_relative_entry(out, msg.entry.entry, current.entry));
   OSIER_RETURN_IF_ERROR(meadowcap::encode_meadowcap_authorisation_token_relative(
       out, msg.entry.token, current.token, msg.entry.entry));
-  append(enc, out);
+  commit_scratch(enc, out);
   state.data_current_entry = msg.entry;
   state.data_payload = PayloadCursor{msg.entry.entry.payload_length, msg.offset};
   return Status::ok();

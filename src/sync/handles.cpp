@@ -6,7 +6,7 @@ namespace osier::sync {
 
 namespace {
 
-Status violation(const std::string& message) {
+Status handles_violation(const std::string& message) {
   return error(ErrorCode::kInvalidArgument, "handles: " + message);
 }
 
@@ -61,7 +61,7 @@ std::uint64_t HandleBook::received_count(std::uint64_t id) const {
 }
 
 Status HandleBook::require_binder(Binder b) const {
-  if (binder_ != b) return violation("a binding operation of the other binder's book");
+  if (binder_ != b) return handles_violation("a binding operation of the other binder's book");
   return Status::ok();
 }
 
@@ -101,7 +101,7 @@ Status HandleBook::confirm(std::uint64_t id) {
   if (it == slots_.end()) {
     // Deleted after the peer freed it: its guarantees came after its ResourceHandleFree.
     if (id < next_id_) return Status::ok();
-    return violation("confirming a handle never bound");
+    return handles_violation("confirming a handle never bound");
   }
   Slot& s = it->second;
   if (s.state == HandleState::kHopefullyBound) {
@@ -111,7 +111,7 @@ Status HandleBook::confirm(std::uint64_t id) {
   } else if (s.state == HandleState::kYouFreed || s.state == HandleState::kAwaitingDeletion) {
     // The peer freed it, so it had processed the binding: already as good as confirmed.
   } else {
-    return violation("confirming a binding that is not hopeful");
+    return handles_violation("confirming a binding that is not hopeful");
   }
   return Status::ok();
 }
@@ -121,7 +121,7 @@ Status HandleBook::on_dropped(std::uint64_t id) {
   auto it = slots_.find(id);
   if (it == slots_.end() || (it->second.state != HandleState::kHopefullyBound &&
                              it->second.state != HandleState::kHopefullyMeFreed)) {
-    return violation("only a hopeful binding can be dropped");
+    return handles_violation("only a hopeful binding can be dropped");
   }
   // The peer discarded every message naming the handle, our free included.
   it->second = Slot{HandleState::kDropped, 0, 0, std::nullopt};
@@ -132,7 +132,7 @@ Status HandleBook::on_resent(std::uint64_t id, bool hopeful) {
   OSIER_RETURN_IF_ERROR(require_binder(Binder::kUs));
   auto it = slots_.find(id);
   if (it == slots_.end() || it->second.state != HandleState::kDropped) {
-    return violation("resending a binding that was not dropped");
+    return handles_violation("resending a binding that was not dropped");
   }
   it->second.state = hopeful ? HandleState::kHopefullyBound : HandleState::kFullyBound;
   return Status::ok();
@@ -140,9 +140,9 @@ Status HandleBook::on_resent(std::uint64_t id, bool hopeful) {
 
 Status HandleBook::reference(std::uint64_t id) {
   auto it = slots_.find(id);
-  if (it == slots_.end()) return violation("naming a handle that is not live");
+  if (it == slots_.end()) return handles_violation("naming a handle that is not live");
   Slot& s = it->second;
-  if (s.discarded) return violation("naming a binding we discarded");
+  if (s.discarded) return handles_violation("naming a binding we discarded");
   switch (s.state) {
     case HandleState::kHopefullyBound:
     case HandleState::kFullyBound:
@@ -150,7 +150,8 @@ Status HandleBook::reference(std::uint64_t id) {
       ++s.sent;
       return Status::ok();
     default:
-      return violation(std::string("naming a handle that is ") + handle_state_name(s.state));
+      return handles_violation(std::string("naming a handle that is ") +
+                               handle_state_name(s.state));
   }
 }
 
@@ -161,9 +162,10 @@ Result<Disposition> HandleBook::not_live(std::uint64_t id, bool binding_channel_
                                          const char* what) const {
   if (id >= next_id_) {
     if (binder_ == Binder::kPeer && binding_channel_dropping) return Disposition::kDiscard;
-    return violation(std::string(what) + " a " + handle_type_name(type_) + " never bound");
+    return handles_violation(std::string(what) + " a " + handle_type_name(type_) + " never bound");
   }
-  return violation(std::string(what) + " a " + handle_type_name(type_) + " already deleted");
+  return handles_violation(std::string(what) + " a " + handle_type_name(type_) +
+                           " already deleted");
 }
 
 Result<Disposition> HandleBook::check_peer_reference(std::uint64_t id,
@@ -172,9 +174,10 @@ Result<Disposition> HandleBook::check_peer_reference(std::uint64_t id,
   if (it == slots_.end()) return not_live(id, binding_channel_dropping, "a message names");
   const Slot& s = it->second;
   // The peer cannot know a binding of ours it dropped.
-  if (s.state == HandleState::kDropped) return violation("a message names a dropped binding");
+  if (s.state == HandleState::kDropped)
+    return handles_violation("a message names a dropped binding");
   if (s.peer_final && s.received >= *s.peer_final) {
-    return violation("a message names a handle beyond the peer's final reference count");
+    return handles_violation("a message names a handle beyond the peer's final reference count");
   }
   return s.discarded ? Disposition::kDiscard : Disposition::kAccept;
 }
@@ -188,7 +191,7 @@ void HandleBook::count_peer_reference(std::uint64_t id) {
 
 Result<std::uint64_t> HandleBook::free(std::uint64_t id) {
   auto it = slots_.find(id);
-  if (it == slots_.end()) return violation("freeing a handle that is not live");
+  if (it == slots_.end()) return handles_violation("freeing a handle that is not live");
   Slot& s = it->second;
   switch (s.state) {
     case HandleState::kHopefullyBound:
@@ -201,7 +204,8 @@ Result<std::uint64_t> HandleBook::free(std::uint64_t id) {
       s.state = HandleState::kAwaitingDeletion;
       break;
     default:
-      return violation(std::string("freeing a handle that is ") + handle_state_name(s.state));
+      return handles_violation(std::string("freeing a handle that is ") +
+                               handle_state_name(s.state));
   }
   const std::uint64_t count = s.sent;
   maybe_delete(it);
@@ -224,12 +228,12 @@ Result<Disposition> HandleBook::on_peer_free(std::uint64_t id, std::uint64_t ref
       next = HandleState::kAwaitingDeletion;
       break;
     case HandleState::kDropped:
-      return violation("ResourceHandleFree of a dropped binding");
+      return handles_violation("ResourceHandleFree of a dropped binding");
     default:
-      return violation("the peer freed a handle twice");
+      return handles_violation("the peer freed a handle twice");
   }
   if (reference_count < s.received) {
-    return violation("ResourceHandleFree with a count below the references received");
+    return handles_violation("ResourceHandleFree with a count below the references received");
   }
   s.state = next;
   s.peer_final = reference_count;

@@ -13,7 +13,7 @@ namespace {
 constexpr std::uint64_t kU64Max = std::numeric_limits<std::uint64_t>::max();
 
 // The peer broke a rule of the protocol (the session ends).
-Status violation(const char* message) {
+Status lcmux_violation(const char* message) {
   return error(ErrorCode::kInvalidEncoding, std::string("lcmux: ") + message);
 }
 
@@ -47,7 +47,7 @@ void LcmuxCredit::sub(std::uint64_t n) {
 Status check_tighter_limit(std::optional<std::uint64_t> current, std::uint64_t bound,
                            const char* what) {
   if (current && bound > *current) {
-    return violation((std::string(what) + " loosens the limit in force").c_str());
+    return lcmux_violation((std::string(what) + " loosens the limit in force").c_str());
   }
   return Status::ok();
 }
@@ -65,7 +65,7 @@ LcmuxServerChannel::LcmuxServerChannel(const LcmuxServerOptions& opts)
 // frame beyond the client's own LimitSending bound is an error (item 8), dropping or not.
 Result<bool> LcmuxServerChannel::on_send_channel_frame(std::uint64_t length) {
   if (send_limit_ && length > *send_limit_) {
-    return violation("SendChannelFrame beyond the client's own LimitSending bound");
+    return lcmux_violation("SendChannelFrame beyond the client's own LimitSending bound");
   }
   const bool covered = length <= outstanding_.credit;
   const bool fits = length <= free_capacity() && (!recv_limit_ || length <= *recv_limit_);
@@ -96,7 +96,8 @@ void LcmuxServerChannel::on_content(ByteView bytes) {
 
 // spec: lcmux#absolution. Item 8: absolving more than the client's credit is an error.
 Status LcmuxServerChannel::on_absolve(std::uint64_t amount) {
-  if (amount > outstanding_.credit) return violation("Absolve of more than the client's credit");
+  if (amount > outstanding_.credit)
+    return lcmux_violation("Absolve of more than the client's credit");
   outstanding_.sub(amount);
   saturating_sub(send_limit_, amount);
   saturating_sub(recv_limit_, amount);
@@ -113,7 +114,7 @@ Status LcmuxServerChannel::on_limit_sending(std::uint64_t bound) {
 // Item 8: an Apologise when not dropping, or before the drop was announced, is an error.
 Status LcmuxServerChannel::on_apologise() {
   if (drop_ != Drop::kAnnounced) {
-    return violation("Apologise when the server did not announce dropping");
+    return lcmux_violation("Apologise when the server did not announce dropping");
   }
   drop_ = Drop::kNone;
   return Status::ok();
@@ -204,7 +205,7 @@ Status LcmuxClientChannel::on_issue_guarantees(std::uint64_t amount) {
     return error(ErrorCode::kOutOfRange, "lcmux: guarantees overflow u64");
   }
   if (recv_limit_ && credit_.credit > recv_limit_->remaining) {
-    return violation("IssueGuarantees beyond the server's own LimitReceiving bound");
+    return lcmux_violation("IssueGuarantees beyond the server's own LimitReceiving bound");
   }
   if (amount > 0) recovering_ = false;
   release_covered();
@@ -239,9 +240,9 @@ Status LcmuxClientChannel::on_limit_receiving(std::uint64_t bound) {
 // guarantees received, and every later one — exactly the frames kept in unconfirmed_. They go
 // back in front of everything else on the channel, after an Apologise.
 Status LcmuxClientChannel::on_announce_dropping() {
-  if (apologise_pending_) return violation("AnnounceDropping again before our Apologise");
+  if (apologise_pending_) return lcmux_violation("AnnounceDropping again before our Apologise");
   if (unconfirmed_.empty()) {
-    return violation("AnnounceDropping although every frame sent was guaranteed");
+    return lcmux_violation("AnnounceDropping although every frame sent was guaranteed");
   }
   Bytes again;
   for (const Unconfirmed& u : unconfirmed_) {

@@ -10,7 +10,7 @@ namespace osier::sync {
 
 namespace {
 
-Status violation(const std::string& what) {
+Status request_violation(const std::string& what) {
   return error(ErrorCode::kInvalidArgument, "payload request: " + what);
 }
 
@@ -69,14 +69,14 @@ Result<std::optional<std::uint64_t>> PayloadRequestCore::request(const model::En
   const meadowcap::McCapability* own = capabilities_->own(own_capability);
   const meadowcap::McCapability* peer = capabilities_->peer(peer_capability);
   if (own == nullptr || peer == nullptr) {
-    return violation("request under a ReadCapabilityHandle that is not bound");
+    return request_violation("request under a ReadCapabilityHandle that is not bound");
   }
   if (model::NamespaceId(own->granted_namespace()) != entry.namespace_id ||
       model::NamespaceId(peer->granted_namespace()) != entry.namespace_id) {
-    return violation("request for an entry of another namespace than the capabilities'");
+    return request_violation("request for an entry of another namespace than the capabilities'");
   }
   if (!own->granted_area().includes(entry) || !peer->granted_area().includes(entry)) {
-    return violation("request for an entry outside a capability's granted area");
+    return request_violation("request for an entry outside a capability's granted area");
   }
   OSIER_ASSIGN_OR_RETURN(const std::optional<store::PayloadState> state,
                          store_->payload_state(entry.namespace_id, entry.subspace_id, entry.path));
@@ -100,7 +100,7 @@ Status PayloadRequestCore::cancel(std::uint64_t handle) {
   if (failed()) return error_;
   auto it = requests_.find(handle);
   if (it == requests_.end() || it->second.ended) {
-    return violation("cancelling a request that is not running");
+    return request_violation("cancelling a request that is not running");
   }
   end(handle, it->second, PayloadRequestOutcome::kUnavailable);
   return free_own_if_bound(handle);
@@ -128,7 +128,7 @@ void PayloadRequestCore::end(std::uint64_t handle, Request& r, PayloadRequestOut
 
 Status PayloadRequestCore::check_response(std::uint64_t handle) {
   if (requests_.count(handle) == 0) {
-    return fail(violation("a response for a PayloadRequestHandle we did not bind"));
+    return fail(request_violation("a response for a PayloadRequestHandle we did not bind"));
   }
   // Our own handles: their binding channel is never dropping at us.
   const Result<Disposition> d = own_book_.check_peer_reference(handle, false);
@@ -142,7 +142,7 @@ Status PayloadRequestCore::feed(std::uint64_t handle, ByteView bytes) {
   Request& r = requests_.at(handle);
   if (!r.transfer) return Status::ok();  // cancelled: counted, ignored
   if (bytes.size() > r.transfer->stream_length() - r.transfer->received()) {
-    return fail(violation("response bytes past the payload's last Chunk"));
+    return fail(request_violation("response bytes past the payload's last Chunk"));
   }
   const Result<store::PayloadState> fed = r.transfer->feed(bytes);
   if (!fed.is_ok()) return fail(fed.status());
@@ -169,7 +169,7 @@ Status PayloadRequestCore::settle(std::uint64_t handle) {
 
 Status PayloadRequestCore::on_send_response(const PayloadRequestSendResponse& msg) {
   if (failed()) return error_;
-  if (streaming_) return violation("a whole response while a streamed one is being fed");
+  if (streaming_) return request_violation("a whole response while a streamed one is being fed");
   sweep();
   OSIER_RETURN_IF_ERROR(check_response(msg.handle));
   OSIER_RETURN_IF_ERROR(feed(msg.handle, msg.bytes));
@@ -179,14 +179,14 @@ Status PayloadRequestCore::on_send_response(const PayloadRequestSendResponse& ms
 Status PayloadRequestCore::on_response_head(const PayloadHead& head) {
   if (failed()) return error_;
   if (head.kind != SyncMessageKind::kPayloadRequestSendResponse) {
-    return violation("a payload head that is not a PayloadRequestSendResponse");
+    return request_violation("a payload head that is not a PayloadRequestSendResponse");
   }
-  if (streaming_) return violation("a response head before the previous one's bytes");
+  if (streaming_) return request_violation("a response head before the previous one's bytes");
   sweep();
   OSIER_RETURN_IF_ERROR(check_response(head.handle));
   const Request& r = requests_.at(head.handle);
   if (r.transfer && head.length > r.transfer->stream_length() - r.transfer->received()) {
-    return fail(violation("response bytes past the payload's last Chunk"));
+    return fail(request_violation("response bytes past the payload's last Chunk"));
   }
   if (head.length == 0) return settle(head.handle);
   streaming_.emplace(head.handle, head.length);
@@ -196,7 +196,7 @@ Status PayloadRequestCore::on_response_head(const PayloadHead& head) {
 Status PayloadRequestCore::feed_response_bytes(std::uint64_t handle, ByteView piece) {
   if (failed()) return error_;
   if (!streaming_ || streaming_->first != handle || piece.size() > streaming_->second) {
-    return violation("response bytes that no fed head announced");
+    return request_violation("response bytes that no fed head announced");
   }
   OSIER_RETURN_IF_ERROR(feed(handle, piece));
   streaming_->second -= piece.size();
@@ -213,19 +213,20 @@ Result<PayloadRequestCore::Verdict> PayloadRequestCore::judge(const PayloadReque
   const meadowcap::McCapability* peer = capabilities_->peer(msg.sender_handle);
   const meadowcap::McCapability* own = capabilities_->own(msg.receiver_handle);
   if (peer == nullptr || own == nullptr) {
-    return violation("PayloadRequestBindRequest naming an unbound ReadCapabilityHandle");
+    return request_violation("PayloadRequestBindRequest naming an unbound ReadCapabilityHandle");
   }
   // SPEC-NOTES Sync 13.
   if (model::NamespaceId(peer->granted_namespace()) != msg.namespace_id ||
       model::NamespaceId(own->granted_namespace()) != msg.namespace_id) {
-    return violation("PayloadRequestBindRequest whose capabilities are not of its namespace");
+    return request_violation(
+        "PayloadRequestBindRequest whose capabilities are not of its namespace");
   }
   const model::Area peer_area = peer->granted_area();
   const model::Area own_area = own->granted_area();
   if (!area_contains(peer_area, msg.subspace_id, msg.path) ||
       !area_contains(own_area, msg.subspace_id, msg.path)) {
     if (kRequestOutsideAreaIsError) {
-      return violation("PayloadRequestBindRequest outside a capability's granted area");
+      return request_violation("PayloadRequestBindRequest outside a capability's granted area");
     }
     return Verdict::kGiveUp;
   }
@@ -254,7 +255,8 @@ Result<std::uint64_t> PayloadRequestCore::bind_peer(bool discarded) {
   if (failed()) return error_;
   sweep();
   if (peer_book_.free_slots() == 0) {
-    return fail(violation("the peer bound more PayloadRequestHandles than peer_max_requests"));
+    return fail(
+        request_violation("the peer bound more PayloadRequestHandles than peer_max_requests"));
   }
   Result<std::uint64_t> id =
       discarded ? peer_book_.on_peer_bind_discarded() : peer_book_.on_peer_bind();
@@ -342,7 +344,7 @@ Status PayloadRequestCore::on_resource_handle_free(const ResourceHandleFree& msg
                                                    bool binding_channel_dropping) {
   if (failed()) return error_;
   if (msg.handle_type != HandleType::kPayloadRequest) {
-    return violation("a ResourceHandleFree of another handle type");
+    return request_violation("a ResourceHandleFree of another handle type");
   }
   sweep();
   if (msg.mine) {

@@ -7,7 +7,7 @@ namespace osier::sync {
 
 namespace {
 
-Status violation(const std::string& message) {
+Status pio_violation(const std::string& message) {
   return error(ErrorCode::kInvalidArgument, "pio: " + message);
 }
 
@@ -49,17 +49,17 @@ Result<PioCore> PioCore::create(const PioConfig& config,
                                 std::vector<meadowcap::McEnumerationCapability> enumeration) {
   for (const meadowcap::McCapability& cap : capabilities) {
     if (cap.access_mode() != meadowcap::AccessMode::kRead) {
-      return violation("an interest's capability is not a read capability");
+      return pio_violation("an interest's capability is not a read capability");
     }
     if (cap.receiver() != config.own_key) {
-      return violation("an interest's capability is not for our handshake key");
+      return pio_violation("an interest's capability is not for our handshake key");
     }
     OSIER_RETURN_IF_ERROR(cap.validate());
   }
   PioCore core(config, std::move(capabilities));
   for (meadowcap::McEnumerationCapability& cap : enumeration) {
     if (cap.receiver() != config.own_key) {
-      return violation("an enumeration capability is not for our handshake key");
+      return pio_violation("an enumeration capability is not for our handshake key");
     }
     OSIER_RETURN_IF_ERROR(cap.validate());
     const model::NamespaceId ns = cap.granted_namespace();
@@ -114,7 +114,7 @@ Status PioCore::reference_both(const OverlapKey& key) {
 Status PioCore::on_bind_hash(const PioBindHash& msg) {
   if (failed()) return error_;
   Result<std::uint64_t> id = peer_hashes_.on_peer_bind(msg);
-  if (!id.is_ok()) return fail(violation("the peer bound more than max_peer_hashes hashes"));
+  if (!id.is_ok()) return fail(pio_violation("the peer bound more than max_peer_hashes hashes"));
   for (const PioLocalEntry* entry : table_.matches(msg)) {
     Status s = on_match(*id, *entry, msg.actually_interested);
     if (!s.is_ok()) return fail(std::move(s));
@@ -231,26 +231,26 @@ Status PioCore::on_announce_overlap(const PioAnnounceOverlap& msg) {
   const OwnHash& own = *own_hashes_.get(msg.receiver_handle);
   // The announcer knows our hashed interest (or relaxation): it salted it with its own salt.
   if (msg.authentication != sync_h(salts_.peer(config_.role), own.hashed)) {
-    return fail(violation("wrong announcement authentication"));
+    return fail(pio_violation("wrong announcement authentication"));
   }
   PioOverlapKind kind = PioOverlapKind::kPeerMoreSpecific;
   if (own.actually_interested) {
     if (msg.enumeration_capability) {
-      return fail(violation("an enumeration capability in a non-awkward announcement"));
+      return fail(pio_violation("an enumeration capability in a non-awkward announcement"));
     }
   } else {
     // spec: private_interest_overlap#dealing_with_awkwardness
     kind = PioOverlapKind::kAwkwardOwnConcrete;
     const auto& cap = msg.enumeration_capability;
     if (!cap)
-      return fail(violation("an announcement to a relaxation without enumeration capability"));
+      return fail(pio_violation("an announcement to a relaxation without enumeration capability"));
     if (cap->receiver() != config_.peer_key) {
-      return fail(violation("the enumeration capability is not for the peer's handshake key"));
+      return fail(pio_violation("the enumeration capability is not for the peer's handshake key"));
     }
     if (cap->granted_namespace() != own.hashed.namespace_id) {
-      return fail(violation("the enumeration capability is for another namespace"));
+      return fail(pio_violation("the enumeration capability is for another namespace"));
     }
-    if (!cap->is_valid()) return fail(violation("an invalid enumeration capability"));
+    if (!cap->is_valid()) return fail(pio_violation("an invalid enumeration capability"));
   }
   const OverlapKey key{msg.receiver_handle, msg.sender_handle};
   auto it = overlaps_.find(key);
@@ -270,31 +270,31 @@ Status PioCore::on_bind_read_capability(const PioBindReadCapability& msg) {
   const OverlapKey key{msg.receiver_handle, msg.sender_handle};
   auto it = overlaps_.find(key);
   if (it == overlaps_.end()) {
-    return fail(violation("a capability for an overlap neither detected nor announced"));
+    return fail(pio_violation("a capability for an overlap neither detected nor announced"));
   }
   Overlap& overlap = it->second;
   const meadowcap::McCapability& cap = msg.capability;
   if (cap.receiver() != config_.peer_key) {
-    return fail(violation("a capability whose receiver is not the peer's handshake key"));
+    return fail(pio_violation("a capability whose receiver is not the peer's handshake key"));
   }
   if (cap.access_mode() != meadowcap::AccessMode::kRead) {
-    return fail(violation("a capability that is not a read capability"));
+    return fail(pio_violation("a capability that is not a read capability"));
   }
-  if (!cap.is_valid()) return fail(violation("an invalid capability"));
+  if (!cap.is_valid()) return fail(pio_violation("an invalid capability"));
   // It must be the interest the peer bound to sender_handle (or whose relaxation it bound).
   const PioBindHash& bound = *peer_hashes_.get(msg.sender_handle);
   const PrivateInterest theirs = private_interest_of(cap);
   const PrivateInterest hashed = bound.actually_interested ? theirs : pi_relaxation(theirs);
   if (sync_h(salts_.peer(config_.role), hashed) != bound.hash) {
-    return fail(violation("a capability that is not the interest bound to its sender handle"));
+    return fail(pio_violation("a capability that is not the interest bound to its sender handle"));
   }
   if (theirs.namespace_id != overlap.shared.namespace_id ||
       !pi_includes_area(overlap.shared, cap.granted_area())) {
-    return fail(violation("a capability the overlap's shared interest does not include"));
+    return fail(pio_violation("a capability the overlap's shared interest does not include"));
   }
   Result<std::uint64_t> id = peer_capabilities_.on_peer_bind(
       PeerCapability{cap, msg.max_count, msg.max_size, msg.max_payload_power});
-  if (!id.is_ok()) return fail(violation("the peer bound more than max_peer_capabilities"));
+  if (!id.is_ok()) return fail(pio_violation("the peer bound more than max_peer_capabilities"));
   overlap.peer_capabilities.push_back(*id);
   if (overlap.own_capability) {
     emit_event(overlap, *overlap.own_capability, *id);
@@ -321,7 +321,7 @@ std::optional<PioOverlapEvent> PioCore::poll_event() {
 Result<meadowcap::PersonalPrivateInterest> PioCore::read_capability_reference_for_sending(
     std::uint64_t sender_handle, std::uint64_t receiver_handle) const {
   auto it = overlaps_.find({sender_handle, receiver_handle});
-  if (it == overlaps_.end()) return violation("no overlap for these handles");
+  if (it == overlaps_.end()) return pio_violation("no overlap for these handles");
   return meadowcap::PersonalPrivateInterest{it->second.shared, config_.own_key};
 }
 
@@ -329,7 +329,7 @@ Result<meadowcap::PersonalPrivateInterest> PioCore::read_capability_reference_fo
     std::uint64_t sender_handle, std::uint64_t receiver_handle) const {
   auto it = overlaps_.find({receiver_handle, sender_handle});
   if (it == overlaps_.end()) {
-    return violation("a capability for an overlap neither detected nor announced");
+    return pio_violation("a capability for an overlap neither detected nor announced");
   }
   return meadowcap::PersonalPrivateInterest{it->second.shared, config_.peer_key};
 }
@@ -340,14 +340,14 @@ Result<meadowcap::PersonalPrivateInterest> PioCore::read_capability_reference_fo
 Result<meadowcap::EnumerationCapabilityContext> PioCore::enumeration_reference_for_sending(
     std::uint64_t sender_handle, std::uint64_t /*receiver_handle*/) const {
   const OwnHash* own = own_hashes_.get(sender_handle);
-  if (own == nullptr) return violation("no binding of ours for the sender handle");
+  if (own == nullptr) return pio_violation("no binding of ours for the sender handle");
   return meadowcap::EnumerationCapabilityContext{own->hashed.namespace_id, config_.own_key};
 }
 
 Result<meadowcap::EnumerationCapabilityContext> PioCore::enumeration_reference_for_receiving(
     std::uint64_t /*sender_handle*/, std::uint64_t receiver_handle) const {
   const OwnHash* own = own_hashes_.get(receiver_handle);
-  if (own == nullptr) return violation("an announcement to a handle we never bound");
+  if (own == nullptr) return pio_violation("an announcement to a handle we never bound");
   return meadowcap::EnumerationCapabilityContext{own->hashed.namespace_id, config_.peer_key};
 }
 

@@ -7,9 +7,9 @@
 
 namespace osier::sync {
 
-using codec_detail::append;
 using codec_detail::C64Field;
 using codec_detail::choose_bits;
+using codec_detail::commit_scratch;
 using codec_detail::invalid_message;
 using codec_detail::put_corresponding;
 using codec_detail::put_tag;
@@ -58,7 +58,7 @@ Status encode_pio_announce_overlap(Encoder& enc, const PioAnnounceOverlap& msg,
     OSIER_RETURN_IF_ERROR(meadowcap::encode_mc_enumeration_capability_relative_private_interest(
         out, *msg.enumeration_capability, rel));
   }
-  append(enc, out);
+  commit_scratch(enc, out);
   return Status::ok();
 }
 
@@ -101,7 +101,7 @@ Status encode_pio_bind_read_capability(Encoder& enc, const PioBindReadCapability
                          context.read_capability_reference(msg.sender_handle, msg.receiver_handle));
   OSIER_RETURN_IF_ERROR(meadowcap::encode_mc_capability_relative_private_interest(
       out, msg.capability, rel, kPioGrantedPathRule));
-  append(enc, out);
+  commit_scratch(enc, out);
   return Status::ok();
 }
 

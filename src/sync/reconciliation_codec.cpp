@@ -7,9 +7,9 @@
 
 namespace osier::sync {
 
-using codec_detail::append;
 using codec_detail::C64Field;
 using codec_detail::choose_bits;
+using codec_detail::commit_scratch;
 using codec_detail::invalid_message;
 using codec_detail::put_corresponding;
 using codec_detail::put_tag;
@@ -70,7 +70,7 @@ Status encode_reconciliation_send_fingerprint(Encoder& enc,
   OSIER_RETURN_IF_ERROR(model::encode_3d_range_relative_3d_range(
       out, msg.info.range, state.previously_received_fingerprint_3drange));
   out.bytes(msg.fingerprint);
-  append(enc, out);
+  commit_scratch(enc, out);
   state.previously_received_fingerprint_3drange = msg.info.range;
   assign_root_id(state, msg.info);
   return Status::ok();
@@ -120,7 +120,7 @@ Status encode_reconciliation_announce_entries(Encoder& enc,
   for (const C64Field& f : fields) put_corresponding(out, f);
   OSIER_RETURN_IF_ERROR(model::encode_3d_range_relative_3d_range(
       out, msg.info.range, state.previously_received_itemset_3drange));
-  append(enc, out);
+  commit_scratch(enc, out);
   state.previously_received_itemset_3drange = msg.info.range;
   state.announced_namespace =
       context.announced_namespace(msg.info.sender_handle, msg.info.receiver_handle);
@@ -193,7 +193,7 @@ Status encode_reconciliation_send_entry(Encoder& enc, const ReconciliationSendEn
   out.bytes(use_relative ? relative.bytes() : in_range->bytes());
   OSIER_RETURN_IF_ERROR(meadowcap::encode_meadowcap_authorisation_token_relative(
       out, msg.entry.entry.token, current.token, entry));
-  append(enc, out);
+  commit_scratch(enc, out);
   state.reconciliation_current_entry = msg.entry.entry;
   state.reconciliation_payload = PayloadCursor{entry.payload_length, msg.offset};
   state.reconciliation_phase = ReconciliationPhase::kInEntry;
