@@ -86,6 +86,7 @@ Status aead_decrypt(const AeadKey& key, std::uint64_t nonce, ByteView ad, ByteVi
     const bool ok = crypto_verify_16(tag.data(), ciphertext.data() + text_len) == 0;
     for (std::size_t i = 0; i < text_len; ++i) out[i] = ok ? ciphertext[i] ^ ks[64 + i] : 0;
     sodium_memzero(ks.data(), ks.size());
+    sodium_memzero(tag.data(), tag.size());
     if (!ok) return error(ErrorCode::kVerification, "AEAD tag does not verify (decryption failed)");
     return Status::ok();
   }

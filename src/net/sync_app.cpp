@@ -97,7 +97,10 @@ Status SyncApp::on_global(ByteView message) {
   }
   OSIER_RETURN_IF_ERROR(start_round());
   Status st = session_->on_global(*mux_, message);
-  if (!st) summary_.failure = st.to_string();
+  if (!st) {
+    summary_.failure = st.to_string();
+    copy_session_stats();
+  }
   return st;
 }
 
@@ -138,6 +141,13 @@ Status SyncApp::drain_events() {
     if (options_.on_event) options_.on_event(*e);
   }
   round_sequence_.reset();
+  copy_session_stats();
+  return Status::ok();
+}
+
+// Also after a failure (drain_events does not run then): the entries the failing session still
+// stored were counted by it, and entries_new by ingest().
+void SyncApp::copy_session_stats() {
   summary_.roots = session_->root_count();
   summary_.roots_complete = session_->completed_root_count();
   const sync::SessionStats& st = session_->stats();
@@ -149,7 +159,6 @@ Status SyncApp::drain_events() {
   summary_.payload_bytes_sent = st.payload_bytes_sent;
   summary_.payloads_received = st.payloads_received;
   summary_.payload_bytes_received = st.payload_bytes_received;
-  return Status::ok();
 }
 
 Status SyncApp::on_progress(sync::LcmuxSession& mux) {
@@ -159,6 +168,7 @@ Status SyncApp::on_progress(sync::LcmuxSession& mux) {
   if (st) st = drain_events();
   if (!st) {
     summary_.failure = st.to_string();
+    copy_session_stats();
     return st;
   }
   const bool idle = session_->idle(mux);

@@ -93,6 +93,7 @@ class SyncApp : public PeerApp {
   Status ingest(const sync::RbsrEntriesEvent& batch);
   Status start_round();
   Status drain_events();
+  void copy_session_stats();  // the summary's counts kept by the session
 
   store::Store& store_;
   crypto::Ed25519PublicKey own_key_;

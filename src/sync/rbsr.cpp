@@ -317,17 +317,18 @@ Status RbsrCore::on_terminate_payload(const ReconciliationTerminatePayload& msg)
 }
 
 void RbsrCore::flush_batch() {
-  if (!batch_) return;
-  const bool writes = !batch_->entries.empty();
-  events_.emplace_back(std::move(*batch_));
-  batch_.reset();
-  batch_bytes_ = 0;
-  if (incoming_ && writes) {
-    // The next entry looks in a snapshot taken after this batch is stored.
+  if (incoming_) {
+    // The lookup snapshot goes with the batch: a peer that stalls mid-announcement holds no
+    // LMDB reader, and the next entry looks in a snapshot taken later (after this batch is
+    // stored, when the session stored it first).
     incoming_->lookup.reset();
     incoming_->lookup_useless = false;
     incoming_->lookup_misses = 0;
   }
+  if (!batch_) return;
+  events_.emplace_back(std::move(*batch_));
+  batch_.reset();
+  batch_bytes_ = 0;
 }
 
 void RbsrCore::finish_incoming() {
@@ -356,6 +357,8 @@ void RbsrCore::check_complete(std::uint64_t root_id) {
       root.incoming) {
     return;
   }
+  // The root's last entries are stored before anyone hears it is complete.
+  if (batch_ && batch_->root_id == root_id) flush_batch();
   root.complete = true;
   ++completed_roots_;
   events_.emplace_back(

@@ -178,6 +178,8 @@ class RbsrCore {
   // everything it read before it answers). A batch otherwise ends only when full, or when an
   // entry of another root arrives: it spans announcements.
   void flush_entries() { flush_batch(); }
+  // Received entries or events not yet polled (the session is not idle while there are).
+  bool has_pending() const { return batch_.has_value() || !events_.empty(); }
 
   bool failed() const { return !error_.is_ok(); }
   // Roots known (started or received) and how many of them are complete.

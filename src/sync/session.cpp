@@ -102,6 +102,11 @@ Session::Session(const SessionConfig& config, SyncRole role)
 // A session that ends (the connection closed, the peer failed) stores the payload bytes it
 // verified and had not appended yet (PayloadTransfer batches appends).
 Session::~Session() {
+  // Verified entries first (their payload bytes follow them into the store).
+  if (rbsr_) {
+    rbsr_->flush_entries();
+    (void)take_rbsr_events();
+  }
   end_receiving(receiving_payload_);
   end_receiving(receiving_data_);
 }
@@ -156,6 +161,9 @@ Status Session::on_global(LcmuxSession& mux, ByteView message) {
   Result<SyncMessage> m = decode_global_message(message, *receive_context_);
   if (!m) return end_keeping_verified(m.status());
   if (Status st = dispatch(mux, std::move(*m)); !st) return end_keeping_verified(std::move(st));
+  // As in on_progress: what was read is one batch, stored by the next produce (idle() says no
+  // until then).
+  rbsr_->flush_entries();
   return Status::ok();
 }
 
@@ -193,7 +201,9 @@ bool Session::idle(const LcmuxSession& mux) const {
       pushing_payload_ || !pushes_.empty() || !forwards_.empty()) {
     return false;
   }
-  if (mux.queued_bytes() != 0 || rbsr_->queued_messages() != 0) return false;
+  if (mux.queued_bytes() != 0 || rbsr_->queued_messages() != 0 || rbsr_->has_pending()) {
+    return false;
+  }
   // Every payload request answered and its handles freed on both sides.
   if (requests_ && (requests_->own_book().live() != 0 || requests_->peer_book().live() != 0)) {
     return false;

@@ -616,19 +616,25 @@ TEST(RbsrCoreTest, IngestBatchesEndAtTheirEntryOrByteLimit) {
   EXPECT_FALSE(RbsrCore::create(zero, [&s](const model::NamespaceId& n) { return s.snapshot(n); }));
 }
 
-// One batch spans announcements (answers to fingerprints bring a few entries each; a store commit
-// per announcement was most of a scattered sync's storing time) until the session ends it.
-TEST(RbsrCoreTest, AnIngestBatchSpansAnnouncementsUntilFlushed) {
-  store::MemoryStore s;
-  PioOverlapEvent ev;
-  ev.namespace_id = ns();
-  ev.area = full_area();
-  const auto pool = entry_pool(10, 6, /*distinct=*/true);
+// Betty's core over `s` with one overlap: the whole namespace, Alfie's handles 0.
+RbsrCore betty_over_full_area(store::MemoryStore& s) {
   RbsrConfig c;
   c.role = SyncRole::kBetty;
   RbsrCore core =
       RbsrCore::create(c, [&s](const model::NamespaceId& n) { return s.snapshot(n); }).value();
-  ASSERT_TRUE(core.on_overlap(ev));
+  PioOverlapEvent ev;
+  ev.namespace_id = ns();
+  ev.area = full_area();
+  EXPECT_TRUE(core.on_overlap(ev));
+  return core;
+}
+
+// One batch spans announcements (answers to fingerprints bring a few entries each; a store commit
+// per announcement was most of a scattered sync's storing time) until the session ends it.
+TEST(RbsrCoreTest, AnIngestBatchSpansAnnouncementsUntilFlushed) {
+  store::MemoryStore s;
+  RbsrCore core = betty_over_full_area(s);
+  const auto pool = entry_pool(10, 6, /*distinct=*/true);
   for (std::size_t half = 0; half < 2; ++half) {
     // The root announcement wants our answer (so the root stays open); the second is of the
     // same root.
@@ -652,6 +658,31 @@ TEST(RbsrCoreTest, AnIngestBatchSpansAnnouncementsUntilFlushed) {
     if (auto* b = std::get_if<RbsrEntriesEvent>(&*e)) sizes.push_back(b->entries.size());
   }
   EXPECT_EQ(sizes, (std::vector<std::size_t>{6}));
+}
+
+// A root is reported complete only after its last entries were handed out to be stored (the
+// batch spans announcements, but not a root's completion).
+TEST(RbsrCoreTest, ARootCompletesAfterItsLastEntriesAreHandedOut) {
+  store::MemoryStore s;
+  RbsrCore core = betty_over_full_area(s);
+  const auto pool = entry_pool(10, 3, /*distinct=*/true);
+  ReconciliationAnnounceEntries an;
+  an.info.range = model::area_to_range(full_area());
+  ASSERT_TRUE(core.on_announce_entries(an));
+  for (std::size_t i = 0; i < pool.size(); ++i) {
+    ASSERT_TRUE(core.on_send_entry(send_entry(pool[i])));
+    ASSERT_TRUE(core.on_terminate_payload(ReconciliationTerminatePayload{i + 1 == pool.size()}));
+  }
+  std::vector<std::string> order;
+  while (auto e = core.poll_event()) {
+    if (auto* b = std::get_if<RbsrEntriesEvent>(&*e)) {
+      order.push_back("entries " + std::to_string(b->entries.size()));
+    } else if (std::holds_alternative<RbsrRootCompleteEvent>(*e)) {
+      order.emplace_back("complete");
+    }
+  }
+  EXPECT_EQ(order,
+            (std::vector<std::string>{"entries " + std::to_string(pool.size()), "complete"}));
 }
 
 // Queued announcements hold no snapshot (an LmdbStore snapshot holds one of the process's reader
