@@ -161,8 +161,6 @@ bool wait_for_staging(const std::string& home) {
   return false;
 }
 
-}  // namespace
-
 // An interrupted import used to leave HOME/tmp/osier-drop-* for ever (eight kills of a 400 MiB
 // import left 2.9 GB). SIGINT/SIGTERM remove it; what kill -9 leaves is reported by `store
 // check` and swept by the next import — never a live import's staging.
@@ -255,3 +253,5 @@ TEST_F(CliOutput, AnInterruptedExportLeavesNoTemporaryFile) {
       << "a temporary file was left";
   EXPECT_GT(interrupted, 0) << "no export was interrupted: the test proved nothing";
 }
+
+}  // namespace

@@ -8,15 +8,11 @@
 #include "crypto/bab_verifier.hpp"
 #include "osier/crypto/bab_hash.hpp"
 #include "osier/crypto/william3.hpp"
+#include "support/random_bytes.hpp"
 
 namespace osier::crypto::testing {
 
-inline Bytes random_bytes(std::size_t n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  Bytes b(n);
-  for (auto& x : b) x = static_cast<std::uint8_t>(rng());
-  return b;
-}
+using osier::testing::random_bytes;
 
 struct VerifyRun {
   Status status;   // first failure of feed/finish, or OK

@@ -9,9 +9,7 @@
 namespace osier::model {
 namespace {
 
-Path make(std::initializer_list<std::string_view> comps) {
-  return Path::from_strings(comps).value();
-}
+using testing::path_of;
 
 Entry entry_of(const SubspaceId& s, const Path& p, Timestamp t) {
   Entry e;
@@ -62,27 +60,27 @@ std::vector<Entry> probes(testing::ModelRandom& rnd, std::initializer_list<const
 }
 
 TEST(AreaTest, IncludesExamples) {
-  const Area a{id_of(1), make({"blog"}), TimeRange{10, 20}};
-  EXPECT_TRUE(a.includes(entry_of(id_of(1), make({"blog"}), 10)));
-  EXPECT_TRUE(a.includes(entry_of(id_of(1), make({"blog", "x"}), 19)));
-  EXPECT_FALSE(a.includes(entry_of(id_of(1), make({"blogs"}), 15)));
-  EXPECT_FALSE(a.includes(entry_of(id_of(2), make({"blog"}), 15)));
-  EXPECT_FALSE(a.includes(entry_of(id_of(1), make({"blog"}), 20)));
-  EXPECT_FALSE(a.includes(entry_of(id_of(1), make({}), 15)));
-  const Area any{std::nullopt, make({"blog"}), TimeRange{10, 20}};
-  EXPECT_TRUE(any.includes(entry_of(id_of(2), make({"blog"}), 15)));
-  EXPECT_TRUE(Area::full().includes(entry_of(id_of(0xff), make({"x"}), ~Timestamp{0})));
-  EXPECT_TRUE(Area::subspace_area(id_of(3)).includes(entry_of(id_of(3), make({"x"}), 5)));
-  EXPECT_FALSE(Area::subspace_area(id_of(3)).includes(entry_of(id_of(4), make({"x"}), 5)));
+  const Area a{id_of(1), path_of({"blog"}), TimeRange{10, 20}};
+  EXPECT_TRUE(a.includes(entry_of(id_of(1), path_of({"blog"}), 10)));
+  EXPECT_TRUE(a.includes(entry_of(id_of(1), path_of({"blog", "x"}), 19)));
+  EXPECT_FALSE(a.includes(entry_of(id_of(1), path_of({"blogs"}), 15)));
+  EXPECT_FALSE(a.includes(entry_of(id_of(2), path_of({"blog"}), 15)));
+  EXPECT_FALSE(a.includes(entry_of(id_of(1), path_of({"blog"}), 20)));
+  EXPECT_FALSE(a.includes(entry_of(id_of(1), path_of({}), 15)));
+  const Area any{std::nullopt, path_of({"blog"}), TimeRange{10, 20}};
+  EXPECT_TRUE(any.includes(entry_of(id_of(2), path_of({"blog"}), 15)));
+  EXPECT_TRUE(Area::full().includes(entry_of(id_of(0xff), path_of({"x"}), ~Timestamp{0})));
+  EXPECT_TRUE(Area::subspace_area(id_of(3)).includes(entry_of(id_of(3), path_of({"x"}), 5)));
+  EXPECT_FALSE(Area::subspace_area(id_of(3)).includes(entry_of(id_of(4), path_of({"x"}), 5)));
 }
 
 TEST(AreaTest, IntersectionExamples) {
-  const Area a{std::nullopt, make({"a"}), TimeRange{0, 10}};
-  const Area b{id_of(1), make({"a", "b"}), TimeRange{5, std::nullopt}};
-  EXPECT_EQ(a.intersection(b), (Area{id_of(1), make({"a", "b"}), TimeRange{5, 10}}));
-  EXPECT_EQ(a.intersection(Area{std::nullopt, make({"b"}), TimeRange::full()}), std::nullopt);
-  EXPECT_EQ(b.intersection(Area{id_of(2), make({}), TimeRange::full()}), std::nullopt);
-  EXPECT_EQ(a.intersection(Area{std::nullopt, make({}), TimeRange{10, 20}}), std::nullopt);
+  const Area a{std::nullopt, path_of({"a"}), TimeRange{0, 10}};
+  const Area b{id_of(1), path_of({"a", "b"}), TimeRange{5, std::nullopt}};
+  EXPECT_EQ(a.intersection(b), (Area{id_of(1), path_of({"a", "b"}), TimeRange{5, 10}}));
+  EXPECT_EQ(a.intersection(Area{std::nullopt, path_of({"b"}), TimeRange::full()}), std::nullopt);
+  EXPECT_EQ(b.intersection(Area{id_of(2), path_of({}), TimeRange::full()}), std::nullopt);
+  EXPECT_EQ(a.intersection(Area{std::nullopt, path_of({}), TimeRange{10, 20}}), std::nullopt);
 }
 
 TEST(AreaTest, RandomIntersectionInclusionAndRange) {
@@ -122,12 +120,12 @@ TEST(AreaTest, AreaToRangeBounds) {
   const D3Range full = area_to_range(Area::full());
   EXPECT_EQ(full, D3Range::full());
 
-  const Area a{id_of(0x42), make({"a"}), TimeRange{1, 2}};
+  const Area a{id_of(0x42), path_of({"a"}), TimeRange{1, 2}};
   const D3Range r = area_to_range(a);
   SubspaceId next = id_of(0x42);
   next.back() = 0x43;
   EXPECT_EQ(r.subspaces, (SubspaceRange{id_of(0x42), next}));
-  EXPECT_EQ(r.paths, (PathRange{make({"a"}), make({std::string_view("a\0", 2)})}));
+  EXPECT_EQ(r.paths, (PathRange{path_of({"a"}), path_of({std::string_view("a\0", 2)})}));
   EXPECT_EQ(r.times, a.times);
 
   // No greater subspace id or path that is not an extension: the range ends are open.
@@ -140,15 +138,16 @@ TEST(AreaTest, AreaToRangeBounds) {
 }
 
 TEST(AreaOfInterestTest, Intersection) {
-  const AreaOfInterest a{Area{std::nullopt, make({"a"}), TimeRange::full()}, 10,
+  const AreaOfInterest a{Area{std::nullopt, path_of({"a"}), TimeRange::full()}, 10,
                          AreaOfInterest::kNoLimit};
-  const AreaOfInterest b{Area{id_of(1), make({}), TimeRange{5, 6}}, AreaOfInterest::kNoLimit, 100};
+  const AreaOfInterest b{Area{id_of(1), path_of({}), TimeRange{5, 6}}, AreaOfInterest::kNoLimit,
+                         100};
   const auto i = a.intersection(b);
   ASSERT_TRUE(i);
-  EXPECT_EQ(i->area, (Area{id_of(1), make({"a"}), TimeRange{5, 6}}));
+  EXPECT_EQ(i->area, (Area{id_of(1), path_of({"a"}), TimeRange{5, 6}}));
   EXPECT_EQ(i->max_count, 10u);
   EXPECT_EQ(i->max_size, 100u);
-  const AreaOfInterest c{Area{std::nullopt, make({"b"}), TimeRange::full()}, 1, 1};
+  const AreaOfInterest c{Area{std::nullopt, path_of({"b"}), TimeRange::full()}, 1, 1};
   EXPECT_EQ(a.intersection(c), std::nullopt);
   EXPECT_EQ(AreaOfInterest{}.max_count, ~std::uint64_t{0});
 }

@@ -27,7 +27,7 @@ using testing::path_of;
 
 constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
 
-auto decode_abs = [](Decoder& d, DecodeMode m) { return decode_entry(d, m); };
+auto decode_entry_abs = [](Decoder& d, DecodeMode m) { return decode_entry(d, m); };
 
 Entry sample_entry() {
   return Entry{id_filled(1), id_filled(2), Path::from_strings({"blog", "ideas"}).value(), 1000, 5,
@@ -73,7 +73,7 @@ TEST(EncodeEntry, RoundTripsRandomEntries) {
           encode_entry(enc, e);
           return Status::ok();
         },
-        decode_abs, true);
+        decode_entry_abs, true);
   }
 }
 
@@ -86,7 +86,7 @@ TEST(EncodeEntry, NonMinimalTagsAreNonCanonic) {
   c64_encode_standalone_with_tag(enc, 1000, 0xfe);
   c64_encode_standalone(enc, 5);
   enc.bytes(e.payload_digest);
-  check_non_canonic(enc.take(), e, decode_abs);
+  check_non_canonic(enc.take(), e, decode_entry_abs);
 }
 
 // --- EncodeEntryRelativeEntry -------------------------------------------------------------
@@ -245,7 +245,7 @@ TEST(EntryDecoders, SurviveGarbage) {
           encode_entry(e, v);
           return Status::ok();
         },
-        decode_abs);
+        decode_entry_abs);
     check_garbage<Entry>(
         junk,
         [&](Encoder& e, const Entry& v) { return encode_entry_relative_entry(e, v, ref_entry); },

@@ -22,7 +22,7 @@ using testing::EncodingRandom;
 using testing::id_filled;
 using testing::path_of;
 
-auto decode_abs = [](Decoder& d, DecodeMode m) { return decode_path(d, m); };
+auto decode_path_abs = [](Decoder& d, DecodeMode m) { return decode_path(d, m); };
 
 Bytes encode_abs(const Path& p) {
   Encoder e;
@@ -59,7 +59,7 @@ TEST(EncodePath, RoundTripsRandomPaths) {
           encode_path(e, p);
           return Status::ok();
         },
-        decode_abs, true);
+        decode_path_abs, true);
   }
 }
 
@@ -74,25 +74,25 @@ TEST(EncodePath, AcceptsNonMinimalTagsOnlyInAnyMode) {
   e.bytes(as_bytes("blog"));
   c64_encode_standalone_with_tag(e, 5, 0xfd);  // length of "ideas" in two bytes
   e.bytes(as_bytes("ideasfun"));
-  check_non_canonic(e.take(), p, decode_abs);
+  check_non_canonic(e.take(), p, decode_path_abs);
 }
 
 TEST(EncodePath, RejectsInconsistentLengths) {
   // Count 0 with nonzero length.
-  check_rejects<Path>(Bytes{0x10}, ErrorCode::kInvalidEncoding, decode_abs);
+  check_rejects<Path>(Bytes{0x10}, ErrorCode::kInvalidEncoding, decode_path_abs);
   // Two components, total length 1, first component claims 2 bytes.
-  check_rejects<Path>(Bytes{0x12, 0x02, 'a', 'b'}, ErrorCode::kInvalidEncoding, decode_abs);
+  check_rejects<Path>(Bytes{0x12, 0x02, 'a', 'b'}, ErrorCode::kInvalidEncoding, decode_path_abs);
 }
 
 TEST(EncodePath, RejectsOverLimitBeforeReadingComponents) {
   // Total length 4097 (2-byte tag 13), two components, and nothing else: the limit is reported,
   // not "incomplete", and nothing is allocated for 4097 bytes.
-  check_rejects<Path>(Bytes{0xd2, 0x10, 0x01}, ErrorCode::kInvalidEncoding, decode_abs);
+  check_rejects<Path>(Bytes{0xd2, 0x10, 0x01}, ErrorCode::kInvalidEncoding, decode_path_abs);
   // Component count 4097.
-  check_rejects<Path>(Bytes{0x0d, 0x10, 0x01}, ErrorCode::kInvalidEncoding, decode_abs);
+  check_rejects<Path>(Bytes{0x0d, 0x10, 0x01}, ErrorCode::kInvalidEncoding, decode_path_abs);
   // An 8-byte total length of 2^63.
   check_rejects<Path>(Bytes{0xf1, 0x80, 0, 0, 0, 0, 0, 0, 0}, ErrorCode::kInvalidEncoding,
-                      decode_abs);
+                      decode_path_abs);
   // A single component of 4097 bytes would also be over the per-component limit: covered by the
   // total. A path at the limits decodes.
   Bytes big(4096, 'x');
@@ -104,7 +104,7 @@ TEST(EncodePath, RejectsOverLimitBeforeReadingComponents) {
         encode_path(e, max_path);
         return Status::ok();
       },
-      decode_abs, true);
+      decode_path_abs, true);
 }
 
 TEST(EncodePathRelativePath, RoundTripsAgainstRandomReferences) {
@@ -187,7 +187,7 @@ TEST(PathDecoders, SurviveGarbage) {
           encode_path(e, p);
           return Status::ok();
         },
-        decode_abs);
+        decode_path_abs);
     check_garbage<Path>(
         junk,
         [&](Encoder& e, const Path& p) {

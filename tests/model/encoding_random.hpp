@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "model_random.hpp"
 #include "osier/model/area.hpp"
 #include "osier/model/encoding_entry.hpp"
 #include "osier/model/encoding_private.hpp"
@@ -22,10 +23,6 @@
 #include "osier/model/range.hpp"
 
 namespace osier::model::testing {
-
-inline Path path_of(std::initializer_list<std::string_view> components) {
-  return Path::from_strings(components).value();
-}
 
 inline SubspaceId id_filled(std::uint8_t b) {
   SubspaceId id;

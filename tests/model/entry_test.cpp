@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "model_random.hpp"
 #include "osier/base/hex.hpp"
 #include "osier/model/ids.hpp"
 #include "support/vectors.hpp"
@@ -9,14 +10,12 @@
 namespace osier::model {
 namespace {
 
-Path make(std::initializer_list<std::string_view> comps) {
-  return Path::from_strings(comps).value();
-}
+using testing::path_of;
 
 Entry base_entry() {
   Entry e;
   e.subspace_id.fill(7);
-  e.path = make({"blog", "idea"});
+  e.path = path_of({"blog", "idea"});
   e.timestamp = 100;
   e.payload_length = 10;
   e.payload_digest.fill(5);
@@ -51,7 +50,7 @@ TEST(EntryTest, NewerThanComparesTimestampThenDigestThenLength) {
   EXPECT_FALSE(newer_than(b, a));
 
   b = a;
-  b.path = make({"other"});  // path, subspace and namespace play no part
+  b.path = path_of({"other"});  // path, subspace and namespace play no part
   b.subspace_id.fill(0);
   b.namespace_id.fill(1);
   EXPECT_FALSE(newer_than(a, b));
@@ -60,7 +59,7 @@ TEST(EntryTest, NewerThanComparesTimestampThenDigestThenLength) {
 
 TEST(EntryTest, PrunesNeedsSameSubspacePrefixPathAndNewer) {
   Entry newer = base_entry();
-  newer.path = make({"blog"});
+  newer.path = path_of({"blog"});
   Entry older = base_entry();
   older.timestamp = 50;
   EXPECT_TRUE(prunes(newer, older));
@@ -71,7 +70,7 @@ TEST(EntryTest, PrunesNeedsSameSubspacePrefixPathAndNewer) {
   EXPECT_TRUE(prunes(newer, same_path));
 
   Entry sibling = older;
-  sibling.path = make({"blogs"});  // /blog is not a prefix of /blogs
+  sibling.path = path_of({"blogs"});  // /blog is not a prefix of /blogs
   EXPECT_FALSE(prunes(newer, sibling));
 
   Entry other_subspace = older;

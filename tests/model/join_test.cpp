@@ -10,13 +10,11 @@
 namespace osier::model {
 namespace {
 
-Path make(std::initializer_list<std::string_view> comps) {
-  return Path::from_strings(comps).value();
-}
+using testing::path_of;
 
 Entry entry_at(std::initializer_list<std::string_view> path, Timestamp t, std::uint8_t digest) {
   Entry e;
-  e.path = make(path);
+  e.path = path_of(path);
   e.timestamp = t;
   e.payload_digest.back() = digest;
   return e;

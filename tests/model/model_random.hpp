@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "osier/model/area.hpp"
@@ -13,6 +15,11 @@
 #include "osier/model/range.hpp"
 
 namespace osier::model::testing {
+
+// The path of the given components.
+inline Path path_of(std::initializer_list<std::string_view> components) {
+  return Path::from_strings(components).value();
+}
 
 class ModelRandom {
  public:

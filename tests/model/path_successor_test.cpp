@@ -65,9 +65,9 @@ bool is_prefix(const Components& p, const Components& q) {
 
 void check_limits(const PathLimits& limits) {
   const std::vector<Components> paths = all_paths(limits);
-  SCOPED_TRACE(testing::Message() << "limits " << limits.max_component_length << "/"
-                                  << limits.max_component_count << "/" << limits.max_path_length
-                                  << ", " << paths.size() << " paths");
+  SCOPED_TRACE(::testing::Message()
+               << "limits " << limits.max_component_length << "/" << limits.max_component_count
+               << "/" << limits.max_path_length << ", " << paths.size() << " paths");
   for (std::size_t i = 0; i < paths.size(); ++i) {
     const Components& p = paths[i];
     const std::vector<ByteView> views(p.begin(), p.end());

@@ -12,9 +12,7 @@
 namespace osier::model {
 namespace {
 
-Path make(std::initializer_list<std::string_view> comps) {
-  return Path::from_strings(comps).value();
-}
+using testing::path_of;
 
 Result<Path> from_sizes(const std::vector<std::size_t>& sizes) {
   std::vector<Bytes> comps;
@@ -40,13 +38,13 @@ TEST(PathTest, EmptyPath) {
   Path p;
   EXPECT_EQ(p.component_count(), 0u);
   EXPECT_EQ(p.total_length(), 0u);
-  EXPECT_EQ(p, make({}));
-  EXPECT_TRUE(p.is_prefix_of(make({"a"})));
+  EXPECT_EQ(p, path_of({}));
+  EXPECT_TRUE(p.is_prefix_of(path_of({"a"})));
   EXPECT_EQ(p.to_string(), "");
 }
 
 TEST(PathTest, Components) {
-  Path p = make({"blog", "", "ideas"});
+  Path p = path_of({"blog", "", "ideas"});
   ASSERT_EQ(p.component_count(), 3u);
   EXPECT_EQ(as_chars(p.component(0)), "blog");
   EXPECT_EQ(as_chars(p.component(1)), "");
@@ -79,16 +77,16 @@ TEST(PathTest, AppendAndConcatRespectLimits) {
   Path at_count = many.append(ByteView{}).value();
   EXPECT_EQ(at_count.component_count(), kMaxComponentCount);
   expect_out_of_range(at_count.append(ByteView{}), "max_component_count");
-  expect_out_of_range(many.concat(make({"a", "b"})), "max_component_count");
+  expect_out_of_range(many.concat(path_of({"a", "b"})), "max_component_count");
   expect_out_of_range(full.concat(from_sizes({97}).value()), "max_path_length");
-  EXPECT_EQ(make({"a"}).concat(make({"b", "c"})).value(), make({"a", "b", "c"}));
-  EXPECT_EQ(make({"a"}).append(as_bytes("b")).value(), make({"a", "b"}));
+  EXPECT_EQ(path_of({"a"}).concat(path_of({"b", "c"})).value(), path_of({"a", "b", "c"}));
+  EXPECT_EQ(path_of({"a"}).append(as_bytes("b")).value(), path_of({"a", "b"}));
 }
 
 TEST(PathTest, PrefixSharesBuffer) {
-  Path p = make({"a", "bc", "d"});
+  Path p = path_of({"a", "bc", "d"});
   Path q = p.prefix(2);
-  EXPECT_EQ(q, make({"a", "bc"}));
+  EXPECT_EQ(q, path_of({"a", "bc"}));
   EXPECT_EQ(q.component(1).data(), p.component(1).data());
   Path copy = p;  // NOLINT(performance-unnecessary-copy-initialization)
   EXPECT_EQ(copy.component(0).data(), p.component(0).data());
@@ -97,22 +95,22 @@ TEST(PathTest, PrefixSharesBuffer) {
 }
 
 TEST(PathTest, PrefixRelation) {
-  EXPECT_TRUE(make({"a"}).is_prefix_of(make({"a"})));
-  EXPECT_TRUE(make({"a"}).is_prefix_of(make({"a", "b"})));
-  EXPECT_FALSE(make({"a"}).is_prefix_of(make({"ab"})));  // spec example
-  EXPECT_FALSE(make({"a", "b"}).is_prefix_of(make({"a"})));
-  EXPECT_EQ(make({"a", "b", "c"}).common_prefix_count(make({"a", "b", "d"})), 2u);
-  EXPECT_EQ(make({"a", "b"}).longest_common_prefix(make({"a", "c"})), make({"a"}));
+  EXPECT_TRUE(path_of({"a"}).is_prefix_of(path_of({"a"})));
+  EXPECT_TRUE(path_of({"a"}).is_prefix_of(path_of({"a", "b"})));
+  EXPECT_FALSE(path_of({"a"}).is_prefix_of(path_of({"ab"})));  // spec example
+  EXPECT_FALSE(path_of({"a", "b"}).is_prefix_of(path_of({"a"})));
+  EXPECT_EQ(path_of({"a", "b", "c"}).common_prefix_count(path_of({"a", "b", "d"})), 2u);
+  EXPECT_EQ(path_of({"a", "b"}).longest_common_prefix(path_of({"a", "c"})), path_of({"a"}));
 }
 
 TEST(PathTest, OrderExamples) {
-  EXPECT_LT(make({}), make({""}));
-  EXPECT_LT(make({""}), make({"", ""}));
-  EXPECT_LT(make({"", "z"}), make({std::string_view("\0", 1)}));
-  EXPECT_LT(make({"a"}), make({"a", ""}));
-  EXPECT_LT(make({"a", "z"}), make({"ab"}));
-  EXPECT_LT(make({"a"}), make({"b"}));
-  EXPECT_LT(make({"\x7f"}), make({"\x80"}));  // bytes compare unsigned
+  EXPECT_LT(path_of({}), path_of({""}));
+  EXPECT_LT(path_of({""}), path_of({"", ""}));
+  EXPECT_LT(path_of({"", "z"}), path_of({std::string_view("\0", 1)}));
+  EXPECT_LT(path_of({"a"}), path_of({"a", ""}));
+  EXPECT_LT(path_of({"a", "z"}), path_of({"ab"}));
+  EXPECT_LT(path_of({"a"}), path_of({"b"}));
+  EXPECT_LT(path_of({"\x7f"}), path_of({"\x80"}));  // bytes compare unsigned
 }
 
 TEST(PathTest, RandomPathsMatchNaiveModel) {
@@ -179,21 +177,22 @@ TEST(PathTest, OrderIsTotalAndTransitive) {
 }
 
 TEST(PathTest, ToStringEscapes) {
-  EXPECT_EQ(make({""}).to_string(), "/");
-  EXPECT_EQ(make({"blog", "a b"}).to_string(), "/blog/a%20b");
-  EXPECT_EQ(make({".", "..", "a.b"}).to_string(), "/%2E/%2E%2E/a.b");
-  EXPECT_EQ(make({"/"}).to_string(), "/%2F");
+  EXPECT_EQ(path_of({""}).to_string(), "/");
+  EXPECT_EQ(path_of({"blog", "a b"}).to_string(), "/blog/a%20b");
+  EXPECT_EQ(path_of({".", "..", "a.b"}).to_string(), "/%2E/%2E%2E/a.b");
+  EXPECT_EQ(path_of({"/"}).to_string(), "/%2F");
 }
 
 TEST(PathTest, SuccessorAppendsEmptyComponent) {
-  EXPECT_EQ(Path{}.successor(), make({""}));
-  EXPECT_EQ(make({"a"}).successor(), make({"a", ""}));
+  EXPECT_EQ(Path{}.successor(), path_of({""}));
+  EXPECT_EQ(path_of({"a"}).successor(), path_of({"a", ""}));
 }
 
 TEST(PathTest, GreaterButNotPrefixedExamples) {
   EXPECT_EQ(Path{}.greater_but_not_prefixed(), std::nullopt);
-  EXPECT_EQ(make({"a"}).greater_but_not_prefixed(), make({std::string_view("a\0", 2)}));
-  EXPECT_EQ(make({"a", "b"}).greater_but_not_prefixed(), make({"a", std::string_view("b\0", 2)}));
+  EXPECT_EQ(path_of({"a"}).greater_but_not_prefixed(), path_of({std::string_view("a\0", 2)}));
+  EXPECT_EQ(path_of({"a", "b"}).greater_but_not_prefixed(),
+            path_of({"a", std::string_view("b\0", 2)}));
 }
 
 TEST(PathTest, SuccessorsAtTheLimits) {
@@ -215,11 +214,11 @@ TEST(PathTest, SuccessorsAtTheLimits) {
   Bytes ff(kMaxComponentLength, 0xff);
   ff[0] = 'a';
   Path r = Path::from_components(std::vector<ByteView>{ff}).value();
-  EXPECT_EQ(r.greater_but_not_prefixed(), make({"b"}));
+  EXPECT_EQ(r.greater_but_not_prefixed(), path_of({"b"}));
 
   // A greatest component makes us go one component back.
   Path s = Path::from_components(std::vector<ByteView>{as_bytes("a"), Bytes(4095, 0xff)}).value();
-  EXPECT_EQ(s.greater_but_not_prefixed(), make({std::string_view("a\0", 2)}));
+  EXPECT_EQ(s.greater_but_not_prefixed(), path_of({std::string_view("a\0", 2)}));
 
   // At the component count limit, successor cannot append.
   Path many = from_sizes(std::vector<std::size_t>(kMaxComponentCount, 0)).value();

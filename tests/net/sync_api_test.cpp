@@ -14,7 +14,7 @@
 namespace osier::net {
 namespace {
 
-model::NamespaceId ns() { return sync::testing::owned_namespace(); }
+using sync::testing::owned_namespace;
 
 // A SyncServer on 127.0.0.1 and a free port, run on a thread of its own until the end.
 struct Serving {
@@ -69,9 +69,9 @@ TEST(SyncApi, AClientSyncsBothWaysWithAServerAndProbeNamesTheServer) {
 
   serving.stop();
   EXPECT_EQ(serving.reports.size(), 2U);
-  EXPECT_EQ(sync::testing::namespace_contents(*server_store, ns()).size(), 300U);
-  EXPECT_EQ(sync::testing::namespace_contents(*client_store, ns()),
-            sync::testing::namespace_contents(*server_store, ns()));
+  EXPECT_EQ(sync::testing::namespace_contents(*server_store, owned_namespace()).size(), 300U);
+  EXPECT_EQ(sync::testing::namespace_contents(*client_store, owned_namespace()),
+            sync::testing::namespace_contents(*server_store, owned_namespace()));
 }
 
 TEST(SyncApi, UnusableOptionsAndUnreachablePeersAreErrors) {

@@ -19,7 +19,7 @@ namespace {
 
 using std::chrono::milliseconds;
 
-model::NamespaceId ns() { return sync::testing::owned_namespace(); }
+using sync::testing::owned_namespace;
 
 std::vector<store::AuthorisedEntry> entries(std::size_t from, std::size_t n) {
   return sync::testing::owned_entries(from, n, 4);
@@ -79,10 +79,10 @@ TEST(NetSync, ClientsSyncWithAServerOverOneStoreAndCloseOnceInSync) {
   ASSERT_EQ(reports.size(), 2U);
   for (const ConnectionReport& r : reports) EXPECT_TRUE(r.clean()) << r.line();
   // The server's store ended with every entry; the second client with all of them as well.
-  EXPECT_EQ(sync::testing::namespace_contents(*server_store, ns()).size(), 600U);
-  EXPECT_EQ(sync::testing::namespace_contents(*client_stores[1], ns()),
-            sync::testing::namespace_contents(*server_store, ns()));
-  EXPECT_EQ(sync::testing::namespace_contents(*client_stores[0], ns()).size(), 500U);
+  EXPECT_EQ(sync::testing::namespace_contents(*server_store, owned_namespace()).size(), 600U);
+  EXPECT_EQ(sync::testing::namespace_contents(*client_stores[1], owned_namespace()),
+            sync::testing::namespace_contents(*server_store, owned_namespace()));
+  EXPECT_EQ(sync::testing::namespace_contents(*client_stores[0], owned_namespace()).size(), 500U);
 }
 
 TEST(NetSync, APeerWithoutSharedInterestsSyncsNothingAndClosesCleanly) {
@@ -105,7 +105,7 @@ TEST(NetSync, APeerWithoutSharedInterestsSyncsNothingAndClosesCleanly) {
   EXPECT_TRUE(r->clean()) << r->line();
   EXPECT_EQ(app.summary().overlaps, 0U);
   EXPECT_TRUE(app.summary().in_sync);
-  EXPECT_TRUE(sync::testing::namespace_contents(*client_store, ns()).empty());
+  EXPECT_TRUE(sync::testing::namespace_contents(*client_store, owned_namespace()).empty());
 }
 
 }  // namespace

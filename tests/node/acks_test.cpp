@@ -17,7 +17,7 @@ namespace osier::node {
 namespace {
 
 const std::string kKey(64, 'a');
-const std::string kNs(64, 'b');
+const std::string kAckNs(64, 'b');
 
 class AcksFile : public ::testing::Test {
  protected:
@@ -28,7 +28,7 @@ class AcksFile : public ::testing::Test {
   }
   static ByteArray<32> id(char digit) { return *array_from_hex<32>(std::string(64, digit)); }
   static std::string file_with(const std::string& ack) {
-    return R"({"peers": {")" + kKey + R"(": {")" + kNs + R"(": )" + ack + "}}}";
+    return R"({"peers": {")" + kKey + R"(": {")" + kAckNs + R"(": )" + ack + "}}}";
   }
   void expect_corrupt(const std::string& text, const std::string& says = "") const {
     write_file(text);
@@ -106,16 +106,16 @@ TEST_F(AcksFile, KeysThatAreNotIdsAreCorrupt) {
 
 TEST_F(AcksFile, TheSameKeyTwiceIsCorrupt) {
   const std::string ack = R"({"as_of": 1, "at": 2})";
-  expect_corrupt(R"({"peers": {")" + kKey + R"(": {")" + kNs + R"(": )" + ack + R"(}, ")" +
-                     std::string(64, 'A') + R"(": {")" + kNs + R"(": )" + ack + "}}}",
+  expect_corrupt(R"({"peers": {")" + kKey + R"(": {")" + kAckNs + R"(": )" + ack + R"(}, ")" +
+                     std::string(64, 'A') + R"(": {")" + kAckNs + R"(": )" + ack + "}}}",
                  "listed twice");
-  expect_corrupt(R"({"peers": {")" + kKey + R"(": {")" + kNs + R"(": )" + ack + R"(, ")" +
+  expect_corrupt(R"({"peers": {")" + kKey + R"(": {")" + kAckNs + R"(": )" + ack + R"(, ")" +
                      std::string(64, 'B') + R"(": )" + ack + "}}}",
                  "listed twice");
 }
 
 TEST_F(AcksFile, AnAcknowledgementOfTheWrongShapeOrOutOfRangeIsCorrupt) {
-  const std::string where = "namespace " + kNs;
+  const std::string where = "namespace " + kAckNs;
   for (const std::string& ack : {
            std::string("null"),
            std::string("[1, 2]"),

@@ -13,7 +13,7 @@
 namespace osier::node {
 namespace {
 
-const std::string kNs(64, 'a');
+const std::string kRequestNs(64, 'a');
 const std::string kSub(64, 'B');  // hex in either case
 constexpr const char* kNotARequest = "a request is one JSON object with a string \"op\"";
 constexpr const char* kBadFetch = "fetch needs \"namespace\", \"subspace\" (hex) and \"path\"";
@@ -68,18 +68,19 @@ TEST(ControlRequest, ASubscriberMayLimitItsNamespaceLists) {
 }
 
 TEST(ControlRequest, FetchCarriesTheEntrysCoordinates) {
-  Result<ControlRequest> r = parse_control_request(fetch_line(kNs, kSub, R"(["6e657773",""])"));
+  Result<ControlRequest> r =
+      parse_control_request(fetch_line(kRequestNs, kSub, R"(["6e657773",""])"));
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   const auto* f = std::get_if<FetchRequest>(&*r);
   ASSERT_NE(f, nullptr);
-  EXPECT_EQ(to_hex(f->namespace_id), kNs);
+  EXPECT_EQ(to_hex(f->namespace_id), kRequestNs);
   EXPECT_EQ(to_hex(f->subspace), std::string(64, 'b'));
   const std::vector<ByteView> comps = f->path.components();
   ASSERT_EQ(comps.size(), 2u);
   EXPECT_EQ(to_hex(comps[0]), "6e657773");
   EXPECT_TRUE(comps[1].empty());
   // The empty path, too.
-  Result<ControlRequest> empty = parse_control_request(fetch_line(kNs, kSub, "[]"));
+  Result<ControlRequest> empty = parse_control_request(fetch_line(kRequestNs, kSub, "[]"));
   ASSERT_TRUE(empty.is_ok());
   EXPECT_TRUE(std::get<FetchRequest>(*empty).path.components().empty());
 }
@@ -87,12 +88,12 @@ TEST(ControlRequest, FetchCarriesTheEntrysCoordinates) {
 TEST(ControlRequest, EveryRequestPrintsALineThatParsesBackEqual) {
   for (const std::string& line :
        {std::string(R"({"op":"status"})"), std::string(R"({"op":"subscribe"})"),
-        fetch_line(kNs, kSub, R"(["00","ff01"])"), fetch_line(kNs, kSub, "[]"),
+        fetch_line(kRequestNs, kSub, R"(["00","ff01"])"), fetch_line(kRequestNs, kSub, "[]"),
         std::string(R"({"op":"peers"})"), std::string(R"({"op":"policies"})"),
         std::string(R"({"op":"peer_add","address":"example.org:7000"})"),
         std::string(R"({"op":"peer_rm","address":"[::1]:9"})"),
-        R"({"op":"policy_set","namespace":")" + std::string(kNs) + R"(","payloads":"none"})",
-        R"({"op":"policy_set","namespace":")" + std::string(kNs) +
+        R"({"op":"policy_set","namespace":")" + std::string(kRequestNs) + R"(","payloads":"none"})",
+        R"({"op":"policy_set","namespace":")" + std::string(kRequestNs) +
             R"(","payloads":"eager","max_size":1000})"}) {
     Result<ControlRequest> r = parse_control_request(line);
     ASSERT_TRUE(r.is_ok()) << line;
@@ -110,18 +111,19 @@ TEST(ControlRequest, PeerAndPolicyChangesCarryWhatTheyChange) {
   const auto& change = std::get<PeerChangeRequest>(*add);
   EXPECT_TRUE(change.add);
   EXPECT_EQ(change.address.to_string(), "10.0.0.1:22377");  // the default port
-  Result<ControlRequest> set = parse_control_request(R"({"op":"policy_set","namespace":")" +
-                                                     std::string(kNs) + R"(","payloads":"lazy"})");
+  Result<ControlRequest> set = parse_control_request(
+      R"({"op":"policy_set","namespace":")" + std::string(kRequestNs) + R"(","payloads":"lazy"})");
   ASSERT_TRUE(set.is_ok()) << set.status().to_string();
   EXPECT_EQ(std::get<PolicySetRequest>(*set).policy.payloads, PayloadPolicy::kLazy);
   for (const std::string& bad :
        {std::string(R"({"op":"peer_add"})"), std::string(R"({"op":"peer_rm","address":7})"),
         std::string(R"({"op":"peer_add","address":"host:99999"})"),
         std::string(R"({"op":"policy_set","payloads":"lazy"})"),
-        R"({"op":"policy_set","namespace":")" + std::string(kNs) + R"(","payloads":"sometimes"})",
-        R"({"op":"policy_set","namespace":")" + std::string(kNs) +
+        R"({"op":"policy_set","namespace":")" + std::string(kRequestNs) +
+            R"(","payloads":"sometimes"})",
+        R"({"op":"policy_set","namespace":")" + std::string(kRequestNs) +
             R"(","payloads":"lazy","max_size":10})",
-        R"({"op":"policy_set","namespace":")" + std::string(kNs) +
+        R"({"op":"policy_set","namespace":")" + std::string(kRequestNs) +
             R"(","payloads":"eager","max_size":-1})"}) {
     Result<ControlRequest> r = parse_control_request(bad);
     ASSERT_FALSE(r.is_ok()) << bad;
@@ -161,22 +163,22 @@ TEST(ControlRequest, AFetchWithMissingOrMalformedFieldsIsInvalid) {
   for (const std::string& line : {
            std::string(R"({"op":"fetch"})"),
            std::string(R"({"op":"fetch","subspace":")" + kSub + R"(","path":[]})"),
-           std::string(R"({"op":"fetch","namespace":")" + kNs + R"(","path":[]})"),
-           std::string(R"({"op":"fetch","namespace":")" + kNs + R"(","subspace":")" + kSub +
+           std::string(R"({"op":"fetch","namespace":")" + kRequestNs + R"(","path":[]})"),
+           std::string(R"({"op":"fetch","namespace":")" + kRequestNs + R"(","subspace":")" + kSub +
                        R"("})"),
-           fetch_line(kNs.substr(2), kSub, ok_path),  // 31 bytes
-           fetch_line(kNs + "00", kSub, ok_path),     // 33 bytes
-           fetch_line(kNs.substr(1), kSub, ok_path),  // an odd number of digits
+           fetch_line(kRequestNs.substr(2), kSub, ok_path),  // 31 bytes
+           fetch_line(kRequestNs + "00", kSub, ok_path),     // 33 bytes
+           fetch_line(kRequestNs.substr(1), kSub, ok_path),  // an odd number of digits
            fetch_line(std::string(62, 'a') + "zz", kSub, ok_path),
-           fetch_line(kNs, std::string(62, 'a') + "g0", ok_path),
-           fetch_line(kNs, "", ok_path),
-           fetch_line(kNs, kSub, R"("00")"),  // path not an array
-           fetch_line(kNs, kSub, R"({"0":"00"})"),
-           fetch_line(kNs, kSub, "null"),
-           fetch_line(kNs, kSub, "[0]"),
-           fetch_line(kNs, kSub, R"([["00"]])"),
-           fetch_line(kNs, kSub, R"(["0"])"),
-           fetch_line(kNs, kSub, R"(["xy"])"),
+           fetch_line(kRequestNs, std::string(62, 'a') + "g0", ok_path),
+           fetch_line(kRequestNs, "", ok_path),
+           fetch_line(kRequestNs, kSub, R"("00")"),  // path not an array
+           fetch_line(kRequestNs, kSub, R"({"0":"00"})"),
+           fetch_line(kRequestNs, kSub, "null"),
+           fetch_line(kRequestNs, kSub, "[0]"),
+           fetch_line(kRequestNs, kSub, R"([["00"]])"),
+           fetch_line(kRequestNs, kSub, R"(["0"])"),
+           fetch_line(kRequestNs, kSub, R"(["xy"])"),
            std::string(R"({"op":"fetch","namespace":7,"subspace":")" + kSub + R"(","path":[]})"),
        }) {
     expect_error(line, "invalid_request", kBadFetch);
@@ -187,9 +189,9 @@ TEST(ControlRequest, APathBeyondTheLimitsIsInvalid) {
   std::string many = "[";
   for (std::size_t i = 0; i <= model::kMaxComponentCount; ++i) many += i ? ",\"\"" : "\"\"";
   many += "]";
-  expect_error(fetch_line(kNs, kSub, many), "invalid_request", kBadFetch);
+  expect_error(fetch_line(kRequestNs, kSub, many), "invalid_request", kBadFetch);
   const std::string big = "[\"" + std::string(2 * (model::kMaxPathLength + 1), 'a') + "\"]";
-  expect_error(fetch_line(kNs, kSub, big), "invalid_request", kBadFetch);
+  expect_error(fetch_line(kRequestNs, kSub, big), "invalid_request", kBadFetch);
 }
 
 TEST(ControlRequest, HugeAndDeeplyNestedLinesAreErrorsNotCrashes) {
@@ -199,7 +201,7 @@ TEST(ControlRequest, HugeAndDeeplyNestedLinesAreErrorsNotCrashes) {
   expect_error(std::string(kDeep, '['), "invalid_request", kNotARequest);
   expect_error(deep, "invalid_request", kNotARequest);
   expect_error(R"({"op":)" + deep + "}", "invalid_request", kNotARequest);
-  expect_error(fetch_line(kNs, kSub, deep), "invalid_request", kBadFetch);
+  expect_error(fetch_line(kRequestNs, kSub, deep), "invalid_request", kBadFetch);
   expect_error(R"({"op":"fetch","namespace":)" + deep + "}", "invalid_request", kBadFetch);
   // Ignored fields may be anything.
   Result<ControlRequest> r = parse_control_request(R"({"op":"status","x":)" + deep + "}");

@@ -16,7 +16,7 @@
 namespace osier::node {
 namespace {
 
-const std::string kNs(64, 'a');
+const std::string kPolicyNs(64, 'a');
 
 class PoliciesFile : public ::testing::Test {
  protected:
@@ -34,7 +34,7 @@ class PoliciesFile : public ::testing::Test {
   }
   static model::NamespaceId ns(char digit) { return *array_from_hex<32>(std::string(64, digit)); }
   static std::string file_with(const std::string& record) {
-    return R"({"namespaces": {")" + kNs + R"(": )" + record + "}}";
+    return R"({"namespaces": {")" + kPolicyNs + R"(": )" + record + "}}";
   }
   // The file is refused with kCorrupt naming it, by load_policies and by set_policy (which
   // leaves it as it is).
@@ -98,7 +98,7 @@ TEST_F(PoliciesFile, AMalformedFileIsCorruptNamingIt) {
            std::string("not json"),
            good.substr(0, good.size() - 1),  // truncated
            good.substr(0, good.size() / 2),
-           std::string("{\"namespaces\": {\"") + kNs + "\": {\"payloads\": \"la\xff\"}}}",
+           std::string("{\"namespaces\": {\"") + kPolicyNs + "\": {\"payloads\": \"la\xff\"}}}",
            std::string("[]"),
            std::string("null"),
            std::string("{}"),
@@ -123,7 +123,7 @@ TEST_F(PoliciesFile, ARecordOfTheWrongShapeIsCorruptNamingItsNamespace) {
            std::string(R"({"payloads": "Lazy"})"),
            std::string(R"({"payloads": ""})"),
        }) {
-    expect_corrupt(file_with(record), "namespace " + kNs);
+    expect_corrupt(file_with(record), "namespace " + kPolicyNs);
   }
 }
 
@@ -142,7 +142,7 @@ TEST_F(PoliciesFile, AKeyThatIsNotANamespaceIdIsCorrupt) {
 }
 
 TEST_F(PoliciesFile, TheSameNamespaceTwiceIsCorrupt) {
-  expect_corrupt(R"({"namespaces": {")" + kNs + R"(": {"payloads": "lazy"}, ")" +
+  expect_corrupt(R"({"namespaces": {")" + kPolicyNs + R"(": {"payloads": "lazy"}, ")" +
                      std::string(64, 'A') + R"(": {"payloads": "none"}}})",
                  "listed twice");
 }

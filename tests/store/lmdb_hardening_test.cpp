@@ -21,14 +21,14 @@ namespace {
 
 using osier::testing::TempDir;
 
-LmdbStoreOptions opts() {
+LmdbStoreOptions hardening_opts() {
   LmdbStoreOptions o;
   o.authoriser = testing::test_authoriser();
   o.map_size = std::uint64_t{1} << 30;
   return o;
 }
 
-AuthorisedEntry entry_at(const char* path, const Bytes& payload) {
+AuthorisedEntry hardening_entry_at(const char* path, const Bytes& payload) {
   AuthorisedEntry ae;
   ae.entry.namespace_id = testing::test_namespace();
   ae.entry.subspace_id.fill(0x42);
@@ -81,15 +81,15 @@ void rewrite_record(const std::string& dir, const char* db, ByteView key, Change
 TEST(LmdbHardening, BitRotInAPayloadFileFailsReadsAndTheDeepCheck) {
   TempDir dir;
   const Bytes payload = testing::random_bytes(100000, 1);
-  const AuthorisedEntry ae = entry_at("big", payload);
+  const AuthorisedEntry ae = hardening_entry_at("big", payload);
   std::string file;
   {
-    auto s = LmdbStore::open(dir.path(), opts()).value();
+    auto s = LmdbStore::open(dir.path(), hardening_opts()).value();
     ASSERT_TRUE(s->ingest_with_payload(ae, whole(payload)));
     file = s->payload_file(payload_key(ae.entry));
   }
   flip_byte_of_file(file, 50000);
-  auto s = LmdbStore::open(dir.path(), opts()).value();
+  auto s = LmdbStore::open(dir.path(), hardening_opts()).value();
   const Result<Bytes> all = read(*s, ae.entry, 0, payload.size());
   ASSERT_FALSE(all);
   EXPECT_EQ(all.status().code(), ErrorCode::kCorrupt) << all.status().to_string();
@@ -105,29 +105,30 @@ TEST(LmdbHardening, BitRotInAPayloadFileFailsReadsAndTheDeepCheck) {
 TEST(LmdbHardening, BitRotInAnOutboardFailsTheDeepCheck) {
   TempDir dir;
   const Bytes payload = testing::random_bytes(100000, 2);
-  const AuthorisedEntry ae = entry_at("big", payload);
+  const AuthorisedEntry ae = hardening_entry_at("big", payload);
   std::string file;
   {
-    auto s = LmdbStore::open(dir.path(), opts()).value();
+    auto s = LmdbStore::open(dir.path(), hardening_opts()).value();
     ASSERT_TRUE(s->ingest_with_payload(ae, whole(payload)));
     file = s->payload_file(payload_key(ae.entry)) + ".obao";
   }
   flip_byte_of_file(file, std::filesystem::file_size(file) - 1);
-  auto s = LmdbStore::open(dir.path(), opts()).value();
+  auto s = LmdbStore::open(dir.path(), hardening_opts()).value();
   EXPECT_FALSE(s->check(true));
 }
 
 TEST(LmdbHardening, BitRotInAnInlinePayloadFailsReadsAndTheDeepCheck) {
   TempDir dir;
   const Bytes payload = testing::random_bytes(3000, 3);
-  const AuthorisedEntry ae = entry_at("small", payload);
+  const AuthorisedEntry ae = hardening_entry_at("small", payload);
   {
-    ASSERT_TRUE(
-        LmdbStore::open(dir.path(), opts()).value()->ingest_with_payload(ae, whole(payload)));
+    ASSERT_TRUE(LmdbStore::open(dir.path(), hardening_opts())
+                    .value()
+                    ->ingest_with_payload(ae, whole(payload)));
   }
   // The inline bytes end the payload record.
   rewrite_record(dir.path(), "payloads", payload_key(ae.entry), [](Bytes& v) { v.back() ^= 0x80; });
-  auto s = LmdbStore::open(dir.path(), opts()).value();
+  auto s = LmdbStore::open(dir.path(), hardening_opts()).value();
   const Result<Bytes> all = read(*s, ae.entry, 0, payload.size());
   ASSERT_FALSE(all);
   EXPECT_EQ(all.status().code(), ErrorCode::kCorrupt);
@@ -137,16 +138,17 @@ TEST(LmdbHardening, BitRotInAnInlinePayloadFailsReadsAndTheDeepCheck) {
 TEST(LmdbHardening, ADamagedTokenFailsTheDeepCheck) {
   TempDir dir;
   const Bytes payload = testing::random_bytes(10, 4);
-  const AuthorisedEntry ae = entry_at("e", payload);
+  const AuthorisedEntry ae = hardening_entry_at("e", payload);
   {
-    ASSERT_TRUE(
-        LmdbStore::open(dir.path(), opts()).value()->ingest_with_payload(ae, whole(payload)));
+    ASSERT_TRUE(LmdbStore::open(dir.path(), hardening_opts())
+                    .value()
+                    ->ingest_with_payload(ae, whole(payload)));
   }
   // The token bytes end the entry record; the test authoriser refuses tokens starting 0xff.
   const auto key =
       lmdb_format::entry_key(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path);
   rewrite_record(dir.path(), "entries", key, [](Bytes& v) { v.back() = 0xff; });
-  auto s = LmdbStore::open(dir.path(), opts()).value();
+  auto s = LmdbStore::open(dir.path(), hardening_opts()).value();
   // The tree keeps the entry's hash as it was ingested: even the quick check sees the change.
   const Status quick = s->check(false);
   EXPECT_FALSE(quick);
@@ -160,19 +162,20 @@ TEST(LmdbHardening, ADamagedTokenFailsTheDeepCheck) {
 TEST(LmdbHardening, AReadOnlyStoreReadsAndRefusesEveryWrite) {
   TempDir dir;
   const Bytes payload = testing::random_bytes(100000, 5);
-  const AuthorisedEntry ae = entry_at("big", payload);
+  const AuthorisedEntry ae = hardening_entry_at("big", payload);
   {
-    ASSERT_TRUE(
-        LmdbStore::open(dir.path(), opts()).value()->ingest_with_payload(ae, whole(payload)));
+    ASSERT_TRUE(LmdbStore::open(dir.path(), hardening_opts())
+                    .value()
+                    ->ingest_with_payload(ae, whole(payload)));
   }
-  LmdbStoreOptions ro = opts();
+  LmdbStoreOptions ro = hardening_opts();
   ro.read_only = true;
   auto s = LmdbStore::open(dir.path(), ro).value();
   EXPECT_EQ(read(*s, ae.entry, 0, payload.size()).value(), payload);
   EXPECT_TRUE(s->check(true));
   const Bytes other = testing::random_bytes(10, 6);
-  EXPECT_EQ(s->ingest(entry_at("x", other)).status().code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(s->ingest_with_payload(entry_at("y", other), whole(other)).status().code(),
+  EXPECT_EQ(s->ingest(hardening_entry_at("x", other)).status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(s->ingest_with_payload(hardening_entry_at("y", other), whole(other)).status().code(),
             ErrorCode::kInvalidArgument);
   EXPECT_EQ(s->forget_range(ae.entry.namespace_id, model::D3Range::full()).status().code(),
             ErrorCode::kInvalidArgument);
@@ -187,16 +190,16 @@ TEST(LmdbHardening, AReadOnlyStoreReadsAndRefusesEveryWrite) {
 // else a message "to stderr" overwrites the database (issue #10: "MDB_INVALID").
 TEST(LmdbHardening, ClosedStandardDescriptorsNeverBecomeStoreFiles) {
   TempDir dir;
-  { ASSERT_TRUE(LmdbStore::open(dir.path(), opts())); }
+  { ASSERT_TRUE(LmdbStore::open(dir.path(), hardening_opts())); }
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::close(0);
     ::close(1);
     ::close(2);
-    auto s = LmdbStore::open(dir.path(), opts());
+    auto s = LmdbStore::open(dir.path(), hardening_opts());
     if (!s) ::_exit(2);
     const Bytes p = testing::random_bytes(10, 7);
-    if (!(*s)->ingest(entry_at("e", p))) ::_exit(3);
+    if (!(*s)->ingest(hardening_entry_at("e", p))) ::_exit(3);
     const char garbage[] = "osier cat: an error line written to stdout and stderr";
     for (int fd : {1, 2}) (void)!::write(fd, garbage, sizeof garbage);
     ::_exit(0);
@@ -205,7 +208,7 @@ TEST(LmdbHardening, ClosedStandardDescriptorsNeverBecomeStoreFiles) {
   ::waitpid(pid, &status, 0);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
-  auto s = LmdbStore::open(dir.path(), opts());
+  auto s = LmdbStore::open(dir.path(), hardening_opts());
   ASSERT_TRUE(s) << s.status().to_string();
   EXPECT_TRUE((*s)->check(true));
   EXPECT_EQ((*s)->namespaces().value().size(), 1u);

@@ -28,7 +28,7 @@ namespace {
 
 using osier::testing::TempDir;
 
-LmdbStoreOptions opts() {
+LmdbStoreOptions multiprocess_opts() {
   LmdbStoreOptions o;
   o.authoriser = testing::test_authoriser();
   o.map_size = std::uint64_t{1} << 30;
@@ -36,7 +36,8 @@ LmdbStoreOptions opts() {
   return o;
 }
 
-AuthorisedEntry entry_at(const std::string& path, const Bytes& payload, model::Timestamp t) {
+AuthorisedEntry multiprocess_entry_at(const std::string& path, const Bytes& payload,
+                                      model::Timestamp t) {
   AuthorisedEntry ae;
   ae.entry.namespace_id = testing::test_namespace();
   ae.entry.subspace_id.fill(0x42);
@@ -145,14 +146,14 @@ constexpr std::uint32_t kPuts = 40;
 TEST(LmdbMultiProcess, ConcurrentWritersAndSweepersLoseNothing) {
   TempDir dir;
   const std::string path = dir.sub("store");
-  { ASSERT_TRUE(LmdbStore::open(path, opts())); }
+  { ASSERT_TRUE(LmdbStore::open(path, multiprocess_opts())); }
   auto writer = [&](std::uint32_t child) {
     return [&, child](int ack) {
-      auto s = LmdbStore::open(path, opts());
+      auto s = LmdbStore::open(path, multiprocess_opts());
       if (!s) return 2;
       for (std::uint32_t i = 0; i < kPuts; ++i) {
         const Bytes payload = payload_no(child, i);
-        const AuthorisedEntry ae = entry_at(name('w', child, i), payload, 10);
+        const AuthorisedEntry ae = multiprocess_entry_at(name('w', child, i), payload, 10);
         auto r = (*s)->ingest_with_payload(ae, pieces(payload, 7000));
         if (!r || r->outcome != IngestOutcome::kInserted) return 3;
         testing::acknowledge(ack, i);
@@ -162,10 +163,10 @@ TEST(LmdbMultiProcess, ConcurrentWritersAndSweepersLoseNothing) {
   };
   auto sweeper = [&](int) {
     for (std::uint32_t i = 0; i < kPuts; ++i) {
-      auto s = LmdbStore::open(path, opts());
+      auto s = LmdbStore::open(path, multiprocess_opts());
       if (!s) return 2;
       const Bytes small = testing::random_bytes(10, i);
-      if (!(*s)->ingest(entry_at(name('s', i), small, 10))) return 3;
+      if (!(*s)->ingest(multiprocess_entry_at(name('s', i), small, 10))) return 3;
       if (!(*s)->query(testing::test_namespace(), model::D3Range::full(), {},
                        [](const LengthyAuthorisedEntry&) { return true; })) {
         return 4;
@@ -174,13 +175,13 @@ TEST(LmdbMultiProcess, ConcurrentWritersAndSweepersLoseNothing) {
     return 0;
   };
   const auto acked = run_children({writer(0), writer(1), sweeper});
-  auto s = LmdbStore::open(path, opts()).value();
+  auto s = LmdbStore::open(path, multiprocess_opts()).value();
   ASSERT_TRUE(s->check(true)) << s->check(true).to_string();
   for (std::uint32_t child = 0; child < 2; ++child) {
     EXPECT_EQ(acked[child].size(), kPuts);
     for (std::uint32_t i : acked[child]) {
       const Bytes payload = payload_no(child, i);
-      const model::Entry e = entry_at(name('w', child, i), payload, 10).entry;
+      const model::Entry e = multiprocess_entry_at(name('w', child, i), payload, 10).entry;
       auto got = s->get(e.namespace_id, e.subspace_id, e.path).value();
       ASSERT_TRUE(got) << "acknowledged write " << child << "/" << i << " lost";
       EXPECT_EQ(got->available, e.payload_length);
@@ -195,14 +196,14 @@ TEST(LmdbMultiProcess, ConcurrentWritersAndSweepersLoseNothing) {
 TEST(LmdbMultiProcess, ConcurrentWritersOfOnePathKeepTheStoreConsistent) {
   TempDir dir;
   const std::string path = dir.sub("store");
-  { ASSERT_TRUE(LmdbStore::open(path, opts())); }
+  { ASSERT_TRUE(LmdbStore::open(path, multiprocess_opts())); }
   auto writer = [&](std::uint32_t child) {
     return [&, child](int ack) {
-      auto s = LmdbStore::open(path, opts());
+      auto s = LmdbStore::open(path, multiprocess_opts());
       if (!s) return 2;
       for (std::uint32_t i = 0; i < kPuts; ++i) {
         const Bytes payload = payload_no(child, i);
-        const AuthorisedEntry ae = entry_at("same", payload, 1000 + 2 * i + child);
+        const AuthorisedEntry ae = multiprocess_entry_at("same", payload, 1000 + 2 * i + child);
         auto r = (*s)->ingest_with_payload(ae, pieces(payload, 7000));
         if (!r) return 3;
         if (r->outcome == IngestOutcome::kRejected) return 4;
@@ -212,7 +213,7 @@ TEST(LmdbMultiProcess, ConcurrentWritersOfOnePathKeepTheStoreConsistent) {
     };
   };
   const auto acked = run_children({writer(0), writer(1)});
-  auto s = LmdbStore::open(path, opts()).value();
+  auto s = LmdbStore::open(path, multiprocess_opts()).value();
   ASSERT_TRUE(s->check(true)) << s->check(true).to_string();
   // The stored entry is the newest acknowledged one: a later write never lost to an older one.
   model::Timestamp newest = 0;
@@ -226,7 +227,7 @@ TEST(LmdbMultiProcess, ConcurrentWritersOfOnePathKeepTheStoreConsistent) {
     }
   }
   ASSERT_GT(newest, 0u);
-  const model::Entry want = entry_at("same", newest_payload, newest).entry;
+  const model::Entry want = multiprocess_entry_at("same", newest_payload, newest).entry;
   auto got = s->get(want.namespace_id, want.subspace_id, want.path).value();
   ASSERT_TRUE(got);
   EXPECT_EQ(got->authorised.entry, want);
@@ -238,12 +239,12 @@ TEST(LmdbMultiProcess, ConcurrentWritersOfOnePathKeepTheStoreConsistent) {
 TEST(LmdbMultiProcess, SlowWriterSurvivesOtherWriters) {
   TempDir dir;
   const std::string path = dir.sub("store");
-  { ASSERT_TRUE(LmdbStore::open(path, opts())); }
+  { ASSERT_TRUE(LmdbStore::open(path, multiprocess_opts())); }
   const Bytes big = testing::random_bytes(3 << 20, 5);
   auto slow = [&](int ack) {
-    auto s = LmdbStore::open(path, opts());
+    auto s = LmdbStore::open(path, multiprocess_opts());
     if (!s) return 2;
-    auto r = (*s)->ingest_with_payload(entry_at("big", big, 10),
+    auto r = (*s)->ingest_with_payload(multiprocess_entry_at("big", big, 10),
                                        pieces(big, 64 << 10, std::chrono::milliseconds(3)));
     if (!r || r->outcome != IngestOutcome::kInserted) return 3;
     testing::acknowledge(ack, 1);
@@ -251,18 +252,19 @@ TEST(LmdbMultiProcess, SlowWriterSurvivesOtherWriters) {
   };
   auto others = [&](int) {
     for (std::uint32_t i = 0; i < 20; ++i) {
-      auto s = LmdbStore::open(path, opts());
+      auto s = LmdbStore::open(path, multiprocess_opts());
       if (!s) return 2;
       const Bytes p = payload_no(3, i);
-      if (!(*s)->ingest_with_payload(entry_at(name('o', i), p, 10), pieces(p, 9000))) return 3;
+      if (!(*s)->ingest_with_payload(multiprocess_entry_at(name('o', i), p, 10), pieces(p, 9000)))
+        return 3;
     }
     return 0;
   };
   const auto acked = run_children({slow, others});
   ASSERT_EQ(acked[0].size(), 1u);
-  auto s = LmdbStore::open(path, opts()).value();
+  auto s = LmdbStore::open(path, multiprocess_opts()).value();
   ASSERT_TRUE(s->check(true)) << s->check(true).to_string();
-  const model::Entry e = entry_at("big", big, 10).entry;
+  const model::Entry e = multiprocess_entry_at("big", big, 10).entry;
   EXPECT_EQ(read_all(*s, e), big);
 }
 
@@ -271,7 +273,7 @@ TEST(LmdbMultiProcess, SlowWriterSurvivesOtherWriters) {
 TEST(LmdbMultiProcess, AStaleIndexIsNeverUsed) {
   TempDir dir;
   const std::string path = dir.sub("store");
-  { ASSERT_TRUE(LmdbStore::open(path, opts())); }
+  { ASSERT_TRUE(LmdbStore::open(path, multiprocess_opts())); }
   int go[2], done[2];
   ASSERT_EQ(::pipe(go), 0);
   ASSERT_EQ(::pipe(done), 0);
@@ -279,13 +281,13 @@ TEST(LmdbMultiProcess, AStaleIndexIsNeverUsed) {
   const Bytes b = testing::random_bytes(100, 2);
   const Bytes c = testing::random_bytes(100, 3);
   auto first = [&](int ack) {
-    auto s = LmdbStore::open(path, opts());
+    auto s = LmdbStore::open(path, multiprocess_opts());
     if (!s) return 2;
-    if (!(*s)->ingest(entry_at("p", a, 10))) return 3;  // loads the namespace's index
+    if (!(*s)->ingest(multiprocess_entry_at("p", a, 10))) return 3;  // loads the namespace's index
     char x = 0;
     if (::write(go[1], &x, 1) != 1 || ::read(done[0], &x, 1) != 1)
       return 4;  // the other writes now
-    auto r = (*s)->ingest(entry_at("p", c, 15));
+    auto r = (*s)->ingest(multiprocess_entry_at("p", c, 15));
     if (!r || r->outcome != IngestOutcome::kObsolete) return 5;
     testing::acknowledge(ack, 1);
     return 0;
@@ -294,9 +296,9 @@ TEST(LmdbMultiProcess, AStaleIndexIsNeverUsed) {
     char x = 0;
     if (::read(go[0], &x, 1) != 1) return 4;
     {
-      auto s = LmdbStore::open(path, opts());
+      auto s = LmdbStore::open(path, multiprocess_opts());
       if (!s) return 2;
-      auto r = (*s)->ingest(entry_at("p", b, 20));
+      auto r = (*s)->ingest(multiprocess_entry_at("p", b, 20));
       if (!r || r->outcome != IngestOutcome::kInserted) return 3;
     }
     return ::write(done[1], &x, 1) == 1 ? 0 : 4;
@@ -304,9 +306,9 @@ TEST(LmdbMultiProcess, AStaleIndexIsNeverUsed) {
   const auto acked = run_children({first, second});
   EXPECT_EQ(acked[0].size(), 1u);
   for (int fd : {go[0], go[1], done[0], done[1]}) ::close(fd);
-  auto s = LmdbStore::open(path, opts()).value();
+  auto s = LmdbStore::open(path, multiprocess_opts()).value();
   ASSERT_TRUE(s->check(true));
-  const model::Entry want = entry_at("p", b, 20).entry;
+  const model::Entry want = multiprocess_entry_at("p", b, 20).entry;
   EXPECT_EQ(s->get(want.namespace_id, want.subspace_id, want.path).value()->authorised.entry, want);
 }
 
@@ -316,14 +318,14 @@ TEST(LmdbMultiProcess, AStaleIndexIsNeverUsed) {
 TEST(LmdbMultiProcess, AnAbortedWriteLeavesNoIndexBehind) {
   TempDir dir;
   const std::string path = dir.sub("store");
-  { ASSERT_TRUE(LmdbStore::open(path, opts())); }
+  { ASSERT_TRUE(LmdbStore::open(path, multiprocess_opts())); }
   int go[2], done[2];
   ASSERT_EQ(::pipe(go), 0);
   ASSERT_EQ(::pipe(done), 0);
   const Bytes payload = payload_no(4, 0);
-  const AuthorisedEntry ae = entry_at("same", payload, 10);
+  const AuthorisedEntry ae = multiprocess_entry_at("same", payload, 10);
   auto writer = [&](int ack) {
-    auto s = LmdbStore::open(path, opts());
+    auto s = LmdbStore::open(path, multiprocess_opts());
     if (!s) return 2;
     bool first = true;
     auto inner = pieces(payload, 7000);
@@ -356,7 +358,7 @@ TEST(LmdbMultiProcess, AnAbortedWriteLeavesNoIndexBehind) {
     char x = 0;
     if (::read(go[0], &x, 1) != 1) return 4;
     {
-      auto s = LmdbStore::open(path, opts());
+      auto s = LmdbStore::open(path, multiprocess_opts());
       if (!s) return 2;
       auto r = (*s)->ingest(ae);  // the same entry, its payload not held
       if (!r || r->outcome != IngestOutcome::kInserted) return 3;
@@ -378,7 +380,7 @@ TEST(LmdbMultiProcess, AnAbortedWriteLeavesNoIndexBehind) {
 TEST(LmdbMultiProcess, OtherProcessesEventsReachLiveSubscribers) {
   TempDir dir;
   const std::string path = dir.sub("s");
-  auto s = LmdbStore::open(path, opts()).value();
+  auto s = LmdbStore::open(path, multiprocess_opts()).value();
   std::vector<std::uint64_t> seqs;
   std::vector<std::string> paths;
   auto id = s->subscribe(testing::test_namespace(), model::Area::full(), std::nullopt,
@@ -391,10 +393,10 @@ TEST(LmdbMultiProcess, OtherProcessesEventsReachLiveSubscribers) {
   const auto in_child = [&](const std::vector<std::string>& names) {
     const pid_t pid = ::fork();
     if (pid == 0) {
-      auto other = LmdbStore::open(path, opts()).value();
+      auto other = LmdbStore::open(path, multiprocess_opts()).value();
       int rc = 0;
       for (const auto& n : names) {
-        if (!other->ingest(entry_at(n, {}, 10)).is_ok()) rc = 1;
+        if (!other->ingest(multiprocess_entry_at(n, {}, 10)).is_ok()) rc = 1;
       }
       ::_exit(rc);
     }
@@ -409,7 +411,7 @@ TEST(LmdbMultiProcess, OtherProcessesEventsReachLiveSubscribers) {
   ASSERT_TRUE(s->poll_events());  // nothing new: nothing again
   EXPECT_EQ(seqs.size(), 2u);
   ASSERT_TRUE(in_child({"c3"}));
-  ASSERT_TRUE(s->ingest(entry_at("p1", {}, 10)));  // our own commit delivers c3 first
+  ASSERT_TRUE(s->ingest(multiprocess_entry_at("p1", {}, 10)));  // our own commit delivers c3 first
   ASSERT_TRUE(s->poll_events());
   EXPECT_EQ(seqs, (std::vector<std::uint64_t>{1, 2, 3, 4}));
   EXPECT_EQ(paths, (std::vector<std::string>{"c1", "c2", "c3", "p1"}));
@@ -424,23 +426,23 @@ TEST(LmdbMultiProcess, OtherProcessesEventsReachLiveSubscribers) {
 TEST(LmdbMultiProcess, EventNumbersStayUniqueAcrossProcessesAfterAnEmptyCommit) {
   TempDir dir;
   const std::string path = dir.sub("s");
-  { auto s = LmdbStore::open(path, opts()).value(); }
+  { auto s = LmdbStore::open(path, multiprocess_opts()).value(); }
   int a_to_b[2], b_to_a[2];
   ASSERT_EQ(::pipe(a_to_b), 0);
   ASSERT_EQ(::pipe(b_to_a), 0);
   const pid_t a = ::fork();
   if (a == 0) {
-    auto s = LmdbStore::open(path, opts()).value();
-    int rc = s->ingest(entry_at("a", {}, 10)).is_ok() ? 0 : 1;  // event 1
+    auto s = LmdbStore::open(path, multiprocess_opts()).value();
+    int rc = s->ingest(multiprocess_entry_at("a", {}, 10)).is_ok() ? 0 : 1;  // event 1
     // An obsolete entry (older, at the same path) and a forget of an empty range: neither
     // commit may write anything.
-    if (!s->ingest(entry_at("a", {}, 5)).is_ok()) rc = 2;
+    if (!s->ingest(multiprocess_entry_at("a", {}, 5)).is_ok()) rc = 2;
     model::D3Range none = model::D3Range::full();
     none.times = {0, 1};
     if (!s->forget_range(testing::test_namespace(), none).is_ok()) rc = 2;
     char c = 1;
     if (::write(a_to_b[1], &c, 1) != 1 || ::read(b_to_a[0], &c, 1) != 1) rc = 3;
-    if (!s->ingest(entry_at("a2", {}, 10)).is_ok()) rc = 4;  // must be event 5, not 2
+    if (!s->ingest(multiprocess_entry_at("a2", {}, 10)).is_ok()) rc = 4;  // must be event 5, not 2
     ::_exit(rc);
   }
   const pid_t b = ::fork();
@@ -449,11 +451,12 @@ TEST(LmdbMultiProcess, EventNumbersStayUniqueAcrossProcessesAfterAnEmptyCommit) 
     if (::read(a_to_b[0], &c, 1) != 1) ::_exit(1);
     int rc = 0;
     {
-      auto s = LmdbStore::open(path, opts()).value();
+      auto s = LmdbStore::open(path, multiprocess_opts()).value();
       // One commit (events 2, 3, 4): the transaction id A would expect its own next write to
       // follow.
-      const std::vector<AuthorisedEntry> three{entry_at("b1", {}, 10), entry_at("b2", {}, 10),
-                                               entry_at("b3", {}, 10)};
+      const std::vector<AuthorisedEntry> three{multiprocess_entry_at("b1", {}, 10),
+                                               multiprocess_entry_at("b2", {}, 10),
+                                               multiprocess_entry_at("b3", {}, 10)};
       if (!s->ingest_batch(three).is_ok()) rc = 2;
     }
     if (::write(b_to_a[1], &c, 1) != 1) rc = 3;
@@ -466,7 +469,7 @@ TEST(LmdbMultiProcess, EventNumbersStayUniqueAcrossProcessesAfterAnEmptyCommit) 
   }
   for (int fd : {a_to_b[0], a_to_b[1], b_to_a[0], b_to_a[1]}) ::close(fd);
 
-  auto s = LmdbStore::open(path, opts()).value();
+  auto s = LmdbStore::open(path, multiprocess_opts()).value();
   EXPECT_EQ(s->last_sequence().value(), 5u);
   std::vector<std::uint64_t> seqs;
   std::vector<std::string> paths;

@@ -2,8 +2,6 @@
 // payloads, tampering, deduplication, garbage collection, serving slices.
 #include <gtest/gtest.h>
 
-#include <random>
-
 #include "crypto/bab_verifier.hpp"
 #include "osier/crypto/bab_outboard.hpp"
 #include "osier/crypto/bab_stream.hpp"
@@ -16,12 +14,7 @@
 namespace osier::store {
 namespace {
 
-Bytes make_payload(std::size_t n, std::uint32_t seed) {
-  std::mt19937 rng(seed);
-  Bytes b(n);
-  for (auto& x : b) x = static_cast<std::uint8_t>(rng());
-  return b;
-}
+using testing::random_bytes;
 
 AuthorisedEntry entry_for(const Bytes& payload, const char* name, std::uint8_t ns_byte = 0x20,
                           model::Timestamp t = 5) {
@@ -75,7 +68,7 @@ TYPED_TEST_SUITE_P(StorePayloads);
 
 TYPED_TEST_P(StorePayloads, LocalWriteSmallAndLarge) {
   for (std::size_t n : {std::size_t{0}, std::size_t{5}, std::size_t{3000}, std::size_t{100000}}) {
-    const Bytes payload = make_payload(n, static_cast<std::uint32_t>(n));
+    const Bytes payload = random_bytes(n, static_cast<std::uint32_t>(n));
     const auto ae = entry_for(payload, std::to_string(n).c_str());
     this->put(ae);
     EXPECT_EQ(this->state(ae).held, 0u);
@@ -107,7 +100,7 @@ TYPED_TEST_P(StorePayloads, LocalWriteSmallAndLarge) {
 
 TYPED_TEST_P(StorePayloads, AppendVerifiedStreamInPiecesAcrossReopen) {
   for (std::size_t n : {std::size_t{1}, std::size_t{1024}, std::size_t{5000}, std::size_t{70000}}) {
-    const Bytes payload = make_payload(n, 7 + static_cast<std::uint32_t>(n));
+    const Bytes payload = random_bytes(n, 7 + static_cast<std::uint32_t>(n));
     std::string name = std::to_string(n);
     name.insert(name.begin(), 's');
     const auto ae = entry_for(payload, name.c_str());
@@ -143,7 +136,7 @@ TYPED_TEST_P(StorePayloads, AppendVerifiedStreamInPiecesAcrossReopen) {
 }
 
 TYPED_TEST_P(StorePayloads, TamperedStreamKeepsTheVerifiedPrefix) {
-  const Bytes payload = make_payload(40000, 3);
+  const Bytes payload = random_bytes(40000, 3);
   const auto ae = entry_for(payload, "t");
   this->put(ae);
   Bytes stream = stream_for(payload, 0);
@@ -169,7 +162,7 @@ TYPED_TEST_P(StorePayloads, TamperedStreamKeepsTheVerifiedPrefix) {
 }
 
 TYPED_TEST_P(StorePayloads, TamperedSinglePieceKeepsMostOfThePrefix) {
-  const Bytes payload = make_payload(200000, 4);
+  const Bytes payload = random_bytes(200000, 4);
   const auto ae = entry_for(payload, "t1");
   this->put(ae);
   Bytes stream = stream_for(payload, 0);
@@ -181,7 +174,7 @@ TYPED_TEST_P(StorePayloads, TamperedSinglePieceKeepsMostOfThePrefix) {
 }
 
 TYPED_TEST_P(StorePayloads, DeduplicatedAndCollected) {
-  const Bytes payload = make_payload(50000, 11);
+  const Bytes payload = random_bytes(50000, 11);
   const auto a = entry_for(payload, "a", 0x20, 5);
   const auto b = entry_for(payload, "b", 0x22, 5);  // another namespace, the same payload
   this->put(a);
@@ -211,7 +204,7 @@ TYPED_TEST_P(StorePayloads, DeduplicatedAndCollected) {
 }
 
 TYPED_TEST_P(StorePayloads, ForgettingAPayloadKeepsTheEntry) {
-  const Bytes payload = make_payload(30000, 8);
+  const Bytes payload = random_bytes(30000, 8);
   const auto ae = entry_for(payload, "f");
   this->put(ae);
   ASSERT_TRUE(this->store().write_payload(ae.entry.namespace_id, ae.entry.subspace_id,
@@ -234,7 +227,7 @@ TYPED_TEST_P(StorePayloads, ForgettingAPayloadKeepsTheEntry) {
 }
 
 TYPED_TEST_P(StorePayloads, ServesVerifiableSlices) {
-  const Bytes payload = make_payload(9000, 5);
+  const Bytes payload = random_bytes(9000, 5);
   const auto ae = entry_for(payload, "v");
   this->put(ae);
   ASSERT_TRUE(this->store().write_payload(ae.entry.namespace_id, ae.entry.subspace_id,

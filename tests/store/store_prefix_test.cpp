@@ -3,8 +3,6 @@
 // refused when anything does not hash up to the digest.
 #include <gtest/gtest.h>
 
-#include <random>
-
 #include "crypto/bab_prefix.hpp"
 #include "crypto/bab_verifier.hpp"
 #include "osier/crypto/bab_outboard.hpp"
@@ -19,12 +17,7 @@ namespace {
 
 constexpr std::uint64_t kChunk = kPayloadChunk;
 
-Bytes make_payload(std::size_t n, std::uint32_t seed) {
-  std::mt19937 rng(seed);
-  Bytes b(n);
-  for (auto& x : b) x = static_cast<std::uint8_t>(rng());
-  return b;
-}
+using testing::random_bytes;
 
 PayloadSource source_of(ByteView data) { return memory_source(data, 5000); }
 
@@ -118,7 +111,7 @@ TYPED_TEST_SUITE_P(StorePrefixes);
 // An interrupted continuation stream leaves a prefix that can be served, after a reopen too.
 TYPED_TEST_P(StorePrefixes, AppendedPrefixesAreServedVerifiably) {
   for (std::size_t n : {std::size_t{9 * kChunk + 100}, std::size_t{300 * kChunk + 7}}) {
-    const Bytes payload = make_payload(n, static_cast<std::uint32_t>(n));
+    const Bytes payload = random_bytes(n, static_cast<std::uint32_t>(n));
     const auto ae = this->put(payload, std::to_string(n).c_str());
     auto ob = crypto::bab_outboard(payload).value();
     const Bytes stream = crypto::bab_stream(continuation_stream(n, 0), payload, ob).value();
@@ -149,7 +142,7 @@ TYPED_TEST_P(StorePrefixes, AppendedPrefixesAreServedVerifiably) {
 
 TYPED_TEST_P(StorePrefixes, WrittenPrefixesAreCheckedAgainstTheDigest) {
   for (std::size_t n : {std::size_t{12 * kChunk + 5}, std::size_t{200 * kChunk}}) {
-    const Bytes payload = make_payload(n, 40 + static_cast<std::uint32_t>(n));
+    const Bytes payload = random_bytes(n, 40 + static_cast<std::uint32_t>(n));
     const auto ae = this->put(payload, std::to_string(n).c_str());
     const std::uint64_t chunks = n / kChunk / 2 + 1;
     const ByteView prefix = ByteView(payload).first(chunks * kChunk);

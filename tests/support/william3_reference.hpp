@@ -6,11 +6,11 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <random>
 
 #include "crypto/william3_impl.hpp"
 #include "osier/base/bytes.hpp"
 #include "osier/crypto/william3.hpp"
+#include "support/random_bytes.hpp"
 
 namespace osier::testing {
 
@@ -64,13 +64,6 @@ inline crypto::William3Digest william3_keyed_reference(const crypto::William3Key
       d.data(), william3_reference_label(in.data(), in.size(), crypto::w3::load_cv(key.data()),
                                          crypto::w3::kKeyedHash, true));
   return d;
-}
-
-inline Bytes random_bytes(std::size_t n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  Bytes b(n);
-  for (auto& x : b) x = static_cast<std::uint8_t>(rng());
-  return b;
 }
 
 }  // namespace osier::testing

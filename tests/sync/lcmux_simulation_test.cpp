@@ -20,7 +20,7 @@ namespace {
 
 using namespace osier::sync::testing;
 
-struct Peer {
+struct MuxPeer {
   LcmuxSession s;
   LcmuxSessionOptions opts;
   Bytes pipe;                   // taken from s, not yet delivered to the other
@@ -35,8 +35,8 @@ struct Peer {
   std::vector<std::optional<std::uint64_t>> budget;
 };
 
-Peer make_peer(std::mt19937_64& rng, std::uint64_t channels, bool must_be_optimistic,
-               bool must_be_preemptive) {
+MuxPeer make_peer(std::mt19937_64& rng, std::uint64_t channels, bool must_be_optimistic,
+                  bool must_be_preemptive) {
   LcmuxSessionOptions o;
   o.channel_count = channels;
   o.server.capacity = 1 + rng() % 3000;
@@ -44,7 +44,7 @@ Peer make_peer(std::mt19937_64& rng, std::uint64_t channels, bool must_be_optimi
   o.client.optimistic = must_be_optimistic || rng() % 2 == 0;
   o.client.max_unconfirmed = 1 + rng() % 8000;
   o.client.max_frame = 1 + rng() % 3000;
-  Peer p{make_session(o), o, {}, {}, {}, {}, {}, {}, {}, {}};
+  MuxPeer p{make_session(o), o, {}, {}, {}, {}, {}, {}, {}, {}};
   p.sent.resize(channels);
   p.received.resize(channels);
   p.max_capacity.assign(channels, o.server.capacity);
@@ -60,7 +60,7 @@ Bytes random_bytes(std::mt19937_64& rng, std::size_t n) {
 }
 
 // Moves some of `from`'s output to `to`. all: everything, and take new output first.
-void transfer(Peer& from, Peer& to, std::mt19937_64& rng, bool all) {
+void transfer(MuxPeer& from, MuxPeer& to, std::mt19937_64& rng, bool all) {
   append(from.pipe, from.s.take_output());
   if (from.pipe.empty()) return;
   const std::size_t n = all ? from.pipe.size() : 1 + rng() % from.pipe.size();
@@ -69,12 +69,12 @@ void transfer(Peer& from, Peer& to, std::mt19937_64& rng, bool all) {
   from.pipe.erase(from.pipe.begin(), from.pipe.begin() + static_cast<std::ptrdiff_t>(n));
 }
 
-void read_some(Peer& p, std::uint64_t c, std::size_t max) {
+void read_some(MuxPeer& p, std::uint64_t c, std::size_t max) {
   append(p.received[c], p.s.read(c, max));
 }
 
 // One random action of `x` (and of `y`, its peer, where the action concerns both).
-void random_step(Peer& x, Peer& y, std::mt19937_64& rng, unsigned read_rate) {
+void random_step(MuxPeer& x, MuxPeer& y, std::mt19937_64& rng, unsigned read_rate) {
   const std::uint64_t c = rng() % x.opts.channel_count;
   switch (rng() % 16) {
     case 0:
@@ -148,14 +148,14 @@ void random_step(Peer& x, Peer& y, std::mt19937_64& rng, unsigned read_rate) {
   }
 }
 
-bool all_arrived(const Peer& from, const Peer& to) {
+bool all_arrived(const MuxPeer& from, const MuxPeer& to) {
   for (std::uint64_t c = 0; c < from.opts.channel_count; ++c) {
     if (to.received[c].size() != from.sent[c].size()) return false;
   }
   return to.globals_got.got.size() == from.globals_sent.size();
 }
 
-void check_bounds(const Peer& p) {
+void check_bounds(const MuxPeer& p) {
   for (std::uint64_t c = 0; c < p.opts.channel_count; ++c) {
     // Memory per channel is bounded by what the node granted, not by what the peer sent.
     ASSERT_LE(p.s.server(c).buffered(), p.max_capacity[c]) << "channel " << c;
@@ -164,9 +164,9 @@ void check_bounds(const Peer& p) {
 }
 
 // What each direction of each channel looks like (printed when the peers do not finish).
-void dump_state(const Peer& a, const Peer& b, std::uint64_t channels) {
-  for (const Peer* p : {&a, &b}) {
-    const Peer& q = p == &a ? b : a;
+void dump_state(const MuxPeer& a, const MuxPeer& b, std::uint64_t channels) {
+  for (const MuxPeer* p : {&a, &b}) {
+    const MuxPeer& q = p == &a ? b : a;
     std::cerr << (p == &a ? "a" : "b") << " opts: preemptive " << p->opts.server.preemptive
               << " optimistic " << p->opts.client.optimistic << " maxframe "
               << p->opts.client.max_frame << " maxunconf " << p->opts.client.max_unconfirmed
@@ -190,10 +190,10 @@ void dump_state(const Peer& a, const Peer& b, std::uint64_t channels) {
 void run_simulation(std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   const std::uint64_t channels = 1 + rng() % 5;
-  Peer a = make_peer(rng, channels, false, false);
+  MuxPeer a = make_peer(rng, channels, false, false);
   // A server that only acknowledges needs an optimistic client (spec: lcmux, the note on
   // preemptive guarantees: otherwise both wait for each other).
-  Peer b = make_peer(rng, channels, !a.opts.server.preemptive, !a.opts.client.optimistic);
+  MuxPeer b = make_peer(rng, channels, !a.opts.server.preemptive, !a.opts.client.optimistic);
   const unsigned read_a = static_cast<unsigned>(rng() % 101),
                  read_b = static_cast<unsigned>(rng() % 101);
   const int steps = 200 + static_cast<int>(rng() % 3000);
@@ -226,8 +226,8 @@ void run_simulation(std::uint64_t seed) {
   if (rounds == 100000) dump_state(a, b, channels);
   ASSERT_LT(rounds, 100000) << "the peers did not finish: deadlock or livelock";
   settle(a.s, b.s, a.globals_got, b.globals_got);
-  for (const Peer* p : {&a, &b}) {
-    const Peer& q = p == &a ? b : a;
+  for (const MuxPeer* p : {&a, &b}) {
+    const MuxPeer& q = p == &a ? b : a;
     ASSERT_FALSE(p->s.failed()) << p->s.failure().to_string();
     for (std::uint64_t c = 0; c < channels; ++c) {
       SCOPED_TRACE("channel " + std::to_string(c));

@@ -36,6 +36,11 @@ inline meadowcap::McCapability owned_read_capability(const meadowcap::UserPublic
                                             meadowcap::AccessMode::kRead, who);
 }
 
+// The namespace's whole area, readable by key(who).
+inline meadowcap::McCapability read_capability(std::uint8_t who) {
+  return owned_read_capability(meadowcap::testing::key(who).public_key());
+}
+
 // The namespace's subspace (every byte `subspace`), readable by `who`: delegated by the writer.
 inline meadowcap::McCapability owned_subspace_read_capability(const meadowcap::UserPublicKey& who,
                                                               std::uint8_t subspace) {

@@ -28,18 +28,20 @@ using meadowcap::testing::namespace_key;
 using store::testing::random_bytes;
 
 // A read capability of the owned test namespace for user `user`, restricted to `area`.
-meadowcap::McCapability read_capability(std::uint8_t user, const model::Area& area) {
+meadowcap::McCapability request_read_capability(std::uint8_t user, const model::Area& area) {
   const meadowcap::McCapability root(meadowcap::OwnedCapability::create(
       namespace_key(false), meadowcap::AccessMode::kRead, key(1).public_key()));
   if (area == model::Area::full() && user == 1) return root;
   return root.delegate(key(1), area, key(user).public_key()).value();
 }
-model::NamespaceId ns() { return read_capability(1, model::Area::full()).granted_namespace(); }
+model::NamespaceId request_ns() {
+  return request_read_capability(1, model::Area::full()).granted_namespace();
+}
 
-store::AuthorisedEntry entry_at(const std::string& name, const Bytes& payload,
-                                model::Timestamp t = 10) {
+store::AuthorisedEntry request_entry_at(const std::string& name, const Bytes& payload,
+                                        model::Timestamp t = 10) {
   store::AuthorisedEntry ae;
-  ae.entry.namespace_id = ns();
+  ae.entry.namespace_id = request_ns();
   ae.entry.subspace_id.fill(0x42);
   ae.entry.path = model::Path::from_strings({"p", name}).value();
   ae.entry.timestamp = t;
@@ -89,7 +91,7 @@ class CoreContext : public CodecContext {
   bool sending_;
 };
 
-struct LmdbStores {
+struct RequestLmdbStores {
   std::unique_ptr<store::Store> open() {
     store::LmdbStoreOptions opts;
     opts.authoriser = store::testing::test_authoriser();
@@ -102,8 +104,8 @@ struct LmdbStores {
 };
 
 // One side of a session: a store, capabilities, a core, and the codec state of each direction.
-struct Side {
-  Side(std::unique_ptr<store::Store> s, SyncRole role, const PayloadRequestConfig& config)
+struct RequestSide {
+  RequestSide(std::unique_ptr<store::Store> s, SyncRole role, const PayloadRequestConfig& config)
       : store(std::move(s)),
         core(PayloadRequestCore::create(config, *store, caps).value()),
         send_state(role),
@@ -132,12 +134,12 @@ class PayloadRequestTest : public ::testing::TestWithParam<bool> {
     auto mem = std::make_unique<store::MemoryStore>(store::testing::test_authoriser());
     auto lmdb = lmdb_.open();
     const bool lmdb_requests = GetParam();
-    a_ = std::make_unique<Side>(lmdb_requests ? std::move(lmdb) : std::move(mem), SyncRole::kAlfie,
-                                config);
-    b_ = std::make_unique<Side>(lmdb_requests ? std::move(mem) : std::move(lmdb), SyncRole::kBetty,
-                                config);
-    const auto cap_a = read_capability(2, requester_area);
-    const auto cap_b = read_capability(3, responder_area);
+    a_ = std::make_unique<RequestSide>(lmdb_requests ? std::move(lmdb) : std::move(mem),
+                                       SyncRole::kAlfie, config);
+    b_ = std::make_unique<RequestSide>(lmdb_requests ? std::move(mem) : std::move(lmdb),
+                                       SyncRole::kBetty, config);
+    const auto cap_a = request_read_capability(2, requester_area);
+    const auto cap_b = request_read_capability(3, responder_area);
     a_->caps.own_caps.emplace(0, cap_a);
     a_->caps.peer_caps.emplace(0, cap_b);
     b_->caps.own_caps.emplace(0, cap_b);
@@ -167,7 +169,7 @@ class PayloadRequestTest : public ::testing::TestWithParam<bool> {
   // Sends every queued message of `from` to `to` through the codec; false when a side failed.
   // `tamper` may change an encoded response (its index among all responses sent).
   template <typename Tamper>
-  bool pump(Side& from, Side& to, Delivery delivery, Tamper tamper) {
+  bool pump(RequestSide& from, RequestSide& to, Delivery delivery, Tamper tamper) {
     for (;;) {
       auto m = from.core.poll_message();
       if (!m.is_ok()) return false;
@@ -188,11 +190,11 @@ class PayloadRequestTest : public ::testing::TestWithParam<bool> {
       if (!last_status_.is_ok()) return false;
     }
   }
-  bool pump(Side& from, Side& to, Delivery delivery = Delivery::kWhole) {
+  bool pump(RequestSide& from, RequestSide& to, Delivery delivery = Delivery::kWhole) {
     return pump(from, to, delivery, [](std::size_t, Bytes&) {});
   }
 
-  Status deliver(Side& to, SyncMessageKind kind, const Bytes& wire, Delivery delivery) {
+  Status deliver(RequestSide& to, SyncMessageKind kind, const Bytes& wire, Delivery delivery) {
     const std::optional<LogicalChannel> channel = message_channel(kind);
     if (!channel) {
       OSIER_ASSIGN_OR_RETURN(const SyncMessage m, decode_global_message(wire, to.receive_context));
@@ -230,7 +232,7 @@ class PayloadRequestTest : public ::testing::TestWithParam<bool> {
     chunks_per_message_ = 4;
     make(config);
     payload_ = random_bytes(40000, seed);
-    ae_ = entry_at(name, payload_);
+    ae_ = request_entry_at(name, payload_);
     put(ae_, payload_);
     auto h = a_->core.request(ae_.entry, 0, 0);
     ASSERT_TRUE(h.is_ok() && h->has_value());
@@ -305,9 +307,9 @@ class PayloadRequestTest : public ::testing::TestWithParam<bool> {
     EXPECT_EQ(b_->core.peer_book().live(), 0u);
   }
 
-  LmdbStores lmdb_;
-  std::unique_ptr<Side> a_;  // the requester
-  std::unique_ptr<Side> b_;  // the responder
+  RequestLmdbStores lmdb_;
+  std::unique_ptr<RequestSide> a_;  // the requester
+  std::unique_ptr<RequestSide> b_;  // the responder
   std::mt19937 rng_{7};
   std::size_t responses_ = 0;
   std::size_t sent_ = 0;
@@ -335,7 +337,7 @@ TEST_P(PayloadRequestTest, PayloadsArriveAndVerify) {
       const Bytes payload = random_bytes(
           n, static_cast<std::uint32_t>(n) * 2 + (delivery == Delivery::kWhole ? 1 : 0));
       const auto ae =
-          entry_at(std::to_string(n) + (delivery == Delivery::kWhole ? "w" : "s"), payload);
+          request_entry_at(std::to_string(n) + (delivery == Delivery::kWhole ? "w" : "s"), payload);
       put(ae, payload);
       auto h = a_->core.request(ae.entry, 0, 0);
       ASSERT_TRUE(h.is_ok()) << h.status().to_string();
@@ -357,7 +359,7 @@ TEST_P(PayloadRequestTest, PayloadsArriveAndVerify) {
 }
 
 TEST_P(PayloadRequestTest, AnEmptyOrHeldPayloadNeedsNoRequest) {
-  const auto empty = entry_at("empty", {});
+  const auto empty = request_entry_at("empty", {});
   put(empty, {});
   auto h = a_->core.request(empty.entry, 0, 0);
   ASSERT_TRUE(h.is_ok());
@@ -368,7 +370,7 @@ TEST_P(PayloadRequestTest, AnEmptyOrHeldPayloadNeedsNoRequest) {
 
   // A responder asked for the empty payload (by another implementation) sends its one Chunk.
   PayloadRequestBindRequest bind{
-      ns(), empty.entry.subspace_id, empty.entry.path, empty.entry.payload_digest, 0, 0};
+      request_ns(), empty.entry.subspace_id, empty.entry.path, empty.entry.payload_digest, 0, 0};
   ASSERT_TRUE(b_->store->ingest(empty, store::Trust::kAlreadyVerified).is_ok());
   ASSERT_TRUE(b_->core.on_bind_request(bind).is_ok());
   auto r = b_->core.poll_message();
@@ -382,7 +384,7 @@ TEST_P(PayloadRequestTest, AnEmptyOrHeldPayloadNeedsNoRequest) {
 TEST_P(PayloadRequestTest, AHeldPrefixEndsWhole) {
   const std::size_t n = 200 * 1024 + 3;
   const Bytes payload = random_bytes(n, 11);
-  const auto ae = entry_at("prefix", payload);
+  const auto ae = request_entry_at("prefix", payload);
   put(ae, payload, true, 70 * 1024);
   ASSERT_TRUE(a_->core.request(ae.entry, 0, 0).is_ok());
   ASSERT_TRUE(run(Delivery::kStreamed)) << last_status_.to_string();
@@ -394,11 +396,11 @@ TEST_P(PayloadRequestTest, AHeldPrefixEndsWhole) {
 
 TEST_P(PayloadRequestTest, GiveUpWhenTheResponderLacksTheEntryOrThePayload) {
   const Bytes payload = random_bytes(3000, 12);
-  const auto lacking = entry_at("lacking", payload);
+  const auto lacking = request_entry_at("lacking", payload);
   put(lacking, payload, /*responder_has=*/false);
   // (Payloads are shared by digest in a store: each entry has its own.)
   const Bytes partial_payload = random_bytes(3000, 112);
-  const auto partial = entry_at("partial", partial_payload);
+  const auto partial = request_entry_at("partial", partial_payload);
   put(partial, partial_payload, false);
   // The responder holds the entry and only its first chunk.
   ASSERT_TRUE(b_->store->ingest(partial, store::Trust::kAlreadyVerified).is_ok());
@@ -408,7 +410,7 @@ TEST_P(PayloadRequestTest, GiveUpWhenTheResponderLacksTheEntryOrThePayload) {
                                     ByteView(partial_payload).first(1024), {})
                   .is_ok());
   const Bytes served_payload = random_bytes(3000, 212);
-  const auto other_digest = entry_at("digest", served_payload);
+  const auto other_digest = request_entry_at("digest", served_payload);
   put(other_digest, served_payload, true);
   model::Entry wrong = other_digest.entry;  // the requester asks for another payload
   ASSERT_TRUE(a_->store->forget_entry(wrong.namespace_id, wrong.subspace_id, wrong.path).value());
@@ -435,7 +437,7 @@ TEST_P(PayloadRequestTest, GiveUpForAnEntryOutsideAGrantedAreaInTime) {
   area.times = model::TimeRange{100, 200};
   make(PayloadRequestConfig{}, model::Area::full(), area);
   const Bytes payload = random_bytes(2000, 14);
-  const auto ae = entry_at("old", payload, /*t=*/50);
+  const auto ae = request_entry_at("old", payload, /*t=*/50);
   put(ae, payload);
   // Our requester checks before sending; the peer's request (another implementation) is
   // answered with a give-up.
@@ -444,8 +446,8 @@ TEST_P(PayloadRequestTest, GiveUpForAnEntryOutsideAGrantedAreaInTime) {
   EXPECT_EQ(h.status().code(), ErrorCode::kInvalidArgument);
   EXPECT_FALSE(a_->core.failed());
   ASSERT_TRUE(b_->core
-                  .on_bind_request(
-                      {ns(), ae.entry.subspace_id, ae.entry.path, ae.entry.payload_digest, 0, 0})
+                  .on_bind_request({request_ns(), ae.entry.subspace_id, ae.entry.path,
+                                    ae.entry.payload_digest, 0, 0})
                   .is_ok());
   auto m = b_->core.poll_message();
   ASSERT_TRUE(m.is_ok() && m->has_value());
@@ -461,10 +463,10 @@ TEST_P(PayloadRequestTest, ARequestOutsideAGrantedAreaOrNamespaceIsAnError) {
   area.path = model::Path::from_strings({"elsewhere"}).value();
   make(PayloadRequestConfig{}, model::Area::full(), area);
   const Bytes payload = random_bytes(10, 15);
-  const auto ae = entry_at("x", payload);
+  const auto ae = request_entry_at("x", payload);
   put(ae, payload);
   const Status st = b_->core.on_bind_request(
-      {ns(), ae.entry.subspace_id, ae.entry.path, ae.entry.payload_digest, 0, 0});
+      {request_ns(), ae.entry.subspace_id, ae.entry.path, ae.entry.payload_digest, 0, 0});
   EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument);
   EXPECT_TRUE(b_->core.failed());
   EXPECT_EQ(b_->core.poll_message().status().code(), ErrorCode::kInvalidArgument);
@@ -479,8 +481,8 @@ TEST_P(PayloadRequestTest, ARequestOutsideAGrantedAreaOrNamespaceIsAnError) {
             ErrorCode::kInvalidArgument);
   make(PayloadRequestConfig{});
   EXPECT_EQ(b_->core
-                .on_bind_request(
-                    {ns(), ae.entry.subspace_id, ae.entry.path, ae.entry.payload_digest, 5, 0})
+                .on_bind_request({request_ns(), ae.entry.subspace_id, ae.entry.path,
+                                  ae.entry.payload_digest, 5, 0})
                 .code(),
             ErrorCode::kInvalidArgument);
 }
@@ -488,7 +490,7 @@ TEST_P(PayloadRequestTest, ARequestOutsideAGrantedAreaOrNamespaceIsAnError) {
 TEST_P(PayloadRequestTest, ACorruptedResponseFailsKeepingTheVerifiedPrefix) {
   const std::size_t n = 300 * 1024;
   const Bytes payload = random_bytes(n, 16);
-  const auto ae = entry_at("corrupt", payload);
+  const auto ae = request_entry_at("corrupt", payload);
   put(ae, payload);
   ASSERT_TRUE(a_->core.request(ae.entry, 0, 0).is_ok());
   ASSERT_TRUE(pump(*a_, *b_));
@@ -529,7 +531,7 @@ TEST_P(PayloadRequestTest, AResponseForAnUnboundHandleIsAnError) {
 
 TEST_P(PayloadRequestTest, MoreChunksThanThePayloadHasIsAnError) {
   const Bytes payload = random_bytes(100, 18);
-  const auto ae = entry_at("short", payload);
+  const auto ae = request_entry_at("short", payload);
   put(ae, payload);
   ASSERT_TRUE(a_->core.request(ae.entry, 0, 0).is_ok());
   const Bytes extra(2000, 1);
@@ -543,10 +545,10 @@ TEST_P(PayloadRequestTest, TooManyPeerBindingsIsAnError) {
   config.peer_max_requests = 3;
   make(config);
   const Bytes payload = random_bytes(10, 19);
-  const auto ae = entry_at("many", payload);
+  const auto ae = request_entry_at("many", payload);
   put(ae, payload);
   const PayloadRequestBindRequest bind{
-      ns(), ae.entry.subspace_id, ae.entry.path, ae.entry.payload_digest, 0, 0};
+      request_ns(), ae.entry.subspace_id, ae.entry.path, ae.entry.payload_digest, 0, 0};
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(b_->core.on_bind_request(bind).is_ok());
   EXPECT_EQ(b_->core.on_bind_request(bind).code(), ErrorCode::kInvalidArgument);
   EXPECT_TRUE(b_->core.failed());
@@ -559,7 +561,7 @@ TEST_P(PayloadRequestTest, OurOwnLimitIsOutOfRangeUntilRequestsEnd) {
   std::vector<store::AuthorisedEntry> es;
   for (int i = 0; i < 3; ++i) {
     const Bytes payload = random_bytes(2000, 20 + i);
-    es.push_back(entry_at("lim" + std::to_string(i), payload));
+    es.push_back(request_entry_at("lim" + std::to_string(i), payload));
     put(es.back(), payload);
   }
   ASSERT_TRUE(a_->core.request(es[0].entry, 0, 0).is_ok());
@@ -582,7 +584,7 @@ TEST_P(PayloadRequestTest, ConcurrentRequestsInterleaveAndAllComplete) {
   std::vector<Bytes> payloads;
   for (int i = 0; i < 6; ++i) {
     payloads.push_back(random_bytes(20000 + 9000 * i, 30 + i));
-    es.push_back(entry_at("c" + std::to_string(i), payloads.back()));
+    es.push_back(request_entry_at("c" + std::to_string(i), payloads.back()));
     put(es.back(), payloads.back());
     ASSERT_TRUE(a_->core.request(es.back().entry, 0, 0).is_ok());
   }

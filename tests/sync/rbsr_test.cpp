@@ -68,7 +68,7 @@ std::vector<store::AuthorisedEntry> entry_pool(std::size_t n, std::uint64_t seed
 using testing::LmdbStores;
 using testing::MemoryStores;
 
-std::vector<store::AuthorisedEntry> contents(store::Store& s) {
+std::vector<store::AuthorisedEntry> rbsr_contents(store::Store& s) {
   return testing::namespace_contents(s, ns());
 }
 
@@ -86,8 +86,8 @@ struct Stats {
 };
 
 // One side of the simulated session.
-struct Side {
-  Side(SyncRole role, store::Store& s, const RbsrConfig& base)
+struct RbsrSide {
+  RbsrSide(SyncRole role, store::Store& s, const RbsrConfig& base)
       : store(&s),
         send_state(role),
         recv_state(role == SyncRole::kAlfie ? SyncRole::kBetty : SyncRole::kAlfie) {
@@ -176,8 +176,8 @@ class Simulator {
     alfie_.cached.reset();
     betty_.cached.reset();
   }
-  Side& alfie() { return alfie_; }
-  Side& betty() { return betty_; }
+  RbsrSide& alfie() { return alfie_; }
+  RbsrSide& betty() { return betty_; }
   Stats stats;
   std::vector<store::AuthorisedEntry> sent_entries;
 
@@ -187,7 +187,7 @@ class Simulator {
     Bytes bytes;
   };
 
-  void drain(Side& s, std::deque<Wire>& out) {
+  void drain(RbsrSide& s, std::deque<Wire>& out) {
     // Events first, as a session does: what was read is stored (the open batch ends), and an
     // answer's snapshot is taken when it is polled.
     s.core->flush_entries();
@@ -225,7 +225,7 @@ class Simulator {
     }
   }
 
-  void deliver(Side& s, const Wire& w) {
+  void deliver(RbsrSide& s, const Wire& w) {
     Decoder dec(w.bytes);
     auto msg = decode_channel_message(w.channel, dec, s.recv_state, s.ctx);
     ASSERT_TRUE(msg) << msg.status().to_string();
@@ -250,8 +250,8 @@ class Simulator {
     ASSERT_TRUE(st) << st.to_string();
   }
 
-  Side alfie_;
-  Side betty_;
+  RbsrSide alfie_;
+  RbsrSide betty_;
   std::mt19937_64 rng_;
   std::vector<model::D3Range> ranges_;
   std::deque<Wire> to_betty_;
@@ -276,7 +276,7 @@ std::vector<store::AuthorisedEntry> expected_union(Stores& stores,
     if (range.includes(e.entry)) in.push_back(e);
   }
   put_all(*oracle, in);
-  return contents(*oracle);
+  return rbsr_contents(*oracle);
 }
 
 template <typename Stores>
@@ -302,7 +302,7 @@ TYPED_TEST(RbsrSimTest, RandomStoresReachTheUnion) {
     }
     put_all(*a, ea);
     put_all(*b, eb);
-    const auto ca = contents(*a), cb = contents(*b);
+    const auto ca = rbsr_contents(*a), cb = rbsr_contents(*b);
     const model::Area area = seed % 2 == 0 ? full_area() : restricted_area();
     const model::D3Range range = model::area_to_range(area);
     RbsrConfig config;
@@ -311,8 +311,8 @@ TYPED_TEST(RbsrSimTest, RandomStoresReachTheUnion) {
     config.ingest_batch = 1 + seed % 7;
     Simulator sim(*a, *b, area, config, seed);
     sim.run();
-    EXPECT_EQ(contents(*a), expected_union(this->stores_, ca, cb, range));
-    EXPECT_EQ(contents(*b), expected_union(this->stores_, cb, ca, range));
+    EXPECT_EQ(rbsr_contents(*a), expected_union(this->stores_, ca, cb, range));
+    EXPECT_EQ(rbsr_contents(*b), expected_union(this->stores_, cb, ca, range));
     EXPECT_EQ(sim.alfie().completed, 1u);
     EXPECT_EQ(sim.betty().completed, 1u);
     EXPECT_EQ(sim.alfie().core->completed_root_count(), 1u);
@@ -333,7 +333,7 @@ TYPED_TEST(RbsrSimTest, SeveralRootsAtOnce) {
   for (const auto& e : pool) (rng() % 2 ? ea : eb).push_back(e);
   put_all(*a, ea);
   put_all(*b, eb);
-  const auto ca = contents(*a), cb = contents(*b);
+  const auto ca = rbsr_contents(*a), cb = rbsr_contents(*b);
   model::Area sub1 = full_area();
   sub1.subspace = model::SubspaceId{};
   sub1.subspace->fill(1);
@@ -364,7 +364,7 @@ TYPED_TEST(RbsrSimTest, SeveralRootsAtOnce) {
       }
     }
     put_all(*oracle, in);
-    EXPECT_EQ(contents(side == 0 ? *a : *b), contents(*oracle));
+    EXPECT_EQ(rbsr_contents(side == 0 ? *a : *b), rbsr_contents(*oracle));
   }
 }
 
@@ -401,7 +401,7 @@ TYPED_TEST(RbsrSimTest, CompletionWaitsForEverySubRange) {
     config.send_entries_threshold = 1;
     Simulator sim(*a, *b, full_area(), config, seed);
     sim.run();
-    EXPECT_EQ(contents(*a), contents(*b));
+    EXPECT_EQ(rbsr_contents(*a), rbsr_contents(*b));
     EXPECT_EQ(sim.alfie().completed, 1u);
     EXPECT_EQ(sim.betty().completed, 1u);
     // Matching sub-ranges are no match of the root: no acknowledgement.
@@ -416,12 +416,12 @@ TYPED_TEST(RbsrSimTest, OneEmptySide) {
     auto a = this->stores_.open();
     auto b = this->stores_.open();
     put_all(empty_side == 0 ? *b : *a, pool);
-    const auto ca = contents(*a), cb = contents(*b);
+    const auto ca = rbsr_contents(*a), cb = rbsr_contents(*b);
     Simulator sim(*a, *b, full_area());
     sim.run();
     const model::D3Range all = model::D3Range::full();
-    EXPECT_EQ(contents(*a), expected_union(this->stores_, ca, cb, all));
-    EXPECT_EQ(contents(*b), contents(*a));
+    EXPECT_EQ(rbsr_contents(*a), expected_union(this->stores_, ca, cb, all));
+    EXPECT_EQ(rbsr_contents(*b), rbsr_contents(*a));
     EXPECT_EQ(sim.alfie().completed, 1u);
     EXPECT_EQ(sim.betty().completed, 1u);
   }
@@ -449,12 +449,12 @@ TYPED_TEST(RbsrSimTest, StoreChangingDuringSyncStillTerminatesAndASecondRoundCon
       EXPECT_EQ(sim.alfie().completed, 1u);
       EXPECT_EQ(sim.betty().completed, 1u);
     }
-    const auto ca = contents(*a), cb = contents(*b);
+    const auto ca = rbsr_contents(*a), cb = rbsr_contents(*b);
     Simulator second(*a, *b, full_area(), {}, seed + 50);
     second.run();
     const model::D3Range all = model::D3Range::full();
-    EXPECT_EQ(contents(*a), expected_union(this->stores_, ca, cb, all));
-    EXPECT_EQ(contents(*b), contents(*a));
+    EXPECT_EQ(rbsr_contents(*a), expected_union(this->stores_, ca, cb, all));
+    EXPECT_EQ(rbsr_contents(*b), rbsr_contents(*a));
   }
 }
 

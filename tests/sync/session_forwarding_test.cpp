@@ -37,9 +37,7 @@ using testing::put_with_payload;
 using testing::run;
 using testing::WithPayload;
 
-McCapability read_capability(std::uint8_t who) {
-  return testing::owned_read_capability(key(who).public_key());
-}
+using testing::read_capability;
 
 class SessionForwardingTest : public ::testing::Test {
  protected:

@@ -36,19 +36,17 @@ constexpr std::uint8_t kNodeKey = 2;
 constexpr std::uint8_t kHostileKey = 3;
 constexpr std::uint8_t kOtherKey = 4;
 
-model::NamespaceId ns() { return testing::owned_namespace(); }
-McCapability read_capability(std::uint8_t who) {
-  return testing::owned_read_capability(key(who).public_key());
-}
+using testing::owned_namespace;
+using testing::read_capability;
 
 // Entry i of the fixture (subspace 1 + i % 3, timestamp 1000 + i), with a real payload of
 // `length` bytes when given.
-struct Item {
+struct HostileItem {
   store::AuthorisedEntry entry;
   Bytes payload;
 };
-Item item(std::size_t i, std::optional<std::uint64_t> length = std::nullopt) {
-  Item out{testing::owned_entries(i, 1)[0], {}};
+HostileItem item(std::size_t i, std::optional<std::uint64_t> length = std::nullopt) {
+  HostileItem out{testing::owned_entries(i, 1)[0], {}};
   if (!length) return out;
   out.payload.resize(*length);
   for (std::size_t b = 0; b < out.payload.size(); ++b) {
@@ -95,9 +93,9 @@ struct Node {
   }
 
   std::vector<store::AuthorisedEntry> contents() {
-    return testing::namespace_contents(*store, ns());
+    return testing::namespace_contents(*store, owned_namespace());
   }
-  std::uint64_t held(const Item& it) {
+  std::uint64_t held(const HostileItem& it) {
     const model::Entry& e = it.entry.entry;
     auto st = store->payload_state(e.namespace_id, e.subspace_id, e.path);
     return st && *st ? (*st)->held : 0;
@@ -318,7 +316,7 @@ TEST(SessionHostile, UnsortedEntriesAfterWillSortAreAccepted) {
 }
 
 // The payload bytes of Chunks [first, first + count) as a sender would send them.
-Bytes chunks(const Item& it, std::uint64_t first, std::uint64_t count) {
+Bytes chunks(const HostileItem& it, std::uint64_t first, std::uint64_t count) {
   store::MemoryStore s;
   EXPECT_TRUE(s.ingest_with_payload(it.entry, memory_source(it.payload)));
   Bytes out;
@@ -332,8 +330,8 @@ Bytes chunks(const Item& it, std::uint64_t first, std::uint64_t count) {
 TEST(SessionHostile, ACorruptPayloadChunkEndsTheSessionAndKeepsTheVerifiedChunks) {
   Connected c;
   ASSERT_FALSE(c.peer.overlaps.empty());
-  const Item whole = item(0, 3000);
-  const Item cut = item(1, 5000);
+  const HostileItem whole = item(0, 3000);
+  const HostileItem cut = item(1, 5000);
   ASSERT_TRUE(c.peer.send(ReconciliationAnnounceEntries{
       c.peer.info(model::D3Range::full(), std::nullopt), false, false, true}));
   // Entry 0 and its whole payload.
@@ -358,7 +356,7 @@ TEST(SessionHostile, ACorruptPayloadChunkEndsTheSessionAndKeepsTheVerifiedChunks
 TEST(SessionHostile, PayloadBytesBeyondThePayloadEndTheSession) {
   Connected c;
   ASSERT_FALSE(c.peer.overlaps.empty());
-  const Item it = item(0, 1500);
+  const HostileItem it = item(0, 1500);
   ASSERT_TRUE(c.peer.send(ReconciliationAnnounceEntries{
       c.peer.info(model::D3Range::full(), std::nullopt), false, false, true}));
   ASSERT_TRUE(c.peer.send(ReconciliationSendEntry{LengthyEntry{possibly(it.entry), 1500}, 0}));
@@ -374,7 +372,7 @@ TEST(SessionHostile, PayloadBytesBeyondThePayloadEndTheSession) {
 TEST(SessionHostile, AMessageLongerThanTheLimitEndsTheSessionAtTheLimit) {
   Connected c;
   ASSERT_FALSE(c.peer.overlaps.empty());
-  const Item big = item(0, 4 * 1024 * 1024);
+  const HostileItem big = item(0, 4 * 1024 * 1024);
   ASSERT_TRUE(c.peer.send(ReconciliationAnnounceEntries{
       c.peer.info(model::D3Range::full(), std::nullopt), false, false, true}));
   ASSERT_TRUE(c.peer.send(

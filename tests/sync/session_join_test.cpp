@@ -115,7 +115,7 @@ struct Held {
 };
 using Contents = std::map<model::Entry, Held, EntryLess>;
 
-Contents contents(store::Store& s, const std::vector<Namespace>& namespaces) {
+Contents join_contents(store::Store& s, const std::vector<Namespace>& namespaces) {
   Contents out;
   for (const Namespace& ns : namespaces) {
     EXPECT_TRUE(
@@ -517,8 +517,8 @@ TEST_F(SessionJoinTest, EachStoreEndsAsTheJoinWithTheOthersSharedEntries) {
            sc.betty().caps, betty_options);
     ASSERT_NO_FATAL_FAILURE(fill(*a.store, sc.alfie()));
     ASSERT_NO_FATAL_FAILURE(fill(*b.store, sc.betty()));
-    const Contents a_before = contents(*a.store, sc.namespaces());
-    const Contents b_before = contents(*b.store, sc.namespaces());
+    const Contents a_before = join_contents(*a.store, sc.namespaces());
+    const Contents b_before = join_contents(*b.store, sc.namespaces());
     // The stores pruned as the reference join does.
     {
       std::vector<model::Entry> ingested;
@@ -534,8 +534,8 @@ TEST_F(SessionJoinTest, EachStoreEndsAsTheJoinWithTheOthersSharedEntries) {
     for (const auto& [ns, list] : areas) pairs += list.size();
     EXPECT_EQ(a.overlaps, pairs);
     EXPECT_EQ(b.overlaps, pairs);
-    const Contents a_after = contents(*a.store, sc.namespaces());
-    const Contents b_after = contents(*b.store, sc.namespaces());
+    const Contents a_after = join_contents(*a.store, sc.namespaces());
+    const Contents b_after = join_contents(*b.store, sc.namespaces());
     check_side("alfie", alfie_options.max_payload_power, coverage, *a.store, a_after, a_before,
                b_before, areas, items);
     check_side("betty", betty_options.max_payload_power, coverage, *b.store, b_after, b_before,
@@ -547,8 +547,8 @@ TEST_F(SessionJoinTest, EachStoreEndsAsTheJoinWithTheOthersSharedEntries) {
             betty_options);
     ASSERT_TRUE(run(a2, b2, seed + 1000));
     EXPECT_EQ(a2.ingested + b2.ingested, 0U);
-    EXPECT_TRUE(contents(*a2.store, sc.namespaces()) == a_after);
-    EXPECT_TRUE(contents(*b2.store, sc.namespaces()) == b_after);
+    EXPECT_TRUE(join_contents(*a2.store, sc.namespaces()) == a_after);
+    EXPECT_TRUE(join_contents(*b2.store, sc.namespaces()) == b_after);
   }
   EXPECT_GT(coverage.arrived, 100U);
   EXPECT_GT(coverage.pruned_by_other, 10U);
@@ -585,7 +585,7 @@ TEST_F(SessionJoinTest, AnAwkwardPairSyncsOnlyWithTheAnySidesEnumerationCapabili
   const Item a_ax = make_item(ns, 5, 1, path({"a", "x"}), 100, Bytes(20, 4));
   const auto entries = [&](store::Store& s) {
     std::vector<model::Entry> out;
-    for (const auto& [e, held] : contents(s, {ns})) out.push_back(e);
+    for (const auto& [e, held] : join_contents(s, {ns})) out.push_back(e);
     return out;
   };
   for (const bool enumerate : {false, true}) {

@@ -33,10 +33,8 @@ using meadowcap::testing::namespace_key;
 using testing::kAlfieKey;
 using testing::kBettyKey;
 
-model::NamespaceId ns() { return testing::owned_namespace(); }
-McCapability read_capability(std::uint8_t who) {
-  return testing::owned_read_capability(key(who).public_key());
-}
+using testing::owned_namespace;
+using testing::read_capability;
 
 // A read capability for `who` narrowed to one subspace.
 McCapability subspace_read_capability(std::uint8_t who, std::uint8_t subspace) {
@@ -48,7 +46,7 @@ std::vector<store::AuthorisedEntry> entries(std::size_t from, std::size_t n) {
 }
 
 std::vector<store::AuthorisedEntry> contents(store::Store& s) {
-  return testing::namespace_contents(s, ns());
+  return testing::namespace_contents(s, owned_namespace());
 }
 
 using testing::held_payload;
@@ -273,7 +271,9 @@ TEST_F(SessionTest, APayloadCutMidwayResumesFromTheFirstMissingChunk) {
     }));
     ASSERT_TRUE(t.feed(first));
   }
-  auto held = b.store->payload_state(ns(), w.entry.entry.subspace_id, w.entry.entry.path).value();
+  auto held =
+      b.store->payload_state(owned_namespace(), w.entry.entry.subspace_id, w.entry.entry.path)
+          .value();
   ASSERT_TRUE(held);
   ASSERT_EQ(held->held, 100U * 1024);
   ASSERT_TRUE(run(a, b, 21));

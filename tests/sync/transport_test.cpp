@@ -13,7 +13,6 @@ namespace osier::sync {
 namespace {
 
 using namespace osier::sync::testing;
-using osier::testing::random_bytes;
 
 crypto::AeadKey vec_aead_key(const char* name) {
   auto k = array_from_hex<32>(hs_vectors()[name].get<std::string>());
@@ -88,7 +87,7 @@ TEST(Transport, AfterTheHandshakeBothWays) {
     TransportReader reader(to.receiving_key());
     Bytes wire, sent, got;
     for (std::size_t len : {1, 2, 4095, 4096, 4097, 8192, 10000, 0, 17, 65536 + 3}) {
-      Bytes m = random_bytes(len, rng());
+      Bytes m = osier::testing::random_bytes(len, rng());
       ASSERT_TRUE(writer.write(m, wire).is_ok());
       append(sent, m);
     }
@@ -111,7 +110,7 @@ TEST(Transport, RandomMessagesRandomSplits) {
       static const std::size_t kSizes[] = {1,    2,    3,    15,   16,   17,
                                            1000, 4095, 4096, 4097, 8191, 12289};
       std::size_t len = rng() % 2 ? kSizes[rng() % std::size(kSizes)] : rng() % 20000;
-      Bytes m = random_bytes(len, rng());
+      Bytes m = osier::testing::random_bytes(len, rng());
       if (rng() % 2 && !m.empty() && m.size() <= kMaxChunkLength) {
         ASSERT_TRUE(writer.write_chunk(m, wire).is_ok());
       } else {
