@@ -408,6 +408,56 @@ TEST_F(Serve, BytesBeyondLimitsEndTheSessionBytesBeyondGuaranteesAreDropped) {
   EXPECT_NE(line->find("closed cleanly"), std::string::npos) << *line;
 }
 
+// A flood of bindings sent within the server's guarantees, unlike the optimistic flood above:
+// the server binds as many OverlapHandles as it lets a peer hold (1024), and the next
+// PioBindHash ends that session with a clear reason while a well-behaved client is served.
+TEST_F(Serve, BindingsBeyondTheHandleCapWithinGuaranteesEndTheSession) {
+  start();
+  hostile_case("more than max_peer_hashes", [&](std::string& key) {
+    RawPeer p;
+    SpecClient c = handshaken(p, &key);
+    const Bytes hashes = bind_hash_messages(1100, 5);  // 33 bytes each
+    std::uint64_t credit = 0;
+    std::size_t sent = 0;
+    Bytes plain;
+    std::size_t parsed = 0;
+    while (sent < hashes.size()) {
+      // Wait for the server's guarantees on the Overlap channel (it grants as it reads).
+      while (credit == 0) {
+        if (!c.read_chunk(p, plain, seconds(5))) {
+          // Closed: the server ended the session once the cap was passed.
+          EXPECT_GT(sent, 1024U * 33U);
+          return;
+        }
+        for (;;) {
+          Decoder dec(ByteView(plain).subspan(parsed));
+          auto f = sync::decode_lcmux_frame(dec, DecodeMode::kAny);
+          if (!f) {
+            ASSERT_EQ(f.status().code(), ErrorCode::kIncomplete) << f.status().to_string();
+            break;
+          }
+          parsed += dec.position();
+          if (const auto* g = std::get_if<sync::IssueGuaranteesFrame>(&*f)) {
+            if (g->channel == kOverlapChannel) credit += g->amount;
+          }
+        }
+      }
+      const std::size_t n =
+          static_cast<std::size_t>(std::min<std::uint64_t>({credit, hashes.size() - sent, 4000}));
+      Bytes wire;
+      ASSERT_TRUE(c.writer()
+                      .write(frame_bytes(sync::SendChannelFrame{kOverlapChannel,
+                                                                ByteView(hashes).subspan(sent, n)}),
+                             wire)
+                      .is_ok());
+      if (!p.send(wire)) break;  // the server may close while we write
+      sent += n;
+      credit -= n;
+    }
+    EXPECT_TRUE(p.wait_closed(seconds(5)));
+  });
+}
+
 TEST_F(Serve, OversizeTransportLengthIsDropped) {
   start();
   hostile_case("exceeds 4096", [&](std::string& key) {
