@@ -685,6 +685,39 @@ TEST(RbsrCoreTest, ARootCompletesAfterItsLastEntriesAreHandedOut) {
             (std::vector<std::string>{"entries " + std::to_string(pool.size()), "complete"}));
 }
 
+// A store that cannot give a snapshot for the held-entry lookup (e.g. no LMDB reader slot) costs
+// verification, not the session: every entry is verified and handed out.
+TEST(RbsrCoreTest, ALookupWithoutASnapshotFallsBackToVerification) {
+  RbsrConfig c;
+  c.role = SyncRole::kBetty;
+  std::size_t asked = 0;
+  RbsrCore core = RbsrCore::create(c,
+                                   [&asked](const model::NamespaceId&)
+                                       -> Result<std::shared_ptr<const store::NamespaceSnapshot>> {
+                                     ++asked;
+                                     return error(ErrorCode::kIo, "test: no reader slot");
+                                   })
+                      .value();
+  PioOverlapEvent ev;
+  ev.namespace_id = ns();
+  ev.area = full_area();
+  ASSERT_TRUE(core.on_overlap(ev));
+  const auto pool = entry_pool(10, 7, /*distinct=*/true);
+  ReconciliationAnnounceEntries an;
+  an.info.range = model::area_to_range(full_area());
+  ASSERT_TRUE(core.on_announce_entries(an));
+  for (std::size_t i = 0; i < pool.size(); ++i) {
+    ASSERT_TRUE(core.on_send_entry(send_entry(pool[i])));
+    ASSERT_TRUE(core.on_terminate_payload(ReconciliationTerminatePayload{i + 1 == pool.size()}));
+  }
+  std::size_t handed = 0;
+  while (auto e = core.poll_event()) {
+    if (auto* b = std::get_if<RbsrEntriesEvent>(&*e)) handed += b->entries.size();
+  }
+  EXPECT_EQ(handed, pool.size());
+  EXPECT_EQ(asked, 1U);  // asked once for the announcement, not once per entry
+}
+
 // Queued announcements hold no snapshot (an LmdbStore snapshot holds one of the process's reader
 // slots): only the announcement being sent holds one, taken as its head is sent.
 TEST(RbsrCoreTest, QueuedAnnouncementsHoldNoSnapshot) {
