@@ -616,17 +616,36 @@ TEST(RbsrCoreTest, IngestBatchesEndAtTheirEntryOrByteLimit) {
   EXPECT_FALSE(RbsrCore::create(zero, [&s](const model::NamespaceId& n) { return s.snapshot(n); }));
 }
 
-// Betty's core over `s` with one overlap: the whole namespace, Alfie's handles 0.
-RbsrCore betty_over_full_area(store::MemoryStore& s) {
+// Betty's core reading `snapshots`, with one overlap: the whole namespace, Alfie's handles 0.
+RbsrCore betty_over_full_area(SnapshotSource snapshots) {
   RbsrConfig c;
   c.role = SyncRole::kBetty;
-  RbsrCore core =
-      RbsrCore::create(c, [&s](const model::NamespaceId& n) { return s.snapshot(n); }).value();
+  RbsrCore core = RbsrCore::create(c, std::move(snapshots)).value();
   PioOverlapEvent ev;
   ev.namespace_id = ns();
   ev.area = full_area();
   EXPECT_TRUE(core.on_overlap(ev));
   return core;
+}
+RbsrCore betty_over_full_area(store::MemoryStore& s) {
+  return betty_over_full_area([&s](const model::NamespaceId& n) { return s.snapshot(n); });
+}
+
+// Alfie announces `entries` over the whole area (a root message unless `root_id`), each with an
+// empty payload transmission.
+void announce_entries(RbsrCore& core, std::span<const store::AuthorisedEntry> entries,
+                      bool want_response = false,
+                      std::optional<std::uint64_t> root_id = std::nullopt) {
+  ReconciliationAnnounceEntries an;
+  an.info.range = model::area_to_range(full_area());
+  an.info.root_id = root_id;
+  an.want_response = want_response;
+  const Status st = core.on_announce_entries(an);
+  ASSERT_TRUE(st) << st.to_string();
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    ASSERT_TRUE(core.on_send_entry(send_entry(entries[i])));
+    ASSERT_TRUE(core.on_terminate_payload(ReconciliationTerminatePayload{i + 1 == entries.size()}));
+  }
 }
 
 // One batch spans announcements (answers to fingerprints bring a few entries each; a store commit
@@ -635,20 +654,10 @@ TEST(RbsrCoreTest, AnIngestBatchSpansAnnouncementsUntilFlushed) {
   store::MemoryStore s;
   RbsrCore core = betty_over_full_area(s);
   const auto pool = entry_pool(10, 6, /*distinct=*/true);
-  for (std::size_t half = 0; half < 2; ++half) {
-    // The root announcement wants our answer (so the root stays open); the second is of the
-    // same root.
-    ReconciliationAnnounceEntries an;
-    an.info.range = model::area_to_range(full_area());
-    an.want_response = half == 0;
-    if (half == 1) an.info.root_id = 1;  // Alfie's first root
-    const Status st = core.on_announce_entries(an);
-    ASSERT_TRUE(st) << st.to_string();
-    for (std::size_t i = 0; i < 3; ++i) {
-      ASSERT_TRUE(core.on_send_entry(send_entry(pool[half * 3 + i])));
-      ASSERT_TRUE(core.on_terminate_payload(ReconciliationTerminatePayload{i == 2}));
-    }
-  }
+  // The root announcement wants our answer (so the root stays open); the second is of the same
+  // root (Alfie's first).
+  announce_entries(core, std::span(pool).first(3), /*want_response=*/true);
+  announce_entries(core, std::span(pool).subspan(3, 3), false, 1);
   std::size_t events = 0;
   while (auto e = core.poll_event()) events += std::holds_alternative<RbsrEntriesEvent>(*e);
   EXPECT_EQ(events, 0U);
@@ -666,13 +675,7 @@ TEST(RbsrCoreTest, ARootCompletesAfterItsLastEntriesAreHandedOut) {
   store::MemoryStore s;
   RbsrCore core = betty_over_full_area(s);
   const auto pool = entry_pool(10, 3, /*distinct=*/true);
-  ReconciliationAnnounceEntries an;
-  an.info.range = model::area_to_range(full_area());
-  ASSERT_TRUE(core.on_announce_entries(an));
-  for (std::size_t i = 0; i < pool.size(); ++i) {
-    ASSERT_TRUE(core.on_send_entry(send_entry(pool[i])));
-    ASSERT_TRUE(core.on_terminate_payload(ReconciliationTerminatePayload{i + 1 == pool.size()}));
-  }
+  announce_entries(core, pool);
   std::vector<std::string> order;
   while (auto e = core.poll_event()) {
     if (auto* b = std::get_if<RbsrEntriesEvent>(&*e)) {
@@ -688,28 +691,15 @@ TEST(RbsrCoreTest, ARootCompletesAfterItsLastEntriesAreHandedOut) {
 // A store that cannot give a snapshot for the held-entry lookup (e.g. no LMDB reader slot) costs
 // verification, not the session: every entry is verified and handed out.
 TEST(RbsrCoreTest, ALookupWithoutASnapshotFallsBackToVerification) {
-  RbsrConfig c;
-  c.role = SyncRole::kBetty;
   std::size_t asked = 0;
-  RbsrCore core = RbsrCore::create(c,
-                                   [&asked](const model::NamespaceId&)
-                                       -> Result<std::shared_ptr<const store::NamespaceSnapshot>> {
-                                     ++asked;
-                                     return error(ErrorCode::kIo, "test: no reader slot");
-                                   })
-                      .value();
-  PioOverlapEvent ev;
-  ev.namespace_id = ns();
-  ev.area = full_area();
-  ASSERT_TRUE(core.on_overlap(ev));
+  RbsrCore core = betty_over_full_area(
+      [&asked](
+          const model::NamespaceId&) -> Result<std::shared_ptr<const store::NamespaceSnapshot>> {
+        ++asked;
+        return error(ErrorCode::kIo, "test: no reader slot");
+      });
   const auto pool = entry_pool(10, 7, /*distinct=*/true);
-  ReconciliationAnnounceEntries an;
-  an.info.range = model::area_to_range(full_area());
-  ASSERT_TRUE(core.on_announce_entries(an));
-  for (std::size_t i = 0; i < pool.size(); ++i) {
-    ASSERT_TRUE(core.on_send_entry(send_entry(pool[i])));
-    ASSERT_TRUE(core.on_terminate_payload(ReconciliationTerminatePayload{i + 1 == pool.size()}));
-  }
+  announce_entries(core, pool);
   std::size_t handed = 0;
   while (auto e = core.poll_event()) {
     if (auto* b = std::get_if<RbsrEntriesEvent>(&*e)) handed += b->entries.size();
