@@ -83,8 +83,13 @@ class EntryIndexView final : public IndexView {
     const IndexItem* item = index_.find(subspace, path);
     return item ? std::optional(*item) : std::nullopt;
   }
-  Status visit(const model::D3Range& range, const Visitor& fn) const override {
-    index_.visit(range, fn);
+  Status visit(const model::D3Range& range, const Visitor& fn,
+               const Skip& skip = {}) const override {
+    if (!skip) {
+      index_.visit(range, fn);
+    } else {
+      index_.visit(range, [&](const IndexItem& item) { return skip(item.hash) || fn(item); });
+    }
     return Status::ok();
   }
   Status visit_newest_first(const model::D3Range& range, const Visitor& fn) const override {

@@ -45,7 +45,7 @@ std::pair<std::optional<model::D3Range>, std::optional<model::D3Range>> ranges_a
 }
 
 Status IndexSnapshot::scan(const model::D3Range& range, const std::optional<ScanPosition>& after,
-                           const ScanCallback& fn) const {
+                           const ScanCallback& fn, const ScanSkip& skip) const {
   auto held = lock();
   bool go_on = true;
   Status loaded;
@@ -58,13 +58,13 @@ Status IndexSnapshot::scan(const model::D3Range& range, const std::optional<Scan
     return go_on = fn(*e);
   };
   if (!after) {
-    OSIER_RETURN_IF_ERROR(view_->visit(range, deliver));
+    OSIER_RETURN_IF_ERROR(view_->visit(range, deliver, skip));
     return loaded;
   }
   const auto [rest, above] = ranges_after(range, *after);
-  if (rest) OSIER_RETURN_IF_ERROR(view_->visit(*rest, deliver));
+  if (rest) OSIER_RETURN_IF_ERROR(view_->visit(*rest, deliver, skip));
   OSIER_RETURN_IF_ERROR(loaded);
-  if (go_on && above) OSIER_RETURN_IF_ERROR(view_->visit(*above, deliver));
+  if (go_on && above) OSIER_RETURN_IF_ERROR(view_->visit(*above, deliver, skip));
   return loaded;
 }
 

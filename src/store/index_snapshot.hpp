@@ -29,7 +29,7 @@ class IndexSnapshot final : public NamespaceSnapshot {
   Result<RangeSummary> summarise(const model::D3Range& range) const override;
   Result<std::vector<RangePart>> split(const model::D3Range& range, std::size_t k) const override;
   Status scan(const model::D3Range& range, const std::optional<ScanPosition>& after,
-              const ScanCallback& fn) const override;
+              const ScanCallback& fn, const ScanSkip& skip = {}) const override;
   Result<model::D3Range> aoi_range(const model::AreaOfInterest& aoi) const override;
   Result<std::optional<LengthyAuthorisedEntry>> get(const model::SubspaceId& subspace,
                                                     const model::Path& path) const override;

@@ -42,14 +42,18 @@ struct SelectedPair {
 class IndexView {
  public:
   using Visitor = std::function<bool(const IndexItem&)>;  // return false to stop
+  // Asked with an item's hash (IndexItem::hash) before the item is read: true passes over it.
+  using Skip = std::function<bool(const Fp256& hash)>;
 
   virtual ~IndexView() = default;
 
   // The item stored at (subspace, path), if any.
   virtual Result<std::optional<IndexItem>> find(const model::SubspaceId& subspace,
                                                 const model::Path& path) const = 0;
-  // The items `range` includes, ascending by (subspace, path).
-  virtual Status visit(const model::D3Range& range, const Visitor& fn) const = 0;
+  // The items `range` includes, ascending by (subspace, path), but those `skip` (when given)
+  // passes over, which an index that stores hashes asks before reading the rest of the item.
+  virtual Status visit(const model::D3Range& range, const Visitor& fn,
+                       const Skip& skip = {}) const = 0;
   // The items `range` includes, newest first (newer_than order; items equal in it by ascending
   // key), lazily: memory grows with the items visited, not with the index.
   virtual Status visit_newest_first(const model::D3Range& range, const Visitor& fn) const = 0;

@@ -831,9 +831,10 @@ class TreeAccess {
     return Status::ok();
   }
 
-  // Visits in key order; false in `go` once the visitor stopped.
+  // Visits in key order, passing over the items `skip` (if any) says to by their stored hash,
+  // unread; false in `go` once the visitor stopped.
   Status walk(int level, const ItemRef* b, const Bound& lo, const Bound& hi, const RangeTest& rt,
-              const IndexView::Visitor& fn, bool& go) const {
+              const IndexView::Visitor& fn, const IndexView::Skip& skip, bool& go) const {
     NodeView n;
     OSIER_ASSIGN_OR_RETURN(const bool stored, view(level, b, n));
     if (!stored) return Status::ok();
@@ -841,9 +842,9 @@ class TreeAccess {
     for (std::size_t j = 0; go && j <= n.size(); ++j) {
       if (n.has_kids() && !bs.disjoint(rt, n.span(j), j)) {
         OSIER_RETURN_IF_ERROR(
-            walk(level - 1, child_boundary(n, j, b), bs.lower(j), bs.upper(j), rt, fn, go));
+            walk(level - 1, child_boundary(n, j, b), bs.lower(j), bs.upper(j), rt, fn, skip, go));
       }
-      if (go && j < n.size() && rt.includes(bs.item(j))) {
+      if (go && j < n.size() && rt.includes(bs.item(j)) && !(skip && skip(n.item(j).hash()))) {
         OSIER_ASSIGN_OR_RETURN(IndexItem item, n.item(j).materialise(ns_));
         go = fn(item);
       }
@@ -1032,11 +1033,11 @@ Result<std::optional<IndexItem>> LmdbTree::find(const SubspaceId& s, const Path&
   return std::optional<IndexItem>();
 }
 
-Status LmdbTree::visit(const D3Range& range, const Visitor& fn) const {
+Status LmdbTree::visit(const D3Range& range, const Visitor& fn, const Skip& skip) const {
   RangeTest rt(range);
   if (rt.empty()) return Status::ok();
   bool go = true;
-  return TreeAccess(txn_, dbi_, ns_, cache_).walk(kTopLevel, nullptr, {}, {}, rt, fn, go);
+  return TreeAccess(txn_, dbi_, ns_, cache_).walk(kTopLevel, nullptr, {}, {}, rt, fn, skip, go);
 }
 
 Result<RangeSummary> LmdbTree::summarise(const D3Range& range) const {

@@ -88,7 +88,8 @@ class LmdbTree final : public IndexView {
 
   Result<std::optional<IndexItem>> find(const model::SubspaceId& subspace,
                                         const model::Path& path) const override;
-  Status visit(const model::D3Range& range, const Visitor& fn) const override;
+  Status visit(const model::D3Range& range, const Visitor& fn,
+               const Skip& skip = {}) const override;
   Status visit_newest_first(const model::D3Range& range, const Visitor& fn) const override;
   Result<RangeSummary> summarise(const model::D3Range& range) const override;
   Result<std::optional<IndexItem>> select(const model::D3Range& range,

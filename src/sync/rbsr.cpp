@@ -396,20 +396,33 @@ std::optional<RbsrEvent> RbsrCore::poll_event() {
   return ev;
 }
 
-// Reads the next entry of the announcement not in its omission set into `pending`.
-Status RbsrCore::read_next(Announcement& a) {
-  a.pending.reset();
-  if (!a.snapshot) return Status::ok();
-  Status st = a.snapshot->scan(a.info.range, a.after, [&](const store::LengthyAuthorisedEntry& e) {
-    const model::Entry& entry = e.authorised.entry;
-    a.after = store::ScanPosition{entry.subspace_id, entry.path};
-    if (!a.omit.empty() && a.omit.contains(lengthy_hash(entry, e.authorised.token, e.available))) {
-      return true;
-    }
-    a.pending = e;
-    return false;
-  });
-  return st;
+// Fills `a.ahead` with the next entries of the announcement not in its omission set, up to
+// kReadAhead, when it is empty; releases the snapshot once the range is read to its end.
+Status RbsrCore::read_ahead(Announcement& a) {
+  // Bounds the memory of the announcement being sent: kReadAhead entries (paths of at most 4 KiB
+  // with Willow'25's parameters, tokens of a few hundred bytes).
+  constexpr std::size_t kReadAhead = 16;
+  if (!a.ahead.empty() || a.scanned_all || !a.snapshot) return Status::ok();
+  bool full = false;
+  // The omitted entries are passed over by the hash the store's index keeps (what lengthy_hash
+  // computes), unread.
+  store::NamespaceSnapshot::ScanSkip omitted;
+  if (!a.omit.empty()) {
+    omitted = [&a](const store::Fp256& h) { return a.omit.contains(h.to_bytes()); };
+  }
+  const auto take = [&](const store::LengthyAuthorisedEntry& e) {
+    a.after = store::ScanPosition{e.authorised.entry.subspace_id, e.authorised.entry.path};
+    a.ahead.push_back(e);
+    full = a.ahead.size() == kReadAhead;
+    return !full;
+  };
+  Status st = a.snapshot->scan(a.info.range, a.after, take, omitted);
+  OSIER_RETURN_IF_ERROR(st);
+  if (!full) {
+    a.scanned_all = true;
+    a.snapshot.reset();
+  }
+  return Status::ok();
 }
 
 Result<RbsrMessage> RbsrCore::next_of_announcement(Announcement& a) {
@@ -420,19 +433,21 @@ Result<RbsrMessage> RbsrCore::next_of_announcement(Announcement& a) {
       // only the announcement being sent holds a snapshot.
       OSIER_ASSIGN_OR_RETURN(a.snapshot, snapshots_(a.namespace_id));
     }
-    OSIER_RETURN_IF_ERROR(read_next(a));
+    OSIER_RETURN_IF_ERROR(read_ahead(a));
     a.head_sent = true;
-    a.done = !a.pending;
+    a.done = a.ahead.empty();
     // will_sort: scan() reads in (subspace, path) order.
-    return RbsrMessage(ReconciliationAnnounceEntries{a.info, !a.pending, a.want_response, true});
+    return RbsrMessage(
+        ReconciliationAnnounceEntries{a.info, a.ahead.empty(), a.want_response, true});
   }
   if (a.pending_terminate) {
     a.pending_terminate = false;
-    a.done = !a.pending;
-    return RbsrMessage(ReconciliationTerminatePayload{!a.pending});
+    a.done = a.ahead.empty();
+    return RbsrMessage(ReconciliationTerminatePayload{a.ahead.empty()});
   }
-  // a.pending is set: send it, then read ahead to know whether it was the last.
-  const store::LengthyAuthorisedEntry e = std::move(*a.pending);
+  // An entry was read ahead: send it, then read ahead to know whether it was the last.
+  const store::LengthyAuthorisedEntry e = std::move(a.ahead.front());
+  a.ahead.pop_front();
   OSIER_ASSIGN_OR_RETURN(meadowcap::MeadowcapAuthorisationToken token,
                          store::decode_token_bytes(e.authorised.token));
   // The first Chunk the peer lacks, when it told us it holds a prefix of the payload.
@@ -445,7 +460,7 @@ Result<RbsrMessage> RbsrCore::next_of_announcement(Announcement& a) {
       LengthyEntry{meadowcap::PossiblyAuthorisedEntry{e.authorised.entry, std::move(token)},
                    e.available},
       offset};
-  OSIER_RETURN_IF_ERROR(read_next(a));
+  OSIER_RETURN_IF_ERROR(read_ahead(a));
   a.pending_terminate = true;
   return RbsrMessage(std::move(msg));
 }

@@ -217,8 +217,12 @@ class RbsrCore {
     // available 0): our ReconciliationSendEntry offers the payload from the Chunk it lacks.
     std::map<Fingerprint, std::uint64_t> peer_held;
     bool head_sent = false;
-    std::optional<store::ScanPosition> after;
-    std::optional<store::LengthyAuthorisedEntry> pending;  // read ahead: is it the last?
+    std::optional<store::ScanPosition> after;  // the last entry scanned
+    // Entries read ahead, up to kReadAhead (so the announcement knows which is the last): one
+    // scan of the snapshot per kReadAhead entries, not one per entry (each scan descends the
+    // store's index from its root).
+    std::deque<store::LengthyAuthorisedEntry> ahead;
+    bool scanned_all = false;        // no entries after `after`; the snapshot is released
     bool pending_terminate = false;  // the entry was sent, its TerminatePayload not yet
     bool done = false;               // the last message was produced
   };
@@ -264,7 +268,7 @@ class RbsrCore {
                             std::map<Fingerprint, std::uint64_t> peer_held = {});
   // Queues `a`; an empty announcement (a match) reads no snapshot.
   Status queue_announcement_with(Root& root, Announcement a, bool empty);
-  Status read_next(Announcement& a);
+  Status read_ahead(Announcement& a);
   Status open_limit() const;
   // Whether the store holds exactly `entry` with the token `token` (encoded), as of in.lookup.
   bool holds_exactly(Incoming& in, const model::Entry& entry, ByteView token);

@@ -46,9 +46,10 @@ class VectorIndex final : public IndexView {
     }
     return std::optional<IndexItem>();
   }
-  Status visit(const model::D3Range& range, const Visitor& fn) const override {
+  Status visit(const model::D3Range& range, const Visitor& fn,
+               const Skip& skip = {}) const override {
     for (const IndexItem& i : items_) {
-      if (range.includes(i.entry) && !fn(i)) break;
+      if (range.includes(i.entry) && !(skip && skip(i.hash)) && !fn(i)) break;
     }
     return Status::ok();
   }

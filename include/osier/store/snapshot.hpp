@@ -25,6 +25,7 @@
 #include "osier/model/area.hpp"
 #include "osier/model/entry.hpp"
 #include "osier/model/range.hpp"
+#include "osier/store/fingerprint.hpp"
 #include "osier/store/types.hpp"
 
 namespace osier::store {
@@ -39,6 +40,10 @@ struct ScanPosition {
 class NamespaceSnapshot {
  public:
   using ScanCallback = std::function<bool(const LengthyAuthorisedEntry&)>;  // false: stop
+  // Asked with hash_lengthy_authorised_entry of an entry (what fingerprints sum) before it is
+  // read: true passes over it. A store that keeps the hashes in its index (both do) answers
+  // without reading the entry; reconciliation omits the entries it has just received this way.
+  using ScanSkip = std::function<bool(const Fp256& lengthy_hash)>;
 
   virtual ~NamespaceSnapshot() = default;
 
@@ -54,10 +59,11 @@ class NamespaceSnapshot {
                                                std::size_t k) const = 0;
 
   // The entries `range` includes, ascending by (subspace, path), from the start or strictly
-  // after `after`, until `fn` returns false. Memory does not grow with the range: to continue
-  // later, pass the position of the last entry `fn` accepted.
+  // after `after`, until `fn` returns false; those `skip` (when given) passes over are not read
+  // and not given to `fn`. Memory does not grow with the range: to continue later, pass the
+  // position of the last entry `fn` accepted.
   virtual Status scan(const model::D3Range& range, const std::optional<ScanPosition>& after,
-                      const ScanCallback& fn) const = 0;
+                      const ScanCallback& fn, const ScanSkip& skip = {}) const = 0;
 
   // The smallest 3d range that includes every entry `aoi` includes (spec:
   // grouping_entries#aoi_include): its area's range, with the time start raised to the
