@@ -19,10 +19,10 @@ Result<RangeSummary> IndexSnapshot::summarise(const model::D3Range& range) const
   return view_->summarise(range);
 }
 
-Result<std::vector<RangePart>> IndexSnapshot::split(const model::D3Range& range,
-                                                    std::size_t k) const {
+Result<std::vector<RangePart>> IndexSnapshot::split(
+    const model::D3Range& range, std::size_t k, const std::optional<RangeSummary>& summary) const {
   auto held = lock();
-  return split_range_summarised(*view_, range, k);
+  return split_range_summarised(*view_, range, k, summary);
 }
 
 std::pair<std::optional<model::D3Range>, std::optional<model::D3Range>> ranges_after(

@@ -27,7 +27,9 @@ class IndexSnapshot final : public NamespaceSnapshot {
 
   const model::NamespaceId& namespace_id() const override { return namespace_id_; }
   Result<RangeSummary> summarise(const model::D3Range& range) const override;
-  Result<std::vector<RangePart>> split(const model::D3Range& range, std::size_t k) const override;
+  Result<std::vector<RangePart>> split(
+      const model::D3Range& range, std::size_t k,
+      const std::optional<RangeSummary>& summary = std::nullopt) const override;
   Status scan(const model::D3Range& range, const std::optional<ScanPosition>& after,
               const ScanCallback& fn, const ScanSkip& skip = {}) const override;
   Result<model::D3Range> aoi_range(const model::AreaOfInterest& aoi) const override;

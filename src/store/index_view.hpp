@@ -76,8 +76,10 @@ class IndexView {
 // an interval of the range's items in (subspace, path) order, so the parts' summaries are
 // differences of the summaries of what lies below each cut, which the searches that choose the
 // cuts add up on their way (no part is summarised again).
-Result<std::vector<RangePart>> split_range_summarised(const IndexView& index,
-                                                      const model::D3Range& range, std::size_t k);
+// `summary`: the range's, when the caller has it (else it is summarised first).
+Result<std::vector<RangePart>> split_range_summarised(
+    const IndexView& index, const model::D3Range& range, std::size_t k,
+    const std::optional<RangeSummary>& summary = std::nullopt);
 // The same parts without their summaries.
 Result<std::vector<model::D3Range>> split_range(const IndexView& index, const model::D3Range& range,
                                                 std::size_t k);

@@ -52,15 +52,21 @@ std::vector<std::size_t> share_parts(const std::vector<std::uint64_t>& counts, s
   return out;
 }
 
-// The summary of the items of `whole` (summarised as `ws`) that `part` leaves out, where `part`
-// is an interval of them starting at the first: a subtraction, unless the payload bytes
-// saturated (then the other side is summarised). `rest` is the range of the items left out.
+// The summary of the items of `whole` (summarised as `ws`) that `part` (summarised as `ps`, a
+// subset of them) leaves out: a subtraction, unless the payload bytes saturated (then `rest`,
+// the range of the items left out, is summarised).
 Result<RangeSummary> minus(const IndexView& index, const RangeSummary& ws, const RangeSummary& ps,
                            const D3Range& rest) {
   if (ws.payload_bytes == UINT64_MAX) return index.summarise(rest);
   return RangeSummary{
       (Fp256::from_bytes(ws.fingerprint) - Fp256::from_bytes(ps.fingerprint)).to_bytes(),
       ws.count - ps.count, ws.payload_bytes - ps.payload_bytes};
+}
+
+RangeSummary plus(const RangeSummary& a, const RangeSummary& b) {
+  return RangeSummary{
+      (Fp256::from_bytes(a.fingerprint) + Fp256::from_bytes(b.fingerprint)).to_bytes(),
+      a.count + b.count, sat_add(a.payload_bytes, b.payload_bytes)};
 }
 
 // A cut of a range: at a subspace (the pieces below hold lower subspaces) or, within the one
@@ -93,30 +99,37 @@ Status split_rec(const IndexView& index, const RangePart& whole, std::size_t k,
   // Cuts along the subspace dimension (each leaving items on both sides), else one cut along
   // the path dimension at x (all items share one subspace then).
   std::vector<Cut> cuts;
+  const auto succ = model::subspace_successor(xs);
+  const auto after_start = model::subspace_successor(r.subspaces.start);
+  const bool one_subspace =
+      r.subspaces.end ? after_start && *after_start == *r.subspaces.end : !after_start;
   if (xs != sel.before->entry.subspace_id) {
     cuts.push_back(
         Cut{xs, std::nullopt, sel.below});  // x, the idx-th item, is its subspace's first
-  } else {
+  } else if (!one_subspace) {
+    // What lies below xs and up to it, from what lies below x and two searches within xs alone
+    // (one subspace: a path interval each), not two searches through all of the range's
+    // subspaces below xs.
+    D3Range same = r;
+    same.subspaces = {xs, succ};
+    D3Range same_before = same;
+    same_before.paths.end = x.entry.path;
+    OSIER_ASSIGN_OR_RETURN(const RangeSummary sb, index.summarise(same_before));
+    OSIER_ASSIGN_OR_RETURN(const RangeSummary sa, index.summarise(same));
     D3Range below = r;
     below.subspaces.end = xs;
-    OSIER_ASSIGN_OR_RETURN(const RangeSummary sl, index.summarise(below));
-    const auto succ = model::subspace_successor(xs);
-    RangeSummary st = whole.summary;
-    if (succ) {
-      D3Range upto = r;
-      upto.subspaces.end = *succ;
-      OSIER_ASSIGN_OR_RETURN(st, index.summarise(upto));
-    }
+    OSIER_ASSIGN_OR_RETURN(const RangeSummary sl, minus(index, sel.below, sb, below));
+    const RangeSummary st = plus(sl, sa);
     if (sl.count > 0) cuts.push_back(Cut{xs, std::nullopt, sl});
-    if (st.count < c) cuts.push_back(Cut{*succ, std::nullopt, st});
+    if (succ && st.count < c) cuts.push_back(Cut{*succ, std::nullopt, st});
     if (cuts.size() == 2 && k == 2) {
       // Keep the cut that comes closer to the wanted split point.
       const std::uint64_t d1 = idx > sl.count ? idx - sl.count : sl.count - idx;
       const std::uint64_t d2 = idx > st.count ? idx - st.count : st.count - idx;
       cuts.erase(cuts.begin() + (d1 <= d2 ? 1 : 0));
     }
-    if (cuts.empty()) cuts.push_back(Cut{std::nullopt, x.entry.path, sel.below});
   }
+  if (cuts.empty()) cuts.push_back(Cut{std::nullopt, x.entry.path, sel.below});
 
   // The pieces between consecutive cuts, each with its summary: what lies below its upper cut
   // less what lies below its lower one.
@@ -166,17 +179,21 @@ Result<SelectedPair> IndexView::select_pair(const D3Range& range, std::uint64_t 
   same.paths.end = at->entry.path;
   OSIER_ASSIGN_OR_RETURN(const RangeSummary a, summarise(lower));
   OSIER_ASSIGN_OR_RETURN(const RangeSummary b, summarise(same));
-  out.below =
-      RangeSummary{(Fp256::from_bytes(a.fingerprint) + Fp256::from_bytes(b.fingerprint)).to_bytes(),
-                   a.count + b.count, sat_add(a.payload_bytes, b.payload_bytes)};
+  out.below = plus(a, b);
   out.at = std::move(at);
   return out;
 }
 
 Result<std::vector<RangePart>> split_range_summarised(const IndexView& index, const D3Range& range,
-                                                      std::size_t k) {
+                                                      std::size_t k,
+                                                      const std::optional<RangeSummary>& summary) {
   std::vector<RangePart> out;
-  OSIER_ASSIGN_OR_RETURN(RangeSummary whole, index.summarise(range));
+  RangeSummary whole;
+  if (summary) {
+    whole = *summary;
+  } else {
+    OSIER_ASSIGN_OR_RETURN(whole, index.summarise(range));
+  }
   OSIER_RETURN_IF_ERROR(
       split_rec(index, RangePart{range, whole}, std::max<std::size_t>(k, 1), out));
   return out;

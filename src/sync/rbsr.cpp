@@ -171,7 +171,7 @@ Status RbsrCore::respond_to_fingerprint(std::uint64_t root_id, Root& root,
     return queue_announcement_with(root, std::move(a), /*empty=*/true);
   }
   if (ours.count > config_.send_entries_threshold) {
-    OSIER_ASSIGN_OR_RETURN(auto parts, snap->split(range, config_.split_factor));
+    OSIER_ASSIGN_OR_RETURN(auto parts, snap->split(range, config_.split_factor, ours));
     if (parts.size() >= 2) {
       for (const auto& part : parts) {
         OSIER_RETURN_IF_ERROR(

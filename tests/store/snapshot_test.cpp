@@ -44,6 +44,13 @@ class SnapshotTest : public testing::StoreFixture<Factory> {
         EXPECT_TRUE(range.includes_range(p.range) || p.range.is_empty() ||
                     oracle.in(p.range).empty());
       }
+      // Given the range's summary, the split is the same.
+      const auto given = snap.split(range, k, oracle.summarise(range)).value();
+      ASSERT_EQ(given.size(), parts.size());
+      for (std::size_t i = 0; i < parts.size(); ++i) {
+        EXPECT_EQ(given[i].range, parts[i].range);
+        EXPECT_EQ(given[i].summary, parts[i].summary);
+      }
       for (const auto& e : oracle.entries()) {
         std::size_t in_parts = 0;
         for (const RangePart& p : parts) in_parts += p.range.includes(e.authorised.entry);

@@ -55,8 +55,11 @@ class NamespaceSnapshot {
 
   // At most k disjoint ranges covering `range` exactly, with roughly equal entry counts (fewer
   // when it holds fewer than k entries; always at least one), each with its summary.
-  virtual Result<std::vector<RangePart>> split(const model::D3Range& range,
-                                               std::size_t k) const = 0;
+  // `summary`, when given, is the range's summary as this snapshot gives it (the caller has just
+  // asked for it): it saves the split from summarising the range again.
+  virtual Result<std::vector<RangePart>> split(
+      const model::D3Range& range, std::size_t k,
+      const std::optional<RangeSummary>& summary = std::nullopt) const = 0;
 
   // The entries `range` includes, ascending by (subspace, path), from the start or strictly
   // after `after`, until `fn` returns false; those `skip` (when given) passes over are not read
