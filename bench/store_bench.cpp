@@ -4,9 +4,11 @@
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -30,7 +32,8 @@ std::vector<AuthorisedEntry> make_entries(std::size_t n, std::uint64_t seed) {
 }
 
 struct Loaded {
-  std::string dir;  // empty for memory
+  std::optional<BenchStoreDir> home;  // LMDB only; outlives the store (declared before it)
+  std::string dir;                    // empty for memory
   std::unique_ptr<Store> store;
   std::vector<AuthorisedEntry> entries;
 };
@@ -40,13 +43,20 @@ Loaded& loaded(bool lmdb) {
   Loaded& l = lmdb ? disk : mem;
   if (!l.store) {
     l.entries = make_entries(kEntries, 1);
+    bool filled = false;
     if (lmdb) {
-      l.dir = temp_dir();
+      l.home.emplace();
+      l.dir = l.home->path();
+      filled = l.home->filled();
       l.store = std::move(LmdbStore::open(l.dir, bench_opts(false)).value());
+      if (filled && l.store->summarise(the_ns(), model::D3Range::full())->count != kEntries) {
+        std::fprintf(stderr, "OSIER_BENCH_STORE holds another number of entries\n");
+        std::exit(2);
+      }
     } else {
       l.store = std::make_unique<MemoryStore>(accept_all_authoriser());
     }
-    for (std::size_t i = 0; i < l.entries.size(); i += 1000) {
+    for (std::size_t i = 0; !filled && i < l.entries.size(); i += 1000) {
       const std::size_t n = std::min<std::size_t>(1000, l.entries.size() - i);
       (void)l.store->ingest_batch(std::span(l.entries).subspan(i, n), Trust::kAlreadyVerified);
     }

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <random>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "osier/store/authoriser.hpp"
@@ -88,6 +89,41 @@ inline std::string temp_dir() {
   if (!::mkdtemp(t.data())) std::abort();
   return t;
 }
+
+// Where a benchmark keeps the one filled store it queries: a temporary directory, removed with
+// everything in it when the benchmark exits; or, with OSIER_BENCH_STORE=DIR, DIR, kept and
+// reused by the next run that names it. A store keeps the salt its tree's shape comes from, so
+// two binaries compared on one kept store query the same tree (a fresh store's shape moves the
+// 1M figures by a third, docs/benchmarks.md).
+class BenchStoreDir {
+ public:
+  BenchStoreDir() {
+    const char* keep = std::getenv("OSIER_BENCH_STORE");
+    if (keep && *keep) {
+      path_ = keep;
+      kept_ = true;
+      filled_ = std::filesystem::exists(std::filesystem::path(path_) / "data.mdb");
+      std::filesystem::create_directories(path_);
+    } else {
+      path_ = temp_dir();
+    }
+  }
+  ~BenchStoreDir() {
+    std::error_code ec;
+    if (!kept_) std::filesystem::remove_all(path_, ec);
+  }
+  BenchStoreDir(const BenchStoreDir&) = delete;
+  BenchStoreDir& operator=(const BenchStoreDir&) = delete;
+
+  const std::string& path() const { return path_; }
+  // Whether a kept store was found there (filled by an earlier run: do not fill it again).
+  bool filled() const { return filled_; }
+
+ private:
+  std::string path_;
+  bool kept_ = false;
+  bool filled_ = false;
+};
 
 inline store::LmdbStoreOptions bench_opts(bool sync) {
   store::LmdbStoreOptions o;
