@@ -5,5 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
-cmake -S . -B "$BUILD_DIR" -G Ninja ${OSIER_CMAKE_FLAGS:-} "$@" >/dev/null
+# Unity batches off unless asked for here: CMake's cache would otherwise keep a setting passed
+# once (by .ci/run, say) for every later build of the same directory.
+cmake -S . -B "$BUILD_DIR" -G Ninja -DOSIER_UNITY_LIBS=OFF ${OSIER_CMAKE_FLAGS:-} "$@" >/dev/null
 ninja -C "$BUILD_DIR" ${NINJA_TARGETS:-}

@@ -10,7 +10,8 @@
 # -O1 (SAN_OPT overrides): the usual level for ASan, and 0.83x of -O2's compile time for our
 # largest file (lmdb_store.cpp); CI builds this tree once, and it is half of CI's time.
 # -DOSIER_UNITY_LIBS=ON: the layers compile in unity batches of 8 (CMakeLists.txt), about 0.6x
-# the CPU time; the Release build (scripts/build.sh) compiles them one by one.
+# the CPU time; scripts/build.sh compiles them one by one unless asked (CI asks, and compiles
+# them one by one once more for clang-tidy's stage: .ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build-san}
