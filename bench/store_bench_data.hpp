@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
@@ -124,6 +125,16 @@ class BenchStoreDir {
   bool kept_ = false;
   bool filled_ = false;
 };
+
+// Exits with a message unless a kept store (BenchStoreDir::filled) holds the `n` entries this run
+// would have filled it with.
+inline void require_entries(store::Store& s, const model::NamespaceId& ns, std::size_t n) {
+  auto held = s.summarise(ns, model::D3Range::full());
+  if (!held || held->count != n) {
+    std::fprintf(stderr, "OSIER_BENCH_STORE holds another number of entries\n");
+    std::exit(2);
+  }
+}
 
 inline store::LmdbStoreOptions bench_opts(bool sync) {
   store::LmdbStoreOptions o;

@@ -28,20 +28,15 @@ const model::NamespaceId kNs = namespace_no(0);
 // One LmdbStore of bench_entries() entries, made once.
 struct Shared {
   std::optional<BenchStoreDir> home;  // outlives the store (declared before it)
-  std::string dir;
   std::unique_ptr<LmdbStore> store;
 };
 Shared& shared() {
   static Shared s;
   if (!s.store) {
     s.home.emplace();
-    s.dir = s.home->path();
-    s.store = std::move(LmdbStore::open(s.dir, bench_opts(false)).value());
+    s.store = std::move(LmdbStore::open(s.home->path(), bench_opts(false)).value());
     if (s.home->filled()) {
-      if (s.store->summarise(kNs, model::D3Range::full())->count != bench_entries()) {
-        std::fprintf(stderr, "OSIER_BENCH_STORE holds another number of entries\n");
-        std::exit(2);
-      }
+      require_entries(*s.store, kNs, bench_entries());
       return s;
     }
     const auto entries = make_entries(kNs, bench_entries(), 1);
@@ -199,7 +194,8 @@ int rss_child(const char* dir) {
 void BM_FingerprintResidentMemory(benchmark::State& state) {
   Shared& s = shared();
   for (auto _ : state) {
-    const std::string cmd = "/proc/" + std::to_string(::getpid()) + "/exe --rss-child " + s.dir;
+    const std::string cmd =
+        "/proc/" + std::to_string(::getpid()) + "/exe --rss-child " + s.home->path();
     FILE* child = ::popen(cmd.c_str(), "r");
     long kib = -1;
     if (!child || std::fscanf(child, "%ld", &kib) != 1) state.SkipWithError("the child failed");
