@@ -130,12 +130,13 @@ void BM_NewestInArea(benchmark::State& state, bool lmdb) {
   }
 }
 
-void BM_Fingerprint(benchmark::State& state, bool lmdb, bool restrict_time) {
+void BM_Fingerprint(benchmark::State& state, bool lmdb, bool restrict_time,
+                    bool restrict_paths = true) {
   Loaded& l = loaded(lmdb);
   std::mt19937_64 rng(6);
   std::uint64_t counted = 0;
   for (auto _ : state) {
-    auto s = l.store->summarise(the_ns(), random_range(rng, restrict_time));
+    auto s = l.store->summarise(the_ns(), random_range(rng, restrict_time, restrict_paths));
     counted += s->count;
   }
   state.counters["entries/range"] =
@@ -206,6 +207,10 @@ BENCHMARK_CAPTURE(BM_Fingerprint, memory_random_range, false, false);
 BENCHMARK_CAPTURE(BM_Fingerprint, lmdb_random_range, true, false);
 BENCHMARK_CAPTURE(BM_Fingerprint, memory_random_range_and_time, false, true);
 BENCHMARK_CAPTURE(BM_Fingerprint, lmdb_random_range_and_time, true, true);
+// Subspaces and times restricted, all paths: what a time-restricted area and reconciliation's
+// time-ordered splits of it ask for.
+BENCHMARK_CAPTURE(BM_Fingerprint, memory_subspaces_and_time, false, true, false);
+BENCHMARK_CAPTURE(BM_Fingerprint, lmdb_subspaces_and_time, true, true, false);
 BENCHMARK_CAPTURE(BM_FingerprintFull, memory, false);
 BENCHMARK_CAPTURE(BM_Split, memory_k8, false)->Arg(8);
 BENCHMARK_CAPTURE(BM_Split, lmdb_k8, true)->Arg(8);

@@ -68,16 +68,21 @@ inline std::vector<store::AuthorisedEntry> make_entries(const model::NamespaceId
   return out;
 }
 
-inline model::D3Range random_range(std::mt19937_64& rng, bool restrict_time) {
+// Random subspaces, and unless !restrict_paths 1-10 of the 100 directories; with restrict_time
+// up to a fifth of the time span.
+inline model::D3Range random_range(std::mt19937_64& rng, bool restrict_time,
+                                   bool restrict_paths = true) {
   model::D3Range r = model::D3Range::full();
   const std::uint64_t s0 = rng() % 16;
   const std::uint64_t s1 = s0 + 1 + rng() % (16 - s0);
   r.subspaces = {subspace_no(s0), subspace_no(s1)};
   const std::uint64_t d0 = rng() % 100;
   const std::uint64_t d1 = d0 + 1 + rng() % 10;
-  r.paths = {model::Path::from_strings({named('d', d0)}).value(),
-             model::Path::from_strings({named('d', d1)}).value()};
-  if (r.paths.end <= r.paths.start) r.paths.end.reset();
+  if (restrict_paths) {
+    r.paths = {model::Path::from_strings({named('d', d0)}).value(),
+               model::Path::from_strings({named('d', d1)}).value()};
+    if (r.paths.end <= r.paths.start) r.paths.end.reset();
+  }
   if (restrict_time) {
     const std::uint64_t t0 = rng() % 1000000;
     r.times = {t0, t0 + 1 + rng() % 200000};

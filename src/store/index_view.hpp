@@ -67,15 +67,26 @@ class IndexView {
   // (REQUIRES: i >= 1); all empty unless the range holds more than i items. The same as two
   // selects and two summaries; an index may find all of it in one search.
   virtual Result<SelectedPair> select_pair(const model::D3Range& range, std::uint64_t i) const;
+
+  // Whether the index keeps the time order too, so select_pair_by_time() of a range of all paths
+  // costs what select_pair() does; split_range then cuts such ranges by time.
+  virtual bool has_time_order() const { return false; }
+  // As select_pair(), in (subspace, timestamp, path) order. The default visits the range and
+  // sorts its items (time and memory linear in them).
+  virtual Result<SelectedPair> select_pair_by_time(const model::D3Range& range,
+                                                   std::uint64_t i) const;
 };
 
 // At most k disjoint 3d ranges whose union is `range`, holding roughly equal numbers of items;
 // fewer than k when the range holds fewer than k items (always at least one range), each with
 // its summary. Cuts run along the subspace dimension where items of several subspaces fall,
-// else along the path dimension; the time side of `range` is kept by every part. Every part is
-// an interval of the range's items in (subspace, path) order, so the parts' summaries are
-// differences of the summaries of what lies below each cut, which the searches that choose the
-// cuts add up on their way (no part is summarised again).
+// else, within one subspace, along the path dimension — or, when the index has_time_order() and
+// the range's paths are all paths, along the time dimension (parts then keep all paths, so the
+// index answers them in its time order too; items that share a timestamp at a cut are cut by
+// path within that timestamp). Every part is an interval of the range's items in (subspace,
+// path) or (subspace, timestamp, path) order, so the parts' summaries are mostly differences of
+// the summaries of what lies below each cut, which the searches that choose the cuts add up on
+// their way. A part may hold no items only where a range's items all share one timestamp.
 // `summary`: the range's, when the caller has it (else it is summarised first).
 Result<std::vector<RangePart>> split_range_summarised(
     const IndexView& index, const model::D3Range& range, std::size_t k,

@@ -111,24 +111,29 @@ Bytes version_value() {
   return v;
 }
 
+// The namespaces that hold entries.
+
+Result<std::vector<model::NamespaceId>> namespaces_of(Txn& txn, const LmdbStore::Dbs& dbs) {
+  std::vector<model::NamespaceId> nss;
+  OSIER_ASSIGN_OR_RETURN(Cursor cur, Cursor::open(txn, dbs.entries));
+  OSIER_ASSIGN_OR_RETURN(bool ok, cur.first());
+  while (ok) {
+    if (cur.key().size() != fmt::kEntryKeySize)
+      return error(ErrorCode::kCorrupt, "malformed entry key");
+    model::NamespaceId ns{};
+    std::copy_n(cur.key().begin(), 32, ns.begin());
+    nss.push_back(ns);
+    auto next = model::subspace_successor(ns);
+    if (!next) break;
+    OSIER_ASSIGN_OR_RETURN(ok, cur.seek(*next));
+  }
+  return nss;
+}
+
 // Builds the tree of every namespace from the entry records (upgrading from format 1 or 2,
 // which kept no tree on disk), in the open write transaction.
 Status build_trees(Txn& txn, const LmdbStore::Dbs& dbs, const TreeSalt& salt) {
-  std::vector<model::NamespaceId> nss;
-  {
-    OSIER_ASSIGN_OR_RETURN(Cursor cur, Cursor::open(txn, dbs.entries));
-    OSIER_ASSIGN_OR_RETURN(bool ok, cur.first());
-    while (ok) {
-      if (cur.key().size() != fmt::kEntryKeySize)
-        return error(ErrorCode::kCorrupt, "malformed entry key");
-      model::NamespaceId ns{};
-      std::copy_n(cur.key().begin(), 32, ns.begin());
-      nss.push_back(ns);
-      auto next = model::subspace_successor(ns);
-      if (!next) break;
-      OSIER_ASSIGN_OR_RETURN(ok, cur.seek(*next));
-    }
-  }
+  OSIER_ASSIGN_OR_RETURN(std::vector<model::NamespaceId> nss, namespaces_of(txn, dbs));
   for (const model::NamespaceId& ns : nss) {
     // The entries are read into memory first, a namespace at a time: the tree's writes would
     // invalidate a cursor's view of the same transaction's pages.
@@ -141,6 +146,18 @@ Status build_trees(Txn& txn, const LmdbStore::Dbs& dbs, const TreeSalt& salt) {
       return st.is_ok();
     });
     OSIER_RETURN_IF_ERROR(st);
+    OSIER_RETURN_IF_ERROR(cache.flush(txn.get(), dbs.tree));
+  }
+  return Status::ok();
+}
+
+// Builds the time order of every namespace's tree from its path order (upgrading format 3).
+Status build_time_orders(Txn& txn, const LmdbStore::Dbs& dbs, const TreeSalt& salt) {
+  OSIER_ASSIGN_OR_RETURN(std::vector<model::NamespaceId> nss, namespaces_of(txn, dbs));
+  for (const model::NamespaceId& ns : nss) {
+    TreeWriteCache cache;
+    LmdbTree tree(txn.get(), dbs.tree, ns, salt, &cache);
+    OSIER_RETURN_IF_ERROR(tree.build_time_order());
     OSIER_RETURN_IF_ERROR(cache.flush(txn.get(), dbs.tree));
   }
   return Status::ok();
@@ -162,15 +179,25 @@ Status check_version(Txn& txn, const LmdbStore::Dbs& dbs, bool write) {
   }
   if (have->size() != 4) return error(ErrorCode::kCorrupt, "malformed format version record");
   const std::uint64_t version = get_be(*have);
-  if (version == 1 || version == 2) {
+  if (version == 1 || version == 2 || version == 3) {
     if (!write) {
       return error(ErrorCode::kInvalidArgument,
                    "store format version " + std::to_string(version) +
                        " must be upgraded to version " + std::to_string(LmdbStore::kFormatVersion) +
                        ", which a read-only open cannot do: open it once for writing");
     }
+    if (version == 3) {
+      // Version 4 adds the time order to each tree; the salt and the path order stay.
+      OSIER_ASSIGN_OR_RETURN(auto s, txn.get(dbs.meta, as_bytes(kTreeSaltKey)));
+      TreeSalt salt{};
+      if (!s || s->size() != salt.size())
+        return error(ErrorCode::kCorrupt, "store has no valid tree salt");
+      std::copy(s->begin(), s->end(), salt.begin());
+      OSIER_RETURN_IF_ERROR(build_time_orders(txn, dbs, salt));
+      return txn.put(dbs.meta, as_bytes(kVersionKey), version_value());
+    }
     // Version 2 added a flag to payload records (every version 1 store is a version 2 store);
-    // version 3 adds the tree.
+    // version 3 adds the tree, version 4 its time order.
     // (An older build never made a tree; what a newer build's downgraded store may hold goes.)
     OSIER_RETURN_IF_ERROR(lmdb::status_of(mdb_drop(txn.get(), dbs.tree, 0), "empty the tree"));
     const TreeSalt salt = crypto::random_array<16>();

@@ -51,7 +51,7 @@ namespace osier::store {
 class LmdbStore final : public Store {
  public:
   // The on-disk format version this build reads and writes.
-  static constexpr std::uint32_t kFormatVersion = 3;
+  static constexpr std::uint32_t kFormatVersion = 4;
 
   // Opens (or creates) the store in directory `dir`. Fails with kCorrupt for damaged files or an
   // unknown format version, kIo when the directory cannot be used. Makes sure the standard

@@ -54,9 +54,11 @@ Fp256 fp_at(const std::uint8_t* p) {
 }
 
 // ---- One item as stored in a node (docs/formats.md "The tree"):
-// u32 n ‖ subspace_id (32) ‖ path order key (n) ‖ path digest (32) ‖ u64 timestamp ‖
+// u32 n ‖ subspace_id (32) ‖ order key (n) ‖ path digest (32) ‖ u64 timestamp ‖
 // u64 payload_length ‖ payload_digest (32) ‖ u64 available ‖ hash (32).
-// Its key — subspace_id ‖ path order key — orders items bytewise as (subspace, path).
+// Its key — subspace_id ‖ order key — orders items bytewise: in the path order the order key is
+// the path order key, so items sort as (subspace, path); in the time order it is the u64
+// timestamp ‖ the path order key, so they sort as (subspace, timestamp, path).
 
 constexpr std::size_t kTail = 32 + 8 + 8 + 32 + 8 + 32;
 
@@ -84,13 +86,15 @@ class ItemRef {
     return Aggregate{hash(), 1, payload_length(), t, t};
   }
 
-  // The whole item, decoding its path.
-  Result<IndexItem> materialise(const model::NamespaceId& ns) const {
+  // The whole item, decoding its path; `path_at`: where the path order key starts in the key's
+  // part after the subspace (8 in the time order, after the timestamp).
+  Result<IndexItem> materialise(const model::NamespaceId& ns, std::size_t path_at = 0) const {
     IndexItem it;
     model::Entry& e = it.entry;
     e.namespace_id = ns;
     std::memcpy(e.subspace_id.data(), b_.data() + 4, 32);
-    auto path = decode_path_key(path_key());
+    if (path_key().size() < path_at) return corrupt("an item with an invalid path key");
+    auto path = decode_path_key(path_key().subspan(path_at));
     if (!path) return corrupt("an item with an invalid path key");
     e.path = std::move(*path);
     e.timestamp = timestamp();
@@ -127,13 +131,15 @@ using tree_internal::ItemRef;
 
 namespace {
 
-Bytes encode_item(const IndexItem& it, const ByteArray<32>& path_digest) {
+Bytes encode_item(const IndexItem& it, const ByteArray<32>& path_digest, Order order) {
   const model::Entry& e = it.entry;
   Bytes pk = path_key(e.path);
+  const std::size_t t = order == Order::kTime ? 8 : 0;
   Bytes v;
-  v.reserve(4 + 32 + pk.size() + kTail);
-  put_be(v, pk.size(), 4);
+  v.reserve(4 + 32 + t + pk.size() + kTail);
+  put_be(v, t + pk.size(), 4);
   append(v, e.subspace_id);
+  if (t > 0) put_be(v, e.timestamp, 8);
   append(v, pk);
   append(v, path_digest);
   put_be(v, e.timestamp, 8);
@@ -144,9 +150,17 @@ Bytes encode_item(const IndexItem& it, const ByteArray<32>& path_digest) {
   return v;
 }
 
-// The key of (subspace, path), as items hold it.
+// The key of (subspace, path) in the path order, as items hold it.
 Bytes search_key(const SubspaceId& s, const Path& p) {
   Bytes k(s.begin(), s.end());
+  append_path_key(k, p);
+  return k;
+}
+
+// The key of (subspace, timestamp, path) in the time order.
+Bytes time_key(const SubspaceId& s, model::Timestamp t, const Path& p) {
+  Bytes k(s.begin(), s.end());
+  put_be(k, t, 8);
   append_path_key(k, p);
   return k;
 }
@@ -402,18 +416,54 @@ int sign(int c) { return (c > 0) - (c < 0); }
 static_assert(std::is_trivially_copyable_v<ItemRef> && std::is_trivially_destructible_v<ItemRef>);
 static_assert(std::is_trivially_copyable_v<Bound> && std::is_trivially_destructible_v<Bound>);
 
+// In the path order a range is, per subspace, the interval [p0, p1) of path order keys; in the
+// time order one whose paths are all paths or whose times are one timestamp is, per subspace,
+// an interval of time order keys (timestamp ‖ path order key). The tests below compare items'
+// order keys with p0 and p1 and so serve both orders.
 class RangeTest {
  public:
+  // `r` in the path order.
   explicit RangeTest(const D3Range& r) : r_(r) {
-    const auto succ = model::subspace_successor(r.subspaces.start);
-    single_ = r.subspaces.end ? (succ && *r.subspaces.end == *succ) : !succ;
+    init_subspaces();
     full_paths_ = r.paths.start.component_count() == 0 && !r.paths.end;
-    empty_ = r.is_empty();
-    min_subspace_ = r.subspaces.start == SubspaceId{};
-    s0_ = ByteView(r.subspaces.start);
-    if (r.subspaces.end) s1_ = ByteView(*r.subspaces.end);
     p0_ = path_key(r.paths.start);
     if (r.paths.end) p1_ = path_key(*r.paths.end);
+  }
+
+  // The items of `r` in the time order: those of its time window (its subspaces and times, all
+  // paths; an interval of the time order per subspace) whose paths `r` includes, each tested.
+  static RangeTest time_window(const D3Range& r) {
+    RangeTest rt = time_order(r, true);
+    rt.filtered_ = true;
+    rt.f0_ = path_key(r.paths.start);
+    if (r.paths.end) rt.f1_ = path_key(*r.paths.end);
+    return rt;
+  }
+
+  // `r` in the time order (REQUIRES: its paths are all paths or its times one timestamp; with
+  // `window`, r's paths are taken as all paths).
+  static RangeTest time_order(const D3Range& r, bool window = false) {
+    RangeTest rt(r, 0);
+    rt.least_ = Bytes(8, 0);  // timestamp 0 and the empty path
+    const model::Timestamp t0 = r.times.start;
+    put_be(rt.p0_, t0, 8);
+    if (window || (r.paths.start.component_count() == 0 && !r.paths.end)) {
+      if (r.times.end) {
+        rt.p1_.emplace();
+        put_be(*rt.p1_, *r.times.end, 8);
+      }
+    } else {  // one timestamp
+      append_path_key(rt.p0_, r.paths.start);
+      if (r.paths.end) {
+        rt.p1_.emplace();
+        put_be(*rt.p1_, t0, 8);
+        append_path_key(*rt.p1_, *r.paths.end);
+      } else if (r.times.end) {
+        rt.p1_.emplace();
+        put_be(*rt.p1_, *r.times.end, 8);
+      }
+    }
+    return rt;
   }
 
   bool empty() const { return empty_; }
@@ -445,7 +495,8 @@ class RangeTest {
   }
 
   bool includes(const Bound& x) const {
-    return x.in_subspaces() && x.p0 >= 0 && x.p1 < 0 && in_time(x.item->timestamp());
+    return x.in_subspaces() && x.p0 >= 0 && x.p1 < 0 && in_time(x.item->timestamp()) &&
+           (!filtered_ || in_filter(*x.item));
   }
 
   // Time and keys separately: a subtree inside the range's keys but cut by its time side is
@@ -459,11 +510,11 @@ class RangeTest {
 
   bool keys_disjoint(const Bound& lo, const Bound& hi, bool same) const {
     if (empty_) return true;
-    // The range's keys are at least s0 ‖ (p0 for one subspace, else the empty path); the
+    // The range's keys are at least s0 ‖ (p0 for one subspace, else the least order key); the
     // subtree's are below hi.
     if (hi.item) {
       if (hi.s0 < 0) return true;
-      if (hi.s0 == 0 && (single_ ? hi.p0 <= 0 : hi.item->path_key().empty())) return true;
+      if (hi.s0 == 0 && (single_ ? hi.p0 <= 0 : least(*hi.item))) return true;
     }
     // ...and below s1 ‖ the empty path, or s0 ‖ p1 for one subspace; the subtree's above lo.
     if (lo.item) {
@@ -480,10 +531,10 @@ class RangeTest {
   }
 
   bool keys_contained(const Bound& lo, const Bound& hi, bool same) const {
+    if (filtered_) return false;  // every item is tested
     if (full_paths_) {
       const bool lower = min_subspace_ || (lo.item && lo.s0 >= 0);
-      const bool upper =
-          s1_.empty() || (hi.item && (hi.s1 < 0 || (hi.s1 == 0 && hi.item->path_key().empty())));
+      const bool upper = s1_.empty() || (hi.item && (hi.s1 < 0 || (hi.s1 == 0 && least(*hi.item))));
       return lower && upper;
     }
     return same && lo.in_subspaces() && lo.p0 >= 0 && hi.p1 <= 0;
@@ -497,26 +548,67 @@ class RangeTest {
   }
 
  private:
+  RangeTest(const D3Range& r, int /*time order*/) : r_(r) { init_subspaces(); }
+  void init_subspaces() {
+    const D3Range& r = r_;
+    const auto succ = model::subspace_successor(r.subspaces.start);
+    single_ = r.subspaces.end ? (succ && *r.subspaces.end == *succ) : !succ;
+    empty_ = r.is_empty();
+    min_subspace_ = r.subspaces.start == SubspaceId{};
+    s0_ = ByteView(r.subspaces.start);
+    if (r.subspaces.end) s1_ = ByteView(*r.subspaces.end);
+  }
+  // Whether x's order key is the least there is (x is the first key of its subspace).
+  bool least(const ItemRef& x) const { return cmp(x.path_key(), least_) == 0; }
+  // Whether the path of x (an item of the time order) is in [f0, f1).
+  bool in_filter(const ItemRef& x) const {
+    const ByteView p = x.path_key().subspan(8);
+    return cmp(p, f0_) >= 0 && (!f1_ || cmp(p, *f1_) < 0);
+  }
+
   const D3Range& r_;
   bool single_ = false;
-  bool full_paths_ = false;
+  bool full_paths_ = false;  // the path order only: every key of the range's subspaces is in it
   bool empty_ = false;
   bool min_subspace_ = false;
   ByteView s0_, s1_;  // s1_ empty: no end
   Bytes p0_;
   std::optional<Bytes> p1_;
+  Bytes least_;            // the least order key: the empty path, or timestamp 0 and the empty path
+  bool filtered_ = false;  // time_window: items' paths are tested against [f0, f1)
+  Bytes f0_;
+  std::optional<Bytes> f1_;
 };
 
 }  // namespace
+
+// What select() looks for: `want` (1 or 2) consecutive items of the range, from the one after the
+// first `skip` it includes; `skipped` sums the items skipped.
+struct TreePick {
+  TreePick(std::uint64_t skip_items, std::size_t want_items) : skip(skip_items), want(want_items) {}
+  std::uint64_t skip;
+  std::size_t want;
+  std::size_t got = 0;
+  std::optional<IndexItem> out[2];
+  Aggregate skipped;
+  bool done() const { return got == want; }
+};
 
 // ---- Node access, bound to one transaction
 
 class TreeAccess {
  public:
-  TreeAccess(MDB_txn* txn, MDB_dbi dbi, const model::NamespaceId& ns, TreeWriteCache* cache)
-      : txn_(txn), dbi_(dbi), ns_(ns), cache_(cache) {}
+  TreeAccess(MDB_txn* txn, MDB_dbi dbi, const model::NamespaceId& ns, TreeWriteCache* cache,
+             Order order = Order::kPath)
+      : txn_(txn), dbi_(dbi), ns_(ns), cache_(cache), order_(order) {}
 
-  // namespace_id ‖ u8 level ‖ [subspace_id ‖ path digest of the boundary item]
+  // The item's whole entry.
+  Result<IndexItem> materialise(const ItemRef& x) const {
+    return x.materialise(ns_, order_ == Order::kTime ? 8 : 0);
+  }
+
+  // namespace_id ‖ u8 order and level ‖ [subspace_id ‖ path digest of the boundary item]; the
+  // order byte is the level in the path order, 0x80 + the level in the time order.
   struct NodeKey {
     std::uint8_t b[32 + 1 + 64];
     std::size_t n;
@@ -525,7 +617,7 @@ class TreeAccess {
   NodeKey node_key(int level, const ItemRef* boundary) const {
     NodeKey k;
     std::memcpy(k.b, ns_.data(), 32);
-    k.b[32] = static_cast<std::uint8_t>(level);
+    k.b[32] = static_cast<std::uint8_t>(level | (order_ == Order::kTime ? 0x80 : 0));
     k.n = 33;
     if (boundary) {
       std::memcpy(k.b + 33, boundary->subspace().data(), 32);
@@ -655,8 +747,8 @@ class TreeAccess {
     return std::pair{n->total(), right->total()};
   }
 
-  Result<Aggregate> erase(int level, const ItemRef* b, ByteView key, std::optional<IndexItem>& out,
-                          const model::NamespaceId& ns) {
+  Result<Aggregate> erase(int level, const ItemRef* b, ByteView key,
+                          std::optional<IndexItem>& out) {
     OSIER_ASSIGN_OR_RETURN(TreeNode * n, node(level, b, false));
     if (!n) return Aggregate{};
     bool found = false;
@@ -665,12 +757,12 @@ class TreeAccess {
     if (!found) {
       if (level == 0) return n->total();
       OSIER_ASSIGN_OR_RETURN(const Aggregate a,
-                             erase(level - 1, child_boundary(*n, i, b, cb), key, out, ns));
+                             erase(level - 1, child_boundary(*n, i, b, cb), key, out));
       if (!out) return n->total();
       n->kids[i] = a;
     } else {
       const ItemRef x = n->item(i);
-      OSIER_ASSIGN_OR_RETURN(IndexItem gone, x.materialise(ns));
+      OSIER_ASSIGN_OR_RETURN(IndexItem gone, materialise(x));
       if (level > 0) {
         // The children on both sides of x become one (keeping the left one's boundary).
         OSIER_ASSIGN_OR_RETURN(const Aggregate joined,
@@ -705,13 +797,15 @@ class TreeAccess {
     return a->total();
   }
 
+  // `done` with the item's timestamp in `t` once found.
   Result<Aggregate> update(int level, const ItemRef* b, ByteView key, std::uint64_t available,
-                           const Fp256& hash, bool& done) {
+                           const Fp256& hash, bool& done, model::Timestamp& t) {
     OSIER_ASSIGN_OR_RETURN(TreeNode * n, node(level, b, false));
     if (!n) return Aggregate{};
     bool found = false;
     const std::size_t i = n->position(key, found);
     if (found) {
+      t = n->items[i].timestamp();
       // Available length and hash end the item.
       const ByteView old = n->items[i].bytes();
       Bytes changed(old.begin(), old.end() - 40);
@@ -723,7 +817,7 @@ class TreeAccess {
       if (level == 0) return n->total();
       ItemRef cb;
       OSIER_ASSIGN_OR_RETURN(const Aggregate a, update(level - 1, child_boundary(*n, i, b, cb), key,
-                                                       available, hash, done));
+                                                       available, hash, done, t));
       if (!done) return n->total();
       n->kids[i] = a;
     }
@@ -845,24 +939,14 @@ class TreeAccess {
             walk(level - 1, child_boundary(n, j, b), bs.lower(j), bs.upper(j), rt, fn, skip, go));
       }
       if (go && j < n.size() && rt.includes(bs.item(j)) && !(skip && skip(n.item(j).hash()))) {
-        OSIER_ASSIGN_OR_RETURN(IndexItem item, n.item(j).materialise(ns_));
+        OSIER_ASSIGN_OR_RETURN(IndexItem item, materialise(n.item(j)));
         go = fn(item);
       }
     }
     return Status::ok();
   }
 
-  // What select() looks for: `want` (1 or 2) consecutive items of the range, from the one after
-  // the first `skip` it includes; `skipped` sums the items skipped.
-  struct Pick {
-    Pick(std::uint64_t skip_items, std::size_t want_items) : skip(skip_items), want(want_items) {}
-    std::uint64_t skip;
-    std::size_t want;
-    std::size_t got = 0;
-    std::optional<IndexItem> out[2];
-    Aggregate skipped;
-    bool done() const { return got == want; }
-  };
+  using Pick = TreePick;
 
   // Picks items within node (level, b) in one descent: children the range contains are
   // skipped by their counts while items are still to be skipped, and a child it cuts is
@@ -892,7 +976,7 @@ class TreeAccess {
           --pick.skip;
           pick.skipped.add(n.item(j).aggregate());
         } else {
-          OSIER_ASSIGN_OR_RETURN(IndexItem item, n.item(j).materialise(ns_));
+          OSIER_ASSIGN_OR_RETURN(IndexItem item, materialise(n.item(j)));
           pick.out[pick.got++] = std::move(item);
           if (pick.done()) return Status::ok();
         }
@@ -929,9 +1013,12 @@ class TreeAccess {
       if (j + 1 == n.size() && hi && cmp(x.key(), hi->key()) >= 0) {
         return corrupt("keys out of order");
       }
-      OSIER_ASSIGN_OR_RETURN(IndexItem it, x.materialise(ns_));
-      if (!(path_key(it.entry.path) == Bytes(x.path_key().begin(), x.path_key().end()))) {
-        return corrupt("a path key that is not canonic");
+      OSIER_ASSIGN_OR_RETURN(IndexItem it, materialise(x));
+      Bytes order_key;
+      if (order_ == Order::kTime) put_be(order_key, it.entry.timestamp, 8);
+      append_path_key(order_key, it.entry.path);
+      if (!(order_key == Bytes(x.path_key().begin(), x.path_key().end()))) {
+        return corrupt("an order key that is not canonic");
       }
       Encoder enc;
       model::encode_path(enc, it.entry.path);
@@ -964,6 +1051,7 @@ class TreeAccess {
   MDB_dbi dbi_;
   const model::NamespaceId& ns_;
   TreeWriteCache* cache_;
+  Order order_;
   TreeWriteCache local_;  // writes' nodes when the tree has no cache
 };
 
@@ -1033,7 +1121,86 @@ Result<std::optional<IndexItem>> LmdbTree::find(const SubspaceId& s, const Path&
   return std::optional<IndexItem>();
 }
 
+namespace {
+
+bool all_paths(const D3Range& r) { return r.paths.start.component_count() == 0 && !r.paths.end; }
+
+bool one_timestamp(const D3Range& r) {
+  return r.times.end ? *r.times.end > r.times.start && *r.times.end - r.times.start == 1
+                     : r.times.start == ~model::Timestamp{0};
+}
+
+}  // namespace
+
+bool LmdbTree::by_time(const D3Range& r) {
+  if (r.times.start == 0 && !r.times.end) return false;  // no time restriction
+  return all_paths(r) || one_timestamp(r);
+}
+
+Result<LmdbTree::Plan> LmdbTree::plan(const D3Range& range, std::uint64_t& in_window) const {
+  in_window = 0;
+  if (range.times.start == 0 && !range.times.end) return Plan::kPath;
+  if (by_time(range)) return Plan::kTime;
+  // Restricted in both paths and times: neither order holds the range as intervals. Within one
+  // subspace (as a scan resumed after a key asks), count the items of its time window (all
+  // paths) and of its keys (all times), one descent each, and search the smaller. Across
+  // several, the counts would cost a descent per subspace each: the path order, uncounted.
+  const auto after_start = model::subspace_successor(range.subspaces.start);
+  const bool one_subspace =
+      range.subspaces.end ? after_start && *range.subspaces.end == *after_start : !after_start;
+  if (!one_subspace) return Plan::kPath;
+  Aggregate w, keys;
+  {
+    const RangeTest rt = RangeTest::time_order(range, true);
+    if (rt.empty()) return Plan::kPath;
+    OSIER_RETURN_IF_ERROR(
+        TreeAccess(txn_, dbi_, ns_, cache_, Order::kTime).sum(kTopLevel, nullptr, {}, {}, rt, w));
+  }
+  D3Range all_times = range;
+  all_times.times = model::TimeRange::full();
+  const RangeTest rt(all_times);
+  OSIER_RETURN_IF_ERROR(
+      TreeAccess(txn_, dbi_, ns_, cache_).sum(kTopLevel, nullptr, {}, {}, rt, keys));
+  in_window = w.count;
+  return w.count < keys.count ? Plan::kWindow : Plan::kPath;
+}
+
 Status LmdbTree::visit(const D3Range& range, const Visitor& fn, const Skip& skip) const {
+  std::uint64_t in_window = 0;
+  OSIER_ASSIGN_OR_RETURN(const Plan how, plan(range, in_window));
+  if (how != Plan::kPath) {
+    // The path order would look into every subtree whose time span the range cuts: read a
+    // small range's items from the time order and sort them (memory: kSortedVisitMax items).
+    const RangeTest rt =
+        how == Plan::kTime ? RangeTest::time_order(range) : RangeTest::time_window(range);
+    if (rt.empty()) return Status::ok();
+    const TreeAccess acc(txn_, dbi_, ns_, cache_, Order::kTime);
+    if (how == Plan::kTime) {
+      Aggregate a;
+      OSIER_RETURN_IF_ERROR(acc.sum(kTopLevel, nullptr, {}, {}, rt, a));
+      in_window = a.count;
+    }
+    if (in_window <= kSortedVisitMax) {
+      std::vector<IndexItem> items;
+      bool go = true;
+      OSIER_RETURN_IF_ERROR(acc.walk(
+          kTopLevel, nullptr, {}, {}, rt,
+          [&](const IndexItem& it) {
+            items.push_back(it);
+            return true;
+          },
+          skip, go));
+      std::sort(items.begin(), items.end(), [](const IndexItem& x, const IndexItem& y) {
+        if (x.entry.subspace_id != y.entry.subspace_id)
+          return x.entry.subspace_id < y.entry.subspace_id;
+        return x.entry.path < y.entry.path;
+      });
+      for (const IndexItem& it : items) {
+        if (!fn(it)) break;
+      }
+      return Status::ok();
+    }
+  }
   RangeTest rt(range);
   if (rt.empty()) return Status::ok();
   bool go = true;
@@ -1041,8 +1208,19 @@ Status LmdbTree::visit(const D3Range& range, const Visitor& fn, const Skip& skip
 }
 
 Result<RangeSummary> LmdbTree::summarise(const D3Range& range) const {
-  RangeTest rt(range);
   Aggregate a;
+  std::uint64_t in_window = 0;
+  OSIER_ASSIGN_OR_RETURN(const Plan how, plan(range, in_window));
+  if (how != Plan::kPath) {
+    const RangeTest rt =
+        how == Plan::kTime ? RangeTest::time_order(range) : RangeTest::time_window(range);
+    if (!rt.empty()) {
+      OSIER_RETURN_IF_ERROR(
+          TreeAccess(txn_, dbi_, ns_, cache_, Order::kTime).sum(kTopLevel, nullptr, {}, {}, rt, a));
+    }
+    return a.summary();
+  }
+  RangeTest rt(range);
   if (!rt.empty()) {
     OSIER_RETURN_IF_ERROR(
         TreeAccess(txn_, dbi_, ns_, cache_).sum(kTopLevel, nullptr, {}, {}, rt, a));
@@ -1050,23 +1228,40 @@ Result<RangeSummary> LmdbTree::summarise(const D3Range& range) const {
   return a.summary();
 }
 
-Result<std::optional<IndexItem>> LmdbTree::select(const D3Range& range, std::uint64_t i) const {
-  RangeTest rt(range);
-  TreeAccess::Pick pick(i, 1);
-  if (!rt.empty()) {
-    OSIER_RETURN_IF_ERROR(
-        TreeAccess(txn_, dbi_, ns_, cache_).select(kTopLevel, nullptr, {}, {}, rt, pick));
+// Picks in the path order, or in the time order (`by_time`; REQUIRES: the range's paths are all
+// paths or its times one timestamp).
+Status LmdbTree::pick(const D3Range& range, bool by_time, TreePick& p) const {
+  if (by_time) {
+    const RangeTest rt = RangeTest::time_order(range);
+    if (rt.empty()) return Status::ok();
+    return TreeAccess(txn_, dbi_, ns_, cache_, Order::kTime)
+        .select(kTopLevel, nullptr, {}, {}, rt, p);
   }
+  const RangeTest rt(range);
+  if (rt.empty()) return Status::ok();
+  return TreeAccess(txn_, dbi_, ns_, cache_).select(kTopLevel, nullptr, {}, {}, rt, p);
+}
+
+Result<std::optional<IndexItem>> LmdbTree::select(const D3Range& range, std::uint64_t i) const {
+  TreeAccess::Pick pick(i, 1);
+  // Within one timestamp, the time order is the path order.
+  OSIER_RETURN_IF_ERROR(this->pick(range, one_timestamp(range), pick));
   return std::move(pick.out[0]);
 }
 
 Result<SelectedPair> LmdbTree::select_pair(const D3Range& range, std::uint64_t i) const {
-  RangeTest rt(range);
+  return select_pair_in(range, i, one_timestamp(range));
+}
+
+Result<SelectedPair> LmdbTree::select_pair_by_time(const D3Range& range, std::uint64_t i) const {
+  if (!all_paths(range) && !one_timestamp(range)) return IndexView::select_pair_by_time(range, i);
+  return select_pair_in(range, i, true);
+}
+
+Result<SelectedPair> LmdbTree::select_pair_in(const D3Range& range, std::uint64_t i,
+                                              bool by_time) const {
   TreeAccess::Pick pick(i - 1, 2);
-  if (!rt.empty()) {
-    OSIER_RETURN_IF_ERROR(
-        TreeAccess(txn_, dbi_, ns_, cache_).select(kTopLevel, nullptr, {}, {}, rt, pick));
-  }
+  OSIER_RETURN_IF_ERROR(this->pick(range, by_time, pick));
   SelectedPair out;
   if (!pick.done()) return out;
   pick.skipped.add(Aggregate::single(pick.out[0]->hash, pick.out[0]->entry));
@@ -1154,32 +1349,103 @@ Status LmdbTree::insert(const IndexItem& item) {
   Encoder enc;
   model::encode_path(enc, item.entry.path);
   const ByteArray<32> digest = crypto::william3(enc.bytes());
-  const Bytes bytes = encode_item(item, digest);
-  const ItemRef x(bytes);
   const int lx = level_of(salt_, item.entry.subspace_id, digest);
-  TreeAccess acc(txn_, dbi_, ns_, cache_);
-  auto done = acc.insert(kTopLevel, nullptr, x, lx);
+  for (const Order order : {Order::kPath, Order::kTime}) {
+    const Bytes bytes = encode_item(item, digest, order);
+    TreeAccess acc(txn_, dbi_, ns_, cache_, order);
+    auto done = acc.insert(kTopLevel, nullptr, ItemRef(bytes), lx);
+    if (!done) {
+      // A key stored already is found in the path order, before anything changed.
+      if (order == Order::kTime) return corrupt("the path and time orders disagree");
+      return done.status();
+    }
+    OSIER_RETURN_IF_ERROR(acc.finish_write());
+  }
+  return Status::ok();
+}
+
+Status LmdbTree::insert_time_order(const IndexItem& item) {
+  Encoder enc;
+  model::encode_path(enc, item.entry.path);
+  const ByteArray<32> digest = crypto::william3(enc.bytes());
+  const Bytes bytes = encode_item(item, digest, Order::kTime);
+  TreeAccess acc(txn_, dbi_, ns_, cache_, Order::kTime);
+  auto done = acc.insert(kTopLevel, nullptr, ItemRef(bytes),
+                         level_of(salt_, item.entry.subspace_id, digest));
   if (!done) return done.status();
   return acc.finish_write();
+}
+
+Status LmdbTree::build_time_order() {
+  // The path order is read a batch at a time (a walk must not write), each batch resuming
+  // after the last key of the one before: the rest of its subspace, then the subspaces above.
+  std::optional<IndexItem> last;
+  for (;;) {
+    std::vector<IndexItem> batch;
+    const auto collect = [&](const IndexItem& it) {
+      if (last && it.entry.subspace_id == last->entry.subspace_id &&
+          it.entry.path == last->entry.path) {
+        return true;
+      }
+      batch.push_back(it);
+      return batch.size() < kBuildBatch;
+    };
+    const TreeAccess acc(txn_, dbi_, ns_, cache_);
+    bool go = true;
+    if (!last) {
+      const D3Range all = D3Range::full();
+      OSIER_RETURN_IF_ERROR(acc.walk(kTopLevel, nullptr, {}, {}, RangeTest(all), collect, {}, go));
+    } else {
+      const auto next = model::subspace_successor(last->entry.subspace_id);
+      D3Range rest = D3Range::full();
+      rest.subspaces = model::SubspaceRange{last->entry.subspace_id, next};
+      rest.paths.start = last->entry.path;
+      OSIER_RETURN_IF_ERROR(acc.walk(kTopLevel, nullptr, {}, {}, RangeTest(rest), collect, {}, go));
+      if (go && next) {
+        D3Range above = D3Range::full();
+        above.subspaces.start = *next;
+        OSIER_RETURN_IF_ERROR(
+            acc.walk(kTopLevel, nullptr, {}, {}, RangeTest(above), collect, {}, go));
+      }
+    }
+    if (batch.empty()) return Status::ok();
+    for (const IndexItem& it : batch) OSIER_RETURN_IF_ERROR(insert_time_order(it));
+    last = std::move(batch.back());
+  }
 }
 
 Result<std::optional<IndexItem>> LmdbTree::erase(const SubspaceId& s, const Path& p) {
   std::optional<IndexItem> out;
   TreeAccess acc(txn_, dbi_, ns_, cache_);
-  auto done = acc.erase(kTopLevel, nullptr, search_key(s, p), out, ns_);
+  auto done = acc.erase(kTopLevel, nullptr, search_key(s, p), out);
   if (!done) return done.status();
   OSIER_RETURN_IF_ERROR(acc.finish_write());
+  if (!out) return out;
+  std::optional<IndexItem> twin;
+  TreeAccess by_time(txn_, dbi_, ns_, cache_, Order::kTime);
+  auto gone = by_time.erase(kTopLevel, nullptr, time_key(s, out->entry.timestamp, p), twin);
+  if (!gone) return gone.status();
+  if (!twin) return corrupt("the path and time orders disagree");
+  OSIER_RETURN_IF_ERROR(by_time.finish_write());
   return out;
 }
 
 Result<bool> LmdbTree::update_available(const SubspaceId& s, const Path& p, std::uint64_t available,
                                         const Fp256& hash) {
   bool done = false;
+  model::Timestamp t = 0;
   TreeAccess acc(txn_, dbi_, ns_, cache_);
-  auto changed = acc.update(kTopLevel, nullptr, search_key(s, p), available, hash, done);
+  auto changed = acc.update(kTopLevel, nullptr, search_key(s, p), available, hash, done, t);
   if (!changed) return changed.status();
   OSIER_RETURN_IF_ERROR(acc.finish_write());
-  return done;
+  if (!done) return false;
+  bool twin = false;
+  TreeAccess by_time(txn_, dbi_, ns_, cache_, Order::kTime);
+  changed = by_time.update(kTopLevel, nullptr, time_key(s, t, p), available, hash, twin, t);
+  if (!changed) return changed.status();
+  if (!twin) return corrupt("the path and time orders disagree");
+  OSIER_RETURN_IF_ERROR(by_time.finish_write());
+  return true;
 }
 
 Result<std::uint64_t> LmdbTree::check() const {
@@ -1187,6 +1453,21 @@ Result<std::uint64_t> LmdbTree::check() const {
   std::uint64_t nodes = 0, items = 0;
   OSIER_RETURN_IF_ERROR(
       acc.check(salt_, kTopLevel, nullptr, nullptr, nullptr, nullptr, nodes, items));
+  // The time order holds the same items: the same count, fingerprint and sizes at its root.
+  {
+    const TreeAccess by_time(txn_, dbi_, ns_, cache_, Order::kTime);
+    std::uint64_t time_items = 0;
+    OSIER_RETURN_IF_ERROR(
+        by_time.check(salt_, kTopLevel, nullptr, nullptr, nullptr, nullptr, nodes, time_items));
+    NodeView a, b;
+    OSIER_ASSIGN_OR_RETURN(const bool stored, acc.view(kTopLevel, nullptr, a));
+    OSIER_ASSIGN_OR_RETURN(const bool time_stored, by_time.view(kTopLevel, nullptr, b));
+    const Aggregate ta = stored ? a.total() : Aggregate{};
+    const Aggregate tb = time_stored ? b.total() : Aggregate{};
+    if (time_items != items || !(ta == tb)) {
+      return corrupt("the time order does not hold the path order's items");
+    }
+  }
   // Every node record of the namespace must be reachable from the root.
   MDB_cursor* raw = nullptr;
   OSIER_RETURN_IF_ERROR(lmdb::status_of(mdb_cursor_open(txn_, dbi_, &raw), "open a cursor"));

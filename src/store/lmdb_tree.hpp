@@ -14,6 +14,16 @@
 // child's aggregate (fingerprint sum, count, payload bytes, least and greatest timestamp) and
 // every item its entry, available length and hash (stored, never recomputed).
 //
+// Every item is held twice, in two trees of that shape (the same levels) whose node records
+// share the namespace's key space: the path order over (subspace, path), and the time order over
+// (subspace, timestamp, path). A range whose paths are all paths, or whose times are one
+// timestamp, is one interval of the time order per subspace, so its summary reads O(depth)
+// nodes per subspace there (by_time). A range of one subspace restricted in both paths and
+// times is searched in whichever order holds fewer candidates: its keys (all times) in the path
+// order, or its time window (all paths) in the time order with every item's path tested — both
+// counted first, in O(depth) — so the search is linear in the smaller of the two, not
+// polylogarithmic; such a range across several subspaces is searched in the path order.
+//
 // Queries descend from the root, taking a child's aggregate whole when the range contains its
 // key gap and time span, skipping it when they are disjoint, else looking inside: a range that
 // is one interval of the order with its time side open (what splitting produces) reads
@@ -46,7 +56,11 @@ namespace osier::store {
 // The secret that decides items' levels (16 random bytes, one per store).
 using TreeSalt = ByteArray<16>;
 
+// Which of a namespace's two trees (above).
+enum class Order : std::uint8_t { kPath, kTime };
+
 struct TreeNode;  // a decoded node (lmdb_tree.cpp)
+struct TreePick;  // what a select looks for (lmdb_tree.cpp)
 
 // Node records a write transaction changed and has not yet written to LMDB, kept decoded: the
 // upper nodes of a tree change with nearly every write, and a batch decodes and encodes each of
@@ -86,6 +100,16 @@ class LmdbTree final : public IndexView {
   LmdbTree(MDB_txn* txn, MDB_dbi dbi, const model::NamespaceId& ns, const TreeSalt& salt,
            TreeWriteCache* cache = nullptr);
 
+  // The most items visit() reads from the time order (and sorts, in memory) for a range that
+  // by_time() answers there; a larger range is walked in the path order.
+  static constexpr std::uint64_t kSortedVisitMax = 4096;
+  // The items build_time_order() holds in memory at once.
+  static constexpr std::size_t kBuildBatch = 4096;
+
+  // Whether `range` is answered in the time order: it restricts times, and its paths are all
+  // paths or its times one timestamp.
+  static bool by_time(const model::D3Range& range);
+
   Result<std::optional<IndexItem>> find(const model::SubspaceId& subspace,
                                         const model::Path& path) const override;
   Status visit(const model::D3Range& range, const Visitor& fn,
@@ -96,12 +120,20 @@ class LmdbTree final : public IndexView {
                                           std::uint64_t i) const override;
   // One descent for both items and the summary below them.
   Result<SelectedPair> select_pair(const model::D3Range& range, std::uint64_t i) const override;
+  bool has_time_order() const override { return true; }
+  // One descent of the time order for a range of all paths or of one timestamp; otherwise
+  // IndexView's (linear) default.
+  Result<SelectedPair> select_pair_by_time(const model::D3Range& range,
+                                           std::uint64_t i) const override;
   // The aggregate of the whole namespace.
   Result<Aggregate> total() const;
 
-  // Adds an item (its entry's namespace must be this tree's). kInvalidArgument when an item
-  // with the same subspace and path is stored.
+  // Adds an item to both orders (its entry's namespace must be this tree's). kInvalidArgument
+  // when an item with the same subspace and path is stored.
   Status insert(const IndexItem& item);
+  // Builds the time order from the path order (upgrading format 3, which had only the path
+  // order): reads kBuildBatch items at a time. REQUIRES: the time order is empty.
+  Status build_time_order();
   // Removes and returns the item at (subspace, path), if any.
   Result<std::optional<IndexItem>> erase(const model::SubspaceId& subspace,
                                          const model::Path& path);
@@ -110,8 +142,9 @@ class LmdbTree final : public IndexView {
   Result<bool> update_available(const model::SubspaceId& subspace, const model::Path& path,
                                 std::uint64_t available, const Fp256& hash);
 
-  // Verifies the whole tree: key order and every item's level, that each child aggregate equals
-  // a recomputation, no empty node records, and no node records the root does not reach.
+  // Verifies both orders: key order and every item's level, that each child aggregate equals
+  // a recomputation, no empty node records, no node records a root does not reach, and that the
+  // time order holds what the path order holds (the same count, fingerprint sum and sizes).
   // Returns the number of items.
   Result<std::uint64_t> check() const;
 
@@ -121,6 +154,16 @@ class LmdbTree final : public IndexView {
                       const ByteArray<32>& path_digest);
 
  private:
+  // How a range is searched: in the path order; as one interval of the time order per
+  // subspace; or through its time window in the time order, each item's path tested (then
+  // `in_window` is the window's item count).
+  enum class Plan { kPath, kTime, kWindow };
+  Result<Plan> plan(const model::D3Range& range, std::uint64_t& in_window) const;
+  Status insert_time_order(const IndexItem& item);
+  Status pick(const model::D3Range& range, bool by_time, TreePick& pick) const;
+  Result<SelectedPair> select_pair_in(const model::D3Range& range, std::uint64_t i,
+                                      bool by_time) const;
+
   MDB_txn* txn_;
   TreeWriteCache* cache_;
   MDB_dbi dbi_;

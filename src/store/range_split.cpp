@@ -70,80 +70,78 @@ RangeSummary plus(const RangeSummary& a, const RangeSummary& b) {
 }
 
 // A cut of a range: at a subspace (the pieces below hold lower subspaces) or, within the one
-// subspace of all the range's items, at a path. `below` summarises the range's items below it.
+// subspace of all the range's items, at a path or a timestamp. `below` summarises the range's
+// items below it.
 struct Cut {
   std::optional<SubspaceId> subspace;
   std::optional<model::Path> path;
+  std::optional<model::Timestamp> time;
   RangeSummary below;
 };
 
-Status split_rec(const IndexView& index, const RangePart& whole, std::size_t k,
-                 std::vector<RangePart>& out) {
-  const D3Range& r = whole.range;
-  const std::uint64_t c = whole.summary.count;
-  if (k <= 1 || c <= 1) {
-    out.push_back(whole);
-    return Status::ok();
-  }
-  if (c < k) k = static_cast<std::size_t>(c);
+bool all_paths(const D3Range& r) { return r.paths.start.component_count() == 0 && !r.paths.end; }
+
+bool one_timestamp(const D3Range& r) {
+  return r.times.end ? *r.times.end > r.times.start && *r.times.end - r.times.start == 1
+                     : r.times.start == ~model::Timestamp{0};
+}
+
+// The wanted number of items below the first cut of a range of c items split in k parts.
+std::uint64_t split_point(std::uint64_t c, std::size_t k) {
   const std::uint64_t k1 = k / 2;
-  std::uint64_t idx = c / k * k1 + (c % k) * k1 / k;
-  idx = std::clamp<std::uint64_t>(idx, 1, c - 1);
-  OSIER_ASSIGN_OR_RETURN(SelectedPair sel, index.select_pair(r, idx));
+  const std::uint64_t idx = c / k * k1 + (c % k) * k1 / k;
+  return std::clamp<std::uint64_t>(idx, 1, c - 1);
+}
+
+bool one_subspace(const D3Range& r) {
+  const auto after_start = model::subspace_successor(r.subspaces.start);
+  return r.subspaces.end ? after_start && *after_start == *r.subspaces.end : !after_start;
+}
+
+// The items around the split point of `whole` in k parts (k lowered to its item count; `idx`:
+// the wanted number of items below), in the path or the time order.
+Result<SelectedPair> select_split_point(const IndexView& index, const RangePart& whole,
+                                        bool by_time, std::size_t& k, std::uint64_t& idx) {
+  const std::uint64_t c = whole.summary.count;
+  if (c < k) k = static_cast<std::size_t>(c);
+  idx = split_point(c, k);
+  OSIER_ASSIGN_OR_RETURN(SelectedPair sel, by_time ? index.select_pair_by_time(whole.range, idx)
+                                                   : index.select_pair(whole.range, idx));
   if (!sel.at || !sel.before) {
     return error(ErrorCode::kCorrupt, "index: a range holds fewer items than it counts");
   }
-  const IndexItem& x = *sel.at;
-  const SubspaceId& xs = x.entry.subspace_id;
+  return sel;
+}
 
-  // Cuts along the subspace dimension (each leaving items on both sides), else one cut along
-  // the path dimension at x (all items share one subspace then).
-  std::vector<Cut> cuts;
-  const auto succ = model::subspace_successor(xs);
-  const auto after_start = model::subspace_successor(r.subspaces.start);
-  const bool one_subspace =
-      r.subspaces.end ? after_start && *after_start == *r.subspaces.end : !after_start;
-  if (xs != sel.before->entry.subspace_id) {
-    cuts.push_back(
-        Cut{xs, std::nullopt, sel.below});  // x, the idx-th item, is its subspace's first
-  } else if (!one_subspace) {
-    // What lies below xs and up to it, from what lies below x and two searches within xs alone
-    // (one subspace: a path interval each), not two searches through all of the range's
-    // subspaces below xs.
-    D3Range same = r;
-    same.subspaces = {xs, succ};
-    D3Range same_before = same;
-    same_before.paths.end = x.entry.path;
-    OSIER_ASSIGN_OR_RETURN(const RangeSummary sb, index.summarise(same_before));
-    OSIER_ASSIGN_OR_RETURN(const RangeSummary sa, index.summarise(same));
-    D3Range below = r;
-    below.subspaces.end = xs;
-    OSIER_ASSIGN_OR_RETURN(const RangeSummary sl, minus(index, sel.below, sb, below));
-    const RangeSummary st = plus(sl, sa);
-    if (sl.count > 0) cuts.push_back(Cut{xs, std::nullopt, sl});
-    if (succ && st.count < c) cuts.push_back(Cut{*succ, std::nullopt, st});
-    if (cuts.size() == 2 && k == 2) {
-      // Keep the cut that comes closer to the wanted split point.
-      const std::uint64_t d1 = idx > sl.count ? idx - sl.count : sl.count - idx;
-      const std::uint64_t d2 = idx > st.count ? idx - st.count : st.count - idx;
-      cuts.erase(cuts.begin() + (d1 <= d2 ? 1 : 0));
-    }
-  }
-  if (cuts.empty()) cuts.push_back(Cut{std::nullopt, x.entry.path, sel.below});
+// Of two cuts leaving items on both sides, the one nearer the wanted split point.
+void keep_nearer(std::vector<Cut>& cuts, std::uint64_t idx) {
+  const std::uint64_t a = cuts[0].below.count, b = cuts[1].below.count;
+  const std::uint64_t d1 = idx > a ? idx - a : a - idx;
+  const std::uint64_t d2 = idx > b ? idx - b : b - idx;
+  cuts.erase(cuts.begin() + (d1 <= d2 ? 1 : 0));
+}
 
-  // The pieces between consecutive cuts, each with its summary: what lies below its upper cut
-  // less what lies below its lower one.
+Status split_any(const IndexView& index, const RangePart& whole, std::size_t k,
+                 std::vector<RangePart>& out);
+
+// The pieces of `whole` between consecutive cuts (ascending), each with its summary: what lies
+// below its upper cut less what lies below its lower one; then split further.
+Status split_pieces(const IndexView& index, const RangePart& whole, const std::vector<Cut>& cuts,
+                    std::size_t k, std::vector<RangePart>& out) {
   std::vector<RangePart> pieces;
-  RangePart rest{r, whole.summary};
+  RangePart rest{whole.range, whole.summary};
   const RangeSummary* done = nullptr;  // what lies below the previous cut
   for (const Cut& cut : cuts) {
     RangePart piece{rest.range, cut.below};
     if (cut.subspace) {
       piece.range.subspaces.end = *cut.subspace;
       rest.range.subspaces.start = *cut.subspace;
-    } else {
+    } else if (cut.path) {
       piece.range.paths.end = *cut.path;
       rest.range.paths.start = *cut.path;
+    } else {
+      piece.range.times.end = *cut.time;
+      rest.range.times.start = *cut.time;
     }
     if (done) {
       OSIER_ASSIGN_OR_RETURN(piece.summary, minus(index, cut.below, *done, piece.range));
@@ -159,12 +157,171 @@ Status split_rec(const IndexView& index, const RangePart& whole, std::size_t k,
   for (const RangePart& p : pieces) counts.push_back(p.summary.count);
   const auto parts = share_parts(counts, k);
   for (std::size_t i = 0; i < pieces.size(); ++i) {
-    OSIER_RETURN_IF_ERROR(split_rec(index, pieces[i], parts[i], out));
+    OSIER_RETURN_IF_ERROR(split_any(index, pieces[i], parts[i], out));
   }
   return Status::ok();
 }
 
+Status split_rec(const IndexView& index, const RangePart& whole, std::size_t k,
+                 std::vector<RangePart>& out);
+
+// A range of all paths whose items all have timestamp t (REQUIRES: 2 <= k <= its count): the
+// times below and above t as parts without items, and the one timestamp t (one interval of the
+// time order, in path order) cut by path. When k leaves no room for those, the whole range is
+// cut by path instead.
+Status split_one_time(const IndexView& index, const RangePart& whole, std::size_t k,
+                      model::Timestamp t, std::vector<RangePart>& out) {
+  const D3Range& r = whole.range;
+  D3Range at = r;
+  at.times.start = t;
+  std::optional<D3Range> below, above;
+  if (r.times.start < t) {
+    below = r;
+    below->times.end = t;
+  }
+  if (t != ~model::Timestamp{0} && (!r.times.end || t + 1 < *r.times.end)) {
+    at.times.end = t + 1;
+    above = r;
+    above->times.start = t + 1;
+  }
+  const std::size_t sides = (below ? 1 : 0) + (above ? 1 : 0);
+  if (k < sides + 2) return split_rec(index, whole, k, out);
+  if (below) out.push_back(RangePart{*below, RangeSummary{}});
+  OSIER_RETURN_IF_ERROR(split_rec(index, RangePart{at, whole.summary}, k - sides, out));
+  if (above) out.push_back(RangePart{*above, RangeSummary{}});
+  return Status::ok();
+}
+
+// Splits a range of all paths of an index with a time order: along subspaces where items of
+// several fall, else by time (the parts keep all paths).
+Status split_by_time(const IndexView& index, const RangePart& whole, std::size_t k,
+                     std::vector<RangePart>& out) {
+  const D3Range& r = whole.range;
+  const std::uint64_t c = whole.summary.count;
+  std::uint64_t idx = 0;
+  OSIER_ASSIGN_OR_RETURN(const SelectedPair sel, select_split_point(index, whole, true, k, idx));
+  const IndexItem& x = *sel.at;
+  const SubspaceId& xs = x.entry.subspace_id;
+  const auto succ = model::subspace_successor(xs);
+  std::vector<Cut> cuts;
+  if (xs != sel.before->entry.subspace_id) {
+    cuts.push_back(Cut{xs, std::nullopt, std::nullopt, sel.below});  // x begins its subspace
+  } else if (!one_subspace(r)) {
+    // What lies below xs and up to it: ranges of whole subspaces, time order intervals.
+    D3Range lower = r;
+    lower.subspaces.end = xs;
+    OSIER_ASSIGN_OR_RETURN(const RangeSummary sl, index.summarise(lower));
+    RangeSummary st = whole.summary;
+    if (succ) {
+      D3Range upto = r;
+      upto.subspaces.end = *succ;
+      OSIER_ASSIGN_OR_RETURN(st, index.summarise(upto));
+    }
+    if (sl.count > 0) cuts.push_back(Cut{xs, std::nullopt, std::nullopt, sl});
+    if (succ && st.count < c) cuts.push_back(Cut{*succ, std::nullopt, std::nullopt, st});
+    if (cuts.size() == 2 && k == 2) keep_nearer(cuts, idx);
+  }
+  if (cuts.empty()) {
+    // The items around the split point share a subspace: cut by time.
+    const model::Timestamp t = x.entry.timestamp;
+    if (sel.before->entry.timestamp != t) {
+      cuts.push_back(Cut{std::nullopt, std::nullopt, t, sel.below});
+    } else {
+      // x and the item before it share t: cut below t or above it, whichever is nearer.
+      if (t > r.times.start) {
+        D3Range b = r;
+        b.times.end = t;
+        OSIER_ASSIGN_OR_RETURN(const RangeSummary s, index.summarise(b));
+        if (s.count > 0) cuts.push_back(Cut{std::nullopt, std::nullopt, t, s});
+      }
+      if (t != ~model::Timestamp{0} && (!r.times.end || t + 1 < *r.times.end)) {
+        D3Range b = r;
+        b.times.end = t + 1;
+        OSIER_ASSIGN_OR_RETURN(const RangeSummary s, index.summarise(b));
+        if (s.count < c) cuts.push_back(Cut{std::nullopt, std::nullopt, t + 1, s});
+      }
+      if (cuts.size() == 2) keep_nearer(cuts, idx);
+      if (cuts.empty()) return split_one_time(index, whole, k, t, out);
+    }
+  }
+  return split_pieces(index, whole, cuts, k, out);
+}
+
+Status split_any(const IndexView& index, const RangePart& whole, std::size_t k,
+                 std::vector<RangePart>& out) {
+  if (k <= 1 || whole.summary.count <= 1) {
+    out.push_back(whole);
+    return Status::ok();
+  }
+  if (index.has_time_order() && all_paths(whole.range) && !one_timestamp(whole.range)) {
+    return split_by_time(index, whole, k, out);
+  }
+  return split_rec(index, whole, k, out);
+}
+
+// Splits a range along subspaces where items of several fall, else by path (REQUIRES: k >= 2
+// and at least 2 items).
+Status split_rec(const IndexView& index, const RangePart& whole, std::size_t k,
+                 std::vector<RangePart>& out) {
+  const D3Range& r = whole.range;
+  const std::uint64_t c = whole.summary.count;
+  std::uint64_t idx = 0;
+  OSIER_ASSIGN_OR_RETURN(const SelectedPair sel, select_split_point(index, whole, false, k, idx));
+  const IndexItem& x = *sel.at;
+  const SubspaceId& xs = x.entry.subspace_id;
+
+  // Cuts along the subspace dimension (each leaving items on both sides), else one cut along
+  // the path dimension at x (all items share one subspace then).
+  std::vector<Cut> cuts;
+  const auto succ = model::subspace_successor(xs);
+  if (xs != sel.before->entry.subspace_id) {
+    cuts.push_back(Cut{xs, std::nullopt, std::nullopt, sel.below});  // x begins its subspace
+  } else if (!one_subspace(r)) {
+    // What lies below xs and up to it, from what lies below x and two searches within xs alone
+    // (one subspace: a path interval each), not two searches through all of the range's
+    // subspaces below xs.
+    D3Range same = r;
+    same.subspaces = {xs, succ};
+    D3Range same_before = same;
+    same_before.paths.end = x.entry.path;
+    OSIER_ASSIGN_OR_RETURN(const RangeSummary sb, index.summarise(same_before));
+    OSIER_ASSIGN_OR_RETURN(const RangeSummary sa, index.summarise(same));
+    D3Range below = r;
+    below.subspaces.end = xs;
+    OSIER_ASSIGN_OR_RETURN(const RangeSummary sl, minus(index, sel.below, sb, below));
+    const RangeSummary st = plus(sl, sa);
+    if (sl.count > 0) cuts.push_back(Cut{xs, std::nullopt, std::nullopt, sl});
+    if (succ && st.count < c) cuts.push_back(Cut{*succ, std::nullopt, std::nullopt, st});
+    if (cuts.size() == 2 && k == 2) keep_nearer(cuts, idx);
+  }
+  if (cuts.empty()) cuts.push_back(Cut{std::nullopt, x.entry.path, std::nullopt, sel.below});
+  return split_pieces(index, whole, cuts, k, out);
+}
+
 }  // namespace
+
+Result<SelectedPair> IndexView::select_pair_by_time(const D3Range& range, std::uint64_t i) const {
+  std::vector<IndexItem> items;
+  OSIER_RETURN_IF_ERROR(visit(range, [&](const IndexItem& it) {
+    items.push_back(it);
+    return true;
+  }));
+  SelectedPair out;
+  if (i == 0 || i >= items.size()) return out;
+  std::sort(items.begin(), items.end(), [](const IndexItem& a, const IndexItem& b) {
+    const model::Entry& x = a.entry;
+    const model::Entry& y = b.entry;
+    if (x.subspace_id != y.subspace_id) return x.subspace_id < y.subspace_id;
+    if (x.timestamp != y.timestamp) return x.timestamp < y.timestamp;
+    return x.path < y.path;
+  });
+  Aggregate below;
+  for (std::uint64_t j = 0; j < i; ++j) below.add(Aggregate::single(items[j].hash, items[j].entry));
+  out.below = below.summary();
+  out.before = items[i - 1];
+  out.at = items[i];
+  return out;
+}
 
 Result<SelectedPair> IndexView::select_pair(const D3Range& range, std::uint64_t i) const {
   SelectedPair out;
@@ -195,7 +352,7 @@ Result<std::vector<RangePart>> split_range_summarised(const IndexView& index, co
     OSIER_ASSIGN_OR_RETURN(whole, index.summarise(range));
   }
   OSIER_RETURN_IF_ERROR(
-      split_rec(index, RangePart{range, whole}, std::max<std::size_t>(k, 1), out));
+      split_any(index, RangePart{range, whole}, std::max<std::size_t>(k, 1), out));
   return out;
 }
 

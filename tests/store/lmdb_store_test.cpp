@@ -165,12 +165,12 @@ TEST(LmdbStore, RejectsAnotherFormatVersion) {
     ASSERT_TRUE(s->ingest(entry_in(1, 1), Trust::kAlreadyVerified));
   }
   EXPECT_EQ(raw_format_version(dir.path()), LmdbStore::kFormatVersion);
-  raw_format_version(dir.path(), 4);  // as a future build would write it
+  raw_format_version(dir.path(), 5);  // as a future build would write it
   auto s = LmdbStore::open(dir.path(), opts());
   ASSERT_FALSE(s);
   EXPECT_EQ(s.status().code(), ErrorCode::kCorrupt);
-  EXPECT_NE(s.status().message().find("version 4"), std::string::npos) << s.status().to_string();
-  EXPECT_EQ(raw_format_version(dir.path()), 4u);  // never modified
+  EXPECT_NE(s.status().message().find("version 5"), std::string::npos) << s.status().to_string();
+  EXPECT_EQ(raw_format_version(dir.path()), 5u);  // never modified
 }
 
 // Version 2 only adds the frontier flag to payload records, version 3 the tree: a version 1
@@ -188,22 +188,92 @@ TEST(LmdbStore, UpgradesAVersionOneStore) {
     EXPECT_TRUE((*s)->check());
     EXPECT_EQ((*s)->namespaces().value().size(), 1u);
   }
-  EXPECT_EQ(raw_format_version(dir.path()), 3u);
+  EXPECT_EQ(raw_format_version(dir.path()), LmdbStore::kFormatVersion);
 }
 
-// A copy of tests/data/store_v2: a store the format-2 build (204cd4e) made with the CLI — two
-// namespaces, 16 entries (one pruned pair, a tombstone), inline and file payloads.
-std::string copy_v2_store(const TempDir& dir) {
+// Version 4 adds the time order to each tree, beside the path order version 3 kept (whose node
+// records it leaves as they are). So a version 3 store is a version 4 store without the time
+// order's records (those whose order byte, after the namespace, has its high bit set): made so
+// here, with enough entries in three namespaces for trees of several levels, and upgraded.
+TEST(LmdbStore, UpgradesAVersionThreeStoreByBuildingTheTimeOrder) {
+  TempDir dir;
+  std::vector<model::NamespaceId> nss;
+  std::vector<std::pair<model::D3Range, RangeSummary>> want;
+  {
+    auto s = LmdbStore::open(dir.path(), opts()).value();
+    for (std::uint32_t b = 0; b < 300; ++b) {
+      std::vector<AuthorisedEntry> batch;
+      for (std::uint32_t i = 0; i < 40; ++i) {
+        AuthorisedEntry ae = entry_in(b % 3, b * 40 + i);
+        ae.entry.timestamp = 10 + (b * 40 + i) * 7919 % 5000;  // not in path order
+        batch.push_back(ae);
+      }
+      ASSERT_TRUE(s->ingest_batch(batch, Trust::kAlreadyVerified));
+    }
+    nss = s->namespaces().value();
+    ASSERT_EQ(nss.size(), 3u);
+    for (model::Timestamp t : {0, 10, 2500, 4999, 5009}) {
+      model::D3Range r = model::D3Range::full();
+      r.times = model::TimeRange{t, t + 700};
+      want.emplace_back(r, s->summarise(nss[1], r).value());
+    }
+  }
+  std::size_t removed = 0;
+  {
+    osier::testing::RawLmdb raw(dir.path());
+    const MDB_dbi tree = raw.db("tree");
+    MDB_cursor* c = nullptr;
+    ASSERT_EQ(mdb_cursor_open(raw.txn(), tree, &c), 0);
+    MDB_val k{}, v{};
+    int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+    while (rc == 0) {
+      if (k.mv_size > 32 && (static_cast<const std::uint8_t*>(k.mv_data)[32] & 0x80) != 0) {
+        ASSERT_EQ(mdb_cursor_del(c, 0), 0);
+        ++removed;
+        rc = mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT);
+        if (rc == MDB_NOTFOUND) rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+        continue;
+      }
+      rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(c);
+    raw.commit();
+  }
+  EXPECT_GT(removed, 3u * 20);  // several levels of nodes in each namespace
+  raw_format_version(dir.path(), 3);
+  {
+    LmdbStoreOptions ro = opts();
+    ro.read_only = true;
+    auto s = LmdbStore::open(dir.path(), ro);
+    ASSERT_FALSE(s);
+    EXPECT_NE(s.status().message().find("upgrade"), std::string::npos) << s.status().to_string();
+  }
+  auto s = LmdbStore::open(dir.path(), opts());
+  ASSERT_TRUE(s) << s.status().to_string();
+  EXPECT_EQ(raw_format_version(dir.path()), LmdbStore::kFormatVersion);
+  const Status st = (*s)->check();
+  EXPECT_TRUE(st) << st.to_string();
+  for (const auto& [r, summary] : want) EXPECT_EQ((*s)->summarise(nss[1], r).value(), summary);
+}
+
+// A copy of tests/data/store_vN: store_v2 is a store the format-2 build (204cd4e) made with the
+// CLI — two namespaces, 16 entries (one pruned pair, a tombstone), inline and file payloads;
+// store_v3 is the same store upgraded by the format-3 build (762acc8, `osier store check`).
+std::string copy_old_store(const TempDir& dir, std::uint32_t version) {
   const std::string to = dir.path() + "/store";
-  std::filesystem::copy(OSIER_TEST_DATA_DIR "/store_v2", to,
+  std::filesystem::copy(std::string(OSIER_TEST_DATA_DIR "/store_v") + std::to_string(version), to,
                         std::filesystem::copy_options::recursive);
   return to;
 }
 
-TEST(LmdbStore, UpgradesAVersionTwoStoreMadeByThePreviousBuild) {
+class LmdbStoreUpgrade : public ::testing::TestWithParam<std::uint32_t> {};
+
+INSTANTIATE_TEST_SUITE_P(MadeByThePreviousBuilds, LmdbStoreUpgrade, ::testing::Values(2u, 3u));
+
+TEST_P(LmdbStoreUpgrade, UpgradesAStoreMadeByAPreviousBuild) {
   TempDir dir;
-  const std::string path = copy_v2_store(dir);
-  EXPECT_EQ(raw_format_version(path), 2u);
+  const std::string path = copy_old_store(dir, GetParam());
+  EXPECT_EQ(raw_format_version(path), GetParam());
   {
     // Reading only cannot upgrade: refused, and the store is left as it was.
     LmdbStoreOptions ro;
@@ -213,12 +283,12 @@ TEST(LmdbStore, UpgradesAVersionTwoStoreMadeByThePreviousBuild) {
     EXPECT_EQ(s.status().code(), ErrorCode::kInvalidArgument);
     EXPECT_NE(s.status().message().find("upgrade"), std::string::npos) << s.status().to_string();
   }
-  EXPECT_EQ(raw_format_version(path), 2u);
+  EXPECT_EQ(raw_format_version(path), GetParam());
   LmdbStoreOptions o;  // the real authoriser: check(true) verifies every signature
   o.sync_commits = false;
   auto s = LmdbStore::open(path, o);
   ASSERT_TRUE(s) << s.status().to_string();
-  EXPECT_EQ(raw_format_version(path), 3u);
+  EXPECT_EQ(raw_format_version(path), LmdbStore::kFormatVersion);
   Status st = (*s)->check(true);
   EXPECT_TRUE(st) << st.to_string();
   auto nss = (*s)->namespaces().value();
@@ -250,6 +320,13 @@ TEST(LmdbStore, UpgradesAVersionTwoStoreMadeByThePreviousBuild) {
     }
     EXPECT_EQ((*s)->summarise(ns, model::D3Range::full()).value(),
               oracle.summarise(ns, model::D3Range::full()).value());
+    for (model::Timestamp t : {0, 20, 25, 30, 41}) {  // answered in the time order
+      model::D3Range r = model::D3Range::full();
+      r.times.start = t;
+      EXPECT_EQ((*s)->summarise(ns, r).value(), oracle.summarise(ns, r).value()) << t;
+      r.times.end = t + 1;
+      EXPECT_EQ((*s)->summarise(ns, r).value(), oracle.summarise(ns, r).value()) << t;
+    }
   }
   EXPECT_EQ(total, 16u);
   // Writes go on as usual after the upgrade.

@@ -122,6 +122,8 @@ class Gen {
     if (below(2) == 0) {
       r.times.start = below(1000);
       if (below(2) == 0) r.times.end = r.times.start + below(500);
+      // One timestamp: with any paths, still one interval of the time order per subspace.
+      if (below(5) == 0) r.times.end = r.times.start + 1;
     }
     return r;
   }
@@ -265,6 +267,7 @@ TEST_P(LmdbTreeRandom, AnswersAsBruteForceThroughInsertsErasesAndUpdates) {
   TreeWriteCache cache;
   LmdbTree tree(env.txn(), env.dbi(), ns, salt, cached ? &cache : nullptr);
   testing::VectorIndex oracle;
+  oracle.set_time_order(true);  // splits as the tree does
   // check() compares the records in LMDB with the nodes it reaches: flush first.
   auto flush_now_and_then = [&](int i) {
     if (cached && i % 700 == 699) {
@@ -380,6 +383,68 @@ TEST(LmdbTree, TimeBoundsEqualToItemTimes) {
         }
         ASSERT_FALSE(tree.select(r, want.count).value().has_value());
       }
+    }
+  }
+}
+
+// Ranges of all paths are cut by time, and their parts keep all paths (so the time order answers
+// them too); where the items at the split point share a timestamp, the cut falls beside it, and
+// a range whose items all share one timestamp is cut by path within it, with the times on either
+// side as parts without items when k leaves room for them.
+TEST(LmdbTree, SplitsRangesOfAllPathsByTime) {
+  osier::testing::TempDir dir;
+  Env env(dir.path());
+  Gen g(5);
+  model::NamespaceId ns{};
+  TreeSalt salt{};
+  LmdbTree tree(env.txn(), env.dbi(), ns, salt);
+  testing::VectorIndex oracle;
+  oracle.set_time_order(true);
+  SubspaceId s{};
+  s.fill(0x40);
+  for (int i = 0; i < 400; ++i) {
+    IndexItem it = g.item(ns);
+    it.entry.subspace_id = s;
+    it.entry.path = Path::from_strings({"p", std::to_string(i * 7919 % 400)}).value();
+    it.entry.timestamp = i < 200 ? 500 : 1000 + g.below(100);  // half of them at 500
+    ASSERT_TRUE(tree.insert(it));
+    oracle.put(it);
+  }
+  auto expect_partition = [&](const D3Range& r, const std::vector<RangePart>& parts,
+                              std::size_t k) {
+    ASSERT_GE(parts.size(), 1u);
+    ASSERT_LE(parts.size(), k);
+    std::uint64_t count = 0;
+    for (const RangePart& p : parts) {
+      ASSERT_EQ(p.summary, oracle.summarise(p.range).value());
+      ASSERT_TRUE(r.includes_range(p.range));
+      count += p.summary.count;
+    }
+    ASSERT_EQ(count, oracle.summarise(r).value().count);
+    ASSERT_EQ(parts, split_range_summarised(oracle, r, k).value());
+  };
+  const D3Range all = D3Range::full();
+  const auto parts = split_range_summarised(tree, all, 2).value();
+  ASSERT_NO_FATAL_FAILURE(expect_partition(all, parts, 2));
+  ASSERT_EQ(parts.size(), 2u);
+  for (const RangePart& p : parts) {
+    EXPECT_EQ(p.range.paths, model::PathRange::full());  // cut by time only
+    EXPECT_EQ(p.summary.count, 200u);                    // between 500 and the rest
+  }
+  // Only the items at 500: cut by path within that timestamp.
+  D3Range around = D3Range::full();
+  around.times = model::TimeRange{400, 900};
+  for (std::size_t k : {2, 3, 4, 8}) {
+    SCOPED_TRACE(k);
+    const auto cut = split_range_summarised(tree, around, k).value();
+    ASSERT_NO_FATAL_FAILURE(expect_partition(around, cut, k));
+    if (k >= 4) {
+      // [400, 500) and [501, 900) hold nothing; the rest is 500 alone, cut by path.
+      EXPECT_EQ(cut.front().summary.count, 0u);
+      EXPECT_EQ(cut.back().summary.count, 0u);
+      EXPECT_EQ(cut[1].range.times, (model::TimeRange{500, 501}));
+    } else {
+      for (const RangePart& p : cut) EXPECT_EQ(p.range.times, around.times);  // by path
     }
   }
 }

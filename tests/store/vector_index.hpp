@@ -81,8 +81,13 @@ class VectorIndex final : public IndexView {
     return std::optional<IndexItem>();
   }
 
+  // Split like an index with a time order (IndexView's linear select_pair_by_time).
+  void set_time_order(bool on) { time_order_ = on; }
+  bool has_time_order() const override { return time_order_; }
+
  private:
   std::vector<IndexItem> items_;  // ascending by (subspace, path)
+  bool time_order_ = false;
 };
 
 }  // namespace osier::store::testing
