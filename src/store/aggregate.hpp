@@ -45,4 +45,11 @@ struct Aggregate {
   }
 };
 
+// The summary of two disjoint sets of items.
+inline RangeSummary plus(const RangeSummary& a, const RangeSummary& b) {
+  return RangeSummary{
+      (Fp256::from_bytes(a.fingerprint) + Fp256::from_bytes(b.fingerprint)).to_bytes(),
+      a.count + b.count, sat_add(a.payload_bytes, b.payload_bytes)};
+}
+
 }  // namespace osier::store

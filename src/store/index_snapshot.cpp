@@ -25,25 +25,6 @@ Result<std::vector<RangePart>> IndexSnapshot::split(
   return split_range_summarised(*view_, range, k, summary);
 }
 
-std::pair<std::optional<model::D3Range>, std::optional<model::D3Range>> ranges_after(
-    const model::D3Range& range, const ScanPosition& after) {
-  std::pair<std::optional<model::D3Range>, std::optional<model::D3Range>> out;
-  const std::optional<model::SubspaceId> next_subspace = model::subspace_successor(after.subspace);
-  // [after.path's successor, …) in after's subspace: the paths greater than it.
-  if (std::optional<model::Path> next_path = after.path.successor()) {
-    const model::D3Range rest{model::SubspaceRange{after.subspace, next_subspace},
-                              model::PathRange{std::move(*next_path), std::nullopt},
-                              model::TimeRange::full()};
-    out.first = range.intersection(rest);
-  }
-  if (next_subspace) {
-    const model::D3Range above{model::SubspaceRange{*next_subspace, std::nullopt},
-                               model::PathRange::full(), model::TimeRange::full()};
-    out.second = range.intersection(above);
-  }
-  return out;
-}
-
 Status IndexSnapshot::scan(const model::D3Range& range, const std::optional<ScanPosition>& after,
                            const ScanCallback& fn, const ScanSkip& skip) const {
   auto held = lock();
@@ -61,10 +42,7 @@ Status IndexSnapshot::scan(const model::D3Range& range, const std::optional<Scan
     OSIER_RETURN_IF_ERROR(view_->visit(range, deliver, skip));
     return loaded;
   }
-  const auto [rest, above] = ranges_after(range, *after);
-  if (rest) OSIER_RETURN_IF_ERROR(view_->visit(*rest, deliver, skip));
-  OSIER_RETURN_IF_ERROR(loaded);
-  if (go_on && above) OSIER_RETURN_IF_ERROR(view_->visit(*above, deliver, skip));
+  OSIER_RETURN_IF_ERROR(view_->visit_after(range, after->subspace, after->path, deliver, skip));
   return loaded;
 }
 

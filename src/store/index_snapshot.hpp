@@ -47,9 +47,4 @@ class IndexSnapshot final : public NamespaceSnapshot {
   mutable std::mutex mu_;
 };
 
-// The ranges of the entries of `range` strictly after `after` in (subspace, path) order: the
-// rest of after's subspace, then the subspaces above it (each nullopt when empty).
-std::pair<std::optional<model::D3Range>, std::optional<model::D3Range>> ranges_after(
-    const model::D3Range& range, const ScanPosition& after);
-
 }  // namespace osier::store

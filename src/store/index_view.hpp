@@ -54,6 +54,11 @@ class IndexView {
   // passes over, which an index that stores hashes asks before reading the rest of the item.
   virtual Status visit(const model::D3Range& range, const Visitor& fn,
                        const Skip& skip = {}) const = 0;
+  // visit() of the items after (subspace, path) in (subspace, path) order: where a scan resumes.
+  // The default visits the rest of that subspace, then the subspaces above it.
+  virtual Status visit_after(const model::D3Range& range, const model::SubspaceId& subspace,
+                             const model::Path& path, const Visitor& fn,
+                             const Skip& skip = {}) const;
   // The items `range` includes, newest first (newer_than order; items equal in it by ascending
   // key), lazily: memory grows with the items visited, not with the index.
   virtual Status visit_newest_first(const model::D3Range& range, const Visitor& fn) const = 0;

@@ -23,12 +23,13 @@ Result<IngestPlan> plan_ingest(const IndexView& index, const model::Entry& entry
       return plan;
     }
   }
-  model::D3Range below{
+  // Only entries no newer than this one can be pruned by it; they are told apart here rather
+  // than by the range's times, so the range is one key interval (one subspace, all times), which
+  // an index searches directly (a range restricted in paths and times as well costs more).
+  const model::D3Range below{
       model::SubspaceRange{entry.subspace_id, model::subspace_successor(entry.subspace_id)},
       model::PathRange{entry.path, entry.path.greater_but_not_prefixed()},
-      // Only entries no newer than this one can be pruned by it.
-      model::TimeRange{
-          0, entry.timestamp == UINT64_MAX ? std::nullopt : std::optional(entry.timestamp + 1)}};
+      model::TimeRange::full()};
   OSIER_RETURN_IF_ERROR(index.visit(below, [&](const IndexItem& item) {
     if (model::newer_than(entry, item.entry)) plan.pruned.push_back(item.entry.path);
     return true;

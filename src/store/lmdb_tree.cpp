@@ -1165,46 +1165,73 @@ Result<LmdbTree::Plan> LmdbTree::plan(const D3Range& range, std::uint64_t& in_wi
   return w.count < keys.count ? Plan::kWindow : Plan::kPath;
 }
 
+Status LmdbTree::visit_sorted(const D3Range& range, Plan how, std::uint64_t in_window,
+                              const std::optional<std::pair<SubspaceId, Path>>& after,
+                              const Visitor& fn, const Skip& skip, bool& done) const {
+  // The path order would look into every subtree whose time span the range cuts: read a small
+  // range's items from the time order and sort them (memory: kSortedVisitMax items).
+  done = false;
+  const RangeTest rt =
+      how == Plan::kTime ? RangeTest::time_order(range) : RangeTest::time_window(range);
+  if (rt.empty()) {
+    done = true;
+    return Status::ok();
+  }
+  const TreeAccess acc(txn_, dbi_, ns_, cache_, Order::kTime);
+  if (how == Plan::kTime) {
+    Aggregate a;
+    OSIER_RETURN_IF_ERROR(acc.sum(kTopLevel, nullptr, {}, {}, rt, a));
+    in_window = a.count;
+  }
+  if (in_window > kSortedVisitMax) return Status::ok();
+  const auto key_less = [](const SubspaceId& xs, const Path& xp, const SubspaceId& ys,
+                           const Path& yp) { return xs != ys ? xs < ys : xp < yp; };
+  std::vector<IndexItem> items;
+  bool go = true;
+  OSIER_RETURN_IF_ERROR(acc.walk(
+      kTopLevel, nullptr, {}, {}, rt,
+      [&](const IndexItem& it) {
+        if (!after || key_less(after->first, after->second, it.entry.subspace_id, it.entry.path)) {
+          items.push_back(it);
+        }
+        return true;
+      },
+      skip, go));
+  std::sort(items.begin(), items.end(), [&](const IndexItem& x, const IndexItem& y) {
+    return key_less(x.entry.subspace_id, x.entry.path, y.entry.subspace_id, y.entry.path);
+  });
+  for (const IndexItem& it : items) {
+    if (!fn(it)) break;
+  }
+  done = true;
+  return Status::ok();
+}
+
 Status LmdbTree::visit(const D3Range& range, const Visitor& fn, const Skip& skip) const {
   std::uint64_t in_window = 0;
   OSIER_ASSIGN_OR_RETURN(const Plan how, plan(range, in_window));
   if (how != Plan::kPath) {
-    // The path order would look into every subtree whose time span the range cuts: read a
-    // small range's items from the time order and sort them (memory: kSortedVisitMax items).
-    const RangeTest rt =
-        how == Plan::kTime ? RangeTest::time_order(range) : RangeTest::time_window(range);
-    if (rt.empty()) return Status::ok();
-    const TreeAccess acc(txn_, dbi_, ns_, cache_, Order::kTime);
-    if (how == Plan::kTime) {
-      Aggregate a;
-      OSIER_RETURN_IF_ERROR(acc.sum(kTopLevel, nullptr, {}, {}, rt, a));
-      in_window = a.count;
-    }
-    if (in_window <= kSortedVisitMax) {
-      std::vector<IndexItem> items;
-      bool go = true;
-      OSIER_RETURN_IF_ERROR(acc.walk(
-          kTopLevel, nullptr, {}, {}, rt,
-          [&](const IndexItem& it) {
-            items.push_back(it);
-            return true;
-          },
-          skip, go));
-      std::sort(items.begin(), items.end(), [](const IndexItem& x, const IndexItem& y) {
-        if (x.entry.subspace_id != y.entry.subspace_id)
-          return x.entry.subspace_id < y.entry.subspace_id;
-        return x.entry.path < y.entry.path;
-      });
-      for (const IndexItem& it : items) {
-        if (!fn(it)) break;
-      }
-      return Status::ok();
-    }
+    bool done = false;
+    OSIER_RETURN_IF_ERROR(visit_sorted(range, how, in_window, std::nullopt, fn, skip, done));
+    if (done) return Status::ok();
   }
   RangeTest rt(range);
   if (rt.empty()) return Status::ok();
   bool go = true;
   return TreeAccess(txn_, dbi_, ns_, cache_).walk(kTopLevel, nullptr, {}, {}, rt, fn, skip, go);
+}
+
+Status LmdbTree::visit_after(const D3Range& range, const SubspaceId& subspace, const Path& path,
+                             const Visitor& fn, const Skip& skip) const {
+  if (by_time(range)) {
+    // The rest of a range the time order holds whole: as cheap as reading it from the start,
+    // where the ranges after the key (paths and times restricted) would not be.
+    bool done = false;
+    OSIER_RETURN_IF_ERROR(
+        visit_sorted(range, Plan::kTime, 0, std::pair(subspace, path), fn, skip, done));
+    if (done) return Status::ok();
+  }
+  return IndexView::visit_after(range, subspace, path, fn, skip);
 }
 
 Result<RangeSummary> LmdbTree::summarise(const D3Range& range) const {

@@ -44,6 +44,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include "osier/base/bytes.hpp"
 #include "osier/base/status.hpp"
@@ -114,6 +115,11 @@ class LmdbTree final : public IndexView {
                                         const model::Path& path) const override;
   Status visit(const model::D3Range& range, const Visitor& fn,
                const Skip& skip = {}) const override;
+  // A range by_time() answers, of at most kSortedVisitMax items, is read from the time order
+  // (and sorted) whether or not resumed; any other resumes as IndexView's default does.
+  Status visit_after(const model::D3Range& range, const model::SubspaceId& subspace,
+                     const model::Path& path, const Visitor& fn,
+                     const Skip& skip = {}) const override;
   Status visit_newest_first(const model::D3Range& range, const Visitor& fn) const override;
   Result<RangeSummary> summarise(const model::D3Range& range) const override;
   Result<std::optional<IndexItem>> select(const model::D3Range& range,
@@ -159,6 +165,12 @@ class LmdbTree final : public IndexView {
   // `in_window` is the window's item count).
   enum class Plan { kPath, kTime, kWindow };
   Result<Plan> plan(const model::D3Range& range, std::uint64_t& in_window) const;
+  // The items of `range` (planned `how`, not kPath) after `after` (if given) from the time order,
+  // sorted into (subspace, path) order, if the range holds at most kSortedVisitMax (`in_window`:
+  // the window's count, for kWindow): then true in `done`; else the caller walks the path order.
+  Status visit_sorted(const model::D3Range& range, Plan how, std::uint64_t in_window,
+                      const std::optional<std::pair<model::SubspaceId, model::Path>>& after,
+                      const Visitor& fn, const Skip& skip, bool& done) const;
   Status insert_time_order(const IndexItem& item);
   Status pick(const model::D3Range& range, bool by_time, TreePick& pick) const;
   Result<SelectedPair> select_pair_in(const model::D3Range& range, std::uint64_t i,

@@ -63,12 +63,6 @@ Result<RangeSummary> minus(const IndexView& index, const RangeSummary& ws, const
       ws.count - ps.count, ws.payload_bytes - ps.payload_bytes};
 }
 
-RangeSummary plus(const RangeSummary& a, const RangeSummary& b) {
-  return RangeSummary{
-      (Fp256::from_bytes(a.fingerprint) + Fp256::from_bytes(b.fingerprint)).to_bytes(),
-      a.count + b.count, sat_add(a.payload_bytes, b.payload_bytes)};
-}
-
 // A cut of a range: at a subspace (the pieces below hold lower subspaces) or, within the one
 // subspace of all the range's items, at a path or a timestamp. `below` summarises the range's
 // items below it.
@@ -299,47 +293,6 @@ Status split_rec(const IndexView& index, const RangePart& whole, std::size_t k,
 }
 
 }  // namespace
-
-Result<SelectedPair> IndexView::select_pair_by_time(const D3Range& range, std::uint64_t i) const {
-  std::vector<IndexItem> items;
-  OSIER_RETURN_IF_ERROR(visit(range, [&](const IndexItem& it) {
-    items.push_back(it);
-    return true;
-  }));
-  SelectedPair out;
-  if (i == 0 || i >= items.size()) return out;
-  std::sort(items.begin(), items.end(), [](const IndexItem& a, const IndexItem& b) {
-    const model::Entry& x = a.entry;
-    const model::Entry& y = b.entry;
-    if (x.subspace_id != y.subspace_id) return x.subspace_id < y.subspace_id;
-    if (x.timestamp != y.timestamp) return x.timestamp < y.timestamp;
-    return x.path < y.path;
-  });
-  Aggregate below;
-  for (std::uint64_t j = 0; j < i; ++j) below.add(Aggregate::single(items[j].hash, items[j].entry));
-  out.below = below.summary();
-  out.before = items[i - 1];
-  out.at = items[i];
-  return out;
-}
-
-Result<SelectedPair> IndexView::select_pair(const D3Range& range, std::uint64_t i) const {
-  SelectedPair out;
-  OSIER_ASSIGN_OR_RETURN(auto at, select(range, i));
-  if (!at) return out;
-  OSIER_ASSIGN_OR_RETURN(out.before, select(range, i - 1));
-  // The items before `at`: those of lower subspaces, then those of its subspace before its path.
-  D3Range lower = range;
-  lower.subspaces.end = at->entry.subspace_id;
-  D3Range same = range;
-  same.subspaces = {at->entry.subspace_id, model::subspace_successor(at->entry.subspace_id)};
-  same.paths.end = at->entry.path;
-  OSIER_ASSIGN_OR_RETURN(const RangeSummary a, summarise(lower));
-  OSIER_ASSIGN_OR_RETURN(const RangeSummary b, summarise(same));
-  out.below = plus(a, b);
-  out.at = std::move(at);
-  return out;
-}
 
 Result<std::vector<RangePart>> split_range_summarised(const IndexView& index, const D3Range& range,
                                                       std::size_t k,

@@ -159,6 +159,29 @@ void expect_same_answers(const LmdbTree& tree, const testing::VectorIndex& oracl
     const auto b = scan(oracle, r);
     ASSERT_EQ(a.size(), b.size());
     for (std::size_t i = 0; i < a.size(); ++i) ASSERT_TRUE(same(a[i], b[i])) << i;
+    // Resumed after one of them (or after a key the range does not hold).
+    if (!b.empty()) {
+      const std::size_t from = g.below(b.size());
+      const IndexItem& at = g.below(4) == 0 ? g.item(b[from].entry.namespace_id) : b[from];
+      std::vector<IndexItem> rest;
+      ASSERT_TRUE(tree.visit_after(r, at.entry.subspace_id, at.entry.path, [&](const IndexItem& i) {
+        rest.push_back(i);
+        return true;
+      }));
+      std::vector<IndexItem> want_rest;
+      ASSERT_TRUE(
+          oracle.visit_after(r, at.entry.subspace_id, at.entry.path, [&](const IndexItem& i) {
+            want_rest.push_back(i);
+            return true;
+          }));
+      ASSERT_EQ(rest.size(), want_rest.size());
+      for (std::size_t i = 0; i < rest.size(); ++i) ASSERT_TRUE(same(rest[i], want_rest[i])) << i;
+      std::size_t after = 0;
+      for (const IndexItem& i : b) {
+        after += testing::VectorIndex::key_less(at, i) ? 1 : 0;
+      }
+      ASSERT_EQ(rest.size(), after);
+    }
     // Selection.
     if (want.count > 0) {
       for (std::uint64_t i : {std::uint64_t{0}, want.count / 2, want.count - 1}) {
