@@ -143,6 +143,18 @@ void BM_Fingerprint(benchmark::State& state, bool lmdb, bool restrict_time,
       static_cast<double>(counted) / static_cast<double>(state.iterations());
 }
 
+void BM_FingerprintRecent(benchmark::State& state, bool lmdb) {
+  Loaded& l = loaded(lmdb);
+  std::mt19937_64 rng(6);
+  std::uint64_t counted = 0;
+  for (auto _ : state) {
+    auto s = l.store->summarise(the_ns(), recent_range(rng));
+    counted += s->count;
+  }
+  state.counters["entries/range"] =
+      static_cast<double>(counted) / static_cast<double>(state.iterations());
+}
+
 void BM_FingerprintFull(benchmark::State& state, bool lmdb) {
   Loaded& l = loaded(lmdb);
   for (auto _ : state)
@@ -211,6 +223,8 @@ BENCHMARK_CAPTURE(BM_Fingerprint, lmdb_random_range_and_time, true, true);
 // time-ordered splits of it ask for.
 BENCHMARK_CAPTURE(BM_Fingerprint, memory_subspaces_and_time, false, true, false);
 BENCHMARK_CAPTURE(BM_Fingerprint, lmdb_subspaces_and_time, true, true, false);
+BENCHMARK_CAPTURE(BM_FingerprintRecent, memory_one_subspace_newest, false);
+BENCHMARK_CAPTURE(BM_FingerprintRecent, lmdb_one_subspace_newest, true);
 BENCHMARK_CAPTURE(BM_FingerprintFull, memory, false);
 BENCHMARK_CAPTURE(BM_Split, memory_k8, false)->Arg(8);
 BENCHMARK_CAPTURE(BM_Split, lmdb_k8, true)->Arg(8);

@@ -90,6 +90,15 @@ inline model::D3Range random_range(std::mt19937_64& rng, bool restrict_time,
   return r;
 }
 
+// One subspace, 1-10 of the 100 directories, and the newest 0.5 % of the time span: a narrow
+// time window over a wide key interval ("what changed under /d<i> lately").
+inline model::D3Range recent_range(std::mt19937_64& rng) {
+  model::D3Range r = random_range(rng, false);
+  r.subspaces.end = model::subspace_successor(r.subspaces.start);
+  r.times = {995000, std::nullopt};
+  return r;
+}
+
 inline std::string temp_dir() {
   std::string t = (std::filesystem::temp_directory_path() / "osier-bench-XXXXXX").string();
   if (!::mkdtemp(t.data())) std::abort();

@@ -430,24 +430,13 @@ class RangeTest {
     if (r.paths.end) p1_ = path_key(*r.paths.end);
   }
 
-  // The items of `r` in the time order: those of its time window (its subspaces and times, all
-  // paths; an interval of the time order per subspace) whose paths `r` includes, each tested.
-  static RangeTest time_window(const D3Range& r) {
-    RangeTest rt = time_order(r, true);
-    rt.filtered_ = true;
-    rt.f0_ = path_key(r.paths.start);
-    if (r.paths.end) rt.f1_ = path_key(*r.paths.end);
-    return rt;
-  }
-
-  // `r` in the time order (REQUIRES: its paths are all paths or its times one timestamp; with
-  // `window`, r's paths are taken as all paths).
-  static RangeTest time_order(const D3Range& r, bool window = false) {
+  // `r` in the time order (REQUIRES: its paths are all paths or its times one timestamp).
+  static RangeTest time_order(const D3Range& r) {
     RangeTest rt(r, 0);
     rt.least_ = Bytes(8, 0);  // timestamp 0 and the empty path
     const model::Timestamp t0 = r.times.start;
     put_be(rt.p0_, t0, 8);
-    if (window || (r.paths.start.component_count() == 0 && !r.paths.end)) {
+    if (r.paths.start.component_count() == 0 && !r.paths.end) {
       if (r.times.end) {
         rt.p1_.emplace();
         put_be(*rt.p1_, *r.times.end, 8);
@@ -495,8 +484,7 @@ class RangeTest {
   }
 
   bool includes(const Bound& x) const {
-    return x.in_subspaces() && x.p0 >= 0 && x.p1 < 0 && in_time(x.item->timestamp()) &&
-           (!filtered_ || in_filter(*x.item));
+    return x.in_subspaces() && x.p0 >= 0 && x.p1 < 0 && in_time(x.item->timestamp());
   }
 
   // Time and keys separately: a subtree inside the range's keys but cut by its time side is
@@ -531,7 +519,6 @@ class RangeTest {
   }
 
   bool keys_contained(const Bound& lo, const Bound& hi, bool same) const {
-    if (filtered_) return false;  // every item is tested
     if (full_paths_) {
       const bool lower = min_subspace_ || (lo.item && lo.s0 >= 0);
       const bool upper = s1_.empty() || (hi.item && (hi.s1 < 0 || (hi.s1 == 0 && least(*hi.item))));
@@ -560,11 +547,6 @@ class RangeTest {
   }
   // Whether x's order key is the least there is (x is the first key of its subspace).
   bool least(const ItemRef& x) const { return cmp(x.path_key(), least_) == 0; }
-  // Whether the path of x (an item of the time order) is in [f0, f1).
-  bool in_filter(const ItemRef& x) const {
-    const ByteView p = x.path_key().subspan(8);
-    return cmp(p, f0_) >= 0 && (!f1_ || cmp(p, *f1_) < 0);
-  }
 
   const D3Range& r_;
   bool single_ = false;
@@ -574,10 +556,7 @@ class RangeTest {
   ByteView s0_, s1_;  // s1_ empty: no end
   Bytes p0_;
   std::optional<Bytes> p1_;
-  Bytes least_;            // the least order key: the empty path, or timestamp 0 and the empty path
-  bool filtered_ = false;  // time_window: items' paths are tested against [f0, f1)
-  Bytes f0_;
-  std::optional<Bytes> f1_;
+  Bytes least_;  // the least order key: the empty path, or timestamp 0 and the empty path
 };
 
 }  // namespace
@@ -1137,53 +1116,21 @@ bool LmdbTree::by_time(const D3Range& r) {
   return all_paths(r) || one_timestamp(r);
 }
 
-Result<LmdbTree::Plan> LmdbTree::plan(const D3Range& range, std::uint64_t& in_window) const {
-  in_window = 0;
-  if (range.times.start == 0 && !range.times.end) return Plan::kPath;
-  if (by_time(range)) return Plan::kTime;
-  // Restricted in both paths and times: neither order holds the range as intervals. Within one
-  // subspace (as a scan resumed after a key asks), count the items of its time window (all
-  // paths) and of its keys (all times), one descent each, and search the smaller. Across
-  // several, the counts would cost a descent per subspace each: the path order, uncounted.
-  const auto after_start = model::subspace_successor(range.subspaces.start);
-  const bool one_subspace =
-      range.subspaces.end ? after_start && *range.subspaces.end == *after_start : !after_start;
-  if (!one_subspace) return Plan::kPath;
-  Aggregate w, keys;
-  {
-    const RangeTest rt = RangeTest::time_order(range, true);
-    if (rt.empty()) return Plan::kPath;
-    OSIER_RETURN_IF_ERROR(
-        TreeAccess(txn_, dbi_, ns_, cache_, Order::kTime).sum(kTopLevel, nullptr, {}, {}, rt, w));
-  }
-  D3Range all_times = range;
-  all_times.times = model::TimeRange::full();
-  const RangeTest rt(all_times);
-  OSIER_RETURN_IF_ERROR(
-      TreeAccess(txn_, dbi_, ns_, cache_).sum(kTopLevel, nullptr, {}, {}, rt, keys));
-  in_window = w.count;
-  return w.count < keys.count ? Plan::kWindow : Plan::kPath;
-}
-
-Status LmdbTree::visit_sorted(const D3Range& range, Plan how, std::uint64_t in_window,
+Status LmdbTree::visit_sorted(const D3Range& range,
                               const std::optional<std::pair<SubspaceId, Path>>& after,
                               const Visitor& fn, const Skip& skip, bool& done) const {
   // The path order would look into every subtree whose time span the range cuts: read a small
   // range's items from the time order and sort them (memory: kSortedVisitMax items).
   done = false;
-  const RangeTest rt =
-      how == Plan::kTime ? RangeTest::time_order(range) : RangeTest::time_window(range);
+  const RangeTest rt = RangeTest::time_order(range);
   if (rt.empty()) {
     done = true;
     return Status::ok();
   }
   const TreeAccess acc(txn_, dbi_, ns_, cache_, Order::kTime);
-  if (how == Plan::kTime) {
-    Aggregate a;
-    OSIER_RETURN_IF_ERROR(acc.sum(kTopLevel, nullptr, {}, {}, rt, a));
-    in_window = a.count;
-  }
-  if (in_window > kSortedVisitMax) return Status::ok();
+  Aggregate a;
+  OSIER_RETURN_IF_ERROR(acc.sum(kTopLevel, nullptr, {}, {}, rt, a));
+  if (a.count > kSortedVisitMax) return Status::ok();
   const auto key_less = [](const SubspaceId& xs, const Path& xp, const SubspaceId& ys,
                            const Path& yp) { return xs != ys ? xs < ys : xp < yp; };
   std::vector<IndexItem> items;
@@ -1208,11 +1155,9 @@ Status LmdbTree::visit_sorted(const D3Range& range, Plan how, std::uint64_t in_w
 }
 
 Status LmdbTree::visit(const D3Range& range, const Visitor& fn, const Skip& skip) const {
-  std::uint64_t in_window = 0;
-  OSIER_ASSIGN_OR_RETURN(const Plan how, plan(range, in_window));
-  if (how != Plan::kPath) {
+  if (by_time(range)) {
     bool done = false;
-    OSIER_RETURN_IF_ERROR(visit_sorted(range, how, in_window, std::nullopt, fn, skip, done));
+    OSIER_RETURN_IF_ERROR(visit_sorted(range, std::nullopt, fn, skip, done));
     if (done) return Status::ok();
   }
   RangeTest rt(range);
@@ -1227,8 +1172,7 @@ Status LmdbTree::visit_after(const D3Range& range, const SubspaceId& subspace, c
     // The rest of a range the time order holds whole: as cheap as reading it from the start,
     // where the ranges after the key (paths and times restricted) would not be.
     bool done = false;
-    OSIER_RETURN_IF_ERROR(
-        visit_sorted(range, Plan::kTime, 0, std::pair(subspace, path), fn, skip, done));
+    OSIER_RETURN_IF_ERROR(visit_sorted(range, std::pair(subspace, path), fn, skip, done));
     if (done) return Status::ok();
   }
   return IndexView::visit_after(range, subspace, path, fn, skip);
@@ -1236,11 +1180,8 @@ Status LmdbTree::visit_after(const D3Range& range, const SubspaceId& subspace, c
 
 Result<RangeSummary> LmdbTree::summarise(const D3Range& range) const {
   Aggregate a;
-  std::uint64_t in_window = 0;
-  OSIER_ASSIGN_OR_RETURN(const Plan how, plan(range, in_window));
-  if (how != Plan::kPath) {
-    const RangeTest rt =
-        how == Plan::kTime ? RangeTest::time_order(range) : RangeTest::time_window(range);
+  if (by_time(range)) {
+    const RangeTest rt = RangeTest::time_order(range);
     if (!rt.empty()) {
       OSIER_RETURN_IF_ERROR(
           TreeAccess(txn_, dbi_, ns_, cache_, Order::kTime).sum(kTopLevel, nullptr, {}, {}, rt, a));

@@ -18,11 +18,9 @@
 // share the namespace's key space: the path order over (subspace, path), and the time order over
 // (subspace, timestamp, path). A range whose paths are all paths, or whose times are one
 // timestamp, is one interval of the time order per subspace, so its summary reads O(depth)
-// nodes per subspace there (by_time). A range of one subspace restricted in both paths and
-// times is searched in whichever order holds fewer candidates: its keys (all times) in the path
-// order, or its time window (all paths) in the time order with every item's path tested — both
-// counted first, in O(depth) — so the search is linear in the smaller of the two, not
-// polylogarithmic; such a range across several subspaces is searched in the path order.
+// nodes per subspace there (by_time); every other range is searched in the path order. (For a
+// range restricted in both, counting its keys and its time window first and searching the
+// smaller was tried: the two counts cost more than they saved, docs/benchmarks.md.)
 //
 // Queries descend from the root, taking a child's aggregate whole when the range contains its
 // key gap and time span, skipping it when they are disjoint, else looking inside: a range that
@@ -160,15 +158,10 @@ class LmdbTree final : public IndexView {
                       const ByteArray<32>& path_digest);
 
  private:
-  // How a range is searched: in the path order; as one interval of the time order per
-  // subspace; or through its time window in the time order, each item's path tested (then
-  // `in_window` is the window's item count).
-  enum class Plan { kPath, kTime, kWindow };
-  Result<Plan> plan(const model::D3Range& range, std::uint64_t& in_window) const;
-  // The items of `range` (planned `how`, not kPath) after `after` (if given) from the time order,
-  // sorted into (subspace, path) order, if the range holds at most kSortedVisitMax (`in_window`:
-  // the window's count, for kWindow): then true in `done`; else the caller walks the path order.
-  Status visit_sorted(const model::D3Range& range, Plan how, std::uint64_t in_window,
+  // The items of `range` (REQUIRES: by_time(range)) after `after` (if given) from the time order,
+  // sorted into (subspace, path) order, if the range holds at most kSortedVisitMax: then true in
+  // `done`; else the caller walks the path order.
+  Status visit_sorted(const model::D3Range& range,
                       const std::optional<std::pair<model::SubspaceId, model::Path>>& after,
                       const Visitor& fn, const Skip& skip, bool& done) const;
   Status insert_time_order(const IndexItem& item);
