@@ -506,5 +506,292 @@ TEST(LmdbTree, ShapeDoesNotDependOnInsertionOrder) {
   EXPECT_GT(first.size(), 20u);  // several levels of nodes
 }
 
+// Edge timestamps (0, 1, 2^64 - 2, 2^64 - 1 and a few small ones, so many items share one): every
+// query of the time order and every split against the oracle, before and after erases and
+// updates. (From an independent review of the time order.)
+namespace edges {
+
+constexpr model::Timestamp kMaxT = ~model::Timestamp{0};
+
+model::Timestamp edge_time(Gen& g) {
+  static const model::Timestamp ts[] = {0, 1, 2, 3, kMaxT - 1, kMaxT};
+  return g.below(3) == 0 ? g.below(6) : ts[g.below(6)];
+}
+
+D3Range edge_range(Gen& g) {
+  D3Range r = g.range();
+  switch (g.below(6)) {
+    case 0:
+      r.times = model::TimeRange::full();
+      break;
+    case 1: {
+      const model::Timestamp s = edge_time(g);
+      r.times = model::TimeRange{s, s == kMaxT ? std::nullopt : std::optional(s + 1)};
+      break;
+    }
+    case 2:
+      r.times = model::TimeRange{edge_time(g), std::nullopt};
+      break;
+    case 3: {
+      const model::Timestamp s = edge_time(g);
+      model::Timestamp e = edge_time(g);
+      r.times = model::TimeRange{s, e};
+      break;
+    }
+    default:
+      break;
+  }
+  return r;
+}
+
+void check_range(const LmdbTree& tree, const testing::VectorIndex& oracle, Gen& g,
+                 const D3Range& r) {
+  const RangeSummary want = oracle.summarise(r).value();
+  ASSERT_EQ(tree.summarise(r).value(), want);
+  const auto a = scan(tree, r);
+  const auto b = scan(oracle, r);
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) ASSERT_TRUE(same(a[i], b[i])) << i;
+  for (std::uint64_t i = 0; i < b.size(); i += 1 + b.size() / 7) {
+    auto x = tree.select(r, i).value();
+    ASSERT_TRUE(x && same(*x, b[i]));
+    if (i > 0) {
+      const SelectedPair p = tree.select_pair(r, i).value();
+      ASSERT_TRUE(p.at && same(*p.at, b[i]) && same(*p.before, b[i - 1]));
+      ASSERT_EQ(p.below, oracle.select_pair(r, i).value().below);
+      const SelectedPair q = tree.select_pair_by_time(r, i).value();
+      const SelectedPair w = oracle.select_pair_by_time(r, i).value();
+      ASSERT_TRUE(q.at && w.at && same(*q.at, *w.at) && same(*q.before, *w.before));
+      ASSERT_EQ(q.below, w.below);
+    }
+  }
+  ASSERT_FALSE(tree.select(r, b.size()).value().has_value());
+  // Resumed scans after each of a few keys.
+  for (int t = 0; t < 3 && !b.empty(); ++t) {
+    const IndexItem at = g.below(3) == 0 ? g.item(b[0].entry.namespace_id) : b[g.below(b.size())];
+    std::vector<IndexItem> rest, want_rest;
+    ASSERT_TRUE(tree.visit_after(r, at.entry.subspace_id, at.entry.path, [&](const IndexItem& i) {
+      rest.push_back(i);
+      return true;
+    }));
+    for (const IndexItem& i : b) {
+      if (testing::VectorIndex::key_less(at, i)) want_rest.push_back(i);
+    }
+    ASSERT_EQ(rest.size(), want_rest.size());
+    for (std::size_t i = 0; i < rest.size(); ++i) ASSERT_TRUE(same(rest[i], want_rest[i])) << i;
+  }
+  // Splits: a partition of the range, at most k parts, summaries right.
+  for (std::size_t k :
+       {std::size_t{2}, std::size_t{3}, std::size_t{4}, std::size_t{1 + g.below(12)}}) {
+    SCOPED_TRACE(k);
+    auto parts = split_range_summarised(tree, r, k);
+    ASSERT_TRUE(parts) << parts.status().to_string();
+    ASSERT_GE(parts->size(), 1u);
+    ASSERT_LE(parts->size(), k);
+    std::uint64_t count = 0;
+    for (const RangePart& p : *parts) {
+      ASSERT_EQ(p.summary, oracle.summarise(p.range).value());
+      ASSERT_TRUE(r.includes_range(p.range) || p.range.is_empty());
+      count += p.summary.count;
+    }
+    ASSERT_EQ(count, want.count);
+    for (std::size_t i = 0; i < parts->size(); ++i)
+      for (std::size_t j = i + 1; j < parts->size(); ++j) {
+        auto x = (*parts)[i].range.intersection((*parts)[j].range);
+        ASSERT_FALSE(x && !x->is_empty()) << i << " " << j;
+      }
+    // Coverage: every item of the range in exactly one part (also items not stored: probes).
+    for (int probe = 0; probe < 50; ++probe) {
+      IndexItem it = g.item(model::NamespaceId{});
+      it.entry.timestamp = edge_time(g);
+      if (!r.includes(it.entry)) continue;
+      int in = 0;
+      for (const RangePart& p : *parts) in += p.range.includes(it.entry) ? 1 : 0;
+      ASSERT_EQ(in, 1);
+    }
+  }
+}
+
+}  // namespace edges
+
+class LmdbTreeEdges : public ::testing::TestWithParam<std::tuple<std::uint64_t, bool>> {};
+
+TEST_P(LmdbTreeEdges, EdgeTimesAgainstOracle) {
+  const std::uint64_t seed = std::get<0>(GetParam());
+  const bool cached = std::get<1>(GetParam());
+  osier::testing::TempDir dir;
+  Env env(dir.path());
+  Gen g(seed);
+  model::NamespaceId ns{};
+  TreeSalt salt{};
+  salt[1] = static_cast<std::uint8_t>(seed);
+  TreeWriteCache cache;
+  LmdbTree tree(env.txn(), env.dbi(), ns, salt, cached ? &cache : nullptr);
+  testing::VectorIndex oracle;
+  oracle.set_time_order(true);
+  for (int i = 0; i < 1500; ++i) {
+    IndexItem it = g.item(ns);
+    it.entry.timestamp = edges::edge_time(g);
+    const bool have = oracle.find(it.entry.subspace_id, it.entry.path).value().has_value();
+    const Status st = tree.insert(it);
+    if (have) {
+      ASSERT_FALSE(st);
+    } else {
+      ASSERT_TRUE(st) << st.to_string();
+      oracle.put(it);
+    }
+  }
+  for (int q = 0; q < 300; ++q) {
+    SCOPED_TRACE(q);
+    ASSERT_NO_FATAL_FAILURE(edges::check_range(tree, oracle, g, edges::edge_range(g)));
+  }
+  for (int i = 0; i < 600; ++i) {
+    const auto& items = oracle.items();
+    IndexItem target = items[g.below(items.size())];
+    if (g.below(2) == 0) {
+      auto done =
+          tree.update_available(target.entry.subspace_id, target.entry.path, 1, g.random_hash());
+      ASSERT_TRUE(done && *done);
+      target.available = 1;
+      // re-read from tree to keep the oracle in step
+      target = tree.find(target.entry.subspace_id, target.entry.path).value().value();
+      oracle.put(target);
+    } else {
+      auto gone = tree.erase(target.entry.subspace_id, target.entry.path);
+      ASSERT_TRUE(gone && gone->has_value());
+      oracle.erase(target.entry.subspace_id, target.entry.path);
+    }
+  }
+  if (cached) {
+    ASSERT_TRUE(cache.flush(env.txn(), env.dbi()));
+  }
+  ASSERT_NO_FATAL_FAILURE(expect_checked(tree, oracle));
+  for (int q = 0; q < 300; ++q) {
+    SCOPED_TRACE(q);
+    ASSERT_NO_FATAL_FAILURE(edges::check_range(tree, oracle, g, edges::edge_range(g)));
+  }
+}
+
+// build_time_order() reading the path order in batches: more than a batch in one subspace, a
+// batch ending exactly at a subspace's last item, the greatest subspace.
+void drop_time_order(const Env& env) {
+  MDB_cursor* c = nullptr;
+  ASSERT_EQ(mdb_cursor_open(env.txn(), env.dbi(), &c), 0);
+  MDB_val k{}, v{};
+  int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+  while (rc == 0) {
+    if (k.mv_size > 32 && (static_cast<const std::uint8_t*>(k.mv_data)[32] & 0x80) != 0) {
+      ASSERT_EQ(mdb_cursor_del(c, 0), 0);
+      rc = mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT);
+      if (rc == MDB_NOTFOUND) rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+      continue;
+    }
+    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+  }
+  mdb_cursor_close(c);
+}
+
+class LmdbTreeBuild : public ::testing::TestWithParam<int> {};
+
+TEST_P(LmdbTreeBuild, BuildsTheTimeOrderInBatches) {
+  osier::testing::TempDir dir;
+  Env env(dir.path());
+  Gen g(77);
+  model::NamespaceId ns{};
+  TreeSalt salt{};
+  LmdbTree tree(env.txn(), env.dbi(), ns, salt);
+  testing::VectorIndex oracle;
+  auto add = [&](const SubspaceId& s, int n) {
+    for (int i = 0; i < n; ++i) {
+      IndexItem it = g.item(ns);
+      it.entry.subspace_id = s;
+      it.entry.path = Path::from_strings({"q", std::to_string(i)}).value();
+      ASSERT_TRUE(tree.insert(it));
+      oracle.put(it);
+    }
+  };
+  SubspaceId a{}, b{}, c{};
+  b.fill(0x40);
+  c.fill(0xff);
+  const int batch = static_cast<int>(LmdbTree::kBuildBatch);
+  switch (GetParam()) {
+    case 0:
+      add(a, 2 * batch + 5);
+      break;
+    case 1:
+      add(a, batch);
+      add(b, 10);
+      break;
+    case 2:
+      add(a, batch - 1);
+      add(b, 1);
+      add(c, batch + 3);
+      break;
+    case 3:
+      add(c, 2 * batch);
+      break;
+    case 4:
+      add(b, 3 * batch + 1);
+      break;
+    case 5:
+      add(a, 1);
+      add(c, batch);
+      break;
+  }
+  ASSERT_TRUE(tree.check());
+  ASSERT_NO_FATAL_FAILURE(drop_time_order(env));
+  ASSERT_FALSE(tree.check());
+  TreeWriteCache cache;
+  LmdbTree cached(env.txn(), env.dbi(), ns, salt, &cache);
+  const Status st = GetParam() % 2 ? cached.build_time_order() : tree.build_time_order();
+  ASSERT_TRUE(st) << st.to_string();
+  ASSERT_TRUE(cache.flush(env.txn(), env.dbi()));
+  auto n = tree.check();
+  ASSERT_TRUE(n) << n.status().to_string();
+  EXPECT_EQ(*n, oracle.items().size());
+}
+
+// Ranges of the time order larger than LmdbTree::kSortedVisitMax are scanned in the path order.
+TEST(LmdbTree, LargeByTimeRangesAgainstOracle) {
+  osier::testing::TempDir dir;
+  Env env(dir.path());
+  Gen g(99);
+  model::NamespaceId ns{};
+  TreeSalt salt{};
+  TreeWriteCache cache;
+  LmdbTree tree(env.txn(), env.dbi(), ns, salt, &cache);
+  testing::VectorIndex oracle;
+  oracle.set_time_order(true);
+  for (int i = 0; i < 12000; ++i) {
+    IndexItem it = g.item(ns);
+    it.entry.path = Path::from_strings({std::to_string(g.below(3)), std::to_string(i)}).value();
+    it.entry.timestamp = edges::edge_time(g);
+    if (oracle.find(it.entry.subspace_id, it.entry.path).value()) continue;
+    ASSERT_TRUE(tree.insert(it));
+    oracle.put(it);
+  }
+  for (int q = 0; q < 40; ++q) {
+    SCOPED_TRACE(q);
+    D3Range r = edges::edge_range(g);
+    if (q % 2 == 0) {
+      r.paths = model::PathRange::full();
+    }
+    ASSERT_NO_FATAL_FAILURE(edges::check_range(tree, oracle, g, r));
+  }
+  for (auto times : {model::TimeRange{0, 3}, model::TimeRange{1, std::nullopt},
+                     model::TimeRange{0, 1}, model::TimeRange{edges::kMaxT - 1, std::nullopt},
+                     model::TimeRange{edges::kMaxT, std::nullopt}}) {
+    D3Range r = D3Range::full();
+    r.times = times;
+    ASSERT_NO_FATAL_FAILURE(edges::check_range(tree, oracle, g, r));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, LmdbTreeBuild, ::testing::Values(0, 1, 2, 3, 4, 5));
+
+INSTANTIATE_TEST_SUITE_P(Seeds, LmdbTreeEdges,
+                         ::testing::Combine(::testing::Range<std::uint64_t>(21, 27),
+                                            ::testing::Bool()));
+
 }  // namespace
 }  // namespace osier::store
