@@ -46,6 +46,15 @@ Status IndexView::visit_after(const D3Range& range, const model::SubspaceId& sub
   return Status::ok();
 }
 
+Result<bool> IndexView::holds_any(const D3Range& range) const {
+  bool any = false;
+  OSIER_RETURN_IF_ERROR(visit(range, [&](const IndexItem&) {
+    any = true;
+    return false;
+  }));
+  return any;
+}
+
 Result<SelectedPair> IndexView::select_pair_by_time(const D3Range& range, std::uint64_t i) const {
   std::vector<IndexItem> items;
   OSIER_RETURN_IF_ERROR(visit(range, [&](const IndexItem& it) {

@@ -62,6 +62,8 @@ class IndexView {
   // The items `range` includes, newest first (newer_than order; items equal in it by ascending
   // key), lazily: memory grows with the items visited, not with the index.
   virtual Status visit_newest_first(const model::D3Range& range, const Visitor& fn) const = 0;
+  // Whether `range` includes any item. The default visits it up to the first.
+  virtual Result<bool> holds_any(const model::D3Range& range) const;
   // Fingerprint, count and payload bytes of the items `range` includes.
   virtual Result<RangeSummary> summarise(const model::D3Range& range) const = 0;
   // The i-th (0-based) item `range` includes in (subspace, path) order; nullopt when the range

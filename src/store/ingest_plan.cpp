@@ -30,6 +30,9 @@ Result<IngestPlan> plan_ingest(const IndexView& index, const model::Entry& entry
       model::SubspaceRange{entry.subspace_id, model::subspace_successor(entry.subspace_id)},
       model::PathRange{entry.path, entry.path.greater_but_not_prefixed()},
       model::TimeRange::full()};
+  // Mostly nothing lies below a new entry: one descent says so, before the walk.
+  OSIER_ASSIGN_OR_RETURN(const bool any_below, index.holds_any(below));
+  if (!any_below) return plan;
   OSIER_RETURN_IF_ERROR(index.visit(below, [&](const IndexItem& item) {
     if (model::newer_than(entry, item.entry)) plan.pruned.push_back(item.entry.path);
     return true;

@@ -677,16 +677,18 @@ class TreeAccess {
     return &holder;
   }
 
-  Result<Aggregate> insert(int level, const ItemRef* b, const ItemRef& x, int lx) {
+  // Adds x (of level lx) within node (level, b). Above lx, the gap x goes down gains x's
+  // aggregate (no node's total is recomputed); a key stored already is found at lx, before
+  // anything changed.
+  Status insert(int level, const ItemRef* b, const ItemRef& x, int lx) {
     OSIER_ASSIGN_OR_RETURN(TreeNode * n, node(level, b, true));
     bool found = false;
     const std::size_t i = n->position(x.key(), found);
     if (found) return error(ErrorCode::kInvalidArgument, "store tree: key stored already");
     ItemRef cb;
     if (level > lx) {
-      OSIER_ASSIGN_OR_RETURN(const Aggregate a,
-                             insert(level - 1, child_boundary(*n, i, b, cb), x, lx));
-      n->kids[i] = a;
+      OSIER_RETURN_IF_ERROR(insert(level - 1, child_boundary(*n, i, b, cb), x, lx));
+      n->kids[i].add(x.aggregate());
     } else {
       if (level > 0) {
         // x splits the child in its gap: the keys below x stay, those above go to a new child
@@ -698,7 +700,7 @@ class TreeAccess {
       n->items.insert(n->items.begin() + static_cast<std::ptrdiff_t>(i),
                       n->own(Bytes(x.bytes().begin(), x.bytes().end())));
     }
-    return n->total();
+    return Status::ok();
   }
 
   // Splits node (level, b) at x (not stored): keys below x stay in it, the others move to node
@@ -1166,6 +1168,42 @@ Status LmdbTree::visit(const D3Range& range, const Visitor& fn, const Skip& skip
   return TreeAccess(txn_, dbi_, ns_, cache_).walk(kTopLevel, nullptr, {}, {}, rt, fn, skip, go);
 }
 
+Result<bool> LmdbTree::holds_any(const D3Range& range) const {
+  if (range.is_empty()) return false;
+  const auto next = model::subspace_successor(range.subspaces.start);
+  const bool one_subspace = range.subspaces.end ? next && *range.subspaces.end == *next : !next;
+  if (!one_subspace || range.times.start != 0 || range.times.end) {
+    OSIER_ASSIGN_OR_RETURN(const RangeSummary s, summarise(range));
+    return s.count > 0;
+  }
+  // The keys of the range are [lo, hi): an item in it is the first item at or above lo met on
+  // the way down (each level's gap holding lo), or there is none.
+  const Bytes lo = search_key(range.subspaces.start, range.paths.start);
+  std::optional<Bytes> hi;
+  if (range.paths.end) {
+    hi = search_key(range.subspaces.start, *range.paths.end);
+  } else if (next) {
+    hi = Bytes(next->begin(), next->end());  // the least key of the next subspace
+  }
+  TreeAccess acc(txn_, dbi_, ns_, cache_);
+  NodeView n;
+  ItemRef held;
+  const ItemRef* boundary = nullptr;
+  for (int level = kTopLevel; level >= 0; --level) {
+    OSIER_ASSIGN_OR_RETURN(const bool stored, acc.view(level, boundary, n));
+    if (!stored) return false;
+    bool found = false;
+    const std::size_t i = n.position(lo, found);
+    if (i < n.size() && (!hi || cmp(n.item(i).key(), *hi) < 0)) return true;
+    if (!n.has_kids()) return false;
+    if (i > 0) {
+      held = n.item(i - 1);
+      boundary = &held;
+    }
+  }
+  return false;
+}
+
 Status LmdbTree::visit_after(const D3Range& range, const SubspaceId& subspace, const Path& path,
                              const Visitor& fn, const Skip& skip) const {
   if (by_time(range)) {
@@ -1321,11 +1359,11 @@ Status LmdbTree::insert(const IndexItem& item) {
   for (const Order order : {Order::kPath, Order::kTime}) {
     const Bytes bytes = encode_item(item, digest, order);
     TreeAccess acc(txn_, dbi_, ns_, cache_, order);
-    auto done = acc.insert(kTopLevel, nullptr, ItemRef(bytes), lx);
+    Status done = acc.insert(kTopLevel, nullptr, ItemRef(bytes), lx);
     if (!done) {
       // A key stored already is found in the path order, before anything changed.
       if (order == Order::kTime) return corrupt("the path and time orders disagree");
-      return done.status();
+      return done;
     }
     OSIER_RETURN_IF_ERROR(acc.finish_write());
   }
@@ -1338,9 +1376,8 @@ Status LmdbTree::insert_time_order(const IndexItem& item) {
   const ByteArray<32> digest = crypto::william3(enc.bytes());
   const Bytes bytes = encode_item(item, digest, Order::kTime);
   TreeAccess acc(txn_, dbi_, ns_, cache_, Order::kTime);
-  auto done = acc.insert(kTopLevel, nullptr, ItemRef(bytes),
-                         level_of(salt_, item.entry.subspace_id, digest));
-  if (!done) return done.status();
+  OSIER_RETURN_IF_ERROR(acc.insert(kTopLevel, nullptr, ItemRef(bytes),
+                                   level_of(salt_, item.entry.subspace_id, digest)));
   return acc.finish_write();
 }
 

@@ -120,6 +120,9 @@ class LmdbTree final : public IndexView {
                      const Skip& skip = {}) const override;
   Status visit_newest_first(const model::D3Range& range, const Visitor& fn) const override;
   Result<RangeSummary> summarise(const model::D3Range& range) const override;
+  // For a range of one subspace and all times (a key interval): one descent to the least key
+  // at or above its start. Otherwise whether its summary counts any.
+  Result<bool> holds_any(const model::D3Range& range) const override;
   Result<std::optional<IndexItem>> select(const model::D3Range& range,
                                           std::uint64_t i) const override;
   // One descent for both items and the summary below them.

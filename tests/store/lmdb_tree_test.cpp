@@ -154,6 +154,15 @@ void expect_same_answers(const LmdbTree& tree, const testing::VectorIndex& oracl
     const auto got = tree.summarise(r);
     ASSERT_TRUE(got) << got.status().to_string();
     ASSERT_EQ(*got, want);
+    ASSERT_EQ(tree.holds_any(r).value(), want.count > 0);
+    {
+      // A key interval (one subspace, all times), as ingest asks below a new entry's path.
+      D3Range keys = r;
+      keys.subspaces.end = model::subspace_successor(keys.subspaces.start);
+      keys.times = model::TimeRange::full();
+      if (g.below(2) == 0) keys.paths.end = keys.paths.start.greater_but_not_prefixed();
+      ASSERT_EQ(tree.holds_any(keys).value(), oracle.summarise(keys).value().count > 0);
+    }
     // Scans, in key order.
     const auto a = scan(tree, r);
     const auto b = scan(oracle, r);
