@@ -8,6 +8,7 @@
 #include <memory>
 #include <new>
 #include <queue>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -1036,15 +1037,25 @@ class TreeAccess {
   TreeWriteCache local_;  // writes' nodes when the tree has no cache
 };
 
-bool TreeWriteCache::KeyLess::operator()(ByteView a, ByteView b) const { return cmp(a, b) < 0; }
+std::size_t TreeWriteCache::KeyHash::operator()(ByteView k) const {
+  return std::hash<std::string_view>{}(
+      std::string_view(reinterpret_cast<const char*>(k.data()), k.size()));
+}
+bool TreeWriteCache::KeyEqual::operator()(ByteView a, ByteView b) const { return cmp(a, b) == 0; }
 
 TreeWriteCache::TreeWriteCache() = default;
 TreeWriteCache::~TreeWriteCache() = default;
 void TreeWriteCache::clear() { nodes_.clear(); }
 
 Status TreeWriteCache::flush(MDB_txn* txn, MDB_dbi dbi) {
-  for (auto& [k, n] : nodes_) {
-    MDB_val kv = lmdb::val(k);
+  // In key order: LMDB writes neighbouring records into pages it has just touched.
+  std::vector<std::pair<const Bytes*, TreeNode*>> order;
+  order.reserve(nodes_.size());
+  for (auto& [k, n] : nodes_) order.emplace_back(&k, n.get());
+  std::sort(order.begin(), order.end(),
+            [](const auto& a, const auto& b) { return cmp(*a.first, *b.first) < 0; });
+  for (const auto& [k, n] : order) {
+    MDB_val kv = lmdb::val(*k);
     if (n->is_empty()) {
       const int rc = mdb_del(txn, dbi, &kv, nullptr);
       if (rc != MDB_NOTFOUND) OSIER_RETURN_IF_ERROR(lmdb::status_of(rc, "delete a tree node"));

@@ -39,9 +39,9 @@
 #include <lmdb.h>
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <utility>
 
 #include "osier/base/bytes.hpp"
@@ -81,12 +81,18 @@ class TreeWriteCache {
   void clear();
   bool empty() const { return nodes_.empty(); }
 
-  // Internal to LmdbTree: node record keys to nodes (an empty node: none stored).
-  struct KeyLess {
+  // Internal to LmdbTree: node record keys to nodes (an empty node: none stored). Hashed: keys
+  // share their first 33 bytes (namespace, order and level), which an ordered map compared on
+  // every step of every lookup; flush() sorts them once.
+  struct KeyHash {
     using is_transparent = void;  // looked up by views of keys built on the stack
+    std::size_t operator()(ByteView k) const;
+  };
+  struct KeyEqual {
+    using is_transparent = void;
     bool operator()(ByteView a, ByteView b) const;
   };
-  std::map<Bytes, std::unique_ptr<TreeNode>, KeyLess> nodes_;
+  std::unordered_map<Bytes, std::unique_ptr<TreeNode>, KeyHash, KeyEqual> nodes_;
 };
 
 class LmdbTree final : public IndexView {
