@@ -12,6 +12,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "meadowcap/mc_test_util.hpp"
@@ -39,6 +40,13 @@ const meadowcap::McCapability& write_capability() {
 }
 model::NamespaceId ns() { return write_capability().granted_namespace(); }
 
+// `e` signed with the test's write capability, as a store keeps it.
+store::AuthorisedEntry signed_with_test_capability(const model::Entry& e) {
+  auto signed_entry = meadowcap::AuthorisedEntry::sign(e, write_capability(), key(1)).value();
+  return store::AuthorisedEntry{signed_entry.entry(),
+                                store::encode_token_bytes(signed_entry.token()).value()};
+}
+
 // Signed entries of ns(): 3 subspaces, paths of depth 1-3 over {a, b, c} (so that newer
 // entries prune older prefixes), timestamps below 1000.
 // `distinct`: each path a single distinct component instead (no entry prunes another).
@@ -58,9 +66,25 @@ std::vector<store::AuthorisedEntry> entry_pool(std::size_t n, std::uint64_t seed
     e.timestamp = rng() % 1000;
     e.payload_length = rng() % 5000;
     e.payload_digest.fill(static_cast<std::uint8_t>(rng()));
-    auto signed_entry = meadowcap::AuthorisedEntry::sign(e, write_capability(), key(1)).value();
-    out.push_back(store::AuthorisedEntry{signed_entry.entry(),
-                                         store::encode_token_bytes(signed_entry.token()).value()});
+    out.push_back(signed_with_test_capability(e));
+  }
+  return out;
+}
+
+// n entries of 3 subspaces, the i-th with timestamp 1000 + i and a path that scatters the
+// indices over the path order (i * 7919 mod 10007, a bijection below 10007).
+std::vector<store::AuthorisedEntry> timeline_pool(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<store::AuthorisedEntry> out;
+  for (std::size_t i = 0; i < n; ++i) {
+    model::Entry e;
+    e.namespace_id = ns();
+    e.subspace_id.fill(static_cast<std::uint8_t>(1 + rng() % 3));
+    e.path = model::Path::from_strings({"feed", std::to_string(i * 7919 % 10007)}).value();
+    e.timestamp = 1000 + i;
+    e.payload_length = rng() % 5000;
+    e.payload_digest.fill(static_cast<std::uint8_t>(rng()));
+    out.push_back(signed_with_test_capability(e));
   }
   return out;
 }
@@ -319,6 +343,36 @@ TYPED_TEST(RbsrSimTest, RandomStoresReachTheUnion) {
     EXPECT_EQ(sim.betty().core->completed_root_count(), 1u);
     EXPECT_EQ(sim.alfie().core->open_range_count(), 0u);
     EXPECT_EQ(sim.betty().core->open_range_count(), 0u);
+  }
+}
+
+// Measured: 157 messages split by time (LmdbStore), 582 by path (MemoryStore).
+constexpr std::size_t kTimeSplitMessages = 250;
+
+// Both hold the same 1,500 entries and each its own 10 newest, whose paths lie scattered among
+// the others'. LmdbStore cuts ranges of all paths by time, so the newest stay together in one
+// part per level and the sync takes a few dozen messages; cut by path (MemoryStore), every part
+// down to the leaves holds some of them.
+TYPED_TEST(RbsrSimTest, NewestEntriesWithScatteredPathsStayTogetherWhenSplitByTime) {
+  const auto pool = timeline_pool(1520, 21);
+  const std::vector<store::AuthorisedEntry> shared(pool.begin(), pool.begin() + 1500);
+  auto a = this->stores_.open();
+  auto b = this->stores_.open();
+  put_all(*a, shared);
+  put_all(*b, shared);
+  put_all(*a, {pool.begin() + 1500, pool.begin() + 1510});
+  put_all(*b, {pool.begin() + 1510, pool.end()});
+  const auto ca = rbsr_contents(*a), cb = rbsr_contents(*b);
+  const model::D3Range range = model::area_to_range(full_area());
+  Simulator sim(*a, *b, full_area());
+  sim.run();
+  EXPECT_EQ(rbsr_contents(*a), expected_union(this->stores_, ca, cb, range));
+  EXPECT_EQ(rbsr_contents(*b), expected_union(this->stores_, cb, ca, range));
+  EXPECT_GE(sim.stats.entries_sent, 20u);  // with the shared ones small announced ranges hold
+  if constexpr (std::is_same_v<TypeParam, LmdbStores>) {
+    EXPECT_LE(sim.stats.messages, kTimeSplitMessages) << sim.stats.messages;
+  } else {
+    EXPECT_GT(sim.stats.messages, kTimeSplitMessages) << sim.stats.messages;  // by path
   }
 }
 
