@@ -907,6 +907,27 @@ class TreeAccess {
     return Status::ok();
   }
 
+  // Visits in descending key order; false in `go` once the visitor stopped.
+  Status walk_back(int level, const ItemRef* b, const Bound& lo, const Bound& hi,
+                   const RangeTest& rt, const IndexView::Visitor& fn, bool& go) const {
+    NodeView n;
+    OSIER_ASSIGN_OR_RETURN(const bool stored, view(level, b, n));
+    if (!stored) return Status::ok();
+    const Bounds bs(n, rt, lo, hi);
+    // Forward, a node is child 0, item 0, child 1, ..., item m-1, child m.
+    for (std::size_t j = n.size() + 1; go && j-- > 0;) {
+      if (n.has_kids() && !bs.disjoint(rt, n.span(j), j)) {
+        OSIER_RETURN_IF_ERROR(
+            walk_back(level - 1, child_boundary(n, j, b), bs.lower(j), bs.upper(j), rt, fn, go));
+      }
+      if (go && j > 0 && rt.includes(bs.item(j - 1))) {
+        OSIER_ASSIGN_OR_RETURN(IndexItem item, materialise(n.item(j - 1)));
+        go = fn(item);
+      }
+    }
+    return Status::ok();
+  }
+
   // Visits in key order, passing over the items `skip` (if any) says to by their stored hash,
   // unread; false in `go` once the visitor stopped.
   Status walk(int level, const ItemRef* b, const Bound& lo, const Bound& hi, const RangeTest& rt,
@@ -1296,6 +1317,59 @@ Result<Aggregate> LmdbTree::total() const {
 }
 
 Status LmdbTree::visit_newest_first(const D3Range& range, const Visitor& fn) const {
+  const auto next = model::subspace_successor(range.subspaces.start);
+  const bool one_subspace = range.subspaces.end ? next && *range.subspaces.end == *next : !next;
+  std::uint64_t emitted = 0;
+  if (one_subspace && all_paths(range)) {
+    // One interval of the time order: read it backwards, a timestamp at a time (the items of
+    // one timestamp sorted into newer_than order, ties by key). A timestamp shared by more than
+    // kSortedVisitMax items ends this, and the best-first search below goes on after the items
+    // given so far (it gives them in the same order).
+    const RangeTest rt = RangeTest::time_order(range);
+    if (rt.empty()) return Status::ok();
+    const auto newest_first = [](const IndexItem& x, const IndexItem& y) {
+      if (model::newer_than(x.entry, y.entry)) return true;
+      if (model::newer_than(y.entry, x.entry)) return false;
+      return x.entry.path < y.entry.path;  // one subspace
+    };
+    std::vector<IndexItem> group;
+    bool stopped = false, overflow = false;
+    const auto give = [&] {
+      std::sort(group.begin(), group.end(), newest_first);
+      for (const IndexItem& it : group) {
+        ++emitted;
+        if (!fn(it)) {
+          stopped = true;
+          break;
+        }
+      }
+      group.clear();
+      return !stopped;
+    };
+    bool go = true;
+    OSIER_RETURN_IF_ERROR(TreeAccess(txn_, dbi_, ns_, cache_, Order::kTime)
+                              .walk_back(
+                                  kTopLevel, nullptr, {}, {}, rt,
+                                  [&](const IndexItem& it) {
+                                    if (!group.empty() &&
+                                        group.back().entry.timestamp != it.entry.timestamp &&
+                                        !give()) {
+                                      return false;
+                                    }
+                                    if (group.size() == kSortedVisitMax) {
+                                      overflow = true;
+                                      return false;
+                                    }
+                                    group.push_back(it);
+                                    return true;
+                                  },
+                                  go));
+    if (stopped) return Status::ok();
+    if (!overflow) {
+      give();
+      return Status::ok();
+    }
+  }
   RangeTest rt(range);
   if (rt.empty()) return Status::ok();
   TreeAccess acc(txn_, dbi_, ns_, cache_);
@@ -1351,6 +1425,10 @@ Status LmdbTree::visit_newest_first(const D3Range& range, const Visitor& fn) con
     Cand c = heap.top();
     heap.pop();
     if (c.item) {
+      if (emitted > 0) {
+        --emitted;  // given already, from the time order
+        continue;
+      }
       if (!fn(*c.item)) return Status::ok();
       continue;
     }

@@ -124,6 +124,10 @@ class LmdbTree final : public IndexView {
   Status visit_after(const model::D3Range& range, const model::SubspaceId& subspace,
                      const model::Path& path, const Visitor& fn,
                      const Skip& skip = {}) const override;
+  // Within one subspace and all paths: the time order read backwards, a timestamp at a time
+  // (O(depth) plus the items given; memory: the items of one timestamp, at most
+  // kSortedVisitMax, past which the search below takes over). Otherwise a best-first search of
+  // the path order by subtrees' greatest timestamps.
   Status visit_newest_first(const model::D3Range& range, const Visitor& fn) const override;
   Result<RangeSummary> summarise(const model::D3Range& range) const override;
   // For a range of one subspace and all times (a key interval): one descent to the least key

@@ -232,9 +232,7 @@ void expect_same_answers(const LmdbTree& tree, const testing::VectorIndex& oracl
     }));
     ASSERT_EQ(na.size(), nb.size());
     for (std::size_t i = 0; i < na.size(); ++i) {
-      ASSERT_FALSE(model::newer_than(nb[i].entry, na[i].entry) ||
-                   model::newer_than(na[i].entry, nb[i].entry))
-          << i;
+      ASSERT_TRUE(same(na[i], nb[i])) << i;  // newer_than order, ties by ascending key
     }
     // Splits: disjoint parts inside the range, together holding exactly its items.
     const std::size_t k = 1 + g.below(9);
@@ -281,6 +279,22 @@ void expect_checked(const LmdbTree& tree, const testing::VectorIndex& oracle) {
     ASSERT_TRUE(same(*got, i));
   }
 }
+
+// A tree with a write cache in a fresh environment, and the oracle to compare it with (which
+// splits as the tree does).
+struct CachedTree {
+  explicit CachedTree(std::uint64_t seed) : env(dir.path()), g(seed) {
+    oracle.set_time_order(true);
+  }
+  osier::testing::TempDir dir;
+  Env env;
+  Gen g;
+  model::NamespaceId ns{};
+  TreeSalt salt{};
+  TreeWriteCache cache;
+  LmdbTree tree{env.txn(), env.dbi(), ns, salt, &cache};
+  testing::VectorIndex oracle;
+};
 
 // (seed, with a write cache): with one, nodes are changed decoded in the cache and flushed
 // only now and then (as LmdbStore's batches do), and queries read through it before a flush.
@@ -478,6 +492,45 @@ TEST(LmdbTree, SplitsRangesOfAllPathsByTime) {
     } else {
       for (const RangePart& p : cut) EXPECT_EQ(p.range.times, around.times);  // by path
     }
+  }
+}
+
+// Newest first within one subspace reads the time order backwards, a timestamp at a time; a
+// timestamp shared by more items than it sorts at once hands over to the best-first search of
+// the path order, which goes on after the items given so far.
+TEST(LmdbTree, NewestFirstInOneSubspaceThroughALargeTimestamp) {
+  CachedTree t(31);
+  SubspaceId s{};
+  s.fill(0x40);
+  const std::size_t crowd = LmdbTree::kSortedVisitMax + 100;
+  for (std::size_t i = 0; i < crowd + 300; ++i) {
+    IndexItem it = t.g.item(t.ns);
+    it.entry.subspace_id = i % 7 == 0 && i >= 150 + crowd ? SubspaceId{} : s;  // a few elsewhere
+    it.entry.path = Path::from_strings({"n", std::to_string(i * 7919 % 10007)}).value();
+    // Newer ones, then a crowd at one timestamp, then older ones.
+    it.entry.timestamp = i < 150 ? 1000 + i : (i < 150 + crowd ? 500 : t.g.below(500));
+    ASSERT_TRUE(t.tree.insert(it));
+    t.oracle.put(it);
+  }
+  D3Range r = D3Range::full();
+  r.subspaces = {s, model::subspace_successor(s)};
+  D3Range at_crowd = r;
+  at_crowd.times = model::TimeRange{500, 501};
+  ASSERT_GT(t.oracle.summarise(at_crowd).value().count, LmdbTree::kSortedVisitMax);
+  for (std::size_t stop_after :
+       {std::size_t{10}, std::size_t{150}, std::size_t{2000}, std::size_t{100000}}) {
+    SCOPED_TRACE(stop_after);
+    std::vector<IndexItem> a, b;
+    ASSERT_TRUE(t.tree.visit_newest_first(r, [&](const IndexItem& i) {
+      a.push_back(i);
+      return a.size() < stop_after;
+    }));
+    ASSERT_TRUE(t.oracle.visit_newest_first(r, [&](const IndexItem& i) {
+      b.push_back(i);
+      return b.size() < stop_after;
+    }));
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) ASSERT_TRUE(same(a[i], b[i])) << i;
   }
 }
 
@@ -762,15 +815,11 @@ TEST_P(LmdbTreeBuild, BuildsTheTimeOrderInBatches) {
 
 // Ranges of the time order larger than LmdbTree::kSortedVisitMax are scanned in the path order.
 TEST(LmdbTree, LargeByTimeRangesAgainstOracle) {
-  osier::testing::TempDir dir;
-  Env env(dir.path());
-  Gen g(99);
-  model::NamespaceId ns{};
-  TreeSalt salt{};
-  TreeWriteCache cache;
-  LmdbTree tree(env.txn(), env.dbi(), ns, salt, &cache);
-  testing::VectorIndex oracle;
-  oracle.set_time_order(true);
+  CachedTree t(99);
+  Gen& g = t.g;
+  LmdbTree& tree = t.tree;
+  testing::VectorIndex& oracle = t.oracle;
+  const model::NamespaceId& ns = t.ns;
   for (int i = 0; i < 12000; ++i) {
     IndexItem it = g.item(ns);
     it.entry.path = Path::from_strings({std::to_string(g.below(3)), std::to_string(i)}).value();
