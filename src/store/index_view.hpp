@@ -24,6 +24,22 @@
 
 namespace osier::store {
 
+// The shapes of 3d ranges that decide how an index answers them.
+// Whether the range's subspaces are exactly one subspace.
+inline bool one_subspace(const model::D3Range& r) {
+  const auto after_start = model::subspace_successor(r.subspaces.start);
+  return r.subspaces.end ? after_start && *after_start == *r.subspaces.end : !after_start;
+}
+// Whether the range's paths are all paths.
+inline bool all_paths(const model::D3Range& r) {
+  return r.paths.start.component_count() == 0 && !r.paths.end;
+}
+// Whether the range's times are exactly one timestamp.
+inline bool one_timestamp(const model::D3Range& r) {
+  return r.times.end ? *r.times.end > r.times.start && *r.times.end - r.times.start == 1
+                     : r.times.start == ~model::Timestamp{0};
+}
+
 // One stored entry as an index holds it.
 struct IndexItem {
   model::Entry entry;

@@ -1134,17 +1134,6 @@ Result<std::optional<IndexItem>> LmdbTree::find(const SubspaceId& s, const Path&
   return std::optional<IndexItem>();
 }
 
-namespace {
-
-bool all_paths(const D3Range& r) { return r.paths.start.component_count() == 0 && !r.paths.end; }
-
-bool one_timestamp(const D3Range& r) {
-  return r.times.end ? *r.times.end > r.times.start && *r.times.end - r.times.start == 1
-                     : r.times.start == ~model::Timestamp{0};
-}
-
-}  // namespace
-
 bool LmdbTree::by_time(const D3Range& r) {
   if (r.times.start == 0 && !r.times.end) return false;  // no time restriction
   return all_paths(r) || one_timestamp(r);
@@ -1202,9 +1191,7 @@ Status LmdbTree::visit(const D3Range& range, const Visitor& fn, const Skip& skip
 
 Result<bool> LmdbTree::holds_any(const D3Range& range) const {
   if (range.is_empty()) return false;
-  const auto next = model::subspace_successor(range.subspaces.start);
-  const bool one_subspace = range.subspaces.end ? next && *range.subspaces.end == *next : !next;
-  if (!one_subspace || range.times.start != 0 || range.times.end) {
+  if (!one_subspace(range) || range.times.start != 0 || range.times.end) {
     OSIER_ASSIGN_OR_RETURN(const RangeSummary s, summarise(range));
     return s.count > 0;
   }
@@ -1214,7 +1201,7 @@ Result<bool> LmdbTree::holds_any(const D3Range& range) const {
   std::optional<Bytes> hi;
   if (range.paths.end) {
     hi = search_key(range.subspaces.start, *range.paths.end);
-  } else if (next) {
+  } else if (const auto next = model::subspace_successor(range.subspaces.start)) {
     hi = Bytes(next->begin(), next->end());  // the least key of the next subspace
   }
   TreeAccess acc(txn_, dbi_, ns_, cache_);
@@ -1317,10 +1304,8 @@ Result<Aggregate> LmdbTree::total() const {
 }
 
 Status LmdbTree::visit_newest_first(const D3Range& range, const Visitor& fn) const {
-  const auto next = model::subspace_successor(range.subspaces.start);
-  const bool one_subspace = range.subspaces.end ? next && *range.subspaces.end == *next : !next;
   std::uint64_t emitted = 0;
-  if (one_subspace && all_paths(range)) {
+  if (one_subspace(range) && all_paths(range)) {
     // One interval of the time order: read it backwards, a timestamp at a time (the items of
     // one timestamp sorted into newer_than order, ties by key). A timestamp shared by more than
     // kSortedVisitMax items ends this, and the best-first search below goes on after the items

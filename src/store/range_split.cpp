@@ -73,23 +73,11 @@ struct Cut {
   RangeSummary below;
 };
 
-bool all_paths(const D3Range& r) { return r.paths.start.component_count() == 0 && !r.paths.end; }
-
-bool one_timestamp(const D3Range& r) {
-  return r.times.end ? *r.times.end > r.times.start && *r.times.end - r.times.start == 1
-                     : r.times.start == ~model::Timestamp{0};
-}
-
 // The wanted number of items below the first cut of a range of c items split in k parts.
 std::uint64_t split_point(std::uint64_t c, std::size_t k) {
   const std::uint64_t k1 = k / 2;
   const std::uint64_t idx = c / k * k1 + (c % k) * k1 / k;
   return std::clamp<std::uint64_t>(idx, 1, c - 1);
-}
-
-bool one_subspace(const D3Range& r) {
-  const auto after_start = model::subspace_successor(r.subspaces.start);
-  return r.subspaces.end ? after_start && *after_start == *r.subspaces.end : !after_start;
 }
 
 // The items around the split point of `whole` in k parts (k lowered to its item count; `idx`:

@@ -753,6 +753,35 @@ void drop_time_order(const Env& env) {
   mdb_cursor_close(c);
 }
 
+// A store whose time order lost items (damage, or a bug) is corrupt, not silently divergent:
+// erasing or updating an item the time order lacks says so, and check() finds it.
+TEST(LmdbTree, OrdersThatDisagreeAreCorrupt) {
+  osier::testing::TempDir dir;
+  Env env(dir.path());
+  Gen g(13);
+  model::NamespaceId ns{};
+  TreeSalt salt{};
+  LmdbTree tree(env.txn(), env.dbi(), ns, salt);
+  std::vector<IndexItem> items;
+  for (int i = 0; i < 200; ++i) {
+    IndexItem it = g.item(ns);
+    it.entry.path = Path::from_strings({"d", std::to_string(i)}).value();
+    ASSERT_TRUE(tree.insert(it));
+    items.push_back(it);
+  }
+  ASSERT_NO_FATAL_FAILURE(drop_time_order(env));
+  const auto checked = tree.check();
+  ASSERT_FALSE(checked);
+  EXPECT_EQ(checked.status().code(), ErrorCode::kCorrupt);
+  const auto updated =
+      tree.update_available(items[0].entry.subspace_id, items[0].entry.path, 0, g.random_hash());
+  ASSERT_FALSE(updated);
+  EXPECT_EQ(updated.status().code(), ErrorCode::kCorrupt);
+  const auto erased = tree.erase(items[1].entry.subspace_id, items[1].entry.path);
+  ASSERT_FALSE(erased);
+  EXPECT_EQ(erased.status().code(), ErrorCode::kCorrupt);
+}
+
 class LmdbTreeBuild : public ::testing::TestWithParam<int> {};
 
 TEST_P(LmdbTreeBuild, BuildsTheTimeOrderInBatches) {
