@@ -172,9 +172,10 @@ void Connection::pump() {
         Clock::now() >= last_sent_ + options_.keepalive_interval) {
       mux_.keep_alive();
     }
-    const Bytes frames = mux_.take_output();
-    if (!frames.empty()) last_sent_ = Clock::now();
-    Status st = stream_.send(frames);
+    frames_.clear();
+    mux_.take_output(frames_);
+    if (!frames_.empty()) last_sent_ = Clock::now();
+    Status st = stream_.send(frames_);
     // Ending: what LCMUX could send has gone; bytes still queued for lack of guarantees are
     // not sent (the peer's end marker means it grants nothing more).
     if (st && closing_) st = stream_.send_end();

@@ -106,6 +106,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::function<void()> on_established_;
 
   std::array<std::uint8_t, kReadBufferBytes> read_buf_{};
+  Bytes frames_;   // LCMUX's output of one round, before encryption (its memory reused)
   Bytes pending_;  // encrypted bytes not yet handed to the socket
   Bytes writing_;  // the bytes being written; the first written_ have gone
   std::size_t written_ = 0;

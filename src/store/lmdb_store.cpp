@@ -900,7 +900,17 @@ Result<PayloadState> LmdbStore::append_verified(
     OSIER_RETURN_IF_ERROR(check_frontier_shape(entry.payload_length, now_held, frontier));
   if (loc.record.in_file) {
     OSIER_RETURN_IF_ERROR(file_write_at(payload_file(key), start, *fresh, options_.sync_commits));
-    if (complete) OSIER_RETURN_IF_ERROR(build_outboard_file(key));
+    growing_outboards_.feed(key, start, *fresh, *staging_);
+    if (complete) {
+      if (std::optional<std::string> built = growing_outboards_.finish(key, now_held)) {
+        const Status published =
+            file_publish(*built, payload_file(key) + ".obao", options_.sync_commits);
+        if (!published) file_remove(*built);
+        OSIER_RETURN_IF_ERROR(published);
+      } else {
+        OSIER_RETURN_IF_ERROR(build_outboard_file(key));
+      }
+    }
   }
   OSIER_RETURN_IF_ERROR(
       commit_payload(key, EventKind::kPayloadAppended, [&](fmt::PayloadRecord& r) -> Result<bool> {
@@ -1038,7 +1048,7 @@ Status LmdbStore::serve_located(const Located& loc, const crypto::BabStreamOptio
   OSIER_ASSIGN_OR_RETURN(File data_file, File::open_read(file));
   OSIER_ASSIGN_OR_RETURN(File outboard_file, File::open_read(file + ".obao"));
   const BufferedFileReader data(std::move(data_file));
-  const BufferedFileReader outboard(std::move(outboard_file));
+  const BufferedFileReader outboard(std::move(outboard_file), BufferedFileReader::kOutboardWindow);
   return crypto::bab_produce_stream(opts, entry.payload_length, data, outboard, sink);
 }
 

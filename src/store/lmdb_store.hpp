@@ -39,6 +39,7 @@
 #include "osier/store/lmdb.hpp"
 #include "osier/store/store.hpp"
 #include "store/entry_index.hpp"
+#include "store/growing_outboards.hpp"
 #include "store/ingest_plan.hpp"
 #include "store/lmdb_env.hpp"
 #include "store/lmdb_format.hpp"
@@ -273,7 +274,10 @@ class LmdbStore final : public Store {
   // events_mu_. Reads take none: each runs in an LMDB read transaction of its own.
   std::mutex staging_mu_;               // guards the making of staging_
   std::optional<StagingArea> staging_;  // made by the first write that stages bytes; then fixed
-  std::mutex write_mu_;                 // guards everything down to events_mu_
+  // Outboards of file payloads append_verified is filling (in staging_'s directory, so declared
+  // after it: gone first). Guarded by write_mu_.
+  GrowingOutboards growing_outboards_;
+  std::mutex write_mu_;  // guards everything down to events_mu_
   bool swept_ = false;
   Origin write_origin_;         // of the write under way (begin_write resets it to local)
   TreeWriteCache tree_cache_;   // its changed tree nodes

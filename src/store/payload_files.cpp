@@ -40,15 +40,15 @@ Status file_publish(const std::string& from, const std::string& to, bool sync) {
 }
 
 Status BufferedFileReader::read(std::uint64_t offset, MutableByteView out) const {
-  if (out.size() >= kWindow) return file_.read(offset, out);
-  const bool inside = offset >= window_at_ && offset - window_at_ <= window_.size() &&
-                      out.size() <= window_.size() - (offset - window_at_);
+  if (out.size() >= capacity_) return file_.read(offset, out);
+  const bool inside = offset >= window_at_ && offset - window_at_ <= held_ &&
+                      out.size() <= held_ - (offset - window_at_);
   if (!inside) {
-    window_.resize(kWindow);
-    OSIER_ASSIGN_OR_RETURN(const std::size_t n, file_.read_some(offset, window_));
-    window_.resize(n);
+    if (window_.size() != capacity_) window_.resize(capacity_);  // zeroed once, not per refill
+    held_ = 0;
+    OSIER_ASSIGN_OR_RETURN(held_, file_.read_some(offset, window_));
     window_at_ = offset;
-    if (n < out.size())
+    if (held_ < out.size())
       return error(ErrorCode::kCorrupt, file_.path() + " is shorter than recorded");
   }
   const auto from = static_cast<std::size_t>(offset - window_at_);

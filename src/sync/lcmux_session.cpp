@@ -239,8 +239,14 @@ std::size_t LcmuxSession::send_frames(Encoder& enc, std::uint64_t channel, ByteV
 }
 
 Bytes LcmuxSession::take_output() {
-  Encoder enc;
-  if (failed()) return {};
+  Bytes out;
+  take_output(out);
+  return out;
+}
+
+void LcmuxSession::take_output(Bytes& out) {
+  if (failed()) return;
+  Encoder enc(std::move(out));  // appends, in out's memory
   const std::uint64_t count = channel_count();
   // Control frames first: they are state, and some must precede data (Apologise).
   for (std::uint64_t c = 0; c < count; ++c) {
@@ -289,7 +295,7 @@ Bytes LcmuxSession::take_output() {
     all_before_sent = false;
     ++it;
   }
-  return enc.take();
+  out = enc.take();
 }
 
 }  // namespace osier::sync

@@ -95,6 +95,10 @@ class LcmuxSession {
   Status limit_sending(std::uint64_t channel, std::uint64_t bound);
   // Every frame that can go out now.
   Bytes take_output();
+  // The same, appended to `out`: a caller that keeps one buffer for every round reuses its
+  // memory (a fresh buffer of up to a window's worth of frames per round made the allocator map
+  // and fault in new pages every round: docs/benchmarks.md, "Payload transfer, session 17").
+  void take_output(Bytes& out);
   // Queues one frame that changes nothing, so that a connection with nothing to say still
   // proves it is alive (the peer's idle timeout counts transport chunks): an AbsolveFrame of
   // amount 0 on channel 0 (docs/spec-notes.md, "Keepalive"). Sent with the next take_output.

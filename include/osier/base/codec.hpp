@@ -51,6 +51,8 @@ class Decoder {
 class Encoder {
  public:
   Encoder() = default;
+  // Appends to `buffer` (its bytes stay first), in its memory.
+  explicit Encoder(Bytes buffer) : out_(std::move(buffer)) {}
 
   void byte(std::uint8_t b) { out_.push_back(b); }
   // resize + memcpy rather than vector::insert: GCC 12 at -O3 reports false buffer overflows
