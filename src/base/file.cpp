@@ -92,6 +92,18 @@ Status File::sync() {
   return Status::ok();
 }
 
+void File::start_writeback(std::uint64_t offset, std::uint64_t length) {
+#ifdef __linux__
+  if (fd_ >= 0) {
+    (void)::sync_file_range(fd_, static_cast<off64_t>(offset), static_cast<off64_t>(length),
+                            SYNC_FILE_RANGE_WRITE);
+  }
+#else
+  (void)offset;
+  (void)length;
+#endif
+}
+
 Status File::close() {
   if (fd_ < 0) return Status::ok();
   const int rc = ::close(fd_);

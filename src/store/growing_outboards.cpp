@@ -51,7 +51,8 @@ std::optional<std::string> GrowingOutboards::finish(const PayloadKey& key, std::
     return std::nullopt;
   }
   const Result<crypto::BabLabel> digest = g.builder.finish();
-  if (!digest || !std::equal(digest->begin(), digest->end(), key.begin()) || !g.file.close()) {
+  if (!digest || !std::equal(digest->begin(), digest->end(), key.begin()) || !g.flush() ||
+      !g.file.close()) {
     drop(it);
     return std::nullopt;
   }

@@ -15,7 +15,8 @@
 // Files: one staging file per payload (StagingArea::fresh_name), which goes with the instance
 // or, at a crash, with the next sweep of dead staging directories. Memory: at most kMax payloads
 // at once (the least recently fed goes first), each ~45 KiB (the builder's batch of chunks and
-// output buffer). Thread safety: none; LmdbStore calls it under its write mutex.
+// output buffer) and up to 64 KiB of outboard bytes not yet written. Thread safety: none; LmdbStore
+// calls it under its write mutex.
 #pragma once
 
 #include <cstdint>
@@ -49,13 +50,26 @@ class GrowingOutboards {
   ~GrowingOutboards() { clear(); }
 
  private:
+  // Outboard bytes are written kWriteBatch at a time (the builder hands out 4 KiB pieces).
+  static constexpr std::size_t kWriteBatch = 64 * 1024;
   struct Growing {
     PayloadKey key;
     std::uint64_t fed = 0;  // payload bytes fed: the builder's position
     File file;
+    Bytes unwritten;  // outboard bytes not yet written to `file`
     crypto::BabOutboardBuilder builder;
     Growing(const PayloadKey& k, File f)
-        : key(k), file(std::move(f)), builder([this](ByteView b) { return file.append(b); }) {}
+        : key(k), file(std::move(f)), builder([this](ByteView b) { return write(b); }) {}
+    Status write(ByteView b) {
+      append(unwritten, b);
+      if (unwritten.size() < kWriteBatch) return Status::ok();
+      return flush();
+    }
+    Status flush() {
+      const Status st = file.append(unwritten);
+      unwritten.clear();
+      return st;
+    }
   };
   using List = std::list<std::unique_ptr<Growing>>;
   List::iterator find(const PayloadKey& key);

@@ -899,8 +899,10 @@ Result<PayloadState> LmdbStore::append_verified(
   if (!complete)
     OSIER_RETURN_IF_ERROR(check_frontier_shape(entry.payload_length, now_held, frontier));
   if (loc.record.in_file) {
-    OSIER_RETURN_IF_ERROR(file_write_at(payload_file(key), start, *fresh, options_.sync_commits));
-    growing_outboards_.feed(key, start, *fresh, *staging_);
+    // The outboard's hashing overlaps the device's writing of the bytes.
+    OSIER_RETURN_IF_ERROR(
+        file_write_at(payload_file(key), start, *fresh, options_.sync_commits,
+                      [&] { growing_outboards_.feed(key, start, *fresh, *staging_); }));
     if (complete) {
       if (std::optional<std::string> built = growing_outboards_.finish(key, now_held)) {
         const Status published =

@@ -11,10 +11,15 @@
 
 namespace osier::store {
 
-Status file_write_at(const std::string& path, std::uint64_t offset, ByteView data, bool sync) {
+Status file_write_at(const std::string& path, std::uint64_t offset, ByteView data, bool sync,
+                     const std::function<void()>& meanwhile) {
   bool created = false;
   OSIER_ASSIGN_OR_RETURN(File file, File::open_write(path, &created));
   OSIER_RETURN_IF_ERROR(file.write_at(offset, data));
+  if (meanwhile) {
+    if (sync) file.start_writeback(offset, data.size());
+    meanwhile();
+  }
   if (sync) OSIER_RETURN_IF_ERROR(file.sync());
   OSIER_RETURN_IF_ERROR(file.close());
   // A file this call made needs its name made durable too, before a commit records its bytes.

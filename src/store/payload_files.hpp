@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 
@@ -15,7 +16,10 @@ namespace osier::store {
 
 // Writes `data` at `offset` of the file at `path` (created if missing); with `sync`, fsyncs it,
 // and its directory too when this call created it.
-Status file_write_at(const std::string& path, std::uint64_t offset, ByteView data, bool sync);
+// `meanwhile`, if given, runs after the bytes are written and handed to the device, before the
+// sync waits for them: CPU work there overlaps the disk's.
+Status file_write_at(const std::string& path, std::uint64_t offset, ByteView data, bool sync,
+                     const std::function<void()>& meanwhile = {});
 // Removes the file; a missing file is fine, and so is a failure (what is left has no record
 // and is swept by the next writer: docs/formats.md).
 void file_remove(const std::string& path);

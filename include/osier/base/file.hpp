@@ -50,6 +50,10 @@ class File final : public RandomReader {
   Status write_at(std::uint64_t offset, ByteView data);
   // fdatasync: the bytes and the size (what reading them back needs), not the times.
   Status sync();
+  // Asks the kernel to start writing [offset, offset + length) to the device now, without
+  // waiting (Linux sync_file_range): work done before a later sync() then overlaps the device's.
+  // A hint only: durability still takes sync().
+  void start_writeback(std::uint64_t offset, std::uint64_t length);
   // Closes now, reporting an error the destructor could not.
   Status close();
   // The file's size; 0 when unknown (for progress reports).
