@@ -66,7 +66,7 @@ class GrowingOutboards {
       return flush();
     }
     Status flush() {
-      const Status st = file.append(unwritten);
+      Status st = file.append(unwritten);
       unwritten.clear();
       return st;
     }
