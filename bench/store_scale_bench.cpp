@@ -1,5 +1,6 @@
 // Store scale and concurrency, against issue #11's targets (docs/benchmarks.md "Store: threads,
-// scale and memory"): reader threads with and without a writer, LmdbStore ingest against raw
+// scale and memory"): reader threads with and without a writer (and, as the anchor, beside a
+// thread writing raw LMDB puts into an environment of its own), LmdbStore ingest against raw
 // LMDB puts of the same key and value sizes (the anchor), 10,000 small namespaces, and the
 // resident memory of answering fingerprints. OSIER_BENCH_ENTRIES sets the namespace size.
 #include <benchmark/benchmark.h>
@@ -48,9 +49,44 @@ Shared& shared() {
   return s;
 }
 
-// Summaries of random ranges by `readers` threads for `seconds`; with `writer`, one more thread
-// ingests batches of 1,000 new entries meanwhile. Returns (reads/s, entries written/s).
-std::pair<double, double> read_while(Store& store, int readers, bool writer, double seconds,
+// What runs beside the readers: nothing, our writer (LmdbStore ingest), or the anchor: a thread
+// writing raw LMDB puts of entry records, in transactions of 1,000, into an environment of its
+// own — the same kind of work for the CPU, the memory and the page cache, sharing nothing with
+// the store. Readers slowed as much by the anchor as by our writer lose nothing to the store.
+enum class Beside { kNothing, kWriter, kRawWriter };
+
+// Raw LMDB puts of new entries' records into a fresh environment (in a temporary directory,
+// removed after), in transactions of 1,000, until `stop`; returns the puts made.
+std::uint64_t raw_puts_until(const std::atomic<bool>& stop, std::uint64_t seed) {
+  const std::string dir = temp_dir();
+  MDB_env* env = nullptr;
+  mdb_env_create(&env);
+  mdb_env_set_mapsize(env, std::uint64_t{1} << 36);
+  if (mdb_env_open(env, dir.c_str(), MDB_NOSYNC, 0600) != 0) std::abort();
+  std::uint64_t n = 0;
+  for (std::uint64_t batch = 0; !stop; ++batch) {
+    const auto more = make_entries(kNs, 1000, 1000 + seed * 1000 + batch);
+    MDB_txn* txn = nullptr;
+    mdb_txn_begin(env, nullptr, 0, &txn);
+    MDB_dbi dbi = 0;
+    mdb_dbi_open(txn, nullptr, 0, &dbi);
+    for (const auto& ae : more) {
+      auto key = lmdb_format::entry_key(ae.entry.namespace_id, ae.entry.subspace_id, ae.entry.path);
+      Bytes value = lmdb_format::encode_entry_value(ae.entry, ae.token);
+      MDB_val k{key.size(), key.data()}, v{value.size(), value.data()};
+      if (mdb_put(txn, dbi, &k, &v, 0) != 0) std::abort();
+    }
+    if (mdb_txn_commit(txn) != 0) std::abort();
+    n += more.size();
+  }
+  mdb_env_close(env);
+  std::filesystem::remove_all(dir);
+  return n;
+}
+
+// Summaries of random ranges by `readers` threads for `seconds`, with `beside` running in one more
+// thread. Returns (reads/s, entries written/s).
+std::pair<double, double> read_while(Store& store, int readers, Beside beside, double seconds,
                                      std::uint64_t seed) {
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> reads{0}, written{0};
@@ -66,7 +102,10 @@ std::pair<double, double> read_while(Store& store, int readers, bool writer, dou
       reads += n;
     });
   }
-  if (writer) {
+  if (beside == Beside::kRawWriter) {
+    threads.emplace_back([&] { written += raw_puts_until(stop, seed); });
+  }
+  if (beside == Beside::kWriter) {
     threads.emplace_back([&] {
       for (std::uint64_t batch = 0; !stop; ++batch) {
         const auto more = make_entries(kNs, 1000, 1000 + seed * 1000 + batch);
@@ -87,12 +126,17 @@ void BM_ReadersWithAndWithoutAWriter(benchmark::State& state) {
   Shared& s = shared();
   const int readers = static_cast<int>(state.range(0));
   for (auto _ : state) {
-    const auto alone = read_while(*s.store, readers, false, 3.0, 10);
-    const auto with = read_while(*s.store, readers, true, 3.0, 20);
+    const auto alone = read_while(*s.store, readers, Beside::kNothing, 3.0, 10);
+    const auto with = read_while(*s.store, readers, Beside::kWriter, 3.0, 20);
+    const auto anchor = read_while(*s.store, readers, Beside::kRawWriter, 3.0, 30);
     state.counters["reads/s alone"] = alone.first;
     state.counters["reads/s with writer"] = with.first;
     state.counters["ratio"] = with.first / alone.first;
     state.counters["writes/s"] = with.second;
+    // The anchor: the same readers beside raw LMDB puts into another environment.
+    state.counters["reads/s with raw writer"] = anchor.first;
+    state.counters["ratio raw"] = anchor.first / alone.first;
+    state.counters["raw puts/s"] = anchor.second;
   }
 }
 
