@@ -176,6 +176,7 @@ void Connection::pump() {
     mux_.take_output(frames_);
     if (!frames_.empty()) last_sent_ = Clock::now();
     Status st = stream_.send(frames_);
+    if (frames_.capacity() > kKeptFrameBytes) Bytes().swap(frames_);
     // Ending: what LCMUX could send has gone; bytes still queued for lack of guarantees are
     // not sent (the peer's end marker means it grants nothing more).
     if (st && closing_) st = stream_.send_end();

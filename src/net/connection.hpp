@@ -16,7 +16,8 @@
 // more, so it stays below max_pending_output plus one round of LCMUX output; reading goes on
 // (LCMUX's feed never waits on output, so two peers that both send bulk data do not deadlock).
 // A peer that takes none of our bytes for write_stall_timeout is dropped. Buffers above
-// kKeptBufferBytes are freed once drained. Nothing is sized by what the peer declares.
+// kKeptBufferBytes (kKeptFrameBytes for LCMUX's output of a round) are freed once drained.
+// Nothing is sized by what the peer declares.
 //
 // Threads: every method runs on the io_context's one thread (handlers capture a shared_ptr to
 // the connection); nothing here is shared with other threads, so there is nothing to lock.
@@ -46,8 +47,12 @@ inline constexpr std::size_t kReadBufferBytes = 256 * 1024;
 // Output buffers larger than this are freed once drained; smaller ones are reused. Freeing
 // every buffer above 64 KiB cost a reallocation and its page faults per burst: a third of the
 // throughput of a channel granted 16 KiB (docs/benchmarks.md). So at most 2 MiB per connection
-// stays allocated after a burst.
+// stays allocated after a burst in those two, besides frames_ (below).
 inline constexpr std::size_t kKeptBufferBytes = 1024 * 1024;
+// LCMUX's output of one round (frames_): up to a channel window's worth of frames, which a buffer
+// grown by doubling holds in 2 MiB; kept up to that, freed above. So at most 4 MiB per connection
+// stays allocated after a burst, and a bulk transfer allocates nothing per round.
+inline constexpr std::size_t kKeptFrameBytes = 2 * 1024 * 1024;
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:

@@ -61,6 +61,10 @@ std::optional<std::string> GrowingOutboards::finish(const PayloadKey& key, std::
   return path;
 }
 
+void GrowingOutboards::forget(const PayloadKey& key) {
+  if (const auto it = find(key); it != growing_.end()) drop(it);
+}
+
 void GrowingOutboards::clear() {
   while (!growing_.empty()) drop(growing_.begin());
 }

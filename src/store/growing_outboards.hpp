@@ -4,19 +4,23 @@
 // payload (for 1 GiB that reread was 0.4 s of CPU and a pass over the file at the end of a
 // transfer, with the connection waiting: docs/benchmarks.md, "Payload transfer, session 17").
 //
-// Purely an optimisation: a payload whose appends this instance did not see from byte 0 on, in
+// An optimisation: a payload whose appends this instance did not see from byte 0 on, in
 // order, has no outboard here, and its completing append builds one from the file as before
 // (LmdbStore::build_outboard_file). Continuity is all it checks: verified bytes at an offset are
 // the payload's bytes whoever appended them (they match its digest), so an outboard fed the
 // bytes [0, n) is right for any writer's file holding n bytes. An append that fails after
 // feed() leaves the outboard ahead of what the store holds, and the next append, which starts
-// where the store holds, then drops it.
+// where the store holds, then drops it. One check is not made here that the rebuild made: the
+// rebuild reread the finished file and refused it if it did not match the digest; an outboard
+// built here never reads the file back, so a file damaged between appends is found when its
+// bytes are read (every read is verified against this outboard), not at completion.
 //
-// Files: one staging file per payload (StagingArea::fresh_name), which goes with the instance
-// or, at a crash, with the next sweep of dead staging directories. Memory: at most kMax payloads
-// at once (the least recently fed goes first), each ~45 KiB (the builder's batch of chunks and
-// output buffer) and up to 64 KiB of outboard bytes not yet written. Thread safety: none; LmdbStore
-// calls it under its write mutex.
+// Files: one staging file per payload (StagingArea::fresh_name), 64 bytes per 1 KiB fed, which
+// goes with forget(), finish(), eviction, the instance or, at a crash, the next sweep of dead
+// staging directories: at most kMax such files (of payloads that may each be large) at once.
+// Memory: at most kMax payloads at once (the least recently fed goes first), each ~45 KiB (the
+// builder's batch of chunks and output buffer) and up to 64 KiB of outboard bytes not yet written.
+// Thread safety: none; LmdbStore calls it under its write mutex.
 #pragma once
 
 #include <cstdint>
@@ -45,6 +49,10 @@ class GrowingOutboards {
   // outboard, when every byte was fed here and the outboard's root is the key's digest; nullopt
   // otherwise. Either way the payload leaves the list (the caller publishes or removes the file).
   std::optional<std::string> finish(const PayloadKey& key, std::uint64_t length);
+  // Forgets the payload's outboard under way, if any, and removes its file: for a payload whose
+  // bytes go (forgotten, dropped) or whose append failed, so its file does not wait for the
+  // instance's end or kMax newer ones.
+  void forget(const PayloadKey& key);
   // Forgets every outboard under way and removes their files.
   void clear();
   ~GrowingOutboards() { clear(); }
@@ -60,6 +68,9 @@ class GrowingOutboards {
     crypto::BabOutboardBuilder builder;
     Growing(const PayloadKey& k, File f)
         : key(k), file(std::move(f)), builder([this](ByteView b) { return write(b); }) {}
+    // The builder's sink points at this object: it stays where it was made.
+    Growing(const Growing&) = delete;
+    Growing& operator=(const Growing&) = delete;
     Status write(ByteView b) {
       append(unwritten, b);
       if (unwritten.size() < kWriteBatch) return Status::ok();

@@ -898,31 +898,39 @@ Result<PayloadState> LmdbStore::append_verified(
   const bool complete = now_held == entry.payload_length;
   if (!complete)
     OSIER_RETURN_IF_ERROR(check_frontier_shape(entry.payload_length, now_held, frontier));
-  if (loc.record.in_file) {
-    // The outboard's hashing overlaps the device's writing of the bytes.
-    OSIER_RETURN_IF_ERROR(
-        file_write_at(payload_file(key), start, *fresh, options_.sync_commits,
-                      [&] { growing_outboards_.feed(key, start, *fresh, *staging_); }));
-    if (complete) {
-      if (std::optional<std::string> built = growing_outboards_.finish(key, now_held)) {
-        const Status published =
-            file_publish(*built, payload_file(key) + ".obao", options_.sync_commits);
-        if (!published) file_remove(*built);
-        OSIER_RETURN_IF_ERROR(published);
-      } else {
-        OSIER_RETURN_IF_ERROR(build_outboard_file(key));
+  // An append that fails leaves its outboard under way ahead of what the store holds: gone.
+  const Status appended = [&]() -> Status {
+    if (loc.record.in_file) {
+      // The outboard's hashing overlaps the device's writing of the bytes.
+      OSIER_RETURN_IF_ERROR(
+          file_write_at(payload_file(key), start, *fresh, options_.sync_commits,
+                        [&] { growing_outboards_.feed(key, start, *fresh, *staging_); }));
+      if (complete) {
+        if (std::optional<std::string> built = growing_outboards_.finish(key, now_held)) {
+          const Status published =
+              file_publish(*built, payload_file(key) + ".obao", options_.sync_commits);
+          if (!published) file_remove(*built);
+          OSIER_RETURN_IF_ERROR(published);
+        } else {
+          OSIER_RETURN_IF_ERROR(build_outboard_file(key));
+        }
       }
     }
+    return commit_payload(
+        key, EventKind::kPayloadAppended, [&](fmt::PayloadRecord& r) -> Result<bool> {
+          if (r.held != start)
+            return error(ErrorCode::kInternal, "payload changed under the guard");
+          if (!r.in_file) append(r.inline_bytes, *fresh);
+          r.held = now_held;
+          r.frontier = complete ? std::vector<crypto::BabLabel>{}
+                                : std::vector<crypto::BabLabel>(frontier.begin(), frontier.end());
+          return true;
+        });
+  }();
+  if (!appended) {
+    growing_outboards_.forget(key);
+    return appended;
   }
-  OSIER_RETURN_IF_ERROR(
-      commit_payload(key, EventKind::kPayloadAppended, [&](fmt::PayloadRecord& r) -> Result<bool> {
-        if (r.held != start) return error(ErrorCode::kInternal, "payload changed under the guard");
-        if (!r.in_file) append(r.inline_bytes, *fresh);
-        r.held = now_held;
-        r.frontier = complete ? std::vector<crypto::BabLabel>{}
-                              : std::vector<crypto::BabLabel>(frontier.begin(), frontier.end());
-        return true;
-      }));
   return PayloadState{entry.payload_length, now_held};
 }
 
@@ -1084,6 +1092,7 @@ Status LmdbStore::drop_unreferenced(Txn& txn) {
     if (r.in_file) {
       pending_removals_.push_back(payload_file(pk));
       pending_removals_.push_back(payload_file(pk) + ".obao");
+      growing_outboards_.forget(pk);
     }
     OSIER_RETURN_IF_ERROR(txn.del(dbs_.payloads, pk));
   }
@@ -1247,6 +1256,7 @@ Status LmdbStore::forget_payload(const model::NamespaceId& ns, const model::Subs
                           if (rec.in_file && rec.held > 0) {
                             pending_removals_.push_back(payload_file(key));
                             pending_removals_.push_back(payload_file(key) + ".obao");
+                            growing_outboards_.forget(key);
                           }
                           rec.held = 0;
                           rec.inline_bytes.clear();

@@ -16,8 +16,8 @@ namespace osier::store {
 
 // Writes `data` at `offset` of the file at `path` (created if missing); with `sync`, fsyncs it,
 // and its directory too when this call created it.
-// `meanwhile`, if given, runs after the bytes are written and handed to the device, before the
-// sync waits for them: CPU work there overlaps the disk's.
+// `meanwhile`, if given, runs after the bytes are written (and, with `sync`, handed to the
+// device) and before the sync waits for them: CPU work there overlaps the disk's.
 Status file_write_at(const std::string& path, std::uint64_t offset, ByteView data, bool sync,
                      const std::function<void()>& meanwhile = {});
 // Removes the file; a missing file is fine, and so is a failure (what is left has no record

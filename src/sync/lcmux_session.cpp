@@ -246,7 +246,8 @@ Bytes LcmuxSession::take_output() {
 
 void LcmuxSession::take_output(Bytes& out) {
   if (failed()) return;
-  Encoder enc(std::move(out));  // appends, in out's memory
+  // Appends, in out's memory; out is empty until the end gives it back: no return before that.
+  Encoder enc(std::move(out));
   const std::uint64_t count = channel_count();
   // Control frames first: they are state, and some must precede data (Apologise).
   for (std::uint64_t c = 0; c < count; ++c) {
