@@ -20,7 +20,7 @@ void GrowingOutboards::drop(List::iterator it) {
 void GrowingOutboards::feed(const PayloadKey& key, std::uint64_t offset, ByteView bytes,
                             StagingArea& staging) {
   auto it = find(key);
-  if (it != growing_.end() && (offset == 0 || (*it)->fed != offset)) {
+  if (it != growing_.end() && (offset == 0 || (*it)->builder.length() != offset)) {
     drop(it);
     it = growing_.end();
   }
@@ -35,18 +35,14 @@ void GrowingOutboards::feed(const PayloadKey& key, std::uint64_t offset, ByteVie
     growing_.splice(growing_.begin(), growing_, it);
     it = growing_.begin();
   }
-  if (!(*it)->builder.update(bytes)) {
-    drop(it);
-    return;
-  }
-  (*it)->fed += bytes.size();
+  if (!(*it)->builder.update(bytes)) drop(it);
 }
 
 std::optional<std::string> GrowingOutboards::finish(const PayloadKey& key, std::uint64_t length) {
   const auto it = find(key);
   if (it == growing_.end()) return std::nullopt;
   Growing& g = **it;
-  if (g.fed != length) {
+  if (g.builder.length() != length) {
     drop(it);
     return std::nullopt;
   }

@@ -62,10 +62,9 @@ class GrowingOutboards {
   static constexpr std::size_t kWriteBatch = 64 * 1024;
   struct Growing {
     PayloadKey key;
-    std::uint64_t fed = 0;  // payload bytes fed: the builder's position
     File file;
-    Bytes unwritten;  // outboard bytes not yet written to `file`
-    crypto::BabOutboardBuilder builder;
+    Bytes unwritten;                     // outboard bytes not yet written to `file`
+    crypto::BabOutboardBuilder builder;  // its length(): the payload bytes fed
     Growing(const PayloadKey& k, File f)
         : key(k), file(std::move(f)), builder([this](ByteView b) { return write(b); }) {}
     // The builder's sink points at this object: it stays where it was made.
