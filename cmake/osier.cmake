@@ -16,12 +16,16 @@ if(OSIER_TSAN)
   add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
   add_link_options(-fsanitize=thread)
 endif()
+# libFuzzer's coverage instrumentation, for the layers' libraries and the fuzz targets only: one
+# build (build-san/, see scripts/san_build.sh) serves both the tests and the fuzz targets. Only
+# fuzz targets link libFuzzer (and its main); in the test programs the libraries' coverage
+# callbacks resolve to the sanitizer runtime's no-op defaults and gtest_main stays their main.
+# The test files and the CLI are not instrumented: nothing fuzzes them, and the counters made
+# their compile take 1.4x as long (a sync_tests batch, clang 14 -O1 with ASan + UBSan: 25.8 s
+# against 18.1 s).
+set(OSIER_FUZZ_COVERAGE)
 if(OSIER_BUILD_FUZZ)
-  # libFuzzer's coverage instrumentation for all project code, so that one build (build-san/,
-  # see scripts/san_build.sh) serves both the tests and the fuzz targets. Only fuzz targets link
-  # libFuzzer (and its main); in the test programs the coverage callbacks resolve to the
-  # sanitizer runtime's no-op defaults and gtest_main stays their main.
-  add_compile_options(-fsanitize=fuzzer-no-link)
+  set(OSIER_FUZZ_COVERAGE -fsanitize=fuzzer-no-link)
 endif()
 
 # osier_layer(NAME DEPS...) — a static library osier_NAME made of src/NAME/*.cpp.
@@ -42,6 +46,7 @@ function(osier_layer name)
                                                  $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/src>
                                                  $<INSTALL_INTERFACE:include>)
   target_link_libraries(osier_${name} PUBLIC ${ARGN} PRIVATE osier_warnings)
+  target_compile_options(osier_${name} PRIVATE ${OSIER_FUZZ_COVERAGE})
   if(OSIER_UNITY_LIBS)
     set_target_properties(osier_${name} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
   endif()
