@@ -5,7 +5,8 @@
 //
 //   sync_session_bench --n=100000 --workload=scattered|newest|identical|initial
 //                      [--paths=ordered|random] [--dir=/tmp/osier-sync-bench] [--export=PREFIX]
-//                      [--ingest-batch=N] [--sync-commits=0|1]
+//                      [--ingest-batch=N] [--sync-commits=0|1] [--split=K] [--threshold=T]
+//                      [--max-open=N]
 //
 // Entries: one owned namespace, one writer capability and key, subspace [1; 32], path
 // ("feed", <name of i>), timestamp kT0 + 1000 i (microseconds), payload length 100 + i % 1000 with
@@ -80,7 +81,8 @@ namespace {
 using namespace osier;
 using Clock = std::chrono::steady_clock;
 
-// --split and --threshold (the RbsrConfig defaults unless given).
+// --split, --threshold and --max-open (RbsrConfig::max_open_ranges; the RbsrConfig defaults
+// unless given).
 sync::RbsrConfig rbsr_tuning;
 
 using meadowcap::testing::key;
@@ -202,6 +204,10 @@ struct Side {
     config.session_id = 7;
     config.rbsr.split_factor = rbsr_tuning.split_factor;
     config.rbsr.send_entries_threshold = rbsr_tuning.send_entries_threshold;
+    config.rbsr.max_open_ranges = rbsr_tuning.max_open_ranges;
+    // Answers queued for the peer are bounded by both sides' open ranges: a larger --max-open
+    // needs as large a backlog.
+    config.max_rbsr_backlog = std::max(config.max_rbsr_backlog, config.rbsr.max_open_ranges);
     config.rbsr.ingest_batch = ingest_batch;
     sync::HandshakeResult hs;
     hs.role = role;
@@ -359,6 +365,8 @@ int main(int argc, char** argv) {
   const std::string export_prefix = arg(argc, argv, "export", "");
   rbsr_tuning.split_factor = std::stoull(arg(argc, argv, "split", "8"));
   rbsr_tuning.send_entries_threshold = std::stoull(arg(argc, argv, "threshold", "8"));
+  rbsr_tuning.max_open_ranges =
+      std::stoull(arg(argc, argv, "max-open", std::to_string(sync::RbsrConfig{}.max_open_ranges)));
   const bool sync_commits = arg(argc, argv, "sync-commits", "0") == "1";
   const std::size_t ingest_batch =
       std::stoull(arg(argc, argv, "ingest-batch", std::to_string(sync::RbsrConfig{}.ingest_batch)));

@@ -53,6 +53,18 @@ Status RbsrCore::open_limit() const {
   return Status::ok();
 }
 
+bool RbsrCore::may_split() const {
+  // Splitting a range the peer sent opens split_factor ranges of ours and answers one of the
+  // peer's; announcing its entries (want_response) opens one and answers one. So announcements
+  // keep the open ranges of both sides together constant, and only splits grow them: splitting
+  // below a quarter of the limit keeps each side of two such cores under half of it, however
+  // many differences a sync has (a breadth-first sync of 1M against 1M entries differing in
+  // 20,000 places has over 100,000 ranges in flight at its widest level; docs/benchmarks.md
+  // "1M vs 1M"). The cost past the split limit: a few more entries on the wire per range
+  // (ranges that wide hold few entries each).
+  return open_total_ + config_.split_factor <= config_.max_open_ranges / 4;
+}
+
 Status RbsrCore::on_overlap(const PioOverlapEvent& overlap) {
   if (failed()) return error_;
   const HandlePair key{overlap.own_capability, overlap.peer_capability};
@@ -170,7 +182,7 @@ Status RbsrCore::respond_to_fingerprint(std::uint64_t root_id, Root& root,
     // SPEC-NOTES Sync 14: a match is answered with is_empty = true, want_response = false.
     return queue_announcement_with(root, std::move(a), /*empty=*/true);
   }
-  if (ours.count > config_.send_entries_threshold) {
+  if (ours.count > config_.send_entries_threshold && may_split()) {
     OSIER_ASSIGN_OR_RETURN(auto parts, snap->split(range, config_.split_factor, ours));
     if (parts.size() >= 2) {
       for (const auto& part : parts) {

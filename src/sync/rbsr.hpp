@@ -23,8 +23,10 @@
 // empty announcement without response (SPEC-NOTES Sync 14); otherwise, if we hold at most
 // send_entries_threshold entries of the range, we announce them with want_response and
 // will_sort (we always send in (subspace, path) order); otherwise we split the range into at
-// most split_factor parts with roughly equal entry counts and send their fingerprints. An
-// announcement with want_response is answered after its last entry with our entries of the
+// most split_factor parts with roughly equal entry counts and send their fingerprints — unless
+// that would take our open ranges past a quarter of max_open_ranges: then we announce our
+// entries with want_response instead, so that an honest sync never meets the limit (may_split).
+// An announcement with want_response is answered after its last entry with our entries of the
 // range, omitting those equal (as LengthyAuthorisedEntries) to ones just received; an entry the
 // peer sent with a strict prefix of its payload goes with the offset of the first Chunk it lacks
 // (so a payload cut mid-way resumes from there). Payloads are
@@ -111,6 +113,9 @@ struct RbsrConfig {
   std::size_t ingest_batch = 1024;                        // >= 1
   std::size_t ingest_batch_bytes = std::size_t{1} << 20;  // >= 1
   std::size_t max_roots = 1 << 12;  // root records (ours and the peer's, complete or not)
+  // Our fingerprints and announcements awaiting answers, across roots. Past a quarter of it we
+  // stop splitting the peer's ranges and announce their entries instead (RbsrCore::may_split),
+  // so a sync with any number of differences stays within it.
   std::size_t max_open_ranges = 1 << 16;
   std::size_t max_remainder_boxes = 256;
   std::size_t max_omitted = 1 << 16;
@@ -270,6 +275,9 @@ class RbsrCore {
   Status queue_announcement_with(Root& root, Announcement a, bool empty);
   Status read_ahead(Announcement& a);
   Status open_limit() const;
+  // Whether a received fingerprint that mismatches may be answered by splitting its range (else
+  // by announcing our entries of it): while our open ranges stay within a quarter of the limit.
+  bool may_split() const;
   // Whether the store holds exactly `entry` with the token `token` (encoded), as of in.lookup.
   bool holds_exactly(Incoming& in, const model::Entry& entry, ByteView token);
   void flush_batch();
