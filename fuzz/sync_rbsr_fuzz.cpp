@@ -106,7 +106,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   config.split_factor = 2 + in.byte() % 7;
   config.send_entries_threshold = 1 + in.byte() % 6;
   config.ingest_batch = 1 + in.byte() % 4;
-  config.max_open_ranges = 64;
+  config.max_open_ranges = 256;  // splits below 64 open ranges (RbsrCore::may_split)
   config.max_roots = 8;
   config.max_remainder_boxes = 16;
   config.max_omitted = 8;

@@ -98,6 +98,7 @@ void OpenRanges::add(const model::D3Range& range) {
   Node& node = nodes_[n];
   node.range = range;
   node.uncovered.assign(1, range);
+  ++boxes_;
   node.open = true;
   node.parent = parent;
   node.children.clear();
@@ -107,6 +108,7 @@ void OpenRanges::add(const model::D3Range& range) {
 
 void OpenRanges::close(std::uint32_t n) {
   nodes_[n].open = false;
+  boxes_ -= nodes_[n].uncovered.size();
   nodes_[n].uncovered.clear();
   --open_;
   // Drop the node, and each container above it that this leaves without children.
@@ -139,6 +141,7 @@ Result<bool> OpenRanges::cover(const model::D3Range& range, std::size_t max_boxe
     close(n);
     return true;
   }
+  boxes_ = boxes_ - nodes_[n].uncovered.size() + left.size();
   nodes_[n].uncovered = std::move(left);
   return false;
 }

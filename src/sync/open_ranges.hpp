@@ -20,7 +20,8 @@
 // times out); the work per query stays bounded by the node count.
 //
 // Memory: per node its range, its uncovered boxes (at most the `max_boxes` passed to cover) and
-// its children's indices; node_count() counts open and container nodes (the caller bounds it).
+// its children's indices; node_count() counts open and container nodes and box_count() the boxes
+// (the caller bounds both).
 // Not thread-safe (one per root of one RbsrCore).
 #pragma once
 
@@ -78,6 +79,8 @@ class OpenRanges {
   bool empty() const { return open_ == 0; }
   // Open and container nodes (the memory held).
   std::size_t node_count() const { return nodes_.size() - free_.size(); }
+  // The uncovered boxes of the open ranges (one per range until the peer's fingerprints cut it).
+  std::size_t box_count() const { return boxes_; }
 
  private:
   static constexpr std::uint32_t kNone = UINT32_MAX;
@@ -104,6 +107,7 @@ class OpenRanges {
   std::vector<std::uint32_t> free_;  // indices of dropped nodes, for reuse
   std::vector<std::uint32_t> top_;   // the forest's roots
   std::size_t open_ = 0;
+  std::size_t boxes_ = 0;
 };
 
 }  // namespace osier::sync

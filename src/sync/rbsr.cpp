@@ -54,14 +54,17 @@ Status RbsrCore::open_limit() const {
 }
 
 bool RbsrCore::may_split() const {
-  // Splitting a range the peer sent opens split_factor ranges of ours and answers one of the
-  // peer's; announcing its entries (want_response) opens one and answers one. So announcements
-  // keep the open ranges of both sides together constant, and only splits grow them: splitting
-  // below a quarter of the limit keeps each side of two such cores under half of it, however
-  // many differences a sync has (a breadth-first sync of 1M against 1M entries differing in
-  // 20,000 places has over 100,000 ranges in flight at its widest level; docs/benchmarks.md
-  // "1M vs 1M"). The cost past the split limit: a few more entries on the wire per range
-  // (ranges that wide hold few entries each).
+  // Every fingerprint we send is an open range until answered, so a sync that works level by
+  // level holds its widest level open: 1M against 1M entries differing in 20,000 places has
+  // over 100,000 ranges in flight at once (docs/benchmarks.md "1M vs 1M scattered"). We split
+  // only while our open ranges stay within a quarter of max_open_ranges; past it, a mismatched
+  // range's entries are announced (want_response): that opens one range of ours and answers one
+  // of the peer's, where a split opens split_factor. When each side handles the other's messages
+  // in the order they were sent, only splits grow the two sides' open ranges together, and each
+  // side stays under half the limit. Known gap (docs/spec-notes.md "Bounded state"):
+  // fingerprints and announcements travel on different channels, and a peer whose announcements
+  // overtake its answers by far can still take us to the limit (an error). The price of
+  // announcing is bytes: the range's entries instead of split_factor fingerprints.
   return open_total_ + config_.split_factor <= config_.max_open_ranges / 4;
 }
 
@@ -115,10 +118,17 @@ Result<std::uint64_t> RbsrCore::root_of(const RangeInfo& info) {
 
 Status RbsrCore::count_against_open(Root& root, const model::D3Range& range) {
   const std::size_t nodes = root.open.node_count();
+  const std::size_t boxes = root.open.box_count();
   auto closed = root.open.cover(range, config_.max_remainder_boxes);
   if (!closed) return closed.status();
   open_total_ -= *closed ? 1 : 0;
   node_total_ = node_total_ + root.open.node_count() - nodes;
+  box_total_ = box_total_ + root.open.box_count() - boxes;
+  // An honest peer's parts tile our range, leaving a box or two of it uncovered until the last
+  // part arrives; a hostile one could cut every open range into max_remainder_boxes pieces.
+  if (box_total_ > kBoxesPerOpenRange * config_.max_open_ranges) {
+    return protocol_error("rbsr: open ranges cut into too many pieces");
+  }
   return Status::ok();
 }
 
@@ -128,6 +138,7 @@ Status RbsrCore::queue_fingerprint(std::uint64_t root_id, Root& root, const mode
   root.open.add(range);
   ++open_total_;
   ++node_total_;
+  ++box_total_;
   const std::optional<std::uint64_t> rid = is_root ? std::nullopt : std::optional(root_id);
   messages_.push_back(
       Outgoing{root_id, ReconciliationSendFingerprint{info_for(rid, root, range), fp}});
@@ -224,6 +235,7 @@ Status RbsrCore::on_announce_entries(const ReconciliationAnnounceEntries& msg) {
     // An announcement of exactly a range we sent the fingerprint of answers it; one without
     // want_response also answers our announcement of that range.
     const std::size_t nodes = root.open.node_count();
+    const std::size_t boxes = root.open.box_count();
     const bool answers = root.open.answer_exactly(msg.info.range);
     if (answers) --open_total_;
     // The peer's match of our root fingerprint (its answer to a mismatch is never empty without
@@ -233,6 +245,7 @@ Status RbsrCore::on_announce_entries(const ReconciliationAnnounceEntries& msg) {
                                                 root.namespace_id, root.range});
     }
     node_total_ = node_total_ + root.open.node_count() - nodes;
+    box_total_ = box_total_ + root.open.box_count() - boxes;
     if (!msg.want_response && root.want_answers.remove(msg.info.range)) --open_total_;
   }
   incoming_ = Incoming{*id, msg.info.range, msg.want_response, false, {}, {}, nullptr, false, 0};

@@ -25,7 +25,8 @@
 // will_sort (we always send in (subspace, path) order); otherwise we split the range into at
 // most split_factor parts with roughly equal entry counts and send their fingerprints — unless
 // that would take our open ranges past a quarter of max_open_ranges: then we announce our
-// entries with want_response instead, so that an honest sync never meets the limit (may_split).
+// entries with want_response instead, so that an honest sync of any size stays within the
+// limit (may_split says when that holds).
 // An announcement with want_response is answered after its last entry with our entries of the
 // range, omitting those equal (as LengthyAuthorisedEntries) to ones just received; an entry the
 // peer sent with a strict prefix of its payload goes with the offset of the first Chunk it lacks
@@ -55,13 +56,15 @@
 // entry outside the announced range or namespace, or whose token does not authorise it
 // (SPEC-NOTES Sync 18 read for reconciliation); a root message beyond max_roots; more than
 // max_open_ranges open ranges in total, or a range fragmented into more than max_remainder_boxes
-// uncovered boxes. Store failures (kIo, kCorrupt) are returned as they are. After an error the core
-// stays failed: every later call returns the same error.
+// uncovered boxes, or more than 4 * max_open_ranges uncovered boxes across all open ranges. Store
+// failures (kIo, kCorrupt) are returned as they are. After an error the core stays failed: every
+// later call returns the same error.
 //
 // Memory: per root a record (at most max_roots: a root message beyond is an error; completed
 // roots keep theirs); per overlap event a record (PIO bounds them); per open range its range and at
 // most max_remainder_boxes boxes, at most max_open_ranges of these in total (each received
-// fingerprint adds at most split_factor), and at most 2 * max_open_ranges index nodes; the omission
+// fingerprint adds at most split_factor), at most 4 * max_open_ranges boxes in total, and at most
+// 2 * max_open_ranges index nodes (about 0.5 KiB per range, 0.3 KiB per box); the omission
 // set of the incoming announcement, at most max_omitted fingerprints (32 bytes; beyond it we omit
 // nothing more and send some entries again, which is harmless); the current ingest batch, at most
 // ingest_batch entries and, but for its last entry, ingest_batch_bytes of paths and tokens (about
@@ -256,6 +259,9 @@ class RbsrCore {
   };
 
   static constexpr std::size_t kMaxLookupMisses = 32;
+  // Uncovered boxes across roots, per max_open_ranges: beyond, the peer is fragmenting our ranges
+  // on purpose (an error).
+  static constexpr std::size_t kBoxesPerOpenRange = 4;
 
   RbsrCore(const RbsrConfig& config, SnapshotSource snapshots);
 
@@ -276,7 +282,7 @@ class RbsrCore {
   Status read_ahead(Announcement& a);
   Status open_limit() const;
   // Whether a received fingerprint that mismatches may be answered by splitting its range (else
-  // by announcing our entries of it): while our open ranges stay within a quarter of the limit.
+  // by announcing our entries of it): while our open ranges stay within the split budget.
   bool may_split() const;
   // Whether the store holds exactly `entry` with the token `token` (encoded), as of in.lookup.
   bool holds_exactly(Incoming& in, const model::Entry& entry, ByteView token);
@@ -296,6 +302,7 @@ class RbsrCore {
   std::uint64_t peer_next_root_ = 2;
   std::size_t open_total_ = 0;  // open ranges and want_answers across roots
   std::size_t node_total_ = 0;  // OpenRanges nodes across roots (open ones and containers)
+  std::size_t box_total_ = 0;   // their uncovered boxes across roots
   std::optional<Incoming> incoming_;
   std::optional<RbsrEntriesEvent> batch_;
   std::size_t batch_bytes_ = 0;  // the paths and tokens of batch_'s entries

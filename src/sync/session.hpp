@@ -119,10 +119,10 @@ struct SessionConfig {
   std::size_t max_queued_output = 256 * 1024;
   // The largest incoming message buffered until complete.
   std::size_t max_message_bytes = 1024 * 1024;
-  // Reconciliation messages waiting to be produced beyond which the peer is flooding us. An
-  // honest peer's backlog is bounded by both sides' open ranges (each under half of
-  // rbsr.max_open_ranges, RbsrCore::may_split): keep it at least rbsr.max_open_ranges.
-  std::size_t max_rbsr_backlog = 1 << 16;
+  // Reconciliation messages waiting to be produced beyond which the peer is flooding us. With an
+  // honest peer they are our open ranges and answers to the peer's, each side's within
+  // rbsr.max_open_ranges (RbsrCore::may_split): keep it at least twice that.
+  std::size_t max_rbsr_backlog = 1 << 17;
   // Payload requests, ours and the peer's (the origin is set by create).
   PayloadRequestConfig requests;
   // Payloads sent along with an announcement that asks for a response (the peer may hold them

@@ -431,13 +431,17 @@ TEST(SessionHostile, EndlessSplittingWithoutReadingEndsTheSession) {
 }
 
 // "Endless splitting" by a peer that reads: it answers the node's fingerprint with fingerprints
-// of ever more slices inside it, fragmenting what the node still waits to hear about. Beyond
-// max_remainder_boxes pieces the node ends the session.
-TEST(SessionHostile, SplittingTheNodesRangeIntoSlicesEndsTheSession) {
-  RbsrConfig rbsr;
-  rbsr.send_entries_threshold = 1;
-  rbsr.split_factor = 2;
-  rbsr.max_remainder_boxes = 8;
+// of ever more slices inside it, fragmenting what the node still waits to hear about. The node
+// (configured by `rbsr`) holds 20 entries and splits the peer's root; the peer then sends up to
+// `max_slices` slices of the first part, one tick wide and two apart in its time range, until
+// the node fails. Out: the node's failure ("" if none), the slices sent, and whether its store
+// still holds exactly the 20 entries.
+struct Sliced {
+  std::string failure;
+  std::size_t slices = 0;
+  bool store_kept = false;
+};
+void slice_the_first_part(const RbsrConfig& rbsr, std::size_t max_slices, Sliced& out) {
   Connected c({read_capability(kHostileKey)}, rbsr);
   ASSERT_FALSE(c.peer.overlaps.empty());
   std::vector<store::AuthorisedEntry> held;
@@ -454,16 +458,43 @@ TEST(SessionHostile, SplittingTheNodesRangeIntoSlicesEndsTheSession) {
     if (f != nullptr && !part) part = f->info.range;
   }
   ASSERT_TRUE(part);
-  // Slices one tick wide, two ticks apart, inside its time range.
-  for (std::uint64_t k = 0; k < 40 && !c.node.session->failed(); ++k) {
+  for (; out.slices < max_slices && !c.node.session->failed(); ++out.slices) {
     model::D3Range slice = *part;
-    const model::Timestamp t = part->times.start + 2 * k + 1;
+    const model::Timestamp t = part->times.start + 2 * out.slices + 1;
     slice.times = model::TimeRange{t, t + 1};
     ASSERT_TRUE(c.peer.send(ReconciliationSendFingerprint{c.peer.info(slice, 1), {}}));
     ASSERT_TRUE(c.peer.exchange(c.node));
   }
-  EXPECT_TRUE(failed_with(c.node, "too many pieces"));
-  EXPECT_EQ(c.node.contents(), sorted(held));
+  if (c.node.session->failed()) out.failure = c.node.session->failure().to_string();
+  out.store_kept = c.node.contents() == sorted(held);
+}
+
+// Beyond max_remainder_boxes pieces of one range the node ends the session.
+TEST(SessionHostile, SplittingTheNodesRangeIntoSlicesEndsTheSession) {
+  RbsrConfig rbsr;
+  rbsr.send_entries_threshold = 1;
+  rbsr.split_factor = 2;
+  rbsr.max_remainder_boxes = 8;
+  Sliced out;
+  ASSERT_NO_FATAL_FAILURE(slice_the_first_part(rbsr, 40, out));
+  EXPECT_NE(out.failure.find("range split into too many pieces"), std::string::npos) << out.failure;
+  EXPECT_TRUE(out.store_kept);
+}
+
+// The same slicing against a node whose per-range bound is generous: what bounds it is the boxes
+// of all open ranges together (4 per max_open_ranges), not max_remainder_boxes times every range.
+TEST(SessionHostile, SlicingOpenRangesIsBoundedAcrossRanges) {
+  RbsrConfig rbsr;
+  rbsr.send_entries_threshold = 1;
+  rbsr.split_factor = 2;
+  rbsr.max_remainder_boxes = 1024;
+  rbsr.max_open_ranges = 8;  // at most 32 boxes
+  Sliced out;
+  ASSERT_NO_FATAL_FAILURE(slice_the_first_part(rbsr, 200, out));
+  EXPECT_NE(out.failure.find("open ranges cut into too many pieces"), std::string::npos)
+      << out.failure << " after " << out.slices << " slices";
+  EXPECT_LT(out.slices, 40u);
+  EXPECT_TRUE(out.store_kept);
 }
 
 // A second owned namespace (its key differs from the fixture's).
