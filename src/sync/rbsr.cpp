@@ -62,9 +62,10 @@ bool RbsrCore::may_split() const {
   // of the peer's, where a split opens split_factor. When each side handles the other's messages
   // in the order they were sent, only splits grow the two sides' open ranges together, and each
   // side stays under half the limit. Known gap (docs/spec-notes.md "Bounded state"):
-  // fingerprints and announcements travel on different channels, and a peer whose announcements
-  // overtake its answers by far can still take us to the limit (an error). The price of
-  // announcing is bytes: the range's entries instead of split_factor fingerprints.
+  // fingerprints and announcements travel on different channels, and a peer whose fingerprints
+  // reach us far ahead of its answers to our announcements can still take us to the limit (an
+  // error). The price of announcing is bytes: the range's entries instead of split_factor
+  // fingerprints.
   return open_total_ + config_.split_factor <= config_.max_open_ranges / 4;
 }
 
