@@ -445,16 +445,27 @@ TEST_F(DaemonTest, PeersNamedByHostNameAreResolvedWithoutHoldingUpTheOthers) {
 
 // More new entries at once than the daemon's queue holds (another writer's large batch): the
 // sessions start again and reconciliation brings everything across.
+// The queue holds nothing here, so that every new entry overflows it. With a queue of a few, the
+// outcome depended on timing: the store delivers a batch's events one by one on the writer's
+// thread, and a run() thread quick enough drained them in time (CI saw it: no new session).
 TEST_F(DaemonTest, AnOverflowingEventQueueEndsInReconciliation) {
   auto a = home("a");
   auto b = home("b");
-  Running ra(*a, {}, 0, [](DaemonOptions& o) { o.max_queued_events = 8; });
+  Running ra(*a, {}, 0, [](DaemonOptions& o) { o.max_queued_events = 0; });
   Running rb(*b, {ra.endpoint()});
   const Bytes p = payload_of(100, 1);
   const auto first = entry_with_payload("first", p, 10);
   a->put(first, p);
   ASSERT_TRUE(eventually([&] { return b->holds_whole(first); }));
-  const std::uint64_t sessions = rb.daemon->status()->peers.at(0).sessions;
+  // A session that has finished reconciling: new entries can reach b only by a new one, as
+  // nothing is forwarded live.
+  std::uint64_t sessions = 0;
+  ASSERT_TRUE(eventually([&] {
+    Result<DaemonStatus> s = rb.daemon->status();
+    if (!s || s->peers.empty() || s->peers[0].state != "established") return false;
+    sessions = s->peers[0].sessions;
+    return s->peers[0].summary.in_sync;
+  }));
   ASSERT_TRUE(a->store->ingest_batch(sync::testing::owned_entries(0, 40, 11), store::Trust::kVerify)
                   .is_ok());
   ASSERT_TRUE(eventually([&] { return b->entries() == 41; })) << b->entries();

@@ -72,7 +72,8 @@ struct DaemonOptions {
   // (another process imported a large batch: one poll delivers all its events), every session
   // closes and the next ones reconcile instead, which costs less than forwarding them one by
   // one. A peer cannot fill it: the run() thread drains it between the batches it ingests
-  // (at most 1024 entries each, sync::RbsrConfig::ingest_batch).
+  // (at most 1024 entries each, sync::RbsrConfig::ingest_batch). 0: nothing is forwarded live;
+  // every new entry makes the sessions reconcile afresh.
   std::size_t max_queued_events = 65536;
   // One line per event (listening, peers connecting and ending, refusals); on the run() thread.
   std::function<void(const std::string&)> log;
