@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -145,9 +146,11 @@ TEST_F(CliDaemon, ALineOfDaemonsForwardsAnotherProcesssWritesAndCatchesUpAfterAK
   }
 }
 
-// Sends `text` on a fresh connection to the Unix socket at `path`, returns what comes back within
-// `wait` (the daemon answers each line with one line).
-std::string unix_exchange(const std::string& path, const std::string& text, milliseconds wait) {
+// Sends `text` on a fresh connection to the Unix socket at `path`, returns what comes back: the
+// first `lines` lines (the daemon answers each line with one line), or less if the daemon closes
+// or 20 s pass. Waiting for the lines, not a fixed time: some requests write files with fsync,
+// which a busy disk can hold up for long.
+std::string unix_exchange(const std::string& path, const std::string& text, std::size_t lines) {
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
@@ -158,8 +161,9 @@ std::string unix_exchange(const std::string& path, const std::string& text, mill
   }
   EXPECT_EQ(::write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
   std::string got;
-  const auto end = std::chrono::steady_clock::now() + wait;
-  while (std::chrono::steady_clock::now() < end) {
+  const auto end = std::chrono::steady_clock::now() + seconds(20);
+  while (static_cast<std::size_t>(std::ranges::count(got, '\n')) < lines &&
+         std::chrono::steady_clock::now() < end) {
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, 50) <= 0) continue;
     char buf[4096];
@@ -231,7 +235,7 @@ TEST_F(CliDaemon, ALazyNodeFetchesOnGetAndTheControlApiAnswers) {
   ASSERT_EQ(::stat((b + "/daemon.sock").c_str(), &sb), 0);
   EXPECT_EQ(sb.st_mode & 0777, 0600U);
   const std::string answers =
-      unix_exchange(b + "/daemon.sock", "garbage\n{\"op\":\"status\"}\n", milliseconds(500));
+      unix_exchange(b + "/daemon.sock", "garbage\n{\"op\":\"status\"}\n", 2);
   std::istringstream lines(answers);
   std::string first, second;
   std::getline(lines, first);
@@ -311,7 +315,7 @@ TEST_F(CliDaemon, TheControlApiManagesPeersAndPolicies) {
                                                 hex +
                                                 "\",\"payloads\":\"lazy\",\"max_size\":5}\n"
                                                 "{\"op\":\"policies\"}\n",
-                                            milliseconds(1000));
+                                            7);
   std::istringstream lines(answers);
   std::vector<nlohmann::json> got;
   for (std::string line; std::getline(lines, line);) got.push_back(nlohmann::json::parse(line));
@@ -327,9 +331,8 @@ TEST_F(CliDaemon, TheControlApiManagesPeersAndPolicies) {
   // The CLI sees the same files.
   EXPECT_NE(osier({"peer", "list"}).out.find("127.0.0.1:9"), std::string::npos);
   EXPECT_NE(osier({"policy", "show", "fam"}).out.find("lazy"), std::string::npos);
-  const std::string removed =
-      unix_exchange(home_ + "/daemon.sock", "{\"op\":\"peer_rm\",\"address\":\"127.0.0.1:9\"}\n",
-                    milliseconds(500));
+  const std::string removed = unix_exchange(
+      home_ + "/daemon.sock", "{\"op\":\"peer_rm\",\"address\":\"127.0.0.1:9\"}\n", 1);
   EXPECT_NE(removed.find("\"ok\":true"), std::string::npos) << removed;
   EXPECT_EQ(osier({"peer", "list"}).out.find("127.0.0.1:9"), std::string::npos);
   d->signal(SIGTERM);
