@@ -437,8 +437,8 @@ int main(int argc, char** argv) {
   Side b(*sb, kBetty, kAlfie, sync::HandshakeRole::kResponder, ingest_batch);
   const Outcome o = run(a, b);
   const std::uint64_t wire = o.wire_ab + o.wire_ba;
-  const auto& sta = a.session->stats();
-  const auto& stb = b.session->stats();
+  const sync::SessionStats sta = a.session->stats();
+  const sync::SessionStats stb = b.session->stats();
 
   std::printf("workload=%s n=%zu paths=%s alfie=%zu betty=%zu ingest_batch=%zu sync_commits=%d\n",
               workload.c_str(), n, random_paths ? "random" : "ordered", alfie.size(), betty.size(),
@@ -456,6 +456,10 @@ int main(int argc, char** argv) {
               o.flights, (o.flights + 1) / 2, sta.round_trips, stb.round_trips);
   std::printf("messages sent alfie %" PRIu64 ", betty %" PRIu64 "\n", sta.messages_sent,
               stb.messages_sent);
+  std::printf("widest open ranges alfie %" PRIu64 ", betty %" PRIu64
+              "; fingerprints deferred alfie %" PRIu64 ", betty %" PRIu64 "\n",
+              sta.widest_open_ranges, stb.widest_open_ranges, sta.fingerprints_deferred,
+              stb.fingerprints_deferred);
   std::printf("wall %.3f s (CPU %.3f s)", o.seconds, o.cpu_seconds);
   if (moved > 0) std::printf(" = %.0f moved entries/s", static_cast<double>(moved) / o.seconds);
   std::printf("\nstoring received entries (Store::ingest_batch): wall %.3f s (CPU %.3f s)\n",

@@ -59,14 +59,45 @@ bool RbsrCore::may_split() const {
   // over 100,000 ranges in flight at once (docs/benchmarks.md "1M vs 1M scattered"). We split
   // only while our open ranges stay within a quarter of max_open_ranges; past it, a mismatched
   // range's entries are announced (want_response): that opens one range of ours and answers one
-  // of the peer's, where a split opens split_factor. When each side handles the other's messages
-  // in the order they were sent, only splits grow the two sides' open ranges together, and each
-  // side stays under half the limit. Known gap (docs/spec-notes.md "Bounded state"):
-  // fingerprints and announcements travel on different channels, and a peer whose fingerprints
-  // reach us far ahead of its answers to our announcements can still take us to the limit (an
-  // error). The price of announcing is bytes: the range's entries instead of split_factor
-  // fingerprints.
+  // of the peer's, where a split opens split_factor. Our open fingerprints stay within that
+  // quarter, and our open announcements within another (may_answer): our open ranges stay
+  // within half the limit plus the roots, whatever order the peer's messages arrive in. The
+  // price of announcing is bytes: the range's entries instead of split_factor fingerprints.
   return open_total_ + config_.split_factor <= config_.max_open_ranges / 4;
+}
+
+bool RbsrCore::may_answer() const {
+  // Answering a fingerprint opens at most one announcement (or splits, within may_split). Past
+  // the cap, received fingerprints wait in deferred_ until our announcements are answered. The
+  // peer answers an announcement with one without response, which opens nothing on its side; and
+  // we go on reading every channel meanwhile (holding the peer's fingerprints back unread would
+  // tie up its output, whose answers may wait behind them: a deadlock a review found). So the
+  // cost is memory, bounded in on_send_fingerprint. At least one, whatever max_open_ranges.
+  return announced_total_ < std::max<std::size_t>(1, config_.max_open_ranges / 4);
+}
+
+std::size_t RbsrCore::waiting_bytes(const ReconciliationSendFingerprint& msg) {
+  const model::PathRange& paths = msg.info.range.paths;
+  std::size_t n = sizeof(ReconciliationSendFingerprint) + paths.start.total_length() +
+                  paths.start.component_count() * sizeof(std::size_t);
+  if (paths.end) {
+    n += paths.end->total_length() + paths.end->component_count() * sizeof(std::size_t);
+  }
+  return n;
+}
+
+Status RbsrCore::answer_deferred() {
+  while (!deferred_.empty() && may_answer()) {
+    const std::uint64_t id = deferred_.front().first;
+    const ReconciliationSendFingerprint msg = std::move(deferred_.front().second);
+    deferred_.pop_front();
+    deferred_bytes_ -= waiting_bytes(msg);
+    Root& root = roots_.at(id);
+    --root.deferred;
+    OSIER_RETURN_IF_ERROR(respond_to_fingerprint(id, root, msg));
+    check_complete(id);
+  }
+  return Status::ok();
 }
 
 Status RbsrCore::on_overlap(const PioOverlapEvent& overlap) {
@@ -138,6 +169,7 @@ Status RbsrCore::queue_fingerprint(std::uint64_t root_id, Root& root, const mode
   OSIER_RETURN_IF_ERROR(open_limit());
   root.open.add(range);
   ++open_total_;
+  widest_open_ = std::max(widest_open_, open_total_);
   ++node_total_;
   ++box_total_;
   const std::optional<std::uint64_t> rid = is_root ? std::nullopt : std::optional(root_id);
@@ -165,6 +197,8 @@ Status RbsrCore::queue_announcement_with(Root& root, Announcement a, bool empty)
     OSIER_RETURN_IF_ERROR(open_limit());
     root.want_answers.add(a.info.range);
     ++open_total_;
+    widest_open_ = std::max(widest_open_, open_total_);
+    ++announced_total_;
   }
   a.empty = empty;
   const std::uint64_t id = a.root_id;
@@ -220,6 +254,23 @@ Status RbsrCore::on_send_fingerprint(const ReconciliationSendFingerprint& msg) {
     Status st = count_against_open(root, msg.info.range);
     if (!st.is_ok()) return fail(st);
   }
+  if (!deferred_.empty() || !may_answer()) {
+    // An honest peer's open fingerprints are within a quarter of its own limit (may_split), so
+    // with a limit like ours at most a quarter of ours wait here. Far more (or far more bytes of
+    // paths than such a count would hold) is a peer that does not wait for answers, or one whose
+    // limit is over four times ours (without the waiting, our open ranges would pass the limit
+    // just as well).
+    const std::size_t bytes = waiting_bytes(msg);
+    if (deferred_.size() >= config_.max_open_ranges ||
+        deferred_bytes_ + bytes > kWaitingBytesPerOpenRange * config_.max_open_ranges) {
+      return fail(protocol_error("rbsr: too many fingerprints waiting for an answer"));
+    }
+    deferred_bytes_ += bytes;
+    deferred_.emplace_back(*id, msg);
+    ++fingerprints_deferred_;
+    ++root.deferred;
+    return Status::ok();
+  }
   Status st = respond_to_fingerprint(*id, root, msg);
   if (!st.is_ok()) return fail(st);
   check_complete(*id);
@@ -247,7 +298,12 @@ Status RbsrCore::on_announce_entries(const ReconciliationAnnounceEntries& msg) {
     }
     node_total_ = node_total_ + root.open.node_count() - nodes;
     box_total_ = box_total_ + root.open.box_count() - boxes;
-    if (!msg.want_response && root.want_answers.remove(msg.info.range)) --open_total_;
+    if (!msg.want_response && root.want_answers.remove(msg.info.range)) {
+      --open_total_;
+      --announced_total_;
+      Status st = answer_deferred();
+      if (!st.is_ok()) return fail(st);
+    }
   }
   incoming_ = Incoming{*id, msg.info.range, msg.want_response, false, {}, {}, nullptr, false, 0};
   root.incoming = true;
@@ -380,7 +436,7 @@ void RbsrCore::finish_incoming() {
 void RbsrCore::check_complete(std::uint64_t root_id) {
   Root& root = roots_.at(root_id);
   if (root.complete || !root.open.empty() || !root.want_answers.empty() || root.queued != 0 ||
-      root.incoming) {
+      root.deferred != 0 || root.incoming) {
     return;
   }
   // The root's last entries are stored before anyone hears it is complete.

@@ -26,7 +26,9 @@
 // most split_factor parts with roughly equal entry counts and send their fingerprints — unless
 // that would take our open ranges past a quarter of max_open_ranges: then we announce our
 // entries with want_response instead, so that an honest sync of any size stays within the
-// limit (may_split says when that holds).
+// limit (may_split says when that holds). And while our announcements awaiting answers fill
+// another quarter, received fingerprints wait unanswered (may_answer), so the bound holds in
+// whatever order the two channels deliver.
 // An announcement with want_response is answered after its last entry with our entries of the
 // range, omitting those equal (as LengthyAuthorisedEntries) to ones just received; an entry the
 // peer sent with a strict prefix of its payload goes with the offset of the first Chunk it lacks
@@ -56,25 +58,29 @@
 // entry outside the announced range or namespace, or whose token does not authorise it
 // (SPEC-NOTES Sync 18 read for reconciliation); a root message beyond max_roots; more than
 // max_open_ranges open ranges in total, or a range fragmented into more than max_remainder_boxes
-// uncovered boxes, or more than 4 * max_open_ranges uncovered boxes across all open ranges. Store
-// failures (kIo, kCorrupt) are returned as they are. After an error the core stays failed: every
-// later call returns the same error.
+// uncovered boxes, or more than 4 * max_open_ranges uncovered boxes across all open ranges, or
+// more than max_open_ranges received fingerprints waiting, or more than 512 bytes of their paths
+// per max_open_ranges (an honest peer with a limit like ours has at most a quarter of it open;
+// one with a limit over 4 times ours may be refused). Store failures (kIo, kCorrupt) are
+// returned as they are. After an error the core stays failed: every later call returns the same
+// error.
 //
-// Memory: per root a record (at most max_roots: a root message beyond is an error; completed
-// roots keep theirs); per overlap event a record (PIO bounds them); per open range its range and at
-// most max_remainder_boxes boxes, at most max_open_ranges of these in total (each received
-// fingerprint adds at most split_factor), at most 4 * max_open_ranges boxes in total, and at most
-// 2 * max_open_ranges index nodes (about 0.5 KiB per range, 0.3 KiB per box); the omission
-// set of the incoming announcement, at most max_omitted fingerprints (32 bytes; beyond it we omit
-// nothing more and send some entries again, which is harmless); the current ingest batch, at most
-// ingest_batch entries and, but for its last entry, ingest_batch_bytes of paths and tokens (about
-// 0.5 KiB an entry for one undelegated capability: 0.5 MiB a full batch); the outgoing queue holds
-// at most split_factor messages and one pending announcement per received fingerprint or
-// announcement not yet polled (an announcement's entries are read lazily from its snapshot, never
-// all queued), so the session must poll after each call (events first: ingest them, then
-// messages); the event queue holds the batches not yet polled; the capabilities proven valid
-// (meadowcap/verified_capabilities.hpp: at most 1024 of at most 256 KiB of codes in total). Not
-// thread-safe; one core per session side.
+// Memory: per root a record (at most max_roots: a root message beyond is an error; completed roots
+// keep theirs); per overlap event a record (PIO bounds them); per open range its range and at most
+// max_remainder_boxes boxes, at most max_open_ranges of these in total (each received fingerprint
+// adds at most split_factor), at most 4 * max_open_ranges boxes in total, and at most 2 *
+// max_open_ranges index nodes (about 0.5 KiB per range, 0.3 KiB per box); the received fingerprints
+// waiting for an answer (at most max_open_ranges, and 512 bytes of them per max_open_ranges, about:
+// 32 MiB at the default); the omission set of the incoming announcement, at most max_omitted
+// fingerprints (32 bytes; beyond it we omit nothing more and send some entries again, which is
+// harmless); the current ingest batch, at most ingest_batch entries and, but for its last entry,
+// ingest_batch_bytes of paths and tokens (about 0.5 KiB an entry for one undelegated capability:
+// 0.5 MiB a full batch); the outgoing queue holds at most split_factor messages and one pending
+// announcement per received fingerprint or announcement not yet polled (an announcement's entries
+// are read lazily from its snapshot, never all queued), so the session must poll after each call
+// (events first: ingest them, then messages); the event queue holds the batches not yet polled; the
+// capabilities proven valid (meadowcap/verified_capabilities.hpp: at most 1024 of at most 256 KiB
+// of codes in total). Not thread-safe; one core per session side.
 #pragma once
 
 #include <cstddef>
@@ -118,7 +124,8 @@ struct RbsrConfig {
   std::size_t max_roots = 1 << 12;  // root records (ours and the peer's, complete or not)
   // Our fingerprints and announcements awaiting answers, across roots. Past a quarter of it we
   // stop splitting the peer's ranges and announce their entries instead (RbsrCore::may_split),
-  // so a sync with any number of differences stays within it.
+  // and while our announcements fill another quarter the peer's fingerprints wait unanswered
+  // (RbsrCore::may_answer), so a sync with any number of differences stays within half of it.
   std::size_t max_open_ranges = 1 << 16;
   std::size_t max_remainder_boxes = 256;
   std::size_t max_omitted = 1 << 16;
@@ -188,6 +195,8 @@ class RbsrCore {
   void flush_entries() { flush_batch(); }
   // Received entries or events not yet polled (the session is not idle while there are).
   bool has_pending() const { return batch_.has_value() || !events_.empty(); }
+  // Whether received fingerprints wait for our announcements to be answered (may_answer).
+  bool deferring() const { return !deferred_.empty(); }
 
   bool failed() const { return !error_.is_ok(); }
   // Roots known (started or received) and how many of them are complete.
@@ -196,6 +205,10 @@ class RbsrCore {
   std::size_t completed_root_count() const { return completed_roots_; }
   // Ranges open across all roots (tests, memory accounting).
   std::size_t open_range_count() const { return open_total_; }
+  // The most open ranges at once so far (within half of max_open_ranges plus the roots).
+  std::size_t widest_open_range_count() const { return widest_open_; }
+  // Received fingerprints whose answer waited for the peer to answer our announcements.
+  std::uint64_t fingerprints_deferred() const { return fingerprints_deferred_; }
   // Messages queued and not yet polled (an announcement counts once, however many entries).
   std::size_t queued_messages() const { return messages_.size(); }
 
@@ -208,6 +221,7 @@ class RbsrCore {
     OpenRanges open;             // our fingerprints not yet answered
     RangeMultiset want_answers;  // our announcements with want_response
     std::size_t queued = 0;      // messages of it not yet polled
+    std::size_t deferred = 0;    // the peer's fingerprints of it waiting in deferred_
     bool incoming = false;       // its announcement stream is arriving
     bool complete = false;
   };
@@ -262,6 +276,11 @@ class RbsrCore {
   // Uncovered boxes across roots, per max_open_ranges: beyond, the peer is fragmenting our ranges
   // on purpose (an error).
   static constexpr std::size_t kBoxesPerOpenRange = 4;
+  // Bytes of fingerprints waiting for an answer (waiting_bytes), per max_open_ranges: 32 MiB at
+  // the default limit, room for a quarter of it waiting with paths of 2 KiB.
+  static constexpr std::size_t kWaitingBytesPerOpenRange = 512;
+  // What a fingerprint waiting in deferred_ holds, about: the message and its range's paths.
+  static std::size_t waiting_bytes(const ReconciliationSendFingerprint& msg);
 
   RbsrCore(const RbsrConfig& config, SnapshotSource snapshots);
 
@@ -284,6 +303,11 @@ class RbsrCore {
   // Whether a received fingerprint that mismatches may be answered by splitting its range (else
   // by announcing our entries of it): while our open ranges stay within the split budget.
   bool may_split() const;
+  // Whether a received fingerprint may be answered now (else it waits in deferred_): while our
+  // announcements awaiting answers stay within a quarter of the limit.
+  bool may_answer() const;
+  // Answers deferred fingerprints, oldest first, while may_answer().
+  Status answer_deferred();
   // Whether the store holds exactly `entry` with the token `token` (encoded), as of in.lookup.
   bool holds_exactly(Incoming& in, const model::Entry& entry, ByteView token);
   void flush_batch();
@@ -300,9 +324,15 @@ class RbsrCore {
   std::size_t completed_roots_ = 0;  // roots_ with complete set
   std::uint64_t own_next_root_ = 1;
   std::uint64_t peer_next_root_ = 2;
-  std::size_t open_total_ = 0;  // open ranges and want_answers across roots
-  std::size_t node_total_ = 0;  // OpenRanges nodes across roots (open ones and containers)
-  std::size_t box_total_ = 0;   // their uncovered boxes across roots
+  std::size_t open_total_ = 0;       // open ranges and want_answers across roots
+  std::size_t node_total_ = 0;       // OpenRanges nodes across roots (open ones and containers)
+  std::size_t box_total_ = 0;        // their uncovered boxes across roots
+  std::size_t announced_total_ = 0;  // of open_total_, our announcements with want_response
+  std::size_t widest_open_ = 0;      // the most open_total_ has been
+  std::uint64_t fingerprints_deferred_ = 0;
+  std::size_t deferred_bytes_ = 0;  // waiting_bytes of deferred_
+  // The peer's fingerprints received while !may_answer(), with their root ids, in order.
+  std::deque<std::pair<std::uint64_t, ReconciliationSendFingerprint>> deferred_;
   std::optional<Incoming> incoming_;
   std::optional<RbsrEntriesEvent> batch_;
   std::size_t batch_bytes_ = 0;  // the paths and tokens of batch_'s entries

@@ -64,15 +64,14 @@
 // valid (meadowcap/verified_capabilities.hpp bounds them); one payload message being sent (at most
 // kChunksPerMessage Chunks) and two PayloadTransfers receiving (reconciliation and Data channel,
 // each up to kPayloadAppendBatch of verified bytes waiting for their append and one batch being
-// appended); per
-// channel an input buffer of at most
-// max_message_bytes plus one LCMUX read; the send FIFO, which the session stops filling at
-// max_queued_output bytes (its own and LCMUX's queue together) — it keeps reading, so two peers
-// that both have much to say never deadlock; the event queue until polled. Not thread-safe; one
-// session per connection, driven from the connection's thread. The one other thread: a received
-// payload's batch is appended to the store on a helper thread while the next batch is verified
-// (PayloadTransfer::set_background_appends); the session waits for it before the next append,
-// at a payload's end and when it is destroyed, so every method's contract is as before.
+// appended); per channel an input buffer of at most max_message_bytes plus one LCMUX read; the
+// send FIFO, which the session stops filling at max_queued_output bytes (its own and LCMUX's
+// queue together) — it keeps reading, so two peers that both have much to say never deadlock; the
+// event queue until polled. Not thread-safe; one session per connection, driven from the
+// connection's thread. The one other thread: a received payload's batch is appended to the store on
+// a helper thread while the next batch is verified (PayloadTransfer::set_background_appends); the
+// session waits for it before the next append, at a payload's end and when it is destroyed, so
+// every method's contract is as before.
 #pragma once
 
 #include <array>
@@ -177,6 +176,10 @@ struct SessionStats {
   std::uint64_t payloads_received = 0;       // payloads a transmission completed in the store
   std::uint64_t payload_bytes_received = 0;  // payload bytes verified and new to the store
   std::uint64_t entries_forwarded = 0;       // DataSendEntry messages of live forwarding
+  // Reconciliation's state: the most ranges open at once (RbsrCore::widest_open_range_count),
+  // and the peer's fingerprints whose answer waited for our announcements to be answered.
+  std::uint64_t widest_open_ranges = 0;
+  std::uint64_t fingerprints_deferred = 0;
 };
 
 class Session {
@@ -232,7 +235,12 @@ class Session {
   std::size_t queued_forwards() const { return forwards_.size(); }
 
   SyncRole role() const { return role_; }
-  const SessionStats& stats() const { return stats_; }
+  SessionStats stats() const {
+    SessionStats s = stats_;
+    s.widest_open_ranges = rbsr_->widest_open_range_count();
+    s.fingerprints_deferred = rbsr_->fingerprints_deferred();
+    return s;
+  }
   std::size_t root_count() const { return rbsr_->root_count(); }
   std::size_t completed_root_count() const { return rbsr_->completed_root_count(); }
   bool failed() const { return !error_.is_ok(); }

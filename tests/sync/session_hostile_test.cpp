@@ -430,6 +430,25 @@ TEST(SessionHostile, EndlessSplittingWithoutReadingEndsTheSession) {
   EXPECT_EQ(node.contents(), sorted(held));
 }
 
+// The node holds entries 0-19 and splits the peer's root fingerprint (mismatching: empty).
+// Out: those entries, and the first part of the node's split.
+void split_the_root(Connected& c, std::vector<store::AuthorisedEntry>& held,
+                    std::optional<model::D3Range>& part) {
+  ASSERT_FALSE(c.peer.overlaps.empty());
+  for (std::size_t i = 0; i < 20; ++i) held.push_back(item(i).entry);
+  ASSERT_TRUE(c.node.store->ingest_batch(held, store::Trust::kVerify));
+  ASSERT_TRUE(c.peer.send(
+      ReconciliationSendFingerprint{c.peer.info(model::D3Range::full(), std::nullopt), {}}));
+  ASSERT_TRUE(c.peer.exchange(c.node));
+  ASSERT_FALSE(c.node.session->failed()) << c.node.session->failure().to_string();
+  for (const auto& m : c.peer.received) {
+    const auto* f = std::get_if<ReconciliationSendFingerprint>(&m);
+    if (f != nullptr && !part) part = f->info.range;
+  }
+  ASSERT_TRUE(part);
+  c.peer.received.clear();
+}
+
 // "Endless splitting" by a peer that reads: it answers the node's fingerprint with fingerprints
 // of ever more slices inside it, fragmenting what the node still waits to hear about. The node
 // (configured by `rbsr`) holds 20 entries and splits the peer's root; the peer then sends up to
@@ -443,21 +462,9 @@ struct Sliced {
 };
 void slice_the_first_part(const RbsrConfig& rbsr, std::size_t max_slices, Sliced& out) {
   Connected c({read_capability(kHostileKey)}, rbsr);
-  ASSERT_FALSE(c.peer.overlaps.empty());
   std::vector<store::AuthorisedEntry> held;
-  for (std::size_t i = 0; i < 20; ++i) held.push_back(item(i).entry);
-  ASSERT_TRUE(c.node.store->ingest_batch(held, store::Trust::kVerify));
-  ASSERT_TRUE(c.peer.send(
-      ReconciliationSendFingerprint{c.peer.info(model::D3Range::full(), std::nullopt), {}}));
-  ASSERT_TRUE(c.peer.exchange(c.node));
-  ASSERT_FALSE(c.node.session->failed()) << c.node.session->failure().to_string();
-  // The node split the root: the first of its fingerprints.
   std::optional<model::D3Range> part;
-  for (const auto& m : c.peer.received) {
-    const auto* f = std::get_if<ReconciliationSendFingerprint>(&m);
-    if (f != nullptr && !part) part = f->info.range;
-  }
-  ASSERT_TRUE(part);
+  ASSERT_NO_FATAL_FAILURE(split_the_root(c, held, part));
   for (; out.slices < max_slices && !c.node.session->failed(); ++out.slices) {
     model::D3Range slice = *part;
     const model::Timestamp t = part->times.start + 2 * out.slices + 1;
@@ -495,6 +502,98 @@ TEST(SessionHostile, SlicingOpenRangesIsBoundedAcrossRanges) {
       << out.failure << " after " << out.slices << " slices";
   EXPECT_LT(out.slices, 40u);
   EXPECT_TRUE(out.store_kept);
+}
+
+// A fingerprint (mismatching: empty) for each of the node's entries in `part`, alone. Returns how
+// many were sent.
+std::size_t send_one_entry_fingerprints(Connected& c,
+                                        const std::vector<store::AuthorisedEntry>& held,
+                                        const model::D3Range& part) {
+  std::size_t sent = 0;
+  for (const store::AuthorisedEntry& e : held) {
+    if (!part.includes(e.entry)) continue;
+    model::D3Range one = part;
+    one.times = model::TimeRange{e.entry.timestamp, e.entry.timestamp + 1};
+    EXPECT_TRUE(c.peer.send(ReconciliationSendFingerprint{c.peer.info(one, 1), {}}));
+    ++sent;
+  }
+  return sent;
+}
+
+// A peer whose answers to the node's announcements lag behind its fingerprints (they travel on
+// different channels). Past a quarter of max_open_ranges of open announcements the node answers
+// no more fingerprints: they wait (RbsrCore::may_answer) until the peer answers, and the node's
+// open ranges stay within half the limit. Without the waiting it answered each with an
+// announcement and ended the session with "too many open ranges".
+TEST(SessionHostile, FingerprintsWaitWhileTheNodesAnnouncementsAreUnanswered) {
+  RbsrConfig rbsr;
+  rbsr.send_entries_threshold = 1;
+  rbsr.split_factor = 2;
+  rbsr.max_open_ranges = 8;  // at most 2 open announcements
+  Connected c({read_capability(kHostileKey)}, rbsr);
+  std::vector<store::AuthorisedEntry> held;
+  std::optional<model::D3Range> part;
+  ASSERT_NO_FATAL_FAILURE(split_the_root(c, held, part));
+  const std::size_t sent = send_one_entry_fingerprints(c, held, *part);
+  ASSERT_GE(sent, 5U);
+  // Answers the announcements with response the node sent since the last call (the peer holds
+  // none of their entries); returns how many.
+  const auto answer = [&] {
+    std::size_t n = 0;
+    for (const auto& m : c.peer.received) {
+      const auto* a = std::get_if<ReconciliationAnnounceEntries>(&m);
+      if (a == nullptr || !a->want_response) continue;
+      EXPECT_TRUE(c.peer.send(ReconciliationAnnounceEntries{
+          c.peer.info(a->info.range, a->info.root_id), true, false, true}));
+      ++n;
+    }
+    c.peer.received.clear();
+    return n;
+  };
+  ASSERT_TRUE(c.peer.exchange(c.node));
+  ASSERT_FALSE(c.node.session->failed()) << c.node.session->failure().to_string();
+  // Two answered, the rest waiting.
+  EXPECT_EQ(c.node.session->stats().fingerprints_deferred, sent - 2);
+  EXPECT_FALSE(c.node.session->idle(c.node.mux));
+  std::size_t answered = answer();
+  EXPECT_EQ(answered, 2U);
+  for (int round = 0; round < 20 && answered < sent; ++round) {
+    ASSERT_TRUE(c.peer.exchange(c.node));
+    ASSERT_FALSE(c.node.session->failed()) << c.node.session->failure().to_string();
+    answered += answer();
+  }
+  ASSERT_TRUE(c.peer.exchange(c.node));
+  EXPECT_FALSE(c.node.session->failed()) << c.node.session->failure().to_string();
+  EXPECT_EQ(answered, sent);
+  EXPECT_LE(c.node.session->stats().widest_open_ranges, rbsr.max_open_ranges / 2);
+}
+
+// A peer that never answers but keeps sending fingerprints: beyond max_open_ranges of them
+// waiting, the node ends the session (they cost it memory), keeping its store.
+TEST(SessionHostile, FingerprintsWaitingBeyondTheLimitEndTheSession) {
+  RbsrConfig rbsr;
+  rbsr.send_entries_threshold = 1;
+  rbsr.split_factor = 2;
+  rbsr.max_open_ranges = 8;
+  Connected c({read_capability(kHostileKey)}, rbsr);
+  std::vector<store::AuthorisedEntry> held;
+  std::optional<model::D3Range> part;
+  ASSERT_NO_FATAL_FAILURE(split_the_root(c, held, part));
+  std::size_t sent = send_one_entry_fingerprints(c, held, *part);
+  ASSERT_TRUE(c.peer.exchange(c.node));
+  ASSERT_FALSE(c.node.session->failed()) << c.node.session->failure().to_string();
+  // Slices of the part one tick wide, between the entries' timestamps.
+  for (std::uint64_t k = 0; k < 20 && !c.node.session->failed(); ++k, ++sent) {
+    model::D3Range slice = *part;
+    const model::Timestamp t = part->times.start + 2 * k + 1;
+    slice.times = model::TimeRange{t, t + 1};
+    ASSERT_TRUE(c.peer.send(ReconciliationSendFingerprint{c.peer.info(slice, 1), {}}));
+    ASSERT_TRUE(c.peer.exchange(c.node));
+  }
+  EXPECT_TRUE(failed_with(c.node, "too many fingerprints waiting"))
+      << c.node.session->failure().to_string() << " after " << sent;
+  EXPECT_EQ(sent, 2 + rbsr.max_open_ranges + 1);  // two answered, eight waiting, one more
+  EXPECT_EQ(c.node.contents(), sorted(held));
 }
 
 // A second owned namespace (its key differs from the fixture's).
