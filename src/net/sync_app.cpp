@@ -177,13 +177,16 @@ Status SyncApp::on_progress(sync::LcmuxSession& mux) {
   } else if (!idle_since_) {
     idle_since_ = Clock::now();
   }
-  // In sync: every root complete and quiet for `settle` both ways — the peer may still declare
-  // interests whose overlaps are not found yet (no message says it declared all; docs/
-  // spec-notes.md "Session: when a one-shot sync is done"), and before the first overlap no root
-  // exists to be incomplete.
-  summary_.in_sync = idle_since_ && Clock::now() - *idle_since_ >= options_.settle &&
+  // In sync: every root complete, nothing owed by the peer that would start another, and quiet
+  // for `settle` both ways — the peer may still declare interests whose overlaps are not found
+  // yet (no message says it declared all; docs/spec-notes.md "Session: when a one-shot sync is
+  // done").
+  const bool awaiting = idle && session_->awaiting_peer();
+  const auto quiet = idle_since_ ? Clock::now() - *idle_since_ : Clock::duration::zero();
+  summary_.in_sync = idle_since_ && quiet >= options_.settle && !awaiting &&
                      summary_.roots_complete == summary_.roots;
-  if (options_.one_shot && idle_since_ && Clock::now() - *idle_since_ >= options_.settle) {
+  if (options_.one_shot && idle_since_ &&
+      quiet >= (awaiting ? std::max(options_.settle, options_.await_peer) : options_.settle)) {
     close_ = true;
   }
   if (options_.progress) options_.progress(summary_);

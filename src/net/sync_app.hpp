@@ -10,8 +10,10 @@
 // One-shot (`osier sync`): the app asks to close once the session has been idle (session.hpp:
 // nothing to send or read, every root complete) for `settle` — the protocol has no message that
 // says "I have declared all my interests", so a short quiet period after the last root completes
-// stands for it (docs/spec-notes.md, "Session: when a one-shot sync is done"). Serving: the app
-// never asks to close; the peer does.
+// stands for it (docs/spec-notes.md, "Session: when a one-shot sync is done") — or for
+// `await_peer` while the peer still owes a capability or a root (Session::awaiting_peer), and
+// the summary says in_sync only when nothing is owed. Serving: the app never asks to close; the
+// peer does.
 //
 // Not thread-safe: one app per connection, all calls from its thread.
 #pragma once
@@ -37,6 +39,11 @@ struct SyncAppOptions {
   sync::SessionConfig session;  // read capabilities, core limits, session id
   bool one_shot = false;
   std::chrono::milliseconds settle{250};
+  // How long a one-shot session stays, quiet, while the peer owes what would start a
+  // reconciliation (sync::Session::awaiting_peer: a capability for an overlap found, or a root):
+  // a loaded peer may take longer than `settle` to send it, and one that never does must not
+  // keep us forever.
+  std::chrono::milliseconds await_peer{10'000};
   // What our LCMUX server grants on the Data channel, where entries and payloads flow (the other
   // channels keep ConnectionOptions' capacity). We never send optimistically, so a sender has at
   // most this much in flight: at 16 KiB a 64 MiB payload crawled at 25 MB/s over loopback.

@@ -167,6 +167,7 @@ Status PioCore::on_match(std::uint64_t peer_handle, const PioLocalEntry& entry,
       return send_capability(key, *overlap);
     case PioOverlapKind::kOwnMoreSpecific:
     case PioOverlapKind::kAwkwardOwnAny:
+      overlap->announced = true;
       return announce(key, *overlap, std::move(enumeration));
     default:
       return Status::ok();  // kSamePathOwnConcrete: we answer the peer's capability
@@ -302,6 +303,13 @@ Status PioCore::on_bind_read_capability(const PioBindReadCapability& msg) {
   }
   s = send_capability(key, overlap);
   return s.is_ok() ? s : fail(std::move(s));
+}
+
+std::size_t PioCore::overlaps_awaiting_peer() const {
+  return static_cast<std::size_t>(std::ranges::count_if(overlaps_, [](const auto& kv) {
+    const Overlap& o = kv.second;
+    return o.peer_capabilities.empty() && (o.own_capability || o.announced);
+  }));
 }
 
 std::optional<PioMessage> PioCore::poll_message() {

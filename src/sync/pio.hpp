@@ -167,6 +167,11 @@ class PioCore {
   std::optional<PioOverlapKind> overlap_kind(std::uint64_t own_handle,
                                              std::uint64_t peer_handle) const;
 
+  // Overlaps for which we sent our capability or our announcement and the peer's capability has
+  // not come yet: an honest peer sends it (the table above), so the overlap's reconciliation is
+  // still to start. A peer that never does leaves them waiting; callers bound how long they wait.
+  std::size_t overlaps_awaiting_peer() const;
+
   // Our private interests, in the order of the capabilities given to create.
   const std::vector<PrivateInterest>& interests() const { return interests_; }
   const PioSalts& salts() const { return salts_; }
@@ -190,6 +195,7 @@ class PioCore {
     PrivateInterest shared;  // pio_shared_interest: what the capabilities are encoded relative to
     PioOverlapKind kind = PioOverlapKind::kEqual;
     std::optional<std::uint64_t> own_capability;
+    bool announced = false;  // we sent a PioAnnounceOverlap for it
     std::vector<std::uint64_t> peer_capabilities;
   };
 

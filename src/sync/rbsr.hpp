@@ -201,6 +201,7 @@ class RbsrCore {
   bool failed() const { return !error_.is_ok(); }
   // Roots known (started or received) and how many of them are complete.
   std::size_t root_count() const { return roots_.size(); }
+  std::size_t overlap_count() const { return overlaps_.size(); }  // on_overlap's pairs
   // O(1): the session asks after every round, and a daemon's session may have thousands.
   std::size_t completed_root_count() const { return completed_roots_; }
   // Ranges open across all roots (tests, memory accounting).

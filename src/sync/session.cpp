@@ -214,6 +214,11 @@ bool Session::idle(const LcmuxSession& mux) const {
   return rbsr_->completed_root_count() == rbsr_->root_count();
 }
 
+bool Session::awaiting_peer() const {
+  if (pio_->overlaps_awaiting_peer() != 0) return true;
+  return role_ == SyncRole::kBetty && rbsr_->overlap_count() > rbsr_->root_count();
+}
+
 // --- receiving
 
 Status Session::read_channels(LcmuxSession& mux) {

@@ -214,6 +214,11 @@ class Session {
   // reconciliation root known is complete, and no event unpolled. (The peer may still start
   // something; a one-shot sync decides when to stop, see net/sync_app.hpp.)
   bool idle(const LcmuxSession& mux) const;
+  // Whether the peer owes us something that would start reconciliation: its capability for an
+  // overlap we found or announced (PioCore::overlaps_awaiting_peer), or, as Betty, the root
+  // fingerprint of an overlap found (only Alfie starts roots). Honest peers send it soon; while
+  // it is owed, a quiet session is not yet in sync. O(overlaps).
+  bool awaiting_peer() const;
 
   // Asks the peer for `entry`'s payload (the entry must be stored) through the first overlap
   // whose both granted areas include it: a PayloadRequestBindRequest; the response is verified

@@ -8,6 +8,8 @@
 
 #include <memory>
 #include <string>
+#include <thread>
+#include <variant>
 #include <vector>
 
 #include "net/net_test_util.hpp"
@@ -36,6 +38,19 @@ ConnectionOptions connection_options() {
   ConnectionOptions co;
   co.lcmux = SyncApp::lcmux_options();
   return co;
+}
+
+// A one-shot client with a fresh key and the namespace's read capability syncs `store` with the
+// server; its summary (the connection must end cleanly).
+SyncSummary sync_once(const testing::RunningServer& server, store::Store& store) {
+  const auto client_key = crypto::Ed25519SecretKey::generate();
+  SyncApp app(store, client_key.public_key(), options_for(client_key, true));
+  Result<ConnectionReport> r = dial(server.endpoint(), client_key, connection_options(), app);
+  EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+  if (r) {
+    EXPECT_TRUE(r->clean()) << r->line();
+  }
+  return app.summary();
 }
 
 TEST(NetSync, ClientsSyncWithAServerOverOneStoreAndCloseOnceInSync) {
@@ -97,15 +112,48 @@ TEST(NetSync, APeerWithoutSharedInterestsSyncsNothingAndClosesCleanly) {
     return std::make_unique<SyncApp>(*server_store, server_key.public_key(), std::move(o));
   };
   testing::RunningServer server(server_key, std::move(so));
-  const auto client_key = crypto::Ed25519SecretKey::generate();
   const auto client_store = stores.open();
-  SyncApp app(*client_store, client_key.public_key(), options_for(client_key, true));
-  Result<ConnectionReport> r = dial(server.endpoint(), client_key, connection_options(), app);
-  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
-  EXPECT_TRUE(r->clean()) << r->line();
-  EXPECT_EQ(app.summary().overlaps, 0U);
-  EXPECT_TRUE(app.summary().in_sync);
+  const SyncSummary s = sync_once(server, *client_store);
+  EXPECT_EQ(s.overlaps, 0U);
+  EXPECT_TRUE(s.in_sync);
   EXPECT_TRUE(sync::testing::namespace_contents(*client_store, owned_namespace()).empty());
+}
+
+// A server slower than the settle time to send its capability: its interest (one subspace) is
+// more specific than the client's (the namespace), so it announces the overlap, the client
+// answers with its capability and then owes nothing but waits for the server's, which the server
+// holds back here for 800 ms. The one-shot client waits for it (Session::awaiting_peer) instead
+// of closing after its quiet 250 ms as if in sync with nothing reconciled (as it did before).
+TEST(NetSync, AOneShotSyncWaitsForTheCapabilityASlowPeerOwes) {
+  sync::testing::LmdbStores stores;
+  const auto server_key = crypto::Ed25519SecretKey::generate();
+  const auto server_store = stores.open();
+  const auto all = entries(0, 30);  // subspaces 1-4
+  ASSERT_TRUE(server_store->ingest_batch(all, store::Trust::kVerify));
+  ServerOptions so;
+  so.connection = connection_options();
+  so.make_app = [&]() -> std::unique_ptr<PeerApp> {
+    SyncAppOptions o;
+    o.session.read_capabilities = {
+        sync::testing::owned_subspace_read_capability(server_key.public_key(), 1)};
+    // Called after the session produced its capability and before the connection writes it.
+    o.on_event = [](const sync::SessionEvent& e) {
+      if (std::holds_alternative<sync::PioOverlapEvent>(e)) {
+        std::this_thread::sleep_for(milliseconds(800));
+      }
+    };
+    return std::make_unique<SyncApp>(*server_store, server_key.public_key(), std::move(o));
+  };
+  testing::RunningServer server(server_key, std::move(so));
+  const auto client_store = stores.open();
+  const SyncSummary s = sync_once(server, *client_store);
+  EXPECT_EQ(s.overlaps, 1U);
+  EXPECT_EQ(s.roots_complete, 1U);
+  EXPECT_TRUE(s.in_sync);
+  std::size_t in_subspace_1 = 0;
+  for (const auto& e : all) in_subspace_1 += e.entry.subspace_id[0] == 1;
+  EXPECT_GT(in_subspace_1, 0U);
+  EXPECT_EQ(s.entries_new, in_subspace_1);
 }
 
 }  // namespace

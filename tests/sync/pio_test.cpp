@@ -252,6 +252,9 @@ void run_example(const Example& ex, bool left_is_alfie) {
   PioCore& r = left_is_alfie ? p.betty : p.alfie;
   std::size_t messages = 0;
   ASSERT_TRUE(pump(p.alfie, p.betty, &messages).is_ok());
+  // Honest peers owe each other nothing at the end.
+  EXPECT_EQ(p.alfie.overlaps_awaiting_peer(), 0u);
+  EXPECT_EQ(p.betty.overlaps_awaiting_peer(), 0u);
   EXPECT_EQ(kinds(l), ex.left_kinds);
   EXPECT_EQ(kinds(r), ex.right_kinds);
   const std::vector<PioOverlapEvent> le_events = drain_events(l);
@@ -299,10 +302,33 @@ TEST(Pio, SamePathAnySideSendsFirst) {
   auto first = p.alfie.poll_message();
   ASSERT_TRUE(first.has_value());
   EXPECT_TRUE(std::holds_alternative<PioBindReadCapability>(*first));
+  // Alfie sent his capability: Betty owes hers (Session::awaiting_peer); Betty owes nothing yet
+  // she knows of (she answers his).
+  EXPECT_EQ(p.alfie.overlaps_awaiting_peer(), 1u);
+  EXPECT_EQ(p.betty.overlaps_awaiting_peer(), 0u);
   ASSERT_TRUE(testing::transfer(p.alfie, p.betty, *first).is_ok());
   auto answer = p.betty.poll_message();
   ASSERT_TRUE(answer.has_value());
   EXPECT_TRUE(std::holds_alternative<PioBindReadCapability>(*answer));
+  ASSERT_TRUE(testing::transfer(p.betty, p.alfie, *answer).is_ok());
+  EXPECT_EQ(p.alfie.overlaps_awaiting_peer(), 0u);
+}
+
+// An announcement (our interest is more specific than the peer's) owes us the peer's capability
+// until it comes.
+TEST(Pio, AnAnnouncedOverlapAwaitsThePeersCapability) {
+  Pair p = make_pair({capability_for(kAlfie, false, {0, path({"a", "b"})})},
+                     {capability_for(kBetty, false, {0, path({"a"})})});
+  while (auto m = p.betty.poll_message()) {
+    ASSERT_TRUE(testing::transfer(p.betty, p.alfie, *m).is_ok());
+  }
+  std::optional<PioMessage> announcement;
+  while (auto m = p.alfie.poll_message()) {
+    if (std::holds_alternative<PioAnnounceOverlap>(*m)) announcement = *m;
+  }
+  ASSERT_TRUE(announcement.has_value());
+  EXPECT_EQ(p.alfie.overlap_kind(0, 0), PioOverlapKind::kOwnMoreSpecific);
+  EXPECT_EQ(p.alfie.overlaps_awaiting_peer(), 1u);
 }
 
 // The same-path case in both orders: ours (SPEC-NOTES 24) and the page's literal one.
@@ -598,6 +624,8 @@ TEST(Pio, RandomInterestSetsMatchTheOracle) {
         PioCore::create(cb, b, {enumeration_for(kBetty, 200), enumeration_for(kBetty, second)})
             .value();
     ASSERT_TRUE(testing::pump_interleaved(alfie, betty, rng).is_ok());
+    EXPECT_EQ(alfie.overlaps_awaiting_peer(), 0u);
+    EXPECT_EQ(betty.overlaps_awaiting_peer(), 0u);
     // The oracle: every pair of non-disjoint interests, as (Alfie's, Betty's) capabilities.
     std::vector<std::string> expected;
     auto key_of = [](const McCapability& x, const McCapability& y) {

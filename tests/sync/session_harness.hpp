@@ -168,6 +168,10 @@ inline ::testing::AssertionResult run(Peer& a, Peer& b, std::uint64_t seed,
     if (moved == 0 && a.session->idle(a.mux) && b.session->idle(b.mux) &&
         move_bytes(a, b, rng) + move_bytes(b, a, rng) == 0) {
       if (rounds != nullptr) *rounds = round;
+      // Honest peers owe each other nothing once quiet (SyncApp waits while they do).
+      if (a.session->awaiting_peer() || b.session->awaiting_peer()) {
+        return ::testing::AssertionFailure() << "quiet, but a capability or a root is owed";
+      }
       return ::testing::AssertionSuccess();
     }
   }

@@ -61,7 +61,9 @@ struct SyncSummary {
   std::uint64_t payload_bytes_sent = 0;
   std::uint64_t payloads_received = 0;       // payloads now held complete thanks to the peer
   std::uint64_t payload_bytes_received = 0;  // verified payload bytes stored
-  bool in_sync = false;  // every root complete, and nothing sent or received for a settle time
+  // Every root complete, nothing owed by the peer that would start another (a capability for an
+  // overlap found, a root), and nothing sent or received for a settle time.
+  bool in_sync = false;
   std::map<model::NamespaceId, NamespaceProgress> namespaces;
   std::string failure;  // the session's error, if it failed
 };
