@@ -36,6 +36,7 @@ struct NetOptions {
   std::vector<std::string> namespaces;  // sync --ns
   std::vector<std::string> areas;       // sync --area
   std::optional<std::string> max_payload;
+  std::uint64_t max_open_ranges = net::kDefaultMaxOpenRanges;  // serve, sync
 };
 
 // The interests a sync declares (node::sync_interests): the identity's read capabilities, only
@@ -103,6 +104,8 @@ void run_serve(const NetOptions& o) {
   if (!idle) return fail("serve", idle.status(), 2);
   so.handshake_timeout = *hs;
   so.idle_timeout = *idle;
+  if (Status st = net::check_max_open_ranges(o.max_open_ranges); !st) return fail("serve", st, 2);
+  so.max_open_ranges = static_cast<std::size_t>(o.max_open_ranges);
   so.stop_on_signals = true;
   const bool json = o.flags.json;
   so.log = [](const std::string& line) {
@@ -208,12 +211,14 @@ void run_sync(NetOptions o) {
     if (!size) return fail("sync", size.status(), 2);
     max_payload_power = payload_power_for(*size);
   }
+  if (Status st = net::check_max_open_ranges(o.max_open_ranges); !st) return fail("sync", st, 2);
   Result<store::Store*> store = n->store();
   if (!store) return fail("sync", store.status());
   net::SyncOptions ao;
   ao.read_capabilities = *caps;
   ao.max_payload_power = max_payload_power;
   ao.timeout = *timeout;
+  ao.max_open_ranges = static_cast<std::size_t>(o.max_open_ranges);
   // Progress on stderr when it is a terminal: one line, redrawn at most 5 times a second.
   const bool tty = ::isatty(2) == 1;
   bool shown = false;
@@ -247,6 +252,7 @@ void run_sync(NetOptions o) {
                          {"entries_pruned", s.entries_pruned},
                          {"entries_sent", s.entries_sent},
                          {"round_trips", s.round_trips},
+                         {"widest_open_ranges", s.widest_open_ranges},
                          {"payloads_received", s.payloads_received},
                          {"payload_bytes_received", s.payload_bytes_received},
                          {"payloads_sent", s.payloads_sent},
@@ -304,6 +310,11 @@ void register_net(CLI::App& app) {
                 "Time a peer has to complete the handshake (default 10s)");
   c->add_option("--idle-timeout", so->idle_timeout,
                 "Time without a whole transport chunk from a peer before closing (default 120s)");
+  c->add_option(
+       "--max-open-ranges", so->max_open_ranges,
+       "Reconciliation ranges awaiting the peer's answer, per session (default 65536: at most "
+       "about 0.1 GiB); more saves bytes when the stores differ in many places")
+      ->check(decimal_u64());
   add_node_flags(c, so->flags);
   c->callback([so] { run_serve(*so); });
 
@@ -326,6 +337,11 @@ void register_net(CLI::App& app) {
   c->add_option("--max-payload", sy->max_payload,
                 "Receive payloads during reconciliation up to this size (e.g. 64KiB; default: "
                 "any size)");
+  c->add_option(
+       "--max-open-ranges", sy->max_open_ranges,
+       "Reconciliation ranges awaiting the peer's answer, per session (default 65536: at most "
+       "about 0.1 GiB); more saves bytes when the stores differ in many places")
+      ->check(decimal_u64());
   add_node_flags(c, sy->flags);
   c->callback([sy] { run_sync(*sy); });
 

@@ -15,9 +15,11 @@ Result<SyncResult> sync_with(store::Store& store, const crypto::Ed25519SecretKey
   co.handshake_timeout = options.timeout;
   co.close_timeout = options.timeout;
   co.lcmux = SyncApp::lcmux_options();
+  OSIER_RETURN_IF_ERROR(check_max_open_ranges(options.max_open_ranges));
   SyncAppOptions ao;
   ao.session.read_capabilities = std::move(options.read_capabilities);
   ao.session.pio.max_payload_power = options.max_payload_power;
+  ao.set_max_open_ranges(options.max_open_ranges);
   ao.one_shot = true;
   static std::atomic<std::uint64_t> syncs{0};  // this process's one-shot sessions
   ao.session.session_id = SyncApp::unique_session_id(++syncs);
@@ -48,15 +50,18 @@ class SyncServer::Impl {
 Result<std::unique_ptr<SyncServer>> SyncServer::listen(store::Store& store,
                                                        const crypto::Ed25519SecretKey& identity,
                                                        ServeOptions options) {
+  OSIER_RETURN_IF_ERROR(check_max_open_ranges(options.max_open_ranges));
   OSIER_ASSIGN_OR_RETURN(ServerOptions so, sync_server_options(options));
   so.stop_on_signals = options.stop_on_signals;
   so.on_report = std::move(options.on_report);
   // One sync session per connection, all on the server's thread, over the one store; session
   // ids number them, so store events name the session an entry came from.
   so.make_app = [&store, key = identity.public_key(), caps = std::move(options.read_capabilities),
+                 max_open = options.max_open_ranges,
                  next_session = std::uint64_t{0}]() mutable -> std::unique_ptr<PeerApp> {
     SyncAppOptions ao;
     ao.session.read_capabilities = caps;
+    ao.set_max_open_ranges(max_open);
     ao.session.session_id = SyncApp::unique_session_id(++next_session);
     return std::make_unique<SyncApp>(store, key, std::move(ao));
   };

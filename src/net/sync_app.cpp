@@ -34,6 +34,22 @@ sync::LcmuxSessionOptions SyncApp::lcmux_options() {
   return o;
 }
 
+void SyncAppOptions::set_max_open_ranges(std::size_t n) {
+  session.rbsr.max_open_ranges = n;
+  session.max_rbsr_backlog = std::max(sync::SessionConfig{}.max_rbsr_backlog, 2 * n);
+}
+
+Status check_max_open_ranges(std::size_t n) {
+  static_assert(kDefaultMaxOpenRanges == sync::RbsrConfig{}.max_open_ranges);
+  if (n < kMinMaxOpenRanges || n > kMaxMaxOpenRanges) {
+    return error(ErrorCode::kInvalidArgument,
+                 "the reconciliation ranges open at once must be between " +
+                     std::to_string(kMinMaxOpenRanges) + " and " +
+                     std::to_string(kMaxMaxOpenRanges) + ", not " + std::to_string(n));
+  }
+  return Status::ok();
+}
+
 Status SyncApp::on_established(const sync::HandshakeResult& handshake, sync::LcmuxSession& mux) {
   mux_ = &mux;
   OSIER_RETURN_IF_ERROR(mux.set_capacity(static_cast<std::uint64_t>(sync::LogicalChannel::kData),
@@ -155,6 +171,7 @@ void SyncApp::copy_session_stats() {
   summary_.entries_sent = st.entries_sent;
   summary_.entries_forwarded = st.entries_forwarded;
   summary_.round_trips = st.round_trips;
+  summary_.widest_open_ranges = st.widest_open_ranges;
   summary_.payloads_sent = st.payloads_sent;
   summary_.payload_bytes_sent = st.payload_bytes_sent;
   summary_.payloads_received = st.payloads_received;

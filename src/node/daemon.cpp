@@ -279,6 +279,7 @@ class Daemon::Impl {
     ao.session.pio.max_peer_capabilities = kMaxSessionOverlaps;
     ao.session.pio.max_overlaps = kMaxSessionOverlaps;
     ao.session.rbsr.max_roots = 2 * kMaxSessionOverlaps;
+    ao.set_max_open_ranges(options_.max_open_ranges);
     // Download policies as last read (reload_interests_and_policies follows the file).
     for (const auto& [ns, p] : policies_) {
       ao.session.pio.max_payload_power_of[ns] = p.payload_power();
@@ -863,6 +864,7 @@ Status DaemonApp::on_established(const sync::HandshakeResult& handshake, sync::L
 
 Result<std::unique_ptr<Daemon>> Daemon::start(const Home& home, store::Store& store,
                                               DaemonOptions options) {
+  OSIER_RETURN_IF_ERROR(net::check_max_open_ranges(options.max_open_ranges));
   OSIER_ASSIGN_OR_RETURN(DaemonLock lock, DaemonLock::acquire(home.paths()));
   OSIER_ASSIGN_OR_RETURN(Identity me, home.sync_identity(options.as));
   auto impl =

@@ -412,7 +412,7 @@ TEST_F(ControlSocket, ADaemonThatDoesNotAnswerTimesOut) {
   EXPECT_EQ(r.status().code(), ErrorCode::kIo);
   EXPECT_NE(r.status().message().find("no answer"), std::string::npos) << r.status().message();
   EXPECT_GE(took, milliseconds(200));
-  EXPECT_LT(took, milliseconds(2000));
+  EXPECT_LT(took, milliseconds(10'000));  // not forever (a loaded machine may stall a while)
 }
 
 TEST_F(ControlSocket, ResponsesTooLongForTheClientAreOutOfRange) {

@@ -36,6 +36,58 @@ struct Serving {
   ~Serving() { stop(); }
 };
 
+// The reconciliation state limit reaches the one-shot session: with 64 ranges it opens no more
+// than half of it (plus its root) where the default opens more; values outside the bounds are
+// refused. (The server is given the same limit; its session's state is not visible here: the
+// daemon's status shows it, tests/node/daemon_test.cpp.)
+TEST(SyncApi, TheOpenRangeLimitReachesTheSession) {
+  const auto all = sync::testing::owned_entries(0, 3000, 4);
+  const auto run = [&](std::size_t max_open_ranges) -> SyncSummary {
+    sync::testing::LmdbStores stores;
+    const auto server_key = crypto::Ed25519SecretKey::generate();
+    const auto server_store = stores.open();
+    const auto client_key = crypto::Ed25519SecretKey::generate();
+    const auto client_store = stores.open();
+    // Every 10th entry on one side only: 300 differences, scattered.
+    std::vector<store::AuthorisedEntry> left;
+    std::vector<store::AuthorisedEntry> right;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      if (i % 20 != 0) left.push_back(all[i]);
+      if (i % 20 != 10) right.push_back(all[i]);
+    }
+    EXPECT_TRUE(server_store->ingest_batch(left, store::Trust::kVerify));
+    EXPECT_TRUE(client_store->ingest_batch(right, store::Trust::kVerify));
+    ServeOptions so;
+    so.read_capabilities = {sync::testing::owned_read_capability(server_key.public_key())};
+    so.max_open_ranges = max_open_ranges;
+    Serving serving(*server_store, server_key, std::move(so));
+    SyncOptions o;
+    o.read_capabilities = {sync::testing::owned_read_capability(client_key.public_key())};
+    o.max_open_ranges = max_open_ranges;
+    Result<SyncResult> r = sync_with(*client_store, client_key, serving.endpoint(), std::move(o));
+    EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+    if (!r) return {};
+    EXPECT_TRUE(r->complete()) << r->connection.line() << " " << r->summary.failure;
+    EXPECT_EQ(r->summary.entries_new, 150U);
+    serving.stop();
+    EXPECT_EQ(sync::testing::namespace_contents(*server_store, owned_namespace()).size(),
+              all.size());
+    return r->summary;
+  };
+  EXPECT_GT(run(kDefaultMaxOpenRanges).widest_open_ranges, 33U);
+  EXPECT_LE(run(64).widest_open_ranges, 33U);
+  EXPECT_FALSE(check_max_open_ranges(kMinMaxOpenRanges - 1));
+  EXPECT_FALSE(check_max_open_ranges(kMaxMaxOpenRanges + 1));
+  EXPECT_TRUE(check_max_open_ranges(kMinMaxOpenRanges));
+  SyncOptions bad;
+  bad.max_open_ranges = 10;
+  EXPECT_EQ(sync_with(*sync::testing::LmdbStores().open(), crypto::Ed25519SecretKey::generate(),
+                      Endpoint{"127.0.0.1", 9}, std::move(bad))
+                .status()
+                .code(),
+            ErrorCode::kInvalidArgument);
+}
+
 TEST(SyncApi, AClientSyncsBothWaysWithAServerAndProbeNamesTheServer) {
   sync::testing::LmdbStores stores;
   const auto server_key = crypto::Ed25519SecretKey::generate();

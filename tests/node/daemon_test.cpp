@@ -242,6 +242,43 @@ TEST_F(DaemonTest, TwoDaemonsThatDialEachOtherKeepOneSession) {
   }
 }
 
+// DaemonOptions::max_open_ranges reaches every session, dialed and accepted: with 64, neither
+// side's reconciliation opens more than half of it (plus its root), and the stores still end
+// equal. (The default opens more for the same stores: tests/net/sync_api_test.cpp.)
+TEST_F(DaemonTest, TheOpenRangeLimitReachesEverySession) {
+  auto a = home("a");
+  auto b = home("b");
+  const auto all = sync::testing::owned_entries(0, 2000, 4);
+  std::vector<store::AuthorisedEntry> left;
+  std::vector<store::AuthorisedEntry> right;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (i % 20 != 0) left.push_back(all[i]);
+    if (i % 20 != 10) right.push_back(all[i]);
+  }
+  ASSERT_TRUE(a->store->ingest_batch(left, store::Trust::kVerify));
+  ASSERT_TRUE(b->store->ingest_batch(right, store::Trust::kVerify));
+  const auto small = [](DaemonOptions& o) { o.max_open_ranges = 64; };
+  Running ra(*a, {}, 0, small);
+  Running rb(*b, {ra.endpoint()}, 0, small);
+  ASSERT_TRUE(eventually([&] { return b->entries() == all.size() && a->entries() == all.size(); }));
+  for (Running* r : {&ra, &rb}) {
+    ASSERT_TRUE(eventually([&] {
+      Result<DaemonStatus> s = r->daemon->status();
+      return s.is_ok() && s->peers.size() == 1 && s->peers[0].summary.in_sync;
+    }));
+    const std::uint64_t widest = r->daemon->status()->peers.at(0).summary.widest_open_ranges;
+    EXPECT_GT(widest, 0U);
+    EXPECT_LE(widest, 33U);
+  }
+  // Outside the bounds, the daemon does not start.
+  auto c = home("c");
+  DaemonOptions bad;
+  bad.as = "me";
+  bad.max_open_ranges = 10;
+  EXPECT_EQ(Daemon::start(*c->home, *c->store, std::move(bad)).status().code(),
+            ErrorCode::kInvalidArgument);
+}
+
 // Progress says "in sync" only once B holds everything A holds (never before), and a peer's
 // acknowledgement is recorded only when a root matched at once: not after a first sync that had to
 // exchange entries, but after the next session, and it survives a restart (HOME/config/acks).

@@ -55,9 +55,10 @@ struct SyncSummary {
   std::uint64_t entries_new = 0;       // of them, stored (the rest we had, or newer ones)
   std::uint64_t entries_pruned = 0;    // our entries the new ones pruned
   std::uint64_t entries_sent = 0;
-  std::uint64_t entries_forwarded = 0;  // sent live, after or beside reconciliation (the daemon)
-  std::uint64_t round_trips = 0;        // sync::SessionStats::round_trips
-  std::uint64_t payloads_sent = 0;      // payloads sent to their end (whole, or the rest it lacked)
+  std::uint64_t entries_forwarded = 0;   // sent live, after or beside reconciliation (the daemon)
+  std::uint64_t round_trips = 0;         // sync::SessionStats::round_trips
+  std::uint64_t widest_open_ranges = 0;  // the most reconciliation ranges open at once (of ours)
+  std::uint64_t payloads_sent = 0;  // payloads sent to their end (whole, or the rest it lacked)
   std::uint64_t payload_bytes_sent = 0;
   std::uint64_t payloads_received = 0;       // payloads now held complete thanks to the peer
   std::uint64_t payload_bytes_received = 0;  // verified payload bytes stored
@@ -68,6 +69,17 @@ struct SyncSummary {
   std::string failure;  // the session's error, if it failed
 };
 
+// Reconciliation state per session: ranges awaiting the peer's answer (fingerprints and
+// announcements), at most this many, each about 0.5 KiB and up to 4 uncovered boxes (0.3 KiB
+// each): 32 MiB + 75 MiB at the default, at worst. Splitting stops at a quarter of it and entries
+// are announced instead, so a larger limit saves bytes on large, scattered differences
+// (docs/benchmarks.md "1M vs 1M scattered": 4.6x negentropy's bytes at the default, 0.71x at
+// 1,048,576). kInvalidArgument outside [kMinMaxOpenRanges, kMaxMaxOpenRanges].
+inline constexpr std::size_t kDefaultMaxOpenRanges = std::size_t{1} << 16;
+inline constexpr std::size_t kMinMaxOpenRanges = 64;
+inline constexpr std::size_t kMaxMaxOpenRanges = std::size_t{1} << 24;
+Status check_max_open_ranges(std::size_t n);
+
 // Sync once with a peer.
 struct SyncOptions {
   // Our interests; the identity's read capabilities (each one's receiver must be its key).
@@ -77,6 +89,7 @@ struct SyncOptions {
   std::uint8_t max_payload_power = 64;
   // Connecting, the handshake, and waiting for the peer's end marker, each at most this long.
   std::chrono::milliseconds timeout{10'000};
+  std::size_t max_open_ranges = kDefaultMaxOpenRanges;  // see kDefaultMaxOpenRanges
   // Called now and then with the summary so far, on the calling thread: keep it cheap.
   std::function<void(const SyncSummary&)> progress;
 };
@@ -113,6 +126,7 @@ struct ServeOptions {
   std::size_t max_per_ip = kDefaultMaxPerIp;
   std::chrono::milliseconds handshake_timeout{10'000};
   std::chrono::milliseconds idle_timeout{120'000};
+  std::size_t max_open_ranges = kDefaultMaxOpenRanges;  // per session; see kDefaultMaxOpenRanges
   // One line per event (listening, each peer, refusals, stopping); on the run() thread.
   std::function<void(const std::string&)> log;
   // Each connection's report, after its log line; on the run() thread.

@@ -68,6 +68,8 @@ struct DaemonOptions {
   std::size_t max_per_ip = net::kDefaultMaxPerIp;
   // Payloads up to 2^max_payload_power bytes travel with their entries (64: all).
   std::uint8_t max_payload_power = 64;
+  // Reconciliation state per session (osier/net/sync.hpp, kDefaultMaxOpenRanges).
+  std::size_t max_open_ranges = net::kDefaultMaxOpenRanges;
   // New entries waiting for the run() thread to offer them to the sessions. Beyond this many
   // (another process imported a large batch: one poll delivers all its events), every session
   // closes and the next ones reconcile instead, which costs less than forwarding them one by
