@@ -39,6 +39,7 @@ Json summary_json(const net::SyncSummary& s, std::uint64_t max_namespaces) {
               {"payloads_sent", s.payloads_sent},
               {"payload_bytes_sent", s.payload_bytes_sent},
               {"round_trips", s.round_trips},
+              {"widest_open_ranges", s.widest_open_ranges},
               {"failure", s.failure.empty() ? Json(nullptr) : Json(s.failure)}};
 }
 
