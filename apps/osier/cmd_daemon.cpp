@@ -98,10 +98,10 @@ void run_daemon(const DaemonCliOptions& o) {
     if (!size) return fail("daemon", size.status(), 2);
     d.max_payload_power = payload_power_for(*size);
   }
-  if (Status st = net::check_max_open_ranges(o.max_open_ranges); !st) {
-    return fail("daemon", st, 2);
-  }
-  d.max_open_ranges = static_cast<std::size_t>(o.max_open_ranges);
+  // Not below the default: a daemon's session carries a root per shared namespace.
+  Result<std::size_t> max_open = max_open_ranges(o.max_open_ranges, net::kDefaultMaxOpenRanges);
+  if (!max_open) return fail("daemon", max_open.status(), 2);
+  d.max_open_ranges = *max_open;
   d.stop_on_signals = true;
   d.log = [](const std::string& line) {
     fmt::print(stderr, "{} {}\n", now_text(), line);
@@ -371,8 +371,9 @@ void register_daemon(CLI::App& app) {
                 "Payloads up to this size travel with their entries (default: all)");
   c->add_option(
        "--max-open-ranges", o->max_open_ranges,
-       "Reconciliation ranges awaiting the peer's answer, per session (default 65536: at most "
-       "about 0.1 GiB); more saves bytes when the stores differ in many places")
+       "Reconciliation ranges awaiting the peer's answer, per session (default 65536: about "
+       "0.1-0.2 GiB at worst; 65536 to 262144); more saves bytes on the wire when the stores "
+       "differ in many places")
       ->check(decimal_u64());
   c->add_flag("--detach", o->detach, "Run in the background once listening (log: HOME/daemon.log)");
   c->add_flag("--stop", o->stop, "Stop the daemon running on the home (SIGTERM), and wait");

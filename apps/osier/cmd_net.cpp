@@ -104,8 +104,9 @@ void run_serve(const NetOptions& o) {
   if (!idle) return fail("serve", idle.status(), 2);
   so.handshake_timeout = *hs;
   so.idle_timeout = *idle;
-  if (Status st = net::check_max_open_ranges(o.max_open_ranges); !st) return fail("serve", st, 2);
-  so.max_open_ranges = static_cast<std::size_t>(o.max_open_ranges);
+  Result<std::size_t> max_open = max_open_ranges(o.max_open_ranges, net::kDefaultMaxOpenRanges / 4);
+  if (!max_open) return fail("serve", max_open.status(), 2);
+  so.max_open_ranges = *max_open;
   so.stop_on_signals = true;
   const bool json = o.flags.json;
   so.log = [](const std::string& line) {
@@ -211,14 +212,15 @@ void run_sync(NetOptions o) {
     if (!size) return fail("sync", size.status(), 2);
     max_payload_power = payload_power_for(*size);
   }
-  if (Status st = net::check_max_open_ranges(o.max_open_ranges); !st) return fail("sync", st, 2);
+  Result<std::size_t> max_open = max_open_ranges(o.max_open_ranges, net::kDefaultMaxOpenRanges / 4);
+  if (!max_open) return fail("sync", max_open.status(), 2);
   Result<store::Store*> store = n->store();
   if (!store) return fail("sync", store.status());
   net::SyncOptions ao;
   ao.read_capabilities = *caps;
   ao.max_payload_power = max_payload_power;
   ao.timeout = *timeout;
-  ao.max_open_ranges = static_cast<std::size_t>(o.max_open_ranges);
+  ao.max_open_ranges = *max_open;
   // Progress on stderr when it is a terminal: one line, redrawn at most 5 times a second.
   const bool tty = ::isatty(2) == 1;
   bool shown = false;
@@ -312,8 +314,9 @@ void register_net(CLI::App& app) {
                 "Time without a whole transport chunk from a peer before closing (default 120s)");
   c->add_option(
        "--max-open-ranges", so->max_open_ranges,
-       "Reconciliation ranges awaiting the peer's answer, per session (default 65536: at most "
-       "about 0.1 GiB); more saves bytes when the stores differ in many places")
+       "Reconciliation ranges awaiting the peer's answer, per session (default 65536: about "
+       "0.1-0.2 GiB at worst; 16384 to 262144); more saves bytes on the wire when the stores "
+       "differ in many places")
       ->check(decimal_u64());
   add_node_flags(c, so->flags);
   c->callback([so] { run_serve(*so); });
@@ -339,8 +342,9 @@ void register_net(CLI::App& app) {
                 "any size)");
   c->add_option(
        "--max-open-ranges", sy->max_open_ranges,
-       "Reconciliation ranges awaiting the peer's answer, per session (default 65536: at most "
-       "about 0.1 GiB); more saves bytes when the stores differ in many places")
+       "Reconciliation ranges awaiting the peer's answer, per session (default 65536: about "
+       "0.1-0.2 GiB at worst; 16384 to 262144); more saves bytes on the wire when the stores "
+       "differ in many places")
       ->check(decimal_u64());
   add_node_flags(c, sy->flags);
   c->callback([sy] { run_sync(*sy); });

@@ -3,8 +3,10 @@
 #include <fmt/core.h>
 
 #include <ctime>
+#include <string>
 
 #include "osier/base/hex.hpp"
+#include "osier/net/sync.hpp"
 #include "osier/uri/willow_uri.hpp"
 
 namespace osier::cli {
@@ -77,6 +79,19 @@ std::uint8_t payload_power_for(std::uint64_t size) {
   std::uint8_t p = 0;
   while (p < 64 && (std::uint64_t{1} << p) < size) ++p;
   return p;
+}
+
+Result<std::size_t> max_open_ranges(std::uint64_t n, std::uint64_t least) {
+  const std::uint64_t most = 4 * std::uint64_t{net::kDefaultMaxOpenRanges};
+  if (n < least || n > most) {
+    return error(ErrorCode::kInvalidArgument,
+                 "--max-open-ranges must be between " + std::to_string(least) + " and " +
+                     std::to_string(most) +
+                     " (within 4 times the default, so that peers with the default can sync with "
+                     "this one), not " +
+                     std::to_string(n));
+  }
+  return static_cast<std::size_t>(n);
 }
 
 }  // namespace osier::cli

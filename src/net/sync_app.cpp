@@ -198,12 +198,12 @@ Status SyncApp::on_progress(sync::LcmuxSession& mux) {
   // for `settle` both ways — the peer may still declare interests whose overlaps are not found
   // yet (no message says it declared all; docs/spec-notes.md "Session: when a one-shot sync is
   // done").
-  const bool awaiting = idle && session_->awaiting_peer();
+  // (awaiting_peer is O(overlaps): asked only once quiet for the settle time.)
   const auto quiet = idle_since_ ? Clock::now() - *idle_since_ : Clock::duration::zero();
-  summary_.in_sync = idle_since_ && quiet >= options_.settle && !awaiting &&
-                     summary_.roots_complete == summary_.roots;
-  if (options_.one_shot && idle_since_ &&
-      quiet >= (awaiting ? std::max(options_.settle, options_.await_peer) : options_.settle)) {
+  const bool settled = idle_since_ && quiet >= options_.settle;
+  awaiting_ = settled && session_->awaiting_peer();
+  summary_.in_sync = settled && !awaiting_ && summary_.roots_complete == summary_.roots;
+  if (options_.one_shot && settled && (!awaiting_ || quiet >= options_.await_peer)) {
     close_ = true;
   }
   if (options_.progress) options_.progress(summary_);
@@ -239,6 +239,12 @@ void SyncApp::request_close(std::string reason) {
 std::optional<SyncApp::Clock::time_point> SyncApp::wake_at() const {
   // One-shot: close after settling; live: tell the progress that it settled (in_sync).
   if (close_ || !idle_since_ || (!options_.one_shot && summary_.in_sync)) return std::nullopt;
+  // Settled but the peer owes something: a one-shot gives up after await_peer; a live session
+  // needs no timer (what the peer sends wakes it).
+  if (awaiting_) {
+    if (!options_.one_shot) return std::nullopt;
+    return *idle_since_ + std::max(options_.settle, options_.await_peer);
+  }
   return *idle_since_ + options_.settle;
 }
 

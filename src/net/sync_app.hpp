@@ -122,6 +122,7 @@ class SyncApp : public PeerApp {
   std::map<model::NamespaceId, Cached> snapshots_;
   std::uint64_t snapshot_uses_ = 0;
   std::optional<Clock::time_point> idle_since_;
+  bool awaiting_ = false;  // settled, but the peer owes a capability or a root (on_progress)
   // Per overlap (our capability handle, the peer's): its namespace, and the round's event number
   // when the overlap was found (Alfie's root fingerprint is read then).
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::pair<model::NamespaceId, std::uint64_t>>

@@ -263,7 +263,9 @@ Status RbsrCore::on_send_fingerprint(const ReconciliationSendFingerprint& msg) {
     const std::size_t bytes = waiting_bytes(msg);
     if (deferred_.size() >= config_.max_open_ranges ||
         deferred_bytes_ + bytes > kWaitingBytesPerOpenRange * config_.max_open_ranges) {
-      return fail(protocol_error("rbsr: too many fingerprints waiting for an answer"));
+      return fail(protocol_error(
+          "rbsr: too many fingerprints waiting for an answer (a peer that does not wait for "
+          "answers, or whose max_open_ranges is over 4 times ours)"));
     }
     deferred_bytes_ += bytes;
     deferred_.emplace_back(*id, msg);

@@ -156,5 +156,46 @@ TEST(NetSync, AOneShotSyncWaitsForTheCapabilityASlowPeerOwes) {
   EXPECT_EQ(s.entries_new, in_subspace_1);
 }
 
+// A peer that never sends the capability it owes (here: one whose PIO pursues no overlaps, so it
+// ignores the client's announcement): the one-shot client gives up after await_peer, cleanly and
+// not in sync, long before the idle timeout.
+TEST(NetSync, AOneShotSyncGivesUpOnACapabilityThatNeverComes) {
+  sync::testing::LmdbStores stores;
+  const auto server_key = crypto::Ed25519SecretKey::generate();
+  const auto server_store = stores.open();
+  ServerOptions so;
+  so.connection = connection_options();
+  so.make_app = [&]() -> std::unique_ptr<PeerApp> {
+    SyncAppOptions o = options_for(server_key, false);
+    o.session.pio.max_overlaps = 0;
+    return std::make_unique<SyncApp>(*server_store, server_key.public_key(), std::move(o));
+  };
+  testing::RunningServer server(server_key, std::move(so));
+  const auto client_key = crypto::Ed25519SecretKey::generate();
+  const auto client_store = stores.open();
+  SyncAppOptions o;
+  // More specific than the server's interest (a path within it): the client announces the
+  // overlap.
+  model::Area under_a = model::Area::full();
+  under_a.path = *model::Path::from_strings({"a"});
+  o.session.read_capabilities = {
+      sync::testing::owned_read_capability(
+          meadowcap::testing::key(sync::testing::kWriterKey).public_key())
+          .delegate(meadowcap::testing::key(sync::testing::kWriterKey), under_a,
+                    client_key.public_key())
+          .value()};
+  o.one_shot = true;
+  o.await_peer = milliseconds(300);
+  SyncApp app(*client_store, client_key.public_key(), std::move(o));
+  const auto t0 = std::chrono::steady_clock::now();
+  Result<ConnectionReport> r = dial(server.endpoint(), client_key, connection_options(), app);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_TRUE(r->clean()) << r->line();
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, milliseconds(300));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(30));  // not the idle 120 s
+  EXPECT_EQ(app.summary().overlaps, 0U);
+  EXPECT_FALSE(app.summary().in_sync);
+}
+
 }  // namespace
 }  // namespace osier::net

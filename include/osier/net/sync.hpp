@@ -73,8 +73,11 @@ struct SyncSummary {
 // announcements), at most this many, each about 0.5 KiB and up to 4 uncovered boxes (0.3 KiB
 // each): 32 MiB + 75 MiB at the default, at worst. Splitting stops at a quarter of it and entries
 // are announced instead, so a larger limit saves bytes on large, scattered differences
-// (docs/benchmarks.md "1M vs 1M scattered": 4.6x negentropy's bytes at the default, 0.71x at
-// 1,048,576). kInvalidArgument outside [kMinMaxOpenRanges, kMaxMaxOpenRanges].
+// (docs/benchmarks.md "1M vs 1M scattered", both sides alike: 4.6x negentropy's bytes at the
+// default, 0.71x at 1,048,576). Peers whose limits differ by more than 4 times may end each
+// other's sessions, and each overlap's root fingerprint counts against the limit, so keep it at
+// least twice the overlaps a session may have (PioConfig::max_overlaps). kInvalidArgument
+// outside [kMinMaxOpenRanges, kMaxMaxOpenRanges].
 inline constexpr std::size_t kDefaultMaxOpenRanges = std::size_t{1} << 16;
 inline constexpr std::size_t kMinMaxOpenRanges = 64;
 inline constexpr std::size_t kMaxMaxOpenRanges = std::size_t{1} << 24;
