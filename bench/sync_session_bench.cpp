@@ -204,10 +204,7 @@ struct Side {
     config.session_id = 7;
     config.rbsr.split_factor = rbsr_tuning.split_factor;
     config.rbsr.send_entries_threshold = rbsr_tuning.send_entries_threshold;
-    config.rbsr.max_open_ranges = rbsr_tuning.max_open_ranges;
-    // Answers queued for the peer are bounded by both sides' open ranges: a larger --max-open
-    // needs twice as large a backlog (SessionConfig::max_rbsr_backlog).
-    config.max_rbsr_backlog = std::max(config.max_rbsr_backlog, 2 * config.rbsr.max_open_ranges);
+    config.set_max_open_ranges(rbsr_tuning.max_open_ranges);
     config.rbsr.ingest_batch = ingest_batch;
     sync::HandshakeResult hs;
     hs.role = role;

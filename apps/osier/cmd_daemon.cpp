@@ -369,11 +369,8 @@ void register_daemon(CLI::App& app) {
                 "Drop a peer silent this long (default 60s; keepalives every quarter of it)");
   c->add_option("--max-payload", o->max_payload,
                 "Payloads up to this size travel with their entries (default: all)");
-  c->add_option(
-       "--max-open-ranges", o->max_open_ranges,
-       "Reconciliation ranges awaiting the peer's answer, per session (default 65536: about "
-       "0.1-0.2 GiB at worst; 65536 to 262144); more saves bytes on the wire when the stores "
-       "differ in many places")
+  c->add_option("--max-open-ranges", o->max_open_ranges,
+                max_open_ranges_help(net::kDefaultMaxOpenRanges))
       ->check(decimal_u64());
   c->add_flag("--detach", o->detach, "Run in the background once listening (log: HOME/daemon.log)");
   c->add_flag("--stop", o->stop, "Stop the daemon running on the home (SIGTERM), and wait");

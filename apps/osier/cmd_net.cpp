@@ -312,11 +312,8 @@ void register_net(CLI::App& app) {
                 "Time a peer has to complete the handshake (default 10s)");
   c->add_option("--idle-timeout", so->idle_timeout,
                 "Time without a whole transport chunk from a peer before closing (default 120s)");
-  c->add_option(
-       "--max-open-ranges", so->max_open_ranges,
-       "Reconciliation ranges awaiting the peer's answer, per session (default 65536: about "
-       "0.1-0.2 GiB at worst; 16384 to 262144); more saves bytes on the wire when the stores "
-       "differ in many places")
+  c->add_option("--max-open-ranges", so->max_open_ranges,
+                max_open_ranges_help(net::kDefaultMaxOpenRanges / 4))
       ->check(decimal_u64());
   add_node_flags(c, so->flags);
   c->callback([so] { run_serve(*so); });
@@ -340,11 +337,8 @@ void register_net(CLI::App& app) {
   c->add_option("--max-payload", sy->max_payload,
                 "Receive payloads during reconciliation up to this size (e.g. 64KiB; default: "
                 "any size)");
-  c->add_option(
-       "--max-open-ranges", sy->max_open_ranges,
-       "Reconciliation ranges awaiting the peer's answer, per session (default 65536: about "
-       "0.1-0.2 GiB at worst; 16384 to 262144); more saves bytes on the wire when the stores "
-       "differ in many places")
+  c->add_option("--max-open-ranges", sy->max_open_ranges,
+                max_open_ranges_help(net::kDefaultMaxOpenRanges / 4))
       ->check(decimal_u64());
   add_node_flags(c, sy->flags);
   c->callback([sy] { run_sync(*sy); });

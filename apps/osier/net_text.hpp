@@ -27,5 +27,7 @@ std::uint8_t payload_power_for(std::uint64_t size);
 // limits differ by more than 4 times may end each other's sessions (sync/rbsr.hpp, Errors), and
 // each overlap's root counts against the limit (the daemon's sessions carry up to 32,768).
 Result<std::size_t> max_open_ranges(std::uint64_t n, std::uint64_t least);
+// The option's help text, for a command that allows it from `least`.
+std::string max_open_ranges_help(std::uint64_t least);
 
 }  // namespace osier::cli

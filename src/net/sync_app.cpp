@@ -34,11 +34,6 @@ sync::LcmuxSessionOptions SyncApp::lcmux_options() {
   return o;
 }
 
-void SyncAppOptions::set_max_open_ranges(std::size_t n) {
-  session.rbsr.max_open_ranges = n;
-  session.max_rbsr_backlog = std::max(sync::SessionConfig{}.max_rbsr_backlog, 2 * n);
-}
-
 Status check_max_open_ranges(std::size_t n) {
   static_assert(kDefaultMaxOpenRanges == sync::RbsrConfig{}.max_open_ranges);
   if (n < kMinMaxOpenRanges || n > kMaxMaxOpenRanges) {

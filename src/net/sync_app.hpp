@@ -37,9 +37,6 @@ namespace osier::net {
 
 struct SyncAppOptions {
   sync::SessionConfig session;  // read capabilities, core limits, session id
-  // Sets session.rbsr.max_open_ranges, and session.max_rbsr_backlog to at least twice it (a peer
-  // may answer every open range at once). REQUIRES: check_max_open_ranges(n) is ok.
-  void set_max_open_ranges(std::size_t n);
   bool one_shot = false;
   std::chrono::milliseconds settle{250};
   // How long a one-shot session stays, quiet, while the peer owes what would start a

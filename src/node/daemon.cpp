@@ -279,7 +279,7 @@ class Daemon::Impl {
     ao.session.pio.max_peer_capabilities = kMaxSessionOverlaps;
     ao.session.pio.max_overlaps = kMaxSessionOverlaps;
     ao.session.rbsr.max_roots = 2 * kMaxSessionOverlaps;
-    ao.set_max_open_ranges(options_.max_open_ranges);
+    ao.session.set_max_open_ranges(options_.max_open_ranges);
     // Download policies as last read (reload_interests_and_policies follows the file).
     for (const auto& [ns, p] : policies_) {
       ao.session.pio.max_payload_power_of[ns] = p.payload_power();

@@ -168,8 +168,7 @@ Status RbsrCore::queue_fingerprint(std::uint64_t root_id, Root& root, const mode
                                    const Fingerprint& fp, bool is_root) {
   OSIER_RETURN_IF_ERROR(open_limit());
   root.open.add(range);
-  ++open_total_;
-  widest_open_ = std::max(widest_open_, open_total_);
+  count_opened();
   ++node_total_;
   ++box_total_;
   const std::optional<std::uint64_t> rid = is_root ? std::nullopt : std::optional(root_id);
@@ -196,8 +195,7 @@ Status RbsrCore::queue_announcement_with(Root& root, Announcement a, bool empty)
   if (a.want_response) {
     OSIER_RETURN_IF_ERROR(open_limit());
     root.want_answers.add(a.info.range);
-    ++open_total_;
-    widest_open_ = std::max(widest_open_, open_total_);
+    count_opened();
     ++announced_total_;
   }
   a.empty = empty;

@@ -83,6 +83,7 @@
 // of codes in total). Not thread-safe; one core per session side.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -304,6 +305,10 @@ class RbsrCore {
   // Whether a received fingerprint that mismatches may be answered by splitting its range (else
   // by announcing our entries of it): while our open ranges stay within the split budget.
   bool may_split() const;
+  void count_opened() {
+    ++open_total_;
+    widest_open_ = std::max(widest_open_, open_total_);
+  }
   // Whether a received fingerprint may be answered now (else it waits in deferred_): while our
   // announcements awaiting answers stay within a quarter of the limit.
   bool may_answer() const;

@@ -74,6 +74,7 @@
 // every method's contract is as before.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -121,7 +122,13 @@ struct SessionConfig {
   // Reconciliation messages waiting to be produced beyond which the peer is flooding us. With an
   // honest peer they are our open ranges and answers to the peer's, each side's within
   // rbsr.max_open_ranges (RbsrCore::may_split): keep it at least twice that.
-  std::size_t max_rbsr_backlog = 1 << 17;
+  static constexpr std::size_t kDefaultRbsrBacklog = std::size_t{1} << 17;
+  std::size_t max_rbsr_backlog = kDefaultRbsrBacklog;
+  // Sets rbsr.max_open_ranges, and max_rbsr_backlog to at least twice it.
+  void set_max_open_ranges(std::size_t n) {
+    rbsr.max_open_ranges = n;
+    max_rbsr_backlog = std::max(kDefaultRbsrBacklog, 2 * n);
+  }
   // Payload requests, ours and the peer's (the origin is set by create).
   PayloadRequestConfig requests;
   // Payloads sent along with an announcement that asks for a response (the peer may hold them

@@ -383,6 +383,42 @@ TYPED_TEST(RbsrSimTest, RandomStoresReachTheUnion) {
   }
 }
 
+// Alfie and Betty share a pool of 1,200 entries (made from `pool_seed`) but for a tenth each
+// holds alone (chosen by `split_seed`), and reconcile it under `config` (split factor 4,
+// threshold 2) in the Simulator (`seed`; `lagging`: Betty's Data channel to Alfie lags; `rounds`:
+// every message in flight at once). Both end with the union, their one root complete. Returns
+// the most ranges either side had open at once (RbsrCore::widest_open_range_count).
+template <typename Stores>
+std::size_t widest_open_in_a_sync(Stores& stores, std::uint64_t pool_seed, std::uint64_t split_seed,
+                                  RbsrConfig config, std::uint64_t seed, bool lagging,
+                                  bool rounds) {
+  const auto pool = entry_pool(1200, pool_seed, /*distinct=*/true);
+  std::mt19937_64 rng(split_seed);
+  std::vector<store::AuthorisedEntry> ea, eb;
+  for (const auto& e : pool) {
+    const auto r = rng() % 10;  // both (8 in 10), Alfie, Betty
+    if (r != 8) ea.push_back(e);
+    if (r != 9) eb.push_back(e);
+  }
+  auto a = stores.open();
+  auto b = stores.open();
+  put_all(*a, ea);
+  put_all(*b, eb);
+  const auto ca = rbsr_contents(*a), cb = rbsr_contents(*b);
+  config.split_factor = 4;
+  config.send_entries_threshold = 2;
+  Simulator sim(*a, *b, full_area(), config, seed);
+  sim.lagging_data_to_alfie = lagging;
+  sim.run({}, rounds);
+  const model::D3Range range = model::area_to_range(full_area());
+  EXPECT_EQ(rbsr_contents(*a), expected_union(stores, ca, cb, range));
+  EXPECT_EQ(rbsr_contents(*b), expected_union(stores, cb, ca, range));
+  EXPECT_EQ(sim.alfie().completed, 1u);
+  EXPECT_EQ(sim.betty().completed, 1u);
+  return std::max(sim.alfie().core->widest_open_range_count(),
+                  sim.betty().core->widest_open_range_count());
+}
+
 // A breadth-first sync of many scattered differences has more ranges in flight at its widest
 // level than max_open_ranges (1M vs 1M entries, 20,000 differences: over 100,000; the session
 // failed with "too many open ranges"). Here 1,200 entries, a fifth of them on one side only:
@@ -390,40 +426,12 @@ TYPED_TEST(RbsrSimTest, RandomStoresReachTheUnion) {
 // converges within the limit. (The simulator delivers each direction in order, as
 // RbsrCore::may_split's bound assumes.)
 TYPED_TEST(RbsrSimTest, ManyDifferencesStayWithinTheOpenRangeLimit) {
-  const auto pool = entry_pool(1200, 17, /*distinct=*/true);
-  std::mt19937_64 rng(17);
-  std::vector<store::AuthorisedEntry> ea, eb;
-  for (const auto& e : pool) {
-    const auto r = rng() % 10;  // both (8 in 10), Alfie, Betty
-    if (r != 8) ea.push_back(e);
-    if (r != 9) eb.push_back(e);
-  }
-  // The widest either side's open ranges got (sampled between rounds) in a sync that converged.
   const auto widest_open = [&](std::size_t max_open_ranges) {
-    auto a = this->stores_.open();
-    auto b = this->stores_.open();
-    put_all(*a, ea);
-    put_all(*b, eb);
-    const auto ca = rbsr_contents(*a), cb = rbsr_contents(*b);
     RbsrConfig config;
-    config.split_factor = 4;
-    config.send_entries_threshold = 2;
     config.max_open_ranges = max_open_ranges;
     config.max_roots = 2;
-    Simulator sim(*a, *b, full_area(), config, 17);
-    std::size_t widest = 0;
-    sim.run(
-        [&] {
-          widest = std::max(
-              {widest, sim.alfie().core->open_range_count(), sim.betty().core->open_range_count()});
-        },
-        /*rounds=*/true);
-    const model::D3Range range = model::area_to_range(full_area());
-    EXPECT_EQ(rbsr_contents(*a), expected_union(this->stores_, ca, cb, range));
-    EXPECT_EQ(rbsr_contents(*b), expected_union(this->stores_, cb, ca, range));
-    EXPECT_EQ(sim.alfie().completed, 1u);
-    EXPECT_EQ(sim.betty().completed, 1u);
-    return widest;
+    return widest_open_in_a_sync(this->stores_, 17, 17, config, 17, /*lagging=*/false,
+                                 /*rounds=*/true);
   };
   // Unbounded, this sync holds more than 60 ranges open at its widest level...
   EXPECT_GT(widest_open(1 << 20), 60u);
@@ -439,38 +447,13 @@ TYPED_TEST(RbsrSimTest, ManyDifferencesStayWithinTheOpenRangeLimit) {
 // past a quarter of it he now leaves her fingerprints waiting (RbsrCore::may_answer), and
 // neither side holds more than half the limit, plus the root.
 TYPED_TEST(RbsrSimTest, OpenRangesStayWithinHalfTheLimitWhenTheDataChannelLags) {
-  const auto pool = entry_pool(1200, 19, /*distinct=*/true);
   for (std::uint64_t seed = 1; seed <= 4; ++seed) {
     SCOPED_TRACE(seed);
-    std::mt19937_64 rng(seed);
-    std::vector<store::AuthorisedEntry> ea, eb;
-    for (const auto& e : pool) {
-      const auto r = rng() % 10;
-      if (r != 8) ea.push_back(e);
-      if (r != 9) eb.push_back(e);
-    }
-    auto a = this->stores_.open();
-    auto b = this->stores_.open();
-    put_all(*a, ea);
-    put_all(*b, eb);
-    const auto ca = rbsr_contents(*a), cb = rbsr_contents(*b);
     RbsrConfig config;
-    config.split_factor = 4;
-    config.send_entries_threshold = 2;
     config.max_open_ranges = 60;
-    Simulator sim(*a, *b, full_area(), config, seed);
-    sim.lagging_data_to_alfie = true;
-    std::size_t widest = 0;
-    sim.run([&] {
-      widest = std::max(
-          {widest, sim.alfie().core->open_range_count(), sim.betty().core->open_range_count()});
-    });
-    const model::D3Range range = model::area_to_range(full_area());
-    EXPECT_EQ(rbsr_contents(*a), expected_union(this->stores_, ca, cb, range));
-    EXPECT_EQ(rbsr_contents(*b), expected_union(this->stores_, cb, ca, range));
-    EXPECT_EQ(sim.alfie().completed, 1u);
-    EXPECT_EQ(sim.betty().completed, 1u);
-    EXPECT_LE(widest, config.max_open_ranges / 2 + 1);
+    EXPECT_LE(widest_open_in_a_sync(this->stores_, 19, seed, config, seed, /*lagging=*/true,
+                                    /*rounds=*/false),
+              config.max_open_ranges / 2 + 1);
   }
 }
 
