@@ -6,7 +6,7 @@
 //   sync_session_bench --n=100000 --workload=scattered|newest|identical|initial
 //                      [--paths=ordered|random] [--dir=/tmp/osier-sync-bench] [--export=PREFIX]
 //                      [--ingest-batch=N] [--sync-commits=0|1] [--split=K] [--threshold=T]
-//                      [--max-open=N]
+//                      [--max-open=N] [--pace=0|1]
 //
 // Entries: one owned namespace, one writer capability and key, subspace [1; 32], path
 // ("feed", <name of i>), timestamp kT0 + 1000 i (microseconds), payload length 100 + i % 1000 with
@@ -81,8 +81,8 @@ namespace {
 using namespace osier;
 using Clock = std::chrono::steady_clock;
 
-// --split, --threshold and --max-open (RbsrConfig::max_open_ranges; the RbsrConfig defaults
-// unless given).
+// --split, --threshold, --max-open (RbsrConfig::max_open_ranges) and --pace (pace_splits; the
+// RbsrConfig defaults unless given).
 sync::RbsrConfig rbsr_tuning;
 
 using meadowcap::testing::key;
@@ -205,6 +205,7 @@ struct Side {
     config.rbsr.split_factor = rbsr_tuning.split_factor;
     config.rbsr.send_entries_threshold = rbsr_tuning.send_entries_threshold;
     config.set_max_open_ranges(rbsr_tuning.max_open_ranges);
+    config.rbsr.pace_splits = rbsr_tuning.pace_splits;
     config.rbsr.ingest_batch = ingest_batch;
     sync::HandshakeResult hs;
     hs.role = role;
@@ -364,6 +365,7 @@ int main(int argc, char** argv) {
   rbsr_tuning.send_entries_threshold = std::stoull(arg(argc, argv, "threshold", "8"));
   rbsr_tuning.max_open_ranges =
       std::stoull(arg(argc, argv, "max-open", std::to_string(sync::RbsrConfig{}.max_open_ranges)));
+  rbsr_tuning.pace_splits = arg(argc, argv, "pace", "1") == "1";
   const bool sync_commits = arg(argc, argv, "sync-commits", "0") == "1";
   const std::size_t ingest_batch =
       std::stoull(arg(argc, argv, "ingest-batch", std::to_string(sync::RbsrConfig{}.ingest_batch)));
@@ -457,6 +459,9 @@ int main(int argc, char** argv) {
               "; fingerprints deferred alfie %" PRIu64 ", betty %" PRIu64 "\n",
               sta.widest_open_ranges, stb.widest_open_ranges, sta.fingerprints_deferred,
               stb.fingerprints_deferred);
+  std::printf("fingerprints paced betty %" PRIu64
+              "; ranges announced for want of room alfie %" PRIu64 ", betty %" PRIu64 "\n",
+              stb.fingerprints_paced, sta.announced_for_room, stb.announced_for_room);
   std::printf("wall %.3f s (CPU %.3f s)", o.seconds, o.cpu_seconds);
   if (moved > 0) std::printf(" = %.0f moved entries/s", static_cast<double>(moved) / o.seconds);
   std::printf("\nstoring received entries (Store::ingest_batch): wall %.3f s (CPU %.3f s)\n",

@@ -69,9 +69,26 @@ bool RangeMultiset::remove(const model::D3Range& range) {
 
 OpenRanges::Path OpenRanges::descend(const model::D3Range& range) const {
   Path path;
-  const std::vector<std::uint32_t>* level = &top_;
+  // The forest's roots are many (the ranges we split whose parent range was the peer's), so the
+  // scan of that level starts where the last query found its range: the peer answers in about the
+  // order we sent (breadth first), or the newest first (a pacing Betty: depth first), and either
+  // way the next answer is usually near the last one.
+  std::uint32_t next = kNone;
+  const std::size_t n = top_.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t i = (top_hint_ + k) % n;
+    if (nodes_[top_[i]].range.includes_range(range)) {
+      next = top_[i];
+      top_hint_ = i;
+      break;
+    }
+  }
+  if (next == kNone) return path;
+  path.deepest = next;
+  if (nodes_[next].open) path.deepest_open = next;
+  const std::vector<std::uint32_t>* level = &nodes_[next].children;
   for (;;) {
-    std::uint32_t next = kNone;
+    next = kNone;
     for (const std::uint32_t child : *level) {
       if (nodes_[child].range.includes_range(range)) {
         next = child;
@@ -85,8 +102,7 @@ OpenRanges::Path OpenRanges::descend(const model::D3Range& range) const {
   }
 }
 
-void OpenRanges::add(const model::D3Range& range) {
-  const std::uint32_t parent = descend(range).deepest;
+std::uint32_t OpenRanges::make_node(const model::D3Range& range, std::uint32_t parent, bool open) {
   std::uint32_t n;
   if (!free_.empty()) {
     n = free_.back();
@@ -97,13 +113,26 @@ void OpenRanges::add(const model::D3Range& range) {
   }
   Node& node = nodes_[n];
   node.range = range;
-  node.uncovered.assign(1, range);
-  ++boxes_;
-  node.open = true;
+  node.uncovered.clear();
+  if (open) {
+    node.uncovered.push_back(range);
+    ++boxes_;
+    ++open_;
+  }
+  node.open = open;
   node.parent = parent;
   node.children.clear();
   children_of(parent).push_back(n);
-  ++open_;
+  return n;
+}
+
+void OpenRanges::add(const model::D3Range& range) {
+  make_node(range, descend(range).deepest, /*open=*/true);
+}
+
+void OpenRanges::add_split(const model::D3Range& whole, const std::vector<model::D3Range>& parts) {
+  const std::uint32_t container = make_node(whole, descend(whole).deepest, /*open=*/false);
+  for (const auto& part : parts) make_node(part, container, /*open=*/true);
 }
 
 void OpenRanges::close(std::uint32_t n) {

@@ -67,6 +67,11 @@ class OpenRanges {
  public:
   // A range we sent the fingerprint of.
   void add(const model::D3Range& range);
+  // The parts of our split of `whole` (a range of the peer's; parts.size() >= 2, inside it), each
+  // a range we sent the fingerprint of. They are kept under one container node of `whole`, so
+  // that a level of the forest holds about one node per split instead of split_factor: the
+  // forest's roots are scanned on every add and every miss.
+  void add_split(const model::D3Range& whole, const std::vector<model::D3Range>& parts);
   // Counts the peer's fingerprint range `range` against the smallest open range including it.
   // Returns whether that closed an open range (fully covered now). A range no open range
   // includes answers nothing we track (stale or redundant): false, no change. Error
@@ -97,6 +102,8 @@ class OpenRanges {
   };
 
   Path descend(const model::D3Range& range) const;
+  // A new node of `range` under `parent` (kNone: a root of the forest); open or a container.
+  std::uint32_t make_node(const model::D3Range& range, std::uint32_t parent, bool open);
   // Marks `n` answered and drops it and every container ancestor left without children.
   void close(std::uint32_t n);
   std::vector<std::uint32_t>& children_of(std::uint32_t n) {
@@ -104,8 +111,9 @@ class OpenRanges {
   }
 
   std::vector<Node> nodes_;
-  std::vector<std::uint32_t> free_;  // indices of dropped nodes, for reuse
-  std::vector<std::uint32_t> top_;   // the forest's roots
+  std::vector<std::uint32_t> free_;   // indices of dropped nodes, for reuse
+  std::vector<std::uint32_t> top_;    // the forest's roots
+  mutable std::size_t top_hint_ = 0;  // where in top_ the last descend found its range
   std::size_t open_ = 0;
   std::size_t boxes_ = 0;
 };

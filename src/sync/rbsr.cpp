@@ -31,6 +31,9 @@ RbsrCore::RbsrCore(const RbsrConfig& config, SnapshotSource snapshots)
     : config_(config), snapshots_(std::move(snapshots)) {
   // spec: confidential_sync#sync_reconciliation — alfies_range_counter 1, betties_range_counter 2.
   own_next_root_ = config.role == SyncRole::kAlfie ? 1 : 2;
+  // may_split_paced's estimate starts at the worst case (twice this: split_factor per range).
+  answers_closed_ = 16;
+  answer_opens_ = 8 * config.split_factor;
   peer_next_root_ = config.role == SyncRole::kAlfie ? 2 : 1;
 }
 
@@ -66,13 +69,50 @@ bool RbsrCore::may_split() const {
   return open_total_ + config_.split_factor <= config_.max_open_ranges / 4;
 }
 
+bool RbsrCore::may_split_paced() const {
+  // may_split bounds the ranges we open; the peer's are answers to ours: an honest peer opens at
+  // most split_factor ranges in answer to each of our open fingerprints (it splits it, or
+  // announces), and the peer's ranges we hold waiting (deferred_, paced_) are open on its side
+  // too. So the peer's open ranges are at most waiting + split_factor * ours. Betty splits only
+  // while that stays within a quarter of a limit like ours, so that an honest Alfie never reaches
+  // his may_split bound, which would make him announce whole ranges (at 1M vs 1M scattered, 4.6x
+  // negentropy's bytes: docs/benchmarks.md "1M vs 1M"). The fingerprints she cannot split yet
+  // wait, and she answers the newest first: the deepest ranges, which end in matches and short
+  // announcements that open nothing, so the sync goes deeper before it goes wider. One side only:
+  // Alfie answers every fingerprint (splitting or announcing, as ever), so Betty's open ranges
+  // are always answered, and with none open she may split: the two never wait on each other.
+  if (!config_.pace_splits || config_.role != SyncRole::kBetty) return true;
+  const std::size_t ours = open_total_ - announced_total_;
+  if (ours == 0) return true;
+  const std::size_t waiting = deferred_.size() + paced_.size();
+  // split_factor per range is the worst case, and holding to it cost a 100k sync half again its
+  // round trips (12 against 8); deep in a sync most of our ranges match or are announced. So we
+  // count what the peer's recent answers opened per range of ours they closed and take four
+  // times that (the depth mixes as we go; twice fell short in RbsrSimTest's paced test), within
+  // [1, split_factor]. Falling short costs bytes only: Alfie announces for want of room.
+  const std::uint64_t per_range_x16 = std::clamp<std::uint64_t>(
+      4 * 16 * answer_opens_ / answers_closed_, 16, 16 * config_.split_factor);
+  return waiting + per_range_x16 * (ours + config_.split_factor) / 16 <=
+         config_.max_open_ranges / 4;
+}
+
+void RbsrCore::note_answer(std::uint64_t opened, bool closed) {
+  answer_opens_ += opened;
+  answers_closed_ += closed ? 1 : 0;
+  // A window of the last few thousand answers, halved as it fills.
+  if (answers_closed_ >= 2 * kAnswerWindow) {
+    answer_opens_ /= 2;
+    answers_closed_ /= 2;
+  }
+}
+
 bool RbsrCore::may_answer() const {
   // Answering a fingerprint opens at most one announcement (or splits, within may_split). Past
   // the cap, received fingerprints wait in deferred_ until our announcements are answered. The
   // peer answers an announcement with one without response, which opens nothing on its side; and
   // we go on reading every channel meanwhile (holding the peer's fingerprints back unread would
   // tie up its output, whose answers may wait behind them: a deadlock a review found). So the
-  // cost is memory, bounded in on_send_fingerprint. At least one, whatever max_open_ranges.
+  // cost is memory, bounded in wait(). At least one, whatever max_open_ranges.
   return announced_total_ < std::max<std::size_t>(1, config_.max_open_ranges / 4);
 }
 
@@ -97,6 +137,37 @@ Status RbsrCore::answer_deferred() {
     OSIER_RETURN_IF_ERROR(respond_to_fingerprint(id, root, msg));
     check_complete(id);
   }
+  return answer_paced();
+}
+
+Status RbsrCore::answer_paced() {
+  while (!paced_.empty() && may_split_paced()) {
+    const Paced p = std::move(paced_.back());
+    paced_.pop_back();
+    deferred_bytes_ -= waiting_bytes(p.msg);
+    Root& root = roots_.at(p.root_id);
+    --root.deferred;
+    OSIER_RETURN_IF_ERROR(respond_to_fingerprint(p.root_id, root, p.msg, &p.summarised));
+    check_complete(p.root_id);
+  }
+  return Status::ok();
+}
+
+Status RbsrCore::wait(Root& root, const ReconciliationSendFingerprint& msg) {
+  // An honest peer's open fingerprints are within a quarter of its own limit (may_split), so
+  // with a limit like ours at most a quarter of ours wait here. Far more (or far more bytes of
+  // paths than such a count would hold) is a peer that does not wait for answers, or one whose
+  // limit is over four times ours (without the waiting, our open ranges would pass the limit
+  // just as well).
+  const std::size_t bytes = waiting_bytes(msg);
+  if (deferred_.size() + paced_.size() >= config_.max_open_ranges ||
+      deferred_bytes_ + bytes > kWaitingBytesPerOpenRange * config_.max_open_ranges) {
+    return protocol_error(
+        "rbsr: too many fingerprints waiting for an answer (a peer that does not wait for "
+        "answers, or whose max_open_ranges is over 4 times ours)");
+  }
+  deferred_bytes_ += bytes;
+  ++root.deferred;
   return Status::ok();
 }
 
@@ -154,6 +225,8 @@ Status RbsrCore::count_against_open(Root& root, const model::D3Range& range) {
   auto closed = root.open.cover(range, config_.max_remainder_boxes);
   if (!closed) return closed.status();
   open_total_ -= *closed ? 1 : 0;
+  // The peer opened this range in answer to one of ours (may_split_paced's estimate).
+  note_answer(1, *closed);
   node_total_ = node_total_ + root.open.node_count() - nodes;
   box_total_ = box_total_ + root.open.box_count() - boxes;
   // An honest peer's parts tile our range, leaving a box or two of it uncovered until the last
@@ -175,6 +248,30 @@ Status RbsrCore::queue_fingerprint(std::uint64_t root_id, Root& root, const mode
   messages_.push_back(
       Outgoing{root_id, ReconciliationSendFingerprint{info_for(rid, root, range), fp}});
   ++root.queued;
+  return Status::ok();
+}
+
+Status RbsrCore::queue_split(std::uint64_t root_id, Root& root, const model::D3Range& whole,
+                             const std::vector<store::RangePart>& parts) {
+  if (open_total_ + parts.size() > config_.max_open_ranges ||
+      node_total_ + parts.size() + 1 > 2 * config_.max_open_ranges) {
+    return protocol_error("rbsr: too many open ranges");
+  }
+  std::vector<model::D3Range> ranges;
+  ranges.reserve(parts.size());
+  for (const auto& part : parts) ranges.push_back(part.range);
+  const std::size_t nodes = root.open.node_count();
+  const std::size_t boxes = root.open.box_count();
+  root.open.add_split(whole, ranges);
+  node_total_ = node_total_ + root.open.node_count() - nodes;
+  box_total_ = box_total_ + root.open.box_count() - boxes;
+  for (const auto& part : parts) {
+    count_opened();
+    messages_.push_back(
+        Outgoing{root_id, ReconciliationSendFingerprint{info_for(root_id, root, part.range),
+                                                        part.summary.fingerprint}});
+    ++root.queued;
+  }
   return Status::ok();
 }
 
@@ -207,10 +304,18 @@ Status RbsrCore::queue_announcement_with(Root& root, Announcement a, bool empty)
 
 // The decision of rbsr#d3rbsr for a received fingerprint: match, announce, or split.
 Status RbsrCore::respond_to_fingerprint(std::uint64_t root_id, Root& root,
-                                        const ReconciliationSendFingerprint& msg) {
+                                        const ReconciliationSendFingerprint& msg,
+                                        const Summarised* earlier) {
   const model::D3Range& range = msg.info.range;
   OSIER_ASSIGN_OR_RETURN(auto snap, snapshots_(root.namespace_id));
-  OSIER_ASSIGN_OR_RETURN(const store::RangeSummary ours, snap->summarise(range));
+  // A summary taken before the fingerprint waited holds while the source still gives the same
+  // snapshot (the store did not change): a summary of a wide range costs tens of microseconds.
+  store::RangeSummary ours;
+  if (earlier && earlier->snapshot.lock() == snap) {
+    ours = earlier->summary;
+  } else {
+    OSIER_ASSIGN_OR_RETURN(ours, snap->summarise(range));
+  }
   Announcement a;
   a.root_id = root_id;
   a.info = info_for(root_id, root, range);
@@ -226,15 +331,16 @@ Status RbsrCore::respond_to_fingerprint(std::uint64_t root_id, Root& root,
     // SPEC-NOTES Sync 14: a match is answered with is_empty = true, want_response = false.
     return queue_announcement_with(root, std::move(a), /*empty=*/true);
   }
+  if (ours.count > config_.send_entries_threshold && !may_split_paced()) {
+    ++fingerprints_paced_;
+    OSIER_RETURN_IF_ERROR(wait(root, msg));
+    paced_.push_back(Paced{root_id, msg, Summarised{snap, ours}});
+    return Status::ok();
+  }
+  if (ours.count > config_.send_entries_threshold && !may_split()) ++announced_for_room_;
   if (ours.count > config_.send_entries_threshold && may_split()) {
     OSIER_ASSIGN_OR_RETURN(auto parts, snap->split(range, config_.split_factor, ours));
-    if (parts.size() >= 2) {
-      for (const auto& part : parts) {
-        OSIER_RETURN_IF_ERROR(
-            queue_fingerprint(root_id, root, part.range, part.summary.fingerprint, false));
-      }
-      return Status::ok();
-    }
+    if (parts.size() >= 2) return queue_split(root_id, root, range, parts);
   }
   // Its entries are read from the snapshot current when its head is sent (next_of_announcement),
   // not this one: any consistent view answers the peer, and a queued announcement that held a
@@ -253,27 +359,18 @@ Status RbsrCore::on_send_fingerprint(const ReconciliationSendFingerprint& msg) {
     if (!st.is_ok()) return fail(st);
   }
   if (!deferred_.empty() || !may_answer()) {
-    // An honest peer's open fingerprints are within a quarter of its own limit (may_split), so
-    // with a limit like ours at most a quarter of ours wait here. Far more (or far more bytes of
-    // paths than such a count would hold) is a peer that does not wait for answers, or one whose
-    // limit is over four times ours (without the waiting, our open ranges would pass the limit
-    // just as well).
-    const std::size_t bytes = waiting_bytes(msg);
-    if (deferred_.size() >= config_.max_open_ranges ||
-        deferred_bytes_ + bytes > kWaitingBytesPerOpenRange * config_.max_open_ranges) {
-      return fail(protocol_error(
-          "rbsr: too many fingerprints waiting for an answer (a peer that does not wait for "
-          "answers, or whose max_open_ranges is over 4 times ours)"));
-    }
-    deferred_bytes_ += bytes;
-    deferred_.emplace_back(*id, msg);
     ++fingerprints_deferred_;
-    ++root.deferred;
-    return Status::ok();
+    Status st = wait(root, msg);
+    if (!st.is_ok()) return fail(st);
+    deferred_.emplace_back(*id, msg);
+  } else {
+    Status st = respond_to_fingerprint(*id, root, msg);
+    if (!st.is_ok()) return fail(st);
+    check_complete(*id);
   }
-  Status st = respond_to_fingerprint(*id, root, msg);
+  // The peer's fingerprint may have answered one of ours: room to split a waiting one.
+  Status st = answer_paced();
   if (!st.is_ok()) return fail(st);
-  check_complete(*id);
   return Status::ok();
 }
 
@@ -289,7 +386,10 @@ Status RbsrCore::on_announce_entries(const ReconciliationAnnounceEntries& msg) {
     const std::size_t nodes = root.open.node_count();
     const std::size_t boxes = root.open.box_count();
     const bool answers = root.open.answer_exactly(msg.info.range);
-    if (answers) --open_total_;
+    if (answers) {
+      --open_total_;
+      note_answer(msg.want_response ? 1 : 0, true);
+    }
     // The peer's match of our root fingerprint (its answer to a mismatch is never empty without
     // response: it splits, or announces its entries wanting ours).
     if (answers && msg.is_empty && !msg.want_response && msg.info.range == root.range) {
@@ -302,6 +402,10 @@ Status RbsrCore::on_announce_entries(const ReconciliationAnnounceEntries& msg) {
       --open_total_;
       --announced_total_;
       Status st = answer_deferred();
+      if (!st.is_ok()) return fail(st);
+    }
+    if (answers) {
+      Status st = answer_paced();
       if (!st.is_ok()) return fail(st);
     }
   }

@@ -184,9 +184,12 @@ struct SessionStats {
   std::uint64_t payload_bytes_received = 0;  // payload bytes verified and new to the store
   std::uint64_t entries_forwarded = 0;       // DataSendEntry messages of live forwarding
   // Reconciliation's state: the most ranges open at once (RbsrCore::widest_open_range_count),
-  // and the peer's fingerprints whose answer waited for our announcements to be answered.
+  // the peer's fingerprints whose answer waited for our announcements to be answered, or (Betty)
+  // for room to split, and the ranges we announced for want of room to split them.
   std::uint64_t widest_open_ranges = 0;
   std::uint64_t fingerprints_deferred = 0;
+  std::uint64_t fingerprints_paced = 0;
+  std::uint64_t announced_for_room = 0;
 };
 
 class Session {
@@ -251,6 +254,8 @@ class Session {
     SessionStats s = stats_;
     s.widest_open_ranges = rbsr_->widest_open_range_count();
     s.fingerprints_deferred = rbsr_->fingerprints_deferred();
+    s.fingerprints_paced = rbsr_->fingerprints_paced();
+    s.announced_for_room = rbsr_->announced_for_room();
     return s;
   }
   std::size_t root_count() const { return rbsr_->root_count(); }
