@@ -287,17 +287,10 @@ class RbsrCore {
     model::NamespaceId namespace_id{};
     model::D3Range range;
   };
-  // Our summary of a range, and the snapshot it came from (not held: reused only while the
-  // snapshot source still gives that snapshot).
-  struct Summarised {
-    std::weak_ptr<const store::NamespaceSnapshot> snapshot;
-    store::RangeSummary summary;
-  };
   // A received fingerprint waiting for room to split (paced_).
   struct Paced {
     std::uint64_t root_id = 0;
     ReconciliationSendFingerprint msg;
-    Summarised summarised;
   };
 
   static constexpr std::size_t kMaxLookupMisses = 32;
@@ -320,10 +313,8 @@ class RbsrCore {
   // handles and range.
   Result<std::uint64_t> root_of(const RangeInfo& info);
   Status count_against_open(Root& root, const model::D3Range& range);
-  // `earlier`: our summary of the range from before it waited in paced_, if any.
   Status respond_to_fingerprint(std::uint64_t root_id, Root& root,
-                                const ReconciliationSendFingerprint& msg,
-                                const Summarised* earlier = nullptr);
+                                const ReconciliationSendFingerprint& msg);
   // Our split of the peer's range `whole`: the parts' fingerprints, each an open range.
   Status queue_split(std::uint64_t root_id, Root& root, const model::D3Range& whole,
                      const std::vector<store::RangePart>& parts);
@@ -347,6 +338,8 @@ class RbsrCore {
   // be split now (else it waits in paced_), so that Alfie's open ranges stay within a quarter of
   // a limit like ours.
   bool may_split_paced() const;
+  // may_split_paced and may_split.
+  bool room_to_split() const;
   // The peer's answer to one of our fingerprints opened `opened` ranges of its own (a fingerprint
   // of a part: 1; an announcement: 1 if it wants a response) and `closed` ours.
   void note_answer(std::uint64_t opened, bool closed);

@@ -53,6 +53,28 @@ TEST(OpenRangesTest, ARangeCountsAgainstTheSmallestOpenRangeIncludingIt) {
   EXPECT_EQ(open.node_count(), 0U);
 }
 
+// Our split of the peer's range: the parts hang under a container of the peer's range, which
+// answers nothing itself and goes with its last part.
+TEST(OpenRangesTest, ASplitsPartsSitUnderAContainerOfThePeersRange) {
+  OpenRanges open;
+  open.add_split(box(0, 10, 0, 100), {box(0, 5, 0, 100), box(5, 10, 0, 100)});
+  EXPECT_EQ(open.open_count(), 2U);
+  EXPECT_EQ(open.node_count(), 3U);
+  EXPECT_EQ(open.box_count(), 2U);
+  // The peer's range itself is not open: neither its announcement nor its fingerprint answers.
+  EXPECT_FALSE(open.answer_exactly(box(0, 10, 0, 100)));
+  EXPECT_FALSE(*open.cover(box(0, 10, 0, 100), 8));
+  EXPECT_EQ(open.open_count(), 2U);
+  // The peer's parts of our second part close it with the second.
+  EXPECT_FALSE(*open.cover(box(5, 10, 0, 50), 8));
+  EXPECT_TRUE(*open.cover(box(5, 10, 50, 100), 8));
+  EXPECT_EQ(open.node_count(), 2U);
+  EXPECT_TRUE(open.answer_exactly(box(0, 5, 0, 100)));
+  EXPECT_TRUE(open.empty());
+  EXPECT_EQ(open.node_count(), 0U);
+  EXPECT_EQ(open.box_count(), 0U);
+}
+
 TEST(OpenRangesTest, AnAnnouncementOfExactlyAnOpenRangeAnswersIt) {
   OpenRanges open;
   open.add(box(0, 10, 0, 100));
