@@ -98,7 +98,7 @@ std::string max_open_ranges_help(std::uint64_t least) {
   return "Reconciliation ranges awaiting the peer's answer, per session (default 65536: about "
          "0.1-0.2 GiB at worst; " +
          std::to_string(least) + " to " + std::to_string(4 * net::kDefaultMaxOpenRanges) +
-         "); more saves bytes on the wire when the stores differ in many places";
+         "); more saves round trips when the stores differ in many places";
 }
 
 }  // namespace osier::cli
