@@ -46,10 +46,6 @@ constexpr std::size_t kMaxSubscribers = 64;
 constexpr std::chrono::milliseconds kAckSaveInterval{1000};
 constexpr std::size_t kMaxFetches = 1024;
 constexpr std::size_t kMaxFetchWaiters = 16;
-// Per session (issue #15: thousands of namespaces with one peer; each capability declares a few
-// hashes).
-constexpr std::size_t kMaxSessionHashes = std::size_t{1} << 16;
-constexpr std::size_t kMaxSessionOverlaps = std::size_t{1} << 15;
 
 using Clock = std::chrono::steady_clock;
 using json::Json;
@@ -271,14 +267,7 @@ class Daemon::Impl {
     ao.session.read_capabilities = caps_;
     ao.session.session_id = net::SyncApp::unique_session_id(++next_session_);
     ao.session.pio.max_payload_power = options_.max_payload_power;
-    // One session carries every namespace: room for thousands of interests each way (the cores'
-    // defaults suit a sync of a few). Handle tables grow as used, so an honest peer with few
-    // interests costs little; a hostile one at most these many small records.
-    ao.session.pio.max_own_hashes = kMaxSessionHashes;
-    ao.session.pio.max_peer_hashes = kMaxSessionHashes;
-    ao.session.pio.max_peer_capabilities = kMaxSessionOverlaps;
-    ao.session.pio.max_overlaps = kMaxSessionOverlaps;
-    ao.session.rbsr.max_roots = 2 * kMaxSessionOverlaps;
+    ao.session.allow_many_namespaces();
     ao.session.set_max_open_ranges(options_.max_open_ranges);
     // Download policies as last read (reload_interests_and_policies follows the file).
     for (const auto& [ns, p] : policies_) {

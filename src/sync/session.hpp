@@ -129,6 +129,21 @@ struct SessionConfig {
     rbsr.max_open_ranges = n;
     max_rbsr_backlog = std::max(kDefaultRbsrBacklog, 2 * n);
   }
+  // A node's session carries every namespace it shares with the peer: room for thousands of
+  // interests each way (the cores' defaults suit a sync of a few). A peer that declares more
+  // hashes or capabilities than we allow ends the session, so every session a node runs (the
+  // daemon's, `osier serve`'s and `osier sync`'s) allows the same. Handle tables grow as used, so
+  // an honest peer with few interests costs little; a hostile one at most these many small
+  // records.
+  static constexpr std::size_t kNodeHashes = std::size_t{1} << 16;
+  static constexpr std::size_t kNodeOverlaps = std::size_t{1} << 15;
+  void allow_many_namespaces() {
+    pio.max_own_hashes = kNodeHashes;
+    pio.max_peer_hashes = kNodeHashes;
+    pio.max_peer_capabilities = kNodeOverlaps;
+    pio.max_overlaps = kNodeOverlaps;
+    rbsr.max_roots = 2 * kNodeOverlaps;
+  }
   // Payload requests, ours and the peer's (the origin is set by create).
   PayloadRequestConfig requests;
   // Payloads sent along with an announcement that asks for a response (the peer may hold them

@@ -24,6 +24,7 @@
 #include "support/vectors.hpp"
 #include "sync/lcmux_frames.hpp"
 #include "sync/message_codec.hpp"
+#include "sync/session.hpp"
 
 namespace osier::testing {
 namespace {
@@ -409,14 +410,16 @@ TEST_F(Serve, BytesBeyondLimitsEndTheSessionBytesBeyondGuaranteesAreDropped) {
 }
 
 // A flood of bindings sent within the server's guarantees, unlike the optimistic flood above:
-// the server binds as many OverlapHandles as it lets a peer hold (1024), and the next
-// PioBindHash ends that session with a clear reason while a well-behaved client is served.
+// the server binds as many OverlapHandles as it lets a peer hold (as a daemon does:
+// SessionConfig::kNodeHashes, 65,536), and the next PioBindHash ends that session with a clear
+// reason while a well-behaved client is served.
 TEST_F(Serve, BindingsBeyondTheHandleCapWithinGuaranteesEndTheSession) {
   start();
   hostile_case("more than max_peer_hashes", [&](std::string& key) {
     RawPeer p;
     SpecClient c = handshaken(p, &key);
-    const Bytes hashes = bind_hash_messages(1100, 5);  // 33 bytes each
+    constexpr std::size_t kCap = sync::SessionConfig::kNodeHashes;
+    const Bytes hashes = bind_hash_messages(kCap + 100, 5);  // 33 bytes each
     std::uint64_t credit = 0;
     std::size_t sent = 0;
     Bytes plain;
@@ -426,7 +429,7 @@ TEST_F(Serve, BindingsBeyondTheHandleCapWithinGuaranteesEndTheSession) {
       while (credit == 0) {
         if (!c.read_chunk(p, plain, seconds(5))) {
           // Closed: the server ended the session once the cap was passed.
-          EXPECT_GT(sent, 1024U * 33U);
+          EXPECT_GT(sent, kCap * 33U);
           return;
         }
         for (;;) {

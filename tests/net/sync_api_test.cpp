@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include "osier/meadowcap/communal_capability.hpp"
+#include "osier/model/ids.hpp"
 #include "osier/net/sync.hpp"
 #include "sync/owned_namespace_util.hpp"
 #include "sync/store_test_util.hpp"
@@ -86,6 +88,40 @@ TEST(SyncApi, TheOpenRangeLimitReachesTheSession) {
                 .status()
                 .code(),
             ErrorCode::kInvalidArgument);
+}
+
+// A node shares thousands of namespaces in one session (a daemon's), so `osier serve` and `osier
+// sync` declare and accept as many interests as the daemon does: here a server reads 1,100
+// communal namespaces before the one it shares with the client. With the session cores' defaults
+// (1,024 hashes each way), the server declared only its first 1,024 interests, so the shared one
+// never overlapped and nothing synced; and a peer declaring more would have ended the session.
+TEST(SyncApi, AServerWithThousandsOfNamespacesDeclaresThemAllAndItsPeersAcceptThem) {
+  sync::testing::LmdbStores stores;
+  const auto server_key = crypto::Ed25519SecretKey::generate();
+  const auto server_store = stores.open();
+  const auto all = sync::testing::owned_entries(0, 50, 4);
+  ASSERT_TRUE(server_store->ingest_batch(all, store::Trust::kVerify));
+  ServeOptions so;
+  for (std::uint32_t i = 0; so.read_capabilities.size() < 1100; ++i) {
+    model::NamespaceId ns{};
+    for (std::size_t b = 0; b < 4; ++b) ns[b] = static_cast<std::uint8_t>(i >> (8 * b));
+    for (std::size_t b = 4; b < ns.size(); ++b) ns[b] = static_cast<std::uint8_t>(b + i);
+    if (!model::is_communal(ns)) continue;
+    so.read_capabilities.emplace_back(meadowcap::CommunalCapability::create(
+        meadowcap::AccessMode::kRead, ns, server_key.public_key()));
+  }
+  so.read_capabilities.push_back(sync::testing::owned_read_capability(server_key.public_key()));
+  Serving serving(*server_store, server_key, std::move(so));
+
+  const auto client_key = crypto::Ed25519SecretKey::generate();
+  const auto client_store = stores.open();
+  SyncOptions o;
+  o.read_capabilities = {sync::testing::owned_read_capability(client_key.public_key())};
+  Result<SyncResult> r = sync_with(*client_store, client_key, serving.endpoint(), std::move(o));
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_TRUE(r->complete()) << r->connection.line() << " " << r->summary.failure;
+  EXPECT_EQ(r->summary.overlaps, 1U);
+  EXPECT_EQ(r->summary.entries_new, all.size());
 }
 
 TEST(SyncApi, AClientSyncsBothWaysWithAServerAndProbeNamesTheServer) {
