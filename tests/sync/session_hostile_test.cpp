@@ -596,6 +596,35 @@ TEST(SessionHostile, FingerprintsWaitingBeyondTheLimitEndTheSession) {
   EXPECT_EQ(c.node.contents(), sorted(held));
 }
 
+// The same with fingerprints of long paths: the waiting ones are bounded in bytes too (512 per
+// max_open_ranges: 4 KiB here), before their count reaches the limit.
+TEST(SessionHostile, FingerprintsWaitingBeyondTheirByteBudgetEndTheSession) {
+  RbsrConfig rbsr;
+  rbsr.send_entries_threshold = 1;
+  rbsr.split_factor = 2;
+  rbsr.max_open_ranges = 8;
+  Connected c({read_capability(kHostileKey)}, rbsr);
+  std::vector<store::AuthorisedEntry> held;
+  std::optional<model::D3Range> part;
+  ASSERT_NO_FATAL_FAILURE(split_the_root(c, held, part));
+  ASSERT_EQ(part->paths, model::D3Range::full().paths);  // LmdbStore splits all paths by time
+  std::size_t sent = send_one_entry_fingerprints(c, held, *part);
+  ASSERT_TRUE(c.peer.exchange(c.node));
+  ASSERT_FALSE(c.node.session->failed()) << c.node.session->failure().to_string();
+  for (std::uint8_t k = 0; k < 8 && !c.node.session->failed(); ++k, ++sent) {
+    model::D3Range slice = *part;
+    const Bytes component(1500, k);
+    slice.paths.start = model::Path::from_components(std::vector<ByteView>{component}).value();
+    ASSERT_TRUE(c.peer.send(ReconciliationSendFingerprint{c.peer.info(slice, 1), {}}));
+    ASSERT_TRUE(c.peer.exchange(c.node));
+  }
+  EXPECT_TRUE(failed_with(c.node, "too many fingerprints waiting"))
+      << c.node.session->failure().to_string() << " after " << sent;
+  // Before max_open_ranges of them waited (without the byte budget: the ninth, as above).
+  EXPECT_LT(c.node.session->stats().fingerprints_deferred, rbsr.max_open_ranges) << sent;
+  EXPECT_EQ(c.node.contents(), sorted(held));
+}
+
 // A second owned namespace (its key differs from the fixture's).
 const crypto::Ed25519SecretKey& second_namespace_key() {
   const auto& first = meadowcap::testing::namespace_key(false);
