@@ -99,7 +99,7 @@ void run_daemon(const DaemonCliOptions& o) {
     d.max_payload_power = payload_power_for(*size);
   }
   // Not below the default: a daemon's session carries a root per shared namespace.
-  Result<std::size_t> max_open = max_open_ranges(o.max_open_ranges, net::kDefaultMaxOpenRanges);
+  Result<std::size_t> max_open = max_open_ranges(o.max_open_ranges);
   if (!max_open) return fail("daemon", max_open.status(), 2);
   d.max_open_ranges = *max_open;
   d.stop_on_signals = true;
@@ -369,8 +369,7 @@ void register_daemon(CLI::App& app) {
                 "Drop a peer silent this long (default 60s; keepalives every quarter of it)");
   c->add_option("--max-payload", o->max_payload,
                 "Payloads up to this size travel with their entries (default: all)");
-  c->add_option("--max-open-ranges", o->max_open_ranges,
-                max_open_ranges_help(net::kDefaultMaxOpenRanges))
+  c->add_option("--max-open-ranges", o->max_open_ranges, max_open_ranges_help())
       ->check(decimal_u64());
   c->add_flag("--detach", o->detach, "Run in the background once listening (log: HOME/daemon.log)");
   c->add_flag("--stop", o->stop, "Stop the daemon running on the home (SIGTERM), and wait");

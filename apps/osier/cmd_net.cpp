@@ -104,7 +104,7 @@ void run_serve(const NetOptions& o) {
   if (!idle) return fail("serve", idle.status(), 2);
   so.handshake_timeout = *hs;
   so.idle_timeout = *idle;
-  Result<std::size_t> max_open = max_open_ranges(o.max_open_ranges, net::kDefaultMaxOpenRanges / 4);
+  Result<std::size_t> max_open = max_open_ranges(o.max_open_ranges);
   if (!max_open) return fail("serve", max_open.status(), 2);
   so.max_open_ranges = *max_open;
   so.stop_on_signals = true;
@@ -212,7 +212,7 @@ void run_sync(NetOptions o) {
     if (!size) return fail("sync", size.status(), 2);
     max_payload_power = payload_power_for(*size);
   }
-  Result<std::size_t> max_open = max_open_ranges(o.max_open_ranges, net::kDefaultMaxOpenRanges / 4);
+  Result<std::size_t> max_open = max_open_ranges(o.max_open_ranges);
   if (!max_open) return fail("sync", max_open.status(), 2);
   Result<store::Store*> store = n->store();
   if (!store) return fail("sync", store.status());
@@ -312,8 +312,7 @@ void register_net(CLI::App& app) {
                 "Time a peer has to complete the handshake (default 10s)");
   c->add_option("--idle-timeout", so->idle_timeout,
                 "Time without a whole transport chunk from a peer before closing (default 120s)");
-  c->add_option("--max-open-ranges", so->max_open_ranges,
-                max_open_ranges_help(net::kDefaultMaxOpenRanges / 4))
+  c->add_option("--max-open-ranges", so->max_open_ranges, max_open_ranges_help())
       ->check(decimal_u64());
   add_node_flags(c, so->flags);
   c->callback([so] { run_serve(*so); });
@@ -337,8 +336,7 @@ void register_net(CLI::App& app) {
   c->add_option("--max-payload", sy->max_payload,
                 "Receive payloads during reconciliation up to this size (e.g. 64KiB; default: "
                 "any size)");
-  c->add_option("--max-open-ranges", sy->max_open_ranges,
-                max_open_ranges_help(net::kDefaultMaxOpenRanges / 4))
+  c->add_option("--max-open-ranges", sy->max_open_ranges, max_open_ranges_help())
       ->check(decimal_u64());
   add_node_flags(c, sy->flags);
   c->callback([sy] { run_sync(*sy); });

@@ -81,7 +81,8 @@ std::uint8_t payload_power_for(std::uint64_t size) {
   return p;
 }
 
-Result<std::size_t> max_open_ranges(std::uint64_t n, std::uint64_t least) {
+Result<std::size_t> max_open_ranges(std::uint64_t n) {
+  const std::uint64_t least = net::kDefaultMaxOpenRanges;
   const std::uint64_t most = 4 * std::uint64_t{net::kDefaultMaxOpenRanges};
   if (n < least || n > most) {
     return error(ErrorCode::kInvalidArgument,
@@ -94,10 +95,10 @@ Result<std::size_t> max_open_ranges(std::uint64_t n, std::uint64_t least) {
   return static_cast<std::size_t>(n);
 }
 
-std::string max_open_ranges_help(std::uint64_t least) {
-  return "Reconciliation ranges awaiting the peer's answer, per session (default 65536: about "
-         "0.1-0.2 GiB at worst; " +
-         std::to_string(least) + " to " + std::to_string(4 * net::kDefaultMaxOpenRanges) +
+std::string max_open_ranges_help() {
+  return "Reconciliation ranges awaiting the peer's answer, per session (default and least " +
+         std::to_string(net::kDefaultMaxOpenRanges) + ": about 0.1-0.2 GiB at worst; at most " +
+         std::to_string(4 * net::kDefaultMaxOpenRanges) +
          "); more saves round trips when the stores differ in many places";
 }
 

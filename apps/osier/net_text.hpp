@@ -23,11 +23,12 @@ std::string peer_text(const LocalNode& n, const crypto::Ed25519PublicKey& pk);
 Result<std::uint64_t> parse_size(const std::string& text, const char* what);
 // The smallest max_payload_power whose payloads (at most 2^power bytes) include `size` bytes.
 std::uint8_t payload_power_for(std::uint64_t size);
-// --max-open-ranges as the commands allow it: from `least` to 4 times the default. Peers whose
-// limits differ by more than 4 times may end each other's sessions (sync/rbsr.hpp, Errors), and
-// each overlap's root counts against the limit (the daemon's sessions carry up to 32,768).
-Result<std::size_t> max_open_ranges(std::uint64_t n, std::uint64_t least);
-// The option's help text, for a command that allows it from `least`.
-std::string max_open_ranges_help(std::uint64_t least);
+// --max-open-ranges as the commands allow it: from the default to 4 times it. Peers whose limits
+// differ by more than 4 times may end each other's sessions (sync/rbsr.hpp, Errors), and each
+// overlap's root counts against the limit (a node's sessions carry up to 32,768:
+// SessionConfig::allow_many_namespaces).
+Result<std::size_t> max_open_ranges(std::uint64_t n);
+// The option's help text.
+std::string max_open_ranges_help();
 
 }  // namespace osier::cli

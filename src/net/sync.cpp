@@ -19,7 +19,7 @@ Result<SyncResult> sync_with(store::Store& store, const crypto::Ed25519SecretKey
   SyncAppOptions ao;
   ao.session.read_capabilities = std::move(options.read_capabilities);
   ao.session.pio.max_payload_power = options.max_payload_power;
-  ao.session.allow_many_namespaces();  // a daemon peer declares all of its namespaces
+  ao.session.declare_many_interests();  // a daemon peer declares all of its namespaces
   ao.session.set_max_open_ranges(options.max_open_ranges);
   ao.one_shot = true;
   static std::atomic<std::uint64_t> syncs{0};  // this process's one-shot sessions
@@ -62,7 +62,7 @@ Result<std::unique_ptr<SyncServer>> SyncServer::listen(store::Store& store,
                  next_session = std::uint64_t{0}]() mutable -> std::unique_ptr<PeerApp> {
     SyncAppOptions ao;
     ao.session.read_capabilities = caps;
-    ao.session.allow_many_namespaces();
+    ao.session.declare_many_interests();
     ao.session.set_max_open_ranges(max_open);
     ao.session.session_id = SyncApp::unique_session_id(++next_session);
     return std::make_unique<SyncApp>(store, key, std::move(ao));

@@ -85,6 +85,13 @@ bool RbsrCore::may_split_paced() const {
   const std::size_t ours = open_total_ - announced_total_;
   if (ours == 0) return true;
   const std::size_t waiting = deferred_.size() + paced_.size();
+  // Once the peer's ranges waiting with us alone (nearly) fill the quarter, it is past its budget
+  // whatever we do (its root fingerprints, one per overlap, count there too and are not answers
+  // to ours): waiting longer would only split one range per round trip. A review found that with
+  // thousands of roots; we split within may_split again, and the peer announces what it must.
+  if (waiting + config_.split_factor * config_.split_factor > config_.max_open_ranges / 4) {
+    return true;
+  }
   // split_factor per range is the worst case, and holding to it cost a 100k sync half again its
   // round trips (12 against 8); deep in a sync most of our ranges match or are announced. So we
   // count what the peer's recent answers opened per range of ours they closed and take four
@@ -335,9 +342,10 @@ Status RbsrCore::respond_to_fingerprint(std::uint64_t root_id, Root& root,
     return queue_announcement_with(root, std::move(a), /*empty=*/true);
   }
   // Betty waits for room rather than announce a range she would split (may_split_paced), but for
-  // when nothing of hers is open (a limit too small for any split).
+  // when nothing of hers is open (a limit too small for any split), and for root fingerprints
+  // (one per overlap, sent at once: the peer's split budget does not bound them).
   if (ours.count > config_.send_entries_threshold && config_.pace_splits &&
-      config_.role == SyncRole::kBetty && !room_to_split() && open_total_ > 0) {
+      config_.role == SyncRole::kBetty && msg.info.root_id && !room_to_split() && open_total_ > 0) {
     ++fingerprints_paced_;
     OSIER_RETURN_IF_ERROR(wait(root, msg));
     paced_.push_back(Paced{root_id, msg});

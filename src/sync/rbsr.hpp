@@ -204,9 +204,6 @@ class RbsrCore {
   void flush_entries() { flush_batch(); }
   // Received entries or events not yet polled (the session is not idle while there are).
   bool has_pending() const { return batch_.has_value() || !events_.empty(); }
-  // Whether received fingerprints wait for our announcements to be answered (may_answer), or
-  // for room to split (may_split_paced).
-  bool deferring() const { return !deferred_.empty() || !paced_.empty(); }
 
   bool failed() const { return !error_.is_ok(); }
   // Roots known (started or received) and how many of them are complete.
@@ -237,7 +234,7 @@ class RbsrCore {
     OpenRanges open;             // our fingerprints not yet answered
     RangeMultiset want_answers;  // our announcements with want_response
     std::size_t queued = 0;      // messages of it not yet polled
-    std::size_t deferred = 0;    // the peer's fingerprints of it waiting in deferred_
+    std::size_t deferred = 0;    // the peer's fingerprints of it waiting in deferred_ or paced_
     bool incoming = false;       // its announcement stream is arriving
     bool complete = false;
   };
@@ -303,7 +300,7 @@ class RbsrCore {
   // Bytes of fingerprints waiting for an answer (waiting_bytes), per max_open_ranges: 32 MiB at
   // the default limit, room for a quarter of it waiting with paths of 2 KiB.
   static constexpr std::size_t kWaitingBytesPerOpenRange = 512;
-  // What a fingerprint waiting in deferred_ holds, about: the message and its range's paths.
+  // What a fingerprint waiting in deferred_ or paced_ holds, about: the record and its paths.
   static std::size_t waiting_bytes(const ReconciliationSendFingerprint& msg);
 
   RbsrCore(const RbsrConfig& config, SnapshotSource snapshots);
@@ -349,7 +346,8 @@ class RbsrCore {
   // Answers deferred fingerprints, oldest first, while may_answer().
   Status answer_deferred();
   // Answers paced fingerprints, newest first (the deepest ranges: depth before breadth), while
-  // may_split_paced().
+  // there is room to split and to announce (room_to_split, may_answer) or nothing of ours is
+  // open.
   Status answer_paced();
   // Counts a received fingerprint of `root` that is to wait (in deferred_ or paced_) against the
   // bounds both share; an error beyond them.

@@ -131,15 +131,21 @@ struct SessionConfig {
   }
   // A node's session carries every namespace it shares with the peer: room for thousands of
   // interests each way (the cores' defaults suit a sync of a few). A peer that declares more
-  // hashes or capabilities than we allow ends the session, so every session a node runs (the
-  // daemon's, `osier serve`'s and `osier sync`'s) allows the same. Handle tables grow as used, so
-  // an honest peer with few interests costs little; a hostile one at most these many small
-  // records.
+  // hashes than we accept ends the session, and interests beyond max_own_hashes are not declared
+  // at all, so every session a node runs (the daemon's, `osier serve`'s and `osier sync`'s)
+  // declares and accepts as many (declare_many_interests). The daemon's sessions also bind and
+  // reconcile that many overlaps (allow_many_namespaces). Handle tables grow as used, so an
+  // honest peer with few interests costs little; a hostile one at most these many records: 33
+  // bytes and a handle record per hash (about 13 MiB at kNodeHashes), a capability as large as a
+  // message per capability handle (not bounded in bytes together: docs/cli.md, "Memory").
   static constexpr std::size_t kNodeHashes = std::size_t{1} << 16;
   static constexpr std::size_t kNodeOverlaps = std::size_t{1} << 15;
-  void allow_many_namespaces() {
+  void declare_many_interests() {
     pio.max_own_hashes = kNodeHashes;
     pio.max_peer_hashes = kNodeHashes;
+  }
+  void allow_many_namespaces() {
+    declare_many_interests();
     pio.max_peer_capabilities = kNodeOverlaps;
     pio.max_overlaps = kNodeOverlaps;
     rbsr.max_roots = 2 * kNodeOverlaps;

@@ -45,7 +45,7 @@ Bytes random_bytes(std::mt19937_64& rng, std::size_t n) {
 }
 
 // `n` PioBindHash messages with random hashes: valid Overlap channel bytes for the server's sync
-// session (each binds one of the at most 1024 OverlapHandles it lets a peer hold).
+// session (each binds one of the OverlapHandles it lets a peer hold).
 Bytes bind_hash_messages(std::size_t n, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   Encoder enc;
@@ -375,7 +375,7 @@ TEST_F(Serve, BytesBeyondLimitsEndTheSessionBytesBeyondGuaranteesAreDropped) {
     EXPECT_TRUE(p.wait_closed(seconds(5)));
   });
   // 1 MiB of PioBindHash messages on the Overlap channel at once, 64 times the 16 KiB the
-  // server grants (what it accepts binds 496 handles, below its cap of 1024).
+  // server grants (what it accepts binds 496 handles, far below its cap).
   RawPeer p;
   std::string key;
   SpecClient c = handshaken(p, &key);
@@ -756,7 +756,7 @@ TEST_F(Serve, SyncCommandReconcilesTwoHomes) {
   start();
   const std::string addr = "127.0.0.1:" + std::to_string(port_);
 
-  r = osier({"sync", addr, "--json", "--max-open-ranges", "16384"}, "", {}, other);
+  r = osier({"sync", addr, "--json", "--max-open-ranges", "131072"}, "", {}, other);
   ASSERT_EQ(r.exit_code, 0) << r.err << server_->all_output();
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["overlaps"], 1);
@@ -829,10 +829,10 @@ TEST_F(Serve, SyncCommandNarrowsToAreasAndPayloadSizes) {
   r = osier({"sync", addr, "--max-payload", "lots"}, "", {}, other);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("is not a size"), std::string::npos) << r.err;
-  for (const char* n : {"16383", "262145"}) {
+  for (const char* n : {"65535", "262145"}) {
     r = osier({"sync", addr, "--max-open-ranges", n}, "", {}, other);
     EXPECT_EQ(r.exit_code, 2);
-    EXPECT_NE(r.err.find("must be between 16384 and 262144"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("must be between 65536 and 262144"), std::string::npos) << r.err;
   }
   r = osier({"sync", addr, "--area", area + "&from=5"}, "", {}, other);
   EXPECT_EQ(r.exit_code, 2) << r.err;
