@@ -163,23 +163,26 @@ class HandleBook {
 };
 
 // A HandleBook with the value bound to each live handle; values go when their handle is deleted.
-// The value of a Dropped binding stays (it is resent).
+// The value of a Dropped binding stays (it is resent). With `bytes_of`, bytes() is the sum of it
+// over the values held (what the caller bounds, as their count bounds their number).
 template <typename T>
 class HandleTable {
  public:
-  HandleTable(HandleType type, Binder binder, std::size_t max_live)
-      : book_(type, binder, max_live) {}
+  using BytesOf = std::size_t (*)(const T&);
+  HandleTable(HandleType type, Binder binder, std::size_t max_live, BytesOf bytes_of = nullptr)
+      : book_(type, binder, max_live), bytes_of_(bytes_of) {}
 
   const HandleBook& book() const { return book_; }
+  std::size_t bytes() const { return bytes_; }
 
   Result<std::uint64_t> bind_mine(T value, bool hopeful) {
     Result<std::uint64_t> id = book_.bind_mine(hopeful);
-    if (id.is_ok()) values_.emplace(*id, std::move(value));
+    if (id.is_ok()) hold(*id, std::move(value));
     return id;
   }
   Result<std::uint64_t> on_peer_bind(T value) {
     Result<std::uint64_t> id = book_.on_peer_bind();
-    if (id.is_ok()) values_.emplace(*id, std::move(value));
+    if (id.is_ok()) hold(*id, std::move(value));
     return id;
   }
   // A discarded binding (HandleBook::on_peer_bind_discarded): an id without a value.
@@ -217,11 +220,21 @@ class HandleTable {
   }
 
  private:
+  void hold(std::uint64_t id, T value) {
+    if (bytes_of_ != nullptr) bytes_ += bytes_of_(value);
+    values_.emplace(id, std::move(value));
+  }
   void sweep(std::uint64_t id) {
-    if (!book_.contains(id)) values_.erase(id);
+    if (book_.contains(id)) return;
+    auto it = values_.find(id);
+    if (it == values_.end()) return;
+    if (bytes_of_ != nullptr) bytes_ -= bytes_of_(it->second);
+    values_.erase(it);
   }
 
   HandleBook book_;
+  BytesOf bytes_of_;
+  std::size_t bytes_ = 0;
   std::map<std::uint64_t, T> values_;
 };
 

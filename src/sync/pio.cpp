@@ -35,7 +35,8 @@ PioCore::PioCore(const PioConfig& config, std::vector<meadowcap::McCapability> c
       own_capabilities_(HandleType::kReadCapability, Binder::kUs,
                         std::max<std::size_t>(1, config.max_overlaps)),
       peer_capabilities_(HandleType::kReadCapability, Binder::kPeer,
-                         std::max<std::size_t>(1, config.max_peer_capabilities)) {
+                         std::max<std::size_t>(1, config.max_peer_capabilities),
+                         &PioCore::capability_bytes) {
   for (const meadowcap::McCapability& cap : capabilities_) {
     interests_.push_back(private_interest_of(cap));
   }
@@ -293,8 +294,12 @@ Status PioCore::on_bind_read_capability(const PioBindReadCapability& msg) {
       !pi_includes_area(overlap.shared, cap.granted_area())) {
     return fail(pio_violation("a capability the overlap's shared interest does not include"));
   }
-  Result<std::uint64_t> id = peer_capabilities_.on_peer_bind(
-      PeerCapability{cap, msg.max_count, msg.max_size, msg.max_payload_power});
+  PeerCapability bound_cap{cap, msg.max_count, msg.max_size, msg.max_payload_power};
+  if (peer_capabilities_.bytes() + capability_bytes(bound_cap) >
+      config_.max_peer_capability_bytes) {
+    return fail(pio_violation("the peer's bound capabilities passed max_peer_capability_bytes"));
+  }
+  Result<std::uint64_t> id = peer_capabilities_.on_peer_bind(std::move(bound_cap));
   if (!id.is_ok()) return fail(pio_violation("the peer bound more than max_peer_capabilities"));
   overlap.peer_capabilities.push_back(*id);
   if (overlap.own_capability) {
@@ -303,6 +308,17 @@ Status PioCore::on_bind_read_capability(const PioBindReadCapability& msg) {
   }
   s = send_capability(key, overlap);
   return s.is_ok() ? s : fail(std::move(s));
+}
+
+std::size_t PioCore::capability_bytes(const PeerCapability& c) {
+  const auto& delegations = c.capability.is_communal() ? c.capability.communal().delegations
+                                                       : c.capability.owned().delegations;
+  std::size_t n = sizeof(PeerCapability) + 64;  // and a map node
+  for (const meadowcap::Delegation& d : delegations) {
+    n += sizeof(meadowcap::Delegation) + d.area.path.total_length() +
+         d.area.path.component_count() * sizeof(std::uint32_t);
+  }
+  return n;
 }
 
 std::size_t PioCore::overlaps_awaiting_peer() const {

@@ -43,9 +43,10 @@
 //
 // Bounds: overlaps beyond max_overlaps are not pursued (detections and announcements past it are
 // ignored: no answer is owed). Memory: our hash table (pio_hashes.hpp), at most max_peer_hashes
-// peer hashes (33 bytes and a handle record each), max_peer_capabilities peer capabilities (as
-// large as the decoder admitted), max_overlaps overlap records; the output queues hold at most
-// two messages per overlap plus our bindings, and one event per peer capability.
+// peer hashes (33 bytes and a handle record each), max_peer_capabilities peer capabilities (each as
+// large as the decoder admitted; together at most max_peer_capability_bytes), max_overlaps overlap
+// records; the output queues hold at most two messages per overlap plus our bindings, and one event
+// per peer capability.
 //
 // Handle freeing, hopeful bindings and dropped channels are the session's: it reaches the four
 // handle tables through the accessors. Not thread-safe; one core per session.
@@ -80,6 +81,10 @@ struct PioConfig {
   std::size_t max_own_hashes = 1024;    // our OverlapHandles; interests beyond are not declared
   std::size_t max_peer_hashes = 1024;   // OverlapHandles the peer may hold bound
   std::size_t max_peer_capabilities = 1024;  // ReadCapabilityHandles the peer may hold bound
+  // Their memory together (PioCore::capability_bytes: the delegations' areas, keys, signatures):
+  // a capability may be as large as a message, so the count alone would let a peer hold 1024
+  // MiB here (a daemon's 32,768 handles: 32 GiB). Honest ones take a few hundred bytes each.
+  std::size_t max_peer_capability_bytes = std::size_t{32} << 20;
   std::size_t max_overlaps = 4096;
   // What our PioBindReadCapability messages declare (confidential_sync#PioBindReadCapability).
   std::uint64_t max_count = model::AreaOfInterest::kNoLimit;
@@ -161,6 +166,8 @@ class PioCore {
   const PeerCapability* peer_capability(std::uint64_t handle) const {
     return peer_capabilities_.get(handle);
   }
+  // About the memory a bound capability of the peer's holds (max_peer_capability_bytes).
+  static std::size_t capability_bytes(const PeerCapability& c);
   // Our capability bound to our ReadCapabilityHandle `handle`, or nullptr.
   const meadowcap::McCapability* own_capability(std::uint64_t handle) const;
   // The kind of the overlap named by (our handle, the peer's handle), if any.

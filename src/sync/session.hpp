@@ -136,8 +136,9 @@ struct SessionConfig {
   // declares and accepts as many (declare_many_interests). The daemon's sessions also bind and
   // reconcile that many overlaps (allow_many_namespaces). Handle tables grow as used, so an
   // honest peer with few interests costs little; a hostile one at most these many records: 33
-  // bytes and a handle record per hash (about 13 MiB at kNodeHashes), a capability as large as a
-  // message per capability handle (not bounded in bytes together: docs/cli.md, "Memory").
+  // bytes and a handle record per hash (about 13 MiB at kNodeHashes), capabilities within
+  // pio.max_peer_capability_bytes, and root records (whose paths are not yet bounded in bytes
+  // together: docs/cli.md, "Memory").
   static constexpr std::size_t kNodeHashes = std::size_t{1} << 16;
   static constexpr std::size_t kNodeOverlaps = std::size_t{1} << 15;
   void declare_many_interests() {

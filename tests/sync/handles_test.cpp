@@ -313,6 +313,22 @@ TEST(HandleTable, ValuesLiveUntilDeletion) {
   EXPECT_EQ(t.book().live(), 0u);
 }
 
+// bytes() follows the values held: up with each binding, down as each value goes.
+TEST(HandleTable, BytesFollowTheValuesHeld) {
+  HandleTable<std::string> t(HandleType::kReadCapability, Binder::kPeer, 4,
+                             [](const std::string& v) { return v.size(); });
+  const std::uint64_t a = *t.on_peer_bind("abc");
+  const std::uint64_t b = *t.on_peer_bind("defgh");
+  EXPECT_EQ(t.bytes(), 8u);
+  ASSERT_TRUE(t.free(a).is_ok());
+  ASSERT_NE(t.get(a), nullptr);  // MeFreed: still held
+  EXPECT_EQ(t.bytes(), 8u);
+  ASSERT_TRUE(t.on_peer_free(a, 0, kNotDropping).is_ok());
+  EXPECT_EQ(t.get(a), nullptr);
+  EXPECT_EQ(t.bytes(), 5u);
+  ASSERT_NE(t.get(b), nullptr);
+}
+
 TEST(HandleNames, TypesStatesAndBindingChannels) {
   EXPECT_STREQ(handle_type_name(HandleType::kPayloadRequest), "PayloadRequestHandle");
   EXPECT_STREQ(handle_state_name(HandleState::kAwaitingDeletion), "AwaitingDeletion");

@@ -553,6 +553,29 @@ TEST(PioErrors, InvalidCapability) {
   EXPECT_FALSE(alfie.on_bind_read_capability({0, 0, McCapability(owned), 0, 0, 0}).is_ok());
 }
 
+// A capability may be as large as a message: the peer's bound capabilities are bounded in bytes
+// together, not only in number.
+TEST(PioErrors, PeerCapabilitiesBeyondTheirByteBudget) {
+  const McCapability cap = capability_for(kBetty, false, {0, path({"a"})});
+  const std::size_t one = PioCore::capability_bytes({cap, 0, 0, 0});
+  for (const bool fits : {true, false}) {
+    SCOPED_TRACE(fits);
+    PioConfig c = config(SyncRole::kAlfie);
+    c.max_peer_capability_bytes = fits ? one : one - 1;
+    PioCore alfie = PioCore::create(c, {capability_for(kAlfie, false, {0, path({"a"})})}).value();
+    ASSERT_TRUE(
+        alfie.on_bind_hash({sync_h(betty_salt_of(alfie), private_interest_of(cap)), true}).is_ok());
+    const Status s = alfie.on_bind_read_capability({0, 0, cap, 0, 0, 0});
+    if (fits) {
+      EXPECT_TRUE(s.is_ok()) << s.to_string();
+      EXPECT_EQ(alfie.peer_capabilities().bytes(), one);
+    } else {
+      EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
+      EXPECT_NE(s.message().find("max_peer_capability_bytes"), std::string::npos) << s.message();
+    }
+  }
+}
+
 TEST(PioErrors, TooManyPeerHashes) {
   PioConfig c = config(SyncRole::kAlfie);
   c.max_peer_hashes = 3;
