@@ -344,15 +344,17 @@ Status RbsrCore::respond_to_fingerprint(std::uint64_t root_id, Root& root,
   // Betty waits for room rather than announce a range she would split (may_split_paced), but for
   // when nothing of hers is open (a limit too small for any split), and for root fingerprints
   // (one per overlap, sent at once: the peer's split budget does not bound them).
-  if (ours.count > config_.send_entries_threshold && config_.pace_splits &&
-      config_.role == SyncRole::kBetty && msg.info.root_id && !room_to_split() && open_total_ > 0) {
+  const bool to_split = ours.count > config_.send_entries_threshold;
+  if (to_split && config_.pace_splits && config_.role == SyncRole::kBetty && msg.info.root_id &&
+      !room_to_split() && open_total_ > 0) {
     ++fingerprints_paced_;
     OSIER_RETURN_IF_ERROR(wait(root, msg));
     paced_.push_back(Paced{root_id, msg});
     return Status::ok();
   }
-  if (ours.count > config_.send_entries_threshold && !may_split()) ++announced_for_room_;
-  if (ours.count > config_.send_entries_threshold && may_split()) {
+  if (to_split && !may_split()) {
+    ++announced_for_room_;
+  } else if (to_split) {
     OSIER_ASSIGN_OR_RETURN(auto parts, snap->split(range, config_.split_factor, ours));
     if (parts.size() >= 2) return queue_split(root_id, root, range, parts);
   }

@@ -570,18 +570,32 @@ TEST(SessionHostile, FingerprintsWaitWhileTheNodesAnnouncementsAreUnanswered) {
 
 // A peer that never answers but keeps sending fingerprints: beyond max_open_ranges of them
 // waiting, the node ends the session (they cost it memory), keeping its store.
-TEST(SessionHostile, FingerprintsWaitingBeyondTheLimitEndTheSession) {
+// The node of the two tests below: at most 8 open ranges (so 8 fingerprints waiting).
+RbsrConfig few_open_ranges() {
   RbsrConfig rbsr;
   rbsr.send_entries_threshold = 1;
   rbsr.split_factor = 2;
   rbsr.max_open_ranges = 8;
+  return rbsr;
+}
+
+// Splits the node's root, then sends the fingerprints it answers with announcements that fill
+// its announcement budget: what follows waits. Out: the part, and the fingerprints sent.
+void fill_the_announcement_budget(Connected& c, std::vector<store::AuthorisedEntry>& held,
+                                  std::optional<model::D3Range>& part, std::size_t& sent) {
+  ASSERT_NO_FATAL_FAILURE(split_the_root(c, held, part));
+  sent = send_one_entry_fingerprints(c, held, *part);
+  ASSERT_TRUE(c.peer.exchange(c.node));
+  ASSERT_FALSE(c.node.session->failed()) << c.node.session->failure().to_string();
+}
+
+TEST(SessionHostile, FingerprintsWaitingBeyondTheLimitEndTheSession) {
+  const RbsrConfig rbsr = few_open_ranges();
   Connected c({read_capability(kHostileKey)}, rbsr);
   std::vector<store::AuthorisedEntry> held;
   std::optional<model::D3Range> part;
-  ASSERT_NO_FATAL_FAILURE(split_the_root(c, held, part));
-  std::size_t sent = send_one_entry_fingerprints(c, held, *part);
-  ASSERT_TRUE(c.peer.exchange(c.node));
-  ASSERT_FALSE(c.node.session->failed()) << c.node.session->failure().to_string();
+  std::size_t sent = 0;
+  ASSERT_NO_FATAL_FAILURE(fill_the_announcement_budget(c, held, part, sent));
   // Slices of the part one tick wide, between the entries' timestamps.
   for (std::uint64_t k = 0; k < 20 && !c.node.session->failed(); ++k, ++sent) {
     model::D3Range slice = *part;
@@ -599,18 +613,13 @@ TEST(SessionHostile, FingerprintsWaitingBeyondTheLimitEndTheSession) {
 // The same with fingerprints of long paths: the waiting ones are bounded in bytes too (512 per
 // max_open_ranges: 4 KiB here), before their count reaches the limit.
 TEST(SessionHostile, FingerprintsWaitingBeyondTheirByteBudgetEndTheSession) {
-  RbsrConfig rbsr;
-  rbsr.send_entries_threshold = 1;
-  rbsr.split_factor = 2;
-  rbsr.max_open_ranges = 8;
+  const RbsrConfig rbsr = few_open_ranges();
   Connected c({read_capability(kHostileKey)}, rbsr);
   std::vector<store::AuthorisedEntry> held;
   std::optional<model::D3Range> part;
-  ASSERT_NO_FATAL_FAILURE(split_the_root(c, held, part));
+  std::size_t sent = 0;
+  ASSERT_NO_FATAL_FAILURE(fill_the_announcement_budget(c, held, part, sent));
   ASSERT_EQ(part->paths, model::D3Range::full().paths);  // LmdbStore splits all paths by time
-  std::size_t sent = send_one_entry_fingerprints(c, held, *part);
-  ASSERT_TRUE(c.peer.exchange(c.node));
-  ASSERT_FALSE(c.node.session->failed()) << c.node.session->failure().to_string();
   for (std::uint8_t k = 0; k < 8 && !c.node.session->failed(); ++k, ++sent) {
     model::D3Range slice = *part;
     const Bytes component(1500, k);
