@@ -127,14 +127,15 @@ bool RbsrCore::may_answer() const {
   return announced_total_ < std::max<std::size_t>(1, config_.max_open_ranges / 4);
 }
 
+std::size_t RbsrCore::path_bytes(const model::Path& path) {
+  return path.total_length() + path.component_count() * sizeof(std::size_t);
+}
+
 std::size_t RbsrCore::waiting_bytes(const ReconciliationSendFingerprint& msg) {
   const model::PathRange& paths = msg.info.range.paths;
   // The larger of the two queues' records (deferred_'s pair, paced_'s Paced).
-  std::size_t n = sizeof(Paced) + paths.start.total_length() +
-                  paths.start.component_count() * sizeof(std::size_t);
-  if (paths.end) {
-    n += paths.end->total_length() + paths.end->component_count() * sizeof(std::size_t);
-  }
+  std::size_t n = sizeof(Paced) + path_bytes(paths.start);
+  if (paths.end) n += path_bytes(*paths.end);
   return n;
 }
 
@@ -195,20 +196,41 @@ Status RbsrCore::on_overlap(const PioOverlapEvent& overlap) {
   overlaps_[key] = Overlap{overlap.namespace_id, range};
   // spec: confidential_sync#PioBindReadCapability — only Alfie initiates reconciliation.
   if (config_.role != SyncRole::kAlfie) return Status::ok();
-  if (roots_.size() >= config_.max_roots) return fail(protocol_error("rbsr: too many roots"));
   auto snap = snapshots_(overlap.namespace_id);
   if (!snap) return fail(snap.status());
   auto summary = (*snap)->summarise(range);
   if (!summary) return fail(summary.status());
   const std::uint64_t id = own_next_root_;
   own_next_root_ += 2;
-  Root& root = roots_[id];
-  root.namespace_id = overlap.namespace_id;
-  root.handles = key;
-  root.range = range;
-  Status st = queue_fingerprint(id, root, range, summary->fingerprint, /*is_root=*/true);
+  auto root = add_root(id, overlap.namespace_id, key, range);
+  if (!root) return fail(root.status());
+  Status st = queue_fingerprint(id, **root, range, summary->fingerprint, /*is_root=*/true);
   if (!st.is_ok()) return fail(st);
   return Status::ok();
+}
+
+std::size_t RbsrCore::root_bytes(const model::D3Range& range) {
+  // The record, its map node (about four pointers), and the range's paths.
+  std::size_t n = sizeof(Root) + 4 * sizeof(void*) + path_bytes(range.paths.start);
+  if (range.paths.end) n += path_bytes(*range.paths.end);
+  return n;
+}
+
+Result<RbsrCore::Root*> RbsrCore::add_root(std::uint64_t id, const model::NamespaceId& ns,
+                                           const HandlePair& handles, const model::D3Range& range) {
+  // Roots are kept until the session ends (completed ones too), so both their number and their
+  // bytes are bounded: a root's range may have paths of up to 4,096 components each (36 KiB in
+  // memory).
+  const std::size_t bytes = root_bytes(range);
+  if (roots_.size() >= config_.max_roots || root_bytes_ + bytes > config_.max_root_bytes) {
+    return protocol_error("rbsr: too many roots (max_roots or max_root_bytes)");
+  }
+  root_bytes_ += bytes;
+  Root& root = roots_[id];
+  root.namespace_id = ns;
+  root.handles = handles;
+  root.range = range;
+  return &root;
 }
 
 Result<std::uint64_t> RbsrCore::root_of(const RangeInfo& info) {
@@ -219,14 +241,11 @@ Result<std::uint64_t> RbsrCore::root_of(const RangeInfo& info) {
     return protocol_error("rbsr: range outside the overlap (or empty)");
   }
   if (!info.root_id) {
-    if (roots_.size() >= config_.max_roots) return protocol_error("rbsr: too many roots");
     // spec: confidential_sync#sync_reconciliation — a root message takes the sender's counter.
     const std::uint64_t id = peer_next_root_;
     peer_next_root_ += 2;
-    Root& root = roots_[id];
-    root.namespace_id = ov->second.namespace_id;
-    root.handles = key;
-    root.range = info.range;
+    auto root = add_root(id, ov->second.namespace_id, key, info.range);
+    if (!root) return root.status();
     return id;
   }
   auto it = roots_.find(*info.root_id);

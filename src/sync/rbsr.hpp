@@ -60,31 +60,32 @@
 // that is complete; a reconciliation message out of its place (SendEntry without an open
 // announcement, payload messages without an entry, an announcement while one is open); an
 // entry outside the announced range or namespace, or whose token does not authorise it
-// (SPEC-NOTES Sync 18 read for reconciliation); a root message beyond max_roots; more than
-// max_open_ranges open ranges in total, or a range fragmented into more than max_remainder_boxes
-// uncovered boxes, or more than 4 * max_open_ranges uncovered boxes across all open ranges, or
-// more than max_open_ranges received fingerprints waiting, or more than 512 bytes of their paths
-// per max_open_ranges (an honest peer with a limit like ours has at most a quarter of it open;
-// one with a limit over 4 times ours may be refused). Store failures (kIo, kCorrupt) are
-// returned as they are. After an error the core stays failed: every later call returns the same
-// error.
+// (SPEC-NOTES Sync 18 read for reconciliation); a root message beyond max_roots or
+// max_root_bytes; more than max_open_ranges open ranges in total, or a range fragmented into more
+// than max_remainder_boxes uncovered boxes, or more than 4 * max_open_ranges uncovered boxes across
+// all open ranges, or more than max_open_ranges received fingerprints waiting, or more than 512
+// bytes of their paths per max_open_ranges (an honest peer with a limit like ours has at most a
+// quarter of it open; one with a limit over 4 times ours may be refused). Store failures (kIo,
+// kCorrupt) are returned as they are. After an error the core stays failed: every later call
+// returns the same error.
 //
-// Memory: per root a record (at most max_roots: a root message beyond is an error; completed roots
-// keep theirs); per overlap event a record (PIO bounds them); per open range its range and at most
-// max_remainder_boxes boxes, at most max_open_ranges of these in total (each received fingerprint
-// adds at most split_factor), at most 4 * max_open_ranges boxes in total, and at most 2 *
-// max_open_ranges index nodes (about 0.5 KiB per range, 0.3 KiB per box); the received fingerprints
-// waiting for an answer or for room to split (together at most max_open_ranges, and 512 bytes of
-// them per max_open_ranges, about: 32 MiB at the default); the omission set of the incoming
-// announcement, at most max_omitted fingerprints (32 bytes; beyond it we omit nothing more and send
-// some entries again, which is harmless); the current ingest batch, at most ingest_batch entries
-// and, but for its last entry, ingest_batch_bytes of paths and tokens (about 0.5 KiB an entry for
-// one undelegated capability: 0.5 MiB a full batch); the outgoing queue holds at most split_factor
-// messages and one pending announcement per received fingerprint or announcement not yet polled (an
-// announcement's entries are read lazily from its snapshot, never all queued), so the session must
-// poll after each call (events first: ingest them, then messages); the event queue holds the
-// batches not yet polled; the capabilities proven valid (meadowcap/verified_capabilities.hpp: at
-// most 1024 of at most 256 KiB of codes in total). Not thread-safe; one core per session side.
+// Memory: per root a record (at most max_roots, and max_root_bytes of them with their ranges'
+// paths: a root message beyond is an error; completed roots keep theirs); per overlap event a
+// record (PIO bounds them); per open range its range and at most max_remainder_boxes boxes, at most
+// max_open_ranges of these in total (each received fingerprint adds at most split_factor), at most
+// 4 * max_open_ranges boxes in total, and at most 2 * max_open_ranges index nodes (about 0.5 KiB
+// per range, 0.3 KiB per box); the received fingerprints waiting for an answer or for room to split
+// (together at most max_open_ranges, and 512 bytes of them per max_open_ranges, about: 32 MiB at
+// the default); the omission set of the incoming announcement, at most max_omitted fingerprints (32
+// bytes; beyond it we omit nothing more and send some entries again, which is harmless); the
+// current ingest batch, at most ingest_batch entries and, but for its last entry,
+// ingest_batch_bytes of paths and tokens (about 0.5 KiB an entry for one undelegated capability:
+// 0.5 MiB a full batch); the outgoing queue holds at most split_factor messages and one pending
+// announcement per received fingerprint or announcement not yet polled (an announcement's entries
+// are read lazily from its snapshot, never all queued), so the session must poll after each call
+// (events first: ingest them, then messages); the event queue holds the batches not yet polled; the
+// capabilities proven valid (meadowcap/verified_capabilities.hpp: at most 1024 of at most 256 KiB
+// of codes in total). Not thread-safe; one core per session side.
 #pragma once
 
 #include <algorithm>
@@ -127,6 +128,9 @@ struct RbsrConfig {
   std::size_t ingest_batch = 1024;                        // >= 1
   std::size_t ingest_batch_bytes = std::size_t{1} << 20;  // >= 1
   std::size_t max_roots = 1 << 12;  // root records (ours and the peer's, complete or not)
+  // Their bytes together (root_bytes: the record and its range's paths): about 400 bytes a root
+  // with short paths, up to 72 KiB with the longest.
+  std::size_t max_root_bytes = std::size_t{32} << 20;
   // Our fingerprints and announcements awaiting answers, across roots. Past a quarter of it we
   // stop splitting the peer's ranges and announce their entries instead (RbsrCore::may_split),
   // and while our announcements fill another quarter the peer's fingerprints wait unanswered
@@ -302,6 +306,9 @@ class RbsrCore {
   static constexpr std::size_t kWaitingBytesPerOpenRange = 512;
   // What a fingerprint waiting in deferred_ or paced_ holds, about: the record and its paths.
   static std::size_t waiting_bytes(const ReconciliationSendFingerprint& msg);
+  // What a root record holds, about (counted against max_root_bytes).
+  static std::size_t root_bytes(const model::D3Range& range);
+  static std::size_t path_bytes(const model::Path& path);
 
   RbsrCore(const RbsrConfig& config, SnapshotSource snapshots);
 
@@ -309,6 +316,9 @@ class RbsrCore {
   // The root a received RangeInfo belongs to (registering a root message), after checking its
   // handles and range.
   Result<std::uint64_t> root_of(const RangeInfo& info);
+  // Registers a root (ours or the peer's) within max_roots and max_root_bytes.
+  Result<Root*> add_root(std::uint64_t id, const model::NamespaceId& ns, const HandlePair& handles,
+                         const model::D3Range& range);
   Status count_against_open(Root& root, const model::D3Range& range);
   Status respond_to_fingerprint(std::uint64_t root_id, Root& root,
                                 const ReconciliationSendFingerprint& msg);
@@ -366,6 +376,7 @@ class RbsrCore {
   std::map<HandlePair, Overlap> overlaps_;
   std::map<std::uint64_t, Root> roots_;
   std::size_t completed_roots_ = 0;  // roots_ with complete set
+  std::size_t root_bytes_ = 0;       // root_bytes of roots_
   std::uint64_t own_next_root_ = 1;
   std::uint64_t peer_next_root_ = 2;
   std::size_t open_total_ = 0;       // open ranges and want_answers across roots

@@ -137,10 +137,11 @@ struct SessionConfig {
   // reconcile that many overlaps (allow_many_namespaces). Handle tables grow as used, so an
   // honest peer with few interests costs little; a hostile one at most these many records: 33
   // bytes and a handle record per hash (about 13 MiB at kNodeHashes), capabilities within
-  // pio.max_peer_capability_bytes, and root records (whose paths are not yet bounded in bytes
-  // together: docs/cli.md, "Memory").
+  // pio.max_peer_capability_bytes, and roots within rbsr.max_root_bytes.
   static constexpr std::size_t kNodeHashes = std::size_t{1} << 16;
   static constexpr std::size_t kNodeOverlaps = std::size_t{1} << 15;
+  // Per root (a record of about 400 bytes and its range's paths): 64 MiB for the daemon's roots.
+  static constexpr std::size_t kNodeRootBytes = 1024;
   void declare_many_interests() {
     pio.max_own_hashes = kNodeHashes;
     pio.max_peer_hashes = kNodeHashes;
@@ -150,6 +151,7 @@ struct SessionConfig {
     pio.max_peer_capabilities = kNodeOverlaps;
     pio.max_overlaps = kNodeOverlaps;
     rbsr.max_roots = 2 * kNodeOverlaps;
+    rbsr.max_root_bytes = 2 * kNodeOverlaps * kNodeRootBytes;
   }
   // Payload requests, ours and the peer's (the origin is set by create).
   PayloadRequestConfig requests;

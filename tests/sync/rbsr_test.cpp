@@ -858,6 +858,44 @@ TEST(RbsrCoreTest, MessagesOutOfPlaceAreErrors) {
 
 // A batch of received entries ends at ingest_batch entries or at ingest_batch_bytes of paths and
 // tokens, and at the end of the announcement.
+TEST(RbsrCoreTest, RootMessagesBeyondTheirByteBudgetAreErrors) {
+  // Roots are kept for the whole session; a peer sending root messages with the longest paths
+  // (4,096 components of a byte) reaches max_root_bytes long before max_roots.
+  store::MemoryStore s;
+  PioOverlapEvent ev;
+  ev.namespace_id = ns();
+  ev.area = full_area();
+  const std::vector<Bytes> parts(model::kMaxComponentCount, Bytes(1, 'x'));
+  std::vector<ByteView> views(parts.begin(), parts.end());
+  const model::Path longest = model::Path::from_components(views).value();
+  ASSERT_EQ(longest.total_length(), model::kMaxPathLength);
+  for (const bool long_paths : {false, true}) {
+    RbsrCore core = betty_core(s);
+    ASSERT_TRUE(core.on_overlap(ev));
+    ReconciliationSendFingerprint fp;
+    fp.info.range = long_paths
+                        ? model::D3Range{{}, {longest, longest.successor()}, {0, std::nullopt}}
+                        : model::D3Range::full();
+    const std::size_t max_roots = RbsrConfig{}.max_roots;
+    std::size_t accepted = 0;
+    Status st = Status::ok();
+    while (accepted <= max_roots && (st = core.on_send_fingerprint(fp)).is_ok()) {
+      ++accepted;
+      for (auto m = core.poll_message(); m.is_ok() && *m; m = core.poll_message()) {
+      }
+    }
+    EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(core.root_count(), accepted);
+    if (long_paths) {
+      // About 32 MiB / 72 KiB.
+      EXPECT_GT(accepted, 400u);
+      EXPECT_LT(accepted, 500u);
+    } else {
+      EXPECT_EQ(accepted, max_roots);
+    }
+  }
+}
+
 TEST(RbsrCoreTest, IngestBatchesEndAtTheirEntryOrByteLimit) {
   store::MemoryStore s;
   PioOverlapEvent ev;
