@@ -130,17 +130,36 @@ void BM_NewestInArea(benchmark::State& state, bool lmdb) {
   }
 }
 
+// from_snapshot: what reconciliation asks for, random ranges' fingerprints from one snapshot (one
+// read transaction, whose tree remembers where its upper nodes lie); else a read transaction
+// each.
 void BM_Fingerprint(benchmark::State& state, bool lmdb, bool restrict_time,
-                    bool restrict_paths = true) {
+                    bool restrict_paths = true, bool from_snapshot = false) {
   Loaded& l = loaded(lmdb);
   std::mt19937_64 rng(6);
+  const auto snap = from_snapshot ? l.store->snapshot(the_ns()).value() : nullptr;
   std::uint64_t counted = 0;
   for (auto _ : state) {
-    auto s = l.store->summarise(the_ns(), random_range(rng, restrict_time, restrict_paths));
+    const model::D3Range range = random_range(rng, restrict_time, restrict_paths);
+    auto s = snap ? snap->summarise(range) : l.store->summarise(the_ns(), range);
     counted += s->count;
   }
   state.counters["entries/range"] =
       static_cast<double>(counted) / static_cast<double>(state.iterations());
+}
+
+// What a session asks of each entry it receives (most of which it holds, when they answer a
+// fingerprint): whether it holds exactly that entry and token.
+void BM_HoldsExactly(benchmark::State& state, bool lmdb) {
+  Loaded& l = loaded(lmdb);
+  std::mt19937_64 rng(8);
+  const auto snap = l.store->snapshot(the_ns()).value();
+  std::uint64_t held = 0;
+  for (auto _ : state) {
+    const AuthorisedEntry& ae = l.entries[rng() % l.entries.size()];
+    held += snap->holds_exactly(ae.entry, ae.token).value() ? 1 : 0;
+  }
+  state.counters["held"] = static_cast<double>(held) / static_cast<double>(state.iterations());
 }
 
 void BM_FingerprintRecent(benchmark::State& state, bool lmdb) {
@@ -217,6 +236,10 @@ BENCHMARK_CAPTURE(BM_NewestInArea, memory_newest100, false);
 BENCHMARK_CAPTURE(BM_NewestInArea, lmdb_newest100, true);
 BENCHMARK_CAPTURE(BM_Fingerprint, memory_random_range, false, false);
 BENCHMARK_CAPTURE(BM_Fingerprint, lmdb_random_range, true, false);
+BENCHMARK_CAPTURE(BM_HoldsExactly, memory, false);
+BENCHMARK_CAPTURE(BM_HoldsExactly, lmdb, true);
+BENCHMARK_CAPTURE(BM_Fingerprint, memory_random_range_snapshot, false, false, true, true);
+BENCHMARK_CAPTURE(BM_Fingerprint, lmdb_random_range_snapshot, true, false, true, true);
 BENCHMARK_CAPTURE(BM_Fingerprint, memory_random_range_and_time, false, true);
 BENCHMARK_CAPTURE(BM_Fingerprint, lmdb_random_range_and_time, true, true);
 // Subspaces and times restricted, all paths: what a time-restricted area and reconciliation's

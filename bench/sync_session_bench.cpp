@@ -6,7 +6,7 @@
 //   sync_session_bench --n=100000 --workload=scattered|newest|identical|initial
 //                      [--paths=ordered|random] [--dir=/tmp/osier-sync-bench] [--export=PREFIX]
 //                      [--ingest-batch=N] [--sync-commits=0|1] [--split=K] [--threshold=T]
-//                      [--max-open=N] [--pace=0|1]
+//                      [--max-open=N] [--pace=0|1] [--perf-ctl=FIFO]
 //
 // Entries: one owned namespace, one writer capability and key, subspace [1; 32], path
 // ("feed", <name of i>), timestamp kT0 + 1000 i (microseconds), payload length 100 + i % 1000 with
@@ -42,6 +42,10 @@
 // (store::encode_token_bytes: the capability and the signature); moved_sig: encode_entry + the
 // 64-byte signature only (the session sends the capability once, as a handle binding).
 // overhead = wire - moved_bytes (and wire - moved_sig).
+//
+// --perf-ctl=FIFO writes "enable" to FIFO before the sync and "disable" after it, so that
+// `perf record --control=fifo:FIFO -D -1 ...` samples the sync alone (not the signing and filling
+// that take most of the run).
 //
 // --export=PREFIX writes PREFIX.alfie and PREFIX.betty: per entry of that side, the timestamp
 // (8 bytes little endian) and WILLIAM3(encode_entry) (32 bytes), for a negentropy anchor
@@ -212,7 +216,7 @@ struct Side {
     hs.h.fill(0x5a);
     hs.peer_static_pk = key(peer).public_key();
     sync::SessionStore io;
-    io.snapshots = [this](const model::NamespaceId& n) { return store.snapshot(n); };
+    io.snapshots = [this](const model::NamespaceId& n) { return snapshot(n); };
     io.ingest = [this](const sync::RbsrEntriesEvent& batch) -> Status {
       const auto t = Clock::now();
       const double cpu = cpu_seconds();
@@ -225,6 +229,17 @@ struct Side {
     };
     io.payloads = &store;
     session = sync::Session::create(config, hs, key(who).public_key(), std::move(io)).value();
+  }
+
+  // As net::SyncApp reads the store: one snapshot until the store changes (one namespace here).
+  Result<std::shared_ptr<const store::NamespaceSnapshot>> snapshot(const model::NamespaceId& n) {
+    OSIER_ASSIGN_OR_RETURN(const std::uint64_t seq, store.last_sequence());
+    if (!cached || cached_sequence != seq) {
+      cached.reset();
+      OSIER_ASSIGN_OR_RETURN(cached, store.snapshot(n));
+      cached_sequence = seq;
+    }
+    return cached;
   }
 
   // Runs on_progress and takes output until there is no more.
@@ -253,6 +268,8 @@ struct Side {
   store::Store& store;
   sync::LcmuxSession mux;
   std::unique_ptr<sync::Session> session;
+  std::shared_ptr<const store::NamespaceSnapshot> cached;
+  std::uint64_t cached_sequence = 0;
   std::size_t ingested = 0;
   double ingest_seconds = 0, ingest_cpu_seconds = 0;  // in Store::ingest_batch
 };
@@ -345,6 +362,13 @@ void verification_anchor(const std::vector<store::AuthorisedEntry>& all) {
   std::printf("anchor: %zu ok of %zu\n", ok, 3 * all.size());
 }
 
+// Tells `perf record --control=fifo:FIFO` to enable or disable sampling (nothing without a FIFO).
+void perf_control(const std::string& fifo, const char* command) {
+  if (fifo.empty()) return;
+  std::ofstream out(fifo);
+  out << command << '\n' << std::flush;
+}
+
 std::string arg(int argc, char** argv, const std::string& name, const std::string& fallback) {
   const std::string prefix = "--" + name + "=";
   for (int i = 1; i < argc; ++i) {
@@ -361,6 +385,7 @@ int main(int argc, char** argv) {
   const bool random_paths = arg(argc, argv, "paths", "random") == "random";
   const std::filesystem::path dir = arg(argc, argv, "dir", "/tmp/osier-sync-bench");
   const std::string export_prefix = arg(argc, argv, "export", "");
+  const std::string perf_ctl = arg(argc, argv, "perf-ctl", "");
   rbsr_tuning.split_factor = std::stoull(arg(argc, argv, "split", "8"));
   rbsr_tuning.send_entries_threshold = std::stoull(arg(argc, argv, "threshold", "8"));
   rbsr_tuning.max_open_ranges =
@@ -434,7 +459,9 @@ int main(int argc, char** argv) {
 
   Side a(*sa, kAlfie, kBetty, sync::HandshakeRole::kInitiator, ingest_batch);
   Side b(*sb, kBetty, kAlfie, sync::HandshakeRole::kResponder, ingest_batch);
+  perf_control(perf_ctl, "enable");
   const Outcome o = run(a, b);
+  perf_control(perf_ctl, "disable");
   const std::uint64_t wire = o.wire_ab + o.wire_ba;
   const sync::SessionStats sta = a.session->stats();
   const sync::SessionStats stb = b.session->stats();

@@ -3,11 +3,13 @@
 namespace osier::store {
 
 IndexSnapshot::IndexSnapshot(const model::NamespaceId& namespace_id, std::shared_ptr<void> state,
-                             std::unique_ptr<const IndexView> view, Load load, bool serialise)
+                             std::unique_ptr<const IndexView> view, Load load, bool serialise,
+                             Holds holds)
     : namespace_id_(namespace_id),
       state_(std::move(state)),
       view_(std::move(view)),
       load_(std::move(load)),
+      holds_(std::move(holds)),
       serialise_(serialise) {}
 
 std::unique_lock<std::mutex> IndexSnapshot::lock() const {
@@ -78,6 +80,23 @@ Result<std::optional<LengthyAuthorisedEntry>> IndexSnapshot::get(const model::Su
   if (!item) return std::optional<LengthyAuthorisedEntry>();
   OSIER_ASSIGN_OR_RETURN(LengthyAuthorisedEntry e, load_(*item));
   return std::optional(std::move(e));
+}
+
+Result<bool> IndexSnapshot::holds_exactly(const model::Entry& entry, ByteView token) const {
+  if (entry.namespace_id != namespace_id_) return false;
+  if (holds_) {
+    auto held = lock();
+    return holds_(entry, token);
+  }
+  std::optional<IndexItem> item;
+  {
+    auto held = lock();
+    OSIER_ASSIGN_OR_RETURN(item, view_->find(entry.subspace_id, entry.path));
+  }
+  if (!item || !(item->entry == entry)) return false;
+  // hash_lengthy_authorised_entry binds the token: the same hash with the stored available
+  // length is the same token (no read of the stored one, which lies outside the index).
+  return hash_lengthy_authorised_entry(entry, token, item->available) == item->hash;
 }
 
 }  // namespace osier::store

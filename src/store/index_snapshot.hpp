@@ -21,9 +21,15 @@ class IndexSnapshot final : public NamespaceSnapshot {
   // The full stored entry (its token) of an indexed item, from the same moment as the view.
   using Load = std::function<Result<LengthyAuthorisedEntry>(const IndexItem&)>;
 
-  // `state` keeps alive what `view` and `load` read (destroyed after them).
+  // Whether the entry stored at (entry's subspace, path) is `entry` with `token`, from the same
+  // moment as the view, when the store answers that faster than the index (LmdbStore: one
+  // lookup of the entry's record, against a descent of the tree).
+  using Holds = std::function<Result<bool>(const model::Entry&, ByteView token)>;
+
+  // `state` keeps alive what `view`, `load` and `holds` read (destroyed after them). Without
+  // `holds`, holds_exactly asks the view.
   IndexSnapshot(const model::NamespaceId& namespace_id, std::shared_ptr<void> state,
-                std::unique_ptr<const IndexView> view, Load load, bool serialise);
+                std::unique_ptr<const IndexView> view, Load load, bool serialise, Holds holds = {});
 
   const model::NamespaceId& namespace_id() const override { return namespace_id_; }
   Result<RangeSummary> summarise(const model::D3Range& range) const override;
@@ -35,6 +41,7 @@ class IndexSnapshot final : public NamespaceSnapshot {
   Result<model::D3Range> aoi_range(const model::AreaOfInterest& aoi) const override;
   Result<std::optional<LengthyAuthorisedEntry>> get(const model::SubspaceId& subspace,
                                                     const model::Path& path) const override;
+  Result<bool> holds_exactly(const model::Entry& entry, ByteView token) const override;
 
  private:
   std::unique_lock<std::mutex> lock() const;
@@ -43,6 +50,7 @@ class IndexSnapshot final : public NamespaceSnapshot {
   std::shared_ptr<void> state_;
   std::unique_ptr<const IndexView> view_;
   Load load_;
+  Holds holds_;
   bool serialise_;
   mutable std::mutex mu_;
 };

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -1386,13 +1387,16 @@ Result<std::vector<model::D3Range>> LmdbStore::split(const model::NamespaceId& n
 
 Result<std::shared_ptr<const NamespaceSnapshot>> LmdbStore::snapshot(const model::NamespaceId& ns) {
   // One read transaction for the snapshot's life; the environment lives as long as it does.
+  // The tree's read cache lives (and dies) with the read transaction it points into.
   struct State {
     std::shared_ptr<MDB_env> env;
     Txn txn;
+    TreeReadCache nodes;
   };
   OSIER_ASSIGN_OR_RETURN(Txn txn, read_txn());
-  auto state = std::make_shared<State>(State{env_, std::move(txn)});
-  auto view = std::make_unique<const LmdbTree>(read_tree(state->txn, ns));
+  auto state = std::make_shared<State>(State{env_, std::move(txn), {}});
+  auto view = std::make_unique<const LmdbTree>(
+      LmdbTree(state->txn.get(), dbs_.tree, ns, salt_, nullptr, &state->nodes));
   const MDB_dbi entries = dbs_.entries;
   const Txn* in = &state->txn;
   IndexSnapshot::Load load = [in, entries,
@@ -1403,8 +1407,16 @@ Result<std::shared_ptr<const NamespaceSnapshot>> LmdbStore::snapshot(const model
     OSIER_ASSIGN_OR_RETURN(AuthorisedEntry ae, fmt::decode_entry_value(*v));
     return LengthyAuthorisedEntry{std::move(ae), item.available};
   };
-  return std::shared_ptr<const NamespaceSnapshot>(std::make_shared<IndexSnapshot>(
-      ns, std::move(state), std::move(view), std::move(load), /*serialise=*/true));
+  // The entry's record is its canonic encoding and the token's, so equal bytes are the same entry
+  // and token: one lookup, where the index would descend the tree.
+  IndexSnapshot::Holds holds = [in, entries, ns](const model::Entry& e,
+                                                 ByteView token) -> Result<bool> {
+    OSIER_ASSIGN_OR_RETURN(auto v, in->get(entries, fmt::entry_key(ns, e.subspace_id, e.path)));
+    return v && std::ranges::equal(*v, fmt::encode_entry_value(e, token));
+  };
+  return std::shared_ptr<const NamespaceSnapshot>(
+      std::make_shared<IndexSnapshot>(ns, std::move(state), std::move(view), std::move(load),
+                                      /*serialise=*/true, std::move(holds)));
 }
 
 Result<std::vector<model::NamespaceId>> LmdbStore::namespaces() {

@@ -579,8 +579,13 @@ struct TreePick {
 class TreeAccess {
  public:
   TreeAccess(MDB_txn* txn, MDB_dbi dbi, const model::NamespaceId& ns, TreeWriteCache* cache,
-             Order order = Order::kPath)
-      : txn_(txn), dbi_(dbi), ns_(ns), cache_(cache), order_(order) {}
+             TreeReadCache* rcache, Order order = Order::kPath)
+      : txn_(txn),
+        dbi_(dbi),
+        ns_(ns),
+        cache_(cache),
+        rcache_(cache ? nullptr : rcache),
+        order_(order) {}
 
   // The item's whole entry.
   Result<IndexItem> materialise(const ItemRef& x) const {
@@ -623,11 +628,23 @@ class TreeAccess {
         return true;
       }
     }
+    const bool remember = rcache_ && level >= TreeReadCache::kMinLevel;
+    if (remember) {
+      auto it = rcache_->nodes_.find(k.view());
+      if (it != rcache_->nodes_.end()) {
+        if (!it->second.mv_data) return false;
+        OSIER_RETURN_IF_ERROR(n.parse(lmdb::view(it->second), level));
+        return true;
+      }
+    }
     MDB_val kv{k.n, const_cast<std::uint8_t*>(k.b)};
     MDB_val v{};
     const int rc = mdb_get(txn_, dbi_, &kv, &v);
+    if (rc != MDB_NOTFOUND) OSIER_RETURN_IF_ERROR(lmdb::status_of(rc, "read a tree node"));
+    if (remember && rcache_->nodes_.size() < TreeReadCache::kMaxNodes) {
+      rcache_->nodes_.emplace(Bytes(k.b, k.b + k.n), rc == MDB_NOTFOUND ? MDB_val{} : v);
+    }
     if (rc == MDB_NOTFOUND) return false;
-    OSIER_RETURN_IF_ERROR(lmdb::status_of(rc, "read a tree node"));
     OSIER_RETURN_IF_ERROR(n.parse(lmdb::view(v), level));
     return true;
   }
@@ -1054,6 +1071,7 @@ class TreeAccess {
   MDB_dbi dbi_;
   const model::NamespaceId& ns_;
   TreeWriteCache* cache_;
+  TreeReadCache* rcache_;  // null with a write cache
   Order order_;
   TreeWriteCache local_;  // writes' nodes when the tree has no cache
 };
@@ -1092,8 +1110,8 @@ Status TreeWriteCache::flush(MDB_txn* txn, MDB_dbi dbi) {
 }
 
 LmdbTree::LmdbTree(MDB_txn* txn, MDB_dbi dbi, const model::NamespaceId& ns, const TreeSalt& salt,
-                   TreeWriteCache* cache)
-    : txn_(txn), cache_(cache), dbi_(dbi), ns_(ns), salt_(salt) {}
+                   TreeWriteCache* cache, TreeReadCache* read_cache)
+    : txn_(txn), cache_(cache), rcache_(read_cache), dbi_(dbi), ns_(ns), salt_(salt) {}
 
 int LmdbTree::level_of(const TreeSalt& salt, const SubspaceId& subspace,
                        const ByteArray<32>& path_digest) {
@@ -1110,7 +1128,7 @@ int LmdbTree::level_of(const TreeSalt& salt, const SubspaceId& subspace,
 }
 
 Result<std::optional<IndexItem>> LmdbTree::find(const SubspaceId& s, const Path& p) const {
-  TreeAccess acc(txn_, dbi_, ns_, cache_);
+  TreeAccess acc(txn_, dbi_, ns_, cache_, rcache_);
   const Bytes key = search_key(s, p);
   // Descend along the gaps that hold the key. The boundary is a copy of the item's view (its
   // bytes live in the map or the cache, not in the NodeView, which the next level reuses).
@@ -1150,7 +1168,7 @@ Status LmdbTree::visit_sorted(const D3Range& range,
     done = true;
     return Status::ok();
   }
-  const TreeAccess acc(txn_, dbi_, ns_, cache_, Order::kTime);
+  const TreeAccess acc(txn_, dbi_, ns_, cache_, rcache_, Order::kTime);
   Aggregate a;
   OSIER_RETURN_IF_ERROR(acc.sum(kTopLevel, nullptr, {}, {}, rt, a));
   if (a.count > kSortedVisitMax) return Status::ok();
@@ -1186,7 +1204,8 @@ Status LmdbTree::visit(const D3Range& range, const Visitor& fn, const Skip& skip
   RangeTest rt(range);
   if (rt.empty()) return Status::ok();
   bool go = true;
-  return TreeAccess(txn_, dbi_, ns_, cache_).walk(kTopLevel, nullptr, {}, {}, rt, fn, skip, go);
+  return TreeAccess(txn_, dbi_, ns_, cache_, rcache_)
+      .walk(kTopLevel, nullptr, {}, {}, rt, fn, skip, go);
 }
 
 Result<bool> LmdbTree::holds_any(const D3Range& range) const {
@@ -1204,7 +1223,7 @@ Result<bool> LmdbTree::holds_any(const D3Range& range) const {
   } else if (const auto next = model::subspace_successor(range.subspaces.start)) {
     hi = Bytes(next->begin(), next->end());  // the least key of the next subspace
   }
-  TreeAccess acc(txn_, dbi_, ns_, cache_);
+  TreeAccess acc(txn_, dbi_, ns_, cache_, rcache_);
   NodeView n;
   ItemRef held;
   const ItemRef* boundary = nullptr;
@@ -1240,15 +1259,15 @@ Result<RangeSummary> LmdbTree::summarise(const D3Range& range) const {
   if (by_time(range)) {
     const RangeTest rt = RangeTest::time_order(range);
     if (!rt.empty()) {
-      OSIER_RETURN_IF_ERROR(
-          TreeAccess(txn_, dbi_, ns_, cache_, Order::kTime).sum(kTopLevel, nullptr, {}, {}, rt, a));
+      OSIER_RETURN_IF_ERROR(TreeAccess(txn_, dbi_, ns_, cache_, rcache_, Order::kTime)
+                                .sum(kTopLevel, nullptr, {}, {}, rt, a));
     }
     return a.summary();
   }
   RangeTest rt(range);
   if (!rt.empty()) {
     OSIER_RETURN_IF_ERROR(
-        TreeAccess(txn_, dbi_, ns_, cache_).sum(kTopLevel, nullptr, {}, {}, rt, a));
+        TreeAccess(txn_, dbi_, ns_, cache_, rcache_).sum(kTopLevel, nullptr, {}, {}, rt, a));
   }
   return a.summary();
 }
@@ -1259,12 +1278,12 @@ Status LmdbTree::pick(const D3Range& range, bool by_time, TreePick& p) const {
   if (by_time) {
     const RangeTest rt = RangeTest::time_order(range);
     if (rt.empty()) return Status::ok();
-    return TreeAccess(txn_, dbi_, ns_, cache_, Order::kTime)
+    return TreeAccess(txn_, dbi_, ns_, cache_, rcache_, Order::kTime)
         .select(kTopLevel, nullptr, {}, {}, rt, p);
   }
   const RangeTest rt(range);
   if (rt.empty()) return Status::ok();
-  return TreeAccess(txn_, dbi_, ns_, cache_).select(kTopLevel, nullptr, {}, {}, rt, p);
+  return TreeAccess(txn_, dbi_, ns_, cache_, rcache_).select(kTopLevel, nullptr, {}, {}, rt, p);
 }
 
 Result<std::optional<IndexItem>> LmdbTree::select(const D3Range& range, std::uint64_t i) const {
@@ -1297,7 +1316,7 @@ Result<SelectedPair> LmdbTree::select_pair_in(const D3Range& range, std::uint64_
 }
 
 Result<Aggregate> LmdbTree::total() const {
-  TreeAccess acc(txn_, dbi_, ns_, cache_);
+  TreeAccess acc(txn_, dbi_, ns_, cache_, rcache_);
   NodeView root;
   OSIER_ASSIGN_OR_RETURN(const bool stored, acc.view(kTopLevel, nullptr, root));
   return stored ? root.total() : Aggregate{};
@@ -1332,7 +1351,7 @@ Status LmdbTree::visit_newest_first(const D3Range& range, const Visitor& fn) con
       return !stopped;
     };
     bool go = true;
-    OSIER_RETURN_IF_ERROR(TreeAccess(txn_, dbi_, ns_, cache_, Order::kTime)
+    OSIER_RETURN_IF_ERROR(TreeAccess(txn_, dbi_, ns_, cache_, rcache_, Order::kTime)
                               .walk_back(
                                   kTopLevel, nullptr, {}, {}, rt,
                                   [&](const IndexItem& it) {
@@ -1357,7 +1376,7 @@ Status LmdbTree::visit_newest_first(const D3Range& range, const Visitor& fn) con
   }
   RangeTest rt(range);
   if (rt.empty()) return Status::ok();
-  TreeAccess acc(txn_, dbi_, ns_, cache_);
+  TreeAccess acc(txn_, dbi_, ns_, cache_, rcache_);
   // Best-first search: a subtree is keyed by its greatest timestamp and is expanded before any
   // item of that timestamp is emitted, so items come out in newer_than order. Loaded nodes stay
   // alive (bounds and items point into them) for the walk.
@@ -1432,7 +1451,7 @@ Status LmdbTree::insert(const IndexItem& item) {
   const int lx = level_of(salt_, item.entry.subspace_id, digest);
   for (const Order order : {Order::kPath, Order::kTime}) {
     const Bytes bytes = encode_item(item, digest, order);
-    TreeAccess acc(txn_, dbi_, ns_, cache_, order);
+    TreeAccess acc(txn_, dbi_, ns_, cache_, rcache_, order);
     Status done = acc.insert(kTopLevel, nullptr, ItemRef(bytes), lx);
     if (!done) {
       // A key stored already is found in the path order, before anything changed.
@@ -1449,7 +1468,7 @@ Status LmdbTree::insert_time_order(const IndexItem& item) {
   model::encode_path(enc, item.entry.path);
   const ByteArray<32> digest = crypto::william3(enc.bytes());
   const Bytes bytes = encode_item(item, digest, Order::kTime);
-  TreeAccess acc(txn_, dbi_, ns_, cache_, Order::kTime);
+  TreeAccess acc(txn_, dbi_, ns_, cache_, rcache_, Order::kTime);
   OSIER_RETURN_IF_ERROR(acc.insert(kTopLevel, nullptr, ItemRef(bytes),
                                    level_of(salt_, item.entry.subspace_id, digest)));
   return acc.finish_write();
@@ -1469,7 +1488,7 @@ Status LmdbTree::build_time_order() {
       batch.push_back(it);
       return batch.size() < kBuildBatch;
     };
-    const TreeAccess acc(txn_, dbi_, ns_, cache_);
+    const TreeAccess acc(txn_, dbi_, ns_, cache_, rcache_);
     bool go = true;
     if (!last) {
       const D3Range all = D3Range::full();
@@ -1495,13 +1514,13 @@ Status LmdbTree::build_time_order() {
 
 Result<std::optional<IndexItem>> LmdbTree::erase(const SubspaceId& s, const Path& p) {
   std::optional<IndexItem> out;
-  TreeAccess acc(txn_, dbi_, ns_, cache_);
+  TreeAccess acc(txn_, dbi_, ns_, cache_, rcache_);
   auto done = acc.erase(kTopLevel, nullptr, search_key(s, p), out);
   if (!done) return done.status();
   OSIER_RETURN_IF_ERROR(acc.finish_write());
   if (!out) return out;
   std::optional<IndexItem> twin;
-  TreeAccess by_time(txn_, dbi_, ns_, cache_, Order::kTime);
+  TreeAccess by_time(txn_, dbi_, ns_, cache_, rcache_, Order::kTime);
   auto gone = by_time.erase(kTopLevel, nullptr, time_key(s, out->entry.timestamp, p), twin);
   if (!gone) return gone.status();
   if (!twin) return corrupt("the path and time orders disagree");
@@ -1513,13 +1532,13 @@ Result<bool> LmdbTree::update_available(const SubspaceId& s, const Path& p, std:
                                         const Fp256& hash) {
   bool done = false;
   model::Timestamp t = 0;
-  TreeAccess acc(txn_, dbi_, ns_, cache_);
+  TreeAccess acc(txn_, dbi_, ns_, cache_, rcache_);
   auto changed = acc.update(kTopLevel, nullptr, search_key(s, p), available, hash, done, t);
   if (!changed) return changed.status();
   OSIER_RETURN_IF_ERROR(acc.finish_write());
   if (!done) return false;
   bool twin = false;
-  TreeAccess by_time(txn_, dbi_, ns_, cache_, Order::kTime);
+  TreeAccess by_time(txn_, dbi_, ns_, cache_, rcache_, Order::kTime);
   changed = by_time.update(kTopLevel, nullptr, time_key(s, t, p), available, hash, twin, t);
   if (!changed) return changed.status();
   if (!twin) return corrupt("the path and time orders disagree");
@@ -1528,13 +1547,13 @@ Result<bool> LmdbTree::update_available(const SubspaceId& s, const Path& p, std:
 }
 
 Result<std::uint64_t> LmdbTree::check() const {
-  TreeAccess acc(txn_, dbi_, ns_, cache_);
+  TreeAccess acc(txn_, dbi_, ns_, cache_, rcache_);
   std::uint64_t nodes = 0, items = 0;
   OSIER_RETURN_IF_ERROR(
       acc.check(salt_, kTopLevel, nullptr, nullptr, nullptr, nullptr, nodes, items));
   // The time order holds the same items: the same count, fingerprint and sizes at its root.
   {
-    const TreeAccess by_time(txn_, dbi_, ns_, cache_, Order::kTime);
+    const TreeAccess by_time(txn_, dbi_, ns_, cache_, rcache_, Order::kTime);
     std::uint64_t time_items = 0;
     OSIER_RETURN_IF_ERROR(
         by_time.check(salt_, kTopLevel, nullptr, nullptr, nullptr, nullptr, nodes, time_items));

@@ -95,15 +95,35 @@ class TreeWriteCache {
   std::unordered_map<Bytes, std::unique_ptr<TreeNode>, KeyHash, KeyEqual> nodes_;
 };
 
+// Where node records a read-only transaction has read lie in LMDB's map, by key: every query
+// descends from the root, so the upper levels of a tree are read by nearly every one, and a
+// snapshot answers thousands of queries from one read transaction (a sync answering a flight of
+// fingerprints). Holds nodes of level >= kMinLevel (the leaves are most of the nodes and rarely
+// read twice) up to kMaxNodes, then caches no more: at 1M items the levels above the leaves are
+// about 4,400 nodes. Memory: at most kMaxNodes keys of 97 bytes and their map positions, about
+// 1.5 MiB. The positions are valid only while the read transaction lives and only in a read-only
+// one (a write transaction moves the pages it changes): keep it with the transaction, never use
+// it with a write transaction. Not thread-safe (nor is the transaction).
+class TreeReadCache {
+ public:
+  static constexpr std::size_t kMaxNodes = 8192;
+  static constexpr int kMinLevel = 1;
+
+  // Internal to LmdbTree: node record keys to their values in the map (mv_data null: none
+  // stored).
+  std::unordered_map<Bytes, MDB_val, TreeWriteCache::KeyHash, TreeWriteCache::KeyEqual> nodes_;
+};
+
 class LmdbTree final : public IndexView {
  public:
   static constexpr int kLevelBits = 4;  // fan-out 16
   static constexpr int kTopLevel = 6;   // the root's level; holds every item of level >= 6
 
   // With `cache` (write transactions), changed nodes are kept there until it is flushed, and
-  // reads see them.
+  // reads see them. With `read_cache` (only for a read-only transaction it lives no longer
+  // than), reads remember where the upper nodes lie.
   LmdbTree(MDB_txn* txn, MDB_dbi dbi, const model::NamespaceId& ns, const TreeSalt& salt,
-           TreeWriteCache* cache = nullptr);
+           TreeWriteCache* cache = nullptr, TreeReadCache* read_cache = nullptr);
 
   // The most items visit() reads from the time order (and sorts, in memory) for a range that
   // by_time() answers there; a larger range is walked in the path order.
@@ -184,6 +204,7 @@ class LmdbTree final : public IndexView {
 
   MDB_txn* txn_;
   TreeWriteCache* cache_;
+  TreeReadCache* rcache_;
   MDB_dbi dbi_;
   model::NamespaceId ns_;
   TreeSalt salt_;

@@ -509,9 +509,8 @@ bool RbsrCore::holds_exactly(Incoming& in, const model::Entry& entry, ByteView t
     }
     in.lookup = std::move(*snapshot);
   }
-  auto stored = in.lookup->get(entry.subspace_id, entry.path);
-  const bool held = stored && *stored && (*stored)->authorised.entry == entry &&
-                    same_bytes((*stored)->authorised.token, token);
+  auto stored = in.lookup->holds_exactly(entry, token);
+  const bool held = stored && *stored;
   // A long run of entries we lack (an initial sync: one announcement of everything) stops the
   // lookups until the next batch; answers to fingerprints hold up to the send-entries threshold.
   in.lookup_misses = held ? 0 : in.lookup_misses + 1;

@@ -141,6 +141,15 @@ class SnapshotTest : public testing::StoreFixture<Factory> {
       if (!oracle.entries().empty()) {
         const auto& e = oracle.entries()[rnd.below(oracle.entries().size())];
         EXPECT_EQ(snap.get(e.authorised.entry.subspace_id, e.authorised.entry.path).value(), e);
+        // Held exactly: the same entry with the same token; not with another token, nor as
+        // another entry at the same key.
+        EXPECT_TRUE(snap.holds_exactly(e.authorised.entry, e.authorised.token).value());
+        Bytes other_token = e.authorised.token;
+        other_token[rnd.below(other_token.size())] ^= 0x01;
+        EXPECT_FALSE(snap.holds_exactly(e.authorised.entry, other_token).value());
+        model::Entry later = e.authorised.entry;
+        later.timestamp += 1;
+        EXPECT_FALSE(snap.holds_exactly(later, e.authorised.token).value());
       }
       const model::SubspaceId s = rnd.subspace_id();
       const model::Path p = rnd.path();
@@ -149,6 +158,12 @@ class SnapshotTest : public testing::StoreFixture<Factory> {
         if (e.authorised.entry.subspace_id == s && e.authorised.entry.path == p) want_one = e;
       }
       EXPECT_EQ(snap.get(s, p).value(), want_one);
+      if (!want_one) {
+        model::Entry absent = rnd.authorised(ns_).entry;
+        absent.subspace_id = s;
+        absent.path = p;
+        EXPECT_FALSE(snap.holds_exactly(absent, {}).value());
+      }
     }
   }
 
@@ -284,6 +299,8 @@ TYPED_TEST_P(SnapshotTest, ScanSkipIsAskedWithTheHashOfWhatIsHeld) {
       }));
   EXPECT_EQ(asked, held);
   EXPECT_EQ(given, 0u);
+  // Held exactly whatever is held of the payload: a prefix, all of it, none.
+  for (const auto& g : grown) EXPECT_TRUE(snap->holds_exactly(g.entry, g.token).value());
 }
 
 REGISTER_TYPED_TEST_SUITE_P(SnapshotTest, AnswersAsTheOracle, AnEmptyNamespaceHasAnEmptySnapshot,

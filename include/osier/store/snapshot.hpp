@@ -78,6 +78,12 @@ class NamespaceSnapshot {
   // The entry at (subspace, path), if any.
   virtual Result<std::optional<LengthyAuthorisedEntry>> get(const model::SubspaceId& subspace,
                                                             const model::Path& path) const = 0;
+
+  // Whether the entry at (entry's subspace, path) is `entry` with exactly `token` (the token's
+  // encoding as stored; whatever payload bytes are held): what a session asks of each entry it
+  // receives, to skip verifying one it stored verified. Answered from the index (the hash it
+  // keeps of each entry binds the token), without reading the token.
+  virtual Result<bool> holds_exactly(const model::Entry& entry, ByteView token) const = 0;
 };
 
 }  // namespace osier::store
