@@ -1441,7 +1441,14 @@ Status LmdbTree::visit_newest_first(const D3Range& range, const Visitor& fn) con
   return Status::ok();
 }
 
+Status LmdbTree::writable() const {
+  // A read cache points into a read-only transaction's map (TreeReadCache).
+  if (rcache_) return error(ErrorCode::kInternal, "store tree: a write through a snapshot's tree");
+  return Status::ok();
+}
+
 Status LmdbTree::insert(const IndexItem& item) {
+  OSIER_RETURN_IF_ERROR(writable());
   if (item.entry.namespace_id != ns_) {
     return error(ErrorCode::kInvalidArgument, "store tree: an entry of another namespace");
   }
@@ -1475,6 +1482,7 @@ Status LmdbTree::insert_time_order(const IndexItem& item) {
 }
 
 Status LmdbTree::build_time_order() {
+  OSIER_RETURN_IF_ERROR(writable());
   // The path order is read a batch at a time (a walk must not write), each batch resuming
   // after the last key of the one before: the rest of its subspace, then the subspaces above.
   std::optional<IndexItem> last;
@@ -1513,6 +1521,7 @@ Status LmdbTree::build_time_order() {
 }
 
 Result<std::optional<IndexItem>> LmdbTree::erase(const SubspaceId& s, const Path& p) {
+  OSIER_RETURN_IF_ERROR(writable());
   std::optional<IndexItem> out;
   TreeAccess acc(txn_, dbi_, ns_, cache_, rcache_);
   auto done = acc.erase(kTopLevel, nullptr, search_key(s, p), out);
@@ -1530,6 +1539,7 @@ Result<std::optional<IndexItem>> LmdbTree::erase(const SubspaceId& s, const Path
 
 Result<bool> LmdbTree::update_available(const SubspaceId& s, const Path& p, std::uint64_t available,
                                         const Fp256& hash) {
+  OSIER_RETURN_IF_ERROR(writable());
   bool done = false;
   model::Timestamp t = 0;
   TreeAccess acc(txn_, dbi_, ns_, cache_, rcache_);

@@ -100,10 +100,12 @@ class TreeWriteCache {
 // snapshot answers thousands of queries from one read transaction (a sync answering a flight of
 // fingerprints). Holds nodes of level >= kMinLevel (the leaves are most of the nodes and rarely
 // read twice) up to kMaxNodes, then caches no more: at 1M items the levels above the leaves are
-// about 4,400 nodes. Memory: at most kMaxNodes keys of 97 bytes and their map positions, about
-// 1.5 MiB. The positions are valid only while the read transaction lives and only in a read-only
-// one (a write transaction moves the pages it changes): keep it with the transaction, never use
-// it with a write transaction. Not thread-safe (nor is the transaction).
+// about 4,400 nodes per order (the path order, which reconciliation's splits read, and the time
+// order), so past about 1M items the first queries' nodes are kept and later ones read through
+// LMDB. Memory: at most kMaxNodes keys of 97 bytes and their map positions, about 1.5 MiB. The
+// positions are valid only while the read transaction lives and only in a read-only one (a write
+// transaction moves the pages it changes): keep it with the transaction, never use it with a write
+// transaction. Not thread-safe (nor is the transaction).
 class TreeReadCache {
  public:
   static constexpr std::size_t kMaxNodes = 8192;
@@ -197,6 +199,8 @@ class LmdbTree final : public IndexView {
   Status visit_sorted(const model::D3Range& range,
                       const std::optional<std::pair<model::SubspaceId, model::Path>>& after,
                       const Visitor& fn, const Skip& skip, bool& done) const;
+  // kInternal for a tree with a read cache (a snapshot's): writes need a write transaction.
+  Status writable() const;
   Status insert_time_order(const IndexItem& item);
   Status pick(const model::D3Range& range, bool by_time, TreePick& pick) const;
   Result<SelectedPair> select_pair_in(const model::D3Range& range, std::uint64_t i,

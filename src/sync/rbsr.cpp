@@ -219,8 +219,8 @@ std::size_t RbsrCore::root_bytes(const model::D3Range& range) {
 Result<RbsrCore::Root*> RbsrCore::add_root(std::uint64_t id, const model::NamespaceId& ns,
                                            const HandlePair& handles, const model::D3Range& range) {
   // Roots are kept until the session ends (completed ones too), so both their number and their
-  // bytes are bounded: a root's range may have paths of up to 4,096 components each (36 KiB in
-  // memory).
+  // bytes are bounded: a root's range may have paths of up to 4,096 components each (counted as
+  // 36 KiB).
   const std::size_t bytes = root_bytes(range);
   if (roots_.size() >= config_.max_roots || root_bytes_ + bytes > config_.max_root_bytes) {
     return protocol_error("rbsr: too many roots (max_roots or max_root_bytes)");

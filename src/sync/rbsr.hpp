@@ -129,7 +129,7 @@ struct RbsrConfig {
   std::size_t ingest_batch_bytes = std::size_t{1} << 20;  // >= 1
   std::size_t max_roots = 1 << 12;  // root records (ours and the peer's, complete or not)
   // Their bytes together (root_bytes: the record and its range's paths): about 400 bytes a root
-  // with short paths, up to 72 KiB with the longest.
+  // with short paths, counted as up to 72 KiB with the longest (about 41 KiB in memory).
   std::size_t max_root_bytes = std::size_t{32} << 20;
   // Our fingerprints and announcements awaiting answers, across roots. Past a quarter of it we
   // stop splitting the peer's ranges and announce their entries instead (RbsrCore::may_split),
@@ -308,6 +308,7 @@ class RbsrCore {
   static std::size_t waiting_bytes(const ReconciliationSendFingerprint& msg);
   // What a root record holds, about (counted against max_root_bytes).
   static std::size_t root_bytes(const model::D3Range& range);
+  // A path's bytes and 8 per component: an overestimate (a path holds 4 per component).
   static std::size_t path_bytes(const model::Path& path);
 
   RbsrCore(const RbsrConfig& config, SnapshotSource snapshots);

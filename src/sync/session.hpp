@@ -140,8 +140,9 @@ struct SessionConfig {
   // pio.max_peer_capability_bytes, and roots within rbsr.max_root_bytes.
   static constexpr std::size_t kNodeHashes = std::size_t{1} << 16;
   static constexpr std::size_t kNodeOverlaps = std::size_t{1} << 15;
-  // Per root (a record of about 400 bytes and its range's paths): 64 MiB for the daemon's roots.
-  static constexpr std::size_t kNodeRootBytes = 1024;
+  // Per root (a record of about 400 bytes and its range's paths, RbsrCore::root_bytes): 128 MiB
+  // for the daemon's roots, room for overlap areas whose paths run to about 800 bytes.
+  static constexpr std::size_t kNodeRootBytes = 2048;
   void declare_many_interests() {
     pio.max_own_hashes = kNodeHashes;
     pio.max_peer_hashes = kNodeHashes;

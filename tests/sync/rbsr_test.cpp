@@ -856,8 +856,6 @@ TEST(RbsrCoreTest, MessagesOutOfPlaceAreErrors) {
   }
 }
 
-// A batch of received entries ends at ingest_batch entries or at ingest_batch_bytes of paths and
-// tokens, and at the end of the announcement.
 TEST(RbsrCoreTest, RootMessagesBeyondTheirByteBudgetAreErrors) {
   // Roots are kept for the whole session; a peer sending root messages with the longest paths
   // (4,096 components of a byte) reaches max_root_bytes long before max_roots.
@@ -887,7 +885,7 @@ TEST(RbsrCoreTest, RootMessagesBeyondTheirByteBudgetAreErrors) {
     EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument);
     EXPECT_EQ(core.root_count(), accepted);
     if (long_paths) {
-      // About 32 MiB / 72 KiB.
+      // About 32 MiB / 72 KiB (counted; about 41 KiB in memory).
       EXPECT_GT(accepted, 400u);
       EXPECT_LT(accepted, 500u);
     } else {
@@ -896,6 +894,37 @@ TEST(RbsrCoreTest, RootMessagesBeyondTheirByteBudgetAreErrors) {
   }
 }
 
+// The receiver skips verifying an entry it holds exactly (NamespaceSnapshot::holds_exactly: by
+// the entry's record in LMDB, by the index's hash in memory); the same entry with another
+// signature is verified, and fails.
+TEST(RbsrCoreTest, AnEntryHeldIsSkippedOnlyWithItsOwnToken) {
+  const auto pool = entry_pool(20, 5);
+  const store::AuthorisedEntry& held = pool[0];
+  LmdbStores lmdb;
+  std::vector<std::unique_ptr<store::Store>> stores;
+  stores.push_back(std::make_unique<store::MemoryStore>());
+  stores.push_back(lmdb.open());
+  PioOverlapEvent ev;
+  ev.namespace_id = ns();
+  ev.area = full_area();
+  for (auto& s : stores) {
+    ASSERT_TRUE(s->ingest(held, store::Trust::kAlreadyVerified));
+    for (const bool forged : {false, true}) {
+      RbsrCore core = betty_core(*s);
+      ASSERT_TRUE(core.on_overlap(ev));
+      ReconciliationAnnounceEntries an;
+      an.info.range = model::D3Range::full();
+      ASSERT_TRUE(core.on_announce_entries(an));
+      ReconciliationSendEntry se = send_entry(held);
+      if (forged) se.entry.entry.token.signature[0] ^= 0x01;
+      EXPECT_EQ(core.on_send_entry(se).is_ok(), !forged);
+      EXPECT_EQ(core.failed(), forged);
+    }
+  }
+}
+
+// A batch of received entries ends at ingest_batch entries or at ingest_batch_bytes of paths and
+// tokens, and at the end of the announcement.
 TEST(RbsrCoreTest, IngestBatchesEndAtTheirEntryOrByteLimit) {
   store::MemoryStore s;
   PioOverlapEvent ev;

@@ -81,8 +81,9 @@ class NamespaceSnapshot {
 
   // Whether the entry at (entry's subspace, path) is `entry` with exactly `token` (the token's
   // encoding as stored; whatever payload bytes are held): what a session asks of each entry it
-  // receives, to skip verifying one it stored verified. Answered from the index (the hash it
-  // keeps of each entry binds the token), without reading the token.
+  // receives, to skip verifying one it stored verified. LmdbStore compares the entry's stored
+  // record (one lookup, no tree descent); MemoryStore its index's hash of the entry, which binds
+  // the token.
   virtual Result<bool> holds_exactly(const model::Entry& entry, ByteView token) const = 0;
 };
 
