@@ -123,8 +123,18 @@ bool RbsrCore::may_answer() const {
   // peer answers an announcement with one without response, which opens nothing on its side; and
   // we go on reading every channel meanwhile (holding the peer's fingerprints back unread would
   // tie up its output, whose answers may wait behind them: a deadlock a review found). So the
-  // cost is memory, bounded in wait(). At least one, whatever max_open_ranges.
-  return announced_total_ < std::max<std::size_t>(1, config_.max_open_ranges / 4);
+  // cost is memory, bounded in wait(). At least one, whatever max_open_ranges. The announcements'
+  // ranges are bounded in bytes too (their paths are the peer's: up to 4 KiB each), within what
+  // the waiting fingerprints may hold.
+  if (announced_total_ == 0) return true;
+  return announced_total_ < config_.max_open_ranges / 4 &&
+         announced_bytes_ < kWaitingBytesPerOpenRange * config_.max_open_ranges;
+}
+
+std::size_t RbsrCore::range_bytes(const model::D3Range& range) {
+  std::size_t n = sizeof(model::D3Range) + path_bytes(range.paths.start);
+  if (range.paths.end) n += path_bytes(*range.paths.end);
+  return n;
 }
 
 std::size_t RbsrCore::path_bytes(const model::Path& path) {
@@ -211,9 +221,7 @@ Status RbsrCore::on_overlap(const PioOverlapEvent& overlap) {
 
 std::size_t RbsrCore::root_bytes(const model::D3Range& range) {
   // The record, its map node (about four pointers), and the range's paths.
-  std::size_t n = sizeof(Root) + 4 * sizeof(void*) + path_bytes(range.paths.start);
-  if (range.paths.end) n += path_bytes(*range.paths.end);
-  return n;
+  return sizeof(Root) + 4 * sizeof(void*) + range_bytes(range);
 }
 
 Result<RbsrCore::Root*> RbsrCore::add_root(std::uint64_t id, const model::NamespaceId& ns,
@@ -330,6 +338,7 @@ Status RbsrCore::queue_announcement_with(Root& root, Announcement a, bool empty)
     root.want_answers.add(a.info.range);
     count_opened();
     ++announced_total_;
+    announced_bytes_ += range_bytes(a.info.range);
   }
   a.empty = empty;
   const std::uint64_t id = a.root_id;
@@ -436,6 +445,7 @@ Status RbsrCore::on_announce_entries(const ReconciliationAnnounceEntries& msg) {
     if (!msg.want_response && root.want_answers.remove(msg.info.range)) {
       --open_total_;
       --announced_total_;
+      announced_bytes_ -= range_bytes(msg.info.range);
       Status st = answer_deferred();
       if (!st.is_ok()) return fail(st);
     }

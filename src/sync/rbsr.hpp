@@ -74,7 +74,10 @@
 // record (PIO bounds them); per open range its range and at most max_remainder_boxes boxes, at most
 // max_open_ranges of these in total (each received fingerprint adds at most split_factor), at most
 // 4 * max_open_ranges boxes in total, and at most 2 * max_open_ranges index nodes (about 0.5 KiB
-// per range, 0.3 KiB per box); the received fingerprints waiting for an answer or for room to split
+// per range, 0.3 KiB per box; these ranges' paths may be the peer's, up to 4 KiB each, and are
+// bounded in number only); our announcements awaiting an answer (at most a quarter of
+// max_open_ranges, and while they hold less than 512 bytes per max_open_ranges: 32 MiB at the
+// default, see may_answer); the received fingerprints waiting for an answer or for room to split
 // (together at most max_open_ranges, and 512 bytes of them per max_open_ranges, about: 32 MiB at
 // the default); the omission set of the incoming announcement, at most max_omitted fingerprints (32
 // bytes; beyond it we omit nothing more and send some entries again, which is harmless); the
@@ -306,6 +309,9 @@ class RbsrCore {
   static constexpr std::size_t kWaitingBytesPerOpenRange = 512;
   // What a fingerprint waiting in deferred_ or paced_ holds, about: the record and its paths.
   static std::size_t waiting_bytes(const ReconciliationSendFingerprint& msg);
+  // What a range held in a RangeMultiset costs, about: the record and its paths (may_answer
+  // bounds our announcements awaiting an answer by it).
+  static std::size_t range_bytes(const model::D3Range& range);
   // What a root record holds, about (counted against max_root_bytes).
   static std::size_t root_bytes(const model::D3Range& range);
   // A path's bytes and 8 per component: an overestimate (a path holds 4 per component).
@@ -384,6 +390,7 @@ class RbsrCore {
   std::size_t node_total_ = 0;       // OpenRanges nodes across roots (open ones and containers)
   std::size_t box_total_ = 0;        // their uncovered boxes across roots
   std::size_t announced_total_ = 0;  // of open_total_, our announcements with want_response
+  std::size_t announced_bytes_ = 0;  // range_bytes of their ranges
   std::size_t widest_open_ = 0;      // the most open_total_ has been
   std::uint64_t fingerprints_deferred_ = 0;
   std::uint64_t fingerprints_paced_ = 0;

@@ -856,16 +856,26 @@ TEST(RbsrCoreTest, MessagesOutOfPlaceAreErrors) {
   }
 }
 
+// The longest path Willow'25 allows in memory: 4,096 components of a byte.
+model::Path longest_path() {
+  const std::vector<Bytes> parts(model::kMaxComponentCount, Bytes(1, 'x'));
+  const std::vector<ByteView> views(parts.begin(), parts.end());
+  return model::Path::from_components(views).value();
+}
+
+PioOverlapEvent overlap_of_everything() {
+  PioOverlapEvent ev;
+  ev.namespace_id = ns();
+  ev.area = full_area();
+  return ev;
+}
+
 TEST(RbsrCoreTest, RootMessagesBeyondTheirByteBudgetAreErrors) {
   // Roots are kept for the whole session; a peer sending root messages with the longest paths
   // (4,096 components of a byte) reaches max_root_bytes long before max_roots.
   store::MemoryStore s;
-  PioOverlapEvent ev;
-  ev.namespace_id = ns();
-  ev.area = full_area();
-  const std::vector<Bytes> parts(model::kMaxComponentCount, Bytes(1, 'x'));
-  std::vector<ByteView> views(parts.begin(), parts.end());
-  const model::Path longest = model::Path::from_components(views).value();
+  const PioOverlapEvent ev = overlap_of_everything();
+  const model::Path longest = longest_path();
   ASSERT_EQ(longest.total_length(), model::kMaxPathLength);
   for (const bool long_paths : {false, true}) {
     RbsrCore core = betty_core(s);
@@ -890,6 +900,54 @@ TEST(RbsrCoreTest, RootMessagesBeyondTheirByteBudgetAreErrors) {
       EXPECT_LT(accepted, 500u);
     } else {
       EXPECT_EQ(accepted, max_roots);
+    }
+  }
+}
+
+// Each fingerprint Betty answers with an announcement wanting a response holds the peer's range
+// until the peer answers; with the longest paths, may_answer's byte bound stops her answering long
+// before its count does, and the fingerprints that then wait end the session past their own bound.
+TEST(RbsrCoreTest, AnnouncementsAwaitingAnswersAreBoundedInBytes) {
+  store::MemoryStore s;  // empty: every fingerprint mismatches and is answered by an announcement
+  const PioOverlapEvent ev = overlap_of_everything();
+  const model::Path longest = longest_path();
+  for (const bool long_paths : {false, true}) {
+    RbsrCore core = betty_core(s);
+    ASSERT_TRUE(core.on_overlap(ev));
+    std::size_t announced = 0;
+    const auto drain = [&] {
+      for (auto m = core.poll_message(); m.is_ok() && *m; m = core.poll_message()) {
+        const auto* a = std::get_if<ReconciliationAnnounceEntries>(&**m);
+        announced += a && a->want_response ? 1 : 0;
+      }
+    };
+    ReconciliationSendFingerprint fp;
+    fp.info.range = model::D3Range::full();
+    fp.fingerprint[0] = 1;
+    ASSERT_TRUE(core.on_send_fingerprint(fp));  // the root (id 1)
+    drain();
+    ASSERT_EQ(announced, 1u);
+    fp.info.root_id = 1;
+    fp.info.range =
+        long_paths
+            ? model::D3Range{{}, {longest, longest.successor()}, {0, std::nullopt}}
+            : model::D3Range{
+                  {}, {model::Path::from_strings({"a"}).value(), std::nullopt}, {0, std::nullopt}};
+    Status st = Status::ok();
+    std::size_t sent = 0;
+    for (; sent < 3000 && st.is_ok(); ++sent) {
+      st = core.on_send_fingerprint(fp);
+      drain();
+    }
+    if (long_paths) {
+      // About 32 MiB / 74 KiB answered, as many waiting, then the error.
+      EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument);
+      EXPECT_GT(announced, 400u);
+      EXPECT_LT(announced, 500u);
+      EXPECT_LT(sent, 1000u);
+    } else {
+      EXPECT_TRUE(st.is_ok()) << st.to_string();
+      EXPECT_EQ(announced, 3001u);
     }
   }
 }
