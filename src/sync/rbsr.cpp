@@ -132,21 +132,19 @@ bool RbsrCore::may_answer() const {
 }
 
 std::size_t RbsrCore::range_bytes(const model::D3Range& range) {
-  std::size_t n = sizeof(model::D3Range) + path_bytes(range.paths.start);
-  if (range.paths.end) n += path_bytes(*range.paths.end);
-  return n;
+  return sizeof(model::D3Range) + paths_bytes(range.paths);
 }
 
-std::size_t RbsrCore::path_bytes(const model::Path& path) {
-  return path.total_length() + path.component_count() * sizeof(std::size_t);
+std::size_t RbsrCore::paths_bytes(const model::PathRange& paths) {
+  const auto bytes = [](const model::Path& path) {
+    return path.total_length() + path.component_count() * sizeof(std::size_t);
+  };
+  return bytes(paths.start) + (paths.end ? bytes(*paths.end) : 0);
 }
 
 std::size_t RbsrCore::waiting_bytes(const ReconciliationSendFingerprint& msg) {
-  const model::PathRange& paths = msg.info.range.paths;
   // The larger of the two queues' records (deferred_'s pair, paced_'s Paced).
-  std::size_t n = sizeof(Paced) + path_bytes(paths.start);
-  if (paths.end) n += path_bytes(*paths.end);
-  return n;
+  return sizeof(Paced) + paths_bytes(msg.info.range.paths);
 }
 
 Status RbsrCore::answer_deferred() {

@@ -314,8 +314,8 @@ class RbsrCore {
   static std::size_t range_bytes(const model::D3Range& range);
   // What a root record holds, about (counted against max_root_bytes).
   static std::size_t root_bytes(const model::D3Range& range);
-  // A path's bytes and 8 per component: an overestimate (a path holds 4 per component).
-  static std::size_t path_bytes(const model::Path& path);
+  // The paths' bytes and 8 per component: an overestimate (a path holds 4 per component).
+  static std::size_t paths_bytes(const model::PathRange& paths);
 
   RbsrCore(const RbsrConfig& config, SnapshotSource snapshots);
 
