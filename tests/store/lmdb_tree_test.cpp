@@ -391,6 +391,25 @@ INSTANTIATE_TEST_SUITE_P(Seeds, LmdbTreeRandom,
 // Time restrictions at the edges: items at a few timestamps (the extremes included), ranges
 // whose bounds equal item timestamps exactly, empty and open-ended, over subtrees whose time
 // spans they contain, cut or miss.
+// A read cache points into a read-only transaction's map (a snapshot's), so a tree that has
+// one refuses every write and changes nothing.
+TEST(LmdbTree, ATreeWithAReadCacheRefusesWrites) {
+  osier::testing::TempDir dir;
+  Env env(dir.path());
+  Gen g(3);
+  model::NamespaceId ns{};
+  TreeSalt salt{};
+  TreeReadCache nodes;
+  LmdbTree tree(env.txn(), env.dbi(), ns, salt, nullptr, &nodes);
+  const IndexItem it = g.item(ns);
+  EXPECT_EQ(tree.insert(it).code(), ErrorCode::kInternal);
+  EXPECT_EQ(tree.erase(it.entry.subspace_id, it.entry.path).status().code(), ErrorCode::kInternal);
+  EXPECT_EQ(tree.update_available(it.entry.subspace_id, it.entry.path, 0, it.hash).status().code(),
+            ErrorCode::kInternal);
+  EXPECT_EQ(tree.build_time_order().code(), ErrorCode::kInternal);
+  EXPECT_EQ(LmdbTree(env.txn(), env.dbi(), ns, salt).total().value().count, 0u);
+}
+
 TEST(LmdbTree, TimeBoundsEqualToItemTimes) {
   osier::testing::TempDir dir;
   Env env(dir.path());
