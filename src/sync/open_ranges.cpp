@@ -53,6 +53,17 @@ std::vector<model::D3Range> subtract_d3_range(const model::D3Range& a, const mod
   return out;
 }
 
+std::size_t paths_bytes(const model::PathRange& paths) {
+  const auto bytes = [](const model::Path& path) {
+    return path.total_length() + path.component_count() * sizeof(std::size_t);
+  };
+  return bytes(paths.start) + (paths.end ? bytes(*paths.end) : 0);
+}
+
+std::size_t range_bytes(const model::D3Range& range) {
+  return sizeof(model::D3Range) + paths_bytes(range.paths);
+}
+
 bool D3RangeLess::operator()(const model::D3Range& a, const model::D3Range& b) const {
   if (auto c = compare(a.subspaces, b.subspaces); c != 0) return c < 0;
   if (auto c = compare(a.paths, b.paths); c != 0) return c < 0;
@@ -114,16 +125,23 @@ std::uint32_t OpenRanges::make_node(const model::D3Range& range, std::uint32_t p
   Node& node = nodes_[n];
   node.range = range;
   node.uncovered.clear();
-  if (open) {
-    node.uncovered.push_back(range);
-    ++boxes_;
-    ++open_;
-  }
   node.open = open;
   node.parent = parent;
   node.children.clear();
+  bytes_ += node_bytes(node);
+  if (open) {
+    set_uncovered(n, {range});
+    ++open_;
+  }
   children_of(parent).push_back(n);
   return n;
+}
+
+void OpenRanges::set_uncovered(std::uint32_t n, std::vector<model::D3Range> boxes) {
+  for (const auto& box : nodes_[n].uncovered) bytes_ -= range_bytes(box);
+  for (const auto& box : boxes) bytes_ += range_bytes(box);
+  boxes_ = boxes_ - nodes_[n].uncovered.size() + boxes.size();
+  nodes_[n].uncovered = std::move(boxes);
 }
 
 void OpenRanges::add(const model::D3Range& range) {
@@ -137,8 +155,7 @@ void OpenRanges::add_split(const model::D3Range& whole, const std::vector<model:
 
 void OpenRanges::close(std::uint32_t n) {
   nodes_[n].open = false;
-  boxes_ -= nodes_[n].uncovered.size();
-  nodes_[n].uncovered.clear();
+  set_uncovered(n, {});
   --open_;
   // Drop the node, and each container above it that this leaves without children.
   while (n != kNone && !nodes_[n].open && nodes_[n].children.empty()) {
@@ -151,6 +168,8 @@ void OpenRanges::close(std::uint32_t n) {
         break;
       }
     }
+    bytes_ -= node_bytes(nodes_[n]);
+    nodes_[n].range = model::D3Range{};  // a free node holds no paths
     free_.push_back(n);
     n = parent;
   }
@@ -170,8 +189,7 @@ Result<bool> OpenRanges::cover(const model::D3Range& range, std::size_t max_boxe
     close(n);
     return true;
   }
-  boxes_ = boxes_ - nodes_[n].uncovered.size() + left.size();
-  nodes_[n].uncovered = std::move(left);
+  set_uncovered(n, std::move(left));
   return false;
 }
 

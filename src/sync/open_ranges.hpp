@@ -20,8 +20,10 @@
 // times out); the work per query stays bounded by the node count.
 //
 // Memory: per node its range, its uncovered boxes (at most the `max_boxes` passed to cover) and
-// its children's indices; node_count() counts open and container nodes and box_count() the boxes
-// (the caller bounds both).
+// its children's indices; node_count() counts open and container nodes, box_count() the boxes and
+// bytes() what both hold with their paths, about (the caller bounds all three). The bounds of a
+// node or box may be the peer's paths (its ranges, and what is left of ours once it cut them), so
+// their count alone bounds nothing: Willow'25 paths reach 4 KiB and 4,096 components.
 // Not thread-safe (one per root of one RbsrCore).
 #pragma once
 
@@ -63,6 +65,19 @@ class RangeMultiset {
   std::size_t size_ = 0;
 };
 
+// What a path range held in memory costs, about: its paths' bytes and 8 per component, an
+// overestimate (a path holds 4 bytes per component besides its bytes, shared between copies).
+std::size_t paths_bytes(const model::PathRange& paths);
+// What a 3d range held in memory costs, about: the record and paths_bytes of its paths.
+std::size_t range_bytes(const model::D3Range& range);
+
+// What one OpenRanges holds (its owner sums these across roots).
+struct OpenTally {
+  std::size_t nodes = 0;  // open and container nodes
+  std::size_t boxes = 0;  // uncovered boxes
+  std::size_t bytes = 0;  // the nodes and boxes with their paths (range_bytes), about
+};
+
 class OpenRanges {
  public:
   // A range we sent the fingerprint of.
@@ -86,6 +101,9 @@ class OpenRanges {
   std::size_t node_count() const { return nodes_.size() - free_.size(); }
   // The uncovered boxes of the open ranges (one per range until the peer's fingerprints cut it).
   std::size_t box_count() const { return boxes_; }
+  // The nodes and boxes with their paths, about (range_bytes each, and a node's record).
+  std::size_t bytes() const { return bytes_; }
+  OpenTally tally() const { return OpenTally{node_count(), box_count(), bytes()}; }
 
  private:
   static constexpr std::uint32_t kNone = UINT32_MAX;
@@ -114,8 +132,17 @@ class OpenRanges {
   std::vector<std::uint32_t> free_;   // indices of dropped nodes, for reuse
   std::vector<std::uint32_t> top_;    // the forest's roots
   mutable std::size_t top_hint_ = 0;  // where in top_ the last descend found its range
+  // What a node holds besides its boxes: the record, its index among its parent's children, and
+  // its range's paths.
+  static std::size_t node_bytes(const Node& node) {
+    return sizeof(Node) + sizeof(std::uint32_t) + paths_bytes(node.range.paths);
+  }
+  // Sets `n`'s uncovered boxes, keeping boxes_ and bytes_.
+  void set_uncovered(std::uint32_t n, std::vector<model::D3Range> boxes);
+
   std::size_t open_ = 0;
   std::size_t boxes_ = 0;
+  std::size_t bytes_ = 0;
 };
 
 }  // namespace osier::sync

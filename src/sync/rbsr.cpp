@@ -50,8 +50,9 @@ RangeInfo RbsrCore::info_for(std::optional<std::uint64_t> root_id, const Root& r
 Status RbsrCore::open_limit() const {
   // Container nodes (answered ranges kept for their open sub-ranges) are few for an honest peer;
   // bounding them too keeps a hostile one's nesting from growing memory.
-  if (open_total_ >= config_.max_open_ranges || node_total_ >= 2 * config_.max_open_ranges) {
-    return protocol_error("rbsr: too many open ranges");
+  if (open_total_ >= config_.max_open_ranges || open_held_.nodes >= 2 * config_.max_open_ranges ||
+      open_held_.bytes >= max_open_bytes()) {
+    return protocol_error("rbsr: too many open ranges (max_open_ranges, or their bytes)");
   }
   return Status::ok();
 }
@@ -66,7 +67,9 @@ bool RbsrCore::may_split() const {
   // quarter, and our open announcements within another (may_answer): our open ranges stay
   // within half the limit plus the roots, whatever order the peer's messages arrive in. The
   // price of announcing is bytes: the range's entries instead of split_factor fingerprints.
-  return open_total_ + config_.split_factor <= config_.max_open_ranges / 4;
+  // Their bytes too: a range's bounds may be the peer's paths (docs/cli.md, the memory paragraph).
+  return open_total_ + config_.split_factor <= config_.max_open_ranges / 4 &&
+         open_held_.bytes <= max_open_bytes() / 4;
 }
 
 bool RbsrCore::may_split_paced() const {
@@ -129,17 +132,6 @@ bool RbsrCore::may_answer() const {
   if (announced_total_ == 0) return true;
   return announced_total_ < config_.max_open_ranges / 4 &&
          announced_bytes_ < kWaitingBytesPerOpenRange * config_.max_open_ranges;
-}
-
-std::size_t RbsrCore::range_bytes(const model::D3Range& range) {
-  return sizeof(model::D3Range) + paths_bytes(range.paths);
-}
-
-std::size_t RbsrCore::paths_bytes(const model::PathRange& paths) {
-  const auto bytes = [](const model::Path& path) {
-    return path.total_length() + path.component_count() * sizeof(std::size_t);
-  };
-  return bytes(paths.start) + (paths.end ? bytes(*paths.end) : 0);
 }
 
 std::size_t RbsrCore::waiting_bytes(const ReconciliationSendFingerprint& msg) {
@@ -262,30 +254,37 @@ Result<std::uint64_t> RbsrCore::root_of(const RangeInfo& info) {
 }
 
 Status RbsrCore::count_against_open(Root& root, const model::D3Range& range) {
-  const std::size_t nodes = root.open.node_count();
-  const std::size_t boxes = root.open.box_count();
+  const OpenTally before = root.open.tally();
   auto closed = root.open.cover(range, config_.max_remainder_boxes);
   if (!closed) return closed.status();
   open_total_ -= *closed ? 1 : 0;
   // The peer opened this range in answer to one of ours (may_split_paced's estimate).
   note_answer(1, *closed);
-  node_total_ = node_total_ + root.open.node_count() - nodes;
-  box_total_ = box_total_ + root.open.box_count() - boxes;
+  retally(before, root.open);
   // An honest peer's parts tile our range, leaving a box or two of it uncovered until the last
-  // part arrives; a hostile one could cut every open range into max_remainder_boxes pieces.
-  if (box_total_ > kBoxesPerOpenRange * config_.max_open_ranges) {
-    return protocol_error("rbsr: open ranges cut into too many pieces");
+  // part arrives; a hostile one could cut every open range into max_remainder_boxes pieces, each
+  // bounded by its own long paths. We split within a quarter of both bounds (may_split).
+  if (open_held_.boxes > kBoxesPerOpenRange * config_.max_open_ranges ||
+      open_held_.bytes > max_open_bytes()) {
+    return protocol_error("rbsr: open ranges cut into too many pieces (or too many bytes)");
   }
   return Status::ok();
+}
+
+void RbsrCore::retally(const OpenTally& before, const OpenRanges& open) {
+  const OpenTally after = open.tally();
+  open_held_.nodes = open_held_.nodes + after.nodes - before.nodes;
+  open_held_.boxes = open_held_.boxes + after.boxes - before.boxes;
+  open_held_.bytes = open_held_.bytes + after.bytes - before.bytes;
 }
 
 Status RbsrCore::queue_fingerprint(std::uint64_t root_id, Root& root, const model::D3Range& range,
                                    const Fingerprint& fp, bool is_root) {
   OSIER_RETURN_IF_ERROR(open_limit());
+  const OpenTally before = root.open.tally();
   root.open.add(range);
+  retally(before, root.open);
   count_opened();
-  ++node_total_;
-  ++box_total_;
   const std::optional<std::uint64_t> rid = is_root ? std::nullopt : std::optional(root_id);
   messages_.push_back(
       Outgoing{root_id, ReconciliationSendFingerprint{info_for(rid, root, range), fp}});
@@ -296,17 +295,16 @@ Status RbsrCore::queue_fingerprint(std::uint64_t root_id, Root& root, const mode
 Status RbsrCore::queue_split(std::uint64_t root_id, Root& root, const model::D3Range& whole,
                              const std::vector<store::RangePart>& parts) {
   if (open_total_ + parts.size() > config_.max_open_ranges ||
-      node_total_ + parts.size() + 1 > 2 * config_.max_open_ranges) {
-    return protocol_error("rbsr: too many open ranges");
+      open_held_.nodes + parts.size() + 1 > 2 * config_.max_open_ranges ||
+      open_held_.bytes >= max_open_bytes()) {
+    return protocol_error("rbsr: too many open ranges (max_open_ranges, or their bytes)");
   }
   std::vector<model::D3Range> ranges;
   ranges.reserve(parts.size());
   for (const auto& part : parts) ranges.push_back(part.range);
-  const std::size_t nodes = root.open.node_count();
-  const std::size_t boxes = root.open.box_count();
+  const OpenTally before = root.open.tally();
   root.open.add_split(whole, ranges);
-  node_total_ = node_total_ + root.open.node_count() - nodes;
-  box_total_ = box_total_ + root.open.box_count() - boxes;
+  retally(before, root.open);
   for (const auto& part : parts) {
     count_opened();
     messages_.push_back(
@@ -425,8 +423,7 @@ Status RbsrCore::on_announce_entries(const ReconciliationAnnounceEntries& msg) {
   if (msg.info.root_id) {
     // An announcement of exactly a range we sent the fingerprint of answers it; one without
     // want_response also answers our announcement of that range.
-    const std::size_t nodes = root.open.node_count();
-    const std::size_t boxes = root.open.box_count();
+    const OpenTally before = root.open.tally();
     const bool answers = root.open.answer_exactly(msg.info.range);
     if (answers) {
       --open_total_;
@@ -438,8 +435,7 @@ Status RbsrCore::on_announce_entries(const ReconciliationAnnounceEntries& msg) {
       events_.emplace_back(RbsrRootMatchedEvent{*id, root.handles.first, root.handles.second,
                                                 root.namespace_id, root.range});
     }
-    node_total_ = node_total_ + root.open.node_count() - nodes;
-    box_total_ = box_total_ + root.open.box_count() - boxes;
+    retally(before, root.open);
     if (!msg.want_response && root.want_answers.remove(msg.info.range)) {
       --open_total_;
       --announced_total_;

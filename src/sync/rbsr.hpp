@@ -63,32 +63,34 @@
 // (SPEC-NOTES Sync 18 read for reconciliation); a root message beyond max_roots or
 // max_root_bytes; more than max_open_ranges open ranges in total, or a range fragmented into more
 // than max_remainder_boxes uncovered boxes, or more than 4 * max_open_ranges uncovered boxes across
-// all open ranges, or more than max_open_ranges received fingerprints waiting, or more than 512
-// bytes of their paths per max_open_ranges (an honest peer with a limit like ours has at most a
-// quarter of it open; one with a limit over 4 times ours may be refused). Store failures (kIo,
-// kCorrupt) are returned as they are. After an error the core stays failed: every later call
-// returns the same error.
+// all open ranges, or more than 2048 bytes of open ranges and boxes with their paths per
+// max_open_ranges (we split within a quarter of that), or more than max_open_ranges received
+// fingerprints waiting, or more than 512 bytes of their paths per max_open_ranges (an honest peer
+// with a limit like ours has at most a quarter of it open; one with a limit over 4 times ours may
+// be refused). Store failures (kIo, kCorrupt) are returned as they are. After an error the core
+// stays failed: every later call returns the same error.
 //
 // Memory: per root a record (at most max_roots, and max_root_bytes of them with their ranges'
 // paths: a root message beyond is an error; completed roots keep theirs); per overlap event a
 // record (PIO bounds them); per open range its range and at most max_remainder_boxes boxes, at most
 // max_open_ranges of these in total (each received fingerprint adds at most split_factor), at most
 // 4 * max_open_ranges boxes in total, and at most 2 * max_open_ranges index nodes (about 0.5 KiB
-// per range, 0.3 KiB per box; these ranges' paths may be the peer's, up to 4 KiB each, and are
-// bounded in number only); our announcements awaiting an answer (at most a quarter of
-// max_open_ranges, and while they hold less than 512 bytes per max_open_ranges: 32 MiB at the
-// default, see may_answer); the received fingerprints waiting for an answer or for room to split
-// (together at most max_open_ranges, and 512 bytes of them per max_open_ranges, about: 32 MiB at
-// the default); the omission set of the incoming announcement, at most max_omitted fingerprints (32
-// bytes; beyond it we omit nothing more and send some entries again, which is harmless); the
-// current ingest batch, at most ingest_batch entries and, but for its last entry,
-// ingest_batch_bytes of paths and tokens (about 0.5 KiB an entry for one undelegated capability:
-// 0.5 MiB a full batch); the outgoing queue holds at most split_factor messages and one pending
-// announcement per received fingerprint or announcement not yet polled (an announcement's entries
-// are read lazily from its snapshot, never all queued), so the session must poll after each call
-// (events first: ingest them, then messages); the event queue holds the batches not yet polled; the
-// capabilities proven valid (meadowcap/verified_capabilities.hpp: at most 1024 of at most 256 KiB
-// of codes in total). Not thread-safe; one core per session side.
+// per range, 0.3 KiB per box with ordinary paths; these ranges' paths may be the peer's, up to 4
+// KiB each, so all of them together are also bounded in bytes: 2048 per max_open_ranges, 128 MiB
+// at the default, counted as range_bytes, which overestimates); our announcements awaiting an
+// answer (at most a quarter of max_open_ranges, and while they hold less than 512 bytes per
+// max_open_ranges: 32 MiB at the default, see may_answer); the received fingerprints waiting for an
+// answer or for room to split (together at most max_open_ranges, and 512 bytes of them per
+// max_open_ranges, about: 32 MiB at the default); the omission set of the incoming announcement, at
+// most max_omitted fingerprints (32 bytes; beyond it we omit nothing more and send some entries
+// again, which is harmless); the current ingest batch, at most ingest_batch entries and, but for
+// its last entry, ingest_batch_bytes of paths and tokens (about 0.5 KiB an entry for one
+// undelegated capability: 0.5 MiB a full batch); the outgoing queue holds at most split_factor
+// messages and one pending announcement per received fingerprint or announcement not yet polled (an
+// announcement's entries are read lazily from its snapshot, never all queued), so the session must
+// poll after each call (events first: ingest them, then messages); the event queue holds the
+// batches not yet polled; the capabilities proven valid (meadowcap/verified_capabilities.hpp: at
+// most 1024 of at most 256 KiB of codes in total). Not thread-safe; one core per session side.
 #pragma once
 
 #include <algorithm>
@@ -220,6 +222,8 @@ class RbsrCore {
   std::size_t completed_root_count() const { return completed_roots_; }
   // Ranges open across all roots (tests, memory accounting).
   std::size_t open_range_count() const { return open_total_; }
+  // What our open ranges and their uncovered boxes hold with their paths, about (tests).
+  std::size_t open_range_bytes() const { return open_held_.bytes; }
   // The most open ranges at once so far (within half of max_open_ranges plus the roots).
   std::size_t widest_open_range_count() const { return widest_open_; }
   // Received fingerprints whose answer waited for the peer to answer our announcements.
@@ -309,13 +313,12 @@ class RbsrCore {
   static constexpr std::size_t kWaitingBytesPerOpenRange = 512;
   // What a fingerprint waiting in deferred_ or paced_ holds, about: the record and its paths.
   static std::size_t waiting_bytes(const ReconciliationSendFingerprint& msg);
-  // What a range held in a RangeMultiset costs, about: the record and its paths (may_answer
-  // bounds our announcements awaiting an answer by it).
-  static std::size_t range_bytes(const model::D3Range& range);
+  // Bytes of our open ranges and their uncovered boxes (OpenTally::bytes across roots), per
+  // max_open_ranges: 128 MiB at the default. We split only while they hold a quarter of it
+  // (may_split); beyond all of it, the peer is filling our memory with its paths (an error).
+  static constexpr std::size_t kOpenBytesPerOpenRange = 2048;
   // What a root record holds, about (counted against max_root_bytes).
   static std::size_t root_bytes(const model::D3Range& range);
-  // The paths' bytes and 8 per component: an overestimate (a path holds 4 per component).
-  static std::size_t paths_bytes(const model::PathRange& paths);
 
   RbsrCore(const RbsrConfig& config, SnapshotSource snapshots);
 
@@ -327,6 +330,9 @@ class RbsrCore {
   Result<Root*> add_root(std::uint64_t id, const model::NamespaceId& ns, const HandlePair& handles,
                          const model::D3Range& range);
   Status count_against_open(Root& root, const model::D3Range& range);
+  // Counts the change to `open` (a root's open ranges, whose tally was `before`) in open_held_.
+  void retally(const OpenTally& before, const OpenRanges& open);
+  std::size_t max_open_bytes() const { return kOpenBytesPerOpenRange * config_.max_open_ranges; }
   Status respond_to_fingerprint(std::uint64_t root_id, Root& root,
                                 const ReconciliationSendFingerprint& msg);
   // Our split of the peer's range `whole`: the parts' fingerprints, each an open range.
@@ -387,8 +393,7 @@ class RbsrCore {
   std::uint64_t own_next_root_ = 1;
   std::uint64_t peer_next_root_ = 2;
   std::size_t open_total_ = 0;       // open ranges and want_answers across roots
-  std::size_t node_total_ = 0;       // OpenRanges nodes across roots (open ones and containers)
-  std::size_t box_total_ = 0;        // their uncovered boxes across roots
+  OpenTally open_held_;              // what the roots' OpenRanges hold together
   std::size_t announced_total_ = 0;  // of open_total_, our announcements with want_response
   std::size_t announced_bytes_ = 0;  // range_bytes of their ranges
   std::size_t widest_open_ = 0;      // the most open_total_ has been

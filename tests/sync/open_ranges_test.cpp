@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <random>
+#include <string>
 #include <vector>
 
 namespace osier::sync {
@@ -222,7 +223,50 @@ TEST(OpenRangesTest, RandomHonestReconciliationsAgreeWithThePlainScan) {
     for (const auto& r : pending) ASSERT_TRUE(open.answer_exactly(r)) << "seed " << seed;
     EXPECT_TRUE(open.empty()) << "seed " << seed;
     EXPECT_EQ(open.node_count(), 0U) << "seed " << seed;
+    EXPECT_EQ(open.box_count(), 0U) << "seed " << seed;
+    EXPECT_EQ(open.bytes(), 0U) << "seed " << seed;
   }
+}
+
+// bytes() counts each node's record and paths and each box's: the peer's long paths count as
+// often as they bound a node or a box, and nothing is left once every range is answered.
+TEST(OpenRangesTest, BytesCountTheNodesAndBoxesWithTheirPaths) {
+  const model::Path a = model::Path::from_strings({std::string(3000, 'a')}).value();
+  const model::Path z = model::Path::from_strings({std::string(3000, 'z')}).value();
+  const model::Path m = model::Path::from_strings({std::string(3000, 'm')}).value();
+  D3Range whole = D3Range::full();
+  whole.paths = model::PathRange{a, z};
+  OpenRanges open;
+  open.add(whole);
+  EXPECT_GT(open.bytes(), 2 * range_bytes(whole));  // the node and its one box
+  const std::size_t one = open.bytes();
+  // The peer's part [a, m) leaves the box [m, z): two long bounds again.
+  D3Range part = whole;
+  part.paths = model::PathRange{a, m};
+  ASSERT_FALSE(*open.cover(part, 8));
+  EXPECT_EQ(open.box_count(), 1U);
+  EXPECT_EQ(open.bytes(), one);
+  // A slab [successor(m), n) cuts it in two: [m, successor(m)) and [n, z), one more long bound.
+  D3Range slab = whole;
+  slab.paths = model::PathRange{*m.successor(), model::Path::from_strings({"n"}).value()};
+  ASSERT_FALSE(*open.cover(slab, 8));
+  EXPECT_EQ(open.box_count(), 2U);
+  EXPECT_GT(open.bytes(), one + 3000);
+  // Our split of a range of the peer's inside it: a container and two parts.
+  D3Range peer = whole;
+  peer.paths = model::PathRange{m, z};
+  D3Range low = peer, high = peer;
+  low.paths.end = model::Path::from_strings({"n"}).value();
+  high.paths.start = *low.paths.end;
+  const std::size_t before = open.bytes();
+  open.add_split(peer, {low, high});
+  EXPECT_GT(open.bytes(), before + range_bytes(peer) + range_bytes(low) + range_bytes(high));
+  ASSERT_TRUE(open.answer_exactly(low));
+  ASSERT_TRUE(open.answer_exactly(high));
+  EXPECT_EQ(open.bytes(), before);  // the container went with its last part
+  ASSERT_TRUE(open.answer_exactly(whole));
+  EXPECT_EQ(open.bytes(), 0U);
+  EXPECT_EQ(open.node_count(), 0U);
 }
 
 TEST(OpenRangesTest, TheRangeOrderIsStrictAndSeesEveryBound) {

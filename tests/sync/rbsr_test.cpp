@@ -49,9 +49,10 @@ store::AuthorisedEntry signed_with_test_capability(const model::Entry& e) {
 
 // Signed entries of ns(): 3 subspaces, paths of depth 1-3 over {a, b, c} (so that newer
 // entries prune older prefixes), timestamps below 1000.
-// `distinct`: each path a single distinct component instead (no entry prunes another).
+// `distinct`: each path a single distinct component instead (no entry prunes another), of at
+// least `pad` bytes.
 std::vector<store::AuthorisedEntry> entry_pool(std::size_t n, std::uint64_t seed,
-                                               bool distinct = false) {
+                                               bool distinct = false, std::size_t pad = 0) {
   std::mt19937_64 rng(seed);
   std::vector<store::AuthorisedEntry> out;
   static const char* kParts[] = {"a", "b", "c"};
@@ -62,7 +63,9 @@ std::vector<store::AuthorisedEntry> entry_pool(std::size_t n, std::uint64_t seed
     model::Path p;
     const std::size_t depth = 1 + rng() % 3;
     for (std::size_t d = 0; d < depth; ++d) p = p.append(as_bytes(kParts[rng() % 3])).value();
-    e.path = distinct ? model::Path::from_strings({std::to_string(i)}).value() : p;
+    e.path = distinct
+                 ? model::Path::from_strings({std::string(pad, 'p') + std::to_string(i)}).value()
+                 : p;
     e.timestamp = rng() % 1000;
     e.payload_length = rng() % 5000;
     e.payload_digest.fill(static_cast<std::uint8_t>(rng()));
@@ -386,9 +389,11 @@ TYPED_TEST(RbsrSimTest, RandomStoresReachTheUnion) {
 // Alfie and Betty share a pool of 1,200 entries (made from `pool_seed`) but for a tenth each
 // holds alone (chosen by `split_seed`), and reconcile it under `config` (split factor 4,
 // threshold 2) in the Simulator (`seed`; `lagging`: Betty's Data channel to Alfie lags; `rounds`:
-// every message in flight at once). Both end with the union, their one root complete.
+// every message in flight at once; `pad`: each path at least that many bytes). Both end with the
+// union, their one root complete.
 struct WideSync {
   std::size_t widest_open = 0;           // the most ranges either side had open at once
+  std::size_t widest_open_bytes = 0;     // the most bytes either side's open ranges held
   std::size_t bytes = 0;                 // both ways
   std::uint64_t announced_for_room = 0;  // both sides (RbsrCore::announced_for_room)
   std::uint64_t paced = 0;               // Betty's (RbsrCore::fingerprints_paced)
@@ -396,8 +401,9 @@ struct WideSync {
 };
 template <typename Stores>
 WideSync wide_sync(Stores& stores, std::uint64_t pool_seed, std::uint64_t split_seed,
-                   RbsrConfig config, std::uint64_t seed, bool lagging, bool rounds) {
-  const auto pool = entry_pool(1200, pool_seed, /*distinct=*/true);
+                   RbsrConfig config, std::uint64_t seed, bool lagging, bool rounds,
+                   std::size_t pad = 0) {
+  const auto pool = entry_pool(1200, pool_seed, /*distinct=*/true, pad);
   std::mt19937_64 rng(split_seed);
   std::vector<store::AuthorisedEntry> ea, eb;
   for (const auto& e : pool) {
@@ -414,7 +420,13 @@ WideSync wide_sync(Stores& stores, std::uint64_t pool_seed, std::uint64_t split_
   config.send_entries_threshold = 2;
   Simulator sim(*a, *b, full_area(), config, seed);
   sim.lagging_data_to_alfie = lagging;
-  sim.run({}, rounds);
+  std::size_t widest_bytes = 0;
+  sim.run(
+      [&] {
+        widest_bytes = std::max({widest_bytes, sim.alfie().core->open_range_bytes(),
+                                 sim.betty().core->open_range_bytes()});
+      },
+      rounds);
   const model::D3Range range = model::area_to_range(full_area());
   EXPECT_EQ(rbsr_contents(*a), expected_union(stores, ca, cb, range));
   EXPECT_EQ(rbsr_contents(*b), expected_union(stores, cb, ca, range));
@@ -423,8 +435,11 @@ WideSync wide_sync(Stores& stores, std::uint64_t pool_seed, std::uint64_t split_
   const RbsrCore& alfie = *sim.alfie().core;
   const RbsrCore& betty = *sim.betty().core;
   return WideSync{std::max(alfie.widest_open_range_count(), betty.widest_open_range_count()),
-                  sim.stats.bytes, alfie.announced_for_room() + betty.announced_for_room(),
-                  betty.fingerprints_paced(), sim.stats.rounds};
+                  widest_bytes,
+                  sim.stats.bytes,
+                  alfie.announced_for_room() + betty.announced_for_room(),
+                  betty.fingerprints_paced(),
+                  sim.stats.rounds};
 }
 
 // A breadth-first sync of many scattered differences has more ranges in flight at its widest
@@ -446,6 +461,28 @@ TYPED_TEST(RbsrSimTest, ManyDifferencesStayWithinTheOpenRangeLimit) {
   // ...and with a limit of 60 it converges within it (it failed with "too many open ranges"
   // before RbsrCore::may_split).
   EXPECT_LT(widest_open(60), 60u);
+}
+
+// Our open ranges' bounds may be entries' paths, which may be long: a MemoryStore splits at them,
+// so with paths of 2 KiB a range and its box hold about 6 KiB (an LmdbStore's splits here fall
+// between subspaces and times, with short bounds). The limit of 256 ranges allows 512 KiB of them
+// (RbsrCore's kOpenBytesPerOpenRange), and each side splits only while they hold under a quarter
+// of that: the sync then announces more, for want of room, but stays within half of it (without
+// that bound, the MemoryStores held over 64 ranges of 6 KiB), and converges.
+TYPED_TEST(RbsrSimTest, ManyDifferencesWithLongPathsStayWithinTheOpenRangesBytes) {
+  RbsrConfig config;
+  config.max_open_ranges = 256;
+  config.max_roots = 2;
+  const WideSync short_paths =
+      wide_sync(this->stores_, 23, 23, config, 23, /*lagging=*/false, /*rounds=*/true);
+  const WideSync long_paths = wide_sync(this->stores_, 23, 23, config, 23, /*lagging=*/false,
+                                        /*rounds=*/true, /*pad=*/2048);
+  EXPECT_LT(long_paths.widest_open_bytes, 2048u * config.max_open_ranges / 2);
+  std::printf(
+      "open ranges at the widest: %zu (%zu bytes) with short paths, %zu (%zu bytes) with "
+      "long ones\n",
+      short_paths.widest_open, short_paths.widest_open_bytes, long_paths.widest_open,
+      long_paths.widest_open_bytes);
 }
 
 // The same sync while Betty's Data channel to Alfie lags behind her fingerprints (LCMUX keeps
@@ -948,6 +985,62 @@ TEST(RbsrCoreTest, AnnouncementsAwaitingAnswersAreBoundedInBytes) {
     } else {
       EXPECT_TRUE(st.is_ok()) << st.to_string();
       EXPECT_EQ(announced, 3001u);
+    }
+  }
+}
+
+// The peer's fingerprints of sub-ranges of an open range of ours leave what they do not cover as
+// boxes bounded by the peer's paths. A peer sending slabs of the root's paths, each with bounds
+// of the longest paths and the fingerprint of nothing (a match, answered by an empty
+// announcement that opens nothing), cuts the root's range into one more box per slab: with the
+// longest paths, the bytes of the open ranges (2 MiB at a limit of 1,024 ranges) end the session
+// long before max_remainder_boxes does.
+TEST(RbsrCoreTest, OpenRangesCutByThePeersLongPathsAreBoundedInBytes) {
+  store::MemoryStore s;  // empty: every slab matches
+  const Fingerprint nothing =
+      s.snapshot(ns()).value()->summarise(model::D3Range::full()).value().fingerprint;
+  for (const bool long_paths : {false, true}) {
+    SCOPED_TRACE(long_paths);
+    RbsrConfig c;
+    c.role = SyncRole::kAlfie;
+    c.max_open_ranges = 1024;
+    RbsrCore core =
+        RbsrCore::create(c, [&s](const model::NamespaceId& n) { return s.snapshot(n); }).value();
+    ASSERT_TRUE(core.on_overlap(overlap_of_everything()));  // Alfie's root (id 1), open
+    const auto drain = [&] {
+      for (auto m = core.poll_message(); m.is_ok() && *m; m = core.poll_message()) {
+      }
+    };
+    drain();
+    ASSERT_EQ(core.open_range_count(), 1u);
+    // Slab i: [p_i, successor(p_i)), p_i counting i in its first two components.
+    const auto slab_start = [&](std::size_t i) {
+      std::vector<Bytes> parts(long_paths ? model::kMaxComponentCount : 2, Bytes(1, 'x'));
+      parts[0][0] = static_cast<std::uint8_t>(i >> 8);
+      parts[1][0] = static_cast<std::uint8_t>(i);
+      const std::vector<ByteView> views(parts.begin(), parts.end());
+      return model::Path::from_components(views).value();
+    };
+    Status st = Status::ok();
+    std::size_t accepted = 0;
+    for (; accepted < 200; ++accepted) {
+      const model::Path start = slab_start(accepted);
+      ReconciliationSendFingerprint fp;
+      fp.info.root_id = 1;
+      fp.info.range = model::D3Range{{}, {start, start.successor()}, {0, std::nullopt}};
+      fp.fingerprint = nothing;
+      if (!(st = core.on_send_fingerprint(fp)).is_ok()) break;
+      drain();
+      ASSERT_EQ(core.open_range_count(), 1u);
+    }
+    if (long_paths) {
+      // 2 MiB over about 74 KiB a box (counted; about 41 KiB in memory).
+      EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument);
+      EXPECT_GT(accepted, 20u);
+      EXPECT_LT(accepted, 40u);
+    } else {
+      EXPECT_TRUE(st.is_ok()) << st.to_string();
+      EXPECT_LT(core.open_range_bytes(), 2048u * c.max_open_ranges / 4);
     }
   }
 }
