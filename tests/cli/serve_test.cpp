@@ -21,6 +21,7 @@
 #include "support/background_process.hpp"
 #include "support/cli_home.hpp"
 #include "support/raw_peer.hpp"
+#include "support/sanitizers.hpp"
 #include "support/vectors.hpp"
 #include "sync/lcmux_frames.hpp"
 #include "sync/message_codec.hpp"
@@ -58,18 +59,6 @@ Bytes bind_hash_messages(std::size_t n, std::uint64_t seed) {
   return enc.take();
 }
 constexpr std::uint64_t kOverlapChannel = 2;
-
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kUnderAsan = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kUnderAsan = true;
-#else
-constexpr bool kUnderAsan = false;
-#endif
-#else
-constexpr bool kUnderAsan = false;
-#endif
 
 class Serve : public CliHome {
  protected:
@@ -679,15 +668,9 @@ TEST_F(Serve, MemoryStaysBoundedUnderManyHostilePeers) {
   const long peak = server_->peak_rss_kib();
   EXPECT_GT(sent, 30u << 20);
   ASSERT_GT(baseline, 0);
-#if defined(__SANITIZE_ADDRESS__)
   // ASan keeps freed blocks in quarantine (up to 256 MiB), so the peak follows the traffic
   // there; the Release build checks the bound.
-  GTEST_SKIP() << "peak RSS not meaningful under AddressSanitizer";
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-  GTEST_SKIP() << "peak RSS not meaningful under AddressSanitizer";
-#endif
-#endif
+  if (kUnderSanitizer) GTEST_SKIP() << "peak RSS not meaningful under a sanitizer";
   // Per connection at most a 16 KiB read buffer, 5 x 16 KiB of channel capacity, a 64 KiB
   // global message and small state: 24 peers at once stay well under 16 MiB.
   EXPECT_LT(peak - baseline, 16 * 1024) << "peak RSS " << peak << " KiB (" << baseline
@@ -912,7 +895,7 @@ TEST_F(Serve, ALargePayloadSyncsInFixedMemoryAndResumesAfterAKill) {
   // A 64 MiB payload through at most ~40 MiB: two 4 MiB append batches (one gathered, one being
   // appended), one 1 MiB Data channel window, 64 KiB messages, a 256 KiB socket read buffer and
   // the process's own ~8 MiB (AddressSanitizer's quarantine follows the traffic instead).
-  if (!kUnderAsan && peak > 0) {
+  if (!kUnderSanitizer && peak > 0) {
     EXPECT_LT(peak, 40 * 1024) << "peak RSS " << peak << " KiB";
   }
 }
