@@ -126,13 +126,14 @@ Status PioCore::on_bind_hash(const PioBindHash& msg) {
 // The received pair (peer_interested) matched our entry for interest o: entry.hashed is a path
 // prefix of o, possibly relaxed. If the peer is interested, entry.hashed is its interest; if not,
 // it is the relaxation of a concrete interest of the peer with that path (and o is `any`).
-Status PioCore::on_match(std::uint64_t peer_handle, const PioLocalEntry& entry,
-                         bool peer_interested) {
+std::optional<PioCore::Detection> PioCore::detect(std::uint64_t peer_handle,
+                                                  const PioLocalEntry& entry,
+                                                  bool peer_interested) const {
   const std::size_t i = entry.interest;
-  if (!true_handle_[i]) return Status::ok();  // not declared (max_own_hashes)
+  if (!true_handle_[i]) return std::nullopt;  // not declared (max_own_hashes)
   const PrivateInterest& o = interests_[i];
-  const std::optional<PrivateInterest> shared = pio_shared_interest(o, entry.hashed);
-  if (!shared) return Status::ok();  // unreachable: entry.hashed generalises o
+  std::optional<PrivateInterest> shared = pio_shared_interest(o, entry.hashed);
+  if (!shared) return std::nullopt;  // unreachable: entry.hashed generalises o
 
   PioOverlapKind kind;
   std::uint64_t own_handle = *true_handle_[i];
@@ -142,7 +143,7 @@ Status PioCore::on_match(std::uint64_t peer_handle, const PioLocalEntry& entry,
     } else if (o.subspace_id && entry.hashed == pi_relaxation(o)) {
       // The peer matched the hash of our relaxation: that is the handle it knows.
       kind = PioOverlapKind::kSamePathOwnConcrete;
-      if (!relaxation_handle_[i]) return Status::ok();
+      if (!relaxation_handle_[i]) return std::nullopt;
       own_handle = *relaxation_handle_[i];
     } else {
       kind = PioOverlapKind::kOwnMoreSpecific;
@@ -150,17 +151,27 @@ Status PioCore::on_match(std::uint64_t peer_handle, const PioLocalEntry& entry,
   } else {
     kind = entry.hashed == o ? PioOverlapKind::kSamePathOwnAny : PioOverlapKind::kAwkwardOwnAny;
   }
+  return Detection{{own_handle, peer_handle}, i, std::move(*shared), kind};
+}
 
+// The received pair (peer_interested) matched our entry for interest o: entry.hashed is a path
+// prefix of o, possibly relaxed. If the peer is interested, entry.hashed is its interest; if not,
+// it is the relaxation of a concrete interest of the peer with that path (and o is `any`).
+Status PioCore::on_match(std::uint64_t peer_handle, const PioLocalEntry& entry,
+                         bool peer_interested) {
+  std::optional<Detection> d = detect(peer_handle, entry, peer_interested);
+  if (!d) return Status::ok();
+  const PioOverlapKind kind = d->kind;
   std::optional<meadowcap::McEnumerationCapability> enumeration;
   if (kind == PioOverlapKind::kAwkwardOwnAny) {
-    auto it = enumeration_.find(o.namespace_id);
+    auto it = enumeration_.find(interests_[d->interest].namespace_id);
     if (it == enumeration_.end()) return Status::ok();  // we cannot resolve it: stay silent
     enumeration = it->second;
   }
 
-  const OverlapKey key{own_handle, peer_handle};
+  const OverlapKey key = d->key;
   if (overlaps_.count(key) != 0) return Status::ok();
-  Overlap* overlap = add_overlap(key, i, *shared, kind);
+  Overlap* overlap = add_overlap(key, d->interest, std::move(d->shared), kind);
   if (overlap == nullptr) return Status::ok();
   switch (kind) {
     case PioOverlapKind::kEqual:
@@ -175,9 +186,27 @@ Status PioCore::on_match(std::uint64_t peer_handle, const PioLocalEntry& entry,
   }
 }
 
+std::optional<PrivateInterest> PioCore::refused_overlap(std::uint64_t own_handle,
+                                                        std::uint64_t peer_handle) const {
+  if (!refused_overlaps_) return std::nullopt;
+  const PioBindHash* peer = peer_hashes_.get(peer_handle);
+  if (peer == nullptr) return std::nullopt;
+  // The peer sends its capability first only for overlaps both sides find (the equal ones, and
+  // the same-path ones where it is the `any` side), never for one it announced: so an overlap we
+  // refused and it kept is one we would find again from its hash.
+  for (const PioLocalEntry* entry : table_.matches(*peer)) {
+    std::optional<Detection> d = detect(peer_handle, *entry, peer->actually_interested);
+    if (d && d->key.first == own_handle) return std::move(d->shared);
+  }
+  return std::nullopt;
+}
+
 PioCore::Overlap* PioCore::add_overlap(const OverlapKey& key, std::size_t interest,
                                        PrivateInterest shared, PioOverlapKind kind) {
-  if (overlaps_.size() >= config_.max_overlaps) return nullptr;
+  if (overlaps_.size() >= config_.max_overlaps) {
+    refused_overlaps_ = true;
+    return nullptr;
+  }
   Overlap o;
   o.interest = interest;
   o.shared = std::move(shared);
@@ -271,10 +300,12 @@ Status PioCore::on_bind_read_capability(const PioBindReadCapability& msg) {
   if (!s.is_ok()) return fail(std::move(s));
   const OverlapKey key{msg.receiver_handle, msg.sender_handle};
   auto it = overlaps_.find(key);
-  if (it == overlaps_.end()) {
+  std::optional<PrivateInterest> refused;
+  if (it == overlaps_.end()) refused = refused_overlap(key.first, key.second);
+  if (it == overlaps_.end() && !refused) {
     return fail(pio_violation("a capability for an overlap neither detected nor announced"));
   }
-  Overlap& overlap = it->second;
+  const PrivateInterest& shared = refused ? *refused : it->second.shared;
   const meadowcap::McCapability& cap = msg.capability;
   if (cap.receiver() != config_.peer_key) {
     return fail(pio_violation("a capability whose receiver is not the peer's handshake key"));
@@ -290,8 +321,7 @@ Status PioCore::on_bind_read_capability(const PioBindReadCapability& msg) {
   if (sync_h(salts_.peer(config_.role), hashed) != bound.hash) {
     return fail(pio_violation("a capability that is not the interest bound to its sender handle"));
   }
-  if (theirs.namespace_id != overlap.shared.namespace_id ||
-      !pi_includes_area(overlap.shared, cap.granted_area())) {
+  if (theirs.namespace_id != shared.namespace_id || !pi_includes_area(shared, cap.granted_area())) {
     return fail(pio_violation("a capability the overlap's shared interest does not include"));
   }
   PeerCapability bound_cap{cap, msg.max_count, msg.max_size, msg.max_payload_power};
@@ -301,6 +331,8 @@ Status PioCore::on_bind_read_capability(const PioBindReadCapability& msg) {
   }
   Result<std::uint64_t> id = peer_capabilities_.on_peer_bind(std::move(bound_cap));
   if (!id.is_ok()) return fail(pio_violation("the peer bound more than max_peer_capabilities"));
+  if (refused) return Status::ok();  // bound, and left unanswered (refused_overlap)
+  Overlap& overlap = it->second;
   overlap.peer_capabilities.push_back(*id);
   if (overlap.own_capability) {
     emit_event(overlap, *overlap.own_capability, *id);
@@ -352,10 +384,12 @@ Result<meadowcap::PersonalPrivateInterest> PioCore::read_capability_reference_fo
 Result<meadowcap::PersonalPrivateInterest> PioCore::read_capability_reference_for_receiving(
     std::uint64_t sender_handle, std::uint64_t receiver_handle) const {
   auto it = overlaps_.find({receiver_handle, sender_handle});
-  if (it == overlaps_.end()) {
-    return pio_violation("a capability for an overlap neither detected nor announced");
+  if (it != overlaps_.end()) {
+    return meadowcap::PersonalPrivateInterest{it->second.shared, config_.peer_key};
   }
-  return meadowcap::PersonalPrivateInterest{it->second.shared, config_.peer_key};
+  std::optional<PrivateInterest> refused = refused_overlap(receiver_handle, sender_handle);
+  if (!refused) return pio_violation("a capability for an overlap neither detected nor announced");
+  return meadowcap::PersonalPrivateInterest{std::move(*refused), config_.peer_key};
 }
 
 // spec: confidential_sync#sync_encodings — the enumeration capability is encoded relative to its

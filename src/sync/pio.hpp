@@ -42,11 +42,12 @@
 // core stays failed: every later call returns the same error.
 //
 // Bounds: overlaps beyond max_overlaps are not pursued (detections and announcements past it are
-// ignored: no answer is owed). Memory: our hash table (pio_hashes.hpp), at most max_peer_hashes
-// peer hashes (33 bytes and a handle record each), max_peer_capabilities peer capabilities (each as
-// large as the decoder admitted; together at most max_peer_capability_bytes), max_overlaps overlap
-// records; the output queues hold at most two messages per overlap plus our bindings, and one event
-// per peer capability.
+// ignored: no answer is owed; a capability the peer sends for one it kept is bound and left
+// unanswered, see refused_overlap). Memory: our hash table (pio_hashes.hpp), at most
+// max_peer_hashes peer hashes (33 bytes and a handle record each), max_peer_capabilities peer
+// capabilities (each as large as the decoder admitted; together at most max_peer_capability_bytes),
+// max_overlaps overlap records; the output queues hold at most two messages per overlap plus our
+// bindings, and one event per peer capability.
 //
 // Handle freeing, hopeful bindings and dropped channels are the session's: it reaches the four
 // handle tables through the accessors. Not thread-safe; one core per session.
@@ -213,6 +214,23 @@ class PioCore {
   Status reference_both(const OverlapKey& key);
   // A detection from the local table (private_interest_overlap#pio_pio, the last paragraph).
   Status on_match(std::uint64_t peer_handle, const PioLocalEntry& entry, bool peer_interested);
+  // What a match of the peer's hash (peer_handle) with our entry is: the overlap's key, our
+  // interest, the shared interest and the kind; nullopt when it is none we pursue.
+  struct Detection {
+    OverlapKey key;
+    std::size_t interest = 0;
+    PrivateInterest shared;
+    PioOverlapKind kind = PioOverlapKind::kEqual;
+  };
+  std::optional<Detection> detect(std::uint64_t peer_handle, const PioLocalEntry& entry,
+                                  bool peer_interested) const;
+  // The shared interest of an overlap we found but did not record (max_overlaps reached), found
+  // again from the handles; nullopt when we never refused one, or the handles are no overlap we
+  // would find. A peer whose limit is higher sends its capability for such an overlap: we bind it
+  // (so that handles stay in step) and leave it unanswered, where an error would end a session
+  // over the overlaps both did record.
+  std::optional<PrivateInterest> refused_overlap(std::uint64_t own_handle,
+                                                 std::uint64_t peer_handle) const;
   // Records a new overlap; nullptr if max_overlaps is reached.
   Overlap* add_overlap(const OverlapKey& key, std::size_t interest, PrivateInterest shared,
                        PioOverlapKind kind);
@@ -237,6 +255,7 @@ class PioCore {
   HandleTable<std::size_t> own_capabilities_;  // the interest whose capability was bound
   HandleTable<PeerCapability> peer_capabilities_;
   std::map<OverlapKey, Overlap> overlaps_;
+  bool refused_overlaps_ = false;  // add_overlap found max_overlaps reached
 
   std::deque<PioMessage> messages_;
   std::deque<PioOverlapEvent> events_;

@@ -404,6 +404,43 @@ TEST(Pio, OverlapsBeyondTheCapAreIgnored) {
   EXPECT_EQ(announcements, 1u);
 }
 
+// Limits differ (the daemon's max_overlaps is 8 times `osier sync`'s): a side past its own limit
+// refuses the rest of the overlaps, which the other side records and pursues, sending its
+// capability for each equal one. That capability is bound and left unanswered (it was a protocol
+// error that ended the session), and the overlaps both recorded go on to their events.
+TEST(Pio, OverlapsOnlyThePeerRecordedLeaveTheSessionGoing) {
+  const std::vector<RawSpec> specs = {{kGemma, {"a"}}, {kGemma, {"b"}}, {kGemma, {"c"}}};
+  std::vector<McCapability> mine, theirs;
+  for (const RawSpec& sp : specs) {
+    mine.push_back(capability_for(kAlfie, false, sp.spec()));
+    theirs.push_back(capability_for(kBetty, false, sp.spec()));
+  }
+  for (const bool alfie_refuses : {true, false}) {
+    SCOPED_TRACE(alfie_refuses);
+    PioConfig a = config(SyncRole::kAlfie);
+    PioConfig b = config(SyncRole::kBetty);
+    (alfie_refuses ? a : b).max_overlaps = 1;
+    PioCore alfie = PioCore::create(a, mine).value();
+    PioCore betty = PioCore::create(b, theirs).value();
+    const Status st = pump(alfie, betty);
+    ASSERT_TRUE(st.is_ok()) << st.to_string();
+    PioCore& refusing = alfie_refuses ? alfie : betty;
+    PioCore& keeping = alfie_refuses ? betty : alfie;
+    // One overlap both recorded: an event on each side, naming each other's capabilities.
+    const std::vector<PioOverlapEvent> re = drain_events(refusing);
+    const std::vector<PioOverlapEvent> ke = drain_events(keeping);
+    ASSERT_EQ(re.size(), 1u);
+    ASSERT_EQ(ke.size(), 1u);
+    EXPECT_EQ(re[0].own_capability, ke[0].peer_capability);
+    EXPECT_EQ(re[0].peer_capability, ke[0].own_capability);
+    EXPECT_EQ(refusing.overlaps_awaiting_peer(), 0u);
+    // The other two wait on the refusing side's capability (a one-shot sync says it is not in
+    // sync), and the refusing side holds the peer's three capabilities bound.
+    EXPECT_EQ(keeping.overlaps_awaiting_peer(), 2u);
+    for (std::uint64_t h = 0; h < 3; ++h) EXPECT_NE(refusing.peer_capability(h), nullptr) << h;
+  }
+}
+
 // Without an enumeration capability the `any` side of an awkward pair stays silent.
 TEST(Pio, AwkwardWithoutEnumerationCapabilityRevealsNothing) {
   Pair p = make_pair({capability_for(kAlfie, false, {0, path({"a", "b"})})},
