@@ -223,6 +223,7 @@ struct Side {
       auto r = store.ingest_batch(batch.entries, store::Trust::kAlreadyVerified, batch.origin);
       ingest_seconds += seconds_since(t);
       ingest_cpu_seconds += cpu_seconds() - cpu;
+      ++ingest_calls;
       if (!r) return r.status();
       for (const auto& one : *r) ingested += one.outcome == store::IngestOutcome::kInserted;
       return Status::ok();
@@ -272,6 +273,7 @@ struct Side {
   std::uint64_t cached_sequence = 0;
   std::size_t ingested = 0;
   double ingest_seconds = 0, ingest_cpu_seconds = 0;  // in Store::ingest_batch
+  std::size_t ingest_calls = 0;                       // its calls: one write transaction each
 };
 
 struct Outcome {
@@ -491,8 +493,11 @@ int main(int argc, char** argv) {
               stb.fingerprints_paced, sta.announced_for_room, stb.announced_for_room);
   std::printf("wall %.3f s (CPU %.3f s)", o.seconds, o.cpu_seconds);
   if (moved > 0) std::printf(" = %.0f moved entries/s", static_cast<double>(moved) / o.seconds);
-  std::printf("\nstoring received entries (Store::ingest_batch): wall %.3f s (CPU %.3f s)\n",
-              a.ingest_seconds + b.ingest_seconds, a.ingest_cpu_seconds + b.ingest_cpu_seconds);
+  std::printf(
+      "\nstoring received entries (Store::ingest_batch): wall %.3f s (CPU %.3f s) in %zu "
+      "write transactions\n",
+      a.ingest_seconds + b.ingest_seconds, a.ingest_cpu_seconds + b.ingest_cpu_seconds,
+      a.ingest_calls + b.ingest_calls);
   std::printf("peak RSS %ld KiB\n", peak_rss_kib());
   if (a.ingested + b.ingested != moved) {
     std::fprintf(stderr, "expected %" PRIu64 " new entries\n", moved);

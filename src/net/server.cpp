@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "net/connection.hpp"
+#include "net/host_lookup.hpp"
 
 namespace osier::net {
 namespace {
@@ -106,20 +107,9 @@ class Server::Impl {
                   " connections open, the limit");
     }
     auto d = std::make_shared<Dialing>(
-        Dialing{tcp::socket(io_), asio::steady_timer(io_), tcp::resolver(io_), false});
+        Dialing{tcp::socket(io_), asio::steady_timer(io_), false, false, {}});
     std::erase_if(dialing_, [](const std::weak_ptr<Dialing>& w) { return w.expired(); });
     dialing_.push_back(d);
-    // The handshake timeout bounds resolving and connecting as well.
-    d->timer.expires_after(options_.connection.handshake_timeout);
-    d->timer.async_wait([d](const asio::error_code& ec) {
-      if (ec || d->done) return;
-      asio::error_code ignored;
-      // A lookup already running is not cancelled (asio checks only before getaddrinfo): its
-      // handler sees timed_out instead.
-      d->timed_out = true;
-      d->resolver.cancel();
-      d->socket.close(ignored);  // the connect (or resolve) handler reports it
-    });
     auto finish =
         std::make_shared<DialEnd>([this, d, to, app = std::move(app), on_end = std::move(on_end)](
                                       const asio::error_code& ec, const char* what) mutable {
@@ -140,28 +130,40 @@ class Server::Impl {
           start(std::move(d->socket), sync::HandshakeRole::kInitiator, app, "", std::move(on_end),
                 false);
         });
+    d->end = finish;
+    // The handshake timeout bounds resolving and connecting as well.
+    d->timer.expires_after(options_.connection.handshake_timeout);
+    d->timer.async_wait([d, finish](const asio::error_code& ec) {
+      if (ec || d->done) return;
+      // A lookup cannot be cancelled (HostLookups): the dial ends now, its result is ignored.
+      if (d->resolving) return (*finish)(asio::error::operation_aborted, "resolve");
+      asio::error_code ignored;
+      d->socket.close(ignored);  // the connect handler reports it
+    });
     const auto connect_to = [d, finish](const tcp::endpoint& ep) {
       d->socket.async_connect(
           ep, [finish](const asio::error_code& ec) { (*finish)(ec, "connect to"); });
     };
-    // An IP address (the usual case) needs no lookup; a host name is resolved asynchronously, so
-    // a slow resolver never holds up the sessions on this thread.
+    // An IP address (the usual case) needs no lookup; a host name is looked up off this thread
+    // (HostLookups), so a slow resolver never holds up the sessions on it, nor other dials.
     asio::error_code ec;
     if (const asio::ip::address addr = asio::ip::make_address(to.host, ec); !ec) {
       return connect_to(tcp::endpoint(addr, to.port));
     }
-    d->resolver.async_resolve(
-        to.host, std::to_string(to.port),
-        [this, d, finish](const asio::error_code& e, const tcp::resolver::results_type& r) {
-          if (d->timed_out || stopping_)
-            return (*finish)(asio::error::operation_aborted, "resolve");
-          if (e || r.empty()) return (*finish)(e ? e : asio::error::host_not_found, "resolve");
-          // Each address in turn (localhost may be ::1 first while the peer listens on IPv4).
-          asio::async_connect(d->socket, r,
-                              [finish](const asio::error_code& ec, const tcp::endpoint&) {
-                                (*finish)(ec, "connect to");
-                              });
-        });
+    d->resolving = true;
+    lookups_.lookup(to.host, to.port,
+                    [this, d, finish](const std::error_code& e, const HostLookups::Endpoints& r) {
+                      if (d->done) return;  // timed out, or stopped
+                      d->resolving = false;
+                      if (stopping_) return (*finish)(asio::error::operation_aborted, "resolve");
+                      if (e) return (*finish)(e, "resolve");
+                      // Each address in turn (localhost may be ::1 first while the peer listens
+                      // on IPv4).
+                      asio::async_connect(
+                          d->socket, r, [finish](const asio::error_code& ec, const tcp::endpoint&) {
+                            (*finish)(ec, "connect to");
+                          });
+                    });
   }
 
  private:
@@ -298,7 +300,10 @@ class Server::Impl {
     // Connects still under way: their handlers report "stopping".
     for (const std::weak_ptr<Dialing>& w : dialing_) {
       if (const std::shared_ptr<Dialing> d = w.lock()) {
-        d->resolver.cancel();
+        if (const std::shared_ptr<DialEnd> end = d->end.lock(); d->resolving && end) {
+          (*end)(asio::error::operation_aborted, "resolve");  // its lookup's result is ignored
+          continue;
+        }
         d->socket.close(ec);
         d->timer.cancel();
       }
@@ -308,6 +313,7 @@ class Server::Impl {
   const crypto::Ed25519SecretKey& key_;
   ServerOptions options_;
   asio::io_context io_{1};
+  HostLookups lookups_{io_};  // after io_: gone before it, so no lookup posts to a dead context
   tcp::acceptor acceptor_;
   asio::steady_timer retry_timer_;
   asio::signal_set signals_;
@@ -320,15 +326,16 @@ class Server::Impl {
   };
   std::unordered_map<Connection*, Live> live_;
   // An outbound connect under way (Server::connect).
+  // Ends a dial (once): an error with the step that failed ("resolve", "connect to"), or none.
+  using DialEnd = std::function<void(const asio::error_code&, const char* what)>;
   struct Dialing {
     tcp::socket socket;
     asio::steady_timer timer;
-    tcp::resolver resolver;
     bool done = false;       // the dial has ended (finish ran)
-    bool timed_out = false;  // the handshake timeout fired first
+    bool resolving = false;  // its host name is being looked up
+    // How it ends (while resolving, do_stop ends it at once); owned by the dial's handlers.
+    std::weak_ptr<DialEnd> end;
   };
-  // Ends a dial (once): an error with the step that failed ("resolve", "connect to"), or none.
-  using DialEnd = std::function<void(const asio::error_code&, const char* what)>;
   std::vector<std::weak_ptr<Dialing>> dialing_;
   std::unordered_map<std::string, std::size_t> per_ip_;  // live connections per source address
   std::size_t handshaking_ = 0;                          // live connections still handshaking
