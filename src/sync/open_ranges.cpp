@@ -128,7 +128,7 @@ std::uint32_t OpenRanges::make_node(const model::D3Range& range, std::uint32_t p
   node.open = open;
   node.parent = parent;
   node.children.clear();
-  bytes_ += node_bytes(node);
+  bytes_ += node_bytes(node.range);
   if (open) {
     set_uncovered(n, {range});
     ++open_;
@@ -146,6 +146,13 @@ void OpenRanges::set_uncovered(std::uint32_t n, std::vector<model::D3Range> boxe
 
 void OpenRanges::add(const model::D3Range& range) {
   make_node(range, descend(range).deepest, /*open=*/true);
+}
+
+std::size_t OpenRanges::split_bytes(const model::D3Range& whole,
+                                    const std::vector<model::D3Range>& parts) {
+  std::size_t n = node_bytes(whole);
+  for (const auto& part : parts) n += node_bytes(part) + range_bytes(part);
+  return n;
 }
 
 void OpenRanges::add_split(const model::D3Range& whole, const std::vector<model::D3Range>& parts) {
@@ -168,7 +175,7 @@ void OpenRanges::close(std::uint32_t n) {
         break;
       }
     }
-    bytes_ -= node_bytes(nodes_[n]);
+    bytes_ -= node_bytes(nodes_[n].range);
     nodes_[n].range = model::D3Range{};  // a free node holds no paths
     free_.push_back(n);
     n = parent;

@@ -104,6 +104,9 @@ class OpenRanges {
   // The nodes and boxes with their paths, about (range_bytes each, and a node's record).
   std::size_t bytes() const { return bytes_; }
   OpenTally tally() const { return OpenTally{node_count(), box_count(), bytes()}; }
+  // What add_split(whole, parts) adds to bytes().
+  static std::size_t split_bytes(const model::D3Range& whole,
+                                 const std::vector<model::D3Range>& parts);
 
  private:
   static constexpr std::uint32_t kNone = UINT32_MAX;
@@ -134,8 +137,8 @@ class OpenRanges {
   mutable std::size_t top_hint_ = 0;  // where in top_ the last descend found its range
   // What a node holds besides its boxes: the record, its index among its parent's children, and
   // its range's paths.
-  static std::size_t node_bytes(const Node& node) {
-    return sizeof(Node) + sizeof(std::uint32_t) + paths_bytes(node.range.paths);
+  static std::size_t node_bytes(const model::D3Range& range) {
+    return sizeof(Node) + sizeof(std::uint32_t) + paths_bytes(range.paths);
   }
   // Sets `n`'s uncovered boxes, keeping boxes_ and bytes_.
   void set_uncovered(std::uint32_t n, std::vector<model::D3Range> boxes);

@@ -196,7 +196,9 @@ std::optional<PrivateInterest> PioCore::refused_overlap(std::uint64_t own_handle
   // refused and it kept is one we would find again from its hash.
   for (const PioLocalEntry* entry : table_.matches(*peer)) {
     std::optional<Detection> d = detect(peer_handle, *entry, peer->actually_interested);
-    if (d && d->key.first == own_handle) return std::move(d->shared);
+    const bool peer_first =
+        d && (d->kind == PioOverlapKind::kEqual || d->kind == PioOverlapKind::kSamePathOwnConcrete);
+    if (peer_first && d->key.first == own_handle) return std::move(d->shared);
   }
   return std::nullopt;
 }

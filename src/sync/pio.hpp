@@ -81,7 +81,10 @@ struct PioConfig {
   meadowcap::UserPublicKey peer_key{};  // the peer's: the receiver its capabilities must have
   std::size_t max_own_hashes = 1024;    // our OverlapHandles; interests beyond are not declared
   std::size_t max_peer_hashes = 1024;   // OverlapHandles the peer may hold bound
-  std::size_t max_peer_capabilities = 1024;  // ReadCapabilityHandles the peer may hold bound
+  // ReadCapabilityHandles the peer may hold bound: as many as the overlaps we may record, so that
+  // a peer with a higher max_overlaps, which sends its capability first for the equal overlaps it
+  // records (refused_overlap), fits too (their memory is bounded below in bytes).
+  std::size_t max_peer_capabilities = 4096;
   // Their memory together (PioCore::capability_bytes: the delegations' areas, keys, signatures):
   // a capability may be as large as a message, so the count alone would let a peer hold 1024
   // MiB here (a daemon's 32,768 handles: 32 GiB). Honest ones take a few hundred bytes each.
@@ -226,9 +229,10 @@ class PioCore {
                                   bool peer_interested) const;
   // The shared interest of an overlap we found but did not record (max_overlaps reached), found
   // again from the handles; nullopt when we never refused one, or the handles are no overlap we
-  // would find. A peer whose limit is higher sends its capability for such an overlap: we bind it
-  // (so that handles stay in step) and leave it unanswered, where an error would end a session
-  // over the overlaps both did record.
+  // would find of a kind whose capability the peer sends first (equal, or same-path with us the
+  // concrete side). A peer whose limit is higher sends its capability for such an overlap: we
+  // bind it (so that handles stay in step; within max_peer_capabilities) and leave it
+  // unanswered, where an error would end a session over the overlaps both did record.
   std::optional<PrivateInterest> refused_overlap(std::uint64_t own_handle,
                                                  std::uint64_t peer_handle) const;
   // Records a new overlap; nullptr if max_overlaps is reached.

@@ -50,9 +50,8 @@ RangeInfo RbsrCore::info_for(std::optional<std::uint64_t> root_id, const Root& r
 Status RbsrCore::open_limit() const {
   // Container nodes (answered ranges kept for their open sub-ranges) are few for an honest peer;
   // bounding them too keeps a hostile one's nesting from growing memory.
-  if (open_total_ >= config_.max_open_ranges || open_held_.nodes >= 2 * config_.max_open_ranges ||
-      open_held_.bytes >= max_open_bytes()) {
-    return protocol_error("rbsr: too many open ranges (max_open_ranges, or their bytes)");
+  if (open_total_ >= config_.max_open_ranges || open_held_.nodes >= 2 * config_.max_open_ranges) {
+    return protocol_error("rbsr: too many open ranges");
   }
   return Status::ok();
 }
@@ -67,9 +66,23 @@ bool RbsrCore::may_split() const {
   // quarter, and our open announcements within another (may_answer): our open ranges stay
   // within half the limit plus the roots, whatever order the peer's messages arrive in. The
   // price of announcing is bytes: the range's entries instead of split_factor fingerprints.
-  // Their bytes too: a range's bounds may be the peer's paths (docs/cli.md, the memory paragraph).
+  // Their bytes too: a range's bounds may be the peer's paths (docs/cli.md, the memory paragraph);
+  // fits_split checks the split itself once its parts are known.
   return open_total_ + config_.split_factor <= config_.max_open_ranges / 4 &&
-         open_held_.bytes <= max_open_bytes() / 4;
+         open_held_.bytes <= split_bytes_limit();
+}
+
+std::size_t RbsrCore::open_bytes_budget() const {
+  if (config_.max_open_bytes != 0) return config_.max_open_bytes;
+  return std::max(kOpenBytesPerOpenRange * config_.max_open_ranges, kMinOpenBytes);
+}
+
+bool RbsrCore::fits_split(const model::D3Range& whole,
+                          const std::vector<store::RangePart>& parts) const {
+  std::vector<model::D3Range> ranges;
+  ranges.reserve(parts.size());
+  for (const auto& part : parts) ranges.push_back(part.range);
+  return open_held_.bytes + OpenRanges::split_bytes(whole, ranges) <= split_bytes_limit();
 }
 
 bool RbsrCore::may_split_paced() const {
@@ -263,9 +276,10 @@ Status RbsrCore::count_against_open(Root& root, const model::D3Range& range) {
   retally(before, root.open);
   // An honest peer's parts tile our range, leaving a box or two of it uncovered until the last
   // part arrives; a hostile one could cut every open range into max_remainder_boxes pieces, each
-  // bounded by its own long paths. We split within a quarter of both bounds (may_split).
+  // bounded by its own long paths. We split within a quarter of the count and the bytes
+  // (may_split, fits_split).
   if (open_held_.boxes > kBoxesPerOpenRange * config_.max_open_ranges ||
-      open_held_.bytes > max_open_bytes()) {
+      open_held_.bytes > open_bytes_limit()) {
     return protocol_error("rbsr: open ranges cut into too many pieces (or too many bytes)");
   }
   return Status::ok();
@@ -276,6 +290,7 @@ void RbsrCore::retally(const OpenTally& before, const OpenRanges& open) {
   open_held_.nodes = open_held_.nodes + after.nodes - before.nodes;
   open_held_.boxes = open_held_.boxes + after.boxes - before.boxes;
   open_held_.bytes = open_held_.bytes + after.bytes - before.bytes;
+  widest_open_bytes_ = std::max(widest_open_bytes_, open_held_.bytes);
 }
 
 Status RbsrCore::queue_fingerprint(std::uint64_t root_id, Root& root, const model::D3Range& range,
@@ -295,9 +310,8 @@ Status RbsrCore::queue_fingerprint(std::uint64_t root_id, Root& root, const mode
 Status RbsrCore::queue_split(std::uint64_t root_id, Root& root, const model::D3Range& whole,
                              const std::vector<store::RangePart>& parts) {
   if (open_total_ + parts.size() > config_.max_open_ranges ||
-      open_held_.nodes + parts.size() + 1 > 2 * config_.max_open_ranges ||
-      open_held_.bytes >= max_open_bytes()) {
-    return protocol_error("rbsr: too many open ranges (max_open_ranges, or their bytes)");
+      open_held_.nodes + parts.size() + 1 > 2 * config_.max_open_ranges) {
+    return protocol_error("rbsr: too many open ranges");
   }
   std::vector<model::D3Range> ranges;
   ranges.reserve(parts.size());
@@ -380,7 +394,10 @@ Status RbsrCore::respond_to_fingerprint(std::uint64_t root_id, Root& root,
     ++announced_for_room_;
   } else if (to_split) {
     OSIER_ASSIGN_OR_RETURN(auto parts, snap->split(range, config_.split_factor, ours));
-    if (parts.size() >= 2) return queue_split(root_id, root, range, parts);
+    if (parts.size() >= 2 && fits_split(range, parts)) {
+      return queue_split(root_id, root, range, parts);
+    }
+    if (parts.size() >= 2) ++announced_for_room_;  // the parts' long paths would not fit
   }
   // Its entries are read from the snapshot current when its head is sent (next_of_announcement),
   // not this one: any consistent view answers the peer, and a queued announcement that held a

@@ -63,8 +63,8 @@
 // (SPEC-NOTES Sync 18 read for reconciliation); a root message beyond max_roots or
 // max_root_bytes; more than max_open_ranges open ranges in total, or a range fragmented into more
 // than max_remainder_boxes uncovered boxes, or more than 4 * max_open_ranges uncovered boxes across
-// all open ranges, or more than 2048 bytes of open ranges and boxes with their paths per
-// max_open_ranges (we split within a quarter of that), or more than max_open_ranges received
+// all open ranges, or our open ranges and boxes cut by the peer's ranges past max_open_bytes with
+// their paths (we split within a quarter of it), or more than max_open_ranges received
 // fingerprints waiting, or more than 512 bytes of their paths per max_open_ranges (an honest peer
 // with a limit like ours has at most a quarter of it open; one with a limit over 4 times ours may
 // be refused). Store failures (kIo, kCorrupt) are returned as they are. After an error the core
@@ -76,8 +76,8 @@
 // max_open_ranges of these in total (each received fingerprint adds at most split_factor), at most
 // 4 * max_open_ranges boxes in total, and at most 2 * max_open_ranges index nodes (about 0.5 KiB
 // per range, 0.3 KiB per box with ordinary paths; these ranges' paths may be the peer's, up to 4
-// KiB each, so all of them together are also bounded in bytes: 2048 per max_open_ranges, 128 MiB
-// at the default, counted as range_bytes, which overestimates); our announcements awaiting an
+// KiB each, so all of them together are also bounded in bytes: max_open_bytes, 128 MiB at the
+// default, besides twice the roots' bytes; counted as range_bytes); our announcements awaiting an
 // answer (at most a quarter of max_open_ranges, and while they hold less than 512 bytes per
 // max_open_ranges: 32 MiB at the default, see may_answer); the received fingerprints waiting for an
 // answer or for room to split (together at most max_open_ranges, and 512 bytes of them per
@@ -145,6 +145,12 @@ struct RbsrConfig {
   // ours (RbsrCore::may_split_paced): a sync too wide for the limit then goes deeper before it
   // goes wider, instead of announcing whole ranges. Off: the measurement's baseline.
   bool pace_splits = true;
+  // Bytes our open ranges and their uncovered boxes may hold with their paths (OpenTally::bytes),
+  // besides twice the roots' own bytes (a root's range is an open range and its box until
+  // answered); 0: 2048 per max_open_ranges, at least 16 MiB (128 MiB at the default). We split
+  // only while a split keeps them within a quarter of it (may_split, fits_split); beyond all of it
+  // the peer is filling our memory with its paths, cutting our ranges (an error).
+  std::size_t max_open_bytes = 0;
   std::size_t max_remainder_boxes = 256;
   std::size_t max_omitted = 1 << 16;
 };
@@ -224,6 +230,8 @@ class RbsrCore {
   std::size_t open_range_count() const { return open_total_; }
   // What our open ranges and their uncovered boxes hold with their paths, about (tests).
   std::size_t open_range_bytes() const { return open_held_.bytes; }
+  // The most they held at once so far.
+  std::size_t widest_open_range_bytes() const { return widest_open_bytes_; }
   // The most open ranges at once so far (within half of max_open_ranges plus the roots).
   std::size_t widest_open_range_count() const { return widest_open_; }
   // Received fingerprints whose answer waited for the peer to answer our announcements.
@@ -313,10 +321,10 @@ class RbsrCore {
   static constexpr std::size_t kWaitingBytesPerOpenRange = 512;
   // What a fingerprint waiting in deferred_ or paced_ holds, about: the record and its paths.
   static std::size_t waiting_bytes(const ReconciliationSendFingerprint& msg);
-  // Bytes of our open ranges and their uncovered boxes (OpenTally::bytes across roots), per
-  // max_open_ranges: 128 MiB at the default. We split only while they hold a quarter of it
-  // (may_split); beyond all of it, the peer is filling our memory with its paths (an error).
+  // RbsrConfig::max_open_bytes when 0: per max_open_ranges, and at least (a few splits of ranges
+  // with paths near Willow'25's limits, so that small limits still admit honest long paths).
   static constexpr std::size_t kOpenBytesPerOpenRange = 2048;
+  static constexpr std::size_t kMinOpenBytes = std::size_t{16} << 20;
   // What a root record holds, about (counted against max_root_bytes).
   static std::size_t root_bytes(const model::D3Range& range);
 
@@ -332,7 +340,14 @@ class RbsrCore {
   Status count_against_open(Root& root, const model::D3Range& range);
   // Counts the change to `open` (a root's open ranges, whose tally was `before`) in open_held_.
   void retally(const OpenTally& before, const OpenRanges& open);
-  std::size_t max_open_bytes() const { return kOpenBytesPerOpenRange * config_.max_open_ranges; }
+  // RbsrConfig::max_open_bytes, resolved.
+  std::size_t open_bytes_budget() const;
+  // What our open ranges may hold before we stop splitting (a quarter of the budget), and before
+  // the peer's cuts are an error (all of it); both besides twice the roots' bytes.
+  std::size_t split_bytes_limit() const { return open_bytes_budget() / 4 + 2 * root_bytes_; }
+  std::size_t open_bytes_limit() const { return open_bytes_budget() + 2 * root_bytes_; }
+  // Whether splitting `whole` into `parts` keeps our open ranges within split_bytes_limit.
+  bool fits_split(const model::D3Range& whole, const std::vector<store::RangePart>& parts) const;
   Status respond_to_fingerprint(std::uint64_t root_id, Root& root,
                                 const ReconciliationSendFingerprint& msg);
   // Our split of the peer's range `whole`: the parts' fingerprints, each an open range.
@@ -392,11 +407,12 @@ class RbsrCore {
   std::size_t root_bytes_ = 0;       // root_bytes of roots_
   std::uint64_t own_next_root_ = 1;
   std::uint64_t peer_next_root_ = 2;
-  std::size_t open_total_ = 0;       // open ranges and want_answers across roots
-  OpenTally open_held_;              // what the roots' OpenRanges hold together
-  std::size_t announced_total_ = 0;  // of open_total_, our announcements with want_response
-  std::size_t announced_bytes_ = 0;  // range_bytes of their ranges
-  std::size_t widest_open_ = 0;      // the most open_total_ has been
+  std::size_t open_total_ = 0;         // open ranges and want_answers across roots
+  OpenTally open_held_;                // what the roots' OpenRanges hold together
+  std::size_t widest_open_bytes_ = 0;  // the most open_held_.bytes has been
+  std::size_t announced_total_ = 0;    // of open_total_, our announcements with want_response
+  std::size_t announced_bytes_ = 0;    // range_bytes of their ranges
+  std::size_t widest_open_ = 0;        // the most open_total_ has been
   std::uint64_t fingerprints_deferred_ = 0;
   std::uint64_t fingerprints_paced_ = 0;
   // may_split_paced's estimate: ranges the peer opened answering ours, and ours it closed. It
