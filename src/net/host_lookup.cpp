@@ -31,15 +31,14 @@ struct HostLookups::State {
   };
   std::mutex mutex;
   asio::io_context* io = nullptr;  // guarded by mutex; null once the HostLookups is gone
-  Resolve resolve;
-  std::deque<Job> queue;    // guarded by mutex
-  std::size_t threads = 0;  // guarded by mutex: running
+  Resolve resolve;                 // set before any thread starts, then only read
+  std::deque<Job> queue;           // guarded by mutex
+  std::size_t threads = 0;         // guarded by mutex: running
 
   // One thread's life: lookups from the queue until it is empty.
   static void work(const std::shared_ptr<State>& self) {
     for (;;) {
       Job job;
-      Resolve resolve;
       {
         std::lock_guard lock(self->mutex);
         if (self->queue.empty() || self->io == nullptr) {
@@ -48,10 +47,9 @@ struct HostLookups::State {
         }
         job = std::move(self->queue.front());
         self->queue.pop_front();
-        resolve = self->resolve;
       }
       Endpoints found;
-      std::error_code ec = resolve(job.host, job.port, found);
+      std::error_code ec = self->resolve(job.host, job.port, found);
       if (!ec && found.empty()) ec = asio::error::host_not_found;
       std::lock_guard lock(self->mutex);
       if (self->io == nullptr) {

@@ -148,13 +148,6 @@ void OpenRanges::add(const model::D3Range& range) {
   make_node(range, descend(range).deepest, /*open=*/true);
 }
 
-std::size_t OpenRanges::split_bytes(const model::D3Range& whole,
-                                    const std::vector<model::D3Range>& parts) {
-  std::size_t n = node_bytes(whole);
-  for (const auto& part : parts) n += node_bytes(part) + range_bytes(part);
-  return n;
-}
-
 void OpenRanges::add_split(const model::D3Range& whole, const std::vector<model::D3Range>& parts) {
   const std::uint32_t container = make_node(whole, descend(whole).deepest, /*open=*/false);
   for (const auto& part : parts) make_node(part, container, /*open=*/true);

@@ -104,9 +104,12 @@ class OpenRanges {
   // The nodes and boxes with their paths, about (range_bytes each, and a node's record).
   std::size_t bytes() const { return bytes_; }
   OpenTally tally() const { return OpenTally{node_count(), box_count(), bytes()}; }
-  // What add_split(whole, parts) adds to bytes().
-  static std::size_t split_bytes(const model::D3Range& whole,
-                                 const std::vector<model::D3Range>& parts);
+  // What add_split(whole, parts) adds to bytes(): container_bytes(whole) and part_bytes of each
+  // part.
+  static std::size_t container_bytes(const model::D3Range& whole) { return node_bytes(whole); }
+  static std::size_t part_bytes(const model::D3Range& part) {
+    return node_bytes(part) + range_bytes(part);
+  }
 
  private:
   static constexpr std::uint32_t kNone = UINT32_MAX;

@@ -79,10 +79,9 @@ std::size_t RbsrCore::open_bytes_budget() const {
 
 bool RbsrCore::fits_split(const model::D3Range& whole,
                           const std::vector<store::RangePart>& parts) const {
-  std::vector<model::D3Range> ranges;
-  ranges.reserve(parts.size());
-  for (const auto& part : parts) ranges.push_back(part.range);
-  return open_held_.bytes + OpenRanges::split_bytes(whole, ranges) <= split_bytes_limit();
+  std::size_t bytes = open_held_.bytes + OpenRanges::container_bytes(whole);
+  for (const auto& part : parts) bytes += OpenRanges::part_bytes(part.range);
+  return bytes <= split_bytes_limit();
 }
 
 bool RbsrCore::may_split_paced() const {

@@ -389,9 +389,6 @@ TEST_P(LmdbTreeRandom, AnswersAsBruteForceThroughInsertsErasesAndUpdates) {
 INSTANTIATE_TEST_SUITE_P(Seeds, LmdbTreeRandom,
                          ::testing::Combine(::testing::Values(1, 2, 3), ::testing::Bool()));
 
-// Time restrictions at the edges: items at a few timestamps (the extremes included), ranges
-// whose bounds equal item timestamps exactly, empty and open-ended, over subtrees whose time
-// spans they contain, cut or miss.
 // A read cache points into a read-only transaction's map (a snapshot's), so a tree that has
 // one refuses every write and changes nothing.
 TEST(LmdbTree, ATreeWithAReadCacheRefusesWrites) {
@@ -411,6 +408,9 @@ TEST(LmdbTree, ATreeWithAReadCacheRefusesWrites) {
   EXPECT_EQ(LmdbTree(env.txn(), env.dbi(), ns, salt).total().value().count, 0u);
 }
 
+// Time restrictions at the edges: items at a few timestamps (the extremes included), ranges
+// whose bounds equal item timestamps exactly, empty and open-ended, over subtrees whose time
+// spans they contain, cut or miss.
 TEST(LmdbTree, TimeBoundsEqualToItemTimes) {
   osier::testing::TempDir dir;
   Env env(dir.path());
