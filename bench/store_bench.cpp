@@ -190,13 +190,18 @@ void BM_Split(benchmark::State& state, bool lmdb) {
 }
 
 // What reconciliation asks for: the parts of a split with their summaries, from one snapshot.
-void BM_SplitSummarised(benchmark::State& state, bool lmdb) {
+// `shape`: a random range (paths restricted, ~5 subspaces), one subspace of it, or one subspace
+// and all paths (a sync's ranges below its first splits, cut by time).
+enum class SplitShape { kRandom, kOneSubspace, kOneSubspaceAllPaths };
+void BM_SplitSummarised(benchmark::State& state, bool lmdb, SplitShape shape) {
   Loaded& l = loaded(lmdb);
   std::mt19937_64 rng(7);
   const auto snap = l.store->snapshot(the_ns()).value();
   for (auto _ : state) {
-    benchmark::DoNotOptimize(
-        snap->split(random_range(rng, false), static_cast<std::size_t>(state.range(0))));
+    model::D3Range r = random_range(rng, false, shape != SplitShape::kOneSubspaceAllPaths);
+    if (shape != SplitShape::kRandom)
+      r.subspaces.end = model::subspace_successor(r.subspaces.start);
+    benchmark::DoNotOptimize(snap->split(r, static_cast<std::size_t>(state.range(0))));
   }
 }
 
@@ -251,8 +256,12 @@ BENCHMARK_CAPTURE(BM_FingerprintRecent, lmdb_one_subspace_newest, true);
 BENCHMARK_CAPTURE(BM_FingerprintFull, memory, false);
 BENCHMARK_CAPTURE(BM_Split, memory_k8, false)->Arg(8);
 BENCHMARK_CAPTURE(BM_Split, lmdb_k8, true)->Arg(8);
-BENCHMARK_CAPTURE(BM_SplitSummarised, memory_k8, false)->Arg(8);
-BENCHMARK_CAPTURE(BM_SplitSummarised, lmdb_k8, true)->Arg(8);
+BENCHMARK_CAPTURE(BM_SplitSummarised, memory_k8, false, SplitShape::kRandom)->Arg(8);
+BENCHMARK_CAPTURE(BM_SplitSummarised, lmdb_k8, true, SplitShape::kRandom)->Arg(8);
+BENCHMARK_CAPTURE(BM_SplitSummarised, lmdb_one_subspace_k8, true, SplitShape::kOneSubspace)->Arg(8);
+BENCHMARK_CAPTURE(BM_SplitSummarised, lmdb_one_subspace_all_paths_k8, true,
+                  SplitShape::kOneSubspaceAllPaths)
+    ->Arg(8);
 BENCHMARK(BM_LmdbOpenAndLoadIndex)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 BENCHMARK_MAIN();

@@ -56,13 +56,27 @@ Result<bool> IndexView::holds_any(const D3Range& range) const {
 }
 
 Result<SelectedPair> IndexView::select_pair_by_time(const D3Range& range, std::uint64_t i) const {
+  const std::uint64_t ranks[] = {i};
+  OSIER_ASSIGN_OR_RETURN(std::vector<SelectedPair> out, select_pairs(range, ranks, true));
+  return std::move(out[0]);
+}
+
+Result<std::vector<SelectedPair>> IndexView::select_pairs(const D3Range& range,
+                                                          std::span<const std::uint64_t> ranks,
+                                                          bool by_time) const {
+  std::vector<SelectedPair> out(ranks.size());
+  if (!by_time) {
+    for (std::size_t q = 0; q < ranks.size(); ++q) {
+      OSIER_ASSIGN_OR_RETURN(out[q], select_pair(range, ranks[q]));
+    }
+    return out;
+  }
+  // The range's items in (subspace, timestamp, path) order, once for every rank.
   std::vector<IndexItem> items;
   OSIER_RETURN_IF_ERROR(visit(range, [&](const IndexItem& it) {
     items.push_back(it);
     return true;
   }));
-  SelectedPair out;
-  if (i == 0 || i >= items.size()) return out;
   std::sort(items.begin(), items.end(), [](const IndexItem& a, const IndexItem& b) {
     const model::Entry& x = a.entry;
     const model::Entry& y = b.entry;
@@ -71,10 +85,16 @@ Result<SelectedPair> IndexView::select_pair_by_time(const D3Range& range, std::u
     return x.path < y.path;
   });
   Aggregate below;
-  for (std::uint64_t j = 0; j < i; ++j) below.add(Aggregate::single(items[j].hash, items[j].entry));
-  out.below = below.summary();
-  out.before = items[i - 1];
-  out.at = items[i];
+  std::uint64_t summed = 0;  // items[0..summed) are in `below`
+  for (std::size_t q = 0; q < ranks.size(); ++q) {
+    const std::uint64_t i = ranks[q];
+    if (i == 0 || i >= items.size()) continue;
+    for (; summed < i; ++summed)
+      below.add(Aggregate::single(items[summed].hash, items[summed].entry));
+    out[q].below = below.summary();
+    out[q].before = items[i - 1];
+    out[q].at = items[i];
+  }
   return out;
 }
 

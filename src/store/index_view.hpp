@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -98,6 +99,15 @@ class IndexView {
   // sorts its items (time and memory linear in them).
   virtual Result<SelectedPair> select_pair_by_time(const model::D3Range& range,
                                                    std::uint64_t i) const;
+  // select_pair() — with `by_time`, select_pair_by_time() — of each of `ranks` (ascending,
+  // distinct, each >= 1), in that order. The default asks select_pair() once per rank, or sorts
+  // the range's items once by time; an index may find them all in one search.
+  virtual Result<std::vector<SelectedPair>> select_pairs(const model::D3Range& range,
+                                                         std::span<const std::uint64_t> ranks,
+                                                         bool by_time) const;
+  // Whether select_pairs() finds several ranks for less than one search each; split_range then
+  // finds all the cuts of a range of one subspace at once.
+  virtual bool finds_pairs_in_one_search() const { return false; }
 };
 
 // At most k disjoint 3d ranges whose union is `range`, holding roughly equal numbers of items;

@@ -562,16 +562,36 @@ class RangeTest {
 
 }  // namespace
 
-// What select() looks for: `want` (1 or 2) consecutive items of the range, from the one after the
-// first `skip` it includes; `skipped` sums the items skipped.
-struct TreePick {
-  TreePick(std::uint64_t skip_items, std::size_t want_items) : skip(skip_items), want(want_items) {}
-  std::uint64_t skip;
-  std::size_t want;
-  std::size_t got = 0;
-  std::optional<IndexItem> out[2];
-  Aggregate skipped;
-  bool done() const { return got == want; }
+// What a select looks for: for each of `ranks` (ascending, distinct), the range's item at that
+// rank and the summary of the items below it, and with `pairs` (each rank then >= 1) the item
+// before it too; `pos` is the rank of the range's next item and `passed` sums the items before
+// it.
+struct TreePicks {
+  TreePicks(std::span<const std::uint64_t> r, bool want_pairs)
+      : ranks(r), pairs(want_pairs), out(r.size()) {}
+  std::span<const std::uint64_t> ranks;
+  bool pairs;
+  std::vector<SelectedPair> out;
+  std::size_t next = 0;  // the first rank whose item is still to be found
+  std::uint64_t pos = 0;
+  Aggregate passed;
+  bool done() const { return next == ranks.size(); }
+  // The least rank of an item still wanted (REQUIRES: !done()).
+  std::uint64_t wanted() const {
+    return pairs && !out[next].before ? ranks[next] - 1 : ranks[next];
+  }
+  // Takes the item at rank `pos` (before it is added to `passed`): it may be the item before one
+  // rank and the item at another.
+  void take(const IndexItem& item) {
+    for (std::size_t q = next; q < ranks.size() && ranks[q] <= pos + (pairs ? 1 : 0); ++q) {
+      if (pairs && ranks[q] - 1 == pos) out[q].before = item;
+      if (ranks[q] == pos) {
+        out[q].at = item;
+        out[q].below = passed.summary();
+      }
+    }
+    while (next < ranks.size() && out[next].at) ++next;
+  }
 };
 
 // ---- Node access, bound to one transaction
@@ -966,13 +986,10 @@ class TreeAccess {
     return Status::ok();
   }
 
-  using Pick = TreePick;
-
-  // Picks items within node (level, b) in one descent: children the range contains are
-  // skipped by their counts while items are still to be skipped, and a child it cuts is
-  // searched in the same pass (rather than counted first).
-  Status select(int level, const ItemRef* b, const Bound& lo, const Bound& hi, const RangeTest& rt,
-                Pick& pick) const {
+  // Picks the items of several ranks in one descent, left to right: a child the range contains
+  // is passed by its count when no wanted rank lies in it, else searched.
+  Status select_many(int level, const ItemRef* b, const Bound& lo, const Bound& hi,
+                     const RangeTest& rt, TreePicks& picks) const {
     NodeView n;
     OSIER_ASSIGN_OR_RETURN(const bool stored, view(level, b, n));
     if (!stored) return Status::ok();
@@ -981,25 +998,24 @@ class TreeAccess {
       if (n.has_kids()) {
         const Span sp = n.span(j);
         if (!bs.disjoint(rt, sp, j)) {
-          if (pick.skip >= sp.count && bs.contained(rt, sp, j)) {
-            pick.skip -= sp.count;
-            pick.skipped.add(n.kid(j));
+          if (picks.pos + sp.count <= picks.wanted() && bs.contained(rt, sp, j)) {
+            picks.pos += sp.count;
+            picks.passed.add(n.kid(j));
           } else {
-            OSIER_RETURN_IF_ERROR(
-                select(level - 1, child_boundary(n, j, b), bs.lower(j), bs.upper(j), rt, pick));
-            if (pick.done()) return Status::ok();
+            OSIER_RETURN_IF_ERROR(select_many(level - 1, child_boundary(n, j, b), bs.lower(j),
+                                              bs.upper(j), rt, picks));
+            if (picks.done()) return Status::ok();
           }
         }
       }
       if (j < n.size() && rt.includes(bs.item(j))) {
-        if (pick.skip > 0) {
-          --pick.skip;
-          pick.skipped.add(n.item(j).aggregate());
-        } else {
-          OSIER_ASSIGN_OR_RETURN(IndexItem item, materialise(n.item(j)));
-          pick.out[pick.got++] = std::move(item);
-          if (pick.done()) return Status::ok();
+        if (picks.pos == picks.wanted()) {
+          OSIER_ASSIGN_OR_RETURN(const IndexItem item, materialise(n.item(j)));
+          picks.take(item);
+          if (picks.done()) return Status::ok();
         }
+        picks.passed.add(n.item(j).aggregate());
+        ++picks.pos;
       }
     }
     return Status::ok();
@@ -1274,45 +1290,50 @@ Result<RangeSummary> LmdbTree::summarise(const D3Range& range) const {
 
 // Picks in the path order, or in the time order (`by_time`; REQUIRES: the range's paths are all
 // paths or its times one timestamp).
-Status LmdbTree::pick(const D3Range& range, bool by_time, TreePick& p) const {
-  if (by_time) {
-    const RangeTest rt = RangeTest::time_order(range);
-    if (rt.empty()) return Status::ok();
-    return TreeAccess(txn_, dbi_, ns_, cache_, rcache_, Order::kTime)
-        .select(kTopLevel, nullptr, {}, {}, rt, p);
-  }
-  const RangeTest rt(range);
+Status LmdbTree::pick(const D3Range& range, bool by_time, TreePicks& p) const {
+  if (p.ranks.empty()) return Status::ok();
+  const RangeTest rt = by_time ? RangeTest::time_order(range) : RangeTest(range);
   if (rt.empty()) return Status::ok();
-  return TreeAccess(txn_, dbi_, ns_, cache_, rcache_).select(kTopLevel, nullptr, {}, {}, rt, p);
+  return TreeAccess(txn_, dbi_, ns_, cache_, rcache_, by_time ? Order::kTime : Order::kPath)
+      .select_many(kTopLevel, nullptr, {}, {}, rt, p);
 }
 
 Result<std::optional<IndexItem>> LmdbTree::select(const D3Range& range, std::uint64_t i) const {
-  TreeAccess::Pick pick(i, 1);
+  const std::uint64_t ranks[] = {i};
+  TreePicks picks(ranks, false);
   // Within one timestamp, the time order is the path order.
-  OSIER_RETURN_IF_ERROR(this->pick(range, one_timestamp(range), pick));
-  return std::move(pick.out[0]);
+  OSIER_RETURN_IF_ERROR(this->pick(range, one_timestamp(range), picks));
+  return std::move(picks.out[0].at);
 }
 
 Result<SelectedPair> LmdbTree::select_pair(const D3Range& range, std::uint64_t i) const {
-  return select_pair_in(range, i, one_timestamp(range));
+  const std::uint64_t ranks[] = {i};
+  OSIER_ASSIGN_OR_RETURN(std::vector<SelectedPair> out, select_pairs(range, ranks, false));
+  return std::move(out[0]);
 }
 
 Result<SelectedPair> LmdbTree::select_pair_by_time(const D3Range& range, std::uint64_t i) const {
-  if (!all_paths(range) && !one_timestamp(range)) return IndexView::select_pair_by_time(range, i);
-  return select_pair_in(range, i, true);
+  const std::uint64_t ranks[] = {i};
+  OSIER_ASSIGN_OR_RETURN(std::vector<SelectedPair> out, select_pairs(range, ranks, true));
+  return std::move(out[0]);
 }
 
-Result<SelectedPair> LmdbTree::select_pair_in(const D3Range& range, std::uint64_t i,
-                                              bool by_time) const {
-  TreeAccess::Pick pick(i - 1, 2);
-  OSIER_RETURN_IF_ERROR(this->pick(range, by_time, pick));
-  SelectedPair out;
-  if (!pick.done()) return out;
-  pick.skipped.add(Aggregate::single(pick.out[0]->hash, pick.out[0]->entry));
-  out.below = pick.skipped.summary();
-  out.before = std::move(pick.out[0]);
-  out.at = std::move(pick.out[1]);
-  return out;
+Result<std::vector<SelectedPair>> LmdbTree::select_pairs(const D3Range& range,
+                                                         std::span<const std::uint64_t> ranks,
+                                                         bool by_time) const {
+  // A range of all paths or of one timestamp is one interval of the time order per subspace;
+  // other ranges by time are sorted from a visit (IndexView's default).
+  if (by_time && !all_paths(range) && !one_timestamp(range)) {
+    return IndexView::select_pairs(range, ranks, by_time);
+  }
+  TreePicks picks(ranks, true);
+  // Within one timestamp, the time order is the path order.
+  OSIER_RETURN_IF_ERROR(this->pick(range, by_time || one_timestamp(range), picks));
+  // A rank the range does not reach finds nothing (not even its item before).
+  for (SelectedPair& p : picks.out) {
+    if (!p.at) p = SelectedPair{};
+  }
+  return std::move(picks.out);
 }
 
 Result<Aggregate> LmdbTree::total() const {

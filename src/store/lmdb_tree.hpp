@@ -41,6 +41,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <unordered_map>
 #include <utility>
 
@@ -58,8 +59,8 @@ using TreeSalt = ByteArray<16>;
 // Which of a namespace's two trees (above).
 enum class Order : std::uint8_t { kPath, kTime };
 
-struct TreeNode;  // a decoded node (lmdb_tree.cpp)
-struct TreePick;  // what a select looks for (lmdb_tree.cpp)
+struct TreeNode;   // a decoded node (lmdb_tree.cpp)
+struct TreePicks;  // what a select looks for (lmdb_tree.cpp)
 
 // Node records a write transaction changed and has not yet written to LMDB, kept decoded: the
 // upper nodes of a tree change with nearly every write, and a batch decodes and encodes each of
@@ -164,6 +165,12 @@ class LmdbTree final : public IndexView {
   // IndexView's (linear) default.
   Result<SelectedPair> select_pair_by_time(const model::D3Range& range,
                                            std::uint64_t i) const override;
+  // One descent of the order select_pair() or select_pair_by_time() would search, for every
+  // rank.
+  Result<std::vector<SelectedPair>> select_pairs(const model::D3Range& range,
+                                                 std::span<const std::uint64_t> ranks,
+                                                 bool by_time) const override;
+  bool finds_pairs_in_one_search() const override { return true; }
   // The aggregate of the whole namespace.
   Result<Aggregate> total() const;
 
@@ -202,9 +209,7 @@ class LmdbTree final : public IndexView {
   // kInternal for a tree with a read cache (a snapshot's): writes need a write transaction.
   Status writable() const;
   Status insert_time_order(const IndexItem& item);
-  Status pick(const model::D3Range& range, bool by_time, TreePick& pick) const;
-  Result<SelectedPair> select_pair_in(const model::D3Range& range, std::uint64_t i,
-                                      bool by_time) const;
+  Status pick(const model::D3Range& range, bool by_time, TreePicks& picks) const;
 
   MDB_txn* txn_;
   TreeWriteCache* cache_;

@@ -229,15 +229,62 @@ Status split_by_time(const IndexView& index, const RangePart& whole, std::size_t
   return split_pieces(index, whole, cuts, k, out);
 }
 
+// The ranks (in the order of the items below each cut) at which halving a range of one
+// subspace with c items in k parts cuts it: split_rec and split_by_time there cut at the item at
+// split_point() and share the parts between the two pieces by their counts alone.
+void halving_ranks(std::uint64_t offset, std::uint64_t c, std::size_t k,
+                   std::vector<std::uint64_t>& out) {
+  if (k <= 1 || c <= 1) return;
+  if (c < k) k = static_cast<std::size_t>(c);
+  const std::uint64_t idx = split_point(c, k);
+  out.push_back(offset + idx);
+  const auto parts = share_parts({idx, c - idx}, k);
+  halving_ranks(offset, idx, parts[0], out);
+  halving_ranks(offset + idx, c - idx, parts[1], out);
+}
+
+// Halves a range of one subspace (REQUIRES: k >= 2, at least 2 items) with every cut found in
+// one search of the index (select_pairs) instead of one search per cut, into the same parts as
+// split_rec or split_by_time. False (and nothing added to `out`) where those would cut otherwise:
+// the two items at a time cut share their timestamp.
+Result<bool> split_one_subspace(const IndexView& index, const RangePart& whole, std::size_t k,
+                                bool by_time, std::vector<RangePart>& out) {
+  std::vector<std::uint64_t> ranks;
+  halving_ranks(0, whole.summary.count, k, ranks);
+  std::sort(ranks.begin(), ranks.end());
+  OSIER_ASSIGN_OR_RETURN(const std::vector<SelectedPair> pairs,
+                         index.select_pairs(whole.range, ranks, by_time));
+  std::vector<Cut> cuts;
+  cuts.reserve(pairs.size());
+  for (const SelectedPair& p : pairs) {
+    if (!p.at || !p.before) {
+      return error(ErrorCode::kCorrupt, "index: a range holds fewer items than it counts");
+    }
+    if (!by_time) {
+      cuts.push_back(Cut{std::nullopt, p.at->entry.path, std::nullopt, p.below});
+    } else if (p.before->entry.timestamp != p.at->entry.timestamp) {
+      cuts.push_back(Cut{std::nullopt, std::nullopt, p.at->entry.timestamp, p.below});
+    } else {
+      return false;
+    }
+  }
+  OSIER_RETURN_IF_ERROR(split_pieces(index, whole, cuts, cuts.size() + 1, out));
+  return true;
+}
+
 Status split_any(const IndexView& index, const RangePart& whole, std::size_t k,
                  std::vector<RangePart>& out) {
   if (k <= 1 || whole.summary.count <= 1) {
     out.push_back(whole);
     return Status::ok();
   }
-  if (index.has_time_order() && all_paths(whole.range) && !one_timestamp(whole.range)) {
-    return split_by_time(index, whole, k, out);
+  const bool by_time =
+      index.has_time_order() && all_paths(whole.range) && !one_timestamp(whole.range);
+  if (k > 2 && index.finds_pairs_in_one_search() && one_subspace(whole.range)) {
+    OSIER_ASSIGN_OR_RETURN(const bool done, split_one_subspace(index, whole, k, by_time, out));
+    if (done) return Status::ok();
   }
+  if (by_time) return split_by_time(index, whole, k, out);
   return split_rec(index, whole, k, out);
 }
 

@@ -146,6 +146,32 @@ bool same(const IndexItem& a, const IndexItem& b) {
   return a.entry == b.entry && a.available == b.available && a.hash == b.hash;
 }
 
+// Several ranks in one descent (select_pairs), in both orders, against the oracle's one pair at
+// a time: random ascending ranks, neighbours among them, and ranks past the range's items.
+void expect_same_pairs(const LmdbTree& tree, const testing::VectorIndex& oracle, Gen& g,
+                       const D3Range& r, std::uint64_t count) {
+  std::vector<std::uint64_t> ranks;
+  for (std::uint64_t i = 1 + g.below(3); i <= count + 1; i += 1 + g.below(1 + count / 4)) {
+    ranks.push_back(i);
+  }
+  for (const bool by_time : {false, true}) {
+    const auto got = tree.select_pairs(r, ranks, by_time);
+    ASSERT_TRUE(got) << got.status().to_string();
+    ASSERT_EQ(got->size(), ranks.size());
+    for (std::size_t q = 0; q < ranks.size(); ++q) {
+      SCOPED_TRACE(ranks[q]);
+      const SelectedPair want = by_time ? oracle.select_pair_by_time(r, ranks[q]).value()
+                                        : oracle.select_pair(r, ranks[q]).value();
+      const SelectedPair& p = (*got)[q];
+      ASSERT_EQ(p.at.has_value(), want.at.has_value());
+      ASSERT_EQ(p.before.has_value(), want.before.has_value());
+      if (!want.at) continue;
+      ASSERT_TRUE(same(*p.at, *want.at) && same(*p.before, *want.before));
+      ASSERT_EQ(p.below, want.below);
+    }
+  }
+}
+
 void expect_same_answers(const LmdbTree& tree, const testing::VectorIndex& oracle, Gen& g,
                          int queries) {
   for (int q = 0; q < queries; ++q) {
@@ -221,6 +247,7 @@ void expect_same_answers(const LmdbTree& tree, const testing::VectorIndex& oracl
       const SelectedPair sel = tree.select_pair(r, std::max<std::uint64_t>(want.count, 1)).value();
       ASSERT_FALSE(sel.at.has_value() || sel.before.has_value());
     }
+    ASSERT_NO_FATAL_FAILURE(expect_same_pairs(tree, oracle, g, r, want.count));
     // Newest first: the first few, in newer_than order.
     std::vector<IndexItem> na, nb;
     ASSERT_TRUE(tree.visit_newest_first(r, [&](const IndexItem& i) {
@@ -518,6 +545,55 @@ TEST(LmdbTree, SplitsRangesOfAllPathsByTime) {
 // Newest first within one subspace reads the time order backwards, a timestamp at a time; a
 // timestamp shared by more items than it sorts at once hands over to the best-first search of
 // the path order, which goes on after the items given so far.
+// A range of one subspace cut in k > 2 parts: the tree finds every cut in one search
+// (select_pairs), the oracle one cut after the other; the same parts, in the path order and in
+// the time order.
+TEST(LmdbTree, SplitsInOneSubspaceAreThoseOfHalving) {
+  osier::testing::TempDir dir;
+  Env env(dir.path());
+  Gen g(11);
+  model::NamespaceId ns{};
+  TreeSalt salt{};
+  salt.fill(3);
+  LmdbTree tree(env.txn(), env.dbi(), ns, salt);
+  testing::VectorIndex oracle;
+  oracle.set_time_order(true);
+  for (int i = 0; i < 2000; ++i) {
+    IndexItem it = g.item(ns);
+    it.entry.subspace_id.fill(0x40);
+    it.entry.subspace_id.back() = static_cast<std::uint8_t>(i % 3);
+    it.entry.path = Path::from_strings({"p", std::to_string(i * 7919 % 2000)}).value();
+    it.entry.timestamp = 10 + 3 * static_cast<model::Timestamp>(i * 104729 % 2000);  // distinct
+    ASSERT_TRUE(tree.insert(it));
+    oracle.put(it);
+  }
+  for (int q = 0; q < 60; ++q) {
+    SCOPED_TRACE(q);
+    D3Range r = D3Range::full();
+    r.subspaces.start.fill(0x40);
+    r.subspaces.start.back() = static_cast<std::uint8_t>(g.below(3));
+    r.subspaces.end = model::subspace_successor(r.subspaces.start);
+    if (q % 3 != 0) {  // else all paths: cut by time
+      const std::uint64_t p0 = g.below(2000), p1 = p0 + 1 + g.below(2000);
+      r.paths = {Path::from_strings({"p", std::to_string(p0)}).value(),
+                 Path::from_strings({"p", std::to_string(p1)}).value()};
+      if (*r.paths.end <= r.paths.start) r.paths.end.reset();
+    }
+    if (q % 2 == 0) {
+      const model::Timestamp t0 = g.below(6000);
+      r.times = {t0, t0 + 1 + g.below(6000)};
+    }
+    const RangeSummary whole = oracle.summarise(r).value();
+    for (std::size_t k = 3; k <= 12; ++k) {
+      SCOPED_TRACE(k);
+      const auto parts = split_range_summarised(tree, r, k);
+      ASSERT_TRUE(parts) << parts.status().to_string();
+      ASSERT_EQ(*parts, split_range_summarised(oracle, r, k).value());
+      ASSERT_EQ(parts->size(), std::min<std::uint64_t>(k, std::max<std::uint64_t>(whole.count, 1)));
+    }
+  }
+}
+
 TEST(LmdbTree, NewestFirstInOneSubspaceThroughALargeTimestamp) {
   CachedTree t(31);
   SubspaceId s{};
@@ -647,6 +723,7 @@ void check_range(const LmdbTree& tree, const testing::VectorIndex& oracle, Gen& 
       ASSERT_EQ(q.below, w.below);
     }
   }
+  ASSERT_NO_FATAL_FAILURE(expect_same_pairs(tree, oracle, g, r, b.size()));
   ASSERT_FALSE(tree.select(r, b.size()).value().has_value());
   // Resumed scans after each of a few keys.
   for (int t = 0; t < 3 && !b.empty(); ++t) {
