@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 
 #include "osier/base/io_error.hpp"
@@ -72,6 +73,16 @@ int fdatasync(int fd) {
 int rename(const char* from, const char* to) {
   if (intercepted(Op::kRename, from) != 0) return -1;
   return ::rename(from, to);
+}
+
+int rename_noreplace(const char* from, const char* to) {
+  if (intercepted(Op::kRename, from) != 0) return -1;
+  if (::renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0) return 0;
+  if (errno != EINVAL && errno != ENOSYS) return -1;
+  // A file system without RENAME_NOREPLACE: a hard link fails as well where the name is taken.
+  if (::link(from, to) != 0) return -1;
+  (void)::unlink(from);
+  return 0;
 }
 
 int unlink(const char* path) {

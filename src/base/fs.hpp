@@ -45,6 +45,8 @@ ssize_t pwrite(int fd, const void* data, std::size_t n, std::uint64_t offset);
 int fsync(int fd);
 int fdatasync(int fd);
 int rename(const char* from, const char* to);
+// rename() only if nothing stands at `to` (else -1 with EEXIST); a kRename to the interceptor.
+int rename_noreplace(const char* from, const char* to);
 int unlink(const char* path);
 int mkdir(const char* path, mode_t mode);
 char* mkdtemp(char* templ);

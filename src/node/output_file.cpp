@@ -63,12 +63,13 @@ Result<std::unique_ptr<AtomicOutput>> AtomicOutput::open(const std::string& targ
       File temp,
       File::create_unique(dir_of(target) + "/." + base_of(target) + ".osier-part-", 0666));
   return std::unique_ptr<AtomicOutput>(  // NOLINT: private constructor
-      new AtomicOutput(target, std::move(temp)));
+      new AtomicOutput(target, overwrite, std::move(temp)));
 }
 
-AtomicOutput::AtomicOutput(std::string target, File file)
+AtomicOutput::AtomicOutput(std::string target, bool overwrite, File file)
     : target_(std::move(target)),
       temp_(file.path()),
+      overwrite_(overwrite),
       file_(std::move(file)),
       buffer_([this](ByteView data) { return file_->append(data); }) {}
 
@@ -101,9 +102,20 @@ Status AtomicOutput::commit() {
     return error(ErrorCode::kInvalidArgument,
                  target_ + " is " + kind_of(now.st_mode) + " now: not replaced");
   }
-  if (fs::rename(temp_.c_str(), target_.c_str()) != 0) return io_error(target_, errno);
+  if (overwrite_) {
+    if (fs::rename(temp_.c_str(), target_.c_str()) != 0) return io_error(target_, errno);
+  } else {
+    OSIER_RETURN_IF_ERROR(place_new());
+  }
   committed_ = true;
-  return Status::ok();
+  return fs::sync_parent_dir(target_);
+}
+
+Status AtomicOutput::place_new() {
+  if (fs::rename_noreplace(temp_.c_str(), target_.c_str()) == 0) return Status::ok();
+  if (errno != EEXIST) return io_error(target_, errno);
+  return error(ErrorCode::kInvalidArgument,
+               target_ + " exists now (written meanwhile by someone else): not replaced");
 }
 
 }  // namespace osier::node

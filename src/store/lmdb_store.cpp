@@ -431,8 +431,10 @@ Status LmdbStore::sync_with_disk(const Txn& txn) {
 
 Result<Txn> LmdbStore::begin_write_txn() {
   OSIER_ASSIGN_OR_RETURN(Txn txn, Txn::begin(env_.get(), false));
-  tree_cache_.clear();
-  pending_unreferenced_.clear();
+  // Whatever an earlier write left pending was never committed: a write that failed by an
+  // exception (bad_alloc, through the C API's guard) skipped abandon(), and its removals and
+  // events must not be carried out after the next commit.
+  abandon();
   OSIER_RETURN_IF_ERROR(sync_with_disk(txn));
   return txn;
 }

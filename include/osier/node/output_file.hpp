@@ -7,9 +7,13 @@
 //   socket, a directory or a symlink (its target would be written).
 // - The bytes go to a fresh temporary file beside the target (same file system, so the final
 //   rename is atomic); every call goes through the fs seam (base/fs.hpp),
-//   ".NAME.osier-part-XXXXXX", synced (fdatasync) and renamed over the target by commit(). Until
-//   then the target is untouched; the temporary file is removed on failure or destruction (a CLI
-//   also removes temp_path() on a signal).
+//   ".NAME.osier-part-XXXXXX", synced (fdatasync) and renamed over the target by commit(), and
+//   the directory entry made durable (fsync of the directory). Until then the target is
+//   untouched; the temporary file is removed on failure or destruction (a CLI also removes
+//   temp_path() on a signal).
+// - Without `overwrite`, a file that appeared at the target after open() (another osier writing
+//   the same name) is not replaced either: commit() moves the file there only if nothing stands
+//   there (fs::rename_noreplace).
 #pragma once
 
 #include <memory>
@@ -39,18 +43,22 @@ class AtomicOutput {
 
   Status write(ByteView data);
   // Flushes, fsyncs and renames the temporary file over the target (checked again first: only
-  // a regular file, or nothing, is replaced).
+  // a regular file, or nothing, is replaced; without `overwrite` only nothing), then syncs the
+  // target's directory.
   Status commit();
   const std::string& target() const { return target_; }
   const std::string& temp_path() const { return temp_; }
 
  private:
-  AtomicOutput(std::string target, File file);
+  AtomicOutput(std::string target, bool overwrite, File file);
+  // Moves the synced temporary file to the target, which must not exist.
+  Status place_new();
   // An error of writing the temporary file, named as the target's (the user named that).
   Status of_target(const Status& st) const;
 
   std::string target_;
   std::string temp_;
+  bool overwrite_;
   std::optional<File> file_;  // the temporary file, until commit()
   BufferedSink buffer_;       // gathers writes for file_
   bool committed_ = false;
