@@ -458,9 +458,11 @@ class Daemon::Impl {
     for (const auto& [peer, app] : sessions_) note_acks(peer, app->summary());
     if (acks_dirty_ && Clock::now() >= next_ack_save_) {
       next_ack_save_ = Clock::now() + kAckSaveInterval;
-      acks_dirty_ = false;
+      // Still dirty after a failed save: tried again after the interval, and at the end.
       if (const Status st = save_acks(paths_, acks_); !st) {
         log("cannot save the acknowledgements: " + st.message());
+      } else {
+        acks_dirty_ = false;
       }
     }
   }
@@ -470,9 +472,9 @@ class Daemon::Impl {
       note_acks(*app.peer(), app.summary());
       // The payloads asked of this session will not come: their waiters hear so now.
       for (auto it = fetches_.begin(); it != fetches_.end();) {
-        const bool ours = it->second.peer == *app.peer() && sessions_.contains(*app.peer()) &&
-                          sessions_.at(*app.peer()) == &app;
-        if (!ours) {
+        // The session asked, not whichever is the peer's now: a session replaced by the peer's
+        // newer connection ends after sessions_ names the new one.
+        if (it->second.session != &app) {
           ++it;
           continue;
         }
@@ -643,14 +645,18 @@ class Daemon::Impl {
     if (fetches_.size() >= kMaxFetches && !fetches_.contains(key)) {
       return client->send(error_line("unavailable", "too many fetches under way"));
     }
-    // Already asked for: wait with the others.
+    // Already asked for: wait with the others — unless all who asked gave up (a client waits
+    // only so long for a payload that does not come): then ask again.
     if (const auto it = fetches_.find(key); it != fetches_.end()) {
       std::erase_if(it->second.waiting, [](const auto& c) { return c->closed(); });
-      if (it->second.waiting.size() >= kMaxFetchWaiters) {
-        return client->send(error_line("unavailable", "too many waiting for this payload"));
+      if (!it->second.waiting.empty()) {
+        if (it->second.waiting.size() >= kMaxFetchWaiters) {
+          return client->send(error_line("unavailable", "too many waiting for this payload"));
+        }
+        it->second.waiting.push_back(client);
+        return;
       }
-      it->second.waiting.push_back(client);
-      return;
+      fetches_.erase(it);
     }
     std::string why = "no connected peer shares the entry's area";
     for (const auto& [peer, app] : sessions_) {
@@ -660,7 +666,7 @@ class Daemon::Impl {
         continue;
       }
       if (!*r) return client->send(ok_line());
-      fetches_[key] = Fetch{peer, {client}};
+      fetches_[key] = Fetch{app, {client}};
       return;
     }
     client->send(error_line("unavailable", why));
@@ -807,9 +813,9 @@ class Daemon::Impl {
   std::vector<Subscriber> subscribers_;       // at most kMaxSubscribers
   std::map<Key, std::string> last_progress_;  // per session, as published
   // Payloads asked for through the control API, and who waits for each (at most kMaxFetches).
-  // Keyed by the entry's encoding in hex (fetch_key): the peer asked, and who waits.
+  // Keyed by the entry's encoding in hex (fetch_key): the session asked, and who waits.
   struct Fetch {
-    Key peer{};
+    const DaemonApp* session = nullptr;  // the one asked; compared, never dereferenced
     std::vector<std::shared_ptr<net::ControlClient>> waiting;  // at most kMaxFetchWaiters
   };
   std::map<std::string, Fetch> fetches_;

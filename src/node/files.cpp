@@ -44,10 +44,22 @@ Status write_file_atomic(const std::string& path, ByteView data, unsigned mode) 
 }
 
 Result<Bytes> read_small_file(const std::string& path, std::size_t max_size) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO put in a file's place must not block its reader (the daemon's event
+  // loop rereads config files) waiting for a writer; only regular files are read.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     if (errno == ENOENT) return error(ErrorCode::kNotFound, path + ": no such file");
     return io_error(path, errno);
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return io_error(path, err);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return error(ErrorCode::kInvalidArgument, path + ": not a regular file");
   }
   Bytes out;
   std::uint8_t buf[4096];

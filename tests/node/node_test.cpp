@@ -138,6 +138,19 @@ TEST_F(TempHome, AtomicWriteReplacesWholeFilesAndFailsCleanly) {
   EXPECT_EQ(files_in(dir_).size(), 2u);  // home/ and f
 }
 
+// A FIFO (or anything but a regular file) in a config file's place is an error at once: the
+// daemon rereads config files on its event loop, and opening a FIFO without a writer blocked it.
+TEST_F(TempHome, ReadingAFifoInAFilesPlaceFailsAtOnce) {
+  const std::string path = dir_ + "/peers";
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  const auto got = read_small_file(path);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(got.status().message().find("not a regular file"), std::string::npos);
+  EXPECT_FALSE(read_config_file(path, 1024));
+  EXPECT_FALSE(read_small_file(dir_));  // a directory neither
+}
+
 TEST_F(TempHome, AliasNamesAreValidated) {
   EXPECT_TRUE(validate_alias_name("alice").is_ok());
   EXPECT_TRUE(validate_alias_name("my-ns_2").is_ok());
