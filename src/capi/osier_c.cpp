@@ -114,29 +114,39 @@ Result<char*> c_string_result(const std::string& text) {
   return out;
 }
 
-// Reports `st` (an error) through errptr as LevelDB does: the old message freed, a new one set.
-int set_error(char** errptr, const Status& st) {
+// Reports an error through errptr as LevelDB does: the old message freed, a new one set —
+// "CODE: " then `prefix` and `what` (Status::to_string's form, which osier_error_code reads).
+// Throws nothing (no std::string): it also reports exceptions, out of memory included; the
+// message is NULL only if even its own allocation fails.
+int set_error_text(char** errptr, ErrorCode code, const char* prefix, const char* what) noexcept {
   if (errptr != nullptr) {
     std::free(*errptr);
-    *errptr = c_string(st.to_string());
+    const char* name = osier::error_code_name(code);
+    const std::size_t n = std::strlen(name) + 2 + std::strlen(prefix) + std::strlen(what) + 1;
+    char* out = static_cast<char*>(std::malloc(n));
+    if (out != nullptr) std::snprintf(out, n, "%s: %s%s", name, prefix, what);
+    *errptr = out;
   }
-  return static_cast<int>(st.code());
+  return static_cast<int>(code);
 }
 
-// Runs `body` (returning Status) with C++ exceptions turned into errors.
+int set_error(char** errptr, const Status& st) noexcept {
+  return set_error_text(errptr, st.code(), "", st.message().c_str());
+}
+
+// Runs `body` (returning Status) with C++ exceptions turned into errors: none crosses into C.
 template <typename Body>
-int guard(char** errptr, Body&& body) {
-  Status st;
+int guard(char** errptr, Body&& body) noexcept {
   try {
-    st = body();
+    const Status st = body();
+    return st ? OSIER_OK : set_error(errptr, st);
   } catch (const std::bad_alloc&) {
-    st = error(ErrorCode::kResourceExhausted, "out of memory");
+    return set_error_text(errptr, ErrorCode::kResourceExhausted, "", "out of memory");
   } catch (const std::exception& e) {
-    st = error(ErrorCode::kInternal, std::string("unexpected exception: ") + e.what());
+    return set_error_text(errptr, ErrorCode::kInternal, "unexpected exception: ", e.what());
   } catch (...) {
-    st = error(ErrorCode::kInternal, "unexpected exception");
+    return set_error_text(errptr, ErrorCode::kInternal, "", "unexpected exception");
   }
-  return st ? OSIER_OK : set_error(errptr, st);
 }
 
 // For entry points returning a pointer: `body` returns Result<T*>; NULL on failure.
