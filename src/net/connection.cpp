@@ -320,6 +320,7 @@ void Connection::end(Ending ending, std::string reason) {
   asio::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
+  if (established_) app_->on_closed();
   ConnectionReport r;
   r.remote = remote_;
   // An unconfirmed key is only a claim (anyone can put any key in msg2 or msg3): not reported.

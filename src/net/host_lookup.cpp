@@ -28,6 +28,8 @@ struct HostLookups::State {
     std::string host;
     std::uint16_t port = 0;
     Done done;
+    std::weak_ptr<const void> wanted;
+    bool abandoned() const { return wanted.expired(); }
   };
   std::mutex mutex;
   asio::io_context* io = nullptr;  // guarded by mutex; null once the HostLookups is gone
@@ -47,6 +49,11 @@ struct HostLookups::State {
         }
         job = std::move(self->queue.front());
         self->queue.pop_front();
+        if (job.abandoned()) {
+          // Its callback (and what it holds) goes back to the io_context's thread to die there.
+          asio::post(*self->io, [done = std::move(job.done)] {});
+          continue;
+        }
       }
       Endpoints found;
       std::error_code ec = self->resolve(job.host, job.port, found);
@@ -55,6 +62,10 @@ struct HostLookups::State {
       if (self->io == nullptr) {
         --self->threads;
         return;
+      }
+      if (job.abandoned()) {
+        asio::post(*self->io, [done = std::move(job.done)] {});
+        continue;
       }
       asio::post(*self->io, [done = std::move(job.done), ec, found = std::move(found)]() mutable {
         done(ec, std::move(found));
@@ -76,8 +87,16 @@ HostLookups::~HostLookups() {
 }
 
 void HostLookups::lookup(std::string host, std::uint16_t port, Done done) {
+  // Wanted for as long as the process lives.
+  static const auto always = std::make_shared<const bool>(true);
+  lookup(std::move(host), port, std::move(done), always);
+}
+
+void HostLookups::lookup(std::string host, std::uint16_t port, Done done,
+                         std::weak_ptr<const void> wanted) {
+  State::Job job{std::move(host), port, std::move(done), std::move(wanted)};
   std::lock_guard lock(state_->mutex);
-  state_->queue.push_back(State::Job{std::move(host), port, std::move(done)});
+  state_->queue.push_back(std::move(job));
   if (state_->threads >= kMaxThreads) return;  // a running thread takes it next
   ++state_->threads;
   std::thread([s = state_] { State::work(s); }).detach();

@@ -7,7 +7,10 @@
 //
 // Each lookup runs on a thread of its own, at most kMaxThreads at once (the rest wait in order),
 // and its result is posted to the io_context, where `done` runs. A lookup cannot be cancelled
-// (getaddrinfo cannot be): the caller ignores a result it no longer wants. Destroying the
+// (getaddrinfo cannot be): the caller ignores a result it no longer wants, and a caller that
+// gives a `wanted` token and drops it has its lookup skipped if it has not started (a dial that
+// timed out while queued behind hanging names costs no thread later); its `done` is then
+// destroyed on the io_context's thread, never run. Destroying the
 // HostLookups (before its io_context) drops the lookups still queued and every result still to
 // come; threads still in getaddrinfo end on their own, touching nothing but their shared state.
 //
@@ -45,6 +48,8 @@ class HostLookups {
   // Looks `host` up; `done` gets the addresses in the resolver's order, or an error (none found:
   // host_not_found).
   void lookup(std::string host, std::uint16_t port, Done done);
+  // The same, skipped (`done` not run) once `wanted` has expired.
+  void lookup(std::string host, std::uint16_t port, Done done, std::weak_ptr<const void> wanted);
 
  private:
   struct State;

@@ -91,6 +91,9 @@ class PeerApp {
   // connection ended, when it does nothing). For work that arrives from outside the connection:
   // entries to forward.
   virtual void set_waker(const std::function<void()>& /*wake*/) {}
+  // The connection ended (after on_established; before its report and on_end): no more calls
+  // follow. The app keeps what it should keep of unfinished work now.
+  virtual void on_closed() {}
 };
 
 // Reads every channel's bytes and every global message and drops them, counting them (what

@@ -23,10 +23,12 @@ using asio::ip::tcp;
 // descriptors, say): retrying at once would spin.
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 
-Result<tcp::endpoint> resolve(asio::io_context& io, const Endpoint& e, bool passive) {
+// Every address of `e`, in the resolver's order.
+Result<std::vector<tcp::endpoint>> resolve_all(asio::io_context& io, const Endpoint& e,
+                                               bool passive) {
   asio::error_code ec;
   const asio::ip::address addr = asio::ip::make_address(e.host, ec);
-  if (!ec) return tcp::endpoint(addr, e.port);
+  if (!ec) return std::vector<tcp::endpoint>{tcp::endpoint(addr, e.port)};
   tcp::resolver resolver(io);
   const auto results =
       resolver.resolve(e.host, std::to_string(e.port),
@@ -35,7 +37,14 @@ Result<tcp::endpoint> resolve(asio::io_context& io, const Endpoint& e, bool pass
     return error(ErrorCode::kIo, "cannot resolve '" + e.host +
                                      "': " + (ec ? ec.message() : std::string("no address")));
   }
-  return results.begin()->endpoint();
+  std::vector<tcp::endpoint> out;
+  for (const auto& r : results) out.push_back(r.endpoint());
+  return out;
+}
+
+Result<tcp::endpoint> resolve(asio::io_context& io, const Endpoint& e, bool passive) {
+  OSIER_ASSIGN_OR_RETURN(std::vector<tcp::endpoint> all, resolve_all(io, e, passive));
+  return all.front();
 }
 
 }  // namespace
@@ -106,14 +115,21 @@ class Server::Impl {
       return fail("cannot connect to " + to.to_string() + ": " + std::to_string(live_.size()) +
                   " connections open, the limit");
     }
-    auto d = std::make_shared<Dialing>(
-        Dialing{tcp::socket(io_), asio::steady_timer(io_), false, false, {}});
+    auto d = std::make_shared<Dialing>(Dialing{tcp::socket(io_),
+                                               asio::steady_timer(io_),
+                                               false,
+                                               false,
+                                               {},
+                                               std::make_shared<const bool>(true)});
     std::erase_if(dialing_, [](const std::weak_ptr<Dialing>& w) { return w.expired(); });
     dialing_.push_back(d);
     auto finish =
         std::make_shared<DialEnd>([this, d, to, app = std::move(app), on_end = std::move(on_end)](
                                       const asio::error_code& ec, const char* what) mutable {
+          if (d->done) return;  // ends once: a timed-out lookup may be ended again by stop()
           d->done = true;
+          d->resolving = false;
+          d->wanted.reset();
           d->timer.cancel();
           if (ec || stopping_) {
             ConnectionReport r;
@@ -151,19 +167,27 @@ class Server::Impl {
       return connect_to(tcp::endpoint(addr, to.port));
     }
     d->resolving = true;
-    lookups_.lookup(to.host, to.port,
-                    [this, d, finish](const std::error_code& e, const HostLookups::Endpoints& r) {
-                      if (d->done) return;  // timed out, or stopped
-                      d->resolving = false;
-                      if (stopping_) return (*finish)(asio::error::operation_aborted, "resolve");
-                      if (e) return (*finish)(e, "resolve");
-                      // Each address in turn (localhost may be ::1 first while the peer listens
-                      // on IPv4).
-                      asio::async_connect(
-                          d->socket, r, [finish](const asio::error_code& ec, const tcp::endpoint&) {
-                            (*finish)(ec, "connect to");
-                          });
-                    });
+    lookups_.lookup(
+        to.host, to.port,
+        [this, d, finish](const std::error_code& e, const HostLookups::Endpoints& r) {
+          if (d->done) return;  // timed out, or stopped
+          d->resolving = false;
+          if (stopping_) return (*finish)(asio::error::operation_aborted, "resolve");
+          if (e) return (*finish)(e, "resolve");
+          // Each address in turn (localhost may be ::1 first while the peer listens
+          // on IPv4).
+          asio::async_connect(
+              d->socket, r,
+              // The next address only within the dial's time: its timer closed the
+              // socket, which ends one attempt, not the others.
+              [d](const asio::error_code&, const tcp::endpoint&) {
+                return !d->done && d->timer.expiry() > asio::steady_timer::clock_type::now();
+              },
+              [finish](const asio::error_code& ec, const tcp::endpoint&) {
+                (*finish)(ec, "connect to");
+              });
+        },
+        d->wanted);
   }
 
  private:
@@ -335,6 +359,9 @@ class Server::Impl {
     bool resolving = false;  // its host name is being looked up
     // How it ends (while resolving, do_stop ends it at once); owned by the dial's handlers.
     std::weak_ptr<DialEnd> end;
+    // Held while its lookup's result is wanted: dropped when the dial ends, so a lookup still
+    // queued behind hanging names is skipped (HostLookups).
+    std::shared_ptr<const bool> wanted = std::make_shared<const bool>(true);
   };
   std::vector<std::weak_ptr<Dialing>> dialing_;
   std::unordered_map<std::string, std::size_t> per_ip_;  // live connections per source address
@@ -373,17 +400,24 @@ Result<ConnectionReport> dial(const Endpoint& to, const crypto::Ed25519SecretKey
                               const ConnectionOptions& options, PeerApp& app,
                               std::chrono::milliseconds connect_timeout) {
   asio::io_context io{1};
-  OSIER_ASSIGN_OR_RETURN(const tcp::endpoint ep, resolve(io, to, false));
+  // Each address in turn (localhost may be ::1 first while the peer listens on IPv4), within
+  // the connect timeout.
+  OSIER_ASSIGN_OR_RETURN(const std::vector<tcp::endpoint> eps, resolve_all(io, to, false));
   tcp::socket socket(io);
   asio::steady_timer timer(io);
   asio::error_code connect_ec = asio::error::timed_out;
   bool connected = false;
-  socket.async_connect(ep, [&](const asio::error_code& ec) {
-    connected = !ec;
-    connect_ec = ec;
-    timer.cancel();
-  });
   timer.expires_after(connect_timeout);
+  asio::async_connect(
+      socket, eps,
+      [&](const asio::error_code&, const tcp::endpoint&) {
+        return timer.expiry() > asio::steady_timer::clock_type::now();
+      },
+      [&](const asio::error_code& ec, const tcp::endpoint&) {
+        connected = !ec;
+        connect_ec = ec;
+        timer.cancel();
+      });
   timer.async_wait([&](const asio::error_code& ec) {
     if (ec) return;
     connect_ec = asio::error::timed_out;

@@ -23,7 +23,11 @@ SyncApp::SyncApp(store::Store& store, const crypto::Ed25519PublicKey& own_key,
                  SyncAppOptions options)
     : store_(store), own_key_(own_key), options_(std::move(options)) {}
 
-SyncApp::~SyncApp() = default;
+SyncApp::~SyncApp() {
+  // First, while every member lives: ending the session stores its last verified batch through
+  // ingest(), which counts it in summary_ (declared after session_, so destroyed before it).
+  session_.reset();
+}
 
 sync::LcmuxSessionOptions SyncApp::lcmux_options() {
   sync::LcmuxSessionOptions o = ConnectionOptions::default_lcmux();
@@ -60,6 +64,12 @@ Status SyncApp::on_established(const sync::HandshakeResult& handshake, sync::Lcm
       session_, sync::Session::create(options_.session, handshake, own_key_, std::move(io)));
   summary_.established = true;
   return Status::ok();
+}
+
+void SyncApp::on_closed() {
+  if (!session_) return;
+  session_->keep_verified();
+  copy_session_stats();
 }
 
 Status SyncApp::ingest(const sync::RbsrEntriesEvent& batch) {

@@ -72,6 +72,9 @@ class SyncApp : public PeerApp {
   bool wants_close() const override { return close_; }
   std::optional<Clock::time_point> wake_at() const override;
   void set_waker(const std::function<void()>& wake) override { wake_ = wake; }
+  // Stores the session's verified entries and payload bytes not stored yet, so that the
+  // summary counts them before the connection's report (Session::keep_verified).
+  void on_closed() override;
 
   // Live forwarding (sync/session.hpp, offer_entry): the store gained `entry`, or now holds its
   // payload whole. Before the session started, or after it ended, nothing happens (an overlap

@@ -101,7 +101,9 @@ Session::Session(const SessionConfig& config, SyncRole role)
 
 // A session that ends (the connection closed, the peer failed) stores the payload bytes it
 // verified and had not appended yet (PayloadTransfer batches appends).
-Session::~Session() {
+Session::~Session() { keep_verified(); }
+
+void Session::keep_verified() {
   // Verified entries first (their payload bytes follow them into the store).
   if (rbsr_) {
     rbsr_->flush_entries();
@@ -182,10 +184,7 @@ Status Session::on_progress(LcmuxSession& mux) {
 // and the payload bytes verified but not yet appended. The cause is the session's error; a
 // store error while keeping them only adds nothing more.
 Status Session::end_keeping_verified(Status cause) {
-  rbsr_->flush_entries();
-  (void)take_rbsr_events();
-  end_receiving(receiving_payload_);
-  end_receiving(receiving_data_);
+  keep_verified();
   return fail(std::move(cause));
 }
 

@@ -288,6 +288,11 @@ class Session {
   bool failed() const { return !error_.is_ok(); }
   const Status& failure() const { return error_; }
 
+  // Stores what verified and is not stored yet — RBSR's verified entries, then the payload bytes
+  // not yet appended — as the destructor does; for a session whose connection ended, so that
+  // what it stored is counted before its owner reports. Idempotent; give no more input after.
+  void keep_verified();
+
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
   ~Session();

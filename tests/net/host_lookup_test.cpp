@@ -35,6 +35,26 @@ bool run_until(asio::io_context& io, Done done, milliseconds limit) {
   return done();
 }
 
+// Holds lookups until released; shared with the lookups' threads, which may outlive a test's
+// stack.
+struct Gate {
+  std::mutex m;
+  std::condition_variable cv;
+  bool release = false;
+
+  void wait() {
+    std::unique_lock lock(m);
+    cv.wait(lock, [&] { return release; });
+  }
+  void open() {
+    {
+      std::lock_guard lock(m);
+      release = true;
+    }
+    cv.notify_all();
+  }
+};
+
 TEST(HostLookups, ASlowNameHoldsUpNoOther) {
   asio::io_context io(1);
   HostLookups lookups(io,
@@ -100,14 +120,58 @@ TEST(HostLookups, AtMostMaxThreadsRunAtOnceAndEveryLookupEnds) {
   EXPECT_GT(widest.load(), 1);
 }
 
+// Lookups queued behind hanging names whose callers gave up (their `wanted` token dropped, as a
+// dial that timed out drops it) are skipped, never resolved and never answered, so a name asked
+// later is not held up by them; their callbacks die on the io_context's thread.
+TEST(HostLookups, LookupsNoLongerWantedAreSkipped) {
+  asio::io_context io(1);
+  const auto gate = std::make_shared<Gate>();
+  const auto resolved = std::make_shared<std::atomic<int>>(0);
+  HostLookups lookups(io,
+                      [gate, resolved](const std::string& host, std::uint16_t port,
+                                       HostLookups::Endpoints& out) -> std::error_code {
+                        ++*resolved;
+                        if (host == "hang.example") {
+                          gate->wait();
+                        }
+                        out = loopback(port);
+                        return {};
+                      });
+  // Every thread hangs on a name still wanted.
+  int hung_done = 0;
+  for (std::size_t i = 0; i < HostLookups::kMaxThreads; ++i) {
+    lookups.lookup("hang.example", 1,
+                   [&](const std::error_code&, HostLookups::Endpoints) { ++hung_done; });
+  }
+  // Twenty more dials by that name give up while queued.
+  const auto gone = std::make_shared<std::atomic<int>>(0);
+  for (int i = 0; i < 20; ++i) {
+    auto wanted = std::make_shared<const bool>(true);
+    // Counts its callback's end (destroyed, never run).
+    std::shared_ptr<void> witness(nullptr, [gone](void*) { ++*gone; });
+    lookups.lookup(
+        "hang.example", 1,
+        [witness](const std::error_code&, HostLookups::Endpoints) { ADD_FAILURE() << "answered"; },
+        wanted);
+  }
+  bool good = false;
+  lookups.lookup("good.example", 2, [&](const std::error_code& ec, HostLookups::Endpoints r) {
+    EXPECT_FALSE(ec);
+    EXPECT_EQ(r, loopback(2));
+    good = true;
+  });
+  gate->open();
+  ASSERT_TRUE(run_until(
+      io, [&] { return good && hung_done == static_cast<int>(HostLookups::kMaxThreads); },
+      milliseconds(10000)));
+  ASSERT_TRUE(run_until(
+      io, [&] { return gone->load() == 20; }, milliseconds(10000)));
+  // The hanging names still wanted and the good one: none of the abandoned.
+  EXPECT_EQ(resolved->load(), static_cast<int>(HostLookups::kMaxThreads) + 1);
+}
+
 TEST(HostLookups, NoAddressIsAnErrorAndResultsAfterTheEndAreDropped) {
   asio::io_context io(1);
-  // Shared with the lookup's thread, which may outlive this test's stack.
-  struct Gate {
-    std::mutex m;
-    std::condition_variable cv;
-    bool release = false;
-  };
   const auto gate = std::make_shared<Gate>();
   auto called = std::make_shared<std::atomic<bool>>(false);
   {
@@ -115,8 +179,7 @@ TEST(HostLookups, NoAddressIsAnErrorAndResultsAfterTheEndAreDropped) {
         io,
         [gate](const std::string& host, std::uint16_t, HostLookups::Endpoints&) -> std::error_code {
           if (host == "held.example") {
-            std::unique_lock lock(gate->m);
-            gate->cv.wait(lock, [&] { return gate->release; });
+            gate->wait();
           }
           return {};  // no addresses: host_not_found
         });
@@ -132,11 +195,7 @@ TEST(HostLookups, NoAddressIsAnErrorAndResultsAfterTheEndAreDropped) {
     lookups.lookup("held.example", 1,
                    [called](const std::error_code&, HostLookups::Endpoints) { *called = true; });
   }  // gone while the lookup runs
-  {
-    std::lock_guard lock(gate->m);
-    gate->release = true;
-  }
-  gate->cv.notify_all();
+  gate->open();
   run_until(
       io, [] { return false; }, milliseconds(300));
   EXPECT_FALSE(*called);
