@@ -11,6 +11,7 @@
 #include "drop/drop_input.hpp"
 #include "drop/staging.hpp"
 #include "meadowcap/token_check_pool.hpp"
+#include "meadowcap/verified_capabilities.hpp"
 #include "osier/meadowcap/willow25_defaults.hpp"
 #include "osier/model/ids.hpp"
 #include "osier/store/authoriser.hpp"
@@ -77,9 +78,10 @@ class Verifier {
   Verifier(const ByteSource& source, const ImportOptions& options, Staging* staging)
       : in_(source, std::max<std::size_t>(options.max_entry_header_bytes, 64)),
         options_(options),
-        staging_(staging) {
+        staging_(staging),
+        verified_(verified_limits(options)) {
     if (const unsigned threads = token_check_threads(); threads > 0) {
-      pool_ = std::make_unique<meadowcap::TokenCheckPool>(threads);
+      pool_ = std::make_unique<meadowcap::TokenCheckPool>(threads, verified_limits(options));
     }
   }
 
@@ -201,7 +203,7 @@ class Verifier {
       OSIER_RETURN_IF_ERROR(queue_token(header));
     } else {
       // spec: meadowcap#meadowcap_is_authorised_write
-      Status authorised = meadowcap::meadowcap_check_authorised_write(e, header.token);
+      Status authorised = meadowcap::meadowcap_check_authorised_write(e, header.token, verified_);
       if (!authorised.is_ok()) return not_authorised(stats_.entries, authorised);
     }
     std::optional<StagedPayload> staged;
@@ -437,6 +439,14 @@ class Verifier {
   std::uint64_t last_report_ = 0;
   std::size_t last_header_bytes_ = 0;
   // Token checks: null on one core (each token is checked as its entry is read).
+  // What each thread checking tokens remembers of valid capabilities: enough for any capability
+  // an entry header may hold (a drop reusing one long capability costs one check of it).
+  static meadowcap::VerifiedCapabilities::Limits verified_limits(const ImportOptions& o) {
+    meadowcap::VerifiedCapabilities::Limits l;
+    l.max_bytes = std::max(l.max_bytes, o.max_entry_header_bytes);
+    return l;
+  }
+  meadowcap::VerifiedCapabilities verified_;  // without the pool
   std::unique_ptr<meadowcap::TokenCheckPool> pool_;
   std::vector<meadowcap::TokenCheckPool::Item> batch_;  // queued, not yet handed to the pool
   std::uint64_t batch_first_ = 0;                       // drop index of batch_[0]

@@ -48,7 +48,7 @@ void TokenCheckPool::start(std::vector<Item> batch) {
 }
 
 std::optional<TokenCheckPool::Failure> TokenCheckPool::wait() {
-  drain();
+  drain(caller_verified_);
   std::unique_lock<std::mutex> lock(mu_);
   // Every item is claimed; the workers still busy finish theirs.
   idle_cv_.wait(lock, [this] { return busy_ == 0; });
@@ -59,6 +59,7 @@ std::optional<TokenCheckPool::Failure> TokenCheckPool::wait() {
 }
 
 void TokenCheckPool::work() {
+  VerifiedCapabilities verified(limits_);  // this thread's
   std::uint64_t seen = 0;
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
@@ -67,18 +68,19 @@ void TokenCheckPool::work() {
     seen = generation_;
     ++busy_;
     lock.unlock();
-    drain();
+    drain(verified);
     lock.lock();
     if (--busy_ == 0) idle_cv_.notify_all();
   }
 }
 
-void TokenCheckPool::drain() {
+void TokenCheckPool::drain(VerifiedCapabilities& verified) {
   for (;;) {
     const std::size_t i = next_.fetch_add(1);
     if (i >= items_.size()) return;
     // spec: meadowcap#meadowcap_is_authorised_write
-    results_[i] = meadowcap::meadowcap_check_authorised_write(items_[i].entry, items_[i].token);
+    results_[i] =
+        meadowcap::meadowcap_check_authorised_write(items_[i].entry, items_[i].token, verified);
   }
 }
 
