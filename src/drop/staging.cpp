@@ -82,14 +82,12 @@ Result<std::unique_ptr<Staging>> Staging::create(const std::string& parent) {
   }
   // The lock is held for as long as this process lives: a sweep (remove_stale_staging) takes
   // only directories whose lock it can take, so never a live import's.
-  const int lock_fd =
-      fs::open((templ + "/lock").c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    Status st = io_error("drop staging: cannot lock", templ);  // errno of the failed call
-    if (lock_fd >= 0) ::close(lock_fd);
+  const Result<int> locked = store::make_staging_lock(templ);
+  if (!locked) {
     std::filesystem::remove_all(templ, ec);
-    return st;
+    return error(locked.status().code(), "drop staging: " + locked.status().message());
   }
+  const int lock_fd = *locked;
   auto entries = File::create(templ + "/entries");
   auto payloads = File::create(templ + "/payloads");
   if (!entries.is_ok() || !payloads.is_ok()) {

@@ -54,6 +54,19 @@ bool staging_dir_abandoned(const std::string& dir) {
   return gone;
 }
 
+Result<int> make_staging_lock(const std::string& dir) {
+  const std::string lock = dir + "/" + kLockName;
+  const std::string fresh = lock + ".new";
+  const int fd = fs::open(fresh.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return io_error("cannot create", fresh);
+  if (flock_retry(fd, LOCK_EX | LOCK_NB) != 0 || fs::rename(fresh.c_str(), lock.c_str()) != 0) {
+    Status st = io_error("cannot lock", lock);  // errno of the failed call
+    ::close(fd);
+    return st;
+  }
+  return fd;
+}
+
 Result<WriterLock> WriterLock::open(const std::string& dir) {
   const std::string path = dir + "/writer.lock";
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -83,16 +96,13 @@ Result<StagingArea> StagingArea::create(const std::string& store_dir) {
     return io_error("cannot create", parent);
   const std::string dir = parent + "/" + to_hex(crypto::random_array<8>());
   if (fs::mkdir(dir.c_str(), 0700) != 0) return io_error("cannot create", dir);
-  const std::string lock = dir + "/" + kLockName;
-  const int fd = fs::open(lock.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0 || flock_retry(fd, LOCK_EX | LOCK_NB) != 0) {
-    Status st = io_error("cannot create", lock);
-    if (fd >= 0) ::close(fd);
+  const Result<int> fd = make_staging_lock(dir);
+  if (!fd) {
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
-    return st;
+    return fd.status();
   }
-  return StagingArea(dir, fd);
+  return StagingArea(dir, *fd);
 }
 
 StagingArea::StagingArea(StagingArea&& o) noexcept

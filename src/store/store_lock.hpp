@@ -87,6 +87,12 @@ class StagingArea {
 // ten minutes (its maker died before making the lock file).
 bool staging_dir_abandoned(const std::string& dir);
 
+// Makes `dir`'s `lock` file, held (flock) by the returned descriptor for as long as it is open.
+// The file is locked under another name first and then renamed into place, so a sweep
+// (staging_dir_abandoned) never finds an unlocked `lock` of a live directory: created, then
+// locked, it once could, and removed the directory of an import under way.
+Result<int> make_staging_lock(const std::string& dir);
+
 // REQUIRES: the writer lock is held. Removes the staging directories under DIR/staging/ whose
 // owner is gone (their lock can be taken), except `own` (this instance's, if any); returns the
 // paths removed.
