@@ -1,8 +1,11 @@
 #include "node/acks.hpp"
 
+#include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string_view>
+#include <vector>
 
 #include "node/files.hpp"
 #include "osier/base/hex.hpp"
@@ -61,6 +64,33 @@ Result<AckTable> parse(const std::string& file, ByteView bytes) {
 }
 
 }  // namespace
+
+void prune_acks(AckTable& acks) {
+  std::size_t n = 0;
+  for (const auto& [key, per] : acks) n += per.size();
+  if (n <= kMaxAcks) return;
+  // Down to nine tenths, so that the next prune is a tenth away. The `at` at or below which
+  // acknowledgements go: that of the drop-th oldest.
+  std::vector<std::int64_t> ats;
+  ats.reserve(n);
+  for (const auto& [key, per] : acks)
+    for (const auto& [ns, a] : per) ats.push_back(a.at_unix_ms);
+  const std::size_t drop = n - (kMaxAcks - kMaxAcks / 10);
+  std::nth_element(ats.begin(), ats.begin() + static_cast<std::ptrdiff_t>(drop - 1), ats.end());
+  const std::int64_t cut = ats[drop - 1];
+  std::size_t dropped = 0;
+  for (auto it = acks.begin(); it != acks.end();) {
+    for (auto j = it->second.begin(); j != it->second.end() && dropped < drop;) {
+      if (j->second.at_unix_ms <= cut) {
+        j = it->second.erase(j);
+        ++dropped;
+      } else {
+        ++j;
+      }
+    }
+    it = it->second.empty() ? acks.erase(it) : std::next(it);
+  }
+}
 
 std::string acks_path(const HomePaths& home) { return home.config() + "/acks"; }
 

@@ -23,6 +23,14 @@ inline constexpr std::size_t kMaxAcksFileBytes = std::size_t{16} << 20;
 
 using AckTable = std::map<crypto::Ed25519PublicKey, std::map<model::NamespaceId, Acknowledgement>>;
 
+// The most (peer, namespace) acknowledgements kept: about 190 bytes each in the file, so a full
+// table stays well within kMaxAcksFileBytes (a larger file would be refused whole at the next
+// start). Peers are many and cheap to make (any read capability may be delegated to fresh keys).
+inline constexpr std::size_t kMaxAcks = 50'000;
+
+// Past kMaxAcks, forgets the oldest acknowledgements (by `at`) down to nine tenths of it.
+void prune_acks(AckTable& acks);
+
 std::string acks_path(const HomePaths& home);
 Result<AckTable> load_acks(const HomePaths& home);
 Status save_acks(const HomePaths& home, const AckTable& acks);

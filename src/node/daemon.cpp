@@ -440,17 +440,20 @@ class Daemon::Impl {
   // A session's matched roots become the peer's acknowledgements (kept, and saved at most once
   // per kAckSaveInterval).
   void note_acks(const Key& peer, const net::SyncSummary& summary) {
+    bool added = false;
     for (const auto& [ns, p] : summary.namespaces) {
       // Every overlap of the namespace (one root each) matched: one that differs is no ack.
       if (!p.matched_as_of || p.roots_matched < p.overlaps) continue;
       Acknowledgement& a = acks_[peer][ns];
       if (a.at_unix_ms != 0 && a.as_of >= *p.matched_as_of) continue;
+      added = added || a.at_unix_ms == 0;
       a.as_of = *p.matched_as_of;
       a.at_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
       acks_dirty_ = true;
     }
+    if (added) prune_acks(acks_);
   }
 
   void collect_acks() {
@@ -703,6 +706,8 @@ class Daemon::Impl {
     if (subscribers_.empty()) return;
     std::uint64_t widest = 0;
     for (const Subscriber& s : subscribers_) widest = std::max(widest, s.max_namespaces);
+    // Only the sessions still there: a key per peer ever seen would grow without bound.
+    std::erase_if(last_progress_, [&](const auto& e) { return !sessions_.contains(e.first); });
     for (const auto& session : sessions_) {
       const Key& key = session.first;  // not a structured binding: the lambda captures it
       const net::SyncSummary summary = session.second->summary();

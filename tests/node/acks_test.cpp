@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <fstream>
 #include <string>
@@ -61,6 +62,39 @@ TEST_F(AcksFile, WhatSaveWritesLoadsBackWithTheExtremesOfEveryValue) {
   Result<AckTable> loaded = load_acks(home_);
   ASSERT_TRUE(loaded.is_ok()) << loaded.status().to_string();
   EXPECT_EQ(*loaded, acks);
+}
+
+// Many peers (fresh keys cost nothing): past kMaxAcks the oldest acknowledgements go, down to
+// nine tenths, and what is kept saves into a file the next start can read (a larger one would
+// be refused whole, losing every acknowledgement).
+TEST_F(AcksFile, ATableOfManyPeersIsPrunedToWhatTheFileHolds) {
+  AckTable acks;
+  const std::size_t n = kMaxAcks + 1;
+  for (std::size_t i = 0; i < n; ++i) {
+    crypto::Ed25519PublicKey key{};
+    for (std::size_t b = 0; b < 8; ++b) key[b] = static_cast<std::uint8_t>(i >> (8 * b));
+    key[31] = 0xff;  // 64 significant hex digits, as real keys have
+    model::NamespaceId ns{};
+    ns.fill(0xee);
+    acks[key][ns] = Acknowledgement{i, 1700000000000 + static_cast<std::int64_t>(i)};
+  }
+  prune_acks(acks);
+  std::size_t kept = 0;
+  std::int64_t oldest = INT64_MAX;
+  for (const auto& [key, per] : acks) {
+    kept += per.size();
+    for (const auto& [ns, a] : per) oldest = std::min(oldest, a.at_unix_ms);
+  }
+  EXPECT_EQ(kept, kMaxAcks - kMaxAcks / 10);
+  EXPECT_EQ(oldest, 1700000000000 + static_cast<std::int64_t>(n - kept));  // the newest kept
+  ASSERT_TRUE(save_acks(home_, acks).is_ok());
+  Result<AckTable> loaded = load_acks(home_);
+  ASSERT_TRUE(loaded.is_ok()) << loaded.status().to_string();
+  EXPECT_EQ(*loaded, acks);
+  // At the bound nothing goes.
+  AckTable small = acks;
+  prune_acks(small);
+  EXPECT_EQ(small, acks);
 }
 
 TEST_F(AcksFile, UnknownFieldsAndUpperCaseHexAreReadCalmly) {
