@@ -46,6 +46,10 @@ constexpr std::size_t kMaxSubscribers = 64;
 constexpr std::chrono::milliseconds kAckSaveInterval{1000};
 constexpr std::size_t kMaxFetches = 1024;
 constexpr std::size_t kMaxFetchWaiters = 16;
+// The longest the event loop waits for the home's config lock, which other processes hold for
+// milliseconds (a stopped one — Ctrl-Z — holds it until it goes on): a control request that
+// changes the config fails then ("try again") instead of freezing every session.
+constexpr std::chrono::milliseconds kConfigLockWait{250};
 
 using Clock = std::chrono::steady_clock;
 using json::Json;
@@ -618,8 +622,8 @@ class Daemon::Impl {
       return peers ? ok_line(Json{{"peers", peers_json(*peers)}}) : failed(peers.status());
     }
     if (const auto* change = std::get_if<PeerChangeRequest>(&req)) {
-      const Status st =
-          change->add ? add_peer(paths_, change->address) : remove_peer(paths_, change->address);
+      const Status st = change->add ? add_peer(paths_, change->address, kConfigLockWait)
+                                    : remove_peer(paths_, change->address, kConfigLockWait);
       if (!st) return failed(st);
       if (options_.use_peer_list) reload_peers();
       return ok_line();
@@ -630,7 +634,8 @@ class Daemon::Impl {
                       : failed(policies.status());
     }
     const auto& set = std::get<PolicySetRequest>(req);
-    if (const Status st = set_policy(paths_, set.namespace_id, set.policy); !st) return failed(st);
+    if (const Status st = set_policy(paths_, set.namespace_id, set.policy, kConfigLockWait); !st)
+      return failed(st);
     reload_interests_and_policies();
     return ok_line();
   }

@@ -4,7 +4,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <thread>
 
 #include "node/files.hpp"
 
@@ -28,6 +30,23 @@ Result<int> FileLock::lock(const std::string& path, bool wait) {
 Result<FileLock> FileLock::acquire(const std::string& path) {
   OSIER_ASSIGN_OR_RETURN(const int fd, lock(path, true));
   return FileLock(fd);
+}
+
+Result<FileLock> FileLock::acquire_within(const std::string& path,
+                                          std::chrono::milliseconds limit) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  std::chrono::milliseconds pause(1);
+  for (;;) {
+    OSIER_ASSIGN_OR_RETURN(std::optional<FileLock> held, try_acquire(path));
+    if (held) return std::move(*held);
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= end) {
+      return error(ErrorCode::kIo, path + " is held by another process (waited " +
+                                       std::to_string(limit.count()) + " ms); try again");
+    }
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(pause, end - now));
+    pause = std::min(pause * 2, std::chrono::milliseconds(50));
+  }
 }
 
 Result<std::optional<FileLock>> FileLock::try_acquire(const std::string& path) {

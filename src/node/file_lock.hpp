@@ -6,6 +6,7 @@
 // each other within a process too.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -19,6 +20,9 @@ class FileLock {
   static Result<FileLock> acquire(const std::string& path);
   // Does not wait: nullopt when another holds the lock.
   static Result<std::optional<FileLock>> try_acquire(const std::string& path);
+  // Waits at most `limit` (trying every few milliseconds): kIo saying the lock is held by
+  // another process when it is still held then (a stopped process — Ctrl-Z — may hold it).
+  static Result<FileLock> acquire_within(const std::string& path, std::chrono::milliseconds limit);
 
   FileLock(FileLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
   FileLock& operator=(FileLock&&) = delete;

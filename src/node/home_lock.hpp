@@ -8,16 +8,23 @@
 // HOME/config/lock, released by the kernel if its holder dies) and rereads the table first.
 #pragma once
 
+#include <chrono>
+
 #include "node/file_lock.hpp"
 #include "osier/base/status.hpp"
 #include "osier/node/home_paths.hpp"
 
 namespace osier::node {
 
+// How long a write of the home's config waits for another process's: they hold the lock for
+// milliseconds, so this is reached only when its holder is stopped (Ctrl-Z) or hung.
+inline constexpr std::chrono::milliseconds kHomeLockWait{30'000};
+
 class HomeLock {
  public:
-  // Blocks until the lock is free.
-  static Result<HomeLock> acquire(const HomePaths& home);
+  // Waits until the lock is free, at most `limit` (then kIo: held by another process).
+  static Result<HomeLock> acquire(const HomePaths& home,
+                                  std::chrono::milliseconds limit = kHomeLockWait);
 
  private:
   explicit HomeLock(FileLock lock) : lock_(std::move(lock)) {}

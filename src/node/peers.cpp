@@ -114,10 +114,11 @@ Result<std::vector<PeerEntry>> load_peers(const HomePaths& home) {
   return out;
 }
 
-Status add_peer(const HomePaths& home, const net::Endpoint& address) {
+Status add_peer(const HomePaths& home, const net::Endpoint& address,
+                std::chrono::milliseconds lock_wait) {
   OSIER_RETURN_IF_ERROR(check_host(address.host));
   const std::string key = address.to_string();
-  OSIER_ASSIGN_OR_RETURN(HomeLock lock, HomeLock::acquire(home));
+  OSIER_ASSIGN_OR_RETURN(HomeLock lock, HomeLock::acquire(home, lock_wait));
   OSIER_ASSIGN_OR_RETURN(PeersFile file, read_peers_file(home));
   for (const PeerEntry& p : file.peers) {
     if (p.address.to_string() == key) {
@@ -132,9 +133,10 @@ Status add_peer(const HomePaths& home, const net::Endpoint& address) {
   return write_peers_file(home, file.document);
 }
 
-Status remove_peer(const HomePaths& home, const net::Endpoint& address) {
+Status remove_peer(const HomePaths& home, const net::Endpoint& address,
+                   std::chrono::milliseconds lock_wait) {
   const std::string key = address.to_string();
-  OSIER_ASSIGN_OR_RETURN(HomeLock lock, HomeLock::acquire(home));
+  OSIER_ASSIGN_OR_RETURN(HomeLock lock, HomeLock::acquire(home, lock_wait));
   OSIER_ASSIGN_OR_RETURN(PeersFile file, read_peers_file(home));
   Json kept = Json::array();
   for (std::size_t i = 0; i < file.peers.size(); ++i) {

@@ -99,11 +99,12 @@ Result<PayloadPolicy> parse_policy(std::string_view text) {
 
 Result<Policies> load_policies(const HomePaths& home) { return read(home); }
 
-Status set_policy(const HomePaths& home, const model::NamespaceId& ns, const NamespacePolicy& p) {
+Status set_policy(const HomePaths& home, const model::NamespaceId& ns, const NamespacePolicy& p,
+                  std::chrono::milliseconds lock_wait) {
   if (p.max_size && p.payloads != PayloadPolicy::kEager) {
     return error(ErrorCode::kInvalidArgument, "a size limit applies to the eager policy only");
   }
-  OSIER_ASSIGN_OR_RETURN(HomeLock lock, HomeLock::acquire(home));
+  OSIER_ASSIGN_OR_RETURN(HomeLock lock, HomeLock::acquire(home, lock_wait));
   OSIER_ASSIGN_OR_RETURN(Policies all, read(home));
   if (p == NamespacePolicy{}) {
     all.erase(ns);

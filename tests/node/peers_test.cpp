@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -13,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "node/file_lock.hpp"
 #include "support/temp_dir.hpp"
 
 namespace osier::node {
@@ -68,6 +70,28 @@ TEST_F(Peers, AddKeepsTheOrderAndTheNormalFormInA0600File) {
   const nlohmann::json j = nlohmann::json::parse(file_text());
   EXPECT_EQ(j, nlohmann::json::parse(R"({"peers": [{"address": "127.0.0.1:7000"},
       {"address": "localhost:22377"}, {"address": "[::1]:9"}]})"));
+}
+
+// Another process holding the home's config lock (stopped with Ctrl-Z, say) makes a write wait
+// at most its limit and then fail, the file unchanged: the daemon's event loop asks with a
+// quarter of a second and must not freeze behind it.
+TEST_F(Peers, AWriteWaitsForAHeldHomeLockOnlyWithinItsLimit) {
+  ASSERT_TRUE(add_peer(home_, endpoint("10.0.0.1:1")).is_ok());
+  {
+    const auto held = FileLock::acquire(home_.config() + "/lock");
+    ASSERT_TRUE(held.is_ok());
+    const auto t0 = std::chrono::steady_clock::now();
+    const Status st = add_peer(home_, endpoint("10.0.0.2:2"), std::chrono::milliseconds(200));
+    const auto waited = std::chrono::steady_clock::now() - t0;
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.code(), ErrorCode::kIo);
+    EXPECT_NE(st.message().find("held by another process"), std::string::npos) << st.message();
+    EXPECT_GE(waited, std::chrono::milliseconds(200));
+    EXPECT_FALSE(remove_peer(home_, endpoint("10.0.0.1:1"), std::chrono::milliseconds(10)));
+  }
+  // Released: both go through.
+  ASSERT_TRUE(add_peer(home_, endpoint("10.0.0.2:2"), std::chrono::milliseconds(200)).is_ok());
+  EXPECT_EQ(load_peers(home_)->size(), 2u);
 }
 
 TEST_F(Peers, TheSameAddressInAnySpellingIsRefused) {

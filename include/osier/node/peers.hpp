@@ -17,6 +17,7 @@
 // serialise on the home's lock; readers need none).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <vector>
 
@@ -46,10 +47,13 @@ Result<std::vector<PeerEntry>> load_peers(const HomePaths& home);
 // (compared in normal form) or its host is empty, longer than kMaxPeerHostBytes or has characters
 // other than letters, digits and ".-_:%"; kOutOfRange when kMaxPeers are listed or the file would
 // exceed kMaxPeersFileBytes; kCorrupt when the file on disk is malformed (it is left as it is).
-Status add_peer(const HomePaths& home, const net::Endpoint& address);
+// Both writes wait at most `lock_wait` for another process's write of the home's config (kIo).
+Status add_peer(const HomePaths& home, const net::Endpoint& address,
+                std::chrono::milliseconds lock_wait = std::chrono::seconds(30));
 
 // Removes `address` (compared in normal form). kNotFound when it is not listed.
-Status remove_peer(const HomePaths& home, const net::Endpoint& address);
+Status remove_peer(const HomePaths& home, const net::Endpoint& address,
+                   std::chrono::milliseconds lock_wait = std::chrono::seconds(30));
 
 // The stamp of HOME/config/peers (all zero when missing): a daemon polls it and reloads the list
 // when it changes.

@@ -18,6 +18,7 @@
 // Thread-safe (files only).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -56,8 +57,10 @@ Result<PayloadPolicy> parse_policy(std::string_view text);
 Result<Policies> load_policies(const HomePaths& home);
 // The policies file's stamp: a running daemon rereads the file when it changes.
 FileStamp policies_stamp(const HomePaths& home);
-// Sets (replaces) one namespace's policy; the default policy removes its record.
-Status set_policy(const HomePaths& home, const model::NamespaceId& ns, const NamespacePolicy& p);
+// Sets (replaces) one namespace's policy; the default policy removes its record. Waits at most
+// `lock_wait` for another process's write of the home's config (kIo).
+Status set_policy(const HomePaths& home, const model::NamespaceId& ns, const NamespacePolicy& p,
+                  std::chrono::milliseconds lock_wait = std::chrono::seconds(30));
 // The namespace's policy (the default when it has none).
 NamespacePolicy policy_of(const Policies& all, const model::NamespaceId& ns);
 
