@@ -111,9 +111,15 @@ class Server::Impl {
       if (on_end) on_end(r);
     };
     if (stopping_) return fail("cannot connect to " + to.to_string() + ": stopping");
-    if (live_.size() >= options_.max_connections) {
-      return fail("cannot connect to " + to.to_string() + ": " + std::to_string(live_.size()) +
-                  " connections open, the limit");
+    // Dials under way count too: each becomes a connection once connected.
+    std::erase_if(dialing_, [](const std::weak_ptr<Dialing>& w) { return w.expired(); });
+    std::size_t open = live_.size();
+    for (const std::weak_ptr<Dialing>& w : dialing_) {
+      if (const std::shared_ptr<Dialing> other = w.lock(); other && !other->done) ++open;
+    }
+    if (open >= options_.max_connections) {
+      return fail("cannot connect to " + to.to_string() + ": " + std::to_string(open) +
+                  " connections open or opening, the limit");
     }
     auto d = std::make_shared<Dialing>(Dialing{tcp::socket(io_),
                                                asio::steady_timer(io_),
@@ -121,7 +127,6 @@ class Server::Impl {
                                                false,
                                                {},
                                                std::make_shared<const bool>(true)});
-    std::erase_if(dialing_, [](const std::weak_ptr<Dialing>& w) { return w.expired(); });
     dialing_.push_back(d);
     auto finish =
         std::make_shared<DialEnd>([this, d, to, app = std::move(app), on_end = std::move(on_end)](

@@ -217,6 +217,41 @@ TEST(NetServer, DialerAndServerAuthenticateEachOtherAndCloseCleanly) {
   EXPECT_EQ(reports[0].bytes_out, r->bytes_in);
 }
 
+// Dials under way count towards max_connections: three dials at once from a server allowed two
+// connections make two (the third fails at once, naming the limit); before, none was counted
+// until connected, and all three were made.
+TEST(NetServer, DialsUnderWayCountTowardsTheConnectionLimit) {
+  RunningServer listener(crypto::Ed25519SecretKey::generate(), {});
+  ServerOptions o;
+  o.listen = Endpoint{"127.0.0.1", 0};
+  o.max_connections = 2;
+  auto dialer = Server::listen(crypto::Ed25519SecretKey::generate(), std::move(o));
+  ASSERT_TRUE(dialer.is_ok()) << dialer.status().to_string();
+  std::mutex mu;
+  std::vector<ConnectionReport> ends;  // guarded by mu
+  for (int i = 0; i < 3; ++i) {
+    (*dialer)->connect(listener.endpoint(), std::make_shared<HandshakeOnlyApp>(),
+                       [&](const ConnectionReport& r) {
+                         const std::lock_guard lock(mu);
+                         ends.push_back(r);
+                       });
+  }
+  {
+    const std::lock_guard lock(mu);
+    ASSERT_EQ(ends.size(), 1u);  // at once, before run()
+    EXPECT_NE(ends[0].reason.find("2 connections open or opening, the limit"), std::string::npos)
+        << ends[0].line();
+  }
+  // The two others connect, shake hands and close.
+  std::thread run([&] { (*dialer)->run(); });
+  EXPECT_EQ(listener.wait_reports(2, milliseconds(10000)).size(), 2u);
+  EXPECT_EQ(listener.wait_reports(3, milliseconds(300)).size(), 2u);  // and no third
+  (*dialer)->stop();
+  run.join();
+  const std::lock_guard lock(mu);
+  EXPECT_EQ(ends.size(), 3u);
+}
+
 // Several clients at once, each streaming a channel's bytes to the server, which checks their
 // order and content.
 TEST(NetServer, ServesManyClientsAtOnceWithIntactStreams) {
