@@ -366,40 +366,51 @@ Result<osier_entry_t*> stat_entry(osier_home_t* home, const char* uri_text) {
   return new osier_entry_t(entry_of(e.authorised.entry, e.available));
 }
 
-// The payload bytes `uri_text` names, into a malloc'd buffer of exactly their size.
+// The payload bytes `uri_text` names, into a malloc'd buffer of exactly their size. The size
+// comes from a stat and the bytes from a read that stats again: an entry another process (or
+// handle) replaced in between by one of another length is read again, a few times, and then
+// reported as changed meanwhile (kNotFound), not as a bug.
 Result<std::uint8_t*> get_payload(osier_home_t* home, const char* uri_text, std::size_t* len) {
   OSIER_RETURN_IF_ERROR(require(len, "len"));
   OSIER_ASSIGN_OR_RETURN(uri::EntryUri u, entry_uri(home, uri_text));
   OSIER_ASSIGN_OR_RETURN(node::Node * n, node_of(home));
-  OSIER_ASSIGN_OR_RETURN(store::LengthyAuthorisedEntry e, n->stat(u));
-  const std::uint64_t length = e.authorised.entry.payload_length;
-  const std::optional<uri::PayloadSlice> slice = uri::payload_slice(u, length);
-  const std::uint64_t size = slice ? slice->end - slice->start : length;
-  if (size > SIZE_MAX - 1)
-    return error(ErrorCode::kResourceExhausted, "the payload does not fit in memory");
-  std::unique_ptr<std::uint8_t, decltype(&std::free)> buf(
-      static_cast<std::uint8_t*>(std::malloc(static_cast<std::size_t>(size) + 1)), &std::free);
-  if (!buf) {
-    return error(ErrorCode::kResourceExhausted,
-                 "cannot allocate " + std::to_string(size) + " bytes for the payload");
-  }
-  std::uint64_t done = 0;
-  OSIER_RETURN_IF_ERROR(n->read(u,
+  constexpr int kAttempts = 3;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    OSIER_ASSIGN_OR_RETURN(store::LengthyAuthorisedEntry e, n->stat(u));
+    const std::uint64_t length = e.authorised.entry.payload_length;
+    const std::optional<uri::PayloadSlice> slice = uri::payload_slice(u, length);
+    const std::uint64_t size = slice ? slice->end - slice->start : length;
+    if (size > SIZE_MAX - 1)
+      return error(ErrorCode::kResourceExhausted, "the payload does not fit in memory");
+    std::unique_ptr<std::uint8_t, decltype(&std::free)> buf(
+        static_cast<std::uint8_t*>(std::malloc(static_cast<std::size_t>(size) + 1)), &std::free);
+    if (!buf) {
+      return error(ErrorCode::kResourceExhausted,
+                   "cannot allocate " + std::to_string(size) + " bytes for the payload");
+    }
+    std::uint64_t done = 0;
+    bool longer = false;  // the entry read has more bytes than the one stat'ed
+    const Status read = n->read(u,
                                 [&](ByteView piece) -> Status {
-                                  if (piece.size() > size - done)
-                                    return error(ErrorCode::kInternal,
-                                                 "the store gave more bytes than the entry has");
+                                  if (piece.size() > size - done) {
+                                    longer = true;
+                                    return error(ErrorCode::kOutOfRange, "changed meanwhile");
+                                  }
                                   std::memcpy(buf.get() + done, piece.data(), piece.size());
                                   done += piece.size();
                                   return Status::ok();
                                 },
-                                {}));
-  if (done != size) {
-    return error(ErrorCode::kInternal, "the store gave " + std::to_string(done) + " of " +
-                                           std::to_string(size) + " bytes");
+                                {});
+    if (!longer) {
+      OSIER_RETURN_IF_ERROR(read);
+      if (done == size) {
+        *len = static_cast<std::size_t>(size);
+        return buf.release();
+      }
+    }
   }
-  *len = static_cast<std::size_t>(size);
-  return buf.release();
+  return error(ErrorCode::kNotFound,
+               "the entry changed while it was read (written meanwhile by another); try again");
 }
 
 Status read_to_file(osier_home_t* home, const char* uri_text, const char* file, bool overwrite) {
