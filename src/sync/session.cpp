@@ -238,10 +238,24 @@ Status Session::read_channel(LcmuxSession& mux, LogicalChannel channel) {
     Decoder dec(ByteView(in).subspan(pos));
     Result<SyncMessage> m = decode_channel_message(channel, dec, receive_state_, *receive_context_);
     if (!m) {
-      if (m.status().code() != ErrorCode::kIncomplete) st = m.status();
+      if (m.status().code() != ErrorCode::kIncomplete) {
+        st = m.status();
+        break;
+      }
+      // Decoded in vain: the next piece decodes it again from its start. A peer sending a long
+      // message in tiny pieces would make that quadratic in its length.
+      const std::uint64_t pending = in.size() - pos;
+      reread_[c] += pending;
+      if (reread_[c] > kRereadAllowance + kRereadFactor * pending) {
+        st = error(ErrorCode::kOutOfRange, "sync: a message on channel " + std::to_string(c) +
+                                               " arrives in too many " + "small pieces (" +
+                                               std::to_string(pending) + " bytes so far, decoded " +
+                                               std::to_string(reread_[c]) + " bytes in vain)");
+      }
       break;
     }
     pos += dec.position();
+    reread_[c] = 0;
     ++stats_.messages_received;
     st = dispatch(mux, std::move(*m));
     if (!st) break;

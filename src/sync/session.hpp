@@ -57,8 +57,12 @@
 // Errors end the session (sticky, every later call returns the same error), after storing what
 // verified before them (entries RBSR verified, payload bytes not yet appended): a protocol
 // violation by the peer (the cores' and the codec's kInvalidArgument / kInvalidEncoding), a
-// message larger than max_message_bytes still incomplete, a peer that keeps sending while our
-// answers pile up (more than max_rbsr_backlog reconciliation messages waiting), store errors.
+// message larger than max_message_bytes still incomplete, a message that arrives in so many small
+// pieces that decoding it again from its start at each piece costs more than kRereadAllowance
+// plus kRereadFactor times its bytes (the decoders are not resumable: a peer dripping a large
+// message a few bytes at a time made each few bytes cost a decode of all before them), a peer
+// that keeps sending while our answers pile up (more than max_rbsr_backlog reconciliation
+// messages waiting), store errors.
 //
 // Memory: the cores' bounds (pio.hpp, rbsr.hpp); the capabilities of DataSendEntry tokens proven
 // valid (meadowcap/verified_capabilities.hpp bounds them); one payload message being sent (at most
@@ -418,8 +422,13 @@ class Session {
   std::optional<ReceivingPayload> receiving_data_;     // data_current_entry's
 
   std::array<Bytes, kLogicalChannelCount> input_;  // channel bytes not yet decoded
-  bool discarding_announcement_ = false;           // a discarded announcement's stream follows
-  bool sent_since_received_ = false;               // for SessionStats::round_trips
+  // Per channel, the bytes decoded in vain (incomplete) since the last whole message: bounded by
+  // kRereadAllowance + kRereadFactor × the pending bytes (read_channel).
+  std::array<std::uint64_t, kLogicalChannelCount> reread_{};
+  static constexpr std::uint64_t kRereadAllowance = std::uint64_t{16} << 20;
+  static constexpr std::uint64_t kRereadFactor = 64;
+  bool discarding_announcement_ = false;  // a discarded announcement's stream follows
+  bool sent_since_received_ = false;      // for SessionStats::round_trips
   std::deque<Outgoing> fifo_;
   std::size_t fifo_bytes_ = 0;
   std::deque<SessionEvent> events_;

@@ -365,6 +365,39 @@ TEST(SessionHostile, PayloadBytesBeyondThePayloadEndTheSession) {
   EXPECT_FALSE(c.peer.send(ReconciliationSendPayload{3, chunks(it, 0, 2)}));
 }
 
+// A long message dripped a few bytes at a time: each piece made the node decode the message again
+// from its start (the decoders are not resumable), so the peer's every 64 bytes cost a decode of
+// all before them — quadratic work from linear bytes. Past kRereadAllowance plus 64 times the
+// message's bytes decoded in vain, the session ends, long before the size limit; the entry,
+// verified before, stays.
+TEST(SessionHostile, AMessageDrippedInTinyPiecesEndsTheSession) {
+  Connected c;
+  ASSERT_FALSE(c.peer.overlaps.empty());
+  const HostileItem big = item(0, 4 * 1024 * 1024);
+  ASSERT_TRUE(c.peer.send(ReconciliationAnnounceEntries{
+      c.peer.info(model::D3Range::full(), std::nullopt), false, false, true}));
+  ASSERT_TRUE(c.peer.send(
+      ReconciliationSendEntry{LengthyEntry{possibly(big.entry), big.payload.size()}, 0}));
+  ASSERT_TRUE(c.peer.send(ReconciliationSendPayload{2048, chunks(big, 0, 2048)}));
+  std::size_t delivered = 0;
+  for (int round = 0; round < 400 && !c.node.session->failed(); ++round) {
+    const Bytes to_node = c.peer.take_output();
+    for (std::size_t at = 0; at < to_node.size() && !c.node.session->failed(); at += 64) {
+      const ByteView piece =
+          ByteView(to_node).subspan(at, std::min<std::size_t>(64, to_node.size() - at));
+      delivered += piece.size();
+      (void)c.node.mux.feed(piece,
+                            [&](ByteView g) { return c.node.session->on_global(c.node.mux, g); });
+      (void)c.node.session->on_progress(c.node.mux);
+    }
+    ASSERT_TRUE(c.peer.feed(c.node.mux.take_output()));
+  }
+  EXPECT_TRUE(failed_with(c.node, "arrives in too many small pieces"));
+  EXPECT_EQ(c.node.session->failure().code(), ErrorCode::kOutOfRange);
+  EXPECT_LT(delivered, 256U * 1024);  // far below the 1 MiB size limit
+  EXPECT_EQ(c.node.contents(), sorted({big.entry}));
+}
+
 // One message longer than max_message_bytes (1 MiB): a payload message of 2048 Chunks (2 MiB
 // and their labels) of a 4 MiB payload. The node buffers it only while it is incomplete and at
 // most the limit long, so what reaches it before it ends the session is the limit plus one LCMUX
