@@ -199,6 +199,7 @@ class Verifier {
   Status entry(const EntryHeader& header) {
     const model::Entry& e = header.entry;
     const std::uint64_t at = in_.position();
+    OSIER_RETURN_IF_ERROR(count_expansion(header));
     if (pool_ != nullptr) {
       OSIER_RETURN_IF_ERROR(queue_token(header));
     } else {
@@ -247,6 +248,27 @@ class Verifier {
       options_.progress(p);
     }
     return Status::ok();
+  }
+
+  // Adds the entry's decoded size, with its whole token, to what the drop has expanded to, and
+  // refuses a drop past ImportOptions::max_expansion (checked before the token or anything else
+  // of the entry costs work).
+  Status count_expansion(const EntryHeader& header) {
+    std::uint64_t bytes = 256 + header.entry.path.total_length();
+    for (const meadowcap::Delegation& d : header.token.capability.delegations()) {
+      bytes += 128 + d.area.path.total_length();
+    }
+    expanded_ += bytes;
+    const std::uint64_t read = in_.position();
+    const std::uint64_t per = options_.max_expansion;
+    const std::uint64_t scaled = per != 0 && read > UINT64_MAX / per ? UINT64_MAX : read * per;
+    if (expanded_ <= std::max(options_.max_expansion_floor, scaled)) return Status::ok();
+    return error(ErrorCode::kOutOfRange, "drop: its entries with their tokens decode to " +
+                                             std::to_string(expanded_) + " bytes from " +
+                                             std::to_string(read) + " bytes of drop (more than " +
+                                             std::to_string(per) + " times, past " +
+                                             std::to_string(options_.max_expansion_floor) +
+                                             " bytes): its entries reuse very long capabilities");
   }
 
   Status reserve_staging(std::uint64_t n) {
@@ -447,6 +469,7 @@ class Verifier {
     return l;
   }
   meadowcap::VerifiedCapabilities verified_;  // without the pool
+  std::uint64_t expanded_ = 0;                // the entries' decoded bytes so far
   std::unique_ptr<meadowcap::TokenCheckPool> pool_;
   std::vector<meadowcap::TokenCheckPool::Item> batch_;  // queued, not yet handed to the pool
   std::uint64_t batch_first_ = 0;                       // drop index of batch_[0]

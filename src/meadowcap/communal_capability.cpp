@@ -59,4 +59,9 @@ Status CommunalCapability::validate() const {
   return detail::validate_chain(chain_start(*this, head), delegations);
 }
 
+Status CommunalCapability::validate_after(std::size_t valid_prefix) const {
+  const CommunalHead head(*this);
+  return detail::validate_chain(chain_start(*this, head), delegations, valid_prefix);
+}
+
 }  // namespace osier::meadowcap

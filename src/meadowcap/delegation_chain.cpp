@@ -31,8 +31,9 @@ Status write_handover(Encoder& out, const ChainStart& start, std::span<const Del
   return Status::ok();
 }
 
-Status validate_chain(const ChainStart& start, std::span<const Delegation> chain) {
-  for (std::size_t i = 0; i < chain.size(); ++i) {
+Status validate_chain(const ChainStart& start, std::span<const Delegation> chain,
+                      std::size_t first) {
+  for (std::size_t i = first; i < chain.size(); ++i) {
     const Delegation& d = chain[i];
     const auto prefix = chain.first(i);
     const std::string where =

@@ -33,8 +33,10 @@ Status write_handover(Encoder& out, const ChainStart& start, std::span<const Del
 
 // Checks every delegation in order: its area is a valid area that the previous granted area
 // includes, and its signature is the previous receiver's over the handover. The Status message
-// names the delegation (0-based) and the rule that failed.
-Status validate_chain(const ChainStart& start, std::span<const Delegation> chain);
+// names the delegation (0-based) and the rule that failed. From delegation `first` on: the ones
+// before it are known valid (a prefix of a chain checked before).
+Status validate_chain(const ChainStart& start, std::span<const Delegation> chain,
+                      std::size_t first = 0);
 
 // The granted area / receiver after the whole chain.
 const model::Area& chain_granted_area(const ChainStart& start, std::span<const Delegation> chain);

@@ -62,4 +62,9 @@ Status OwnedCapability::validate() const {
   return detail::validate_chain(chain_start(*this), delegations);
 }
 
+Status OwnedCapability::validate_after(std::size_t valid_prefix) const {
+  // The initial authorisation is a field of the valid capability: valid.
+  return detail::validate_chain(chain_start(*this), delegations, valid_prefix);
+}
+
 }  // namespace osier::meadowcap

@@ -1,6 +1,8 @@
 #include "meadowcap/verified_capabilities.hpp"
 
 #include <cstring>
+#include <optional>
+#include <vector>
 
 #include "osier/meadowcap/encoding_capability.hpp"
 
@@ -12,11 +14,46 @@ std::size_t VerifiedCapabilities::KeyHash::operator()(const Key& k) const {
   return h;
 }
 
+namespace {
+
+// When `b` has the fields of `a` (all but the delegations): how many leading delegations they
+// share.
+std::optional<std::size_t> shared_prefix(const McCapability& a, const McCapability& b) {
+  if (a.is_communal() != b.is_communal()) return std::nullopt;
+  if (a.is_communal()) {
+    const CommunalCapability& x = a.communal();
+    const CommunalCapability& y = b.communal();
+    if (x.access_mode != y.access_mode || x.namespace_key != y.namespace_key ||
+        x.user_key != y.user_key) {
+      return std::nullopt;
+    }
+  } else {
+    const OwnedCapability& x = a.owned();
+    const OwnedCapability& y = b.owned();
+    if (x.access_mode != y.access_mode || x.namespace_key != y.namespace_key ||
+        x.user_key != y.user_key || x.initial_authorisation != y.initial_authorisation) {
+      return std::nullopt;
+    }
+  }
+  const std::vector<Delegation>& da = a.delegations();
+  const std::vector<Delegation>& db = b.delegations();
+  std::size_t k = 0;
+  while (k < da.size() && k < db.size() && da[k] == db[k]) ++k;
+  return k;
+}
+
+}  // namespace
+
 // spec: meadowcap#cap_valid (memoised: see the header's contract)
 Status VerifiedCapabilities::validate(const McCapability& cap) {
   // The common case, one capability for a whole stream of entries: no encoding, no hashing.
+  if (last_valid_ && *last_valid_ == cap) {
+    ++stats_.hits;
+    return Status::ok();
+  }
   if (!lru_.empty() && lru_.front().capability == cap) {
     ++stats_.hits;
+    last_valid_ = cap;
     return Status::ok();
   }
   Encoder code;
@@ -36,14 +73,23 @@ Status VerifiedCapabilities::validate(const McCapability& cap) {
   if (found != index_.end() && found->second->capability == cap) {
     lru_.splice(lru_.begin(), lru_, found->second);
     ++stats_.hits;
+    last_valid_ = cap;
     return Status::ok();
   }
-  // Failures are never remembered: an invalid capability costs its full check every time.
-  if (Status st = cap.validate(); !st.is_ok()) {
+  // Failures are never remembered: an invalid capability costs its full check every time —
+  // but for the delegations it shares with the last valid one, which are valid.
+  const std::optional<std::size_t> known =
+      last_valid_ ? shared_prefix(*last_valid_, cap) : std::nullopt;
+  Status st = !known              ? cap.validate()
+              : cap.is_communal() ? cap.communal().validate_after(*known)
+                                  : cap.owned().validate_after(*known);
+  if (!st.is_ok()) {
     ++stats_.rejected;
     return st;
   }
   ++stats_.verified;
+  if (known) ++stats_.extended;
+  last_valid_ = cap;
   if (found != index_.end()) {
     // Same digest, different value (not expected of WILLIAM3): the newer one replaces it.
     bytes_ -= found->second->encoded_length;

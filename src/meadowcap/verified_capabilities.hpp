@@ -12,12 +12,20 @@
 // capability through. Only successes are remembered: an invalid capability is verified in full
 // (and rejected) every time it is presented. A capability without a code (a delegation area
 // outside the previous granted area: never valid) is verified in full and not remembered.
+// A capability that is not remembered but has the fields (kind, access mode, namespace, user,
+// initial authorisation) of the last one validated and shares a prefix of its delegations has
+// only its later delegations checked (validate_after): a capability is valid exactly when its
+// fields and every delegation are, each delegation judged by what precedes it. Entries coded
+// relative to the previous one (drops, sync) reuse a prefix of its delegations; without this a
+// peer could reuse 10,000 delegations and change only the last, 10,000 signature checks for a
+// hundred bytes.
 // meadowcap_check_authorised_write(entry, token, verified) (authorisation.hpp) replaces only
 // cap.validate() by validate(); every other rule of meadowcap_is_authorised_write (access mode
 // write, granted namespace = the entry's, granted area includes the entry, the receiver's
 // signature over encode_entry) is still checked for every entry.
 //
-// Memory: at most Limits::max_capabilities capabilities whose canonical encodings total at most
+// Memory: the last capability validated (a copy), and at most Limits::max_capabilities
+// capabilities whose canonical encodings total at most
 // Limits::max_bytes (a capability whose code alone is longer is never remembered); each one
 // remembered also costs a 32-byte digest and list/hash nodes. When either bound would be exceeded
 // the least recently used capabilities are forgotten, so a peer presenting many distinct
@@ -28,6 +36,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <list>
+#include <optional>
 #include <unordered_map>
 
 #include "osier/base/status.hpp"
@@ -48,6 +57,7 @@ class VerifiedCapabilities {
     std::uint64_t rejected = 0;   // cap.validate() failed (never remembered)
     std::uint64_t evicted = 0;    // forgotten to stay within the limits
     std::uint64_t too_large = 0;  // valid but not remembered (no code, or longer than max_bytes)
+    std::uint64_t extended = 0;   // of `verified`: only delegations after a known prefix checked
   };
 
   VerifiedCapabilities() = default;
@@ -80,6 +90,7 @@ class VerifiedCapabilities {
 
   void forget_oldest();
 
+  std::optional<McCapability> last_valid_;  // the last capability validate() accepted
   Limits limits_;
   // Most recently used first; index_ points into it.
   std::list<Remembered> lru_;

@@ -142,14 +142,19 @@ TYPED_TEST(DropRoundTrip, SliceModesTenAndElevenVerifyAndStoreWholePayloads) {
   }
 }
 
-TEST(DropCaps, EntryCountCapIsEnforced) {
+// A drop of n entries of one writer, each with a 10-byte payload.
+Bytes drop_of(int n) {
   store::MemoryStore s;
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < n; ++i) {
     const Bytes p = pseudo_random_bytes(10, static_cast<std::uint64_t>(i));
     put(s, make_entry(user_key(1), model::Path::from_strings({std::to_string(i)}).value(), 1, p),
         p);
   }
-  const Bytes drop = export_all(s);
+  return export_all(s);
+}
+
+TEST(DropCaps, EntryCountCapIsEnforced) {
+  const Bytes drop = drop_of(3);
   store::MemoryStore t;
   ImportOptions opts;
   opts.max_entries = 2;
@@ -163,6 +168,27 @@ TEST(DropCaps, EntryCountCapIsEnforced) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.status().code(), ErrorCode::kOutOfRange);
   EXPECT_TRUE(snapshot(t).entries.empty());
+}
+
+// The entries as decoded (each with its whole token) may take at most max_expansion bytes per
+// byte of drop past a floor: a drop whose entries reuse a long capability, sent once, expands to
+// a copy per entry. Here the drop codes each token relative to the previous: at a factor of 1
+// and no floor the import fails (nothing stored); at the defaults it goes through.
+TEST(DropCaps, EntriesExpandingPastTheFactorAreRefused) {
+  const Bytes drop = drop_of(20);
+  store::MemoryStore t;
+  ImportOptions opts;
+  opts.max_expansion_floor = 0;
+  opts.max_expansion = 1;
+  auto r = import_drop(t, memory_source(drop), opts);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.status().code(), ErrorCode::kOutOfRange);
+  EXPECT_NE(r.status().message().find("reuse very long capabilities"), std::string::npos)
+      << r.status().message();
+  EXPECT_TRUE(snapshot(t).entries.empty());
+  r = import_drop(t, memory_source(drop), ImportOptions{});
+  ASSERT_TRUE(r) << r.status().to_string();
+  EXPECT_EQ(r->inserted, 20u);
 }
 
 }  // namespace

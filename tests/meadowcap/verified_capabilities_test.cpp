@@ -237,16 +237,62 @@ TEST(VerifiedCapabilities, ByteBoundHolds) {
   EXPECT_EQ(memo.size(), 3u);
   EXPECT_EQ(memo.bytes(), 3 * one);
 
-  // A capability whose code alone exceeds the byte limit is checked, never remembered.
+  // A capability whose code alone exceeds the byte limit is checked, never remembered — but for
+  // the last one validated, which is kept whatever its size (its reuse by the next entries
+  // costs no check).
   VerifiedCapabilities tiny(VerifiedCapabilities::Limits{100, one - 1});
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(tiny.validate(McCapability(owned_write(1))).is_ok());
   EXPECT_EQ(tiny.size(), 0u);
   EXPECT_EQ(tiny.bytes(), 0u);
+  EXPECT_EQ(tiny.stats().too_large, 1u);
+  EXPECT_EQ(tiny.stats().hits, 2u);
+  EXPECT_TRUE(tiny.validate(McCapability(owned_write(2))).is_ok());
+  EXPECT_TRUE(tiny.validate(McCapability(owned_write(1))).is_ok());  // not the last: checked
   EXPECT_EQ(tiny.stats().too_large, 3u);
   // And a memo of capacity zero remembers nothing.
   VerifiedCapabilities none(VerifiedCapabilities::Limits{0, 1 << 20});
   EXPECT_TRUE(none.validate(McCapability(owned_write(1))).is_ok());
   EXPECT_EQ(none.size(), 0u);
+}
+
+// A capability that extends, or branches off, the last one validated (what entries coded
+// relative to the previous reuse) has only its delegations past the shared prefix checked, and
+// every rule still holds for them: a bad last signature, a shorter prefix, another namespace.
+TEST(VerifiedCapabilities, OnlyDelegationsPastTheLastOnesPrefixAreChecked) {
+  McRandom r(9);
+  VerifiedCapabilities memo;
+  const McCapability full(r.owned(AccessMode::kWrite, 6));
+  OwnedCapability base = full.owned();
+  base.delegations.pop_back();  // a prefix of a valid chain: valid
+  ASSERT_TRUE(memo.validate(McCapability(base)).is_ok());
+  EXPECT_EQ(memo.stats().extended, 0u);
+  // Its extension by the sixth delegation: one check.
+  ASSERT_TRUE(memo.validate(full).is_ok());
+  EXPECT_EQ(memo.stats().extended, 1u);
+  // A sibling: the same five, another sixth (signed by the fifth's receiver).
+  const McCapability base_cap(base);
+  const auto sibling = base_cap.delegate(key(McRandom::tag_of(base_cap.receiver())),
+                                         base_cap.granted_area(), key(77).public_key());
+  ASSERT_TRUE(sibling.is_ok()) << sibling.status().to_string();
+  ASSERT_TRUE(memo.validate(*sibling).is_ok());
+  EXPECT_EQ(memo.stats().extended, 2u);
+  // A sibling whose new delegation is not the receiver's signature: rejected, every time.
+  OwnedCapability forged = sibling->owned();
+  forged.delegations.back().signature[3] ^= 1;
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_THAT(memo.validate(McCapability(forged)).message(),
+                HasSubstr("delegation 5: signature"));
+  }
+  // One that changes an earlier delegation shares less: from that one on it is checked.
+  OwnedCapability early = full.owned();
+  early.delegations[2].signature[0] ^= 1;
+  EXPECT_THAT(memo.validate(McCapability(early)).message(), HasSubstr("delegation 2: signature"));
+  EXPECT_EQ(memo.stats().rejected, 3u);
+  // Every answer agrees with the full check.
+  for (const McCapability& c :
+       {McCapability(base), full, *sibling, McCapability(forged), McCapability(early)}) {
+    EXPECT_EQ(memo.validate(c).is_ok(), c.validate().is_ok());
+  }
 }
 
 TEST(VerifiedCapabilities, MovedMemoKeepsWorking) {

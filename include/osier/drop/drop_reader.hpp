@@ -36,6 +36,13 @@ struct ImportOptions {
   std::uint64_t max_entries = std::uint64_t{1} << 26;
   std::size_t max_entry_header_bytes = std::size_t{1} << 20;
   std::uint64_t max_staged_payload_bytes = UINT64_MAX;
+  // The entries as decoded, each with its whole token, may take at most max_expansion bytes per
+  // byte of the drop read, or max_expansion_floor bytes if that is more: the relative encoding
+  // sends a capability's delegations once for a run of entries that reuse them, and every entry
+  // is then decoded, checked, staged and stored with all of them (a hostile drop reusing a
+  // capability of 10,000 delegations would take a hundred bytes an entry for a megabyte each).
+  std::uint64_t max_expansion = 256;
+  std::uint64_t max_expansion_floor = std::uint64_t{256} << 20;
   std::uint64_t max_slices_per_entry = 1 << 16;
   ImportProgressFn progress;
   // Told the staging directory and its files once they exist (a CLI removes them if a signal

@@ -40,6 +40,9 @@ struct CommunalCapability {
   // spec: meadowcap#communal_cap_valid — ok, or kVerification naming the broken rule.
   Status validate() const;
   bool is_valid() const { return validate().is_ok(); }
+  // validate() where a capability with the same fields and the first `valid_prefix`
+  // delegations is known valid: only the later delegations are checked.
+  Status validate_after(std::size_t valid_prefix) const;
 
   bool operator==(const CommunalCapability&) const = default;
 };

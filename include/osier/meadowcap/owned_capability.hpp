@@ -42,6 +42,10 @@ struct OwnedCapability {
   // spec: meadowcap#owned_cap_valid — ok, or kVerification naming the broken rule.
   Status validate() const;
   bool is_valid() const { return validate().is_ok(); }
+  // validate() where a capability with the same fields (initial authorisation included) and the
+  // first `valid_prefix` delegations (REQUIRES: at most all) is known valid: only the later
+  // delegations are checked.
+  Status validate_after(std::size_t valid_prefix) const;
 
   bool operator==(const OwnedCapability&) const = default;
 };
