@@ -78,11 +78,21 @@ int rename(const char* from, const char* to) {
 int rename_noreplace(const char* from, const char* to) {
   if (intercepted(Op::kRename, from) != 0) return -1;
   if (::renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0) return 0;
-  if (errno != EINVAL && errno != ENOSYS) return -1;
-  // A file system without RENAME_NOREPLACE: a hard link fails as well where the name is taken.
-  if (::link(from, to) != 0) return -1;
-  (void)::unlink(from);
-  return 0;
+  if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) return -1;
+  // A file system without RENAME_NOREPLACE (NFS, some FUSE mounts): a hard link fails as well
+  // where the name is taken.
+  if (::link(from, to) == 0) {
+    (void)::unlink(from);
+    return 0;
+  }
+  if (errno != EPERM && errno != ENOSYS && errno != EOPNOTSUPP) return -1;
+  // Nor hard links: look, then rename (what is left is the moment between the two).
+  struct stat st {};
+  if (::lstat(to, &st) == 0) {
+    errno = EEXIST;
+    return -1;
+  }
+  return ::rename(from, to);
 }
 
 int unlink(const char* path) {

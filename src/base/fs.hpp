@@ -46,6 +46,8 @@ int fsync(int fd);
 int fdatasync(int fd);
 int rename(const char* from, const char* to);
 // rename() only if nothing stands at `to` (else -1 with EEXIST); a kRename to the interceptor.
+// Atomic where the file system has RENAME_NOREPLACE or hard links; on one with neither, a look
+// and then a rename.
 int rename_noreplace(const char* from, const char* to);
 int unlink(const char* path);
 int mkdir(const char* path, mode_t mode);

@@ -174,8 +174,14 @@ class Server::Impl {
     d->resolving = true;
     lookups_.lookup(
         to.host, to.port,
-        [this, d, finish](const std::error_code& e, const HostLookups::Endpoints& r) {
-          if (d->done) return;  // timed out, or stopped
+        // Weakly: the dial's timer handler holds it while it lasts, and a callback HostLookups
+        // drops off this thread (a lookup outliving the server) must not end a socket and timer
+        // of a gone io_context.
+        [this, wd = std::weak_ptr<Dialing>(d), wf = std::weak_ptr<DialEnd>(finish)](
+            const std::error_code& e, const HostLookups::Endpoints& r) {
+          const std::shared_ptr<Dialing> d = wd.lock();
+          const std::shared_ptr<DialEnd> finish = wf.lock();
+          if (!d || !finish || d->done) return;  // timed out, or stopped
           d->resolving = false;
           if (stopping_) return (*finish)(asio::error::operation_aborted, "resolve");
           if (e) return (*finish)(e, "resolve");

@@ -78,17 +78,22 @@ void prune_acks(AckTable& acks) {
   const std::size_t drop = n - (kMaxAcks - kMaxAcks / 10);
   std::nth_element(ats.begin(), ats.begin() + static_cast<std::ptrdiff_t>(drop - 1), ats.end());
   const std::int64_t cut = ats[drop - 1];
+  // Everything older than the cut, then of those at the cut (found at one `now` together) as
+  // many as are still to go.
   std::size_t dropped = 0;
-  for (auto it = acks.begin(); it != acks.end();) {
-    for (auto j = it->second.begin(); j != it->second.end() && dropped < drop;) {
-      if (j->second.at_unix_ms <= cut) {
-        j = it->second.erase(j);
-        ++dropped;
-      } else {
-        ++j;
+  for (const bool ties : {false, true}) {
+    for (auto it = acks.begin(); it != acks.end();) {
+      for (auto j = it->second.begin(); j != it->second.end() && dropped < drop;) {
+        const std::int64_t at = j->second.at_unix_ms;
+        if (at < cut || (ties && at == cut)) {
+          j = it->second.erase(j);
+          ++dropped;
+        } else {
+          ++j;
+        }
       }
+      it = it->second.empty() ? acks.erase(it) : std::next(it);
     }
-    it = it->second.empty() ? acks.erase(it) : std::next(it);
   }
 }
 

@@ -97,6 +97,29 @@ TEST_F(AcksFile, ATableOfManyPeersIsPrunedToWhatTheFileHolds) {
   EXPECT_EQ(small, acks);
 }
 
+// Acknowledgements found together share their time: the older ones go before any of those, even
+// when they come last in key order.
+TEST_F(AcksFile, PruningTakesTheOlderBeforeTiesAtTheCut) {
+  AckTable acks;
+  const std::size_t n = kMaxAcks + 1;
+  for (std::size_t i = 0; i < n; ++i) {
+    crypto::Ed25519PublicKey key{};
+    for (std::size_t b = 0; b < 8; ++b) key[31 - b] = static_cast<std::uint8_t>(i >> (8 * b));
+    model::NamespaceId ns{};
+    const bool old = i + 5 >= n;  // the five highest keys
+    acks[key][ns] = Acknowledgement{i, old ? 1 : 1000};
+  }
+  prune_acks(acks);
+  std::size_t kept = 0;
+  for (const auto& [key, per] : acks) {
+    for (const auto& [ns, a] : per) {
+      ++kept;
+      EXPECT_EQ(a.at_unix_ms, 1000);
+    }
+  }
+  EXPECT_EQ(kept, kMaxAcks - kMaxAcks / 10);
+}
+
 TEST_F(AcksFile, UnknownFieldsAndUpperCaseHexAreReadCalmly) {
   write_file(R"({"version": 2, "peers": {")" + std::string(64, 'A') + R"(": {")" +
              std::string(64, 'B') + R"(": {"as_of": 7, "at": -5, "by": "x"}}}})");

@@ -542,9 +542,6 @@ TEST(LmdbTree, SplitsRangesOfAllPathsByTime) {
   }
 }
 
-// Newest first within one subspace reads the time order backwards, a timestamp at a time; a
-// timestamp shared by more items than it sorts at once hands over to the best-first search of
-// the path order, which goes on after the items given so far.
 // A range of one subspace cut in k > 2 parts: the tree finds every cut in one search
 // (select_pairs), the oracle one cut after the other; the same parts, in the path order and in
 // the time order.
@@ -563,7 +560,11 @@ TEST(LmdbTree, SplitsInOneSubspaceAreThoseOfHalving) {
     it.entry.subspace_id.fill(0x40);
     it.entry.subspace_id.back() = static_cast<std::uint8_t>(i % 3);
     it.entry.path = Path::from_strings({"p", std::to_string(i * 7919 % 2000)}).value();
-    it.entry.timestamp = 10 + 3 * static_cast<model::Timestamp>(i * 104729 % 2000);  // distinct
+    // Mostly distinct; every fifth item may share its timestamp with another, so that some time
+    // cuts fall between two items of one timestamp (halving cuts those otherwise: the one
+    // search is not used there).
+    const auto x = static_cast<model::Timestamp>(i * 104729 % 2000);
+    it.entry.timestamp = 10 + 3 * (i % 5 == 0 ? x / 2 : x);
     ASSERT_TRUE(tree.insert(it));
     oracle.put(it);
   }
@@ -583,17 +584,19 @@ TEST(LmdbTree, SplitsInOneSubspaceAreThoseOfHalving) {
       const model::Timestamp t0 = g.below(6000);
       r.times = {t0, t0 + 1 + g.below(6000)};
     }
-    const RangeSummary whole = oracle.summarise(r).value();
     for (std::size_t k = 3; k <= 12; ++k) {
       SCOPED_TRACE(k);
       const auto parts = split_range_summarised(tree, r, k);
       ASSERT_TRUE(parts) << parts.status().to_string();
       ASSERT_EQ(*parts, split_range_summarised(oracle, r, k).value());
-      ASSERT_EQ(parts->size(), std::min<std::uint64_t>(k, std::max<std::uint64_t>(whole.count, 1)));
+      ASSERT_LE(parts->size(), k);
     }
   }
 }
 
+// Newest first within one subspace reads the time order backwards, a timestamp at a time; a
+// timestamp shared by more items than it sorts at once hands over to the best-first search of
+// the path order, which goes on after the items given so far.
 TEST(LmdbTree, NewestFirstInOneSubspaceThroughALargeTimestamp) {
   CachedTree t(31);
   SubspaceId s{};
