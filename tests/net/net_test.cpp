@@ -221,11 +221,14 @@ TEST(NetServer, DialerAndServerAuthenticateEachOtherAndCloseCleanly) {
 // connections make two (the third fails at once, naming the limit); before, none was counted
 // until connected, and all three were made.
 TEST(NetServer, DialsUnderWayCountTowardsTheConnectionLimit) {
-  RunningServer listener(crypto::Ed25519SecretKey::generate(), {});
+  // Servers keep a reference to their key: the keys outlive them.
+  const auto listener_key = crypto::Ed25519SecretKey::generate();
+  const auto dialer_key = crypto::Ed25519SecretKey::generate();
+  RunningServer listener(listener_key, {});
   ServerOptions o;
   o.listen = Endpoint{"127.0.0.1", 0};
   o.max_connections = 2;
-  auto dialer = Server::listen(crypto::Ed25519SecretKey::generate(), std::move(o));
+  auto dialer = Server::listen(dialer_key, std::move(o));
   ASSERT_TRUE(dialer.is_ok()) << dialer.status().to_string();
   std::mutex mu;
   std::vector<ConnectionReport> ends;  // guarded by mu
