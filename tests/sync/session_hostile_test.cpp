@@ -365,6 +365,18 @@ TEST(SessionHostile, PayloadBytesBeyondThePayloadEndTheSession) {
   EXPECT_FALSE(c.peer.send(ReconciliationSendPayload{3, chunks(it, 0, 2)}));
 }
 
+// The peer announces one entry of a 4 MiB payload, sends it and queues one payload message of
+// its first 2048 Chunks (2 MiB and their labels: longer than max_message_bytes).
+void send_a_long_payload_message(Connected& c, const HostileItem& big) {
+  ASSERT_TRUE(c.peer.send(ReconciliationAnnounceEntries{
+      c.peer.info(model::D3Range::full(), std::nullopt), false, false, true}));
+  ASSERT_TRUE(c.peer.send(
+      ReconciliationSendEntry{LengthyEntry{possibly(big.entry), big.payload.size()}, 0}));
+  const Bytes message = chunks(big, 0, 2048);
+  ASSERT_GT(message.size(), 2U * 1024 * 1024);
+  ASSERT_TRUE(c.peer.send(ReconciliationSendPayload{2048, message}));
+}
+
 // A long message dripped a few bytes at a time: each piece made the node decode the message again
 // from its start (the decoders are not resumable), so the peer's every 64 bytes cost a decode of
 // all before them — quadratic work from linear bytes. Past kRereadAllowance plus 64 times the
@@ -374,11 +386,7 @@ TEST(SessionHostile, AMessageDrippedInTinyPiecesEndsTheSession) {
   Connected c;
   ASSERT_FALSE(c.peer.overlaps.empty());
   const HostileItem big = item(0, 4 * 1024 * 1024);
-  ASSERT_TRUE(c.peer.send(ReconciliationAnnounceEntries{
-      c.peer.info(model::D3Range::full(), std::nullopt), false, false, true}));
-  ASSERT_TRUE(c.peer.send(
-      ReconciliationSendEntry{LengthyEntry{possibly(big.entry), big.payload.size()}, 0}));
-  ASSERT_TRUE(c.peer.send(ReconciliationSendPayload{2048, chunks(big, 0, 2048)}));
+  ASSERT_NO_FATAL_FAILURE(send_a_long_payload_message(c, big));
   std::size_t delivered = 0;
   for (int round = 0; round < 400 && !c.node.session->failed(); ++round) {
     const Bytes to_node = c.peer.take_output();
@@ -406,13 +414,7 @@ TEST(SessionHostile, AMessageLongerThanTheLimitEndsTheSessionAtTheLimit) {
   Connected c;
   ASSERT_FALSE(c.peer.overlaps.empty());
   const HostileItem big = item(0, 4 * 1024 * 1024);
-  ASSERT_TRUE(c.peer.send(ReconciliationAnnounceEntries{
-      c.peer.info(model::D3Range::full(), std::nullopt), false, false, true}));
-  ASSERT_TRUE(c.peer.send(
-      ReconciliationSendEntry{LengthyEntry{possibly(big.entry), big.payload.size()}, 0}));
-  const Bytes message = chunks(big, 0, 2048);
-  ASSERT_GT(message.size(), 2U * 1024 * 1024);
-  ASSERT_TRUE(c.peer.send(ReconciliationSendPayload{2048, message}));
+  ASSERT_NO_FATAL_FAILURE(send_a_long_payload_message(c, big));
   std::size_t delivered = 0;
   for (int round = 0; round < 2000 && !c.node.session->failed(); ++round) {
     const Bytes to_node = c.peer.take_output();
